@@ -1,0 +1,79 @@
+/**
+ * @file smartcar/auth.h
+ * @brief Smartcar Connect (authorization URL, redirect parsing) and the
+ *        token endpoint (code exchange, refresh).
+ */
+#ifndef SMARTCAR_AUTH_H
+#define SMARTCAR_AUTH_H
+
+#include "common.h"
+#include "errors.h"
+#include "params.h"
+#include "client.h"
+#include "result.h"
+
+SC_BEGIN_DECL
+
+/**
+ * Build the Connect URL the vehicle owner's browser is sent to.
+ *
+ * Parameters read from @p params (all optional):
+ *  - "scope": space-separated permissions; "required:" marks mandatory ones
+ *  - "force_prompt": "true" sends approval_prompt=force
+ *  - "state": echoed back on the redirect; when absent a random one is made
+ *  - "make", "single_select" ("true"/"false"), "single_select_vin" (which
+ *    implies single_select=true), "flags" ("k:v k:v"), "user",
+ *    "mode" (overrides the client's mode)
+ *
+ * @param url_out receives the URL.
+ * @param state_out if not NULL, receives the state that was sent.
+ * @return 0, SC_EINVAL (no client id, no redirect URI) or SC_ENOMEM.
+ * Ownership: free both strings with sc_free().
+ */
+SC_EXTERN(int) sc_auth_url(char **url_out, char **state_out,
+			   const sc_client *client, const sc_params *params);
+
+/**
+ * Make a random state value (32 hex characters from the OS CSPRNG).
+ * Ownership: free with sc_free().
+ */
+SC_EXTERN(int) sc_random_state(char **out);
+
+/**
+ * Parse the redirect that Connect sent to the app: a full URL
+ * ("https://app/cb?code=...&state=...") or just its query string.
+ *
+ * Success data: {code, state, user_id?, external_id?, virtual_key_url?}
+ * (or {vehicle_id, state} for the re-authentication flow).
+ * Errors: SC_ECONNECT with type = the Connect error (access_denied,
+ * vehicle_incompatible, invalid_subscription, no_vehicles,
+ * configuration_error, server_error), description, and vin / make /
+ * model / year or status_code / error_message when sent;
+ * SC_ESTATE when @p expected_state is not NULL and differs (compared in
+ * constant time); SC_EINVAL when there is neither a code nor an error.
+ *
+ * @return 0 or a negative code; @p *out is set in both cases (except
+ *         SC_ENOMEM).  Ownership: free with sc_result_free().
+ */
+SC_EXTERN(int) sc_parse_redirect(sc_result **out, const char *url_or_query,
+				 const char *expected_state);
+
+/**
+ * Exchange an authorization code for a token set (blocking).
+ * @p params may carry "flags".  Result data: see result.h.
+ * @return 0 or a negative code; @p *out holds the data or the error.
+ */
+SC_EXTERN(int) sc_exchange_code(sc_result **out, sc_client *client,
+				const char *code, const sc_params *params);
+
+/**
+ * Exchange a refresh token for a new token set (blocking).  Refresh
+ * tokens rotate: store the new one before using the new access token.
+ */
+SC_EXTERN(int) sc_exchange_refresh_token(sc_result **out, sc_client *client,
+					 const char *refresh_token,
+					 const sc_params *params);
+
+SC_END_DECL
+
+#endif

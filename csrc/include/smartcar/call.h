@@ -1,0 +1,103 @@
+/**
+ * @file smartcar/call.h
+ * @brief Calls by endpoint name, blocking (sc_call) or sans-IO (sc_op).
+ *
+ * Every Smartcar call is a line of the endpoint table.  sc_call() runs one
+ * to completion with the built-in libcurl transport.  sc_op exposes the
+ * same state machine step by step so that any event loop can perform the
+ * HTTP exchanges itself:
+ *
+ *     sc_op_new(&op, client, "odometer", params, NULL);
+ *     while ((rc = sc_op_next(op, &req)) == SC_STEP_SEND) {
+ *         ... perform req, build an sc_response ...
+ *         sc_op_feed(op, resp);
+ *     }
+ *     sc_op_result(&res, op);
+ */
+#ifndef SMARTCAR_CALL_H
+#define SMARTCAR_CALL_H
+
+#include "common.h"
+#include "errors.h"
+#include "params.h"
+#include "client.h"
+#include "result.h"
+#include "sys/transport.h"
+
+SC_BEGIN_DECL
+
+/** sc_op_next() results. */
+#define SC_STEP_DONE 0 /**< finished: take the result */
+#define SC_STEP_SEND 1 /**< perform the request, then feed the response */
+#define SC_STEP_WAIT 2 /**< wait sc_op_wait_ms() then call next again */
+
+typedef struct sc_op sc_op;
+
+/** Number of endpoints in the table. */
+SC_EXTERN(size_t) sc_endpoint_count(void);
+
+/**
+ * Name of the @p i th endpoint ("odometer"), or NULL past the end.
+ * Ownership: static storage.
+ */
+SC_EXTERN(const char *) sc_endpoint_name(size_t i);
+
+/**
+ * Start an operation.
+ *
+ * Common parameters: "access_token", "vehicle_id", "unit_system",
+ * "version" (API version), "flags", "timeout_ms", "connect_timeout_ms";
+ * per endpoint: "limit", "offset", "code", "refresh_token".
+ *
+ * @return 0, or SC_EINVAL (unknown endpoint, missing parameter) with the
+ *         detail in @p *err_out when it is not NULL.
+ * Ownership: free the op with sc_op_free(); params are copied.
+ */
+SC_EXTERN(int) sc_op_new(sc_op **out, sc_client *client,
+			 const char *endpoint, const sc_params *params,
+			 sc_error **err_out);
+
+/**
+ * Advance.  @return SC_STEP_SEND with @p *req_out set (borrowed from the
+ * op until the next feed/fail), SC_STEP_WAIT, or SC_STEP_DONE.
+ */
+SC_EXTERN(int) sc_op_next(sc_op *op, const sc_request **req_out);
+
+/** Milliseconds to wait after SC_STEP_WAIT. */
+SC_EXTERN(long) sc_op_wait_ms(const sc_op *op);
+
+/**
+ * Give the op the response to the request it asked for.
+ * Ownership: @p resp is consumed, even on failure.
+ */
+SC_EXTERN(int) sc_op_feed(sc_op *op, sc_response *resp);
+
+/**
+ * Tell the op the request failed locally (SC_ENETWORK, SC_ETIMEOUT,
+ * SC_ETLS, SC_ETOOBIG...).  @p message must not contain secrets.
+ */
+SC_EXTERN(int) sc_op_fail(sc_op *op, int code, const char *message);
+
+/**
+ * Take the result once the op is done.
+ * @return the result's code (0 on success).
+ * Ownership: free @p *out with sc_result_free().
+ */
+SC_EXTERN(int) sc_op_result(sc_result **out, sc_op *op);
+
+/** Free an op.  Accepts NULL. */
+SC_EXTERN(void) sc_op_free(sc_op *op);
+
+/**
+ * Run a call to completion with the client's libcurl transport.
+ * @return 0 or a negative code; @p *out holds the data or the error
+ *         (NULL only on SC_ENOMEM).
+ * Ownership: free @p *out with sc_result_free().
+ * Thread-safety: safe to run concurrently on one shared client.
+ */
+SC_EXTERN(int) sc_call(sc_result **out, sc_client *client,
+		       const char *endpoint, const sc_params *params);
+
+SC_END_DECL
+
+#endif

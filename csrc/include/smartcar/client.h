@@ -1,0 +1,97 @@
+/**
+ * @file smartcar/client.h
+ * @brief sc_client: application credentials, origins, defaults and the
+ *        connection pool.
+ */
+#ifndef SMARTCAR_CLIENT_H
+#define SMARTCAR_CLIENT_H
+
+#include "common.h"
+#include "errors.h"
+
+SC_BEGIN_DECL
+
+typedef struct sc_client sc_client;
+
+#define SC_CLIENT_OPTIONS_VERSION 1
+
+/**
+ * Client configuration.  Every string is optional and copied.  Origins
+ * left NULL come from SMARTCAR_CONNECT_ORIGIN, SMARTCAR_AUTH_ORIGIN,
+ * SMARTCAR_API_ORIGIN and SMARTCAR_MANAGEMENT_API_ORIGIN, read when the
+ * client is created, and otherwise from Smartcar's production origins.
+ * SMARTCAR_AUTH_ORIGIN may be an origin or the full token URL (as the
+ * Python SDK uses it); both work.
+ */
+typedef struct sc_client_options {
+	unsigned int version;       /**< SC_CLIENT_OPTIONS_VERSION */
+	const char *client_id;      /**< default: $SMARTCAR_CLIENT_ID */
+	const char *client_secret;  /**< default: $SMARTCAR_CLIENT_SECRET */
+	const char *redirect_uri;   /**< default: $SMARTCAR_REDIRECT_URI */
+	const char *mode;           /**< "live" (default), "test", "simulated" */
+	const char *connect_origin; /**< https://connect.smartcar.com */
+	const char *auth_origin;    /**< https://auth.smartcar.com */
+	const char *api_origin;     /**< https://api.smartcar.com */
+	const char *management_origin; /**< https://management.smartcar.com */
+	const char *api_version;    /**< "2.0" (default) */
+	const char *unit_system;    /**< "metric" (default) or "imperial" */
+	const char *user_agent_suffix; /**< appended to the User-Agent */
+	long connect_timeout_ms;    /**< 0: default 10000 */
+	long timeout_ms;            /**< total per request; 0: default 60000 */
+	size_t max_response_bytes;  /**< 0: default 4 MiB */
+	int allow_insecure_http;    /**< allow http:// to non-loopback hosts */
+} sc_client_options;
+
+#define SC_CLIENT_OPTIONS_INIT { SC_CLIENT_OPTIONS_VERSION, 0 }
+
+/**
+ * Fill @p opts with defaults for @p version.
+ * @return 0, or SC_EINVAL for an unknown version.
+ */
+SC_EXTERN(int) sc_client_options_init(sc_client_options *opts,
+				      unsigned int version);
+
+/**
+ * Create a client.
+ * @param out receives the client.
+ * @param opts options, or NULL for all defaults.
+ * @param err_out if not NULL, receives the error detail on failure
+ *        (free with sc_error_free()).
+ * @return 0, SC_EINVAL (bad mode, origin, unit system...) or SC_ENOMEM.
+ * Ownership: free the client with sc_client_free().
+ * Thread-safety: the client may be shared between threads.
+ */
+SC_EXTERN(int) sc_client_new(sc_client **out, const sc_client_options *opts,
+			     sc_error **err_out);
+
+/** Free a client and close its connections.  Accepts NULL. */
+SC_EXTERN(void) sc_client_free(sc_client *client);
+
+/**
+ * Read a configuration value: "client_id", "redirect_uri", "mode",
+ * "connect_origin", "auth_url" (the full token URL), "api_origin",
+ * "management_origin", "api_version", "unit_system", "user_agent".
+ * The client secret cannot be read back.
+ * Ownership: borrowed from @p client.
+ */
+SC_EXTERN(const char *) sc_client_get(const sc_client *client,
+				      const char *key);
+
+/**
+ * Change the timeouts (milliseconds; 0 keeps the current value).
+ * @return 0 or SC_EINVAL for a negative value.
+ * Thread-safety: affects calls that start afterwards.
+ */
+SC_EXTERN(int) sc_client_set_timeouts(sc_client *client,
+				      long connect_timeout_ms,
+				      long timeout_ms);
+
+/**
+ * Number of new connections the client has opened so far (TCP or TLS).
+ * A client that reuses its connections keeps this at one per origin.
+ */
+SC_EXTERN(long) sc_client_connections_opened(const sc_client *client);
+
+SC_END_DECL
+
+#endif

@@ -1,0 +1,92 @@
+/**
+ * @file smartcar/errors.h
+ * @brief Error codes (from errors.def) and the sc_error detail object.
+ *
+ * A failed operation yields an sc_error describing it: the local kind
+ * (network, timeout, oauth, api...), and for server errors every field of
+ * Smartcar's error body (type, code, description, doc_url, status_code,
+ * request_id, resolution, suggested_user_message, detail, retry_after).
+ * No error ever contains an access token, refresh token, client secret or
+ * authorization code.
+ */
+#ifndef SMARTCAR_ERRORS_H
+#define SMARTCAR_ERRORS_H
+
+#include "common.h"
+
+SC_BEGIN_DECL
+
+/** Return codes.  0 is success; failures are negative. */
+typedef enum sc_code {
+	SC_OK = 0,
+#define SC_ERROR(sym, val, kind, msg) SC_##sym = val,
+#include "errors.def"
+#undef SC_ERROR
+	SC_ERROR_LAST_ = -16
+} sc_code;
+
+/** Opaque error detail. */
+typedef struct sc_error sc_error;
+
+/**
+ * Static English text for a code ("operation timed out").
+ * Ownership: static storage.
+ */
+SC_EXTERN(const char *) sc_strerror(int code);
+
+/**
+ * Stable kind name for a code ("timeout", "oauth", "api"...), or NULL for
+ * an unknown code.  Ownership: static storage.
+ */
+SC_EXTERN(const char *) sc_code_kind(int code);
+
+/** The SC_E* code of this error. */
+SC_EXTERN(int) sc_error_code(const sc_error *err);
+
+/**
+ * The human-readable message.  For Smartcar API errors it reads
+ * "TYPE:CODE - description" like the official SDKs.
+ * Ownership: borrowed from @p err.
+ */
+SC_EXTERN(const char *) sc_error_message(const sc_error *err);
+
+/**
+ * One string field of the error, or NULL when absent.  Fields: "kind",
+ * "type", "code", "description", "doc_url", "request_id",
+ * "resolution_type", "resolution_url", "suggested_user_message",
+ * "message", and for Connect errors "vin", "make", "model", "year",
+ * "error_message".  Ownership: borrowed from @p err.
+ */
+SC_EXTERN(const char *) sc_error_get(const sc_error *err, const char *field);
+
+/** HTTP status of the failed exchange, or 0 when none was received. */
+SC_EXTERN(int) sc_error_status_code(const sc_error *err);
+
+/** Seconds from Retry-After, or -1 when the server sent none. */
+SC_EXTERN(double) sc_error_retry_after(const sc_error *err);
+
+/** Requests made for this operation (1 + retries). */
+SC_EXTERN(int) sc_error_attempts(const sc_error *err);
+
+struct cJSON;
+
+/**
+ * The whole error as a JSON object: the string fields named above plus
+ * "status_code", "retry_after", "attempts", "resolution" {type, url} and
+ * "detail" (array), each only when present.  Bindings convert this tree.
+ * Ownership: borrowed from @p err; valid until it is freed.
+ */
+SC_EXTERN(const struct cJSON *) sc_error_object(const sc_error *err);
+
+/**
+ * The same object as compact JSON text.
+ * Ownership: the caller frees @p *out with sc_free().
+ */
+SC_EXTERN(int) sc_error_to_json(char **out, const sc_error *err);
+
+/** Free an error that the caller owns.  Accepts NULL. */
+SC_EXTERN(void) sc_error_free(sc_error *err);
+
+SC_END_DECL
+
+#endif

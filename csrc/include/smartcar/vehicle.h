@@ -1,0 +1,39 @@
+/**
+ * @file smartcar/vehicle.h
+ * @brief Typed shortcuts for C programs over sc_call().
+ */
+#ifndef SMARTCAR_VEHICLE_H
+#define SMARTCAR_VEHICLE_H
+
+#include "common.h"
+#include "params.h"
+#include "client.h"
+#include "result.h"
+
+SC_BEGIN_DECL
+
+/** GET /user: data {id, meta}. */
+SC_EXTERN(int) sc_get_user(sc_result **out, sc_client *client,
+			   const char *access_token);
+
+/**
+ * GET /vehicles: data {vehicles: [ids], paging {count, offset}, meta}.
+ * @param limit page size, or a negative value to let the server choose.
+ * @param offset first index, or a negative value for none.
+ */
+SC_EXTERN(int) sc_get_vehicles(sc_result **out, sc_client *client,
+			       const char *access_token, long limit,
+			       long offset);
+
+/**
+ * GET /vehicles/{id}/odometer: data {distance, meta}.
+ * @param options optional "unit_system", "version", "flags", timeouts.
+ */
+SC_EXTERN(int) sc_vehicle_odometer(sc_result **out, sc_client *client,
+				   const char *vehicle_id,
+				   const char *access_token,
+				   const sc_params *options);
+
+SC_END_DECL
+
+#endif

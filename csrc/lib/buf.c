@@ -1,0 +1,79 @@
+/* A growable byte buffer with a hard size limit, so response bodies and
+ * built URLs can never grow without bound. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sc_internal.h"
+
+void sc__buf_init(sc_buf *b, size_t max)
+{
+	b->ptr = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+}
+
+int sc__buf_append(sc_buf *b, const char *data, size_t len)
+{
+	size_t need;
+	char *p;
+
+	if (b->max && (len > b->max || b->len > b->max - len))
+		return SC_ETOOBIG;
+	need = b->len + len + 1;
+	if (need > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		while (cap < need)
+			cap *= 2;
+		p = realloc(b->ptr, cap);
+		if (!p)
+			return SC_ENOMEM;
+		b->ptr = p;
+		b->cap = cap;
+	}
+	if (len)
+		memcpy(b->ptr + b->len, data, len);
+	b->len += len;
+	b->ptr[b->len] = '\0';
+	return 0;
+}
+
+int sc__buf_puts(sc_buf *b, const char *s)
+{
+	return sc__buf_append(b, s, strlen(s));
+}
+
+int sc__buf_putc(sc_buf *b, char c)
+{
+	return sc__buf_append(b, &c, 1);
+}
+
+char *sc__buf_detach(sc_buf *b)
+{
+	char *p;
+
+	if (!b->ptr && sc__buf_append(b, "", 0) < 0)
+		return NULL;
+	p = b->ptr;
+	b->ptr = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void sc__buf_free(sc_buf *b)
+{
+	free(b->ptr);
+	b->ptr = NULL;
+	b->len = b->cap = 0;
+}
+
+void sc__buf_wipe(sc_buf *b)
+{
+	if (b->ptr) {
+		volatile char *p = b->ptr;
+		size_t i;
+		for (i = 0; i < b->cap; i++)
+			p[i] = 0;
+	}
+	sc__buf_free(b);
+}

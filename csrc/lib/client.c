@@ -1,0 +1,282 @@
+/* sc_client: configuration, read once at creation, plus the transport's
+ * connection pool.  Fields are immutable after creation except the
+ * timeouts and counters, which are guarded by client->lock. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "sc_internal.h"
+
+static const char *const default_connect = "https://connect.smartcar.com";
+static const char *const default_auth = "https://auth.smartcar.com";
+static const char *const default_api = "https://api.smartcar.com";
+static const char *const default_management =
+	"https://management.smartcar.com";
+
+const char *sc_version(void)
+{
+	return SC_VERSION;
+}
+
+int sc_client_options_init(sc_client_options *opts, unsigned int version)
+{
+	if (!opts || version != SC_CLIENT_OPTIONS_VERSION)
+		return SC_EINVAL;
+	memset(opts, 0, sizeof(*opts));
+	opts->version = version;
+	return 0;
+}
+
+static const char *pick(const char *opt, const char *env, const char *dflt)
+{
+	const char *e;
+	if (opt && *opt)
+		return opt;
+	e = env ? getenv(env) : NULL;
+	if (e && *e)
+		return e;
+	return dflt;
+}
+
+/* Copy an origin without trailing slashes. */
+static char *origin_dup(const char *s)
+{
+	size_t n = strlen(s);
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	return sc__strndup(s, n);
+}
+
+/* SMARTCAR_AUTH_ORIGIN is an origin for most SDKs and the full token URL
+ * for the Python SDK: accept both. */
+static char *token_url(const char *auth)
+{
+	const char *p = strstr(auth, "://");
+	sc_buf b;
+	char *o = origin_dup(auth);
+
+	if (!o || !p)
+		return o;
+	p = strchr(p + 3, '/');
+	if (p && p[1] != '\0')
+		return o; /* has a path: it is the token URL itself */
+	sc__buf_init(&b, 0);
+	if (sc__buf_puts(&b, o) < 0 || sc__buf_puts(&b, "/oauth/token") < 0) {
+		free(o);
+		sc__buf_free(&b);
+		return NULL;
+	}
+	free(o);
+	return sc__buf_detach(&b);
+}
+
+static int fail(sc_error **err_out, int code, const char *msg)
+{
+	if (err_out)
+		*err_out = sc__error_new(code, msg);
+	return code;
+}
+
+static int check_origin(const char *url, int allow_insecure,
+			sc_error **err_out, const char *what)
+{
+	char msg[160];
+
+	if (!sc__url_is_http(url)) {
+		snprintf(msg, sizeof(msg), "%s must be an http(s) URL", what);
+		return fail(err_out, SC_EINVAL, msg);
+	}
+	if (strncmp(url, "http://", 7) == 0 && !allow_insecure &&
+	    !sc__url_is_loopback(url)) {
+		snprintf(msg, sizeof(msg),
+			 "%s uses plain http to a non-loopback host; set "
+			 "allow_insecure_http to permit it", what);
+		return fail(err_out, SC_EINVAL, msg);
+	}
+	return 0;
+}
+
+static char *make_user_agent(const char *suffix)
+{
+	struct utsname u;
+	char ua[512];
+
+	if (uname(&u) != 0) {
+		strcpy(u.sysname, "unknown");
+		strcpy(u.machine, "unknown");
+	}
+	snprintf(ua, sizeof(ua), "libsmartcar/%s (%s; %s)%s%s", SC_VERSION,
+		 u.sysname, u.machine, suffix && *suffix ? " " : "",
+		 suffix && *suffix ? suffix : "");
+	return sc__strdup(ua);
+}
+
+int sc_client_new(sc_client **out, const sc_client_options *opts,
+		  sc_error **err_out)
+{
+	sc_client_options dflt;
+	sc_client *c;
+	const char *mode, *units, *version;
+	int rc;
+
+	if (err_out)
+		*err_out = NULL;
+	if (!out)
+		return fail(err_out, SC_EINVAL, "out must not be NULL");
+	*out = NULL;
+	if (!opts) {
+		sc_client_options_init(&dflt, SC_CLIENT_OPTIONS_VERSION);
+		opts = &dflt;
+	}
+	if (opts->version != SC_CLIENT_OPTIONS_VERSION)
+		return fail(err_out, SC_EINVAL, "unknown options version");
+
+	mode = pick(opts->mode, NULL, "live");
+	if (strcmp(mode, "live") && strcmp(mode, "test") &&
+	    strcmp(mode, "simulated"))
+		return fail(err_out, SC_EINVAL,
+			    "mode must be one of live, test, simulated");
+	units = pick(opts->unit_system, NULL, "metric");
+	if (strcmp(units, "metric") && strcmp(units, "imperial"))
+		return fail(err_out, SC_EINVAL,
+			    "unit_system must be metric or imperial");
+	version = pick(opts->api_version, NULL, "2.0");
+	if (!sc__valid_version(version))
+		return fail(err_out, SC_EINVAL,
+			    "api_version must look like \"2.0\"");
+	if (opts->connect_timeout_ms < 0 || opts->timeout_ms < 0)
+		return fail(err_out, SC_EINVAL, "timeouts must not be negative");
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return fail(err_out, SC_ENOMEM, NULL);
+	pthread_mutex_init(&c->lock, NULL);
+	c->allow_insecure_http = opts->allow_insecure_http != 0;
+	c->connect_timeout_ms = opts->connect_timeout_ms
+		? opts->connect_timeout_ms : SC_DEFAULT_CONNECT_TIMEOUT_MS;
+	c->timeout_ms = opts->timeout_ms ? opts->timeout_ms
+					 : SC_DEFAULT_TIMEOUT_MS;
+	c->max_response_bytes = opts->max_response_bytes
+		? opts->max_response_bytes : SC_DEFAULT_MAX_RESPONSE;
+
+	rc = SC_ENOMEM;
+	{
+		const char *id = pick(opts->client_id, "SMARTCAR_CLIENT_ID",
+				      NULL);
+		const char *secret = pick(opts->client_secret,
+					  "SMARTCAR_CLIENT_SECRET", NULL);
+		const char *redirect = pick(opts->redirect_uri,
+					    "SMARTCAR_REDIRECT_URI", NULL);
+		if ((id && !(c->client_id = sc__strdup(id))) ||
+		    (secret && !(c->client_secret = sc__strdup(secret))) ||
+		    (redirect && !(c->redirect_uri = sc__strdup(redirect))))
+			goto oom;
+	}
+	c->mode = sc__strdup(mode);
+	c->unit_system = sc__strdup(units);
+	c->api_version = sc__strdup(version);
+	c->connect_origin = origin_dup(pick(opts->connect_origin,
+		"SMARTCAR_CONNECT_ORIGIN", default_connect));
+	c->auth_url = token_url(pick(opts->auth_origin,
+		"SMARTCAR_AUTH_ORIGIN", default_auth));
+	c->api_origin = origin_dup(pick(opts->api_origin,
+		"SMARTCAR_API_ORIGIN", default_api));
+	c->management_origin = origin_dup(pick(opts->management_origin,
+		"SMARTCAR_MANAGEMENT_API_ORIGIN", default_management));
+	c->user_agent = make_user_agent(opts->user_agent_suffix);
+	if (!c->mode || !c->unit_system || !c->api_version ||
+	    !c->connect_origin || !c->auth_url || !c->api_origin ||
+	    !c->management_origin || !c->user_agent)
+		goto oom;
+
+	if ((rc = check_origin(c->connect_origin, c->allow_insecure_http,
+			       err_out, "connect origin")) < 0 ||
+	    (rc = check_origin(c->auth_url, c->allow_insecure_http, err_out,
+			       "auth origin")) < 0 ||
+	    (rc = check_origin(c->api_origin, c->allow_insecure_http, err_out,
+			       "API origin")) < 0 ||
+	    (rc = check_origin(c->management_origin, c->allow_insecure_http,
+			       err_out, "management origin")) < 0) {
+		sc_client_free(c);
+		return rc;
+	}
+	if (sc__curl_pool_new(&c->pool) < 0)
+		goto oom;
+	*out = c;
+	return 0;
+oom:
+	sc_client_free(c);
+	return fail(err_out, SC_ENOMEM, NULL);
+}
+
+void sc_client_free(sc_client *c)
+{
+	if (!c)
+		return;
+	sc__curl_pool_free(c->pool);
+	free(c->client_id);
+	sc__wipe_free(c->client_secret);
+	free(c->redirect_uri);
+	free(c->mode);
+	free(c->connect_origin);
+	free(c->auth_url);
+	free(c->api_origin);
+	free(c->management_origin);
+	free(c->api_version);
+	free(c->unit_system);
+	free(c->user_agent);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+const char *sc_client_get(const sc_client *c, const char *key)
+{
+	if (!c || !key)
+		return NULL;
+	if (!strcmp(key, "client_id"))
+		return c->client_id;
+	if (!strcmp(key, "redirect_uri"))
+		return c->redirect_uri;
+	if (!strcmp(key, "mode"))
+		return c->mode;
+	if (!strcmp(key, "connect_origin"))
+		return c->connect_origin;
+	if (!strcmp(key, "auth_url"))
+		return c->auth_url;
+	if (!strcmp(key, "api_origin"))
+		return c->api_origin;
+	if (!strcmp(key, "management_origin"))
+		return c->management_origin;
+	if (!strcmp(key, "api_version"))
+		return c->api_version;
+	if (!strcmp(key, "unit_system"))
+		return c->unit_system;
+	if (!strcmp(key, "user_agent"))
+		return c->user_agent;
+	return NULL;
+}
+
+int sc_client_set_timeouts(sc_client *c, long connect_ms, long total_ms)
+{
+	if (!c || connect_ms < 0 || total_ms < 0)
+		return SC_EINVAL;
+	pthread_mutex_lock(&c->lock);
+	if (connect_ms)
+		c->connect_timeout_ms = connect_ms;
+	if (total_ms)
+		c->timeout_ms = total_ms;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+long sc_client_connections_opened(const sc_client *c)
+{
+	long n;
+	if (!c)
+		return 0;
+	pthread_mutex_lock((pthread_mutex_t *)&c->lock);
+	n = c->connections_opened;
+	pthread_mutex_unlock((pthread_mutex_t *)&c->lock);
+	return n;
+}

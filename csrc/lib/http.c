@@ -1,0 +1,208 @@
+/* HTTP messages: the request an operation wants sent, and the response a
+ * transport builds.  Both are plain data; no I/O here. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sc_internal.h"
+
+static int add_header(sc_header **hs, size_t *n, const char *name,
+		      const char *value)
+{
+	sc_header *nh = realloc(*hs, (*n + 1) * sizeof(sc_header));
+	if (!nh)
+		return SC_ENOMEM;
+	*hs = nh;
+	nh[*n].name = sc__strdup(name);
+	nh[*n].value = sc__strdup(value ? value : "");
+	if (!nh[*n].name || !nh[*n].value) {
+		free(nh[*n].name);
+		free(nh[*n].value);
+		return SC_ENOMEM;
+	}
+	(*n)++;
+	return 0;
+}
+
+static void free_headers(sc_header *hs, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		free(hs[i].name);
+		/* request headers carry Authorization */
+		sc__wipe_free(hs[i].value);
+	}
+	free(hs);
+}
+
+static const char *find_header(const sc_header *hs, size_t n,
+			       const char *name)
+{
+	size_t i;
+	if (!name)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (sc__strcaseeq(hs[i].name, name))
+			return hs[i].value;
+	return NULL;
+}
+
+int sc__request_new(sc_request **out, const char *method, const char *url)
+{
+	sc_request *r = calloc(1, sizeof(*r));
+	if (!r)
+		return SC_ENOMEM;
+	r->method = sc__strdup(method);
+	r->url = sc__strdup(url);
+	sc__buf_init(&r->body, 0);
+	if (!r->method || !r->url) {
+		sc__request_free(r);
+		return SC_ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+int sc__request_add_header(sc_request *req, const char *name,
+			   const char *value)
+{
+	return add_header(&req->headers, &req->nheaders, name, value);
+}
+
+void sc__request_free(sc_request *req)
+{
+	if (!req)
+		return;
+	free(req->method);
+	free(req->url);
+	free_headers(req->headers, req->nheaders);
+	sc__buf_wipe(&req->body);
+	free(req);
+}
+
+const char *sc_request_method(const sc_request *req)
+{
+	return req ? req->method : NULL;
+}
+
+const char *sc_request_url(const sc_request *req)
+{
+	return req ? req->url : NULL;
+}
+
+size_t sc_request_header_count(const sc_request *req)
+{
+	return req ? req->nheaders : 0;
+}
+
+int sc_request_header_at(const sc_request *req, size_t i, const char **name,
+			 const char **value)
+{
+	if (!req || i >= req->nheaders)
+		return SC_EINVAL;
+	if (name)
+		*name = req->headers[i].name;
+	if (value)
+		*value = req->headers[i].value;
+	return 0;
+}
+
+const char *sc_request_header(const sc_request *req, const char *name)
+{
+	return req ? find_header(req->headers, req->nheaders, name) : NULL;
+}
+
+const char *sc_request_body(const sc_request *req, size_t *len_out)
+{
+	if (!req)
+		return NULL;
+	if (len_out)
+		*len_out = req->body.len;
+	return req->body.ptr ? req->body.ptr : "";
+}
+
+long sc_request_connect_timeout_ms(const sc_request *req)
+{
+	return req ? req->connect_timeout_ms : 0;
+}
+
+long sc_request_timeout_ms(const sc_request *req)
+{
+	return req ? req->timeout_ms : 0;
+}
+
+int sc_response_new(sc_response **out, size_t max_body)
+{
+	sc_response *r;
+	if (!out)
+		return SC_EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return SC_ENOMEM;
+	sc__buf_init(&r->body, max_body ? max_body : SC_DEFAULT_MAX_RESPONSE);
+	*out = r;
+	return 0;
+}
+
+void sc__response_clear_headers(sc_response *resp)
+{
+	free_headers(resp->headers, resp->nheaders);
+	resp->headers = NULL;
+	resp->nheaders = 0;
+}
+
+void sc_response_free(sc_response *resp)
+{
+	if (!resp)
+		return;
+	sc__response_clear_headers(resp);
+	sc__buf_wipe(&resp->body);
+	free(resp);
+}
+
+int sc_response_set_status(sc_response *resp, int status)
+{
+	if (!resp || status < 100 || status > 999)
+		return SC_EINVAL;
+	resp->status = status;
+	return 0;
+}
+
+int sc_response_add_header(sc_response *resp, const char *name,
+			   const char *value)
+{
+	if (!resp || !name)
+		return SC_EINVAL;
+	return add_header(&resp->headers, &resp->nheaders, name, value);
+}
+
+int sc_response_append_body(sc_response *resp, const char *data, size_t len)
+{
+	int rc;
+	if (!resp || (!data && len))
+		return SC_EINVAL;
+	if (resp->too_big)
+		return SC_ETOOBIG;
+	rc = sc__buf_append(&resp->body, data, len);
+	if (rc == SC_ETOOBIG)
+		resp->too_big = 1;
+	return rc;
+}
+
+int sc_response_status(const sc_response *resp)
+{
+	return resp ? resp->status : 0;
+}
+
+const char *sc_response_header(const sc_response *resp, const char *name)
+{
+	return resp ? find_header(resp->headers, resp->nheaders, name) : NULL;
+}
+
+const char *sc_response_body(const sc_response *resp, size_t *len_out)
+{
+	if (!resp)
+		return NULL;
+	if (len_out)
+		*len_out = resp->body.len;
+	return resp->body.ptr ? resp->body.ptr : "";
+}

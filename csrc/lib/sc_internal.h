@@ -1,0 +1,162 @@
+/*
+ * Internal declarations shared by the library's .c files.  Nothing here
+ * is public API; names are sc__* (double underscore).
+ */
+#ifndef SC_INTERNAL_H
+#define SC_INTERNAL_H
+
+#include <stddef.h>
+#include <pthread.h>
+#include <cjson/cJSON.h>
+
+#include "smartcar.h"
+
+#define SC_DEFAULT_CONNECT_TIMEOUT_MS 10000L
+#define SC_DEFAULT_TIMEOUT_MS 60000L
+#define SC_DEFAULT_MAX_RESPONSE ((size_t)4 * 1024 * 1024)
+#define SC_REFRESH_LIFETIME_S (60.0 * 24 * 3600)
+#define SC_REDACTED "[REDACTED]"
+
+/* ---- bounded growable buffer (buf.c) ---------------------------------- */
+typedef struct sc_buf {
+	char *ptr;   /* always NUL-terminated when not NULL */
+	size_t len;
+	size_t cap;
+	size_t max;  /* appends past this fail with SC_ETOOBIG; 0 = no cap */
+} sc_buf;
+
+void sc__buf_init(sc_buf *b, size_t max);
+int sc__buf_append(sc_buf *b, const char *data, size_t len);
+int sc__buf_puts(sc_buf *b, const char *s);
+int sc__buf_putc(sc_buf *b, char c);
+/* Hand the bytes to the caller (never NULL on success: "" when empty). */
+char *sc__buf_detach(sc_buf *b);
+void sc__buf_free(sc_buf *b);
+/* Zero the bytes, then free: for buffers that held secrets. */
+void sc__buf_wipe(sc_buf *b);
+
+/* ---- small helpers (util.c) ------------------------------------------- */
+char *sc__strdup(const char *s);
+char *sc__strndup(const char *s, size_t n);
+void sc__wipe_free(char *s);
+int sc__strcaseeq(const char *a, const char *b);
+/* RFC 3986: keep unreserved characters, percent-encode the rest. */
+int sc__url_encode(sc_buf *out, const char *s);
+/* Decode %XX and '+' (as space).  Returns a new string or NULL. */
+char *sc__url_decode(const char *s, size_t len);
+int sc__base64(sc_buf *out, const unsigned char *data, size_t len);
+int sc__random_bytes(unsigned char *out, size_t len);
+/* 1 when equal, compared in time that depends only on the lengths. */
+int sc__ct_streq(const char *a, const char *b);
+double sc__now(void);
+/* camelCase -> snake_case, new string. */
+char *sc__snake_case(const char *name);
+/* Recursively copy a JSON value, renaming object keys to snake_case. */
+cJSON *sc__json_snake(const cJSON *v);
+/* Parse exactly len bytes of JSON; NULL when malformed or trailing junk. */
+cJSON *sc__json_parse(const char *data, size_t len);
+/* 1 when the URL's host is 127.0.0.0/8, ::1 or localhost. */
+int sc__url_is_loopback(const char *url);
+/* 1 for http:// or https:// URLs with a host. */
+int sc__url_is_http(const char *url);
+/* Replace every occurrence of each secret in s (in place, may shrink). */
+char *sc__redact(const char *s, const char *const *secrets, size_t n);
+
+/* ---- errors (error.c) ------------------------------------------------- */
+struct sc_error {
+	int code;
+	cJSON *obj;      /* all fields, snake_case */
+	char *message;   /* borrowed view of obj["message"] kept in sync */
+};
+
+sc_error *sc__error_new(int code, const char *message);
+/* Set a string field (NULL value stores JSON null). */
+int sc__error_set(sc_error *e, const char *field, const char *value);
+int sc__error_set_number(sc_error *e, const char *field, double value);
+/* Takes ownership of item. */
+int sc__error_set_item(sc_error *e, const char *field, cJSON *item);
+int sc__error_set_message(sc_error *e, const char *message);
+/* Remove secrets from every string in the error. */
+void sc__error_redact(sc_error *e, const char *const *secrets, size_t n);
+
+/* ---- results (result.c) ----------------------------------------------- */
+struct sc_result {
+	int code;
+	cJSON *data;
+	sc_error *error;
+};
+/* Both take ownership of their argument; NULL on allocation failure. */
+sc_result *sc__result_ok(cJSON *data);
+sc_result *sc__result_err(sc_error *err);
+/* For allocation failures: a result whose error is SC_ENOMEM. */
+sc_result *sc__result_code(int code, const char *message);
+
+/* ---- params (params.c) ------------------------------------------------ */
+/* (opaque struct lives in params.c) */
+int sc__params_copy(sc_params **out, const sc_params *src);
+
+/* ---- HTTP messages (http.c) ------------------------------------------- */
+typedef struct sc_header {
+	char *name;
+	char *value;
+} sc_header;
+
+struct sc_request {
+	char *method;
+	char *url;
+	sc_header *headers;
+	size_t nheaders;
+	sc_buf body;
+	long connect_timeout_ms;
+	long timeout_ms;
+};
+
+struct sc_response {
+	int status;
+	sc_header *headers;
+	size_t nheaders;
+	sc_buf body;
+	int too_big;
+};
+
+int sc__request_new(sc_request **out, const char *method, const char *url);
+int sc__request_add_header(sc_request *req, const char *name,
+			   const char *value);
+void sc__request_free(sc_request *req);
+void sc__response_clear_headers(sc_response *resp);
+
+/* ---- client (client.c) ------------------------------------------------ */
+struct sc_curl_pool;
+
+struct sc_client {
+	char *client_id;
+	char *client_secret;
+	char *redirect_uri;
+	char *mode;
+	char *connect_origin;
+	char *auth_url;   /* full token URL */
+	char *api_origin;
+	char *management_origin;
+	char *api_version;
+	char *unit_system;
+	char *user_agent;
+	long connect_timeout_ms;
+	long timeout_ms;
+	size_t max_response_bytes;
+	int allow_insecure_http;
+	pthread_mutex_t lock;             /* guards the fields below */
+	long connections_opened;
+	struct sc_curl_pool *pool;        /* transport_curl.c */
+};
+
+/* ---- transport (transport_curl.c) ------------------------------------- */
+int sc__curl_pool_new(struct sc_curl_pool **out);
+void sc__curl_pool_free(struct sc_curl_pool *pool);
+/* Perform req; on failure returns a negative code and a message. */
+int sc__curl_perform(sc_client *client, const sc_request *req,
+		     sc_response **resp_out, char *errmsg, size_t errlen);
+
+/* ---- operations (op.c) ------------------------------------------------ */
+int sc__valid_version(const char *v);
+
+#endif

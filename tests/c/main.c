@@ -1,0 +1,49 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+
+#define MAX_TESTS 512
+
+static struct {
+	const char *name;
+	sc_test_fn fn;
+} tests[MAX_TESTS];
+static int ntests;
+int sc_test_failed_flag;
+
+void sc_test_register(const char *name, sc_test_fn fn)
+{
+	if (ntests < MAX_TESTS) {
+		tests[ntests].name = name;
+		tests[ntests].fn = fn;
+		ntests++;
+	}
+}
+
+void t_shutdown(void);
+
+int main(int argc, char **argv)
+{
+	int i, passed = 0, failed = 0;
+	const char *filter = argc > 1 ? argv[1] : NULL;
+
+	sc_global_init();
+	for (i = 0; i < ntests; i++) {
+		if (filter && !strstr(tests[i].name, filter))
+			continue;
+		sc_test_failed_flag = 0;
+		tests[i].fn();
+		if (sc_test_failed_flag) {
+			failed++;
+			printf("FAIL %s\n", tests[i].name);
+		} else {
+			passed++;
+			printf("ok   %s\n", tests[i].name);
+		}
+		fflush(stdout);
+	}
+	t_shutdown();
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

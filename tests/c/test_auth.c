@@ -1,0 +1,211 @@
+/* Connect URL building and redirect parsing: pure functions, no sockets. */
+#include <stdlib.h>
+#include <string.h>
+#include <ctype.h>
+#include <cjson/cJSON.h>
+
+#include "test.h"
+
+static char *auth_url(sc_client *c, sc_params *p, char **state)
+{
+	char *url = NULL;
+	int rc = sc_auth_url(&url, state, c, p);
+	return rc == 0 ? url : NULL;
+}
+
+TEST(auth_url_has_every_parameter)
+{
+	sc_client *c = t_client("https://connect.example.com", NULL);
+	sc_params *p = NULL;
+	char *url, *state = NULL;
+
+	REQUIRE(c);
+	sc_params_new(&p);
+	sc_params_set(p, "scope", "read_odometer required:read_location");
+	sc_params_set(p, "state", "abc 123");
+	sc_params_set(p, "make", "TESLA");
+	sc_params_set(p, "single_select_vin", "5YJSA1E14FF101307");
+	sc_params_set(p, "flags", "country:DE flag:true");
+	sc_params_set(p, "user", "u-42");
+	sc_params_set(p, "force_prompt", "true");
+	url = auth_url(c, p, &state);
+	REQUIRE(url);
+	CHECK_CONTAINS(url, "https://connect.example.com/oauth/authorize?"
+			    "response_type=code&client_id=" T_CLIENT_ID);
+	CHECK_CONTAINS(url, "&redirect_uri=http%3A%2F%2Flocalhost%3A8000"
+			    "%2Fcallback");
+	CHECK_CONTAINS(url, "&approval_prompt=force");
+	CHECK_CONTAINS(url, "&scope=read_odometer%20required%3Aread_location");
+	CHECK_CONTAINS(url, "&mode=test");
+	CHECK_CONTAINS(url, "&state=abc%20123");
+	CHECK_CONTAINS(url, "&make=TESLA");
+	CHECK_CONTAINS(url, "&single_select_vin=5YJSA1E14FF101307"
+			    "&single_select=true");
+	CHECK_CONTAINS(url, "&flags=country%3ADE%20flag%3Atrue");
+	CHECK_CONTAINS(url, "&user=u-42");
+	CHECK_STR(state, "abc 123");
+	sc_free(url);
+	sc_free(state);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(auth_url_makes_a_random_state)
+{
+	sc_client *c = t_client("https://connect.example.com", NULL);
+	char *u1, *u2, *s1 = NULL, *s2 = NULL;
+	size_t i;
+
+	REQUIRE(c);
+	u1 = auth_url(c, NULL, &s1);
+	u2 = auth_url(c, NULL, &s2);
+	REQUIRE(u1 && u2 && s1 && s2);
+	CHECK(strlen(s1) == 32);
+	for (i = 0; i < strlen(s1); i++)
+		CHECK(isxdigit((unsigned char)s1[i]));
+	CHECK(strcmp(s1, s2) != 0);
+	CHECK(strstr(u1, s1) != NULL);
+	CHECK_CONTAINS(u1, "&approval_prompt=auto");
+	CHECK(strstr(u1, "scope=") == NULL);
+	sc_free(u1);
+	sc_free(u2);
+	sc_free(s1);
+	sc_free(s2);
+	sc_client_free(c);
+}
+
+TEST(auth_url_single_select_false_and_bad_mode)
+{
+	sc_client *c = t_client("https://connect.example.com", NULL);
+	sc_params *p = NULL;
+	char *url;
+
+	REQUIRE(c);
+	sc_params_new(&p);
+	sc_params_set(p, "single_select", "false");
+	url = auth_url(c, p, NULL);
+	CHECK_CONTAINS(url, "&single_select=false");
+	sc_free(url);
+	sc_params_set(p, "mode", "bogus");
+	CHECK(auth_url(c, p, NULL) == NULL);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+static sc_result *parse(const char *url, const char *expected, int want_rc)
+{
+	sc_result *r = NULL;
+	int rc = sc_parse_redirect(&r, url, expected);
+	if (rc != want_rc)
+		fprintf(stderr, "  parse_redirect(%s) = %d, want %d\n", url, rc,
+			want_rc);
+	CHECK(rc == want_rc);
+	return r;
+}
+
+TEST(redirect_success_forms)
+{
+	static const char *const inputs[] = {
+		"http://localhost:8000/callback?code=c0de-1234&state=s1",
+		"code=c0de-1234&state=s1",
+		"?code=c0de-1234&state=s1#frag",
+		"sc8229df9f-91a0-4ff0-a1ae-a1f38ee24d07://exchange?code="
+		"c0de-1234&state=s1",
+		"https://javascript-sdk.smartcar.com/v2/redirect?app_origin="
+		"http%3A%2F%2Flocalhost&code=c0de-1234&state=s1",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		sc_result *r = parse(inputs[i], "s1", 0);
+		REQUIRE(r);
+		CHECK_STR(sc_result_get_string(r, "code"), "c0de-1234");
+		CHECK_STR(sc_result_get_string(r, "state"), "s1");
+		CHECK(sc_result_error(r) == NULL);
+		sc_result_free(r);
+	}
+}
+
+TEST(redirect_decodes_and_keeps_extras)
+{
+	sc_result *r = parse("https://a/cb?code=a%2Bb+c&state=x%20y"
+			     "&user_id=u1&virtual_key_url=https%3A%2F%2Fk",
+			     "x y", 0);
+	REQUIRE(r);
+	CHECK_STR(sc_result_get_string(r, "code"), "a+b c");
+	CHECK_STR(sc_result_get_string(r, "user_id"), "u1");
+	CHECK_STR(sc_result_get_string(r, "virtual_key_url"), "https://k");
+	sc_result_free(r);
+}
+
+TEST(redirect_state_mismatch_is_an_error_without_the_code)
+{
+	sc_result *r = parse("https://a/cb?code=secret-code-9&state=evil",
+			     "good", SC_ESTATE);
+	const sc_error *e;
+	char *json = NULL;
+	const char *const secrets[] = { "secret-code-9" };
+
+	REQUIRE(r);
+	e = sc_result_error(r);
+	REQUIRE(e);
+	CHECK(sc_error_code(e) == SC_ESTATE);
+	CHECK_STR(sc_error_get(e, "kind"), "state_mismatch");
+	sc_result_to_json(&json, r);
+	CHECK(t_clean(json, secrets, 1));
+	CHECK(sc_result_data(r) == NULL);
+	sc_free(json);
+	sc_result_free(r);
+	r = parse("https://a/cb?code=x1234", "good", SC_ESTATE);
+	sc_result_free(r);
+	/* no expectation: no check */
+	r = parse("https://a/cb?code=x1234", NULL, 0);
+	sc_result_free(r);
+}
+
+TEST(redirect_connect_errors)
+{
+	sc_result *r = parse("https://a/cb?error=access_denied&error_"
+			     "description=User+denied+access+to+application."
+			     "&state=s", "s", SC_ECONNECT);
+	const sc_error *e = sc_result_error(r);
+
+	REQUIRE(e);
+	CHECK_STR(sc_error_get(e, "kind"), "connect");
+	CHECK_STR(sc_error_get(e, "type"), "access_denied");
+	CHECK_STR(sc_error_get(e, "description"),
+		  "User denied access to application.");
+	CHECK_CONTAINS(sc_error_message(e), "access_denied");
+	sc_result_free(r);
+
+	r = parse("https://a/cb?error=vehicle_incompatible&error_description="
+		  "x&vin=0SCAUDI012FE3B132&make=AUDI&model=A4&year=2017", NULL,
+		  SC_ECONNECT);
+	e = sc_result_error(r);
+	REQUIRE(e);
+	CHECK_STR(sc_error_get(e, "type"), "vehicle_incompatible");
+	CHECK_STR(sc_error_get(e, "vin"), "0SCAUDI012FE3B132");
+	CHECK_STR(sc_error_get(e, "make"), "AUDI");
+	CHECK_STR(sc_error_get(e, "model"), "A4");
+	CHECK_STR(sc_error_get(e, "year"), "2017");
+	sc_result_free(r);
+
+	r = parse("error=configuration_error&error_description=d&status_code="
+		  "400&error_message=bad+vin", NULL, SC_ECONNECT);
+	e = sc_result_error(r);
+	REQUIRE(e);
+	CHECK(sc_error_status_code(e) == 400);
+	CHECK_STR(sc_error_get(e, "error_message"), "bad vin");
+	sc_result_free(r);
+}
+
+TEST(redirect_without_code_or_error)
+{
+	sc_result *r = parse("https://a/cb?state=s", NULL, SC_EINVAL);
+	CHECK(sc_error_code(sc_result_error(r)) == SC_EINVAL);
+	sc_result_free(r);
+	r = parse("", NULL, SC_EINVAL);
+	sc_result_free(r);
+	r = parse("%%%&&&==", NULL, SC_EINVAL);
+	sc_result_free(r);
+}

@@ -1,0 +1,153 @@
+/* Client configuration, environment overrides, params and error codes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+
+TEST(client_defaults)
+{
+	sc_client *c = NULL;
+	unsetenv("SMARTCAR_API_ORIGIN");
+	unsetenv("SMARTCAR_AUTH_ORIGIN");
+	unsetenv("SMARTCAR_CONNECT_ORIGIN");
+	unsetenv("SMARTCAR_MANAGEMENT_API_ORIGIN");
+	REQUIRE(sc_client_new(&c, NULL, NULL) == 0);
+	CHECK_STR(sc_client_get(c, "api_origin"), "https://api.smartcar.com");
+	CHECK_STR(sc_client_get(c, "auth_url"),
+		  "https://auth.smartcar.com/oauth/token");
+	CHECK_STR(sc_client_get(c, "connect_origin"),
+		  "https://connect.smartcar.com");
+	CHECK_STR(sc_client_get(c, "management_origin"),
+		  "https://management.smartcar.com");
+	CHECK_STR(sc_client_get(c, "mode"), "live");
+	CHECK_STR(sc_client_get(c, "api_version"), "2.0");
+	CHECK_STR(sc_client_get(c, "unit_system"), "metric");
+	CHECK(sc_client_get(c, "client_secret") == NULL);
+	CHECK(sc_client_connections_opened(c) == 0);
+	sc_client_free(c);
+	sc_client_free(NULL);
+}
+
+TEST(client_env_read_at_creation)
+{
+	sc_client *a = NULL, *b = NULL;
+
+	setenv("SMARTCAR_API_ORIGIN", "http://127.0.0.1:1111/", 1);
+	setenv("SMARTCAR_AUTH_ORIGIN", "http://127.0.0.1:2222", 1);
+	setenv("SMARTCAR_CONNECT_ORIGIN", "http://localhost:3333", 1);
+	setenv("SMARTCAR_MANAGEMENT_API_ORIGIN", "http://[::1]:4444", 1);
+	REQUIRE(sc_client_new(&a, NULL, NULL) == 0);
+	setenv("SMARTCAR_API_ORIGIN", "http://127.0.0.1:5555", 1);
+	REQUIRE(sc_client_new(&b, NULL, NULL) == 0);
+	CHECK_STR(sc_client_get(a, "api_origin"), "http://127.0.0.1:1111");
+	CHECK_STR(sc_client_get(a, "auth_url"),
+		  "http://127.0.0.1:2222/oauth/token");
+	CHECK_STR(sc_client_get(a, "connect_origin"), "http://localhost:3333");
+	CHECK_STR(sc_client_get(a, "management_origin"), "http://[::1]:4444");
+	CHECK_STR(sc_client_get(b, "api_origin"), "http://127.0.0.1:5555");
+	unsetenv("SMARTCAR_API_ORIGIN");
+	unsetenv("SMARTCAR_AUTH_ORIGIN");
+	unsetenv("SMARTCAR_CONNECT_ORIGIN");
+	unsetenv("SMARTCAR_MANAGEMENT_API_ORIGIN");
+	sc_client_free(a);
+	sc_client_free(b);
+}
+
+TEST(client_rejects_bad_options)
+{
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *c = NULL;
+	sc_error *err = NULL;
+
+	o.mode = "production";
+	CHECK(sc_client_new(&c, &o, &err) == SC_EINVAL);
+	CHECK_CONTAINS(sc_error_message(err), "mode");
+	CHECK_STR(sc_error_get(err, "kind"), "invalid_argument");
+	sc_error_free(err);
+	o.mode = NULL;
+	o.api_origin = "http://api.example.com";
+	CHECK(sc_client_new(&c, &o, &err) == SC_EINVAL);
+	CHECK_CONTAINS(sc_error_message(err), "allow_insecure_http");
+	sc_error_free(err);
+	o.allow_insecure_http = 1;
+	CHECK(sc_client_new(&c, &o, &err) == 0);
+	sc_client_free(c);
+	o.allow_insecure_http = 0;
+	o.api_origin = "ftp://x";
+	CHECK(sc_client_new(&c, &o, &err) == SC_EINVAL);
+	sc_error_free(err);
+	o.api_origin = NULL;
+	o.unit_system = "nautical";
+	CHECK(sc_client_new(&c, &o, NULL) == SC_EINVAL);
+	o.unit_system = NULL;
+	o.api_version = "two";
+	CHECK(sc_client_new(&c, &o, NULL) == SC_EINVAL);
+	o.api_version = NULL;
+	o.timeout_ms = -1;
+	CHECK(sc_client_new(&c, &o, NULL) == SC_EINVAL);
+	o.timeout_ms = 0;
+	o.version = 99;
+	CHECK(sc_client_new(&c, &o, NULL) == SC_EINVAL);
+	CHECK(sc_client_options_init(&o, 99) == SC_EINVAL);
+	CHECK(sc_client_options_init(&o, SC_CLIENT_OPTIONS_VERSION) == 0);
+}
+
+TEST(client_timeouts)
+{
+	sc_client *c = t_client("https://api.example.com", NULL);
+	sc_params *p = NULL;
+	sc_op *op = NULL;
+	const sc_request *req;
+
+	REQUIRE(c);
+	CHECK(sc_client_set_timeouts(c, -1, 0) == SC_EINVAL);
+	CHECK(sc_client_set_timeouts(c, 250, 900) == 0);
+	sc_params_new(&p);
+	sc_params_set(p, "access_token", "t");
+	REQUIRE(sc_op_new(&op, c, "get_user", p, NULL) == 0);
+	sc_op_next(op, &req);
+	CHECK(sc_request_connect_timeout_ms(req) == 250);
+	CHECK(sc_request_timeout_ms(req) == 900);
+	sc_op_free(op);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(params_bag)
+{
+	sc_params *p = NULL;
+	const char *k, *v;
+
+	REQUIRE(sc_params_new(&p) == 0);
+	CHECK(sc_params_set(p, NULL, "x") == SC_EINVAL);
+	sc_params_set(p, "a", "1");
+	sc_params_set(p, "b", "2");
+	sc_params_set(p, "a", "3");
+	sc_params_set_int(p, "n", -42);
+	CHECK(sc_params_count(p) == 3);
+	CHECK_STR(sc_params_get(p, "a"), "3");
+	CHECK_STR(sc_params_get(p, "n"), "-42");
+	CHECK(sc_params_at(p, 1, &k, &v) == 0);
+	CHECK_STR(k, "b");
+	CHECK(sc_params_at(p, 3, &k, &v) == SC_EINVAL);
+	sc_params_set(p, "a", NULL);
+	CHECK(sc_params_get(p, "a") == NULL);
+	CHECK(sc_params_count(p) == 2);
+	sc_params_free(p);
+}
+
+TEST(error_codes_and_kinds)
+{
+	CHECK_STR(sc_code_kind(SC_ETIMEOUT), "timeout");
+	CHECK_STR(sc_code_kind(SC_EOAUTH), "oauth");
+	CHECK_STR(sc_code_kind(SC_ECONNECT), "connect");
+	CHECK_STR(sc_code_kind(SC_EAPI), "api");
+	CHECK(sc_code_kind(12345) == NULL);
+	CHECK_STR(sc_strerror(0), "success");
+	CHECK_STR(sc_strerror(SC_ETOOBIG), "response too large");
+	CHECK_STR(sc_strerror(-999), "unknown error");
+	CHECK(sc_endpoint_count() >= 5);
+	CHECK_STR(sc_endpoint_name(0), "exchange_code");
+	CHECK(sc_endpoint_name(sc_endpoint_count()) == NULL);
+	CHECK_STR(sc_version(), SC_VERSION);
+}

@@ -1,0 +1,516 @@
+/* The sans-IO operation: request building and response/error mapping with
+ * canned responses.  No sockets. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+
+#include "test.h"
+
+#define ORIGIN "https://api.example.com"
+
+static sc_op *start(sc_client *c, const char *ep, sc_params *p,
+		    const sc_request **req)
+{
+	sc_op *op = NULL;
+	sc_error *err = NULL;
+	int rc = sc_op_new(&op, c, ep, p, &err);
+	if (rc < 0) {
+		fprintf(stderr, "  op_new: %s\n", sc_error_message(err));
+		sc_error_free(err);
+		return NULL;
+	}
+	if (sc_op_next(op, req) != SC_STEP_SEND) {
+		sc_op_free(op);
+		return NULL;
+	}
+	return op;
+}
+
+static sc_params *odo_params(const char *units)
+{
+	sc_params *p = NULL;
+	sc_params_new(&p);
+	sc_params_set(p, "vehicle_id", "veh-1");
+	sc_params_set(p, "access_token", "tok-SECRET-1");
+	if (units)
+		sc_params_set(p, "unit_system", units);
+	return p;
+}
+
+/* Run one op against one canned response. */
+static sc_result *run(sc_client *c, const char *ep, sc_params *p,
+		      sc_response *resp, int *rc_out)
+{
+	const sc_request *req;
+	sc_op *op = start(c, ep, p, &req);
+	sc_result *res = NULL;
+	int rc;
+
+	if (!op) {
+		sc_response_free(resp);
+		return NULL;
+	}
+	CHECK(sc_op_feed(op, resp) == 0);
+	CHECK(sc_op_next(op, &req) == SC_STEP_DONE);
+	rc = sc_op_result(&res, op);
+	if (rc_out)
+		*rc_out = rc;
+	sc_op_free(op);
+	return res;
+}
+
+TEST(op_odometer_request)
+{
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = odo_params("imperial");
+	const sc_request *req;
+	sc_op *op = start(c, "odometer", p, &req);
+	size_t len = 99;
+
+	REQUIRE(op);
+	CHECK_STR(sc_request_method(req), "GET");
+	CHECK_STR(sc_request_url(req), ORIGIN "/v2.0/vehicles/veh-1/odometer");
+	CHECK_STR(sc_request_header(req, "authorization"),
+		  "Bearer tok-SECRET-1");
+	CHECK_STR(sc_request_header(req, "SC-Unit-System"), "imperial");
+	CHECK_CONTAINS(sc_request_header(req, "User-Agent"), "libsmartcar/");
+	sc_request_body(req, &len);
+	CHECK(len == 0);
+	CHECK(sc_request_timeout_ms(req) > 0);
+	CHECK(sc_request_connect_timeout_ms(req) > 0);
+	sc_op_free(op);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(op_vehicles_paging_version_flags_timeouts)
+{
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = NULL;
+	const sc_request *req;
+	sc_op *op;
+
+	sc_params_new(&p);
+	sc_params_set(p, "access_token", "t0ken-abc");
+	sc_params_set_int(p, "limit", 5);
+	sc_params_set_int(p, "offset", 10);
+	sc_params_set(p, "version", "1.0");
+	sc_params_set(p, "flags", "country:DE");
+	sc_params_set(p, "timeout_ms", "1234");
+	sc_params_set(p, "connect_timeout_ms", "77");
+	op = start(c, "get_vehicles", p, &req);
+	REQUIRE(op);
+	CHECK_STR(sc_request_url(req), ORIGIN "/v1.0/vehicles?limit=5&offset=10"
+				       "&flags=country%3ADE");
+	CHECK(sc_request_header(req, "sc-unit-system") == NULL);
+	CHECK(sc_request_timeout_ms(req) == 1234);
+	CHECK(sc_request_connect_timeout_ms(req) == 77);
+	sc_op_free(op);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(op_token_requests)
+{
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = NULL;
+	const sc_request *req;
+	sc_op *op;
+	size_t len;
+
+	sc_params_new(&p);
+	sc_params_set(p, "code", "the code/1");
+	sc_params_set(p, "flags", "pizza:pasta");
+	op = start(c, "exchange_code", p, &req);
+	REQUIRE(op);
+	CHECK_STR(sc_request_method(req), "POST");
+	CHECK_STR(sc_request_url(req),
+		  ORIGIN "/oauth/token?flags=pizza%3Apasta");
+	/* base64("8229df9f-91a0-4ff0-a1ae-a1f38ee24d07:emulator-client-secret") */
+	CHECK_STR(sc_request_header(req, "Authorization"),
+		  "Basic ODIyOWRmOWYtOTFhMC00ZmYwLWExYWUtYTFmMzhlZTI0ZDA3OmVtdWxh"
+		  "dG9yLWNsaWVudC1zZWNyZXQ=");
+	CHECK_STR(sc_request_header(req, "Content-Type"),
+		  "application/x-www-form-urlencoded");
+	CHECK_STR(sc_request_body(req, &len),
+		  "grant_type=authorization_code&code=the%20code%2F1"
+		  "&redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fcallback");
+	CHECK(len == strlen(sc_request_body(req, NULL)));
+	sc_op_free(op);
+	sc_params_free(p);
+
+	sc_params_new(&p);
+	sc_params_set(p, "refresh_token", "rt-1");
+	op = start(c, "exchange_refresh_token", p, &req);
+	REQUIRE(op);
+	CHECK_STR(sc_request_body(req, NULL),
+		  "grant_type=refresh_token&refresh_token=rt-1");
+	sc_op_free(op);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(op_auth_origin_may_be_the_token_url)
+{
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *c = NULL;
+
+	o.client_id = "id";
+	o.client_secret = "secret";
+	o.auth_origin = "http://127.0.0.1:9/oauth/token";
+	REQUIRE(sc_client_new(&c, &o, NULL) == 0);
+	CHECK_STR(sc_client_get(c, "auth_url"), "http://127.0.0.1:9/oauth/token");
+	sc_client_free(c);
+	o.auth_origin = "http://127.0.0.1:9/";
+	REQUIRE(sc_client_new(&c, &o, NULL) == 0);
+	CHECK_STR(sc_client_get(c, "auth_url"), "http://127.0.0.1:9/oauth/token");
+	sc_client_free(c);
+}
+
+TEST(op_argument_errors)
+{
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = odo_params("furlongs");
+	sc_op *op = NULL;
+	sc_error *err = NULL;
+
+	CHECK(sc_op_new(&op, c, "odometer", p, &err) == SC_EINVAL);
+	CHECK_CONTAINS(sc_error_message(err), "unit_system");
+	sc_error_free(err);
+	err = NULL;
+	sc_params_set(p, "unit_system", NULL);
+	sc_params_set(p, "vehicle_id", NULL);
+	CHECK(sc_op_new(&op, c, "odometer", p, &err) == SC_EINVAL);
+	CHECK_CONTAINS(sc_error_message(err), "vehicle_id");
+	sc_error_free(err);
+	err = NULL;
+	sc_params_set(p, "vehicle_id", "v");
+	sc_params_set(p, "access_token", "a\r\nX-Evil: 1");
+	CHECK(sc_op_new(&op, c, "odometer", p, &err) == SC_EINVAL);
+	sc_error_free(err);
+	err = NULL;
+	sc_params_set(p, "access_token", "ok-token");
+	sc_params_set(p, "version", "vJohnny");
+	CHECK(sc_op_new(&op, c, "odometer", p, &err) == SC_EINVAL);
+	sc_error_free(err);
+	err = NULL;
+	CHECK(sc_op_new(&op, c, "no_such_endpoint", p, &err) == SC_EINVAL);
+	sc_error_free(err);
+	err = NULL;
+	sc_params_free(p);
+	sc_params_new(&p);
+	sc_params_set(p, "access_token", "t");
+	sc_params_set(p, "limit", "-1");
+	CHECK(sc_op_new(&op, c, "get_vehicles", p, &err) == SC_EINVAL);
+	CHECK(op == NULL);
+	sc_error_free(err);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(op_success_with_meta)
+{
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = odo_params(NULL);
+	sc_response *r = t_response(200, "application/json; charset=utf-8",
+				    "{\"distance\": 37829.2}");
+	sc_result *res;
+	double d = 0;
+	int rc = -99;
+
+	sc_response_add_header(r, "sc-data-age", "2018-06-20T01:33:37.078Z");
+	sc_response_add_header(r, "SC-Unit-System", "metric");
+	sc_response_add_header(r, "SC-Request-Id", "rid-1");
+	sc_response_add_header(r, "SC-Fetched-At", "2018-06-20T01:33:38.000Z");
+	res = run(c, "odometer", p, r, &rc);
+	REQUIRE(res);
+	CHECK(rc == 0);
+	CHECK(sc_result_get_number(res, "distance", &d) == 0 && d == 37829.2);
+	CHECK_STR(sc_result_get_string(res, "meta.data_age"),
+		  "2018-06-20T01:33:37.078Z");
+	CHECK_STR(sc_result_get_string(res, "meta.unit_system"), "metric");
+	CHECK_STR(sc_result_get_string(res, "meta.request_id"), "rid-1");
+	CHECK_STR(sc_result_get_string(res, "meta.fetched_at"),
+		  "2018-06-20T01:33:38.000Z");
+	sc_result_free(res);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(op_snake_cases_body_keys)
+{
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = NULL;
+	sc_result *res;
+	char *json = NULL;
+
+	sc_params_new(&p);
+	sc_params_set(p, "access_token", "tok-x");
+	res = run(c, "get_vehicles", p,
+		  t_response(200, "application/json",
+			     "{\"paging\":{\"count\":2,\"offset\":0},"
+			     "\"vehicles\":[\"a\",\"b\"],\"percentRemaining\":1,"
+			     "\"docURL\":\"u\",\"isPluggedIn\":true}"),
+		  NULL);
+	REQUIRE(res);
+	sc_result_to_json(&json, res);
+	CHECK_CONTAINS(json, "\"percent_remaining\":1");
+	CHECK_CONTAINS(json, "\"doc_url\":\"u\"");
+	CHECK_CONTAINS(json, "\"is_plugged_in\":true");
+	CHECK_STR(sc_result_get_string(res, "vehicles.1"), "b");
+	sc_free(json);
+	sc_result_free(res);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(op_token_response)
+{
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = NULL;
+	sc_result *res;
+	double exp = 0, rexp = 0, now = (double)time(NULL), ei = 0;
+
+	sc_params_new(&p);
+	sc_params_set(p, "code", "code-1");
+	res = run(c, "exchange_code", p,
+		  t_response(200, "application/json",
+			     "{\"access_token\":\"AT\",\"token_type\":\"Bearer\","
+			     "\"expires_in\":7200,\"refresh_token\":\"RT\"}"),
+		  NULL);
+	REQUIRE(res);
+	CHECK_STR(sc_result_get_string(res, "access_token"), "AT");
+	CHECK_STR(sc_result_get_string(res, "refresh_token"), "RT");
+	CHECK_STR(sc_result_get_string(res, "token_type"), "Bearer");
+	CHECK(sc_result_get_number(res, "expires_in", &ei) == 0 && ei == 7200);
+	CHECK(sc_result_get_number(res, "expiration", &exp) == 0);
+	CHECK(exp >= now + 7199 && exp <= now + 7202);
+	CHECK(sc_result_get_number(res, "refresh_expiration", &rexp) == 0);
+	CHECK(rexp >= now + 60 * 86400 - 1 && rexp <= now + 60 * 86400 + 2);
+	sc_result_free(res);
+
+	res = run(c, "exchange_code", p,
+		  t_response(200, "application/json", "{\"access_token\":\"AT\"}"),
+		  NULL);
+	CHECK(sc_error_code(sc_result_error(res)) == SC_EMALFORMED);
+	sc_result_free(res);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(op_v2_error_body_every_field)
+{
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = odo_params(NULL);
+	sc_response *r = t_response(429, "application/json",
+		"{\"type\":\"RATE_LIMIT\",\"code\":\"VEHICLE\",\"description\":"
+		"\"slow down\",\"docURL\":\"https://smartcar.com/docs/errors/"
+		"api-errors/rate-limit-errors#vehicle\",\"statusCode\":429,"
+		"\"requestId\":\"rid-9\",\"resolution\":{\"type\":"
+		"\"RETRY_LATER\"},\"suggestedUserMessage\":\"wait\","
+		"\"detail\":[{\"field\":\"f\",\"message\":\"m\"}]}");
+	const sc_error *e;
+	sc_result *res;
+	int rc = 0;
+	const cJSON *obj;
+
+	sc_response_add_header(r, "Retry-After", "30");
+	res = run(c, "odometer", p, r, &rc);
+	REQUIRE(res);
+	CHECK(rc == SC_EAPI);
+	e = sc_result_error(res);
+	REQUIRE(e);
+	CHECK_STR(sc_error_get(e, "kind"), "api");
+	CHECK_STR(sc_error_get(e, "type"), "RATE_LIMIT");
+	CHECK_STR(sc_error_get(e, "code"), "VEHICLE");
+	CHECK_STR(sc_error_get(e, "description"), "slow down");
+	CHECK_CONTAINS(sc_error_get(e, "doc_url"), "rate-limit-errors#vehicle");
+	CHECK_STR(sc_error_get(e, "request_id"), "rid-9");
+	CHECK_STR(sc_error_get(e, "resolution_type"), "RETRY_LATER");
+	CHECK(sc_error_get(e, "resolution_url") == NULL);
+	CHECK_STR(sc_error_get(e, "suggested_user_message"), "wait");
+	CHECK(sc_error_status_code(e) == 429);
+	CHECK(sc_error_retry_after(e) == 30);
+	CHECK(sc_error_attempts(e) == 1);
+	CHECK_STR(sc_error_message(e), "RATE_LIMIT:VEHICLE - slow down");
+	obj = sc_error_object(e);
+	CHECK(cJSON_IsArray(cJSON_GetObjectItem(obj, "detail")));
+	sc_result_free(res);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(op_v2_error_null_code_and_header_request_id)
+{
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = odo_params(NULL);
+	sc_response *r = t_response(401, "application/json",
+		"{\"type\":\"AUTHENTICATION\",\"code\":null,\"description\":"
+		"\"bad token\",\"docURL\":\"d\",\"resolution\":{\"type\":null}}");
+	sc_result *res;
+	const sc_error *e;
+
+	sc_response_add_header(r, "SC-Request-Id", "hdr-rid");
+	res = run(c, "odometer", p, r, NULL);
+	e = sc_result_error(res);
+	REQUIRE(e);
+	CHECK(sc_error_get(e, "code") == NULL);
+	CHECK_STR(sc_error_message(e), "AUTHENTICATION - bad token");
+	CHECK_STR(sc_error_get(e, "request_id"), "hdr-rid");
+	CHECK(sc_error_status_code(e) == 401);
+	CHECK(sc_error_retry_after(e) == -1);
+	sc_result_free(res);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(op_oauth_error_is_redacted)
+{
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = NULL;
+	sc_result *res;
+	const sc_error *e;
+	char *json = NULL;
+	const char *const secrets[] = { "c0de-SECRET-77", T_CLIENT_SECRET };
+	int rc = 0;
+
+	sc_params_new(&p);
+	sc_params_set(p, "code", "c0de-SECRET-77");
+	res = run(c, "exchange_code", p,
+		  t_response(400, "application/json",
+			     "{\"error\":\"invalid_grant\",\"error_description\":"
+			     "\"Invalid code: c0de-SECRET-77.\"}"),
+		  &rc);
+	CHECK(rc == SC_EOAUTH);
+	e = sc_result_error(res);
+	REQUIRE(e);
+	CHECK_STR(sc_error_get(e, "type"), "invalid_grant");
+	CHECK_STR(sc_error_get(e, "description"), "Invalid code: [REDACTED].");
+	CHECK(sc_error_status_code(e) == 400);
+	sc_result_to_json(&json, res);
+	CHECK(t_clean(json, secrets, 2));
+	CHECK(t_clean(sc_error_message(e), secrets, 2));
+	sc_free(json);
+	sc_result_free(res);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(op_v1_error_body)
+{
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = odo_params(NULL);
+	sc_result *res = run(c, "odometer", p,
+		t_response(501, "application/json",
+			   "{\"error\":\"vehicle_not_capable_error\",\"message\":"
+			   "\"Vehicle is not capable of performing request.\","
+			   "\"code\":\"VNC_1\",\"requestId\":\"r1\"}"),
+		NULL);
+	const sc_error *e = sc_result_error(res);
+
+	REQUIRE(e);
+	CHECK(sc_error_code(e) == SC_EAPI);
+	CHECK_STR(sc_error_get(e, "type"), "vehicle_not_capable_error");
+	CHECK_STR(sc_error_get(e, "code"), "VNC_1");
+	CHECK_STR(sc_error_get(e, "description"),
+		  "Vehicle is not capable of performing request.");
+	CHECK_STR(sc_error_get(e, "request_id"), "r1");
+	CHECK(sc_error_status_code(e) == 501);
+	sc_result_free(res);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(op_non_json_and_malformed_bodies)
+{
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = odo_params(NULL);
+	sc_response *r = t_response(504, "text/html",
+				    "<html>Gateway\nTimeout</html>");
+	sc_result *res;
+	const sc_error *e;
+
+	sc_response_add_header(r, "SC-Request-Id", "rid-504");
+	res = run(c, "odometer", p, r, NULL);
+	e = sc_result_error(res);
+	REQUIRE(e);
+	CHECK(sc_error_code(e) == SC_EHTTP);
+	CHECK(sc_error_status_code(e) == 504);
+	CHECK_STR(sc_error_get(e, "request_id"), "rid-504");
+	CHECK_CONTAINS(sc_error_message(e), "HTTP 504");
+	sc_result_free(res);
+
+	res = run(c, "odometer", p,
+		  t_response(500, "application/json", "{\"type\": "), NULL);
+	CHECK(sc_error_code(sc_result_error(res)) == SC_EMALFORMED);
+	sc_result_free(res);
+
+	res = run(c, "odometer", p,
+		  t_response(200, "application/json", "{\"distance\": 1} junk"),
+		  NULL);
+	CHECK(sc_error_code(sc_result_error(res)) == SC_EMALFORMED);
+	sc_result_free(res);
+
+	res = run(c, "odometer", p,
+		  t_response(200, "application/json", "42"), NULL);
+	CHECK(sc_error_code(sc_result_error(res)) == SC_EMALFORMED);
+	sc_result_free(res);
+
+	res = run(c, "odometer", p,
+		  t_response(418, "application/json", "{\"what\": 1}"), NULL);
+	CHECK(sc_error_code(sc_result_error(res)) == SC_EHTTP);
+	sc_result_free(res);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(op_body_cap_and_transport_failures)
+{
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = odo_params(NULL);
+	const sc_request *req;
+	sc_response *r = NULL;
+	sc_result *res = NULL;
+	sc_op *op;
+	char big[64];
+
+	memset(big, 'x', sizeof(big));
+	sc_response_new(&r, 16);
+	sc_response_set_status(r, 200);
+	CHECK(sc_response_append_body(r, big, sizeof(big)) == SC_ETOOBIG);
+	res = run(c, "odometer", p, r, NULL);
+	CHECK(sc_error_code(sc_result_error(res)) == SC_ETOOBIG);
+	sc_result_free(res);
+
+	op = start(c, "odometer", p, &req);
+	REQUIRE(op);
+	CHECK(sc_op_fail(op, SC_ETIMEOUT, "timed out after 5 ms") == 0);
+	CHECK(sc_op_fail(op, SC_ETIMEOUT, "again") == SC_EMISUSE);
+	CHECK(sc_op_result(&res, op) == SC_ETIMEOUT);
+	CHECK_STR(sc_error_get(sc_result_error(res), "kind"), "timeout");
+	CHECK(sc_error_attempts(sc_result_error(res)) == 1);
+	sc_result_free(res);
+	sc_op_free(op);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(op_misuse)
+{
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = odo_params(NULL);
+	sc_op *op = NULL;
+	sc_result *res = NULL;
+
+	REQUIRE(sc_op_new(&op, c, "odometer", p, NULL) == 0);
+	/* feed before next */
+	CHECK(sc_op_feed(op, t_response(200, "application/json", "{}")) ==
+	      SC_EMISUSE);
+	CHECK(sc_op_result(&res, op) == SC_EMISUSE);
+	CHECK(res == NULL);
+	sc_op_free(op);
+	sc_op_free(NULL);
+	sc_params_free(p);
+	sc_client_free(c);
+}
