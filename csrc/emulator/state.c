@@ -1,0 +1,305 @@
+/* Emulator state: configuration, clock, users and their fleets, grants,
+ * authorization codes, access and refresh tokens. */
+#include "emu.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+emu_config emu_cfg;
+
+/* ----------------------------------------------------------- config */
+
+static const char *const default_redirects[] = {
+    "http://localhost:8000/callback",
+    "https://example.com/callback",
+    "sc8229df9f-91a0-4ff0-a1ae-a1f38ee24d07://exchange",
+    "https://javascript-sdk.smartcar.com/v2/redirect?app_origin="
+    "http://localhost:8000",
+};
+
+void emu_config_defaults(emu_config *c) {
+  memset(c, 0, sizeof *c);
+  c->client_id = emu_strdup("8229df9f-91a0-4ff0-a1ae-a1f38ee24d07");
+  c->client_secret = emu_strdup("emulator-client-secret");
+  c->management_token = emu_strdup("emulator-management-token");
+  c->n_redirect_uris = sizeof default_redirects / sizeof default_redirects[0];
+  c->redirect_uris = emu_xmalloc(c->n_redirect_uris * sizeof(char *));
+  for (size_t i = 0; i < c->n_redirect_uris; i++)
+    c->redirect_uris[i] = emu_strdup(default_redirects[i]);
+  c->seed = 0;
+  c->refresh_grace_s = 60;
+  c->host = emu_strdup("127.0.0.1");
+  c->port = 0;
+}
+
+void emu_config_free(emu_config *c) {
+  free(c->client_id);
+  free(c->client_secret);
+  free(c->management_token);
+  for (size_t i = 0; i < c->n_redirect_uris; i++) free(c->redirect_uris[i]);
+  free(c->redirect_uris);
+  free(c->host);
+  memset(c, 0, sizeof *c);
+}
+
+const char *emu_redirect_uri_registered(const char *uri) {
+  for (size_t i = 0; i < emu_cfg.n_redirect_uris; i++)
+    if (strcmp(emu_cfg.redirect_uris[i], uri) == 0)
+      return emu_cfg.redirect_uris[i];
+  return NULL;
+}
+
+/* ------------------------------------------------------------ lock, clock */
+
+static pthread_mutex_t state_mutex = PTHREAD_MUTEX_INITIALIZER;
+static int64_t clock_offset_ms; /* accessed with __atomic builtins */
+
+void emu_lock(void) { pthread_mutex_lock(&state_mutex); }
+void emu_unlock(void) { pthread_mutex_unlock(&state_mutex); }
+
+int64_t emu_clock_offset_ms(void) {
+  return __atomic_load_n(&clock_offset_ms, __ATOMIC_SEQ_CST);
+}
+
+int64_t emu_now_ms(void) { return emu_real_ms() + emu_clock_offset_ms(); }
+
+void emu_clock_advance_ms(int64_t delta) {
+  __atomic_add_fetch(&clock_offset_ms, delta, __ATOMIC_SEQ_CST);
+}
+
+/* ----------------------------------------------------------- users, fleet */
+
+static emu_user *users;
+
+static int vin_value(char c) {
+  static const char *const letters = "ABCDEFGHJKLMNPRSTUVWXYZ";
+  static const int values[] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4,
+                               5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9};
+  if (c >= '0' && c <= '9') return c - '0';
+  const char *p = strchr(letters, c);
+  return p ? values[p - letters] : 0;
+}
+
+/* prefix: 8 chars (maker + descriptor); then the check digit, the model
+ * year code, the plant and a six digit serial derived from the seed. */
+static void make_vin(char out[18], const char *prefix, char year, char plant,
+                     const unsigned char *d) {
+  static const int weights[] = {8, 7, 6, 5, 4, 3, 2, 10, 0,
+                                9, 8, 7, 6, 5, 4, 3, 2};
+  memcpy(out, prefix, 8);
+  out[8] = '0';
+  out[9] = year;
+  out[10] = plant;
+  for (int i = 0; i < 6; i++) out[11 + i] = (char)('0' + d[i] % 10);
+  out[17] = '\0';
+  int sum = 0;
+  for (int i = 0; i < 17; i++) sum += vin_value(out[i]) * weights[i];
+  int check = sum % 11;
+  out[8] = check == 10 ? 'X' : (char)('0' + check);
+}
+
+void emu_fleet_derive(emu_user *u) {
+  static const struct {
+    const char *label, *make, *model, *vin_prefix;
+    int year;
+    char year_code, plant;
+    emu_engine engine;
+  } models[EMU_FLEET_SIZE] = {
+      {"bev", "TESLA", "Model 3", "5YJ3E1EA", 2020, 'L', 'F', EMU_BEV},
+      {"phev", "TOYOTA", "RAV4 Prime", "JTMEB3FV", 2022, 'N', 'D', EMU_PHEV},
+      {"ice", "FORD", "F-150", "1FTEW1E5", 2019, 'K', 'F', EMU_ICE},
+  };
+  emu_uuid_derive(u->id, emu_cfg.seed, u->email, "user");
+  for (int i = 0; i < EMU_FLEET_SIZE; i++) {
+    emu_vehicle *v = &u->vehicles[i];
+    unsigned char d[32];
+    char label[32];
+    memset(v, 0, sizeof *v);
+    snprintf(label, sizeof label, "vehicle:%s", models[i].label);
+    emu_uuid_derive(v->id, emu_cfg.seed, u->email, label);
+    emu_derive(d, emu_cfg.seed, u->email, label);
+    make_vin(v->vin, models[i].vin_prefix, models[i].year_code,
+             models[i].plant, d + 16);
+    v->make = models[i].make;
+    v->model = models[i].model;
+    v->year = models[i].year;
+    v->engine = models[i].engine;
+    uint64_t x = 0;
+    for (int k = 0; k < 8; k++) x = (x << 8) | d[24 + k];
+    v->odometer_km = 10000.0 + (double)(x % 700000) / 10.0;
+  }
+}
+
+emu_user *emu_user_get(const char *email) {
+  char *lower = emu_strdup(email);
+  for (char *p = lower; *p; p++) *p = (char)tolower((unsigned char)*p);
+  for (emu_user *u = users; u; u = u->next) {
+    if (strcmp(u->email, lower) == 0) {
+      free(lower);
+      return u;
+    }
+  }
+  emu_user *u = emu_xmalloc(sizeof *u);
+  memset(u, 0, sizeof *u);
+  u->email = lower;
+  emu_fleet_derive(u);
+  u->next = users;
+  users = u;
+  return u;
+}
+
+/* ------------------------------------------------------------------ grants */
+
+emu_grant *emu_grant_new(emu_user *u, char **scopes, size_t n_scopes,
+                         unsigned mask, const char *client_id) {
+  emu_grant *g = emu_xmalloc(sizeof *g);
+  g->refs = 0;
+  g->user = u;
+  g->n_scopes = n_scopes;
+  g->scopes = emu_xmalloc((n_scopes ? n_scopes : 1) * sizeof(char *));
+  for (size_t i = 0; i < n_scopes; i++) g->scopes[i] = emu_strdup(scopes[i]);
+  g->vehicle_mask = mask;
+  g->client_id = emu_strdup(client_id);
+  return g;
+}
+
+static void grant_unref(emu_grant *g) {
+  if (--g->refs > 0) return;
+  for (size_t i = 0; i < g->n_scopes; i++) free(g->scopes[i]);
+  free(g->scopes);
+  free(g->client_id);
+  free(g);
+}
+
+int emu_grant_has_scope(const emu_grant *g, const char *scope) {
+  for (size_t i = 0; i < g->n_scopes; i++)
+    if (strcmp(g->scopes[i], scope) == 0) return 1;
+  return 0;
+}
+
+emu_vehicle *emu_grant_vehicle(const emu_grant *g, const char *id) {
+  for (int i = 0; i < EMU_FLEET_SIZE; i++)
+    if ((g->vehicle_mask & (1u << i)) &&
+        emu_strcaseeq(g->user->vehicles[i].id, id))
+      return &g->user->vehicles[i];
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ tokens */
+
+#define N_BUCKETS 4096u
+#define PRUNE_EVERY 1024u
+
+static emu_token *buckets[N_BUCKETS];
+static unsigned inserts_since_prune;
+
+static unsigned bucket_of(const char *key) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (; *key; key++) h = (h ^ (unsigned char)*key) * 16777619u;
+  return h % N_BUCKETS;
+}
+
+static void token_free(emu_token *t) {
+  grant_unref(t->grant);
+  free(t->redirect_uri);
+  free(t);
+}
+
+/* A token that can never be accepted again. Codes are kept until they
+ * expire so a reused code is still recognised (and refused) meanwhile. */
+static int token_dead(const emu_token *t, int64_t now) {
+  if (now >= t->expires_ms) return 1;
+  if (t->kind == EMU_TOK_REFRESH && t->used_ms &&
+      now >= t->used_ms + (int64_t)(emu_cfg.refresh_grace_s * 1000))
+    return 1;
+  return 0;
+}
+
+static void prune(void) {
+  int64_t now = emu_now_ms();
+  for (unsigned b = 0; b < N_BUCKETS; b++) {
+    emu_token **pp = &buckets[b];
+    while (*pp) {
+      emu_token *t = *pp;
+      if (token_dead(t, now)) {
+        *pp = t->next;
+        token_free(t);
+      } else {
+        pp = &t->next;
+      }
+    }
+  }
+}
+
+emu_token *emu_token_new(emu_tok_kind kind, emu_grant *g, int64_t ttl_ms,
+                         const char *redirect_uri) {
+  if (++inserts_since_prune >= PRUNE_EVERY) {
+    inserts_since_prune = 0;
+    prune();
+  }
+  emu_token *t = emu_xmalloc(sizeof *t);
+  memset(t, 0, sizeof *t);
+  if (kind == EMU_TOK_CODE) {
+    /* 32 hex characters, like an opaque OAuth code. */
+    unsigned char b[16];
+    static const char hex[] = "0123456789abcdef";
+    emu_random_bytes(b, sizeof b);
+    for (int i = 0; i < 16; i++) {
+      t->key[2 * i] = hex[b[i] >> 4];
+      t->key[2 * i + 1] = hex[b[i] & 15];
+    }
+    t->key[32] = '\0';
+  } else {
+    emu_uuid_random(t->key);
+  }
+  t->kind = kind;
+  t->grant = g;
+  g->refs++;
+  t->expires_ms = emu_now_ms() + ttl_ms;
+  t->redirect_uri = redirect_uri ? emu_strdup(redirect_uri) : NULL;
+  unsigned b = bucket_of(t->key);
+  t->next = buckets[b];
+  buckets[b] = t;
+  return t;
+}
+
+emu_token *emu_token_find(emu_tok_kind kind, const char *key) {
+  for (emu_token *t = buckets[bucket_of(key)]; t; t = t->next)
+    if (t->kind == kind && strcmp(t->key, key) == 0) return t;
+  return NULL;
+}
+
+/* ---------------------------------------------------------- lifecycle */
+
+static void clear_all(void) {
+  for (unsigned b = 0; b < N_BUCKETS; b++) {
+    while (buckets[b]) {
+      emu_token *t = buckets[b];
+      buckets[b] = t->next;
+      token_free(t);
+    }
+  }
+  while (users) {
+    emu_user *u = users;
+    users = u->next;
+    free(u->email);
+    free(u);
+  }
+  inserts_since_prune = 0;
+}
+
+void emu_state_init(void) {
+  memset(buckets, 0, sizeof buckets);
+  users = NULL;
+  __atomic_store_n(&clock_offset_ms, 0, __ATOMIC_SEQ_CST);
+}
+
+void emu_state_reset(void) {
+  clear_all();
+  __atomic_store_n(&clock_offset_ms, 0, __ATOMIC_SEQ_CST);
+}
+
+void emu_state_free(void) { clear_all(); }
