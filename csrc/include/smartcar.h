@@ -27,5 +27,6 @@
 #include "smartcar/auth.h"
 #include "smartcar/call.h"
 #include "smartcar/vehicle.h"
+#include "smartcar/webhooks.h"
 
 #endif

@@ -159,6 +159,32 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 					 : SC_DEFAULT_TIMEOUT_MS;
 	c->max_response_bytes = opts->max_response_bytes
 		? opts->max_response_bytes : SC_DEFAULT_MAX_RESPONSE;
+	c->insecure_tls = opts->insecure_skip_tls_verify_dangerous != 0;
+	c->max_attempts = opts->max_attempts > 0 ? opts->max_attempts : 3;
+	c->retry_base_ms = opts->retry_base_ms > 0 ? opts->retry_base_ms : 200;
+	c->retry_max_ms = opts->retry_max_ms > 0 ? opts->retry_max_ms : 8000;
+	c->retry_deadline_ms = opts->retry_deadline_ms > 0
+		? opts->retry_deadline_ms : 30000;
+	if (opts->rate_policy && strcmp(opts->rate_policy, "wait") &&
+	    strcmp(opts->rate_policy, "fail")) {
+		sc_client_free(c);
+		return fail(err_out, SC_EINVAL,
+			    "rate_policy must be wait or fail");
+	}
+	c->rate_fail_fast = opts->rate_policy &&
+			    !strcmp(opts->rate_policy, "fail");
+	if (opts->rate_limit_capacity < 0 || opts->rate_limit_per_minute < 0) {
+		sc_client_free(c);
+		return fail(err_out, SC_EINVAL,
+			    "rate limits must not be negative");
+	}
+	if (sc__rate_new(&c->rate, opts->rate_limit_capacity,
+			 opts->rate_limit_per_minute) < 0)
+		goto oom;
+	if ((opts->ca_bundle && !(c->ca_bundle = sc__strdup(opts->ca_bundle))) ||
+	    (opts->proxy && !(c->proxy = sc__strdup(opts->proxy))) ||
+	    (opts->flags && !(c->flags = sc__strdup(opts->flags))))
+		goto oom;
 
 	rc = SC_ENOMEM;
 	{
@@ -215,6 +241,10 @@ void sc_client_free(sc_client *c)
 	if (!c)
 		return;
 	sc__curl_pool_free(c->pool);
+	sc__rate_free(c->rate);
+	free(c->ca_bundle);
+	free(c->proxy);
+	free(c->flags);
 	free(c->client_id);
 	sc__wipe_free(c->client_secret);
 	free(c->redirect_uri);
@@ -254,6 +284,10 @@ const char *sc_client_get(const sc_client *c, const char *key)
 		return c->unit_system;
 	if (!strcmp(key, "user_agent"))
 		return c->user_agent;
+	if (!strcmp(key, "flags"))
+		return c->flags;
+	if (!strcmp(key, "ca_bundle"))
+		return c->ca_bundle;
 	return NULL;
 }
 
@@ -266,6 +300,17 @@ int sc_client_set_timeouts(sc_client *c, long connect_ms, long total_ms)
 		c->connect_timeout_ms = connect_ms;
 	if (total_ms)
 		c->timeout_ms = total_ms;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+int sc_client_set_debug(sc_client *c, sc_debug_cb cb, void *payload)
+{
+	if (!c)
+		return SC_EINVAL;
+	pthread_mutex_lock(&c->lock);
+	c->debug = cb;
+	c->debug_payload = payload;
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }

@@ -1,26 +1,28 @@
 #define _GNU_SOURCE
 /* Operations: the sans-IO state machine behind every call.  An op builds
  * the exact HTTP request for one line of endpoints.def, takes back the
- * response, and turns it into data (snake_case keys + meta) or a typed
- * error.  sc_call() is a short loop over these steps with the libcurl
- * transport, so there is one code path for every driver. */
+ * response, decides retries, waits and rate limits, and turns the answer
+ * into data (snake_case keys + meta) or a typed error.  sc_call() is a
+ * short loop over these steps with the libcurl transport, so every driver
+ * shares one code path. */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "sc_internal.h"
 
 enum { SC_HOST_API, SC_HOST_AUTH, SC_HOST_MANAGEMENT };
-enum { SC_AUTH_BEARER, SC_AUTH_BASIC_CLIENT };
-enum { SC_BODY_NONE, SC_BODY_FORM_CODE, SC_BODY_FORM_REFRESH };
+enum { SC_AUTH_BEARER, SC_AUTH_BASIC_CLIENT, SC_AUTH_BASIC_AMT,
+       SC_AUTH_BEARER_AMT };
 #define SC_EP_READ 1u
 #define SC_EP_COMMAND 2u
 #define SC_EP_UNITS 4u
 #define SC_EP_TOKEN 8u
+#define SC_EP_VEHICLE 16u
+#define SC_EP_RAW 32u
 
 typedef struct endpoint {
 	const char *name;
@@ -28,24 +30,25 @@ typedef struct endpoint {
 	int host;
 	const char *path;
 	int auth;
-	int body;
+	const char *body;
 	const char *query;
 	unsigned flags;
 	const char *permission;
+	const char *batch_path;
 } endpoint;
 
 static const endpoint endpoints[] = {
 #define SC_ENDPOINT(sym, name, method, host, path, auth, body, query, flags, \
-		    perm)                                                     \
-	{ name, method, SC_HOST_##host, path, SC_AUTH_##auth, SC_BODY_##body, \
-	  query, flags, perm },
+		    perm, batch)                                              \
+	{ name, method, SC_HOST_##host, path, SC_AUTH_##auth, body, query,    \
+	  flags, perm, batch },
 #include "endpoints.def"
 #undef SC_ENDPOINT
 };
 
 #define N_ENDPOINTS (sizeof(endpoints) / sizeof(endpoints[0]))
 
-enum op_state { OP_READY, OP_SENT, OP_DONE };
+enum op_state { OP_READY, OP_BACKOFF, OP_SENT, OP_DONE };
 
 struct sc_op {
 	sc_client *client;
@@ -55,8 +58,16 @@ struct sc_op {
 	enum op_state state;
 	sc_result *result;
 	int attempts;
+	int max_attempts;
 	long wait_ms;
-	const char *secrets[4];
+	long deadline_ms;
+	long base_ms;
+	long max_ms;
+	int fail_fast;
+	int resendable;       /* reads: may go again after reaching the server */
+	double started;       /* monotonic seconds */
+	const char *vehicle_id;
+	const char *secrets[6];
 	size_t nsecrets;
 };
 
@@ -109,6 +120,11 @@ static int header_safe(const char *v)
 	return 1;
 }
 
+static int token_char(int c)
+{
+	return isalnum(c) || strchr("!#$%&'*+-.^_`|~", c);
+}
+
 static int all_digits(const char *v)
 {
 	if (!*v)
@@ -119,9 +135,22 @@ static int all_digits(const char *v)
 	return 1;
 }
 
+static int parse_number(const char *v, double *out)
+{
+	char *end;
+	double d;
+	if (!v || !*v)
+		return 0;
+	d = strtod(v, &end);
+	if (*end || !isfinite(d))
+		return 0;
+	*out = d;
+	return 1;
+}
+
 static int invalid(sc_error **err_out, const char *msg)
 {
-	if (err_out)
+	if (err_out && !*err_out)
 		*err_out = sc__error_new(SC_EINVAL, msg);
 	return SC_EINVAL;
 }
@@ -129,7 +158,7 @@ static int invalid(sc_error **err_out, const char *msg)
 static long param_long(const sc_params *p, const char *key, long dflt)
 {
 	const char *v = sc_params_get(p, key);
-	if (v && all_digits(v))
+	if (v && all_digits(v) && strlen(v) < 10)
 		return strtol(v, NULL, 10);
 	return dflt;
 }
@@ -148,19 +177,404 @@ static int add_form(sc_buf *b, const char *key, const char *value)
 	return rc;
 }
 
+/* "a b  c" -> calls fn for each word; stops at the first failure. */
+static int each_word(const char *s, int (*fn)(void *, const char *, size_t),
+		     void *ctx)
+{
+	int rc = 0;
+	while (s && *s && rc == 0) {
+		size_t n;
+		while (*s == ' ' || *s == ',' || *s == '\n' || *s == '\t')
+			s++;
+		n = strcspn(s, " ,\n\t");
+		if (n)
+			rc = fn(ctx, s, n);
+		s += n;
+	}
+	return rc;
+}
+
+struct build {
+	sc_op *op;
+	sc_buf *url;
+	int first;
+	sc_error **err;
+};
+
+static int add_query(void *ctx, const char *word, size_t n)
+{
+	struct build *b = ctx;
+	char key[64], wire[64];
+	const char *v, *gt;
+	int rc;
+
+	if (n >= sizeof(key))
+		return 0;
+	memcpy(key, word, n);
+	key[n] = '\0';
+	gt = strchr(key, '>');
+	if (gt) {
+		snprintf(wire, sizeof(wire), "%s", gt + 1);
+		key[gt - key] = '\0';
+	} else {
+		snprintf(wire, sizeof(wire), "%s", key);
+	}
+	v = sc_params_get(b->op->params, key);
+	/* the Python SDK's spellings of the service-history range */
+	if (!v && !strcmp(key, "start_date"))
+		v = sc_params_get(b->op->params, "startDate");
+	if (!v && !strcmp(key, "end_date"))
+		v = sc_params_get(b->op->params, "endDate");
+	if (!v && !strcmp(key, "flags"))
+		v = b->op->client->flags;
+	if (!v)
+		return 0;
+	if ((!strcmp(key, "limit") || !strcmp(key, "offset")) &&
+	    !all_digits(v)) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "%s must be a non-negative integer",
+			 key);
+		return invalid(b->err, msg);
+	}
+	rc = sc__buf_putc(b->url, b->first ? '?' : '&');
+	b->first = 0;
+	if (rc == 0)
+		rc = sc__buf_puts(b->url, wire);
+	if (rc == 0)
+		rc = sc__buf_putc(b->url, '=');
+	if (rc == 0)
+		rc = sc__url_encode(b->url, v);
+	return rc;
+}
+
+/* JSON body from a "json:..." spec: K=V literal strings, K# numbers. */
+struct jbody {
+	sc_op *op;
+	cJSON *obj;
+	sc_error **err;
+};
+
+static int add_json_field(void *ctx, const char *word, size_t n)
+{
+	struct jbody *j = ctx;
+	char spec[64];
+	char *eq;
+
+	if (n >= sizeof(spec))
+		return SC_EINVAL;
+	memcpy(spec, word, n);
+	spec[n] = '\0';
+	if ((eq = strchr(spec, '='))) {
+		*eq = '\0';
+		return cJSON_AddStringToObject(j->obj, spec, eq + 1) ? 0
+								     : SC_ENOMEM;
+	}
+	if (n && spec[n - 1] == '#') {
+		double d;
+		char msg[96];
+		spec[n - 1] = '\0';
+		if (!parse_number(sc_params_get(j->op->params, spec), &d)) {
+			snprintf(msg, sizeof(msg), "%s must be a number", spec);
+			return invalid(j->err, msg);
+		}
+		if (!strcmp(spec, "latitude") && (d < -90 || d > 90))
+			return invalid(j->err, "Invalid latitude value. It "
+					       "must be between -90 and 90.");
+		if (!strcmp(spec, "longitude") && (d < -180 || d > 180))
+			return invalid(j->err, "Invalid longitude value. It "
+					       "must be between -180 and 180.");
+		return cJSON_AddNumberToObject(j->obj, spec, d) ? 0
+								 : SC_ENOMEM;
+	}
+	return SC_EINVAL;
+}
+
+static int add_batch_path(void *ctx, const char *word, size_t n)
+{
+	cJSON *reqs = ctx, *item;
+	char *path;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)word[i] < 0x21 || word[i] == '?' ||
+		    word[i] == '#')
+			return SC_EINVAL;
+	path = malloc(n + 2);
+	if (!path)
+		return SC_ENOMEM;
+	path[0] = '/';
+	memcpy(path + (word[0] == '/' ? 0 : 1), word, n);
+	path[n + (word[0] == '/' ? 0 : 1)] = '\0';
+	item = cJSON_CreateObject();
+	if (!item || !cJSON_AddStringToObject(item, "path", path)) {
+		cJSON_Delete(item);
+		free(path);
+		return SC_ENOMEM;
+	}
+	free(path);
+	cJSON_AddItemToArray(reqs, item);
+	return 0;
+}
+
+static int set_body_json(sc_request *req, cJSON *obj)
+{
+	char *s = obj ? cJSON_PrintUnformatted(obj) : NULL;
+	int rc;
+	if (!s)
+		return SC_ENOMEM;
+	rc = sc__buf_puts(&req->body, s);
+	free(s);
+	return rc;
+}
+
+static int build_body(sc_op *op, sc_error **err_out)
+{
+	const char *spec = op->ep->body;
+	const sc_params *p = op->params;
+	sc_request *req = op->req;
+	int rc = 0;
+
+	if (!strcmp(spec, "form:code")) {
+		const char *code = sc_params_get(p, "code");
+		const char *redirect = sc_params_get(p, "redirect_uri");
+		if (!redirect)
+			redirect = op->client->redirect_uri;
+		if (!code || !*code)
+			return invalid(err_out, "code is required");
+		if (!redirect)
+			return invalid(err_out, "redirect_uri is required");
+		rc = add_form(&req->body, "grant_type", "authorization_code");
+		if (rc == 0)
+			rc = add_form(&req->body, "code", code);
+		if (rc == 0)
+			rc = add_form(&req->body, "redirect_uri", redirect);
+	} else if (!strcmp(spec, "form:refresh")) {
+		const char *rt = sc_params_get(p, "refresh_token");
+		if (!rt || !*rt)
+			return invalid(err_out, "refresh_token is required");
+		rc = add_form(&req->body, "grant_type", "refresh_token");
+		if (rc == 0)
+			rc = add_form(&req->body, "refresh_token", rt);
+	} else if (!strncmp(spec, "json:", 5)) {
+		struct jbody j = { op, cJSON_CreateObject(), err_out };
+		if (!j.obj)
+			return SC_ENOMEM;
+		rc = each_word(spec + 5, add_json_field, &j);
+		if (rc == 0)
+			rc = set_body_json(req, j.obj);
+		cJSON_Delete(j.obj);
+	} else if (!strcmp(spec, "batch")) {
+		cJSON *obj = cJSON_CreateObject();
+		cJSON *reqs = cJSON_CreateArray();
+		if (!obj || !reqs) {
+			cJSON_Delete(obj);
+			cJSON_Delete(reqs);
+			return SC_ENOMEM;
+		}
+		cJSON_AddItemToObject(obj, "requests", reqs);
+		rc = each_word(sc_params_get(p, "paths"), add_batch_path, reqs);
+		if (rc == SC_EINVAL)
+			invalid(err_out, "batch paths must not contain spaces, "
+					 "'?' or '#'");
+		else if (rc == 0 && cJSON_GetArraySize(reqs) == 0)
+			rc = invalid(err_out, "batch needs at least one path");
+		if (rc == 0)
+			rc = set_body_json(req, obj);
+		cJSON_Delete(obj);
+	} else if (!strcmp(spec, "raw")) {
+		const char *body = sc_params_get(p, "body");
+		if (body && *body) {
+			cJSON *v = sc__json_parse(body, strlen(body));
+			if (!v)
+				return invalid(err_out,
+					       "body must be JSON text");
+			cJSON_Delete(v);
+			rc = sc__buf_puts(&req->body, body);
+		}
+	}
+	if (rc == 0 && req->body.len && !sc_request_header(req,
+							   "Content-Type"))
+		rc = sc__request_add_header(req, "Content-Type",
+			!strncmp(spec, "form:", 5)
+				? "application/x-www-form-urlencoded"
+				: "application/json");
+	return rc;
+}
+
+static int append_path(sc_op *op, sc_buf *url, const char *tmpl,
+		       sc_error **err_out)
+{
+	int rc = 0;
+	while (rc == 0 && *tmpl) {
+		const char *key = NULL;
+		size_t skip = 0;
+		if (!strncmp(tmpl, "{vehicle_id}", 12)) {
+			key = "vehicle_id";
+			skip = 12;
+		} else if (!strncmp(tmpl, "{webhook_id}", 12)) {
+			key = "webhook_id";
+			skip = 12;
+		}
+		if (key) {
+			const char *v = sc_params_get(op->params, key);
+			char msg[64];
+			if (!v || !*v) {
+				snprintf(msg, sizeof(msg), "%s is required",
+					 key);
+				return invalid(err_out, msg);
+			}
+			rc = sc__url_encode(url, v);
+			tmpl += skip;
+		} else {
+			rc = sc__buf_putc(url, *tmpl++);
+		}
+	}
+	return rc;
+}
+
+/* The raw "request" endpoint: method, path (under the vehicle when a
+ * vehicle_id is given), caller's headers. */
+static int raw_path(sc_op *op, sc_buf *url, const char **method,
+		    sc_error **err_out)
+{
+	const char *m = sc_params_get(op->params, "method");
+	const char *path = sc_params_get(op->params, "path");
+	const char *vid = sc_params_get(op->params, "vehicle_id");
+	static const char *const methods[] = { "GET", "POST", "PUT", "PATCH",
+					       "DELETE" };
+	size_t i;
+	int ok = 0, rc = 0;
+
+	for (i = 0; m && i < 5; i++)
+		if (!strcmp(m, methods[i]))
+			ok = 1;
+	if (!ok)
+		return invalid(err_out, "method must be GET, POST, PUT, "
+					"PATCH or DELETE");
+	*method = m;
+	if (!path)
+		path = "";
+	for (i = 0; path[i]; i++)
+		if ((unsigned char)path[i] < 0x21 || path[i] == '#')
+			return invalid(err_out, "path must not contain spaces, "
+						"control characters or '#'");
+	if (strstr(path, ".."))
+		return invalid(err_out, "path must not contain '..'");
+	if (vid && *vid) {
+		rc = sc__buf_puts(url, "/vehicles/");
+		if (rc == 0)
+			rc = sc__url_encode(url, vid);
+	}
+	if (rc == 0 && *path) {
+		if (path[0] != '/')
+			rc = sc__buf_putc(url, '/');
+		if (rc == 0)
+			rc = sc__buf_puts(url, path);
+	}
+	return rc;
+}
+
+static int add_auth(sc_op *op, sc_error **err_out)
+{
+	sc_client *c = op->client;
+	const sc_params *p = op->params;
+	const char *token = sc_params_get(p, "access_token");
+	const char *amt = sc_params_get(p, "management_token");
+	sc_buf tmp, cred;
+	int rc = 0;
+
+	sc__buf_init(&tmp, 0);
+	sc__buf_init(&cred, 0);
+	switch (op->ep->auth) {
+	case SC_AUTH_BEARER:
+		if (!token || !*token)
+			return invalid(err_out, "access_token is required");
+		if (!header_safe(token))
+			return invalid(err_out,
+				       "access_token has control characters");
+		rc = sc__buf_puts(&tmp, "Bearer ");
+		if (rc == 0)
+			rc = sc__buf_puts(&tmp, token);
+		break;
+	case SC_AUTH_BEARER_AMT:
+	case SC_AUTH_BASIC_AMT:
+		if (!amt || !*amt)
+			return invalid(err_out, "management_token is required");
+		if (!header_safe(amt))
+			return invalid(err_out, "management_token has control "
+						"characters");
+		if (op->ep->auth == SC_AUTH_BEARER_AMT) {
+			rc = sc__buf_puts(&tmp, "Bearer ");
+			if (rc == 0)
+				rc = sc__buf_puts(&tmp, amt);
+			break;
+		}
+		rc = sc__buf_puts(&cred, "default:");
+		if (rc == 0)
+			rc = sc__buf_puts(&cred, amt);
+		goto basic;
+	default:
+		if (!c->client_id || !c->client_secret)
+			return invalid(err_out, "client_id and client_secret "
+						"are required");
+		rc = sc__buf_puts(&cred, c->client_id);
+		if (rc == 0)
+			rc = sc__buf_putc(&cred, ':');
+		if (rc == 0)
+			rc = sc__buf_puts(&cred, c->client_secret);
+	basic:
+		if (rc == 0)
+			rc = sc__buf_puts(&tmp, "Basic ");
+		if (rc == 0)
+			rc = sc__base64(&tmp, (unsigned char *)cred.ptr,
+					cred.len);
+		break;
+	}
+	if (rc == 0)
+		rc = sc__request_add_header(op->req, "Authorization", tmp.ptr);
+	sc__buf_wipe(&cred);
+	sc__buf_wipe(&tmp);
+	return rc;
+}
+
+/* Caller headers for the raw endpoint ("header:Name" params). */
+static int add_caller_headers(sc_op *op, sc_error **err_out)
+{
+	size_t i, n = sc_params_count(op->params);
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		const char *k, *v, *name;
+		sc_params_at(op->params, i, &k, &v);
+		if (strncmp(k, "header:", 7))
+			continue;
+		name = k + 7;
+		if (!*name)
+			return invalid(err_out, "empty header name");
+		for (const char *q = name; *q; q++)
+			if (!token_char((unsigned char)*q))
+				return invalid(err_out, "bad header name");
+		if (!header_safe(v))
+			return invalid(err_out,
+				       "header values must not contain "
+				       "control characters");
+		rc = sc__request_add_header(op->req, name, v);
+	}
+	return rc;
+}
+
 static int build_request(sc_op *op, sc_error **err_out)
 {
 	const endpoint *ep = op->ep;
 	sc_client *c = op->client;
 	const sc_params *p = op->params;
-	sc_buf url, tmp;
+	sc_buf url;
 	const char *version = sc_params_get(p, "version");
 	const char *units = sc_params_get(p, "unit_system");
-	const char *token = sc_params_get(p, "access_token");
-	const char *vid = sc_params_get(p, "vehicle_id");
-	const char *path;
-	int rc = 0, first = 1;
-	char msg[160];
+	const char *method = ep->method;
+	const char *suffix = sc_params_get(p, "user_agent_suffix");
+	struct build b;
+	int rc = 0, raw = (ep->flags & SC_EP_RAW) != 0;
 
 	if (!version)
 		version = c->api_version;
@@ -172,18 +586,9 @@ static int build_request(sc_op *op, sc_error **err_out)
 	    strcmp(units, "imperial") != 0)
 		return invalid(err_out,
 			       "unit_system must be metric or imperial");
-	if (ep->auth == SC_AUTH_BEARER) {
-		if (!token || !*token)
-			return invalid(err_out, "access_token is required");
-		if (!header_safe(token))
-			return invalid(err_out,
-				       "access_token has control characters");
-	} else if (!c->client_id || !c->client_secret) {
-		return invalid(err_out,
-			       "client_id and client_secret are required");
-	}
-	if (strstr(ep->path, "{vehicle_id}") && (!vid || !*vid))
-		return invalid(err_out, "vehicle_id is required");
+	if (suffix && !header_safe(suffix))
+		return invalid(err_out, "user_agent_suffix has control "
+					"characters");
 
 	sc__buf_init(&url, 16384);
 	switch (ep->host) {
@@ -193,9 +598,7 @@ static int build_request(sc_op *op, sc_error **err_out)
 	case SC_HOST_MANAGEMENT:
 		rc = sc__buf_puts(&url, c->management_origin);
 		if (rc == 0)
-			rc = sc__buf_puts(&url, "/v");
-		if (rc == 0)
-			rc = sc__buf_puts(&url, version);
+			rc = sc__buf_puts(&url, "/v2.0");
 		break;
 	default:
 		rc = sc__buf_puts(&url, c->api_origin);
@@ -205,54 +608,20 @@ static int build_request(sc_op *op, sc_error **err_out)
 			rc = sc__buf_puts(&url, version);
 		break;
 	}
-	if (ep->host != SC_HOST_AUTH) {
-		for (path = ep->path; rc == 0 && *path;) {
-			if (strncmp(path, "{vehicle_id}", 12) == 0) {
-				rc = sc__url_encode(&url, vid);
-				path += 12;
-			} else {
-				rc = sc__buf_putc(&url, *path++);
-			}
-		}
-	}
-	/* query parameters named by the endpoint table, in table order */
-	for (path = ep->query; rc == 0 && *path;) {
-		size_t n = strcspn(path, " ");
-		char key[32];
-		const char *v;
-		if (n && n < sizeof(key)) {
-			memcpy(key, path, n);
-			key[n] = '\0';
-			v = sc_params_get(p, key);
-			if (v && (!strcmp(key, "limit") ||
-				  !strcmp(key, "offset")) && !all_digits(v)) {
-				sc__buf_free(&url);
-				snprintf(msg, sizeof(msg),
-					 "%s must be a non-negative integer",
-					 key);
-				return invalid(err_out, msg);
-			}
-			if (v) {
-				rc = sc__buf_putc(&url, first ? '?' : '&');
-				first = 0;
-				if (rc == 0)
-					rc = sc__buf_puts(&url, key);
-				if (rc == 0)
-					rc = sc__buf_putc(&url, '=');
-				if (rc == 0)
-					rc = sc__url_encode(&url, v);
-			}
-		}
-		path += n;
-		while (*path == ' ')
-			path++;
-	}
-	if (rc == SC_ETOOBIG) {
-		sc__buf_free(&url);
-		return invalid(err_out, "request URL is too long");
-	}
+	if (rc == 0 && raw)
+		rc = raw_path(op, &url, &method, err_out);
+	else if (rc == 0 && ep->host != SC_HOST_AUTH)
+		rc = append_path(op, &url, ep->path, err_out);
+	b.op = op;
+	b.url = &url;
+	b.first = strchr(url.ptr ? url.ptr : "", '?') == NULL;
+	b.err = err_out;
 	if (rc == 0)
-		rc = sc__request_new(&op->req, ep->method, url.ptr);
+		rc = each_word(ep->query, add_query, &b);
+	if (rc == SC_ETOOBIG)
+		rc = invalid(err_out, "request URL is too long");
+	if (rc == 0)
+		rc = sc__request_new(&op->req, method, url.ptr);
 	sc__buf_free(&url);
 	if (rc < 0)
 		return rc;
@@ -266,64 +635,38 @@ static int build_request(sc_op *op, sc_error **err_out)
 		op->req->timeout_ms = c->timeout_ms;
 	pthread_mutex_unlock(&c->lock);
 
-	sc__buf_init(&tmp, 0);
-	if (ep->auth == SC_AUTH_BEARER) {
-		rc = sc__buf_puts(&tmp, "Bearer ");
-		if (rc == 0)
-			rc = sc__buf_puts(&tmp, token);
-	} else {
-		sc_buf cred;
-		sc__buf_init(&cred, 0);
-		rc = sc__buf_puts(&cred, c->client_id);
-		if (rc == 0)
-			rc = sc__buf_putc(&cred, ':');
-		if (rc == 0)
-			rc = sc__buf_puts(&cred, c->client_secret);
-		if (rc == 0)
-			rc = sc__buf_puts(&tmp, "Basic ");
-		if (rc == 0)
-			rc = sc__base64(&tmp, (unsigned char *)cred.ptr,
-					cred.len);
-		sc__buf_wipe(&cred);
-	}
-	if (rc == 0)
-		rc = sc__request_add_header(op->req, "Authorization", tmp.ptr);
-	sc__buf_wipe(&tmp);
-	if (rc == 0)
+	if (raw)
+		rc = add_caller_headers(op, err_out);
+	if (rc == 0 && !(raw && sc_request_header(op->req, "Authorization")))
+		rc = add_auth(op, err_out);
+	if (rc == 0 && !sc_request_header(op->req, "Accept"))
 		rc = sc__request_add_header(op->req, "Accept",
 					    "application/json");
-	if (rc == 0)
-		rc = sc__request_add_header(op->req, "User-Agent",
-					    c->user_agent);
-	if (rc == 0 && (ep->flags & SC_EP_UNITS))
-		rc = sc__request_add_header(op->req, "sc-unit-system", units);
-
-	if (rc == 0 && ep->body == SC_BODY_FORM_CODE) {
-		const char *code = sc_params_get(p, "code");
-		const char *redirect = sc_params_get(p, "redirect_uri");
-		if (!redirect)
-			redirect = c->redirect_uri;
-		if (!code || !*code)
-			return invalid(err_out, "code is required");
-		if (!redirect)
-			return invalid(err_out, "redirect_uri is required");
-		rc = add_form(&op->req->body, "grant_type",
-			      "authorization_code");
-		if (rc == 0)
-			rc = add_form(&op->req->body, "code", code);
-		if (rc == 0)
-			rc = add_form(&op->req->body, "redirect_uri", redirect);
-	} else if (rc == 0 && ep->body == SC_BODY_FORM_REFRESH) {
-		const char *rt = sc_params_get(p, "refresh_token");
-		if (!rt || !*rt)
-			return invalid(err_out, "refresh_token is required");
-		rc = add_form(&op->req->body, "grant_type", "refresh_token");
-		if (rc == 0)
-			rc = add_form(&op->req->body, "refresh_token", rt);
+	if (rc == 0) {
+		if (suffix && *suffix) {
+			sc_buf ua;
+			sc__buf_init(&ua, 0);
+			rc = sc__buf_puts(&ua, c->user_agent);
+			if (rc == 0)
+				rc = sc__buf_putc(&ua, ' ');
+			if (rc == 0)
+				rc = sc__buf_puts(&ua, suffix);
+			if (rc == 0 && !sc_request_header(op->req,
+							  "User-Agent"))
+				rc = sc__request_add_header(op->req,
+							    "User-Agent",
+							    ua.ptr);
+			sc__buf_free(&ua);
+		} else if (!sc_request_header(op->req, "User-Agent")) {
+			rc = sc__request_add_header(op->req, "User-Agent",
+						    c->user_agent);
+		}
 	}
-	if (rc == 0 && ep->body != SC_BODY_NONE)
-		rc = sc__request_add_header(op->req, "Content-Type",
-				"application/x-www-form-urlencoded");
+	if (rc == 0 && (ep->flags & SC_EP_UNITS) &&
+	    !sc_request_header(op->req, "sc-unit-system"))
+		rc = sc__request_add_header(op->req, "sc-unit-system", units);
+	if (rc == 0)
+		rc = build_body(op, err_out);
 	return rc;
 }
 
@@ -331,6 +674,7 @@ int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
 	      const sc_params *params, sc_error **err_out)
 {
 	sc_op *op;
+	const char *v;
 	int rc;
 
 	if (err_out)
@@ -351,13 +695,46 @@ int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
 		free(op);
 		return rc;
 	}
-	/* everything that must never reach an error message */
+	/* everything that must never reach an error message or a log */
 	op->secrets[op->nsecrets++] = sc_params_get(op->params,
 						    "access_token");
 	op->secrets[op->nsecrets++] = sc_params_get(op->params, "code");
 	op->secrets[op->nsecrets++] = sc_params_get(op->params,
 						    "refresh_token");
+	op->secrets[op->nsecrets++] = sc_params_get(op->params,
+						    "management_token");
 	op->secrets[op->nsecrets++] = client->client_secret;
+	op->vehicle_id = (op->ep->flags & SC_EP_VEHICLE)
+		? sc_params_get(op->params, "vehicle_id") : NULL;
+
+	pthread_mutex_lock(&client->lock);
+	op->max_attempts = client->max_attempts;
+	op->deadline_ms = client->retry_deadline_ms;
+	op->base_ms = client->retry_base_ms;
+	op->max_ms = client->retry_max_ms;
+	op->fail_fast = client->rate_fail_fast;
+	pthread_mutex_unlock(&client->lock);
+	op->max_attempts = (int)param_long(op->params, "max_attempts",
+					   op->max_attempts);
+	if (op->max_attempts < 1)
+		op->max_attempts = 1;
+	op->deadline_ms = param_long(op->params, "retry_deadline_ms",
+				     op->deadline_ms);
+	v = sc_params_get(op->params, "rate_policy");
+	if (v && strcmp(v, "wait") && strcmp(v, "fail")) {
+		sc_op_free(op);
+		return invalid(err_out, "rate_policy must be wait or fail");
+	}
+	if (v)
+		op->fail_fast = !strcmp(v, "fail");
+	if (op->ep->flags & SC_EP_RAW) {
+		v = sc_params_get(op->params, "method");
+		op->resendable = v && !strcmp(v, "GET");
+	} else {
+		op->resendable = (op->ep->flags & SC_EP_READ) != 0;
+	}
+	op->started = sc__monotonic();
+
 	rc = build_request(op, err_out);
 	if (rc < 0) {
 		if (err_out && !*err_out)
@@ -369,28 +746,93 @@ int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
 	return 0;
 }
 
-int sc_op_next(sc_op *op, const sc_request **req_out)
+/* ---- debug hook ------------------------------------------------------- */
+
+static void debug_line(sc_op *op, int dir, const char *prefix,
+		       const char *text)
 {
-	if (!op)
-		return SC_EINVAL;
-	if (req_out)
-		*req_out = NULL;
-	switch (op->state) {
-	case OP_READY:
-		op->state = OP_SENT;
-		/* fall through */
-	case OP_SENT:
-		if (req_out)
-			*req_out = op->req;
-		return SC_STEP_SEND;
-	default:
-		return SC_STEP_DONE;
+	sc_buf b;
+	char *clean;
+
+	sc__buf_init(&b, 0);
+	if (sc__buf_puts(&b, prefix) == 0 && sc__buf_puts(&b, text) == 0) {
+		clean = sc__redact(b.ptr, op->secrets, op->nsecrets);
+		if (clean)
+			op->client->debug(op->client->debug_payload, dir,
+					  clean);
+		sc__wipe_free(clean);
+	}
+	sc__buf_wipe(&b);
+}
+
+static void debug_request(sc_op *op)
+{
+	const sc_request *r = op->req;
+	size_t i;
+	char line[64];
+
+	if (!op->client->debug)
+		return;
+	snprintf(line, sizeof(line), "%s ", r->method);
+	debug_line(op, '>', line, r->url);
+	for (i = 0; i < r->nheaders; i++) {
+		sc_buf h;
+		sc__buf_init(&h, 0);
+		sc__buf_puts(&h, r->headers[i].name);
+		sc__buf_puts(&h, ": ");
+		if (sc__strcaseeq(r->headers[i].name, "Authorization")) {
+			const char *sp = strchr(r->headers[i].value, ' ');
+			sc__buf_append(&h, r->headers[i].value,
+				       sp ? (size_t)(sp - r->headers[i].value)
+					  : 0);
+			sc__buf_puts(&h, " " SC_REDACTED);
+		} else {
+			sc__buf_puts(&h, r->headers[i].value);
+		}
+		if (h.ptr)
+			debug_line(op, '>', "", h.ptr);
+		sc__buf_wipe(&h);
+	}
+	if (r->body.len)
+		debug_line(op, '>', "", r->body.ptr);
+}
+
+static void debug_response(sc_op *op, const sc_response *resp)
+{
+	size_t i;
+	char line[64];
+
+	if (!op->client->debug)
+		return;
+	snprintf(line, sizeof(line), "HTTP %d", resp->status);
+	debug_line(op, '<', line, "");
+	for (i = 0; i < resp->nheaders; i++) {
+		sc_buf h;
+		sc__buf_init(&h, 0);
+		sc__buf_puts(&h, resp->headers[i].name);
+		sc__buf_puts(&h, ": ");
+		sc__buf_puts(&h, resp->headers[i].value);
+		if (h.ptr)
+			debug_line(op, '<', "", h.ptr);
+		sc__buf_free(&h);
+	}
+	if (resp->body.len) {
+		/* a token set must never reach a log, whatever its shape */
+		if ((op->ep->flags & SC_EP_TOKEN) && resp->status >= 200 &&
+		    resp->status < 300)
+			debug_line(op, '<', "", SC_REDACTED " (token response)");
+		else
+			debug_line(op, '<', "", resp->body.ptr);
 	}
 }
 
-long sc_op_wait_ms(const sc_op *op)
+/* ---- the state machine ------------------------------------------------ */
+
+static void finish(sc_op *op, sc_result *res)
 {
-	return op ? op->wait_ms : 0;
+	sc_result_free(op->result);
+	op->result = res;
+	op->state = OP_DONE;
 }
 
 static void finish_error(sc_op *op, sc_error *e)
@@ -399,19 +841,173 @@ static void finish_error(sc_op *op, sc_error *e)
 		sc__error_set_number(e, "attempts", op->attempts);
 		sc__error_redact(e, op->secrets, op->nsecrets);
 	}
-	op->result = e ? sc__result_err(e) : NULL;
-	op->state = OP_DONE;
+	finish(op, e ? sc__result_err(e) : NULL);
 }
 
-int sc_op_fail(sc_op *op, int code, const char *message)
+static long elapsed_ms(const sc_op *op)
+{
+	return (long)((sc__monotonic() - op->started) * 1000);
+}
+
+static void rate_limited(sc_op *op, double wait, const char *why)
+{
+	char msg[160];
+	sc_error *e;
+
+	snprintf(msg, sizeof(msg),
+		 "rate limit (%s): no request may be sent for %.1f s", why,
+		 wait);
+	e = sc__error_new(SC_ERATELIMIT, msg);
+	if (e) {
+		sc__error_set(e, "type", "RATE_LIMIT");
+		sc__error_set(e, "code", why);
+		sc__error_set_number(e, "retry_after", ceil(wait * 10) / 10);
+	}
+	finish_error(op, e);
+}
+
+int sc_op_next(sc_op *op, const sc_request **req_out)
+{
+	double wait;
+	const char *why;
+
+	if (!op)
+		return SC_EINVAL;
+	if (req_out)
+		*req_out = NULL;
+	switch (op->state) {
+	case OP_DONE:
+		return SC_STEP_DONE;
+	case OP_SENT:
+		if (req_out)
+			*req_out = op->req;
+		return SC_STEP_SEND;
+	case OP_BACKOFF:
+		op->state = OP_READY;
+		return SC_STEP_WAIT;
+	case OP_READY:
+		break;
+	}
+	wait = sc__rate_acquire(op->client, op->vehicle_id, &why);
+	if (wait > 0) {
+		if (op->fail_fast ||
+		    elapsed_ms(op) + wait * 1000 > op->deadline_ms) {
+			rate_limited(op, wait, why);
+			return SC_STEP_DONE;
+		}
+		op->wait_ms = (long)ceil(wait * 1000);
+		return SC_STEP_WAIT;
+	}
+	op->wait_ms = 0;
+	op->state = OP_SENT;
+	debug_request(op);
+	if (req_out)
+		*req_out = op->req;
+	return SC_STEP_SEND;
+}
+
+long sc_op_wait_ms(const sc_op *op)
+{
+	return op ? op->wait_ms : 0;
+}
+
+static long jitter(long ms)
+{
+	unsigned int r = 0;
+	if (ms <= 1 || sc__random_bytes((unsigned char *)&r, sizeof(r)) < 0)
+		return ms;
+	/* "equal jitter": half fixed, half random */
+	return ms / 2 + (long)(r % (unsigned int)(ms / 2 + 1));
+}
+
+/* Decide whether the failed attempt should be made again.  Returns 1 and
+ * schedules the backoff when it should. */
+static int should_retry(sc_op *op, const sc_error *e, int unsent)
+{
+	int code = sc_error_code(e);
+	int status = sc_error_status_code(e);
+	const char *res = sc_error_get(e, "resolution_type");
+	double ra = sc_error_retry_after(e);
+	long delay;
+	int retry = 0;
+
+	if (op->attempts >= op->max_attempts)
+		return 0;
+	if (code == SC_ENETWORK || code == SC_ETIMEOUT)
+		retry = unsent || op->resendable;
+	else if (code == SC_EAPI || code == SC_EHTTP)
+		retry = op->resendable &&
+			(status == 429 ||
+			 (status >= 500 && status < 600 && res &&
+			  !strcmp(res, "RETRY_LATER")) ||
+			 (code == SC_EHTTP &&
+			  (status == 502 || status == 503 || status == 504)));
+	if (!retry)
+		return 0;
+	if (ra >= 0) {
+		delay = (long)ceil(ra * 1000);
+	} else {
+		int shift = op->attempts - 1 < 20 ? op->attempts - 1 : 20;
+		delay = op->base_ms << shift;
+		if (delay > op->max_ms || delay <= 0)
+			delay = op->max_ms;
+		delay = jitter(delay);
+	}
+	if (elapsed_ms(op) + delay > op->deadline_ms)
+		return 0;
+	op->wait_ms = delay;
+	op->state = delay > 0 ? OP_BACKOFF : OP_READY;
+	return 1;
+}
+
+static void learn_cooldown(sc_op *op, const sc_error *e)
+{
+	const char *type = sc_error_get(e, "type");
+	const char *code = sc_error_get(e, "code");
+	double ra = sc_error_retry_after(e);
+
+	if (sc_error_status_code(e) != 429 || ra <= 0)
+		return;
+	if (type && !strcmp(type, "RATE_LIMIT") && code &&
+	    !strcmp(code, "VEHICLE") && op->vehicle_id)
+		sc__rate_cooldown(op->client, op->vehicle_id, ra);
+	else
+		sc__rate_cooldown(op->client, NULL, ra);
+}
+
+static void failed_attempt(sc_op *op, sc_error *e, int unsent)
+{
+	if (!e) {
+		finish(op, NULL);
+		return;
+	}
+	learn_cooldown(op, e);
+	if (should_retry(op, e, unsent)) {
+		sc_error_free(e);
+		return;
+	}
+	finish_error(op, e);
+}
+
+static int fail(sc_op *op, int code, const char *message, int unsent)
 {
 	if (!op || code >= 0)
 		return SC_EINVAL;
 	if (op->state != OP_SENT)
 		return SC_EMISUSE;
 	op->attempts++;
-	finish_error(op, sc__error_new(code, message));
+	failed_attempt(op, sc__error_new(code, message), unsent);
 	return 0;
+}
+
+int sc_op_fail(sc_op *op, int code, const char *message)
+{
+	return fail(op, code, message, 0);
+}
+
+int sc_op_fail_unsent(sc_op *op, int code, const char *message)
+{
+	return fail(op, code, message, 1);
 }
 
 static cJSON *meta_from(const sc_response *resp)
@@ -435,242 +1031,6 @@ static cJSON *meta_from(const sc_response *resp)
 	return meta;
 }
 
-static const char *json_str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* Retry-After: delta-seconds or an HTTP date. */
-static double parse_retry_after(const char *v)
-{
-	char *end;
-	double d;
-	struct tm tm;
-
-	if (!v)
-		return -1;
-	d = strtod(v, &end);
-	if (end != v && *end == '\0' && d >= 0 && isfinite(d))
-		return d;
-	memset(&tm, 0, sizeof(tm));
-	if (strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
-		double at = (double)timegm(&tm), now = sc__now();
-		return at > now ? at - now : 0;
-	}
-	return -1;
-}
-
-/* Printable, bounded excerpt of a non-JSON body for the description. */
-static char *body_excerpt(const sc_response *resp)
-{
-	size_t len, i;
-	const char *b = sc_response_body(resp, &len);
-	sc_buf out;
-
-	sc__buf_init(&out, 0);
-	for (i = 0; i < len && i < 200; i++) {
-		char ch = b[i];
-		if ((unsigned char)ch < 0x20 || (unsigned char)ch >= 0x7f)
-			ch = ' ';
-		if (sc__buf_putc(&out, ch) < 0) {
-			sc__buf_free(&out);
-			return NULL;
-		}
-	}
-	return sc__buf_detach(&out);
-}
-
-static int is_json_type(const char *ct)
-{
-	char low[128];
-	size_t i;
-	if (!ct)
-		return 0;
-	for (i = 0; ct[i] && i < sizeof(low) - 1; i++)
-		low[i] = (char)tolower((unsigned char)ct[i]);
-	low[i] = '\0';
-	return strstr(low, "application/json") != NULL ||
-	       strstr(low, "+json") != NULL;
-}
-
-static sc_error *error_from_response(const sc_response *resp)
-{
-	int status = sc_response_status(resp);
-	const char *rid = sc_response_header(resp, "SC-Request-Id");
-	size_t len;
-	const char *body = sc_response_body(resp, &len);
-	cJSON *json;
-	sc_error *e;
-	char msg[512];
-
-	if (!is_json_type(sc_response_header(resp, "Content-Type"))) {
-		char *ex = body_excerpt(resp);
-		snprintf(msg, sizeof(msg), "HTTP %d%s%s", status,
-			 ex && *ex ? ": " : "", ex ? ex : "");
-		e = sc__error_new(SC_EHTTP, msg);
-		if (e) {
-			sc__error_set(e, "type", "SDK_ERROR");
-			sc__error_set(e, "description", ex);
-			sc__error_set_number(e, "status_code", status);
-			if (rid)
-				sc__error_set(e, "request_id", rid);
-		}
-		free(ex);
-		return e;
-	}
-	json = sc__json_parse(body, len);
-	if (!json || !cJSON_IsObject(json)) {
-		snprintf(msg, sizeof(msg),
-			 "HTTP %d with a malformed JSON body", status);
-		cJSON_Delete(json);
-		e = sc__error_new(SC_EMALFORMED, msg);
-		if (e) {
-			sc__error_set(e, "type", "SDK_ERROR");
-			sc__error_set_number(e, "status_code", status);
-			if (rid)
-				sc__error_set(e, "request_id", rid);
-		}
-		return e;
-	}
-
-	if (json_str(json, "error")) {
-		const char *type = json_str(json, "error");
-		const char *v1msg = json_str(json, "message");
-		if (v1msg) {
-			/* v1.0 body: {error, message, code?} */
-			const cJSON *sc = cJSON_GetObjectItem(json,
-							      "statusCode");
-			const char *code = json_str(json, "code");
-			const char *brid = json_str(json, "requestId");
-			snprintf(msg, sizeof(msg), "%s:%s - %s", type,
-				 code ? code : "null", v1msg);
-			e = sc__error_new(SC_EAPI, msg);
-			if (e) {
-				sc__error_set(e, "type", type);
-				if (code)
-					sc__error_set(e, "code", code);
-				sc__error_set(e, "description", v1msg);
-				sc__error_set_number(e, "status_code",
-					cJSON_IsNumber(sc) ? sc->valuedouble
-							   : status);
-				if (brid || rid)
-					sc__error_set(e, "request_id",
-						      brid ? brid : rid);
-			}
-		} else {
-			/* OAuth 2 body: {error, error_description} */
-			const char *desc = json_str(json, "error_description");
-			snprintf(msg, sizeof(msg), "%s - %s", type,
-				 desc ? desc : "no description");
-			e = sc__error_new(SC_EOAUTH, msg);
-			if (e) {
-				sc__error_set(e, "type", type);
-				sc__error_set(e, "description", desc);
-				sc__error_set_number(e, "status_code", status);
-				if (rid)
-					sc__error_set(e, "request_id", rid);
-			}
-		}
-	} else if (json_str(json, "type")) {
-		/* v2 body */
-		const char *type = json_str(json, "type");
-		const char *code = json_str(json, "code");
-		const char *desc = json_str(json, "description");
-		const char *brid = json_str(json, "requestId");
-		const cJSON *sc = cJSON_GetObjectItem(json, "statusCode");
-		const cJSON *res = cJSON_GetObjectItem(json, "resolution");
-		const cJSON *detail = cJSON_GetObjectItem(json, "detail");
-		const char *sum = json_str(json, "suggestedUserMessage");
-		double ra = parse_retry_after(
-			sc_response_header(resp, "Retry-After"));
-
-		if (code && *code)
-			snprintf(msg, sizeof(msg), "%s:%s - %s", type, code,
-				 desc ? desc : "");
-		else
-			snprintf(msg, sizeof(msg), "%s - %s", type,
-				 desc ? desc : "");
-		e = sc__error_new(SC_EAPI, msg);
-		if (e) {
-			cJSON *r = cJSON_CreateObject();
-			const char *rt = NULL, *ru = NULL;
-			sc__error_set(e, "type", type);
-			sc__error_set(e, "code", code);
-			sc__error_set(e, "description", desc);
-			sc__error_set(e, "doc_url", json_str(json, "docURL"));
-			sc__error_set_number(e, "status_code",
-				cJSON_IsNumber(sc) ? sc->valuedouble : status);
-			sc__error_set(e, "request_id", brid ? brid : rid);
-			if (cJSON_IsObject(res)) {
-				rt = json_str(res, "type");
-				ru = json_str(res, "url");
-			} else if (cJSON_IsString(res)) {
-				rt = res->valuestring;
-			}
-			if (r) {
-				cJSON_AddItemToObject(r, "type",
-					rt ? cJSON_CreateString(rt)
-					   : cJSON_CreateNull());
-				cJSON_AddItemToObject(r, "url",
-					ru ? cJSON_CreateString(ru)
-					   : cJSON_CreateNull());
-				sc__error_set_item(e, "resolution", r);
-			}
-			if (sum)
-				sc__error_set(e, "suggested_user_message", sum);
-			if (cJSON_IsArray(detail))
-				sc__error_set_item(e, "detail",
-					sc__json_snake(detail));
-			if (ra >= 0)
-				sc__error_set_number(e, "retry_after", ra);
-		}
-	} else {
-		snprintf(msg, sizeof(msg),
-			 "HTTP %d with an unrecognised error body", status);
-		e = sc__error_new(SC_EHTTP, msg);
-		if (e) {
-			sc__error_set(e, "type", "SDK_ERROR");
-			sc__error_set_number(e, "status_code", status);
-			if (rid)
-				sc__error_set(e, "request_id", rid);
-		}
-	}
-	cJSON_Delete(json);
-	return e;
-}
-
-static cJSON *token_data(const cJSON *body)
-{
-	const cJSON *at = cJSON_GetObjectItem(body, "access_token");
-	const cJSON *rt = cJSON_GetObjectItem(body, "refresh_token");
-	const cJSON *ei = cJSON_GetObjectItem(body, "expires_in");
-	const char *tt = json_str(body, "token_type");
-	double now = sc__now();
-	cJSON *d;
-
-	if (!cJSON_IsString(at) || !*at->valuestring ||
-	    !cJSON_IsString(rt) || !*rt->valuestring ||
-	    !cJSON_IsNumber(ei) || ei->valuedouble < 0)
-		return NULL;
-	d = cJSON_CreateObject();
-	if (!d)
-		return NULL;
-	/* Expiries are absolute, in milliseconds precision Unix seconds. */
-	if (!cJSON_AddStringToObject(d, "access_token", at->valuestring) ||
-	    !cJSON_AddStringToObject(d, "token_type", tt ? tt : "Bearer") ||
-	    !cJSON_AddNumberToObject(d, "expires_in", ei->valuedouble) ||
-	    !cJSON_AddNumberToObject(d, "expiration",
-		floor((now + ei->valuedouble) * 1000) / 1000) ||
-	    !cJSON_AddStringToObject(d, "refresh_token", rt->valuestring) ||
-	    !cJSON_AddNumberToObject(d, "refresh_expiration",
-		floor((now + SC_REFRESH_LIFETIME_S) * 1000) / 1000)) {
-		cJSON_Delete(d);
-		return NULL;
-	}
-	return d;
-}
-
 static void malformed(sc_op *op, const sc_response *resp, const char *what)
 {
 	sc_error *e = sc__error_new(SC_EMALFORMED, what);
@@ -685,33 +1045,18 @@ static void malformed(sc_op *op, const sc_response *resp, const char *what)
 	finish_error(op, e);
 }
 
-static void feed_success(sc_op *op, const sc_response *resp)
+/* data + "meta" for a body (object, array or empty). */
+static cJSON *data_with_meta(const cJSON *json, cJSON *meta, int raw)
 {
-	size_t len;
-	const char *body = sc_response_body(resp, &len);
-	cJSON *json = NULL, *data = NULL, *meta;
+	cJSON *data;
 
-	if (len > 0) {
-		json = sc__json_parse(body, len);
-		if (!json) {
-			malformed(op, resp, "the response body is not JSON");
-			return;
-		}
-	}
-	if (op->ep->flags & SC_EP_TOKEN) {
-		data = json ? token_data(json) : NULL;
-		cJSON_Delete(json);
-		if (!data) {
-			malformed(op, resp,
-				  "the token response lacks access_token, "
-				  "refresh_token or expires_in");
-			return;
-		}
-		op->result = sc__result_ok(data);
-		op->state = OP_DONE;
-		return;
-	}
-	if (!json) {
+	if (raw) {
+		data = cJSON_CreateObject();
+		if (data)
+			cJSON_AddItemToObject(data, "body",
+				json ? cJSON_Duplicate(json, 1)
+				     : cJSON_CreateNull());
+	} else if (!json) {
 		data = cJSON_CreateObject();
 	} else if (cJSON_IsObject(json)) {
 		data = sc__json_snake(json);
@@ -721,22 +1066,189 @@ static void feed_success(sc_op *op, const sc_response *resp)
 			cJSON_AddItemToObject(data, "items",
 					      sc__json_snake(json));
 	} else {
+		data = NULL;
+	}
+	if (!data || !meta) {
+		cJSON_Delete(data);
+		cJSON_Delete(meta);
+		return NULL;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(data, "meta");
+	cJSON_AddItemToObject(data, "meta", meta);
+	return data;
+}
+
+/* Name of a batch path in the endpoint table ("/odometer" -> odometer,
+ * "/" -> attributes), else the path with '/' -> '_'. */
+static char *batch_name(const char *path)
+{
+	size_t i;
+	char *name;
+
+	for (i = 0; i < N_ENDPOINTS; i++)
+		if (*endpoints[i].batch_path &&
+		    !strcmp(endpoints[i].batch_path, path))
+			return sc__strdup(endpoints[i].name);
+	while (*path == '/')
+		path++;
+	if (!*path)
+		return sc__strdup("attributes");
+	name = sc__strdup(path);
+	for (i = 0; name && name[i]; i++)
+		if (name[i] == '/' || name[i] == '-')
+			name[i] = '_';
+	return name;
+}
+
+static const char *sub_header(const cJSON *headers, const char *name)
+{
+	const cJSON *h;
+	cJSON_ArrayForEach(h, headers)
+		if (h->string && sc__strcaseeq(h->string, name) &&
+		    cJSON_IsString(h))
+			return h->valuestring;
+	return NULL;
+}
+
+static cJSON *batch_item(sc_op *op, const cJSON *item, const char *rid)
+{
+	const cJSON *path = cJSON_GetObjectItem(item, "path");
+	const cJSON *code = cJSON_GetObjectItem(item, "code");
+	const cJSON *body = cJSON_GetObjectItem(item, "body");
+	const cJSON *hdrs = cJSON_GetObjectItem(item, "headers");
+	cJSON *out = cJSON_CreateObject();
+	char *name;
+	int status;
+
+	if (!out)
+		return NULL;
+	status = cJSON_IsNumber(code) ? (int)code->valuedouble : 0;
+	name = batch_name(cJSON_IsString(path) ? path->valuestring : "");
+	cJSON_AddStringToObject(out, "path",
+				cJSON_IsString(path) ? path->valuestring : "");
+	cJSON_AddStringToObject(out, "name", name ? name : "");
+	cJSON_AddNumberToObject(out, "code", status);
+	free(name);
+	if ((status == 200 || status == 204) &&
+	    (!body || cJSON_IsObject(body) || cJSON_IsArray(body) ||
+	     cJSON_IsNull(body))) {
+		static const char *const keys[][2] = {
+			{ "sc-data-age", "data_age" },
+			{ "sc-unit-system", "unit_system" },
+			{ "sc-fetched-at", "fetched_at" },
+		};
+		cJSON *meta = cJSON_CreateObject();
+		size_t i;
+		for (i = 0; meta && i < 3; i++) {
+			const char *v = sub_header(hdrs, keys[i][0]);
+			if (v)
+				cJSON_AddStringToObject(meta, keys[i][1], v);
+		}
+		if (meta && rid)
+			cJSON_AddStringToObject(meta, "request_id", rid);
+		cJSON_AddItemToObject(out, "data",
+			data_with_meta(cJSON_IsNull(body) ? NULL : body, meta,
+				       0));
+	} else {
+		sc_error *e = cJSON_IsObject(body)
+			? sc__error_from_json(status, rid,
+					      sub_header(hdrs, "retry-after"),
+					      body)
+			: sc__error_from_answer(status, NULL, rid, NULL, "", 0);
+		if (e) {
+			sc__error_redact(e, op->secrets, op->nsecrets);
+			cJSON_AddItemToObject(out, "error",
+					      cJSON_Duplicate(e->obj, 1));
+			sc_error_free(e);
+		}
+	}
+	return out;
+}
+
+static cJSON *batch_data(sc_op *op, const cJSON *json, cJSON *meta)
+{
+	const cJSON *responses = cJSON_GetObjectItem(json, "responses");
+	const cJSON *meta_rid = cJSON_GetObjectItem(meta, "request_id");
+	const char *rid = cJSON_IsString(meta_rid) ? meta_rid->valuestring
+						   : NULL;
+	const cJSON *item;
+	cJSON *data, *list;
+
+	if (!cJSON_IsArray(responses)) {
+		cJSON_Delete(meta);
+		return NULL;
+	}
+	data = cJSON_CreateObject();
+	list = cJSON_CreateArray();
+	if (!data || !list) {
+		cJSON_Delete(data);
+		cJSON_Delete(list);
+		cJSON_Delete(meta);
+		return NULL;
+	}
+	cJSON_AddItemToObject(data, "responses", list);
+	cJSON_ArrayForEach(item, responses) {
+		cJSON *r = cJSON_IsObject(item) ? batch_item(op, item, rid)
+						: NULL;
+		if (!r) {
+			cJSON_Delete(data);
+			cJSON_Delete(meta);
+			return NULL;
+		}
+		cJSON_AddItemToArray(list, r);
+	}
+	cJSON_AddItemToObject(data, "meta", meta);
+	return data;
+}
+
+static void feed_success(sc_op *op, const sc_response *resp)
+{
+	size_t len;
+	const char *body = sc_response_body(resp, &len);
+	cJSON *json = NULL, *data;
+
+	if (len > 0) {
+		json = sc__json_parse(body, len);
+		if (!json) {
+			malformed(op, resp, "the response body is not JSON");
+			return;
+		}
+	}
+	if (op->ep->flags & SC_EP_TOKEN) {
+		data = json ? sc__token_data(json) : NULL;
+		cJSON_Delete(json);
+		if (!data) {
+			malformed(op, resp,
+				  "the token response lacks access_token, "
+				  "refresh_token or expires_in");
+			return;
+		}
+		finish(op, sc__result_ok(data));
+		return;
+	}
+	if (!strcmp(op->ep->body, "batch")) {
+		data = json ? batch_data(op, json, meta_from(resp)) : NULL;
+		cJSON_Delete(json);
+		if (!data)
+			malformed(op, resp,
+				  "the batch response lacks \"responses\"");
+		else
+			finish(op, sc__result_ok(data));
+		return;
+	}
+	if (json && !(op->ep->flags & SC_EP_RAW) && !cJSON_IsObject(json) &&
+	    !cJSON_IsArray(json)) {
 		cJSON_Delete(json);
 		malformed(op, resp, "the response body is not a JSON object");
 		return;
 	}
+	data = data_with_meta(json, meta_from(resp),
+			      (op->ep->flags & SC_EP_RAW) != 0);
 	cJSON_Delete(json);
-	meta = meta_from(resp);
-	if (!data || !meta) {
-		cJSON_Delete(data);
-		cJSON_Delete(meta);
+	if (!data)
 		finish_error(op, sc__error_new(SC_ENOMEM, NULL));
-		return;
-	}
-	cJSON_DeleteItemFromObjectCaseSensitive(data, "meta");
-	cJSON_AddItemToObject(data, "meta", meta);
-	op->result = sc__result_ok(data);
-	op->state = OP_DONE;
+	else
+		finish(op, sc__result_ok(data));
 }
 
 int sc_op_feed(sc_op *op, sc_response *resp)
@@ -752,14 +1264,22 @@ int sc_op_feed(sc_op *op, sc_response *resp)
 		return SC_EMISUSE;
 	}
 	op->attempts++;
+	debug_response(op, resp);
 	status = sc_response_status(resp);
-	if (resp->too_big)
+	if (resp->too_big) {
 		finish_error(op, sc__error_new(SC_ETOOBIG,
 			"the response body exceeds the size limit"));
-	else if (status >= 200 && status < 300)
+	} else if (status >= 200 && status < 300) {
 		feed_success(op, resp);
-	else
-		finish_error(op, error_from_response(resp));
+	} else {
+		size_t len;
+		const char *body = sc_response_body(resp, &len);
+		failed_attempt(op, sc__error_from_answer(status,
+			sc_response_header(resp, "Content-Type"),
+			sc_response_header(resp, "SC-Request-Id"),
+			sc_response_header(resp, "Retry-After"), body, len),
+			0);
+	}
 	sc_response_free(resp);
 	return 0;
 }
@@ -792,6 +1312,15 @@ void sc_op_free(sc_op *op)
 	free(op);
 }
 
+static void sleep_ms(long ms)
+{
+	struct timespec ts;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
 int sc_call(sc_result **out, sc_client *client, const char *endpoint_name,
 	    const sc_params *params)
 {
@@ -812,18 +1341,15 @@ int sc_call(sc_result **out, sc_client *client, const char *endpoint_name,
 		if (rc == SC_STEP_SEND) {
 			sc_response *resp = NULL;
 			char msg[256];
+			int unsent = 0;
 			int trc = sc__curl_perform(client, req, &resp, msg,
-						   sizeof(msg));
+						   sizeof(msg), &unsent);
 			if (trc < 0)
-				sc_op_fail(op, trc, msg);
+				fail(op, trc, msg, unsent);
 			else
 				sc_op_feed(op, resp);
 		} else if (rc == SC_STEP_WAIT) {
-			struct timespec ts;
-			long ms = sc_op_wait_ms(op);
-			ts.tv_sec = ms / 1000;
-			ts.tv_nsec = (ms % 1000) * 1000000L;
-			nanosleep(&ts, NULL);
+			sleep_ms(sc_op_wait_ms(op));
 		} else {
 			break;
 		}
@@ -869,9 +1395,9 @@ int sc_get_vehicles(sc_result **out, sc_client *client,
 	return call_with(out, client, "get_vehicles", p, rc);
 }
 
-int sc_vehicle_odometer(sc_result **out, sc_client *client,
-			const char *vehicle_id, const char *access_token,
-			const sc_params *options)
+int sc_vehicle_call(sc_result **out, sc_client *client,
+		    const char *endpoint_name, const char *vehicle_id,
+		    const char *access_token, const sc_params *options)
 {
 	sc_params *p = NULL;
 	int rc = sc__params_copy(&p, options);
@@ -879,5 +1405,13 @@ int sc_vehicle_odometer(sc_result **out, sc_client *client,
 		rc = sc_params_set(p, "vehicle_id", vehicle_id);
 	if (rc == 0)
 		rc = sc_params_set(p, "access_token", access_token);
-	return call_with(out, client, "odometer", p, rc);
+	return call_with(out, client, endpoint_name, p, rc);
+}
+
+int sc_vehicle_odometer(sc_result **out, sc_client *client,
+			const char *vehicle_id, const char *access_token,
+			const sc_params *options)
+{
+	return sc_vehicle_call(out, client, "odometer", vehicle_id,
+			       access_token, options);
 }

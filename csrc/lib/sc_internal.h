@@ -144,17 +144,56 @@ struct sc_client {
 	long timeout_ms;
 	size_t max_response_bytes;
 	int allow_insecure_http;
+	int insecure_tls;
+	char *ca_bundle;
+	char *proxy;
+	char *flags;
+	int max_attempts;
+	long retry_base_ms;
+	long retry_max_ms;
+	long retry_deadline_ms;
+	int rate_fail_fast;
+	sc_debug_cb debug;
+	void *debug_payload;
 	pthread_mutex_t lock;             /* guards the fields below */
 	long connections_opened;
+	struct sc_rate *rate;             /* rate.c */
 	struct sc_curl_pool *pool;        /* transport_curl.c */
 };
+
+/* ---- rate awareness (rate.c) ------------------------------------------ */
+struct sc_rate;
+int sc__rate_new(struct sc_rate **out, double capacity, double per_minute);
+void sc__rate_free(struct sc_rate *r);
+/* Seconds until a request to vehicle_id (may be NULL) may be sent; 0 when
+ * it may go now, in which case a bucket token has been taken.  *why is
+ * set to "VEHICLE", "SMARTCAR_API" or "LOCAL" when the answer is > 0. */
+double sc__rate_acquire(sc_client *c, const char *vehicle_id,
+			const char **why);
+/* Remember a server-imposed cool-down (Retry-After on a 429). */
+void sc__rate_cooldown(sc_client *c, const char *vehicle_id, double seconds);
+double sc__monotonic(void);
 
 /* ---- transport (transport_curl.c) ------------------------------------- */
 int sc__curl_pool_new(struct sc_curl_pool **out);
 void sc__curl_pool_free(struct sc_curl_pool *pool);
-/* Perform req; on failure returns a negative code and a message. */
+/* Perform req; on failure returns a negative code and a message, and sets
+ * *unsent when the request certainly never left this machine. */
 int sc__curl_perform(sc_client *client, const sc_request *req,
-		     sc_response **resp_out, char *errmsg, size_t errlen);
+		     sc_response **resp_out, char *errmsg, size_t errlen,
+		     int *unsent);
+
+/* ---- response mapping (parse.c) --------------------------------------- */
+/* The typed error for a non-2xx answer.  json may be NULL (then body is
+ * parsed when the content type says JSON). */
+sc_error *sc__error_from_answer(int status, const char *content_type,
+				const char *request_id,
+				const char *retry_after, const char *body,
+				size_t len);
+sc_error *sc__error_from_json(int status, const char *request_id,
+			      const char *retry_after, const cJSON *json);
+cJSON *sc__token_data(const cJSON *body);
+double sc__parse_retry_after(const char *v);
 
 /* ---- operations (op.c) ------------------------------------------------ */
 int sc__valid_version(const char *v);

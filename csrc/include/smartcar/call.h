@@ -46,8 +46,15 @@ SC_EXTERN(const char *) sc_endpoint_name(size_t i);
  * Start an operation.
  *
  * Common parameters: "access_token", "vehicle_id", "unit_system",
- * "version" (API version), "flags", "timeout_ms", "connect_timeout_ms";
- * per endpoint: "limit", "offset", "code", "refresh_token".
+ * "version" (API version), "flags", "timeout_ms", "connect_timeout_ms",
+ * "max_attempts", "retry_deadline_ms", "rate_policy" ("wait"/"fail"),
+ * "user_agent_suffix"; per endpoint (see docs/endpoints.md): "limit",
+ * "offset", "code", "refresh_token", "redirect_uri", "limit" (charge
+ * limit), "latitude", "longitude", "start_date", "end_date",
+ * "webhook_id", "management_token", "paths" (batch: space-separated),
+ * "method", "path", "body", "header:<Name>" (request), "vin", "scope",
+ * "country", "mode", "test_mode_compatibility_level", "region", "make",
+ * "type", "cursor", "user_id".
  *
  * @return 0, or SC_EINVAL (unknown endpoint, missing parameter) with the
  *         detail in @p *err_out when it is not NULL.
@@ -79,6 +86,13 @@ SC_EXTERN(int) sc_op_feed(sc_op *op, sc_response *resp);
 SC_EXTERN(int) sc_op_fail(sc_op *op, int code, const char *message);
 
 /**
+ * Like sc_op_fail(), for a request that certainly never left this
+ * machine (connection refused, DNS failure): even commands may then be
+ * sent again.
+ */
+SC_EXTERN(int) sc_op_fail_unsent(sc_op *op, int code, const char *message);
+
+/**
  * Take the result once the op is done.
  * @return the result's code (0 on success).
  * Ownership: free @p *out with sc_result_free().
@@ -97,6 +111,32 @@ SC_EXTERN(void) sc_op_free(sc_op *op);
  */
 SC_EXTERN(int) sc_call(sc_result **out, sc_client *client,
 		       const char *endpoint, const sc_params *params);
+
+/**
+ * Progress callback of sc_call_many(): @p index finished with @p rc;
+ * @p done of @p total are finished.
+ */
+typedef void (*sc_progress_cb)(void *payload, size_t index, int rc,
+			       size_t done, size_t total);
+
+/**
+ * Run @p n calls concurrently through libcurl's multi interface, with at
+ * most @p max_in_flight requests on the wire at once (0: 8).  Retries,
+ * waits and rate limits apply to each call as in sc_call().
+ *
+ * @param results caller's array of @p n pointers; results[i] receives the
+ *        result of endpoints[i] with params[i] (free each with
+ *        sc_result_free()).
+ * @param params may be NULL, and so may any params[i].
+ * @return 0 when every call ran (each result holds its own data or error),
+ *         SC_EINVAL for bad arguments, SC_ENOMEM.
+ * Thread-safety: runs on the calling thread; the client may be shared.
+ */
+SC_EXTERN(int) sc_call_many(sc_result **results, sc_client *client,
+			    const char *const *endpoints,
+			    const sc_params *const *params, size_t n,
+			    size_t max_in_flight, sc_progress_cb progress,
+			    void *payload);
 
 SC_END_DECL
 

@@ -40,6 +40,29 @@ typedef struct sc_client_options {
 	long timeout_ms;            /**< total per request; 0: default 60000 */
 	size_t max_response_bytes;  /**< 0: default 4 MiB */
 	int allow_insecure_http;    /**< allow http:// to non-loopback hosts */
+	/** Turn TLS certificate and host verification off.  Dangerous:
+	 *  anyone on the path can read and change the traffic.  For local
+	 *  test servers only. */
+	int insecure_skip_tls_verify_dangerous;
+	const char *ca_bundle;      /**< PEM file of trusted CAs (CURLOPT_CAINFO) */
+	const char *proxy;          /**< proxy URL; default: the usual
+	                                 http_proxy/https_proxy/no_proxy env */
+	const char *flags;          /**< default feature flags "k:v k:v" */
+	/* Retries of reads (GET, batch, refresh) on 429, on 5xx answers
+	 * whose resolution is RETRY_LATER and on transport errors; commands
+	 * are resent only when they certainly never left this machine. */
+	int max_attempts;           /**< 0: default 3; 1 turns retries off */
+	long retry_base_ms;         /**< first backoff; 0: default 200 */
+	long retry_max_ms;          /**< backoff cap; 0: default 8000 */
+	long retry_deadline_ms;     /**< total time for all attempts;
+	                                 0: default 30000 */
+	/* Local rate awareness. */
+	double rate_limit_capacity; /**< token bucket size; 0: off */
+	double rate_limit_per_minute; /**< refill rate; 0 with a capacity:
+	                                   Smartcar's default, 2 per minute */
+	const char *rate_policy;    /**< "wait" (default): sleep until a
+	                                 request may go; "fail": fail at once
+	                                 with SC_ERATELIMIT and retry_after */
 } sc_client_options;
 
 #define SC_CLIENT_OPTIONS_INIT { SC_CLIENT_OPTIONS_VERSION, 0 }
@@ -85,6 +108,21 @@ SC_EXTERN(const char *) sc_client_get(const sc_client *client,
 SC_EXTERN(int) sc_client_set_timeouts(sc_client *client,
 				      long connect_timeout_ms,
 				      long timeout_ms);
+
+/**
+ * Debug hook: receives each request and response line by line, with
+ * tokens, secrets, codes and token responses replaced by [REDACTED].
+ * @param direction '>' for request lines, '<' for response lines.
+ */
+typedef void (*sc_debug_cb)(void *payload, int direction, const char *line);
+
+/**
+ * Install (or with NULL remove) the debug hook.  Set it before sharing
+ * the client between threads; the hook may then be called from several
+ * threads at once.
+ */
+SC_EXTERN(int) sc_client_set_debug(sc_client *client, sc_debug_cb cb,
+				   void *payload);
 
 /**
  * Number of new connections the client has opened so far (TCP or TLS).

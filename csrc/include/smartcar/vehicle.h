@@ -26,6 +26,16 @@ SC_EXTERN(int) sc_get_vehicles(sc_result **out, sc_client *client,
 			       long offset);
 
 /**
+ * Any per-vehicle call of the endpoint table by name ("location",
+ * "lock", "set_charge_limit"...), with @p vehicle_id and @p access_token
+ * added to @p options (which may carry "limit", "latitude"...).
+ */
+SC_EXTERN(int) sc_vehicle_call(sc_result **out, sc_client *client,
+			       const char *endpoint, const char *vehicle_id,
+			       const char *access_token,
+			       const sc_params *options);
+
+/**
  * GET /vehicles/{id}/odometer: data {distance, meta}.
  * @param options optional "unit_system", "version", "flags", timeouts.
  */

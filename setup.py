@@ -1,0 +1,146 @@
+"""Build smartcar_native: the libsmartcar C sources plus the CPython binding.
+
+The library is compiled into the extension (no shared libsmartcar needed).
+Its dependencies come from pkg-config (libcurl, libcjson, openssl).
+Overrides for unusual installs:
+
+  SMARTCAR_PKG_CONFIG   pkg-config program to run (default: $PKG_CONFIG
+                        or "pkg-config")
+  SMARTCAR_CFLAGS       compiler flags to use instead of pkg-config's
+  SMARTCAR_LIBS         linker flags to use instead of pkg-config's
+                        (e.g. "-L/opt/curl/lib -lcurl -lcjson -lssl -lcrypto")
+"""
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+from setuptools import Extension, setup
+
+# Keep identical to SC_LIB_SOURCES in CMakeLists.txt (checked in CI).
+SC_LIB_SOURCES = [
+    "csrc/lib/buf.c",
+    "csrc/lib/util.c",
+    "csrc/lib/error.c",
+    "csrc/lib/params.c",
+    "csrc/lib/client.c",
+    "csrc/lib/http.c",
+    "csrc/lib/result.c",
+    "csrc/lib/auth.c",
+    "csrc/lib/op.c",
+    "csrc/lib/parse.c",
+    "csrc/lib/rate.c",
+    "csrc/lib/webhook.c",
+    "csrc/lib/transport_curl.c",
+]
+
+PKG_CONFIG_PACKAGES = ["libcurl", "libcjson", "openssl"]
+FALLBACK_LIBS = ["curl", "cjson", "ssl", "crypto"]
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def read_version():
+    """SC_VERSION from csrc/include/smartcar/common.h."""
+    path = os.path.join(HERE, "csrc", "include", "smartcar", "common.h")
+    with open(path, encoding="utf-8") as f:
+        match = re.search(r'#define\s+SC_VERSION\s+"([^"]+)"', f.read())
+    if not match:
+        raise RuntimeError("SC_VERSION not found in " + path)
+    return match.group(1)
+
+
+def pkg_config(*args):
+    program = os.environ.get("SMARTCAR_PKG_CONFIG") or os.environ.get(
+        "PKG_CONFIG", "pkg-config"
+    )
+    try:
+        out = subprocess.run(
+            [program, *args, *PKG_CONFIG_PACKAGES],
+            check=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        sys.stderr.write(
+            "warning: %s %s failed (%s); using default flags\n"
+            % (program, " ".join(args), exc)
+        )
+        return None
+    return shlex.split(out)
+
+
+def split_flags(flags, prefix):
+    """Take the flags starting with prefix; return (values, rest)."""
+    values, rest = [], []
+    for flag in flags:
+        if flag.startswith(prefix):
+            values.append(flag[len(prefix):])
+        else:
+            rest.append(flag)
+    return values, rest
+
+
+def dependency_flags():
+    include_dirs = [
+        os.path.join("csrc", "include"),
+        os.path.join("csrc", "lib"),
+    ]
+    cflags = os.environ.get("SMARTCAR_CFLAGS")
+    cflags = shlex.split(cflags) if cflags is not None else pkg_config("--cflags")
+    if cflags is None:
+        cflags = ["-I/usr/include/cjson"]
+    incs, extra_compile = split_flags(cflags, "-I")
+    include_dirs += incs
+
+    libs = os.environ.get("SMARTCAR_LIBS")
+    libs = shlex.split(libs) if libs is not None else pkg_config("--libs")
+    if libs is None:
+        libs = ["-l" + name for name in FALLBACK_LIBS]
+    libraries, rest = split_flags(libs, "-l")
+    library_dirs, extra_link = split_flags(rest, "-L")
+    if not sys.platform.startswith("win"):
+        libraries.append("pthread")
+    if "m" not in libraries:
+        libraries.append("m")
+    return dict(
+        include_dirs=include_dirs,
+        library_dirs=library_dirs,
+        libraries=libraries,
+        extra_compile_args=extra_compile + ["-fvisibility=hidden"],
+        extra_link_args=extra_link,
+    )
+
+
+def depends():
+    """Headers and X-macro tables: rebuild when they change."""
+    found = []
+    for top in (os.path.join("csrc", "include"), os.path.join("csrc", "lib")):
+        for root, _dirs, files in os.walk(os.path.join(HERE, top)):
+            for name in files:
+                if name.endswith((".h", ".def")):
+                    path = os.path.join(root, name)
+                    found.append(os.path.relpath(path, HERE))
+    return sorted(found)
+
+
+core = Extension(
+    "smartcar_native._core",
+    sources=SC_LIB_SOURCES + ["python/smartcar_native/_core.c"],
+    depends=depends(),
+    **dependency_flags(),
+)
+
+setup(
+    version=read_version(),
+    # build/ belongs to CMake; keep setuptools' objects apart.
+    options={"build": {"build_base": "build-python"}},
+    packages=["smartcar_native"],
+    package_dir={"": "python"},
+    package_data={"smartcar_native": ["py.typed", "*.pyi"]},
+    ext_modules=[core],
+    zip_safe=False,
+)

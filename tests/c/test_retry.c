@@ -1,0 +1,334 @@
+/* Retries, backoff, Retry-After, commands never resent, rate awareness
+ * and the debug hook, through the sans-IO op (no sockets, no sleeping:
+ * the test is the driver and only looks at the waits asked for). */
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+
+#include "test.h"
+
+#define ORIGIN "https://api.example.com"
+
+static sc_client *client_with(int max_attempts, double capacity,
+			      const char *policy)
+{
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *c = NULL;
+	o.client_id = T_CLIENT_ID;
+	o.client_secret = T_CLIENT_SECRET;
+	o.redirect_uri = T_REDIRECT;
+	o.connect_origin = o.auth_origin = o.api_origin =
+		o.management_origin = ORIGIN;
+	o.max_attempts = max_attempts;
+	o.rate_limit_capacity = capacity;
+	o.rate_policy = policy;
+	sc_client_new(&c, &o, NULL);
+	return c;
+}
+
+static sc_op *op_for(sc_client *c, const char *ep, const char *vid)
+{
+	sc_params *p = NULL;
+	sc_op *op = NULL;
+	sc_params_new(&p);
+	sc_params_set(p, "vehicle_id", vid ? vid : "veh-1");
+	sc_params_set(p, "access_token", "tok-123456");
+	sc_op_new(&op, c, ep, p, NULL);
+	sc_params_free(p);
+	return op;
+}
+
+static sc_response *v2(int status, const char *type, const char *code,
+		       const char *resolution, const char *retry_after)
+{
+	char body[512];
+	sc_response *r;
+	snprintf(body, sizeof(body),
+		 "{\"type\":\"%s\",\"code\":%s%s%s,\"description\":\"d\","
+		 "\"docURL\":\"u\",\"statusCode\":%d,\"requestId\":\"r\","
+		 "\"resolution\":{\"type\":%s%s%s}}",
+		 type, code ? "\"" : "", code ? code : "null", code ? "\"" : "",
+		 status, resolution ? "\"" : "",
+		 resolution ? resolution : "null", resolution ? "\"" : "");
+	r = t_response(status, "application/json", body);
+	if (retry_after)
+		sc_response_add_header(r, "Retry-After", retry_after);
+	return r;
+}
+
+static sc_response *ok_body(void)
+{
+	return t_response(200, "application/json", "{\"distance\":1}");
+}
+
+TEST(retry_read_after_retry_later_5xx)
+{
+	sc_client *c = client_with(3, 0, NULL);
+	sc_op *op = op_for(c, "odometer", NULL);
+	sc_result *res = NULL;
+
+	REQUIRE(op);
+	CHECK(sc_op_next(op, NULL) == SC_STEP_SEND);
+	sc_op_feed(op, v2(500, "SERVER", "INTERNAL", "RETRY_LATER", NULL));
+	CHECK(sc_op_next(op, NULL) == SC_STEP_WAIT);
+	CHECK(sc_op_wait_ms(op) > 0 && sc_op_wait_ms(op) <= 200);
+	CHECK(sc_op_next(op, NULL) == SC_STEP_SEND);
+	sc_op_feed(op, v2(502, "UPSTREAM", "NO_RESPONSE", "RETRY_LATER", NULL));
+	CHECK(sc_op_next(op, NULL) == SC_STEP_WAIT);
+	/* the second backoff is larger than the first could be */
+	CHECK(sc_op_wait_ms(op) >= 200 && sc_op_wait_ms(op) <= 400);
+	CHECK(sc_op_next(op, NULL) == SC_STEP_SEND);
+	sc_op_feed(op, ok_body());
+	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
+	CHECK(sc_op_result(&res, op) == 0);
+	sc_result_free(res);
+	sc_op_free(op);
+	sc_client_free(c);
+}
+
+TEST(retry_gives_up_after_max_attempts_and_reports_them)
+{
+	sc_client *c = client_with(3, 0, NULL);
+	sc_op *op = op_for(c, "odometer", NULL);
+	sc_result *res = NULL;
+	int i;
+
+	REQUIRE(op);
+	for (i = 0; i < 3; i++) {
+		while (sc_op_next(op, NULL) == SC_STEP_WAIT)
+			;
+		sc_op_fail(op, SC_ENETWORK, "connection reset");
+	}
+	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
+	CHECK(sc_op_result(&res, op) == SC_ENETWORK);
+	CHECK(sc_error_attempts(sc_result_error(res)) == 3);
+	sc_result_free(res);
+	sc_op_free(op);
+	sc_client_free(c);
+}
+
+TEST(retry_honours_retry_after_on_429)
+{
+	sc_client *c = client_with(3, 0, NULL);
+	sc_op *op = op_for(c, "odometer", "veh-429");
+
+	REQUIRE(op);
+	CHECK(sc_op_next(op, NULL) == SC_STEP_SEND);
+	sc_op_feed(op, v2(429, "RATE_LIMIT", "VEHICLE", "RETRY_LATER", "2"));
+	CHECK(sc_op_next(op, NULL) == SC_STEP_WAIT);
+	CHECK(sc_op_wait_ms(op) == 2000);
+	sc_op_free(op);
+	sc_client_free(c);
+}
+
+TEST(retry_not_past_the_deadline)
+{
+	sc_client *c = client_with(3, 0, NULL);
+	sc_op *op = op_for(c, "odometer", "veh-late");
+	sc_result *res = NULL;
+
+	REQUIRE(op);
+	sc_op_next(op, NULL);
+	/* Retry-After beyond the 30 s deadline: report it at once */
+	sc_op_feed(op, v2(429, "RATE_LIMIT", "VEHICLE", "RETRY_LATER", "100"));
+	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
+	CHECK(sc_op_result(&res, op) == SC_EAPI);
+	CHECK(sc_error_retry_after(sc_result_error(res)) == 100);
+	CHECK(sc_error_attempts(sc_result_error(res)) == 1);
+	sc_result_free(res);
+	sc_op_free(op);
+	sc_client_free(c);
+}
+
+TEST(retry_not_on_client_errors_or_contact_support)
+{
+	sc_client *c = client_with(3, 0, NULL);
+	sc_op *op = op_for(c, "odometer", NULL);
+	sc_result *res = NULL;
+
+	sc_op_next(op, NULL);
+	sc_op_feed(op, v2(401, "AUTHENTICATION", NULL, NULL, NULL));
+	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
+	sc_op_free(op);
+	op = op_for(c, "odometer", NULL);
+	sc_op_next(op, NULL);
+	sc_op_feed(op, v2(500, "SERVER", "MULTIPLE_RECORDS_FOUND",
+			  "CONTACT_SUPPORT", NULL));
+	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
+	CHECK(sc_op_result(&res, op) == SC_EAPI);
+	sc_result_free(res);
+	sc_op_free(op);
+	sc_client_free(c);
+}
+
+TEST(retry_commands_never_resent_once_sent)
+{
+	static const char *const cmds[] = { "lock", "unlock", "start_charge",
+					    "stop_charge", "disconnect" };
+	sc_client *c = client_with(5, 0, NULL);
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		sc_op *op = op_for(c, cmds[i], NULL);
+		sc_result *res = NULL;
+		REQUIRE(op);
+		CHECK(sc_op_next(op, NULL) == SC_STEP_SEND);
+		sc_op_fail(op, SC_ETIMEOUT, "timed out");
+		CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
+		CHECK(sc_op_result(&res, op) == SC_ETIMEOUT);
+		sc_result_free(res);
+		sc_op_free(op);
+		/* nor after a 5xx or a 429 */
+		op = op_for(c, cmds[i], NULL);
+		sc_op_next(op, NULL);
+		sc_op_feed(op, v2(503, "SERVER", "INTERNAL", "RETRY_LATER",
+				  NULL));
+		CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
+		sc_op_free(op);
+	}
+	sc_client_free(c);
+}
+
+TEST(retry_commands_resent_when_certainly_unsent)
+{
+	sc_client *c = client_with(3, 0, NULL);
+	sc_op *op = op_for(c, "lock", NULL);
+	sc_result *res = NULL;
+
+	REQUIRE(op);
+	sc_op_next(op, NULL);
+	sc_op_fail_unsent(op, SC_ENETWORK, "connection refused");
+	while (sc_op_next(op, NULL) == SC_STEP_WAIT)
+		;
+	sc_op_feed(op, t_response(200, "application/json",
+				  "{\"status\":\"success\"}"));
+	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
+	CHECK(sc_op_result(&res, op) == 0);
+	sc_result_free(res);
+	sc_op_free(op);
+	sc_client_free(c);
+}
+
+TEST(retry_off_with_one_attempt)
+{
+	sc_client *c = client_with(1, 0, NULL);
+	sc_op *op = op_for(c, "odometer", NULL);
+	sc_op_next(op, NULL);
+	sc_op_fail(op, SC_ENETWORK, "reset");
+	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
+	sc_op_free(op);
+	sc_client_free(c);
+}
+
+TEST(rate_vehicle_cooldown_learned_from_retry_after)
+{
+	sc_client *c = client_with(1, 0, "fail");
+	sc_op *op = op_for(c, "odometer", "veh-hot");
+	sc_result *res = NULL;
+	double ra;
+
+	sc_op_next(op, NULL);
+	sc_op_feed(op, v2(429, "RATE_LIMIT", "VEHICLE", "RETRY_LATER", "30"));
+	sc_op_free(op);
+	/* the same vehicle: refused locally, without a request */
+	op = op_for(c, "location", "veh-hot");
+	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
+	CHECK(sc_op_result(&res, op) == SC_ERATELIMIT);
+	CHECK_STR(sc_error_get(sc_result_error(res), "kind"), "rate_limited");
+	CHECK_STR(sc_error_get(sc_result_error(res), "code"), "VEHICLE");
+	ra = sc_error_retry_after(sc_result_error(res));
+	CHECK(ra > 28 && ra <= 30);
+	sc_result_free(res);
+	sc_op_free(op);
+	/* another vehicle goes */
+	op = op_for(c, "location", "veh-cool");
+	CHECK(sc_op_next(op, NULL) == SC_STEP_SEND);
+	sc_op_free(op);
+	sc_client_free(c);
+}
+
+TEST(rate_wait_policy_asks_to_wait)
+{
+	sc_client *c = client_with(1, 0, "wait");
+	sc_op *op = op_for(c, "odometer", "veh-w");
+	sc_params *p = NULL;
+
+	sc_op_next(op, NULL);
+	sc_op_feed(op, v2(429, "RATE_LIMIT", "VEHICLE", "RETRY_LATER", "5"));
+	sc_op_free(op);
+	op = op_for(c, "odometer", "veh-w");
+	CHECK(sc_op_next(op, NULL) == SC_STEP_WAIT);
+	CHECK(sc_op_wait_ms(op) > 4000 && sc_op_wait_ms(op) <= 5000);
+	sc_op_free(op);
+	/* the per-call policy wins over the client's */
+	sc_params_new(&p);
+	sc_params_set(p, "vehicle_id", "veh-w");
+	sc_params_set(p, "access_token", "tok-123456");
+	sc_params_set(p, "rate_policy", "fail");
+	sc_op_new(&op, c, "odometer", p, NULL);
+	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
+	sc_op_free(op);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(rate_token_bucket)
+{
+	sc_client *c = client_with(1, 2, "fail");
+	sc_op *op;
+	sc_result *res = NULL;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		op = op_for(c, "odometer", NULL);
+		CHECK(sc_op_next(op, NULL) == SC_STEP_SEND);
+		sc_op_free(op);
+	}
+	op = op_for(c, "odometer", NULL);
+	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
+	CHECK(sc_op_result(&res, op) == SC_ERATELIMIT);
+	CHECK_STR(sc_error_get(sc_result_error(res), "code"), "LOCAL");
+	/* 2 per minute: the next token is about 30 s away */
+	CHECK(sc_error_retry_after(sc_result_error(res)) > 25);
+	sc_result_free(res);
+	sc_op_free(op);
+	sc_client_free(c);
+}
+
+struct lines {
+	char all[8192];
+};
+
+static void collect(void *payload, int dir, const char *line)
+{
+	struct lines *l = payload;
+	size_t n = strlen(l->all);
+	snprintf(l->all + n, sizeof(l->all) - n, "%c %s\n", dir, line);
+}
+
+TEST(debug_hook_redacts)
+{
+	sc_client *c = client_with(1, 0, NULL);
+	struct lines l = { "" };
+	sc_params *p = NULL;
+	sc_op *op = NULL;
+	const char *const secrets[] = { "c0de-SECRET-1", T_CLIENT_SECRET,
+					"AT-SECRET-9", "RT-SECRET-9" };
+
+	sc_client_set_debug(c, collect, &l);
+	sc_params_new(&p);
+	sc_params_set(p, "code", "c0de-SECRET-1");
+	REQUIRE(sc_op_new(&op, c, "exchange_code", p, NULL) == 0);
+	sc_op_next(op, NULL);
+	sc_op_feed(op, t_response(200, "application/json",
+		"{\"access_token\":\"AT-SECRET-9\",\"token_type\":\"Bearer\","
+		"\"expires_in\":7200,\"refresh_token\":\"RT-SECRET-9\"}"));
+	sc_op_free(op);
+	CHECK_CONTAINS(l.all, "> POST " ORIGIN "/oauth/token");
+	CHECK_CONTAINS(l.all, "> Authorization: Basic [REDACTED]");
+	CHECK_CONTAINS(l.all, "code=[REDACTED]");
+	CHECK_CONTAINS(l.all, "< HTTP 200");
+	CHECK(t_clean(l.all, secrets, 4));
+	sc_params_free(p);
+	sc_client_free(c);
+}
