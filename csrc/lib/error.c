@@ -61,7 +61,7 @@ sc_error *sc__error_new(int code, const char *message)
 	    !cJSON_AddStringToObject(e->obj, "kind", kind ? kind : "unknown") ||
 	    !cJSON_AddStringToObject(e->obj, "message",
 				     message ? message : sc_strerror(code)) ||
-	    !cJSON_AddNumberToObject(e->obj, "attempts", 1)) {
+	    !cJSON_AddNumberToObject(e->obj, "attempts", 0)) {
 		cJSON_Delete(e->obj);
 		free(e);
 		return NULL;
@@ -90,8 +90,14 @@ int sc__error_set_item(sc_error *e, const char *field, cJSON *item)
 
 int sc__error_set(sc_error *e, const char *field, const char *value)
 {
-	return sc__error_set_item(e, field, value ? cJSON_CreateString(value)
-						  : cJSON_CreateNull());
+	/* absent and null are the same to callers: keep the key out, so
+	 * bindings see None / nil rather than a null sentinel */
+	if (!value) {
+		cJSON_DeleteItemFromObjectCaseSensitive(e->obj, field);
+		sync_message(e);
+		return 0;
+	}
+	return sc__error_set_item(e, field, cJSON_CreateString(value));
 }
 
 int sc__error_set_number(sc_error *e, const char *field, double value)
@@ -182,7 +188,7 @@ double sc_error_retry_after(const sc_error *err)
 
 int sc_error_attempts(const sc_error *err)
 {
-	return (int)number_field(err, "attempts", 1);
+	return (int)number_field(err, "attempts", 0);
 }
 
 const cJSON *sc_error_object(const sc_error *err)

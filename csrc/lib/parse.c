@@ -203,10 +203,10 @@ static sc_error *v2_error(int status, const char *rid,
 	}
 	r = cJSON_CreateObject();
 	if (r) {
-		cJSON_AddItemToObject(r, "type", rt ? cJSON_CreateString(rt)
-						    : cJSON_CreateNull());
-		cJSON_AddItemToObject(r, "url", ru ? cJSON_CreateString(ru)
-						   : cJSON_CreateNull());
+		if (rt)
+			cJSON_AddStringToObject(r, "type", rt);
+		if (ru)
+			cJSON_AddStringToObject(r, "url", ru);
 		sc__error_set_item(e, "resolution", r);
 	}
 	if (sum)

@@ -58,7 +58,8 @@ SC_EXTERN(const char *) sc_endpoint_name(size_t i);
  *
  * @return 0, or SC_EINVAL (unknown endpoint, missing parameter) with the
  *         detail in @p *err_out when it is not NULL.
- * Ownership: free the op with sc_op_free(); params are copied.
+ * Ownership: free the op with sc_op_free(); params are copied.  The
+ * op borrows @p client, which must outlive it.
  */
 SC_EXTERN(int) sc_op_new(sc_op **out, sc_client *client,
 			 const char *endpoint, const sc_params *params,

@@ -65,15 +65,17 @@ SC_EXTERN(int) sc_error_status_code(const sc_error *err);
 /** Seconds from Retry-After, or -1 when the server sent none. */
 SC_EXTERN(double) sc_error_retry_after(const sc_error *err);
 
-/** Requests made for this operation (1 + retries). */
+/** Requests made for this operation (1 + retries); 0 when the error
+ *  happened before any request (bad arguments, redirect parsing). */
 SC_EXTERN(int) sc_error_attempts(const sc_error *err);
 
 struct cJSON;
 
 /**
  * The whole error as a JSON object: the string fields named above plus
- * "status_code", "retry_after", "attempts", "resolution" {type, url} and
- * "detail" (array), each only when present.  Bindings convert this tree.
+ * "status_code", "retry_after", "attempts", "resolution" {type?, url?}
+ * and "detail" (array).  A field the server sent as null, or did not
+ * send, is absent (never a JSON null).  Bindings convert this tree.
  * Ownership: borrowed from @p err; valid until it is freed.
  */
 SC_EXTERN(const struct cJSON *) sc_error_object(const sc_error *err);

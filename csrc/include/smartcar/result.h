@@ -4,7 +4,8 @@
  *
  * Data is a JSON object with snake_case keys, the same in every language:
  *  - token sets: access_token, token_type, expires_in, expiration,
- *    refresh_token, refresh_expiration (expirations are Unix seconds);
+ *    refresh_token, refresh_expiration (expirations are Unix seconds with
+ *    millisecond precision);
  *  - Vehicle API reads: the body's fields in snake_case plus "meta"
  *    {data_age, unit_system, request_id, fetched_at} holding only the
  *    headers the server sent;
