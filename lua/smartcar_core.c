@@ -1,0 +1,1098 @@
+/*
+ * smartcar.core: the Lua 5.4 marshalling layer over libsmartcar.
+ *
+ * This file only converts values and holds handles.  Every protocol rule
+ * (URLs, token grants, error mapping, retries) lives in the C library;
+ * every Lua idiom (objects, defaults, option tables) lives in
+ * lua/smartcar/init.lua.
+ *
+ * Conventions (see DESIGN.md section 7):
+ *  - runtime failures return nil, err where err is the library's error
+ *    object converted to a table with the shared metatable smartcar.Error;
+ *  - argument errors (wrong types, SC_EINVAL, SC_EMISUSE) and running out
+ *    of memory raise.
+ *
+ * No C static here points into a lua_State: the only statics are the
+ * address used as the JSON null sentinel and constant tables.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include <cjson/cJSON.h>
+
+#include "smartcar.h"
+
+#define CLIENT_MT "smartcar.Client"
+#define ERROR_MT "smartcar.Error"
+#define ARRAY_MT "smartcar.array"
+#define TMP_MT "smartcar.tmp"
+#define OP_MT "smartcar.Op"
+
+/* cJSON's own nesting limit: anything it parsed converts. */
+#define MAX_JSON_DEPTH 1000
+
+/* Its address is core.null, the value JSON null converts to. */
+static const char null_sentinel = 0;
+
+/* ------------------------------------------------------------------ */
+/* Temporary C resources of one call.                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Lua may raise (out of memory, a bad argument found half-way through a
+ * table) while a call holds C objects.  They are kept in a to-be-closed
+ * userdata so that they are released on every exit path, including
+ * longjmp, without lua_pcall.
+ */
+typedef struct tmp {
+	sc_params *params;
+	sc_result *res;
+	char *url;
+	char *state;
+	cJSON *json;
+	sc_response *resp;
+} tmp;
+
+static int tmp_release(lua_State *L)
+{
+	tmp *t = luaL_checkudata(L, 1, TMP_MT);
+	sc_params_free(t->params);
+	sc_result_free(t->res);
+	sc_free(t->url);
+	sc_free(t->state);
+	cJSON_Delete(t->json);
+	sc_response_free(t->resp);
+	memset(t, 0, sizeof(*t));
+	return 0;
+}
+
+/* Push a new tmp, marked to-be-closed; it must stay on the stack. */
+static tmp *tmp_push(lua_State *L)
+{
+	tmp *t = lua_newuserdatauv(L, sizeof(*t), 0);
+	memset(t, 0, sizeof(*t));
+	luaL_setmetatable(L, TMP_MT);
+	lua_toclose(L, -1);
+	return t;
+}
+
+static int raise_nomem(lua_State *L)
+{
+	return luaL_error(L, "not enough memory");
+}
+
+/* ------------------------------------------------------------------ */
+/* JSON to Lua.                                                        */
+/* ------------------------------------------------------------------ */
+
+static void push_number(lua_State *L, double d)
+{
+	/* Integral values that fit exactly become integers: 2^63 itself does
+	 * not fit, hence the half-open range. */
+	if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
+	    floor(d) == d) {
+		lua_pushinteger(L, (lua_Integer)d);
+		return;
+	}
+	lua_pushnumber(L, (lua_Number)d);
+}
+
+static void push_json(lua_State *L, const cJSON *j, int depth)
+{
+	const cJSON *c;
+	lua_Integer i;
+
+	if (depth > MAX_JSON_DEPTH)
+		luaL_error(L, "JSON nested too deeply");
+	luaL_checkstack(L, 4, "JSON nested too deeply");
+
+	if (j == NULL) {
+		lua_pushnil(L);
+		return;
+	}
+	switch (j->type & 0xFF) {
+	case cJSON_False:
+		lua_pushboolean(L, 0);
+		break;
+	case cJSON_True:
+		lua_pushboolean(L, 1);
+		break;
+	case cJSON_NULL:
+		lua_pushlightuserdata(L, (void *)&null_sentinel);
+		break;
+	case cJSON_Number:
+		push_number(L, j->valuedouble);
+		break;
+	case cJSON_String:
+	case cJSON_Raw:
+		lua_pushstring(L, j->valuestring ? j->valuestring : "");
+		break;
+	case cJSON_Array:
+		lua_createtable(L, cJSON_GetArraySize(j), 0);
+		i = 1;
+		for (c = j->child; c != NULL; c = c->next) {
+			push_json(L, c, depth + 1);
+			lua_rawseti(L, -2, i++);
+		}
+		luaL_setmetatable(L, ARRAY_MT);
+		break;
+	case cJSON_Object:
+		lua_createtable(L, 0, cJSON_GetArraySize(j));
+		for (c = j->child; c != NULL; c = c->next) {
+			if (c->string == NULL)
+				continue;
+			push_json(L, c, depth + 1);
+			lua_setfield(L, -2, c->string);
+		}
+		break;
+	default:
+		lua_pushnil(L);
+		break;
+	}
+}
+
+/* Push an sc_error as a smartcar.Error table. */
+static void push_error(lua_State *L, const sc_error *err, int rc)
+{
+	int code = err ? sc_error_code(err) : rc;
+	const char *s;
+
+	if (err != NULL)
+		push_json(L, sc_error_object(err), 0);
+	else
+		lua_pushnil(L);
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+	}
+	/* kind and message are always there, whatever the object held. */
+	if (lua_getfield(L, -1, "kind") == LUA_TNIL &&
+	    (s = sc_code_kind(code)) != NULL) {
+		lua_pushstring(L, s);
+		lua_setfield(L, -3, "kind");
+	}
+	lua_pop(L, 1);
+	if (lua_getfield(L, -1, "message") == LUA_TNIL) {
+		s = err ? sc_error_message(err) : NULL;
+		lua_pushstring(L, s ? s : sc_strerror(code));
+		lua_setfield(L, -3, "message");
+	}
+	lua_pop(L, 1);
+	luaL_setmetatable(L, ERROR_MT);
+}
+
+static int error_tostring(lua_State *L)
+{
+	if (lua_istable(L, 1) &&
+	    lua_getfield(L, 1, "message") == LUA_TSTRING)
+		return 1;
+	lua_pushliteral(L, "smartcar error");
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lua tables to C.                                                    */
+/* ------------------------------------------------------------------ */
+
+/* A string argument or field that must not hide a NUL byte. */
+static const char *check_cstring(lua_State *L, int idx, const char *what)
+{
+	size_t len;
+	const char *s = lua_tolstring(L, idx, &len);
+
+	if (s != NULL && strlen(s) != len)
+		luaL_error(L, "%s contains a NUL byte", what);
+	return s;
+}
+
+/*
+ * Copy a {name = value} table into @p p.  Values may be strings, numbers
+ * or booleans; numbers are written as integers when integral.
+ */
+static void fill_params(lua_State *L, int idx, sc_params *p, int argn)
+{
+	idx = lua_absindex(L, idx);
+	lua_pushnil(L);
+	while (lua_next(L, idx) != 0) {
+		const char *key, *val = NULL;
+		char buf[64];
+		int rc;
+
+		if (lua_type(L, -2) != LUA_TSTRING)
+			luaL_argerror(L, argn, "parameter names must be "
+					       "strings");
+		key = check_cstring(L, -2, "a parameter name");
+		switch (lua_type(L, -1)) {
+		case LUA_TSTRING:
+			val = check_cstring(L, -1, key);
+			break;
+		case LUA_TBOOLEAN:
+			val = lua_toboolean(L, -1) ? "true" : "false";
+			break;
+		case LUA_TNUMBER:
+			if (lua_isinteger(L, -1)) {
+				snprintf(buf, sizeof(buf), LUA_INTEGER_FMT,
+					 (LUAI_UACINT)lua_tointeger(L, -1));
+			} else {
+				lua_Number n = lua_tonumber(L, -1);
+				if (floor(n) == n && fabs(n) < 1e15)
+					snprintf(buf, sizeof(buf), "%.0f",
+						 (double)n);
+				else
+					snprintf(buf, sizeof(buf), LUA_NUMBER_FMT,
+						 (double)n);
+			}
+			val = buf;
+			break;
+		default:
+			luaL_argerror(
+				L, argn,
+				lua_pushfstring(L,
+						"parameter '%s': string, "
+						"number or boolean expected, "
+						"got %s",
+						key, luaL_typename(L, -1)));
+		}
+		rc = sc_params_set(p, key, val);
+		if (rc == SC_ENOMEM)
+			raise_nomem(L);
+		else if (rc != 0)
+			luaL_argerror(L, argn, sc_strerror(rc));
+		lua_pop(L, 1);
+	}
+}
+
+/* Build the params of argument @p argn (a table or nil) into t->params. */
+static sc_params *params_arg(lua_State *L, tmp *t, int argn)
+{
+	if (!lua_isnoneornil(L, argn))
+		luaL_checktype(L, argn, LUA_TTABLE);
+	if (sc_params_new(&t->params) != 0)
+		raise_nomem(L);
+	if (!lua_isnoneornil(L, argn))
+		fill_params(L, argn, t->params, argn);
+	return t->params;
+}
+
+/* ------------------------------------------------------------------ */
+/* smartcar.Client                                                     */
+/* ------------------------------------------------------------------ */
+
+typedef struct lclient {
+	sc_client *client; /* NULL once closed */
+} lclient;
+
+static sc_client *check_client(lua_State *L)
+{
+	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
+
+	if (c->client == NULL)
+		luaL_error(L, "client is closed");
+	return c->client;
+}
+
+/* The fields of sc_client_options, by name, type and place. */
+enum opt_type { OPT_STRING, OPT_LONG, OPT_INT, OPT_SIZE, OPT_BOOL, OPT_DOUBLE };
+
+#define OPT(name, type) { #name, type, offsetof(sc_client_options, name) }
+
+static const struct client_option {
+	const char *name;
+	enum opt_type type;
+	size_t offset;
+} client_options[] = {
+	OPT(client_id, OPT_STRING),
+	OPT(client_secret, OPT_STRING),
+	OPT(redirect_uri, OPT_STRING),
+	OPT(mode, OPT_STRING),
+	OPT(connect_origin, OPT_STRING),
+	OPT(auth_origin, OPT_STRING),
+	OPT(api_origin, OPT_STRING),
+	OPT(management_origin, OPT_STRING),
+	OPT(api_version, OPT_STRING),
+	OPT(unit_system, OPT_STRING),
+	OPT(user_agent_suffix, OPT_STRING),
+	OPT(connect_timeout_ms, OPT_LONG),
+	OPT(timeout_ms, OPT_LONG),
+	OPT(max_response_bytes, OPT_SIZE),
+	OPT(allow_insecure_http, OPT_BOOL),
+	OPT(insecure_skip_tls_verify_dangerous, OPT_BOOL),
+	OPT(ca_bundle, OPT_STRING),
+	OPT(proxy, OPT_STRING),
+	OPT(flags, OPT_STRING),
+	OPT(max_attempts, OPT_INT),
+	OPT(retry_base_ms, OPT_LONG),
+	OPT(retry_max_ms, OPT_LONG),
+	OPT(retry_deadline_ms, OPT_LONG),
+	OPT(rate_limit_capacity, OPT_DOUBLE),
+	OPT(rate_limit_per_minute, OPT_DOUBLE),
+	OPT(rate_policy, OPT_STRING),
+};
+
+#undef OPT
+
+#define N_CLIENT_OPTIONS (sizeof(client_options) / sizeof(client_options[0]))
+
+static const struct client_option *find_option(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < N_CLIENT_OPTIONS; i++)
+		if (strcmp(key, client_options[i].name) == 0)
+			return &client_options[i];
+	return NULL;
+}
+
+static int option_error(lua_State *L, const char *name, const char *want)
+{
+	return luaL_argerror(L, 1,
+			     lua_pushfstring(L, "option '%s': %s expected, "
+						"got %s",
+					     name, want,
+					     luaL_typename(L, -1)));
+}
+
+/*
+ * Store the value on top of the stack into the option @p o of @p opts.
+ * Strings are borrowed from the options table, which outlives the call
+ * to sc_client_new (the library copies them).
+ */
+static void set_option(lua_State *L, sc_client_options *opts,
+		       const struct client_option *o)
+{
+	void *field = (char *)opts + o->offset;
+	lua_Integer i = 0;
+	int isint = 0;
+
+	switch (o->type) {
+	case OPT_STRING:
+		if (lua_type(L, -1) != LUA_TSTRING)
+			option_error(L, o->name, "string");
+		*(const char **)field = check_cstring(L, -1, o->name);
+		return;
+	case OPT_BOOL:
+		if (lua_type(L, -1) != LUA_TBOOLEAN)
+			option_error(L, o->name, "boolean");
+		*(int *)field = lua_toboolean(L, -1);
+		return;
+	case OPT_DOUBLE:
+		if (lua_type(L, -1) != LUA_TNUMBER || lua_tonumber(L, -1) < 0)
+			option_error(L, o->name, "non-negative number");
+		*(double *)field = (double)lua_tonumber(L, -1);
+		return;
+	default:
+		break;
+	}
+	if (lua_type(L, -1) == LUA_TNUMBER)
+		i = lua_tointegerx(L, -1, &isint);
+	if (!isint || i < 0 || (o->type == OPT_INT && i > INT_MAX) ||
+	    (o->type == OPT_LONG && (lua_Unsigned)i > (lua_Unsigned)LONG_MAX))
+		option_error(L, o->name, "non-negative integer");
+	if (o->type == OPT_INT)
+		*(int *)field = (int)i;
+	else if (o->type == OPT_LONG)
+		*(long *)field = (long)i;
+	else
+		*(size_t *)field = (size_t)i;
+}
+
+/*
+ * core.client(options) -> Client.  Raises on a bad option (unknown name,
+ * wrong type, or a value the library refuses).
+ */
+static int l_client(lua_State *L)
+{
+	sc_client_options opts;
+	sc_error *err = NULL;
+	lclient *c;
+	int rc;
+
+	if (lua_isnoneornil(L, 1)) {
+		lua_settop(L, 0);
+		lua_newtable(L);
+	}
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 1);
+
+	if (sc_client_options_init(&opts, SC_CLIENT_OPTIONS_VERSION) != 0)
+		return luaL_error(L, "libsmartcar options version mismatch");
+
+	/* Misspelt options raise rather than being silently ignored. */
+	lua_pushnil(L);
+	while (lua_next(L, 1) != 0) {
+		const struct client_option *o = NULL;
+
+		if (lua_type(L, -2) == LUA_TSTRING)
+			o = find_option(lua_tostring(L, -2));
+		if (o == NULL)
+			luaL_argerror(
+				L, 1,
+				lua_pushfstring(L, "unknown option '%s'",
+						luaL_tolstring(L, -2, NULL)));
+		set_option(L, &opts, o);
+		lua_pop(L, 1);
+	}
+
+	/* Box first, closed, so a failure below leaves nothing to leak. */
+	c = lua_newuserdatauv(L, sizeof(*c), 0);
+	c->client = NULL;
+	luaL_setmetatable(L, CLIENT_MT);
+
+	rc = sc_client_new(&c->client, &opts, &err);
+	if (rc != 0) {
+		c->client = NULL;
+		if (rc == SC_ENOMEM && err == NULL)
+			return raise_nomem(L);
+		lua_pushstring(L, err ? sc_error_message(err)
+				      : sc_strerror(rc));
+		sc_error_free(err);
+		return luaL_error(L, "smartcar client: %s",
+				  lua_tostring(L, -1));
+	}
+	return 1;
+}
+
+/* close, __gc and __close: idempotent. */
+static int client_close(lua_State *L)
+{
+	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
+
+	if (c->client != NULL) {
+		sc_client *cl = c->client;
+		c->client = NULL; /* closed before freeing, like liolib */
+		sc_client_free(cl);
+	}
+	return 0;
+}
+
+static int client_closed(lua_State *L)
+{
+	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
+
+	lua_pushboolean(L, c->client == NULL);
+	return 1;
+}
+
+static int client_tostring(lua_State *L)
+{
+	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
+
+	if (c->client == NULL)
+		lua_pushliteral(L, "smartcar.Client (closed)");
+	else
+		lua_pushfstring(L, "smartcar.Client (%p)", (void *)c->client);
+	return 1;
+}
+
+/*
+ * Turn a failed result into the Lua convention: raise for misuse and
+ * memory, otherwise push nil, err.
+ */
+static int push_failure(lua_State *L, const sc_result *res, int rc)
+{
+	const sc_error *err = res ? sc_result_error(res) : NULL;
+	int code = err ? sc_error_code(err) : rc;
+
+	if (code == SC_ENOMEM)
+		return raise_nomem(L);
+	if (code == SC_EINVAL || code == SC_EMISUSE) {
+		const char *msg = err ? sc_error_message(err) : NULL;
+		return luaL_error(L, "%s", msg ? msg : sc_strerror(code));
+	}
+	lua_pushnil(L);
+	push_error(L, err, rc);
+	return 2;
+}
+
+/* Push the data of a successful result (an empty table if it has none). */
+static int push_data(lua_State *L, const sc_result *res)
+{
+	const cJSON *data = sc_result_data(res);
+
+	if (data == NULL)
+		lua_newtable(L);
+	else
+		push_json(L, data, 0);
+	return 1;
+}
+
+/* client:call(endpoint, params) -> data | nil, err */
+static int client_call(lua_State *L)
+{
+	sc_client *client = check_client(L);
+	const char *endpoint = luaL_checkstring(L, 2);
+	tmp *t;
+	int rc;
+
+	lua_settop(L, 3);
+	t = tmp_push(L);
+	params_arg(L, t, 3);
+	rc = sc_call(&t->res, client, endpoint, t->params);
+	if (t->res == NULL)
+		return rc == SC_ENOMEM ? raise_nomem(L)
+				       : luaL_error(L, "%s", sc_strerror(rc));
+	if (rc == 0 && sc_result_error(t->res) == NULL)
+		return push_data(L, t->res);
+	return push_failure(L, t->res, rc);
+}
+
+/* client:auth_url(params) -> url, state */
+static int client_auth_url(lua_State *L)
+{
+	sc_client *client = check_client(L);
+	tmp *t;
+	int rc;
+
+	lua_settop(L, 2);
+	t = tmp_push(L);
+	params_arg(L, t, 2);
+	rc = sc_auth_url(&t->url, &t->state, client, t->params);
+	if (rc == SC_ENOMEM)
+		return raise_nomem(L);
+	if (rc != 0)
+		return luaL_error(L,
+				  "auth_url: %s (a client_id and a "
+				  "redirect_uri are required)",
+				  sc_strerror(rc));
+	lua_pushstring(L, t->url);
+	if (t->state != NULL)
+		lua_pushstring(L, t->state);
+	else
+		lua_pushnil(L);
+	return 2;
+}
+
+/* client:get(key) -> string | nil */
+static int client_get(lua_State *L)
+{
+	sc_client *client = check_client(L);
+	const char *v = sc_client_get(client, luaL_checkstring(L, 2));
+
+	if (v == NULL)
+		lua_pushnil(L);
+	else
+		lua_pushstring(L, v);
+	return 1;
+}
+
+/* client:set_timeouts(connect_ms, total_ms) -> client; 0/nil keeps. */
+static int client_set_timeouts(lua_State *L)
+{
+	sc_client *client = check_client(L);
+	lua_Integer cms = luaL_optinteger(L, 2, 0);
+	lua_Integer tms = luaL_optinteger(L, 3, 0);
+
+	luaL_argcheck(L, cms >= 0, 2, "must not be negative");
+	luaL_argcheck(L, tms >= 0, 3, "must not be negative");
+	if (sc_client_set_timeouts(client, (long)cms, (long)tms) != 0)
+		return luaL_error(L, "set_timeouts: invalid value");
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* client:connections_opened() -> integer */
+static int client_connections_opened(lua_State *L)
+{
+	sc_client *client = check_client(L);
+
+	lua_pushinteger(L, (lua_Integer)sc_client_connections_opened(client));
+	return 1;
+}
+
+
+/* ------------------------------------------------------------------ */
+/* smartcar.Op: the sans-IO state machine, for drivers written in Lua  */
+/* (event loops, cosockets) and for the shared declarative cases.      */
+/* ------------------------------------------------------------------ */
+
+typedef struct lop {
+	sc_op *op; /* NULL once closed */
+} lop;
+
+/*
+ * The op borrows its client (configuration, the secret it redacts), so
+ * the client userdata is kept as the op's user value, and every op method
+ * first checks that the client was not closed.
+ */
+static sc_op *check_op(lua_State *L)
+{
+	lop *o = luaL_checkudata(L, 1, OP_MT);
+	lclient *c;
+
+	if (o->op == NULL)
+		luaL_error(L, "op is closed");
+	lua_getiuservalue(L, 1, 1);
+	c = lua_touserdata(L, -1);
+	lua_pop(L, 1);
+	if (c == NULL || c->client == NULL)
+		luaL_error(L, "client is closed");
+	return o->op;
+}
+
+/* client:op(endpoint, params) -> Op; raises for an unknown endpoint or a
+ * missing parameter. */
+static int client_op(lua_State *L)
+{
+	sc_client *client = check_client(L);
+	const char *endpoint = luaL_checkstring(L, 2);
+	sc_error *err = NULL;
+	lop *o;
+	tmp *t;
+	int rc;
+
+	lua_settop(L, 3);
+	t = tmp_push(L);
+	params_arg(L, t, 3);
+	o = lua_newuserdatauv(L, sizeof(*o), 1);
+	o->op = NULL;
+	luaL_setmetatable(L, OP_MT);
+	lua_pushvalue(L, 1);
+	lua_setiuservalue(L, -2, 1);
+	rc = sc_op_new(&o->op, client, endpoint, t->params, &err);
+	if (rc != 0) {
+		o->op = NULL;
+		if (rc == SC_ENOMEM && err == NULL)
+			return raise_nomem(L);
+		lua_pushstring(L, err ? sc_error_message(err)
+				      : sc_strerror(rc));
+		sc_error_free(err);
+		return luaL_error(L, "%s", lua_tostring(L, -1));
+	}
+	return 1;
+}
+
+static void push_request(lua_State *L, const sc_request *req)
+{
+	size_t i, n = sc_request_header_count(req), len = 0;
+	const char *body;
+
+	lua_createtable(L, 0, 6);
+	lua_pushstring(L, sc_request_method(req));
+	lua_setfield(L, -2, "method");
+	lua_pushstring(L, sc_request_url(req));
+	lua_setfield(L, -2, "url");
+	/* Headers as an ordered list of {name, value} pairs. */
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		const char *name, *value;
+		if (sc_request_header_at(req, i, &name, &value) != 0)
+			break;
+		lua_createtable(L, 2, 0);
+		lua_pushstring(L, name);
+		lua_rawseti(L, -2, 1);
+		lua_pushstring(L, value);
+		lua_rawseti(L, -2, 2);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	lua_setfield(L, -2, "headers");
+	body = sc_request_body(req, &len);
+	lua_pushlstring(L, body ? body : "", body ? len : 0);
+	lua_setfield(L, -2, "body");
+	lua_pushinteger(L, sc_request_connect_timeout_ms(req));
+	lua_setfield(L, -2, "connect_timeout_ms");
+	lua_pushinteger(L, sc_request_timeout_ms(req));
+	lua_setfield(L, -2, "timeout_ms");
+}
+
+/* op:next() -> STEP_SEND, request | STEP_WAIT, ms | STEP_DONE */
+static int op_next(lua_State *L)
+{
+	sc_op *op = check_op(L);
+	const sc_request *req = NULL;
+	int rc = sc_op_next(op, &req);
+
+	switch (rc) {
+	case SC_STEP_SEND:
+		lua_pushinteger(L, rc);
+		push_request(L, req);
+		return 2;
+	case SC_STEP_WAIT:
+		lua_pushinteger(L, rc);
+		lua_pushinteger(L, (lua_Integer)sc_op_wait_ms(op));
+		return 2;
+	case SC_STEP_DONE:
+		lua_pushinteger(L, rc);
+		return 1;
+	default:
+		return luaL_error(L, "op:next: %s", sc_strerror(rc));
+	}
+}
+
+/* op:wait_ms() -> integer */
+static int op_wait_ms(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)sc_op_wait_ms(check_op(L)));
+	return 1;
+}
+
+static void add_header(lua_State *L, sc_response *resp, int name_idx,
+		       int value_idx)
+{
+	if (lua_type(L, name_idx) != LUA_TSTRING ||
+	    lua_type(L, value_idx) != LUA_TSTRING)
+		luaL_argerror(L, 3, "header names and values must be strings");
+	if (sc_response_add_header(resp, lua_tostring(L, name_idx),
+				   lua_tostring(L, value_idx)) != 0)
+		raise_nomem(L);
+}
+
+/*
+ * op:feed(status, headers, body) -> op.  headers: {name = value} or a
+ * list of {name, value} pairs.
+ */
+static int op_feed(lua_State *L)
+{
+	sc_op *op = check_op(L);
+	lua_Integer status = luaL_checkinteger(L, 2);
+	size_t len = 0;
+	const char *body;
+	tmp *t;
+	int rc;
+
+	if (!lua_isnoneornil(L, 3))
+		luaL_checktype(L, 3, LUA_TTABLE);
+	body = luaL_optlstring(L, 4, "", &len);
+	luaL_argcheck(L, status >= 100 && status <= 999, 2,
+		      "HTTP status expected");
+	lua_settop(L, 4);
+	t = tmp_push(L);
+	if (sc_response_new(&t->resp, 0) != 0 ||
+	    sc_response_set_status(t->resp, (int)status) != 0)
+		return raise_nomem(L);
+	if (!lua_isnil(L, 3)) {
+		lua_pushnil(L);
+		while (lua_next(L, 3) != 0) {
+			if (lua_type(L, -2) == LUA_TNUMBER &&
+			    lua_istable(L, -1)) {
+				lua_rawgeti(L, -1, 1);
+				lua_rawgeti(L, -2, 2);
+				add_header(L, t->resp, -2, -1);
+				lua_pop(L, 2);
+			} else {
+				add_header(L, t->resp, -2, -1);
+			}
+			lua_pop(L, 1);
+		}
+	}
+	/* Past the cap the response is marked too big; the op reports it. */
+	sc_response_append_body(t->resp, body, len);
+	rc = sc_op_feed(op, t->resp);
+	t->resp = NULL; /* consumed, even on failure */
+	if (rc == SC_EMISUSE)
+		return luaL_error(L, "op:feed: the op is not waiting for a "
+				     "response");
+	if (rc != 0)
+		return luaL_error(L, "op:feed: %s", sc_strerror(rc));
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* op:fail(code, message) -> op: the request failed locally. */
+static int op_fail(lua_State *L)
+{
+	sc_op *op = check_op(L);
+	lua_Integer code = luaL_checkinteger(L, 2);
+	const char *msg = luaL_optstring(L, 3, NULL);
+	int rc;
+
+	luaL_argcheck(L, code < 0 && sc_code_kind((int)code) != NULL, 2,
+		      "an error code from core.codes expected");
+	rc = sc_op_fail(op, (int)code, msg);
+	if (rc == SC_EMISUSE)
+		return luaL_error(L, "op:fail: the op is not waiting for a "
+				     "response");
+	if (rc != 0)
+		return luaL_error(L, "op:fail: %s", sc_strerror(rc));
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* op:result() -> data | nil, err */
+static int op_result(lua_State *L)
+{
+	sc_op *op = check_op(L);
+	tmp *t;
+	int rc;
+
+	lua_settop(L, 1);
+	t = tmp_push(L);
+	rc = sc_op_result(&t->res, op);
+	if (t->res == NULL) {
+		if (rc == SC_EMISUSE)
+			return luaL_error(L, "op:result: the op is not done");
+		return rc == SC_ENOMEM ? raise_nomem(L)
+				       : luaL_error(L, "%s", sc_strerror(rc));
+	}
+	if (rc == 0 && sc_result_error(t->res) == NULL)
+		return push_data(L, t->res);
+	return push_failure(L, t->res, rc);
+}
+
+static int op_close(lua_State *L)
+{
+	lop *o = luaL_checkudata(L, 1, OP_MT);
+
+	if (o->op != NULL) {
+		sc_op *op = o->op;
+		o->op = NULL;
+		sc_op_free(op);
+	}
+	return 0;
+}
+
+static int op_tostring(lua_State *L)
+{
+	lop *o = luaL_checkudata(L, 1, OP_MT);
+
+	if (o->op == NULL)
+		lua_pushliteral(L, "smartcar.Op (closed)");
+	else
+		lua_pushfstring(L, "smartcar.Op (%p)", (void *)o->op);
+	return 1;
+}
+
+static const luaL_Reg op_methods[] = {
+	{ "next", op_next },
+	{ "wait_ms", op_wait_ms },
+	{ "feed", op_feed },
+	{ "fail", op_fail },
+	{ "result", op_result },
+	{ "close", op_close },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg op_meta[] = {
+	{ "__gc", op_close },
+	{ "__close", op_close },
+	{ "__tostring", op_tostring },
+	{ NULL, NULL },
+};
+
+/* ------------------------------------------------------------------ */
+/* Module functions.                                                   */
+/* ------------------------------------------------------------------ */
+
+/* core.parse_redirect(url, expected_state) -> data | nil, err */
+static int l_parse_redirect(lua_State *L)
+{
+	const char *url, *expected;
+	tmp *t;
+	int rc;
+
+	luaL_checktype(L, 1, LUA_TSTRING);
+	url = check_cstring(L, 1, "the redirect URL");
+	if (!lua_isnoneornil(L, 2))
+		luaL_checktype(L, 2, LUA_TSTRING);
+	expected = lua_isnoneornil(L, 2)
+			   ? NULL
+			   : check_cstring(L, 2, "the expected state");
+	lua_settop(L, 2);
+	t = tmp_push(L);
+	rc = sc_parse_redirect(&t->res, url, expected);
+	if (t->res == NULL)
+		return rc == SC_ENOMEM ? raise_nomem(L)
+				       : luaL_error(L, "%s", sc_strerror(rc));
+	if (rc == 0 && sc_result_error(t->res) == NULL)
+		return push_data(L, t->res);
+	/* A redirect comes from the network: even SC_EINVAL (neither code
+	 * nor error in it) is a runtime failure, not a programming error. */
+	if (rc == SC_ENOMEM)
+		return raise_nomem(L);
+	lua_pushnil(L);
+	push_error(L, sc_result_error(t->res), rc);
+	return 2;
+}
+
+/* core.random_state() -> string */
+static int l_random_state(lua_State *L)
+{
+	tmp *t = tmp_push(L);
+	int rc = sc_random_state(&t->state);
+
+	if (rc != 0)
+		return rc == SC_ENOMEM
+			       ? raise_nomem(L)
+			       : luaL_error(L, "random_state: %s",
+					    sc_strerror(rc));
+	lua_pushstring(L, t->state);
+	return 1;
+}
+
+/* core.endpoints() -> {"exchange_code", ...} */
+static int l_endpoints(lua_State *L)
+{
+	size_t i, n = sc_endpoint_count();
+
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		const char *name = sc_endpoint_name(i);
+		if (name == NULL)
+			break;
+		lua_pushstring(L, name);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+/*
+ * core.json_decode(text) -> value | nil, err.  The converter the calls
+ * use, for JSON the application holds (stored responses, test cases).
+ */
+static int l_json_decode(lua_State *L)
+{
+	size_t len;
+	const char *text = luaL_checklstring(L, 1, &len);
+	const char *end = NULL;
+	/* Owned by a tmp, so that a raise inside push_json cannot leak it. */
+	tmp *t = tmp_push(L);
+
+	t->json = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (t->json == NULL) {
+		lua_pushnil(L);
+		lua_createtable(L, 0, 3);
+		lua_pushstring(L, sc_code_kind(SC_EMALFORMED));
+		lua_setfield(L, -2, "kind");
+		lua_pushfstring(L, "invalid JSON near byte %d",
+				(int)(end && end >= text ? end - text : 0));
+		lua_setfield(L, -2, "message");
+		luaL_setmetatable(L, ERROR_MT);
+		return 2;
+	}
+	push_json(L, t->json, 0);
+	return 1;
+}
+
+/* core.version() -> "0.1.0" */
+static int l_version(lua_State *L)
+{
+	lua_pushstring(L, sc_version());
+	return 1;
+}
+
+static const luaL_Reg client_methods[] = {
+	{ "call", client_call },
+	{ "auth_url", client_auth_url },
+	{ "get", client_get },
+	{ "set_timeouts", client_set_timeouts },
+	{ "connections_opened", client_connections_opened },
+	{ "op", client_op },
+	{ "closed", client_closed },
+	{ "close", client_close },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg client_meta[] = {
+	{ "__gc", client_close },
+	{ "__close", client_close },
+	{ "__tostring", client_tostring },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg module_functions[] = {
+	{ "client", l_client },
+	{ "parse_redirect", l_parse_redirect },
+	{ "random_state", l_random_state },
+	{ "endpoints", l_endpoints },
+	{ "version", l_version },
+	{ "json_decode", l_json_decode },
+	{ NULL, NULL },
+};
+
+/* codes = {EINVAL = -1, ...}; kinds = {[-1] = "invalid_argument", ...} */
+static void push_codes(lua_State *L)
+{
+	lua_newtable(L);
+#define SC_ERROR(sym, val, kind, msg)                                  \
+	lua_pushinteger(L, (val));                                     \
+	lua_setfield(L, -2, #sym);
+#include "smartcar/errors.def"
+#undef SC_ERROR
+	lua_setfield(L, -2, "codes");
+
+	lua_newtable(L);
+#define SC_ERROR(sym, val, kind, msg)                                  \
+	lua_pushstring(L, (kind));                                     \
+	lua_rawseti(L, -2, (val));
+#include "smartcar/errors.def"
+#undef SC_ERROR
+	lua_setfield(L, -2, "kinds");
+}
+
+int luaopen_smartcar_core(lua_State *L)
+{
+	int rc = sc_global_init();
+
+	if (rc != 0)
+		return luaL_error(L, "smartcar: global init failed: %s",
+				  sc_strerror(rc));
+
+	luaL_newmetatable(L, TMP_MT);
+	lua_pushcfunction(L, tmp_release);
+	lua_setfield(L, -2, "__gc");
+	lua_pushcfunction(L, tmp_release);
+	lua_setfield(L, -2, "__close");
+	lua_pop(L, 1);
+
+	luaL_newmetatable(L, CLIENT_MT);
+	luaL_setfuncs(L, client_meta, 0);
+	luaL_newlib(L, client_methods);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+
+	luaL_newmetatable(L, OP_MT);
+	luaL_setfuncs(L, op_meta, 0);
+	luaL_newlib(L, op_methods);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+
+	luaL_newlib(L, module_functions);
+
+	lua_pushinteger(L, SC_STEP_DONE);
+	lua_setfield(L, -2, "STEP_DONE");
+	lua_pushinteger(L, SC_STEP_SEND);
+	lua_setfield(L, -2, "STEP_SEND");
+	lua_pushinteger(L, SC_STEP_WAIT);
+	lua_setfield(L, -2, "STEP_WAIT");
+
+	luaL_getmetatable(L, CLIENT_MT);
+	lua_setfield(L, -2, "client_mt");
+
+	luaL_newmetatable(L, ERROR_MT);
+	lua_pushcfunction(L, error_tostring);
+	lua_setfield(L, -2, "__tostring");
+	lua_setfield(L, -2, "error_mt");
+
+	luaL_newmetatable(L, ARRAY_MT);
+	lua_setfield(L, -2, "array_mt");
+
+	lua_pushlightuserdata(L, (void *)&null_sentinel);
+	lua_setfield(L, -2, "null");
+
+	push_codes(L);
+
+	/* client_options = {client_id = "string", timeout_ms = "integer"...} */
+	{
+		static const char *const type_names[] = {
+			"string", "integer", "integer", "integer", "boolean",
+			"number"
+		};
+		size_t i;
+
+		lua_createtable(L, 0, (int)N_CLIENT_OPTIONS);
+		for (i = 0; i < N_CLIENT_OPTIONS; i++) {
+			lua_pushstring(L, type_names[client_options[i].type]);
+			lua_setfield(L, -2, client_options[i].name);
+		}
+		lua_setfield(L, -2, "client_options");
+	}
+
+	lua_pushstring(L, sc_version());
+	lua_setfield(L, -2, "_VERSION");
+	return 1;
+}

@@ -1,0 +1,307 @@
+-- Binding behaviour: argument errors raise, lifetime of handles, value
+-- conversion (null sentinel, arrays, integers), the error metatable.
+
+local smartcar = require "smartcar"
+local core = require "smartcar.core"
+local helper = require "helper"
+
+-- pcall f and return its error message (fails if f did not raise).
+local function raises(f, ...)
+  local ok, err = pcall(f, ...)
+  assert(not ok, "expected an error")
+  return tostring(err)
+end
+
+describe("smartcar.core module", function()
+  it("exposes the version, the endpoint names and the error codes", function()
+    assert.matches("^%d+%.%d+%.%d+", core.version())
+    assert.equal(core.version(), smartcar.VERSION)
+    local names = {}
+    for _, n in ipairs(core.endpoints()) do names[n] = true end
+    for _, n in ipairs { "exchange_code", "exchange_refresh_token",
+                         "get_user", "get_vehicles", "odometer" } do
+      assert.is_true(names[n], n)
+    end
+    assert.equal(-1, core.codes.EINVAL)
+    assert.equal(-4, core.codes.ETIMEOUT)
+    assert.equal("timeout", core.kinds[core.codes.ETIMEOUT])
+    assert.equal("oauth", core.kinds[core.codes.EOAUTH])
+    assert.equal("state_mismatch", core.kinds[core.codes.ESTATE])
+  end)
+
+  it("makes random states", function()
+    local a, b = core.random_state(), smartcar.random_state()
+    assert.matches("^%x+$", a)
+    assert.equal(32, #a)
+    assert.not_equal(a, b)
+  end)
+end)
+
+describe("value conversion", function()
+  it("turns JSON null into the null sentinel", function()
+    local v = assert(core.json_decode('{"a": null, "b": [null, 1]}'))
+    assert.equal("userdata", type(core.null))
+    assert.equal(core.null, smartcar.null)
+    assert.equal(core.null, v.a)
+    assert.equal(core.null, v.b[1])
+    assert.equal(2, #v.b)
+  end)
+
+  it("tags arrays with a shared metatable, objects stay plain", function()
+    local v = assert(core.json_decode('{"list": [1, 2], "empty": [], "obj": {}}'))
+    assert.equal(core.array_mt, getmetatable(v.list))
+    assert.equal(core.array_mt, getmetatable(v.empty))
+    assert.is_nil(getmetatable(v.obj))
+    assert.is_nil(getmetatable(v))
+    assert.is_true(smartcar.is_array(v.list))
+    assert.is_false(smartcar.is_array(v.obj))
+    assert.same({ 1, 2 }, v.list)
+  end)
+
+  it("keeps integers exact and other numbers as floats", function()
+    local v = assert(core.json_decode(
+      '[1, -7, 2.5, 1e3, 9007199254740992, 1e300, 0.1]'))
+    assert.equal("integer", math.type(v[1]))
+    assert.equal(-7, v[2])
+    assert.equal("float", math.type(v[3]))
+    assert.equal(1000, v[4])
+    assert.equal("integer", math.type(v[4]))
+    assert.equal(9007199254740992, v[5])
+    assert.equal("float", math.type(v[6]))
+    assert.equal(0.1, v[7])
+  end)
+
+  it("converts strings, booleans and nesting", function()
+    local v = assert(core.json_decode(
+      '{"s": "caf\\u00e9", "t": true, "f": false, "n": {"m": {"k": [[]]}}}'))
+    assert.equal("café", v.s)
+    assert.is_true(v.t)
+    assert.is_false(v.f)
+    assert.equal(0, #v.n.m.k[1])
+  end)
+
+  it("returns nil, err for invalid JSON", function()
+    local v, err = core.json_decode("{nope")
+    assert.is_nil(v)
+    assert.equal("malformed_response", err.kind)
+    assert.equal(core.error_mt, getmetatable(err))
+    assert.equal(err.message, tostring(err))
+  end)
+end)
+
+describe("argument errors raise", function()
+  local auth
+  setup(function()
+    auth = smartcar.auth_client {
+      client_id = "cid", client_secret = "s",
+      redirect_uri = "https://example.com/callback",
+    }
+  end)
+  teardown(function() auth:close() end)
+
+  it("in the C module", function()
+    assert.matches("unknown option 'bogus'", raises(core.client, { bogus = 1 }))
+    assert.matches("option 'mode': string expected",
+                   raises(core.client, { mode = 1 }))
+    assert.matches("non%-negative integer",
+                   raises(core.client, { timeout_ms = -1 }))
+    assert.matches("boolean expected",
+                   raises(core.client, { allow_insecure_http = "yes" }))
+    assert.matches("table expected", raises(core.client, "x"))
+    -- Values the library refuses raise too.
+    raises(core.client, { mode = "bogus" })
+    raises(core.client, { unit_system = "furlongs" })
+
+    local c = core.client {}
+    assert.matches("string expected", raises(c.call, c, nil))
+    assert.matches("table expected", raises(c.call, c, "get_user", "x"))
+    assert.matches("parameter 'x': string, number or boolean expected",
+                   raises(c.call, c, "get_user", { x = {} }))
+    assert.matches("parameter names must be strings",
+                   raises(c.call, c, "get_user", { "positional" }))
+    assert.matches("NUL", raises(c.call, c, "get_user",
+                                 { access_token = "a\0b" }))
+    assert.matches("smartcar.Client expected", raises(c.call, {}, "get_user"))
+    assert.matches("must not be negative", raises(c.set_timeouts, c, -1))
+    assert.matches("string expected", raises(core.parse_redirect, 42))
+    assert.matches("string expected",
+                   raises(core.parse_redirect, "code=x", 42))
+    c:close()
+  end)
+
+  it("for a missing vehicle id or an unknown endpoint in core calls", function()
+    local c = core.client {}
+    raises(c.call, c, "odometer", { access_token = "t" })
+    raises(c.call, c, "no_such_endpoint", { access_token = "t" })
+    c:close()
+  end)
+
+  it("in the Lua module", function()
+    assert.matches("vehicle id: string expected, got nil",
+                   raises(smartcar.vehicle, nil, "token"))
+    assert.matches("vehicle id must not be empty",
+                   raises(smartcar.vehicle, "", "token"))
+    assert.matches("access_token: string expected, got number",
+                   raises(smartcar.vehicle, "id", 42))
+    assert.matches("unknown option 'units'",
+                   raises(smartcar.vehicle, "id", "t", { units = "metric" }))
+    assert.matches("access_token: string expected",
+                   raises(smartcar.get_user, nil))
+    assert.matches("limit: non%-negative integer",
+                   raises(smartcar.get_vehicles, "t", { limit = "2" }))
+    assert.matches("unknown option 'page'",
+                   raises(smartcar.get_vehicles, "t", { page = 1 }))
+    assert.matches("url: string expected", raises(smartcar.parse_redirect, 1))
+    assert.matches("expected_state: string expected",
+                   raises(smartcar.parse_redirect, "code=x", 1))
+    assert.matches("table expected", raises(smartcar.auth_client, "cid"))
+    assert.matches("unknown option 'clientid'",
+                   raises(smartcar.auth_client, { clientid = "x" }))
+    assert.matches("unknown option", raises(smartcar.configure, { x = 1 }))
+    assert.matches("flags: string keys",
+                   raises(smartcar.get_user, "t", { flags = { a = {} } }))
+  end)
+
+  it("in AuthClient methods", function()
+    assert.matches("scope: table of strings expected",
+                   raises(auth.get_auth_url, auth, "read_odometer"))
+    assert.matches("scope%[2%]", raises(auth.get_auth_url, auth,
+                                         { "read_odometer", 3 }))
+    assert.matches("force_prompt: boolean expected",
+                   raises(auth.get_auth_url, auth, {}, { force_prompt = 1 }))
+    assert.matches("unknown option 'forcePrompt'",
+                   raises(auth.get_auth_url, auth, {}, { forcePrompt = true }))
+    assert.matches("single_select.vin", raises(auth.get_auth_url, auth, {},
+      { single_select = { enabled = true, vin = 17 } }))
+    assert.matches("code: string expected", raises(auth.exchange_code, auth))
+    assert.matches("refresh_token must not be empty",
+                   raises(auth.exchange_refresh_token, auth, ""))
+    assert.matches("call it with ':'", raises(auth.exchange_code, "code"))
+    local car = smartcar.vehicle("id", "token")
+    assert.matches("call it with ':'", raises(car.odometer))
+  end)
+
+  it("when the auth client lacks a client id or redirect URI", function()
+    local bare = smartcar.auth_client { client_id = "cid",
+                                        redirect_uri = "" }
+    assert.matches("redirect_uri", raises(bare.get_auth_url, bare, {}))
+    bare:close()
+  end)
+end)
+
+describe("client lifetime", function()
+  it("closes twice without error and raises on use after close", function()
+    local c = core.client {}
+    assert.is_false(c:closed())
+    assert.matches("^smartcar.Client %(", tostring(c))
+    c:close()
+    c:close()
+    assert.is_true(c:closed())
+    assert.equal("smartcar.Client (closed)", tostring(c))
+    assert.equal("client is closed", raises(c.get, c, "mode"))
+    assert.equal("client is closed", raises(c.call, c, "get_user", {}))
+    assert.equal("client is closed", raises(c.auth_url, c, {}))
+    assert.equal("client is closed", raises(c.connections_opened, c))
+  end)
+
+  it("closes at the end of a <close> scope", function()
+    local kept
+    do
+      local c <close> = core.client {}
+      kept = c
+      assert.is_false(c:closed())
+    end
+    assert.is_true(kept:closed())
+
+    local auth_kept
+    do
+      local a <close> = smartcar.auth_client { client_id = "cid" }
+      auth_kept = a
+    end
+    assert.is_true(auth_kept.core:closed())
+    assert.equal("smartcar.AuthClient (closed)", tostring(auth_kept))
+    assert.matches("client is closed",
+                   raises(auth_kept.get_auth_url, auth_kept, {}))
+  end)
+
+  it("is collected without an explicit close", function()
+    for _ = 1, 50 do core.client {} end
+    collectgarbage()
+    collectgarbage()
+  end)
+
+  it("reads back configuration but never the secret", function()
+    local c = core.client { client_id = "cid", client_secret = "hush-hush-1",
+                            mode = "test", unit_system = "imperial" }
+    assert.equal("cid", c:get("client_id"))
+    assert.equal("test", c:get("mode"))
+    assert.equal("imperial", c:get("unit_system"))
+    assert.is_nil(c:get("client_secret"))
+    assert.equal(c, c:set_timeouts(1000, 5000))
+    assert.equal(0, c:connections_opened())
+    c:close()
+  end)
+end)
+
+describe("the default client", function()
+  it("is created once, and again by configure", function()
+    local url = helper.url()
+    local before = smartcar.default_client()
+    assert.equal(before, smartcar.default_client())
+    assert.equal(url, before:get("api_origin"))
+    smartcar.configure(helper.origins())
+    local after = smartcar.default_client()
+    assert.not_equal(before, after)
+    assert.equal(after, smartcar.default_client())
+    assert.equal(url, after:get("api_origin"))
+  end)
+
+  it("gives configured options to auth clients that lack them", function()
+    helper.url()
+    local auth <close> = smartcar.auth_client { client_id = "cid" }
+    assert.equal(helper.url(), auth:get("api_origin"))
+    local other <close> = smartcar.auth_client {
+      client_id = "cid", api_origin = "https://api.example.com" }
+    assert.equal("https://api.example.com", other:get("api_origin"))
+  end)
+end)
+
+describe("errors", function()
+  it("are tables with the shared metatable and __tostring", function()
+    local data, err = core.parse_redirect(
+      "https://example.com/callback?code=abc&state=one", "two")
+    assert.is_nil(data)
+    assert.equal(core.error_mt, getmetatable(err))
+    assert.equal(smartcar.error_mt, getmetatable(err))
+    assert.is_true(smartcar.is_error(err))
+    assert.equal("state_mismatch", err.kind)
+    assert.equal("string", type(err.message))
+    assert.equal(err.message, tostring(err))
+  end)
+
+  it("come back as nil, err from a network failure", function()
+    -- Port 1 on loopback: nothing listens there.
+    local c = core.client { api_origin = "http://127.0.0.1:1",
+                            connect_timeout_ms = 2000 }
+    local data, err = c:call("get_user", { access_token = "secret-token-1" })
+    assert.is_nil(data)
+    assert.equal("network", err.kind)
+    helper.assert_no_secrets(err, { "secret-token-1" })
+    c:close()
+  end)
+end)
+
+describe("token sets", function()
+  it("print without their secrets", function()
+    -- Token tables share a metatable whose __tostring hides the tokens.
+    local auth = helper.auth_client()
+    local url = auth:get_auth_url({ "read_odometer" })
+    local redirect = assert(smartcar.parse_redirect(helper.connect(url)))
+    local token = assert(auth:exchange_code(redirect.code))
+    local text = tostring(token)
+    assert.matches("^smartcar.Token", text)
+    assert.is_nil(text:find(token.access_token, 1, true))
+    assert.is_nil(text:find(token.refresh_token, 1, true))
+    auth:close()
+  end)
+end)

@@ -1,0 +1,297 @@
+-- Test helper for the busted specs (loaded by .busted before any spec, and
+-- `require "helper"` from the specs).
+--
+-- It gives the specs a running emulator: SMARTCAR_EMULATOR_URL when set,
+-- otherwise its own `smartcar-emulator --port 0` (SMARTCAR_EMULATOR_BIN, or
+-- build/smartcar-emulator), started on first use and stopped when the Lua
+-- state closes.  Lua cannot set environment variables, so the library is
+-- pointed at the emulator with smartcar.configure{...origins} (module-level
+-- functions, vehicles) and with origins given to auth_client.
+--
+-- The emulator's control API (/_emulator/...) is reached with the curl
+-- command-line tool, so that the library under test is not also the tool
+-- that checks it.
+
+local smartcar = require "smartcar"
+local core = require "smartcar.core"
+
+local helper = {}
+
+-- The emulator's built-in application (docs/contract-notes.md).
+helper.client_id = "8229df9f-91a0-4ff0-a1ae-a1f38ee24d07"
+helper.client_secret = "emulator-client-secret"
+helper.redirect_uri = "https://example.com/callback"
+
+-- Repository root: two levels above this file.
+local function repo_root()
+  local src = debug.getinfo(1, "S").source
+  local dir = src:match("^@(.*)/tests/lua/[^/]*$")
+  if dir == nil then
+    return "."
+  end
+  return dir == "" and "/" or dir
+end
+helper.root = repo_root()
+
+local function sh_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+helper.sh_quote = sh_quote
+
+----------------------------------------------------------------------------
+-- A small JSON encoder for control-API bodies (decoding uses the binding's
+-- own converter, smartcar.core.json_decode).
+----------------------------------------------------------------------------
+
+local function encode(v)
+  local t = type(v)
+  if v == nil or v == core.null then
+    return "null"
+  elseif t == "boolean" then
+    return tostring(v)
+  elseif t == "number" then
+    if math.type(v) == "integer" then return tostring(v) end
+    return ("%.17g"):format(v)
+  elseif t == "string" then
+    return '"' .. v:gsub('[%c"\\]', function(c)
+      return ("\\u%04x"):format(c:byte())
+    end) .. '"'
+  elseif t == "table" then
+    local parts = {}
+    if #v > 0 or getmetatable(v) == core.array_mt then
+      for i = 1, #v do parts[i] = encode(v[i]) end
+      return "[" .. table.concat(parts, ",") .. "]"
+    end
+    for k, x in pairs(v) do
+      parts[#parts + 1] = encode(tostring(k)) .. ":" .. encode(x)
+    end
+    table.sort(parts)
+    return "{" .. table.concat(parts, ",") .. "}"
+  end
+  error("cannot encode a " .. t)
+end
+helper.json_encode = encode
+
+----------------------------------------------------------------------------
+-- The emulator process.
+----------------------------------------------------------------------------
+
+local emulator = nil -- {url, pid, pipe, log} when we started one
+
+local function start_emulator()
+  local bin = os.getenv("SMARTCAR_EMULATOR_BIN")
+  if bin == nil or bin == "" then
+    bin = helper.root .. "/build/smartcar-emulator"
+  end
+  local f = io.open(bin, "rb")
+  if f == nil then
+    error("smartcar-emulator not found at " .. bin .. ": build it with "
+      .. "cmake, or set SMARTCAR_EMULATOR_BIN or SMARTCAR_EMULATOR_URL", 0)
+  end
+  f:close()
+  local log = os.tmpname()
+  -- The shell prints its PID and then becomes the emulator (exec), so the
+  -- PID is the emulator's; its first stdout line is its base URL.
+  local cmd = ("sh -c %s %s %s"):format(
+    sh_quote('echo $$; exec "$0" --port 0 --host 127.0.0.1 2>"$1"'),
+    sh_quote(bin), sh_quote(log))
+  local pipe = assert(io.popen(cmd, "r"))
+  local pid = pipe:read("l")
+  local url = pipe:read("l")
+  if not (pid and pid:match("^%d+$")) or not (url and url:match("^https?://")) then
+    pipe:close()
+    local lf = io.open(log, "r")
+    local text = lf and lf:read("a") or ""
+    if lf then lf:close() end
+    os.remove(log)
+    error("smartcar-emulator did not start (" .. tostring(url) .. "): "
+      .. text, 0)
+  end
+  emulator = { url = url:gsub("/+$", ""), pid = pid, pipe = pipe, log = log }
+  -- Stop it when the Lua state closes (normal exit or os.exit(n, true)).
+  helper._reaper = setmetatable({}, { __gc = function() helper.stop() end })
+  return emulator.url
+end
+
+--- Stop the emulator this helper started (no-op otherwise).
+function helper.stop()
+  local e = emulator
+  if e == nil then return end
+  emulator = nil
+  os.execute("kill " .. e.pid .. " 2>/dev/null")
+  e.pipe:close()
+  os.remove(e.log)
+end
+
+local base_url = nil
+
+--- Base URL of the emulator ("http://127.0.0.1:PORT"); starts one on first
+--- use and points the module's default client at it.
+---@return string
+function helper.url()
+  if base_url == nil then
+    local env = os.getenv("SMARTCAR_EMULATOR_URL")
+    if env ~= nil and env ~= "" then
+      base_url = env:gsub("/+$", "")
+    else
+      base_url = start_emulator()
+    end
+    smartcar.configure(helper.origins())
+  end
+  return base_url
+end
+
+--- The four origins, all on the emulator.
+function helper.origins()
+  local u = base_url or helper.url()
+  return {
+    connect_origin = u, auth_origin = u, api_origin = u,
+    management_origin = u,
+  }
+end
+
+--- An auth client for the emulator's built-in application.
+---@param overrides table|nil options replacing the defaults
+function helper.auth_client(overrides)
+  local opts = helper.origins()
+  opts.client_id = helper.client_id
+  opts.client_secret = helper.client_secret
+  opts.redirect_uri = helper.redirect_uri
+  opts.mode = "test"
+  for k, v in pairs(overrides or {}) do opts[k] = v end
+  return smartcar.auth_client(opts)
+end
+
+--- A fresh core client on the emulator (own connection pool).
+function helper.core_client(overrides)
+  local opts = helper.origins()
+  for k, v in pairs(overrides or {}) do opts[k] = v end
+  return core.client(opts)
+end
+
+----------------------------------------------------------------------------
+-- Control API, through the curl command-line tool.
+----------------------------------------------------------------------------
+
+--- Send a control request; returns the HTTP status and the decoded body.
+---@param method string
+---@param path string
+---@param body table|nil JSON body
+---@return integer status
+---@return any body
+function helper.control(method, path, body)
+  local cmd = { "curl -sS --max-time 30 -X", method,
+                "-w '\\n%{http_code}'" }
+  if body ~= nil then
+    cmd[#cmd + 1] = "-H 'Content-Type: application/json' --data-binary"
+    cmd[#cmd + 1] = sh_quote(encode(body))
+  end
+  cmd[#cmd + 1] = sh_quote(helper.url() .. path)
+  local p = assert(io.popen(table.concat(cmd, " "), "r"))
+  local out = p:read("a")
+  p:close()
+  local text, status = out:match("^(.*)\n(%d%d%d)$")
+  if status == nil then
+    error("control request " .. method .. " " .. path .. " failed: " .. out)
+  end
+  local decoded = nil
+  if text ~= "" then decoded = core.json_decode(text) end
+  return tonumber(status), decoded, text
+end
+
+--- Forget codes, tokens and the clock offset.
+function helper.reset()
+  local status, body, text = helper.control("POST", "/_emulator/reset")
+  assert(status == 200, "reset failed: " .. tostring(text))
+  return body
+end
+
+--- Move the emulator's clock forward.
+---@param seconds number
+function helper.advance_clock(seconds)
+  local status, body, text = helper.control("POST", "/_emulator/clock",
+                                            { advance = seconds })
+  assert(status == 200, "clock failed: " .. tostring(text))
+  return body
+end
+
+--- The emulator's current time (Unix seconds).
+function helper.now()
+  local status, body, text = helper.control("GET", "/_emulator/clock")
+  assert(status == 200, "clock failed: " .. tostring(text))
+  return body.now
+end
+
+--- Drive Connect: approve (or deny) an authorization URL, as the owner
+--- would in the browser.  Returns the redirect location.
+---@param auth_url string
+---@param options {action: string|nil, email: string|nil}|nil
+---@return string location
+function helper.connect(auth_url, options)
+  options = options or {}
+  local status, body, text = helper.control("POST", "/_emulator/connect", {
+    authorize_url = auth_url,
+    action = options.action or "approve",
+    email = options.email or "owner@example.com",
+  })
+  assert(status == 200, "connect failed (" .. status .. "): " .. tostring(text))
+  return body.location
+end
+
+----------------------------------------------------------------------------
+-- Small utilities for the specs.
+----------------------------------------------------------------------------
+
+local function unescape(s)
+  s = s:gsub("+", " ")
+  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
+--- Decode the query string of a URL into a table.
+---@param url string
+---@return table<string, string>
+function helper.query(url)
+  local q = url:match("%?([^#]*)") or ""
+  local t = {}
+  for pair in q:gmatch("[^&]+") do
+    local k, v = pair:match("^([^=]*)=?(.*)$")
+    t[unescape(k)] = unescape(v)
+  end
+  return t
+end
+
+--- Every string inside a value (recursively), with its path.
+---@return {path: string, value: string}[]
+function helper.strings(v, path, out)
+  out = out or {}
+  path = path or "err"
+  if type(v) == "string" then
+    out[#out + 1] = { path = path, value = v }
+  elseif type(v) == "table" then
+    for k, x in pairs(v) do
+      helper.strings(x, path .. "." .. tostring(k), out)
+    end
+  end
+  return out
+end
+
+--- Assert that neither tostring(err) nor any string in err contains one
+--- of the secrets.
+---@param err table
+---@param secrets string[]
+function helper.assert_no_secrets(err, secrets)
+  local texts = helper.strings(err)
+  texts[#texts + 1] = { path = "tostring(err)", value = tostring(err) }
+  for _, secret in ipairs(secrets) do
+    assert(type(secret) == "string" and #secret >= 6,
+           "secret too short to search for")
+    for _, t in ipairs(texts) do
+      if t.value:find(secret, 1, true) then
+        error(("%s leaks a secret: %q"):format(t.path, t.value), 2)
+      end
+    end
+  end
+end
+
+package.loaded.helper = helper
+return helper
