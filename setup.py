@@ -136,11 +136,13 @@ core = Extension(
 
 setup(
     version=read_version(),
-    # build/ belongs to CMake; keep setuptools' objects apart.
-    options={"build": {"build_base": "build-python"}},
+    # build/ belongs to CMake; keep setuptools' objects apart.  Always
+    # recompile: the C sources change under a stale build-python/.
+    options={"build": {"build_base": "build-python", "force": True}},
     packages=["smartcar_native"],
     package_dir={"": "python"},
     package_data={"smartcar_native": ["py.typed", "*.pyi"]},
+    exclude_package_data={"smartcar_native": ["*.c"]},
     ext_modules=[core],
     zip_safe=False,
 )

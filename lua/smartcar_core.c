@@ -57,6 +57,7 @@ typedef struct tmp {
 	char *state;
 	cJSON *json;
 	sc_response *resp;
+	sc_error *err;
 } tmp;
 
 static int tmp_release(lua_State *L)
@@ -68,6 +69,7 @@ static int tmp_release(lua_State *L)
 	sc_free(t->state);
 	cJSON_Delete(t->json);
 	sc_response_free(t->resp);
+	sc_error_free(t->err);
 	memset(t, 0, sizeof(*t));
 	return 0;
 }
@@ -552,14 +554,13 @@ static int client_auth_url(lua_State *L)
 	lua_settop(L, 2);
 	t = tmp_push(L);
 	params_arg(L, t, 2);
-	rc = sc_auth_url(&t->url, &t->state, client, t->params);
+	rc = sc_auth_url(&t->url, &t->state, client, t->params, &t->err);
 	if (rc == SC_ENOMEM)
 		return raise_nomem(L);
 	if (rc != 0)
-		return luaL_error(L,
-				  "auth_url: %s (a client_id and a "
-				  "redirect_uri are required)",
-				  sc_strerror(rc));
+		return luaL_error(L, "auth_url: %s",
+				  t->err ? sc_error_message(t->err)
+					 : sc_strerror(rc));
 	lua_pushstring(L, t->url);
 	if (t->state != NULL)
 		lua_pushstring(L, t->state);

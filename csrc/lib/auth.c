@@ -49,8 +49,15 @@ static int is_true(const char *v)
 		     !strcmp(v, "True") || !strcmp(v, "yes"));
 }
 
+static int url_fail(sc_error **err_out, int code, const char *msg)
+{
+	if (err_out)
+		*err_out = sc__error_new(code, msg);
+	return code;
+}
+
 int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
-		const sc_params *params)
+		const sc_params *params, sc_error **err_out)
 {
 	const char *scope = sc_params_get(params, "scope");
 	const char *state = sc_params_get(params, "state");
@@ -66,26 +73,33 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 	sc_buf b;
 	int rc;
 
+	if (err_out)
+		*err_out = NULL;
 	if (!url_out || !client)
-		return SC_EINVAL;
+		return url_fail(err_out, SC_EINVAL,
+				"url_out and client are required");
 	*url_out = NULL;
 	if (state_out)
 		*state_out = NULL;
-	if (!client->client_id || !client->redirect_uri)
-		return SC_EINVAL;
+	if (!client->client_id)
+		return url_fail(err_out, SC_EINVAL, "client_id is required");
+	if (!client->redirect_uri)
+		return url_fail(err_out, SC_EINVAL, "redirect_uri is required");
 	if (!mode)
 		mode = client->mode;
 	if (strcmp(mode, "live") && strcmp(mode, "test") &&
 	    strcmp(mode, "simulated"))
-		return SC_EINVAL;
+		return url_fail(err_out, SC_EINVAL,
+				"mode must be one of live, test, simulated");
 	if (!prompt)
 		prompt = is_true(force) ? "force" : "auto";
 	if (strcmp(prompt, "auto") && strcmp(prompt, "force"))
-		return SC_EINVAL;
+		return url_fail(err_out, SC_EINVAL,
+				"approval_prompt must be auto or force");
 	if (!state || !*state) {
 		rc = sc_random_state(&made_state);
 		if (rc < 0)
-			return rc;
+			return url_fail(err_out, rc, NULL);
 		state = made_state;
 	}
 
@@ -132,10 +146,12 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 			free(*state_out);
 			*state_out = NULL;
 		}
-		return rc == SC_ETOOBIG ? SC_EINVAL : rc;
+		return url_fail(err_out, rc == SC_ETOOBIG ? SC_EINVAL : rc,
+				rc == SC_ETOOBIG ? "the URL would be too long"
+						 : NULL);
 	}
 	*url_out = sc__buf_detach(&b);
-	return *url_out ? 0 : SC_ENOMEM;
+	return *url_out ? 0 : url_fail(err_out, SC_ENOMEM, NULL);
 }
 
 /* The query of a redirect URL, or the input itself when it is a query. */
@@ -197,10 +213,24 @@ int sc_parse_redirect(sc_result **out, const char *input,
 			cJSON_Delete(fields);
 			return redirect_fail(out, SC_ENOMEM, NULL);
 		}
-		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-			if (!strcmp(k, keep[i]) &&
-			    !cJSON_GetObjectItemCaseSensitive(fields, k))
-				cJSON_AddStringToObject(fields, k, v);
+		for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+			if (strcmp(k, keep[i]))
+				continue;
+			if (cJSON_GetObjectItemCaseSensitive(fields, k)) {
+				/* two codes or two states: which one would
+				 * be believed depends on the parser, so none is */
+				if (i < 3 || !strcmp(k, "error")) {
+					free(k);
+					sc__wipe_free(v);
+					cJSON_Delete(fields);
+					return redirect_fail(out, SC_EINVAL,
+						"the redirect repeats a "
+						"parameter");
+				}
+				continue;
+			}
+			cJSON_AddStringToObject(fields, k, v);
+		}
 		free(k);
 		sc__wipe_free(v);
 		pos += n + 1;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
+#include <stdlib.h>
 #include <cjson/cJSON.h>
 
 #include "test.h"
@@ -9,7 +10,7 @@
 static char *auth_url(sc_client *c, sc_params *p, char **state)
 {
 	char *url = NULL;
-	int rc = sc_auth_url(&url, state, c, p);
+	int rc = sc_auth_url(&url, state, c, p, NULL);
 	return rc == 0 ? url : NULL;
 }
 
@@ -207,5 +208,31 @@ TEST(redirect_without_code_or_error)
 	r = parse("", NULL, SC_EINVAL);
 	sc_result_free(r);
 	r = parse("%%%&&&==", NULL, SC_EINVAL);
+	sc_result_free(r);
+}
+
+TEST(auth_url_errors_say_why)
+{
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *c = NULL;
+	sc_error *err = NULL;
+	char *url = NULL;
+
+	o.client_id = "id";
+	o.connect_origin = "https://connect.example.com";
+	unsetenv("SMARTCAR_REDIRECT_URI");
+	REQUIRE(sc_client_new(&c, &o, NULL) == 0);
+	CHECK(sc_auth_url(&url, NULL, c, NULL, &err) == SC_EINVAL);
+	CHECK_CONTAINS(sc_error_message(err), "redirect_uri");
+	sc_error_free(err);
+	sc_client_free(c);
+}
+
+TEST(redirect_refuses_repeated_parameters)
+{
+	sc_result *r = parse("https://a/cb?code=one1&code=two2&state=s", "s",
+			     SC_EINVAL);
+	sc_result_free(r);
+	r = parse("https://a/cb?code=one1&state=s&state=t", NULL, SC_EINVAL);
 	sc_result_free(r);
 }

@@ -17,7 +17,7 @@ static sc_result *login(sc_client *c, const char *email, const char *scope,
 
 	sc_params_new(&p);
 	sc_params_set(p, "scope", scope);
-	if (sc_auth_url(&url, &state, c, p) < 0) {
+	if (sc_auth_url(&url, &state, c, p, NULL) < 0) {
 		sc_params_free(p);
 		return NULL;
 	}
@@ -59,7 +59,7 @@ TEST(flow_end_to_end)
 	REQUIRE(c);
 	sc_params_new(&p);
 	sc_params_set(p, "scope", "read_vehicle_info required:read_odometer");
-	REQUIRE(sc_auth_url(&url, &state, c, p) == 0);
+	REQUIRE(sc_auth_url(&url, &state, c, p, NULL) == 0);
 	CHECK_CONTAINS(url, base);
 	loc = t_connect(url, "approve", "owner@example.com");
 	REQUIRE(loc);
@@ -205,7 +205,7 @@ TEST(flow_token_errors)
 		sc_params *p = NULL;
 		char *url = NULL, *state = NULL, *loc;
 		sc_result *red = NULL;
-		sc_auth_url(&url, &state, c, p);
+		sc_auth_url(&url, &state, c, p, NULL);
 		loc = t_connect(url, "approve", "late@example.com");
 		REQUIRE(loc);
 		REQUIRE(sc_parse_redirect(&red, loc, state) == 0);
@@ -241,7 +241,7 @@ TEST(flow_connect_denied_and_incompatible)
 
 	REQUIRE(base);
 	c = t_client(base, NULL);
-	REQUIRE(sc_auth_url(&url, &state, c, NULL) == 0);
+	REQUIRE(sc_auth_url(&url, &state, c, NULL, NULL) == 0);
 	loc = t_connect(url, "deny", "owner@example.com");
 	REQUIRE(loc);
 	CHECK(sc_parse_redirect(&r, loc, state) == SC_ECONNECT);

@@ -23,7 +23,7 @@ static int owner_login(sc_client *c, const char *email, struct owner *o)
 	sc_params_new(&p);
 	sc_params_set(p, "scope", "read_odometer read_vehicle_info "
 				  "read_location");
-	sc_auth_url(&url, &state, c, p);
+	sc_auth_url(&url, &state, c, p, NULL);
 	sc_params_free(p);
 	loc = t_connect(url, "approve", email);
 	if (loc && sc_parse_redirect(&red, loc, state) == 0)

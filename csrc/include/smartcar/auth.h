@@ -27,11 +27,15 @@ SC_BEGIN_DECL
  *
  * @param url_out receives the URL.
  * @param state_out if not NULL, receives the state that was sent.
- * @return 0, SC_EINVAL (no client id, no redirect URI) or SC_ENOMEM.
+ * @param err_out if not NULL, receives the detail of a failure (free it
+ *        with sc_error_free()).
+ * @return 0, SC_EINVAL (no client id, no redirect URI, a bad mode or
+ *         approval_prompt) or SC_ENOMEM.
  * Ownership: free both strings with sc_free().
  */
 SC_EXTERN(int) sc_auth_url(char **url_out, char **state_out,
-			   const sc_client *client, const sc_params *params);
+			   const sc_client *client, const sc_params *params,
+			   sc_error **err_out);
 
 /**
  * Make a random state value (32 hex characters from the OS CSPRNG).
@@ -50,7 +54,8 @@ SC_EXTERN(int) sc_random_state(char **out);
  * configuration_error, server_error), description, and vin / make /
  * model / year or status_code / error_message when sent;
  * SC_ESTATE when @p expected_state is not NULL and differs (compared in
- * constant time); SC_EINVAL when there is neither a code nor an error.
+ * constant time); SC_EINVAL when there is neither a code nor an error, or
+ * when code, state or error appears more than once (a tampered URL).
  *
  * @return 0 or a negative code; @p *out is set in both cases (except
  *         SC_ENOMEM).  Ownership: free with sc_result_free().

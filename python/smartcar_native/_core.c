@@ -1,0 +1,1177 @@
+/*
+ * smartcar_native._core: the CPython binding of libsmartcar.
+ *
+ * This file only marshals.  It converts Python values to sc_params and
+ * cJSON trees back to Python objects, holds the sc_client and sc_op
+ * handles, releases the GIL around blocking calls and turns sc_error
+ * objects into exceptions through smartcar_native.errors._from_core.
+ * Every rule about Smartcar (URLs, grants, retries, error bodies) lives
+ * in the C library; nothing here looks at an HTTP status or a JSON key.
+ *
+ * Numbers: cJSON keeps every JSON number as a double, so the converter
+ * returns an int when the value is integral and |v| <= 2^53 (where a
+ * double is exact), and a float otherwise.
+ *
+ * Static types and single-phase init, as pycurl and pygit2 do; the only
+ * module-level state is the error factory looked up once at import.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#include <math.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "smartcar.h"
+
+/* smartcar_native.errors._from_core(code, fields) -> exception */
+static PyObject *error_factory;
+
+/* ------------------------------------------------------------------ */
+/* cJSON -> Python                                                     */
+/* ------------------------------------------------------------------ */
+
+static PyObject *str_from_c(const char *s)
+{
+	if (!s)
+		Py_RETURN_NONE;
+	/* Server text is untrusted: never fail a call on bad UTF-8. */
+	return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
+}
+
+static PyObject *number_from_json(double d)
+{
+	/* 2^53: the largest range in which every integer is a double. */
+	if (isfinite(d) && d == floor(d) && fabs(d) <= 9007199254740992.0)
+		return PyLong_FromDouble(d);
+	return PyFloat_FromDouble(d);
+}
+
+static PyObject *from_json(const cJSON *v)
+{
+	PyObject *out = NULL;
+	const cJSON *child;
+
+	if (!v || cJSON_IsNull(v) || cJSON_IsInvalid(v))
+		Py_RETURN_NONE;
+	if (cJSON_IsTrue(v))
+		Py_RETURN_TRUE;
+	if (cJSON_IsFalse(v))
+		Py_RETURN_FALSE;
+	if (cJSON_IsNumber(v))
+		return number_from_json(v->valuedouble);
+	if (cJSON_IsString(v) || cJSON_IsRaw(v))
+		return str_from_c(v->valuestring ? v->valuestring : "");
+
+	if (Py_EnterRecursiveCall(" while converting a JSON value"))
+		return NULL;
+	if (cJSON_IsArray(v)) {
+		out = PyList_New(0);
+		if (!out)
+			goto done;
+		cJSON_ArrayForEach(child, v) {
+			PyObject *item = from_json(child);
+			if (!item || PyList_Append(out, item) < 0) {
+				Py_XDECREF(item);
+				Py_CLEAR(out);
+				goto done;
+			}
+			Py_DECREF(item);
+		}
+	} else if (cJSON_IsObject(v)) {
+		out = PyDict_New();
+		if (!out)
+			goto done;
+		cJSON_ArrayForEach(child, v) {
+			PyObject *key, *item;
+			key = str_from_c(child->string ? child->string : "");
+			if (!key) {
+				Py_CLEAR(out);
+				goto done;
+			}
+			item = from_json(child);
+			if (!item || PyDict_SetItem(out, key, item) < 0) {
+				Py_DECREF(key);
+				Py_XDECREF(item);
+				Py_CLEAR(out);
+				goto done;
+			}
+			Py_DECREF(key);
+			Py_DECREF(item);
+		}
+	} else {
+		out = Py_None;
+		Py_INCREF(out);
+	}
+done:
+	Py_LeaveRecursiveCall();
+	return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Raise the exception for @p code.  The fields come from the library's
+ * error object when there is one, else from the static tables (for
+ * functions that only return a code).  The factory picks the class.
+ */
+static void raise_error(int code, const sc_error *err)
+{
+	PyObject *fields = NULL, *exc;
+
+	if (err) {
+		code = sc_error_code(err);
+		fields = from_json(sc_error_object(err));
+		if (!fields)
+			return;
+		if (!PyDict_Check(fields)) {
+			Py_DECREF(fields);
+			fields = NULL;
+		}
+	} else if (code == SC_ENOMEM) {
+		PyErr_NoMemory();
+		return;
+	}
+	if (!fields) {
+		const char *kind = sc_code_kind(code);
+		fields = Py_BuildValue("{s:s,s:s}", "kind",
+				       kind ? kind : "unknown", "message",
+				       sc_strerror(code));
+		if (!fields)
+			return;
+	}
+	if (!error_factory) {
+		PyErr_SetString(PyExc_RuntimeError,
+				"smartcar_native.errors is not loaded");
+		Py_DECREF(fields);
+		return;
+	}
+	exc = PyObject_CallFunction(error_factory, "iO", code, fields);
+	Py_DECREF(fields);
+	if (!exc)
+		return; /* the factory's own exception is more useful */
+	if (PyExceptionInstance_Check(exc))
+		PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+	else
+		PyErr_SetString(PyExc_TypeError,
+				"errors._from_core must return an exception");
+	Py_DECREF(exc);
+}
+
+/* Turn a result into its data (new reference) or raise; frees @p res. */
+static PyObject *take_result(int rc, sc_result *res)
+{
+	const sc_error *err;
+	PyObject *out;
+
+	if (!res) {
+		raise_error(rc ? rc : SC_ENOMEM, NULL);
+		return NULL;
+	}
+	err = sc_result_error(res);
+	if (err) {
+		raise_error(rc, err);
+		sc_result_free(res);
+		return NULL;
+	}
+	out = sc_result_data(res) ? from_json(sc_result_data(res))
+				  : PyDict_New();
+	sc_result_free(res);
+	return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* Python -> C                                                         */
+/* ------------------------------------------------------------------ */
+
+/* UTF-8 view of a str, refusing embedded NULs (C would cut there). */
+static const char *utf8_of(PyObject *s, const char *what)
+{
+	Py_ssize_t len;
+	const char *p;
+
+	if (!PyUnicode_Check(s)) {
+		PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s",
+			     what, Py_TYPE(s)->tp_name);
+		return NULL;
+	}
+	p = PyUnicode_AsUTF8AndSize(s, &len);
+	if (!p)
+		return NULL;
+	if ((size_t)len != strlen(p)) {
+		PyErr_Format(PyExc_ValueError, "%s contains a NUL character",
+			     what);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * dict[str, str | int | None] -> sc_params.  None values are skipped so
+ * callers can pass optional values through; ints (not bools) are written
+ * in decimal.  @p obj may be None for "no parameters".
+ */
+static int params_from(PyObject *obj, sc_params **out)
+{
+	PyObject *key, *value;
+	Py_ssize_t pos = 0;
+	sc_params *p;
+	int rc;
+
+	*out = NULL;
+	if (sc_params_new(&p) != 0) {
+		PyErr_NoMemory();
+		return -1;
+	}
+	if (!obj || obj == Py_None) {
+		*out = p;
+		return 0;
+	}
+	if (!PyDict_Check(obj)) {
+		PyErr_Format(PyExc_TypeError,
+			     "params must be a dict, not %.100s",
+			     Py_TYPE(obj)->tp_name);
+		goto fail;
+	}
+	while (PyDict_Next(obj, &pos, &key, &value)) {
+		const char *k = utf8_of(key, "parameter name");
+		if (!k)
+			goto fail;
+		if (value == Py_None)
+			continue;
+		if (PyLong_Check(value) && !PyBool_Check(value)) {
+			long long n = PyLong_AsLongLong(value);
+			if (n == -1 && PyErr_Occurred())
+				goto fail;
+			rc = sc_params_set_int(p, k, n);
+		} else if (PyUnicode_Check(value)) {
+			const char *v = utf8_of(value, "parameter value");
+			if (!v)
+				goto fail;
+			rc = sc_params_set(p, k, v);
+		} else {
+			PyErr_Format(PyExc_TypeError,
+				     "parameter '%s' must be str, not %.100s",
+				     k, Py_TYPE(value)->tp_name);
+			goto fail;
+		}
+		if (rc != 0) {
+			raise_error(rc, NULL);
+			goto fail;
+		}
+	}
+	*out = p;
+	return 0;
+fail:
+	sc_params_free(p);
+	return -1;
+}
+
+/* Optional str argument: None -> NULL. */
+static int opt_str(PyObject *obj, const char **out, const char *what)
+{
+	if (!obj || obj == Py_None) {
+		*out = NULL;
+		return 0;
+	}
+	*out = utf8_of(obj, what);
+	return *out ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Client                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	PyObject_HEAD
+	sc_client *client;
+	/* Holders of the handle besides this object: calls running with
+	 * the GIL released and live Op objects.  Only touched with the GIL
+	 * held.  close() while users > 0 defers the free to the last one. */
+	Py_ssize_t users;
+	int closed;
+	PyObject *weakrefs;
+} ClientObject;
+
+static PyTypeObject Client_Type;
+
+static void client_release(ClientObject *self)
+{
+	if (self->closed && self->users == 0 && self->client) {
+		sc_client *c = self->client;
+		self->client = NULL;
+		/* Closing connections may block briefly on TLS shutdown. */
+		Py_BEGIN_ALLOW_THREADS
+		sc_client_free(c);
+		Py_END_ALLOW_THREADS
+	}
+}
+
+/* The one close path: close(), __exit__ and dealloc. */
+static void client_close(ClientObject *self)
+{
+	self->closed = 1;
+	client_release(self);
+}
+
+static int client_check(ClientObject *self)
+{
+	if (self->closed || !self->client) {
+		PyErr_SetString(PyExc_ValueError,
+				"operation on a closed smartcar Client");
+		return -1;
+	}
+	return 0;
+}
+
+static PyObject *Client_new(PyTypeObject *type, PyObject *args,
+			    PyObject *kwds)
+{
+	static char *kwlist[] = {
+		"client_id", "client_secret", "redirect_uri", "mode",
+		"connect_origin", "auth_origin", "api_origin",
+		"management_origin", "api_version", "unit_system",
+		"user_agent_suffix", "connect_timeout_ms", "timeout_ms",
+		"max_response_bytes", "allow_insecure_http",
+		"insecure_skip_tls_verify_dangerous", "ca_bundle", "proxy",
+		"flags", "max_attempts", "retry_base_ms", "retry_max_ms",
+		"retry_deadline_ms", "rate_limit_capacity",
+		"rate_limit_per_minute", "rate_policy", NULL
+	};
+	sc_client_options opts;
+	Py_ssize_t max_bytes = 0;
+	int insecure = 0, skip_verify = 0;
+	sc_error *err = NULL;
+	ClientObject *self;
+	int rc;
+
+	if (sc_client_options_init(&opts, SC_CLIENT_OPTIONS_VERSION) != 0) {
+		PyErr_SetString(PyExc_RuntimeError,
+				"libsmartcar rejected its own options version");
+		return NULL;
+	}
+	if (!PyArg_ParseTupleAndKeywords(
+		    args, kwds, "|$zzzzzzzzzzzllnppzzzilllddz:Client", kwlist,
+		    &opts.client_id, &opts.client_secret, &opts.redirect_uri,
+		    &opts.mode, &opts.connect_origin, &opts.auth_origin,
+		    &opts.api_origin, &opts.management_origin,
+		    &opts.api_version, &opts.unit_system,
+		    &opts.user_agent_suffix, &opts.connect_timeout_ms,
+		    &opts.timeout_ms, &max_bytes, &insecure, &skip_verify,
+		    &opts.ca_bundle, &opts.proxy, &opts.flags,
+		    &opts.max_attempts, &opts.retry_base_ms,
+		    &opts.retry_max_ms, &opts.retry_deadline_ms,
+		    &opts.rate_limit_capacity, &opts.rate_limit_per_minute,
+		    &opts.rate_policy))
+		return NULL;
+	if (max_bytes < 0) {
+		PyErr_SetString(PyExc_ValueError,
+				"max_response_bytes must not be negative");
+		return NULL;
+	}
+	opts.max_response_bytes = (size_t)max_bytes;
+	opts.allow_insecure_http = insecure;
+	opts.insecure_skip_tls_verify_dangerous = skip_verify;
+
+	self = (ClientObject *)type->tp_alloc(type, 0);
+	if (!self)
+		return NULL;
+	rc = sc_client_new(&self->client, &opts, &err);
+	if (rc != 0) {
+		self->client = NULL;
+		self->closed = 1;
+		raise_error(rc, err);
+		sc_error_free(err);
+		Py_DECREF(self);
+		return NULL;
+	}
+	return (PyObject *)self;
+}
+
+static void Client_dealloc(ClientObject *self)
+{
+	if (self->weakrefs)
+		PyObject_ClearWeakRefs((PyObject *)self);
+	/* users is 0 here: calls and Ops hold a reference to self. */
+	client_close(self);
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+PyDoc_STRVAR(Client_call_doc,
+"call(endpoint, params=None) -> dict\n\n"
+"Run the endpoint named by endpoint (see endpoints()) to completion\n"
+"with the built-in transport.  params maps parameter names to str (or\n"
+"int; None values are skipped).  The GIL is released while it runs.\n"
+"Returns the result data; raises a SmartcarException subclass.");
+
+static PyObject *Client_call(ClientObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "endpoint", "params", NULL };
+	PyObject *endpoint_obj, *params_obj = Py_None;
+	const char *endpoint;
+	sc_params *params;
+	sc_result *res = NULL;
+	sc_client *client;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:call", kwlist,
+					 &endpoint_obj, &params_obj))
+		return NULL;
+	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
+		return NULL;
+	if (client_check(self) < 0)
+		return NULL;
+	if (params_from(params_obj, &params) < 0)
+		return NULL;
+
+	client = self->client;
+	self->users++;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_call(&res, client, endpoint, params);
+	Py_END_ALLOW_THREADS
+	self->users--;
+	client_release(self);
+	sc_params_free(params);
+	return take_result(rc, res);
+}
+
+PyDoc_STRVAR(Client_auth_url_doc,
+"auth_url(params=None) -> (url, state)\n\n"
+"Build the Connect URL.  params: scope, force_prompt, state, make,\n"
+"single_select, single_select_vin, flags, user, mode (all str).\n"
+"Returns the URL and the state it carries (generated when not given).");
+
+static PyObject *Client_auth_url(ClientObject *self, PyObject *args,
+				 PyObject *kwds)
+{
+	static char *kwlist[] = { "params", NULL };
+	PyObject *params_obj = Py_None, *out;
+	sc_params *params;
+	sc_error *err = NULL;
+	char *url = NULL, *state = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:auth_url", kwlist,
+					 &params_obj))
+		return NULL;
+	if (client_check(self) < 0)
+		return NULL;
+	if (params_from(params_obj, &params) < 0)
+		return NULL;
+	rc = sc_auth_url(&url, &state, self->client, params, &err);
+	sc_params_free(params);
+	if (rc != 0) {
+		sc_free(url);
+		sc_free(state);
+		raise_error(rc, err);
+		sc_error_free(err);
+		return NULL;
+	}
+	out = Py_BuildValue("(zz)", url, state);
+	sc_free(url);
+	sc_free(state);
+	return out;
+}
+
+PyDoc_STRVAR(Client_get_doc,
+"get(key) -> str | None\n\n"
+"A configuration value: client_id, redirect_uri, mode, connect_origin,\n"
+"auth_url, api_origin, management_origin, api_version, unit_system,\n"
+"user_agent.  The client secret cannot be read back.");
+
+static PyObject *Client_get(ClientObject *self, PyObject *arg)
+{
+	const char *key = utf8_of(arg, "key");
+
+	if (!key || client_check(self) < 0)
+		return NULL;
+	return str_from_c(sc_client_get(self->client, key));
+}
+
+PyDoc_STRVAR(Client_set_timeouts_doc,
+"set_timeouts(connect_ms, total_ms) -> None\n\n"
+"Change the timeouts in milliseconds for calls that start afterwards\n"
+"(0 keeps the current value).");
+
+static PyObject *Client_set_timeouts(ClientObject *self, PyObject *args)
+{
+	long connect_ms, total_ms;
+	int rc;
+
+	if (!PyArg_ParseTuple(args, "ll:set_timeouts", &connect_ms,
+			      &total_ms))
+		return NULL;
+	if (client_check(self) < 0)
+		return NULL;
+	rc = sc_client_set_timeouts(self->client, connect_ms, total_ms);
+	if (rc != 0) {
+		raise_error(rc, NULL);
+		return NULL;
+	}
+	Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(Client_connections_opened_doc,
+"connections_opened() -> int\n\n"
+"How many connections (TCP or TLS) this client has opened so far.");
+
+static PyObject *Client_connections_opened(ClientObject *self,
+					   PyObject *unused)
+{
+	if (client_check(self) < 0)
+		return NULL;
+	return PyLong_FromLong(sc_client_connections_opened(self->client));
+}
+
+PyDoc_STRVAR(Client_close_doc,
+"close() -> None\n\n"
+"Close the client and its connections.  Idempotent.  Calls running in\n"
+"other threads finish first; later calls raise ValueError.");
+
+static PyObject *Client_close(ClientObject *self, PyObject *unused)
+{
+	client_close(self);
+	Py_RETURN_NONE;
+}
+
+static PyObject *Client_enter(ClientObject *self, PyObject *unused)
+{
+	if (client_check(self) < 0)
+		return NULL;
+	Py_INCREF(self);
+	return (PyObject *)self;
+}
+
+static PyObject *Client_exit(ClientObject *self, PyObject *args)
+{
+	client_close(self);
+	Py_RETURN_FALSE;
+}
+
+static PyObject *Client_get_closed(ClientObject *self, void *closure)
+{
+	return PyBool_FromLong(self->closed);
+}
+
+static PyObject *Client_repr(ClientObject *self)
+{
+	/* Configuration only; never the secret. */
+	if (self->closed || !self->client)
+		return PyUnicode_FromFormat("<%s closed>",
+					    Py_TYPE(self)->tp_name);
+	return PyUnicode_FromFormat(
+		"<%s mode=%s api_origin=%s>", Py_TYPE(self)->tp_name,
+		sc_client_get(self->client, "mode") ?
+			sc_client_get(self->client, "mode") : "?",
+		sc_client_get(self->client, "api_origin") ?
+			sc_client_get(self->client, "api_origin") : "?");
+}
+
+static PyMethodDef Client_methods[] = {
+	{ "call", (PyCFunction)(void (*)(void))Client_call,
+	  METH_VARARGS | METH_KEYWORDS, Client_call_doc },
+	{ "auth_url", (PyCFunction)(void (*)(void))Client_auth_url,
+	  METH_VARARGS | METH_KEYWORDS, Client_auth_url_doc },
+	{ "get", (PyCFunction)Client_get, METH_O, Client_get_doc },
+	{ "set_timeouts", (PyCFunction)Client_set_timeouts, METH_VARARGS,
+	  Client_set_timeouts_doc },
+	{ "connections_opened", (PyCFunction)Client_connections_opened,
+	  METH_NOARGS, Client_connections_opened_doc },
+	{ "close", (PyCFunction)Client_close, METH_NOARGS,
+	  Client_close_doc },
+	{ "__enter__", (PyCFunction)Client_enter, METH_NOARGS, NULL },
+	{ "__exit__", (PyCFunction)Client_exit, METH_VARARGS, NULL },
+	{ NULL, NULL, 0, NULL }
+};
+
+static PyGetSetDef Client_getset[] = {
+	{ "closed", (getter)Client_get_closed, NULL,
+	  "True once close() was called.", NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+PyDoc_STRVAR(Client_doc,
+"Client(*, client_id=None, client_secret=None, redirect_uri=None,\n"
+"       mode=None, connect_origin=None, auth_origin=None,\n"
+"       api_origin=None, management_origin=None, api_version=None,\n"
+"       unit_system=None, user_agent_suffix=None, connect_timeout_ms=0,\n"
+"       timeout_ms=0, max_response_bytes=0, allow_insecure_http=False,\n"
+"       insecure_skip_tls_verify_dangerous=False, ca_bundle=None,\n"
+"       proxy=None, flags=None, max_attempts=0, retry_base_ms=0,\n"
+"       retry_max_ms=0, retry_deadline_ms=0, rate_limit_capacity=0.0,\n"
+"       rate_limit_per_minute=0.0, rate_policy=None)\n\n"
+"An sc_client: credentials, origins, defaults and a connection pool.\n"
+"Options left None come from SMARTCAR_* environment variables (read\n"
+"now) or the library defaults.  Safe to share between threads.");
+
+static PyTypeObject Client_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "smartcar_native._core.Client",
+	.tp_basicsize = sizeof(ClientObject),
+	.tp_dealloc = (destructor)Client_dealloc,
+	.tp_repr = (reprfunc)Client_repr,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = Client_doc,
+	.tp_weaklistoffset = offsetof(ClientObject, weakrefs),
+	.tp_methods = Client_methods,
+	.tp_getset = Client_getset,
+	.tp_new = Client_new,
+};
+
+/* ------------------------------------------------------------------ */
+/* Op: the sans-IO steps, for Python drivers (asyncio, shared cases)   */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	PyObject_HEAD
+	ClientObject *owner; /* keeps the sc_client alive */
+	sc_op *op;
+	int finished;        /* result() was taken */
+} OpObject;
+
+static PyTypeObject Op_Type;
+
+
+static PyObject *Op_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+	static char *kwlist[] = { "client", "endpoint", "params", NULL };
+	PyObject *endpoint_obj, *params_obj = Py_None;
+	ClientObject *owner;
+	const char *endpoint;
+	sc_params *params;
+	sc_error *err = NULL;
+	OpObject *self;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O|O:Op", kwlist,
+					 &Client_Type, &owner, &endpoint_obj,
+					 &params_obj))
+		return NULL;
+	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
+		return NULL;
+	if (client_check(owner) < 0)
+		return NULL;
+	if (params_from(params_obj, &params) < 0)
+		return NULL;
+	self = (OpObject *)type->tp_alloc(type, 0);
+	if (!self) {
+		sc_params_free(params);
+		return NULL;
+	}
+	rc = sc_op_new(&self->op, owner->client, endpoint, params, &err);
+	sc_params_free(params);
+	if (rc != 0) {
+		self->op = NULL;
+		raise_error(rc, err);
+		sc_error_free(err);
+		Py_DECREF(self);
+		return NULL;
+	}
+	Py_INCREF(owner);
+	self->owner = owner;
+	owner->users++;
+	return (PyObject *)self;
+}
+
+static void Op_dealloc(OpObject *self)
+{
+	sc_op_free(self->op);
+	self->op = NULL;
+	if (self->owner) {
+		ClientObject *owner = self->owner;
+		self->owner = NULL;
+		owner->users--;
+		client_release(owner);
+		Py_DECREF(owner);
+	}
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int op_check(OpObject *self)
+{
+	if (!self->op || self->finished) {
+		PyErr_SetString(PyExc_ValueError,
+				"the operation's result was already taken");
+		return -1;
+	}
+	return 0;
+}
+
+static PyObject *request_to_dict(const sc_request *req)
+{
+	PyObject *headers, *body, *out;
+	const char *data;
+	size_t i, n, len = 0;
+
+	n = sc_request_header_count(req);
+	headers = PyList_New(0);
+	if (!headers)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		const char *name, *value;
+		PyObject *pair;
+		if (sc_request_header_at(req, i, &name, &value) != 0)
+			break;
+		pair = Py_BuildValue("(ss)", name, value);
+		if (!pair || PyList_Append(headers, pair) < 0) {
+			Py_XDECREF(pair);
+			Py_DECREF(headers);
+			return NULL;
+		}
+		Py_DECREF(pair);
+	}
+	data = sc_request_body(req, &len);
+	body = PyBytes_FromStringAndSize(data ? data : "", (Py_ssize_t)len);
+	if (!body) {
+		Py_DECREF(headers);
+		return NULL;
+	}
+	out = Py_BuildValue("{s:s,s:s,s:N,s:N,s:l,s:l}",
+			    "method", sc_request_method(req),
+			    "url", sc_request_url(req),
+			    "headers", headers, "body", body,
+			    "connect_timeout_ms",
+			    sc_request_connect_timeout_ms(req),
+			    "timeout_ms", sc_request_timeout_ms(req));
+	return out;
+}
+
+PyDoc_STRVAR(Op_next_doc,
+"next() -> (step, value)\n\n"
+"Advance.  (STEP_SEND, request) asks the driver to perform the request\n"
+"(a dict: method, url, headers [(name, value)], body bytes,\n"
+"connect_timeout_ms, timeout_ms) and feed() the response;\n"
+"(STEP_WAIT, ms) asks it to wait; (STEP_DONE, None) means result().");
+
+static PyObject *Op_next(OpObject *self, PyObject *unused)
+{
+	const sc_request *req = NULL;
+	PyObject *value;
+	int step;
+
+	if (op_check(self) < 0)
+		return NULL;
+	step = sc_op_next(self->op, &req);
+	if (step < 0) {
+		raise_error(step, NULL);
+		return NULL;
+	}
+	if (step == SC_STEP_SEND && req)
+		value = request_to_dict(req);
+	else if (step == SC_STEP_WAIT)
+		value = PyLong_FromLong(sc_op_wait_ms(self->op));
+	else {
+		value = Py_None;
+		Py_INCREF(value);
+	}
+	if (!value)
+		return NULL;
+	return Py_BuildValue("(iN)", step, value);
+}
+
+static int add_header(sc_response *resp, PyObject *pair)
+{
+	PyObject *name, *value;
+	const char *n, *v;
+	int rc;
+
+	if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+		PyErr_SetString(PyExc_TypeError,
+				"headers must be (name, value) pairs");
+		return -1;
+	}
+	name = PyTuple_GET_ITEM(pair, 0);
+	value = PyTuple_GET_ITEM(pair, 1);
+	if (!(n = utf8_of(name, "header name")) ||
+	    !(v = utf8_of(value, "header value")))
+		return -1;
+	rc = sc_response_add_header(resp, n, v);
+	if (rc != 0) {
+		raise_error(rc, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+PyDoc_STRVAR(Op_feed_doc,
+"feed(status, headers, body) -> None\n\n"
+"Give the operation the response to the request it asked for.\n"
+"headers: a dict or an iterable of (name, value); body: bytes or str.");
+
+static PyObject *Op_feed(OpObject *self, PyObject *args, PyObject *kwds)
+{
+	static char *kwlist[] = { "status", "headers", "body", NULL };
+	PyObject *headers = Py_None, *body = Py_None, *items = NULL;
+	PyObject *iter = NULL, *pair;
+	sc_response *resp = NULL;
+	int status, rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "i|OO:feed", kwlist,
+					 &status, &headers, &body))
+		return NULL;
+	if (op_check(self) < 0)
+		return NULL;
+	rc = sc_response_new(&resp, 0);
+	if (rc != 0) {
+		raise_error(rc, NULL);
+		return NULL;
+	}
+	rc = sc_response_set_status(resp, status);
+	if (rc != 0) {
+		raise_error(rc, NULL);
+		goto fail;
+	}
+	if (headers != Py_None) {
+		if (PyDict_Check(headers)) {
+			items = PyDict_Items(headers);
+			if (!items)
+				goto fail;
+			iter = PyObject_GetIter(items);
+		} else {
+			iter = PyObject_GetIter(headers);
+		}
+		if (!iter)
+			goto fail;
+		while ((pair = PyIter_Next(iter))) {
+			int bad = add_header(resp, pair);
+			Py_DECREF(pair);
+			if (bad)
+				goto fail;
+		}
+		if (PyErr_Occurred())
+			goto fail;
+	}
+	if (body != Py_None) {
+		const char *data;
+		Py_ssize_t len;
+		if (PyBytes_Check(body)) {
+			data = PyBytes_AS_STRING(body);
+			len = PyBytes_GET_SIZE(body);
+		} else if (PyUnicode_Check(body)) {
+			data = PyUnicode_AsUTF8AndSize(body, &len);
+			if (!data)
+				goto fail;
+		} else {
+			PyErr_Format(PyExc_TypeError,
+				     "body must be bytes or str, not %.100s",
+				     Py_TYPE(body)->tp_name);
+			goto fail;
+		}
+		rc = sc_response_append_body(resp, data, (size_t)len);
+		if (rc != 0) {
+			raise_error(rc, NULL);
+			goto fail;
+		}
+	}
+	Py_XDECREF(iter);
+	Py_XDECREF(items);
+	rc = sc_op_feed(self->op, resp); /* consumes resp */
+	if (rc != 0) {
+		raise_error(rc, NULL);
+		return NULL;
+	}
+	Py_RETURN_NONE;
+fail:
+	Py_XDECREF(iter);
+	Py_XDECREF(items);
+	sc_response_free(resp);
+	return NULL;
+}
+
+PyDoc_STRVAR(Op_fail_doc,
+"fail(code, message) -> None\n\n"
+"Tell the operation its request failed locally (NETWORK, TIMEOUT, TLS,\n"
+"TOOBIG...).  The message must not contain secrets.");
+
+static PyObject *op_fail(OpObject *self, PyObject *args, int unsent)
+{
+	PyObject *msg_obj = Py_None;
+	const char *msg;
+	int code, rc;
+
+	if (!PyArg_ParseTuple(args, "i|O", &code, &msg_obj))
+		return NULL;
+	if (op_check(self) < 0 || opt_str(msg_obj, &msg, "message") < 0)
+		return NULL;
+	rc = unsent ? sc_op_fail_unsent(self->op, code, msg)
+		    : sc_op_fail(self->op, code, msg);
+	if (rc != 0) {
+		raise_error(rc, NULL);
+		return NULL;
+	}
+	Py_RETURN_NONE;
+}
+
+static PyObject *Op_fail(OpObject *self, PyObject *args)
+{
+	return op_fail(self, args, 0);
+}
+
+PyDoc_STRVAR(Op_fail_unsent_doc,
+"fail_unsent(code, message) -> None\n\n"
+"Like fail(), for a request that certainly never left this machine\n"
+"(connection refused, DNS failure): even commands may then be resent.");
+
+static PyObject *Op_fail_unsent(OpObject *self, PyObject *args)
+{
+	return op_fail(self, args, 1);
+}
+
+static PyObject *Op_wait_ms(OpObject *self, PyObject *unused)
+{
+	if (op_check(self) < 0)
+		return NULL;
+	return PyLong_FromLong(sc_op_wait_ms(self->op));
+}
+
+PyDoc_STRVAR(Op_result_doc,
+"result() -> dict\n\n"
+"Take the data once next() returned STEP_DONE, or raise the error.");
+
+static PyObject *Op_result(OpObject *self, PyObject *unused)
+{
+	sc_result *res = NULL;
+	int rc;
+
+	if (op_check(self) < 0)
+		return NULL;
+	rc = sc_op_result(&res, self->op);
+	self->finished = 1;
+	return take_result(rc, res);
+}
+
+static PyMethodDef Op_methods[] = {
+	{ "next", (PyCFunction)Op_next, METH_NOARGS, Op_next_doc },
+	{ "feed", (PyCFunction)(void (*)(void))Op_feed,
+	  METH_VARARGS | METH_KEYWORDS, Op_feed_doc },
+	{ "fail", (PyCFunction)Op_fail, METH_VARARGS, Op_fail_doc },
+	{ "fail_unsent", (PyCFunction)Op_fail_unsent, METH_VARARGS,
+	  Op_fail_unsent_doc },
+	{ "wait_ms", (PyCFunction)Op_wait_ms, METH_NOARGS,
+	  "Milliseconds to wait after STEP_WAIT." },
+	{ "result", (PyCFunction)Op_result, METH_NOARGS, Op_result_doc },
+	{ NULL, NULL, 0, NULL }
+};
+
+PyDoc_STRVAR(Op_doc,
+"Op(client, endpoint, params=None)\n\n"
+"One call as a sans-IO state machine: loop next()/feed() with any HTTP\n"
+"stack, then result().  Used by one thread at a time.");
+
+static PyTypeObject Op_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "smartcar_native._core.Op",
+	.tp_basicsize = sizeof(OpObject),
+	.tp_dealloc = (destructor)Op_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = Op_doc,
+	.tp_methods = Op_methods,
+	.tp_new = Op_new,
+};
+
+/* ------------------------------------------------------------------ */
+/* Module functions                                                    */
+/* ------------------------------------------------------------------ */
+
+PyDoc_STRVAR(parse_redirect_doc,
+"parse_redirect(url_or_query, expected_state=None) -> dict\n\n"
+"Parse the redirect Connect sent: a full URL or its query string.\n"
+"Returns {code, state, user_id?, external_id?, virtual_key_url?} (or\n"
+"{vehicle_id, state}); raises ConnectError, StateMismatchError or\n"
+"InvalidArgumentError.");
+
+static PyObject *mod_parse_redirect(PyObject *mod, PyObject *args,
+				    PyObject *kwds)
+{
+	static char *kwlist[] = { "url_or_query", "expected_state", NULL };
+	PyObject *url_obj, *state_obj = Py_None;
+	const char *url, *state;
+	sc_result *res = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:parse_redirect",
+					 kwlist, &url_obj, &state_obj))
+		return NULL;
+	if (!(url = utf8_of(url_obj, "url_or_query")) ||
+	    opt_str(state_obj, &state, "expected_state") < 0)
+		return NULL;
+	rc = sc_parse_redirect(&res, url, state);
+	return take_result(rc, res);
+}
+
+static PyObject *mod_random_state(PyObject *mod, PyObject *unused)
+{
+	char *s = NULL;
+	PyObject *out;
+	int rc = sc_random_state(&s);
+
+	if (rc != 0) {
+		sc_free(s);
+		raise_error(rc, NULL);
+		return NULL;
+	}
+	out = str_from_c(s);
+	sc_free(s);
+	return out;
+}
+
+static PyObject *mod_endpoints(PyObject *mod, PyObject *unused)
+{
+	PyObject *out = PyList_New(0);
+	const char *name;
+	size_t i;
+
+	if (!out)
+		return NULL;
+	for (i = 0; (name = sc_endpoint_name(i)) != NULL; i++) {
+		PyObject *s = PyUnicode_FromString(name);
+		if (!s || PyList_Append(out, s) < 0) {
+			Py_XDECREF(s);
+			Py_DECREF(out);
+			return NULL;
+		}
+		Py_DECREF(s);
+	}
+	return out;
+}
+
+static PyObject *mod_version(PyObject *mod, PyObject *unused)
+{
+	return PyUnicode_FromString(sc_version());
+}
+
+static PyObject *mod_strerror(PyObject *mod, PyObject *arg)
+{
+	long code = PyLong_AsLong(arg);
+
+	if (code == -1 && PyErr_Occurred())
+		return NULL;
+	return PyUnicode_FromString(sc_strerror((int)code));
+}
+
+static PyObject *mod_code_kind(PyObject *mod, PyObject *arg)
+{
+	long code = PyLong_AsLong(arg);
+
+	if (code == -1 && PyErr_Occurred())
+		return NULL;
+	return str_from_c(sc_code_kind((int)code));
+}
+
+static PyMethodDef module_methods[] = {
+	{ "parse_redirect", (PyCFunction)(void (*)(void))mod_parse_redirect,
+	  METH_VARARGS | METH_KEYWORDS, parse_redirect_doc },
+	{ "random_state", (PyCFunction)mod_random_state, METH_NOARGS,
+	  "random_state() -> str: 32 hex characters from the OS CSPRNG." },
+	{ "endpoints", (PyCFunction)mod_endpoints, METH_NOARGS,
+	  "endpoints() -> list[str]: the names call() accepts." },
+	{ "version", (PyCFunction)mod_version, METH_NOARGS,
+	  "version() -> str: the libsmartcar version." },
+	{ "strerror", (PyCFunction)mod_strerror, METH_O,
+	  "strerror(code) -> str: static English text for a code." },
+	{ "code_kind", (PyCFunction)mod_code_kind, METH_O,
+	  "code_kind(code) -> str | None: the kind name of a code." },
+	{ NULL, NULL, 0, NULL }
+};
+
+PyDoc_STRVAR(module_doc,
+"Thin binding of libsmartcar.  Use the smartcar_native package; this\n"
+"module only converts values, holds handles and raises errors.");
+
+static struct PyModuleDef module_def = {
+	PyModuleDef_HEAD_INIT,
+	"smartcar_native._core",
+	module_doc,
+	-1,
+	module_methods,
+	NULL, NULL, NULL, NULL
+};
+
+static int add_error_table(PyObject *m)
+{
+	PyObject *table, *row;
+
+	table = PyList_New(0);
+	if (!table)
+		return -1;
+#define SC_ERROR(sym, val, kind, msg)                                        \
+	if (PyModule_AddIntConstant(m, #sym, val) < 0)                       \
+		goto fail;                                                   \
+	row = Py_BuildValue("(siss)", #sym, val, kind, msg);                 \
+	if (!row || PyList_Append(table, row) < 0) {                         \
+		Py_XDECREF(row);                                             \
+		goto fail;                                                   \
+	}                                                                    \
+	Py_DECREF(row);
+#include "smartcar/errors.def"
+#undef SC_ERROR
+	row = PyList_AsTuple(table);
+	Py_DECREF(table);
+	if (!row)
+		return -1;
+	/* ERRORS: ((symbol, code, kind, message), ...) from errors.def */
+	if (PyModule_AddObject(m, "ERRORS", row) < 0) {
+		Py_DECREF(row);
+		return -1;
+	}
+	return 0;
+fail:
+	Py_DECREF(table);
+	return -1;
+}
+
+PyMODINIT_FUNC PyInit__core(void)
+{
+	PyObject *m, *errors;
+	int rc;
+
+	rc = sc_global_init();
+	if (rc != 0) {
+		PyErr_Format(PyExc_ImportError,
+			     "libsmartcar could not initialise: %s",
+			     sc_strerror(rc));
+		return NULL;
+	}
+	if (PyType_Ready(&Client_Type) < 0 || PyType_Ready(&Op_Type) < 0)
+		return NULL;
+	m = PyModule_Create(&module_def);
+	if (!m)
+		return NULL;
+
+	Py_INCREF(&Client_Type);
+	if (PyModule_AddObject(m, "Client", (PyObject *)&Client_Type) < 0) {
+		Py_DECREF(&Client_Type);
+		goto fail;
+	}
+	Py_INCREF(&Op_Type);
+	if (PyModule_AddObject(m, "Op", (PyObject *)&Op_Type) < 0) {
+		Py_DECREF(&Op_Type);
+		goto fail;
+	}
+	if (PyModule_AddIntConstant(m, "OK", SC_OK) < 0 ||
+	    PyModule_AddIntConstant(m, "STEP_DONE", SC_STEP_DONE) < 0 ||
+	    PyModule_AddIntConstant(m, "STEP_SEND", SC_STEP_SEND) < 0 ||
+	    PyModule_AddIntConstant(m, "STEP_WAIT", SC_STEP_WAIT) < 0 ||
+	    PyModule_AddStringConstant(m, "VERSION", SC_VERSION) < 0 ||
+	    add_error_table(m) < 0)
+		goto fail;
+
+	/* The exception classes are pure Python; take the factory once. */
+	errors = PyImport_ImportModule("smartcar_native.errors");
+	if (!errors)
+		goto fail;
+	Py_XDECREF(error_factory);
+	error_factory = PyObject_GetAttrString(errors, "_from_core");
+	Py_DECREF(errors);
+	if (!error_factory)
+		goto fail;
+	return m;
+fail:
+	Py_DECREF(m);
+	return NULL;
+}

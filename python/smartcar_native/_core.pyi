@@ -1,0 +1,96 @@
+"""Type stubs for the C extension smartcar_native._core."""
+
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+
+ParamValue = Union[str, int, None]
+Params = Mapping[str, ParamValue]
+
+VERSION: str
+OK: int
+STEP_DONE: int
+STEP_SEND: int
+STEP_WAIT: int
+EINVAL: int
+ENOMEM: int
+ENETWORK: int
+ETIMEOUT: int
+ETLS: int
+EMALFORMED: int
+ETOOBIG: int
+ESTATE: int
+EOAUTH: int
+ECONNECT: int
+EAPI: int
+EHTTP: int
+ERATELIMIT: int
+EUSER: int
+EMISUSE: int
+#: ((symbol, code, kind, message), ...) in errors.def order
+ERRORS: Tuple[Tuple[str, int, str, str], ...]
+
+class Client:
+    """An sc_client: credentials, origins, defaults, connection pool."""
+
+    def __new__(
+        cls,
+        *,
+        client_id: Optional[str] = ...,
+        client_secret: Optional[str] = ...,
+        redirect_uri: Optional[str] = ...,
+        mode: Optional[str] = ...,
+        connect_origin: Optional[str] = ...,
+        auth_origin: Optional[str] = ...,
+        api_origin: Optional[str] = ...,
+        management_origin: Optional[str] = ...,
+        api_version: Optional[str] = ...,
+        unit_system: Optional[str] = ...,
+        user_agent_suffix: Optional[str] = ...,
+        connect_timeout_ms: int = ...,
+        timeout_ms: int = ...,
+        max_response_bytes: int = ...,
+        allow_insecure_http: bool = ...,
+        insecure_skip_tls_verify_dangerous: bool = ...,
+        ca_bundle: Optional[str] = ...,
+        proxy: Optional[str] = ...,
+        flags: Optional[str] = ...,
+        max_attempts: int = ...,
+        retry_base_ms: int = ...,
+        retry_max_ms: int = ...,
+        retry_deadline_ms: int = ...,
+        rate_limit_capacity: float = ...,
+        rate_limit_per_minute: float = ...,
+        rate_policy: Optional[str] = ...,
+    ) -> "Client": ...
+    @property
+    def closed(self) -> bool: ...
+    def call(self, endpoint: str, params: Optional[Params] = ...) -> Dict[str, Any]: ...
+    def auth_url(self, params: Optional[Params] = ...) -> Tuple[str, str]: ...
+    def get(self, key: str) -> Optional[str]: ...
+    def set_timeouts(self, connect_ms: int, total_ms: int) -> None: ...
+    def connections_opened(self) -> int: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> "Client": ...
+    def __exit__(self, *exc: Any) -> bool: ...
+
+class Op:
+    """One call as a sans-IO state machine."""
+
+    def __new__(cls, client: Client, endpoint: str, params: Optional[Params] = ...) -> "Op": ...
+    def next(self) -> Tuple[int, Any]: ...
+    def feed(
+        self,
+        status: int,
+        headers: Union[Mapping[str, str], List[Tuple[str, str]], None] = ...,
+        body: Union[bytes, str, None] = ...,
+    ) -> None: ...
+    def fail(self, code: int, message: Optional[str] = ...) -> None: ...
+    def fail_unsent(self, code: int, message: Optional[str] = ...) -> None: ...
+    def wait_ms(self) -> int: ...
+    def result(self) -> Dict[str, Any]: ...
+
+def parse_redirect(url_or_query: str, expected_state: Optional[str] = ...) -> Dict[str, Any]: ...
+def random_state() -> str: ...
+def endpoints() -> List[str]: ...
+def version() -> str: ...
+def strerror(code: int) -> str: ...
+def code_kind(code: int) -> Optional[str]: ...

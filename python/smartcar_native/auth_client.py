@@ -1,0 +1,225 @@
+"""AuthClient: the Connect URL, the code exchange and token refresh."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+
+from . import _util
+from ._client import USER_AGENT_SUFFIX
+from ._core import Client
+from .errors import InvalidArgumentError
+from .types import Access, access_from
+
+__all__ = ["AuthClient"]
+
+MODES = ("live", "test", "simulated")
+
+_AUTH_URL_OPTIONS = (
+    "force_prompt",
+    "state",
+    "make_bypass",
+    "single_select",
+    "flags",
+    "user",
+)
+_TOKEN_OPTIONS = ("flags",)
+
+
+class AuthClient:
+    """An application's credentials, as in the official ``smartcar`` SDK.
+
+    ``client_id``, ``client_secret`` and ``redirect_uri`` default to
+    ``SMARTCAR_CLIENT_ID``, ``SMARTCAR_CLIENT_SECRET`` and
+    ``SMARTCAR_REDIRECT_URI``.  ``mode`` is ``"live"``, ``"test"`` or
+    ``"simulated"`` (``test_mode`` is the deprecated spelling of
+    ``mode="test"``).
+
+    Extra keyword options go to the underlying :class:`Client`:
+    ``connect_origin``, ``auth_origin``, ``api_origin``,
+    ``management_origin``, ``api_version``, ``unit_system``,
+    ``user_agent_suffix``, ``connect_timeout_ms``, ``timeout_ms``,
+    ``max_response_bytes``, ``allow_insecure_http``.  Origins not given come
+    from the ``SMARTCAR_*_ORIGIN`` variables as they are now.
+
+    The client is safe to share between threads; :meth:`close` (or
+    ``with``) releases its connections.
+    """
+
+    client_id: str
+    redirect_uri: str
+    mode: str
+
+    def __init__(
+        self,
+        client_id: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        redirect_uri: Optional[str] = None,
+        test_mode: Optional[bool] = None,
+        mode: str = "live",
+        **options: Any,
+    ) -> None:
+        values = {
+            "client_id": (client_id, "SMARTCAR_CLIENT_ID"),
+            "client_secret": (client_secret, "SMARTCAR_CLIENT_SECRET"),
+            "redirect_uri": (redirect_uri, "SMARTCAR_REDIRECT_URI"),
+        }
+        resolved: Dict[str, str] = {}
+        missing = []
+        for name, (given, variable) in values.items():
+            value = given if given is not None else os.environ.get(variable)
+            if value is None or value == "":
+                missing.append("%s (or %s)" % (name, variable))
+                continue
+            resolved[name] = _util.require_str(name, value)
+        if missing:
+            raise InvalidArgumentError(
+                "AuthClient is missing " + ", ".join(missing)
+            )
+
+        if test_mode is not None:
+            warnings.warn(
+                "test_mode is deprecated; use mode='test'",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            mode = "test" if test_mode else "live"
+        if mode not in MODES:
+            raise InvalidArgumentError(
+                "mode must be one of %s, not %r" % (", ".join(MODES), mode)
+            )
+
+        self.client_id = resolved["client_id"]
+        self.redirect_uri = resolved["redirect_uri"]
+        self.mode = mode
+        options.setdefault("user_agent_suffix", USER_AGENT_SUFFIX)
+        self._client = Client(
+            client_id=resolved["client_id"],
+            client_secret=resolved["client_secret"],
+            redirect_uri=resolved["redirect_uri"],
+            mode=mode,
+            **options,
+        )
+
+    # -- lifetime -------------------------------------------------------
+
+    @property
+    def client(self) -> Client:
+        """The underlying :class:`smartcar_native.Client`."""
+        return self._client
+
+    def close(self) -> None:
+        """Close the connections.  Idempotent."""
+        self._client.close()
+
+    def __enter__(self) -> "AuthClient":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "AuthClient(client_id=%r, redirect_uri=%r, mode=%r)" % (
+            self.client_id,
+            self.redirect_uri,
+            self.mode,
+        )
+
+    # -- Connect --------------------------------------------------------
+
+    def get_auth_url(
+        self,
+        scope: Optional[Sequence[str]],
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> str:
+        """The Connect URL to send the vehicle owner to.
+
+        ``scope`` lists permissions (``"required:read_odometer"`` marks one
+        as mandatory).  ``options``: ``force_prompt`` (bool), ``state``,
+        ``make_bypass``, ``single_select`` (``{"enabled": bool}`` or
+        ``{"vin": str}``), ``flags`` (dict), ``user``.
+        """
+        return self.get_auth_url_with_state(scope, options)[0]
+
+    def get_auth_url_with_state(
+        self,
+        scope: Optional[Sequence[str]],
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> Tuple[str, str]:
+        """Like :meth:`get_auth_url`, and also return the ``state`` sent.
+
+        When ``options`` has no ``state`` the library generates a random
+        one; keep it and pass it to :func:`parse_redirect`.
+        """
+        return self._client.auth_url(_auth_url_params(scope, options))
+
+    # -- token endpoint -------------------------------------------------
+
+    def exchange_code(
+        self, code: str, options: Optional[Mapping[str, Any]] = None
+    ) -> Access:
+        """Exchange an authorization code for an :class:`Access`."""
+        params = _token_params(options)
+        params["code"] = _util.require_str("code", code)
+        return access_from(self._client.call("exchange_code", params))
+
+    def exchange_refresh_token(
+        self, refresh_token: str, options: Optional[Mapping[str, Any]] = None
+    ) -> Access:
+        """Exchange a refresh token for a new :class:`Access`.
+
+        Refresh tokens rotate: store the new one before using the new
+        access token.
+        """
+        params = _token_params(options)
+        params["refresh_token"] = _util.require_str(
+            "refresh_token", refresh_token
+        )
+        return access_from(
+            self._client.call("exchange_refresh_token", params)
+        )
+
+
+def _token_params(options: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    opts = _util.require_mapping("options", options)
+    _util.check_keys("option", opts, _TOKEN_OPTIONS)
+    return {"flags": _util.flags_string(opts.get("flags"))}
+
+
+def _auth_url_params(
+    scope: Optional[Sequence[str]], options: Optional[Mapping[str, Any]]
+) -> Dict[str, Any]:
+    params: Dict[str, Any] = {}
+    if scope is not None:
+        if isinstance(scope, str) or not isinstance(scope, Sequence):
+            raise TypeError(
+                "scope must be a list of str, not %s" % type(scope).__name__
+            )
+        params["scope"] = " ".join(
+            _util.require_str("scope item", s) for s in scope
+        )
+
+    opts = _util.require_mapping("options", options)
+    _util.check_keys("option", opts, _AUTH_URL_OPTIONS)
+    if opts.get("force_prompt"):
+        params["force_prompt"] = "true"
+    params["state"] = _util.optional_str("state", opts.get("state"))
+    params["make"] = _util.optional_str("make_bypass", opts.get("make_bypass"))
+    params["user"] = _util.optional_str("user", opts.get("user"))
+    params["flags"] = _util.flags_string(opts.get("flags"))
+
+    single_select = opts.get("single_select")
+    if isinstance(single_select, bool):
+        params["single_select"] = "true" if single_select else "false"
+    elif single_select is not None:
+        select = _util.require_mapping("single_select", single_select)
+        _util.check_keys("single_select key", select, ("enabled", "vin"))
+        vin = select.get("vin")
+        if vin is not None:
+            params["single_select_vin"] = _util.require_str(
+                "single_select vin", vin
+            )
+        elif "enabled" in select:
+            params["single_select"] = "true" if select["enabled"] else "false"
+    return params

@@ -1,0 +1,242 @@
+"""pytest fixtures: one smartcar-emulator per session, a clean state per test.
+
+The emulator comes from SMARTCAR_EMULATOR_URL (a running one) or is
+started from SMARTCAR_EMULATOR_BIN (default <repo>/build/smartcar-emulator)
+with ``--port 0``; its base URL is the first line it prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import selectors
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any, Dict, Iterator, Optional
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+# The emulator's built-in test application (docs/contract-notes.md).
+CLIENT_ID = "8229df9f-91a0-4ff0-a1ae-a1f38ee24d07"
+CLIENT_SECRET = "emulator-client-secret"
+REDIRECT_URI = "http://localhost:8000/callback"
+OWNER_EMAIL = "owner@example.com"
+
+ORIGIN_VARIABLES = (
+    "SMARTCAR_CONNECT_ORIGIN",
+    "SMARTCAR_AUTH_ORIGIN",
+    "SMARTCAR_API_ORIGIN",
+    "SMARTCAR_MANAGEMENT_API_ORIGIN",
+)
+
+# urllib must not send loopback traffic through a proxy from the env.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class Emulator:
+    """The control API of a running emulator."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+
+    def request(
+        self, method: str, path: str, body: Optional[Dict[str, Any]] = None
+    ) -> Dict[str, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            self.url + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with _OPENER.open(req, timeout=10) as resp:
+                return json.loads(resp.read().decode() or "{}")
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode(errors="replace")
+            raise AssertionError(
+                "emulator %s %s -> %s: %s" % (method, path, exc.code, detail)
+            ) from None
+
+    def health(self) -> Dict[str, Any]:
+        return self.request("GET", "/_emulator/health")
+
+    def reset(self) -> None:
+        self.request("POST", "/_emulator/reset")
+
+    def clock(self) -> Dict[str, Any]:
+        return self.request("GET", "/_emulator/clock")
+
+    def advance(self, seconds: float) -> Dict[str, Any]:
+        return self.request("POST", "/_emulator/clock", {"advance": seconds})
+
+    def connect(
+        self,
+        authorize_url: str,
+        action: str = "approve",
+        email: str = OWNER_EMAIL,
+    ) -> str:
+        """Play the vehicle owner in Connect; return the redirect URL."""
+        out = self.request(
+            "POST",
+            "/_emulator/connect",
+            {"authorize_url": authorize_url, "action": action, "email": email},
+        )
+        return out["location"]
+
+
+def _drain(stream: Any) -> None:
+    # Keep reading so the emulator never blocks on a full stdout pipe.
+    for _ in iter(stream.readline, b""):
+        pass
+
+
+def _start_emulator() -> "tuple[subprocess.Popen, str]":
+    binary = os.environ.get("SMARTCAR_EMULATOR_BIN") or str(
+        REPO / "build" / "smartcar-emulator"
+    )
+    if not os.access(binary, os.X_OK):
+        raise RuntimeError(
+            "smartcar-emulator not found at %s: build it (cmake -S . -B build"
+            " && cmake --build build) or set SMARTCAR_EMULATOR_BIN or"
+            " SMARTCAR_EMULATOR_URL" % binary
+        )
+    proc = subprocess.Popen(
+        [binary, "--port", "0"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    ready = sel.select(timeout=15)
+    sel.close()
+    line = proc.stdout.readline().decode().strip() if ready else ""
+    if not line.startswith("http"):
+        proc.kill()
+        proc.wait()
+        raise RuntimeError("smartcar-emulator printed no URL (got %r)" % line)
+    threading.Thread(target=_drain, args=(proc.stdout,), daemon=True).start()
+    return proc, line
+
+
+@pytest.fixture(scope="session")
+def emulator_url() -> Iterator[str]:
+    given = os.environ.get("SMARTCAR_EMULATOR_URL")
+    if given:
+        yield given.rstrip("/")
+        return
+    proc, url = _start_emulator()
+    try:
+        emu = Emulator(url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                emu.health()
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def emu(emulator_url: str, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """A reset emulator, with every SMARTCAR_* variable pointing at it."""
+    for name in ORIGIN_VARIABLES:
+        monkeypatch.setenv(name, emulator_url)
+    monkeypatch.setenv("SMARTCAR_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SMARTCAR_CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setenv("SMARTCAR_REDIRECT_URI", REDIRECT_URI)
+    emu = Emulator(emulator_url)
+    emu.reset()
+    return emu
+
+
+@pytest.fixture
+def auth(emu: Emulator) -> Iterator[Any]:
+    import smartcar_native as smartcar
+
+    client = smartcar.AuthClient()
+    yield client
+    client.close()
+
+
+def authorize(
+    emu: Emulator,
+    auth: Any,
+    scope: Optional[list] = None,
+    options: Optional[Dict[str, Any]] = None,
+    email: str = OWNER_EMAIL,
+) -> str:
+    """Run Connect as an approving owner; return the authorization code."""
+    import smartcar_native as smartcar
+
+    url, state = auth.get_auth_url_with_state(
+        scope or ["required:read_odometer", "read_vehicle_info"], options
+    )
+    location = emu.connect(url, "approve", email)
+    code = smartcar.parse_redirect(location, expected_state=state).code
+    assert code
+    return code
+
+
+@pytest.fixture
+def access(emu: Emulator, auth: Any) -> Any:
+    """A fresh token set for the default owner."""
+    return auth.exchange_code(authorize(emu, auth))
+
+
+def assert_no_secrets(exc: BaseException, *secrets: Optional[str]) -> None:
+    """No secret may appear in the message, repr, args or attributes."""
+    texts = [str(exc), repr(exc), repr(exc.args)]
+    texts += [repr(v) for v in vars(exc).values()]
+    for secret in secrets:
+        if not secret:
+            continue
+        for text in texts:
+            assert secret not in text, "secret leaked into %r" % text
+
+
+@pytest.fixture
+def silent_origin() -> Iterator[str]:
+    """An origin that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.settimeout(0.05)
+    stop = threading.Event()
+    held = []
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield "http://127.0.0.1:%d" % server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        server.close()
