@@ -194,6 +194,7 @@ void emu_connect_decide(const emu_kvlist *q, const char *action,
       emu_grant *g =
           emu_grant_new(u, scopes, n_scopes, mask, emu_cfg.client_id);
       emu_token *code = emu_token_new(EMU_TOK_CODE, g, EMU_CODE_TTL_MS, uri);
+      emu_connections_add(u, mask, emu_kv_get(q, "mode")); /* management */
       char key[sizeof code->key];
       memcpy(key, code->key, sizeof key);
       emu_unlock();

@@ -8,7 +8,10 @@
  *   state.c    app config, clock, users and fleets, grants, codes, tokens
  *   connect.c  Connect pages and the shared approve/deny decision
  *   token.c    POST /oauth/token
- *   api.c      Vehicle API v1.0/v2.0
+ *   api.c      Vehicle API v1.0/v2.0: the endpoint table, batch
+ *   vehicles.c vehicle state and how it follows the clock
+ *   errors.c   the v2 error catalogue and error bodies
+ *   faults.c   fault injection, the received-request log, rate limits
  *   control.c  /_emulator/ control API
  *
  * Locking: one mutex (emu_lock/emu_unlock) guards everything in state.c.
@@ -104,10 +107,19 @@ typedef struct emu_config {
   char *host;
   int port;
   int verbose;
+  /* start-up limits (0 = off); POST /_emulator/limits changes the live
+   * ones, reset goes back to these */
+  double app_rate_capacity, app_rate_per_min;
+  double vehicle_min_interval_s;
+  /* --tls-cert/--tls-key: PEM text (main.c reads the files and frees it);
+   * both set = serve HTTPS */
+  char *tls_cert_pem, *tls_key_pem;
 } emu_config;
 
 typedef enum { EMU_BEV, EMU_PHEV, EMU_ICE } emu_engine;
 
+/* A vehicle and its live state (vehicles.c moves it along the emulator
+ * clock; see emu_vehicle_sync). Guarded by the state lock. */
 typedef struct emu_vehicle {
   char id[37];
   char vin[18];
@@ -115,6 +127,20 @@ typedef struct emu_vehicle {
   int year;
   emu_engine engine;
   double odometer_km;
+  int64_t synced_ms;      /* state is current as of this emulator time */
+  double latitude, longitude, heading_deg, speed_kmh;
+  double leg_lat, leg_lon, leg_odo_km; /* start of the current straight leg */
+  double battery;         /* 0..1 (BEV, PHEV) */
+  double fuel;            /* 0..1 (ICE, PHEV) */
+  double charge_limit;    /* 0.5..1 */
+  double oil_life, oil_odo_km; /* life at oil_odo_km; wears with distance */
+  double tire_kpa[4];     /* front left, front right, back left, back right */
+  double temp_ext_c, temp_int_c;
+  double amperage;        /* charging current setting (A) */
+  double dest_lat, dest_lon;
+  int has_dest;
+  int plugged_in, charging, driving, locked, asleep;
+  int64_t last_request_ms; /* per-vehicle throttle; 0 = none yet */
 } emu_vehicle;
 
 typedef struct emu_user {
@@ -179,6 +205,44 @@ emu_vehicle *emu_grant_vehicle(const emu_grant *g, const char *id);
 emu_token *emu_token_new(emu_tok_kind kind, emu_grant *g, int64_t ttl_ms,
                          const char *redirect_uri);
 emu_token *emu_token_find(emu_tok_kind kind, const char *key);
+/* Head of the owner list (newest first), for listings. */
+emu_user *emu_users(void);
+/* Vehicle with this id among all owners (case-insensitive), or NULL;
+ * owner and index are optional outputs. */
+emu_vehicle *emu_vehicle_find(const char *id, emu_user **owner, int *index);
+/* Ends every grant's access to u->vehicles[index] (DELETE /application,
+ * management disconnects): tokens keep working for the rest. */
+void emu_connection_revoke(emu_user *u, int index);
+/* Clock control beyond advancing: jump to an absolute time, freeze. */
+void emu_clock_set_ms(int64_t now_ms);
+void emu_clock_freeze(int frozen);
+int emu_clock_frozen(void);
+
+/* ------------------------------------------------------------ vehicles.c */
+
+/* Start state from 32 derived bytes; the vehicle's ids are already set. */
+void emu_vehicle_init(emu_vehicle *v, const unsigned char d[32], int64_t now);
+/* Moves the state along to now: driving adds distance, moves the car and
+ * uses energy; a charging car fills up to its limit. Lock held. */
+void emu_vehicle_sync(emu_vehicle *v, int64_t now_ms);
+const char *emu_engine_name(emu_engine e);
+/* Readings derived from the state (metric). */
+double emu_vehicle_battery_kwh(const emu_vehicle *v);
+double emu_vehicle_battery_range_km(const emu_vehicle *v);
+double emu_vehicle_fuel_liters(const emu_vehicle *v);
+double emu_vehicle_fuel_range_km(const emu_vehicle *v);
+double emu_vehicle_oil_life(const emu_vehicle *v);
+double emu_vehicle_voltage(const emu_vehicle *v);
+/* CHARGING, FULLY_CHARGED or NOT_CHARGING */
+const char *emu_vehicle_charge_state(const emu_vehicle *v);
+void emu_vehicle_set_driving(emu_vehicle *v, int on);
+void emu_vehicle_set_position(emu_vehicle *v, double lat, double lon);
+/* {"plugged_in", ...}: the control API's view of the state. */
+cJSON *emu_vehicle_state_json(const emu_vehicle *v);
+/* Applies control API state fields (all or nothing). On a bad field returns
+ * -1 with *field set and msg filled. Lock held. */
+int emu_vehicle_apply(emu_vehicle *v, const cJSON *fields, const char **field,
+                      char *msg, size_t msglen);
 
 /* --------------------------------------------------------------- server.c */
 
@@ -191,6 +255,7 @@ typedef struct emu_req {
   char *body;
   size_t body_len;
   int started, too_large, responded;
+  int post_fault;       /* EMU_POST_*: mangle the response (faults.c) */
 } emu_req;
 
 typedef struct emu_hdr {
@@ -228,6 +293,75 @@ enum MHD_Result emu_respond_oauth_error(emu_req *r, unsigned status,
 /* Parses the body as JSON; NULL if empty or invalid. */
 cJSON *emu_body_json(emu_req *r);
 
+/* -------------------------------------------------------------- errors.c */
+
+/* One row of the v2 error catalogue (spec 4.2). code NULL = JSON null. */
+typedef struct emu_error_def {
+  const char *type, *code;
+  unsigned status;
+  const char *resolution; /* NULL = {"type": null} */
+  const char *description, *user_message;
+} emu_error_def;
+
+const emu_error_def *emu_error_catalogue(size_t *n);
+const emu_error_def *emu_error_find(const char *type, const char *code);
+
+/* An error to send. Zero fields take the catalogue's values. */
+typedef struct emu_error {
+  unsigned status;
+  const char *type, *code;
+  const char *description;
+  int resolution_set;     /* use resolution below (may be NULL) */
+  const char *resolution;
+  cJSON *detail;          /* consumed; sent for VALIDATION only */
+  int retry_after;        /* > 0: Retry-After header */
+} emu_error;
+
+/* Complete v2 error body; consumes e->detail and fills e->status. */
+cJSON *emu_error_json(emu_error *e, const char *request_id);
+/* [{"field", "message"}] */
+cJSON *emu_error_detail(const char *field, const char *message);
+enum MHD_Result emu_respond_err(emu_req *r, emu_error *e);
+
+/* -------------------------------------------------------------- faults.c */
+
+enum { EMU_POST_NONE, EMU_POST_DROP, EMU_POST_MALFORMED };
+
+void emu_faults_init(void);
+/* Forgets faults, recorded requests and live limits (back to the config). */
+void emu_faults_reset(void);
+void emu_faults_free(void);
+/* Called for every request outside /_emulator/ before routing. Returns 1
+ * when a fault answered the request (*ret set); may instead sleep (latency)
+ * or mark the request for a mangled response (r->post_fault). */
+int emu_faults_intercept(emu_req *r, enum MHD_Result *ret);
+/* emu_respond's path for requests with r->post_fault set. */
+enum MHD_Result emu_fault_respond(emu_req *r, unsigned status,
+                                  const char *ctype, const char *body,
+                                  size_t len, const emu_hdr *extra,
+                                  size_t n_extra);
+/* Adds the answered request to the ring of recent requests. */
+void emu_requests_record(emu_req *r, unsigned status);
+
+/* Control API pieces. add: 0, or -1 with field/msg. */
+int emu_fault_add(const cJSON *spec, cJSON **out, const char **field,
+                  char *msg, size_t msglen);
+cJSON *emu_faults_json(void);
+void emu_faults_clear(void);
+cJSON *emu_requests_json(void);
+void emu_requests_clear(void);
+void emu_requests_enable(int on);
+
+/* Limits; these need the state lock. limits_set: 0, or -1 with field/msg. */
+int emu_limits_set(const cJSON *spec, const char **field, char *msg,
+                   size_t msglen);
+cJSON *emu_limits_json(void);
+/* 1 when the application bucket is empty (retry_after set), else takes a
+ * token and returns 0. */
+int emu_limit_app(int64_t now_ms, int *retry_after);
+/* 1 when v was asked too recently (retry_after set), else notes the time. */
+int emu_limit_vehicle(emu_vehicle *v, int64_t now_ms, int *retry_after);
+
 /* ------------------------------------------------------------- handlers */
 
 /* Outcome of the Connect decision shared by the HTML form and the control
@@ -247,5 +381,58 @@ enum MHD_Result emu_connect_handle(emu_req *r);
 enum MHD_Result emu_token_handle(emu_req *r);
 enum MHD_Result emu_api_handle(emu_req *r);
 enum MHD_Result emu_control_handle(emu_req *r);
+
+/* ------------- ext.c, management.c, webhooks.c, iam.c, httpc.c */
+
+#define EMU_IAM_TTL_S 3600
+
+/* Routes management, compatibility, webhook and /oauth2/token requests
+ * (and resets their state on POST /_emulator/reset). Returns 1 with *ret
+ * set when it answered, 0 to route the request as usual. */
+int emu_ext_dispatch(emu_req *r, enum MHD_Result *ret);
+/* rest is the path after /v<x.y>; same contract as emu_ext_dispatch. */
+int emu_management_route(emu_req *r, const char *rest, enum MHD_Result *ret);
+int emu_compatibility_route(emu_req *r, const char *rest,
+                            enum MHD_Result *ret);
+int emu_webhooks_route(emu_req *r, const char *rest, enum MHD_Result *ret);
+int emu_webhooks_control_route(emu_req *r, enum MHD_Result *ret);
+int emu_iam_route(emu_req *r, enum MHD_Result *ret);
+
+/* Management connections, guarded by the state lock (lock held for the
+ * three below). Connect calls add when an owner approves: one connection
+ * per vehicle in mask (bit i = u->vehicles[i]); mode live|test|simulated
+ * (NULL = live). */
+void emu_connections_add(const emu_user *u, unsigned mask, const char *mode);
+/* Forgets the (user, vehicle) connection (e.g. DELETE /application). */
+void emu_connections_remove(const char *user_id, const char *vehicle_id);
+/* "live", "test" or "simulated"; NULL when not connected. */
+const char *emu_connection_mode(const char *user_id, const char *vehicle_id);
+/* Take their own locks. */
+void emu_management_reset(void);
+void emu_webhooks_reset(void);
+void emu_iam_reset(void);
+
+/* Queues an automatic delivery to the webhooks vehicle_id is subscribed
+ * to (event: CHARGING_STARTED|CHARGING_STOPPED|CHARGING_COMPLETED, or
+ * NULL). Cheap, never blocks on the network; may be called with the state
+ * lock held. */
+void emu_webhooks_vehicle_event(const char *vehicle_id, const char *event);
+
+/* 1 if key is an unexpired v3 application token from /oauth2/token. */
+int emu_iam_token_valid(const char *key);
+
+/* Blocking HTTP/1.1 POST to an http:// loopback URL (others are refused
+ * without any traffic). Returns 0 with status and body (caller frees with
+ * emu_http_reply_free), or -1 with error set. Never call with a lock. */
+typedef struct emu_http_reply {
+  int status;
+  char *body;
+  size_t body_len;
+  char error[160];
+} emu_http_reply;
+int emu_http_post(const char *url, const emu_hdr *headers, size_t n_headers,
+                  const char *body, size_t len, int timeout_ms,
+                  emu_http_reply *out);
+void emu_http_reply_free(emu_http_reply *r);
 
 #endif

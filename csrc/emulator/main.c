@@ -24,6 +24,12 @@ static const char usage_text[] =
     "                           the configured list)\n"
     "  --management-token T     application management token (AMT)\n"
     "  --refresh-grace SECONDS  life of a used refresh token (default 60)\n"
+    "  --app-rate-limit CAPACITY:PER_MINUTE\n"
+    "                           application token bucket (default off)\n"
+    "  --vehicle-min-interval SECONDS\n"
+    "                           per-vehicle throttle (default off)\n"
+    "  --tls-cert FILE          serve HTTPS with this PEM certificate (chain)\n"
+    "  --tls-key FILE           ... and this PEM private key\n"
     "  --verbose                log requests to stderr\n"
     "  --help                   show this text\n";
 
@@ -70,6 +76,35 @@ static int parse_seconds(const char *s, double *out) {
   if (errno || *end || !(v >= 0) || v > 1e9) return -1;
   *out = v;
   return 0;
+}
+
+/* Whole file as a NUL-terminated string (PEM certificates and keys). */
+static int read_pem(const char *path, char **out) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return fail("cannot open %s", path);
+  emu_buf b = {0};
+  char chunk[4096];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len < EMU_MAX_BODY)
+    emu_buf_put(&b, chunk, n);
+  fclose(f);
+  if (!b.p || !strstr(b.p, "-----BEGIN ")) {
+    emu_buf_free(&b);
+    return fail("%s is not a PEM file", path);
+  }
+  free(*out);
+  *out = emu_buf_take(&b);
+  return 0;
+}
+
+/* emu_config_free plus the TLS material main.c read. */
+static void config_free(void) {
+  if (emu_cfg.tls_key_pem) /* wipe the private key before freeing it */
+    memset(emu_cfg.tls_key_pem, 0, strlen(emu_cfg.tls_key_pem));
+  free(emu_cfg.tls_cert_pem);
+  free(emu_cfg.tls_key_pem);
+  emu_cfg.tls_cert_pem = emu_cfg.tls_key_pem = NULL;
+  emu_config_free(&emu_cfg);
 }
 
 /* ------------------------------------------------------------- config */
@@ -200,6 +235,21 @@ static int parse_args(emu_config *c, int argc, char **argv) {
     } else if ((v = opt(argc, argv, &i, "--refresh-grace", &missing))) {
       if (parse_seconds(v, &c->refresh_grace_s) != 0)
         return fail("invalid --refresh-grace %s", v);
+    } else if ((v = opt(argc, argv, &i, "--app-rate-limit", &missing))) {
+      char *end; /* CAPACITY:PER_MINUTE, both > 0 */
+      double cap = strtod(v, &end), per = 0;
+      if (*end == ':') per = strtod(end + 1, &end);
+      if (*end || !(cap >= 1 && cap <= 1e9) || !(per > 0 && per <= 1e9))
+        return fail("invalid --app-rate-limit %s (CAPACITY:PER_MINUTE)", v);
+      c->app_rate_capacity = cap;
+      c->app_rate_per_min = per;
+    } else if ((v = opt(argc, argv, &i, "--vehicle-min-interval", &missing))) {
+      if (parse_seconds(v, &c->vehicle_min_interval_s) != 0)
+        return fail("invalid --vehicle-min-interval %s", v);
+    } else if ((v = opt(argc, argv, &i, "--tls-cert", &missing))) {
+      if (read_pem(v, &c->tls_cert_pem) != 0) return 2;
+    } else if ((v = opt(argc, argv, &i, "--tls-key", &missing))) {
+      if (read_pem(v, &c->tls_key_pem) != 0) return 2;
     } else if (missing) {
       return fail("%s needs a value", a);
     } else {
@@ -208,6 +258,8 @@ static int parse_args(emu_config *c, int argc, char **argv) {
     }
   }
   if (!*c->client_id) return fail("%s", "client id must not be empty");
+  if (!c->tls_cert_pem != !c->tls_key_pem)
+    return fail("%s", "--tls-cert and --tls-key go together");
   return 0;
 }
 
@@ -223,7 +275,7 @@ int main(int argc, char **argv) {
   emu_config_defaults(&emu_cfg);
   int rc = parse_args(&emu_cfg, argc, argv);
   if (rc) {
-    emu_config_free(&emu_cfg);
+    config_free();
     return rc;
   }
 
@@ -244,17 +296,18 @@ int main(int argc, char **argv) {
   if (!d) {
     fprintf(stderr, "smartcar-emulator: %s\n", err);
     emu_state_free();
-    emu_config_free(&emu_cfg);
+    config_free();
     return 1;
   }
 
   const char *h = emu_cfg.host;
   if (strcmp(h, "0.0.0.0") == 0) h = "127.0.0.1";
   if (strcmp(h, "::") == 0) h = "::1";
+  const char *scheme = emu_cfg.tls_cert_pem ? "https" : "http";
   if (strchr(h, ':'))
-    printf("http://[%s]:%d\n", h, port);
+    printf("%s://[%s]:%d\n", scheme, h, port);
   else
-    printf("http://%s:%d\n", h, port);
+    printf("%s://%s:%d\n", scheme, h, port);
   fflush(stdout);
 
   int sig = 0;
@@ -262,6 +315,6 @@ int main(int argc, char **argv) {
   }
   MHD_stop_daemon(d);
   emu_state_free();
-  emu_config_free(&emu_cfg);
+  config_free();
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------- responses */
 
@@ -22,6 +23,8 @@ int emu_method_is(emu_req *r, const char *m) {
 enum MHD_Result emu_respond(emu_req *r, unsigned status, const char *ctype,
                             const char *body, size_t len, const emu_hdr *extra,
                             size_t n_extra) {
+  if (r->post_fault) /* faults.c: a dropped or malformed answer */
+    return emu_fault_respond(r, status, ctype, body, len, extra, n_extra);
   struct MHD_Response *resp =
       MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
   if (!resp) return MHD_NO;
@@ -32,6 +35,7 @@ enum MHD_Result emu_respond(emu_req *r, unsigned status, const char *ctype,
   enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
   MHD_destroy_response(resp);
   r->responded = 1;
+  emu_requests_record(r, status); /* faults.c: GET /_emulator/requests */
   if (emu_cfg.verbose)
     fprintf(stderr, "smartcar-emulator: %s %s -> %u\n", r->method,
             r->path ? r->path : "?", status);
@@ -40,12 +44,19 @@ enum MHD_Result emu_respond(emu_req *r, unsigned status, const char *ctype,
 
 enum MHD_Result emu_respond_json(emu_req *r, unsigned status, cJSON *json,
                                  const emu_hdr *extra, size_t n_extra) {
-  char *text = json ? cJSON_PrintUnformatted(json) : NULL;
+  /* Small bodies (nearly all) are printed into the stack: no allocation
+   * and no growing of cJSON's own buffer on the hot path. */
+  char small[2048];
+  char *text = NULL;
+  if (json && cJSON_PrintPreallocated(json, small, (int)sizeof small, 0))
+    text = small;
+  else if (json)
+    text = cJSON_PrintUnformatted(json);
   cJSON_Delete(json);
   if (!text) return MHD_NO;
   enum MHD_Result ret = emu_respond(r, status, "application/json", text,
                                     strlen(text), extra, n_extra);
-  cJSON_free(text);
+  if (text != small) cJSON_free(text);
   return ret;
 }
 
@@ -63,69 +74,14 @@ enum MHD_Result emu_respond_redirect(emu_req *r, const char *location) {
                      sizeof body - 1, h, 2);
 }
 
-/* "RESOURCE_NOT_FOUND" -> "resource-not-found" */
-static void slug(emu_buf *b, const char *s) {
-  for (; *s; s++)
-    emu_buf_printf(b, "%c", *s == '_' ? '-' : tolower((unsigned char)*s));
-}
-
-static void error_defaults(const char *type, const char **resolution,
-                           const char **message) {
-  *resolution = NULL;
-  if (strcmp(type, "AUTHENTICATION") == 0) {
-    *message = "Your vehicle's connection to this application was lost. "
-               "Please reconnect your vehicle.";
-  } else if (strcmp(type, "PERMISSION") == 0) {
-    *resolution = "REAUTHENTICATE";
-    *message = "Please reconnect your vehicle and grant this application "
-               "the permissions it needs.";
-  } else if (strcmp(type, "VALIDATION") == 0) {
-    *message = "This application sent an invalid request. Please try again "
-               "later or contact the application's support.";
-  } else if (strcmp(type, "RESOURCE_NOT_FOUND") == 0) {
-    *message = "This application asked for something that does not exist. "
-               "Please contact the application's support.";
-  } else {
-    *message = "Something went wrong. Please try again later.";
-  }
-}
-
+/* The body, resolution and user message come from the catalogue in
+ * errors.c. */
 enum MHD_Result emu_respond_error(emu_req *r, unsigned status,
                                   const char *type, const char *code,
                                   const char *description, cJSON *detail) {
-  const char *resolution, *message;
-  error_defaults(type, &resolution, &message);
-  emu_buf url = {0};
-  emu_buf_puts(&url, "https://smartcar.com/docs/errors/api-errors/");
-  slug(&url, type);
-  emu_buf_puts(&url, "-errors#");
-  if (code)
-    slug(&url, code);
-  else
-    emu_buf_puts(&url, "null");
-
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "type", type);
-  if (code)
-    cJSON_AddStringToObject(o, "code", code);
-  else
-    cJSON_AddNullToObject(o, "code");
-  cJSON_AddStringToObject(o, "description", description);
-  cJSON_AddStringToObject(o, "docURL", url.p);
-  cJSON_AddNumberToObject(o, "statusCode", status);
-  cJSON_AddStringToObject(o, "requestId", r->request_id);
-  cJSON *res = cJSON_AddObjectToObject(o, "resolution");
-  if (resolution)
-    cJSON_AddStringToObject(res, "type", resolution);
-  else
-    cJSON_AddNullToObject(res, "type");
-  cJSON_AddStringToObject(o, "suggestedUserMessage", message);
-  if (detail && strcmp(type, "VALIDATION") == 0)
-    cJSON_AddItemToObject(o, "detail", detail);
-  else
-    cJSON_Delete(detail);
-  emu_buf_free(&url);
-  return emu_respond_json(r, status, o, NULL, 0);
+  emu_error e = {.status = status, .type = type, .code = code,
+                 .description = description, .detail = detail};
+  return emu_respond_err(r, &e);
 }
 
 enum MHD_Result emu_respond_validation(emu_req *r, const char *code,
@@ -171,17 +127,51 @@ cJSON *emu_body_json(emu_req *r) {
 
 static enum MHD_Result dispatch(emu_req *r) {
   const char *p = r->path;
+  enum MHD_Result ext; /* ext.c: webhooks control, management, ... */
+  if (p[0] == '/' && p[1] == '_' && emu_ext_dispatch(r, &ext)) return ext;
   if (strcmp(p, "/_emulator") == 0 || strncmp(p, "/_emulator/", 11) == 0)
     return emu_control_handle(r);
+  if (emu_faults_intercept(r, &ext)) return ext; /* injected faults */
   if (strncmp(p, "/oauth/authorize", 16) == 0 &&
       (p[16] == '\0' || p[16] == '/'))
     return emu_connect_handle(r);
   if (strcmp(p, "/oauth/token") == 0) return emu_token_handle(r);
+  if (emu_ext_dispatch(r, &ext)) return ext;
   if (p[0] == '/' && p[1] == 'v') return emu_api_handle(r);
   return emu_respond_not_found(r);
 }
 
 /* ------------------------------------------------------ MHD callbacks */
+
+/* SC-Request-Id: ids must be unique, not secret, so a per-thread
+ * xorshift128+ seeded once from the CSPRNG replaces RAND_bytes (its lock
+ * and fork check cost a getpid() on every request). */
+static void request_id(char out[37]) {
+  static __thread uint64_t s[2];
+  static const char hex[] = "0123456789abcdef";
+  if (!(s[0] | s[1])) {
+    emu_random_bytes(s, sizeof s);
+    s[0] |= 1;
+  }
+  unsigned char b[16];
+  for (int k = 0; k < 2; k++) {
+    uint64_t x = s[0], y = s[1];
+    s[0] = y;
+    x ^= x << 23;
+    s[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
+    uint64_t v = s[1] + y;
+    memcpy(b + 8 * k, &v, 8);
+  }
+  b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+  b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+  size_t o = 0;
+  for (int i = 0; i < 16; i++) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+    out[o++] = hex[b[i] >> 4];
+    out[o++] = hex[b[i] & 15];
+  }
+  out[o] = '\0';
+}
 
 /* Called by MHD with the raw request target before it parses anything:
  * we keep our own decoding so '+' and %20 both mean space in queries,
@@ -189,7 +179,7 @@ static enum MHD_Result dispatch(emu_req *r) {
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
   emu_req *r = emu_xmalloc(sizeof *r);
   memset(r, 0, sizeof *r);
-  emu_uuid_random(r->request_id);
+  request_id(r->request_id);
   const char *q = strchr(uri, '?');
   size_t plen = q ? (size_t)(q - uri) : strlen(uri);
   r->path = emu_pct_decode(uri, plen, 0);
@@ -262,6 +252,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
   return dispatch(r);
 }
 
+/* One MHD thread per core (at least 2, so a handler that waits, such as
+ * a webhook verification, never stalls everything). */
+static unsigned int pool_size(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 2 ? 2u : n > 64 ? 64u : (unsigned int)n;
+}
+
 struct MHD_Daemon *emu_server_start(const char *host, int port, int *bound_port,
                                     char *err, size_t errlen) {
   struct addrinfo hints, *ai = NULL;
@@ -280,17 +277,40 @@ struct MHD_Daemon *emu_server_start(const char *host, int port, int *bound_port,
   unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD;
   if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
   if (emu_cfg.verbose) flags |= MHD_USE_ERROR_LOG;
+  /* HTTPS (--tls-cert/--tls-key): PEM text handed to MHD's TLS backend. */
+  struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL},
+                                  {MHD_OPTION_END, 0, NULL},
+                                  {MHD_OPTION_END, 0, NULL}};
+  int https = emu_cfg.tls_cert_pem && emu_cfg.tls_key_pem;
+  if (https) {
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+      snprintf(err, errlen, "this libmicrohttpd was built without TLS "
+                            "support: --tls-cert/--tls-key cannot be used");
+      freeaddrinfo(ai);
+      return NULL;
+    }
+    flags |= MHD_USE_TLS;
+    tls[0].option = MHD_OPTION_HTTPS_MEM_KEY;
+    tls[0].ptr_value = emu_cfg.tls_key_pem;
+    tls[1].option = MHD_OPTION_HTTPS_MEM_CERT;
+    tls[1].ptr_value = emu_cfg.tls_cert_pem;
+  }
   struct MHD_Daemon *d = MHD_start_daemon(
       flags, (uint16_t)port, NULL, NULL, &on_request, NULL,
       MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-      MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)2,
+      MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
       MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)512,
       MHD_OPTION_URI_LOG_CALLBACK, &on_uri, NULL,
       MHD_OPTION_NOTIFY_COMPLETED, &on_completed, NULL,
+      MHD_OPTION_ARRAY, tls,
       MHD_OPTION_END);
   freeaddrinfo(ai);
   if (!d) {
-    snprintf(err, errlen, "cannot listen on %s:%d", host, port);
+    snprintf(err, errlen,
+             https ? "cannot serve HTTPS on %s:%d (port in use, or the "
+                     "certificate and key do not load or match)"
+                   : "cannot listen on %s:%d",
+             host, port);
     return NULL;
   }
   const union MHD_DaemonInfo *info =

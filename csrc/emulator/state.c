@@ -55,19 +55,64 @@ const char *emu_redirect_uri_registered(const char *uri) {
 /* ------------------------------------------------------------ lock, clock */
 
 static pthread_mutex_t state_mutex = PTHREAD_MUTEX_INITIALIZER;
-static int64_t clock_offset_ms; /* accessed with __atomic builtins */
+/* The clock: real time + offset, or a frozen instant. Read with __atomic
+ * builtins; changes are serialised by clock_mutex. */
+#define NOT_FROZEN INT64_MIN
+static pthread_mutex_t clock_mutex = PTHREAD_MUTEX_INITIALIZER;
+static int64_t clock_offset_ms;
+static int64_t frozen_ms = NOT_FROZEN;
 
 void emu_lock(void) { pthread_mutex_lock(&state_mutex); }
 void emu_unlock(void) { pthread_mutex_unlock(&state_mutex); }
 
+int64_t emu_now_ms(void) {
+  int64_t f = __atomic_load_n(&frozen_ms, __ATOMIC_SEQ_CST);
+  if (f != NOT_FROZEN) return f;
+  return emu_real_ms() + __atomic_load_n(&clock_offset_ms, __ATOMIC_SEQ_CST);
+}
+
 int64_t emu_clock_offset_ms(void) {
+  int64_t f = __atomic_load_n(&frozen_ms, __ATOMIC_SEQ_CST);
+  if (f != NOT_FROZEN) return f - emu_real_ms();
   return __atomic_load_n(&clock_offset_ms, __ATOMIC_SEQ_CST);
 }
 
-int64_t emu_now_ms(void) { return emu_real_ms() + emu_clock_offset_ms(); }
+int emu_clock_frozen(void) {
+  return __atomic_load_n(&frozen_ms, __ATOMIC_SEQ_CST) != NOT_FROZEN;
+}
 
 void emu_clock_advance_ms(int64_t delta) {
+  pthread_mutex_lock(&clock_mutex);
   __atomic_add_fetch(&clock_offset_ms, delta, __ATOMIC_SEQ_CST);
+  if (emu_clock_frozen())
+    __atomic_add_fetch(&frozen_ms, delta, __ATOMIC_SEQ_CST);
+  pthread_mutex_unlock(&clock_mutex);
+}
+
+void emu_clock_set_ms(int64_t now_ms) {
+  pthread_mutex_lock(&clock_mutex);
+  __atomic_store_n(&clock_offset_ms, now_ms - emu_real_ms(), __ATOMIC_SEQ_CST);
+  if (emu_clock_frozen()) __atomic_store_n(&frozen_ms, now_ms, __ATOMIC_SEQ_CST);
+  pthread_mutex_unlock(&clock_mutex);
+}
+
+void emu_clock_freeze(int frozen) {
+  pthread_mutex_lock(&clock_mutex);
+  if (frozen && !emu_clock_frozen()) {
+    __atomic_store_n(&frozen_ms, emu_now_ms(), __ATOMIC_SEQ_CST);
+  } else if (!frozen && emu_clock_frozen()) {
+    int64_t f = __atomic_load_n(&frozen_ms, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&clock_offset_ms, f - emu_real_ms(), __ATOMIC_SEQ_CST);
+    __atomic_store_n(&frozen_ms, NOT_FROZEN, __ATOMIC_SEQ_CST);
+  }
+  pthread_mutex_unlock(&clock_mutex);
+}
+
+static void clock_reset(void) {
+  pthread_mutex_lock(&clock_mutex);
+  __atomic_store_n(&frozen_ms, NOT_FROZEN, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&clock_offset_ms, 0, __ATOMIC_SEQ_CST);
+  pthread_mutex_unlock(&clock_mutex);
 }
 
 /* ----------------------------------------------------------- users, fleet */
@@ -130,7 +175,21 @@ void emu_fleet_derive(emu_user *u) {
     uint64_t x = 0;
     for (int k = 0; k < 8; k++) x = (x << 8) | d[24 + k];
     v->odometer_km = 10000.0 + (double)(x % 700000) / 10.0;
+    emu_vehicle_init(v, d, emu_now_ms());
   }
+}
+
+emu_user *emu_users(void) { return users; }
+
+emu_vehicle *emu_vehicle_find(const char *id, emu_user **owner, int *index) {
+  for (emu_user *u = users; u; u = u->next)
+    for (int i = 0; i < EMU_FLEET_SIZE; i++)
+      if (emu_strcaseeq(u->vehicles[i].id, id)) {
+        if (owner) *owner = u;
+        if (index) *index = i;
+        return &u->vehicles[i];
+      }
+  return NULL;
 }
 
 emu_user *emu_user_get(const char *email) {
@@ -272,6 +331,15 @@ emu_token *emu_token_find(emu_tok_kind kind, const char *key) {
   return NULL;
 }
 
+/* Grants are reachable only through their tokens (codes included), so a
+ * walk over every token finds every grant of the owner. */
+void emu_connection_revoke(emu_user *u, int index) {
+  for (unsigned b = 0; b < N_BUCKETS; b++)
+    for (emu_token *t = buckets[b]; t; t = t->next)
+      if (t->grant->user == u) t->grant->vehicle_mask &= ~(1u << index);
+  emu_connections_remove(u->id, u->vehicles[index].id); /* management */
+}
+
 /* ---------------------------------------------------------- lifecycle */
 
 static void clear_all(void) {
@@ -294,12 +362,17 @@ static void clear_all(void) {
 void emu_state_init(void) {
   memset(buckets, 0, sizeof buckets);
   users = NULL;
-  __atomic_store_n(&clock_offset_ms, 0, __ATOMIC_SEQ_CST);
+  clock_reset();
+  emu_faults_init();
 }
 
 void emu_state_reset(void) {
   clear_all();
-  __atomic_store_n(&clock_offset_ms, 0, __ATOMIC_SEQ_CST);
+  clock_reset();
+  emu_faults_reset();
 }
 
-void emu_state_free(void) { clear_all(); }
+void emu_state_free(void) {
+  clear_all();
+  emu_faults_free();
+}

@@ -87,7 +87,58 @@ static size_t collect(char *d, size_t s, size_t n, void *u)
 
 char *t_control(const char *path, const char *json)
 {
-	const char *base = t_emulator();
+	return t_control_at(t_emulator(), path, json);
+}
+
+pid_t t_emulator_spawn(const char *const *args, char *url, size_t n)
+{
+	const char *bin = getenv("SMARTCAR_EMULATOR_BIN");
+	const char *argv[24];
+	int fds[2], k = 0;
+	FILE *f;
+	pid_t pid;
+
+	if (!bin || !*bin)
+		bin = SC_EMULATOR_PATH;
+	if (pipe(fds) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		argv[k++] = bin;
+		argv[k++] = "--port";
+		argv[k++] = "0";
+		while (args && *args && k < 23)
+			argv[k++] = *args++;
+		argv[k] = NULL;
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	f = fdopen(fds[0], "r");
+	if (pid < 0 || !f || !fgets(url, (int)n, f)) {
+		if (f)
+			fclose(f);
+		t_emulator_stop(pid);
+		return -1;
+	}
+	fclose(f);
+	url[strcspn(url, "\r\n")] = '\0';
+	return pid;
+}
+
+void t_emulator_stop(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+char *t_control_at(const char *base, const char *path, const char *json)
+{
 	char url[512];
 	CURL *h;
 	sc_response *r = NULL;

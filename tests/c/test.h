@@ -76,6 +76,14 @@ char *t_control(const char *path, const char *json);
 /* Approve (or deny) an authorize URL as email; returns the redirect
  * Location (caller frees). */
 char *t_connect(const char *auth_url, const char *action, const char *email);
+/* POST (json != NULL) or GET base + path; the response body or NULL. */
+char *t_control_at(const char *base, const char *path, const char *json);
+/* A private emulator process started with --port 0 and the extra flags in
+ * args (NULL-terminated, may be NULL): its pid (-1 on failure) and base
+ * URL; stop it with t_emulator_stop. */
+#include <sys/types.h>
+pid_t t_emulator_spawn(const char *const *args, char *url, size_t n);
+void t_emulator_stop(pid_t pid);
 /* Move the emulator clock forward. */
 void t_advance(double seconds);
 /* 1 when the text contains none of the secrets. */

@@ -1,0 +1,41 @@
+/* Routing for the parts served outside the Vehicle API table: management
+ * connections, compatibility, webhook subscriptions (all under /v<x.y>),
+ * the v3 client-credentials token endpoint and the webhook control API.
+ * server.c asks here first; 0 means "not ours, route as usual". */
+#include "emu.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static int well_formed_version(const char *s, size_t n) {
+  size_t i = 0, a = 0, b = 0;
+  while (i < n && isdigit((unsigned char)s[i])) i++, a++;
+  if (i >= n || s[i] != '.') return 0;
+  i++;
+  while (i < n && isdigit((unsigned char)s[i])) i++, b++;
+  return a > 0 && b > 0 && i == n;
+}
+
+int emu_ext_dispatch(emu_req *r, enum MHD_Result *ret) {
+  const char *p = r->path;
+  if (p[0] != '/') return 0;
+  if (p[1] == 'v') {
+    const char *v = p + 2, *rest = strchr(v, '/');
+    if (!rest || !well_formed_version(v, (size_t)(rest - v))) return 0;
+    return emu_management_route(r, rest, ret) ||
+           emu_compatibility_route(r, rest, ret) ||
+           emu_webhooks_route(r, rest, ret);
+  }
+  if (p[1] == 'o') return emu_iam_route(r, ret);
+  if (p[1] == '_') {
+    if (strcmp(p, "/_emulator/reset") == 0 && emu_method_is(r, "POST")) {
+      /* ours first; the control API then resets the rest and answers */
+      emu_management_reset();
+      emu_webhooks_reset();
+      emu_iam_reset();
+      return 0;
+    }
+    return emu_webhooks_control_route(r, ret);
+  }
+  return 0;
+}

@@ -1,0 +1,280 @@
+/* Retries, rate limits and the rule that commands are never resent,
+ * against the emulator's fault injection (docs/emulator.md). */
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+#include <cjson/cJSON.h>
+
+#include "test.h"
+
+static size_t sink(char *d, size_t s, size_t n, void *u)
+{
+	sc_response_append_body(u, d, s * n);
+	return s * n;
+}
+
+/* A control-API call with any method; returns the parsed JSON answer. */
+static cJSON *control(const char *method, const char *path, const char *json)
+{
+	char url[512];
+	CURL *h = curl_easy_init();
+	struct curl_slist *hs = curl_slist_append(NULL,
+		"Content-Type: application/json");
+	sc_response *r = NULL;
+	cJSON *out = NULL;
+
+	snprintf(url, sizeof(url), "%s%s", t_emulator(), path);
+	sc_response_new(&r, 0);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
+	if (json)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	if (curl_easy_perform(h) == CURLE_OK) {
+		size_t len;
+		const char *b = sc_response_body(r, &len);
+		out = cJSON_ParseWithLength(b, len);
+	}
+	curl_slist_free_all(hs);
+	curl_easy_cleanup(h);
+	sc_response_free(r);
+	return out;
+}
+
+static void fault(const char *method, const char *path, int count,
+		  const char *fault_json)
+{
+	char body[1024];
+	snprintf(body, sizeof(body),
+		 "{\"match\":{\"method\":\"%s\",\"path\":\"%s\"},\"count\":%d,"
+		 "\"fault\":%s}", method, path, count, fault_json);
+	cJSON_Delete(control("POST", "/_emulator/faults", body));
+}
+
+/* How many requests the emulator received for method + path suffix. */
+static int received(const char *method, const char *suffix)
+{
+	cJSON *all = control("GET", "/_emulator/requests", NULL), *r;
+	int n = 0;
+	size_t sl = strlen(suffix);
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(all, "requests")) {
+		const char *m = cJSON_GetStringValue(
+			cJSON_GetObjectItem(r, "method"));
+		const char *p = cJSON_GetStringValue(
+			cJSON_GetObjectItem(r, "path"));
+		size_t pl = p ? strlen(p) : 0;
+		if (m && p && !strcmp(m, method) && pl >= sl &&
+		    !strcmp(p + pl - sl, suffix))
+			n++;
+	}
+	cJSON_Delete(all);
+	return n;
+}
+
+struct session {
+	sc_client *c;
+	sc_result *tok;
+	sc_result *veh;
+	char token[128];
+	char vid[64];
+};
+
+static sc_client *client_opts(int attempts, const char *policy,
+			      size_t max_body, long timeout_ms)
+{
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *c = NULL;
+	o.client_id = T_CLIENT_ID;
+	o.client_secret = T_CLIENT_SECRET;
+	o.redirect_uri = T_REDIRECT;
+	o.connect_origin = o.auth_origin = o.api_origin =
+		o.management_origin = t_emulator();
+	o.max_attempts = attempts;
+	o.rate_policy = policy;
+	o.max_response_bytes = max_body;
+	o.timeout_ms = timeout_ms;
+	o.retry_base_ms = 50;
+	sc_client_new(&c, &o, NULL);
+	return c;
+}
+
+static int start(struct session *s, const char *email, int attempts,
+		 const char *policy)
+{
+	sc_params *p = NULL;
+	char *url = NULL, *state = NULL, *loc;
+	sc_result *red = NULL;
+
+	memset(s, 0, sizeof(*s));
+	if (!t_emulator())
+		return -1;
+	cJSON_Delete(control("DELETE", "/_emulator/faults", NULL));
+	cJSON_Delete(control("DELETE", "/_emulator/requests", NULL));
+	s->c = client_opts(attempts, policy, 0, 0);
+	sc_params_new(&p);
+	sc_params_set(p, "scope", "read_odometer read_security "
+				  "control_security read_vehicle_info");
+	sc_auth_url(&url, &state, s->c, p, NULL);
+	sc_params_free(p);
+	loc = t_connect(url, "approve", email);
+	if (loc && sc_parse_redirect(&red, loc, state) == 0 &&
+	    sc_exchange_code(&s->tok, s->c, sc_result_get_string(red, "code"),
+			     NULL) == 0 &&
+	    sc_get_vehicles(&s->veh, s->c,
+			    sc_result_get_string(s->tok, "access_token"), -1,
+			    -1) == 0) {
+		snprintf(s->token, sizeof(s->token), "%s",
+			 sc_result_get_string(s->tok, "access_token"));
+		snprintf(s->vid, sizeof(s->vid), "%s",
+			 sc_result_get_string(s->veh, "vehicles.0"));
+	}
+	free(loc);
+	sc_free(url);
+	sc_free(state);
+	sc_result_free(red);
+	cJSON_Delete(control("DELETE", "/_emulator/requests", NULL));
+	return s->vid[0] ? 0 : -1;
+}
+
+static void stop(struct session *s)
+{
+	cJSON_Delete(control("DELETE", "/_emulator/faults", NULL));
+	sc_result_free(s->tok);
+	sc_result_free(s->veh);
+	sc_client_free(s->c);
+}
+
+static int odometer(struct session *s, sc_client *c, sc_result **out)
+{
+	return sc_vehicle_odometer(out, c ? c : s->c, s->vid, s->token, NULL);
+}
+
+TEST(faults_429_is_waited_out)
+{
+	struct session s;
+	sc_result *r = NULL;
+
+	REQUIRE(start(&s, "wait429@example.com", 3, "wait") == 0);
+	fault("GET", "/v2.0/vehicles/*/odometer", 1,
+	      "{\"type\":\"rate_limit\",\"retry_after\":1}");
+	CHECK(odometer(&s, NULL, &r) == 0);
+	CHECK(received("GET", "/odometer") == 2);
+	sc_result_free(r);
+	stop(&s);
+}
+
+TEST(faults_429_fail_fast_reports_retry_after)
+{
+	struct session s;
+	sc_result *r = NULL;
+
+	REQUIRE(start(&s, "fast429@example.com", 3, "fail") == 0);
+	fault("GET", "/v2.0/vehicles/*/odometer", 1,
+	      "{\"type\":\"rate_limit\",\"retry_after\":40}");
+	/* 40 s is past the retry deadline: reported at once */
+	CHECK(odometer(&s, NULL, &r) == SC_EAPI);
+	CHECK_STR(sc_error_get(sc_result_error(r), "type"), "RATE_LIMIT");
+	CHECK(sc_error_retry_after(sc_result_error(r)) == 40);
+	sc_result_free(r);
+	/* the cool-down is remembered: no request goes out */
+	CHECK(odometer(&s, NULL, &r) == SC_ERATELIMIT);
+	CHECK(sc_error_retry_after(sc_result_error(r)) > 30);
+	CHECK(received("GET", "/odometer") == 1);
+	sc_result_free(r);
+	stop(&s);
+}
+
+TEST(faults_lock_not_resent_after_a_dropped_connection)
+{
+	struct session s;
+	sc_result *r = NULL, *st = NULL;
+	sc_params *p = NULL;
+
+	REQUIRE(start(&s, "droplock@example.com", 5, NULL) == 0);
+	fault("POST", "/v2.0/vehicles/*/security", 1, "{\"type\":\"drop\"}");
+	sc_params_new(&p);
+	CHECK(sc_vehicle_call(&r, s.c, "unlock", s.vid, s.token, p) ==
+	      SC_ENETWORK);
+	CHECK(sc_error_attempts(sc_result_error(r)) == 1);
+	CHECK(received("POST", "/security") == 1);
+	sc_result_free(r);
+	/* the command did reach the car */
+	CHECK(sc_vehicle_call(&st, s.c, "lock_status", s.vid, s.token, p) ==
+	      0);
+	CHECK(cJSON_IsFalse(cJSON_GetObjectItem(sc_result_data(st),
+						"is_locked")));
+	sc_result_free(st);
+	sc_params_free(p);
+	stop(&s);
+}
+
+TEST(faults_read_resent_after_a_dropped_connection)
+{
+	struct session s;
+	sc_result *r = NULL;
+
+	REQUIRE(start(&s, "dropread@example.com", 3, NULL) == 0);
+	fault("GET", "/v2.0/vehicles/*/odometer", 1, "{\"type\":\"drop\"}");
+	CHECK(odometer(&s, NULL, &r) == 0);
+	CHECK(received("GET", "/odometer") == 2);
+	sc_result_free(r);
+	stop(&s);
+}
+
+TEST(faults_retry_later_5xx_then_success)
+{
+	struct session s;
+	sc_result *r = NULL;
+
+	REQUIRE(start(&s, "retry5xx@example.com", 3, NULL) == 0);
+	fault("GET", "/v2.0/vehicles/*/odometer", 2,
+	      "{\"type\":\"status\",\"status\":502,\"error_type\":\"UPSTREAM\","
+	      "\"error_code\":\"NO_RESPONSE\"}");
+	CHECK(odometer(&s, NULL, &r) == 0);
+	CHECK(received("GET", "/odometer") == 3);
+	sc_result_free(r);
+	/* with retries off the first failure is the answer */
+	fault("GET", "/v2.0/vehicles/*/odometer", 1,
+	      "{\"type\":\"status\",\"status\":500,\"error_type\":\"SERVER\","
+	      "\"error_code\":\"INTERNAL\"}");
+	{
+		sc_client *one = client_opts(1, NULL, 0, 0);
+		CHECK(odometer(&s, one, &r) == SC_EAPI);
+		CHECK_STR(sc_error_get(sc_result_error(r), "type"), "SERVER");
+		CHECK(sc_error_attempts(sc_result_error(r)) == 1);
+		sc_result_free(r);
+		sc_client_free(one);
+	}
+	stop(&s);
+}
+
+TEST(faults_malformed_oversized_slow)
+{
+	struct session s;
+	sc_result *r = NULL;
+	sc_client *small, *quick;
+
+	REQUIRE(start(&s, "bodies@example.com", 1, NULL) == 0);
+	fault("GET", "/v2.0/vehicles/*/odometer", 1,
+	      "{\"type\":\"malformed\"}");
+	CHECK(odometer(&s, NULL, &r) == SC_EMALFORMED);
+	sc_result_free(r);
+
+	small = client_opts(1, NULL, 64 * 1024, 0);
+	fault("GET", "/v2.0/vehicles/*/odometer", 1,
+	      "{\"type\":\"oversized\",\"bytes\":1048576}");
+	CHECK(odometer(&s, small, &r) == SC_ETOOBIG);
+	sc_result_free(r);
+	sc_client_free(small);
+
+	quick = client_opts(1, NULL, 0, 300);
+	fault("GET", "/v2.0/vehicles/*/odometer", 1,
+	      "{\"type\":\"latency\",\"ms\":1500}");
+	CHECK(odometer(&s, quick, &r) == SC_ETIMEOUT);
+	CHECK_STR(sc_error_get(sc_result_error(r), "kind"), "timeout");
+	sc_result_free(r);
+	sc_client_free(quick);
+	stop(&s);
+}

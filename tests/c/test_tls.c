@@ -1,0 +1,116 @@
+/* TLS: verification is on by default and works with a CA bundle; a server
+ * the client cannot verify is a typed TLS error; only the option whose
+ * name says it is dangerous turns verification off. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+
+static pid_t tls_pid;
+static char tls_url[256];
+static char tls_dir[256];
+
+static const char *tls_emulator(void)
+{
+	const char *bin = getenv("SMARTCAR_EMULATOR_BIN");
+	char cmd[1024], crt[300], key[300];
+	int fds[2];
+	FILE *f;
+
+	if (tls_pid)
+		return tls_url;
+	if (!bin || !*bin)
+		bin = SC_EMULATOR_PATH;
+	snprintf(tls_dir, sizeof(tls_dir), "/tmp/sc-tls-test-%d", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "sh %s/tests/tls/make-cert.sh %s "
+		 ">/dev/null 2>&1", SC_SOURCE_DIR, tls_dir);
+	if (system(cmd) != 0)
+		return NULL;
+	snprintf(crt, sizeof(crt), "%s/server.crt", tls_dir);
+	snprintf(key, sizeof(key), "%s/server.key", tls_dir);
+	if (pipe(fds) < 0)
+		return NULL;
+	tls_pid = fork();
+	if (tls_pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execl(bin, bin, "--port", "0", "--tls-cert", crt, "--tls-key",
+		      key, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	f = fdopen(fds[0], "r");
+	if (!f || !fgets(tls_url, sizeof(tls_url), f)) {
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	tls_url[strcspn(tls_url, "\r\n")] = '\0';
+	return tls_url;
+}
+
+static void tls_stop(void)
+{
+	char cmd[300];
+	if (tls_pid > 0) {
+		kill(tls_pid, SIGTERM);
+		waitpid(tls_pid, NULL, 0);
+		tls_pid = 0;
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tls_dir);
+	if (tls_dir[0] && system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tls_dir);
+}
+
+static sc_client *tls_client(const char *ca, int insecure)
+{
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *c = NULL;
+	o.client_id = T_CLIENT_ID;
+	o.client_secret = T_CLIENT_SECRET;
+	o.redirect_uri = T_REDIRECT;
+	o.connect_origin = o.auth_origin = o.api_origin =
+		o.management_origin = tls_url;
+	o.ca_bundle = ca;
+	o.insecure_skip_tls_verify_dangerous = insecure;
+	o.max_attempts = 1;
+	sc_client_new(&c, &o, NULL);
+	return c;
+}
+
+TEST(tls_verification)
+{
+	char ca[300];
+	sc_client *trusted, *untrusted, *dangerous;
+	sc_result *r = NULL;
+
+	REQUIRE(tls_emulator());
+	CHECK(strncmp(tls_url, "https://", 8) == 0);
+	snprintf(ca, sizeof(ca), "%s/ca.crt", tls_dir);
+	trusted = tls_client(ca, 0);
+	untrusted = tls_client(NULL, 0);
+	dangerous = tls_client(NULL, 1);
+	REQUIRE(trusted && untrusted && dangerous);
+
+	/* the server answers 401 for a made-up token: TLS itself worked */
+	CHECK(sc_get_user(&r, trusted, "made-up-token") == SC_EAPI);
+	CHECK(sc_error_status_code(sc_result_error(r)) == 401);
+	sc_result_free(r);
+
+	CHECK(sc_get_user(&r, untrusted, "made-up-token") == SC_ETLS);
+	CHECK_STR(sc_error_get(sc_result_error(r), "kind"), "tls");
+	sc_result_free(r);
+
+	CHECK(sc_get_user(&r, dangerous, "made-up-token") == SC_EAPI);
+	sc_result_free(r);
+
+	sc_client_free(trusted);
+	sc_client_free(untrusted);
+	sc_client_free(dangerous);
+	tls_stop();
+}
