@@ -33,11 +33,13 @@ SC_LIB_SOURCES = [
     "csrc/lib/parse.c",
     "csrc/lib/rate.c",
     "csrc/lib/webhook.c",
+    "csrc/lib/store.c",
+    "csrc/lib/store_sqlite.c",
     "csrc/lib/transport_curl.c",
 ]
 
-PKG_CONFIG_PACKAGES = ["libcurl", "libcjson", "openssl"]
-FALLBACK_LIBS = ["curl", "cjson", "ssl", "crypto"]
+PKG_CONFIG_PACKAGES = ["libcurl", "libcjson", "openssl", "sqlite3"]
+FALLBACK_LIBS = ["curl", "cjson", "ssl", "crypto", "sqlite3"]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

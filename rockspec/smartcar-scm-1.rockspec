@@ -29,6 +29,7 @@ external_dependencies = {
    CURL = { library = "curl" },
    CJSON = { header = "cjson/cJSON.h" },
    OPENSSL = { header = "openssl/hmac.h" },
+   SQLITE = { header = "sqlite3.h" },
 }
 
 build = {
@@ -50,6 +51,8 @@ build = {
             "csrc/lib/parse.c",
             "csrc/lib/rate.c",
             "csrc/lib/webhook.c",
+            "csrc/lib/store.c",
+            "csrc/lib/store_sqlite.c",
             "csrc/lib/transport_curl.c",
             "lua/smartcar_core.c",
          },
@@ -66,7 +69,7 @@ build = {
             "$(CJSON_LIBDIR)",
             "$(OPENSSL_LIBDIR)",
          },
-         libraries = { "curl", "cjson", "ssl", "crypto", "pthread", "m" },
+         libraries = { "curl", "cjson", "ssl", "crypto", "sqlite3", "pthread", "m" },
       },
       ["smartcar"] = "lua/smartcar/init.lua",
    },

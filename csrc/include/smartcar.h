@@ -28,5 +28,7 @@
 #include "smartcar/call.h"
 #include "smartcar/vehicle.h"
 #include "smartcar/webhooks.h"
+#include "smartcar/store.h"
+#include "smartcar/sys/store.h"
 
 #endif

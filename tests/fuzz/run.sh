@@ -11,7 +11,7 @@ out=build/fuzz
 mkdir -p "$out"
 srcs=$(sed -n '/set(SC_LIB_SOURCES/,/)/p' CMakeLists.txt |
 	grep -oE 'csrc/lib/[a-z_0-9]+\.c')
-flags=$(pkg-config --cflags --libs libcurl libcjson openssl)
+flags=$(pkg-config --cflags --libs libcurl libcjson openssl sqlite3)
 pass=0
 fail=0
 for t in response redirect webhook; do

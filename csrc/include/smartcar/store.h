@@ -1,0 +1,91 @@
+/**
+ * @file smartcar/store.h
+ * @brief Token stores and calls that refresh tokens by themselves.
+ *
+ * A token store keeps one token set per key (an app's user or vehicle
+ * id).  sc_call_stored() loads the set, refreshes it when the access token
+ * is about to expire (or the server says it has), saves the new set
+ * BEFORE using it, and makes the call.  Refresh tokens rotate and the old
+ * one dies a minute after use, so a lost save would log the user out:
+ *
+ *  - in one process, refreshes of one store are single-flight (a lock);
+ *  - across processes, the save is a compare-and-swap on the refresh token
+ *    that was used: a process that loses the race adopts the winner's set.
+ *
+ * SQLite is the built-in store (one table, WAL mode, safe for several
+ * processes); sys/store.h describes how to write another.
+ */
+#ifndef SMARTCAR_STORE_H
+#define SMARTCAR_STORE_H
+
+#include "common.h"
+#include "errors.h"
+#include "params.h"
+#include "client.h"
+#include "result.h"
+
+SC_BEGIN_DECL
+
+typedef struct sc_token_store sc_token_store;
+
+/**
+ * Open (creating when needed) a SQLite token store at @p path
+ * (":memory:" for a private in-memory one).
+ * @return 0, SC_EINVAL or SC_ENOMEM; @p err_out gets the detail.
+ * Ownership: free with sc_token_store_free().
+ * Thread-safety: one store may be shared between threads.
+ */
+SC_EXTERN(int) sc_token_store_sqlite_new(sc_token_store **out,
+					 const char *path,
+					 sc_error **err_out);
+
+/** Close and free a store.  Accepts NULL. */
+SC_EXTERN(void) sc_token_store_free(sc_token_store *store);
+
+/**
+ * Save a token set (the data of sc_exchange_code() or
+ * sc_exchange_refresh_token()) under @p key, replacing what was there.
+ */
+SC_EXTERN(int) sc_token_store_put(sc_token_store *store, const char *key,
+				  const sc_result *tokens);
+
+/**
+ * Load the token set stored under @p key: data {access_token,
+ * refresh_token, expiration, refresh_expiration, token_type, expires_in}.
+ * @return 0, or SC_ENOTFOUND with the error in @p *out.
+ * Ownership: free @p *out with sc_result_free().
+ */
+SC_EXTERN(int) sc_token_store_get(sc_result **out, sc_token_store *store,
+				  const char *key);
+
+/** Remove the set stored under @p key (0 even when there was none). */
+SC_EXTERN(int) sc_token_store_delete(sc_token_store *store, const char *key);
+
+/**
+ * 1 when a token that expires at @p expiration (Unix seconds) has expired
+ * or will within @p leeway_seconds, else 0.
+ */
+SC_EXTERN(int) sc_token_expired(double expiration, double leeway_seconds);
+
+/**
+ * Refresh the set stored under @p key now (single-flight, saved before it
+ * is returned).  When another thread or process refreshed it meanwhile,
+ * their set is returned instead of refreshing again.
+ * @return 0 with the current set in @p *out, or the error.
+ */
+SC_EXTERN(int) sc_token_store_refresh(sc_result **out, sc_client *client,
+				      sc_token_store *store, const char *key);
+
+/**
+ * sc_call() with the access token taken from @p store under @p key:
+ * refreshed first when it expires within 60 s, and once more when the
+ * server answers 401 AUTHENTICATION.  Do not put "access_token" in
+ * @p params.
+ */
+SC_EXTERN(int) sc_call_stored(sc_result **out, sc_client *client,
+			      sc_token_store *store, const char *key,
+			      const char *endpoint, const sc_params *params);
+
+SC_END_DECL
+
+#endif

@@ -1,0 +1,348 @@
+/* Token stores: save-before-use, refresh on expiry and on 401,
+ * single-flight refresh across threads, and the compare-and-swap that
+ * settles races between processes. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "test.h"
+
+static sc_result *login_tokens(sc_client *c, const char *email,
+			       char *vid, size_t vlen)
+{
+	sc_params *p = NULL;
+	char *url = NULL, *state = NULL, *loc;
+	sc_result *red = NULL, *tok = NULL, *veh = NULL;
+
+	sc_params_new(&p);
+	sc_params_set(p, "scope", "read_odometer");
+	sc_auth_url(&url, &state, c, p, NULL);
+	sc_params_free(p);
+	loc = t_connect(url, "approve", email);
+	if (loc && sc_parse_redirect(&red, loc, state) == 0)
+		sc_exchange_code(&tok, c, sc_result_get_string(red, "code"),
+				 NULL);
+	if (tok && sc_get_vehicles(&veh, c, sc_result_get_string(tok,
+				   "access_token"), -1, -1) == 0)
+		snprintf(vid, vlen, "%s",
+			 sc_result_get_string(veh, "vehicles.0"));
+	sc_result_free(veh);
+	sc_result_free(red);
+	free(loc);
+	sc_free(url);
+	sc_free(state);
+	return tok;
+}
+
+/* A JSON copy of tokens whose access token looks expired to the client. */
+static cJSON *aged(const sc_result *tok)
+{
+	char *json = NULL;
+	cJSON *d;
+	sc_result_to_json(&json, tok);
+	d = cJSON_Parse(json);
+	sc_free(json);
+	cJSON_ReplaceItemInObject(d, "expiration", cJSON_CreateNumber(1000));
+	return d;
+}
+
+static int token_posts(void)
+{
+	char *raw = t_control("/_emulator/requests", NULL);
+	cJSON *all = raw ? cJSON_Parse(raw) : NULL, *r;
+	int n = 0;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(all, "requests")) {
+		const char *p = cJSON_GetStringValue(cJSON_GetObjectItem(r,
+								 "path"));
+		if (p && strstr(p, "/oauth/token"))
+			n++;
+	}
+	cJSON_Delete(all);
+	free(raw);
+	return n;
+}
+
+static void clear_requests(void)
+{
+	CURL *h = curl_easy_init();
+	char url[300];
+	snprintf(url, sizeof(url), "%s/_emulator/requests", t_emulator());
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
+	curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	curl_easy_perform(h);
+	curl_easy_cleanup(h);
+}
+
+/* store a token set given as cJSON through a raw store save */
+static void put_json(sc_token_store *s, const char *key, cJSON *d)
+{
+	char *json = cJSON_PrintUnformatted(d);
+	s->save(s, key, NULL, cJSON_GetStringValue(cJSON_GetObjectItem(d,
+		"refresh_token")), json);
+	free(json);
+}
+
+static sc_params *odo(const char *vid)
+{
+	sc_params *p = NULL;
+	sc_params_new(&p);
+	sc_params_set(p, "vehicle_id", vid);
+	return p;
+}
+
+TEST(store_sqlite_roundtrip)
+{
+	char path[] = "/tmp/sc-store-XXXXXX";
+	sc_token_store *s = NULL;
+	sc_result *r = NULL;
+	int fd = mkstemp(path);
+
+	REQUIRE(fd >= 0);
+	close(fd);
+	unlink(path);
+	REQUIRE(sc_token_store_sqlite_new(&s, path, NULL) == 0);
+	CHECK(access(path, R_OK) == 0);
+	CHECK(sc_token_store_get(&r, s, "nobody") == SC_ENOTFOUND);
+	CHECK_STR(sc_error_get(sc_result_error(r), "kind"), "not_found");
+	sc_result_free(r);
+	CHECK(sc_token_expired(1000, 0) == 1);
+	CHECK(sc_token_expired(4102444800.0, 60) == 0);
+	sc_token_store_free(s);
+	unlink(path);
+}
+
+TEST(store_refreshes_on_expiry_and_saves_first)
+{
+	const char *base = t_emulator();
+	sc_client *c = t_client(base, NULL);
+	sc_token_store *s = NULL;
+	sc_result *tok, *r = NULL, *now = NULL;
+	cJSON *old;
+	char vid[64] = "";
+	sc_params *p;
+
+	REQUIRE(base && c);
+	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
+	tok = login_tokens(c, "store1@example.com", vid, sizeof(vid));
+	REQUIRE(tok && vid[0]);
+	old = aged(tok);
+	put_json(s, "user-1", old);
+	clear_requests();
+	p = odo(vid);
+	CHECK(sc_call_stored(&r, c, s, "user-1", "odometer", p) == 0);
+	CHECK(token_posts() == 1);
+	REQUIRE(sc_token_store_get(&now, s, "user-1") == 0);
+	/* rotated and saved */
+	CHECK(strcmp(sc_result_get_string(now, "refresh_token"),
+		     sc_result_get_string(tok, "refresh_token")) != 0);
+	sc_result_free(now);
+	sc_result_free(r);
+	/* fresh now: no second refresh */
+	CHECK(sc_call_stored(&r, c, s, "user-1", "odometer", p) == 0);
+	CHECK(token_posts() == 1);
+	sc_result_free(r);
+	cJSON_Delete(old);
+	sc_params_free(p);
+	sc_result_free(tok);
+	sc_token_store_free(s);
+	sc_client_free(c);
+}
+
+TEST(store_refreshes_once_on_401)
+{
+	const char *base = t_emulator();
+	sc_client *c = t_client(base, NULL);
+	sc_token_store *s = NULL;
+	sc_result *tok, *r = NULL;
+	char vid[64] = "";
+	sc_params *p;
+
+	REQUIRE(base && c);
+	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
+	tok = login_tokens(c, "store401@example.com", vid, sizeof(vid));
+	REQUIRE(tok && vid[0]);
+	REQUIRE(sc_token_store_put(s, "k", tok) == 0);
+	/* the server's clock passes the access token's life */
+	t_advance(7300);
+	p = odo(vid);
+	CHECK(sc_call_stored(&r, c, s, "k", "odometer", p) == 0);
+	sc_result_free(r);
+	sc_params_free(p);
+	sc_result_free(tok);
+	sc_token_store_free(s);
+	sc_client_free(c);
+}
+
+struct racer {
+	sc_client *c;
+	sc_token_store *s;
+	const char *vid;
+	int rc;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	sc_result *res = NULL;
+	sc_params *p = odo(r->vid);
+	r->rc = sc_call_stored(&res, r->c, r->s, "racy", "odometer", p);
+	sc_result_free(res);
+	sc_params_free(p);
+	return NULL;
+}
+
+TEST(store_single_flight_across_threads)
+{
+	const char *base = t_emulator();
+	sc_client *c = t_client(base, NULL);
+	sc_token_store *s = NULL;
+	sc_result *tok;
+	cJSON *old;
+	char vid[64] = "";
+	pthread_t th[6];
+	struct racer rs[6];
+	int i;
+
+	REQUIRE(base && c);
+	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
+	tok = login_tokens(c, "racy@example.com", vid, sizeof(vid));
+	REQUIRE(tok && vid[0]);
+	old = aged(tok);
+	put_json(s, "racy", old);
+	clear_requests();
+	for (i = 0; i < 6; i++) {
+		rs[i] = (struct racer){ c, s, vid, -99 };
+		pthread_create(&th[i], NULL, race, &rs[i]);
+	}
+	for (i = 0; i < 6; i++) {
+		pthread_join(th[i], NULL);
+		CHECK(rs[i].rc == 0);
+	}
+	CHECK(token_posts() == 1);
+	cJSON_Delete(old);
+	sc_result_free(tok);
+	sc_token_store_free(s);
+	sc_client_free(c);
+}
+
+/* A store wrapper whose first guarded save loses to "another process". */
+struct racing_store {
+	sc_token_store base;
+	sc_token_store *inner;
+	char *winner;     /* JSON the other process saves */
+	int lost;
+};
+
+static int rs_load(sc_token_store *s, const char *k, char **out)
+{
+	struct racing_store *r = (struct racing_store *)s;
+	return r->inner->load(r->inner, k, out);
+}
+
+static int rs_save(sc_token_store *s, const char *k, const char *exp,
+		   const char *rt, const char *json)
+{
+	struct racing_store *r = (struct racing_store *)s;
+	if (exp && !r->lost) {
+		cJSON *w = cJSON_Parse(r->winner);
+		r->lost = 1;
+		r->inner->save(r->inner, k, NULL, cJSON_GetStringValue(
+			cJSON_GetObjectItem(w, "refresh_token")), r->winner);
+		cJSON_Delete(w);
+		/* now the guarded save sees a different refresh token */
+	}
+	return r->inner->save(r->inner, k, exp, rt, json);
+}
+
+static int rs_remove(sc_token_store *s, const char *k)
+{
+	struct racing_store *r = (struct racing_store *)s;
+	return r->inner->remove(r->inner, k);
+}
+
+static void rs_free(sc_token_store *s)
+{
+	(void)s;
+}
+
+TEST(store_cas_loser_adopts_the_winner)
+{
+	const char *base = t_emulator();
+	sc_client *c = t_client(base, NULL);
+	struct racing_store rs;
+	sc_result *tok, *tok2, *r = NULL, *now = NULL;
+	cJSON *old;
+	char vid[64] = "", vid2[64] = "";
+	sc_params *p;
+
+	REQUIRE(base && c);
+	memset(&rs, 0, sizeof(rs));
+	REQUIRE(sc_token_store_sqlite_new(&rs.inner, ":memory:", NULL) == 0);
+	rs.base.version = SC_TOKEN_STORE_VERSION;
+	rs.base.load = rs_load;
+	rs.base.save = rs_save;
+	rs.base.remove = rs_remove;
+	rs.base.free = rs_free;
+	tok = login_tokens(c, "cas@example.com", vid, sizeof(vid));
+	/* the "other process" holds a newer, valid set */
+	tok2 = login_tokens(c, "cas@example.com", vid2, sizeof(vid2));
+	REQUIRE(tok && tok2);
+	sc_result_to_json(&rs.winner, tok2);
+	old = aged(tok);
+	put_json(&rs.base, "cas", old);
+	p = odo(vid);
+	CHECK(sc_call_stored(&r, c, &rs.base, "cas", "odometer", p) == 0);
+	CHECK(rs.lost == 1);
+	REQUIRE(sc_token_store_get(&now, &rs.base, "cas") == 0);
+	CHECK_STR(sc_result_get_string(now, "refresh_token"),
+		  sc_result_get_string(tok2, "refresh_token"));
+	sc_result_free(now);
+	sc_result_free(r);
+	sc_params_free(p);
+	cJSON_Delete(old);
+	sc_free(rs.winner);
+	sc_result_free(tok);
+	sc_result_free(tok2);
+	sc_token_store_free(rs.inner);
+	sc_client_free(c);
+}
+
+TEST(store_dead_refresh_token_is_an_oauth_error)
+{
+	const char *base = t_emulator();
+	sc_client *c = t_client(base, NULL);
+	sc_token_store *s = NULL;
+	sc_result *tok, *r = NULL;
+	cJSON *old;
+	char vid[64] = "";
+	sc_params *p;
+
+	REQUIRE(base && c);
+	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
+	tok = login_tokens(c, "dead@example.com", vid, sizeof(vid));
+	REQUIRE(tok);
+	old = aged(tok);
+	cJSON_ReplaceItemInObject(old, "refresh_token",
+				  cJSON_CreateString("not-a-refresh-token-1"));
+	put_json(s, "dead", old);
+	p = odo(vid);
+	CHECK(sc_call_stored(&r, c, s, "dead", "odometer", p) == SC_EOAUTH);
+	CHECK_STR(sc_error_get(sc_result_error(r), "type"), "invalid_grant");
+	{
+		char *json = NULL;
+		const char *const secrets[] = { "not-a-refresh-token-1" };
+		sc_result_to_json(&json, r);
+		CHECK(t_clean(json, secrets, 1));
+		sc_free(json);
+	}
+	sc_result_free(r);
+	sc_params_free(p);
+	cJSON_Delete(old);
+	sc_result_free(tok);
+	sc_token_store_free(s);
+	sc_client_free(c);
+}
