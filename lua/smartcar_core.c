@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -58,6 +59,7 @@ typedef struct tmp {
 	cJSON *json;
 	sc_response *resp;
 	sc_error *err;
+	char *text; /* from cJSON_Print*: freed with cJSON_free */
 } tmp;
 
 static int tmp_release(lua_State *L)
@@ -70,6 +72,8 @@ static int tmp_release(lua_State *L)
 	cJSON_Delete(t->json);
 	sc_response_free(t->resp);
 	sc_error_free(t->err);
+	if (t->text != NULL)
+		cJSON_free(t->text);
 	memset(t, 0, sizeof(*t));
 	return 0;
 }
@@ -288,6 +292,7 @@ static sc_params *params_arg(lua_State *L, tmp *t, int argn)
 
 typedef struct lclient {
 	sc_client *client; /* NULL once closed */
+	int busy;          /* run_many in progress: closing must wait */
 } lclient;
 
 static sc_client *check_client(lua_State *L)
@@ -444,6 +449,7 @@ static int l_client(lua_State *L)
 	/* Box first, closed, so a failure below leaves nothing to leak. */
 	c = lua_newuserdatauv(L, sizeof(*c), 0);
 	c->client = NULL;
+	c->busy = 0;
 	luaL_setmetatable(L, CLIENT_MT);
 
 	rc = sc_client_new(&c->client, &opts, &err);
@@ -460,17 +466,34 @@ static int l_client(lua_State *L)
 	return 1;
 }
 
-/* close, __gc and __close: idempotent. */
+/*
+ * close, __gc and __close: idempotent.  A client that client:call_many is
+ * running on cannot be closed (from the progress callback): that raises.
+ * The collector never sees a busy client, which the running call holds.
+ */
 static int client_close(lua_State *L)
 {
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
 
+	if (c->busy)
+		return luaL_error(L, "client is in use by call_many");
 	if (c->client != NULL) {
 		sc_client *cl = c->client;
 		c->client = NULL; /* closed before freeing, like liolib */
 		sc_client_free(cl);
 	}
 	return 0;
+}
+
+/* __gc: as close, but never raises (a busy client is only collected
+ * when the state closes under a running call_many: leave it). */
+static int client_gc(lua_State *L)
+{
+	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
+
+	if (c->busy)
+		return 0;
+	return client_close(L);
 }
 
 static int client_closed(lua_State *L)
@@ -976,6 +999,528 @@ static int l_version(lua_State *L)
 	return 1;
 }
 
+/* ------------------------------------------------------------------ */
+/* Lua to JSON.                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Values convert as follows: the null sentinel to null, booleans, strings
+ * (no NUL bytes), integers (exact, any size), finite floats; tables
+ * tagged with array_mt to arrays (1..#t), other tables to arrays when
+ * their keys are exactly 1..n (n > 0) and to objects when every key is a
+ * string (an empty table is an object).  Object keys are written in byte
+ * order, so one table always gives the same text.  Anything else raises.
+ */
+
+/* Add @p item to @p parent (an array when @p key is NULL); raises on
+ * failure after freeing the item. */
+static void json_attach(lua_State *L, cJSON *parent, const char *key,
+			cJSON *item)
+{
+	int ok;
+
+	if (item == NULL)
+		raise_nomem(L);
+	if (key == NULL)
+		ok = cJSON_AddItemToArray(parent, item);
+	else
+		ok = cJSON_AddItemToObject(parent, key, item);
+	if (!ok) {
+		cJSON_Delete(item);
+		raise_nomem(L);
+	}
+}
+
+static int json_key_cmp(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a;
+	const cJSON *y = *(const cJSON *const *)b;
+
+	return strcmp(x->string, y->string);
+}
+
+/* Sort the members of @p obj by key.  The scratch array is a userdata, so
+ * that a raise cannot leak it; it is popped before returning. */
+static void json_sort_members(lua_State *L, cJSON *obj, size_t n)
+{
+	cJSON **v, *c;
+	size_t i = 0;
+
+	if (n < 2)
+		return;
+	v = lua_newuserdatauv(L, n * sizeof(*v), 0);
+	for (c = obj->child; c != NULL && i < n; c = c->next)
+		v[i++] = c;
+	n = i;
+	qsort(v, n, sizeof(*v), json_key_cmp);
+	/* cJSON lists: head->prev is the tail, tail->next is NULL. */
+	for (i = 0; i < n; i++) {
+		v[i]->next = i + 1 < n ? v[i + 1] : NULL;
+		v[i]->prev = i > 0 ? v[i - 1] : v[n - 1];
+	}
+	obj->child = v[0];
+	lua_pop(L, 1);
+}
+
+static void json_encode_into(lua_State *L, int idx, int depth,
+			     cJSON *parent, const char *key);
+
+static void json_encode_table(lua_State *L, int idx, int depth,
+			      cJSON *parent, const char *key)
+{
+	lua_Integer max = 0;
+	size_t count = 0, i;
+	int is_array = 0, has_other = 0, has_string = 0;
+	cJSON *node;
+
+	if (lua_getmetatable(L, idx)) {
+		luaL_getmetatable(L, ARRAY_MT);
+		is_array = lua_rawequal(L, -1, -2);
+		lua_pop(L, 2);
+	}
+	if (is_array) {
+		max = (lua_Integer)lua_rawlen(L, idx);
+	} else {
+		lua_pushnil(L);
+		while (lua_next(L, idx) != 0) {
+			lua_pop(L, 1);
+			count++;
+			if (lua_type(L, -1) == LUA_TSTRING) {
+				has_string = 1;
+			} else if (lua_isinteger(L, -1) &&
+				   lua_tointeger(L, -1) >= 1) {
+				if (lua_tointeger(L, -1) > max)
+					max = lua_tointeger(L, -1);
+			} else {
+				has_other = 1;
+			}
+		}
+		if (has_other || (has_string && max > 0))
+			luaL_error(L, "cannot encode a table with %s keys as "
+				      "JSON (arrays have keys 1..n, objects "
+				      "string keys)",
+				   has_string ? "mixed" : "non-string");
+		if (!has_string && count > 0) {
+			if ((lua_Unsigned)max != (lua_Unsigned)count)
+				luaL_error(L, "cannot encode a sparse array "
+					      "as JSON (tag it with "
+					      "smartcar.array_mt or fill "
+					      "the gaps with smartcar.null)");
+			is_array = 1;
+		}
+	}
+
+	node = is_array ? cJSON_CreateArray() : cJSON_CreateObject();
+	json_attach(L, parent, key, node);
+	if (is_array) {
+		lua_Integer k;
+		for (k = 1; k <= max; k++) {
+			lua_rawgeti(L, idx, k);
+			json_encode_into(L, lua_gettop(L), depth + 1, node,
+					 NULL);
+			lua_pop(L, 1);
+		}
+		return;
+	}
+	i = 0;
+	lua_pushnil(L);
+	while (lua_next(L, idx) != 0) {
+		const char *k = check_cstring(L, -2, "a JSON object key");
+		json_encode_into(L, lua_gettop(L), depth + 1, node, k);
+		lua_pop(L, 1);
+		i++;
+	}
+	json_sort_members(L, node, i);
+}
+
+static void json_encode_into(lua_State *L, int idx, int depth,
+			     cJSON *parent, const char *key)
+{
+	char buf[64];
+
+	if (depth > MAX_JSON_DEPTH)
+		luaL_error(L, "cannot encode as JSON: nested too deeply "
+			      "(a cycle?)");
+	luaL_checkstack(L, 6, "cannot encode as JSON: nested too deeply");
+	switch (lua_type(L, idx)) {
+	case LUA_TBOOLEAN:
+		json_attach(L, parent, key,
+			    cJSON_CreateBool(lua_toboolean(L, idx)));
+		return;
+	case LUA_TNUMBER:
+		if (lua_isinteger(L, idx)) {
+			/* Raw text: exact even past 2^53. */
+			snprintf(buf, sizeof(buf), LUA_INTEGER_FMT,
+				 (LUAI_UACINT)lua_tointeger(L, idx));
+			json_attach(L, parent, key, cJSON_CreateRaw(buf));
+		} else {
+			double d = (double)lua_tonumber(L, idx);
+			if (!isfinite(d))
+				luaL_error(L, "cannot encode NaN or infinity "
+					      "as JSON");
+			json_attach(L, parent, key, cJSON_CreateNumber(d));
+		}
+		return;
+	case LUA_TSTRING:
+		json_attach(L, parent, key,
+			    cJSON_CreateString(
+				    check_cstring(L, idx, "a JSON string")));
+		return;
+	case LUA_TLIGHTUSERDATA:
+		if (lua_touserdata(L, idx) == (void *)&null_sentinel) {
+			json_attach(L, parent, key, cJSON_CreateNull());
+			return;
+		}
+		break;
+	case LUA_TTABLE:
+		json_encode_table(L, idx, depth, parent, key);
+		return;
+	default:
+		break;
+	}
+	luaL_error(L, "cannot encode a %s as JSON (use smartcar.null for "
+		      "null)",
+		   luaL_typename(L, idx));
+}
+
+/* Encode the value at @p idx into t->json and its compact text into
+ * t->text (both freed with the tmp); returns the text. */
+static const char *json_encode_value(lua_State *L, int idx, tmp *t)
+{
+	cJSON *v;
+
+	idx = lua_absindex(L, idx);
+	if (lua_isnone(L, idx))
+		luaL_argerror(L, idx, "value expected");
+	/* A holder array owns the tree while it is built, so a raise half
+	 * way through frees everything. */
+	t->json = cJSON_CreateArray();
+	if (t->json == NULL)
+		raise_nomem(L);
+	json_encode_into(L, idx, 0, t->json, NULL);
+	v = t->json->child;
+	t->text = v ? cJSON_PrintUnformatted(v) : NULL;
+	if (t->text == NULL)
+		raise_nomem(L);
+	return t->text;
+}
+
+/* core.json_encode(value) -> string; raises on what JSON cannot hold. */
+static int l_json_encode(lua_State *L)
+{
+	tmp *t;
+
+	lua_settop(L, 1);
+	if (lua_isnil(L, 1))
+		return luaL_argerror(L, 1, "value expected (use smartcar.null "
+					   "for null)");
+	t = tmp_push(L);
+	lua_pushstring(L, json_encode_value(L, 1, t));
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Webhooks.                                                           */
+/* ------------------------------------------------------------------ */
+
+/* core.hmac_sha256_hex(key, data) -> lower-case hex */
+static int l_hmac_sha256_hex(lua_State *L)
+{
+	size_t len;
+	const char *key, *data;
+	tmp *t;
+	int rc;
+
+	luaL_checktype(L, 1, LUA_TSTRING);
+	key = check_cstring(L, 1, "the key");
+	data = luaL_checklstring(L, 2, &len);
+	lua_settop(L, 2);
+	t = tmp_push(L);
+	rc = sc_hmac_sha256_hex(&t->url, key, data, len);
+	if (rc == SC_ENOMEM)
+		return raise_nomem(L);
+	if (rc != 0)
+		return luaL_error(L, "hmac_sha256_hex: %s", sc_strerror(rc));
+	lua_pushstring(L, t->url);
+	return 1;
+}
+
+/* core.webhook_challenge(amt, challenge) -> hex HMAC of the challenge */
+static int l_webhook_challenge(lua_State *L)
+{
+	const char *amt, *challenge;
+	tmp *t;
+	int rc;
+
+	luaL_checktype(L, 1, LUA_TSTRING);
+	luaL_checktype(L, 2, LUA_TSTRING);
+	amt = check_cstring(L, 1, "the management token");
+	challenge = check_cstring(L, 2, "the challenge");
+	lua_settop(L, 2);
+	t = tmp_push(L);
+	rc = sc_webhook_challenge(&t->url, amt, challenge);
+	if (rc == SC_ENOMEM)
+		return raise_nomem(L);
+	if (rc != 0)
+		return luaL_error(L, "webhook_challenge: %s", sc_strerror(rc));
+	lua_pushstring(L, t->url);
+	return 1;
+}
+
+/*
+ * core.webhook_verify(amt, signature, body) -> boolean.  The body is the
+ * raw request body (any bytes); a nil signature (header missing) is
+ * false.
+ */
+static int l_webhook_verify(lua_State *L)
+{
+	const char *amt, *sig = NULL, *body;
+	size_t len;
+
+	luaL_checktype(L, 1, LUA_TSTRING);
+	amt = check_cstring(L, 1, "the management token");
+	if (!lua_isnoneornil(L, 2)) {
+		luaL_checktype(L, 2, LUA_TSTRING);
+		sig = check_cstring(L, 2, "the signature");
+	}
+	luaL_checktype(L, 3, LUA_TSTRING);
+	body = lua_tolstring(L, 3, &len);
+	lua_pushboolean(L, sig != NULL &&
+				   sc_webhook_verify(amt, sig, body, len) == 1);
+	return 1;
+}
+
+/* core.webhook_parse(body) -> data | nil, err (kind malformed_response) */
+static int l_webhook_parse(lua_State *L)
+{
+	size_t len;
+	const char *body;
+	tmp *t;
+	int rc;
+
+	luaL_checktype(L, 1, LUA_TSTRING);
+	body = lua_tolstring(L, 1, &len);
+	lua_settop(L, 1);
+	t = tmp_push(L);
+	rc = sc_webhook_parse(&t->res, body, len);
+	if (t->res == NULL)
+		return rc == SC_ENOMEM ? raise_nomem(L)
+				       : luaL_error(L, "%s", sc_strerror(rc));
+	if (rc == 0 && sc_result_error(t->res) == NULL)
+		return push_data(L, t->res);
+	/* The body comes from the network: a failure is never a raise. */
+	lua_pushnil(L);
+	push_error(L, sc_result_error(t->res), rc);
+	return 2;
+}
+
+/* ------------------------------------------------------------------ */
+/* client:call_many: sc_call_many with a Lua progress callback.        */
+/* ------------------------------------------------------------------ */
+
+#define MANY_MT "smartcar.many"
+
+/* The C side of one call_many, to-be-closed so every exit frees it. */
+typedef struct many {
+	size_t n;
+	char **names;
+	sc_params **params;
+	sc_result **results;
+	lclient *owner; /* busy while set */
+} many;
+
+static int many_release(lua_State *L)
+{
+	many *m = luaL_checkudata(L, 1, MANY_MT);
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		if (m->names)
+			free(m->names[i]);
+		if (m->params)
+			sc_params_free(m->params[i]);
+		if (m->results)
+			sc_result_free(m->results[i]);
+	}
+	free(m->names);
+	free(m->params);
+	free(m->results);
+	if (m->owner != NULL)
+		m->owner->busy--;
+	memset(m, 0, sizeof(*m));
+	return 0;
+}
+
+struct many_progress {
+	lua_State *L;
+	int fn;     /* stack index of the callback (0: none) */
+	int err;    /* stack index where a raised error is kept */
+	int failed; /* the callback raised: no more calls to it */
+};
+
+/*
+ * Called by sc_call_many on this thread.  The Lua callback runs under
+ * lua_pcall, so an error never unwinds through libcurl or sc_call_many:
+ * it is kept, later progress is not reported, and call_many raises it
+ * once every call has finished.
+ */
+static void many_progress_cb(void *payload, size_t index, int rc,
+			     size_t done, size_t total)
+{
+	struct many_progress *p = payload;
+	lua_State *L = p->L;
+
+	if (p->fn == 0 || p->failed)
+		return;
+	if (!lua_checkstack(L, 8)) {
+		p->failed = 1;
+		lua_pushliteral(L, "call_many: progress callback: stack "
+				   "overflow");
+		lua_replace(L, p->err);
+		return;
+	}
+	lua_pushvalue(L, p->fn);
+	lua_pushinteger(L, (lua_Integer)index + 1);
+	lua_pushboolean(L, rc == 0);
+	lua_pushinteger(L, (lua_Integer)done);
+	lua_pushinteger(L, (lua_Integer)total);
+	if (lua_pcall(L, 4, 0, 0) != LUA_OK) {
+		p->failed = 1;
+		lua_replace(L, p->err);
+	}
+}
+
+/*
+ * client:call_many(calls, max_in_flight, progress) -> results
+ *   calls: {{endpoint, params}, ...}; params as for client:call.
+ *   max_in_flight: positive integer or nil (8).
+ *   progress: function(index, ok, done, total) or nil.
+ *   results: {{ok = true, data = ...} | {ok = false, err = ...}, ...} in
+ *   the order of calls.
+ * Raises for bad arguments, running out of memory, or what the progress
+ * callback raised (after every call finished).
+ */
+static int client_call_many(lua_State *L)
+{
+	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
+	lua_Integer mif = 0;
+	struct many_progress prog;
+	size_t n, i;
+	many *m;
+	int rc;
+
+	check_client(L);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	if (!lua_isnoneornil(L, 3)) {
+		mif = luaL_checkinteger(L, 3);
+		luaL_argcheck(L, mif >= 1 && mif <= 1024, 3,
+			      "max_in_flight must be 1..1024");
+	}
+	if (!lua_isnoneornil(L, 4))
+		luaL_checktype(L, 4, LUA_TFUNCTION);
+	lua_settop(L, 4);
+	n = (size_t)lua_rawlen(L, 2);
+	if (n == 0) {
+		lua_newtable(L);
+		return 1;
+	}
+
+	m = lua_newuserdatauv(L, sizeof(*m), 0); /* 5 */
+	memset(m, 0, sizeof(*m));
+	luaL_setmetatable(L, MANY_MT);
+	lua_toclose(L, 5);
+	lua_pushnil(L); /* 6: the error the callback raised */
+
+	m->names = calloc(n, sizeof(*m->names));
+	m->params = calloc(n, sizeof(*m->params));
+	m->results = calloc(n, sizeof(*m->results));
+	if (!m->names || !m->params || !m->results)
+		return raise_nomem(L);
+	m->n = n;
+	for (i = 0; i < n; i++) {
+		size_t len;
+		const char *name;
+
+		if (lua_rawgeti(L, 2, (lua_Integer)i + 1) != LUA_TTABLE)
+			return luaL_argerror(
+				L, 2,
+				lua_pushfstring(L, "calls[%d]: table "
+						   "{endpoint, params} "
+						   "expected",
+						(int)i + 1));
+		if (lua_rawgeti(L, -1, 1) != LUA_TSTRING)
+			return luaL_argerror(
+				L, 2,
+				lua_pushfstring(L, "calls[%d][1]: endpoint "
+						   "name expected",
+						(int)i + 1));
+		name = check_cstring(L, -1, "an endpoint name");
+		len = strlen(name);
+		m->names[i] = malloc(len + 1);
+		if (m->names[i] == NULL)
+			return raise_nomem(L);
+		memcpy(m->names[i], name, len + 1);
+		lua_pop(L, 1);
+		lua_rawgeti(L, -1, 2);
+		if (!lua_isnil(L, -1) && !lua_istable(L, -1))
+			return luaL_argerror(
+				L, 2,
+				lua_pushfstring(L, "calls[%d][2]: params "
+						   "table expected",
+						(int)i + 1));
+		if (sc_params_new(&m->params[i]) != 0)
+			return raise_nomem(L);
+		if (lua_istable(L, -1))
+			fill_params(L, -1, m->params[i], 2);
+		lua_pop(L, 2);
+	}
+
+	prog.L = L;
+	prog.fn = lua_isnil(L, 4) ? 0 : 4;
+	prog.err = 6;
+	prog.failed = 0;
+	c->busy++;
+	m->owner = c;
+	rc = sc_call_many(m->results, c->client,
+			  (const char *const *)m->names,
+			  (const sc_params *const *)m->params, n, (size_t)mif,
+			  many_progress_cb, &prog);
+	c->busy--;
+	m->owner = NULL;
+	if (prog.failed) {
+		lua_pushvalue(L, 6);
+		return lua_error(L);
+	}
+	if (rc == SC_ENOMEM)
+		return raise_nomem(L);
+	if (rc != 0)
+		return luaL_error(L, "call_many: %s", sc_strerror(rc));
+
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		const sc_result *res = m->results[i];
+		const sc_error *err;
+
+		if (res == NULL)
+			return raise_nomem(L);
+		err = sc_result_error(res);
+		if (err != NULL && sc_error_code(err) == SC_ENOMEM)
+			return raise_nomem(L);
+		lua_createtable(L, 0, 2);
+		lua_pushboolean(L, err == NULL);
+		lua_setfield(L, -2, "ok");
+		if (err == NULL) {
+			push_data(L, res);
+			lua_setfield(L, -2, "data");
+		} else {
+			push_error(L, err, sc_error_code(err));
+			lua_setfield(L, -2, "err");
+		}
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
 static const luaL_Reg client_methods[] = {
 	{ "call", client_call },
 	{ "auth_url", client_auth_url },
@@ -983,13 +1528,14 @@ static const luaL_Reg client_methods[] = {
 	{ "set_timeouts", client_set_timeouts },
 	{ "connections_opened", client_connections_opened },
 	{ "op", client_op },
+	{ "call_many", client_call_many },
 	{ "closed", client_closed },
 	{ "close", client_close },
 	{ NULL, NULL },
 };
 
 static const luaL_Reg client_meta[] = {
-	{ "__gc", client_close },
+	{ "__gc", client_gc },
 	{ "__close", client_close },
 	{ "__tostring", client_tostring },
 	{ NULL, NULL },
@@ -1002,6 +1548,11 @@ static const luaL_Reg module_functions[] = {
 	{ "endpoints", l_endpoints },
 	{ "version", l_version },
 	{ "json_decode", l_json_decode },
+	{ "json_encode", l_json_encode },
+	{ "hmac_sha256_hex", l_hmac_sha256_hex },
+	{ "webhook_challenge", l_webhook_challenge },
+	{ "webhook_verify", l_webhook_verify },
+	{ "webhook_parse", l_webhook_parse },
 	{ NULL, NULL },
 };
 
@@ -1037,6 +1588,13 @@ int luaopen_smartcar_core(lua_State *L)
 	lua_pushcfunction(L, tmp_release);
 	lua_setfield(L, -2, "__gc");
 	lua_pushcfunction(L, tmp_release);
+	lua_setfield(L, -2, "__close");
+	lua_pop(L, 1);
+
+	luaL_newmetatable(L, MANY_MT);
+	lua_pushcfunction(L, many_release);
+	lua_setfield(L, -2, "__gc");
+	lua_pushcfunction(L, many_release);
 	lua_setfield(L, -2, "__close");
 	lua_pop(L, 1);
 

@@ -18,10 +18,13 @@ LINE = re.compile(
     re.S)
 
 HOSTS = {"API": ("API", "/v{version}"), "AUTH": ("auth", ""),
-         "MANAGEMENT": ("management", "/v2.0")}
+         "MANAGEMENT": ("management", "/v2.0"), "V3": ("vehicle API", "/v3"),
+         "IAM": ("IAM", "")}
 AUTH = {"BEARER": "Bearer access_token", "BASIC_CLIENT": "Basic client id:secret",
         "BASIC_AMT": "Basic default:management_token",
-        "BEARER_AMT": "Bearer management_token"}
+        "BEARER_AMT": "Bearer management_token",
+        "BEARER_OR_APP": "Bearer access_token or the application token",
+        "NONE": "client id/secret in the form"}
 
 
 def body_params(body):
@@ -29,7 +32,8 @@ def body_params(body):
         return [w.rstrip("#") for w in body[5:].split() if "=" not in w]
     return {"form:code": ["code", "redirect_uri?"],
             "form:refresh": ["refresh_token"], "batch": ["paths"],
-            "raw": ["method", "path", "body?", "header:<Name>?"]}.get(body, [])
+            "raw": ["method", "path", "body?", "header:<Name>?"],
+            "form:client_credentials": []}.get(body, [])
 
 
 def render(rows):
@@ -56,8 +60,12 @@ def render(rows):
             params.append("vehicle_id" + ("?" if name == "request" else ""))
         if "{webhook_id}" in path:
             params.append("webhook_id")
+        if "{signal_code}" in path:
+            params.append("signal_code")
         if auth == "BEARER":
             params.append("access_token")
+        if auth == "BEARER_OR_APP":
+            params += ["access_token?", "user_id?"]
         if auth.endswith("AMT"):
             params.append("management_token")
         params += body_params(body)

@@ -13,6 +13,9 @@ static const char *const default_auth = "https://auth.smartcar.com";
 static const char *const default_api = "https://api.smartcar.com";
 static const char *const default_management =
 	"https://management.smartcar.com";
+static const char *const default_vehicle_api =
+	"https://vehicle.api.smartcar.com";
+static const char *const default_iam = "https://iam.smartcar.com";
 
 const char *sc_version(void)
 {
@@ -210,10 +213,19 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 		"SMARTCAR_API_ORIGIN", default_api));
 	c->management_origin = origin_dup(pick(opts->management_origin,
 		"SMARTCAR_MANAGEMENT_API_ORIGIN", default_management));
+	{
+		const char *v3 = pick(opts->vehicle_api_origin,
+				      "SMARTCAR_API_V3_ORIGIN", NULL);
+		c->vehicle_api_origin = origin_dup(v3 ? v3 : pick(NULL,
+			"SMARTCAR_VEHICLE_API_ORIGIN", default_vehicle_api));
+	}
+	c->iam_origin = origin_dup(pick(opts->iam_origin,
+		"SMARTCAR_IAM_ORIGIN", default_iam));
 	c->user_agent = make_user_agent(opts->user_agent_suffix);
 	if (!c->mode || !c->unit_system || !c->api_version ||
 	    !c->connect_origin || !c->auth_url || !c->api_origin ||
-	    !c->management_origin || !c->user_agent)
+	    !c->management_origin || !c->vehicle_api_origin ||
+	    !c->iam_origin || !c->user_agent)
 		goto oom;
 
 	if ((rc = check_origin(c->connect_origin, c->allow_insecure_http,
@@ -223,7 +235,11 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 	    (rc = check_origin(c->api_origin, c->allow_insecure_http, err_out,
 			       "API origin")) < 0 ||
 	    (rc = check_origin(c->management_origin, c->allow_insecure_http,
-			       err_out, "management origin")) < 0) {
+			       err_out, "management origin")) < 0 ||
+	    (rc = check_origin(c->vehicle_api_origin, c->allow_insecure_http,
+			       err_out, "vehicle API origin")) < 0 ||
+	    (rc = check_origin(c->iam_origin, c->allow_insecure_http,
+			       err_out, "IAM origin")) < 0) {
 		sc_client_free(c);
 		return rc;
 	}
@@ -253,6 +269,9 @@ void sc_client_free(sc_client *c)
 	free(c->auth_url);
 	free(c->api_origin);
 	free(c->management_origin);
+	free(c->vehicle_api_origin);
+	free(c->iam_origin);
+	sc__wipe_free(c->app_token);
 	free(c->api_version);
 	free(c->unit_system);
 	free(c->user_agent);
@@ -278,6 +297,10 @@ const char *sc_client_get(const sc_client *c, const char *key)
 		return c->api_origin;
 	if (!strcmp(key, "management_origin"))
 		return c->management_origin;
+	if (!strcmp(key, "vehicle_api_origin"))
+		return c->vehicle_api_origin;
+	if (!strcmp(key, "iam_origin"))
+		return c->iam_origin;
 	if (!strcmp(key, "api_version"))
 		return c->api_version;
 	if (!strcmp(key, "unit_system"))

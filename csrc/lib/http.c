@@ -68,6 +68,23 @@ int sc__request_add_header(sc_request *req, const char *name,
 	return add_header(&req->headers, &req->nheaders, name, value);
 }
 
+int sc__request_set_header(sc_request *req, const char *name,
+			   const char *value)
+{
+	size_t i;
+	for (i = 0; i < req->nheaders; i++) {
+		if (sc__strcaseeq(req->headers[i].name, name)) {
+			char *v = sc__strdup(value);
+			if (!v)
+				return SC_ENOMEM;
+			sc__wipe_free(req->headers[i].value);
+			req->headers[i].value = v;
+			return 0;
+		}
+	}
+	return sc__request_add_header(req, name, value);
+}
+
 void sc__request_free(sc_request *req)
 {
 	if (!req)

@@ -14,15 +14,17 @@
 
 #include "sc_internal.h"
 
-enum { SC_HOST_API, SC_HOST_AUTH, SC_HOST_MANAGEMENT };
+enum { SC_HOST_API, SC_HOST_AUTH, SC_HOST_MANAGEMENT, SC_HOST_V3,
+       SC_HOST_IAM };
 enum { SC_AUTH_BEARER, SC_AUTH_BASIC_CLIENT, SC_AUTH_BASIC_AMT,
-       SC_AUTH_BEARER_AMT };
+       SC_AUTH_BEARER_AMT, SC_AUTH_BEARER_OR_APP, SC_AUTH_NONE };
 #define SC_EP_READ 1u
 #define SC_EP_COMMAND 2u
 #define SC_EP_UNITS 4u
 #define SC_EP_TOKEN 8u
 #define SC_EP_VEHICLE 16u
 #define SC_EP_RAW 32u
+#define SC_EP_APP_TOKEN 64u
 
 typedef struct endpoint {
 	const char *name;
@@ -48,7 +50,7 @@ static const endpoint endpoints[] = {
 
 #define N_ENDPOINTS (sizeof(endpoints) / sizeof(endpoints[0]))
 
-enum op_state { OP_READY, OP_BACKOFF, OP_SENT, OP_DONE };
+enum op_state { OP_READY, OP_BACKOFF, OP_SENT, OP_TOKEN_SENT, OP_DONE };
 
 struct sc_op {
 	sc_client *client;
@@ -67,8 +69,12 @@ struct sc_op {
 	int resendable;       /* reads: may go again after reaching the server */
 	double started;       /* monotonic seconds */
 	const char *vehicle_id;
-	const char *secrets[6];
+	const char *secrets[7];
 	size_t nsecrets;
+	int app_token;        /* authenticates with the client's v3 token */
+	int app_token_renewed;
+	char *app_token_value;
+	sc_request *token_req;
 };
 
 size_t sc_endpoint_count(void)
@@ -355,6 +361,17 @@ static int build_body(sc_op *op, sc_error **err_out)
 		rc = add_form(&req->body, "grant_type", "refresh_token");
 		if (rc == 0)
 			rc = add_form(&req->body, "refresh_token", rt);
+	} else if (!strcmp(spec, "form:client_credentials")) {
+		if (!op->client->client_id || !op->client->client_secret)
+			return invalid(err_out, "client_id and client_secret "
+						"are required");
+		rc = add_form(&req->body, "grant_type", "client_credentials");
+		if (rc == 0)
+			rc = add_form(&req->body, "client_id",
+				      op->client->client_id);
+		if (rc == 0)
+			rc = add_form(&req->body, "client_secret",
+				      op->client->client_secret);
 	} else if (!strncmp(spec, "json:", 5)) {
 		struct jbody j = { op, cJSON_CreateObject(), err_out };
 		if (!j.obj)
@@ -414,6 +431,9 @@ static int append_path(sc_op *op, sc_buf *url, const char *tmpl,
 		} else if (!strncmp(tmpl, "{webhook_id}", 12)) {
 			key = "webhook_id";
 			skip = 12;
+		} else if (!strncmp(tmpl, "{signal_code}", 13)) {
+			key = "signal_code";
+			skip = 13;
 		}
 		if (key) {
 			const char *v = sc_params_get(op->params, key);
@@ -485,7 +505,27 @@ static int add_auth(sc_op *op, sc_error **err_out)
 
 	sc__buf_init(&tmp, 0);
 	sc__buf_init(&cred, 0);
+	if (op->ep->auth == SC_AUTH_NONE)
+		return 0;
+	if (op->ep->auth == SC_AUTH_BEARER_OR_APP) {
+		const char *user = sc_params_get(p, "user_id");
+		if (user && !header_safe(user))
+			return invalid(err_out, "user_id has control "
+						"characters");
+		if (user && (rc = sc__request_add_header(op->req,
+							 "sc-user-id", user)))
+			return rc;
+		if (!token || !*token) {
+			if (!c->client_id || !c->client_secret)
+				return invalid(err_out, "access_token, or a "
+					"client_id and client_secret for an "
+					"application token, is required");
+			op->app_token = 1;
+			return 0;
+		}
+	}
 	switch (op->ep->auth) {
+	case SC_AUTH_BEARER_OR_APP:
 	case SC_AUTH_BEARER:
 		if (!token || !*token)
 			return invalid(err_out, "access_token is required");
@@ -600,6 +640,16 @@ static int build_request(sc_op *op, sc_error **err_out)
 		if (rc == 0)
 			rc = sc__buf_puts(&url, "/v2.0");
 		break;
+	case SC_HOST_V3:
+		rc = sc__buf_puts(&url, c->vehicle_api_origin);
+		if (rc == 0)
+			rc = sc__buf_puts(&url, "/v3");
+		break;
+	case SC_HOST_IAM:
+		rc = sc__buf_puts(&url, c->iam_origin);
+		if (rc == 0)
+			rc = sc__buf_puts(&url, ep->path);
+		break;
 	default:
 		rc = sc__buf_puts(&url, c->api_origin);
 		if (rc == 0)
@@ -610,7 +660,8 @@ static int build_request(sc_op *op, sc_error **err_out)
 	}
 	if (rc == 0 && raw)
 		rc = raw_path(op, &url, &method, err_out);
-	else if (rc == 0 && ep->host != SC_HOST_AUTH)
+	else if (rc == 0 && ep->host != SC_HOST_AUTH &&
+		 ep->host != SC_HOST_IAM)
 		rc = append_path(op, &url, ep->path, err_out);
 	b.op = op;
 	b.url = &url;
@@ -765,9 +816,8 @@ static void debug_line(sc_op *op, int dir, const char *prefix,
 	sc__buf_wipe(&b);
 }
 
-static void debug_request(sc_op *op)
+static void debug_request(sc_op *op, const sc_request *r)
 {
-	const sc_request *r = op->req;
 	size_t i;
 	char line[64];
 
@@ -818,12 +868,104 @@ static void debug_response(sc_op *op, const sc_response *resp)
 	}
 	if (resp->body.len) {
 		/* a token set must never reach a log, whatever its shape */
-		if ((op->ep->flags & SC_EP_TOKEN) && resp->status >= 200 &&
-		    resp->status < 300)
+		if ((op->state == OP_TOKEN_SENT ||
+		     (op->ep->flags & (SC_EP_TOKEN | SC_EP_APP_TOKEN))) &&
+		    resp->status >= 200 && resp->status < 300)
 			debug_line(op, '<', "", SC_REDACTED " (token response)");
 		else
 			debug_line(op, '<', "", resp->body.ptr);
 	}
+}
+
+/* ---- v3 application token --------------------------------------------- */
+
+static int build_token_request(sc_op *op)
+{
+	sc_client *c = op->client;
+	sc_buf url;
+	int rc;
+
+	sc__buf_init(&url, 0);
+	rc = sc__buf_puts(&url, c->iam_origin);
+	if (rc == 0)
+		rc = sc__buf_puts(&url, "/oauth2/token");
+	if (rc == 0)
+		rc = sc__request_new(&op->token_req, "POST", url.ptr);
+	sc__buf_free(&url);
+	if (rc < 0)
+		return rc;
+	op->token_req->connect_timeout_ms = op->req->connect_timeout_ms;
+	op->token_req->timeout_ms = op->req->timeout_ms;
+	rc = sc__request_add_header(op->token_req, "Content-Type",
+				    "application/x-www-form-urlencoded");
+	if (rc == 0)
+		rc = sc__request_add_header(op->token_req, "Accept",
+					    "application/json");
+	if (rc == 0)
+		rc = sc__request_add_header(op->token_req, "User-Agent",
+					    c->user_agent);
+	if (rc == 0)
+		rc = add_form(&op->token_req->body, "grant_type",
+			      "client_credentials");
+	if (rc == 0)
+		rc = add_form(&op->token_req->body, "client_id", c->client_id);
+	if (rc == 0)
+		rc = add_form(&op->token_req->body, "client_secret",
+			      c->client_secret);
+	return rc;
+}
+
+static int use_app_token(sc_op *op, const char *token)
+{
+	sc_buf h;
+	int rc;
+
+	sc__wipe_free(op->app_token_value);
+	op->app_token_value = sc__strdup(token);
+	if (!op->app_token_value)
+		return SC_ENOMEM;
+	op->secrets[6] = op->app_token_value;
+	op->nsecrets = 7;
+	sc__buf_init(&h, 0);
+	rc = sc__buf_puts(&h, "Bearer ");
+	if (rc == 0)
+		rc = sc__buf_puts(&h, token);
+	if (rc == 0)
+		rc = sc__request_set_header(op->req, "Authorization", h.ptr);
+	sc__buf_wipe(&h);
+	return rc;
+}
+
+/* The client's cached application token when it lives another minute. */
+static int take_cached_token(sc_op *op)
+{
+	sc_client *c = op->client;
+	char *tok = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->app_token && c->app_token_expires > sc__now() + 60)
+		tok = sc__strdup(c->app_token);
+	pthread_mutex_unlock(&c->lock);
+	if (!tok)
+		return 0;
+	use_app_token(op, tok);
+	sc__wipe_free(tok);
+	return op->app_token_value != NULL;
+}
+
+static void forget_app_token(sc_op *op)
+{
+	sc_client *c = op->client;
+	pthread_mutex_lock(&c->lock);
+	if (c->app_token && op->app_token_value &&
+	    !strcmp(c->app_token, op->app_token_value)) {
+		sc__wipe_free(c->app_token);
+		c->app_token = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	sc__wipe_free(op->app_token_value);
+	op->app_token_value = NULL;
+	op->nsecrets = 6;
 }
 
 /* ---- the state machine ------------------------------------------------ */
@@ -882,11 +1024,26 @@ int sc_op_next(sc_op *op, const sc_request **req_out)
 		if (req_out)
 			*req_out = op->req;
 		return SC_STEP_SEND;
+	case OP_TOKEN_SENT:
+		if (req_out)
+			*req_out = op->token_req;
+		return SC_STEP_SEND;
 	case OP_BACKOFF:
 		op->state = OP_READY;
 		return SC_STEP_WAIT;
 	case OP_READY:
 		break;
+	}
+	if (op->app_token && !op->app_token_value && !take_cached_token(op)) {
+		if (!op->token_req && build_token_request(op) < 0) {
+			finish_error(op, sc__error_new(SC_ENOMEM, NULL));
+			return SC_STEP_DONE;
+		}
+		op->state = OP_TOKEN_SENT;
+		debug_request(op, op->token_req);
+		if (req_out)
+			*req_out = op->token_req;
+		return SC_STEP_SEND;
 	}
 	wait = sc__rate_acquire(op->client, op->vehicle_id, &why);
 	if (wait > 0) {
@@ -900,7 +1057,7 @@ int sc_op_next(sc_op *op, const sc_request **req_out)
 	}
 	op->wait_ms = 0;
 	op->state = OP_SENT;
-	debug_request(op);
+	debug_request(op, op->req);
 	if (req_out)
 		*req_out = op->req;
 	return SC_STEP_SEND;
@@ -982,6 +1139,15 @@ static void failed_attempt(sc_op *op, sc_error *e, int unsent)
 		return;
 	}
 	learn_cooldown(op, e);
+	if (op->app_token && !op->app_token_renewed &&
+	    sc_error_status_code(e) == 401) {
+		/* the cached application token died early: get a new one */
+		op->app_token_renewed = 1;
+		forget_app_token(op);
+		op->state = OP_READY;
+		sc_error_free(e);
+		return;
+	}
 	if (should_retry(op, e, unsent)) {
 		sc_error_free(e);
 		return;
@@ -993,6 +1159,10 @@ static int fail(sc_op *op, int code, const char *message, int unsent)
 {
 	if (!op || code >= 0)
 		return SC_EINVAL;
+	if (op->state == OP_TOKEN_SENT) {
+		finish_error(op, sc__error_new(code, message));
+		return 0;
+	}
 	if (op->state != OP_SENT)
 		return SC_EMISUSE;
 	op->attempts++;
@@ -1072,6 +1242,25 @@ static cJSON *data_with_meta(const cJSON *json, cJSON *meta, int raw)
 		cJSON_Delete(data);
 		cJSON_Delete(meta);
 		return NULL;
+	}
+	{
+		/* a body with its own meta (v3 paging) keeps it; the header
+		 * fields join it where the body has none of the same name */
+		cJSON *own = cJSON_GetObjectItemCaseSensitive(data, "meta");
+		if (cJSON_IsObject(own)) {
+			cJSON *h = meta->child;
+			while (h) {
+				cJSON *next = h->next;
+				if (!cJSON_GetObjectItemCaseSensitive(own,
+								      h->string))
+					cJSON_AddItemToObject(own, h->string,
+						cJSON_DetachItemViaPointer(meta,
+									   h));
+				h = next;
+			}
+			cJSON_Delete(meta);
+			return data;
+		}
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(data, "meta");
 	cJSON_AddItemToObject(data, "meta", meta);
@@ -1156,6 +1345,7 @@ static cJSON *batch_item(sc_op *op, const cJSON *item, const char *rid)
 					      body)
 			: sc__error_from_answer(status, NULL, rid, NULL, "", 0);
 		if (e) {
+			sc__error_set_number(e, "attempts", op->attempts);
 			sc__error_redact(e, op->secrets, op->nsecrets);
 			cJSON_AddItemToObject(out, "error",
 					      cJSON_Duplicate(e->obj, 1));
@@ -1214,8 +1404,9 @@ static void feed_success(sc_op *op, const sc_response *resp)
 			return;
 		}
 	}
-	if (op->ep->flags & SC_EP_TOKEN) {
-		data = json ? sc__token_data(json) : NULL;
+	if (op->ep->flags & (SC_EP_TOKEN | SC_EP_APP_TOKEN)) {
+		data = json ? sc__token_data(json,
+			(op->ep->flags & SC_EP_TOKEN) != 0) : NULL;
 		cJSON_Delete(json);
 		if (!data) {
 			malformed(op, resp,
@@ -1251,6 +1442,47 @@ static void feed_success(sc_op *op, const sc_response *resp)
 		finish(op, sc__result_ok(data));
 }
 
+static void feed_app_token(sc_op *op, const sc_response *resp)
+{
+	int status = sc_response_status(resp);
+	size_t len;
+	const char *body = sc_response_body(resp, &len);
+	cJSON *json, *d;
+	sc_client *c = op->client;
+
+	debug_response(op, resp);
+	if (status < 200 || status >= 300) {
+		finish_error(op, sc__error_from_answer(status,
+			sc_response_header(resp, "Content-Type"),
+			sc_response_header(resp, "SC-Request-Id"),
+			sc_response_header(resp, "Retry-After"), body, len));
+		return;
+	}
+	json = sc__json_parse(body, len);
+	d = json ? sc__token_data(json, 0) : NULL;
+	cJSON_Delete(json);
+	if (!d) {
+		malformed(op, resp, "the application token response lacks "
+				    "access_token or expires_in");
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	sc__wipe_free(c->app_token);
+	c->app_token = sc__strdup(cJSON_GetStringValue(
+		cJSON_GetObjectItem(d, "access_token")));
+	c->app_token_expires = cJSON_GetNumberValue(
+		cJSON_GetObjectItem(d, "expiration"));
+	pthread_mutex_unlock(&c->lock);
+	if (use_app_token(op, cJSON_GetStringValue(
+		    cJSON_GetObjectItem(d, "access_token"))) < 0) {
+		cJSON_Delete(d);
+		finish_error(op, sc__error_new(SC_ENOMEM, NULL));
+		return;
+	}
+	cJSON_Delete(d);
+	op->state = OP_READY;
+}
+
 int sc_op_feed(sc_op *op, sc_response *resp)
 {
 	int status;
@@ -1258,6 +1490,11 @@ int sc_op_feed(sc_op *op, sc_response *resp)
 	if (!op || !resp) {
 		sc_response_free(resp);
 		return SC_EINVAL;
+	}
+	if (op->state == OP_TOKEN_SENT) {
+		feed_app_token(op, resp);
+		sc_response_free(resp);
+		return 0;
 	}
 	if (op->state != OP_SENT) {
 		sc_response_free(resp);
@@ -1307,6 +1544,8 @@ void sc_op_free(sc_op *op)
 	if (!op)
 		return;
 	sc__request_free(op->req);
+	sc__request_free(op->token_req);
+	sc__wipe_free(op->app_token_value);
 	sc_params_free(op->params);
 	sc_result_free(op->result);
 	free(op);

@@ -218,10 +218,57 @@ static sc_error *v2_error(int status, const char *rid,
 	return e;
 }
 
+/* v3 (JSON:API): {"errors": [{status, type, code, title, detail,
+ * links {about}, resolution, suggestedUserMessage}]} */
+static sc_error *v3_error(int status, const char *rid,
+			  const char *retry_after, const cJSON *first)
+{
+	cJSON *flat = cJSON_CreateObject();
+	const char *st = json_str(first, "status");
+	const cJSON *links = cJSON_GetObjectItem(first, "links");
+	sc_error *e;
+
+	if (!flat)
+		return NULL;
+	/* reshape into the v2 vocabulary, then share its mapping */
+	if (json_str(first, "type"))
+		cJSON_AddStringToObject(flat, "type", json_str(first, "type"));
+	else
+		cJSON_AddStringToObject(flat, "type", "SDK_ERROR");
+	if (json_str(first, "code"))
+		cJSON_AddStringToObject(flat, "code", json_str(first, "code"));
+	if (json_str(first, "detail"))
+		cJSON_AddStringToObject(flat, "description",
+					json_str(first, "detail"));
+	else if (json_str(first, "title"))
+		cJSON_AddStringToObject(flat, "description",
+					json_str(first, "title"));
+	if (json_str(links, "about"))
+		cJSON_AddStringToObject(flat, "docURL", json_str(links, "about"));
+	cJSON_AddNumberToObject(flat, "statusCode",
+				st && atoi(st) > 0 ? atoi(st) : status);
+	if (cJSON_GetObjectItem(first, "resolution"))
+		cJSON_AddItemToObject(flat, "resolution", cJSON_Duplicate(
+			cJSON_GetObjectItem(first, "resolution"), 1));
+	if (json_str(first, "suggestedUserMessage"))
+		cJSON_AddStringToObject(flat, "suggestedUserMessage",
+			json_str(first, "suggestedUserMessage"));
+	e = v2_error(status, rid, retry_after, flat);
+	if (e && json_str(first, "title"))
+		sc__error_set(e, "title", json_str(first, "title"));
+	cJSON_Delete(flat);
+	return e;
+}
+
 sc_error *sc__error_from_json(int status, const char *rid,
 			      const char *retry_after, const cJSON *json)
 {
 	char msg[128];
+	const cJSON *errs = cJSON_GetObjectItem(json, "errors");
+
+	if (cJSON_IsArray(errs) && cJSON_IsObject(cJSON_GetArrayItem(errs, 0)))
+		return v3_error(status, rid, retry_after,
+				cJSON_GetArrayItem(errs, 0));
 
 	if (json_str(json, "error")) {
 		if (json_str(json, "message"))
@@ -235,7 +282,7 @@ sc_error *sc__error_from_json(int status, const char *rid,
 	return local(SC_EHTTP, msg, status, rid, NULL);
 }
 
-cJSON *sc__token_data(const cJSON *body)
+cJSON *sc__token_data(const cJSON *body, int want_refresh)
 {
 	const cJSON *at = cJSON_GetObjectItem(body, "access_token");
 	const cJSON *rt = cJSON_GetObjectItem(body, "refresh_token");
@@ -245,7 +292,7 @@ cJSON *sc__token_data(const cJSON *body)
 	cJSON *d;
 
 	if (!cJSON_IsString(at) || !*at->valuestring ||
-	    !cJSON_IsString(rt) || !*rt->valuestring ||
+	    (want_refresh && (!cJSON_IsString(rt) || !*rt->valuestring)) ||
 	    !cJSON_IsNumber(ei) || ei->valuedouble < 0 ||
 	    ei->valuedouble > 1e9)
 		return NULL;
@@ -258,9 +305,10 @@ cJSON *sc__token_data(const cJSON *body)
 	    !cJSON_AddNumberToObject(d, "expires_in", ei->valuedouble) ||
 	    !cJSON_AddNumberToObject(d, "expiration",
 		floor((now + ei->valuedouble) * 1000) / 1000) ||
-	    !cJSON_AddStringToObject(d, "refresh_token", rt->valuestring) ||
-	    !cJSON_AddNumberToObject(d, "refresh_expiration",
-		floor((now + SC_REFRESH_LIFETIME_S) * 1000) / 1000)) {
+	    (want_refresh &&
+	     (!cJSON_AddStringToObject(d, "refresh_token", rt->valuestring) ||
+	      !cJSON_AddNumberToObject(d, "refresh_expiration",
+		floor((now + SC_REFRESH_LIFETIME_S) * 1000) / 1000)))) {
 		cJSON_Delete(d);
 		return NULL;
 	}

@@ -122,6 +122,9 @@ struct sc_response {
 int sc__request_new(sc_request **out, const char *method, const char *url);
 int sc__request_add_header(sc_request *req, const char *name,
 			   const char *value);
+/* Replace (or add) a header. */
+int sc__request_set_header(sc_request *req, const char *name,
+			   const char *value);
 void sc__request_free(sc_request *req);
 void sc__response_clear_headers(sc_response *resp);
 
@@ -137,6 +140,8 @@ struct sc_client {
 	char *auth_url;   /* full token URL */
 	char *api_origin;
 	char *management_origin;
+	char *vehicle_api_origin;
+	char *iam_origin;
 	char *api_version;
 	char *unit_system;
 	char *user_agent;
@@ -157,6 +162,8 @@ struct sc_client {
 	void *debug_payload;
 	pthread_mutex_t lock;             /* guards the fields below */
 	long connections_opened;
+	char *app_token;                  /* v3 application token cache */
+	double app_token_expires;         /* Unix seconds */
 	struct sc_rate *rate;             /* rate.c */
 	struct sc_curl_pool *pool;        /* transport_curl.c */
 };
@@ -192,7 +199,7 @@ sc_error *sc__error_from_answer(int status, const char *content_type,
 				size_t len);
 sc_error *sc__error_from_json(int status, const char *request_id,
 			      const char *retry_after, const cJSON *json);
-cJSON *sc__token_data(const cJSON *body);
+cJSON *sc__token_data(const cJSON *body, int want_refresh);
 double sc__parse_retry_after(const char *v);
 
 /* ---- operations (op.c) ------------------------------------------------ */

@@ -404,7 +404,9 @@ int sc_call_many(sc_result **results, sc_client *client,
 	size_t i, done = 0, active = 0, next = 0;
 	int rc = 0;
 
-	if (!results || !client || (!names && n))
+	if (n == 0)
+		return 0;
+	if (!results || !client || !names)
 		return SC_EINVAL;
 	for (i = 0; i < n; i++)
 		results[i] = NULL;

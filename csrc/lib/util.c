@@ -169,6 +169,15 @@ char *sc__snake_case(const char *name)
 {
 	sc_buf b;
 	size_t i, n = strlen(name);
+	int has_lower = 0;
+
+	/* keys without a lower-case letter are data, not field names
+	 * (the makes of the compatibility matrix: "TESLA", "NISSAN") */
+	for (i = 0; i < n; i++)
+		if (islower((unsigned char)name[i]))
+			has_lower = 1;
+	if (!has_lower)
+		return sc__strdup(name);
 
 	sc__buf_init(&b, 0);
 	for (i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
 ---@field array_mt table metatable of every converted JSON array
 ---@field error_mt table metatable of every error table (__tostring = message)
 ---@field client_mt table metatable of smartcar.Client
+---@field client_options table<string, string> option name -> "string", "integer", "boolean" or "number"
 ---@field codes table<string, integer> errors.def: codes.ETIMEOUT == -4
 ---@field kinds table<integer, string> kinds[-4] == "timeout"
 ---@field STEP_DONE integer
@@ -19,8 +20,9 @@ local core = {}
 --- redirect_uri, mode, connect_origin, auth_origin, api_origin,
 --- management_origin, api_version, unit_system, user_agent_suffix
 --- (strings); connect_timeout_ms, timeout_ms, max_response_bytes
---- (integers); allow_insecure_http (boolean).  Raises on an unknown
---- option, a wrong type or a value the library refuses.
+--- (integers); allow_insecure_http (boolean); see core.client_options
+--- for the full list.  Raises on an unknown option, a wrong type or a
+--- value the library refuses.
 ---@param options table|nil
 ---@return smartcar.Client
 function core.client(options) end
@@ -47,8 +49,62 @@ function core.version() end
 ---@return smartcar.Error|nil err kind "malformed_response"
 function core.json_decode(text) end
 
+--- Encode a Lua value as compact JSON text: smartcar.null -> null,
+--- booleans, strings (no NUL bytes), integers (exact), finite floats;
+--- tables tagged with array_mt -> arrays (1..#t); tables whose keys are
+--- exactly 1..n (n > 0) -> arrays; tables with only string keys (or
+--- empty) -> objects, keys in byte order.  Raises on anything else
+--- (functions, NaN, mixed or sparse keys, cycles).
+---@param value any
+---@return string
+function core.json_encode(value) end
+
+--- Lower-case hex HMAC-SHA256 of data (any bytes) keyed by key.
+---@param key string
+---@param data string
+---@return string
+function core.hmac_sha256_hex(key, data) end
+
+--- The answer to a webhook VERIFY challenge: hex HMAC-SHA256(amt,
+--- challenge).
+---@param amt string
+---@param challenge string
+---@return string
+function core.webhook_challenge(amt, challenge) end
+
+--- Whether signature is the hex HMAC-SHA256 of the raw body keyed by
+--- amt (constant-time compare; hex case-insensitive).  nil signature:
+--- false.
+---@param amt string
+---@param signature string|nil
+---@param body string
+---@return boolean
+function core.webhook_verify(amt, signature, body) end
+
+--- Parse a webhook delivery (v2 or v4) into snake_case data: version,
+--- event_type, event_id, webhook_id, webhook_name, delivery_id,
+--- delivered_at, mode, challenge, user_id, vehicle_id, payload, signals,
+--- triggers (each when present).
+---@param body string
+---@return table|nil event
+---@return smartcar.Error|nil err kind "malformed_response"
+function core.webhook_parse(body) end
+
 ---@class smartcar.Client
 local Client = {}
+
+--- Run many calls concurrently over one libcurl multi handle
+--- (sc_call_many).  calls: {{endpoint, params|nil}, ...}.  Results come
+--- in the order of calls: {ok = true, data = ...} or {ok = false, err =
+--- smartcar.Error}.  progress(index, ok, done, total) runs as each call
+--- finishes, under lua_pcall: if it raises it is not called again, the
+--- remaining calls finish, and call_many raises that error.  The client
+--- cannot be closed while call_many runs.
+---@param calls {[1]: string, [2]: table|nil}[]
+---@param max_in_flight integer|nil default 8
+---@param progress fun(index: integer, ok: boolean, done: integer, total: integer)|nil
+---@return {ok: boolean, data: table|nil, err: smartcar.Error|nil}[]
+function Client:call_many(calls, max_in_flight, progress) end
 
 --- Run one call of the endpoint table to completion (blocking).
 --- Raises for an unknown endpoint or a missing parameter.
@@ -86,7 +142,8 @@ function Client:connections_opened() end
 ---@return boolean
 function Client:closed() end
 
---- Idempotent; also __gc and __close.
+--- Idempotent; also __gc and __close.  Raises while call_many runs on
+--- the client.
 function Client:close() end
 
 ---@class smartcar.Op

@@ -29,10 +29,15 @@
 --- print(assert(car:odometer()).distance)
 --- ```
 ---
---- Vehicles have a method per call of the endpoint table
---- (`car:odometer()`, `car:location()`, `car:lock()`...), each taking an
---- optional options table; `car:call(name, {params = {...}})` runs any of
---- them with endpoint parameters.
+--- Vehicles have the methods of the official SDKs, in snake_case, with
+--- positional arguments (`car:odometer()`, `car:set_charge_limit(0.8)`,
+--- `car:send_destination(lat, lon)`, `car:batch{"/odometer", "/fuel"}`,
+--- `car:request("GET", "odometer")`...), each taking a table of per-call
+--- options as its last argument; `car:call(name, {params = {...}})` runs
+--- any call of the endpoint table with raw endpoint parameters.  Module
+--- functions cover compatibility, management (get_connections,
+--- delete_connections), webhooks (hash_challenge, verify_payload,
+--- parse_webhook) and concurrent calls (run_many).
 ---
 --- Pointing the library at another Smartcar (the emulator): set
 --- SMARTCAR_CONNECT_ORIGIN, SMARTCAR_AUTH_ORIGIN, SMARTCAR_API_ORIGIN and
@@ -592,6 +597,213 @@ function smartcar.get_vehicles(access_token, paging, options)
 end
 
 ----------------------------------------------------------------------------
+-- Result shapes (LuaLS).  Every Vehicle API result is the response body
+-- with snake_case keys plus `meta`; JSON null is `smartcar.null`, JSON
+-- arrays carry `smartcar.array_mt`.
+----------------------------------------------------------------------------
+
+--- smartcar.null, what JSON null becomes.
+---@alias smartcar.Null lightuserdata
+
+---@class smartcar.CallOptions
+---@field unit_system string|nil "metric" or "imperial"
+---@field version string|nil API version, "2.0"
+---@field flags table|string|nil feature flags {country = "DE"}
+---@field timeout_ms integer|nil
+---@field connect_timeout_ms integer|nil
+---@field max_attempts integer|nil 1 turns retries off
+---@field retry_deadline_ms integer|nil
+---@field rate_policy string|nil "wait" or "fail"
+---@field client userdata|smartcar.AuthClient|nil
+---@field params table|nil extra endpoint parameters (Vehicle:call)
+
+---@class smartcar.Vin
+---@field vin string
+---@field meta smartcar.Meta
+
+---@class smartcar.Charge
+---@field is_plugged_in boolean
+---@field state string "CHARGING", "FULLY_CHARGED" or "NOT_CHARGING"
+---@field meta smartcar.Meta
+
+---@class smartcar.Battery
+---@field percent_remaining number fraction 0..1
+---@field range number kilometres, or miles (imperial)
+---@field meta smartcar.Meta
+
+---@class smartcar.BatteryCapacity
+---@field capacity number kWh
+---@field meta smartcar.Meta
+
+---@class smartcar.AvailableCapacity
+---@field capacity number kWh
+---@field description string|smartcar.Null "{ENGINE_TYPE}:{TRIM}"
+
+---@class smartcar.NominalCapacity
+---@field available_capacities smartcar.AvailableCapacity[]
+---@field capacity {nominal: number, source: string}|smartcar.Null
+---@field url string|smartcar.Null Connect URL to select the capacity
+---@field meta smartcar.Meta
+
+---@class smartcar.Fuel
+---@field range number|smartcar.Null kilometres, or miles (imperial)
+---@field percent_remaining number|smartcar.Null fraction 0..1
+---@field amount_remaining number|smartcar.Null litres, or US gallons (imperial)
+---@field meta smartcar.Meta
+
+---@class smartcar.TirePressure
+---@field front_left number kPa, or psi (imperial)
+---@field front_right number
+---@field back_left number
+---@field back_right number
+---@field meta smartcar.Meta
+
+---@class smartcar.EngineOil
+---@field life_remaining number fraction 0..1
+---@field meta smartcar.Meta
+
+---@class smartcar.Odometer
+---@field distance number kilometres, or miles (imperial)
+---@field meta smartcar.Meta
+
+---@class smartcar.Location
+---@field latitude number
+---@field longitude number
+---@field meta smartcar.Meta
+
+---@class smartcar.Attributes
+---@field id string
+---@field make string
+---@field model string
+---@field year integer
+---@field meta smartcar.Meta
+
+---@class smartcar.ChargeLimit
+---@field limit number fraction 0.5..1
+---@field meta smartcar.Meta
+
+---@class smartcar.Opening
+---@field type string "frontLeft", "sunroof", "rear", "chargingPort"...
+---@field status string "OPEN", "CLOSED" or "UNKNOWN"
+
+---@class smartcar.LockStatus
+---@field is_locked boolean
+---@field doors smartcar.Opening[]
+---@field windows smartcar.Opening[]
+---@field sunroof smartcar.Opening[]
+---@field storage smartcar.Opening[]
+---@field charging_port smartcar.Opening[]
+---@field meta smartcar.Meta
+
+---@class smartcar.DiagnosticSystem
+---@field system_id string "SYSTEM_TPMS"...
+---@field status string "OK" or "ALERT"
+---@field description string|smartcar.Null
+
+---@class smartcar.DiagnosticSystemStatus
+---@field systems smartcar.DiagnosticSystem[]
+---@field meta smartcar.Meta
+
+---@class smartcar.DiagnosticTroubleCode
+---@field code string
+---@field timestamp string|smartcar.Null ISO-8601
+
+---@class smartcar.DiagnosticTroubleCodes
+---@field active_codes smartcar.DiagnosticTroubleCode[]
+---@field meta smartcar.Meta
+
+---@class smartcar.Permissions
+---@field permissions string[]
+---@field paging {count: integer, offset: integer}
+---@field meta smartcar.Meta
+
+---@class smartcar.ServiceRecord
+---@field service_id string|smartcar.Null
+---@field service_date string ISO-8601
+---@field odometer_distance number kilometres, or miles (imperial)
+---@field service_tasks {task_id: string|smartcar.Null, task_description: string|smartcar.Null}[]
+---@field service_details {type: string, value: string|smartcar.Null}[]
+---@field service_cost {total_cost: number|smartcar.Null, currency: string|smartcar.Null}
+
+---@class smartcar.ServiceHistory
+---@field items smartcar.ServiceRecord[]
+---@field meta smartcar.Meta
+
+---@class smartcar.Action
+---@field status string "success"
+---@field message string
+---@field meta smartcar.Meta
+
+---@class smartcar.Status
+---@field status string "success"
+---@field meta smartcar.Meta
+
+---@class smartcar.Subscription
+---@field webhook_id string
+---@field vehicle_id string
+---@field meta smartcar.Meta
+
+---@class smartcar.Response
+---@field body any the response body, decoded but with its keys as sent
+---@field meta smartcar.Meta
+
+--- The result of Vehicle:batch: one field per path that succeeded, named
+--- as the matching method (`res.odometer`, `res.tire_pressure`,
+--- `res.attributes` for "/", `res.lock_status` for "/security"; a path
+--- not in the endpoint table has its slashes turned into underscores:
+--- "/tesla/speedometer" -> `res.tesla_speedometer`), holding what that
+--- method returns (data plus its own meta); `errors` maps the name of
+--- every path that failed to its error; `meta` is the batch request's.
+---@class smartcar.Batch
+---@field errors table<string, smartcar.Error>
+---@field meta smartcar.Meta
+---@field [string] table
+
+---@class smartcar.Capability
+---@field permission string
+---@field endpoint string
+---@field capable boolean
+---@field reason string|smartcar.Null
+
+---@class smartcar.Compatibility
+---@field compatible boolean
+---@field reason string|smartcar.Null
+---@field capabilities smartcar.Capability[]
+---@field meta smartcar.Meta
+
+---@class smartcar.Connection
+---@field vehicle_id string
+---@field user_id string
+---@field connected_at string|nil ISO-8601 (get_connections)
+---@field mode string|nil
+
+---@class smartcar.Connections
+---@field connections smartcar.Connection[]
+---@field paging {cursor: string|nil} cursor is nil on the last page
+---@field meta smartcar.Meta
+
+---@class smartcar.WebhookEvent
+---@field version string "2.0" or "4.0"
+---@field event_type string VERIFY, VEHICLE_STATE, VEHICLE_ERROR (v4); the v2 eventName upper-cased
+---@field event_id string|nil
+---@field webhook_id string|nil
+---@field webhook_name string|nil
+---@field delivery_id string|nil
+---@field delivered_at string|number|nil
+---@field mode string|nil
+---@field challenge string|nil VERIFY events
+---@field user_id string|nil
+---@field vehicle_id string|nil
+---@field payload table|nil v2 payload or v4 data, snake_case keys
+---@field signals table[]|nil v4
+---@field triggers table[]|nil v4
+
+---@class smartcar.ManyResult
+---@field ok boolean
+---@field data table|nil the call's data when ok
+---@field err smartcar.Error|nil the call's error when not ok
+
+----------------------------------------------------------------------------
 -- Vehicle.
 ----------------------------------------------------------------------------
 
@@ -617,7 +829,7 @@ end
 --- `retry_deadline_ms`, `rate_policy`: defaults for every call.
 ---@param id string vehicle id from get_vehicles
 ---@param access_token string
----@param options table|nil
+---@param options smartcar.CallOptions|nil
 ---@return smartcar.Vehicle
 function smartcar.vehicle(id, access_token, options)
   check_string(id, "vehicle", 1, "vehicle id")
@@ -632,9 +844,11 @@ function smartcar.vehicle(id, access_token, options)
   return setmetatable(self, Vehicle)
 end
 
--- The body of every vehicle method; fname and n name the method and the
--- position of its options argument in error messages.
-local function vehicle_call(self, fname, n, endpoint, options)
+-- The parameters of a call on this vehicle: the per-call options, the
+-- vehicle's defaults, `extra` (positional arguments), the vehicle id and
+-- the token.  fname and n name the method and the position of its
+-- options argument in error messages.
+local function vehicle_params(self, fname, n, options, extra)
   options = check_call_options(options, fname, n, { params = true })
   for _, field in ipairs { "id", "access_token" } do
     local v = rawget(self, field)
@@ -651,9 +865,18 @@ local function vehicle_call(self, fname, n, endpoint, options)
     end
     for k, v in pairs(options.params) do params[k] = v end
   end
+  if extra ~= nil then
+    for k, v in pairs(extra) do params[k] = v end
+  end
   apply_call_options(params, options, fname, n, self)
   params.vehicle_id = self.id
   params.access_token = self.access_token
+  return params
+end
+
+-- The body of every vehicle method.
+local function vehicle_call(self, fname, n, endpoint, options, extra)
+  local params = vehicle_params(self, fname, n, options, extra)
   local client = resolve_client(rawget(self, "client"), fname, n)
   return client:call(endpoint, params)
 end
@@ -663,7 +886,7 @@ end
 --- parameters in `params` ({limit = 80}, {latitude = ..., longitude = ...},
 --- {paths = "/odometer /fuel"}, {method = "GET", path = "/..."}).
 ---@param endpoint string a name from smartcar.endpoints()
----@param options table|nil
+---@param options smartcar.CallOptions|nil
 ---@return table|nil data the body's fields in snake_case plus meta
 ---@return smartcar.Error|nil err
 function Vehicle:call(endpoint, options)
@@ -672,31 +895,735 @@ function Vehicle:call(endpoint, options)
   return vehicle_call(self, "call", 2, endpoint, options)
 end
 
---- The odometer reading: {distance, meta}; distance in kilometres, or in
---- miles when the unit system is "imperial".
----@param options table|nil per-call options (see Vehicle:call)
----@return {distance: number, meta: smartcar.Meta}|nil data
----@return smartcar.Error|nil err
-function Vehicle:odometer(options)
-  check_self(self, Vehicle, "odometer")
-  return vehicle_call(self, "odometer", 1, "odometer", options)
+-- Reads and commands without arguments: vehicle:NAME(options).
+local function simple(self, name, options)
+  check_self(self, Vehicle, name)
+  return vehicle_call(self, name, 1, name, options)
 end
 
--- Every other per-vehicle call of the endpoint table becomes a method with
--- the same shape, vehicle:NAME(options), so the Lua surface follows
--- endpoints.def.  The calls below are not about one vehicle.
+--- The VIN.
+---@param options smartcar.CallOptions|nil per-call options
+---@return smartcar.Vin|nil data
+---@return smartcar.Error|nil err
+function Vehicle:vin(options) return simple(self, "vin", options) end
+
+--- Whether the vehicle is plugged in and charging.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Charge|nil data
+---@return smartcar.Error|nil err
+function Vehicle:charge(options) return simple(self, "charge", options) end
+
+--- State of charge and range of the traction battery (EV and PHEV).
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Battery|nil data
+---@return smartcar.Error|nil err
+function Vehicle:battery(options) return simple(self, "battery", options) end
+
+--- Capacity of the traction battery in kWh.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.BatteryCapacity|nil data
+---@return smartcar.Error|nil err
+function Vehicle:battery_capacity(options)
+  return simple(self, "battery_capacity", options)
+end
+
+--- Nominal capacity of the traction battery, with the choices available.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.NominalCapacity|nil data
+---@return smartcar.Error|nil err
+function Vehicle:nominal_capacity(options)
+  return simple(self, "nominal_capacity", options)
+end
+
+--- The fuel tank: range, fraction and amount remaining (ICE and PHEV).
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Fuel|nil data
+---@return smartcar.Error|nil err
+function Vehicle:fuel(options) return simple(self, "fuel", options) end
+
+--- The four tire pressures, in kPa, or psi when imperial.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.TirePressure|nil data
+---@return smartcar.Error|nil err
+function Vehicle:tire_pressure(options)
+  return simple(self, "tire_pressure", options)
+end
+
+--- Remaining engine oil life, a fraction.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.EngineOil|nil data
+---@return smartcar.Error|nil err
+function Vehicle:engine_oil(options)
+  return simple(self, "engine_oil", options)
+end
+
+--- The odometer reading: {distance, meta}; distance in kilometres, or in
+--- miles when the unit system is "imperial".
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Odometer|nil data
+---@return smartcar.Error|nil err
+function Vehicle:odometer(options) return simple(self, "odometer", options) end
+
+--- The vehicle's position.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Location|nil data
+---@return smartcar.Error|nil err
+function Vehicle:location(options) return simple(self, "location", options) end
+
+--- Id, make, model and year.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Attributes|nil data
+---@return smartcar.Error|nil err
+function Vehicle:attributes(options)
+  return simple(self, "attributes", options)
+end
+
+--- The charge limit, a fraction.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.ChargeLimit|nil data
+---@return smartcar.Error|nil err
+function Vehicle:get_charge_limit(options)
+  return simple(self, "get_charge_limit", options)
+end
+
+--- Whether the vehicle is locked, and its doors, windows, sunroof,
+--- storage and charging port.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.LockStatus|nil data
+---@return smartcar.Error|nil err
+function Vehicle:lock_status(options)
+  return simple(self, "lock_status", options)
+end
+
+--- Status of the vehicle's systems (airbags, ABS, TPMS...).
+---@param options smartcar.CallOptions|nil
+---@return smartcar.DiagnosticSystemStatus|nil data
+---@return smartcar.Error|nil err
+function Vehicle:diagnostic_system_status(options)
+  return simple(self, "diagnostic_system_status", options)
+end
+
+--- Active diagnostic trouble codes.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.DiagnosticTroubleCodes|nil data
+---@return smartcar.Error|nil err
+function Vehicle:diagnostic_trouble_codes(options)
+  return simple(self, "diagnostic_trouble_codes", options)
+end
+
+--- Lock the vehicle.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Action|nil data
+---@return smartcar.Error|nil err
+function Vehicle:lock(options) return simple(self, "lock", options) end
+
+--- Unlock the vehicle.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Action|nil data
+---@return smartcar.Error|nil err
+function Vehicle:unlock(options) return simple(self, "unlock", options) end
+
+--- Start charging (the vehicle must be plugged in).
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Action|nil data
+---@return smartcar.Error|nil err
+function Vehicle:start_charge(options)
+  return simple(self, "start_charge", options)
+end
+
+--- Stop charging.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Action|nil data
+---@return smartcar.Error|nil err
+function Vehicle:stop_charge(options)
+  return simple(self, "stop_charge", options)
+end
+
+--- Revoke this application's access to the vehicle: the token no longer
+--- works for it afterwards.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Status|nil data
+---@return smartcar.Error|nil err
+function Vehicle:disconnect(options)
+  return simple(self, "disconnect", options)
+end
+
+local function check_number(v, fname, n, what)
+  if type(v) ~= "number" then
+    argerror(fname, n, ("%s: number expected, got %s"):format(what, type(v)))
+  elseif v ~= v or v == math.huge or v == -math.huge then
+    argerror(fname, n, what .. " must be a finite number")
+  end
+end
+
+local function check_paging(paging, fname, n, allowed)
+  paging = check_opt_table(paging, fname, n)
+  check_keys(paging, allowed, fname, n)
+  return paging
+end
+
+local function check_count(v, fname, n, what)
+  if v ~= nil and (math.type(v) ~= "integer" or v < 0) then
+    argerror(fname, n, what .. ": non-negative integer expected")
+  end
+end
+
+--- Set the charge limit (a fraction, 0.5..1 on most vehicles).
+---@param limit number
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Action|nil data
+---@return smartcar.Error|nil err
+function Vehicle:set_charge_limit(limit, options)
+  local fname = "set_charge_limit"
+  check_self(self, Vehicle, fname)
+  check_number(limit, fname, 1, "limit")
+  return vehicle_call(self, fname, 2, fname, options, { limit = limit })
+end
+
+--- Send a destination to the navigation system.  Raises on a latitude
+--- outside -90..90 or a longitude outside -180..180.
+---@param latitude number
+---@param longitude number
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Action|nil data
+---@return smartcar.Error|nil err
+function Vehicle:send_destination(latitude, longitude, options)
+  local fname = "send_destination"
+  check_self(self, Vehicle, fname)
+  check_number(latitude, fname, 1, "latitude")
+  check_number(longitude, fname, 2, "longitude")
+  return vehicle_call(self, fname, 3, fname, options,
+                      { latitude = latitude, longitude = longitude })
+end
+
+--- The permissions this token grants on the vehicle, paged:
+--- `paging` = {limit = integer (default 25), offset = integer}.
+---@param paging {limit: integer|nil, offset: integer|nil}|nil
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Permissions|nil data
+---@return smartcar.Error|nil err
+function Vehicle:permissions(paging, options)
+  local fname = "permissions"
+  check_self(self, Vehicle, fname)
+  paging = check_paging(paging, fname, 1, { limit = true, offset = true })
+  check_count(paging.limit, fname, 1, "limit")
+  check_count(paging.offset, fname, 1, "offset")
+  return vehicle_call(self, fname, 2, fname, options,
+                      { limit = paging.limit, offset = paging.offset })
+end
+
+--- Service records between two dates ("YYYY-MM-DD" or
+--- "YYYY-MM-DDTHH:MM:SS.SSSZ"); without dates, the last year.  The
+--- records are in `items`.
+---@param start_date string|nil
+---@param end_date string|nil
+---@param options smartcar.CallOptions|nil
+---@return smartcar.ServiceHistory|nil data
+---@return smartcar.Error|nil err
+function Vehicle:service_history(start_date, end_date, options)
+  local fname = "service_history"
+  check_self(self, Vehicle, fname)
+  if start_date ~= nil then check_string(start_date, fname, 1, "start_date") end
+  if end_date ~= nil then check_string(end_date, fname, 2, "end_date") end
+  return vehicle_call(self, fname, 3, fname, options,
+                      { start_date = start_date, end_date = end_date })
+end
+
+--- Subscribe the vehicle to a webhook.
+---@param webhook_id string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Subscription|nil data
+---@return smartcar.Error|nil err
+function Vehicle:subscribe(webhook_id, options)
+  local fname = "subscribe"
+  check_self(self, Vehicle, fname)
+  check_string(webhook_id, fname, 1, "webhook_id")
+  return vehicle_call(self, fname, 2, fname, options,
+                      { webhook_id = webhook_id })
+end
+
+--- Unsubscribe the vehicle from a webhook; authenticated with the
+--- application management token, not the vehicle's access token.
+---@param amt string application management token
+---@param webhook_id string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Status|nil data
+---@return smartcar.Error|nil err
+function Vehicle:unsubscribe(amt, webhook_id, options)
+  local fname = "unsubscribe"
+  check_self(self, Vehicle, fname)
+  check_string(amt, fname, 1, "amt")
+  check_string(webhook_id, fname, 2, "webhook_id")
+  return vehicle_call(self, fname, 3, fname, options,
+                      { management_token = amt, webhook_id = webhook_id })
+end
+
+local RESERVED_BATCH_NAMES = set_of { "errors", "meta" }
+
+--- Read several paths in one request ("/odometer", "tires/pressure", "/"
+--- for the attributes, "/tesla/speedometer"...).  Returns a
+--- smartcar.Batch: `res.odometer` (data and meta, as `odometer()` gives
+--- it) for every path that succeeded, `res.errors.fuel` (an error) for
+--- every path that failed, and `res.meta`.  Only a failure of the whole
+--- request gives nil, err.  (The raw list, with paths and status codes:
+--- `vehicle:call("batch", {params = {paths = "/odometer /fuel"}})`.)
+---@param paths string[]
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Batch|nil data
+---@return smartcar.Error|nil err
+function Vehicle:batch(paths, options)
+  local fname = "batch"
+  check_self(self, Vehicle, fname)
+  if type(paths) ~= "table" then
+    argerror(fname, 1, "paths: table of strings expected, got "
+      .. type(paths))
+  end
+  if #paths == 0 then
+    argerror(fname, 1, "paths must not be empty")
+  end
+  for i = 1, #paths do
+    local p = paths[i]
+    if type(p) ~= "string" or p == "" or p:find("[%s%?#]") then
+      argerror(fname, 1, ("paths[%d]: path without spaces, '?' or '#' "
+        .. "expected"):format(i))
+    end
+  end
+  local data, err = vehicle_call(self, fname, 2, fname, options,
+                                 { paths = table.concat(paths, " ") })
+  if data == nil then return nil, err end
+  local res = { errors = {}, meta = data.meta }
+  for _, r in ipairs(data.responses or {}) do
+    local name = r.name
+    if r.data ~= nil then
+      if not RESERVED_BATCH_NAMES[name] then res[name] = r.data end
+    elseif r.error ~= nil then
+      res.errors[name] = setmetatable(r.error, core.error_mt)
+    end
+  end
+  return res
+end
+
+local REQUEST_METHODS = set_of { "GET", "POST", "PUT", "PATCH", "DELETE" }
+
+--- Send any request about this vehicle: `path` is relative to
+--- /v{version}/vehicles/{id} ("odometer", "/tesla/speedometer"; "" for
+--- the vehicle itself).  `body` is a table encoded as JSON (sequences
+--- and tables tagged with smartcar.array_mt become arrays, smartcar.null
+--- becomes null) or JSON text; `headers` = {Name = value} replaces the
+--- library's (an `Authorization` header replaces the token).  The
+--- response body is decoded but its keys are left as sent.
+---@param method string "GET", "POST", "PUT", "PATCH" or "DELETE"
+---@param path string
+---@param body table|string|nil
+---@param headers table<string, string|number>|nil
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Response|nil data
+---@return smartcar.Error|nil err
+function Vehicle:request(method, path, body, headers, options)
+  local fname = "request"
+  check_self(self, Vehicle, fname)
+  if type(method) ~= "string" or not REQUEST_METHODS[method:upper()] then
+    argerror(fname, 1, "method: GET, POST, PUT, PATCH or DELETE expected")
+  end
+  if type(path) ~= "string" then
+    argerror(fname, 2, "path: string expected, got " .. type(path))
+  end
+  local extra = { method = method:upper(), path = path }
+  if type(body) == "table" then
+    extra.body = core.json_encode(body)
+  elseif type(body) == "string" then
+    extra.body = body
+  elseif body ~= nil then
+    argerror(fname, 3, "body: table, JSON text or nil expected, got "
+      .. type(body))
+  end
+  if headers ~= nil then
+    if type(headers) ~= "table" then
+      argerror(fname, 4, "headers: table expected, got " .. type(headers))
+    end
+    for k, v in pairs(headers) do
+      if type(k) ~= "string" or k == "" then
+        argerror(fname, 4, "headers: names must be non-empty strings")
+      end
+      if type(v) ~= "string" and type(v) ~= "number" then
+        argerror(fname, 4, ("headers: '%s': string expected, got %s")
+          :format(k, type(v)))
+      end
+      extra["header:" .. k] = tostring(v)
+    end
+  end
+  return vehicle_call(self, fname, 5, fname, options, extra)
+end
+
+-- Every other per-vehicle call of the endpoint table becomes a method
+-- vehicle:NAME(options), so the Lua surface follows endpoints.def.  The
+-- calls below are not about one vehicle.
 local NOT_VEHICLE = set_of {
   "exchange_code", "exchange_refresh_token", "get_user", "get_vehicles",
   "get_compatibility", "get_compatibility_matrix", "get_connections",
   "delete_connections",
 }
-for _, name in ipairs(core.endpoints()) do
+local ENDPOINTS = set_of(core.endpoints())
+for name in pairs(ENDPOINTS) do
   if not NOT_VEHICLE[name] and Vehicle[name] == nil then
     Vehicle[name] = function(self, options)
-      check_self(self, Vehicle, name)
-      return vehicle_call(self, name, 1, name, options)
+      return simple(self, name, options)
     end
   end
+end
+
+----------------------------------------------------------------------------
+-- Compatibility and management.
+----------------------------------------------------------------------------
+
+local function check_string_list(v, fname, n, what, allow_string)
+  if allow_string and type(v) == "string" then
+    check_string(v, fname, n, what)
+    return v
+  end
+  if type(v) ~= "table" then
+    argerror(fname, n, ("%s: table of strings expected, got %s")
+      :format(what, type(v)))
+  end
+  for i = 1, #v do
+    if type(v[i]) ~= "string" or v[i] == "" or v[i]:find("%s") then
+      argerror(fname, n, ("%s[%d]: non-empty string without spaces "
+        .. "expected"):format(what, i))
+    end
+  end
+  return table.concat(v, " ")
+end
+
+-- The client for a call with Basic client credentials: a temporary one
+-- when the options name credentials, else options.client or the default.
+-- The second value is true when the caller must close it.
+local function credentials_client(options, fname, n)
+  if options.client_id == nil and options.client_secret == nil then
+    return resolve_client(options.client, fname, n), false
+  end
+  local merged = copy(defaults.options)
+  if options.client ~= nil then
+    local c = resolve_client(options.client, fname, n)
+    for _, k in ipairs { "api_origin", "management_origin", "api_version",
+                         "client_id" } do
+      local v = c:get(k)
+      if v ~= nil and v ~= "" then merged[k] = v end
+    end
+  end
+  for _, k in ipairs { "client_id", "client_secret" } do
+    if options[k] ~= nil then
+      check_string(options[k], fname, n, k)
+      merged[k] = options[k]
+    end
+  end
+  return core.client(merged), true
+end
+
+local function call_with(client, owned, endpoint, params)
+  local data, err = client:call(endpoint, params)
+  if owned then client:close() end
+  return data, err
+end
+
+local COMPATIBILITY_OPTIONS = set_of {
+  "client_id", "client_secret", "mode", "test_mode_compatibility_level",
+}
+
+--- Whether a vehicle (by VIN) is compatible with Smartcar and which
+--- permissions it supports.  `country`: ISO 3166-1 alpha-2, default
+--- "US".  Options: `client_id`, `client_secret` (default: the client's,
+--- i.e. SMARTCAR_CLIENT_ID / SMARTCAR_CLIENT_SECRET), `mode` ("test",
+--- "live", "simulated"), `test_mode_compatibility_level` ("compatible",
+--- "phev", "bev", "fuel", "incompatible", "dinosaur"; implies mode
+--- "test"), `client`, and the per-call options.
+---@param vin string
+---@param scope string[] permissions to check
+---@param country string|nil
+---@param options table|nil
+---@return smartcar.Compatibility|nil data
+---@return smartcar.Error|nil err
+function smartcar.get_compatibility(vin, scope, country, options)
+  local fname = "get_compatibility"
+  check_string(vin, fname, 1, "vin")
+  local scope_text = check_string_list(scope, fname, 2, "scope")
+  if country ~= nil then check_string(country, fname, 3, "country") end
+  options = check_call_options(options, fname, 4, COMPATIBILITY_OPTIONS)
+  for _, k in ipairs { "mode", "test_mode_compatibility_level" } do
+    if options[k] ~= nil then check_string(options[k], fname, 4, k) end
+  end
+  local mode = options.mode
+  if mode == nil and options.test_mode_compatibility_level ~= nil then
+    mode = "test"
+  end
+  local params = apply_call_options({
+    vin = vin, scope = scope_text, country = country or "US", mode = mode,
+    test_mode_compatibility_level = options.test_mode_compatibility_level,
+  }, options, fname, 4)
+  local client, owned = credentials_client(options, fname, 4)
+  return call_with(client, owned, fname, params)
+end
+
+local MATRIX_OPTIONS = set_of {
+  "client_id", "client_secret", "mode", "scope", "make", "type",
+}
+
+--- The compatibility matrix of a region ("US", "CA", "EUROPE"): a table
+--- keyed by make (lower-case, as keys are snake_cased) of lists of
+--- {model, start_year, end_year, type, endpoints, permissions}, plus
+--- meta.  Options: `scope` (string[]), `make` (string or string[]),
+--- `type` ("ICE", "HEV", "PHEV", "BEV"), `mode`, `client_id`,
+--- `client_secret`, `client`, and the per-call options.
+---@param region string
+---@param options table|nil
+---@return table|nil data
+---@return smartcar.Error|nil err
+function smartcar.get_compatibility_matrix(region, options)
+  local fname = "get_compatibility_matrix"
+  check_string(region, fname, 1, "region")
+  options = check_call_options(options, fname, 2, MATRIX_OPTIONS)
+  local params = { region = region }
+  if options.scope ~= nil then
+    params.scope = check_string_list(options.scope, fname, 2, "scope")
+  end
+  if options.make ~= nil then
+    params.make = check_string_list(options.make, fname, 2, "make", true)
+  end
+  for _, k in ipairs { "type", "mode" } do
+    if options[k] ~= nil then
+      check_string(options[k], fname, 2, k)
+      params[k] = options[k]
+    end
+  end
+  apply_call_options(params, options, fname, 2)
+  local client, owned = credentials_client(options, fname, 2)
+  return call_with(client, owned, fname, params)
+end
+
+local function check_filter(filter, fname, n)
+  filter = check_opt_table(filter, fname, n)
+  check_keys(filter, { user_id = true, vehicle_id = true }, fname, n)
+  for _, k in ipairs { "user_id", "vehicle_id" } do
+    if filter[k] ~= nil then check_string(filter[k], fname, n, k) end
+  end
+  return filter
+end
+
+--- The application's vehicle connections, newest first, a page at a
+--- time.  `filter` = {user_id = ..., vehicle_id = ...}; `paging` =
+--- {limit = integer, cursor = string from the previous page}; the next
+--- page's cursor is `res.paging.cursor`, nil on the last page.  Options:
+--- `mode` ("live", "test", "simulated"), `client`, and the per-call
+--- options.
+---@param amt string application management token
+---@param filter {user_id: string|nil, vehicle_id: string|nil}|nil
+---@param paging {limit: integer|nil, cursor: string|nil}|nil
+---@param options table|nil
+---@return smartcar.Connections|nil data
+---@return smartcar.Error|nil err
+function smartcar.get_connections(amt, filter, paging, options)
+  local fname = "get_connections"
+  check_string(amt, fname, 1, "amt")
+  filter = check_filter(filter, fname, 2)
+  paging = check_paging(paging, fname, 3, { limit = true, cursor = true })
+  check_count(paging.limit, fname, 3, "limit")
+  if paging.cursor ~= nil then
+    check_string(paging.cursor, fname, 3, "cursor")
+  end
+  options = check_call_options(options, fname, 4, { mode = true })
+  if options.mode ~= nil then check_string(options.mode, fname, 4, "mode") end
+  local params = apply_call_options({
+    management_token = amt, user_id = filter.user_id,
+    vehicle_id = filter.vehicle_id, limit = paging.limit,
+    cursor = paging.cursor, mode = options.mode,
+  }, options, fname, 4)
+  local client = resolve_client(options.client, fname, 4)
+  local data, err = client:call(fname, params)
+  if data == nil then return nil, err end
+  if type(data.paging) ~= "table" then data.paging = {} end
+  if data.paging.cursor == core.null or data.paging.cursor == "" then
+    data.paging.cursor = nil
+  end
+  if data.connections == nil then
+    data.connections = setmetatable({}, core.array_mt)
+  end
+  return data
+end
+
+--- Delete the connections of one user or of one vehicle: `filter` holds
+--- exactly one of `user_id` and `vehicle_id` (both or neither raises).
+--- Returns {connections = {{vehicle_id, user_id}...}, meta}.
+---@param amt string application management token
+---@param filter {user_id: string|nil, vehicle_id: string|nil}
+---@param options table|nil `client` and the per-call options
+---@return smartcar.Connections|nil data
+---@return smartcar.Error|nil err
+function smartcar.delete_connections(amt, filter, options)
+  local fname = "delete_connections"
+  check_string(amt, fname, 1, "amt")
+  if type(filter) ~= "table" then
+    argerror(fname, 2, "filter: table expected, got " .. type(filter))
+  end
+  filter = check_filter(filter, fname, 2)
+  if (filter.user_id == nil) == (filter.vehicle_id == nil) then
+    argerror(fname, 2, "filter must hold exactly one of user_id and "
+      .. "vehicle_id")
+  end
+  options = check_call_options(options, fname, 3)
+  local params = apply_call_options({
+    management_token = amt, user_id = filter.user_id,
+    vehicle_id = filter.vehicle_id,
+  }, options, fname, 3)
+  local client = resolve_client(options.client, fname, 3)
+  return client:call(fname, params)
+end
+
+----------------------------------------------------------------------------
+-- Webhooks.
+----------------------------------------------------------------------------
+
+--- The answer to a webhook VERIFY challenge: lower-case hex
+--- HMAC-SHA256(key = amt, message = challenge).  Reply with
+--- {"challenge": <this>}.
+---@param amt string application management token
+---@param challenge string
+---@return string
+function smartcar.hash_challenge(amt, challenge)
+  check_string(amt, "hash_challenge", 1, "amt")
+  if type(challenge) ~= "string" then
+    argerror("hash_challenge", 2, "challenge: string expected, got "
+      .. type(challenge))
+  end
+  return core.webhook_challenge(amt, challenge)
+end
+
+--- Whether `signature` (the SC-Signature header) is the HMAC-SHA256 of
+--- the raw request body keyed by the management token.  Give the body
+--- exactly as received, before any JSON decoding.  Compared in constant
+--- time; a nil signature (header missing) is false.
+---@param amt string application management token
+---@param signature string|nil
+---@param body string raw request body
+---@return boolean
+function smartcar.verify_payload(amt, signature, body)
+  local fname = "verify_payload"
+  check_string(amt, fname, 1, "amt")
+  if signature ~= nil and type(signature) ~= "string" then
+    argerror(fname, 2, "signature: string expected, got " .. type(signature))
+  end
+  if type(body) ~= "string" then
+    argerror(fname, 3, "body: string (the raw request body) expected, got "
+      .. type(body))
+  end
+  return core.webhook_verify(amt, signature, body)
+end
+
+--- Parse a webhook delivery body (v2 or v4) into a smartcar.WebhookEvent.
+--- Verify the signature first.  A body that is not a delivery gives
+--- nil, err (kind "malformed_response").
+---@param body string raw request body
+---@return smartcar.WebhookEvent|nil event
+---@return smartcar.Error|nil err
+function smartcar.parse_webhook(body)
+  if type(body) ~= "string" then
+    argerror("parse_webhook", 1, "body: string expected, got " .. type(body))
+  end
+  return core.webhook_parse(body)
+end
+
+----------------------------------------------------------------------------
+-- Many calls at once.
+----------------------------------------------------------------------------
+
+local RUN_MANY_OPTIONS = set_of { "max_in_flight", "progress", "client" }
+
+--- Run many calls concurrently (libcurl multi), at most `max_in_flight`
+--- on the wire at once (default 8).  Each entry of `calls` is
+---   {vehicle, "endpoint", params?}   a call about a smartcar.vehicle,
+---                                    with its token and defaults, or
+---   {"endpoint", params?}            any call, with all its parameters;
+--- "endpoint" is a name of the endpoint table (docs/endpoints.md) and
+--- params its parameters, as for `vehicle:call(name, {params = ...})`:
+---   {{car, "odometer"}, {car, "set_charge_limit", {limit = 0.8}},
+---    {"get_user", {access_token = token}}}
+---
+--- Returns a sequence in the order of `calls`: {ok = true, data = ...}
+--- or {ok = false, err = smartcar.Error}.  A call whose parameters the
+--- library refuses (one missing, say) gets an error of kind
+--- "invalid_argument" in its slot; the other calls still run.
+---
+--- Options: `max_in_flight`, `client` (default: the vehicles' client,
+--- or the shared one), `progress` = function(index, ok, done, total),
+--- called as each call finishes.  If `progress` raises, it is not called
+--- again, the calls in flight finish, and run_many raises that error.
+---@param calls table[]
+---@param options {max_in_flight: integer|nil, progress: fun(index: integer, ok: boolean, done: integer, total: integer)|nil, client: userdata|smartcar.AuthClient|nil}|nil
+---@return smartcar.ManyResult[]
+function smartcar.run_many(calls, options)
+  local fname = "run_many"
+  if type(calls) ~= "table" then
+    argerror(fname, 1, "calls: table expected, got " .. type(calls))
+  end
+  options = check_opt_table(options, fname, 2)
+  check_keys(options, RUN_MANY_OPTIONS, fname, 2)
+  local mif = options.max_in_flight
+  if mif ~= nil and (math.type(mif) ~= "integer" or mif < 1) then
+    argerror(fname, 2, "max_in_flight: positive integer expected")
+  end
+  if options.progress ~= nil and type(options.progress) ~= "function" then
+    argerror(fname, 2, "progress: function expected, got "
+      .. type(options.progress))
+  end
+  local list, clients, nclients = {}, {}, 0
+  for i = 1, #calls do
+    local c = calls[i]
+    if type(c) ~= "table" then
+      argerror(fname, 1, ("calls[%d]: table expected, got %s")
+        :format(i, type(c)))
+    end
+    local first, name, params
+    first = c[1]
+    if getmetatable(first) == Vehicle then
+      name, params = c[2], c[3]
+      if type(name) ~= "string" or not ENDPOINTS[name]
+          or NOT_VEHICLE[name] then
+        argerror(fname, 1, ("calls[%d][2]: name of a vehicle call "
+          .. "expected, got %s"):format(i, tostring(name)))
+      end
+      if params ~= nil and type(params) ~= "table" then
+        argerror(fname, 1, ("calls[%d][3]: params table expected"):format(i))
+      end
+      params = vehicle_params(first, fname, 1, nil, params)
+      local key = rawget(first, "client") or false
+      if clients[key] == nil then
+        clients[key] = true
+        nclients = nclients + 1
+      end
+    elseif type(first) == "string" then
+      name, params = first, c[2]
+      if not ENDPOINTS[name] then
+        argerror(fname, 1, ("calls[%d][1]: unknown endpoint '%s'")
+          :format(i, name))
+      end
+      if params ~= nil and type(params) ~= "table" then
+        argerror(fname, 1, ("calls[%d][2]: params table expected"):format(i))
+      end
+      params = copy(params or {})
+    else
+      argerror(fname, 1, ("calls[%d][1]: vehicle or endpoint name "
+        .. "expected, got %s"):format(i, type(first)))
+    end
+    list[i] = { name, params }
+  end
+  local client
+  if options.client ~= nil then
+    client = resolve_client(options.client, fname, 2)
+  elseif nclients > 1 then
+    raise("run_many: the vehicles use different clients; give one in "
+      .. "options.client")
+  else
+    client = resolve_client(next(clients) or nil, fname, 2)
+  end
+  return client:call_many(list, mif, options.progress)
 end
 
 return smartcar

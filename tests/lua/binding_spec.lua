@@ -129,6 +129,33 @@ describe("argument errors raise", function()
     c:close()
   end)
 
+  it("in client:call_many and the webhook functions", function()
+    local c = core.client {}
+    assert.matches("table expected", raises(c.call_many, c, "odometer"))
+    assert.matches("calls%[1%]: table {endpoint, params} expected",
+                   raises(c.call_many, c, { "odometer" }))
+    assert.matches("calls%[2%]%[1%]: endpoint name expected",
+                   raises(c.call_many, c, { { "vin" }, { 42 } }))
+    assert.matches("calls%[1%]%[2%]: params table expected",
+                   raises(c.call_many, c, { { "vin", "x" } }))
+    assert.matches("parameter 'x': string, number or boolean expected",
+                   raises(c.call_many, c, { { "vin", { x = {} } } }))
+    assert.matches("max_in_flight must be 1..1024",
+                   raises(c.call_many, c, { { "vin" } }, 0))
+    assert.matches("function expected",
+                   raises(c.call_many, c, { { "vin" } }, nil, "f"))
+    assert.same({}, c:call_many({}))
+    c:close()
+    assert.equal("client is closed", raises(c.call_many, c, {}))
+
+    assert.matches("string expected", raises(core.webhook_challenge, 1, "x"))
+    assert.matches("NUL", raises(core.webhook_challenge, "a\0b", "x"))
+    assert.matches("string expected", raises(core.webhook_verify, "k", 1, ""))
+    assert.matches("string expected", raises(core.webhook_verify, "k", "s"))
+    assert.matches("string expected", raises(core.webhook_parse, nil))
+    assert.matches("string expected", raises(core.hmac_sha256_hex, nil, ""))
+  end)
+
   it("for a missing vehicle id or an unknown endpoint in core calls", function()
     local c = core.client {}
     raises(c.call, c, "odometer", { access_token = "t" })

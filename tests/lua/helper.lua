@@ -293,5 +293,72 @@ function helper.assert_no_secrets(err, secrets)
   end
 end
 
+----------------------------------------------------------------------------
+-- Owners, fleets and vehicle state.
+----------------------------------------------------------------------------
+
+-- The emulator's application management token (docs/emulator.md).
+helper.amt = "emulator-management-token"
+
+-- Every permission the SDK-shaped vehicle methods need.
+helper.all_scopes = {
+  "read_vehicle_info", "read_vin", "read_odometer", "read_location",
+  "read_fuel", "read_battery", "read_charge", "read_engine_oil",
+  "read_tires", "read_security", "read_service_history",
+  "read_diagnostics", "control_charge", "control_security",
+  "control_navigation",
+}
+
+--- Approve Connect for an owner and return their fleet:
+--- {token, user_id, vehicles = {ids}, bev, phev, ice (smartcar.Vehicle
+--- by kind, from the make), by_id = {id = Vehicle}}.
+---@param options {email: string|nil, scopes: string[]|nil, vehicle: table|nil}|nil
+function helper.fleet(options)
+  options = options or {}
+  local auth <close> = helper.auth_client()
+  local url = auth:get_auth_url(options.scopes or helper.all_scopes)
+  local redirect = assert(smartcar.parse_redirect(
+    helper.connect(url, { email = options.email })))
+  local token = assert(auth:exchange_code(redirect.code))
+  local list = assert(smartcar.get_vehicles(token.access_token))
+  local user = assert(smartcar.get_user(token.access_token))
+  local fleet = { token = token, user_id = user.id, vehicles = list.vehicles,
+                  by_id = {} }
+  local kinds = { TESLA = "bev", TOYOTA = "phev", FORD = "ice" }
+  for _, id in ipairs(list.vehicles) do
+    local car = smartcar.vehicle(id, token.access_token, options.vehicle)
+    fleet.by_id[id] = car
+    local status, body = helper.control("GET", "/_emulator/vehicles/" .. id)
+    local make = status == 200 and body and body.make or nil
+    if make == nil then
+      make = assert(car:attributes()).make
+    end
+    if kinds[make] then fleet[kinds[make]] = car end
+  end
+  return fleet
+end
+
+--- Set state fields of an emulated vehicle (plugged_in, charging,
+--- locked, percent_remaining, charge_limit...).
+---@param id string
+---@param fields table
+function helper.set_vehicle(id, fields)
+  local status, body, text = helper.control("POST", "/_emulator/vehicles/"
+                                            .. id, fields)
+  assert(status == 200, "vehicle state failed (" .. status .. "): "
+    .. tostring(text))
+  return body
+end
+
+--- Assert that |a - b| <= tol.
+function helper.near(expected, actual, tol, what)
+  assert(type(actual) == "number", (what or "value") .. " is not a number: "
+    .. tostring(actual))
+  if math.abs(expected - actual) > tol then
+    error(("%s: expected %s within %s, got %s"):format(what or "value",
+          tostring(expected), tostring(tol), tostring(actual)), 2)
+  end
+end
+
 package.loaded.helper = helper
 return helper

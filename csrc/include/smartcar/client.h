@@ -63,6 +63,12 @@ typedef struct sc_client_options {
 	const char *rate_policy;    /**< "wait" (default): sleep until a
 	                                 request may go; "fail": fail at once
 	                                 with SC_ERATELIMIT and retry_after */
+	/* Vehicle API v3 and API Authentication (client-credentials). */
+	const char *vehicle_api_origin; /**< https://vehicle.api.smartcar.com;
+	                                     env SMARTCAR_API_V3_ORIGIN, then
+	                                     SMARTCAR_VEHICLE_API_ORIGIN */
+	const char *iam_origin;     /**< https://iam.smartcar.com;
+	                                 env SMARTCAR_IAM_ORIGIN */
 } sc_client_options;
 
 #define SC_CLIENT_OPTIONS_INIT { SC_CLIENT_OPTIONS_VERSION, 0 }
@@ -93,7 +99,8 @@ SC_EXTERN(void) sc_client_free(sc_client *client);
 /**
  * Read a configuration value: "client_id", "redirect_uri", "mode",
  * "connect_origin", "auth_url" (the full token URL), "api_origin",
- * "management_origin", "api_version", "unit_system", "user_agent".
+ * "management_origin", "vehicle_api_origin", "iam_origin", "api_version",
+ * "unit_system", "user_agent", "flags", "ca_bundle".
  * The client secret cannot be read back.
  * Ownership: borrowed from @p client.
  */
