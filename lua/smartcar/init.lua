@@ -1368,7 +1368,7 @@ local MATRIX_OPTIONS = set_of {
 }
 
 --- The compatibility matrix of a region ("US", "CA", "EUROPE"): a table
---- keyed by make (lower-case, as keys are snake_cased) of lists of
+--- keyed by make as Smartcar sends it ("TESLA", "NISSAN") of lists of
 --- {model, start_year, end_year, type, endpoints, permissions}, plus
 --- meta.  Options: `scope` (string[]), `make` (string or string[]),
 --- `type` ("ICE", "HEV", "PHEV", "BEV"), `mode`, `client_id`,
