@@ -13,6 +13,7 @@
  *   errors.c   the v2 error catalogue and error bodies
  *   faults.c   fault injection, the received-request log, rate limits
  *   control.c  /_emulator/ control API
+ *   v3.c       Vehicle API v3 (vehicle, signals) and the v3 error body
  *
  * Locking: one mutex (emu_lock/emu_unlock) guards everything in state.c.
  * Handlers take it, read or change state, copy what they need into a
@@ -381,6 +382,13 @@ enum MHD_Result emu_connect_handle(emu_req *r);
 enum MHD_Result emu_token_handle(emu_req *r);
 enum MHD_Result emu_api_handle(emu_req *r);
 enum MHD_Result emu_control_handle(emu_req *r);
+/* v3.c: GET /v3/vehicles/{id}[/signals[/{code}]]. */
+enum MHD_Result emu_v3_handle(emu_req *r);
+/* 1 for /v3 and the paths below it: errors there use the v3 body. */
+int emu_path_is_v3(const char *path);
+/* {"errors":[{status, type, code, title, detail, links, resolution,
+ * suggestedUserMessage}]}; consumes e->detail and fills e->status. */
+cJSON *emu_error_json_v3(emu_error *e, const char *request_id);
 
 /* ------------- ext.c, management.c, webhooks.c, iam.c, httpc.c */
 

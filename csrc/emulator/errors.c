@@ -300,7 +300,9 @@ cJSON *emu_error_detail(const char *field, const char *message) {
 }
 
 enum MHD_Result emu_respond_err(emu_req *r, emu_error *e) {
-  cJSON *body = emu_error_json(e, r->request_id);
+  cJSON *body = emu_path_is_v3(r->path) /* v3.c: JSON:API errors */
+                    ? emu_error_json_v3(e, r->request_id)
+                    : emu_error_json(e, r->request_id);
   char ra[24];
   emu_hdr h[1];
   size_t nh = 0;

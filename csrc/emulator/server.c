@@ -137,6 +137,7 @@ static enum MHD_Result dispatch(emu_req *r) {
     return emu_connect_handle(r);
   if (strcmp(p, "/oauth/token") == 0) return emu_token_handle(r);
   if (emu_ext_dispatch(r, &ext)) return ext;
+  if (emu_path_is_v3(p)) return emu_v3_handle(r);
   if (p[0] == '/' && p[1] == 'v') return emu_api_handle(r);
   return emu_respond_not_found(r);
 }

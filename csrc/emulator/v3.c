@@ -1,0 +1,528 @@
+/* Vehicle API v3 (read side): the vehicle resource and its signals, as
+ * JSON:API documents, plus the v3 error body every /v3 path answers with.
+ *
+ *   GET /v3/vehicles/{id}
+ *   GET /v3/vehicles/{id}/signals?page=&pageSize=
+ *   GET /v3/vehicles/{id}/signals/{code}
+ *
+ * Auth: "Authorization: Bearer <token>", either a Connect access token
+ * (token.c) that covers the vehicle, or an application token from
+ * POST /oauth2/token (iam.c) together with "sc-user-id: <user id>" naming
+ * the owner who connected the vehicle. Signals come from the same live
+ * state as the v2 endpoints (vehicles.c), synced to the emulator clock. */
+#include "emu.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define KM_PER_MILE 1.609344
+#define PAGE_SIZE_DEFAULT 25
+#define PAGE_SIZE_MAX 100
+
+enum { K_BEV = 1, K_PHEV = 2, K_ICE = 4, K_EV = K_BEV | K_PHEV,
+       K_FUEL = K_PHEV | K_ICE, K_ALL = 7 };
+
+/* ----------------------------------------------------------- error body */
+
+int emu_path_is_v3(const char *path) {
+  return path && strncmp(path, "/v3", 3) == 0 &&
+         (path[3] == '\0' || path[3] == '/');
+}
+
+static const char *reason_phrase(unsigned status) {
+  switch (status) {
+  case 400: return "Bad Request";
+  case 401: return "Unauthorized";
+  case 403: return "Forbidden";
+  case 404: return "Not Found";
+  case 409: return "Conflict";
+  case 413: return "Payload Too Large";
+  case 429: return "Too Many Requests";
+  case 430: return "Billing Error";
+  case 500: return "Internal Server Error";
+  case 501: return "Not Implemented";
+  case 502: return "Bad Gateway";
+  default: return status < 500 ? "Client Error" : "Server Error";
+  }
+}
+
+/* The v2 body (errors.c: catalogue, docURL, resolution) reshaped into one
+ * JSON:API error object: status as a string, title, detail (the first
+ * detail entry's message for validation errors, else the description),
+ * links.about. */
+cJSON *emu_error_json_v3(emu_error *e, const char *request_id) {
+  cJSON *v2 = emu_error_json(e, request_id);
+  char status[8];
+  snprintf(status, sizeof status, "%u", e->status);
+  const cJSON *code = cJSON_GetObjectItemCaseSensitive(v2, "code");
+  const cJSON *det = cJSON_GetArrayItem(
+      cJSON_GetObjectItemCaseSensitive(v2, "detail"), 0);
+  const cJSON *msg = cJSON_GetObjectItemCaseSensitive(det, "message");
+  const cJSON *desc = cJSON_GetObjectItemCaseSensitive(v2, "description");
+
+  cJSON *err = cJSON_CreateObject();
+  cJSON_AddStringToObject(err, "status", status);
+  cJSON_AddStringToObject(err, "type", e->type);
+  if (cJSON_IsString(code))
+    cJSON_AddStringToObject(err, "code", code->valuestring);
+  else
+    cJSON_AddNullToObject(err, "code");
+  cJSON_AddStringToObject(err, "title", reason_phrase(e->status));
+  cJSON_AddStringToObject(err, "detail", cJSON_IsString(msg) ? msg->valuestring
+                                         : cJSON_IsString(desc)
+                                             ? desc->valuestring
+                                             : "An error occurred.");
+  cJSON *links = cJSON_AddObjectToObject(err, "links");
+  cJSON_AddStringToObject(
+      links, "about",
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v2, "docURL")));
+  cJSON_AddItemToObject(err, "resolution",
+                        cJSON_DetachItemFromObjectCaseSensitive(v2,
+                                                                "resolution"));
+  cJSON_AddItemToObject(err, "suggestedUserMessage",
+                        cJSON_DetachItemFromObjectCaseSensitive(
+                            v2, "suggestedUserMessage"));
+  cJSON_Delete(v2);
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "errors"), err);
+  return o;
+}
+
+/* -------------------------------------------------------------- context */
+
+typedef struct ctx {
+  emu_req *r;
+  const emu_grant *g; /* Connect token; NULL for an application token */
+  emu_user *owner;
+  emu_vehicle *v;
+  const char *mode;   /* the connection's: live, test or simulated */
+  int imperial;
+  int64_t now;
+} ctx;
+
+typedef struct outcome {
+  int is_error;
+  emu_error err;
+  cJSON *body;
+  int units; /* send SC-Unit-System */
+  int imperial;
+} outcome;
+
+static void fail(outcome *o, const char *type, const char *code) {
+  o->is_error = 1;
+  o->err.type = type;
+  o->err.code = code;
+}
+
+static void fail_msg(outcome *o, const char *type, const char *code,
+                     const char *field, const char *msg) {
+  fail(o, type, code);
+  if (strcmp(type, "VALIDATION") == 0)
+    o->err.detail = emu_error_detail(field, msg);
+  else
+    o->err.description = msg; /* a static string */
+}
+
+static double round_dec(double x, int decimals) {
+  double p = pow(10.0, decimals);
+  double v = round(x * p) / p;
+  return v == 0 ? 0 : v; /* no -0 */
+}
+
+static unsigned kind_bit(const emu_vehicle *v) {
+  return v->engine == EMU_BEV ? K_BEV : v->engine == EMU_PHEV ? K_PHEV : K_ICE;
+}
+
+/* ------------------------------------------------------------- signals */
+
+static cJSON *unit_value(const char *unit, double value) {
+  cJSON *b = cJSON_CreateObject();
+  cJSON_AddStringToObject(b, "unit", unit);
+  cJSON_AddNumberToObject(b, "value", value);
+  return b;
+}
+
+static cJSON *bool_value(int on) {
+  cJSON *b = cJSON_CreateObject();
+  cJSON_AddBoolToObject(b, "value", on != 0);
+  return b;
+}
+
+static cJSON *b_active_limit(const ctx *c) {
+  return unit_value("percent", round_dec(c->v->charge_limit * 100, 2));
+}
+
+static cJSON *b_amperage(const ctx *c) {
+  return unit_value("amperes", c->v->plugged_in ? c->v->amperage : 0);
+}
+
+static cJSON *b_is_charging(const ctx *c) {
+  return bool_value(strcmp(emu_vehicle_charge_state(c->v), "CHARGING") == 0);
+}
+
+static cJSON *b_cable(const ctx *c) { return bool_value(c->v->plugged_in); }
+
+static cJSON *b_voltage(const ctx *c) {
+  return unit_value("volts", emu_vehicle_voltage(c->v));
+}
+
+static cJSON *b_locked(const ctx *c) { return bool_value(c->v->locked); }
+
+static cJSON *b_fuel(const ctx *c) {
+  return unit_value("percent", round_dec(c->v->fuel * 100, 2));
+}
+
+static cJSON *b_location(const ctx *c) {
+  cJSON *b = cJSON_CreateObject();
+  cJSON_AddNumberToObject(b, "latitude", round_dec(c->v->latitude, 6));
+  cJSON_AddNumberToObject(b, "longitude", round_dec(c->v->longitude, 6));
+  return b;
+}
+
+static cJSON *b_odometer(const ctx *c) {
+  double km = c->v->odometer_km;
+  return c->imperial ? unit_value("miles", round_dec(km / KM_PER_MILE, 1))
+                     : unit_value("kilometers", round_dec(km, 1));
+}
+
+static cJSON *b_soc(const ctx *c) {
+  return unit_value("percent", round_dec(c->v->battery * 100, 2));
+}
+
+static cJSON *b_vin(const ctx *c) {
+  cJSON *b = cJSON_CreateObject();
+  cJSON_AddStringToObject(b, "value", c->v->vin);
+  return b;
+}
+
+typedef struct signal_def {
+  const char *code, *group, *name;
+  const char *scope; /* needed with a Connect token */
+  unsigned kinds;    /* K_*: the vehicles that have it */
+  cJSON *(*body)(const ctx *c);
+} signal_def;
+
+/* Every vehicle lists every row (sorted by code); a row its kind lacks is
+ * an ERROR signal, so pages hold the same codes on every vehicle. */
+static const signal_def signals[] = {
+    {"charge-activelimit", "Charge", "ActiveLimit", "read_charge", K_EV,
+     b_active_limit},
+    {"charge-amperage", "Charge", "Amperage", "read_charge", K_EV,
+     b_amperage},
+    {"charge-ischarging", "Charge", "IsCharging", "read_charge", K_EV,
+     b_is_charging},
+    {"charge-ischargingcableconnected", "Charge", "IsChargingCableConnected",
+     "read_charge", K_EV, b_cable},
+    {"charge-voltage", "Charge", "Voltage", "read_charge", K_EV, b_voltage},
+    {"closure-islocked", "Closure", "IsLocked", "read_security", K_ALL,
+     b_locked},
+    {"internalcombustionengine-fuellevel", "InternalCombustionEngine",
+     "FuelLevel", "read_fuel", K_FUEL, b_fuel},
+    {"location-preciselocation", "Location", "PreciseLocation",
+     "read_location", K_ALL, b_location},
+    {"odometer-traveleddistance", "Odometer", "TraveledDistance",
+     "read_odometer", K_ALL, b_odometer},
+    {"tractionbattery-stateofcharge", "TractionBattery", "StateOfCharge",
+     "read_battery", K_EV, b_soc},
+    {"vehicleidentification-vin", "VehicleIdentification", "Vin", "read_vin",
+     K_ALL, b_vin},
+};
+
+#define N_SIGNALS (sizeof signals / sizeof *signals)
+
+static const signal_def *signal_find(const char *code) {
+  for (size_t i = 0; i < N_SIGNALS; i++)
+    if (strcasecmp(signals[i].code, code) == 0) return &signals[i];
+  return NULL;
+}
+
+static void link_to(cJSON *links, const char *key, const char *vehicle_id,
+                    const char *rest) {
+  emu_buf b = {0};
+  emu_buf_puts(&b, "/vehicles/");
+  emu_buf_puts(&b, vehicle_id);
+  if (rest) emu_buf_puts(&b, rest);
+  cJSON_AddStringToObject(links, key, b.p);
+  emu_buf_free(&b);
+}
+
+/* One signal resource. A signal the vehicle lacks, or (Connect tokens) one
+ * whose permission was not granted, has status ERROR and no body. */
+static cJSON *signal_json(const signal_def *s, const ctx *c) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "id", s->code);
+  cJSON_AddStringToObject(o, "type", "signal");
+  cJSON *a = cJSON_AddObjectToObject(o, "attributes");
+  cJSON_AddStringToObject(a, "code", s->code);
+  cJSON_AddStringToObject(a, "name", s->name);
+  cJSON_AddStringToObject(a, "group", s->group);
+  cJSON *st = cJSON_AddObjectToObject(a, "status");
+  const char *etype = NULL, *ecode = NULL;
+  if (c->g && s->scope && !emu_grant_has_scope(c->g, s->scope)) {
+    etype = "PERMISSION";
+  } else if (!(s->kinds & kind_bit(c->v))) {
+    etype = "COMPATIBILITY";
+    ecode = "VEHICLE_NOT_CAPABLE";
+  }
+  cJSON *m = cJSON_CreateObject();
+  cJSON_AddNumberToObject(m, "retrievedAt", (double)c->now);
+  if (etype) {
+    cJSON_AddStringToObject(st, "value", "ERROR");
+    cJSON *e = cJSON_AddObjectToObject(st, "error");
+    cJSON_AddStringToObject(e, "type", etype);
+    if (ecode)
+      cJSON_AddStringToObject(e, "code", ecode);
+    else
+      cJSON_AddNullToObject(e, "code");
+  } else {
+    cJSON_AddStringToObject(st, "value", "SUCCESS");
+    cJSON_AddItemToObject(a, "body", s->body(c));
+    cJSON_AddNumberToObject(m, "oemUpdatedAt", (double)c->now);
+  }
+  cJSON_AddItemToObject(o, "meta", m);
+  cJSON *l = cJSON_AddObjectToObject(o, "links");
+  emu_buf rest = {0};
+  emu_buf_puts(&rest, "/signals/");
+  emu_buf_puts(&rest, s->code);
+  link_to(l, "self", c->v->id, rest.p);
+  link_to(l, "vehicle", c->v->id, NULL);
+  emu_buf_free(&rest);
+  return o;
+}
+
+/* ------------------------------------------------------------ resources */
+
+static const char *upper_mode(const char *m) {
+  if (m && strcmp(m, "test") == 0) return "TEST";
+  if (m && strcmp(m, "simulated") == 0) return "SIMULATED";
+  return "LIVE";
+}
+
+static cJSON *vehicle_json(const ctx *c) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "id", c->v->id);
+  cJSON_AddStringToObject(o, "type", "vehicle");
+  cJSON *a = cJSON_AddObjectToObject(o, "attributes");
+  cJSON_AddStringToObject(a, "make", c->v->make);
+  cJSON_AddStringToObject(a, "model", c->v->model);
+  cJSON_AddNumberToObject(a, "year", c->v->year);
+  cJSON_AddStringToObject(a, "powertrainType", emu_engine_name(c->v->engine));
+  cJSON_AddStringToObject(a, "mode", upper_mode(c->mode));
+  link_to(cJSON_AddObjectToObject(o, "links"), "self", c->v->id, NULL);
+  return o;
+}
+
+/* A positive integer query value (absent: def); 0 or -1 on a bad one. */
+static int query_int(emu_req *r, const char *key, long def, long max,
+                     long *out, outcome *o) {
+  const char *s = emu_kv_get(&r->query, key);
+  *out = def;
+  if (!s) return 0;
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || end == s || *end || v < 1 || v > max) {
+    char msg[96]; /* copied into the detail at once */
+    snprintf(msg, sizeof msg, "%s must be an integer between 1 and %ld.",
+             key, max);
+    fail_msg(o, "VALIDATION", "PARAMETER", key, msg);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static void page_link(cJSON *links, const char *key, const ctx *c, long page,
+                      long size) {
+  if (page < 1) {
+    cJSON_AddNullToObject(links, key);
+    return;
+  }
+  char rest[96];
+  snprintf(rest, sizeof rest, "/signals?page=%ld&pageSize=%ld", page, size);
+  link_to(links, key, c->v->id, rest);
+}
+
+static void signal_list(const ctx *c, outcome *o) {
+  long page, size;
+  if (query_int(c->r, "page", 1, 1000000, &page, o) != 0 ||
+      query_int(c->r, "pageSize", PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, &size,
+                o) != 0)
+    return;
+  long total = (long)N_SIGNALS;
+  long last = total ? (total + size - 1) / size : 1;
+  cJSON *b = cJSON_CreateObject();
+  cJSON *data = cJSON_AddArrayToObject(b, "data");
+  for (long i = (page - 1) * size; i < total && i < page * size; i++)
+    cJSON_AddItemToArray(data, signal_json(&signals[i], c));
+  cJSON *m = cJSON_AddObjectToObject(b, "meta");
+  cJSON_AddNumberToObject(m, "page", (double)page);
+  cJSON_AddNumberToObject(m, "pageSize", (double)size);
+  cJSON_AddNumberToObject(m, "totalCount", (double)total);
+  cJSON *l = cJSON_AddObjectToObject(b, "links");
+  page_link(l, "self", c, page, size);
+  page_link(l, "first", c, 1, size);
+  page_link(l, "previous", c, page > 1 ? (page - 1 < last ? page - 1 : last)
+                                      : 0, size);
+  page_link(l, "next", c, page < last ? page + 1 : 0, size);
+  page_link(l, "last", c, last, size);
+  cJSON *inc = cJSON_AddObjectToObject(b, "included");
+  cJSON_AddItemToObject(inc, "vehicle", vehicle_json(c));
+  o->body = b;
+}
+
+/* -------------------------------------------------------------- routing */
+
+/* Bearer token from the Authorization header into key; 0 when none. */
+static int bearer(emu_req *r, char *key, size_t n) {
+  const char *h = emu_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+  if (!h) return 0;
+  while (*h == ' ') h++;
+  if (strncasecmp(h, "Bearer ", 7) != 0) return 0;
+  h += 7;
+  while (*h == ' ') h++;
+  size_t len = strlen(h);
+  while (len && h[len - 1] == ' ') len--;
+  if (len == 0 || len >= n) return 0;
+  memcpy(key, h, len);
+  key[len] = '\0';
+  return 1;
+}
+
+static int unit_system(emu_req *r) {
+  const char *u = emu_header(r, "sc-unit-system");
+  if (!u || emu_strcaseeq(u, "metric")) return 0;
+  if (emu_strcaseeq(u, "imperial")) return 1;
+  return -1;
+}
+
+/* The owner with this user id, or NULL. Lock held. */
+static emu_user *user_by_id(const char *id) {
+  for (emu_user *u = emu_users(); u; u = u->next)
+    if (emu_strcaseeq(u->id, id)) return u;
+  return NULL;
+}
+
+/* u's vehicle id, if u connected it to the application. Lock held. */
+static emu_vehicle *connected_vehicle(emu_user *u, const char *id) {
+  for (int i = 0; i < EMU_FLEET_SIZE; i++)
+    if (emu_strcaseeq(u->vehicles[i].id, id) &&
+        emu_connection_mode(u->id, u->vehicles[i].id))
+      return &u->vehicles[i];
+  return NULL;
+}
+
+enum { R_VEHICLE, R_SIGNALS, R_SIGNAL };
+
+/* Checks in order (the first failure answers): token, application rate
+ * limit, sc-user-id (application tokens), vehicle id, access to the
+ * vehicle, per-vehicle throttle, sc-unit-system, then the resource. */
+static void serve(emu_req *r, int kind, const char *id, const char *code,
+                  outcome *o) {
+  char key[64];
+  int have_key = bearer(r, key, sizeof key);
+  /* iam.c has its own lock: ask before taking the state lock */
+  int app = have_key && emu_iam_token_valid(key);
+  const char *uid = emu_header(r, "sc-user-id");
+  ctx c;
+  memset(&c, 0, sizeof c);
+  c.r = r;
+  int retry;
+
+  emu_lock();
+  c.now = emu_now_ms();
+  if (have_key && !app) {
+    const emu_token *t = emu_token_find(EMU_TOK_ACCESS, key);
+    if (t && c.now < t->expires_ms) c.g = t->grant;
+  }
+  if (!app && !c.g) {
+    fail(o, "AUTHENTICATION", NULL);
+  } else if (emu_limit_app(c.now, &retry)) {
+    fail(o, "RATE_LIMIT", "SMARTCAR_API");
+    o->err.retry_after = retry;
+  } else if (app && (!uid || !*uid)) {
+    fail_msg(o, "VALIDATION", NULL, "sc-user-id",
+             "The sc-user-id header is required with an application "
+             "token.");
+  } else if (!emu_is_uuid(id)) {
+    fail_msg(o, "VALIDATION", NULL, "vehicle_id",
+             "vehicle id must be a UUID.");
+  } else if (app && !(c.owner = user_by_id(uid))) {
+    fail_msg(o, "RESOURCE_NOT_FOUND", NULL, NULL,
+             "No user with the id given in sc-user-id is connected to this "
+             "application.");
+  } else if (app && !(c.v = connected_vehicle(c.owner, id))) {
+    fail_msg(o, "RESOURCE_NOT_FOUND", NULL, NULL,
+             "The user has no vehicle with this id connected to this "
+             "application.");
+  } else if (!app && !(c.v = emu_grant_vehicle(c.g, id))) {
+    fail(o, "PERMISSION", NULL);
+  } else if (emu_limit_vehicle(c.v, c.now, &retry)) {
+    fail(o, "RATE_LIMIT", "VEHICLE");
+    o->err.retry_after = retry;
+  } else if ((c.imperial = unit_system(r)) < 0) {
+    c.imperial = 0;
+    fail_msg(o, "VALIDATION", NULL, "sc-unit-system",
+             "sc-unit-system must be metric or imperial.");
+  } else {
+    if (!c.owner) c.owner = c.g->user;
+    c.mode = emu_connection_mode(c.owner->id, c.v->id);
+    emu_vehicle_sync(c.v, c.now);
+    const signal_def *s = kind == R_SIGNAL ? signal_find(code) : NULL;
+    if (kind == R_VEHICLE) {
+      cJSON *b = cJSON_CreateObject();
+      cJSON_AddItemToObject(b, "data", vehicle_json(&c));
+      o->body = b;
+    } else if (kind == R_SIGNAL && !s) {
+      fail_msg(o, "RESOURCE_NOT_FOUND", NULL, NULL,
+               "Unknown signal code.");
+    } else if (c.v->asleep) {
+      fail(o, "VEHICLE_STATE", "ASLEEP");
+    } else if (kind == R_SIGNALS) {
+      signal_list(&c, o);
+      o->units = !o->is_error;
+    } else {
+      cJSON *b = cJSON_CreateObject();
+      cJSON_AddItemToObject(b, "data", signal_json(s, &c));
+      o->body = b;
+      o->units = 1;
+    }
+  }
+  emu_unlock();
+  o->imperial = c.imperial;
+}
+
+enum MHD_Result emu_v3_handle(emu_req *r) {
+  const char *p = r->path + 3; /* after "/v3" */
+  int kind = -1;
+  char id[64] = "", code[96] = "";
+  if (strncmp(p, "/vehicles/", 10) == 0 && emu_method_is(r, "GET")) {
+    const char *s = p + 10, *e = strchr(s, '/');
+    size_t n = e ? (size_t)(e - s) : strlen(s);
+    if (n > 0 && n < sizeof id) {
+      memcpy(id, s, n);
+      const char *rest = s + n;
+      if (!*rest) {
+        kind = R_VEHICLE;
+      } else if (strcmp(rest, "/signals") == 0) {
+        kind = R_SIGNALS;
+      } else if (strncmp(rest, "/signals/", 9) == 0 && rest[9] &&
+                 !strchr(rest + 9, '/') && strlen(rest + 9) < sizeof code) {
+        snprintf(code, sizeof code, "%s", rest + 9);
+        kind = R_SIGNAL;
+      }
+    }
+  }
+  if (kind < 0) return emu_respond_not_found(r); /* v3 body: errors.c */
+  outcome o;
+  memset(&o, 0, sizeof o);
+  serve(r, kind, id, code, &o);
+  if (o.is_error) return emu_respond_err(r, &o.err);
+  if (!o.units) return emu_respond_json(r, MHD_HTTP_OK, o.body, NULL, 0);
+  emu_hdr h[] = {{"SC-Unit-System", o.imperial ? "imperial" : "metric"}};
+  return emu_respond_json(r, MHD_HTTP_OK, o.body, h, 1);
+}
