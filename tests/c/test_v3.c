@@ -1,0 +1,122 @@
+/* v3 through the library: a Connect token, and the application token the
+ * client fetches and caches by itself (client credentials + sc-user-id). */
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+
+#include "test.h"
+
+static int iam_posts(void)
+{
+	char *raw = t_control("/_emulator/requests", NULL);
+	cJSON *all = raw ? cJSON_Parse(raw) : NULL, *r;
+	int n = 0;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(all, "requests")) {
+		const char *p = cJSON_GetStringValue(cJSON_GetObjectItem(r,
+								 "path"));
+		if (p && strstr(p, "/oauth2/token"))
+			n++;
+	}
+	cJSON_Delete(all);
+	free(raw);
+	return n;
+}
+
+TEST(v3_with_connect_and_application_tokens)
+{
+	const char *base = t_emulator();
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *c = NULL;
+	sc_params *p = NULL;
+	char *url = NULL, *state = NULL, *loc;
+	sc_result *red = NULL, *tok = NULL, *veh = NULL, *user = NULL,
+		  *r = NULL;
+	char vid[64], uid[64];
+	int before;
+
+	REQUIRE(base);
+	o.client_id = T_CLIENT_ID;
+	o.client_secret = T_CLIENT_SECRET;
+	o.redirect_uri = T_REDIRECT;
+	o.connect_origin = o.auth_origin = o.api_origin =
+		o.management_origin = o.vehicle_api_origin = o.iam_origin =
+			base;
+	REQUIRE(sc_client_new(&c, &o, NULL) == 0);
+	sc_params_new(&p);
+	sc_params_set(p, "scope", "read_odometer read_vehicle_info");
+	sc_auth_url(&url, &state, c, p, NULL);
+	loc = t_connect(url, "approve", "v3owner@example.com");
+	REQUIRE(loc && sc_parse_redirect(&red, loc, state) == 0);
+	REQUIRE(sc_exchange_code(&tok, c, sc_result_get_string(red, "code"),
+				 NULL) == 0);
+	REQUIRE(sc_get_vehicles(&veh, c, sc_result_get_string(tok,
+		"access_token"), -1, -1) == 0);
+	REQUIRE(sc_get_user(&user, c, sc_result_get_string(tok,
+		"access_token")) == 0);
+	snprintf(vid, sizeof(vid), "%s", sc_result_get_string(veh,
+							      "vehicles.0"));
+	snprintf(uid, sizeof(uid), "%s", sc_result_get_string(user, "id"));
+	sc_params_free(p);
+
+	/* with the Connect token */
+	REQUIRE(sc_vehicle_call(&r, c, "get_vehicle", vid,
+		sc_result_get_string(tok, "access_token"), NULL) == 0);
+	CHECK_STR(sc_result_get_string(r, "data.id"), vid);
+	CHECK(sc_result_get_string(r, "data.attributes.powertrain_type"));
+	sc_result_free(r);
+
+	/* with the application token: fetched once, then cached */
+	before = iam_posts();
+	sc_params_new(&p);
+	sc_params_set(p, "vehicle_id", vid);
+	sc_params_set(p, "user_id", uid);
+	sc_params_set(p, "page_size", "3");
+	REQUIRE(sc_call(&r, c, "get_signals", p) == 0);
+	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(sc_result_data(r),
+						     "data")) == 3);
+	{
+		double total = 0;
+		CHECK(sc_result_get_number(r, "meta.total_count", &total) == 0
+		      && total > 3);
+	}
+	sc_result_free(r);
+	sc_params_set(p, "signal_code", "odometer-traveleddistance");
+	REQUIRE(sc_call(&r, c, "get_signal", p) == 0);
+	CHECK_STR(sc_result_get_string(r, "data.attributes.code"),
+		  "odometer-traveleddistance");
+	sc_result_free(r);
+	CHECK(iam_posts() == before + 1);
+
+	/* without sc-user-id the server refuses, as a typed error */
+	sc_params_set(p, "user_id", NULL);
+	CHECK(sc_call(&r, c, "get_signal", p) == SC_EAPI);
+	CHECK_STR(sc_error_get(sc_result_error(r), "type"), "VALIDATION");
+	sc_result_free(r);
+
+	/* a wrong secret: the token grant's error, with no secret in it */
+	{
+		sc_client *bad = NULL;
+		char *json = NULL;
+		const char *const secrets[] = { "wrong-v3-secret" };
+		o.client_secret = "wrong-v3-secret";
+		REQUIRE(sc_client_new(&bad, &o, NULL) == 0);
+		sc_params_set(p, "user_id", uid);
+		CHECK(sc_call(&r, bad, "get_signal", p) == SC_EOAUTH);
+		CHECK_STR(sc_error_get(sc_result_error(r), "type"),
+			  "invalid_client");
+		sc_result_to_json(&json, r);
+		CHECK(t_clean(json, secrets, 1));
+		sc_free(json);
+		sc_result_free(r);
+		sc_client_free(bad);
+	}
+	sc_params_free(p);
+	sc_result_free(red);
+	sc_result_free(tok);
+	sc_result_free(veh);
+	sc_result_free(user);
+	free(loc);
+	sc_free(url);
+	sc_free(state);
+	sc_client_free(c);
+}
