@@ -71,6 +71,8 @@ struct sc_op {
 	const char *vehicle_id;
 	const char *secrets[7];
 	size_t nsecrets;
+	sc_debug_cb debug;    /* the client's hook when the op began */
+	void *debug_payload;
 	int app_token;        /* authenticates with the client's v3 token */
 	int app_token_renewed;
 	char *app_token_value;
@@ -764,6 +766,8 @@ int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
 	op->base_ms = client->retry_base_ms;
 	op->max_ms = client->retry_max_ms;
 	op->fail_fast = client->rate_fail_fast;
+	op->debug = client->debug;
+	op->debug_payload = client->debug_payload;
 	pthread_mutex_unlock(&client->lock);
 	op->max_attempts = (int)param_long(op->params, "max_attempts",
 					   op->max_attempts);
@@ -809,8 +813,7 @@ static void debug_line(sc_op *op, int dir, const char *prefix,
 	if (sc__buf_puts(&b, prefix) == 0 && sc__buf_puts(&b, text) == 0) {
 		clean = sc__redact(b.ptr, op->secrets, op->nsecrets);
 		if (clean)
-			op->client->debug(op->client->debug_payload, dir,
-					  clean);
+			op->debug(op->debug_payload, dir, clean);
 		sc__wipe_free(clean);
 	}
 	sc__buf_wipe(&b);
@@ -821,7 +824,7 @@ static void debug_request(sc_op *op, const sc_request *r)
 	size_t i;
 	char line[64];
 
-	if (!op->client->debug)
+	if (!op->debug)
 		return;
 	snprintf(line, sizeof(line), "%s ", r->method);
 	debug_line(op, '>', line, r->url);
@@ -852,7 +855,7 @@ static void debug_response(sc_op *op, const sc_response *resp)
 	size_t i;
 	char line[64];
 
-	if (!op->client->debug)
+	if (!op->debug)
 		return;
 	snprintf(line, sizeof(line), "HTTP %d", resp->status);
 	debug_line(op, '<', line, "");

@@ -1,7 +1,10 @@
 """smartcar_native: Smartcar for Python on libsmartcar (C).
 
-The public API mirrors the official ``smartcar`` SDK (6.x) for Connect,
-token exchange and refresh, users, vehicle lists and the odometer::
+The public API mirrors the official ``smartcar`` SDK (6.x): Connect,
+token exchange and refresh, users and vehicle lists, every
+:class:`Vehicle` method (reads, commands, batch, webhooks, raw
+requests), compatibility, vehicle connections and webhook
+verification::
 
     import smartcar_native as smartcar
 
@@ -12,6 +15,12 @@ token exchange and refresh, users, vehicle lists and the odometer::
     access = client.exchange_code(redirect.code)
     vehicles = smartcar.get_vehicles(access.access_token).vehicles
     print(smartcar.Vehicle(vehicles[0], access.access_token).odometer())
+
+Beyond the official SDK: :func:`run_many` runs many calls concurrently,
+:func:`parse_webhook` reads v2 and v4 deliveries, :func:`set_debug`
+shows the (redacted) HTTP exchanges, and ``Vehicle`` options take a
+:class:`Client` and per-call settings (``timeout_ms``, ``max_attempts``,
+``rate_policy``...).
 
 Errors raise :class:`SmartcarException` subclasses (see
 :mod:`smartcar_native.errors`).  HTTP runs in libsmartcar with the GIL
@@ -30,6 +39,7 @@ from .errors import (
     BillingError,
     CallbackError,
     CompatibilityError,
+    ConflictError,
     ConnectedServicesAccountError,
     ConnectError,
     HttpError,
@@ -37,6 +47,7 @@ from .errors import (
     MalformedResponseError,
     MisuseError,
     NetworkError,
+    NotFoundError,
     OAuthError,
     OutOfMemoryError,
     PermissionDeniedError,
@@ -55,17 +66,67 @@ from .errors import (
 )
 from . import _core
 from ._core import Client, Op
-from .types import Access, Meta, Odometer, Paging, Redirect, User, Vehicles
+from . import types
+from .types import (
+    Access,
+    Action,
+    Attributes,
+    AvailableCapacity,
+    Battery,
+    BatteryCapacity,
+    Capability,
+    Charge,
+    ChargeLimit,
+    CompatibilityMatrix,
+    CompatibilityMatrixEntry,
+    CompatibilityMatrixModel,
+    CompatibilityV1,
+    CompatibilityV2,
+    Connection,
+    DeleteConnections,
+    DiagnosticSystem,
+    DiagnosticSystemStatus,
+    DiagnosticTroubleCode,
+    DiagnosticTroubleCodes,
+    EngineOil,
+    Fuel,
+    GetConnections,
+    Location,
+    LockStatus,
+    Meta,
+    NominalCapacity,
+    NominalCapcity,
+    Odometer,
+    Paging,
+    PagingCursor,
+    Permissions,
+    Redirect,
+    Response,
+    ServiceHistory,
+    Status,
+    Subscribe,
+    TirePressure,
+    User,
+    Vehicles,
+    Vin,
+)
 from .auth_client import AuthClient
 from .api import (
+    delete_connections,
     get_api_version,
+    get_compatibility,
+    get_compatibility_matrix,
+    get_connections,
     get_user,
     get_vehicles,
     parse_redirect,
     set_api_version,
 )
 from .vehicle import Vehicle
-from ._client import default_client
+from .webhooks import hash_challenge, parse_webhook, verify_payload, verify_webhook
+from .many import run_many
+from ._results import BatchResult
+from ._client import default_client, get_debug, set_debug
 
 __version__ = _core.version()
 
@@ -89,20 +150,25 @@ __all__ = [
     "parse_redirect",
     "get_api_version",
     "set_api_version",
+    "get_compatibility",
+    "get_compatibility_matrix",
+    "get_connections",
+    "delete_connections",
+    "hash_challenge",
+    "verify_payload",
+    "verify_webhook",
+    "parse_webhook",
+    "run_many",
+    "set_debug",
+    "get_debug",
     "random_state",
     "endpoints",
     "default_client",
     "Client",
     "Op",
-    # types
-    "Access",
-    "Meta",
-    "Odometer",
-    "Paging",
-    "Redirect",
-    "User",
-    "Vehicles",
+    "BatchResult",
     # errors
     "errors",
 ]
+__all__ += types.__all__
 __all__ += errors.__all__

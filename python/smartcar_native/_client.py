@@ -3,14 +3,19 @@
 It is created on first use, not at import, and created again when one of
 the SMARTCAR_*_ORIGIN variables changed since (the C library reads them
 when a client is created).  Reusing one client reuses its connections.
+
+Calls that authenticate with the application's client id and secret
+(compatibility) use one shared client per set of credentials.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import threading
-from typing import Optional, Tuple
+from collections import OrderedDict
+from typing import Any, Callable, Optional, Tuple
 
 from ._core import Client
 
@@ -24,13 +29,27 @@ ORIGIN_VARIABLES = (
 #: appended to libsmartcar's User-Agent by the Python layer
 USER_AGENT_SUFFIX = "Python/%s" % platform.python_version()
 
+#: how many clients with explicit credentials are kept
+_MAX_CREDENTIAL_CLIENTS = 8
+
+DebugHook = Callable[[str, str], Any]
+
 _lock = threading.Lock()
 _client: Optional[Client] = None
 _client_env: Optional[Tuple[Optional[str], ...]] = None
+_credential_clients: "OrderedDict[Tuple[Any, ...], Client]" = OrderedDict()
+_debug: Optional[DebugHook] = None
 
 
 def _origin_env() -> Tuple[Optional[str], ...]:
     return tuple(os.environ.get(name) for name in ORIGIN_VARIABLES)
+
+
+def _new_client(**options: Any) -> Client:
+    client = Client(user_agent_suffix=USER_AGENT_SUFFIX, **options)
+    if _debug is not None:
+        client.set_debug(_debug)
+    return client
 
 
 def default_client() -> Client:
@@ -41,14 +60,68 @@ def default_client() -> Client:
         if _client is None or _client.closed or env != _client_env:
             # The previous client is not closed here: another thread may be
             # about to use it.  It is freed when the last user drops it.
-            _client = Client(user_agent_suffix=USER_AGENT_SUFFIX)
+            _client = _new_client()
             _client_env = env
         return _client
 
 
+def credentials_client(client_id: str, client_secret: str) -> Client:
+    """A shared client that authenticates as ``client_id``.
+
+    Keyed by the id, a digest of the secret and the origin variables; the
+    least recently used one is dropped (not closed) past a few.
+    """
+    digest = hashlib.sha256(client_secret.encode("utf-8")).hexdigest()
+    key = (client_id, digest, _origin_env())
+    with _lock:
+        client = _credential_clients.get(key)
+        if client is None or client.closed:
+            client = _new_client(client_id=client_id,
+                                 client_secret=client_secret)
+            _credential_clients[key] = client
+        _credential_clients.move_to_end(key)
+        while len(_credential_clients) > _MAX_CREDENTIAL_CLIENTS:
+            _credential_clients.popitem(last=False)
+        return client
+
+
+def set_debug(hook: Optional[DebugHook]) -> None:
+    """Install (or with None remove) a debug hook on the shared clients.
+
+    ``hook(direction, line)`` receives every request line (direction
+    ``">"``) and response line (``"<"``) with tokens, secrets and codes
+    replaced by ``[REDACTED]``.  It applies to the default client and the
+    credential clients, now and when they are created again.  It may be
+    called from any thread running a call; what it raises is reported as
+    unraisable and never changes a call's outcome.  Clients made by hand
+    take ``Client(debug=hook)`` or ``client.set_debug(hook)``.
+    """
+    global _debug
+    if hook is not None and not callable(hook):
+        raise TypeError(
+            "debug hook must be callable or None, not %s"
+            % type(hook).__name__
+        )
+    with _lock:
+        _debug = hook
+        clients = [_client] if _client is not None else []
+        clients += list(_credential_clients.values())
+    for client in clients:
+        try:
+            client.set_debug(hook)
+        except ValueError:  # closed meanwhile
+            pass
+
+
+def get_debug() -> Optional[DebugHook]:
+    """The hook set by :func:`set_debug`, or None."""
+    return _debug
+
+
 def reset_default_client() -> None:
-    """Forget the default client; the next call creates a new one."""
+    """Forget the shared clients; the next call creates new ones."""
     global _client, _client_env
     with _lock:
         _client = None
         _client_env = None
+        _credential_clients.clear()

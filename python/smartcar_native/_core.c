@@ -115,11 +115,12 @@ done:
 /* ------------------------------------------------------------------ */
 
 /*
- * Raise the exception for @p code.  The fields come from the library's
- * error object when there is one, else from the static tables (for
- * functions that only return a code).  The factory picks the class.
+ * Build (not raise) the exception for @p code: a new reference, or NULL
+ * with a Python exception set.  The fields come from the library's error
+ * object when there is one, else from the static tables (for functions
+ * that only return a code).  The factory picks the class.
  */
-static void raise_error(int code, const sc_error *err)
+static PyObject *error_instance(int code, const sc_error *err)
 {
 	PyObject *fields = NULL, *exc;
 
@@ -127,14 +128,13 @@ static void raise_error(int code, const sc_error *err)
 		code = sc_error_code(err);
 		fields = from_json(sc_error_object(err));
 		if (!fields)
-			return;
+			return NULL;
 		if (!PyDict_Check(fields)) {
 			Py_DECREF(fields);
 			fields = NULL;
 		}
 	} else if (code == SC_ENOMEM) {
-		PyErr_NoMemory();
-		return;
+		return PyErr_NoMemory();
 	}
 	if (!fields) {
 		const char *kind = sc_code_kind(code);
@@ -142,23 +142,35 @@ static void raise_error(int code, const sc_error *err)
 				       kind ? kind : "unknown", "message",
 				       sc_strerror(code));
 		if (!fields)
-			return;
+			return NULL;
 	}
 	if (!error_factory) {
 		PyErr_SetString(PyExc_RuntimeError,
 				"smartcar_native.errors is not loaded");
 		Py_DECREF(fields);
-		return;
+		return NULL;
 	}
 	exc = PyObject_CallFunction(error_factory, "iO", code, fields);
 	Py_DECREF(fields);
 	if (!exc)
-		return; /* the factory's own exception is more useful */
-	if (PyExceptionInstance_Check(exc))
-		PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-	else
+		return NULL; /* the factory's own exception is more useful */
+	if (!PyExceptionInstance_Check(exc)) {
+		Py_DECREF(exc);
 		PyErr_SetString(PyExc_TypeError,
 				"errors._from_core must return an exception");
+		return NULL;
+	}
+	return exc;
+}
+
+/* Raise the exception for @p code (see error_instance()). */
+static void raise_error(int code, const sc_error *err)
+{
+	PyObject *exc = error_instance(code, err);
+
+	if (!exc)
+		return;
+	PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
 	Py_DECREF(exc);
 }
 
@@ -180,6 +192,28 @@ static PyObject *take_result(int rc, sc_result *res)
 	}
 	out = sc_result_data(res) ? from_json(sc_result_data(res))
 				  : PyDict_New();
+	sc_result_free(res);
+	return out;
+}
+
+/*
+ * Like take_result(), but a failed call gives its exception instance
+ * instead of raising it (call_many slots).  NULL only when Python itself
+ * failed (memory, the factory).  Frees @p res.
+ */
+static PyObject *result_or_error(sc_result *res)
+{
+	const sc_error *err;
+	PyObject *out;
+
+	if (!res)
+		return error_instance(SC_ENOMEM, NULL);
+	err = sc_result_error(res);
+	if (err)
+		out = error_instance(SC_EAPI, err);
+	else
+		out = sc_result_data(res) ? from_json(sc_result_data(res))
+					  : PyDict_New();
 	sc_result_free(res);
 	return out;
 }
@@ -294,10 +328,73 @@ typedef struct {
 	 * held.  close() while users > 0 defers the free to the last one. */
 	Py_ssize_t users;
 	int closed;
+	/* The Python debug hook, or NULL.  Read and written with the GIL
+	 * held.  The C trampoline is installed on first use and never
+	 * removed (the library reads its hook pointer without a lock), so
+	 * turning the hook off only clears this. */
+	PyObject *debug;
+	int debug_installed;
 	PyObject *weakrefs;
 } ClientObject;
 
 static PyTypeObject Client_Type;
+
+/*
+ * sc_debug_cb: libsmartcar calls it with request and response lines,
+ * redacted, from whichever thread runs the call (with or without the
+ * GIL).  Exceptions from the hook are reported as unraisable: a debug
+ * hook must never change the outcome of a call.
+ */
+static void debug_trampoline(void *payload, int direction, const char *line)
+{
+	ClientObject *self = payload;
+	PyGILState_STATE gil;
+	PyObject *cb, *res;
+
+	if (!self || !line)
+		return;
+	gil = PyGILState_Ensure();
+	cb = self->debug;
+	if (cb) {
+		Py_INCREF(cb);
+		res = PyObject_CallFunction(cb, "CN", direction,
+					    str_from_c(line));
+		if (!res)
+			PyErr_WriteUnraisable(cb);
+		Py_XDECREF(res);
+		Py_DECREF(cb);
+	}
+	PyGILState_Release(gil);
+}
+
+/* Set (or with None clear) the Python hook; installs the trampoline. */
+static int client_set_debug(ClientObject *self, PyObject *cb)
+{
+	PyObject *old;
+	int rc;
+
+	if (cb == Py_None)
+		cb = NULL;
+	if (cb && !PyCallable_Check(cb)) {
+		PyErr_Format(PyExc_TypeError,
+			     "debug must be callable or None, not %.100s",
+			     Py_TYPE(cb)->tp_name);
+		return -1;
+	}
+	if (cb && !self->debug_installed) {
+		rc = sc_client_set_debug(self->client, debug_trampoline, self);
+		if (rc != 0) {
+			raise_error(rc, NULL);
+			return -1;
+		}
+		self->debug_installed = 1;
+	}
+	old = self->debug;
+	Py_XINCREF(cb);
+	self->debug = cb;
+	Py_XDECREF(old);
+	return 0;
+}
 
 static void client_release(ClientObject *self)
 {
@@ -340,8 +437,9 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 		"insecure_skip_tls_verify_dangerous", "ca_bundle", "proxy",
 		"flags", "max_attempts", "retry_base_ms", "retry_max_ms",
 		"retry_deadline_ms", "rate_limit_capacity",
-		"rate_limit_per_minute", "rate_policy", NULL
+		"rate_limit_per_minute", "rate_policy", "debug", NULL
 	};
+	PyObject *debug = Py_None;
 	sc_client_options opts;
 	Py_ssize_t max_bytes = 0;
 	int insecure = 0, skip_verify = 0;
@@ -355,7 +453,7 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 		return NULL;
 	}
 	if (!PyArg_ParseTupleAndKeywords(
-		    args, kwds, "|$zzzzzzzzzzzllnppzzzilllddz:Client", kwlist,
+		    args, kwds, "|$zzzzzzzzzzzllnppzzzilllddzO:Client", kwlist,
 		    &opts.client_id, &opts.client_secret, &opts.redirect_uri,
 		    &opts.mode, &opts.connect_origin, &opts.auth_origin,
 		    &opts.api_origin, &opts.management_origin,
@@ -366,8 +464,14 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 		    &opts.max_attempts, &opts.retry_base_ms,
 		    &opts.retry_max_ms, &opts.retry_deadline_ms,
 		    &opts.rate_limit_capacity, &opts.rate_limit_per_minute,
-		    &opts.rate_policy))
+		    &opts.rate_policy, &debug))
 		return NULL;
+	if (debug != Py_None && !PyCallable_Check(debug)) {
+		PyErr_Format(PyExc_TypeError,
+			     "debug must be callable or None, not %.100s",
+			     Py_TYPE(debug)->tp_name);
+		return NULL;
+	}
 	if (max_bytes < 0) {
 		PyErr_SetString(PyExc_ValueError,
 				"max_response_bytes must not be negative");
@@ -389,15 +493,33 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 		Py_DECREF(self);
 		return NULL;
 	}
+	if (debug != Py_None && client_set_debug(self, debug) < 0) {
+		Py_DECREF(self);
+		return NULL;
+	}
 	return (PyObject *)self;
+}
+
+static int Client_traverse(ClientObject *self, visitproc visit, void *arg)
+{
+	Py_VISIT(self->debug);
+	return 0;
+}
+
+static int Client_clear(ClientObject *self)
+{
+	Py_CLEAR(self->debug);
+	return 0;
 }
 
 static void Client_dealloc(ClientObject *self)
 {
+	PyObject_GC_UnTrack(self);
 	if (self->weakrefs)
 		PyObject_ClearWeakRefs((PyObject *)self);
 	/* users is 0 here: calls and Ops hold a reference to self. */
 	client_close(self);
+	Py_CLEAR(self->debug);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -438,6 +560,219 @@ static PyObject *Client_call(ClientObject *self, PyObject *args,
 	client_release(self);
 	sc_params_free(params);
 	return take_result(rc, res);
+}
+
+/* Context of one call_many(): the Python progress callback and the
+ * first exception it raised (later calls are then skipped). */
+struct many_ctx {
+	PyObject *progress;
+	PyObject *exc_type, *exc_value, *exc_tb;
+	int failed;
+};
+
+/*
+ * sc_progress_cb.  sc_call_many() runs on the thread that called
+ * call_many(), which released the GIL: take it back for the callback.
+ */
+static void many_progress(void *payload, size_t index, int rc, size_t done,
+			  size_t total)
+{
+	struct many_ctx *ctx = payload;
+	PyGILState_STATE gil;
+	PyObject *res;
+
+	(void)rc;
+	if (ctx->failed)
+		return;
+	gil = PyGILState_Ensure();
+	res = PyObject_CallFunction(ctx->progress, "nnn", (Py_ssize_t)index,
+				    (Py_ssize_t)done, (Py_ssize_t)total);
+	if (res) {
+		Py_DECREF(res);
+	} else {
+		ctx->failed = 1;
+		PyErr_Fetch(&ctx->exc_type, &ctx->exc_value, &ctx->exc_tb);
+	}
+	PyGILState_Release(gil);
+}
+
+PyDoc_STRVAR(Client_call_many_doc,
+"call_many(calls, max_in_flight=8, progress=None) -> list\n\n"
+"Run many calls concurrently (libcurl multi interface) with at most\n"
+"max_in_flight requests on the wire.  calls is a sequence of\n"
+"(endpoint, params) pairs as for call().  Retries and rate limits\n"
+"apply to each call as in call().  The GIL is released while they run.\n\n"
+"Returns a list in input order: each item is the result data (dict)\n"
+"or, for a call that failed, the SmartcarException instance (returned,\n"
+"not raised).  progress(index, done, total) is called with the GIL\n"
+"held each time a call finishes; if it raises, no further progress\n"
+"calls are made and the exception is raised once all calls finished.");
+
+static PyObject *Client_call_many(ClientObject *self, PyObject *args,
+				  PyObject *kwds)
+{
+	static char *kwlist[] = { "calls", "max_in_flight", "progress", NULL };
+	PyObject *calls_obj, *progress = Py_None, *seq = NULL, *out = NULL;
+	Py_ssize_t max_in_flight = 8, n = 0, i;
+	char **names = NULL;
+	sc_params **params = NULL;
+	sc_result **results = NULL;
+	struct many_ctx ctx;
+	sc_client *client;
+	int rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|nO:call_many", kwlist,
+					 &calls_obj, &max_in_flight,
+					 &progress))
+		return NULL;
+	if (max_in_flight < 1) {
+		PyErr_SetString(PyExc_ValueError,
+				"max_in_flight must be at least 1");
+		return NULL;
+	}
+	if (progress != Py_None && !PyCallable_Check(progress)) {
+		PyErr_Format(PyExc_TypeError,
+			     "progress must be callable or None, not %.100s",
+			     Py_TYPE(progress)->tp_name);
+		return NULL;
+	}
+	if (client_check(self) < 0)
+		return NULL;
+	if (PyUnicode_Check(calls_obj) || PyBytes_Check(calls_obj) ||
+	    PyDict_Check(calls_obj)) {
+		PyErr_SetString(PyExc_TypeError,
+				"calls must be a list of (endpoint, params) "
+				"pairs");
+		return NULL;
+	}
+	seq = PySequence_Fast(calls_obj, "calls must be a list of "
+					 "(endpoint, params) pairs");
+	if (!seq)
+		return NULL;
+	n = PySequence_Fast_GET_SIZE(seq);
+	if (n == 0) {
+		Py_DECREF(seq);
+		return PyList_New(0);
+	}
+	names = PyMem_Calloc((size_t)n, sizeof(*names));
+	params = PyMem_Calloc((size_t)n, sizeof(*params));
+	results = PyMem_Calloc((size_t)n, sizeof(*results));
+	if (!names || !params || !results) {
+		PyErr_NoMemory();
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+		PyObject *pair, *endpoint_obj, *params_obj;
+		const char *endpoint;
+		size_t len;
+
+		if (PyUnicode_Check(item) || PyBytes_Check(item) ||
+		    !PySequence_Check(item)) {
+			PyErr_Format(PyExc_TypeError,
+				     "calls[%zd] must be an (endpoint, params) "
+				     "pair, not %.100s", i,
+				     Py_TYPE(item)->tp_name);
+			goto done;
+		}
+		pair = PySequence_Fast(item, "call must be a pair");
+		if (!pair)
+			goto done;
+		if (PySequence_Fast_GET_SIZE(pair) != 2) {
+			Py_DECREF(pair);
+			PyErr_Format(PyExc_TypeError,
+				     "calls[%zd] must be an (endpoint, params) "
+				     "pair", i);
+			goto done;
+		}
+		endpoint_obj = PySequence_Fast_GET_ITEM(pair, 0);
+		params_obj = PySequence_Fast_GET_ITEM(pair, 1);
+		endpoint = utf8_of(endpoint_obj, "endpoint");
+		if (!endpoint || params_from(params_obj, &params[i]) < 0) {
+			Py_DECREF(pair);
+			goto done;
+		}
+		/* a copy: the pair may be a list another thread changes */
+		len = strlen(endpoint);
+		names[i] = PyMem_Malloc(len + 1);
+		if (!names[i]) {
+			Py_DECREF(pair);
+			PyErr_NoMemory();
+			goto done;
+		}
+		memcpy(names[i], endpoint, len + 1);
+		Py_DECREF(pair);
+	}
+
+	ctx.progress = progress;
+	client = self->client;
+	self->users++;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_call_many(results, client, (const char *const *)names,
+			  (const sc_params *const *)params, (size_t)n,
+			  (size_t)max_in_flight,
+			  progress != Py_None ? many_progress : NULL, &ctx);
+	Py_END_ALLOW_THREADS
+	self->users--;
+	client_release(self);
+
+	if (ctx.failed) {
+		PyErr_Restore(ctx.exc_type, ctx.exc_value, ctx.exc_tb);
+		goto done;
+	}
+	if (rc != 0) {
+		raise_error(rc, NULL);
+		goto done;
+	}
+	out = PyList_New(n);
+	if (!out)
+		goto done;
+	for (i = 0; i < n; i++) {
+		PyObject *item = result_or_error(results[i]);
+		results[i] = NULL;
+		if (!item) {
+			Py_CLEAR(out);
+			goto done;
+		}
+		PyList_SET_ITEM(out, i, item);
+	}
+done:
+	for (i = 0; i < n; i++) {
+		if (names)
+			PyMem_Free(names[i]);
+		if (params)
+			sc_params_free(params[i]);
+		if (results)
+			sc_result_free(results[i]);
+	}
+	PyMem_Free(names);
+	PyMem_Free(params);
+	PyMem_Free(results);
+	Py_DECREF(seq);
+	return out;
+}
+
+PyDoc_STRVAR(Client_set_debug_doc,
+"set_debug(hook) -> None\n\n"
+"Install (or with None remove) the debug hook: hook(direction, line)\n"
+"is called for each line of every request ('>') and response ('<'),\n"
+"with tokens, secrets and codes replaced by [REDACTED].  It may be\n"
+"called from any thread that runs a call; exceptions it raises are\n"
+"reported as unraisable and do not affect the call.");
+
+static PyObject *Client_set_debug(ClientObject *self, PyObject *hook)
+{
+	if (client_check(self) < 0 || client_set_debug(self, hook) < 0)
+		return NULL;
+	Py_RETURN_NONE;
+}
+
+static PyObject *Client_get_debug(ClientObject *self, void *closure)
+{
+	PyObject *hook = self->debug ? self->debug : Py_None;
+	Py_INCREF(hook);
+	return hook;
 }
 
 PyDoc_STRVAR(Client_auth_url_doc,
@@ -575,6 +910,10 @@ static PyObject *Client_repr(ClientObject *self)
 static PyMethodDef Client_methods[] = {
 	{ "call", (PyCFunction)(void (*)(void))Client_call,
 	  METH_VARARGS | METH_KEYWORDS, Client_call_doc },
+	{ "call_many", (PyCFunction)(void (*)(void))Client_call_many,
+	  METH_VARARGS | METH_KEYWORDS, Client_call_many_doc },
+	{ "set_debug", (PyCFunction)Client_set_debug, METH_O,
+	  Client_set_debug_doc },
 	{ "auth_url", (PyCFunction)(void (*)(void))Client_auth_url,
 	  METH_VARARGS | METH_KEYWORDS, Client_auth_url_doc },
 	{ "get", (PyCFunction)Client_get, METH_O, Client_get_doc },
@@ -592,6 +931,8 @@ static PyMethodDef Client_methods[] = {
 static PyGetSetDef Client_getset[] = {
 	{ "closed", (getter)Client_get_closed, NULL,
 	  "True once close() was called.", NULL },
+	{ "debug", (getter)Client_get_debug, NULL,
+	  "The debug hook, or None (see set_debug()).", NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -604,10 +945,12 @@ PyDoc_STRVAR(Client_doc,
 "       insecure_skip_tls_verify_dangerous=False, ca_bundle=None,\n"
 "       proxy=None, flags=None, max_attempts=0, retry_base_ms=0,\n"
 "       retry_max_ms=0, retry_deadline_ms=0, rate_limit_capacity=0.0,\n"
-"       rate_limit_per_minute=0.0, rate_policy=None)\n\n"
+"       rate_limit_per_minute=0.0, rate_policy=None, debug=None)\n\n"
 "An sc_client: credentials, origins, defaults and a connection pool.\n"
 "Options left None come from SMARTCAR_* environment variables (read\n"
-"now) or the library defaults.  Safe to share between threads.");
+"now) or the library defaults.  Safe to share between threads.\n"
+"debug: a hook(direction, line) for every request and response line\n"
+"(see set_debug()).");
 
 static PyTypeObject Client_Type = {
 	PyVarObject_HEAD_INIT(NULL, 0)
@@ -615,8 +958,11 @@ static PyTypeObject Client_Type = {
 	.tp_basicsize = sizeof(ClientObject),
 	.tp_dealloc = (destructor)Client_dealloc,
 	.tp_repr = (reprfunc)Client_repr,
-	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
 	.tp_doc = Client_doc,
+	.tp_traverse = (traverseproc)Client_traverse,
+	.tp_clear = (inquiry)Client_clear,
+	.tp_free = PyObject_GC_Del,
 	.tp_weaklistoffset = offsetof(ClientObject, weakrefs),
 	.tp_methods = Client_methods,
 	.tp_getset = Client_getset,
@@ -1004,6 +1350,161 @@ static PyObject *mod_parse_redirect(PyObject *mod, PyObject *args,
 	return take_result(rc, res);
 }
 
+/*
+ * A read-only byte view of str (UTF-8) or any bytes-like object.
+ * Release with PyBuffer_Release() when @p view->obj is set.
+ */
+static int bytes_view(PyObject *obj, Py_buffer *view, const char **data,
+		      Py_ssize_t *len, const char *what)
+{
+	memset(view, 0, sizeof(*view));
+	if (PyUnicode_Check(obj)) {
+		*data = PyUnicode_AsUTF8AndSize(obj, len);
+		return *data ? 0 : -1;
+	}
+	if (!PyObject_CheckBuffer(obj)) {
+		PyErr_Format(PyExc_TypeError,
+			     "%s must be str or bytes, not %.100s", what,
+			     Py_TYPE(obj)->tp_name);
+		return -1;
+	}
+	if (PyObject_GetBuffer(obj, view, PyBUF_SIMPLE) < 0)
+		return -1;
+	*data = view->buf ? (const char *)view->buf : "";
+	*len = view->len;
+	return 0;
+}
+
+/* str or ASCII bytes, without NULs, as a C string (borrowed). */
+static const char *text_of(PyObject *obj, const char *what)
+{
+	if (PyBytes_Check(obj)) {
+		const char *p = PyBytes_AS_STRING(obj);
+		if ((size_t)PyBytes_GET_SIZE(obj) != strlen(p)) {
+			PyErr_Format(PyExc_ValueError,
+				     "%s contains a NUL character", what);
+			return NULL;
+		}
+		return p;
+	}
+	return utf8_of(obj, what);
+}
+
+PyDoc_STRVAR(hmac_sha256_hex_doc,
+"hmac_sha256_hex(key, data) -> str\n\n"
+"Lower-case hex HMAC-SHA256 of data (str as UTF-8, or bytes) keyed by\n"
+"key (str).");
+
+static PyObject *mod_hmac_sha256_hex(PyObject *mod, PyObject *args)
+{
+	PyObject *key_obj, *data_obj, *out;
+	const char *key, *data;
+	Py_ssize_t len;
+	Py_buffer view;
+	char *hex = NULL;
+	int rc;
+
+	if (!PyArg_ParseTuple(args, "OO:hmac_sha256_hex", &key_obj,
+			      &data_obj))
+		return NULL;
+	if (!(key = utf8_of(key_obj, "key")))
+		return NULL;
+	if (bytes_view(data_obj, &view, &data, &len, "data") < 0)
+		return NULL;
+	rc = sc_hmac_sha256_hex(&hex, key, data, (size_t)len);
+	if (view.obj)
+		PyBuffer_Release(&view);
+	if (rc != 0) {
+		sc_free(hex);
+		raise_error(rc, NULL);
+		return NULL;
+	}
+	out = str_from_c(hex);
+	sc_free(hex);
+	return out;
+}
+
+PyDoc_STRVAR(webhook_challenge_doc,
+"webhook_challenge(amt, challenge) -> str\n\n"
+"The answer to a webhook VERIFY challenge: hex HMAC-SHA256 of the\n"
+"challenge keyed by the application management token.");
+
+static PyObject *mod_webhook_challenge(PyObject *mod, PyObject *args)
+{
+	PyObject *amt_obj, *challenge_obj, *out;
+	const char *amt, *challenge;
+	char *hex = NULL;
+	int rc;
+
+	if (!PyArg_ParseTuple(args, "OO:webhook_challenge", &amt_obj,
+			      &challenge_obj))
+		return NULL;
+	if (!(amt = utf8_of(amt_obj, "amt")) ||
+	    !(challenge = utf8_of(challenge_obj, "challenge")))
+		return NULL;
+	rc = sc_webhook_challenge(&hex, amt, challenge);
+	if (rc != 0) {
+		sc_free(hex);
+		raise_error(rc, NULL);
+		return NULL;
+	}
+	out = str_from_c(hex);
+	sc_free(hex);
+	return out;
+}
+
+PyDoc_STRVAR(webhook_verify_doc,
+"webhook_verify(amt, signature, body) -> bool\n\n"
+"True when signature (the SC-Signature header, str or bytes) is the\n"
+"HMAC-SHA256 of the raw body (bytes, or str taken as UTF-8) keyed by\n"
+"amt.  Compared in constant time by libsmartcar.");
+
+static PyObject *mod_webhook_verify(PyObject *mod, PyObject *args)
+{
+	PyObject *amt_obj, *sig_obj, *body_obj;
+	const char *amt, *sig, *body;
+	Py_ssize_t len;
+	Py_buffer view;
+	int ok;
+
+	if (!PyArg_ParseTuple(args, "OOO:webhook_verify", &amt_obj, &sig_obj,
+			      &body_obj))
+		return NULL;
+	if (!(amt = utf8_of(amt_obj, "amt")) ||
+	    !(sig = text_of(sig_obj, "signature")))
+		return NULL;
+	if (bytes_view(body_obj, &view, &body, &len, "body") < 0)
+		return NULL;
+	ok = sc_webhook_verify(amt, sig, body, (size_t)len);
+	if (view.obj)
+		PyBuffer_Release(&view);
+	return PyBool_FromLong(ok == 1);
+}
+
+PyDoc_STRVAR(webhook_parse_doc,
+"webhook_parse(body) -> dict\n\n"
+"Parse a webhook delivery body (str or bytes; v2 or v4 shape) into one\n"
+"shape with snake_case keys: version, event_type, event_id,\n"
+"webhook_id, webhook_name, delivery_id, delivered_at, mode, challenge,\n"
+"user_id, vehicle_id, payload, signals, triggers (when present).\n"
+"Raises MalformedResponseError for a body that is neither.");
+
+static PyObject *mod_webhook_parse(PyObject *mod, PyObject *arg)
+{
+	const char *body;
+	Py_ssize_t len;
+	Py_buffer view;
+	sc_result *res = NULL;
+	int rc;
+
+	if (bytes_view(arg, &view, &body, &len, "body") < 0)
+		return NULL;
+	rc = sc_webhook_parse(&res, body, (size_t)len);
+	if (view.obj)
+		PyBuffer_Release(&view);
+	return take_result(rc, res);
+}
+
 static PyObject *mod_random_state(PyObject *mod, PyObject *unused)
 {
 	char *s = NULL;
@@ -1066,6 +1567,14 @@ static PyObject *mod_code_kind(PyObject *mod, PyObject *arg)
 static PyMethodDef module_methods[] = {
 	{ "parse_redirect", (PyCFunction)(void (*)(void))mod_parse_redirect,
 	  METH_VARARGS | METH_KEYWORDS, parse_redirect_doc },
+	{ "hmac_sha256_hex", (PyCFunction)mod_hmac_sha256_hex, METH_VARARGS,
+	  hmac_sha256_hex_doc },
+	{ "webhook_challenge", (PyCFunction)mod_webhook_challenge,
+	  METH_VARARGS, webhook_challenge_doc },
+	{ "webhook_verify", (PyCFunction)mod_webhook_verify, METH_VARARGS,
+	  webhook_verify_doc },
+	{ "webhook_parse", (PyCFunction)mod_webhook_parse, METH_O,
+	  webhook_parse_doc },
 	{ "random_state", (PyCFunction)mod_random_state, METH_NOARGS,
 	  "random_state() -> str: 32 hex characters from the OS CSPRNG." },
 	{ "endpoints", (PyCFunction)mod_endpoints, METH_NOARGS,

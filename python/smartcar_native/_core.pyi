@@ -1,9 +1,14 @@
 """Type stubs for the C extension smartcar_native._core."""
 
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 ParamValue = Union[str, int, None]
 Params = Mapping[str, ParamValue]
+#: debug hook: (direction ">" or "<", line)
+DebugHook = Callable[[str, str], Any]
+#: call_many progress: (index, done, total)
+Progress = Callable[[int, int, int], Any]
+BytesLike = Union[str, bytes, bytearray, memoryview]
 
 VERSION: str
 OK: int
@@ -25,6 +30,8 @@ EHTTP: int
 ERATELIMIT: int
 EUSER: int
 EMISUSE: int
+ECONFLICT: int
+ENOTFOUND: int
 #: ((symbol, code, kind, message), ...) in errors.def order
 ERRORS: Tuple[Tuple[str, int, str, str], ...]
 
@@ -60,10 +67,22 @@ class Client:
         rate_limit_capacity: float = ...,
         rate_limit_per_minute: float = ...,
         rate_policy: Optional[str] = ...,
+        debug: Optional[DebugHook] = ...,
     ) -> "Client": ...
     @property
     def closed(self) -> bool: ...
+    @property
+    def debug(self) -> Optional[DebugHook]: ...
     def call(self, endpoint: str, params: Optional[Params] = ...) -> Dict[str, Any]: ...
+    def call_many(
+        self,
+        calls: Sequence[Tuple[str, Optional[Params]]],
+        max_in_flight: int = ...,
+        progress: Optional[Progress] = ...,
+    ) -> List[Union[Dict[str, Any], BaseException]]:
+        """Run the calls concurrently; data dicts or exception instances
+        in input order."""
+    def set_debug(self, hook: Optional[DebugHook]) -> None: ...
     def auth_url(self, params: Optional[Params] = ...) -> Tuple[str, str]: ...
     def get(self, key: str) -> Optional[str]: ...
     def set_timeouts(self, connect_ms: int, total_ms: int) -> None: ...
@@ -90,6 +109,10 @@ class Op:
 
 def parse_redirect(url_or_query: str, expected_state: Optional[str] = ...) -> Dict[str, Any]: ...
 def random_state() -> str: ...
+def hmac_sha256_hex(key: str, data: BytesLike) -> str: ...
+def webhook_challenge(amt: str, challenge: str) -> str: ...
+def webhook_verify(amt: str, signature: Union[str, bytes], body: BytesLike) -> bool: ...
+def webhook_parse(body: BytesLike) -> Dict[str, Any]: ...
 def endpoints() -> List[str]: ...
 def version() -> str: ...
 def strerror(code: int) -> str: ...

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence, Union
+import math
+import numbers
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from .errors import InvalidArgumentError
 
@@ -72,3 +74,84 @@ def flags_string(flags: Flags) -> Optional[str]:
         )
     parts = ["%s:%s" % (key, _flag_value(value)) for key, value in flags.items()]
     return " ".join(parts) or None
+
+
+def number_param(name: str, value: Any) -> Union[int, str]:
+    """An int or float argument as a call parameter (int, or float text).
+
+    bool and non-finite numbers are refused; the C library checks ranges.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            "%s must be a number, not %s" % (name, type(value).__name__)
+        )
+    if isinstance(value, int):
+        return value
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidArgumentError("%s must be a finite number" % name)
+    return repr(number)
+
+
+def int_param(name: str, value: Any, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(
+            "%s must be int, not %s" % (name, type(value).__name__)
+        )
+    if value < minimum:
+        raise InvalidArgumentError("%s must be at least %d" % (name, minimum))
+    return value
+
+
+#: per-call options every call accepts (see docs/endpoints.md)
+CALL_OPTIONS = (
+    "timeout_ms",
+    "connect_timeout_ms",
+    "max_attempts",
+    "retry_deadline_ms",
+    "rate_policy",
+)
+
+
+def call_options(options: Mapping[str, Any]) -> Dict[str, Any]:
+    """The per-call parameters among ``options``, checked."""
+    out: Dict[str, Any] = {}
+    for key in ("timeout_ms", "connect_timeout_ms", "retry_deadline_ms"):
+        if options.get(key) is not None:
+            out[key] = int_param(key, options[key], 0)
+    if options.get("max_attempts") is not None:
+        out["max_attempts"] = int_param("max_attempts",
+                                        options["max_attempts"], 1)
+    policy = options.get("rate_policy")
+    if policy is not None:
+        require_str("rate_policy", policy)
+        if policy not in ("wait", "fail"):
+            raise InvalidArgumentError(
+                "rate_policy must be 'wait' or 'fail', not %r" % policy
+            )
+        out["rate_policy"] = policy
+    return out
+
+
+def client_option(value: Any) -> Any:
+    """``options["client"]``: a Client, or an AuthClient (its client)."""
+    from ._core import Client
+
+    if value is None or isinstance(value, Client):
+        return value
+    inner = getattr(value, "client", None)
+    if isinstance(inner, Client):
+        return inner
+    raise TypeError(
+        "client must be a smartcar_native.Client or AuthClient, not %s"
+        % type(value).__name__
+    )
+
+
+def str_list(name: str, value: Any) -> List[str]:
+    """A list (or tuple) of str; a bare str is refused."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(
+            "%s must be a list of str, not %s" % (name, type(value).__name__)
+        )
+    return [require_str("%s item" % name, v) for v in value]

@@ -1,15 +1,35 @@
-"""Module-level calls that need only an access token."""
+"""Module-level calls: users and vehicles (access token), compatibility
+(client id and secret) and vehicle connections (management token)."""
 
 from __future__ import annotations
 
+import os
 import re
 import threading
-from typing import Any, Dict, Mapping, Optional
+import warnings
+from typing import Any, Dict, Mapping, Optional, Sequence, Union
 
 from . import _core, _util
-from ._client import default_client
+from ._client import credentials_client, default_client
 from .errors import InvalidArgumentError
-from .types import Redirect, User, Vehicles, redirect_from, user_from, vehicles_from
+from .types import (
+    CompatibilityMatrix,
+    CompatibilityV1,
+    CompatibilityV2,
+    DeleteConnections,
+    GetConnections,
+    Redirect,
+    User,
+    Vehicles,
+    compatibility_from,
+    compatibility_matrix_from,
+    compatibility_v1_from,
+    delete_connections_from,
+    get_connections_from,
+    redirect_from,
+    user_from,
+    vehicles_from,
+)
 
 __all__ = [
     "get_user",
@@ -17,6 +37,10 @@ __all__ = [
     "parse_redirect",
     "get_api_version",
     "set_api_version",
+    "get_compatibility",
+    "get_compatibility_matrix",
+    "get_connections",
+    "delete_connections",
 ]
 
 _DEFAULT_API_VERSION = "2.0"
@@ -92,3 +116,270 @@ def parse_redirect(
     ``access_denied``, ``vehicle_incompatible``...).
     """
     return redirect_from(_core.parse_redirect(url_or_query, expected_state))
+
+
+# ---------------------------------------------------------------------
+# Compatibility (Basic client_id:client_secret)
+
+MODES = ("live", "test", "simulated")
+
+_COMPATIBILITY_OPTIONS = (
+    "client_id",
+    "client_secret",
+    "version",
+    "flags",
+    "mode",
+    "test_mode",
+    "test_mode_compatibility_level",
+    "client",
+) + _util.CALL_OPTIONS
+
+_MATRIX_OPTIONS = (
+    "make",
+    "type",
+    "scope",
+    "mode",
+    "version",
+    "client_id",
+    "client_secret",
+    "client",
+) + _util.CALL_OPTIONS
+
+
+def _app_client(opts: Mapping[str, Any], caller: str) -> Any:
+    """The client to authenticate as the application: ``options["client"]``,
+    or one made from ``client_id``/``client_secret`` (options, else the
+    SMARTCAR_CLIENT_ID / SMARTCAR_CLIENT_SECRET variables)."""
+    client = _util.client_option(opts.get("client"))
+    if client is not None:
+        return client
+    client_id = opts.get("client_id")
+    if client_id is None:
+        client_id = os.environ.get("SMARTCAR_CLIENT_ID")
+    client_secret = opts.get("client_secret")
+    if client_secret is None:
+        client_secret = os.environ.get("SMARTCAR_CLIENT_SECRET")
+    if not client_id or not client_secret:
+        raise InvalidArgumentError(
+            "%s needs a client_id and a client_secret (options or "
+            "SMARTCAR_CLIENT_ID / SMARTCAR_CLIENT_SECRET)" % caller
+        )
+    return credentials_client(
+        _util.require_str("client_id", client_id),
+        _util.require_str("client_secret", client_secret),
+    )
+
+
+def _mode(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    _util.require_str("mode", value)
+    if value not in MODES:
+        raise InvalidArgumentError(
+            "mode must be one of %s, not %r" % (", ".join(MODES), value)
+        )
+    return value
+
+
+def _version_option(opts: Mapping[str, Any]) -> Optional[str]:
+    version = _util.optional_str("version", opts.get("version"))
+    if version is not None and not _VERSION_RE.match(version):
+        raise InvalidArgumentError(
+            "version must look like '2.0', not %r" % version
+        )
+    return version or _version_param()
+
+
+def get_compatibility(
+    vin: str,
+    scope: Sequence[str],
+    country: str = "US",
+    options: Optional[Mapping[str, Any]] = None,
+) -> Union[CompatibilityV2, CompatibilityV1]:
+    """``GET /compatibility``: can this VIN do what ``scope`` asks?
+
+    Returns ``CompatibilityV2(compatible, reason, capabilities:
+    [Capability(permission, endpoint, capable, reason)], meta)``, or
+    ``CompatibilityV1(compatible, meta)`` with ``version="1.0"``.
+
+    ``options``: ``client_id`` and ``client_secret`` (default: the
+    SMARTCAR_CLIENT_ID / SMARTCAR_CLIENT_SECRET variables), ``version``,
+    ``flags`` (dict), ``mode`` (``live``, ``test``, ``simulated``),
+    ``test_mode_compatibility_level`` (``compatible``, ``phev``,
+    ``incompatible``, ``fuel``, ``dinosaur``, ``bev``; implies
+    ``mode="test"`` when no mode is given), ``test_mode`` (deprecated:
+    ``mode="test"``); ours: ``client`` and the per-call settings
+    (``timeout_ms``, ``max_attempts``...).
+    """
+    opts = _util.require_mapping("options", options)
+    _util.check_keys("option", opts, _COMPATIBILITY_OPTIONS)
+    params: Dict[str, Any] = {
+        "vin": _util.require_str("vin", vin),
+        "scope": " ".join(_util.str_list("scope", scope)),
+        "country": _util.require_str("country", country),
+        "version": _version_option(opts),
+        "flags": _util.flags_string(opts.get("flags")),
+    }
+    mode = _mode(opts.get("mode"))
+    if opts.get("test_mode") is not None:
+        warnings.warn(
+            "test_mode is deprecated; use mode='test'",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if mode is None:
+            mode = "test" if opts["test_mode"] else "live"
+    level = _util.optional_str(
+        "test_mode_compatibility_level",
+        opts.get("test_mode_compatibility_level"),
+    )
+    if level is not None:
+        params["test_mode_compatibility_level"] = level
+        if mode is None:
+            mode = "test"
+    params["mode"] = mode
+    params.update(_util.call_options(opts))
+    client = _app_client(opts, "get_compatibility")
+    data = client.call("get_compatibility", params)
+    version = params["version"] or get_api_version()
+    if version.startswith("1."):
+        return compatibility_v1_from(data)
+    return compatibility_from(data)
+
+
+def _words(name: str, value: Any) -> Optional[str]:
+    """A list of str (or one str) as a space-separated parameter."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return _util.require_str(name, value)
+    return " ".join(_util.str_list(name, value)) or None
+
+
+def get_compatibility_matrix(
+    region: str,
+    make: Union[str, Sequence[str], Mapping[str, Any], None] = None,
+    options: Optional[Mapping[str, Any]] = None,
+) -> CompatibilityMatrix:
+    """``GET /compatibility/matrix``: the models Smartcar supports.
+
+    ``region``: ``US``, ``CA`` or ``EUROPE``.  ``make``: a make
+    (``"TESLA"``) or a list of makes; None for all.  As the official SDK
+    6.x, ``make`` is the second argument; ``get_compatibility_matrix(
+    region, options)`` also works.  ``options``: ``type`` (``ICE``,
+    ``HEV``, ``PHEV``, ``BEV``), ``scope`` (list of permissions),
+    ``make`` (when not given as an argument), ``mode``, ``version``,
+    ``client_id`` and ``client_secret`` (default: the SMARTCAR_CLIENT_ID /
+    SMARTCAR_CLIENT_SECRET variables), ``client`` and the per-call
+    settings.
+
+    Returns a :class:`CompatibilityMatrix`: a dict keyed by make
+    (``"TESLA"``) of :class:`CompatibilityMatrixModel` lists, with
+    ``meta``.
+    """
+    if isinstance(make, Mapping):
+        if options is not None:
+            raise TypeError("make must be a str or a list of str")
+        make, options = None, make
+    opts = _util.require_mapping("options", options)
+    _util.check_keys("option", opts, _MATRIX_OPTIONS)
+    params: Dict[str, Any] = {
+        "region": _util.require_str("region", region),
+        "make": _words("make", make if make is not None
+                       else opts.get("make")),
+        "type": _util.optional_str("type", opts.get("type")),
+        "scope": _words("scope", opts.get("scope")),
+        "mode": _mode(opts.get("mode")),
+        "version": _version_option(opts),
+    }
+    params.update(_util.call_options(opts))
+    client = _app_client(opts, "get_compatibility_matrix")
+    return compatibility_matrix_from(
+        client.call("get_compatibility_matrix", params)
+    )
+
+
+# ---------------------------------------------------------------------
+# Management: vehicle connections (Basic default:AMT)
+
+_CONNECTION_OPTIONS = ("client",) + _util.CALL_OPTIONS
+
+
+def _management_call(
+    endpoint: str, params: Dict[str, Any], options: Optional[Mapping[str, Any]]
+) -> Dict[str, Any]:
+    opts = _util.require_mapping("options", options)
+    _util.check_keys("option", opts, _CONNECTION_OPTIONS)
+    params.update(_util.call_options(opts))
+    client = _util.client_option(opts.get("client")) or default_client()
+    return client.call(endpoint, params)
+
+
+def get_connections(
+    amt: str,
+    filter: Optional[Mapping[str, Any]] = None,
+    paging: Optional[Mapping[str, Any]] = None,
+    options: Optional[Mapping[str, Any]] = None,
+) -> GetConnections:
+    """The application's vehicle connections, newest first.
+
+    ``amt``: the application management token.  ``filter``:
+    ``{"user_id": str, "vehicle_id": str}`` (either or both; ours also
+    ``"mode"``).  ``paging``: ``{"limit": int (default 10, max 100),
+    "cursor": str}``.  Returns ``GetConnections(connections:
+    [Connection(vehicle_id, user_id, connected_at)], paging:
+    PagingCursor(cursor), meta)``; ``paging.cursor`` is None on the last
+    page.  ``options`` (ours): ``client`` and the per-call settings.
+    """
+    params: Dict[str, Any] = {
+        "management_token": _util.require_str("amt", amt)
+    }
+    filters = _util.require_mapping("filter", filter)
+    _util.check_keys("filter key", filters, ("user_id", "vehicle_id", "mode"))
+    params["user_id"] = _util.optional_str("user_id", filters.get("user_id"))
+    params["vehicle_id"] = _util.optional_str(
+        "vehicle_id", filters.get("vehicle_id")
+    )
+    params["mode"] = _mode(filters.get("mode"))
+    pages = _util.require_mapping("paging", paging)
+    _util.check_keys("paging key", pages, ("limit", "cursor"))
+    if pages.get("limit") is not None:
+        params["limit"] = _util.int_param("paging limit", pages["limit"], 1)
+    params["cursor"] = _util.optional_str("cursor", pages.get("cursor"))
+    return get_connections_from(
+        _management_call("get_connections", params, options)
+    )
+
+
+def delete_connections(
+    amt: str,
+    filter: Mapping[str, Any],
+    options: Optional[Mapping[str, Any]] = None,
+) -> DeleteConnections:
+    """Delete connections: all of a user's (``{"user_id": ...}``) or all
+    of a vehicle's (``{"vehicle_id": ...}``), exactly one of the two.
+
+    Returns ``DeleteConnections(connections: [Connection(vehicle_id,
+    user_id, None)], meta)``.  Their access tokens no longer reach those
+    vehicles.
+    """
+    params: Dict[str, Any] = {
+        "management_token": _util.require_str("amt", amt)
+    }
+    filters = _util.require_mapping("filter", filter)
+    _util.check_keys("filter key", filters, ("user_id", "vehicle_id"))
+    user_id = _util.optional_str("user_id", filters.get("user_id"))
+    vehicle_id = _util.optional_str("vehicle_id", filters.get("vehicle_id"))
+    if user_id and vehicle_id:
+        raise InvalidArgumentError(
+            "Filter can contain EITHER user_id OR vehicle_id, not both"
+        )
+    if not user_id and not vehicle_id:
+        raise InvalidArgumentError(
+            "Filter needs a user_id or a vehicle_id"
+        )
+    params["user_id"] = user_id
+    params["vehicle_id"] = vehicle_id
+    return delete_connections_from(
+        _management_call("delete_connections", params, options)
+    )

@@ -55,6 +55,8 @@ __all__ = [
     "RateLimitedLocallyError",
     "CallbackError",
     "MisuseError",
+    "ConflictError",
+    "NotFoundError",
 ]
 
 # The attributes every SmartcarException has (None when not relevant).
@@ -76,6 +78,7 @@ _FIELDS = (
     "model",
     "year",
     "error_message",
+    "title",
 )
 
 
@@ -107,6 +110,8 @@ class SmartcarException(Exception):
     model: Optional[str]
     year: Optional[str]
     error_message: Optional[str]
+    #: v3 (JSON:API) errors: the short title ("Bad Gateway")
+    title: Optional[str]
     #: the negative SC_E* code from errors.def, when libsmartcar raised it
     sc_code: Optional[int] = None
 
@@ -299,6 +304,19 @@ class MisuseError(SmartcarException, RuntimeError):
     default_kind = "misuse"
 
 
+class ConflictError(SmartcarException):
+    """A token store entry changed meanwhile (another process refreshed
+    it first): load it again and retry."""
+
+    default_kind = "conflict"
+
+
+class NotFoundError(SmartcarException, LookupError):
+    """No such entry (a token store has nothing under that key)."""
+
+    default_kind = "not_found"
+
+
 _BY_KIND: Dict[str, Type[SmartcarException]] = {
     cls.default_kind: cls
     for cls in (
@@ -317,6 +335,8 @@ _BY_KIND: Dict[str, Type[SmartcarException]] = {
         RateLimitedLocallyError,
         CallbackError,
         MisuseError,
+        ConflictError,
+        NotFoundError,
     )
 }
 

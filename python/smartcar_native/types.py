@@ -7,8 +7,9 @@ way.
 
 from __future__ import annotations
 
+import collections
 import datetime as _dt
-from typing import Any, List, Mapping, NamedTuple, Optional, Union
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Union
 
 __all__ = [
     "Meta",
@@ -16,8 +17,44 @@ __all__ = [
     "User",
     "Paging",
     "Vehicles",
-    "Odometer",
     "Redirect",
+    # Vehicle
+    "Vin",
+    "Charge",
+    "Battery",
+    "BatteryCapacity",
+    "AvailableCapacity",
+    "NominalCapcity",
+    "NominalCapacity",
+    "Fuel",
+    "TirePressure",
+    "EngineOil",
+    "Odometer",
+    "Location",
+    "Attributes",
+    "Permissions",
+    "ChargeLimit",
+    "LockStatus",
+    "ServiceHistory",
+    "DiagnosticSystem",
+    "DiagnosticSystemStatus",
+    "DiagnosticTroubleCode",
+    "DiagnosticTroubleCodes",
+    "Action",
+    "Status",
+    "Subscribe",
+    "Response",
+    # compatibility, management
+    "CompatibilityV1",
+    "CompatibilityV2",
+    "Capability",
+    "CompatibilityMatrix",
+    "CompatibilityMatrixModel",
+    "CompatibilityMatrixEntry",
+    "Connection",
+    "PagingCursor",
+    "GetConnections",
+    "DeleteConnections",
 ]
 
 Number = Union[int, float]
@@ -64,6 +101,279 @@ class Odometer(NamedTuple):
     """Distance in kilometers (metric) or miles (imperial)."""
 
     distance: Number
+    meta: Meta
+
+
+class Vin(NamedTuple):
+    vin: str
+    meta: Meta
+
+
+class Charge(NamedTuple):
+    """``state``: ``CHARGING``, ``FULLY_CHARGED`` or ``NOT_CHARGING``."""
+
+    is_plugged_in: bool
+    state: str
+    meta: Meta
+
+
+class Battery(NamedTuple):
+    """``percent_remaining`` is a fraction (0..1); ``range`` km or miles."""
+
+    percent_remaining: Number
+    range: Number
+    meta: Meta
+
+
+class BatteryCapacity(NamedTuple):
+    """Capacity in kWh."""
+
+    capacity: Number
+    meta: Meta
+
+
+class AvailableCapacity(NamedTuple):
+    """One capacity the vehicle may have: kWh and ``ENGINE:TRIM`` text."""
+
+    capacity: Number
+    description: Optional[str]
+
+
+class NominalCapcity(NamedTuple):
+    """The nominal battery capacity (official SDK name and spelling).
+
+    ``capacity`` is ``{"nominal": kWh, "source": "SMARTCAR" |
+    "USER_SELECTED"}`` or None when undetermined; then ``url`` (if not
+    None) starts the Connect flow that lets the owner choose one of
+    ``availableCapacities`` (append ``redirect_uri``).
+    """
+
+    availableCapacities: List[AvailableCapacity]
+    capacity: Optional[Dict[str, Any]]
+    url: Optional[str]
+    meta: Meta
+
+    @property
+    def available_capacities(self) -> List[AvailableCapacity]:
+        """``availableCapacities`` under a snake_case name."""
+        return self.availableCapacities
+
+
+#: the correctly spelt name of :class:`NominalCapcity`
+NominalCapacity = NominalCapcity
+
+
+class Fuel(NamedTuple):
+    """Range in km or miles, amount in liters or US gallons."""
+
+    range: Optional[Number]
+    percent_remaining: Optional[Number]
+    amount_remaining: Optional[Number]
+    meta: Meta
+
+
+class TirePressure(NamedTuple):
+    """Pressures in kilopascals (metric) or psi (imperial)."""
+
+    front_left: Number
+    front_right: Number
+    back_left: Number
+    back_right: Number
+    meta: Meta
+
+
+class EngineOil(NamedTuple):
+    """``life_remaining``: 1 is fresh oil, 0 means change it now."""
+
+    life_remaining: Number
+    meta: Meta
+
+
+class Location(NamedTuple):
+    latitude: Number
+    longitude: Number
+    meta: Meta
+
+
+class Attributes(NamedTuple):
+    id: str
+    make: str
+    model: str
+    year: int
+    meta: Meta
+
+
+class Permissions(NamedTuple):
+    permissions: List[str]
+    paging: Paging
+    meta: Meta
+
+
+class ChargeLimit(NamedTuple):
+    """The charge limit as a fraction (0.5..1)."""
+
+    limit: Number
+    meta: Meta
+
+
+class LockStatus(NamedTuple):
+    """Lists of ``{"type", "status"}`` dicts (status ``OPEN``, ``CLOSED``
+    or ``UNKNOWN``); empty when a make does not report them."""
+
+    is_locked: bool
+    doors: List[Dict[str, Any]]
+    windows: List[Dict[str, Any]]
+    sunroof: List[Dict[str, Any]]
+    storage: List[Dict[str, Any]]
+    charging_port: List[Dict[str, Any]]
+    meta: Meta
+
+
+class ServiceHistory(NamedTuple):
+    """Service records, keys in snake_case (``service_date``,
+    ``odometer_distance``, ``service_tasks``...)."""
+
+    items: List[Dict[str, Any]]
+    meta: Meta
+
+
+class DiagnosticSystem(NamedTuple):
+    """``status``: ``OK`` or ``ALERT``."""
+
+    system_id: str
+    status: str
+    description: Optional[str]
+
+
+class DiagnosticSystemStatus(NamedTuple):
+    systems: List[DiagnosticSystem]
+    meta: Meta
+
+
+class DiagnosticTroubleCode(NamedTuple):
+    code: str
+    timestamp: Optional[str]
+
+
+class DiagnosticTroubleCodes(NamedTuple):
+    active_codes: List[DiagnosticTroubleCode]
+    meta: Meta
+
+
+class Action(NamedTuple):
+    """The answer to a command (lock, charge, destination...)."""
+
+    status: str
+    message: Optional[str]
+    meta: Meta
+
+
+class Status(NamedTuple):
+    status: Optional[str]
+    meta: Meta
+
+
+class Subscribe(NamedTuple):
+    webhook_id: str
+    vehicle_id: str
+    meta: Meta
+
+
+class Response(NamedTuple):
+    """A raw answer: the body as the server sent it (keys unchanged)."""
+
+    body: Any
+    meta: Meta
+
+
+class CompatibilityV1(NamedTuple):
+    compatible: bool
+    meta: Meta
+
+
+class Capability(NamedTuple):
+    """``reason``: ``VEHICLE_NOT_CAPABLE``, ``SMARTCAR_NOT_CAPABLE`` or
+    None."""
+
+    permission: str
+    endpoint: Optional[str]
+    capable: bool
+    reason: Optional[str]
+
+
+class CompatibilityV2(NamedTuple):
+    """``reason``: ``VEHICLE_NOT_COMPATIBLE``, ``MAKE_NOT_COMPATIBLE`` or
+    None; ``capabilities`` is empty when not compatible."""
+
+    compatible: bool
+    reason: Optional[str]
+    capabilities: List[Capability]
+    meta: Meta
+
+
+class CompatibilityMatrixModel(NamedTuple):
+    """One model line of the compatibility matrix (official SDK names:
+    ``startYear`` and ``endYear``; ``start_year`` and ``end_year`` are
+    aliases)."""
+
+    model: str
+    startYear: Optional[int]
+    endYear: Optional[int]
+    type: Optional[str]
+    endpoints: List[str]
+    permissions: List[str]
+
+    @property
+    def start_year(self) -> Optional[int]:
+        return self.startYear
+
+    @property
+    def end_year(self) -> Optional[int]:
+        return self.endYear
+
+
+#: another name of :class:`CompatibilityMatrixModel`
+CompatibilityMatrixEntry = CompatibilityMatrixModel
+
+
+class CompatibilityMatrix(dict):  # type: ignore[type-arg]
+    """A dict keyed by make (upper case) of :class:`CompatibilityMatrixModel`
+    lists, with the response ``meta`` as an attribute."""
+
+    meta: Meta
+
+    def __init__(self, entries: Any = (), meta: Optional[Meta] = None
+                 ) -> None:
+        super().__init__(entries)
+        self.meta = meta if meta is not None else Meta()
+
+    def __repr__(self) -> str:
+        return "CompatibilityMatrix(%s, meta=%r)" % (
+            dict.__repr__(self), self.meta)
+
+
+class Connection(NamedTuple):
+    """``connected_at`` is an ISO-8601 string (None after a delete)."""
+
+    vehicle_id: str
+    user_id: str
+    connected_at: Optional[str]
+
+
+class PagingCursor(NamedTuple):
+    """``cursor`` for the next page, or None on the last one."""
+
+    cursor: Optional[str]
+
+
+class GetConnections(NamedTuple):
+    connections: List[Connection]
+    paging: PagingCursor
+    meta: Meta
+
+
+class DeleteConnections(NamedTuple):
+    connections: List[Connection]
     meta: Meta
 
 
@@ -132,10 +442,229 @@ def vehicles_from(data: Mapping[str, Any]) -> Vehicles:
     )
 
 
+def _fields_from(cls: Any, data: Mapping[str, Any]) -> Any:
+    """``cls`` from the data keys named like its fields, plus ``meta``."""
+    values = {name: data.get(name) for name in cls._fields if name != "meta"}
+    if "meta" in cls._fields:
+        values["meta"] = meta_from(data)
+    return cls(**values)
+
+
+def _dicts(value: Any) -> List[Dict[str, Any]]:
+    return [v for v in (value or []) if isinstance(v, dict)]
+
+
+def _paging_from(value: Any) -> Paging:
+    paging = value if isinstance(value, Mapping) else {}
+    return Paging(
+        count=paging.get("count"),  # type: ignore[arg-type]
+        offset=paging.get("offset"),  # type: ignore[arg-type]
+    )
+
+
 def odometer_from(data: Mapping[str, Any]) -> Odometer:
     return Odometer(
         distance=data.get("distance"), meta=meta_from(data)  # type: ignore
     )
+
+
+def nominal_capacity_from(data: Mapping[str, Any]) -> NominalCapcity:
+    return NominalCapcity(
+        availableCapacities=[
+            AvailableCapacity(
+                capacity=c.get("capacity"),  # type: ignore[arg-type]
+                description=c.get("description"),
+            )
+            for c in _dicts(data.get("available_capacities"))
+        ],
+        capacity=data.get("capacity"),
+        url=data.get("url"),
+        meta=meta_from(data),
+    )
+
+
+def permissions_from(data: Mapping[str, Any]) -> Permissions:
+    return Permissions(
+        permissions=list(data.get("permissions") or []),
+        paging=_paging_from(data.get("paging")),
+        meta=meta_from(data),
+    )
+
+
+def lock_status_from(data: Mapping[str, Any]) -> LockStatus:
+    return LockStatus(
+        is_locked=data.get("is_locked"),  # type: ignore[arg-type]
+        doors=_dicts(data.get("doors")),
+        windows=_dicts(data.get("windows")),
+        sunroof=_dicts(data.get("sunroof")),
+        storage=_dicts(data.get("storage")),
+        charging_port=_dicts(data.get("charging_port")),
+        meta=meta_from(data),
+    )
+
+
+def service_history_from(data: Mapping[str, Any]) -> ServiceHistory:
+    return ServiceHistory(items=_dicts(data.get("items")),
+                          meta=meta_from(data))
+
+
+def system_status_from(data: Mapping[str, Any]) -> DiagnosticSystemStatus:
+    return DiagnosticSystemStatus(
+        systems=[
+            DiagnosticSystem(
+                system_id=s.get("system_id"),  # type: ignore[arg-type]
+                status=s.get("status"),  # type: ignore[arg-type]
+                description=s.get("description"),
+            )
+            for s in _dicts(data.get("systems"))
+        ],
+        meta=meta_from(data),
+    )
+
+
+def trouble_codes_from(data: Mapping[str, Any]) -> DiagnosticTroubleCodes:
+    return DiagnosticTroubleCodes(
+        active_codes=[
+            DiagnosticTroubleCode(
+                code=c.get("code"),  # type: ignore[arg-type]
+                timestamp=c.get("timestamp"),
+            )
+            for c in _dicts(data.get("active_codes"))
+        ],
+        meta=meta_from(data),
+    )
+
+
+def response_from(data: Mapping[str, Any]) -> Response:
+    """The raw ``request`` endpoint: ``{"body": verbatim, "meta"}``."""
+    return Response(body=data.get("body"), meta=meta_from(data))
+
+
+def data_tuple_from(data: Mapping[str, Any]) -> Any:
+    """Data of a path without a named tuple of its own (make-specific
+    batch paths): a namedtuple ``Data`` of its (snake_case) fields, as the
+    official SDK makes, plus ``meta``."""
+    body = {k: v for k, v in data.items() if k != "meta"}
+    cls = collections.namedtuple(  # type: ignore[misc]
+        "Data", list(body) + ["meta"], rename=True)
+    return cls(*body.values(), meta_from(data))
+
+
+def compatibility_from(data: Mapping[str, Any]) -> CompatibilityV2:
+    return CompatibilityV2(
+        compatible=data.get("compatible"),  # type: ignore[arg-type]
+        reason=data.get("reason"),
+        capabilities=[
+            Capability(
+                permission=c.get("permission"),  # type: ignore[arg-type]
+                endpoint=c.get("endpoint"),
+                capable=c.get("capable"),  # type: ignore[arg-type]
+                reason=c.get("reason"),
+            )
+            for c in _dicts(data.get("capabilities"))
+        ],
+        meta=meta_from(data),
+    )
+
+
+def compatibility_v1_from(data: Mapping[str, Any]) -> CompatibilityV1:
+    return CompatibilityV1(
+        compatible=data.get("compatible"),  # type: ignore[arg-type]
+        meta=meta_from(data),
+    )
+
+
+def compatibility_matrix_from(data: Mapping[str, Any]) -> CompatibilityMatrix:
+    # Makes are upper case on the wire; a libsmartcar that snake-cases the
+    # keys turns "TESLA" into "tesla", so an all-lower-case key goes back.
+    out = CompatibilityMatrix(meta=meta_from(data))
+    for make, rows in data.items():
+        if make == "meta" or not isinstance(rows, list):
+            continue
+        out[make.upper() if make.islower() else make] = [
+            CompatibilityMatrixModel(
+                model=r.get("model"),  # type: ignore[arg-type]
+                startYear=r.get("start_year"),
+                endYear=r.get("end_year"),
+                type=r.get("type"),
+                endpoints=list(r.get("endpoints") or []),
+                permissions=list(r.get("permissions") or []),
+            )
+            for r in _dicts(rows)
+        ]
+    return out
+
+
+def _connection(c: Mapping[str, Any]) -> Connection:
+    return Connection(
+        vehicle_id=c.get("vehicle_id"),  # type: ignore[arg-type]
+        user_id=c.get("user_id"),  # type: ignore[arg-type]
+        connected_at=c.get("connected_at"),
+    )
+
+
+def get_connections_from(data: Mapping[str, Any]) -> GetConnections:
+    paging = data.get("paging")
+    cursor = paging.get("cursor") if isinstance(paging, Mapping) else None
+    return GetConnections(
+        connections=[_connection(c) for c in _dicts(data.get("connections"))],
+        paging=PagingCursor(cursor=cursor or None),
+        meta=meta_from(data),
+    )
+
+
+def delete_connections_from(data: Mapping[str, Any]) -> DeleteConnections:
+    return DeleteConnections(
+        connections=[_connection(c) for c in _dicts(data.get("connections"))],
+        meta=meta_from(data),
+    )
+
+
+def _simple(cls: Any) -> Callable[[Mapping[str, Any]], Any]:
+    def convert(data: Mapping[str, Any]) -> Any:
+        return _fields_from(cls, data)
+
+    convert.__name__ = "%s_from" % cls.__name__.lower()
+    return convert
+
+
+#: endpoint name (docs/endpoints.md) -> converter of its result data.
+#: Batch results and run_many use it too.
+CONVERTERS: Dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    "get_user": user_from,
+    "get_vehicles": vehicles_from,
+    "attributes": _simple(Attributes),
+    "vin": _simple(Vin),
+    "odometer": odometer_from,
+    "location": _simple(Location),
+    "fuel": _simple(Fuel),
+    "battery": _simple(Battery),
+    "battery_capacity": _simple(BatteryCapacity),
+    "nominal_capacity": nominal_capacity_from,
+    "charge": _simple(Charge),
+    "get_charge_limit": _simple(ChargeLimit),
+    "set_charge_limit": _simple(Action),
+    "engine_oil": _simple(EngineOil),
+    "tire_pressure": _simple(TirePressure),
+    "lock_status": lock_status_from,
+    "lock": _simple(Action),
+    "unlock": _simple(Action),
+    "start_charge": _simple(Action),
+    "stop_charge": _simple(Action),
+    "send_destination": _simple(Action),
+    "service_history": service_history_from,
+    "diagnostic_system_status": system_status_from,
+    "diagnostic_trouble_codes": trouble_codes_from,
+    "permissions": permissions_from,
+    "disconnect": _simple(Status),
+    "subscribe": _simple(Subscribe),
+    "unsubscribe": _simple(Status),
+    "request": response_from,
+    "get_compatibility": compatibility_from,
+    "get_compatibility_matrix": compatibility_matrix_from,
+    "get_connections": get_connections_from,
+    "delete_connections": delete_connections_from,
+}
 
 
 def redirect_from(data: Mapping[str, Any]) -> Redirect:

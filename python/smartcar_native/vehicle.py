@@ -2,25 +2,88 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional
+import datetime as _dt
+import json
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional
 
 from . import _util, api
 from ._client import default_client
+from ._core import Client
+from ._results import batch_from
 from .errors import InvalidArgumentError
-from .types import Odometer, odometer_from
+from .types import (
+    CONVERTERS,
+    Action,
+    Attributes,
+    Battery,
+    BatteryCapacity,
+    Charge,
+    ChargeLimit,
+    DiagnosticSystemStatus,
+    DiagnosticTroubleCodes,
+    EngineOil,
+    Fuel,
+    Location,
+    LockStatus,
+    NominalCapcity,
+    Odometer,
+    Permissions,
+    Response,
+    ServiceHistory,
+    Status,
+    Subscribe,
+    TirePressure,
+    Vin,
+)
 
 __all__ = ["Vehicle"]
 
 UNIT_SYSTEMS = ("metric", "imperial")
 
+_OPTIONS = ("unit_system", "version", "flags", "client") + _util.CALL_OPTIONS
+
+
+class Plan(NamedTuple):
+    """One call ready to run: endpoint, parameters, result converter."""
+
+    endpoint: str
+    params: Dict[str, Any]
+    convert: Optional[Callable[[Dict[str, Any]], Any]]
+
+
+def _date_param(name: str, value: Any) -> Optional[str]:
+    """str as is; date -> YYYY-MM-DD; datetime -> UTC ISO-8601 with ms."""
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (
+            value.microsecond // 1000
+        )
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return _util.require_str(name, value)
+
 
 class Vehicle:
-    """One vehicle, as in the official ``smartcar`` SDK.
+    """One vehicle, as in the official ``smartcar`` SDK (6.x).
 
-    ``options``: ``unit_system`` (``"metric"``, the default, or
-    ``"imperial"``), ``version`` (API version, default the module's) and
-    ``flags`` (dict).  Calls share the module's default client, so
-    connections are reused; a Vehicle is cheap to create.
+    ``options``:
+
+    - ``unit_system``: ``"metric"`` (the default) or ``"imperial"``;
+    - ``version``: API version (default: :func:`get_api_version`);
+    - ``flags``: feature flags (dict);
+    - ``client``: the :class:`Client` (or :class:`AuthClient`) to use
+      instead of the shared default client;
+    - per-call settings for every call of this vehicle: ``timeout_ms``,
+      ``connect_timeout_ms``, ``max_attempts``, ``retry_deadline_ms``,
+      ``rate_policy`` (``"wait"`` or ``"fail"``).
+
+    Calls share one client, so connections are reused; a Vehicle is cheap
+    to create and safe to use from several threads.  Each method returns
+    the official SDK's named tuple, with ``meta`` (:class:`Meta`), or
+    raises a :class:`SmartcarException` subclass.
     """
 
     vehicle_id: str
@@ -35,7 +98,7 @@ class Vehicle:
         self.vehicle_id = _util.require_str("vehicle_id", vehicle_id)
         self.access_token = _util.require_str("access_token", access_token)
         opts = _util.require_mapping("options", options)
-        _util.check_keys("option", opts, ("unit_system", "version", "flags"))
+        _util.check_keys("option", opts, _OPTIONS)
         self._unit_system = "metric"
         if opts.get("unit_system") is not None:
             self.set_unit_system(opts["unit_system"])
@@ -43,6 +106,10 @@ class Vehicle:
             "version", opts.get("version")
         )
         self._flags = _util.flags_string(opts.get("flags"))
+        self._client_override: Optional[Client] = _util.client_option(
+            opts.get("client")
+        )
+        self._call_options = _util.call_options(opts)
 
     def __repr__(self) -> str:
         # never the access token
@@ -51,9 +118,22 @@ class Vehicle:
             self._unit_system,
         )
 
+    # -- settings -------------------------------------------------------
+
     @property
     def unit_system(self) -> str:
+        """``"metric"`` or ``"imperial"``."""
         return self._unit_system
+
+    @property
+    def version(self) -> str:
+        """The API version this vehicle's calls use."""
+        return self._version or api.get_api_version()
+
+    @property
+    def flags(self) -> Optional[str]:
+        """The feature flags as sent (``"key:value key:value"``), or None."""
+        return self._flags
 
     def set_unit_system(self, unit_system: str) -> None:
         """Use ``"metric"`` or ``"imperial"`` for later calls."""
@@ -65,18 +145,370 @@ class Vehicle:
             )
         self._unit_system = unit_system
 
+    @property
+    def client(self) -> Client:
+        """The client this vehicle's calls go through."""
+        return self._client_override or default_client()
+
+    # -- plumbing -------------------------------------------------------
+
     def _params(self) -> Dict[str, Any]:
-        return {
+        params: Dict[str, Any] = {
             "vehicle_id": self.vehicle_id,
             "access_token": self.access_token,
             "unit_system": self._unit_system,
             "version": self._version or api._version_param(),
             "flags": self._flags,
         }
+        params.update(self._call_options)
+        return params
 
-    def _call(self, endpoint: str) -> Dict[str, Any]:
-        return default_client().call(endpoint, self._params())
+    def _plan(
+        self,
+        endpoint: str,
+        extra: Optional[Mapping[str, Any]] = None,
+        convert: Optional[Callable[[Dict[str, Any]], Any]] = None,
+    ) -> Plan:
+        params = self._params()
+        if extra:
+            params.update(extra)
+        return Plan(endpoint, params, convert or CONVERTERS[endpoint])
+
+    def plan(self, method: str, kwargs: Optional[Mapping[str, Any]] = None
+             ) -> Plan:
+        """The call ``getattr(self, method)(**kwargs)`` would make, not yet
+        run (used by :func:`run_many`).  Arguments are checked now."""
+        _util.require_str("method", method)
+        builder = getattr(self, "_plan_" + method, None)
+        if builder is None:
+            raise InvalidArgumentError("Vehicle has no method %r" % method)
+        return builder(**_util.require_mapping("kwargs", kwargs))
+
+    def _run(self, plan: Plan) -> Any:
+        data = self.client.call(plan.endpoint, plan.params)
+        return plan.convert(data) if plan.convert else data
+
+    # -- reads ----------------------------------------------------------
+
+    def _plan_vin(self) -> Plan:
+        return self._plan("vin")
+
+    def vin(self) -> Vin:
+        """``GET /vin``: ``Vin(vin, meta)``."""
+        return self._run(self._plan_vin())
+
+    def _plan_charge(self) -> Plan:
+        return self._plan("charge")
+
+    def charge(self) -> Charge:
+        """``GET /charge``: ``Charge(is_plugged_in, state, meta)``."""
+        return self._run(self._plan_charge())
+
+    def _plan_battery(self) -> Plan:
+        return self._plan("battery")
+
+    def battery(self) -> Battery:
+        """``GET /battery``: ``Battery(percent_remaining, range, meta)``;
+        range in km or miles."""
+        return self._run(self._plan_battery())
+
+    def _plan_battery_capacity(self) -> Plan:
+        return self._plan("battery_capacity")
+
+    def battery_capacity(self) -> BatteryCapacity:
+        """``GET /battery/capacity``: ``BatteryCapacity(capacity, meta)``
+        in kWh."""
+        return self._run(self._plan_battery_capacity())
+
+    def _plan_nominal_capacity(self) -> Plan:
+        return self._plan("nominal_capacity")
+
+    def nominal_capacity(self) -> NominalCapcity:
+        """``GET /battery/nominal_capacity``:
+        ``NominalCapcity(availableCapacities, capacity, url, meta)``
+        (official name and field spelling; ``available_capacities`` is an
+        alias of the field)."""
+        return self._run(self._plan_nominal_capacity())
+
+    def _plan_fuel(self) -> Plan:
+        return self._plan("fuel")
+
+    def fuel(self) -> Fuel:
+        """``GET /fuel``: ``Fuel(range, percent_remaining,
+        amount_remaining, meta)``; km or miles, liters or gallons."""
+        return self._run(self._plan_fuel())
+
+    def _plan_tire_pressure(self) -> Plan:
+        return self._plan("tire_pressure")
+
+    def tire_pressure(self) -> TirePressure:
+        """``GET /tires/pressure``: ``TirePressure(front_left,
+        front_right, back_left, back_right, meta)``; kPa or psi."""
+        return self._run(self._plan_tire_pressure())
+
+    def _plan_engine_oil(self) -> Plan:
+        return self._plan("engine_oil")
+
+    def engine_oil(self) -> EngineOil:
+        """``GET /engine/oil``: ``EngineOil(life_remaining, meta)``."""
+        return self._run(self._plan_engine_oil())
+
+    def _plan_odometer(self) -> Plan:
+        return self._plan("odometer")
 
     def odometer(self) -> Odometer:
-        """The odometer: ``Odometer(distance, meta)``, in km or miles."""
-        return odometer_from(self._call("odometer"))
+        """``GET /odometer``: ``Odometer(distance, meta)``, km or miles."""
+        return self._run(self._plan_odometer())
+
+    def _plan_location(self) -> Plan:
+        return self._plan("location")
+
+    def location(self) -> Location:
+        """``GET /location``: ``Location(latitude, longitude, meta)``."""
+        return self._run(self._plan_location())
+
+    def _plan_attributes(self) -> Plan:
+        return self._plan("attributes")
+
+    def attributes(self) -> Attributes:
+        """``GET /vehicles/{id}``: ``Attributes(id, make, model, year,
+        meta)``."""
+        return self._run(self._plan_attributes())
+
+    def _plan_permissions(
+        self, paging: Optional[Mapping[str, Any]] = None
+    ) -> Plan:
+        pages = _util.require_mapping("paging", paging)
+        _util.check_keys("paging key", pages, ("limit", "offset"))
+        extra: Dict[str, Any] = {}
+        for key in ("limit", "offset"):
+            if pages.get(key) is not None:
+                extra[key] = _util.int_param("paging " + key, pages[key])
+        return self._plan("permissions", extra)
+
+    def permissions(
+        self, paging: Optional[Mapping[str, Any]] = None
+    ) -> Permissions:
+        """``GET /permissions``: ``Permissions(permissions, paging,
+        meta)``.  ``paging``: ``{"limit": int, "offset": int}`` (the
+        server's default limit is 25)."""
+        return self._run(self._plan_permissions(paging))
+
+    def _plan_get_charge_limit(self) -> Plan:
+        return self._plan("get_charge_limit")
+
+    def get_charge_limit(self) -> ChargeLimit:
+        """``GET /charge/limit``: ``ChargeLimit(limit, meta)``, a
+        fraction."""
+        return self._run(self._plan_get_charge_limit())
+
+    def _plan_lock_status(self) -> Plan:
+        return self._plan("lock_status")
+
+    def lock_status(self) -> LockStatus:
+        """``GET /security``: ``LockStatus(is_locked, doors, windows,
+        sunroof, storage, charging_port, meta)``."""
+        return self._run(self._plan_lock_status())
+
+    def _plan_service_history(
+        self, start_date: Any = None, end_date: Any = None
+    ) -> Plan:
+        return self._plan(
+            "service_history",
+            {
+                "start_date": _date_param("start_date", start_date),
+                "end_date": _date_param("end_date", end_date),
+            },
+        )
+
+    def service_history(
+        self, start_date: Any = None, end_date: Any = None
+    ) -> ServiceHistory:
+        """``GET /service/history``: ``ServiceHistory(items, meta)``.
+
+        Dates are ``"YYYY-MM-DD"`` or ``"YYYY-MM-DDTHH:MM:SS.SSSZ"``
+        strings, or ``date`` / ``datetime`` objects (naive datetimes are
+        taken as UTC).  Without a range the server returns the last year.
+        Record keys are snake_case (``service_date``...).
+        """
+        return self._run(self._plan_service_history(start_date, end_date))
+
+    def _plan_diagnostic_system_status(self) -> Plan:
+        return self._plan("diagnostic_system_status")
+
+    def diagnostic_system_status(self) -> DiagnosticSystemStatus:
+        """``GET /diagnostics/system_status``:
+        ``DiagnosticSystemStatus(systems: [DiagnosticSystem(system_id,
+        status, description)], meta)``."""
+        return self._run(self._plan_diagnostic_system_status())
+
+    def _plan_diagnostic_trouble_codes(self) -> Plan:
+        return self._plan("diagnostic_trouble_codes")
+
+    def diagnostic_trouble_codes(self) -> DiagnosticTroubleCodes:
+        """``GET /diagnostics/dtcs``: ``DiagnosticTroubleCodes(
+        active_codes: [DiagnosticTroubleCode(code, timestamp)], meta)``."""
+        return self._run(self._plan_diagnostic_trouble_codes())
+
+    # -- commands -------------------------------------------------------
+
+    def _plan_lock(self) -> Plan:
+        return self._plan("lock")
+
+    def lock(self) -> Action:
+        """``POST /security`` LOCK: ``Action(status, message, meta)``."""
+        return self._run(self._plan_lock())
+
+    def _plan_unlock(self) -> Plan:
+        return self._plan("unlock")
+
+    def unlock(self) -> Action:
+        """``POST /security`` UNLOCK: ``Action(status, message, meta)``."""
+        return self._run(self._plan_unlock())
+
+    def _plan_start_charge(self) -> Plan:
+        return self._plan("start_charge")
+
+    def start_charge(self) -> Action:
+        """``POST /charge`` START: ``Action(status, message, meta)``."""
+        return self._run(self._plan_start_charge())
+
+    def _plan_stop_charge(self) -> Plan:
+        return self._plan("stop_charge")
+
+    def stop_charge(self) -> Action:
+        """``POST /charge`` STOP: ``Action(status, message, meta)``."""
+        return self._run(self._plan_stop_charge())
+
+    def _plan_set_charge_limit(self, limit: float) -> Plan:
+        return self._plan(
+            "set_charge_limit", {"limit": _util.number_param("limit", limit)}
+        )
+
+    def set_charge_limit(self, limit: float) -> Action:
+        """``POST /charge/limit``: ``limit`` is a fraction, 0.5 to 1."""
+        return self._run(self._plan_set_charge_limit(limit))
+
+    def _plan_send_destination(
+        self, latitude: float, longitude: float
+    ) -> Plan:
+        return self._plan(
+            "send_destination",
+            {
+                "latitude": _util.number_param("latitude", latitude),
+                "longitude": _util.number_param("longitude", longitude),
+            },
+        )
+
+    def send_destination(self, latitude: float, longitude: float) -> Action:
+        """``POST /navigation/destination``: send a destination to the
+        navigation system (latitude -90..90, longitude -180..180)."""
+        return self._run(self._plan_send_destination(latitude, longitude))
+
+    # -- batch, connection, webhooks, raw -------------------------------
+
+    def _plan_batch(self, paths: List[str]) -> Plan:
+        items = _util.str_list("paths", paths)
+        if not items:
+            raise InvalidArgumentError("batch needs at least one path")
+        for path in items:
+            if not path.strip() or any(ch.isspace() for ch in path):
+                raise InvalidArgumentError(
+                    "batch paths must not be empty or contain spaces"
+                )
+        return self._plan("batch", {"paths": " ".join(items)}, batch_from)
+
+    def batch(self, paths: List[str]) -> Any:
+        """``POST /batch``: several reads in one request.
+
+        ``paths`` like ``["/odometer", "/location", "/"]``.  Returns a
+        namedtuple ``batch`` with one callable per path, named after the
+        endpoint (``odometer``, ``location``, ``attributes``,
+        ``tire_pressure``, ``lock_status``, ``get_charge_limit``...;
+        other paths with ``/`` turned into ``_``), plus ``meta``.  Calling
+        one returns its typed tuple or raises its error, so one failing
+        path (a 501 for ``/fuel`` on an electric car, say) leaves the
+        others usable.
+        """
+        return self._run(self._plan_batch(paths))
+
+    def _plan_disconnect(self) -> Plan:
+        return self._plan("disconnect")
+
+    def disconnect(self) -> Status:
+        """``DELETE /application``: revoke this application's access to
+        the vehicle.  ``Status(status, meta)``."""
+        return self._run(self._plan_disconnect())
+
+    def _plan_subscribe(self, webhook_id: str) -> Plan:
+        return self._plan(
+            "subscribe", {"webhook_id": _util.require_str("webhook_id",
+                                                          webhook_id)}
+        )
+
+    def subscribe(self, webhook_id: str) -> Subscribe:
+        """Subscribe the vehicle to a webhook:
+        ``Subscribe(webhook_id, vehicle_id, meta)``."""
+        return self._run(self._plan_subscribe(webhook_id))
+
+    def _plan_unsubscribe(self, amt: str, webhook_id: str) -> Plan:
+        return self._plan(
+            "unsubscribe",
+            {
+                "management_token": _util.require_str("amt", amt),
+                "webhook_id": _util.require_str("webhook_id", webhook_id),
+            },
+        )
+
+    def unsubscribe(self, amt: str, webhook_id: str) -> Status:
+        """Unsubscribe the vehicle from a webhook, authenticated with the
+        application management token ``amt``: ``Status(status, meta)``."""
+        return self._run(self._plan_unsubscribe(amt, webhook_id))
+
+    def _plan_request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: Optional[Mapping[str, Any]] = None,
+    ) -> Plan:
+        method = _util.require_str("method", method).upper()
+        extra: Dict[str, Any] = {
+            "method": method,
+            "path": _util.require_str("path", path, allow_empty=True),
+        }
+        if body is not None:
+            try:
+                extra["body"] = json.dumps(body, separators=(",", ":"))
+            except (TypeError, ValueError) as exc:
+                raise TypeError("body must be JSON-serialisable: %s"
+                                % exc) from None
+        for name, value in _util.require_mapping("headers", headers).items():
+            _util.require_str("header name", name)
+            if isinstance(value, bool) or not isinstance(
+                value, (str, int, float)
+            ):
+                raise TypeError(
+                    "header %s must be str, not %s"
+                    % (name, type(value).__name__)
+                )
+            extra["header:" + name] = str(value)
+        return self._plan("request", extra)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: Optional[Mapping[str, Any]] = None,
+    ) -> Response:
+        """Any request below ``/vehicles/{id}/``: ``Response(body, meta)``.
+
+        ``path`` is relative to the vehicle (``"odometer"``,
+        ``"tesla/charge/ammeter"``; ``""`` is the vehicle itself);
+        ``body`` is sent as JSON when not None; ``headers`` are added and
+        win over the defaults (give ``Authorization`` to use another
+        credential).  The body comes back as the server sent it
+        (camelCase keys).  Only GET requests are ever sent twice.
+        """
+        return self._run(self._plan_request(method, path, body, headers))

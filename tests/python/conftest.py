@@ -240,3 +240,55 @@ def silent_origin() -> Iterator[str]:
         for conn in held:
             conn.close()
         server.close()
+
+
+# The emulator's application management token (docs/emulator.md).
+MANAGEMENT_TOKEN = "emulator-management-token"
+
+# Every permission the Vehicle methods need.
+FULL_SCOPE = [
+    "read_vehicle_info", "read_vin", "read_odometer", "read_location",
+    "read_fuel", "read_battery", "read_charge", "read_engine_oil",
+    "read_tires", "read_security", "read_service_history",
+    "read_diagnostics", "control_charge", "control_security",
+    "control_navigation",
+]
+
+
+class Cars:
+    """An owner's fleet shared with every permission: ``bev``, ``phev``
+    and ``ice`` vehicle ids, the token set and the user id."""
+
+    def __init__(self, emu: Emulator, access: Any) -> None:
+        import smartcar_native as smartcar
+
+        self.emu = emu
+        self.access = access
+        self.token = access.access_token
+        self.user_id = smartcar.get_user(self.token).id
+        self.ids = smartcar.get_vehicles(self.token).vehicles
+        kinds = {}
+        for vid in self.ids:
+            kinds[emu.request("GET", "/_emulator/vehicles/" + vid)["kind"]] = vid
+        self.bev = kinds["BEV"]
+        self.phev = kinds["PHEV"]
+        self.ice = kinds["ICE"]
+
+    def vehicle(self, kind: str = "bev", options: Optional[dict] = None
+                ) -> Any:
+        import smartcar_native as smartcar
+
+        return smartcar.Vehicle(getattr(self, kind), self.token, options)
+
+    def state(self, vid: str, **changes: Any) -> Dict[str, Any]:
+        """The emulator's view of a vehicle (after applying changes)."""
+        if changes:
+            return self.emu.request("POST", "/_emulator/vehicles/" + vid,
+                                    changes)["state"]
+        return self.emu.request("GET", "/_emulator/vehicles/" + vid)["state"]
+
+
+@pytest.fixture
+def cars(emu: Emulator, auth: Any) -> Cars:
+    """A fresh owner token with FULL_SCOPE over the three vehicles."""
+    return Cars(emu, auth.exchange_code(authorize(emu, auth, FULL_SCOPE)))

@@ -1,0 +1,118 @@
+"""Turning libsmartcar result data into return values: batch results and
+exceptions rebuilt from error objects (batch slots)."""
+
+from __future__ import annotations
+
+import collections
+import keyword
+import re
+from typing import Any, Dict, List, Mapping, Optional
+
+from . import _core, errors
+from .types import CONVERTERS, data_tuple_from, meta_from
+
+__all__ = ["BatchResult", "batch_from", "exception_from_fields"]
+
+_CODE_BY_KIND: Dict[str, int] = {kind: code for _, code, kind, _ in _core.ERRORS}
+
+
+def exception_from_fields(fields: Mapping[str, Any]) -> errors.SmartcarException:
+    """The exception for a libsmartcar error object (a dict with ``kind``,
+    ``type``, ``code``, ``status_code``...), built but not raised."""
+    code = _CODE_BY_KIND.get(str(fields.get("kind") or ""), _core.EAPI)
+    return errors._from_core(code, fields)
+
+
+class BatchResult:
+    """One sub-response of a batch.  Call it: it returns the typed tuple
+    (``Odometer``...) or raises the sub-request's SmartcarException."""
+
+    __slots__ = ("path", "name", "code", "_value", "_error")
+
+    def __init__(self, item: Mapping[str, Any]) -> None:
+        self.path: Optional[str] = item.get("path")
+        self.name: Optional[str] = item.get("name")
+        code = item.get("code")
+        self.code: Optional[int] = code if isinstance(code, int) else None
+        data = item.get("data")
+        error = item.get("error")
+        self._value: Any = None
+        self._error: Optional[Dict[str, Any]] = None
+        if isinstance(data, Mapping) and error is None:
+            convert = CONVERTERS.get(self.name or "", data_tuple_from)
+            self._value = convert(data)
+        elif isinstance(error, Mapping):
+            self._error = dict(error)
+        else:
+            self._error = {
+                "kind": "malformed_response",
+                "message": "the batch response has neither data nor an "
+                           "error for %s" % (self.path or "?"),
+                "status_code": self.code,
+            }
+
+    @property
+    def ok(self) -> bool:
+        """True when the sub-request succeeded."""
+        return self._error is None
+
+    def __call__(self) -> Any:
+        if self._error is not None:
+            raise exception_from_fields(self._error)
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<BatchResult %s %s>" % (self.path, self.code)
+
+
+_NOT_IDENT = re.compile(r"[^0-9A-Za-z_]")
+
+
+def _attribute(name: Optional[str], path: Optional[str]) -> str:
+    """A valid namedtuple field for a sub-response."""
+    text = name or (path or "").strip("/").replace("/", "_") or "attributes"
+    text = _NOT_IDENT.sub("_", text).lstrip("_") or "path"
+    if text[0].isdigit() or keyword.iskeyword(text) or text == "meta":
+        text = "path_" + text
+    return text
+
+
+# Where the official SDK names a batch attribute differently from the
+# endpoint table ("battery/nominal_capacity" -> battery_nominal_capacity),
+# that name is there too.
+_OFFICIAL_RENAMES = {
+    "charge/limit": "get_charge_limit",
+    "tires/pressure": "tire_pressure",
+    "": "attributes",
+    "security": "lock_status",
+    "diagnostics/system_status": "diagnostic_system_status",
+    "diagnostics/dtcs": "diagnostic_trouble_codes",
+}
+
+
+def _official_attribute(path: Optional[str]) -> str:
+    bare = (path or "").strip("/")
+    return _OFFICIAL_RENAMES.get(bare, bare).replace("/", "_")
+
+
+def batch_from(data: Mapping[str, Any]) -> Any:
+    """The ``batch`` namedtuple: one callable per path (named as the
+    endpoint table names the path: ``odometer``, ``attributes``,
+    ``tire_pressure``, ``nominal_capacity``...; where the official SDK
+    uses another name, such as ``battery_nominal_capacity``, that one is
+    there too) plus ``meta``.  A path given twice keeps its last answer."""
+    results: Dict[str, BatchResult] = {}
+    aliases: Dict[str, BatchResult] = {}
+    responses: List[Any] = data.get("responses") or []  # type: ignore
+    for item in responses:
+        if isinstance(item, Mapping):
+            result = BatchResult(item)
+            name = _attribute(result.name, result.path)
+            results[name] = result
+            official = _attribute(_official_attribute(result.path), None)
+            if official != name:
+                aliases[official] = result
+    for name, result in aliases.items():
+        results.setdefault(name, result)
+    cls = collections.namedtuple("batch", list(results) + ["meta"])  # type: ignore[misc]
+    return cls(*results.values(), meta_from(data))

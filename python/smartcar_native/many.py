@@ -1,0 +1,101 @@
+"""run_many: many calls at once over libcurl's multi interface."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from . import _util
+from ._client import default_client
+from ._core import Client
+from .vehicle import Plan, Vehicle
+
+__all__ = ["run_many"]
+
+Progress = Callable[[int, int, int], Any]
+
+
+def _plan_of(index: int, call: Any, client: Optional[Client]
+             ) -> Tuple[Client, Plan]:
+    if isinstance(call, (str, bytes)) or not isinstance(call, Sequence):
+        raise TypeError(
+            "calls[%d] must be a (Vehicle, method, kwargs) or (endpoint, "
+            "params) tuple, not %s" % (index, type(call).__name__)
+        )
+    if call and isinstance(call[0], Vehicle):
+        if len(call) not in (2, 3):
+            raise TypeError(
+                "calls[%d] must be (Vehicle, method[, kwargs])" % index
+            )
+        vehicle = call[0]
+        kwargs = call[2] if len(call) == 3 else None
+        return vehicle.client, vehicle.plan(call[1], kwargs)
+    if len(call) == 2 and isinstance(call[0], str):
+        params = _util.require_mapping("params", call[1])
+        return (client or default_client(),
+                Plan(call[0], dict(params), None))
+    raise TypeError(
+        "calls[%d] must be a (Vehicle, method, kwargs) or (endpoint, "
+        "params) tuple" % index
+    )
+
+
+def run_many(
+    calls: Sequence[Any],
+    max_in_flight: int = 8,
+    progress: Optional[Progress] = None,
+    client: Optional[Client] = None,
+) -> List[Any]:
+    """Run many calls concurrently; return their results in input order.
+
+    Each call is either ``(vehicle, "method_name", {kwargs})`` (a
+    :class:`Vehicle` method by name, kwargs optional: the result is what
+    the method returns) or ``("endpoint", {params})`` (as
+    ``Client.call``: the result is the data dict).  At most
+    ``max_in_flight`` requests are on the wire at once; retries and rate
+    limits apply to each call.
+
+    A call that fails gives its :class:`SmartcarException` *instance* in
+    its slot; nothing is raised for it.  Argument errors (an unknown
+    method, a bad kwarg) are raised before anything is sent.
+
+    ``progress(index, done, total)`` is called, with the GIL held, as each
+    call finishes; if it raises, it is not called again, the calls under
+    way finish and the exception is raised then.  ``client`` runs the ``(endpoint, params)``
+    calls (default: the shared client); vehicle calls use the vehicle's
+    client.  Calls for different clients run one client after another.
+    """
+    _util.int_param("max_in_flight", max_in_flight, 1)
+    if progress is not None and not callable(progress):
+        raise TypeError("progress must be callable or None")
+    client = _util.client_option(client)
+    if isinstance(calls, (str, bytes)) or not isinstance(calls, Sequence):
+        calls = list(calls)
+    plans: List[Plan] = []
+    groups: Dict[int, Tuple[Client, List[int]]] = {}
+    for index, call in enumerate(calls):
+        owner, plan = _plan_of(index, call, client)
+        plans.append(plan)
+        groups.setdefault(id(owner), (owner, []))[1].append(index)
+
+    total = len(plans)
+    results: List[Any] = [None] * total
+    done = 0
+    for owner, indices in groups.values():
+        callback = None
+        if progress is not None:
+            def callback(local: int, _done: int, _total: int,
+                         indices: List[int] = indices) -> None:
+                nonlocal done
+                done += 1
+                progress(indices[local], done, total)  # type: ignore[misc]
+        answers = owner.call_many(
+            [(plans[i].endpoint, plans[i].params) for i in indices],
+            max_in_flight,
+            callback,
+        )
+        for i, answer in zip(indices, answers):
+            convert = plans[i].convert
+            if convert is not None and not isinstance(answer, BaseException):
+                answer = convert(answer)
+            results[i] = answer
+    return results
