@@ -34,6 +34,7 @@
 #define ARRAY_MT "smartcar.array"
 #define TMP_MT "smartcar.tmp"
 #define OP_MT "smartcar.Op"
+#define STORE_MT "smartcar.TokenStore"
 
 /* cJSON's own nesting limit: anything it parsed converts. */
 #define MAX_JSON_DEPTH 1000
@@ -340,6 +341,8 @@ static const struct client_option {
 	OPT(rate_limit_capacity, OPT_DOUBLE),
 	OPT(rate_limit_per_minute, OPT_DOUBLE),
 	OPT(rate_policy, OPT_STRING),
+	OPT(vehicle_api_origin, OPT_STRING),
+	OPT(iam_origin, OPT_STRING),
 };
 
 #undef OPT
@@ -566,6 +569,331 @@ static int client_call(lua_State *L)
 		return push_data(L, t->res);
 	return push_failure(L, t->res, rc);
 }
+
+/* ------------------------------------------------------------------ */
+/* smartcar.TokenStore                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A token store and the calls that take their token from it.  A call
+ * that uses a store has it as an argument, so the store stays on the
+ * stack (and alive) for the whole call; no Lua code runs inside the
+ * library meanwhile, so nothing can close it half-way either.
+ */
+typedef struct lstore {
+	sc_token_store *store; /* NULL once closed */
+} lstore;
+
+static const char *json_encode_value(lua_State *L, int idx, tmp *t);
+
+static sc_token_store *check_store(lua_State *L, int idx)
+{
+	lstore *s = luaL_checkudata(L, idx, STORE_MT);
+
+	if (s->store == NULL)
+		luaL_error(L, "token store is closed");
+	return s->store;
+}
+
+/* A store key: a non-empty string without NUL bytes. */
+static const char *check_key(lua_State *L, int idx)
+{
+	const char *key;
+
+	luaL_checktype(L, idx, LUA_TSTRING);
+	key = check_cstring(L, idx, "the key");
+	luaL_argcheck(L, *key != '\0', idx, "the key must not be empty");
+	return key;
+}
+
+/* A client argument: a smartcar.Client, or a table whose field "core"
+ * holds one (an AuthClient of the Lua layer). */
+static sc_client *client_arg(lua_State *L, int idx)
+{
+	lclient *c = luaL_testudata(L, idx, CLIENT_MT);
+
+	if (c == NULL && lua_istable(L, idx)) {
+		/* the table keeps the client referenced after the pop */
+		lua_getfield(L, idx, "core");
+		c = luaL_testudata(L, -1, CLIENT_MT);
+		lua_pop(L, 1);
+	}
+	if (c == NULL)
+		luaL_argerror(L, idx, "smartcar client expected");
+	if (c->client == NULL)
+		luaL_error(L, "client is closed");
+	return c->client;
+}
+
+/* Push nil and an error table for a failure that has no sc_error. */
+static int push_local_error(lua_State *L, int code, const char *msg)
+{
+	const char *kind = sc_code_kind(code);
+
+	lua_pushnil(L);
+	lua_createtable(L, 0, 2);
+	lua_pushstring(L, kind ? kind : "unknown");
+	lua_setfield(L, -2, "kind");
+	lua_pushstring(L, msg ? msg : sc_strerror(code));
+	lua_setfield(L, -2, "message");
+	luaL_setmetatable(L, ERROR_MT);
+	return 2;
+}
+
+/* The result of a store or call: data, or the Lua failure convention. */
+static int push_outcome(lua_State *L, const sc_result *res, int rc)
+{
+	if (res == NULL)
+		return rc == SC_ENOMEM ? raise_nomem(L)
+				       : luaL_error(L, "%s", sc_strerror(rc));
+	if (rc == 0 && sc_result_error(res) == NULL)
+		return push_data(L, res);
+	return push_failure(L, res, rc);
+}
+
+/*
+ * core.sqlite_store(path) -> TokenStore | nil, err.  path ":memory:" is a
+ * private in-memory store.  A database that cannot be opened or created
+ * is a failure at run time (nil, err), like io.open; a wrong argument
+ * raises.
+ */
+static int l_sqlite_store(lua_State *L)
+{
+	const char *path;
+	lstore *s;
+	tmp *t;
+	int rc;
+
+	luaL_checktype(L, 1, LUA_TSTRING);
+	path = check_cstring(L, 1, "the path");
+	luaL_argcheck(L, *path != '\0', 1,
+		      "the path must not be empty (use \":memory:\")");
+	lua_settop(L, 1);
+	t = tmp_push(L);
+	s = lua_newuserdatauv(L, sizeof(*s), 0);
+	s->store = NULL;
+	luaL_setmetatable(L, STORE_MT);
+	rc = sc_token_store_sqlite_new(&s->store, path, &t->err);
+	if (rc != 0) {
+		s->store = NULL;
+		if (rc == SC_ENOMEM && t->err == NULL)
+			return raise_nomem(L);
+		lua_pushnil(L);
+		push_error(L, t->err, rc);
+		return 2;
+	}
+	return 1;
+}
+
+/* A required non-empty string field of the token table at idx; left on
+ * the stack so the pointer stays valid. */
+static const char *token_string(lua_State *L, int idx, const char *name)
+{
+	const char *v;
+
+	if (lua_getfield(L, idx, name) != LUA_TSTRING)
+		luaL_argerror(L, 3, lua_pushfstring(L, "token.%s: string "
+						       "expected, got %s",
+						    name,
+						    luaL_typename(L, -1)));
+	v = check_cstring(L, -1, name);
+	if (*v == '\0')
+		luaL_argerror(L, 3, lua_pushfstring(L, "token.%s must not be "
+						       "empty", name));
+	return v;
+}
+
+static void token_optional_number(lua_State *L, int idx, const char *name)
+{
+	int type = lua_getfield(L, idx, name);
+
+	if (type != LUA_TNIL && type != LUA_TNUMBER)
+		luaL_argerror(L, 3, lua_pushfstring(L, "token.%s: number "
+						       "expected, got %s",
+						    name,
+						    luaL_typename(L, -1)));
+	lua_pop(L, 1);
+}
+
+static void wipe_text(tmp *t)
+{
+	if (t->text != NULL) {
+		volatile char *p = t->text;
+		while (*p)
+			*p++ = 0;
+	}
+}
+
+/*
+ * store:put(key, token) -> true | nil, err.  token: a token table
+ * (exchange_code's) with string access_token and refresh_token; the
+ * whole table is stored as JSON, replacing what the key held.
+ */
+static int store_put(lua_State *L)
+{
+	sc_token_store *store = check_store(L, 1);
+	const char *key = check_key(L, 2);
+	const char *refresh;
+	tmp *t;
+	int rc;
+
+	luaL_checktype(L, 3, LUA_TTABLE);
+	lua_settop(L, 3);
+	token_string(L, 3, "access_token");           /* 4 */
+	refresh = token_string(L, 3, "refresh_token"); /* 5 */
+	token_optional_number(L, 3, "expiration");
+	token_optional_number(L, 3, "refresh_expiration");
+	t = tmp_push(L);
+	json_encode_value(L, 3, t);
+	if (store->save == NULL)
+		return luaL_error(L, "token store cannot save");
+	rc = store->save(store, key, NULL, refresh, t->text);
+	wipe_text(t);
+	if (rc == SC_ENOMEM)
+		return raise_nomem(L);
+	if (rc != 0)
+		return push_local_error(L, rc, "the token store failed to "
+					       "save the token set");
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* store:get(key) -> token | nil, err (kind "not_found" when absent) */
+static int store_get(lua_State *L)
+{
+	sc_token_store *store = check_store(L, 1);
+	tmp *t;
+	int rc;
+
+	check_key(L, 2);
+	lua_settop(L, 2);
+	t = tmp_push(L);
+	rc = sc_token_store_get(&t->res, store, lua_tostring(L, 2));
+	return push_outcome(L, t->res, rc);
+}
+
+/* store:delete(key) -> true | nil, err; true also when nothing was there */
+static int store_delete(lua_State *L)
+{
+	sc_token_store *store = check_store(L, 1);
+	int rc;
+
+	check_key(L, 2);
+	rc = sc_token_store_delete(store, lua_tostring(L, 2));
+	if (rc == SC_ENOMEM)
+		return raise_nomem(L);
+	if (rc != 0)
+		return push_local_error(L, rc, "the token store failed to "
+					       "delete the token set");
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/*
+ * store:refresh(client, key) -> token | nil, err.  Refreshes now
+ * (single-flight, saved before it is returned); when another handle or
+ * process refreshed meanwhile, its set is returned instead.
+ */
+static int store_refresh(lua_State *L)
+{
+	sc_token_store *store = check_store(L, 1);
+	sc_client *client = client_arg(L, 2);
+	tmp *t;
+	int rc;
+
+	check_key(L, 3);
+	lua_settop(L, 3);
+	t = tmp_push(L);
+	rc = sc_token_store_refresh(&t->res, client, store,
+				    lua_tostring(L, 3));
+	return push_outcome(L, t->res, rc);
+}
+
+/* close, __gc and __close: idempotent. */
+static int store_close(lua_State *L)
+{
+	lstore *s = luaL_checkudata(L, 1, STORE_MT);
+
+	if (s->store != NULL) {
+		sc_token_store *st = s->store;
+		s->store = NULL;
+		sc_token_store_free(st);
+	}
+	return 0;
+}
+
+static int store_closed(lua_State *L)
+{
+	lstore *s = luaL_checkudata(L, 1, STORE_MT);
+
+	lua_pushboolean(L, s->store == NULL);
+	return 1;
+}
+
+static int store_tostring(lua_State *L)
+{
+	lstore *s = luaL_checkudata(L, 1, STORE_MT);
+
+	if (s->store == NULL)
+		lua_pushliteral(L, "smartcar.TokenStore (closed)");
+	else
+		lua_pushfstring(L, "smartcar.TokenStore (%p)",
+				(void *)s->store);
+	return 1;
+}
+
+/*
+ * client:call_stored(store, key, endpoint, params) -> data | nil, err.
+ * sc_call_stored: the access token comes from the store under key,
+ * refreshed first when it expires within 60 s and once more on a 401.
+ */
+static int client_call_stored(lua_State *L)
+{
+	sc_client *client = check_client(L);
+	sc_token_store *store = check_store(L, 2);
+	const char *endpoint;
+	tmp *t;
+	int rc;
+
+	check_key(L, 3);
+	endpoint = luaL_checkstring(L, 4);
+	lua_settop(L, 5);
+	t = tmp_push(L);
+	params_arg(L, t, 5);
+	if (sc_params_get(t->params, "access_token") != NULL)
+		return luaL_argerror(L, 5, "params must not hold access_token "
+					   "(the store gives it)");
+	rc = sc_call_stored(&t->res, client, store, lua_tostring(L, 3),
+			    endpoint, t->params);
+	return push_outcome(L, t->res, rc);
+}
+
+/* core.token_expired(expiration, leeway) -> boolean */
+static int l_token_expired(lua_State *L)
+{
+	lua_Number exp = luaL_checknumber(L, 1);
+	lua_Number leeway = luaL_optnumber(L, 2, 0);
+
+	lua_pushboolean(L, sc_token_expired((double)exp, (double)leeway));
+	return 1;
+}
+
+static const luaL_Reg store_methods[] = {
+	{ "put", store_put },
+	{ "get", store_get },
+	{ "delete", store_delete },
+	{ "refresh", store_refresh },
+	{ "closed", store_closed },
+	{ "close", store_close },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg store_meta[] = {
+	{ "__gc", store_close },
+	{ "__close", store_close },
+	{ "__tostring", store_tostring },
+	{ NULL, NULL },
+};
 
 /* client:auth_url(params) -> url, state */
 static int client_auth_url(lua_State *L)
@@ -1529,6 +1857,7 @@ static const luaL_Reg client_methods[] = {
 	{ "connections_opened", client_connections_opened },
 	{ "op", client_op },
 	{ "call_many", client_call_many },
+	{ "call_stored", client_call_stored },
 	{ "closed", client_closed },
 	{ "close", client_close },
 	{ NULL, NULL },
@@ -1553,6 +1882,8 @@ static const luaL_Reg module_functions[] = {
 	{ "webhook_challenge", l_webhook_challenge },
 	{ "webhook_verify", l_webhook_verify },
 	{ "webhook_parse", l_webhook_parse },
+	{ "sqlite_store", l_sqlite_store },
+	{ "token_expired", l_token_expired },
 	{ NULL, NULL },
 };
 
@@ -1610,6 +1941,12 @@ int luaopen_smartcar_core(lua_State *L)
 	lua_setfield(L, -2, "__index");
 	lua_pop(L, 1);
 
+	luaL_newmetatable(L, STORE_MT);
+	luaL_setfuncs(L, store_meta, 0);
+	luaL_newlib(L, store_methods);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+
 	luaL_newlib(L, module_functions);
 
 	lua_pushinteger(L, SC_STEP_DONE);
@@ -1621,6 +1958,9 @@ int luaopen_smartcar_core(lua_State *L)
 
 	luaL_getmetatable(L, CLIENT_MT);
 	lua_setfield(L, -2, "client_mt");
+
+	luaL_getmetatable(L, STORE_MT);
+	lua_setfield(L, -2, "token_store_mt");
 
 	luaL_newmetatable(L, ERROR_MT);
 	lua_pushcfunction(L, error_tostring);

@@ -11,9 +11,11 @@ description = {
    summary = "Smartcar client (Connect, tokens, Vehicle API) over libsmartcar",
    detailed = [[
 The Lua binding of libsmartcar: build the Smartcar Connect URL, parse the
-redirect, exchange and refresh tokens, and call the Vehicle API.  The C
-library is compiled into the module, so only libcurl, cJSON and OpenSSL
-are needed at run time.
+redirect, exchange and refresh tokens (by hand or through a SQLite token
+store that refreshes by itself), call the Vehicle API (v2 and the v3
+signals, with Connect or application tokens) and walk paged results.  The
+C library is compiled into the module, so only libcurl, cJSON, OpenSSL
+and SQLite are needed at run time.
 ]],
    license = "MIT",
 }

@@ -98,6 +98,13 @@ static const endpoint *find_endpoint(const char *name)
 	return NULL;
 }
 
+int sc__endpoint_uses_access_token(const char *name)
+{
+	const endpoint *ep = find_endpoint(name);
+	return ep && (ep->auth == SC_AUTH_BEARER ||
+		      ep->auth == SC_AUTH_BEARER_OR_APP);
+}
+
 int sc__valid_version(const char *v)
 {
 	const char *p = v;

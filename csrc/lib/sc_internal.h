@@ -204,5 +204,7 @@ double sc__parse_retry_after(const char *v);
 
 /* ---- operations (op.c) ------------------------------------------------ */
 int sc__valid_version(const char *v);
+/* 1 when the endpoint authenticates with the caller's access token. */
+int sc__endpoint_uses_access_token(const char *name);
 
 #endif

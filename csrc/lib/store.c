@@ -123,6 +123,29 @@ int sc_token_store_put(sc_token_store *store, const char *key,
 	return rc;
 }
 
+int sc_token_store_put_json(sc_token_store *store, const char *key,
+			    const char *json)
+{
+	cJSON *d;
+	const char *rt;
+	int rc;
+
+	if (!store || !key || !*key || !json || !store->save)
+		return SC_EINVAL;
+	d = sc__json_parse(json, strlen(json));
+	rt = cJSON_GetStringValue(cJSON_GetObjectItem(d, "refresh_token"));
+	if (!rt || !*rt || !cJSON_GetStringValue(cJSON_GetObjectItem(d,
+							"access_token"))) {
+		cJSON_Delete(d);
+		return SC_EINVAL;
+	}
+	pthread_mutex_lock(stripe(store, key));
+	rc = store->save(store, key, NULL, rt, json);
+	pthread_mutex_unlock(stripe(store, key));
+	cJSON_Delete(d);
+	return rc;
+}
+
 int sc_token_store_delete(sc_token_store *store, const char *key)
 {
 	if (!store || !key || !store->remove)
@@ -252,7 +275,8 @@ int sc_call_stored(sc_result **out, sc_client *client, sc_token_store *store,
 		if (rc < 0)
 			break;
 		rc = sc_call(out, client, endpoint, p);
-		if (attempt == 1 || !is_auth_failure(*out))
+		if (attempt == 1 || !is_auth_failure(*out) ||
+		    !sc__endpoint_uses_access_token(endpoint))
 			break;
 		/* the server says the token is dead: refresh once */
 		rc = refresh(&next, client, store, key,

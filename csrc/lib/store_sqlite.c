@@ -22,14 +22,14 @@ static int load(sc_token_store *s, const char *key, char **json_out)
 	*json_out = NULL;
 	if (sqlite3_prepare_v2(st->db, "SELECT json FROM smartcar_tokens "
 				       "WHERE key = ?1", -1, &q, NULL))
-		return SC_ENETWORK;
+		return SC_ESTORAGE;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		*json_out = sc__strdup((const char *)sqlite3_column_text(q, 0));
 		rc = *json_out ? 0 : SC_ENOMEM;
 	} else {
-		rc = rc == SQLITE_DONE ? SC_ENOTFOUND : SC_ENETWORK;
+		rc = rc == SQLITE_DONE ? SC_ENOTFOUND : SC_ESTORAGE;
 	}
 	sqlite3_finalize(q);
 	return rc;
@@ -50,7 +50,7 @@ static int save(sc_token_store *s, const char *key, const char *expected,
 	int rc;
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL))
-		return SC_ENETWORK;
+		return SC_ESTORAGE;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, refresh, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, json, -1, SQLITE_STATIC);
@@ -60,7 +60,7 @@ static int save(sc_token_store *s, const char *key, const char *expected,
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
-		return SC_ENETWORK;
+		return SC_ESTORAGE;
 	if (expected && sqlite3_changes(st->db) != 1)
 		return SC_ECONFLICT;
 	return 0;
@@ -74,11 +74,11 @@ static int remove_key(sc_token_store *s, const char *key)
 
 	if (sqlite3_prepare_v2(st->db, "DELETE FROM smartcar_tokens WHERE "
 				       "key = ?1", -1, &q, NULL))
-		return SC_ENETWORK;
+		return SC_ESTORAGE;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : SC_ENETWORK;
+	return rc == SQLITE_DONE ? 0 : SC_ESTORAGE;
 }
 
 static void store_free(sc_token_store *s)
@@ -112,11 +112,11 @@ int sc_token_store_sqlite_new(sc_token_store **out, const char *path,
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
 			    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL)) {
 		if (err_out)
-			*err_out = sc__error_new(SC_EINVAL,
+			*err_out = sc__error_new(SC_ESTORAGE,
 				"cannot open the token store database");
 		sqlite3_close(st->db);
 		free(st);
-		return SC_EINVAL;
+		return SC_ESTORAGE;
 	}
 	/* tokens are secrets: a new database file is readable by us only */
 	if (!existed && strcmp(path, ":memory:") && path[0])
@@ -130,12 +130,12 @@ int sc_token_store_sqlite_new(sc_token_store **out, const char *path,
 			 " json TEXT NOT NULL,"
 			 " updated_at REAL NOT NULL)", NULL, NULL, &errmsg)) {
 		if (err_out)
-			*err_out = sc__error_new(SC_EINVAL,
+			*err_out = sc__error_new(SC_ESTORAGE,
 				"cannot create the token table");
 		sqlite3_free(errmsg);
 		sqlite3_close(st->db);
 		free(st);
-		return SC_EINVAL;
+		return SC_ESTORAGE;
 	}
 	st->base.version = SC_TOKEN_STORE_VERSION;
 	st->base.load = load;

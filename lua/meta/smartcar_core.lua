@@ -7,6 +7,7 @@
 ---@field array_mt table metatable of every converted JSON array
 ---@field error_mt table metatable of every error table (__tostring = message)
 ---@field client_mt table metatable of smartcar.Client
+---@field token_store_mt table metatable of smartcar.TokenStore
 ---@field client_options table<string, string> option name -> "string", "integer", "boolean" or "number"
 ---@field codes table<string, integer> errors.def: codes.ETIMEOUT == -4
 ---@field kinds table<integer, string> kinds[-4] == "timeout"
@@ -18,7 +19,8 @@ local core = {}
 
 --- Create a client.  Options (all optional): client_id, client_secret,
 --- redirect_uri, mode, connect_origin, auth_origin, api_origin,
---- management_origin, api_version, unit_system, user_agent_suffix
+--- management_origin, vehicle_api_origin, iam_origin, api_version,
+--- unit_system, user_agent_suffix
 --- (strings); connect_timeout_ms, timeout_ms, max_response_bytes
 --- (integers); allow_insecure_http (boolean); see core.client_options
 --- for the full list.  Raises on an unknown option, a wrong type or a
@@ -90,8 +92,76 @@ function core.webhook_verify(amt, signature, body) end
 ---@return smartcar.Error|nil err kind "malformed_response"
 function core.webhook_parse(body) end
 
+--- Open (creating when needed) a SQLite token store (sc_token_store_
+--- sqlite_new); ":memory:" is a private in-memory one.  A database that
+--- cannot be opened or created gives nil, err; a bad argument raises.
+---@param path string
+---@return smartcar.TokenStore|nil store
+---@return smartcar.Error|nil err
+function core.sqlite_store(path) end
+
+--- sc_token_expired: true when a token expiring at `expiration` (Unix
+--- seconds) has expired or will within `leeway` seconds (default 0).
+---@param expiration number
+---@param leeway number|nil
+---@return boolean
+function core.token_expired(expiration, leeway) end
+
+---@class smartcar.TokenStore
+local TokenStore = {}
+
+--- Save a token set under key, replacing what was there.  token needs
+--- string access_token and refresh_token (non-empty); expiration and
+--- refresh_expiration, when present, are numbers (Unix seconds).  The
+--- whole table is stored as JSON.  Raises on a bad table.
+---@param key string
+---@param token table
+---@return true|nil ok
+---@return smartcar.Error|nil err
+function TokenStore:put(key, token) end
+
+--- The set stored under key: a plain table {access_token, refresh_token,
+--- expiration, refresh_expiration, token_type, expires_in}.
+---@param key string
+---@return table|nil token
+---@return smartcar.Error|nil err kind "not_found" when absent, "malformed_response" when unreadable
+function TokenStore:get(key) end
+
+--- Remove the set stored under key; true also when there was none.
+---@param key string
+---@return true|nil ok
+---@return smartcar.Error|nil err
+function TokenStore:delete(key) end
+
+--- Refresh the set under key now (sc_token_store_refresh: single-flight,
+--- compare-and-swap, saved before it is returned).  client: a
+--- smartcar.Client, or a table whose `core` field holds one.
+---@param client smartcar.Client|table
+---@param key string
+---@return table|nil token the current set
+---@return smartcar.Error|nil err
+function TokenStore:refresh(client, key) end
+
+---@return boolean
+function TokenStore:closed() end
+
+--- Idempotent; also __gc and __close.  Later use raises.
+function TokenStore:close() end
+
 ---@class smartcar.Client
 local Client = {}
+
+--- sc_call_stored: run a call with the access token from store under
+--- key, refreshed first when it expires within 60 s and once more when
+--- the API answers 401 AUTHENTICATION (the new set is saved before it is
+--- used).  params must not hold access_token (that raises).
+---@param store smartcar.TokenStore
+---@param key string
+---@param endpoint string
+---@param params table<string, string|number|boolean>|nil
+---@return table|nil data
+---@return smartcar.Error|nil err
+function Client:call_stored(store, key, endpoint, params) end
 
 --- Run many calls concurrently over one libcurl multi handle
 --- (sc_call_many).  calls: {{endpoint, params|nil}, ...}.  Results come

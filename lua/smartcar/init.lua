@@ -39,11 +39,42 @@
 --- delete_connections), webhooks (hash_challenge, verify_payload,
 --- parse_webhook) and concurrent calls (run_many).
 ---
+--- Token stores keep one token set per key (a user of the application)
+--- and refresh it by themselves: refreshes are single-flight in a process
+--- and compare-and-swap across processes, and a new set is saved before
+--- it is used, so a rotated refresh token is never lost:
+---
+--- ```lua
+--- local store = assert(smartcar.token_store("/var/lib/app/tokens.db"))
+--- assert(auth:exchange_code(redirect.code, {store = store, key = user}))
+--- local car = smartcar.vehicle(id, {store = store, key = user},
+---                              {client = auth})
+--- print(assert(car:odometer()).distance)  -- refreshes when it must
+--- ```
+---
+--- Vehicle API v3 (signals): `smartcar.vehicle_v3(id, {access_token =
+--- token})`, or `{user_id = user}` alone, with which the client fetches,
+--- caches and renews a v3 application token (client-credentials grant)
+--- and sends `sc-user-id`; methods `get_vehicle()`, `get_signals{page =,
+--- page_size =}`, `get_signal(code)`, `each_signal{page_size =}`; results
+--- are the JSON:API documents with snake_case keys
+--- (`doc.data.attributes.powertrain_type`).  `smartcar.get_app_token()`
+--- fetches an application token explicitly.
+---
+--- Paging iterators walk every page for a generic for:
+--- `smartcar.each_vehicle(token)`, `vehicle:each_permission()`,
+--- `smartcar.each_connection(amt, filter)`, `vehicle_v3:each_signal()`.
+--- A for loop cannot take `nil, err`, so a failure while fetching a page
+--- RAISES the smartcar.Error table (message prefixed with the iterator's
+--- name): wrap the loop in pcall to handle it.
+---
 --- Pointing the library at another Smartcar (the emulator): set
 --- SMARTCAR_CONNECT_ORIGIN, SMARTCAR_AUTH_ORIGIN, SMARTCAR_API_ORIGIN and
 --- SMARTCAR_MANAGEMENT_API_ORIGIN in the environment, or call
 --- `smartcar.configure{connect_origin=..., auth_origin=..., api_origin=...,
---- management_origin=...}`, or give the origins to `auth_client`.
+--- management_origin=...}`, or give the origins to `auth_client`.  The
+--- v3 calls use `vehicle_api_origin` (SMARTCAR_API_V3_ORIGIN, then
+--- SMARTCAR_VEHICLE_API_ORIGIN) and `iam_origin` (SMARTCAR_IAM_ORIGIN).
 
 local core = require "smartcar.core"
 
@@ -206,7 +237,8 @@ local CLIENT_OPTIONS = core.client_options
 
 local ORIGIN_ENV = {
   "SMARTCAR_CONNECT_ORIGIN", "SMARTCAR_AUTH_ORIGIN", "SMARTCAR_API_ORIGIN",
-  "SMARTCAR_MANAGEMENT_API_ORIGIN",
+  "SMARTCAR_MANAGEMENT_API_ORIGIN", "SMARTCAR_API_V3_ORIGIN",
+  "SMARTCAR_VEHICLE_API_ORIGIN", "SMARTCAR_IAM_ORIGIN",
 }
 
 -- Module state: the options given to configure() and the client shared by
@@ -348,6 +380,84 @@ local function token_result(data, err)
 end
 
 ----------------------------------------------------------------------------
+-- Token stores.
+----------------------------------------------------------------------------
+
+-- A token store is the userdata smartcar.TokenStore of the C module (its
+-- methods are annotated in lua/meta/smartcar_core.lua): one token set
+-- per key, kept in SQLite.
+local TOKEN_STORE_MT = core.token_store_mt
+
+---@param v any
+---@return boolean # true when v is a token store from smartcar.token_store
+function smartcar.is_token_store(v)
+  return getmetatable(v) == TOKEN_STORE_MT
+end
+
+--- Open (creating it when needed) a SQLite token store at `path`;
+--- ":memory:" is a private in-memory one.  Several handles, threads and
+--- processes may share one file: refreshes are single-flight in a process
+--- and compare-and-swap across processes, and a new token set is saved
+--- before it is used.  A new file is made readable by its owner only.
+--- Returns nil, err when the database cannot be opened or created.
+---
+--- Methods of the store:
+---   `store:put(key, token)` -> true | nil, err: save a token set (a table
+---   with string `access_token` and `refresh_token`, and `expiration`,
+---   `refresh_expiration` in Unix seconds, as exchange_code gives it);
+---   `store:get(key)` -> token | nil, err (kind "not_found" when absent);
+---   `store:delete(key)` -> true | nil, err (true also when absent);
+---   `store:refresh(client, key)` -> token | nil, err: refresh now
+---   (`client`: an auth_client or a core client, with the application's
+---   credentials); when another handle or process refreshed meanwhile,
+---   its set is returned;
+---   `store:close()` (also `<close>` and the collector), `store:closed()`.
+---@param path string
+---@return smartcar.TokenStore|nil store
+---@return smartcar.Error|nil err
+function smartcar.token_store(path)
+  check_string(path, "token_store", 1, "path")
+  return core.sqlite_store(path)
+end
+
+--- Whether a token expiring at `expiration` (Unix seconds, or a token
+--- table, whose `expiration` is used) has expired or will within
+--- `leeway` seconds (default 0).  A token table without an expiration
+--- counts as expired.
+---@param expiration number|smartcar.Token
+---@param leeway number|nil seconds
+---@return boolean
+function smartcar.is_expired(expiration, leeway)
+  if type(expiration) == "table" then
+    expiration = rawget(expiration, "expiration")
+    if expiration == nil then return true end
+  end
+  if type(expiration) ~= "number" then
+    argerror("is_expired", 1, "expiration: number expected, got "
+      .. type(expiration))
+  end
+  if leeway ~= nil and (type(leeway) ~= "number" or leeway < 0) then
+    argerror("is_expired", 2, "leeway: non-negative number expected")
+  end
+  return core.token_expired(expiration, leeway or 0)
+end
+
+-- options.store and options.key, checked together: the store or nil.
+local function check_store_option(options, fname, n)
+  local store, key = options.store, options.key
+  if store == nil and key == nil then return nil end
+  if getmetatable(store) ~= TOKEN_STORE_MT then
+    argerror(fname, n, "store: token store expected (smartcar.token_store), "
+      .. "got " .. type(store))
+  end
+  if store:closed() then
+    argerror(fname, n, "store: the token store is closed")
+  end
+  check_string(key, fname, n, "key")
+  return store
+end
+
+----------------------------------------------------------------------------
 -- AuthClient.
 ----------------------------------------------------------------------------
 
@@ -361,9 +471,11 @@ end
 --- `max_response_bytes`, `allow_insecure_http`, `ca_bundle`, `proxy`,
 --- `flags`, `max_attempts`, `retry_base_ms`, `retry_max_ms`,
 --- `retry_deadline_ms`, `rate_limit_capacity`, `rate_limit_per_minute`,
---- `rate_policy`, `insecure_skip_tls_verify_dangerous`
---- (`smartcar.core.client_options` lists them with their types).  Options
---- not given come from `smartcar.configure`, then from the environment.
+--- `rate_policy`, `insecure_skip_tls_verify_dangerous`,
+--- `vehicle_api_origin` and `iam_origin` (for the Vehicle API v3 and its
+--- application tokens); `smartcar.core.client_options` lists them with
+--- their types.  Options not given come from `smartcar.configure`, then
+--- from the environment.
 ---
 --- The client holds a connection pool; `client:close()` (or `<close>`)
 --- releases it early, the garbage collector does otherwise.
@@ -466,7 +578,7 @@ end
 
 local EXCHANGE_OPTIONS = set_of {
   "flags", "timeout_ms", "connect_timeout_ms", "max_attempts",
-  "retry_deadline_ms", "rate_policy",
+  "retry_deadline_ms", "rate_policy", "store", "key",
 }
 
 local function token_call(self, fname, endpoint, key, value, options)
@@ -474,14 +586,25 @@ local function token_call(self, fname, endpoint, key, value, options)
   check_string(value, fname, 1, key)
   options = check_opt_table(options, fname, 2)
   check_keys(options, EXCHANGE_OPTIONS, fname, 2)
-  options = check_call_options(options, fname, 2)
+  options = check_call_options(options, fname, 2,
+                               { store = true, key = true })
+  local store = check_store_option(options, fname, 2)
   local params = apply_call_options({ [key] = value }, options, fname, 2)
-  return token_result(self.core:call(endpoint, params))
+  local token, err = token_result(self.core:call(endpoint, params))
+  if token == nil or store == nil then return token, err end
+  -- Saved before it is handed out, so the new set is never lost.
+  local ok, serr = store:put(options.key, token)
+  if not ok then return nil, serr end
+  return token
 end
 
 --- Exchange the authorization code from the redirect for a token set.
 --- Options: `flags`, `timeout_ms`, `connect_timeout_ms`, `max_attempts`,
---- `retry_deadline_ms`, `rate_policy`.
+--- `retry_deadline_ms`, `rate_policy`; `store` (smartcar.token_store) and
+--- `key` together save the new set under `key` before returning it (then
+--- `smartcar.vehicle(id, {store = store, key = key})` uses it).  When the
+--- save fails the result is nil, err (the code is spent: send the owner
+--- through Connect again).
 ---@param code string
 ---@param options table|nil
 ---@return smartcar.Token|nil token
@@ -492,7 +615,9 @@ function AuthClient:exchange_code(code, options)
 end
 
 --- Exchange a refresh token for a new token set.  Refresh tokens rotate:
---- store the new one before using the new access token.
+--- store the new one before using the new access token (`store` and
+--- `key` in the options do that, as for exchange_code; a store-backed
+--- vehicle refreshes by itself, through `store:refresh`).
 ---@param refresh_token string
 ---@param options table|nil
 ---@return smartcar.Token|nil token
@@ -807,9 +932,15 @@ end
 -- Vehicle.
 ----------------------------------------------------------------------------
 
+---@class smartcar.StoredToken
+---@field store smartcar.TokenStore from smartcar.token_store
+---@field key string the key the token set is stored under
+
 ---@class smartcar.Vehicle
 ---@field id string
----@field access_token string
+---@field access_token string|nil nil for a vehicle backed by a token store
+---@field store smartcar.TokenStore|nil the token store, when backed by one
+---@field key string|nil the key of the token set in the store
 ---@field unit_system string|nil "metric" or "imperial"; nil: the client's
 ---@field version string|nil API version; nil: the client's
 ---@field flags table|string|nil
@@ -822,41 +953,86 @@ function Vehicle:__tostring()
   return ("smartcar.Vehicle (%s)"):format(tostring(self.id))
 end
 
+-- The token argument of smartcar.vehicle and smartcar.vehicle_v3: an
+-- access token string, or {store = TokenStore, key = string}.  Returns
+-- access_token, store, key.
+local function check_token_arg(token, fname, n)
+  if type(token) == "table" then
+    check_keys(token, { store = true, key = true }, fname, n)
+    local store = check_store_option(token, fname, n)
+    if store == nil then
+      argerror(fname, n, "store and key expected")
+    end
+    return nil, store, token.key
+  end
+  check_string(token, fname, n, "access_token")
+  return token, nil, nil
+end
+
 --- A vehicle to call the Vehicle API on.
+---
+--- `token` is the access token, or `{store = store, key = key}`: then each
+--- call takes the token set stored under `key` in `store`
+--- (smartcar.token_store), refreshes it first when it expires within 60 s
+--- and once more when the API answers 401, saving the new set before
+--- using it; a failed refresh is the call's `nil, err`.  The client must
+--- then hold the application's credentials (client_id, client_secret:
+--- from `client`, smartcar.configure or the environment).
+---
 --- Options: `unit_system`, `version`, `flags`, `client` (a client from
 --- `smartcar.core.client` or an `auth_client`; default: the shared one),
 --- `timeout_ms`, `connect_timeout_ms`, `max_attempts`,
 --- `retry_deadline_ms`, `rate_policy`: defaults for every call.
 ---@param id string vehicle id from get_vehicles
----@param access_token string
+---@param token string|smartcar.StoredToken
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.Vehicle
-function smartcar.vehicle(id, access_token, options)
+function smartcar.vehicle(id, token, options)
   check_string(id, "vehicle", 1, "vehicle id")
-  check_string(access_token, "vehicle", 2, "access_token")
+  local access_token, store, key = check_token_arg(token, "vehicle", 2)
   options = check_call_options(options, "vehicle", 3)
   if options.client ~= nil then
     resolve_client(options.client, "vehicle", 3)
   end
-  local self = { id = id, access_token = access_token,
-                 client = options.client, flags = options.flags }
+  local self = { id = id, access_token = access_token, store = store,
+                 key = key, client = options.client, flags = options.flags }
   for k in pairs(CALL_OPTIONS) do self[k] = options[k] end
   return setmetatable(self, Vehicle)
 end
 
+-- The credentials of a vehicle object: raises unless it has a non-empty
+-- id and either an access token or a store and key.
+local function check_vehicle_fields(self, fname)
+  local id = rawget(self, "id")
+  if type(id) ~= "string" or id == "" then
+    raise(("%s: vehicle.id must be a non-empty string"):format(fname))
+  end
+  local store = rawget(self, "store")
+  if store ~= nil then
+    local key = rawget(self, "key")
+    if getmetatable(store) ~= TOKEN_STORE_MT then
+      raise(("%s: vehicle.store must be a token store"):format(fname))
+    end
+    if type(key) ~= "string" or key == "" then
+      raise(("%s: vehicle.key must be a non-empty string"):format(fname))
+    end
+    return
+  end
+  local token = rawget(self, "access_token")
+  if type(token) ~= "string" or token == "" then
+    raise(("%s: vehicle.access_token must be a non-empty string")
+      :format(fname))
+  end
+end
+
 -- The parameters of a call on this vehicle: the per-call options, the
 -- vehicle's defaults, `extra` (positional arguments), the vehicle id and
--- the token.  fname and n name the method and the position of its
--- options argument in error messages.
+-- the token (none for a store-backed vehicle: the store gives it).  fname
+-- and n name the method and the position of its options argument in
+-- error messages.
 local function vehicle_params(self, fname, n, options, extra)
   options = check_call_options(options, fname, n, { params = true })
-  for _, field in ipairs { "id", "access_token" } do
-    local v = rawget(self, field)
-    if type(v) ~= "string" or v == "" then
-      raise(("%s: vehicle.%s must be a non-empty string"):format(fname,
-            field))
-    end
-  end
+  check_vehicle_fields(self, fname)
   local params = {}
   if options.params ~= nil then
     if type(options.params) ~= "table" then
@@ -870,15 +1046,36 @@ local function vehicle_params(self, fname, n, options, extra)
   end
   apply_call_options(params, options, fname, n, self)
   params.vehicle_id = self.id
-  params.access_token = self.access_token
+  if rawget(self, "store") == nil then
+    params.access_token = self.access_token
+  else
+    params.access_token = nil
+  end
   return params
 end
 
--- The body of every vehicle method.
-local function vehicle_call(self, fname, n, endpoint, options, extra)
+-- Run `endpoint` with `params` for a vehicle-like object: through the
+-- store when it has one (sc_call_stored), with its token otherwise.
+local function run_call(self, client, endpoint, params)
+  local store = rawget(self, "store")
+  if store ~= nil then
+    return client:call_stored(store, rawget(self, "key"), endpoint, params)
+  end
+  return client:call(endpoint, params)
+end
+
+-- The body of every vehicle method.  `no_token`: the call authenticates
+-- otherwise (unsubscribe, with the management token), so a store-backed
+-- vehicle does not load or refresh its token for it.
+local function vehicle_call(self, fname, n, endpoint, options, extra,
+                            no_token)
   local params = vehicle_params(self, fname, n, options, extra)
   local client = resolve_client(rawget(self, "client"), fname, n)
-  return client:call(endpoint, params)
+  if no_token then
+    params.access_token = nil
+    return client:call(endpoint, params)
+  end
+  return run_call(self, client, endpoint, params)
 end
 
 --- Run any call of the endpoint table on this vehicle.  Options: the
@@ -1155,7 +1352,8 @@ function Vehicle:unsubscribe(amt, webhook_id, options)
   check_string(amt, fname, 1, "amt")
   check_string(webhook_id, fname, 2, "webhook_id")
   return vehicle_call(self, fname, 3, fname, options,
-                      { management_token = amt, webhook_id = webhook_id })
+                      { management_token = amt, webhook_id = webhook_id },
+                      true)
 end
 
 local RESERVED_BATCH_NAMES = set_of { "errors", "meta" }
@@ -1261,7 +1459,7 @@ end
 local NOT_VEHICLE = set_of {
   "exchange_code", "exchange_refresh_token", "get_user", "get_vehicles",
   "get_compatibility", "get_compatibility_matrix", "get_connections",
-  "delete_connections",
+  "delete_connections", "get_app_token",
 }
 local ENDPOINTS = set_of(core.endpoints())
 for name in pairs(ENDPOINTS) do
@@ -1305,7 +1503,7 @@ local function credentials_client(options, fname, n)
   if options.client ~= nil then
     local c = resolve_client(options.client, fname, n)
     for _, k in ipairs { "api_origin", "management_origin", "api_version",
-                         "client_id" } do
+                         "client_id", "vehicle_api_origin", "iam_origin" } do
       local v = c:get(k)
       if v ~= nil and v ~= "" then merged[k] = v end
     end
@@ -1478,6 +1676,363 @@ function smartcar.delete_connections(amt, filter, options)
 end
 
 ----------------------------------------------------------------------------
+-- Vehicle API v3 and application tokens.
+----------------------------------------------------------------------------
+
+---@class smartcar.AppToken
+---@field access_token string
+---@field token_type string "Bearer"
+---@field expires_in integer seconds
+---@field expiration number Unix seconds
+
+local APP_TOKEN_OPTIONS = set_of { "client_id", "client_secret" }
+
+--- A v3 application token, by the client-credentials grant of API
+--- Authentication (POST {iam_origin}/oauth2/token).  The v3 calls fetch,
+--- cache (per client) and renew one by themselves when they are given no
+--- access token, so this is only needed to use the token elsewhere.
+--- Options: `client_id`, `client_secret` (default: the client's), `client`,
+--- and the per-call options.
+---@param options table|nil
+---@return smartcar.AppToken|nil token
+---@return smartcar.Error|nil err
+function smartcar.get_app_token(options)
+  local fname = "get_app_token"
+  options = check_call_options(options, fname, 1, APP_TOKEN_OPTIONS)
+  local params = apply_call_options({}, options, fname, 1)
+  local client, owned = credentials_client(options, fname, 1)
+  return call_with(client, owned, fname, params)
+end
+
+---@class smartcar.V3Vehicle
+---@field id string
+---@field make string
+---@field model string
+---@field year integer
+---@field powertrain_type string "BEV", "PHEV" or "ICE"
+---@field mode string|nil "LIVE", "TEST" or "SIMULATED"
+
+---@class smartcar.V3VehicleResource
+---@field id string
+---@field type string "vehicle"
+---@field attributes {make: string, model: string, year: integer, powertrain_type: string, mode: string|nil}
+---@field links {self: string}
+
+---@class smartcar.V3VehicleDocument
+---@field data smartcar.V3VehicleResource
+---@field meta smartcar.Meta
+
+---@class smartcar.Signal
+---@field id string the signal code, "odometer-traveleddistance"
+---@field type string "signal"
+---@field attributes {code: string, name: string, group: string, status: {value: string, error: table|nil}, body: table|nil}
+---@field meta {retrieved_at: integer, oem_updated_at: integer|nil} epoch milliseconds
+---@field links table
+
+---@class smartcar.SignalDocument
+---@field data smartcar.Signal
+---@field meta smartcar.Meta
+
+---@class smartcar.Signals
+---@field data smartcar.Signal[]
+---@field meta {page: integer, page_size: integer, total_count: integer, request_id: string|nil, unit_system: string|nil}
+---@field links {self: string, first: string, previous: string|smartcar.Null, next: string|smartcar.Null, last: string}
+---@field included {vehicle: smartcar.V3VehicleResource}|nil
+
+---@class smartcar.VehicleV3
+---@field id string
+---@field user_id string|nil sent as sc-user-id
+---@field access_token string|nil nil: the application token (or the store)
+---@field store smartcar.TokenStore|nil
+---@field key string|nil
+---@field unit_system string|nil
+---@field flags table|string|nil
+---@field client userdata|smartcar.AuthClient|nil
+local VehicleV3 = {}
+VehicleV3.__index = VehicleV3
+VehicleV3.__name = "smartcar.VehicleV3"
+
+function VehicleV3:__tostring()
+  return ("smartcar.VehicleV3 (%s)"):format(tostring(self.id))
+end
+
+local V3_OPTIONS = set_of { "user_id", "access_token", "store", "key" }
+
+--- A vehicle of the Vehicle API v3 (signals).  Authentication, in
+--- `options`: `access_token` (a Connect access token), or `store` and
+--- `key` (a Connect token set kept in a token store, refreshed by
+--- itself), or neither: then the client fetches, caches and renews a v3
+--- application token with its client_id and client_secret and each call
+--- sends `sc-user-id` from `user_id`, which is then required.  Other
+--- options: `client`, `unit_system`, `timeout_ms`, `connect_timeout_ms`,
+--- `max_attempts`, `retry_deadline_ms`, `rate_policy`, `flags`.
+---
+--- Results are the JSON:API documents with snake_case keys:
+--- `v:get_vehicle().data.attributes.powertrain_type`.
+---@param id string vehicle id
+---@param options {user_id: string|nil, access_token: string|nil, store: smartcar.TokenStore|nil, key: string|nil, client: userdata|smartcar.AuthClient|nil}|nil
+---@return smartcar.VehicleV3
+function smartcar.vehicle_v3(id, options)
+  local fname = "vehicle_v3"
+  check_string(id, fname, 1, "vehicle id")
+  options = check_call_options(options, fname, 2, V3_OPTIONS)
+  local store = check_store_option(options, fname, 2)
+  if options.access_token ~= nil then
+    check_string(options.access_token, fname, 2, "access_token")
+    if store ~= nil then
+      argerror(fname, 2, "give access_token or store, not both")
+    end
+  end
+  if options.user_id ~= nil then
+    check_string(options.user_id, fname, 2, "user_id")
+  elseif options.access_token == nil and store == nil then
+    argerror(fname, 2, "user_id is required with the application token "
+      .. "(no access_token or store given)")
+  end
+  if options.client ~= nil then resolve_client(options.client, fname, 2) end
+  local self = { id = id, user_id = options.user_id,
+                 access_token = options.access_token, store = store,
+                 key = store and options.key or nil, client = options.client,
+                 flags = options.flags }
+  for k in pairs(CALL_OPTIONS) do self[k] = options[k] end
+  return setmetatable(self, VehicleV3)
+end
+
+local function v3_call(self, fname, n, endpoint, options, extra)
+  check_self(self, VehicleV3, fname)
+  options = check_call_options(options, fname, n)
+  local id = rawget(self, "id")
+  if type(id) ~= "string" or id == "" then
+    raise(fname .. ": vehicle.id must be a non-empty string")
+  end
+  local params = {}
+  for k, v in pairs(extra or {}) do params[k] = v end
+  apply_call_options(params, options, fname, n, self)
+  params.vehicle_id = id
+  params.user_id = rawget(self, "user_id")
+  local client = resolve_client(rawget(self, "client"), fname, n)
+  if rawget(self, "store") == nil then
+    params.access_token = rawget(self, "access_token")
+    return client:call(endpoint, params)
+  end
+  return client:call_stored(rawget(self, "store"), rawget(self, "key"),
+                            endpoint, params)
+end
+
+--- The vehicle resource: `data.attributes` {make, model, year,
+--- powertrain_type, mode}.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.V3VehicleDocument|nil doc
+---@return smartcar.Error|nil err
+function VehicleV3:get_vehicle(options)
+  return v3_call(self, "get_vehicle", 1, "get_vehicle", options)
+end
+
+local function check_positive(v, fname, n, what)
+  if v ~= nil and (math.type(v) ~= "integer" or v < 1) then
+    argerror(fname, n, what .. ": positive integer expected")
+  end
+end
+
+--- One page of the vehicle's signals: `paging` = {page = integer (from 1),
+--- page_size = integer}, both optional (the server's defaults: page 1,
+--- 25 a page).  `res.data` holds the signals, `res.meta` {page,
+--- page_size, total_count}.
+---@param paging {page: integer|nil, page_size: integer|nil}|nil
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Signals|nil page
+---@return smartcar.Error|nil err
+function VehicleV3:get_signals(paging, options)
+  local fname = "get_signals"
+  check_self(self, VehicleV3, fname)
+  paging = check_paging(paging, fname, 1, { page = true, page_size = true })
+  check_positive(paging.page, fname, 1, "page")
+  check_positive(paging.page_size, fname, 1, "page_size")
+  return v3_call(self, fname, 2, fname, options,
+                 { page = paging.page, page_size = paging.page_size })
+end
+
+--- One signal by code ("odometer-traveleddistance"): `res.data` with
+--- `attributes.status.value` "SUCCESS" (and `attributes.body`) or
+--- "ERROR" (and `attributes.status.error`).
+---@param code string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.SignalDocument|nil doc
+---@return smartcar.Error|nil err
+function VehicleV3:get_signal(code, options)
+  local fname = "get_signal"
+  check_self(self, VehicleV3, fname)
+  check_string(code, fname, 1, "code")
+  return v3_call(self, fname, 2, fname, options, { signal_code = code })
+end
+
+----------------------------------------------------------------------------
+-- Paging iterators.
+--
+-- Each returns an iterator for a generic for that fetches the next page
+-- when the current one is used up.  A for loop cannot receive nil, err,
+-- so a failure at run time (network, API error, expired token...) while
+-- fetching a page RAISES: the error value is the smartcar.Error table
+-- itself, its message prefixed with the iterator's name
+-- ("each_vehicle: ..."), so pcall gets every field back:
+--
+--   local ok, err = pcall(function()
+--     for id in smartcar.each_vehicle(token) do ... end
+--   end)
+--   if not ok and smartcar.is_error(err) then print(err.kind, err) end
+----------------------------------------------------------------------------
+
+local function iteration_failed(fname, err)
+  if smartcar.is_error(err) then
+    err.message = fname .. ": " .. tostring(err.message)
+    error(err, 0)
+  end
+  error(fname .. ": " .. tostring(err), 0)
+end
+
+-- An iterator over the items of successive pages.  fetch() returns the
+-- items of the next page (a sequence) and whether it was the last one,
+-- or nil, err.  An empty page always ends the iteration.
+local function pages(fname, fetch)
+  local items, i, last = nil, 0, false
+  return function()
+    while true do
+      if items ~= nil and i < #items then
+        i = i + 1
+        return items[i]
+      end
+      if last then return nil end
+      local page, is_last_or_err = fetch()
+      if page == nil then
+        last = true
+        iteration_failed(fname, is_last_or_err)
+      end
+      items, i, last = page, 0, is_last_or_err or #page == 0
+    end
+  end
+end
+
+-- Offset paging: advance by the items received; stop at the total count
+-- when the page gives one, or at an empty page.
+local function offset_pager(fname, page_size, fetch_page, list_field)
+  local offset = 0
+  return pages(fname, function()
+    local data, err = fetch_page(page_size, offset)
+    if data == nil then return nil, err end
+    local items = data[list_field]
+    if type(items) ~= "table" then items = {} end
+    offset = offset + #items
+    local count = type(data.paging) == "table" and data.paging.count or nil
+    return items, #items == 0
+      or (math.type(count) == "integer" and offset >= count)
+  end)
+end
+
+-- options.page_size: nil or an integer 1..max; removed from the options.
+local function take_page_size(options, fname, n)
+  options = copy(check_opt_table(options, fname, n))
+  local size = options.page_size
+  check_positive(size, fname, n, "page_size")
+  options.page_size = nil
+  return size, options
+end
+
+--- Iterate the ids of every vehicle the token grants, a page of
+--- `page_size` ids at a time (limit/offset; default: the server's page
+--- size).  Options: `page_size`, `client` and the per-call options.
+--- Raises on a failure at run time (see "Paging iterators").
+---
+---   for id in smartcar.each_vehicle(token, {page_size = 50}) do ... end
+---@param access_token string
+---@param options table|nil
+---@return fun(): string|nil
+function smartcar.each_vehicle(access_token, options)
+  local fname = "each_vehicle"
+  check_string(access_token, fname, 1, "access_token")
+  local size
+  size, options = take_page_size(options, fname, 2)
+  options = check_call_options(options, fname, 2)
+  return offset_pager(fname, size, function(limit, offset)
+    return smartcar.get_vehicles(access_token,
+                                 { limit = limit, offset = offset }, options)
+  end, "vehicles")
+end
+
+--- Iterate every permission the token grants on this vehicle, a page at
+--- a time (limit/offset).  Options: `page_size` and the per-call options.
+--- Raises on a failure at run time (see "Paging iterators").
+---@param options table|nil
+---@return fun(): string|nil
+function Vehicle:each_permission(options)
+  local fname = "each_permission"
+  check_self(self, Vehicle, fname)
+  local size
+  size, options = take_page_size(options, fname, 1)
+  options = check_call_options(options, fname, 1, { params = true })
+  check_vehicle_fields(self, fname)
+  return offset_pager(fname, size, function(limit, offset)
+    return self:permissions({ limit = limit, offset = offset }, options)
+  end, "permissions")
+end
+
+--- Iterate the application's connections (smartcar.Connection tables),
+--- newest first, following the cursor from page to page.  `filter` as
+--- for get_connections; options: `page_size` (the limit of each page),
+--- `mode`, `client` and the per-call options.  Raises on a failure at
+--- run time (see "Paging iterators").
+---@param amt string application management token
+---@param filter {user_id: string|nil, vehicle_id: string|nil}|nil
+---@param options table|nil
+---@return fun(): smartcar.Connection|nil
+function smartcar.each_connection(amt, filter, options)
+  local fname = "each_connection"
+  check_string(amt, fname, 1, "amt")
+  filter = check_filter(filter, fname, 2)
+  local size
+  size, options = take_page_size(options, fname, 3)
+  options = check_call_options(options, fname, 3, { mode = true })
+  if options.mode ~= nil then check_string(options.mode, fname, 3, "mode") end
+  local cursor, seen = nil, {}
+  return pages(fname, function()
+    local data, err = smartcar.get_connections(amt, filter,
+      { limit = size, cursor = cursor }, options)
+    if data == nil then return nil, err end
+    cursor = data.paging.cursor
+    -- A cursor seen before would loop for ever: treat it as the end.
+    local last = cursor == nil or seen[cursor] == true
+    if cursor ~= nil then seen[cursor] = true end
+    return data.connections, last
+  end)
+end
+
+--- Iterate every signal of the vehicle (smartcar.Signal tables), page
+--- after page (page/page_size) until meta.total_count.  Options:
+--- `page_size` (default: the server's, 25) and the per-call options.
+--- Raises on a failure at run time (see "Paging iterators").
+---@param options table|nil
+---@return fun(): smartcar.Signal|nil
+function VehicleV3:each_signal(options)
+  local fname = "each_signal"
+  check_self(self, VehicleV3, fname)
+  local size
+  size, options = take_page_size(options, fname, 1)
+  options = check_call_options(options, fname, 1)
+  local page, seen = 0, 0
+  return pages(fname, function()
+    page = page + 1
+    local data, err = self:get_signals({ page = page, page_size = size },
+                                       options)
+    if data == nil then return nil, err end
+    local items = data.data
+    if type(items) ~= "table" then items = {} end
+    seen = seen + #items
+    local total = type(data.meta) == "table" and data.meta.total_count or nil
+    return items, #items == 0
+      or (math.type(total) == "integer" and seen >= total)
+  end)
+end
+
+----------------------------------------------------------------------------
 -- Webhooks.
 ----------------------------------------------------------------------------
 
@@ -1536,6 +2091,75 @@ end
 
 local RUN_MANY_OPTIONS = set_of { "max_in_flight", "progress", "client" }
 
+-- The current access token of a store-backed vehicle, refreshed first
+-- when it expires within 60 s.
+local function stored_access_token(client, store, key)
+  local tok, err = store:get(key)
+  if tok ~= nil and smartcar.is_expired(tok, 60) then
+    tok, err = store:refresh(client, key)
+  end
+  if tok == nil then return nil, err end
+  return tok.access_token
+end
+
+-- run_many when some calls are on store-backed vehicles: their tokens
+-- are loaded (and refreshed) once per store and key before the calls
+-- start; a call whose token cannot be had fails in its slot and the
+-- others still run.
+local function run_many_stored(client, list, stored, mif, progress)
+  local tokens, failed, nfailed = {}, {}, 0
+  for i, car in pairs(stored) do
+    local store, key = rawget(car, "store"), rawget(car, "key")
+    local per = tokens[store]
+    if per == nil then
+      per = {}
+      tokens[store] = per
+    end
+    local got = per[key]
+    if got == nil then
+      got = table.pack(stored_access_token(client, store, key))
+      per[key] = got
+    end
+    if got[1] ~= nil then
+      list[i][2].access_token = got[1]
+    else
+      failed[i] = got[2]
+      nfailed = nfailed + 1
+    end
+  end
+  local total, done, raised = #list, 0, nil
+  local function report(index, ok)
+    done = done + 1
+    if progress ~= nil and raised == nil then
+      local pok, perr = pcall(progress, index, ok, done, total)
+      if not pok then raised = { perr } end
+    end
+  end
+  local sub, map = {}, {}
+  for i = 1, total do
+    if failed[i] == nil then
+      sub[#sub + 1] = list[i]
+      map[#sub] = i
+    end
+  end
+  for i = 1, total do
+    if failed[i] ~= nil then report(i, false) end
+  end
+  local results = {}
+  if #sub > 0 then
+    local function sub_progress(index, ok)
+      report(map[index], ok)
+    end
+    local res = client:call_many(sub, mif, progress and sub_progress)
+    for j, r in ipairs(res) do results[map[j]] = r end
+  end
+  for i, err in pairs(failed) do
+    results[i] = { ok = false, err = err }
+  end
+  if raised ~= nil then error(raised[1], 0) end
+  return results
+end
+
 --- Run many calls concurrently (libcurl multi), at most `max_in_flight`
 --- on the wire at once (default 8).  Each entry of `calls` is
 ---   {vehicle, "endpoint", params?}   a call about a smartcar.vehicle,
@@ -1573,7 +2197,7 @@ function smartcar.run_many(calls, options)
     argerror(fname, 2, "progress: function expected, got "
       .. type(options.progress))
   end
-  local list, clients, nclients = {}, {}, 0
+  local list, clients, nclients, stored = {}, {}, 0, {}
   for i = 1, #calls do
     local c = calls[i]
     if type(c) ~= "table" then
@@ -1593,6 +2217,7 @@ function smartcar.run_many(calls, options)
         argerror(fname, 1, ("calls[%d][3]: params table expected"):format(i))
       end
       params = vehicle_params(first, fname, 1, nil, params)
+      if rawget(first, "store") ~= nil then stored[i] = first end
       local key = rawget(first, "client") or false
       if clients[key] == nil then
         clients[key] = true
@@ -1623,7 +2248,10 @@ function smartcar.run_many(calls, options)
   else
     client = resolve_client(next(clients) or nil, fname, 2)
   end
-  return client:call_many(list, mif, options.progress)
+  if next(stored) == nil then
+    return client:call_many(list, mif, options.progress)
+  end
+  return run_many_stored(client, list, stored, mif, options.progress)
 end
 
 return smartcar

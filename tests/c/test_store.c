@@ -346,3 +346,29 @@ TEST(store_dead_refresh_token_is_an_oauth_error)
 	sc_token_store_free(s);
 	sc_client_free(c);
 }
+
+TEST(store_put_json_and_storage_errors)
+{
+	sc_token_store *s = NULL;
+	sc_error *err = NULL;
+	sc_result *r = NULL;
+
+	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
+	CHECK(sc_token_store_put_json(s, "k", "{\"access_token\":\"a1\","
+				      "\"refresh_token\":\"r1\","
+				      "\"expiration\":1}") == 0);
+	CHECK(sc_token_store_get(&r, s, "k") == 0);
+	CHECK_STR(sc_result_get_string(r, "refresh_token"), "r1");
+	sc_result_free(r);
+	CHECK(sc_token_store_put_json(s, "k", "{\"access_token\":\"a1\"}") ==
+	      SC_EINVAL);
+	CHECK(sc_token_store_put_json(s, "k", "not json") == SC_EINVAL);
+	CHECK(sc_token_store_delete(s, "k") == 0);
+	CHECK(sc_token_store_get(&r, s, "k") == SC_ENOTFOUND);
+	sc_result_free(r);
+	sc_token_store_free(s);
+	CHECK(sc_token_store_sqlite_new(&s, "/nonexistent-dir/x/tokens.db",
+					&err) == SC_ESTORAGE);
+	CHECK_STR(sc_error_get(err, "kind"), "storage");
+	sc_error_free(err);
+}

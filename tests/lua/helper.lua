@@ -141,12 +141,12 @@ function helper.url()
   return base_url
 end
 
---- The four origins, all on the emulator.
+--- The six origins (v2, management, v3 and IAM), all on the emulator.
 function helper.origins()
   local u = base_url or helper.url()
   return {
     connect_origin = u, auth_origin = u, api_origin = u,
-    management_origin = u,
+    management_origin = u, vehicle_api_origin = u, iam_origin = u,
   }
 end
 

@@ -22,7 +22,7 @@ typedef enum sc_code {
 #define SC_ERROR(sym, val, kind, msg) SC_##sym = val,
 #include "errors.def"
 #undef SC_ERROR
-	SC_ERROR_LAST_ = -18
+	SC_ERROR_LAST_ = -19
 } sc_code;
 
 /** Opaque error detail. */

@@ -50,6 +50,15 @@ SC_EXTERN(int) sc_token_store_put(sc_token_store *store, const char *key,
 				  const sc_result *tokens);
 
 /**
+ * Save a token set given as JSON text (an object with at least
+ * access_token and refresh_token strings) under @p key, replacing what was
+ * there.  For bindings and for importing sets kept elsewhere.
+ * @return 0, SC_EINVAL (not such an object) or the store's error.
+ */
+SC_EXTERN(int) sc_token_store_put_json(sc_token_store *store,
+				       const char *key, const char *json);
+
+/**
  * Load the token set stored under @p key: data {access_token,
  * refresh_token, expiration, refresh_expiration, token_type, expires_in}.
  * @return 0, or SC_ENOTFOUND with the error in @p *out.
@@ -79,8 +88,8 @@ SC_EXTERN(int) sc_token_store_refresh(sc_result **out, sc_client *client,
 /**
  * sc_call() with the access token taken from @p store under @p key:
  * refreshed first when it expires within 60 s, and once more when the
- * server answers 401 AUTHENTICATION.  Do not put "access_token" in
- * @p params.
+ * server answers 401 AUTHENTICATION (only for calls that authenticate
+ * with the access token).  Do not put "access_token" in @p params.
  */
 SC_EXTERN(int) sc_call_stored(sc_result **out, sc_client *client,
 			      sc_token_store *store, const char *key,
