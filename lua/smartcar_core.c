@@ -741,13 +741,13 @@ static int store_put(lua_State *L)
 	lua_settop(L, 3);
 	token_string(L, 3, "access_token");           /* 4 */
 	refresh = token_string(L, 3, "refresh_token"); /* 5 */
+	(void)refresh;
 	token_optional_number(L, 3, "expiration");
 	token_optional_number(L, 3, "refresh_expiration");
 	t = tmp_push(L);
 	json_encode_value(L, 3, t);
-	if (store->save == NULL)
-		return luaL_error(L, "token store cannot save");
-	rc = store->save(store, key, NULL, refresh, t->text);
+	/* through the library, so the save takes the key's refresh lock */
+	rc = sc_token_store_put_json(store, key, t->text);
 	wipe_text(t);
 	if (rc == SC_ENOMEM)
 		return raise_nomem(L);
