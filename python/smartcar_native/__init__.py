@@ -16,11 +16,18 @@ verification::
     vehicles = smartcar.get_vehicles(access.access_token).vehicles
     print(smartcar.Vehicle(vehicles[0], access.access_token).odometer())
 
-Beyond the official SDK: :func:`run_many` runs many calls concurrently,
-:func:`parse_webhook` reads v2 and v4 deliveries, :func:`set_debug`
-shows the (redacted) HTTP exchanges, and ``Vehicle`` options take a
-:class:`Client` and per-call settings (``timeout_ms``, ``max_attempts``,
-``rate_policy``...).
+Beyond the official SDK: :class:`TokenStore` keeps token sets and
+refreshes them safely (``Vehicle(vehicle_id, store=store, key=key)``),
+:class:`VehicleV3` and :func:`get_app_token` reach the Vehicle API v3
+(Connect tokens, or the application token with a user id),
+:func:`iter_vehicles`, :func:`iter_connections`,
+``Vehicle.iter_permissions`` and ``VehicleV3.iter_signals`` walk every
+page, :func:`is_expired` and ``Access.is_expired()`` check expiry,
+:mod:`smartcar_native.aio` has awaitable versions for asyncio,
+:func:`run_many` runs many calls concurrently, :func:`parse_webhook`
+reads v2 and v4 deliveries, :func:`set_debug` shows the (redacted) HTTP
+exchanges, and ``Vehicle`` options take a :class:`Client` and per-call
+settings (``timeout_ms``, ``max_attempts``, ``rate_policy``...).
 
 Errors raise :class:`SmartcarException` subclasses (see
 :mod:`smartcar_native.errors`).  HTTP runs in libsmartcar with the GIL
@@ -59,6 +66,7 @@ from .errors import (
     SmartcarException,
     SmartcarTimeoutError,
     StateMismatchError,
+    StorageError,
     TLSError,
     UpstreamError,
     ValidationError,
@@ -70,6 +78,7 @@ from . import types
 from .types import (
     Access,
     Action,
+    AppToken,
     Attributes,
     AvailableCapacity,
     Battery,
@@ -99,14 +108,18 @@ from .types import (
     Odometer,
     Paging,
     PagingCursor,
+    PageInfo,
     Permissions,
     Redirect,
     Response,
     ServiceHistory,
+    Signal,
+    Signals,
     Status,
     Subscribe,
     TirePressure,
     User,
+    VehicleInfo,
     Vehicles,
     Vin,
 )
@@ -119,10 +132,15 @@ from .api import (
     get_connections,
     get_user,
     get_vehicles,
+    iter_connections,
+    iter_vehicles,
     parse_redirect,
     set_api_version,
 )
+from ._time import is_expired
+from .store import TokenStore
 from .vehicle import Vehicle
+from .v3 import VehicleV3, get_app_token
 from .webhooks import hash_challenge, parse_webhook, verify_payload, verify_webhook
 from .many import run_many
 from ._results import BatchResult
@@ -145,6 +163,12 @@ __all__ = [
     # API
     "AuthClient",
     "Vehicle",
+    "VehicleV3",
+    "TokenStore",
+    "is_expired",
+    "get_app_token",
+    "iter_vehicles",
+    "iter_connections",
     "get_user",
     "get_vehicles",
     "parse_redirect",

@@ -1,8 +1,9 @@
 """The shared default Client used by module functions and Vehicle.
 
 It is created on first use, not at import, and created again when one of
-the SMARTCAR_*_ORIGIN variables changed since (the C library reads them
-when a client is created).  Reusing one client reuses its connections.
+the SMARTCAR_*_ORIGIN variables or the SMARTCAR_CLIENT_* credentials
+changed since (the C library reads them when a client is created).
+Reusing one client reuses its connections.
 
 Calls that authenticate with the application's client id and secret
 (compatibility) use one shared client per set of credentials.
@@ -24,6 +25,16 @@ ORIGIN_VARIABLES = (
     "SMARTCAR_AUTH_ORIGIN",
     "SMARTCAR_API_ORIGIN",
     "SMARTCAR_MANAGEMENT_API_ORIGIN",
+    "SMARTCAR_API_V3_ORIGIN",
+    "SMARTCAR_VEHICLE_API_ORIGIN",
+    "SMARTCAR_IAM_ORIGIN",
+)
+
+#: the default client reads these too (token refresh, v3 app tokens)
+CREDENTIAL_VARIABLES = (
+    "SMARTCAR_CLIENT_ID",
+    "SMARTCAR_CLIENT_SECRET",
+    "SMARTCAR_REDIRECT_URI",
 )
 
 #: appended to libsmartcar's User-Agent by the Python layer
@@ -45,6 +56,18 @@ def _origin_env() -> Tuple[Optional[str], ...]:
     return tuple(os.environ.get(name) for name in ORIGIN_VARIABLES)
 
 
+def _default_env() -> Tuple[Optional[str], ...]:
+    """What the default client was made from: the origins and the
+    credentials (the secret as a digest, never kept in clear here)."""
+    creds = []
+    for name in CREDENTIAL_VARIABLES:
+        value = os.environ.get(name)
+        if value is not None and name == "SMARTCAR_CLIENT_SECRET":
+            value = hashlib.sha256(value.encode("utf-8")).hexdigest()
+        creds.append(value)
+    return _origin_env() + tuple(creds)
+
+
 def _new_client(**options: Any) -> Client:
     client = Client(user_agent_suffix=USER_AGENT_SUFFIX, **options)
     if _debug is not None:
@@ -53,9 +76,14 @@ def _new_client(**options: Any) -> Client:
 
 
 def default_client() -> Client:
-    """The process-wide client for calls that take only an access token."""
+    """The process-wide client for calls that take only an access token.
+
+    It also carries the application's credentials from
+    ``SMARTCAR_CLIENT_ID`` / ``SMARTCAR_CLIENT_SECRET`` (read when it is
+    made), which token-store refreshes and v3 application tokens use.
+    """
     global _client, _client_env
-    env = _origin_env()
+    env = _default_env()
     with _lock:
         if _client is None or _client.closed or env != _client_env:
             # The previous client is not closed here: another thread may be

@@ -316,6 +316,196 @@ static int opt_str(PyObject *obj, const char **out, const char *what)
 	return *out ? 0 : -1;
 }
 
+/*
+ * Raise the exception of @p code with our own message (for functions of
+ * the library that return only a code, where the static text would
+ * mislead: a store's SQLite failure is SC_ENETWORK).
+ */
+static void raise_local(int code, const char *message)
+{
+	const char *kind = sc_code_kind(code);
+	PyObject *fields, *exc;
+
+	if (code == SC_ENOMEM) {
+		PyErr_NoMemory();
+		return;
+	}
+	if (!error_factory) {
+		PyErr_SetString(PyExc_RuntimeError,
+				"smartcar_native.errors is not loaded");
+		return;
+	}
+	fields = Py_BuildValue("{s:s,s:s}", "kind", kind ? kind : "unknown",
+			       "message", message ? message
+						  : sc_strerror(code));
+	if (!fields)
+		return;
+	exc = PyObject_CallFunction(error_factory, "iO", code, fields);
+	Py_DECREF(fields);
+	if (!exc)
+		return;
+	PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+	Py_DECREF(exc);
+}
+
+/*
+ * Python value -> cJSON (dict with str keys, list, tuple, str, int,
+ * float, bool, None).  NULL with a Python exception set on failure.
+ */
+static cJSON *to_json(PyObject *v)
+{
+	cJSON *out = NULL;
+
+	if (v == Py_None)
+		return cJSON_CreateNull();
+	if (PyBool_Check(v))
+		return cJSON_CreateBool(v == Py_True);
+	if (PyLong_Check(v) || PyFloat_Check(v)) {
+		double d = PyFloat_AsDouble(v);
+		if (d == -1.0 && PyErr_Occurred())
+			return NULL;
+		if (!isfinite(d)) {
+			PyErr_SetString(PyExc_ValueError,
+					"token values must be finite numbers");
+			return NULL;
+		}
+		out = cJSON_CreateNumber(d);
+		goto check;
+	}
+	if (PyUnicode_Check(v)) {
+		const char *s = utf8_of(v, "token value");
+		if (!s)
+			return NULL;
+		out = cJSON_CreateString(s);
+		goto check;
+	}
+	if (Py_EnterRecursiveCall(" while converting a token set to JSON"))
+		return NULL;
+	if (PyDict_Check(v)) {
+		PyObject *key, *value;
+		Py_ssize_t pos = 0;
+		out = cJSON_CreateObject();
+		while (out && PyDict_Next(v, &pos, &key, &value)) {
+			const char *k = utf8_of(key, "token field name");
+			cJSON *item;
+			if (!k || !(item = to_json(value))) {
+				cJSON_Delete(out);
+				out = NULL;
+				Py_LeaveRecursiveCall();
+				return NULL;
+			}
+			cJSON_AddItemToObject(out, k, item);
+		}
+	} else if (PyList_Check(v) || PyTuple_Check(v)) {
+		PyObject *seq = PySequence_Fast(v, "a sequence");
+		Py_ssize_t i, n;
+		if (!seq) {
+			Py_LeaveRecursiveCall();
+			return NULL;
+		}
+		n = PySequence_Fast_GET_SIZE(seq);
+		out = cJSON_CreateArray();
+		for (i = 0; out && i < n; i++) {
+			cJSON *item = to_json(PySequence_Fast_GET_ITEM(seq, i));
+			if (!item) {
+				cJSON_Delete(out);
+				Py_DECREF(seq);
+				Py_LeaveRecursiveCall();
+				return NULL;
+			}
+			cJSON_AddItemToArray(out, item);
+		}
+		Py_DECREF(seq);
+	} else {
+		PyErr_Format(PyExc_TypeError,
+			     "token values must be JSON values, not %.100s",
+			     Py_TYPE(v)->tp_name);
+		Py_LeaveRecursiveCall();
+		return NULL;
+	}
+	Py_LeaveRecursiveCall();
+check:
+	if (!out)
+		PyErr_NoMemory();
+	return out;
+}
+
+/* Overwrite a C string holding secrets before it is freed. */
+static void wipe(char *s)
+{
+	if (s) {
+		volatile char *p = s;
+		while (*p)
+			*p++ = 0;
+	}
+}
+
+/* Wipe every string of a cJSON tree (a token set), then free it. */
+static void wipe_json(cJSON *j, int depth)
+{
+	cJSON *c;
+
+	if (!j)
+		return;
+	if (cJSON_IsString(j))
+		wipe(j->valuestring);
+	if (depth < 64)
+		for (c = j->child; c; c = c->next)
+			wipe_json(c, depth + 1);
+	if (depth == 0)
+		cJSON_Delete(j);
+}
+
+/* ------------------------------------------------------------------ */
+/* TokenStore (declared here: Client.call_stored takes one)            */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	PyObject_HEAD
+	sc_token_store *store;
+	/* Calls running with the GIL released that use the store.  Only
+	 * touched with the GIL held; close() while users > 0 defers the
+	 * free to the last one, as for Client. */
+	Py_ssize_t users;
+	int closed;
+	PyObject *weakrefs;
+} StoreObject;
+
+static PyTypeObject Store_Type;
+
+static void store_release(StoreObject *self)
+{
+	if (self->closed && self->users == 0 && self->store) {
+		sc_token_store *st = self->store;
+		self->store = NULL;
+		Py_BEGIN_ALLOW_THREADS
+		sc_token_store_free(st);
+		Py_END_ALLOW_THREADS
+	}
+}
+
+static int store_check(StoreObject *self)
+{
+	if (self->closed || !self->store) {
+		PyErr_SetString(PyExc_ValueError,
+				"operation on a closed TokenStore");
+		return -1;
+	}
+	return 0;
+}
+
+/* A store key: a non-empty str without NUL characters. */
+static const char *key_of(PyObject *obj)
+{
+	const char *key = utf8_of(obj, "key");
+
+	if (key && !*key) {
+		PyErr_SetString(PyExc_ValueError, "key must not be empty");
+		return NULL;
+	}
+	return key;
+}
+
 /* ------------------------------------------------------------------ */
 /* Client                                                              */
 /* ------------------------------------------------------------------ */
@@ -437,7 +627,8 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 		"insecure_skip_tls_verify_dangerous", "ca_bundle", "proxy",
 		"flags", "max_attempts", "retry_base_ms", "retry_max_ms",
 		"retry_deadline_ms", "rate_limit_capacity",
-		"rate_limit_per_minute", "rate_policy", "debug", NULL
+		"rate_limit_per_minute", "rate_policy", "vehicle_api_origin",
+		"iam_origin", "debug", NULL
 	};
 	PyObject *debug = Py_None;
 	sc_client_options opts;
@@ -453,7 +644,7 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 		return NULL;
 	}
 	if (!PyArg_ParseTupleAndKeywords(
-		    args, kwds, "|$zzzzzzzzzzzllnppzzzilllddzO:Client", kwlist,
+		    args, kwds, "|$zzzzzzzzzzzllnppzzzilllddzzzO:Client", kwlist,
 		    &opts.client_id, &opts.client_secret, &opts.redirect_uri,
 		    &opts.mode, &opts.connect_origin, &opts.auth_origin,
 		    &opts.api_origin, &opts.management_origin,
@@ -464,7 +655,8 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 		    &opts.max_attempts, &opts.retry_base_ms,
 		    &opts.retry_max_ms, &opts.retry_deadline_ms,
 		    &opts.rate_limit_capacity, &opts.rate_limit_per_minute,
-		    &opts.rate_policy, &debug))
+		    &opts.rate_policy, &opts.vehicle_api_origin,
+		    &opts.iam_origin, &debug))
 		return NULL;
 	if (debug != Py_None && !PyCallable_Check(debug)) {
 		PyErr_Format(PyExc_TypeError,
@@ -558,6 +750,59 @@ static PyObject *Client_call(ClientObject *self, PyObject *args,
 	Py_END_ALLOW_THREADS
 	self->users--;
 	client_release(self);
+	sc_params_free(params);
+	return take_result(rc, res);
+}
+
+PyDoc_STRVAR(Client_call_stored_doc,
+"call_stored(store, key, endpoint, params=None) -> dict\n\n"
+"call() with the access token taken from the TokenStore under key:\n"
+"refreshed (and saved before use) when it expires within 60 s, and\n"
+"once more when the server answers 401 AUTHENTICATION.  Refreshes of\n"
+"one key are single-flight in the process and compare-and-swap\n"
+"across processes.  params must not hold access_token.  The client\n"
+"needs the application's credentials to refresh.  The GIL is\n"
+"released while it runs.");
+
+static PyObject *Client_call_stored(ClientObject *self, PyObject *args,
+				    PyObject *kwds)
+{
+	static char *kwlist[] = { "store", "key", "endpoint", "params",
+				  NULL };
+	PyObject *key_obj, *endpoint_obj, *params_obj = Py_None;
+	StoreObject *store;
+	const char *key, *endpoint;
+	sc_params *params;
+	sc_result *res = NULL;
+	sc_token_store *st;
+	sc_client *client;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!OO|O:call_stored",
+					 kwlist, &Store_Type, &store,
+					 &key_obj, &endpoint_obj,
+					 &params_obj))
+		return NULL;
+	if (!(key = key_of(key_obj)) ||
+	    !(endpoint = utf8_of(endpoint_obj, "endpoint")))
+		return NULL;
+	if (client_check(self) < 0 || store_check(store) < 0)
+		return NULL;
+	if (params_from(params_obj, &params) < 0)
+		return NULL;
+
+	/* key and endpoint stay valid: args holds the (immutable) strs */
+	client = self->client;
+	st = store->store;
+	self->users++;
+	store->users++;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_call_stored(&res, client, st, key, endpoint, params);
+	Py_END_ALLOW_THREADS
+	self->users--;
+	store->users--;
+	client_release(self);
+	store_release(store);
 	sc_params_free(params);
 	return take_result(rc, res);
 }
@@ -816,8 +1061,9 @@ static PyObject *Client_auth_url(ClientObject *self, PyObject *args,
 PyDoc_STRVAR(Client_get_doc,
 "get(key) -> str | None\n\n"
 "A configuration value: client_id, redirect_uri, mode, connect_origin,\n"
-"auth_url, api_origin, management_origin, api_version, unit_system,\n"
-"user_agent.  The client secret cannot be read back.");
+"auth_url, api_origin, management_origin, vehicle_api_origin,\n"
+"iam_origin, api_version, unit_system, user_agent, flags, ca_bundle.\n"
+"The client secret cannot be read back.");
 
 static PyObject *Client_get(ClientObject *self, PyObject *arg)
 {
@@ -912,6 +1158,8 @@ static PyMethodDef Client_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, Client_call_doc },
 	{ "call_many", (PyCFunction)(void (*)(void))Client_call_many,
 	  METH_VARARGS | METH_KEYWORDS, Client_call_many_doc },
+	{ "call_stored", (PyCFunction)(void (*)(void))Client_call_stored,
+	  METH_VARARGS | METH_KEYWORDS, Client_call_stored_doc },
 	{ "set_debug", (PyCFunction)Client_set_debug, METH_O,
 	  Client_set_debug_doc },
 	{ "auth_url", (PyCFunction)(void (*)(void))Client_auth_url,
@@ -945,7 +1193,8 @@ PyDoc_STRVAR(Client_doc,
 "       insecure_skip_tls_verify_dangerous=False, ca_bundle=None,\n"
 "       proxy=None, flags=None, max_attempts=0, retry_base_ms=0,\n"
 "       retry_max_ms=0, retry_deadline_ms=0, rate_limit_capacity=0.0,\n"
-"       rate_limit_per_minute=0.0, rate_policy=None, debug=None)\n\n"
+"       rate_limit_per_minute=0.0, rate_policy=None,\n"
+"       vehicle_api_origin=None, iam_origin=None, debug=None)\n\n"
 "An sc_client: credentials, origins, defaults and a connection pool.\n"
 "Options left None come from SMARTCAR_* environment variables (read\n"
 "now) or the library defaults.  Safe to share between threads.\n"
@@ -1321,6 +1570,327 @@ static PyTypeObject Op_Type = {
 };
 
 /* ------------------------------------------------------------------ */
+/* TokenStore methods                                                  */
+/* ------------------------------------------------------------------ */
+
+static void Store_dealloc(StoreObject *self)
+{
+	if (self->weakrefs)
+		PyObject_ClearWeakRefs((PyObject *)self);
+	/* users is 0 here: running calls hold a reference to self. */
+	self->closed = 1;
+	store_release(self);
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* A required non-empty str field of a token dict. */
+static int token_field(PyObject *token, const char *name)
+{
+	PyObject *v = PyDict_GetItemString(token, name); /* borrowed */
+	const char *s;
+
+	if (!v) {
+		PyErr_Format(PyExc_ValueError, "the token set has no %s",
+			     name);
+		return -1;
+	}
+	if (!PyUnicode_Check(v)) {
+		PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s",
+			     name, Py_TYPE(v)->tp_name);
+		return -1;
+	}
+	s = utf8_of(v, name);
+	if (!s)
+		return -1;
+	if (!*s) {
+		PyErr_Format(PyExc_ValueError, "%s must not be empty", name);
+		return -1;
+	}
+	return 0;
+}
+
+PyDoc_STRVAR(Store_put_doc,
+"put(key, token) -> None\n\n"
+"Save a token set under key, replacing what was there.  token is a\n"
+"dict like Client.call('exchange_code') returns: access_token and\n"
+"refresh_token (str) are required; expiration and refresh_expiration\n"
+"are Unix seconds.  The GIL is released while it is written.");
+
+static PyObject *Store_put(StoreObject *self, PyObject *args)
+{
+	PyObject *key_obj, *token;
+	const char *key;
+	sc_token_store *st;
+	cJSON *json;
+	char *text;
+	int rc;
+
+	if (!PyArg_ParseTuple(args, "OO!:put", &key_obj, &PyDict_Type,
+			      &token))
+		return NULL;
+	if (!(key = key_of(key_obj)) || store_check(self) < 0)
+		return NULL;
+	if (token_field(token, "access_token") < 0 ||
+	    token_field(token, "refresh_token") < 0)
+		return NULL;
+	json = to_json(token);
+	if (!json)
+		return NULL;
+	text = cJSON_PrintUnformatted(json);
+	wipe_json(json, 0);
+	if (!text)
+		return PyErr_NoMemory();
+	/* key stays valid: args holds the (immutable) str */
+	st = self->store;
+	self->users++;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_token_store_put_json(st, key, text);
+	Py_END_ALLOW_THREADS
+	self->users--;
+	wipe(text);
+	cJSON_free(text);
+	store_release(self);
+	if (rc != 0) {
+		raise_local(rc, rc == SC_EINVAL
+				? "the token set is not a valid token object"
+				: "the token store failed to save the token set");
+		return NULL;
+	}
+	Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(Store_get_doc,
+"get(key) -> dict\n\n"
+"The token set stored under key: access_token, refresh_token,\n"
+"expiration, refresh_expiration (Unix seconds), token_type,\n"
+"expires_in.  Raises NotFoundError when there is none.");
+
+static PyObject *Store_get(StoreObject *self, PyObject *key_obj)
+{
+	const char *key = key_of(key_obj);
+	sc_result *res = NULL;
+	sc_token_store *st;
+	int rc;
+
+	if (!key || store_check(self) < 0)
+		return NULL;
+	st = self->store;
+	self->users++;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_token_store_get(&res, st, key);
+	Py_END_ALLOW_THREADS
+	self->users--;
+	store_release(self);
+	return take_result(rc, res);
+}
+
+PyDoc_STRVAR(Store_delete_doc,
+"delete(key) -> None\n\n"
+"Remove the token set stored under key (no error when there is none).");
+
+static PyObject *Store_delete(StoreObject *self, PyObject *key_obj)
+{
+	const char *key = key_of(key_obj);
+	sc_token_store *st;
+	int rc;
+
+	if (!key || store_check(self) < 0)
+		return NULL;
+	st = self->store;
+	self->users++;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_token_store_delete(st, key);
+	Py_END_ALLOW_THREADS
+	self->users--;
+	store_release(self);
+	if (rc != 0) {
+		raise_local(rc, "the token store failed to delete the token "
+				"set");
+		return NULL;
+	}
+	Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(Store_refresh_doc,
+"refresh(client, key) -> dict\n\n"
+"Refresh the set stored under key now with client (which needs the\n"
+"application's credentials), save it, and return it.  Single-flight:\n"
+"when another thread or process refreshed it meanwhile, that set is\n"
+"returned instead.  The GIL is released while it runs.");
+
+static PyObject *Store_refresh(StoreObject *self, PyObject *args)
+{
+	PyObject *key_obj;
+	ClientObject *owner;
+	const char *key;
+	sc_result *res = NULL;
+	sc_token_store *st;
+	sc_client *client;
+	int rc;
+
+	if (!PyArg_ParseTuple(args, "O!O:refresh", &Client_Type, &owner,
+			      &key_obj))
+		return NULL;
+	if (!(key = key_of(key_obj)) || store_check(self) < 0 ||
+	    client_check(owner) < 0)
+		return NULL;
+	st = self->store;
+	client = owner->client;
+	self->users++;
+	owner->users++;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_token_store_refresh(&res, client, st, key);
+	Py_END_ALLOW_THREADS
+	self->users--;
+	owner->users--;
+	client_release(owner);
+	store_release(self);
+	return take_result(rc, res);
+}
+
+PyDoc_STRVAR(Store_close_doc,
+"close() -> None\n\n"
+"Close the store.  Idempotent.  Calls running in other threads finish\n"
+"first; later uses raise ValueError.");
+
+static PyObject *Store_close(StoreObject *self, PyObject *unused)
+{
+	self->closed = 1;
+	store_release(self);
+	Py_RETURN_NONE;
+}
+
+static PyObject *Store_enter(StoreObject *self, PyObject *unused)
+{
+	if (store_check(self) < 0)
+		return NULL;
+	Py_INCREF(self);
+	return (PyObject *)self;
+}
+
+static PyObject *Store_exit(StoreObject *self, PyObject *args)
+{
+	self->closed = 1;
+	store_release(self);
+	Py_RETURN_FALSE;
+}
+
+static PyObject *Store_get_closed(StoreObject *self, void *closure)
+{
+	return PyBool_FromLong(self->closed);
+}
+
+static PyObject *Store_repr(StoreObject *self)
+{
+	return PyUnicode_FromFormat("<%s%s>", Py_TYPE(self)->tp_name,
+				    self->closed ? " closed" : "");
+}
+
+static PyMethodDef Store_methods[] = {
+	{ "put", (PyCFunction)Store_put, METH_VARARGS, Store_put_doc },
+	{ "get", (PyCFunction)Store_get, METH_O, Store_get_doc },
+	{ "delete", (PyCFunction)Store_delete, METH_O, Store_delete_doc },
+	{ "refresh", (PyCFunction)Store_refresh, METH_VARARGS,
+	  Store_refresh_doc },
+	{ "close", (PyCFunction)Store_close, METH_NOARGS, Store_close_doc },
+	{ "__enter__", (PyCFunction)Store_enter, METH_NOARGS, NULL },
+	{ "__exit__", (PyCFunction)Store_exit, METH_VARARGS, NULL },
+	{ NULL, NULL, 0, NULL }
+};
+
+static PyGetSetDef Store_getset[] = {
+	{ "closed", (getter)Store_get_closed, NULL,
+	  "True once close() was called.", NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+PyDoc_STRVAR(Store_doc,
+"An sc_token_store: token sets by key.  Made by sqlite_store(path).\n"
+"Safe to share between threads.");
+
+static PyTypeObject Store_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "smartcar_native._core.TokenStore",
+	.tp_basicsize = sizeof(StoreObject),
+	.tp_dealloc = (destructor)Store_dealloc,
+	.tp_repr = (reprfunc)Store_repr,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = Store_doc,
+	.tp_weaklistoffset = offsetof(StoreObject, weakrefs),
+	.tp_methods = Store_methods,
+	.tp_getset = Store_getset,
+	/* no tp_new: made by sqlite_store() */
+};
+
+PyDoc_STRVAR(sqlite_store_doc,
+"sqlite_store(path) -> TokenStore\n\n"
+"Open (creating when needed) a SQLite token store at path (str or\n"
+"os.PathLike; \":memory:\" for a private in-memory one).  A new file is\n"
+"made readable by its owner only.  Several processes may share one\n"
+"file.  Raises InvalidArgumentError when it cannot be opened.");
+
+static PyObject *mod_sqlite_store(PyObject *mod, PyObject *arg)
+{
+	PyObject *bytes = NULL;
+	StoreObject *self;
+	sc_token_store *st = NULL;
+	sc_error *err = NULL;
+	const char *path;
+	int rc;
+
+	if (!PyUnicode_FSConverter(arg, &bytes))
+		return NULL;
+	path = PyBytes_AS_STRING(bytes);
+	if (!*path) {
+		Py_DECREF(bytes);
+		PyErr_SetString(PyExc_ValueError,
+				"path must not be empty (use \":memory:\")");
+		return NULL;
+	}
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_token_store_sqlite_new(&st, path, &err);
+	Py_END_ALLOW_THREADS
+	Py_DECREF(bytes);
+	if (rc != 0) {
+		raise_error(rc, err);
+		sc_error_free(err);
+		return NULL;
+	}
+	self = PyObject_New(StoreObject, &Store_Type);
+	if (!self) {
+		sc_token_store_free(st);
+		return NULL;
+	}
+	self->store = st;
+	self->users = 0;
+	self->closed = 0;
+	self->weakrefs = NULL;
+	return (PyObject *)self;
+}
+
+PyDoc_STRVAR(token_expired_doc,
+"token_expired(expiration, leeway=0.0) -> bool\n\n"
+"True when a token that expires at expiration (Unix seconds) has\n"
+"expired or will within leeway seconds.");
+
+static PyObject *mod_token_expired(PyObject *mod, PyObject *args,
+				   PyObject *kwds)
+{
+	static char *kwlist[] = { "expiration", "leeway", NULL };
+	double expiration, leeway = 0.0;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "d|d:token_expired",
+					 kwlist, &expiration, &leeway))
+		return NULL;
+	if (isnan(expiration) || isnan(leeway)) {
+		PyErr_SetString(PyExc_ValueError,
+				"expiration and leeway must be numbers");
+		return NULL;
+	}
+	return PyBool_FromLong(sc_token_expired(expiration, leeway) == 1);
+}
+
+/* ------------------------------------------------------------------ */
 /* Module functions                                                    */
 /* ------------------------------------------------------------------ */
 
@@ -1567,6 +2137,10 @@ static PyObject *mod_code_kind(PyObject *mod, PyObject *arg)
 static PyMethodDef module_methods[] = {
 	{ "parse_redirect", (PyCFunction)(void (*)(void))mod_parse_redirect,
 	  METH_VARARGS | METH_KEYWORDS, parse_redirect_doc },
+	{ "sqlite_store", (PyCFunction)mod_sqlite_store, METH_O,
+	  sqlite_store_doc },
+	{ "token_expired", (PyCFunction)(void (*)(void))mod_token_expired,
+	  METH_VARARGS | METH_KEYWORDS, token_expired_doc },
 	{ "hmac_sha256_hex", (PyCFunction)mod_hmac_sha256_hex, METH_VARARGS,
 	  hmac_sha256_hex_doc },
 	{ "webhook_challenge", (PyCFunction)mod_webhook_challenge,
@@ -1646,7 +2220,8 @@ PyMODINIT_FUNC PyInit__core(void)
 			     sc_strerror(rc));
 		return NULL;
 	}
-	if (PyType_Ready(&Client_Type) < 0 || PyType_Ready(&Op_Type) < 0)
+	if (PyType_Ready(&Client_Type) < 0 || PyType_Ready(&Op_Type) < 0 ||
+	    PyType_Ready(&Store_Type) < 0)
 		return NULL;
 	m = PyModule_Create(&module_def);
 	if (!m)
@@ -1660,6 +2235,11 @@ PyMODINIT_FUNC PyInit__core(void)
 	Py_INCREF(&Op_Type);
 	if (PyModule_AddObject(m, "Op", (PyObject *)&Op_Type) < 0) {
 		Py_DECREF(&Op_Type);
+		goto fail;
+	}
+	Py_INCREF(&Store_Type);
+	if (PyModule_AddObject(m, "TokenStore", (PyObject *)&Store_Type) < 0) {
+		Py_DECREF(&Store_Type);
 		goto fail;
 	}
 	if (PyModule_AddIntConstant(m, "OK", SC_OK) < 0 ||

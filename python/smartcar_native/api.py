@@ -7,7 +7,7 @@ import os
 import re
 import threading
 import warnings
-from typing import Any, Dict, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Union
 
 from . import _core, _util
 from ._client import credentials_client, default_client
@@ -17,6 +17,7 @@ from .types import (
     CompatibilityV1,
     CompatibilityV2,
     DeleteConnections,
+    Connection,
     GetConnections,
     Redirect,
     User,
@@ -41,6 +42,8 @@ __all__ = [
     "get_compatibility_matrix",
     "get_connections",
     "delete_connections",
+    "iter_vehicles",
+    "iter_connections",
 ]
 
 _DEFAULT_API_VERSION = "2.0"
@@ -102,6 +105,29 @@ def get_vehicles(
             )
         params[key] = value
     return vehicles_from(default_client().call("get_vehicles", params))
+
+
+def iter_vehicles(access_token: str, page_size: int = 50) -> Iterator[str]:
+    """Every vehicle id the token may access, fetching pages of
+    ``page_size`` (``GET /vehicles`` with limit/offset; the server allows
+    1 to 50) as the iteration goes."""
+    _util.require_str("access_token", access_token)
+    return _vehicle_pages(access_token,
+                          _util.int_param("page_size", page_size, 1))
+
+
+def _vehicle_pages(access_token: str, size: int) -> Iterator[str]:
+    offset = 0
+    while True:
+        page = get_vehicles(access_token, {"limit": size, "offset": offset})
+        yield from page.vehicles
+        count = len(page.vehicles)
+        offset += count
+        total = page.paging.count
+        if count == 0 or count < size or (
+            isinstance(total, int) and offset >= total
+        ):
+            return
 
 
 def parse_redirect(
@@ -383,3 +409,36 @@ def delete_connections(
     return delete_connections_from(
         _management_call("delete_connections", params, options)
     )
+
+
+def iter_connections(
+    amt: str,
+    filter: Optional[Mapping[str, Any]] = None,
+    page_size: int = 100,
+    options: Optional[Mapping[str, Any]] = None,
+) -> Iterator[Connection]:
+    """Every vehicle connection of the application (newest first),
+    following ``paging.cursor`` page after page (``page_size`` 1 to 100).
+    ``filter`` and ``options`` as for :func:`get_connections`."""
+    _util.require_str("amt", amt)
+    _util.require_mapping("filter", filter)
+    _util.require_mapping("options", options)
+    return _connection_pages(amt, filter,
+                             _util.int_param("page_size", page_size, 1),
+                             options)
+
+
+def _connection_pages(
+    amt: str,
+    filter: Optional[Mapping[str, Any]],
+    size: int,
+    options: Optional[Mapping[str, Any]],
+) -> Iterator[Connection]:
+    cursor: Optional[str] = None
+    while True:
+        page = get_connections(amt, filter, {"limit": size, "cursor": cursor},
+                               options)
+        yield from page.connections
+        cursor = page.paging.cursor
+        if not cursor or not page.connections:
+            return

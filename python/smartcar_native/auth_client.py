@@ -10,6 +10,7 @@ from . import _util
 from ._client import USER_AGENT_SUFFIX
 from ._core import Client
 from .errors import InvalidArgumentError
+from .store import core_store
 from .types import Access, access_from
 
 __all__ = ["AuthClient"]
@@ -38,10 +39,12 @@ class AuthClient:
 
     Extra keyword options go to the underlying :class:`Client`:
     ``connect_origin``, ``auth_origin``, ``api_origin``,
-    ``management_origin``, ``api_version``, ``unit_system``,
+    ``management_origin``, ``vehicle_api_origin`` (API v3), ``iam_origin``
+    (v3 application tokens), ``api_version``, ``unit_system``,
     ``user_agent_suffix``, ``connect_timeout_ms``, ``timeout_ms``,
-    ``max_response_bytes``, ``allow_insecure_http``.  Origins not given come
-    from the ``SMARTCAR_*_ORIGIN`` variables as they are now.
+    ``max_response_bytes``, ``allow_insecure_http``...  Origins not given
+    come from the ``SMARTCAR_*_ORIGIN`` variables as they are now
+    (``SMARTCAR_API_V3_ORIGIN`` and ``SMARTCAR_IAM_ORIGIN`` for v3).
 
     The client is safe to share between threads; :meth:`close` (or
     ``with``) releases its connections.
@@ -157,28 +160,62 @@ class AuthClient:
     # -- token endpoint -------------------------------------------------
 
     def exchange_code(
-        self, code: str, options: Optional[Mapping[str, Any]] = None
+        self,
+        code: str,
+        options: Optional[Mapping[str, Any]] = None,
+        *,
+        store: Any = None,
+        key: Optional[str] = None,
     ) -> Access:
-        """Exchange an authorization code for an :class:`Access`."""
+        """Exchange an authorization code for an :class:`Access`.
+
+        With a :class:`TokenStore` and a ``key`` the new token set is also
+        saved there (before this returns), ready for
+        ``Vehicle(vehicle_id, store=store, key=key)``.  If saving fails
+        the error is raised; the code is spent by then.
+        """
         params = _token_params(options)
         params["code"] = _util.require_str("code", code)
-        return access_from(self._client.call("exchange_code", params))
+        target = _store_target(store, key)
+        data = self._client.call("exchange_code", params)
+        if target is not None:
+            target[0].put(target[1], data)
+        return access_from(data)
 
     def exchange_refresh_token(
-        self, refresh_token: str, options: Optional[Mapping[str, Any]] = None
+        self,
+        refresh_token: str,
+        options: Optional[Mapping[str, Any]] = None,
+        *,
+        store: Any = None,
+        key: Optional[str] = None,
     ) -> Access:
         """Exchange a refresh token for a new :class:`Access`.
 
         Refresh tokens rotate: store the new one before using the new
-        access token.
+        access token.  Given a :class:`TokenStore` and a ``key``, the new
+        set is saved there before this returns (a token store's own
+        :meth:`TokenStore.refresh` also guards against concurrent
+        refreshes; prefer it for sets kept in a store).
         """
         params = _token_params(options)
         params["refresh_token"] = _util.require_str(
             "refresh_token", refresh_token
         )
-        return access_from(
-            self._client.call("exchange_refresh_token", params)
-        )
+        target = _store_target(store, key)
+        data = self._client.call("exchange_refresh_token", params)
+        if target is not None:
+            target[0].put(target[1], data)
+        return access_from(data)
+
+
+def _store_target(store: Any, key: Optional[str]) -> Any:
+    """(core store, key) to save into, or None; checked before any call."""
+    if store is None and key is None:
+        return None
+    if store is None or key is None:
+        raise InvalidArgumentError("store and key must be given together")
+    return core_store(store), _util.require_str("key", key)
 
 
 def _token_params(options: Optional[Mapping[str, Any]]) -> Dict[str, Any]:

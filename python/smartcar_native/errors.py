@@ -57,6 +57,7 @@ __all__ = [
     "MisuseError",
     "ConflictError",
     "NotFoundError",
+    "StorageError",
 ]
 
 # The attributes every SmartcarException has (None when not relevant).
@@ -317,6 +318,14 @@ class NotFoundError(SmartcarException, LookupError):
     default_kind = "not_found"
 
 
+class StorageError(SmartcarException, OSError):
+    """The token store failed (the SQLite file could not be opened, read
+    or written).  After a refresh whose new set could not be saved, the
+    previous refresh token stays valid for a minute: try again."""
+
+    default_kind = "storage"
+
+
 _BY_KIND: Dict[str, Type[SmartcarException]] = {
     cls.default_kind: cls
     for cls in (
@@ -337,6 +346,7 @@ _BY_KIND: Dict[str, Type[SmartcarException]] = {
         MisuseError,
         ConflictError,
         NotFoundError,
+        StorageError,
     )
 }
 

@@ -11,6 +11,9 @@ import collections
 import datetime as _dt
 from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Union
 
+from ._time import is_expired as _is_expired
+from ._time import utc_naive as _utc_naive
+
 __all__ = [
     "Meta",
     "Access",
@@ -55,6 +58,12 @@ __all__ = [
     "PagingCursor",
     "GetConnections",
     "DeleteConnections",
+    # v3
+    "AppToken",
+    "VehicleInfo",
+    "Signal",
+    "Signals",
+    "PageInfo",
 ]
 
 Number = Union[int, float]
@@ -70,7 +79,16 @@ class Meta(NamedTuple):
 
 
 class Access(NamedTuple):
-    """A token set.  Expirations are naive UTC datetimes."""
+    """A token set.  Expirations are naive UTC datetimes.
+
+    Beyond the official SDK's fields, two helpers (methods, so the tuple's
+    fields, equality and unpacking are unchanged)::
+
+        if access.is_expired():            # within 60 s of expiring
+            access = client.exchange_refresh_token(access.refresh_token)
+        if access.refresh_is_expired(leeway=7 * 86400):
+            ...                            # ask the owner to reconnect soon
+    """
 
     access_token: str
     token_type: str
@@ -78,6 +96,27 @@ class Access(NamedTuple):
     expiration: _dt.datetime
     refresh_token: str
     refresh_expiration: _dt.datetime
+
+    def is_expired(self, leeway: float = 60) -> bool:
+        """True when the access token has expired or will within
+        ``leeway`` seconds (default 60, the token store's margin)."""
+        return _is_expired(self.expiration, leeway)
+
+    def refresh_is_expired(self, leeway: float = 60) -> bool:
+        """True when the refresh token (60 days) has expired or will
+        within ``leeway`` seconds: the owner must then go through Connect
+        again."""
+        return _is_expired(self.refresh_expiration, leeway)
+
+    def __repr__(self) -> str:
+        # tokens stay out of logs and tracebacks; the fields hold them
+        return (
+            "Access(access_token='[REDACTED]', token_type=%r, expires_in=%r,"
+            " expiration=%r, refresh_token='[REDACTED]',"
+            " refresh_expiration=%r)"
+            % (self.token_type, self.expires_in, self.expiration,
+               self.refresh_expiration)
+        )
 
 
 class User(NamedTuple):
@@ -390,14 +429,101 @@ class Redirect(NamedTuple):
 
 
 # ---------------------------------------------------------------------
+# API v3 and application tokens
+
+
+class AppToken(NamedTuple):
+    """An application token (v3 client-credentials grant): 1 hour, no
+    refresh token.  ``expiration`` is a naive UTC datetime."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+    expiration: _dt.datetime
+
+    def is_expired(self, leeway: float = 60) -> bool:
+        """True when the token has expired or will within ``leeway``
+        seconds."""
+        return _is_expired(self.expiration, leeway)
+
+    def __repr__(self) -> str:
+        # tokens stay out of logs and tracebacks; the field holds it
+        return ("AppToken(access_token='[REDACTED]', token_type=%r, "
+                "expires_in=%r, expiration=%r)"
+                % (self.token_type, self.expires_in, self.expiration))
+
+
+class VehicleInfo(NamedTuple):
+    """``GET /v3/vehicles/{id}``: the vehicle resource.
+
+    ``powertrain_type`` is ``BEV``, ``PHEV``, ``ICE``...; ``mode`` the
+    connection's mode (``LIVE``, ``TEST``, ``SIMULATED``).  ``attributes``
+    holds every attribute the server sent (snake_case keys), including
+    ones added after this release.
+    """
+
+    id: str
+    make: Optional[str]
+    model: Optional[str]
+    year: Optional[int]
+    powertrain_type: Optional[str]
+    mode: Optional[str]
+    attributes: Dict[str, Any]
+    meta: Meta
+
+
+class Signal(NamedTuple):
+    """One v3 signal (``odometer-traveleddistance``...).
+
+    ``status`` is ``SUCCESS`` or ``ERROR``; on an error ``error`` is
+    ``{"type", "code"}`` (``COMPATIBILITY``/``VEHICLE_NOT_CAPABLE``,
+    ``PERMISSION``...) and ``body`` is None.  ``body`` is the signal's
+    value object as sent (``{"unit": "kilometers", "value": 1234.5}``,
+    ``{"latitude", "longitude"}``...); ``value`` and ``unit`` are its
+    ``value`` and ``unit`` fields when it has them.  ``retrieved_at`` and
+    ``oem_updated_at`` are naive UTC datetimes.  ``meta`` is the response's
+    (request id, unit system).
+    """
+
+    code: str
+    name: Optional[str]
+    group: Optional[str]
+    status: Optional[str]
+    value: Any
+    unit: Optional[str]
+    body: Optional[Dict[str, Any]]
+    error: Optional[Dict[str, Any]]
+    retrieved_at: Optional[_dt.datetime]
+    oem_updated_at: Optional[_dt.datetime]
+    meta: Meta
+
+
+class PageInfo(NamedTuple):
+    """Page-number paging (v3): ``page`` from 1, ``page_size``, and
+    ``total_count`` items over all pages."""
+
+    page: Optional[int]
+    page_size: Optional[int]
+    total_count: Optional[int]
+
+
+class Signals(NamedTuple):
+    """One page of ``GET /v3/vehicles/{id}/signals``.
+
+    ``links`` are the JSON:API links (``self``, ``first``, ``previous``,
+    ``next``, ``last``; None where there is none); ``vehicle`` is the
+    included vehicle resource when the server sent it.
+    """
+
+    signals: List[Signal]
+    paging: PageInfo
+    links: Dict[str, Optional[str]]
+    vehicle: Optional[VehicleInfo]
+    meta: Meta
+
+
+# ---------------------------------------------------------------------
 # From libsmartcar data
-
-
-def _utc_naive(seconds: Any) -> Optional[_dt.datetime]:
-    if seconds is None:
-        return None
-    aware = _dt.datetime.fromtimestamp(float(seconds), _dt.timezone.utc)
-    return aware.replace(tzinfo=None)
 
 
 def meta_from(data: Mapping[str, Any]) -> Meta:
@@ -669,3 +795,117 @@ CONVERTERS: Dict[str, Callable[[Mapping[str, Any]], Any]] = {
 
 def redirect_from(data: Mapping[str, Any]) -> Redirect:
     return Redirect(**{k: data.get(k) for k in Redirect._fields})
+
+
+# ---------------------------------------------------------------------
+# v3 converters
+
+
+def app_token_from(data: Mapping[str, Any]) -> AppToken:
+    expires_in = data.get("expires_in")
+    if isinstance(expires_in, float) and expires_in.is_integer():
+        expires_in = int(expires_in)
+    return AppToken(
+        access_token=data.get("access_token"),  # type: ignore[arg-type]
+        token_type=data.get("token_type"),  # type: ignore[arg-type]
+        expires_in=expires_in,  # type: ignore[arg-type]
+        expiration=_utc_naive(data.get("expiration")),  # type: ignore
+    )
+
+
+def _ms(value: Any) -> Optional[_dt.datetime]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return _utc_naive(value / 1000.0)
+
+
+def _vehicle_resource(item: Any, meta: Meta) -> Optional[VehicleInfo]:
+    if not isinstance(item, Mapping):
+        return None
+    attrs = item.get("attributes")
+    attrs = dict(attrs) if isinstance(attrs, Mapping) else {}
+    return VehicleInfo(
+        id=item.get("id"),  # type: ignore[arg-type]
+        make=attrs.get("make"),
+        model=attrs.get("model"),
+        year=attrs.get("year"),
+        powertrain_type=attrs.get("powertrain_type"),
+        mode=attrs.get("mode"),
+        attributes=attrs,
+        meta=meta,
+    )
+
+
+def vehicle_info_from(data: Mapping[str, Any]) -> VehicleInfo:
+    meta = meta_from(data)
+    info = _vehicle_resource(data.get("data"), meta)
+    if info is None:
+        return VehicleInfo(
+            None, None, None, None, None, None, {}, meta  # type: ignore
+        )
+    return info
+
+
+def _signal(item: Mapping[str, Any], meta: Meta) -> Signal:
+    attrs = item.get("attributes")
+    attrs = attrs if isinstance(attrs, Mapping) else {}
+    status = attrs.get("status")
+    status = status if isinstance(status, Mapping) else {}
+    body = attrs.get("body")
+    body = dict(body) if isinstance(body, Mapping) else None
+    error = status.get("error")
+    own = item.get("meta")
+    own = own if isinstance(own, Mapping) else {}
+    return Signal(
+        code=attrs.get("code") or item.get("id"),  # type: ignore[arg-type]
+        name=attrs.get("name"),
+        group=attrs.get("group"),
+        status=status.get("value"),
+        value=body.get("value") if body else None,
+        unit=body.get("unit") if body else None,
+        body=body,
+        error=dict(error) if isinstance(error, Mapping) else None,
+        retrieved_at=_ms(own.get("retrieved_at")),
+        oem_updated_at=_ms(own.get("oem_updated_at")),
+        meta=meta,
+    )
+
+
+def signal_from(data: Mapping[str, Any]) -> Signal:
+    item = data.get("data")
+    return _signal(item if isinstance(item, Mapping) else {},
+                   meta_from(data))
+
+
+def _int_or_none(value: Any) -> Optional[int]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value)
+
+
+def signals_from(data: Mapping[str, Any]) -> Signals:
+    meta = meta_from(data)
+    raw_meta = data.get("meta")
+    raw_meta = raw_meta if isinstance(raw_meta, Mapping) else {}
+    links = data.get("links")
+    included = data.get("included")
+    included = included if isinstance(included, Mapping) else {}
+    return Signals(
+        signals=[_signal(s, meta) for s in _dicts(data.get("data"))],
+        paging=PageInfo(
+            page=_int_or_none(raw_meta.get("page")),
+            page_size=_int_or_none(raw_meta.get("page_size")),
+            total_count=_int_or_none(raw_meta.get("total_count")),
+        ),
+        links=dict(links) if isinstance(links, Mapping) else {},
+        vehicle=_vehicle_resource(included.get("vehicle"), meta),
+        meta=meta,
+    )
+
+
+CONVERTERS.update({
+    "get_app_token": app_token_from,
+    "get_vehicle": vehicle_info_from,
+    "get_signals": signals_from,
+    "get_signal": signal_from,
+})

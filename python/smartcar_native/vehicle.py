@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional
+from typing import (Any, Callable, Dict, Iterator, List, Mapping, NamedTuple,
+                    Optional)
 
-from . import _util, api
+from . import _core, _util, api
 from ._client import default_client
 from ._core import Client
 from ._results import batch_from
 from .errors import InvalidArgumentError
+from .store import core_store
 from .types import (
     CONVERTERS,
     Action,
@@ -84,19 +86,49 @@ class Vehicle:
     to create and safe to use from several threads.  Each method returns
     the official SDK's named tuple, with ``meta`` (:class:`Meta`), or
     raises a :class:`SmartcarException` subclass.
+
+    Instead of an ``access_token``, give a :class:`TokenStore` and the
+    ``key`` its token set is stored under: every call then takes the
+    current access token from the store, refreshes it when it expires
+    within 60 s or the server answers 401 (saving the new set before
+    using it; single-flight per key), and never holds a stale token.
+    Refreshing needs the application's credentials: ``options["client"]``
+    an :class:`AuthClient`, or ``SMARTCAR_CLIENT_ID`` /
+    ``SMARTCAR_CLIENT_SECRET`` for the shared client.
     """
 
     vehicle_id: str
-    access_token: str
+    #: the token given, or None for a vehicle backed by a token store
+    access_token: Optional[str]
 
     def __init__(
         self,
         vehicle_id: str,
-        access_token: str,
+        access_token: Optional[str] = None,
         options: Optional[Mapping[str, Any]] = None,
+        *,
+        store: Any = None,
+        key: Optional[str] = None,
     ) -> None:
         self.vehicle_id = _util.require_str("vehicle_id", vehicle_id)
-        self.access_token = _util.require_str("access_token", access_token)
+        self._store: Any = None
+        self._key: Optional[str] = None
+        if store is not None or key is not None:
+            if store is None or key is None:
+                raise InvalidArgumentError(
+                    "store and key must be given together"
+                )
+            if access_token is not None:
+                raise InvalidArgumentError(
+                    "give an access_token or a store and key, not both"
+                )
+            core_store(store)  # type check now
+            self._store = store
+            self._key = _util.require_str("key", key)
+            self.access_token = None
+        else:
+            self.access_token = _util.require_str("access_token",
+                                                  access_token)
         opts = _util.require_mapping("options", options)
         _util.check_keys("option", opts, _OPTIONS)
         self._unit_system = "metric"
@@ -113,10 +145,24 @@ class Vehicle:
 
     def __repr__(self) -> str:
         # never the access token
+        if self._store is not None:
+            return "Vehicle(vehicle_id=%r, unit_system=%r, key=%r)" % (
+                self.vehicle_id, self._unit_system, self._key)
         return "Vehicle(vehicle_id=%r, unit_system=%r)" % (
             self.vehicle_id,
             self._unit_system,
         )
+
+    @property
+    def store(self) -> Any:
+        """The :class:`TokenStore` this vehicle's token comes from, or
+        None."""
+        return self._store
+
+    @property
+    def key(self) -> Optional[str]:
+        """The store key of this vehicle's token set, or None."""
+        return self._key
 
     # -- settings -------------------------------------------------------
 
@@ -153,6 +199,7 @@ class Vehicle:
     # -- plumbing -------------------------------------------------------
 
     def _params(self) -> Dict[str, Any]:
+        # a stored vehicle's token is added by call_stored (or plan())
         params: Dict[str, Any] = {
             "vehicle_id": self.vehicle_id,
             "access_token": self.access_token,
@@ -177,15 +224,43 @@ class Vehicle:
     def plan(self, method: str, kwargs: Optional[Mapping[str, Any]] = None
              ) -> Plan:
         """The call ``getattr(self, method)(**kwargs)`` would make, not yet
-        run (used by :func:`run_many`).  Arguments are checked now."""
+        run (used by :func:`run_many`).  Arguments are checked now.
+
+        For a vehicle backed by a token store the plan carries the current
+        access token, refreshed first when it expires within 60 s (a 401
+        during the run is then not retried with a new one).
+        """
         _util.require_str("method", method)
         builder = getattr(self, "_plan_" + method, None)
         if builder is None:
             raise InvalidArgumentError("Vehicle has no method %r" % method)
-        return builder(**_util.require_mapping("kwargs", kwargs))
+        plan = builder(**_util.require_mapping("kwargs", kwargs))
+        if self._store is not None:
+            plan.params["access_token"] = self._current_token()
+        return plan
+
+    def _current_token(self) -> str:
+        """The stored access token, refreshed first when it expires
+        within 60 s."""
+        store = core_store(self._store)
+        key = str(self._key)
+        data = store.get(key)
+        expiration = data.get("expiration")
+        if not isinstance(expiration, (int, float)) or _core.token_expired(
+            float(expiration), 60.0
+        ):
+            data = store.refresh(self.client, key)
+        return data["access_token"]
 
     def _run(self, plan: Plan) -> Any:
-        data = self.client.call(plan.endpoint, plan.params)
+        if self._store is not None:
+            params = dict(plan.params)
+            params.pop("access_token", None)
+            data = self.client.call_stored(core_store(self._store),
+                                           str(self._key), plan.endpoint,
+                                           params)
+        else:
+            data = self.client.call(plan.endpoint, plan.params)
         return plan.convert(data) if plan.convert else data
 
     # -- reads ----------------------------------------------------------
@@ -293,6 +368,25 @@ class Vehicle:
         meta)``.  ``paging``: ``{"limit": int, "offset": int}`` (the
         server's default limit is 25)."""
         return self._run(self._plan_permissions(paging))
+
+    def iter_permissions(self, page_size: int = 25) -> Iterator[str]:
+        """Every permission granted for this vehicle, fetching pages of
+        ``page_size`` (limit/offset) as the iteration goes."""
+        return self._permission_pages(
+            _util.int_param("page_size", page_size, 1))
+
+    def _permission_pages(self, size: int) -> Iterator[str]:
+        offset = 0
+        while True:
+            page = self.permissions({"limit": size, "offset": offset})
+            yield from page.permissions
+            count = len(page.permissions)
+            offset += count
+            total = page.paging.count
+            if count == 0 or count < size or (
+                isinstance(total, int) and offset >= total
+            ):
+                return
 
     def _plan_get_charge_limit(self) -> Plan:
         return self._plan("get_charge_limit")

@@ -34,6 +34,8 @@ ORIGIN_VARIABLES = (
     "SMARTCAR_AUTH_ORIGIN",
     "SMARTCAR_API_ORIGIN",
     "SMARTCAR_MANAGEMENT_API_ORIGIN",
+    "SMARTCAR_API_V3_ORIGIN",
+    "SMARTCAR_IAM_ORIGIN",
 )
 
 # urllib must not send loopback traffic through a proxy from the env.
@@ -76,6 +78,26 @@ class Emulator:
 
     def advance(self, seconds: float) -> Dict[str, Any]:
         return self.request("POST", "/_emulator/clock", {"advance": seconds})
+
+    def requests(self) -> list:
+        """The emulator's request log (oldest first)."""
+        return self.request("GET", "/_emulator/requests")["requests"]
+
+    def clear_requests(self) -> None:
+        self.request("DELETE", "/_emulator/requests")
+
+    def count(self, method: str, path_part: str, body_part: str = "") -> int:
+        """How many logged requests match method, a piece of the path and
+        a piece of the body."""
+        return sum(
+            1 for r in self.requests()
+            if r["method"] == method and path_part in r["path"]
+            and body_part in (r.get("body") or "")
+        )
+
+    def refreshes(self) -> int:
+        """Refresh-token grants the token endpoint received."""
+        return self.count("POST", "/oauth/token", "grant_type=refresh_token")
 
     def connect(
         self,

@@ -44,6 +44,28 @@ FUNCTIONS = {
     "verify_webhook": ["amt", "signature", "body"],
     "run_many": ["calls", "max_in_flight", "progress", "client"],
     "set_debug": ["hook"],
+    # ours: paging, expiry, v3
+    "iter_vehicles": ["access_token", "page_size"],
+    "iter_connections": ["amt", "filter", "page_size", "options"],
+    "is_expired": ["expiration", "leeway"],
+    "get_app_token": ["options"],
+}
+# Ours, beyond the official SDK.
+OUR_VEHICLE_METHODS = {
+    "iter_permissions": ["page_size"],
+}
+VEHICLE_V3_METHODS = {
+    "get_vehicle": [],
+    "get_signals": ["page", "page_size"],
+    "get_signal": ["code"],
+    "iter_signals": ["page_size"],
+}
+TOKEN_STORE_METHODS = {
+    "put": ["key", "access"],
+    "get": ["key"],
+    "delete": ["key"],
+    "refresh": ["key", "client"],
+    "close": [],
 }
 TUPLES = {
     "Vin": ("vin", "meta"),
@@ -81,6 +103,14 @@ TUPLES = {
     "PagingCursor": ("cursor",),
     "GetConnections": ("connections", "paging", "meta"),
     "DeleteConnections": ("connections", "meta"),
+    # ours
+    "AppToken": ("access_token", "token_type", "expires_in", "expiration"),
+    "VehicleInfo": ("id", "make", "model", "year", "powertrain_type", "mode",
+                    "attributes", "meta"),
+    "Signal": ("code", "name", "group", "status", "value", "unit", "body",
+               "error", "retrieved_at", "oem_updated_at", "meta"),
+    "Signals": ("signals", "paging", "links", "vehicle", "meta"),
+    "PageInfo": ("page", "page_size", "total_count"),
 }
 
 
@@ -93,6 +123,47 @@ def test_vehicle_methods(name, args):
     method = getattr(smartcar.Vehicle, name)
     assert _params(method) == args
     assert method.__doc__ and method.__doc__.strip()
+
+
+@pytest.mark.parametrize("cls,name,args", [
+    (cls, name, args)
+    for cls, table in (("Vehicle", OUR_VEHICLE_METHODS),
+                       ("VehicleV3", VEHICLE_V3_METHODS),
+                       ("TokenStore", TOKEN_STORE_METHODS))
+    for name, args in sorted(table.items())
+])
+def test_our_methods(cls, name, args):
+    method = getattr(getattr(smartcar, cls), name)
+    assert _params(method) == args
+    assert method.__doc__ and method.__doc__.strip()
+    assert cls in smartcar.__all__
+
+
+def test_constructors():
+    assert _params(smartcar.Vehicle.__init__) == [
+        "vehicle_id", "access_token", "options", "store", "key"]
+    assert _params(smartcar.VehicleV3.__init__) == [
+        "vehicle_id", "user_id", "access_token", "options", "store", "key"]
+    assert _params(smartcar.TokenStore.__init__) == ["path"]
+    exchange = inspect.signature(smartcar.AuthClient.exchange_code)
+    assert exchange.parameters["store"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert exchange.parameters["key"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def test_token_helpers_on_tuples():
+    for method in ("is_expired", "refresh_is_expired"):
+        assert getattr(smartcar.Access, method).__doc__
+    assert smartcar.AppToken.is_expired.__doc__
+    assert issubclass(smartcar.StorageError, OSError)
+    assert smartcar.errors.exception_class("storage") is smartcar.StorageError
+
+
+def test_aio_module_is_documented():
+    from smartcar_native import aio
+
+    assert aio.__doc__ and "GIL" in aio.__doc__
+    for name in aio.__all__:
+        assert getattr(aio, name).__doc__, name
 
 
 @pytest.mark.parametrize("name,args", sorted(FUNCTIONS.items()))
@@ -128,7 +199,7 @@ def test_everything_exported_is_documented():
 
 def _stub_names() -> tuple:
     tree = ast.parse((PACKAGE / "_core.pyi").read_text())
-    module, client = set(), set()
+    module, classes = set(), {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
             module.add(node.name)
@@ -136,16 +207,19 @@ def _stub_names() -> tuple:
             module.add(node.target.id)
         elif isinstance(node, ast.ClassDef):
             module.add(node.name)
-            if node.name == "Client":
-                client = {n.name for n in node.body
-                          if isinstance(n, ast.FunctionDef)}
-    return module, client
+            classes[node.name] = {n.name for n in node.body
+                                  if isinstance(n, ast.FunctionDef)}
+    return module, classes
 
 
 def test_core_stub_covers_the_extension():
-    module, client = _stub_names()
+    module, classes = _stub_names()
     public = {n for n in dir(_core) if not n.startswith("_")}
     assert public - module <= set(), sorted(public - module)
-    methods = {n for n in dir(_core.Client) if not n.startswith("_")}
-    assert methods - client == set(), sorted(methods - client)
+    for name in ("Client", "TokenStore", "Op"):
+        methods = {n for n in dir(getattr(_core, name))
+                   if not n.startswith("_")}
+        assert methods - classes[name] == set(), (name,
+                                                  sorted(methods
+                                                         - classes[name]))
     assert (PACKAGE / "py.typed").exists()

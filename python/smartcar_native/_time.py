@@ -1,0 +1,64 @@
+"""Times: datetimes and Unix seconds, and token expiry.
+
+Naive datetimes are UTC, as in the official SDK (its ``Access`` carries
+naive UTC expirations); aware ones are converted.  The expiry rule itself
+(``now + leeway >= expiration``) is libsmartcar's ``sc_token_expired``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import numbers
+from typing import Any, Optional, Union
+
+from . import _core
+
+Expiration = Union[_dt.datetime, float, int]
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
+def to_unix(name: str, value: Any) -> float:
+    """A datetime (naive = UTC) or a number of Unix seconds, as seconds."""
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_dt.timezone.utc)
+        return (value - _EPOCH).total_seconds()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            "%s must be a datetime or Unix seconds, not %s"
+            % (name, type(value).__name__)
+        )
+    return float(value)
+
+
+def optional_unix(name: str, value: Any) -> Optional[float]:
+    return None if value is None else to_unix(name, value)
+
+
+def utc_naive(seconds: Any) -> Optional[_dt.datetime]:
+    """Unix seconds -> naive UTC datetime (None stays None)."""
+    if seconds is None:
+        return None
+    aware = _dt.datetime.fromtimestamp(float(seconds), _dt.timezone.utc)
+    return aware.replace(tzinfo=None)
+
+
+def is_expired(expiration: Expiration, leeway: float = 0) -> bool:
+    """True when a token expiring at ``expiration`` has expired, or will
+    within ``leeway`` seconds.
+
+    ``expiration`` is a ``datetime`` (naive datetimes are UTC, like the
+    ``Access.expiration`` the library returns and the official SDK's) or
+    Unix seconds.  Decided by libsmartcar's ``sc_token_expired``, the rule
+    its token store uses (with a leeway of 60 s)::
+
+        if smartcar.is_expired(access.expiration, leeway=60):
+            access = client.exchange_refresh_token(access.refresh_token)
+    """
+    if isinstance(leeway, bool) or not isinstance(leeway, numbers.Real):
+        raise TypeError(
+            "leeway must be a number, not %s" % type(leeway).__name__
+        )
+    return _core.token_expired(to_unix("expiration", expiration),
+                               float(leeway))

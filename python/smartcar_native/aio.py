@@ -1,0 +1,636 @@
+"""asyncio: awaitable versions of the calls, without blocking the loop.
+
+::
+
+    import asyncio
+    from smartcar_native import aio
+
+    async def main(token, ids):
+        cars = [aio.AsyncVehicle(vid, token) for vid in ids]
+        readings = await asyncio.gather(*(car.odometer() for car in cars))
+
+How it works: each call runs the same blocking libsmartcar call as the
+synchronous API, in a worker thread of a thread pool.  The C core
+releases the GIL for the whole HTTP exchange, so calls awaited together
+really run at the same time (each on its own pooled connection), and
+the event loop keeps running meanwhile.  Retries, rate limits, token
+refreshes and errors behave exactly as in the synchronous API; the
+results are the same named tuples.
+
+The pool is this module's own (32 threads, made on first use), not the
+loop's default executor, so slow vehicles do not starve
+``loop.run_in_executor(None, ...)`` users; :func:`set_executor` replaces
+it.  Context variables are copied into the worker as
+``asyncio.to_thread`` does.
+
+Cancelling an awaiting task does not stop a request already sent: the
+worker finishes it and the result is dropped.  A command (``lock``,
+``start_charge``...) cancelled that way may still take effect.
+
+For many calls at once, :func:`run_many` (one thread, libcurl's multi
+interface) is lighter than many awaited calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import threading
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import (Any, AsyncIterator, Callable, Iterator, List, Mapping,
+                    Optional, Sequence, Tuple, TypeVar, Union)
+
+from . import api, many, v3
+from .auth_client import AuthClient
+from .store import TokenStore
+from .types import (
+    Access,
+    Action,
+    AppToken,
+    Attributes,
+    Battery,
+    BatteryCapacity,
+    Charge,
+    ChargeLimit,
+    CompatibilityMatrix,
+    CompatibilityV1,
+    CompatibilityV2,
+    Connection,
+    DeleteConnections,
+    DiagnosticSystemStatus,
+    DiagnosticTroubleCodes,
+    EngineOil,
+    Fuel,
+    GetConnections,
+    Location,
+    LockStatus,
+    NominalCapcity,
+    Odometer,
+    Permissions,
+    Response,
+    ServiceHistory,
+    Signal,
+    Signals,
+    Status,
+    Subscribe,
+    TirePressure,
+    User,
+    VehicleInfo,
+    Vehicles,
+    Vin,
+)
+from .vehicle import Vehicle
+
+__all__ = [
+    "AsyncAuthClient",
+    "AsyncTokenStore",
+    "AsyncVehicle",
+    "AsyncVehicleV3",
+    "get_user",
+    "get_vehicles",
+    "iter_vehicles",
+    "get_compatibility",
+    "get_compatibility_matrix",
+    "get_connections",
+    "delete_connections",
+    "iter_connections",
+    "get_app_token",
+    "run_many",
+    "set_executor",
+    "get_executor",
+]
+
+T = TypeVar("T")
+
+#: threads of the module's own pool
+DEFAULT_MAX_WORKERS = 32
+
+_lock = threading.Lock()
+_executor: Optional[Executor] = None
+_own_executor: Optional[ThreadPoolExecutor] = None
+
+
+def set_executor(executor: Optional[Executor]) -> None:
+    """Run calls on ``executor`` (any ``concurrent.futures.Executor``
+    with threads) from now on; None goes back to the module's own pool.
+    The previous executor is not shut down."""
+    global _executor
+    if executor is not None and not isinstance(executor, Executor):
+        raise TypeError(
+            "executor must be a concurrent.futures.Executor, not %s"
+            % type(executor).__name__
+        )
+    with _lock:
+        _executor = executor
+
+
+def get_executor() -> Executor:
+    """The executor calls run on (the module's pool unless
+    :func:`set_executor` chose another)."""
+    global _own_executor
+    with _lock:
+        if _executor is not None:
+            return _executor
+        if _own_executor is None:
+            _own_executor = ThreadPoolExecutor(
+                max_workers=DEFAULT_MAX_WORKERS,
+                thread_name_prefix="smartcar-aio",
+            )
+        return _own_executor
+
+
+async def _run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)`` in a worker thread, with this task's
+    context variables."""
+    loop = asyncio.get_running_loop()
+    ctx = contextvars.copy_context()
+    call = functools.partial(ctx.run, fn, *args, **kwargs)
+    return await loop.run_in_executor(get_executor(), call)
+
+
+_DONE = object()
+
+
+async def _iterate(items: Iterator[T]) -> AsyncIterator[T]:
+    """An async iterator over a blocking one: each step (and so each page
+    request) runs in a worker thread."""
+    while True:
+        item = await _run(next, items, _DONE)
+        if item is _DONE:
+            return
+        yield item
+
+
+# ---------------------------------------------------------------------
+# Module functions
+
+
+async def get_user(access_token: str) -> User:
+    """Awaitable :func:`smartcar_native.get_user`."""
+    return await _run(api.get_user, access_token)
+
+
+async def get_vehicles(
+    access_token: str, paging: Optional[Mapping[str, Any]] = None
+) -> Vehicles:
+    """Awaitable :func:`smartcar_native.get_vehicles`."""
+    return await _run(api.get_vehicles, access_token, paging)
+
+
+def iter_vehicles(access_token: str, page_size: int = 50
+                  ) -> AsyncIterator[str]:
+    """``async for`` over every vehicle id
+    (:func:`smartcar_native.iter_vehicles`)."""
+    return _iterate(api.iter_vehicles(access_token, page_size))
+
+
+async def get_compatibility(
+    vin: str,
+    scope: Sequence[str],
+    country: str = "US",
+    options: Optional[Mapping[str, Any]] = None,
+) -> Union[CompatibilityV2, CompatibilityV1]:
+    """Awaitable :func:`smartcar_native.get_compatibility`."""
+    return await _run(api.get_compatibility, vin, scope, country, options)
+
+
+async def get_compatibility_matrix(
+    region: str,
+    make: Union[str, Sequence[str], Mapping[str, Any], None] = None,
+    options: Optional[Mapping[str, Any]] = None,
+) -> CompatibilityMatrix:
+    """Awaitable :func:`smartcar_native.get_compatibility_matrix`."""
+    return await _run(api.get_compatibility_matrix, region, make, options)
+
+
+async def get_connections(
+    amt: str,
+    filter: Optional[Mapping[str, Any]] = None,
+    paging: Optional[Mapping[str, Any]] = None,
+    options: Optional[Mapping[str, Any]] = None,
+) -> GetConnections:
+    """Awaitable :func:`smartcar_native.get_connections`."""
+    return await _run(api.get_connections, amt, filter, paging, options)
+
+
+async def delete_connections(
+    amt: str,
+    filter: Mapping[str, Any],
+    options: Optional[Mapping[str, Any]] = None,
+) -> DeleteConnections:
+    """Awaitable :func:`smartcar_native.delete_connections`."""
+    return await _run(api.delete_connections, amt, filter, options)
+
+
+def iter_connections(
+    amt: str,
+    filter: Optional[Mapping[str, Any]] = None,
+    page_size: int = 100,
+    options: Optional[Mapping[str, Any]] = None,
+) -> AsyncIterator[Connection]:
+    """``async for`` over every connection
+    (:func:`smartcar_native.iter_connections`)."""
+    return _iterate(api.iter_connections(amt, filter, page_size, options))
+
+
+async def get_app_token(options: Optional[Mapping[str, Any]] = None
+                        ) -> AppToken:
+    """Awaitable :func:`smartcar_native.get_app_token`."""
+    return await _run(v3.get_app_token, options)
+
+
+def _sync_call(index: int, call: Any) -> Any:
+    if (not isinstance(call, (str, bytes)) and isinstance(call, Sequence)
+            and call and isinstance(call[0], AsyncVehicle)):
+        return (call[0].sync,) + tuple(call[1:])
+    return call
+
+
+async def run_many(
+    calls: Sequence[Any],
+    max_in_flight: int = 8,
+    progress: Optional[Callable[[int, int, int], Any]] = None,
+    client: Any = None,
+) -> List[Any]:
+    """Awaitable :func:`smartcar_native.run_many`.
+
+    Calls may name :class:`AsyncVehicle` or :class:`Vehicle` objects.
+    All of them run in one worker thread over libcurl's multi interface;
+    ``progress`` is called in that thread (use
+    ``loop.call_soon_threadsafe`` to reach the loop from it).
+    """
+    if isinstance(calls, (str, bytes)) or not isinstance(calls, Sequence):
+        calls = list(calls)
+    converted = [_sync_call(i, c) for i, c in enumerate(calls)]
+    return await _run(many.run_many, converted, max_in_flight, progress,
+                      client)
+
+
+# ---------------------------------------------------------------------
+# AuthClient and TokenStore
+
+
+class AsyncAuthClient:
+    """:class:`AuthClient` with awaitable token calls.
+
+    Takes the same arguments.  Building the Connect URL does no I/O and
+    stays synchronous.  ``options={"client": async_auth}`` works wherever
+    an AuthClient is accepted.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.sync = AuthClient(*args, **kwargs)
+
+    @property
+    def client(self) -> Any:
+        """The underlying :class:`smartcar_native.Client`."""
+        return self.sync.client
+
+    @property
+    def client_id(self) -> str:
+        return self.sync.client_id
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.sync.redirect_uri
+
+    @property
+    def mode(self) -> str:
+        return self.sync.mode
+
+    def __repr__(self) -> str:
+        return "Async" + repr(self.sync)
+
+    def get_auth_url(self, scope: Optional[Sequence[str]],
+                     options: Optional[Mapping[str, Any]] = None) -> str:
+        """:meth:`AuthClient.get_auth_url` (no I/O)."""
+        return self.sync.get_auth_url(scope, options)
+
+    def get_auth_url_with_state(
+        self, scope: Optional[Sequence[str]],
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> Tuple[str, str]:
+        """:meth:`AuthClient.get_auth_url_with_state` (no I/O)."""
+        return self.sync.get_auth_url_with_state(scope, options)
+
+    async def exchange_code(
+        self,
+        code: str,
+        options: Optional[Mapping[str, Any]] = None,
+        *,
+        store: Any = None,
+        key: Optional[str] = None,
+    ) -> Access:
+        """Awaitable :meth:`AuthClient.exchange_code`."""
+        return await _run(self.sync.exchange_code, code, options,
+                          store=_sync_store(store), key=key)
+
+    async def exchange_refresh_token(
+        self,
+        refresh_token: str,
+        options: Optional[Mapping[str, Any]] = None,
+        *,
+        store: Any = None,
+        key: Optional[str] = None,
+    ) -> Access:
+        """Awaitable :meth:`AuthClient.exchange_refresh_token`."""
+        return await _run(self.sync.exchange_refresh_token, refresh_token,
+                          options, store=_sync_store(store), key=key)
+
+    def close(self) -> None:
+        """Close the connections.  Idempotent."""
+        self.sync.close()
+
+    async def __aenter__(self) -> "AsyncAuthClient":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _sync_store(store: Any) -> Any:
+    return store.sync if isinstance(store, AsyncTokenStore) else store
+
+
+class AsyncTokenStore:
+    """:class:`TokenStore` with awaitable methods (SQLite may wait for
+    another process's write).  ``sync`` is the TokenStore itself;
+    anything that takes a store takes either."""
+
+    def __init__(self, path: Any = ":memory:") -> None:
+        self.sync = TokenStore(path)
+
+    @property
+    def path(self) -> str:
+        return self.sync.path
+
+    @property
+    def closed(self) -> bool:
+        return self.sync.closed
+
+    def __repr__(self) -> str:
+        return "Async" + repr(self.sync)
+
+    async def put(self, key: str, access: Any) -> None:
+        """Awaitable :meth:`TokenStore.put`."""
+        await _run(self.sync.put, key, access)
+
+    async def get(self, key: str) -> Access:
+        """Awaitable :meth:`TokenStore.get`."""
+        return await _run(self.sync.get, key)
+
+    async def delete(self, key: str) -> None:
+        """Awaitable :meth:`TokenStore.delete`."""
+        await _run(self.sync.delete, key)
+
+    async def refresh(self, key: str, client: Any = None) -> Access:
+        """Awaitable :meth:`TokenStore.refresh`."""
+        return await _run(self.sync.refresh, key, client)
+
+    def close(self) -> None:
+        """Close the database.  Idempotent."""
+        self.sync.close()
+
+    async def __aenter__(self) -> "AsyncTokenStore":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------
+# Vehicles
+
+
+class AsyncVehicle:
+    """:class:`Vehicle` with awaitable methods; same arguments (an
+    access token, or ``store=`` and ``key=``), same options, same results.
+
+    ``sync`` is the :class:`Vehicle` it wraps; settings
+    (``set_unit_system``...) apply to both.
+    """
+
+    def __init__(
+        self,
+        vehicle_id: str,
+        access_token: Optional[str] = None,
+        options: Optional[Mapping[str, Any]] = None,
+        *,
+        store: Any = None,
+        key: Optional[str] = None,
+    ) -> None:
+        self.sync = Vehicle(vehicle_id, access_token, options,
+                            store=_sync_store(store), key=key)
+
+    def __repr__(self) -> str:
+        return "Async" + repr(self.sync)
+
+    @property
+    def vehicle_id(self) -> str:
+        return self.sync.vehicle_id
+
+    @property
+    def access_token(self) -> Optional[str]:
+        return self.sync.access_token
+
+    @property
+    def unit_system(self) -> str:
+        """``"metric"`` or ``"imperial"``."""
+        return self.sync.unit_system
+
+    @property
+    def version(self) -> str:
+        return self.sync.version
+
+    @property
+    def flags(self) -> Optional[str]:
+        return self.sync.flags
+
+    @property
+    def client(self) -> Any:
+        return self.sync.client
+
+    def set_unit_system(self, unit_system: str) -> None:
+        """Use ``"metric"`` or ``"imperial"`` for later calls."""
+        self.sync.set_unit_system(unit_system)
+
+    # reads
+
+    async def vin(self) -> Vin:
+        """Awaitable :meth:`Vehicle.vin`."""
+        return await _run(self.sync.vin)
+
+    async def charge(self) -> Charge:
+        """Awaitable :meth:`Vehicle.charge`."""
+        return await _run(self.sync.charge)
+
+    async def battery(self) -> Battery:
+        """Awaitable :meth:`Vehicle.battery`."""
+        return await _run(self.sync.battery)
+
+    async def battery_capacity(self) -> BatteryCapacity:
+        """Awaitable :meth:`Vehicle.battery_capacity`."""
+        return await _run(self.sync.battery_capacity)
+
+    async def nominal_capacity(self) -> NominalCapcity:
+        """Awaitable :meth:`Vehicle.nominal_capacity`."""
+        return await _run(self.sync.nominal_capacity)
+
+    async def fuel(self) -> Fuel:
+        """Awaitable :meth:`Vehicle.fuel`."""
+        return await _run(self.sync.fuel)
+
+    async def tire_pressure(self) -> TirePressure:
+        """Awaitable :meth:`Vehicle.tire_pressure`."""
+        return await _run(self.sync.tire_pressure)
+
+    async def engine_oil(self) -> EngineOil:
+        """Awaitable :meth:`Vehicle.engine_oil`."""
+        return await _run(self.sync.engine_oil)
+
+    async def odometer(self) -> Odometer:
+        """Awaitable :meth:`Vehicle.odometer`."""
+        return await _run(self.sync.odometer)
+
+    async def location(self) -> Location:
+        """Awaitable :meth:`Vehicle.location`."""
+        return await _run(self.sync.location)
+
+    async def attributes(self) -> Attributes:
+        """Awaitable :meth:`Vehicle.attributes`."""
+        return await _run(self.sync.attributes)
+
+    async def permissions(
+        self, paging: Optional[Mapping[str, Any]] = None
+    ) -> Permissions:
+        """Awaitable :meth:`Vehicle.permissions`."""
+        return await _run(self.sync.permissions, paging)
+
+    def iter_permissions(self, page_size: int = 25) -> AsyncIterator[str]:
+        """``async for`` over every permission
+        (:meth:`Vehicle.iter_permissions`)."""
+        return _iterate(self.sync.iter_permissions(page_size))
+
+    async def get_charge_limit(self) -> ChargeLimit:
+        """Awaitable :meth:`Vehicle.get_charge_limit`."""
+        return await _run(self.sync.get_charge_limit)
+
+    async def lock_status(self) -> LockStatus:
+        """Awaitable :meth:`Vehicle.lock_status`."""
+        return await _run(self.sync.lock_status)
+
+    async def service_history(
+        self, start_date: Any = None, end_date: Any = None
+    ) -> ServiceHistory:
+        """Awaitable :meth:`Vehicle.service_history`."""
+        return await _run(self.sync.service_history, start_date, end_date)
+
+    async def diagnostic_system_status(self) -> DiagnosticSystemStatus:
+        """Awaitable :meth:`Vehicle.diagnostic_system_status`."""
+        return await _run(self.sync.diagnostic_system_status)
+
+    async def diagnostic_trouble_codes(self) -> DiagnosticTroubleCodes:
+        """Awaitable :meth:`Vehicle.diagnostic_trouble_codes`."""
+        return await _run(self.sync.diagnostic_trouble_codes)
+
+    # commands
+
+    async def lock(self) -> Action:
+        """Awaitable :meth:`Vehicle.lock`."""
+        return await _run(self.sync.lock)
+
+    async def unlock(self) -> Action:
+        """Awaitable :meth:`Vehicle.unlock`."""
+        return await _run(self.sync.unlock)
+
+    async def start_charge(self) -> Action:
+        """Awaitable :meth:`Vehicle.start_charge`."""
+        return await _run(self.sync.start_charge)
+
+    async def stop_charge(self) -> Action:
+        """Awaitable :meth:`Vehicle.stop_charge`."""
+        return await _run(self.sync.stop_charge)
+
+    async def set_charge_limit(self, limit: float) -> Action:
+        """Awaitable :meth:`Vehicle.set_charge_limit`."""
+        return await _run(self.sync.set_charge_limit, limit)
+
+    async def send_destination(self, latitude: float, longitude: float
+                               ) -> Action:
+        """Awaitable :meth:`Vehicle.send_destination`."""
+        return await _run(self.sync.send_destination, latitude, longitude)
+
+    # batch, connection, webhooks, raw
+
+    async def batch(self, paths: List[str]) -> Any:
+        """Awaitable :meth:`Vehicle.batch`."""
+        return await _run(self.sync.batch, paths)
+
+    async def disconnect(self) -> Status:
+        """Awaitable :meth:`Vehicle.disconnect`."""
+        return await _run(self.sync.disconnect)
+
+    async def subscribe(self, webhook_id: str) -> Subscribe:
+        """Awaitable :meth:`Vehicle.subscribe`."""
+        return await _run(self.sync.subscribe, webhook_id)
+
+    async def unsubscribe(self, amt: str, webhook_id: str) -> Status:
+        """Awaitable :meth:`Vehicle.unsubscribe`."""
+        return await _run(self.sync.unsubscribe, amt, webhook_id)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: Optional[Mapping[str, Any]] = None,
+    ) -> Response:
+        """Awaitable :meth:`Vehicle.request`."""
+        return await _run(self.sync.request, method, path, body, headers)
+
+
+class AsyncVehicleV3:
+    """:class:`VehicleV3` with awaitable methods; same arguments."""
+
+    def __init__(
+        self,
+        vehicle_id: str,
+        *,
+        user_id: Optional[str] = None,
+        access_token: Optional[str] = None,
+        options: Optional[Mapping[str, Any]] = None,
+        store: Any = None,
+        key: Optional[str] = None,
+    ) -> None:
+        self.sync = v3.VehicleV3(vehicle_id, user_id=user_id,
+                                 access_token=access_token, options=options,
+                                 store=_sync_store(store), key=key)
+
+    def __repr__(self) -> str:
+        return "Async" + repr(self.sync)
+
+    @property
+    def vehicle_id(self) -> str:
+        return self.sync.vehicle_id
+
+    @property
+    def user_id(self) -> Optional[str]:
+        return self.sync.user_id
+
+    async def get_vehicle(self) -> VehicleInfo:
+        """Awaitable :meth:`VehicleV3.get_vehicle`."""
+        return await _run(self.sync.get_vehicle)
+
+    async def get_signals(self, page: Optional[int] = None,
+                          page_size: Optional[int] = None) -> Signals:
+        """Awaitable :meth:`VehicleV3.get_signals`."""
+        return await _run(self.sync.get_signals, page, page_size)
+
+    async def get_signal(self, code: str) -> Signal:
+        """Awaitable :meth:`VehicleV3.get_signal`."""
+        return await _run(self.sync.get_signal, code)
+
+    def iter_signals(self, page_size: int = 25) -> AsyncIterator[Signal]:
+        """``async for`` over every signal (:meth:`VehicleV3.iter_signals`)."""
+        return _iterate(self.sync.iter_signals(page_size))

@@ -1,0 +1,184 @@
+"""TokenStore: token sets kept by key, refreshed without losing one.
+
+Smartcar's refresh tokens rotate and the old one stops working a minute
+after use, so two workers refreshing the same set at once, or a process
+that dies between refreshing and saving, log the owner out.  A
+:class:`TokenStore` (libsmartcar's SQLite store) prevents both:
+
+- a :class:`Vehicle` made with ``store=`` and ``key=`` takes its access
+  token from the store on every call, refreshes it when it expires within
+  60 seconds or the server answers 401, and saves the new set *before*
+  using it;
+- refreshes of one key are single-flight within a process (one lock per
+  store and key) and compare-and-swap across processes sharing the file
+  (the loser adopts the winner's set).
+
+::
+
+    store = smartcar.TokenStore("tokens.db")
+    access = client.exchange_code(code, store=store, key=user_id)
+    car = smartcar.Vehicle(vehicle_id, store=store, key=user_id,
+                           options={"client": client})
+    car.odometer()          # refreshes by itself when needed
+
+Refreshing needs the application's credentials: give the vehicle an
+``AuthClient`` (``options={"client": client}``) or set
+``SMARTCAR_CLIENT_ID`` / ``SMARTCAR_CLIENT_SECRET``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Mapping, Optional, Union
+
+from . import _core, _time, _util
+from .errors import InvalidArgumentError
+from ._client import default_client
+from ._core import Client
+from .types import Access, access_from
+
+__all__ = ["TokenStore"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _token_dict(access: Any) -> Dict[str, Any]:
+    """An Access (or a mapping of its fields) as the store's JSON shape:
+    expirations in Unix seconds."""
+    if isinstance(access, Access):
+        fields: Mapping[str, Any] = access._asdict()
+    elif isinstance(access, Mapping):
+        fields = access
+    else:
+        raise TypeError(
+            "token must be an Access or a dict, not %s"
+            % type(access).__name__
+        )
+    out: Dict[str, Any] = {
+        "access_token": _util.require_str("access_token",
+                                          fields.get("access_token")),
+        "refresh_token": _util.require_str("refresh_token",
+                                           fields.get("refresh_token")),
+        "token_type": _util.optional_str("token_type",
+                                         fields.get("token_type"))
+        or "Bearer",
+    }
+    expires_in = fields.get("expires_in")
+    if expires_in is not None:
+        if isinstance(expires_in, bool) or not isinstance(
+            expires_in, (int, float)
+        ):
+            raise TypeError("expires_in must be a number, not %s"
+                            % type(expires_in).__name__)
+        out["expires_in"] = expires_in
+    for name in ("expiration", "refresh_expiration"):
+        seconds = _time.optional_unix(name, fields.get(name))
+        if seconds is not None:
+            out[name] = seconds
+    return out
+
+
+def core_store(store: Any) -> "_core.TokenStore":
+    """The ``_core.TokenStore`` of a TokenStore (or of an
+    ``aio.AsyncTokenStore``, or a ``_core.TokenStore`` given as is)."""
+    inner = getattr(store, "sync", None)
+    if isinstance(inner, TokenStore):
+        store = inner
+    if isinstance(store, TokenStore):
+        return store.core
+    if isinstance(store, _core.TokenStore):
+        return store
+    raise TypeError(
+        "store must be a smartcar_native.TokenStore, not %s"
+        % type(store).__name__
+    )
+
+
+class TokenStore:
+    """Token sets by key in a SQLite database (libsmartcar's store).
+
+    ``path`` is a file (created readable by its owner only; several
+    processes may share it: WAL journal, atomic compare-and-swap saves) or
+    ``":memory:"`` for a private in-memory store.  A key is whatever the
+    application uses to find a user's tokens: its own user id, the
+    Smartcar user id, a vehicle id.
+
+    Safe to share between threads; :meth:`close` (or ``with``) closes it.
+    """
+
+    path: str
+
+    def __init__(self, path: PathLike = ":memory:") -> None:
+        self.path = os.fspath(path) if not isinstance(path, str) else path
+        if not isinstance(self.path, str):
+            raise TypeError("path must be str or os.PathLike[str]")
+        if not self.path:
+            raise InvalidArgumentError(
+                "path must not be empty (use ':memory:')"
+            )
+        self._core = _core.sqlite_store(self.path)
+
+    @property
+    def core(self) -> "_core.TokenStore":
+        """The underlying ``_core.TokenStore`` (for ``Client.call_stored``)."""
+        return self._core
+
+    # -- lifetime -------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._core.closed
+
+    def close(self) -> None:
+        """Close the database.  Idempotent; calls under way finish first."""
+        self._core.close()
+
+    def __enter__(self) -> "TokenStore":
+        if self.closed:
+            raise ValueError("operation on a closed TokenStore")
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "TokenStore(%r%s)" % (self.path,
+                                     ", closed" if self.closed else "")
+
+    # -- token sets -----------------------------------------------------
+
+    def put(self, key: str, access: Union[Access, Mapping[str, Any]]
+            ) -> None:
+        """Save a token set under ``key``, replacing what was there.
+
+        ``access`` is an :class:`Access` (what ``exchange_code`` returns)
+        or a dict with its fields; expirations may be datetimes (naive =
+        UTC) or Unix seconds.  Without an ``expiration`` the next call
+        refreshes first.
+        """
+        self._core.put(_util.require_str("key", key), _token_dict(access))
+
+    def get(self, key: str) -> Access:
+        """The token set stored under ``key``; :class:`NotFoundError`
+        when there is none."""
+        return access_from(self._core.get(_util.require_str("key", key)))
+
+    def delete(self, key: str) -> None:
+        """Forget the set stored under ``key`` (no error when absent)."""
+        self._core.delete(_util.require_str("key", key))
+
+    def refresh(self, key: str, client: Any = None) -> Access:
+        """Refresh the set under ``key`` now, save it, and return it.
+
+        ``client``: an :class:`AuthClient` or :class:`Client` with the
+        application's credentials (default: the shared client, which takes
+        them from ``SMARTCAR_CLIENT_ID`` / ``SMARTCAR_CLIENT_SECRET``).
+        When another thread or process refreshed it meanwhile, that set is
+        returned instead of refreshing twice.  The refresh token must
+        still be valid (:meth:`Access.refresh_is_expired`).
+        """
+        inner: Optional[Client] = _util.client_option(client)
+        return access_from(self._core.refresh(
+            inner or default_client(), _util.require_str("key", key)
+        ))

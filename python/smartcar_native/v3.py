@@ -1,0 +1,248 @@
+"""Vehicle API v3: the vehicle resource and its signals.
+
+Two ways to authenticate, both handled by libsmartcar:
+
+- a Connect access token (the v2 flow), as for :class:`Vehicle`; or a
+  :class:`TokenStore` and key, refreshed by itself;
+- the application token: with no access token the client fetches one with
+  the OAuth client-credentials grant (``iam_origin``), keeps it for its
+  hour and fetches a new one before it expires, and sends the Smartcar
+  ``user_id`` (``GET /user``'s id, or Connect's redirect ``user_id``) in
+  the ``sc-user-id`` header.
+
+::
+
+    car = smartcar.VehicleV3(vehicle_id, user_id=user_id)
+    odometer = car.get_signal("odometer-traveleddistance")
+    print(odometer.value, odometer.unit)
+    for signal in car.iter_signals():
+        print(signal.code, signal.status, signal.body)
+
+The method names follow the official Node and Java SDKs' v3 calls
+(``getVehicle``, ``getSignals``, ``getSignal``) in snake_case.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Iterator, Mapping, Optional
+
+from . import _util
+from ._client import credentials_client, default_client
+from ._core import Client
+from .errors import InvalidArgumentError
+from .store import core_store
+from .types import (
+    AppToken,
+    Signal,
+    Signals,
+    VehicleInfo,
+    app_token_from,
+    signal_from,
+    signals_from,
+    vehicle_info_from,
+)
+
+__all__ = ["VehicleV3", "get_app_token"]
+
+UNIT_SYSTEMS = ("metric", "imperial")
+
+_APP_OPTIONS = ("client", "client_id", "client_secret") + _util.CALL_OPTIONS
+_OPTIONS = _APP_OPTIONS + ("unit_system",)
+
+
+def _client_for(opts: Mapping[str, Any]) -> Client:
+    """``options["client"]``; else a shared client for ``client_id`` /
+    ``client_secret`` when given; else the default client (credentials
+    from SMARTCAR_CLIENT_ID / SMARTCAR_CLIENT_SECRET)."""
+    client = _util.client_option(opts.get("client"))
+    if client is not None:
+        return client
+    client_id = opts.get("client_id")
+    client_secret = opts.get("client_secret")
+    if client_id is None and client_secret is None:
+        return default_client()
+    if client_id is None:
+        client_id = os.environ.get("SMARTCAR_CLIENT_ID")
+    if client_secret is None:
+        client_secret = os.environ.get("SMARTCAR_CLIENT_SECRET")
+    return credentials_client(
+        _util.require_str("client_id", client_id),
+        _util.require_str("client_secret", client_secret),
+    )
+
+
+def get_app_token(options: Optional[Mapping[str, Any]] = None) -> AppToken:
+    """A new v3 application token (client-credentials grant at
+    ``iam_origin``): ``AppToken(access_token, token_type, expires_in,
+    expiration)``.
+
+    :class:`VehicleV3` does not need it (the client fetches and caches
+    its own); it is for calling other v3 resources directly.  ``options``:
+    ``client`` (an :class:`AuthClient` or :class:`Client`),
+    ``client_id`` / ``client_secret`` (default: ``SMARTCAR_CLIENT_ID`` /
+    ``SMARTCAR_CLIENT_SECRET``) and the per-call settings.  A wrong secret
+    raises :class:`OAuthError` (``invalid_client``).
+    """
+    opts = _util.require_mapping("options", options)
+    _util.check_keys("option", opts, _APP_OPTIONS)
+    params = _util.call_options(opts)
+    return app_token_from(_client_for(opts).call("get_app_token", params))
+
+
+class VehicleV3:
+    """One vehicle through the Vehicle API v3.
+
+    Give ``user_id`` (application token + ``sc-user-id``), or an
+    ``access_token`` from Connect, or a :class:`TokenStore` and ``key``
+    (Connect tokens refreshed by themselves, as for :class:`Vehicle`).
+
+    ``options``: ``client`` (an :class:`AuthClient` or :class:`Client`),
+    ``client_id`` / ``client_secret`` (default: the ``SMARTCAR_CLIENT_*``
+    variables), ``unit_system`` (``"metric"`` or ``"imperial"``), and the
+    per-call settings (``timeout_ms``, ``max_attempts``...).
+
+    Methods return named tuples (:class:`VehicleInfo`, :class:`Signals`,
+    :class:`Signal`) with the response ``meta``; errors raise
+    :class:`SmartcarException` subclasses built from the JSON:API error
+    body.  Safe to use from several threads.
+    """
+
+    vehicle_id: str
+    user_id: Optional[str]
+    access_token: Optional[str]
+
+    def __init__(
+        self,
+        vehicle_id: str,
+        *,
+        user_id: Optional[str] = None,
+        access_token: Optional[str] = None,
+        options: Optional[Mapping[str, Any]] = None,
+        store: Any = None,
+        key: Optional[str] = None,
+    ) -> None:
+        self.vehicle_id = _util.require_str("vehicle_id", vehicle_id)
+        self.user_id = _util.optional_str("user_id", user_id)
+        self.access_token = _util.optional_str("access_token", access_token)
+        self._store: Any = None
+        self._key: Optional[str] = None
+        if store is not None or key is not None:
+            if store is None or key is None:
+                raise InvalidArgumentError(
+                    "store and key must be given together"
+                )
+            if access_token is not None:
+                raise InvalidArgumentError(
+                    "give an access_token or a store and key, not both"
+                )
+            core_store(store)
+            self._store = store
+            self._key = _util.require_str("key", key)
+        if self.user_id is None and self.access_token is None and (
+            self._store is None
+        ):
+            raise InvalidArgumentError(
+                "VehicleV3 needs a user_id (application token), an "
+                "access_token, or a store and key"
+            )
+        opts = _util.require_mapping("options", options)
+        _util.check_keys("option", opts, _OPTIONS)
+        self._unit_system = "metric"
+        unit_system = opts.get("unit_system")
+        if unit_system is not None:
+            _util.require_str("unit_system", unit_system)
+            if unit_system not in UNIT_SYSTEMS:
+                raise InvalidArgumentError(
+                    "unit_system must be 'metric' or 'imperial', not %r"
+                    % unit_system
+                )
+            self._unit_system = unit_system
+        self._opts = dict(opts)
+        self._call_options = _util.call_options(opts)
+        if opts.get("client") is not None:
+            _util.client_option(opts["client"])
+
+    def __repr__(self) -> str:
+        # never the access token
+        return "VehicleV3(vehicle_id=%r, user_id=%r)" % (self.vehicle_id,
+                                                         self.user_id)
+
+    @property
+    def unit_system(self) -> str:
+        """``"metric"`` or ``"imperial"``."""
+        return self._unit_system
+
+    @property
+    def client(self) -> Client:
+        """The client this vehicle's calls go through."""
+        return _client_for(self._opts)
+
+    # -- plumbing -------------------------------------------------------
+
+    def _call(self, endpoint: str, extra: Mapping[str, Any]) -> Dict[str, Any]:
+        params: Dict[str, Any] = {
+            "vehicle_id": self.vehicle_id,
+            "user_id": self.user_id,
+            "unit_system": self._unit_system,
+        }
+        params.update(self._call_options)
+        params.update(extra)
+        if self._store is not None:
+            return self.client.call_stored(core_store(self._store),
+                                           str(self._key), endpoint, params)
+        params["access_token"] = self.access_token
+        return self.client.call(endpoint, params)
+
+    # -- calls ----------------------------------------------------------
+
+    def get_vehicle(self) -> VehicleInfo:
+        """``GET /v3/vehicles/{id}``: ``VehicleInfo(id, make, model, year,
+        powertrain_type, mode, attributes, meta)`` (official SDKs:
+        ``getVehicle``)."""
+        return vehicle_info_from(self._call("get_vehicle", {}))
+
+    def get_signals(
+        self, page: Optional[int] = None, page_size: Optional[int] = None
+    ) -> Signals:
+        """``GET /v3/vehicles/{id}/signals``: one page of signals,
+        ``Signals(signals, paging: PageInfo(page, page_size, total_count),
+        links, vehicle, meta)`` (official SDKs: ``getSignals``).  ``page``
+        counts from 1; the server's default ``page_size`` is 25 (at most
+        100).  A signal the vehicle cannot give (or the token may not
+        read) is listed with ``status == "ERROR"`` and its ``error``."""
+        extra: Dict[str, Any] = {}
+        if page is not None:
+            extra["page"] = _util.int_param("page", page, 1)
+        if page_size is not None:
+            extra["page_size"] = _util.int_param("page_size", page_size, 1)
+        return signals_from(self._call("get_signals", extra))
+
+    def get_signal(self, code: str) -> Signal:
+        """``GET /v3/vehicles/{id}/signals/{code}``: one signal by code
+        (``"odometer-traveleddistance"``, ``"tractionbattery-stateofcharge"``
+        ...), ``Signal(code, name, group, status, value, unit, body, error,
+        retrieved_at, oem_updated_at, meta)`` (official SDKs:
+        ``getSignal``).  An unknown code raises
+        :class:`ResourceNotFoundError`."""
+        return signal_from(self._call(
+            "get_signal", {"signal_code": _util.require_str("code", code)}
+        ))
+
+    def iter_signals(self, page_size: int = 25) -> Iterator[Signal]:
+        """Every signal of the vehicle, fetching pages of ``page_size``
+        (page/pageSize until ``total_count``) as the iteration goes."""
+        return self._signal_pages(_util.int_param("page_size", page_size, 1))
+
+    def _signal_pages(self, size: int) -> Iterator[Signal]:
+        page_number, seen = 1, 0
+        while True:
+            page = self.get_signals(page=page_number, page_size=size)
+            yield from page.signals
+            seen += len(page.signals)
+            total = page.paging.total_count
+            if not page.signals or (total is not None and seen >= total) or (
+                total is None and not page.links.get("next")
+            ):
+                return
+            page_number += 1
