@@ -366,17 +366,26 @@ int emu_limit_vehicle(emu_vehicle *v, int64_t now_ms, int *retry_after);
 /* ------------------------------------------------------------- handlers */
 
 /* Outcome of the Connect decision shared by the HTML form and the control
- * API. On refusal (the authorize request itself is bad) location is NULL
- * and field/message say why. */
+ * API. On refusal (the authorize request itself is bad: unknown app,
+ * unregistered redirect URI, bad action or email) location is NULL and
+ * field/message say why. A configuration error (spec 1.3) sets
+ * configuration_error, message (the error page's text) and location (the
+ * error=configuration_error redirect the user gets by going back). */
 typedef struct emu_connect_outcome {
   char *location;
   const char *field;
   char *message;
+  int configuration_error;
 } emu_connect_outcome;
 
+/* action: approve|allow|deny (or back); email NULL = owner@example.com. */
 void emu_connect_decide(const emu_kvlist *authorize_query, const char *action,
                         const char *email, emu_connect_outcome *out);
 void emu_connect_outcome_free(emu_connect_outcome *o);
+/* Forgets the grants recorded for approval_prompt=auto. Lock held. */
+void emu_connect_reset(void);
+/* GET|DELETE /_emulator/connect/grants */
+enum MHD_Result emu_connect_control(emu_req *r);
 
 enum MHD_Result emu_connect_handle(emu_req *r);
 enum MHD_Result emu_token_handle(emu_req *r);

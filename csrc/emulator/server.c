@@ -129,6 +129,8 @@ static enum MHD_Result dispatch(emu_req *r) {
   const char *p = r->path;
   enum MHD_Result ext; /* ext.c: webhooks control, management, ... */
   if (p[0] == '/' && p[1] == '_' && emu_ext_dispatch(r, &ext)) return ext;
+  if (strncmp(p, "/_emulator/connect/", 19) == 0)
+    return emu_connect_control(r); /* connect.c: recorded grants */
   if (strcmp(p, "/_emulator") == 0 || strncmp(p, "/_emulator/", 11) == 0)
     return emu_control_handle(r);
   if (emu_faults_intercept(r, &ext)) return ext; /* injected faults */

@@ -357,6 +357,7 @@ static void clear_all(void) {
     free(u);
   }
   inserts_since_prune = 0;
+  emu_connect_reset(); /* connect.c: grants recorded for approval_prompt */
 }
 
 void emu_state_init(void) {

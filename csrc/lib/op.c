@@ -67,6 +67,7 @@ struct sc_op {
 	long max_ms;
 	int fail_fast;
 	int resendable;       /* reads: may go again after reaching the server */
+	int raw;              /* keep the body verbatim as {body, meta} */
 	double started;       /* monotonic seconds */
 	const char *vehicle_id;
 	const char *secrets[7];
@@ -796,6 +797,9 @@ int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
 		op->resendable = (op->ep->flags & SC_EP_READ) != 0;
 	}
 	op->started = sc__monotonic();
+	v = sc_params_get(op->params, "raw_body");
+	op->raw = (op->ep->flags & SC_EP_RAW) ||
+		  (v && (!strcmp(v, "true") || !strcmp(v, "1")));
 
 	rc = build_request(op, err_out);
 	if (rc < 0) {
@@ -1427,7 +1431,7 @@ static void feed_success(sc_op *op, const sc_response *resp)
 		finish(op, sc__result_ok(data));
 		return;
 	}
-	if (!strcmp(op->ep->body, "batch")) {
+	if (!strcmp(op->ep->body, "batch") && !op->raw) {
 		data = json ? batch_data(op, json, meta_from(resp)) : NULL;
 		cJSON_Delete(json);
 		if (!data)
@@ -1437,14 +1441,13 @@ static void feed_success(sc_op *op, const sc_response *resp)
 			finish(op, sc__result_ok(data));
 		return;
 	}
-	if (json && !(op->ep->flags & SC_EP_RAW) && !cJSON_IsObject(json) &&
+	if (json && !op->raw && !cJSON_IsObject(json) &&
 	    !cJSON_IsArray(json)) {
 		cJSON_Delete(json);
 		malformed(op, resp, "the response body is not a JSON object");
 		return;
 	}
-	data = data_with_meta(json, meta_from(resp),
-			      (op->ep->flags & SC_EP_RAW) != 0);
+	data = data_with_meta(json, meta_from(resp), op->raw);
 	cJSON_Delete(json);
 	if (!data)
 		finish_error(op, sc__error_new(SC_ENOMEM, NULL));

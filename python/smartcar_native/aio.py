@@ -38,7 +38,7 @@ import contextvars
 import functools
 import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import (Any, AsyncIterator, Callable, Iterator, List, Mapping,
+from typing import (Any, AsyncIterator, Callable, Dict, Iterator, List, Mapping,
                     Optional, Sequence, Tuple, TypeVar, Union)
 
 from . import api, many, v3
@@ -588,6 +588,14 @@ class AsyncVehicle:
     ) -> Response:
         """Awaitable :meth:`Vehicle.request`."""
         return await _run(self.sync.request, method, path, body, headers)
+
+    async def get_signals(self) -> Dict[str, Any]:
+        """Awaitable :meth:`Vehicle.get_signals`."""
+        return await _run(self.sync.get_signals)
+
+    async def get_signal(self, signal_code: str) -> Dict[str, Any]:
+        """Awaitable :meth:`Vehicle.get_signal`."""
+        return await _run(self.sync.get_signal, signal_code)
 
 
 class AsyncVehicleV3:

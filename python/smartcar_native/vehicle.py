@@ -559,6 +559,28 @@ class Vehicle:
         application management token ``amt``: ``Status(status, meta)``."""
         return self._run(self._plan_unsubscribe(amt, webhook_id))
 
+    # -- v3 signals, as the official SDK 6.x exposes them on Vehicle ------
+
+    def _plan_get_signals(self) -> Plan:
+        return self._plan("get_signals", {"raw_body": "true"}, _v3_response)
+
+    def get_signals(self) -> Dict[str, Any]:
+        """``GET /v3/vehicles/{id}/signals`` with this vehicle's token, in
+        the official SDK's shape: ``{"body": <JSON as sent>, "headers":
+        {"sc-request-id": ...}}``.  :class:`VehicleV3` gives typed results
+        and application tokens."""
+        return self._run(self._plan_get_signals())
+
+    def _plan_get_signal(self, signal_code: str) -> Plan:
+        _util.require_str("signal_code", signal_code)
+        return self._plan("get_signal", {"signal_code": signal_code,
+                                         "raw_body": "true"}, _v3_response)
+
+    def get_signal(self, signal_code: str) -> Dict[str, Any]:
+        """``GET /v3/vehicles/{id}/signals/{signal_code}``, shaped like
+        :meth:`get_signals`."""
+        return self._run(self._plan_get_signal(signal_code))
+
     def _plan_request(
         self,
         method: str,
@@ -606,3 +628,15 @@ class Vehicle:
         (camelCase keys).  Only GET requests are ever sent twice.
         """
         return self._run(self._plan_request(method, path, body, headers))
+
+
+_META_HEADERS = {"data_age": "sc-data-age", "unit_system": "sc-unit-system",
+                 "request_id": "sc-request-id", "fetched_at": "sc-fetched-at"}
+
+
+def _v3_response(data: Dict[str, Any]) -> Dict[str, Any]:
+    """{body, meta} from the C core -> the official {body, headers}."""
+    meta = data.get("meta") or {}
+    return {"body": data.get("body"),
+            "headers": {_META_HEADERS[k]: v for k, v in meta.items()
+                        if k in _META_HEADERS}}

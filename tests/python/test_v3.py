@@ -237,3 +237,20 @@ def test_v3_with_a_token_store(emu, cars, auth):
     with pytest.raises(smartcar.InvalidArgumentError):
         smartcar.VehicleV3(cars.bev, store=store)
     store.close()
+
+
+def test_vehicle_get_signals_in_the_official_shape(cars):
+    """Vehicle.get_signals/get_signal as the official SDK 6.x has them:
+    {"body": the JSON as sent, "headers": {...}}."""
+    car = smartcar.Vehicle(cars.bev, cars.token)
+    res = car.get_signals()
+    assert set(res) == {"body", "headers"}
+    signals = res["body"]["data"]
+    assert signals and "retrievedAt" in signals[0]["meta"]
+    assert "totalCount" in res["body"]["meta"]
+    assert res["headers"]["sc-request-id"]
+    one = car.get_signal("odometer-traveleddistance")
+    assert one["body"]["data"]["attributes"]["code"] == \
+        "odometer-traveleddistance"
+    with pytest.raises(smartcar.ResourceNotFoundError):
+        car.get_signal("no-such-signal")

@@ -48,7 +48,8 @@ SC_EXTERN(const char *) sc_endpoint_name(size_t i);
  * Common parameters: "access_token", "vehicle_id", "unit_system",
  * "version" (API version), "flags", "timeout_ms", "connect_timeout_ms",
  * "max_attempts", "retry_deadline_ms", "rate_policy" ("wait"/"fail"),
- * "user_agent_suffix"; per endpoint (see docs/endpoints.md): "limit",
+ * "user_agent_suffix", "raw_body" ("true": data is {body: the JSON as
+ * sent, meta} instead of snake_case fields); per endpoint (see docs/endpoints.md): "limit",
  * "offset", "code", "refresh_token", "redirect_uri", "limit" (charge
  * limit), "latitude", "longitude", "start_date", "end_date",
  * "webhook_id", "management_token", "paths" (batch: space-separated),
