@@ -1,0 +1,1188 @@
+/* smartcar-emulator's Connect pages, walked like a browser would: GET
+ * /oauth/authorize, read the page's form (action, method, hidden fields,
+ * buttons), submit it with the next step's fields, never following
+ * redirects, and read Location. Covers the brand page, login, the grant
+ * page, Allow/Deny, approval_prompt, configuration errors (pages and the
+ * control API), the server-error account, the recorded grants and every
+ * redirect URI form of spec 1.4 up to the token exchange.
+ *
+ * A private emulator (its own redirect URIs, reset per test). */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <curl/curl.h>
+#include <cjson/cJSON.h>
+
+#include "test.h"
+
+#define JS_SDK "https://javascript-sdk.smartcar.com/v2/redirect?app_origin=" \
+	       "http://localhost:8000"
+#define CUSTOM "sc" T_CLIENT_ID "://exchange"
+#define HTTPS "https://example.com/callback"
+#define WITH_QUERY "https://app.example.com/cb?tenant=7"
+
+static pid_t priv_pid;
+static char priv_url[256];
+static int priv_atexit;
+
+static void priv_stop(void)
+{
+	t_emulator_stop(priv_pid);
+	priv_pid = 0;
+}
+
+static const char *start(void)
+{
+	static const char *const args[] = {
+		"--seed", "5", "--redirect-uri", T_REDIRECT,
+		"--redirect-uri", HTTPS, "--redirect-uri", CUSTOM,
+		"--redirect-uri", JS_SDK, "--redirect-uri", WITH_QUERY, NULL};
+	char *r;
+
+	if (!priv_pid) {
+		priv_pid = t_emulator_spawn(args, priv_url, sizeof(priv_url));
+		if (priv_pid < 0) {
+			priv_pid = 0;
+			fprintf(stderr, "  cannot start a private emulator\n");
+			return NULL;
+		}
+		if (!priv_atexit++)
+			atexit(priv_stop);
+	}
+	r = t_control_at(priv_url, "/_emulator/reset", "{}");
+	if (!r)
+		return NULL;
+	free(r);
+	return priv_url;
+}
+
+/* ----------------------------------------------------------------- HTTP */
+
+typedef struct page {
+	long status;
+	char *body, *location;
+	size_t len;
+} page;
+
+static size_t body_cb(char *d, size_t s, size_t n, void *u)
+{
+	page *p = u;
+	char *q = realloc(p->body, p->len + s * n + 1);
+	if (!q)
+		return 0;
+	memcpy(q + p->len, d, s * n);
+	p->len += s * n;
+	q[p->len] = '\0';
+	p->body = q;
+	return s * n;
+}
+
+static size_t header_cb(char *d, size_t s, size_t n, void *u)
+{
+	page *p = u;
+	size_t len = s * n;
+	if (len > 9 && strncasecmp(d, "Location:", 9) == 0) {
+		const char *v = d + 9;
+		size_t k;
+		while (*v == ' ')
+			v++;
+		k = len - (size_t)(v - d);
+		while (k && (v[k - 1] == '\r' || v[k - 1] == '\n'))
+			k--;
+		free(p->location);
+		p->location = strndup(v, k);
+	}
+	return len;
+}
+
+static void pfree(page *p)
+{
+	free(p->body);
+	free(p->location);
+	memset(p, 0, sizeof(*p));
+}
+
+/* GET url, or POST form (x-www-form-urlencoded) when form != NULL;
+ * basic = "id:secret" for HTTP Basic, bearer for a Bearer token. */
+static int fetch(page *p, const char *url, const char *form,
+		 const char *basic, const char *bearer)
+{
+	CURL *h = curl_easy_init();
+	struct curl_slist *hs = NULL;
+	char line[128];
+	CURLcode rc;
+
+	memset(p, 0, sizeof(*p));
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, p);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, p);
+	if (form)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
+	if (basic)
+		curl_easy_setopt(h, CURLOPT_USERPWD, basic);
+	if (bearer) {
+		snprintf(line, sizeof(line), "Authorization: Bearer %s",
+			 bearer);
+		hs = curl_slist_append(hs, line);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
+	}
+	rc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &p->status);
+	curl_slist_free_all(hs);
+	curl_easy_cleanup(h);
+	if (!p->body)
+		p->body = strdup("");
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+/* ------------------------------------------------------- minimal forms */
+
+#define MAX_FIELDS 48
+
+typedef struct form {
+	char *action, *method;
+	int n;
+	char *name[MAX_FIELDS], *value[MAX_FIELDS];
+} form;
+
+static void ffree(form *f)
+{
+	int i;
+	free(f->action);
+	free(f->method);
+	for (i = 0; i < f->n; i++) {
+		free(f->name[i]);
+		free(f->value[i]);
+	}
+	memset(f, 0, sizeof(*f));
+}
+
+/* Attribute attr of the tag [tag, end), HTML entities decoded; NULL when
+ * absent. */
+static char *attr(const char *tag, const char *end, const char *attr_name)
+{
+	char pat[40];
+	const char *p, *v, *e;
+	char *out, *o;
+
+	snprintf(pat, sizeof(pat), " %s=\"", attr_name);
+	p = strstr(tag, pat);
+	if (!p || p >= end)
+		return NULL;
+	v = p + strlen(pat);
+	e = strchr(v, '"');
+	if (!e || e > end)
+		return NULL;
+	out = o = malloc((size_t)(e - v) + 1);
+	while (v < e) {
+		static const struct {
+			const char *ent;
+			char c;
+		} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'},
+			    {"&quot;", '"'}, {"&#39;", '\''}};
+		size_t k, done = 0;
+		for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++) {
+			size_t l = strlen(ents[k].ent);
+			if ((size_t)(e - v) >= l &&
+			    strncmp(v, ents[k].ent, l) == 0) {
+				*o++ = ents[k].c;
+				v += l;
+				done = 1;
+				break;
+			}
+		}
+		if (!done)
+			*o++ = *v++;
+	}
+	*o = '\0';
+	return out;
+}
+
+static int has_attr(const char *tag, const char *end, const char *a)
+{
+	char pat[40];
+	const char *p;
+	snprintf(pat, sizeof(pat), " %s", a);
+	p = strstr(tag, pat);
+	return p && p < end;
+}
+
+/* The first form of html: its action, method and the fields a browser
+ * would send without the submit button: hidden inputs, and checked
+ * checkboxes/radios. 0 when there is no form. */
+static int parse_form(form *f, const char *html)
+{
+	const char *fs = strstr(html, "<form"), *fe, *end, *p;
+
+	memset(f, 0, sizeof(*f));
+	if (!fs)
+		return 0;
+	fe = strchr(fs, '>');
+	end = strstr(fs, "</form>");
+	if (!fe || !end)
+		return 0;
+	f->action = attr(fs, fe, "action");
+	f->method = attr(fs, fe, "method");
+	for (p = fe; (p = strstr(p, "<input")) && p < end; p++) {
+		const char *te = strchr(p, '>');
+		char *type = attr(p, te, "type");
+		int take = type && (strcmp(type, "hidden") == 0 ||
+				    ((strcmp(type, "checkbox") == 0 ||
+				      strcmp(type, "radio") == 0) &&
+				     has_attr(p, te, "checked")));
+		if (take && f->n < MAX_FIELDS) {
+			f->name[f->n] = attr(p, te, "name");
+			f->value[f->n] = attr(p, te, "value");
+			if (!f->name[f->n] || !f->value[f->n]) {
+				free(f->name[f->n]);
+				free(f->value[f->n]);
+			} else {
+				f->n++;
+			}
+		}
+		free(type);
+	}
+	return 1;
+}
+
+/* 1 when html has a <button name=name value=value>. */
+static int has_button(const char *html, const char *name, const char *value)
+{
+	char pat[160];
+	snprintf(pat, sizeof(pat), "name=\"%s\" value=\"%s\"", name, value);
+	return strstr(html, pat) != NULL;
+}
+
+static const char *fget(const form *f, const char *name)
+{
+	int i;
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->name[i], name) == 0)
+			return f->value[i];
+	return NULL;
+}
+
+/* Drops every field called name (to untick a box). */
+static void fdrop(form *f, const char *name)
+{
+	int i, o = 0;
+	for (i = 0; i < f->n; i++) {
+		if (strcmp(f->name[i], name) == 0) {
+			free(f->name[i]);
+			free(f->value[i]);
+			continue;
+		}
+		f->name[o] = f->name[i];
+		f->value[o++] = f->value[i];
+	}
+	f->n = o;
+}
+
+static void enc_pair(char **s, size_t *n, const char *k, const char *v)
+{
+	char *ek = curl_easy_escape(NULL, k, 0);
+	char *ev = curl_easy_escape(NULL, v, 0);
+	size_t add = strlen(ek) + strlen(ev) + 2;
+	*s = realloc(*s, *n + add + 1);
+	*n += (size_t)sprintf(*s + *n, "%s%s=%s", *n ? "&" : "", ek, ev);
+	curl_free(ek);
+	curl_free(ev);
+}
+
+/* Submits f with the extra name/value pairs (NULL-terminated list), as
+ * its method says. */
+static int submit(page *out, const char *base, const form *f, ...)
+{
+	char *body = NULL, url[8192];
+	size_t n = 0;
+	int i, rc;
+	va_list ap;
+	const char *k;
+
+	for (i = 0; i < f->n; i++)
+		enc_pair(&body, &n, f->name[i], f->value[i]);
+	va_start(ap, f);
+	while ((k = va_arg(ap, const char *))) {
+		const char *v = va_arg(ap, const char *);
+		enc_pair(&body, &n, k, v);
+	}
+	va_end(ap);
+	if (!body)
+		body = strdup("");
+	if (f->method && strcasecmp(f->method, "get") == 0) {
+		snprintf(url, sizeof(url), "%s%s?%s", base, f->action, body);
+		rc = fetch(out, url, NULL, NULL, NULL);
+	} else {
+		snprintf(url, sizeof(url), "%s%s", base,
+			 f->action ? f->action : "");
+		rc = fetch(out, url, body, NULL, NULL);
+	}
+	free(body);
+	return rc;
+}
+
+/* -------------------------------------------------------------- helpers */
+
+/* The authorize URL for redirect (encoded here) plus extra ("&k=v...");
+ * scope "read_odometer required:read_vin" and mode=test unless extra has
+ * its own; state "st+1". */
+static void authq(char *out, size_t n, const char *base,
+		  const char *redirect, const char *extra)
+{
+	char *r = curl_easy_escape(NULL, redirect, 0);
+	if (!extra)
+		extra = "";
+	snprintf(out, n,
+		 "%s/oauth/authorize?response_type=code&client_id=%s"
+		 "&redirect_uri=%s%s%s&state=st%%2B1%s",
+		 base, T_CLIENT_ID, r,
+		 strstr(extra, "scope=") ? ""
+		 : "&scope=read_odometer%20required%3Aread_vin",
+		 strstr(extra, "mode=") ? "" : "&mode=test", extra);
+	curl_free(r);
+}
+
+/* Decoded value of name in the query of location (caller frees). */
+static char *qparam(const char *location, const char *name)
+{
+	const char *q = location ? strchr(location, '?') : NULL;
+	size_t nl = strlen(name);
+	while (q) {
+		q++;
+		if (strncmp(q, name, nl) == 0 && q[nl] == '=') {
+			const char *v = q + nl + 1;
+			size_t len = strcspn(v, "&#");
+			int outlen;
+			char *d = curl_easy_unescape(NULL, v, (int)len, &outlen);
+			char *r = strndup(d, (size_t)outlen);
+			curl_free(d);
+			return r;
+		}
+		q = strchr(q, '&');
+	}
+	return NULL;
+}
+
+static int starts(const char *s, const char *prefix)
+{
+	return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* From a page whose form leads to login: fills in email and password. */
+static int login(page *out, const char *base, const page *login_page,
+		 const char *email)
+{
+	form f;
+	int rc;
+	if (!parse_form(&f, login_page->body))
+		return -1;
+	rc = submit(out, base, &f, "email", email, "password", "pw", NULL);
+	ffree(&f);
+	return rc;
+}
+
+/* Presses button action=value on the page's form. */
+static int press(page *out, const char *base, const page *p,
+		 const char *value)
+{
+	form f;
+	int rc;
+	if (!parse_form(&f, p->body))
+		return -1;
+	rc = submit(out, base, &f, "action", value, NULL);
+	ffree(&f);
+	return rc;
+}
+
+/* GET url (make given), log in as email and allow: the final page. */
+static int walk_allow(page *out, const char *base, const char *url,
+		      const char *email)
+{
+	page a, b;
+	int rc = -1;
+	memset(out, 0, sizeof(*out));
+	if (fetch(&a, url, NULL, NULL, NULL) == 0 && a.status == 200 &&
+	    login(&b, base, &a, email) == 0) {
+		if (b.status == 200 && strstr(b.body, "name=\"action\""))
+			rc = press(out, base, &b, "allow");
+		pfree(&b);
+	}
+	pfree(&a);
+	return rc;
+}
+
+/* Exchanges code for redirect; the number of vehicles the token sees, or
+ * -1. */
+static int exchange(const char *base, const char *code, const char *redirect)
+{
+	char url[512], *form = NULL, *er;
+	size_t n = 0;
+	page p;
+	cJSON *j, *t, *v;
+	int count = -1;
+
+	enc_pair(&form, &n, "grant_type", "authorization_code");
+	enc_pair(&form, &n, "code", code);
+	enc_pair(&form, &n, "redirect_uri", redirect);
+	snprintf(url, sizeof(url), "%s/oauth/token", base);
+	fetch(&p, url, form, T_CLIENT_ID ":" T_CLIENT_SECRET, NULL);
+	free(form);
+	if (p.status != 200) {
+		pfree(&p);
+		return -1;
+	}
+	j = cJSON_Parse(p.body);
+	t = cJSON_GetObjectItem(j, "access_token");
+	er = cJSON_IsString(t) ? strdup(t->valuestring) : NULL;
+	cJSON_Delete(j);
+	pfree(&p);
+	if (!er)
+		return -1;
+	snprintf(url, sizeof(url), "%s/v2.0/vehicles", base);
+	fetch(&p, url, NULL, NULL, er);
+	j = cJSON_Parse(p.body);
+	v = cJSON_GetObjectItem(j, "vehicles");
+	if (p.status == 200 && cJSON_IsArray(v))
+		count = cJSON_GetArraySize(v);
+	cJSON_Delete(j);
+	pfree(&p);
+	free(er);
+	return count;
+}
+
+/* POST /_emulator/connect; the location (caller frees) or NULL, with the
+ * HTTP-level answer in *raw when raw != NULL. */
+static char *control_connect(const char *base, const char *url,
+			     const char *action, const char *email,
+			     char **raw)
+{
+	cJSON *req = cJSON_CreateObject(), *resp, *loc;
+	char *body, *r, *out = NULL;
+
+	cJSON_AddStringToObject(req, "authorize_url", url);
+	cJSON_AddStringToObject(req, "action", action);
+	cJSON_AddStringToObject(req, "email", email);
+	body = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	r = t_control_at(base, "/_emulator/connect", body);
+	free(body);
+	resp = cJSON_Parse(r ? r : "");
+	loc = cJSON_GetObjectItem(resp, "location");
+	if (cJSON_IsString(loc))
+		out = strdup(loc->valuestring);
+	cJSON_Delete(resp);
+	if (raw)
+		*raw = r;
+	else
+		free(r);
+	return out;
+}
+
+/* A VIN of email's fleet (index 0 TESLA, 1 TOYOTA, 2 FORD). */
+static char *fleet_vin(const char *base, const char *email, int index)
+{
+	char path[256], *raw, *out = NULL;
+	cJSON *j, *v;
+	snprintf(path, sizeof(path), "/_emulator/vehicles?email=%s", email);
+	raw = t_control_at(base, path, NULL);
+	j = cJSON_Parse(raw ? raw : "");
+	v = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "vehicles"), index);
+	v = cJSON_GetObjectItem(v, "vin");
+	if (cJSON_IsString(v))
+		out = strdup(v->valuestring);
+	cJSON_Delete(j);
+	free(raw);
+	return out;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+TEST(connect_brand_page_shown_without_make_skipped_with_it)
+{
+	const char *base = start();
+	char url[1024], extra[64], *vin;
+	page p;
+	form f;
+
+	REQUIRE(base);
+	authq(url, sizeof(url), base, T_REDIRECT, NULL);
+	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	CHECK(p.status == 200);
+	CHECK_CONTAINS(p.body, "Select your vehicle's brand");
+	CHECK(has_button(p.body, "brand", "TESLA"));
+	CHECK(has_button(p.body, "brand", "TOYOTA"));
+	CHECK(has_button(p.body, "brand", "FORD"));
+	CHECK(has_button(p.body, "brand", "NISSAN"));
+	CHECK(has_button(p.body, "brand", "BMW"));
+	CHECK(strstr(p.body, "name=\"password\"") == NULL);
+	/* the original query rides along as hidden fields */
+	REQUIRE(parse_form(&f, p.body));
+	CHECK_STR(f.action, "/oauth/authorize");
+	CHECK_STR(f.method, "get");
+	CHECK_STR(fget(&f, "state"), "st+1");
+	CHECK_STR(fget(&f, "scope"), "read_odometer required:read_vin");
+	CHECK_STR(fget(&f, "redirect_uri"), T_REDIRECT);
+	ffree(&f);
+	pfree(&p);
+
+	/* make=ford (any case) goes straight to login */
+	authq(url, sizeof(url), base, T_REDIRECT, "&make=ford");
+	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	CHECK(p.status == 200);
+	CHECK(strstr(p.body, "name=\"brand\"") == NULL);
+	CHECK_CONTAINS(p.body, "name=\"password\"");
+	CHECK_CONTAINS(p.body, "Sign in to your Ford account");
+	REQUIRE(parse_form(&f, p.body));
+	CHECK_STR(f.action, "/oauth/authorize/login");
+	CHECK_STR(f.method, "post");
+	CHECK_STR(fget(&f, "make"), "ford");
+	ffree(&f);
+	pfree(&p);
+
+	/* so does single_select_vin */
+	vin = fleet_vin(base, "brand@example.com", 0);
+	REQUIRE(vin);
+	snprintf(extra, sizeof(extra), "&single_select_vin=%s", vin);
+	authq(url, sizeof(url), base, T_REDIRECT, extra);
+	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	CHECK(p.status == 200);
+	CHECK(strstr(p.body, "name=\"brand\"") == NULL);
+	CHECK_CONTAINS(p.body, "name=\"password\"");
+	pfree(&p);
+	free(vin);
+
+	/* an unknown brand picked on the brand page shows it again */
+	authq(url, sizeof(url), base, T_REDIRECT, "&brand=DELOREAN");
+	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	CHECK(p.status == 200);
+	CHECK_CONTAINS(p.body, "Unknown brand");
+	CHECK(has_button(p.body, "brand", "TESLA"));
+	pfree(&p);
+}
+
+TEST(connect_pages_brand_login_grant_allow)
+{
+	const char *base = start();
+	char url[1024], *code, *state;
+	page a, b, c, d;
+	form f;
+
+	REQUIRE(base);
+	authq(url, sizeof(url), base, T_REDIRECT, "&user=u-42&flags=country%3ADE%20beta%3Atrue");
+	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(parse_form(&f, a.body));
+	REQUIRE(submit(&b, base, &f, "brand", "TOYOTA", NULL) == 0);
+	ffree(&f);
+	CHECK(b.status == 200);
+	CHECK_CONTAINS(b.body, "Sign in to your Toyota account");
+	REQUIRE(login(&c, base, &b, "walker@example.com") == 0);
+	CHECK(c.status == 200);
+	/* the grant page lists the scopes, required ones marked */
+	CHECK_CONTAINS(c.body, "Allow this application");
+	CHECK_CONTAINS(c.body, "data-permission=\"read_odometer\" "
+			       "data-required=\"false\"");
+	CHECK_CONTAINS(c.body, "data-permission=\"read_vin\" "
+			       "data-required=\"true\"");
+	CHECK_CONTAINS(c.body, "(required)");
+	CHECK(has_button(c.body, "action", "allow"));
+	CHECK(has_button(c.body, "action", "deny"));
+	/* only the Toyota is offered: the brand picked on the first page */
+	CHECK_CONTAINS(c.body, "RAV4 Prime");
+	CHECK(strstr(c.body, "Model 3") == NULL);
+	REQUIRE(parse_form(&f, c.body));
+	CHECK_STR(f.action, "/oauth/authorize/decide");
+	CHECK_STR(fget(&f, "email"), "walker@example.com");
+	CHECK_STR(fget(&f, "brand"), "TOYOTA");
+	CHECK(fget(&f, "password") == NULL); /* never carried */
+	ffree(&f);
+	REQUIRE(press(&d, base, &c, "allow") == 0);
+	CHECK(d.status == 302);
+	CHECK(starts(d.location, T_REDIRECT "?code="));
+	code = qparam(d.location, "code");
+	state = qparam(d.location, "state");
+	CHECK_STR(state, "st+1");
+	REQUIRE(code);
+	CHECK(strlen(code) == 32);
+	CHECK(exchange(base, code, T_REDIRECT) == 1);
+	free(code);
+	free(state);
+	pfree(&a);
+	pfree(&b);
+	pfree(&c);
+	pfree(&d);
+}
+
+TEST(connect_pages_deny_and_unticked_vehicles)
+{
+	const char *base = start();
+	char url[1024], *err, *desc;
+	page a, b, c;
+	form f;
+
+	REQUIRE(base);
+	authq(url, sizeof(url), base, T_REDIRECT, "&make=TESLA");
+	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(login(&b, base, &a, "denier@example.com") == 0);
+	REQUIRE(press(&c, base, &b, "deny") == 0);
+	CHECK(c.status == 302);
+	CHECK(starts(c.location, T_REDIRECT "?error=access_denied"));
+	err = qparam(c.location, "error");
+	desc = qparam(c.location, "error_description");
+	CHECK_STR(err, "access_denied");
+	CHECK_STR(desc, "User denied access to application.");
+	CHECK(qparam(c.location, "code") == NULL);
+	free(err);
+	free(desc);
+	err = qparam(c.location, "state");
+	CHECK_STR(err, "st+1");
+	free(err);
+	pfree(&c);
+
+	/* Allow with every vehicle unticked: the grant page again */
+	REQUIRE(parse_form(&f, b.body));
+	fdrop(&f, "vehicle");
+	REQUIRE(submit(&c, base, &f, "action", "allow", NULL) == 0);
+	ffree(&f);
+	CHECK(c.status == 400);
+	CHECK(c.location == NULL);
+	CHECK_CONTAINS(c.body, "Choose at least one vehicle");
+	CHECK_CONTAINS(c.body, "data-permission=\"read_vin\"");
+	pfree(&a);
+	pfree(&b);
+	pfree(&c);
+}
+
+TEST(connect_single_select_offers_radio_choice)
+{
+	const char *base = start();
+	char url[1024], *code, *raw, *vid;
+	page a, b, c;
+	form f;
+	cJSON *j;
+
+	REQUIRE(base);
+	authq(url, sizeof(url), base, T_REDIRECT,
+	      "&single_select=true&brand=ANY");
+	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(login(&b, base, &a, "single@example.com") == 0);
+	CHECK(b.status == 200);
+	CHECK_CONTAINS(b.body, "type=\"radio\" name=\"vehicle\"");
+	CHECK_CONTAINS(b.body, "Model 3");
+	CHECK_CONTAINS(b.body, "RAV4 Prime");
+	CHECK_CONTAINS(b.body, "F-150");
+	/* pick the third (the Ford) instead of the preselected first */
+	raw = t_control_at(base, "/_emulator/vehicles?email=single@example.com",
+			   NULL);
+	j = cJSON_Parse(raw ? raw : "");
+	vid = strdup(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(j, "vehicles"), 2),
+		"id")->valuestring);
+	cJSON_Delete(j);
+	free(raw);
+	REQUIRE(parse_form(&f, b.body));
+	fdrop(&f, "vehicle");
+	REQUIRE(submit(&c, base, &f, "vehicle", vid, "action", "allow",
+		       NULL) == 0);
+	ffree(&f);
+	CHECK(c.status == 302);
+	code = qparam(c.location, "code");
+	REQUIRE(code);
+	CHECK(exchange(base, code, T_REDIRECT) == 1);
+	free(code);
+	free(vid);
+	pfree(&a);
+	pfree(&b);
+	pfree(&c);
+}
+
+TEST(connect_approval_prompt_auto_skips_known_grant_force_shows_it)
+{
+	const char *base = start();
+	char url[1024], *code;
+	page a, b, c;
+
+	REQUIRE(base);
+	authq(url, sizeof(url), base, T_REDIRECT,
+	      "&make=FORD&approval_prompt=auto");
+	REQUIRE(walk_allow(&c, base, url, "again@example.com") == 0);
+	CHECK(c.status == 302);
+	CHECK(starts(c.location, T_REDIRECT "?code="));
+	pfree(&c);
+
+	/* second visit, auto: straight from login to the redirect */
+	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(login(&b, base, &a, "AGAIN@example.com") == 0);
+	CHECK(b.status == 302);
+	CHECK(starts(b.location, T_REDIRECT "?code="));
+	code = qparam(b.location, "code");
+	REQUIRE(code);
+	CHECK(exchange(base, code, T_REDIRECT) == 1);
+	free(code);
+	pfree(&a);
+	pfree(&b);
+
+	/* a subset of what was granted (and no approval_prompt: auto) */
+	authq(url, sizeof(url), base, T_REDIRECT, "&scope=read_vin&make=FORD");
+	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(login(&b, base, &a, "again@example.com") == 0);
+	CHECK(b.status == 302);
+	CHECK(starts(b.location, T_REDIRECT "?code="));
+	pfree(&a);
+	pfree(&b);
+
+	/* force: the grant page every time */
+	authq(url, sizeof(url), base, T_REDIRECT,
+	      "&make=FORD&approval_prompt=force");
+	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(login(&b, base, &a, "again@example.com") == 0);
+	CHECK(b.status == 200);
+	CHECK(b.location == NULL);
+	CHECK_CONTAINS(b.body, "data-permission=\"read_vin\"");
+	pfree(&a);
+	pfree(&b);
+
+	/* auto, but asking for more than was granted: the grant page */
+	authq(url, sizeof(url), base, T_REDIRECT,
+	      "&scope=read_vin%20read_location&make=FORD"
+	      "&approval_prompt=auto");
+	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(login(&b, base, &a, "again@example.com") == 0);
+	CHECK(b.status == 200);
+	CHECK_CONTAINS(b.body, "data-permission=\"read_location\"");
+	pfree(&a);
+	pfree(&b);
+
+	/* another owner has granted nothing yet */
+	authq(url, sizeof(url), base, T_REDIRECT, "&make=FORD");
+	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(login(&b, base, &a, "newcomer@example.com") == 0);
+	CHECK(b.status == 200);
+	CHECK_CONTAINS(b.body, "Allow this application");
+	pfree(&a);
+	pfree(&b);
+
+	/* a deny records nothing; the control API's approval does */
+	authq(url, sizeof(url), base, T_REDIRECT, "&make=FORD");
+	code = control_connect(base, url, "approve", "scripted@example.com",
+			       NULL);
+	CHECK(starts(code, T_REDIRECT "?code="));
+	free(code);
+	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(login(&b, base, &a, "scripted@example.com") == 0);
+	CHECK(b.status == 302);
+	pfree(&a);
+	pfree(&b);
+}
+
+/* The page for url (GET, or login as email when email != NULL) must be a
+ * 400 configuration error page whose "go back" leads to
+ * error=configuration_error with error_message containing needle; the
+ * control API must answer the same location. */
+static void check_config_error(const char *base, const char *url,
+			       const char *email, const char *needle)
+{
+	page a, b, c;
+	page *err_page = &a;
+	char *v, *loc;
+
+	memset(&b, 0, sizeof(b));
+	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	if (email) {
+		CHECK(a.status == 200);
+		REQUIRE(login(&b, base, &a, email) == 0);
+		err_page = &b;
+	}
+	CHECK(err_page->status == 400);
+	CHECK(err_page->location == NULL);
+	CHECK_CONTAINS(err_page->body, needle);
+	CHECK(has_button(err_page->body, "action", "back"));
+	REQUIRE(press(&c, base, err_page, "back") == 0);
+	CHECK(c.status == 302);
+	CHECK(starts(c.location, T_REDIRECT "?error=configuration_error"));
+	v = qparam(c.location, "status_code");
+	CHECK_STR(v, "400");
+	free(v);
+	v = qparam(c.location, "error_message");
+	CHECK_CONTAINS(v, needle);
+	free(v);
+	v = qparam(c.location, "error_description");
+	CHECK(v && *v);
+	free(v);
+	v = qparam(c.location, "state");
+	CHECK_STR(v, "st+1");
+	free(v);
+	/* the control API: the same redirect */
+	loc = control_connect(base, url, "approve",
+			      email ? email : "owner@example.com", NULL);
+	CHECK_STR(loc, c.location);
+	free(loc);
+	pfree(&a);
+	pfree(&b);
+	pfree(&c);
+}
+
+TEST(connect_configuration_errors_go_back_to_the_app)
+{
+	const char *base = start();
+	char url[1024], extra[128], *vin, *loc, *v;
+
+	REQUIRE(base);
+	authq(url, sizeof(url), base, T_REDIRECT,
+	      "&single_select_vin=5YJ3E1EA1LF80");
+	check_config_error(base, url, NULL, "not a valid VIN");
+	authq(url, sizeof(url), base, T_REDIRECT,
+	      "&single_select_vin=5YJ3E1EA1LF80049-");
+	check_config_error(base, url, NULL, "not a valid VIN");
+	authq(url, sizeof(url), base, T_REDIRECT, "&make=PONTIAC");
+	check_config_error(base, url, NULL, "PONTIAC is not supported");
+	authq(url, sizeof(url), base, T_REDIRECT, "&mode=production");
+	check_config_error(base, url, NULL, "Invalid mode: production");
+
+	/* a real VIN, but someone else's: only known after login (test) */
+	vin = fleet_vin(base, "someone-else@example.com", 1);
+	REQUIRE(vin);
+	snprintf(extra, sizeof(extra), "&single_select_vin=%s", vin);
+	authq(url, sizeof(url), base, T_REDIRECT, extra);
+	check_config_error(base, url, "vin-owner@example.com",
+			   "does not belong to this test account");
+
+	/* live mode: the same VIN just finds no vehicle */
+	snprintf(extra, sizeof(extra), "&single_select_vin=%s&mode=live",
+		 vin);
+	authq(url, sizeof(url), base, T_REDIRECT, extra);
+	loc = control_connect(base, url, "approve", "vin-owner@example.com",
+			      NULL);
+	v = qparam(loc, "error");
+	CHECK_STR(v, "no_vehicles");
+	free(v);
+	free(loc);
+
+	/* the owner's own VIN in test mode is fine and shares just it */
+	free(vin);
+	vin = fleet_vin(base, "vin-owner@example.com", 1);
+	snprintf(extra, sizeof(extra), "&single_select_vin=%s", vin);
+	authq(url, sizeof(url), base, T_REDIRECT, extra);
+	loc = control_connect(base, url, "approve", "vin-owner@example.com",
+			      NULL);
+	v = qparam(loc, "code");
+	REQUIRE(v);
+	CHECK(exchange(base, v, T_REDIRECT) == 1);
+	free(v);
+	free(loc);
+	free(vin);
+}
+
+TEST(connect_bad_client_or_redirect_is_a_dead_end)
+{
+	const char *base = start();
+	char url[1024], *raw = NULL, *loc;
+	page p;
+
+	REQUIRE(base);
+	snprintf(url, sizeof(url),
+		 "%s/oauth/authorize?response_type=code&client_id=nope"
+		 "&redirect_uri=http%%3A%%2F%%2Flocalhost%%3A8000%%2Fcallback"
+		 "&mode=bogus&state=s",
+		 base);
+	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	CHECK(p.status == 400);
+	CHECK(p.location == NULL);
+	CHECK_CONTAINS(p.body, "Unknown client_id");
+	CHECK(strstr(p.body, "<form") == NULL); /* no way back */
+	pfree(&p);
+	loc = control_connect(base, url, "approve", "owner@example.com", &raw);
+	CHECK(loc == NULL);
+	CHECK_CONTAINS(raw, "\"client_id\"");
+	CHECK_CONTAINS(raw, "VALIDATION");
+	free(raw);
+
+	authq(url, sizeof(url), base, "https://evil.example.com/cb",
+	      "&make=TESLA");
+	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	CHECK(p.status == 400);
+	CHECK(p.location == NULL);
+	CHECK_CONTAINS(p.body, "not registered");
+	CHECK(strstr(p.body, "<form") == NULL);
+	pfree(&p);
+	loc = control_connect(base, url, "approve", "owner@example.com", &raw);
+	CHECK(loc == NULL);
+	CHECK_CONTAINS(raw, "\"redirect_uri\"");
+	free(raw);
+
+	/* posting straight to decide or login is refused the same way */
+	snprintf(url, sizeof(url), "%s/oauth/authorize/decide", base);
+	REQUIRE(fetch(&p, url,
+		      "response_type=code&client_id=nope&action=allow"
+		      "&email=a%40b.com",
+		      NULL, NULL) == 0);
+	CHECK(p.status == 400);
+	CHECK(p.location == NULL);
+	pfree(&p);
+	snprintf(url, sizeof(url), "%s/oauth/authorize/login", base);
+	REQUIRE(fetch(&p, url,
+		      "response_type=code&client_id=" T_CLIENT_ID
+		      "&redirect_uri=https%3A%2F%2Fevil.example.com"
+		      "&email=a%40b.com&password=x",
+		      NULL, NULL) == 0);
+	CHECK(p.status == 400);
+	CHECK(p.location == NULL);
+	pfree(&p);
+}
+
+TEST(connect_server_error_and_trigger_accounts)
+{
+	const char *base = start();
+	char url[1024], *v, *loc;
+	page a, b;
+
+	REQUIRE(base);
+	authq(url, sizeof(url), base, T_REDIRECT, "&make=TESLA");
+	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(login(&b, base, &a, "smartcar@server-error.com") == 0);
+	CHECK(b.status == 302);
+	CHECK(starts(b.location, T_REDIRECT "?error=server_error"));
+	v = qparam(b.location, "error_description");
+	CHECK(v && *v);
+	free(v);
+	v = qparam(b.location, "state");
+	CHECK_STR(v, "st+1");
+	free(v);
+	pfree(&b);
+	loc = control_connect(base, url, "approve",
+			      "Smartcar@Server-Error.com", NULL);
+	v = qparam(loc, "error");
+	CHECK_STR(v, "server_error");
+	free(v);
+	free(loc);
+
+	REQUIRE(login(&b, base, &a, "smartcar@invalid-subscription.com") ==
+		0);
+	CHECK(b.status == 302);
+	v = qparam(b.location, "error");
+	CHECK_STR(v, "invalid_subscription");
+	free(v);
+	pfree(&b);
+	REQUIRE(login(&b, base, &a, "smartcar@vehicle-incompatible.com") ==
+		0);
+	CHECK(b.status == 302);
+	v = qparam(b.location, "vin");
+	CHECK_STR(v, "0SCAUDI012FE3B132");
+	free(v);
+	pfree(&b);
+
+	/* a make the owner does not have: no_vehicles */
+	authq(url, sizeof(url), base, T_REDIRECT, "&make=NISSAN");
+	pfree(&a);
+	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(login(&b, base, &a, "owner@example.com") == 0);
+	CHECK(b.status == 302);
+	v = qparam(b.location, "error");
+	CHECK_STR(v, "no_vehicles");
+	free(v);
+	pfree(&a);
+	pfree(&b);
+}
+
+TEST(connect_login_rules)
+{
+	const char *base = start();
+	char url[1024];
+	page a, b;
+	form f;
+
+	REQUIRE(base);
+	authq(url, sizeof(url), base, T_REDIRECT, "&make=TESLA");
+	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(login(&b, base, &a, "someone@example.org") == 0);
+	CHECK(b.status == 400);
+	CHECK_CONTAINS(b.body, "name@domain.com");
+	CHECK_CONTAINS(b.body, "name=\"password\"");
+	pfree(&b);
+	REQUIRE(login(&b, base, &a, "not-an-email") == 0);
+	CHECK(b.status == 400);
+	pfree(&b);
+	/* any password, but some password */
+	REQUIRE(parse_form(&f, a.body));
+	REQUIRE(submit(&b, base, &f, "email", "x@y.com", "password", "",
+		       NULL) == 0);
+	ffree(&f);
+	CHECK(b.status == 400);
+	pfree(&b);
+	REQUIRE(login(&b, base, &a, "Any.Body+tag@Some-Where.COM") == 0);
+	CHECK(b.status == 200);
+	CHECK_CONTAINS(b.body, "Allow this application");
+	pfree(&a);
+	pfree(&b);
+}
+
+TEST(connect_direct_single_step_decide_still_works)
+{
+	const char *base = start();
+	char url[1024], *code, *v;
+	page p;
+
+	REQUIRE(base);
+	snprintf(url, sizeof(url), "%s/oauth/authorize/decide", base);
+	REQUIRE(fetch(&p, url,
+		      "response_type=code&client_id=" T_CLIENT_ID
+		      "&redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fcallback"
+		      "&scope=read_odometer+read_vin&approval_prompt=auto"
+		      "&mode=test&state=xyz&email=form%40example.com"
+		      "&password=pw&action=allow",
+		      NULL, NULL) == 0);
+	CHECK(p.status == 302);
+	code = qparam(p.location, "code");
+	v = qparam(p.location, "state");
+	CHECK_STR(v, "xyz");
+	REQUIRE(code);
+	CHECK(exchange(base, code, T_REDIRECT) == 3);
+	free(code);
+	free(v);
+	pfree(&p);
+
+	/* a bad deep link posted straight to decide: the error page, and
+	 * action=back from there redirects */
+	REQUIRE(fetch(&p, url,
+		      "response_type=code&client_id=" T_CLIENT_ID
+		      "&mode=bogus&email=form%40example.com&action=allow",
+		      NULL, NULL) == 0);
+	CHECK(p.status == 400);
+	CHECK(has_button(p.body, "action", "back"));
+	pfree(&p);
+	REQUIRE(fetch(&p, url,
+		      "response_type=code&client_id=" T_CLIENT_ID
+		      "&mode=bogus&action=back",
+		      NULL, NULL) == 0);
+	CHECK(p.status == 302);
+	v = qparam(p.location, "error");
+	CHECK_STR(v, "configuration_error");
+	free(v);
+	pfree(&p);
+	/* back without a configuration error is refused */
+	REQUIRE(fetch(&p, url,
+		      "response_type=code&client_id=" T_CLIENT_ID
+		      "&action=back",
+		      NULL, NULL) == 0);
+	CHECK(p.status == 400);
+	CHECK(p.location == NULL);
+	pfree(&p);
+}
+
+TEST(connect_records_user_and_flags)
+{
+	const char *base = start();
+	char url[1024], *raw;
+	page c;
+	cJSON *j, *g, *fl;
+
+	REQUIRE(base);
+	authq(url, sizeof(url), base, T_REDIRECT,
+	      "&make=TESLA&user=u-42&flags=country%3ADE+beta%3Atrue");
+	REQUIRE(walk_allow(&c, base, url, "flags@example.com") == 0);
+	CHECK(c.status == 302);
+	pfree(&c);
+	raw = t_control_at(base, "/_emulator/connect/grants", NULL);
+	j = cJSON_Parse(raw ? raw : "");
+	g = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "grants"), 0);
+	REQUIRE(g);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(g, "email")),
+		  "flags@example.com");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(g, "client_id")),
+		  T_CLIENT_ID);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(g, "user")),
+		  "u-42");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(g, "mode")),
+		  "test");
+	fl = cJSON_GetObjectItem(g, "flags");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(fl, "country")),
+		  "DE");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(fl, "beta")),
+		  "true");
+	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(g, "permissions")) == 2);
+	CHECK(cJSON_GetObjectItem(g, "user_id") != NULL);
+	cJSON_Delete(j);
+	free(raw);
+
+	/* the request log has them too */
+	raw = t_control_at(base, "/_emulator/requests", NULL);
+	CHECK_CONTAINS(raw, "u-42");
+	CHECK_CONTAINS(raw, "country:DE beta:true");
+	free(raw);
+
+	/* DELETE forgets them */
+	{
+		CURL *h = curl_easy_init();
+		char u2[512];
+		snprintf(u2, sizeof(u2), "%s/_emulator/connect/grants", base);
+		curl_easy_setopt(h, CURLOPT_URL, u2);
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+		CHECK(curl_easy_perform(h) == CURLE_OK);
+		curl_easy_cleanup(h);
+	}
+	raw = t_control_at(base, "/_emulator/connect/grants", NULL);
+	CHECK_CONTAINS(raw, "\"grants\":[]");
+	free(raw);
+}
+
+TEST(connect_every_redirect_uri_form_end_to_end)
+{
+	static const struct {
+		const char *uri, *prefix;
+	} forms[] = {
+		{T_REDIRECT, T_REDIRECT "?code="},
+		{HTTPS, HTTPS "?code="},
+		{CUSTOM, CUSTOM "?code="},
+		{JS_SDK, JS_SDK "&code="},
+		{WITH_QUERY, WITH_QUERY "&code="},
+	};
+	const char *base = start();
+	char url[1024], *code, *v, *loc;
+	size_t i;
+	page c;
+
+	REQUIRE(base);
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		/* through the pages (force: the grant page every time) */
+		authq(url, sizeof(url), base, forms[i].uri,
+		      "&make=TESLA&approval_prompt=force");
+		REQUIRE(walk_allow(&c, base, url, "uris@example.com") == 0);
+		CHECK(c.status == 302);
+		if (!starts(c.location, forms[i].prefix))
+			fprintf(stderr, "  %s -> %s\n", forms[i].uri,
+				c.location ? c.location : "(none)");
+		CHECK(starts(c.location, forms[i].prefix));
+		v = qparam(c.location, "state");
+		CHECK_STR(v, "st+1");
+		free(v);
+		code = qparam(c.location, "code");
+		REQUIRE(code);
+		/* exchanged with that redirect_uri, not another */
+		CHECK(exchange(base, code, i ? T_REDIRECT : HTTPS) == -1);
+		CHECK(exchange(base, code, forms[i].uri) == 1);
+		free(code);
+		pfree(&c);
+
+		/* errors use the same separator */
+		loc = control_connect(base, url, "deny", "uris@example.com",
+				      NULL);
+		CHECK(loc && strstr(loc, forms[i].uri) == loc &&
+		      loc[strlen(forms[i].uri)] ==
+			      forms[i].prefix[strlen(forms[i].uri)]);
+		v = qparam(loc, "error");
+		CHECK_STR(v, "access_denied");
+		free(v);
+		free(loc);
+	}
+	/* the JS SDK page keeps its app_origin */
+	authq(url, sizeof(url), base, JS_SDK, "&make=TESLA");
+	loc = control_connect(base, url, "approve", "uris@example.com", NULL);
+	v = qparam(loc, "app_origin");
+	CHECK_STR(v, "http://localhost:8000");
+	free(v);
+	free(loc);
+}
