@@ -33,14 +33,7 @@ int sc_random_state(char **out)
 
 static int query_param(sc_buf *b, const char *key, const char *value)
 {
-	int rc = sc__buf_putc(b, '&');
-	if (rc == 0)
-		rc = sc__buf_puts(b, key);
-	if (rc == 0)
-		rc = sc__buf_putc(b, '=');
-	if (rc == 0)
-		rc = sc__url_encode(b, value);
-	return rc;
+	return sc__buf_param(b, '&', key, value);
 }
 
 static int is_true(const char *v)

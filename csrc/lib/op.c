@@ -181,16 +181,7 @@ static long param_long(const sc_params *p, const char *key, long dflt)
 
 static int add_form(sc_buf *b, const char *key, const char *value)
 {
-	int rc = 0;
-	if (b->len)
-		rc = sc__buf_putc(b, '&');
-	if (rc == 0)
-		rc = sc__buf_puts(b, key);
-	if (rc == 0)
-		rc = sc__buf_putc(b, '=');
-	if (rc == 0)
-		rc = sc__url_encode(b, value);
-	return rc;
+	return sc__buf_param(b, b->len ? '&' : 0, key, value);
 }
 
 /* "a b  c" -> calls fn for each word; stops at the first failure. */
@@ -252,14 +243,8 @@ static int add_query(void *ctx, const char *word, size_t n)
 			 key);
 		return invalid(b->err, msg);
 	}
-	rc = sc__buf_putc(b->url, b->first ? '?' : '&');
+	rc = sc__buf_param(b->url, b->first ? '?' : '&', wire, v);
 	b->first = 0;
-	if (rc == 0)
-		rc = sc__buf_puts(b->url, wire);
-	if (rc == 0)
-		rc = sc__buf_putc(b->url, '=');
-	if (rc == 0)
-		rc = sc__url_encode(b->url, v);
 	return rc;
 }
 

@@ -42,6 +42,8 @@ void sc__wipe_free(char *s);
 int sc__strcaseeq(const char *a, const char *b);
 /* RFC 3986: keep unreserved characters, percent-encode the rest. */
 int sc__url_encode(sc_buf *out, const char *s);
+/* Append [sep]key=url-encoded(value); sep 0 appends none. */
+int sc__buf_param(sc_buf *b, char sep, const char *key, const char *value);
 /* Decode %XX and '+' (as space).  Returns a new string or NULL. */
 char *sc__url_decode(const char *s, size_t len);
 int sc__base64(sc_buf *out, const unsigned char *data, size_t len);

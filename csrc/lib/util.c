@@ -68,6 +68,18 @@ int sc__url_encode(sc_buf *out, const char *s)
 	return rc;
 }
 
+int sc__buf_param(sc_buf *b, char sep, const char *key, const char *value)
+{
+	int rc = sep ? sc__buf_putc(b, sep) : 0;
+	if (rc == 0)
+		rc = sc__buf_puts(b, key);
+	if (rc == 0)
+		rc = sc__buf_putc(b, '=');
+	if (rc == 0)
+		rc = sc__url_encode(b, value);
+	return rc;
+}
+
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')
