@@ -14,6 +14,10 @@ missing=()
 for d in "${debs[@]}"; do
 	dpkg -s "$d" >/dev/null 2>&1 || missing+=("$d")
 done
+# Node.js runs the official Node SDK against the emulator (tests/compat);
+# a machine that already has node and npm keeps them
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "== installing Debian packages: ${missing[*]}"
 	sudo_cmd=""
