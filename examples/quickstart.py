@@ -2,8 +2,8 @@
 """The whole Smartcar flow, end to end, against a local smartcar-emulator.
 
 1. build the Connect URL and send the owner there;
-2. the owner logs in and approves (here the emulator's scriptable Connect
-   stands in for the browser);
+2. the owner picks a brand, logs in and allows access on the emulator's
+   Connect pages (a tiny form-submitting "browser" walks them here);
 3. parse the redirect and exchange the code for tokens;
 4. list the owner's vehicles and read each odometer;
 5. refresh the tokens (the refresh token rotates).
@@ -12,11 +12,12 @@ Run it with `bash scripts/demo.sh`, or directly once the project is built:
 `.venv/bin/python examples/quickstart.py [emulator-binary]`.
 """
 
-import json
+import http.client
 import os
 import subprocess
 import sys
-import urllib.request
+import urllib.parse
+from html.parser import HTMLParser
 
 import smartcar_native as smartcar
 
@@ -38,14 +39,63 @@ def start_emulator(binary):
     return proc, base
 
 
+class _Form(HTMLParser):
+    """The first form of a page: where it goes and the fields it sends."""
+
+    def __init__(self):
+        super().__init__()
+        self.action, self.method, self.fields, self._in = None, "get", [], False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and self.action is None:
+            self.action, self.method = a.get("action"), a.get("method", "get")
+            self._in = True
+        elif tag == "input" and self._in and a.get("name"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.fields.append((a["name"], a.get("value", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in = False
+
+
+def _request(base, method, path, body=None):
+    """One HTTP exchange, redirects not followed (the last one goes to the
+    app's REDIRECT_URI, which is not running here)."""
+    host = urllib.parse.urlsplit(base).netloc
+    conn = http.client.HTTPConnection(host, timeout=10)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+    conn.request(method, path, body=body, headers=headers)
+    resp = conn.getresponse()
+    page = resp.read().decode()
+    conn.close()
+    return resp.status, resp.getheader("Location"), page
+
+
+def _submit(base, page, extra):
+    form = _Form()
+    form.feed(page)
+    fields = [(k, v) for k, v in form.fields if k not in extra]
+    data = urllib.parse.urlencode(fields + list(extra.items()))
+    if form.method.lower() == "post":
+        return _request(base, "POST", form.action, data)
+    return _request(base, "GET", form.action + "?" + data)
+
+
 def owner_approves(base, auth_url, email):
-    """What the owner's browser does at Connect: log in and press Allow."""
-    body = json.dumps({"authorize_url": auth_url, "action": "approve",
-                       "email": email}).encode()
-    req = urllib.request.Request(base + "/_emulator/connect", data=body,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req) as resp:
-        return json.load(resp)["location"]
+    """What the owner does in the browser at Connect: pick the brand, log
+    in, press Allow.  Returns the redirect Location."""
+    parts = urllib.parse.urlsplit(auth_url)
+    _, _, page = _request(base, "GET", parts.path + "?" + parts.query)
+    _, _, page = _submit(base, page, {"brand": "ANY"})            # brands
+    _, _, page = _submit(base, page, {"email": email,              # login
+                                      "password": "any-password"})
+    status, location, _ = _submit(base, page, {"action": "allow"})  # grant
+    if status != 302 or not location:
+        sys.exit("Connect did not redirect back to the app")
+    return location
 
 
 def main():
@@ -68,7 +118,8 @@ def main():
 
         location = owner_approves(base, url, "owner@example.com")
         redirect = smartcar.parse_redirect(location, expected_state=state)
-        print("2. the owner approved; the redirect carried a code")
+        print("2. the owner picked a brand, logged in and allowed access;"
+              " the redirect carried a code")
 
         access = client.exchange_code(redirect.code)
         print(f"3. tokens received; access expires {access.expiration:%H:%M} "
