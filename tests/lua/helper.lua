@@ -17,7 +17,7 @@ local core = require "smartcar.core"
 
 local helper = {}
 
--- The emulator's built-in application (docs/contract-notes.md).
+-- The emulator's built-in application (docs/emulator.md).
 helper.client_id = "8229df9f-91a0-4ff0-a1ae-a1f38ee24d07"
 helper.client_secret = "emulator-client-secret"
 helper.redirect_uri = "https://example.com/callback"

@@ -23,7 +23,7 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
-# The emulator's built-in test application (docs/contract-notes.md).
+# The emulator's built-in test application (docs/emulator.md).
 CLIENT_ID = "8229df9f-91a0-4ff0-a1ae-a1f38ee24d07"
 CLIENT_SECRET = "emulator-client-secret"
 REDIRECT_URI = "http://localhost:8000/callback"
