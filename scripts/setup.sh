@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 debs=(build-essential cmake pkg-config curl ca-certificates
       libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev libssl-dev libsqlite3-dev
       lua5.4 liblua5.4-dev luarocks lua-busted
-      python3 python3-dev python3-venv)
+      python3 python3-dev python3-venv
+      libnginx-mod-http-lua lua-cjson)
 missing=()
 for d in "${debs[@]}"; do
 	dpkg -s "$d" >/dev/null 2>&1 || missing+=("$d")
@@ -18,6 +19,8 @@ done
 # a machine that already has node and npm keeps them
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# nginx runs the OpenResty driver's tests (tests/openresty)
+command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "== installing Debian packages: ${missing[*]}"
 	sudo_cmd=""

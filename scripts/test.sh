@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build everything, then run every suite: C (unit + integration), Python,
-# Lua, and the official Python and Node SDKs against the emulator
-# (tests/compat).  Each suite starts its own emulator.  Ends with one line
+# Lua, the official Python and Node SDKs against the emulator
+# (tests/compat), and the OpenResty driver in nginx (tests/openresty).  Each suite starts its own emulator.  Ends with one line
 # "N passed, N failed" and exits non-zero when any suite failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +61,16 @@ p=$(echo "${line:-0 passed, 1 failed}" | awk '{print $1}')
 f=$(echo "${line:-0 passed, 1 failed}" | awk '{print $3}')
 [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 count compat "$p" "$f"
+[ "$rc" -ne 0 ] && status=1
+
+echo "== OpenResty driver (LuaJIT FFI over the sans-IO core, cosockets)"
+bash tests/openresty/run.sh 2>&1 | tee build/test-logs/openresty.log
+rc=${PIPESTATUS[0]}
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' build/test-logs/openresty.log | tail -1)
+p=$(echo "${line:-0 passed, 1 failed}" | awk '{print $1}')
+f=$(echo "${line:-0 passed, 1 failed}" | awk '{print $3}')
+[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+count OpenResty "$p" "$f"
 [ "$rc" -ne 0 ] && status=1
 
 echo "$total_pass $total_fail" > build/test-logs/totals

@@ -1,0 +1,320 @@
+-- Test cases for smartcar.resty, run inside nginx (content_by_lua) by
+-- tests/openresty/run.sh.  Each case is one location /t/<name>; it prints
+-- "ok <name>" or "FAIL <name>: <why>".
+local smartcar = require "smartcar.resty"
+local cjson = require "cjson.safe"
+
+local EMU = assert(os.getenv("SMARTCAR_TEST_EMULATOR"), "no emulator URL")
+local REDIRECT = "https://example.com/callback"
+local SECRET = "emulator-client-secret"
+local SCOPE = { "read_odometer", "read_vehicle_info", "read_security",
+                "control_security", "read_vin" }
+
+local M = {}
+local order = {}
+local cases = {}
+local function case(name, fn)
+  order[#order + 1] = name
+  cases[name] = fn
+end
+
+local function check(cond, msg, ...)
+  if not cond then error(string.format(msg, ...), 2) end
+  return cond
+end
+
+local function must(v, err, what)
+  if v == nil then error((what or "call") .. " failed: " .. tostring(err), 2) end
+  return v
+end
+
+-- Emulator control API through the /emu/ proxy location.
+local function emu(method, path, body, via)
+  local res = ngx.location.capture((via or "/emu") .. path, {
+    method = method == "POST" and ngx.HTTP_POST
+      or method == "DELETE" and ngx.HTTP_DELETE or ngx.HTTP_GET,
+    body = body and cjson.encode(body) or nil,
+  })
+  check(res.status == 200, "emulator %s %s: %d %s", method, path, res.status,
+    res.body or "")
+  return cjson.decode(res.body)
+end
+
+local function new_client(extra)
+  local opts = {
+    client_id = "8229df9f-91a0-4ff0-a1ae-a1f38ee24d07",
+    client_secret = SECRET,
+    redirect_uri = REDIRECT,
+    mode = "live",
+    connect_origin = EMU, auth_origin = EMU, api_origin = EMU,
+    management_origin = EMU, vehicle_api_origin = EMU, iam_origin = EMU,
+    timeout_ms = 10000, connect_timeout_ms = 2000,
+  }
+  for k, v in pairs(extra or {}) do opts[k] = v end
+  return must(smartcar.client(opts))
+end
+
+-- Connect as `email`: returns the token set.
+local function connect(client, email, via)
+  local url, state = client:get_auth_url(SCOPE, { make = "TESLA" })
+  must(url, state, "get_auth_url")
+  local loc = emu("POST", "/_emulator/connect",
+    { authorize_url = url, action = "approve", email = email }, via).location
+  local r = must(smartcar.parse_redirect(loc, state))
+  check(r.state == state, "state %s ~= %s", tostring(r.state), state)
+  return must(client:exchange_code(r.code))
+end
+
+-- A client, a token and a vehicle id for `email`.
+local function setup(email, extra)
+  local client = new_client(extra)
+  local tok = connect(client, email)
+  local vs = must(client:get_vehicles(tok.access_token))
+  check(#vs.vehicles > 0, "no vehicles")
+  return client, tok, vs.vehicles[1]
+end
+
+case("flow", function()
+  local client = new_client()
+  local url, state = client:get_auth_url(SCOPE, { make = "TESLA" })
+  must(url, state, "get_auth_url")
+  check(url:find("^" .. EMU:gsub("%p", "%%%0") .. "/oauth/authorize%?"),
+    "url %s", url)
+  check(#state >= 16, "short state")
+  local loc = emu("POST", "/_emulator/connect", { authorize_url = url,
+    action = "approve", email = "flow@example.com" }).location
+  local r = must(smartcar.parse_redirect(loc, state))
+  local _, perr = smartcar.parse_redirect(loc, "not-the-state")
+  check(perr and perr.kind == "state_mismatch", "state mismatch: %s",
+    tostring(perr))
+  local tok = must(client:exchange_code(r.code))
+  check(type(tok.access_token) == "string" and tok.refresh_token, "tokens")
+  check(type(tok.expiration) == "number", "expiration")
+  local user = must(client:get_user(tok.access_token))
+  check(type(user.id) == "string", "user id")
+  local vs = must(client:get_vehicles(tok.access_token, { limit = 10 }))
+  check(#vs.vehicles > 0 and vs.paging, "vehicles")
+  local id = vs.vehicles[1]
+  local v = client:vehicle(id, tok.access_token)
+  local km = must(v:odometer())
+  check(type(km.distance) == "number", "distance")
+  check(km.meta.unit_system == "metric", "metric: %s",
+    tostring(km.meta.unit_system))
+  local vi = client:vehicle(id, tok.access_token, { unit_system = "imperial" })
+  local mi = must(vi:odometer())
+  check(mi.meta.unit_system == "imperial", "imperial")
+  check(math.abs(mi.distance * 1.609344 - km.distance) < 2,
+    "miles %s vs km %s", mi.distance, km.distance)
+  local attrs = must(v:attributes())
+  check(attrs.id == id and attrs.make, "attributes")
+  local lk = must(v:lock())
+  check(lk.status == "success", "lock status %s", tostring(lk.status))
+  local sec = must(v:lock_status())
+  check(sec.is_locked == true, "is_locked %s", tostring(sec.is_locked))
+  must(v:unlock())
+  check(must(v:lock_status()).is_locked == false, "unlocked")
+  local tok2 = must(client:exchange_refresh_token(tok.refresh_token))
+  check(tok2.access_token ~= tok.access_token, "refresh rotated")
+  must(client:vehicle(id, tok2.access_token):vin())
+end)
+
+case("errors", function()
+  local client, _, id = setup("errors@example.com")
+  local bad = "bad-token-0123456789abcdef"
+  local d, err = client:vehicle(id, bad):odometer()
+  check(d == nil and err, "bad token accepted")
+  check(err.kind == "api", "kind %s", tostring(err.kind))
+  check(err.type == "AUTHENTICATION", "type %s", tostring(err.type))
+  check(err.status_code == 401, "status %s", tostring(err.status_code))
+  check(getmetatable(err) and tostring(err):find("AUTHENTICATION", 1, true),
+    "tostring %s", tostring(err))
+  check(not tostring(err):find(bad, 1, true), "token in message")
+  check(not cjson.encode(err):find(bad, 1, true), "token in error")
+
+  local wrong = "wrong-secret-0123456789"
+  local c2 = new_client({ client_secret = wrong })
+  local code = "0123456789abcdef0123456789abcdef"
+  d, err = c2:exchange_code(code)
+  check(d == nil and err, "bad secret accepted")
+  check(err.kind == "oauth", "kind %s", tostring(err.kind))
+  check(err.type == "invalid_client", "type %s", tostring(err.type))
+  check(err.status_code == 401, "status %s", tostring(err.status_code))
+  local s = tostring(err) .. cjson.encode(err)
+  check(not s:find(wrong, 1, true), "secret in error")
+  check(not s:find(code, 1, true), "code in error")
+
+  d, err = client:call("no_such_endpoint", {})
+  check(d == nil and err.kind == "invalid_argument", "unknown endpoint: %s",
+    tostring(err))
+  local c3, cerr = smartcar.client({ proxy = "http://x" })
+  check(c3 == nil and cerr.kind == "invalid_argument", "proxy refused")
+end)
+
+case("network_errors", function()
+  -- Nothing listens on port 9 of loopback: connection refused.
+  local c = new_client({ api_origin = "http://127.0.0.1:9", max_attempts = 2,
+                         retry_base_ms = 10 })
+  local d, err = c:vehicle("x", "t"):odometer()
+  check(d == nil and err.kind == "network", "refused: %s", tostring(err))
+  check(err.attempts == 2, "attempts %s", tostring(err.attempts))
+  -- A slow answer past the request timeout.
+  local client, tok, id = setup("timeout@example.com",
+    { timeout_ms = 300, max_attempts = 1 })
+  emu("POST", "/_emulator/faults", { match = { method = "GET",
+    path = "/v2.0/vehicles/*/odometer" }, count = 1,
+    fault = { type = "latency", ms = 1500 } })
+  local t0 = ngx.now()
+  d, err = client:vehicle(id, tok.access_token):odometer()
+  ngx.update_time()
+  check(d == nil and err.kind == "timeout", "timeout: %s", tostring(err))
+  check(ngx.now() - t0 < 1.2, "timeout took %.3f s", ngx.now() - t0)
+end)
+
+case("too_big", function()
+  local client, tok = setup("big@example.com")
+  local small = new_client({ max_response_bytes = 40 })
+  local d, err = small:get_vehicles(tok.access_token)
+  check(d == nil and err.kind == "response_too_large", "too big: %s",
+    tostring(err))
+  must(client:get_vehicles(tok.access_token))
+end)
+
+case("keepalive", function()
+  local client, tok, id = setup("keepalive@example.com")
+  local v = client:vehicle(id, tok.access_token)
+  local before = client.stats.reused
+  local opened = client.stats.connections
+  for _ = 1, 5 do must(v:odometer()) end
+  check(client.stats.reused - before >= 5, "reused %d of 5",
+    client.stats.reused - before)
+  check(client.stats.connections == opened, "new connections: %d",
+    client.stats.connections - opened)
+end)
+
+case("concurrency", function()
+  local client, tok, id = setup("parallel@example.com")
+  -- Each read waits 200 ms at the emulator, so they overlap only if the
+  -- driver yields while waiting.
+  emu("POST", "/_emulator/faults", { match = { method = "GET",
+    path = "/v2.0/vehicles/*/odometer" }, count = 8,
+    fault = { type = "latency", ms = 200 } })
+  local threads = {}
+  for i = 1, 8 do
+    threads[i] = ngx.thread.spawn(function()
+      return client:vehicle(id, tok.access_token):odometer()
+    end)
+  end
+  for i = 1, 8 do
+    local ok, d, err = ngx.thread.wait(threads[i])
+    check(ok and d and type(d.distance) == "number", "thread %d: %s", i,
+      tostring(err or d))
+  end
+  check(client.stats.max_inflight >= 2, "max in flight %d",
+    client.stats.max_inflight)
+end)
+
+case("retry", function()
+  local client, tok, id = setup("retry@example.com",
+    { retry_base_ms = 100 })
+  emu("POST", "/_emulator/faults", { match = { method = "GET",
+    path = "/v2.0/vehicles/*/odometer" }, count = 1,
+    fault = { type = "status", status = 502, error_type = "UPSTREAM",
+              error_code = "NO_RESPONSE" } })
+  emu("DELETE", "/_emulator/requests")
+  local waits = client.stats.waits
+  local d = must(client:vehicle(id, tok.access_token):odometer())
+  check(type(d.distance) == "number", "distance")
+  check(client.stats.waits > waits, "no SC_STEP_WAIT")
+  local n, statuses = 0, {}
+  for _, r in ipairs(emu("GET", "/_emulator/requests").requests) do
+    if r.path:find("/odometer$") then
+      n = n + 1
+      statuses[#statuses + 1] = r.status
+    end
+  end
+  check(n == 2 and statuses[1] == 502 and statuses[2] == 200,
+    "requests: %d (%s)", n, table.concat(statuses, ","))
+  check(#emu("GET", "/_emulator/faults").faults == 0, "fault left")
+end)
+
+case("chunked", function()
+  -- /v2.0/vehicles/chunky/odometer on this nginx answers in chunks.
+  local self_url = "http://127.0.0.1:" .. ngx.var.server_port
+  local c = new_client({ api_origin = self_url })
+  local d = must(c:vehicle("chunky", "tok"):odometer())
+  check(d.distance == 1234.5, "distance %s", tostring(d.distance))
+  local raw = must(c:vehicle("chunky", "tok"):call("odometer",
+    { raw_body = "true" }))
+  check(raw.body and raw.body.distance == 1234.5, "raw body")
+end)
+
+case("tls", function()
+  local url = os.getenv("SMARTCAR_TEST_EMULATOR_TLS") or ""
+  if url == "" then
+    ngx.say("ok tls")
+    ngx.say("(skipped: no openssl)")
+    return
+  end
+  local o = { connect_origin = url, auth_origin = url, api_origin = url,
+              management_origin = url }
+  local client = new_client(o)
+  local tok = connect(client, "tls@example.com", "/emutls")
+  local id = must(client:get_vehicles(tok.access_token)).vehicles[1]
+  local v = client:vehicle(id, tok.access_token)
+  must(v:odometer())
+  local reused = client.stats.reused
+  must(v:odometer())
+  check(client.stats.reused > reused, "TLS connection not reused")
+
+  local bad = os.getenv("SMARTCAR_TEST_EMULATOR_UNTRUSTED") or ""
+  if bad ~= "" then
+    o.api_origin, o.max_attempts = bad, 1
+    local d, err = new_client(o):vehicle(id, "t"):odometer()
+    check(d == nil and err.kind == "tls", "untrusted: %s", tostring(err))
+    o.insecure_skip_tls_verify_dangerous = true
+    d, err = new_client(o):vehicle(id, "t"):odometer()
+    check(d == nil and err.kind == "api" and err.status_code == 401,
+      "insecure: %s", tostring(err))
+  end
+end)
+
+case("endpoints", function()
+  local names = smartcar.endpoints()
+  check(#names > 20, "endpoints %d", #names)
+  check(smartcar.version():match("^%d+%.%d+%.%d+"), "version")
+  local u = smartcar._parse_url("https://[::1]:8443/a?b=c")
+  check(u.host == "::1" and u.port == 8443 and u.target == "/a?b=c", "ipv6")
+  u = smartcar._parse_url("http://h.example?x=1")
+  check(u.port == 80 and u.target == "/?x=1", "no path")
+end)
+
+function M.list()
+  for _, name in ipairs(order) do ngx.say(name) end
+end
+
+function M.run(name)
+  local fn = cases[name]
+  if not fn then
+    ngx.say("FAIL ", name, ": no such case")
+    return
+  end
+  local ok, err = xpcall(fn, debug.traceback)
+  if ok then
+    ngx.say("ok ", name)
+  else
+    ngx.say("FAIL ", name, ": ", tostring(err))
+  end
+end
+
+-- The chunked fake upstream.
+function M.chunky()
+  ngx.header["Content-Type"] = "application/json"
+  ngx.header["SC-Unit-System"] = "metric"
+  local body = '{"distance": 1234.5}'
+  for i = 1, #body, 4 do
+    ngx.print(body:sub(i, i + 3))
+    ngx.flush(true)
+  end
+end
+
+return M

@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# Run the smartcar.resty (OpenResty driver) tests: start an emulator and an
+# nginx with lua-nginx-module, curl one location per case, and end with one
+# line "N passed, N failed" (non-zero exit on any failure).
+#
+# Installs nginx + libnginx-mod-http-lua + lua-cjson with apt-get when they
+# are missing and we are root.  Environment: SMARTCAR_EMULATOR_URL (use a
+# running emulator), SMARTCAR_EMULATOR_BIN (default build/smartcar-emulator),
+# SMARTCAR_LIB (default build/libsmartcar.so), NGINX (default nginx).
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+NGINX=${NGINX:-nginx}
+moddir=/usr/lib/nginx/modules
+prefix=$root/build/openresty
+
+have_deps() {
+	command -v "$NGINX" >/dev/null 2>&1 &&
+		[ -f "$moddir/ngx_http_lua_module.so" ] &&
+		[ -f /usr/share/lua/5.1/resty/core.lua ] &&
+		{ [ -f /usr/lib/x86_64-linux-gnu/lua/5.1/cjson.so ] ||
+		  ls /usr/lib/*/lua/5.1/cjson.so >/dev/null 2>&1; }
+}
+if ! have_deps; then
+	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+		pkgs="libnginx-mod-http-lua lua-cjson"
+		command -v "$NGINX" >/dev/null 2>&1 || pkgs="nginx-light $pkgs"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs \
+			>/dev/null 2>&1 ||
+			{ apt-get update -qq >/dev/null 2>&1 &&
+			  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				$pkgs >/dev/null; }
+	fi
+	if ! have_deps; then
+		echo "run.sh: need nginx, libnginx-mod-http-lua and lua-cjson" >&2
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+fi
+
+lib=${SMARTCAR_LIB:-$root/build/libsmartcar.so}
+if [ ! -f "$lib" ] || { [ -z "${SMARTCAR_EMULATOR_URL:-}" ] &&
+	[ ! -x "${SMARTCAR_EMULATOR_BIN:-$root/build/smartcar-emulator}" ]; }; then
+	{ cmake -S . -B build >/dev/null &&
+	  cmake --build build -j2 >/dev/null; } ||
+		{ echo "run.sh: build failed" >&2; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+rm -rf "$prefix"
+mkdir -p "$prefix/logs" "$prefix/tmp"
+emu_pids=
+cleanup() {
+	if [ -f "$prefix/nginx.pid" ]; then
+		"$NGINX" -p "$prefix" -c nginx.conf -s stop 2>/dev/null ||
+			kill "$(cat "$prefix/nginx.pid")" 2>/dev/null
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			[ -f "$prefix/nginx.pid" ] || break
+			sleep 0.2
+		done
+	fi
+	for p in $emu_pids; do
+		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_emulator NAME ARGS...: start one; its base URL goes to $emu_started.
+start_emulator() {
+	local name=$1 out=$prefix/logs/$1.out
+	shift
+	"${SMARTCAR_EMULATOR_BIN:-$root/build/smartcar-emulator}" --port 0 "$@" \
+		>"$out" 2>"$prefix/logs/$name.log" &
+	emu_pids="$emu_pids $!"
+	emu_started=
+	for _ in $(seq 100); do
+		emu_started=$(head -1 "$out" 2>/dev/null)
+		case $emu_started in http*) return 0 ;; esac
+		sleep 0.1
+	done
+	echo "run.sh: the $name emulator did not start" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+emu_url=${SMARTCAR_EMULATOR_URL:-}
+if [ -z "$emu_url" ]; then
+	start_emulator emulator
+	emu_url=$emu_started
+fi
+# A second emulator over HTTPS, with a throwaway CA that nginx trusts.
+tls_url=
+untrusted_url=
+ca=/etc/ssl/certs/ca-certificates.crt
+if command -v openssl >/dev/null 2>&1 &&
+	sh tests/tls/make-cert.sh "$prefix/tls" >/dev/null 2>&1; then
+	start_emulator emulator-tls --tls-cert "$prefix/tls/server.crt" \
+		--tls-key "$prefix/tls/server.key"
+	tls_url=$emu_started
+	ca=$prefix/tls/ca.crt
+	# And one whose certificate comes from a CA nginx does not trust.
+	sh tests/tls/make-cert.sh "$prefix/tls-other" >/dev/null 2>&1 &&
+		start_emulator emulator-untrusted \
+			--tls-cert "$prefix/tls-other/server.crt" \
+			--tls-key "$prefix/tls-other/server.key" &&
+		untrusted_url=$emu_started
+fi
+emu_hostport=${emu_url#*://}
+emu_hostport=${emu_hostport%%/*}
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cjson_dir=$(dirname "$(ls /usr/lib/*/lua/5.1/cjson.so | head -1)")
+
+cat >"$prefix/nginx.conf" <<EOF
+load_module $moddir/ndk_http_module.so;
+load_module $moddir/ngx_http_lua_module.so;
+worker_processes 1;
+daemon on;
+pid $prefix/nginx.pid;
+error_log $prefix/logs/error.log warn;
+env SMARTCAR_LIB=$lib;
+env SMARTCAR_TEST_EMULATOR=$emu_url;
+env SMARTCAR_TEST_EMULATOR_TLS=$tls_url;
+env SMARTCAR_TEST_EMULATOR_UNTRUSTED=$untrusted_url;
+events { worker_connections 256; }
+http {
+    access_log $prefix/logs/access.log;
+    client_body_temp_path $prefix/tmp/body;
+    proxy_temp_path $prefix/tmp/proxy;
+    fastcgi_temp_path $prefix/tmp/fastcgi;
+    uwsgi_temp_path $prefix/tmp/uwsgi;
+    scgi_temp_path $prefix/tmp/scgi;
+    lua_package_path "$root/lua/?.lua;$root/tests/openresty/?.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua;;";
+    lua_package_cpath "$cjson_dir/?.so;;";
+    lua_socket_log_errors off;
+    lua_ssl_trusted_certificate $ca;
+    lua_ssl_verify_depth 3;
+    init_worker_by_lua_block { require("smartcar.resty").init() }
+    server {
+        listen 127.0.0.1:$port;
+        location = /list { content_by_lua_block { require("cases").list() } }
+        location ~ ^/t/(\w+)$ {
+            content_by_lua_block { require("cases").run(ngx.var[1]) }
+        }
+        location = /v2.0/vehicles/chunky/odometer {
+            content_by_lua_block { require("cases").chunky() }
+        }
+        location /emu/ {
+            internal;
+            proxy_pass http://$emu_hostport/;
+            proxy_set_header Content-Type application/json;
+        }
+        location /emutls/ {
+            internal;
+            proxy_pass ${tls_url:-http://127.0.0.1:9}/;
+            proxy_ssl_verify off;
+            proxy_set_header Content-Type application/json;
+        }
+    }
+}
+EOF
+
+if ! "$NGINX" -p "$prefix" -c nginx.conf -e "$prefix/logs/error.log" 2>"$prefix/logs/start.log"; then
+	cat "$prefix/logs/start.log" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+base=http://127.0.0.1:$port
+for _ in $(seq 50); do
+	curl -sf "$base/list" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+pass=0
+fail=0
+names=$(curl -sf "$base/list") || names=
+[ -z "$names" ] && { echo "run.sh: cannot list the cases" >&2; fail=1; }
+for name in $names; do
+	out=$(curl -s --max-time 120 "$base/t/$name")
+	if [ "$(printf '%s\n' "$out" | head -1)" = "ok $name" ]; then
+		echo "ok $name"
+		pass=$((pass + 1))
+	else
+		case $out in
+		"FAIL $name"*) printf '%s\n' "$out" ;;
+		*) echo "FAIL $name: ${out:-no answer}" ;;
+		esac
+		fail=$((fail + 1))
+	fi
+done
+if grep -E '\[(alert|crit|emerg)\]|lua entry thread aborted' \
+	"$prefix/logs/error.log" >&2; then
+	echo "run.sh: errors in $prefix/logs/error.log" >&2
+	fail=$((fail + 1))
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
