@@ -1,8 +1,11 @@
-/* Shared helpers: canned responses for the sans-IO tests, and a real
- * emulator process for the integration tests. */
+/* Shared helpers: canned responses for the sans-IO tests, a real
+ * emulator process for the integration tests, raw HTTP (libcurl) and JSON
+ * checks for the tests that talk to the emulator directly. */
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <curl/curl.h>
@@ -78,13 +81,6 @@ void t_shutdown(void)
 	}
 }
 
-static size_t collect(char *d, size_t s, size_t n, void *u)
-{
-	sc_response *r = u;
-	sc_response_append_body(r, d, s * n);
-	return s * n;
-}
-
 char *t_control(const char *path, const char *json)
 {
 	return t_control_at(t_emulator(), path, json);
@@ -137,58 +133,74 @@ void t_emulator_stop(pid_t pid)
 	}
 }
 
-char *t_control_at(const char *base, const char *path, const char *json)
+char *t_control_req(const char *base, const char *method, const char *path,
+		    const char *json)
 {
 	char url[512];
-	CURL *h;
-	sc_response *r = NULL;
-	struct curl_slist *hs = NULL;
+	t_http_res r;
 	char *out = NULL;
 
 	if (!base)
 		return NULL;
 	snprintf(url, sizeof(url), "%s%s", base, path);
-	h = curl_easy_init();
-	sc_response_new(&r, 0);
-	hs = curl_slist_append(hs, "Content-Type: application/json");
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
-	if (json)
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-	if (curl_easy_perform(h) == CURLE_OK) {
-		size_t len;
-		const char *b = sc_response_body(r, &len);
-		out = strndup(b, len);
-	}
-	curl_slist_free_all(hs);
-	curl_easy_cleanup(h);
-	sc_response_free(r);
+	if (t_http(&r,
+		   method ? method
+		   : json ? "POST"
+			  : "GET",
+		   url, NULL, json, "application/json") == CURLE_OK)
+		out = r.body ? strndup(r.body, r.len) : strdup("");
+	t_http_free(&r);
 	return out;
 }
 
-char *t_connect(const char *auth_url, const char *action, const char *email)
+char *t_control_at(const char *base, const char *path, const char *json)
+{
+	return t_control_req(base, NULL, path, json);
+}
+
+cJSON *t_control_json(const char *base, const char *method, const char *path,
+		      const char *json)
+{
+	char *raw = t_control_req(base, method, path, json);
+	cJSON *j = raw ? cJSON_Parse(raw) : NULL;
+	free(raw);
+	return j;
+}
+
+char *t_connect_at(const char *base, const char *auth_url, const char *action,
+		   const char *email, char **raw)
 {
 	cJSON *req = cJSON_CreateObject(), *resp, *loc;
-	char *body, *out = NULL, *raw;
+	char *body, *r, *out = NULL;
 
 	cJSON_AddStringToObject(req, "authorize_url", auth_url);
 	cJSON_AddStringToObject(req, "action", action);
 	cJSON_AddStringToObject(req, "email", email);
 	body = cJSON_PrintUnformatted(req);
 	cJSON_Delete(req);
-	raw = t_control("/_emulator/connect", body);
+	r = t_control_at(base, "/_emulator/connect", body);
 	free(body);
-	if (!raw)
-		return NULL;
-	resp = cJSON_Parse(raw);
+	resp = cJSON_Parse(r ? r : "");
 	loc = cJSON_GetObjectItem(resp, "location");
 	if (cJSON_IsString(loc))
 		out = strdup(loc->valuestring);
-	else
-		fprintf(stderr, "connect control said: %s\n", raw);
 	cJSON_Delete(resp);
+	if (raw)
+		*raw = r;
+	else
+		free(r);
+	return out;
+}
+
+char *t_connect(const char *auth_url, const char *action, const char *email)
+{
+	char *raw, *out = t_connect_at(t_emulator(), auth_url, action, email,
+				       &raw);
+
+	if (!raw)
+		return NULL;
+	if (!out)
+		fprintf(stderr, "connect control said: %s\n", raw);
 	free(raw);
 	return out;
 }
@@ -224,4 +236,326 @@ sc_response *t_response(int status, const char *content_type,
 	if (body)
 		sc_response_append_body(r, body, strlen(body));
 	return r;
+}
+
+/* ------------------------------------------------------ private emulators */
+
+#define MAX_PRIVATE 8
+static t_private_emulator *privates[MAX_PRIVATE];
+static int nprivates;
+
+static void stop_privates(void)
+{
+	int i;
+	for (i = 0; i < nprivates; i++) {
+		t_emulator_stop(privates[i]->pid);
+		privates[i]->pid = 0;
+	}
+}
+
+const char *t_emulator_private(t_private_emulator *e, const char *const *args)
+{
+	char *r;
+
+	if (!e->pid) {
+		e->pid = t_emulator_spawn(args, e->url, sizeof(e->url));
+		if (e->pid < 0) {
+			e->pid = 0;
+			fprintf(stderr, "  cannot start a private emulator\n");
+			return NULL;
+		}
+		if (!e->registered && nprivates < MAX_PRIVATE) {
+			e->registered = 1;
+			if (!nprivates)
+				atexit(stop_privates);
+			privates[nprivates++] = e;
+		}
+	}
+	r = t_control_at(e->url, "/_emulator/reset", "{}");
+	if (!r)
+		return NULL;
+	free(r);
+	return e->url;
+}
+
+/* -------------------------------------------------------------- raw HTTP */
+
+typedef struct sink {
+	char **p;
+	size_t *n;
+} sink;
+
+static size_t grow(char *d, size_t s, size_t n, void *u)
+{
+	sink *k = u;
+	char *q = realloc(*k->p, *k->n + s * n + 1);
+	if (!q)
+		return 0;
+	memcpy(q + *k->n, d, s * n);
+	*k->n += s * n;
+	q[*k->n] = '\0';
+	*k->p = q;
+	return s * n;
+}
+
+int t_http(t_http_res *out, const char *method, const char *url,
+	   const char *const *header_lines, const char *body,
+	   const char *content_type)
+{
+	CURL *h = curl_easy_init();
+	struct curl_slist *hs = NULL;
+	char line[256];
+	sink bs, hk;
+
+	memset(out, 0, sizeof(*out));
+	bs.p = &out->body;
+	bs.n = &out->len;
+	hk.p = &out->headers;
+	hk.n = &out->hlen;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	while (header_lines && *header_lines)
+		hs = curl_slist_append(hs, *header_lines++);
+	if (content_type) {
+		snprintf(line, sizeof(line), "Content-Type: %s", content_type);
+		hs = curl_slist_append(hs, line);
+	}
+	if (body)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, grow);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &bs);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, grow);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &hk);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
+	out->rc = (int)curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+	curl_slist_free_all(hs);
+	curl_easy_cleanup(h);
+	if (out->body)
+		out->json = cJSON_ParseWithLength(out->body, out->len);
+	return out->rc;
+}
+
+void t_http_free(t_http_res *r)
+{
+	free(r->body);
+	free(r->headers);
+	cJSON_Delete(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *const *t_api_headers(t_api_lines *h, const char *token,
+				 const char *user, const char *unit,
+				 const char *extra)
+{
+	int n = 0;
+
+	if (token) {
+		snprintf(h->buf[0], sizeof(h->buf[0]),
+			 "Authorization: Bearer %s", token);
+		h->lines[n++] = h->buf[0];
+	}
+	if (user) {
+		snprintf(h->buf[1], sizeof(h->buf[1]), "sc-user-id: %s", user);
+		h->lines[n++] = h->buf[1];
+	}
+	if (unit) {
+		snprintf(h->buf[2], sizeof(h->buf[2]), "sc-unit-system: %s",
+			 unit);
+		h->lines[n++] = h->buf[2];
+	}
+	if (extra)
+		h->lines[n++] = extra;
+	h->lines[n] = NULL;
+	return h->lines;
+}
+
+const char *t_http_header(const t_http_res *r, const char *name, char *buf,
+			  size_t n)
+{
+	const char *p = r->headers;
+	size_t nl = strlen(name);
+
+	while (p && *p) {
+		const char *e = strstr(p, "\r\n");
+		size_t ll = e ? (size_t)(e - p) : strlen(p);
+		if (ll > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+			const char *v = p + nl + 1;
+			size_t vl = ll - nl - 1;
+			while (vl && *v == ' ')
+				v++, vl--;
+			if (vl >= n)
+				vl = n - 1;
+			memcpy(buf, v, vl);
+			buf[vl] = '\0';
+			return buf;
+		}
+		p = e ? e + 2 : NULL;
+	}
+	return NULL;
+}
+
+void t_basic_auth(char *line, size_t n, const char *userpwd)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = (const unsigned char *)userpwd;
+	size_t len = strlen(userpwd), i;
+	int o = snprintf(line, n, "Authorization: Basic ");
+	size_t k = o < 0 ? 0 : (size_t)o;
+
+	for (i = 0; i < len && k + 4 < n; i += 3) {
+		unsigned long v = (unsigned long)s[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned long)s[i + 1] << 8;
+		if (i + 2 < len)
+			v |= s[i + 2];
+		line[k++] = b64[(v >> 18) & 63];
+		line[k++] = b64[(v >> 12) & 63];
+		line[k++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+		line[k++] = i + 2 < len ? b64[v & 63] : '=';
+	}
+	if (k < n)
+		line[k] = '\0';
+}
+
+/* ------------------------------------------------------------- sessions */
+
+char *t_login(const char *base, const char *email, const char *scope)
+{
+	char *esc = curl_easy_escape(NULL, scope, 0), *loc, *tok = NULL;
+	char url[2048], form[512], basic[256];
+	const char *code, *lines[2] = {basic, NULL};
+	t_http_res r;
+
+	snprintf(url, sizeof(url),
+		 "%s/oauth/authorize?response_type=code&client_id=%s"
+		 "&redirect_uri=http%%3A%%2F%%2Flocalhost%%3A8000%%2Fcallback"
+		 "&scope=%s&mode=test",
+		 base, T_CLIENT_ID, esc);
+	curl_free(esc);
+	loc = t_connect_at(base, url, "approve", email, NULL);
+	code = loc ? strstr(loc, "code=") : NULL;
+	if (!code) {
+		free(loc);
+		return NULL;
+	}
+	snprintf(form, sizeof(form),
+		 "grant_type=authorization_code&code=%.32s&redirect_uri="
+		 "http%%3A%%2F%%2Flocalhost%%3A8000%%2Fcallback",
+		 code + 5);
+	free(loc);
+	snprintf(url, sizeof(url), "%s/oauth/token", base);
+	t_basic_auth(basic, sizeof(basic), T_CLIENT_ID ":" T_CLIENT_SECRET);
+	t_http(&r, "POST", url, lines, form, NULL);
+	if (t_json_str(r.json, "access_token"))
+		tok = strdup(t_json_str(r.json, "access_token"));
+	t_http_free(&r);
+	return tok;
+}
+
+int t_fleet(const char *base, const char *email, char ids[3][40])
+{
+	char path[256];
+	cJSON *j;
+	const cJSON *v;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/_emulator/vehicles?email=%s", email);
+	j = t_control_json(base, NULL, path, NULL);
+	cJSON_ArrayForEach(v, t_json_get(j, "vehicles"))
+	{
+		const char *kind = t_json_str(v, "kind"),
+			   *id = t_json_str(v, "id");
+		int k = !kind			    ? -1
+			: strcmp(kind, "BEV") == 0  ? 0
+			: strcmp(kind, "PHEV") == 0 ? 1
+						    : 2;
+		if (k >= 0 && id) {
+			snprintf(ids[k], 40, "%s", id);
+			n++;
+		}
+	}
+	cJSON_Delete(j);
+	return n == 3 ? 0 : -1;
+}
+
+void t_set_vehicle(const char *base, const char *id, const char *json)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/_emulator/vehicles/%s", id);
+	free(t_control_at(base, path, json));
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+const cJSON *t_json_get(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+const char *t_json_str(const cJSON *o, const char *k)
+{
+	const cJSON *it = t_json_get(o, k);
+	return cJSON_IsString(it) ? it->valuestring : NULL;
+}
+
+double t_json_num(const cJSON *o, const char *k)
+{
+	const cJSON *it = t_json_get(o, k);
+	return cJSON_IsNumber(it) ? it->valuedouble : NAN;
+}
+
+static int has_type(const cJSON *it, const char *types)
+{
+	for (; *types; types++)
+		if ((*types == 'n' && cJSON_IsNumber(it)) ||
+		    (*types == 's' && cJSON_IsString(it)) ||
+		    (*types == 'b' && cJSON_IsBool(it)) ||
+		    (*types == 'a' && cJSON_IsArray(it)) ||
+		    (*types == 'o' && cJSON_IsObject(it)) ||
+		    (*types == 'z' && cJSON_IsNull(it)))
+			return 1;
+	return 0;
+}
+
+void t_shape(const char *where, const cJSON *o, const char *spec)
+{
+	char buf[512], *save = NULL, *tok;
+	int want = 0;
+
+	if (!cJSON_IsObject(o)) {
+		fprintf(stderr, "  %s: not an object\n", where);
+		sc_test_failed_flag = 1;
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(tok, ':');
+		*colon = '\0';
+		want++;
+		if (!has_type(t_json_get(o, tok), colon + 1)) {
+			fprintf(stderr, "  %s: key %s missing or not [%s]\n",
+				where, tok, colon + 1);
+			sc_test_failed_flag = 1;
+		}
+	}
+	if (cJSON_GetArraySize(o) != want) {
+		fprintf(stderr, "  %s: %d keys, expected %d\n", where,
+			cJSON_GetArraySize(o), want);
+		sc_test_failed_flag = 1;
+	}
+}
+
+void t_shape_each(const char *where, const cJSON *a, const char *spec)
+{
+	const cJSON *e;
+	if (!cJSON_IsArray(a)) {
+		fprintf(stderr, "  %s: not an array\n", where);
+		sc_test_failed_flag = 1;
+		return;
+	}
+	cJSON_ArrayForEach(e, a) t_shape(where, e, spec);
 }

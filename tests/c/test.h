@@ -78,12 +78,32 @@ char *t_control(const char *path, const char *json);
 char *t_connect(const char *auth_url, const char *action, const char *email);
 /* POST (json != NULL) or GET base + path; the response body or NULL. */
 char *t_control_at(const char *base, const char *path, const char *json);
+/* t_control_at with any method (NULL: POST when json, else GET). */
+char *t_control_req(const char *base, const char *method, const char *path,
+		    const char *json);
+/* t_control_req's answer parsed (caller deletes), or NULL. */
+struct cJSON *t_control_json(const char *base, const char *method,
+			     const char *path, const char *json);
+/* t_connect on the emulator at base, without the diagnostic: the
+ * Location (caller frees) or NULL, and the control API's answer in *raw
+ * (caller frees) when raw != NULL. */
+char *t_connect_at(const char *base, const char *auth_url, const char *action,
+		   const char *email, char **raw);
 /* A private emulator process started with --port 0 and the extra flags in
  * args (NULL-terminated, may be NULL): its pid (-1 on failure) and base
  * URL; stop it with t_emulator_stop. */
 #include <sys/types.h>
 pid_t t_emulator_spawn(const char *const *args, char *url, size_t n);
 void t_emulator_stop(pid_t pid);
+/* A private emulator kept for a test file (a static, zeroed first). */
+typedef struct t_private_emulator {
+	pid_t pid;
+	char url[256];
+	int registered;
+} t_private_emulator;
+/* Starts e with args on first use (stopped at exit), then resets it, so
+ * every test starts from a clean state: its base URL, or NULL. */
+const char *t_emulator_private(t_private_emulator *e, const char *const *args);
 /* Move the emulator clock forward. */
 void t_advance(double seconds);
 /* 1 when the text contains none of the secrets. */
@@ -91,6 +111,60 @@ int t_clean(const char *text, const char *const *secrets, size_t n);
 /* Canned response builder. */
 sc_response *t_response(int status, const char *content_type,
 			const char *body);
+
+/* Raw HTTP with libcurl, for the tests that talk to the emulator
+ * directly: status, transport result, body and header block
+ * (NUL-terminated, or NULL when empty) and the body parsed as JSON. */
+typedef struct t_http_res {
+	long status;
+	int rc; /* CURLcode */
+	char *body, *headers;
+	size_t len, hlen;
+	struct cJSON *json;
+} t_http_res;
+/* method url with the extra header lines (NULL-terminated, may be NULL),
+ * an optional body and a Content-Type line when content_type != NULL;
+ * redirects are not followed. Returns out->rc; free out with
+ * t_http_free. */
+int t_http(t_http_res *out, const char *method, const char *url,
+	   const char *const *header_lines, const char *body,
+	   const char *content_type);
+void t_http_free(t_http_res *r);
+/* The header lines of an API call, for t_http: a Bearer token,
+ * sc-user-id, sc-unit-system (each when not NULL) and one extra line. */
+typedef struct t_api_lines {
+	char buf[3][256];
+	const char *lines[5];
+} t_api_lines;
+const char *const *t_api_headers(t_api_lines *h, const char *token,
+				 const char *user, const char *unit,
+				 const char *extra);
+/* Header value (case-insensitive name) copied into buf, or NULL. */
+const char *t_http_header(const t_http_res *r, const char *name, char *buf,
+			  size_t n);
+/* "Authorization: Basic ..." for userpwd ("id:secret") into line. */
+void t_basic_auth(char *line, size_t n, const char *userpwd);
+/* Connect as email with scope (space separated; mode=test, T_REDIRECT)
+ * on the emulator at base and exchange the code: the access token
+ * (caller frees) or NULL. */
+char *t_login(const char *base, const char *email, const char *scope);
+/* email's vehicle ids by kind: ids[0] BEV, ids[1] PHEV, ids[2] ICE.
+ * 0, or -1 when one is missing. */
+int t_fleet(const char *base, const char *email, char ids[3][40]);
+/* POST json to the control API's /_emulator/vehicles/{id}. */
+void t_set_vehicle(const char *base, const char *id, const char *json);
+
+/* JSON getters: the member k of o; a string (or NULL), a number (or
+ * NAN). */
+const struct cJSON *t_json_get(const struct cJSON *o, const char *k);
+const char *t_json_str(const struct cJSON *o, const char *k);
+double t_json_num(const struct cJSON *o, const char *k);
+/* Checks that o is an object with exactly the keys of spec
+ * ("key:types,..."; types: n number, s string, b bool, a array,
+ * o object, z null), marking the test failed (with where in the
+ * message) when not; t_shape_each checks every element of an array. */
+void t_shape(const char *where, const struct cJSON *o, const char *spec);
+void t_shape_each(const char *where, const struct cJSON *a, const char *spec);
 
 #define T_CLIENT_ID "8229df9f-91a0-4ff0-a1ae-a1f38ee24d07"
 #define T_CLIENT_SECRET "emulator-client-secret"

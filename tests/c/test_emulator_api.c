@@ -10,7 +10,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/time.h>
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
@@ -31,274 +30,61 @@ enum { BEV, PHEV, ICE };
 
 /* ------------------------------------------------------------ emulators */
 
-static pid_t priv_pid;
-static char priv_url[256];
-static int priv_atexit;
-
-static void priv_stop(void)
-{
-	t_emulator_stop(priv_pid);
-	priv_pid = 0;
-}
+static t_private_emulator priv;
 
 /* The private emulator, reset: every test starts from a clean state. */
 static const char *start(void)
 {
 	static const char *const args[] = {"--seed", "11", NULL};
-	char *r;
-
-	if (!priv_pid) {
-		priv_pid = t_emulator_spawn(args, priv_url, sizeof(priv_url));
-		if (priv_pid < 0) {
-			priv_pid = 0;
-			fprintf(stderr, "  cannot start a private emulator\n");
-			return NULL;
-		}
-		if (!priv_atexit++)
-			atexit(priv_stop);
-	}
-	r = t_control_at(priv_url, "/_emulator/reset", "{}");
-	if (!r)
-		return NULL;
-	free(r);
-	return priv_url;
+	return t_emulator_private(&priv, args);
 }
 
 /* ----------------------------------------------------------------- HTTP */
 
-typedef struct hres {
-	long status;
-	int rc; /* CURLcode */
-	char *body, *headers;
-	size_t len, hlen;
-	cJSON *json;
-} hres;
-
-typedef struct sink {
-	char **p;
-	size_t *n;
-} sink;
-
-static size_t grow(char *d, size_t s, size_t n, void *u)
-{
-	sink *k = u;
-	char *q = realloc(*k->p, *k->n + s * n + 1);
-	if (!q)
-		return 0;
-	memcpy(q + *k->n, d, s * n);
-	*k->n += s * n;
-	q[*k->n] = '\0';
-	*k->p = q;
-	return s * n;
-}
-
-static void hfree(hres *r)
-{
-	free(r->body);
-	free(r->headers);
-	cJSON_Delete(r->json);
-	memset(r, 0, sizeof(*r));
-}
-
 /* method base+path with an optional bearer token, sc-unit-system, JSON
  * body and one extra header line. */
-static int req(hres *out, const char *method, const char *base,
+static int req(t_http_res *out, const char *method, const char *base,
 	       const char *path, const char *token, const char *unit,
 	       const char *body, const char *extra)
 {
-	CURL *h = curl_easy_init();
-	struct curl_slist *hs = NULL;
-	char url[1024], line[256];
-	sink bs = {&out->body, &out->len}, hsk = {&out->headers, &out->hlen};
+	char url[1024];
+	t_api_lines h;
 
-	memset(out, 0, sizeof(*out));
 	snprintf(url, sizeof(url), "%s%s", base, path);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	if (token) {
-		snprintf(line, sizeof(line), "Authorization: Bearer %s", token);
-		hs = curl_slist_append(hs, line);
-	}
-	if (unit) {
-		snprintf(line, sizeof(line), "sc-unit-system: %s", unit);
-		hs = curl_slist_append(hs, line);
-	}
-	if (extra)
-		hs = curl_slist_append(hs, extra);
-	if (body) {
-		hs = curl_slist_append(hs, "Content-Type: application/json");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-	}
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, grow);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &bs);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, grow);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &hsk);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
-	out->rc = (int)curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
-	curl_slist_free_all(hs);
-	curl_easy_cleanup(h);
-	if (out->body)
-		out->json = cJSON_ParseWithLength(out->body, out->len);
-	return out->rc;
+	return t_http(out, method, url,
+		      t_api_headers(&h, token, NULL, unit, extra), body,
+		      body ? "application/json" : NULL);
 }
 
-static int get(hres *o, const char *base, const char *path, const char *tok,
-	       const char *unit)
+static int get(t_http_res *o, const char *base, const char *path,
+	       const char *tok, const char *unit)
 {
 	return req(o, "GET", base, path, tok, unit, NULL, NULL);
-}
-
-/* Header value (case-insensitive name) copied into buf, or NULL. */
-static const char *hdr(const hres *r, const char *name, char *buf, size_t n)
-{
-	const char *p = r->headers;
-	size_t nl = strlen(name);
-
-	while (p && *p) {
-		const char *e = strstr(p, "\r\n");
-		size_t ll = e ? (size_t)(e - p) : strlen(p);
-		if (ll > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
-			const char *v = p + nl + 1;
-			size_t vl = ll - nl - 1;
-			while (vl && *v == ' ')
-				v++, vl--;
-			if (vl >= n)
-				vl = n - 1;
-			memcpy(buf, v, vl);
-			buf[vl] = '\0';
-			return buf;
-		}
-		p = e ? e + 2 : NULL;
-	}
-	return NULL;
 }
 
 static cJSON *control_json(const char *base, const char *path,
 			   const char *json)
 {
-	char *raw = t_control_at(base, path, json);
-	cJSON *j = raw ? cJSON_Parse(raw) : NULL;
-	free(raw);
-	return j;
+	return t_control_json(base, NULL, path, json);
 }
 
 static void control(const char *base, const char *path, const char *json)
 {
-	cJSON_Delete(control_json(base, path, json));
+	free(t_control_at(base, path, json));
 }
 
 static int control_status(const char *base, const char *method,
 			  const char *path, const char *json)
 {
-	hres r;
+	t_http_res r;
 	long s;
 	req(&r, method, base, path, NULL, NULL, json, NULL);
 	s = r.status;
-	hfree(&r);
+	t_http_free(&r);
 	return (int)s;
 }
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(it) ? it->valuestring : NULL;
-}
-
-static double jnum(const cJSON *o, const char *k)
-{
-	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(it) ? it->valuedouble : NAN;
-}
-
 /* ------------------------------------------------------------- sessions */
-
-/* Connect as email with scope (space separated) and exchange the code:
- * the access token (caller frees) or NULL. */
-static char *login(const char *base, const char *email, const char *scope)
-{
-	char *esc = curl_easy_escape(NULL, scope, 0), *tok = NULL;
-	char auth[2048], body[2600], form[512];
-	cJSON *c, *t;
-	const char *loc, *code;
-	hres r;
-	CURL *h;
-	sink bs;
-
-	snprintf(auth, sizeof(auth),
-		 "%s/oauth/authorize?response_type=code&client_id=%s"
-		 "&redirect_uri=http%%3A%%2F%%2Flocalhost%%3A8000%%2Fcallback"
-		 "&scope=%s&mode=test",
-		 base, T_CLIENT_ID, esc);
-	curl_free(esc);
-	snprintf(body, sizeof(body),
-		 "{\"authorize_url\":\"%s\",\"action\":\"approve\","
-		 "\"email\":\"%s\"}",
-		 auth, email);
-	c = control_json(base, "/_emulator/connect", body);
-	loc = jstr(c, "location");
-	code = loc ? strstr(loc, "code=") : NULL;
-	if (!code) {
-		cJSON_Delete(c);
-		return NULL;
-	}
-	snprintf(form, sizeof(form),
-		 "grant_type=authorization_code&code=%.32s&redirect_uri="
-		 "http%%3A%%2F%%2Flocalhost%%3A8000%%2Fcallback",
-		 code + 5);
-	cJSON_Delete(c);
-	memset(&r, 0, sizeof(r));
-	bs.p = &r.body;
-	bs.n = &r.len;
-	snprintf(auth, sizeof(auth), "%s/oauth/token", base);
-	h = curl_easy_init();
-	curl_easy_setopt(h, CURLOPT_URL, auth);
-	curl_easy_setopt(h, CURLOPT_USERPWD,
-			 T_CLIENT_ID ":" T_CLIENT_SECRET);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, grow);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &bs);
-	curl_easy_perform(h);
-	curl_easy_cleanup(h);
-	t = r.body ? cJSON_Parse(r.body) : NULL;
-	if (jstr(t, "access_token"))
-		tok = strdup(jstr(t, "access_token"));
-	cJSON_Delete(t);
-	hfree(&r);
-	return tok;
-}
-
-/* The owner's vehicle ids by kind (BEV, PHEV, ICE). */
-static int fleet(const char *base, const char *email, char ids[3][40])
-{
-	char path[256];
-	cJSON *j, *v;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/_emulator/vehicles?email=%s", email);
-	j = control_json(base, path, NULL);
-	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(j, "vehicles"))
-	{
-		const char *kind = jstr(v, "kind"), *id = jstr(v, "id");
-		int k = !kind ? -1 : strcmp(kind, "BEV") == 0 ? BEV
-				 : strcmp(kind, "PHEV") == 0  ? PHEV
-							      : ICE;
-		if (k >= 0 && id) {
-			snprintf(ids[k], 40, "%s", id);
-			n++;
-		}
-	}
-	cJSON_Delete(j);
-	return n == 3 ? 0 : -1;
-}
-
-static void set_state(const char *base, const char *id, const char *json)
-{
-	char path[128];
-	snprintf(path, sizeof(path), "/_emulator/vehicles/%s", id);
-	control(base, path, json);
-}
 
 static void vpath(char *out, size_t n, const char *id, const char *sub)
 {
@@ -307,71 +93,13 @@ static void vpath(char *out, size_t n, const char *id, const char *sub)
 
 /* ----------------------------------------------------------------- shapes */
 
-static int has_type(const cJSON *it, const char *types)
-{
-	for (; *types; types++) {
-		if ((*types == 'n' && cJSON_IsNumber(it)) ||
-		    (*types == 's' && cJSON_IsString(it)) ||
-		    (*types == 'b' && cJSON_IsBool(it)) ||
-		    (*types == 'a' && cJSON_IsArray(it)) ||
-		    (*types == 'o' && cJSON_IsObject(it)) ||
-		    (*types == 'z' && cJSON_IsNull(it)))
-			return 1;
-	}
-	return 0;
-}
-
-/* spec: "key:types,..." with n number, s string, b bool, a array,
- * o object, z null. The object must have exactly these keys. */
-static void shape(const char *where, const cJSON *o, const char *spec)
-{
-	char buf[512], *save = NULL, *tok;
-	int want = 0;
-
-	if (!cJSON_IsObject(o)) {
-		fprintf(stderr, "  %s: not an object\n", where);
-		sc_test_failed_flag = 1;
-		return;
-	}
-	snprintf(buf, sizeof(buf), "%s", spec);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		char *colon = strchr(tok, ':');
-		const cJSON *it;
-		*colon = '\0';
-		want++;
-		it = cJSON_GetObjectItemCaseSensitive(o, tok);
-		if (!it || !has_type(it, colon + 1)) {
-			fprintf(stderr, "  %s: key %s missing or not [%s]\n",
-				where, tok, colon + 1);
-			sc_test_failed_flag = 1;
-		}
-	}
-	if (cJSON_GetArraySize(o) != want) {
-		fprintf(stderr, "  %s: %d keys, expected %d\n", where,
-			cJSON_GetArraySize(o), want);
-		sc_test_failed_flag = 1;
-	}
-}
-
-static void shape_each(const char *where, const cJSON *a, const char *spec)
-{
-	const cJSON *e;
-	if (!cJSON_IsArray(a)) {
-		fprintf(stderr, "  %s: not an array\n", where);
-		sc_test_failed_flag = 1;
-		return;
-	}
-	cJSON_ArrayForEach(e, a) shape(where, e, spec);
-}
-
 #define ERROR_KEYS                                                         \
 	"type:s,code:sz,description:s,docURL:s,statusCode:n,requestId:s,"  \
 	"resolution:o,suggestedUserMessage:s"
 
 /* A complete v2 error: status, type, code (NULL = null), body keys,
  * requestId = SC-Request-Id, docURL slug, JSON content type. */
-static void check_error(const hres *r, long status, const char *type,
+static void check_error(const t_http_res *r, long status, const char *type,
 			const char *code)
 {
 	char rid[64], ct[128], url[256];
@@ -381,24 +109,24 @@ static void check_error(const hres *r, long status, const char *type,
 	if (r->status != status)
 		fprintf(stderr, "  status %ld, expected %ld: %s\n", r->status,
 			status, r->body ? r->body : "");
-	CHECK(hdr(r, "content-type", ct, sizeof(ct)) &&
+	CHECK(t_http_header(r, "content-type", ct, sizeof(ct)) &&
 	      strstr(ct, "application/json"));
 	if (cJSON_GetObjectItemCaseSensitive(r->json, "detail"))
-		shape("error", r->json, ERROR_KEYS ",detail:a");
+		t_shape("error", r->json, ERROR_KEYS ",detail:a");
 	else
-		shape("error", r->json, ERROR_KEYS);
-	CHECK_STR(jstr(r->json, "type"), type);
+		t_shape("error", r->json, ERROR_KEYS);
+	CHECK_STR(t_json_str(r->json, "type"), type);
 	if (code)
-		CHECK_STR(jstr(r->json, "code"), code);
+		CHECK_STR(t_json_str(r->json, "code"), code);
 	else
 		CHECK(cJSON_IsNull(
 			cJSON_GetObjectItemCaseSensitive(r->json, "code")));
-	CHECK(jnum(r->json, "statusCode") == (double)status);
-	CHECK(hdr(r, "sc-request-id", rid, sizeof(rid)) != NULL);
-	CHECK_STR(jstr(r->json, "requestId"), rid);
+	CHECK(t_json_num(r->json, "statusCode") == (double)status);
+	CHECK(t_http_header(r, "sc-request-id", rid, sizeof(rid)) != NULL);
+	CHECK_STR(t_json_str(r->json, "requestId"), rid);
 	res = cJSON_GetObjectItemCaseSensitive(r->json, "resolution");
 	CHECK(cJSON_GetObjectItemCaseSensitive(res, "type") != NULL);
-	CHECK_CONTAINS(jstr(r->json, "docURL"),
+	CHECK_CONTAINS(t_json_str(r->json, "docURL"),
 		       "https://smartcar.com/docs/errors/api-errors/");
 	{
 		char slug[128];
@@ -408,7 +136,7 @@ static void check_error(const hres *r, long status, const char *type,
 			slug[i] = slug[i] == '_' ? '-' : (char)tolower(
 				(unsigned char)slug[i]);
 		snprintf(url, sizeof(url), "-errors#%s", slug);
-		CHECK_CONTAINS(jstr(r->json, "docURL"), url);
+		CHECK_CONTAINS(t_json_str(r->json, "docURL"), url);
 	}
 }
 
@@ -458,45 +186,48 @@ static void nested(const char *path, const cJSON *b)
 						"storage", "chargingPort"};
 		size_t i;
 		for (i = 0; i < 5; i++)
-			shape_each(k[i], cJSON_GetObjectItemCaseSensitive(b, k[i]),
-				   "type:s,status:s");
+			t_shape_each(k[i],
+				     cJSON_GetObjectItemCaseSensitive(b, k[i]),
+				     "type:s,status:s");
 	} else if (strcmp(path, "/battery/nominal_capacity") == 0) {
 		const cJSON *cap = cJSON_GetObjectItemCaseSensitive(b, "capacity");
-		shape_each("availableCapacities",
-			   cJSON_GetObjectItemCaseSensitive(
-				   b, "availableCapacities"),
-			   "capacity:n,description:sz");
+		t_shape_each("availableCapacities",
+			     cJSON_GetObjectItemCaseSensitive(
+				     b, "availableCapacities"),
+			     "capacity:n,description:sz");
 		if (cJSON_IsObject(cap))
-			shape("capacity", cap, "nominal:n,source:s");
+			t_shape("capacity", cap, "nominal:n,source:s");
 	} else if (strcmp(path, "/service/history") == 0) {
 		CHECK(cJSON_IsArray(b) && cJSON_GetArraySize(b) > 0);
 		cJSON_ArrayForEach(e, b)
 		{
-			shape("service record", e,
-			      "serviceId:sz,serviceDate:s,odometerDistance:n,"
-			      "serviceTasks:a,serviceDetails:a,serviceCost:o");
-			shape_each("serviceTasks",
-				   cJSON_GetObjectItemCaseSensitive(
-					   e, "serviceTasks"),
-				   "taskId:sz,taskDescription:sz");
-			shape_each("serviceDetails",
-				   cJSON_GetObjectItemCaseSensitive(
-					   e, "serviceDetails"),
-				   "type:s,value:sz");
-			shape("serviceCost",
-			      cJSON_GetObjectItemCaseSensitive(e, "serviceCost"),
-			      "totalCost:nz,currency:sz");
+			t_shape("service record", e,
+				"serviceId:sz,serviceDate:s,odometerDistance:n,"
+				"serviceTasks:a,serviceDetails:a,serviceCost:o");
+			t_shape_each("serviceTasks",
+				     cJSON_GetObjectItemCaseSensitive(
+					     e, "serviceTasks"),
+				     "taskId:sz,taskDescription:sz");
+			t_shape_each("serviceDetails",
+				     cJSON_GetObjectItemCaseSensitive(
+					     e, "serviceDetails"),
+				     "type:s,value:sz");
+			t_shape("serviceCost",
+				cJSON_GetObjectItemCaseSensitive(e,
+								 "serviceCost"),
+				"totalCost:nz,currency:sz");
 		}
 	} else if (strcmp(path, "/diagnostics/system_status") == 0) {
-		shape_each("systems", cJSON_GetObjectItemCaseSensitive(b, "systems"),
-			   "systemId:s,status:s,description:sz");
+		t_shape_each("systems",
+			     cJSON_GetObjectItemCaseSensitive(b, "systems"),
+			     "systemId:s,status:s,description:sz");
 	} else if (strcmp(path, "/diagnostics/dtcs") == 0) {
-		shape_each("activeCodes",
-			   cJSON_GetObjectItemCaseSensitive(b, "activeCodes"),
-			   "code:s,timestamp:sz");
+		t_shape_each("activeCodes",
+			     cJSON_GetObjectItemCaseSensitive(b, "activeCodes"),
+			     "code:s,timestamp:sz");
 	} else if (strcmp(path, "/permissions") == 0) {
-		shape("paging", cJSON_GetObjectItemCaseSensitive(b, "paging"),
-		      "count:n,offset:n");
+		t_shape("paging", cJSON_GetObjectItemCaseSensitive(b, "paging"),
+			"count:n,offset:n");
 	}
 }
 
@@ -515,7 +246,7 @@ static cJSON *walk_gets(const char *base, const char *tok, char ids[3][40],
 		for (i = 0; i < sizeof(get_cases) / sizeof(*get_cases); i++) {
 			const get_case *g = &get_cases[i];
 			char path[256], buf[64], where[128];
-			hres r;
+			t_http_res r;
 			vpath(path, sizeof(path), ids[k], g->path);
 			snprintf(where, sizeof(where), "%s %s (kind %d)", unit,
 				 g->path[0] ? g->path : "/", k);
@@ -523,9 +254,10 @@ static cJSON *walk_gets(const char *base, const char *tok, char ids[3][40],
 			if (!(g->kinds & (1u << k))) {
 				check_error(&r, 501, "COMPATIBILITY",
 					    "VEHICLE_NOT_CAPABLE");
-				CHECK(!hdr(&r, "sc-data-age", buf, sizeof(buf)));
+				CHECK(!t_http_header(&r, "sc-data-age", buf,
+						     sizeof(buf)));
 				cJSON_AddItemToArray(row, cJSON_CreateNull());
-				hfree(&r);
+				t_http_free(&r);
 				continue;
 			}
 			if (r.status != 200)
@@ -533,23 +265,27 @@ static cJSON *walk_gets(const char *base, const char *tok, char ids[3][40],
 					r.body ? r.body : "");
 			CHECK(r.status == 200);
 			if (g->keys)
-				shape(where, r.json, g->keys);
+				t_shape(where, r.json, g->keys);
 			nested(g->path, r.json);
-			CHECK(hdr(&r, "sc-request-id", buf, sizeof(buf)) != NULL);
+			CHECK(t_http_header(&r, "sc-request-id", buf,
+					    sizeof(buf)) != NULL);
 			if (strcmp(g->path, "/permissions") == 0) {
-				CHECK(!hdr(&r, "sc-data-age", buf, sizeof(buf)));
+				CHECK(!t_http_header(&r, "sc-data-age", buf,
+						     sizeof(buf)));
 			} else {
-				CHECK(hdr(&r, "sc-data-age", buf, sizeof(buf)) &&
+				CHECK(t_http_header(&r, "sc-data-age", buf,
+						    sizeof(buf)) &&
 				      strlen(buf) == 24 && buf[23] == 'Z');
-				CHECK(hdr(&r, "sc-fetched-at", buf, sizeof(buf)) !=
-				      NULL);
-				CHECK(hdr(&r, "sc-unit-system", buf, sizeof(buf)) &&
+				CHECK(t_http_header(&r, "sc-fetched-at", buf,
+						    sizeof(buf)) != NULL);
+				CHECK(t_http_header(&r, "sc-unit-system", buf,
+						    sizeof(buf)) &&
 				      strcmp(buf, unit) == 0);
 			}
 			cJSON_AddItemToArray(row, r.json ? r.json
 							  : cJSON_CreateNull());
 			r.json = NULL;
-			hfree(&r);
+			t_http_free(&r);
 		}
 	}
 	return all;
@@ -580,32 +316,36 @@ TEST(emulator_api_shapes_and_units)
 	REQUIRE(base);
 	/* a frozen clock: both walks see the same instant */
 	control(base, "/_emulator/clock", "{\"freeze\": true}");
-	tok = login(base, "shapes@example.com", ALL_SCOPES);
+	tok = t_login(base, "shapes@example.com", ALL_SCOPES);
 	REQUIRE(tok);
-	REQUIRE(fleet(base, "shapes@example.com", ids) == 0);
+	REQUIRE(t_fleet(base, "shapes@example.com", ids) == 0);
 	m = walk_gets(base, tok, ids, "metric");
 	im = walk_gets(base, tok, ids, "imperial");
 
 	for (k = 0; k < 3; k++) {
-		double km = jnum(body_of(m, k, "/odometer"), "distance");
-		double mi = jnum(body_of(im, k, "/odometer"), "distance");
+		double km = t_json_num(body_of(m, k, "/odometer"), "distance");
+		double mi = t_json_num(body_of(im, k, "/odometer"), "distance");
 		const cJSON *tm = body_of(m, k, "/tires/pressure");
 		const cJSON *ti = body_of(im, k, "/tires/pressure");
 		CHECK(km > 0 && near(mi, km / 1.609344, 0.01));
-		CHECK(near(jnum(ti, "frontLeft"),
-			   jnum(tm, "frontLeft") * 0.1450377, 0.06));
-		CHECK(jnum(tm, "backRight") > 150 && jnum(tm, "backRight") < 400);
+		CHECK(near(t_json_num(ti, "frontLeft"),
+			   t_json_num(tm, "frontLeft") * 0.1450377, 0.06));
+		CHECK(t_json_num(tm, "backRight") > 150 &&
+		      t_json_num(tm, "backRight") < 400);
 	}
 	{ /* fuel: liters / gallons, km / miles */
 		const cJSON *fm = body_of(m, ICE, "/fuel");
 		const cJSON *fi = body_of(im, ICE, "/fuel");
-		CHECK(near(jnum(fi, "amountRemaining"),
-			   jnum(fm, "amountRemaining") / 3.785411784, 0.02));
-		CHECK(near(jnum(fi, "range"), jnum(fm, "range") / 1.609344, 0.1));
-		CHECK(jnum(fm, "percentRemaining") > 0 &&
-		      jnum(fm, "percentRemaining") <= 1);
-		CHECK(near(jnum(body_of(im, BEV, "/battery"), "range"),
-			   jnum(body_of(m, BEV, "/battery"), "range") / 1.609344,
+		CHECK(near(t_json_num(fi, "amountRemaining"),
+			   t_json_num(fm, "amountRemaining") / 3.785411784,
+			   0.02));
+		CHECK(near(t_json_num(fi, "range"),
+			   t_json_num(fm, "range") / 1.609344, 0.1));
+		CHECK(t_json_num(fm, "percentRemaining") > 0 &&
+		      t_json_num(fm, "percentRemaining") <= 1);
+		CHECK(near(t_json_num(body_of(im, BEV, "/battery"), "range"),
+			   t_json_num(body_of(m, BEV, "/battery"), "range") /
+				   1.609344,
 			   0.1));
 	}
 	{ /* the two nominal capacity shapes */
@@ -614,16 +354,20 @@ TEST(emulator_api_shapes_and_units)
 		CHECK(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(b, "capacity")));
 		CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(b, "url")));
 		CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(p, "capacity")));
-		CHECK_CONTAINS(jstr(p, "url"), "vehicle_id=");
+		CHECK_CONTAINS(t_json_str(p, "url"), "vehicle_id=");
 	}
-	CHECK_STR(jstr(body_of(m, BEV, ""), "make"), "TESLA");
-	CHECK(strlen(jstr(body_of(m, ICE, "/vin"), "vin")) == 17);
-	CHECK_STR(jstr(body_of(m, BEV, "/tesla/user/access"), "accessType"),
+	CHECK_STR(t_json_str(body_of(m, BEV, ""), "make"), "TESLA");
+	CHECK(strlen(t_json_str(body_of(m, ICE, "/vin"), "vin")) == 17);
+	CHECK_STR(t_json_str(body_of(m, BEV, "/tesla/user/access"),
+			     "accessType"),
 		  "OWNER");
-	CHECK(near(jnum(body_of(im, BEV, "/tesla/thermometer/interior"),
-			"temperature"),
-		   jnum(body_of(m, BEV, "/tesla/thermometer/interior"),
-			"temperature") * 1.8 + 32, 0.11));
+	CHECK(near(t_json_num(body_of(im, BEV, "/tesla/thermometer/interior"),
+			      "temperature"),
+		   t_json_num(body_of(m, BEV, "/tesla/thermometer/interior"),
+			      "temperature") *
+				   1.8 +
+			   32,
+		   0.11));
 	cJSON_Delete(m);
 	cJSON_Delete(im);
 	free(tok);
@@ -633,79 +377,80 @@ TEST(emulator_api_errors_and_scopes)
 {
 	const char *base = start();
 	char ids[3][40], path[256], other[3][40], *tok, *narrow, *stranger;
-	hres r;
+	t_http_res r;
 
 	REQUIRE(base);
-	tok = login(base, "scopes@example.com", ALL_SCOPES);
-	narrow = login(base, "scopes@example.com", "read_vehicle_info");
-	stranger = login(base, "stranger@example.com", ALL_SCOPES);
+	tok = t_login(base, "scopes@example.com", ALL_SCOPES);
+	narrow = t_login(base, "scopes@example.com", "read_vehicle_info");
+	stranger = t_login(base, "stranger@example.com", ALL_SCOPES);
 	REQUIRE(tok && narrow && stranger);
-	REQUIRE(fleet(base, "scopes@example.com", ids) == 0);
-	REQUIRE(fleet(base, "stranger@example.com", other) == 0);
+	REQUIRE(t_fleet(base, "scopes@example.com", ids) == 0);
+	REQUIRE(t_fleet(base, "stranger@example.com", other) == 0);
 
 	vpath(path, sizeof(path), ids[BEV], "/odometer");
 	get(&r, base, path, narrow, NULL);
 	check_error(&r, 403, "PERMISSION", NULL);
-	CHECK_STR(jstr(cJSON_GetObjectItemCaseSensitive(r.json, "resolution"),
-		       "type"),
+	CHECK_STR(t_json_str(cJSON_GetObjectItemCaseSensitive(r.json,
+							      "resolution"),
+			     "type"),
 		  "REAUTHENTICATE");
-	hfree(&r);
+	t_http_free(&r);
 	vpath(path, sizeof(path), ids[BEV], "/security");
 	req(&r, "POST", base, path, narrow, NULL, "{\"action\":\"LOCK\"}", NULL);
 	check_error(&r, 403, "PERMISSION", NULL);
-	hfree(&r);
+	t_http_free(&r);
 	vpath(path, sizeof(path), ids[BEV], "/tesla/compass");
 	get(&r, base, path, narrow, NULL);
 	check_error(&r, 403, "PERMISSION", NULL);
-	hfree(&r);
+	t_http_free(&r);
 	/* the make segment must be lower-case */
 	vpath(path, sizeof(path), ids[BEV], "/TESLA/compass");
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 403, "PERMISSION", NULL);
-	hfree(&r);
+	t_http_free(&r);
 	/* permissions need only a token for the vehicle */
 	vpath(path, sizeof(path), ids[BEV], "/permissions?limit=1&offset=0");
 	get(&r, base, path, narrow, NULL);
 	CHECK(r.status == 200);
-	CHECK(jnum(cJSON_GetObjectItemCaseSensitive(r.json, "paging"),
-		   "count") == 1);
-	hfree(&r);
+	CHECK(t_json_num(cJSON_GetObjectItemCaseSensitive(r.json, "paging"),
+			 "count") == 1);
+	t_http_free(&r);
 	vpath(path, sizeof(path), ids[BEV], "/permissions?limit=51");
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 400, "VALIDATION", "PARAMETER");
-	hfree(&r);
+	t_http_free(&r);
 	/* someone else's vehicle, a bad id, no token, bad unit system */
 	vpath(path, sizeof(path), other[BEV], "/odometer");
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 403, "PERMISSION", NULL);
-	hfree(&r);
+	t_http_free(&r);
 	get(&r, base, "/v2.0/vehicles/bad_id/odometer", tok, NULL);
 	check_error(&r, 400, "VALIDATION", NULL);
-	hfree(&r);
+	t_http_free(&r);
 	vpath(path, sizeof(path), ids[BEV], "/odometer");
 	get(&r, base, path, NULL, NULL);
 	check_error(&r, 401, "AUTHENTICATION", NULL);
-	hfree(&r);
+	t_http_free(&r);
 	get(&r, base, path, tok, "furlongs");
 	check_error(&r, 400, "VALIDATION", NULL);
-	hfree(&r);
+	t_http_free(&r);
 	vpath(path, sizeof(path), ids[BEV], "/odometr");
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 404, "RESOURCE_NOT_FOUND", "PATH");
-	hfree(&r);
+	t_http_free(&r);
 	snprintf(path, sizeof(path), "/vJohnny/vehicles/%s/odometer", ids[BEV]);
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 404, "RESOURCE_NOT_FOUND", "VERSION");
-	hfree(&r);
+	t_http_free(&r);
 	/* commands on cars that cannot: 501 */
 	vpath(path, sizeof(path), ids[ICE], "/charge");
 	req(&r, "POST", base, path, tok, NULL, "{\"action\":\"START\"}", NULL);
 	check_error(&r, 501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE");
-	hfree(&r);
+	t_http_free(&r);
 	vpath(path, sizeof(path), ids[PHEV], "/tesla/charge/ammeter");
 	req(&r, "POST", base, path, tok, NULL, "{\"amperage\":16}", NULL);
 	check_error(&r, 501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE");
-	hfree(&r);
+	t_http_free(&r);
 	free(tok);
 	free(narrow);
 	free(stranger);
@@ -715,7 +460,7 @@ static void command(const char *base, const char *tok, const char *id,
 		    const char *sub, const char *body, long want)
 {
 	char path[256], buf[64];
-	hres r;
+	t_http_res r;
 	vpath(path, sizeof(path), id, sub);
 	req(&r, "POST", base, path, tok, NULL, body, NULL);
 	CHECK(r.status == want);
@@ -723,26 +468,26 @@ static void command(const char *base, const char *tok, const char *id,
 		fprintf(stderr, "  POST %s %s: %ld %s\n", sub, body, r.status,
 			r.body ? r.body : "");
 	if (want == 200) {
-		shape(sub, r.json, "status:s,message:s");
-		CHECK_STR(jstr(r.json, "status"), "success");
-		CHECK_STR(jstr(r.json, "message"),
+		t_shape(sub, r.json, "status:s,message:s");
+		CHECK_STR(t_json_str(r.json, "status"), "success");
+		CHECK_STR(t_json_str(r.json, "message"),
 			  "Successfully sent request to vehicle");
-		CHECK(!hdr(&r, "sc-data-age", buf, sizeof(buf)));
+		CHECK(!t_http_header(&r, "sc-data-age", buf, sizeof(buf)));
 	}
-	hfree(&r);
+	t_http_free(&r);
 }
 
 static cJSON *read_json(const char *base, const char *tok, const char *id,
 			const char *sub)
 {
 	char path[256];
-	hres r;
+	t_http_res r;
 	cJSON *j;
 	vpath(path, sizeof(path), id, sub);
 	get(&r, base, path, tok, NULL);
 	j = r.json;
 	r.json = NULL;
-	hfree(&r);
+	t_http_free(&r);
 	return j;
 }
 
@@ -750,7 +495,7 @@ static double read_num(const char *base, const char *tok, const char *id,
 		       const char *sub, const char *key)
 {
 	cJSON *j = read_json(base, tok, id, sub);
-	double v = jnum(j, key);
+	double v = t_json_num(j, key);
 	cJSON_Delete(j);
 	return v;
 }
@@ -768,7 +513,7 @@ static char *read_str(const char *base, const char *tok, const char *id,
 		      const char *sub, const char *key)
 {
 	cJSON *j = read_json(base, tok, id, sub);
-	char *v = jstr(j, key) ? strdup(jstr(j, key)) : NULL;
+	char *v = t_json_str(j, key) ? strdup(t_json_str(j, key)) : NULL;
 	cJSON_Delete(j);
 	return v;
 }
@@ -777,13 +522,13 @@ TEST(emulator_api_commands)
 {
 	const char *base = start();
 	char ids[3][40], *tok, *s, path[256];
-	hres r;
+	t_http_res r;
 
 	REQUIRE(base);
-	tok = login(base, "commands@example.com", ALL_SCOPES);
+	tok = t_login(base, "commands@example.com", ALL_SCOPES);
 	REQUIRE(tok);
-	REQUIRE(fleet(base, "commands@example.com", ids) == 0);
-	set_state(base, ids[BEV], "{\"plugged_in\": false}");
+	REQUIRE(t_fleet(base, "commands@example.com", ids) == 0);
+	t_set_vehicle(base, ids[BEV], "{\"plugged_in\": false}");
 
 	/* locks */
 	CHECK(read_bool(base, tok, ids[ICE], "/security", "isLocked"));
@@ -797,9 +542,9 @@ TEST(emulator_api_commands)
 	vpath(path, sizeof(path), ids[BEV], "/charge");
 	req(&r, "POST", base, path, tok, NULL, "{\"action\":\"START\"}", NULL);
 	check_error(&r, 409, "VEHICLE_STATE", "CHARGING_PLUG_NOT_CONNECTED");
-	hfree(&r);
-	set_state(base, ids[BEV],
-		  "{\"plugged_in\": true, \"percent_remaining\": 0.5}");
+	t_http_free(&r);
+	t_set_vehicle(base, ids[BEV],
+		      "{\"plugged_in\": true, \"percent_remaining\": 0.5}");
 	CHECK(read_bool(base, tok, ids[BEV], "/charge", "isPluggedIn"));
 	command(base, tok, ids[BEV], "/charge/limit", "{\"limit\": \"0.9\"}",
 		200);
@@ -825,12 +570,13 @@ TEST(emulator_api_commands)
 	vpath(path, sizeof(path), ids[BEV], "/charge/limit");
 	req(&r, "POST", base, path, tok, NULL, "{\"limit\": 0.4}", NULL);
 	check_error(&r, 400, "VALIDATION", "PARAMETER");
-	CHECK_STR(jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
-						  r.json, "detail"),
-					  0),
-		       "field"),
-		  "limit");
-	hfree(&r);
+	CHECK_STR(
+		t_json_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+						      r.json, "detail"),
+					      0),
+			   "field"),
+		"limit");
+	t_http_free(&r);
 	command(base, tok, ids[BEV], "/charge/limit", "{\"limit\": \"1.5\"}",
 		400);
 	command(base, tok, ids[BEV], "/charge/limit", "{\"limit\": \"abc\"}",
@@ -843,12 +589,13 @@ TEST(emulator_api_commands)
 	req(&r, "POST", base, path, tok, NULL,
 	    "{\"latitude\": 91, \"longitude\": 0}", NULL);
 	check_error(&r, 400, "VALIDATION", "PARAMETER");
-	CHECK_STR(jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
-						  r.json, "detail"),
-					  0),
-		       "field"),
-		  "latitude");
-	hfree(&r);
+	CHECK_STR(
+		t_json_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+						      r.json, "detail"),
+					      0),
+			   "field"),
+		"latitude");
+	t_http_free(&r);
 	command(base, tok, ids[ICE], "/navigation/destination",
 		"{\"latitude\": 10, \"longitude\": 181}", 400);
 	command(base, tok, ids[ICE], "/navigation/destination", "not json",
@@ -863,17 +610,17 @@ TEST(emulator_api_commands)
 		"{\"amperage\": 99}", 400);
 
 	/* an asleep car refuses what reaches it, not its attributes */
-	set_state(base, ids[ICE], "{\"asleep\": true}");
+	t_set_vehicle(base, ids[ICE], "{\"asleep\": true}");
 	vpath(path, sizeof(path), ids[ICE], "/odometer");
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 409, "VEHICLE_STATE", "ASLEEP");
-	hfree(&r);
+	t_http_free(&r);
 	command(base, tok, ids[ICE], "/security", "{\"action\":\"LOCK\"}", 409);
 	vpath(path, sizeof(path), ids[ICE], "");
 	get(&r, base, path, tok, NULL);
 	CHECK(r.status == 200);
-	hfree(&r);
-	set_state(base, ids[ICE], "{\"asleep\": false}");
+	t_http_free(&r);
+	t_set_vehicle(base, ids[ICE], "{\"asleep\": false}");
 	free(tok);
 }
 
@@ -885,9 +632,9 @@ TEST(emulator_api_state_follows_clock)
 
 	REQUIRE(base);
 	control(base, "/_emulator/clock", "{\"freeze\": true}");
-	tok = login(base, "driver@example.com", ALL_SCOPES);
+	tok = t_login(base, "driver@example.com", ALL_SCOPES);
 	REQUIRE(tok);
-	REQUIRE(fleet(base, "driver@example.com", ids) == 0);
+	REQUIRE(t_fleet(base, "driver@example.com", ids) == 0);
 
 	/* parked: nothing moves */
 	odo = read_num(base, tok, ids[BEV], "/odometer", "distance");
@@ -898,7 +645,7 @@ TEST(emulator_api_state_follows_clock)
 	lat = read_num(base, tok, ids[BEV], "/location", "latitude");
 	lon = read_num(base, tok, ids[BEV], "/location", "longitude");
 	pct = read_num(base, tok, ids[BEV], "/battery", "percentRemaining");
-	set_state(base, ids[BEV], "{\"driving\": true}");
+	t_set_vehicle(base, ids[BEV], "{\"driving\": true}");
 	CHECK(read_num(base, tok, ids[BEV], "/tesla/speedometer", "speed") == 60);
 	control(base, "/_emulator/clock", "{\"advance\": 3600}");
 	CHECK(near(read_num(base, tok, ids[BEV], "/odometer", "distance"),
@@ -907,14 +654,14 @@ TEST(emulator_api_state_follows_clock)
 	      read_num(base, tok, ids[BEV], "/location", "longitude") != lon);
 	CHECK(near(read_num(base, tok, ids[BEV], "/battery", "percentRemaining"),
 		   pct - 60 * 0.15 / 75, 0.0002));
-	set_state(base, ids[BEV], "{\"driving\": false}");
+	t_set_vehicle(base, ids[BEV], "{\"driving\": false}");
 	control(base, "/_emulator/clock", "{\"advance\": 600}");
 	CHECK(near(read_num(base, tok, ids[BEV], "/odometer", "distance"),
 		   odo + 60, 0.001));
 
 	/* an ICE burns fuel */
 	fuel = read_num(base, tok, ids[ICE], "/fuel", "amountRemaining");
-	set_state(base, ids[ICE], "{\"driving\": true}");
+	t_set_vehicle(base, ids[ICE], "{\"driving\": true}");
 	control(base, "/_emulator/clock", "{\"advance\": 1800}");
 	CHECK(near(read_num(base, tok, ids[ICE], "/fuel", "amountRemaining"),
 		   fuel - 30 * 0.125, 0.02));
@@ -922,11 +669,12 @@ TEST(emulator_api_state_follows_clock)
 
 	/* charging fills up to the limit, then FULLY_CHARGED */
 	free(tok); /* access tokens live two hours */
-	tok = login(base, "driver@example.com", ALL_SCOPES);
+	tok = t_login(base, "driver@example.com", ALL_SCOPES);
 	REQUIRE(tok);
-	set_state(base, ids[BEV], "{\"plugged_in\": true, \"charging\": true, "
-				  "\"percent_remaining\": 0.3, "
-				  "\"charge_limit\": 0.8}");
+	t_set_vehicle(base, ids[BEV],
+		      "{\"plugged_in\": true, \"charging\": true, "
+		      "\"percent_remaining\": 0.3, "
+		      "\"charge_limit\": 0.8}");
 	s = read_str(base, tok, ids[BEV], "/charge", "state");
 	CHECK_STR(s, "CHARGING");
 	free(s);
@@ -935,7 +683,7 @@ TEST(emulator_api_state_follows_clock)
 	CHECK(pct > 0.3 && pct < 0.8);
 	control(base, "/_emulator/clock", "{\"advance\": 36000}");
 	free(tok); /* access tokens live two hours */
-	tok = login(base, "driver@example.com", ALL_SCOPES);
+	tok = t_login(base, "driver@example.com", ALL_SCOPES);
 	REQUIRE(tok);
 	limit = read_num(base, tok, ids[BEV], "/charge/limit", "limit");
 	CHECK(near(read_num(base, tok, ids[BEV], "/battery", "percentRemaining"),
@@ -953,19 +701,20 @@ TEST(emulator_api_control_vehicle_state)
 	cJSON *j, *st;
 
 	REQUIRE(base);
-	REQUIRE(fleet(base, "ctl@example.com", ids) == 0);
+	REQUIRE(t_fleet(base, "ctl@example.com", ids) == 0);
 	snprintf(path, sizeof(path), "/_emulator/vehicles/%s", ids[PHEV]);
 	j = control_json(base, path,
 			 "{\"latitude\": 10.5, \"longitude\": 20.25, "
 			 "\"odometer_km\": 1234.5, \"fuel_percent\": 0.5, "
 			 "\"locked\": false}");
 	st = cJSON_GetObjectItemCaseSensitive(j, "state");
-	CHECK(jnum(st, "latitude") == 10.5 && jnum(st, "longitude") == 20.25);
-	CHECK(jnum(st, "odometer_km") == 1234.5);
-	CHECK(jnum(st, "fuel_percent") == 0.5);
+	CHECK(t_json_num(st, "latitude") == 10.5 &&
+	      t_json_num(st, "longitude") == 20.25);
+	CHECK(t_json_num(st, "odometer_km") == 1234.5);
+	CHECK(t_json_num(st, "fuel_percent") == 0.5);
 	CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(st, "locked")));
-	CHECK_STR(jstr(j, "kind"), "PHEV");
-	CHECK_STR(jstr(j, "owner_email"), "ctl@example.com");
+	CHECK_STR(t_json_str(j, "kind"), "PHEV");
+	CHECK_STR(t_json_str(j, "owner_email"), "ctl@example.com");
 	cJSON_Delete(j);
 	/* all or nothing; bad fields name themselves */
 	CHECK(control_status(base, "POST", path,
@@ -992,7 +741,7 @@ TEST(emulator_api_batch)
 	const char *base = start();
 	char ids[3][40], path[256], *tok, *narrow;
 	const cJSON *resp, *e;
-	hres r;
+	t_http_res r;
 	int i = 0;
 	static const char *const echo[] = {"/odometer", "/", "/tires/pressure",
 					   "/fuel", "/tesla/speedometer",
@@ -1001,10 +750,10 @@ TEST(emulator_api_batch)
 	static const long codes[] = {200, 200, 200, 501, 200, 403, 200};
 
 	REQUIRE(base);
-	tok = login(base, "batch@example.com", ALL_SCOPES);
-	narrow = login(base, "batch@example.com", "read_vehicle_info");
+	tok = t_login(base, "batch@example.com", ALL_SCOPES);
+	narrow = t_login(base, "batch@example.com", "read_vehicle_info");
 	REQUIRE(tok && narrow);
-	REQUIRE(fleet(base, "batch@example.com", ids) == 0);
+	REQUIRE(t_fleet(base, "batch@example.com", ids) == 0);
 	vpath(path, sizeof(path), ids[BEV], "/batch");
 	req(&r, "POST", base, path, tok, "imperial",
 	    "{\"requests\":[{\"path\":\"/odometer\"},{\"path\":\"/\"},"
@@ -1013,7 +762,7 @@ TEST(emulator_api_batch)
 	    "{\"path\":\"/service/history?start_date=2000-01-01\"}]}",
 	    NULL);
 	CHECK(r.status == 200);
-	shape("batch", r.json, "responses:a");
+	t_shape("batch", r.json, "responses:a");
 	resp = cJSON_GetObjectItemCaseSensitive(r.json, "responses");
 	CHECK(cJSON_GetArraySize(resp) == 7);
 	cJSON_ArrayForEach(e, resp)
@@ -1021,47 +770,47 @@ TEST(emulator_api_batch)
 		const cJSON *h = cJSON_GetObjectItemCaseSensitive(e, "headers");
 		if (i >= 7)
 			break;
-		shape("batch item", e, "path:s,code:n,body:oa,headers:o");
-		CHECK_STR(jstr(e, "path"), i == 6 ? "/service/history"
-						  : echo[i]);
-		CHECK(jnum(e, "code") == codes[i]);
+		t_shape("batch item", e, "path:s,code:n,body:oa,headers:o");
+		CHECK_STR(t_json_str(e, "path"),
+			  i == 6 ? "/service/history" : echo[i]);
+		CHECK(t_json_num(e, "code") == codes[i]);
 		if (codes[i] == 200) {
-			CHECK_STR(jstr(h, "sc-unit-system"), "imperial");
-			CHECK(jstr(h, "sc-data-age") != NULL);
-			CHECK(jstr(h, "sc-fetched-at") != NULL);
+			CHECK_STR(t_json_str(h, "sc-unit-system"), "imperial");
+			CHECK(t_json_str(h, "sc-data-age") != NULL);
+			CHECK(t_json_str(h, "sc-fetched-at") != NULL);
 		} else {
 			const cJSON *b = cJSON_GetObjectItemCaseSensitive(e, "body");
 			CHECK(cJSON_GetArraySize(h) == 0);
-			shape("batch error", b, ERROR_KEYS);
-			CHECK(jnum(b, "statusCode") == codes[i]);
+			t_shape("batch error", b, ERROR_KEYS);
+			CHECK(t_json_num(b, "statusCode") == codes[i]);
 		}
 		i++;
 	}
-	CHECK_STR(jstr(cJSON_GetObjectItemCaseSensitive(
-			       cJSON_GetArrayItem(resp, 1), "body"),
-		       "make"),
+	CHECK_STR(t_json_str(cJSON_GetObjectItemCaseSensitive(
+				     cJSON_GetArrayItem(resp, 1), "body"),
+			     "make"),
 		  "TESLA");
 	CHECK(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetArrayItem(resp, 6), "body")));
-	hfree(&r);
+	t_http_free(&r);
 
 	/* a misspelled path fails the whole batch */
 	req(&r, "POST", base, path, tok, NULL,
 	    "{\"requests\":[{\"path\":\"/odometer\"},{\"path\":\"/odometr\"}]}",
 	    NULL);
 	check_error(&r, 400, "VALIDATION", "PARAMETER");
-	hfree(&r);
+	t_http_free(&r);
 	req(&r, "POST", base, path, tok, NULL, "{\"requests\": 3}", NULL);
 	check_error(&r, 400, "VALIDATION", "PARAMETER");
-	hfree(&r);
+	t_http_free(&r);
 	/* scopes apply per sub-request */
 	req(&r, "POST", base, path, narrow, NULL,
 	    "{\"requests\":[{\"path\":\"/\"},{\"path\":\"/odometer\"}]}", NULL);
 	CHECK(r.status == 200);
 	resp = cJSON_GetObjectItemCaseSensitive(r.json, "responses");
-	CHECK(jnum(cJSON_GetArrayItem(resp, 0), "code") == 200);
-	CHECK(jnum(cJSON_GetArrayItem(resp, 1), "code") == 403);
-	hfree(&r);
+	CHECK(t_json_num(cJSON_GetArrayItem(resp, 0), "code") == 200);
+	CHECK(t_json_num(cJSON_GetArrayItem(resp, 1), "code") == 403);
+	t_http_free(&r);
 	free(tok);
 	free(narrow);
 }
@@ -1070,36 +819,36 @@ TEST(emulator_api_service_history_ranges)
 {
 	const char *base = start();
 	char ids[3][40], path[256], *tok;
-	hres r;
+	t_http_res r;
 	int all, some;
 
 	REQUIRE(base);
-	tok = login(base, "service@example.com", ALL_SCOPES);
+	tok = t_login(base, "service@example.com", ALL_SCOPES);
 	REQUIRE(tok);
-	REQUIRE(fleet(base, "service@example.com", ids) == 0);
+	REQUIRE(t_fleet(base, "service@example.com", ids) == 0);
 	vpath(path, sizeof(path), ids[ICE],
 	      "/service/history?startDate=2000-01-01");
 	get(&r, base, path, tok, NULL);
 	CHECK(r.status == 200 && cJSON_IsArray(r.json));
 	all = cJSON_GetArraySize(r.json);
 	CHECK(all > 2);
-	hfree(&r);
+	t_http_free(&r);
 	vpath(path, sizeof(path), ids[ICE],
 	      "/service/history?start_date=2000-01-01&end_date=2021-12-31");
 	get(&r, base, path, tok, NULL);
 	some = cJSON_GetArraySize(r.json);
 	CHECK(r.status == 200 && some >= 1 && some < all);
-	hfree(&r);
+	t_http_free(&r);
 	vpath(path, sizeof(path), ids[ICE],
 	      "/service/history?startDate=2000-01-01T00:00:00.000Z"
 	      "&endDate=2021-12-31T23:59:59.999Z");
 	get(&r, base, path, tok, NULL);
 	CHECK(cJSON_GetArraySize(r.json) == some);
-	hfree(&r);
+	t_http_free(&r);
 	vpath(path, sizeof(path), ids[ICE], "/service/history?startDate=yesterday");
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 400, "VALIDATION", "PARAMETER");
-	hfree(&r);
+	t_http_free(&r);
 	free(tok);
 }
 
@@ -1107,37 +856,37 @@ TEST(emulator_api_disconnect)
 {
 	const char *base = start();
 	char ids[3][40], path[256], *tok;
-	hres r;
+	t_http_res r;
 
 	REQUIRE(base);
-	tok = login(base, "leaver@example.com", ALL_SCOPES);
+	tok = t_login(base, "leaver@example.com", ALL_SCOPES);
 	REQUIRE(tok);
-	REQUIRE(fleet(base, "leaver@example.com", ids) == 0);
+	REQUIRE(t_fleet(base, "leaver@example.com", ids) == 0);
 	vpath(path, sizeof(path), ids[PHEV], "/application");
 	req(&r, "DELETE", base, path, tok, NULL, NULL, NULL);
 	CHECK(r.status == 200);
-	shape("disconnect", r.json, "status:s");
-	CHECK_STR(jstr(r.json, "status"), "success");
-	hfree(&r);
+	t_shape("disconnect", r.json, "status:s");
+	CHECK_STR(t_json_str(r.json, "status"), "success");
+	t_http_free(&r);
 	vpath(path, sizeof(path), ids[PHEV], "/odometer");
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 403, "PERMISSION", NULL);
-	hfree(&r);
+	t_http_free(&r);
 	get(&r, base, "/v2.0/vehicles", tok, NULL);
-	CHECK(jnum(cJSON_GetObjectItemCaseSensitive(r.json, "paging"),
-		   "count") == 2);
-	hfree(&r);
+	CHECK(t_json_num(cJSON_GetObjectItemCaseSensitive(r.json, "paging"),
+			 "count") == 2);
+	t_http_free(&r);
 	vpath(path, sizeof(path), ids[BEV], "/odometer");
 	get(&r, base, path, tok, NULL);
 	CHECK(r.status == 200);
-	hfree(&r);
+	t_http_free(&r);
 	free(tok);
 }
 
 static char *add_fault(const char *base, const char *json)
 {
 	cJSON *j = control_json(base, "/_emulator/faults", json);
-	char *id = jstr(j, "id") ? strdup(jstr(j, "id")) : NULL;
+	char *id = t_json_str(j, "id") ? strdup(t_json_str(j, "id")) : NULL;
 	cJSON_Delete(j);
 	return id;
 }
@@ -1157,13 +906,13 @@ TEST(emulator_api_faults)
 				"\"path\":\"/v2.0/vehicles/*/odometer\"}";
 	char spec[512];
 	cJSON *j;
-	hres r;
+	t_http_res r;
 	double t0;
 
 	REQUIRE(base);
-	tok = login(base, "faults@example.com", ALL_SCOPES);
+	tok = t_login(base, "faults@example.com", ALL_SCOPES);
 	REQUIRE(tok);
-	REQUIRE(fleet(base, "faults@example.com", ids) == 0);
+	REQUIRE(t_fleet(base, "faults@example.com", ids) == 0);
 	vpath(path, sizeof(path), ids[ICE], "/odometer");
 
 	/* status with Retry-After; count 2; other paths untouched */
@@ -1182,20 +931,20 @@ TEST(emulator_api_faults)
 	vpath(buf, sizeof(buf), ids[ICE], "/vin");
 	get(&r, base, buf, tok, NULL);
 	CHECK(r.status == 200);
-	hfree(&r);
+	t_http_free(&r);
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 500, "SERVER", "INTERNAL");
-	CHECK_STR(hdr(&r, "retry-after", buf, sizeof(buf)), "3");
-	hfree(&r);
+	CHECK_STR(t_http_header(&r, "retry-after", buf, sizeof(buf)), "3");
+	t_http_free(&r);
 	req(&r, "POST", base, path, tok, NULL, "{}", NULL); /* method differs */
 	CHECK(r.status == 404);
-	hfree(&r);
+	t_http_free(&r);
 	get(&r, base, path, tok, NULL);
 	CHECK(r.status == 500);
-	hfree(&r);
+	t_http_free(&r);
 	get(&r, base, path, tok, NULL); /* expired after two */
 	CHECK(r.status == 200);
-	hfree(&r);
+	t_http_free(&r);
 
 	/* every catalogue entry can be produced */
 	j = control_json(base, "/_emulator/errors", NULL);
@@ -1204,24 +953,27 @@ TEST(emulator_api_faults)
 		int n = 0;
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "errors"))
 		{
-			const char *code = jstr(e, "code");
+			const char *code = t_json_str(e, "code");
 			const cJSON *res;
-			snprintf(spec, sizeof(spec),
-				 "{%s,\"fault\":{\"type\":\"status\","
-				 "\"error_type\":\"%s\",\"error_code\":%s%s%s}}",
-				 odo_match, jstr(e, "type"), code ? "\"" : "",
-				 code ? code : "null", code ? "\"" : "");
+			snprintf(
+				spec, sizeof(spec),
+				"{%s,\"fault\":{\"type\":\"status\","
+				"\"error_type\":\"%s\",\"error_code\":%s%s%s}}",
+				odo_match, t_json_str(e, "type"),
+				code ? "\"" : "", code ? code : "null",
+				code ? "\"" : "");
 			free(add_fault(base, spec));
 			get(&r, base, path, tok, NULL);
-			check_error(&r, (long)jnum(e, "status"), jstr(e, "type"),
-				    code);
+			check_error(&r, (long)t_json_num(e, "status"),
+				    t_json_str(e, "type"), code);
 			res = cJSON_GetObjectItemCaseSensitive(r.json, "resolution");
-			if (jstr(e, "resolution"))
-				CHECK_STR(jstr(res, "type"), jstr(e, "resolution"));
+			if (t_json_str(e, "resolution"))
+				CHECK_STR(t_json_str(res, "type"),
+					  t_json_str(e, "resolution"));
 			else
 				CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(
 					res, "type")));
-			hfree(&r);
+			t_http_free(&r);
 			n++;
 		}
 		CHECK(n >= 40);
@@ -1236,7 +988,7 @@ TEST(emulator_api_faults)
 	get(&r, base, path, tok, NULL);
 	CHECK(seconds() - t0 >= 0.24);
 	CHECK(r.status == 200);
-	hfree(&r);
+	t_http_free(&r);
 
 	/* rate_limit and asleep */
 	snprintf(spec, sizeof(spec),
@@ -1245,14 +997,14 @@ TEST(emulator_api_faults)
 	free(add_fault(base, spec));
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 429, "RATE_LIMIT", "VEHICLE");
-	CHECK_STR(hdr(&r, "retry-after", buf, sizeof(buf)), "2");
-	hfree(&r);
+	CHECK_STR(t_http_header(&r, "retry-after", buf, sizeof(buf)), "2");
+	t_http_free(&r);
 	snprintf(spec, sizeof(spec), "{%s,\"fault\":{\"type\":\"asleep\"}}",
 		 odo_match);
 	free(add_fault(base, spec));
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 409, "VEHICLE_STATE", "ASLEEP");
-	hfree(&r);
+	t_http_free(&r);
 
 	/* malformed: 200 and JSON that does not parse */
 	snprintf(spec, sizeof(spec), "{%s,\"fault\":{\"type\":\"malformed\"}}",
@@ -1260,7 +1012,7 @@ TEST(emulator_api_faults)
 	free(add_fault(base, spec));
 	get(&r, base, path, tok, NULL);
 	CHECK(r.status == 200 && r.rc == 0 && r.body && !r.json);
-	hfree(&r);
+	t_http_free(&r);
 
 	/* oversized: exactly that many bytes of valid JSON */
 	snprintf(spec, sizeof(spec),
@@ -1269,7 +1021,7 @@ TEST(emulator_api_faults)
 	free(add_fault(base, spec));
 	get(&r, base, path, tok, NULL);
 	CHECK(r.status == 200 && r.len == 1048576 && r.json);
-	hfree(&r);
+	t_http_free(&r);
 
 	/* drop: the command is applied, the answer is cut short */
 	free(add_fault(base, "{\"match\":{\"method\":\"POST\",\"path\":"
@@ -1281,7 +1033,7 @@ TEST(emulator_api_faults)
 	CHECK(r.rc == CURLE_PARTIAL_FILE);
 	CHECK(r.status == 200);
 	CHECK(r.len > 0 && !r.json);
-	hfree(&r);
+	t_http_free(&r);
 	CHECK(!read_bool(base, tok, ids[ICE], "/security", "isLocked"));
 
 	/* bad specs, listing, clearing */
@@ -1304,7 +1056,7 @@ TEST(emulator_api_faults)
 	cJSON_Delete(j);
 	get(&r, base, path, tok, NULL);
 	CHECK(r.status == 200);
-	hfree(&r);
+	t_http_free(&r);
 	free(tok);
 }
 
@@ -1312,14 +1064,14 @@ TEST(emulator_api_limits)
 {
 	const char *base = start();
 	char ids[3][40], path[256], other[256], buf[32], *tok;
-	hres r;
+	t_http_res r;
 	int i;
 
 	REQUIRE(base);
 	control(base, "/_emulator/clock", "{\"freeze\": true}");
-	tok = login(base, "limits@example.com", ALL_SCOPES);
+	tok = t_login(base, "limits@example.com", ALL_SCOPES);
 	REQUIRE(tok);
-	REQUIRE(fleet(base, "limits@example.com", ids) == 0);
+	REQUIRE(t_fleet(base, "limits@example.com", ids) == 0);
 	vpath(path, sizeof(path), ids[BEV], "/odometer");
 	vpath(other, sizeof(other), ids[ICE], "/odometer");
 
@@ -1329,38 +1081,38 @@ TEST(emulator_api_limits)
 	for (i = 0; i < 3; i++) {
 		get(&r, base, i % 2 ? other : path, tok, NULL);
 		CHECK(r.status == 200);
-		hfree(&r);
+		t_http_free(&r);
 	}
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 429, "RATE_LIMIT", "SMARTCAR_API");
-	CHECK_STR(hdr(&r, "retry-after", buf, sizeof(buf)), "30");
-	hfree(&r);
+	CHECK_STR(t_http_header(&r, "retry-after", buf, sizeof(buf)), "30");
+	t_http_free(&r);
 	control(base, "/_emulator/clock", "{\"advance\": 30}");
 	get(&r, base, path, tok, NULL);
 	CHECK(r.status == 200);
-	hfree(&r);
+	t_http_free(&r);
 	get(&r, base, path, tok, NULL);
 	CHECK(r.status == 429);
-	hfree(&r);
+	t_http_free(&r);
 
 	/* per-vehicle throttle */
 	control(base, "/_emulator/limits",
 		"{\"app\":null,\"vehicle\":{\"min_interval_s\":20}}");
 	get(&r, base, path, tok, NULL);
 	CHECK(r.status == 200);
-	hfree(&r);
+	t_http_free(&r);
 	control(base, "/_emulator/clock", "{\"advance\": 5}");
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 429, "RATE_LIMIT", "VEHICLE");
-	CHECK_STR(hdr(&r, "retry-after", buf, sizeof(buf)), "15");
-	hfree(&r);
+	CHECK_STR(t_http_header(&r, "retry-after", buf, sizeof(buf)), "15");
+	t_http_free(&r);
 	get(&r, base, other, tok, NULL); /* another vehicle is fine */
 	CHECK(r.status == 200);
-	hfree(&r);
+	t_http_free(&r);
 	control(base, "/_emulator/clock", "{\"advance\": 15}");
 	get(&r, base, path, tok, NULL);
 	CHECK(r.status == 200);
-	hfree(&r);
+	t_http_free(&r);
 
 	/* off again; bad specs refused */
 	CHECK(control_status(base, "POST", "/_emulator/limits",
@@ -1369,7 +1121,7 @@ TEST(emulator_api_limits)
 			     "{\"vehicle\":null}") == 200);
 	get(&r, base, path, tok, NULL);
 	CHECK(r.status == 200);
-	hfree(&r);
+	t_http_free(&r);
 	free(tok);
 }
 
@@ -1381,26 +1133,28 @@ TEST(emulator_api_limit_flags)
 	char base[256], path[256], ids[3][40], buf[32], *tok;
 	pid_t pid = t_emulator_spawn(args, base, sizeof(base));
 	cJSON *j;
-	hres r;
+	t_http_res r;
 
 	REQUIRE(pid > 0);
 	j = control_json(base, "/_emulator/limits", NULL);
-	CHECK(jnum(cJSON_GetObjectItemCaseSensitive(j, "app"), "capacity") == 2);
+	CHECK(t_json_num(cJSON_GetObjectItemCaseSensitive(j, "app"),
+			 "capacity") == 2);
 	CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "vehicle")));
 	cJSON_Delete(j);
-	tok = login(base, "flags@example.com", ALL_SCOPES);
-	if (tok && fleet(base, "flags@example.com", ids) == 0) {
+	tok = t_login(base, "flags@example.com", ALL_SCOPES);
+	if (tok && t_fleet(base, "flags@example.com", ids) == 0) {
 		vpath(path, sizeof(path), ids[BEV], "/vin");
 		get(&r, base, path, tok, NULL);
 		CHECK(r.status == 200);
-		hfree(&r);
+		t_http_free(&r);
 		get(&r, base, path, tok, NULL);
 		CHECK(r.status == 200);
-		hfree(&r);
+		t_http_free(&r);
 		get(&r, base, path, tok, NULL);
 		CHECK(r.status == 429);
-		CHECK(hdr(&r, "retry-after", buf, sizeof(buf)) != NULL);
-		hfree(&r);
+		CHECK(t_http_header(&r, "retry-after", buf, sizeof(buf)) !=
+		      NULL);
+		t_http_free(&r);
 	} else {
 		CHECK(!"login");
 	}
@@ -1414,34 +1168,36 @@ TEST(emulator_api_requests_log)
 	char ids[3][40], path[256], *tok;
 	const cJSON *list, *last, *h;
 	cJSON *j;
-	hres r;
+	t_http_res r;
 
 	REQUIRE(base);
-	tok = login(base, "log@example.com", ALL_SCOPES);
+	tok = t_login(base, "log@example.com", ALL_SCOPES);
 	REQUIRE(tok);
-	REQUIRE(fleet(base, "log@example.com", ids) == 0);
+	REQUIRE(t_fleet(base, "log@example.com", ids) == 0);
 	CHECK(control_status(base, "DELETE", "/_emulator/requests", NULL) == 200);
 	vpath(path, sizeof(path), ids[BEV], "/security");
 	req(&r, "POST", base, path, tok, NULL, "{\"action\":\"LOCK\"}",
 	    "X-Test-Marker: Hello");
-	hfree(&r);
+	t_http_free(&r);
 	vpath(path, sizeof(path), ids[BEV], "/permissions?limit=2");
 	get(&r, base, path, tok, NULL);
-	hfree(&r);
+	t_http_free(&r);
 	j = control_json(base, "/_emulator/requests", NULL);
 	list = cJSON_GetObjectItemCaseSensitive(j, "requests");
 	CHECK(cJSON_GetArraySize(list) == 2); /* control calls are not logged */
 	last = cJSON_GetArrayItem(list, 0);
-	shape("logged", last, "method:s,path:s,query:o,headers:o,body:sz,"
-			      "status:n,time:n");
-	CHECK_STR(jstr(last, "method"), "POST");
-	CHECK_STR(jstr(last, "body"), "{\"action\":\"LOCK\"}");
-	CHECK(jnum(last, "status") == 200);
+	t_shape("logged", last,
+		"method:s,path:s,query:o,headers:o,body:sz,"
+		"status:n,time:n");
+	CHECK_STR(t_json_str(last, "method"), "POST");
+	CHECK_STR(t_json_str(last, "body"), "{\"action\":\"LOCK\"}");
+	CHECK(t_json_num(last, "status") == 200);
 	h = cJSON_GetObjectItemCaseSensitive(last, "headers");
-	CHECK_STR(jstr(h, "x-test-marker"), "Hello");
-	CHECK(jstr(h, "authorization") != NULL);
+	CHECK_STR(t_json_str(h, "x-test-marker"), "Hello");
+	CHECK(t_json_str(h, "authorization") != NULL);
 	last = cJSON_GetArrayItem(list, 1);
-	CHECK_STR(jstr(cJSON_GetObjectItemCaseSensitive(last, "query"), "limit"),
+	CHECK_STR(t_json_str(cJSON_GetObjectItemCaseSensitive(last, "query"),
+			     "limit"),
 		  "2");
 	CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(last, "body")));
 	cJSON_Delete(j);
@@ -1460,8 +1216,9 @@ TEST(emulator_api_reset_clears_everything)
 	cJSON *j;
 
 	REQUIRE(base);
-	REQUIRE(fleet(base, "reset@example.com", ids) == 0);
-	set_state(base, ids[ICE], "{\"locked\": false, \"odometer_km\": 5}");
+	REQUIRE(t_fleet(base, "reset@example.com", ids) == 0);
+	t_set_vehicle(base, ids[ICE],
+		      "{\"locked\": false, \"odometer_km\": 5}");
 	free(add_fault(base, "{\"fault\":{\"type\":\"asleep\"}}"));
 	control(base, "/_emulator/limits",
 		"{\"vehicle\":{\"min_interval_s\":5}}");
@@ -1475,14 +1232,14 @@ TEST(emulator_api_reset_clears_everything)
 	CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "vehicle")));
 	cJSON_Delete(j);
 	j = control_json(base, "/_emulator/clock", NULL);
-	CHECK(jnum(j, "offset") == 0);
+	CHECK(t_json_num(j, "offset") == 0);
 	CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "frozen")));
 	cJSON_Delete(j);
 	j = control_json(base, "/_emulator/vehicles", NULL);
 	CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "vehicles")) ==
 	      0);
 	cJSON_Delete(j);
-	REQUIRE(fleet(base, "reset@example.com", again) == 0);
+	REQUIRE(t_fleet(base, "reset@example.com", again) == 0);
 	CHECK_STR(again[ICE], ids[ICE]);
 	snprintf(path, sizeof(path), "/_emulator/vehicles/%s", ids[ICE]);
 	j = control_json(base, path, NULL);
@@ -1515,27 +1272,29 @@ TEST(emulator_api_determinism)
 	for (e = 0; e < 2; e++) {
 		control(url[e], "/_emulator/clock",
 			"{\"set\": 1714564800, \"freeze\": true}");
-		tok[e] = login(url[e], "same@example.com", ALL_SCOPES);
+		tok[e] = t_login(url[e], "same@example.com", ALL_SCOPES);
 		CHECK(tok[e] != NULL);
-		CHECK(fleet(url[e], "same@example.com", ids[e]) == 0);
+		CHECK(t_fleet(url[e], "same@example.com", ids[e]) == 0);
 	}
 	for (k = 0; k < 3; k++)
 		CHECK_STR(ids[0][k], ids[1][k]);
 	/* another seed, other ids */
-	REQUIRE(fleet(mine, "same@example.com", mine_ids) == 0);
+	REQUIRE(t_fleet(mine, "same@example.com", mine_ids) == 0);
 	CHECK(strcmp(mine_ids[BEV], ids[0][BEV]) != 0);
 
 	for (int round = 0; round < 2 && tok[0] && tok[1]; round++) {
 		if (round == 1) /* drive for 90 min on both */
 			for (e = 0; e < 2; e++) {
-				set_state(url[e], ids[e][BEV], "{\"driving\": true}");
-				set_state(url[e], ids[e][ICE], "{\"driving\": true}");
+				t_set_vehicle(url[e], ids[e][BEV],
+					      "{\"driving\": true}");
+				t_set_vehicle(url[e], ids[e][ICE],
+					      "{\"driving\": true}");
 				control(url[e], "/_emulator/clock",
 					"{\"advance\": 5400}");
 			}
 		for (k = 0; k < 3; k++)
 			for (i = 0; i < sizeof(subs) / sizeof(*subs); i++) {
-				hres r[2];
+				t_http_res r[2];
 				for (e = 0; e < 2; e++) {
 					vpath(path, sizeof(path), ids[e][k], subs[i]);
 					get(&r[e], url[e], path, tok[e], "imperial");
@@ -1543,11 +1302,15 @@ TEST(emulator_api_determinism)
 				CHECK(r[0].status == r[1].status);
 				if (r[0].status == 200) {
 					CHECK_STR(r[0].body, r[1].body);
-					CHECK_STR(hdr(&r[0], "sc-data-age", age[0], 40),
-						  hdr(&r[1], "sc-data-age", age[1], 40));
+					CHECK_STR(t_http_header(&r[0],
+								"sc-data-age",
+								age[0], 40),
+						  t_http_header(&r[1],
+								"sc-data-age",
+								age[1], 40));
 				}
-				hfree(&r[0]);
-				hfree(&r[1]);
+				t_http_free(&r[0]);
+				t_http_free(&r[1]);
 			}
 	}
 	for (e = 0; e < 2; e++) {

@@ -22,39 +22,16 @@
 #define HTTPS "https://example.com/callback"
 #define WITH_QUERY "https://app.example.com/cb?tenant=7"
 
-static pid_t priv_pid;
-static char priv_url[256];
-static int priv_atexit;
+static t_private_emulator priv;
 
-static void priv_stop(void)
-{
-	t_emulator_stop(priv_pid);
-	priv_pid = 0;
-}
-
+/* The private emulator, reset: every test starts from a clean state. */
 static const char *start(void)
 {
 	static const char *const args[] = {
 		"--seed", "5", "--redirect-uri", T_REDIRECT,
 		"--redirect-uri", HTTPS, "--redirect-uri", CUSTOM,
 		"--redirect-uri", JS_SDK, "--redirect-uri", WITH_QUERY, NULL};
-	char *r;
-
-	if (!priv_pid) {
-		priv_pid = t_emulator_spawn(args, priv_url, sizeof(priv_url));
-		if (priv_pid < 0) {
-			priv_pid = 0;
-			fprintf(stderr, "  cannot start a private emulator\n");
-			return NULL;
-		}
-		if (!priv_atexit++)
-			atexit(priv_stop);
-	}
-	r = t_control_at(priv_url, "/_emulator/reset", "{}");
-	if (!r)
-		return NULL;
-	free(r);
-	return priv_url;
+	return t_emulator_private(&priv, args);
 }
 
 /* ----------------------------------------------------------------- HTTP */
@@ -62,39 +39,7 @@ static const char *start(void)
 typedef struct page {
 	long status;
 	char *body, *location;
-	size_t len;
 } page;
-
-static size_t body_cb(char *d, size_t s, size_t n, void *u)
-{
-	page *p = u;
-	char *q = realloc(p->body, p->len + s * n + 1);
-	if (!q)
-		return 0;
-	memcpy(q + p->len, d, s * n);
-	p->len += s * n;
-	q[p->len] = '\0';
-	p->body = q;
-	return s * n;
-}
-
-static size_t header_cb(char *d, size_t s, size_t n, void *u)
-{
-	page *p = u;
-	size_t len = s * n;
-	if (len > 9 && strncasecmp(d, "Location:", 9) == 0) {
-		const char *v = d + 9;
-		size_t k;
-		while (*v == ' ')
-			v++;
-		k = len - (size_t)(v - d);
-		while (k && (v[k - 1] == '\r' || v[k - 1] == '\n'))
-			k--;
-		free(p->location);
-		p->location = strndup(v, k);
-	}
-	return len;
-}
 
 static void pfree(page *p)
 {
@@ -104,38 +49,32 @@ static void pfree(page *p)
 }
 
 /* GET url, or POST form (x-www-form-urlencoded) when form != NULL;
- * basic = "id:secret" for HTTP Basic, bearer for a Bearer token. */
+ * basic = "id:secret" for HTTP Basic, bearer for a Bearer token.
+ * Redirects are not followed: p->location is the Location header. */
 static int fetch(page *p, const char *url, const char *form,
 		 const char *basic, const char *bearer)
 {
-	CURL *h = curl_easy_init();
-	struct curl_slist *hs = NULL;
-	char line[128];
-	CURLcode rc;
+	char auth[256], loc[8192];
+	const char *lines[2] = {NULL, NULL};
+	t_http_res r;
+	int rc;
 
 	memset(p, 0, sizeof(*p));
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, p);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, p);
-	if (form)
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, form);
-	if (basic)
-		curl_easy_setopt(h, CURLOPT_USERPWD, basic);
-	if (bearer) {
-		snprintf(line, sizeof(line), "Authorization: Bearer %s",
+	if (basic) {
+		t_basic_auth(auth, sizeof(auth), basic);
+		lines[0] = auth;
+	} else if (bearer) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
 			 bearer);
-		hs = curl_slist_append(hs, line);
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
+		lines[0] = auth;
 	}
-	rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &p->status);
-	curl_slist_free_all(hs);
-	curl_easy_cleanup(h);
-	if (!p->body)
-		p->body = strdup("");
+	rc = t_http(&r, form ? "POST" : "GET", url, lines, form, NULL);
+	p->status = r.status;
+	p->body = r.body ? r.body : strdup("");
+	r.body = NULL;
+	if (t_http_header(&r, "location", loc, sizeof(loc)))
+		p->location = strdup(loc);
+	t_http_free(&r);
 	return rc == CURLE_OK ? 0 : -1;
 }
 
@@ -454,34 +393,6 @@ static int exchange(const char *base, const char *code, const char *redirect)
 	return count;
 }
 
-/* POST /_emulator/connect; the location (caller frees) or NULL, with the
- * HTTP-level answer in *raw when raw != NULL. */
-static char *control_connect(const char *base, const char *url,
-			     const char *action, const char *email,
-			     char **raw)
-{
-	cJSON *req = cJSON_CreateObject(), *resp, *loc;
-	char *body, *r, *out = NULL;
-
-	cJSON_AddStringToObject(req, "authorize_url", url);
-	cJSON_AddStringToObject(req, "action", action);
-	cJSON_AddStringToObject(req, "email", email);
-	body = cJSON_PrintUnformatted(req);
-	cJSON_Delete(req);
-	r = t_control_at(base, "/_emulator/connect", body);
-	free(body);
-	resp = cJSON_Parse(r ? r : "");
-	loc = cJSON_GetObjectItem(resp, "location");
-	if (cJSON_IsString(loc))
-		out = strdup(loc->valuestring);
-	cJSON_Delete(resp);
-	if (raw)
-		*raw = r;
-	else
-		free(r);
-	return out;
-}
-
 /* A VIN of email's fleet (index 0 TESLA, 1 TOYOTA, 2 FORD). */
 static char *fleet_vin(const char *base, const char *email, int index)
 {
@@ -767,8 +678,7 @@ TEST(connect_approval_prompt_auto_skips_known_grant_force_shows_it)
 
 	/* a deny records nothing; the control API's approval does */
 	authq(url, sizeof(url), base, T_REDIRECT, "&make=FORD");
-	code = control_connect(base, url, "approve", "scripted@example.com",
-			       NULL);
+	code = t_connect_at(base, url, "approve", "scripted@example.com", NULL);
 	CHECK(starts(code, T_REDIRECT "?code="));
 	free(code);
 	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
@@ -816,8 +726,8 @@ static void check_config_error(const char *base, const char *url,
 	CHECK_STR(v, "st+1");
 	free(v);
 	/* the control API: the same redirect */
-	loc = control_connect(base, url, "approve",
-			      email ? email : "owner@example.com", NULL);
+	loc = t_connect_at(base, url, "approve",
+			   email ? email : "owner@example.com", NULL);
 	CHECK_STR(loc, c.location);
 	free(loc);
 	pfree(&a);
@@ -854,8 +764,7 @@ TEST(connect_configuration_errors_go_back_to_the_app)
 	snprintf(extra, sizeof(extra), "&single_select_vin=%s&mode=live",
 		 vin);
 	authq(url, sizeof(url), base, T_REDIRECT, extra);
-	loc = control_connect(base, url, "approve", "vin-owner@example.com",
-			      NULL);
+	loc = t_connect_at(base, url, "approve", "vin-owner@example.com", NULL);
 	v = qparam(loc, "error");
 	CHECK_STR(v, "no_vehicles");
 	free(v);
@@ -866,8 +775,7 @@ TEST(connect_configuration_errors_go_back_to_the_app)
 	vin = fleet_vin(base, "vin-owner@example.com", 1);
 	snprintf(extra, sizeof(extra), "&single_select_vin=%s", vin);
 	authq(url, sizeof(url), base, T_REDIRECT, extra);
-	loc = control_connect(base, url, "approve", "vin-owner@example.com",
-			      NULL);
+	loc = t_connect_at(base, url, "approve", "vin-owner@example.com", NULL);
 	v = qparam(loc, "code");
 	REQUIRE(v);
 	CHECK(exchange(base, v, T_REDIRECT) == 1);
@@ -894,7 +802,7 @@ TEST(connect_bad_client_or_redirect_is_a_dead_end)
 	CHECK_CONTAINS(p.body, "Unknown client_id");
 	CHECK(strstr(p.body, "<form") == NULL); /* no way back */
 	pfree(&p);
-	loc = control_connect(base, url, "approve", "owner@example.com", &raw);
+	loc = t_connect_at(base, url, "approve", "owner@example.com", &raw);
 	CHECK(loc == NULL);
 	CHECK_CONTAINS(raw, "\"client_id\"");
 	CHECK_CONTAINS(raw, "VALIDATION");
@@ -908,7 +816,7 @@ TEST(connect_bad_client_or_redirect_is_a_dead_end)
 	CHECK_CONTAINS(p.body, "not registered");
 	CHECK(strstr(p.body, "<form") == NULL);
 	pfree(&p);
-	loc = control_connect(base, url, "approve", "owner@example.com", &raw);
+	loc = t_connect_at(base, url, "approve", "owner@example.com", &raw);
 	CHECK(loc == NULL);
 	CHECK_CONTAINS(raw, "\"redirect_uri\"");
 	free(raw);
@@ -952,8 +860,8 @@ TEST(connect_server_error_and_trigger_accounts)
 	CHECK_STR(v, "st+1");
 	free(v);
 	pfree(&b);
-	loc = control_connect(base, url, "approve",
-			      "Smartcar@Server-Error.com", NULL);
+	loc = t_connect_at(base, url, "approve", "Smartcar@Server-Error.com",
+			   NULL);
 	v = qparam(loc, "error");
 	CHECK_STR(v, "server_error");
 	free(v);
@@ -1168,8 +1076,7 @@ TEST(connect_every_redirect_uri_form_end_to_end)
 		pfree(&c);
 
 		/* errors use the same separator */
-		loc = control_connect(base, url, "deny", "uris@example.com",
-				      NULL);
+		loc = t_connect_at(base, url, "deny", "uris@example.com", NULL);
 		CHECK(loc && strstr(loc, forms[i].uri) == loc &&
 		      loc[strlen(forms[i].uri)] ==
 			      forms[i].prefix[strlen(forms[i].uri)]);
@@ -1180,7 +1087,7 @@ TEST(connect_every_redirect_uri_form_end_to_end)
 	}
 	/* the JS SDK page keeps its app_origin */
 	authq(url, sizeof(url), base, JS_SDK, "&make=TESLA");
-	loc = control_connect(base, url, "approve", "uris@example.com", NULL);
+	loc = t_connect_at(base, url, "approve", "uris@example.com", NULL);
 	v = qparam(loc, "app_origin");
 	CHECK_STR(v, "http://localhost:8000");
 	free(v);

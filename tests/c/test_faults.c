@@ -2,45 +2,14 @@
  * against the emulator's fault injection (docs/emulator.md). */
 #include <stdlib.h>
 #include <string.h>
-#include <curl/curl.h>
 #include <cjson/cJSON.h>
 
 #include "test.h"
 
-static size_t sink(char *d, size_t s, size_t n, void *u)
-{
-	sc_response_append_body(u, d, s * n);
-	return s * n;
-}
-
 /* A control-API call with any method; returns the parsed JSON answer. */
 static cJSON *control(const char *method, const char *path, const char *json)
 {
-	char url[512];
-	CURL *h = curl_easy_init();
-	struct curl_slist *hs = curl_slist_append(NULL,
-		"Content-Type: application/json");
-	sc_response *r = NULL;
-	cJSON *out = NULL;
-
-	snprintf(url, sizeof(url), "%s%s", t_emulator(), path);
-	sc_response_new(&r, 0);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
-	if (json)
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
-	if (curl_easy_perform(h) == CURLE_OK) {
-		size_t len;
-		const char *b = sc_response_body(r, &len);
-		out = cJSON_ParseWithLength(b, len);
-	}
-	curl_slist_free_all(hs);
-	curl_easy_cleanup(h);
-	sc_response_free(r);
-	return out;
+	return t_control_json(t_emulator(), method, path, json);
 }
 
 static void fault(const char *method, const char *path, int count,

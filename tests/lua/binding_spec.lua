@@ -5,12 +5,7 @@ local smartcar = require "smartcar"
 local core = require "smartcar.core"
 local helper = require "helper"
 
--- pcall f and return its error message (fails if f did not raise).
-local function raises(f, ...)
-  local ok, err = pcall(f, ...)
-  assert(not ok, "expected an error")
-  return tostring(err)
-end
+local raises = helper.raises
 
 describe("smartcar.core module", function()
   it("exposes the version, the endpoint names and the error codes", function()

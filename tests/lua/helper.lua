@@ -222,6 +222,29 @@ function helper.now()
   return body.now
 end
 
+--- Empty the emulator's request log.
+function helper.clear_log()
+  local status = helper.control("DELETE", "/_emulator/requests")
+  assert(status == 200 or status == 204, "clearing the request log failed")
+end
+
+--- The requests the emulator received (since the log was last emptied)
+--- with this method and a path matching the Lua pattern.
+---@param method string
+---@param path_pattern string
+---@return table[]
+function helper.logged(method, path_pattern)
+  local status, body = helper.control("GET", "/_emulator/requests")
+  assert(status == 200)
+  local out = {}
+  for _, r in ipairs(body.requests) do
+    if r.method == method and r.path:match(path_pattern) then
+      out[#out + 1] = r
+    end
+  end
+  return out
+end
+
 --- Drive Connect: approve (or deny) an authorization URL, as the owner
 --- would in the browser.  Returns the redirect location.
 ---@param auth_url string
@@ -241,6 +264,22 @@ end
 ----------------------------------------------------------------------------
 -- Small utilities for the specs.
 ----------------------------------------------------------------------------
+
+--- pcall f and return its error message (fails if f did not raise).
+---@return string
+function helper.raises(f, ...)
+  local ok, err = pcall(f, ...)
+  assert(not ok, "expected an error")
+  return tostring(err)
+end
+
+--- A sorted copy of a list.
+function helper.sorted(list)
+  local out = {}
+  for i, v in ipairs(list) do out[i] = v end
+  table.sort(out)
+  return out
+end
 
 local function unescape(s)
   s = s:gsub("+", " ")
@@ -336,6 +375,19 @@ function helper.fleet(options)
     if kinds[make] then fleet[kinds[make]] = car end
   end
   return fleet
+end
+
+--- Reach the emulator, reset it, then approve Connect for each email:
+--- their fleets (helper.fleet), in the same order.
+---@param ... string emails
+function helper.fresh_fleets(...)
+  helper.url()
+  helper.reset()
+  local fleets = {}
+  for i, email in ipairs({ ... }) do
+    fleets[i] = helper.fleet { email = email }
+  end
+  return table.unpack(fleets)
 end
 
 --- Set state fields of an emulated vehicle (plugged_in, charging,

@@ -3,15 +3,12 @@
 
 local smartcar = require "smartcar"
 local core = require "smartcar.core"
+local helper = require "helper"
+
+local raises = helper.raises
 
 local encode, decode = core.json_encode, core.json_decode
 local null = core.null
-
-local function raises(f, ...)
-  local ok, err = pcall(f, ...)
-  assert(not ok, "expected an error")
-  return tostring(err)
-end
 
 describe("json_encode", function()
   it("encodes scalars", function()

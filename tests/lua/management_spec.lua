@@ -4,13 +4,9 @@
 local smartcar = require "smartcar"
 local helper = require "helper"
 
-local null = smartcar.null
+local raises, sorted = helper.raises, helper.sorted
 
-local function raises(f, ...)
-  local ok, err = pcall(f, ...)
-  assert(not ok, "expected an error")
-  return tostring(err)
-end
+local null = smartcar.null
 
 local function ids(list)
   local out = {}
@@ -19,21 +15,11 @@ local function ids(list)
   return out
 end
 
-local function sorted(list)
-  local out = {}
-  for i, v in ipairs(list) do out[i] = v end
-  table.sort(out)
-  return out
-end
-
 describe("get_connections", function()
   local a, b
 
   setup(function()
-    helper.url()
-    helper.reset()
-    a = helper.fleet { email = "conn-a@example.com" }
-    b = helper.fleet { email = "conn-b@example.com" }
+    a, b = helper.fresh_fleets("conn-a@example.com", "conn-b@example.com")
   end)
 
   it("lists every connection with its fields", function()
@@ -114,10 +100,7 @@ describe("delete_connections", function()
   local a, b
 
   setup(function()
-    helper.url()
-    helper.reset()
-    a = helper.fleet { email = "del-a@example.com" }
-    b = helper.fleet { email = "del-b@example.com" }
+    a, b = helper.fresh_fleets("del-a@example.com", "del-b@example.com")
   end)
 
   it("refuses both filters or none", function()
@@ -175,9 +158,7 @@ describe("get_compatibility", function()
   local creds
 
   setup(function()
-    helper.url()
-    helper.reset()
-    fleet = helper.fleet { email = "compat@example.com" }
+    fleet = helper.fresh_fleets("compat@example.com")
     creds = { client_id = helper.client_id,
               client_secret = helper.client_secret }
   end)

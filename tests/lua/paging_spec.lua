@@ -5,28 +5,8 @@
 local smartcar = require "smartcar"
 local helper = require "helper"
 
-local function raises(f, ...)
-  local ok, err = pcall(f, ...)
-  assert(not ok, "expected an error")
-  return tostring(err)
-end
-
-local function clear_log()
-  local status = helper.control("DELETE", "/_emulator/requests")
-  assert(status == 200 or status == 204, "clearing the request log failed")
-end
-
-local function logged(method, path_pattern)
-  local status, body = helper.control("GET", "/_emulator/requests")
-  assert(status == 200)
-  local out = {}
-  for _, r in ipairs(body.requests) do
-    if r.method == method and r.path:match(path_pattern) then
-      out[#out + 1] = r
-    end
-  end
-  return out
-end
+local raises, sorted = helper.raises, helper.sorted
+local clear_log, logged = helper.clear_log, helper.logged
 
 local function collect(iter)
   local out = {}
@@ -34,21 +14,12 @@ local function collect(iter)
   return out
 end
 
-local function sorted(list)
-  local out = {}
-  for i, v in ipairs(list) do out[i] = v end
-  table.sort(out)
-  return out
-end
-
 describe("paging iterators", function()
   local fleet, other
 
   setup(function()
-    helper.url()
-    helper.reset()
-    fleet = helper.fleet { email = "paging-a@example.com" }
-    other = helper.fleet { email = "paging-b@example.com" }
+    fleet, other = helper.fresh_fleets("paging-a@example.com",
+                                       "paging-b@example.com")
   end)
 
   it("each_vehicle walks limit/offset pages", function()

@@ -7,29 +7,7 @@ local smartcar = require "smartcar"
 local core = require "smartcar.core"
 local helper = require "helper"
 
-local function raises(f, ...)
-  local ok, err = pcall(f, ...)
-  assert(not ok, "expected an error")
-  return tostring(err)
-end
-
--- Requests the emulator received since the log was last emptied.
-local function clear_log()
-  local status = helper.control("DELETE", "/_emulator/requests")
-  assert(status == 200 or status == 204, "clearing the request log failed")
-end
-
-local function logged(method, path_pattern)
-  local status, body = helper.control("GET", "/_emulator/requests")
-  assert(status == 200)
-  local out = {}
-  for _, r in ipairs(body.requests) do
-    if r.method == method and r.path:match(path_pattern) then
-      out[#out + 1] = r
-    end
-  end
-  return out
-end
+local raises, clear_log, logged = helper.raises, helper.clear_log, helper.logged
 
 local function copy(t)
   local c = {}

@@ -6,17 +6,12 @@
 local smartcar = require "smartcar"
 local helper = require "helper"
 
+local raises = helper.raises
+
 local null = smartcar.null
 local KM_PER_MILE = 1.609344
 local L_PER_GALLON = 3.785411784
 local PSI_PER_KPA = 0.1450377377
-
--- pcall f and return its error message (fails if f did not raise).
-local function raises(f, ...)
-  local ok, err = pcall(f, ...)
-  assert(not ok, "expected an error")
-  return tostring(err)
-end
 
 local ISO = "^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d"
 

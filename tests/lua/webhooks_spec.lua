@@ -6,11 +6,7 @@ local smartcar = require "smartcar"
 local core = require "smartcar.core"
 local helper = require "helper"
 
-local function raises(f, ...)
-  local ok, err = pcall(f, ...)
-  assert(not ok, "expected an error")
-  return tostring(err)
-end
+local raises = helper.raises
 
 local CHALLENGE_HEX =
   "9baf5a7464bd86740ad5a06e439dcf535a075022ed2c92d74efacf646d79328e"
