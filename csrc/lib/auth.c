@@ -31,17 +31,6 @@ int sc_random_state(char **out)
 	return 0;
 }
 
-static int query_param(sc_buf *b, const char *key, const char *value)
-{
-	return sc__buf_param(b, '&', key, value);
-}
-
-static int is_true(const char *v)
-{
-	return v && (!strcmp(v, "true") || !strcmp(v, "1") ||
-		     !strcmp(v, "True") || !strcmp(v, "yes"));
-}
-
 static int url_fail(sc_error **err_out, int code, const char *msg)
 {
 	if (err_out)
@@ -85,7 +74,7 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 		return url_fail(err_out, SC_EINVAL,
 				"mode must be one of live, test, simulated");
 	if (!prompt)
-		prompt = is_true(force) ? "force" : "auto";
+		prompt = sc__is_true(force) ? "force" : "auto";
 	if (strcmp(prompt, "auto") && strcmp(prompt, "force"))
 		return url_fail(err_out, SC_EINVAL,
 				"approval_prompt must be auto or force");
@@ -101,31 +90,32 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 	if (rc == 0)
 		rc = sc__buf_puts(&b, "/oauth/authorize?response_type=code");
 	if (rc == 0)
-		rc = query_param(&b, "client_id", client->client_id);
+		rc = sc__buf_param(&b, '&', "client_id", client->client_id);
 	if (rc == 0)
-		rc = query_param(&b, "redirect_uri", client->redirect_uri);
+		rc = sc__buf_param(&b, '&', "redirect_uri",
+				   client->redirect_uri);
 	if (rc == 0)
-		rc = query_param(&b, "approval_prompt", prompt);
+		rc = sc__buf_param(&b, '&', "approval_prompt", prompt);
 	if (rc == 0 && scope && *scope)
-		rc = query_param(&b, "scope", scope);
+		rc = sc__buf_param(&b, '&', "scope", scope);
 	if (rc == 0)
-		rc = query_param(&b, "mode", mode);
+		rc = sc__buf_param(&b, '&', "mode", mode);
 	if (rc == 0)
-		rc = query_param(&b, "state", state);
+		rc = sc__buf_param(&b, '&', "state", state);
 	if (rc == 0 && make && *make)
-		rc = query_param(&b, "make", make);
+		rc = sc__buf_param(&b, '&', "make", make);
 	if (rc == 0 && vin && *vin) {
-		rc = query_param(&b, "single_select_vin", vin);
+		rc = sc__buf_param(&b, '&', "single_select_vin", vin);
 		if (rc == 0)
-			rc = query_param(&b, "single_select", "true");
+			rc = sc__buf_param(&b, '&', "single_select", "true");
 	} else if (rc == 0 && single && *single) {
-		rc = query_param(&b, "single_select",
-				 is_true(single) ? "true" : "false");
+		rc = sc__buf_param(&b, '&', "single_select",
+				 sc__is_true(single) ? "true" : "false");
 	}
 	if (rc == 0 && flags && *flags)
-		rc = query_param(&b, "flags", flags);
+		rc = sc__buf_param(&b, '&', "flags", flags);
 	if (rc == 0 && user && *user)
-		rc = query_param(&b, "user", user);
+		rc = sc__buf_param(&b, '&', "user", user);
 	if (rc == 0 && state_out) {
 		*state_out = made_state ? made_state : sc__strdup(state);
 		made_state = NULL;

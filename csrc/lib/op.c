@@ -783,8 +783,7 @@ int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
 	}
 	op->started = sc__monotonic();
 	v = sc_params_get(op->params, "raw_body");
-	op->raw = (op->ep->flags & SC_EP_RAW) ||
-		  (v && (!strcmp(v, "true") || !strcmp(v, "1")));
+	op->raw = (op->ep->flags & SC_EP_RAW) || sc__is_true(v);
 
 	rc = build_request(op, err_out);
 	if (rc < 0) {

@@ -44,6 +44,10 @@ int sc__strcaseeq(const char *a, const char *b);
 int sc__url_encode(sc_buf *out, const char *s);
 /* Append [sep]key=url-encoded(value); sep 0 appends none. */
 int sc__buf_param(sc_buf *b, char sep, const char *key, const char *value);
+/* Value of one hex digit, or -1. */
+int sc__hexval(int c);
+/* "true", "1", "True" or "yes". */
+int sc__is_true(const char *v);
 /* Decode %XX and '+' (as space).  Returns a new string or NULL. */
 char *sc__url_decode(const char *s, size_t len);
 int sc__base64(sc_buf *out, const unsigned char *data, size_t len);

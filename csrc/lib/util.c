@@ -80,7 +80,7 @@ int sc__buf_param(sc_buf *b, char sep, const char *key, const char *value)
 	return rc;
 }
 
-static int hexval(int c)
+int sc__hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -88,6 +88,12 @@ static int hexval(int c)
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
 	return -1;
+}
+
+int sc__is_true(const char *v)
+{
+	return v && (!strcmp(v, "true") || !strcmp(v, "1") ||
+		     !strcmp(v, "True") || !strcmp(v, "yes"));
 }
 
 char *sc__url_decode(const char *s, size_t len)
@@ -101,9 +107,10 @@ char *sc__url_decode(const char *s, size_t len)
 		if (s[i] == '+') {
 			out[j++] = ' ';
 		} else if (s[i] == '%' && i + 2 < len &&
-			   hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			out[j++] = (char)(hexval(s[i + 1]) * 16 +
-					  hexval(s[i + 2]));
+			   sc__hexval(s[i + 1]) >= 0 &&
+			   sc__hexval(s[i + 2]) >= 0) {
+			out[j++] = (char)(sc__hexval(s[i + 1]) * 16 +
+					  sc__hexval(s[i + 2]));
 			i += 2;
 		} else {
 			out[j++] = s[i];

@@ -52,14 +52,6 @@ int sc_webhook_challenge(char **out, const char *amt, const char *challenge)
 	return sc_hmac_sha256_hex(out, amt, challenge, strlen(challenge));
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 int sc_webhook_verify(const char *amt, const char *signature,
 		      const char *body, size_t len)
 {
@@ -75,7 +67,8 @@ int sc_webhook_verify(const char *amt, const char *signature,
 	if (slen != 64 || hmac_raw(mac, amt, body, len) < 0)
 		return 0;
 	for (i = 0; i < 32; i++) {
-		int hi = hexval(signature[2 * i]), lo = hexval(signature[2 * i + 1]);
+		int hi = sc__hexval(signature[2 * i]);
+		int lo = sc__hexval(signature[2 * i + 1]);
 		bad |= (hi < 0) | (lo < 0);
 		given[i] = (unsigned char)(((hi & 15) << 4) | (lo & 15));
 	}
