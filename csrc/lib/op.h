@@ -1,0 +1,92 @@
+/*
+ * Internal to the operation files (request.c, op.c, shape.c, debug.c,
+ * call.c): the endpoint table's row type and the op's state.  Nothing here
+ * is public API.
+ */
+#ifndef SC_OP_H
+#define SC_OP_H
+
+#include "sc_internal.h"
+
+enum { SC_HOST_API, SC_HOST_AUTH, SC_HOST_MANAGEMENT, SC_HOST_V3,
+       SC_HOST_IAM };
+enum { SC_AUTH_BEARER, SC_AUTH_BASIC_CLIENT, SC_AUTH_BASIC_AMT,
+       SC_AUTH_BEARER_AMT, SC_AUTH_BEARER_OR_APP, SC_AUTH_NONE };
+#define SC_EP_READ 1u
+#define SC_EP_COMMAND 2u
+#define SC_EP_UNITS 4u
+#define SC_EP_TOKEN 8u
+#define SC_EP_VEHICLE 16u
+#define SC_EP_RAW 32u
+#define SC_EP_APP_TOKEN 64u
+
+typedef struct endpoint {
+	const char *name;
+	const char *method;
+	int host;
+	const char *path;
+	int auth;
+	const char *body;
+	const char *query;
+	unsigned flags;
+	const char *permission;
+	const char *batch_path;
+} endpoint;
+
+/* The table of endpoints.def (request.c). */
+extern const endpoint sc__endpoints[];
+extern const size_t sc__n_endpoints;
+
+enum op_state { OP_READY, OP_BACKOFF, OP_SENT, OP_TOKEN_SENT, OP_DONE };
+
+struct sc_op {
+	sc_client *client;
+	const endpoint *ep;
+	sc_params *params;
+	sc_request *req;
+	enum op_state state;
+	sc_result *result;
+	int attempts;
+	int max_attempts;
+	long wait_ms;
+	long deadline_ms;
+	long base_ms;
+	long max_ms;
+	int fail_fast;
+	int resendable;       /* reads: may go again after reaching the server */
+	int raw;              /* keep the body verbatim as {body, meta} */
+	double started;       /* monotonic seconds */
+	const char *vehicle_id;
+	const char *secrets[7];
+	size_t nsecrets;
+	sc_debug_cb debug;    /* the client's hook when the op began */
+	void *debug_payload;
+	int app_token;        /* authenticates with the client's v3 token */
+	int app_token_renewed;
+	char *app_token_value;
+	sc_request *token_req;
+};
+
+/* ---- endpoint table and request building (request.c) ------------------ */
+const endpoint *sc__find_endpoint(const char *name);
+int sc__invalid(sc_error **err_out, const char *msg);
+/* A non-negative integer parameter of at most 9 digits, else dflt. */
+long sc__param_long(const sc_params *p, const char *key, long dflt);
+/* The HTTP request of the op's endpoint and params, into op->req. */
+int sc__op_build_request(sc_op *op, sc_error **err_out);
+/* The v3 client-credentials request, into op->token_req. */
+int sc__op_build_token_request(sc_op *op);
+
+/* ---- debug hook (debug.c) --------------------------------------------- */
+void sc__debug_request(sc_op *op, const sc_request *r);
+void sc__debug_response(sc_op *op, const sc_response *resp);
+
+/* ---- result shaping (shape.c) ----------------------------------------- */
+/* The error for a 2xx answer that cannot be read. */
+sc_error *sc__shape_malformed(const sc_response *resp, const char *what);
+/* The data of a 2xx answer to the op's endpoint (snake_case + meta, batch
+ * reshaped, token sets with absolute expiries), or the error. */
+sc_error *sc__shape_success(const sc_op *op, const sc_response *resp,
+			    cJSON **data_out);
+
+#endif

@@ -1,0 +1,696 @@
+#define _GNU_SOURCE
+/* The endpoint table (endpoints.def) and request building: the exact HTTP
+ * request, URL, headers and body, for one line of the table and the
+ * caller's parameters, validated before anything is sent. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "op.h"
+
+const endpoint sc__endpoints[] = {
+#define SC_ENDPOINT(sym, name, method, host, path, auth, body, query, flags, \
+		    perm, batch)                                              \
+	{ name, method, SC_HOST_##host, path, SC_AUTH_##auth, body, query,    \
+	  flags, perm, batch },
+#include "endpoints.def"
+#undef SC_ENDPOINT
+};
+
+const size_t sc__n_endpoints = sizeof(sc__endpoints) / sizeof(sc__endpoints[0]);
+
+size_t sc_endpoint_count(void)
+{
+	return sc__n_endpoints;
+}
+
+const char *sc_endpoint_name(size_t i)
+{
+	return i < sc__n_endpoints ? sc__endpoints[i].name : NULL;
+}
+
+const endpoint *sc__find_endpoint(const char *name)
+{
+	size_t i;
+	for (i = 0; name && i < sc__n_endpoints; i++)
+		if (strcmp(sc__endpoints[i].name, name) == 0)
+			return &sc__endpoints[i];
+	return NULL;
+}
+
+int sc__endpoint_uses_access_token(const char *name)
+{
+	const endpoint *ep = sc__find_endpoint(name);
+	return ep && (ep->auth == SC_AUTH_BEARER ||
+		      ep->auth == SC_AUTH_BEARER_OR_APP);
+}
+
+int sc__valid_version(const char *v)
+{
+	const char *p = v;
+	int digits = 0;
+
+	if (!v)
+		return 0;
+	while (isdigit((unsigned char)*p)) {
+		p++;
+		digits++;
+	}
+	if (!digits || *p++ != '.')
+		return 0;
+	digits = 0;
+	while (isdigit((unsigned char)*p)) {
+		p++;
+		digits++;
+	}
+	return digits && *p == '\0';
+}
+
+/* Header values must not be able to smuggle extra headers. */
+static int header_safe(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int token_char(int c)
+{
+	return isalnum(c) || strchr("!#$%&'*+-.^_`|~", c);
+}
+
+static int all_digits(const char *v)
+{
+	if (!*v)
+		return 0;
+	for (; *v; v++)
+		if (!isdigit((unsigned char)*v))
+			return 0;
+	return 1;
+}
+
+static int parse_number(const char *v, double *out)
+{
+	char *end;
+	double d;
+	if (!v || !*v)
+		return 0;
+	d = strtod(v, &end);
+	if (*end || !isfinite(d))
+		return 0;
+	*out = d;
+	return 1;
+}
+
+int sc__invalid(sc_error **err_out, const char *msg)
+{
+	if (err_out && !*err_out)
+		*err_out = sc__error_new(SC_EINVAL, msg);
+	return SC_EINVAL;
+}
+
+long sc__param_long(const sc_params *p, const char *key, long dflt)
+{
+	const char *v = sc_params_get(p, key);
+	if (v && all_digits(v) && strlen(v) < 10)
+		return strtol(v, NULL, 10);
+	return dflt;
+}
+
+static int add_form(sc_buf *b, const char *key, const char *value)
+{
+	return sc__buf_param(b, b->len ? '&' : 0, key, value);
+}
+
+/* "a b  c" -> calls fn for each word; stops at the first failure. */
+static int each_word(const char *s, int (*fn)(void *, const char *, size_t),
+		     void *ctx)
+{
+	int rc = 0;
+	while (s && *s && rc == 0) {
+		size_t n;
+		while (*s == ' ' || *s == ',' || *s == '\n' || *s == '\t')
+			s++;
+		n = strcspn(s, " ,\n\t");
+		if (n)
+			rc = fn(ctx, s, n);
+		s += n;
+	}
+	return rc;
+}
+
+struct build {
+	sc_op *op;
+	sc_buf *url;
+	int first;
+	sc_error **err;
+};
+
+static int add_query(void *ctx, const char *word, size_t n)
+{
+	struct build *b = ctx;
+	char key[64], wire[64];
+	const char *v, *gt;
+	int rc;
+
+	if (n >= sizeof(key))
+		return 0;
+	memcpy(key, word, n);
+	key[n] = '\0';
+	gt = strchr(key, '>');
+	if (gt) {
+		snprintf(wire, sizeof(wire), "%s", gt + 1);
+		key[gt - key] = '\0';
+	} else {
+		snprintf(wire, sizeof(wire), "%s", key);
+	}
+	v = sc_params_get(b->op->params, key);
+	/* the Python SDK's spellings of the service-history range */
+	if (!v && !strcmp(key, "start_date"))
+		v = sc_params_get(b->op->params, "startDate");
+	if (!v && !strcmp(key, "end_date"))
+		v = sc_params_get(b->op->params, "endDate");
+	if (!v && !strcmp(key, "flags"))
+		v = b->op->client->flags;
+	if (!v)
+		return 0;
+	if ((!strcmp(key, "limit") || !strcmp(key, "offset")) &&
+	    !all_digits(v)) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "%s must be a non-negative integer",
+			 key);
+		return sc__invalid(b->err, msg);
+	}
+	rc = sc__buf_param(b->url, b->first ? '?' : '&', wire, v);
+	b->first = 0;
+	return rc;
+}
+
+/* JSON body from a "json:..." spec: K=V literal strings, K# numbers. */
+struct jbody {
+	sc_op *op;
+	cJSON *obj;
+	sc_error **err;
+};
+
+static int add_json_field(void *ctx, const char *word, size_t n)
+{
+	struct jbody *j = ctx;
+	char spec[64];
+	char *eq;
+
+	if (n >= sizeof(spec))
+		return SC_EINVAL;
+	memcpy(spec, word, n);
+	spec[n] = '\0';
+	if ((eq = strchr(spec, '='))) {
+		*eq = '\0';
+		return cJSON_AddStringToObject(j->obj, spec, eq + 1) ? 0
+								     : SC_ENOMEM;
+	}
+	if (n && spec[n - 1] == '#') {
+		double d;
+		char msg[96];
+		spec[n - 1] = '\0';
+		if (!parse_number(sc_params_get(j->op->params, spec), &d)) {
+			snprintf(msg, sizeof(msg), "%s must be a number", spec);
+			return sc__invalid(j->err, msg);
+		}
+		if (!strcmp(spec, "latitude") && (d < -90 || d > 90))
+			return sc__invalid(j->err, "Invalid latitude value. It "
+					       "must be between -90 and 90.");
+		if (!strcmp(spec, "longitude") && (d < -180 || d > 180))
+			return sc__invalid(j->err, "Invalid longitude value. It "
+					       "must be between -180 and 180.");
+		return cJSON_AddNumberToObject(j->obj, spec, d) ? 0
+								 : SC_ENOMEM;
+	}
+	return SC_EINVAL;
+}
+
+static int add_batch_path(void *ctx, const char *word, size_t n)
+{
+	cJSON *reqs = ctx, *item;
+	char *path;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)word[i] < 0x21 || word[i] == '?' ||
+		    word[i] == '#')
+			return SC_EINVAL;
+	path = malloc(n + 2);
+	if (!path)
+		return SC_ENOMEM;
+	path[0] = '/';
+	memcpy(path + (word[0] == '/' ? 0 : 1), word, n);
+	path[n + (word[0] == '/' ? 0 : 1)] = '\0';
+	item = cJSON_CreateObject();
+	if (!item || !cJSON_AddStringToObject(item, "path", path)) {
+		cJSON_Delete(item);
+		free(path);
+		return SC_ENOMEM;
+	}
+	free(path);
+	cJSON_AddItemToArray(reqs, item);
+	return 0;
+}
+
+static int set_body_json(sc_request *req, cJSON *obj)
+{
+	char *s = obj ? cJSON_PrintUnformatted(obj) : NULL;
+	int rc;
+	if (!s)
+		return SC_ENOMEM;
+	rc = sc__buf_puts(&req->body, s);
+	free(s);
+	return rc;
+}
+
+static int build_body(sc_op *op, sc_error **err_out)
+{
+	const char *spec = op->ep->body;
+	const sc_params *p = op->params;
+	sc_request *req = op->req;
+	int rc = 0;
+
+	if (!strcmp(spec, "form:code")) {
+		const char *code = sc_params_get(p, "code");
+		const char *redirect = sc_params_get(p, "redirect_uri");
+		if (!redirect)
+			redirect = op->client->redirect_uri;
+		if (!code || !*code)
+			return sc__invalid(err_out, "code is required");
+		if (!redirect)
+			return sc__invalid(err_out, "redirect_uri is required");
+		rc = add_form(&req->body, "grant_type", "authorization_code");
+		if (rc == 0)
+			rc = add_form(&req->body, "code", code);
+		if (rc == 0)
+			rc = add_form(&req->body, "redirect_uri", redirect);
+	} else if (!strcmp(spec, "form:refresh")) {
+		const char *rt = sc_params_get(p, "refresh_token");
+		if (!rt || !*rt)
+			return sc__invalid(err_out, "refresh_token is required");
+		rc = add_form(&req->body, "grant_type", "refresh_token");
+		if (rc == 0)
+			rc = add_form(&req->body, "refresh_token", rt);
+	} else if (!strcmp(spec, "form:client_credentials")) {
+		if (!op->client->client_id || !op->client->client_secret)
+			return sc__invalid(err_out, "client_id and client_secret "
+						"are required");
+		rc = add_form(&req->body, "grant_type", "client_credentials");
+		if (rc == 0)
+			rc = add_form(&req->body, "client_id",
+				      op->client->client_id);
+		if (rc == 0)
+			rc = add_form(&req->body, "client_secret",
+				      op->client->client_secret);
+	} else if (!strncmp(spec, "json:", 5)) {
+		struct jbody j = { op, cJSON_CreateObject(), err_out };
+		if (!j.obj)
+			return SC_ENOMEM;
+		rc = each_word(spec + 5, add_json_field, &j);
+		if (rc == 0)
+			rc = set_body_json(req, j.obj);
+		cJSON_Delete(j.obj);
+	} else if (!strcmp(spec, "batch")) {
+		cJSON *obj = cJSON_CreateObject();
+		cJSON *reqs = cJSON_CreateArray();
+		if (!obj || !reqs) {
+			cJSON_Delete(obj);
+			cJSON_Delete(reqs);
+			return SC_ENOMEM;
+		}
+		cJSON_AddItemToObject(obj, "requests", reqs);
+		rc = each_word(sc_params_get(p, "paths"), add_batch_path, reqs);
+		if (rc == SC_EINVAL)
+			sc__invalid(err_out, "batch paths must not contain spaces, "
+					 "'?' or '#'");
+		else if (rc == 0 && cJSON_GetArraySize(reqs) == 0)
+			rc = sc__invalid(err_out, "batch needs at least one path");
+		if (rc == 0)
+			rc = set_body_json(req, obj);
+		cJSON_Delete(obj);
+	} else if (!strcmp(spec, "raw")) {
+		const char *body = sc_params_get(p, "body");
+		if (body && *body) {
+			cJSON *v = sc__json_parse(body, strlen(body));
+			if (!v)
+				return sc__invalid(err_out,
+					       "body must be JSON text");
+			cJSON_Delete(v);
+			rc = sc__buf_puts(&req->body, body);
+		}
+	}
+	if (rc == 0 && req->body.len && !sc_request_header(req,
+							   "Content-Type"))
+		rc = sc__request_add_header(req, "Content-Type",
+			!strncmp(spec, "form:", 5)
+				? "application/x-www-form-urlencoded"
+				: "application/json");
+	return rc;
+}
+
+static int append_path(sc_op *op, sc_buf *url, const char *tmpl,
+		       sc_error **err_out)
+{
+	int rc = 0;
+	while (rc == 0 && *tmpl) {
+		const char *key = NULL;
+		size_t skip = 0;
+		if (!strncmp(tmpl, "{vehicle_id}", 12)) {
+			key = "vehicle_id";
+			skip = 12;
+		} else if (!strncmp(tmpl, "{webhook_id}", 12)) {
+			key = "webhook_id";
+			skip = 12;
+		} else if (!strncmp(tmpl, "{signal_code}", 13)) {
+			key = "signal_code";
+			skip = 13;
+		}
+		if (key) {
+			const char *v = sc_params_get(op->params, key);
+			char msg[64];
+			if (!v || !*v) {
+				snprintf(msg, sizeof(msg), "%s is required",
+					 key);
+				return sc__invalid(err_out, msg);
+			}
+			rc = sc__url_encode(url, v);
+			tmpl += skip;
+		} else {
+			rc = sc__buf_putc(url, *tmpl++);
+		}
+	}
+	return rc;
+}
+
+/* The raw "request" endpoint: method, path (under the vehicle when a
+ * vehicle_id is given), caller's headers. */
+static int raw_path(sc_op *op, sc_buf *url, const char **method,
+		    sc_error **err_out)
+{
+	const char *m = sc_params_get(op->params, "method");
+	const char *path = sc_params_get(op->params, "path");
+	const char *vid = sc_params_get(op->params, "vehicle_id");
+	static const char *const methods[] = { "GET", "POST", "PUT", "PATCH",
+					       "DELETE" };
+	size_t i;
+	int ok = 0, rc = 0;
+
+	for (i = 0; m && i < 5; i++)
+		if (!strcmp(m, methods[i]))
+			ok = 1;
+	if (!ok)
+		return sc__invalid(err_out, "method must be GET, POST, PUT, "
+					"PATCH or DELETE");
+	*method = m;
+	if (!path)
+		path = "";
+	for (i = 0; path[i]; i++)
+		if ((unsigned char)path[i] < 0x21 || path[i] == '#')
+			return sc__invalid(err_out, "path must not contain spaces, "
+						"control characters or '#'");
+	if (strstr(path, ".."))
+		return sc__invalid(err_out, "path must not contain '..'");
+	if (vid && *vid) {
+		rc = sc__buf_puts(url, "/vehicles/");
+		if (rc == 0)
+			rc = sc__url_encode(url, vid);
+	}
+	if (rc == 0 && *path) {
+		if (path[0] != '/')
+			rc = sc__buf_putc(url, '/');
+		if (rc == 0)
+			rc = sc__buf_puts(url, path);
+	}
+	return rc;
+}
+
+static int add_auth(sc_op *op, sc_error **err_out)
+{
+	sc_client *c = op->client;
+	const sc_params *p = op->params;
+	const char *token = sc_params_get(p, "access_token");
+	const char *amt = sc_params_get(p, "management_token");
+	sc_buf tmp, cred;
+	int rc = 0;
+
+	sc__buf_init(&tmp, 0);
+	sc__buf_init(&cred, 0);
+	if (op->ep->auth == SC_AUTH_NONE)
+		return 0;
+	if (op->ep->auth == SC_AUTH_BEARER_OR_APP) {
+		const char *user = sc_params_get(p, "user_id");
+		if (user && !header_safe(user))
+			return sc__invalid(err_out, "user_id has control "
+						"characters");
+		if (user && (rc = sc__request_add_header(op->req,
+							 "sc-user-id", user)))
+			return rc;
+		if (!token || !*token) {
+			if (!c->client_id || !c->client_secret)
+				return sc__invalid(err_out, "access_token, or a "
+					"client_id and client_secret for an "
+					"application token, is required");
+			op->app_token = 1;
+			return 0;
+		}
+	}
+	switch (op->ep->auth) {
+	case SC_AUTH_BEARER_OR_APP:
+	case SC_AUTH_BEARER:
+		if (!token || !*token)
+			return sc__invalid(err_out, "access_token is required");
+		if (!header_safe(token))
+			return sc__invalid(err_out,
+				       "access_token has control characters");
+		rc = sc__buf_puts(&tmp, "Bearer ");
+		if (rc == 0)
+			rc = sc__buf_puts(&tmp, token);
+		break;
+	case SC_AUTH_BEARER_AMT:
+	case SC_AUTH_BASIC_AMT:
+		if (!amt || !*amt)
+			return sc__invalid(err_out, "management_token is required");
+		if (!header_safe(amt))
+			return sc__invalid(err_out, "management_token has control "
+						"characters");
+		if (op->ep->auth == SC_AUTH_BEARER_AMT) {
+			rc = sc__buf_puts(&tmp, "Bearer ");
+			if (rc == 0)
+				rc = sc__buf_puts(&tmp, amt);
+			break;
+		}
+		rc = sc__buf_puts(&cred, "default:");
+		if (rc == 0)
+			rc = sc__buf_puts(&cred, amt);
+		goto basic;
+	default:
+		if (!c->client_id || !c->client_secret)
+			return sc__invalid(err_out, "client_id and client_secret "
+						"are required");
+		rc = sc__buf_puts(&cred, c->client_id);
+		if (rc == 0)
+			rc = sc__buf_putc(&cred, ':');
+		if (rc == 0)
+			rc = sc__buf_puts(&cred, c->client_secret);
+	basic:
+		if (rc == 0)
+			rc = sc__buf_puts(&tmp, "Basic ");
+		if (rc == 0)
+			rc = sc__base64(&tmp, (unsigned char *)cred.ptr,
+					cred.len);
+		break;
+	}
+	if (rc == 0)
+		rc = sc__request_add_header(op->req, "Authorization", tmp.ptr);
+	sc__buf_wipe(&cred);
+	sc__buf_wipe(&tmp);
+	return rc;
+}
+
+/* Caller headers for the raw endpoint ("header:Name" params). */
+static int add_caller_headers(sc_op *op, sc_error **err_out)
+{
+	size_t i, n = sc_params_count(op->params);
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		const char *k, *v, *name;
+		sc_params_at(op->params, i, &k, &v);
+		if (strncmp(k, "header:", 7))
+			continue;
+		name = k + 7;
+		if (!*name)
+			return sc__invalid(err_out, "empty header name");
+		for (const char *q = name; *q; q++)
+			if (!token_char((unsigned char)*q))
+				return sc__invalid(err_out, "bad header name");
+		if (!header_safe(v))
+			return sc__invalid(err_out,
+				       "header values must not contain "
+				       "control characters");
+		rc = sc__request_add_header(op->req, name, v);
+	}
+	return rc;
+}
+
+int sc__op_build_request(sc_op *op, sc_error **err_out)
+{
+	const endpoint *ep = op->ep;
+	sc_client *c = op->client;
+	const sc_params *p = op->params;
+	sc_buf url;
+	const char *version = sc_params_get(p, "version");
+	const char *units = sc_params_get(p, "unit_system");
+	const char *method = ep->method;
+	const char *suffix = sc_params_get(p, "user_agent_suffix");
+	struct build b;
+	int rc = 0, raw = (ep->flags & SC_EP_RAW) != 0;
+
+	if (!version)
+		version = c->api_version;
+	if (!units)
+		units = c->unit_system;
+	if (ep->host == SC_HOST_API && !sc__valid_version(version))
+		return sc__invalid(err_out, "version must look like \"2.0\"");
+	if ((ep->flags & SC_EP_UNITS) && strcmp(units, "metric") != 0 &&
+	    strcmp(units, "imperial") != 0)
+		return sc__invalid(err_out,
+			       "unit_system must be metric or imperial");
+	if (suffix && !header_safe(suffix))
+		return sc__invalid(err_out, "user_agent_suffix has control "
+					"characters");
+
+	sc__buf_init(&url, 16384);
+	switch (ep->host) {
+	case SC_HOST_AUTH:
+		rc = sc__buf_puts(&url, c->auth_url);
+		break;
+	case SC_HOST_MANAGEMENT:
+		rc = sc__buf_puts(&url, c->management_origin);
+		if (rc == 0)
+			rc = sc__buf_puts(&url, "/v2.0");
+		break;
+	case SC_HOST_V3:
+		rc = sc__buf_puts(&url, c->vehicle_api_origin);
+		if (rc == 0)
+			rc = sc__buf_puts(&url, "/v3");
+		break;
+	case SC_HOST_IAM:
+		rc = sc__buf_puts(&url, c->iam_origin);
+		if (rc == 0)
+			rc = sc__buf_puts(&url, ep->path);
+		break;
+	default:
+		rc = sc__buf_puts(&url, c->api_origin);
+		if (rc == 0)
+			rc = sc__buf_puts(&url, "/v");
+		if (rc == 0)
+			rc = sc__buf_puts(&url, version);
+		break;
+	}
+	if (rc == 0 && raw)
+		rc = raw_path(op, &url, &method, err_out);
+	else if (rc == 0 && ep->host != SC_HOST_AUTH &&
+		 ep->host != SC_HOST_IAM)
+		rc = append_path(op, &url, ep->path, err_out);
+	b.op = op;
+	b.url = &url;
+	b.first = strchr(url.ptr ? url.ptr : "", '?') == NULL;
+	b.err = err_out;
+	if (rc == 0)
+		rc = each_word(ep->query, add_query, &b);
+	if (rc == SC_ETOOBIG)
+		rc = sc__invalid(err_out, "request URL is too long");
+	if (rc == 0)
+		rc = sc__request_new(&op->req, method, url.ptr);
+	sc__buf_free(&url);
+	if (rc < 0)
+		return rc;
+
+	op->req->connect_timeout_ms = sc__param_long(p, "connect_timeout_ms", 0);
+	op->req->timeout_ms = sc__param_long(p, "timeout_ms", 0);
+	pthread_mutex_lock(&c->lock);
+	if (!op->req->connect_timeout_ms)
+		op->req->connect_timeout_ms = c->connect_timeout_ms;
+	if (!op->req->timeout_ms)
+		op->req->timeout_ms = c->timeout_ms;
+	pthread_mutex_unlock(&c->lock);
+
+	if (raw)
+		rc = add_caller_headers(op, err_out);
+	if (rc == 0 && !(raw && sc_request_header(op->req, "Authorization")))
+		rc = add_auth(op, err_out);
+	if (rc == 0 && !sc_request_header(op->req, "Accept"))
+		rc = sc__request_add_header(op->req, "Accept",
+					    "application/json");
+	if (rc == 0) {
+		if (suffix && *suffix) {
+			sc_buf ua;
+			sc__buf_init(&ua, 0);
+			rc = sc__buf_puts(&ua, c->user_agent);
+			if (rc == 0)
+				rc = sc__buf_putc(&ua, ' ');
+			if (rc == 0)
+				rc = sc__buf_puts(&ua, suffix);
+			if (rc == 0 && !sc_request_header(op->req,
+							  "User-Agent"))
+				rc = sc__request_add_header(op->req,
+							    "User-Agent",
+							    ua.ptr);
+			sc__buf_free(&ua);
+		} else if (!sc_request_header(op->req, "User-Agent")) {
+			rc = sc__request_add_header(op->req, "User-Agent",
+						    c->user_agent);
+		}
+	}
+	if (rc == 0 && (ep->flags & SC_EP_UNITS) &&
+	    !sc_request_header(op->req, "sc-unit-system"))
+		rc = sc__request_add_header(op->req, "sc-unit-system", units);
+	if (rc == 0)
+		rc = build_body(op, err_out);
+	return rc;
+}
+
+
+int sc__op_build_token_request(sc_op *op)
+{
+	sc_client *c = op->client;
+	sc_buf url;
+	int rc;
+
+	sc__buf_init(&url, 0);
+	rc = sc__buf_puts(&url, c->iam_origin);
+	if (rc == 0)
+		rc = sc__buf_puts(&url, "/oauth2/token");
+	if (rc == 0)
+		rc = sc__request_new(&op->token_req, "POST", url.ptr);
+	sc__buf_free(&url);
+	if (rc < 0)
+		return rc;
+	op->token_req->connect_timeout_ms = op->req->connect_timeout_ms;
+	op->token_req->timeout_ms = op->req->timeout_ms;
+	rc = sc__request_add_header(op->token_req, "Content-Type",
+				    "application/x-www-form-urlencoded");
+	if (rc == 0)
+		rc = sc__request_add_header(op->token_req, "Accept",
+					    "application/json");
+	if (rc == 0)
+		rc = sc__request_add_header(op->token_req, "User-Agent",
+					    c->user_agent);
+	if (rc == 0)
+		rc = add_form(&op->token_req->body, "grant_type",
+			      "client_credentials");
+	if (rc == 0)
+		rc = add_form(&op->token_req->body, "client_id", c->client_id);
+	if (rc == 0)
+		rc = add_form(&op->token_req->body, "client_secret",
+			      c->client_secret);
+	return rc;
+}

@@ -1,0 +1,271 @@
+#define _GNU_SOURCE
+/* Result shaping: a 2xx answer turned into the data every binding sees
+ * (snake_case keys, "meta" from the sc-* headers, batch responses one
+ * entry per path with its own data or typed error, token sets). */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "op.h"
+
+static cJSON *meta_from(const sc_response *resp)
+{
+	static const char *const map[][2] = {
+		{ "SC-Data-Age", "data_age" },
+		{ "SC-Unit-System", "unit_system" },
+		{ "SC-Request-Id", "request_id" },
+		{ "SC-Fetched-At", "fetched_at" },
+	};
+	cJSON *meta = cJSON_CreateObject();
+	size_t i;
+
+	for (i = 0; meta && i < 4; i++) {
+		const char *v = sc_response_header(resp, map[i][0]);
+		if (v && !cJSON_AddStringToObject(meta, map[i][1], v)) {
+			cJSON_Delete(meta);
+			return NULL;
+		}
+	}
+	return meta;
+}
+
+sc_error *sc__shape_malformed(const sc_response *resp, const char *what)
+{
+	sc_error *e = sc__error_new(SC_EMALFORMED, what);
+	const char *rid = sc_response_header(resp, "SC-Request-Id");
+	if (e) {
+		sc__error_set(e, "type", "SDK_ERROR");
+		sc__error_set_number(e, "status_code",
+				     sc_response_status(resp));
+		if (rid)
+			sc__error_set(e, "request_id", rid);
+	}
+	return e;
+}
+
+/* data + "meta" for a body (object, array or empty). */
+static cJSON *data_with_meta(const cJSON *json, cJSON *meta, int raw)
+{
+	cJSON *data;
+
+	if (raw) {
+		data = cJSON_CreateObject();
+		if (data)
+			cJSON_AddItemToObject(data, "body",
+				json ? cJSON_Duplicate(json, 1)
+				     : cJSON_CreateNull());
+	} else if (!json) {
+		data = cJSON_CreateObject();
+	} else if (cJSON_IsObject(json)) {
+		data = sc__json_snake(json);
+	} else if (cJSON_IsArray(json)) {
+		data = cJSON_CreateObject();
+		if (data)
+			cJSON_AddItemToObject(data, "items",
+					      sc__json_snake(json));
+	} else {
+		data = NULL;
+	}
+	if (!data || !meta) {
+		cJSON_Delete(data);
+		cJSON_Delete(meta);
+		return NULL;
+	}
+	{
+		/* a body with its own meta (v3 paging) keeps it; the header
+		 * fields join it where the body has none of the same name */
+		cJSON *own = cJSON_GetObjectItemCaseSensitive(data, "meta");
+		if (cJSON_IsObject(own)) {
+			cJSON *h = meta->child;
+			while (h) {
+				cJSON *next = h->next;
+				if (!cJSON_GetObjectItemCaseSensitive(own,
+								      h->string))
+					cJSON_AddItemToObject(own, h->string,
+						cJSON_DetachItemViaPointer(meta,
+									   h));
+				h = next;
+			}
+			cJSON_Delete(meta);
+			return data;
+		}
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(data, "meta");
+	cJSON_AddItemToObject(data, "meta", meta);
+	return data;
+}
+
+/* Name of a batch path in the endpoint table ("/odometer" -> odometer,
+ * "/" -> attributes), else the path with '/' -> '_'. */
+static char *batch_name(const char *path)
+{
+	size_t i;
+	char *name;
+
+	for (i = 0; i < sc__n_endpoints; i++)
+		if (*sc__endpoints[i].batch_path &&
+		    !strcmp(sc__endpoints[i].batch_path, path))
+			return sc__strdup(sc__endpoints[i].name);
+	while (*path == '/')
+		path++;
+	if (!*path)
+		return sc__strdup("attributes");
+	name = sc__strdup(path);
+	for (i = 0; name && name[i]; i++)
+		if (name[i] == '/' || name[i] == '-')
+			name[i] = '_';
+	return name;
+}
+
+static const char *sub_header(const cJSON *headers, const char *name)
+{
+	const cJSON *h;
+	cJSON_ArrayForEach(h, headers)
+		if (h->string && sc__strcaseeq(h->string, name) &&
+		    cJSON_IsString(h))
+			return h->valuestring;
+	return NULL;
+}
+
+static cJSON *batch_item(const sc_op *op, const cJSON *item, const char *rid)
+{
+	const cJSON *path = cJSON_GetObjectItem(item, "path");
+	const cJSON *code = cJSON_GetObjectItem(item, "code");
+	const cJSON *body = cJSON_GetObjectItem(item, "body");
+	const cJSON *hdrs = cJSON_GetObjectItem(item, "headers");
+	cJSON *out = cJSON_CreateObject();
+	char *name;
+	int status;
+
+	if (!out)
+		return NULL;
+	status = cJSON_IsNumber(code) ? (int)code->valuedouble : 0;
+	name = batch_name(cJSON_IsString(path) ? path->valuestring : "");
+	cJSON_AddStringToObject(out, "path",
+				cJSON_IsString(path) ? path->valuestring : "");
+	cJSON_AddStringToObject(out, "name", name ? name : "");
+	cJSON_AddNumberToObject(out, "code", status);
+	free(name);
+	if ((status == 200 || status == 204) &&
+	    (!body || cJSON_IsObject(body) || cJSON_IsArray(body) ||
+	     cJSON_IsNull(body))) {
+		static const char *const keys[][2] = {
+			{ "sc-data-age", "data_age" },
+			{ "sc-unit-system", "unit_system" },
+			{ "sc-fetched-at", "fetched_at" },
+		};
+		cJSON *meta = cJSON_CreateObject();
+		size_t i;
+		for (i = 0; meta && i < 3; i++) {
+			const char *v = sub_header(hdrs, keys[i][0]);
+			if (v)
+				cJSON_AddStringToObject(meta, keys[i][1], v);
+		}
+		if (meta && rid)
+			cJSON_AddStringToObject(meta, "request_id", rid);
+		cJSON_AddItemToObject(out, "data",
+			data_with_meta(cJSON_IsNull(body) ? NULL : body, meta,
+				       0));
+	} else {
+		sc_error *e = cJSON_IsObject(body)
+			? sc__error_from_json(status, rid,
+					      sub_header(hdrs, "retry-after"),
+					      body)
+			: sc__error_from_answer(status, NULL, rid, NULL, "", 0);
+		if (e) {
+			sc__error_set_number(e, "attempts", op->attempts);
+			sc__error_redact(e, op->secrets, op->nsecrets);
+			cJSON_AddItemToObject(out, "error",
+					      cJSON_Duplicate(e->obj, 1));
+			sc_error_free(e);
+		}
+	}
+	return out;
+}
+
+static cJSON *batch_data(const sc_op *op, const cJSON *json, cJSON *meta)
+{
+	const cJSON *responses = cJSON_GetObjectItem(json, "responses");
+	const cJSON *meta_rid = cJSON_GetObjectItem(meta, "request_id");
+	const char *rid = cJSON_IsString(meta_rid) ? meta_rid->valuestring
+						   : NULL;
+	const cJSON *item;
+	cJSON *data, *list;
+
+	if (!cJSON_IsArray(responses)) {
+		cJSON_Delete(meta);
+		return NULL;
+	}
+	data = cJSON_CreateObject();
+	list = cJSON_CreateArray();
+	if (!data || !list) {
+		cJSON_Delete(data);
+		cJSON_Delete(list);
+		cJSON_Delete(meta);
+		return NULL;
+	}
+	cJSON_AddItemToObject(data, "responses", list);
+	cJSON_ArrayForEach(item, responses) {
+		cJSON *r = cJSON_IsObject(item) ? batch_item(op, item, rid)
+						: NULL;
+		if (!r) {
+			cJSON_Delete(data);
+			cJSON_Delete(meta);
+			return NULL;
+		}
+		cJSON_AddItemToArray(list, r);
+	}
+	cJSON_AddItemToObject(data, "meta", meta);
+	return data;
+}
+
+sc_error *sc__shape_success(const sc_op *op, const sc_response *resp,
+			    cJSON **data_out)
+{
+	size_t len;
+	const char *body = sc_response_body(resp, &len);
+	cJSON *json = NULL, *data;
+
+	*data_out = NULL;
+	if (len > 0) {
+		json = sc__json_parse(body, len);
+		if (!json)
+			return sc__shape_malformed(resp,
+				"the response body is not JSON");
+	}
+	if (op->ep->flags & (SC_EP_TOKEN | SC_EP_APP_TOKEN)) {
+		data = json ? sc__token_data(json,
+			(op->ep->flags & SC_EP_TOKEN) != 0) : NULL;
+		cJSON_Delete(json);
+		if (!data)
+			return sc__shape_malformed(resp,
+				"the token response lacks access_token, "
+				"refresh_token or expires_in");
+		*data_out = data;
+		return NULL;
+	}
+	if (!strcmp(op->ep->body, "batch") && !op->raw) {
+		data = json ? batch_data(op, json, meta_from(resp)) : NULL;
+		cJSON_Delete(json);
+		if (!data)
+			return sc__shape_malformed(resp,
+				"the batch response lacks \"responses\"");
+		*data_out = data;
+		return NULL;
+	}
+	if (json && !op->raw && !cJSON_IsObject(json) &&
+	    !cJSON_IsArray(json)) {
+		cJSON_Delete(json);
+		return sc__shape_malformed(resp,
+			"the response body is not a JSON object");
+	}
+	data = data_with_meta(json, meta_from(resp), op->raw);
+	cJSON_Delete(json);
+	if (!data)
+		return sc__error_new(SC_ENOMEM, NULL);
+	*data_out = data;
+	return NULL;
+}
