@@ -146,8 +146,12 @@ static const char *check_request(const emu_kvlist *q, const char **field,
   }
   if (!*field) {
     const char *given = emu_kv_get(q, "redirect_uri");
-    uri = given ? emu_redirect_uri_registered(given)
-                : (emu_cfg.n_redirect_uris ? emu_cfg.redirect_uris[0] : NULL);
+    if (given)
+      uri = emu_redirect_uri_registered(given) || emu_redirect_standin_ok(given)
+                ? given
+                : NULL;
+    else
+      uri = emu_cfg.n_redirect_uris ? emu_cfg.redirect_uris[0] : NULL;
     if (!uri) {
       *field = "redirect_uri";
       if (given)

@@ -414,6 +414,11 @@ int emu_compatibility_route(emu_req *r, const char *rest,
 int emu_webhooks_route(emu_req *r, const char *rest, enum MHD_Result *ret);
 int emu_webhooks_control_route(emu_req *r, enum MHD_Result *ret);
 int emu_iam_route(emu_req *r, enum MHD_Result *ret);
+/* redirect.c: GET /v2/redirect, the JavaScript SDK redirect stand-in. */
+int emu_redirect_route(emu_req *r, enum MHD_Result *ret);
+/* 1 for <scheme>://<loopback host>/v2/redirect?Q when the hosted
+ * https://javascript-sdk.smartcar.com/v2/redirect?Q is registered. */
+int emu_redirect_standin_ok(const char *uri);
 
 /* Management connections, guarded by the state lock (lock held for the
  * three below). Connect calls add when an owner approves: one connection

@@ -20,6 +20,7 @@ int emu_ext_dispatch(emu_req *r, enum MHD_Result *ret) {
   const char *p = r->path;
   if (p[0] != '/') return 0;
   if (p[1] == 'v') {
+    if (emu_redirect_route(r, ret)) return 1; /* redirect.c */
     const char *v = p + 2, *rest = strchr(v, '/');
     if (!rest || !well_formed_version(v, (size_t)(rest - v))) return 0;
     return emu_management_route(r, rest, ret) ||

@@ -1093,3 +1093,65 @@ TEST(connect_every_redirect_uri_form_end_to_end)
 	free(v);
 	free(loc);
 }
+
+TEST(connect_js_sdk_redirect_stand_in)
+{
+	const char *base = start();
+	char url[1024], uri[512], *code, *v;
+	page p;
+
+	REQUIRE(base);
+	/* the page posts to app_origin what the official page posts */
+	snprintf(url, sizeof(url), "%s/v2/redirect?app_origin=http%%3A%%2F%%2F"
+		 "localhost%%3A8000&code=c0de&state=s%%3C1", base);
+	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	CHECK(p.status == 200);
+	CHECK_CONTAINS(p.body, "name: 'SmartcarAuthMessage'");
+	CHECK_CONTAINS(p.body, "errorDescription: get('error_description')");
+	CHECK_CONTAINS(p.body, "postMessage(message, get('app_origin'))");
+	/* and shows the result without JavaScript, escaped */
+	CHECK_CONTAINS(p.body, "<dd id=\"code\">c0de</dd>");
+	CHECK_CONTAINS(p.body, "<dd id=\"state\">s&lt;1</dd>");
+	pfree(&p);
+
+	/* app_origin must be an origin: no path, no "*" */
+	snprintf(url, sizeof(url), "%s/v2/redirect?app_origin=http%%3A%%2F%%2F"
+		 "localhost%%3A8000%%2Fapp&code=c", base);
+	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	CHECK(p.status == 400);
+	pfree(&p);
+	snprintf(url, sizeof(url), "%s/v2/redirect?app_origin=*&code=c", base);
+	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	CHECK(p.status == 400);
+	pfree(&p);
+	snprintf(url, sizeof(url), "%s/v2/redirect", base);
+	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	CHECK(p.status == 400);
+	pfree(&p);
+
+	/* the emulator's own /v2/redirect stands in for the registered
+	 * hosted page with the same app_origin, through to the token */
+	snprintf(uri, sizeof(uri),
+		 "%s/v2/redirect?app_origin=http://localhost:8000", base);
+	authq(url, sizeof(url), base, uri, "&make=TESLA");
+	REQUIRE(walk_allow(&p, base, url, "spa@example.com") == 0);
+	CHECK(p.status == 302);
+	CHECK(starts(p.location, uri));
+	code = qparam(p.location, "code");
+	v = qparam(p.location, "app_origin");
+	CHECK_STR(v, "http://localhost:8000");
+	REQUIRE(code);
+	CHECK(exchange(base, code, uri) == 1);
+	free(code);
+	free(v);
+	pfree(&p);
+
+	/* ...but not for an app_origin that is not registered */
+	snprintf(uri, sizeof(uri),
+		 "%s/v2/redirect?app_origin=http://localhost:9", base);
+	authq(url, sizeof(url), base, uri, "&make=TESLA");
+	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	CHECK(p.status == 400);
+	CHECK(p.location == NULL);
+	pfree(&p);
+}
