@@ -963,18 +963,8 @@ static int unit_system(emu_req *r) {
 
 /* Valid, unexpired access token from "Authorization: Bearer ...". Lock held. */
 static const emu_grant *authenticate(emu_req *r) {
-  const char *h = emu_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-  if (!h) return NULL;
-  while (*h == ' ') h++;
-  if (strncasecmp(h, "Bearer ", 7) != 0) return NULL;
-  h += 7;
-  while (*h == ' ') h++;
-  size_t n = strlen(h);
-  while (n && h[n - 1] == ' ') n--;
   char key[64];
-  if (n == 0 || n >= sizeof key) return NULL;
-  memcpy(key, h, n);
-  key[n] = '\0';
+  if (!emu_auth_bearer(r, key, sizeof key)) return NULL;
   const emu_token *t = emu_token_find(EMU_TOK_ACCESS, key);
   if (!t || emu_now_ms() >= t->expires_ms) return NULL;
   return t->grant;

@@ -294,6 +294,21 @@ enum MHD_Result emu_respond_oauth_error(emu_req *r, unsigned status,
 /* Parses the body as JSON; NULL if empty or invalid. */
 cJSON *emu_body_json(emu_req *r);
 
+/* util.c, "Authorization: <scheme> <credentials>" (scheme matched without
+ * case, spaces around the credentials ignored). */
+/* Bearer token copied into out; 0 when absent, another scheme, empty or
+ * too long for out. */
+int emu_auth_bearer(emu_req *r, char *out, size_t outlen);
+/* Basic base64(user:secret): 1 with *user and *secret pointing into *dec
+ * (caller frees it); 0 (nothing to free) when absent or malformed. */
+int emu_auth_basic(emu_req *r, char **dec, const char **user,
+                   const char **secret);
+/* 1 when the Basic credentials are exactly (user, secret). */
+int emu_auth_basic_is(emu_req *r, const char *user, const char *secret);
+/* given == want, in time that does not depend on where they differ;
+ * given may be NULL. */
+int emu_secret_eq(const char *given, const char *want);
+
 /* -------------------------------------------------------------- errors.c */
 
 /* One row of the v2 error catalogue (spec 4.2). code NULL = JSON null. */

@@ -7,9 +7,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#include <openssl/crypto.h>
 
 typedef struct app_token {
   char key[37];
@@ -54,11 +51,6 @@ void emu_iam_reset(void) {
   pthread_mutex_unlock(&iam_mutex);
 }
 
-static int secret_eq(const char *given, const char *want) {
-  size_t n = strlen(want);
-  return strlen(given) == n && CRYPTO_memcmp(given, want, n) == 0;
-}
-
 /* Credentials from the form, or else from HTTP Basic (both are seen in
  * OAuth clients). Returns 0 when none were given. Caller frees *dec. */
 static int credentials(emu_req *r, const emu_kvlist *f, const char **id,
@@ -67,20 +59,7 @@ static int credentials(emu_req *r, const emu_kvlist *f, const char **id,
   *id = emu_kv_get(f, "client_id");
   *secret = emu_kv_get(f, "client_secret");
   if (*id && *secret) return 1;
-  const char *h = emu_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-  if (!h) return 0;
-  while (*h == ' ') h++;
-  if (strncasecmp(h, "Basic ", 6) != 0) return 0;
-  h += 6;
-  while (*h == ' ') h++;
-  size_t len;
-  if (emu_base64_decode(h, dec, &len) != 0) return 0;
-  char *colon = memchr(*dec, ':', len);
-  if (!colon) return 0;
-  *colon = '\0';
-  *id = *dec;
-  *secret = colon + 1;
-  return 1;
+  return emu_auth_basic(r, dec, id, secret);
 }
 
 static enum MHD_Result issue(emu_req *r) {
@@ -121,8 +100,8 @@ static enum MHD_Result token(emu_req *r) {
     ret = emu_respond_oauth_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request",
                                   "Missing required parameter: client_id "
                                   "and client_secret.");
-  } else if (!secret_eq(id, emu_cfg.client_id) ||
-             !secret_eq(secret, emu_cfg.client_secret)) {
+  } else if (!emu_secret_eq(id, emu_cfg.client_id) ||
+             !emu_secret_eq(secret, emu_cfg.client_secret)) {
     ret = emu_respond_oauth_error(r, MHD_HTTP_UNAUTHORIZED, "invalid_client",
                                   "Invalid client credentials.");
   } else {

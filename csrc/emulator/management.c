@@ -17,8 +17,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
-
 #define MGMT_LIMIT_DEFAULT 10
 #define MGMT_LIMIT_MAX 100
 
@@ -118,29 +116,6 @@ static int conn_cmp(const void *a, const void *b) {
 }
 
 /* ------------------------------------------------------------ auth */
-
-/* "Authorization: Basic base64(user:secret)" against the expected pair. */
-static int basic_ok(emu_req *r, const char *user, const char *secret) {
-  const char *h = emu_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-  if (!h) return 0;
-  while (*h == ' ') h++;
-  if (strncasecmp(h, "Basic ", 6) != 0) return 0;
-  h += 6;
-  while (*h == ' ') h++;
-  char *dec;
-  size_t len;
-  if (emu_base64_decode(h, &dec, &len) != 0) return 0;
-  int ok = 0;
-  char *colon = memchr(dec, ':', len);
-  if (colon) {
-    size_t ulen = (size_t)(colon - dec), slen = len - ulen - 1;
-    size_t want = strlen(secret);
-    ok = ulen == strlen(user) && memcmp(dec, user, ulen) == 0 &&
-         slen == want && CRYPTO_memcmp(colon + 1, secret, want) == 0;
-  }
-  free(dec);
-  return ok;
-}
 
 static enum MHD_Result unauthorized(emu_req *r) {
   return emu_respond_error(r, MHD_HTTP_UNAUTHORIZED, "AUTHENTICATION", NULL,
@@ -289,7 +264,7 @@ int emu_management_route(emu_req *r, const char *rest, enum MHD_Result *ret) {
   if (strcmp(rest, "/management/connections") != 0) return 0;
   int get = emu_method_is(r, "GET"), del = emu_method_is(r, "DELETE");
   if (!get && !del) return 0; /* the Vehicle API answers 404 */
-  if (!basic_ok(r, "default", emu_cfg.management_token))
+  if (!emu_auth_basic_is(r, "default", emu_cfg.management_token))
     *ret = unauthorized(r);
   else
     *ret = get ? connections_get(r) : connections_delete(r);
@@ -662,7 +637,7 @@ int emu_compatibility_route(emu_req *r, const char *rest,
   int is_matrix = strcmp(rest, "/compatibility/matrix") == 0;
   if (!is_matrix && strcmp(rest, "/compatibility") != 0) return 0;
   if (!emu_method_is(r, "GET")) return 0;
-  if (!basic_ok(r, emu_cfg.client_id, emu_cfg.client_secret))
+  if (!emu_auth_basic_is(r, emu_cfg.client_id, emu_cfg.client_secret))
     *ret = unauthorized(r);
   else
     *ret = is_matrix ? compatibility_matrix(r) : compatibility(r);

@@ -3,33 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#include <openssl/crypto.h>
-
-/* HTTP Basic client_id:client_secret against the configured app. */
-static int client_ok(emu_req *r) {
-  const char *h = emu_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-  if (!h) return 0;
-  while (*h == ' ') h++;
-  if (strncasecmp(h, "Basic ", 6) != 0) return 0;
-  h += 6;
-  while (*h == ' ') h++;
-  char *dec;
-  size_t len;
-  if (emu_base64_decode(h, &dec, &len) != 0) return 0;
-  int ok = 0;
-  char *colon = memchr(dec, ':', len);
-  if (colon) {
-    size_t id_len = (size_t)(colon - dec), sec_len = len - id_len - 1;
-    size_t want = strlen(emu_cfg.client_secret);
-    ok = id_len == strlen(emu_cfg.client_id) &&
-         memcmp(dec, emu_cfg.client_id, id_len) == 0 && sec_len == want &&
-         CRYPTO_memcmp(colon + 1, emu_cfg.client_secret, want) == 0;
-  }
-  free(dec);
-  return ok;
-}
 
 /* Issues a new access + refresh pair for g. Lock held. */
 static cJSON *issue_pair(emu_grant *g) {
@@ -109,7 +82,7 @@ static enum MHD_Result grant_refresh(emu_req *r, const emu_kvlist *f) {
 
 enum MHD_Result emu_token_handle(emu_req *r) {
   if (!emu_method_is(r, "POST")) return emu_respond_not_found(r);
-  if (!client_ok(r)) {
+  if (!emu_auth_basic_is(r, emu_cfg.client_id, emu_cfg.client_secret)) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "error", "invalid_client");
     cJSON_AddStringToObject(o, "error_description",

@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -288,6 +290,70 @@ int emu_base64_decode(const char *in, char **out, size_t *outlen) {
   *out = o;
   *outlen = n;
   return 0;
+}
+
+/* ------------------------------------------------- Authorization header */
+
+/* The credentials after "<scheme> " in the Authorization header, spaces
+ * around them trimmed; NULL when the header is absent or uses another
+ * scheme. *len gets their length. */
+static const char *auth_value(emu_req *r, const char *scheme, size_t *len) {
+  const char *h = emu_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+  size_t sl = strlen(scheme);
+  if (!h) return NULL;
+  while (*h == ' ') h++;
+  if (strncasecmp(h, scheme, sl) != 0 || h[sl] != ' ') return NULL;
+  h += sl + 1;
+  while (*h == ' ') h++;
+  size_t n = strlen(h);
+  while (n && h[n - 1] == ' ') n--;
+  *len = n;
+  return h;
+}
+
+int emu_auth_bearer(emu_req *r, char *out, size_t outlen) {
+  size_t n;
+  const char *t = auth_value(r, "Bearer", &n);
+  if (!t || n == 0 || n >= outlen) return 0;
+  memcpy(out, t, n);
+  out[n] = '\0';
+  return 1;
+}
+
+int emu_auth_basic(emu_req *r, char **dec, const char **user,
+                   const char **secret) {
+  size_t n, len;
+  *dec = NULL;
+  const char *t = auth_value(r, "Basic", &n);
+  if (!t || n == 0) return 0;
+  char *b64 = emu_strndup(t, n);
+  int bad = emu_base64_decode(b64, dec, &len) != 0;
+  free(b64);
+  if (bad) return 0;
+  char *colon = memchr(*dec, ':', len);
+  if (!colon || memchr(*dec, '\0', len)) { /* a NUL would cut the pair */
+    free(*dec);
+    *dec = NULL;
+    return 0;
+  }
+  *colon = '\0';
+  *user = *dec;
+  *secret = colon + 1;
+  return 1;
+}
+
+int emu_secret_eq(const char *given, const char *want) {
+  size_t n = strlen(want);
+  return given && strlen(given) == n && CRYPTO_memcmp(given, want, n) == 0;
+}
+
+int emu_auth_basic_is(emu_req *r, const char *user, const char *secret) {
+  char *dec;
+  const char *u, *s;
+  if (!emu_auth_basic(r, &dec, &u, &s)) return 0;
+  int ok = strcmp(u, user) == 0 && emu_secret_eq(s, secret);
+  free(dec);
+  return ok;
 }
 
 /* ------------------------------------------------------------------ time */

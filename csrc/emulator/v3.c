@@ -377,22 +377,6 @@ static void signal_list(const ctx *c, outcome *o) {
 
 /* -------------------------------------------------------------- routing */
 
-/* Bearer token from the Authorization header into key; 0 when none. */
-static int bearer(emu_req *r, char *key, size_t n) {
-  const char *h = emu_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-  if (!h) return 0;
-  while (*h == ' ') h++;
-  if (strncasecmp(h, "Bearer ", 7) != 0) return 0;
-  h += 7;
-  while (*h == ' ') h++;
-  size_t len = strlen(h);
-  while (len && h[len - 1] == ' ') len--;
-  if (len == 0 || len >= n) return 0;
-  memcpy(key, h, len);
-  key[len] = '\0';
-  return 1;
-}
-
 static int unit_system(emu_req *r) {
   const char *u = emu_header(r, "sc-unit-system");
   if (!u || emu_strcaseeq(u, "metric")) return 0;
@@ -424,7 +408,7 @@ enum { R_VEHICLE, R_SIGNALS, R_SIGNAL };
 static void serve(emu_req *r, int kind, const char *id, const char *code,
                   outcome *o) {
   char key[64];
-  int have_key = bearer(r, key, sizeof key);
+  int have_key = emu_auth_bearer(r, key, sizeof key);
   /* iam.c has its own lock: ask before taking the state lock */
   int app = have_key && emu_iam_token_valid(key);
   const char *uid = emu_header(r, "sc-user-id");

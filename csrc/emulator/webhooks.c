@@ -22,7 +22,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -600,22 +599,6 @@ void emu_webhooks_reset(void) {
 
 /* ------------------------------------------------------ vehicle routes */
 
-/* "Bearer <token>" -> token copied into out; 0 when absent/malformed. */
-static int bearer(emu_req *r, char *out, size_t outlen) {
-  const char *h = emu_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-  if (!h) return 0;
-  while (*h == ' ') h++;
-  if (strncasecmp(h, "Bearer ", 7) != 0) return 0;
-  h += 7;
-  while (*h == ' ') h++;
-  size_t n = strlen(h);
-  while (n && h[n - 1] == ' ') n--;
-  if (n == 0 || n >= outlen) return 0;
-  memcpy(out, h, n);
-  out[n] = '\0';
-  return 1;
-}
-
 static enum MHD_Result unknown_webhook(emu_req *r) {
   return emu_respond_error(r, MHD_HTTP_BAD_REQUEST, "VALIDATION", NULL,
                            validation_desc, NULL);
@@ -624,7 +607,7 @@ static enum MHD_Result unknown_webhook(emu_req *r) {
 static enum MHD_Result subscribe(emu_req *r, const char *vid,
                                  const char *wid) {
   char key[128];
-  int ok = bearer(r, key, sizeof key);
+  int ok = emu_auth_bearer(r, key, sizeof key);
   int status = 0;
   emu_lock();
   const emu_token *t = ok ? emu_token_find(EMU_TOK_ACCESS, key) : NULL;
@@ -671,10 +654,8 @@ static enum MHD_Result subscribe(emu_req *r, const char *vid,
 static enum MHD_Result unsubscribe(emu_req *r, const char *vid,
                                    const char *wid) {
   char key[256];
-  const char *amt = emu_cfg.management_token;
-  size_t n = strlen(amt);
-  if (!bearer(r, key, sizeof key) || strlen(key) != n ||
-      CRYPTO_memcmp(key, amt, n) != 0)
+  if (!emu_auth_bearer(r, key, sizeof key) ||
+      !emu_secret_eq(key, emu_cfg.management_token))
     return emu_respond_error(r, MHD_HTTP_UNAUTHORIZED, "AUTHENTICATION", NULL,
                              auth_desc, NULL);
   if (!emu_is_uuid(vid))

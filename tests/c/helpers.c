@@ -398,10 +398,15 @@ const char *t_http_header(const t_http_res *r, const char *name, char *buf,
 
 void t_basic_auth(char *line, size_t n, const char *userpwd)
 {
+	t_basic_auth_n(line, n, userpwd, strlen(userpwd));
+}
+
+void t_basic_auth_n(char *line, size_t n, const char *userpwd, size_t len)
+{
 	static const char b64[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *s = (const unsigned char *)userpwd;
-	size_t len = strlen(userpwd), i;
+	size_t i;
 	int o = snprintf(line, n, "Authorization: Basic ");
 	size_t k = o < 0 ? 0 : (size_t)o;
 

@@ -144,6 +144,8 @@ const char *t_http_header(const t_http_res *r, const char *name, char *buf,
 			  size_t n);
 /* "Authorization: Basic ..." for userpwd ("id:secret") into line. */
 void t_basic_auth(char *line, size_t n, const char *userpwd);
+/* The same for len bytes that may hold NULs. */
+void t_basic_auth_n(char *line, size_t n, const char *userpwd, size_t len);
 /* Connect as email with scope (space separated; mode=test, T_REDIRECT)
  * on the emulator at base and exchange the code: the access token
  * (caller frees) or NULL. */
