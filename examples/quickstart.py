@@ -85,10 +85,11 @@ def _submit(base, page, extra):
 
 
 def owner_approves(base, auth_url, email):
-    """What the owner does in the browser at Connect: pick the brand, log
-    in, press Allow.  Returns the redirect Location."""
+    """What the owner does in the browser at Connect: continue past the
+    preamble, pick the brand, log in, press Allow.  Returns the redirect Location."""
     parts = urllib.parse.urlsplit(auth_url)
     _, _, page = _request(base, "GET", parts.path + "?" + parts.query)
+    _, _, page = _submit(base, page, {"preamble": "done"})        # Continue
     _, _, page = _submit(base, page, {"brand": "ANY"})            # brands
     _, _, page = _submit(base, page, {"email": email,              # login
                                       "password": "any-password"})

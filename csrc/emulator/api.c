@@ -985,7 +985,7 @@ static void vehicles(call *c, outcome *o) {
   cJSON *p = cJSON_CreateObject();
   cJSON_AddItemToObject(b, "paging", p);
   cJSON *a = cJSON_AddArrayToObject(b, "vehicles");
-  for (int i = 0; i < EMU_FLEET_SIZE; i++) {
+  for (int i = 0; i < c->g->user->n_vehicles; i++) {
     if (!(c->g->vehicle_mask & (1u << i))) continue;
     if (total >= offset && total < offset + limit)
       cJSON_AddItemToArray(a, cJSON_CreateString(c->g->user->vehicles[i].id));

@@ -14,16 +14,13 @@
  * Every form carries the original authorize query as hidden fields, so each
  * step can check it again and nothing lives on the server between steps. */
 #include "emu.h"
+#include "connect.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define DEFAULT_EMAIL "owner@example.com"
-#define SERVER_ERROR_EMAIL "smartcar@server-error.com"
-#define INCOMPATIBLE_EMAIL "smartcar@vehicle-incompatible.com"
-#define SUBSCRIPTION_EMAIL "smartcar@invalid-subscription.com"
 
 /* Granted when the Connect URL carries no scope at all (the real service
  * falls back to the app's dashboard configuration). */
@@ -33,83 +30,31 @@ static const char *const default_scopes[] = {
     "read_tires",        "read_security", "control_charge", "control_security",
 };
 
-/* Brands offered by the brand page and accepted as make=. The first three
- * are the makes of every owner's fleet. */
-static const struct {
-  const char *id, *label;
-} brands[] = {
-    {"TESLA", "Tesla"},         {"TOYOTA", "Toyota"},
-    {"FORD", "Ford"},           {"AUDI", "Audi"},
-    {"BMW", "BMW"},             {"CHEVROLET", "Chevrolet"},
-    {"HYUNDAI", "Hyundai"},     {"KIA", "Kia"},
-    {"MERCEDES_BENZ", "Mercedes-Benz"}, {"NISSAN", "Nissan"},
-    {"RIVIAN", "Rivian"},       {"VOLKSWAGEN", "Volkswagen"},
-    {"VOLVO", "Volvo"},
-};
-#define N_BRANDS (sizeof brands / sizeof brands[0])
-#define ANY_BRAND "ANY" /* brand page: share the whole fleet */
 
-/* What the grant page says about each permission (our wording). */
-static const struct {
-  const char *name, *text;
-} permission_texts[] = {
-    {"read_vehicle_info", "Know the make, model and year"},
-    {"read_vin", "Read the VIN"},
-    {"read_odometer", "Read the odometer"},
-    {"read_location", "Access the location"},
-    {"read_fuel", "Read the fuel level"},
-    {"read_battery", "Read the battery level and capacity"},
-    {"read_charge", "Know whether the vehicle is charging"},
-    {"read_engine_oil", "Read the engine oil life"},
-    {"read_tires", "Read the tire pressures"},
-    {"read_security", "Know whether the vehicle is locked"},
-    {"read_service_history", "Read the service records"},
-    {"read_diagnostics", "Read diagnostics and trouble codes"},
-    {"read_compass", "Read the heading"},
-    {"read_speedometer", "Read the speed"},
-    {"read_thermometer", "Read the temperatures"},
-    {"read_user_profile", "Read the owner's access profile"},
-    {"control_charge", "Start or stop charging and set the charge limit"},
-    {"control_security", "Lock or unlock the vehicle"},
-    {"control_navigation", "Send destinations to the navigation system"},
-};
+static const char no_vehicles_description[] =
+    "No vehicles found. Please add vehicles to your account and try again.";
 
 static const char config_description[] =
     "There has been an error in the configuration of your application.";
 
-/* Form fields the pages add; everything else is the original query. */
-static int is_step_field(const char *key) {
-  static const char *const f[] = {"email", "password", "action", "brand",
-                                  "vehicle", "vehicle_choice"};
-  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-    if (strcmp(key, f[i]) == 0) return 1;
-  return 0;
-}
-
-static const char *brand_label(const char *id) {
-  for (size_t i = 0; i < N_BRANDS; i++)
-    if (emu_strcaseeq(brands[i].id, id)) return brands[i].label;
-  return NULL;
-}
-
-static int nonempty(const char *s) { return s && *s; }
+int cn_nonempty(const char *s) { return s && *s; }
 
 /* "live" when absent; the legacy test_mode=true means "test". */
-static const char *effective_mode(const emu_kvlist *q) {
+const char *cn_mode(const emu_kvlist *q) {
   const char *mode = emu_kv_get(q, "mode");
-  if (nonempty(mode)) return mode;
+  if (cn_nonempty(mode)) return mode;
   const char *legacy = emu_kv_get(q, "test_mode");
   return legacy && emu_strcaseeq(legacy, "true") ? "test" : "live";
 }
 
 /* The brand the owner picked on the brand page, when it counts: only
  * without make and single_select_vin, and only a known one (or ANY). */
-static const char *picked_brand(const emu_kvlist *q) {
+const char *cn_picked_brand(const emu_kvlist *q) {
   const char *b = emu_kv_get(q, "brand");
-  if (!nonempty(b) || nonempty(emu_kv_get(q, "make")) ||
-      nonempty(emu_kv_get(q, "single_select_vin")))
+  if (!cn_nonempty(b) || cn_nonempty(emu_kv_get(q, "make")) ||
+      cn_nonempty(emu_kv_get(q, "single_select_vin")))
     return NULL;
-  if (emu_strcaseeq(b, ANY_BRAND) || brand_label(b)) return b;
+  if (emu_strcaseeq(b, ANY_BRAND) || emu_make_find(b)) return b;
   return NULL;
 }
 
@@ -137,7 +82,7 @@ static const char *check_request(const emu_kvlist *q, const char **field,
   emu_buf m = {0};
   const char *uri = NULL;
   *field = NULL;
-  if (!nonempty(client_id)) {
+  if (!cn_nonempty(client_id)) {
     *field = "client_id";
     emu_buf_puts(&m, "Missing client_id.");
   } else if (strcmp(client_id, emu_cfg.client_id) != 0) {
@@ -195,7 +140,7 @@ static char *check_deep_link(const emu_kvlist *q) {
       strcmp(mode, "simulated") != 0)
     emu_buf_printf(&m, "Invalid mode: %s. Expected live, test or simulated.",
                    mode);
-  else if (nonempty(make) && !brand_label(make))
+  else if (cn_nonempty(make) && !emu_make_find(make))
     emu_buf_printf(&m, "The make %s is not supported.", make);
   else if (vin && !vin_well_formed(vin))
     emu_buf_printf(&m, "The single_select_vin %s is not a valid VIN (17 "
@@ -207,8 +152,8 @@ static char *check_deep_link(const emu_kvlist *q) {
  * of the test owner's vehicles. */
 static char *check_owner(const emu_kvlist *q, const emu_user *u) {
   const char *vin = emu_kv_get(q, "single_select_vin");
-  if (!nonempty(vin) || strcmp(effective_mode(q), "test") != 0) return NULL;
-  for (int i = 0; i < EMU_FLEET_SIZE; i++)
+  if (!cn_nonempty(vin) || strcmp(cn_mode(q), "test") != 0) return NULL;
+  for (int i = 0; i < u->n_vehicles; i++)
     if (emu_strcaseeq(u->vehicles[i].vin, vin)) return NULL;
   emu_buf m = {0};
   emu_buf_printf(&m, "The single_select_vin %s does not belong to this test "
@@ -219,14 +164,9 @@ static char *check_owner(const emu_kvlist *q, const emu_user *u) {
 
 /* ---------------------------------------------------------------- scopes */
 
-typedef struct perm {
-  char *name;
-  int required;
-} perm;
-
 /* The requested permissions, "required:" stripped (and noted),
  * deduplicated; no scope parameter means the default set. */
-static perm *parse_perms(const char *scope, size_t *n_out) {
+perm *cn_parse_perms(const char *scope, size_t *n_out) {
   const size_t n_default = sizeof default_scopes / sizeof *default_scopes;
   size_t n = 0, cap = n_default;
   perm *v = emu_xmalloc(cap * sizeof *v);
@@ -265,7 +205,7 @@ static perm *parse_perms(const char *scope, size_t *n_out) {
   return v;
 }
 
-static void free_perms(perm *v, size_t n) {
+void cn_free_perms(perm *v, size_t n) {
   for (size_t i = 0; i < n; i++) free(v[i].name);
   free(v);
 }
@@ -334,7 +274,7 @@ static void grant_rec_note(const emu_user *u, const char *client_id,
   }
   set_str(&g->user, emu_kv_get(q, "user"));
   set_str(&g->flags, emu_kv_get(q, "flags"));
-  set_str(&g->mode, effective_mode(q));
+  set_str(&g->mode, cn_mode(q));
   g->last_ms = now;
   g->approvals++;
 }
@@ -418,28 +358,34 @@ static cJSON *grants_json(void) {
 
 /* The owner's vehicles Connect may offer: narrowed by single_select_vin,
  * else make, else the brand picked on the brand page. */
-static unsigned candidates(const emu_user *u, const emu_kvlist *q) {
+static unsigned candidates(emu_user *u, const emu_kvlist *q) {
   const char *vin = emu_kv_get(q, "single_select_vin");
   const char *make = emu_kv_get(q, "make");
-  const char *brand = picked_brand(q);
-  if (!nonempty(make) && brand && !emu_strcaseeq(brand, ANY_BRAND))
+  const char *brand = cn_picked_brand(q);
+  int test = strcmp(cn_mode(q), "test") == 0;
+  if (!cn_nonempty(make) && brand && !emu_strcaseeq(brand, ANY_BRAND))
     make = brand;
+  /* test mode: a brand brings its test vehicles (makes.c) */
+  if (test && !cn_nonempty(vin) && cn_nonempty(make))
+    return emu_user_add_make(u, make);
   unsigned mask = 0;
-  for (int i = 0; i < EMU_FLEET_SIZE; i++) {
+  for (int i = 0; i < u->n_vehicles; i++) {
     const emu_vehicle *v = &u->vehicles[i];
-    if (nonempty(vin)) {
+    if (cn_nonempty(vin)) {
       if (emu_strcaseeq(v->vin, vin)) mask |= 1u << i;
-    } else if (!nonempty(make) || emu_strcaseeq(v->make, make)) {
+    } else if (!test && i >= EMU_FLEET_SIZE) {
+      continue; /* live and simulated owners have the base fleet only */
+    } else if (!cn_nonempty(make) || emu_strcaseeq(v->make, make)) {
       mask |= 1u << i;
     }
   }
   return mask;
 }
 
-static int single_select(const emu_kvlist *q) {
+int cn_single_select(const emu_kvlist *q) {
   const char *s = emu_kv_get(q, "single_select");
   return (s && emu_strcaseeq(s, "true")) ||
-         nonempty(emu_kv_get(q, "single_select_vin"));
+         cn_nonempty(emu_kv_get(q, "single_select_vin"));
 }
 
 /* What is shared: the vehicles ticked on the grant page ("vehicle"
@@ -454,7 +400,7 @@ static unsigned choose(const emu_user *u, const emu_kvlist *q, unsigned cand,
     if (strcmp(q->items[k].key, "vehicle") != 0) continue;
     any = 1;
     int found = 0;
-    for (int i = 0; i < EMU_FLEET_SIZE; i++)
+    for (int i = 0; i < u->n_vehicles; i++)
       if ((cand & (1u << i)) &&
           emu_strcaseeq(u->vehicles[i].id, q->items[k].value)) {
         mask |= 1u << i;
@@ -466,7 +412,7 @@ static unsigned choose(const emu_user *u, const emu_kvlist *q, unsigned cand,
   /* the grant page always sends vehicle_choice: nothing ticked there
    * means nothing shared; a direct POST without it shares them all */
   if (!any) mask = emu_kv_get(q, "vehicle_choice") ? 0 : cand;
-  if (single_select(q) && mask) mask &= ~(mask - 1); /* the first one */
+  if (cn_single_select(q) && mask) mask &= ~(mask - 1); /* the first one */
   return mask;
 }
 
@@ -538,6 +484,9 @@ static char *account_outcome(const char *uri, const emu_kvlist *q,
     param(&r, "make", "AUDI");
     param(&r, "model", "A4");
     param(&r, "year", "2017");
+  } else if (emu_strcaseeq(email, NO_VEHICLES_EMAIL)) {
+    param(&r, "error", "no_vehicles");
+    param(&r, "error_description", no_vehicles_description);
   } else if (emu_strcaseeq(email, SUBSCRIPTION_EMAIL)) {
     param(&r, "error", "invalid_subscription");
     param(&r, "error_description",
@@ -591,7 +540,7 @@ static char *approve(const char *uri, const emu_kvlist *q, emu_user *u,
   emu_grant *g = emu_grant_new(u, names, n, mask, emu_cfg.client_id);
   free(names);
   emu_token *code = emu_token_new(EMU_TOK_CODE, g, EMU_CODE_TTL_MS, uri);
-  emu_connections_add(u, mask, effective_mode(q)); /* management */
+  emu_connections_add(u, mask, cn_mode(q)); /* management */
   grant_rec_note(u, emu_cfg.client_id, p, n, q);
   redirect r = {{0}, 0};
   param(&r, "code", code->key);
@@ -615,7 +564,7 @@ static void evaluate(const emu_kvlist *q, int act, const char *email,
     refuse(f, "action", "action must be approve (or allow), deny or back.");
     return;
   }
-  if (!nonempty(email)) email = DEFAULT_EMAIL;
+  if (!cn_nonempty(email)) email = DEFAULT_EMAIL;
   if (!email_ok(email)) {
     refuse(f, "email", "email must look like name@domain.com.");
     return;
@@ -652,8 +601,7 @@ static void evaluate(const emu_kvlist *q, int act, const char *email,
     f->kind = OUT_REDIRECT;
     f->location = error_location(
         uri, q, "no_vehicles",
-        "No vehicles found. Please add vehicles to your account and try "
-        "again.");
+        no_vehicles_description);
     return;
   }
   if (act == ACT_DENY) {
@@ -664,14 +612,14 @@ static void evaluate(const emu_kvlist *q, int act, const char *email,
     return;
   }
   size_t n;
-  perm *p = parse_perms(emu_kv_get(q, "scope"), &n);
+  perm *p = cn_parse_perms(emu_kv_get(q, "scope"), &n);
   if (act == ACT_LOGIN) {
     const char *prompt = emu_kv_get(q, "approval_prompt");
     const grant_rec *g = grant_rec_find(emu_cfg.client_id, u->email);
     if ((prompt && strcmp(prompt, "force") == 0) || !g ||
         !grant_rec_covers(g, p, n)) {
       emu_unlock();
-      free_perms(p, n);
+      cn_free_perms(p, n);
       f->kind = OUT_GRANT;
       f->candidates = cand;
       return;
@@ -681,14 +629,14 @@ static void evaluate(const emu_kvlist *q, int act, const char *email,
   unsigned mask = choose(u, q, cand, &bad);
   if (bad) {
     emu_unlock();
-    free_perms(p, n);
+    cn_free_perms(p, n);
     refuse(f, "vehicle", "A chosen vehicle is not one this request can "
                          "share.");
     return;
   }
   if (!mask) { /* the grant page's boxes were all left unticked */
     emu_unlock();
-    free_perms(p, n);
+    cn_free_perms(p, n);
     f->kind = OUT_GRANT;
     f->candidates = cand;
     f->message = emu_strdup("Choose at least one vehicle to share.");
@@ -697,7 +645,7 @@ static void evaluate(const emu_kvlist *q, int act, const char *email,
   f->kind = OUT_REDIRECT;
   f->location = approve(uri, q, u, mask, p, n);
   emu_unlock();
-  free_perms(p, n);
+  cn_free_perms(p, n);
 }
 
 void emu_connect_decide(const emu_kvlist *q, const char *action,
@@ -734,209 +682,6 @@ void emu_connect_outcome_free(emu_connect_outcome *o) {
   o->location = o->message = NULL;
 }
 
-/* ------------------------------------------------------------ HTML pages */
-
-static const char page_head[] =
-    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-    "<meta name=\"viewport\" content=\"width=device-width\">"
-    "<title>Smartcar Connect (emulator)</title>"
-    "<style>body{font-family:sans-serif;max-width:34em;margin:2em auto;"
-    "padding:0 1em}label{display:block;margin:.5em 0}"
-    ".required{color:#a00}.error{color:#a00;font-weight:bold}"
-    ".brands button{display:block;width:100%;margin:.3em 0;padding:.5em}"
-    ".note{color:#555;font-size:.9em}</style>"
-    "</head><body>\n<p class=\"note\">Smartcar Connect &middot; emulator"
-    "</p>\n";
-
-static const char page_tail[] = "</body></html>\n";
-
-static void hidden(emu_buf *b, const char *name, const char *value) {
-  emu_buf_puts(b, "<input type=\"hidden\" name=\"");
-  emu_buf_html(b, name);
-  emu_buf_puts(b, "\" value=\"");
-  emu_buf_html(b, value);
-  emu_buf_puts(b, "\">\n");
-}
-
-/* The original query, then the brand (if it counts) and the email. */
-static void carry(emu_buf *b, const emu_kvlist *q, const char *email) {
-  for (size_t i = 0; i < q->n; i++)
-    if (!is_step_field(q->items[i].key))
-      hidden(b, q->items[i].key, q->items[i].value);
-  const char *brand = picked_brand(q);
-  if (brand) hidden(b, "brand", brand);
-  if (email) hidden(b, "email", email);
-}
-
-static void para(emu_buf *b, const char *cls, const char *text) {
-  if (!text) return;
-  emu_buf_printf(b, "<p class=\"%s\">", cls);
-  emu_buf_html(b, text);
-  emu_buf_puts(b, "</p>\n");
-}
-
-static enum MHD_Result send_page(emu_req *r, unsigned status, emu_buf *b) {
-  emu_buf_puts(b, page_tail);
-  enum MHD_Result ret = emu_respond_html(r, status, b->p);
-  emu_buf_free(b);
-  return ret;
-}
-
-/* A request Connect refuses outright (unknown app, unregistered redirect
- * URI): there is nowhere safe to send the user back to. */
-static enum MHD_Result refusal_page(emu_req *r, const char *message) {
-  emu_buf b = {0};
-  emu_buf_puts(&b, page_head);
-  emu_buf_puts(&b, "<h1>Something is wrong with this link</h1>\n");
-  para(&b, "error", message);
-  return send_page(r, MHD_HTTP_BAD_REQUEST, &b);
-}
-
-/* A configuration error: the user may go back to the application, which
- * then receives error=configuration_error. */
-static enum MHD_Result config_page(emu_req *r, const emu_kvlist *q,
-                                   const char *email, const char *message) {
-  emu_buf b = {0};
-  emu_buf_puts(&b, page_head);
-  emu_buf_puts(&b, "<h1>This application's link to Connect has a "
-                   "problem</h1>\n");
-  para(&b, "error", message);
-  emu_buf_puts(&b, "<form method=\"post\" action=\"/oauth/authorize/decide\">"
-                   "\n");
-  carry(&b, q, email);
-  emu_buf_puts(&b, "<button type=\"submit\" name=\"action\" value=\"back\">"
-                   "Go back to the application</button>\n</form>\n");
-  return send_page(r, MHD_HTTP_BAD_REQUEST, &b);
-}
-
-static enum MHD_Result brand_page(emu_req *r, const emu_kvlist *q,
-                                  const char *hint) {
-  emu_buf b = {0};
-  emu_buf_puts(&b, page_head);
-  emu_buf_puts(&b, "<h1>Select your vehicle's brand</h1>\n");
-  para(&b, "error", hint);
-  emu_buf_puts(&b, "<form method=\"get\" action=\"/oauth/authorize\" "
-                   "class=\"brands\">\n");
-  carry(&b, q, NULL);
-  for (size_t i = 0; i < N_BRANDS; i++)
-    emu_buf_printf(&b, "<button type=\"submit\" name=\"brand\" "
-                       "value=\"%s\">%s</button>\n",
-                   brands[i].id, brands[i].label);
-  emu_buf_puts(&b, "<button type=\"submit\" name=\"brand\" value=\"" ANY_BRAND
-                   "\">Any brand (emulator: share the whole test fleet)"
-                   "</button>\n</form>\n");
-  return send_page(r, MHD_HTTP_OK, &b);
-}
-
-static enum MHD_Result login_page(emu_req *r, const emu_kvlist *q,
-                                  const char *email, const char *hint,
-                                  unsigned status) {
-  const char *make = emu_kv_get(q, "make");
-  const char *brand = picked_brand(q);
-  const char *label = nonempty(make) ? brand_label(make)
-                      : brand && !emu_strcaseeq(brand, ANY_BRAND)
-                          ? brand_label(brand)
-                          : NULL;
-  emu_buf b = {0};
-  emu_buf_puts(&b, page_head);
-  emu_buf_puts(&b, "<h1>Sign in");
-  if (label) {
-    emu_buf_puts(&b, " to your ");
-    emu_buf_html(&b, label);
-    emu_buf_puts(&b, " account");
-  }
-  emu_buf_puts(&b, "</h1>\n");
-  emu_buf_printf(&b, "<p class=\"note\">Mode: %s.</p>\n",
-                 strcmp(effective_mode(q), "test") == 0        ? "test"
-                 : strcmp(effective_mode(q), "simulated") == 0 ? "simulated"
-                                                               : "live");
-  para(&b, "error", hint);
-  emu_buf_puts(&b, "<form method=\"post\" action=\"/oauth/authorize/login\">"
-                   "\n");
-  carry(&b, q, NULL);
-  emu_buf_puts(&b, "<label>Email <input type=\"email\" name=\"email\" "
-                   "required value=\"");
-  if (email) emu_buf_html(&b, email);
-  emu_buf_puts(&b,
-               "\"></label>\n<label>Password <input type=\"password\" "
-               "name=\"password\" required></label>\n"
-               "<button type=\"submit\">Sign in</button>\n</form>\n"
-               "<p class=\"note\">Emulator: any name@domain.com email and "
-               "any password sign in, in every mode. Special accounts: "
-               SUBSCRIPTION_EMAIL ", " INCOMPATIBLE_EMAIL ", "
-               SERVER_ERROR_EMAIL ".</p>\n");
-  return send_page(r, status, &b);
-}
-
-static const char *permission_text(const char *name) {
-  for (size_t i = 0; i < sizeof permission_texts / sizeof *permission_texts;
-       i++)
-    if (strcmp(permission_texts[i].name, name) == 0)
-      return permission_texts[i].text;
-  return NULL;
-}
-
-static enum MHD_Result grant_page(emu_req *r, const emu_kvlist *q,
-                                  const char *email, unsigned cand,
-                                  const char *hint, unsigned status) {
-  size_t n;
-  perm *p = parse_perms(emu_kv_get(q, "scope"), &n);
-  int single = single_select(q);
-  emu_buf b = {0};
-  emu_buf_puts(&b, page_head);
-  emu_buf_puts(&b, "<h1>Allow this application to access your "
-                   "vehicle?</h1>\n<p>Signed in as <strong>");
-  emu_buf_html(&b, email);
-  emu_buf_puts(&b, "</strong>. Application <code>");
-  emu_buf_html(&b, emu_cfg.client_id);
-  emu_buf_puts(&b, "</code>.</p>\n");
-  para(&b, "error", hint);
-  emu_buf_puts(&b, "<form method=\"post\" action=\"/oauth/authorize/decide\">"
-                   "\n");
-  carry(&b, q, email);
-  hidden(&b, "vehicle_choice", "1");
-  emu_buf_puts(&b, single ? "<p>Vehicle to share:</p>\n"
-                          : "<p>Vehicles to share:</p>\n");
-  emu_lock();
-  emu_user *u = emu_user_get(email);
-  int first = 1;
-  for (int i = 0; i < EMU_FLEET_SIZE; i++) {
-    if (!(cand & (1u << i))) continue;
-    const emu_vehicle *v = &u->vehicles[i];
-    emu_buf_printf(&b,
-                   "<label><input type=\"%s\" name=\"vehicle\" value=\"%s\"%s>"
-                   " %d %s %s <small>(VIN %s)</small></label>\n",
-                   single ? "radio" : "checkbox", v->id,
-                   !single || first ? " checked" : "", v->year, v->make,
-                   v->model, v->vin);
-    first = 0;
-  }
-  emu_unlock();
-  emu_buf_puts(&b, "<p>This application asks to:</p>\n<ul class=\"permissions"
-                   "\">\n");
-  for (size_t i = 0; i < n; i++) {
-    const char *text = permission_text(p[i].name);
-    emu_buf_puts(&b, "<li data-permission=\"");
-    emu_buf_html(&b, p[i].name);
-    emu_buf_printf(&b, "\" data-required=\"%s\">",
-                   p[i].required ? "true" : "false");
-    emu_buf_html(&b, text ? text : p[i].name);
-    emu_buf_puts(&b, " <code>");
-    emu_buf_html(&b, p[i].name);
-    emu_buf_puts(&b, "</code>");
-    if (p[i].required)
-      emu_buf_puts(&b, " <strong class=\"required\">(required)</strong>");
-    emu_buf_puts(&b, "</li>\n");
-  }
-  free_perms(p, n);
-  emu_buf_puts(&b, "</ul>\n"
-                   "<button type=\"submit\" name=\"action\" value=\"allow\">"
-                   "Allow</button>\n"
-                   "<button type=\"submit\" name=\"action\" value=\"deny\" "
-                   "formnovalidate>Deny</button>\n</form>\n");
-  return send_page(r, status, &b);
-}
-
 /* ---------------------------------------------------------- handlers */
 
 static enum MHD_Result authorize_page(emu_req *r) {
@@ -944,21 +689,25 @@ static enum MHD_Result authorize_page(emu_req *r) {
   const char *field;
   char *msg = NULL;
   if (!check_request(q, &field, &msg)) {
-    enum MHD_Result ret = refusal_page(r, msg);
+    enum MHD_Result ret = cn_refusal_page(r, msg);
     free(msg);
     return ret;
   }
   if ((msg = check_deep_link(q))) {
-    enum MHD_Result ret = config_page(r, q, NULL, msg);
+    enum MHD_Result ret = cn_config_page(r, q, NULL, msg);
     free(msg);
     return ret;
   }
-  if (nonempty(emu_kv_get(q, "make")) ||
-      nonempty(emu_kv_get(q, "single_select_vin")) || picked_brand(q))
-    return login_page(r, q, NULL, NULL, MHD_HTTP_OK);
   const char *b = emu_kv_get(q, "brand");
-  return brand_page(r, q, nonempty(b) ? "Unknown brand; pick one below."
-                                      : NULL);
+  /* the preamble first; a brand can only come from the brand page,
+   * which lies past it */
+  if (!cn_nonempty(emu_kv_get(q, "preamble")) && !cn_nonempty(b))
+    return cn_preamble_page(r, q);
+  if (cn_nonempty(emu_kv_get(q, "make")) ||
+      cn_nonempty(emu_kv_get(q, "single_select_vin")) || cn_picked_brand(q))
+    return cn_login_page(r, q, NULL, NULL, MHD_HTTP_OK);
+  return cn_brand_page(r, q, cn_nonempty(b) ? "Unknown brand; pick one below."
+                                            : NULL);
 }
 
 /* Renders what evaluate() decided for a page step. */
@@ -970,14 +719,14 @@ static enum MHD_Result render(emu_req *r, const emu_kvlist *q,
     ret = emu_respond_redirect(r, f->location);
     break;
   case OUT_CONFIG:
-    ret = config_page(r, q, email, f->message);
+    ret = cn_config_page(r, q, email, f->message);
     break;
   case OUT_GRANT:
-    ret = grant_page(r, q, email, f->candidates, f->message,
+    ret = cn_grant_page(r, q, email, f->candidates, f->message,
                      f->message ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_OK);
     break;
   default:
-    ret = refusal_page(r, f->message);
+    ret = cn_refusal_page(r, f->message);
   }
   flow_free(f);
   return ret;
@@ -993,11 +742,11 @@ static enum MHD_Result login(emu_req *r) {
   enum MHD_Result ret;
   flow f;
   if (!check_request(&form, &field, &msg)) {
-    ret = refusal_page(r, msg);
+    ret = cn_refusal_page(r, msg);
   } else if ((msg = check_deep_link(&form))) {
-    ret = config_page(r, &form, NULL, msg);
-  } else if (!nonempty(email) || !email_ok(email) || !nonempty(password)) {
-    ret = login_page(r, &form, email,
+    ret = cn_config_page(r, &form, NULL, msg);
+  } else if (!cn_nonempty(email) || !email_ok(email) || !cn_nonempty(password)) {
+    ret = cn_login_page(r, &form, email,
                      "Enter an email of the form name@domain.com and a "
                      "password.",
                      MHD_HTTP_BAD_REQUEST);
@@ -1022,7 +771,7 @@ static enum MHD_Result decide(emu_req *r) {
     ret = emu_respond_redirect(r, f.location);
     flow_free(&f);
   } else {
-    ret = render(r, &form, nonempty(email) ? email : DEFAULT_EMAIL, &f);
+    ret = render(r, &form, cn_nonempty(email) ? email : DEFAULT_EMAIL, &f);
   }
   emu_kv_free(&form);
   return ret;

@@ -119,7 +119,7 @@ static enum MHD_Result vehicles_list(emu_req *r) {
     for (emu_user *u = emu_users(); u; u = u->next) all[n++] = u;
   }
   for (size_t i = n; i-- > 0;)
-    for (int k = 0; k < EMU_FLEET_SIZE; k++)
+    for (int k = 0; k < all[i]->n_vehicles; k++)
       cJSON_AddItemToArray(a, vehicle_json(all[i], &all[i]->vehicles[k], now));
   emu_unlock();
   free(all);

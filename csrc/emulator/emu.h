@@ -34,7 +34,8 @@
 #define EMU_ACCESS_TTL_S 7200
 #define EMU_ACCESS_TTL_MS ((int64_t)EMU_ACCESS_TTL_S * 1000)
 #define EMU_REFRESH_TTL_MS (60LL * 24 * 3600 * 1000)
-#define EMU_FLEET_SIZE 3
+#define EMU_FLEET_SIZE 3     /* the base fleet every owner has */
+#define EMU_MAX_VEHICLES 32  /* base fleet + test-mode brand vehicles */
 
 /* ---------------------------------------------------------------- util.c */
 
@@ -147,7 +148,10 @@ typedef struct emu_vehicle {
 typedef struct emu_user {
   char *email; /* lower-cased */
   char id[37];
-  emu_vehicle vehicles[EMU_FLEET_SIZE];
+  /* [0, EMU_FLEET_SIZE): the base fleet; then the test vehicles of each
+   * brand a test-mode owner picked at Connect (emu_user_add_make) */
+  emu_vehicle vehicles[EMU_MAX_VEHICLES];
+  int n_vehicles;
   struct emu_user *next;
 } emu_user;
 
@@ -197,6 +201,9 @@ const char *emu_redirect_uri_registered(const char *uri);
 emu_user *emu_user_get(const char *email);
 /* Fleet derivation, also usable without the lock. */
 void emu_fleet_derive(emu_user *u);
+/* Adds make's test vehicles to u's fleet unless it has them (derived
+ * from seed, email and make); returns the mask of u's vehicles of make. */
+unsigned emu_user_add_make(emu_user *u, const char *make);
 emu_grant *emu_grant_new(emu_user *u, char **scopes, size_t n_scopes,
                          unsigned mask, const char *client_id);
 int emu_grant_has_scope(const emu_grant *g, const char *scope);
@@ -218,6 +225,40 @@ void emu_connection_revoke(emu_user *u, int index);
 void emu_clock_set_ms(int64_t now_ms);
 void emu_clock_freeze(int frozen);
 int emu_clock_frozen(void);
+
+/* --------------------------------------------------------------- makes.c */
+
+#define EMU_MAKE_WMIS 4
+#define EMU_MAKE_MODELS 2
+
+typedef struct emu_model {
+  const char *model;
+  int year;               /* the test vehicle's model year */
+  emu_engine engine;
+  const char *vin_prefix; /* VIN characters 1-8 */
+  char plant;             /* VIN character 11 */
+  int start_year;         /* compatibility matrix: first model year */
+} emu_model;
+
+typedef struct emu_make {
+  const char *id, *label;          /* "MERCEDES_BENZ", "Mercedes-Benz" */
+  const char *wmi[EMU_MAKE_WMIS];  /* manufacturer codes, VIN 1-3 */
+  int first_year;                  /* first compatible model year */
+  const char *segment;             /* make-specific paths, or NULL */
+  emu_model models[EMU_MAKE_MODELS];
+} emu_make;
+
+const emu_make *emu_makes(size_t *n);
+const emu_make *emu_make_find(const char *id); /* any case */
+size_t emu_make_models(const emu_make *m);
+/* The make whose path segment is segment[0..len) ("tesla"), or NULL. */
+const emu_make *emu_make_by_segment(const char *segment, size_t len);
+/* The make of a VIN by its WMI (NULL if none), and the test model whose
+ * 8-character prefix it has (NULL if none). */
+const emu_make *emu_vin_make(const char *vin, const emu_model **model);
+/* Model year from VIN character 10; 0 if it is not a year code. */
+int emu_vin_model_year(const char *vin);
+char emu_vin_year_code(int year);
 
 /* ------------------------------------------------------------ vehicles.c */
 

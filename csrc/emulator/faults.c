@@ -635,7 +635,7 @@ int emu_limits_set(const cJSON *spec, const char **field, char *msg,
     lim.vehicle_on = iv > 0;
     lim.min_interval_s = iv;
     for (emu_user *u = emu_users(); u; u = u->next)
-      for (int i = 0; i < EMU_FLEET_SIZE; i++)
+      for (int i = 0; i < u->n_vehicles; i++)
         u->vehicles[i].last_request_ms = 0;
   }
   return 0;

@@ -52,7 +52,7 @@ void emu_connections_add(const emu_user *u, unsigned mask, const char *mode) {
   if (!mode || (strcmp(mode, "test") != 0 && strcmp(mode, "simulated") != 0))
     mode = "live";
   int64_t now = emu_now_ms();
-  for (int i = 0; i < EMU_FLEET_SIZE; i++) {
+  for (int i = 0; i < u->n_vehicles; i++) {
     if (!(mask & (1u << i))) continue;
     const emu_vehicle *v = &u->vehicles[i];
     /* A vehicle already connected for this user keeps its connection

@@ -146,44 +146,64 @@ static void make_vin(char out[18], const char *prefix, char year, char plant,
   out[8] = check == 10 ? 'X' : (char)('0' + check);
 }
 
+/* One vehicle of model m (make mk) at u->vehicles[u->n_vehicles]; label
+ * names it in the derivation, so the same seed and email give the same
+ * vehicle. */
+static void add_vehicle(emu_user *u, const emu_make *mk, const emu_model *m,
+                        const char *label) {
+  emu_vehicle *v = &u->vehicles[u->n_vehicles++];
+  unsigned char d[32];
+  memset(v, 0, sizeof *v);
+  emu_uuid_derive(v->id, emu_cfg.seed, u->email, label);
+  emu_derive(d, emu_cfg.seed, u->email, label);
+  make_vin(v->vin, m->vin_prefix, emu_vin_year_code(m->year), m->plant,
+           d + 16);
+  v->make = mk->id;
+  v->model = m->model;
+  v->year = m->year;
+  v->engine = m->engine;
+  uint64_t x = 0;
+  for (int k = 0; k < 8; k++) x = (x << 8) | d[24 + k];
+  v->odometer_km = 10000.0 + (double)(x % 700000) / 10.0;
+  emu_vehicle_init(v, d, emu_now_ms());
+}
+
+/* The base fleet: the first model of the first three makes (makes.c). */
 void emu_fleet_derive(emu_user *u) {
-  static const struct {
-    const char *label, *make, *model, *vin_prefix;
-    int year;
-    char year_code, plant;
-    emu_engine engine;
-  } models[EMU_FLEET_SIZE] = {
-      {"bev", "TESLA", "Model 3", "5YJ3E1EA", 2020, 'L', 'F', EMU_BEV},
-      {"phev", "TOYOTA", "RAV4 Prime", "JTMEB3FV", 2022, 'N', 'D', EMU_PHEV},
-      {"ice", "FORD", "F-150", "1FTEW1E5", 2019, 'K', 'F', EMU_ICE},
-  };
+  static const char *const labels[EMU_FLEET_SIZE] = {
+      "vehicle:bev", "vehicle:phev", "vehicle:ice"};
+  size_t n;
+  const emu_make *mk = emu_makes(&n);
   emu_uuid_derive(u->id, emu_cfg.seed, u->email, "user");
-  for (int i = 0; i < EMU_FLEET_SIZE; i++) {
-    emu_vehicle *v = &u->vehicles[i];
-    unsigned char d[32];
-    char label[32];
-    memset(v, 0, sizeof *v);
-    snprintf(label, sizeof label, "vehicle:%s", models[i].label);
-    emu_uuid_derive(v->id, emu_cfg.seed, u->email, label);
-    emu_derive(d, emu_cfg.seed, u->email, label);
-    make_vin(v->vin, models[i].vin_prefix, models[i].year_code,
-             models[i].plant, d + 16);
-    v->make = models[i].make;
-    v->model = models[i].model;
-    v->year = models[i].year;
-    v->engine = models[i].engine;
-    uint64_t x = 0;
-    for (int k = 0; k < 8; k++) x = (x << 8) | d[24 + k];
-    v->odometer_km = 10000.0 + (double)(x % 700000) / 10.0;
-    emu_vehicle_init(v, d, emu_now_ms());
+  u->n_vehicles = 0;
+  for (int i = 0; i < EMU_FLEET_SIZE; i++)
+    add_vehicle(u, &mk[i], &mk[i].models[0], labels[i]);
+}
+
+unsigned emu_user_add_make(emu_user *u, const char *make) {
+  const emu_make *mk = emu_make_find(make);
+  unsigned mask = 0;
+  if (!mk) return 0;
+  for (size_t k = 0; k < emu_make_models(mk); k++) {
+    const emu_model *m = &mk->models[k];
+    int have = 0;
+    for (int i = 0; i < u->n_vehicles; i++)
+      if (u->vehicles[i].model == m->model) have = 1;
+    if (have || u->n_vehicles >= EMU_MAX_VEHICLES) continue;
+    char label[64];
+    snprintf(label, sizeof label, "vehicle:%s:%zu", mk->id, k);
+    add_vehicle(u, mk, m, label);
   }
+  for (int i = 0; i < u->n_vehicles; i++)
+    if (strcmp(u->vehicles[i].make, mk->id) == 0) mask |= 1u << i;
+  return mask;
 }
 
 emu_user *emu_users(void) { return users; }
 
 emu_vehicle *emu_vehicle_find(const char *id, emu_user **owner, int *index) {
   for (emu_user *u = users; u; u = u->next)
-    for (int i = 0; i < EMU_FLEET_SIZE; i++)
+    for (int i = 0; i < u->n_vehicles; i++)
       if (emu_strcaseeq(u->vehicles[i].id, id)) {
         if (owner) *owner = u;
         if (index) *index = i;
@@ -240,7 +260,7 @@ int emu_grant_has_scope(const emu_grant *g, const char *scope) {
 }
 
 emu_vehicle *emu_grant_vehicle(const emu_grant *g, const char *id) {
-  for (int i = 0; i < EMU_FLEET_SIZE; i++)
+  for (int i = 0; i < g->user->n_vehicles; i++)
     if ((g->vehicle_mask & (1u << i)) &&
         emu_strcaseeq(g->user->vehicles[i].id, id))
       return &g->user->vehicles[i];

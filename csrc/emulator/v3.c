@@ -393,7 +393,7 @@ static emu_user *user_by_id(const char *id) {
 
 /* u's vehicle id, if u connected it to the application. Lock held. */
 static emu_vehicle *connected_vehicle(emu_user *u, const char *id) {
-  for (int i = 0; i < EMU_FLEET_SIZE; i++)
+  for (int i = 0; i < u->n_vehicles; i++)
     if (emu_strcaseeq(u->vehicles[i].id, id) &&
         emu_connection_mode(u->id, u->vehicles[i].id))
       return &u->vehicles[i];

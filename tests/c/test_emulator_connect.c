@@ -311,6 +311,27 @@ static int starts(const char *s, const char *prefix)
 	return s && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* GET an authorize URL as a browser opens it: past the preamble (its
+ * Continue button) when Connect shows one. */
+static int open_authorize(page *out, const char *base, const char *url)
+{
+	page pre;
+	form f;
+	int rc;
+
+	if (fetch(&pre, url, NULL, NULL, NULL) != 0)
+		return -1;
+	if (pre.status != 200 || !strstr(pre.body, "id=\"continue-button\"") ||
+	    !parse_form(&f, pre.body)) {
+		*out = pre;
+		return 0;
+	}
+	rc = submit(out, base, &f, "preamble", "done", NULL);
+	ffree(&f);
+	pfree(&pre);
+	return rc;
+}
+
 /* From a page whose form leads to login: fills in email and password. */
 static int login(page *out, const char *base, const page *login_page,
 		 const char *email)
@@ -344,7 +365,7 @@ static int walk_allow(page *out, const char *base, const char *url,
 	page a, b;
 	int rc = -1;
 	memset(out, 0, sizeof(*out));
-	if (fetch(&a, url, NULL, NULL, NULL) == 0 && a.status == 200 &&
+	if (open_authorize(&a, base, url) == 0 && a.status == 200 &&
 	    login(&b, base, &a, email) == 0) {
 		if (b.status == 200 && strstr(b.body, "name=\"action\""))
 			rc = press(out, base, &b, "allow");
@@ -421,7 +442,7 @@ TEST(connect_brand_page_shown_without_make_skipped_with_it)
 
 	REQUIRE(base);
 	authq(url, sizeof(url), base, T_REDIRECT, NULL);
-	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&p, base, url) == 0);
 	CHECK(p.status == 200);
 	CHECK_CONTAINS(p.body, "Select your vehicle's brand");
 	CHECK(has_button(p.body, "brand", "TESLA"));
@@ -442,7 +463,7 @@ TEST(connect_brand_page_shown_without_make_skipped_with_it)
 
 	/* make=ford (any case) goes straight to login */
 	authq(url, sizeof(url), base, T_REDIRECT, "&make=ford");
-	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&p, base, url) == 0);
 	CHECK(p.status == 200);
 	CHECK(strstr(p.body, "name=\"brand\"") == NULL);
 	CHECK_CONTAINS(p.body, "name=\"password\"");
@@ -459,7 +480,7 @@ TEST(connect_brand_page_shown_without_make_skipped_with_it)
 	REQUIRE(vin);
 	snprintf(extra, sizeof(extra), "&single_select_vin=%s", vin);
 	authq(url, sizeof(url), base, T_REDIRECT, extra);
-	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&p, base, url) == 0);
 	CHECK(p.status == 200);
 	CHECK(strstr(p.body, "name=\"brand\"") == NULL);
 	CHECK_CONTAINS(p.body, "name=\"password\"");
@@ -468,7 +489,7 @@ TEST(connect_brand_page_shown_without_make_skipped_with_it)
 
 	/* an unknown brand picked on the brand page shows it again */
 	authq(url, sizeof(url), base, T_REDIRECT, "&brand=DELOREAN");
-	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&p, base, url) == 0);
 	CHECK(p.status == 200);
 	CHECK_CONTAINS(p.body, "Unknown brand");
 	CHECK(has_button(p.body, "brand", "TESLA"));
@@ -484,7 +505,7 @@ TEST(connect_pages_brand_login_grant_allow)
 
 	REQUIRE(base);
 	authq(url, sizeof(url), base, T_REDIRECT, "&user=u-42&flags=country%3ADE%20beta%3Atrue");
-	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&a, base, url) == 0);
 	REQUIRE(parse_form(&f, a.body));
 	REQUIRE(submit(&b, base, &f, "brand", "TOYOTA", NULL) == 0);
 	ffree(&f);
@@ -503,6 +524,7 @@ TEST(connect_pages_brand_login_grant_allow)
 	CHECK(has_button(c.body, "action", "deny"));
 	/* only the Toyota is offered: the brand picked on the first page */
 	CHECK_CONTAINS(c.body, "RAV4 Prime");
+	CHECK_CONTAINS(c.body, "bZ4X"); /* test mode: the brand's vehicles */
 	CHECK(strstr(c.body, "Model 3") == NULL);
 	REQUIRE(parse_form(&f, c.body));
 	CHECK_STR(f.action, "/oauth/authorize/decide");
@@ -518,7 +540,7 @@ TEST(connect_pages_brand_login_grant_allow)
 	CHECK_STR(state, "st+1");
 	REQUIRE(code);
 	CHECK(strlen(code) == 32);
-	CHECK(exchange(base, code, T_REDIRECT) == 1);
+	CHECK(exchange(base, code, T_REDIRECT) == 2);
 	free(code);
 	free(state);
 	pfree(&a);
@@ -536,7 +558,7 @@ TEST(connect_pages_deny_and_unticked_vehicles)
 
 	REQUIRE(base);
 	authq(url, sizeof(url), base, T_REDIRECT, "&make=TESLA");
-	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&a, base, url) == 0);
 	REQUIRE(login(&b, base, &a, "denier@example.com") == 0);
 	REQUIRE(press(&c, base, &b, "deny") == 0);
 	CHECK(c.status == 302);
@@ -578,7 +600,7 @@ TEST(connect_single_select_offers_radio_choice)
 	REQUIRE(base);
 	authq(url, sizeof(url), base, T_REDIRECT,
 	      "&single_select=true&brand=ANY");
-	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&a, base, url) == 0);
 	REQUIRE(login(&b, base, &a, "single@example.com") == 0);
 	CHECK(b.status == 200);
 	CHECK_CONTAINS(b.body, "type=\"radio\" name=\"vehicle\"");
@@ -625,20 +647,20 @@ TEST(connect_approval_prompt_auto_skips_known_grant_force_shows_it)
 	pfree(&c);
 
 	/* second visit, auto: straight from login to the redirect */
-	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&a, base, url) == 0);
 	REQUIRE(login(&b, base, &a, "AGAIN@example.com") == 0);
 	CHECK(b.status == 302);
 	CHECK(starts(b.location, T_REDIRECT "?code="));
 	code = qparam(b.location, "code");
 	REQUIRE(code);
-	CHECK(exchange(base, code, T_REDIRECT) == 1);
+	CHECK(exchange(base, code, T_REDIRECT) == 2); /* F-150, Mach-E */
 	free(code);
 	pfree(&a);
 	pfree(&b);
 
 	/* a subset of what was granted (and no approval_prompt: auto) */
 	authq(url, sizeof(url), base, T_REDIRECT, "&scope=read_vin&make=FORD");
-	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&a, base, url) == 0);
 	REQUIRE(login(&b, base, &a, "again@example.com") == 0);
 	CHECK(b.status == 302);
 	CHECK(starts(b.location, T_REDIRECT "?code="));
@@ -648,7 +670,7 @@ TEST(connect_approval_prompt_auto_skips_known_grant_force_shows_it)
 	/* force: the grant page every time */
 	authq(url, sizeof(url), base, T_REDIRECT,
 	      "&make=FORD&approval_prompt=force");
-	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&a, base, url) == 0);
 	REQUIRE(login(&b, base, &a, "again@example.com") == 0);
 	CHECK(b.status == 200);
 	CHECK(b.location == NULL);
@@ -660,7 +682,7 @@ TEST(connect_approval_prompt_auto_skips_known_grant_force_shows_it)
 	authq(url, sizeof(url), base, T_REDIRECT,
 	      "&scope=read_vin%20read_location&make=FORD"
 	      "&approval_prompt=auto");
-	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&a, base, url) == 0);
 	REQUIRE(login(&b, base, &a, "again@example.com") == 0);
 	CHECK(b.status == 200);
 	CHECK_CONTAINS(b.body, "data-permission=\"read_location\"");
@@ -669,7 +691,7 @@ TEST(connect_approval_prompt_auto_skips_known_grant_force_shows_it)
 
 	/* another owner has granted nothing yet */
 	authq(url, sizeof(url), base, T_REDIRECT, "&make=FORD");
-	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&a, base, url) == 0);
 	REQUIRE(login(&b, base, &a, "newcomer@example.com") == 0);
 	CHECK(b.status == 200);
 	CHECK_CONTAINS(b.body, "Allow this application");
@@ -681,7 +703,7 @@ TEST(connect_approval_prompt_auto_skips_known_grant_force_shows_it)
 	code = t_connect_at(base, url, "approve", "scripted@example.com", NULL);
 	CHECK(starts(code, T_REDIRECT "?code="));
 	free(code);
-	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&a, base, url) == 0);
 	REQUIRE(login(&b, base, &a, "scripted@example.com") == 0);
 	CHECK(b.status == 302);
 	pfree(&a);
@@ -700,7 +722,7 @@ static void check_config_error(const char *base, const char *url,
 	char *v, *loc;
 
 	memset(&b, 0, sizeof(b));
-	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&a, base, url) == 0);
 	if (email) {
 		CHECK(a.status == 200);
 		REQUIRE(login(&b, base, &a, email) == 0);
@@ -796,7 +818,7 @@ TEST(connect_bad_client_or_redirect_is_a_dead_end)
 		 "&redirect_uri=http%%3A%%2F%%2Flocalhost%%3A8000%%2Fcallback"
 		 "&mode=bogus&state=s",
 		 base);
-	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&p, base, url) == 0);
 	CHECK(p.status == 400);
 	CHECK(p.location == NULL);
 	CHECK_CONTAINS(p.body, "Unknown client_id");
@@ -810,7 +832,7 @@ TEST(connect_bad_client_or_redirect_is_a_dead_end)
 
 	authq(url, sizeof(url), base, "https://evil.example.com/cb",
 	      "&make=TESLA");
-	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&p, base, url) == 0);
 	CHECK(p.status == 400);
 	CHECK(p.location == NULL);
 	CHECK_CONTAINS(p.body, "not registered");
@@ -849,7 +871,7 @@ TEST(connect_server_error_and_trigger_accounts)
 
 	REQUIRE(base);
 	authq(url, sizeof(url), base, T_REDIRECT, "&make=TESLA");
-	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&a, base, url) == 0);
 	REQUIRE(login(&b, base, &a, "smartcar@server-error.com") == 0);
 	CHECK(b.status == 302);
 	CHECK(starts(b.location, T_REDIRECT "?error=server_error"));
@@ -882,10 +904,18 @@ TEST(connect_server_error_and_trigger_accounts)
 	free(v);
 	pfree(&b);
 
-	/* a make the owner does not have: no_vehicles */
-	authq(url, sizeof(url), base, T_REDIRECT, "&make=NISSAN");
+	/* the no-vehicles account: no_vehicles, in test mode too */
+	REQUIRE(login(&b, base, &a, "smartcar@no-vehicles.com") == 0);
+	CHECK(b.status == 302);
+	v = qparam(b.location, "error");
+	CHECK_STR(v, "no_vehicles");
+	free(v);
+	pfree(&b);
+
+	/* live: a make the owner's (base) fleet lacks is no_vehicles */
+	authq(url, sizeof(url), base, T_REDIRECT, "&make=NISSAN&mode=live");
 	pfree(&a);
-	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&a, base, url) == 0);
 	REQUIRE(login(&b, base, &a, "owner@example.com") == 0);
 	CHECK(b.status == 302);
 	v = qparam(b.location, "error");
@@ -904,7 +934,7 @@ TEST(connect_login_rules)
 
 	REQUIRE(base);
 	authq(url, sizeof(url), base, T_REDIRECT, "&make=TESLA");
-	REQUIRE(fetch(&a, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&a, base, url) == 0);
 	REQUIRE(login(&b, base, &a, "someone@example.org") == 0);
 	CHECK(b.status == 400);
 	CHECK_CONTAINS(b.body, "name@domain.com");
@@ -1071,7 +1101,7 @@ TEST(connect_every_redirect_uri_form_end_to_end)
 		REQUIRE(code);
 		/* exchanged with that redirect_uri, not another */
 		CHECK(exchange(base, code, i ? T_REDIRECT : HTTPS) == -1);
-		CHECK(exchange(base, code, forms[i].uri) == 1);
+		CHECK(exchange(base, code, forms[i].uri) == 2);
 		free(code);
 		pfree(&c);
 
@@ -1141,7 +1171,7 @@ TEST(connect_js_sdk_redirect_stand_in)
 	v = qparam(p.location, "app_origin");
 	CHECK_STR(v, "http://localhost:8000");
 	REQUIRE(code);
-	CHECK(exchange(base, code, uri) == 1);
+	CHECK(exchange(base, code, uri) == 2);
 	free(code);
 	free(v);
 	pfree(&p);
@@ -1150,8 +1180,122 @@ TEST(connect_js_sdk_redirect_stand_in)
 	snprintf(uri, sizeof(uri),
 		 "%s/v2/redirect?app_origin=http://localhost:9", base);
 	authq(url, sizeof(url), base, uri, "&make=TESLA");
-	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
+	REQUIRE(open_authorize(&p, base, url) == 0);
 	CHECK(p.status == 400);
 	CHECK(p.location == NULL);
 	pfree(&p);
+}
+
+/* Exchanges code; the access token (caller frees) or NULL. */
+static char *access_token(const char *base, const char *code)
+{
+	char url[512], *form = NULL, *tok = NULL;
+	size_t n = 0;
+	page p;
+	cJSON *j;
+
+	enc_pair(&form, &n, "grant_type", "authorization_code");
+	enc_pair(&form, &n, "code", code);
+	enc_pair(&form, &n, "redirect_uri", T_REDIRECT);
+	snprintf(url, sizeof(url), "%s/oauth/token", base);
+	fetch(&p, url, form, T_CLIENT_ID ":" T_CLIENT_SECRET, NULL);
+	free(form);
+	j = cJSON_Parse(p.body);
+	if (p.status == 200 && t_json_str(j, "access_token"))
+		tok = strdup(t_json_str(j, "access_token"));
+	cJSON_Delete(j);
+	pfree(&p);
+	return tok;
+}
+
+/* Every brand-list-item of the brand page, walked with the element ids of
+ * Smartcar's Connect, connects test-mode vehicles of that brand, and one
+ * of them can charge (every make in the table sells an electric car). */
+TEST(connect_test_mode_every_brand_connects_its_vehicles)
+{
+	const char *base = start();
+	char url[1024], id[32], *code, *tok;
+	page pre, brands, a, b, c, v;
+	form f;
+	const char *p;
+	int n_brands = 0;
+
+	REQUIRE(base);
+	authq(url, sizeof(url), base, T_REDIRECT,
+	      "&scope=read_vehicle_info%20read_charge&approval_prompt=force");
+	REQUIRE(fetch(&pre, url, NULL, NULL, NULL) == 0);
+	CHECK(pre.status == 200);
+	CHECK_CONTAINS(pre.body, "<button type=\"submit\" id=\"continue-button\"");
+	CHECK(strstr(pre.body, "brand-list-item") == NULL);
+	REQUIRE(parse_form(&f, pre.body));
+	REQUIRE(submit(&brands, base, &f, "preamble", "done", NULL) == 0);
+	ffree(&f);
+	CHECK(brands.status == 200);
+	for (p = brands.body; (p = strstr(p, "class=\"brand-list-item\" id=\""));
+	     p++) {
+		const char *s = p + strlen("class=\"brand-list-item\" id=\"");
+		size_t len = strcspn(s, "\""), k;
+		int makes_ok = 1, charges = 0, i;
+		cJSON *j, *ids;
+
+		REQUIRE(len < sizeof(id));
+		memcpy(id, s, len);
+		id[len] = '\0';
+		for (k = 0; k < len; k++) /* the brand in capitals */
+			CHECK(id[k] == '_' || (id[k] >= 'A' && id[k] <= 'Z'));
+		n_brands++;
+		REQUIRE(parse_form(&f, brands.body));
+		REQUIRE(submit(&a, base, &f, "brand", id, NULL) == 0);
+		ffree(&f);
+		CHECK_CONTAINS(a.body, "id=\"username\"");
+		CHECK_CONTAINS(a.body, "id=\"password\"");
+		CHECK_CONTAINS(a.body, "id=\"sign-in-button\"");
+		CHECK_CONTAINS(a.body, "<label for=\"username\">");
+		REQUIRE(login(&b, base, &a, "brands@example.com") == 0);
+		CHECK(b.status == 200);
+		CHECK_CONTAINS(b.body, "id=\"approval-button\"");
+		REQUIRE(press(&c, base, &b, "allow") == 0);
+		code = qparam(c.location, "code");
+		REQUIRE(code);
+		tok = access_token(base, code);
+		REQUIRE(tok);
+		snprintf(url, sizeof(url), "%s/v2.0/vehicles", base);
+		fetch(&v, url, NULL, NULL, tok);
+		j = cJSON_Parse(v.body);
+		pfree(&v);
+		ids = cJSON_GetObjectItem(j, "vehicles");
+		CHECK(cJSON_GetArraySize(ids) >= 1);
+		for (i = 0; i < cJSON_GetArraySize(ids); i++) {
+			const char *vid = cJSON_GetArrayItem(ids, i)->valuestring;
+			cJSON *attrs;
+			snprintf(url, sizeof(url), "%s/v2.0/vehicles/%s", base,
+				 vid);
+			fetch(&v, url, NULL, NULL, tok);
+			attrs = cJSON_Parse(v.body);
+			if (!t_json_str(attrs, "make") ||
+			    strcmp(t_json_str(attrs, "make"), id) != 0)
+				makes_ok = 0;
+			cJSON_Delete(attrs);
+			pfree(&v);
+			snprintf(url, sizeof(url), "%s/v2.0/vehicles/%s/charge",
+				 base, vid);
+			fetch(&v, url, NULL, NULL, tok);
+			charges |= v.status == 200;
+			pfree(&v);
+		}
+		if (!makes_ok || !charges)
+			fprintf(stderr, "  brand %s: makes %d, charges %d\n", id,
+				makes_ok, charges);
+		CHECK(makes_ok);
+		CHECK(charges);
+		cJSON_Delete(j);
+		free(tok);
+		free(code);
+		pfree(&a);
+		pfree(&b);
+		pfree(&c);
+	}
+	CHECK(n_brands >= 13);
+	pfree(&pre);
+	pfree(&brands);
 }
