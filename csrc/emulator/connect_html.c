@@ -90,6 +90,15 @@ static void carry(emu_buf *b, const emu_kvlist *q, const char *email) {
   if (email) hidden(b, "email", email);
 }
 
+/* <form method action [extra attributes]> and the carried fields. */
+static void form_open(emu_buf *b, const char *method, const char *action,
+                      const char *attrs, const emu_kvlist *q,
+                      const char *email) {
+  emu_buf_printf(b, "<form method=\"%s\" action=\"%s\"%s>\n", method,
+                 action, attrs);
+  carry(b, q, email);
+}
+
 static void para(emu_buf *b, const char *cls, const char *text) {
   if (!text) return;
   emu_buf_printf(b, "<p class=\"%s\"%s>", cls,
@@ -126,9 +135,7 @@ enum MHD_Result cn_config_page(emu_req *r, const emu_kvlist *q,
   emu_buf_puts(&b, "<h1>This application's link to Connect has a "
                    "problem</h1>\n");
   para(&b, "error", message);
-  emu_buf_puts(&b, "<form method=\"post\" action=\"/oauth/authorize/decide\">"
-                   "\n");
-  carry(&b, q, email);
+  form_open(&b, "post", "/oauth/authorize/decide", "", q, email);
   emu_buf_puts(&b, "<button type=\"submit\" id=\"back-button\" "
                    "name=\"action\" value=\"back\" autofocus>"
                    "Go back to the application</button>\n</form>\n");
@@ -150,8 +157,7 @@ enum MHD_Result cn_preamble_page(emu_req *r, const emu_kvlist *q) {
   emu_buf_puts(&b, "</code> would like to connect to your vehicle through "
                    "Smartcar. You choose what it may see and do.</p>\n");
   emu_buf_printf(&b, "<p class=\"note\">Mode: %s.</p>\n", mode_text(q));
-  emu_buf_puts(&b, "<form method=\"get\" action=\"/oauth/authorize\">\n");
-  carry(&b, q, NULL);
+  form_open(&b, "get", "/oauth/authorize", "", q, NULL);
   emu_buf_puts(&b, "<button type=\"submit\" id=\"continue-button\" "
                    "name=\"preamble\" value=\"done\" autofocus>Continue"
                    "</button>\n</form>\n");
@@ -167,9 +173,8 @@ enum MHD_Result cn_brand_page(emu_req *r, const emu_kvlist *q,
   emu_buf_puts(&b, "<h1 id=\"brand-heading\">Select your vehicle's brand"
                    "</h1>\n");
   para(&b, "error", hint);
-  emu_buf_puts(&b, "<form method=\"get\" action=\"/oauth/authorize\" "
-                   "aria-labelledby=\"brand-heading\">\n");
-  carry(&b, q, NULL);
+  form_open(&b, "get", "/oauth/authorize",
+            " aria-labelledby=\"brand-heading\"", q, NULL);
   emu_buf_puts(&b, "<ul class=\"brand-list\">\n");
   for (size_t i = 0; i < n; i++)
     emu_buf_printf(&b, "<li><button type=\"submit\" class=\"brand-list-item\""
@@ -200,9 +205,7 @@ enum MHD_Result cn_login_page(emu_req *r, const emu_kvlist *q,
   emu_buf_puts(&b, "</h1>\n");
   emu_buf_printf(&b, "<p class=\"note\">Mode: %s.</p>\n", mode_text(q));
   para(&b, "error", hint);
-  emu_buf_puts(&b, "<form method=\"post\" action=\"/oauth/authorize/login\">"
-                   "\n");
-  carry(&b, q, NULL);
+  form_open(&b, "post", "/oauth/authorize/login", "", q, NULL);
   emu_buf_puts(&b, "<label for=\"username\">Email</label>\n<input "
                    "type=\"email\" id=\"username\" name=\"email\" "
                    "autocomplete=\"username\" required autofocus value=\"");
@@ -244,9 +247,7 @@ enum MHD_Result cn_grant_page(emu_req *r, const emu_kvlist *q,
   emu_buf_html(&b, emu_cfg.client_id);
   emu_buf_puts(&b, "</code>.</p>\n");
   para(&b, "error", hint);
-  emu_buf_puts(&b, "<form method=\"post\" action=\"/oauth/authorize/decide\">"
-                   "\n");
-  carry(&b, q, email);
+  form_open(&b, "post", "/oauth/authorize/decide", "", q, email);
   hidden(&b, "vehicle_choice", "1");
   emu_buf_printf(&b, "<fieldset>\n<legend>%s</legend>\n",
                  single ? "Vehicle to share" : "Vehicles to share");
