@@ -597,4 +597,8 @@ def test_single_select_vin_and_make_bypass(owner):
     url = client.get_auth_url(["read_vehicle_info"], {"make_bypass": "tesla"})
     token = client.exchange_code(approve(url, owner.email)["code"][0])
     ids = smartcar.get_vehicles(token.access_token).vehicles
-    assert ids == [owner.by_kind["bev"]]
+    # test mode: the make's test vehicles, the owner's Model 3 first
+    assert ids[0] == owner.by_kind["bev"] and len(ids) == 2
+    for vid in ids:
+        attrs = smartcar.Vehicle(vid, token.access_token).attributes()
+        assert attrs.make == "TESLA"
