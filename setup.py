@@ -22,6 +22,7 @@ from setuptools import Extension, setup
 # Keep identical to SC_LIB_SOURCES in CMakeLists.txt (checked in CI).
 SC_LIB_SOURCES = [
     "csrc/lib/buf.c",
+    "csrc/lib/redact.c",
     "csrc/lib/util.c",
     "csrc/lib/error.c",
     "csrc/lib/params.c",

@@ -42,6 +42,7 @@ build = {
          -- SC_LIB_SOURCES in CMakeLists.txt (checked in CI).
          sources = {
             "csrc/lib/buf.c",
+            "csrc/lib/redact.c",
             "csrc/lib/util.c",
             "csrc/lib/error.c",
             "csrc/lib/params.c",

@@ -65,7 +65,8 @@ cJSON *sc__json_parse(const char *data, size_t len);
 int sc__url_is_loopback(const char *url);
 /* 1 for http:// or https:// URLs with a host. */
 int sc__url_is_http(const char *url);
-/* Replace every occurrence of each secret in s (in place, may shrink). */
+/* A copy of s with each secret, in every form it may be encoded in
+ * (redact.c), replaced by [REDACTED]; NULL when out of memory. */
 char *sc__redact(const char *s, const char *const *secrets, size_t n);
 
 /* ---- errors (error.c) ------------------------------------------------- */

@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 /* Small helpers: strings, URL and base64 encoding, randomness, time,
- * constant-time comparison, JSON key renaming and redaction. */
+ * constant-time comparison and JSON key renaming. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -344,34 +344,4 @@ int sc__url_is_loopback(const char *url)
 		return 1;
 	}
 	return 0;
-}
-
-char *sc__redact(const char *s, const char *const *secrets, size_t n)
-{
-	sc_buf b;
-	const char *p = s;
-
-	sc__buf_init(&b, 0);
-	while (*p) {
-		size_t i, best = 0;
-		for (i = 0; i < n; i++) {
-			size_t l = secrets[i] ? strlen(secrets[i]) : 0;
-			/* very short values would redact ordinary words */
-			if (l >= 4 && strncmp(p, secrets[i], l) == 0 && l > best)
-				best = l;
-		}
-		if (best) {
-			if (sc__buf_puts(&b, SC_REDACTED) < 0)
-				goto fail;
-			p += best;
-		} else {
-			if (sc__buf_putc(&b, *p) < 0)
-				goto fail;
-			p++;
-		}
-	}
-	return sc__buf_detach(&b);
-fail:
-	sc__buf_free(&b);
-	return NULL;
 }

@@ -212,6 +212,13 @@ void t_advance(double seconds)
 	free(t_control("/_emulator/clock", body));
 }
 
+void t_collect_line(void *payload, int dir, const char *line)
+{
+	t_lines *l = payload;
+	size_t n = strlen(l->all);
+	snprintf(l->all + n, sizeof(l->all) - n, "%c %s\n", dir, line);
+}
+
 int t_clean(const char *text, const char *const *secrets, size_t n)
 {
 	size_t i;

@@ -106,6 +106,11 @@ typedef struct t_private_emulator {
 const char *t_emulator_private(t_private_emulator *e, const char *const *args);
 /* Move the emulator clock forward. */
 void t_advance(double seconds);
+/* A debug hook that appends "<dir> <line>\n" to a t_lines. */
+typedef struct t_lines {
+	char all[32768];
+} t_lines;
+void t_collect_line(void *payload, int dir, const char *line);
 /* 1 when the text contains none of the secrets. */
 int t_clean(const char *text, const char *const *secrets, size_t n);
 /* Canned response builder. */

@@ -295,27 +295,16 @@ TEST(rate_token_bucket)
 	sc_client_free(c);
 }
 
-struct lines {
-	char all[8192];
-};
-
-static void collect(void *payload, int dir, const char *line)
-{
-	struct lines *l = payload;
-	size_t n = strlen(l->all);
-	snprintf(l->all + n, sizeof(l->all) - n, "%c %s\n", dir, line);
-}
-
 TEST(debug_hook_redacts)
 {
 	sc_client *c = client_with(1, 0, NULL);
-	struct lines l = { "" };
+	t_lines l = { "" };
 	sc_params *p = NULL;
 	sc_op *op = NULL;
 	const char *const secrets[] = { "c0de-SECRET-1", T_CLIENT_SECRET,
 					"AT-SECRET-9", "RT-SECRET-9" };
 
-	sc_client_set_debug(c, collect, &l);
+	sc_client_set_debug(c, t_collect_line, &l);
 	sc_params_new(&p);
 	sc_params_set(p, "code", "c0de-SECRET-1");
 	REQUIRE(sc_op_new(&op, c, "exchange_code", p, NULL) == 0);
