@@ -287,10 +287,13 @@ static void token_free(emu_token *t) {
   free(t);
 }
 
-/* A token that can never be accepted again. Codes are kept until they
- * expire so a reused code is still recognised (and refused) meanwhile. */
+/* A token that can never be accepted again. Codes are kept a day past
+ * their expiry so a reused or expired code is still recognised (and
+ * refused with invalid_grant, not invalid_request) meanwhile. */
+#define CODE_KEEP_MS (24LL * 3600 * 1000)
 static int token_dead(const emu_token *t, int64_t now) {
-  if (now >= t->expires_ms) return 1;
+  if (now >= t->expires_ms + (t->kind == EMU_TOK_CODE ? CODE_KEEP_MS : 0))
+    return 1;
   if (t->kind == EMU_TOK_REFRESH && t->used_ms &&
       now >= t->used_ms + (int64_t)(emu_cfg.refresh_grace_s * 1000))
     return 1;

@@ -16,12 +16,14 @@ static cJSON *issue_pair(emu_grant *g) {
   return o;
 }
 
-static enum MHD_Result invalid(emu_req *r, const char *field,
-                               const char *value) {
+/* 400 error ("invalid_grant" or "invalid_request") with Smartcar's
+ * "Invalid <field>: <value>." */
+static enum MHD_Result invalid(emu_req *r, const char *error,
+                               const char *field, const char *value) {
   emu_buf b = {0};
   emu_buf_printf(&b, "Invalid %s: %s.", field, value);
   enum MHD_Result ret =
-      emu_respond_oauth_error(r, MHD_HTTP_BAD_REQUEST, "invalid_grant", b.p);
+      emu_respond_oauth_error(r, MHD_HTTP_BAD_REQUEST, error, b.p);
   emu_buf_free(&b);
   return ret;
 }
@@ -49,11 +51,15 @@ static enum MHD_Result grant_code(emu_req *r, const emu_kvlist *f) {
   emu_lock();
   int64_t now = emu_now_ms();
   emu_token *t = emu_token_find(EMU_TOK_CODE, code);
-  if (!t || t->used_ms || now >= t->expires_ms ||
+  if (!t) { /* a code Connect never issued */
+    emu_unlock();
+    return invalid(r, "invalid_request", "code", code);
+  }
+  if (t->used_ms || now >= t->expires_ms ||
       strcmp(t->grant->client_id, emu_cfg.client_id) != 0 ||
       strcmp(t->redirect_uri, uri) != 0) {
     emu_unlock();
-    return invalid(r, "code", code);
+    return invalid(r, "invalid_grant", "code", code);
   }
   t->used_ms = now;
   cJSON *o = issue_pair(t->grant);
@@ -72,7 +78,7 @@ static enum MHD_Result grant_refresh(emu_req *r, const emu_kvlist *f) {
       strcmp(t->grant->client_id, emu_cfg.client_id) != 0 ||
       (t->used_ms && now >= t->used_ms + grace)) {
     emu_unlock();
-    return invalid(r, "refresh_token", rt);
+    return invalid(r, "invalid_grant", "refresh_token", rt);
   }
   if (!t->used_ms) t->used_ms = now; /* the grace window starts now */
   cJSON *o = issue_pair(t->grant);

@@ -92,12 +92,39 @@ def test_refresh_rotates_tokens(owner):
         smartcar.get_user(owner.token).id
 
 
-def test_bad_code_is_invalid_grant():
+def test_unknown_code_is_invalid_request():
     client = smartcar.AuthClient(mode="test")
     e = raises(client.exchange_code, "THIS_SHOULD_NOT_WORK")
-    assert e.type == "invalid_grant"
+    assert e.type == "invalid_request"
     assert e.status_code == 400
     assert e.message == "Invalid code: THIS_SHOULD_NOT_WORK."
+
+
+def test_used_expired_or_mismatched_code_is_invalid_grant():
+    client = smartcar.AuthClient(mode="test")
+    url = client.get_auth_url(["read_odometer"])
+    # used: the second exchange of the same code
+    code = approve(url, "oauth-used@example.com")["code"][0]
+    client.exchange_code(code)
+    e = raises(client.exchange_code, code)
+    assert (e.type, e.status_code) == ("invalid_grant", 400)
+    assert e.message == f"Invalid code: {code}."
+    # mismatched: another (registered) redirect_uri than Connect's
+    code = approve(url, "oauth-used@example.com")["code"][0]
+    other = smartcar.AuthClient(redirect_uri="https://example.com/callback",
+                                mode="test")
+    e = raises(other.exchange_code, code)
+    assert (e.type, e.status_code) == ("invalid_grant", 400)
+    assert client.exchange_code(code).access_token  # not burnt
+    # expired: ten minutes on the emulator clock
+    code = approve(url, "oauth-used@example.com")["code"][0]
+    try:
+        control("POST", "/_emulator/clock", json={"advance": 601})
+        e = raises(client.exchange_code, code)
+        assert (e.type, e.status_code) == ("invalid_grant", 400)
+        assert e.message == f"Invalid code: {code}."
+    finally:
+        control("POST", "/_emulator/clock", json={"advance": -601})
 
 
 def test_bad_refresh_token_is_invalid_grant():

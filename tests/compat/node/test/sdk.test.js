@@ -156,12 +156,23 @@ test('exchangeCode through the consent form, then refresh', async() => {
   assert.notEqual(next.refreshToken, access.refreshToken);
 });
 
-test('bad code -> SmartcarError invalid_grant 400', async() => {
+test('unknown code -> SmartcarError invalid_request 400', async() => {
   const e = await rejects(authClient().exchangeCode('THIS_SHOULD_NOT_WORK'));
   assert.equal(e.name, 'SmartcarError');
   assert.equal(e.statusCode, 400);
-  assert.equal(e.type, 'invalid_grant');
+  assert.equal(e.type, 'invalid_request');
   assert.equal(e.description, 'Invalid code: THIS_SHOULD_NOT_WORK.');
+});
+
+test('used code -> SmartcarError invalid_grant 400', async() => {
+  const client = authClient();
+  const code = (await approve(client.getAuthUrl(['read_odometer']),
+    'node-used@example.com')).get('code');
+  await client.exchangeCode(code);
+  const e = await rejects(client.exchangeCode(code));
+  assert.equal(e.statusCode, 400);
+  assert.equal(e.type, 'invalid_grant');
+  assert.equal(e.description, `Invalid code: ${code}.`);
 });
 
 test('bad client secret -> invalid_client 401', async() => {
