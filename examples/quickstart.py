@@ -29,8 +29,10 @@ CLIENT_SECRET = "emulator-client-secret"
 REDIRECT_URI = "http://localhost:8000/callback"
 
 
-def start_emulator(binary):
-    proc = subprocess.Popen([binary, "--port", "0", "--seed", "42"],
+def start_emulator(binary, *flags):
+    """A smartcar-emulator on a free port (more ``flags`` if given);
+    returns (process, base URL)."""
+    proc = subprocess.Popen([binary, "--port", "0", "--seed", "42", *flags],
                             stdout=subprocess.PIPE, text=True)
     base = proc.stdout.readline().strip()
     if not base.startswith("http"):

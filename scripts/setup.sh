@@ -52,6 +52,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
 	.venv/bin/pip install -q --no-build-isolation . 
 	echo "$hash" > "$stamp"
 fi
+# Flask serves the example apps (examples/webapp, scripts/demo.sh --web)
+.venv/bin/python -c 'import flask' 2>/dev/null ||
+	.venv/bin/pip install -q 'flask>=2.3,<4'
 
 # The Lua module is built by tests/lua/run.sh (into build/luarocks/), the
 # only place that needs it.

@@ -1,0 +1,99 @@
+// Server-side web app (examples/webapp): a person connects a car, sees it
+// on the dashboard, locks and unlocks it, gets a webhook event, survives
+// a restart of the app, and disconnects.
+'use strict';
+
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { AMT, Stack, approveInConnect, launchBrowser, screenshot, texts } = require('./lib');
+
+exports.label = 'web app';
+
+exports.run = async (t) => {
+  const stack = new Stack();
+  stack.webhookId = crypto.randomUUID();
+  await stack.start();
+  const browser = await launchBrowser();
+  const page = await browser.newPage();
+  let car;
+  try {
+    await t.step('the landing page offers "Connect your car"', async () => {
+      await page.goto(stack.url);
+      assert.equal((await page.locator('#connect').innerText()).trim(), 'Connect your car');
+      await screenshot(page, 'webapp-landing');
+    });
+
+    await t.step('the webhook endpoint answers the signed VERIFY challenge', async () => {
+      const hook = await stack.control('POST', '/_emulator/webhooks', {
+        webhook_id: stack.webhookId, name: 'apps test',
+        callback_url: `${stack.url}webhooks/smartcar`.replace('localhost', '127.0.0.1'),
+      });
+      assert.equal(hook.verified, true, JSON.stringify(hook));
+    });
+
+    await t.step('Connect, then the dashboard lists the vehicles', async () => {
+      await page.locator('#connect').click();
+      await approveInConnect(page, { brand: 'TESLA' });
+      await page.waitForURL('**/dashboard');
+      const cars = page.locator('article.vehicle');
+      assert.ok(await cars.count() >= 1, 'no vehicle on the dashboard');
+      car = cars.first();
+      const name = (await car.locator('.name').innerText()).trim();
+      assert.match(name, /^TESLA \S/);
+      assert.match(await car.locator('.odometer').innerText(), /^[\d,]+ km$/);
+      assert.match(await car.locator('.energy').innerText(), /^\d+%/);
+      assert.match(await car.locator('.location').innerText(), /^-?\d+\.\d{4}, -?\d+\.\d{4}$/);
+      assert.match(await car.locator('.lock-state').innerText(), /^(Locked|Unlocked)$/);
+    });
+
+    await t.step('Unlock and Lock change the displayed lock state', async () => {
+      for (const [button, shown] of [['unlock', 'Unlocked'], ['lock', 'Locked'], ['unlock', 'Unlocked']]) {
+        const state = (await car.locator('.lock-state').innerText()).trim();
+        if (state === shown) continue; // already so: its button is disabled
+        await car.locator(`button.${button}`).click();
+        await page.waitForURL('**/dashboard');
+        car = page.locator('article.vehicle').first();
+        assert.equal((await car.locator('.lock-state').innerText()).trim(), shown);
+      }
+    });
+
+    await t.step('a signed webhook delivery shows on the dashboard; a forged one is refused', async () => {
+      const out = await stack.control('POST', `/_emulator/webhooks/${stack.webhookId}/deliver`, {});
+      assert.ok(out.deliveries.length >= 1, 'the connected cars are not subscribed');
+      for (const d of out.deliveries) assert.equal(d.status, 200, JSON.stringify(d));
+      await page.reload();
+      assert.ok((await texts(page, '.event-type')).includes('VEHICLE_STATE'));
+      await screenshot(page, 'webapp-dashboard');
+      const forged = await fetch(`${stack.url}webhooks/smartcar`, {
+        method: 'POST', body: out.deliveries[0].body,
+        headers: { 'Content-Type': 'application/json', 'SC-Signature': '0'.repeat(64) },
+      });
+      assert.equal(forged.status, 401);
+    });
+
+    await t.step('after a restart of the app the user is still connected', async () => {
+      const before = await texts(page, 'article.vehicle .name');
+      await stack.restart();
+      await page.goto(stack.url);
+      await page.waitForURL('**/dashboard');
+      assert.deepEqual(await texts(page, 'article.vehicle .name'), before);
+    });
+
+    await t.step('Disconnect revokes access and returns to the landing page', async () => {
+      await page.locator('#disconnect').click();
+      await page.waitForURL(stack.url);
+      assert.match(await page.locator('.notice').innerText(), /Disconnected/);
+      await page.goto(`${stack.url}dashboard`);
+      await page.waitForURL(stack.url);
+      assert.equal(await page.locator('#connect').count(), 1);
+      const res = await fetch(`${stack.emulator}/v2.0/management/connections`, {
+        headers: { Authorization: `Basic ${Buffer.from(`default:${AMT}`).toString('base64')}` },
+      });
+      const conns = await res.json();
+      assert.deepEqual(conns.connections, [], JSON.stringify(conns));
+    });
+  } finally {
+    await browser.close();
+    await stack.close();
+  }
+};
