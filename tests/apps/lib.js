@@ -151,23 +151,12 @@ async function launchBrowser() {
 // of Smartcar's own Connect: the preamble's Continue, a brand, sign in,
 // approve.  `page` is on the first Connect page.
 async function approveInConnect(page, { brand = 'TESLA', email = 'owner@example.com' } = {}) {
-  await page.waitForLoadState();
-  if (!(await page.locator('#continue-button').count())) return approveOldPages(page, brand, email);
   await page.locator('#continue-button').click();
   await page.locator(`.brand-list-item#${brand}`).click();
   await page.locator('#username').fill(email);
   await page.locator('#password').fill('any-password');
   await page.locator('#sign-in-button').click();
   await page.locator('#approval-button').click();
-}
-
-// TEMPORARY, until the emulator's pages carry Smartcar's ids (issue 11).
-async function approveOldPages(page, brand, email) {
-  await page.locator(`button[name=brand][value=${brand}]`).click();
-  await page.locator('input[name=email]').fill(email);
-  await page.locator('input[name=password]').fill('any-password');
-  await page.locator('input[name=password]').press('Enter');
-  await page.locator('button[value=allow]').click();
 }
 
 async function screenshot(page, name) {
