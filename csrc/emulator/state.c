@@ -193,6 +193,9 @@ unsigned emu_user_add_make(emu_user *u, const char *make) {
     char label[64];
     snprintf(label, sizeof label, "vehicle:%s:%zu", mk->id, k);
     add_vehicle(u, mk, m, label);
+    /* test vehicles that can charge start plugged in, so a charge
+     * command works at once as in Smartcar's test mode */
+    u->vehicles[u->n_vehicles - 1].plugged_in = m->engine != EMU_ICE;
   }
   for (int i = 0; i < u->n_vehicles; i++)
     if (strcmp(u->vehicles[i].make, mk->id) == 0) mask |= 1u << i;

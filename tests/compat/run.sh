@@ -2,7 +2,9 @@
 # Fidelity tests: the official Smartcar SDKs (Python `smartcar` 6.x from
 # PyPI, Node `smartcar` from npm) drive smartcar-emulator through the v2
 # flow, every Vehicle method, batch, management, compatibility, webhooks
-# and error cases. Installs what is missing (the Python SDK into
+# and error cases; headless Chromium (Debian's `chromium`, driven by npm
+# `playwright-core`) walks Connect for every brand and runs the official
+# `@smartcar/auth` popup flow (tests/compat/node/test/browser.test.js). Installs what is missing (the Python SDK into
 # build/compat-venv, the Node SDK into tests/compat/node/node_modules),
 # starts one emulator, runs pytest and `node --test`, and ends with one
 # line: "N passed, N failed". Exit status 1 when anything failed.
@@ -25,9 +27,22 @@ if ! "$venv/bin/python" -c 'import smartcar, pytest, requests' 2>/dev/null; then
   "$python" -m venv "$venv"
   "$venv/bin/pip" install -q 'smartcar>=6,<7' pytest requests >&2
 fi
-if [ ! -d "$here/node/node_modules/smartcar" ]; then
-  echo "compat: installing the Node SDK (npm ci)" >&2
+if [ ! -d "$here/node/node_modules/smartcar" ] ||
+   [ ! -d "$here/node/node_modules/playwright-core" ] ||
+   [ ! -d "$here/node/node_modules/@smartcar/auth" ]; then
+  echo "compat: installing the Node SDK, @smartcar/auth and playwright-core (npm ci)" >&2
   (cd "$here/node" && npm ci --no-audit --no-fund --loglevel=error >&2)
+fi
+# Chromium for the browser tests, from Debian (playwright-core never
+# downloads a browser).
+chromium=${CHROMIUM_BIN:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+  echo "compat: installing chromium (apt-get)" >&2
+  sudo=
+  [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+  $sudo apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >&2 ||
+    echo "compat: could not install chromium; the browser tests will fail" >&2
 fi
 if [ ! -x "$emu_bin" ]; then
   echo "compat: building smartcar-emulator" >&2
@@ -52,7 +67,8 @@ for _ in $(seq 1 50); do
 done
 SMARTCAR_EMULATOR_URL=$(head -n 1 "$work/emu.out")
 [ -n "$SMARTCAR_EMULATOR_URL" ] || { echo "compat: the emulator did not start" >&2; exit 1; }
-export SMARTCAR_EMULATOR_URL SMARTCAR_EMULATOR_BIN="$emu_bin"
+export SMARTCAR_EMULATOR_URL SMARTCAR_EMULATOR_BIN="$emu_bin" \
+  SMARTCAR_COMPAT_PYTHON="$venv/bin/python" CHROMIUM_BIN="$chromium"
 
 # -------------------------------------------------------------------- tests
 echo "== Python SDK (pytest) ==" >&2
