@@ -9,6 +9,8 @@ Overrides for unusual installs:
   SMARTCAR_CFLAGS       compiler flags to use instead of pkg-config's
   SMARTCAR_LIBS         linker flags to use instead of pkg-config's
                         (e.g. "-L/opt/curl/lib -lcurl -lcjson -lssl -lcrypto")
+  SMARTCAR_LIBPQ        "0" builds without the PostgreSQL token store even
+                        when pkg-config finds libpq
 """
 
 import os
@@ -40,10 +42,13 @@ SC_LIB_SOURCES = [
     "csrc/lib/webhook.c",
     "csrc/lib/store.c",
     "csrc/lib/store_sqlite.c",
+    "csrc/lib/store_pg.c",
     "csrc/lib/transport_curl.c",
 ]
 
 PKG_CONFIG_PACKAGES = ["libcurl", "libcjson", "openssl", "sqlite3"]
+# libpq (Debian: libpq-dev) adds the PostgreSQL token store when found.
+LIBPQ = "libpq"
 FALLBACK_LIBS = ["curl", "cjson", "ssl", "crypto", "sqlite3"]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -59,19 +64,21 @@ def read_version():
     return match.group(1)
 
 
-def pkg_config(*args):
+def pkg_config(*args, packages=None):
     program = os.environ.get("SMARTCAR_PKG_CONFIG") or os.environ.get(
         "PKG_CONFIG", "pkg-config"
     )
     try:
         out = subprocess.run(
-            [program, *args, *PKG_CONFIG_PACKAGES],
+            [program, *args, *(packages or PKG_CONFIG_PACKAGES)],
             check=True,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             universal_newlines=True,
         ).stdout
     except (OSError, subprocess.CalledProcessError) as exc:
+        if packages:  # an optional package: its absence is no warning
+            return None
         sys.stderr.write(
             "warning: %s %s failed (%s); using default flags\n"
             % (program, " ".join(args), exc)
@@ -107,6 +114,15 @@ def dependency_flags():
     libs = shlex.split(libs) if libs is not None else pkg_config("--libs")
     if libs is None:
         libs = ["-l" + name for name in FALLBACK_LIBS]
+    macros = []
+    if os.environ.get("SMARTCAR_LIBPQ", "auto") != "0" and pkg_config(
+        "--exists", packages=[LIBPQ]
+    ) is not None:
+        pq_incs, _ = split_flags(pkg_config("--cflags", packages=[LIBPQ])
+                                 or [], "-I")
+        include_dirs += pq_incs
+        libs = libs + (pkg_config("--libs", packages=[LIBPQ]) or ["-lpq"])
+        macros.append(("SC_HAVE_LIBPQ", "1"))
     libraries, rest = split_flags(libs, "-l")
     library_dirs, extra_link = split_flags(rest, "-L")
     if not sys.platform.startswith("win"):
@@ -115,6 +131,7 @@ def dependency_flags():
         libraries.append("m")
     return dict(
         include_dirs=include_dirs,
+        define_macros=macros,
         library_dirs=library_dirs,
         libraries=libraries,
         extra_compile_args=extra_compile + ["-fvisibility=hidden"],

@@ -651,29 +651,21 @@ static int push_outcome(lua_State *L, const sc_result *res, int rc)
 	return push_failure(L, res, rc);
 }
 
-/*
- * core.sqlite_store(path) -> TokenStore | nil, err.  path ":memory:" is a
- * private in-memory store.  A database that cannot be opened or created
- * is a failure at run time (nil, err), like io.open; a wrong argument
- * raises.
- */
-static int l_sqlite_store(lua_State *L)
+typedef int (*store_ctor)(sc_token_store **out, const char *where,
+			  sc_error **err_out);
+
+/* The new TokenStore userdata from ctor(where), or nil, err. */
+static int push_new_store(lua_State *L, store_ctor ctor, const char *where)
 {
-	const char *path;
 	lstore *s;
 	tmp *t;
 	int rc;
 
-	luaL_checktype(L, 1, LUA_TSTRING);
-	path = check_cstring(L, 1, "the path");
-	luaL_argcheck(L, *path != '\0', 1,
-		      "the path must not be empty (use \":memory:\")");
-	lua_settop(L, 1);
 	t = tmp_push(L);
 	s = lua_newuserdatauv(L, sizeof(*s), 0);
 	s->store = NULL;
 	luaL_setmetatable(L, STORE_MT);
-	rc = sc_token_store_sqlite_new(&s->store, path, &t->err);
+	rc = ctor(&s->store, where, &t->err);
 	if (rc != 0) {
 		s->store = NULL;
 		if (rc == SC_ENOMEM && t->err == NULL)
@@ -683,6 +675,41 @@ static int l_sqlite_store(lua_State *L)
 		return 2;
 	}
 	return 1;
+}
+
+/*
+ * core.sqlite_store(path) -> TokenStore | nil, err.  path ":memory:" is a
+ * private in-memory store.  A database that cannot be opened or created
+ * is a failure at run time (nil, err), like io.open; a wrong argument
+ * raises.
+ */
+static int l_sqlite_store(lua_State *L)
+{
+	const char *path;
+
+	luaL_checktype(L, 1, LUA_TSTRING);
+	path = check_cstring(L, 1, "the path");
+	luaL_argcheck(L, *path != '\0', 1,
+		      "the path must not be empty (use \":memory:\")");
+	lua_settop(L, 1);
+	return push_new_store(L, sc_token_store_sqlite_new, path);
+}
+
+/*
+ * core.postgres_store([conninfo]) -> TokenStore | nil, err.  conninfo is
+ * a libpq connection string or URI; nil or "" takes the PG* environment
+ * variables.  A server that cannot be reached is nil, err.
+ */
+static int l_postgres_store(lua_State *L)
+{
+	const char *conninfo = NULL;
+
+	if (!lua_isnoneornil(L, 1)) {
+		luaL_checktype(L, 1, LUA_TSTRING);
+		conninfo = check_cstring(L, 1, "the connection string");
+	}
+	lua_settop(L, 1);
+	return push_new_store(L, sc_token_store_postgres_new, conninfo);
 }
 
 /* A required non-empty string field of the token table at idx; left on
@@ -1883,6 +1910,7 @@ static const luaL_Reg module_functions[] = {
 	{ "webhook_verify", l_webhook_verify },
 	{ "webhook_parse", l_webhook_parse },
 	{ "sqlite_store", l_sqlite_store },
+	{ "postgres_store", l_postgres_store },
 	{ "token_expired", l_token_expired },
 	{ NULL, NULL },
 };

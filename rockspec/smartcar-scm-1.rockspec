@@ -14,8 +14,8 @@ The Lua binding of libsmartcar: build the Smartcar Connect URL, parse the
 redirect, exchange and refresh tokens (by hand or through a SQLite token
 store that refreshes by itself), call the Vehicle API (v2 and the v3
 signals, with Connect or application tokens) and walk paged results.  The
-C library is compiled into the module, so only libcurl, cJSON, OpenSSL
-and SQLite are needed at run time.
+C library is compiled into the module, so only libcurl, cJSON, OpenSSL,
+SQLite and libpq are needed at run time.
 ]],
    license = "MIT",
 }
@@ -32,6 +32,8 @@ external_dependencies = {
    CJSON = { header = "cjson/cJSON.h" },
    OPENSSL = { header = "openssl/hmac.h" },
    SQLITE = { header = "sqlite3.h" },
+   -- the PostgreSQL token store (Debian: libpq-dev)
+   PQ = { header = "postgresql/libpq-fe.h" },
 }
 
 build = {
@@ -60,6 +62,7 @@ build = {
             "csrc/lib/webhook.c",
             "csrc/lib/store.c",
             "csrc/lib/store_sqlite.c",
+            "csrc/lib/store_pg.c",
             "csrc/lib/transport_curl.c",
             "lua/smartcar_core.c",
          },
@@ -70,13 +73,17 @@ build = {
             "$(CJSON_INCDIR)",
             "$(CJSON_INCDIR)/cjson", -- for sources that include "cJSON.h"
             "$(OPENSSL_INCDIR)",
+            "$(PQ_INCDIR)/postgresql",
          },
+         defines = { "SC_HAVE_LIBPQ" },
          libdirs = {
             "$(CURL_LIBDIR)",
             "$(CJSON_LIBDIR)",
             "$(OPENSSL_LIBDIR)",
+            "$(PQ_LIBDIR)",
          },
-         libraries = { "curl", "cjson", "ssl", "crypto", "sqlite3", "pthread", "m" },
+         libraries = { "curl", "cjson", "ssl", "crypto", "sqlite3", "pq", "pthread",
+                       "m" },
       },
       ["smartcar"] = "lua/smartcar/init.lua",
    },

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(build-essential cmake pkg-config curl ca-certificates
-      libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev libssl-dev libsqlite3-dev
+      libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev libssl-dev libsqlite3-dev libpq-dev
       lua5.4 liblua5.4-dev luarocks lua-busted
       python3 python3-dev python3-venv
       libnginx-mod-http-lua lua-cjson)

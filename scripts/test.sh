@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build everything, then run every suite: C (unit + integration), Python,
 # Lua, the official Python and Node SDKs against the emulator
-# (tests/compat), the OpenResty driver in nginx (tests/openresty), and
-# the example apps clicked through in headless Chromium (tests/apps).
+# (tests/compat), the OpenResty driver in nginx (tests/openresty), the
+# example apps clicked through in headless Chromium (tests/apps), and
+# the PostgreSQL store against a private server (tests/pg).
 # Each suite starts its own emulator.  Ends with one line
 # "N passed, N failed" and exits non-zero when any suite failed.
 set -uo pipefail
@@ -54,6 +55,7 @@ suite Lua lua bash tests/lua/run.sh
 suite "official SDKs vs the emulator" compat bash tests/compat/run.sh
 suite OpenResty openresty bash tests/openresty/run.sh
 suite "example apps in Chromium" apps bash tests/apps/run.sh
+suite PostgreSQL pg bash tests/pg/run.sh
 
 echo "$total_pass $total_fail" > build/test-logs/totals
 echo "$total_pass passed, $total_fail failed"

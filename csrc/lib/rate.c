@@ -75,6 +75,8 @@ double sc__rate_acquire(sc_client *c, const char *vehicle_id,
 	*why = NULL;
 	if (!r)
 		return 0;
+	/* cool-downs other clients learnt, when shared (store.c) */
+	wait = sc__cooldown_shared_wait(c, vehicle_id, why);
 	pthread_mutex_lock(&c->lock);
 	if (r->app_until > now) {
 		wait = r->app_until - now;
@@ -123,4 +125,5 @@ void sc__rate_cooldown(sc_client *c, const char *vehicle_id, double seconds)
 			cd->until = now + seconds;
 	}
 	pthread_mutex_unlock(&c->lock);
+	sc__cooldown_shared_put(c, vehicle_id, seconds);
 }

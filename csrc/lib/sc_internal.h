@@ -172,6 +172,7 @@ struct sc_client {
 	char *app_token;                  /* v3 application token cache */
 	double app_token_expires;         /* Unix seconds */
 	struct sc_rate *rate;             /* rate.c */
+	sc_token_store *shared_cooldowns; /* store.c; not owned */
 	struct sc_curl_pool *pool;        /* transport_curl.c */
 };
 
@@ -187,6 +188,12 @@ double sc__rate_acquire(sc_client *c, const char *vehicle_id,
 /* Remember a server-imposed cool-down (Retry-After on a 429). */
 void sc__rate_cooldown(sc_client *c, const char *vehicle_id, double seconds);
 double sc__monotonic(void);
+/* Cool-downs shared through a store (store.c): seconds to wait (0: none,
+ * or the store did not answer; *why as above), and recording one. */
+double sc__cooldown_shared_wait(sc_client *c, const char *vehicle_id,
+				const char **why);
+void sc__cooldown_shared_put(sc_client *c, const char *vehicle_id,
+			     double seconds);
 
 /* ---- transport (transport_curl.c) ------------------------------------- */
 int sc__curl_pool_new(struct sc_curl_pool **out);

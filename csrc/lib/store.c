@@ -167,20 +167,26 @@ static int refresh(sc_result **out, sc_client *client, sc_token_store *store,
 	pthread_mutex_t *m = stripe(store, key);
 	sc_result *cur = NULL, *fresh = NULL;
 	double exp = 0;
-	int rc;
+	int rc, held = 0;
 
 	pthread_mutex_lock(m);
+	if (store->version >= 2 && store->lock) {
+		/* single-flight across processes and hosts too */
+		rc = store->lock(store, key);
+		if (rc < 0) {
+			cur = fail(rc, "the token store could not hold the "
+				       "key for a refresh; nothing changed");
+			goto done;
+		}
+		held = 1;
+	}
 	rc = load(&cur, store, key);
 	if (rc < 0)
 		goto done;
 	sc_result_get_number(cur, "expiration", &exp);
 	if ((seen_access && strcmp(seen_access, str(cur, "access_token"))) ||
-	    (!force && !sc_token_expired(exp, LEEWAY_S))) {
-		/* already refreshed by another thread or process */
-		*out = cur;
-		pthread_mutex_unlock(m);
-		return 0;
-	}
+	    (!force && !sc_token_expired(exp, LEEWAY_S)))
+		goto done; /* already refreshed by another thread or process */
 	rc = sc_exchange_refresh_token(&fresh, client,
 				       str(cur, "refresh_token"), NULL);
 	if (rc < 0) {
@@ -209,6 +215,8 @@ static int refresh(sc_result **out, sc_client *client, sc_token_store *store,
 	sc_result_free(cur);
 	cur = fresh;
 done:
+	if (held && store->unlock)
+		store->unlock(store, key);
 	pthread_mutex_unlock(m);
 	*out = cur;
 	return rc;
@@ -225,6 +233,54 @@ int sc_token_store_refresh(sc_result **out, sc_client *client,
 		return SC_EINVAL;
 	}
 	return refresh(out, client, store, key, NULL, 1);
+}
+
+/* Shared cool-downs: the store a client shares them through, if any. */
+static sc_token_store *cooldown_store(sc_client *c)
+{
+	sc_token_store *s;
+	pthread_mutex_lock(&c->lock);
+	s = c->shared_cooldowns;
+	pthread_mutex_unlock(&c->lock);
+	return s;
+}
+
+int sc_client_share_cooldowns(sc_client *client, sc_token_store *store)
+{
+	if (!client || (store && (store->version < 2 ||
+				  !store->cooldown_get ||
+				  !store->cooldown_put)))
+		return SC_EINVAL;
+	pthread_mutex_lock(&client->lock);
+	client->shared_cooldowns = store;
+	pthread_mutex_unlock(&client->lock);
+	return 0;
+}
+
+double sc__cooldown_shared_wait(sc_client *c, const char *vehicle_id,
+				const char **why)
+{
+	sc_token_store *s = cooldown_store(c);
+	double app = 0, vehicle = 0;
+
+	/* a store that cannot answer leaves the local rules in force */
+	if (!s || s->cooldown_get(s, vehicle_id, &app, &vehicle) < 0)
+		return 0;
+	if (app > 0 && app >= vehicle) {
+		*why = "SMARTCAR_API";
+		return app;
+	}
+	if (vehicle > 0)
+		*why = "VEHICLE";
+	return vehicle > 0 ? vehicle : 0;
+}
+
+void sc__cooldown_shared_put(sc_client *c, const char *vehicle_id,
+			     double seconds)
+{
+	sc_token_store *s = cooldown_store(c);
+	if (s && seconds > 0)
+		s->cooldown_put(s, vehicle_id, seconds);
 }
 
 static int is_auth_failure(const sc_result *r)

@@ -100,6 +100,13 @@ function core.webhook_parse(body) end
 ---@return smartcar.Error|nil err
 function core.sqlite_store(path) end
 
+--- sc_token_store_postgres_new: a PostgreSQL token store (nil or "": the
+--- PG* environment variables); nil, err when it cannot connect.
+---@param conninfo string|nil
+---@return smartcar.TokenStore|nil store
+---@return smartcar.Error|nil err
+function core.postgres_store(conninfo) end
+
 --- sc_token_expired: true when a token expiring at `expiration` (Unix
 --- seconds) has expired or will within `leeway` seconds (default 0).
 ---@param expiration number

@@ -420,6 +420,23 @@ function smartcar.token_store(path)
   return core.sqlite_store(path)
 end
 
+--- Open a PostgreSQL token store, for workers on many hosts: `dsn` is a
+--- libpq connection string or URI (nil or "": the PG* environment
+--- variables).  The same methods as smartcar.token_store; a refresh
+--- holds the key's row lock until the new set is committed, so one
+--- process on any host refreshes a key at a time.  The tables are created
+--- when missing and allowed (docs/postgres.md).  Returns nil, err (kind
+--- "storage") when the server cannot be reached.
+---@param dsn string|nil
+---@return smartcar.TokenStore|nil store
+---@return smartcar.Error|nil err
+function smartcar.postgres_store(dsn)
+  if dsn ~= nil and type(dsn) ~= "string" then
+    argerror("postgres_store", 1, "dsn: string expected, got " .. type(dsn))
+  end
+  return core.postgres_store(dsn)
+end
+
 --- Whether a token expiring at `expiration` (Unix seconds, or a token
 --- table, whose `expiration` is used) has expired or will within
 --- `leeway` seconds (default 0).  A token table without an expiration

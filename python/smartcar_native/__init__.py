@@ -138,7 +138,7 @@ from .api import (
     set_api_version,
 )
 from ._time import is_expired
-from .store import TokenStore
+from .store import PostgresTokenStore, TokenStore
 from .vehicle import Vehicle
 from .v3 import VehicleV3, get_app_token
 from .webhooks import hash_challenge, parse_webhook, verify_payload, verify_webhook
@@ -165,6 +165,7 @@ __all__ = [
     "Vehicle",
     "VehicleV3",
     "TokenStore",
+    "PostgresTokenStore",
     "is_expired",
     "get_app_token",
     "iter_vehicles",

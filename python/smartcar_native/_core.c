@@ -524,6 +524,9 @@ typedef struct {
 	 * turning the hook off only clears this. */
 	PyObject *debug;
 	int debug_installed;
+	/* Stores ever given to share_cooldowns() (a list, or NULL): each
+	 * counts as a user of its store until the sc_client is freed. */
+	PyObject *cooldown_stores;
 	PyObject *weakrefs;
 } ClientObject;
 
@@ -586,6 +589,24 @@ static int client_set_debug(ClientObject *self, PyObject *cb)
 	return 0;
 }
 
+/* The sc_client is gone: the stores it shared cool-downs through may
+ * go too. */
+static void client_drop_cooldown_stores(ClientObject *self)
+{
+	PyObject *list = self->cooldown_stores;
+	Py_ssize_t i;
+
+	self->cooldown_stores = NULL;
+	if (!list)
+		return;
+	for (i = 0; i < PyList_GET_SIZE(list); i++) {
+		StoreObject *st = (StoreObject *)PyList_GET_ITEM(list, i);
+		st->users--;
+		store_release(st);
+	}
+	Py_DECREF(list);
+}
+
 static void client_release(ClientObject *self)
 {
 	if (self->closed && self->users == 0 && self->client) {
@@ -595,6 +616,7 @@ static void client_release(ClientObject *self)
 		Py_BEGIN_ALLOW_THREADS
 		sc_client_free(c);
 		Py_END_ALLOW_THREADS
+		client_drop_cooldown_stores(self);
 	}
 }
 
@@ -1020,6 +1042,62 @@ static PyObject *Client_get_debug(ClientObject *self, void *closure)
 	return hook;
 }
 
+PyDoc_STRVAR(Client_share_cooldowns_doc,
+"share_cooldowns(store) -> None\n\n"
+"Share this client's cool-downs (a 429's Retry-After, per vehicle and\n"
+"for the application) through store, a TokenStore that offers them\n"
+"(PostgreSQL), so every client sharing it waits them out; None stops\n"
+"sharing.  The store stays open for the client's calls even if closed.");
+
+static PyObject *Client_share_cooldowns(ClientObject *self, PyObject *arg)
+{
+	StoreObject *st = NULL;
+	PyObject *inner = NULL;
+	int rc;
+
+	if (client_check(self) < 0)
+		return NULL;
+	if (arg != Py_None) {
+		if (!PyObject_TypeCheck(arg, &Store_Type)) {
+			/* a smartcar_native.TokenStore wraps one as .core */
+			inner = PyObject_GetAttrString(arg, "core");
+			if (!inner || !PyObject_TypeCheck(inner, &Store_Type)) {
+				Py_XDECREF(inner);
+				PyErr_Clear();
+				PyErr_Format(PyExc_TypeError,
+					     "store must be a TokenStore or "
+					     "None, not %.100s",
+					     Py_TYPE(arg)->tp_name);
+				return NULL;
+			}
+			arg = inner;
+		}
+		st = (StoreObject *)arg;
+		if (store_check(st) < 0) {
+			Py_XDECREF(inner);
+			return NULL;
+		}
+		if (!self->cooldown_stores &&
+		    !(self->cooldown_stores = PyList_New(0))) {
+			Py_XDECREF(inner);
+			return NULL;
+		}
+		if (PyList_Append(self->cooldown_stores, arg) < 0) {
+			Py_XDECREF(inner);
+			return NULL;
+		}
+		st->users++;
+	}
+	Py_XDECREF(inner);
+	rc = sc_client_share_cooldowns(self->client, st ? st->store : NULL);
+	if (rc != 0) {
+		raise_local(SC_EINVAL, "this token store cannot share "
+				       "cool-downs (the PostgreSQL one can)");
+		return NULL;
+	}
+	Py_RETURN_NONE;
+}
+
 PyDoc_STRVAR(Client_auth_url_doc,
 "auth_url(params=None) -> (url, state)\n\n"
 "Build the Connect URL.  params: scope, force_prompt, state, make,\n"
@@ -1162,6 +1240,8 @@ static PyMethodDef Client_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, Client_call_stored_doc },
 	{ "set_debug", (PyCFunction)Client_set_debug, METH_O,
 	  Client_set_debug_doc },
+	{ "share_cooldowns", (PyCFunction)Client_share_cooldowns, METH_O,
+	  Client_share_cooldowns_doc },
 	{ "auth_url", (PyCFunction)(void (*)(void))Client_auth_url,
 	  METH_VARARGS | METH_KEYWORDS, Client_auth_url_doc },
 	{ "get", (PyCFunction)Client_get, METH_O, Client_get_doc },
@@ -1805,7 +1885,8 @@ static PyGetSetDef Store_getset[] = {
 };
 
 PyDoc_STRVAR(Store_doc,
-"An sc_token_store: token sets by key.  Made by sqlite_store(path).\n"
+"An sc_token_store: token sets by key.  Made by sqlite_store(path)\n"
+"or postgres_store(conninfo).\n"
 "Safe to share between threads.");
 
 static PyTypeObject Store_Type = {
@@ -1829,6 +1910,28 @@ PyDoc_STRVAR(sqlite_store_doc,
 "made readable by its owner only.  Several processes may share one\n"
 "file.  Raises InvalidArgumentError when it cannot be opened.");
 
+/* A new TokenStore object for what a constructor gave, or raise. */
+static PyObject *store_wrap(int rc, sc_token_store *st, sc_error *err)
+{
+	StoreObject *self;
+
+	if (rc != 0) {
+		raise_error(rc, err);
+		sc_error_free(err);
+		return NULL;
+	}
+	self = PyObject_New(StoreObject, &Store_Type);
+	if (!self) {
+		sc_token_store_free(st);
+		return NULL;
+	}
+	self->store = st;
+	self->users = 0;
+	self->closed = 0;
+	self->weakrefs = NULL;
+	return (PyObject *)self;
+}
+
 static PyObject *mod_sqlite_store(PyObject *mod, PyObject *arg)
 {
 	PyObject *bytes = NULL;
@@ -1851,21 +1954,34 @@ static PyObject *mod_sqlite_store(PyObject *mod, PyObject *arg)
 	rc = sc_token_store_sqlite_new(&st, path, &err);
 	Py_END_ALLOW_THREADS
 	Py_DECREF(bytes);
-	if (rc != 0) {
-		raise_error(rc, err);
-		sc_error_free(err);
+	return store_wrap(rc, st, err);
+}
+
+PyDoc_STRVAR(postgres_store_doc,
+"postgres_store(conninfo=None) -> TokenStore\n\n"
+"Open a PostgreSQL token store: conninfo is a libpq connection string\n"
+"or URI (None or \"\": the PG* environment variables).  Creates its\n"
+"tables when missing and allowed.  Refreshes hold the key's row lock,\n"
+"so one process on any host refreshes a key at a time.  Raises\n"
+"StorageError when it cannot connect or libsmartcar was built without\n"
+"libpq.");
+
+static PyObject *mod_postgres_store(PyObject *mod, PyObject *args)
+{
+	PyObject *arg = Py_None;
+	const char *conninfo = NULL;
+	sc_token_store *st = NULL;
+	sc_error *err = NULL;
+	int rc;
+
+	if (!PyArg_ParseTuple(args, "|O:postgres_store", &arg))
 		return NULL;
-	}
-	self = PyObject_New(StoreObject, &Store_Type);
-	if (!self) {
-		sc_token_store_free(st);
+	if (arg != Py_None && !(conninfo = utf8_of(arg, "conninfo")))
 		return NULL;
-	}
-	self->store = st;
-	self->users = 0;
-	self->closed = 0;
-	self->weakrefs = NULL;
-	return (PyObject *)self;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_token_store_postgres_new(&st, conninfo, &err);
+	Py_END_ALLOW_THREADS
+	return store_wrap(rc, st, err);
 }
 
 PyDoc_STRVAR(token_expired_doc,
@@ -2139,6 +2255,8 @@ static PyMethodDef module_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, parse_redirect_doc },
 	{ "sqlite_store", (PyCFunction)mod_sqlite_store, METH_O,
 	  sqlite_store_doc },
+	{ "postgres_store", (PyCFunction)mod_postgres_store, METH_VARARGS,
+	  postgres_store_doc },
 	{ "token_expired", (PyCFunction)(void (*)(void))mod_token_expired,
 	  METH_VARARGS | METH_KEYWORDS, token_expired_doc },
 	{ "hmac_sha256_hex", (PyCFunction)mod_hmac_sha256_hex, METH_VARARGS,

@@ -112,6 +112,13 @@ class AuthClient:
         """The underlying :class:`smartcar_native.Client`."""
         return self._client
 
+    def share_cooldowns(self, store: Any) -> None:
+        """Wait out the cool-downs (a 429's ``Retry-After``, per vehicle
+        and for the application) that any client sharing ``store``
+        received, and share this one's: ``store`` is a
+        :class:`PostgresTokenStore`; ``None`` stops sharing."""
+        self._client.share_cooldowns(store)
+
     def close(self) -> None:
         """Close the connections.  Idempotent."""
         self._client.close()

@@ -37,7 +37,7 @@ from ._client import default_client
 from ._core import Client
 from .types import Access, access_from
 
-__all__ = ["TokenStore"]
+__all__ = ["TokenStore", "PostgresTokenStore"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -182,3 +182,33 @@ class TokenStore:
         return access_from(self._core.refresh(
             inner or default_client(), _util.require_str("key", key)
         ))
+
+
+class PostgresTokenStore(TokenStore):
+    """Token sets by key in PostgreSQL, for many processes on many hosts.
+
+    ``dsn`` is a libpq connection string or URI
+    (``"host=db dbname=app user=worker"``, ``"postgresql://..."``);
+    ``None`` or ``""`` takes everything from the ``PG*`` environment
+    variables.  The tables are created when missing and the role may
+    (docs/postgres.md has the SQL).  A refresh holds the key's row lock
+    from the load to the commit of the new set, so one process on any
+    host refreshes a key at a time; a process that dies mid-refresh
+    releases it.  The store can also share cool-downs between clients:
+    ``client.share_cooldowns(store)``.
+
+    Raises :class:`StorageError` when it cannot connect, or when
+    libsmartcar was built without libpq.
+    """
+
+    def __init__(self, dsn: Optional[str] = None) -> None:
+        # the DSN may hold a password: kept by the C store only
+        self.path = "postgresql"
+        self._core = _core.postgres_store(
+            None if dsn is None
+            else _util.require_str("dsn", dsn, allow_empty=True)
+        )
+
+    def __repr__(self) -> str:
+        return "PostgresTokenStore(%s)" % ("closed" if self.closed else
+                                           "open")

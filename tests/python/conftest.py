@@ -120,7 +120,7 @@ def _drain(stream: Any) -> None:
         pass
 
 
-def _start_emulator() -> "tuple[subprocess.Popen, str]":
+def _start_emulator(*flags: str) -> "tuple[subprocess.Popen, str]":
     binary = os.environ.get("SMARTCAR_EMULATOR_BIN") or str(
         REPO / "build" / "smartcar-emulator"
     )
@@ -131,7 +131,7 @@ def _start_emulator() -> "tuple[subprocess.Popen, str]":
             " SMARTCAR_EMULATOR_URL" % binary
         )
     proc = subprocess.Popen(
-        [binary, "--port", "0"],
+        [binary, "--port", "0", *flags],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
     )
@@ -169,12 +169,16 @@ def emulator_url() -> Iterator[str]:
                 time.sleep(0.05)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop_emulator(proc)
+
+
+def _stop_emulator(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@
  *    that was used: a process that loses the race adopts the winner's set.
  *
  * SQLite is the built-in store (one table, WAL mode, safe for several
- * processes); sys/store.h describes how to write another.
+ * processes); PostgreSQL serves many hosts (built when libpq is found);
+ * sys/store.h describes how to write another.
  */
 #ifndef SMARTCAR_STORE_H
 #define SMARTCAR_STORE_H
@@ -38,6 +39,33 @@ typedef struct sc_token_store sc_token_store;
 SC_EXTERN(int) sc_token_store_sqlite_new(sc_token_store **out,
 					 const char *path,
 					 sc_error **err_out);
+
+/**
+ * Open a PostgreSQL token store (libpq).  @p conninfo is a libpq
+ * connection string or URI; NULL or "" takes everything from the PG*
+ * environment variables.  The tables are created when missing and the
+ * role may create them (else apply the SQL in docs/postgres.md).
+ * Refreshes hold the key's row lock from the load to the commit of the
+ * new set, so one process or host refreshes a key at a time.
+ * @return 0, SC_ESTORAGE (cannot connect, no tables, or libsmartcar was
+ * built without libpq) or SC_ENOMEM; @p err_out gets the detail.
+ * Ownership: free with sc_token_store_free().
+ * Thread-safety: one store may be shared between threads.
+ */
+SC_EXTERN(int) sc_token_store_postgres_new(sc_token_store **out,
+					   const char *conninfo,
+					   sc_error **err_out);
+
+/**
+ * Share @p client's cool-downs (a 429's Retry-After, per vehicle and for
+ * the application) through @p store, so every client sharing it waits
+ * them out; NULL stops sharing.  The store must offer cool-downs (the
+ * PostgreSQL one does) and outlive the client's calls.  A store that
+ * fails to answer leaves the client's own cool-downs in force.
+ * @return 0 or SC_EINVAL.
+ */
+SC_EXTERN(int) sc_client_share_cooldowns(sc_client *client,
+					 sc_token_store *store);
 
 /** Close and free a store.  Accepts NULL. */
 SC_EXTERN(void) sc_token_store_free(sc_token_store *store);

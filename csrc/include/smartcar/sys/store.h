@@ -14,7 +14,7 @@
 
 SC_BEGIN_DECL
 
-#define SC_TOKEN_STORE_VERSION 1
+#define SC_TOKEN_STORE_VERSION 2
 
 struct sc_token_store {
 	unsigned int version; /**< SC_TOKEN_STORE_VERSION */
@@ -33,6 +33,27 @@ struct sc_token_store {
 	int (*remove)(struct sc_token_store *store, const char *key);
 	/** Release the store. */
 	void (*free)(struct sc_token_store *store);
+
+	/* Version 2 and later; each may be NULL. */
+
+	/** Hold key against every other process and host sharing the store
+	 *  while the calling thread refreshes it (waiting while another
+	 *  holds it).  Until unlock(), load() and save() of key from this
+	 *  thread run under the hold, and a save() releases it once the new
+	 *  set is durable.  Without lock(), races are settled by the
+	 *  compare-and-swap in save() alone.  0 or SC_ESTORAGE. */
+	int (*lock)(struct sc_token_store *store, const char *key);
+	/** Release what lock() holds (nothing is left after a save). */
+	void (*unlock)(struct sc_token_store *store, const char *key);
+	/** Shared cool-downs: seconds left for the whole application and
+	 *  for vehicle_id (NULL: none asked), 0 when not cooling down. */
+	int (*cooldown_get)(struct sc_token_store *store,
+			    const char *vehicle_id, double *app_left,
+			    double *vehicle_left);
+	/** Record a cool-down of seconds for vehicle_id (NULL: the whole
+	 *  application), keeping a longer one already recorded. */
+	int (*cooldown_put)(struct sc_token_store *store,
+			    const char *vehicle_id, double seconds);
 };
 
 SC_END_DECL
