@@ -59,7 +59,9 @@ double sc__now(void);
 char *sc__snake_case(const char *name);
 /* Recursively copy a JSON value, renaming object keys to snake_case. */
 cJSON *sc__json_snake(const cJSON *v);
-/* Parse exactly len bytes of JSON; NULL when malformed or trailing junk. */
+/* Parse exactly len bytes of JSON; NULL when malformed, with trailing
+ * junk, or nested deeper than SC_JSON_MAX_DEPTH. */
+#define SC_JSON_MAX_DEPTH 64
 cJSON *sc__json_parse(const char *data, size_t len);
 /* 1 when the URL's host is 127.0.0.0/8, ::1 or localhost. */
 int sc__url_is_loopback(const char *url);

@@ -261,12 +261,38 @@ cJSON *sc__json_snake(const cJSON *v)
 	return cJSON_Duplicate(v, 1);
 }
 
+/* 1 when no array or object of the text nests deeper than max: bindings
+ * convert JSON recursively, so a hostile server must not choose the
+ * depth (Smartcar's answers nest a few levels). */
+static int json_depth_ok(const char *p, size_t len, int max)
+{
+	const char *end = p + len;
+	int depth = 0, in_str = 0;
+
+	for (; p < end; p++) {
+		if (in_str) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			else if (*p == '"')
+				in_str = 0;
+		} else if (*p == '"') {
+			in_str = 1;
+		} else if (*p == '[' || *p == '{') {
+			if (++depth > max)
+				return 0;
+		} else if (*p == ']' || *p == '}') {
+			depth--;
+		}
+	}
+	return 1;
+}
+
 cJSON *sc__json_parse(const char *data, size_t len)
 {
 	const char *end = NULL;
 	cJSON *v;
 
-	if (!data || len == 0)
+	if (!data || len == 0 || !json_depth_ok(data, len, SC_JSON_MAX_DEPTH))
 		return NULL;
 	/* Explicit length and end pointer: cJSON's global error pointer is
 	 * never consulted, so parsing is safe from any thread. */

@@ -379,6 +379,21 @@ local function token_result(data, err)
   return setmetatable(data, Token)
 end
 
+-- A redirect prints without its authorization code.
+local Redirect = {
+  __name = "smartcar.Redirect",
+  __tostring = function(t)
+    return ("smartcar.Redirect (code %s, state %s, user_id %s)")
+      :format(rawget(t, "code") and "[REDACTED]" or "nil",
+              tostring(rawget(t, "state")), tostring(rawget(t, "user_id")))
+  end,
+}
+
+local function redirect_result(data, err)
+  if data == nil then return nil, err end
+  return setmetatable(data, Redirect)
+end
+
 ----------------------------------------------------------------------------
 -- Token stores.
 ----------------------------------------------------------------------------
@@ -678,7 +693,7 @@ function smartcar.parse_redirect(url, expected_state)
     argerror("parse_redirect", 2, "expected_state: string expected, got "
       .. type(expected_state))
   end
-  return core.parse_redirect(url, expected_state)
+  return redirect_result(core.parse_redirect(url, expected_state))
 end
 
 AuthClient.parse_redirect = function(self, url, expected_state)
@@ -688,7 +703,7 @@ AuthClient.parse_redirect = function(self, url, expected_state)
     argerror("parse_redirect", 2, "expected_state: string expected, got "
       .. type(expected_state))
   end
-  return core.parse_redirect(url, expected_state)
+  return redirect_result(core.parse_redirect(url, expected_state))
 end
 
 ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@
 #include <structmember.h>
 
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -222,6 +223,56 @@ static PyObject *result_or_error(sc_result *res)
 /* Python -> C                                                         */
 /* ------------------------------------------------------------------ */
 
+static void raise_local(int code, const char *message);
+
+/* raise_local with a message in PyUnicode_FromFormat's format. */
+static void raise_fmt(int code, const char *fmt, ...)
+{
+	va_list ap;
+	PyObject *msg;
+
+	va_start(ap, fmt);
+	msg = PyUnicode_FromFormatV(fmt, ap);
+	va_end(ap);
+	if (msg) {
+		const char *text = PyUnicode_AsUTF8(msg);
+		if (text)
+			raise_local(code, text);
+		Py_DECREF(msg);
+	}
+}
+
+/*
+ * A value Python itself refused while converting an argument (an int out
+ * of range, a str that is not UTF-8, nesting too deep) is a bad value
+ * like any other: the pending OverflowError, RecursionError, UnicodeError
+ * or bare ValueError becomes InvalidArgumentError with the same text.
+ * Anything else (TypeError...) stays.  Returns NULL for the error path.
+ */
+static PyObject *retyped(void)
+{
+	PyObject *type, *value, *tb, *text;
+	PyObject *t = PyErr_Occurred();
+
+	if (!t || !(t == PyExc_ValueError ||
+		    PyErr_ExceptionMatches(PyExc_OverflowError) ||
+		    PyErr_ExceptionMatches(PyExc_RecursionError) ||
+		    PyErr_ExceptionMatches(PyExc_UnicodeError)))
+		return NULL;
+	PyErr_Fetch(&type, &value, &tb);
+	PyErr_NormalizeException(&type, &value, &tb);
+	text = value ? PyObject_Str(value) : NULL;
+	Py_XDECREF(type);
+	Py_XDECREF(value);
+	Py_XDECREF(tb);
+	if (text)
+		raise_fmt(SC_EINVAL, "%U", text);
+	else
+		raise_local(SC_EINVAL, "a value is out of range");
+	Py_XDECREF(text);
+	return NULL;
+}
+
 /* UTF-8 view of a str, refusing embedded NULs (C would cut there). */
 static const char *utf8_of(PyObject *s, const char *what)
 {
@@ -235,10 +286,9 @@ static const char *utf8_of(PyObject *s, const char *what)
 	}
 	p = PyUnicode_AsUTF8AndSize(s, &len);
 	if (!p)
-		return NULL;
+		return retyped();
 	if ((size_t)len != strlen(p)) {
-		PyErr_Format(PyExc_ValueError, "%s contains a NUL character",
-			     what);
+		raise_fmt(SC_EINVAL, "%s contains a NUL character", what);
 		return NULL;
 	}
 	return p;
@@ -279,8 +329,12 @@ static int params_from(PyObject *obj, sc_params **out)
 			continue;
 		if (PyLong_Check(value) && !PyBool_Check(value)) {
 			long long n = PyLong_AsLongLong(value);
-			if (n == -1 && PyErr_Occurred())
+			if (n == -1 && PyErr_Occurred()) {
+				PyErr_Clear();
+				raise_fmt(SC_EINVAL,
+					  "parameter '%s' is out of range", k);
 				goto fail;
+			}
 			rc = sc_params_set_int(p, k, n);
 		} else if (PyUnicode_Check(value)) {
 			const char *v = utf8_of(value, "parameter value");
@@ -348,11 +402,15 @@ static void raise_local(int code, const char *message)
 	Py_DECREF(exc);
 }
 
+/* Deeper token sets are refused: the library refuses deeper JSON too. */
+#define MAX_TOKEN_DEPTH 64
+
 /*
  * Python value -> cJSON (dict with str keys, list, tuple, str, int,
- * float, bool, None).  NULL with a Python exception set on failure.
+ * float, bool, None) at nesting depth @p depth.  NULL with a Python
+ * exception set on failure.
  */
-static cJSON *to_json(PyObject *v)
+static cJSON *to_json(PyObject *v, int depth)
 {
 	cJSON *out = NULL;
 
@@ -363,10 +421,9 @@ static cJSON *to_json(PyObject *v)
 	if (PyLong_Check(v) || PyFloat_Check(v)) {
 		double d = PyFloat_AsDouble(v);
 		if (d == -1.0 && PyErr_Occurred())
-			return NULL;
+			return retyped();
 		if (!isfinite(d)) {
-			PyErr_SetString(PyExc_ValueError,
-					"token values must be finite numbers");
+			raise_local(SC_EINVAL, "token values must be finite numbers");
 			return NULL;
 		}
 		out = cJSON_CreateNumber(d);
@@ -379,8 +436,12 @@ static cJSON *to_json(PyObject *v)
 		out = cJSON_CreateString(s);
 		goto check;
 	}
-	if (Py_EnterRecursiveCall(" while converting a token set to JSON"))
+	if (depth >= MAX_TOKEN_DEPTH) {
+		raise_local(SC_EINVAL, "the token set nests too deeply");
 		return NULL;
+	}
+	if (Py_EnterRecursiveCall(" while converting a token set to JSON"))
+		return retyped();
 	if (PyDict_Check(v)) {
 		PyObject *key, *value;
 		Py_ssize_t pos = 0;
@@ -388,7 +449,7 @@ static cJSON *to_json(PyObject *v)
 		while (out && PyDict_Next(v, &pos, &key, &value)) {
 			const char *k = utf8_of(key, "token field name");
 			cJSON *item;
-			if (!k || !(item = to_json(value))) {
+			if (!k || !(item = to_json(value, depth + 1))) {
 				cJSON_Delete(out);
 				out = NULL;
 				Py_LeaveRecursiveCall();
@@ -406,7 +467,8 @@ static cJSON *to_json(PyObject *v)
 		n = PySequence_Fast_GET_SIZE(seq);
 		out = cJSON_CreateArray();
 		for (i = 0; out && i < n; i++) {
-			cJSON *item = to_json(PySequence_Fast_GET_ITEM(seq, i));
+			cJSON *item = to_json(PySequence_Fast_GET_ITEM(seq, i),
+					      depth + 1);
 			if (!item) {
 				cJSON_Delete(out);
 				Py_DECREF(seq);
@@ -487,8 +549,7 @@ static void store_release(StoreObject *self)
 static int store_check(StoreObject *self)
 {
 	if (self->closed || !self->store) {
-		PyErr_SetString(PyExc_ValueError,
-				"operation on a closed TokenStore");
+		raise_local(SC_EINVAL, "operation on a closed TokenStore");
 		return -1;
 	}
 	return 0;
@@ -500,7 +561,7 @@ static const char *key_of(PyObject *obj)
 	const char *key = utf8_of(obj, "key");
 
 	if (key && !*key) {
-		PyErr_SetString(PyExc_ValueError, "key must not be empty");
+		raise_local(SC_EINVAL, "key must not be empty");
 		return NULL;
 	}
 	return key;
@@ -630,8 +691,8 @@ static void client_close(ClientObject *self)
 static int client_check(ClientObject *self)
 {
 	if (self->closed || !self->client) {
-		PyErr_SetString(PyExc_ValueError,
-				"operation on a closed smartcar Client");
+		raise_local(SC_EINVAL,
+			    "operation on a closed smartcar Client");
 		return -1;
 	}
 	return 0;
@@ -679,7 +740,7 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 		    &opts.rate_limit_capacity, &opts.rate_limit_per_minute,
 		    &opts.rate_policy, &opts.vehicle_api_origin,
 		    &opts.iam_origin, &debug))
-		return NULL;
+		return retyped();
 	if (debug != Py_None && !PyCallable_Check(debug)) {
 		PyErr_Format(PyExc_TypeError,
 			     "debug must be callable or None, not %.100s",
@@ -687,8 +748,8 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 		return NULL;
 	}
 	if (max_bytes < 0) {
-		PyErr_SetString(PyExc_ValueError,
-				"max_response_bytes must not be negative");
+		raise_local(SC_EINVAL,
+			    "max_response_bytes must not be negative");
 		return NULL;
 	}
 	opts.max_response_bytes = (size_t)max_bytes;
@@ -757,7 +818,7 @@ static PyObject *Client_call(ClientObject *self, PyObject *args,
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:call", kwlist,
 					 &endpoint_obj, &params_obj))
-		return NULL;
+		return retyped();
 	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
 		return NULL;
 	if (client_check(self) < 0)
@@ -804,7 +865,7 @@ static PyObject *Client_call_stored(ClientObject *self, PyObject *args,
 					 kwlist, &Store_Type, &store,
 					 &key_obj, &endpoint_obj,
 					 &params_obj))
-		return NULL;
+		return retyped();
 	if (!(key = key_of(key_obj)) ||
 	    !(endpoint = utf8_of(endpoint_obj, "endpoint")))
 		return NULL;
@@ -892,10 +953,9 @@ static PyObject *Client_call_many(ClientObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|nO:call_many", kwlist,
 					 &calls_obj, &max_in_flight,
 					 &progress))
-		return NULL;
+		return retyped();
 	if (max_in_flight < 1) {
-		PyErr_SetString(PyExc_ValueError,
-				"max_in_flight must be at least 1");
+		raise_local(SC_EINVAL, "max_in_flight must be at least 1");
 		return NULL;
 	}
 	if (progress != Py_None && !PyCallable_Check(progress)) {
@@ -1116,7 +1176,7 @@ static PyObject *Client_auth_url(ClientObject *self, PyObject *args,
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:auth_url", kwlist,
 					 &params_obj))
-		return NULL;
+		return retyped();
 	if (client_check(self) < 0)
 		return NULL;
 	if (params_from(params_obj, &params) < 0)
@@ -1164,7 +1224,7 @@ static PyObject *Client_set_timeouts(ClientObject *self, PyObject *args)
 
 	if (!PyArg_ParseTuple(args, "ll:set_timeouts", &connect_ms,
 			      &total_ms))
-		return NULL;
+		return retyped();
 	if (client_check(self) < 0)
 		return NULL;
 	rc = sc_client_set_timeouts(self->client, connect_ms, total_ms);
@@ -1326,7 +1386,7 @@ static PyObject *Op_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O|O:Op", kwlist,
 					 &Client_Type, &owner, &endpoint_obj,
 					 &params_obj))
-		return NULL;
+		return retyped();
 	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
 		return NULL;
 	if (client_check(owner) < 0)
@@ -1370,8 +1430,8 @@ static void Op_dealloc(OpObject *self)
 static int op_check(OpObject *self)
 {
 	if (!self->op || self->finished) {
-		PyErr_SetString(PyExc_ValueError,
-				"the operation's result was already taken");
+		raise_local(SC_EINVAL,
+			    "the operation's result was already taken");
 		return -1;
 	}
 	return 0;
@@ -1488,7 +1548,7 @@ static PyObject *Op_feed(OpObject *self, PyObject *args, PyObject *kwds)
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "i|OO:feed", kwlist,
 					 &status, &headers, &body))
-		return NULL;
+		return retyped();
 	if (op_check(self) < 0)
 		return NULL;
 	rc = sc_response_new(&resp, 0);
@@ -1570,7 +1630,7 @@ static PyObject *op_fail(OpObject *self, PyObject *args, int unsent)
 	int code, rc;
 
 	if (!PyArg_ParseTuple(args, "i|O", &code, &msg_obj))
-		return NULL;
+		return retyped();
 	if (op_check(self) < 0 || opt_str(msg_obj, &msg, "message") < 0)
 		return NULL;
 	rc = unsent ? sc_op_fail_unsent(self->op, code, msg)
@@ -1670,8 +1730,7 @@ static int token_field(PyObject *token, const char *name)
 	const char *s;
 
 	if (!v) {
-		PyErr_Format(PyExc_ValueError, "the token set has no %s",
-			     name);
+		raise_fmt(SC_EINVAL, "the token set has no %s", name);
 		return -1;
 	}
 	if (!PyUnicode_Check(v)) {
@@ -1683,7 +1742,7 @@ static int token_field(PyObject *token, const char *name)
 	if (!s)
 		return -1;
 	if (!*s) {
-		PyErr_Format(PyExc_ValueError, "%s must not be empty", name);
+		raise_fmt(SC_EINVAL, "%s must not be empty", name);
 		return -1;
 	}
 	return 0;
@@ -1707,13 +1766,13 @@ static PyObject *Store_put(StoreObject *self, PyObject *args)
 
 	if (!PyArg_ParseTuple(args, "OO!:put", &key_obj, &PyDict_Type,
 			      &token))
-		return NULL;
+		return retyped();
 	if (!(key = key_of(key_obj)) || store_check(self) < 0)
 		return NULL;
 	if (token_field(token, "access_token") < 0 ||
 	    token_field(token, "refresh_token") < 0)
 		return NULL;
-	json = to_json(token);
+	json = to_json(token, 0);
 	if (!json)
 		return NULL;
 	text = cJSON_PrintUnformatted(json);
@@ -1810,7 +1869,7 @@ static PyObject *Store_refresh(StoreObject *self, PyObject *args)
 
 	if (!PyArg_ParseTuple(args, "O!O:refresh", &Client_Type, &owner,
 			      &key_obj))
-		return NULL;
+		return retyped();
 	if (!(key = key_of(key_obj)) || store_check(self) < 0 ||
 	    client_check(owner) < 0)
 		return NULL;
@@ -1946,8 +2005,8 @@ static PyObject *mod_sqlite_store(PyObject *mod, PyObject *arg)
 	path = PyBytes_AS_STRING(bytes);
 	if (!*path) {
 		Py_DECREF(bytes);
-		PyErr_SetString(PyExc_ValueError,
-				"path must not be empty (use \":memory:\")");
+		raise_local(SC_EINVAL,
+			    "path must not be empty (use \":memory:\")");
 		return NULL;
 	}
 	Py_BEGIN_ALLOW_THREADS
@@ -1997,10 +2056,10 @@ static PyObject *mod_token_expired(PyObject *mod, PyObject *args,
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "d|d:token_expired",
 					 kwlist, &expiration, &leeway))
-		return NULL;
+		return retyped();
 	if (isnan(expiration) || isnan(leeway)) {
-		PyErr_SetString(PyExc_ValueError,
-				"expiration and leeway must be numbers");
+		raise_local(SC_EINVAL,
+			    "expiration and leeway must be numbers");
 		return NULL;
 	}
 	return PyBool_FromLong(sc_token_expired(expiration, leeway) == 1);
@@ -2028,7 +2087,7 @@ static PyObject *mod_parse_redirect(PyObject *mod, PyObject *args,
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:parse_redirect",
 					 kwlist, &url_obj, &state_obj))
-		return NULL;
+		return retyped();
 	if (!(url = utf8_of(url_obj, "url_or_query")) ||
 	    opt_str(state_obj, &state, "expected_state") < 0)
 		return NULL;
@@ -2067,8 +2126,8 @@ static const char *text_of(PyObject *obj, const char *what)
 	if (PyBytes_Check(obj)) {
 		const char *p = PyBytes_AS_STRING(obj);
 		if ((size_t)PyBytes_GET_SIZE(obj) != strlen(p)) {
-			PyErr_Format(PyExc_ValueError,
-				     "%s contains a NUL character", what);
+			raise_fmt(SC_EINVAL, "%s contains a NUL character",
+				  what);
 			return NULL;
 		}
 		return p;
@@ -2092,7 +2151,7 @@ static PyObject *mod_hmac_sha256_hex(PyObject *mod, PyObject *args)
 
 	if (!PyArg_ParseTuple(args, "OO:hmac_sha256_hex", &key_obj,
 			      &data_obj))
-		return NULL;
+		return retyped();
 	if (!(key = utf8_of(key_obj, "key")))
 		return NULL;
 	if (bytes_view(data_obj, &view, &data, &len, "data") < 0)
@@ -2124,7 +2183,7 @@ static PyObject *mod_webhook_challenge(PyObject *mod, PyObject *args)
 
 	if (!PyArg_ParseTuple(args, "OO:webhook_challenge", &amt_obj,
 			      &challenge_obj))
-		return NULL;
+		return retyped();
 	if (!(amt = utf8_of(amt_obj, "amt")) ||
 	    !(challenge = utf8_of(challenge_obj, "challenge")))
 		return NULL;
@@ -2155,7 +2214,7 @@ static PyObject *mod_webhook_verify(PyObject *mod, PyObject *args)
 
 	if (!PyArg_ParseTuple(args, "OOO:webhook_verify", &amt_obj, &sig_obj,
 			      &body_obj))
-		return NULL;
+		return retyped();
 	if (!(amt = utf8_of(amt_obj, "amt")) ||
 	    !(sig = text_of(sig_obj, "signature")))
 		return NULL;
@@ -2237,7 +2296,7 @@ static PyObject *mod_strerror(PyObject *mod, PyObject *arg)
 	long code = PyLong_AsLong(arg);
 
 	if (code == -1 && PyErr_Occurred())
-		return NULL;
+		return retyped();
 	return PyUnicode_FromString(sc_strerror((int)code));
 }
 
@@ -2246,7 +2305,7 @@ static PyObject *mod_code_kind(PyObject *mod, PyObject *arg)
 	long code = PyLong_AsLong(arg);
 
 	if (code == -1 && PyErr_Occurred())
-		return NULL;
+		return retyped();
 	return str_from_c(sc_code_kind((int)code));
 }
 

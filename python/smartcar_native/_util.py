@@ -56,7 +56,15 @@ def check_keys(
 def _flag_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    if not isinstance(value, (str, int, float)):
+        raise TypeError(
+            "flag values must be str, bool or numbers, not %s"
+            % type(value).__name__
+        )
+    try:
+        return str(value)
+    except ValueError as exc:  # an int too long to print
+        raise InvalidArgumentError("flag value: %s" % exc) from None
 
 
 def flags_string(flags: Flags) -> Optional[str]:

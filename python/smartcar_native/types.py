@@ -427,6 +427,16 @@ class Redirect(NamedTuple):
     #: set instead of ``code`` by the re-authentication flow
     vehicle_id: Optional[str] = None
 
+    def __repr__(self) -> str:
+        # the code is a credential: it stays out of logs and tracebacks
+        return (
+            "Redirect(code=%s, state=%r, user_id=%r, external_id=%r,"
+            " virtual_key_url=%r, vehicle_id=%r)"
+            % ("'[REDACTED]'" if self.code else None, self.state,
+               self.user_id, self.external_id, self.virtual_key_url,
+               self.vehicle_id)
+        )
+
 
 # ---------------------------------------------------------------------
 # API v3 and application tokens

@@ -595,10 +595,15 @@ class Vehicle:
         }
         if body is not None:
             try:
-                extra["body"] = json.dumps(body, separators=(",", ":"))
-            except (TypeError, ValueError) as exc:
+                extra["body"] = json.dumps(body, separators=(",", ":"),
+                                           allow_nan=False)
+            except TypeError as exc:
                 raise TypeError("body must be JSON-serialisable: %s"
                                 % exc) from None
+            except (ValueError, RecursionError) as exc:
+                # NaN, a cycle, or nesting deeper than Python recurses
+                raise InvalidArgumentError(
+                    "body must be JSON-serialisable: %s" % exc) from None
         for name, value in _util.require_mapping("headers", headers).items():
             _util.require_str("header name", name)
             if isinstance(value, bool) or not isinstance(
