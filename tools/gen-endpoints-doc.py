@@ -69,7 +69,8 @@ def render(rows):
         if auth.endswith("AMT"):
             params.append("management_token")
         params += body_params(body)
-        params += [q.split(">")[0] + "?" for q in query.split() if q != "flags"]
+        params += [q.split(">")[0].replace("!1", "") + "?"
+                   for q in query.split() if q != "flags"]
         kind = ("command" if "SC_EP_COMMAND" in flags else
                 "read" if "SC_EP_READ" in flags else "by method")
         origin, prefix = HOSTS[host]

@@ -65,7 +65,7 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 		*state_out = NULL;
 	if (!client->client_id)
 		return url_fail(err_out, SC_EINVAL, "client_id is required");
-	if (!client->redirect_uri)
+	if (!client->redirect_uri && !client->official)
 		return url_fail(err_out, SC_EINVAL, "redirect_uri is required");
 	if (!mode)
 		mode = client->mode;
@@ -91,7 +91,7 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 		rc = sc__buf_puts(&b, "/oauth/authorize?response_type=code");
 	if (rc == 0)
 		rc = sc__buf_param(&b, '&', "client_id", client->client_id);
-	if (rc == 0)
+	if (rc == 0 && client->redirect_uri)
 		rc = sc__buf_param(&b, '&', "redirect_uri",
 				   client->redirect_uri);
 	if (rc == 0)

@@ -42,6 +42,26 @@ static const char *pick(const char *opt, const char *env, const char *dflt)
 	return dflt;
 }
 
+/* The first of opt and the NULL-terminated env names that is set. */
+static const char *pick_any(const char *opt, const char *const *envs,
+			    const char *dflt)
+{
+	const char *v = pick(opt, NULL, NULL);
+	for (; !v && *envs; envs++)
+		v = pick(NULL, *envs, NULL);
+	return v ? v : dflt;
+}
+
+static const char *const v3_origin_env[] = {
+	"SMARTCAR_VEHICLE_API_V3_ORIGIN", /* the Python SDK's name */
+	"SMARTCAR_API_V3_ORIGIN", "SMARTCAR_VEHICLE_API_ORIGIN", NULL
+};
+
+/* The CA files requests, curl and OpenSSL users already point at. */
+static const char *const ca_bundle_env[] = {
+	"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", NULL
+};
+
 /* Copy an origin without trailing slashes. */
 static char *origin_dup(const char *s)
 {
@@ -163,19 +183,30 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 	c->max_response_bytes = opts->max_response_bytes
 		? opts->max_response_bytes : SC_DEFAULT_MAX_RESPONSE;
 	c->insecure_tls = opts->insecure_skip_tls_verify_dangerous != 0;
-	c->max_attempts = opts->max_attempts > 0 ? opts->max_attempts : 3;
+	if (opts->profile && strcmp(opts->profile, "native") &&
+	    strcmp(opts->profile, "official")) {
+		sc_client_free(c);
+		return fail(err_out, SC_EINVAL,
+			    "profile must be native or official");
+	}
+	c->official = opts->profile && !strcmp(opts->profile, "official");
+	c->max_attempts = opts->max_attempts > 0 ? opts->max_attempts
+						 : c->official ? 1 : 3;
 	c->retry_base_ms = opts->retry_base_ms > 0 ? opts->retry_base_ms : 200;
 	c->retry_max_ms = opts->retry_max_ms > 0 ? opts->retry_max_ms : 8000;
 	c->retry_deadline_ms = opts->retry_deadline_ms > 0
 		? opts->retry_deadline_ms : 30000;
 	if (opts->rate_policy && strcmp(opts->rate_policy, "wait") &&
-	    strcmp(opts->rate_policy, "fail")) {
+	    strcmp(opts->rate_policy, "fail") &&
+	    strcmp(opts->rate_policy, "off")) {
 		sc_client_free(c);
 		return fail(err_out, SC_EINVAL,
-			    "rate_policy must be wait or fail");
+			    "rate_policy must be wait, fail or off");
 	}
 	c->rate_fail_fast = opts->rate_policy &&
 			    !strcmp(opts->rate_policy, "fail");
+	c->rate_off = opts->rate_policy ? !strcmp(opts->rate_policy, "off")
+					: c->official;
 	if (opts->rate_limit_capacity < 0 || opts->rate_limit_per_minute < 0) {
 		sc_client_free(c);
 		return fail(err_out, SC_EINVAL,
@@ -184,7 +215,12 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 	if (sc__rate_new(&c->rate, opts->rate_limit_capacity,
 			 opts->rate_limit_per_minute) < 0)
 		goto oom;
-	if ((opts->ca_bundle && !(c->ca_bundle = sc__strdup(opts->ca_bundle))) ||
+	{
+		const char *ca = pick_any(opts->ca_bundle, ca_bundle_env, NULL);
+		if (ca && !(c->ca_bundle = sc__strdup(ca)))
+			goto oom;
+	}
+	if (
 	    (opts->proxy && !(c->proxy = sc__strdup(opts->proxy))) ||
 	    (opts->flags && !(c->flags = sc__strdup(opts->flags))))
 		goto oom;
@@ -213,12 +249,8 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 		"SMARTCAR_API_ORIGIN", default_api));
 	c->management_origin = origin_dup(pick(opts->management_origin,
 		"SMARTCAR_MANAGEMENT_API_ORIGIN", default_management));
-	{
-		const char *v3 = pick(opts->vehicle_api_origin,
-				      "SMARTCAR_API_V3_ORIGIN", NULL);
-		c->vehicle_api_origin = origin_dup(v3 ? v3 : pick(NULL,
-			"SMARTCAR_VEHICLE_API_ORIGIN", default_vehicle_api));
-	}
+	c->vehicle_api_origin = origin_dup(pick_any(opts->vehicle_api_origin,
+		v3_origin_env, default_vehicle_api));
 	c->iam_origin = origin_dup(pick(opts->iam_origin,
 		"SMARTCAR_IAM_ORIGIN", default_iam));
 	c->user_agent = make_user_agent(opts->user_agent_suffix);

@@ -57,6 +57,7 @@ int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
 	op->base_ms = client->retry_base_ms;
 	op->max_ms = client->retry_max_ms;
 	op->fail_fast = client->rate_fail_fast;
+	op->rate_off = client->rate_off;
 	op->debug = client->debug;
 	op->debug_payload = client->debug_payload;
 	pthread_mutex_unlock(&client->lock);
@@ -67,12 +68,15 @@ int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
 	op->deadline_ms = sc__param_long(op->params, "retry_deadline_ms",
 				     op->deadline_ms);
 	v = sc_params_get(op->params, "rate_policy");
-	if (v && strcmp(v, "wait") && strcmp(v, "fail")) {
+	if (v && strcmp(v, "wait") && strcmp(v, "fail") && strcmp(v, "off")) {
 		sc_op_free(op);
-		return sc__invalid(err_out, "rate_policy must be wait or fail");
+		return sc__invalid(err_out,
+				   "rate_policy must be wait, fail or off");
 	}
-	if (v)
+	if (v) {
 		op->fail_fast = !strcmp(v, "fail");
+		op->rate_off = !strcmp(v, "off");
+	}
 	if (op->ep->flags & SC_EP_RAW) {
 		v = sc_params_get(op->params, "method");
 		op->resendable = v && !strcmp(v, "GET");
@@ -226,7 +230,8 @@ int sc_op_next(sc_op *op, const sc_request **req_out)
 			*req_out = op->token_req;
 		return SC_STEP_SEND;
 	}
-	wait = sc__rate_acquire(op->client, op->vehicle_id, &why);
+	wait = op->rate_off ? 0
+			    : sc__rate_acquire(op->client, op->vehicle_id, &why);
 	if (wait > 0) {
 		if (op->fail_fast ||
 		    elapsed_ms(op) + wait * 1000 > op->deadline_ms) {
@@ -304,7 +309,7 @@ static void learn_cooldown(sc_op *op, const sc_error *e)
 	const char *code = sc_error_get(e, "code");
 	double ra = sc_error_retry_after(e);
 
-	if (sc_error_status_code(e) != 429 || ra <= 0)
+	if (op->rate_off || sc_error_status_code(e) != 429 || ra <= 0)
 		return;
 	if (type && !strcmp(type, "RATE_LIMIT") && code &&
 	    !strcmp(code, "VEHICLE") && op->vehicle_id)

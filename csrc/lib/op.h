@@ -53,6 +53,7 @@ struct sc_op {
 	long base_ms;
 	long max_ms;
 	int fail_fast;
+	int rate_off;       /* rate_policy "off": no waits, no cool-downs */
 	int resendable;       /* reads: may go again after reaching the server */
 	int raw;              /* keep the body verbatim as {body, meta} */
 	double started;       /* monotonic seconds */

@@ -150,8 +150,11 @@ static sc_error *oauth_error(int status, const char *rid, const cJSON *json)
 	char msg[512];
 	sc_error *e;
 
-	snprintf(msg, sizeof(msg), "%s - %s", type,
-		 desc ? desc : "no description");
+	/* what the server said, as the official SDKs show it */
+	if (desc && *desc)
+		snprintf(msg, sizeof(msg), "%s", desc);
+	else
+		snprintf(msg, sizeof(msg), "%s - no description", type);
 	e = sc__error_new(SC_EOAUTH, msg);
 	if (e) {
 		sc__error_set(e, "type", type);
@@ -213,8 +216,11 @@ static sc_error *v2_error(int status, const char *rid,
 		sc__error_set(e, "suggested_user_message", sum);
 	if (cJSON_IsArray(detail))
 		sc__error_set_item(e, "detail", sc__json_snake(detail));
-	if (ra >= 0)
+	if (ra >= 0) {
 		sc__error_set_number(e, "retry_after", ra);
+		/* the header as sent: the official SDKs' retry_after */
+		sc__error_set(e, "retry_after_header", retry_after);
+	}
 	return e;
 }
 

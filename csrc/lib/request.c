@@ -145,6 +145,7 @@ static int each_word(const char *s, int (*fn)(void *, const char *, size_t),
 
 struct build {
 	sc_op *op;
+	const char *version;
 	sc_buf *url;
 	int first;
 	sc_error **err;
@@ -161,6 +162,12 @@ static int add_query(void *ctx, const char *word, size_t n)
 		return 0;
 	memcpy(key, word, n);
 	key[n] = '\0';
+	/* "key!1": the official SDKs send it only to API version 1.x */
+	if (n > 2 && !strcmp(key + n - 2, "!1")) {
+		key[n - 2] = '\0';
+		if (b->op->client->official && strncmp(b->version, "1.", 2))
+			return 0;
+	}
 	gt = strchr(key, '>');
 	if (gt) {
 		snprintf(wire, sizeof(wire), "%s", gt + 1);
@@ -284,12 +291,13 @@ static int build_body(sc_op *op, sc_error **err_out)
 			redirect = op->client->redirect_uri;
 		if (!code || !*code)
 			return sc__invalid(err_out, "code is required");
-		if (!redirect)
+		/* optional for the official SDKs (set in the dashboard) */
+		if (!redirect && !op->client->official)
 			return sc__invalid(err_out, "redirect_uri is required");
 		rc = add_form(&req->body, "grant_type", "authorization_code");
 		if (rc == 0)
 			rc = add_form(&req->body, "code", code);
-		if (rc == 0)
+		if (rc == 0 && redirect)
 			rc = add_form(&req->body, "redirect_uri", redirect);
 	} else if (!strcmp(spec, "form:refresh")) {
 		const char *rt = sc_params_get(p, "refresh_token");
@@ -601,6 +609,7 @@ int sc__op_build_request(sc_op *op, sc_error **err_out)
 		 ep->host != SC_HOST_IAM)
 		rc = append_path(op, &url, ep->path, err_out);
 	b.op = op;
+	b.version = version;
 	b.url = &url;
 	b.first = strchr(url.ptr ? url.ptr : "", '?') == NULL;
 	b.err = err_out;

@@ -167,6 +167,8 @@ struct sc_client {
 	long retry_max_ms;
 	long retry_deadline_ms;
 	int rate_fail_fast;
+	int rate_off;                     /* rate_policy "off" */
+	int official;                     /* profile "official" */
 	sc_debug_cb debug;
 	void *debug_payload;
 	pthread_mutex_t lock;             /* guards the fields below */

@@ -39,114 +39,160 @@ from __future__ import annotations
 from typing import List
 
 # errors must be imported before _core: the extension loads its factory.
-from . import errors
+from . import errors as errors
 from .errors import (
-    ApiError,
-    AuthenticationError,
-    BillingError,
-    CallbackError,
-    CompatibilityError,
-    ConflictError,
-    ConnectedServicesAccountError,
-    ConnectError,
-    HttpError,
-    InvalidArgumentError,
-    MalformedResponseError,
-    MisuseError,
-    NetworkError,
-    NotFoundError,
-    OAuthError,
-    OutOfMemoryError,
-    PermissionDeniedError,
-    RateLimitedLocallyError,
-    RateLimitError,
-    ResourceNotFoundError,
-    ResponseTooLargeError,
-    ServerError,
-    SmartcarException,
-    SmartcarTimeoutError,
-    StateMismatchError,
-    StorageError,
-    TLSError,
-    UpstreamError,
-    ValidationError,
-    VehicleStateError,
+    SmartcarException as SmartcarException,
+    InvalidArgumentError as InvalidArgumentError,
+    OutOfMemoryError as OutOfMemoryError,
+    NetworkError as NetworkError,
+    SmartcarTimeoutError as SmartcarTimeoutError,
+    TLSError as TLSError,
+    MalformedResponseError as MalformedResponseError,
+    ResponseTooLargeError as ResponseTooLargeError,
+    StateMismatchError as StateMismatchError,
+    OAuthError as OAuthError,
+    ConnectError as ConnectError,
+    ApiError as ApiError,
+    AuthenticationError as AuthenticationError,
+    PermissionDeniedError as PermissionDeniedError,
+    ValidationError as ValidationError,
+    ResourceNotFoundError as ResourceNotFoundError,
+    RateLimitError as RateLimitError,
+    VehicleStateError as VehicleStateError,
+    CompatibilityError as CompatibilityError,
+    UpstreamError as UpstreamError,
+    ServerError as ServerError,
+    BillingError as BillingError,
+    ConnectedServicesAccountError as ConnectedServicesAccountError,
+    HttpError as HttpError,
+    RateLimitedLocallyError as RateLimitedLocallyError,
+    CallbackError as CallbackError,
+    MisuseError as MisuseError,
+    ConflictError as ConflictError,
+    NotFoundError as NotFoundError,
+    StorageError as StorageError,
 )
 from . import _core
-from ._core import Client, Op
-from . import types
+from ._core import Client as Client, Op as Op
+from . import types as types
+from . import options as options
 from .types import (
-    Access,
-    Action,
-    AppToken,
-    Attributes,
-    AvailableCapacity,
-    Battery,
-    BatteryCapacity,
-    Capability,
-    Charge,
-    ChargeLimit,
-    CompatibilityMatrix,
-    CompatibilityMatrixEntry,
-    CompatibilityMatrixModel,
-    CompatibilityV1,
-    CompatibilityV2,
-    Connection,
-    DeleteConnections,
-    DiagnosticSystem,
-    DiagnosticSystemStatus,
-    DiagnosticTroubleCode,
-    DiagnosticTroubleCodes,
-    EngineOil,
-    Fuel,
-    GetConnections,
-    Location,
-    LockStatus,
-    Meta,
-    NominalCapacity,
-    NominalCapcity,
-    Odometer,
-    Paging,
-    PagingCursor,
-    PageInfo,
-    Permissions,
-    Redirect,
-    Response,
-    ServiceHistory,
-    Signal,
-    Signals,
-    Status,
-    Subscribe,
-    TirePressure,
-    User,
-    VehicleInfo,
-    Vehicles,
-    Vin,
+    Meta as Meta,
+    Access as Access,
+    User as User,
+    Paging as Paging,
+    Vehicles as Vehicles,
+    Redirect as Redirect,
+    Vin as Vin,
+    Charge as Charge,
+    Battery as Battery,
+    BatteryCapacity as BatteryCapacity,
+    AvailableCapacity as AvailableCapacity,
+    NominalCapcity as NominalCapcity,
+    NominalCapacity as NominalCapacity,
+    Fuel as Fuel,
+    TirePressure as TirePressure,
+    EngineOil as EngineOil,
+    Odometer as Odometer,
+    Location as Location,
+    Attributes as Attributes,
+    Permissions as Permissions,
+    ChargeLimit as ChargeLimit,
+    LockStatus as LockStatus,
+    Door as Door,
+    Window as Window,
+    Sunroof as Sunroof,
+    Storage as Storage,
+    ChargingPort as ChargingPort,
+    SelectedCapacity as SelectedCapacity,
+    ServiceHistory as ServiceHistory,
+    DiagnosticSystem as DiagnosticSystem,
+    DiagnosticSystemStatus as DiagnosticSystemStatus,
+    DiagnosticTroubleCode as DiagnosticTroubleCode,
+    DiagnosticTroubleCodes as DiagnosticTroubleCodes,
+    Action as Action,
+    Status as Status,
+    Subscribe as Subscribe,
+    Response as Response,
+    CompatibilityV1 as CompatibilityV1,
+    CompatibilityV2 as CompatibilityV2,
+    Capability as Capability,
+    CompatibilityMatrix as CompatibilityMatrix,
+    CompatibilityMatrixModel as CompatibilityMatrixModel,
+    CompatibilityMatrixEntry as CompatibilityMatrixEntry,
+    Connection as Connection,
+    PagingCursor as PagingCursor,
+    GetConnections as GetConnections,
+    DeleteConnections as DeleteConnections,
+    AppToken as AppToken,
+    VehicleInfo as VehicleInfo,
+    Signal as Signal,
+    Signals as Signals,
+    PageInfo as PageInfo,
 )
-from .auth_client import AuthClient
+from .options import (
+    CallOptions as CallOptions,
+    SingleSelect as SingleSelect,
+    AuthUrlOptions as AuthUrlOptions,
+    TokenOptions as TokenOptions,
+    VehicleOptions as VehicleOptions,
+    PagingOptions as PagingOptions,
+    CompatibilityOptions as CompatibilityOptions,
+    CompatibilityMatrixOptions as CompatibilityMatrixOptions,
+    ConnectionsFilter as ConnectionsFilter,
+    ConnectionsPaging as ConnectionsPaging,
+    ManagementOptions as ManagementOptions,
+)
+from .auth_client import AuthClient as AuthClient
 from .api import (
-    delete_connections,
-    get_api_version,
-    get_compatibility,
-    get_compatibility_matrix,
-    get_connections,
-    get_user,
-    get_vehicles,
-    iter_connections,
-    iter_vehicles,
-    parse_redirect,
-    set_api_version,
+    delete_connections as delete_connections,
+    get_api_version as get_api_version,
+    get_compatibility as get_compatibility,
+    get_compatibility_matrix as get_compatibility_matrix,
+    get_connections as get_connections,
+    get_user as get_user,
+    get_vehicles as get_vehicles,
+    iter_connections as iter_connections,
+    iter_vehicles as iter_vehicles,
+    parse_redirect as parse_redirect,
+    set_api_version as set_api_version,
 )
-from ._time import is_expired
-from .store import PostgresTokenStore, TokenStore
-from .vehicle import Vehicle
-from .v3 import VehicleV3, get_app_token
-from .webhooks import hash_challenge, parse_webhook, verify_payload, verify_webhook
-from .many import run_many
-from ._results import BatchResult
-from ._client import default_client, get_debug, set_debug
+from ._time import is_expired as is_expired
+from .store import (
+    PostgresTokenStore as PostgresTokenStore,
+    TokenStore as TokenStore,
+)
+from .vehicle import Vehicle as Vehicle
+from .v3 import VehicleV3 as VehicleV3, get_app_token as get_app_token
+from .webhooks import (
+    hash_challenge as hash_challenge,
+    parse_webhook as parse_webhook,
+    verify_payload as verify_payload,
+    verify_webhook as verify_webhook,
+)
+from .many import run_many as run_many
+from ._results import BatchResult as BatchResult
+from ._client import (
+    configure as configure,
+    default_client as default_client,
+    get_debug as get_debug,
+    set_debug as set_debug,
+)
+# the official SDK's submodules (smartcar.exception, smartcar.smartcar...)
+from . import (
+    config as config,
+    exception as exception,
+    helpers as helpers,
+    smartcar as smartcar,
+    v2_response as v2_response,
+    v3_response as v3_response,
+)
+from .smartcar import (
+    get_management_token as get_management_token,
+    get_vehicle as get_vehicle,
+)
 
-__version__ = _core.version()
+__version__: str = _core.version()
 
 
 def random_state() -> str:
@@ -172,6 +218,8 @@ __all__ = [
     "iter_connections",
     "get_user",
     "get_vehicles",
+    "get_vehicle",
+    "get_management_token",
     "parse_redirect",
     "get_api_version",
     "set_api_version",
@@ -184,6 +232,7 @@ __all__ = [
     "verify_webhook",
     "parse_webhook",
     "run_many",
+    "configure",
     "set_debug",
     "get_debug",
     "random_state",
@@ -192,8 +241,19 @@ __all__ = [
     "Client",
     "Op",
     "BatchResult",
-    # errors
+    # modules
     "errors",
+    "types",
+    "options",
+    "config",
+    "exception",
+    "helpers",
+    "smartcar",
+    "v2_response",
+    "v3_response",
 ]
 __all__ += types.__all__
 __all__ += errors.__all__
+# the option TypedDicts (their type aliases stay in smartcar_native.options)
+__all__ += [n for n in options.__all__ if n[0].isupper() and
+            n not in ("Flags", "RatePolicy", "Profile")]

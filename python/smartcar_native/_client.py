@@ -16,7 +16,7 @@ import os
 import platform
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from ._core import Client
 
@@ -28,6 +28,11 @@ ORIGIN_VARIABLES = (
     "SMARTCAR_API_V3_ORIGIN",
     "SMARTCAR_VEHICLE_API_ORIGIN",
     "SMARTCAR_IAM_ORIGIN",
+    "SMARTCAR_VEHICLE_API_V3_ORIGIN",
+    # the CA files libsmartcar honours (a change makes a new client)
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_FILE",
 )
 
 #: the default client reads these too (token refresh, v3 app tokens)
@@ -68,8 +73,54 @@ def _default_env() -> Tuple[Optional[str], ...]:
     return _origin_env() + tuple(creds)
 
 
+#: client options from configure(); profile "official" is the drop-in
+#: behaviour (no automatic retries, no local rate waits)
+_settings: Dict[str, Any] = {"profile": "official"}
+
+
+def configure(
+    *,
+    retries: Optional[int] = None,
+    rate_policy: Optional[str] = None,
+    profile: Optional[str] = None,
+) -> None:
+    """Choose how the shared clients (and new :class:`AuthClient` objects)
+    behave.  With no arguments: the official SDK's behaviour, the default.
+
+    ``retries``: how many times a read (GET, batch, refresh) is sent again
+    after a 429, a RETRY_LATER 5xx or a network error (libsmartcar's
+    backoff, honouring Retry-After); ``rate_policy``: ``"wait"`` (sleep
+    through cool-downs learned from Retry-After), ``"fail"`` (raise
+    :class:`RateLimitedLocallyError` at once) or ``"off"``.  Giving either
+    switches to ``profile="native"``, libsmartcar's own defaults (3
+    attempts, ``"wait"``); ``profile="official"`` goes back.
+    """
+    if retries is not None and (isinstance(retries, bool) or
+                                not isinstance(retries, int) or retries < 0):
+        raise ValueError("retries must be a non-negative int")
+    if profile is None:
+        profile = "official" if retries is None and rate_policy is None \
+            else "native"
+    settings: Dict[str, Any] = {"profile": profile}
+    if retries is not None:
+        settings["max_attempts"] = retries + 1
+    if rate_policy is not None:
+        settings["rate_policy"] = rate_policy
+    Client(**settings)  # libsmartcar checks the values
+    global _settings
+    with _lock:
+        _settings = settings
+    reset_default_client()
+
+
+def client_settings() -> Dict[str, Any]:
+    """The options configure() chose, for a new Client."""
+    return dict(_settings)
+
+
 def _new_client(**options: Any) -> Client:
-    client = Client(user_agent_suffix=USER_AGENT_SUFFIX, **options)
+    client = Client(user_agent_suffix=USER_AGENT_SUFFIX,
+                    **dict(_settings, **options))
     if _debug is not None:
         client.set_debug(_debug)
     return client

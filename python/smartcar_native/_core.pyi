@@ -72,6 +72,7 @@ class Client:
         vehicle_api_origin: Optional[str] = ...,
         iam_origin: Optional[str] = ...,
         debug: Optional[DebugHook] = ...,
+        profile: Optional[str] = ...,
     ) -> "Client": ...
     @property
     def closed(self) -> bool: ...

@@ -41,6 +41,17 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import (Any, AsyncIterator, Callable, Dict, Iterator, List, Mapping,
                     Optional, Sequence, Tuple, TypeVar, Union)
 
+from .options import (
+    AuthUrlOptions,
+    CompatibilityMatrixOptions,
+    CompatibilityOptions,
+    ConnectionsFilter,
+    ConnectionsPaging,
+    ManagementOptions,
+    PagingOptions,
+    TokenOptions,
+    VehicleOptions,
+)
 from . import api, many, v3
 from .auth_client import AuthClient
 from .store import TokenStore
@@ -172,7 +183,7 @@ async def get_user(access_token: str) -> User:
 
 
 async def get_vehicles(
-    access_token: str, paging: Optional[Mapping[str, Any]] = None
+    access_token: str, paging: Optional[PagingOptions] = None
 ) -> Vehicles:
     """Awaitable :func:`smartcar_native.get_vehicles`."""
     return await _run(api.get_vehicles, access_token, paging)
@@ -189,7 +200,7 @@ async def get_compatibility(
     vin: str,
     scope: Sequence[str],
     country: str = "US",
-    options: Optional[Mapping[str, Any]] = None,
+    options: Optional[CompatibilityOptions] = None,
 ) -> Union[CompatibilityV2, CompatibilityV1]:
     """Awaitable :func:`smartcar_native.get_compatibility`."""
     return await _run(api.get_compatibility, vin, scope, country, options)
@@ -198,7 +209,7 @@ async def get_compatibility(
 async def get_compatibility_matrix(
     region: str,
     make: Union[str, Sequence[str], Mapping[str, Any], None] = None,
-    options: Optional[Mapping[str, Any]] = None,
+    options: Optional[CompatibilityMatrixOptions] = None,
 ) -> CompatibilityMatrix:
     """Awaitable :func:`smartcar_native.get_compatibility_matrix`."""
     return await _run(api.get_compatibility_matrix, region, make, options)
@@ -206,9 +217,9 @@ async def get_compatibility_matrix(
 
 async def get_connections(
     amt: str,
-    filter: Optional[Mapping[str, Any]] = None,
-    paging: Optional[Mapping[str, Any]] = None,
-    options: Optional[Mapping[str, Any]] = None,
+    filter: Optional[ConnectionsFilter] = None,
+    paging: Optional[ConnectionsPaging] = None,
+    options: Optional[ManagementOptions] = None,
 ) -> GetConnections:
     """Awaitable :func:`smartcar_native.get_connections`."""
     return await _run(api.get_connections, amt, filter, paging, options)
@@ -216,8 +227,8 @@ async def get_connections(
 
 async def delete_connections(
     amt: str,
-    filter: Mapping[str, Any],
-    options: Optional[Mapping[str, Any]] = None,
+    filter: ConnectionsFilter,
+    options: Optional[ManagementOptions] = None,
 ) -> DeleteConnections:
     """Awaitable :func:`smartcar_native.delete_connections`."""
     return await _run(api.delete_connections, amt, filter, options)
@@ -225,9 +236,9 @@ async def delete_connections(
 
 def iter_connections(
     amt: str,
-    filter: Optional[Mapping[str, Any]] = None,
+    filter: Optional[ConnectionsFilter] = None,
     page_size: int = 100,
-    options: Optional[Mapping[str, Any]] = None,
+    options: Optional[ManagementOptions] = None,
 ) -> AsyncIterator[Connection]:
     """``async for`` over every connection
     (:func:`smartcar_native.iter_connections`)."""
@@ -302,14 +313,14 @@ class AsyncAuthClient:
     def __repr__(self) -> str:
         return "Async" + repr(self.sync)
 
-    def get_auth_url(self, scope: Optional[Sequence[str]],
-                     options: Optional[Mapping[str, Any]] = None) -> str:
+    def get_auth_url(self, scope: Optional[Sequence[str]] = None,
+                     options: Optional[AuthUrlOptions] = None) -> str:
         """:meth:`AuthClient.get_auth_url` (no I/O)."""
         return self.sync.get_auth_url(scope, options)
 
     def get_auth_url_with_state(
-        self, scope: Optional[Sequence[str]],
-        options: Optional[Mapping[str, Any]] = None,
+        self, scope: Optional[Sequence[str]] = None,
+        options: Optional[AuthUrlOptions] = None,
     ) -> Tuple[str, str]:
         """:meth:`AuthClient.get_auth_url_with_state` (no I/O)."""
         return self.sync.get_auth_url_with_state(scope, options)
@@ -317,7 +328,7 @@ class AsyncAuthClient:
     async def exchange_code(
         self,
         code: str,
-        options: Optional[Mapping[str, Any]] = None,
+        options: Optional[TokenOptions] = None,
         *,
         store: Any = None,
         key: Optional[str] = None,
@@ -329,7 +340,7 @@ class AsyncAuthClient:
     async def exchange_refresh_token(
         self,
         refresh_token: str,
-        options: Optional[Mapping[str, Any]] = None,
+        options: Optional[TokenOptions] = None,
         *,
         store: Any = None,
         key: Optional[str] = None,
@@ -415,7 +426,7 @@ class AsyncVehicle:
         self,
         vehicle_id: str,
         access_token: Optional[str] = None,
-        options: Optional[Mapping[str, Any]] = None,
+        options: Optional[VehicleOptions] = None,
         *,
         store: Any = None,
         key: Optional[str] = None,
@@ -502,7 +513,7 @@ class AsyncVehicle:
         return await _run(self.sync.attributes)
 
     async def permissions(
-        self, paging: Optional[Mapping[str, Any]] = None
+        self, paging: Optional[PagingOptions] = None
     ) -> Permissions:
         """Awaitable :meth:`Vehicle.permissions`."""
         return await _run(self.sync.permissions, paging)

@@ -9,6 +9,14 @@ import threading
 import warnings
 from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Union
 
+from .options import (
+    CompatibilityMatrixOptions,
+    CompatibilityOptions,
+    ConnectionsFilter,
+    ConnectionsPaging,
+    ManagementOptions,
+    PagingOptions,
+)
 from . import _core, _util
 from ._client import credentials_client, default_client
 from .errors import InvalidArgumentError
@@ -83,7 +91,7 @@ def get_user(access_token: str) -> User:
 
 
 def get_vehicles(
-    access_token: str, paging: Optional[Mapping[str, Any]] = None
+    access_token: str, paging: Optional[PagingOptions] = None
 ) -> Vehicles:
     """``GET /vehicles``: the ids of the vehicles the token may access.
 
@@ -220,7 +228,7 @@ def get_compatibility(
     vin: str,
     scope: Sequence[str],
     country: str = "US",
-    options: Optional[Mapping[str, Any]] = None,
+    options: Optional[CompatibilityOptions] = None,
 ) -> Union[CompatibilityV2, CompatibilityV1]:
     """``GET /compatibility``: can this VIN do what ``scope`` asks?
 
@@ -285,7 +293,7 @@ def _words(name: str, value: Any) -> Optional[str]:
 def get_compatibility_matrix(
     region: str,
     make: Union[str, Sequence[str], Mapping[str, Any], None] = None,
-    options: Optional[Mapping[str, Any]] = None,
+    options: Optional[CompatibilityMatrixOptions] = None,
 ) -> CompatibilityMatrix:
     """``GET /compatibility/matrix``: the models Smartcar supports.
 
@@ -343,9 +351,9 @@ def _management_call(
 
 def get_connections(
     amt: str,
-    filter: Optional[Mapping[str, Any]] = None,
-    paging: Optional[Mapping[str, Any]] = None,
-    options: Optional[Mapping[str, Any]] = None,
+    filter: Optional[ConnectionsFilter] = None,
+    paging: Optional[ConnectionsPaging] = None,
+    options: Optional[ManagementOptions] = None,
 ) -> GetConnections:
     """The application's vehicle connections, newest first.
 
@@ -379,8 +387,8 @@ def get_connections(
 
 def delete_connections(
     amt: str,
-    filter: Mapping[str, Any],
-    options: Optional[Mapping[str, Any]] = None,
+    filter: Optional[ConnectionsFilter] = None,
+    options: Optional[ManagementOptions] = None,
 ) -> DeleteConnections:
     """Delete connections: all of a user's (``{"user_id": ...}``) or all
     of a vehicle's (``{"vehicle_id": ...}``), exactly one of the two.
@@ -413,9 +421,9 @@ def delete_connections(
 
 def iter_connections(
     amt: str,
-    filter: Optional[Mapping[str, Any]] = None,
+    filter: Optional[ConnectionsFilter] = None,
     page_size: int = 100,
-    options: Optional[Mapping[str, Any]] = None,
+    options: Optional[ManagementOptions] = None,
 ) -> Iterator[Connection]:
     """Every vehicle connection of the application (newest first),
     following ``paging.cursor`` page after page (``page_size`` 1 to 100).

@@ -6,8 +6,9 @@ import os
 import warnings
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
+from .options import AuthUrlOptions, TokenOptions
 from . import _util
-from ._client import USER_AGENT_SUFFIX
+from ._client import USER_AGENT_SUFFIX, client_settings
 from ._core import Client
 from .errors import InvalidArgumentError
 from .store import core_store
@@ -51,7 +52,7 @@ class AuthClient:
     """
 
     client_id: str
-    redirect_uri: str
+    redirect_uri: Optional[str]
     mode: str
 
     def __init__(
@@ -73,7 +74,9 @@ class AuthClient:
         for name, (given, variable) in values.items():
             value = given if given is not None else os.environ.get(variable)
             if value is None or value == "":
-                missing.append("%s (or %s)" % (name, variable))
+                # optional as in the official SDK (set in the dashboard)
+                if name != "redirect_uri":
+                    missing.append("%s (or %s)" % (name, variable))
                 continue
             resolved[name] = _util.require_str(name, value)
         if missing:
@@ -94,13 +97,14 @@ class AuthClient:
             )
 
         self.client_id = resolved["client_id"]
-        self.redirect_uri = resolved["redirect_uri"]
+        self.redirect_uri = resolved.get("redirect_uri")
         self.mode = mode
         options.setdefault("user_agent_suffix", USER_AGENT_SUFFIX)
+        options = dict(client_settings(), **options)
         self._client = Client(
             client_id=resolved["client_id"],
             client_secret=resolved["client_secret"],
-            redirect_uri=resolved["redirect_uri"],
+            redirect_uri=resolved.get("redirect_uri"),
             mode=mode,
             **options,
         )
@@ -140,8 +144,8 @@ class AuthClient:
 
     def get_auth_url(
         self,
-        scope: Optional[Sequence[str]],
-        options: Optional[Mapping[str, Any]] = None,
+        scope: Optional[Sequence[str]] = None,
+        options: Optional[AuthUrlOptions] = None,
     ) -> str:
         """The Connect URL to send the vehicle owner to.
 
@@ -154,8 +158,8 @@ class AuthClient:
 
     def get_auth_url_with_state(
         self,
-        scope: Optional[Sequence[str]],
-        options: Optional[Mapping[str, Any]] = None,
+        scope: Optional[Sequence[str]] = None,
+        options: Optional[AuthUrlOptions] = None,
     ) -> Tuple[str, str]:
         """Like :meth:`get_auth_url`, and also return the ``state`` sent.
 
@@ -169,7 +173,7 @@ class AuthClient:
     def exchange_code(
         self,
         code: str,
-        options: Optional[Mapping[str, Any]] = None,
+        options: Optional[TokenOptions] = None,
         *,
         store: Any = None,
         key: Optional[str] = None,
@@ -192,7 +196,7 @@ class AuthClient:
     def exchange_refresh_token(
         self,
         refresh_token: str,
-        options: Optional[Mapping[str, Any]] = None,
+        options: Optional[TokenOptions] = None,
         *,
         store: Any = None,
         key: Optional[str] = None,

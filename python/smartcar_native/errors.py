@@ -72,6 +72,7 @@ _FIELDS = (
     "detail",
     "suggested_user_message",
     "retry_after",
+    "retry_after_seconds",
     "kind",
     "attempts",
     "vin",
@@ -103,7 +104,10 @@ class SmartcarException(Exception):
     resolution: Optional[Dict[str, Optional[str]]]
     detail: Optional[List[Any]]
     suggested_user_message: Optional[str]
-    retry_after: Optional[Union[int, float]]
+    #: the Retry-After header as sent (the official SDK's type, str)
+    retry_after: Optional[str]
+    #: ``retry_after`` as a number of seconds
+    retry_after_seconds: Optional[Union[int, float]]
     kind: str
     attempts: Optional[int]
     vin: Optional[str]
@@ -254,7 +258,8 @@ class ResourceNotFoundError(ApiError, LookupError):
 
 
 class RateLimitError(ApiError):
-    """RATE_LIMIT: see ``retry_after`` (seconds)."""
+    """RATE_LIMIT: see ``retry_after`` (the header text, as the official
+    SDK) and ``retry_after_seconds`` (a number)."""
 
 
 class VehicleStateError(ApiError):
@@ -410,14 +415,15 @@ def _from_core(code: int, fields: Mapping[str, Any]) -> SmartcarException:
             kwargs[name] = value
     if "resolution" in kwargs:
         kwargs["resolution"] = _normalise_resolution(kwargs["resolution"])
-    retry_after = kwargs.get("retry_after")
-    if isinstance(retry_after, (int, float)) and not isinstance(
-        retry_after, bool
-    ):
-        if retry_after < 0:
-            del kwargs["retry_after"]
-        elif float(retry_after).is_integer():
-            kwargs["retry_after"] = int(retry_after)
+    seconds = kwargs.pop("retry_after", None)
+    if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) \
+            and seconds >= 0:
+        if float(seconds).is_integer():
+            seconds = int(seconds)
+        kwargs["retry_after_seconds"] = seconds
+        header = fields.get("retry_after_header")
+        kwargs["retry_after"] = header if isinstance(header, str) \
+            else str(seconds)
     if kind is None:
         kwargs.pop("kind", None)
     message = fields.get("message")

@@ -38,6 +38,12 @@ __all__ = [
     "Permissions",
     "ChargeLimit",
     "LockStatus",
+    "Door",
+    "Window",
+    "Sunroof",
+    "Storage",
+    "ChargingPort",
+    "SelectedCapacity",
     "ServiceHistory",
     "DiagnosticSystem",
     "DiagnosticSystemStatus",
@@ -181,14 +187,15 @@ class AvailableCapacity(NamedTuple):
 class NominalCapcity(NamedTuple):
     """The nominal battery capacity (official SDK name and spelling).
 
-    ``capacity`` is ``{"nominal": kWh, "source": "SMARTCAR" |
-    "USER_SELECTED"}`` or None when undetermined; then ``url`` (if not
+    ``capacity`` is a :class:`SelectedCapacity` ``(nominal, source)``
+    (``source`` ``"SMARTCAR"`` or ``"USER_SELECTED"``; it also reads as
+    the official SDK's dict) or None when undetermined; then ``url`` (if not
     None) starts the Connect flow that lets the owner choose one of
     ``availableCapacities`` (append ``redirect_uri``).
     """
 
     availableCapacities: List[AvailableCapacity]
-    capacity: Optional[Dict[str, Any]]
+    capacity: Optional[SelectedCapacity]
     url: Optional[str]
     meta: Meta
 
@@ -255,16 +262,107 @@ class ChargeLimit(NamedTuple):
     meta: Meta
 
 
+def _item(self: Any, key: Any) -> Any:
+    if isinstance(key, str):
+        if key in self._fields:
+            return getattr(self, key)
+        raise KeyError(key)
+    return tuple.__getitem__(self, key)
+
+
+def _get(self: Any, key: str, default: Any = None) -> Any:
+    return getattr(self, key) if key in self._fields else default
+
+
+def _keys(self: Any) -> Any:
+    return self._asdict().keys()
+
+
+def _equal(self: Any, other: object) -> bool:
+    if isinstance(other, Mapping):
+        return dict(self._asdict()) == dict(other)
+    return tuple.__eq__(self, other)  # type: ignore[no-any-return]
+
+
+def _not_equal(self: Any, other: object) -> bool:
+    return not _equal(self, other)
+
+
+_MAPPING_METHODS = {
+    "__getitem__": _item,
+    "get": _get,
+    "keys": _keys,
+    "__eq__": _equal,
+    "__ne__": _not_equal,
+    "__hash__": tuple.__hash__,
+}
+
+
+def _mapped(cls: Any) -> Any:
+    """Named tuples that also read like the dicts the official SDK
+    returns at run time: ``door.status`` and ``door["status"]`` both
+    work, and a tuple equals the dict with the same keys."""
+    for name, method in _MAPPING_METHODS.items():
+        setattr(cls, name, method)
+    return cls
+
+
+@_mapped
+class Door(NamedTuple):
+    """A door: ``type`` (``frontLeft``...) and ``status`` (``LOCKED``,
+    ``UNLOCKED``, ``OPEN``, ``CLOSED``, ``UNKNOWN``)."""
+
+    type: str
+    status: str
+
+
+@_mapped
+class Window(NamedTuple):
+    type: str
+    status: str
+
+
+@_mapped
+class Sunroof(NamedTuple):
+    type: str
+    status: str
+
+
+@_mapped
+class Storage(NamedTuple):
+    """Front or rear storage (``front``, ``rear``)."""
+
+    type: str
+    status: str
+
+
+@_mapped
+class ChargingPort(NamedTuple):
+    type: str
+    status: str
+
+
+@_mapped
+class SelectedCapacity(NamedTuple):
+    """The chosen nominal capacity: kWh and its ``source``
+    (``SMARTCAR`` or ``USER_SELECTED``)."""
+
+    nominal: Number
+    source: str
+
+
 class LockStatus(NamedTuple):
-    """Lists of ``{"type", "status"}`` dicts (status ``OPEN``, ``CLOSED``
-    or ``UNKNOWN``); empty when a make does not report them."""
+    """Lists of :class:`Door`, :class:`Window`... named tuples (status
+    ``OPEN``, ``CLOSED`` or ``UNKNOWN``); empty when a make does not
+    report them.  Each also reads as the official SDK's dict
+    (``door["status"]``)."""
 
     is_locked: bool
-    doors: List[Dict[str, Any]]
-    windows: List[Dict[str, Any]]
-    sunroof: List[Dict[str, Any]]
-    storage: List[Dict[str, Any]]
-    charging_port: List[Dict[str, Any]]
+    doors: List[Door]
+    windows: List[Window]
+    sunroof: List[Sunroof]
+    storage: List[Storage]
+    charging_port: List[ChargingPort]
     meta: Meta
 
 
@@ -348,6 +446,11 @@ class CompatibilityV2(NamedTuple):
     reason: Optional[str]
     capabilities: List[Capability]
     meta: Meta
+
+
+# both are named "Compatibility" in the official SDK (reprs alike)
+CompatibilityV1.__name__ = CompatibilityV1.__qualname__ = "Compatibility"
+CompatibilityV2.__name__ = CompatibilityV2.__qualname__ = "Compatibility"
 
 
 class CompatibilityMatrixModel(NamedTuple):
@@ -590,6 +693,17 @@ def _dicts(value: Any) -> List[Dict[str, Any]]:
     return [v for v in (value or []) if isinstance(v, dict)]
 
 
+def _tuple_of(cls: Any, value: Any) -> Any:
+    """cls from a dict's keys named like its fields; None if not a dict."""
+    if not isinstance(value, Mapping):
+        return None
+    return cls(*(value.get(name) for name in cls._fields))
+
+
+def _tuples(cls: Any, value: Any) -> List[Any]:
+    return [_tuple_of(cls, v) for v in _dicts(value)]
+
+
 def _paging_from(value: Any) -> Paging:
     paging = value if isinstance(value, Mapping) else {}
     return Paging(
@@ -613,7 +727,7 @@ def nominal_capacity_from(data: Mapping[str, Any]) -> NominalCapcity:
             )
             for c in _dicts(data.get("available_capacities"))
         ],
-        capacity=data.get("capacity"),
+        capacity=_tuple_of(SelectedCapacity, data.get("capacity")),
         url=data.get("url"),
         meta=meta_from(data),
     )
@@ -630,18 +744,53 @@ def permissions_from(data: Mapping[str, Any]) -> Permissions:
 def lock_status_from(data: Mapping[str, Any]) -> LockStatus:
     return LockStatus(
         is_locked=data.get("is_locked"),  # type: ignore[arg-type]
-        doors=_dicts(data.get("doors")),
-        windows=_dicts(data.get("windows")),
-        sunroof=_dicts(data.get("sunroof")),
-        storage=_dicts(data.get("storage")),
-        charging_port=_dicts(data.get("charging_port")),
+        doors=_tuples(Door, data.get("doors")),
+        windows=_tuples(Window, data.get("windows")),
+        sunroof=_tuples(Sunroof, data.get("sunroof")),
+        storage=_tuples(Storage, data.get("storage")),
+        charging_port=_tuples(ChargingPort, data.get("charging_port")),
         meta=meta_from(data),
     )
 
 
+class ServiceRecordDict(Dict[str, Any]):
+    """A service record as the server sent it (camelCase keys, as the
+    official SDK returns it: ``record["serviceDate"]``); the snake_case
+    spelling (``record["service_date"]``) reads the same value."""
+
+    def __missing__(self, key: str) -> Any:
+        if isinstance(key, str) and "_" in key:
+            head, *rest = key.split("_")
+            camel = head + "".join(w[:1].upper() + w[1:] for w in rest)
+            if camel in self:
+                return self[camel]
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or (
+            isinstance(key, str) and self.get(key) is not None)
+
+
+def _records(value: Any) -> Any:
+    if isinstance(value, dict):
+        return ServiceRecordDict({k: _records(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_records(v) for v in value]
+    return value
+
+
 def service_history_from(data: Mapping[str, Any]) -> ServiceHistory:
-    return ServiceHistory(items=_dicts(data.get("items")),
-                          meta=meta_from(data))
+    if "body" in data:  # the verbatim body: a list of records
+        items = _records(_dicts(data.get("body")))
+    else:
+        items = _dicts(data.get("items"))
+    return ServiceHistory(items=items, meta=meta_from(data))
 
 
 def system_status_from(data: Mapping[str, Any]) -> DiagnosticSystemStatus:

@@ -7,6 +7,7 @@ import json
 from typing import (Any, Callable, Dict, Iterator, List, Mapping, NamedTuple,
                     Optional)
 
+from .options import PagingOptions, VehicleOptions
 from . import _core, _util, api
 from ._client import default_client
 from ._core import Client
@@ -105,7 +106,7 @@ class Vehicle:
         self,
         vehicle_id: str,
         access_token: Optional[str] = None,
-        options: Optional[Mapping[str, Any]] = None,
+        options: Optional[VehicleOptions] = None,
         *,
         store: Any = None,
         key: Optional[str] = None,
@@ -351,7 +352,7 @@ class Vehicle:
         return self._run(self._plan_attributes())
 
     def _plan_permissions(
-        self, paging: Optional[Mapping[str, Any]] = None
+        self, paging: Optional[PagingOptions] = None
     ) -> Plan:
         pages = _util.require_mapping("paging", paging)
         _util.check_keys("paging key", pages, ("limit", "offset"))
@@ -362,7 +363,7 @@ class Vehicle:
         return self._plan("permissions", extra)
 
     def permissions(
-        self, paging: Optional[Mapping[str, Any]] = None
+        self, paging: Optional[PagingOptions] = None
     ) -> Permissions:
         """``GET /permissions``: ``Permissions(permissions, paging,
         meta)``.  ``paging``: ``{"limit": int, "offset": int}`` (the
@@ -412,6 +413,8 @@ class Vehicle:
             {
                 "start_date": _date_param("start_date", start_date),
                 "end_date": _date_param("end_date", end_date),
+                # the records as sent (camelCase), as the official SDK
+                "raw_body": "true",
             },
         )
 
@@ -423,7 +426,9 @@ class Vehicle:
         Dates are ``"YYYY-MM-DD"`` or ``"YYYY-MM-DDTHH:MM:SS.SSSZ"``
         strings, or ``date`` / ``datetime`` objects (naive datetimes are
         taken as UTC).  Without a range the server returns the last year.
-        Record keys are snake_case (``service_date``...).
+        Records are dicts with the server's camelCase keys, as the
+        official SDK returns them; snake_case keys (``service_date``) read
+        the same values.
         """
         return self._run(self._plan_service_history(start_date, end_date))
 

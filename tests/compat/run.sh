@@ -70,6 +70,16 @@ SMARTCAR_EMULATOR_URL=$(head -n 1 "$work/emu.out")
 export SMARTCAR_EMULATOR_URL SMARTCAR_EMULATOR_BIN="$emu_bin" \
   SMARTCAR_COMPAT_PYTHON="$venv/bin/python" CHROMIUM_BIN="$chromium"
 
+# smartcar_native (built into .venv by scripts/setup.sh) next to the
+# official SDK, for test_both_ways.py: only the package, not .venv's
+# other packages
+native=$("$root/.venv/bin/python" -c \
+  'import os, smartcar_native as m; print(os.path.dirname(m.__file__))') ||
+  { echo "compat: smartcar_native is not built (scripts/setup.sh)" >&2; exit 1; }
+mkdir "$work/native"
+ln -s "$native" "$work/native/smartcar_native"
+export PYTHONPATH="$work/native${PYTHONPATH:+:$PYTHONPATH}"
+
 # -------------------------------------------------------------------- tests
 echo "== Python SDK (pytest) ==" >&2
 (cd "$here/python" && "$venv/bin/python" -m pytest -q -rf --no-header \

@@ -195,6 +195,18 @@ def emu(emulator_url: str, monkeypatch: pytest.MonkeyPatch) -> Emulator:
 
 
 @pytest.fixture
+def native() -> Iterator[None]:
+    """smartcar_native.configure(profile="native") for one test: our
+    extensions past the official SDK (test-mode compatibility on v2.0,
+    retries, cool-downs); back to the official behaviour afterwards."""
+    import smartcar_native as smartcar
+
+    smartcar.configure(profile="native")
+    yield
+    smartcar.configure()
+
+
+@pytest.fixture
 def auth(emu: Emulator) -> Iterator[Any]:
     import smartcar_native as smartcar
 

@@ -100,7 +100,10 @@ def _error_view(exc: BaseException, want: Dict[str, Any]) -> Dict[str, Any]:
     """
     view = {}
     for key in want:
-        value = getattr(exc, key, None)
+        # the cases' retry_after is a number: our retry_after_seconds
+        # (retry_after is the header text, the official SDK's type)
+        attr = "retry_after_seconds" if key == "retry_after" else key
+        value = getattr(exc, attr, None)
         if value is not None:
             view[key] = value
     return view

@@ -53,7 +53,7 @@ def test_compatibility_unknown_vin(emu):
     assert _last_request(emu)["query"]["country"] == "CA"
 
 
-def test_compatibility_test_mode(emu):
+def test_compatibility_test_mode(emu, native):
     result = smartcar.get_compatibility(
         "0SCAUDI012FE3B132", ["read_battery", "read_fuel"],
         options={"test_mode_compatibility_level": "fuel"})
@@ -93,7 +93,7 @@ def test_compatibility_v1(emu):
     assert _last_request(emu)["path"] == "/v1.0/compatibility"
 
 
-def test_compatibility_credentials(emu, monkeypatch):
+def test_compatibility_credentials(emu, monkeypatch, native):
     # explicit credentials win over the environment
     monkeypatch.setenv("SMARTCAR_CLIENT_SECRET", "wrong-secret")
     options = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,

@@ -220,7 +220,7 @@ def test_client_debug_hook(cars):
     assert all(cars.token not in line for _, line in lines)
 
 
-def test_set_debug_module_level(cars):
+def test_set_debug_module_level(cars, native):
     lines: List[Tuple[str, str]] = []
     smartcar.set_debug(lambda d, line: lines.append((d, line)))
     try:

@@ -30,7 +30,8 @@ READS = [
     ("battery_capacity", "phev", smartcar.BatteryCapacity,
      {"capacity": NUM}, False),
     ("nominal_capacity", "bev", smartcar.NominalCapcity,
-     {"availableCapacities": list, "capacity": dict, "url": NONE}, False),
+     {"availableCapacities": list, "capacity": smartcar.SelectedCapacity,
+      "url": NONE}, False),
     ("fuel", "ice", smartcar.Fuel,
      {"range": NUM, "percent_remaining": NUM, "amount_remaining": NUM}, True),
     ("tire_pressure", "ice", smartcar.TirePressure,
@@ -120,8 +121,12 @@ def test_read_values(cars):
 
     status = cars.vehicle("phev").lock_status()
     for door in status.doors:
-        assert set(door) == {"type", "status"}
-        assert door["status"] in ("OPEN", "CLOSED", "UNKNOWN")
+        # a named tuple that also reads as the official SDK's dict
+        assert isinstance(door, smartcar.Door)
+        assert set(door.keys()) == {"type", "status"}
+        assert door["status"] == door.status
+        assert door.status in ("OPEN", "CLOSED", "UNKNOWN")
+        assert door == {"type": door.type, "status": door.status}
     assert [p["type"] for p in status.charging_port] == ["chargingPort"]
 
 
@@ -257,7 +262,10 @@ def test_service_history_dates(cars):
         assert item["service_date"] >= "2019-01-01"
         assert isinstance(item["odometer_distance"], NUM)
         assert isinstance(item["service_tasks"], list)
-        assert set(item["service_cost"]) == {"total_cost", "currency"}
+        # the server's camelCase keys (official SDK), snake_case reads too
+        assert set(item["serviceCost"]) == {"totalCost", "currency"}
+        assert item["service_cost"]["total_cost"] == \
+            item["serviceCost"]["totalCost"]
 
     # a window holding exactly one record
     first = everything.items[0]["service_date"]

@@ -44,7 +44,9 @@ typedef struct sc_client_options {
 	 *  anyone on the path can read and change the traffic.  For local
 	 *  test servers only. */
 	int insecure_skip_tls_verify_dangerous;
-	const char *ca_bundle;      /**< PEM file of trusted CAs (CURLOPT_CAINFO) */
+	const char *ca_bundle;      /**< PEM file of trusted CAs (CURLOPT_CAINFO);
+	                                 default: $REQUESTS_CA_BUNDLE, then
+	                                 $CURL_CA_BUNDLE, then $SSL_CERT_FILE */
 	const char *proxy;          /**< proxy URL; default: the usual
 	                                 http_proxy/https_proxy/no_proxy env */
 	const char *flags;          /**< default feature flags "k:v k:v" */
@@ -62,13 +64,23 @@ typedef struct sc_client_options {
 	                                   Smartcar's default, 2 per minute */
 	const char *rate_policy;    /**< "wait" (default): sleep until a
 	                                 request may go; "fail": fail at once
-	                                 with SC_ERATELIMIT and retry_after */
+	                                 with SC_ERATELIMIT and retry_after;
+	                                 "off": no local limits or cool-downs */
 	/* Vehicle API v3 and API Authentication (client-credentials). */
 	const char *vehicle_api_origin; /**< https://vehicle.api.smartcar.com;
-	                                     env SMARTCAR_API_V3_ORIGIN, then
+	                                     env SMARTCAR_VEHICLE_API_V3_ORIGIN
+	                                     (the Python SDK's name), then
+	                                     SMARTCAR_API_V3_ORIGIN, then
 	                                     SMARTCAR_VEHICLE_API_ORIGIN */
 	const char *iam_origin;     /**< https://iam.smartcar.com;
 	                                 env SMARTCAR_IAM_ORIGIN */
+	/** NULL or "native": the defaults above.  "official": behave as the
+	 *  official Smartcar SDKs do: no automatic retries (max_attempts
+	 *  defaults to 1), no local rate awareness (rate_policy defaults to
+	 *  "off": no waits, no cool-downs learned from Retry-After), and
+	 *  get_compatibility sends "mode" only to API version 1.x.  Options
+	 *  set explicitly still win. */
+	const char *profile;
 } sc_client_options;
 
 #define SC_CLIENT_OPTIONS_INIT { SC_CLIENT_OPTIONS_VERSION, 0 }

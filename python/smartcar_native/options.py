@@ -1,0 +1,132 @@
+"""Typed option dicts: the keys each ``options`` argument accepts.
+
+They are ordinary dicts at run time (``{"force_prompt": True}``); the
+types let mypy and pyright reject a misspelt key or a wrong value type
+before the call runs.  libsmartcar still checks every value.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Literal, TypedDict, Union
+
+from ._core import Client
+
+__all__ = [
+    "Flags",
+    "CallOptions",
+    "SingleSelect",
+    "AuthUrlOptions",
+    "TokenOptions",
+    "VehicleOptions",
+    "PagingOptions",
+    "CompatibilityOptions",
+    "CompatibilityMatrixOptions",
+    "ConnectionsFilter",
+    "ConnectionsPaging",
+    "ManagementOptions",
+    "RatePolicy",
+    "Profile",
+]
+
+#: feature flags: ``{"country": "DE", "flag": True}``
+Flags = Dict[str, Union[str, bool, int, float]]
+#: what libsmartcar does when a local rate limit or cool-down applies
+RatePolicy = Literal["wait", "fail", "off"]
+#: "official" (the official SDK's behaviour) or "native" (libsmartcar's)
+Profile = Literal["official", "native"]
+
+
+class CallOptions(TypedDict, total=False):
+    """Per-call settings (ours, beyond the official SDK)."""
+
+    timeout_ms: int
+    connect_timeout_ms: int
+    max_attempts: int
+    retry_deadline_ms: int
+    rate_policy: RatePolicy
+
+
+class SingleSelect(TypedDict, total=False):
+    """``single_select``: one vehicle only, or the one with ``vin``."""
+
+    enabled: bool
+    vin: str
+
+
+class AuthUrlOptions(TypedDict, total=False):
+    """``AuthClient.get_auth_url(scope, options)``."""
+
+    force_prompt: bool
+    state: str
+    make_bypass: str
+    single_select: Union[SingleSelect, bool]
+    flags: Flags
+    user: str
+
+
+class TokenOptions(TypedDict, total=False):
+    """``exchange_code`` / ``exchange_refresh_token`` options."""
+
+    flags: Flags
+
+
+class VehicleOptions(CallOptions, total=False):
+    """``Vehicle(vehicle_id, access_token, options)``."""
+
+    unit_system: Literal["metric", "imperial"]
+    version: str
+    flags: Flags
+    client: Client
+
+
+class PagingOptions(TypedDict, total=False):
+    """``get_vehicles(token, paging)``, ``Vehicle.permissions(paging)``."""
+
+    limit: int
+    offset: int
+
+
+class CompatibilityOptions(CallOptions, total=False):
+    """``get_compatibility(vin, scope, country, options)``."""
+
+    client_id: str
+    client_secret: str
+    version: str
+    flags: Flags
+    mode: Literal["live", "test", "simulated"]
+    test_mode: bool
+    test_mode_compatibility_level: str
+    client: Client
+
+
+class CompatibilityMatrixOptions(CallOptions, total=False):
+    """``get_compatibility_matrix(region, make, options)``."""
+
+    make: Union[str, List[str]]
+    type: str
+    scope: List[str]
+    mode: Literal["live", "test", "simulated"]
+    version: str
+    client_id: str
+    client_secret: str
+    client: Client
+
+
+class ConnectionsFilter(TypedDict, total=False):
+    """``get_connections`` / ``delete_connections`` filter."""
+
+    user_id: str
+    vehicle_id: str
+
+
+class ConnectionsPaging(TypedDict, total=False):
+    """``get_connections`` paging: page size and the cursor to go on."""
+
+    limit: int
+    cursor: str
+
+
+class ManagementOptions(CallOptions, total=False):
+    """Management calls' options (ours): a client and call settings."""
+
+    client: Client
