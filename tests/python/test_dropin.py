@@ -88,7 +88,8 @@ def test_oauth_message_is_the_servers_text(emu, auth):
         auth.exchange_code("THIS_SHOULD_NOT_WORK")
     e = info.value
     assert isinstance(e, smartcar.OAuthError)
-    assert e.type == "invalid_grant" and e.status_code == 400
+    # a code never issued (the emulator follows Smartcar here)
+    assert e.type == "invalid_request" and e.status_code == 400
     # the official text; the refused code itself stays redacted
     assert e.message == "Invalid code: [REDACTED]."
     assert "THIS_SHOULD_NOT_WORK" not in repr(e)
