@@ -343,6 +343,7 @@ static const struct client_option {
 	OPT(rate_policy, OPT_STRING),
 	OPT(vehicle_api_origin, OPT_STRING),
 	OPT(iam_origin, OPT_STRING),
+	OPT(profile, OPT_STRING),
 };
 
 #undef OPT

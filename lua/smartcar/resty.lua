@@ -69,6 +69,7 @@ typedef struct sc_client_options {
   const char *rate_policy;
   const char *vehicle_api_origin;
   const char *iam_origin;
+  const char *profile;
 } sc_client_options;
 
 const char *sc_version(void);
@@ -674,7 +675,7 @@ local STRING_OPTIONS = {
   "client_id", "client_secret", "redirect_uri", "mode", "connect_origin",
   "auth_origin", "api_origin", "management_origin", "api_version",
   "unit_system", "user_agent_suffix", "ca_bundle", "rate_policy",
-  "vehicle_api_origin", "iam_origin",
+  "vehicle_api_origin", "iam_origin", "profile",
 }
 local NUMBER_OPTIONS = {
   "connect_timeout_ms", "timeout_ms", "max_response_bytes", "max_attempts",
