@@ -2,7 +2,7 @@
 // person takes is one test.  Ends with "N passed, N failed".
 'use strict';
 
-const FILES = ['webapp', 'mobile'];
+const FILES = ['webapp', 'spa', 'mobile'];
 const only = process.argv.slice(2);
 
 // t.step(name, fn): runs fn unless an earlier step of the same scenario
