@@ -170,6 +170,9 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 			    "api_version must look like \"2.0\"");
 	if (opts->connect_timeout_ms < 0 || opts->timeout_ms < 0)
 		return fail(err_out, SC_EINVAL, "timeouts must not be negative");
+	if (opts->connection_pool_size < 0 || opts->max_cooldown_ms < 0)
+		return fail(err_out, SC_EINVAL, "connection_pool_size and "
+			    "max_cooldown_ms must not be negative");
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -203,6 +206,8 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 		return fail(err_out, SC_EINVAL,
 			    "rate_policy must be wait, fail or off");
 	}
+	c->max_cooldown_s = (opts->max_cooldown_ms ? opts->max_cooldown_ms
+						   : 3600000L) / 1000.0;
 	c->rate_fail_fast = opts->rate_policy &&
 			    !strcmp(opts->rate_policy, "fail");
 	c->rate_off = opts->rate_policy ? !strcmp(opts->rate_policy, "off")
@@ -275,7 +280,8 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 		sc_client_free(c);
 		return rc;
 	}
-	if (sc__curl_pool_new(&c->pool) < 0)
+	if (sc__curl_pool_new(&c->pool,
+			      (size_t)opts->connection_pool_size) < 0)
 		goto oom;
 	*out = c;
 	return 0;

@@ -5,22 +5,37 @@
 
 #include "sc_internal.h"
 
-static int add_header(sc_header **hs, size_t *n, const char *name,
-		      const char *value)
+/* The array grows by doubling: its capacity is 0, or the next power of
+ * two from 4 up. */
+static int add_header_n(sc_header **hs, size_t *n, const char *name,
+			size_t nlen, const char *value, size_t vlen)
 {
-	sc_header *nh = realloc(*hs, (*n + 1) * sizeof(sc_header));
-	if (!nh)
-		return SC_ENOMEM;
-	*hs = nh;
-	nh[*n].name = sc__strdup(name);
-	nh[*n].value = sc__strdup(value ? value : "");
-	if (!nh[*n].name || !nh[*n].value) {
-		free(nh[*n].name);
-		free(nh[*n].value);
+	sc_header *h;
+	if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0)) {
+		sc_header *nh = realloc(*hs, (*n ? *n * 2 : 4) *
+					sizeof(sc_header));
+		if (!nh)
+			return SC_ENOMEM;
+		*hs = nh;
+	}
+	h = &(*hs)[*n];
+	h->name = sc__strndup(name, nlen);
+	h->value = sc__strndup(value, vlen);
+	if (!h->name || !h->value) {
+		free(h->name);
+		free(h->value);
 		return SC_ENOMEM;
 	}
 	(*n)++;
 	return 0;
+}
+
+static int add_header(sc_header **hs, size_t *n, const char *name,
+		      const char *value)
+{
+	if (!value)
+		value = "";
+	return add_header_n(hs, n, name, strlen(name), value, strlen(value));
 }
 
 static void free_headers(sc_header *hs, size_t n)
@@ -190,6 +205,13 @@ int sc_response_add_header(sc_response *resp, const char *name,
 	if (!resp || !name)
 		return SC_EINVAL;
 	return add_header(&resp->headers, &resp->nheaders, name, value);
+}
+
+int sc__response_add_header_n(sc_response *resp, const char *name,
+			      size_t nlen, const char *value, size_t vlen)
+{
+	return add_header_n(&resp->headers, &resp->nheaders, name, nlen,
+			    value, vlen);
 }
 
 int sc_response_append_body(sc_response *resp, const char *data, size_t len)

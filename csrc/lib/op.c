@@ -94,6 +94,7 @@ int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
 		sc_op_free(op);
 		return rc;
 	}
+	op->req->reusable = op->resendable;
 	*out = op;
 	return 0;
 }
@@ -288,6 +289,9 @@ static int should_retry(sc_op *op, const sc_error *e, int unsent)
 	if (!retry)
 		return 0;
 	if (ra >= 0) {
+		/* compared before the cast: 1e23 s does not fit a long */
+		if (ra * 1000 > op->deadline_ms)
+			return 0;
 		delay = (long)ceil(ra * 1000);
 	} else {
 		int shift = op->attempts - 1 < 20 ? op->attempts - 1 : 20;
@@ -311,8 +315,10 @@ static void learn_cooldown(sc_op *op, const sc_error *e)
 
 	if (op->rate_off || sc_error_status_code(e) != 429 || ra <= 0)
 		return;
-	if (type && !strcmp(type, "RATE_LIMIT") && code &&
-	    !strcmp(code, "VEHICLE") && op->vehicle_id)
+	/* only Smartcar's application limit blocks every vehicle; any
+	 * other 429 of a vehicle call (a proxy's...) blocks that vehicle */
+	if (op->vehicle_id && !(type && !strcmp(type, "RATE_LIMIT") &&
+				code && !strcmp(code, "SMARTCAR_API")))
 		sc__rate_cooldown(op->client, op->vehicle_id, ra);
 	else
 		sc__rate_cooldown(op->client, NULL, ra);

@@ -108,8 +108,11 @@ void sc__rate_cooldown(sc_client *c, const char *vehicle_id, double seconds)
 	double now = sc__monotonic();
 	struct cooldown *cd;
 
-	if (!r || seconds <= 0)
+	if (!r || !(seconds > 0))
 		return;
+	/* a year-long (or absurd) Retry-After must not block for a year */
+	if (seconds > c->max_cooldown_s)
+		seconds = c->max_cooldown_s;
 	pthread_mutex_lock(&c->lock);
 	if (!vehicle_id) {
 		if (now + seconds > r->app_until)

@@ -118,6 +118,7 @@ struct sc_request {
 	sc_buf body;
 	long connect_timeout_ms;
 	long timeout_ms;
+	int reusable; /* may go on a kept-alive connection (it may be resent) */
 };
 
 struct sc_response {
@@ -136,6 +137,8 @@ int sc__request_set_header(sc_request *req, const char *name,
 			   const char *value);
 void sc__request_free(sc_request *req);
 void sc__response_clear_headers(sc_response *resp);
+int sc__response_add_header_n(sc_response *resp, const char *name,
+			      size_t nlen, const char *value, size_t vlen);
 
 /* ---- client (client.c) ------------------------------------------------ */
 struct sc_curl_pool;
@@ -169,6 +172,7 @@ struct sc_client {
 	int rate_fail_fast;
 	int rate_off;                     /* rate_policy "off" */
 	int official;                     /* profile "official" */
+	double max_cooldown_s;            /* cap on a server's Retry-After */
 	sc_debug_cb debug;
 	void *debug_payload;
 	pthread_mutex_t lock;             /* guards the fields below */
@@ -200,7 +204,10 @@ void sc__cooldown_shared_put(sc_client *c, const char *vehicle_id,
 			     double seconds);
 
 /* ---- transport (transport_curl.c) ------------------------------------- */
-int sc__curl_pool_new(struct sc_curl_pool **out);
+/* keep_min: idle handles (and their connections) always kept; 0: 16. */
+int sc__curl_pool_new(struct sc_curl_pool **out, size_t keep_min);
+/* How many times the client's CA store was parsed (once, or 0). */
+long sc__curl_pool_ca_loads(const struct sc_curl_pool *pool);
 void sc__curl_pool_free(struct sc_curl_pool *pool);
 /* Perform req; on failure returns a negative code and a message, and sets
  * *unsent when the request certainly never left this machine. */

@@ -2,36 +2,65 @@
  *
  * Contract: send exactly the request the op built and hand back exactly
  * the response.  No redirects are followed, no auth is added, nothing is
- * retried here.  Connections, TLS sessions and DNS answers are shared by
- * every easy handle of a client through a share handle, and idle easy
- * handles are kept in a small pool, so a client reuses its connections
- * across calls and threads. */
+ * retried here, and a request that may not be resent never goes on a
+ * kept-alive connection (libcurl silently sends a request again when a
+ * reused connection turns out dead). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
 #include <time.h>
 #include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "sc_internal.h"
 
-#define POOL_MAX 16
+/* Idle easy handles always kept, whatever the client's peak. */
+#define POOL_MIN 16
+/* Idle multi handles kept for sc_call_many. */
+#define MULTI_KEEP 4
+/* Connections one easy handle keeps: one per origin the client uses. */
+#define CONNS_PER_HANDLE 4L
 
+/* The client's pool.  Connections are never shared between handles that
+ * may run at the same time: libcurl's shared connection cache is not
+ * thread-safe.  Each easy handle keeps its own connections and the pool
+ * keeps the handles, so a thread that checks one out finds a connection
+ * already open.  The multi handles of sc_call_many are pooled the same
+ * way.  What is shared, under locks, is what libcurl shares safely: DNS
+ * answers and TLS sessions (a new connection resumes the session instead
+ * of a full handshake).  The CA store is parsed once per client and given
+ * to every new TLS connection. */
 struct sc_curl_pool {
 	pthread_mutex_t lock;
-	CURL *idle[POOL_MAX];
-	int nidle;
+	CURL **idle;
+	size_t nidle, cap;
+	CURLM *multis[MULTI_KEEP];
+	size_t nmultis;
+	size_t busy;          /* easy handles checked out now */
+	size_t peak;          /* most ever checked out at once */
+	size_t keep_min;      /* idle handles kept in any case */
 	CURLSH *share;
 	pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+	int ca_tried;         /* the CA store was loaded (or failed to) */
+	X509_STORE *ca;       /* the client's CA store, or NULL */
+	long ca_loads;
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static int global_rc;
+static int global_openssl;   /* libcurl's TLS backend is OpenSSL */
 
 static void global_init_once(void)
 {
+	const curl_version_info_data *v;
+
 	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK
 		? 0 : SC_ENETWORK;
+	v = curl_version_info(CURLVERSION_NOW);
+	global_openssl = v && v->ssl_version &&
+			 strncmp(v->ssl_version, "OpenSSL/", 8) == 0;
 }
 
 int sc_global_init(void)
@@ -64,7 +93,7 @@ static void share_unlock(CURL *h, curl_lock_data data, void *user)
 		pthread_mutex_unlock(&p->share_locks[data]);
 }
 
-int sc__curl_pool_new(struct sc_curl_pool **out)
+int sc__curl_pool_new(struct sc_curl_pool **out, size_t keep_min)
 {
 	struct sc_curl_pool *p;
 	int i;
@@ -74,6 +103,7 @@ int sc__curl_pool_new(struct sc_curl_pool **out)
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return SC_ENOMEM;
+	p->keep_min = keep_min ? keep_min : POOL_MIN;
 	pthread_mutex_init(&p->lock, NULL);
 	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_init(&p->share_locks[i], NULL);
@@ -86,8 +116,6 @@ int sc__curl_pool_new(struct sc_curl_pool **out)
 				  CURL_LOCK_DATA_DNS);
 		curl_share_setopt(p->share, CURLSHOPT_SHARE,
 				  CURL_LOCK_DATA_SSL_SESSION);
-		curl_share_setopt(p->share, CURLSHOPT_SHARE,
-				  CURL_LOCK_DATA_CONNECT);
 	}
 	*out = p;
 	return 0;
@@ -95,39 +123,170 @@ int sc__curl_pool_new(struct sc_curl_pool **out)
 
 void sc__curl_pool_free(struct sc_curl_pool *p)
 {
-	int i;
+	size_t i;
 	if (!p)
 		return;
 	for (i = 0; i < p->nidle; i++)
 		curl_easy_cleanup(p->idle[i]);
+	free(p->idle);
+	for (i = 0; i < p->nmultis; i++)
+		curl_multi_cleanup(p->multis[i]);
 	if (p->share)
 		curl_share_cleanup(p->share);
 	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_destroy(&p->share_locks[i]);
+	if (p->ca)
+		X509_STORE_free(p->ca);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
 
-static CURL *checkout(struct sc_curl_pool *p)
+long sc__curl_pool_ca_loads(const struct sc_curl_pool *p)
 {
-	CURL *h = NULL;
+	long n;
+	pthread_mutex_lock((pthread_mutex_t *)&p->lock);
+	n = p->ca_loads;
+	pthread_mutex_unlock((pthread_mutex_t *)&p->lock);
+	return n;
+}
+
+/* ---- the CA store, parsed once per client ------------------------------ */
+
+/* The bundle libcurl would load: the client's, else libcurl's default
+ * file, else its default directory (which is read lazily by OpenSSL). */
+static X509_STORE *load_ca(const sc_client *client, CURL *h)
+{
+	X509_STORE *st = X509_STORE_new();
+	char *file = client->ca_bundle, *dir = NULL;
+	int ok = 0;
+
+	if (!st)
+		return NULL;
+#if LIBCURL_VERSION_NUM >= 0x075400
+	if (!file) {
+		curl_easy_getinfo(h, CURLINFO_CAINFO, &file);
+		curl_easy_getinfo(h, CURLINFO_CAPATH, &dir);
+	}
+#else
+	(void)h;
+#endif
+	if (file)
+		ok = X509_STORE_load_file(st, file) == 1;
+	if (!ok && !client->ca_bundle && dir)
+		ok = X509_STORE_load_path(st, dir) == 1;
+	if (!ok) {
+		/* let libcurl load it, and report what is wrong with it */
+		X509_STORE_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+static CURLcode on_ssl_ctx(CURL *h, void *ssl_ctx, void *user)
+{
+	(void)h;
+	/* the context takes its own reference */
+	SSL_CTX_set1_cert_store(ssl_ctx, user);
+	return CURLE_OK;
+}
+
+/* Options that stay the same for every transfer of the client: set once
+ * when a handle is made. */
+static CURL *new_handle(sc_client *client)
+{
+	struct sc_curl_pool *p = client->pool;
+	CURL *h = curl_easy_init();
+	X509_STORE *ca = NULL;
+
+	if (!h)
+		return NULL;
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
+			 (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+			 (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXCONNECTS, CONNS_PER_HANDLE);
+	if (p->share)
+		curl_easy_setopt(h, CURLOPT_SHARE, p->share);
+	if (client->proxy)
+		curl_easy_setopt(h, CURLOPT_PROXY, client->proxy);
+	if (client->insecure_tls) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+		return h;
+	}
+	if (client->ca_bundle)
+		curl_easy_setopt(h, CURLOPT_CAINFO, client->ca_bundle);
+	if (!global_openssl)
+		return h;
 	pthread_mutex_lock(&p->lock);
-	if (p->nidle > 0)
-		h = p->idle[--p->nidle];
+	if (!p->ca_tried) {
+		p->ca_tried = 1;
+		p->ca = load_ca(client, h);
+		p->ca_loads += p->ca != NULL;
+	}
+	ca = p->ca;
 	pthread_mutex_unlock(&p->lock);
-	if (h)
-		curl_easy_reset(h); /* keeps its connections and caches */
-	else
-		h = curl_easy_init();
+	if (ca) {
+		/* libcurl would parse the bundle again for every connection */
+		curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+		curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+		curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, ca);
+	}
 	return h;
 }
 
+static CURL *checkout(sc_client *client)
+{
+	struct sc_curl_pool *p = client->pool;
+	CURL *h = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->nidle > 0)
+		h = p->idle[--p->nidle];
+	p->busy++;
+	if (p->busy > p->peak)
+		p->peak = p->busy;
+	pthread_mutex_unlock(&p->lock);
+	if (!h)
+		h = new_handle(client);
+	if (!h) {
+		pthread_mutex_lock(&p->lock);
+		p->busy--;
+		pthread_mutex_unlock(&p->lock);
+	}
+	return h;
+}
+
+/* Handles (and their connections) are kept for twice the most ever in
+ * use at once, and at least keep_min. */
 static void checkin(struct sc_curl_pool *p, CURL *h)
 {
+	size_t keep;
+
 	pthread_mutex_lock(&p->lock);
-	if (p->nidle < POOL_MAX) {
-		p->idle[p->nidle++] = h;
-		h = NULL;
+	p->busy--;
+	keep = p->peak * 2 > p->keep_min ? p->peak * 2 : p->keep_min;
+	if (p->nidle < keep) {
+		if (p->nidle == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 16;
+			CURL **n = realloc(p->idle, cap * sizeof(*n));
+			if (n) {
+				p->idle = n;
+				p->cap = cap;
+			}
+		}
+		if (p->nidle < p->cap) {
+			p->idle[p->nidle++] = h;
+			h = NULL;
+		}
 	}
 	pthread_mutex_unlock(&p->lock);
 	if (h)
@@ -147,9 +306,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
 {
 	sc_response *resp = user;
 	size_t len = size * n, name_len, vstart, vend;
-	char *name, *value;
 
-	if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
 		/* a new status line (after 100-continue or a proxy CONNECT)
 		 * starts a new header block */
 		sc__response_clear_headers(resp);
@@ -170,16 +328,12 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
 		vend--;
 	if (resp->nheaders >= 256)
 		return len; /* ignore absurd header counts */
-	name = sc__strndup(data, name_len);
-	value = sc__strndup(data + vstart, vend - vstart);
-	if (name && value)
-		sc_response_add_header(resp, name, value);
-	free(name);
-	free(value);
+	sc__response_add_header_n(resp, data, name_len, data + vstart,
+				  vend - vstart);
 	return len;
 }
 
-static int map_error(CURLcode c, int too_big)
+static int map_error(CURLcode c, int too_big, long status)
 {
 	if (too_big)
 		return SC_ETOOBIG;
@@ -200,7 +354,10 @@ static int map_error(CURLcode c, int too_big)
 	case CURLE_USE_SSL_FAILED:
 		return SC_ETLS;
 	case CURLE_OUT_OF_MEMORY:
-		return SC_ENOMEM;
+		/* Once the status line is in, this is libcurl refusing a
+		 * header line over its limit (CURL_MAX_HTTP_HEADER, 100 KB):
+		 * the server's answer is too large, not this process. */
+		return status > 0 ? SC_ETOOBIG : SC_ENOMEM;
 	default:
 		return SC_ENETWORK;
 	}
@@ -216,58 +373,74 @@ struct xfer {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+static void wipe(char *p, size_t n)
+{
+	volatile char *v = p;
+	while (n--)
+		*v++ = 0;
+}
+
+/* The header list: "Name: value" lines, built on the stack when they
+ * fit, wiped afterwards (one holds the Authorization value). */
+static int header_list(struct xfer *x, const sc_request *req)
+{
+	char line[1024];
+	struct curl_slist *tmp;
+	size_t i;
+
+	for (i = 0; i < req->nheaders; i++) {
+		size_t nl = strlen(req->headers[i].name);
+		size_t vl = strlen(req->headers[i].value);
+		size_t n = nl + vl + 3;
+		char *buf = n <= sizeof(line) ? line : malloc(n);
+		if (!buf)
+			return SC_ENOMEM;
+		memcpy(buf, req->headers[i].name, nl);
+		buf[nl] = ':';
+		buf[nl + 1] = ' ';
+		memcpy(buf + nl + 2, req->headers[i].value, vl + 1);
+		tmp = curl_slist_append(x->headers, buf);
+		wipe(buf, n);
+		if (buf != line)
+			free(buf);
+		if (!tmp)
+			return SC_ENOMEM;
+		x->headers = tmp;
+	}
+	/* libcurl would add "Expect: 100-continue" to larger POSTs */
+	tmp = curl_slist_append(x->headers, "Expect:");
+	if (!tmp)
+		return SC_ENOMEM;
+	x->headers = tmp;
+	return 0;
+}
+
 static int xfer_start(struct xfer *x, sc_client *client,
 		      const sc_request *req)
 {
-	struct sc_curl_pool *pool = client->pool;
-	struct curl_slist *tmp;
 	CURL *h;
-	size_t i;
+	long fresh = !req->reusable;
+	int get = strcmp(req->method, "GET") == 0;
+	int post = !get && strcmp(req->method, "POST") == 0;
 
 	memset(x, 0, sizeof(*x));
 	x->client = client;
 	if (sc_response_new(&x->resp, client->max_response_bytes) < 0)
 		return SC_ENOMEM;
-	h = x->h = checkout(pool);
-	if (!h) {
+	h = x->h = checkout(client);
+	if (!h || header_list(x, req) < 0) {
+		curl_slist_free_all(x->headers);
+		x->headers = NULL;
+		if (h)
+			checkin(client->pool, h);
+		x->h = NULL;
 		sc_response_free(x->resp);
 		x->resp = NULL;
 		return SC_ENOMEM;
 	}
-	for (i = 0; i < req->nheaders; i++) {
-		size_t n = strlen(req->headers[i].name) +
-			   strlen(req->headers[i].value) + 3;
-		char *line = malloc(n);
-		if (!line)
-			break;
-		snprintf(line, n, "%s: %s", req->headers[i].name,
-			 req->headers[i].value);
-		tmp = curl_slist_append(x->headers, line);
-		/* the line holds the Authorization value */
-		sc__wipe_free(line);
-		if (!tmp)
-			break;
-		x->headers = tmp;
-	}
-	/* libcurl would add "Expect: 100-continue" to larger POSTs */
-	tmp = curl_slist_append(x->headers, "Expect:");
-	if (tmp)
-		x->headers = tmp;
-
 	x->errbuf[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
-			 (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
-			 (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
 			 req->connect_timeout_ms);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
@@ -277,29 +450,23 @@ static int xfer_start(struct xfer *x, sc_client *client,
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x->resp);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, x);
-	if (client->ca_bundle)
-		curl_easy_setopt(h, CURLOPT_CAINFO, client->ca_bundle);
-	if (client->proxy)
-		curl_easy_setopt(h, CURLOPT_PROXY, client->proxy);
-	if (client->insecure_tls) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	if (pool->share)
-		curl_easy_setopt(h, CURLOPT_SHARE, pool->share);
-	if (strcmp(req->method, "GET") == 0) {
+	/* A request that may not go twice gets a connection of its own,
+	 * closed after it: libcurl resends a request whose reused
+	 * connection died before any answer, and the server may have
+	 * acted on it. */
+	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, fresh);
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, fresh);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+	if (get || (!post && !req->body.len)) {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	} else {
-		if (strcmp(req->method, "POST") != 0)
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST,
-					 req->method);
-		if (req->body.len || strcmp(req->method, "POST") == 0) {
-			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
-					 (long)req->body.len);
-			curl_easy_setopt(h, CURLOPT_POSTFIELDS,
-					 req->body.ptr ? req->body.ptr : "");
-		}
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
+				 (long)req->body.len);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+				 req->body.ptr ? req->body.ptr : "");
 	}
+	if (!get && !post)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 	return 0;
 }
 
@@ -317,6 +484,7 @@ static int xfer_finish(struct xfer *x, CURLcode cc, sc_response **resp_out,
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
 	curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
+	/* nothing of this transfer may outlive it in the handle */
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(x->headers);
@@ -324,20 +492,25 @@ static int xfer_finish(struct xfer *x, CURLcode cc, sc_response **resp_out,
 	checkin(x->client->pool, h);
 	x->h = NULL;
 
-	pthread_mutex_lock(&x->client->lock);
-	x->client->connections_opened += connects;
-	pthread_mutex_unlock(&x->client->lock);
+	if (connects) {
+		pthread_mutex_lock(&x->client->lock);
+		x->client->connections_opened += connects;
+		pthread_mutex_unlock(&x->client->lock);
+	}
 
 	if (cc != CURLE_OK) {
-		rc = map_error(cc, x->resp->too_big);
+		rc = map_error(cc, x->resp->too_big, status);
 		/* nothing was written to the wire: safe to send again */
 		*unsent = sent == 0 || cc == CURLE_COULDNT_CONNECT ||
 			  cc == CURLE_COULDNT_RESOLVE_HOST ||
 			  cc == CURLE_COULDNT_RESOLVE_PROXY;
-		if (rc == SC_ETOOBIG)
+		if (rc == SC_ETOOBIG && x->resp->too_big)
 			snprintf(errmsg, errlen,
 				 "the response body exceeds %zu bytes",
 				 x->client->max_response_bytes);
+		else if (rc == SC_ETOOBIG)
+			snprintf(errmsg, errlen,
+				 "a response header exceeds the size limit");
 		else
 			snprintf(errmsg, errlen, "%s",
 				 x->errbuf[0] ? x->errbuf
@@ -373,12 +546,35 @@ int sc__curl_perform(sc_client *client, const sc_request *req,
 
 /* ---- many calls at once over the multi interface ----------------------- */
 
+static CURLM *multi_checkout(struct sc_curl_pool *p)
+{
+	CURLM *m = NULL;
+	pthread_mutex_lock(&p->lock);
+	if (p->nmultis > 0)
+		m = p->multis[--p->nmultis];
+	pthread_mutex_unlock(&p->lock);
+	return m ? m : curl_multi_init();
+}
+
+static void multi_checkin(struct sc_curl_pool *p, CURLM *m)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->nmultis < MULTI_KEEP) {
+		p->multis[p->nmultis++] = m;
+		m = NULL;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (m)
+		curl_multi_cleanup(m);
+}
+
 struct slot {
 	sc_op *op;
 	struct xfer x;
 	int active;       /* a transfer is on the wire */
 	int done;
-	double ready_at;  /* monotonic seconds; waits for a retry or limit */
+	double ready_at;  /* monotonic seconds: a retry or rate wait ends;
+			     0 when it only waits for a free slot */
 };
 
 static void finish_slot(struct slot *s, sc_result **out, size_t i,
@@ -394,6 +590,39 @@ static void finish_slot(struct slot *s, sc_result **out, size_t i,
 		progress(payload, i, rc, *done, n);
 }
 
+/* Hand every finished transfer back to its op. */
+static void collect(CURLM *multi, size_t *active)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(multi, &left))) {
+		struct xfer *x = NULL;
+		struct slot *s;
+		sc_response *resp;
+		char errmsg[256];
+		int unsent, trc;
+		CURLcode cc = msg->data.result;
+		CURL *h = msg->easy_handle;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
+		s = (struct slot *)((char *)x - offsetof(struct slot, x));
+		curl_multi_remove_handle(multi, h);
+		trc = xfer_finish(x, cc, &resp, errmsg, sizeof(errmsg),
+				  &unsent);
+		s->active = 0;
+		(*active)--;
+		if (trc < 0)
+			(unsent ? sc_op_fail_unsent : sc_op_fail)(s->op, trc,
+								  errmsg);
+		else
+			sc_op_feed(s->op, resp);
+		s->ready_at = 0;
+	}
+}
+
 int sc_call_many(sc_result **results, sc_client *client,
 		 const char *const *names, const sc_params *const *params,
 		 size_t n, size_t max_in_flight, sc_progress_cb progress,
@@ -401,8 +630,8 @@ int sc_call_many(sc_result **results, sc_client *client,
 {
 	struct slot *slots;
 	CURLM *multi;
-	size_t i, done = 0, active = 0, next = 0;
-	int rc = 0;
+	size_t i, done = 0, active = 0;
+	long keep;
 
 	if (n == 0)
 		return 0;
@@ -410,20 +639,20 @@ int sc_call_many(sc_result **results, sc_client *client,
 		return SC_EINVAL;
 	for (i = 0; i < n; i++)
 		results[i] = NULL;
-	if (n == 0)
-		return 0;
 	if (max_in_flight == 0)
 		max_in_flight = 8;
 	slots = calloc(n, sizeof(*slots));
-	multi = curl_multi_init();
+	multi = slots ? multi_checkout(client->pool) : NULL;
 	if (!slots || !multi) {
 		free(slots);
-		if (multi)
-			curl_multi_cleanup(multi);
 		return SC_ENOMEM;
 	}
-	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-			  (long)max_in_flight);
+	/* The library alone bounds what is in flight (no cap on libcurl's
+	 * connections, which could leave a transfer queued forever); the
+	 * multi handle keeps enough connections for the next run. */
+	keep = max_in_flight * 2 > POOL_MIN ? (long)max_in_flight * 2
+					    : POOL_MIN;
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, keep);
 	/* every op is made up front: argument errors finish at once */
 	for (i = 0; i < n; i++) {
 		sc_error *err = NULL;
@@ -439,27 +668,23 @@ int sc_call_many(sc_result **results, sc_client *client,
 					 results[i]->code : SC_ENOMEM, done, n);
 		}
 	}
-	next = n;
 
 	while (done < n) {
-		double now = sc__monotonic(), soonest = -1;
-		int running = 0, left;
-		CURLMsg *msg;
+		double now = sc__monotonic(), soonest = 0;
+		int running = 0;
 
-		/* step every waiting op that is due */
-		for (i = 0; i < next; i++) {
+		/* step every op that is due, while there is room */
+		for (i = 0; i < n && active < max_in_flight; i++) {
 			struct slot *s = &slots[i];
 			const sc_request *req;
 			int step;
 			if (s->done || s->active || s->ready_at > now)
 				continue;
-			if (active >= max_in_flight)
-				break;
 			step = sc_op_next(s->op, &req);
 			if (step == SC_STEP_SEND) {
 				if (xfer_start(&s->x, client, req) < 0) {
-					sc_op_fail(s->op, SC_ENOMEM,
-						   "cannot start a transfer");
+					sc_op_fail_unsent(s->op, SC_ENOMEM,
+						"cannot start a transfer");
 					continue;
 				}
 				curl_multi_add_handle(multi, s->x.h);
@@ -474,19 +699,26 @@ int sc_call_many(sc_result **results, sc_client *client,
 		}
 		if (done >= n)
 			break;
-		for (i = 0; i < next; i++)
+		/* the next timer of a waiting op; ops waiting for a slot
+		 * are woken by a transfer ending, which the poll sees */
+		for (i = 0; i < n; i++)
 			if (!slots[i].done && !slots[i].active &&
-			    (soonest < 0 || slots[i].ready_at < soonest))
+			    slots[i].ready_at > now &&
+			    (soonest == 0 || slots[i].ready_at < soonest))
 				soonest = slots[i].ready_at;
 		if (active) {
-			int wait_ms = 100;
-			if (soonest >= 0) {
-				double d = (soonest - now) * 1000;
-				wait_ms = d < 0 ? 0 : d > 100 ? 100 : (int)d;
+			/* libcurl shortens the wait to its own timers */
+			int wait_ms = 1000;
+			if (soonest > 0) {
+				double d = (soonest - now) * 1000 + 1;
+				wait_ms = d > 1000 ? 1000 : (int)d;
 			}
 			curl_multi_perform(multi, &running);
-			curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
+			collect(multi, &active);
+			if (active)
+				curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
 			curl_multi_perform(multi, &running);
+			collect(multi, &active);
 		} else if (soonest > now) {
 			struct timespec ts;
 			double d = soonest - now;
@@ -494,35 +726,8 @@ int sc_call_many(sc_result **results, sc_client *client,
 			ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
 			nanosleep(&ts, NULL);
 		}
-		while ((msg = curl_multi_info_read(multi, &left))) {
-			struct xfer *x = NULL;
-			struct slot *s;
-			sc_response *resp;
-			char errmsg[256];
-			int unsent, trc;
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-					  (char **)&x);
-			s = (struct slot *)((char *)x -
-					    offsetof(struct slot, x));
-			curl_multi_remove_handle(multi, msg->easy_handle);
-			trc = xfer_finish(x, msg->data.result, &resp, errmsg,
-					  sizeof(errmsg), &unsent);
-			s->active = 0;
-			active--;
-			if (trc < 0) {
-				if (unsent)
-					sc_op_fail_unsent(s->op, trc, errmsg);
-				else
-					sc_op_fail(s->op, trc, errmsg);
-			} else {
-				sc_op_feed(s->op, resp);
-			}
-			s->ready_at = 0;
-		}
 	}
-	curl_multi_cleanup(multi);
+	multi_checkin(client->pool, multi);
 	free(slots);
-	return rc;
+	return 0;
 }

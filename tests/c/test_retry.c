@@ -247,6 +247,97 @@ TEST(rate_vehicle_cooldown_learned_from_retry_after)
 	sc_client_free(c);
 }
 
+/* The cool-down a fail-fast op on vehicle vid is refused for, in s (0
+ * when it may go). */
+static double refused_for(sc_client *c, const char *vid)
+{
+	sc_op *op = op_for(c, "location", vid);
+	sc_result *res = NULL;
+	double ra = 0;
+
+	if (sc_op_next(op, NULL) == SC_STEP_DONE &&
+	    sc_op_result(&res, op) == SC_ERATELIMIT)
+		ra = sc_error_retry_after(sc_result_error(res));
+	sc_result_free(res);
+	sc_op_free(op);
+	return ra;
+}
+
+static void feed_429(sc_client *c, const char *vid, const char *type,
+		     const char *code, const char *retry_after)
+{
+	sc_op *op = op_for(c, "odometer", vid);
+	sc_op_next(op, NULL);
+	sc_op_feed(op, v2(429, type, code, "RETRY_LATER", retry_after));
+	sc_op_free(op);
+}
+
+TEST(rate_cooldown_capped_for_absurd_retry_after)
+{
+	static const char *const absurd[] = {
+		"31536000", "1e300", "1e23", "Thu, 01 Jan 2099 00:00:00 GMT"
+	};
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *c = client_with(1, 0, "fail"), *capped = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(absurd) / sizeof(*absurd); i++) {
+		char vid[16];
+		double ra;
+		snprintf(vid, sizeof(vid), "veh-a%zu", i);
+		feed_429(c, vid, "RATE_LIMIT", "VEHICLE", absurd[i]);
+		ra = refused_for(c, vid);
+		/* at most the default cap of one hour */
+		CHECK(ra > 3500 && ra <= 3600);
+	}
+	sc_client_free(c);
+
+	/* the cap is the client's to choose */
+	o.api_origin = ORIGIN;
+	o.max_attempts = 1;
+	o.rate_policy = "fail";
+	o.max_cooldown_ms = 5000;
+	REQUIRE(sc_client_new(&capped, &o, NULL) == 0);
+	feed_429(capped, "veh-b", "RATE_LIMIT", "VEHICLE", "31536000");
+	CHECK(refused_for(capped, "veh-b") > 4 &&
+	      refused_for(capped, "veh-b") <= 5);
+	sc_client_free(capped);
+	o.max_cooldown_ms = -1;
+	CHECK(sc_client_new(&capped, &o, NULL) == SC_EINVAL);
+}
+
+TEST(rate_retry_after_beyond_the_deadline_is_not_waited)
+{
+	/* a read that would retry: 1e23 s is compared, never cast to long */
+	sc_client *c = client_with(3, 0, "wait");
+	sc_op *op = op_for(c, "odometer", "veh-d");
+	sc_result *res = NULL;
+
+	sc_op_next(op, NULL);
+	sc_op_feed(op, v2(429, "RATE_LIMIT", "VEHICLE", "RETRY_LATER",
+			  "1e23"));
+	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
+	CHECK(sc_op_result(&res, op) == SC_EAPI);
+	CHECK(sc_error_status_code(sc_result_error(res)) == 429);
+	sc_result_free(res);
+	sc_op_free(op);
+	sc_client_free(c);
+}
+
+TEST(rate_only_the_application_limit_blocks_every_vehicle)
+{
+	sc_client *c = client_with(1, 0, "fail");
+
+	/* a 429 that does not say SMARTCAR_API blocks that vehicle only */
+	feed_429(c, "veh-p", "RATE_LIMIT", NULL, "60");
+	CHECK(refused_for(c, "veh-p") > 50);
+	CHECK(refused_for(c, "veh-q") == 0);
+	/* Smartcar's application limit blocks them all */
+	feed_429(c, "veh-r", "RATE_LIMIT", "SMARTCAR_API", "60");
+	CHECK(refused_for(c, "veh-q") > 50);
+	sc_client_free(c);
+}
+
 TEST(rate_wait_policy_asks_to_wait)
 {
 	sc_client *c = client_with(1, 0, "wait");

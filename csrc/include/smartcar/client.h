@@ -81,6 +81,13 @@ typedef struct sc_client_options {
 	 *  get_compatibility sends "mode" only to API version 1.x.  Options
 	 *  set explicitly still win. */
 	const char *profile;
+	/** Idle connections (with their handles) kept open at least;
+	 *  0: 16.  The pool keeps up to twice the most calls the client
+	 *  ever had in flight at once, when that is more. */
+	long connection_pool_size;
+	/** Cap on a server-imposed cool-down (Retry-After on a 429);
+	 *  0: default 3600000 (1 hour). */
+	long max_cooldown_ms;
 } sc_client_options;
 
 #define SC_CLIENT_OPTIONS_INIT { SC_CLIENT_OPTIONS_VERSION, 0 }
