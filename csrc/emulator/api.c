@@ -920,7 +920,8 @@ static void batch(call *c, outcome *o) {
     cJSON_AddStringToObject(e, "path", subs[k].path);
     cJSON *h;
     if (so.is_error) {
-      cJSON *body = emu_error_json(&so.err, c->r->request_id);
+      cJSON *body = emu_error_json_for(c->r->path, &so.err,
+                                       c->r->request_id);
       cJSON_AddNumberToObject(e, "code", so.err.status);
       cJSON_AddItemToObject(e, "body", body);
       h = cJSON_AddObjectToObject(e, "headers");

@@ -745,7 +745,8 @@ static enum MHD_Result login(emu_req *r) {
     ret = cn_refusal_page(r, msg);
   } else if ((msg = check_deep_link(&form))) {
     ret = cn_config_page(r, &form, NULL, msg);
-  } else if (!cn_nonempty(email) || !email_ok(email) || !cn_nonempty(password)) {
+  } else if (!cn_nonempty(email) || !email_ok(email) ||
+             !cn_nonempty(password)) {
     ret = cn_login_page(r, &form, email,
                      "Enter an email of the form name@domain.com and a "
                      "password.",

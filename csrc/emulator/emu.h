@@ -245,6 +245,7 @@ typedef struct emu_make {
   const char *wmi[EMU_MAKE_WMIS];  /* manufacturer codes, VIN 1-3 */
   int first_year;                  /* first compatible model year */
   const char *segment;             /* make-specific paths, or NULL */
+  const char *regions;             /* matrix regions: "US CA EUROPE" */
   emu_model models[EMU_MAKE_MODELS];
 } emu_make;
 
@@ -376,6 +377,14 @@ typedef struct emu_error {
 
 /* Complete v2 error body; consumes e->detail and fills e->status. */
 cJSON *emu_error_json(emu_error *e, const char *request_id);
+/* v1.0 body {"error","message","code","statusCode","requestId"} (code
+ * absent when there is none); consumes e->detail, fills e->status. */
+cJSON *emu_error_json_v1(emu_error *e, const char *request_id);
+/* 1 for /v1.x paths: errors there use the v1.0 body. */
+int emu_path_is_v1(const char *path);
+/* The error body for a request path: v1.0, v2 or v3 (JSON:API). */
+cJSON *emu_error_json_for(const char *path, emu_error *e,
+                          const char *request_id);
 /* [{"field", "message"}] */
 cJSON *emu_error_detail(const char *field, const char *message);
 enum MHD_Result emu_respond_err(emu_req *r, emu_error *e);

@@ -290,6 +290,66 @@ cJSON *emu_error_json(emu_error *e, const char *request_id) {
   return o;
 }
 
+/* v1.0 names of the v2 types (spec 4.4); UPSTREAM, which v1 did not
+ * have, answers as a server error. */
+static const struct {
+  const char *type, *v1;
+} v1_types[] = {
+    {"VALIDATION", "validation_error"},
+    {"AUTHENTICATION", "authentication_error"},
+    {"PERMISSION", "permission_error"},
+    {"RESOURCE_NOT_FOUND", "resource_not_found"},
+    {"VEHICLE_STATE", "vehicle_state_error"},
+    {"RATE_LIMIT", "rate_limiting_error"},
+    {"BILLING", "monthly_limit_exceeded"},
+    {"COMPATIBILITY", "vehicle_not_capable_error"},
+    {"CONNECTED_SERVICES_ACCOUNT", "vehicle_owner_action_required"},
+    {"SERVER", "server_error"},
+    {"UPSTREAM", "server_error"},
+};
+
+/* v1.0 codes where spec 4.4 gives one; otherwise the v2 code. */
+static const struct {
+  const char *code, *v1;
+} v1_codes[] = {
+    {"UNKNOWN", "VS_000"},          {"DOOR_OPEN", "VS_001"},
+    {"TRUNK_OPEN", "VS_002"},       {"HOOD_OPEN", "VS_003"},
+    {"AUTHENTICATION_FAILED", "VOA_000"}, {"SUBSCRIPTION", "VOA_001"},
+};
+
+cJSON *emu_error_json_v1(emu_error *e, const char *request_id) {
+  cJSON *v2 = emu_error_json(e, request_id); /* fills e->status */
+  const char *error = "server_error", *code = e->code;
+  for (size_t i = 0; i < sizeof v1_types / sizeof *v1_types; i++)
+    if (strcmp(v1_types[i].type, e->type) == 0) error = v1_types[i].v1;
+  if (code && strcmp(code, "SMARTCAR_NOT_CAPABLE") == 0)
+    error = "smartcar_not_capable_error";
+  for (size_t i = 0; code && i < sizeof v1_codes / sizeof *v1_codes; i++)
+    if (strcmp(v1_codes[i].code, code) == 0) code = v1_codes[i].v1;
+  const char *message =
+      code && strcmp(e->code, "VEHICLE_NOT_CAPABLE") == 0
+          ? "Vehicle is not capable of performing request."
+          : cJSON_GetObjectItemCaseSensitive(v2, "description")->valuestring;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "error", error);
+  cJSON_AddStringToObject(o, "message", message);
+  if (code) cJSON_AddStringToObject(o, "code", code);
+  cJSON_AddNumberToObject(o, "statusCode", e->status);
+  cJSON_AddStringToObject(o, "requestId", request_id);
+  cJSON_Delete(v2);
+  return o;
+}
+
+int emu_path_is_v1(const char *path) { return strncmp(path, "/v1.", 4) == 0; }
+
+cJSON *emu_error_json_for(const char *path, emu_error *e,
+                          const char *request_id) {
+  if (emu_path_is_v3(path)) /* v3.c: JSON:API errors */
+    return emu_error_json_v3(e, request_id);
+  if (emu_path_is_v1(path)) return emu_error_json_v1(e, request_id);
+  return emu_error_json(e, request_id);
+}
+
 cJSON *emu_error_detail(const char *field, const char *message) {
   cJSON *detail = cJSON_CreateArray();
   cJSON *d = cJSON_CreateObject();
@@ -300,9 +360,7 @@ cJSON *emu_error_detail(const char *field, const char *message) {
 }
 
 enum MHD_Result emu_respond_err(emu_req *r, emu_error *e) {
-  cJSON *body = emu_path_is_v3(r->path) /* v3.c: JSON:API errors */
-                    ? emu_error_json_v3(e, r->request_id)
-                    : emu_error_json(e, r->request_id);
+  cJSON *body = emu_error_json_for(r->path, e, r->request_id);
   char ra[24];
   emu_hdr h[1];
   size_t nh = 0;

@@ -281,31 +281,52 @@ typedef enum { K_BEV, K_PHEV, K_ICE, K_ALL } kind;
 typedef struct capability {
   const char *permission, *endpoint;
   const char *bev, *phev, *ice; /* NULL = capable, else the reason */
+  const char *name;             /* the matrix's endpoint name */
 } capability;
 
 #define VNC "VEHICLE_NOT_CAPABLE"
 #define SNC "SMARTCAR_NOT_CAPABLE"
 static const capability capabilities[] = {
-    {"read_vehicle_info", "/", NULL, NULL, NULL},
-    {"read_vin", "/vin", NULL, NULL, NULL},
-    {"read_odometer", "/odometer", NULL, NULL, NULL},
-    {"read_location", "/location", NULL, NULL, NULL},
-    {"read_fuel", "/fuel", VNC, NULL, NULL},
-    {"read_battery", "/battery", NULL, NULL, VNC},
-    {"read_battery", "/battery/capacity", NULL, NULL, VNC},
-    {"read_battery", "/battery/nominal_capacity", NULL, NULL, VNC},
-    {"read_charge", "/charge", NULL, NULL, VNC},
-    {"read_charge", "/charge/limit", NULL, NULL, VNC},
-    {"control_charge", "/charge", NULL, NULL, VNC},
-    {"control_charge", "/charge/limit", NULL, NULL, VNC},
-    {"read_engine_oil", "/engine/oil", VNC, NULL, NULL},
-    {"read_tires", "/tires/pressure", NULL, NULL, NULL},
-    {"read_security", "/security", NULL, NULL, NULL},
-    {"control_security", "/security", NULL, NULL, NULL},
-    {"control_navigation", "/navigation/destination", NULL, NULL, SNC},
-    {"read_service_history", "/service/history", SNC, NULL, NULL},
-    {"read_diagnostics", "/diagnostics/system_status", NULL, NULL, NULL},
-    {"read_diagnostics", "/diagnostics/dtcs", NULL, NULL, NULL},
+    {"read_vehicle_info", "/", NULL, NULL, NULL,
+     "Vehicle info"},
+    {"read_vin", "/vin", NULL, NULL, NULL,
+     "VIN"},
+    {"read_odometer", "/odometer", NULL, NULL, NULL,
+     "Odometer"},
+    {"read_location", "/location", NULL, NULL, NULL,
+     "Location"},
+    {"read_fuel", "/fuel", VNC, NULL, NULL,
+     "Fuel tank"},
+    {"read_battery", "/battery", NULL, NULL, VNC,
+     "EV battery"},
+    {"read_battery", "/battery/capacity", NULL, NULL, VNC,
+     "EV battery"},
+    {"read_battery", "/battery/nominal_capacity", NULL, NULL, VNC,
+     "EV battery"},
+    {"read_charge", "/charge", NULL, NULL, VNC,
+     "EV charging status"},
+    {"read_charge", "/charge/limit", NULL, NULL, VNC,
+     "EV charging status"},
+    {"control_charge", "/charge", NULL, NULL, VNC,
+     "EV start & stop charge"},
+    {"control_charge", "/charge/limit", NULL, NULL, VNC,
+     "EV charge limit"},
+    {"read_engine_oil", "/engine/oil", VNC, NULL, NULL,
+     "Engine oil life"},
+    {"read_tires", "/tires/pressure", NULL, NULL, NULL,
+     "Tire pressure"},
+    {"read_security", "/security", NULL, NULL, NULL,
+     "Lock status"},
+    {"control_security", "/security", NULL, NULL, NULL,
+     "Lock & unlock"},
+    {"control_navigation", "/navigation/destination", NULL, NULL, SNC,
+     "Navigation"},
+    {"read_service_history", "/service/history", SNC, NULL, NULL,
+     "Service history"},
+    {"read_diagnostics", "/diagnostics/system_status", NULL, NULL, NULL,
+     "Diagnostics"},
+    {"read_diagnostics", "/diagnostics/dtcs", NULL, NULL, NULL,
+     "Diagnostics"},
 };
 #define N_CAPS (sizeof capabilities / sizeof *capabilities)
 
@@ -331,19 +352,10 @@ static const char *const test_levels[] = {"compatible", "phev",
                                           "incompatible", "fuel",
                                           "dinosaur",   "bev"};
 
-/* The fleet's VIN prefixes (state.c derives VINs from these). */
-static const struct {
-  const char *prefix;
-  kind k;
-} fleet_vins[] = {
-    {"5YJ3E1EA", K_BEV},
-    {"JTMEB3FV", K_PHEV},
-    {"1FTEW1E5", K_ICE},
-};
-
+/* Letters and digits: real VINs have no I, O or Q, but Smartcar's test
+ * VINs do (0SCAUDI012FE3B132). */
 static int vin_char_ok(char c) {
-  return (c >= '0' && c <= '9') ||
-         (c >= 'A' && c <= 'Z' && c != 'I' && c != 'O' && c != 'Q');
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
 }
 
 /* Splits a space separated list into words (callers free with free_words). */
@@ -369,6 +381,10 @@ static void free_words(char **v, size_t n) {
   free(v);
 }
 
+static kind kind_of(emu_engine e) {
+  return e == EMU_BEV ? K_BEV : e == EMU_PHEV ? K_PHEV : K_ICE;
+}
+
 static const char *reason_for(const capability *c, kind k) {
   switch (k) {
   case K_BEV: return c->bev;
@@ -376,6 +392,25 @@ static const char *reason_for(const capability *c, kind k) {
   case K_ICE: return c->ice;
   default: return NULL;
   }
+}
+
+/* Live and simulated: the make from the VIN's manufacturer code, then its
+ * model year against the make's first compatible year (makes.c). The kind:
+ * a test model's, if the VIN has its prefix; else BEV for a make of
+ * electric cars only, else ICE. NULL when compatible, else the reason. */
+static const char *vin_decide(const char *vin, kind *k) {
+  const emu_model *model;
+  const emu_make *mk = emu_vin_make(vin, &model);
+  if (!mk) return "MAKE_NOT_COMPATIBLE";
+  if (emu_vin_model_year(vin) < mk->first_year) return "VEHICLE_NOT_COMPATIBLE";
+  if (model) {
+    *k = kind_of(model->engine);
+    return NULL;
+  }
+  *k = K_BEV;
+  for (size_t i = 0; i < emu_make_models(mk); i++)
+    if (mk->models[i].engine != EMU_BEV) *k = K_ICE;
+  return NULL;
 }
 
 static void add_reason(cJSON *o, const char *key, const char *reason) {
@@ -454,12 +489,7 @@ static enum MHD_Result compatibility(emu_req *r) {
                                     "Field must be a 17 character VIN.");
     }
     up[17] = '\0';
-    top_reason = "VEHICLE_NOT_COMPATIBLE";
-    for (size_t i = 0; i < sizeof fleet_vins / sizeof *fleet_vins; i++)
-      if (strncmp(up, fleet_vins[i].prefix, 8) == 0) {
-        k = fleet_vins[i].k;
-        top_reason = NULL;
-      }
+    top_reason = vin_decide(up, &k);
   }
 
   cJSON *o = cJSON_CreateObject();
@@ -499,62 +529,28 @@ static enum MHD_Result compatibility(emu_req *r) {
 
 /* ------------------------------------------------------------ matrix */
 
-typedef struct matrix_row {
-  const char *make, *model;
-  int start_year, end_year;
-  const char *type;       /* ICE, HEV, PHEV, BEV */
-  const char *regions;    /* space separated: US CA EUROPE */
-  const char *endpoints;  /* ';' separated display names */
-  const char *permissions; /* space separated */
-} matrix_row;
+/* The last model year the matrix lists. */
+#define MATRIX_END_YEAR 2026
 
-static const matrix_row matrix[] = {
-    {"TESLA", "Model 3", 2017, 2025, "BEV", "US CA EUROPE",
-     "EV battery;EV charging status;EV start & stop charge;Location;"
-     "Lock & unlock;Odometer;Tire pressure;VIN",
-     "read_battery read_charge control_charge read_location "
-     "control_security read_odometer read_tires read_vin"},
-    {"TESLA", "Model S", 2012, 2025, "BEV", "US CA EUROPE",
-     "EV battery;EV charging status;EV start & stop charge;Location;"
-     "Lock & unlock;Odometer;Tire pressure;VIN",
-     "read_battery read_charge control_charge read_location "
-     "control_security read_odometer read_tires read_vin"},
-    {"TOYOTA", "RAV4 Prime", 2021, 2025, "PHEV", "US CA",
-     "EV battery;EV charging status;Fuel tank;Location;Lock & unlock;"
-     "Odometer;VIN",
-     "read_battery read_charge read_fuel read_location control_security "
-     "read_odometer read_vin"},
-    {"TOYOTA", "Corolla", 2020, 2025, "ICE", "US CA",
-     "Fuel tank;Location;Lock & unlock;Odometer;VIN",
-     "read_fuel read_location control_security read_odometer read_vin"},
-    {"FORD", "F-150", 2018, 2025, "ICE", "US CA",
-     "Engine oil life;Fuel tank;Location;Lock & unlock;Odometer;"
-     "Tire pressure;VIN",
-     "read_engine_oil read_fuel read_location control_security "
-     "read_odometer read_tires read_vin"},
-    {"FORD", "Mustang Mach-E", 2021, 2025, "BEV", "US CA EUROPE",
-     "EV battery;EV charging status;EV start & stop charge;Location;"
-     "Lock & unlock;Odometer;Tire pressure;VIN",
-     "read_battery read_charge control_charge read_location "
-     "control_security read_odometer read_tires read_vin"},
-    {"NISSAN", "LEAF", 2018, 2022, "BEV", "US CA EUROPE",
-     "EV battery;EV charging status;Location;Lock & unlock;Odometer",
-     "read_battery read_charge read_location control_security "
-     "read_odometer"},
-    {"CHEVROLET", "Bolt EV", 2017, 2023, "BEV", "US CA",
-     "EV battery;EV charging status;EV start & stop charge;Location;"
-     "Odometer;Tire pressure",
-     "read_battery read_charge control_charge read_location read_odometer "
-     "read_tires"},
-    {"BMW", "i4", 2022, 2025, "BEV", "US EUROPE",
-     "EV battery;EV charging status;Location;Odometer;VIN",
-     "read_battery read_charge read_location read_odometer read_vin"},
-    {"VOLKSWAGEN", "ID.4", 2021, 2025, "BEV", "US EUROPE",
-     "EV battery;EV charging status;EV start & stop charge;Location;"
-     "Odometer;VIN",
-     "read_battery read_charge control_charge read_location read_odometer "
-     "read_vin"},
-};
+/* The permissions (space separated, each once) or endpoint names (';'
+ * separated, each once) a vehicle of kind k can use. */
+static char *kind_capabilities(kind k, int names) {
+  emu_buf b = {0};
+  for (size_t i = 0; i < N_CAPS; i++) {
+    const char *v = names ? capabilities[i].name : capabilities[i].permission;
+    if (reason_for(&capabilities[i], k)) continue;
+    int seen = 0;
+    for (size_t j = 0; j < i; j++)
+      if (!reason_for(&capabilities[j], k) &&
+          strcmp(names ? capabilities[j].name : capabilities[j].permission,
+                 v) == 0)
+        seen = 1;
+    if (seen) continue;
+    if (b.len) emu_buf_puts(&b, names ? ";" : " ");
+    emu_buf_puts(&b, v);
+  }
+  return emu_buf_take(&b);
+}
 
 static int word_in(const char *list, const char *word) {
   size_t wl = strlen(word);
@@ -569,10 +565,41 @@ static int word_in(const char *list, const char *word) {
   return 0;
 }
 
+/* One row {model, startYear, endYear, type, endpoints, permissions} under
+ * o[make]. */
+static void matrix_row(cJSON *o, const char *make, const emu_model *m,
+                       const char *type, const char *perms) {
+  cJSON *list = cJSON_GetObjectItemCaseSensitive(o, make);
+  if (!list) list = cJSON_AddArrayToObject(o, make);
+  cJSON *e = cJSON_CreateObject();
+  cJSON_AddStringToObject(e, "model", m->model);
+  cJSON_AddNumberToObject(e, "startYear", m->start_year);
+  cJSON_AddNumberToObject(e, "endYear", MATRIX_END_YEAR);
+  cJSON_AddStringToObject(e, "type", type);
+  cJSON *eps = cJSON_AddArrayToObject(e, "endpoints");
+  char *names = kind_capabilities(kind_of(m->engine), 1);
+  for (const char *p = names; *p;) {
+    const char *semi = strchr(p, ';');
+    size_t len = semi ? (size_t)(semi - p) : strlen(p);
+    char *name = emu_strndup(p, len);
+    cJSON_AddItemToArray(eps, cJSON_CreateString(name));
+    free(name);
+    p += len + (semi ? 1 : 0);
+  }
+  free(names);
+  cJSON *ps = cJSON_AddArrayToObject(e, "permissions");
+  size_t np;
+  char **pv = split_words(perms, &np);
+  for (size_t j = 0; j < np; j++)
+    cJSON_AddItemToArray(ps, cJSON_CreateString(pv[j]));
+  free_words(pv, np);
+  cJSON_AddItemToArray(list, e);
+}
+
 static enum MHD_Result compatibility_matrix(emu_req *r) {
   const char *region = nonempty(emu_kv_get(&r->query, "region"));
   const char *make = nonempty(emu_kv_get(&r->query, "make"));
-  const char *type = nonempty(emu_kv_get(&r->query, "type"));
+  const char *type_q = nonempty(emu_kv_get(&r->query, "type"));
   const char *scope = nonempty(emu_kv_get(&r->query, "scope"));
   const char *mode = nonempty(emu_kv_get(&r->query, "mode"));
   if (!region || !(strcasecmp(region, "US") == 0 ||
@@ -580,9 +607,9 @@ static enum MHD_Result compatibility_matrix(emu_req *r) {
                    strcasecmp(region, "EUROPE") == 0))
     return emu_respond_validation(r, NULL, "region",
                                   "Field must be one of: [US,CA,EUROPE]");
-  if (type && !(strcasecmp(type, "ICE") == 0 || strcasecmp(type, "HEV") == 0 ||
-                strcasecmp(type, "PHEV") == 0 ||
-                strcasecmp(type, "BEV") == 0))
+  if (type_q &&
+      !(strcasecmp(type_q, "ICE") == 0 || strcasecmp(type_q, "HEV") == 0 ||
+        strcasecmp(type_q, "PHEV") == 0 || strcasecmp(type_q, "BEV") == 0))
     return emu_respond_validation(r, NULL, "type",
                                   "Field must be one of: [ICE,HEV,PHEV,BEV]");
   if (mode && !valid_mode(mode))
@@ -593,39 +620,25 @@ static enum MHD_Result compatibility_matrix(emu_req *r) {
   char **makes = make ? split_words(make, &n_makes) : NULL;
   char **scopes = scope ? split_words(scope, &n_scope) : NULL;
   cJSON *o = cJSON_CreateObject();
-  for (size_t i = 0; i < sizeof matrix / sizeof *matrix; i++) {
-    const matrix_row *m = &matrix[i];
-    if (!word_in(m->regions, region)) continue;
-    if (type && strcasecmp(type, m->type) != 0) continue;
+  size_t n_table;
+  const emu_make *table = emu_makes(&n_table);
+  for (size_t i = 0; i < n_table; i++) {
+    const emu_make *mk = &table[i];
+    if (!word_in(mk->regions, region)) continue;
     int ok = !makes;
     for (size_t j = 0; makes && j < n_makes; j++)
-      ok |= strcasecmp(makes[j], m->make) == 0;
-    for (size_t j = 0; ok && j < n_scope; j++)
-      ok = word_in(m->permissions, scopes[j]);
-    if (!ok) continue;
-    cJSON *list = cJSON_GetObjectItemCaseSensitive(o, m->make);
-    if (!list) list = cJSON_AddArrayToObject(o, m->make);
-    cJSON *e = cJSON_CreateObject();
-    cJSON_AddStringToObject(e, "model", m->model);
-    cJSON_AddNumberToObject(e, "startYear", m->start_year);
-    cJSON_AddNumberToObject(e, "endYear", m->end_year);
-    cJSON_AddStringToObject(e, "type", m->type);
-    cJSON *eps = cJSON_AddArrayToObject(e, "endpoints");
-    for (const char *p = m->endpoints; *p;) {
-      const char *semi = strchr(p, ';');
-      size_t len = semi ? (size_t)(semi - p) : strlen(p);
-      char *name = emu_strndup(p, len);
-      cJSON_AddItemToArray(eps, cJSON_CreateString(name));
-      free(name);
-      p += len + (semi ? 1 : 0);
+      ok |= strcasecmp(makes[j], mk->id) == 0;
+    for (size_t mi = 0; ok && mi < emu_make_models(mk); mi++) {
+      const emu_model *m = &mk->models[mi];
+      const char *type = emu_engine_name(m->engine);
+      if (type_q && strcasecmp(type_q, type) != 0) continue;
+      char *perms = kind_capabilities(kind_of(m->engine), 0);
+      int has = 1;
+      for (size_t j = 0; j < n_scope; j++)
+        has = has && word_in(perms, scopes[j]);
+      if (has) matrix_row(o, mk->id, m, type, perms);
+      free(perms);
     }
-    cJSON *ps = cJSON_AddArrayToObject(e, "permissions");
-    size_t np;
-    char **pv = split_words(m->permissions, &np);
-    for (size_t j = 0; j < np; j++)
-      cJSON_AddItemToArray(ps, cJSON_CreateString(pv[j]));
-    free_words(pv, np);
-    cJSON_AddItemToArray(list, e);
   }
   if (makes) free_words(makes, n_makes);
   if (scopes) free_words(scopes, n_scope);

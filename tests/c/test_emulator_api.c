@@ -1325,3 +1325,67 @@ TEST(emulator_api_determinism)
 		t_emulator_stop(pid[e]);
 	}
 }
+
+/* /v1.0: the same reads, errors in the v1.0 shape {error, message, code}
+ * (plus statusCode and requestId), in batch sub-responses too. */
+TEST(emulator_api_v1_errors)
+{
+	const char *base = start();
+	char ids[3][40], path[256], *tok;
+	t_http_res r;
+
+	REQUIRE(base);
+	tok = t_login(base, "v1@example.com", ALL_SCOPES);
+	REQUIRE(tok);
+	REQUIRE(t_fleet(base, "v1@example.com", ids) == 0);
+
+	snprintf(path, sizeof(path), "/v1.0/vehicles/%s/odometer", ids[BEV]);
+	get(&r, base, path, tok, NULL);
+	CHECK(r.status == 200);
+	t_shape("v1 odometer", r.json, "distance:n");
+	t_http_free(&r);
+
+	get(&r, base, path, "not-a-token", NULL);
+	CHECK(r.status == 401);
+	t_shape("v1 401", r.json, "error:s,message:s,statusCode:n,requestId:s");
+	CHECK_STR(t_json_str(r.json, "error"), "authentication_error");
+	t_http_free(&r);
+
+	snprintf(path, sizeof(path), "/v1.0/vehicles/%s/fuel", ids[BEV]);
+	get(&r, base, path, tok, NULL);
+	CHECK(r.status == 501);
+	t_shape("v1 501", r.json,
+		"error:s,message:s,code:s,statusCode:n,requestId:s");
+	CHECK_STR(t_json_str(r.json, "error"), "vehicle_not_capable_error");
+	CHECK_STR(t_json_str(r.json, "message"),
+		  "Vehicle is not capable of performing request.");
+	CHECK_STR(t_json_str(r.json, "code"), "VEHICLE_NOT_CAPABLE");
+	t_http_free(&r);
+
+	get(&r, base, "/v1.0/vehicles/bad_id/odometer", tok, NULL);
+	CHECK(r.status == 400);
+	CHECK_STR(t_json_str(r.json, "error"), "validation_error");
+	CHECK(t_json_get(r.json, "type") == NULL);
+	t_http_free(&r);
+
+	snprintf(path, sizeof(path), "/v1.0/vehicles/%s/batch", ids[BEV]);
+	req(&r, "POST", base, path, tok, NULL,
+	    "{\"requests\":[{\"path\":\"/odometer\"},{\"path\":\"/fuel\"}]}",
+	    NULL);
+	CHECK(r.status == 200);
+	{
+		const cJSON *resp = t_json_get(r.json, "responses");
+		const cJSON *fuel = cJSON_GetArrayItem(resp, 1);
+		CHECK(t_json_num(fuel, "code") == 501);
+		CHECK_STR(t_json_str(t_json_get(fuel, "body"), "error"),
+			  "vehicle_not_capable_error");
+	}
+	t_http_free(&r);
+
+	/* v2 keeps its shape */
+	snprintf(path, sizeof(path), "/v2.0/vehicles/%s/fuel", ids[BEV]);
+	get(&r, base, path, tok, NULL);
+	CHECK_STR(t_json_str(r.json, "type"), "COMPATIBILITY");
+	t_http_free(&r);
+	free(tok);
+}

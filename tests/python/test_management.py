@@ -48,7 +48,8 @@ def test_compatibility_unknown_vin(emu):
     result = smartcar.get_compatibility("1HGCM82633A004352",
                                         ["read_odometer"], "CA")
     assert result.compatible is False
-    assert result.reason == "VEHICLE_NOT_COMPATIBLE"
+    # a Honda: not a make of the emulator's make table
+    assert result.reason == "MAKE_NOT_COMPATIBLE"
     assert result.capabilities == []
     assert _last_request(emu)["query"]["country"] == "CA"
 

@@ -397,12 +397,38 @@ def test_compatibility_by_vin(owner):
         (False, "VEHICLE_NOT_CAPABLE")
 
 
-def test_compatibility_unknown_vin():
+def test_compatibility_by_make_and_model_year():
+    # any well-formed VIN: its manufacturer code and model year decide
     c = smartcar.get_compatibility("WAUZZZ8V0LA123456", ["read_odometer"],
-                                   "DE")
-    assert c.compatible is False
-    assert c.reason == "VEHICLE_NOT_COMPATIBLE"
-    assert c.capabilities == []
+                                   "DE")  # an Audi of 2020
+    assert c.compatible is True and c.reason is None
+    assert [(x.endpoint, x.capable) for x in c.capabilities] == \
+        [("/odometer", True)]
+    c = smartcar.get_compatibility("1G1FY6S05P4123456",
+                                   ["read_battery", "read_fuel"])
+    caps = {x.endpoint: x.capable for x in c.capabilities}  # a 2023 Bolt EV
+    assert c.compatible and caps["/battery"] and not caps["/fuel"]
+    c = smartcar.get_compatibility("1G1ZT53806F109149", ["read_odometer"])
+    assert (c.compatible, c.reason) == (False, "VEHICLE_NOT_COMPATIBLE")
+    assert c.capabilities == []  # a 2006 Chevrolet: too old
+    for vin in ("9BWZZZ377VT004251", "0SCAUDI012FE3B132"):
+        c = smartcar.get_compatibility(vin, ["read_odometer"])
+        assert (c.compatible, c.reason) == (False, "MAKE_NOT_COMPATIBLE")
+
+
+def test_v1_reads_and_errors(owner):
+    smartcar.set_api_version("1.0")
+    try:
+        assert owner.vehicle("bev").odometer().distance > 0
+        e = raises(owner.vehicle("bev").fuel)
+        assert e.type == "vehicle_not_capable_error"
+        assert e.message == "Vehicle is not capable of performing request."
+        assert e.code == "VEHICLE_NOT_CAPABLE"
+        assert e.status_code == 501
+        e = raises(smartcar.Vehicle(owner.by_kind["bev"], "bad-token").vin)
+        assert (e.type, e.status_code) == ("authentication_error", 401)
+    finally:
+        smartcar.set_api_version("2.0")
 
 
 def test_compatibility_bad_credentials():

@@ -387,10 +387,42 @@ test('getCompatibility live by VIN', async() => {
   const odo = c.capabilities.find((x) => x.permission === 'read_odometer');
   assert.deepEqual(odo, {permission: 'read_odometer', endpoint: '/odometer',
     capable: true, reason: null});
-  const unknown = await smartcar.getCompatibility('WAUZZZ8V0LA123456', ['read_odometer']);
-  assert.equal(unknown.compatible, false);
-  assert.equal(unknown.reason, 'VEHICLE_NOT_COMPATIBLE');
-  assert.deepEqual(unknown.capabilities, []);
+  // any well-formed VIN: its manufacturer code and model year decide
+  const audi = await smartcar.getCompatibility('WAUZZZ8V0LA123456', ['read_odometer']);
+  assert.equal(audi.compatible, true);
+  const old = await smartcar.getCompatibility('1G1ZT53806F109149', ['read_odometer']);
+  assert.equal(old.compatible, false);
+  assert.equal(old.reason, 'VEHICLE_NOT_COMPATIBLE');
+  assert.deepEqual(old.capabilities, []);
+  const unknown = await smartcar.getCompatibility('9BWZZZ377VT004251', ['read_odometer']);
+  assert.equal(unknown.reason, 'MAKE_NOT_COMPATIBLE');
+  // a test VIN: compatible in test mode only
+  const live = await smartcar.getCompatibility('0SCAUDI012FE3B132', ['read_odometer']);
+  assert.equal(live.reason, 'MAKE_NOT_COMPATIBLE');
+  const test = await smartcar.getCompatibility('0SCAUDI012FE3B132',
+    ['read_odometer'], 'US', {testModeCompatibilityLevel: 'compatible'});
+  assert.equal(test.compatible, true);
+  // v1.0: {compatible} only
+  const v1 = await smartcar.getCompatibility('1G1FY6S05P4123456',
+    ['read_battery'], 'US', {version: '1.0'});
+  assert.equal(v1.compatible, true);
+  assert.equal(v1.capabilities, undefined);
+});
+
+test('v1.0: reads, and errors in the v1 shape', async() => {
+  const o = await newOwner();
+  smartcar.setApiVersion('1.0');
+  try {
+    const odo = await o.vehicle('bev').odometer();
+    assert.ok(odo.distance > 0);
+    const e = await rejects(o.vehicle('bev').fuel());
+    assert.equal(e.statusCode, 501);
+    assert.equal(e.type, 'vehicle_not_capable_error');
+    assert.equal(e.description, 'Vehicle is not capable of performing request.');
+    assert.equal(e.code, 'VEHICLE_NOT_CAPABLE');
+  } finally {
+    smartcar.setApiVersion('2.0');
+  }
 });
 
 test('getCompatibility test mode levels', async() => {
