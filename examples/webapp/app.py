@@ -24,6 +24,7 @@ smartcar-emulator when given ``--emulator``.
 import hmac
 import os
 import secrets
+import time
 import urllib.parse
 from datetime import timedelta
 
@@ -170,13 +171,14 @@ class Cars:
         return data["vehicles"]
 
     def vehicles(self, uid):
-        return [_summary(vid, self.vehicle(uid, vid).batch(PATHS))
-                for vid in self.vehicle_ids(uid)]
+        return [self.summary(uid, vid) for vid in self.vehicle_ids(uid)]
+
+    def summary(self, uid, vid):
+        return _summary(vid, self.vehicle(uid, vid).batch(PATHS))
 
     def command(self, uid, vid, action):
         car = self.vehicle(uid, vid)
         car.lock() if action == "lock" else car.unlock()
-        return _summary(vid, car.batch(PATHS))
 
     def disconnect(self, uid):
         """Revoke every car's access, then forget the tokens."""
@@ -228,6 +230,8 @@ def create_app(cfg=None):
             given, session.get("csrf", ""))
 
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.filters["utc_time"] = lambda t: time.strftime(
+        "%Y-%m-%d %H:%M:%S", time.gmtime(t))
 
     def api_user(optional=False):
         """A mobile app's bearer session, or the browser's cookie session
@@ -436,7 +440,9 @@ def create_app(cfg=None):
 
     @app.post("/api/vehicles/<vid>/<any(lock, unlock):action>")
     def api_command(vid, action):
-        return jsonify(vehicle=cars.command(api_user(), vid, action))
+        uid = api_user()
+        cars.command(uid, vid, action)
+        return jsonify(vehicle=cars.summary(uid, vid))
 
     @app.post("/api/disconnect")
     def api_disconnect():

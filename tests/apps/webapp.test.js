@@ -31,6 +31,15 @@ exports.run = async (t) => {
       assert.equal(hook.verified, true, JSON.stringify(hook));
     });
 
+    await t.step('a callback that does not carry the state this browser was given is refused', async () => {
+      await page.locator('#connect').click();
+      await page.locator('#continue-button').waitFor(); // on Connect now
+      const res = await page.goto(`${stack.url}callback?code=${'0'.repeat(32)}&state=forged`);
+      assert.equal(res.status(), 400);
+      assert.match(await page.locator('.error').innerText(), /state mismatch/);
+      await page.goto(stack.url);
+    });
+
     await t.step('Connect, then the dashboard lists the vehicles', async () => {
       await page.locator('#connect').click();
       await approveInConnect(page, { brand: 'TESLA' });
