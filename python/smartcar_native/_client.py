@@ -19,6 +19,7 @@ from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from ._core import Client
+from .options import Profile, RatePolicy
 
 ORIGIN_VARIABLES = (
     "SMARTCAR_CONNECT_ORIGIN",
@@ -81,8 +82,8 @@ _settings: Dict[str, Any] = {"profile": "official"}
 def configure(
     *,
     retries: Optional[int] = None,
-    rate_policy: Optional[str] = None,
-    profile: Optional[str] = None,
+    rate_policy: Optional[RatePolicy] = None,
+    profile: Optional[Profile] = None,
 ) -> None:
     """Choose how the shared clients (and new :class:`AuthClient` objects)
     behave.  With no arguments: the official SDK's behaviour, the default.

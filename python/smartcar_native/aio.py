@@ -291,7 +291,7 @@ class AsyncAuthClient:
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.sync = AuthClient(*args, **kwargs)
+        self.sync: AuthClient = AuthClient(*args, **kwargs)
 
     @property
     def client(self) -> Any:
@@ -370,7 +370,7 @@ class AsyncTokenStore:
     anything that takes a store takes either."""
 
     def __init__(self, path: Any = ":memory:") -> None:
-        self.sync = TokenStore(path)
+        self.sync: TokenStore = TokenStore(path)
 
     @property
     def path(self) -> str:
@@ -431,7 +431,7 @@ class AsyncVehicle:
         store: Any = None,
         key: Optional[str] = None,
     ) -> None:
-        self.sync = Vehicle(vehicle_id, access_token, options,
+        self.sync: Vehicle = Vehicle(vehicle_id, access_token, options,
                             store=_sync_store(store), key=key)
 
     def __repr__(self) -> str:
@@ -622,9 +622,9 @@ class AsyncVehicleV3:
         store: Any = None,
         key: Optional[str] = None,
     ) -> None:
-        self.sync = v3.VehicleV3(vehicle_id, user_id=user_id,
-                                 access_token=access_token, options=options,
-                                 store=_sync_store(store), key=key)
+        self.sync: v3.VehicleV3 = v3.VehicleV3(
+            vehicle_id, user_id=user_id, access_token=access_token,
+            options=options, store=_sync_store(store), key=key)
 
     def __repr__(self) -> str:
         return "Async" + repr(self.sync)

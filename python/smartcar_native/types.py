@@ -478,7 +478,7 @@ class CompatibilityMatrixModel(NamedTuple):
 CompatibilityMatrixEntry = CompatibilityMatrixModel
 
 
-class CompatibilityMatrix(dict):  # type: ignore[type-arg]
+class CompatibilityMatrix(Dict[str, List[CompatibilityMatrixModel]]):
     """A dict keyed by make (upper case) of :class:`CompatibilityMatrixModel`
     lists, with the response ``meta`` as an attribute."""
 
@@ -520,9 +520,14 @@ class DeleteConnections(NamedTuple):
 
 
 class Redirect(NamedTuple):
-    """What Connect sent back to the redirect URI on success."""
+    """What Connect sent back to the redirect URI on success.
 
-    code: Optional[str] = None
+    ``code`` is the authorization code to pass to ``exchange_code``; it is
+    ``""`` (falsy) for redirects without one (the v3 flow sends
+    ``user_id``, re-authentication ``vehicle_id``), so it is typed ``str``
+    and ``client.exchange_code(redirect.code)`` type-checks."""
+
+    code: str = ""
     state: Optional[str] = None
     user_id: Optional[str] = None
     external_id: Optional[str] = None
@@ -953,7 +958,9 @@ CONVERTERS: Dict[str, Callable[[Mapping[str, Any]], Any]] = {
 
 
 def redirect_from(data: Mapping[str, Any]) -> Redirect:
-    return Redirect(**{k: data.get(k) for k in Redirect._fields})
+    fields = {k: data.get(k) for k in Redirect._fields}
+    fields["code"] = fields["code"] or ""
+    return Redirect(**fields)
 
 
 # ---------------------------------------------------------------------

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Static typing of the public Python API: mypy --strict over
+# tests/typing/ and the README's examples, the wrong calls mypy must
+# reject, and pyright --verifytypes smartcar_native at 100%.
+# Installs mypy and pyright into build/typing-venv when missing; needs
+# smartcar_native built into .venv (scripts/setup.sh).
+# Ends with one line "N passed, N failed".
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+venv=$root/build/typing-venv
+if ! "$venv/bin/python" -c 'import mypy, pyright' 2>/dev/null; then
+  echo "typing: installing mypy and pyright into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q mypy pyright >&2
+fi
+exec "$venv/bin/python" "$root/tests/typing/check.py"
