@@ -70,6 +70,8 @@ typedef struct sc_client_options {
   const char *vehicle_api_origin;
   const char *iam_origin;
   const char *profile;
+  long connection_pool_size;
+  long max_cooldown_ms;
 } sc_client_options;
 
 const char *sc_version(void);
