@@ -55,6 +55,7 @@ suite "Python typing (mypy, pyright)" typing bash tests/typing/run.sh
 suite Lua lua bash tests/lua/run.sh
 suite "official SDKs vs the emulator" compat bash tests/compat/run.sh
 suite OpenResty openresty bash tests/openresty/run.sh
+suite "fault matrix" faults bash tests/faults/run.sh
 suite "example apps in Chromium" apps bash tests/apps/run.sh
 suite PostgreSQL pg bash tests/pg/run.sh
 

@@ -4,6 +4,7 @@
 #
 #   tests/lua/run.sh                      # all specs
 #   tests/lua/run.sh tests/lua/flow_spec.lua
+#   tests/lua/run.sh --build-only          # build the rock, run nothing
 #
 # Environment: SMARTCAR_EMULATOR_URL (use a running emulator) or
 # SMARTCAR_EMULATOR_BIN (default build/smartcar-emulator); LUA (lua5.4),
@@ -44,6 +45,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ] ||
 	fi
 	echo "$hash" >"$stamp"
 fi
+# tests/faults/run.sh only needs the rock
+[ "${1:-}" = "--build-only" ] && exit 0
 
 if [ -z "${SMARTCAR_EMULATOR_URL:-}" ]; then
 	bin=${SMARTCAR_EMULATOR_BIN:-$root/build/smartcar-emulator}
