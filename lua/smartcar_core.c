@@ -583,6 +583,7 @@ static int client_call(lua_State *L)
  */
 typedef struct lstore {
 	sc_token_store *store; /* NULL once closed */
+	int busy;              /* ops of a running call_many use it */
 } lstore;
 
 static const char *json_encode_value(lua_State *L, int idx, tmp *t);
@@ -664,7 +665,7 @@ static int push_new_store(lua_State *L, store_ctor ctor, const char *where)
 
 	t = tmp_push(L);
 	s = lua_newuserdatauv(L, sizeof(*s), 0);
-	s->store = NULL;
+	memset(s, 0, sizeof(*s));
 	luaL_setmetatable(L, STORE_MT);
 	rc = ctor(&s->store, where, &t->err);
 	if (rc != 0) {
@@ -837,11 +838,14 @@ static int store_refresh(lua_State *L)
 	return push_outcome(L, t->res, rc);
 }
 
-/* close, __gc and __close: idempotent. */
+/* close, __gc and __close: idempotent.  A store that ops of a running
+ * call_many use cannot be closed (from the progress callback). */
 static int store_close(lua_State *L)
 {
 	lstore *s = luaL_checkudata(L, 1, STORE_MT);
 
+	if (s->busy)
+		return luaL_error(L, "token store is in use by call_many");
 	if (s->store != NULL) {
 		sc_token_store *st = s->store;
 		s->store = NULL;
@@ -916,8 +920,16 @@ static const luaL_Reg store_methods[] = {
 	{ NULL, NULL },
 };
 
+/* __gc: as close, but a busy store is left to the running call. */
+static int store_gc(lua_State *L)
+{
+	lstore *s = luaL_checkudata(L, 1, STORE_MT);
+
+	return s->busy ? 0 : store_close(L);
+}
+
 static const luaL_Reg store_meta[] = {
-	{ "__gc", store_close },
+	{ "__gc", store_gc },
 	{ "__close", store_close },
 	{ "__tostring", store_tostring },
 	{ NULL, NULL },
@@ -1679,9 +1691,11 @@ static int l_webhook_parse(lua_State *L)
 /* The C side of one call_many, to-be-closed so every exit frees it. */
 typedef struct many {
 	size_t n;
-	char **names;
-	sc_params **params;
+	sc_op **ops;
+	sc_error **early;   /* the error of an op the library refused */
+	lstore **stores;    /* the store an op uses, busy while set */
 	sc_result **results;
+	sc_params *pending; /* params being filled (fill_params may raise) */
 	lclient *owner; /* busy while set */
 } many;
 
@@ -1691,15 +1705,19 @@ static int many_release(lua_State *L)
 	size_t i;
 
 	for (i = 0; i < m->n; i++) {
-		if (m->names)
-			free(m->names[i]);
-		if (m->params)
-			sc_params_free(m->params[i]);
+		if (m->ops)
+			sc_op_free(m->ops[i]);
+		if (m->early)
+			sc_error_free(m->early[i]);
+		if (m->stores && m->stores[i])
+			m->stores[i]->busy--;
 		if (m->results)
 			sc_result_free(m->results[i]);
 	}
-	free(m->names);
-	free(m->params);
+	sc_params_free(m->pending);
+	free(m->ops);
+	free(m->early);
+	free(m->stores);
 	free(m->results);
 	if (m->owner != NULL)
 		m->owner->busy--;
@@ -1787,22 +1805,25 @@ static int client_call_many(lua_State *L)
 	lua_toclose(L, 5);
 	lua_pushnil(L); /* 6: the error the callback raised */
 
-	m->names = calloc(n, sizeof(*m->names));
-	m->params = calloc(n, sizeof(*m->params));
+	m->ops = calloc(n, sizeof(*m->ops));
+	m->early = calloc(n, sizeof(*m->early));
+	m->stores = calloc(n, sizeof(*m->stores));
 	m->results = calloc(n, sizeof(*m->results));
-	if (!m->names || !m->params || !m->results)
+	if (!m->ops || !m->early || !m->stores || !m->results)
 		return raise_nomem(L);
 	m->n = n;
 	for (i = 0; i < n; i++) {
-		size_t len;
-		const char *name;
+		const char *name, *key = NULL;
+		lstore *st = NULL;
+		sc_params *params = NULL;
+		int top = lua_gettop(L);
 
 		if (lua_rawgeti(L, 2, (lua_Integer)i + 1) != LUA_TTABLE)
 			return luaL_argerror(
 				L, 2,
 				lua_pushfstring(L, "calls[%d]: table "
-						   "{endpoint, params} "
-						   "expected",
+						   "{endpoint, params[, store, "
+						   "key]} expected",
 						(int)i + 1));
 		if (lua_rawgeti(L, -1, 1) != LUA_TSTRING)
 			return luaL_argerror(
@@ -1811,24 +1832,45 @@ static int client_call_many(lua_State *L)
 						   "name expected",
 						(int)i + 1));
 		name = check_cstring(L, -1, "an endpoint name");
-		len = strlen(name);
-		m->names[i] = malloc(len + 1);
-		if (m->names[i] == NULL)
-			return raise_nomem(L);
-		memcpy(m->names[i], name, len + 1);
-		lua_pop(L, 1);
-		lua_rawgeti(L, -1, 2);
+		lua_rawgeti(L, top + 1, 2);
 		if (!lua_isnil(L, -1) && !lua_istable(L, -1))
 			return luaL_argerror(
 				L, 2,
 				lua_pushfstring(L, "calls[%d][2]: params "
 						   "table expected",
 						(int)i + 1));
-		if (sc_params_new(&m->params[i]) != 0)
+		if (lua_rawgeti(L, top + 1, 3) != LUA_TNIL) {
+			st = luaL_testudata(L, -1, STORE_MT);
+			if (st == NULL || st->store == NULL ||
+			    lua_rawgeti(L, top + 1, 4) != LUA_TSTRING ||
+			    *lua_tostring(L, -1) == '\0')
+				return luaL_argerror(
+					L, 2,
+					lua_pushfstring(L, "calls[%d][3], "
+							   "[4]: an open token "
+							   "store and a key "
+							   "expected",
+							(int)i + 1));
+			key = check_cstring(L, -1, "the key");
+		}
+		if (sc_params_new(&m->pending) != 0)
 			return raise_nomem(L);
-		if (lua_istable(L, -1))
-			fill_params(L, -1, m->params[i], 2);
-		lua_pop(L, 2);
+		params = m->pending;
+		if (lua_istable(L, top + 3))
+			fill_params(L, top + 3, params, 2);
+		m->pending = NULL;
+		rc = st ? sc_op_new_stored(&m->ops[i], c->client, st->store,
+					   key, name, params, &m->early[i])
+			: sc_op_new(&m->ops[i], c->client, name, params,
+				    &m->early[i]);
+		sc_params_free(params);
+		if (rc == SC_ENOMEM && m->early[i] == NULL)
+			return raise_nomem(L);
+		if (rc == 0 && st) {
+			st->busy++;
+			m->stores[i] = st;
+		}
+		lua_settop(L, top);
 	}
 
 	prog.L = L;
@@ -1837,10 +1879,9 @@ static int client_call_many(lua_State *L)
 	prog.failed = 0;
 	c->busy++;
 	m->owner = c;
-	rc = sc_call_many(m->results, c->client,
-			  (const char *const *)m->names,
-			  (const sc_params *const *)m->params, n, (size_t)mif,
-			  many_progress_cb, &prog);
+	rc = sc_call_many_ops(m->results, c->client, m->ops, n, (size_t)mif,
+			      many_progress_cb, &prog);
+	memset(m->ops, 0, n * sizeof(*m->ops)); /* consumed */
 	c->busy--;
 	m->owner = NULL;
 	if (prog.failed) {
@@ -1855,11 +1896,12 @@ static int client_call_many(lua_State *L)
 	lua_createtable(L, (int)n, 0);
 	for (i = 0; i < n; i++) {
 		const sc_result *res = m->results[i];
-		const sc_error *err;
+		const sc_error *err = m->early[i];
 
-		if (res == NULL)
+		if (res == NULL && err == NULL)
 			return raise_nomem(L);
-		err = sc_result_error(res);
+		if (err == NULL)
+			err = sc_result_error(res);
 		if (err != NULL && sc_error_code(err) == SC_ENOMEM)
 			return raise_nomem(L);
 		lua_createtable(L, 0, 2);

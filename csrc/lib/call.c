@@ -19,28 +19,18 @@ static void sleep_ms(long ms)
 		;
 }
 
-int sc_call(sc_result **out, sc_client *client, const char *endpoint_name,
-	    const sc_params *params)
+/* Run an op to completion with the libcurl transport; frees the op. */
+static int drive(sc_result **out, sc_op *op)
 {
-	sc_op *op = NULL;
-	sc_error *err = NULL;
 	const sc_request *req;
 	int rc;
 
-	if (!out)
-		return SC_EINVAL;
-	*out = NULL;
-	rc = sc_op_new(&op, client, endpoint_name, params, &err);
-	if (rc < 0) {
-		*out = err ? sc__result_err(err) : sc__result_code(rc, NULL);
-		return rc;
-	}
 	while ((rc = sc_op_next(op, &req)) != SC_STEP_DONE) {
 		if (rc == SC_STEP_SEND) {
 			sc_response *resp = NULL;
 			char msg[256];
 			int unsent = 0;
-			int trc = sc__curl_perform(client, req, &resp, msg,
+			int trc = sc__curl_perform(op->client, req, &resp, msg,
 						   sizeof(msg), &unsent);
 			if (trc < 0)
 				(unsent ? sc_op_fail_unsent : sc_op_fail)(op, trc, msg);
@@ -55,6 +45,44 @@ int sc_call(sc_result **out, sc_client *client, const char *endpoint_name,
 	rc = sc_op_result(out, op);
 	sc_op_free(op);
 	return rc;
+}
+
+static int started(sc_result **out, sc_op *op, sc_error *err, int rc)
+{
+	if (rc < 0) {
+		*out = err ? sc__result_err(err) : sc__result_code(rc, NULL);
+		return rc;
+	}
+	return drive(out, op);
+}
+
+int sc_call(sc_result **out, sc_client *client, const char *endpoint_name,
+	    const sc_params *params)
+{
+	sc_op *op = NULL;
+	sc_error *err = NULL;
+
+	if (!out)
+		return SC_EINVAL;
+	*out = NULL;
+	return started(out, op, err, sc_op_new(&op, client, endpoint_name,
+					       params, &err));
+}
+
+int sc_call_stored(sc_result **out, sc_client *client, sc_token_store *store,
+		   const char *key, const char *endpoint_name,
+		   const sc_params *params)
+{
+	sc_op *op = NULL;
+	sc_error *err = NULL;
+	int rc;
+
+	if (!out)
+		return SC_EINVAL;
+	*out = NULL;
+	rc = sc_op_new_stored(&op, client, store, key, endpoint_name, params,
+			      &err);
+	return started(out, op, err, rc);
 }
 
 /* ---- typed shortcuts (vehicle.h) -------------------------------------- */

@@ -14,8 +14,9 @@
 
 #include "op.h"
 
-int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
-	      const sc_params *params, sc_error **err_out)
+static int op_new(sc_op **out, sc_client *client, sc_token_store *store,
+		  const char *key, const char *endpoint_name,
+		  const sc_params *params, sc_error **err_out)
 {
 	sc_op *op;
 	const char *v;
@@ -39,6 +40,24 @@ int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
 		free(op);
 		return rc;
 	}
+	if (store && (op->ep->auth == SC_AUTH_BEARER ||
+		      op->ep->auth == SC_AUTH_BEARER_OR_APP ||
+		      !strcmp(op->ep->name, "exchange_refresh_token"))) {
+		/* only calls made with the user's tokens use the store */
+		op->store = store;
+		op->key = sc__strdup(key);
+		if (!op->key) {
+			sc_op_free(op);
+			return SC_ENOMEM;
+		}
+		if (sc_params_get(op->params, "access_token") ||
+		    sc_params_get(op->params, "refresh_token")) {
+			sc_op_free(op);
+			return sc__invalid(err_out, "a call with a token store "
+					   "takes its tokens from the store, "
+					   "not from params");
+		}
+	}
 	/* everything that must never reach an error message or a log */
 	op->secrets[op->nsecrets++] = sc_params_get(op->params,
 						    "access_token");
@@ -48,6 +67,7 @@ int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
 	op->secrets[op->nsecrets++] = sc_params_get(op->params,
 						    "management_token");
 	op->secrets[op->nsecrets++] = client->client_secret;
+	op->nsecrets = SC_NSECRETS; /* the others are filled as they come */
 	op->vehicle_id = (op->ep->flags & SC_EP_VEHICLE)
 		? sc_params_get(op->params, "vehicle_id") : NULL;
 
@@ -87,6 +107,13 @@ int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
 	v = sc_params_get(op->params, "raw_body");
 	op->raw = (op->ep->flags & SC_EP_RAW) || sc__is_true(v);
 
+	if (op->store && !strcmp(op->ep->name, "exchange_refresh_token")) {
+		/* sc_token_store_refresh(): the refresh is the whole op */
+		op->refresh_only = 1;
+		op->want_refresh = SC_REFRESH_FORCED;
+		*out = op;
+		return 0;
+	}
 	rc = sc__op_build_request(op, err_out);
 	if (rc < 0) {
 		if (err_out && !*err_out)
@@ -97,6 +124,25 @@ int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
 	op->req->reusable = op->resendable;
 	*out = op;
 	return 0;
+}
+
+int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
+	      const sc_params *params, sc_error **err_out)
+{
+	return op_new(out, client, NULL, NULL, endpoint_name, params, err_out);
+}
+
+int sc_op_new_stored(sc_op **out, sc_client *client, sc_token_store *store,
+		     const char *key, const char *endpoint_name,
+		     const sc_params *params, sc_error **err_out)
+{
+	if (err_out)
+		*err_out = NULL;
+	if (!store || !key || !*key)
+		return sc__invalid(err_out, "a token store and a key are "
+				   "required");
+	return op_new(out, client, store, key, endpoint_name, params,
+		      err_out);
 }
 
 /* ---- v3 application token --------------------------------------------- */
@@ -110,8 +156,7 @@ static int use_app_token(sc_op *op, const char *token)
 	op->app_token_value = sc__strdup(token);
 	if (!op->app_token_value)
 		return SC_ENOMEM;
-	op->secrets[6] = op->app_token_value;
-	op->nsecrets = 7;
+	op->secrets[SC_SECRET_APP_TOKEN] = op->app_token_value;
 	sc__buf_init(&h, 0);
 	rc = sc__buf_puts(&h, "Bearer ");
 	if (rc == 0)
@@ -151,25 +196,25 @@ static void forget_app_token(sc_op *op)
 	pthread_mutex_unlock(&c->lock);
 	sc__wipe_free(op->app_token_value);
 	op->app_token_value = NULL;
-	op->nsecrets = 6;
+	op->secrets[SC_SECRET_APP_TOKEN] = NULL;
 }
 
 /* ---- the state machine ------------------------------------------------ */
 
-static void finish(sc_op *op, sc_result *res)
+void sc__op_finish(sc_op *op, sc_result *res)
 {
 	sc_result_free(op->result);
 	op->result = res;
 	op->state = OP_DONE;
 }
 
-static void finish_error(sc_op *op, sc_error *e)
+void sc__op_finish_error(sc_op *op, sc_error *e)
 {
 	if (e) {
 		sc__error_set_number(e, "attempts", op->attempts);
 		sc__error_redact(e, op->secrets, op->nsecrets);
 	}
-	finish(op, e ? sc__result_err(e) : NULL);
+	sc__op_finish(op, e ? sc__result_err(e) : NULL);
 }
 
 static long elapsed_ms(const sc_op *op)
@@ -191,7 +236,7 @@ static void rate_limited(sc_op *op, double wait, const char *why)
 		sc__error_set(e, "code", why);
 		sc__error_set_number(e, "retry_after", ceil(wait * 10) / 10);
 	}
-	finish_error(op, e);
+	sc__op_finish_error(op, e);
 }
 
 int sc_op_next(sc_op *op, const sc_request **req_out)
@@ -217,12 +262,19 @@ int sc_op_next(sc_op *op, const sc_request **req_out)
 	case OP_BACKOFF:
 		op->state = OP_READY;
 		return SC_STEP_WAIT;
+	case OP_REFRESH:
 	case OP_READY:
 		break;
 	}
+	if (op->store) {
+		/* the token store's steps: load, refresh, save */
+		int step = sc__op_store_step(op, req_out);
+		if (step != SC__STEP_GO)
+			return step;
+	}
 	if (op->app_token && !op->app_token_value && !take_cached_token(op)) {
 		if (!op->token_req && sc__op_build_token_request(op) < 0) {
-			finish_error(op, sc__error_new(SC_ENOMEM, NULL));
+			sc__op_finish_error(op, sc__error_new(SC_ENOMEM, NULL));
 			return SC_STEP_DONE;
 		}
 		op->state = OP_TOKEN_SENT;
@@ -327,10 +379,15 @@ static void learn_cooldown(sc_op *op, const sc_error *e)
 static void failed_attempt(sc_op *op, sc_error *e, int unsent)
 {
 	if (!e) {
-		finish(op, NULL);
+		sc__op_finish(op, NULL);
 		return;
 	}
 	learn_cooldown(op, e);
+	if (op->store && sc__op_store_rejected(op, e)) {
+		/* refreshed after a 401: the op sends again */
+		sc_error_free(e);
+		return;
+	}
 	if (op->app_token && !op->app_token_renewed &&
 	    sc_error_status_code(e) == 401) {
 		/* the cached application token died early: get a new one */
@@ -344,15 +401,17 @@ static void failed_attempt(sc_op *op, sc_error *e, int unsent)
 		sc_error_free(e);
 		return;
 	}
-	finish_error(op, e);
+	sc__op_finish_error(op, e);
 }
 
 static int fail(sc_op *op, int code, const char *message, int unsent)
 {
 	if (!op || code >= 0)
 		return SC_EINVAL;
+	if (op->state == OP_REFRESH)
+		return sc__op_store_fail(op, code, message, unsent);
 	if (op->state == OP_TOKEN_SENT) {
-		finish_error(op, sc__error_new(code, message));
+		sc__op_finish_error(op, sc__error_new(code, message));
 		return 0;
 	}
 	if (op->state != OP_SENT)
@@ -382,7 +441,7 @@ static void feed_app_token(sc_op *op, const sc_response *resp)
 
 	sc__debug_response(op, resp);
 	if (status < 200 || status >= 300) {
-		finish_error(op, sc__error_from_answer(status,
+		sc__op_finish_error(op, sc__error_from_answer(status,
 			sc_response_header(resp, "Content-Type"),
 			sc_response_header(resp, "SC-Request-Id"),
 			sc_response_header(resp, "Retry-After"), body, len));
@@ -392,7 +451,7 @@ static void feed_app_token(sc_op *op, const sc_response *resp)
 	d = json ? sc__token_data(json, 0) : NULL;
 	cJSON_Delete(json);
 	if (!d) {
-		finish_error(op, sc__shape_malformed(resp,
+		sc__op_finish_error(op, sc__shape_malformed(resp,
 			"the application token response lacks "
 			"access_token or expires_in"));
 		return;
@@ -407,7 +466,7 @@ static void feed_app_token(sc_op *op, const sc_response *resp)
 	if (use_app_token(op, cJSON_GetStringValue(
 		    cJSON_GetObjectItem(d, "access_token"))) < 0) {
 		cJSON_Delete(d);
-		finish_error(op, sc__error_new(SC_ENOMEM, NULL));
+		sc__op_finish_error(op, sc__error_new(SC_ENOMEM, NULL));
 		return;
 	}
 	cJSON_Delete(d);
@@ -422,6 +481,8 @@ int sc_op_feed(sc_op *op, sc_response *resp)
 		sc_response_free(resp);
 		return SC_EINVAL;
 	}
+	if (op->state == OP_REFRESH)
+		return sc__op_store_feed(op, resp);
 	if (op->state == OP_TOKEN_SENT) {
 		feed_app_token(op, resp);
 		sc_response_free(resp);
@@ -435,15 +496,15 @@ int sc_op_feed(sc_op *op, sc_response *resp)
 	sc__debug_response(op, resp);
 	status = sc_response_status(resp);
 	if (resp->too_big) {
-		finish_error(op, sc__error_new(SC_ETOOBIG,
+		sc__op_finish_error(op, sc__error_new(SC_ETOOBIG,
 			"the response body exceeds the size limit"));
 	} else if (status >= 200 && status < 300) {
 		cJSON *data;
 		sc_error *e = sc__shape_success(op, resp, &data);
 		if (e)
-			finish_error(op, e);
+			sc__op_finish_error(op, e);
 		else
-			finish(op, sc__result_ok(data));
+			sc__op_finish(op, sc__result_ok(data));
 	} else {
 		size_t len;
 		const char *body = sc_response_body(resp, &len);
@@ -479,6 +540,7 @@ void sc_op_free(sc_op *op)
 {
 	if (!op)
 		return;
+	sc__op_store_free(op);
 	sc__request_free(op->req);
 	sc__request_free(op->token_req);
 	sc__wipe_free(op->app_token_value);

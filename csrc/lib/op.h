@@ -37,7 +37,12 @@ typedef struct endpoint {
 extern const endpoint sc__endpoints[];
 extern const size_t sc__n_endpoints;
 
-enum op_state { OP_READY, OP_BACKOFF, OP_SENT, OP_TOKEN_SENT, OP_DONE };
+enum op_state { OP_READY, OP_BACKOFF, OP_SENT, OP_TOKEN_SENT, OP_REFRESH,
+		OP_DONE };
+
+/* Slots of sc_op.secrets that change while the op runs. */
+enum { SC_SECRET_APP_TOKEN = 6, SC_SECRET_STORED_ACCESS,
+       SC_SECRET_STORED_REFRESH, SC_NSECRETS };
 
 struct sc_op {
 	sc_client *client;
@@ -58,7 +63,7 @@ struct sc_op {
 	int raw;              /* keep the body verbatim as {body, meta} */
 	double started;       /* monotonic seconds */
 	const char *vehicle_id;
-	const char *secrets[7];
+	const char *secrets[SC_NSECRETS];
 	size_t nsecrets;
 	sc_debug_cb debug;    /* the client's hook when the op began */
 	void *debug_payload;
@@ -66,7 +71,20 @@ struct sc_op {
 	int app_token_renewed;
 	char *app_token_value;
 	sc_request *token_req;
+	/* token store steps (store.c) */
+	sc_token_store *store;
+	char *key;
+	sc_result *tokens;    /* the stored set in use */
+	char *seen_access;    /* access token when a refresh was decided */
+	sc_op *refresh;       /* the refresh grant under way (OP_REFRESH) */
+	int want_refresh;     /* SC_REFRESH_* */
+	int refreshed_401;    /* the one refresh after a 401 was made */
+	int refresh_only;     /* sc_token_store_refresh(): no call after */
+	int in_flight;        /* holds the key's in-process single flight */
+	int store_locked;     /* holds the store's lock() of the key */
 };
+
+enum { SC_REFRESH_NONE, SC_REFRESH_DUE, SC_REFRESH_FORCED };
 
 /* ---- endpoint table and request building (request.c) ------------------ */
 const endpoint *sc__find_endpoint(const char *name);
@@ -77,6 +95,25 @@ long sc__param_long(const sc_params *p, const char *key, long dflt);
 int sc__op_build_request(sc_op *op, sc_error **err_out);
 /* The v3 client-credentials request, into op->token_req. */
 int sc__op_build_token_request(sc_op *op);
+
+/* ---- token store steps (store.c) -------------------------------------- */
+/* Before the op's request goes out: have a current access token in the
+ * request (loading, refreshing and saving as needed).  Returns 0 to go
+ * on and send, or an SC_STEP_* for sc_op_next() to return. */
+int sc__op_store_step(sc_op *op, const sc_request **req_out);
+#define SC__STEP_GO 3
+/* Feed or fail the refresh grant under way (state OP_REFRESH). */
+int sc__op_store_feed(sc_op *op, sc_response *resp);
+int sc__op_store_fail(sc_op *op, int code, const char *msg, int unsent);
+/* The server refused the access token: 1 when the op refreshes and sends
+ * again (then e is not consumed). */
+int sc__op_store_rejected(sc_op *op, const sc_error *e);
+void sc__op_store_free(sc_op *op);
+
+/* ---- the state machine (op.c) ---------------------------------------- */
+void sc__op_finish(sc_op *op, sc_result *res);
+/* Finish with e, its attempts counted and secrets redacted. */
+void sc__op_finish_error(sc_op *op, sc_error *e);
 
 /* ---- debug hook (debug.c) --------------------------------------------- */
 void sc__debug_request(sc_op *op, const sc_request *r);

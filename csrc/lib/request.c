@@ -460,7 +460,7 @@ static int add_auth(sc_op *op, sc_error **err_out)
 		if (user && (rc = sc__request_add_header(op->req,
 							 "sc-user-id", user)))
 			return rc;
-		if (!token || !*token) {
+		if ((!token || !*token) && !op->store) {
 			if (!c->client_id || !c->client_secret)
 				return sc__invalid(err_out, "access_token, or a "
 					"client_id and client_secret for an "
@@ -469,6 +469,8 @@ static int add_auth(sc_op *op, sc_error **err_out)
 			return 0;
 		}
 	}
+	if (op->store)
+		return 0; /* the store's access token goes in before sending */
 	switch (op->ep->auth) {
 	case SC_AUTH_BEARER_OR_APP:
 	case SC_AUTH_BEARER:

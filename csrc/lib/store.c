@@ -1,35 +1,19 @@
-/* Token stores: load, save-if-unchanged, and calls that refresh by
- * themselves.  Refreshes are single-flight per key inside a process
- * (striped locks) and compare-and-swap across processes (the store's
- * save), and a new token set is saved before anyone uses it. */
+/* Token stores: load, save-if-unchanged, and the op's token steps.  An
+ * op made with a store and a key loads the set before it sends, refreshes
+ * it when it is due (or once after a 401), saves the new set before it
+ * uses it, and only then sends.  Refreshes are single-flight per key
+ * inside a process (a table of keys being refreshed: an op that finds
+ * its key there waits and reads the store again) and compare-and-swap
+ * across processes (the store's save).  The store's load and save are
+ * called from sc_op_next()/sc_op_feed(): they are local and short, the
+ * only I/O an op does itself. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sc_internal.h"
+#include "op.h"
 
-#define STRIPES 64
 #define LEEWAY_S 60.0
-
-static pthread_mutex_t stripes[STRIPES];
-static pthread_once_t stripes_once = PTHREAD_ONCE_INIT;
-
-static void stripes_init(void)
-{
-	int i;
-	for (i = 0; i < STRIPES; i++)
-		pthread_mutex_init(&stripes[i], NULL);
-}
-
-static pthread_mutex_t *stripe(const sc_token_store *store, const char *key)
-{
-	/* FNV-1a over the store address and the key */
-	unsigned long h = 2166136261u ^ (unsigned long)(size_t)store;
-	pthread_once(&stripes_once, stripes_init);
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return &stripes[h % STRIPES];
-}
 
 int sc_token_expired(double expiration, double leeway)
 {
@@ -114,13 +98,9 @@ static int save(sc_token_store *store, const char *key, const char *expected,
 int sc_token_store_put(sc_token_store *store, const char *key,
 		       const sc_result *tokens)
 {
-	int rc;
 	if (!store || !key || !*key || !store->save)
 		return SC_EINVAL;
-	pthread_mutex_lock(stripe(store, key));
-	rc = save(store, key, NULL, tokens);
-	pthread_mutex_unlock(stripe(store, key));
-	return rc;
+	return save(store, key, NULL, tokens);
 }
 
 int sc_token_store_put_json(sc_token_store *store, const char *key,
@@ -139,9 +119,7 @@ int sc_token_store_put_json(sc_token_store *store, const char *key,
 		cJSON_Delete(d);
 		return SC_EINVAL;
 	}
-	pthread_mutex_lock(stripe(store, key));
 	rc = store->save(store, key, NULL, rt, json);
-	pthread_mutex_unlock(stripe(store, key));
 	cJSON_Delete(d);
 	return rc;
 }
@@ -153,73 +131,317 @@ int sc_token_store_delete(sc_token_store *store, const char *key)
 	return store->remove(store, key);
 }
 
+
 static const char *str(const sc_result *r, const char *k)
 {
 	return sc_result_get_string(r, k);
 }
 
-/* Refresh under the key's lock.  seen_access: the access token the caller
- * has; when the stored one differs, somebody refreshed already and that
- * set is the answer.  force: refresh even if not expired (after a 401). */
-static int refresh(sc_result **out, sc_client *client, sc_token_store *store,
-		   const char *key, const char *seen_access, int force)
-{
-	pthread_mutex_t *m = stripe(store, key);
-	sc_result *cur = NULL, *fresh = NULL;
-	double exp = 0;
-	int rc, held = 0;
+/* ---- in-process single flight ---------------------------------------- */
 
-	pthread_mutex_lock(m);
-	if (store->version >= 2 && store->lock) {
-		/* single-flight across processes and hosts too */
-		rc = store->lock(store, key);
-		if (rc < 0) {
-			cur = fail(rc, "the token store could not hold the "
-				       "key for a refresh; nothing changed");
-			goto done;
+struct flight {
+	const sc_token_store *store;
+	char *key;
+	struct flight *next;
+};
+
+static pthread_mutex_t flights_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct flight *flights;
+
+/* 1 when op now refreshes its key, 0 when another op does, or SC_ENOMEM. */
+static int flight_begin(sc_op *op)
+{
+	struct flight *f;
+	int rc = 1;
+
+	pthread_mutex_lock(&flights_lock);
+	for (f = flights; f; f = f->next)
+		if (f->store == op->store && !strcmp(f->key, op->key)) {
+			rc = 0;
+			break;
 		}
-		held = 1;
+	if (rc == 1) {
+		f = malloc(sizeof(*f));
+		if (f && !(f->key = sc__strdup(op->key))) {
+			free(f);
+			f = NULL;
+		}
+		if (f) {
+			f->store = op->store;
+			f->next = flights;
+			flights = f;
+			op->in_flight = 1;
+		} else {
+			rc = SC_ENOMEM;
+		}
 	}
-	rc = load(&cur, store, key);
+	pthread_mutex_unlock(&flights_lock);
+	return rc;
+}
+
+static void flight_end(sc_op *op)
+{
+	struct flight **pp, *f;
+
+	if (op->store_locked) {
+		op->store_locked = 0;
+		op->store->unlock(op->store, op->key);
+	}
+	if (!op->in_flight)
+		return;
+	op->in_flight = 0;
+	pthread_mutex_lock(&flights_lock);
+	for (pp = &flights; (f = *pp); pp = &f->next)
+		if (f->store == op->store && !strcmp(f->key, op->key)) {
+			*pp = f->next;
+			free(f->key);
+			free(f);
+			break;
+		}
+	pthread_mutex_unlock(&flights_lock);
+}
+
+/* ---- the op's steps ---------------------------------------------------- */
+
+#define FLIGHT_WAIT_MS 20
+
+static void set_tokens(sc_op *op, sc_result *tokens)
+{
+	sc_result_free(op->tokens);
+	op->tokens = tokens;
+	op->secrets[SC_SECRET_STORED_ACCESS] = str(tokens, "access_token");
+	op->secrets[SC_SECRET_STORED_REFRESH] = str(tokens, "refresh_token");
+}
+
+/* Finish the op with the failure of a store step. */
+static int fail_step(sc_op *op, sc_result *res, int rc, const char *msg)
+{
+	sc_error *e = NULL;
+
+	flight_end(op);
+	if (res && res->error) {
+		e = res->error;
+		res->error = NULL;
+	}
+	sc_result_free(res);
+	if (!e)
+		e = sc__error_new(rc, msg);
+	else if (msg)
+		sc__error_set_message(e, msg);
+	sc__op_finish_error(op, e);
+	return SC_STEP_DONE;
+}
+
+/* Read the stored set again; a refresh that is no longer needed (another
+ * op or process made it) is dropped.  SC__STEP_GO or SC_STEP_DONE. */
+static int reload(sc_op *op)
+{
+	sc_result *cur = NULL;
+	double exp = 0;
+	int rc = load(&cur, op->store, op->key);
+
 	if (rc < 0)
-		goto done;
+		return fail_step(op, cur, rc, NULL);
+	set_tokens(op, cur);
 	sc_result_get_number(cur, "expiration", &exp);
-	if ((seen_access && strcmp(seen_access, str(cur, "access_token"))) ||
-	    (!force && !sc_token_expired(exp, LEEWAY_S)))
-		goto done; /* already refreshed by another thread or process */
-	rc = sc_exchange_refresh_token(&fresh, client,
-				       str(cur, "refresh_token"), NULL);
-	if (rc < 0) {
-		sc_result_free(cur);
-		cur = fresh;
-		goto done;
+	if (op->refresh_only && !op->seen_access &&
+	    !(op->seen_access = sc__strdup(str(cur, "access_token"))))
+		return fail_step(op, NULL, SC_ENOMEM, NULL);
+	if (op->want_refresh == SC_REFRESH_NONE && !op->refresh_only &&
+	    sc_token_expired(exp, LEEWAY_S)) {
+		op->want_refresh = SC_REFRESH_DUE;
+		sc__wipe_free(op->seen_access);
+		op->seen_access = sc__strdup(str(cur, "access_token"));
+		if (!op->seen_access)
+			return fail_step(op, NULL, SC_ENOMEM, NULL);
+	} else if (op->want_refresh != SC_REFRESH_NONE && op->seen_access &&
+		   strcmp(op->seen_access, str(cur, "access_token"))) {
+		/* refreshed meanwhile by another op or process */
+		op->want_refresh = SC_REFRESH_NONE;
+	} else if (op->want_refresh == SC_REFRESH_DUE &&
+		   !sc_token_expired(exp, LEEWAY_S)) {
+		op->want_refresh = SC_REFRESH_NONE;
 	}
-	/* persist before anyone uses the new access token */
-	rc = save(store, key, str(cur, "refresh_token"), fresh);
+	return SC__STEP_GO;
+}
+
+/* The refresh grant finished: save its set (compare-and-swap on the
+ * refresh token it used) before anything uses it. */
+static int refresh_done(sc_op *op)
+{
+	sc_result *fresh = NULL;
+	int rc = sc_op_result(&fresh, op->refresh);
+
+	sc_op_free(op->refresh);
+	op->refresh = NULL;
+	op->state = OP_READY;
+	if (rc < 0)
+		return fail_step(op, fresh, rc, NULL);
+	rc = save(op->store, op->key, str(op->tokens, "refresh_token"), fresh);
 	if (rc == SC_ECONFLICT) {
 		/* another process won the race: adopt its set (ours stays
 		 * valid too, but only one can be the stored one) */
 		sc_result_free(fresh);
-		sc_result_free(cur);
-		rc = load(&cur, store, key);
-		goto done;
+		op->want_refresh = SC_REFRESH_NONE;
+		flight_end(op);
+		return reload(op);
 	}
 	if (rc < 0) {
 		sc_result_free(fresh);
-		sc_result_free(cur);
-		cur = fail(rc, "the refreshed token set could not be saved; "
-			       "the previous refresh token stays valid "
-			       "briefly, try again");
-		goto done;
+		return fail_step(op, NULL, rc, "the refreshed token set could "
+				 "not be saved; the previous refresh token "
+				 "stays valid briefly, try again");
 	}
-	sc_result_free(cur);
-	cur = fresh;
-done:
-	if (held && store->unlock)
-		store->unlock(store, key);
-	pthread_mutex_unlock(m);
-	*out = cur;
-	return rc;
+	set_tokens(op, fresh);
+	op->want_refresh = SC_REFRESH_NONE;
+	flight_end(op);
+	return SC__STEP_GO;
+}
+
+/* Start the refresh grant with the stored refresh token. */
+static int refresh_start(sc_op *op)
+{
+	sc_params *p = NULL;
+	sc_error *err = NULL;
+	int rc = sc_params_new(&p);
+
+	if (rc == 0)
+		rc = sc_params_set(p, "refresh_token",
+				   str(op->tokens, "refresh_token"));
+	if (rc == 0)
+		rc = sc_op_new(&op->refresh, op->client,
+			       "exchange_refresh_token", p, &err);
+	sc_params_free(p);
+	if (rc < 0) {
+		flight_end(op);
+		sc__op_finish_error(op, err ? err : sc__error_new(rc, NULL));
+		return SC_STEP_DONE;
+	}
+	op->state = OP_REFRESH;
+	return SC__STEP_GO;
+}
+
+static int use_access_token(sc_op *op)
+{
+	sc_buf h;
+	int rc;
+
+	sc__buf_init(&h, 0);
+	rc = sc__buf_puts(&h, "Bearer ");
+	if (rc == 0)
+		rc = sc__buf_puts(&h, str(op->tokens, "access_token"));
+	if (rc == 0)
+		rc = sc__request_set_header(op->req, "Authorization", h.ptr);
+	sc__buf_wipe(&h);
+	if (rc < 0)
+		return fail_step(op, NULL, rc, NULL);
+	return SC__STEP_GO;
+}
+
+int sc__op_store_step(sc_op *op, const sc_request **req_out)
+{
+	int step;
+
+	for (;;) {
+		if (op->state == OP_REFRESH) {
+			step = sc_op_next(op->refresh, req_out);
+			if (step == SC_STEP_WAIT)
+				op->wait_ms = sc_op_wait_ms(op->refresh);
+			if (step != SC_STEP_DONE)
+				return step;
+			step = refresh_done(op);
+			if (step != SC__STEP_GO)
+				return step;
+			continue;
+		}
+		if (!op->tokens || (op->want_refresh && !op->in_flight)) {
+			step = reload(op);
+			if (step != SC__STEP_GO)
+				return step;
+		}
+		if (op->want_refresh == SC_REFRESH_NONE) {
+			if (op->refresh_only) {
+				cJSON *d = cJSON_Duplicate(
+					sc_result_data(op->tokens), 1);
+				sc__op_finish(op, d ? sc__result_ok(d) : NULL);
+				return SC_STEP_DONE;
+			}
+			return use_access_token(op);
+		}
+		if (!op->in_flight) {
+			step = flight_begin(op);
+			if (step < 0)
+				return fail_step(op, NULL, step, NULL);
+			if (step == 0) {
+				/* another op refreshes this key: wait, then
+				 * read what it saved */
+				op->wait_ms = FLIGHT_WAIT_MS;
+				return SC_STEP_WAIT;
+			}
+			if (op->store->version >= 2 && op->store->lock &&
+			    op->store->unlock) {
+				/* single-flight across processes and hosts
+				 * too: the store holds the key (blocking)
+				 * until the new set is saved */
+				step = op->store->lock(op->store, op->key);
+				if (step < 0)
+					return fail_step(op, NULL, step,
+						"the token store could not "
+						"hold the key for a refresh; "
+						"nothing changed");
+				op->store_locked = 1;
+			}
+			/* ours now: was it refreshed before we got it? */
+			step = reload(op);
+			if (step != SC__STEP_GO)
+				return step;
+			if (op->want_refresh == SC_REFRESH_NONE) {
+				flight_end(op);
+				continue;
+			}
+		}
+		step = refresh_start(op);
+		if (step != SC__STEP_GO)
+			return step;
+	}
+}
+
+int sc__op_store_feed(sc_op *op, sc_response *resp)
+{
+	return sc_op_feed(op->refresh, resp);
+}
+
+int sc__op_store_fail(sc_op *op, int code, const char *msg, int unsent)
+{
+	return (unsent ? sc_op_fail_unsent : sc_op_fail)(op->refresh, code,
+							  msg);
+}
+
+int sc__op_store_rejected(sc_op *op, const sc_error *e)
+{
+	const char *type = sc_error_get(e, "type");
+
+	if (op->refreshed_401 || sc_error_code(e) != SC_EAPI ||
+	    sc_error_status_code(e) != 401 || !type ||
+	    strcmp(type, "AUTHENTICATION"))
+		return 0;
+	/* the server says the token is dead: refresh once, unless another
+	 * op or process already did */
+	op->refreshed_401 = 1;
+	op->want_refresh = SC_REFRESH_FORCED;
+	sc__wipe_free(op->seen_access);
+	op->seen_access = sc__strdup(str(op->tokens, "access_token"));
+	op->state = OP_READY;
+	return 1;
+}
+
+void sc__op_store_free(sc_op *op)
+{
+	flight_end(op);
+	sc_op_free(op->refresh);
+	sc_result_free(op->tokens);
+	sc__wipe_free(op->seen_access);
+	free(op->key);
 }
 
 int sc_token_store_refresh(sc_result **out, sc_client *client,
@@ -227,12 +449,8 @@ int sc_token_store_refresh(sc_result **out, sc_client *client,
 {
 	if (!out)
 		return SC_EINVAL;
-	*out = NULL;
-	if (!client || !store || !key) {
-		*out = fail(SC_EINVAL, "client, store and key are required");
-		return SC_EINVAL;
-	}
-	return refresh(out, client, store, key, NULL, 1);
+	return sc_call_stored(out, client, store, key,
+			      "exchange_refresh_token", NULL);
 }
 
 /* Shared cool-downs: the store a client shares them through, if any. */
@@ -281,75 +499,4 @@ void sc__cooldown_shared_put(sc_client *c, const char *vehicle_id,
 	sc_token_store *s = cooldown_store(c);
 	if (s && seconds > 0)
 		s->cooldown_put(s, vehicle_id, seconds);
-}
-
-static int is_auth_failure(const sc_result *r)
-{
-	const sc_error *e = sc_result_error(r);
-	const char *type = sc_error_get(e, "type");
-	return sc_error_code(e) == SC_EAPI && sc_error_status_code(e) == 401 &&
-	       type && !strcmp(type, "AUTHENTICATION");
-}
-
-int sc_call_stored(sc_result **out, sc_client *client, sc_token_store *store,
-		   const char *key, const char *endpoint,
-		   const sc_params *params)
-{
-	sc_result *tok = NULL;
-	sc_params *p = NULL;
-	double exp = 0;
-	int rc, attempt;
-
-	if (!out)
-		return SC_EINVAL;
-	*out = NULL;
-	if (!client) {
-		*out = fail(SC_EINVAL, "a client is required");
-		return SC_EINVAL;
-	}
-	rc = load(&tok, store, key);
-	if (rc < 0) {
-		*out = tok;
-		return rc;
-	}
-	sc_result_get_number(tok, "expiration", &exp);
-	if (sc_token_expired(exp, LEEWAY_S)) {
-		sc_result *next = NULL;
-		rc = refresh(&next, client, store, key,
-			     str(tok, "access_token"), 0);
-		sc_result_free(tok);
-		tok = next;
-		if (rc < 0) {
-			*out = tok;
-			return rc;
-		}
-	}
-	rc = sc__params_copy(&p, params);
-	for (attempt = 0; rc == 0 && attempt < 2; attempt++) {
-		sc_result *next = NULL;
-		rc = sc_params_set(p, "access_token", str(tok, "access_token"));
-		if (rc < 0)
-			break;
-		rc = sc_call(out, client, endpoint, p);
-		if (attempt == 1 || !is_auth_failure(*out) ||
-		    !sc__endpoint_uses_access_token(endpoint))
-			break;
-		/* the server says the token is dead: refresh once */
-		rc = refresh(&next, client, store, key,
-			     str(tok, "access_token"), 1);
-		if (rc < 0) {
-			sc_result_free(*out);
-			*out = next;
-			break;
-		}
-		sc_result_free(*out);
-		*out = NULL;
-		sc_result_free(tok);
-		tok = next;
-	}
-	if (rc < 0 && !*out)
-		*out = fail(rc, NULL);
-	sc_params_free(p);
-	sc_result_free(tok);
-	return rc;
 }

@@ -628,6 +628,36 @@ int sc_call_many(sc_result **results, sc_client *client,
 		 size_t n, size_t max_in_flight, sc_progress_cb progress,
 		 void *payload)
 {
+	sc_op **ops;
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if (!results || !client || !names)
+		return SC_EINVAL;
+	ops = calloc(n, sizeof(*ops));
+	if (!ops)
+		return SC_ENOMEM;
+	/* every op is made up front: argument errors finish at once */
+	for (i = 0; i < n; i++) {
+		sc_error *err = NULL;
+		results[i] = NULL;
+		if (sc_op_new(&ops[i], client, names[i],
+			      params ? params[i] : NULL, &err) < 0)
+			results[i] = err ? sc__result_err(err)
+					 : sc__result_code(SC_ENOMEM, NULL);
+	}
+	rc = sc_call_many_ops(results, client, ops, n, max_in_flight,
+			      progress, payload);
+	free(ops);
+	return rc;
+}
+
+int sc_call_many_ops(sc_result **results, sc_client *client, sc_op **ops,
+		     size_t n, size_t max_in_flight, sc_progress_cb progress,
+		     void *payload)
+{
 	struct slot *slots;
 	CURLM *multi;
 	size_t i, done = 0, active = 0;
@@ -635,16 +665,19 @@ int sc_call_many(sc_result **results, sc_client *client,
 
 	if (n == 0)
 		return 0;
-	if (!results || !client || !names)
+	if (!results || !client || !ops) {
+		for (i = 0; ops && i < n; i++)
+			sc_op_free(ops[i]);
 		return SC_EINVAL;
-	for (i = 0; i < n; i++)
-		results[i] = NULL;
+	}
 	if (max_in_flight == 0)
 		max_in_flight = 8;
 	slots = calloc(n, sizeof(*slots));
 	multi = slots ? multi_checkout(client->pool) : NULL;
 	if (!slots || !multi) {
 		free(slots);
+		for (i = 0; i < n; i++)
+			sc_op_free(ops[i]);
 		return SC_ENOMEM;
 	}
 	/* The library alone bounds what is in flight (no cap on libcurl's
@@ -653,19 +686,22 @@ int sc_call_many(sc_result **results, sc_client *client,
 	keep = max_in_flight * 2 > POOL_MIN ? (long)max_in_flight * 2
 					    : POOL_MIN;
 	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, keep);
-	/* every op is made up front: argument errors finish at once */
 	for (i = 0; i < n; i++) {
-		sc_error *err = NULL;
 		struct slot *s = &slots[i];
-		if (sc_op_new(&s->op, client, names[i],
-			      params ? params[i] : NULL, &err) < 0) {
-			results[i] = err ? sc__result_err(err)
-					 : sc__result_code(SC_ENOMEM, NULL);
+		s->op = ops[i];
+		ops[i] = NULL;
+		if (!s->op) {
+			/* not made: its result (the error) is already there */
+			if (!results[i])
+				results[i] = sc__result_code(SC_EINVAL,
+					"no operation was given");
 			s->done = 1;
 			done++;
 			if (progress)
 				progress(payload, i, results[i] ?
 					 results[i]->code : SC_ENOMEM, done, n);
+		} else {
+			results[i] = NULL;
 		}
 	}
 

@@ -2123,75 +2123,6 @@ end
 
 local RUN_MANY_OPTIONS = set_of { "max_in_flight", "progress", "client" }
 
--- The current access token of a store-backed vehicle, refreshed first
--- when it expires within 60 s.
-local function stored_access_token(client, store, key)
-  local tok, err = store:get(key)
-  if tok ~= nil and smartcar.is_expired(tok, 60) then
-    tok, err = store:refresh(client, key)
-  end
-  if tok == nil then return nil, err end
-  return tok.access_token
-end
-
--- run_many when some calls are on store-backed vehicles: their tokens
--- are loaded (and refreshed) once per store and key before the calls
--- start; a call whose token cannot be had fails in its slot and the
--- others still run.
-local function run_many_stored(client, list, stored, mif, progress)
-  local tokens, failed, nfailed = {}, {}, 0
-  for i, car in pairs(stored) do
-    local store, key = rawget(car, "store"), rawget(car, "key")
-    local per = tokens[store]
-    if per == nil then
-      per = {}
-      tokens[store] = per
-    end
-    local got = per[key]
-    if got == nil then
-      got = table.pack(stored_access_token(client, store, key))
-      per[key] = got
-    end
-    if got[1] ~= nil then
-      list[i][2].access_token = got[1]
-    else
-      failed[i] = got[2]
-      nfailed = nfailed + 1
-    end
-  end
-  local total, done, raised = #list, 0, nil
-  local function report(index, ok)
-    done = done + 1
-    if progress ~= nil and raised == nil then
-      local pok, perr = pcall(progress, index, ok, done, total)
-      if not pok then raised = { perr } end
-    end
-  end
-  local sub, map = {}, {}
-  for i = 1, total do
-    if failed[i] == nil then
-      sub[#sub + 1] = list[i]
-      map[#sub] = i
-    end
-  end
-  for i = 1, total do
-    if failed[i] ~= nil then report(i, false) end
-  end
-  local results = {}
-  if #sub > 0 then
-    local function sub_progress(index, ok)
-      report(map[index], ok)
-    end
-    local res = client:call_many(sub, mif, progress and sub_progress)
-    for j, r in ipairs(res) do results[map[j]] = r end
-  end
-  for i, err in pairs(failed) do
-    results[i] = { ok = false, err = err }
-  end
-  if raised ~= nil then error(raised[1], 0) end
-  return results
-end
-
 --- Run many calls concurrently (libcurl multi), at most `max_in_flight`
 --- on the wire at once (default 8).  Each entry of `calls` is
 ---   {vehicle, "endpoint", params?}   a call about a smartcar.vehicle,
@@ -2229,7 +2160,7 @@ function smartcar.run_many(calls, options)
     argerror(fname, 2, "progress: function expected, got "
       .. type(options.progress))
   end
-  local list, clients, nclients, stored = {}, {}, 0, {}
+  local list, clients, nclients = {}, {}, 0
   for i = 1, #calls do
     local c = calls[i]
     if type(c) ~= "table" then
@@ -2249,7 +2180,6 @@ function smartcar.run_many(calls, options)
         argerror(fname, 1, ("calls[%d][3]: params table expected"):format(i))
       end
       params = vehicle_params(first, fname, 1, nil, params)
-      if rawget(first, "store") ~= nil then stored[i] = first end
       local key = rawget(first, "client") or false
       if clients[key] == nil then
         clients[key] = true
@@ -2270,6 +2200,10 @@ function smartcar.run_many(calls, options)
         .. "expected, got %s"):format(i, type(first)))
     end
     list[i] = { name, params }
+    if type(first) ~= "string" and rawget(first, "store") ~= nil then
+      -- the op loads, refreshes (also after a 401) and saves the set
+      list[i][3], list[i][4] = rawget(first, "store"), rawget(first, "key")
+    end
   end
   local client
   if options.client ~= nil then
@@ -2280,10 +2214,7 @@ function smartcar.run_many(calls, options)
   else
     client = resolve_client(next(clients) or nil, fname, 2)
   end
-  if next(stored) == nil then
-    return client:call_many(list, mif, options.progress)
-  end
-  return run_many_stored(client, list, stored, mif, options.progress)
+  return client:call_many(list, mif, options.progress)
 end
 
 return smartcar

@@ -38,6 +38,7 @@ typedef struct sc_request sc_request;
 typedef struct sc_response sc_response;
 typedef struct sc_result sc_result;
 typedef struct sc_error sc_error;
+typedef struct sc_token_store sc_token_store;
 
 typedef struct sc_client_options {
   unsigned int version;
@@ -101,6 +102,18 @@ int sc_op_fail(sc_op *op, int code, const char *message);
 int sc_op_fail_unsent(sc_op *op, int code, const char *message);
 int sc_op_result(sc_result **out, sc_op *op);
 void sc_op_free(sc_op *op);
+int sc_op_new_stored(sc_op **out, sc_client *client, sc_token_store *store,
+                     const char *key, const char *endpoint,
+                     const sc_params *params, sc_error **err_out);
+
+int sc_token_store_sqlite_new(sc_token_store **out, const char *path,
+                              sc_error **err_out);
+void sc_token_store_free(sc_token_store *store);
+int sc_token_store_put_json(sc_token_store *store, const char *key,
+                            const char *json);
+int sc_token_store_get(sc_result **out, sc_token_store *store,
+                       const char *key);
+int sc_token_store_delete(sc_token_store *store, const char *key);
 
 const char *sc_request_method(const sc_request *req);
 const char *sc_request_url(const sc_request *req);
@@ -619,14 +632,25 @@ end
 
 local inflight = 0
 
--- Drive an sc_op to completion.  Returns data or nil, err.
-local function run_op(client, endpoint, params)
+-- Drive an sc_op to completion.  Returns data or nil, err.  With a
+-- token store (and key) the op's own steps load, refresh and save the
+-- token set.
+local function run_op(client, endpoint, params, store, key)
   need_lib()
   local p, perr = make_params(params)
   if not p then return nil, local_error(SC_EINVAL, perr) end
   local out = ffi.new("sc_op *[1]")
   local eout = ffi.new("sc_error *[1]")
-  local rc = C.sc_op_new(out, client.cptr, endpoint, p, eout)
+  local rc
+  if store ~= nil then
+    if store.cptr == nil then
+      return nil, local_error(SC_EINVAL, "the token store is closed")
+    end
+    rc = C.sc_op_new_stored(out, client.cptr, store.cptr, key, endpoint, p,
+      eout)
+  else
+    rc = C.sc_op_new(out, client.cptr, endpoint, p, eout)
+  end
   if rc ~= 0 then
     return nil, error_from_c(eout[0], rc, "cannot start " .. endpoint)
   end
@@ -838,22 +862,95 @@ function Client:get_vehicles(access_token, paging, options)
 end
 
 ---------------------------------------------------------------------------
+-- Token stores
+
+local TokenStore = {}
+TokenStore.__index = TokenStore
+
+--- A SQLite token store (libsmartcar's, through FFI; a file several
+--- workers and processes may share, or ":memory:").  Its calls are short
+--- local file I/O and block the worker while they run.
+---@return table|nil store, table|nil err
+function _M.token_store(path)
+  need_lib()
+  if type(path) ~= "string" or path == "" then
+    return nil, local_error(SC_EINVAL, "path: non-empty string expected")
+  end
+  local out = ffi.new("sc_token_store *[1]")
+  local eout = ffi.new("sc_error *[1]")
+  local rc = C.sc_token_store_sqlite_new(out, path, eout)
+  if rc ~= 0 then
+    return nil, error_from_c(eout[0], rc, "cannot open the token store")
+  end
+  return setmetatable({ cptr = ffi.gc(out[0], C.sc_token_store_free) },
+    TokenStore)
+end
+
+local function store_key(store, key)
+  if store.cptr == nil then return "the token store is closed" end
+  if type(key) ~= "string" or key == "" then
+    return "key: non-empty string expected"
+  end
+end
+
+--- Save a token set (the table exchange_code returns) under key.
+---@return boolean|nil ok, table|nil err
+function TokenStore:put(key, token)
+  local bad = store_key(self, key)
+  if bad then return nil, local_error(SC_EINVAL, bad) end
+  local json = type(token) == "table" and cjson.encode(token)
+  if not json then return nil, local_error(SC_EINVAL, "token: table expected") end
+  local rc = C.sc_token_store_put_json(self.cptr, key, json)
+  if rc ~= 0 then
+    return nil, local_error(rc, "the token set was not saved")
+  end
+  return true
+end
+
+--- The token set stored under key.
+---@return table|nil token, table|nil err
+function TokenStore:get(key)
+  local bad = store_key(self, key)
+  if bad then return nil, local_error(SC_EINVAL, bad) end
+  local out = ffi.new("sc_result *[1]")
+  local rc = C.sc_token_store_get(out, self.cptr, key)
+  return decode_result(out[0], rc)
+end
+
+--- Close the store (idempotent).
+function TokenStore:close()
+  if self.cptr ~= nil then
+    C.sc_token_store_free(ffi.gc(self.cptr, nil))
+    self.cptr = nil
+  end
+end
+
+---------------------------------------------------------------------------
 -- Vehicle
 
 local Vehicle = {}
 Vehicle.__index = Vehicle
 
---- A vehicle handle.  options: per-call parameters applied to every call
---- (unit_system, version, flags, timeout_ms...).
-function Client:vehicle(id, access_token, options)
-  return setmetatable({ client = self, id = id, access_token = access_token,
-                        options = options or {} }, Vehicle)
+--- A vehicle handle.  token: the access token, or {store = token_store,
+--- key = key}: then each call's op takes the token set from the store,
+--- refreshes it when it is due or after a 401, and saves it before use.
+--- options: per-call parameters applied to every call (unit_system,
+--- version, flags, timeout_ms...).
+function Client:vehicle(id, token, options)
+  local v = { client = self, id = id, options = options or {} }
+  if type(token) == "table" then
+    v.store, v.key = token.store, token.key
+  else
+    v.access_token = token
+  end
+  return setmetatable(v, Vehicle)
 end
 
 --- Any endpoint for this vehicle, with extra parameters.
 function Vehicle:call(endpoint, params)
   return run_op(self.client, endpoint, merge(self.options, merge(params, {
-    vehicle_id = self.id, access_token = self.access_token })))
+    vehicle_id = self.id, access_token = self.access_token })),
+    self.store, self.key)
 end
 
 -- name, then the endpoint's positional parameters; every method takes an

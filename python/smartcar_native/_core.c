@@ -928,13 +928,83 @@ PyDoc_STRVAR(Client_call_many_doc,
 "call_many(calls, max_in_flight=8, progress=None) -> list\n\n"
 "Run many calls concurrently (libcurl multi interface) with at most\n"
 "max_in_flight requests on the wire.  calls is a sequence of\n"
-"(endpoint, params) pairs as for call().  Retries and rate limits\n"
-"apply to each call as in call().  The GIL is released while they run.\n\n"
+"(endpoint, params) pairs as for call(), or (endpoint, params, store,\n"
+"key) as for call_stored() (the op loads, refreshes and saves the\n"
+"token set, also after a 401).  Retries and rate limits apply to each\n"
+"call as in call().  The GIL is released while they run.\n\n"
 "Returns a list in input order: each item is the result data (dict)\n"
 "or, for a call that failed, the SmartcarException instance (returned,\n"
 "not raised).  progress(index, done, total) is called with the GIL\n"
 "held each time a call finishes; if it raises, no further progress\n"
 "calls are made and the exception is raised once all calls finished.");
+
+/* calls[i] of call_many() as an op; a call the library refuses gets its
+ * exception instance in *early.  -1 with a Python exception for a caller's type error.
+ * *store_out: the store the op borrows (held until the run ends). */
+static int many_op(PyObject *item, Py_ssize_t i, sc_client *client,
+		   sc_op **op, PyObject **early, StoreObject **store_out)
+{
+	PyObject *call, *store_obj = NULL;
+	const char *endpoint, *key = NULL;
+	sc_params *params = NULL;
+	sc_error *err = NULL;
+	Py_ssize_t len;
+	int rc, ret = -1;
+
+	if (PyUnicode_Check(item) || PyBytes_Check(item) ||
+	    !PySequence_Check(item)) {
+		PyErr_Format(PyExc_TypeError, "calls[%zd] must be an "
+			     "(endpoint, params[, store, key]) tuple, not "
+			     "%.100s", i, Py_TYPE(item)->tp_name);
+		return -1;
+	}
+	call = PySequence_Fast(item, "call must be a tuple");
+	if (!call)
+		return -1;
+	len = PySequence_Fast_GET_SIZE(call);
+	if (len != 2 && len != 4) {
+		PyErr_Format(PyExc_TypeError, "calls[%zd] must be an "
+			     "(endpoint, params[, store, key]) tuple", i);
+		goto done;
+	}
+	if (len == 4) {
+		store_obj = PySequence_Fast_GET_ITEM(call, 2);
+		if (!PyObject_TypeCheck(store_obj, &Store_Type)) {
+			PyErr_Format(PyExc_TypeError, "calls[%zd]: store must "
+				     "be a TokenStore", i);
+			goto done;
+		}
+		if (store_check((StoreObject *)store_obj) < 0 ||
+		    !(key = key_of(PySequence_Fast_GET_ITEM(call, 3))))
+			goto done;
+	}
+	endpoint = utf8_of(PySequence_Fast_GET_ITEM(call, 0), "endpoint");
+	if (!endpoint ||
+	    params_from(PySequence_Fast_GET_ITEM(call, 1), &params) < 0)
+		goto done;
+	/* the op copies endpoint, key and params: the tuple may change */
+	if (store_obj)
+		rc = sc_op_new_stored(op, client,
+				      ((StoreObject *)store_obj)->store, key,
+				      endpoint, params, &err);
+	else
+		rc = sc_op_new(op, client, endpoint, params, &err);
+	if (rc < 0) {
+		*early = error_instance(rc, err);
+		sc_error_free(err);
+		if (!*early)
+			goto done;
+	} else if (store_obj) {
+		Py_INCREF(store_obj);
+		((StoreObject *)store_obj)->users++;
+		*store_out = (StoreObject *)store_obj;
+	}
+	ret = 0;
+done:
+	sc_params_free(params);
+	Py_DECREF(call);
+	return ret;
+}
 
 static PyObject *Client_call_many(ClientObject *self, PyObject *args,
 				  PyObject *kwds)
@@ -942,8 +1012,9 @@ static PyObject *Client_call_many(ClientObject *self, PyObject *args,
 	static char *kwlist[] = { "calls", "max_in_flight", "progress", NULL };
 	PyObject *calls_obj, *progress = Py_None, *seq = NULL, *out = NULL;
 	Py_ssize_t max_in_flight = 8, n = 0, i;
-	char **names = NULL;
-	sc_params **params = NULL;
+	sc_op **ops = NULL;
+	StoreObject **stores = NULL;
+	PyObject **early = NULL;
 	sc_result **results = NULL;
 	struct many_ctx ctx;
 	sc_client *client;
@@ -982,65 +1053,29 @@ static PyObject *Client_call_many(ClientObject *self, PyObject *args,
 		Py_DECREF(seq);
 		return PyList_New(0);
 	}
-	names = PyMem_Calloc((size_t)n, sizeof(*names));
-	params = PyMem_Calloc((size_t)n, sizeof(*params));
+	ops = PyMem_Calloc((size_t)n, sizeof(*ops));
+	stores = PyMem_Calloc((size_t)n, sizeof(*stores));
+	early = PyMem_Calloc((size_t)n, sizeof(*early));
 	results = PyMem_Calloc((size_t)n, sizeof(*results));
-	if (!names || !params || !results) {
+	if (!ops || !stores || !early || !results) {
 		PyErr_NoMemory();
 		goto done;
 	}
-	for (i = 0; i < n; i++) {
-		PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
-		PyObject *pair, *endpoint_obj, *params_obj;
-		const char *endpoint;
-		size_t len;
-
-		if (PyUnicode_Check(item) || PyBytes_Check(item) ||
-		    !PySequence_Check(item)) {
-			PyErr_Format(PyExc_TypeError,
-				     "calls[%zd] must be an (endpoint, params) "
-				     "pair, not %.100s", i,
-				     Py_TYPE(item)->tp_name);
+	client = self->client;
+	for (i = 0; i < n; i++)
+		if (many_op(PySequence_Fast_GET_ITEM(seq, i), i, client,
+			    &ops[i], &early[i], &stores[i]) < 0)
 			goto done;
-		}
-		pair = PySequence_Fast(item, "call must be a pair");
-		if (!pair)
-			goto done;
-		if (PySequence_Fast_GET_SIZE(pair) != 2) {
-			Py_DECREF(pair);
-			PyErr_Format(PyExc_TypeError,
-				     "calls[%zd] must be an (endpoint, params) "
-				     "pair", i);
-			goto done;
-		}
-		endpoint_obj = PySequence_Fast_GET_ITEM(pair, 0);
-		params_obj = PySequence_Fast_GET_ITEM(pair, 1);
-		endpoint = utf8_of(endpoint_obj, "endpoint");
-		if (!endpoint || params_from(params_obj, &params[i]) < 0) {
-			Py_DECREF(pair);
-			goto done;
-		}
-		/* a copy: the pair may be a list another thread changes */
-		len = strlen(endpoint);
-		names[i] = PyMem_Malloc(len + 1);
-		if (!names[i]) {
-			Py_DECREF(pair);
-			PyErr_NoMemory();
-			goto done;
-		}
-		memcpy(names[i], endpoint, len + 1);
-		Py_DECREF(pair);
-	}
 
 	ctx.progress = progress;
-	client = self->client;
 	self->users++;
 	Py_BEGIN_ALLOW_THREADS
-	rc = sc_call_many(results, client, (const char *const *)names,
-			  (const sc_params *const *)params, (size_t)n,
-			  (size_t)max_in_flight,
-			  progress != Py_None ? many_progress : NULL, &ctx);
+	rc = sc_call_many_ops(results, client, ops, (size_t)n,
+			      (size_t)max_in_flight,
+			      progress != Py_None ? many_progress : NULL,
+			      &ctx);
 	Py_END_ALLOW_THREADS
+	memset(ops, 0, (size_t)n * sizeof(*ops)); /* consumed */
 	self->users--;
 	client_release(self);
 
@@ -1056,7 +1091,12 @@ static PyObject *Client_call_many(ClientObject *self, PyObject *args,
 	if (!out)
 		goto done;
 	for (i = 0; i < n; i++) {
-		PyObject *item = result_or_error(results[i]);
+		PyObject *item = early[i];
+		early[i] = NULL;
+		if (item)
+			sc_result_free(results[i]);
+		else
+			item = result_or_error(results[i]);
 		results[i] = NULL;
 		if (!item) {
 			Py_CLEAR(out);
@@ -1066,15 +1106,21 @@ static PyObject *Client_call_many(ClientObject *self, PyObject *args,
 	}
 done:
 	for (i = 0; i < n; i++) {
-		if (names)
-			PyMem_Free(names[i]);
-		if (params)
-			sc_params_free(params[i]);
+		if (early)
+			Py_XDECREF(early[i]);
+		if (ops)
+			sc_op_free(ops[i]);
 		if (results)
 			sc_result_free(results[i]);
+		if (stores && stores[i]) {
+			stores[i]->users--;
+			store_release(stores[i]);
+			Py_DECREF(stores[i]);
+		}
 	}
-	PyMem_Free(names);
-	PyMem_Free(params);
+	PyMem_Free(ops);
+	PyMem_Free(stores);
+	PyMem_Free(early);
 	PyMem_Free(results);
 	Py_DECREF(seq);
 	return out;

@@ -81,7 +81,9 @@ class Client:
     def call(self, endpoint: str, params: Optional[Params] = ...) -> Dict[str, Any]: ...
     def call_many(
         self,
-        calls: Sequence[Tuple[str, Optional[Params]]],
+        calls: Sequence[Union[Tuple[str, Optional[Params]],
+                              Tuple[str, Optional[Params], "TokenStore",
+                                    str]]],
         max_in_flight: int = ...,
         progress: Optional[Progress] = ...,
     ) -> List[Union[Dict[str, Any], BaseException]]:

@@ -89,7 +89,7 @@ def run_many(
                 done += 1
                 progress(indices[local], done, total)  # type: ignore[misc]
         answers = owner.call_many(
-            [(plans[i].endpoint, plans[i].params) for i in indices],
+            [plans[i].call() for i in indices],
             max_in_flight,
             callback,
         )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from typing import (Any, Callable, Dict, Iterator, List, Mapping, NamedTuple,
-                    Optional)
+                    Optional, Tuple)
 
 from .options import PagingOptions, VehicleOptions
-from . import _core, _util, api
+from . import _util, api
 from ._client import default_client
 from ._core import Client
 from ._results import batch_from
@@ -47,11 +47,22 @@ _OPTIONS = ("unit_system", "version", "flags", "client") + _util.CALL_OPTIONS
 
 
 class Plan(NamedTuple):
-    """One call ready to run: endpoint, parameters, result converter."""
+    """One call ready to run: endpoint, parameters, result converter, and
+    the token store and key of a store-backed vehicle's call."""
 
     endpoint: str
     params: Dict[str, Any]
     convert: Optional[Callable[[Dict[str, Any]], Any]]
+    store: Any = None
+    key: Optional[str] = None
+
+    def call(self) -> Tuple[Any, ...]:
+        """The ``Client.call_many`` item of this plan."""
+        if self.store is None:
+            return (self.endpoint, self.params)
+        params = dict(self.params)
+        params.pop("access_token", None)
+        return (self.endpoint, params, core_store(self.store), self.key)
 
 
 def _date_param(name: str, value: Any) -> Optional[str]:
@@ -227,9 +238,9 @@ class Vehicle:
         """The call ``getattr(self, method)(**kwargs)`` would make, not yet
         run (used by :func:`run_many`).  Arguments are checked now.
 
-        For a vehicle backed by a token store the plan carries the current
-        access token, refreshed first when it expires within 60 s (a 401
-        during the run is then not retried with a new one).
+        For a vehicle backed by a token store the plan carries the store
+        and key: the run loads, refreshes and saves the token set as
+        :meth:`Client.call_stored` does (also after a 401).
         """
         _util.require_str("method", method)
         builder = getattr(self, "_plan_" + method, None)
@@ -237,21 +248,8 @@ class Vehicle:
             raise InvalidArgumentError("Vehicle has no method %r" % method)
         plan = builder(**_util.require_mapping("kwargs", kwargs))
         if self._store is not None:
-            plan.params["access_token"] = self._current_token()
+            plan = plan._replace(store=self._store, key=str(self._key))
         return plan
-
-    def _current_token(self) -> str:
-        """The stored access token, refreshed first when it expires
-        within 60 s."""
-        store = core_store(self._store)
-        key = str(self._key)
-        data = store.get(key)
-        expiration = data.get("expiration")
-        if not isinstance(expiration, (int, float)) or _core.token_expired(
-            float(expiration), 60.0
-        ):
-            data = store.refresh(self.client, key)
-        return data["access_token"]
 
     def _run(self, plan: Plan) -> Any:
         if self._store is not None:

@@ -372,3 +372,185 @@ TEST(store_put_json_and_storage_errors)
 	CHECK_STR(sc_error_get(err, "kind"), "storage");
 	sc_error_free(err);
 }
+
+/* ---- the store as steps of the sans-IO op (canned answers) ------------ */
+
+static sc_client *canned_client(void)
+{
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *c = NULL;
+	o.client_id = "cid";
+	o.client_secret = "csecret";
+	o.redirect_uri = "https://example.com/cb";
+	o.api_origin = "https://api.example.com";
+	o.auth_origin = "https://auth.example.com";
+	sc_client_new(&c, &o, NULL);
+	return c;
+}
+
+static void put_set(sc_token_store *s, const char *key, const char *access,
+		    const char *refresh, double expiration)
+{
+	char json[256];
+	snprintf(json, sizeof(json), "{\"access_token\":\"%s\","
+		 "\"refresh_token\":\"%s\",\"expiration\":%.0f}", access,
+		 refresh, expiration);
+	sc_token_store_put_json(s, key, json);
+}
+
+static const char *stored(sc_token_store *s, const char *key,
+			  const char *field, char *buf, size_t n)
+{
+	sc_result *r = NULL;
+	sc_token_store_get(&r, s, key);
+	snprintf(buf, n, "%s", r ? sc_result_get_string(r, field) : "");
+	sc_result_free(r);
+	return buf;
+}
+
+static const char *TOKEN_JSON =
+	"{\"access_token\":\"%s\",\"refresh_token\":\"%s\","
+	"\"token_type\":\"Bearer\",\"expires_in\":7200,"
+	"\"refresh_expires_in\":5184000}";
+
+static sc_response *token_reply(const char *access, const char *refresh)
+{
+	char body[256];
+	snprintf(body, sizeof(body), TOKEN_JSON, access, refresh);
+	return t_response(200, "application/json", body);
+}
+
+static const char *AUTH_401 =
+	"{\"type\":\"AUTHENTICATION\",\"code\":null,\"description\":\"d\","
+	"\"docURL\":\"u\",\"statusCode\":401,\"requestId\":\"r\","
+	"\"resolution\":{\"type\":\"REAUTHENTICATE\"}}";
+
+TEST(store_op_refreshes_saves_then_sends_and_once_after_401)
+{
+	sc_client *c = canned_client();
+	sc_token_store *s = NULL;
+	sc_op *op = NULL;
+	sc_result *res = NULL;
+	const sc_request *req;
+	sc_params *p = odo("v1");
+	char buf[64];
+	size_t len;
+
+	REQUIRE(c);
+	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
+	put_set(s, "u", "access-1", "refresh-1", 1000);
+	REQUIRE(sc_op_new_stored(&op, c, s, "u", "odometer", p, NULL) == 0);
+	/* expired: the refresh grant goes first, with the stored token */
+	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
+	CHECK_STR(sc_request_url(req), "https://auth.example.com/oauth/token");
+	CHECK(strstr(sc_request_body(req, &len),
+		     "refresh_token=refresh-1") != NULL);
+	CHECK(sc_op_feed(op, token_reply("access-2", "refresh-2")) == 0);
+	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
+	/* saved before it is used */
+	CHECK_STR(stored(s, "u", "refresh_token", buf, sizeof(buf)),
+		  "refresh-2");
+	CHECK_STR(sc_request_url(req),
+		  "https://api.example.com/v2.0/vehicles/v1/odometer");
+	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
+	/* the server refuses it: one more refresh, then the call again */
+	CHECK(sc_op_feed(op, t_response(401, "application/json",
+					 AUTH_401)) == 0);
+	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
+	CHECK(strstr(sc_request_body(req, &len),
+		     "refresh_token=refresh-2") != NULL);
+	CHECK(sc_op_feed(op, token_reply("access-3", "refresh-3")) == 0);
+	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
+	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-3");
+	CHECK_STR(stored(s, "u", "access_token", buf, sizeof(buf)),
+		  "access-3");
+	/* a second 401 is the answer: no refresh loop */
+	CHECK(sc_op_feed(op, t_response(401, "application/json",
+					 AUTH_401)) == 0);
+	CHECK(sc_op_next(op, &req) == SC_STEP_DONE);
+	CHECK(sc_op_result(&res, op) == SC_EAPI);
+	CHECK(sc_error_status_code(sc_result_error(res)) == 401);
+	sc_result_free(res);
+	sc_op_free(op);
+	sc_params_free(p);
+	sc_token_store_free(s);
+	sc_client_free(c);
+}
+
+TEST(store_op_single_flight_waits_and_adopts)
+{
+	sc_client *c = canned_client();
+	sc_token_store *s = NULL;
+	sc_op *a = NULL, *b = NULL;
+	sc_result *res = NULL;
+	const sc_request *req;
+	sc_params *p = odo("v1");
+	sc_error *err = NULL;
+
+	REQUIRE(c);
+	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
+	put_set(s, "u", "access-1", "refresh-1", 1000);
+	REQUIRE(sc_op_new_stored(&a, c, s, "u", "odometer", p, NULL) == 0);
+	REQUIRE(sc_op_new_stored(&b, c, s, "u", "odometer", p, NULL) == 0);
+	REQUIRE(sc_op_next(a, &req) == SC_STEP_SEND); /* a refreshes */
+	/* b finds the refresh under way on one thread: it waits */
+	CHECK(sc_op_next(b, &req) == SC_STEP_WAIT);
+	CHECK(sc_op_wait_ms(b) > 0);
+	CHECK(sc_op_feed(a, token_reply("access-2", "refresh-2")) == 0);
+	REQUIRE(sc_op_next(a, &req) == SC_STEP_SEND);
+	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
+	/* b adopts a's set without a grant of its own */
+	REQUIRE(sc_op_next(b, &req) == SC_STEP_SEND);
+	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
+	CHECK(sc_op_feed(b, t_response(200, "application/json",
+				       "{\"distance\":5}")) == 0);
+	CHECK(sc_op_next(b, &req) == SC_STEP_DONE);
+	CHECK(sc_op_result(&res, b) == 0);
+	sc_result_free(res);
+	sc_op_free(a); /* freed mid-call: nothing is left held */
+	sc_op_free(b);
+	/* the key is free again; tokens in params are refused */
+	sc_params_set(p, "access_token", "x");
+	CHECK(sc_op_new_stored(&a, c, s, "u", "odometer", p, &err) ==
+	      SC_EINVAL);
+	CHECK(err && strstr(sc_error_message(err), "store"));
+	sc_error_free(err);
+	sc_params_free(p);
+	sc_token_store_free(s);
+	sc_client_free(c);
+}
+
+TEST(store_call_many_refreshes_once_after_401)
+{
+	const char *base = t_emulator();
+	sc_client *c = t_client(base, NULL);
+	sc_token_store *s = NULL;
+	sc_result *tok, *res[4] = { NULL };
+	sc_op *ops[4] = { NULL };
+	char vid[64] = "";
+	sc_params *p;
+	int i;
+
+	REQUIRE(base && c);
+	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
+	tok = login_tokens(c, "store-many@example.com", vid, sizeof(vid));
+	REQUIRE(tok && vid[0]);
+	REQUIRE(sc_token_store_put(s, "m", tok) == 0);
+	/* the server's clock passes the access token's life: 401s */
+	t_advance(7300);
+	clear_requests();
+	p = odo(vid);
+	for (i = 0; i < 4; i++)
+		REQUIRE(sc_op_new_stored(&ops[i], c, s, "m", "odometer", p,
+					 NULL) == 0);
+	CHECK(sc_call_many_ops(res, c, ops, 4, 4, NULL, NULL) == 0);
+	for (i = 0; i < 4; i++) {
+		CHECK(res[i] && !sc_result_error(res[i]));
+		sc_result_free(res[i]);
+	}
+	CHECK(token_posts() == 1);
+	sc_params_free(p);
+	sc_result_free(tok);
+	sc_token_store_free(s);
+	sc_client_free(c);
+}

@@ -127,8 +127,10 @@ describe("argument errors raise", function()
   it("in client:call_many and the webhook functions", function()
     local c = core.client {}
     assert.matches("table expected", raises(c.call_many, c, "odometer"))
-    assert.matches("calls%[1%]: table {endpoint, params} expected",
-                   raises(c.call_many, c, { "odometer" }))
+    assert.matches("calls%[1%]: table {endpoint, params%[, store, key%]} "
+                   .. "expected", raises(c.call_many, c, { "odometer" }))
+    assert.matches("calls%[1%]%[3%], %[4%]: an open token store and a key",
+                   raises(c.call_many, c, { { "vin", {}, "store", "k" } }))
     assert.matches("calls%[2%]%[1%]: endpoint name expected",
                    raises(c.call_many, c, { { "vin" }, { 42 } }))
     assert.matches("calls%[1%]%[2%]: params table expected",

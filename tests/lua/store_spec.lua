@@ -382,6 +382,28 @@ describe("a vehicle backed by a token store", function()
     assert.same({ 2, false, 1, 4 }, seen[1])
   end)
 
+  it("refreshes once in run_many when the API answers 401", function()
+    local fleet = helper.fleet { email = "store-many-401@example.com" }
+    local store <close> = assert(smartcar.token_store(":memory:"))
+    assert(store:put("u", fleet.token))
+    local car = smartcar.vehicle(fleet.vehicles[1], { store = store, key = "u" },
+                                 { client = auth })
+    helper.advance_clock(7300) -- the server now refuses the access token
+    clear_log()
+    local calls = {}
+    for i = 1, 4 do calls[i] = { car, "odometer" } end
+    local res = smartcar.run_many(calls, { max_in_flight = 4 })
+    for i = 1, 4 do assert.is_true(res[i].ok) end
+    assert.equal(1, #logged("POST", "^/oauth/token$"))
+    local ok = 0
+    for _, r in ipairs(logged("GET", "/odometer$")) do
+      if r.status == 200 then ok = ok + 1 end
+    end
+    assert.equal(4, ok)
+    assert.not_equal(fleet.token.refresh_token,
+                     assert(store:get("u")).refresh_token)
+  end)
+
   it("checks the store argument", function()
     local store <close> = assert(smartcar.token_store(":memory:"))
     assert.matches("key", raises(smartcar.vehicle, "id", { store = store }))

@@ -278,6 +278,47 @@ case("tls", function()
   end
 end)
 
+-- Token grants the emulator saw since its request log was cleared.
+local function token_posts()
+  local n = 0
+  for _, r in ipairs(emu("GET", "/_emulator/requests").requests) do
+    if r.method == "POST" and r.path == "/oauth/token" then n = n + 1 end
+  end
+  return n
+end
+
+case("token_store", function()
+  local client, tok, id = setup("store@example.com")
+  local store = must(smartcar.token_store(":memory:"))
+  must(store:put("u", tok))
+  local car = client:vehicle(id, { store = store, key = "u" })
+  -- the server's clock passes the access token's life: it answers 401,
+  -- the op refreshes once, saves the new set and sends again
+  emu("POST", "/_emulator/clock", { advance = 7300 })
+  emu("DELETE", "/_emulator/requests")
+  local km = must(car:odometer())
+  check(type(km.distance) == "number", "distance")
+  check(token_posts() == 1, "refreshes %d", token_posts())
+  local now = must(store:get("u"))
+  check(now.refresh_token ~= tok.refresh_token, "not rotated")
+  must(car:vin())
+  check(token_posts() == 1, "refreshed again")
+  -- an expired set is refreshed before the call
+  local old = now.refresh_token
+  now.expiration = ngx.time() - 10
+  must(store:put("u", now))
+  must(car:odometer())
+  check(token_posts() == 2, "refreshes %d", token_posts())
+  check(must(store:get("u")).refresh_token ~= old, "not rotated")
+  local d, err = client:vehicle(id, { store = store, key = "nobody" }):vin()
+  check(d == nil and err.kind == "not_found", "missing key: %s",
+    tostring(err))
+  store:close()
+  d, err = car:vin()
+  check(d == nil and err.kind == "invalid_argument", "closed: %s",
+    tostring(err))
+end)
+
 case("endpoints", function()
   local names = smartcar.endpoints()
   check(#names > 20, "endpoints %d", #names)

@@ -245,13 +245,19 @@ def test_vehicle_with_store_uses_the_shared_client(emu, access, store):
     assert store.get("owner").refresh_token != access.refresh_token
 
 
-def test_401_refreshes_and_retries(emu, auth, access, store):
+def refused_car(emu, auth, access, store):
+    """A stored vehicle whose access token the server no longer takes,
+    though the stored expiration says it is fresh."""
     vid = first_vehicle(access)
     store.put("owner", access)
     emu.advance(7300)  # the server sees the access token as expired
     emu.clear_requests()
-    car = smartcar.Vehicle(vid, store=store, key="owner",
-                           options={"client": auth})
+    return smartcar.Vehicle(vid, store=store, key="owner",
+                            options={"client": auth})
+
+
+def test_401_refreshes_and_retries(emu, auth, access, store):
+    car = refused_car(emu, auth, access, store)
     assert car.odometer().distance > 0
     assert emu.refreshes() == 1
     statuses = [r["status"] for r in emu.requests()
@@ -399,6 +405,41 @@ def test_run_many_with_stored_vehicles(emu, auth, access, store):
     assert results[0].distance > 0
     assert results[1].id == vid
     assert store.get("owner").refresh_token != access.refresh_token
+
+
+def test_run_many_refreshes_once_after_a_401(emu, auth, access, store):
+    car = refused_car(emu, auth, access, store)
+    results = smartcar.run_many([(car, "odometer")] * 4 +
+                                [(car, "attributes")], max_in_flight=5)
+    assert all(r.distance > 0 for r in results[:4])
+    assert results[4].id == car.vehicle_id
+    # every call was refused once at most, and one refresh served all
+    assert emu.refreshes() == 1
+    statuses = [r["status"] for r in emu.requests()
+                if r["path"].endswith("/odometer")]
+    assert statuses.count(200) == 4 and statuses.count(401) <= 4
+    assert store.get("owner").refresh_token != access.refresh_token
+
+
+def test_call_many_takes_store_calls(emu, auth, access, store):
+    vid = first_vehicle(access)
+    store.put("owner", aged(access))
+    core = smartcar.Vehicle(vid, store=store, key="owner",
+                            options={"client": auth}).client
+    out = core.call_many([
+        ("odometer", {"vehicle_id": vid}, store.core, "owner"),
+        ("odometer", {"vehicle_id": vid}, store.core, "nobody"),
+        ("no_such_endpoint", {}),
+        ("odometer", {"vehicle_id": vid, "access_token": "x"}, store.core,
+         "owner"),
+    ])
+    assert out[0]["distance"] > 0
+    assert isinstance(out[1], smartcar.NotFoundError)
+    assert isinstance(out[2], smartcar.InvalidArgumentError)
+    assert isinstance(out[3], smartcar.InvalidArgumentError)
+    assert emu.refreshes() == 1
+    with pytest.raises(TypeError):
+        core.call_many([("odometer", {}, "not a store", "owner")])
 
 
 def test_store_errors_hold_no_secrets(emu, auth, access, store):

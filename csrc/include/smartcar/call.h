@@ -140,6 +140,18 @@ SC_EXTERN(int) sc_call_many(sc_result **results, sc_client *client,
 			    size_t max_in_flight, sc_progress_cb progress,
 			    void *payload);
 
+/**
+ * sc_call_many() over ops the caller made (sc_op_new(),
+ * sc_op_new_stored()...), so token-store calls run concurrently too.
+ * A NULL ops[i] keeps results[i] as the caller set it (for example the
+ * error of the op that could not be made), or an SC_EINVAL result.
+ * Ownership: every op is consumed (freed), even on failure; results as
+ * sc_call_many().  The ops must have been made with @p client.
+ */
+SC_EXTERN(int) sc_call_many_ops(sc_result **results, sc_client *client,
+				sc_op **ops, size_t n, size_t max_in_flight,
+				sc_progress_cb progress, void *payload);
+
 SC_END_DECL
 
 #endif

@@ -24,6 +24,7 @@
 #include "params.h"
 #include "client.h"
 #include "result.h"
+#include "call.h"
 
 SC_BEGIN_DECL
 
@@ -114,10 +115,29 @@ SC_EXTERN(int) sc_token_store_refresh(sc_result **out, sc_client *client,
 				      sc_token_store *store, const char *key);
 
 /**
- * sc_call() with the access token taken from @p store under @p key:
- * refreshed first when it expires within 60 s, and once more when the
- * server answers 401 AUTHENTICATION (only for calls that authenticate
- * with the access token).  Do not put "access_token" in @p params.
+ * sc_op_new() for a call that takes the user's tokens from @p store
+ * under @p key.  The op's steps then load the set, refresh it when the
+ * access token expires within 60 s (and once more when the server answers
+ * 401 AUTHENTICATION), save the new set before using it (compare-and-swap
+ * on the refresh token used), and only then send the call.  Refreshes of
+ * one key are single-flight in a process: an op that finds another
+ * refreshing waits (SC_STEP_WAIT) and reads the store again.  The store's
+ * load and save run inside sc_op_next()/sc_op_feed().  Do not put
+ * "access_token" or "refresh_token" in @p params.  Calls that do not
+ * authenticate with the user's access token ignore the store; the
+ * endpoint "exchange_refresh_token" refreshes the set now and has it as
+ * its result (sc_token_store_refresh()).
+ * @return as sc_op_new(); SC_EINVAL without a store or key.
+ * Ownership: the op borrows @p store, which must outlive it.
+ */
+SC_EXTERN(int) sc_op_new_stored(sc_op **out, sc_client *client,
+				sc_token_store *store, const char *key,
+				const char *endpoint, const sc_params *params,
+				sc_error **err_out);
+
+/**
+ * sc_call() of an op made by sc_op_new_stored().
+ * @return as sc_call(); @p *out holds the data or the error.
  */
 SC_EXTERN(int) sc_call_stored(sc_result **out, sc_client *client,
 			      sc_token_store *store, const char *key,
