@@ -244,9 +244,6 @@ static int reload(sc_op *op)
 		return fail_step(op, cur, rc, NULL);
 	set_tokens(op, cur);
 	sc_result_get_number(cur, "expiration", &exp);
-	if (op->refresh_only && !op->seen_access &&
-	    !(op->seen_access = sc__strdup(str(cur, "access_token"))))
-		return fail_step(op, NULL, SC_ENOMEM, NULL);
 	if (op->want_refresh == SC_REFRESH_NONE && !op->refresh_only &&
 	    sc_token_expired(exp, LEEWAY_S)) {
 		op->want_refresh = SC_REFRESH_DUE;

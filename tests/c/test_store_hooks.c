@@ -107,16 +107,17 @@ TEST(store_lock_hook_wraps_the_refresh)
 	REQUIRE(sc_token_store_put_json(&h.base, "k", "{\"access_token\":"
 		"\"a1\",\"refresh_token\":\"dead-refresh-token\"}") == 0);
 	memset(h.trail, 0, sizeof(h.trail));
-	/* the lock is taken before the load and released after the
-	 * (here refused) refresh */
+	/* the op reads the set, takes the lock, reads it again under the
+	 * lock (another host may have refreshed meanwhile) and releases it
+	 * after the (here refused) refresh */
 	CHECK(sc_token_store_refresh(&r, c, &h.base, "k") == SC_EOAUTH);
-	CHECK_STR(h.trail, "LlU");
+	CHECK_STR(h.trail, "lLlU");
 	sc_result_free(r);
-	/* a lock that cannot be had: nothing is loaded or sent */
+	/* a lock that cannot be had: nothing more is read or sent */
 	memset(h.trail, 0, sizeof(h.trail));
 	h.lock_rc = SC_ESTORAGE;
 	CHECK(sc_token_store_refresh(&r, c, &h.base, "k") == SC_ESTORAGE);
-	CHECK_STR(h.trail, "L");
+	CHECK_STR(h.trail, "lL");
 	CHECK(strstr(sc_error_message(sc_result_error(r)), "nothing changed")
 	      != NULL);
 	sc_result_free(r);

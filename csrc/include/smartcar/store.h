@@ -106,9 +106,11 @@ SC_EXTERN(int) sc_token_store_delete(sc_token_store *store, const char *key);
 SC_EXTERN(int) sc_token_expired(double expiration, double leeway_seconds);
 
 /**
- * Refresh the set stored under @p key now (single-flight, saved before it
- * is returned).  When another thread or process refreshed it meanwhile,
- * their set is returned instead of refreshing again.
+ * Refresh the set stored under @p key now, after any refresh of the key
+ * under way in this process (or, with a store that has lock(), on any
+ * host) has finished; the new set is saved before it is returned.  When
+ * the save loses a compare-and-swap to another process, that process's
+ * set is returned.
  * @return 0 with the current set in @p *out, or the error.
  */
 SC_EXTERN(int) sc_token_store_refresh(sc_result **out, sc_client *client,
