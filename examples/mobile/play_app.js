@@ -136,6 +136,9 @@ module.exports = { MobileApp };
 if (require.main === module) {
   (async () => {
     const backend = process.argv[2] || 'http://localhost:8000/';
+    if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+      throw new Error('play_app.js opens a visible browser: run it on a desktop, or under xvfb-run');
+    }
     const { chromium } = require('playwright-core');
     const browser = await chromium.launch({
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: false,

@@ -47,6 +47,13 @@ exports.run = async (t) => {
       }
     });
 
+    await t.step('the API refuses a cookie-authenticated POST without the CSRF token', async () => {
+      const status = await page.evaluate(() => fetch('/api/disconnect', { method: 'POST' }).then((r) => r.status));
+      assert.equal(status, 403);
+      await page.reload();
+      await page.locator('article.vehicle').first().waitFor(); // still connected
+    });
+
     await t.step('after a restart of the back end the page is still connected', async () => {
       const before = await texts(page, 'article.vehicle .name');
       await stack.restart();

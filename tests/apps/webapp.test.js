@@ -88,6 +88,18 @@ exports.run = async (t) => {
       assert.deepEqual(await texts(page, 'article.vehicle .name'), before);
     });
 
+    await t.step('hours later, with the access token expired, the dashboard still works (the store refreshed it)', async () => {
+      const before = await texts(page, 'article.vehicle .name');
+      await stack.control('DELETE', '/_emulator/requests');
+      await stack.control('POST', '/_emulator/clock', { advance: 3 * 3600 });
+      await page.reload();
+      assert.deepEqual(await texts(page, 'article.vehicle .name'), before);
+      const { requests } = await stack.control('GET', '/_emulator/requests');
+      const refreshes = requests.filter((r) => r.path === '/oauth/token'
+        && /grant_type=refresh_token/.test(r.body || ''));
+      assert.equal(refreshes.length, 1, JSON.stringify(requests.map((r) => [r.method, r.path, r.status])));
+    });
+
     await t.step('Disconnect revokes access and returns to the landing page', async () => {
       await page.locator('#disconnect').click();
       await page.waitForURL(stack.url);
