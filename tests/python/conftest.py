@@ -7,26 +7,24 @@ with ``--port 0``; its base URL is the first line it prints.
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
-import selectors
 import socket
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 from typing import Any, Dict, Iterator, Optional
 
 import pytest
 
+from smartcar_native import testing
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 # The emulator's built-in test application (docs/emulator.md).
-CLIENT_ID = "8229df9f-91a0-4ff0-a1ae-a1f38ee24d07"
-CLIENT_SECRET = "emulator-client-secret"
-REDIRECT_URI = "http://localhost:8000/callback"
+CLIENT_ID = testing.CLIENT_ID
+CLIENT_SECRET = testing.CLIENT_SECRET
+REDIRECT_URI = testing.REDIRECT_URI
 OWNER_EMAIL = "owner@example.com"
 
 ORIGIN_VARIABLES = (
@@ -38,50 +36,8 @@ ORIGIN_VARIABLES = (
     "SMARTCAR_IAM_ORIGIN",
 )
 
-# urllib must not send loopback traffic through a proxy from the env.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-class Emulator:
-    """The control API of a running emulator."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url.rstrip("/")
-
-    def request(
-        self, method: str, path: str, body: Optional[Dict[str, Any]] = None
-    ) -> Dict[str, Any]:
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            self.url + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        try:
-            with _OPENER.open(req, timeout=10) as resp:
-                return json.loads(resp.read().decode() or "{}")
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode(errors="replace")
-            raise AssertionError(
-                "emulator %s %s -> %s: %s" % (method, path, exc.code, detail)
-            ) from None
-
-    def health(self) -> Dict[str, Any]:
-        return self.request("GET", "/_emulator/health")
-
-    def reset(self) -> None:
-        self.request("POST", "/_emulator/reset")
-
-    def clock(self) -> Dict[str, Any]:
-        return self.request("GET", "/_emulator/clock")
-
-    def advance(self, seconds: float) -> Dict[str, Any]:
-        return self.request("POST", "/_emulator/clock", {"advance": seconds})
-
-    def requests(self) -> list:
-        """The emulator's request log (oldest first)."""
-        return self.request("GET", "/_emulator/requests")["requests"]
+class Emulator(testing.Emulator):
+    """The control API of a running emulator, plus request counting."""
 
     def clear_requests(self) -> None:
         self.request("DELETE", "/_emulator/requests")
@@ -99,54 +55,14 @@ class Emulator:
         """Refresh-token grants the token endpoint received."""
         return self.count("POST", "/oauth/token", "grant_type=refresh_token")
 
-    def connect(
-        self,
-        authorize_url: str,
-        action: str = "approve",
-        email: str = OWNER_EMAIL,
-    ) -> str:
-        """Play the vehicle owner in Connect; return the redirect URL."""
-        out = self.request(
-            "POST",
-            "/_emulator/connect",
-            {"authorize_url": authorize_url, "action": action, "email": email},
-        )
-        return out["location"]
-
-
-def _drain(stream: Any) -> None:
-    # Keep reading so the emulator never blocks on a full stdout pipe.
-    for _ in iter(stream.readline, b""):
-        pass
-
 
 def _start_emulator(*flags: str) -> "tuple[subprocess.Popen, str]":
     binary = os.environ.get("SMARTCAR_EMULATOR_BIN") or str(
         REPO / "build" / "smartcar-emulator"
     )
-    if not os.access(binary, os.X_OK):
-        raise RuntimeError(
-            "smartcar-emulator not found at %s: build it (cmake -S . -B build"
-            " && cmake --build build) or set SMARTCAR_EMULATOR_BIN or"
-            " SMARTCAR_EMULATOR_URL" % binary
-        )
-    proc = subprocess.Popen(
-        [binary, "--port", "0", *flags],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-    )
-    assert proc.stdout is not None
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    ready = sel.select(timeout=15)
-    sel.close()
-    line = proc.stdout.readline().decode().strip() if ready else ""
-    if not line.startswith("http"):
-        proc.kill()
-        proc.wait()
-        raise RuntimeError("smartcar-emulator printed no URL (got %r)" % line)
-    threading.Thread(target=_drain, args=(proc.stdout,), daemon=True).start()
-    return proc, line
+    emulator = testing.start_emulator(*flags, binary=binary)
+    assert emulator.process is not None
+    return emulator.process, emulator.url
 
 
 @pytest.fixture(scope="session")
