@@ -73,13 +73,17 @@ typedef struct emu_kvlist {
 } emu_kvlist;
 
 /* Parses application/x-www-form-urlencoded text: '&' separated, '+' and
- * %20 are spaces, every %XX is decoded. Appends to out. */
-void emu_kv_parse(emu_kvlist *out, const char *s, size_t len);
+ * %20 are spaces, every %XX is decoded. Appends to out; returns 1 when a
+ * decoded key or value holds a NUL (%00), else 0. */
+int emu_kv_parse(emu_kvlist *out, const char *s, size_t len);
 /* First value for key, or NULL. */
 const char *emu_kv_get(const emu_kvlist *l, const char *key);
 void emu_kv_free(emu_kvlist *l);
 /* Percent-decodes s[0..len); plus_is_space for query/form text. */
 char *emu_pct_decode(const char *s, size_t len, int plus_is_space);
+/* The same, with the decoded length (NULs included) in *outlen. */
+char *emu_pct_decode_n(const char *s, size_t len, int plus_is_space,
+                       size_t *outlen);
 
 void emu_random_bytes(void *out, size_t n);
 void emu_uuid_random(char out[37]);
@@ -116,6 +120,8 @@ typedef struct emu_config {
   /* --tls-cert/--tls-key: PEM text (main.c reads the files and frees it);
    * both set = serve HTTPS */
   char *tls_cert_pem, *tls_key_pem;
+  /* --max-connections, --connection-timeout (seconds idle, 0 = none) */
+  unsigned max_connections, connection_timeout_s;
 } emu_config;
 
 typedef enum { EMU_BEV, EMU_PHEV, EMU_ICE } emu_engine;
@@ -299,14 +305,32 @@ typedef struct emu_req {
   size_t body_len;
   int started, too_large, responded;
   int post_fault;       /* EMU_POST_*: mangle the response (faults.c) */
+  int bad_target;       /* the request target holds a NUL */
+  const char *target_end; /* server.c: end of the target MHD gave us */
+  int close;            /* answer with Connection: close */
+  long delay_ms;        /* latency fault: wait this long first ... */
+  int delayed;          /* ... done (the connection was suspended) */
 } emu_req;
 
 typedef struct emu_hdr {
   const char *name, *value;
 } emu_hdr;
 
+#define EMU_DEFAULT_MAX_CONNECTIONS 4096u
+#define EMU_DEFAULT_CONNECTION_TIMEOUT_S 30u
+
 struct MHD_Daemon *emu_server_start(const char *host, int port, int *bound_port,
                                     char *err, size_t errlen);
+/* Resumes delayed requests, then stops the daemon. */
+void emu_server_stop(struct MHD_Daemon *d);
+
+/* delay.c: latency without a thread per wait. emu_delay suspends the
+ * connection (call it from the request handler) and resumes it after ms;
+ * 0 when it did not (stopping), the caller then goes on at once. */
+void emu_delay_start(void);
+int emu_delay(struct MHD_Connection *c, long ms);
+/* Resumes every waiting connection now and refuses new waits. */
+void emu_delay_stop(void);
 
 const char *emu_header(emu_req *r, const char *name);
 int emu_method_is(emu_req *r, const char *m);
@@ -398,8 +422,9 @@ void emu_faults_init(void);
 void emu_faults_reset(void);
 void emu_faults_free(void);
 /* Called for every request outside /_emulator/ before routing. Returns 1
- * when a fault answered the request (*ret set); may instead sleep (latency)
- * or mark the request for a mangled response (r->post_fault). */
+ * when a fault answered the request (*ret set); may instead ask for a
+ * wait first (latency: r->delay_ms) or mark the request for a mangled
+ * response (r->post_fault). */
 int emu_faults_intercept(emu_req *r, enum MHD_Result *ret);
 /* emu_respond's path for requests with r->post_fault set. */
 enum MHD_Result emu_fault_respond(emu_req *r, unsigned status,

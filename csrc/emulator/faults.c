@@ -6,7 +6,6 @@
  * it). Lock order: state lock, then fault_mu / log_mu. */
 #include "emu.h"
 
-#include <errno.h>
 #include <fnmatch.h>
 #include <math.h>
 #include <pthread.h>
@@ -14,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 /* ---------------------------------------------------------------- faults */
 
@@ -351,12 +349,9 @@ int emu_faults_intercept(emu_req *r, enum MHD_Result *ret) {
   emu_error e;
   memset(&e, 0, sizeof e);
   switch (act.type) {
-  case F_LATENCY: {
-    struct timespec ts = {act.ms / 1000, (act.ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+  case F_LATENCY: /* server.c suspends the connection for this long */
+    r->delay_ms = act.ms;
     return 0;
-  }
   case F_DROP:
     r->post_fault = EMU_POST_DROP;
     return 0;

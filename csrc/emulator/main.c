@@ -30,6 +30,12 @@ static const char usage_text[] =
     "                           per-vehicle throttle (default off)\n"
     "  --tls-cert FILE          serve HTTPS with this PEM certificate (chain)\n"
     "  --tls-key FILE           ... and this PEM private key\n"
+    "  --max-connections N      connections served at once; more get 503\n"
+    "                           (default 4096)\n"
+    "  --connection-timeout SECONDS\n"
+    "                           close a connection idle this long, a slow\n"
+    "                           partial request included (default 30, 0 =\n"
+    "                           never)\n"
     "  --verbose                log requests to stderr\n"
     "  --help                   show this text\n";
 
@@ -246,6 +252,16 @@ static int parse_args(emu_config *c, int argc, char **argv) {
     } else if ((v = opt(argc, argv, &i, "--vehicle-min-interval", &missing))) {
       if (parse_seconds(v, &c->vehicle_min_interval_s) != 0)
         return fail("invalid --vehicle-min-interval %s", v);
+    } else if ((v = opt(argc, argv, &i, "--max-connections", &missing))) {
+      uint64_t n;
+      if (parse_u64(v, &n) != 0 || n < 1 || n > 1000000)
+        return fail("invalid --max-connections %s (1..1000000)", v);
+      c->max_connections = (unsigned)n;
+    } else if ((v = opt(argc, argv, &i, "--connection-timeout", &missing))) {
+      uint64_t n;
+      if (parse_u64(v, &n) != 0 || n > 86400)
+        return fail("invalid --connection-timeout %s (0..86400 s)", v);
+      c->connection_timeout_s = (unsigned)n;
     } else if ((v = opt(argc, argv, &i, "--tls-cert", &missing))) {
       if (read_pem(v, &c->tls_cert_pem) != 0) return 2;
     } else if ((v = opt(argc, argv, &i, "--tls-key", &missing))) {
@@ -273,6 +289,8 @@ int main(int argc, char **argv) {
     }
   }
   emu_config_defaults(&emu_cfg);
+  emu_cfg.max_connections = EMU_DEFAULT_MAX_CONNECTIONS;
+  emu_cfg.connection_timeout_s = EMU_DEFAULT_CONNECTION_TIMEOUT_S;
   int rc = parse_args(&emu_cfg, argc, argv);
   if (rc) {
     config_free();
@@ -313,7 +331,7 @@ int main(int argc, char **argv) {
   int sig = 0;
   while (sigwait(&stop, &sig) != 0) {
   }
-  MHD_stop_daemon(d);
+  emu_server_stop(d);
   emu_state_free();
   config_free();
   return 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,6 +33,8 @@ enum MHD_Result emu_respond(emu_req *r, unsigned status, const char *ctype,
   MHD_add_response_header(resp, "SC-Request-Id", r->request_id);
   for (size_t i = 0; i < n_extra; i++)
     MHD_add_response_header(resp, extra[i].name, extra[i].value);
+  if (r->close)
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
   enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
   MHD_destroy_response(resp);
   r->responded = 1;
@@ -133,7 +136,13 @@ static enum MHD_Result dispatch(emu_req *r) {
     return emu_connect_control(r); /* connect.c: recorded grants */
   if (strcmp(p, "/_emulator") == 0 || strncmp(p, "/_emulator/", 11) == 0)
     return emu_control_handle(r);
-  if (emu_faults_intercept(r, &ext)) return ext; /* injected faults */
+  if (!r->delayed) { /* injected faults, once (not again after a wait) */
+    if (emu_faults_intercept(r, &ext)) return ext;
+    if (r->delay_ms > 0 && emu_delay(r->conn, r->delay_ms)) {
+      r->delayed = 1; /* delay.c resumes it; MHD then calls us again */
+      return MHD_YES;
+    }
+  }
   if (strncmp(p, "/oauth/authorize", 16) == 0 &&
       (p[16] == '\0' || p[16] == '/'))
     return emu_connect_handle(r);
@@ -183,15 +192,19 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
   emu_req *r = emu_xmalloc(sizeof *r);
   memset(r, 0, sizeof *r);
   request_id(r->request_id);
+  r->target_end = uri + strlen(uri);
   const char *q = strchr(uri, '?');
-  size_t plen = q ? (size_t)(q - uri) : strlen(uri);
-  r->path = emu_pct_decode(uri, plen, 0);
-  size_t n = strlen(r->path);
+  size_t plen = q ? (size_t)(q - uri) : strlen(uri), n;
+  r->path = emu_pct_decode_n(uri, plen, 0, &n);
+  /* a %00 would cut the path short for every strcmp after this one */
+  if (memchr(r->path, '\0', n)) r->bad_target = 1;
+  n = strlen(r->path);
   while (n > 1 && r->path[n - 1] == '/') r->path[--n] = '\0';
   if (q) {
     const char *end = strchr(q + 1, '#');
-    emu_kv_parse(&r->query, q + 1,
-                 end ? (size_t)(end - q - 1) : strlen(q + 1));
+    if (emu_kv_parse(&r->query, q + 1,
+                     end ? (size_t)(end - q - 1) : strlen(q + 1)))
+      r->bad_target = 1;
   }
   return r;
 }
@@ -212,6 +225,83 @@ static enum MHD_Result too_large(emu_req *r) {
                            "Request body too large (limit 1 MiB).", NULL);
 }
 
+/* ---------------------------------------------------- strict parsing */
+
+typedef struct framing {
+  int n_length, n_encoding;
+  const char *length;
+} framing;
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *value) {
+  framing *f = cls;
+  (void)kind;
+  if (emu_strcaseeq(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+    f->n_length++;
+    f->length = value;
+  } else if (emu_strcaseeq(key, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+    f->n_encoding++;
+  }
+  return MHD_YES;
+}
+
+/* NULL when the request is well formed, else why not. Body framing must
+ * be unambiguous: one Content-Length of digits only, not beside a
+ * Transfer-Encoding (two readers of the stream could otherwise split it
+ * differently). */
+static const char *malformed(emu_req *r, unsigned long long *length) {
+  if (r->bad_target)
+    return "The request path or query holds a NUL character (%00).";
+  framing f = {0, 0, NULL};
+  MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_framing, &f);
+  *length = 0;
+  if (f.n_length == 0) return NULL;
+  if (f.n_length > 1) return "More than one Content-Length header.";
+  if (f.n_encoding) return "Both Content-Length and Transfer-Encoding.";
+  const char *p = f.length;
+  if (!*p || strlen(p) > 19) return "Content-Length is not a number.";
+  for (; *p; p++)
+    if (*p < '0' || *p > '9') return "Content-Length is not a number.";
+  *length = strtoull(f.length, NULL, 10);
+  return NULL;
+}
+
+/* --------------------------------------------- connection limit */
+
+/* Connections beyond --max-connections get a 503 (their socket context
+ * points here); MHD's own limit, a little higher, closes the rest at
+ * once. */
+static char over_limit;
+static unsigned live_connections;
+
+static void on_connection(void *cls, struct MHD_Connection *c,
+                          void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode code) {
+  (void)cls;
+  (void)c;
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    unsigned n = __atomic_add_fetch(&live_connections, 1, __ATOMIC_RELAXED);
+    if (n > emu_cfg.max_connections) *socket_ctx = &over_limit;
+  } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+    __atomic_sub_fetch(&live_connections, 1, __ATOMIC_RELAXED);
+  }
+}
+
+static int is_over_limit(struct MHD_Connection *c) {
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return ci && ci->socket_context == &over_limit;
+}
+
+static enum MHD_Result refuse(emu_req *r) {
+  emu_error e = {.status = MHD_HTTP_SERVICE_UNAVAILABLE, .type = "SERVER",
+                 .code = "INTERNAL", .retry_after = 1,
+                 .description = "The emulator is at its connection limit "
+                                "(--max-connections). Retry shortly."};
+  r->close = 1;
+  return emu_respond_err(r, &e);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -222,10 +312,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     r->started = 1;
     r->conn = c;
     r->method = method;
-    const char *cl = MHD_lookup_connection_value(
-        c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl && strtoull(cl, NULL, 10) > EMU_MAX_BODY) {
+    /* libmicrohttpd parses the request line in place and ends the target
+     * where the space before the version was: the version starts right
+     * after the target's NUL. Anything else means a raw NUL byte cut the
+     * target we were given (or a layout we do not know: refuse both). */
+    if (version != r->target_end + 1) r->bad_target = 1;
+    if (is_over_limit(c)) return refuse(r);
+    unsigned long long length;
+    const char *why = malformed(r, &length);
+    if (why) { /* answered early, and the connection closed after it */
+      r->close = 1;
+      return emu_respond_validation(r, NULL, "request", why);
+    }
+    if (length > EMU_MAX_BODY) {
       r->too_large = 1;
+      r->close = 1;
       return too_large(r); /* answered early; MHD closes the connection */
     }
     return MHD_YES;
@@ -262,6 +363,27 @@ static unsigned int pool_size(void) {
   return n < 2 ? 2u : n > 64 ? 64u : (unsigned int)n;
 }
 
+/* Sockets beyond --max-connections that still get a clean 503. */
+#define REFUSAL_SLOTS 64u
+
+/* Room for every connection we accept, the listening sockets, MHD's
+ * per-thread wake-up pipes and the files we open: the soft descriptor
+ * limit is raised towards the hard one as far as that needs. */
+static void raise_fd_limit(void) {
+  struct rlimit rl;
+  rlim_t want = (rlim_t)emu_cfg.max_connections + REFUSAL_SLOTS + 256;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want) return;
+  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want
+                    ? want
+                    : rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+void emu_server_stop(struct MHD_Daemon *d) {
+  emu_delay_stop(); /* MHD refuses to stop with suspended connections */
+  MHD_stop_daemon(d);
+}
+
 struct MHD_Daemon *emu_server_start(const char *host, int port, int *bound_port,
                                     char *err, size_t errlen) {
   struct addrinfo hints, *ai = NULL;
@@ -277,7 +399,9 @@ struct MHD_Daemon *emu_server_start(const char *host, int port, int *bound_port,
              gai_strerror(gai));
     return NULL;
   }
-  unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD;
+  raise_fd_limit();
+  unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD |
+                   MHD_ALLOW_SUSPEND_RESUME;
   if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
   if (emu_cfg.verbose) flags |= MHD_USE_ERROR_LOG;
   /* HTTPS (--tls-cert/--tls-key): PEM text handed to MHD's TLS backend. */
@@ -305,9 +429,14 @@ struct MHD_Daemon *emu_server_start(const char *host, int port, int *bound_port,
       MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)512,
       MHD_OPTION_URI_LOG_CALLBACK, &on_uri, NULL,
       MHD_OPTION_NOTIFY_COMPLETED, &on_completed, NULL,
+      MHD_OPTION_NOTIFY_CONNECTION, &on_connection, NULL,
+      MHD_OPTION_CONNECTION_LIMIT, emu_cfg.max_connections + REFUSAL_SLOTS,
+      MHD_OPTION_CONNECTION_TIMEOUT, emu_cfg.connection_timeout_s,
+      MHD_OPTION_STRICT_FOR_CLIENT, 1,
       MHD_OPTION_ARRAY, tls,
       MHD_OPTION_END);
   freeaddrinfo(ai);
+  if (d) emu_delay_start();
   if (!d) {
     snprintf(err, errlen,
              https ? "cannot serve HTTPS on %s:%d (port in use, or the "

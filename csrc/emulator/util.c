@@ -130,6 +130,11 @@ static int hexval(char c) {
 
 /* Malformed escapes ("%zz", a lone "%") are kept literally. */
 char *emu_pct_decode(const char *s, size_t len, int plus_is_space) {
+  return emu_pct_decode_n(s, len, plus_is_space, NULL);
+}
+
+char *emu_pct_decode_n(const char *s, size_t len, int plus_is_space,
+                       size_t *outlen) {
   char *out = emu_xmalloc(len + 1);
   size_t o = 0;
   for (size_t i = 0; i < len; i++) {
@@ -148,10 +153,19 @@ char *emu_pct_decode(const char *s, size_t len, int plus_is_space) {
     }
   }
   out[o] = '\0';
+  if (outlen) *outlen = o;
   return out;
 }
 
-void emu_kv_parse(emu_kvlist *out, const char *s, size_t len) {
+/* Decodes s[0..len) into *out; 1 when the text held a NUL. */
+static int decode_field(char **out, const char *s, size_t len) {
+  size_t n;
+  *out = emu_pct_decode_n(s, len, 1, &n);
+  return memchr(*out, '\0', n) != NULL;
+}
+
+int emu_kv_parse(emu_kvlist *out, const char *s, size_t len) {
+  int nul = 0;
   size_t i = 0;
   while (i < len) {
     size_t end = i;
@@ -164,12 +178,15 @@ void emu_kv_parse(emu_kvlist *out, const char *s, size_t len) {
         out->items = emu_xrealloc(out->items, out->cap * sizeof(emu_kv));
       }
       emu_kv *kv = &out->items[out->n++];
-      kv->key = emu_pct_decode(s + i, eq - i, 1);
-      kv->value = eq < end ? emu_pct_decode(s + eq + 1, end - eq - 1, 1)
-                           : emu_strdup("");
+      nul |= decode_field(&kv->key, s + i, eq - i);
+      if (eq < end)
+        nul |= decode_field(&kv->value, s + eq + 1, end - eq - 1);
+      else
+        kv->value = emu_strdup("");
     }
     i = end + 1;
   }
+  return nul;
 }
 
 const char *emu_kv_get(const emu_kvlist *l, const char *key) {
