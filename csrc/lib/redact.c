@@ -127,17 +127,24 @@ static int mark_secret(unsigned char *m, const char *t, size_t tn,
 		       const char *s)
 {
 	size_t n = strlen(s), i, k;
-	sc_buf core[3];
+	sc_buf core[6], enc;
 	long l;
 	int rc = 0;
 
 	if (n < MIN_SECRET)
 		return 0;
-	for (k = 0; k < 3; k++) {
+	/* base64 of the secret, and of the secret as the library sends it
+	 * in a form body (a server may base64 the body it received) */
+	sc__buf_init(&enc, 0);
+	rc = sc__url_encode(&enc, s);
+	for (k = 0; k < 6; k++) {
 		sc__buf_init(&core[k], 0);
-		if (rc == 0)
+		if (rc == 0 && k < 3)
 			rc = b64_core(&core[k], s, n, k);
+		else if (rc == 0 && strcmp(enc.ptr, s) != 0)
+			rc = b64_core(&core[k], enc.ptr, enc.len, k - 3);
 	}
+	sc__buf_wipe(&enc);
 	for (i = 0; rc == 0 && i < tn; i++) {
 		/* the raw form first: a secret holding "%25" as such */
 		if (strncmp(t + i, s, n) == 0) {
@@ -148,7 +155,7 @@ static int mark_secret(unsigned char *m, const char *t, size_t tn,
 			mark(m, i, i + (size_t)l);
 			continue;
 		}
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < 6; k++) {
 			size_t a, b;
 			if (core[k].len < MIN_B64_CORE ||
 			    (l = spelled_len(t + i, core[k].ptr, core[k].len,
@@ -163,7 +170,7 @@ static int mark_secret(unsigned char *m, const char *t, size_t tn,
 			mark(m, a, b);
 		}
 	}
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 6; k++)
 		sc__buf_wipe(&core[k]);
 	return rc;
 }

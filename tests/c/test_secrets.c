@@ -92,7 +92,7 @@ static int base64_holds(const char *t, const char *secret)
 			j++;
 		for (off = 0; off < 4 && j - i >= 8 + off; off++) {
 			size_t k, m = 0;
-			unsigned char *d = malloc(j - i);
+			unsigned char *d = malloc(j - i + 1);
 			unsigned long acc = 0;
 			int bits = 0, found;
 			for (k = i + off; k < j; k++) {
@@ -102,7 +102,14 @@ static int base64_holds(const char *t, const char *secret)
 					d[m++] = (unsigned char)(acc >> bits);
 				}
 			}
+			d[m] = 0;
 			found = holds((char *)d, m, secret);
+			if (!found) {
+				/* a form body in base64 */
+				char *f = pct_decode((char *)d, 1);
+				found = holds(f, strlen(f), secret);
+				free(f);
+			}
 			free(d);
 			if (found)
 				return 1;
@@ -196,7 +203,7 @@ static void b64_encode(char *out, const char *s)
 /* Every form of s a server could echo, one after another, as JSON text. */
 static void echo_forms(char *out, size_t cap, const char *s)
 {
-	char enc[256], twice[512], basic[256], cred[256];
+	char enc[256], twice[512], basic[800], cred[512];
 	size_t n = strlen(out);
 
 	pct_encode(enc, s, 1, 0);
@@ -212,6 +219,9 @@ static void echo_forms(char *out, size_t cap, const char *s)
 			      " Authorization: Basic %s", basic);
 	b64_encode(basic, s);
 	n += (size_t)snprintf(out + n, cap - n, " b64=%s", basic);
+	snprintf(cred, sizeof(cred), "client_secret=%s", enc);
+	b64_encode(basic, cred);
+	n += (size_t)snprintf(out + n, cap - n, " bodyb64=%s", basic);
 	/* JSON-escaped: \/ and \u0022 for the quote, then the raw text */
 	n += (size_t)snprintf(out + n, cap - n, " json=");
 	for (; *s && n + 8 < cap; s++)
@@ -296,12 +306,13 @@ TEST(secrets_probe_finds_each_form)
 {
 	/* the probe would catch every form the echo writes, one at a time */
 	static const char *const s[] = { SECRET };
-	const char *forms[] = { "form=", "lower=", "twice=", "Basic ", "b64=" };
+	const char *forms[] = { "form=", "lower=", "twice=", "Basic ", "b64=",
+				"bodyb64=" };
 	char echo[2048] = "";
 	size_t i;
 
 	echo_forms(echo, sizeof(echo), SECRET);
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 6; i++) {
 		const char *at = strstr(echo, forms[i]);
 		char one[512];
 		size_t n;

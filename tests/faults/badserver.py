@@ -10,15 +10,20 @@ The fault matrix (run.py) sets ``mode`` (and ``status``, ``headers``,
 
 from __future__ import annotations
 
+import base64
+import json
+import os
 import socket
 import ssl
+import sys
 import threading
 import time
+import urllib.parse
 from typing import Dict, Optional
 
 MODES = ("ok", "drop_before_read", "drop_after_read", "keepalive_drop",
          "status", "huge_headers", "slow_body", "continue_hang",
-         "tls_garbage")
+         "tls_garbage", "echo")
 
 
 class BadServer:
@@ -110,7 +115,10 @@ class BadServer:
                 return
             if head.get("expect", "").lower() == "100-continue":
                 conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-            reader.read(int(head.get("content-length", "0") or 0))
+            body = reader.read(int(head.get("content-length", "0") or 0))
+            if mode == "echo":
+                self._echo(conn, head, body)
+                continue
             if mode == "drop_after_read":
                 return
             if mode == "keepalive_drop" and number == 2:
@@ -132,6 +140,21 @@ class BadServer:
                  "Content-Length: %d" % len(self.body)]
         lines += ["%s: %s" % kv for kv in headers.items()]
         conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + self.body)
+
+    def _echo(self, conn: socket.socket, head: Dict[str, str],
+              body: bytes) -> None:
+        """400 echoing the request back in every form a careless server
+        might: as received, decoded, percent-encoded again, the body in
+        base64, in an OAuth error's description and in a header."""
+        raw = "\n".join("%s: %s" % kv for kv in head.items())
+        raw += "\n" + body.decode("latin-1")
+        forms = [raw, urllib.parse.unquote_plus(raw),
+                 urllib.parse.quote(raw), urllib.parse.quote_plus(raw),
+                 base64.b64encode(body).decode()]
+        text = " | ".join(forms)
+        self.body = json.dumps({"error": "invalid_grant",
+                                "error_description": text}).encode()
+        self._answer(conn, 400, {"X-Echo": urllib.parse.quote(text)})
 
     def _slow(self, conn: socket.socket) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -157,3 +180,14 @@ def _read_head(reader) -> Optional[Dict[str, str]]:
             return head
         name, _, value = line.decode("latin-1").partition(":")
         head[name.strip().lower()] = value.strip()
+
+
+if __name__ == "__main__":
+    # python3 badserver.py MODE [SECONDS]: serve in MODE, print the URL
+    # and the process id, stop after SECONDS (default 60) or when killed
+    # (for the suites of other languages)
+    server = BadServer()
+    server.set(sys.argv[1] if len(sys.argv) > 1 else "ok")
+    print(server.url, os.getpid(), flush=True)
+    time.sleep(float(sys.argv[2]) if len(sys.argv) > 2 else 60)
+    server.close()
