@@ -149,14 +149,14 @@ async function launchBrowser() {
 
 // What a vehicle owner does on Connect's pages, found by the element ids
 // of Smartcar's own Connect: the preamble's Continue, a brand, sign in,
-// approve.  `page` is on the first Connect page.
-async function approveInConnect(page, { brand = 'TESLA', email = 'owner@example.com' } = {}) {
+// approve (or deny).  `page` is on the first Connect page.
+async function approveInConnect(page, { brand = 'TESLA', email = 'owner@example.com', deny = false } = {}) {
   await page.locator('#continue-button').click();
   await page.locator(`.brand-list-item#${brand}`).click();
   await page.locator('#username').fill(email);
   await page.locator('#password').fill('any-password');
   await page.locator('#sign-in-button').click();
-  await page.locator('#approval-button').click();
+  await page.locator(deny ? '#deny-button' : '#approval-button').click();
 }
 
 async function screenshot(page, name) {

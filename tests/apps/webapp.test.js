@@ -31,6 +31,13 @@ exports.run = async (t) => {
       assert.equal(hook.verified, true, JSON.stringify(hook));
     });
 
+    await t.step('an owner who denies access in Connect is back on the landing page, told so', async () => {
+      await page.locator('#connect').click();
+      await approveInConnect(page, { deny: true });
+      await page.waitForURL(stack.url);
+      assert.match(await page.locator('.notice').innerText(), /Connect did not finish: User denied access/);
+    });
+
     await t.step('a callback that does not carry the state this browser was given is refused', async () => {
       await page.locator('#connect').click();
       await page.locator('#continue-button').waitFor(); // on Connect now
