@@ -18,6 +18,7 @@ import re
 import shlex
 import subprocess
 import sys
+import sysconfig
 
 from setuptools import Extension, setup
 
@@ -87,6 +88,52 @@ def pkg_config(*args, packages=None):
     return shlex.split(out)
 
 
+# pkg-config name -> what provides it, per family of systems
+DEPENDENCIES = {
+    "libcurl": "Debian/Ubuntu libcurl4-openssl-dev, Fedora libcurl-devel, "
+               "Alpine curl-dev, Arch curl, Homebrew curl",
+    "libcjson": "Debian/Ubuntu libcjson-dev, Fedora cjson-devel, "
+                "Alpine cjson-dev, Arch cjson, Homebrew cjson",
+    "openssl": "Debian/Ubuntu libssl-dev, Fedora openssl-devel, "
+               "Alpine openssl-dev, Arch openssl, Homebrew openssl@3",
+    "sqlite3": "Debian/Ubuntu libsqlite3-dev, Fedora sqlite-devel, "
+               "Alpine sqlite-dev, Arch sqlite, Homebrew sqlite",
+}
+
+
+def check_dependencies():
+    """Stop with one line naming what is missing, before any compiler
+    runs: pkg-config itself, a library's development files, Python.h.
+    Skipped when SMARTCAR_CFLAGS and SMARTCAR_LIBS give the flags."""
+    if "SMARTCAR_CFLAGS" in os.environ and "SMARTCAR_LIBS" in os.environ:
+        return
+    program = os.environ.get("SMARTCAR_PKG_CONFIG") or os.environ.get(
+        "PKG_CONFIG", "pkg-config"
+    )
+    missing = None
+    try:
+        subprocess.run([program, "--version"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except (OSError, subprocess.CalledProcessError):
+        missing = ("pkg-config (Debian/Ubuntu/Alpine pkg-config or pkgconf, "
+                   "Fedora pkgconf-pkg-config, Homebrew pkg-config)")
+    for name in PKG_CONFIG_PACKAGES if missing is None else ():
+        found = subprocess.run([program, "--exists", name],
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL).returncode == 0
+        if not found:
+            missing = "%s (%s)" % (name, DEPENDENCIES[name])
+            break
+    include = sysconfig.get_paths().get("include") or ""
+    if missing is None and not os.path.exists(
+            os.path.join(include, "Python.h")):
+        missing = ("Python.h (Debian/Ubuntu python3-dev, Fedora "
+                   "python3-devel, Alpine python3-dev)")
+    if missing is not None:
+        sys.exit("smartcar-native: missing build dependency %s; see "
+                 "\"Install\" in README.md" % missing)
+
+
 def split_flags(flags, prefix):
     """Take the flags starting with prefix; return (values, rest)."""
     values, rest = [], []
@@ -150,6 +197,9 @@ def depends():
                     found.append(os.path.relpath(path, HERE))
     return sorted(found)
 
+
+if __name__ == "__main__":
+    check_dependencies()
 
 core = Extension(
     "smartcar_native._core",

@@ -48,7 +48,7 @@ hash=$(cat setup.py pyproject.toml csrc/lib/*.c csrc/lib/*.h csrc/lib/*.def \
 	python/smartcar_native/*.pyi 2>/dev/null | sha256sum | cut -c1-32)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
 	.venv/bin/pip install -q --upgrade pip >/dev/null
-	.venv/bin/pip install -q pytest "setuptools>=61" wheel
+	.venv/bin/pip install -q pytest "setuptools>=77" wheel
 	.venv/bin/pip install -q --no-build-isolation . 
 	echo "$hash" > "$stamp"
 fi

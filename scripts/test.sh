@@ -52,6 +52,7 @@ suite C c ./build/sc_tests
 suite Python python .venv/bin/python -m pytest -q -p no:cacheprovider \
 	tests/python
 suite "Python typing (mypy, pyright)" typing bash tests/typing/run.sh
+suite "Python wheel in a clean venv" wheel bash tests/wheel/run.sh
 suite Lua lua bash tests/lua/run.sh
 suite "official SDKs vs the emulator" compat bash tests/compat/run.sh
 suite OpenResty openresty bash tests/openresty/run.sh
