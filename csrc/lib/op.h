@@ -82,9 +82,16 @@ struct sc_op {
 	int refresh_only;     /* sc_token_store_refresh(): no call after */
 	int in_flight;        /* holds the key's in-process single flight */
 	int store_locked;     /* holds the store's lock() of the key */
+	int lease_held;       /* holds the store's refresh lease of the key */
+	int lease_live;       /* another owner's live lease is on the key */
+	char *lease_stale;    /* owner of the stale lease on the key */
 };
 
-enum { SC_REFRESH_NONE, SC_REFRESH_DUE, SC_REFRESH_FORCED };
+/* Why the op refreshes: due (expires within a minute), forced (after a
+ * 401, or sc_token_store_refresh), or a stale lease (a refresh that may
+ * have been cut short; when it fails the call still goes). */
+enum { SC_REFRESH_NONE, SC_REFRESH_DUE, SC_REFRESH_FORCED,
+       SC_REFRESH_STALE };
 
 /* ---- endpoint table and request building (request.c) ------------------ */
 const endpoint *sc__find_endpoint(const char *name);

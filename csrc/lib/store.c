@@ -7,9 +7,13 @@
  * across processes (the store's save).  The store's load and save are
  * called from sc_op_next()/sc_op_feed(): they are local and short, the
  * only I/O an op does itself. */
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "op.h"
 
@@ -179,10 +183,133 @@ static int flight_begin(sc_op *op)
 	return rc;
 }
 
+/* ---- refresh leases ----------------------------------------------------- */
+
+/* A lease is taken for this long; the grant must end well before. */
+#define LEASE_S 20.0
+#define GRANT_TIMEOUT_MS 8000L
+#define GRANT_DEADLINE_MS 12000L
+
+static pthread_mutex_t owner_lock = PTHREAD_MUTEX_INITIALIZER;
+static char owner_id[128];
+static pid_t owner_pid;
+
+static int has_leases(const sc_token_store *s)
+{
+	return s->version >= 3 && s->lease_take && s->lease_get &&
+	       s->lease_end;
+}
+
+static void host_name(char *buf, size_t n)
+{
+	if (gethostname(buf, n) != 0)
+		snprintf(buf, n, "?");
+	buf[n - 1] = '\0';
+}
+
+/* This process's lease owner id, "host:pid:nonce" (made again after a
+ * fork).  Copied into buf. */
+static void lease_owner(char *buf, size_t n)
+{
+	pthread_mutex_lock(&owner_lock);
+	if (owner_pid != getpid()) {
+		char host[64];
+		unsigned char r[8] = { 0 };
+		owner_pid = getpid();
+		host_name(host, sizeof(host));
+		sc__random_bytes(r, sizeof(r));
+		snprintf(owner_id, sizeof(owner_id),
+			 "%s:%ld:%02x%02x%02x%02x%02x%02x%02x%02x", host,
+			 (long)owner_pid, r[0], r[1], r[2], r[3], r[4], r[5],
+			 r[6], r[7]);
+	}
+	snprintf(buf, n, "%s", owner_id);
+	pthread_mutex_unlock(&owner_lock);
+}
+
+/* 1 when the lease's owner is a process of this host that is gone. */
+static int owner_gone(const char *owner)
+{
+	char host[64];
+	const char *nonce = strrchr(owner, ':'), *pid_at;
+	size_t hlen;
+	long pid;
+
+	if (!nonce || nonce == owner)
+		return 0;
+	for (pid_at = nonce - 1; pid_at > owner && *pid_at != ':'; pid_at--)
+		;
+	if (*pid_at != ':')
+		return 0;
+	host_name(host, sizeof(host));
+	hlen = (size_t)(pid_at - owner);
+	if (strlen(host) != hlen || strncmp(host, owner, hlen))
+		return 0;
+	pid = strtol(pid_at + 1, NULL, 10);
+	return pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Read the lease on the op's key: a stale one (past its deadline, or its
+ * owner gone) calls for a refresh at once.  0 or a store error. */
+static int read_lease(sc_op *op)
+{
+	char *owner = NULL;
+	double deadline = 0;
+	int rc;
+
+	sc__wipe_free(op->lease_stale);
+	op->lease_stale = NULL;
+	op->lease_live = 0;
+	if (!has_leases(op->store))
+		return 0;
+	rc = op->store->lease_get(op->store, op->key, &owner, &deadline);
+	if (rc == SC_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	if (deadline <= sc__now() || owner_gone(owner))
+		op->lease_stale = owner;
+	else
+		op->lease_live = 1;
+	if (!op->lease_stale)
+		free(owner);
+	return 0;
+}
+
+/* Record the refresh intent before the grant goes: 1 taken (or the store
+ * keeps no leases), 0 another owner holds it, or an error. */
+static int take_lease(sc_op *op)
+{
+	char owner[128];
+	int rc;
+
+	if (!has_leases(op->store))
+		return 1;
+	if (op->lease_live)
+		return 0;
+	lease_owner(owner, sizeof(owner));
+	rc = op->store->lease_take(op->store, op->key, op->lease_stale, owner,
+				   sc__now() + LEASE_S);
+	if (rc == SC_ECONFLICT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	op->lease_held = 1;
+	return 1;
+}
+
 static void flight_end(sc_op *op)
 {
 	struct flight **pp, *f;
 
+	if (op->lease_held) {
+		/* no new set was saved: the grant may have reached the
+		 * server, so the next reader refreshes at once */
+		char owner[128];
+		op->lease_held = 0;
+		lease_owner(owner, sizeof(owner));
+		op->store->lease_end(op->store, op->key, owner);
+	}
 	if (op->store_locked) {
 		op->store_locked = 0;
 		op->store->unlock(op->store, op->key);
@@ -243,6 +370,10 @@ static int reload(sc_op *op)
 	if (rc < 0)
 		return fail_step(op, cur, rc, NULL);
 	set_tokens(op, cur);
+	rc = read_lease(op);
+	if (rc < 0)
+		return fail_step(op, NULL, rc, "the token store failed to read "
+				 "the refresh lease");
 	sc_result_get_number(cur, "expiration", &exp);
 	if (op->want_refresh == SC_REFRESH_NONE && !op->refresh_only &&
 	    sc_token_expired(exp, LEEWAY_S)) {
@@ -259,6 +390,15 @@ static int reload(sc_op *op)
 		   !sc_token_expired(exp, LEEWAY_S)) {
 		op->want_refresh = SC_REFRESH_NONE;
 	}
+	if (op->want_refresh == SC_REFRESH_NONE && op->lease_stale) {
+		/* a refresh was cut short (a crash?): the stored refresh
+		 * token may be used already and dies soon; refresh now */
+		op->want_refresh = SC_REFRESH_STALE;
+		sc__wipe_free(op->seen_access);
+		op->seen_access = sc__strdup(str(cur, "access_token"));
+		if (!op->seen_access)
+			return fail_step(op, NULL, SC_ENOMEM, NULL);
+	}
 	return SC__STEP_GO;
 }
 
@@ -272,9 +412,20 @@ static int refresh_done(sc_op *op)
 	sc_op_free(op->refresh);
 	op->refresh = NULL;
 	op->state = OP_READY;
+	if (rc < 0 && op->want_refresh == SC_REFRESH_STALE &&
+	    !op->refresh_only) {
+		/* the call still goes with the access token it has; the
+		 * lease stays stale, so the next call tries again */
+		sc_result_free(fresh);
+		op->want_refresh = SC_REFRESH_NONE;
+		flight_end(op);
+		return SC__STEP_GO;
+	}
 	if (rc < 0)
 		return fail_step(op, fresh, rc, NULL);
 	rc = save(op->store, op->key, str(op->tokens, "refresh_token"), fresh);
+	if (rc == 0)
+		op->lease_held = 0; /* the save ended it */
 	if (rc == SC_ECONFLICT) {
 		/* another process won the race: adopt its set (ours stays
 		 * valid too, but only one can be the stored one) */
@@ -305,6 +456,16 @@ static int refresh_start(sc_op *op)
 	if (rc == 0)
 		rc = sc_params_set(p, "refresh_token",
 				   str(op->tokens, "refresh_token"));
+	/* the grant ends (answered or given up) well within its lease */
+	if (rc == 0 && op->lease_held)
+		rc = sc_params_set_int(p, "timeout_ms",
+			op->client->timeout_ms < GRANT_TIMEOUT_MS
+				? op->client->timeout_ms : GRANT_TIMEOUT_MS);
+	if (rc == 0 && op->lease_held)
+		rc = sc_params_set_int(p, "retry_deadline_ms",
+			op->client->retry_deadline_ms < GRANT_DEADLINE_MS
+				? op->client->retry_deadline_ms
+				: GRANT_DEADLINE_MS);
 	if (rc == 0)
 		rc = sc_op_new(&op->refresh, op->client,
 			       "exchange_refresh_token", p, &err);
@@ -396,6 +557,18 @@ int sc__op_store_step(sc_op *op, const sc_request **req_out)
 				flight_end(op);
 				continue;
 			}
+			step = take_lease(op);
+			if (step < 0)
+				return fail_step(op, NULL, step,
+					"the token store could not record "
+					"the refresh lease; nothing changed");
+			if (step == 0) {
+				/* another process is refreshing: wait for
+				 * its set (or for its lease to go stale) */
+				flight_end(op);
+				op->wait_ms = FLIGHT_WAIT_MS;
+				return SC_STEP_WAIT;
+			}
 		}
 		step = refresh_start(op);
 		if (step != SC__STEP_GO)
@@ -438,6 +611,7 @@ void sc__op_store_free(sc_op *op)
 	sc_op_free(op->refresh);
 	sc_result_free(op->tokens);
 	sc__wipe_free(op->seen_access);
+	sc__wipe_free(op->lease_stale);
 	free(op->key);
 }
 

@@ -1,6 +1,8 @@
 /* The built-in token store: one SQLite table, WAL journal, one serialized
  * connection per store.  The compare-and-swap is a single UPDATE guarded
- * by the expected refresh token, atomic across processes. */
+ * by the expected refresh token, atomic across processes; so is taking a
+ * refresh lease (two columns of the key's row, cleared by every save). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,11 +44,13 @@ static int save(sc_token_store *s, const char *key, const char *expected,
 	sqlite3_stmt *q = NULL;
 	const char *sql = expected
 		? "UPDATE smartcar_tokens SET refresh_token = ?2, json = ?3, "
-		  "updated_at = ?4 WHERE key = ?1 AND refresh_token = ?5"
+		  "updated_at = ?4, lease_owner = NULL, lease_deadline = NULL "
+		  "WHERE key = ?1 AND refresh_token = ?5"
 		: "INSERT INTO smartcar_tokens (key, refresh_token, json, "
 		  "updated_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(key) DO "
 		  "UPDATE SET refresh_token = excluded.refresh_token, json = "
-		  "excluded.json, updated_at = excluded.updated_at";
+		  "excluded.json, updated_at = excluded.updated_at, "
+		  "lease_owner = NULL, lease_deadline = NULL";
 	int rc;
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL))
@@ -81,11 +85,119 @@ static int remove_key(sc_token_store *s, const char *key)
 	return rc == SQLITE_DONE ? 0 : SC_ESTORAGE;
 }
 
+/* One UPDATE of a key's row; 1 when it changed the row, 0 when not,
+ * SC_ESTORAGE. */
+static int update_lease(struct sqlite_store *st, const char *sql,
+			const char *key, const char *a, const char *b,
+			double deadline)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL))
+		return SC_ESTORAGE;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	if (a)
+		sqlite3_bind_text(q, 2, a, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 2);
+	sqlite3_bind_text(q, 3, b, -1, SQLITE_STATIC);
+	sqlite3_bind_double(q, 4, deadline);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return SC_ESTORAGE;
+	return sqlite3_changes(st->db) == 1;
+}
+
+static int lease_take(sc_token_store *s, const char *key,
+		      const char *expected, const char *owner,
+		      double deadline)
+{
+	struct sqlite_store *st = (struct sqlite_store *)s;
+	char *json = NULL;
+	int rc = update_lease(st, "UPDATE smartcar_tokens SET lease_owner = "
+			      "?3, lease_deadline = ?4 WHERE key = ?1 AND "
+			      "lease_owner IS ?2", key, expected, owner,
+			      deadline);
+
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	/* nothing changed: another lease, or no set at all */
+	rc = load(s, key, &json);
+	sc__wipe_free(json);
+	return rc == SC_ENOTFOUND ? rc : SC_ECONFLICT;
+}
+
+static int lease_get(sc_token_store *s, const char *key, char **owner_out,
+		     double *deadline_out)
+{
+	struct sqlite_store *st = (struct sqlite_store *)s;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*owner_out = NULL;
+	*deadline_out = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT lease_owner, lease_deadline "
+				       "FROM smartcar_tokens WHERE key = ?1 "
+				       "AND lease_owner IS NOT NULL", -1, &q,
+			       NULL))
+		return SC_ESTORAGE;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*owner_out = sc__strdup((const char *)sqlite3_column_text(q,
+									   0));
+		*deadline_out = sqlite3_column_double(q, 1);
+		rc = *owner_out ? 0 : SC_ENOMEM;
+	} else {
+		rc = rc == SQLITE_DONE ? SC_ENOTFOUND : SC_ESTORAGE;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int lease_end(sc_token_store *s, const char *key, const char *owner)
+{
+	int rc = update_lease((struct sqlite_store *)s,
+			      "UPDATE smartcar_tokens SET lease_deadline = ?4 "
+			      "WHERE key = ?1 AND lease_owner = ?3", key, NULL,
+			      owner, 0);
+	return rc < 0 ? rc : 0;
+}
+
 static void store_free(sc_token_store *s)
 {
 	struct sqlite_store *st = (struct sqlite_store *)s;
 	sqlite3_close(st->db);
 	free(st);
+}
+
+/* The lease columns, added to tables made before leases existed. */
+static int add_lease_columns(sqlite3 *db)
+{
+	static const char *const cols[] = { "lease_owner TEXT",
+					    "lease_deadline REAL" };
+	sqlite3_stmt *q = NULL;
+	int i, have = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info("
+				   "'smartcar_tokens') WHERE name LIKE "
+				   "'lease_%'", -1, &q, NULL))
+		return SC_ESTORAGE;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		have = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	for (i = have; i < 2; i++) {
+		char sql[96];
+		snprintf(sql, sizeof(sql), "ALTER TABLE smartcar_tokens ADD "
+			 "COLUMN %s", cols[i]);
+		/* another process may have added it meanwhile: check again */
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) &&
+		    !strstr(sqlite3_errmsg(db), "duplicate"))
+			return SC_ESTORAGE;
+	}
+	return 0;
 }
 
 int sc_token_store_sqlite_new(sc_token_store **out, const char *path,
@@ -128,7 +240,8 @@ int sc_token_store_sqlite_new(sc_token_store **out, const char *path,
 			 " key TEXT PRIMARY KEY,"
 			 " refresh_token TEXT NOT NULL,"
 			 " json TEXT NOT NULL,"
-			 " updated_at REAL NOT NULL)", NULL, NULL, &errmsg)) {
+			 " updated_at REAL NOT NULL)", NULL, NULL, &errmsg) ||
+	    add_lease_columns(st->db) < 0) {
 		if (err_out)
 			*err_out = sc__error_new(SC_ESTORAGE,
 				"cannot create the token table");
@@ -142,6 +255,9 @@ int sc_token_store_sqlite_new(sc_token_store **out, const char *path,
 	st->base.save = save;
 	st->base.remove = remove_key;
 	st->base.free = store_free;
+	st->base.lease_take = lease_take;
+	st->base.lease_get = lease_get;
+	st->base.lease_end = lease_end;
 	*out = &st->base;
 	return 0;
 }

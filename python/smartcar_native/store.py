@@ -2,16 +2,24 @@
 
 Smartcar's refresh tokens rotate and the old one stops working a minute
 after use, so two workers refreshing the same set at once, or a process
-that dies between refreshing and saving, log the owner out.  A
-:class:`TokenStore` (libsmartcar's SQLite store) prevents both:
+that dies between refreshing and saving, can log the owner out.  A
+:class:`TokenStore` (libsmartcar's SQLite store) guards against both:
 
 - a :class:`Vehicle` made with ``store=`` and ``key=`` takes its access
   token from the store on every call, refreshes it when it expires within
   60 seconds or the server answers 401, and saves the new set *before*
   using it;
-- refreshes of one key are single-flight within a process (one lock per
-  store and key) and compare-and-swap across processes sharing the file
-  (the loser adopts the winner's set).
+- refreshes of one key are single-flight within a process and
+  compare-and-swap across processes sharing the file (the loser adopts
+  the winner's set);
+- before each refresh a lease (owner and deadline) is recorded in the
+  file; a call that finds a lease whose process died refreshes at once,
+  while the used refresh token still works.
+
+What is left: a process killed after Smartcar rotated the token but
+before the save loses the set *if no process calls with that key within
+Smartcar's grace window* (one minute); the owner must then connect again.
+See docs/design-notes.md ("refresh leases").
 
 ::
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
+#include <sys/wait.h>
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
@@ -551,6 +553,135 @@ TEST(store_call_many_refreshes_once_after_401)
 	CHECK(token_posts() == 1);
 	sc_params_free(p);
 	sc_result_free(tok);
+	sc_token_store_free(s);
+	sc_client_free(c);
+}
+
+/* ---- refresh leases ----------------------------------------------------- */
+
+static double lease_deadline(sc_token_store *s, const char *key, char *owner,
+			     size_t n)
+{
+	char *o = NULL;
+	double d = -1;
+	if (s->lease_get(s, key, &o, &d) != 0)
+		return -1;
+	snprintf(owner, n, "%s", o);
+	free(o);
+	return d;
+}
+
+static const char *ODO_200 = "{\"distance\":5}";
+
+TEST(store_lease_stale_one_refreshes_at_once_and_save_ends_it)
+{
+	sc_client *c = canned_client();
+	sc_token_store *s = NULL;
+	sc_op *op = NULL;
+	sc_result *res = NULL;
+	const sc_request *req;
+	sc_params *p = odo("v1");
+	char owner[128], buf[64];
+	size_t len;
+
+	REQUIRE(c);
+	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
+	REQUIRE(s->version >= 3 && s->lease_take && s->lease_get &&
+		s->lease_end);
+	put_set(s, "u", "access-1", "refresh-1", 4102444800.0);
+	/* no lease on a missing key; a lease of a process elsewhere whose
+	 * deadline has passed: its grant may have used refresh-1 */
+	CHECK(s->lease_take(s, "nobody", NULL, "x:1:n", 1) == SC_ENOTFOUND);
+	CHECK(s->lease_take(s, "u", NULL, "elsewhere:1:n", 1000) == 0);
+	CHECK(s->lease_take(s, "u", NULL, "elsewhere:2:n", 1000) ==
+	      SC_ECONFLICT);
+	REQUIRE(sc_op_new_stored(&op, c, s, "u", "odometer", p, NULL) == 0);
+	/* the access token is fresh, yet the op refreshes first */
+	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
+	CHECK(strstr(sc_request_body(req, &len), "refresh_token=refresh-1")
+	      != NULL);
+	/* the intent is recorded, ours now, before the grant goes */
+	CHECK(lease_deadline(s, "u", owner, sizeof(owner)) > (double)time(NULL));
+	CHECK(strcmp(owner, "elsewhere:1:n") != 0);
+	CHECK(sc_op_feed(op, token_reply("access-2", "refresh-2")) == 0);
+	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
+	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
+	/* the save ended the lease */
+	CHECK(lease_deadline(s, "u", owner, sizeof(owner)) == -1);
+	CHECK_STR(stored(s, "u", "refresh_token", buf, sizeof(buf)),
+		  "refresh-2");
+	CHECK(sc_op_feed(op, t_response(200, "application/json",
+					ODO_200)) == 0);
+	CHECK(sc_op_next(op, &req) == SC_STEP_DONE);
+	CHECK(sc_op_result(&res, op) == 0);
+	sc_result_free(res);
+	sc_op_free(op);
+	/* no lease: no refresh */
+	REQUIRE(sc_op_new_stored(&op, c, s, "u", "odometer", p, NULL) == 0);
+	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
+	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
+	sc_op_free(op);
+	sc_params_free(p);
+	sc_token_store_free(s);
+	sc_client_free(c);
+}
+
+TEST(store_lease_live_one_is_waited_for_a_dead_owner_is_not)
+{
+	sc_client *c = canned_client();
+	sc_token_store *s = NULL;
+	sc_op *op = NULL;
+	const sc_request *req;
+	sc_params *p = odo("v1");
+	char host[64], dead[128], owner[128];
+	pid_t pid;
+	int i, step = -1;
+
+	REQUIRE(c);
+	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
+	put_set(s, "u", "access-1", "refresh-1", 1000); /* expired */
+	CHECK(s->lease_take(s, "u", NULL, "elsewhere:7:n",
+			    (double)time(NULL) + 300) == 0);
+	REQUIRE(sc_op_new_stored(&op, c, s, "u", "odometer", p, NULL) == 0);
+	/* another host is refreshing it: no grant of ours, we wait */
+	CHECK(sc_op_next(op, &req) == SC_STEP_WAIT);
+	CHECK(sc_op_next(op, &req) == SC_STEP_WAIT);
+	/* it gave up (lease ended without a set): we refresh at once */
+	CHECK(s->lease_end(s, "u", "elsewhere:7:n") == 0);
+	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
+	CHECK(strstr(sc_request_url(req), "/oauth/token") != NULL);
+	/* a failed grant (every attempt) leaves our lease stale */
+	CHECK(sc_op_fail(op, SC_ENETWORK, "down") == 0);
+	for (i = 0; i < 10 && (step = sc_op_next(op, &req)) != SC_STEP_DONE;
+	     i++)
+		if (step == SC_STEP_SEND)
+			sc_op_fail(op, SC_ENETWORK, "down");
+	CHECK(step == SC_STEP_DONE);
+	sc_op_free(op);
+	CHECK(lease_deadline(s, "u", owner, sizeof(owner)) == 0);
+
+	/* a live deadline but an owner process of this host that is gone */
+	put_set(s, "u", "access-1", "refresh-1", 4102444800.0);
+	pid = fork();
+	if (pid == 0)
+		_exit(0);
+	REQUIRE(pid > 0);
+	waitpid(pid, NULL, 0);
+	gethostname(host, sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	snprintf(dead, sizeof(dead), "%s:%ld:n", host, (long)pid);
+	CHECK(s->lease_take(s, "u", NULL, dead, (double)time(NULL) + 300) == 0);
+	REQUIRE(sc_op_new_stored(&op, c, s, "u", "odometer", p, NULL) == 0);
+	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
+	CHECK(strstr(sc_request_url(req), "/oauth/token") != NULL);
+	/* that refresh fails: the call still goes with the token it has */
+	CHECK(sc_op_feed(op, t_response(400, "application/json",
+		"{\"error\":\"invalid_grant\",\"error_description\":\"x\"}"))
+	      == 0);
+	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
+	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-1");
+	sc_op_free(op);
+	sc_params_free(p);
 	sc_token_store_free(s);
 	sc_client_free(c);
 }

@@ -8,9 +8,14 @@
  * BEFORE using it, and makes the call.  Refresh tokens rotate and the old
  * one dies a minute after use, so a lost save would log the user out:
  *
- *  - in one process, refreshes of one store are single-flight (a lock);
+ *  - in one process, refreshes of one key are single-flight;
  *  - across processes, the save is a compare-and-swap on the refresh token
- *    that was used: a process that loses the race adopts the winner's set.
+ *    that was used: a process that loses the race adopts the winner's set;
+ *  - before each refresh a lease (owner, deadline) is recorded in stores
+ *    that keep leases (SQLite does); a call that finds one whose owner
+ *    died refreshes at once, inside Smartcar's grace window, so a crash
+ *    between the grant and the save loses nothing as long as some process
+ *    calls with the key within that minute.
  *
  * SQLite is the built-in store (one table, WAL mode, safe for several
  * processes); PostgreSQL serves many hosts (built when libpq is found);

@@ -14,7 +14,7 @@
 
 SC_BEGIN_DECL
 
-#define SC_TOKEN_STORE_VERSION 2
+#define SC_TOKEN_STORE_VERSION 3
 
 struct sc_token_store {
 	unsigned int version; /**< SC_TOKEN_STORE_VERSION */
@@ -54,6 +54,35 @@ struct sc_token_store {
 	 *  application), keeping a longer one already recorded. */
 	int (*cooldown_put)(struct sc_token_store *store,
 			    const char *vehicle_id, double seconds);
+
+	/* Version 3 and later: refresh leases, so that a refresh cut short
+	 * by a crash is noticed.  All three or none (NULL).
+	 *
+	 * Before it sends a refresh grant the library records a lease on
+	 * the key (its owner, "host:pid:nonce", and a deadline in Unix
+	 * seconds); the save() of the new set ends it.  A lease still there
+	 * after its deadline, or whose owner process is gone, means the
+	 * stored refresh token may have been used by a grant whose answer
+	 * was lost: the next call that reads it refreshes at once, while
+	 * the old token still works (Smartcar's grace window). */
+
+	/** Record owner's lease on key until deadline, durably, only if the
+	 *  lease there now is held by expected_owner (NULL: no lease);
+	 *  else SC_ECONFLICT (SC_ENOTFOUND when key holds no set).  Atomic
+	 *  across every process sharing the store.  A save() of key removes
+	 *  the lease. */
+	int (*lease_take)(struct sc_token_store *store, const char *key,
+			  const char *expected_owner, const char *owner,
+			  double deadline);
+	/** The lease on key: *owner_out (malloc'd, freed by the library
+	 *  with free()) and its deadline; SC_ENOTFOUND when there is none. */
+	int (*lease_get)(struct sc_token_store *store, const char *key,
+			 char **owner_out, double *deadline_out);
+	/** End owner's lease without a new set: its deadline becomes 0, so
+	 *  the next reader refreshes at once (the grant may have reached
+	 *  the server).  0 also when owner no longer holds it. */
+	int (*lease_end)(struct sc_token_store *store, const char *key,
+			 const char *owner);
 };
 
 SC_END_DECL
