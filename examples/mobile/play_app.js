@@ -37,7 +37,8 @@ function vehicleCard(v) {
     ? `<p class="energy">${v.energy.kind === 'battery' ? 'Battery' : 'Fuel'} ${Math.round(v.energy.percent * 100)}%</p>`
     : '';
   return `<section class="vehicle" data-vehicle-id="${escapeHtml(v.id)}">
-  <h2 class="name">${escapeHtml(`${v.make} ${v.model} ${v.year}`)}</h2>
+  <h2 class="name">${escapeHtml(v.error ? 'Vehicle' : `${v.make} ${v.model} ${v.year}`)}</h2>
+  ${v.error ? `<p class="car-error">Access ended (${escapeHtml(v.error)}). Connect again.</p>` : ''}
   <p class="odometer">${v.odometer_km === null ? '—' : `${Math.round(v.odometer_km).toLocaleString('en')} km`}</p>
   ${energy}<p>Doors: <span class="lock-state">${lock}</span></p>
   <button class="lock" ${v.locked ? 'disabled' : ''} onclick="appAction('lock', '${escapeHtml(v.id)}')">Lock</button>

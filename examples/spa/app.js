@@ -35,7 +35,7 @@ function card(v) {
   el.dataset.vehicleId = v.id;
   const h = document.createElement('h2');
   h.className = 'name';
-  h.textContent = `${v.make} ${v.model} `;
+  h.textContent = `${v.make || 'Vehicle'} ${v.model || ''} `;
   const year = document.createElement('span');
   year.className = 'year';
   year.textContent = v.year;
@@ -75,7 +75,14 @@ function card(v) {
     };
     actions.append(b);
   }
-  el.append(h, dl, actions);
+  el.append(h);
+  if (v.error) {
+    const p = document.createElement('p');
+    p.className = 'error car-error';
+    p.textContent = `Access to this car ended (${v.error}). Connect it again.`;
+    el.append(p);
+  }
+  el.append(dl, actions);
   return el;
 }
 

@@ -93,8 +93,7 @@ class Config:
 
 
 class NotConnected(Exception):
-    """The user has no working Smartcar connection (never connected,
-    disconnected, or the refresh token is no longer accepted)."""
+    """The car is not one the user has connected (or no longer)."""
 
 
 def _read(getter):
@@ -105,10 +104,14 @@ def _read(getter):
         return None
 
 
-def _summary(vid, b):
-    attrs, odo, loc, lock = (_read(b.attributes), _read(b.odometer),
-                             _read(b.location), _read(b.lock_status))
-    battery, fuel = _read(b.battery), _read(b.fuel)
+def _summary(vid, b, error=None):
+    """A car as the pages show it, from its batch ``b`` (None: nothing
+    could be read, ``error`` says why)."""
+    def read(name):
+        return _read(getattr(b, name)) if b is not None else None
+    attrs, odo, loc, lock = (read("attributes"), read("odometer"),
+                             read("location"), read("lock_status"))
+    battery, fuel = read("battery"), read("fuel")
     energy = None
     if battery is not None:
         energy = {"kind": "battery", "percent": battery.percent_remaining,
@@ -126,14 +129,15 @@ def _summary(vid, b):
         "location": ({"latitude": loc.latitude, "longitude": loc.longitude}
                      if loc else None),
         "locked": lock.is_locked if lock else None,
+        "error": error,
     }
 
 
 class Cars:
     """Everything the app asks of Smartcar, through smartcar_native."""
 
-    def __init__(self, cfg, store):
-        self.cfg, self.store = cfg, store
+    def __init__(self, cfg, store, db):
+        self.cfg, self.store, self.db = cfg, store, db
 
         def client(redirect_uri):
             return smartcar.AuthClient(cfg.client_id, cfg.client_secret,
@@ -143,38 +147,40 @@ class Cars:
         self.mobile = client(cfg.mobile_redirect_uri)
 
     def connected(self, uid):
-        try:
-            self.store.get(uid)
-            return True
-        except smartcar.NotFoundError:
-            return False
+        return bool(self.db.vehicles_of(uid))
 
     def finish_connect(self, client, uid, redirect):
         """The redirect Connect sent back, already checked against its
-        state: exchange the code and save the token set for ``uid``."""
-        client.exchange_code(redirect.code, store=self.store, key=uid)
+        state: exchange the code, save the token set under a key of its
+        own, and note which cars it reaches."""
+        key = "%s/%s" % (uid, secrets.token_hex(8))
+        client.exchange_code(redirect.code, store=self.store, key=key)
+        data = self.web.client.call_stored(self.store.core, key,
+                                           "get_vehicles", {"limit": 50})
+        for unused in self.db.set_vehicles(uid, key, data["vehicles"]):
+            self.store.delete(unused)
         if self.cfg.webhook_id:
-            for vid in self.vehicle_ids(uid):
+            for vid in data["vehicles"]:
                 self.vehicle(uid, vid).subscribe(self.cfg.webhook_id)
 
     def vehicle(self, uid, vid):
-        return smartcar.Vehicle(vid, store=self.store, key=uid,
+        key = self.db.key_of(uid, vid)
+        if key is None:
+            raise NotConnected()
+        return smartcar.Vehicle(vid, store=self.store, key=key,
                                 options={"client": self.web})
 
-    def vehicle_ids(self, uid):
-        try:
-            data = self.web.client.call_stored(self.store.core, uid,
-                                               "get_vehicles", {"limit": 50})
-        except (smartcar.NotFoundError, smartcar.AuthenticationError,
-                smartcar.OAuthError) as e:
-            raise NotConnected() from e
-        return data["vehicles"]
-
     def vehicles(self, uid):
-        return [self.summary(uid, vid) for vid in self.vehicle_ids(uid)]
+        return [self.summary(uid, vid) for vid, _ in self.db.vehicles_of(uid)]
 
     def summary(self, uid, vid):
-        return _summary(vid, self.vehicle(uid, vid).batch(PATHS))
+        try:
+            return _summary(vid, self.vehicle(uid, vid).batch(PATHS))
+        except (smartcar.AuthenticationError, smartcar.OAuthError,
+                smartcar.PermissionDeniedError) as e:
+            # this car's connection ended (revoked, or the refresh token
+            # expired): show it, and let the owner connect it again
+            return _summary(vid, None, error=str(e))
 
     def command(self, uid, vid, action):
         car = self.vehicle(uid, vid)
@@ -182,22 +188,20 @@ class Cars:
 
     def disconnect(self, uid):
         """Revoke every car's access, then forget the tokens."""
-        try:
-            for vid in self.vehicle_ids(uid):
-                try:
-                    self.vehicle(uid, vid).disconnect()
-                except smartcar.SmartcarException:
-                    pass  # already gone: nothing left to revoke
-        except NotConnected:
-            pass
-        self.store.delete(uid)
+        for vid, _ in self.db.vehicles_of(uid):
+            try:
+                self.vehicle(uid, vid).disconnect()
+            except smartcar.SmartcarException:
+                pass  # already gone: nothing left to revoke
+        for key in self.db.forget_vehicles(uid):
+            self.store.delete(key)
 
 
 def create_app(cfg=None):
     cfg = cfg or Config()
     db = AppDB(cfg.db)
     store = smartcar.TokenStore(cfg.db)
-    cars = Cars(cfg, store)
+    cars = Cars(cfg, store, db)
 
     app = Flask(__name__)
     app.config.update(
@@ -306,7 +310,7 @@ def create_app(cfg=None):
     @app.get("/dashboard")
     def dashboard():
         uid = web_user()
-        if uid is None:
+        if uid is None or not cars.connected(uid):
             return redirect(url_for("landing"))
         vehicles = cars.vehicles(uid)
         events = db.events_for([v["id"] for v in vehicles])

@@ -1,10 +1,13 @@
 """The example app's own tables, in the same SQLite file as its tokens.
 
 The token sets themselves live in ``smartcar_native.TokenStore`` (table
-``smartcar_tokens``, written only by the library).  This module keeps what
-the application adds around them: its users, the Connect states it issued
-to mobile apps, the bearer sessions of those apps, the webhook deliveries
-it received, and the key that signs its session cookies.
+``smartcar_tokens``, written only by the library), one per Connect (an
+owner may connect cars of several brands, each time getting a token set
+for the cars shared then).  This module keeps what the application adds
+around them: its users, which token set reaches which of their cars, the
+Connect states it issued to mobile apps, the bearer sessions of those
+apps, the webhook deliveries it received, and the key that signs its
+session cookies.
 """
 
 import hashlib
@@ -22,6 +25,9 @@ CREATE TABLE IF NOT EXISTS app_pending_states (
     issued_at REAL NOT NULL, PRIMARY KEY (user_id, flow));
 CREATE TABLE IF NOT EXISTS app_sessions (
     token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS app_vehicles (
+    user_id TEXT NOT NULL, vehicle_id TEXT NOT NULL, token_key TEXT NOT NULL,
+    PRIMARY KEY (user_id, vehicle_id));
 CREATE TABLE IF NOT EXISTS app_webhook_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, received_at REAL NOT NULL,
     event_type TEXT, vehicle_id TEXT, body TEXT NOT NULL);
@@ -110,6 +116,44 @@ class AppDB:
     def end_sessions(self, uid):
         with self._conn() as c:
             c.execute("DELETE FROM app_sessions WHERE user_id = ?", (uid,))
+
+    # -- which token set (TokenStore key) reaches which car ---------------
+
+    def set_vehicles(self, uid, key, vehicle_ids):
+        """Note that ``key``'s token set reaches these cars (a car connected
+        again moves to the newer set); returns the user's keys that no car
+        uses any more."""
+        with self._conn() as c:
+            before = {r[0] for r in c.execute(
+                "SELECT DISTINCT token_key FROM app_vehicles WHERE user_id = ?",
+                (uid,))}
+            c.executemany("INSERT OR REPLACE INTO app_vehicles VALUES (?, ?, ?)",
+                          [(uid, vid, key) for vid in vehicle_ids])
+            after = {r[0] for r in c.execute(
+                "SELECT DISTINCT token_key FROM app_vehicles WHERE user_id = ?",
+                (uid,))}
+        return sorted(before - after)
+
+    def vehicles_of(self, uid):
+        """[(vehicle id, token key)] in the order they were connected."""
+        return self._conn().execute(
+            "SELECT vehicle_id, token_key FROM app_vehicles WHERE user_id = ? "
+            "ORDER BY rowid", (uid,)).fetchall()
+
+    def key_of(self, uid, vid):
+        row = self._conn().execute(
+            "SELECT token_key FROM app_vehicles WHERE user_id = ? "
+            "AND vehicle_id = ?", (uid, vid)).fetchone()
+        return row[0] if row else None
+
+    def forget_vehicles(self, uid):
+        """Drop the user's cars; returns the token keys they used."""
+        with self._conn() as c:
+            keys = [r[0] for r in c.execute(
+                "SELECT DISTINCT token_key FROM app_vehicles WHERE user_id = ?",
+                (uid,))]
+            c.execute("DELETE FROM app_vehicles WHERE user_id = ?", (uid,))
+        return keys
 
     # -- webhook deliveries ----------------------------------------------
 

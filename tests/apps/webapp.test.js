@@ -9,6 +9,9 @@ const { AMT, Stack, approveInConnect, launchBrowser, screenshot, texts } = requi
 
 exports.label = 'web app';
 
+// the management API's credentials (the emulator's default AMT)
+const amtAuth = `Basic ${Buffer.from(`default:${AMT}`).toString('base64')}`;
+
 exports.run = async (t) => {
   const stack = new Stack();
   stack.webhookId = crypto.randomUUID();
@@ -87,6 +90,17 @@ exports.run = async (t) => {
       assert.equal(forged.status, 401);
     });
 
+    await t.step('"Connect another car": a second brand joins the first on the dashboard', async () => {
+      const first = await texts(page, 'article.vehicle .name');
+      await page.locator('#connect-more').click();
+      await approveInConnect(page, { brand: 'TOYOTA', email: 'second-account@example.com' });
+      await page.waitForURL('**/dashboard');
+      const names = await texts(page, 'article.vehicle .name');
+      assert.deepEqual(names.slice(0, first.length), first);
+      assert.ok(names.length > first.length);
+      for (const n of names.slice(first.length)) assert.match(n, /^TOYOTA \S/);
+    });
+
     await t.step('after a restart of the app the user is still connected', async () => {
       const before = await texts(page, 'article.vehicle .name');
       await stack.restart();
@@ -95,7 +109,7 @@ exports.run = async (t) => {
       assert.deepEqual(await texts(page, 'article.vehicle .name'), before);
     });
 
-    await t.step('hours later, with the access token expired, the dashboard still works (the store refreshed it)', async () => {
+    await t.step('hours later, with the access tokens expired, the dashboard still works (the store refreshed each once)', async () => {
       const before = await texts(page, 'article.vehicle .name');
       await stack.control('DELETE', '/_emulator/requests');
       await stack.control('POST', '/_emulator/clock', { advance: 3 * 3600 });
@@ -104,7 +118,21 @@ exports.run = async (t) => {
       const { requests } = await stack.control('GET', '/_emulator/requests');
       const refreshes = requests.filter((r) => r.path === '/oauth/token'
         && /grant_type=refresh_token/.test(r.body || ''));
-      assert.equal(refreshes.length, 1, JSON.stringify(requests.map((r) => [r.method, r.path, r.status])));
+      // one refresh per token set (one per Connect), however many cars
+      assert.equal(refreshes.length, 2, JSON.stringify(requests.map((r) => [r.method, r.path, r.status])));
+    });
+
+    await t.step('a car whose access was revoked elsewhere is shown as ended, the others still work', async () => {
+      const cars = page.locator('article.vehicle');
+      const gone = await cars.last().getAttribute('data-vehicle-id');
+      const res = await fetch(`${stack.emulator}/v2.0/management/connections?vehicle_id=${gone}`, {
+        method: 'DELETE', headers: { Authorization: amtAuth },
+      });
+      assert.equal(res.status, 200);
+      await page.reload();
+      assert.match(await cars.last().locator('.car-error').innerText(), /Access to this car ended/);
+      assert.equal(await cars.first().locator('.car-error').count(), 0);
+      assert.match(await cars.first().locator('.odometer').innerText(), /^[\d,]+ km$/);
     });
 
     await t.step('Disconnect revokes access and returns to the landing page', async () => {
@@ -115,7 +143,7 @@ exports.run = async (t) => {
       await page.waitForURL(stack.url);
       assert.equal(await page.locator('#connect').count(), 1);
       const res = await fetch(`${stack.emulator}/v2.0/management/connections`, {
-        headers: { Authorization: `Basic ${Buffer.from(`default:${AMT}`).toString('base64')}` },
+        headers: { Authorization: amtAuth },
       });
       const conns = await res.json();
       assert.deepEqual(conns.connections, [], JSON.stringify(conns));
