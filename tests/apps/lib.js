@@ -135,7 +135,7 @@ async function launchBrowser() {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     viewport: { width: 960, height: 640 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-dev-shm-usage',
            '--no-first-run', '--disable-background-networking',
            '--disable-component-update', '--disable-sync'],
   });

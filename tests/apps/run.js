@@ -2,7 +2,7 @@
 // person takes is one test.  Ends with "N passed, N failed".
 'use strict';
 
-const FILES = ['webapp', 'spa', 'mobile'];
+const FILES = ['webapp', 'spa', 'mobile', 'demo'];
 const only = process.argv.slice(2);
 
 // t.step(name, fn): runs fn unless an earlier step of the same scenario
