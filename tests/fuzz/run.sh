@@ -9,13 +9,19 @@ cd "$(dirname "$0")/../.."
 secs=${FUZZ_SECONDS:-20}
 out=build/fuzz
 mkdir -p "$out"
-srcs=$(sed -n '/set(SC_LIB_SOURCES/,/)/p' CMakeLists.txt |
+lib_srcs=$(sed -n '/set(SC_LIB_SOURCES/,/)/p' CMakeLists.txt |
 	grep -oE 'csrc/lib/[a-z_0-9]+\.c')
-flags=$(pkg-config --cflags --libs libcurl libcjson openssl sqlite3)
+lib_flags=$(pkg-config --cflags --libs libcurl libcjson openssl sqlite3)
+# fuzz_emulator runs the emulator's server in-process: its sources but main.c
+emu_srcs=$(ls csrc/emulator/*.c | grep -v '/main\.c$')
+emu_flags="-Icsrc/emulator $(pkg-config --cflags --libs libmicrohttpd libcjson openssl)"
 pass=0
 fail=0
-for t in response redirect webhook; do
+for t in response redirect webhook emulator; do
 	bin=$out/fuzz_$t
+	srcs=$lib_srcs flags=$lib_flags
+	[ "$t" = emulator ] && srcs=$emu_srcs flags=$emu_flags
+	# shellcheck disable=SC2086
 	if ! clang -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -Icsrc/include -Icsrc/lib \
 		tests/fuzz/fuzz_$t.c $srcs $flags -lpthread -lm -o "$bin" \
@@ -28,6 +34,7 @@ for t in response redirect webhook; do
 	# seed with the bodies of the shared cases
 	for f in tests/cases/*.json; do cp "$f" "$corpus/" 2>/dev/null; done
 	regs=tests/fuzz/regressions/$t
+	cp "$regs"/* "$corpus/" 2>/dev/null # the kept inputs seed it too
 	if ls "$regs"/* >/dev/null 2>&1 &&
 	   ! "$bin" -runs=0 "$regs" >"$out/replay_$t.log" 2>&1; then
 		echo "fuzz_$t: a kept regression input fails again"
