@@ -49,7 +49,11 @@ static const char SCHEMA[] =
 	" updated_at timestamptz NOT NULL DEFAULT now());"
 	"CREATE TABLE IF NOT EXISTS smartcar_cooldowns ("
 	" scope text PRIMARY KEY,"
-	" until_at timestamptz NOT NULL)";
+	" until_at timestamptz NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS smartcar_token_leases ("
+	" key text PRIMARY KEY,"
+	" owner text NOT NULL,"
+	" deadline double precision NOT NULL)";
 
 /* A key held by lock(): the thread, and the connection whose open
  * transaction holds the row lock (in_tx 0 once a save committed). */
@@ -247,6 +251,15 @@ static int save(sc_token_store *s, const char *key, const char *expected,
 			finish(h, 0);
 		return SC_ECONFLICT;
 	}
+	/* a new set ends the refresh lease, in the same transaction */
+	r = query(st, key, "DELETE FROM smartcar_token_leases WHERE key = $1",
+		  1, params, PGRES_COMMAND_OK);
+	if (!r) {
+		if (h)
+			finish(h, 0);
+		return SC_ESTORAGE;
+	}
+	PQclear(r);
 	/* the new set is durable before anyone uses it */
 	if (h && !finish(h, 1))
 		return SC_ESTORAGE;
@@ -259,6 +272,82 @@ static int remove_key(sc_token_store *s, const char *key)
 	PGresult *r = query((struct pg_store *)s, key,
 			    "DELETE FROM smartcar_tokens WHERE key = $1", 1,
 			    params, PGRES_COMMAND_OK);
+	PQclear(r);
+	if (r) {
+		r = query((struct pg_store *)s, NULL, "DELETE FROM "
+			  "smartcar_token_leases WHERE key = $1", 1, params,
+			  PGRES_COMMAND_OK);
+		PQclear(r);
+	}
+	return r ? 0 : SC_ESTORAGE;
+}
+
+/* Refresh leases live in a table of their own, written on a pooled
+ * connection outside the key's held transaction: a lease must be durable
+ * before the grant is sent, and survive the rollback of a process that
+ * dies mid-refresh. */
+static int lease_take(sc_token_store *s, const char *key,
+		      const char *expected, const char *owner,
+		      double deadline)
+{
+	struct pg_store *st = (struct pg_store *)s;
+	char until[40];
+	const char *params[4] = { key, expected, owner, until };
+	PGresult *r;
+	int changed;
+
+	snprintf(until, sizeof(until), "%.3f", deadline);
+	r = query(st, NULL,
+		  "INSERT INTO smartcar_token_leases (key, owner, deadline)"
+		  " SELECT $1, $3, $4::double precision FROM smartcar_tokens"
+		  " WHERE key = $1 ON CONFLICT (key) DO UPDATE SET"
+		  " owner = excluded.owner, deadline = excluded.deadline"
+		  " WHERE smartcar_token_leases.owner IS NOT DISTINCT FROM"
+		  " $2::text", 4, params, PGRES_COMMAND_OK);
+	if (!r)
+		return SC_ESTORAGE;
+	changed = atoi(PQcmdTuples(r));
+	PQclear(r);
+	if (changed == 1)
+		return 0;
+	r = query(st, NULL, "SELECT 1 FROM smartcar_tokens WHERE key = $1", 1,
+		  params, PGRES_TUPLES_OK);
+	if (!r)
+		return SC_ESTORAGE;
+	changed = PQntuples(r);
+	PQclear(r);
+	return changed ? SC_ECONFLICT : SC_ENOTFOUND;
+}
+
+static int lease_get(sc_token_store *s, const char *key, char **owner_out,
+		     double *deadline_out)
+{
+	const char *params[1] = { key };
+	PGresult *r = query((struct pg_store *)s, NULL,
+			    "SELECT owner, deadline FROM smartcar_token_leases"
+			    " WHERE key = $1", 1, params, PGRES_TUPLES_OK);
+	int rc = SC_ENOTFOUND;
+
+	*owner_out = NULL;
+	*deadline_out = 0;
+	if (!r)
+		return SC_ESTORAGE;
+	if (PQntuples(r) == 1) {
+		*owner_out = sc__strdup(PQgetvalue(r, 0, 0));
+		*deadline_out = strtod(PQgetvalue(r, 0, 1), NULL);
+		rc = *owner_out ? 0 : SC_ENOMEM;
+	}
+	PQclear(r);
+	return rc;
+}
+
+static int lease_end(sc_token_store *s, const char *key, const char *owner)
+{
+	const char *params[2] = { key, owner };
+	PGresult *r = query((struct pg_store *)s, NULL,
+			    "UPDATE smartcar_token_leases SET deadline = 0"
+			    " WHERE key = $1 AND owner = $2", 2, params,
+			    PGRES_COMMAND_OK);
 	PQclear(r);
 	return r ? 0 : SC_ESTORAGE;
 }
@@ -403,8 +492,8 @@ static int ensure_schema(PGconn *c)
 		return 0;
 	r = PQexec(c, "ROLLBACK");
 	PQclear(r);
-	ok = run(NULL, c, "SELECT 1 FROM smartcar_tokens, smartcar_cooldowns"
-		 " LIMIT 0", 0, NULL, PGRES_TUPLES_OK);
+	ok = run(NULL, c, "SELECT 1 FROM smartcar_tokens, smartcar_cooldowns,"
+		 " smartcar_token_leases LIMIT 0", 0, NULL, PGRES_TUPLES_OK);
 	return ok ? 0 : -1;
 }
 
@@ -480,6 +569,9 @@ int sc_token_store_postgres_new(sc_token_store **out, const char *conninfo,
 	st->base.free = store_free;
 	st->base.lock = lock_key;
 	st->base.unlock = unlock_key;
+	st->base.lease_take = lease_take;
+	st->base.lease_get = lease_get;
+	st->base.lease_end = lease_end;
 	st->base.cooldown_get = cooldown_get;
 	st->base.cooldown_put = cooldown_put;
 	*out = &st->base;

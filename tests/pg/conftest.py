@@ -50,7 +50,7 @@ def sql(query: str, *args: Any) -> List[tuple]:
 @pytest.fixture
 def clean_db() -> None:
     sql("DROP TABLE IF EXISTS smartcar_tokens, smartcar_cooldowns,"
-        " vehicle_readings")
+        " smartcar_token_leases, vehicle_readings")
 
 
 @pytest.fixture
