@@ -153,40 +153,61 @@ long sc__curl_pool_ca_loads(const struct sc_curl_pool *p)
 /* ---- the CA store, parsed once per client ------------------------------ */
 
 /* The bundle libcurl would load: the client's, else libcurl's default
- * file, else its default directory (which is read lazily by OpenSSL). */
-static X509_STORE *load_ca(const sc_client *client, CURL *h)
+ * file (libcurl's default directory is left to libcurl). */
+static const char *ca_file(const sc_client *client, CURL *h)
 {
-	X509_STORE *st = X509_STORE_new();
-	char *file = client->ca_bundle, *dir = NULL;
-	int ok = 0;
-
-	if (!st)
-		return NULL;
+	char *file = client->ca_bundle;
 #if LIBCURL_VERSION_NUM >= 0x075400
-	if (!file) {
+	if (!file)
 		curl_easy_getinfo(h, CURLINFO_CAINFO, &file);
-		curl_easy_getinfo(h, CURLINFO_CAPATH, &dir);
-	}
 #else
 	(void)h;
 #endif
-	if (file)
-		ok = X509_STORE_load_file(st, file) == 1;
-	if (!ok && !client->ca_bundle && dir)
-		ok = X509_STORE_load_path(st, dir) == 1;
-	if (!ok) {
-		/* let libcurl load it, and report what is wrong with it */
+	return file;
+}
+
+static int ca_readable(const sc_client *client, CURL *h)
+{
+	const char *file = ca_file(client, h);
+	FILE *f = file ? fopen(file, "r") : NULL;
+	if (f)
+		fclose(f);
+	return f != NULL;
+}
+
+static X509_STORE *load_ca(const sc_client *client, CURL *h)
+{
+	X509_STORE *st = X509_STORE_new();
+	const char *file = ca_file(client, h);
+
+	if (st && (!file || X509_STORE_load_file(st, file) != 1)) {
 		X509_STORE_free(st);
-		return NULL;
+		st = NULL;
 	}
 	return st;
 }
 
+/* Called by libcurl for each new TLS connection: the client's store,
+ * parsed on the first one (a client that only speaks plain HTTP never
+ * pays for it). */
 static CURLcode on_ssl_ctx(CURL *h, void *ssl_ctx, void *user)
 {
-	(void)h;
+	sc_client *client = user;
+	struct sc_curl_pool *p = client->pool;
+	X509_STORE *ca;
+
+	pthread_mutex_lock(&p->lock);
+	if (!p->ca_tried) {
+		p->ca_tried = 1;
+		p->ca = load_ca(client, h);
+		p->ca_loads += p->ca != NULL;
+	}
+	ca = p->ca;
+	pthread_mutex_unlock(&p->lock);
+	if (!ca)
+		return CURLE_SSL_CACERT_BADFILE;
 	/* the context takes its own reference */
-	SSL_CTX_set1_cert_store(ssl_ctx, user);
+	SSL_CTX_set1_cert_store(ssl_ctx, ca);
 	return CURLE_OK;
 }
 
@@ -196,7 +217,6 @@ static CURL *new_handle(sc_client *client)
 {
 	struct sc_curl_pool *p = client->pool;
 	CURL *h = curl_easy_init();
-	X509_STORE *ca = NULL;
 
 	if (!h)
 		return NULL;
@@ -223,23 +243,13 @@ static CURL *new_handle(sc_client *client)
 	}
 	if (client->ca_bundle)
 		curl_easy_setopt(h, CURLOPT_CAINFO, client->ca_bundle);
-	if (!global_openssl)
-		return h;
-	pthread_mutex_lock(&p->lock);
-	if (!p->ca_tried) {
-		p->ca_tried = 1;
-		p->ca = load_ca(client, h);
-		p->ca_loads += p->ca != NULL;
-	}
-	ca = p->ca;
-	pthread_mutex_unlock(&p->lock);
-	if (ca) {
-		/* libcurl would parse the bundle again for every connection */
-		curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
-		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
-		curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
-		curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, ca);
-	}
+	if (!global_openssl || !ca_readable(client, h))
+		return h; /* libcurl loads it, and says what is wrong with it */
+	/* libcurl would parse the bundle again for every connection */
+	curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
+	curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+	curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+	curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, client);
 	return h;
 }
 
@@ -456,6 +466,8 @@ static int xfer_start(struct xfer *x, sc_client *client,
 	 * acted on it. */
 	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, fresh);
 	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, fresh);
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+			 (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
 	if (get || (!post && !req->body.len)) {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
@@ -573,25 +585,56 @@ struct slot {
 	struct xfer x;
 	int active;       /* a transfer is on the wire */
 	int done;
-	double ready_at;  /* monotonic seconds: a retry or rate wait ends;
-			     0 when it only waits for a free slot */
+	int waiting;      /* until ready_at: a retry or rate-limit wait */
+	double ready_at;  /* monotonic seconds */
 };
 
-static void finish_slot(struct slot *s, sc_result **out, size_t i,
-			size_t *done, size_t n, sc_progress_cb progress,
-			void *payload)
+/* The slots to step next, in order: each slot is in it at most once
+ * (it is either queued, waiting on a timer, on the wire or done), so n
+ * places suffice and nothing is ever scanned from the start. */
+struct queue {
+	size_t *idx;
+	size_t head, count, cap;
+};
+
+static void push(struct queue *q, size_t i)
 {
-	int rc = sc_op_result(&out[i], s->op);
-	sc_op_free(s->op);
-	s->op = NULL;
-	s->done = 1;
-	(*done)++;
-	if (progress)
-		progress(payload, i, rc, *done, n);
+	q->idx[(q->head + q->count++) % q->cap] = i;
 }
 
-/* Hand every finished transfer back to its op. */
-static void collect(CURLM *multi, size_t *active)
+static size_t pop(struct queue *q)
+{
+	size_t i = q->idx[q->head];
+	q->head = (q->head + 1) % q->cap;
+	q->count--;
+	return i;
+}
+
+struct many {
+	struct slot *slots;
+	struct queue q;
+	size_t n, done, active, waiting;
+	sc_result **results;
+	sc_progress_cb progress;
+	void *payload;
+};
+
+static void finish_slot(struct many *m, size_t i, int rc)
+{
+	struct slot *s = &m->slots[i];
+	if (s->op) {
+		rc = sc_op_result(&m->results[i], s->op);
+		sc_op_free(s->op);
+		s->op = NULL;
+	}
+	s->done = 1;
+	m->done++;
+	if (m->progress)
+		m->progress(m->payload, i, rc, m->done, m->n);
+}
+
+/* Hand every finished transfer back to its op, and queue the op. */
+static void collect(CURLM *multi, struct many *m)
 {
 	CURLMsg *msg;
 	int left;
@@ -613,13 +656,71 @@ static void collect(CURLM *multi, size_t *active)
 		trc = xfer_finish(x, cc, &resp, errmsg, sizeof(errmsg),
 				  &unsent);
 		s->active = 0;
-		(*active)--;
+		m->active--;
 		if (trc < 0)
 			(unsent ? sc_op_fail_unsent : sc_op_fail)(s->op, trc,
 								  errmsg);
 		else
 			sc_op_feed(s->op, resp);
-		s->ready_at = 0;
+		push(&m->q, (size_t)(s - m->slots));
+	}
+}
+
+/* Queue the ops whose wait is over; the monotonic time of the next one
+ * to end (0 when none waits). */
+static double due_timers(struct many *m, double now)
+{
+	double soonest = 0;
+	size_t i;
+
+	for (i = 0; m->waiting && i < m->n; i++) {
+		struct slot *s = &m->slots[i];
+		if (!s->waiting)
+			continue;
+		if (s->ready_at <= now) {
+			s->waiting = 0;
+			m->waiting--;
+			push(&m->q, i);
+		} else if (soonest == 0 || s->ready_at < soonest) {
+			soonest = s->ready_at;
+		}
+	}
+	return soonest;
+}
+
+/* Step queued ops while there is room on the wire. */
+static void step_queued(struct many *m, CURLM *multi, sc_client *client,
+			size_t max_in_flight, double now)
+{
+	while (m->q.count && m->active < max_in_flight) {
+		size_t i = pop(&m->q);
+		struct slot *s = &m->slots[i];
+		const sc_request *req;
+		int step = sc_op_next(s->op, &req);
+
+		if (step == SC_STEP_SEND) {
+			if (xfer_start(&s->x, client, req) < 0) {
+				sc_op_fail_unsent(s->op, SC_ENOMEM,
+						  "cannot start a transfer");
+				push(&m->q, i);
+				continue;
+			}
+			/* HTTP/1.1: one transfer per connection.  Over
+			 * HTTP/2, libcurl 7.88 holds back the streams added
+			 * to a busy connection until one ends, which turns
+			 * one latency into two. */
+			curl_easy_setopt(s->x.h, CURLOPT_HTTP_VERSION,
+					 (long)CURL_HTTP_VERSION_1_1);
+			curl_multi_add_handle(multi, s->x.h);
+			s->active = 1;
+			m->active++;
+		} else if (step == SC_STEP_WAIT) {
+			s->ready_at = now + sc_op_wait_ms(s->op) / 1e3;
+			s->waiting = 1;
+			m->waiting++;
+		} else {
+			finish_slot(m, i, 0);
+		}
 	}
 }
 
@@ -658,9 +759,9 @@ int sc_call_many_ops(sc_result **results, sc_client *client, sc_op **ops,
 		     size_t n, size_t max_in_flight, sc_progress_cb progress,
 		     void *payload)
 {
-	struct slot *slots;
+	struct many m;
 	CURLM *multi;
-	size_t i, done = 0, active = 0;
+	size_t i;
 	long keep;
 
 	if (n == 0)
@@ -672,10 +773,18 @@ int sc_call_many_ops(sc_result **results, sc_client *client, sc_op **ops,
 	}
 	if (max_in_flight == 0)
 		max_in_flight = 8;
-	slots = calloc(n, sizeof(*slots));
-	multi = slots ? multi_checkout(client->pool) : NULL;
-	if (!slots || !multi) {
-		free(slots);
+	memset(&m, 0, sizeof(m));
+	m.n = n;
+	m.results = results;
+	m.progress = progress;
+	m.payload = payload;
+	m.slots = calloc(n, sizeof(*m.slots));
+	m.q.idx = calloc(n, sizeof(*m.q.idx));
+	m.q.cap = n;
+	multi = m.slots && m.q.idx ? multi_checkout(client->pool) : NULL;
+	if (!multi) {
+		free(m.slots);
+		free(m.q.idx);
 		for (i = 0; i < n; i++)
 			sc_op_free(ops[i]);
 		return SC_ENOMEM;
@@ -687,74 +796,46 @@ int sc_call_many_ops(sc_result **results, sc_client *client, sc_op **ops,
 					    : POOL_MIN;
 	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, keep);
 	for (i = 0; i < n; i++) {
-		struct slot *s = &slots[i];
-		s->op = ops[i];
+		m.slots[i].op = ops[i];
 		ops[i] = NULL;
-		if (!s->op) {
-			/* not made: its result (the error) is already there */
-			if (!results[i])
-				results[i] = sc__result_code(SC_EINVAL,
-					"no operation was given");
-			s->done = 1;
-			done++;
-			if (progress)
-				progress(payload, i, results[i] ?
-					 results[i]->code : SC_ENOMEM, done, n);
-		} else {
+		if (m.slots[i].op) {
 			results[i] = NULL;
+			push(&m.q, i);
+			continue;
 		}
+		/* not made: its result (the error) is already there */
+		if (!results[i])
+			results[i] = sc__result_code(SC_EINVAL,
+						     "no operation was given");
+		finish_slot(&m, i, results[i] ? results[i]->code : SC_ENOMEM);
 	}
 
-	while (done < n) {
-		double now = sc__monotonic(), soonest = 0;
+	while (m.done < n) {
+		double now = sc__monotonic(), soonest;
 		int running = 0;
 
-		/* step every op that is due, while there is room */
-		for (i = 0; i < n && active < max_in_flight; i++) {
-			struct slot *s = &slots[i];
-			const sc_request *req;
-			int step;
-			if (s->done || s->active || s->ready_at > now)
-				continue;
-			step = sc_op_next(s->op, &req);
-			if (step == SC_STEP_SEND) {
-				if (xfer_start(&s->x, client, req) < 0) {
-					sc_op_fail_unsent(s->op, SC_ENOMEM,
-						"cannot start a transfer");
-					continue;
-				}
-				curl_multi_add_handle(multi, s->x.h);
-				s->active = 1;
-				active++;
-			} else if (step == SC_STEP_WAIT) {
-				s->ready_at = now + sc_op_wait_ms(s->op) / 1e3;
-			} else {
-				finish_slot(s, results, i, &done, n, progress,
-					    payload);
-			}
-		}
-		if (done >= n)
+		soonest = due_timers(&m, now);
+		step_queued(&m, multi, client, max_in_flight, now);
+		if (m.done >= n)
 			break;
-		/* the next timer of a waiting op; ops waiting for a slot
-		 * are woken by a transfer ending, which the poll sees */
-		for (i = 0; i < n; i++)
-			if (!slots[i].done && !slots[i].active &&
-			    slots[i].ready_at > now &&
-			    (soonest == 0 || slots[i].ready_at < soonest))
-				soonest = slots[i].ready_at;
-		if (active) {
-			/* libcurl shortens the wait to its own timers */
+		if (m.q.count && m.active < max_in_flight)
+			continue; /* an op failed to start: step it again */
+		if (m.active) {
+			/* sleep until a socket or a timer is ready: libcurl
+			 * shortens the wait to its own timers; ops waiting
+			 * for room are woken by a transfer ending */
 			int wait_ms = 1000;
 			if (soonest > 0) {
 				double d = (soonest - now) * 1000 + 1;
 				wait_ms = d > 1000 ? 1000 : (int)d;
 			}
 			curl_multi_perform(multi, &running);
-			collect(multi, &active);
-			if (active)
+			collect(multi, &m);
+			if (m.active && !(m.q.count &&
+					  m.active < max_in_flight))
 				curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
 			curl_multi_perform(multi, &running);
-			collect(multi, &active);
+			collect(multi, &m);
 		} else if (soonest > now) {
 			struct timespec ts;
 			double d = soonest - now;
@@ -764,6 +845,7 @@ int sc_call_many_ops(sc_result **results, sc_client *client, sc_op **ops,
 		}
 	}
 	multi_checkin(client->pool, multi);
-	free(slots);
+	free(m.slots);
+	free(m.q.idx);
 	return 0;
 }
