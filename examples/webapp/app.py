@@ -210,7 +210,6 @@ def create_app(cfg=None):
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(days=30),
     )
-    app.extensions["smartcar_cars"] = cars
 
     # -- who is asking ---------------------------------------------------
 
@@ -367,7 +366,7 @@ def create_app(cfg=None):
             if not os.path.exists(os.path.join(SPA_DIR, name)):
                 return ("@smartcar/auth is not installed: "
                         "run npm ci in examples/spa\n", 404)
-        elif "/" in name:
+        elif name not in ("index.html", "app.js"):
             abort(404)
         return send_from_directory(SPA_DIR, name)
 
@@ -384,7 +383,9 @@ def create_app(cfg=None):
     def posted_redirect():
         """The redirect an app forwards: ``{"url": ...}`` as caught, or
         its ``code`` and ``state``; as a query for parse_redirect."""
-        data = request.get_json(silent=True) or {}
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            data = {}
         if isinstance(data.get("url"), str):
             return data["url"]
         fields = {k: data[k] for k in ("code", "state", "error",
@@ -404,6 +405,8 @@ def create_app(cfg=None):
                            message="state does not match"), 400
         except smartcar.ConnectError as e:
             return jsonify(error=e.error, message=str(e)), 400
+        except smartcar.InvalidArgumentError as e:
+            return jsonify(error="bad_redirect", message=str(e)), 400
         cars.finish_connect(client, uid, r)
         return jsonify(connected=True, vehicles=cars.vehicles(uid))
 

@@ -34,6 +34,9 @@ exports.run = async (t) => {
       // the issued state was used up by that attempt
       await refused(other.forward(`sc${CLIENT_ID}://exchange?code=x&state=${start.state}`),
         400, 'no_connect');
+      const again = await other.api('POST', '/api/mobile/connect');
+      await refused(other.forward(`sc${CLIENT_ID}://exchange?state=${again.state}`),
+        400, 'bad_redirect');
     });
 
     await t.step('Connect in Chromium; the sc...://exchange redirect is caught and forwarded', async () => {
