@@ -693,6 +693,72 @@ static void user_access(call *c, outcome *o) {
   o->body = b;
 }
 
+static void tesla_battery(call *c, outcome *o) {
+  double km = emu_vehicle_battery_range_km(c->v), pct = c->v->battery;
+  cJSON *b = cJSON_CreateObject();
+  cJSON_AddNumberToObject(b, "percentRemaining", round_to(pct, 4));
+  cJSON_AddNumberToObject(b, "range", round_to(distance(c, km), 1));
+  cJSON_AddBoolToObject(b, "heaterOn", 0);
+  cJSON_AddNumberToObject(b, "rangeEstimated",
+                          round_to(distance(c, km * 0.92), 1));
+  cJSON_AddNumberToObject(b, "rangeIdeal", round_to(distance(c, km * 1.05), 1));
+  cJSON_AddNumberToObject(b, "percentRemainingUsable",
+                          round_to(pct > 0.01 ? pct - 0.01 : 0, 4));
+  cJSON_AddNumberToObject(b, "maxRangeChargeCounter", 0);
+  cJSON_AddBoolToObject(b, "notEnoughPowerToHeat", 0);
+  o->body = b;
+}
+
+/* When the charge reaches the limit: an ISO time, or null when the car is
+ * not charging. */
+static void add_completion(const call *c, cJSON *b, const char *key) {
+  double kw = emu_vehicle_charge_kw(c->v);
+  if (kw <= 0) {
+    cJSON_AddNullToObject(b, key);
+    return;
+  }
+  double hours = (c->v->charge_limit - c->v->battery) *
+                 emu_vehicle_battery_kwh(c->v) / kw;
+  char when[32];
+  emu_iso8601(when, c->now + (int64_t)(hours * 3600.0 * 1000.0));
+  cJSON_AddStringToObject(b, key, when);
+}
+
+/* tesla|chevrolet|cadillac/charge/completion */
+static void charge_completion(call *c, outcome *o) {
+  cJSON *b = cJSON_CreateObject();
+  add_completion(c, b, "time");
+  o->body = b;
+}
+
+static void audi_charge(call *c, outcome *o) {
+  const char *state = emu_vehicle_charge_state(c->v);
+  double kw = emu_vehicle_charge_kw(c->v);
+  double km_per_h =
+      emu_vehicle_battery_kwh(c->v) > 0 && c->v->battery > 0
+          ? kw * emu_vehicle_battery_range_km(c->v) /
+                (c->v->battery * emu_vehicle_battery_kwh(c->v))
+          : 0;
+  cJSON *b = cJSON_CreateObject();
+  cJSON_AddStringToObject(b, "chargingStatus", state);
+  cJSON_AddBoolToObject(b, "isPluggedIn", c->v->plugged_in);
+  cJSON_AddNumberToObject(b, "chargeRate", round_to(distance(c, km_per_h), 1));
+  if (c->v->plugged_in)
+    cJSON_AddStringToObject(b, "chargeType", "AC");
+  else
+    cJSON_AddNullToObject(b, "chargeType");
+  cJSON_AddStringToObject(b, "chargePortColor", kw > 0 ? "GREEN" : "NONE");
+  cJSON_AddStringToObject(b, "chargePortLatch",
+                          c->v->plugged_in ? "LOCKED" : "UNLOCKED");
+  add_completion(c, b, "completionTime");
+  cJSON_AddStringToObject(b, "chargeMode", "MANUAL");
+  cJSON_AddNumberToObject(b, "socLimit", round_to(c->v->charge_limit, 4));
+  cJSON_AddStringToObject(b, "externalPowerStatus",
+                          c->v->plugged_in ? "ACTIVE" : "UNAVAILABLE");
+  cJSON_AddNumberToObject(b, "wattage", round_to(kw * 1000.0, 0));
+  o->body = b;
+}
+
 static void batch(call *c, outcome *o);
 
 /* ---------------------------------------------------------------- table */
@@ -772,6 +838,20 @@ static const endpoint endpoints[] = {
      EP_DATA | EP_AWAKE, interior},
     {"GET", "/tesla/user/access", "read_user_profile", K_ALL, "tesla",
      EP_DATA | EP_AWAKE, user_access},
+    {"GET", "/tesla/battery", "read_battery", K_EV, "tesla",
+     EP_DATA | EP_AWAKE, tesla_battery},
+    {"GET", "/tesla/charge/completion", "read_charge", K_EV, "tesla",
+     EP_DATA | EP_AWAKE, charge_completion},
+    {"GET", "/chevrolet/charge/completion", "read_charge", K_EV, "chevrolet",
+     EP_DATA | EP_AWAKE, charge_completion},
+    {"GET", "/chevrolet/charge/voltmeter", "read_charge", K_EV, "chevrolet",
+     EP_DATA | EP_AWAKE, voltmeter},
+    {"GET", "/cadillac/charge/completion", "read_charge", K_EV, "cadillac",
+     EP_DATA | EP_AWAKE, charge_completion},
+    {"GET", "/cadillac/charge/voltmeter", "read_charge", K_EV, "cadillac",
+     EP_DATA | EP_AWAKE, voltmeter},
+    {"GET", "/audi/charge", "read_charge", K_EV, "audi", EP_DATA | EP_AWAKE,
+     audi_charge},
 };
 
 #define N_ENDPOINTS (sizeof endpoints / sizeof *endpoints)

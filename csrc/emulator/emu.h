@@ -282,6 +282,8 @@ double emu_vehicle_fuel_liters(const emu_vehicle *v);
 double emu_vehicle_fuel_range_km(const emu_vehicle *v);
 double emu_vehicle_oil_life(const emu_vehicle *v);
 double emu_vehicle_voltage(const emu_vehicle *v);
+/* Charging power now (kW): 0 unless CHARGING. */
+double emu_vehicle_charge_kw(const emu_vehicle *v);
 /* CHARGING, FULLY_CHARGED or NOT_CHARGING */
 const char *emu_vehicle_charge_state(const emu_vehicle *v);
 void emu_vehicle_set_driving(emu_vehicle *v, int on);

@@ -107,6 +107,13 @@ double emu_vehicle_voltage(const emu_vehicle *v) {
   return v->plugged_in ? CHARGER_VOLTS : 0.0;
 }
 
+double emu_vehicle_charge_kw(const emu_vehicle *v) {
+  if (strcmp(emu_vehicle_charge_state(v), "CHARGING") != 0) return 0;
+  const kind_spec *k = &specs[v->engine];
+  return k->charge_kw > 0 ? k->charge_kw
+                          : CHARGER_VOLTS * v->amperage / 1000.0;
+}
+
 const char *emu_vehicle_charge_state(const emu_vehicle *v) {
   if (!v->plugged_in || !v->charging) return "NOT_CHARGING";
   return v->battery >= v->charge_limit - 1e-9 ? "FULLY_CHARGED" : "CHARGING";

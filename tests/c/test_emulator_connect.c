@@ -1299,3 +1299,112 @@ TEST(connect_test_mode_every_brand_connects_its_vehicles)
 	pfree(&pre);
 	pfree(&brands);
 }
+
+/* A test-mode owner's token for make (every permission below). */
+static char *make_token(const char *base, const char *make)
+{
+	char url[1024], extra[256], *loc, *code, *tok;
+	snprintf(extra, sizeof(extra),
+		 "&make=%s&scope=read_vehicle_info%%20read_battery%%20"
+		 "read_charge%%20read_compass", make);
+	authq(url, sizeof(url), base, T_REDIRECT, extra);
+	loc = t_connect_at(base, url, "approve", "paths@example.com", NULL);
+	code = qparam(loc, "code");
+	tok = code ? access_token(base, code) : NULL;
+	free(loc);
+	free(code);
+	return tok;
+}
+
+/* The vehicle of the token whose model is model: GET base+/v2.0/vehicles/
+ * {id}+sub with it; the status (body in *out when out). */
+static long model_get(const char *base, const char *tok, const char *model,
+		      const char *sub, cJSON **out)
+{
+	char url[512];
+	page p;
+	cJSON *list;
+	long status = -1;
+	int i;
+
+	snprintf(url, sizeof(url), "%s/v2.0/vehicles", base);
+	fetch(&p, url, NULL, NULL, tok);
+	list = cJSON_Parse(p.body);
+	pfree(&p);
+	for (i = 0; i < cJSON_GetArraySize(t_json_get(list, "vehicles")); i++) {
+		const char *id = cJSON_GetArrayItem(
+			t_json_get(list, "vehicles"), i)->valuestring;
+		cJSON *a;
+		snprintf(url, sizeof(url), "%s/v2.0/vehicles/%s", base, id);
+		fetch(&p, url, NULL, NULL, tok);
+		a = cJSON_Parse(p.body);
+		pfree(&p);
+		if (t_json_str(a, "model") &&
+		    strcmp(t_json_str(a, "model"), model) == 0) {
+			snprintf(url, sizeof(url), "%s/v2.0/vehicles/%s%s",
+				 base, id, sub);
+			fetch(&p, url, NULL, NULL, tok);
+			status = p.status;
+			if (out)
+				*out = cJSON_Parse(p.body);
+			pfree(&p);
+		}
+		cJSON_Delete(a);
+	}
+	cJSON_Delete(list);
+	return status;
+}
+
+/* Make-specific paths beyond Tesla: 200 on their make's electric cars,
+ * 501 on other makes and on that make's petrol cars, 403 with the make in
+ * capitals, 404 for a path no make has. */
+TEST(emulator_make_specific_paths)
+{
+	const char *base = start();
+	char *chevy, *audi, *tesla;
+	cJSON *b = NULL;
+
+	REQUIRE(base);
+	chevy = make_token(base, "CHEVROLET");
+	audi = make_token(base, "AUDI");
+	tesla = make_token(base, "TESLA");
+	REQUIRE(chevy && audi && tesla);
+
+	CHECK(model_get(base, chevy, "Bolt EV", "/chevrolet/charge/voltmeter",
+			&b) == 200);
+	t_shape("chevrolet voltmeter", b, "voltage:n");
+	cJSON_Delete(b);
+	CHECK(model_get(base, chevy, "Bolt EV", "/chevrolet/charge/completion",
+			&b) == 200);
+	t_shape("chevrolet completion", b, "time:sz");
+	cJSON_Delete(b);
+	CHECK(model_get(base, chevy, "Silverado 1500",
+			"/chevrolet/charge/voltmeter", NULL) == 501);
+	CHECK(model_get(base, chevy, "Bolt EV", "/tesla/compass", NULL) == 501);
+	CHECK(model_get(base, chevy, "Bolt EV", "/CHEVROLET/charge/voltmeter",
+			NULL) == 403);
+	CHECK(model_get(base, chevy, "Bolt EV", "/ford/charge/schedule",
+			NULL) == 404);
+
+	CHECK(model_get(base, audi, "Q4 e-tron", "/audi/charge", &b) == 200);
+	t_shape("audi charge", b,
+		"chargingStatus:s,isPluggedIn:b,chargeRate:n,chargeType:sz,"
+		"chargePortColor:s,chargePortLatch:s,completionTime:sz,"
+		"chargeMode:s,socLimit:n,externalPowerStatus:s,wattage:n");
+	cJSON_Delete(b);
+	CHECK(model_get(base, audi, "A4", "/audi/charge", NULL) == 501);
+	CHECK(model_get(base, tesla, "Model Y", "/audi/charge", NULL) == 501);
+
+	CHECK(model_get(base, tesla, "Model Y", "/tesla/battery", &b) == 200);
+	t_shape("tesla battery", b,
+		"percentRemaining:n,range:n,heaterOn:b,rangeEstimated:n,"
+		"rangeIdeal:n,percentRemainingUsable:n,maxRangeChargeCounter:n,"
+		"notEnoughPowerToHeat:b");
+	cJSON_Delete(b);
+	CHECK(model_get(base, tesla, "Model Y", "/tesla/charge/completion",
+			&b) == 200);
+	cJSON_Delete(b);
+	free(chevy);
+	free(audi);
+	free(tesla);
+}
