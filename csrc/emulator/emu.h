@@ -6,9 +6,13 @@
  *   server.c   libmicrohttpd glue, request objects, routing, responses
  *   util.c     buffers, url/form codecs, random ids, derivation, time
  *   state.c    app config, clock, users and fleets, grants, codes, tokens
- *   connect.c  Connect pages and the shared approve/deny decision
+ *   connect.c  Connect flow and the shared approve/deny decision
+ *   connect_html.c  Connect's pages
+ *   redirect.c the JavaScript SDK redirect stand-in (/v2/redirect)
+ *   makes.c    the make table: brands, test vehicles, WMIs, make paths
  *   token.c    POST /oauth/token
- *   api.c      Vehicle API v1.0/v2.0: the endpoint table, batch
+ *   api.c      Vehicle API v1.0/v2.0: the endpoint table, routing, batch
+ *   api_handlers.c  what each Vehicle API endpoint answers
  *   vehicles.c vehicle state and how it follows the clock
  *   errors.c   the v2 error catalogue and error bodies
  *   faults.c   fault injection, the received-request log, rate limits
