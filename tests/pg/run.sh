@@ -53,6 +53,7 @@ stop() {
 	rm -rf "$dir"
 }
 trap stop EXIT
+trap "exit 1" INT TERM
 
 "${as_owner[@]}" "$bindir/initdb" -D "$dir/data" -U smartcar \
 	--auth=trust -E UTF8 >"$dir/initdb.log" 2>&1 ||
