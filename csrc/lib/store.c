@@ -642,6 +642,8 @@ int sc_client_share_cooldowns(sc_client *client, sc_token_store *store)
 		return SC_EINVAL;
 	pthread_mutex_lock(&client->lock);
 	client->shared_cooldowns = store;
+	if (store) /* sharing them means honouring them */
+		client->rate_off = 0;
 	pthread_mutex_unlock(&client->lock);
 	return 0;
 }

@@ -120,7 +120,9 @@ class AuthClient:
         """Wait out the cool-downs (a 429's ``Retry-After``, per vehicle
         and for the application) that any client sharing ``store``
         received, and share this one's: ``store`` is a
-        :class:`PostgresTokenStore`; ``None`` stops sharing."""
+        :class:`PostgresTokenStore`; ``None`` stops sharing.  Sharing turns
+        this client's cool-downs on (``rate_policy`` ``"off"`` becomes
+        ``"wait"``)."""
         self._client.share_cooldowns(store)
 
     def close(self) -> None:

@@ -66,7 +66,9 @@ SC_EXTERN(int) sc_token_store_postgres_new(sc_token_store **out,
  * Share @p client's cool-downs (a 429's Retry-After, per vehicle and for
  * the application) through @p store, so every client sharing it waits
  * them out; NULL stops sharing.  The store must offer cool-downs (the
- * PostgreSQL one does) and outlive the client's calls.  A store that
+ * PostgreSQL one does) and outlive the client's calls.  Sharing turns
+ * the client's cool-downs on (a client whose rate_policy was "off", as
+ * the "official" profile's is by default, then waits).  A store that
  * fails to answer leaves the client's own cool-downs in force.
  * @return 0 or SC_EINVAL.
  */
