@@ -380,7 +380,12 @@ static int append_path(sc_op *op, sc_buf *url, const char *tmpl,
 			key = "signal_code";
 			skip = 13;
 		}
-		if (key) {
+		if (!key) {
+			/* the literal run up to the next placeholder */
+			size_t len = strcspn(tmpl + 1, "{") + 1;
+			rc = sc__buf_append(url, tmpl, len);
+			tmpl += len;
+		} else {
 			const char *v = sc_params_get(op->params, key);
 			char msg[64];
 			if (!v || !*v) {
@@ -390,8 +395,6 @@ static int append_path(sc_op *op, sc_buf *url, const char *tmpl,
 			}
 			rc = sc__url_encode(url, v);
 			tmpl += skip;
-		} else {
-			rc = sc__buf_putc(url, *tmpl++);
 		}
 	}
 	return rc;

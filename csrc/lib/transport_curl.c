@@ -633,8 +633,13 @@ static void finish_slot(struct many *m, size_t i, int rc)
 		m->progress(m->payload, i, rc, m->done, m->n);
 }
 
-/* Hand every finished transfer back to its op, and queue the op. */
-static void collect(CURLM *multi, struct many *m)
+static void step_one(struct many *m, CURLM *multi, sc_client *client,
+		     size_t i, double now);
+
+/* Hand every finished transfer back to its op and step the op at once,
+ * in the room its transfer left: it finishes, retries or waits before
+ * any op that has not started. */
+static void collect(CURLM *multi, struct many *m, sc_client *client)
 {
 	CURLMsg *msg;
 	int left;
@@ -662,7 +667,8 @@ static void collect(CURLM *multi, struct many *m)
 								  errmsg);
 		else
 			sc_op_feed(s->op, resp);
-		push(&m->q, (size_t)(s - m->slots));
+		step_one(m, multi, client, (size_t)(s - m->slots),
+			 sc__monotonic());
 	}
 }
 
@@ -688,40 +694,45 @@ static double due_timers(struct many *m, double now)
 	return soonest;
 }
 
+/* Step op i once: start its transfer, start its timer or finish it. */
+static void step_one(struct many *m, CURLM *multi, sc_client *client,
+		     size_t i, double now)
+{
+	struct slot *s = &m->slots[i];
+	const sc_request *req;
+	int step = sc_op_next(s->op, &req);
+
+	if (step == SC_STEP_SEND) {
+		if (xfer_start(&s->x, client, req) < 0) {
+			sc_op_fail_unsent(s->op, SC_ENOMEM,
+					  "cannot start a transfer");
+			push(&m->q, i);
+			return;
+		}
+		/* HTTP/1.1: one transfer per connection.  Over HTTP/2,
+		 * libcurl 7.88 holds back the streams added to a busy
+		 * connection until one ends, which turns one latency into
+		 * two. */
+		curl_easy_setopt(s->x.h, CURLOPT_HTTP_VERSION,
+				 (long)CURL_HTTP_VERSION_1_1);
+		curl_multi_add_handle(multi, s->x.h);
+		s->active = 1;
+		m->active++;
+	} else if (step == SC_STEP_WAIT) {
+		s->ready_at = now + sc_op_wait_ms(s->op) / 1e3;
+		s->waiting = 1;
+		m->waiting++;
+	} else {
+		finish_slot(m, i, 0);
+	}
+}
+
 /* Step queued ops while there is room on the wire. */
 static void step_queued(struct many *m, CURLM *multi, sc_client *client,
 			size_t max_in_flight, double now)
 {
-	while (m->q.count && m->active < max_in_flight) {
-		size_t i = pop(&m->q);
-		struct slot *s = &m->slots[i];
-		const sc_request *req;
-		int step = sc_op_next(s->op, &req);
-
-		if (step == SC_STEP_SEND) {
-			if (xfer_start(&s->x, client, req) < 0) {
-				sc_op_fail_unsent(s->op, SC_ENOMEM,
-						  "cannot start a transfer");
-				push(&m->q, i);
-				continue;
-			}
-			/* HTTP/1.1: one transfer per connection.  Over
-			 * HTTP/2, libcurl 7.88 holds back the streams added
-			 * to a busy connection until one ends, which turns
-			 * one latency into two. */
-			curl_easy_setopt(s->x.h, CURLOPT_HTTP_VERSION,
-					 (long)CURL_HTTP_VERSION_1_1);
-			curl_multi_add_handle(multi, s->x.h);
-			s->active = 1;
-			m->active++;
-		} else if (step == SC_STEP_WAIT) {
-			s->ready_at = now + sc_op_wait_ms(s->op) / 1e3;
-			s->waiting = 1;
-			m->waiting++;
-		} else {
-			finish_slot(m, i, 0);
-		}
-	}
+	while (m->q.count && m->active < max_in_flight)
+		step_one(m, multi, client, pop(&m->q), now);
 }
 
 int sc_call_many(sc_result **results, sc_client *client,
@@ -830,12 +841,12 @@ int sc_call_many_ops(sc_result **results, sc_client *client, sc_op **ops,
 				wait_ms = d > 1000 ? 1000 : (int)d;
 			}
 			curl_multi_perform(multi, &running);
-			collect(multi, &m);
+			collect(multi, &m, client);
 			if (m.active && !(m.q.count &&
 					  m.active < max_in_flight))
 				curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
 			curl_multi_perform(multi, &running);
-			collect(multi, &m);
+			collect(multi, &m, client);
 		} else if (soonest > now) {
 			struct timespec ts;
 			double d = soonest - now;
