@@ -1,0 +1,85 @@
+"""The transport under threads: run_many finishes while other threads use
+the same client (issue: it hung with a core spinning), and many threads
+share a bounded number of connections."""
+import http.server
+import threading
+from typing import Iterator
+
+import pytest
+
+import smartcar_native as smartcar
+from smartcar_native._core import Client
+
+BODY = b'{"distance":1234.5}'
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+        self.wfile.write(BODY)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def canned() -> Iterator[str]:
+    """A loopback server answering every GET with an odometer reading."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield "http://127.0.0.1:%d" % server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_run_many_finishes_while_other_threads_use_the_client(
+        canned: str) -> None:
+    client = Client(api_origin=canned, max_attempts=1, timeout_ms=2000)
+    stop = threading.Event()
+
+    def hammer() -> None:
+        while not stop.is_set():
+            client.call("odometer", {"vehicle_id": "veh-h",
+                                     "access_token": "tok-1"})
+
+    others = [threading.Thread(target=hammer) for _ in range(3)]
+    for t in others:
+        t.start()
+    done: list = []
+    calls = [("odometer", {"vehicle_id": "veh-%d" % i,
+                           "access_token": "tok-1"}) for i in range(40)]
+    runner = threading.Thread(target=lambda: done.append(
+        smartcar.run_many(calls, max_in_flight=2, client=client)))
+    runner.start()
+    # a hang detector, not a timing assertion: 40 calls of at most 2 s
+    # each, 2 at a time, end within 40 s whatever the server does
+    runner.join(60)
+    stop.set()
+    for t in others:
+        t.join()
+    assert not runner.is_alive(), "run_many hung"
+    assert [r["distance"] for r in done[0]] == [1234.5] * 40
+
+
+def test_threads_share_a_bounded_pool(canned: str) -> None:
+    client = Client(api_origin=canned, max_attempts=1)
+
+    def work() -> None:
+        for _ in range(20):
+            client.call("odometer", {"vehicle_id": "veh-1",
+                                     "access_token": "tok-1"})
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # 160 calls from 8 threads: at most one connection per thread
+    assert client.connections_opened() <= 8
