@@ -26,13 +26,13 @@ const readline = require('node:readline');
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const CLIENT_ID = '8229df9f-91a0-4ff0-a1ae-a1f38ee24d07';
 const CLIENT_SECRET = 'emulator-client-secret';
-const REDIRECT_URI = 'http://localhost:8000/callback';
 const SCOPE = ['read_vehicle_info', 'read_vin', 'read_odometer',
   'read_battery', 'read_charge', 'control_charge'];
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 
 let BASE;
 let APP; // origin of the static single-page app
+let REDIRECT_URI; // the back end's callback, on the same server
 let emulator;
 let appServer;
 let context;
@@ -73,6 +73,9 @@ before(async() => {
     if (req.url.startsWith('/sdk.js')) {
       res.writeHead(200, {'Content-Type': 'text/javascript'});
       res.end(fs.readFileSync(sdkJs));
+    } else if (req.url.startsWith('/callback?')) {
+      res.writeHead(200, {'Content-Type': 'text/html'});
+      res.end('back');
     } else if (req.url === '/' || req.url.startsWith('/?')) {
       res.writeHead(200, {'Content-Type': 'text/html'});
       res.end(appPage());
@@ -82,6 +85,7 @@ before(async() => {
     }
   });
   APP = await listen(appServer);
+  REDIRECT_URI = `${APP}/callback`;
 
   const bin = process.env.SMARTCAR_EMULATOR_BIN ||
     path.join(ROOT, 'build', 'smartcar-emulator');
@@ -111,15 +115,16 @@ before(async() => {
       '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
-  // Smartcar's Connect origin is the emulator; the app's registered
-  // callback (nothing listens there) answers a blank page.
+  // the machine may be busy (other suites, sanitizer builds): generous
+  // per-action limits, never a wall-time assertion
+  context.setDefaultTimeout(60000);
+  // Smartcar's Connect origin is the emulator (the popup's first request;
+  // routes do not see the requests a redirect leads to)
   await context.route('https://connect.smartcar.com/**', (route) => {
     const u = new URL(route.request().url());
     return route.fulfill({status: 302,
       headers: {location: BASE + u.pathname + u.search}});
   });
-  await context.route('http://localhost:8000/**', (route) =>
-    route.fulfill({status: 200, contentType: 'text/html', body: 'back'}));
 });
 
 after(async() => {
@@ -162,7 +167,7 @@ test('every brand on the brand page connects its own vehicles (Chromium, Connect
     await page.click('#continue-button');
     await page.click(`.brand-list-item#${brand}`);
     await signInAndApprove(page, 'browser-owner@example.com');
-    await page.waitForURL(/^http:\/\/localhost:8000\/callback\?/);
+    await page.waitForURL((u) => u.href.startsWith(`${REDIRECT_URI}?`));
     const back = new URL(page.url()).searchParams;
     assert.equal(back.get('state'), brand);
     assert.ok(back.get('code'), `${brand}: a code`);
@@ -226,6 +231,38 @@ print(json.dumps(out))`;
   }
 });
 
+test('Connect works with the keyboard alone, every input labelled', async() => {
+  const client = authClient();
+  const page = await context.newPage();
+  await page.bringToFront();
+  const focused = () => page.evaluate(() => document.activeElement.id);
+  await page.goto(client.getAuthUrl(SCOPE, {forcePrompt: true,
+    state: 'keys'}));
+  // each page focuses its first control, so Enter presses it
+  assert.equal(await focused(), 'continue-button');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  assert.equal(await focused(), 'TESLA'); // the first brand
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  assert.equal(await focused(), 'username');
+  assert.equal(await page.getByLabel('Email').getAttribute('id'), 'username');
+  assert.equal(await page.getByLabel('Password').getAttribute('id'),
+    'password');
+  await page.keyboard.type('keys@example.com');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'password');
+  await page.keyboard.type('any-password');
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  assert.equal(await focused(), 'approval-button');
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(`${REDIRECT_URI}?`)),
+    page.keyboard.press('Enter'), // Allow
+  ]);
+  const back = new URL(page.url()).searchParams;
+  assert.equal(back.get('state'), 'keys');
+  assert.match(back.get('code'), /^[0-9a-f]{32}$/);
+  await page.close();
+});
+
 test('@smartcar/auth popup flow completes through the /v2/redirect stand-in', async() => {
   const redirect = `${BASE}/v2/redirect?app_origin=${APP}`;
   const page = await context.newPage();
@@ -237,7 +274,7 @@ test('@smartcar/auth popup flow completes through the /v2/redirect stand-in', as
   await popup.waitForLoadState();
   await popup.click('#continue-button');
   await signInAndApprove(popup, 'spa-owner@example.com');
-  await page.waitForFunction(() => window.done, null, {timeout: 15000});
+  await page.waitForFunction(() => window.done, null, {timeout: 60000});
   const done = await page.evaluate(() => window.done);
   assert.equal(done.error, null);
   assert.equal(done.state, 'spa-state');
@@ -269,7 +306,7 @@ test('@smartcar/auth popup flow completes through the /v2/redirect stand-in', as
   await popup2.fill('#password', 'any-password');
   await popup2.click('#sign-in-button');
   await popup2.click('#deny-button');
-  await page.waitForFunction(() => window.done, null, {timeout: 15000});
+  await page.waitForFunction(() => window.done, null, {timeout: 60000});
   const denied = await page.evaluate(() => window.done);
   assert.equal(denied.code, null);
   assert.match(denied.error, /^AccessDenied: User denied access/);
