@@ -344,6 +344,8 @@ static const struct client_option {
 	OPT(vehicle_api_origin, OPT_STRING),
 	OPT(iam_origin, OPT_STRING),
 	OPT(profile, OPT_STRING),
+	OPT(connection_pool_size, OPT_LONG),
+	OPT(max_cooldown_ms, OPT_LONG),
 };
 
 #undef OPT

@@ -711,7 +711,8 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 		"flags", "max_attempts", "retry_base_ms", "retry_max_ms",
 		"retry_deadline_ms", "rate_limit_capacity",
 		"rate_limit_per_minute", "rate_policy", "vehicle_api_origin",
-		"iam_origin", "debug", "profile", NULL
+		"iam_origin", "debug", "profile", "connection_pool_size",
+		"max_cooldown_ms", NULL
 	};
 	PyObject *debug = Py_None;
 	sc_client_options opts;
@@ -727,7 +728,7 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 		return NULL;
 	}
 	if (!PyArg_ParseTupleAndKeywords(
-		    args, kwds, "|$zzzzzzzzzzzllnppzzzilllddzzzOz:Client", kwlist,
+		    args, kwds, "|$zzzzzzzzzzzllnppzzzilllddzzzOzll:Client", kwlist,
 		    &opts.client_id, &opts.client_secret, &opts.redirect_uri,
 		    &opts.mode, &opts.connect_origin, &opts.auth_origin,
 		    &opts.api_origin, &opts.management_origin,
@@ -739,7 +740,8 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 		    &opts.retry_max_ms, &opts.retry_deadline_ms,
 		    &opts.rate_limit_capacity, &opts.rate_limit_per_minute,
 		    &opts.rate_policy, &opts.vehicle_api_origin,
-		    &opts.iam_origin, &debug, &opts.profile))
+		    &opts.iam_origin, &debug, &opts.profile,
+		    &opts.connection_pool_size, &opts.max_cooldown_ms))
 		return retyped();
 	if (debug != Py_None && !PyCallable_Check(debug)) {
 		PyErr_Format(PyExc_TypeError,
@@ -1381,7 +1383,7 @@ PyDoc_STRVAR(Client_doc,
 "       retry_max_ms=0, retry_deadline_ms=0, rate_limit_capacity=0.0,\n"
 "       rate_limit_per_minute=0.0, rate_policy=None,\n"
 "       vehicle_api_origin=None, iam_origin=None, debug=None,\n"
-"       profile=None)\n\n"
+"       profile=None, connection_pool_size=0, max_cooldown_ms=0)\n\n"
 "An sc_client: credentials, origins, defaults and a connection pool.\n"
 "Options left None come from SMARTCAR_* environment variables (read\n"
 "now) or the library defaults.  Safe to share between threads.\n"

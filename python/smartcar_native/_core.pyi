@@ -73,6 +73,8 @@ class Client:
         iam_origin: Optional[str] = ...,
         debug: Optional[DebugHook] = ...,
         profile: Optional[str] = ...,
+        connection_pool_size: int = ...,
+        max_cooldown_ms: int = ...,
     ) -> "Client": ...
     @property
     def closed(self) -> bool: ...

@@ -50,4 +50,17 @@ describe("transport", function()
     assert.is_nil(err)
     assert.equal(1234.5, res.distance)
   end)
+
+  it("takes connection_pool_size and max_cooldown_ms", function()
+    local url, stop = start_server(10)
+    local client = core.client { api_origin = url, connection_pool_size = 4,
+                                 max_cooldown_ms = 5000 }
+    local car = smartcar.vehicle("veh-1", "tok-1", { client = client })
+    local res, err = car:odometer()
+    client:close()
+    stop()
+    assert.is_nil(err)
+    assert.equal(1234.5, res.distance)
+    assert.has_error(function() core.client { max_cooldown_ms = -1 } end)
+  end)
 end)

@@ -11,17 +11,25 @@ import smartcar_native as smartcar
 from smartcar_native._core import Client
 
 BODY = b'{"distance":1234.5}'
+LIMITED = (b'{"type":"RATE_LIMIT","code":"VEHICLE","description":"slow",'
+           b'"docURL":null,"statusCode":429,"requestId":"r",'
+           b'"resolution":{"type":"RETRY_LATER"}}')
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
-        self.send_response(200)
+        body, status = BODY, 200
+        if "/hot/" in self.path:  # a year-long vehicle cool-down
+            body, status = LIMITED, 429
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(BODY)))
+        if status == 429:
+            self.send_header("Retry-After", "31536000")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(BODY)
+        self.wfile.write(body)
 
     def log_message(self, *args: object) -> None:
         pass
@@ -83,3 +91,17 @@ def test_threads_share_a_bounded_pool(canned: str) -> None:
         t.join()
     # 160 calls from 8 threads: at most one connection per thread
     assert client.connections_opened() <= 8
+
+
+def test_cooldown_capped_by_max_cooldown_ms(canned: str) -> None:
+    client = Client(api_origin=canned, max_attempts=1, rate_policy="fail",
+                    max_cooldown_ms=5000, connection_pool_size=4)
+    params = {"vehicle_id": "hot", "access_token": "tok-1"}
+    with pytest.raises(smartcar.SmartcarException):
+        client.call("odometer", params)
+    # refused locally, for at most the cap, not a year
+    with pytest.raises(smartcar.SmartcarException) as refused:
+        client.call("odometer", params)
+    assert 4 < float(refused.value.retry_after) <= 5
+    with pytest.raises(smartcar.SmartcarException):
+        Client(max_cooldown_ms=-1)
