@@ -200,3 +200,36 @@ TEST(store_postgres_open_errors)
 	sc_error_free(err);
 	CHECK(sc_token_store_postgres_new(NULL, "", NULL) != 0);
 }
+
+TEST(store_sharing_turns_cooldowns_on)
+{
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *c = NULL;
+	struct hook_store h;
+	sc_result *r = NULL;
+	sc_params *p = NULL;
+
+	o.client_id = "id";
+	o.client_secret = "secret";
+	o.api_origin = t_emulator();
+	o.profile = "official"; /* no cool-downs by default */
+	REQUIRE(sc_client_new(&c, &o, NULL) == 0);
+	hook_store_init(&h);
+	REQUIRE(h.inner);
+	h.vehicle_left = 30;
+	sc_params_new(&p);
+	sc_params_set(p, "vehicle_id", "cooling");
+	sc_params_set(p, "access_token", "not-a-token");
+	/* not shared: the store is not asked, the call goes out */
+	CHECK(sc_call(&r, c, "odometer", p) == SC_EAPI);
+	sc_result_free(r);
+	/* shared: the client's default policy waits now, and a 30 s wait
+	 * past a 1 s deadline fails at once */
+	REQUIRE(sc_client_share_cooldowns(c, &h.base) == 0);
+	sc_params_set(p, "retry_deadline_ms", "1000");
+	CHECK(sc_call(&r, c, "odometer", p) == SC_ERATELIMIT);
+	sc_result_free(r);
+	sc_params_free(p);
+	h_free(&h.base);
+	sc_client_free(c);
+}
