@@ -8,16 +8,33 @@
 # throughput ratio emulator/nginx for each. It measures; it does not
 # assert (exit status 0 unless something could not be started).
 #
+# With 2 or more CPUs the servers run on CPU 0 and wrk on CPU 1 (taskset),
+# so that a run does not depend on whether the scheduler puts client and
+# server on the same core; nginx has one worker, the emulator the threads
+# it picks for one CPU. Each pair of runs alternates emulator and nginx;
+# BENCH_RUNS pairs (default 3) give the median throughput ratio
+# emulator/nginx (the last "ratio" of each summary line, which
+# bench/perf.py reads) and the median CPU-per-request ratio, each with
+# its spread ((max - min) / median).
+#
 #   bench/emulator-vs-nginx.sh            (after cmake --build build)
 #
 # Environment: SMARTCAR_EMULATOR_BIN (default build/smartcar-emulator),
-# BENCH_SECONDS (per run, default 5). wrk, nginx and curl are installed
-# with apt-get when missing and when running as root.
+# BENCH_SECONDS (per run, default 5), BENCH_RUNS (default 3),
+# BENCH_SERVER_CPU / BENCH_CLIENT_CPU (default 0 / 1). wrk, nginx and curl
+# are installed with apt-get when missing and when running as root.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 emu_bin=${SMARTCAR_EMULATOR_BIN:-$root/build/smartcar-emulator}
 secs=${BENCH_SECONDS:-5}
+runs=${BENCH_RUNS:-3}
+server_on=
+client_on=
+if [ "$(nproc 2>/dev/null || echo 1)" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
+  server_on="taskset -c ${BENCH_SERVER_CPU:-0}"
+  client_on="taskset -c ${BENCH_CLIENT_CPU:-1}"
+fi
 client_id=8229df9f-91a0-4ff0-a1ae-a1f38ee24d07
 client_secret=emulator-client-secret
 redirect=http://localhost:8000/callback
@@ -56,7 +73,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # ---------------------------------------------------------------- emulator
-"$emu_bin" --port 0 >"$work/emu.out" 2>"$work/emu.err" &
+# shellcheck disable=SC2086
+$server_on "$emu_bin" --port 0 >"$work/emu.out" 2>"$work/emu.err" &
 emu_pid=$!
 for _ in $(seq 1 50); do
   [ -s "$work/emu.out" ] && break
@@ -86,7 +104,7 @@ body=$(curl -sf -H "Authorization: Bearer $token" "$base$path")
 nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$work/nginx"
 cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes auto;
+worker_processes 1;
 daemon off;
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log warn;
@@ -110,7 +128,8 @@ http {
   }
 }
 CONF
-"$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" 2>"$work/nginx/stderr" &
+# shellcheck disable=SC2086
+$server_on "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" 2>"$work/nginx/stderr" &
 nginx_pid=$!
 for _ in $(seq 1 50); do
   curl -sf "http://127.0.0.1:$nginx_port$path" >/dev/null 2>&1 && break
@@ -140,8 +159,10 @@ run() {
   shift 2
   threads=$conns
   [ "$threads" -gt 2 ] && threads=2
+  [ -n "$client_on" ] && threads=1 # one CPU for the client
   t0=$(ticks "$@")
-  wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$work/auth.lua" "$url" >"$work/wrk.txt" 2>&1 || true
+  # shellcheck disable=SC2086
+  $client_on wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$work/auth.lua" "$url" >"$work/wrk.txt" 2>&1 || true
   t1=$(ticks "$@")
   if grep -q 'Non-2xx' "$work/wrk.txt"; then
     echo "warning: $(grep 'Non-2xx' "$work/wrk.txt") for $url" >&2
@@ -153,17 +174,39 @@ run() {
 }
 
 nginx_pids="$nginx_pid $(ps -o pid= --ppid "$nginx_pid" 2>/dev/null | tr '\n' ' ')"
-echo "odometer endpoint, ${secs}s per run, $(nproc 2>/dev/null || echo '?') cores (wrk shares them)"
+if [ -n "$server_on" ]; then
+  pinned="servers on CPU ${BENCH_SERVER_CPU:-0}, wrk on CPU ${BENCH_CLIENT_CPU:-1}"
+else
+  pinned="not pinned (wrk shares the cores)"
+fi
+echo "odometer endpoint, ${secs}s per run, $runs runs, $(nproc 2>/dev/null || echo '?') cores, $pinned"
 echo "emulator: $base$path"
-echo "nginx:    http://127.0.0.1:$nginx_port$path (canned reply, $(echo "$nginx_pids" | wc -w) processes)"
+echo "nginx:    http://127.0.0.1:$nginx_port$path (canned reply, 1 worker)"
 for conns in 1 16; do
-  set -- $(run "$base$path" "$conns" "$emu_pid")
-  e=$1 ecpu=$2
-  # shellcheck disable=SC2086
-  set -- $(run "http://127.0.0.1:$nginx_port$path" "$conns" $nginx_pids)
-  n=$1 ncpu=$2
-  awk -v c="$conns" -v e="$e" -v n="$n" -v ec="$ecpu" -v nc="$ncpu" 'BEGIN {
-    printf "%2d connection%s: emulator %8.0f req/s (%5.1f us cpu/req)   nginx %8.0f req/s (%5.1f us cpu/req)   ratio %.2f\n",
-           c, (c == 1 ? " " : "s"), e, ec, n, nc, (n > 0 ? e / n : 0) }'
+  : >"$work/ratios"
+  i=0
+  while [ "$i" -lt "$runs" ]; do
+    i=$((i + 1))
+    set -- $(run "$base$path" "$conns" "$emu_pid")
+    e=$1 ecpu=$2
+    # shellcheck disable=SC2086
+    set -- $(run "http://127.0.0.1:$nginx_port$path" "$conns" $nginx_pids)
+    n=$1 ncpu=$2
+    awk -v c="$conns" -v e="$e" -v n="$n" -v ec="$ecpu" -v nc="$ncpu" 'BEGIN {
+      r = (n > 0 ? e / n : 0)
+      printf "  run, %2d connection%s: emulator %8.0f req/s (%5.1f us cpu/req)   nginx %8.0f req/s (%5.1f us cpu/req)   ratio %.2f\n",
+             c, (c == 1 ? " " : "s"), e, ec, n, nc, r
+      print r, (nc > 0 ? ec / nc : 0) > "/dev/stderr" }' 2>>"$work/ratios"
+  done
+  # median and spread of a column of $work/ratios
+  med() {
+    cut -d' ' -f"$1" "$work/ratios" | sort -n | awk '{ r[NR] = $1 } END {
+      m = (NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2)
+      printf "%.2f %.0f\n", m, (m > 0 ? (r[NR] - r[1]) / m * 100 : 0) }'
+  }
+  set -- $(med 1) $(med 2)
+  awk -v c="$conns" -v m="$1" -v s="$2" -v cm="$3" -v cs="$4" -v k="$runs" 'BEGIN {
+    printf "%2d connection%s: CPU per request emulator/nginx %.2f (spread %d%%); median of %d runs, ratio %.2f (spread %d%%)\n",
+           c, (c == 1 ? " " : "s"), cm, cs, k, m, s }'
 done
 exit 0

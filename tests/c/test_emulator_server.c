@@ -258,6 +258,30 @@ TEST(emulator_strict_content_length)
 	}
 }
 
+/* The smaller per-connection memory still takes a request head of 6 KB
+ * (a long Connect URL, cookies) and refuses one of 40 KB. */
+TEST(emulator_large_request_heads)
+{
+	char url[512], *line = malloc(40000);
+	const char *lines[2] = {line, NULL};
+	t_http_res r;
+
+	REQUIRE(line != NULL && t_emulator() != NULL);
+	snprintf(url, sizeof(url), "%s/_emulator/health", t_emulator());
+	memcpy(line, "X-Big: ", 7);
+	memset(line + 7, 'a', 6000);
+	line[6007] = '\0';
+	t_http(&r, "GET", url, lines, NULL, NULL);
+	CHECK(r.status == 200);
+	t_http_free(&r);
+	memset(line + 7, 'a', 39000);
+	line[39007] = '\0';
+	t_http(&r, "GET", url, lines, NULL, NULL);
+	CHECK(r.status == 431 || r.status == 413 || r.status == 400);
+	t_http_free(&r);
+	free(line);
+}
+
 /* --------------------------------------------------- connection limits */
 
 static int health(const char *base)
