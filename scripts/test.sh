@@ -53,6 +53,8 @@ suite Python python .venv/bin/python -m pytest -q -p no:cacheprovider \
 	tests/python
 suite "Python typing (mypy, pyright)" typing bash tests/typing/run.sh
 suite "Python wheel in a clean venv" wheel bash tests/wheel/run.sh
+suite "Python notebook (pandas, tqdm, fleet.ipynb)" notebook \
+	bash tests/notebook/run.sh
 suite Lua lua bash tests/lua/run.sh
 suite "official SDKs vs the emulator" compat bash tests/compat/run.sh
 suite OpenResty openresty bash tests/openresty/run.sh

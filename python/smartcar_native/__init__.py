@@ -171,6 +171,12 @@ from .webhooks import (
     verify_webhook as verify_webhook,
 )
 from .many import run_many as run_many
+from . import notebook as notebook
+from .notebook import (
+    ResultList as ResultList,
+    to_dict as to_dict,
+    to_frame as to_frame,
+)
 from ._results import BatchResult as BatchResult
 from ._client import (
     configure as configure,
@@ -232,6 +238,10 @@ __all__ = [
     "verify_webhook",
     "parse_webhook",
     "run_many",
+    "to_frame",
+    "to_dict",
+    "ResultList",
+    "notebook",
     "configure",
     "set_debug",
     "get_debug",

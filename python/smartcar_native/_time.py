@@ -36,6 +36,21 @@ def optional_unix(name: str, value: Any) -> Optional[float]:
     return None if value is None else to_unix(name, value)
 
 
+def parse_iso(text: Any) -> Optional[_dt.datetime]:
+    """An ISO-8601 time as Smartcar sends it (``2026-12-04T10:00:00.000Z``)
+    -> naive UTC datetime; None for None or text that is not one."""
+    if not isinstance(text, str) or not text:
+        return None
+    value = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    try:
+        parsed = _dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
 def utc_naive(seconds: Any) -> Optional[_dt.datetime]:
     """Unix seconds -> naive UTC datetime (None stays None)."""
     if seconds is None:

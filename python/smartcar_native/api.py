@@ -19,6 +19,7 @@ from .options import (
 )
 from . import _core, _util
 from ._client import credentials_client, default_client
+from .notebook import with_progress
 from .errors import InvalidArgumentError
 from .types import (
     CompatibilityMatrix,
@@ -115,13 +116,15 @@ def get_vehicles(
     return vehicles_from(default_client().call("get_vehicles", params))
 
 
-def iter_vehicles(access_token: str, page_size: int = 50) -> Iterator[str]:
+def iter_vehicles(access_token: str, page_size: int = 50,
+                  progress: bool = False) -> Iterator[str]:
     """Every vehicle id the token may access, fetching pages of
     ``page_size`` (``GET /vehicles`` with limit/offset; the server allows
-    1 to 50) as the iteration goes."""
+    1 to 50) as the iteration goes.  ``progress=True``: a tqdm bar."""
     _util.require_str("access_token", access_token)
-    return _vehicle_pages(access_token,
-                          _util.int_param("page_size", page_size, 1))
+    return with_progress(_vehicle_pages(
+        access_token, _util.int_param("page_size", page_size, 1)),
+        progress, "vehicles")
 
 
 def _vehicle_pages(access_token: str, size: int) -> Iterator[str]:
@@ -424,16 +427,18 @@ def iter_connections(
     filter: Optional[ConnectionsFilter] = None,
     page_size: int = 100,
     options: Optional[ManagementOptions] = None,
+    progress: bool = False,
 ) -> Iterator[Connection]:
     """Every vehicle connection of the application (newest first),
     following ``paging.cursor`` page after page (``page_size`` 1 to 100).
-    ``filter`` and ``options`` as for :func:`get_connections`."""
+    ``filter`` and ``options`` as for :func:`get_connections`;
+    ``progress=True``: a tqdm bar."""
     _util.require_str("amt", amt)
     _util.require_mapping("filter", filter)
     _util.require_mapping("options", options)
-    return _connection_pages(amt, filter,
-                             _util.int_param("page_size", page_size, 1),
-                             options)
+    return with_progress(_connection_pages(
+        amt, filter, _util.int_param("page_size", page_size, 1), options),
+        progress, "connections")
 
 
 def _connection_pages(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _util
 from ._client import default_client
 from ._core import Client
+from .notebook import ResultList, progress_bar
 from .vehicle import Plan, Vehicle
 
 __all__ = ["run_many"]
@@ -42,9 +43,9 @@ def _plan_of(index: int, call: Any, client: Optional[Client]
 def run_many(
     calls: Sequence[Any],
     max_in_flight: int = 8,
-    progress: Optional[Progress] = None,
+    progress: Union[bool, Progress, None] = None,
     client: Optional[Client] = None,
-) -> List[Any]:
+) -> ResultList:
     """Run many calls concurrently; return their results in input order.
 
     Each call is either ``(vehicle, "method_name", {kwargs})`` (a
@@ -58,6 +59,10 @@ def run_many(
     its slot; nothing is raised for it.  Argument errors (an unknown
     method, a bad kwarg) are raised before anything is sent.
 
+    ``progress=True`` draws a tqdm progress bar (``tqdm.auto``) when tqdm
+    is installed.  The list returned is a :class:`ResultList`: a plain
+    list that Jupyter shows as a table, with ``to_frame()``.
+
     ``progress(index, done, total)`` is called, with the GIL held, as each
     call finishes; if it raises, it is not called again, the calls under
     way finish and the exception is raised then.  ``client`` runs the ``(endpoint, params)``
@@ -65,8 +70,25 @@ def run_many(
     client.  Calls for different clients run one client after another.
     """
     _util.int_param("max_in_flight", max_in_flight, 1)
-    if progress is not None and not callable(progress):
-        raise TypeError("progress must be callable or None")
+    if not isinstance(progress, bool) and progress is not None and \
+            not callable(progress):
+        raise TypeError("progress must be True, a callable or None")
+    bar = progress_bar(progress is True, len(calls)
+                       if isinstance(calls, Sequence) else None, "run_many")
+    if bar is not None:
+        progress = lambda _index, _done, _total: bar.update(1)  # noqa: E731
+    elif isinstance(progress, bool):
+        progress = None
+    try:
+        return _run_many(calls, max_in_flight, progress, client)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _run_many(calls: Sequence[Any], max_in_flight: int,
+              progress: Optional[Progress], client: Optional[Client]
+              ) -> ResultList:
     client = _util.client_option(client)
     if isinstance(calls, (str, bytes)) or not isinstance(calls, Sequence):
         calls = list(calls)
@@ -78,7 +100,7 @@ def run_many(
         groups.setdefault(id(owner), (owner, []))[1].append(index)
 
     total = len(plans)
-    results: List[Any] = [None] * total
+    results = ResultList([None] * total)
     done = 0
     for owner, indices in groups.values():
         callback = None

@@ -120,6 +120,15 @@ class Emulator:
         """Stop (or restart) the clock following real time."""
         return self.request("POST", "/_emulator/clock", {"freeze": frozen})
 
+    def vehicle(self, vehicle_id: str, **state: Any) -> Dict[str, Any]:
+        """A vehicle's state; with ``state`` (``driving=True``,
+        ``speed_kmh=60``, ``plugged_in=True``, ``percent_remaining=0.3``
+        ...), set it first (docs/emulator.md lists the fields)."""
+        path = "/_emulator/vehicles/" + urllib.request.quote(vehicle_id)
+        if state:
+            return self.request("POST", path, state)
+        return self.request("GET", path)
+
     def requests(self) -> List[Dict[str, Any]]:
         """The emulator's request log, oldest first."""
         out: List[Dict[str, Any]] = self.request(

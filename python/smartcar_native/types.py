@@ -12,6 +12,8 @@ import datetime as _dt
 from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Union
 
 from ._time import is_expired as _is_expired
+from . import notebook as _notebook
+from ._time import parse_iso as _parse_iso
 from ._time import utc_naive as _utc_naive
 
 __all__ = [
@@ -82,6 +84,16 @@ class Meta(NamedTuple):
     unit_system: Optional[str] = None
     request_id: Optional[str] = None
     fetched_at: Optional[str] = None
+
+    @property
+    def data_age_dt(self) -> Optional[_dt.datetime]:
+        """``data_age`` as a naive UTC datetime (None when absent)."""
+        return _parse_iso(self.data_age)
+
+    @property
+    def fetched_at_dt(self) -> Optional[_dt.datetime]:
+        """``fetched_at`` as a naive UTC datetime (None when absent)."""
+        return _parse_iso(self.fetched_at)
 
 
 class Access(NamedTuple):
@@ -391,6 +403,11 @@ class DiagnosticTroubleCode(NamedTuple):
     code: str
     timestamp: Optional[str]
 
+    @property
+    def timestamp_dt(self) -> Optional[_dt.datetime]:
+        """``timestamp`` as a naive UTC datetime."""
+        return _parse_iso(self.timestamp)
+
 
 class DiagnosticTroubleCodes(NamedTuple):
     active_codes: List[DiagnosticTroubleCode]
@@ -500,6 +517,11 @@ class Connection(NamedTuple):
     vehicle_id: str
     user_id: str
     connected_at: Optional[str]
+
+    @property
+    def connected_at_dt(self) -> Optional[_dt.datetime]:
+        """``connected_at`` as a naive UTC datetime."""
+        return _parse_iso(self.connected_at)
 
 
 class PagingCursor(NamedTuple):
@@ -1075,3 +1097,9 @@ CONVERTERS.update({
     "get_signals": signals_from,
     "get_signal": signal_from,
 })
+
+
+# to_dict() and _repr_html_ on every result (smartcar_native.notebook)
+_notebook.install(v for v in list(globals().values())
+                  if isinstance(v, type) and issubclass(v, tuple)
+                  and hasattr(v, "_fields"))

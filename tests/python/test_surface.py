@@ -45,8 +45,9 @@ FUNCTIONS = {
     "run_many": ["calls", "max_in_flight", "progress", "client"],
     "set_debug": ["hook"],
     # ours: paging, expiry, v3
-    "iter_vehicles": ["access_token", "page_size"],
-    "iter_connections": ["amt", "filter", "page_size", "options"],
+    "iter_vehicles": ["access_token", "page_size", "progress"],
+    "iter_connections": ["amt", "filter", "page_size", "options",
+                         "progress"],
     "is_expired": ["expiration", "leeway"],
     "get_app_token": ["options"],
 }

@@ -1,0 +1,255 @@
+"""Notebook helpers: plain dicts, pandas DataFrames, HTML and progress bars.
+
+- ``result.to_dict()`` (every result tuple) and :func:`to_dict`: nested
+  plain dicts and lists, ready for JSON.
+- :func:`to_frame`: one flat :class:`pandas.DataFrame` row per result, the
+  unit in each measured column's name (``distance_km`` or
+  ``distance_mi``, following the response's unit system) and real
+  datetimes (``data_age``, ``fetched_at``...).  pandas is imported only
+  here, when called (``pip install smartcar-native[notebook]``).
+- ``_repr_html_`` on every result and on :class:`ResultList` (what
+  :func:`~smartcar_native.run_many` returns), so Jupyter shows tables.
+- ``progress=True`` on ``run_many``, ``iter_vehicles`` and
+  ``iter_connections`` draws a tqdm bar (``tqdm.auto``: a widget in
+  Jupyter) when tqdm is installed, and nothing when it is not.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, TypeVar
+
+__all__ = ["to_dict", "to_frame", "ResultList", "UNITS"]
+
+T = TypeVar("T")
+
+#: measured fields -> (unit under "metric", unit under "imperial")
+UNITS: Dict[str, "tuple[str, str]"] = {
+    "distance": ("km", "mi"),
+    "range": ("km", "mi"),
+    "odometer_distance": ("km", "mi"),
+    "amount_remaining": ("l", "gal"),
+    "front_left": ("kpa", "psi"),
+    "front_right": ("kpa", "psi"),
+    "back_left": ("kpa", "psi"),
+    "back_right": ("kpa", "psi"),
+    "capacity": ("kwh", "kwh"),
+    "nominal": ("kwh", "kwh"),
+    "percent_remaining": ("fraction", "fraction"),
+    "life_remaining": ("fraction", "fraction"),
+    "limit": ("fraction", "fraction"),
+    "latitude": ("deg", "deg"),
+    "longitude": ("deg", "deg"),
+}
+
+#: columns holding ISO-8601 times (turned into datetimes by to_frame)
+_TIME_COLUMNS = ("data_age", "fetched_at", "connected_at", "timestamp",
+                 "service_date", "retrieved_at", "oem_updated_at",
+                 "expiration", "refresh_expiration")
+
+
+def _is_tuple(value: Any) -> bool:
+    return isinstance(value, tuple) and hasattr(value, "_fields")
+
+
+def to_dict(result: Any) -> Any:
+    """A result as plain data: named tuples become dicts (nested ones
+    too), lists stay lists, datetimes stay datetimes, an exception
+    becomes its attributes.  ``result.to_dict()`` is the same."""
+    if _is_tuple(result):
+        return {name: to_dict(getattr(result, name))
+                for name in result._fields}
+    if isinstance(result, BaseException):
+        out = {"type": type(result).__name__, "error": str(result)}
+        for name in ("status_code", "code", "request_id", "retry_after"):
+            if getattr(result, name, None) is not None:
+                out[name] = getattr(result, name)
+        return out
+    if isinstance(result, Mapping):
+        return {k: to_dict(v) for k, v in result.items()}
+    if isinstance(result, list):
+        return [to_dict(v) for v in result]
+    return result
+
+
+def _method_to_dict(self: Any) -> Dict[str, Any]:
+    out: Dict[str, Any] = to_dict(self)
+    return out
+
+
+def _flat(prefix: str, value: Any, units: str, row: Dict[str, Any]) -> None:
+    """A tuple's or dict's fields into row: nested ones as prefix_name
+    columns, meta's without a prefix, the unit appended to measured
+    values."""
+    if _is_tuple(value):
+        value = value._asdict()
+    for name, item in value.items():
+        if name == "meta":
+            if item is not None:
+                _flat("", item, units, row)
+        elif _is_tuple(item) or isinstance(item, Mapping):
+            _flat("%s%s_" % (prefix, name), item, units, row)
+        else:
+            _cell("%s%s" % (prefix, name), item, units, row)
+
+
+def _cell(name: str, value: Any, units: str, row: Dict[str, Any]) -> None:
+    parts = name.split("_")
+    unit = next((UNITS[key] for key in ("_".join(parts[i:])
+                                        for i in range(len(parts)))
+                 if key in UNITS), None)
+    if unit is not None and isinstance(value, (int, float)) and \
+            not isinstance(value, bool):
+        name = "%s_%s" % (name, unit[1] if units == "imperial" else unit[0])
+    row[name] = value
+
+
+#: fields that hold credentials: shown as [REDACTED] in tables and frames
+_SECRETS = {"Access": ("access_token", "refresh_token"),
+            "AppToken": ("access_token",), "Redirect": ("code",)}
+
+
+def _shown(result: Any) -> Dict[str, Any]:
+    """A tuple's fields, credentials redacted (for display)."""
+    fields: Dict[str, Any] = result._asdict()
+    for name in _SECRETS.get(type(result).__name__, ()):
+        if fields.get(name):
+            fields[name] = "[REDACTED]"
+    return fields
+
+
+def _row(result: Any) -> Dict[str, Any]:
+    if isinstance(result, BaseException):
+        row: Dict[str, Any] = to_dict(result)
+        return row
+    meta = getattr(result, "meta", None)
+    units = getattr(meta, "unit_system", None) or "metric"
+    row = {"type": type(result).__name__}
+    if _is_tuple(result):
+        _flat("", _shown(result), units, row)
+    elif isinstance(result, Mapping):
+        _flat("", result, units, row)
+    else:
+        row["value"] = result
+    return row
+
+
+def to_frame(results: Any) -> Any:
+    """A flat :class:`pandas.DataFrame`: one row per result.
+
+    ``results`` is one result, a list of them (``run_many``'s), or a dict
+    ``{key: result}`` (the key becomes the ``key`` column: a vehicle id,
+    a time...).  Columns: ``type`` (``Odometer``...), every field (nested
+    ones as ``paging_count``...; ``meta``'s as ``data_age``,
+    ``unit_system``...), with units in the names of measured values
+    (``distance_km``, ``range_mi``, ``front_left_kpa``,
+    ``percent_remaining_fraction``); times are pandas datetimes (UTC).
+    A failed call (an exception in the list) gives ``type``, ``error`` and
+    ``status_code``.
+    """
+    import pandas as pd  # optional: only this function needs it
+
+    if isinstance(results, Mapping) and not _is_tuple(results):
+        rows = [dict(key=key, **_row(value)) for key, value in
+                results.items()]
+    elif _is_tuple(results) or isinstance(results, BaseException) or \
+            not isinstance(results, Iterable):
+        rows = [_row(results)]
+    else:
+        rows = [_row(r) for r in results]
+    frame = pd.DataFrame(rows)
+    for column in frame.columns:
+        if column in _TIME_COLUMNS or str(column).endswith("_at"):
+            frame[column] = pd.to_datetime(frame[column], utc=True,
+                                           errors="coerce")
+    return frame
+
+
+# ---------------------------------------------------------------------
+# HTML
+
+
+def _html_value(value: Any) -> str:
+    if _is_tuple(value):
+        return _html_table(value._asdict().items())
+    if isinstance(value, list) and value and all(_is_tuple(v) for v in value):
+        return "<br>".join(_html_value(v) for v in value)
+    return html.escape(str(value))
+
+
+def _html_table(items: Iterable[Any]) -> str:
+    cells = "".join("<tr><th style='text-align:left'>%s</th><td>%s</td></tr>"
+                    % (html.escape(str(k)), _html_value(v))
+                    for k, v in items)
+    return "<table>%s</table>" % cells
+
+
+def _method_repr_html(self: Any) -> str:
+    return "<b>%s</b>%s" % (html.escape(type(self).__name__),
+                            _html_table(_shown(self).items()))
+
+
+class ResultList(List[Any]):
+    """A list of results (``run_many`` returns one): a plain list, plus a
+    table in Jupyter and :meth:`to_frame`."""
+
+    def to_frame(self) -> Any:
+        """:func:`to_frame` of the list."""
+        return to_frame(self)
+
+    def to_dict(self) -> List[Any]:
+        """Each result as :func:`to_dict` gives it."""
+        out: List[Any] = [to_dict(r) for r in self]
+        return out
+
+    def _repr_html_(self) -> str:
+        rows = [_row(r) for r in self]
+        columns: List[str] = []
+        for row in rows:
+            columns += [c for c in row if c not in columns]
+        head = "".join("<th>%s</th>" % html.escape(c) for c in columns)
+        body = "".join(
+            "<tr>%s</tr>" % "".join(
+                "<td>%s</td>" % html.escape("" if row.get(c) is None
+                                            else str(row.get(c)))
+                for c in columns)
+            for row in rows)
+        return "<table><tr>%s</tr>%s</table>" % (head, body)
+
+
+# ---------------------------------------------------------------------
+# progress
+
+
+def progress_bar(enabled: bool, total: Optional[int], desc: str) -> Any:
+    """A tqdm bar (tqdm.auto: a widget in Jupyter), or None when not
+    enabled or tqdm is not installed."""
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=desc)
+
+
+def with_progress(items: Iterator[T], enabled: bool, desc: str
+                  ) -> Iterator[T]:
+    """items, advancing a progress bar (when enabled) as they come."""
+    bar = progress_bar(enabled, None, desc)
+    if bar is None:
+        yield from items
+        return
+    try:
+        for item in items:
+            bar.update(1)
+            yield item
+    finally:
+        bar.close()
+
+
+def install(classes: Iterable[Any]) -> None:
+    """Give each result class ``to_dict`` and ``_repr_html_``."""
+    for cls in classes:
+        cls.to_dict = _method_to_dict
+        cls._repr_html_ = _method_repr_html
