@@ -1,0 +1,101 @@
+/* Webhooks, inside the emulator: what webhooks.c (the registry, signing,
+ * verification and the delivery log), webhook_payload.c (delivery bodies
+ * from vehicle state), webhook_delivery.c (deliveries, and the queue of
+ * automatic charge events) and webhook_routes.c (the Vehicle API and
+ * control API routes) share.
+ *
+ * Locking: wh_mutex guards everything here. The state lock may be held
+ * when wh_mutex is taken (emu_webhooks_vehicle_event), never the other way
+ * round, and no lock is held while a callback is being called. */
+#ifndef EMU_WEBHOOKS_H
+#define EMU_WEBHOOKS_H
+
+#include <pthread.h>
+
+#include "emu.h"
+
+#define WH_ID_MAX 64
+#define WH_TIMEOUT_MS 5000
+#define WH_LOG_MAX 1000
+#define WH_QUEUE_MAX 256
+
+extern const char wh_auth_desc[], wh_perm_desc[], wh_validation_desc[];
+
+typedef struct sub {
+  char vehicle_id[37];
+  int delivered; /* a VEHICLE_STATE went out: later ones are updates */
+} sub;
+
+typedef struct webhook {
+  char id[WH_ID_MAX + 1];
+  char *url, *name;
+  int version; /* 2 or 4 */
+  int verified;
+  sub *subs;
+  size_t n_subs, cap_subs;
+  struct webhook *next;
+} webhook;
+
+typedef struct delivery {
+  char webhook_id[WH_ID_MAX + 1];
+  char vehicle_id[37]; /* "" = none (VERIFY) */
+  char event_type[32];
+  int status;          /* HTTP status from the callback, 0 = none */
+  char *body, *error, *url;
+  char signature[65];
+  int64_t time_ms;
+} delivery;
+
+extern pthread_mutex_t wh_mutex;
+extern webhook *wh_hooks; /* registered, newest first */
+extern delivery wh_log_ring[WH_LOG_MAX];
+extern size_t wh_log_start, wh_log_count;
+
+/* webhooks.c; the three finders need wh_mutex held. */
+webhook *wh_hook_find(const char *id);
+sub *wh_sub_find(webhook *w, const char *vehicle_id);
+void wh_hook_free(webhook *w);
+void wh_delivery_clear(delivery *d);
+/* Appends a copy to the log (dropping the oldest past WH_LOG_MAX). */
+void wh_log_add(const delivery *d);
+cJSON *wh_delivery_json(const delivery *d);
+/* Signs body (taken over by d) and POSTs it to url with no lock held;
+ * fills d. The reply body is handed back in *reply (caller frees) when
+ * reply is not NULL. */
+void wh_send_signed(delivery *d, const char *url, char *body, char **reply);
+/* Prints and deletes j; the text is the caller's. */
+char *wh_print(cJSON *j);
+/* Sends the VERIFY challenge; returns 1 when the callback answered 200
+ * with {"challenge": hex HMAC-SHA256(AMT, challenge)}. */
+int wh_verify(const char *id, const char *url, int version, const char *name,
+              delivery *d);
+
+/* webhook_payload.c */
+int wh_is_charge_event(const char *e);
+/* Builds the delivery body for one vehicle (event_type_out gets its event
+ * type); NULL when the vehicle is gone. */
+char *wh_payload(const char *hook_id, const char *hook_name, int version,
+                 const char *vehicle_id, const char *event, int first,
+                 char event_type_out[32]);
+
+/* webhook_delivery.c */
+/* A snapshot of one webhook taken under wh_mutex, used without it. */
+typedef struct snapshot {
+  char id[WH_ID_MAX + 1];
+  char *url, *name;
+  int version;
+  char (*vehicles)[37];
+  int *first;
+  size_t n;
+} snapshot;
+
+/* vehicle_id NULL: all subscribed vehicles. Returns -1 if no such hook. */
+int wh_snapshot_take(const char *id, const char *vehicle_id, snapshot *s);
+void wh_snapshot_free(snapshot *s);
+/* Delivers to every vehicle of the snapshot; appends records to out
+ * (may be NULL). */
+void wh_deliver_snapshot(const snapshot *s, const char *event, cJSON *out);
+/* Forgets the queued automatic events; wh_mutex held. */
+void wh_queue_clear(void);
+
+#endif
