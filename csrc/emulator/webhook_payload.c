@@ -9,198 +9,225 @@
 
 /* x rounded to `decimals` places: the nearest double to a short decimal,
  * which both cJSON and JavaScript print the same way. */
-static double round_dec(double x, int decimals) {
-  double p = 1;
-  for (int i = 0; i < decimals; i++) p *= 10;
-  double v = round(x * p) / p;
-  return v == 0 ? 0 : v; /* no -0 */
+static double round_dec(double x, int decimals)
+{
+	double p = 1;
+	for (int i = 0; i < decimals; i++)
+		p *= 10;
+	double v = round(x * p) / p;
+	return v == 0 ? 0 : v; /* no -0 */
 }
 
-static cJSON *add_signal(cJSON *list, const char *group, const char *name) {
-  char code[96];
-  snprintf(code, sizeof code, "%s-%s", group, name);
-  for (char *p = code; *p; p++)
-    if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
-  cJSON *s = cJSON_CreateObject();
-  cJSON_AddStringToObject(s, "code", code);
-  cJSON_AddStringToObject(s, "name", name);
-  cJSON_AddStringToObject(s, "group", group);
-  cJSON_AddItemToArray(list, s);
-  return s;
+static cJSON *add_signal(cJSON *list, const char *group, const char *name)
+{
+	char code[96];
+	snprintf(code, sizeof code, "%s-%s", group, name);
+	for (char *p = code; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	cJSON *s = cJSON_CreateObject();
+	cJSON_AddStringToObject(s, "code", code);
+	cJSON_AddStringToObject(s, "name", name);
+	cJSON_AddStringToObject(s, "group", group);
+	cJSON_AddItemToArray(list, s);
+	return s;
 }
 
-static void signal_ok(cJSON *s, cJSON *body, int64_t now) {
-  cJSON_AddItemToObject(s, "body", body);
-  cJSON *st = cJSON_AddObjectToObject(s, "status");
-  cJSON_AddStringToObject(st, "value", "SUCCESS");
-  cJSON *m = cJSON_AddObjectToObject(s, "meta");
-  cJSON_AddNumberToObject(m, "retrievedAt", (double)now);
-  cJSON_AddNumberToObject(m, "oemUpdatedAt", (double)now);
+static void signal_ok(cJSON *s, cJSON *body, int64_t now)
+{
+	cJSON_AddItemToObject(s, "body", body);
+	cJSON *st = cJSON_AddObjectToObject(s, "status");
+	cJSON_AddStringToObject(st, "value", "SUCCESS");
+	cJSON *m = cJSON_AddObjectToObject(s, "meta");
+	cJSON_AddNumberToObject(m, "retrievedAt", (double)now);
+	cJSON_AddNumberToObject(m, "oemUpdatedAt", (double)now);
 }
 
-static void signal_not_capable(cJSON *s) {
-  cJSON *st = cJSON_AddObjectToObject(s, "status");
-  cJSON_AddStringToObject(st, "value", "ERROR");
-  cJSON *e = cJSON_AddObjectToObject(st, "error");
-  cJSON_AddStringToObject(e, "type", "COMPATIBILITY");
-  cJSON_AddStringToObject(e, "code", "VEHICLE_NOT_CAPABLE");
+static void signal_not_capable(cJSON *s)
+{
+	cJSON *st = cJSON_AddObjectToObject(s, "status");
+	cJSON_AddStringToObject(st, "value", "ERROR");
+	cJSON *e = cJSON_AddObjectToObject(st, "error");
+	cJSON_AddStringToObject(e, "type", "COMPATIBILITY");
+	cJSON_AddStringToObject(e, "code", "VEHICLE_NOT_CAPABLE");
 }
 
-static cJSON *unit_value(const char *unit, double v) {
-  cJSON *b = cJSON_CreateObject();
-  if (unit) cJSON_AddStringToObject(b, "unit", unit);
-  cJSON_AddNumberToObject(b, "value", v);
-  return b;
+static cJSON *unit_value(const char *unit, double v)
+{
+	cJSON *b = cJSON_CreateObject();
+	if (unit)
+		cJSON_AddStringToObject(b, "unit", unit);
+	cJSON_AddNumberToObject(b, "value", v);
+	return b;
 }
 
 /* The signals a VEHICLE_STATE delivery carries, from the live state.
  * Numbers are rounded so that compact JSON from cJSON and JavaScript's
  * JSON.stringify agree (the Node SDK re-serialises before verifying).
  * State lock held. */
-static cJSON *signals_json(const emu_vehicle *v, int64_t now) {
-  cJSON *a = cJSON_CreateArray();
-  int ev = v->engine != EMU_ICE, ice = v->engine != EMU_BEV;
-  signal_ok(add_signal(a, "Odometer", "TraveledDistance"),
-            unit_value("kilometers", round_dec(v->odometer_km, 1)), now);
-  cJSON *loc = cJSON_CreateObject();
-  cJSON_AddNumberToObject(loc, "latitude", round_dec(v->latitude, 6));
-  cJSON_AddNumberToObject(loc, "longitude", round_dec(v->longitude, 6));
-  cJSON_AddNumberToObject(loc, "heading", round_dec(v->heading_deg, 1));
-  signal_ok(add_signal(a, "Location", "PreciseLocation"), loc, now);
-  cJSON *s = add_signal(a, "TractionBattery", "StateOfCharge");
-  if (ev)
-    signal_ok(s, unit_value("percent", round_dec(v->battery * 100, 2)), now);
-  else
-    signal_not_capable(s);
-  s = add_signal(a, "Charge", "IsCharging");
-  if (ev) {
-    cJSON *b = cJSON_CreateObject();
-    cJSON_AddBoolToObject(b, "value", v->charging != 0);
-    signal_ok(s, b, now);
-  } else {
-    signal_not_capable(s);
-  }
-  s = add_signal(a, "Charge", "IsChargingCableConnected");
-  if (ev) {
-    cJSON *b = cJSON_CreateObject();
-    cJSON_AddBoolToObject(b, "value", v->plugged_in != 0);
-    signal_ok(s, b, now);
-  } else {
-    signal_not_capable(s);
-  }
-  s = add_signal(a, "Charge", "ActiveLimit");
-  if (ev)
-    signal_ok(s, unit_value("percent", round_dec(v->charge_limit * 100, 2)),
-              now);
-  else
-    signal_not_capable(s);
-  s = add_signal(a, "InternalCombustionEngine", "FuelLevel");
-  if (ice)
-    signal_ok(s, unit_value("percent", round_dec(v->fuel * 100, 2)), now);
-  else
-    signal_not_capable(s);
-  cJSON *lock = cJSON_CreateObject();
-  cJSON_AddBoolToObject(lock, "value", v->locked != 0);
-  signal_ok(add_signal(a, "Closure", "IsLocked"), lock, now);
-  return a;
+static cJSON *signals_json(const emu_vehicle *v, int64_t now)
+{
+	cJSON *a = cJSON_CreateArray();
+	int ev = v->engine != EMU_ICE, ice = v->engine != EMU_BEV;
+	signal_ok(add_signal(a, "Odometer", "TraveledDistance"),
+		  unit_value("kilometers", round_dec(v->odometer_km, 1)), now);
+	cJSON *loc = cJSON_CreateObject();
+	cJSON_AddNumberToObject(loc, "latitude", round_dec(v->latitude, 6));
+	cJSON_AddNumberToObject(loc, "longitude", round_dec(v->longitude, 6));
+	cJSON_AddNumberToObject(loc, "heading", round_dec(v->heading_deg, 1));
+	signal_ok(add_signal(a, "Location", "PreciseLocation"), loc, now);
+	cJSON *s = add_signal(a, "TractionBattery", "StateOfCharge");
+	if (ev)
+		signal_ok(s,
+			  unit_value("percent", round_dec(v->battery * 100, 2)),
+			  now);
+	else
+		signal_not_capable(s);
+	s = add_signal(a, "Charge", "IsCharging");
+	if (ev) {
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddBoolToObject(b, "value", v->charging != 0);
+		signal_ok(s, b, now);
+	} else {
+		signal_not_capable(s);
+	}
+	s = add_signal(a, "Charge", "IsChargingCableConnected");
+	if (ev) {
+		cJSON *b = cJSON_CreateObject();
+		cJSON_AddBoolToObject(b, "value", v->plugged_in != 0);
+		signal_ok(s, b, now);
+	} else {
+		signal_not_capable(s);
+	}
+	s = add_signal(a, "Charge", "ActiveLimit");
+	if (ev)
+		signal_ok(s,
+			  unit_value("percent",
+				     round_dec(v->charge_limit * 100, 2)),
+			  now);
+	else
+		signal_not_capable(s);
+	s = add_signal(a, "InternalCombustionEngine", "FuelLevel");
+	if (ice)
+		signal_ok(s, unit_value("percent", round_dec(v->fuel * 100, 2)),
+			  now);
+	else
+		signal_not_capable(s);
+	cJSON *lock = cJSON_CreateObject();
+	cJSON_AddBoolToObject(lock, "value", v->locked != 0);
+	signal_ok(add_signal(a, "Closure", "IsLocked"), lock, now);
+	return a;
 }
 
-static const char *upper_mode(const char *m) {
-  if (m && strcmp(m, "test") == 0) return "TEST";
-  if (m && strcmp(m, "simulated") == 0) return "SIMULATED";
-  return "LIVE";
+static const char *upper_mode(const char *m)
+{
+	if (m && strcmp(m, "test") == 0)
+		return "TEST";
+	if (m && strcmp(m, "simulated") == 0)
+		return "SIMULATED";
+	return "LIVE";
 }
 
 /* The charge event a v2 delivery reports when none was asked for. */
-static const char *charge_event(const emu_vehicle *v) {
-  if (v->charging) return "CHARGING_STARTED";
-  if (v->plugged_in && v->engine != EMU_ICE &&
-      v->battery >= v->charge_limit - 1e-9)
-    return "CHARGING_COMPLETED";
-  return "CHARGING_STOPPED";
+static const char *charge_event(const emu_vehicle *v)
+{
+	if (v->charging)
+		return "CHARGING_STARTED";
+	if (v->plugged_in && v->engine != EMU_ICE &&
+	    v->battery >= v->charge_limit - 1e-9)
+		return "CHARGING_COMPLETED";
+	return "CHARGING_STOPPED";
 }
 
-int wh_is_charge_event(const char *e) {
-  return strcmp(e, "CHARGING_STARTED") == 0 ||
-         strcmp(e, "CHARGING_STOPPED") == 0 ||
-         strcmp(e, "CHARGING_COMPLETED") == 0;
+int wh_is_charge_event(const char *e)
+{
+	return strcmp(e, "CHARGING_STARTED") == 0 ||
+	       strcmp(e, "CHARGING_STOPPED") == 0 ||
+	       strcmp(e, "CHARGING_COMPLETED") == 0;
 }
 
 /* Builds the delivery body for one vehicle; NULL when the vehicle is gone.
  * event: NULL (default for the version), a CHARGING_* event or
  * VEHICLE_STATE. *event_type gets what was sent. Takes the state lock. */
 char *wh_payload(const char *hook_id, const char *hook_name, int version,
-                     const char *vehicle_id, const char *event, int first,
-                     char event_type[32]) {
-  char event_id[37], delivery_id[37], when[32];
-  emu_uuid_random(event_id);
-  emu_uuid_random(delivery_id);
-  cJSON *o = cJSON_CreateObject();
-  emu_lock();
-  emu_user *owner = NULL;
-  int index = -1;
-  emu_vehicle *v = emu_vehicle_find(vehicle_id, &owner, &index);
-  if (!v || !owner) {
-    emu_unlock();
-    cJSON_Delete(o);
-    return NULL;
-  }
-  int64_t now = emu_now_ms();
-  emu_vehicle_sync(v, now);
-  const char *mode = emu_connection_mode(owner->id, v->id);
-  if (version == 2) {
-    const char *ev = event && wh_is_charge_event(event) ? event : charge_event(v);
-    snprintf(event_type, 32, "%s", ev);
-    emu_iso8601(when, now);
-    cJSON_AddStringToObject(o, "version", "2.0");
-    cJSON_AddStringToObject(o, "webhookId", hook_id);
-    cJSON_AddStringToObject(o, "eventName", "eventBased");
-    cJSON_AddStringToObject(o, "mode", mode ? mode : "live");
-    cJSON *p = cJSON_AddObjectToObject(o, "payload");
-    cJSON_AddStringToObject(p, "eventId", event_id);
-    cJSON_AddStringToObject(p, "vehicleId", v->id);
-    cJSON_AddStringToObject(p, "eventType", ev);
-    cJSON_AddStringToObject(p, "eventTime", when);
-  } else {
-    snprintf(event_type, 32, "VEHICLE_STATE");
-    cJSON_AddStringToObject(o, "eventId", event_id);
-    cJSON_AddStringToObject(o, "eventType", "VEHICLE_STATE");
-    cJSON *data = cJSON_AddObjectToObject(o, "data");
-    cJSON *u = cJSON_AddObjectToObject(data, "user");
-    cJSON_AddStringToObject(u, "id", owner->id);
-    cJSON *veh = cJSON_AddObjectToObject(data, "vehicle");
-    cJSON_AddStringToObject(veh, "id", v->id);
-    cJSON_AddStringToObject(veh, "make", v->make);
-    cJSON_AddStringToObject(veh, "model", v->model);
-    cJSON_AddNumberToObject(veh, "year", v->year);
-    cJSON *sigs = signals_json(v, now);
-    int count = cJSON_GetArraySize(sigs);
-    cJSON_AddItemToObject(data, "signals", sigs);
-    cJSON *tr = cJSON_AddArrayToObject(o, "triggers");
-    cJSON *t = cJSON_CreateObject();
-    cJSON_AddStringToObject(t, "type", first ? "FIRST_DELIVERY"
-                                             : "SIGNAL_UPDATED");
-    if (!first) {
-      /* charge events point at the charging signal, others at the
+		 const char *vehicle_id, const char *event, int first,
+		 char event_type[32])
+{
+	char event_id[37], delivery_id[37], when[32];
+	emu_uuid_random(event_id);
+	emu_uuid_random(delivery_id);
+	cJSON *o = cJSON_CreateObject();
+	emu_lock();
+	emu_user *owner = NULL;
+	int index = -1;
+	emu_vehicle *v = emu_vehicle_find(vehicle_id, &owner, &index);
+	if (!v || !owner) {
+		emu_unlock();
+		cJSON_Delete(o);
+		return NULL;
+	}
+	int64_t now = emu_now_ms();
+	emu_vehicle_sync(v, now);
+	const char *mode = emu_connection_mode(owner->id, v->id);
+	if (version == 2) {
+		const char *ev = event && wh_is_charge_event(event)
+					 ? event
+					 : charge_event(v);
+		snprintf(event_type, 32, "%s", ev);
+		emu_iso8601(when, now);
+		cJSON_AddStringToObject(o, "version", "2.0");
+		cJSON_AddStringToObject(o, "webhookId", hook_id);
+		cJSON_AddStringToObject(o, "eventName", "eventBased");
+		cJSON_AddStringToObject(o, "mode", mode ? mode : "live");
+		cJSON *p = cJSON_AddObjectToObject(o, "payload");
+		cJSON_AddStringToObject(p, "eventId", event_id);
+		cJSON_AddStringToObject(p, "vehicleId", v->id);
+		cJSON_AddStringToObject(p, "eventType", ev);
+		cJSON_AddStringToObject(p, "eventTime", when);
+	} else {
+		snprintf(event_type, 32, "VEHICLE_STATE");
+		cJSON_AddStringToObject(o, "eventId", event_id);
+		cJSON_AddStringToObject(o, "eventType", "VEHICLE_STATE");
+		cJSON *data = cJSON_AddObjectToObject(o, "data");
+		cJSON *u = cJSON_AddObjectToObject(data, "user");
+		cJSON_AddStringToObject(u, "id", owner->id);
+		cJSON *veh = cJSON_AddObjectToObject(data, "vehicle");
+		cJSON_AddStringToObject(veh, "id", v->id);
+		cJSON_AddStringToObject(veh, "make", v->make);
+		cJSON_AddStringToObject(veh, "model", v->model);
+		cJSON_AddNumberToObject(veh, "year", v->year);
+		cJSON *sigs = signals_json(v, now);
+		int count = cJSON_GetArraySize(sigs);
+		cJSON_AddItemToObject(data, "signals", sigs);
+		cJSON *tr = cJSON_AddArrayToObject(o, "triggers");
+		cJSON *t = cJSON_CreateObject();
+		cJSON_AddStringToObject(
+			t, "type", first ? "FIRST_DELIVERY" : "SIGNAL_UPDATED");
+		if (!first) {
+			/* charge events point at the charging signal, others at the
        * odometer */
-      int charge = event && wh_is_charge_event(event);
-      cJSON *sg = cJSON_AddObjectToObject(t, "signal");
-      cJSON_AddStringToObject(sg, "code", charge ? "charge-ischarging"
-                                                 : "odometer-traveleddistance");
-      cJSON_AddStringToObject(sg, "name", charge ? "IsCharging"
-                                                 : "TraveledDistance");
-      cJSON_AddStringToObject(sg, "group", charge ? "Charge" : "Odometer");
-    }
-    cJSON_AddItemToArray(tr, t);
-    cJSON *m = cJSON_AddObjectToObject(o, "meta");
-    cJSON_AddStringToObject(m, "version", "4.0");
-    cJSON_AddStringToObject(m, "deliveryId", delivery_id);
-    cJSON_AddNumberToObject(m, "deliveredAt", (double)now);
-    cJSON_AddStringToObject(m, "webhookId", hook_id);
-    cJSON_AddStringToObject(m, "webhookName", hook_name);
-    cJSON_AddNumberToObject(m, "signalCount", count);
-    cJSON_AddStringToObject(m, "mode", upper_mode(mode));
-  }
-  emu_unlock();
-  return wh_print(o);
+			int charge = event && wh_is_charge_event(event);
+			cJSON *sg = cJSON_AddObjectToObject(t, "signal");
+			cJSON_AddStringToObject(
+				sg, "code",
+				charge ? "charge-ischarging"
+				       : "odometer-traveleddistance");
+			cJSON_AddStringToObject(sg, "name",
+						charge ? "IsCharging"
+						       : "TraveledDistance");
+			cJSON_AddStringToObject(sg, "group",
+						charge ? "Charge" : "Odometer");
+		}
+		cJSON_AddItemToArray(tr, t);
+		cJSON *m = cJSON_AddObjectToObject(o, "meta");
+		cJSON_AddStringToObject(m, "version", "4.0");
+		cJSON_AddStringToObject(m, "deliveryId", delivery_id);
+		cJSON_AddNumberToObject(m, "deliveredAt", (double)now);
+		cJSON_AddStringToObject(m, "webhookId", hook_id);
+		cJSON_AddStringToObject(m, "webhookName", hook_name);
+		cJSON_AddNumberToObject(m, "signalCount", count);
+		cJSON_AddStringToObject(m, "mode", upper_mode(mode));
+	}
+	emu_unlock();
+	return wh_print(o);
 }

@@ -9,366 +9,407 @@
 
 /* ------------------------------------------------------ vehicle routes */
 
-static enum MHD_Result unknown_webhook(emu_req *r) {
-  return emu_respond_error(r, MHD_HTTP_BAD_REQUEST, "VALIDATION", NULL,
-                           wh_validation_desc, NULL);
+static enum MHD_Result unknown_webhook(emu_req *r)
+{
+	return emu_respond_error(r, MHD_HTTP_BAD_REQUEST, "VALIDATION", NULL,
+				 wh_validation_desc, NULL);
 }
 
-static enum MHD_Result subscribe(emu_req *r, const char *vid,
-                                 const char *wid) {
-  char key[128];
-  int ok = emu_auth_bearer(r, key, sizeof key);
-  int status = 0;
-  emu_lock();
-  const emu_token *t = ok ? emu_token_find(EMU_TOK_ACCESS, key) : NULL;
-  if (!t || emu_now_ms() >= t->expires_ms)
-    status = 401;
-  else if (!emu_is_uuid(vid))
-    status = 400;
-  else if (!emu_grant_vehicle(t->grant, vid))
-    status = 403;
-  char canonical[37] = "";
-  if (!status) {
-    const emu_vehicle *v = emu_grant_vehicle(t->grant, vid);
-    memcpy(canonical, v->id, sizeof canonical);
-  }
-  emu_unlock();
-  if (status == 401)
-    return emu_respond_error(r, MHD_HTTP_UNAUTHORIZED, "AUTHENTICATION", NULL,
-                             wh_auth_desc, NULL);
-  if (status == 400)
-    return emu_respond_validation(r, NULL, "vehicle_id",
-                                  "vehicle id must be a UUID.");
-  if (status == 403)
-    return emu_respond_error(r, MHD_HTTP_FORBIDDEN, "PERMISSION", NULL,
-                             wh_perm_desc, NULL);
-  pthread_mutex_lock(&wh_mutex);
-  webhook *w = wh_hook_find(wid);
-  if (w && !wh_sub_find(w, canonical)) {
-    if (w->n_subs == w->cap_subs) {
-      w->cap_subs = w->cap_subs ? w->cap_subs * 2 : 4;
-      w->subs = emu_xrealloc(w->subs, w->cap_subs * sizeof *w->subs);
-    }
-    sub *s = &w->subs[w->n_subs++];
-    memset(s, 0, sizeof *s);
-    memcpy(s->vehicle_id, canonical, sizeof s->vehicle_id);
-  }
-  pthread_mutex_unlock(&wh_mutex);
-  if (!w) return unknown_webhook(r);
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "webhookId", wid);
-  cJSON_AddStringToObject(o, "vehicleId", canonical);
-  return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
+static enum MHD_Result subscribe(emu_req *r, const char *vid, const char *wid)
+{
+	char key[128];
+	int ok = emu_auth_bearer(r, key, sizeof key);
+	int status = 0;
+	emu_lock();
+	const emu_token *t = ok ? emu_token_find(EMU_TOK_ACCESS, key) : NULL;
+	if (!t || emu_now_ms() >= t->expires_ms)
+		status = 401;
+	else if (!emu_is_uuid(vid))
+		status = 400;
+	else if (!emu_grant_vehicle(t->grant, vid))
+		status = 403;
+	char canonical[37] = "";
+	if (!status) {
+		const emu_vehicle *v = emu_grant_vehicle(t->grant, vid);
+		memcpy(canonical, v->id, sizeof canonical);
+	}
+	emu_unlock();
+	if (status == 401)
+		return emu_respond_error(r, MHD_HTTP_UNAUTHORIZED,
+					 "AUTHENTICATION", NULL, wh_auth_desc,
+					 NULL);
+	if (status == 400)
+		return emu_respond_validation(r, NULL, "vehicle_id",
+					      "vehicle id must be a UUID.");
+	if (status == 403)
+		return emu_respond_error(r, MHD_HTTP_FORBIDDEN, "PERMISSION",
+					 NULL, wh_perm_desc, NULL);
+	pthread_mutex_lock(&wh_mutex);
+	webhook *w = wh_hook_find(wid);
+	if (w && !wh_sub_find(w, canonical)) {
+		if (w->n_subs == w->cap_subs) {
+			w->cap_subs = w->cap_subs ? w->cap_subs * 2 : 4;
+			w->subs = emu_xrealloc(w->subs,
+					       w->cap_subs * sizeof *w->subs);
+		}
+		sub *s = &w->subs[w->n_subs++];
+		memset(s, 0, sizeof *s);
+		memcpy(s->vehicle_id, canonical, sizeof s->vehicle_id);
+	}
+	pthread_mutex_unlock(&wh_mutex);
+	if (!w)
+		return unknown_webhook(r);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "webhookId", wid);
+	cJSON_AddStringToObject(o, "vehicleId", canonical);
+	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
 }
 
-static enum MHD_Result unsubscribe(emu_req *r, const char *vid,
-                                   const char *wid) {
-  char key[256];
-  if (!emu_auth_bearer(r, key, sizeof key) ||
-      !emu_secret_eq(key, emu_cfg.management_token))
-    return emu_respond_error(r, MHD_HTTP_UNAUTHORIZED, "AUTHENTICATION", NULL,
-                             wh_auth_desc, NULL);
-  if (!emu_is_uuid(vid))
-    return emu_respond_validation(r, NULL, "vehicle_id",
-                                  "vehicle id must be a UUID.");
-  pthread_mutex_lock(&wh_mutex);
-  webhook *w = wh_hook_find(wid);
-  if (w) {
-    size_t o = 0;
-    for (size_t i = 0; i < w->n_subs; i++)
-      if (!emu_strcaseeq(w->subs[i].vehicle_id, vid)) w->subs[o++] = w->subs[i];
-    w->n_subs = o;
-  }
-  pthread_mutex_unlock(&wh_mutex);
-  if (!w) return unknown_webhook(r);
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "status", "success");
-  return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
+static enum MHD_Result unsubscribe(emu_req *r, const char *vid, const char *wid)
+{
+	char key[256];
+	if (!emu_auth_bearer(r, key, sizeof key) ||
+	    !emu_secret_eq(key, emu_cfg.management_token))
+		return emu_respond_error(r, MHD_HTTP_UNAUTHORIZED,
+					 "AUTHENTICATION", NULL, wh_auth_desc,
+					 NULL);
+	if (!emu_is_uuid(vid))
+		return emu_respond_validation(r, NULL, "vehicle_id",
+					      "vehicle id must be a UUID.");
+	pthread_mutex_lock(&wh_mutex);
+	webhook *w = wh_hook_find(wid);
+	if (w) {
+		size_t o = 0;
+		for (size_t i = 0; i < w->n_subs; i++)
+			if (!emu_strcaseeq(w->subs[i].vehicle_id, vid))
+				w->subs[o++] = w->subs[i];
+		w->n_subs = o;
+	}
+	pthread_mutex_unlock(&wh_mutex);
+	if (!w)
+		return unknown_webhook(r);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "status", "success");
+	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
 }
 
 /* rest: the path after /v<version>: /vehicles/{id}/webhooks/{webhook_id} */
-int emu_webhooks_route(emu_req *r, const char *rest, enum MHD_Result *ret) {
-  if (strncmp(rest, "/vehicles/", 10) != 0) return 0;
-  const char *vid = rest + 10, *slash = strchr(vid, '/');
-  if (!slash || slash == vid || strncmp(slash, "/webhooks/", 10) != 0)
-    return 0;
-  const char *wid = slash + 10;
-  if (!*wid || strchr(wid, '/') || strlen(wid) > WH_ID_MAX) return 0;
-  int post = emu_method_is(r, "POST"), del = emu_method_is(r, "DELETE");
-  if (!post && !del) return 0;
-  char vehicle[64];
-  size_t n = (size_t)(slash - vid);
-  if (n >= sizeof vehicle) n = sizeof vehicle - 1;
-  memcpy(vehicle, vid, n);
-  vehicle[n] = '\0';
-  *ret = post ? subscribe(r, vehicle, wid) : unsubscribe(r, vehicle, wid);
-  return 1;
+int emu_webhooks_route(emu_req *r, const char *rest, enum MHD_Result *ret)
+{
+	if (strncmp(rest, "/vehicles/", 10) != 0)
+		return 0;
+	const char *vid = rest + 10, *slash = strchr(vid, '/');
+	if (!slash || slash == vid || strncmp(slash, "/webhooks/", 10) != 0)
+		return 0;
+	const char *wid = slash + 10;
+	if (!*wid || strchr(wid, '/') || strlen(wid) > WH_ID_MAX)
+		return 0;
+	int post = emu_method_is(r, "POST"), del = emu_method_is(r, "DELETE");
+	if (!post && !del)
+		return 0;
+	char vehicle[64];
+	size_t n = (size_t)(slash - vid);
+	if (n >= sizeof vehicle)
+		n = sizeof vehicle - 1;
+	memcpy(vehicle, vid, n);
+	vehicle[n] = '\0';
+	*ret = post ? subscribe(r, vehicle, wid) : unsubscribe(r, vehicle, wid);
+	return 1;
 }
 
 /* ------------------------------------------------------ control routes */
 
-static cJSON *hook_json(const webhook *w) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "webhook_id", w->id);
-  cJSON_AddStringToObject(o, "callback_url", w->url);
-  cJSON_AddStringToObject(o, "version", w->version == 2 ? "2.0" : "4.0");
-  cJSON_AddStringToObject(o, "name", w->name);
-  cJSON_AddBoolToObject(o, "verified", w->verified);
-  cJSON *a = cJSON_AddArrayToObject(o, "vehicles");
-  for (size_t i = 0; i < w->n_subs; i++)
-    cJSON_AddItemToArray(a, cJSON_CreateString(w->subs[i].vehicle_id));
-  return o;
+static cJSON *hook_json(const webhook *w)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "webhook_id", w->id);
+	cJSON_AddStringToObject(o, "callback_url", w->url);
+	cJSON_AddStringToObject(o, "version", w->version == 2 ? "2.0" : "4.0");
+	cJSON_AddStringToObject(o, "name", w->name);
+	cJSON_AddBoolToObject(o, "verified", w->verified);
+	cJSON *a = cJSON_AddArrayToObject(o, "vehicles");
+	for (size_t i = 0; i < w->n_subs; i++)
+		cJSON_AddItemToArray(a,
+				     cJSON_CreateString(w->subs[i].vehicle_id));
+	return o;
 }
 
-static int id_ok(const char *s) {
-  size_t n = strlen(s);
-  if (n == 0 || n > WH_ID_MAX || strcmp(s, "deliveries") == 0) return 0;
-  for (; *s; s++)
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-          (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
-      return 0;
-  return 1;
+static int id_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > WH_ID_MAX || strcmp(s, "deliveries") == 0)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+		      *s == '.'))
+			return 0;
+	return 1;
 }
 
 /* Runs the challenge for hook id and stores the outcome; answers with
  * the hook plus what the callback did. */
-static enum MHD_Result verify_and_answer(emu_req *r, const char *id) {
-  snapshot s;
-  if (wh_snapshot_take(id, "", &s) != 0) return emu_respond_not_found(r);
-  delivery d;
-  int ok = wh_verify(s.id, s.url, s.version, s.name, &d);
-  pthread_mutex_lock(&wh_mutex);
-  webhook *w = wh_hook_find(id);
-  cJSON *o = NULL;
-  if (w) {
-    w->verified = ok;
-    o = hook_json(w);
-  }
-  pthread_mutex_unlock(&wh_mutex);
-  wh_snapshot_free(&s);
-  if (!o) {
-    wh_delivery_clear(&d);
-    return emu_respond_not_found(r);
-  }
-  if (d.status)
-    cJSON_AddNumberToObject(o, "status", d.status);
-  else
-    cJSON_AddNullToObject(o, "status");
-  if (d.error)
-    cJSON_AddStringToObject(o, "error", d.error);
-  else
-    cJSON_AddNullToObject(o, "error");
-  wh_delivery_clear(&d);
-  return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
+static enum MHD_Result verify_and_answer(emu_req *r, const char *id)
+{
+	snapshot s;
+	if (wh_snapshot_take(id, "", &s) != 0)
+		return emu_respond_not_found(r);
+	delivery d;
+	int ok = wh_verify(s.id, s.url, s.version, s.name, &d);
+	pthread_mutex_lock(&wh_mutex);
+	webhook *w = wh_hook_find(id);
+	cJSON *o = NULL;
+	if (w) {
+		w->verified = ok;
+		o = hook_json(w);
+	}
+	pthread_mutex_unlock(&wh_mutex);
+	wh_snapshot_free(&s);
+	if (!o) {
+		wh_delivery_clear(&d);
+		return emu_respond_not_found(r);
+	}
+	if (d.status)
+		cJSON_AddNumberToObject(o, "status", d.status);
+	else
+		cJSON_AddNullToObject(o, "status");
+	if (d.error)
+		cJSON_AddStringToObject(o, "error", d.error);
+	else
+		cJSON_AddNullToObject(o, "error");
+	wh_delivery_clear(&d);
+	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
 }
 
-static enum MHD_Result register_hook(emu_req *r) {
-  cJSON *j = emu_body_json(r);
-  if (!cJSON_IsObject(j)) {
-    cJSON_Delete(j);
-    return emu_respond_validation(r, NULL, "body",
-                                  "Body must be a JSON object.");
-  }
-  const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "webhook_id");
-  const cJSON *url = cJSON_GetObjectItemCaseSensitive(j, "callback_url");
-  const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
-  const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
-  const char *field = NULL, *msg = NULL;
-  int version = 4;
-  char gen[37];
-  if (id && !cJSON_IsNull(id) && (!cJSON_IsString(id) ||
-                                   !id_ok(id->valuestring))) {
-    field = "webhook_id";
-    msg = "webhook_id must be 1-64 letters, digits, '-', '_' or '.'.";
-  } else if (!cJSON_IsString(url) || !*url->valuestring) {
-    field = "callback_url";
-    msg = "callback_url must be a string (http://127.0.0.1:PORT/...).";
-  } else if (ver && !cJSON_IsNull(ver)) {
-    const char *v = cJSON_IsString(ver) ? ver->valuestring : "";
-    if (cJSON_IsNumber(ver))
-      v = ver->valuedouble == 2 ? "2.0" : ver->valuedouble == 4 ? "4.0" : "";
-    if (strcmp(v, "2.0") == 0 || strcmp(v, "2") == 0)
-      version = 2;
-    else if (strcmp(v, "4.0") == 0 || strcmp(v, "4") == 0)
-      version = 4;
-    else {
-      field = "version";
-      msg = "version must be \"2.0\" or \"4.0\".";
-    }
-  }
-  if (!field && name && !cJSON_IsNull(name) && !cJSON_IsString(name)) {
-    field = "name";
-    msg = "name must be a string.";
-  }
-  if (field) {
-    cJSON_Delete(j);
-    return emu_respond_validation(r, NULL, field, msg);
-  }
-  const char *hid = cJSON_IsString(id) ? id->valuestring : NULL;
-  if (!hid) {
-    emu_uuid_random(gen);
-    hid = gen;
-  }
-  pthread_mutex_lock(&wh_mutex);
-  webhook *w = wh_hook_find(hid);
-  if (!w) {
-    w = emu_xmalloc(sizeof *w);
-    memset(w, 0, sizeof *w);
-    snprintf(w->id, sizeof w->id, "%s", hid);
-    w->next = wh_hooks;
-    wh_hooks = w;
-  }
-  free(w->url);
-  free(w->name);
-  w->url = emu_strdup(url->valuestring);
-  w->name = emu_strdup(cJSON_IsString(name) ? name->valuestring
-                                            : "Emulator Webhook");
-  w->version = version;
-  w->verified = 0;
-  char copy[WH_ID_MAX + 1];
-  snprintf(copy, sizeof copy, "%s", w->id);
-  pthread_mutex_unlock(&wh_mutex);
-  cJSON_Delete(j);
-  return verify_and_answer(r, copy);
+static enum MHD_Result register_hook(emu_req *r)
+{
+	cJSON *j = emu_body_json(r);
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return emu_respond_validation(r, NULL, "body",
+					      "Body must be a JSON object.");
+	}
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "webhook_id");
+	const cJSON *url = cJSON_GetObjectItemCaseSensitive(j, "callback_url");
+	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
+	const char *field = NULL, *msg = NULL;
+	int version = 4;
+	char gen[37];
+	if (id && !cJSON_IsNull(id) &&
+	    (!cJSON_IsString(id) || !id_ok(id->valuestring))) {
+		field = "webhook_id";
+		msg = "webhook_id must be 1-64 letters, digits, '-', '_' or "
+		      "'.'.";
+	} else if (!cJSON_IsString(url) || !*url->valuestring) {
+		field = "callback_url";
+		msg = "callback_url must be a string "
+		      "(http://127.0.0.1:PORT/...).";
+	} else if (ver && !cJSON_IsNull(ver)) {
+		const char *v = cJSON_IsString(ver) ? ver->valuestring : "";
+		if (cJSON_IsNumber(ver))
+			v = ver->valuedouble == 2   ? "2.0"
+			    : ver->valuedouble == 4 ? "4.0"
+						    : "";
+		if (strcmp(v, "2.0") == 0 || strcmp(v, "2") == 0)
+			version = 2;
+		else if (strcmp(v, "4.0") == 0 || strcmp(v, "4") == 0)
+			version = 4;
+		else {
+			field = "version";
+			msg = "version must be \"2.0\" or \"4.0\".";
+		}
+	}
+	if (!field && name && !cJSON_IsNull(name) && !cJSON_IsString(name)) {
+		field = "name";
+		msg = "name must be a string.";
+	}
+	if (field) {
+		cJSON_Delete(j);
+		return emu_respond_validation(r, NULL, field, msg);
+	}
+	const char *hid = cJSON_IsString(id) ? id->valuestring : NULL;
+	if (!hid) {
+		emu_uuid_random(gen);
+		hid = gen;
+	}
+	pthread_mutex_lock(&wh_mutex);
+	webhook *w = wh_hook_find(hid);
+	if (!w) {
+		w = emu_xmalloc(sizeof *w);
+		memset(w, 0, sizeof *w);
+		snprintf(w->id, sizeof w->id, "%s", hid);
+		w->next = wh_hooks;
+		wh_hooks = w;
+	}
+	free(w->url);
+	free(w->name);
+	w->url = emu_strdup(url->valuestring);
+	w->name = emu_strdup(cJSON_IsString(name) ? name->valuestring
+						  : "Emulator Webhook");
+	w->version = version;
+	w->verified = 0;
+	char copy[WH_ID_MAX + 1];
+	snprintf(copy, sizeof copy, "%s", w->id);
+	pthread_mutex_unlock(&wh_mutex);
+	cJSON_Delete(j);
+	return verify_and_answer(r, copy);
 }
 
-static enum MHD_Result list_hooks(emu_req *r) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON *a = cJSON_AddArrayToObject(o, "webhooks");
-  pthread_mutex_lock(&wh_mutex);
-  for (webhook *w = wh_hooks; w; w = w->next)
-    cJSON_AddItemToArray(a, hook_json(w));
-  pthread_mutex_unlock(&wh_mutex);
-  return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
+static enum MHD_Result list_hooks(emu_req *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(o, "webhooks");
+	pthread_mutex_lock(&wh_mutex);
+	for (webhook *w = wh_hooks; w; w = w->next)
+		cJSON_AddItemToArray(a, hook_json(w));
+	pthread_mutex_unlock(&wh_mutex);
+	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
 }
 
-static enum MHD_Result deliveries(emu_req *r) {
-  const char *only = emu_kv_get(&r->query, "webhook_id");
-  cJSON *o = cJSON_CreateObject();
-  cJSON *a = cJSON_AddArrayToObject(o, "deliveries");
-  pthread_mutex_lock(&wh_mutex);
-  for (size_t i = 0; i < wh_log_count; i++) {
-    const delivery *d = &wh_log_ring[(wh_log_start + i) % WH_LOG_MAX];
-    if (only && *only && strcmp(d->webhook_id, only) != 0) continue;
-    cJSON_AddItemToArray(a, wh_delivery_json(d));
-  }
-  pthread_mutex_unlock(&wh_mutex);
-  return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
+static enum MHD_Result deliveries(emu_req *r)
+{
+	const char *only = emu_kv_get(&r->query, "webhook_id");
+	cJSON *o = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(o, "deliveries");
+	pthread_mutex_lock(&wh_mutex);
+	for (size_t i = 0; i < wh_log_count; i++) {
+		const delivery *d =
+			&wh_log_ring[(wh_log_start + i) % WH_LOG_MAX];
+		if (only && *only && strcmp(d->webhook_id, only) != 0)
+			continue;
+		cJSON_AddItemToArray(a, wh_delivery_json(d));
+	}
+	pthread_mutex_unlock(&wh_mutex);
+	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
 }
 
-static enum MHD_Result clear_deliveries(emu_req *r) {
-  pthread_mutex_lock(&wh_mutex);
-  for (size_t i = 0; i < wh_log_count; i++)
-    wh_delivery_clear(&wh_log_ring[(wh_log_start + i) % WH_LOG_MAX]);
-  wh_log_start = wh_log_count = 0;
-  pthread_mutex_unlock(&wh_mutex);
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "status", "success");
-  return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
+static enum MHD_Result clear_deliveries(emu_req *r)
+{
+	pthread_mutex_lock(&wh_mutex);
+	for (size_t i = 0; i < wh_log_count; i++)
+		wh_delivery_clear(
+			&wh_log_ring[(wh_log_start + i) % WH_LOG_MAX]);
+	wh_log_start = wh_log_count = 0;
+	pthread_mutex_unlock(&wh_mutex);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "status", "success");
+	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
 }
 
-static enum MHD_Result deliver(emu_req *r, const char *id) {
-  cJSON *j = emu_body_json(r);
-  if (r->body_len && !cJSON_IsObject(j)) {
-    cJSON_Delete(j);
-    return emu_respond_validation(r, NULL, "body",
-                                  "Body must be a JSON object.");
-  }
-  const cJSON *vid = cJSON_GetObjectItemCaseSensitive(j, "vehicle_id");
-  const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "event");
-  const char *field = NULL, *msg = NULL;
-  if (vid && !cJSON_IsNull(vid) && !cJSON_IsString(vid)) {
-    field = "vehicle_id";
-    msg = "vehicle_id must be a string.";
-  } else if (ev && !cJSON_IsNull(ev) &&
-             (!cJSON_IsString(ev) ||
-              !(wh_is_charge_event(ev->valuestring) ||
-                strcmp(ev->valuestring, "VEHICLE_STATE") == 0))) {
-    field = "event";
-    msg = "event must be CHARGING_STARTED, CHARGING_STOPPED, "
-          "CHARGING_COMPLETED or VEHICLE_STATE.";
-  }
-  if (field) {
-    cJSON_Delete(j);
-    return emu_respond_validation(r, NULL, field, msg);
-  }
-  const char *only = cJSON_IsString(vid) ? vid->valuestring : NULL;
-  snapshot s;
-  if (wh_snapshot_take(id, only, &s) != 0) {
-    cJSON_Delete(j);
-    return emu_respond_not_found(r);
-  }
-  if (only && s.n == 0) {
-    wh_snapshot_free(&s);
-    cJSON_Delete(j);
-    return emu_respond_validation(r, NULL, "vehicle_id",
-                                  "That vehicle is not subscribed to this "
-                                  "webhook.");
-  }
-  cJSON *o = cJSON_CreateObject();
-  cJSON *a = cJSON_AddArrayToObject(o, "deliveries");
-  wh_deliver_snapshot(&s, cJSON_IsString(ev) ? ev->valuestring : NULL, a);
-  wh_snapshot_free(&s);
-  cJSON_Delete(j);
-  return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
+static enum MHD_Result deliver(emu_req *r, const char *id)
+{
+	cJSON *j = emu_body_json(r);
+	if (r->body_len && !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return emu_respond_validation(r, NULL, "body",
+					      "Body must be a JSON object.");
+	}
+	const cJSON *vid = cJSON_GetObjectItemCaseSensitive(j, "vehicle_id");
+	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "event");
+	const char *field = NULL, *msg = NULL;
+	if (vid && !cJSON_IsNull(vid) && !cJSON_IsString(vid)) {
+		field = "vehicle_id";
+		msg = "vehicle_id must be a string.";
+	} else if (ev && !cJSON_IsNull(ev) &&
+		   (!cJSON_IsString(ev) ||
+		    !(wh_is_charge_event(ev->valuestring) ||
+		      strcmp(ev->valuestring, "VEHICLE_STATE") == 0))) {
+		field = "event";
+		msg = "event must be CHARGING_STARTED, CHARGING_STOPPED, "
+		      "CHARGING_COMPLETED or VEHICLE_STATE.";
+	}
+	if (field) {
+		cJSON_Delete(j);
+		return emu_respond_validation(r, NULL, field, msg);
+	}
+	const char *only = cJSON_IsString(vid) ? vid->valuestring : NULL;
+	snapshot s;
+	if (wh_snapshot_take(id, only, &s) != 0) {
+		cJSON_Delete(j);
+		return emu_respond_not_found(r);
+	}
+	if (only && s.n == 0) {
+		wh_snapshot_free(&s);
+		cJSON_Delete(j);
+		return emu_respond_validation(
+			r, NULL, "vehicle_id",
+			"That vehicle is not subscribed to this "
+			"webhook.");
+	}
+	cJSON *o = cJSON_CreateObject();
+	cJSON *a = cJSON_AddArrayToObject(o, "deliveries");
+	wh_deliver_snapshot(&s, cJSON_IsString(ev) ? ev->valuestring : NULL, a);
+	wh_snapshot_free(&s);
+	cJSON_Delete(j);
+	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
 }
 
-static enum MHD_Result delete_hook(emu_req *r, const char *id) {
-  pthread_mutex_lock(&wh_mutex);
-  webhook **pp = &wh_hooks, *gone = NULL;
-  while (*pp && !gone) {
-    if (strcmp((*pp)->id, id) == 0) {
-      gone = *pp;
-      *pp = gone->next;
-    } else {
-      pp = &(*pp)->next;
-    }
-  }
-  pthread_mutex_unlock(&wh_mutex);
-  if (!gone) return emu_respond_not_found(r);
-  wh_hook_free(gone);
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "status", "success");
-  return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
+static enum MHD_Result delete_hook(emu_req *r, const char *id)
+{
+	pthread_mutex_lock(&wh_mutex);
+	webhook **pp = &wh_hooks, *gone = NULL;
+	while (*pp && !gone) {
+		if (strcmp((*pp)->id, id) == 0) {
+			gone = *pp;
+			*pp = gone->next;
+		} else {
+			pp = &(*pp)->next;
+		}
+	}
+	pthread_mutex_unlock(&wh_mutex);
+	if (!gone)
+		return emu_respond_not_found(r);
+	wh_hook_free(gone);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "status", "success");
+	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
 }
 
-int emu_webhooks_control_route(emu_req *r, enum MHD_Result *ret) {
-  const char *p = r->path;
-  if (strncmp(p, "/_emulator/webhooks", 19) != 0 ||
-      (p[19] != '\0' && p[19] != '/'))
-    return 0;
-  int get = emu_method_is(r, "GET"), post = emu_method_is(r, "POST"),
-      del = emu_method_is(r, "DELETE");
-  const char *rest = p + 19;
-  if (!*rest) {
-    if (post) *ret = register_hook(r);
-    else if (get) *ret = list_hooks(r);
-    else *ret = emu_respond_not_found(r);
-    return 1;
-  }
-  rest++; /* after the slash */
-  if (strcmp(rest, "deliveries") == 0) {
-    if (get) *ret = deliveries(r);
-    else if (del) *ret = clear_deliveries(r);
-    else *ret = emu_respond_not_found(r);
-    return 1;
-  }
-  char id[WH_ID_MAX + 1];
-  const char *slash = strchr(rest, '/');
-  size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
-  if (n == 0 || n > WH_ID_MAX) {
-    *ret = emu_respond_not_found(r);
-    return 1;
-  }
-  memcpy(id, rest, n);
-  id[n] = '\0';
-  if (!slash && del)
-    *ret = delete_hook(r, id);
-  else if (slash && post && strcmp(slash, "/deliver") == 0)
-    *ret = deliver(r, id);
-  else if (slash && post && strcmp(slash, "/verify") == 0)
-    *ret = verify_and_answer(r, id);
-  else
-    *ret = emu_respond_not_found(r);
-  return 1;
+int emu_webhooks_control_route(emu_req *r, enum MHD_Result *ret)
+{
+	const char *p = r->path;
+	if (strncmp(p, "/_emulator/webhooks", 19) != 0 ||
+	    (p[19] != '\0' && p[19] != '/'))
+		return 0;
+	int get = emu_method_is(r, "GET"), post = emu_method_is(r, "POST"),
+	    del = emu_method_is(r, "DELETE");
+	const char *rest = p + 19;
+	if (!*rest) {
+		if (post)
+			*ret = register_hook(r);
+		else if (get)
+			*ret = list_hooks(r);
+		else
+			*ret = emu_respond_not_found(r);
+		return 1;
+	}
+	rest++; /* after the slash */
+	if (strcmp(rest, "deliveries") == 0) {
+		if (get)
+			*ret = deliveries(r);
+		else if (del)
+			*ret = clear_deliveries(r);
+		else
+			*ret = emu_respond_not_found(r);
+		return 1;
+	}
+	char id[WH_ID_MAX + 1];
+	const char *slash = strchr(rest, '/');
+	size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+	if (n == 0 || n > WH_ID_MAX) {
+		*ret = emu_respond_not_found(r);
+		return 1;
+	}
+	memcpy(id, rest, n);
+	id[n] = '\0';
+	if (!slash && del)
+		*ret = delete_hook(r, id);
+	else if (slash && post && strcmp(slash, "/deliver") == 0)
+		*ret = deliver(r, id);
+	else if (slash && post && strcmp(slash, "/verify") == 0)
+		*ret = verify_and_answer(r, id);
+	else
+		*ret = emu_respond_not_found(r);
+	return 1;
 }

@@ -22,28 +22,28 @@
 extern const char wh_auth_desc[], wh_perm_desc[], wh_validation_desc[];
 
 typedef struct sub {
-  char vehicle_id[37];
-  int delivered; /* a VEHICLE_STATE went out: later ones are updates */
+	char vehicle_id[37];
+	int delivered; /* a VEHICLE_STATE went out: later ones are updates */
 } sub;
 
 typedef struct webhook {
-  char id[WH_ID_MAX + 1];
-  char *url, *name;
-  int version; /* 2 or 4 */
-  int verified;
-  sub *subs;
-  size_t n_subs, cap_subs;
-  struct webhook *next;
+	char id[WH_ID_MAX + 1];
+	char *url, *name;
+	int version; /* 2 or 4 */
+	int verified;
+	sub *subs;
+	size_t n_subs, cap_subs;
+	struct webhook *next;
 } webhook;
 
 typedef struct delivery {
-  char webhook_id[WH_ID_MAX + 1];
-  char vehicle_id[37]; /* "" = none (VERIFY) */
-  char event_type[32];
-  int status;          /* HTTP status from the callback, 0 = none */
-  char *body, *error, *url;
-  char signature[65];
-  int64_t time_ms;
+	char webhook_id[WH_ID_MAX + 1];
+	char vehicle_id[37]; /* "" = none (VERIFY) */
+	char event_type[32];
+	int status; /* HTTP status from the callback, 0 = none */
+	char *body, *error, *url;
+	char signature[65];
+	int64_t time_ms;
 } delivery;
 
 extern pthread_mutex_t wh_mutex;
@@ -68,25 +68,25 @@ char *wh_print(cJSON *j);
 /* Sends the VERIFY challenge; returns 1 when the callback answered 200
  * with {"challenge": hex HMAC-SHA256(AMT, challenge)}. */
 int wh_verify(const char *id, const char *url, int version, const char *name,
-              delivery *d);
+	      delivery *d);
 
 /* webhook_payload.c */
 int wh_is_charge_event(const char *e);
 /* Builds the delivery body for one vehicle (event_type_out gets its event
  * type); NULL when the vehicle is gone. */
 char *wh_payload(const char *hook_id, const char *hook_name, int version,
-                 const char *vehicle_id, const char *event, int first,
-                 char event_type_out[32]);
+		 const char *vehicle_id, const char *event, int first,
+		 char event_type_out[32]);
 
 /* webhook_delivery.c */
 /* A snapshot of one webhook taken under wh_mutex, used without it. */
 typedef struct snapshot {
-  char id[WH_ID_MAX + 1];
-  char *url, *name;
-  int version;
-  char (*vehicles)[37];
-  int *first;
-  size_t n;
+	char id[WH_ID_MAX + 1];
+	char *url, *name;
+	int version;
+	char (*vehicles)[37];
+	int *first;
+	size_t n;
 } snapshot;
 
 /* vehicle_id NULL: all subscribed vehicles. Returns -1 if no such hook. */
