@@ -91,6 +91,9 @@ char *emu_pct_decode_n(const char *s, size_t len, int plus_is_space,
 
 void emu_random_bytes(void *out, size_t n);
 void emu_uuid_random(char out[37]);
+/* 16 bytes as a version 4 UUID (the version and variant bits are set in
+ * b). */
+void emu_uuid_format(char out[37], unsigned char b[16]);
 /* Deterministic 32-byte digest of (seed, subject, label). */
 void emu_derive(unsigned char out[32], uint64_t seed, const char *subject,
                 const char *label);
@@ -344,6 +347,12 @@ int emu_method_is(emu_req *r, const char *m);
 enum MHD_Result emu_respond(emu_req *r, unsigned status, const char *ctype,
                             const char *body, size_t len, const emu_hdr *extra,
                             size_t n_extra);
+/* Queues resp (consumed; NULL = MHD_NO) with Content-Type, SC-Request-Id,
+ * the extra headers and Connection: close when r->close, and records the
+ * request: the one way every answer goes out. */
+enum MHD_Result emu_queue(emu_req *r, unsigned status,
+                          struct MHD_Response *resp, const char *ctype,
+                          const emu_hdr *extra, size_t n_extra);
 /* Consumes json. */
 enum MHD_Result emu_respond_json(emu_req *r, unsigned status, cJSON *json,
                                  const emu_hdr *extra, size_t n_extra);

@@ -354,14 +354,7 @@ static enum MHD_Result respond_oversized(emu_req *r, size_t bytes)
 		free(total);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"application/json");
-	MHD_add_response_header(resp, "SC-Request-Id", r->request_id);
-	enum MHD_Result ret = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	r->responded = 1;
-	emu_requests_record(r, MHD_HTTP_OK);
-	return ret;
+	return emu_queue(r, MHD_HTTP_OK, resp, "application/json", NULL, 0);
 }
 
 int emu_faults_intercept(emu_req *r, enum MHD_Result *ret)
@@ -480,17 +473,7 @@ enum MHD_Result emu_fault_respond(emu_req *r, unsigned status,
 		resp = MHD_create_response_from_buffer(n, (void *)body,
 						       MHD_RESPMEM_MUST_COPY);
 	}
-	if (!resp)
-		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	MHD_add_response_header(resp, "SC-Request-Id", r->request_id);
-	for (size_t i = 0; i < n_extra; i++)
-		MHD_add_response_header(resp, extra[i].name, extra[i].value);
-	enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
-	r->responded = 1;
-	emu_requests_record(r, status);
-	return ret;
+	return emu_queue(r, status, resp, ctype, extra, n_extra);
 }
 
 /* ----------------------------------------------------------- request log */

@@ -98,19 +98,29 @@ static int parse_seconds(const char *s, double *out)
 	return 0;
 }
 
-/* Whole file as a NUL-terminated string (PEM certificates and keys). */
-static int read_pem(const char *path, char **out)
+/* The file's first MiB or so into b (zeroed); -1 when it cannot be
+ * opened. */
+static int slurp(const char *path, emu_buf *b)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return fail("cannot open %s", path);
-	emu_buf b = { 0 };
+		return -1;
 	char chunk[4096];
 	size_t n;
+	memset(b, 0, sizeof *b);
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 &&
-	       b.len < EMU_MAX_BODY)
-		emu_buf_put(&b, chunk, n);
+	       b->len < EMU_MAX_BODY)
+		emu_buf_put(b, chunk, n);
 	fclose(f);
+	return 0;
+}
+
+/* Whole file as a NUL-terminated string (PEM certificates and keys). */
+static int read_pem(const char *path, char **out)
+{
+	emu_buf b;
+	if (slurp(path, &b) != 0)
+		return fail("cannot open %s", path);
 	if (!b.p || !strstr(b.p, "-----BEGIN ")) {
 		emu_buf_free(&b);
 		return fail("%s is not a PEM file", path);
@@ -135,16 +145,9 @@ static void config_free(void)
 
 static int load_config(emu_config *c, const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	emu_buf b;
+	if (slurp(path, &b) != 0)
 		return fail("cannot open config file %s", path);
-	emu_buf b = { 0 };
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 &&
-	       b.len < EMU_MAX_BODY)
-		emu_buf_put(&b, chunk, n);
-	fclose(f);
 	cJSON *j = cJSON_ParseWithLength(b.p ? b.p : "", b.len);
 	emu_buf_free(&b);
 	if (!cJSON_IsObject(j)) {

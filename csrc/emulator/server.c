@@ -32,6 +32,13 @@ enum MHD_Result emu_respond(emu_req *r, unsigned status, const char *ctype,
 					 n_extra);
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 		len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	return emu_queue(r, status, resp, ctype, extra, n_extra);
+}
+
+enum MHD_Result emu_queue(emu_req *r, unsigned status,
+			  struct MHD_Response *resp, const char *ctype,
+			  const emu_hdr *extra, size_t n_extra)
+{
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
@@ -191,7 +198,6 @@ static enum MHD_Result dispatch(emu_req *r)
 static void request_id(char out[37])
 {
 	static __thread uint64_t s[2];
-	static const char hex[] = "0123456789abcdef";
 	if (!(s[0] | s[1])) {
 		emu_random_bytes(s, sizeof s);
 		s[0] |= 1;
@@ -205,16 +211,7 @@ static void request_id(char out[37])
 		uint64_t v = s[1] + y;
 		memcpy(b + 8 * k, &v, 8);
 	}
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-	size_t o = 0;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 15];
-	}
-	out[o] = '\0';
+	emu_uuid_format(out, b);
 }
 
 /* Called by MHD with the raw request target before it parses anything:

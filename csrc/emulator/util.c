@@ -265,7 +265,7 @@ void emu_random_bytes(void *out, size_t n)
 	}
 }
 
-static void uuid_format(char out[37], unsigned char b[16])
+void emu_uuid_format(char out[37], unsigned char b[16])
 {
 	static const char hex[] = "0123456789abcdef";
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
@@ -284,7 +284,7 @@ void emu_uuid_random(char out[37])
 {
 	unsigned char b[16];
 	emu_random_bytes(b, sizeof b);
-	uuid_format(out, b);
+	emu_uuid_format(out, b);
 }
 
 void emu_derive(unsigned char out[32], uint64_t seed, const char *subject,
@@ -312,7 +312,7 @@ void emu_uuid_derive(char out[37], uint64_t seed, const char *subject,
 {
 	unsigned char d[32];
 	emu_derive(d, seed, subject, label);
-	uuid_format(out, d);
+	emu_uuid_format(out, d);
 }
 
 int emu_is_uuid(const char *s)
