@@ -243,3 +243,24 @@ def test_a_429_in_one_process_stops_the_others(emu, access, store):
             time.sleep(0.2)
     shared.close()
     alone.close()
+
+
+def test_a_role_that_may_not_create_tables(clean_db, access):
+    """The tables are created when the role may; otherwise the store opens
+    once they exist (applied from docs/postgres.md)."""
+    sql("DROP ROLE IF EXISTS sc_worker")
+    sql("CREATE ROLE sc_worker LOGIN")
+    try:
+        with pytest.raises(smartcar.StorageError) as info:
+            smartcar.PostgresTokenStore("user=sc_worker")
+        assert "docs/postgres.md" in str(info.value)
+        smartcar.PostgresTokenStore().close()  # the owner creates them
+        sql("GRANT SELECT, INSERT, UPDATE, DELETE ON smartcar_tokens,"
+            " smartcar_cooldowns, smartcar_token_leases TO sc_worker")
+        worker = smartcar.PostgresTokenStore("user=sc_worker")
+        worker.put("owner", access)
+        assert worker.get("owner").access_token == access.access_token
+        worker.close()
+    finally:
+        sql("DROP OWNED BY sc_worker")
+        sql("DROP ROLE sc_worker")
