@@ -217,7 +217,12 @@ out = []
 for c in json.load(sys.stdin):
     for vid in c["ids"]:
         v = smartcar.Vehicle(vid, c["token"])
-        out.append([c["brand"], v.attributes().make, len(v.vin().vin)])
+        try:
+            state = v.charge().state
+        except smartcar.SmartcarException as e:
+            state = e.code  # a petrol car: VEHICLE_NOT_CAPABLE
+        out.append([c["brand"], v.attributes().make, len(v.vin().vin),
+                    state])
 print(json.dumps(out))`;
   const got = JSON.parse(execFileSync(python, ['-c', script], {
     input: JSON.stringify(connected),
@@ -225,9 +230,15 @@ print(json.dumps(out))`;
   }).toString());
   assert.equal(got.length,
     connected.reduce((n, c) => n + c.ids.length, 0));
-  for (const [brand, make, vinLength] of got) {
+  for (const [brand, make, vinLength, state] of got) {
     assert.equal(make, brand);
     assert.equal(vinLength, 17);
+    assert.ok(['CHARGING', 'NOT_CHARGING', 'FULLY_CHARGED',
+      'VEHICLE_NOT_CAPABLE'].includes(state), `${brand}: ${state}`);
+  }
+  for (const {brand} of connected) { // the Node SDK started a charge
+    assert.ok(got.some(([b, , , state]) => b === brand &&
+      state === 'CHARGING'), `${brand} charging for the Python SDK`);
   }
 });
 
