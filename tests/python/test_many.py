@@ -253,8 +253,13 @@ def test_debug_hook_from_other_threads(cars):
     with _core.Client(debug=hook) as client:
         params = {"vehicle_id": cars.bev, "access_token": cars.token}
 
+        # all 4 alive until each has called: a finished thread's ident
+        # may be given to the next one
+        together = threading.Barrier(4)
+
         def work() -> None:
             client.call("vin", params)
+            together.wait()
 
         threads = [threading.Thread(target=work) for _ in range(4)]
         for t in threads:
