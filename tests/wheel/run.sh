@@ -1,8 +1,8 @@
 #!/bin/sh
 # The Python package as users get it: `pip wheel .` builds a wheel (in an
 # isolated build environment), which is installed with pytest into a
-# fresh venv outside the repository; the Python suite (tests/python and
-# the shared cases it reads, copied next to it) then runs against that
+# fresh venv outside the repository; the Python suite (a copy of tests/
+# outside the repository) then runs against that
 # install and smartcar-emulator.  First, `pip install .` with libcjson
 # hidden from pkg-config must stop with a line naming it.  Time-bounded;
 # ends with one line "N passed, N failed".
@@ -55,8 +55,11 @@ echo "wheel: $(basename "$wheel")" >&2
 
 # the suite, outside the repository: the installed package is the only
 # smartcar_native on the path
-mkdir -p "$work/tree/tests"
-cp -R "$root/tests/python" "$root/tests/cases" "$work/tree/tests/"
+# (all of tests/ but installed node modules: the suite reads the shared
+# cases and helpers next to it)
+mkdir -p "$work/tree"
+tar -C "$root" --exclude=node_modules --exclude=__pycache__ -cf - tests |
+  tar -C "$work/tree" -xf -
 cd "$work/tree"
 "$work/venv/bin/python" - <<'PY'
 import smartcar_native, sys
