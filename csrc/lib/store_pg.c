@@ -79,9 +79,26 @@ static void quiet(void *arg, const char *message)
 	/* notices ("relation already exists, skipping") are not errors */
 }
 
+/* Connect with our defaults under the caller's settings: a server that
+ * does not answer fails the connect after 10 s (unless PGCONNECT_TIMEOUT
+ * or the string says otherwise), and TCP keepalives notice a dead peer
+ * in about a minute instead of hours.  The string's own keywords win
+ * (it is expanded after the defaults). */
+static PGconn *connect_to(const char *conninfo)
+{
+	const char *const keys[] = { "connect_timeout", "keepalives_idle",
+				     "keepalives_interval", "keepalives_count",
+				     "dbname", NULL };
+	const char *const values[] = {
+		getenv("PGCONNECT_TIMEOUT") ? NULL : "10", "30", "10", "3",
+		conninfo, NULL
+	};
+	return PQconnectdbParams(keys, values, 1);
+}
+
 static PGconn *conn_open(const char *conninfo)
 {
-	PGconn *c = PQconnectdb(conninfo);
+	PGconn *c = connect_to(conninfo);
 	if (c && PQstatus(c) != CONNECTION_OK) {
 		PQfinish(c);
 		return NULL;
@@ -544,7 +561,7 @@ int sc_token_store_postgres_new(sc_token_store **out, const char *conninfo,
 		return open_failed(err_out, NULL, "the PostgreSQL connection "
 				   "string is malformed");
 	PQconninfoFree(parsed);
-	c = PQconnectdb(conninfo);
+	c = connect_to(conninfo);
 	if (!c)
 		return SC_ENOMEM;
 	if (PQstatus(c) != CONNECTION_OK)

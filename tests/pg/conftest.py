@@ -26,6 +26,7 @@ emulator_url = common.emulator_url
 emu = common.emu
 auth = common.auth
 access = common.access
+silent_origin = common.silent_origin
 Emulator = common.Emulator
 authorize = common.authorize
 REPO = common.REPO

@@ -264,3 +264,24 @@ def test_a_role_that_may_not_create_tables(clean_db, access):
     finally:
         sql("DROP OWNED BY sc_worker")
         sql("DROP ROLE sc_worker")
+
+
+def test_a_server_that_never_answers_fails_the_open(clean_db, silent_origin,
+                                                    monkeypatch):
+    """No connect_timeout given: the store's own default ends the wait
+    (libpq alone would wait for the TCP stack, minutes)."""
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    port = silent_origin.rsplit(":", 1)[1]
+    outcome = {}
+
+    def open_store():
+        try:
+            smartcar.PostgresTokenStore("host=127.0.0.1 port=%s" % port)
+        except smartcar.SmartcarException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=open_store, daemon=True)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive()
+    assert isinstance(outcome.get("error"), smartcar.StorageError)
