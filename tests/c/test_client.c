@@ -151,3 +151,109 @@ TEST(error_codes_and_kinds)
 	CHECK(sc_endpoint_name(sc_endpoint_count()) == NULL);
 	CHECK_STR(sc_version(), SC_VERSION);
 }
+
+/* The URL the first request of endpoint ep would have (NULL: refused). */
+static char *first_url(sc_client *c, const char *ep, sc_params *p)
+{
+	sc_op *op = NULL;
+	const sc_request *req = NULL;
+	char *url = NULL;
+
+	if (sc_op_new(&op, c, ep, p, NULL) < 0)
+		return NULL;
+	if (sc_op_next(op, &req) == SC_STEP_SEND)
+		url = strdup(sc_request_url(req));
+	sc_op_free(op);
+	return url;
+}
+
+TEST(client_profile_official)
+{
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *official = NULL, *native = NULL, *c = NULL;
+	sc_params *p = NULL;
+	sc_error *err = NULL;
+	char *url;
+
+	o.profile = "fast";
+	CHECK(sc_client_new(&c, &o, &err) == SC_EINVAL);
+	CHECK_CONTAINS(sc_error_message(err), "profile");
+	sc_error_free(err);
+	o.rate_policy = "never";
+	o.profile = NULL;
+	CHECK(sc_client_new(&c, &o, NULL) == SC_EINVAL);
+	o.rate_policy = NULL;
+
+	o.api_origin = "https://api.example.com";
+	o.client_id = "id";
+	o.client_secret = "secret-value";
+	o.redirect_uri = NULL;
+	unsetenv("SMARTCAR_REDIRECT_URI");
+	REQUIRE(sc_client_new(&native, &o, NULL) == 0);
+	o.profile = "official";
+	REQUIRE(sc_client_new(&official, &o, NULL) == 0);
+
+	/* compatibility: "mode" only to 1.x for the official profile */
+	sc_params_new(&p);
+	sc_params_set(p, "vin", "5YJSA1E14FF101307");
+	sc_params_set(p, "scope", "read_vin");
+	sc_params_set(p, "mode", "test");
+	url = first_url(official, "get_compatibility", p);
+	CHECK(url && !strstr(url, "mode="));
+	free(url);
+	url = first_url(native, "get_compatibility", p);
+	CHECK(url && strstr(url, "&mode=test"));
+	free(url);
+	sc_params_set(p, "version", "1.0");
+	url = first_url(official, "get_compatibility", p);
+	CHECK(url && strstr(url, "/v1.0/compatibility") &&
+	      strstr(url, "&mode=test"));
+	free(url);
+	sc_params_free(p);
+
+	/* exchange_code: redirect_uri optional for the official profile */
+	p = NULL;
+	sc_params_new(&p);
+	sc_params_set(p, "code", "a-code-value");
+	url = first_url(official, "exchange_code", p);
+	CHECK(url != NULL);
+	free(url);
+	CHECK(first_url(native, "exchange_code", p) == NULL);
+	sc_params_free(p);
+	sc_client_free(official);
+	sc_client_free(native);
+}
+
+TEST(client_env_v3_origin_and_ca_bundle)
+{
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *c = NULL;
+
+	setenv("SMARTCAR_API_V3_ORIGIN", "http://127.0.0.1:7001", 1);
+	setenv("SMARTCAR_VEHICLE_API_V3_ORIGIN", "http://127.0.0.1:7002/", 1);
+	unsetenv("REQUESTS_CA_BUNDLE");
+	unsetenv("CURL_CA_BUNDLE");
+	setenv("SSL_CERT_FILE", "/tmp/ssl-cert-file.pem", 1);
+	REQUIRE(sc_client_new(&c, NULL, NULL) == 0);
+	/* the Python SDK's name wins */
+	CHECK_STR(sc_client_get(c, "vehicle_api_origin"),
+		  "http://127.0.0.1:7002");
+	CHECK_STR(sc_client_get(c, "ca_bundle"), "/tmp/ssl-cert-file.pem");
+	sc_client_free(c);
+	setenv("REQUESTS_CA_BUNDLE", "/tmp/requests-bundle.pem", 1);
+	REQUIRE(sc_client_new(&c, NULL, NULL) == 0);
+	CHECK_STR(sc_client_get(c, "ca_bundle"), "/tmp/requests-bundle.pem");
+	sc_client_free(c);
+	o.ca_bundle = "/tmp/explicit.pem";
+	REQUIRE(sc_client_new(&c, &o, NULL) == 0);
+	CHECK_STR(sc_client_get(c, "ca_bundle"), "/tmp/explicit.pem");
+	sc_client_free(c);
+	unsetenv("SMARTCAR_VEHICLE_API_V3_ORIGIN");
+	REQUIRE(sc_client_new(&c, NULL, NULL) == 0);
+	CHECK_STR(sc_client_get(c, "vehicle_api_origin"),
+		  "http://127.0.0.1:7001");
+	sc_client_free(c);
+	unsetenv("SMARTCAR_API_V3_ORIGIN");
+	unsetenv("REQUESTS_CA_BUNDLE");
+	unsetenv("SSL_CERT_FILE");
+}
