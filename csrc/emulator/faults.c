@@ -26,9 +26,10 @@ enum {
 	F_ASLEEP
 };
 
-static const char *const fault_names[] = { "latency", "status",	   "rate_limit",
-					   "drop",    "malformed", "oversized",
-					   "asleep" };
+static const char *const fault_names[] = {
+	"latency",   "status",	  "rate_limit", "drop",
+	"malformed", "oversized", "asleep",
+};
 
 typedef struct fault {
 	char id[37];
@@ -595,7 +596,10 @@ cJSON *emu_requests_json(void)
 			cJSON_AddNullToObject(e, "body");
 		if (l->body_truncated)
 			cJSON_AddTrueToObject(e, "body_truncated");
-		cJSON_AddNumberToObject(e, "status", l->status);
+		if (l->status) /* 0: the client left before the answer */
+			cJSON_AddNumberToObject(e, "status", l->status);
+		else
+			cJSON_AddNullToObject(e, "status");
 		cJSON_AddNumberToObject(e, "time", (double)l->time_ms / 1000.0);
 		cJSON_AddItemToArray(a, e);
 	}

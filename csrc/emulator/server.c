@@ -245,8 +245,15 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctx,
 			 enum MHD_RequestTerminationCode toe)
 {
 	emu_req *r = *ctx;
+	(void)cls;
+	(void)c;
+	(void)toe;
 	if (!r)
 		return;
+	/* a delayed request whose client left before the answer was still
+	 * received: it goes in the log without a status */
+	if (r->delayed && !r->responded)
+		emu_requests_record(r, 0);
 	free(r->path);
 	emu_kv_free(&r->query);
 	free(r->body);
