@@ -288,7 +288,10 @@ static int take_lease(sc_op *op)
 	if (op->lease_live)
 		return 0;
 	lease_owner(owner, sizeof(owner));
-	rc = op->store->lease_take(op->store, op->key, op->lease_stale, owner,
+	/* only while the set is still the one this op read: a refresh that
+	 * ended between that read and now must not be made again */
+	rc = op->store->lease_take(op->store, op->key, op->lease_stale,
+				   str(op->tokens, "refresh_token"), owner,
 				   sc__now() + LEASE_S);
 	if (rc == SC_ECONFLICT)
 		return 0;

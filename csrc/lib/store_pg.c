@@ -304,12 +304,12 @@ static int remove_key(sc_token_store *s, const char *key)
  * before the grant is sent, and survive the rollback of a process that
  * dies mid-refresh. */
 static int lease_take(sc_token_store *s, const char *key,
-		      const char *expected, const char *owner,
-		      double deadline)
+		      const char *expected, const char *refresh,
+		      const char *owner, double deadline)
 {
 	struct pg_store *st = (struct pg_store *)s;
 	char until[40];
-	const char *params[4] = { key, expected, owner, until };
+	const char *params[5] = { key, expected, owner, until, refresh };
 	PGresult *r;
 	int changed;
 
@@ -317,10 +317,11 @@ static int lease_take(sc_token_store *s, const char *key,
 	r = query(st, NULL,
 		  "INSERT INTO smartcar_token_leases (key, owner, deadline)"
 		  " SELECT $1, $3, $4::double precision FROM smartcar_tokens"
-		  " WHERE key = $1 ON CONFLICT (key) DO UPDATE SET"
+		  " WHERE key = $1 AND refresh_token = $5"
+		  " ON CONFLICT (key) DO UPDATE SET"
 		  " owner = excluded.owner, deadline = excluded.deadline"
 		  " WHERE smartcar_token_leases.owner IS NOT DISTINCT FROM"
-		  " $2::text", 4, params, PGRES_COMMAND_OK);
+		  " $2::text", 5, params, PGRES_COMMAND_OK);
 	if (!r)
 		return SC_ESTORAGE;
 	changed = atoi(PQcmdTuples(r));

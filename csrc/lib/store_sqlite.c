@@ -89,7 +89,7 @@ static int remove_key(sc_token_store *s, const char *key)
  * SC_ESTORAGE. */
 static int update_lease(struct sqlite_store *st, const char *sql,
 			const char *key, const char *a, const char *b,
-			double deadline)
+			double deadline, const char *refresh)
 {
 	sqlite3_stmt *q = NULL;
 	int rc;
@@ -103,6 +103,8 @@ static int update_lease(struct sqlite_store *st, const char *sql,
 		sqlite3_bind_null(q, 2);
 	sqlite3_bind_text(q, 3, b, -1, SQLITE_STATIC);
 	sqlite3_bind_double(q, 4, deadline);
+	if (refresh)
+		sqlite3_bind_text(q, 5, refresh, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
@@ -111,15 +113,15 @@ static int update_lease(struct sqlite_store *st, const char *sql,
 }
 
 static int lease_take(sc_token_store *s, const char *key,
-		      const char *expected, const char *owner,
-		      double deadline)
+		      const char *expected, const char *refresh,
+		      const char *owner, double deadline)
 {
 	struct sqlite_store *st = (struct sqlite_store *)s;
 	char *json = NULL;
 	int rc = update_lease(st, "UPDATE smartcar_tokens SET lease_owner = "
 			      "?3, lease_deadline = ?4 WHERE key = ?1 AND "
-			      "lease_owner IS ?2", key, expected, owner,
-			      deadline);
+			      "lease_owner IS ?2 AND refresh_token = ?5", key,
+			      expected, owner, deadline, refresh);
 
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
@@ -162,7 +164,7 @@ static int lease_end(sc_token_store *s, const char *key, const char *owner)
 	int rc = update_lease((struct sqlite_store *)s,
 			      "UPDATE smartcar_tokens SET lease_deadline = ?4 "
 			      "WHERE key = ?1 AND lease_owner = ?3", key, NULL,
-			      owner, 0);
+			      owner, 0, NULL);
 	return rc < 0 ? rc : 0;
 }
 

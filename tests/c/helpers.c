@@ -232,6 +232,22 @@ int t_clean(const char *text, const char *const *secrets, size_t n)
 	return 1;
 }
 
+sc_client *t_offline_client(void)
+{
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *c = NULL;
+	o.client_id = "cid";
+	o.client_secret = "csecret";
+	o.redirect_uri = "https://example.com/cb";
+	o.api_origin = "https://api.example.com";
+	o.auth_origin = "https://auth.example.com";
+	o.management_origin = "https://management.example.com";
+	o.vehicle_api_origin = "https://vehicle.example.com";
+	o.max_attempts = 1;
+	sc_client_new(&c, &o, NULL);
+	return c;
+}
+
 sc_response *t_response(int status, const char *content_type,
 			const char *body)
 {

@@ -113,6 +113,9 @@ typedef struct t_lines {
 void t_collect_line(void *payload, int dir, const char *line);
 /* 1 when the text contains none of the secrets. */
 int t_clean(const char *text, const char *const *secrets, size_t n);
+/* A client for canned answers: credentials and example.com origins, one
+ * attempt per call. */
+sc_client *t_offline_client(void);
 /* Canned response builder. */
 sc_response *t_response(int status, const char *content_type,
 			const char *body);

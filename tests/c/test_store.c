@@ -377,19 +377,6 @@ TEST(store_put_json_and_storage_errors)
 
 /* ---- the store as steps of the sans-IO op (canned answers) ------------ */
 
-static sc_client *canned_client(void)
-{
-	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
-	sc_client *c = NULL;
-	o.client_id = "cid";
-	o.client_secret = "csecret";
-	o.redirect_uri = "https://example.com/cb";
-	o.api_origin = "https://api.example.com";
-	o.auth_origin = "https://auth.example.com";
-	sc_client_new(&c, &o, NULL);
-	return c;
-}
-
 static void put_set(sc_token_store *s, const char *key, const char *access,
 		    const char *refresh, double expiration)
 {
@@ -429,7 +416,7 @@ static const char *AUTH_401 =
 
 TEST(store_op_refreshes_saves_then_sends_and_once_after_401)
 {
-	sc_client *c = canned_client();
+	sc_client *c = t_offline_client();
 	sc_token_store *s = NULL;
 	sc_op *op = NULL;
 	sc_result *res = NULL;
@@ -481,7 +468,7 @@ TEST(store_op_refreshes_saves_then_sends_and_once_after_401)
 
 TEST(store_op_single_flight_waits_and_adopts)
 {
-	sc_client *c = canned_client();
+	sc_client *c = t_offline_client();
 	sc_token_store *s = NULL;
 	sc_op *a = NULL, *b = NULL;
 	sc_result *res = NULL;
@@ -575,7 +562,7 @@ static const char *ODO_200 = "{\"distance\":5}";
 
 TEST(store_lease_stale_one_refreshes_at_once_and_save_ends_it)
 {
-	sc_client *c = canned_client();
+	sc_client *c = t_offline_client();
 	sc_token_store *s = NULL;
 	sc_op *op = NULL;
 	sc_result *res = NULL;
@@ -591,10 +578,15 @@ TEST(store_lease_stale_one_refreshes_at_once_and_save_ends_it)
 	put_set(s, "u", "access-1", "refresh-1", 4102444800.0);
 	/* no lease on a missing key; a lease of a process elsewhere whose
 	 * deadline has passed: its grant may have used refresh-1 */
-	CHECK(s->lease_take(s, "nobody", NULL, "x:1:n", 1) == SC_ENOTFOUND);
-	CHECK(s->lease_take(s, "u", NULL, "elsewhere:1:n", 1000) == 0);
-	CHECK(s->lease_take(s, "u", NULL, "elsewhere:2:n", 1000) ==
-	      SC_ECONFLICT);
+	CHECK(s->lease_take(s, "nobody", NULL, "r", "x:1:n", 1) ==
+	      SC_ENOTFOUND);
+	/* not over a set that changed since it was read */
+	CHECK(s->lease_take(s, "u", NULL, "refresh-0", "elsewhere:1:n",
+			    1000) == SC_ECONFLICT);
+	CHECK(s->lease_take(s, "u", NULL, "refresh-1", "elsewhere:1:n",
+			    1000) == 0);
+	CHECK(s->lease_take(s, "u", NULL, "refresh-1", "elsewhere:2:n",
+			    1000) == SC_ECONFLICT);
 	REQUIRE(sc_op_new_stored(&op, c, s, "u", "odometer", p, NULL) == 0);
 	/* the access token is fresh, yet the op refreshes first */
 	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
@@ -628,7 +620,7 @@ TEST(store_lease_stale_one_refreshes_at_once_and_save_ends_it)
 
 TEST(store_lease_live_one_is_waited_for_a_dead_owner_is_not)
 {
-	sc_client *c = canned_client();
+	sc_client *c = t_offline_client();
 	sc_token_store *s = NULL;
 	sc_op *op = NULL;
 	const sc_request *req;
@@ -640,7 +632,7 @@ TEST(store_lease_live_one_is_waited_for_a_dead_owner_is_not)
 	REQUIRE(c);
 	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
 	put_set(s, "u", "access-1", "refresh-1", 1000); /* expired */
-	CHECK(s->lease_take(s, "u", NULL, "elsewhere:7:n",
+	CHECK(s->lease_take(s, "u", NULL, "refresh-1", "elsewhere:7:n",
 			    (double)time(NULL) + 300) == 0);
 	REQUIRE(sc_op_new_stored(&op, c, s, "u", "odometer", p, NULL) == 0);
 	/* another host is refreshing it: no grant of ours, we wait */
@@ -670,7 +662,8 @@ TEST(store_lease_live_one_is_waited_for_a_dead_owner_is_not)
 	gethostname(host, sizeof(host));
 	host[sizeof(host) - 1] = '\0';
 	snprintf(dead, sizeof(dead), "%s:%ld:n", host, (long)pid);
-	CHECK(s->lease_take(s, "u", NULL, dead, (double)time(NULL) + 300) == 0);
+	CHECK(s->lease_take(s, "u", NULL, "refresh-1", dead,
+			    (double)time(NULL) + 300) == 0);
 	REQUIRE(sc_op_new_stored(&op, c, s, "u", "odometer", p, NULL) == 0);
 	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
 	CHECK(strstr(sc_request_url(req), "/oauth/token") != NULL);
@@ -683,5 +676,41 @@ TEST(store_lease_live_one_is_waited_for_a_dead_owner_is_not)
 	sc_op_free(op);
 	sc_params_free(p);
 	sc_token_store_free(s);
+	sc_client_free(c);
+}
+
+TEST(store_lease_makes_another_process_wait)
+{
+	sc_client *c = t_offline_client();
+	char path[] = "/tmp/sc-lease-XXXXXX";
+	sc_token_store *s1 = NULL, *s2 = NULL;
+	sc_op *a = NULL, *b = NULL;
+	const sc_request *req;
+	sc_params *p = odo("v1");
+	int fd = mkstemp(path);
+
+	REQUIRE(c && fd >= 0);
+	close(fd);
+	unlink(path);
+	/* two handles on one file stand for two processes */
+	REQUIRE(sc_token_store_sqlite_new(&s1, path, NULL) == 0);
+	REQUIRE(sc_token_store_sqlite_new(&s2, path, NULL) == 0);
+	put_set(s1, "u", "access-1", "refresh-1", 1000); /* expired */
+	REQUIRE(sc_op_new_stored(&a, c, s1, "u", "odometer", p, NULL) == 0);
+	REQUIRE(sc_op_new_stored(&b, c, s2, "u", "odometer", p, NULL) == 0);
+	REQUIRE(sc_op_next(a, &req) == SC_STEP_SEND); /* a's grant */
+	/* b: another store handle, so not the in-process single flight:
+	 * the lease alone makes it wait */
+	CHECK(sc_op_next(b, &req) == SC_STEP_WAIT);
+	CHECK(sc_op_feed(a, token_reply("access-2", "refresh-2")) == 0);
+	REQUIRE(sc_op_next(a, &req) == SC_STEP_SEND);
+	REQUIRE(sc_op_next(b, &req) == SC_STEP_SEND);
+	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
+	sc_op_free(a);
+	sc_op_free(b);
+	sc_params_free(p);
+	sc_token_store_free(s1);
+	sc_token_store_free(s2);
+	unlink(path);
 	sc_client_free(c);
 }

@@ -67,12 +67,14 @@ struct sc_token_store {
 	 * the old token still works (Smartcar's grace window). */
 
 	/** Record owner's lease on key until deadline, durably, only if the
-	 *  lease there now is held by expected_owner (NULL: no lease);
-	 *  else SC_ECONFLICT (SC_ENOTFOUND when key holds no set).  Atomic
-	 *  across every process sharing the store.  A save() of key removes
-	 *  the lease. */
+	 *  lease there now is held by expected_owner (NULL: no lease) and
+	 *  the stored set's refresh token is still expected_refresh; else
+	 *  SC_ECONFLICT (SC_ENOTFOUND when key holds no set).  Atomic across
+	 *  every process sharing the store.  A save() of key removes the
+	 *  lease. */
 	int (*lease_take)(struct sc_token_store *store, const char *key,
-			  const char *expected_owner, const char *owner,
+			  const char *expected_owner,
+			  const char *expected_refresh, const char *owner,
 			  double deadline);
 	/** The lease on key: *owner_out (malloc'd, freed by the library
 	 *  with free()) and its deadline; SC_ENOTFOUND when there is none. */
