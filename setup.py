@@ -35,6 +35,7 @@ SC_LIB_SOURCES = [
     "csrc/lib/auth.c",
     "csrc/lib/request.c",
     "csrc/lib/op.c",
+    "csrc/lib/paging.c",
     "csrc/lib/shape.c",
     "csrc/lib/debug.c",
     "csrc/lib/call.c",

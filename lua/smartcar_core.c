@@ -902,6 +902,95 @@ static int client_call_stored(lua_State *L)
 	return push_outcome(L, t->res, rc);
 }
 
+/* ------------------------------------------------------------------ */
+/* client:pages: the pages of a paged call (sc_pager)                  */
+/* ------------------------------------------------------------------ */
+
+#define PAGER_MT "smartcar.pager"
+
+typedef struct lpager {
+	sc_pager *pager; /* NULL once the last page was seen */
+} lpager;
+
+static int pager_release(lua_State *L)
+{
+	lpager *p = luaL_checkudata(L, 1, PAGER_MT);
+
+	sc_pager_free(p->pager);
+	p->pager = NULL;
+	return 0;
+}
+
+/* The iterator: the next page's data, nil at the end, or nil, err. */
+static int pages_step(lua_State *L)
+{
+	lpager *p = lua_touserdata(L, lua_upvalueindex(1));
+	lclient *c = lua_touserdata(L, lua_upvalueindex(2));
+	lstore *s = lua_touserdata(L, lua_upvalueindex(3));
+	tmp *t;
+	int rc;
+
+	if (p->pager == NULL)
+		return 0;
+	if (c->client == NULL)
+		return luaL_error(L, "client is closed");
+	if (s != NULL && s->store == NULL)
+		return luaL_error(L, "token store is closed");
+	lua_settop(L, 0);
+	t = tmp_push(L);
+	rc = sc_pager_next(&t->res, p->pager);
+	if (rc <= 0) { /* the walk is over: the end, or a failed page */
+		sc_pager_free(p->pager);
+		p->pager = NULL;
+	}
+	if (rc == 0)
+		return 0;
+	return push_outcome(L, t->res, rc < 0 ? rc : 0);
+}
+
+/*
+ * client:pages(endpoint, params, page_size, store, key) -> iterator.
+ * Each call of the iterator returns the next page's data, nil after the
+ * last page (the library decides which that is), or nil, err.
+ */
+static int client_pages(lua_State *L)
+{
+	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
+	const char *endpoint = luaL_checkstring(L, 2);
+	lua_Integer size = luaL_optinteger(L, 4, 0);
+	sc_token_store *store = NULL;
+	const char *key = NULL;
+	lpager *p;
+	tmp *t;
+	int rc;
+
+	check_client(L);
+	if (!lua_isnoneornil(L, 5)) {
+		store = check_store(L, 5);
+		key = check_key(L, 6);
+	}
+	lua_settop(L, 6);
+	t = tmp_push(L); /* 7 */
+	params_arg(L, t, 3);
+	p = lua_newuserdatauv(L, sizeof(*p), 0); /* 8 */
+	p->pager = NULL;
+	luaL_setmetatable(L, PAGER_MT);
+	rc = sc_pager_new(&p->pager, c->client, store, key, endpoint,
+			  t->params, (long)size, &t->err);
+	if (rc == SC_ENOMEM && t->err == NULL)
+		return raise_nomem(L);
+	if (rc != 0)
+		return luaL_error(L, "pages: %s", t->err ? sc_error_message(t->err)
+						   : sc_strerror(rc));
+	lua_pushvalue(L, 1);
+	if (store != NULL)
+		lua_pushvalue(L, 5);
+	else
+		lua_pushnil(L);
+	lua_pushcclosure(L, pages_step, 3);
+	return 1;
+}
+
 /* core.token_expired(expiration, leeway) -> boolean */
 static int l_token_expired(lua_State *L)
 {
@@ -1930,6 +2019,7 @@ static const luaL_Reg client_methods[] = {
 	{ "op", client_op },
 	{ "call_many", client_call_many },
 	{ "call_stored", client_call_stored },
+	{ "pages", client_pages },
 	{ "closed", client_closed },
 	{ "close", client_close },
 	{ NULL, NULL },
@@ -1993,6 +2083,11 @@ int luaopen_smartcar_core(lua_State *L)
 	lua_setfield(L, -2, "__gc");
 	lua_pushcfunction(L, tmp_release);
 	lua_setfield(L, -2, "__close");
+	lua_pop(L, 1);
+
+	luaL_newmetatable(L, PAGER_MT);
+	lua_pushcfunction(L, pager_release);
+	lua_setfield(L, -2, "__gc");
 	lua_pop(L, 1);
 
 	luaL_newmetatable(L, MANY_MT);

@@ -54,6 +54,7 @@ build = {
             "csrc/lib/auth.c",
             "csrc/lib/request.c",
             "csrc/lib/op.c",
+            "csrc/lib/paging.c",
             "csrc/lib/shape.c",
             "csrc/lib/debug.c",
             "csrc/lib/call.c",

@@ -29,6 +29,7 @@
 #include "smartcar/vehicle.h"
 #include "smartcar/webhooks.h"
 #include "smartcar/store.h"
+#include "smartcar/paging.h"
 #include "smartcar/sys/store.h"
 
 #endif

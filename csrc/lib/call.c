@@ -20,7 +20,7 @@ static void sleep_ms(long ms)
 }
 
 /* Run an op to completion with the libcurl transport; frees the op. */
-static int drive(sc_result **out, sc_op *op)
+int sc__drive(sc_result **out, sc_op *op)
 {
 	const sc_request *req;
 	int rc;
@@ -53,7 +53,7 @@ static int started(sc_result **out, sc_op *op, sc_error *err, int rc)
 		*out = err ? sc__result_err(err) : sc__result_code(rc, NULL);
 		return rc;
 	}
-	return drive(out, op);
+	return sc__drive(out, op);
 }
 
 int sc_call(sc_result **out, sc_client *client, const char *endpoint_name,

@@ -122,6 +122,10 @@ void sc__op_finish(sc_op *op, sc_result *res);
 /* Finish with e, its attempts counted and secrets redacted. */
 void sc__op_finish_error(sc_op *op, sc_error *e);
 
+/* ---- the blocking driver (call.c) ------------------------------------- */
+/* Run op to completion with the libcurl transport; frees it. */
+int sc__drive(sc_result **out, sc_op *op);
+
 /* ---- debug hook (debug.c) --------------------------------------------- */
 void sc__debug_request(sc_op *op, const sc_request *r);
 void sc__debug_response(sc_op *op, const sc_response *resp);

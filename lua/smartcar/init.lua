@@ -1830,7 +1830,9 @@ function smartcar.vehicle_v3(id, options)
   return setmetatable(self, VehicleV3)
 end
 
-local function v3_call(self, fname, n, endpoint, options, extra)
+-- The client and params of a v3 call (the access token in params, or
+-- the store and key after them).
+local function v3_params(self, fname, n, options, extra)
   check_self(self, VehicleV3, fname)
   options = check_call_options(options, fname, n)
   local id = rawget(self, "id")
@@ -1845,10 +1847,16 @@ local function v3_call(self, fname, n, endpoint, options, extra)
   local client = resolve_client(rawget(self, "client"), fname, n)
   if rawget(self, "store") == nil then
     params.access_token = rawget(self, "access_token")
-    return client:call(endpoint, params)
+    return client, params
   end
-  return client:call_stored(rawget(self, "store"), rawget(self, "key"),
-                            endpoint, params)
+  return client, params, rawget(self, "store"), rawget(self, "key")
+end
+
+local function v3_call(self, fname, n, endpoint, options, extra)
+  local client, params, store, key = v3_params(self, fname, n, options,
+                                               extra)
+  if store == nil then return client:call(endpoint, params) end
+  return client:call_stored(store, key, endpoint, params)
 end
 
 --- The vehicle resource: `data.attributes` {make, model, year,
@@ -1922,42 +1930,25 @@ local function iteration_failed(fname, err)
   error(fname .. ": " .. tostring(err), 0)
 end
 
--- An iterator over the items of successive pages.  fetch() returns the
--- items of the next page (a sequence) and whether it was the last one,
--- or nil, err.  An empty page always ends the iteration.
-local function pages(fname, fetch)
-  local items, i, last = nil, 0, false
+-- An iterator over the items (data[field]) of the pages next_page (a
+-- client:pages iterator) returns; the library decides which page is the
+-- last.
+local function each_item(fname, next_page, field)
+  local items, i = nil, 0
   return function()
     while true do
       if items ~= nil and i < #items then
         i = i + 1
         return items[i]
       end
-      if last then return nil end
-      local page, is_last_or_err = fetch()
-      if page == nil then
-        last = true
-        iteration_failed(fname, is_last_or_err)
+      local data, err = next_page()
+      if data == nil then
+        if err ~= nil then iteration_failed(fname, err) end
+        return nil
       end
-      items, i, last = page, 0, is_last_or_err or #page == 0
+      items, i = type(data[field]) == "table" and data[field] or {}, 0
     end
   end
-end
-
--- Offset paging: advance by the items received; stop at the total count
--- when the page gives one, or at an empty page.
-local function offset_pager(fname, page_size, fetch_page, list_field)
-  local offset = 0
-  return pages(fname, function()
-    local data, err = fetch_page(page_size, offset)
-    if data == nil then return nil, err end
-    local items = data[list_field]
-    if type(items) ~= "table" then items = {} end
-    offset = offset + #items
-    local count = type(data.paging) == "table" and data.paging.count or nil
-    return items, #items == 0
-      or (math.type(count) == "integer" and offset >= count)
-  end)
 end
 
 -- options.page_size: nil or an integer 1..max; removed from the options.
@@ -1984,10 +1975,11 @@ function smartcar.each_vehicle(access_token, options)
   local size
   size, options = take_page_size(options, fname, 2)
   options = check_call_options(options, fname, 2)
-  return offset_pager(fname, size, function(limit, offset)
-    return smartcar.get_vehicles(access_token,
-                                 { limit = limit, offset = offset }, options)
-  end, "vehicles")
+  local client = resolve_client(options.client, fname, 2)
+  local params = apply_call_options({ access_token = access_token }, options,
+                                    fname, 2)
+  return each_item(fname, client:pages("get_vehicles", params, size),
+                   "vehicles")
 end
 
 --- Iterate every permission the token grants on this vehicle, a page at
@@ -2002,9 +1994,12 @@ function Vehicle:each_permission(options)
   size, options = take_page_size(options, fname, 1)
   options = check_call_options(options, fname, 1, { params = true })
   check_vehicle_fields(self, fname)
-  return offset_pager(fname, size, function(limit, offset)
-    return self:permissions({ limit = limit, offset = offset }, options)
-  end, "permissions")
+  local params = vehicle_params(self, fname, 1, options, {})
+  local client = resolve_client(rawget(self, "client"), fname, 1)
+  local store = rawget(self, "store")
+  return each_item(fname, client:pages("permissions", params, size, store,
+                                       store and rawget(self, "key")),
+                   "permissions")
 end
 
 --- Iterate the application's connections (smartcar.Connection tables),
@@ -2024,17 +2019,13 @@ function smartcar.each_connection(amt, filter, options)
   size, options = take_page_size(options, fname, 3)
   options = check_call_options(options, fname, 3, { mode = true })
   if options.mode ~= nil then check_string(options.mode, fname, 3, "mode") end
-  local cursor, seen = nil, {}
-  return pages(fname, function()
-    local data, err = smartcar.get_connections(amt, filter,
-      { limit = size, cursor = cursor }, options)
-    if data == nil then return nil, err end
-    cursor = data.paging.cursor
-    -- A cursor seen before would loop for ever: treat it as the end.
-    local last = cursor == nil or seen[cursor] == true
-    if cursor ~= nil then seen[cursor] = true end
-    return data.connections, last
-  end)
+  local params = apply_call_options({
+    management_token = amt, user_id = filter.user_id,
+    vehicle_id = filter.vehicle_id, mode = options.mode,
+  }, options, fname, 3)
+  local client = resolve_client(options.client, fname, 3)
+  return each_item(fname, client:pages("get_connections", params, size),
+                   "connections")
 end
 
 --- Iterate every signal of the vehicle (smartcar.Signal tables), page
@@ -2048,20 +2039,9 @@ function VehicleV3:each_signal(options)
   check_self(self, VehicleV3, fname)
   local size
   size, options = take_page_size(options, fname, 1)
-  options = check_call_options(options, fname, 1)
-  local page, seen = 0, 0
-  return pages(fname, function()
-    page = page + 1
-    local data, err = self:get_signals({ page = page, page_size = size },
-                                       options)
-    if data == nil then return nil, err end
-    local items = data.data
-    if type(items) ~= "table" then items = {} end
-    seen = seen + #items
-    local total = type(data.meta) == "table" and data.meta.total_count or nil
-    return items, #items == 0
-      or (math.type(total) == "integer" and seen >= total)
-  end)
+  local client, params, store, key = v3_params(self, fname, 1, options)
+  return each_item(fname, client:pages("get_signals", params, size, store,
+                                       key), "data")
 end
 
 ----------------------------------------------------------------------------

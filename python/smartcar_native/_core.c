@@ -534,6 +534,7 @@ typedef struct {
 } StoreObject;
 
 static PyTypeObject Store_Type;
+static PyTypeObject Pages_Type;
 
 static void store_release(StoreObject *self)
 {
@@ -1339,11 +1340,145 @@ static PyObject *Client_repr(ClientObject *self)
 			sc_client_get(self->client, "api_origin") : "?");
 }
 
+/* ------------------------------------------------------------------ */
+/* Pages: the pages of a paged call (sc_pager), as a Python iterator    */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	PyObject_HEAD
+	sc_pager *pager;
+	ClientObject *client; /* strong: the pager borrows its handle */
+	StoreObject *store;   /* strong or NULL */
+} PagesObject;
+
+static void Pages_dealloc(PagesObject *self)
+{
+	sc_pager_free(self->pager);
+	if (self->client) {
+		self->client->users--;
+		client_release(self->client);
+	}
+	if (self->store) {
+		self->store->users--;
+		store_release(self->store);
+	}
+	Py_XDECREF(self->client);
+	Py_XDECREF(self->store);
+	PyObject_Free(self);
+}
+
+static PyObject *Pages_next(PagesObject *self)
+{
+	sc_result *res = NULL;
+	int rc;
+
+	if (!self->pager)
+		return NULL;
+	if (self->store && store_check(self->store) < 0)
+		return NULL;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_pager_next(&res, self->pager);
+	Py_END_ALLOW_THREADS
+	if (rc == 0) {
+		sc_pager_free(self->pager);
+		self->pager = NULL;
+		return NULL; /* StopIteration */
+	}
+	return take_result(rc < 0 ? rc : 0, res);
+}
+
+PyDoc_STRVAR(Pages_doc,
+"The pages of a paged call (Client.pages): each item is one page's data\n"
+"dict.  The library decides when the last page was reached.");
+
+static PyTypeObject Pages_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "smartcar_native._core.Pages",
+	.tp_basicsize = sizeof(PagesObject),
+	.tp_dealloc = (destructor)Pages_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = Pages_doc,
+	.tp_iter = PyObject_SelfIter,
+	.tp_iternext = (iternextfunc)Pages_next,
+	/* no tp_new: made by Client.pages() */
+};
+
+PyDoc_STRVAR(Client_pages_doc,
+"pages(endpoint, params=None, page_size=0, store=None, key=None) -> Pages\n\n"
+"Iterate the pages of a paged call (get_vehicles, permissions,\n"
+"get_connections, get_signals; endpoints.def says how).  params as for\n"
+"call(), without the paging parameters; page_size 0: the server's.\n"
+"With store and key, each page's tokens come from the store as in\n"
+"call_stored().  A page that fails raises; the iteration then ends.");
+
+static PyObject *Client_pages(ClientObject *self, PyObject *args,
+			      PyObject *kwds)
+{
+	static char *kwlist[] = { "endpoint", "params", "page_size", "store",
+				  "key", NULL };
+	PyObject *endpoint_obj, *params_obj = Py_None, *store_obj = Py_None;
+	PyObject *key_obj = Py_None;
+	Py_ssize_t size = 0;
+	const char *endpoint, *key = NULL;
+	sc_params *params = NULL;
+	sc_error *err = NULL;
+	sc_pager *pager = NULL;
+	PagesObject *out;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OnOO:pages", kwlist,
+					 &endpoint_obj, &params_obj, &size,
+					 &store_obj, &key_obj))
+		return NULL;
+	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
+		return NULL;
+	if (store_obj != Py_None) {
+		if (!PyObject_TypeCheck(store_obj, &Store_Type)) {
+			PyErr_SetString(PyExc_TypeError,
+					"store must be a TokenStore");
+			return NULL;
+		}
+		if (store_check((StoreObject *)store_obj) < 0 ||
+		    !(key = key_of(key_obj)))
+			return NULL;
+	}
+	if (client_check(self) < 0 || params_from(params_obj, &params) < 0)
+		return NULL;
+	rc = sc_pager_new(&pager, self->client,
+			  store_obj != Py_None
+				  ? ((StoreObject *)store_obj)->store : NULL,
+			  key, endpoint, params, (long)size, &err);
+	sc_params_free(params);
+	if (rc < 0) {
+		raise_error(rc, err);
+		sc_error_free(err);
+		return NULL;
+	}
+	out = PyObject_New(PagesObject, &Pages_Type);
+	if (!out) {
+		sc_pager_free(pager);
+		return NULL;
+	}
+	out->pager = pager;
+	Py_INCREF(self);
+	out->client = self;
+	self->users++;
+	out->store = NULL;
+	if (store_obj != Py_None) {
+		Py_INCREF(store_obj);
+		out->store = (StoreObject *)store_obj;
+		out->store->users++;
+	}
+	return (PyObject *)out;
+}
+
 static PyMethodDef Client_methods[] = {
 	{ "call", (PyCFunction)(void (*)(void))Client_call,
 	  METH_VARARGS | METH_KEYWORDS, Client_call_doc },
 	{ "call_many", (PyCFunction)(void (*)(void))Client_call_many,
 	  METH_VARARGS | METH_KEYWORDS, Client_call_many_doc },
+	{ "pages", (PyCFunction)(void (*)(void))Client_pages,
+	  METH_VARARGS | METH_KEYWORDS, Client_pages_doc },
 	{ "call_stored", (PyCFunction)(void (*)(void))Client_call_stored,
 	  METH_VARARGS | METH_KEYWORDS, Client_call_stored_doc },
 	{ "set_debug", (PyCFunction)Client_set_debug, METH_O,
@@ -2011,6 +2146,7 @@ static PyTypeObject Store_Type = {
 	/* no tp_new: made by sqlite_store() */
 };
 
+
 PyDoc_STRVAR(sqlite_store_doc,
 "sqlite_store(path) -> TokenStore\n\n"
 "Open (creating when needed) a SQLite token store at path (str or\n"
@@ -2447,7 +2583,7 @@ PyMODINIT_FUNC PyInit__core(void)
 		return NULL;
 	}
 	if (PyType_Ready(&Client_Type) < 0 || PyType_Ready(&Op_Type) < 0 ||
-	    PyType_Ready(&Store_Type) < 0)
+	    PyType_Ready(&Store_Type) < 0 || PyType_Ready(&Pages_Type) < 0)
 		return NULL;
 	m = PyModule_Create(&module_def);
 	if (!m)

@@ -1,7 +1,7 @@
 """Type stubs for the C extension smartcar_native._core."""
 
 import os
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 ParamValue = Union[str, int, None]
 Params = Mapping[str, ParamValue]
@@ -91,6 +91,15 @@ class Client:
     ) -> List[Union[Dict[str, Any], BaseException]]:
         """Run the calls concurrently; data dicts or exception instances
         in input order."""
+    def pages(
+        self,
+        endpoint: str,
+        params: Optional[Params] = ...,
+        page_size: int = ...,
+        store: Optional["TokenStore"] = ...,
+        key: Optional[str] = ...,
+    ) -> "Pages":
+        """The pages of a paged call; the library finds the last one."""
     def call_stored(
         self,
         store: "TokenStore",
@@ -152,3 +161,9 @@ def endpoints() -> List[str]: ...
 def version() -> str: ...
 def strerror(code: int) -> str: ...
 def code_kind(code: int) -> Optional[str]: ...
+
+
+class Pages(Iterator[Dict[str, Any]]):
+    """Iterator over the data dicts of the pages of a paged call."""
+    def __iter__(self) -> "Pages": ...
+    def __next__(self) -> Dict[str, Any]: ...

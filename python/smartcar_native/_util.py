@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
+                    Optional, Sequence, Union)
 
 from .errors import InvalidArgumentError
 
@@ -139,6 +140,15 @@ def call_options(options: Mapping[str, Any]) -> Dict[str, Any]:
             )
         out["rate_policy"] = policy
     return out
+
+
+def page_items(pages: Iterable[Dict[str, Any]],
+               convert: Callable[[Dict[str, Any]], Any],
+               field: str) -> Iterator[Any]:
+    """The items of every page of ``Client.pages`` (the library decides
+    which page is the last), each page converted first."""
+    for data in pages:
+        yield from getattr(convert(data), field)
 
 
 def client_option(value: Any) -> Any:

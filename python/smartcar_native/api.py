@@ -19,6 +19,7 @@ from .options import (
 )
 from . import _core, _util
 from ._client import credentials_client, default_client
+from ._core import Client
 from .notebook import with_progress
 from .errors import InvalidArgumentError
 from .types import (
@@ -121,24 +122,14 @@ def iter_vehicles(access_token: str, page_size: int = 50,
     """Every vehicle id the token may access, fetching pages of
     ``page_size`` (``GET /vehicles`` with limit/offset; the server allows
     1 to 50) as the iteration goes.  ``progress=True``: a tqdm bar."""
-    _util.require_str("access_token", access_token)
-    return with_progress(_vehicle_pages(
-        access_token, _util.int_param("page_size", page_size, 1)),
-        progress, "vehicles")
-
-
-def _vehicle_pages(access_token: str, size: int) -> Iterator[str]:
-    offset = 0
-    while True:
-        page = get_vehicles(access_token, {"limit": size, "offset": offset})
-        yield from page.vehicles
-        count = len(page.vehicles)
-        offset += count
-        total = page.paging.count
-        if count == 0 or count < size or (
-            isinstance(total, int) and offset >= total
-        ):
-            return
+    params = {
+        "access_token": _util.require_str("access_token", access_token),
+        "version": _version_param(),
+    }
+    pages = default_client().pages(
+        "get_vehicles", params, _util.int_param("page_size", page_size, 1))
+    return with_progress(_util.page_items(pages, vehicles_from, "vehicles"),
+                         progress, "vehicles")
 
 
 def parse_redirect(
@@ -342,14 +333,36 @@ def get_compatibility_matrix(
 _CONNECTION_OPTIONS = ("client",) + _util.CALL_OPTIONS
 
 
-def _management_call(
-    endpoint: str, params: Dict[str, Any], options: Optional[Mapping[str, Any]]
-) -> Dict[str, Any]:
+def _management_client(
+    params: Dict[str, Any], options: Optional[Mapping[str, Any]]
+) -> Client:
+    """The client of a management call; its per-call options go into
+    params."""
     opts = _util.require_mapping("options", options)
     _util.check_keys("option", opts, _CONNECTION_OPTIONS)
     params.update(_util.call_options(opts))
-    client = _util.client_option(opts.get("client")) or default_client()
-    return client.call(endpoint, params)
+    return _util.client_option(opts.get("client")) or default_client()
+
+
+def _management_call(
+    endpoint: str, params: Dict[str, Any], options: Optional[Mapping[str, Any]]
+) -> Dict[str, Any]:
+    return _management_client(params, options).call(endpoint, params)
+
+
+def _connections_params(amt: str, filter: Optional[ConnectionsFilter]
+                        ) -> Dict[str, Any]:
+    params: Dict[str, Any] = {
+        "management_token": _util.require_str("amt", amt)
+    }
+    filters = _util.require_mapping("filter", filter)
+    _util.check_keys("filter key", filters, ("user_id", "vehicle_id", "mode"))
+    params["user_id"] = _util.optional_str("user_id", filters.get("user_id"))
+    params["vehicle_id"] = _util.optional_str(
+        "vehicle_id", filters.get("vehicle_id")
+    )
+    params["mode"] = _mode(filters.get("mode"))
+    return params
 
 
 def get_connections(
@@ -368,16 +381,7 @@ def get_connections(
     PagingCursor(cursor), meta)``; ``paging.cursor`` is None on the last
     page.  ``options`` (ours): ``client`` and the per-call settings.
     """
-    params: Dict[str, Any] = {
-        "management_token": _util.require_str("amt", amt)
-    }
-    filters = _util.require_mapping("filter", filter)
-    _util.check_keys("filter key", filters, ("user_id", "vehicle_id", "mode"))
-    params["user_id"] = _util.optional_str("user_id", filters.get("user_id"))
-    params["vehicle_id"] = _util.optional_str(
-        "vehicle_id", filters.get("vehicle_id")
-    )
-    params["mode"] = _mode(filters.get("mode"))
+    params = _connections_params(amt, filter)
     pages = _util.require_mapping("paging", paging)
     _util.check_keys("paging key", pages, ("limit", "cursor"))
     if pages.get("limit") is not None:
@@ -433,25 +437,10 @@ def iter_connections(
     following ``paging.cursor`` page after page (``page_size`` 1 to 100).
     ``filter`` and ``options`` as for :func:`get_connections`;
     ``progress=True``: a tqdm bar."""
-    _util.require_str("amt", amt)
-    _util.require_mapping("filter", filter)
-    _util.require_mapping("options", options)
-    return with_progress(_connection_pages(
-        amt, filter, _util.int_param("page_size", page_size, 1), options),
+    params = _connections_params(amt, filter)
+    client = _management_client(params, options)
+    pages = client.pages("get_connections", params,
+                         _util.int_param("page_size", page_size, 1))
+    return with_progress(
+        _util.page_items(pages, get_connections_from, "connections"),
         progress, "connections")
-
-
-def _connection_pages(
-    amt: str,
-    filter: Optional[Mapping[str, Any]],
-    size: int,
-    options: Optional[Mapping[str, Any]],
-) -> Iterator[Connection]:
-    cursor: Optional[str] = None
-    while True:
-        page = get_connections(amt, filter, {"limit": size, "cursor": cursor},
-                               options)
-        yield from page.connections
-        cursor = page.paging.cursor
-        if not cursor or not page.connections:
-            return

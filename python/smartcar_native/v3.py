@@ -25,7 +25,7 @@ The method names follow the official Node and Java SDKs' v3 calls
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterator, Mapping, Optional
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
 from . import _util
 from ._client import credentials_client, default_client
@@ -180,7 +180,8 @@ class VehicleV3:
 
     # -- plumbing -------------------------------------------------------
 
-    def _call(self, endpoint: str, extra: Mapping[str, Any]) -> Dict[str, Any]:
+    def _args(self, extra: Mapping[str, Any]) -> Tuple[Any, ...]:
+        """params (and the core store and key, for a stored vehicle)."""
         params: Dict[str, Any] = {
             "vehicle_id": self.vehicle_id,
             "user_id": self.user_id,
@@ -189,10 +190,16 @@ class VehicleV3:
         params.update(self._call_options)
         params.update(extra)
         if self._store is not None:
-            return self.client.call_stored(core_store(self._store),
-                                           str(self._key), endpoint, params)
+            return (params, core_store(self._store), str(self._key))
         params["access_token"] = self.access_token
-        return self.client.call(endpoint, params)
+        return (params,)
+
+    def _call(self, endpoint: str, extra: Mapping[str, Any]) -> Dict[str, Any]:
+        args = self._args(extra)
+        if len(args) > 1:
+            return self.client.call_stored(args[1], args[2], endpoint,
+                                           args[0])
+        return self.client.call(endpoint, args[0])
 
     # -- calls ----------------------------------------------------------
 
@@ -232,17 +239,8 @@ class VehicleV3:
     def iter_signals(self, page_size: int = 25) -> Iterator[Signal]:
         """Every signal of the vehicle, fetching pages of ``page_size``
         (page/pageSize until ``total_count``) as the iteration goes."""
-        return self._signal_pages(_util.int_param("page_size", page_size, 1))
-
-    def _signal_pages(self, size: int) -> Iterator[Signal]:
-        page_number, seen = 1, 0
-        while True:
-            page = self.get_signals(page=page_number, page_size=size)
-            yield from page.signals
-            seen += len(page.signals)
-            total = page.paging.total_count
-            if not page.signals or (total is not None and seen >= total) or (
-                total is None and not page.links.get("next")
-            ):
-                return
-            page_number += 1
+        args = self._args({})
+        pages = self.client.pages(
+            "get_signals", args[0], _util.int_param("page_size", page_size, 1),
+            *args[1:])
+        return _util.page_items(pages, signals_from, "signals")

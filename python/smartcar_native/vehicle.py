@@ -371,21 +371,12 @@ class Vehicle:
     def iter_permissions(self, page_size: int = 25) -> Iterator[str]:
         """Every permission granted for this vehicle, fetching pages of
         ``page_size`` (limit/offset) as the iteration goes."""
-        return self._permission_pages(
-            _util.int_param("page_size", page_size, 1))
-
-    def _permission_pages(self, size: int) -> Iterator[str]:
-        offset = 0
-        while True:
-            page = self.permissions({"limit": size, "offset": offset})
-            yield from page.permissions
-            count = len(page.permissions)
-            offset += count
-            total = page.paging.count
-            if count == 0 or count < size or (
-                isinstance(total, int) and offset >= total
-            ):
-                return
+        call = self.plan("permissions").call()
+        pages = self.client.pages(
+            call[0], call[1], _util.int_param("page_size", page_size, 1),
+            *call[2:])
+        return _util.page_items(pages, CONVERTERS["permissions"],
+                                "permissions")
 
     def _plan_get_charge_limit(self) -> Plan:
         return self._plan("get_charge_limit")
