@@ -50,6 +50,8 @@ os.environ.update(
         "SMARTCAR_AUTH_ORIGIN": BASE + "/oauth/token",
         "SMARTCAR_CONNECT_ORIGIN": BASE,
         "SMARTCAR_MANAGEMENT_API_ORIGIN": BASE,
+        # v3 (get_vehicle, get_signals): the Python SDK's variable
+        "SMARTCAR_VEHICLE_API_V3_ORIGIN": BASE,
         "SMARTCAR_CLIENT_ID": CLIENT_ID,
         "SMARTCAR_CLIENT_SECRET": CLIENT_SECRET,
         "SMARTCAR_REDIRECT_URI": REDIRECT_URI,

@@ -18,9 +18,11 @@ import threading
 
 import pytest
 
-import smartcar
-import smartcar_native
+# compat_env first: it aims the SMARTCAR_* variables at the emulator, and
+# the official SDK reads them when it is imported
 from compat_env import ALL_SCOPES, AMT, control, approve
+import smartcar  # noqa: E402
+import smartcar_native  # noqa: E402
 
 BAD_CODE = "THIS_SHOULD_NOT_WORK"
 VOLATILE_META = {"request_id", "fetched_at", "data_age"}
@@ -180,6 +182,21 @@ def examples(run):
     # fresh body and headers: the official SDK's defaults are shared
     # dicts it writes the token into (later calls would reuse it)
     r("request", tesla.request, "GET", "odometer", {}, {})
+    r("service_history range", tesla.service_history, "2019-01-01",
+      "2026-01-01")
+    # (not Vehicle.set_unit_system: the official one always raises, a bug
+    # of its own; units go through the Vehicle options above)
+
+    # v3 through SMARTCAR_VEHICLE_API_V3_ORIGIN
+    r("get_vehicle (v3)", lambda: sdk.smartcar.get_vehicle(
+        token, by_make["TESLA"])["body"]["data"]["attributes"])
+    r("get_signals (v3)", lambda: sorted(
+        s["attributes"]["code"] for s in tesla.get_signals()["body"]["data"]))
+    r("get_signal (v3)", lambda: tesla.get_signal(
+        "odometer-traveleddistance")["body"]["data"]["attributes"]["code"])
+    r("compatibility matrix", lambda: {
+        make: sorted(m.model for m in models) for make, models in
+        sdk.smartcar.get_compatibility_matrix("US", "TESLA").items()})
     r("subscribe unknown webhook", tesla.subscribe, "no-such-webhook")
     r("bad token", sdk.Vehicle(by_make["TESLA"], "not-a-token").odometer)
 
