@@ -1423,6 +1423,30 @@ static int l_endpoints(lua_State *L)
 	return 1;
 }
 
+/* core.endpoint_info(name) -> {method=, path=, args=, result=, doc=...}
+ * (every column sc_endpoint_info has), or nil for an unknown endpoint. */
+static int l_endpoint_info(lua_State *L)
+{
+	static const char *const fields[] = {
+		"method", "path", "host", "auth", "kind", "vehicle",
+		"permission", "batch_path", "batch_name", "args", "result",
+		"doc", NULL
+	};
+	const char *name = luaL_checkstring(L, 1);
+	size_t i;
+
+	if (sc_endpoint_info(name, "method") == NULL) {
+		lua_pushnil(L);
+		return 1;
+	}
+	lua_createtable(L, 0, 12);
+	for (i = 0; fields[i]; i++) {
+		lua_pushstring(L, sc_endpoint_info(name, fields[i]));
+		lua_setfield(L, -2, fields[i]);
+	}
+	return 1;
+}
+
 /*
  * core.json_decode(text) -> value | nil, err.  The converter the calls
  * use, for JSON the application holds (stored responses, test cases).
@@ -2037,6 +2061,7 @@ static const luaL_Reg module_functions[] = {
 	{ "parse_redirect", l_parse_redirect },
 	{ "random_state", l_random_state },
 	{ "endpoints", l_endpoints },
+	{ "endpoint_info", l_endpoint_info },
 	{ "version", l_version },
 	{ "json_decode", l_json_decode },
 	{ "json_encode", l_json_encode },

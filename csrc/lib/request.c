@@ -32,6 +32,68 @@ const char *sc_endpoint_name(size_t i)
 	return i < sc__n_endpoints ? sc__endpoints[i].name : NULL;
 }
 
+/* The binding columns (SC_BINDING in endpoints.def), in table order. */
+typedef struct binding {
+	const char *name;
+	const char *args;
+	const char *result;
+	const char *doc;
+} binding;
+
+static const binding bindings[] = {
+#define SC_ENDPOINT(...)
+#define SC_BINDING(name, args, result, doc) { name, args, result, doc },
+#include "endpoints.def"
+#undef SC_BINDING
+#undef SC_ENDPOINT
+};
+
+static const char *const host_names[] = { "api", "auth", "management", "v3",
+					  "iam" };
+static const char *const auth_names[] = { "bearer", "basic_client",
+					  "basic_amt", "bearer_amt",
+					  "bearer_or_app", "none" };
+
+const char *sc_endpoint_info(const char *endpoint_name, const char *field)
+{
+	const endpoint *ep = sc__find_endpoint(endpoint_name);
+	const binding *b = NULL;
+	size_t i;
+
+	if (!ep || !field)
+		return NULL;
+	for (i = 0; i < sizeof(bindings) / sizeof(bindings[0]); i++)
+		if (strcmp(bindings[i].name, ep->name) == 0)
+			b = &bindings[i];
+	if (strcmp(field, "method") == 0)
+		return ep->method;
+	if (strcmp(field, "path") == 0)
+		return ep->path;
+	if (strcmp(field, "host") == 0)
+		return host_names[ep->host];
+	if (strcmp(field, "auth") == 0)
+		return auth_names[ep->auth];
+	if (strcmp(field, "kind") == 0)
+		return (ep->flags & SC_EP_COMMAND) ? "command" :
+		       (ep->flags & SC_EP_READ) ? "read" : "any";
+	if (strcmp(field, "vehicle") == 0)
+		return (ep->flags & SC_EP_VEHICLE) ||
+		       strcmp(ep->body, "raw") == 0 ? "1" : "0";
+	if (strcmp(field, "permission") == 0)
+		return ep->permission;
+	if (strcmp(field, "batch_path") == 0)
+		return ep->batch_path;
+	if (strcmp(field, "batch_name") == 0)
+		return ep->batch_path[0] ? ep->name : "";
+	if (strcmp(field, "args") == 0)
+		return b ? b->args : "";
+	if (strcmp(field, "result") == 0)
+		return b ? b->result : "";
+	if (strcmp(field, "doc") == 0)
+		return b ? b->doc : "";
+	return NULL;
+}
+
 const endpoint *sc__find_endpoint(const char *name)
 {
 	size_t i;

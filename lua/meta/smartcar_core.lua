@@ -42,6 +42,13 @@ function core.random_state() end
 ---@return string[] # endpoint names, in table order
 function core.endpoints() end
 
+--- Every column of an endpoint's line (sc_endpoint_info): method, path,
+--- host, auth, kind, vehicle ("1"/"0"), permission, batch_path,
+--- batch_name, args, result, doc; nil for an unknown name.
+---@param name string
+---@return table<string, string>|nil
+function core.endpoint_info(name) end
+
 ---@return string # libsmartcar version
 function core.version() end
 

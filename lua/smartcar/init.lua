@@ -1124,159 +1124,6 @@ function Vehicle:call(endpoint, options)
   return vehicle_call(self, "call", 2, endpoint, options)
 end
 
--- Reads and commands without arguments: vehicle:NAME(options).
-local function simple(self, name, options)
-  check_self(self, Vehicle, name)
-  return vehicle_call(self, name, 1, name, options)
-end
-
---- The VIN.
----@param options smartcar.CallOptions|nil per-call options
----@return smartcar.Vin|nil data
----@return smartcar.Error|nil err
-function Vehicle:vin(options) return simple(self, "vin", options) end
-
---- Whether the vehicle is plugged in and charging.
----@param options smartcar.CallOptions|nil
----@return smartcar.Charge|nil data
----@return smartcar.Error|nil err
-function Vehicle:charge(options) return simple(self, "charge", options) end
-
---- State of charge and range of the traction battery (EV and PHEV).
----@param options smartcar.CallOptions|nil
----@return smartcar.Battery|nil data
----@return smartcar.Error|nil err
-function Vehicle:battery(options) return simple(self, "battery", options) end
-
---- Capacity of the traction battery in kWh.
----@param options smartcar.CallOptions|nil
----@return smartcar.BatteryCapacity|nil data
----@return smartcar.Error|nil err
-function Vehicle:battery_capacity(options)
-  return simple(self, "battery_capacity", options)
-end
-
---- Nominal capacity of the traction battery, with the choices available.
----@param options smartcar.CallOptions|nil
----@return smartcar.NominalCapacity|nil data
----@return smartcar.Error|nil err
-function Vehicle:nominal_capacity(options)
-  return simple(self, "nominal_capacity", options)
-end
-
---- The fuel tank: range, fraction and amount remaining (ICE and PHEV).
----@param options smartcar.CallOptions|nil
----@return smartcar.Fuel|nil data
----@return smartcar.Error|nil err
-function Vehicle:fuel(options) return simple(self, "fuel", options) end
-
---- The four tire pressures, in kPa, or psi when imperial.
----@param options smartcar.CallOptions|nil
----@return smartcar.TirePressure|nil data
----@return smartcar.Error|nil err
-function Vehicle:tire_pressure(options)
-  return simple(self, "tire_pressure", options)
-end
-
---- Remaining engine oil life, a fraction.
----@param options smartcar.CallOptions|nil
----@return smartcar.EngineOil|nil data
----@return smartcar.Error|nil err
-function Vehicle:engine_oil(options)
-  return simple(self, "engine_oil", options)
-end
-
---- The odometer reading: {distance, meta}; distance in kilometres, or in
---- miles when the unit system is "imperial".
----@param options smartcar.CallOptions|nil
----@return smartcar.Odometer|nil data
----@return smartcar.Error|nil err
-function Vehicle:odometer(options) return simple(self, "odometer", options) end
-
---- The vehicle's position.
----@param options smartcar.CallOptions|nil
----@return smartcar.Location|nil data
----@return smartcar.Error|nil err
-function Vehicle:location(options) return simple(self, "location", options) end
-
---- Id, make, model and year.
----@param options smartcar.CallOptions|nil
----@return smartcar.Attributes|nil data
----@return smartcar.Error|nil err
-function Vehicle:attributes(options)
-  return simple(self, "attributes", options)
-end
-
---- The charge limit, a fraction.
----@param options smartcar.CallOptions|nil
----@return smartcar.ChargeLimit|nil data
----@return smartcar.Error|nil err
-function Vehicle:get_charge_limit(options)
-  return simple(self, "get_charge_limit", options)
-end
-
---- Whether the vehicle is locked, and its doors, windows, sunroof,
---- storage and charging port.
----@param options smartcar.CallOptions|nil
----@return smartcar.LockStatus|nil data
----@return smartcar.Error|nil err
-function Vehicle:lock_status(options)
-  return simple(self, "lock_status", options)
-end
-
---- Status of the vehicle's systems (airbags, ABS, TPMS...).
----@param options smartcar.CallOptions|nil
----@return smartcar.DiagnosticSystemStatus|nil data
----@return smartcar.Error|nil err
-function Vehicle:diagnostic_system_status(options)
-  return simple(self, "diagnostic_system_status", options)
-end
-
---- Active diagnostic trouble codes.
----@param options smartcar.CallOptions|nil
----@return smartcar.DiagnosticTroubleCodes|nil data
----@return smartcar.Error|nil err
-function Vehicle:diagnostic_trouble_codes(options)
-  return simple(self, "diagnostic_trouble_codes", options)
-end
-
---- Lock the vehicle.
----@param options smartcar.CallOptions|nil
----@return smartcar.Action|nil data
----@return smartcar.Error|nil err
-function Vehicle:lock(options) return simple(self, "lock", options) end
-
---- Unlock the vehicle.
----@param options smartcar.CallOptions|nil
----@return smartcar.Action|nil data
----@return smartcar.Error|nil err
-function Vehicle:unlock(options) return simple(self, "unlock", options) end
-
---- Start charging (the vehicle must be plugged in).
----@param options smartcar.CallOptions|nil
----@return smartcar.Action|nil data
----@return smartcar.Error|nil err
-function Vehicle:start_charge(options)
-  return simple(self, "start_charge", options)
-end
-
---- Stop charging.
----@param options smartcar.CallOptions|nil
----@return smartcar.Action|nil data
----@return smartcar.Error|nil err
-function Vehicle:stop_charge(options)
-  return simple(self, "stop_charge", options)
-end
-
---- Revoke this application's access to the vehicle: the token no longer
---- works for it afterwards.
----@param options smartcar.CallOptions|nil
----@return smartcar.Status|nil data
----@return smartcar.Error|nil err
-function Vehicle:disconnect(options)
-  return simple(self, "disconnect", options)
-end
-
 local function check_number(v, fname, n, what)
   if type(v) ~= "number" then
     argerror(fname, n, ("%s: number expected, got %s"):format(what, type(v)))
@@ -1297,34 +1144,6 @@ local function check_count(v, fname, n, what)
   end
 end
 
---- Set the charge limit (a fraction, 0.5..1 on most vehicles).
----@param limit number
----@param options smartcar.CallOptions|nil
----@return smartcar.Action|nil data
----@return smartcar.Error|nil err
-function Vehicle:set_charge_limit(limit, options)
-  local fname = "set_charge_limit"
-  check_self(self, Vehicle, fname)
-  check_number(limit, fname, 1, "limit")
-  return vehicle_call(self, fname, 2, fname, options, { limit = limit })
-end
-
---- Send a destination to the navigation system.  Raises on a latitude
---- outside -90..90 or a longitude outside -180..180.
----@param latitude number
----@param longitude number
----@param options smartcar.CallOptions|nil
----@return smartcar.Action|nil data
----@return smartcar.Error|nil err
-function Vehicle:send_destination(latitude, longitude, options)
-  local fname = "send_destination"
-  check_self(self, Vehicle, fname)
-  check_number(latitude, fname, 1, "latitude")
-  check_number(longitude, fname, 2, "longitude")
-  return vehicle_call(self, fname, 3, fname, options,
-                      { latitude = latitude, longitude = longitude })
-end
-
 --- The permissions this token grants on the vehicle, paged:
 --- `paging` = {limit = integer (default 25), offset = integer}.
 ---@param paging {limit: integer|nil, offset: integer|nil}|nil
@@ -1339,53 +1158,6 @@ function Vehicle:permissions(paging, options)
   check_count(paging.offset, fname, 1, "offset")
   return vehicle_call(self, fname, 2, fname, options,
                       { limit = paging.limit, offset = paging.offset })
-end
-
---- Service records between two dates ("YYYY-MM-DD" or
---- "YYYY-MM-DDTHH:MM:SS.SSSZ"); without dates, the last year.  The
---- records are in `items`.
----@param start_date string|nil
----@param end_date string|nil
----@param options smartcar.CallOptions|nil
----@return smartcar.ServiceHistory|nil data
----@return smartcar.Error|nil err
-function Vehicle:service_history(start_date, end_date, options)
-  local fname = "service_history"
-  check_self(self, Vehicle, fname)
-  if start_date ~= nil then check_string(start_date, fname, 1, "start_date") end
-  if end_date ~= nil then check_string(end_date, fname, 2, "end_date") end
-  return vehicle_call(self, fname, 3, fname, options,
-                      { start_date = start_date, end_date = end_date })
-end
-
---- Subscribe the vehicle to a webhook.
----@param webhook_id string
----@param options smartcar.CallOptions|nil
----@return smartcar.Subscription|nil data
----@return smartcar.Error|nil err
-function Vehicle:subscribe(webhook_id, options)
-  local fname = "subscribe"
-  check_self(self, Vehicle, fname)
-  check_string(webhook_id, fname, 1, "webhook_id")
-  return vehicle_call(self, fname, 2, fname, options,
-                      { webhook_id = webhook_id })
-end
-
---- Unsubscribe the vehicle from a webhook; authenticated with the
---- application management token, not the vehicle's access token.
----@param amt string application management token
----@param webhook_id string
----@param options smartcar.CallOptions|nil
----@return smartcar.Status|nil data
----@return smartcar.Error|nil err
-function Vehicle:unsubscribe(amt, webhook_id, options)
-  local fname = "unsubscribe"
-  check_self(self, Vehicle, fname)
-  check_string(amt, fname, 1, "amt")
-  check_string(webhook_id, fname, 2, "webhook_id")
-  return vehicle_call(self, fname, 3, fname, options,
-                      { management_token = amt, webhook_id = webhook_id },
-                      true)
 end
 
 local RESERVED_BATCH_NAMES = set_of { "errors", "meta" }
@@ -1485,19 +1257,49 @@ function Vehicle:request(method, path, body, headers, options)
   return vehicle_call(self, fname, 5, fname, options, extra)
 end
 
--- Every other per-vehicle call of the endpoint table becomes a method
--- vehicle:NAME(options), so the Lua surface follows endpoints.def.  The
--- calls below are not about one vehicle.
-local NOT_VEHICLE = set_of {
-  "exchange_code", "exchange_refresh_token", "get_user", "get_vehicles",
-  "get_compatibility", "get_compatibility_matrix", "get_connections",
-  "delete_connections", "get_app_token",
+-- Every other call about a vehicle is a method vehicle:NAME(arguments...,
+-- options) built here from its line of the endpoint table
+-- (core.endpoint_info): the "args" column gives the positional arguments,
+-- their types and the parameters they fill.  LuaLS reads their
+-- declarations from lua/meta/smartcar_vehicle.lua (tools/gen-bindings.py).
+local ARG_CHECKS = {
+  string = check_string,
+  date = check_string,
+  number = check_number,
+  integer = check_count,
 }
+
+local function table_args(spec)
+  local args = {}
+  for word in spec:gmatch("%S+") do
+    local name, param, kind = word:match("^(%w[%w_]*)>?([%w_]*):(%a+)")
+    args[#args + 1] = { name = name, param = param ~= "" and param or name,
+                        check = ARG_CHECKS[kind],
+                        optional = word:sub(-1) == "?" }
+  end
+  return args
+end
+
 local ENDPOINTS = set_of(core.endpoints())
+local VEHICLE_CALLS = {}
 for name in pairs(ENDPOINTS) do
-  if not NOT_VEHICLE[name] and Vehicle[name] == nil then
-    Vehicle[name] = function(self, options)
-      return simple(self, name, options)
+  local info = core.endpoint_info(name)
+  VEHICLE_CALLS[name] = info.vehicle == "1" or nil
+  if VEHICLE_CALLS[name] and Vehicle[name] == nil then
+    local args = table_args(info.args)
+    -- unsubscribe authenticates with the management token: a store-backed
+    -- vehicle does not load or refresh its token for it
+    local no_token = info.auth == "bearer_amt"
+    Vehicle[name] = function(self, ...)
+      check_self(self, Vehicle, name)
+      local extra = {}
+      for i, a in ipairs(args) do
+        local v = (select(i, ...))
+        if v ~= nil or not a.optional then a.check(v, name, i, a.name) end
+        extra[a.param] = v
+      end
+      return vehicle_call(self, name, #args + 1, name,
+                          (select(#args + 1, ...)), extra, no_token)
     end
   end
 end
@@ -2151,8 +1953,7 @@ function smartcar.run_many(calls, options)
     first = c[1]
     if getmetatable(first) == Vehicle then
       name, params = c[2], c[3]
-      if type(name) ~= "string" or not ENDPOINTS[name]
-          or NOT_VEHICLE[name] then
+      if type(name) ~= "string" or not VEHICLE_CALLS[name] then
         argerror(fname, 1, ("calls[%d][2]: name of a vehicle call "
           .. "expected, got %s"):format(i, tostring(name)))
       end

@@ -93,6 +93,7 @@ int sc_params_set(sc_params *params, const char *key, const char *value);
 
 size_t sc_endpoint_count(void);
 const char *sc_endpoint_name(size_t i);
+const char *sc_endpoint_info(const char *endpoint, const char *field);
 int sc_op_new(sc_op **out, sc_client *client, const char *endpoint,
               const sc_params *params, sc_error **err_out);
 int sc_op_next(sc_op *op, const sc_request **req_out);
@@ -953,33 +954,42 @@ function Vehicle:call(endpoint, params)
     self.store, self.key)
 end
 
--- name, then the endpoint's positional parameters; every method takes an
--- optional options table after them.
-local VEHICLE_METHODS = {
-  { "attributes" }, { "vin" }, { "odometer" }, { "location" }, { "fuel" },
-  { "battery" }, { "battery_capacity" }, { "nominal_capacity" },
-  { "charge" }, { "get_charge_limit" }, { "set_charge_limit", "limit" },
-  { "engine_oil" }, { "tire_pressure" }, { "lock_status" }, { "lock" },
-  { "unlock" }, { "start_charge" }, { "stop_charge" },
-  { "send_destination", "latitude", "longitude" },
-  { "service_history" }, { "diagnostic_system_status" },
-  { "diagnostic_trouble_codes" }, { "permissions" }, { "disconnect" },
-  { "subscribe", "webhook_id" }, { "batch", "paths" },
-  { "request", "method", "path", "body" },
-}
-
-for _, m in ipairs(VEHICLE_METHODS) do
-  local name, nargs = m[1], #m - 1
-  Vehicle[name] = function(self, ...)
+-- vehicle:NAME(arguments..., options) for every call about a vehicle,
+-- built on first use from its line of the endpoint table: the "args"
+-- column of sc_endpoint_info names the positional arguments and the
+-- parameters they fill (a paging table fills limit and offset).
+local function vehicle_method(name)
+  need_lib()
+  local column = C.sc_endpoint_info(name, "vehicle")
+  if column == nil or ffi.string(column) ~= "1" then return nil end
+  local args = {}
+  for word in ffi.string(C.sc_endpoint_info(name, "args")):gmatch("%S+") do
+    local arg, param, kind = word:match("^([%w_]+)>?([%w_]*):(%a+)")
+    args[#args + 1] = { param = param ~= "" and param or arg, kind = kind }
+  end
+  local method = function(self, ...)
     local params = {}
-    for i = 1, nargs do params[m[i + 1]] = (select(i, ...)) end
-    local options = select(nargs + 1, ...)
+    for i, a in ipairs(args) do
+      local v = (select(i, ...))
+      if a.kind == "paging" and type(v) == "table" then
+        params.limit, params.offset = v.limit, v.offset
+      else
+        params[a.param] = v
+      end
+    end
+    local options = select(#args + 1, ...)
     if options ~= nil and type(options) ~= "table" then
       return nil, local_error(SC_EINVAL, name .. ": options table expected")
     end
     return self:call(name, merge(options, params))
   end
+  Vehicle[name] = method
+  return method
 end
+
+setmetatable(Vehicle, { __index = function(_, name)
+  if type(name) == "string" then return vehicle_method(name) end
+end })
 
 --- Parse the redirect Connect sent back (URL or query string).
 ---@return table|nil data {code, state...}, table|nil err

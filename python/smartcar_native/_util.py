@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import numbers
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
@@ -173,3 +174,18 @@ def str_list(name: str, value: Any) -> List[str]:
             "%s must be a list of str, not %s" % (name, type(value).__name__)
         )
     return [require_str("%s item" % name, v) for v in value]
+
+
+def date_param(name: str, value: Any) -> Optional[str]:
+    """str as is; date -> YYYY-MM-DD; datetime -> UTC ISO-8601 with ms."""
+    if value is None:
+        return None
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (
+            value.microsecond // 1000
+        )
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return require_str(name, value)

@@ -57,40 +57,20 @@ from .auth_client import AuthClient
 from .store import TokenStore
 from .types import (
     Access,
-    Action,
     AppToken,
-    Attributes,
-    Battery,
-    BatteryCapacity,
-    Charge,
-    ChargeLimit,
     CompatibilityMatrix,
     CompatibilityV1,
     CompatibilityV2,
     Connection,
     DeleteConnections,
-    DiagnosticSystemStatus,
-    DiagnosticTroubleCodes,
-    EngineOil,
-    Fuel,
     GetConnections,
-    Location,
-    LockStatus,
-    NominalCapcity,
-    Odometer,
-    Permissions,
-    Response,
-    ServiceHistory,
     Signal,
     Signals,
-    Status,
-    Subscribe,
-    TirePressure,
     User,
     VehicleInfo,
     Vehicles,
-    Vin,
 )
+from ._vehicle_methods import AsyncVehicleMethods
 from .vehicle import Vehicle
 
 __all__ = [
@@ -414,7 +394,7 @@ class AsyncTokenStore:
 # Vehicles
 
 
-class AsyncVehicle:
+class AsyncVehicle(AsyncVehicleMethods):
     """:class:`Vehicle` with awaitable methods; same arguments (an
     access token, or ``store=`` and ``key=``), same options, same results.
 
@@ -466,139 +446,15 @@ class AsyncVehicle:
         """Use ``"metric"`` or ``"imperial"`` for later calls."""
         self.sync.set_unit_system(unit_system)
 
-    # reads
+    async def _await(self, fn: Callable[..., T], *args: Any) -> T:
+        return await _run(fn, *args)
 
-    async def vin(self) -> Vin:
-        """Awaitable :meth:`Vehicle.vin`."""
-        return await _run(self.sync.vin)
-
-    async def charge(self) -> Charge:
-        """Awaitable :meth:`Vehicle.charge`."""
-        return await _run(self.sync.charge)
-
-    async def battery(self) -> Battery:
-        """Awaitable :meth:`Vehicle.battery`."""
-        return await _run(self.sync.battery)
-
-    async def battery_capacity(self) -> BatteryCapacity:
-        """Awaitable :meth:`Vehicle.battery_capacity`."""
-        return await _run(self.sync.battery_capacity)
-
-    async def nominal_capacity(self) -> NominalCapcity:
-        """Awaitable :meth:`Vehicle.nominal_capacity`."""
-        return await _run(self.sync.nominal_capacity)
-
-    async def fuel(self) -> Fuel:
-        """Awaitable :meth:`Vehicle.fuel`."""
-        return await _run(self.sync.fuel)
-
-    async def tire_pressure(self) -> TirePressure:
-        """Awaitable :meth:`Vehicle.tire_pressure`."""
-        return await _run(self.sync.tire_pressure)
-
-    async def engine_oil(self) -> EngineOil:
-        """Awaitable :meth:`Vehicle.engine_oil`."""
-        return await _run(self.sync.engine_oil)
-
-    async def odometer(self) -> Odometer:
-        """Awaitable :meth:`Vehicle.odometer`."""
-        return await _run(self.sync.odometer)
-
-    async def location(self) -> Location:
-        """Awaitable :meth:`Vehicle.location`."""
-        return await _run(self.sync.location)
-
-    async def attributes(self) -> Attributes:
-        """Awaitable :meth:`Vehicle.attributes`."""
-        return await _run(self.sync.attributes)
-
-    async def permissions(
-        self, paging: Optional[PagingOptions] = None
-    ) -> Permissions:
-        """Awaitable :meth:`Vehicle.permissions`."""
-        return await _run(self.sync.permissions, paging)
+    # the call methods are generated (_vehicle_methods.py)
 
     def iter_permissions(self, page_size: int = 25) -> AsyncIterator[str]:
         """``async for`` over every permission
         (:meth:`Vehicle.iter_permissions`)."""
         return _iterate(self.sync.iter_permissions(page_size))
-
-    async def get_charge_limit(self) -> ChargeLimit:
-        """Awaitable :meth:`Vehicle.get_charge_limit`."""
-        return await _run(self.sync.get_charge_limit)
-
-    async def lock_status(self) -> LockStatus:
-        """Awaitable :meth:`Vehicle.lock_status`."""
-        return await _run(self.sync.lock_status)
-
-    async def service_history(
-        self, start_date: Any = None, end_date: Any = None
-    ) -> ServiceHistory:
-        """Awaitable :meth:`Vehicle.service_history`."""
-        return await _run(self.sync.service_history, start_date, end_date)
-
-    async def diagnostic_system_status(self) -> DiagnosticSystemStatus:
-        """Awaitable :meth:`Vehicle.diagnostic_system_status`."""
-        return await _run(self.sync.diagnostic_system_status)
-
-    async def diagnostic_trouble_codes(self) -> DiagnosticTroubleCodes:
-        """Awaitable :meth:`Vehicle.diagnostic_trouble_codes`."""
-        return await _run(self.sync.diagnostic_trouble_codes)
-
-    # commands
-
-    async def lock(self) -> Action:
-        """Awaitable :meth:`Vehicle.lock`."""
-        return await _run(self.sync.lock)
-
-    async def unlock(self) -> Action:
-        """Awaitable :meth:`Vehicle.unlock`."""
-        return await _run(self.sync.unlock)
-
-    async def start_charge(self) -> Action:
-        """Awaitable :meth:`Vehicle.start_charge`."""
-        return await _run(self.sync.start_charge)
-
-    async def stop_charge(self) -> Action:
-        """Awaitable :meth:`Vehicle.stop_charge`."""
-        return await _run(self.sync.stop_charge)
-
-    async def set_charge_limit(self, limit: float) -> Action:
-        """Awaitable :meth:`Vehicle.set_charge_limit`."""
-        return await _run(self.sync.set_charge_limit, limit)
-
-    async def send_destination(self, latitude: float, longitude: float
-                               ) -> Action:
-        """Awaitable :meth:`Vehicle.send_destination`."""
-        return await _run(self.sync.send_destination, latitude, longitude)
-
-    # batch, connection, webhooks, raw
-
-    async def batch(self, paths: List[str]) -> Any:
-        """Awaitable :meth:`Vehicle.batch`."""
-        return await _run(self.sync.batch, paths)
-
-    async def disconnect(self) -> Status:
-        """Awaitable :meth:`Vehicle.disconnect`."""
-        return await _run(self.sync.disconnect)
-
-    async def subscribe(self, webhook_id: str) -> Subscribe:
-        """Awaitable :meth:`Vehicle.subscribe`."""
-        return await _run(self.sync.subscribe, webhook_id)
-
-    async def unsubscribe(self, amt: str, webhook_id: str) -> Status:
-        """Awaitable :meth:`Vehicle.unsubscribe`."""
-        return await _run(self.sync.unsubscribe, amt, webhook_id)
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        headers: Optional[Mapping[str, Any]] = None,
-    ) -> Response:
-        """Awaitable :meth:`Vehicle.request`."""
-        return await _run(self.sync.request, method, path, body, headers)
 
     async def get_signals(self) -> Dict[str, Any]:
         """Awaitable :meth:`Vehicle.get_signals`."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from typing import (Any, Callable, Dict, Iterator, List, Mapping, NamedTuple,
                     Optional, Tuple)
@@ -12,32 +11,10 @@ from . import _util, api
 from ._client import default_client
 from ._core import Client
 from ._results import batch_from
+from ._vehicle_methods import VehicleMethods
 from .errors import InvalidArgumentError
 from .store import core_store
-from .types import (
-    CONVERTERS,
-    Action,
-    Attributes,
-    Battery,
-    BatteryCapacity,
-    Charge,
-    ChargeLimit,
-    DiagnosticSystemStatus,
-    DiagnosticTroubleCodes,
-    EngineOil,
-    Fuel,
-    Location,
-    LockStatus,
-    NominalCapcity,
-    Odometer,
-    Permissions,
-    Response,
-    ServiceHistory,
-    Status,
-    Subscribe,
-    TirePressure,
-    Vin,
-)
+from .types import CONVERTERS
 
 __all__ = ["Vehicle"]
 
@@ -65,22 +42,7 @@ class Plan(NamedTuple):
         return (self.endpoint, params, core_store(self.store), self.key)
 
 
-def _date_param(name: str, value: Any) -> Optional[str]:
-    """str as is; date -> YYYY-MM-DD; datetime -> UTC ISO-8601 with ms."""
-    if value is None:
-        return None
-    if isinstance(value, _dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (
-            value.microsecond // 1000
-        )
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    return _util.require_str(name, value)
-
-
-class Vehicle:
+class Vehicle(VehicleMethods):
     """One vehicle, as in the official ``smartcar`` SDK (6.x).
 
     ``options``:
@@ -262,96 +224,16 @@ class Vehicle:
             data = self.client.call(plan.endpoint, plan.params)
         return plan.convert(data) if plan.convert else data
 
-    # -- reads ----------------------------------------------------------
-
-    def _plan_vin(self) -> Plan:
-        return self._plan("vin")
-
-    def vin(self) -> Vin:
-        """``GET /vin``: ``Vin(vin, meta)``."""
-        return self._run(self._plan_vin())
-
-    def _plan_charge(self) -> Plan:
-        return self._plan("charge")
-
-    def charge(self) -> Charge:
-        """``GET /charge``: ``Charge(is_plugged_in, state, meta)``."""
-        return self._run(self._plan_charge())
-
-    def _plan_battery(self) -> Plan:
-        return self._plan("battery")
-
-    def battery(self) -> Battery:
-        """``GET /battery``: ``Battery(percent_remaining, range, meta)``;
-        range in km or miles."""
-        return self._run(self._plan_battery())
-
-    def _plan_battery_capacity(self) -> Plan:
-        return self._plan("battery_capacity")
-
-    def battery_capacity(self) -> BatteryCapacity:
-        """``GET /battery/capacity``: ``BatteryCapacity(capacity, meta)``
-        in kWh."""
-        return self._run(self._plan_battery_capacity())
-
-    def _plan_nominal_capacity(self) -> Plan:
-        return self._plan("nominal_capacity")
-
-    def nominal_capacity(self) -> NominalCapcity:
-        """``GET /battery/nominal_capacity``:
-        ``NominalCapcity(availableCapacities, capacity, url, meta)``
-        (official name and field spelling; ``available_capacities`` is an
-        alias of the field)."""
-        return self._run(self._plan_nominal_capacity())
-
-    def _plan_fuel(self) -> Plan:
-        return self._plan("fuel")
-
-    def fuel(self) -> Fuel:
-        """``GET /fuel``: ``Fuel(range, percent_remaining,
-        amount_remaining, meta)``; km or miles, liters or gallons."""
-        return self._run(self._plan_fuel())
-
-    def _plan_tire_pressure(self) -> Plan:
-        return self._plan("tire_pressure")
-
-    def tire_pressure(self) -> TirePressure:
-        """``GET /tires/pressure``: ``TirePressure(front_left,
-        front_right, back_left, back_right, meta)``; kPa or psi."""
-        return self._run(self._plan_tire_pressure())
-
-    def _plan_engine_oil(self) -> Plan:
-        return self._plan("engine_oil")
-
-    def engine_oil(self) -> EngineOil:
-        """``GET /engine/oil``: ``EngineOil(life_remaining, meta)``."""
-        return self._run(self._plan_engine_oil())
-
-    def _plan_odometer(self) -> Plan:
-        return self._plan("odometer")
-
-    def odometer(self) -> Odometer:
-        """``GET /odometer``: ``Odometer(distance, meta)``, km or miles."""
-        return self._run(self._plan_odometer())
-
-    def _plan_location(self) -> Plan:
-        return self._plan("location")
-
-    def location(self) -> Location:
-        """``GET /location``: ``Location(latitude, longitude, meta)``."""
-        return self._run(self._plan_location())
-
-    def _plan_attributes(self) -> Plan:
-        return self._plan("attributes")
-
-    def attributes(self) -> Attributes:
-        """``GET /vehicles/{id}``: ``Attributes(id, make, model, year,
-        meta)``."""
-        return self._run(self._plan_attributes())
+    # -- calls whose arguments need more than a type check ---------------
+    # (every other call is generated: _vehicle_methods.py; the docstring of
+    # a _plan_<name> below becomes the docstring of the method <name>)
 
     def _plan_permissions(
         self, paging: Optional[PagingOptions] = None
     ) -> Plan:
+        """``GET /permissions``: ``Permissions(permissions, paging,
+        meta)``.  ``paging``: ``{"limit": int, "offset": int}`` (the
+        server's default limit is 25)."""
         pages = _util.require_mapping("paging", paging)
         _util.check_keys("paging key", pages, ("limit", "offset"))
         extra: Dict[str, Any] = {}
@@ -359,14 +241,6 @@ class Vehicle:
             if pages.get(key) is not None:
                 extra[key] = _util.int_param("paging " + key, pages[key])
         return self._plan("permissions", extra)
-
-    def permissions(
-        self, paging: Optional[PagingOptions] = None
-    ) -> Permissions:
-        """``GET /permissions``: ``Permissions(permissions, paging,
-        meta)``.  ``paging``: ``{"limit": int, "offset": int}`` (the
-        server's default limit is 25)."""
-        return self._run(self._plan_permissions(paging))
 
     def iter_permissions(self, page_size: int = 25) -> Iterator[str]:
         """Every permission granted for this vehicle, fetching pages of
@@ -378,38 +252,9 @@ class Vehicle:
         return _util.page_items(pages, CONVERTERS["permissions"],
                                 "permissions")
 
-    def _plan_get_charge_limit(self) -> Plan:
-        return self._plan("get_charge_limit")
-
-    def get_charge_limit(self) -> ChargeLimit:
-        """``GET /charge/limit``: ``ChargeLimit(limit, meta)``, a
-        fraction."""
-        return self._run(self._plan_get_charge_limit())
-
-    def _plan_lock_status(self) -> Plan:
-        return self._plan("lock_status")
-
-    def lock_status(self) -> LockStatus:
-        """``GET /security``: ``LockStatus(is_locked, doors, windows,
-        sunroof, storage, charging_port, meta)``."""
-        return self._run(self._plan_lock_status())
-
     def _plan_service_history(
         self, start_date: Any = None, end_date: Any = None
     ) -> Plan:
-        return self._plan(
-            "service_history",
-            {
-                "start_date": _date_param("start_date", start_date),
-                "end_date": _date_param("end_date", end_date),
-                # the records as sent (camelCase), as the official SDK
-                "raw_body": "true",
-            },
-        )
-
-    def service_history(
-        self, start_date: Any = None, end_date: Any = None
-    ) -> ServiceHistory:
         """``GET /service/history``: ``ServiceHistory(items, meta)``.
 
         Dates are ``"YYYY-MM-DD"`` or ``"YYYY-MM-DDTHH:MM:SS.SSSZ"``
@@ -419,94 +264,17 @@ class Vehicle:
         official SDK returns them; snake_case keys (``service_date``) read
         the same values.
         """
-        return self._run(self._plan_service_history(start_date, end_date))
-
-    def _plan_diagnostic_system_status(self) -> Plan:
-        return self._plan("diagnostic_system_status")
-
-    def diagnostic_system_status(self) -> DiagnosticSystemStatus:
-        """``GET /diagnostics/system_status``:
-        ``DiagnosticSystemStatus(systems: [DiagnosticSystem(system_id,
-        status, description)], meta)``."""
-        return self._run(self._plan_diagnostic_system_status())
-
-    def _plan_diagnostic_trouble_codes(self) -> Plan:
-        return self._plan("diagnostic_trouble_codes")
-
-    def diagnostic_trouble_codes(self) -> DiagnosticTroubleCodes:
-        """``GET /diagnostics/dtcs``: ``DiagnosticTroubleCodes(
-        active_codes: [DiagnosticTroubleCode(code, timestamp)], meta)``."""
-        return self._run(self._plan_diagnostic_trouble_codes())
-
-    # -- commands -------------------------------------------------------
-
-    def _plan_lock(self) -> Plan:
-        return self._plan("lock")
-
-    def lock(self) -> Action:
-        """``POST /security`` LOCK: ``Action(status, message, meta)``."""
-        return self._run(self._plan_lock())
-
-    def _plan_unlock(self) -> Plan:
-        return self._plan("unlock")
-
-    def unlock(self) -> Action:
-        """``POST /security`` UNLOCK: ``Action(status, message, meta)``."""
-        return self._run(self._plan_unlock())
-
-    def _plan_start_charge(self) -> Plan:
-        return self._plan("start_charge")
-
-    def start_charge(self) -> Action:
-        """``POST /charge`` START: ``Action(status, message, meta)``."""
-        return self._run(self._plan_start_charge())
-
-    def _plan_stop_charge(self) -> Plan:
-        return self._plan("stop_charge")
-
-    def stop_charge(self) -> Action:
-        """``POST /charge`` STOP: ``Action(status, message, meta)``."""
-        return self._run(self._plan_stop_charge())
-
-    def _plan_set_charge_limit(self, limit: float) -> Plan:
         return self._plan(
-            "set_charge_limit", {"limit": _util.number_param("limit", limit)}
-        )
-
-    def set_charge_limit(self, limit: float) -> Action:
-        """``POST /charge/limit``: ``limit`` is a fraction, 0.5 to 1."""
-        return self._run(self._plan_set_charge_limit(limit))
-
-    def _plan_send_destination(
-        self, latitude: float, longitude: float
-    ) -> Plan:
-        return self._plan(
-            "send_destination",
+            "service_history",
             {
-                "latitude": _util.number_param("latitude", latitude),
-                "longitude": _util.number_param("longitude", longitude),
+                "start_date": _util.date_param("start_date", start_date),
+                "end_date": _util.date_param("end_date", end_date),
+                # the records as sent (camelCase), as the official SDK
+                "raw_body": "true",
             },
         )
 
-    def send_destination(self, latitude: float, longitude: float) -> Action:
-        """``POST /navigation/destination``: send a destination to the
-        navigation system (latitude -90..90, longitude -180..180)."""
-        return self._run(self._plan_send_destination(latitude, longitude))
-
-    # -- batch, connection, webhooks, raw -------------------------------
-
     def _plan_batch(self, paths: List[str]) -> Plan:
-        items = _util.str_list("paths", paths)
-        if not items:
-            raise InvalidArgumentError("batch needs at least one path")
-        for path in items:
-            if not path.strip() or any(ch.isspace() for ch in path):
-                raise InvalidArgumentError(
-                    "batch paths must not be empty or contain spaces"
-                )
-        return self._plan("batch", {"paths": " ".join(items)}, batch_from)
-
-    def batch(self, paths: List[str]) -> Any:
         """``POST /batch``: several reads in one request.
 
         ``paths`` like ``["/odometer", "/location", "/"]``.  Returns a
@@ -518,40 +286,15 @@ class Vehicle:
         path (a 501 for ``/fuel`` on an electric car, say) leaves the
         others usable.
         """
-        return self._run(self._plan_batch(paths))
-
-    def _plan_disconnect(self) -> Plan:
-        return self._plan("disconnect")
-
-    def disconnect(self) -> Status:
-        """``DELETE /application``: revoke this application's access to
-        the vehicle.  ``Status(status, meta)``."""
-        return self._run(self._plan_disconnect())
-
-    def _plan_subscribe(self, webhook_id: str) -> Plan:
-        return self._plan(
-            "subscribe", {"webhook_id": _util.require_str("webhook_id",
-                                                          webhook_id)}
-        )
-
-    def subscribe(self, webhook_id: str) -> Subscribe:
-        """Subscribe the vehicle to a webhook:
-        ``Subscribe(webhook_id, vehicle_id, meta)``."""
-        return self._run(self._plan_subscribe(webhook_id))
-
-    def _plan_unsubscribe(self, amt: str, webhook_id: str) -> Plan:
-        return self._plan(
-            "unsubscribe",
-            {
-                "management_token": _util.require_str("amt", amt),
-                "webhook_id": _util.require_str("webhook_id", webhook_id),
-            },
-        )
-
-    def unsubscribe(self, amt: str, webhook_id: str) -> Status:
-        """Unsubscribe the vehicle from a webhook, authenticated with the
-        application management token ``amt``: ``Status(status, meta)``."""
-        return self._run(self._plan_unsubscribe(amt, webhook_id))
+        items = _util.str_list("paths", paths)
+        if not items:
+            raise InvalidArgumentError("batch needs at least one path")
+        for path in items:
+            if not path.strip() or any(ch.isspace() for ch in path):
+                raise InvalidArgumentError(
+                    "batch paths must not be empty or contain spaces"
+                )
+        return self._plan("batch", {"paths": " ".join(items)}, batch_from)
 
     # -- v3 signals, as the official SDK 6.x exposes them on Vehicle ------
 
@@ -582,6 +325,15 @@ class Vehicle:
         body: Any = None,
         headers: Optional[Mapping[str, Any]] = None,
     ) -> Plan:
+        """Any request below ``/vehicles/{id}/``: ``Response(body, meta)``.
+
+        ``path`` is relative to the vehicle (``"odometer"``,
+        ``"tesla/charge/ammeter"``; ``""`` is the vehicle itself);
+        ``body`` is sent as JSON when not None; ``headers`` are added and
+        win over the defaults (give ``Authorization`` to use another
+        credential).  The body comes back as the server sent it
+        (camelCase keys).  Only GET requests are ever sent twice.
+        """
         method = _util.require_str("method", method).upper()
         extra: Dict[str, Any] = {
             "method": method,
@@ -610,23 +362,6 @@ class Vehicle:
             extra["header:" + name] = str(value)
         return self._plan("request", extra)
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        headers: Optional[Mapping[str, Any]] = None,
-    ) -> Response:
-        """Any request below ``/vehicles/{id}/``: ``Response(body, meta)``.
-
-        ``path`` is relative to the vehicle (``"odometer"``,
-        ``"tesla/charge/ammeter"``; ``""`` is the vehicle itself);
-        ``body`` is sent as JSON when not None; ``headers`` are added and
-        win over the defaults (give ``Authorization`` to use another
-        credential).  The body comes back as the server sent it
-        (camelCase keys).  Only GET requests are ever sent twice.
-        """
-        return self._run(self._plan_request(method, path, body, headers))
 
 
 _META_HEADERS = {"data_age": "sc-data-age", "unit_system": "sc-unit-system",

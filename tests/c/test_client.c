@@ -256,4 +256,43 @@ TEST(client_env_v3_origin_and_ca_bundle)
 	unsetenv("SMARTCAR_API_V3_ORIGIN");
 	unsetenv("REQUESTS_CA_BUNDLE");
 	unsetenv("SSL_CERT_FILE");
+
+TEST(endpoint_info_every_column)
+{
+	size_t i;
+
+	CHECK_STR(sc_endpoint_info("odometer", "method"), "GET");
+	CHECK_STR(sc_endpoint_info("odometer", "path"),
+		  "/vehicles/{vehicle_id}/odometer");
+	CHECK_STR(sc_endpoint_info("odometer", "host"), "api");
+	CHECK_STR(sc_endpoint_info("odometer", "auth"), "bearer");
+	CHECK_STR(sc_endpoint_info("odometer", "kind"), "read");
+	CHECK_STR(sc_endpoint_info("odometer", "vehicle"), "1");
+	CHECK_STR(sc_endpoint_info("odometer", "permission"), "read_odometer");
+	CHECK_STR(sc_endpoint_info("odometer", "batch_path"), "/odometer");
+	CHECK_STR(sc_endpoint_info("odometer", "batch_name"), "odometer");
+	CHECK_STR(sc_endpoint_info("odometer", "args"), "");
+	CHECK_STR(sc_endpoint_info("odometer", "result"), "Odometer");
+	CHECK_STR(sc_endpoint_info("lock", "kind"), "command");
+	CHECK_STR(sc_endpoint_info("lock", "batch_name"), "");
+	CHECK_STR(sc_endpoint_info("request", "kind"), "any");
+	CHECK_STR(sc_endpoint_info("get_user", "vehicle"), "0");
+	CHECK_STR(sc_endpoint_info("get_signal", "host"), "v3");
+	CHECK_STR(sc_endpoint_info("unsubscribe", "auth"), "bearer_amt");
+	CHECK_STR(sc_endpoint_info("unsubscribe", "args"),
+		  "amt>management_token:string webhook_id:string");
+	CHECK_STR(sc_endpoint_info("send_destination", "args"),
+		  "latitude:number longitude:number");
+	CHECK(sc_endpoint_info("odometer", "nope") == NULL);
+	CHECK(sc_endpoint_info("odometer", NULL) == NULL);
+	CHECK(sc_endpoint_info("nope", "method") == NULL);
+	CHECK(sc_endpoint_info(NULL, "method") == NULL);
+	/* every line of the table has its binding columns */
+	for (i = 0; i < sc_endpoint_count(); i++) {
+		const char *name = sc_endpoint_name(i);
+		const char *result = sc_endpoint_info(name, "result");
+		const char *doc = sc_endpoint_info(name, "doc");
+		CHECK(result != NULL && result[0] != '\0');
+		CHECK(doc != NULL && doc[0] != '\0');
+	}
 }

@@ -113,6 +113,11 @@ case("flow", function()
   check(sec.is_locked == true, "is_locked %s", tostring(sec.is_locked))
   must(v:unlock())
   check(must(v:lock_status()).is_locked == false, "unlocked")
+  -- methods with positional arguments, from the table's args column
+  local perms = must(v:permissions({ limit = 1 }))
+  check(#perms.permissions == 1, "one permission per page: %d",
+    #perms.permissions)
+  check(v.no_such_call == nil, "only table calls are methods")
   local tok2 = must(client:exchange_refresh_token(tok.refresh_token))
   check(tok2.access_token ~= tok.access_token, "refresh rotated")
   must(client:vehicle(id, tok2.access_token):vin())

@@ -43,6 +43,33 @@ SC_EXTERN(size_t) sc_endpoint_count(void);
 SC_EXTERN(const char *) sc_endpoint_name(size_t i);
 
 /**
+ * One column of an endpoint's line in the table, for bindings that build
+ * their methods from it (LuaJIT FFI included: strings in, a string out).
+ *
+ * @p field is one of:
+ * - "method" ("GET", "POST", "DELETE"; "" for "request", which takes it
+ *   from its parameters), "path" (template, "/vehicles/{vehicle_id}/vin"),
+ *   "host" ("api", "auth", "management", "v3", "iam"), "auth" ("bearer",
+ *   "basic_client", "basic_amt", "bearer_amt", "bearer_or_app", "none");
+ * - "kind": "read" (sent again when safe), "command" (never resent once it
+ *   may have reached the server) or "any" (by method);
+ * - "vehicle": "1" for a call about one vehicle, else "0";
+ * - "permission" (Smartcar permission or ""), "batch_path" ("/odometer",
+ *   "" when batch cannot read it), "batch_name" (the name its result has
+ *   in a batch answer, "" when none);
+ * - "args": the method's positional arguments, space separated, each
+ *   "name:type", "name>param:type" (sent as parameter param), with a
+ *   trailing "?" when optional; types string, number, integer, date,
+ *   paging, paths, json, headers, list, filter;
+ * - "result": the result type's name ("Odometer"); "doc": one line.
+ *
+ * @return the column, or NULL for an unknown endpoint or field.
+ * Ownership: static storage.
+ */
+SC_EXTERN(const char *) sc_endpoint_info(const char *endpoint,
+					 const char *field);
+
+/**
  * Start an operation.
  *
  * Common parameters: "access_token", "vehicle_id", "unit_system",
