@@ -294,6 +294,8 @@ static sc_params *params_arg(lua_State *L, tmp *t, int argn)
 typedef struct lclient {
 	sc_client *client; /* NULL once closed */
 	int busy;          /* run_many in progress: closing must wait */
+	lua_State *hook_L; /* the debug hook's own thread, or NULL */
+	int hook_ref;      /* registry: {thread, function} of the hook */
 } lclient;
 
 static sc_client *check_client(lua_State *L)
@@ -456,6 +458,8 @@ static int l_client(lua_State *L)
 	c = lua_newuserdatauv(L, sizeof(*c), 0);
 	c->client = NULL;
 	c->busy = 0;
+	c->hook_L = NULL;
+	c->hook_ref = LUA_NOREF;
 	luaL_setmetatable(L, CLIENT_MT);
 
 	rc = sc_client_new(&c->client, &opts, &err);
@@ -488,6 +492,57 @@ static int client_close(lua_State *L)
 		c->client = NULL; /* closed before freeing, like liolib */
 		sc_client_free(cl);
 	}
+	luaL_unref(L, LUA_REGISTRYINDEX, c->hook_ref);
+	c->hook_ref = LUA_NOREF;
+	c->hook_L = NULL;
+	return 0;
+}
+
+/* The debug hook: hook(direction, line) on its own thread ('>' request,
+ * '<' response lines, secrets already redacted by the core); an error
+ * in the hook is dropped, as the C hook cannot fail. */
+static void debug_trampoline(void *payload, int direction, const char *line)
+{
+	lclient *c = payload;
+	lua_State *T = c->hook_L;
+	char dir[2] = { (char)direction, '\0' };
+
+	if (T == NULL)
+		return;
+	lua_pushvalue(T, 1);
+	lua_pushstring(T, dir);
+	lua_pushstring(T, line);
+	if (lua_pcall(T, 2, 0, 0) != LUA_OK)
+		lua_pop(T, 1);
+}
+
+/* client:set_debug(hook | nil) */
+static int client_set_debug(lua_State *L)
+{
+	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
+	int rc;
+
+	if (c->client == NULL)
+		return luaL_error(L, "client is closed");
+	if (!lua_isnoneornil(L, 2))
+		luaL_checktype(L, 2, LUA_TFUNCTION);
+	if (c->busy)
+		return luaL_error(L, "client is in use by call_many");
+	sc_client_set_debug(c->client, NULL, NULL);
+	luaL_unref(L, LUA_REGISTRYINDEX, c->hook_ref);
+	c->hook_ref = LUA_NOREF;
+	c->hook_L = NULL;
+	if (lua_isnoneornil(L, 2))
+		return 0;
+	lua_createtable(L, 2, 0);
+	c->hook_L = lua_newthread(L);
+	lua_rawseti(L, -2, 1);
+	lua_pushvalue(L, 2);
+	lua_xmove(L, c->hook_L, 1); /* the hook sits at index 1 of its thread */
+	c->hook_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	rc = sc_client_set_debug(c->client, debug_trampoline, c);
+	if (rc != 0)
+		return luaL_error(L, "set_debug: %s", sc_strerror(rc));
 	return 0;
 }
 
@@ -1277,7 +1332,7 @@ static int op_feed(lua_State *L)
 }
 
 /* op:fail(code, message) -> op: the request failed locally. */
-static int op_fail(lua_State *L)
+static int op_fail_how(lua_State *L, int unsent)
 {
 	sc_op *op = check_op(L);
 	lua_Integer code = luaL_checkinteger(L, 2);
@@ -1286,7 +1341,8 @@ static int op_fail(lua_State *L)
 
 	luaL_argcheck(L, code < 0 && sc_code_kind((int)code) != NULL, 2,
 		      "an error code from core.codes expected");
-	rc = sc_op_fail(op, (int)code, msg);
+	rc = unsent ? sc_op_fail_unsent(op, (int)code, msg)
+		    : sc_op_fail(op, (int)code, msg);
 	if (rc == SC_EMISUSE)
 		return luaL_error(L, "op:fail: the op is not waiting for a "
 				     "response");
@@ -1294,6 +1350,18 @@ static int op_fail(lua_State *L)
 		return luaL_error(L, "op:fail: %s", sc_strerror(rc));
 	lua_settop(L, 1);
 	return 1;
+}
+
+static int op_fail(lua_State *L)
+{
+	return op_fail_how(L, 0);
+}
+
+/* op:fail_unsent(code, message): the request certainly never left this
+ * process (no connection made), so even a command may be sent again. */
+static int op_fail_unsent(lua_State *L)
+{
+	return op_fail_how(L, 1);
 }
 
 /* op:result() -> data | nil, err */
@@ -1345,6 +1413,7 @@ static const luaL_Reg op_methods[] = {
 	{ "wait_ms", op_wait_ms },
 	{ "feed", op_feed },
 	{ "fail", op_fail },
+	{ "fail_unsent", op_fail_unsent },
 	{ "result", op_result },
 	{ "close", op_close },
 	{ NULL, NULL },
@@ -2039,6 +2108,7 @@ static const luaL_Reg client_methods[] = {
 	{ "auth_url", client_auth_url },
 	{ "get", client_get },
 	{ "set_timeouts", client_set_timeouts },
+	{ "set_debug", client_set_debug },
 	{ "connections_opened", client_connections_opened },
 	{ "op", client_op },
 	{ "call_many", client_call_many },

@@ -220,6 +220,12 @@ function Client:get(key) end
 ---@return smartcar.Client self
 function Client:set_timeouts(connect_ms, total_ms) end
 
+--- Install (a function) or remove (nil) the debug hook: hook(direction,
+--- line) for every request ('>') and response ('<') line, secrets
+--- redacted.  An error raised by the hook is dropped.
+---@param hook fun(direction: string, line: string)|nil
+function Client:set_debug(hook) end
+
 ---@return integer
 function Client:connections_opened() end
 
@@ -252,6 +258,13 @@ function Op:feed(status, headers, body) end
 ---@param message string|nil must not contain secrets
 ---@return smartcar.Op self
 function Op:fail(code, message) end
+
+--- As fail, for a request that certainly never left this process
+--- (connection refused, DNS failure): even a command may go again.
+---@param code integer from core.codes
+---@param message string|nil must not contain secrets
+---@return smartcar.Op self
+function Op:fail_unsent(code, message) end
 
 ---@return table|nil data
 ---@return smartcar.Error|nil err

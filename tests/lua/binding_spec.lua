@@ -329,3 +329,61 @@ describe("token sets", function()
     auth:close()
   end)
 end)
+
+describe("op failures", function()
+  local function lock_op(client)
+    return client:op("lock", { vehicle_id = "v", access_token = "tok-1",
+                               max_attempts = "3" })
+  end
+
+  it("op:fail ends a command that may have been sent", function()
+    local client <close> = core.client({})
+    local op = lock_op(client)
+    assert.equal(core.STEP_SEND, op:next())
+    op:fail(core.codes.ENETWORK, "reset after sending")
+    assert.equal(core.STEP_DONE, op:next())
+    local data, err = op:result()
+    assert.is_nil(data)
+    assert.equal("network", err.kind)
+  end)
+
+  it("op:fail_unsent lets the same command go again", function()
+    local client <close> = core.client({})
+    local op = lock_op(client)
+    assert.equal(core.STEP_SEND, op:next())
+    assert.equal(op, op:fail_unsent(core.codes.ENETWORK, "refused"))
+    local step = op:next()
+    assert.is_true(step == core.STEP_SEND or step == core.STEP_WAIT)
+    raises(function() op:fail_unsent(1, "x") end)
+  end)
+end)
+
+describe("client:set_debug", function()
+  it("shows the exchange without the token, until removed", function()
+    local client <close> = helper.core_client()
+    local lines = {}
+    client:set_debug(function(direction, line)
+      lines[#lines + 1] = direction .. line
+    end)
+    client:call("get_user", { access_token = "tok-SECRET-debug" })
+    local text = table.concat(lines, "\n")
+    assert.matches(">GET http://[^\n]+/v[%d.]+/user\n", text)
+    assert.matches("\n<", text)
+    assert.is_nil(text:find("tok-SECRET-debug", 1, true))
+    local seen = #lines
+    client:set_debug(nil)
+    client:call("get_user", { access_token = "tok-SECRET-debug" })
+    assert.equal(seen, #lines)
+    assert.matches("function expected",
+      raises(function() client:set_debug("no") end))
+  end)
+
+  it("drops an error raised by the hook", function()
+    local client <close> = helper.core_client()
+    local calls = 0
+    client:set_debug(function() calls = calls + 1; error("hook failed") end)
+    local data, err = client:call("get_user", { access_token = "tok-x" })
+    assert.is_true(calls > 0)
+    assert.is_true(data ~= nil or err ~= nil)
+  end)
+end)
