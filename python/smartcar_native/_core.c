@@ -2471,6 +2471,39 @@ static PyObject *mod_endpoints(PyObject *mod, PyObject *unused)
 	return out;
 }
 
+/* endpoint_info(name) -> {column: str} | None (sc_endpoint_info) */
+static PyObject *mod_endpoint_info(PyObject *mod, PyObject *arg)
+{
+	static const char *const fields[] = {
+		"method", "path", "host", "auth", "kind", "vehicle",
+		"permission", "batch_path", "batch_name", "args", "result",
+		"doc", NULL
+	};
+	const char *name;
+	PyObject *out;
+	size_t i;
+
+	if (!PyUnicode_Check(arg)) {
+		PyErr_Format(PyExc_TypeError, "name must be str, not %s",
+			     Py_TYPE(arg)->tp_name);
+		return NULL;
+	}
+	name = PyUnicode_AsUTF8(arg);
+	if (!name)
+		return NULL;
+	if (sc_endpoint_info(name, "method") == NULL)
+		Py_RETURN_NONE;
+	out = PyDict_New();
+	for (i = 0; out && fields[i]; i++) {
+		PyObject *v = PyUnicode_FromString(
+			sc_endpoint_info(name, fields[i]));
+		if (!v || PyDict_SetItemString(out, fields[i], v) < 0)
+			Py_CLEAR(out);
+		Py_XDECREF(v);
+	}
+	return out;
+}
+
 static PyObject *mod_version(PyObject *mod, PyObject *unused)
 {
 	return PyUnicode_FromString(sc_version());
@@ -2515,6 +2548,10 @@ static PyMethodDef module_methods[] = {
 	  "random_state() -> str: 32 hex characters from the OS CSPRNG." },
 	{ "endpoints", (PyCFunction)mod_endpoints, METH_NOARGS,
 	  "endpoints() -> list[str]: the names call() accepts." },
+	{ "endpoint_info", (PyCFunction)mod_endpoint_info, METH_O,
+	  "endpoint_info(name) -> dict[str, str] | None: every column of the\n"
+	  "endpoint's line (sc_endpoint_info): method, path, host, auth, kind,\n"
+	  "vehicle, permission, batch_path, batch_name, args, result, doc." },
 	{ "version", (PyCFunction)mod_version, METH_NOARGS,
 	  "version() -> str: the libsmartcar version." },
 	{ "strerror", (PyCFunction)mod_strerror, METH_O,

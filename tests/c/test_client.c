@@ -256,6 +256,7 @@ TEST(client_env_v3_origin_and_ca_bundle)
 	unsetenv("SMARTCAR_API_V3_ORIGIN");
 	unsetenv("REQUESTS_CA_BUNDLE");
 	unsetenv("SSL_CERT_FILE");
+}
 
 TEST(endpoint_info_every_column)
 {

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Fail when a core capability has no Python or no Lua entry point.
+
+Capabilities are the lines of the endpoint table (csrc/lib/endpoints.def)
+and the public C functions (SC_EXTERN in csrc/include).  An endpoint is
+reached in Python by a ``def <name>(`` in python/smartcar_native (hand
+written or generated) and in Lua by a ``function X:<name>(`` /
+``function smartcar.<name>(`` in lua/smartcar/init.lua, or by the Vehicle
+methods init.lua builds from the table (every endpoint whose
+``sc_endpoint_info`` "vehicle" column is "1").  A C function is reached
+when the binding's C module (or smartcar.resty's FFI) calls it, unless
+NOT_BOUND below says why a binding goes without it.  Run in .ci/run.
+"""
+import glob
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# C functions a binding does not call, and why.  Anything else a binding
+# leaves out fails the check.
+WHOLE = "the binding converts whole results and errors (sc_*_to_json or " \
+        "its own walk) instead of reading fields one by one"
+BY_NAME = "the binding calls every endpoint by name through sc_op/sc_call"
+NOT_BOUND = {
+    "sc_exchange_code": BY_NAME, "sc_exchange_refresh_token": BY_NAME,
+    "sc_get_user": BY_NAME, "sc_get_vehicles": BY_NAME,
+    "sc_vehicle_call": BY_NAME, "sc_vehicle_odometer": BY_NAME,
+    "sc_error_attempts": WHOLE, "sc_error_get": WHOLE,
+    "sc_error_retry_after": WHOLE, "sc_error_status_code": WHOLE,
+    "sc_error_message": WHOLE, "sc_error_to_json": WHOLE,
+    "sc_result_get_number": WHOLE, "sc_result_get_string": WHOLE,
+    "sc_result_to_json": WHOLE,
+    "sc_params_at": "parameters only go into the library",
+    "sc_params_count": "parameters only go into the library",
+    "sc_params_get": "parameters only go into the library",
+    "sc_params_set_int": "numbers are formatted by the binding",
+    "sc_request_header": "requests are read whole by sc_op_next's caller",
+    "sc_response_body": "responses are built and fed, never read back",
+    "sc_response_header": "responses are built and fed, never read back",
+    "sc_response_status": "responses are built and fed, never read back",
+    "sc_global_cleanup": "process exit",
+    "sc_endpoint_count": "sc_endpoint_name is read until NULL",
+    "sc_token_store_put": "stores are written through sc_token_store_save",
+}
+# Gaps known today, each a capability one binding still lacks (to close,
+# not to grow: a new gap fails the check).
+KNOWN_GAPS = {
+    ("lua", "sc_client_share_cooldowns"),
+}
+
+BINDINGS = {
+    "python": {"c": ["python/smartcar_native/_core.c"],
+               "src": "python/smartcar_native/*.py",
+               "def": r"^\s*(?:async\s+)?def (\w+)\("},
+    "lua": {"c": ["lua/smartcar_core.c", "lua/smartcar/resty.lua"],
+            "src": "lua/smartcar/*.lua",
+            "def": r"^function [\w.]+[:.](\w+)\("},
+}
+
+
+def read(path):
+    with open(os.path.join(ROOT, path)) as f:
+        return f.read()
+
+
+def endpoints():
+    """(name, vehicle) for every line of the table."""
+    text = read("csrc/lib/endpoints.def")
+    out = []
+    for m in re.finditer(r'^SC_ENDPOINT\(\s*\w+,\s*"(\w+)",(.*?)\)\s*$',
+                         text, re.M | re.S):
+        rest = m.group(2)
+        out.append((m.group(1), "SC_EP_VEHICLE" in rest or '"raw"' in rest))
+    return out
+
+
+def c_functions():
+    names = set()
+    for path in glob.glob(os.path.join(ROOT, "csrc/include/**/*.h"),
+                          recursive=True):
+        with open(path) as f:
+            names |= set(re.findall(r"SC_EXTERN\([^)]*\)\s*(sc_\w+)\s*\(",
+                                    f.read()))
+    return names
+
+
+def main():
+    problems = []
+    funcs = c_functions()
+    calls = endpoints()
+    for lang, b in BINDINGS.items():
+        c_text = "".join(read(p) for p in b["c"])
+        defined = set()
+        for path in glob.glob(os.path.join(ROOT, b["src"])):
+            with open(path) as f:
+                defined |= set(re.findall(b["def"], f.read(), re.M))
+        for name, vehicle in calls:
+            built = lang == "lua" and vehicle
+            if name not in defined and not built:
+                problems.append("%s: no entry point for endpoint %s"
+                                % (lang, name))
+        for fn in sorted(funcs):
+            used = re.search(r"\b%s\b" % fn, c_text)
+            if used and (lang, fn) in KNOWN_GAPS:
+                problems.append("%s: %s is bound now: remove it from "
+                                "KNOWN_GAPS" % (lang, fn))
+            if not used and fn not in NOT_BOUND and (lang, fn) not in \
+                    KNOWN_GAPS:
+                problems.append("%s: the C function %s has no binding"
+                                % (lang, fn))
+    for fn in NOT_BOUND:
+        if fn not in funcs:
+            problems.append("NOT_BOUND names %s, which is not public" % fn)
+    if problems:
+        print("\n".join(problems))
+        sys.exit("binding coverage: %d gaps" % len(problems))
+    print("binding coverage: %d endpoints and %d C functions reach Python "
+          "and Lua (%d known gaps)" % (len(calls), len(funcs),
+                                       len(KNOWN_GAPS)))
+
+
+if __name__ == "__main__":
+    main()
