@@ -52,6 +52,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
 	.venv/bin/pip install -q --no-build-isolation . 
 	echo "$hash" > "$stamp"
 fi
+# hypothesis drives the property tests (tests/python/test_properties.py)
+.venv/bin/python -c 'import hypothesis' 2>/dev/null ||
+	.venv/bin/pip install -q 'hypothesis>=6.80,<7'
 # Flask serves the example apps (examples/webapp, scripts/demo.sh --web)
 .venv/bin/python -c 'import flask' 2>/dev/null ||
 	.venv/bin/pip install -q 'flask>=2.3,<4'

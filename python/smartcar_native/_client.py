@@ -18,6 +18,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional, Tuple
 
+from . import _util
 from ._core import Client
 from .options import Profile, RatePolicy
 
@@ -113,9 +114,8 @@ def configure(
     switches to ``profile="native"``, libsmartcar's own defaults (3
     attempts, ``"wait"``); ``profile="official"`` goes back.
     """
-    if retries is not None and (isinstance(retries, bool) or
-                                not isinstance(retries, int) or retries < 0):
-        raise ValueError("retries must be a non-negative int")
+    if retries is not None:
+        _util.int_param("retries", retries, 0)
     if profile is None:
         profile = "official" if retries is None and rate_policy is None \
             else "native"

@@ -91,6 +91,7 @@ class AuthClient:
                 stacklevel=2,
             )
             mode = "test" if test_mode else "live"
+        _util.require_str("mode", mode)
         if mode not in MODES:
             raise InvalidArgumentError(
                 "mode must be one of %s, not %r" % (", ".join(MODES), mode)

@@ -1,6 +1,8 @@
 """A small misbehaving HTTP server for the faults the emulator cannot
 produce: connections dropped before or after the request is read, the
-second request on a kept-alive connection dropped, absurd Retry-After
+second request on a kept-alive connection dropped, an answer later than
+the client's timeout (counted when read, unlike the emulator's latency
+fault, which logs a request only once answered), absurd Retry-After
 values, huge headers, a slow body, a 100-continue that never comes, and
 TLS failures.  It counts the requests whose head it read ("seen").
 
@@ -23,13 +25,14 @@ from typing import Dict, Optional
 
 MODES = ("ok", "drop_before_read", "drop_after_read", "keepalive_drop",
          "status", "huge_headers", "slow_body", "continue_hang",
-         "tls_garbage", "echo")
+         "tls_garbage", "echo", "latency")
 
 
 class BadServer:
     def __init__(self, tls_context: Optional[ssl.SSLContext] = None) -> None:
         self.mode = "ok"
         self.status = 200
+        self.delay_ms = 0
         self.headers: Dict[str, str] = {}
         self.body = b"{}"
         self.seen = 0
@@ -48,10 +51,10 @@ class BadServer:
 
     def set(self, mode: str, status: int = 200,
             headers: Optional[Dict[str, str]] = None,
-            body: bytes = b"{}") -> None:
+            body: bytes = b"{}", delay_ms: int = 0) -> None:
         assert mode in MODES, mode
         with self._lock:
-            self.mode, self.status = mode, status
+            self.mode, self.status, self.delay_ms = mode, status, delay_ms
             self.headers, self.body = dict(headers or {}), body
             self.seen = 0
 
@@ -123,7 +126,11 @@ class BadServer:
                 return
             if mode == "keepalive_drop" and number == 2:
                 return
-            if mode == "huge_headers":
+            if mode == "latency":
+                # the answer comes after delay_ms (the client has left)
+                time.sleep(self.delay_ms / 1000)
+                self._answer(conn, 200, {})
+            elif mode == "huge_headers":
                 self._answer(conn, 200, {"X-Huge": "h" * 200_000})
             elif mode == "slow_body":
                 self._slow(conn)
@@ -187,7 +194,11 @@ if __name__ == "__main__":
     # and the process id, stop after SECONDS (default 60) or when killed
     # (for the suites of other languages)
     server = BadServer()
-    server.set(sys.argv[1] if len(sys.argv) > 1 else "ok")
+    mode = sys.argv[1] if len(sys.argv) > 1 else "ok"
+    # "status" answers 400 with a v2 VALIDATION error to everything
+    server.set(mode, 400, body=json.dumps({
+        "type": "VALIDATION", "code": "PARAMETER", "statusCode": 400,
+        "description": "refused"}).encode())
     print(server.url, os.getpid(), flush=True)
     time.sleep(float(sys.argv[2]) if len(sys.argv) > 2 else 60)
     server.close()

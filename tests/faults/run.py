@@ -191,13 +191,12 @@ class Matrix:
             self.plain.set("tls_garbage")
             return self.plain.url.replace("http:", "https:")
         self.plain.set(source, fault.get("status", 200),
-                       fault.get("headers"), body)
+                       fault.get("headers"), body, fault.get("delay_ms", 0))
         return self.plain.url
 
     def seen(self, fault: Dict[str, Any], kind: Dict[str, Any]) -> int:
         source = fault["source"]
         if source == "emulator":
-            time.sleep(fault.get("settle_ms", 0) / 1000)
             self.emu.request("DELETE", "/_emulator/faults")
             return sum(1 for r in self.emu.requests()
                        if r["method"] == kind["method"]
