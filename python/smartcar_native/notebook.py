@@ -19,6 +19,8 @@ from __future__ import annotations
 import html
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, TypeVar
 
+from .errors import InvalidArgumentError
+
 __all__ = ["to_dict", "to_frame", "ResultList", "UNITS"]
 
 T = TypeVar("T")
@@ -56,8 +58,16 @@ def to_dict(result: Any) -> Any:
     """A result as plain data: named tuples become dicts (nested ones
     too), lists stay lists, datetimes stay datetimes, an exception
     becomes its attributes.  ``result.to_dict()`` is the same."""
+    try:
+        return _to_dict(result)
+    except RecursionError:  # not a result: a value holding itself
+        raise InvalidArgumentError(
+            "the value nests too deeply to convert") from None
+
+
+def _to_dict(result: Any) -> Any:
     if _is_tuple(result):
-        return {name: to_dict(getattr(result, name))
+        return {name: _to_dict(getattr(result, name))
                 for name in result._fields}
     if isinstance(result, BaseException):
         out = {"type": type(result).__name__, "error": str(result)}
@@ -66,9 +76,9 @@ def to_dict(result: Any) -> Any:
                 out[name] = getattr(result, name)
         return out
     if isinstance(result, Mapping):
-        return {k: to_dict(v) for k, v in result.items()}
+        return {k: _to_dict(v) for k, v in result.items()}
     if isinstance(result, list):
-        return [to_dict(v) for v in result]
+        return [_to_dict(v) for v in result]
     return result
 
 
