@@ -3,7 +3,9 @@
  *
  * Files:
  *   main.c     command line, config file, signals, start/stop
- *   server.c   libmicrohttpd glue, request objects, routing, responses
+ *   server.c   libmicrohttpd glue, request objects, strict parsing,
+ *              connection limit, routing, responses
+ *   delay.c    latency faults: suspended connections and a timer heap
  *   util.c     buffers, url/form codecs, random ids, derivation, time
  *   state.c    app config, clock, users and fleets, grants, codes, tokens
  *   connect.c  Connect flow and the shared approve/deny decision
