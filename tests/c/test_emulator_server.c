@@ -410,7 +410,8 @@ TEST(emulator_answers_while_2000_slow_connections_are_open)
 		int eof, answered = 0;
 
 		for (i = 0; i < n; i += n / 8) {
-			send(fds[i], "\r\n", 2, MSG_NOSIGNAL);
+			send(fds[i], "Connection: close\r\n\r\n", 21,
+			     MSG_NOSIGNAL);
 			raw_read(fds[i], buf, sizeof(buf), 2000, &eof);
 			answered += strncmp(buf, "HTTP/1.1 200", 12) == 0;
 		}
