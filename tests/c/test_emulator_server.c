@@ -518,3 +518,51 @@ TEST(emulator_latency_does_not_hold_a_thread)
 	free(out);
 	t_emulator_stop(pid);
 }
+
+/* A delayed request whose client leaves before the answer was still
+ * received: the request log lists it (with a null status when the server
+ * noticed the close before answering). */
+TEST(emulator_latency_logs_a_request_its_client_left)
+{
+	char url[256];
+	int fd, i, found = 0;
+	pid_t pid = t_emulator_spawn(NULL, url, sizeof(url));
+	static const char req[] = "GET /v2.0/vehicles HTTP/1.1\r\nHost: x\r\n\r\n";
+	char *out;
+
+	REQUIRE(pid > 0);
+	out = t_control_at(url, "/_emulator/faults",
+			   "{\"match\":{\"path\":\"/v2.0/vehicles\"},"
+			   "\"fault\":{\"type\":\"latency\",\"ms\":500}}");
+	free(out);
+	fd = raw_connect(url);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		CHECK(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) > 0);
+		usleep(100 * 1000);
+		close(fd); /* gone before the 500 ms are up */
+	}
+	/* the wait ends on its own; ask until the log has it (bounded) */
+	for (i = 0; i < 50 && !found; i++) {
+		cJSON *j = t_control_json(url, "GET", "/_emulator/requests",
+					  NULL);
+		const cJSON *e, *a = t_json_get(j, "requests");
+
+		cJSON_ArrayForEach(e, a)
+		{
+			const char *p = t_json_str(e, "path");
+			if (p && strcmp(p, "/v2.0/vehicles") == 0) {
+				found = 1;
+				/* null when the server saw the close first,
+				 * else the answer that found no one */
+				CHECK(cJSON_IsNull(t_json_get(e, "status")) ||
+				      t_json_num(e, "status") == 401);
+			}
+		}
+		cJSON_Delete(j);
+		if (!found)
+			usleep(100 * 1000);
+	}
+	CHECK(found);
+	t_emulator_stop(pid);
+}
