@@ -1,9 +1,10 @@
 /* The fault matrix's C driver (tests/faults/run.py starts it): one JSON
  * row a line on stdin,
  *   {"client": {option: value}, "endpoint": name, "params": {k: v},
- *    "repeat": n}
+ *    "repeat": n, "page_size": n}
  * makes one client with those options, runs the call n times (default 1)
- * with sc_call, and answers one line
+ * with sc_call -- or, with a page_size, walks all its pages with
+ * sc_pager -- and answers one line
  *   {"kinds": ["ok" | error kind, ...], "ms": elapsed}
  * The Python and Lua drivers do the same through their bindings. */
 #define _POSIX_C_SOURCE 200809L
@@ -60,6 +61,34 @@ static sc_client *client_for(const cJSON *o)
 	return c;
 }
 
+static int call_once(sc_client *c, const char *endpoint,
+		     const sc_params *params)
+{
+	sc_result *res = NULL;
+	int rc = sc_call(&res, c, endpoint, params);
+	sc_result_free(res);
+	return rc;
+}
+
+/* Every page of a paged call (sc_pager): 0, or the first failure. */
+static int walk_pages(sc_client *c, const char *endpoint,
+		      const sc_params *params, long page_size)
+{
+	sc_pager *pg = NULL;
+	sc_result *page = NULL;
+	int rc = sc_pager_new(&pg, c, NULL, NULL, endpoint, params,
+			      page_size, NULL);
+
+	while (rc == 0 && (rc = sc_pager_next(&page, pg)) == 1) {
+		sc_result_free(page);
+		page = NULL;
+		rc = 0;
+	}
+	sc_result_free(page);
+	sc_pager_free(pg);
+	return rc;
+}
+
 static void run_row(const cJSON *row)
 {
 	const cJSON *p = cJSON_GetObjectItemCaseSensitive(row, "params"), *kv;
@@ -67,6 +96,7 @@ static void run_row(const cJSON *row)
 		cJSON_GetObjectItemCaseSensitive(row, "client"));
 	sc_params *params = NULL;
 	int i, repeat = (int)num_opt(row, "repeat");
+	long page_size = (long)num_opt(row, "page_size");
 	cJSON *out = cJSON_CreateObject();
 	cJSON *kinds = cJSON_AddArrayToObject(out, "kinds");
 	double t0 = now_ms();
@@ -76,11 +106,12 @@ static void run_row(const cJSON *row)
 	cJSON_ArrayForEach(kv, p)
 		sc_params_set(params, kv->string, cJSON_GetStringValue(kv));
 	for (i = 0; c && i < (repeat > 0 ? repeat : 1); i++) {
-		sc_result *res = NULL;
-		int rc = sc_call(&res, c, str_opt(row, "endpoint"), params);
+		int rc = page_size > 0
+			? walk_pages(c, str_opt(row, "endpoint"), params,
+				     page_size)
+			: call_once(c, str_opt(row, "endpoint"), params);
 		cJSON_AddItemToArray(kinds, cJSON_CreateString(
 			rc == 0 ? "ok" : sc_code_kind(rc)));
-		sc_result_free(res);
 	}
 	if (!c)
 		cJSON_AddItemToArray(kinds, cJSON_CreateString("no client"));

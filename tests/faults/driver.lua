@@ -18,8 +18,21 @@ local function run(row)
     kinds[1] = "no client: " .. tostring(client)
   else
     for i = 1, row["repeat"] or 1 do
-      local called, data, err = pcall(client.call, client, row.endpoint,
-                                      row.params)
+      local called, data, err = pcall(function()
+        if not row.page_size then
+          return client:call(row.endpoint, row.params)
+        end
+        -- called by hand: a for loop would end quietly at nil, err
+        local next_page = client:pages(row.endpoint, row.params,
+                                       row.page_size)
+        while true do
+          local page, perr = next_page()
+          if page == nil then
+            if perr ~= nil then return nil, perr end
+            return true
+          end
+        end
+      end)
       if not called then
         kinds[i] = "raised " .. tostring(data)
       else

@@ -15,7 +15,12 @@ def run(row):
     with _core.Client(**row["client"]) as client:
         for _ in range(row.get("repeat", 1)):
             try:
-                client.call(row["endpoint"], row["params"])
+                if row.get("page_size"):
+                    for _ in client.pages(row["endpoint"], row["params"],
+                                          page_size=row["page_size"]):
+                        pass
+                else:
+                    client.call(row["endpoint"], row["params"])
                 kinds.append("ok")
             except smartcar.SmartcarException as exc:
                 kinds.append(exc.kind)
