@@ -307,50 +307,20 @@ static sc_client *check_client(lua_State *L)
 	return c->client;
 }
 
-/* The fields of sc_client_options, by name, type and place. */
+/* The fields of sc_client_options, by name, type and place
+ * (smartcar/client_options.def). */
 enum opt_type { OPT_STRING, OPT_LONG, OPT_INT, OPT_SIZE, OPT_BOOL, OPT_DOUBLE };
-
-#define OPT(name, type) { #name, type, offsetof(sc_client_options, name) }
 
 static const struct client_option {
 	const char *name;
 	enum opt_type type;
 	size_t offset;
 } client_options[] = {
-	OPT(client_id, OPT_STRING),
-	OPT(client_secret, OPT_STRING),
-	OPT(redirect_uri, OPT_STRING),
-	OPT(mode, OPT_STRING),
-	OPT(connect_origin, OPT_STRING),
-	OPT(auth_origin, OPT_STRING),
-	OPT(api_origin, OPT_STRING),
-	OPT(management_origin, OPT_STRING),
-	OPT(api_version, OPT_STRING),
-	OPT(unit_system, OPT_STRING),
-	OPT(user_agent_suffix, OPT_STRING),
-	OPT(connect_timeout_ms, OPT_LONG),
-	OPT(timeout_ms, OPT_LONG),
-	OPT(max_response_bytes, OPT_SIZE),
-	OPT(allow_insecure_http, OPT_BOOL),
-	OPT(insecure_skip_tls_verify_dangerous, OPT_BOOL),
-	OPT(ca_bundle, OPT_STRING),
-	OPT(proxy, OPT_STRING),
-	OPT(flags, OPT_STRING),
-	OPT(max_attempts, OPT_INT),
-	OPT(retry_base_ms, OPT_LONG),
-	OPT(retry_max_ms, OPT_LONG),
-	OPT(retry_deadline_ms, OPT_LONG),
-	OPT(rate_limit_capacity, OPT_DOUBLE),
-	OPT(rate_limit_per_minute, OPT_DOUBLE),
-	OPT(rate_policy, OPT_STRING),
-	OPT(vehicle_api_origin, OPT_STRING),
-	OPT(iam_origin, OPT_STRING),
-	OPT(profile, OPT_STRING),
-	OPT(connection_pool_size, OPT_LONG),
-	OPT(max_cooldown_ms, OPT_LONG),
+#define SC_OPTION(kind, ctype, name, since, doc)                           \
+	{ #name, OPT_##kind, offsetof(sc_client_options, name) },
+#include <smartcar/client_options.def>
+#undef SC_OPTION
 };
-
-#undef OPT
 
 #define N_CLIENT_OPTIONS (sizeof(client_options) / sizeof(client_options[0]))
 

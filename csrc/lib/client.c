@@ -1,6 +1,7 @@
 /* sc_client: configuration, read once at creation, plus the transport's
  * connection pool.  Fields are immutable after creation except the
  * timeouts and counters, which are guarded by client->lock. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +23,33 @@ const char *sc_version(void)
 	return SC_VERSION;
 }
 
+/* The bytes of sc_client_options that a program built against @version
+ * has: up to the end of the last field of that version (the "since"
+ * column of client_options.def), so an older, shorter struct is never
+ * read or written past its end. */
+static size_t options_size(unsigned int version)
+{
+	size_t size = sizeof(unsigned int), end;
+
+#define SC_OPTION(kind, ctype, name, since, doc)                           \
+	end = offsetof(sc_client_options, name) + sizeof(ctype);            \
+	if ((since) <= version && end > size)                               \
+		size = end;
+#include <smartcar/client_options.def>
+#undef SC_OPTION
+	return size;
+}
+
+static int known_version(unsigned int version)
+{
+	return version >= 1 && version <= SC_CLIENT_OPTIONS_VERSION;
+}
+
 int sc_client_options_init(sc_client_options *opts, unsigned int version)
 {
-	if (!opts || version != SC_CLIENT_OPTIONS_VERSION)
+	if (!opts || !known_version(version))
 		return SC_EINVAL;
-	memset(opts, 0, sizeof(*opts));
+	memset(opts, 0, options_size(version));
 	opts->version = version;
 	return 0;
 }
@@ -148,12 +171,17 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 	if (!out)
 		return fail(err_out, SC_EINVAL, "out must not be NULL");
 	*out = NULL;
-	if (!opts) {
-		sc_client_options_init(&dflt, SC_CLIENT_OPTIONS_VERSION);
-		opts = &dflt;
+	/* Read the caller's struct as its version has it; later fields
+	 * stay zero (their defaults). */
+	memset(&dflt, 0, sizeof(dflt));
+	dflt.version = SC_CLIENT_OPTIONS_VERSION;
+	if (opts) {
+		if (!known_version(opts->version))
+			return fail(err_out, SC_EINVAL,
+				    "unknown options version");
+		memcpy(&dflt, opts, options_size(opts->version));
 	}
-	if (opts->version != SC_CLIENT_OPTIONS_VERSION)
-		return fail(err_out, SC_EINVAL, "unknown options version");
+	opts = &dflt;
 
 	mode = pick(opts->mode, NULL, "live");
 	if (strcmp(mode, "live") && strcmp(mode, "test") &&

@@ -699,26 +699,32 @@ static int client_check(ClientObject *self)
 	return 0;
 }
 
+/* PyArg format of each kind of client option. */
+#define OPTION_FORMAT_STRING "z"
+#define OPTION_FORMAT_LONG "l"
+#define OPTION_FORMAT_INT "i"
+#define OPTION_FORMAT_SIZE "n"
+#define OPTION_FORMAT_BOOL "p"
+#define OPTION_FORMAT_DOUBLE "d"
+
 static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 			    PyObject *kwds)
 {
+	/* The keywords: every field of sc_client_options
+	 * (smartcar/client_options.def), then debug. */
 	static char *kwlist[] = {
-		"client_id", "client_secret", "redirect_uri", "mode",
-		"connect_origin", "auth_origin", "api_origin",
-		"management_origin", "api_version", "unit_system",
-		"user_agent_suffix", "connect_timeout_ms", "timeout_ms",
-		"max_response_bytes", "allow_insecure_http",
-		"insecure_skip_tls_verify_dangerous", "ca_bundle", "proxy",
-		"flags", "max_attempts", "retry_base_ms", "retry_max_ms",
-		"retry_deadline_ms", "rate_limit_capacity",
-		"rate_limit_per_minute", "rate_policy", "vehicle_api_origin",
-		"iam_origin", "debug", "profile", "connection_pool_size",
-		"max_cooldown_ms", NULL
+#define SC_OPTION(kind, ctype, name, since, doc) #name,
+#include <smartcar/client_options.def>
+#undef SC_OPTION
+		"debug", NULL
 	};
+	static const char format[] = "|$"
+#define SC_OPTION(kind, ctype, name, since, doc) OPTION_FORMAT_##kind
+#include <smartcar/client_options.def>
+#undef SC_OPTION
+		"O:Client";
 	PyObject *debug = Py_None;
 	sc_client_options opts;
-	Py_ssize_t max_bytes = 0;
-	int insecure = 0, skip_verify = 0;
 	sc_error *err = NULL;
 	ClientObject *self;
 	int rc;
@@ -728,21 +734,13 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 				"libsmartcar rejected its own options version");
 		return NULL;
 	}
-	if (!PyArg_ParseTupleAndKeywords(
-		    args, kwds, "|$zzzzzzzzzzzllnppzzzilllddzzzOzll:Client", kwlist,
-		    &opts.client_id, &opts.client_secret, &opts.redirect_uri,
-		    &opts.mode, &opts.connect_origin, &opts.auth_origin,
-		    &opts.api_origin, &opts.management_origin,
-		    &opts.api_version, &opts.unit_system,
-		    &opts.user_agent_suffix, &opts.connect_timeout_ms,
-		    &opts.timeout_ms, &max_bytes, &insecure, &skip_verify,
-		    &opts.ca_bundle, &opts.proxy, &opts.flags,
-		    &opts.max_attempts, &opts.retry_base_ms,
-		    &opts.retry_max_ms, &opts.retry_deadline_ms,
-		    &opts.rate_limit_capacity, &opts.rate_limit_per_minute,
-		    &opts.rate_policy, &opts.vehicle_api_origin,
-		    &opts.iam_origin, &debug, &opts.profile,
-		    &opts.connection_pool_size, &opts.max_cooldown_ms))
+	/* BOOL fields are ints ("p"); the SIZE field is read as a
+	 * Py_ssize_t ("n", same size as size_t) and checked below. */
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, format, kwlist,
+#define SC_OPTION(kind, ctype, name, since, doc) &opts.name,
+#include <smartcar/client_options.def>
+#undef SC_OPTION
+					 &debug))
 		return retyped();
 	if (debug != Py_None && !PyCallable_Check(debug)) {
 		PyErr_Format(PyExc_TypeError,
@@ -750,14 +748,11 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 			     Py_TYPE(debug)->tp_name);
 		return NULL;
 	}
-	if (max_bytes < 0) {
+	if ((Py_ssize_t)opts.max_response_bytes < 0) {
 		raise_local(SC_EINVAL,
 			    "max_response_bytes must not be negative");
 		return NULL;
 	}
-	opts.max_response_bytes = (size_t)max_bytes;
-	opts.allow_insecure_http = insecure;
-	opts.insecure_skip_tls_verify_dangerous = skip_verify;
 
 	self = (ClientObject *)type->tp_alloc(type, 0);
 	if (!self)

@@ -1,4 +1,5 @@
 /* Client configuration, environment overrides, params and error codes. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -296,4 +297,39 @@ TEST(endpoint_info_every_column)
 		CHECK(result != NULL && result[0] != '\0');
 		CHECK(doc != NULL && doc[0] != '\0');
 	}
+}
+
+TEST(client_options_versions)
+{
+	/* a program built against version 1 has a struct that ends after
+	 * the last version-1 field: the library must neither read nor write
+	 * past it (ASan watches the exact-size allocation) */
+	size_t v1_size = offsetof(sc_client_options, max_cooldown_ms) +
+			 sizeof(long);
+	sc_client_options *v1 = malloc(v1_size), full;
+	sc_client *c = NULL;
+	sc_error *err = NULL;
+
+	REQUIRE(v1 != NULL);
+	memset(v1, 0xff, v1_size);
+	CHECK(sc_client_options_init(v1, 1) == 0);
+	CHECK(v1->version == 1);
+	CHECK(v1->client_id == NULL && v1->max_cooldown_ms == 0);
+	v1->client_id = "id-v1";
+	v1->max_attempts = 2;
+	CHECK(sc_client_new(&c, v1, &err) == 0);
+	CHECK_STR(sc_client_get(c, "client_id"), "id-v1");
+	sc_client_free(c);
+	free(v1);
+
+	CHECK(sc_client_options_init(&full, 0) == SC_EINVAL);
+	CHECK(sc_client_options_init(&full, SC_CLIENT_OPTIONS_VERSION + 1) ==
+	      SC_EINVAL);
+	CHECK(sc_client_options_init(NULL, 1) == SC_EINVAL);
+	CHECK(sc_client_options_init(&full, SC_CLIENT_OPTIONS_VERSION) == 0);
+	full.version = SC_CLIENT_OPTIONS_VERSION + 1;
+	CHECK(sc_client_new(&c, &full, &err) == SC_EINVAL);
+	CHECK(c == NULL);
+	CHECK_CONTAINS(sc_error_message(err), "version");
+	sc_error_free(err);
 }

@@ -153,6 +153,14 @@ case("errors", function()
     tostring(err))
   local c3, cerr = smartcar.client({ proxy = "http://x" })
   check(c3 == nil and cerr.kind == "invalid_argument", "proxy refused")
+  -- every option of client_options.def is read (the FFI declaration and
+  -- the option lists are generated from it)
+  local c4 = must(smartcar.client({ max_cooldown_ms = 1000,
+    connection_pool_size = 4, profile = "official", client_id = "cid-4" }))
+  check(c4:get("client_id") == "cid-4", "client_id %s",
+    tostring(c4:get("client_id")))
+  local c5, oerr = smartcar.client({ no_such_option = 1 })
+  check(c5 == nil and oerr.kind == "invalid_argument", "unknown option")
 end)
 
 case("network_errors", function()

@@ -24,70 +24,12 @@ typedef struct sc_client sc_client;
  * Python SDK uses it); both work.
  */
 typedef struct sc_client_options {
-	unsigned int version;       /**< SC_CLIENT_OPTIONS_VERSION */
-	const char *client_id;      /**< default: $SMARTCAR_CLIENT_ID */
-	const char *client_secret;  /**< default: $SMARTCAR_CLIENT_SECRET */
-	const char *redirect_uri;   /**< default: $SMARTCAR_REDIRECT_URI */
-	const char *mode;           /**< "live" (default), "test", "simulated" */
-	const char *connect_origin; /**< https://connect.smartcar.com */
-	const char *auth_origin;    /**< https://auth.smartcar.com */
-	const char *api_origin;     /**< https://api.smartcar.com */
-	const char *management_origin; /**< https://management.smartcar.com */
-	const char *api_version;    /**< "2.0" (default) */
-	const char *unit_system;    /**< "metric" (default) or "imperial" */
-	const char *user_agent_suffix; /**< appended to the User-Agent */
-	long connect_timeout_ms;    /**< 0: default 10000 */
-	long timeout_ms;            /**< total per request; 0: default 60000 */
-	size_t max_response_bytes;  /**< 0: default 4 MiB */
-	int allow_insecure_http;    /**< allow http:// to non-loopback hosts */
-	/** Turn TLS certificate and host verification off.  Dangerous:
-	 *  anyone on the path can read and change the traffic.  For local
-	 *  test servers only. */
-	int insecure_skip_tls_verify_dangerous;
-	const char *ca_bundle;      /**< PEM file of trusted CAs (CURLOPT_CAINFO);
-	                                 default: $REQUESTS_CA_BUNDLE, then
-	                                 $CURL_CA_BUNDLE, then $SSL_CERT_FILE */
-	const char *proxy;          /**< proxy URL; default: the usual
-	                                 http_proxy/https_proxy/no_proxy env */
-	const char *flags;          /**< default feature flags "k:v k:v" */
-	/* Retries of reads (GET, batch, refresh) on 429, on 5xx answers
-	 * whose resolution is RETRY_LATER and on transport errors; commands
-	 * are resent only when they certainly never left this machine. */
-	int max_attempts;           /**< 0: default 3; 1 turns retries off */
-	long retry_base_ms;         /**< first backoff; 0: default 200 */
-	long retry_max_ms;          /**< backoff cap; 0: default 8000 */
-	long retry_deadline_ms;     /**< total time for all attempts;
-	                                 0: default 30000 */
-	/* Local rate awareness. */
-	double rate_limit_capacity; /**< token bucket size; 0: off */
-	double rate_limit_per_minute; /**< refill rate; 0 with a capacity:
-	                                   Smartcar's default, 2 per minute */
-	const char *rate_policy;    /**< "wait" (default): sleep until a
-	                                 request may go; "fail": fail at once
-	                                 with SC_ERATELIMIT and retry_after;
-	                                 "off": no local limits or cool-downs */
-	/* Vehicle API v3 and API Authentication (client-credentials). */
-	const char *vehicle_api_origin; /**< https://vehicle.api.smartcar.com;
-	                                     env SMARTCAR_VEHICLE_API_V3_ORIGIN
-	                                     (the Python SDK's name), then
-	                                     SMARTCAR_API_V3_ORIGIN, then
-	                                     SMARTCAR_VEHICLE_API_ORIGIN */
-	const char *iam_origin;     /**< https://iam.smartcar.com;
-	                                 env SMARTCAR_IAM_ORIGIN */
-	/** NULL or "native": the defaults above.  "official": behave as the
-	 *  official Smartcar SDKs do: no automatic retries (max_attempts
-	 *  defaults to 1), no local rate awareness (rate_policy defaults to
-	 *  "off": no waits, no cool-downs learned from Retry-After), and
-	 *  get_compatibility sends "mode" only to API version 1.x.  Options
-	 *  set explicitly still win. */
-	const char *profile;
-	/** Idle connections (with their handles) kept open at least;
-	 *  0: 16.  The pool keeps up to twice the most calls the client
-	 *  ever had in flight at once, when that is more. */
-	long connection_pool_size;
-	/** Cap on a server-imposed cool-down (Retry-After on a 429);
-	 *  0: default 3600000 (1 hour). */
-	long max_cooldown_ms;
+	unsigned int version; /**< SC_CLIENT_OPTIONS_VERSION */
+	/* The fields, one per line of smartcar/client_options.def (each
+	 * documented there and in docs/client-options.md). */
+#define SC_OPTION(kind, ctype, name, since, doc) ctype name;
+#include "client_options.def"
+#undef SC_OPTION
 } sc_client_options;
 
 #define SC_CLIENT_OPTIONS_INIT { SC_CLIENT_OPTIONS_VERSION, 0 }
