@@ -1,8 +1,7 @@
 """A small misbehaving HTTP server for the faults the emulator cannot
 produce: connections dropped before or after the request is read, the
 second request on a kept-alive connection dropped, an answer later than
-the client's timeout (counted when read, unlike the emulator's latency
-fault, which logs a request only once answered), absurd Retry-After
+the client's timeout, absurd Retry-After
 values, huge headers, a slow body, a 100-continue that never comes, and
 TLS failures.  It counts the requests whose head it read ("seen").
 
