@@ -425,7 +425,7 @@ static int l_client(lua_State *L)
 	}
 
 	/* Box first, closed, so a failure below leaves nothing to leak. */
-	c = lua_newuserdatauv(L, sizeof(*c), 0);
+	c = lua_newuserdatauv(L, sizeof(*c), 1);
 	c->client = NULL;
 	c->busy = 0;
 	c->hook_L = NULL;
@@ -451,6 +451,9 @@ static int l_client(lua_State *L)
  * running on cannot be closed (from the progress callback): that raises.
  * The collector never sees a busy client, which the running call holds.
  */
+typedef struct lstore lstore;
+static void unshare_cooldowns(lua_State *L);
+
 static int client_close(lua_State *L)
 {
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
@@ -461,6 +464,7 @@ static int client_close(lua_State *L)
 		sc_client *cl = c->client;
 		c->client = NULL; /* closed before freeing, like liolib */
 		sc_client_free(cl);
+		unshare_cooldowns(L);
 	}
 	luaL_unref(L, LUA_REGISTRYINDEX, c->hook_ref);
 	c->hook_ref = LUA_NOREF;
@@ -608,10 +612,12 @@ static int client_call(lua_State *L)
  * stack (and alive) for the whole call; no Lua code runs inside the
  * library meanwhile, so nothing can close it half-way either.
  */
-typedef struct lstore {
+struct lstore {
 	sc_token_store *store; /* NULL once closed */
 	int busy;              /* ops of a running call_many use it */
-} lstore;
+	int shared;            /* clients sharing cool-downs through it */
+	sc_token_store *held;  /* closed while shared: freed by the last */
+};
 
 static const char *json_encode_value(lua_State *L, int idx, tmp *t);
 
@@ -865,6 +871,55 @@ static int store_refresh(lua_State *L)
 	return push_outcome(L, t->res, rc);
 }
 
+/* The client at 1 no longer shares cool-downs through the store in its
+ * uservalue (if any): that store may now be freed when it was closed. */
+static void unshare_cooldowns(lua_State *L)
+{
+	lstore *s;
+
+	lua_getiuservalue(L, 1, 1);
+	s = luaL_testudata(L, -1, STORE_MT);
+	if (s != NULL && --s->shared == 0 && s->held != NULL) {
+		sc_token_store *st = s->held;
+		s->held = NULL;
+		sc_token_store_free(st);
+	}
+	lua_pop(L, 1);
+	lua_pushnil(L);
+	lua_setiuservalue(L, 1, 1);
+}
+
+/*
+ * client:share_cooldowns(store | nil): wait out the cool-downs (429
+ * Retry-After) every client sharing store received, and share this
+ * one's; nil stops.  The client keeps the store (a PostgreSQL one) for
+ * its calls, even when it is closed meanwhile.
+ */
+static int client_share_cooldowns(lua_State *L)
+{
+	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
+	sc_client *cl = check_client(L);
+	lstore *s = NULL;
+
+	if (!lua_isnoneornil(L, 2))
+		s = luaL_checkudata(L, 2, STORE_MT);
+	if (s != NULL && s->store == NULL)
+		return luaL_argerror(L, 2, "token store is closed");
+	if (c->busy)
+		return luaL_error(L, "client is in use by call_many");
+	if (sc_client_share_cooldowns(cl, s ? s->store : NULL) != 0)
+		return luaL_argerror(L, 2, "this token store cannot share "
+				     "cool-downs (a PostgreSQL one can)");
+	if (s != NULL)
+		s->shared++; /* before the old one goes: it may be the same */
+	unshare_cooldowns(L);
+	if (s != NULL) {
+		lua_pushvalue(L, 2);
+		lua_setiuservalue(L, 1, 1);
+	}
+	return 0;
+}
+
 /* close, __gc and __close: idempotent.  A store that ops of a running
  * call_many use cannot be closed (from the progress callback). */
 static int store_close(lua_State *L)
@@ -876,7 +931,10 @@ static int store_close(lua_State *L)
 	if (s->store != NULL) {
 		sc_token_store *st = s->store;
 		s->store = NULL;
-		sc_token_store_free(st);
+		if (s->shared > 0)
+			s->held = st; /* clients still read its cool-downs */
+		else
+			sc_token_store_free(st);
 	}
 	return 0;
 }
@@ -2084,6 +2142,7 @@ static const luaL_Reg client_methods[] = {
 	{ "call_many", client_call_many },
 	{ "call_stored", client_call_stored },
 	{ "pages", client_pages },
+	{ "share_cooldowns", client_share_cooldowns },
 	{ "closed", client_closed },
 	{ "close", client_close },
 	{ NULL, NULL },

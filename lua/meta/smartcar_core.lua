@@ -177,6 +177,12 @@ local Client = {}
 ---@return smartcar.Error|nil err
 function Client:call_stored(store, key, endpoint, params) end
 
+--- sc_client_share_cooldowns: wait out the cool-downs any client sharing
+--- store received, and share this one's (store: a PostgreSQL one; nil
+--- stops).  Raises for a store that cannot share them.
+---@param store smartcar.TokenStore|nil
+function Client:share_cooldowns(store) end
+
 --- Run many calls concurrently over one libcurl multi handle
 --- (sc_call_many).  calls: {{endpoint, params|nil}, ...}.  Results come
 --- in the order of calls: {ok = true, data = ...} or {ok = false, err =

@@ -669,6 +669,16 @@ function AuthClient:get(key)
   return self.core:get(key)
 end
 
+--- Wait out the cool-downs (a 429's Retry-After, per vehicle and for the
+--- application) that any client sharing `store` received, and share this
+--- one's: `store` is a smartcar.postgres_store; nil stops sharing.
+--- Sharing turns the client's cool-downs on (docs/postgres.md).
+---@param store smartcar.TokenStore|nil
+function AuthClient:share_cooldowns(store)
+  check_self(self, AuthClient, "share_cooldowns")
+  self.core:share_cooldowns(store)
+end
+
 --- Close the client's connections.  Idempotent; later use raises.
 function AuthClient:close()
   check_self(self, AuthClient, "close")

@@ -28,3 +28,46 @@ describe("smartcar.postgres_store", function()
     assert.has_error(function() smartcar.postgres_store(5) end)
   end)
 end)
+
+describe("client:share_cooldowns", function()
+  local helper = require("helper")
+
+  it("makes a 429 one client received stop another", function()
+    local fleet = helper.fresh_fleets("lua-cooldowns@example.com")
+    local vid, other = fleet.vehicles[1], fleet.vehicles[2]
+    local store = assert(smartcar.postgres_store())
+    local a = helper.auth_client { max_attempts = 1 }
+    local b = helper.auth_client { rate_policy = "fail" }
+    a:share_cooldowns(store)
+    b:share_cooldowns(store)
+    helper.control("POST", "/_emulator/faults", {
+      match = { path = "/v2.0/vehicles/" .. vid .. "/odometer" }, count = 1,
+      fault = { type = "rate_limit", retry_after = 3 } })
+    local car_a = smartcar.vehicle(vid, fleet.token.access_token,
+                                   { client = a })
+    local none, err = car_a:odometer()
+    assert.is_nil(none)
+    assert.are.equal(429, err.status_code)
+    -- b never asks the server about that vehicle while it cools down
+    helper.clear_log()
+    local car_b = smartcar.vehicle(vid, fleet.token.access_token,
+                                   { client = b })
+    none, err = car_b:odometer()
+    assert.is_nil(none)
+    assert.are.equal("rate_limited", err.kind)
+    assert.are.equal(0, #helper.logged("GET", vid))
+    assert(smartcar.vehicle(other, fleet.token.access_token,
+                            { client = b }):odometer())
+    -- a closed store stays usable by the clients sharing it
+    store:close()
+    none, err = car_b:odometer()
+    assert.are.equal("rate_limited", err.kind)
+    b:share_cooldowns(nil)
+    a:close()
+    assert(car_b:odometer())
+    assert.has_error(function()
+      b:share_cooldowns(assert(smartcar.token_store(":memory:")))
+    end)
+    b:close()
+  end)
+end)
