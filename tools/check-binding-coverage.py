@@ -49,9 +49,7 @@ NOT_BOUND = {
 }
 # Gaps known today, each a capability one binding still lacks (to close,
 # not to grow: a new gap fails the check).
-KNOWN_GAPS = {
-    ("lua", "sc_client_share_cooldowns"),
-}
+KNOWN_GAPS: set = set()
 
 BINDINGS = {
     "python": {"c": ["python/smartcar_native/_core.c"],
