@@ -43,6 +43,7 @@ struct sc_curl_pool {
 	size_t keep_min;      /* idle handles kept in any case */
 	CURLSH *share;
 	pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+	int proxy_env;        /* a proxy variable was set at creation */
 	int ca_tried;         /* the CA store was loaded (or failed to) */
 	X509_STORE *ca;       /* the client's CA store, or NULL */
 	long ca_loads;
@@ -104,6 +105,15 @@ int sc__curl_pool_new(struct sc_curl_pool **out, size_t keep_min)
 	if (!p)
 		return SC_ENOMEM;
 	p->keep_min = keep_min ? keep_min : POOL_MIN;
+	{
+		/* the variables libcurl would read on every transfer */
+		static const char *const vars[] = {
+			"http_proxy", "https_proxy", "HTTPS_PROXY",
+			"all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"
+		};
+		for (i = 0; i < (int)(sizeof(vars) / sizeof(*vars)); i++)
+			p->proxy_env |= getenv(vars[i]) != NULL;
+	}
 	pthread_mutex_init(&p->lock, NULL);
 	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_init(&p->share_locks[i], NULL);
@@ -236,6 +246,10 @@ static CURL *new_handle(sc_client *client)
 		curl_easy_setopt(h, CURLOPT_SHARE, p->share);
 	if (client->proxy)
 		curl_easy_setopt(h, CURLOPT_PROXY, client->proxy);
+	else if (!p->proxy_env)
+		/* none: libcurl need not look at the environment again for
+		 * every transfer (configuration is read at creation) */
+		curl_easy_setopt(h, CURLOPT_PROXY, "");
 	if (client->insecure_tls) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
