@@ -183,6 +183,12 @@ local function local_error(sc_code, message)
     Error)
 end
 
+-- Argument errors raise (as everywhere in smartcar): an Error of kind
+-- "invalid_argument" (a table, so Lua adds no position to it).
+local function raise(message)
+  error(local_error(SC_EINVAL, message or "out of memory"), 0)
+end
+
 local function take_string(p)
   if p == nil then return nil end
   local s = ffi.string(p)
@@ -641,13 +647,13 @@ local inflight = 0
 local function run_op(client, endpoint, params, store, key)
   need_lib()
   local p, perr = make_params(params)
-  if not p then return nil, local_error(SC_EINVAL, perr) end
+  if not p then raise(perr) end
   local out = ffi.new("sc_op *[1]")
   local eout = ffi.new("sc_error *[1]")
   local rc
   if store ~= nil then
     if store.cptr == nil then
-      return nil, local_error(SC_EINVAL, "the token store is closed")
+      raise("the token store is closed")
     end
     rc = C.sc_op_new_stored(out, client.cptr, store.cptr, key, endpoint, p,
       eout)
@@ -731,10 +737,9 @@ function _M.client(opts)
   for k in pairs(opts) do
     if not known[k] and not LOCAL_OPTIONS[k] then
       if k == "proxy" then
-        return nil, local_error(SC_EINVAL,
-          "proxy: not supported by smartcar.resty (cosockets connect directly)")
+        raise("proxy: not supported by smartcar.resty (cosockets connect directly)")
       end
-      return nil, local_error(SC_EINVAL, "unknown client option " .. tostring(k))
+      raise("unknown client option " .. tostring(k))
     end
   end
   local o = ffi.new("sc_client_options")
@@ -744,7 +749,7 @@ function _M.client(opts)
     local v = opts[k]
     if v ~= nil then
       if type(v) ~= "string" then
-        return nil, local_error(SC_EINVAL, k .. ": string expected")
+        raise(k .. ": string expected")
       end
       anchor[#anchor + 1] = v
       o[k] = v
@@ -759,7 +764,7 @@ function _M.client(opts)
     local v = opts[k]
     if v ~= nil then
       if type(v) ~= "number" or v < 0 then
-        return nil, local_error(SC_EINVAL, k .. ": non-negative number expected")
+        raise(k .. ": non-negative number expected")
       end
       o[k] = v
     end
@@ -797,7 +802,7 @@ end
 ---@return table|nil data, table|nil err
 function Client:call(endpoint, params)
   if type(endpoint) ~= "string" then
-    return nil, local_error(SC_EINVAL, "endpoint: string expected")
+    raise("endpoint: string expected")
   end
   return run_op(self, endpoint, params)
 end
@@ -818,7 +823,7 @@ function Client:get_auth_url(scope, options)
   for k, v in pairs(options or {}) do
     local key = AUTH_URL_KEYS[k]
     if not key then
-      return nil, local_error(SC_EINVAL, "unknown option " .. tostring(k))
+      raise("unknown option " .. tostring(k))
     end
     if k == "single_select" and type(v) == "table" then
       if v.vin then params.single_select_vin = v.vin end
@@ -828,7 +833,7 @@ function Client:get_auth_url(scope, options)
     end
   end
   local p, perr = make_params(params)
-  if not p then return nil, local_error(SC_EINVAL, perr) end
+  if not p then raise(perr) end
   local url, state = ffi.new("char *[1]"), ffi.new("char *[1]")
   local eout = ffi.new("sc_error *[1]")
   local rc = C.sc_auth_url(url, state, self.cptr, p, eout)
@@ -880,7 +885,7 @@ TokenStore.__index = TokenStore
 function _M.token_store(path)
   need_lib()
   if type(path) ~= "string" or path == "" then
-    return nil, local_error(SC_EINVAL, "path: non-empty string expected")
+    raise("path: non-empty string expected")
   end
   local out = ffi.new("sc_token_store *[1]")
   local eout = ffi.new("sc_error *[1]")
@@ -903,9 +908,9 @@ end
 ---@return boolean|nil ok, table|nil err
 function TokenStore:put(key, token)
   local bad = store_key(self, key)
-  if bad then return nil, local_error(SC_EINVAL, bad) end
+  if bad then raise(bad) end
   local json = type(token) == "table" and cjson.encode(token)
-  if not json then return nil, local_error(SC_EINVAL, "token: table expected") end
+  if not json then raise("token: table expected") end
   local rc = C.sc_token_store_put_json(self.cptr, key, json)
   if rc ~= 0 then
     return nil, local_error(rc, "the token set was not saved")
@@ -917,7 +922,7 @@ end
 ---@return table|nil token, table|nil err
 function TokenStore:get(key)
   local bad = store_key(self, key)
-  if bad then return nil, local_error(SC_EINVAL, bad) end
+  if bad then raise(bad) end
   local out = ffi.new("sc_result *[1]")
   local rc = C.sc_token_store_get(out, self.cptr, key)
   return decode_result(out[0], rc)
@@ -984,7 +989,7 @@ local function vehicle_method(name)
     end
     local options = select(#args + 1, ...)
     if options ~= nil and type(options) ~= "table" then
-      return nil, local_error(SC_EINVAL, name .. ": options table expected")
+      raise(name .. ": options table expected")
     end
     return self:call(name, merge(options, params))
   end
@@ -996,12 +1001,19 @@ setmetatable(Vehicle, { __index = function(_, name)
   if type(name) == "string" then return vehicle_method(name) end
 end })
 
---- Parse the redirect Connect sent back (URL or query string).
+--- Parse the redirect Connect sent back (URL or query string) and check
+--- its state against expected_state, the one get_auth_url returned (kept
+--- in a signed cookie or a shared dict).  expected_state is required: a
+--- missing one would skip the CSRF check, so it raises.
 ---@return table|nil data {code, state...}, table|nil err
 function _M.parse_redirect(url, expected_state)
   need_lib()
   if type(url) ~= "string" then
-    return nil, local_error(SC_EINVAL, "url: string expected")
+    raise("url: string expected")
+  end
+  if type(expected_state) ~= "string" or expected_state == "" then
+    raise("expected_state: the non-empty state get_auth_url returned "
+      .. "expected (without it the CSRF check would be skipped)")
   end
   local out = ffi.new("sc_result *[1]")
   local rc = C.sc_parse_redirect(out, url, expected_state)

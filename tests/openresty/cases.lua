@@ -23,6 +23,17 @@ local function check(cond, msg, ...)
   return cond
 end
 
+-- fn(...) must raise an invalid_argument Error whose message has `what`.
+local function raises(what, fn, ...)
+  local ok, err = pcall(fn, ...)
+  check(not ok, "no error raised (%s)", what)
+  check(type(err) == "table" and err.kind == "invalid_argument",
+    "raised %s", tostring(err))
+  check(tostring(err):find(what, 1, true), "message %s lacks %s",
+    tostring(err), what)
+  return err
+end
+
 local function must(v, err, what)
   if v == nil then error((what or "call") .. " failed: " .. tostring(err), 2) end
   return v
@@ -151,16 +162,14 @@ case("errors", function()
   d, err = client:call("no_such_endpoint", {})
   check(d == nil and err.kind == "invalid_argument", "unknown endpoint: %s",
     tostring(err))
-  local c3, cerr = smartcar.client({ proxy = "http://x" })
-  check(c3 == nil and cerr.kind == "invalid_argument", "proxy refused")
+  raises("proxy", smartcar.client, { proxy = "http://x" })
   -- every option of client_options.def is read (the FFI declaration and
   -- the option lists are generated from it)
   local c4 = must(smartcar.client({ max_cooldown_ms = 1000,
     connection_pool_size = 4, profile = "official", client_id = "cid-4" }))
   check(c4:get("client_id") == "cid-4", "client_id %s",
     tostring(c4:get("client_id")))
-  local c5, oerr = smartcar.client({ no_such_option = 1 })
-  check(c5 == nil and oerr.kind == "invalid_argument", "unknown option")
+  raises("no_such_option", smartcar.client, { no_such_option = 1 })
 end)
 
 case("network_errors", function()
@@ -327,9 +336,42 @@ case("token_store", function()
   check(d == nil and err.kind == "not_found", "missing key: %s",
     tostring(err))
   store:close()
-  d, err = car:vin()
-  check(d == nil and err.kind == "invalid_argument", "closed: %s",
-    tostring(err))
+  raises("closed", car.vin, car)
+end)
+
+case("argument_errors", function()
+  -- bad arguments raise (they are the caller's bug), as in smartcar
+  local client = new_client()
+  raises("timeout_ms", smartcar.client, { timeout_ms = "soon" })
+  raises("client_id", smartcar.client, { client_id = 5 })
+  raises("endpoint", client.call, client, 42)
+  raises("unknown option", client.get_auth_url, client, SCOPE, { nope = 1 })
+  raises("path", smartcar.token_store, "")
+  local store = must(smartcar.token_store(":memory:"))
+  raises("key", store.put, store, "", {})
+  raises("token", store.put, store, "k", "not a table")
+  raises("key", store.get, store, nil)
+  store:close()
+  local car = client:vehicle("v", "t")
+  raises("options", car.odometer, car, "metric")
+  raises("parameter", car.call, car, "odometer", { f = function() end })
+  raises("url", smartcar.parse_redirect, nil, "s")
+end)
+
+case("redirect_state_required", function()
+  -- parse_redirect never skips the CSRF check: the state is required
+  local client = new_client()
+  local url, state = client:get_auth_url(SCOPE)
+  must(url, state, "get_auth_url")
+  local loc = emu("POST", "/_emulator/connect", { authorize_url = url,
+    action = "approve", email = "state@example.com" }).location
+  raises("expected_state", smartcar.parse_redirect, loc)
+  raises("expected_state", smartcar.parse_redirect, loc, "")
+  raises("expected_state", smartcar.parse_redirect, loc, 7)
+  local _, err = smartcar.parse_redirect(loc, state .. "x")
+  check(err and err.kind == "state_mismatch", "mismatch: %s", tostring(err))
+  local r = must(smartcar.parse_redirect(loc, state))
+  check(r.state == state and type(r.code) == "string", "code")
 end)
 
 case("endpoints", function()
