@@ -35,7 +35,7 @@ void sc__buf_free(sc_buf *b);
 /* Zero the bytes, then free: for buffers that held secrets. */
 void sc__buf_wipe(sc_buf *b);
 
-/* ---- small helpers (util.c) ------------------------------------------- */
+/* ---- small helpers (strings.c, url.c, platform.c, json.c) ------------ */
 char *sc__strdup(const char *s);
 char *sc__strndup(const char *s, size_t n);
 void sc__wipe_free(char *s);
@@ -104,7 +104,7 @@ sc_result *sc__result_code(int code, const char *message);
 /* (opaque struct lives in params.c) */
 int sc__params_copy(sc_params **out, const sc_params *src);
 
-/* ---- HTTP messages (http.c) ------------------------------------------- */
+/* ---- HTTP messages (message.c) ---------------------------------------- */
 typedef struct sc_header {
 	char *name;
 	char *value;
@@ -215,7 +215,7 @@ int sc__curl_perform(sc_client *client, const sc_request *req,
 		     sc_response **resp_out, char *errmsg, size_t errlen,
 		     int *unsent);
 
-/* ---- response mapping (parse.c) --------------------------------------- */
+/* ---- response mapping (answer.c) -------------------------------------- */
 /* The typed error for a non-2xx answer.  json may be NULL (then body is
  * parsed when the content type says JSON). */
 sc_error *sc__error_from_answer(int status, const char *content_type,

@@ -73,8 +73,8 @@ static int is_json_type(const char *ct)
 	       strstr(low, "+json") != NULL;
 }
 
-static sc_error *local(int code, const char *msg, int status,
-		       const char *rid, const char *desc)
+static sc_error *local(int code, const char *msg, int status, const char *rid,
+		       const char *desc)
 {
 	sc_error *e = sc__error_new(code, msg);
 	if (e) {
@@ -108,8 +108,8 @@ sc_error *sc__error_from_answer(int status, const char *content_type,
 	json = sc__json_parse(body, len);
 	if (!cJSON_IsObject(json)) {
 		cJSON_Delete(json);
-		snprintf(msg, sizeof(msg),
-			 "HTTP %d with a malformed JSON body", status);
+		snprintf(msg, sizeof(msg), "HTTP %d with a malformed JSON body",
+			 status);
 		return local(SC_EMALFORMED, msg, status, rid, NULL);
 	}
 	e = sc__error_from_json(status, rid, retry_after, json);
@@ -136,7 +136,8 @@ static sc_error *v1_error(int status, const char *rid, const cJSON *json)
 			sc__error_set(e, "code", code);
 		sc__error_set(e, "description", desc);
 		sc__error_set_number(e, "status_code",
-			cJSON_IsNumber(sc) ? sc->valuedouble : status);
+				     cJSON_IsNumber(sc) ? sc->valuedouble
+							: status);
 		if (brid || rid)
 			sc__error_set(e, "request_id", brid ? brid : rid);
 	}
@@ -166,8 +167,8 @@ static sc_error *oauth_error(int status, const char *rid, const cJSON *json)
 	return e;
 }
 
-static sc_error *v2_error(int status, const char *rid,
-			  const char *retry_after, const cJSON *json)
+static sc_error *v2_error(int status, const char *rid, const char *retry_after,
+			  const cJSON *json)
 {
 	const char *type = json_str(json, "type");
 	const char *code = json_str(json, "code");
@@ -226,8 +227,8 @@ static sc_error *v2_error(int status, const char *rid,
 
 /* v3 (JSON:API): {"errors": [{status, type, code, title, detail,
  * links {about}, resolution, suggestedUserMessage}]} */
-static sc_error *v3_error(int status, const char *rid,
-			  const char *retry_after, const cJSON *first)
+static sc_error *v3_error(int status, const char *rid, const char *retry_after,
+			  const cJSON *first)
 {
 	cJSON *flat = cJSON_CreateObject();
 	const char *st = json_str(first, "status");
@@ -250,15 +251,19 @@ static sc_error *v3_error(int status, const char *rid,
 		cJSON_AddStringToObject(flat, "description",
 					json_str(first, "title"));
 	if (json_str(links, "about"))
-		cJSON_AddStringToObject(flat, "docURL", json_str(links, "about"));
+		cJSON_AddStringToObject(flat, "docURL",
+					json_str(links, "about"));
 	cJSON_AddNumberToObject(flat, "statusCode",
 				st && atoi(st) > 0 ? atoi(st) : status);
 	if (cJSON_GetObjectItem(first, "resolution"))
-		cJSON_AddItemToObject(flat, "resolution", cJSON_Duplicate(
-			cJSON_GetObjectItem(first, "resolution"), 1));
+		cJSON_AddItemToObject(
+			flat, "resolution",
+			cJSON_Duplicate(
+				cJSON_GetObjectItem(first, "resolution"), 1));
 	if (json_str(first, "suggestedUserMessage"))
 		cJSON_AddStringToObject(flat, "suggestedUserMessage",
-			json_str(first, "suggestedUserMessage"));
+					json_str(first,
+						 "suggestedUserMessage"));
 	e = v2_error(status, rid, retry_after, flat);
 	if (e && json_str(first, "title"))
 		sc__error_set(e, "title", json_str(first, "title"));
@@ -283,8 +288,8 @@ sc_error *sc__error_from_json(int status, const char *rid,
 	}
 	if (json_str(json, "type"))
 		return v2_error(status, rid, retry_after, json);
-	snprintf(msg, sizeof(msg),
-		 "HTTP %d with an unrecognised error body", status);
+	snprintf(msg, sizeof(msg), "HTTP %d with an unrecognised error body",
+		 status);
 	return local(SC_EHTTP, msg, status, rid, NULL);
 }
 
@@ -299,8 +304,7 @@ cJSON *sc__token_data(const cJSON *body, int want_refresh)
 
 	if (!cJSON_IsString(at) || !*at->valuestring ||
 	    (want_refresh && (!cJSON_IsString(rt) || !*rt->valuestring)) ||
-	    !cJSON_IsNumber(ei) || ei->valuedouble < 0 ||
-	    ei->valuedouble > 1e9)
+	    !cJSON_IsNumber(ei) || ei->valuedouble < 0 || ei->valuedouble > 1e9)
 		return NULL;
 	d = cJSON_CreateObject();
 	if (!d)
@@ -310,11 +314,13 @@ cJSON *sc__token_data(const cJSON *body, int want_refresh)
 	    !cJSON_AddStringToObject(d, "token_type", tt ? tt : "Bearer") ||
 	    !cJSON_AddNumberToObject(d, "expires_in", ei->valuedouble) ||
 	    !cJSON_AddNumberToObject(d, "expiration",
-		floor((now + ei->valuedouble) * 1000) / 1000) ||
+				     floor((now + ei->valuedouble) * 1000) /
+					     1000) ||
 	    (want_refresh &&
 	     (!cJSON_AddStringToObject(d, "refresh_token", rt->valuestring) ||
-	      !cJSON_AddNumberToObject(d, "refresh_expiration",
-		floor((now + SC_REFRESH_LIFETIME_S) * 1000) / 1000)))) {
+	      !cJSON_AddNumberToObject(
+		      d, "refresh_expiration",
+		      floor((now + SC_REFRESH_LIFETIME_S) * 1000) / 1000)))) {
 		cJSON_Delete(d);
 		return NULL;
 	}

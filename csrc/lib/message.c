@@ -12,8 +12,8 @@ static int add_header_n(sc_header **hs, size_t *n, const char *name,
 {
 	sc_header *h;
 	if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0)) {
-		sc_header *nh = realloc(*hs, (*n ? *n * 2 : 4) *
-					sizeof(sc_header));
+		sc_header *nh =
+			realloc(*hs, (*n ? *n * 2 : 4) * sizeof(sc_header));
 		if (!nh)
 			return SC_ENOMEM;
 		*hs = nh;
@@ -49,8 +49,7 @@ static void free_headers(sc_header *hs, size_t n)
 	free(hs);
 }
 
-static const char *find_header(const sc_header *hs, size_t n,
-			       const char *name)
+static const char *find_header(const sc_header *hs, size_t n, const char *name)
 {
 	size_t i;
 	if (!name)
@@ -77,14 +76,12 @@ int sc__request_new(sc_request **out, const char *method, const char *url)
 	return 0;
 }
 
-int sc__request_add_header(sc_request *req, const char *name,
-			   const char *value)
+int sc__request_add_header(sc_request *req, const char *name, const char *value)
 {
 	return add_header(&req->headers, &req->nheaders, name, value);
 }
 
-int sc__request_set_header(sc_request *req, const char *name,
-			   const char *value)
+int sc__request_set_header(sc_request *req, const char *name, const char *value)
 {
 	size_t i;
 	for (i = 0; i < req->nheaders; i++) {
@@ -207,11 +204,11 @@ int sc_response_add_header(sc_response *resp, const char *name,
 	return add_header(&resp->headers, &resp->nheaders, name, value);
 }
 
-int sc__response_add_header_n(sc_response *resp, const char *name,
-			      size_t nlen, const char *value, size_t vlen)
+int sc__response_add_header_n(sc_response *resp, const char *name, size_t nlen,
+			      const char *value, size_t vlen)
 {
-	return add_header_n(&resp->headers, &resp->nheaders, name, nlen,
-			    value, vlen);
+	return add_header_n(&resp->headers, &resp->nheaders, name, nlen, value,
+			    vlen);
 }
 
 int sc_response_append_body(sc_response *resp, const char *data, size_t len)

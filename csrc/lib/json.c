@@ -1,0 +1,134 @@
+#define _GNU_SOURCE
+/* JSON: parsing with a nesting limit, and the snake_case renaming of
+ * the keys of answers. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sc_internal.h"
+
+char *sc__snake_case(const char *name)
+{
+	sc_buf b;
+	size_t i, n = strlen(name);
+	int has_lower = 0;
+
+	/* keys without a lower-case letter are data, not field names
+	 * (the makes of the compatibility matrix: "TESLA", "NISSAN") */
+	for (i = 0; i < n; i++)
+		if (islower((unsigned char)name[i]))
+			has_lower = 1;
+	if (!has_lower)
+		return sc__strdup(name);
+
+	sc__buf_init(&b, 0);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (isupper(c)) {
+			int prev_lower = i > 0 &&
+					 (islower((unsigned char)name[i - 1]) ||
+					  isdigit((unsigned char)name[i - 1]));
+			int next_lower = i > 0 && i + 1 < n &&
+					 isupper((unsigned char)name[i - 1]) &&
+					 islower((unsigned char)name[i + 1]);
+			if ((prev_lower || next_lower) &&
+			    sc__buf_putc(&b, '_') < 0)
+				goto fail;
+			c = (unsigned char)tolower(c);
+		}
+		if (sc__buf_putc(&b, (char)c) < 0)
+			goto fail;
+	}
+	return sc__buf_detach(&b);
+fail:
+	sc__buf_free(&b);
+	return NULL;
+}
+
+cJSON *sc__json_snake(const cJSON *v)
+{
+	cJSON *out, *child;
+
+	if (cJSON_IsObject(v)) {
+		out = cJSON_CreateObject();
+		if (!out)
+			return NULL;
+		cJSON_ArrayForEach (child, v) {
+			char *key = sc__snake_case(child->string);
+			cJSON *c = sc__json_snake(child);
+			if (!key || !c) {
+				free(key);
+				cJSON_Delete(c);
+				cJSON_Delete(out);
+				return NULL;
+			}
+			cJSON_AddItemToObject(out, key, c);
+			free(key);
+		}
+		return out;
+	}
+	if (cJSON_IsArray(v)) {
+		out = cJSON_CreateArray();
+		if (!out)
+			return NULL;
+		cJSON_ArrayForEach (child, v) {
+			cJSON *c = sc__json_snake(child);
+			if (!c) {
+				cJSON_Delete(out);
+				return NULL;
+			}
+			cJSON_AddItemToArray(out, c);
+		}
+		return out;
+	}
+	return cJSON_Duplicate(v, 1);
+}
+
+/* 1 when no array or object of the text nests deeper than max: bindings
+ * convert JSON recursively, so a hostile server must not choose the
+ * depth (Smartcar's answers nest a few levels). */
+static int json_depth_ok(const char *p, size_t len, int max)
+{
+	const char *end = p + len;
+	int depth = 0, in_str = 0;
+
+	for (; p < end; p++) {
+		if (in_str) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			else if (*p == '"')
+				in_str = 0;
+		} else if (*p == '"') {
+			in_str = 1;
+		} else if (*p == '[' || *p == '{') {
+			if (++depth > max)
+				return 0;
+		} else if (*p == ']' || *p == '}') {
+			depth--;
+		}
+	}
+	return 1;
+}
+
+cJSON *sc__json_parse(const char *data, size_t len)
+{
+	const char *end = NULL;
+	cJSON *v;
+
+	if (!data || len == 0 || !json_depth_ok(data, len, SC_JSON_MAX_DEPTH))
+		return NULL;
+	/* Explicit length and end pointer: cJSON's global error pointer is
+	 * never consulted, so parsing is safe from any thread. */
+	v = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+	if (!v)
+		return NULL;
+	while (end && end < data + len &&
+	       (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t' ||
+		*end == '\0'))
+		end++;
+	if (end != data + len) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
+}

@@ -1,0 +1,64 @@
+#define _GNU_SOURCE
+/* Strings: copies, wiping a secret before it is freed, case-insensitive
+ * and constant-time comparison, truth values of parameters. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sc_internal.h"
+
+char *sc__strdup(const char *s)
+{
+	return s ? sc__strndup(s, strlen(s)) : NULL;
+}
+
+char *sc__strndup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void sc__wipe_free(char *s)
+{
+	if (s) {
+		volatile char *p = s;
+		while (*p)
+			*p++ = 0;
+		free(s);
+	}
+}
+
+int sc__strcaseeq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return 0;
+	while (*a && *b) {
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+int sc__is_true(const char *v)
+{
+	return v && (!strcmp(v, "true") || !strcmp(v, "1") ||
+		     !strcmp(v, "True") || !strcmp(v, "yes"));
+}
+
+int sc__ct_streq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	unsigned char diff = (unsigned char)(la != lb);
+	volatile unsigned char acc = 0;
+
+	/* Walk the expected value fully whatever the input looks like. */
+	for (i = 0; i < la; i++)
+		acc |= (unsigned char)a[i] ^ (unsigned char)(i < lb ? b[i] : 0);
+	return (acc | diff) == 0;
+}
