@@ -9,6 +9,9 @@ arguments, result type and one-line doc.  From them this writes:
 - lua/meta/smartcar_vehicle.lua: the LuaLS declarations of the Lua
   ``Vehicle`` methods that init.lua builds at load from
   ``core.endpoint_info`` (smartcar.resty builds its own the same way);
+- python/smartcar_native/_aio_twins.py: the awaitable twins of the
+  module functions and of VehicleV3's calls, with the signatures of the
+  blocking originals as api.py and v3.py declare them (AIO_* below);
 - from csrc/include/smartcar/client_options.def, smartcar.resty's FFI
   declaration of ``sc_client_options`` (the marked block in resty.lua) and
   docs/client-options.md.  (The C struct, the Lua option reader and the
@@ -22,6 +25,7 @@ a committed file differs from what the table says (run in .ci/run).
 """
 import ast
 import importlib.util
+import json
 import os
 import re
 import sys
@@ -30,6 +34,21 @@ import textwrap
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEF = os.path.join(ROOT, "csrc", "lib", "endpoints.def")
 PY_OUT = os.path.join(ROOT, "python", "smartcar_native", "_vehicle_methods.py")
+TWINS_OUT = os.path.join(ROOT, "python", "smartcar_native", "_aio_twins.py")
+PKG = os.path.join(ROOT, "python", "smartcar_native")
+# The awaitable twins aio gives of the blocking API: module functions
+# (module, names) and methods (module, class, twin class, names).  Each
+# twin has the signature of its original, read from the source.
+AIO_FUNCTIONS = [
+    ("api", ["get_user", "get_vehicles", "iter_vehicles", "get_compatibility",
+             "get_compatibility_matrix", "get_connections",
+             "delete_connections", "iter_connections"]),
+    ("v3", ["get_app_token"]),
+]
+AIO_METHODS = [
+    ("v3", "VehicleV3", "AsyncVehicleV3Methods",
+     ["get_vehicle", "get_signals", "get_signal", "iter_signals"]),
+]
 LUA_OUT = os.path.join(ROOT, "lua", "meta", "smartcar_vehicle.lua")
 VEHICLE_PY = os.path.join(ROOT, "python", "smartcar_native", "vehicle.py")
 TYPES_PY = os.path.join(ROOT, "python", "smartcar_native", "types.py")
@@ -339,6 +358,112 @@ def render_options_doc(options):
     return "\n".join(out) + "\n"
 
 
+def _imports(tree, module):
+    """name -> the module it comes from, as the source module sees it."""
+    where = {}
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                where[a.asname or a.name] = ("." * node.level) + (
+                    node.module or "")
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            where[node.name] = "." + module
+    return where
+
+
+def _twin(fn, target, method, imports, used):
+    """The awaitable twin of one function or method (ast node fn)."""
+    params, call = [], []
+    args = fn.args
+    defaults = [None] * (len(args.args) - len(args.defaults)) + list(
+        args.defaults)
+    for a, d in zip(args.args, defaults):
+        if a.arg == "self":
+            params.append("self")
+            continue
+        text = a.arg
+        if a.annotation is not None:
+            text += ": " + ast.unparse(a.annotation)
+        if d is not None:
+            text += " = " + (json.dumps(d.value) if isinstance(
+                d, ast.Constant) and isinstance(d.value, str)
+                else ast.unparse(d))
+        params.append(text)
+        call.append(a.arg)
+    if args.vararg or args.kwarg or args.kwonlyargs:
+        sys.exit("gen-bindings: %s: only positional parameters" % fn.name)
+    ret = ast.unparse(fn.returns)
+    for node in [n for a in args.args if a.annotation is not None
+                 for n in ast.walk(a.annotation)] + list(ast.walk(fn.returns)) + [
+                     n for d in args.defaults for n in ast.walk(d)]:
+        if isinstance(node, ast.Name) and node.id in imports:
+            used.setdefault(imports[node.id], set()).add(node.id)
+    indent = "    " if method else ""
+    head = "%sdef %s" % ("" if ret.startswith("Iterator[") else "async ",
+                         fn.name)
+    if ret.startswith("Iterator["):
+        ret = "Async" + ret
+        body = "return _iterate(%s(%s))" % (target, ", ".join(call))
+        doc = "``async for`` over :%s:`%s`." % (
+            "meth" if method else "func", method or target.replace(
+                "_api.", "smartcar_native.").replace("_v3.", "smartcar_native."))
+    else:
+        body = "return await _run(%s)" % ", ".join([target] + call)
+        doc = "Awaitable :%s:`%s`." % (
+            "meth" if method else "func", method or target.replace(
+                "_api.", "smartcar_native.").replace("_v3.", "smartcar_native."))
+    out = [indent + l for l in py_def(head, params, ret, "")]
+    lines = [indent + "    " + body]
+    if len(lines[0]) > 79:
+        cut = lines[0].index("(", lines[0].index("return ") + 14) + 1
+        lines = [lines[0][:cut], indent + "        " + lines[0][cut:].lstrip()]
+    return out + [indent + '    """%s"""' % doc] + lines + [""]
+
+
+def render_twins():
+    used = {"typing": {"AsyncIterator"}}
+    funcs, classes = [], []
+    for module, names in AIO_FUNCTIONS:
+        tree = ast.parse(open(os.path.join(PKG, module + ".py")).read())
+        imports = _imports(tree, module)
+        defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+        for name in names:
+            funcs += ["", ""] + _twin(defs[name], "_%s.%s" % (module, name),
+                                      None, imports, used)[:-1]
+    for module, cls, twin, names in AIO_METHODS:
+        tree = ast.parse(open(os.path.join(PKG, module + ".py")).read())
+        imports = _imports(tree, module)
+        node = next(n for n in tree.body
+                    if isinstance(n, ast.ClassDef) and n.name == cls)
+        defs = {n.name: n for n in node.body if isinstance(n, ast.FunctionDef)}
+        classes += ["", "", "class %s:" % twin,
+                    '    """The awaitable twins of :class:`%s`\'s calls."""' % cls,
+                    "", "    if TYPE_CHECKING:",
+                    "        sync: _%s.%s" % (module, cls), ""]
+        for name in names:
+            classes += _twin(defs[name], "self.sync." + name,
+                             "%s.%s" % (cls, name), imports, used)
+    out = ['"""The awaitable twins of the blocking API that aio gives.', "",
+           HEADER.replace("csrc/lib/endpoints.def", "api.py and v3.py"),
+           '"""', "", "from __future__ import annotations", ""]
+    used.pop(".", None)
+    used["typing"] = (used["typing"] - {"Iterator"}) | {"TYPE_CHECKING"}
+    out += textwrap.wrap("from typing import (%s)" % ", ".join(
+        sorted(used.pop("typing"))), 79, subsequent_indent="    ") + [""]
+    for module in sorted(used):
+        names = sorted(used[module])
+        out.append("from %s import (%s)" % (module, ", ".join(names))
+                   if len(", ".join(names)) + len(module) < 60 else
+                   "from %s import (\n%s\n)" % (module, "\n".join(
+                       "    %s," % n for n in names)))
+    out += ["", "from . import api as _api, v3 as _v3",
+            "from .aio import _iterate, _run"]
+    text = "\n".join(out + funcs + classes)
+    while text.endswith("\n"):
+        text = text[:-1]
+    return text + "\n"
+
+
 def main():
     calls = read_table()
     options = read_options()
@@ -349,7 +474,8 @@ def main():
     files = {PY_OUT: render_python(calls, py_hand, known, docs),
              LUA_OUT: render_lua(calls, lua_hand),
              RESTY_LUA: render_resty(options),
-             OPTIONS_DOC: render_options_doc(options)}
+             OPTIONS_DOC: render_options_doc(options),
+             TWINS_OUT: render_twins()}
     stale = []
     for path, text in files.items():
         old = open(path).read() if os.path.exists(path) else None

@@ -39,37 +39,13 @@ import functools
 import threading
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import (Any, AsyncIterator, Callable, Dict, Iterator, List, Mapping,
-                    Optional, Sequence, Tuple, TypeVar, Union)
+                    Optional, Sequence, Tuple, TypeVar)
 
-from .options import (
-    AuthUrlOptions,
-    CompatibilityMatrixOptions,
-    CompatibilityOptions,
-    ConnectionsFilter,
-    ConnectionsPaging,
-    ManagementOptions,
-    PagingOptions,
-    TokenOptions,
-    VehicleOptions,
-)
-from . import api, many, v3
+from .options import AuthUrlOptions, TokenOptions, VehicleOptions
+from . import many, v3
 from .auth_client import AuthClient
 from .store import TokenStore
-from .types import (
-    Access,
-    AppToken,
-    CompatibilityMatrix,
-    CompatibilityV1,
-    CompatibilityV2,
-    Connection,
-    DeleteConnections,
-    GetConnections,
-    Signal,
-    Signals,
-    User,
-    VehicleInfo,
-    Vehicles,
-)
+from .types import Access
 from ._vehicle_methods import AsyncVehicleMethods
 from .vehicle import Vehicle
 
@@ -154,81 +130,20 @@ async def _iterate(items: Iterator[T]) -> AsyncIterator[T]:
 
 
 # ---------------------------------------------------------------------
-# Module functions
-
-
-async def get_user(access_token: str) -> User:
-    """Awaitable :func:`smartcar_native.get_user`."""
-    return await _run(api.get_user, access_token)
-
-
-async def get_vehicles(
-    access_token: str, paging: Optional[PagingOptions] = None
-) -> Vehicles:
-    """Awaitable :func:`smartcar_native.get_vehicles`."""
-    return await _run(api.get_vehicles, access_token, paging)
-
-
-def iter_vehicles(access_token: str, page_size: int = 50
-                  ) -> AsyncIterator[str]:
-    """``async for`` over every vehicle id
-    (:func:`smartcar_native.iter_vehicles`)."""
-    return _iterate(api.iter_vehicles(access_token, page_size))
-
-
-async def get_compatibility(
-    vin: str,
-    scope: Sequence[str],
-    country: str = "US",
-    options: Optional[CompatibilityOptions] = None,
-) -> Union[CompatibilityV2, CompatibilityV1]:
-    """Awaitable :func:`smartcar_native.get_compatibility`."""
-    return await _run(api.get_compatibility, vin, scope, country, options)
-
-
-async def get_compatibility_matrix(
-    region: str,
-    make: Union[str, Sequence[str], Mapping[str, Any], None] = None,
-    options: Optional[CompatibilityMatrixOptions] = None,
-) -> CompatibilityMatrix:
-    """Awaitable :func:`smartcar_native.get_compatibility_matrix`."""
-    return await _run(api.get_compatibility_matrix, region, make, options)
-
-
-async def get_connections(
-    amt: str,
-    filter: Optional[ConnectionsFilter] = None,
-    paging: Optional[ConnectionsPaging] = None,
-    options: Optional[ManagementOptions] = None,
-) -> GetConnections:
-    """Awaitable :func:`smartcar_native.get_connections`."""
-    return await _run(api.get_connections, amt, filter, paging, options)
-
-
-async def delete_connections(
-    amt: str,
-    filter: ConnectionsFilter,
-    options: Optional[ManagementOptions] = None,
-) -> DeleteConnections:
-    """Awaitable :func:`smartcar_native.delete_connections`."""
-    return await _run(api.delete_connections, amt, filter, options)
-
-
-def iter_connections(
-    amt: str,
-    filter: Optional[ConnectionsFilter] = None,
-    page_size: int = 100,
-    options: Optional[ManagementOptions] = None,
-) -> AsyncIterator[Connection]:
-    """``async for`` over every connection
-    (:func:`smartcar_native.iter_connections`)."""
-    return _iterate(api.iter_connections(amt, filter, page_size, options))
-
-
-async def get_app_token(options: Optional[Mapping[str, Any]] = None
-                        ) -> AppToken:
-    """Awaitable :func:`smartcar_native.get_app_token`."""
-    return await _run(v3.get_app_token, options)
+# Module functions and VehicleV3's calls: generated twins (_aio_twins.py),
+# imported here because they use _run and _iterate above
+from ._aio_twins import (  # noqa: E402
+    AsyncVehicleV3Methods,
+    delete_connections,
+    get_app_token,
+    get_compatibility,
+    get_compatibility_matrix,
+    get_connections,
+    get_user,
+    get_vehicles,
+    iter_connections,
+    iter_vehicles,
+)
 
 
 def _sync_call(index: int, call: Any) -> Any:
@@ -465,7 +380,7 @@ class AsyncVehicle(AsyncVehicleMethods):
         return await _run(self.sync.get_signal, signal_code)
 
 
-class AsyncVehicleV3:
+class AsyncVehicleV3(AsyncVehicleV3Methods):
     """:class:`VehicleV3` with awaitable methods; same arguments."""
 
     def __init__(
@@ -493,19 +408,3 @@ class AsyncVehicleV3:
     def user_id(self) -> Optional[str]:
         return self.sync.user_id
 
-    async def get_vehicle(self) -> VehicleInfo:
-        """Awaitable :meth:`VehicleV3.get_vehicle`."""
-        return await _run(self.sync.get_vehicle)
-
-    async def get_signals(self, page: Optional[int] = None,
-                          page_size: Optional[int] = None) -> Signals:
-        """Awaitable :meth:`VehicleV3.get_signals`."""
-        return await _run(self.sync.get_signals, page, page_size)
-
-    async def get_signal(self, code: str) -> Signal:
-        """Awaitable :meth:`VehicleV3.get_signal`."""
-        return await _run(self.sync.get_signal, code)
-
-    def iter_signals(self, page_size: int = 25) -> AsyncIterator[Signal]:
-        """``async for`` over every signal (:meth:`VehicleV3.iter_signals`)."""
-        return _iterate(self.sync.iter_signals(page_size))
