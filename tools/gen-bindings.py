@@ -262,9 +262,12 @@ def render_python(calls, hand, known, docs):
     for c in names:
         args = "".join(", " + a.name for a in c.args)
         out += py_def("async def " + c.name, py_sig(c), py_result(c, known))
-        out += ['        """Awaitable :meth:`Vehicle.%s`."""' % c.name,
-                "        return await self._await(self.sync.%s%s)" % (c.name,
-                                                                     args), ""]
+        line = "        return await self._await(self.sync.%s%s)" % (c.name,
+                                                                     args)
+        if len(line) > 79:
+            line = "        return await self._await(\n            %s)" % (
+                "self.sync." + c.name + args)
+        out += ['        """Awaitable :meth:`Vehicle.%s`."""' % c.name, line, ""]
     while out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"

@@ -453,7 +453,8 @@ class AsyncVehicleMethods:
         longitude: float,
     ) -> Action:
         """Awaitable :meth:`Vehicle.send_destination`."""
-        return await self._await(self.sync.send_destination, latitude, longitude)
+        return await self._await(
+            self.sync.send_destination, latitude, longitude)
 
     async def service_history(
         self,
@@ -461,7 +462,8 @@ class AsyncVehicleMethods:
         end_date: Any = None,
     ) -> ServiceHistory:
         """Awaitable :meth:`Vehicle.service_history`."""
-        return await self._await(self.sync.service_history, start_date, end_date)
+        return await self._await(
+            self.sync.service_history, start_date, end_date)
 
     async def diagnostic_system_status(self) -> DiagnosticSystemStatus:
         """Awaitable :meth:`Vehicle.diagnostic_system_status`."""
@@ -502,4 +504,5 @@ class AsyncVehicleMethods:
         headers: Optional[Mapping[str, Any]] = None,
     ) -> Response:
         """Awaitable :meth:`Vehicle.request`."""
-        return await self._await(self.sync.request, method, path, body, headers)
+        return await self._await(
+            self.sync.request, method, path, body, headers)
