@@ -516,3 +516,39 @@ TEST(op_misuse)
 	sc_params_free(p);
 	sc_client_free(c);
 }
+
+/* {"distance": [[...]]} nested `levels` deep, the object included. */
+static char *nested_body(int levels)
+{
+	char *b = malloc(2 * (size_t)levels + 32);
+	int at = sprintf(b, "{\"distance\":"), k;
+
+	for (k = 1; k < levels; k++)
+		b[at++] = '[';
+	for (k = 1; k < levels; k++)
+		b[at++] = ']';
+	strcpy(b + at, "}");
+	return b;
+}
+
+TEST(op_json_deeper_than_the_limit_is_malformed)
+{
+	/* bindings convert JSON recursively: a server must not choose the
+	 * depth (64 levels are read, 65 and 999 are not) */
+	sc_client *c = t_client(ORIGIN, NULL);
+	int levels[] = { 3, 64, 65, 999 }, i;
+
+	for (i = 0; i < 4; i++) {
+		sc_params *p = odo_params(NULL);
+		char *body = nested_body(levels[i]);
+		int rc = 1;
+		sc_result *res = run(c, "odometer", p,
+				     t_response(200, "application/json", body),
+				     &rc);
+		CHECK(levels[i] <= 64 ? rc == 0 : rc == SC_EMALFORMED);
+		sc_result_free(res);
+		sc_params_free(p);
+		free(body);
+	}
+	sc_client_free(c);
+}
