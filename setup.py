@@ -43,6 +43,7 @@ SC_LIB_SOURCES = [
     "csrc/lib/debug.c",
     "csrc/lib/call.c",
     "csrc/lib/answer.c",
+    "csrc/lib/async.c",
     "csrc/lib/rate.c",
     "csrc/lib/webhook.c",
     "csrc/lib/store.c",

@@ -62,6 +62,7 @@ build = {
             "csrc/lib/debug.c",
             "csrc/lib/call.c",
             "csrc/lib/answer.c",
+            "csrc/lib/async.c",
             "csrc/lib/rate.c",
             "csrc/lib/webhook.c",
             "csrc/lib/store.c",

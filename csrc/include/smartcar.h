@@ -30,6 +30,7 @@
 #include "smartcar/webhooks.h"
 #include "smartcar/store.h"
 #include "smartcar/paging.h"
+#include "smartcar/async.h"
 #include "smartcar/sys/store.h"
 
 #endif

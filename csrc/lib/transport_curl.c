@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include "sc_internal.h"
+#include "xfer.h"
 
 /* Idle easy handles always kept, whatever the client's peak. */
 #define POOL_MIN 16
@@ -570,6 +571,23 @@ int sc__curl_perform(sc_client *client, const sc_request *req,
 			   errlen, unsent);
 }
 
+/* End transfer x with libcurl's result cc and hand its response, or
+ * its failure, to op (NULL: drop it). */
+static void xfer_to_op(struct xfer *x, CURLcode cc, sc_op *op)
+{
+	sc_response *resp;
+	char errmsg[256];
+	int unsent;
+	int trc = xfer_finish(x, cc, &resp, errmsg, sizeof(errmsg), &unsent);
+
+	if (!op)
+		sc_response_free(resp);
+	else if (trc < 0)
+		(unsent ? sc_op_fail_unsent : sc_op_fail)(op, trc, errmsg);
+	else
+		sc_op_feed(op, resp);
+}
+
 /* ---- many calls at once over the multi interface ----------------------- */
 
 static CURLM *multi_checkout(struct sc_curl_pool *p)
@@ -661,10 +679,6 @@ static void collect(CURLM *multi, struct many *m, sc_client *client)
 	while ((msg = curl_multi_info_read(multi, &left))) {
 		struct xfer *x = NULL;
 		struct slot *s;
-		sc_response *resp;
-		char errmsg[256];
-		int unsent, trc;
-		CURLcode cc = msg->data.result;
 		CURL *h = msg->easy_handle;
 
 		if (msg->msg != CURLMSG_DONE)
@@ -672,15 +686,9 @@ static void collect(CURLM *multi, struct many *m, sc_client *client)
 		curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
 		s = (struct slot *)((char *)x - offsetof(struct slot, x));
 		curl_multi_remove_handle(multi, h);
-		trc = xfer_finish(x, cc, &resp, errmsg, sizeof(errmsg),
-				  &unsent);
+		xfer_to_op(x, msg->data.result, s->op);
 		s->active = 0;
 		m->active--;
-		if (trc < 0)
-			(unsent ? sc_op_fail_unsent : sc_op_fail)(s->op, trc,
-								  errmsg);
-		else
-			sc_op_feed(s->op, resp);
 		step_one(m, multi, client, (size_t)(s - m->slots),
 			 sc__monotonic());
 	}
@@ -873,4 +881,30 @@ int sc_call_many_ops(sc_result **results, sc_client *client, sc_op **ops,
 	free(m.slots);
 	free(m.q.idx);
 	return 0;
+}
+
+/* ---- single transfers for async.c (xfer.h) ----------------------------- */
+
+struct xfer *sc__xfer_begin(sc_client *client, const sc_request *req)
+{
+	struct xfer *x = malloc(sizeof(*x));
+	if (!x || xfer_start(x, client, req) < 0) {
+		free(x);
+		return NULL;
+	}
+	/* as sc_call_many: HTTP/2 would hold streams back */
+	curl_easy_setopt(x->h, CURLOPT_HTTP_VERSION,
+			 (long)CURL_HTTP_VERSION_1_1);
+	return x;
+}
+
+void *sc__xfer_handle(struct xfer *x)
+{
+	return x->h;
+}
+
+void sc__xfer_end(struct xfer *x, int cc, sc_op *op)
+{
+	xfer_to_op(x, (CURLcode)cc, op);
+	free(x);
 }

@@ -2556,6 +2556,295 @@ static PyMethodDef module_methods[] = {
 	{ NULL, NULL, 0, NULL }
 };
 
+/* ------------------------------------------------------------------ */
+/* Async: the non-blocking driver (smartcar/async.h) for an event loop */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	PyObject_HEAD
+	sc_async *async;
+	ClientObject *client;  /* a user of the client while open */
+	PyObject *stores;      /* {id: TokenStore} of the ops holding one */
+} AsyncObject;
+
+static PyTypeObject Async_Type;
+
+static void async_drop_store(AsyncObject *self, PyObject *key)
+{
+	StoreObject *st = (StoreObject *)PyDict_GetItemWithError(self->stores,
+								 key);
+	if (!st)
+		return;
+	Py_INCREF(st);
+	PyDict_DelItem(self->stores, key);
+	st->users--;
+	store_release(st);
+	Py_DECREF(st);
+}
+
+static PyObject *Async_new(PyTypeObject *type, PyObject *args,
+			   PyObject *kwds)
+{
+	static char *kwlist[] = { "client", "max_in_flight", NULL };
+	PyObject *client;
+	Py_ssize_t max_in_flight = 0;
+	AsyncObject *self;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|n:Async", kwlist,
+					 &Client_Type, &client,
+					 &max_in_flight))
+		return retyped();
+	if (max_in_flight < 0) {
+		raise_local(SC_EINVAL, "max_in_flight must not be negative");
+		return NULL;
+	}
+	if (client_check((ClientObject *)client) < 0)
+		return NULL;
+	self = (AsyncObject *)type->tp_alloc(type, 0);
+	if (!self)
+		return NULL;
+	self->stores = PyDict_New();
+	if (!self->stores) {
+		Py_DECREF(self);
+		return NULL;
+	}
+	rc = sc_async_new(&self->async, ((ClientObject *)client)->client,
+			  (size_t)max_in_flight);
+	if (rc < 0) {
+		Py_DECREF(self);
+		raise_error(rc, NULL);
+		return NULL;
+	}
+	Py_INCREF(client);
+	self->client = (ClientObject *)client;
+	self->client->users++;
+	return (PyObject *)self;
+}
+
+static void Async_dealloc(AsyncObject *self)
+{
+	sc_async_free(self->async);
+	self->async = NULL;
+	if (self->stores) {
+		PyObject *key, *value;
+		Py_ssize_t pos = 0;
+		while (PyDict_Next(self->stores, &pos, &key, &value)) {
+			((StoreObject *)value)->users--;
+			store_release((StoreObject *)value);
+		}
+		Py_CLEAR(self->stores);
+	}
+	if (self->client) {
+		self->client->users--;
+		client_release(self->client);
+		Py_CLEAR(self->client);
+	}
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+PyDoc_STRVAR(Async_start_doc,
+"start(call) -> int\n\n"
+"Queue one call, given as a call_many() item: (endpoint, params) or\n"
+"(endpoint, params, store, key).  Returns its id.  Argument errors\n"
+"raise.");
+
+static PyObject *Async_start(AsyncObject *self, PyObject *call)
+{
+	StoreObject *store = NULL;
+	PyObject *early = NULL, *key;
+	sc_op *op = NULL;
+	uint64_t id = 0;
+	int rc;
+
+	if (client_check(self->client) < 0 ||
+	    many_op(call, 0, self->client->client, &op, &early, &store) < 0)
+		return NULL;
+	if (early) {
+		PyErr_SetObject((PyObject *)Py_TYPE(early), early);
+		Py_DECREF(early);
+		return NULL;
+	}
+	rc = sc_async_start(self->async, op, &id);
+	key = rc == 0 ? PyLong_FromUnsignedLongLong(id) : NULL;
+	if (store && (!key || PyDict_SetItem(self->stores, key,
+					     (PyObject *)store) < 0)) {
+		if (key)
+			sc_async_cancel(self->async, id);
+		Py_CLEAR(key);
+	}
+	if (store) {
+		/* the dict holds it now (or it was dropped) */
+		store->users -= key == NULL;
+		store_release(store);
+		Py_DECREF(store);
+	}
+	if (rc < 0)
+		raise_error(rc, NULL);
+	return key;
+}
+
+static PyObject *watch_list(const sc_async_watch *w, size_t n)
+{
+	PyObject *out = PyList_New((Py_ssize_t)n);
+	size_t i;
+	for (i = 0; out && i < n; i++) {
+		PyObject *t = Py_BuildValue("(ii)", w[i].fd, w[i].events);
+		if (!t) {
+			Py_CLEAR(out);
+			break;
+		}
+		PyList_SET_ITEM(out, (Py_ssize_t)i, t);
+	}
+	return out;
+}
+
+PyDoc_STRVAR(Async_changes_doc,
+"changes() -> list\n\n"
+"[(fd, events)] changes to the sockets to watch, in order (events: a\n"
+"bit set of WATCH_READ and WATCH_WRITE; 0: stop watching).");
+
+static PyObject *Async_changes(AsyncObject *self, PyObject *unused)
+{
+	sc_async_watch w[256];
+	size_t n = sc_async_changes(self->async, w, 256);
+	PyObject *out = watch_list(w, n);
+	(void)unused;
+	while (out && n == 256) {
+		PyObject *more;
+		n = sc_async_changes(self->async, w, 256);
+		more = watch_list(w, n);
+		if (!more || PyList_SetSlice(out, PY_SSIZE_T_MAX,
+					     PY_SSIZE_T_MAX, more) < 0)
+			Py_CLEAR(out);
+		Py_XDECREF(more);
+	}
+	return out;
+}
+
+PyDoc_STRVAR(Async_fds_doc,
+"fds() -> list\n\n[(fd, events)]: every socket to watch now.");
+
+static PyObject *Async_fds(AsyncObject *self, PyObject *unused)
+{
+	size_t n = sc_async_fds(self->async, NULL, 0);
+	sc_async_watch *w = PyMem_Calloc(n ? n : 1, sizeof(*w));
+	PyObject *out;
+	(void)unused;
+	if (!w)
+		return PyErr_NoMemory();
+	n = sc_async_fds(self->async, w, n);
+	out = watch_list(w, n);
+	PyMem_Free(w);
+	return out;
+}
+
+static PyObject *Async_timeout_ms(AsyncObject *self, PyObject *unused)
+{
+	(void)unused;
+	return PyLong_FromLong(sc_async_timeout_ms(self->async));
+}
+
+static PyObject *Async_socket(AsyncObject *self, PyObject *args)
+{
+	int fd, events;
+	if (!PyArg_ParseTuple(args, "ii:socket", &fd, &events))
+		return retyped();
+	sc_async_socket(self->async, fd, events);
+	Py_RETURN_NONE;
+}
+
+static PyObject *Async_timeout(AsyncObject *self, PyObject *unused)
+{
+	(void)unused;
+	sc_async_timeout(self->async);
+	Py_RETURN_NONE;
+}
+
+static PyObject *Async_poll(AsyncObject *self, PyObject *unused)
+{
+	(void)unused;
+	return PyLong_FromLong(sc_async_poll(self->async));
+}
+
+PyDoc_STRVAR(Async_take_doc,
+"take() -> list\n\n"
+"[(id, data or exception instance)] of every finished call, in the\n"
+"order they finished.");
+
+static PyObject *Async_take(AsyncObject *self, PyObject *unused)
+{
+	PyObject *out = PyList_New(0);
+	sc_result *res;
+	uint64_t id;
+	(void)unused;
+
+	while (out && sc_async_take(self->async, &id, &res) == 1) {
+		PyObject *key = PyLong_FromUnsignedLongLong(id);
+		PyObject *val = result_or_error(res);
+		PyObject *t = key && val ? PyTuple_Pack(2, key, val) : NULL;
+		if (key)
+			async_drop_store(self, key);
+		if (!t || PyList_Append(out, t) < 0)
+			Py_CLEAR(out);
+		Py_XDECREF(t);
+		Py_XDECREF(key);
+		Py_XDECREF(val);
+	}
+	return out;
+}
+
+static PyObject *Async_cancel(AsyncObject *self, PyObject *arg)
+{
+	unsigned long long id = PyLong_AsUnsignedLongLong(arg);
+	int rc;
+	if (PyErr_Occurred())
+		return NULL;
+	rc = sc_async_cancel(self->async, (uint64_t)id);
+	async_drop_store(self, arg);
+	return PyBool_FromLong(rc == 0);
+}
+
+static PyObject *Async_count(AsyncObject *self, PyObject *unused)
+{
+	(void)unused;
+	return PyLong_FromSize_t(sc_async_count(self->async));
+}
+
+static PyMethodDef Async_methods[] = {
+	{ "start", (PyCFunction)Async_start, METH_O, Async_start_doc },
+	{ "changes", (PyCFunction)Async_changes, METH_NOARGS,
+	  Async_changes_doc },
+	{ "fds", (PyCFunction)Async_fds, METH_NOARGS, Async_fds_doc },
+	{ "timeout_ms", (PyCFunction)Async_timeout_ms, METH_NOARGS,
+	  "timeout_ms() -> int: ms until timeout() is due; -1: no timer." },
+	{ "socket", (PyCFunction)Async_socket, METH_VARARGS,
+	  "socket(fd, events): the socket became ready." },
+	{ "timeout", (PyCFunction)Async_timeout, METH_NOARGS,
+	  "timeout(): the timer came." },
+	{ "poll", (PyCFunction)Async_poll, METH_NOARGS,
+	  "poll() -> int: advance everything without waiting; the number "
+	  "of finished calls to take()." },
+	{ "take", (PyCFunction)Async_take, METH_NOARGS, Async_take_doc },
+	{ "cancel", (PyCFunction)Async_cancel, METH_O,
+	  "cancel(id) -> bool: stop a call and drop its result." },
+	{ "count", (PyCFunction)Async_count, METH_NOARGS,
+	  "count() -> int: calls running or finished and not taken." },
+	{ NULL, NULL, 0, NULL }
+};
+
+static PyTypeObject Async_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "smartcar_native._core.Async",
+	.tp_basicsize = sizeof(AsyncObject),
+	.tp_dealloc = (destructor)Async_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = "Async(client, max_in_flight=0): calls driven by an event "
+		  "loop (libsmartcar's sc_async).  Used by smartcar_native.aio.",
+	.tp_methods = Async_methods,
+	.tp_new = Async_new,
+};
+
 PyDoc_STRVAR(module_doc,
 "Thin binding of libsmartcar.  Use the smartcar_native package; this\n"
 "module only converts values, holds handles and raises errors.");
@@ -2615,7 +2904,8 @@ PyMODINIT_FUNC PyInit__core(void)
 		return NULL;
 	}
 	if (PyType_Ready(&Client_Type) < 0 || PyType_Ready(&Op_Type) < 0 ||
-	    PyType_Ready(&Store_Type) < 0 || PyType_Ready(&Pages_Type) < 0)
+	    PyType_Ready(&Store_Type) < 0 || PyType_Ready(&Pages_Type) < 0 ||
+	    PyType_Ready(&Async_Type) < 0)
 		return NULL;
 	m = PyModule_Create(&module_def);
 	if (!m)
@@ -2636,7 +2926,14 @@ PyMODINIT_FUNC PyInit__core(void)
 		Py_DECREF(&Store_Type);
 		goto fail;
 	}
-	if (PyModule_AddIntConstant(m, "OK", SC_OK) < 0 ||
+	Py_INCREF(&Async_Type);
+	if (PyModule_AddObject(m, "Async", (PyObject *)&Async_Type) < 0) {
+		Py_DECREF(&Async_Type);
+		goto fail;
+	}
+	if (PyModule_AddIntConstant(m, "WATCH_READ", SC_WATCH_READ) < 0 ||
+	    PyModule_AddIntConstant(m, "WATCH_WRITE", SC_WATCH_WRITE) < 0 ||
+	    PyModule_AddIntConstant(m, "OK", SC_OK) < 0 ||
 	    PyModule_AddIntConstant(m, "STEP_DONE", SC_STEP_DONE) < 0 ||
 	    PyModule_AddIntConstant(m, "STEP_SEND", SC_STEP_SEND) < 0 ||
 	    PyModule_AddIntConstant(m, "STEP_WAIT", SC_STEP_WAIT) < 0 ||

@@ -9,23 +9,25 @@
         cars = [aio.AsyncVehicle(vid, token) for vid in ids]
         readings = await asyncio.gather(*(car.odometer() for car in cars))
 
-How it works: each call runs the same blocking libsmartcar call as the
-synchronous API, in a worker thread of a thread pool.  The C core
-releases the GIL for the whole HTTP exchange, so calls awaited together
-really run at the same time (each on its own pooled connection), and
-the event loop keeps running meanwhile.  Retries, rate limits, token
-refreshes and errors behave exactly as in the synchronous API; the
-results are the same named tuples.
+How it works: a Vehicle call runs on the running event loop itself, on
+one thread.  libsmartcar's non-blocking driver (``sc_async``, over
+libcurl's multi-socket interface) names the sockets to watch and its
+next timeout; this module watches them with ``loop.add_reader`` /
+``add_writer`` and ``loop.call_later`` and hands back each result as it
+comes.  One driver per event loop and client keeps its connections
+open between calls, so ``await asyncio.gather(...)`` of 1,000 calls
+needs neither threads nor 1,000 new connections.  Retries, rate limits
+(waits are timers), token stores (refresh after a 401) and errors
+behave exactly as in the synchronous API; the results are the same
+named tuples.  Cancelling an awaiting task stops its call; a command
+(``lock``, ``start_charge``...) already sent may still take effect.
 
-The pool is this module's own (32 threads, made on first use), not the
-loop's default executor, so slow vehicles do not starve
-``loop.run_in_executor(None, ...)`` users; :func:`set_executor` replaces
-it.  Context variables are copied into the worker as
-``asyncio.to_thread`` does.
-
-Cancelling an awaiting task does not stop a request already sent: the
-worker finishes it and the result is dropped.  A command (``lock``,
-``start_charge``...) cancelled that way may still take effect.
+Paging iterators, :class:`AsyncTokenStore`, :class:`AsyncAuthClient`
+and the module functions still run the blocking call in a worker thread
+of this module's pool (32 threads, made on first use; not the loop's
+default executor), the C core releasing the GIL for the whole exchange.
+:func:`set_executor` replaces it.  Context
+variables are copied into the worker as ``asyncio.to_thread`` does.
 
 For many calls at once, :func:`run_many` (one thread, libcurl's multi
 interface) is lighter than many awaited calls.
@@ -36,7 +38,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import inspect
 import threading
+import weakref
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import (Any, AsyncIterator, Callable, Dict, Iterator, List, Mapping,
                     Optional, Sequence, Tuple, TypeVar)
@@ -48,6 +52,7 @@ from .store import TokenStore
 from .types import Access
 from ._vehicle_methods import AsyncVehicleMethods
 from .vehicle import Vehicle
+from ._core import Async, WATCH_READ, WATCH_WRITE
 
 __all__ = [
     "AsyncAuthClient",
@@ -107,9 +112,120 @@ def get_executor() -> Executor:
         return _own_executor
 
 
+#: requests one loop's driver puts on the wire at once (the others wait)
+DEFAULT_MAX_IN_FLIGHT = 1024
+
+
+class _Driver:
+    """One event loop's calls through one client: the C driver's sockets
+    and timer on the loop, each call's future settled from its result.
+    Only touched from the loop's thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, client: Any) -> None:
+        self.loop = loop
+        self.core = Async(client, DEFAULT_MAX_IN_FLIGHT)
+        self.futures: Dict[int, "asyncio.Future[Any]"] = {}
+        self.watched: Dict[int, int] = {}
+        self.timer: Optional[asyncio.TimerHandle] = None
+
+    def start(self, call: Tuple[Any, ...]) -> "asyncio.Future[Any]":
+        call_id = self.core.start(call)
+        future = self.loop.create_future()
+        self.futures[call_id] = future
+        future.add_done_callback(
+            lambda f, call_id=call_id: self._forget(call_id, f))
+        self.update()
+        return future
+
+    def _forget(self, call_id: int, future: "asyncio.Future[Any]") -> None:
+        if self.futures.pop(call_id, None) is not None and future.cancelled():
+            self.core.cancel(call_id)
+            self.update()
+
+    def _on_socket(self, fd: int, events: int) -> None:
+        self.core.socket(fd, events)
+        self.update()
+
+    def _on_timer(self) -> None:
+        self.timer = None
+        self.core.timeout()
+        self.update()
+
+    def update(self) -> None:
+        """Settle finished calls, then follow the driver's sockets and
+        timer."""
+        for call_id, value in self.core.take():
+            future = self.futures.pop(call_id, None)
+            if future is None or future.done():
+                continue
+            if isinstance(value, BaseException):
+                future.set_exception(value)
+            else:
+                future.set_result(value)
+        loop = self.loop
+        for fd, events in self.core.changes():
+            old = self.watched.get(fd, 0)
+            # libcurl may have closed a socket it stopped watching: the
+            # selector then fails to update it, and forgets it
+            try:
+                if old & WATCH_READ and not events & WATCH_READ:
+                    loop.remove_reader(fd)
+            except OSError:
+                pass
+            try:
+                if old & WATCH_WRITE and not events & WATCH_WRITE:
+                    loop.remove_writer(fd)
+            except OSError:
+                pass
+            if events & WATCH_READ and not old & WATCH_READ:
+                loop.add_reader(fd, self._on_socket, fd, WATCH_READ)
+            if events & WATCH_WRITE and not old & WATCH_WRITE:
+                loop.add_writer(fd, self._on_socket, fd, WATCH_WRITE)
+            if events:
+                self.watched[fd] = events
+            else:
+                self.watched.pop(fd, None)
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        wait = self.core.timeout_ms()
+        if wait == 0:
+            self.timer = loop.call_soon(self._on_timer)  # type: ignore
+        elif wait > 0:
+            self.timer = loop.call_later(wait / 1000.0, self._on_timer)
+
+
+_drivers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[int, Tuple[Any, _Driver]]]" = weakref.WeakKeyDictionary()
+
+
+def _driver(client: Any) -> _Driver:
+    loop = asyncio.get_running_loop()
+    mine = _drivers.setdefault(loop, {})
+    held = mine.get(id(client))
+    if held is None or held[0] is not client:
+        held = (client, _Driver(loop, client))
+        mine[id(client)] = held
+    return held[1]
+
+
+async def _planned(vehicle: Any, method: str, args: Tuple[Any, ...],
+                   kwargs: Dict[str, Any]) -> Any:
+    """``vehicle.<method>(*args, **kwargs)`` on the event loop: the
+    vehicle's plan of the call, run by the loop's driver."""
+    builder = getattr(vehicle, "_plan_" + method)
+    bound = inspect.signature(builder).bind(*args, **kwargs)
+    plan = vehicle.plan(method, dict(bound.arguments))
+    data = await _driver(vehicle.client).start(plan.call())
+    return plan.convert(data) if plan.convert else data
+
+
 async def _run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``fn(*args, **kwargs)`` in a worker thread, with this task's
-    context variables."""
+    """``fn(*args, **kwargs)``: a Vehicle call on the event loop, anything
+    else in a worker thread with this task's context variables."""
+    owner = getattr(fn, "__self__", None)
+    name = getattr(fn, "__name__", "")
+    if isinstance(owner, Vehicle) and hasattr(owner, "_plan_" + name):
+        return await _planned(owner, name, args, kwargs)
     loop = asyncio.get_running_loop()
     ctx = contextvars.copy_context()
     call = functools.partial(ctx.run, fn, *args, **kwargs)

@@ -1,0 +1,133 @@
+/**
+ * @file smartcar/async.h
+ * @brief Many calls driven by the caller's event loop, without blocking.
+ *
+ * An sc_async runs ops (sc_op_new(), sc_op_new_stored(), a pager's ops)
+ * over libcurl's multi-socket interface and never waits itself: the
+ * caller's loop watches the sockets it names and its next timeout, and
+ * tells it what became ready.  Retry backoffs, rate-limit cool-downs and
+ * token-refresh waits are timers of the sc_async, never sleeps.
+ *
+ *     sc_async_new(&a, client, 0);
+ *     sc_async_start(a, op, &id);                 (op is consumed)
+ *     loop:
+ *         n = sc_async_changes(a, w, 64);         watch w[i].fd for
+ *                                                 w[i].events (0: stop)
+ *         t = sc_async_timeout_ms(a);             -1: no timer
+ *         ... wait for a socket or the timeout ...
+ *         sc_async_socket(a, fd, SC_WATCH_READ); or sc_async_timeout(a);
+ *         while (sc_async_take(a, &id, &res) == 1) ... use res ...
+ *
+ * Without a loop of its own, a program (a game frame) calls
+ * sc_async_poll(), which checks every socket and timer with zero wait.
+ *
+ * Ownership: an sc_async borrows its client (which must outlive it) and
+ * owns the ops it was given and the results not yet taken;
+ * sc_async_free() drops both.
+ * Thread-safety: an sc_async is used by one thread at a time.  Its
+ * client may be shared with other threads and drivers.  Token-store
+ * loads and saves run inside the sc_async_* call that steps the op.
+ */
+#ifndef SMARTCAR_ASYNC_H
+#define SMARTCAR_ASYNC_H
+
+#include <stdint.h>
+
+#include "common.h"
+#include "client.h"
+#include "result.h"
+#include "call.h"
+
+SC_BEGIN_DECL
+
+typedef struct sc_async sc_async;
+
+/** Socket events (a bit set). */
+#define SC_WATCH_READ 1
+#define SC_WATCH_WRITE 2
+
+/** One socket to watch; events 0 means stop watching it. */
+typedef struct sc_async_watch {
+	int fd;
+	int events;
+} sc_async_watch;
+
+/**
+ * A driver for @p client with at most @p max_in_flight requests on the
+ * wire at once (0: no limit of the library's; the others wait in start
+ * order).  It keeps as many idle connections open for later calls
+ * (1024 without a limit).  @return 0, SC_EINVAL, SC_ENOMEM or
+ * SC_ENETWORK.
+ */
+SC_EXTERN(int) sc_async_new(sc_async **out, sc_client *client,
+			    size_t max_in_flight);
+
+/** Free the driver: unfinished ops stop (a request on the wire is
+ *  abandoned), results not taken are freed.  Accepts NULL. */
+SC_EXTERN(void) sc_async_free(sc_async *a);
+
+/**
+ * Queue @p op (made with the driver's client); it starts on the next
+ * sc_async_timeout()/sc_async_poll() (sc_async_timeout_ms() is then 0).
+ * @return 0 with its id (never 0) in @p *id_out, or SC_EINVAL/SC_ENOMEM.
+ * Ownership: the op is consumed, even on failure.
+ */
+SC_EXTERN(int) sc_async_start(sc_async *a, sc_op *op, uint64_t *id_out);
+
+/**
+ * Stop op @p id and drop its result.  A request already on the wire is
+ * abandoned: a command may still take effect.
+ * @return 0, or SC_EINVAL when no such op is held (taken or unknown).
+ */
+SC_EXTERN(int) sc_async_cancel(sc_async *a, uint64_t id);
+
+/**
+ * Changes to the set of sockets to watch since the last call, in the
+ * order they happened (an fd may be dropped and then reused): apply them
+ * in order.  Fills up to @p cap entries and removes them from the list.
+ * @return the number filled.
+ */
+SC_EXTERN(size_t) sc_async_changes(sc_async *a, sc_async_watch *out,
+				   size_t cap);
+
+/**
+ * The whole set of sockets to watch now.  Fills up to @p cap entries.
+ * @return the number of sockets (may exceed @p cap).
+ */
+SC_EXTERN(size_t) sc_async_fds(const sc_async *a, sc_async_watch *out,
+			       size_t cap);
+
+/**
+ * Milliseconds until sc_async_timeout() is due: 0 when it is due now,
+ * -1 when no timer runs (then only a socket event, or a new op, moves
+ * things on).
+ */
+SC_EXTERN(long) sc_async_timeout_ms(const sc_async *a);
+
+/** @p fd became ready for @p events (SC_WATCH_*; 0: unknown, check
+ *  both).  @return 0. */
+SC_EXTERN(int) sc_async_socket(sc_async *a, int fd, int events);
+
+/** The timeout came (calling it early does no harm).  @return 0. */
+SC_EXTERN(int) sc_async_timeout(sc_async *a);
+
+/**
+ * Check every socket and timer without waiting and advance what is
+ * ready.  @return the number of finished ops waiting to be taken.
+ */
+SC_EXTERN(int) sc_async_poll(sc_async *a);
+
+/**
+ * Take a finished op's result, in the order they finished.
+ * @return 1 with the id and the result (data or error), 0 when none is
+ *         finished.
+ * Ownership: free @p *out with sc_result_free().
+ */
+SC_EXTERN(int) sc_async_take(sc_async *a, uint64_t *id_out, sc_result **out);
+
+/** Ops held: running, waiting or finished but not taken. */
+SC_EXTERN(size_t) sc_async_count(const sc_async *a);
+
+SC_END_DECL
+
+#endif

@@ -1,0 +1,329 @@
+/* The non-blocking driver (smartcar/async.h) against the emulator: a
+ * poll(2) loop of the test's own over the sockets it names, the
+ * zero-wait poll, token stores, rate waits as timers, cancelling. */
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "test.h"
+
+static sc_op *odo_op(sc_client *c, const char *vid, const char *token)
+{
+	sc_params *p = NULL;
+	sc_op *op = NULL;
+	sc_params_new(&p);
+	sc_params_set(p, "vehicle_id", vid);
+	sc_params_set(p, "access_token", token);
+	sc_op_new(&op, c, "odometer", p, NULL);
+	sc_params_free(p);
+	return op;
+}
+
+/* The sockets the test watches, kept from sc_async_changes() only. */
+struct mirror {
+	sc_async_watch w[256];
+	size_t n;
+	int agrees; /* always equal to sc_async_fds() */
+};
+
+static void mirror_apply(struct mirror *m, sc_async *a)
+{
+	sc_async_watch ch[16], all[256];
+	size_t n, i, j, nall;
+
+	while ((n = sc_async_changes(a, ch, 16)) > 0) {
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < m->n && m->w[j].fd != ch[i].fd; j++)
+				;
+			if (ch[i].events == 0) {
+				if (j == m->n)
+					m->agrees = 0; /* dropped unwatched */
+				else
+					m->w[j] = m->w[--m->n];
+			} else if (j < m->n) {
+				m->w[j].events = ch[i].events;
+			} else if (m->n < 256) {
+				m->w[m->n++] = ch[i];
+			}
+		}
+	}
+	nall = sc_async_fds(a, all, 256);
+	if (nall != m->n)
+		m->agrees = 0;
+	for (i = 0; i < nall && i < 256; i++) {
+		for (j = 0; j < m->n && m->w[j].fd != all[i].fd; j++)
+			;
+		if (j == m->n || m->w[j].events != all[i].events)
+			m->agrees = 0;
+	}
+}
+
+/* One turn of an event loop: wait for the sockets or the timeout. */
+static void loop_turn(struct mirror *m, sc_async *a)
+{
+	struct pollfd p[256];
+	long t;
+	size_t i;
+	int n;
+
+	mirror_apply(m, a);
+	t = sc_async_timeout_ms(a);
+	for (i = 0; i < m->n; i++) {
+		p[i].fd = m->w[i].fd;
+		p[i].events = (short)((m->w[i].events & SC_WATCH_READ ? POLLIN
+								    : 0) |
+				      (m->w[i].events & SC_WATCH_WRITE
+					       ? POLLOUT : 0));
+		p[i].revents = 0;
+	}
+	n = poll(p, (nfds_t)m->n, t < 0 || t > 1000 ? 1000 : (int)t);
+	if (n <= 0) {
+		sc_async_timeout(a);
+		return;
+	}
+	for (i = 0; i < m->n; i++) {
+		int ev = (p[i].revents & (POLLIN | POLLHUP | POLLERR)
+				  ? SC_WATCH_READ : 0) |
+			 (p[i].revents & (POLLOUT | POLLERR) ? SC_WATCH_WRITE
+							     : 0);
+		if (ev)
+			sc_async_socket(a, p[i].fd, ev);
+	}
+}
+
+TEST(async_own_loop_runs_calls_and_reuses_connections)
+{
+	const char *base = t_emulator();
+	sc_client *c;
+	sc_async *a = NULL;
+	char ids[3][40];
+	char *token;
+	enum { N = 10 };
+	uint64_t id[N];
+	int seen[N] = { 0 }, round, turns, i;
+	long opened = 0;
+	struct mirror m;
+
+	REQUIRE(base);
+	c = t_client(base, NULL);
+	token = t_login(base, "async-loop@example.com", "read_odometer");
+	REQUIRE(c && token && t_fleet(base, "async-loop@example.com", ids) == 0);
+	REQUIRE(sc_async_new(&a, c, 4) == 0);
+	memset(&m, 0, sizeof(m));
+	m.agrees = 1;
+	CHECK(sc_async_timeout_ms(a) == -1);
+	CHECK(sc_async_start(a, NULL, &id[0]) == SC_EINVAL);
+	for (round = 0; round < 2; round++) {
+		if (round == 1)
+			opened = sc_client_connections_opened(c);
+		for (i = 0; i < N; i++) {
+			REQUIRE(sc_async_start(a, odo_op(c, ids[i % 3], token),
+					       &id[i]) == 0);
+			CHECK(id[i] != 0 && (i == 0 || id[i] > id[i - 1]));
+		}
+		CHECK(sc_async_timeout_ms(a) == 0);
+		CHECK(sc_async_count(a) == N);
+		for (turns = 0; sc_async_count(a) && turns < 2000; turns++) {
+			sc_result *r = NULL;
+			uint64_t got;
+			loop_turn(&m, a);
+			while (sc_async_take(a, &got, &r) == 1) {
+				double d = 0;
+				for (i = 0; i < N && id[i] != got; i++)
+					;
+				CHECK(i < N);
+				if (i < N)
+					seen[i]++;
+				CHECK(sc_result_error(r) == NULL);
+				CHECK(sc_result_get_number(r, "distance", &d) ==
+					      0 && d > 0);
+				sc_result_free(r);
+			}
+		}
+		CHECK(sc_async_count(a) == 0);
+	}
+	for (i = 0; i < N; i++)
+		CHECK(seen[i] == 2);
+	CHECK(m.agrees);
+	/* the second round found the first round's connections open */
+	CHECK(sc_client_connections_opened(c) == opened);
+	sc_async_free(a);
+	free(token);
+	sc_client_free(c);
+}
+
+static void frame_sleep(void)
+{
+	struct timespec ts = { 0, 2 * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* Run every op held with the zero-wait poll, as a game frame would; the
+ * result of the op with id want (freed when out is NULL). */
+static int poll_until_done(sc_async *a, uint64_t want, sc_result **out)
+{
+	int frames;
+	for (frames = 0; sc_async_count(a) && frames < 5000; frames++) {
+		sc_result *r = NULL;
+		uint64_t got;
+		sc_async_poll(a);
+		while (sc_async_take(a, &got, &r) == 1) {
+			if (got == want && out)
+				*out = r;
+			else
+				sc_result_free(r);
+		}
+		if (sc_async_count(a))
+			frame_sleep();
+	}
+	return frames;
+}
+
+TEST(async_poll_stored_op_refreshes_after_401)
+{
+	const char *base = t_emulator();
+	sc_client *c = t_client(base, NULL);
+	sc_token_store *s = NULL;
+	sc_async *a = NULL;
+	sc_params *p = NULL;
+	sc_result *red = NULL, *tok = NULL, *odo = NULL, *now = NULL;
+	char *url = NULL, *state = NULL, *loc, ids[3][40], json[1024];
+	sc_op *op = NULL;
+	uint64_t id;
+	double d = 0;
+
+	REQUIRE(base && c);
+	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
+	REQUIRE(sc_async_new(&a, c, 0) == 0);
+	/* the code exchange itself goes through the driver */
+	sc_params_new(&p);
+	sc_params_set(p, "scope", "read_odometer");
+	sc_auth_url(&url, &state, c, p, NULL);
+	sc_params_free(p);
+	loc = t_connect(url, "approve", "async-store@example.com");
+	REQUIRE(loc && sc_parse_redirect(&red, loc, state) == 0);
+	sc_params_new(&p);
+	sc_params_set(p, "code", sc_result_get_string(red, "code"));
+	REQUIRE(sc_op_new(&op, c, "exchange_code", p, NULL) == 0);
+	sc_params_free(p);
+	REQUIRE(sc_async_start(a, op, &id) == 0);
+	poll_until_done(a, id, &tok);
+	REQUIRE(tok && !sc_result_error(tok));
+	REQUIRE(t_fleet(base, "async-store@example.com", ids) == 0);
+	/* an access token the server refuses, not yet expired here */
+	snprintf(json, sizeof(json),
+		 "{\"access_token\":\"stale-token-async\",\"refresh_token\":"
+		 "\"%s\",\"expiration\":4102444800,"
+		 "\"refresh_expiration\":4102444800}",
+		 sc_result_get_string(tok, "refresh_token"));
+	REQUIRE(sc_token_store_put_json(s, "k", json) == 0);
+	p = NULL;
+	sc_params_new(&p);
+	sc_params_set(p, "vehicle_id", ids[0]);
+	op = NULL;
+	REQUIRE(sc_op_new_stored(&op, c, s, "k", "odometer", p, NULL) == 0);
+	sc_params_free(p);
+	REQUIRE(sc_async_start(a, op, &id) == 0);
+	poll_until_done(a, id, &odo);
+	REQUIRE(odo);
+	CHECK(sc_result_error(odo) == NULL);
+	CHECK(sc_result_get_number(odo, "distance", &d) == 0 && d > 0);
+	REQUIRE(sc_token_store_get(&now, s, "k") == 0);
+	CHECK(strcmp(sc_result_get_string(now, "access_token"),
+		     "stale-token-async") != 0);
+	CHECK(strcmp(sc_result_get_string(now, "refresh_token"),
+		     sc_result_get_string(tok, "refresh_token")) != 0);
+	sc_result_free(now);
+	sc_result_free(odo);
+	sc_result_free(tok);
+	sc_result_free(red);
+	free(loc);
+	sc_free(url);
+	sc_free(state);
+	sc_async_free(a);
+	sc_token_store_free(s);
+	sc_client_free(c);
+}
+
+TEST(async_rate_wait_is_a_timer_not_a_sleep)
+{
+	const char *base = t_emulator();
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *c = NULL;
+	sc_async *a = NULL;
+	char ids[3][40], *token;
+	uint64_t first, second;
+	sc_result *r = NULL;
+	int polls = 0, waited = 0;
+	long t;
+
+	REQUIRE(base);
+	o.client_id = T_CLIENT_ID;
+	o.client_secret = T_CLIENT_SECRET;
+	o.redirect_uri = T_REDIRECT;
+	o.mode = "test";
+	o.connect_origin = o.auth_origin = o.api_origin =
+		o.management_origin = base;
+	/* one request per 0.3 s: the second call must wait for a token */
+	o.rate_limit_capacity = 1;
+	o.rate_limit_per_minute = 200;
+	o.rate_policy = "wait";
+	REQUIRE(sc_client_new(&c, &o, NULL) == 0);
+	token = t_login(base, "async-rate@example.com", "read_odometer");
+	REQUIRE(token && t_fleet(base, "async-rate@example.com", ids) == 0);
+	REQUIRE(sc_async_new(&a, c, 0) == 0);
+	REQUIRE(sc_async_start(a, odo_op(c, ids[0], token), &first) == 0);
+	REQUIRE(sc_async_start(a, odo_op(c, ids[0], token), &second) == 0);
+	while (sc_async_count(a) && polls < 5000) {
+		uint64_t got;
+		sc_async_poll(a);
+		polls++;
+		while (sc_async_take(a, &got, &r) == 1) {
+			CHECK(sc_result_error(r) == NULL);
+			sc_result_free(r);
+			if (got == first && sc_async_count(a) == 1) {
+				/* the second is waiting on a timer, and a
+				 * poll returns without running it */
+				t = sc_async_timeout_ms(a);
+				CHECK(t > 0 && t <= 400);
+				CHECK(sc_async_poll(a) == 0);
+				CHECK(sc_async_count(a) == 1);
+				waited = 1;
+			}
+		}
+		frame_sleep();
+	}
+	CHECK(waited);
+	CHECK(sc_async_count(a) == 0);
+	sc_async_free(a);
+	free(token);
+	sc_client_free(c);
+}
+
+TEST(async_cancel_and_free_with_calls_in_flight)
+{
+	const char *base = t_emulator();
+	sc_client *c = t_client(base, NULL);
+	sc_async *a = NULL;
+	char ids[3][40], *token;
+	uint64_t id[5];
+	int i;
+
+	REQUIRE(base && c);
+	token = t_login(base, "async-cancel@example.com", "read_odometer");
+	REQUIRE(token && t_fleet(base, "async-cancel@example.com", ids) == 0);
+	REQUIRE(sc_async_new(&a, c, 2) == 0);
+	for (i = 0; i < 5; i++)
+		REQUIRE(sc_async_start(a, odo_op(c, ids[i % 3], token),
+				       &id[i]) == 0);
+	sc_async_poll(a); /* two on the wire, three queued */
+	CHECK(sc_async_cancel(a, id[0]) == 0);
+	CHECK(sc_async_cancel(a, id[4]) == 0);
+	CHECK(sc_async_cancel(a, id[4]) == SC_EINVAL);
+	CHECK(sc_async_cancel(a, 9999) == SC_EINVAL);
+	CHECK(sc_async_count(a) == 3);
+	sc_async_free(a); /* the rest, on the wire or not, go with it */
+	free(token);
+	sc_client_free(c);
+}
