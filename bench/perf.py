@@ -400,6 +400,10 @@ CHECKS = {
     "emulator_vs_nginx": ("lower", 0.35, 1.3),
 }
 MEMORY_SLACK_KB = 4096
+# ratios that do not depend on the machine's load: counted, not timed
+STEADY = {name for name in CHECKS
+          if name.endswith("_instructions") or name.endswith("_connections")
+          or name.startswith("handshakes_") or name == "memory_growth_kb"}
 
 
 def verdicts(r, base):
@@ -481,9 +485,17 @@ def main(argv):
         print("baseline written: %s" % BASELINE)
     if check:
         worse = [row[0] for row in rows if not row[5]]
+        # Wall-clock ratios move with whatever else the machine runs, so
+        # by default only the steady ones (instruction counts, connection
+        # and handshake counts, memory) fail the check; the timed ones are
+        # reported.  --strict fails on those too (a quiet machine).
+        failing = [n for n in worse if n in STEADY or "--strict" in argv]
         print("bench check: %d ratios, %d worse than the baseline%s" % (
             len(rows), len(worse), (": " + ", ".join(worse)) if worse else ""))
-        return 1 if worse else 0
+        if len(failing) < len(worse):
+            print("bench check: timed ratios are reported, not failed "
+                  "(use --strict to fail on them)")
+        return 1 if failing else 0
     return 0
 
 

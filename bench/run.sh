@@ -4,8 +4,10 @@
 # nginx), compared with bench/baseline.json.
 #
 #   bash bench/run.sh            the full run (with the emulator vs nginx)
-#   bash bench/run.sh --check    the quick run CI makes; exit 1 on a ratio
-#                                worse than the baseline past its tolerance
+#   bash bench/run.sh --check    the quick run CI makes; exit 1 on a counted ratio
+#                                (instructions, connections, handshakes, memory)
+#                                worse than the baseline past its tolerance;
+#                                --check --strict also fails on timed ones
 #   bash bench/run.sh --update   write the measured ratios as the baseline
 set -euo pipefail
 cd "$(dirname "$0")/.."
