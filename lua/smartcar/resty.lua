@@ -18,17 +18,11 @@ local C = nil
 
 local _M = { _VERSION = "0.1.0" }
 
--- Return codes (csrc/include/smartcar/errors.def).
-local SC_EINVAL = -1
-local SC_ENETWORK = -3
-local SC_ETIMEOUT = -4
-local SC_ETLS = -5
-local SC_EMALFORMED = -6
-local SC_ETOOBIG = -7
-local STEP_DONE, STEP_SEND, STEP_WAIT = 0, 1, 2
-
-_M.SC_ENETWORK, _M.SC_ETIMEOUT, _M.SC_ETOOBIG = SC_ENETWORK, SC_ETIMEOUT,
+-- Return codes: their values come from the library (errors.def) when it
+-- is loaded, by kind name (sc_code_kind); see load_codes.
+local SC_EINVAL, SC_ENETWORK, SC_ETIMEOUT, SC_ETLS, SC_EMALFORMED,
   SC_ETOOBIG
+local STEP_DONE, STEP_SEND, STEP_WAIT = 0, 1, 2
 
 local CDEF = [[
 typedef struct sc_client sc_client;
@@ -245,6 +239,24 @@ end
 --- Load the shared library.  Call once per worker (init_worker_by_lua or
 --- lazily); later calls return the already-loaded library.
 ---@param opts table|nil {lib = path}; default $SMARTCAR_LIB or "libsmartcar.so"
+-- Every code of the library by kind: _M.codes.timeout == SC_ETIMEOUT.
+local function load_codes()
+  local codes, code = {}, -1
+  while true do
+    local kind = C.sc_code_kind(code)
+    if kind == nil then break end
+    codes[ffi.string(kind)] = code
+    code = code - 1
+  end
+  _M.codes = codes
+  SC_EINVAL, SC_ENETWORK, SC_ETIMEOUT = codes.invalid_argument,
+    codes.network, codes.timeout
+  SC_ETLS, SC_EMALFORMED, SC_ETOOBIG = codes.tls, codes.malformed_response,
+    codes.response_too_large
+  _M.SC_ENETWORK, _M.SC_ETIMEOUT, _M.SC_ETOOBIG = SC_ENETWORK, SC_ETIMEOUT,
+    SC_ETOOBIG
+end
+
 function _M.init(opts)
   if C ~= nil then return true end
   opts = opts or {}
@@ -262,6 +274,7 @@ function _M.init(opts)
     error("smartcar.resty: sc_global_init failed: " .. rc, 2)
   end
   C = lib
+  load_codes()
   return true
 end
 

@@ -333,3 +333,14 @@ TEST(client_options_versions)
 	CHECK_CONTAINS(sc_error_message(err), "version");
 	sc_error_free(err);
 }
+
+TEST(error_codes_run_from_minus_one_to_the_last)
+{
+	int code;
+
+	/* SC_ERROR_LAST_ follows errors.def: every code above it is known */
+	for (code = -1; code > SC_ERROR_LAST_; code--)
+		CHECK(sc_code_kind(code) != NULL);
+	CHECK(sc_code_kind(SC_ERROR_LAST_) == NULL);
+	CHECK(SC_ERROR_LAST_ == SC_ESTORAGE - 1 || SC_ERROR_LAST_ < SC_ESTORAGE);
+}

@@ -378,6 +378,10 @@ case("endpoints", function()
   local names = smartcar.endpoints()
   check(#names > 20, "endpoints %d", #names)
   check(smartcar.version():match("^%d+%.%d+%.%d+"), "version")
+  -- the codes come from the library: every kind of errors.def
+  check(smartcar.codes.invalid_argument == -1 and smartcar.codes.timeout
+    and smartcar.codes.storage and smartcar.SC_ETIMEOUT ==
+    smartcar.codes.timeout, "codes")
   local u = smartcar._parse_url("https://[::1]:8443/a?b=c")
   check(u.host == "::1" and u.port == 8443 and u.target == "/a?b=c", "ipv6")
   u = smartcar._parse_url("http://h.example?x=1")

@@ -16,13 +16,22 @@
 
 SC_BEGIN_DECL
 
+/* How many codes errors.def lists (they are -1 down to -count). */
+enum sc_error_count_ {
+#define SC_ERROR(sym, val, kind, msg) SC_ERROR_INDEX_##sym,
+#include "errors.def"
+#undef SC_ERROR
+	SC_ERROR_COUNT_
+};
+
 /** Return codes.  0 is success; failures are negative. */
 typedef enum sc_code {
 	SC_OK = 0,
 #define SC_ERROR(sym, val, kind, msg) SC_##sym = val,
 #include "errors.def"
 #undef SC_ERROR
-	SC_ERROR_LAST_ = -19
+	/** One past the last code: every code c has SC_ERROR_LAST_ < c < 0. */
+	SC_ERROR_LAST_ = -1 - (int)SC_ERROR_COUNT_
 } sc_code;
 
 /** Opaque error detail. */
