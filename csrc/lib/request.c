@@ -641,6 +641,18 @@ int sc__op_build_request(sc_op *op, sc_error **err_out)
 	if (suffix && !header_safe(suffix))
 		return sc__invalid(err_out, "user_agent_suffix has control "
 					"characters");
+	if (!strcmp(ep->name, "delete_connections")) {
+		/* one user's or one vehicle's connections, never a mix */
+		const char *u = sc_params_get(p, "user_id");
+		const char *v = sc_params_get(p, "vehicle_id");
+		int has_u = u && *u, has_v = v && *v;
+		if (has_u && has_v)
+			return sc__invalid(err_out, "Filter can contain EITHER "
+					   "user_id OR vehicle_id, not both");
+		if (!has_u && !has_v)
+			return sc__invalid(err_out, "Filter needs a user_id or "
+					   "a vehicle_id");
+	}
 
 	sc__buf_init(&url, 16384);
 	switch (ep->host) {

@@ -1506,17 +1506,19 @@ function smartcar.delete_connections(amt, filter, options)
     argerror(fname, 2, "filter: table expected, got " .. type(filter))
   end
   filter = check_filter(filter, fname, 2)
-  if (filter.user_id == nil) == (filter.vehicle_id == nil) then
-    argerror(fname, 2, "filter must hold exactly one of user_id and "
-      .. "vehicle_id")
-  end
   options = check_call_options(options, fname, 3)
   local params = apply_call_options({
     management_token = amt, user_id = filter.user_id,
     vehicle_id = filter.vehicle_id,
   }, options, fname, 3)
   local client = resolve_client(options.client, fname, 3)
-  return client:call(fname, params)
+  local data, err = client:call(fname, params)
+  -- the library checks that filter holds exactly one of user_id and
+  -- vehicle_id; an argument error raises, as everywhere in this module
+  if data == nil and err.kind == "invalid_argument" then
+    argerror(fname, 2, err.message)
+  end
+  return data, err
 end
 
 ----------------------------------------------------------------------------

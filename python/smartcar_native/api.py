@@ -409,18 +409,10 @@ def delete_connections(
     }
     filters = _util.require_mapping("filter", filter)
     _util.check_keys("filter key", filters, ("user_id", "vehicle_id"))
-    user_id = _util.optional_str("user_id", filters.get("user_id"))
-    vehicle_id = _util.optional_str("vehicle_id", filters.get("vehicle_id"))
-    if user_id and vehicle_id:
-        raise InvalidArgumentError(
-            "Filter can contain EITHER user_id OR vehicle_id, not both"
-        )
-    if not user_id and not vehicle_id:
-        raise InvalidArgumentError(
-            "Filter needs a user_id or a vehicle_id"
-        )
-    params["user_id"] = user_id
-    params["vehicle_id"] = vehicle_id
+    # exactly one of the two: the library checks (InvalidArgumentError)
+    params["user_id"] = _util.optional_str("user_id", filters.get("user_id"))
+    params["vehicle_id"] = _util.optional_str("vehicle_id",
+                                              filters.get("vehicle_id"))
     return delete_connections_from(
         _management_call("delete_connections", params, options)
     )

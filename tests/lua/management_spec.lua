@@ -104,9 +104,10 @@ describe("delete_connections", function()
   end)
 
   it("refuses both filters or none", function()
-    assert.matches("exactly one of user_id and vehicle_id",
+    -- the rule is the library's: the same words as in Python
+    assert.matches("needs a user_id or a vehicle_id",
                    raises(smartcar.delete_connections, helper.amt, {}))
-    assert.matches("exactly one of user_id and vehicle_id",
+    assert.matches("EITHER user_id OR vehicle_id, not both",
                    raises(smartcar.delete_connections, helper.amt,
                           { user_id = a.user_id, vehicle_id = a.vehicles[1] }))
     assert.matches("filter: table expected",
