@@ -140,6 +140,22 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
                 const sc_params *params, sc_error **err_out);
 int sc_parse_redirect(sc_result **out, const char *url_or_query,
                       const char *expected_state);
+
+/* smartcar/sys/store.h: a token store written in Lua (version 1 fields). */
+struct sc_token_store {
+  unsigned int version;
+  int (*load)(struct sc_token_store *store, const char *key, char **json_out);
+  int (*save)(struct sc_token_store *store, const char *key,
+              const char *expected_refresh, const char *refresh,
+              const char *json);
+  int (*remove)(struct sc_token_store *store, const char *key);
+  void (*free)(struct sc_token_store *store);
+  void *v2_v3[7];
+};
+typedef struct { struct sc_token_store base; int id; } sc_lua_store;
+void *malloc(size_t size);
+void free(void *p);
+int usleep(unsigned int usec);
 ]]
 
 local cdef_done = false
@@ -944,10 +960,151 @@ end
 --- Close the store (idempotent).
 function TokenStore:close()
   if self.cptr ~= nil then
-    C.sc_token_store_free(ffi.gc(self.cptr, nil))
-    self.cptr = nil
+    local p = ffi.gc(self.cptr, nil)
+    self.cptr = nil;
+    (self.release or C.sc_token_store_free)(p)
   end
 end
+
+--- Refresh the set stored under key now (after any refresh of it under
+--- way) and save it: the current set, or nil, err.
+---@return table|nil token, table|nil err
+function TokenStore:refresh(client, key)
+  local bad = store_key(self, key)
+  if bad then raise(bad) end
+  if getmetatable(client) ~= Client then raise("client: client expected") end
+  return run_op(client, "exchange_refresh_token", {}, self, key)
+end
+
+-- Token stores written in Lua: a C sc_token_store whose functions are FFI
+-- callbacks, so the op's own steps (single-flight in the worker, the
+-- compare-and-swap save) run on them unchanged.  The callbacks are made
+-- once; each store is found by the id after its C struct.
+local lua_stores, next_store_id, callbacks = {}, 0, nil
+
+local function lua_store_of(cstore)
+  return lua_stores[ffi.cast("sc_lua_store *", cstore).id]
+end
+
+-- Run fn(store, ...) for a callback: a Lua error becomes SC_ESTORAGE (it
+-- must not unwind through the library's C frames).
+local function guarded(fn)
+  return function(cstore, ...)
+    local st = lua_store_of(cstore)
+    if not st then return _M.codes.storage end
+    local ok, rc = pcall(fn, st, ...)
+    if not ok then
+      ngx.log(ngx.ERR, "smartcar.resty token store: ", tostring(rc))
+      return _M.codes.storage
+    end
+    return rc
+  end
+end
+
+local function make_callbacks()
+  callbacks = {
+    load = ffi.cast("int (*)(struct sc_token_store *, const char *, char **)",
+      guarded(function(st, key, json_out)
+        local json = st.load(ffi.string(key))
+        if json == nil then return _M.codes.not_found end
+        local buf = ffi.C.malloc(#json + 1)
+        if buf == nil then return _M.codes.storage end
+        ffi.copy(buf, json, #json + 1)
+        json_out[0] = buf
+        return 0
+      end)),
+    save = ffi.cast("int (*)(struct sc_token_store *, const char *, "
+      .. "const char *, const char *, const char *)",
+      guarded(function(st, key, expected, refresh, json)
+        return st.save(ffi.string(key),
+          expected ~= nil and ffi.string(expected) or nil,
+          ffi.string(refresh), ffi.string(json))
+      end)),
+    remove = ffi.cast("int (*)(struct sc_token_store *, const char *)",
+      guarded(function(st, key) return st.remove(ffi.string(key)) end)),
+  }
+end
+
+-- A TokenStore over Lua functions load(key) -> json|nil, save(key,
+-- expected_refresh|nil, refresh, json) -> 0 or an error code and
+-- remove(key) -> 0.
+local function lua_token_store(fns)
+  need_lib()
+  if not callbacks then make_callbacks() end
+  local cs = ffi.cast("sc_lua_store *", ffi.C.malloc(ffi.sizeof("sc_lua_store")))
+  if cs == nil then raise("out of memory") end
+  ffi.fill(cs, ffi.sizeof("sc_lua_store"))
+  next_store_id = next_store_id + 1
+  cs.id = next_store_id
+  lua_stores[cs.id] = fns
+  cs.base.version = 1
+  cs.base.load, cs.base.save = callbacks.load, callbacks.save
+  cs.base.remove = callbacks.remove -- no free(): release() below does it
+  local id = cs.id
+  local function release(p)
+    lua_stores[id] = nil
+    ffi.C.free(p)
+  end
+  local cptr = ffi.cast("sc_token_store *", cs)
+  return setmetatable({ cptr = ffi.gc(cptr, release), release = release },
+    TokenStore)
+end
+
+-- The refresh token of a stored set's JSON (nil when there is none).
+local function stored_refresh(json)
+  local t = json and cjson.decode(json)
+  return type(t) == "table" and t.refresh_token or nil
+end
+
+--- A token store in an nginx shared dict (lua_shared_dict NAME SIZE;),
+--- shared by every worker of one nginx.  Keys are stored as prefix..key
+--- (prefix default "smartcar:token:").  The save after a refresh is a
+--- compare-and-swap on the refresh token used, under a short lock entry
+--- in the dict, so a worker that loses a refresh race adopts the set the
+--- winner saved and no rotated refresh token is lost.
+---@return table store
+function _M.shared_dict_store(dict, prefix)
+  if type(dict) == "string" then dict = ngx.shared[dict] end
+  if type(dict) ~= "table" or type(dict.add) ~= "function" then
+    raise("dict: a lua_shared_dict (or its name) expected")
+  end
+  if prefix ~= nil and type(prefix) ~= "string" then
+    raise("prefix: string expected")
+  end
+  prefix = prefix or "smartcar:token:"
+  local function save(key, expected, _, json)
+    local k, lock = prefix .. key, prefix .. "lock:" .. key
+    -- The lock entry is held for a get and a set (microseconds); it
+    -- expires by itself should its worker die meanwhile.
+    local spins = 0
+    while not dict:add(lock, true, 1) do
+      spins = spins + 1
+      if spins > 20000 then return _M.codes.storage end
+      ffi.C.usleep(50)
+    end
+    local rc = 0
+    if expected ~= nil and stored_refresh(dict:get(k)) ~= expected then
+      rc = _M.codes.conflict
+    elseif not dict:set(k, json) then
+      rc = _M.codes.storage
+    end
+    dict:delete(lock)
+    return rc
+  end
+  return lua_token_store({
+    load = function(key) return dict:get(prefix .. key) end,
+    save = save,
+    remove = function(key) dict:delete(prefix .. key); return 0 end,
+  })
+end
+
+-- The functions that call into the library where it may call back into
+-- a Lua token store must not run inside a compiled trace (LuaJIT cannot
+-- enter a callback from one).
+jit.off(run_op)
+jit.off(TokenStore.put)
+jit.off(TokenStore.get)
+jit.off(TokenStore.close)
 
 ---------------------------------------------------------------------------
 -- Vehicle

@@ -388,6 +388,95 @@ case("endpoints", function()
   check(u.port == 80 and u.target == "/?x=1", "no path")
 end)
 
+case("shared_dict_store", function()
+  local client = new_client()
+  local tok = connect(client, "dict@example.com")
+  local store = smartcar.shared_dict_store("sc_tokens", "case:")
+  raises("dict", smartcar.shared_dict_store, "no_such_dict")
+  raises("prefix", smartcar.shared_dict_store, "sc_tokens", 5)
+  local _, err = store:get("u")
+  check(err and err.kind == "not_found", "empty store: %s", tostring(err))
+  must(store:put("u", tok))
+  check(must(store:get("u")).refresh_token == tok.refresh_token, "get")
+  check(ngx.shared.sc_tokens:get("case:u"), "not in the dict")
+  -- calls take the set from the dict, and a refresh saves the new one
+  local id = must(client:get_vehicles(tok.access_token)).vehicles[1]
+  local car = client:vehicle(id, { store = store, key = "u" })
+  must(car:odometer())
+  local new = must(store:refresh(client, "u"))
+  check(new.refresh_token ~= tok.refresh_token, "not rotated")
+  check(must(store:get("u")).refresh_token == new.refresh_token, "not saved")
+  must(car:odometer())
+  -- a set whose access token expired is refreshed before the call
+  new.expiration = ngx.time() - 10
+  must(store:put("u", new))
+  must(car:odometer())
+  check(must(store:get("u")).refresh_token ~= new.refresh_token,
+    "expired set not refreshed")
+  -- a second store object over the same dict sees the same sets
+  local again = smartcar.shared_dict_store(ngx.shared.sc_tokens, "case:")
+  check(must(again:get("u")).access_token == must(store:get("u")).access_token,
+    "second handle")
+  -- compare-and-swap: two stores over the same entry (as two workers are)
+  -- refresh at once; the second save finds the set changed, and that
+  -- refresh adopts the first one's set instead of overwriting it
+  local function refresh(st) return must(st:refresh(client, "u")) end
+  local t1 = ngx.thread.spawn(refresh, store)
+  local t2 = ngx.thread.spawn(refresh, again)
+  local _, a = ngx.thread.wait(t1)
+  local _, b = ngx.thread.wait(t2)
+  local saved = must(store:get("u")).refresh_token
+  check(a.refresh_token == saved and b.refresh_token == saved,
+    "both refreshes must end with the saved set")
+  again:close()
+  store:close()
+  raises("closed", car.odometer, car)
+  raises("closed", store.get, store, "u")
+end)
+
+-- The refresh race over the shared dict, driven by run.sh: race_setup
+-- once, then many race requests at once (spread over the workers), then
+-- race_check.
+local RACE_KEY = "racer"
+function M.race_setup()
+  local client = new_client()
+  local store = smartcar.shared_dict_store("sc_tokens")
+  must(store:put(RACE_KEY, connect(client, "racer@example.com")))
+  ngx.say("ok")
+end
+
+function M.race(n)
+  local client = new_client()
+  local store = smartcar.shared_dict_store("sc_tokens")
+  local failed = 0
+  local last
+  for _ = 1, n do
+    local t, err = store:refresh(client, RACE_KEY)
+    if t then last = t.refresh_token else
+      failed = failed + 1
+      ngx.log(ngx.ERR, "race refresh failed: ", tostring(err))
+    end
+  end
+  ngx.say(failed == 0 and "ok " or "FAIL ", ngx.worker.pid(), " ",
+    n - failed, " ", last and #last or 0)
+end
+
+function M.race_check()
+  -- Past the grace window only the newest refresh token works: the one
+  -- in the store must be it (a lost save would leave a dead one there).
+  local client = new_client()
+  local store = smartcar.shared_dict_store("sc_tokens")
+  local before = must(store:get(RACE_KEY)).refresh_token
+  emu("POST", "/_emulator/clock", { advance = 61 })
+  local t, err = store:refresh(client, RACE_KEY)
+  emu("POST", "/_emulator/clock", { advance = -61 })
+  if not t then return ngx.say("FAIL race_check: ", tostring(err)) end
+  if t.refresh_token == before then
+    return ngx.say("FAIL race_check: not rotated")
+  end
+  ngx.say("ok")
+end
+
 function M.list()
   for _, name in ipairs(order) do ngx.say(name) end
 end

@@ -116,7 +116,7 @@ cjson_dir=$(dirname "$(ls /usr/lib/*/lua/5.1/cjson.so | head -1)")
 cat >"$prefix/nginx.conf" <<EOF
 load_module $moddir/ndk_http_module.so;
 load_module $moddir/ngx_http_lua_module.so;
-worker_processes 1;
+worker_processes 4;
 daemon on;
 pid $prefix/nginx.pid;
 error_log $prefix/logs/error.log warn;
@@ -137,10 +137,14 @@ http {
     lua_socket_log_errors off;
     lua_ssl_trusted_certificate $ca;
     lua_ssl_verify_depth 3;
+    lua_shared_dict sc_tokens 1m;
     init_worker_by_lua_block { require("smartcar.resty").init() }
     server {
-        listen 127.0.0.1:$port;
+        listen 127.0.0.1:$port reuseport;
         location = /list { content_by_lua_block { require("cases").list() } }
+        location = /race_setup { content_by_lua_block { require("cases").race_setup() } }
+        location = /race { content_by_lua_block { require("cases").race(tonumber(ngx.var.arg_n)) } }
+        location = /race_check { content_by_lua_block { require("cases").race_check() } }
         location ~ ^/t/(\w+)$ {
             content_by_lua_block { require("cases").run(ngx.var[1]) }
         }
@@ -190,6 +194,34 @@ for name in $names; do
 		fail=$((fail + 1))
 	fi
 done
+# The refresh race: 8 requests x 50 forced refreshes of one key in the
+# shared-dict store, all at once, spread over the 4 workers (reuseport);
+# no refresh fails and the stored set is the newest (it still refreshes
+# past the grace window).
+race_ok=0
+if [ "$(curl -s --max-time 60 "$base/race_setup")" = ok ]; then
+	race_pids=
+	for i in 1 2 3 4 5 6 7 8; do
+		curl -s --max-time 300 "$base/race?n=50" >"$prefix/race.$i" &
+		race_pids="$race_pids $!"
+	done
+	wait $race_pids
+	cat "$prefix"/race.* >"$prefix/race.all"
+	pids=$(awk '$1 == "ok" && $3 == 50 { print $2 }' "$prefix/race.all" | sort -u | wc -l)
+	oks=$(grep -c '^ok ' "$prefix/race.all")
+	if [ "$oks" -eq 8 ] && [ "$pids" -ge 2 ] &&
+		[ "$(curl -s --max-time 60 "$base/race_check")" = ok ]; then
+		race_ok=1
+	fi
+fi
+if [ "$race_ok" = 1 ]; then
+	echo "ok shared_dict_race ($pids workers)"
+	pass=$((pass + 1))
+else
+	echo "FAIL shared_dict_race:" $(cat "$prefix/race.all" 2>/dev/null) \
+		"check: $(curl -s "$base/race_check" 2>/dev/null)"
+	fail=$((fail + 1))
+fi
 if grep -E '\[(alert|crit|emerg)\]|lua entry thread aborted' \
 	"$prefix/logs/error.log" >&2; then
 	echo "run.sh: errors in $prefix/logs/error.log" >&2
