@@ -265,9 +265,17 @@ static int run_case(const char *path, cJSON *c)
 			ok = 0;
 			break;
 		}
-		if (i == 0 &&
-		    !check_request(cJSON_GetObjectItem(c, "request"), req, name))
+		/* "requests": every request, one per reply; else the first */
+		if (cJSON_IsArray(cJSON_GetObjectItem(c, "requests"))) {
+			if (!check_request(cJSON_GetArrayItem(
+				    cJSON_GetObjectItem(c, "requests"), i),
+					   req, name))
+				ok = 0;
+		} else if (i == 0 &&
+			   !check_request(cJSON_GetObjectItem(c, "request"),
+					  req, name)) {
 			ok = 0;
+		}
 		sc_op_feed(op, reply(cJSON_IsArray(replies)
 			? cJSON_GetArrayItem(replies, i)
 			: cJSON_GetObjectItem(c, "reply")));

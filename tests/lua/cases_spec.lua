@@ -15,6 +15,8 @@
 --                 "body": "text" | null (empty) | JSON value},
 --     "reply": {"status", "headers", "body": "text" | JSON value}
 --       or "replies": [reply, ...]     (the request is checked once)
+--     "requests": [request, ...]       instead of "request": one per reply,
+--                                      each checked
 --     "result": {...subset of the data...}
 --       or "error": {...subset of the error...}
 --   }
@@ -217,7 +219,12 @@ local function run_case(case)
       error(("done after %d replies, the case has %d"):format(i - 1,
             #replies), 0)
     end
-    if i == 1 then check_request(case.request or {}, req) end
+    -- "requests": every request, one per reply; else the first
+    if case.requests ~= nil then
+      check_request(case.requests[i] or {}, req)
+    elseif i == 1 then
+      check_request(case.request or {}, req)
+    end
     feed(op, replies[i])
   end
   if op:next() ~= core.STEP_DONE then

@@ -216,7 +216,10 @@ def run_case(case: Dict[str, Any]) -> None:
             while step == _core.STEP_WAIT:  # canned replies: no real wait
                 step, value = op.next()
             assert step == _core.STEP_SEND, "done after %d replies" % i
-            if i == 0:
+            # "requests": every request, one per reply; else the first
+            if isinstance(case.get("requests"), list):
+                _check_request(case["requests"][i], value, problems)
+            elif i == 0:
                 _check_request(case.get("request") or {}, value, problems)
             _feed(op, replies[i] if isinstance(replies, list)
                   else case.get("reply") or {})
