@@ -141,6 +141,11 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 int sc_parse_redirect(sc_result **out, const char *url_or_query,
                       const char *expected_state);
 
+int sc_webhook_challenge(char **out, const char *amt, const char *challenge);
+int sc_webhook_verify(const char *amt, const char *signature,
+                      const char *body, size_t len);
+int sc_webhook_parse(sc_result **out, const char *body, size_t len);
+
 /* smartcar/sys/store.h: a token store written in Lua (version 1 fields). */
 struct sc_token_store {
   unsigned int version;
@@ -1056,6 +1061,15 @@ local function stored_refresh(json)
   return type(t) == "table" and t.refresh_token or nil
 end
 
+-- A lua_shared_dict given as itself or by name.
+local function shared_dict(dict)
+  if type(dict) == "string" then dict = ngx.shared[dict] end
+  if type(dict) ~= "table" or type(dict.add) ~= "function" then
+    raise("dict: a lua_shared_dict (or its name) expected")
+  end
+  return dict
+end
+
 --- A token store in an nginx shared dict (lua_shared_dict NAME SIZE;),
 --- shared by every worker of one nginx.  Keys are stored as prefix..key
 --- (prefix default "smartcar:token:").  The save after a refresh is a
@@ -1064,10 +1078,7 @@ end
 --- winner saved and no rotated refresh token is lost.
 ---@return table store
 function _M.shared_dict_store(dict, prefix)
-  if type(dict) == "string" then dict = ngx.shared[dict] end
-  if type(dict) ~= "table" or type(dict.add) ~= "function" then
-    raise("dict: a lua_shared_dict (or its name) expected")
-  end
+  dict = shared_dict(dict)
   if prefix ~= nil and type(prefix) ~= "string" then
     raise("prefix: string expected")
   end
@@ -1188,6 +1199,201 @@ function _M.parse_redirect(url, expected_state)
   local out = ffi.new("sc_result *[1]")
   local rc = C.sc_parse_redirect(out, url, expected_state)
   return decode_result(out[0], rc)
+end
+
+---------------------------------------------------------------------------
+-- Webhooks
+
+local function check_string(v, what)
+  if type(v) ~= "string" or v == "" then
+    raise(what .. ": non-empty string expected")
+  end
+end
+
+--- The answer to a VERIFY challenge (hex HMAC-SHA256 keyed by the AMT).
+function _M.hash_challenge(amt, challenge)
+  need_lib()
+  check_string(amt, "amt")
+  check_string(challenge, "challenge")
+  local out = ffi.new("char *[1]")
+  if C.sc_webhook_challenge(out, amt, challenge) ~= 0 then
+    raise("cannot hash the challenge")
+  end
+  return take_string(out[0])
+end
+
+--- true when signature (the SC-Signature header) signs body.
+function _M.verify_payload(amt, signature, body)
+  need_lib()
+  check_string(amt, "amt")
+  if type(body) ~= "string" then raise("body: string expected") end
+  if type(signature) ~= "string" then return false end
+  return C.sc_webhook_verify(amt, signature, body, #body) == 1
+end
+
+--- Parse a delivery body (v2 or v4): the event, or nil, err.
+function _M.parse_webhook(body)
+  need_lib()
+  if type(body) ~= "string" then raise("body: string expected") end
+  local out = ffi.new("sc_result *[1]")
+  local rc = C.sc_webhook_parse(out, body, #body)
+  return decode_result(out[0], rc)
+end
+
+--- Serve a webhook delivery in content_by_lua: read the body, check its
+--- SC-Signature, answer a VERIFY challenge (200 {"challenge": ...}) by
+--- itself, and return the parsed event (VERIFY ones too) for the caller
+--- to handle and answer (200).  A bad signature or body is answered
+--- 401 / 400 here and returns nil, err.
+function _M.handle_webhook(amt)
+  need_lib()
+  check_string(amt, "amt")
+  ngx.req.read_body()
+  local body = ngx.req.get_body_data()
+  if not body then
+    local path = ngx.req.get_body_file()
+    if path then
+      local f = io.open(path, "rb")
+      if f then body = f:read("*a"); f:close() end
+    end
+  end
+  body = body or ""
+  if not _M.verify_payload(amt, ngx.req.get_headers()["SC-Signature"], body) then
+    ngx.status = 401
+    ngx.say('{"error":"bad signature"}')
+    return nil, local_error(_M.codes.invalid_argument,
+      "the delivery's SC-Signature does not sign its body")
+  end
+  local event, err = _M.parse_webhook(body)
+  if not event then
+    ngx.status = 400
+    ngx.say('{"error":"bad delivery"}')
+    return nil, err
+  end
+  if event.event_type == "VERIFY" then
+    ngx.header["Content-Type"] = "application/json"
+    ngx.say(cjson.encode({ challenge = _M.hash_challenge(amt,
+      event.challenge) }))
+  end
+  return event
+end
+
+---------------------------------------------------------------------------
+-- Connect: where the state waits between the redirect and the callback
+
+local function constant_equal(a, b)
+  if #a ~= #b then return false end
+  local diff = 0
+  for i = 1, #a do
+    diff = bit.bor(diff, bit.bxor(a:byte(i), b:byte(i)))
+  end
+  return diff == 0
+end
+
+local function cookie(name, value, opts, max_age)
+  return ("%s=%s; Path=%s; Max-Age=%d; HttpOnly; SameSite=Lax%s"):format(
+    name, value, opts.path or "/", max_age,
+    opts.secure == false and "" or "; Secure")
+end
+
+local function add_cookie(c)
+  local h = ngx.header["Set-Cookie"]
+  if type(h) == "string" then h = { h } end
+  h = h or {}
+  h[#h + 1] = c
+  ngx.header["Set-Cookie"] = h
+end
+
+--- Keep the Connect state in a signed, HttpOnly cookie.  secret: a
+--- string of at least 16 bytes (the same on every worker and box).
+--- opts: name ("sc_state"), path ("/"), max_age (600 s), secure (true).
+--- keeper:save(state) sets the cookie; keeper:take() returns the state
+--- (nil when the cookie is missing, forged or expired) and clears it.
+function _M.state_cookie(secret, opts)
+  if type(secret) ~= "string" or #secret < 16 then
+    raise("secret: a string of at least 16 bytes expected")
+  end
+  if opts ~= nil and type(opts) ~= "table" then raise("opts: table expected") end
+  opts = opts or {}
+  local name, max_age = opts.name or "sc_state", opts.max_age or 600
+  local function sign(v)
+    return ngx.encode_base64(ngx.hmac_sha1(secret, "sc_state:" .. v))
+      :gsub("[+/=]", { ["+"] = "-", ["/"] = "_", ["="] = "" })
+  end
+  return {
+    save = function(_, state)
+      check_string(state, "state")
+      local expires = tostring(ngx.time() + max_age)
+      local v = ngx.escape_uri(state) .. "." .. expires
+      add_cookie(cookie(name, v .. "." .. sign(v), opts, max_age))
+    end,
+    take = function()
+      local raw = ngx.var["cookie_" .. name]
+      add_cookie(cookie(name, "", opts, 0))
+      if not raw then return nil end
+      local v, mac = raw:match("^(.*)%.([%w_-]+)$")
+      if not v or not constant_equal(mac, sign(v)) then return nil end
+      local state, expires = v:match("^(.*)%.(%d+)$")
+      if not state or tonumber(expires) < ngx.time() then return nil end
+      return ngx.unescape_uri(state)
+    end,
+  }
+end
+
+--- Keep the Connect state in a shared dict, under a random id held in an
+--- HttpOnly cookie.  opts: as state_cookie's.
+function _M.state_dict(dict, opts)
+  dict = shared_dict(dict)
+  if opts ~= nil and type(opts) ~= "table" then raise("opts: table expected") end
+  opts = opts or {}
+  local name, max_age = opts.name or "sc_state", opts.max_age or 600
+  return {
+    save = function(_, state)
+      check_string(state, "state")
+      local id = ngx.encode_base64(ngx.sha1_bin(state .. ngx.now()
+        .. ngx.worker.pid() .. math.random())):gsub("[+/=]", "")
+      local ok, err = dict:add("sc_state:" .. id, state, max_age)
+      if not ok then raise("cannot keep the state: " .. tostring(err)) end
+      add_cookie(cookie(name, id, opts, max_age))
+    end,
+    take = function()
+      local id = ngx.var["cookie_" .. name]
+      add_cookie(cookie(name, "", opts, 0))
+      if not id or id == "" then return nil end
+      local state = dict:get("sc_state:" .. id)
+      dict:delete("sc_state:" .. id)
+      return state
+    end,
+  }
+end
+
+--- In the login location: build the Connect URL, keep its state with
+--- keeper (state_cookie or state_dict) and redirect the browser there.
+function Client:login(keeper, scope, options)
+  if type(keeper) ~= "table" or type(keeper.save) ~= "function" then
+    raise("keeper: state_cookie() or state_dict() expected")
+  end
+  local url, state = self:get_auth_url(scope, options)
+  if not url then return nil, state end
+  keeper:save(state)
+  return ngx.redirect(url)
+end
+
+--- In the callback location: take the kept state, check the redirect
+--- against it and exchange the code.  The token set, or nil, err (kind
+--- "state_mismatch" when no state was kept, or it does not match).
+function Client:callback(keeper, options)
+  if type(keeper) ~= "table" or type(keeper.take) ~= "function" then
+    raise("keeper: state_cookie() or state_dict() expected")
+  end
+  local state = keeper:take()
+  if not state then
+    return nil, local_error(_M.codes.state_mismatch,
+      "no Connect state was kept for this browser (or it expired)")
+  end
+  local r, err = _M.parse_redirect(ngx.var.request_uri, state)
+  if not r then return nil, err end
+  return self:exchange_code(r.code, options)
 end
 
 return _M

@@ -434,6 +434,111 @@ case("shared_dict_store", function()
   raises("closed", store.get, store, "u")
 end)
 
+-- Connect helpers and webhooks, through locations of this nginx.
+local AMT = "emulator-management-token"
+local COOKIE_SECRET = "a-test-secret-of-32-bytes-------"
+local function keeper(kind)
+  if kind == "dict" then return smartcar.state_dict("sc_tokens", { secure = false }) end
+  return smartcar.state_cookie(COOKIE_SECRET, { secure = false })
+end
+
+function M.c_login()
+  local client = new_client()
+  return client:login(keeper(ngx.var.arg_kind), SCOPE, { make = "TESLA" })
+end
+
+function M.c_callback()
+  local tok, err = new_client():callback(keeper(ngx.var.arg_kind))
+  if tok then return ngx.say("tokens ", type(tok.refresh_token)) end
+  ngx.say("error ", err.kind)
+end
+
+function M.hook()
+  local event = smartcar.handle_webhook(AMT)
+  if event and event.event_type ~= "VERIFY" then
+    ngx.shared.sc_tokens:set("hook:last", event.event_type .. " "
+      .. tostring(event.vehicle_id))
+    ngx.say("{}")
+  end
+end
+
+-- GET path on this nginx over a cosocket (HTTP/1.0): status, headers
+-- (lower-case names; set-cookie as a list), body.
+local function self_get(path, cookie_header)
+  local sock = ngx.socket.tcp()
+  must(sock:connect("127.0.0.1", tonumber(ngx.var.server_port)))
+  must(sock:send("GET " .. path .. " HTTP/1.0\r\nHost: localhost\r\n"
+    .. (cookie_header and ("Cookie: " .. cookie_header .. "\r\n") or "")
+    .. "\r\n"))
+  local raw = must(sock:receive("*a"))
+  sock:close()
+  local head, body = raw:match("^(.-)\r\n\r\n(.*)$")
+  local status = tonumber(head:match("^HTTP/%d%.%d (%d+)"))
+  local headers = { ["set-cookie"] = {} }
+  for k, v in head:gmatch("\r\n([^:]+):%s*([^\r]*)") do
+    k = k:lower()
+    if k == "set-cookie" then
+      table.insert(headers[k], v)
+    else
+      headers[k] = v
+    end
+  end
+  return status, headers, body
+end
+
+for _, kind in ipairs({ "cookie", "dict" }) do
+  case("connect_state_" .. kind, function()
+    local status, h = self_get("/c/login?kind=" .. kind)
+    check(status == 302 and h.location, "login: %s", tostring(status))
+    local set = h["set-cookie"][1] or ""
+    check(set:find("HttpOnly", 1, true), "cookie not HttpOnly: %s", set)
+    local cookie = check(set:match("^(sc_state=[^;]+)"), "no cookie")
+    local loc = emu("POST", "/_emulator/connect", { authorize_url = h.location,
+      action = "approve", email = "keeper@example.com" }).location
+    local query = check(loc:match("%?(.*)$"), "no query")
+    local cb = "/c/callback?kind=" .. kind .. "&" .. query
+    -- no cookie, or a forged one: the state check refuses
+    local _, _, body = self_get(cb)
+    check(body == "error state_mismatch\n", "no cookie: %s", body)
+    _, _, body = self_get(cb, cookie:sub(1, -2) .. "x")
+    check(body == "error state_mismatch\n", "forged cookie: %s", body)
+    -- the browser's own cookie: the code is exchanged
+    _, _, body = self_get(cb, cookie)
+    check(body == "tokens string\n", "callback: %s", body)
+    if kind == "dict" then -- a kept state is taken once
+      _, _, body = self_get(cb, cookie)
+      check(body == "error state_mismatch\n", "replayed: %s", body)
+    end
+  end)
+end
+
+case("webhooks", function()
+  raises("amt", smartcar.hash_challenge, nil, "c")
+  check(#smartcar.hash_challenge(AMT, "c") == 64, "challenge hash")
+  local url = "http://127.0.0.1:" .. ngx.var.server_port .. "/hook"
+  local w = emu("POST", "/_emulator/webhooks",
+    { callback_url = url, version = "4.0", name = "resty" })
+  check(w.verified == true, "VERIFY not answered: %s", cjson.encode(w))
+  -- a signed delivery reaches the handler
+  local client = new_client()
+  local tok = connect(client, "hook@example.com")
+  local id = must(client:get_vehicles(tok.access_token)).vehicles[1]
+  must(client:call("subscribe", { vehicle_id = id,
+    webhook_id = w.webhook_id, access_token = tok.access_token }))
+  ngx.shared.sc_tokens:delete("hook:last")
+  emu("POST", "/_emulator/webhooks/" .. w.webhook_id .. "/deliver",
+    { vehicle_id = id, event = "VEHICLE_STATE" })
+  check(ngx.shared.sc_tokens:get("hook:last") == "VEHICLE_STATE " .. id,
+    "delivery: %s", tostring(ngx.shared.sc_tokens:get("hook:last")))
+  -- an unsigned one is refused
+  local res = ngx.location.capture("/hook", { method = ngx.HTTP_POST,
+    body = '{"eventId":"x","eventType":"VEHICLE_STATE","data":{},"meta":{}}' })
+  check(res.status == 401, "unsigned delivery: %d", res.status)
+  check(smartcar.verify_payload(AMT, smartcar.hash_challenge(AMT, "b"), "b"),
+    "verify_payload")
+  check(not smartcar.verify_payload(AMT, "00", "b"), "bad signature accepted")
+end)
+
 -- The refresh race over the shared dict, driven by run.sh: race_setup
 -- once, then many race requests at once (spread over the workers), then
 -- race_check.

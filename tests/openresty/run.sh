@@ -142,6 +142,9 @@ http {
     server {
         listen 127.0.0.1:$port reuseport;
         location = /list { content_by_lua_block { require("cases").list() } }
+        location = /c/login { content_by_lua_block { require("cases").c_login() } }
+        location = /c/callback { content_by_lua_block { require("cases").c_callback() } }
+        location = /hook { content_by_lua_block { require("cases").hook() } }
         location = /race_setup { content_by_lua_block { require("cases").race_setup() } }
         location = /race { content_by_lua_block { require("cases").race(tonumber(ngx.var.arg_n)) } }
         location = /race_check { content_by_lua_block { require("cases").race_check() } }
