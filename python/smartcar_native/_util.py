@@ -134,12 +134,8 @@ def call_options(options: Mapping[str, Any]) -> Dict[str, Any]:
                                         options["max_attempts"], 1)
     policy = options.get("rate_policy")
     if policy is not None:
-        require_str("rate_policy", policy)
-        if policy not in ("wait", "fail"):
-            raise InvalidArgumentError(
-                "rate_policy must be 'wait' or 'fail', not %r" % policy
-            )
-        out["rate_policy"] = policy
+        # the library checks the value when the call is made
+        out["rate_policy"] = require_str("rate_policy", policy)
     return out
 
 

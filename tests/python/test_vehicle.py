@@ -534,8 +534,9 @@ def test_vehicle_options_checked():
         "retry_deadline_ms": 10000, "rate_policy": "fail",
         "flags": {"country": "DE"}, "version": "2.0"})
     assert ok.flags == "country:DE" and ok.version == "2.0"
-    for bad in ({"rate_policy": "later"}, {"max_attempts": 0},
-                {"timeout_ms": -1}):
+    # (rate_policy's value is the library's rule, checked per call: see
+    # test_rate_policy_value_is_the_librarys_rule)
+    for bad in ({"max_attempts": 0}, {"timeout_ms": -1}):
         with pytest.raises(ValueError):
             smartcar.Vehicle("v", "t", bad)
     for bad in ({"timeout_ms": "5"}, {"max_attempts": True},
@@ -565,3 +566,12 @@ def test_vehicle_version_option(cars):
     assert vehicle.odometer().distance > 0
     log = cars.emu.request("GET", "/_emulator/requests")["requests"]
     assert log[-1]["path"].startswith("/v1.0/vehicles/")
+
+
+def test_rate_policy_value_is_the_librarys_rule():
+    car = smartcar.Vehicle("vid", "token", {"rate_policy": "sometimes"})
+    with pytest.raises(smartcar.InvalidArgumentError) as info:
+        car.odometer()
+    assert "rate_policy" in str(info.value)
+    with pytest.raises(TypeError):
+        smartcar.Vehicle("vid", "token", {"rate_policy": 5})
