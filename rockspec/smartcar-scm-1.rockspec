@@ -36,60 +36,50 @@ external_dependencies = {
    PQ = { header = "postgresql/libpq-fe.h" },
 }
 
+-- The "command" backend, not "builtin": builtin copies the whole lua/
+-- directory into the tree (with smartcar_core.c, its object, the LuaLS
+-- meta files and smartcar/resty.lua, which only works under OpenResty),
+-- and writes its objects next to the sources.  This installs just the two
+-- modules (and README, LICENSE and CHANGELOG as docs).
 build = {
-   type = "builtin",
-   modules = {
-      ["smartcar.core"] = {
-         -- The library sources: the same list, in the same order, as
-         -- SC_LIB_SOURCES in CMakeLists.txt (checked in CI).
-         sources = {
-            "csrc/lib/buf.c",
-            "csrc/lib/redact.c",
-            "csrc/lib/strings.c",
-            "csrc/lib/url.c",
-            "csrc/lib/platform.c",
-            "csrc/lib/json.c",
-            "csrc/lib/error.c",
-            "csrc/lib/params.c",
-            "csrc/lib/client.c",
-            "csrc/lib/message.c",
-            "csrc/lib/result.c",
-            "csrc/lib/auth.c",
-            "csrc/lib/request.c",
-            "csrc/lib/op.c",
-            "csrc/lib/paging.c",
-            "csrc/lib/shape.c",
-            "csrc/lib/debug.c",
-            "csrc/lib/call.c",
-            "csrc/lib/answer.c",
-            "csrc/lib/async.c",
-            "csrc/lib/rate.c",
-            "csrc/lib/webhook.c",
-            "csrc/lib/store.c",
-            "csrc/lib/store_sqlite.c",
-            "csrc/lib/store_pg.c",
-            "csrc/lib/transport_curl.c",
-            "lua/smartcar_core.c",
-         },
-         incdirs = {
-            "csrc/include",
-            "csrc/lib",
-            "$(CURL_INCDIR)",
-            "$(CJSON_INCDIR)",
-            "$(CJSON_INCDIR)/cjson", -- for sources that include "cJSON.h"
-            "$(OPENSSL_INCDIR)",
-            "$(PQ_INCDIR)/postgresql",
-         },
-         defines = { "SC_HAVE_LIBPQ" },
-         libdirs = {
-            "$(CURL_LIBDIR)",
-            "$(CJSON_LIBDIR)",
-            "$(OPENSSL_LIBDIR)",
-            "$(PQ_LIBDIR)",
-         },
-         libraries = { "curl", "cjson", "ssl", "crypto", "sqlite3", "pq", "pthread",
-                       "m" },
-      },
-      ["smartcar"] = "lua/smartcar/init.lua",
+   type = "command",
+   -- The library sources: the same list, in the same order, as
+   -- SC_LIB_SOURCES in CMakeLists.txt (checked by tools/check-sources.sh).
+   build_command = [[$(CC) $(CFLAGS) $(LIBFLAG) -o core.so \
+      -I$(LUA_INCDIR) -Icsrc/include -Icsrc/lib -I$(CURL_INCDIR) \
+      -I$(CJSON_INCDIR) -I$(CJSON_INCDIR)/cjson -I$(OPENSSL_INCDIR) \
+      -I$(PQ_INCDIR)/postgresql -DSC_HAVE_LIBPQ \
+      csrc/lib/buf.c \
+      csrc/lib/redact.c \
+      csrc/lib/strings.c \
+      csrc/lib/url.c \
+      csrc/lib/platform.c \
+      csrc/lib/json.c \
+      csrc/lib/error.c \
+      csrc/lib/params.c \
+      csrc/lib/client.c \
+      csrc/lib/message.c \
+      csrc/lib/result.c \
+      csrc/lib/auth.c \
+      csrc/lib/request.c \
+      csrc/lib/op.c \
+      csrc/lib/paging.c \
+      csrc/lib/shape.c \
+      csrc/lib/debug.c \
+      csrc/lib/call.c \
+      csrc/lib/answer.c \
+      csrc/lib/async.c \
+      csrc/lib/rate.c \
+      csrc/lib/webhook.c \
+      csrc/lib/store.c \
+      csrc/lib/store_sqlite.c \
+      csrc/lib/store_pg.c \
+      csrc/lib/transport_curl.c \
+      lua/smartcar_core.c \
+      -L$(CURL_LIBDIR) -L$(CJSON_LIBDIR) -L$(OPENSSL_LIBDIR) -L$(PQ_LIBDIR) \
+      -lcurl -lcjson -lssl -lcrypto -lsqlite3 -lpq -lpthread -lm]],
+   install = {
+      lua = { ["smartcar"] = "lua/smartcar/init.lua" },
+      lib = { ["smartcar.core"] = "core.so" },
    },
 }

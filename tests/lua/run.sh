@@ -43,6 +43,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ] ||
 		cat "$log" >&2
 		exit 1
 	fi
+	# The rock installs its two modules and nothing else (no sources,
+	# objects, LuaLS meta files or smartcar.resty).
+	installed=$(cd "$tree" && find share lib/lua -type f | LC_ALL=C sort |
+		tr '\n' ' ')
+	if [ "$installed" != "lib/lua/5.4/smartcar/core.so share/lua/5.4/smartcar.lua " ]; then
+		echo "run.sh: the rock installed: $installed" >&2
+		exit 1
+	fi
 	echo "$hash" >"$stamp"
 fi
 # tests/faults/run.sh only needs the rock
