@@ -6,11 +6,13 @@
 #include "sc_internal.h"
 
 /* The array grows by doubling: its capacity is 0, or the next power of
- * two from 4 up. */
+ * two from 4 up.  A header is one allocation, "name\0value\0": name
+ * points at its start, value into it. */
 static int add_header_n(sc_header **hs, size_t *n, const char *name,
 			size_t nlen, const char *value, size_t vlen)
 {
 	sc_header *h;
+	char *block;
 	if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0)) {
 		sc_header *nh =
 			realloc(*hs, (*n ? *n * 2 : 4) * sizeof(sc_header));
@@ -18,14 +20,16 @@ static int add_header_n(sc_header **hs, size_t *n, const char *name,
 			return SC_ENOMEM;
 		*hs = nh;
 	}
-	h = &(*hs)[*n];
-	h->name = sc__strndup(name, nlen);
-	h->value = sc__strndup(value, vlen);
-	if (!h->name || !h->value) {
-		free(h->name);
-		free(h->value);
+	block = malloc(nlen + vlen + 2);
+	if (!block)
 		return SC_ENOMEM;
-	}
+	memcpy(block, name, nlen);
+	block[nlen] = '\0';
+	memcpy(block + nlen + 1, value, vlen);
+	block[nlen + 1 + vlen] = '\0';
+	h = &(*hs)[*n];
+	h->name = block;
+	h->value = block + nlen + 1;
 	(*n)++;
 	return 0;
 }
@@ -38,14 +42,23 @@ static int add_header(sc_header **hs, size_t *n, const char *name,
 	return add_header_n(hs, n, name, strlen(name), value, strlen(value));
 }
 
-static void free_headers(sc_header *hs, size_t n)
+/* Request headers carry Authorization and are wiped; response headers
+ * never hold a secret (tokens come in bodies) and are only freed. */
+static void free_header(sc_header *h, int wipe)
+{
+	if (wipe) {
+		volatile char *p = h->value;
+		while (*p)
+			*p++ = 0;
+	}
+	free(h->name);
+}
+
+static void free_headers(sc_header *hs, size_t n, int wipe)
 {
 	size_t i;
-	for (i = 0; i < n; i++) {
-		free(hs[i].name);
-		/* request headers carry Authorization */
-		sc__wipe_free(hs[i].value);
-	}
+	for (i = 0; i < n; i++)
+		free_header(&hs[i], wipe);
 	free(hs);
 }
 
@@ -86,11 +99,15 @@ int sc__request_set_header(sc_request *req, const char *name, const char *value)
 	size_t i;
 	for (i = 0; i < req->nheaders; i++) {
 		if (sc__strcaseeq(req->headers[i].name, name)) {
-			char *v = sc__strdup(value);
-			if (!v)
-				return SC_ENOMEM;
-			sc__wipe_free(req->headers[i].value);
-			req->headers[i].value = v;
+			/* the new header is built at the end, then takes the old slot */
+			size_t n = req->nheaders;
+			sc_header old = req->headers[i];
+			int rc = sc__request_add_header(req, old.name, value);
+			if (rc < 0)
+				return rc;
+			req->headers[i] = req->headers[n];
+			req->nheaders = n;
+			free_header(&old, 1);
 			return 0;
 		}
 	}
@@ -103,7 +120,7 @@ void sc__request_free(sc_request *req)
 		return;
 	free(req->method);
 	free(req->url);
-	free_headers(req->headers, req->nheaders);
+	free_headers(req->headers, req->nheaders, 1);
 	sc__buf_wipe(&req->body);
 	free(req);
 }
@@ -174,7 +191,7 @@ int sc_response_new(sc_response **out, size_t max_body)
 
 void sc__response_clear_headers(sc_response *resp)
 {
-	free_headers(resp->headers, resp->nheaders);
+	free_headers(resp->headers, resp->nheaders, 0);
 	resp->headers = NULL;
 	resp->nheaders = 0;
 }

@@ -131,16 +131,34 @@ int sc_params_at(const sc_params *p, size_t i, const char **key_out,
 	return 0;
 }
 
+/* The source's keys are already distinct: the copy takes them in one
+ * pass, without looking each one up again. */
 int sc__params_copy(sc_params **out, const sc_params *src)
 {
-	size_t i;
+	size_t i, n = src ? src->n : 0;
+	sc_params *p;
 	int rc = sc_params_new(out);
 
-	for (i = 0; rc == 0 && src && i < src->n; i++)
-		rc = sc_params_set(*out, src->keys[i], src->values[i]);
-	if (rc < 0) {
-		sc_params_free(*out);
-		*out = NULL;
+	if (rc < 0 || n == 0)
+		return rc;
+	p = *out;
+	p->keys = malloc(n * sizeof(char *));
+	p->values = malloc(n * sizeof(char *));
+	p->cap = n;
+	for (i = 0; p->keys && p->values && i < n; i++) {
+		p->keys[i] = sc__strdup(src->keys[i]);
+		p->values[i] = sc__strdup(src->values[i]);
+		if (!p->keys[i] || !p->values[i]) {
+			free(p->keys[i]);
+			free(p->values[i]);
+			break;
+		}
+		p->n++;
 	}
-	return rc;
+	if (p->n < n) {
+		sc_params_free(p);
+		*out = NULL;
+		return SC_ENOMEM;
+	}
+	return 0;
 }
