@@ -393,7 +393,8 @@ static int map_error(CURLcode c, int too_big, long status)
 struct xfer {
 	sc_client *client;
 	CURL *h;
-	struct curl_slist *headers;
+	struct curl_slist *headers; /* header_list(): nodes and lines */
+	size_t headers_len;
 	sc_response *resp;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -405,39 +406,51 @@ static void wipe(char *p, size_t n)
 		*v++ = 0;
 }
 
-/* The header list: "Name: value" lines, built on the stack when they
- * fit, wiped afterwards (one holds the Authorization value). */
+/* The header list: libcurl's list nodes and the "Name: value" lines in
+ * one block (libcurl only reads the list), wiped when freed: one line
+ * holds the Authorization value. */
 static int header_list(struct xfer *x, const sc_request *req)
 {
-	char line[1024];
-	struct curl_slist *tmp;
-	size_t i;
+	static const char expect[] = "Expect:";
+	size_t i, n = req->nheaders + 1;
+	size_t len = n * sizeof(struct curl_slist) + sizeof(expect);
+	struct curl_slist *nodes;
+	char *p;
 
+	for (i = 0; i < req->nheaders; i++)
+		len += strlen(req->headers[i].name) +
+		       strlen(req->headers[i].value) + 3;
+	nodes = malloc(len);
+	if (!nodes)
+		return SC_ENOMEM;
+	p = (char *)(nodes + n);
 	for (i = 0; i < req->nheaders; i++) {
 		size_t nl = strlen(req->headers[i].name);
 		size_t vl = strlen(req->headers[i].value);
-		size_t n = nl + vl + 3;
-		char *buf = n <= sizeof(line) ? line : malloc(n);
-		if (!buf)
-			return SC_ENOMEM;
-		memcpy(buf, req->headers[i].name, nl);
-		buf[nl] = ':';
-		buf[nl + 1] = ' ';
-		memcpy(buf + nl + 2, req->headers[i].value, vl + 1);
-		tmp = curl_slist_append(x->headers, buf);
-		wipe(buf, n);
-		if (buf != line)
-			free(buf);
-		if (!tmp)
-			return SC_ENOMEM;
-		x->headers = tmp;
+		memcpy(p, req->headers[i].name, nl);
+		p[nl] = ':';
+		p[nl + 1] = ' ';
+		memcpy(p + nl + 2, req->headers[i].value, vl + 1);
+		nodes[i].data = p;
+		nodes[i].next = &nodes[i + 1];
+		p += nl + vl + 3;
 	}
 	/* libcurl would add "Expect: 100-continue" to larger POSTs */
-	tmp = curl_slist_append(x->headers, "Expect:");
-	if (!tmp)
-		return SC_ENOMEM;
-	x->headers = tmp;
+	memcpy(p, expect, sizeof(expect));
+	nodes[i].data = p;
+	nodes[i].next = NULL;
+	x->headers = nodes;
+	x->headers_len = len;
 	return 0;
+}
+
+static void free_header_list(struct xfer *x)
+{
+	if (x->headers) {
+		wipe((char *)x->headers, x->headers_len);
+		free(x->headers);
+		x->headers = NULL;
+	}
 }
 
 static int xfer_start(struct xfer *x, sc_client *client,
@@ -454,8 +467,7 @@ static int xfer_start(struct xfer *x, sc_client *client,
 		return SC_ENOMEM;
 	h = x->h = checkout(client);
 	if (!h || header_list(x, req) < 0) {
-		curl_slist_free_all(x->headers);
-		x->headers = NULL;
+		free_header_list(x);
 		if (h)
 			checkin(client->pool, h);
 		x->h = NULL;
@@ -514,8 +526,7 @@ static int xfer_finish(struct xfer *x, CURLcode cc, sc_response **resp_out,
 	/* nothing of this transfer may outlive it in the handle */
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-	curl_slist_free_all(x->headers);
-	x->headers = NULL;
+	free_header_list(x);
 	checkin(x->client->pool, h);
 	x->h = NULL;
 
