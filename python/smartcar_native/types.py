@@ -666,14 +666,15 @@ class Signals(NamedTuple):
 # From libsmartcar data
 
 
+#: results are built positionally with tuple.__new__: a named tuple's
+#: own __new__ is a Python call with keywords, twice the cost per result
+_new = tuple.__new__
+
+
 def meta_from(data: Mapping[str, Any]) -> Meta:
-    raw = data.get("meta") or {}
-    return Meta(
-        data_age=raw.get("data_age"),
-        unit_system=raw.get("unit_system"),
-        request_id=raw.get("request_id"),
-        fetched_at=raw.get("fetched_at"),
-    )
+    get = (data.get("meta") or {}).get
+    return _new(Meta, (get("data_age"), get("unit_system"),  # type: ignore
+                       get("request_id"), get("fetched_at")))
 
 
 def access_from(data: Mapping[str, Any]) -> Access:
@@ -710,10 +711,8 @@ def vehicles_from(data: Mapping[str, Any]) -> Vehicles:
 
 def _fields_from(cls: Any, data: Mapping[str, Any]) -> Any:
     """``cls`` from the data keys named like its fields, plus ``meta``."""
-    values = {name: data.get(name) for name in cls._fields if name != "meta"}
-    if "meta" in cls._fields:
-        values["meta"] = meta_from(data)
-    return cls(**values)
+    return _new(cls, [meta_from(data) if name == "meta" else data.get(name)
+                      for name in cls._fields])
 
 
 def _dicts(value: Any) -> List[Dict[str, Any]]:
@@ -740,9 +739,7 @@ def _paging_from(value: Any) -> Paging:
 
 
 def odometer_from(data: Mapping[str, Any]) -> Odometer:
-    return Odometer(
-        distance=data.get("distance"), meta=meta_from(data)  # type: ignore
-    )
+    return _new(Odometer, (data.get("distance"), meta_from(data)))  # type: ignore
 
 
 def nominal_capacity_from(data: Mapping[str, Any]) -> NominalCapcity:
