@@ -246,11 +246,21 @@ local ORIGIN_ENV = {
 local defaults = { options = {}, client = nil, env = nil }
 
 local function origin_env()
-  local parts = {}
+  local values = {}
   for i, name in ipairs(ORIGIN_ENV) do
-    parts[i] = os.getenv(name) or ""
+    values[i] = os.getenv(name) or ""
   end
-  return table.concat(parts, "\n")
+  return values
+end
+
+-- Whether a SMARTCAR_*_ORIGIN variable differs from `env` (origin_env()
+-- when the client was made): read one by one, nothing built per call.
+local getenv = os.getenv
+local function origin_env_changed(env)
+  for i = 1, #ORIGIN_ENV do
+    if (getenv(ORIGIN_ENV[i]) or "") ~= env[i] then return true end
+  end
+  return false
 end
 
 local function copy(t)
@@ -281,11 +291,11 @@ end
 --- so connections are reused between calls.  Do not close it.
 ---@return userdata # a smartcar.Client
 function smartcar.default_client()
-  local env = origin_env()
   local client = defaults.client
-  if client == nil or defaults.env ~= env or client:closed() then
+  if client == nil or origin_env_changed(defaults.env) or client:closed() then
     -- The old client is left to the garbage collector: whoever still
     -- holds it can finish using it.
+    local env = origin_env()
     client = core.client(defaults.options)
     defaults.client = client
     defaults.env = env
