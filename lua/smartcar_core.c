@@ -296,6 +296,8 @@ typedef struct lclient {
 	int busy;          /* run_many in progress: closing must wait */
 	lua_State *hook_L; /* the debug hook's own thread, or NULL */
 	int hook_ref;      /* registry: {thread, function} of the hook */
+	sc_async *async;   /* client:async_*, made on first use, or NULL */
+	int async_ref;     /* registry: {id = store} of its stored calls */
 } lclient;
 
 static sc_client *check_client(lua_State *L)
@@ -430,6 +432,8 @@ static int l_client(lua_State *L)
 	c->busy = 0;
 	c->hook_L = NULL;
 	c->hook_ref = LUA_NOREF;
+	c->async = NULL;
+	c->async_ref = LUA_NOREF;
 	luaL_setmetatable(L, CLIENT_MT);
 
 	rc = sc_client_new(&c->client, &opts, &err);
@@ -454,12 +458,15 @@ static int l_client(lua_State *L)
 typedef struct lstore lstore;
 static void unshare_cooldowns(lua_State *L);
 
+static void async_close(lua_State *L, lclient *c);
+
 static int client_close(lua_State *L)
 {
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
 
 	if (c->busy)
 		return luaL_error(L, "client is in use by call_many");
+	async_close(L, c);
 	if (c->client != NULL) {
 		sc_client *cl = c->client;
 		c->client = NULL; /* closed before freeing, like liolib */
@@ -2131,6 +2138,233 @@ static int client_call_many(lua_State *L)
 	return 1;
 }
 
+/* ------------------------------------------------------------------ */
+/* client:async_*: the non-blocking driver (smartcar/async.h)          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * One sc_async per client, made on first use and freed when the client
+ * closes.  The stores of its stored calls are kept in a registry table
+ * (id -> store) and counted busy, so they stay open until the call is
+ * taken or cancelled.
+ */
+static sc_async *client_async(lua_State *L, lclient *c)
+{
+	if (c->async == NULL) {
+		int rc = sc_async_new(&c->async, c->client, 0);
+		if (rc == SC_ENOMEM)
+			raise_nomem(L);
+		if (rc != 0)
+			luaL_error(L, "%s", sc_strerror(rc));
+		lua_newtable(L);
+		c->async_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	}
+	return c->async;
+}
+
+static lclient *check_async_client(lua_State *L)
+{
+	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
+	check_client(L);
+	client_async(L, c);
+	return c;
+}
+
+/* Forget the store of call id (it is no longer busy for it). */
+static void async_drop_store(lua_State *L, lclient *c, lua_Integer id)
+{
+	lstore *s;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, c->async_ref);
+	lua_rawgeti(L, -1, id);
+	s = luaL_testudata(L, -1, STORE_MT);
+	if (s != NULL) {
+		s->busy--;
+		lua_pushnil(L);
+		lua_rawseti(L, -3, id);
+	}
+	lua_pop(L, 2);
+}
+
+/* Free the client's driver (closing): its calls stop. */
+static void async_close(lua_State *L, lclient *c)
+{
+	if (c->async == NULL)
+		return;
+	sc_async_free(c->async);
+	c->async = NULL;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, c->async_ref);
+	lua_pushnil(L);
+	while (lua_next(L, -2) != 0) {
+		lstore *s = luaL_testudata(L, -1, STORE_MT);
+		if (s != NULL)
+			s->busy--;
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	luaL_unref(L, LUA_REGISTRYINDEX, c->async_ref);
+	c->async_ref = LUA_NOREF;
+}
+
+/* client:async_start(endpoint, params, store, key) -> id.  Argument
+ * errors raise. */
+static int client_async_start(lua_State *L)
+{
+	lclient *c = check_async_client(L);
+	const char *endpoint = luaL_checkstring(L, 2);
+	sc_token_store *store = NULL;
+	sc_op *op = NULL;
+	uint64_t id;
+	tmp *t;
+	int rc;
+
+	if (!lua_isnoneornil(L, 4)) {
+		store = check_store(L, 4);
+		check_key(L, 5);
+	}
+	lua_settop(L, 5);
+	t = tmp_push(L);
+	params_arg(L, t, 3);
+	if (store)
+		rc = sc_op_new_stored(&op, c->client, store,
+				      lua_tostring(L, 5), endpoint, t->params,
+				      &t->err);
+	else
+		rc = sc_op_new(&op, c->client, endpoint, t->params, &t->err);
+	if (rc == SC_ENOMEM && t->err == NULL)
+		return raise_nomem(L);
+	if (rc != 0)
+		return luaL_error(L, "start: %s",
+				  t->err ? sc_error_message(t->err)
+					 : sc_strerror(rc));
+	rc = sc_async_start(c->async, op, &id);
+	if (rc != 0)
+		return rc == SC_ENOMEM ? raise_nomem(L)
+				       : luaL_error(L, "%s", sc_strerror(rc));
+	if (store) {
+		lua_rawgeti(L, LUA_REGISTRYINDEX, c->async_ref);
+		lua_pushvalue(L, 4);
+		lua_rawseti(L, -2, (lua_Integer)id);
+		lua_pop(L, 1);
+		((lstore *)lua_touserdata(L, 4))->busy++;
+	}
+	lua_pushinteger(L, (lua_Integer)id);
+	return 1;
+}
+
+/* The finished calls: {{id = n, data = t} or {id = n, err = e}, ...}. */
+static int async_push_taken(lua_State *L, lclient *c)
+{
+	sc_result *res;
+	uint64_t id;
+	int n = 0;
+
+	lua_newtable(L);
+	while (sc_async_take(c->async, &id, &res) == 1) {
+		const sc_error *err = sc_result_error(res);
+		lua_createtable(L, 0, 2);
+		lua_pushinteger(L, (lua_Integer)id);
+		lua_setfield(L, -2, "id");
+		if (err == NULL) {
+			push_data(L, res);
+			lua_setfield(L, -2, "data");
+		} else {
+			push_error(L, err, sc_error_code(err));
+			lua_setfield(L, -2, "err");
+		}
+		sc_result_free(res);
+		lua_rawseti(L, -2, ++n);
+		async_drop_store(L, c, (lua_Integer)id);
+	}
+	return 1;
+}
+
+/* client:async_poll() -> finished calls (every socket and timer checked
+ * without waiting) */
+static int client_async_poll(lua_State *L)
+{
+	lclient *c = check_async_client(L);
+	sc_async_poll(c->async);
+	return async_push_taken(L, c);
+}
+
+/* client:async_take() -> finished calls, without checking anything */
+static int client_async_take(lua_State *L)
+{
+	return async_push_taken(L, check_async_client(L));
+}
+
+/* client:async_socket(fd, read, write): the socket became ready */
+static int client_async_socket(lua_State *L)
+{
+	lclient *c = check_async_client(L);
+	int fd = (int)luaL_checkinteger(L, 2);
+	int ev = (lua_toboolean(L, 3) ? SC_WATCH_READ : 0) |
+		 (lua_toboolean(L, 4) ? SC_WATCH_WRITE : 0);
+	sc_async_socket(c->async, fd, ev);
+	return 0;
+}
+
+/* client:async_timeout(): the timeout came */
+static int client_async_timeout(lua_State *L)
+{
+	sc_async_timeout(check_async_client(L)->async);
+	return 0;
+}
+
+/* client:timeout_ms() -> ms until async_timeout is due, or nil */
+static int client_timeout_ms(lua_State *L)
+{
+	long ms = sc_async_timeout_ms(check_async_client(L)->async);
+	if (ms < 0)
+		lua_pushnil(L);
+	else
+		lua_pushinteger(L, ms);
+	return 1;
+}
+
+/* client:fds() -> {{fd = n, read = bool, write = bool}, ...} */
+static int client_fds(lua_State *L)
+{
+	lclient *c = check_async_client(L);
+	size_t n = sc_async_fds(c->async, NULL, 0), i;
+	sc_async_watch *w;
+
+	lua_settop(L, 1);
+	w = lua_newuserdatauv(L, (n ? n : 1) * sizeof(*w), 0);
+	n = sc_async_fds(c->async, w, n);
+	lua_createtable(L, (int)n, 0);
+	for (i = 0; i < n; i++) {
+		lua_createtable(L, 0, 3);
+		lua_pushinteger(L, w[i].fd);
+		lua_setfield(L, -2, "fd");
+		lua_pushboolean(L, w[i].events & SC_WATCH_READ);
+		lua_setfield(L, -2, "read");
+		lua_pushboolean(L, w[i].events & SC_WATCH_WRITE);
+		lua_setfield(L, -2, "write");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+/* client:async_cancel(id) -> boolean */
+static int client_async_cancel(lua_State *L)
+{
+	lclient *c = check_async_client(L);
+	lua_Integer id = luaL_checkinteger(L, 2);
+	int rc = sc_async_cancel(c->async, (uint64_t)id);
+	async_drop_store(L, c, id);
+	lua_pushboolean(L, rc == 0);
+	return 1;
+}
+
+/* client:async_count() -> calls held (running or not yet taken) */
+static int client_async_count(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)sc_async_count(
+				   check_async_client(L)->async));
+	return 1;
+}
+
 static const luaL_Reg client_methods[] = {
 	{ "call", client_call },
 	{ "auth_url", client_auth_url },
@@ -2142,6 +2376,15 @@ static const luaL_Reg client_methods[] = {
 	{ "call_many", client_call_many },
 	{ "call_stored", client_call_stored },
 	{ "pages", client_pages },
+	{ "async_start", client_async_start },
+	{ "async_poll", client_async_poll },
+	{ "async_take", client_async_take },
+	{ "async_socket", client_async_socket },
+	{ "async_timeout", client_async_timeout },
+	{ "async_cancel", client_async_cancel },
+	{ "async_count", client_async_count },
+	{ "timeout_ms", client_timeout_ms },
+	{ "fds", client_fds },
 	{ "share_cooldowns", client_share_cooldowns },
 	{ "closed", client_closed },
 	{ "close", client_close },

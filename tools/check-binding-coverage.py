@@ -45,19 +45,13 @@ NOT_BOUND = {
     "sc_token_store_put": "stores are written through sc_token_store_save",
     "sc_pager_op": "the bindings page with the blocking sc_pager_next",
     "sc_pager_take": "the bindings page with the blocking sc_pager_next",
+    "sc_async_changes": "Lua engines read the whole set each frame "
+                        "(client:fds())",
     "sc_pager_items": "the bindings know each call's items field",
 }
 # Gaps known today, each a capability one binding still lacks (to close,
 # not to grow: a new gap fails the check).
-KNOWN_GAPS = {
-    # the non-blocking driver: Lua's start/poll comes next
-    ("lua", "sc_async_new"), ("lua", "sc_async_free"),
-    ("lua", "sc_async_start"), ("lua", "sc_async_cancel"),
-    ("lua", "sc_async_changes"), ("lua", "sc_async_fds"),
-    ("lua", "sc_async_timeout_ms"), ("lua", "sc_async_socket"),
-    ("lua", "sc_async_timeout"), ("lua", "sc_async_poll"),
-    ("lua", "sc_async_take"), ("lua", "sc_async_count"),
-}
+KNOWN_GAPS: set = set()
 
 BINDINGS = {
     "python": {"c": ["python/smartcar_native/_core.c"],

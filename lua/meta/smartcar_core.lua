@@ -238,6 +238,48 @@ function Client:connections_opened() end
 ---@return boolean
 function Client:closed() end
 
+--- Non-blocking calls (the core's sc_async; smartcar's client:start and
+--- client:poll wrap these).  Start one: its id.  Argument errors raise.
+---@param endpoint string
+---@param params table|nil
+---@param store userdata|nil
+---@param key string|nil
+---@return integer
+function Client:async_start(endpoint, params, store, key) end
+
+--- Check every socket and timer without waiting: the finished calls,
+--- {id = n, data = t} or {id = n, err = e}, in finishing order.
+---@return table[]
+function Client:async_poll() end
+
+--- The finished calls, without checking anything.
+---@return table[]
+function Client:async_take() end
+
+--- A socket of client:fds() became ready.
+---@param fd integer
+---@param read boolean
+---@param write boolean
+function Client:async_socket(fd, read, write) end
+
+--- The timeout of client:timeout_ms() came.
+function Client:async_timeout() end
+
+---@param id integer
+---@return boolean
+function Client:async_cancel(id) end
+
+---@return integer calls running or finished and not taken
+function Client:async_count() end
+
+--- Milliseconds until client:async_timeout() is due; nil: no timer.
+---@return integer|nil
+function Client:timeout_ms() end
+
+--- The sockets to watch now.
+---@return {fd: integer, read: boolean, write: boolean}[]
+function Client:fds() end
+
 --- Idempotent; also __gc and __close.  Raises while call_many runs on
 --- the client.
 function Client:close() end

@@ -1144,6 +1144,149 @@ function Vehicle:call(endpoint, options)
   return vehicle_call(self, "call", 2, endpoint, options)
 end
 
+----------------------------------------------------------------------------
+-- Requests that never block: start now, poll each frame.  The core's
+-- sc_async (libcurl multi-socket) does the work; this only keeps the
+-- handles.
+----------------------------------------------------------------------------
+
+---@class smartcar.Request
+---@field id integer
+local Request = {}
+Request.__index = Request
+Request.__name = "smartcar.Request"
+
+-- core client -> {id = Request} of its unfinished requests
+local unfinished = setmetatable({}, { __mode = "k" })
+
+local function start_request(client, endpoint, params, store, key,
+                             callback, fname, n)
+  if callback ~= nil and type(callback) ~= "function" then
+    argerror(fname, n, "callback: function expected, got "
+      .. type(callback))
+  end
+  local id = client:async_start(endpoint, params, store, key)
+  local req = setmetatable({ id = id, client = client,
+                             callback = callback, finished = false },
+                           Request)
+  local mine = unfinished[client]
+  if mine == nil then
+    mine = {}
+    unfinished[client] = mine
+  end
+  mine[id] = req
+  return req
+end
+
+--- true once the request finished (or was cancelled).
+function Request:done()
+  return self.finished
+end
+
+--- The request's data, or nil, err (kind "pending" while it runs).
+---@return table|nil data
+---@return smartcar.Error|table|nil err
+function Request:result()
+  if not self.finished then
+    return nil, { kind = "pending",
+                  message = "the request has not finished" }
+  end
+  if self.err ~= nil then return nil, self.err end
+  return self.data
+end
+
+--- Stop the request (a command already sent may still take effect).
+---@return boolean stopped false when it had already finished
+function Request:cancel()
+  if self.finished then return false end
+  local mine = unfinished[self.client]
+  if mine then mine[self.id] = nil end
+  self.finished = true
+  self.err = { kind = "cancelled", message = "the request was cancelled" }
+  return self.client:async_cancel(self.id)
+end
+
+function Request:__tostring()
+  return ("smartcar.Request(%d, %s)"):format(self.id,
+    self.finished and "done" or "running")
+end
+
+-- The requests of `finished` (core results, in finishing order), settled;
+-- their callbacks run after all are settled.
+local function settle(client, finished)
+  local mine = unfinished[client] or {}
+  local out = {}
+  for i = 1, #finished do
+    local f = finished[i]
+    local req = mine[f.id]
+    if req ~= nil then
+      mine[f.id] = nil
+      req.finished, req.data, req.err = true, f.data, f.err
+      out[#out + 1] = req
+    end
+  end
+  for i = 1, #out do
+    local req = out[i]
+    if req.callback ~= nil then req.callback(req.data, req.err, req) end
+  end
+  return out
+end
+
+local client_methods = core.client_mt.__index
+
+--- The core client's poll, for vehicles made with {client = auth}.
+---@return smartcar.Request[]
+function AuthClient:poll()
+  return self.core:poll()
+end
+
+--- Start a call of the endpoint table without waiting: a request handle.
+--- `client:poll()` moves it on.
+---@param endpoint string
+---@param params table|nil
+---@param callback fun(data: table|nil, err: table|nil, req: smartcar.Request)|nil
+---@return smartcar.Request
+function client_methods:start(endpoint, params, callback)
+  check_string(endpoint, "start", 1, "endpoint")
+  return start_request(self, endpoint, params, nil, nil, callback,
+                       "start", 3)
+end
+
+--- Advance every request of this client without waiting (each socket and
+--- timer is checked once): the requests that finished, in order.
+---@return smartcar.Request[]
+function client_methods:poll()
+  return settle(self, self:async_poll())
+end
+
+--- For engines with their own loop: after client:async_socket(fd, read,
+--- write) or client:async_timeout(), the requests that finished.
+---@return smartcar.Request[]
+function client_methods:take()
+  return settle(self, self:async_take())
+end
+
+--- Start `endpoint` on this vehicle without waiting (as Vehicle:call,
+--- store included): a request handle; poll the vehicle's client
+--- (smartcar.default_client() unless options.client).
+---@param endpoint string
+---@param options smartcar.CallOptions|nil
+---@param callback fun(data: table|nil, err: table|nil, req: smartcar.Request)|nil
+---@return smartcar.Request
+function Vehicle:start(endpoint, options, callback)
+  check_self(self, Vehicle, "start")
+  check_string(endpoint, "start", 1, "endpoint")
+  if type(options) == "function" and callback == nil then
+    options, callback = nil, options
+  end
+  local params = vehicle_params(self, "start", 2, options)
+  local client = resolve_client(rawget(self, "client"), "start", 2)
+  local store = rawget(self, "store")
+  return start_request(client, endpoint, params, store,
+                       store ~= nil and rawget(self, "key") or nil,
+                       callback, "start", 3)
+end
+
 local function check_number(v, fname, n, what)
   if type(v) ~= "number" then
     argerror(fname, n, ("%s: number expected, got %s"):format(what, type(v)))
