@@ -19,7 +19,7 @@ LINE = re.compile(
 
 HOSTS = {"API": ("API", "/v{version}"), "AUTH": ("auth", ""),
          "MANAGEMENT": ("management", "/v2.0"), "V3": ("vehicle API", "/v3"),
-         "IAM": ("IAM", "")}
+         "IAM": ("IAM", ""), "V3M": ("management v3", "/v3")}
 AUTH = {"BEARER": "Bearer access_token", "BASIC_CLIENT": "Basic client id:secret",
         "BASIC_AMT": "Basic default:management_token",
         "BEARER_AMT": "Bearer management_token",

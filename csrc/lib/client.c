@@ -17,6 +17,8 @@ static const char *const default_management =
 static const char *const default_vehicle_api =
 	"https://vehicle.api.smartcar.com";
 static const char *const default_iam = "https://iam.smartcar.com";
+static const char *const default_management_v3 =
+	"https://management.api.smartcar.com";
 
 const char *sc_version(void)
 {
@@ -163,7 +165,7 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 {
 	sc_client_options dflt;
 	sc_client *c;
-	const char *mode, *units, *version;
+	const char *mode, *units, *version, *v3;
 	int rc;
 
 	if (err_out)
@@ -282,15 +284,20 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 		"SMARTCAR_API_ORIGIN", default_api));
 	c->management_origin = origin_dup(pick(opts->management_origin,
 		"SMARTCAR_MANAGEMENT_API_ORIGIN", default_management));
-	c->vehicle_api_origin = origin_dup(pick_any(opts->vehicle_api_origin,
-		v3_origin_env, default_vehicle_api));
+	/* with a v3 origin set, the IAM and v3 management hosts default to
+	 * it: no v3 call reaches a production host by a missing variable */
+	v3 = pick_any(opts->vehicle_api_origin, v3_origin_env, NULL);
+	c->vehicle_api_origin = origin_dup(v3 ? v3 : default_vehicle_api);
 	c->iam_origin = origin_dup(pick(opts->iam_origin,
-		"SMARTCAR_IAM_ORIGIN", default_iam));
+		"SMARTCAR_IAM_ORIGIN", v3 ? v3 : default_iam));
+	c->management_v3_origin = origin_dup(pick(NULL,
+		"SMARTCAR_MANAGEMENT_API_V3_ORIGIN",
+		v3 ? v3 : default_management_v3));
 	c->user_agent = make_user_agent(opts->user_agent_suffix);
 	if (!c->mode || !c->unit_system || !c->api_version ||
 	    !c->connect_origin || !c->auth_url || !c->api_origin ||
 	    !c->management_origin || !c->vehicle_api_origin ||
-	    !c->iam_origin || !c->user_agent)
+	    !c->iam_origin || !c->management_v3_origin || !c->user_agent)
 		goto oom;
 
 	if ((rc = check_origin(c->connect_origin, c->allow_insecure_http,
@@ -303,6 +310,9 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 			       err_out, "management origin")) < 0 ||
 	    (rc = check_origin(c->vehicle_api_origin, c->allow_insecure_http,
 			       err_out, "vehicle API origin")) < 0 ||
+	    (rc = check_origin(c->management_v3_origin,
+			       c->allow_insecure_http, err_out,
+			       "management v3 origin")) < 0 ||
 	    (rc = check_origin(c->iam_origin, c->allow_insecure_http,
 			       err_out, "IAM origin")) < 0) {
 		sc_client_free(c);
@@ -337,6 +347,7 @@ void sc_client_free(sc_client *c)
 	free(c->management_origin);
 	free(c->vehicle_api_origin);
 	free(c->iam_origin);
+	free(c->management_v3_origin);
 	sc__wipe_free(c->app_token);
 	free(c->api_version);
 	free(c->unit_system);
@@ -367,6 +378,8 @@ const char *sc_client_get(const sc_client *c, const char *key)
 		return c->vehicle_api_origin;
 	if (!strcmp(key, "iam_origin"))
 		return c->iam_origin;
+	if (!strcmp(key, "management_v3_origin"))
+		return c->management_v3_origin;
 	if (!strcmp(key, "api_version"))
 		return c->api_version;
 	if (!strcmp(key, "unit_system"))

@@ -49,7 +49,7 @@ static const binding bindings[] = {
 };
 
 static const char *const host_names[] = { "api", "auth", "management", "v3",
-					  "iam" };
+					  "iam", "v3m" };
 static const char *const auth_names[] = { "bearer", "basic_client",
 					  "basic_amt", "bearer_amt",
 					  "bearer_or_app", "none" };
@@ -281,6 +281,18 @@ static int add_json_field(void *ctx, const char *word, size_t n)
 		return cJSON_AddStringToObject(j->obj, spec, eq + 1) ? 0
 								     : SC_ENOMEM;
 	}
+	if ((eq = strchr(spec, '>'))) {
+		const char *v;
+		char msg[96];
+		*eq = '\0';
+		v = sc_params_get(j->op->params, spec);
+		if (!v || !*v) {
+			snprintf(msg, sizeof(msg), "%s is required", spec);
+			return sc__invalid(j->err, msg);
+		}
+		return cJSON_AddStringToObject(j->obj, eq + 1, v) ? 0
+								  : SC_ENOMEM;
+	}
 	if (n && spec[n - 1] == '#') {
 		double d;
 		char msg[96];
@@ -379,14 +391,26 @@ static int build_body(sc_op *op, sc_error **err_out)
 		if (rc == 0)
 			rc = add_form(&req->body, "client_secret",
 				      op->client->client_secret);
-	} else if (!strncmp(spec, "json:", 5)) {
+	} else if (!strncmp(spec, "json:", 5) || !strncmp(spec, "data:", 5)) {
+		/* "data:" wraps the object as JSON:API {"data":{"attributes":}} */
 		struct jbody j = { op, cJSON_CreateObject(), err_out };
+		cJSON *doc = j.obj, *data = NULL;
+		if (j.obj && spec[0] == 'd') {
+			doc = cJSON_CreateObject();
+			data = cJSON_AddObjectToObject(doc, "data");
+			if (!data) {
+				cJSON_Delete(doc);
+				cJSON_Delete(j.obj);
+				return SC_ENOMEM;
+			}
+			cJSON_AddItemToObject(data, "attributes", j.obj);
+		}
 		if (!j.obj)
 			return SC_ENOMEM;
 		rc = each_word(spec + 5, add_json_field, &j);
 		if (rc == 0)
-			rc = set_body_json(req, j.obj);
-		cJSON_Delete(j.obj);
+			rc = set_body_json(req, doc);
+		cJSON_Delete(doc);
 	} else if (!strcmp(spec, "batch")) {
 		cJSON *obj = cJSON_CreateObject();
 		cJSON *reqs = cJSON_CreateArray();
@@ -425,39 +449,31 @@ static int build_body(sc_op *op, sc_error **err_out)
 	return rc;
 }
 
+/* A path template: each {name} is the URL-encoded param "name". */
 static int append_path(sc_op *op, sc_buf *url, const char *tmpl,
 		       sc_error **err_out)
 {
 	int rc = 0;
 	while (rc == 0 && *tmpl) {
-		const char *key = NULL;
-		size_t skip = 0;
-		if (!strncmp(tmpl, "{vehicle_id}", 12)) {
-			key = "vehicle_id";
-			skip = 12;
-		} else if (!strncmp(tmpl, "{webhook_id}", 12)) {
-			key = "webhook_id";
-			skip = 12;
-		} else if (!strncmp(tmpl, "{signal_code}", 13)) {
-			key = "signal_code";
-			skip = 13;
-		}
-		if (!key) {
+		const char *close = *tmpl == '{' ? strchr(tmpl, '}') : NULL;
+		char key[32], msg[64];
+		const char *v;
+		if (!close || (size_t)(close - tmpl) > sizeof(key)) {
 			/* the literal run up to the next placeholder */
 			size_t len = strcspn(tmpl + 1, "{") + 1;
 			rc = sc__buf_append(url, tmpl, len);
 			tmpl += len;
-		} else {
-			const char *v = sc_params_get(op->params, key);
-			char msg[64];
-			if (!v || !*v) {
-				snprintf(msg, sizeof(msg), "%s is required",
-					 key);
-				return sc__invalid(err_out, msg);
-			}
-			rc = sc__url_encode(url, v);
-			tmpl += skip;
+			continue;
 		}
+		memcpy(key, tmpl + 1, (size_t)(close - tmpl - 1));
+		key[close - tmpl - 1] = '\0';
+		v = sc_params_get(op->params, key);
+		if (!v || !*v) {
+			snprintf(msg, sizeof(msg), "%s is required", key);
+			return sc__invalid(err_out, msg);
+		}
+		rc = sc__url_encode(url, v);
+		tmpl = close + 1;
 	}
 	return rc;
 }
@@ -666,6 +682,11 @@ int sc__op_build_request(sc_op *op, sc_error **err_out)
 		break;
 	case SC_HOST_V3:
 		rc = sc__buf_puts(&url, c->vehicle_api_origin);
+		if (rc == 0)
+			rc = sc__buf_puts(&url, "/v3");
+		break;
+	case SC_HOST_V3M:
+		rc = sc__buf_puts(&url, c->management_v3_origin);
 		if (rc == 0)
 			rc = sc__buf_puts(&url, "/v3");
 		break;

@@ -153,6 +153,7 @@ struct sc_client {
 	char *api_origin;
 	char *management_origin;
 	char *vehicle_api_origin;
+	char *management_v3_origin; /* SMARTCAR_MANAGEMENT_API_V3_ORIGIN */
 	char *iam_origin;
 	char *api_version;
 	char *unit_system;

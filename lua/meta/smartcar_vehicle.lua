@@ -186,3 +186,42 @@ function Vehicle:get_signals(page, page_size, options) end
 ---@return smartcar.Signal|nil data
 ---@return smartcar.Error|nil err
 function Vehicle:get_signal(signal_code, options) end
+
+--- API v3: start charging.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function Vehicle:charge_start(options) end
+
+--- API v3: stop charging.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function Vehicle:charge_stop(options) end
+
+--- API v3: set the charge limit, in percent (50 to 100).
+---@param percent integer
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function Vehicle:charge_set_limit(percent, options) end
+
+--- API v3: lock.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function Vehicle:security_lock(options) end
+
+--- API v3: unlock.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function Vehicle:security_unlock(options) end
+
+--- API v3: send a navigation destination.
+---@param latitude number
+---@param longitude number
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function Vehicle:navigation_set_destination(latitude, longitude, options) end

@@ -1703,6 +1703,85 @@ function smartcar.get_app_token(options)
   return call_with(client, owned, fname, params)
 end
 
+-- The application's v3 calls (not about one vehicle): connections and
+-- the Management API v3 subscriptions, with the application token.  The
+-- query table's keys are the endpoint's parameters (filters user_id,
+-- vehicle_id, mode, external_id, webhook_id; page, page_size).
+local V3_QUERY = set_of { "user_id", "vehicle_id", "mode", "external_id",
+                          "webhook_id", "page", "page_size" }
+
+local function checked(v, fname, n, what)
+  check_string(v, fname, n, what)
+  return v
+end
+
+local function app_call(fname, n, options, params, query)
+  options = check_call_options(options, fname, n, APP_TOKEN_OPTIONS)
+  check_opt_table(query, fname, n - 1)
+  for k, v in pairs(query or {}) do
+    if not V3_QUERY[k] then
+      argerror(fname, n - 1, "unknown key " .. tostring(k))
+    elseif k == "page" or k == "page_size" then
+      check_count(v, fname, n - 1, k)
+      params[k] = tostring(v)
+    else
+      check_string(v, fname, n - 1, k)
+      params[k] = v
+    end
+  end
+  params = apply_call_options(params, options, fname, n)
+  local client, owned = credentials_client(options, fname, n)
+  return call_with(client, owned, fname, params)
+end
+
+--- API v3: one page of the application's connections; `query` filters
+--- (user_id, vehicle_id, mode, external_id) and pages (page, page_size).
+function smartcar.list_connections(query, options)
+  return app_call("list_connections", 2, options, {}, query)
+end
+
+-- A call whose one argument is an id (the parameter key).
+local function by_id(fname, key, id, options)
+  return app_call(fname, 2, options, { [key] = checked(id, fname, 1, key) })
+end
+
+--- API v3: one connection by id.
+function smartcar.get_connection(connection_id, options)
+  return by_id("get_connection", "connection_id", connection_id, options)
+end
+
+--- API v3: delete one connection.
+function smartcar.delete_connection(connection_id, options)
+  return by_id("delete_connection", "connection_id", connection_id, options)
+end
+
+--- API v3: delete a user and all of its connections.
+function smartcar.delete_user(user_id, options)
+  return by_id("delete_user", "user_id", user_id, options)
+end
+
+--- Management API v3: subscribe a user's vehicle to a webhook (202).
+function smartcar.create_subscription(webhook_id, user_id, vehicle_id,
+                                      options)
+  local fname = "create_subscription"
+  return app_call(fname, 4, options, {
+    webhook_id = checked(webhook_id, fname, 1, "webhook_id"),
+    user_id = checked(user_id, fname, 2, "user_id"),
+    vehicle_id = checked(vehicle_id, fname, 3, "vehicle_id") })
+end
+
+--- Management API v3: one page of subscriptions; `query` as for
+--- list_connections, plus webhook_id.
+function smartcar.list_subscriptions(query, options)
+  return app_call("list_subscriptions", 2, options, {}, query)
+end
+
+--- Management API v3: delete a subscription.
+function smartcar.delete_subscription(subscription_id, options)
+  return by_id("delete_subscription", "subscription_id", subscription_id,
+               options)
+end
+
 ---@class smartcar.V3Vehicle
 ---@field id string
 ---@field make string

@@ -43,7 +43,9 @@ from .types import (
     vehicle_info_from,
 )
 
-__all__ = ["VehicleV3", "get_app_token"]
+__all__ = ["VehicleV3", "get_app_token", "list_connections", "get_connection",
+           "delete_connection", "delete_user", "create_subscription",
+           "list_subscriptions", "delete_subscription"]
 
 UNIT_SYSTEMS = ("metric", "imperial")
 
@@ -88,6 +90,87 @@ def get_app_token(options: Optional[Mapping[str, Any]] = None) -> AppToken:
     _util.check_keys("option", opts, _APP_OPTIONS)
     params = _util.call_options(opts)
     return app_token_from(_client_for(opts).call("get_app_token", params))
+
+
+_QUERY = ("user_id", "vehicle_id", "mode", "external_id", "webhook_id",
+          "page", "page_size")
+
+
+def _app_call(endpoint: str, params: Dict[str, Any],
+              options: Optional[Mapping[str, Any]],
+              query: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    """One of the application's v3 calls (application token), its
+    parameters, and ``query``: filters and page / page_size."""
+    opts = _util.require_mapping("options", options)
+    _util.check_keys("option", opts, _APP_OPTIONS)
+    q = _util.require_mapping("query", query)
+    _util.check_keys("query", q, _QUERY)
+    for key, value in q.items():
+        if key in ("page", "page_size"):
+            params[key] = _util.int_param(key, value, 1)
+        elif value is not None:
+            params[key] = _util.require_str(key, value)
+    params.update(_util.call_options(opts))
+    return _client_for(opts).call(endpoint, params)
+
+
+def list_connections(query: Optional[Mapping[str, Any]] = None,
+                     options: Optional[Mapping[str, Any]] = None
+                     ) -> Dict[str, Any]:
+    """``GET /v3/connections``: one page of connections (the JSON:API
+    document, snake_case keys).  ``query``: ``user_id``, ``vehicle_id``,
+    ``mode``, ``external_id`` (filters), ``page``, ``page_size``."""
+    return _app_call("list_connections", {}, options, query)
+
+
+def get_connection(connection_id: str,
+                   options: Optional[Mapping[str, Any]] = None
+                   ) -> Dict[str, Any]:
+    """``GET /v3/connections/{id}``: one connection."""
+    return _app_call("get_connection", {"connection_id": _util.require_str(
+        "connection_id", connection_id)}, options)
+
+
+def delete_connection(connection_id: str,
+                      options: Optional[Mapping[str, Any]] = None
+                      ) -> Dict[str, Any]:
+    """``DELETE /v3/connections/{id}``."""
+    return _app_call("delete_connection", {"connection_id": _util.require_str(
+        "connection_id", connection_id)}, options)
+
+
+def delete_user(user_id: str, options: Optional[Mapping[str, Any]] = None
+                ) -> Dict[str, Any]:
+    """``DELETE /v3/users/{id}``: the user and all its connections."""
+    return _app_call("delete_user", {"user_id": _util.require_str(
+        "user_id", user_id)}, options)
+
+
+def create_subscription(webhook_id: str, user_id: str, vehicle_id: str,
+                        options: Optional[Mapping[str, Any]] = None
+                        ) -> Dict[str, Any]:
+    """Management API v3 ``POST /v3/subscriptions`` (answered 202)."""
+    return _app_call("create_subscription", {
+        "webhook_id": _util.require_str("webhook_id", webhook_id),
+        "user_id": _util.require_str("user_id", user_id),
+        "vehicle_id": _util.require_str("vehicle_id", vehicle_id)}, options)
+
+
+def list_subscriptions(query: Optional[Mapping[str, Any]] = None,
+                       options: Optional[Mapping[str, Any]] = None
+                       ) -> Dict[str, Any]:
+    """Management API v3 ``GET /v3/subscriptions``: one page; ``query`` as
+    for :func:`list_connections` plus ``webhook_id``."""
+    return _app_call("list_subscriptions", {}, options, query)
+
+
+def delete_subscription(subscription_id: str,
+                        options: Optional[Mapping[str, Any]] = None
+                        ) -> Dict[str, Any]:
+    """Management API v3 ``DELETE /v3/subscriptions/{id}``."""
+    return _app_call("delete_subscription", {
+        "subscription_id": _util.require_str("subscription_id",
+                                             subscription_id)}, options)
 
 
 class VehicleV3:
@@ -235,6 +318,36 @@ class VehicleV3:
         return signal_from(self._call(
             "get_signal", {"signal_code": _util.require_str("code", code)}
         ))
+
+    # Commands: each returns the command-execution document (snake_case).
+
+    def charge_start(self) -> Dict[str, Any]:
+        """``POST .../commands/charge/start``."""
+        return self._call("charge_start", {})
+
+    def charge_stop(self) -> Dict[str, Any]:
+        """``POST .../commands/charge/stop``."""
+        return self._call("charge_stop", {})
+
+    def charge_set_limit(self, percent: int) -> Dict[str, Any]:
+        """``POST .../commands/charge/set-limit`` (50 to 100 percent)."""
+        return self._call("charge_set_limit", {
+            "percent": _util.int_param("percent", percent, 0)})
+
+    def security_lock(self) -> Dict[str, Any]:
+        """``POST .../commands/security/lock``."""
+        return self._call("security_lock", {})
+
+    def security_unlock(self) -> Dict[str, Any]:
+        """``POST .../commands/security/unlock``."""
+        return self._call("security_unlock", {})
+
+    def navigation_set_destination(self, latitude: float,
+                                   longitude: float) -> Dict[str, Any]:
+        """``POST .../commands/navigation/set-destination``."""
+        return self._call("navigation_set_destination", {
+            "latitude": _util.number_param("latitude", latitude),
+            "longitude": _util.number_param("longitude", longitude)})
 
     def iter_signals(self, page_size: int = 25) -> Iterator[Signal]:
         """Every signal of the vehicle, fetching pages of ``page_size``
