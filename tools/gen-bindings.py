@@ -43,11 +43,15 @@ AIO_FUNCTIONS = [
     ("api", ["get_user", "get_vehicles", "iter_vehicles", "get_compatibility",
              "get_compatibility_matrix", "get_connections",
              "delete_connections", "iter_connections"]),
-    ("v3", ["get_app_token"]),
+    ("v3", ["get_app_token", "list_connections", "get_connection",
+            "delete_connection", "delete_user", "create_subscription",
+            "list_subscriptions", "delete_subscription"]),
 ]
 AIO_METHODS = [
     ("v3", "VehicleV3", "AsyncVehicleV3Methods",
-     ["get_vehicle", "get_signals", "get_signal", "iter_signals"]),
+     ["get_vehicle", "get_signals", "get_signal", "iter_signals",
+      "charge_start", "charge_stop", "charge_set_limit", "security_lock",
+      "security_unlock", "navigation_set_destination"]),
 ]
 LUA_OUT = os.path.join(ROOT, "lua", "meta", "smartcar_vehicle.lua")
 VEHICLE_PY = os.path.join(ROOT, "python", "smartcar_native", "vehicle.py")

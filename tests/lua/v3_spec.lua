@@ -35,8 +35,29 @@ describe("Vehicle API v3", function()
     assert.equal("https://v3.example", c:get("vehicle_api_origin"))
     assert.equal("https://iam.example", c:get("iam_origin"))
     c:close()
+    -- with a v3 origin set, the v3 management host follows it
+    c = smartcar.core.client { vehicle_api_origin = "https://v3.example" }
+    assert.equal("https://v3.example", c:get("management_v3_origin"))
+    c:close()
     assert.matches("vehicle_api_origin", raises(smartcar.configure,
       { vehicle_api_origin = 42 }))
+  end)
+
+  it("runs v3 commands that change the car", function()
+    local id = fleet.vehicles[1]
+    local token = fleet.token.access_token
+    local v = smartcar.vehicle_v3(id, { access_token = token })
+    local car = fleet.by_id[id]
+    local ex = assert(car:security_lock())
+    assert.equal("command-execution", ex.data.type)
+    assert.equal("security-lock", ex.data.attributes.command_type)
+    local sig = assert(v:get_signal("closure-islocked"))
+    assert.is_true(sig.data.attributes.body.value)
+    assert(car:security_unlock())
+    sig = assert(v:get_signal("closure-islocked"))
+    assert.is_false(sig.data.attributes.body.value)
+    local _, err = car:charge_set_limit(20)
+    assert.equal("VALIDATION", err.type)
   end)
 
   it("reads the vehicle and its signals with a Connect access token",
