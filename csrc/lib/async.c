@@ -343,7 +343,7 @@ int sc_async_cancel(sc_async *a, uint64_t id)
 size_t sc_async_changes(sc_async *a, sc_async_watch *out, size_t cap)
 {
 	size_t n;
-	if (!a || !out)
+	if (!a || !out || !a->nchanges)
 		return 0;
 	n = a->nchanges < cap ? a->nchanges : cap;
 	memcpy(out, a->changes, n * sizeof(*out));
@@ -357,7 +357,7 @@ size_t sc_async_fds(const sc_async *a, sc_async_watch *out, size_t cap)
 {
 	if (!a)
 		return 0;
-	if (out)
+	if (out && a->nwatch)
 		memcpy(out, a->watch,
 		       (a->nwatch < cap ? a->nwatch : cap) * sizeof(*out));
 	return a->nwatch;

@@ -129,11 +129,19 @@ class _Driver:
     Only touched from the loop's thread."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, client: Any) -> None:
-        self.loop = loop
+        # weak: _drivers is keyed weakly by the loop, so nothing the
+        # driver keeps between calls may hold the loop
+        self._loop = weakref.ref(loop)
         self.core = Async(client, DEFAULT_MAX_IN_FLIGHT)
         self.futures: Dict[int, "asyncio.Future[Any]"] = {}
         self.watched: Dict[int, int] = {}
         self.timer: Optional[asyncio.TimerHandle] = None
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        loop = self._loop()
+        assert loop is not None  # only used from the running loop
+        return loop
 
     def start(self, call: Tuple[Any, ...]) -> "asyncio.Future[Any]":
         call_id = self.core.start(call)
@@ -196,6 +204,8 @@ class _Driver:
             self.timer.cancel()
             self.timer = None
         wait = self.core.timeout_ms()
+        if not self.futures:
+            wait = -1  # nothing awaits: idle connections need no timer
         if wait == 0:
             self.timer = loop.call_soon(self._on_timer)  # type: ignore
         elif wait > 0:

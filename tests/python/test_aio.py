@@ -301,3 +301,22 @@ def test_set_executor(emu, cars):
     with pytest.raises(TypeError):
         aio.set_executor("threads")
     client.close()
+
+
+def test_a_finished_loop_and_its_driver_are_freed(emu, cars):
+    import gc
+    import weakref
+
+    loops = []
+
+    async def main():
+        loops.append(weakref.ref(asyncio.get_running_loop()))
+        car = aio.AsyncVehicle(cars.bev, cars.token)
+        return await asyncio.gather(car.odometer(), car.vin())
+
+    odometer, vin = run(main())
+    assert odometer.distance > 0 and vin.vin
+    gc.collect()
+    # the driver kept nothing that holds the loop: both went with it
+    assert loops[0]() is None
+    assert len(aio._drivers) == 0
