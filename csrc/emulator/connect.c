@@ -544,6 +544,7 @@ static char *approve(const char *uri, const emu_kvlist *q, emu_user *u,
   grant_rec_note(u, emu_cfg.client_id, p, n, q);
   redirect r = {{0}, 0};
   param(&r, "code", code->key);
+  param(&r, "user_id", u->id); /* v3 (spec v3 2.3): the sc-user-id */
   return finish(&r, uri, q);
 }
 

@@ -167,7 +167,7 @@ int sc_parse_redirect(sc_result **out, const char *input,
 	const char *q;
 	size_t qlen, pos = 0, i;
 	cJSON *fields;
-	const char *code, *state, *error, *vehicle;
+	const char *code, *state, *error, *vehicle, *user;
 	int rc;
 
 	if (!out)
@@ -223,6 +223,8 @@ int sc_parse_redirect(sc_result **out, const char *input,
 	error = cJSON_GetStringValue(cJSON_GetObjectItem(fields, "error"));
 	vehicle = cJSON_GetStringValue(
 		cJSON_GetObjectItem(fields, "vehicle_id"));
+	/* v3 (spec v3 2.3): user_id may come without a code */
+	user = cJSON_GetStringValue(cJSON_GetObjectItem(fields, "user_id"));
 
 	/* A forged redirect must not be believed, error or not: the state
 	 * is checked first. */
@@ -267,11 +269,12 @@ int sc_parse_redirect(sc_result **out, const char *input,
 		*out = sc__result_err(e);
 		return *out ? SC_ECONNECT : SC_ENOMEM;
 	}
-	if ((!code || !*code) && (!vehicle || !*vehicle)) {
+	if ((!code || !*code) && (!vehicle || !*vehicle) &&
+	    (!user || !*user)) {
 		cJSON_Delete(fields);
 		return redirect_fail(out, SC_EINVAL,
-				     "the redirect has neither a code nor an "
-				     "error");
+				     "the redirect has neither a code, a "
+				     "user_id nor an error");
 	}
 	/* keep only the success fields */
 	{

@@ -139,6 +139,20 @@ TEST(redirect_decodes_and_keeps_extras)
 	sc_result_free(r);
 }
 
+TEST(redirect_v3_user_id_without_a_code)
+{
+	sc_result *r = parse("https://a/cb?user_id=93b3ea96-ca37-43a9-9073-"
+			     "f4334712dbc7&state=s1", "s1", 0);
+	REQUIRE(r);
+	CHECK(sc_result_error(r) == NULL);
+	CHECK_STR(sc_result_get_string(r, "user_id"),
+		  "93b3ea96-ca37-43a9-9073-f4334712dbc7");
+	CHECK(sc_result_get_string(r, "code") == NULL);
+	sc_result_free(r);
+	r = parse("https://a/cb?user_id=&state=s1", "s1", SC_EINVAL);
+	sc_result_free(r);
+}
+
 TEST(redirect_state_mismatch_is_an_error_without_the_code)
 {
 	sc_result *r = parse("https://a/cb?code=secret-code-9&state=evil",

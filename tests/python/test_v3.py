@@ -285,3 +285,15 @@ def test_connections_and_subscriptions_reach_the_v3_hosts(emu, cars):
     with pytest.raises(smartcar.SmartcarException):
         smartcar.v3.get_connection("32c4139a-e4aa-4c6c-b357-3ae9022dbf1b")
     assert emu.count("GET", "/v3/connections/32c4139a") == 1
+
+
+def test_connect_returns_the_v3_user_id(emu, auth, cars):
+    url, state = auth.get_auth_url_with_state(["read_vehicle_info"])
+    location = emu.connect(url, "approve", "owner@example.com")
+    redirect = smartcar.parse_redirect(location, expected_state=state)
+    assert redirect.code
+    assert redirect.user_id == smartcar.get_user(
+        auth.exchange_code(redirect.code).access_token).id
+    # the user id alone reads the vehicle with the application token
+    assert smartcar.VehicleV3(cars.bev, user_id=redirect.user_id
+                              ).get_vehicle().id == cars.bev
