@@ -536,6 +536,11 @@ void emu_connections_add(const emu_user *u, unsigned mask, const char *mode);
 void emu_connections_remove(const char *user_id, const char *vehicle_id);
 /* "live", "test" or "simulated"; NULL when not connected. */
 const char *emu_connection_mode(const char *user_id, const char *vehicle_id);
+/* API v3 (v3.c routes): one page of connections, newest first, of one user
+ * (NULL: all) as a JSON:API collection; one connection by id (NULL when
+ * none), deleted (and its grants' access ended) when del. */
+cJSON *emu_v3_connections_page(const char *user_id, long page, long size);
+cJSON *emu_v3_connection(const char *id, int del);
 /* Take their own locks. */
 void emu_management_reset(void);
 void emu_webhooks_reset(void);

@@ -115,6 +115,82 @@ static int conn_cmp(const void *a, const void *b) {
   return x->seq > y->seq ? -1 : x->seq < y->seq ? 1 : 0;
 }
 
+/* ------------------------------------------------------------ API v3 */
+
+static void conn_v3_id(const conn *c, char out[37]) {
+  emu_uuid_derive(out, c->seq, c->user_id, c->vehicle_id);
+}
+
+static cJSON *conn_v3_json(const conn *c) {
+  char id[37], at[32];
+  conn_v3_id(c, id);
+  emu_iso8601(at, c->connected_ms);
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "id", id);
+  cJSON_AddStringToObject(o, "type", "connection");
+  cJSON *rel = cJSON_AddObjectToObject(o, "relationships");
+  cJSON *v = cJSON_AddObjectToObject(cJSON_AddObjectToObject(rel, "vehicle"),
+                                     "data");
+  cJSON_AddStringToObject(v, "id", c->vehicle_id);
+  cJSON_AddStringToObject(v, "type", "vehicle");
+  cJSON *u = cJSON_AddObjectToObject(cJSON_AddObjectToObject(rel, "user"),
+                                     "data");
+  cJSON_AddStringToObject(u, "id", c->user_id);
+  cJSON_AddStringToObject(u, "type", "user");
+  cJSON *a = cJSON_AddObjectToObject(o, "attributes");
+  cJSON_AddStringToObject(cJSON_AddObjectToObject(a, "vehicle"), "mode",
+                          c->mode);
+  cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "meta"), "createdAt",
+                          at);
+  return o;
+}
+
+cJSON *emu_v3_connections_page(const char *user_id, long page, long size) {
+  conn *sorted = emu_xmalloc((n_conns ? n_conns : 1) * sizeof *sorted);
+  size_t n = 0;
+  for (size_t i = 0; i < n_conns; i++)
+    if (!user_id || emu_strcaseeq(conns[i].user_id, user_id))
+      sorted[n++] = conns[i];
+  qsort(sorted, n, sizeof *sorted, conn_cmp);
+  cJSON *doc = cJSON_CreateObject();
+  cJSON *data = cJSON_AddArrayToObject(doc, "data");
+  size_t first = (size_t)(page - 1) * (size_t)size, got = 0;
+  for (size_t i = first; i < n && got < (size_t)size; i++, got++)
+    cJSON_AddItemToArray(data, conn_v3_json(&sorted[i]));
+  free(sorted);
+  cJSON *meta = cJSON_AddObjectToObject(doc, "meta");
+  cJSON_AddNumberToObject(meta, "pageNumber", (double)page);
+  cJSON_AddNumberToObject(meta, "pageSize", (double)got);
+  cJSON_AddNumberToObject(meta, "totalCount", (double)n);
+  cJSON *links = cJSON_AddObjectToObject(doc, "links");
+  if (first + got < n) {
+    char next[96];
+    snprintf(next, sizeof next, "/v3/connections?page[number]=%ld"
+             "&page[size]=%ld", page + 1, size);
+    cJSON_AddStringToObject(links, "next", next);
+  } else {
+    cJSON_AddNullToObject(links, "next");
+  }
+  return doc;
+}
+
+cJSON *emu_v3_connection(const char *id, int del) {
+  char cid[37];
+  for (size_t i = 0; i < n_conns; i++) {
+    conn_v3_id(&conns[i], cid);
+    if (!emu_strcaseeq(cid, id)) continue;
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddItemToObject(doc, "data", conn_v3_json(&conns[i]));
+    if (del) {
+      conn c = conns[i];
+      conn_revoke(&c);
+      emu_connections_remove(c.user_id, c.vehicle_id);
+    }
+    return doc;
+  }
+  return NULL;
+}
+
 /* ------------------------------------------------------------ auth */
 
 static enum MHD_Result unauthorized(emu_req *r) {

@@ -572,8 +572,48 @@ static void serve(emu_req *r, int kind, const char *id, const char *code,
   o->imperial = c.imperial;
 }
 
+/* GET /v3/connections[/{id}], DELETE /v3/connections/{id}: with an
+ * application token. */
+static enum MHD_Result connections(emu_req *r, const char *id) {
+  char key[64];
+  outcome o;
+  memset(&o, 0, sizeof o);
+  int del = emu_method_is(r, "DELETE");
+  long page = 1, size = 10;
+  if (!emu_auth_bearer(r, key, sizeof key) || !emu_iam_token_valid(key)) {
+    fail(&o, "AUTHENTICATION", NULL);
+  } else if (!*id && !del &&
+             (query_int(r, "page[number]", 1, 1000000, &page, &o) != 0 ||
+              query_int(r, "page[size]", 10, 100, &size, &o) != 0)) {
+    /* o holds the error */
+  } else if (*id || del) {
+    emu_lock();
+    o.body = *id ? emu_v3_connection(id, del) : NULL;
+    emu_unlock();
+    if (!o.body)
+      fail_msg(&o, "RESOURCE_NOT_FOUND", NULL, NULL, "No such connection.");
+  } else {
+    emu_lock();
+    o.body = emu_v3_connections_page(
+        emu_kv_get(&r->query, "filter[userId]"), page, size);
+    emu_unlock();
+  }
+  if (o.is_error) return emu_respond_err(r, &o.err);
+  if (del) {
+    cJSON_Delete(o.body);
+    return emu_respond(r, 204, NULL, "", 0, NULL, 0);
+  }
+  return emu_respond_json(r, MHD_HTTP_OK, o.body, NULL, 0);
+}
+
 enum MHD_Result emu_v3_handle(emu_req *r) {
   const char *p = r->path + 3; /* after "/v3" */
+  if (strcmp(p, "/connections") == 0 && emu_method_is(r, "GET"))
+    return connections(r, "");
+  if (strncmp(p, "/connections/", 13) == 0 && strlen(p + 13) < 64 &&
+      p[13] && !strchr(p + 13, '/') &&
+      (emu_method_is(r, "GET") || emu_method_is(r, "DELETE")))
+    return connections(r, p + 13);
   int kind = -1;
   char id[64] = "", code[96] = "";
   if (strncmp(p, "/vehicles/", 10) == 0 && emu_method_is(r, "GET")) {

@@ -279,14 +279,6 @@ def test_commands_change_the_car(emu, cars):
         "navigation-set-destination"
 
 
-def test_connections_and_subscriptions_reach_the_v3_hosts(emu, cars):
-    # the emulator has no v3 connections yet: a typed 404 proves the call
-    # went to the v3 origin with the application token
-    with pytest.raises(smartcar.SmartcarException):
-        smartcar.v3.get_connection("32c4139a-e4aa-4c6c-b357-3ae9022dbf1b")
-    assert emu.count("GET", "/v3/connections/32c4139a") == 1
-
-
 def test_connect_returns_the_v3_user_id(emu, auth, cars):
     url, state = auth.get_auth_url_with_state(["read_vehicle_info"])
     location = emu.connect(url, "approve", "owner@example.com")
@@ -297,3 +289,28 @@ def test_connect_returns_the_v3_user_id(emu, auth, cars):
     # the user id alone reads the vehicle with the application token
     assert smartcar.VehicleV3(cars.bev, user_id=redirect.user_id
                               ).get_vehicle().id == cars.bev
+
+
+def test_connections_follow_connect_and_deletion(emu, cars):
+    page = smartcar.v3.list_connections({"user_id": cars.user_id,
+                                         "page_size": 2})
+    assert page["meta"]["total_count"] >= 3
+    assert page["meta"]["page_size"] == len(page["data"]) == 2
+    assert page["links"]["next"]
+    ids = {}
+    for number in range(1, 4):
+        for c in smartcar.v3.list_connections(
+                {"user_id": cars.user_id, "page": number,
+                 "page_size": 2})["data"]:
+            ids[c["relationships"]["vehicle"]["data"]["id"]] = c["id"]
+    assert {cars.bev, cars.phev, cars.ice} <= set(ids)
+    one = smartcar.v3.get_connection(ids[cars.bev])
+    assert one["data"]["relationships"]["user"]["data"]["id"] == \
+        cars.user_id
+    car = smartcar.VehicleV3(cars.bev, user_id=cars.user_id)
+    car.get_vehicle()
+    smartcar.v3.delete_connection(ids[cars.bev])
+    with pytest.raises(smartcar.ResourceNotFoundError):
+        smartcar.v3.get_connection(ids[cars.bev])
+    with pytest.raises(smartcar.SmartcarException):
+        car.get_vehicle()
