@@ -65,8 +65,10 @@ int sc_call(sc_result **out, sc_client *client, const char *endpoint_name,
 	if (!out)
 		return SC_EINVAL;
 	*out = NULL;
-	return started(out, op, err, sc_op_new(&op, client, endpoint_name,
-					       params, &err));
+	/* the op ends before sc_call returns: it may read params in place */
+	return started(out, op, err, sc__op_new_borrowing(&op, client,
+							  endpoint_name,
+							  params, &err));
 }
 
 int sc_call_stored(sc_result **out, sc_client *client, sc_token_store *store,

@@ -16,7 +16,7 @@
 
 static int op_new(sc_op **out, sc_client *client, sc_token_store *store,
 		  const char *key, const char *endpoint_name,
-		  const sc_params *params, sc_error **err_out)
+		  const sc_params *params, int borrow, sc_error **err_out)
 {
 	sc_op *op;
 	const char *v;
@@ -36,7 +36,11 @@ static int op_new(sc_op **out, sc_client *client, sc_token_store *store,
 		free(op);
 		return sc__invalid(err_out, "unknown endpoint");
 	}
-	if ((rc = sc__params_copy(&op->params, params)) < 0) {
+	if (borrow && params) {
+		/* never written: the op only reads its params */
+		op->params = (sc_params *)params;
+		op->params_borrowed = 1;
+	} else if ((rc = sc__params_copy(&op->params, params)) < 0) {
 		free(op);
 		return rc;
 	}
@@ -129,7 +133,16 @@ static int op_new(sc_op **out, sc_client *client, sc_token_store *store,
 int sc_op_new(sc_op **out, sc_client *client, const char *endpoint_name,
 	      const sc_params *params, sc_error **err_out)
 {
-	return op_new(out, client, NULL, NULL, endpoint_name, params, err_out);
+	return op_new(out, client, NULL, NULL, endpoint_name, params, 0,
+		      err_out);
+}
+
+int sc__op_new_borrowing(sc_op **out, sc_client *client,
+			 const char *endpoint_name, const sc_params *params,
+			 sc_error **err_out)
+{
+	return op_new(out, client, NULL, NULL, endpoint_name, params, 1,
+		      err_out);
 }
 
 int sc_op_new_stored(sc_op **out, sc_client *client, sc_token_store *store,
@@ -141,7 +154,7 @@ int sc_op_new_stored(sc_op **out, sc_client *client, sc_token_store *store,
 	if (!store || !key || !*key)
 		return sc__invalid(err_out, "a token store and a key are "
 				   "required");
-	return op_new(out, client, store, key, endpoint_name, params,
+	return op_new(out, client, store, key, endpoint_name, params, 0,
 		      err_out);
 }
 
@@ -544,7 +557,8 @@ void sc_op_free(sc_op *op)
 	sc__request_free(op->req);
 	sc__request_free(op->token_req);
 	sc__wipe_free(op->app_token_value);
-	sc_params_free(op->params);
+	if (!op->params_borrowed)
+		sc_params_free(op->params);
 	sc_result_free(op->result);
 	free(op);
 }

@@ -48,6 +48,7 @@ struct sc_op {
 	sc_client *client;
 	const endpoint *ep;
 	sc_params *params;
+	int params_borrowed; /* the caller's, which outlive the op (sc_call) */
 	sc_request *req;
 	enum op_state state;
 	sc_result *result;
@@ -125,6 +126,10 @@ void sc__op_finish_error(sc_op *op, sc_error *e);
 /* ---- the blocking driver (call.c) ------------------------------------- */
 /* Run op to completion with the libcurl transport; frees it. */
 int sc__drive(sc_result **out, sc_op *op);
+/* sc_op_new() reading params in place: they must outlive the op */
+int sc__op_new_borrowing(sc_op **out, sc_client *client,
+			 const char *endpoint_name, const sc_params *params,
+			 sc_error **err_out);
 
 /* ---- debug hook (debug.c) --------------------------------------------- */
 void sc__debug_request(sc_op *op, const sc_request *r);
