@@ -24,6 +24,7 @@
 
 #include <lauxlib.h>
 #include <lua.h>
+#include "sc_lua_compat.h" /* LuaJIT: the 5.4 calls used here */
 
 #include <cjson/cJSON.h>
 

@@ -77,6 +77,13 @@
 --- SMARTCAR_VEHICLE_API_ORIGIN) and `iam_origin` (SMARTCAR_IAM_ORIGIN).
 
 local core = require "smartcar.core"
+-- LuaJIT (Lua 5.1) has no math.type: there an integer is a number with
+-- no fraction part (numbers are doubles).
+local math_type = math.type or function(v)
+  if type(v) ~= "number" then return nil end
+  return (v == math.floor(v) and v > -2^53 and v < 2^53) and "integer"
+    or "float"
+end
 
 local smartcar = {}
 
@@ -343,7 +350,7 @@ local function check_call_options(options, fname, n, extra)
         argerror(fname, n, ("%s: string expected, got %s"):format(k, type(v)))
       end
     elseif want == "integer" then
-      if math.type(v) ~= "integer" or v < 0 then
+      if math_type(v) ~= "integer" or v < 0 then
         argerror(fname, n, k .. ": non-negative integer expected")
       end
     elseif k == "flags" then
@@ -761,7 +768,7 @@ function smartcar.get_vehicles(access_token, paging, options)
   check_keys(paging, { limit = true, offset = true }, fname, 2)
   for _, k in ipairs { "limit", "offset" } do
     local v = paging[k]
-    if v ~= nil and (math.type(v) ~= "integer" or v < 0) then
+    if v ~= nil and (math_type(v) ~= "integer" or v < 0) then
       argerror(fname, 2, k .. ": non-negative integer expected")
     end
   end
@@ -1302,7 +1309,7 @@ local function check_paging(paging, fname, n, allowed)
 end
 
 local function check_count(v, fname, n, what)
-  if v ~= nil and (math.type(v) ~= "integer" or v < 0) then
+  if v ~= nil and (math_type(v) ~= "integer" or v < 0) then
     argerror(fname, n, what .. ": non-negative integer expected")
   end
 end
@@ -1915,7 +1922,7 @@ function VehicleV3:get_vehicle(options)
 end
 
 local function check_positive(v, fname, n, what)
-  if v ~= nil and (math.type(v) ~= "integer" or v < 1) then
+  if v ~= nil and (math_type(v) ~= "integer" or v < 1) then
     argerror(fname, n, what .. ": positive integer expected")
   end
 end
@@ -2179,7 +2186,7 @@ function smartcar.run_many(calls, options)
   options = check_opt_table(options, fname, 2)
   check_keys(options, RUN_MANY_OPTIONS, fname, 2)
   local mif = options.max_in_flight
-  if mif ~= nil and (math.type(mif) ~= "integer" or mif < 1) then
+  if mif ~= nil and (math_type(mif) ~= "integer" or mif < 1) then
     argerror(fname, 2, "max_in_flight: positive integer expected")
   end
   if options.progress ~= nil and type(options.progress) ~= "function" then

@@ -354,11 +354,12 @@ helper.all_scopes = {
 ---@param options {email: string|nil, scopes: string[]|nil, vehicle: table|nil}|nil
 function helper.fleet(options)
   options = options or {}
-  local auth <close> = helper.auth_client()
+  local auth = helper.auth_client()
   local url = auth:get_auth_url(options.scopes or helper.all_scopes)
   local redirect = assert(smartcar.parse_redirect(
     helper.connect(url, { email = options.email })))
   local token = assert(auth:exchange_code(redirect.code))
+  auth:close()
   local list = assert(smartcar.get_vehicles(token.access_token))
   local user = assert(smartcar.get_user(token.access_token))
   local fleet = { token = token, user_id = user.id, vehicles = list.vehicles,
@@ -387,7 +388,7 @@ function helper.fresh_fleets(...)
   for i, email in ipairs({ ... }) do
     fleets[i] = helper.fleet { email = email }
   end
-  return table.unpack(fleets)
+  return (table.unpack or unpack)(fleets)
 end
 
 --- Set state fields of an emulated vehicle (plugged_in, charging,

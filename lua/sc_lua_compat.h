@@ -1,0 +1,120 @@
+/*
+ * The Lua 5.4 C API that smartcar_core.c uses, on top of the Lua 5.1 API
+ * of LuaJIT 2.1 (which already has luaL_setfuncs, luaL_testudata,
+ * luaL_setmetatable, lua_tointegerx and LUA_OK).  Included after lua.h
+ * and lauxlib.h; empty under Lua 5.4.
+ *
+ * Differences that remain under LuaJIT:
+ *  - no to-be-closed slots: lua_toclose() does nothing, and what it would
+ *    have released on an error is released by the object's __gc instead;
+ *  - one user value per userdata, kept in its environment table;
+ *  - numbers are doubles: an "integer" is a number with no fraction part
+ *    within +-2^53.
+ */
+#ifndef SC_LUA_COMPAT_H
+#define SC_LUA_COMPAT_H
+
+#if LUA_VERSION_NUM < 502
+
+#include <math.h>
+
+typedef unsigned long long lua_Unsigned;
+#define LUAI_UACINT long long
+#define LUA_INTEGER_FMT "%lld"
+
+#define lua_rawlen(L, i) lua_objlen(L, (i))
+#define lua_toclose(L, i) ((void)(L), (void)(i))
+
+static int sc_compat_absindex(lua_State *L, int i)
+{
+	return (i > 0 || i <= LUA_REGISTRYINDEX) ? i : lua_gettop(L) + i + 1;
+}
+#define lua_absindex(L, i) sc_compat_absindex(L, (i))
+
+static int sc_compat_isinteger(lua_State *L, int i)
+{
+	lua_Number n;
+
+	if (lua_type(L, i) != LUA_TNUMBER)
+		return 0;
+	n = lua_tonumber(L, i);
+	return n == floor(n) && n >= -9007199254740992.0 &&
+	       n <= 9007199254740992.0;
+}
+#define lua_isinteger(L, i) sc_compat_isinteger(L, (i))
+
+/* 5.3+: these return the type of the pushed value. */
+static int sc_compat_getfield(lua_State *L, int i, const char *k)
+{
+	(lua_getfield)(L, i, k);
+	return lua_type(L, -1);
+}
+#define lua_getfield(L, i, k) sc_compat_getfield(L, (i), (k))
+
+static int sc_compat_rawgeti(lua_State *L, int i, lua_Integer n)
+{
+	(lua_rawgeti)(L, i, (int)n);
+	return lua_type(L, -1);
+}
+#define lua_rawgeti(L, i, n) sc_compat_rawgeti(L, (i), (n))
+
+static void *sc_compat_newuserdatauv(lua_State *L, size_t size, int nuv)
+{
+	void *p = lua_newuserdata(L, size);
+
+	if (nuv > 0) { /* a fresh environment table holds the user value */
+		lua_newtable(L);
+		lua_setfenv(L, -2);
+	}
+	return p;
+}
+#define lua_newuserdatauv(L, s, n) sc_compat_newuserdatauv(L, (s), (n))
+
+/* Only user value 1 is used. */
+static int sc_compat_getiuservalue(lua_State *L, int i, int n)
+{
+	lua_getfenv(L, i);
+	(lua_rawgeti)(L, -1, n);
+	lua_remove(L, -2);
+	return lua_type(L, -1);
+}
+#define lua_getiuservalue(L, i, n) sc_compat_getiuservalue(L, (i), (n))
+
+static int sc_compat_setiuservalue(lua_State *L, int i, int n)
+{
+	i = sc_compat_absindex(L, i);
+	lua_getfenv(L, i);
+	lua_insert(L, -2);
+	(lua_rawseti)(L, -2, n);
+	lua_pop(L, 1);
+	return 1;
+}
+#define lua_setiuservalue(L, i, n) sc_compat_setiuservalue(L, (i), (n))
+
+static const char *sc_compat_tolstring(lua_State *L, int i, size_t *len)
+{
+	i = sc_compat_absindex(L, i);
+	if (!luaL_callmeta(L, i, "__tostring")) {
+		switch (lua_type(L, i)) {
+		case LUA_TNUMBER:
+		case LUA_TSTRING:
+			lua_pushvalue(L, i);
+			break;
+		case LUA_TBOOLEAN:
+			lua_pushstring(L, lua_toboolean(L, i) ? "true" : "false");
+			break;
+		case LUA_TNIL:
+			lua_pushliteral(L, "nil");
+			break;
+		default:
+			lua_pushfstring(L, "%s: %p", luaL_typename(L, i),
+					lua_topointer(L, i));
+		}
+	}
+	return lua_tolstring(L, -1, len);
+}
+#define luaL_tolstring(L, i, len) sc_compat_tolstring(L, (i), (len))
+
+#endif /* LUA_VERSION_NUM < 502 */
+
+#endif
