@@ -314,3 +314,24 @@ def test_connections_follow_connect_and_deletion(emu, cars):
         smartcar.v3.get_connection(ids[cars.bev])
     with pytest.raises(smartcar.SmartcarException):
         car.get_vehicle()
+
+
+@pytest.mark.parametrize("variable", ["SMARTCAR_API_V3_ORIGIN",
+                                      "SMARTCAR_VEHICLE_API_V3_ORIGIN"])
+def test_a_v3_origin_variable_keeps_every_v3_host_off_production(
+        emu, cars, emulator_url, monkeypatch, variable):
+    for name in ("SMARTCAR_API_V3_ORIGIN", "SMARTCAR_IAM_ORIGIN",
+                 "SMARTCAR_VEHICLE_API_ORIGIN",
+                 "SMARTCAR_MANAGEMENT_API_V3_ORIGIN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, emulator_url)
+    client = smartcar.Client(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+    for origin in ("vehicle_api_origin", "iam_origin",
+                   "management_v3_origin"):
+        assert client.get(origin) == emulator_url
+    before = iam_posts(emu)
+    car = smartcar.VehicleV3(cars.bev, user_id=cars.user_id,
+                             options={"client": client})
+    assert car.get_vehicle().id == cars.bev
+    assert iam_posts(emu) == before + 1
+    client.close()
