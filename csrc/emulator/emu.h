@@ -541,6 +541,13 @@ const char *emu_connection_mode(const char *user_id, const char *vehicle_id);
  * none), deleted (and its grants' access ended) when del. */
 cJSON *emu_v3_connections_page(const char *user_id, long page, long size);
 cJSON *emu_v3_connection(const char *id, int del);
+/* Management API v3 subscriptions (lock held): subscribe (0 new, 1 exists,
+ * -1 bad ids), the collection (of one webhook; NULL: all), unsubscribe
+ * (0, or -1 when none). */
+int emu_v3_subscribe(const char *webhook_id, const char *user_id,
+                     const char *vehicle_id);
+cJSON *emu_v3_subscriptions(const char *webhook_id);
+int emu_v3_unsubscribe(const char *id);
 /* Take their own locks. */
 void emu_management_reset(void);
 void emu_webhooks_reset(void);

@@ -40,6 +40,13 @@ static conn *conns;        /* guarded by the state lock */
 static size_t n_conns, cap_conns;
 static uint64_t next_seq = 1;
 
+/* Management API v3 subscriptions (webhook, user, vehicle). */
+typedef struct sub3 {
+  char id[37], webhook_id[64], user_id[64], vehicle_id[64];
+} sub3;
+static sub3 *subs;
+static size_t n_subs, cap_subs;
+
 static conn *conn_find(const char *user_id, const char *vehicle_id) {
   for (size_t i = 0; i < n_conns; i++)
     if (emu_strcaseeq(conns[i].user_id, user_id) &&
@@ -94,6 +101,9 @@ void emu_management_reset(void) {
   conns = NULL;
   n_conns = cap_conns = 0;
   next_seq = 1;
+  free(subs);
+  subs = NULL;
+  n_subs = cap_subs = 0;
   emu_unlock();
 }
 
@@ -189,6 +199,68 @@ cJSON *emu_v3_connection(const char *id, int del) {
     return doc;
   }
   return NULL;
+}
+
+static cJSON *sub3_json(const sub3 *x) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "id", x->id);
+  cJSON_AddStringToObject(o, "type", "subscription");
+  cJSON *rel = cJSON_AddObjectToObject(o, "relationships");
+  const char *kinds[] = {"webhook", "user", "vehicle"};
+  const char *ids[] = {x->webhook_id, x->user_id, x->vehicle_id};
+  for (int i = 0; i < 3; i++) {
+    cJSON *d = cJSON_AddObjectToObject(
+        cJSON_AddObjectToObject(rel, kinds[i]), "data");
+    cJSON_AddStringToObject(d, "type", kinds[i]);
+    cJSON_AddStringToObject(d, "id", ids[i]);
+  }
+  return o;
+}
+
+int emu_v3_subscribe(const char *webhook_id, const char *user_id,
+                     const char *vehicle_id) {
+  if (strlen(webhook_id) >= 64 || strlen(user_id) >= 64 ||
+      strlen(vehicle_id) >= 64)
+    return -1;
+  for (size_t i = 0; i < n_subs; i++)
+    if (!strcmp(subs[i].webhook_id, webhook_id) &&
+        !strcmp(subs[i].user_id, user_id) &&
+        !strcmp(subs[i].vehicle_id, vehicle_id))
+      return 1;
+  if (n_subs == cap_subs) {
+    cap_subs = cap_subs ? cap_subs * 2 : 8;
+    subs = emu_xrealloc(subs, cap_subs * sizeof *subs);
+  }
+  sub3 *x = &subs[n_subs++];
+  memset(x, 0, sizeof *x);
+  emu_uuid_random(x->id);
+  snprintf(x->webhook_id, sizeof x->webhook_id, "%s", webhook_id);
+  snprintf(x->user_id, sizeof x->user_id, "%s", user_id);
+  snprintf(x->vehicle_id, sizeof x->vehicle_id, "%s", vehicle_id);
+  return 0;
+}
+
+cJSON *emu_v3_subscriptions(const char *webhook_id) {
+  cJSON *doc = cJSON_CreateObject();
+  cJSON *data = cJSON_AddArrayToObject(doc, "data");
+  for (size_t i = 0; i < n_subs; i++)
+    if (!webhook_id || !strcmp(subs[i].webhook_id, webhook_id))
+      cJSON_AddItemToArray(data, sub3_json(&subs[i]));
+  cJSON *meta = cJSON_AddObjectToObject(doc, "meta");
+  cJSON_AddNumberToObject(meta, "pageNumber", 1);
+  cJSON_AddNumberToObject(meta, "pageSize", cJSON_GetArraySize(data));
+  cJSON_AddNumberToObject(meta, "totalCount", cJSON_GetArraySize(data));
+  cJSON_AddNullToObject(cJSON_AddObjectToObject(doc, "links"), "next");
+  return doc;
+}
+
+int emu_v3_unsubscribe(const char *id) {
+  for (size_t i = 0; i < n_subs; i++)
+    if (emu_strcaseeq(subs[i].id, id)) {
+      subs[i] = subs[--n_subs];
+      return 0;
+    }
+  return -1;
 }
 
 /* ------------------------------------------------------------ auth */

@@ -606,8 +606,69 @@ static enum MHD_Result connections(emu_req *r, const char *id) {
   return emu_respond_json(r, MHD_HTTP_OK, o.body, NULL, 0);
 }
 
+/* Management API v3: POST/GET /v3/subscriptions, DELETE
+ * /v3/subscriptions/{id}, with an application token. */
+static enum MHD_Result subscriptions(emu_req *r, const char *id) {
+  char key[64];
+  outcome o;
+  memset(&o, 0, sizeof o);
+  unsigned status = MHD_HTTP_OK;
+  if (!emu_auth_bearer(r, key, sizeof key) || !emu_iam_token_valid(key)) {
+    fail(&o, "AUTHENTICATION", NULL);
+  } else if (id) {
+    emu_lock();
+    int rc = emu_v3_unsubscribe(id);
+    emu_unlock();
+    if (rc) fail_msg(&o, "RESOURCE_NOT_FOUND", NULL, NULL,
+                     "No such subscription.");
+    else status = 204;
+  } else if (emu_method_is(r, "GET")) {
+    emu_lock();
+    o.body = emu_v3_subscriptions(emu_kv_get(&r->query,
+                                             "filter[webhookId]"));
+    emu_unlock();
+  } else {
+    cJSON *doc = NULL;
+    const cJSON *a = command_attrs(r, &doc);
+    const char *w = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(a, "webhookId"));
+    const char *u = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(a, "userId"));
+    const char *v = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(a, "vehicleId"));
+    int rc = -1;
+    if (w && u && v) {
+      emu_lock();
+      rc = emu_v3_subscribe(w, u, v);
+      emu_unlock();
+    }
+    cJSON_Delete(doc);
+    if (rc < 0) {
+      fail_msg(&o, "VALIDATION", "BAD_REQUEST", "data.attributes",
+               "webhookId, userId and vehicleId are required.");
+    } else if (rc > 0) {
+      fail(&o, "VALIDATION", "BAD_REQUEST");
+      o.err.status = 409;
+    } else {
+      status = 202;
+      o.body = cJSON_CreateObject();
+      cJSON_AddStringToObject(cJSON_AddObjectToObject(o.body, "meta"),
+                              "message", "subscription creation in progress");
+    }
+  }
+  if (o.is_error) return emu_respond_err(r, &o.err);
+  if (status == 204) return emu_respond(r, 204, NULL, "", 0, NULL, 0);
+  return emu_respond_json(r, status, o.body, NULL, 0);
+}
+
 enum MHD_Result emu_v3_handle(emu_req *r) {
   const char *p = r->path + 3; /* after "/v3" */
+  if (strcmp(p, "/subscriptions") == 0 &&
+      (emu_method_is(r, "GET") || emu_method_is(r, "POST")))
+    return subscriptions(r, NULL);
+  if (strncmp(p, "/subscriptions/", 15) == 0 && p[15] &&
+      emu_method_is(r, "DELETE"))
+    return subscriptions(r, p + 15);
   if (strcmp(p, "/connections") == 0 && emu_method_is(r, "GET"))
     return connections(r, "");
   if (strncmp(p, "/connections/", 13) == 0 && strlen(p + 13) < 64 &&

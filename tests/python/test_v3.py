@@ -335,3 +335,20 @@ def test_a_v3_origin_variable_keeps_every_v3_host_off_production(
     assert car.get_vehicle().id == cars.bev
     assert iam_posts(emu) == before + 1
     client.close()
+
+
+def test_management_v3_subscriptions(emu, cars):
+    webhook = "f1b8e0c2-61c2-4a5e-8d1a-2f0a1c3b4d5e"
+    made = smartcar.v3.create_subscription(webhook, cars.user_id, cars.bev)
+    assert made["meta"]["message"] == "subscription creation in progress"
+    with pytest.raises(smartcar.SmartcarException) as again:
+        smartcar.v3.create_subscription(webhook, cars.user_id, cars.bev)
+    assert again.value.status_code == 409
+    listed = smartcar.v3.list_subscriptions({"webhook_id": webhook})["data"]
+    assert [s["relationships"]["vehicle"]["data"]["id"]
+            for s in listed] == [cars.bev]
+    smartcar.v3.delete_subscription(listed[0]["id"])
+    assert smartcar.v3.list_subscriptions({"webhook_id": webhook}
+                                          )["data"] == []
+    with pytest.raises(smartcar.ResourceNotFoundError):
+        smartcar.v3.delete_subscription(listed[0]["id"])
