@@ -3,8 +3,9 @@
 -- in the error body and a header; tests/faults/badserver.py) answers token,
 -- client-credentials and API calls made with secrets full of the
 -- characters encoders treat specially.  The probe decodes every field of
--- each error, tostring(err) and the printed results every way it can; no
--- view may hold a secret.  (The Lua binding has no debug hook.)
+-- each error, tostring(err), the printed results and every line the
+-- client's debug hook is handed, every way it can; no view may hold a
+-- secret.
 
 local smartcar = require "smartcar"
 local helper = require "helper"
@@ -141,6 +142,25 @@ describe("secrets probe", function()
   it("an API call", function()
     local car = smartcar.vehicle("veh-1", ACCESS, { client = auth })
     probe({ ACCESS, SECRET }, function() return car:odometer() end)
+  end)
+
+  it("the debug hook", function()
+    local lines = {}
+    auth.core:set_debug(function(direction, line)
+      lines[#lines + 1] = direction .. line
+    end)
+    local car = smartcar.vehicle("veh-1", ACCESS, { client = auth })
+    auth:exchange_code(CODE)
+    auth:exchange_refresh_token(REFRESH)
+    smartcar.get_app_token({ client = auth })
+    car:odometer()
+    auth.core:set_debug(nil)
+    local text = table.concat(lines, "\n")
+    -- requests and the echoed answers both reached the hook
+    assert.truthy(text:find(">POST ", 1, true))
+    assert.truthy(text:find("<HTTP ", 1, true))
+    assert.truthy(text:find("[REDACTED]", 1, true))
+    assert.same({}, leaks(text, { CODE, REFRESH, ACCESS, SECRET }))
   end)
 
   it("printed results", function()
