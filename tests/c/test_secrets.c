@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "test.h"
+#include "sc_internal.h" /* sc__hexval */
 
 #define ORIGIN "https://auth.example.com"
 /* secrets with the characters encoders treat specially */
@@ -18,24 +19,13 @@
 static const char b64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static int hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decoding (form: '+' is a space too); a new string. */
 static char *pct_decode(const char *s, int form)
 {
 	char *o = malloc(strlen(s) + 1), *q = o;
 	for (; *s; s++) {
-		if (*s == '%' && hexv(s[1]) >= 0 && hexv(s[2]) >= 0) {
-			*q++ = (char)(hexv(s[1]) * 16 + hexv(s[2]));
+		if (*s == '%' && sc__hexval(s[1]) >= 0 && sc__hexval(s[2]) >= 0) {
+			*q++ = (char)(sc__hexval(s[1]) * 16 + sc__hexval(s[2]));
 			s += 2;
 		} else {
 			*q++ = form && *s == '+' ? ' ' : *s;
@@ -51,8 +41,8 @@ static char *json_unescape(const char *s)
 	char *o = malloc(strlen(s) + 1), *q = o;
 	for (; *s; s++) {
 		if (s[0] == '\\' && s[1] == 'u' && s[2] == '0' && s[3] == '0' &&
-		    hexv(s[4]) >= 0 && hexv(s[5]) >= 0) {
-			*q++ = (char)(hexv(s[4]) * 16 + hexv(s[5]));
+		    sc__hexval(s[4]) >= 0 && sc__hexval(s[5]) >= 0) {
+			*q++ = (char)(sc__hexval(s[4]) * 16 + sc__hexval(s[5]));
 			s += 5;
 		} else if (s[0] == '\\' && s[1]) {
 			*q++ = *++s;
