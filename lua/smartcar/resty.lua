@@ -695,7 +695,12 @@ local function run_op(client, endpoint, params, store, key)
     rc = C.sc_op_new(out, client.cptr, endpoint, p, eout)
   end
   if rc ~= 0 then
-    return nil, error_from_c(eout[0], rc, "cannot start " .. endpoint)
+    local err = error_from_c(eout[0], rc, "cannot start " .. endpoint)
+    -- a missing or bad parameter, an unknown endpoint: they raise
+    if err.kind == "invalid_argument" or err.kind == "misuse" then
+      error(err, 0)
+    end
+    return nil, err
   end
   local op = ffi.gc(out[0], C.sc_op_free)
   local reqp = ffi.new("const sc_request *[1]")

@@ -41,16 +41,18 @@ if cases_dir == nil or cases_dir == "" then
   cases_dir = helper.root .. "/tests/cases"
 end
 
-local DEFAULT_CLIENT = {
-  client_id = "case-client-id",
-  client_secret = "case-client-secret",
-  redirect_uri = "https://example.com/callback",
-  connect_origin = "https://connect.smartcar.com",
-  auth_origin = "https://auth.smartcar.com",
-  api_origin = "https://api.smartcar.com",
-  management_origin = "https://management.smartcar.com",
-  max_attempts = 1,
+local function is_array(v)
+  return type(v) == "table" and getmetatable(v) == core.array_mt
+end
+
+local check = require("case_check") {
+  null = null, is_array = is_array, decode = core.json_decode,
+  encode = helper.json_encode,
 }
+local show, subset, check_request = check.show, check.subset,
+  check.check_request
+
+local DEFAULT_CLIENT = check.DEFAULT_CLIENT
 
 local function list_cases()
   local files = {}
@@ -71,111 +73,6 @@ local function read_case(name)
   return assert(core.json_decode(text))
 end
 
-local function is_array(v)
-  return type(v) == "table" and getmetatable(v) == core.array_mt
-end
-
-local function show(v)
-  if type(v) == "table" then return helper.json_encode(v) end
-  if v == null then return "null" end
-  return tostring(v)
-end
-
--- expected ⊆ actual; raises with the path of the first difference.
-local function subset(expected, actual, where)
-  local function fail(what)
-    error(("%s: %s (want %s, got %s)"):format(where, what, show(expected),
-          show(actual)), 0)
-  end
-  if type(expected) == "string" then
-    if expected == "<any>" then
-      if actual == nil then fail("missing") end
-    elseif expected == "<number>" then
-      if type(actual) ~= "number" then fail("not a number") end
-    elseif expected == "<string>" then
-      if type(actual) ~= "string" then fail("not a string") end
-    elseif actual ~= expected then
-      fail("differs")
-    end
-  elseif type(expected) == "number" then
-    if type(actual) ~= "number" or math.abs(expected - actual) >= 1e-9 then
-      fail("differs")
-    end
-  elseif is_array(expected) then
-    if type(actual) ~= "table" or #actual ~= #expected then
-      fail("not a list of the same length")
-    end
-    for i = 1, #expected do
-      subset(expected[i], actual[i], ("%s[%d]"):format(where, i))
-    end
-  elseif type(expected) == "table" then
-    if type(actual) ~= "table" or is_array(actual) then
-      fail("not an object")
-    end
-    for k, v in pairs(expected) do
-      if v == "<absent>" then
-        if actual[k] ~= nil then
-          error(("%s.%s must be absent (got %s)"):format(where, k,
-                show(actual[k])), 0)
-        end
-      else
-        subset(v, actual[k], where .. "." .. k)
-      end
-    end
-  elseif expected ~= actual then
-    fail("differs")
-  end
-end
-
--- Exact JSON equality (cJSON_Compare): same keys, same order in arrays.
-local function same_json(a, b)
-  if type(a) ~= "table" or type(b) ~= "table" then
-    if type(a) == "number" and type(b) == "number" then
-      return a == b or math.abs(a - b) < 1e-12
-    end
-    return a == b
-  end
-  if is_array(a) ~= is_array(b) then return false end
-  for k, v in pairs(a) do
-    if not same_json(v, b[k]) then return false end
-  end
-  for k in pairs(b) do
-    if a[k] == nil then return false end
-  end
-  return true
-end
-
-local function check_request(want, req)
-  if want.method ~= nil and want.method ~= req.method then
-    error("request method " .. req.method, 0)
-  end
-  if want.url ~= nil and want.url ~= req.url then
-    error("request url " .. req.url, 0)
-  end
-  local headers = {}
-  for _, h in ipairs(req.headers) do headers[h[1]:lower()] = h[2] end
-  for name, value in pairs(want.headers or {}) do
-    local got = headers[name:lower()]
-    if value == null then
-      if got ~= nil then
-        error(("request header %s = %s, want none"):format(name, got), 0)
-      end
-    elseif got ~= value then
-      error(("request header %s = %s"):format(name, tostring(got)), 0)
-    end
-  end
-  local body = want.body
-  if body == null then
-    if req.body ~= "" then error("unexpected request body " .. req.body, 0) end
-  elseif type(body) == "string" then
-    if req.body ~= body then error("request body " .. req.body, 0) end
-  elseif body ~= nil then
-    if not same_json(body, core.json_decode(req.body)) then
-      error("request body " .. req.body, 0)
-    end
-  end
-end
-
 local function feed(op, reply)
   local headers, has_ct = {}, false
   for name, value in pairs(reply.headers or {}) do
@@ -193,10 +90,7 @@ local function feed(op, reply)
 end
 
 local function run_case(case)
-  local options = {}
-  for k, v in pairs(DEFAULT_CLIENT) do options[k] = v end
-  for k, v in pairs(case.client or {}) do options[k] = v end
-  local client <close> = core.client(options)
+  local client <close> = core.client(check.client_options(case))
 
   local ok, op = pcall(client.op, client, case.endpoint, case.params or {})
   if not ok then

@@ -159,9 +159,7 @@ case("errors", function()
   check(not s:find(wrong, 1, true), "secret in error")
   check(not s:find(code, 1, true), "code in error")
 
-  d, err = client:call("no_such_endpoint", {})
-  check(d == nil and err.kind == "invalid_argument", "unknown endpoint: %s",
-    tostring(err))
+  raises("unknown endpoint", client.call, client, "no_such_endpoint", {})
   raises("proxy", smartcar.client, { proxy = "http://x" })
   -- every option of client_options.def is read (the FFI declaration and
   -- the option lists are generated from it)

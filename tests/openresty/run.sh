@@ -110,6 +110,8 @@ fi
 emu_hostport=${emu_url#*://}
 emu_hostport=${emu_hostport%%/*}
 
+# SMARTCAR_CASES_DIR points the shared-cases runner at another folder.
+cases_dir=${SMARTCAR_CASES_DIR:-$root/tests/cases}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cjson_dir=$(dirname "$(ls /usr/lib/*/lua/5.1/cjson.so | head -1)")
 
@@ -124,6 +126,7 @@ env SMARTCAR_LIB=$lib;
 env SMARTCAR_TEST_EMULATOR=$emu_url;
 env SMARTCAR_TEST_EMULATOR_TLS=$tls_url;
 env SMARTCAR_TEST_EMULATOR_UNTRUSTED=$untrusted_url;
+env SMARTCAR_TEST_CASES_DIR=$cases_dir;
 events { worker_connections 256; }
 http {
     access_log $prefix/logs/access.log;
@@ -132,12 +135,13 @@ http {
     fastcgi_temp_path $prefix/tmp/fastcgi;
     uwsgi_temp_path $prefix/tmp/uwsgi;
     scgi_temp_path $prefix/tmp/scgi;
-    lua_package_path "$root/lua/?.lua;$root/tests/openresty/?.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua;;";
+    lua_package_path "$root/lua/?.lua;$root/tests/openresty/?.lua;$root/tests/lua/?.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua;;";
     lua_package_cpath "$cjson_dir/?.so;;";
     lua_socket_log_errors off;
     lua_ssl_trusted_certificate $ca;
     lua_ssl_verify_depth 3;
     lua_shared_dict sc_tokens 1m;
+    lua_shared_dict sc_cases 4m;
     init_worker_by_lua_block { require("smartcar.resty").init() }
     server {
         listen 127.0.0.1:$port reuseport;
@@ -150,6 +154,15 @@ http {
         location = /race_check { content_by_lua_block { require("cases").race_check() } }
         location ~ ^/t/(\w+)$ {
             content_by_lua_block { require("cases").run(ngx.var[1]) }
+        }
+        # the shared tests/cases, each against fake origins in /fake/
+        location ~ ^/case/([\w.-]+)$ {
+            content_by_lua_block { require("shared_cases").run(ngx.var[1]) }
+        }
+        location /fake/ {
+            default_type "";
+            client_body_buffer_size 1m;
+            content_by_lua_block { require("shared_cases").serve() }
         }
         location = /v2.0/vehicles/chunky/odometer {
             content_by_lua_block { require("cases").chunky() }
@@ -197,6 +210,19 @@ for name in $names; do
 		fail=$((fail + 1))
 	fi
 done
+# The shared declarative cases (tests/cases/*.json).
+skipped=0
+for file in "$cases_dir"/*.json; do
+	[ -f "$file" ] || continue
+	name=$(basename "$file" .json)
+	out=$(curl -s --max-time 60 "$base/case/$name")
+	case $out in
+	"ok $name") echo "ok case:$name"; pass=$((pass + 1)) ;;
+	"skip $name: "*) echo "skip case:${out#skip }"; skipped=$((skipped + 1)) ;;
+	*) echo "FAIL case:$name: ${out#"FAIL $name: "}"; fail=$((fail + 1)) ;;
+	esac
+done
+[ "$skipped" -gt 0 ] && echo "$skipped shared cases skipped (their \"skip\" says why)"
 # The refresh race: 8 requests x 50 forced refreshes of one key in the
 # shared-dict store, all at once, spread over the 4 workers (reuseport);
 # no refresh fails and the stored set is the newest (it still refreshes
