@@ -86,6 +86,10 @@ struct sc_op {
 	int lease_held;       /* holds the store's refresh lease of the key */
 	int lease_live;       /* another owner's live lease is on the key */
 	char *lease_stale;    /* owner of the stale lease on the key */
+	/* a store call answered SC_STORE_PENDING: where the op resumes */
+	int recheck;          /* 1: re-read after flight_begin, 2: the lease */
+	sc_result *reloaded;  /* the set loaded while lease_get was pending */
+	sc_result *unsaved;   /* the new set while its save() is pending */
 };
 
 /* Why the op refreshes: due (expires within a minute), forced (after a

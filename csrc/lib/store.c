@@ -47,6 +47,10 @@ static int load(sc_result **out, sc_token_store *store, const char *key)
 		return SC_EINVAL;
 	}
 	rc = store->load(store, key, &json);
+	if (rc == SC_STORE_PENDING) { /* asked again after the store's I/O */
+		free(json);
+		return rc;
+	}
 	if (rc < 0) {
 		*out = fail(rc, rc == SC_ENOTFOUND
 				  ? "no token set is stored under that key"
@@ -263,8 +267,10 @@ static int read_lease(sc_op *op)
 	if (!has_leases(op->store))
 		return 0;
 	rc = op->store->lease_get(op->store, op->key, &owner, &deadline);
-	if (rc == SC_ENOTFOUND)
-		return 0;
+	if (rc == SC_ENOTFOUND || rc == SC_STORE_PENDING) {
+		free(owner);
+		return rc == SC_ENOTFOUND ? 0 : rc;
+	}
 	if (rc < 0)
 		return rc;
 	if (deadline <= sc__now() || owner_gone(owner))
@@ -276,8 +282,11 @@ static int read_lease(sc_op *op)
 	return 0;
 }
 
+#define LEASE_PENDING 2
+
 /* Record the refresh intent before the grant goes: 1 taken (or the store
- * keeps no leases), 0 another owner holds it, or an error. */
+ * keeps no leases), 0 another owner holds it, LEASE_PENDING (the store
+ * answers after its I/O), or an error. */
 static int take_lease(sc_op *op)
 {
 	char owner[128];
@@ -293,6 +302,8 @@ static int take_lease(sc_op *op)
 	rc = op->store->lease_take(op->store, op->key, op->lease_stale,
 				   str(op->tokens, "refresh_token"), owner,
 				   sc__now() + LEASE_S);
+	if (rc == SC_STORE_PENDING)
+		return LEASE_PENDING;
 	if (rc == SC_ECONFLICT)
 		return 0;
 	if (rc < 0)
@@ -305,6 +316,7 @@ static void flight_end(sc_op *op)
 {
 	struct flight **pp, *f;
 
+	op->recheck = 0;
 	if (op->lease_held) {
 		/* no new set was saved: the grant may have reached the
 		 * server, so the next reader refreshes at once */
@@ -362,18 +374,37 @@ static int fail_step(sc_op *op, sc_result *res, int rc, const char *msg)
 	return SC_STEP_DONE;
 }
 
+/* A store call answered SC_STORE_PENDING: wait 0 ms while the driver does
+ * the store's I/O, then make the same call again. */
+static int store_pending(sc_op *op)
+{
+	op->wait_ms = 0;
+	return SC_STEP_WAIT;
+}
+
 /* Read the stored set again; a refresh that is no longer needed (another
- * op or process made it) is dropped.  SC__STEP_GO or SC_STEP_DONE. */
+ * op or process made it) is dropped.  SC__STEP_GO, SC_STEP_DONE, or
+ * SC_STEP_WAIT while the store's answer is pending. */
 static int reload(sc_op *op)
 {
-	sc_result *cur = NULL;
+	sc_result *cur = op->reloaded;
 	double exp = 0;
-	int rc = load(&cur, op->store, op->key);
+	int rc;
 
-	if (rc < 0)
-		return fail_step(op, cur, rc, NULL);
-	set_tokens(op, cur);
+	op->reloaded = NULL;
+	if (!cur) {
+		rc = load(&cur, op->store, op->key);
+		if (rc == SC_STORE_PENDING)
+			return store_pending(op);
+		if (rc < 0)
+			return fail_step(op, cur, rc, NULL);
+	}
 	rc = read_lease(op);
+	if (rc == SC_STORE_PENDING) {
+		op->reloaded = cur; /* loaded: not asked for again */
+		return store_pending(op);
+	}
+	set_tokens(op, cur);
 	if (rc < 0)
 		return fail_step(op, NULL, rc, "the token store failed to read "
 				 "the refresh lease");
@@ -409,11 +440,15 @@ static int reload(sc_op *op)
  * refresh token it used) before anything uses it. */
 static int refresh_done(sc_op *op)
 {
-	sc_result *fresh = NULL;
-	int rc = sc_op_result(&fresh, op->refresh);
+	sc_result *fresh = op->unsaved;
+	int rc = 0;
 
-	sc_op_free(op->refresh);
-	op->refresh = NULL;
+	op->unsaved = NULL;
+	if (!fresh) {
+		rc = sc_op_result(&fresh, op->refresh);
+		sc_op_free(op->refresh);
+		op->refresh = NULL;
+	}
 	op->state = OP_READY;
 	if (rc < 0 && op->want_refresh == SC_REFRESH_STALE &&
 	    !op->refresh_only) {
@@ -427,6 +462,10 @@ static int refresh_done(sc_op *op)
 	if (rc < 0)
 		return fail_step(op, fresh, rc, NULL);
 	rc = save(op->store, op->key, str(op->tokens, "refresh_token"), fresh);
+	if (rc == SC_STORE_PENDING) {
+		op->unsaved = fresh; /* saved again, unused until then */
+		return store_pending(op);
+	}
 	if (rc == 0)
 		op->lease_held = 0; /* the save ended it */
 	if (rc == SC_ECONFLICT) {
@@ -435,6 +474,9 @@ static int refresh_done(sc_op *op)
 		sc_result_free(fresh);
 		op->want_refresh = SC_REFRESH_NONE;
 		flight_end(op);
+		/* none in use until it is read (when the read is pending,
+		 * the next step reads again) */
+		set_tokens(op, NULL);
 		return reload(op);
 	}
 	if (rc < 0) {
@@ -504,6 +546,12 @@ int sc__op_store_step(sc_op *op, const sc_request **req_out)
 	int step;
 
 	for (;;) {
+		if (op->unsaved) { /* its save was pending */
+			step = refresh_done(op);
+			if (step != SC__STEP_GO)
+				return step;
+			continue;
+		}
 		if (op->state == OP_REFRESH) {
 			step = sc_op_next(op->refresh, req_out);
 			if (step == SC_STEP_WAIT)
@@ -552,7 +600,11 @@ int sc__op_store_step(sc_op *op, const sc_request **req_out)
 						"nothing changed");
 				op->store_locked = 1;
 			}
-			/* ours now: was it refreshed before we got it? */
+			op->recheck = 1;
+		}
+		if (op->recheck == 1) {
+			/* ours now: was it refreshed before we got it?  (A
+			 * pending answer keeps the flight: we resume here.) */
 			step = reload(op);
 			if (step != SC__STEP_GO)
 				return step;
@@ -560,7 +612,13 @@ int sc__op_store_step(sc_op *op, const sc_request **req_out)
 				flight_end(op);
 				continue;
 			}
+			op->recheck = 2;
+		}
+		if (op->recheck == 2) {
 			step = take_lease(op);
+			if (step == LEASE_PENDING)
+				return store_pending(op);
+			op->recheck = 0;
 			if (step < 0)
 				return fail_step(op, NULL, step,
 					"the token store could not record "
@@ -615,6 +673,8 @@ void sc__op_store_free(sc_op *op)
 	sc_result_free(op->tokens);
 	sc__wipe_free(op->seen_access);
 	sc__wipe_free(op->lease_stale);
+	sc_result_free(op->reloaded);
+	sc_result_free(op->unsaved);
 	free(op->key);
 }
 

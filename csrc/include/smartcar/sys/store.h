@@ -16,6 +16,21 @@ SC_BEGIN_DECL
 
 #define SC_TOKEN_STORE_VERSION 3
 
+/**
+ * For a store whose I/O cannot run inside its functions (a client on an
+ * event loop, such as nginx cosockets, cannot block or yield there): a
+ * function may return SC_STORE_PENDING instead of answering.  It has
+ * then queued its request; the op returns SC_STEP_WAIT with
+ * sc_op_wait_ms() 0, the driver completes the store's I/O, and the next
+ * store call the op makes is the same one with the same arguments, which
+ * answers.  sc_token_store_get(), _put(), _put_json() and _delete()
+ * return SC_STORE_PENDING to their caller likewise: call again after the
+ * I/O.  lease_end() and unlock() may return it for "queued": they are not
+ * called again.  Only a driver that completes the store's I/O (such as
+ * smartcar.resty) may use such a store: any other would wait forever.
+ */
+#define SC_STORE_PENDING 1
+
 struct sc_token_store {
 	unsigned int version; /**< SC_TOKEN_STORE_VERSION */
 	/** Load the JSON stored under key into *json_out (malloc'd; freed
