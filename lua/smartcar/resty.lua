@@ -421,6 +421,20 @@ end
 
 local READ_CHUNK = 65536
 
+-- A new sc_response with its status (gc-anchored), or nil.
+local function new_response(status, max_body)
+  local out = ffi.new("sc_response *[1]")
+  if C.sc_response_new(out, max_body) ~= 0 then return nil end
+  local resp = ffi.gc(out[0], C.sc_response_free)
+  C.sc_response_set_status(resp, status)
+  return resp
+end
+
+-- Add body bytes; false when they pass the cap (SC_ETOOBIG).
+local function append_body(resp, data)
+  return #data == 0 or C.sc_response_append_body(resp, data, #data) == 0
+end
+
 -- Read the response of one exchange into an sc_response.  Returns resp,
 -- keepalive (bool) or nil, sc_code, message, got_any_byte.
 local function read_response(sock, method, max_body, deadline)
@@ -453,12 +467,8 @@ local function read_response(sock, method, max_body, deadline)
     end
   until status >= 200 or status == 101
 
-  local out = ffi.new("sc_response *[1]")
-  if C.sc_response_new(out, max_body) ~= 0 then
-    return nil, -2, "out of memory", true
-  end
-  local resp = ffi.gc(out[0], C.sc_response_free)
-  C.sc_response_set_status(resp, status)
+  local resp = new_response(status, max_body)
+  if not resp then return nil, -2, "out of memory", true end
   local clen, chunked, conn_close = nil, false, minor == 0
   for i = 1, #headers do
     local name, value = headers[i][1], headers[i][2]
@@ -475,14 +485,6 @@ local function read_response(sock, method, max_body, deadline)
         conn_close = false
       end
     end
-  end
-
-  local function append(data)
-    if #data == 0 then return true end
-    if C.sc_response_append_body(resp, data, #data) ~= 0 then
-      return false
-    end
-    return true
   end
 
   local no_body = method == "HEAD" or status == 204 or status == 304
@@ -517,7 +519,7 @@ local function read_response(sock, method, max_body, deadline)
         if not data then
           return nil, io_code(err), "reading body: " .. tostring(err), true
         end
-        if not append(data) then
+        if not append_body(resp, data) then
           return nil, SC_ETOOBIG, "response body too large", true
         end
         size = size - n
@@ -538,7 +540,7 @@ local function read_response(sock, method, max_body, deadline)
       if not data then
         return nil, io_code(err), "reading body: " .. tostring(err), true
       end
-      if not append(data) then
+      if not append_body(resp, data) then
         return nil, SC_ETOOBIG, "response body too large", true
       end
       remaining = remaining - n
@@ -550,7 +552,7 @@ local function read_response(sock, method, max_body, deadline)
       local data, partial
       data, err, partial = sock:receive(READ_CHUNK)
       data = data or partial
-      if data and not append(data) then
+      if data and not append_body(resp, data) then
         return nil, SC_ETOOBIG, "response body too large", true
       end
       if err == "closed" then break end
@@ -603,73 +605,188 @@ local function build_request(r, u)
   return table.concat(buf)
 end
 
+-- IP literals get no SNI; nginx then checks the chain but cannot match
+-- the address against the certificate (see docs).
+local function server_name(u)
+  local is_ip = u.host:find(":", 1, true)
+    or u.host:match("^%d+%.%d+%.%d+%.%d+$")
+  if not is_ip then return u.host end
+end
+
+-- Count a connection: a new one or one taken from the pool.
+local function count_connection(stats, reused)
+  if reused then
+    stats.reused = stats.reused + 1
+  else
+    stats.connections = stats.connections + 1
+  end
+  stats.requests = stats.requests + 1
+end
+
+-- One attempt of an exchange with the built-in HTTP/1.1 client.  Returns
+-- resp, or nil, code, message, unsent, stale (a pooled connection that
+-- the server had closed: nothing came back).
+local function exchange_builtin(client, r, u, deadline, verify)
+  local sock = ngx.socket.tcp()
+  local cto = r.connect_timeout > 0 and r.connect_timeout or 10000
+  local ctl = left(deadline)
+  sock:settimeouts(cto < ctl and cto or ctl, left(deadline), left(deadline))
+  local pool = u.scheme .. "://" .. u.host .. ":" .. u.port
+    .. (verify and "" or "#noverify")
+  local ok, err = sock:connect(u.host, u.port, { pool = pool })
+  if not ok then
+    return nil, io_code(err), "connect: " .. tostring(err), true
+  end
+  local reused = (sock:getreusedtimes() or 0) > 0
+  if not reused and u.scheme == "https" then
+    local sess
+    sess, err = sock:sslhandshake(nil, server_name(u), verify)
+    if not sess then
+      sock:close()
+      local code = err == "timeout" and SC_ETIMEOUT or SC_ETLS
+      return nil, code, "TLS handshake: " .. tostring(err), true
+    end
+  end
+  count_connection(client.stats, reused)
+  local sent
+  sent, err = sock:send(build_request(r, u))
+  local resp, keep_or_code, msg, got_any
+  if sent then
+    resp, keep_or_code, msg, got_any = read_response(sock, r.method,
+      client.max_body, deadline)
+  else
+    keep_or_code, msg, got_any = io_code(err), "sending: " .. tostring(err),
+      false
+  end
+  if resp then
+    if keep_or_code then
+      sock:setkeepalive(client.keepalive_timeout, client.keepalive_pool)
+    else
+      sock:close()
+    end
+    return resp
+  end
+  sock:close()
+  return nil, keep_or_code, msg, false,
+    reused and not got_any and keep_or_code == SC_ENETWORK
+end
+
+-- lua-resty-http (require "resty.http"), when it is installed.
+local resty_http
+do
+  local ok, m = pcall(require, "resty.http")
+  if ok and type(m) == "table" and type(m.new) == "function" then
+    resty_http = m
+  end
+end
+_M.http_driver = resty_http and "lua-resty-http" or "builtin"
+
+-- A failed connect of lua-resty-http, whose connect() also does the TLS
+-- handshake and returns its error as it is.
+local function connect_error(u, err)
+  err = tostring(err)
+  if err == "timeout" then return SC_ETIMEOUT end
+  if u.scheme == "https" and (err:find("^%d+: ") or err:lower():find(
+      "handshake", 1, true) or err:lower():find("certificate", 1, true)
+      or err:lower():find("ssl", 1, true)) then
+    return SC_ETLS
+  end
+  return SC_ENETWORK
+end
+
+-- One attempt of an exchange through lua-resty-http: connect (pools
+-- named by lua-resty-http from the scheme, host, port and TLS options),
+-- request, stream the body into the sc_response under its cap, and
+-- set_keepalive (which closes what must be closed).  Returns as
+-- exchange_builtin.
+local function exchange_resty_http(client, r, u, deadline, verify)
+  local httpc = resty_http.new()
+  local function timeouts(connect_ms)
+    httpc:set_timeouts(connect_ms or left(deadline), left(deadline),
+      left(deadline))
+  end
+  local cto = r.connect_timeout > 0 and r.connect_timeout or 10000
+  timeouts(math.min(cto, left(deadline)))
+  local ok, err = httpc:connect({
+    scheme = u.scheme, host = u.host, port = u.port,
+    pool_size = client.keepalive_pool,
+    ssl_verify = verify, ssl_server_name = server_name(u),
+  })
+  if not ok then
+    return nil, connect_error(u, err), "connect: " .. tostring(err), true
+  end
+  local reused = (httpc:get_reused_times() or 0) > 0
+  count_connection(client.stats, reused)
+  local headers, has = {}, {}
+  for i = 1, #r.headers do
+    local name, value = r.headers[i][1], r.headers[i][2]
+    has[name:lower()] = true
+    headers[name] = value
+  end
+  if not has.host then headers.Host = u.authority end
+  if not has["content-length"] and (#r.body > 0 or (r.method ~= "GET"
+      and r.method ~= "HEAD" and r.method ~= "OPTIONS")) then
+    headers["Content-Length"] = tostring(#r.body)
+  end
+  local path, query = u.target:match("^([^?]*)%??(.*)$")
+  timeouts()
+  local res
+  res, err = httpc:request({
+    method = r.method, path = path, headers = headers,
+    query = query ~= "" and query or nil,
+    body = #r.body > 0 and r.body or nil,
+  })
+  if not res then
+    httpc:close()
+    return nil, io_code(err), "request: " .. tostring(err), false,
+      reused and err ~= "timeout"
+  end
+  local resp = new_response(res.status, client.max_body)
+  if not resp then
+    httpc:close()
+    return nil, -2, "out of memory", false
+  end
+  for name, value in pairs(res.headers) do
+    if type(value) ~= "table" then value = { value } end
+    for i = 1, #value do
+      C.sc_response_add_header(resp, name, tostring(value[i]))
+    end
+  end
+  if res.has_body then
+    while true do
+      timeouts()
+      local data
+      data, err = res.body_reader(READ_CHUNK)
+      if err then
+        httpc:close()
+        return nil, io_code(err), "reading body: " .. tostring(err), false
+      end
+      if not data then break end
+      if not append_body(resp, data) then
+        httpc:close()
+        return nil, SC_ETOOBIG, "response body too large", false
+      end
+    end
+  end
+  httpc:set_keepalive(client.keepalive_timeout, client.keepalive_pool)
+  return resp
+end
+
 -- Perform one exchange.  Returns resp or nil, code, message, unsent.
 local function exchange(client, r)
   local u, perr = parse_url(r.url)
   if not u then return nil, SC_EINVAL, perr, true end
-  local stats = client.stats
   local deadline = now_ms() + (r.timeout > 0 and r.timeout or 60000)
   local verify = not client.insecure_tls
-  local pool = u.scheme .. "://" .. u.host .. ":" .. u.port
-    .. (verify and "" or "#noverify")
-  local wire = build_request(r, u)
-
+  local once = resty_http and exchange_resty_http or exchange_builtin
   for attempt = 1, 2 do
-    local sock = ngx.socket.tcp()
-    local cto = r.connect_timeout > 0 and r.connect_timeout or 10000
-    local ctl = left(deadline)
-    sock:settimeouts(cto < ctl and cto or ctl, left(deadline), left(deadline))
-    local ok, err = sock:connect(u.host, u.port, { pool = pool })
-    if not ok then
-      return nil, io_code(err), "connect: " .. tostring(err), true
-    end
-    local reused = (sock:getreusedtimes() or 0) > 0
-    if reused then
-      stats.reused = stats.reused + 1
-    else
-      stats.connections = stats.connections + 1
-      if u.scheme == "https" then
-        local sess
-        -- IP literals get no SNI; nginx then checks the chain but cannot
-        -- match the address against the certificate (see docs).
-        local is_ip = u.host:find(":", 1, true)
-          or u.host:match("^%d+%.%d+%.%d+%.%d+$")
-        sess, err = sock:sslhandshake(nil, (not is_ip) and u.host or nil,
-          verify)
-        if not sess then
-          sock:close()
-          local code = err == "timeout" and SC_ETIMEOUT or SC_ETLS
-          return nil, code, "TLS handshake: " .. tostring(err), true
-        end
-      end
-    end
-    stats.requests = stats.requests + 1
-    local sent
-    sent, err = sock:send(wire)
-    local resp, keep_or_code, msg, got_any
-    if sent then
-      resp, keep_or_code, msg, got_any = read_response(sock, r.method,
-        client.max_body, deadline)
-    else
-      keep_or_code, msg, got_any = io_code(err), "sending: " .. tostring(err),
-        false
-    end
-    if resp then
-      if keep_or_code then
-        sock:setkeepalive(client.keepalive_timeout, client.keepalive_pool)
-      else
-        sock:close()
-      end
-      return resp
-    end
-    sock:close()
+    local resp, code, msg, unsent, stale = once(client, r, u, deadline,
+      verify)
+    if resp then return resp end
     -- A pooled connection the server had already closed: nothing came
     -- back, so send once more on a fresh connection (as curl does).
-    if not (reused and not got_any and attempt == 1
-            and keep_or_code == SC_ENETWORK) then
-      return nil, keep_or_code, msg, false
-    end
-    stats.stale = stats.stale + 1
+    if not (stale and attempt == 1) then return nil, code, msg, unsent end
+    client.stats.stale = client.stats.stale + 1
   end
 end
 

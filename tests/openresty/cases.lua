@@ -435,6 +435,23 @@ end)
 -- Connect helpers and webhooks, through locations of this nginx.
 local AMT = "emulator-management-token"
 local COOKIE_SECRET = "a-test-secret-of-32-bytes-------"
+-- The HTTP driver of this pass (run.sh runs every case with both): the
+-- built-in client, or lua-resty-http when "resty.http" loads.
+case("http_driver", function()
+  local want = os.getenv("SMARTCAR_TEST_HTTP_DRIVER")
+  check(smartcar.http_driver == want, "driver %s, want %s",
+    tostring(smartcar.http_driver), tostring(want))
+  local loaded, http = pcall(require, "resty.http")
+  check(loaded == (want == "lua-resty-http"), "resty.http loads: %s",
+    tostring(loaded))
+  local client, tok, id = setup("driver@example.com")
+  local before = loaded and http.requests
+  must(client:vehicle(id, tok.access_token):odometer())
+  if loaded then
+    check(http.requests > before, "the call did not go through resty.http")
+  end
+end)
+
 local function keeper(kind)
   if kind == "dict" then return smartcar.state_dict("sc_tokens", { secure = false }) end
   return smartcar.state_cookie(COOKIE_SECRET, { secure = false })
