@@ -106,21 +106,7 @@ local smartcar = {}
 ---@field model string|nil
 ---@field year string|nil
 
----@class smartcar.Meta
----@field data_age string|nil
----@field unit_system string|nil
----@field request_id string|nil
----@field fetched_at string|nil
-
----@class smartcar.Token
----@field access_token string
----@field token_type string
----@field expires_in integer
----@field expiration integer Unix seconds
----@field refresh_token string
----@field refresh_expiration integer Unix seconds
-
---- The C module, for what this layer does not wrap.
+-- The C module, for what this layer does not wrap.
 smartcar.core = core
 --- The value JSON null converts to.
 smartcar.null = core.null
@@ -742,7 +728,7 @@ end
 --- `max_attempts`, `retry_deadline_ms`, `rate_policy`.
 ---@param access_token string
 ---@param options table|nil
----@return {id: string, meta: smartcar.Meta}|nil data
+---@return smartcar.User|nil data
 ---@return smartcar.Error|nil err
 function smartcar.get_user(access_token, options)
   check_string(access_token, "get_user", 1, "access_token")
@@ -759,7 +745,7 @@ end
 ---@param access_token string
 ---@param paging {limit: integer|nil, offset: integer|nil}|nil
 ---@param options table|nil
----@return {vehicles: string[], paging: {count: integer, offset: integer}, meta: smartcar.Meta}|nil data
+---@return smartcar.Vehicles|nil data
 ---@return smartcar.Error|nil err
 function smartcar.get_vehicles(access_token, paging, options)
   local fname = "get_vehicles"
@@ -800,171 +786,6 @@ end
 ---@field rate_policy string|nil "wait" or "fail"
 ---@field client userdata|smartcar.AuthClient|nil
 ---@field params table|nil extra endpoint parameters (Vehicle:call)
-
----@class smartcar.Vin
----@field vin string
----@field meta smartcar.Meta
-
----@class smartcar.Charge
----@field is_plugged_in boolean
----@field state string "CHARGING", "FULLY_CHARGED" or "NOT_CHARGING"
----@field meta smartcar.Meta
-
----@class smartcar.Battery
----@field percent_remaining number fraction 0..1
----@field range number kilometres, or miles (imperial)
----@field meta smartcar.Meta
-
----@class smartcar.BatteryCapacity
----@field capacity number kWh
----@field meta smartcar.Meta
-
----@class smartcar.AvailableCapacity
----@field capacity number kWh
----@field description string|smartcar.Null "{ENGINE_TYPE}:{TRIM}"
-
----@class smartcar.NominalCapacity
----@field available_capacities smartcar.AvailableCapacity[]
----@field capacity {nominal: number, source: string}|smartcar.Null
----@field url string|smartcar.Null Connect URL to select the capacity
----@field meta smartcar.Meta
-
----@class smartcar.Fuel
----@field range number|smartcar.Null kilometres, or miles (imperial)
----@field percent_remaining number|smartcar.Null fraction 0..1
----@field amount_remaining number|smartcar.Null litres, or US gallons (imperial)
----@field meta smartcar.Meta
-
----@class smartcar.TirePressure
----@field front_left number kPa, or psi (imperial)
----@field front_right number
----@field back_left number
----@field back_right number
----@field meta smartcar.Meta
-
----@class smartcar.EngineOil
----@field life_remaining number fraction 0..1
----@field meta smartcar.Meta
-
----@class smartcar.Odometer
----@field distance number kilometres, or miles (imperial)
----@field meta smartcar.Meta
-
----@class smartcar.Location
----@field latitude number
----@field longitude number
----@field meta smartcar.Meta
-
----@class smartcar.Attributes
----@field id string
----@field make string
----@field model string
----@field year integer
----@field meta smartcar.Meta
-
----@class smartcar.ChargeLimit
----@field limit number fraction 0.5..1
----@field meta smartcar.Meta
-
----@class smartcar.Opening
----@field type string "frontLeft", "sunroof", "rear", "chargingPort"...
----@field status string "OPEN", "CLOSED" or "UNKNOWN"
-
----@class smartcar.LockStatus
----@field is_locked boolean
----@field doors smartcar.Opening[]
----@field windows smartcar.Opening[]
----@field sunroof smartcar.Opening[]
----@field storage smartcar.Opening[]
----@field charging_port smartcar.Opening[]
----@field meta smartcar.Meta
-
----@class smartcar.DiagnosticSystem
----@field system_id string "SYSTEM_TPMS"...
----@field status string "OK" or "ALERT"
----@field description string|smartcar.Null
-
----@class smartcar.DiagnosticSystemStatus
----@field systems smartcar.DiagnosticSystem[]
----@field meta smartcar.Meta
-
----@class smartcar.DiagnosticTroubleCode
----@field code string
----@field timestamp string|smartcar.Null ISO-8601
-
----@class smartcar.DiagnosticTroubleCodes
----@field active_codes smartcar.DiagnosticTroubleCode[]
----@field meta smartcar.Meta
-
----@class smartcar.Permissions
----@field permissions string[]
----@field paging {count: integer, offset: integer}
----@field meta smartcar.Meta
-
----@class smartcar.ServiceRecord
----@field service_id string|smartcar.Null
----@field service_date string ISO-8601
----@field odometer_distance number kilometres, or miles (imperial)
----@field service_tasks {task_id: string|smartcar.Null, task_description: string|smartcar.Null}[]
----@field service_details {type: string, value: string|smartcar.Null}[]
----@field service_cost {total_cost: number|smartcar.Null, currency: string|smartcar.Null}
-
----@class smartcar.ServiceHistory
----@field items smartcar.ServiceRecord[]
----@field meta smartcar.Meta
-
----@class smartcar.Action
----@field status string "success"
----@field message string
----@field meta smartcar.Meta
-
----@class smartcar.Status
----@field status string "success"
----@field meta smartcar.Meta
-
----@class smartcar.Subscription
----@field webhook_id string
----@field vehicle_id string
----@field meta smartcar.Meta
-
----@class smartcar.Response
----@field body any the response body, decoded but with its keys as sent
----@field meta smartcar.Meta
-
---- The result of Vehicle:batch: one field per path that succeeded, named
---- as the matching method (`res.odometer`, `res.tire_pressure`,
---- `res.attributes` for "/", `res.lock_status` for "/security"; a path
---- not in the endpoint table has its slashes turned into underscores:
---- "/tesla/speedometer" -> `res.tesla_speedometer`), holding what that
---- method returns (data plus its own meta); `errors` maps the name of
---- every path that failed to its error; `meta` is the batch request's.
----@class smartcar.Batch
----@field errors table<string, smartcar.Error>
----@field meta smartcar.Meta
----@field [string] table
-
----@class smartcar.Capability
----@field permission string
----@field endpoint string
----@field capable boolean
----@field reason string|smartcar.Null
-
----@class smartcar.Compatibility
----@field compatible boolean
----@field reason string|smartcar.Null
----@field capabilities smartcar.Capability[]
----@field meta smartcar.Meta
-
----@class smartcar.Connection
----@field vehicle_id string
----@field user_id string
----@field connected_at string|nil ISO-8601 (get_connections)
----@field mode string|nil
-
----@class smartcar.Connections
----@field connections smartcar.Connection[]
----@field paging {cursor: string|nil} cursor is nil on the last page
----@field meta smartcar.Meta
 
 ---@class smartcar.WebhookEvent
 ---@field version string "2.0" or "4.0"
@@ -1620,7 +1441,7 @@ end
 ---@param filter {user_id: string|nil, vehicle_id: string|nil}|nil
 ---@param paging {limit: integer|nil, cursor: string|nil}|nil
 ---@param options table|nil
----@return smartcar.Connections|nil data
+---@return smartcar.GetConnections|nil data
 ---@return smartcar.Error|nil err
 function smartcar.get_connections(amt, filter, paging, options)
   local fname = "get_connections"
@@ -1657,7 +1478,7 @@ end
 ---@param amt string application management token
 ---@param filter {user_id: string|nil, vehicle_id: string|nil}
 ---@param options table|nil `client` and the per-call options
----@return smartcar.Connections|nil data
+---@return smartcar.DeleteConnections|nil data
 ---@return smartcar.Error|nil err
 function smartcar.delete_connections(amt, filter, options)
   local fname = "delete_connections"
@@ -1684,12 +1505,6 @@ end
 ----------------------------------------------------------------------------
 -- Vehicle API v3 and application tokens.
 ----------------------------------------------------------------------------
-
----@class smartcar.AppToken
----@field access_token string
----@field token_type string "Bearer"
----@field expires_in integer seconds
----@field expiration number Unix seconds
 
 local APP_TOKEN_OPTIONS = set_of { "client_id", "client_secret" }
 
@@ -1789,41 +1604,6 @@ function smartcar.delete_subscription(subscription_id, options)
                options)
 end
 
----@class smartcar.V3Vehicle
----@field id string
----@field make string
----@field model string
----@field year integer
----@field powertrain_type string "BEV", "PHEV" or "ICE"
----@field mode string|nil "LIVE", "TEST" or "SIMULATED"
-
----@class smartcar.V3VehicleResource
----@field id string
----@field type string "vehicle"
----@field attributes {make: string, model: string, year: integer, powertrain_type: string, mode: string|nil}
----@field links {self: string}
-
----@class smartcar.V3VehicleDocument
----@field data smartcar.V3VehicleResource
----@field meta smartcar.Meta
-
----@class smartcar.Signal
----@field id string the signal code, "odometer-traveleddistance"
----@field type string "signal"
----@field attributes {code: string, name: string, group: string, status: {value: string, error: table|nil}, body: table|nil}
----@field meta {retrieved_at: integer, oem_updated_at: integer|nil} epoch milliseconds
----@field links table
-
----@class smartcar.SignalDocument
----@field data smartcar.Signal
----@field meta smartcar.Meta
-
----@class smartcar.Signals
----@field data smartcar.Signal[]
----@field meta {page: integer, page_size: integer, total_count: integer, request_id: string|nil, unit_system: string|nil}
----@field links {self: string, first: string, previous: string|smartcar.Null, next: string|smartcar.Null, last: string}
----@field included {vehicle: smartcar.V3VehicleResource}|nil
-
 ---@class smartcar.VehicleV3
 ---@field id string
 ---@field user_id string|nil sent as sc-user-id
@@ -1915,7 +1695,7 @@ end
 --- The vehicle resource: `data.attributes` {make, model, year,
 --- powertrain_type, mode}.
 ---@param options smartcar.CallOptions|nil
----@return smartcar.V3VehicleDocument|nil doc
+---@return smartcar.VehicleInfo|nil doc
 ---@return smartcar.Error|nil err
 function VehicleV3:get_vehicle(options)
   return v3_call(self, "get_vehicle", 1, "get_vehicle", options)
@@ -1950,7 +1730,7 @@ end
 --- "ERROR" (and `attributes.status.error`).
 ---@param code string
 ---@param options smartcar.CallOptions|nil
----@return smartcar.SignalDocument|nil doc
+---@return smartcar.Signal|nil doc
 ---@return smartcar.Error|nil err
 function VehicleV3:get_signal(code, options)
   local fname = "get_signal"
@@ -2081,12 +1861,12 @@ function smartcar.each_connection(amt, filter, options)
                    "connections")
 end
 
---- Iterate every signal of the vehicle (smartcar.Signal tables), page
+--- Iterate every signal of the vehicle (smartcar.SignalResource tables), page
 --- after page (page/page_size) until meta.total_count.  Options:
 --- `page_size` (default: the server's, 25) and the per-call options.
 --- Raises on a failure at run time (see "Paging iterators").
 ---@param options table|nil
----@return fun(): smartcar.Signal|nil
+---@return fun(): smartcar.SignalResource|nil
 function VehicleV3:each_signal(options)
   local fname = "each_signal"
   check_self(self, VehicleV3, fname)

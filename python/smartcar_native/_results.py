@@ -9,7 +9,8 @@ import re
 from typing import Any, Dict, List, Mapping, Optional
 
 from . import _core, errors
-from .types import CONVERTERS, data_tuple_from, meta_from
+from ._shapes import meta_from
+from .types import CONVERTERS, data_tuple_from
 
 __all__ = ["BatchResult", "batch_from", "exception_from_fields"]
 

@@ -32,11 +32,13 @@ from .types import (
     Redirect,
     User,
     Vehicles,
-    compatibility_from,
     compatibility_matrix_from,
-    compatibility_v1_from,
-    delete_connections_from,
     get_connections_from,
+)
+from ._shapes import (
+    compatibility_v1_from,
+    compatibility_v2_from,
+    delete_connections_from,
     redirect_from,
     user_from,
     vehicles_from,
@@ -272,7 +274,7 @@ def get_compatibility(
     version = params["version"] or get_api_version()
     if version.startswith("1."):
         return compatibility_v1_from(data)
-    return compatibility_from(data)
+    return compatibility_v2_from(data)
 
 
 def _words(name: str, value: Any) -> Optional[str]:

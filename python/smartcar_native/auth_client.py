@@ -12,7 +12,7 @@ from ._client import USER_AGENT_SUFFIX, client_settings
 from ._core import Client
 from .errors import InvalidArgumentError
 from .store import core_store
-from .types import Access, access_from
+from ._shapes import Access, access_from
 
 __all__ = ["AuthClient"]
 

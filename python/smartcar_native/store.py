@@ -43,7 +43,7 @@ from . import _core, _time, _util
 from .errors import InvalidArgumentError
 from ._client import default_client
 from ._core import Client
-from .types import Access, access_from
+from ._shapes import Access, access_from
 
 __all__ = ["TokenStore", "PostgresTokenStore"]
 

@@ -32,12 +32,12 @@ from ._client import credentials_client, default_client
 from ._core import Client
 from .errors import InvalidArgumentError
 from .store import core_store
+from ._shapes import app_token_from
 from .types import (
     AppToken,
     Signal,
     Signals,
     VehicleInfo,
-    app_token_from,
     signal_from,
     signals_from,
     vehicle_info_from,

@@ -71,7 +71,7 @@ def test_namedtuple_fields():
 
 
 def test_access_conversion():
-    from smartcar_native.types import access_from
+    from smartcar_native._shapes import access_from
 
     a = access_from({
         "access_token": "a", "token_type": "Bearer", "expires_in": 7200,

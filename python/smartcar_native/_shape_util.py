@@ -1,0 +1,105 @@
+"""What the generated result tuples (_shapes.py) and their converters
+share: positional construction, the dict reading of ``mapping`` shapes,
+redacted reprs and the conversions of the schema's types."""
+
+from __future__ import annotations
+
+from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Mapping,
+                    Optional, Tuple, Type, TypeVar)
+
+from ._time import is_expired as is_expired
+from ._time import parse_iso as parse_iso
+from ._time import utc_naive as utc_naive
+
+_T = TypeVar("_T")
+
+if TYPE_CHECKING:
+    def new(cls: Type[_T], values: Tuple[Any, ...]) -> _T: ...
+else:
+    #: results are built positionally with tuple.__new__: a named tuple's
+    #: own __new__ is a Python call with keywords, twice the cost
+    new = tuple.__new__
+
+_EMPTY: Mapping[str, Any] = {}
+
+
+def as_map(value: Any) -> Mapping[str, Any]:
+    """value when it is a dict, else an empty one."""
+    return value if isinstance(value, Mapping) else _EMPTY
+
+
+def dicts(value: Any) -> List[Dict[str, Any]]:
+    """The dict items of a list (anything else: none)."""
+    if not isinstance(value, list):
+        return []
+    return [v for v in value if isinstance(v, dict)]
+
+
+def one(convert: Callable[[Mapping[str, Any]], _T], value: Any
+        ) -> Optional[_T]:
+    """convert(value) for a dict, else None."""
+    return convert(value) if isinstance(value, Mapping) else None
+
+
+def whole(value: Any) -> Any:
+    """A float with an integral value as an int (JSON numbers may come
+    as floats); anything else as it is."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def redacted(self: Any, secrets: Tuple[str, ...]) -> str:
+    """repr of a result tuple whose secret fields (tokens, codes) stay out
+    of logs and tracebacks; the fields still hold them."""
+    parts = []
+    for name in self._fields:
+        value = getattr(self, name)
+        shown = "'[REDACTED]'" if name in secrets and value else repr(value)
+        parts.append("%s=%s" % (name, shown))
+    return "%s(%s)" % (type(self).__name__, ", ".join(parts))
+
+
+def _item(self: Any, key: Any) -> Any:
+    if isinstance(key, str):
+        if key in self._fields:
+            return getattr(self, key)
+        raise KeyError(key)
+    return tuple.__getitem__(self, key)
+
+
+def _get(self: Any, key: str, default: Any = None) -> Any:
+    return getattr(self, key) if key in self._fields else default
+
+
+def _keys(self: Any) -> Any:
+    return self._asdict().keys()
+
+
+def _equal(self: Any, other: object) -> bool:
+    if isinstance(other, Mapping):
+        return dict(self._asdict()) == dict(other)
+    return tuple.__eq__(self, other)  # type: ignore[no-any-return]
+
+
+def _not_equal(self: Any, other: object) -> bool:
+    return not _equal(self, other)
+
+
+_MAPPING_METHODS = {
+    "__getitem__": _item,
+    "get": _get,
+    "keys": _keys,
+    "__eq__": _equal,
+    "__ne__": _not_equal,
+    "__hash__": tuple.__hash__,
+}
+
+
+def mapped(cls: Any) -> Any:
+    """Named tuples that also read like the dicts the official SDK
+    returns at run time: ``door.status`` and ``door["status"]`` both
+    work, and a tuple equals the dict with the same keys."""
+    for name, method in _MAPPING_METHODS.items():
+        setattr(cls, name, method)
+    return cls
