@@ -1017,15 +1017,26 @@ function Client:exchange_refresh_token(refresh_token, options)
     merge(options, { refresh_token = refresh_token }))
 end
 
-function Client:get_user(access_token, options)
-  return run_op(self, "get_user", merge(options, { access_token = access_token }))
+-- token: an access token, or {store = token_store, key = key} (the op
+-- takes the set from the store, refreshing it when due): the params,
+-- store and key for run_op.
+local function with_token(params, token)
+  if type(token) == "table" then return params, token.store, token.key end
+  params.access_token = token
+  return params
 end
 
---- paging: {limit = n, offset = n} or nil.
-function Client:get_vehicles(access_token, paging, options)
-  local p = merge(options, { access_token = access_token })
+--- token: an access token or {store = s, key = k}.
+function Client:get_user(token, options)
+  return run_op(self, "get_user", with_token(merge(options, {}), token))
+end
+
+--- token: an access token or {store = s, key = k}; paging: {limit = n,
+--- offset = n} or nil.
+function Client:get_vehicles(token, paging, options)
+  local p = merge(options, {})
   if paging then p.limit, p.offset = paging.limit, paging.offset end
-  return run_op(self, "get_vehicles", p)
+  return run_op(self, "get_vehicles", with_token(p, token))
 end
 
 ---------------------------------------------------------------------------

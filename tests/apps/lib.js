@@ -169,4 +169,6 @@ async function texts(page, selector) {
   return (await page.locator(selector).allInnerTexts()).map((t) => t.trim());
 }
 
-module.exports = { AMT, CLIENT_ID, ROOT, Stack, approveInConnect, launchBrowser, screenshot, stop, texts };
+module.exports = {
+  AMT, CLIENT_ID, ROOT, Stack, approveInConnect, firstLine, launchBrowser, screenshot, stop, texts, track,
+};

@@ -1,8 +1,8 @@
-// Runs the browser tests of the three example architectures; each step a
-// person takes is one test.  Ends with "N passed, N failed".
+// Runs the browser tests of the example apps (the three architectures
+// and the OpenResty app); each step a person takes is one test.  Ends with "N passed, N failed".
 'use strict';
 
-const FILES = ['webapp', 'spa', 'mobile', 'demo'];
+const FILES = ['webapp', 'spa', 'mobile', 'demo', 'openresty'];
 const only = process.argv.slice(2);
 
 // t.step(name, fn): runs fn unless an earlier step of the same scenario

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Browser tests of the example apps (docs/architectures.md): the
-# server-side web app, the single-page app and the mobile back end, each
-# clicked through in headless Chromium from Debian by playwright-core.
+# server-side web app, the single-page app, the mobile back end and the
+# OpenResty app (examples/openresty), each clicked through in headless Chromium from Debian by playwright-core.
 # Installs what is missing (the chromium package, playwright-core into
 # tests/apps/node_modules, @smartcar/auth into examples/spa/node_modules,
 # the build and .venv with Flask through scripts/setup.sh) and ends with
 # one line "N passed, N failed".
 #
-#   tests/apps/run.sh [webapp|spa|mobile]...
+#   tests/apps/run.sh [webapp|spa|mobile|demo|openresty]...
 #
 # Screenshots go to build/app-screenshots/ (APP_TEST_SCREENSHOTS); the ones
 # in docs/ come from there.  CHROMIUM picks the browser binary.
@@ -29,8 +29,10 @@ for dir in "$here" "$root/examples/spa"; do
 		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
 	fi
 done
+# nginx with lua-nginx-module serves examples/openresty (setup.sh installs it)
 if [ ! -x "$root/build/smartcar-emulator" ] ||
-   ! "$root/.venv/bin/python" -c 'import flask, smartcar_native' 2>/dev/null; then
+   ! "$root/.venv/bin/python" -c 'import flask, smartcar_native' 2>/dev/null ||
+   ! command -v nginx >/dev/null || [ ! -f /usr/lib/nginx/modules/ngx_http_lua_module.so ]; then
 	bash "$root/scripts/setup.sh" >&2
 fi
 

@@ -411,6 +411,16 @@ case("shared_dict_store", function()
   must(car:odometer())
   check(must(store:get("u")).refresh_token ~= new.refresh_token,
     "expired set not refreshed")
+  -- get_user and get_vehicles take {store, key} too (and refresh the same)
+  local held = must(store:get("u"))
+  held.expiration = ngx.time() - 10
+  must(store:put("u", held))
+  local vs = must(client:get_vehicles({ store = store, key = "u" }))
+  check(vs.vehicles[1] == id, "get_vehicles from the store")
+  check(must(store:get("u")).refresh_token ~= held.refresh_token,
+    "get_vehicles did not refresh the expired set")
+  check(type(must(client:get_user({ store = store, key = "u" })).id)
+    == "string", "get_user from the store")
   -- a second store object over the same dict sees the same sets
   local again = smartcar.shared_dict_store(ngx.shared.sc_tokens, "case:")
   check(must(again:get("u")).access_token == must(store:get("u")).access_token,
@@ -436,8 +446,12 @@ end)
 local AMT = "emulator-management-token"
 local COOKIE_SECRET = "a-test-secret-of-32-bytes-------"
 -- The HTTP driver of this pass (run.sh runs every case with both): the
--- built-in client, or lua-resty-http when "resty.http" loads.
+-- built-in client, or lua-resty-http when "resty.http" loads; and the
+-- smartcar.resty file this pass loads (the second one, as installed by
+-- cmake --install).
 case("http_driver", function()
+  local file = debug.getinfo(smartcar.init, "S").source:gsub("^@", "")
+  check(file == os.getenv("SMARTCAR_TEST_RESTY_FILE"), "loaded %s", file)
   local want = os.getenv("SMARTCAR_TEST_HTTP_DRIVER")
   check(smartcar.http_driver == want, "driver %s, want %s",
     tostring(smartcar.http_driver), tostring(want))

@@ -37,11 +37,11 @@ fi
 NGINX=${NGINX:-nginx}
 moddir=/usr/lib/nginx/modules
 prefix=$root/build/openresty
-lua_path="$root/lua/?.lua;$root/tests/openresty/?.lua;$root/tests/lua/?.lua"
-if [ "$SMARTCAR_RESTY_HTTP" = lua-resty-http ]; then
+tests_path="$root/tests/openresty/?.lua;$root/tests/lua/?.lua"
+lua_path="$root/lua/?.lua;$tests_path"
+resty_file=$root/lua/smartcar/resty.lua
+[ "$SMARTCAR_RESTY_HTTP" = lua-resty-http ] &&
 	prefix=$root/build/openresty-lua-resty-http
-	lua_path="$lua_path;$root/tests/openresty/lua-resty-http/?.lua"
-fi
 
 have_deps() {
 	command -v "$NGINX" >/dev/null 2>&1 &&
@@ -77,6 +77,22 @@ fi
 
 rm -rf "$prefix"
 mkdir -p "$prefix/logs" "$prefix/tmp"
+if [ "$SMARTCAR_RESTY_HTTP" = lua-resty-http ]; then
+	# This pass also loads smartcar.resty and libsmartcar.so from where
+	# `cmake --install` puts them (docs/openresty.md, "Installing").
+	{ cmake --build build -j2 >/dev/null 2>&1 &&
+	  cmake --install build --prefix "$prefix/install" >/dev/null 2>&1; } ||
+		{ echo "run.sh: cmake --install failed" >&2; echo "0 passed, 1 failed"; exit 1; }
+	lib=$(find "$prefix/install" -name libsmartcar.so | head -1)
+	lua_path="$prefix/install/share/lua/5.1/?.lua;$tests_path"
+	resty_file=$prefix/install/share/lua/5.1/smartcar/resty.lua
+	lua_path="$lua_path;$root/tests/openresty/lua-resty-http/?.lua"
+	if [ ! -f "$prefix/install/share/lua/5.1/smartcar/resty.lua" ] || [ -z "$lib" ]; then
+		echo "run.sh: cmake --install did not install resty.lua and the library" >&2
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+fi
 emu_pids=
 cleanup() {
 	if [ -f "$prefix/nginx.pid" ]; then
@@ -156,6 +172,7 @@ env SMARTCAR_TEST_EMULATOR_TLS=$tls_url;
 env SMARTCAR_TEST_EMULATOR_UNTRUSTED=$untrusted_url;
 env SMARTCAR_TEST_CASES_DIR=$cases_dir;
 env SMARTCAR_TEST_HTTP_DRIVER=$SMARTCAR_RESTY_HTTP;
+env SMARTCAR_TEST_RESTY_FILE=$resty_file;
 events { worker_connections 256; }
 http {
     access_log $prefix/logs/access.log;
