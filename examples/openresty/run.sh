@@ -84,7 +84,8 @@ sed -e "s|@PORT@|$port|g" -e "s|@APP@|$here|g" -e "s|@LUA@|$root/lua|g" \
 	"$here/nginx.conf" >"$prefix/nginx.conf"
 
 "$NGINX" -p "$prefix" -c nginx.conf -g 'daemon off;' 2>>"$prefix/logs/error.log" &
-pids="$pids $!"
+nginx_pid=$!
+pids="$pids $nginx_pid"
 for _ in $(seq 100); do
 	curl -s -o /dev/null "http://127.0.0.1:$port/" && break
 	sleep 0.1
@@ -93,4 +94,4 @@ curl -s -o /dev/null "http://127.0.0.1:$port/" ||
 	{ echo "run.sh: nginx did not start; see $prefix/logs/error.log" >&2; exit 1; }
 echo "$origin/"
 [ -n "$emulator" ] && echo "smartcar-emulator at $emulator_url; open $origin/ (Ctrl-C stops both)"
-wait
+wait "$nginx_pid"
