@@ -503,10 +503,12 @@ class Field:
         self.kind = kind[:-2] if self.list else kind
         self.secret = "secret" in words[1:]
         self.expiry = "expiry" in words[1:]
-        self.default = None
+        self.default = self.unit = None
         for w in words[1:]:
             if w.startswith("="):
                 self.default = w[1:]
+            elif w.startswith("unit=") and w.count("/") == 1:
+                self.unit = tuple(w[5:].split("/"))
             elif w not in ("secret", "expiry"):
                 sys.exit("gen-bindings: %s.%s: unknown flag %r"
                          % (shape, name, w))
@@ -676,8 +678,8 @@ def render_py_shapes(shapes, calls):
            "one per shape of", "csrc/lib/results.def.", "",
            SHAPE_HEADER, '"""', "", "from __future__ import annotations", "",
            "import datetime as _dt",
-           "from typing import Any, Dict, List, Mapping, NamedTuple, "
-           "Optional, Union", "",
+           "from typing import (Any, Dict, List, Mapping, NamedTuple, "
+           "Optional, Tuple,", "                    Union)", "",
            "from . import _shape_util as _u", "",
            "__all__ = ["]
     out += ['    "%s",' % s.name for s in py if "class" not in s.options]
@@ -709,6 +711,22 @@ def render_py_shapes(shapes, calls):
             out.append("    return _u.new(%s, (" % s.name)
             out += ["        %s," % v for v in values]
             out.append("    ))")
+    units, times = {}, []
+    for s in shapes:
+        for f in s.fields:
+            if f.unit and units.setdefault(f.key, f.unit) != f.unit:
+                sys.exit("gen-bindings: %s.%s: another unit than the other "
+                         "fields named %s" % (s.name, f.key, f.key))
+            if f.kind in ("time", "isotime") and f.key not in times:
+                times.append(f.key)
+    out += ["", "", "#: measured fields -> (unit under \"metric\", unit under "
+            "\"imperial\")", "UNITS: Dict[str, Tuple[str, str]] = {"]
+    out += ['    "%s": ("%s", "%s"),' % ((k,) + u) for k, u in units.items()]
+    out += ["}", "#: fields holding times (ISO-8601 text or Unix seconds)",
+            "TIME_FIELDS = ("]
+    out += textwrap.wrap(" ".join('"%s",' % t for t in times), 75,
+                         initial_indent="    ", subsequent_indent="    ")
+    out += [")"]
     out += ["", "", "#: endpoint -> the name of its result's converter "
             "(types.CONVERTERS)", "CONVERTER_NAMES = {"]
     for c in calls:

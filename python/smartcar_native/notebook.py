@@ -19,35 +19,18 @@ from __future__ import annotations
 import html
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, TypeVar
 
+from . import _shapes
 from .errors import InvalidArgumentError
 
 __all__ = ["to_dict", "to_frame", "ResultList", "UNITS"]
 
 T = TypeVar("T")
 
-#: measured fields -> (unit under "metric", unit under "imperial")
-UNITS: Dict[str, "tuple[str, str]"] = {
-    "distance": ("km", "mi"),
-    "range": ("km", "mi"),
-    "odometer_distance": ("km", "mi"),
-    "amount_remaining": ("l", "gal"),
-    "front_left": ("kpa", "psi"),
-    "front_right": ("kpa", "psi"),
-    "back_left": ("kpa", "psi"),
-    "back_right": ("kpa", "psi"),
-    "capacity": ("kwh", "kwh"),
-    "nominal": ("kwh", "kwh"),
-    "percent_remaining": ("fraction", "fraction"),
-    "life_remaining": ("fraction", "fraction"),
-    "limit": ("fraction", "fraction"),
-    "latitude": ("deg", "deg"),
-    "longitude": ("deg", "deg"),
-}
-
-#: columns holding ISO-8601 times (turned into datetimes by to_frame)
-_TIME_COLUMNS = ("data_age", "fetched_at", "connected_at", "timestamp",
-                 "service_date", "retrieved_at", "oem_updated_at",
-                 "expiration", "refresh_expiration")
+#: measured fields -> (unit under "metric", unit under "imperial"), and
+#: the fields holding times (turned into datetimes by to_frame): from the
+#: result schema (csrc/lib/results.def)
+UNITS = _shapes.UNITS
+_TIME_COLUMNS = _shapes.TIME_FIELDS
 
 
 def _is_tuple(value: Any) -> bool:
