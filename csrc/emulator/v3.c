@@ -1,9 +1,9 @@
 /* Vehicle API v3 (read side): the vehicle resource and its signals, as
  * JSON:API documents, plus the v3 error body every /v3 path answers with.
  *
- *   GET /v3/vehicles/{id}
+ *   GET /v3/vehicles/{id}                 the vehicle resource, top level
  *   GET /v3/vehicles/{id}/signals?page=&pageSize=
- *   GET /v3/vehicles/{id}/signals/{code}
+ *   GET /v3/vehicles/{id}/signals/{code}  the signal resource, top level
  *   POST /v3/vehicles/{id}/commands/{charge/start, charge/stop,
  *        charge/set-limit, security/lock, security/unlock,
  *        navigation/set-destination}: change the simulated car at once and
@@ -550,9 +550,9 @@ static void serve(emu_req *r, int kind, const char *id, const char *code,
     if (kind == R_COMMAND) {
       command(&c, code, o);
     } else if (kind == R_VEHICLE) {
-      cJSON *b = cJSON_CreateObject();
-      cJSON_AddItemToObject(b, "data", vehicle_json(&c));
-      o->body = b;
+      /* single resources at the top level, no "data" wrapper: what the
+       * official SDKs' v3 code reads (issue 10 item 8) */
+      o->body = vehicle_json(&c);
     } else if (kind == R_SIGNAL && !s) {
       fail_msg(o, "RESOURCE_NOT_FOUND", NULL, NULL,
                "Unknown signal code.");
@@ -562,9 +562,7 @@ static void serve(emu_req *r, int kind, const char *id, const char *code,
       signal_list(&c, o);
       o->units = !o->is_error;
     } else {
-      cJSON *b = cJSON_CreateObject();
-      cJSON_AddItemToObject(b, "data", signal_json(s, &c));
-      o->body = b;
+      o->body = signal_json(s, &c);
       o->units = 1;
     }
   }

@@ -32,6 +32,55 @@ static cJSON *meta_from(const sc_response *resp)
 	return meta;
 }
 
+/* Every response header for a raw result, {name as first sent: value};
+ * repeats of a name (any case) join with ", ", as HTTP reads them. */
+static int add_headers(cJSON *data, const sc_response *resp)
+{
+	cJSON *h = cJSON_AddObjectToObject(data, "headers");
+	size_t i;
+
+	for (i = 0; h && i < resp->nheaders; i++) {
+		const sc_header *x = &resp->headers[i];
+		cJSON *seen = cJSON_GetObjectItem(h, x->name); /* any case */
+		if (seen) {
+			size_t n = strlen(seen->valuestring) +
+				   strlen(x->value) + 3;
+			char *v = malloc(n);
+			if (!v)
+				return -1;
+			snprintf(v, n, "%s, %s", seen->valuestring, x->value);
+			seen = cJSON_SetValuestring(seen, v) ? seen : NULL;
+			free(v);
+			if (!seen)
+				return -1;
+		} else if (!cJSON_AddStringToObject(h, x->name, x->value)) {
+			return -1;
+		}
+	}
+	return h ? 0 : -1;
+}
+
+/* A single resource sent at the top level ({"id", "type", ...}, as the
+ * official SDKs' v3 code reads it) in the {"data": resource} the docs
+ * show, so the bindings read one shape. */
+static cJSON *v3_wrapped(const sc_op *op, cJSON *json)
+{
+	cJSON *doc;
+
+	if ((op->ep->host != SC_HOST_V3 && op->ep->host != SC_HOST_V3M) ||
+	    !cJSON_IsObject(json) ||
+	    cJSON_GetObjectItemCaseSensitive(json, "data") ||
+	    !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(json, "type")))
+		return json;
+	doc = cJSON_CreateObject();
+	if (!doc) {
+		cJSON_Delete(json);
+		return NULL;
+	}
+	cJSON_AddItemToObject(doc, "data", json);
+	return doc;
+}
+
 sc_error *sc__shape_malformed(const sc_response *resp, const char *what)
 {
 	sc_error *e = sc__error_new(SC_EMALFORMED, what);
@@ -262,8 +311,14 @@ sc_error *sc__shape_success(const sc_op *op, const sc_response *resp,
 		return sc__shape_malformed(resp,
 			"the response body is not a JSON object");
 	}
+	if (json && !op->raw && !(json = v3_wrapped(op, json)))
+		return sc__error_new(SC_ENOMEM, NULL);
 	data = data_with_meta(json, meta_from(resp), op->raw);
 	cJSON_Delete(json);
+	if (data && op->raw && add_headers(data, resp) < 0) {
+		cJSON_Delete(data);
+		data = NULL;
+	}
 	if (!data)
 		return sc__error_new(SC_ENOMEM, NULL);
 	*data_out = data;

@@ -23,7 +23,7 @@ from .api import (
     set_api_version as set_api_version,
 )
 from .v3_response import Response
-from .vehicle import _v3_response
+from .v3_response import response_from as _v3_response
 from .webhooks import hash_challenge as hash_challenge
 from .webhooks import verify_payload as verify_payload
 

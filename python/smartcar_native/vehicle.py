@@ -15,6 +15,8 @@ from ._vehicle_methods import VehicleMethods
 from .errors import InvalidArgumentError
 from .store import core_store
 from .types import CONVERTERS
+from .v3_response import Response
+from .v3_response import response_from as _v3_response
 
 __all__ = ["Vehicle"]
 
@@ -301,11 +303,11 @@ class Vehicle(VehicleMethods):
     def _plan_get_signals(self) -> Plan:
         return self._plan("get_signals", {"raw_body": "true"}, _v3_response)
 
-    def get_signals(self) -> Dict[str, Any]:
+    def get_signals(self) -> Response:
         """``GET /v3/vehicles/{id}/signals`` with this vehicle's token, in
         the official SDK's shape: ``{"body": <JSON as sent>, "headers":
-        {"sc-request-id": ...}}``.  :class:`VehicleV3` gives typed results
-        and application tokens."""
+        <every response header, case-insensitive>}``.  :class:`VehicleV3`
+        gives typed results and application tokens."""
         return self._run(self._plan_get_signals())
 
     def _plan_get_signal(self, signal_code: str) -> Plan:
@@ -313,7 +315,7 @@ class Vehicle(VehicleMethods):
         return self._plan("get_signal", {"signal_code": signal_code,
                                          "raw_body": "true"}, _v3_response)
 
-    def get_signal(self, signal_code: str) -> Dict[str, Any]:
+    def get_signal(self, signal_code: str) -> Response:
         """``GET /v3/vehicles/{id}/signals/{signal_code}``, shaped like
         :meth:`get_signals`."""
         return self._run(self._plan_get_signal(signal_code))
@@ -361,16 +363,3 @@ class Vehicle(VehicleMethods):
                 )
             extra["header:" + name] = str(value)
         return self._plan("request", extra)
-
-
-
-_META_HEADERS = {"data_age": "sc-data-age", "unit_system": "sc-unit-system",
-                 "request_id": "sc-request-id", "fetched_at": "sc-fetched-at"}
-
-
-def _v3_response(data: Dict[str, Any]) -> Dict[str, Any]:
-    """{body, meta} from the C core -> the official {body, headers}."""
-    meta = data.get("meta") or {}
-    return {"body": data.get("body"),
-            "headers": {_META_HEADERS[k]: v for k, v in meta.items()
-                        if k in _META_HEADERS}}

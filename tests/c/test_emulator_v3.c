@@ -230,8 +230,9 @@ TEST(emulator_v3_vehicle_resource)
 		      strstr(buf, "application/json"));
 		CHECK(t_http_header(&r, "sc-request-id", buf, sizeof(buf)) !=
 		      NULL);
-		t_shape("vehicle document", r.json, "data:o");
-		check_vehicle_resource(t_json_get(r.json, "data"), ids[k],
+		/* the resource at the top level (issue 10, item 8) */
+		CHECK(t_json_get(r.json, "data") == NULL);
+		check_vehicle_resource(r.json, ids[k],
 				       pt[k]);
 		t_http_free(&r);
 	}
@@ -240,10 +241,10 @@ TEST(emulator_v3_vehicle_resource)
 	v3_get(&r, path, tok, NULL, NULL);
 	CHECK(r.status == 200);
 	CHECK_STR(
-		t_json_str(t_json_get(t_json_get(r.json, "data"), "attributes"),
+		t_json_str(t_json_get(r.json, "attributes"),
 			   "make"),
 		"TESLA");
-	CHECK(t_json_num(t_json_get(t_json_get(r.json, "data"), "attributes"),
+	CHECK(t_json_num(t_json_get(r.json, "attributes"),
 			 "year") == 2020);
 	t_http_free(&r);
 	/* an asleep car still answers its attributes */
@@ -505,19 +506,19 @@ TEST(emulator_v3_single_signal_units_and_clock)
 	/* the clock stands still for the comparisons */
 	free(t_control("/_emulator/clock", "{\"freeze\": true}"));
 
-	/* {"data": signal}, the same object the list holds */
+	/* the signal at the top level, the same object the list holds */
 	snprintf(path, sizeof(path),
 		 "/v3/vehicles/%s/signals/tractionbattery-stateofcharge",
 		 ids[BEV]);
 	v3_get(&r, path, tok, NULL, NULL);
 	CHECK(r.status == 200);
-	t_shape("signal document", r.json, "data:o");
-	CHECK(check_signal(t_json_get(r.json, "data"), ids[BEV]));
+	CHECK(t_json_get(r.json, "data") == NULL);
+	CHECK(check_signal(r.json, ids[BEV]));
 	snprintf(path, sizeof(path), "/v3/vehicles/%s/signals", ids[BEV]);
 	v3_get(&l, path, tok, NULL, NULL);
 	listed = find_signal(t_json_get(l.json, "data"),
 			     "tractionbattery-stateofcharge");
-	a = cJSON_PrintUnformatted(t_json_get(r.json, "data"));
+	a = cJSON_PrintUnformatted(r.json);
 	b = cJSON_PrintUnformatted(listed);
 	CHECK_STR(a, b);
 	free(a);
@@ -531,7 +532,7 @@ TEST(emulator_v3_single_signal_units_and_clock)
 		 ids[BEV]);
 	v3_get(&r, path, tok, NULL, NULL);
 	CHECK(r.status == 200);
-	CHECK(!check_signal(t_json_get(r.json, "data"), ids[BEV]));
+	CHECK(!check_signal(r.json, ids[BEV]));
 	t_http_free(&r);
 	/* an unknown code: 404 */
 	snprintf(path, sizeof(path), "/v3/vehicles/%s/signals/charge-bogus",
@@ -544,21 +545,21 @@ TEST(emulator_v3_single_signal_units_and_clock)
 	snprintf(path, sizeof(path),
 		 "/v3/vehicles/%s/signals/odometer-traveleddistance", ids[ICE]);
 	v3_get(&r, path, tok, NULL, NULL);
-	CHECK_STR(t_json_str(signal_body(t_json_get(r.json, "data")), "unit"),
+	CHECK_STR(t_json_str(signal_body(r.json), "unit"),
 		  "kilometers");
-	km = t_json_num(signal_body(t_json_get(r.json, "data")), "value");
+	km = t_json_num(signal_body(r.json), "value");
 	t_http_free(&r);
 	v3_get(&r, path, tok, NULL, "metric");
-	CHECK(t_json_num(signal_body(t_json_get(r.json, "data")), "value") ==
+	CHECK(t_json_num(signal_body(r.json), "value") ==
 	      km);
 	t_http_free(&r);
 	v3_get(&r, path, tok, NULL, "IMPERIAL");
 	CHECK(r.status == 200);
 	CHECK(t_http_header(&r, "sc-unit-system", buf, sizeof(buf)) &&
 	      strcmp(buf, "imperial") == 0);
-	CHECK_STR(t_json_str(signal_body(t_json_get(r.json, "data")), "unit"),
+	CHECK_STR(t_json_str(signal_body(r.json), "unit"),
 		  "miles");
-	mi = t_json_num(signal_body(t_json_get(r.json, "data")), "value");
+	mi = t_json_num(signal_body(r.json), "value");
 	CHECK(km > 1000 && fabs(mi - km / 1.609344) < 0.11);
 	t_http_free(&r);
 	v3_get(&r, path, tok, NULL, "furlongs");
@@ -571,7 +572,7 @@ TEST(emulator_v3_single_signal_units_and_clock)
 	t_advance(60);
 	t_set_vehicle(t_emulator(), ids[ICE], "{\"driving\": false}");
 	v3_get(&r, path, tok, NULL, NULL);
-	km2 = t_json_num(signal_body(t_json_get(r.json, "data")), "value");
+	km2 = t_json_num(signal_body(r.json), "value");
 	CHECK(fabs(km2 - km - 1.0) < 0.11);
 	t_http_free(&r);
 	/* commands show in the signals */
@@ -580,7 +581,7 @@ TEST(emulator_v3_single_signal_units_and_clock)
 		 "/v3/vehicles/%s/signals/closure-islocked", ids[BEV]);
 	v3_get(&r, path, tok, NULL, NULL);
 	CHECK(cJSON_IsFalse(
-		t_json_get(signal_body(t_json_get(r.json, "data")), "value")));
+		t_json_get(signal_body(r.json), "value")));
 	t_http_free(&r);
 	t_set_vehicle(t_emulator(), ids[BEV],
 		      "{\"plugged_in\": true, \"charging\": true, "
@@ -590,14 +591,14 @@ TEST(emulator_v3_single_signal_units_and_clock)
 		 "/v3/vehicles/%s/signals/charge-ischarging", ids[BEV]);
 	v3_get(&r, path, tok, NULL, NULL);
 	CHECK(cJSON_IsTrue(
-		t_json_get(signal_body(t_json_get(r.json, "data")), "value")));
+		t_json_get(signal_body(r.json), "value")));
 	t_http_free(&r);
 	snprintf(path, sizeof(path),
 		 "/v3/vehicles/%s/signals/charge-activelimit", ids[BEV]);
 	v3_get(&r, path, tok, NULL, NULL);
-	CHECK(t_json_num(signal_body(t_json_get(r.json, "data")), "value") ==
+	CHECK(t_json_num(signal_body(r.json), "value") ==
 	      90);
-	CHECK_STR(t_json_str(signal_body(t_json_get(r.json, "data")), "unit"),
+	CHECK_STR(t_json_str(signal_body(r.json), "unit"),
 		  "percent");
 	t_http_free(&r);
 	t_set_vehicle(t_emulator(), ids[BEV], "{\"plugged_in\": false}");
@@ -642,7 +643,7 @@ TEST(emulator_v3_app_token)
 	snprintf(path, sizeof(path), "/v3/vehicles/%s", ids[PHEV]);
 	v3_get(&r, path, app, uid, NULL);
 	CHECK(r.status == 200);
-	check_vehicle_resource(t_json_get(r.json, "data"), ids[PHEV], "PHEV");
+	check_vehicle_resource(r.json, ids[PHEV], "PHEV");
 	t_http_free(&r);
 	snprintf(path, sizeof(path), "/v3/vehicles/%s/signals", ids[PHEV]);
 	v3_get(&r, path, app, uid, "imperial");
@@ -660,7 +661,7 @@ TEST(emulator_v3_app_token)
 		 "/v3/vehicles/%s/signals/closure-islocked", ids[BEV]);
 	v3_get(&r, path, app, uid, NULL);
 	CHECK(r.status == 200);
-	CHECK(check_signal(t_json_get(r.json, "data"), ids[BEV]));
+	CHECK(check_signal(r.json, ids[BEV]));
 	t_http_free(&r);
 
 	/* no sc-user-id with an application token: 400 */

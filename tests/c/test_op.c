@@ -552,3 +552,59 @@ TEST(op_json_deeper_than_the_limit_is_malformed)
 	}
 	sc_client_free(c);
 }
+
+/* API v3: a raw result holds every response header (repeats of a name in
+ * any case joined with ", "); a typed result reads a single resource
+ * sent at the top level under "data", as the wrapped form. */
+TEST(op_v3_raw_headers_and_top_level_resource)
+{
+	static const char bare[] =
+		"{\"id\":\"closure-islocked\",\"type\":\"signal\","
+		"\"attributes\":{\"body\":{\"value\":true}},"
+		"\"meta\":{\"retrievedAt\":1752104218549}}";
+	sc_client *c = t_client(ORIGIN, NULL);
+	sc_params *p = odo_params(NULL);
+	sc_response *r;
+	sc_result *res;
+	const cJSON *h;
+	double ms = 0;
+
+	sc_params_set(p, "signal_code", "closure-islocked");
+	sc_params_set(p, "raw_body", "true");
+	r = t_response(200, "application/json", bare);
+	sc_response_add_header(r, "Vary", "Accept");
+	sc_response_add_header(r, "SC-Request-Id", "rid-1");
+	sc_response_add_header(r, "vary", "Origin");
+	res = run(c, "get_signal", p, r, NULL);
+	REQUIRE(res && !sc_result_error(res));
+	h = cJSON_GetObjectItemCaseSensitive(sc_result_data(res), "headers");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			  h, "Vary")), "Accept, Origin");
+	CHECK(cJSON_GetObjectItemCaseSensitive(h, "vary") == NULL);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+			  h, "SC-Request-Id")), "rid-1");
+	CHECK_CONTAINS(cJSON_GetStringValue(cJSON_GetObjectItem(
+			       h, "content-type")), "application/json");
+	/* the body as sent: no "data" added */
+	CHECK_STR(sc_result_get_string(res, "body.id"), "closure-islocked");
+	CHECK(sc_result_get_string(res, "body.data.id") == NULL);
+	sc_result_free(res);
+
+	sc_params_set(p, "raw_body", "false");
+	r = t_response(200, "application/json", bare);
+	sc_response_add_header(r, "SC-Request-Id", "rid-2");
+	res = run(c, "get_signal", p, r, NULL);
+	REQUIRE(res && !sc_result_error(res));
+	CHECK_STR(sc_result_get_string(res, "data.id"), "closure-islocked");
+	CHECK(sc_result_get_string(res, "id") == NULL);
+	h = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+		sc_result_data(res), "data"), "attributes"), "body");
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(h, "value")));
+	CHECK(sc_result_get_number(res, "data.meta.retrieved_at", &ms) == 0 &&
+	      ms == 1752104218549.0);
+	CHECK_STR(sc_result_get_string(res, "meta.request_id"), "rid-2");
+	CHECK(sc_result_get_string(res, "headers.SC-Request-Id") == NULL);
+	sc_result_free(res);
+	sc_params_free(p);
+	sc_client_free(c);
+}

@@ -208,4 +208,9 @@ def test_v3_get_vehicle_official_shape(emu, access):
     vid = smartcar.get_vehicles(access.access_token).vehicles[0]
     result = smartcar.get_vehicle(access.access_token, vid)
     assert set(result) == {"body", "headers"}
-    assert result["body"]["data"]["id"] == vid
+    # the vehicle at the top level and every header, in any case
+    assert result["body"]["id"] == vid
+    assert result["body"]["type"] == "vehicle"
+    assert result["headers"]["SC-Request-Id"] == \
+        result["headers"]["sc-request-id"]
+    assert "date" in result["headers"] and "Date" in result["headers"]

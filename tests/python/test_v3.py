@@ -241,17 +241,33 @@ def test_v3_with_a_token_store(emu, cars, auth):
 
 def test_vehicle_get_signals_in_the_official_shape(cars):
     """Vehicle.get_signals/get_signal as the official SDK 6.x has them:
-    {"body": the JSON as sent, "headers": {...}}."""
+    {"body": the JSON as sent, "headers": every response header}."""
     car = smartcar.Vehicle(cars.bev, cars.token)
     res = car.get_signals()
     assert set(res) == {"body", "headers"}
     signals = res["body"]["data"]
     assert signals and "retrievedAt" in signals[0]["meta"]
     assert "totalCount" in res["body"]["meta"]
-    assert res["headers"]["sc-request-id"]
+    # every response header, in any case (a requests-style mapping)
+    headers = res["headers"]
+    assert isinstance(headers, smartcar.v3_response.Headers)
+    assert headers["sc-request-id"] == headers["SC-Request-Id"]
+    assert headers["Content-Type"].startswith("application/json")
+    assert int(headers["content-length"]) > 100
+    assert headers["sc-unit-system"] == "metric"
+    assert "Content-Type" in list(headers)
+    # a single resource at the top level, as the official SDKs read it
     one = car.get_signal("odometer-traveleddistance")
-    assert one["body"]["data"]["attributes"]["code"] == \
-        "odometer-traveleddistance"
+    assert "data" not in one["body"]
+    assert one["body"]["attributes"]["code"] == "odometer-traveleddistance"
+    assert one["body"]["attributes"]["body"]["unit"] == "kilometers"
+    assert one["headers"]["SC-REQUEST-ID"] != headers["sc-request-id"]
+    info = smartcar.get_vehicle(cars.token, cars.bev)
+    assert set(info) == {"body", "headers"}
+    assert info["body"]["id"] == cars.bev
+    assert info["body"]["attributes"]["make"] == "TESLA"
+    assert info["headers"]["content-type"].startswith("application/json")
+    assert smartcar.get_vehicle is smartcar.smartcar.get_vehicle
     with pytest.raises(smartcar.ResourceNotFoundError):
         car.get_signal("no-such-signal")
 
