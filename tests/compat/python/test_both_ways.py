@@ -187,13 +187,12 @@ def examples(run):
     # (not Vehicle.set_unit_system: the official one always raises, a bug
     # of its own; units go through the Vehicle options above)
 
-    # v3 through SMARTCAR_VEHICLE_API_V3_ORIGIN
-    r("get_vehicle (v3)", lambda: sdk.smartcar.get_vehicle(
-        token, by_make["TESLA"])["body"]["data"]["attributes"])
-    r("get_signals (v3)", lambda: sorted(
-        s["attributes"]["code"] for s in tesla.get_signals()["body"]["data"]))
-    r("get_signal (v3)", lambda: tesla.get_signal(
-        "odometer-traveleddistance")["body"]["data"]["attributes"]["code"])
+    # v3 through SMARTCAR_VEHICLE_API_V3_ORIGIN: the body as sent and
+    # every header (a case-insensitive mapping)
+    r("get_vehicle (v3)", lambda: _v3(sdk.smartcar.get_vehicle(
+        token, by_make["TESLA"])))
+    r("get_signals (v3)", lambda: _v3(tesla.get_signals()))
+    r("get_signal (v3)", lambda: _v3(tesla.get_signal("closure-islocked")))
     r("compatibility matrix", lambda: {
         make: sorted(m.model for m in models) for make, models in
         sdk.smartcar.get_compatibility_matrix("US", "TESLA").items()})
@@ -267,6 +266,25 @@ def _both():
     if errors:
         raise errors[0]
     return runs[0].out, runs[1].out
+
+
+def _v3(res):
+    """A v3 response without what differs between two requests: the
+    signals' retrieval times, and the header values other than the type
+    and units (request id, date, length)."""
+    body = res["body"]
+    items = body.get("data") if isinstance(body.get("data"), list) else []
+    for item in items + [body]:
+        if item.get("type") == "signal":
+            item.pop("meta", None)
+    headers = res["headers"]
+    return {
+        "keys": sorted(res),
+        "body": body,
+        "header names": sorted(name.lower() for name in headers),
+        "any case": headers["SC-REQUEST-ID"] == headers["sc-request-id"],
+        "values": [headers.get(n) for n in ("Content-Type", "sc-unit-system")],
+    }
 
 
 def _query(url):

@@ -52,6 +52,8 @@ before(async() => {
     SMARTCAR_API_ORIGIN: BASE,
     SMARTCAR_AUTH_ORIGIN: BASE,
     SMARTCAR_MANAGEMENT_API_ORIGIN: BASE,
+    // the v3 calls (getVehicle, getSignals, getSignal): Node's variable
+    SMARTCAR_API_V3_ORIGIN: BASE,
     SMARTCAR_CLIENT_ID: CLIENT_ID,
     SMARTCAR_CLIENT_SECRET: CLIENT_SECRET,
   });
@@ -283,6 +285,71 @@ test('commands: lock/unlock/lockStatus, charge start/stop, destination', async()
   assert.equal((await v.charge()).state, 'CHARGING');
   assert.equal((await v.stopCharge()).status, 'success');
   assert.equal((await v.sendDestination(48.8566, 2.3522)).message, ACTION_MESSAGE);
+});
+
+// ------------------------------------------------------------------- v3
+// Single resources at the top level (no "data" wrapper), as the SDK reads
+// them; headers are every response header, lower case.
+
+async function v3Paths() {
+  const seen = (await control('GET', '/_emulator/requests')).body.requests;
+  return seen.map((r) => r.path).filter((p) => p.startsWith('/v3/'));
+}
+
+test('v3 getVehicle (via SMARTCAR_API_V3_ORIGIN)', async() => {
+  const o = await newOwner();
+  const id = o.byKind.phev;
+  await control('DELETE', '/_emulator/requests');
+  const res = await smartcar.getVehicle(o.token, id);
+  assert.deepEqual(await v3Paths(), [`/v3/vehicles/${id}`]);
+  assert.equal(res.body.data, undefined);
+  assert.equal(res.body.id, id);
+  assert.equal(res.body.type, 'vehicle');
+  const v2 = await o.vehicle('phev').attributes();
+  const {make, model, year, powertrainType} = res.body.attributes;
+  assert.deepEqual([make, model, year], [v2.make, v2.model, v2.year]);
+  assert.equal(make, 'TOYOTA');
+  assert.equal(powertrainType, 'PHEV');
+  assert.match(res.headers['sc-request-id'], UUID);
+  assert.match(res.headers['content-type'], /application\/json/);
+});
+
+test('v3 getSignals: every signal, values that match v2', async() => {
+  const o = await newOwner();
+  const v = o.vehicle('bev');
+  const res = await v.getSignals();
+  const byCode = Object.fromEntries(res.body.data.map((s) => [s.id, s]));
+  assert.equal(res.body.data.length, 11);
+  assert.equal(res.body.included.vehicle.id, o.byKind.bev);
+  const soc = byCode['tractionbattery-stateofcharge'].attributes;
+  assert.equal(soc.status.value, 'SUCCESS');
+  assert.equal(soc.body.unit, 'percent');
+  const battery = await v.battery();
+  assert.ok(Math.abs(soc.body.value - battery.percentRemaining * 100) < 0.01);
+  const fuel = byCode['internalcombustionengine-fuellevel'].attributes;
+  assert.deepEqual(fuel.status, {value: 'ERROR',
+    error: {type: 'COMPATIBILITY', code: 'VEHICLE_NOT_CAPABLE'}});
+  assert.ok(byCode['odometer-traveleddistance'].meta.retrievedAt >
+    1600000000000);
+  assert.equal(res.headers['sc-unit-system'], 'metric');
+});
+
+test('v3 getSignal follows lock and unlock', async() => {
+  const o = await newOwner();
+  const v = o.vehicle('ice');
+  await v.lock();
+  let res = await v.getSignal('closure-islocked');
+  assert.equal(res.body.data, undefined);
+  assert.equal(res.body.id, 'closure-islocked');
+  assert.equal(res.body.attributes.group, 'Closure');
+  assert.equal(res.body.attributes.body.value, true);
+  await v.unlock();
+  res = await v.getSignal('closure-islocked');
+  assert.equal(res.body.attributes.body.value, false);
+  res = await v.getSignal('vehicleidentification-vin');
+  assert.equal(res.body.attributes.body.value, (await v.vin()).vin);
+  const e = await rejects(v.getSignal('charge-bogus'));
+  assert.equal(e.statusCode, 404);
 });
 
 test('permissions with paging', async() => {
