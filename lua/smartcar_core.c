@@ -2323,6 +2323,18 @@ static int client_timeout_ms(lua_State *L)
 	return 1;
 }
 
+/* client:fd() -> one descriptor readable whenever a socket is ready (then
+ * call client:poll()), or nil where there is none */
+static int client_fd(lua_State *L)
+{
+	int fd = sc_async_fd(check_async_client(L)->async);
+	if (fd < 0)
+		lua_pushnil(L);
+	else
+		lua_pushinteger(L, fd);
+	return 1;
+}
+
 /* client:fds() -> {{fd = n, read = bool, write = bool}, ...} */
 static int client_fds(lua_State *L)
 {
@@ -2386,6 +2398,7 @@ static const luaL_Reg client_methods[] = {
 	{ "async_count", client_async_count },
 	{ "timeout_ms", client_timeout_ms },
 	{ "fds", client_fds },
+	{ "fd", client_fd },
 	{ "share_cooldowns", client_share_cooldowns },
 	{ "closed", client_closed },
 	{ "close", client_close },

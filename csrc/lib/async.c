@@ -1,18 +1,32 @@
 /* The non-blocking driver (smartcar/async.h): ops stepped over libcurl's
  * multi-socket interface, the sockets and the next timeout handed to the
- * caller's event loop.
+ * caller's event loop.  sc_call_many runs on it too, waiting in
+ * sc__async_wait.
  *
- * Every op held is one struct req in start order.  An op is stepped when
- * it is queued and there is room on the wire, when its transfer ends
- * (at once, in the room it leaves) and when its wait ends: a retry
- * backoff, a rate-limit cool-down or another op's token refresh are
- * deadlines here, never sleeps.  libcurl's socket and timer callbacks
- * only record what to watch and when; all stepping happens in the
- * sc_async_* calls, never inside a libcurl callback. */
+ * Every op held is one struct req, on the list of its state: queued (in
+ * start order), active, waiting, done (in finish order), so that no step
+ * scans the ops that are not concerned.  An op is stepped when it is
+ * queued and there is room on the wire, when its transfer ends (at once,
+ * in the room it leaves) and when its wait ends: a retry backoff, a
+ * rate-limit cool-down or another op's token refresh are deadlines here,
+ * never sleeps.  libcurl's socket and timer callbacks only record what
+ * to watch and when; all stepping happens in the sc_async_* calls, never
+ * inside a libcurl callback.
+ *
+ * On Linux the watched sockets are also kept in an epoll set: readiness
+ * is then found in time proportional to the sockets that are ready, not
+ * to all of them, and an event loop can watch that one descriptor
+ * (sc_async_fd) instead of every socket. */
+#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <curl/curl.h>
+#ifdef __linux__
+#include <sys/epoll.h>
+#define SC_HAVE_EPOLL 1
+#endif
 
 #include "op.h"
 #include "xfer.h"
@@ -20,35 +34,48 @@
 
 /* Idle connections kept without a max_in_flight. */
 #define IDLE_KEEP 1024
+/* Idle connections an sc_call_many keeps at least. */
+#define MANY_KEEP 16
+/* Unread socket changes compacted past this (a caller that never reads
+ * them, such as one that reads the whole set each frame). */
+#define CHANGES_COMPACT 1024
 
-enum req_state { QUEUED, ACTIVE, WAITING, DONE };
+enum req_state { QUEUED, ACTIVE, WAITING, DONE, NSTATES };
 
 struct req {
 	uint64_t id;
 	sc_op *op;
 	struct xfer *x;
-	/* Idle connections kept without a max_in_flight. */
-#define IDLE_KEEP 1024
+	enum req_state state;
+	struct req *prev, *next; /* on its state's list */
+	double ready_at;         /* WAITING: monotonic seconds */
+	sc_result *result;       /* DONE */
+};
 
-enum req_state state;
-	double ready_at;      /* WAITING: monotonic seconds */
-	uint64_t done_seq;    /* DONE: order of finishing */
-	sc_result *result;    /* DONE */
+struct list {
+	struct req *head, *tail;
+	size_t n;
+};
+
+/* A change to the watched set; prev: the events before it. */
+struct change {
+	int fd, events, prev;
 };
 
 struct sc_async {
 	sc_client *client;
 	CURLM *multi;
+	int pooled;           /* multi is the client pool's (sc_call_many) */
 	size_t max_in_flight;
-	struct req **reqs;
-	size_t n, cap;
-	size_t nqueued, nactive, nwaiting, ndone;
-	uint64_t next_id, next_done;
+	struct list lists[NSTATES];
+	uint64_t next_id;
 	double curl_deadline; /* 0: libcurl has no timer */
 	sc_async_watch *watch;   /* the sockets libcurl wants watched */
 	size_t nwatch, capwatch;
-	sc_async_watch *changes; /* not yet handed out */
+	struct change *changes;  /* not yet handed out */
 	size_t nchanges, capchanges;
+	int fd_mode;          /* the caller watches epfd: no changes kept */
+	int epfd;             /* the watched set as an epoll set, or -1 */
 };
 
 static int grow(void **arr, size_t *cap, size_t need, size_t size)
@@ -68,23 +95,136 @@ static int grow(void **arr, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
+/* ---- the state lists ---------------------------------------------------- */
+
+static void list_remove(struct list *l, struct req *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		l->head = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	else
+		l->tail = r->prev;
+	r->prev = r->next = NULL;
+	l->n--;
+}
+
+/* Append r, or insert it by id when ordered and r is older than the
+ * tail (an op queued again after its wait goes back in start order). */
+static void list_add(struct list *l, struct req *r, int ordered)
+{
+	struct req *after = l->tail;
+
+	if (ordered)
+		while (after && after->id > r->id)
+			after = after->prev;
+	r->prev = after;
+	r->next = after ? after->next : l->head;
+	if (r->next)
+		r->next->prev = r;
+	else
+		l->tail = r;
+	if (after)
+		after->next = r;
+	else
+		l->head = r;
+	l->n++;
+}
+
+static void set_state(sc_async *a, struct req *r, enum req_state s)
+{
+	list_remove(&a->lists[r->state], r);
+	r->state = s;
+	list_add(&a->lists[s], r, s == QUEUED);
+}
+
 /* ---- libcurl's callbacks: record only ---------------------------------- */
 
-static void note_change(sc_async *a, int fd, int events)
+static int change_cmp(const void *x, const void *y)
 {
+	const struct change *a = x, *b = y;
+	if (a->fd != b->fd)
+		return a->fd < b->fd ? -1 : 1;
+	return a < b ? -1 : a > b; /* qsort is not stable: keep the order */
+}
+
+/* Shrink the unread changes to what a reader must still apply: per
+ * socket its last state, after a drop when it was dropped on the way. */
+static void compact_changes(sc_async *a)
+{
+	struct change *c = a->changes;
+	size_t i = 0, out = 0, n = a->nchanges;
+
+	qsort(c, n, sizeof(*c), change_cmp);
+	while (i < n) {
+		size_t j = i;
+		int prior = c[i].prev, dropped = 0, last;
+		while (j + 1 < n && c[j + 1].fd == c[i].fd)
+			dropped |= c[j++].events == 0;
+		last = c[j].events;
+		if (prior && (last == 0 || dropped)) {
+			c[out].fd = c[i].fd;
+			c[out].events = 0;
+			c[out++].prev = prior;
+			prior = 0;
+		}
+		if (last) {
+			c[out].fd = c[i].fd;
+			c[out].events = last;
+			c[out++].prev = prior;
+		}
+		i = j + 1;
+	}
+	a->nchanges = out;
+}
+
+static void note_change(sc_async *a, int fd, int events, int prev)
+{
+	if (a->fd_mode)
+		return;
+	if (a->nchanges >= CHANGES_COMPACT &&
+	    a->nchanges >= 4 * a->nwatch)
+		compact_changes(a);
 	if (grow((void **)&a->changes, &a->capchanges, a->nchanges + 1,
 		 sizeof(*a->changes)) < 0)
 		return; /* the full set (sc_async_fds) stays right */
 	a->changes[a->nchanges].fd = fd;
 	a->changes[a->nchanges].events = events;
+	a->changes[a->nchanges].prev = prev;
 	a->nchanges++;
 }
+
+#ifdef SC_HAVE_EPOLL
+/* Mirror one change in the epoll set. */
+static int ep_update(sc_async *a, int fd, int events, int prev)
+{
+	struct epoll_event ev;
+	int op = !events ? EPOLL_CTL_DEL : prev ? EPOLL_CTL_MOD
+						 : EPOLL_CTL_ADD;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.data.fd = fd;
+	ev.events = (events & SC_WATCH_READ ? EPOLLIN : 0) |
+		    (events & SC_WATCH_WRITE ? EPOLLOUT : 0);
+	if (epoll_ctl(a->epfd, op, fd, &ev) == 0)
+		return 0;
+	/* a socket closed and its number reused; or one closed before
+	 * libcurl said so (then the set forgot it by itself) */
+	if (op == EPOLL_CTL_ADD && errno == EEXIST)
+		return epoll_ctl(a->epfd, EPOLL_CTL_MOD, fd, &ev);
+	if (op == EPOLL_CTL_MOD && errno == ENOENT)
+		return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev);
+	return op == EPOLL_CTL_DEL ? 0 : -1;
+}
+#endif
 
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *user,
 		     void *socketp)
 {
 	sc_async *a = user;
-	int events = 0;
+	int events = 0, prev = 0;
 	size_t i;
 	(void)easy;
 	(void)socketp;
@@ -95,13 +235,13 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *user,
 		events |= SC_WATCH_WRITE;
 	for (i = 0; i < a->nwatch && a->watch[i].fd != (int)s; i++)
 		;
+	if (i < a->nwatch)
+		prev = a->watch[i].events;
+	if (events == prev)
+		return 0;
 	if (events == 0) {
-		if (i == a->nwatch)
-			return 0;
 		a->watch[i] = a->watch[--a->nwatch];
-	} else if (i < a->nwatch) {
-		if (a->watch[i].events == events)
-			return 0;
+	} else if (prev) {
 		a->watch[i].events = events;
 	} else {
 		if (grow((void **)&a->watch, &a->capwatch, a->nwatch + 1,
@@ -111,7 +251,11 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *user,
 		a->watch[a->nwatch].events = events;
 		a->nwatch++;
 	}
-	note_change(a, (int)s, events);
+#ifdef SC_HAVE_EPOLL
+	if (a->epfd >= 0 && ep_update(a, (int)s, events, prev) < 0)
+		return -1; /* the set would miss a socket: fail the transfers */
+#endif
+	note_change(a, (int)s, events, prev);
 	return 0;
 }
 
@@ -127,18 +271,6 @@ static int on_timer(CURLM *multi, long timeout_ms, void *user)
 }
 
 /* ---- stepping ----------------------------------------------------------- */
-
-static void set_state(sc_async *a, struct req *r, /* Idle connections kept without a max_in_flight. */
-#define IDLE_KEEP 1024
-
-enum req_state s)
-{
-	size_t *counts[] = { &a->nqueued, &a->nactive, &a->nwaiting,
-			     &a->ndone };
-	(*counts[r->state])--;
-	(*counts[s])++;
-	r->state = s;
-}
 
 /* Step r once from QUEUED: start its transfer, its wait, or finish. */
 static void step(sc_async *a, struct req *r)
@@ -173,14 +305,14 @@ static void step(sc_async *a, struct req *r)
 		r->op = NULL;
 		if (!r->result)
 			r->result = sc__result_code(SC_ENOMEM, NULL);
-		r->done_seq = a->next_done++;
 		set_state(a, r, DONE);
 	}
 }
 
 static int room(const sc_async *a)
 {
-	return a->max_in_flight == 0 || a->nactive < a->max_in_flight;
+	return a->max_in_flight == 0 ||
+	       a->lists[ACTIVE].n < a->max_in_flight;
 }
 
 /* Hand each ended transfer to its op and step it at once. */
@@ -205,29 +337,31 @@ static void collect(sc_async *a)
 }
 
 /* Queue the ops whose wait is over, then step queued ops in start order
- * while there is room; repeat while a step finished something at once. */
+ * while there is room, each once. */
 static void advance(sc_async *a)
 {
-	double now = sc__monotonic();
-	size_t i;
+	struct req *r, *next;
 
-	for (i = 0; a->nwaiting && i < a->n; i++) {
-		struct req *r = a->reqs[i];
-		if (r->state == WAITING && r->ready_at <= now)
-			set_state(a, r, QUEUED);
+	if (a->lists[WAITING].n) {
+		double now = sc__monotonic();
+		for (r = a->lists[WAITING].head; r; r = next) {
+			next = r->next;
+			if (r->ready_at <= now)
+				set_state(a, r, QUEUED);
+		}
 	}
-	for (i = 0; a->nqueued && room(a) && i < a->n; i++) {
-		struct req *r = a->reqs[i];
-		/* an op that cannot start a transfer stays queued: it is
-		 * stepped once per call, not in a loop */
-		if (r->state == QUEUED)
-			step(a, r);
+	/* an op that cannot start a transfer stays queued: it is stepped
+	 * once per call, not in a loop */
+	for (r = a->lists[QUEUED].head; r && room(a); r = next) {
+		next = r->next;
+		step(a, r);
 	}
 }
 
 /* ---- public ------------------------------------------------------------- */
 
-int sc_async_new(sc_async **out, sc_client *client, size_t max_in_flight)
+static int async_new(sc_async **out, sc_client *client,
+		     size_t max_in_flight, int pooled)
 {
 	sc_async *a;
 
@@ -241,25 +375,39 @@ int sc_async_new(sc_async **out, sc_client *client, size_t max_in_flight)
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return SC_ENOMEM;
-	a->multi = curl_multi_init();
+	a->multi = pooled ? sc__multi_checkout(client) : curl_multi_init();
 	if (!a->multi) {
 		free(a);
 		return SC_ENOMEM;
 	}
+	a->pooled = pooled;
 	a->client = client;
 	a->max_in_flight = max_in_flight;
 	a->next_id = 1;
+	a->epfd = -1;
+#ifdef SC_HAVE_EPOLL
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+#endif
 	/* idle connections kept for the next calls: as many as may be on
 	 * the wire at once (libcurl's default shrinks with the transfers
-	 * running, closing connections a burst will want again) */
+	 * running, closing connections a burst will want again); a pooled
+	 * multi serves later sc_call_many runs too: twice that */
 	curl_multi_setopt(a->multi, CURLMOPT_MAXCONNECTS,
-			  (long)(max_in_flight ? max_in_flight : IDLE_KEEP));
+			  pooled ? (long)(max_in_flight * 2 > MANY_KEEP
+					  ? max_in_flight * 2 : MANY_KEEP)
+				 : (long)(max_in_flight ? max_in_flight
+							: IDLE_KEEP));
 	curl_multi_setopt(a->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
 	curl_multi_setopt(a->multi, CURLMOPT_SOCKETDATA, a);
 	curl_multi_setopt(a->multi, CURLMOPT_TIMERFUNCTION, on_timer);
 	curl_multi_setopt(a->multi, CURLMOPT_TIMERDATA, a);
 	*out = a;
 	return 0;
+}
+
+int sc_async_new(sc_async **out, sc_client *client, size_t max_in_flight)
+{
+	return async_new(out, client, max_in_flight, 0);
 }
 
 /* Stop r's transfer (if any) and free what it holds. */
@@ -276,13 +424,27 @@ static void req_free(sc_async *a, struct req *r)
 
 void sc_async_free(sc_async *a)
 {
-	size_t i;
+	int s;
 	if (!a)
 		return;
-	for (i = 0; i < a->n; i++)
-		req_free(a, a->reqs[i]);
-	curl_multi_cleanup(a->multi);
-	free(a->reqs);
+	for (s = 0; s < NSTATES; s++)
+		while (a->lists[s].head) {
+			struct req *r = a->lists[s].head;
+			list_remove(&a->lists[s], r);
+			req_free(a, r);
+		}
+	if (a->pooled) {
+		/* the multi and its idle connections outlive this driver */
+		curl_multi_setopt(a->multi, CURLMOPT_SOCKETFUNCTION, NULL);
+		curl_multi_setopt(a->multi, CURLMOPT_SOCKETDATA, NULL);
+		curl_multi_setopt(a->multi, CURLMOPT_TIMERFUNCTION, NULL);
+		curl_multi_setopt(a->multi, CURLMOPT_TIMERDATA, NULL);
+		sc__multi_checkin(a->client, a->multi);
+	} else {
+		curl_multi_cleanup(a->multi);
+	}
+	if (a->epfd >= 0)
+		close(a->epfd);
 	free(a->watch);
 	free(a->changes);
 	free(a);
@@ -297,58 +459,48 @@ int sc_async_start(sc_async *a, sc_op *op, uint64_t *id_out)
 		return SC_EINVAL;
 	}
 	r = calloc(1, sizeof(*r));
-	if (!r || grow((void **)&a->reqs, &a->cap, a->n + 1,
-		       sizeof(*a->reqs)) < 0) {
-		free(r);
+	if (!r) {
 		sc_op_free(op);
 		return SC_ENOMEM;
 	}
 	r->id = a->next_id++;
 	r->op = op;
 	r->state = QUEUED;
-	a->nqueued++;
-	a->reqs[a->n++] = r;
+	list_add(&a->lists[QUEUED], r, 0);
 	*id_out = r->id;
 	return 0;
 }
 
-/* Remove reqs[i] from the list, keeping start order. */
-static void unlist(sc_async *a, size_t i)
-{
-	struct req *r = a->reqs[i];
-	size_t *counts[] = { &a->nqueued, &a->nactive, &a->nwaiting,
-			     &a->ndone };
-	(*counts[r->state])--;
-	memmove(&a->reqs[i], &a->reqs[i + 1],
-		(a->n - i - 1) * sizeof(*a->reqs));
-	a->n--;
-}
-
 int sc_async_cancel(sc_async *a, uint64_t id)
 {
-	size_t i;
+	int s;
 	if (!a)
 		return SC_EINVAL;
-	for (i = 0; i < a->n; i++) {
-		struct req *r = a->reqs[i];
-		if (r->id != id)
-			continue;
-		unlist(a, i);
-		req_free(a, r);
-		return 0;
+	for (s = 0; s < NSTATES; s++) {
+		struct req *r;
+		for (r = a->lists[s].head; r && r->id != id; r = r->next)
+			;
+		if (r) {
+			list_remove(&a->lists[s], r);
+			req_free(a, r);
+			return 0;
+		}
 	}
 	return SC_EINVAL;
 }
 
 size_t sc_async_changes(sc_async *a, sc_async_watch *out, size_t cap)
 {
-	size_t n;
+	size_t n, i;
 	if (!a || !out || !a->nchanges)
 		return 0;
 	n = a->nchanges < cap ? a->nchanges : cap;
-	memcpy(out, a->changes, n * sizeof(*out));
+	for (i = 0; i < n; i++) {
+		out[i].fd = a->changes[i].fd;
+		out[i].events = a->changes[i].events;
+	}
 	memmove(a->changes, a->changes + n,
-		(a->nchanges - n) * sizeof(*out));
+		(a->nchanges - n) * sizeof(*a->changes));
 	a->nchanges -= n;
 	return n;
 }
@@ -363,22 +515,28 @@ size_t sc_async_fds(const sc_async *a, sc_async_watch *out, size_t cap)
 	return a->nwatch;
 }
 
+int sc_async_fd(sc_async *a)
+{
+	if (!a || a->epfd < 0)
+		return -1;
+	a->fd_mode = 1;
+	a->nchanges = 0;
+	return a->epfd;
+}
+
 long sc_async_timeout_ms(const sc_async *a)
 {
 	double soonest = 0, now;
-	size_t i;
+	const struct req *r;
 
 	if (!a)
 		return -1;
-	if (a->nqueued && room(a))
+	if (a->lists[QUEUED].n && room(a))
 		return 0;
 	soonest = a->curl_deadline;
-	for (i = 0; a->nwaiting && i < a->n; i++) {
-		const struct req *r = a->reqs[i];
-		if (r->state == WAITING &&
-		    (soonest == 0 || r->ready_at < soonest))
+	for (r = a->lists[WAITING].head; r; r = r->next)
+		if (soonest == 0 || r->ready_at < soonest)
 			soonest = r->ready_at;
-	}
 	if (soonest == 0)
 		return -1;
 	now = sc__monotonic();
@@ -428,19 +586,33 @@ int sc_async_timeout(sc_async *a)
 	return 0;
 }
 
-int sc_async_poll(sc_async *a)
+/* Wait up to wait_ms (0: not at all) for the watched sockets and advance
+ * those that are ready. */
+static void dispatch(sc_async *a, int wait_ms)
 {
 	struct pollfd stack[64], *pfd = stack;
 	size_t i, n;
 
-	if (!a)
-		return SC_EINVAL;
-	sc_async_timeout(a);
+#ifdef SC_HAVE_EPOLL
+	if (a->epfd >= 0) {
+		struct epoll_event ev[64];
+		int k, got = epoll_wait(a->epfd, ev, 64, wait_ms);
+		for (k = 0; k < got; k++) {
+			int e = 0;
+			if (ev[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+				e |= SC_WATCH_READ;
+			if (ev[k].events & (EPOLLOUT | EPOLLERR))
+				e |= SC_WATCH_WRITE;
+			sc_async_socket(a, ev[k].data.fd, e);
+		}
+		return;
+	}
+#endif
 	n = a->nwatch;
 	if (n > 64) {
 		pfd = malloc(n * sizeof(*pfd));
 		if (!pfd)
-			return (int)a->ndone;
+			return;
 	}
 	for (i = 0; i < n; i++) {
 		pfd[i].fd = a->watch[i].fd;
@@ -451,7 +623,7 @@ int sc_async_poll(sc_async *a)
 								    : 0));
 		pfd[i].revents = 0;
 	}
-	if (n && poll(pfd, (nfds_t)n, 0) > 0) {
+	if (poll(pfd, (nfds_t)n, wait_ms) > 0) {
 		for (i = 0; i < n; i++) {
 			int ev = 0;
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
@@ -464,36 +636,143 @@ int sc_async_poll(sc_async *a)
 	}
 	if (pfd != stack)
 		free(pfd);
+}
+
+int sc_async_poll(sc_async *a)
+{
+	if (!a)
+		return SC_EINVAL;
 	sc_async_timeout(a);
-	return (int)a->ndone;
+	dispatch(a, 0);
+	sc_async_timeout(a);
+	return (int)a->lists[DONE].n;
 }
 
 int sc_async_take(sc_async *a, uint64_t *id_out, sc_result **out)
 {
-	size_t i, best = 0;
 	struct req *r;
 
 	if (!a || !out)
 		return SC_EINVAL;
 	*out = NULL;
-	if (!a->ndone)
+	r = a->lists[DONE].head;
+	if (!r)
 		return 0;
-	for (i = 0; i < a->n; i++)
-		if (a->reqs[i]->state == DONE &&
-		    (a->reqs[best]->state != DONE ||
-		     a->reqs[i]->done_seq < a->reqs[best]->done_seq))
-			best = i;
-	r = a->reqs[best];
-	unlist(a, best);
+	list_remove(&a->lists[DONE], r);
 	if (id_out)
 		*id_out = r->id;
 	*out = r->result;
-	r->result = NULL;
 	free(r);
 	return 1;
 }
 
 size_t sc_async_count(const sc_async *a)
 {
-	return a ? a->n : 0;
+	size_t n = 0;
+	int s;
+	for (s = 0; a && s < NSTATES; s++)
+		n += a->lists[s].n;
+	return n;
+}
+
+/* ---- sc_call_many: the same driver, waiting on its own ------------------ */
+
+int sc_call_many_ops(sc_result **results, sc_client *client, sc_op **ops,
+		     size_t n, size_t max_in_flight, sc_progress_cb progress,
+		     void *payload)
+{
+	sc_async *a = NULL;
+	size_t *index_of, i, done = 0;
+
+	if (n == 0)
+		return 0;
+	if (!results || !client || !ops) {
+		for (i = 0; ops && i < n; i++)
+			sc_op_free(ops[i]);
+		return SC_EINVAL;
+	}
+	index_of = malloc(n * sizeof(*index_of));
+	if (!index_of ||
+	    async_new(&a, client, max_in_flight ? max_in_flight : 8, 1) < 0) {
+		free(index_of);
+		for (i = 0; i < n; i++)
+			sc_op_free(ops[i]);
+		return SC_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t id;
+		sc_op *op = ops[i];
+		int rc = 0;
+
+		ops[i] = NULL;
+		if (op && (rc = sc_async_start(a, op, &id)) == 0) {
+			results[i] = NULL;
+			index_of[id - 1] = i; /* ids count from 1 */
+			continue;
+		}
+		/* not made (its result, the error, is already there) or
+		 * not started */
+		if (op)
+			results[i] = sc__result_code(rc, rc == SC_EINVAL
+				? "the operation was made with another client"
+				: NULL);
+		else if (!results[i])
+			results[i] = sc__result_code(SC_EINVAL,
+						     "no operation was given");
+		done++;
+		if (progress)
+			progress(payload, i,
+				 results[i] ? results[i]->code : SC_ENOMEM,
+				 done, n);
+	}
+	while (done < n) {
+		uint64_t id;
+		sc_result *res;
+		long t = sc_async_timeout_ms(a);
+
+		/* sleep until a socket or a timer is ready */
+		dispatch(a, t < 0 || t > 1000 ? 1000 : (int)t);
+		sc_async_timeout(a);
+		while (sc_async_take(a, &id, &res) == 1) {
+			i = index_of[id - 1];
+			results[i] = res;
+			done++;
+			if (progress)
+				progress(payload, i, res->code, done, n);
+		}
+	}
+	sc_async_free(a);
+	free(index_of);
+	return 0;
+}
+
+int sc_call_many(sc_result **results, sc_client *client,
+		 const char *const *names, const sc_params *const *params,
+		 size_t n, size_t max_in_flight, sc_progress_cb progress,
+		 void *payload)
+{
+	sc_op **ops;
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if (!results || !client || !names)
+		return SC_EINVAL;
+	ops = calloc(n, sizeof(*ops));
+	if (!ops)
+		return SC_ENOMEM;
+	/* every op is made up front: argument errors finish at once */
+	for (i = 0; i < n; i++) {
+		sc_error *err = NULL;
+		results[i] = NULL;
+		if (sc_op_new(&ops[i], client, names[i],
+			      params ? params[i] : NULL, &err) < 0)
+			results[i] = err ? sc__result_err(err)
+					 : sc__result_code(SC_ENOMEM, NULL);
+	}
+	rc = sc_call_many_ops(results, client, ops, n, max_in_flight,
+			      progress, payload);
+	free(ops);
+	return rc;
 }

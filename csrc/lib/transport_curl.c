@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stddef.h>
-#include <time.h>
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -599,10 +597,11 @@ static void xfer_to_op(struct xfer *x, CURLcode cc, sc_op *op)
 		sc_op_feed(op, resp);
 }
 
-/* ---- many calls at once over the multi interface ----------------------- */
+/* ---- multi handles for sc_call_many (async.c) --------------------------- */
 
-static CURLM *multi_checkout(struct sc_curl_pool *p)
+void *sc__multi_checkout(sc_client *client)
 {
+	struct sc_curl_pool *p = client->pool;
 	CURLM *m = NULL;
 	pthread_mutex_lock(&p->lock);
 	if (p->nmultis > 0)
@@ -611,8 +610,10 @@ static CURLM *multi_checkout(struct sc_curl_pool *p)
 	return m ? m : curl_multi_init();
 }
 
-static void multi_checkin(struct sc_curl_pool *p, CURLM *m)
+void sc__multi_checkin(sc_client *client, void *multi)
 {
+	struct sc_curl_pool *p = client->pool;
+	CURLM *m = multi;
 	pthread_mutex_lock(&p->lock);
 	if (p->nmultis < MULTI_KEEP) {
 		p->multis[p->nmultis++] = m;
@@ -621,277 +622,6 @@ static void multi_checkin(struct sc_curl_pool *p, CURLM *m)
 	pthread_mutex_unlock(&p->lock);
 	if (m)
 		curl_multi_cleanup(m);
-}
-
-struct slot {
-	sc_op *op;
-	struct xfer x;
-	int active;       /* a transfer is on the wire */
-	int done;
-	int waiting;      /* until ready_at: a retry or rate-limit wait */
-	double ready_at;  /* monotonic seconds */
-};
-
-/* The slots to step next, in order: each slot is in it at most once
- * (it is either queued, waiting on a timer, on the wire or done), so n
- * places suffice and nothing is ever scanned from the start. */
-struct queue {
-	size_t *idx;
-	size_t head, count, cap;
-};
-
-static void push(struct queue *q, size_t i)
-{
-	q->idx[(q->head + q->count++) % q->cap] = i;
-}
-
-static size_t pop(struct queue *q)
-{
-	size_t i = q->idx[q->head];
-	q->head = (q->head + 1) % q->cap;
-	q->count--;
-	return i;
-}
-
-struct many {
-	struct slot *slots;
-	struct queue q;
-	size_t n, done, active, waiting;
-	sc_result **results;
-	sc_progress_cb progress;
-	void *payload;
-};
-
-static void finish_slot(struct many *m, size_t i, int rc)
-{
-	struct slot *s = &m->slots[i];
-	if (s->op) {
-		rc = sc_op_result(&m->results[i], s->op);
-		sc_op_free(s->op);
-		s->op = NULL;
-	}
-	s->done = 1;
-	m->done++;
-	if (m->progress)
-		m->progress(m->payload, i, rc, m->done, m->n);
-}
-
-static void step_one(struct many *m, CURLM *multi, sc_client *client,
-		     size_t i, double now);
-
-/* Hand every finished transfer back to its op and step the op at once,
- * in the room its transfer left: it finishes, retries or waits before
- * any op that has not started. */
-static void collect(CURLM *multi, struct many *m, sc_client *client)
-{
-	CURLMsg *msg;
-	int left;
-
-	while ((msg = curl_multi_info_read(multi, &left))) {
-		struct xfer *x = NULL;
-		struct slot *s;
-		CURL *h = msg->easy_handle;
-
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
-		s = (struct slot *)((char *)x - offsetof(struct slot, x));
-		curl_multi_remove_handle(multi, h);
-		xfer_to_op(x, msg->data.result, s->op);
-		s->active = 0;
-		m->active--;
-		step_one(m, multi, client, (size_t)(s - m->slots),
-			 sc__monotonic());
-	}
-}
-
-/* Queue the ops whose wait is over; the monotonic time of the next one
- * to end (0 when none waits). */
-static double due_timers(struct many *m, double now)
-{
-	double soonest = 0;
-	size_t i;
-
-	for (i = 0; m->waiting && i < m->n; i++) {
-		struct slot *s = &m->slots[i];
-		if (!s->waiting)
-			continue;
-		if (s->ready_at <= now) {
-			s->waiting = 0;
-			m->waiting--;
-			push(&m->q, i);
-		} else if (soonest == 0 || s->ready_at < soonest) {
-			soonest = s->ready_at;
-		}
-	}
-	return soonest;
-}
-
-/* Step op i once: start its transfer, start its timer or finish it. */
-static void step_one(struct many *m, CURLM *multi, sc_client *client,
-		     size_t i, double now)
-{
-	struct slot *s = &m->slots[i];
-	const sc_request *req;
-	int step = sc_op_next(s->op, &req);
-
-	if (step == SC_STEP_SEND) {
-		if (xfer_start(&s->x, client, req) < 0) {
-			sc_op_fail_unsent(s->op, SC_ENOMEM,
-					  "cannot start a transfer");
-			push(&m->q, i);
-			return;
-		}
-		/* HTTP/1.1: one transfer per connection.  Over HTTP/2,
-		 * libcurl 7.88 holds back the streams added to a busy
-		 * connection until one ends, which turns one latency into
-		 * two. */
-		curl_easy_setopt(s->x.h, CURLOPT_HTTP_VERSION,
-				 (long)CURL_HTTP_VERSION_1_1);
-		curl_multi_add_handle(multi, s->x.h);
-		s->active = 1;
-		m->active++;
-	} else if (step == SC_STEP_WAIT) {
-		s->ready_at = now + sc_op_wait_ms(s->op) / 1e3;
-		s->waiting = 1;
-		m->waiting++;
-	} else {
-		finish_slot(m, i, 0);
-	}
-}
-
-/* Step queued ops while there is room on the wire. */
-static void step_queued(struct many *m, CURLM *multi, sc_client *client,
-			size_t max_in_flight, double now)
-{
-	while (m->q.count && m->active < max_in_flight)
-		step_one(m, multi, client, pop(&m->q), now);
-}
-
-int sc_call_many(sc_result **results, sc_client *client,
-		 const char *const *names, const sc_params *const *params,
-		 size_t n, size_t max_in_flight, sc_progress_cb progress,
-		 void *payload)
-{
-	sc_op **ops;
-	size_t i;
-	int rc;
-
-	if (n == 0)
-		return 0;
-	if (!results || !client || !names)
-		return SC_EINVAL;
-	ops = calloc(n, sizeof(*ops));
-	if (!ops)
-		return SC_ENOMEM;
-	/* every op is made up front: argument errors finish at once */
-	for (i = 0; i < n; i++) {
-		sc_error *err = NULL;
-		results[i] = NULL;
-		if (sc_op_new(&ops[i], client, names[i],
-			      params ? params[i] : NULL, &err) < 0)
-			results[i] = err ? sc__result_err(err)
-					 : sc__result_code(SC_ENOMEM, NULL);
-	}
-	rc = sc_call_many_ops(results, client, ops, n, max_in_flight,
-			      progress, payload);
-	free(ops);
-	return rc;
-}
-
-int sc_call_many_ops(sc_result **results, sc_client *client, sc_op **ops,
-		     size_t n, size_t max_in_flight, sc_progress_cb progress,
-		     void *payload)
-{
-	struct many m;
-	CURLM *multi;
-	size_t i;
-	long keep;
-
-	if (n == 0)
-		return 0;
-	if (!results || !client || !ops) {
-		for (i = 0; ops && i < n; i++)
-			sc_op_free(ops[i]);
-		return SC_EINVAL;
-	}
-	if (max_in_flight == 0)
-		max_in_flight = 8;
-	memset(&m, 0, sizeof(m));
-	m.n = n;
-	m.results = results;
-	m.progress = progress;
-	m.payload = payload;
-	m.slots = calloc(n, sizeof(*m.slots));
-	m.q.idx = calloc(n, sizeof(*m.q.idx));
-	m.q.cap = n;
-	multi = m.slots && m.q.idx ? multi_checkout(client->pool) : NULL;
-	if (!multi) {
-		free(m.slots);
-		free(m.q.idx);
-		for (i = 0; i < n; i++)
-			sc_op_free(ops[i]);
-		return SC_ENOMEM;
-	}
-	/* The library alone bounds what is in flight (no cap on libcurl's
-	 * connections, which could leave a transfer queued forever); the
-	 * multi handle keeps enough connections for the next run. */
-	keep = max_in_flight * 2 > POOL_MIN ? (long)max_in_flight * 2
-					    : POOL_MIN;
-	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, keep);
-	for (i = 0; i < n; i++) {
-		m.slots[i].op = ops[i];
-		ops[i] = NULL;
-		if (m.slots[i].op) {
-			results[i] = NULL;
-			push(&m.q, i);
-			continue;
-		}
-		/* not made: its result (the error) is already there */
-		if (!results[i])
-			results[i] = sc__result_code(SC_EINVAL,
-						     "no operation was given");
-		finish_slot(&m, i, results[i] ? results[i]->code : SC_ENOMEM);
-	}
-
-	while (m.done < n) {
-		double now = sc__monotonic(), soonest;
-		int running = 0;
-
-		soonest = due_timers(&m, now);
-		step_queued(&m, multi, client, max_in_flight, now);
-		if (m.done >= n)
-			break;
-		if (m.q.count && m.active < max_in_flight)
-			continue; /* an op failed to start: step it again */
-		if (m.active) {
-			/* sleep until a socket or a timer is ready: libcurl
-			 * shortens the wait to its own timers; ops waiting
-			 * for room are woken by a transfer ending */
-			int wait_ms = 1000;
-			if (soonest > 0) {
-				double d = (soonest - now) * 1000 + 1;
-				wait_ms = d > 1000 ? 1000 : (int)d;
-			}
-			curl_multi_perform(multi, &running);
-			collect(multi, &m, client);
-			if (m.active && !(m.q.count &&
-					  m.active < max_in_flight))
-				curl_multi_poll(multi, NULL, 0, wait_ms, NULL);
-			curl_multi_perform(multi, &running);
-			collect(multi, &m, client);
-		} else if (soonest > now) {
-			struct timespec ts;
-			double d = soonest - now;
-			ts.tv_sec = (time_t)d;
-			ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-			nanosleep(&ts, NULL);
-		}
-	}
-	multi_checkin(client->pool, multi);
-	free(m.slots);
-	free(m.q.idx);
-	return 0;
 }
 
 /* ---- single transfers for async.c (xfer.h) ----------------------------- */
@@ -903,7 +633,9 @@ struct xfer *sc__xfer_begin(sc_client *client, const sc_request *req)
 		free(x);
 		return NULL;
 	}
-	/* as sc_call_many: HTTP/2 would hold streams back */
+	/* HTTP/1.1: one transfer per connection.  Over HTTP/2, libcurl
+	 * 7.88 holds back the streams added to a busy connection until
+	 * one ends, which turns one latency into two. */
 	curl_easy_setopt(x->h, CURLOPT_HTTP_VERSION,
 			 (long)CURL_HTTP_VERSION_1_1);
 	return x;

@@ -1,5 +1,6 @@
 /* One libcurl transfer, for drivers other than transport_curl.c's own
- * (async.c): the same setup and finish as sc_call and sc_call_many. */
+ * (async.c, which sc_call_many runs on): the same setup and finish as
+ * sc_call. */
 #ifndef SC_XFER_H
 #define SC_XFER_H
 
@@ -17,5 +18,11 @@ void *sc__xfer_handle(struct xfer *x);
  * never left is told as such) and free it.  The handle goes back to the
  * pool. */
 void sc__xfer_end(struct xfer *x, int cc, sc_op *op);
+
+/* A multi handle (a CURLM *) of the client's pool, with the idle
+ * connections an earlier sc_call_many left; give it back (callbacks
+ * cleared) with sc__multi_checkin. */
+void *sc__multi_checkout(sc_client *client);
+void sc__multi_checkin(sc_client *client, void *multi);
 
 #endif

@@ -2761,6 +2761,18 @@ static PyObject *Async_timeout(AsyncObject *self, PyObject *unused)
 	Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(Async_fileno_doc,
+"fileno() -> int\n\n"
+"One descriptor that is readable whenever a socket of the driver is\n"
+"ready (then call poll()), or -1 where there is none (then follow\n"
+"changes()).  From this call on, changes() stays empty.");
+
+static PyObject *Async_fileno(AsyncObject *self, PyObject *unused)
+{
+	(void)unused;
+	return PyLong_FromLong(sc_async_fd(self->async));
+}
+
 static PyObject *Async_poll(AsyncObject *self, PyObject *unused)
 {
 	(void)unused;
@@ -2816,6 +2828,8 @@ static PyMethodDef Async_methods[] = {
 	{ "changes", (PyCFunction)Async_changes, METH_NOARGS,
 	  Async_changes_doc },
 	{ "fds", (PyCFunction)Async_fds, METH_NOARGS, Async_fds_doc },
+	{ "fileno", (PyCFunction)Async_fileno, METH_NOARGS,
+	  Async_fileno_doc },
 	{ "timeout_ms", (PyCFunction)Async_timeout_ms, METH_NOARGS,
 	  "timeout_ms() -> int: ms until timeout() is due; -1: no timer." },
 	{ "socket", (PyCFunction)Async_socket, METH_VARARGS,

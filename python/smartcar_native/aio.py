@@ -126,7 +126,12 @@ DEFAULT_MAX_IN_FLIGHT = 1024
 class _Driver:
     """One event loop's calls through one client: the C driver's sockets
     and timer on the loop, each call's future settled from its result.
-    Only touched from the loop's thread."""
+    Only touched from the loop's thread.
+
+    Where the C driver offers one descriptor for all its sockets (an
+    epoll set on Linux), the loop watches that one with a single reader
+    for as long as the driver lives; elsewhere it follows each socket
+    with ``add_reader``/``add_writer``."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, client: Any) -> None:
         # weak: _drivers is keyed weakly by the loop, so nothing the
@@ -135,7 +140,11 @@ class _Driver:
         self.core = Async(client, DEFAULT_MAX_IN_FLIGHT)
         self.futures: Dict[int, "asyncio.Future[Any]"] = {}
         self.watched: Dict[int, int] = {}
-        self.timer: Optional[asyncio.TimerHandle] = None
+        self.timer: Optional[asyncio.Handle] = None
+        self.soon = False  # the timer is a call_soon
+        self.fd = self.core.fileno()
+        if self.fd >= 0:
+            loop.add_reader(self.fd, self._on_ready)
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -143,19 +152,27 @@ class _Driver:
         assert loop is not None  # only used from the running loop
         return loop
 
-    def start(self, call: Tuple[Any, ...]) -> "asyncio.Future[Any]":
+    def start(self, call: Tuple[Any, ...]) -> Tuple[int, "asyncio.Future[Any]"]:
         call_id = self.core.start(call)
         future = self.loop.create_future()
         self.futures[call_id] = future
-        future.add_done_callback(
-            lambda f, call_id=call_id: self._forget(call_id, f))
-        self.update()
-        return future
+        # the call starts on the next turn of the loop, together with
+        # the others started in this one
+        if not self.soon:
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer = self.loop.call_soon(self._on_timer)
+            self.soon = True
+        return call_id, future
 
-    def _forget(self, call_id: int, future: "asyncio.Future[Any]") -> None:
-        if self.futures.pop(call_id, None) is not None and future.cancelled():
+    def cancel(self, call_id: int) -> None:
+        if self.futures.pop(call_id, None) is not None:
             self.core.cancel(call_id)
             self.update()
+
+    def _on_ready(self) -> None:
+        self.core.poll()
+        self.update()
 
     def _on_socket(self, fd: int, events: int) -> None:
         self.core.socket(fd, events)
@@ -163,14 +180,16 @@ class _Driver:
 
     def _on_timer(self) -> None:
         self.timer = None
+        self.soon = False
         self.core.timeout()
         self.update()
 
     def update(self) -> None:
         """Settle finished calls, then follow the driver's sockets and
         timer."""
+        futures = self.futures
         for call_id, value in self.core.take():
-            future = self.futures.pop(call_id, None)
+            future = futures.pop(call_id, None)
             if future is None or future.done():
                 continue
             if isinstance(value, BaseException):
@@ -178,6 +197,23 @@ class _Driver:
             else:
                 future.set_result(value)
         loop = self.loop
+        if self.fd < 0:
+            self._follow_sockets(loop)
+        if self.soon:
+            return  # a call_soon is due anyway
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        wait = self.core.timeout_ms()
+        if not futures:
+            wait = -1  # nothing awaits: idle connections need no timer
+        if wait == 0:
+            self.timer = loop.call_soon(self._on_timer)
+            self.soon = True
+        elif wait > 0:
+            self.timer = loop.call_later(wait / 1000.0, self._on_timer)
+
+    def _follow_sockets(self, loop: asyncio.AbstractEventLoop) -> None:
         for fd, events in self.core.changes():
             old = self.watched.get(fd, 0)
             # libcurl may have closed a socket it stopped watching: the
@@ -200,16 +236,6 @@ class _Driver:
                 self.watched[fd] = events
             else:
                 self.watched.pop(fd, None)
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        wait = self.core.timeout_ms()
-        if not self.futures:
-            wait = -1  # nothing awaits: idle connections need no timer
-        if wait == 0:
-            self.timer = loop.call_soon(self._on_timer)  # type: ignore
-        elif wait > 0:
-            self.timer = loop.call_later(wait / 1000.0, self._on_timer)
 
 
 _drivers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[int, Tuple[Any, _Driver]]]" = weakref.WeakKeyDictionary()
@@ -229,10 +255,20 @@ async def _planned(vehicle: Any, method: str, args: Tuple[Any, ...],
                    kwargs: Dict[str, Any]) -> Any:
     """``vehicle.<method>(*args, **kwargs)`` on the event loop: the
     vehicle's plan of the call, run by the loop's driver."""
-    builder = getattr(vehicle, "_plan_" + method)
-    bound = inspect.signature(builder).bind(*args, **kwargs)
-    plan = vehicle.plan(method, dict(bound.arguments))
-    data = await _driver(vehicle.client).start(plan.call())
+    if args or kwargs:
+        builder = getattr(vehicle, "_plan_" + method)
+        arguments = dict(inspect.signature(builder).bind(*args, **kwargs)
+                         .arguments)
+    else:
+        arguments = {}
+    plan = vehicle.plan(method, arguments)
+    driver = _driver(vehicle.client)
+    call_id, future = driver.start(plan.call())
+    try:
+        data = await future
+    except asyncio.CancelledError:
+        driver.cancel(call_id)  # the awaiting task was cancelled
+        raise
     return plan.convert(data) if plan.convert else data
 
 

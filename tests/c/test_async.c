@@ -327,3 +327,140 @@ TEST(async_cancel_and_free_with_calls_in_flight)
 	free(token);
 	sc_client_free(c);
 }
+
+/* A client, a token and three vehicles of a new owner on the shared
+ * emulator; 0 when all are there. */
+struct owner {
+	sc_client *c;
+	char *token;
+	char ids[3][40];
+};
+
+static int owner_open(struct owner *o, const char *email)
+{
+	const char *base = t_emulator();
+	memset(o, 0, sizeof(*o));
+	if (!base)
+		return -1;
+	o->c = t_client(base, NULL);
+	o->token = t_login(base, email, "read_odometer");
+	return o->c && o->token && t_fleet(base, email, o->ids) == 0 ? 0 : -1;
+}
+
+static void owner_close(struct owner *o, sc_async *a)
+{
+	sc_async_free(a);
+	free(o->token);
+	sc_client_free(o->c);
+}
+
+/* A loop that watches only sc_async_fd(): every call finishes, the loop
+ * wakes for sockets and timers rather than spinning, and no list of
+ * changes piles up. */
+TEST(async_one_descriptor_for_every_socket)
+{
+	struct owner o;
+	sc_async *a = NULL;
+	char fault[256], *r;
+	sc_async_watch w[4];
+	enum { N = 12 };
+	uint64_t id;
+	int fd, finished = 0, turns, i;
+
+	REQUIRE(owner_open(&o, "async-fd@example.com") == 0);
+	snprintf(fault, sizeof(fault),
+		 "{\"match\":{\"path\":\"/v2.0/vehicles/%s/odometer\"},"
+		 "\"fault\":{\"type\":\"latency\",\"ms\":300},\"count\":%d}",
+		 o.ids[0], N);
+	r = t_control("/_emulator/faults", fault);
+	REQUIRE(r);
+	free(r);
+	REQUIRE(sc_async_new(&a, o.c, 0) == 0);
+	fd = sc_async_fd(a);
+#ifdef __linux__
+	CHECK(fd >= 0);
+#endif
+	if (fd < 0) {
+		owner_close(&o, a);
+		return; /* no such descriptor here: the sockets are watched */
+	}
+	CHECK(sc_async_fd(a) == fd);
+	for (i = 0; i < N; i++)
+		REQUIRE(sc_async_start(a, odo_op(o.c, o.ids[0], o.token),
+				       &id) == 0);
+	for (turns = 0; finished < N && turns < 1000; turns++) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		long t = sc_async_timeout_ms(a);
+		sc_result *res = NULL;
+		double d = 0;
+
+		poll(&p, 1, t < 0 || t > 2000 ? 2000 : (int)t);
+		sc_async_poll(a);
+		while (sc_async_take(a, &id, &res) == 1) {
+			CHECK(sc_result_get_number(res, "distance", &d) == 0 &&
+			      d > 0);
+			sc_result_free(res);
+			finished++;
+		}
+	}
+	CHECK(finished == N);
+	/* 300 ms of latency in a few dozen wake-ups, not thousands */
+	CHECK(turns < 200);
+	CHECK(sc_async_changes(a, w, 4) == 0);
+	owner_close(&o, a);
+}
+
+/* A caller that never reads the changes (it reads the whole set each
+ * frame) does not make them pile up; read at last, they still agree
+ * with the set. */
+TEST(async_unread_changes_stay_bounded)
+{
+	struct owner o;
+	sc_async *a = NULL;
+	enum { N = 700 };
+	struct mirror m;
+	sc_async_watch w[64];
+	size_t unread = 0, n;
+	uint64_t id;
+	int i, frames, ok = 0;
+
+	REQUIRE(owner_open(&o, "async-unread@example.com") == 0);
+	REQUIRE(sc_async_new(&a, o.c, 4) == 0);
+	for (i = 0; i < N; i++)
+		REQUIRE(sc_async_start(a, odo_op(o.c, o.ids[i % 3], o.token),
+				       &id) == 0);
+	for (frames = 0; sc_async_count(a) && frames < 100000; frames++) {
+		sc_result *r = NULL;
+		sc_async_poll(a);
+		while (sc_async_take(a, &id, &r) == 1) {
+			ok += sc_result_error(r) == NULL;
+			sc_result_free(r);
+		}
+	}
+	CHECK(sc_async_count(a) == 0);
+	CHECK(ok == N);
+	/* each call watched a socket and dropped it: 2 x N changes */
+	memset(&m, 0, sizeof(m));
+	m.agrees = 1;
+	while ((n = sc_async_changes(a, w, 64)) > 0) {
+		size_t k, j;
+		unread += n;
+		for (k = 0; k < n; k++) {
+			for (j = 0; j < m.n && m.w[j].fd != w[k].fd; j++)
+				;
+			if (w[k].events == 0) {
+				if (j == m.n)
+					m.agrees = 0; /* dropped unwatched */
+				else
+					m.w[j] = m.w[--m.n];
+			} else if (j < m.n) {
+				m.w[j].events = w[k].events;
+			} else if (m.n < 256) {
+				m.w[m.n++] = w[k];
+			}
+		}
+	}
+	CHECK(unread < 2 * N);
+	CHECK(m.agrees && m.n == sc_async_fds(a, NULL, 0));
+	owner_close(&o, a);
+}

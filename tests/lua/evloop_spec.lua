@@ -106,6 +106,13 @@ describe("start/poll", function()
     assert.is_true(gone:cancel())
     assert.is_false(gone:cancel())
     assert.equal("cancelled", select(2, gone:result()).kind)
+    -- one descriptor for every socket (Linux): the same each time, and
+    -- the sockets are still listed for loops that watch each one
+    local fd = client:fd()
+    if fd ~= nil then
+      assert.equal("number", type(fd))
+      assert.equal(fd, client:fd())
+    end
     local saw_socket = false
     for _ = 1, 600 do
       local done = client:poll()

@@ -118,6 +118,18 @@ SC_EXTERN(int) sc_async_timeout(sc_async *a);
 SC_EXTERN(int) sc_async_poll(sc_async *a);
 
 /**
+ * One descriptor that becomes readable whenever a watched socket is
+ * ready (an epoll set on Linux), for a loop that would rather watch one
+ * descriptor than each socket: when it is readable, and when
+ * sc_async_timeout_ms() comes, call sc_async_poll().  From this call on
+ * the driver keeps no list of changes (sc_async_changes() returns 0).
+ * @return the descriptor (owned by the driver, closed by
+ *         sc_async_free()), or -1 where there is none: then watch the
+ *         sockets.
+ */
+SC_EXTERN(int) sc_async_fd(sc_async *a);
+
+/**
  * Take a finished op's result, in the order they finished.
  * @return 1 with the id and the result (data or error), 0 when none is
  *         finished.
