@@ -488,7 +488,12 @@ BASE_PY = {"string": "str", "number": "Number", "integer": "int",
 BASE_LUA = {"string": "string", "number": "number", "integer": "integer",
             "boolean": "boolean", "any": "any", "object": "table",
             "time": "integer", "isotime": "string"}
-SHAPE_OPTIONS = ("py", "lua", "mapping", "custom", "class", "defaults")
+SHAPE_OPTIONS = ("py", "lua", "mapping", "custom", "class", "defaults",
+                 "plain", "ours")
+V2_RESPONSE = os.path.join(ROOT, "python", "smartcar_native",
+                           "v2_response.py")
+# smartcar.v2_response names that are not shapes, and where they live
+V2_EXTRAS = {"Reason": "types"}
 
 
 class Field:
@@ -587,10 +592,12 @@ def check_results(calls, shapes):
 PY_SHAPES = set()  # the shapes Python has (render_py_shapes)
 
 
-def _py_type(f):
+def _py_type(f, plain=False):
+    """f's Python annotation; in a plain class, plain shapes by name."""
     text = BASE_PY.get(f.kind, f.kind)
-    if f.kind not in BASE_PY and f.kind not in PY_SHAPES:
-        text = BASE_PY["object"]  # a Lua-only shape: a dict in Python
+    if f.kind not in BASE_PY and f.kind not in PY_SHAPES and not plain:
+        # a Lua-only or plain shape: a dict at run time in Python
+        text = BASE_PY["object"]
     if f.list:
         text = "List[%s]" % text
     if f.optional and text != "Any":
@@ -623,7 +630,8 @@ def _py_value(f, shapes_by_name):
 def _py_class(s, out):
     if "mapping" in s.options:
         out.append("@_u.mapped")
-    out += ["class %s(NamedTuple):" % s.name]
+    plain = "plain" in s.options
+    out += ["class %s%s:" % (s.name, "" if plain else "(NamedTuple)")]
     out += ['    """' + l if i == 0 else ("    " + l if l else "")
             for i, l in enumerate(textwrap.wrap(
                 s.doc.replace("\n", " "), 70) or [""])]
@@ -633,13 +641,14 @@ def _py_class(s, out):
         default = ""
         if f.default is not None:
             default = " = %s" % f.default
-        elif "defaults" in s.options:
+        elif "defaults" in s.options or (plain and f.optional):
             default = " = None"
         comment = ""
         if f.py == "count":
             comment = "  # type: ignore[assignment]  # shadows tuple.count"
-        out.append("    %s: %s%s%s" % (f.py, _py_type(f), default, comment))
-    for f in s.fields:
+        out.append("    %s: %s%s%s" % (f.py, _py_type(f, plain), default,
+                                       comment))
+    for f in [] if plain else s.fields:
         if f.kind == "isotime":
             out += ["", "    @property",
                     "    def %s_dt(self) -> Optional[_dt.datetime]:" % f.py,
@@ -672,7 +681,8 @@ def _py_class(s, out):
 def render_py_shapes(shapes, calls):
     py = [s for s in shapes if s.in_py]
     by_name = {s.name: s for s in py}
-    PY_SHAPES.update(by_name)
+    PY_SHAPES.update(n for n, s in by_name.items()
+                     if "plain" not in s.options)
     out = ['"""Result named tuples, with the official ``smartcar`` SDK\'s '
            "names, and", "their converters from libsmartcar's result data: "
            "one per shape of", "csrc/lib/results.def.", "",
@@ -682,7 +692,8 @@ def render_py_shapes(shapes, calls):
            "Optional, Tuple,", "                    Union)", "",
            "from . import _shape_util as _u", "",
            "__all__ = ["]
-    out += ['    "%s",' % s.name for s in py if "class" not in s.options]
+    out += ['    "%s",' % s.name for s in py
+            if "class" not in s.options and "plain" not in s.options]
     out += ["]", "", "Number = Union[int, float]"]
     for s in py:
         if "class" in s.options:
@@ -691,7 +702,7 @@ def render_py_shapes(shapes, calls):
         _py_class(s, out)
     out += ["", "", "# " + "-" * 69, "# From libsmartcar data"]
     for s in py:
-        if "custom" in s.options or "class" in s.options:
+        if s.options & {"custom", "class", "plain"}:
             continue
         out += ["", ""]
         arg = "data"
@@ -732,7 +743,8 @@ def render_py_shapes(shapes, calls):
     for c in calls:
         s = result_shape(py, c.result, "py")
         # a "class" shape without "custom" converts elsewhere (batch)
-        if s is not None and ("class" not in s.options
+        if s is not None and "plain" not in s.options and (
+                "class" not in s.options
                               or "custom" in s.options):
             out.append('    "%s": "%s",' % (c.name, s.converter()))
     out.append("}")
@@ -767,6 +779,28 @@ def render_lua_shapes(shapes):
     return "\n".join(out) + "\n"
 
 
+def render_v2_response(shapes):
+    """smartcar_native.v2_response: the official SDK's result types."""
+    names = {s.name: "types" if "class" in s.options else "_shapes"
+             for s in shapes if s.in_py and "ours" not in s.options}
+    names.update(V2_EXTRAS)
+    out = ['"""``smartcar.v2_response`` of the official SDK: the result '
+           'types (the', "shapes of csrc/lib/results.def not marked "
+           "``ours``; ``ServiceRecord`` and", "its parts annotate the dicts "
+           "of ``ServiceHistory.items``).", "", SHAPE_HEADER, '"""', "",
+           "from __future__ import annotations", ""]
+    for module in ("_shapes", "types"):
+        out.append("from .%s import (" % module)
+        out += ["    %s as %s," % (n, n) for n in sorted(names)
+                if names[n] == module]
+        out.append(")")
+    out += ["", "__all__ = ["]
+    out += textwrap.wrap(" ".join('"%s",' % n for n in sorted(names)), 75,
+                         initial_indent="    ", subsequent_indent="    ")
+    out.append("]")
+    return "\n".join(out) + "\n"
+
+
 def render_shapes_json(shapes, calls):
     """The declared fields per language and each endpoint's result, for
     the surface tests."""
@@ -786,7 +820,8 @@ def render_shapes_json(shapes, calls):
             nested = {}
             for f in fields:
                 inner = result_shape(shapes, f.kind, lang)
-                if inner is not None:
+                if inner is not None and not (
+                        lang == "py" and "plain" in inner.options):
                     nested[f.key] = [inner.lua_name if lang == "lua"
                                      else inner.name, f.list]
             doc["python" if lang == "py" else "lua"][
@@ -795,6 +830,8 @@ def render_shapes_json(shapes, calls):
                 "keys": [f.key for f in fields],
                 "optional": [f.key for f in fields if f.optional],
                 "nested": nested,
+                "plain": "plain" in s.options,
+                "official": "ours" not in s.options,
                 "map": any(f.key == "[string]" for f in s.fields)}
     return json.dumps(doc, indent=1, sort_keys=True) + "\n"
 
@@ -814,6 +851,7 @@ def main():
              SHAPES_PY: render_py_shapes(shapes, calls),
              SHAPES_LUA: render_lua_shapes(shapes),
              SHAPES_JSON: render_shapes_json(shapes, calls),
+             V2_RESPONSE: render_v2_response(shapes),
              RESTY_LUA: render_resty(options),
              OPTIONS_DOC: render_options_doc(options),
              TWINS_OUT: render_twins()}

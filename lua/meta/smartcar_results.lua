@@ -171,14 +171,29 @@
 ---@field charging_port smartcar.ChargingPort[]
 ---@field meta smartcar.Meta
 
+--- One task of a service record.
+---@class smartcar.ServiceTask
+---@field task_id string|smartcar.Null|nil
+---@field task_description string|smartcar.Null|nil
+
+--- One detail of a service record.
+---@class smartcar.ServiceDetail
+---@field type string
+---@field value any text, a number or null
+
+--- The cost of a service.
+---@class smartcar.ServiceCost
+---@field total_cost number|smartcar.Null|nil
+---@field currency string|smartcar.Null|nil
+
 --- One service record.
 ---@class smartcar.ServiceRecord
----@field service_id string|smartcar.Null|nil
----@field service_date string
 ---@field odometer_distance number kilometres, or miles (imperial)
----@field service_tasks table[] {task_id, task_description}, either may be null
----@field service_details table[] {type, value}
----@field service_cost table {total_cost, currency}
+---@field service_date string
+---@field service_id string|smartcar.Null|nil
+---@field service_tasks smartcar.ServiceTask[]
+---@field service_details smartcar.ServiceDetail[]
+---@field service_cost smartcar.ServiceCost
 
 --- Service records (Python: dicts with the server's camelCase keys, which
 --- also read under snake_case names).
@@ -343,6 +358,11 @@
 ---@field data table[]
 ---@field meta table page, page_size, total_count
 ---@field links table|smartcar.Null|nil
+
+--- A v3 charge schedule's execution (JSON:API).
+---@class smartcar.ScheduleExecution
+---@field data table id, type, attributes
+---@field meta smartcar.Meta
 
 --- A v3 command's execution (JSON:API command-execution resource).
 ---@class smartcar.CommandExecution

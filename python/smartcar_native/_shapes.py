@@ -333,6 +333,38 @@ class LockStatus(NamedTuple):
     meta: Meta
 
 
+class ServiceTask:
+    """One task of a service record."""
+
+    task_id: Optional[str] = None
+    task_description: Optional[str] = None
+
+
+class ServiceDetail:
+    """One detail of a service record."""
+
+    type: str
+    value: Any
+
+
+class ServiceCost:
+    """The cost of a service."""
+
+    total_cost: Optional[Number] = None
+    currency: Optional[str] = None
+
+
+class ServiceRecord:
+    """One service record."""
+
+    odometer_distance: Number
+    service_date: str
+    service_id: Optional[str] = None
+    service_tasks: List[ServiceTask]
+    service_details: List[ServiceDetail]
+    service_cost: ServiceCost
+
+
 class ServiceHistory(NamedTuple):
     """Service records (Python: dicts with the server's camelCase keys, which
     also read under snake_case names)."""

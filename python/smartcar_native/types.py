@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import datetime as _dt
+import enum
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from . import _shape_util as _u
@@ -44,6 +45,14 @@ Number = _shapes.Number
 NominalCapacity = _shapes.NominalCapcity
 #: another name of :class:`CompatibilityMatrixModel`
 CompatibilityMatrixEntry = CompatibilityMatrixModel
+
+
+class Reason(enum.Enum):
+    """Why a vehicle is not compatible (``CompatibilityV2.reason``; the
+    value arrives as its str).  In smartcar.v2_response, as officially."""
+
+    VEHICLE_NOT_COMPATIBLE = "VEHICLE_NOT_COMPATIBLE"
+    MAKE_NOT_COMPATIBLE = "MAKE_NOT_COMPATIBLE"
 
 
 class CompatibilityMatrix(Dict[str, List[CompatibilityMatrixModel]]):

@@ -16,7 +16,7 @@ from typing import Any, Dict, List
 import pytest
 
 import smartcar_native as smartcar
-from smartcar_native import types
+from smartcar_native import types, v2_response
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((REPO / "tests" / "shapes.json").read_text())
@@ -51,11 +51,21 @@ def _lua_classes() -> Dict[str, List[str]]:
 
 
 @pytest.mark.parametrize("name", sorted(PY))
-def test_python_tuple_has_the_declared_fields(name):
+def test_python_type_has_the_declared_fields(name):
+    shape = PY[name]
+    if shape["plain"]:  # annotations of the dicts a result holds
+        cls = getattr(v2_response, name)
+        assert tuple(cls.__annotations__) == tuple(shape["fields"])
+        return
     cls = getattr(types, name)
-    assert cls._fields == tuple(PY[name]["fields"])
+    assert cls._fields == tuple(shape["fields"])
     assert getattr(smartcar, name) is cls
     assert name in smartcar.__all__
+    if shape["official"]:
+        assert getattr(v2_response, name) is cls
+        assert name in v2_response.__all__
+    else:
+        assert not hasattr(v2_response, name)
 
 
 def test_official_nested_types_exist():
