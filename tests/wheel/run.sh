@@ -56,9 +56,10 @@ echo "wheel: $(basename "$wheel")" >&2
 # the suite, outside the repository: the installed package is the only
 # smartcar_native on the path
 # (all of tests/ but installed node modules: the suite reads the shared
-# cases and helpers next to it)
+# cases and helpers next to it; and lua/meta, whose LuaLS classes the
+# shape test compares with the schema)
 mkdir -p "$work/tree"
-tar -C "$root" --exclude=node_modules --exclude=__pycache__ -cf - tests |
+tar -C "$root" --exclude=node_modules --exclude=__pycache__ -cf - tests lua/meta |
   tar -C "$work/tree" -xf -
 cd "$work/tree"
 "$work/venv/bin/python" - <<'PY'
