@@ -279,25 +279,31 @@ def render_python(calls, hand, known, docs):
     return "\n".join(out) + "\n"
 
 
-def render_lua(calls, hand, shapes):
+def render_lua(calls, hand, hand_v3, shapes):
     out = ["---@meta", "-- " + HEADER, "--",
-           "-- The Vehicle methods init.lua builds at load from the endpoint",
-           "-- table (core.endpoint_info): vehicle:NAME(arguments..., options)",
-           "-- returns data, or nil and a smartcar.Error.", "",
-           "---@class smartcar.Vehicle", "local Vehicle = {}"]
-    for c in calls:
-        if not c.vehicle or c.name in hand:
-            continue
-        out += ["", "--- " + c.doc]
-        for a in c.args:
-            out.append("---@param %s %s%s" % (a.name, LUA_TYPES[a.type],
-                                              "|nil" if a.optional else ""))
-        out += ["---@param options smartcar.CallOptions|nil",
-                "---@return smartcar.%s|nil data" % result_shape(
-                    shapes, c.result, "lua").lua_name,
-                "---@return smartcar.Error|nil err",
-                "function Vehicle:%s(%s) end" % (
-                    c.name, ", ".join([a.name for a in c.args] + ["options"]))]
+           "-- The Vehicle and VehicleV3 methods init.lua builds at load from",
+           "-- the endpoint table (core.endpoint_info):",
+           "-- vehicle:NAME(arguments..., options) returns data, or nil and a",
+           "-- smartcar.Error."]
+    # every vehicle call on Vehicle; the v3 ones on VehicleV3 too
+    for cls, skip, hosts in (("Vehicle", hand, None),
+                             ("VehicleV3", hand_v3, ("V3",))):
+        out += ["", "---@class smartcar.%s" % cls, "local %s = {}" % cls]
+        for c in calls:
+            if not c.vehicle or c.name in skip or (
+                    hosts and c.host not in hosts):
+                continue
+            out += ["", "--- " + c.doc]
+            for a in c.args:
+                out.append("---@param %s %s%s" % (
+                    a.name, LUA_TYPES[a.type], "|nil" if a.optional else ""))
+            out += ["---@param options smartcar.CallOptions|nil",
+                    "---@return smartcar.%s|nil data" % result_shape(
+                        shapes, c.result, "lua").lua_name,
+                    "---@return smartcar.Error|nil err",
+                    "function %s:%s(%s) end" % (
+                        cls, c.name,
+                        ", ".join([a.name for a in c.args] + ["options"]))]
     return "\n".join(out) + "\n"
 
 
@@ -846,8 +852,9 @@ def main():
     py_hand = hand_written(VEHICLE_PY, r"^    def _plan_(\w+)\(")
     docs = plan_docs(VEHICLE_PY)
     lua_hand = hand_written(INIT_LUA, r"^function Vehicle:(\w+)\(")
+    lua_hand_v3 = hand_written(INIT_LUA, r"^function VehicleV3:(\w+)\(")
     files = {PY_OUT: render_python(calls, py_hand, known, docs),
-             LUA_OUT: render_lua(calls, lua_hand, shapes),
+             LUA_OUT: render_lua(calls, lua_hand, lua_hand_v3, shapes),
              SHAPES_PY: render_py_shapes(shapes, calls),
              SHAPES_LUA: render_lua_shapes(shapes),
              SHAPES_JSON: render_shapes_json(shapes, calls),

@@ -1271,6 +1271,18 @@ local function table_args(spec)
   return args
 end
 
+-- The params the positional arguments (...) of call `name` fill, checked
+-- against its table_args; the options argument comes after them.
+local function positional(args, name, ...)
+  local extra = {}
+  for i, a in ipairs(args) do
+    local v = (select(i, ...))
+    if v ~= nil or not a.optional then a.check(v, name, i, a.name) end
+    extra[a.param] = v
+  end
+  return extra, (select(#args + 1, ...))
+end
+
 local ENDPOINTS = set_of(core.endpoints())
 local VEHICLE_CALLS = {}
 for name in pairs(ENDPOINTS) do
@@ -1283,14 +1295,9 @@ for name in pairs(ENDPOINTS) do
     local no_token = info.auth == "bearer_amt"
     Vehicle[name] = function(self, ...)
       check_self(self, Vehicle, name)
-      local extra = {}
-      for i, a in ipairs(args) do
-        local v = (select(i, ...))
-        if v ~= nil or not a.optional then a.check(v, name, i, a.name) end
-        extra[a.param] = v
-      end
-      return vehicle_call(self, name, #args + 1, name,
-                          (select(#args + 1, ...)), extra, no_token)
+      local extra, options = positional(args, name, ...)
+      return vehicle_call(self, name, #args + 1, name, options, extra,
+                          no_token)
     end
   end
 end
@@ -1737,6 +1744,22 @@ function VehicleV3:get_signal(code, options)
   check_self(self, VehicleV3, fname)
   check_string(code, fname, 1, "code")
   return v3_call(self, fname, 2, fname, options, { signal_code = code })
+end
+
+-- Every other v3 call about a vehicle (the commands: charge_start,
+-- security_lock, charge_set_limit(percent)...) is a method
+-- vehicle_v3:NAME(arguments..., options) built here from the endpoint
+-- table, as for Vehicle above (declarations: lua/meta/smartcar_vehicle.lua).
+for name in pairs(VEHICLE_CALLS) do
+  local info = core.endpoint_info(name)
+  if info.host == "v3" and VehicleV3[name] == nil then
+    local args = table_args(info.args)
+    VehicleV3[name] = function(self, ...)
+      check_self(self, VehicleV3, name)
+      local extra, options = positional(args, name, ...)
+      return v3_call(self, name, #args + 1, name, options, extra)
+    end
+  end
 end
 
 ----------------------------------------------------------------------------

@@ -60,6 +60,43 @@ describe("Vehicle API v3", function()
     assert.equal("VALIDATION", err.type)
   end)
 
+  it("has a method for every v3 call about a vehicle", function()
+    local v = smartcar.vehicle_v3(fleet.vehicles[2],
+                                  { user_id = fleet.user_id, client = auth })
+    local names = {}
+    for _, name in ipairs(smartcar.core.endpoints()) do
+      local info = smartcar.core.endpoint_info(name)
+      if info.host == "v3" and info.vehicle == "1" then
+        assert.is_function(v[name], name)
+        names[#names + 1] = name
+      end
+    end
+    for _, name in ipairs { "charge_start", "charge_stop", "charge_set_limit",
+                            "security_lock", "security_unlock",
+                            "navigation_set_destination" } do
+      assert.is_function(v[name], name)
+    end
+    assert.is_true(#names >= 9)
+    -- with the application token and sc-user-id
+    local ex = assert(v:security_lock())
+    assert.equal("security-lock", ex.data.attributes.command_type)
+    assert.is_true(assert(v:get_signal("closure-islocked"))
+                     .data.attributes.body.value)
+    ex = assert(v:charge_set_limit(65))
+    assert.equal(65, ex.data.attributes.parameters.percent)
+    local sig = assert(v:get_signal("charge-activelimit"))
+    assert.equal(65, sig.data.attributes.body.value)
+    local _, err = v:charge_set_limit(20)
+    assert.equal("VALIDATION", err.type)
+    assert(v:navigation_set_destination(48.8566, 2.3522))
+    assert(v:security_unlock())
+    assert.is_false(assert(v:get_signal("closure-islocked"))
+                      .data.attributes.body.value)
+    assert.matches("percent", raises(v.charge_set_limit, v, "x"))
+    assert.matches("latitude", raises(v.navigation_set_destination, v))
+    assert.matches("security_lock", raises(v.security_lock, {}))
+  end)
+
   it("reads the vehicle and its signals with a Connect access token",
      function()
     local id = fleet.vehicles[1]
