@@ -155,7 +155,14 @@ struct sc_token_store {
               const char *json);
   int (*remove)(struct sc_token_store *store, const char *key);
   void (*free)(struct sc_token_store *store);
-  void *v2_v3[7];
+  int (*lock)(struct sc_token_store *, const char *);
+  void (*unlock)(struct sc_token_store *, const char *);
+  void *cooldown_get;
+  void *cooldown_put;
+  int (*lease_take)(struct sc_token_store *, const char *, const char *,
+                    const char *, const char *, double);
+  int (*lease_get)(struct sc_token_store *, const char *, char **, double *);
+  int (*lease_end)(struct sc_token_store *, const char *, const char *);
 };
 typedef struct { struct sc_token_store base; int id; } sc_lua_store;
 void *malloc(size_t size);
@@ -792,6 +799,28 @@ end
 
 local inflight = 0
 
+-- A token store whose I/O runs between the library's calls (store.io,
+-- the Redis store): a call that may reach its functions goes through
+-- sio:run(ctx, fn, ...), which does their I/O (on cosockets) afterwards.
+-- Such a store answers SC_STORE_PENDING (1) first: an op then waits 0 ms
+-- and asks again; a direct call (get, put, delete) is made again here.
+local STORE_PENDING = 1
+local function store_run(sio, ctx, fn, ...)
+  if sio then return sio:run(ctx, fn, ...) end
+  return fn(...)
+end
+
+local function store_call(store, fn, ...)
+  local sio = store.io
+  if not sio then return fn(...) end
+  local ctx = sio:context()
+  for _ = 1, 8 do
+    local rc = sio:run(ctx, fn, ...)
+    if rc ~= STORE_PENDING then return rc end
+  end
+  return _M.codes.storage
+end
+
 -- Drive an sc_op to completion.  Returns data or nil, err.  With a
 -- token store (and key) the op's own steps load, refresh and save the
 -- token set.
@@ -822,8 +851,10 @@ local function run_op(client, endpoint, params, store, key)
   local op = ffi.gc(out[0], C.sc_op_free)
   local reqp = ffi.new("const sc_request *[1]")
   local stats = client.stats
+  local sio = store and store.io
+  local ctx = sio and sio:context()
   while true do
-    local step = C.sc_op_next(op, reqp)
+    local step = store_run(sio, ctx, C.sc_op_next, op, reqp)
     if step == STEP_SEND then
       local r = read_request(reqp[0])
       inflight = inflight + 1
@@ -845,14 +876,15 @@ local function run_op(client, endpoint, params, store, key)
     elseif step == STEP_WAIT then
       stats.waits = stats.waits + 1
       local ms = tonumber(C.sc_op_wait_ms(op))
-      ngx.sleep((ms > 0 and ms or 0) / 1000)
+      -- (a 0 ms wait of a store with I/O: its I/O has yielded already)
+      if ms > 0 or not sio then ngx.sleep((ms > 0 and ms or 0) / 1000) end
     else
       break
     end
   end
   local res = ffi.new("sc_result *[1]")
   rc = C.sc_op_result(res, op)
-  C.sc_op_free(ffi.gc(op, nil))
+  store_run(sio, ctx, C.sc_op_free, ffi.gc(op, nil))
   return decode_result(res[0], rc)
 end
 
@@ -1078,7 +1110,7 @@ function TokenStore:put(key, token)
   if bad then raise(bad) end
   local json = type(token) == "table" and cjson.encode(token)
   if not json then raise("token: table expected") end
-  local rc = C.sc_token_store_put_json(self.cptr, key, json)
+  local rc = store_call(self, C.sc_token_store_put_json, self.cptr, key, json)
   if rc ~= 0 then
     return nil, local_error(rc, "the token set was not saved")
   end
@@ -1091,8 +1123,20 @@ function TokenStore:get(key)
   local bad = store_key(self, key)
   if bad then raise(bad) end
   local out = ffi.new("sc_result *[1]")
-  local rc = C.sc_token_store_get(out, self.cptr, key)
+  local rc = store_call(self, C.sc_token_store_get, out, self.cptr, key)
   return decode_result(out[0], rc)
+end
+
+--- Remove the set stored under key (true also when there was none).
+---@return boolean|nil ok, table|nil err
+function TokenStore:delete(key)
+  local bad = store_key(self, key)
+  if bad then raise(bad) end
+  local rc = store_call(self, C.sc_token_store_delete, self.cptr, key)
+  if rc ~= 0 then
+    return nil, local_error(rc, "the token set was not removed")
+  end
+  return true
 end
 
 --- Close the store (idempotent).
@@ -1139,33 +1183,64 @@ local function guarded(fn)
   end
 end
 
+local function opt_string(p)
+  return p ~= nil and ffi.string(p) or nil
+end
+
+-- A malloc'd copy of s in *out (freed by the library): 0 or an error.
+local function give_string(s, out)
+  local buf = ffi.C.malloc(#s + 1)
+  if buf == nil then return _M.codes.storage end
+  ffi.copy(buf, s, #s + 1)
+  out[0] = buf
+  return 0
+end
+
 local function make_callbacks()
   callbacks = {
     load = ffi.cast("int (*)(struct sc_token_store *, const char *, char **)",
       guarded(function(st, key, json_out)
-        local json = st.load(ffi.string(key))
-        if json == nil then return _M.codes.not_found end
-        local buf = ffi.C.malloc(#json + 1)
-        if buf == nil then return _M.codes.storage end
-        ffi.copy(buf, json, #json + 1)
-        json_out[0] = buf
-        return 0
+        local json, code = st.load(ffi.string(key))
+        if json == nil then return code or _M.codes.not_found end
+        return give_string(json, json_out)
       end)),
     save = ffi.cast("int (*)(struct sc_token_store *, const char *, "
       .. "const char *, const char *, const char *)",
       guarded(function(st, key, expected, refresh, json)
-        return st.save(ffi.string(key),
-          expected ~= nil and ffi.string(expected) or nil,
+        return st.save(ffi.string(key), opt_string(expected),
           ffi.string(refresh), ffi.string(json))
       end)),
     remove = ffi.cast("int (*)(struct sc_token_store *, const char *)",
       guarded(function(st, key) return st.remove(ffi.string(key)) end)),
+    -- refresh leases (stores with lease_take, lease_get and lease_end)
+    lease_take = ffi.cast("int (*)(struct sc_token_store *, const char *, "
+      .. "const char *, const char *, const char *, double)",
+      guarded(function(st, key, eo, er, owner, deadline)
+        return st.lease_take(ffi.string(key), opt_string(eo),
+          opt_string(er), ffi.string(owner), tonumber(deadline))
+      end)),
+    lease_get = ffi.cast("int (*)(struct sc_token_store *, const char *, "
+      .. "char **, double *)",
+      guarded(function(st, key, owner_out, deadline_out)
+        local owner, deadline = st.lease_get(ffi.string(key))
+        if owner == nil then return deadline or _M.codes.not_found end
+        deadline_out[0] = deadline
+        return give_string(owner, owner_out)
+      end)),
+    lease_end = ffi.cast("int (*)(struct sc_token_store *, const char *, "
+      .. "const char *)",
+      guarded(function(st, key, owner)
+        return st.lease_end(ffi.string(key), ffi.string(owner))
+      end)),
   }
 end
 
--- A TokenStore over Lua functions load(key) -> json|nil, save(key,
--- expected_refresh|nil, refresh, json) -> 0 or an error code and
--- remove(key) -> 0.
+-- A TokenStore over Lua functions load(key) -> json|nil (or nil, code),
+-- save(key, expected_refresh|nil, refresh, json) -> 0 or an error code
+-- and remove(key) -> 0; with lease_take(key, expected_owner|nil,
+-- expected_refresh|nil, owner, deadline) -> code, lease_get(key) ->
+-- owner, deadline (or nil, code) and lease_end(key, owner) -> code it
+-- keeps refresh leases (store version 3).  fns.io: see store_run.
 local function lua_token_store(fns)
   need_lib()
   if not callbacks then make_callbacks() end
@@ -1178,14 +1253,20 @@ local function lua_token_store(fns)
   cs.base.version = 1
   cs.base.load, cs.base.save = callbacks.load, callbacks.save
   cs.base.remove = callbacks.remove -- no free(): release() below does it
+  if fns.lease_take then
+    cs.base.version = 3
+    cs.base.lease_take, cs.base.lease_get = callbacks.lease_take,
+      callbacks.lease_get
+    cs.base.lease_end = callbacks.lease_end
+  end
   local id = cs.id
   local function release(p)
     lua_stores[id] = nil
     ffi.C.free(p)
   end
   local cptr = ffi.cast("sc_token_store *", cs)
-  return setmetatable({ cptr = ffi.gc(cptr, release), release = release },
-    TokenStore)
+  return setmetatable({ cptr = ffi.gc(cptr, release), release = release,
+    io = fns.io }, TokenStore)
 end
 
 -- The refresh token of a stored set's JSON (nil when there is none).
@@ -1242,12 +1323,25 @@ function _M.shared_dict_store(dict, prefix)
   })
 end
 
+--- A token store in Redis, shared by every box (lua-resty-redis when it
+--- is installed, else smartcar.resty.resp): see smartcar/resty/redis.lua
+--- and docs/openresty.md for the options.
+---@return table store
+function _M.redis_store(opts)
+  need_lib()
+  return require("smartcar.resty.redis").new(opts, {
+    token_store = lua_token_store, raise = raise, codes = _M.codes })
+end
+
 -- The functions that call into the library where it may call back into
 -- a Lua token store must not run inside a compiled trace (LuaJIT cannot
 -- enter a callback from one).
 jit.off(run_op)
+jit.off(store_run)
+jit.off(store_call)
 jit.off(TokenStore.put)
 jit.off(TokenStore.get)
+jit.off(TokenStore.delete)
 jit.off(TokenStore.close)
 
 ---------------------------------------------------------------------------

@@ -611,6 +611,11 @@ function M.race_check()
   ngx.say("ok")
 end
 
+-- The Redis store's cases (redis_cases.lua).
+require("redis_cases").register(case, { check = check, must = must,
+  raises = raises, emu = emu, new_client = new_client, connect = connect,
+  token_posts = token_posts, EMU = EMU })
+
 function M.list()
   for _, name in ipairs(order) do ngx.say(name) end
 end

@@ -3,8 +3,9 @@
 # nginx with lua-nginx-module, curl one location per case, and end with one
 # line "N passed, N failed" (non-zero exit on any failure).
 #
-# Installs nginx + libnginx-mod-http-lua + lua-cjson with apt-get when they
-# are missing and we are root.  Environment: SMARTCAR_EMULATOR_URL (use a
+# Installs nginx + libnginx-mod-http-lua + lua-cjson (and redis-server, for
+# the Redis token store's cases) with apt-get when they are missing and we
+# are root.  Environment: SMARTCAR_EMULATOR_URL (use a
 # running emulator), SMARTCAR_EMULATOR_BIN (default build/smartcar-emulator),
 # SMARTCAR_LIB (default build/libsmartcar.so), NGINX (default nginx).
 set -uo pipefail
@@ -50,9 +51,9 @@ have_deps() {
 		{ [ -f /usr/lib/x86_64-linux-gnu/lua/5.1/cjson.so ] ||
 		  ls /usr/lib/*/lua/5.1/cjson.so >/dev/null 2>&1; }
 }
-if ! have_deps; then
+if ! have_deps || ! command -v redis-server >/dev/null 2>&1; then
 	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-		pkgs="libnginx-mod-http-lua lua-cjson"
+		pkgs="libnginx-mod-http-lua lua-cjson redis-server"
 		command -v "$NGINX" >/dev/null 2>&1 || pkgs="nginx-light $pkgs"
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs \
 			>/dev/null 2>&1 ||
@@ -106,6 +107,7 @@ cleanup() {
 	for p in $emu_pids; do
 		kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
+	type stop_redis >/dev/null 2>&1 && stop_redis
 	return 0
 }
 trap cleanup EXIT
@@ -154,6 +156,41 @@ fi
 emu_hostport=${emu_url#*://}
 emu_hostport=${emu_hostport%%/*}
 
+# A private redis-server for the Redis token store: a free port on
+# 127.0.0.1 (Redis cannot take port 0), no persistence but the explicit
+# save of a restart, and an ACL user with a password.
+redis_dir=$prefix/redis
+redis_pass=pw-$$-$RANDOM
+mkdir -p "$redis_dir"
+printf 'user default on nopass ~* &* +@all\nuser smartcar on >%s ~* &* +@all\n' \
+	"$redis_pass" >"$redis_dir/redis.conf"
+redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis_pid=
+start_redis() {
+	redis-server "$redis_dir/redis.conf" --bind 127.0.0.1 \
+		--port "$redis_port" --save '' --appendonly no \
+		--dir "$redis_dir" >>"$prefix/logs/redis.log" 2>&1 &
+	redis_pid=$!
+	for _ in $(seq 50); do
+		[ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] &&
+			return 0
+		sleep 0.1
+	done
+	return 1
+}
+stop_redis() { # $1: save (keep the data for the next start) or nosave
+	[ -n "$redis_pid" ] || return 0
+	redis-cli -p "$redis_port" shutdown "${1:-nosave}" >/dev/null 2>&1 ||
+		kill "$redis_pid" 2>/dev/null
+	wait "$redis_pid" 2>/dev/null
+	redis_pid=
+}
+if ! start_redis; then
+	echo "run.sh: redis-server did not start" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
 # SMARTCAR_CASES_DIR points the shared-cases runner at another folder.
 cases_dir=${SMARTCAR_CASES_DIR:-$root/tests/cases}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -173,6 +210,8 @@ env SMARTCAR_TEST_EMULATOR_UNTRUSTED=$untrusted_url;
 env SMARTCAR_TEST_CASES_DIR=$cases_dir;
 env SMARTCAR_TEST_HTTP_DRIVER=$SMARTCAR_RESTY_HTTP;
 env SMARTCAR_TEST_RESTY_FILE=$resty_file;
+env SMARTCAR_TEST_REDIS=127.0.0.1:$redis_port;
+env SMARTCAR_TEST_REDIS_PASSWORD=$redis_pass;
 events { worker_connections 256; }
 http {
     access_log $prefix/logs/access.log;
@@ -188,7 +227,11 @@ http {
     lua_ssl_verify_depth 3;
     lua_shared_dict sc_tokens 1m;
     lua_shared_dict sc_cases 4m;
-    init_worker_by_lua_block { require("smartcar.resty").init() }
+    init_worker_by_lua_block {
+        require("smartcar.resty").init()
+        require("cases")
+        require("redis_cases").init_worker()
+    }
     server {
         listen 127.0.0.1:$port reuseport;
         location = /list { content_by_lua_block { require("cases").list() } }
@@ -198,6 +241,14 @@ http {
         location = /race_setup { content_by_lua_block { require("cases").race_setup() } }
         location = /race { content_by_lua_block { require("cases").race(tonumber(ngx.var.arg_n)) } }
         location = /race_check { content_by_lua_block { require("cases").race_check() } }
+        location ~ ^/redis/(race_setup|race_status|check|restart_run|restart_mark)$ {
+            content_by_lua_block {
+                require("cases")
+                local r = require("redis_cases")
+                local a = ngx.var.arg_a
+                r[ngx.var[1]](tonumber(a) or a, ngx.var.arg_b)
+            }
+        }
         location ~ ^/t/(\w+)$ {
             content_by_lua_block { require("cases").run(ngx.var[1]) }
         }
@@ -297,6 +348,55 @@ else
 		"check: $(curl -s "$base/race_check" 2>/dev/null)"
 	fail=$((fail + 1))
 fi
+# The same race over the Redis store: each of the 4 workers makes 100
+# forced refreshes of one key at once (their timers wait for the go);
+# none fails, and the key's refresh token in Redis is the newest.
+n=100
+redis_race=FAIL
+if [ "$(curl -s --max-time 60 "$base/redis/race_setup?a=$n")" = ok ]; then
+	for _ in $(seq 600); do
+		[ "$(curl -s "$base/redis/race_status" | wc -l)" -ge 4 ] && break
+		sleep 0.5
+	done
+	status=$(curl -s "$base/redis/race_status")
+	if [ "$(printf '%s\n' "$status" | grep -c "^ok $n ")" -eq 4 ] &&
+		[ "$(curl -s --max-time 60 "$base/redis/check?a=racer&b=race:")" = ok ]; then
+		redis_race=ok
+	fi
+fi
+if [ "$redis_race" = ok ]; then
+	echo "ok redis_race (4 workers x $n refreshes)"
+	pass=$((pass + 1))
+else
+	echo "FAIL redis_race:" $status "check: $(curl -s "$base/redis/check?a=racer&b=race:")"
+	fail=$((fail + 1))
+fi
+# Redis restarts (saving its data) while one request refreshes a key
+# again and again: the refreshes meanwhile fail with a storage error, the
+# ones after work again (pooled connections are replaced), and the key's
+# refresh token is still the newest.
+curl -sN --max-time 120 "$base/redis/restart_run?a=4" >"$prefix/restart.out" &
+restart_curl=$!
+for _ in $(seq 100); do
+	grep -q ready "$prefix/restart.out" 2>/dev/null && break
+	sleep 0.1
+done
+sleep 1
+stop_redis save
+sleep 0.7
+start_redis && curl -s "$base/redis/restart_mark" >/dev/null
+wait $restart_curl
+restart=$(tail -1 "$prefix/restart.out")
+case $restart in
+ok*) if [ "$(curl -s --max-time 60 "$base/redis/check?a=k&b=restart:")" = ok ]; then
+	echo "ok redis_restart ($restart)"
+	pass=$((pass + 1))
+     else
+	echo "FAIL redis_restart: check: $(curl -s "$base/redis/check?a=k&b=restart:")"
+	fail=$((fail + 1))
+     fi ;;
+*) echo "FAIL redis_restart: $restart"; fail=$((fail + 1)) ;;
+esac
 if grep -E '\[(alert|crit|emerg)\]|lua entry thread aborted' \
 	"$prefix/logs/error.log" >&2; then
 	echo "run.sh: errors in $prefix/logs/error.log" >&2
