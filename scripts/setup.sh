@@ -10,7 +10,8 @@ debs=(build-essential cmake pkg-config curl ca-certificates
       libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev libssl-dev libsqlite3-dev libpq-dev
       lua5.4 liblua5.4-dev luarocks lua-busted
       python3 python3-dev python3-venv
-      libnginx-mod-http-lua lua-cjson)
+      libnginx-mod-http-lua lua-cjson
+      redis-server)  # the OpenResty Redis token store's tests
 missing=()
 for d in "${debs[@]}"; do
 	dpkg -s "$d" >/dev/null 2>&1 || missing+=("$d")

@@ -579,18 +579,23 @@ function M.race_setup()
   ngx.say("ok")
 end
 
-function M.race(n)
-  local client = new_client()
-  local store = smartcar.shared_dict_store("sc_tokens")
-  local failed = 0
-  local last
+-- n forced refreshes of key: how many failed, and the last refresh token.
+local function refresh_many(client, store, key, n)
+  local failed, last = 0, nil
   for _ = 1, n do
-    local t, err = store:refresh(client, RACE_KEY)
+    local t, err = store:refresh(client, key)
     if t then last = t.refresh_token else
       failed = failed + 1
       ngx.log(ngx.ERR, "race refresh failed: ", tostring(err))
     end
   end
+  return failed, last
+end
+
+function M.race(n)
+  local client = new_client()
+  local store = smartcar.shared_dict_store("sc_tokens")
+  local failed, last = refresh_many(client, store, RACE_KEY, n)
   ngx.say(failed == 0 and "ok " or "FAIL ", ngx.worker.pid(), " ",
     n - failed, " ", last and #last or 0)
 end
@@ -614,7 +619,7 @@ end
 -- The Redis store's cases (redis_cases.lua).
 require("redis_cases").register(case, { check = check, must = must,
   raises = raises, emu = emu, new_client = new_client, connect = connect,
-  token_posts = token_posts, EMU = EMU })
+  token_posts = token_posts, EMU = EMU, refresh_many = refresh_many })
 
 function M.list()
   for _, name in ipairs(order) do ngx.say(name) end

@@ -181,7 +181,11 @@ local function register(case)
     local bad = store({ port = tonumber(ngx.var.server_port) })
     _, err = bad:get("u")
     check(err and err.kind == "storage", "bad reply: %s", tostring(err))
-    -- a wrong password: storage, and the password is nowhere in it
+    -- a wrong password: storage, and the password is nowhere in it (a
+    -- pooled connection of the right password is not reused for it)
+    if PASSWORD then
+      must(store({ username = "smartcar", password = PASSWORD }):delete("x"))
+    end
     local wrong = store({ username = "smartcar", password = "not-the-pw-x" })
     _, err = wrong:put("u", tok)
     check(err and err.kind == "storage", "auth: %s", tostring(err))
@@ -226,15 +230,7 @@ local function race_worker(premature)
   local ok, err = pcall(function()
     local n = dict():get("redis_race_n")
     local client = H.new_client()
-    local s = race_store()
-    local failed, last = 0, nil
-    for _ = 1, n do
-      local t, e = s:refresh(client, RACE_KEY)
-      if t then last = t.refresh_token else
-        failed = failed + 1
-        ngx.log(ngx.ERR, "redis race refresh failed: ", tostring(e))
-      end
-    end
+    local failed, last = H.refresh_many(client, race_store(), RACE_KEY, n)
     dict():set("redis_race_done:" .. ngx.worker.pid(), (failed == 0 and
       "ok " or "FAIL ") .. (n - failed) .. " " .. (last and #last or 0))
   end)

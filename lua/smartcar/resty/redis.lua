@@ -28,6 +28,8 @@ local PENDING = 1 -- SC_STORE_PENDING
 -- Smartcar's grace window; after that it goes by itself.
 local LEASE_KEEP_MS = 300000
 
+local POOL_SALT = tostring(math.random()) .. tostring(ngx.now())
+
 local function script(text)
   local sha = ngx.sha1_bin(text):gsub(".", function(c)
     return string.format("%02x", c:byte())
@@ -282,10 +284,13 @@ local function config(opts, raise)
   if cfg.username and not cfg.password then
     raise("username: needs a password")
   end
-  -- connections differ by server, user and database: one pool each
+  -- connections differ by server, user, password and database: one
+  -- pool each (a pooled connection skips AUTH).  The password enters the
+  -- name only as a salted digest.
   cfg.pool = opts.pool or ("smartcar.redis:" .. (cfg.socket or
-    (cfg.host .. ":" .. cfg.port)) .. ":" .. (cfg.username or "")
-    .. ":" .. cfg.db)
+    (cfg.host .. ":" .. cfg.port)) .. ":" .. (cfg.username or "") .. ":"
+    .. (cfg.password and ngx.md5(POOL_SALT .. cfg.password) or "") .. ":"
+    .. cfg.db)
   return cfg
 end
 
