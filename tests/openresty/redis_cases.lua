@@ -160,6 +160,21 @@ local function register(case)
       must(acl:put("u", tok))
       check(r:hget("acl:{u}", "rt") == tok.refresh_token, "acl put")
     end
+    -- compare-and-swap: while a refresh's grant is on the wire (300 ms at
+    -- the emulator), another box saves a new set; the refresh's save
+    -- finds the set changed, and the refresh adopts the stored set
+    local fresh = H.connect(client, "redis@example.com")
+    H.emu("POST", "/_emulator/faults", { match = { method = "POST",
+      path = "/oauth/token" }, count = 1,
+      fault = { type = "latency", ms = 300 } })
+    local th = ngx.thread.spawn(function() return must(s:refresh(client, "u")) end)
+    ngx.sleep(0.1)
+    must(other:put("u", fresh))
+    local _, got = ngx.thread.wait(th)
+    check(got.refresh_token == fresh.refresh_token,
+      "the refresh must adopt the set saved meanwhile")
+    check(must(s:get("u")).refresh_token == fresh.refresh_token,
+      "the set saved meanwhile was overwritten")
     s:close()
     other:close()
     raises("closed", car.odometer, car)
