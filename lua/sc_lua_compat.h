@@ -4,9 +4,15 @@
  * luaL_setmetatable, lua_tointegerx and LUA_OK).  Included after lua.h
  * and lauxlib.h; empty under Lua 5.4.
  *
+ * To-be-closed slots: Lua 5.1 has none, so every C function this file
+ * registers (lua_pushcclosure, lua_pushcfunction, luaL_setfuncs and
+ * luaL_newlib) runs inside a trampoline that calls it under lua_pcall and
+ * then calls __close on what lua_toclose() marked during the call, newest
+ * first, whether it returned or raised (then the error is raised again).
+ * So a call's C resources are released when it ends, as under 5.4, not
+ * whenever the collector gets to them.
+ *
  * Differences that remain under LuaJIT:
- *  - no to-be-closed slots: lua_toclose() does nothing, and what it would
- *    have released on an error is released by the object's __gc instead;
  *  - one user value per userdata, kept in its environment table;
  *  - numbers are doubles: an "integer" is a number with no fraction part
  *    within +-2^53.
@@ -23,13 +29,97 @@ typedef unsigned long long lua_Unsigned;
 #define LUA_INTEGER_FMT "%lld"
 
 #define lua_rawlen(L, i) lua_objlen(L, (i))
-#define lua_toclose(L, i) ((void)(L), (void)(i))
 
 static int sc_compat_absindex(lua_State *L, int i)
 {
 	return (i > 0 || i <= LUA_REGISTRYINDEX) ? i : lua_gettop(L) + i + 1;
 }
 #define lua_absindex(L, i) sc_compat_absindex(L, (i))
+
+/* Its address keys the registry's list of values to close. */
+static const char sc_compat_tbc_key = 0;
+
+/* Push the list of values marked to-be-closed (a sequence, oldest first). */
+static void sc_compat_tbc_list(lua_State *L)
+{
+	lua_pushlightuserdata(L, (void *)&sc_compat_tbc_key);
+	lua_rawget(L, LUA_REGISTRYINDEX);
+	if (lua_istable(L, -1))
+		return;
+	lua_pop(L, 1);
+	lua_newtable(L);
+	lua_pushlightuserdata(L, (void *)&sc_compat_tbc_key);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
+static void sc_compat_toclose(lua_State *L, int i)
+{
+	i = sc_compat_absindex(L, i);
+	sc_compat_tbc_list(L);
+	lua_pushvalue(L, i);
+	lua_rawseti(L, -2, (int)lua_objlen(L, -2) + 1);
+	lua_pop(L, 1);
+}
+#define lua_toclose(L, i) sc_compat_toclose(L, (i))
+
+/* Upvalue 1: the C function to run; see the comment at the top. */
+static int sc_compat_tbc_call(lua_State *L)
+{
+	int base, n, status;
+
+	sc_compat_tbc_list(L);
+	base = (int)lua_objlen(L, -1);
+	lua_pop(L, 1);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+	luaL_checkstack(L, 5, "closing a call's resources");
+	sc_compat_tbc_list(L);
+	for (n = (int)lua_objlen(L, -1); n > base; n--) {
+		lua_rawgeti(L, -1, n); /* the value */
+		lua_pushnil(L);
+		lua_rawseti(L, -3, n); /* off the list before it runs */
+		if (luaL_getmetafield(L, -1, "__close")) {
+			lua_insert(L, -2); /* __close, value */
+			if (status != 0)
+				lua_pushvalue(L, -4); /* the error */
+			else
+				lua_pushnil(L);
+			lua_call(L, 2, 0);
+		} else {
+			lua_pop(L, 1);
+		}
+	}
+	lua_pop(L, 1);
+	if (status != 0)
+		return lua_error(L);
+	return lua_gettop(L);
+}
+
+static void sc_compat_pushcclosure(lua_State *L, lua_CFunction f, int n)
+{
+	(lua_pushcclosure)(L, f, n);
+	(lua_pushcclosure)(L, sc_compat_tbc_call, 1);
+}
+#undef lua_pushcfunction
+#define lua_pushcfunction(L, f) sc_compat_pushcclosure(L, (f), 0)
+#define lua_pushcclosure(L, f, n) sc_compat_pushcclosure(L, (f), (n))
+
+static void sc_compat_setfuncs(lua_State *L, const luaL_Reg *l, int nup)
+{
+	int i;
+
+	luaL_checkstack(L, nup + 1, "too many upvalues");
+	for (; l->name != NULL; l++) {
+		for (i = 0; i < nup; i++)
+			lua_pushvalue(L, -nup);
+		sc_compat_pushcclosure(L, l->func, nup);
+		lua_setfield(L, -(nup + 2), l->name);
+	}
+	lua_pop(L, nup);
+}
+#define luaL_setfuncs(L, l, n) sc_compat_setfuncs(L, (l), (n))
 
 static int sc_compat_isinteger(lua_State *L, int i)
 {

@@ -21,7 +21,7 @@ SQLite and libpq are needed at run time.
 }
 
 dependencies = {
-   "lua >= 5.4",
+   "lua >= 5.1",
 }
 
 external_dependencies = {

@@ -56,14 +56,21 @@ describe("value conversion", function()
   it("keeps integers exact and other numbers as floats", function()
     local v = assert(core.json_decode(
       '[1, -7, 2.5, 1e3, 9007199254740992, 1e300, 0.1]'))
-    assert.equal("integer", math.type(v[1]))
+    assert.equal(1, v[1])
     assert.equal(-7, v[2])
-    assert.equal("float", math.type(v[3]))
+    assert.equal(2.5, v[3])
     assert.equal(1000, v[4])
-    assert.equal("integer", math.type(v[4]))
     assert.equal(9007199254740992, v[5])
-    assert.equal("float", math.type(v[6]))
+    assert.equal(1e300, v[6])
     assert.equal(0.1, v[7])
+    -- Lua 5.4 tells integers from floats (LuaJIT's numbers are doubles)
+    if math.type then
+      assert.equal("integer", math.type(v[1]))
+      assert.equal("float", math.type(v[3]))
+      assert.equal("integer", math.type(v[4]))
+      assert.equal("integer", math.type(v[5]))
+      assert.equal("float", math.type(v[6]))
+    end
   end)
 
   it("converts strings, booleans and nesting", function()
@@ -228,20 +235,36 @@ describe("client lifetime", function()
     assert.equal("client is closed", raises(c.connections_opened, c))
   end)
 
-  it("closes at the end of a <close> scope", function()
-    local kept
-    do
-      local c <close> = core.client {}
-      kept = c
-      assert.is_false(c:closed())
+  -- Lua 5.4 runs __close at the end of a `local x <close>` scope (a
+  -- chunk loaded from text: LuaJIT cannot parse the attribute); LuaJIT
+  -- has no such scopes, and calls the same metamethod as 5.4 would.
+  local function close_scope(make)
+    if _VERSION == "Lua 5.4" then
+      return assert(load([[
+        local make = ...
+        local kept
+        do
+          local x <close> = make()
+          kept = x
+        end
+        return kept]]))(make)
     end
+    local x = make()
+    getmetatable(x).__close(x, nil)
+    return x
+  end
+
+  it("closes at the end of a <close> scope", function()
+    local kept = close_scope(function()
+      local c = core.client {}
+      assert.is_false(c:closed())
+      return c
+    end)
     assert.is_true(kept:closed())
 
-    local auth_kept
-    do
-      local a <close> = smartcar.auth_client { client_id = "cid" }
-      auth_kept = a
-    end
+    local auth_kept = close_scope(function()
+      return smartcar.auth_client { client_id = "cid" }
+    end)
     assert.is_true(auth_kept.core:closed())
     assert.equal("smartcar.AuthClient (closed)", tostring(auth_kept))
     assert.matches("client is closed",
@@ -282,10 +305,11 @@ describe("the default client", function()
 
   it("gives configured options to auth clients that lack them", function()
     helper.url()
-    local auth <close> = smartcar.auth_client { client_id = "cid" }
-    assert.equal(helper.url(), auth:get("api_origin"))
-    local other <close> = smartcar.auth_client {
+    local auth = smartcar.auth_client { client_id = "cid" }
+    local other = smartcar.auth_client {
       client_id = "cid", api_origin = "https://api.example.com" }
+    finally(function() auth:close(); other:close() end)
+    assert.equal(helper.url(), auth:get("api_origin"))
     assert.equal("https://api.example.com", other:get("api_origin"))
   end)
 end)
@@ -337,7 +361,8 @@ describe("op failures", function()
   end
 
   it("op:fail ends a command that may have been sent", function()
-    local client <close> = core.client({})
+    local client = core.client({})
+    finally(function() client:close() end)
     local op = lock_op(client)
     assert.equal(core.STEP_SEND, op:next())
     op:fail(core.codes.ENETWORK, "reset after sending")
@@ -348,7 +373,8 @@ describe("op failures", function()
   end)
 
   it("op:fail_unsent lets the same command go again", function()
-    local client <close> = core.client({})
+    local client = core.client({})
+    finally(function() client:close() end)
     local op = lock_op(client)
     assert.equal(core.STEP_SEND, op:next())
     assert.equal(op, op:fail_unsent(core.codes.ENETWORK, "refused"))
@@ -360,7 +386,8 @@ end)
 
 describe("client:set_debug", function()
   it("shows the exchange without the token, until removed", function()
-    local client <close> = helper.core_client()
+    local client = helper.core_client()
+    finally(function() client:close() end)
     local lines = {}
     client:set_debug(function(direction, line)
       lines[#lines + 1] = direction .. line
@@ -379,7 +406,8 @@ describe("client:set_debug", function()
   end)
 
   it("drops an error raised by the hook", function()
-    local client <close> = helper.core_client()
+    local client = helper.core_client()
+    finally(function() client:close() end)
     local calls = 0
     client:set_debug(function() calls = calls + 1; error("hook failed") end)
     local data, err = client:call("get_user", { access_token = "tok-x" })

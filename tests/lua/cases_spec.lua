@@ -90,9 +90,14 @@ local function feed(op, reply)
 end
 
 local function run_case(case)
-  local client <close> = core.client(check.client_options(case))
+  local client = core.client(check.client_options(case))
+  local ok, op
+  finally(function()
+    if ok then op:close() end
+    client:close()
+  end)
 
-  local ok, op = pcall(client.op, client, case.endpoint, case.params or {})
+  ok, op = pcall(client.op, client, case.endpoint, case.params or {})
   if not ok then
     -- An argument error raises in Lua: that is the expected outcome when
     -- the case expects an invalid_argument (or misuse) error.
@@ -102,7 +107,6 @@ local function run_case(case)
     end
     return
   end
-  local op_close <close> = op -- luacheck: ignore
 
   local replies = case.replies
   if replies == nil then replies = { case.reply or {} } end
@@ -144,10 +148,11 @@ end)
 
 describe("the op binding", function()
   it("drives an odometer call with a canned reply", function()
-    local client <close> = core.client(DEFAULT_CLIENT)
-    local op <close> = client:op("odometer", {
+    local client = core.client(DEFAULT_CLIENT)
+    local op = client:op("odometer", {
       vehicle_id = "veh-1", access_token = "tok-abc-123",
       unit_system = "imperial" })
+    finally(function() op:close(); client:close() end)
     local step, req = op:next()
     assert.equal(core.STEP_SEND, step)
     assert.equal("GET", req.method)
@@ -176,7 +181,8 @@ describe("the op binding", function()
     local options = {}
     for k, v in pairs(DEFAULT_CLIENT) do options[k] = v end
     options.max_attempts = 2
-    local client <close> = core.client(options)
+    local client = core.client(options)
+    finally(function() client:close() end)
     local op = client:op("get_user", { access_token = "tok-secret-9" })
     assert.has_error(function() op:result() end,
                      "op:result: the op is not done")
@@ -186,7 +192,7 @@ describe("the op binding", function()
       local step, value = op:next()
       if step == core.STEP_DONE then break end
       if step == core.STEP_WAIT then
-        assert.equal("integer", math.type(value))
+        assert.equal("integer", helper.math_type(value))
         assert.equal(value, op:wait_ms())
       else
         attempts = attempts + 1
@@ -214,7 +220,8 @@ describe("the op binding", function()
   end)
 
   it("raises for a missing parameter or an unknown endpoint", function()
-    local client <close> = core.client(DEFAULT_CLIENT)
+    local client = core.client(DEFAULT_CLIENT)
+    finally(function() client:close() end)
     assert.has_error(function() client:op("odometer", { access_token = "t" }) end)
     assert.has_error(function() client:op("nope", {}) end)
   end)

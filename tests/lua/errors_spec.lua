@@ -31,7 +31,8 @@ describe("errors", function()
   it("wrong client secret: oauth invalid_client, 401", function()
     local code = fresh_code(auth)
     local wrong_secret = "not-the-secret-8c1f9e"
-    local bad <close> = helper.auth_client { client_secret = wrong_secret }
+    local bad = helper.auth_client { client_secret = wrong_secret }
+    finally(function() bad:close() end)
     local token, err = bad:exchange_code(code)
     assert.is_nil(token)
     assert.equal("oauth", err.kind)
@@ -145,7 +146,7 @@ describe("errors", function()
       assert.equal("table", type(err.resolution))
     end
     if err.attempts ~= nil then
-      assert.equal("integer", math.type(err.attempts))
+      assert.equal("integer", helper.math_type(err.attempts))
     end
   end)
 end)

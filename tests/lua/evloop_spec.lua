@@ -68,13 +68,14 @@ describe("start/poll", function()
   end)
 
   it("refreshes a stored token after a 401", function()
-    local store <close> = smartcar.token_store(":memory:")
+    local store = smartcar.token_store(":memory:")
+    local auth = helper.auth_client()
+    finally(function() auth:close(); store:close() end)
     local tok = {}
     for k, v in pairs(fleet.token) do tok[k] = v end
     tok.access_token = "stale-lua-evloop-token"
     store:put("k", tok)
     -- refreshing takes the application's credentials
-    local auth <close> = helper.auth_client()
     local car = smartcar.vehicle(fleet.bev.id, { store = store, key = "k" },
                                  { client = auth })
     local req = car:start("odometer")

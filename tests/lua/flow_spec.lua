@@ -86,7 +86,7 @@ describe("the v2 flow", function()
     assert.equal("string", type(token.access_token))
     assert.equal("string", type(token.refresh_token))
     assert.equal("Bearer", token.token_type)
-    assert.equal("integer", math.type(token.expires_in))
+    assert.equal("integer", helper.math_type(token.expires_in))
     assert.equal(7200, token.expires_in)
     -- Unix seconds (the core keeps millisecond precision).
     assert.equal("number", type(token.expiration))

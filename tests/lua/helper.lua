@@ -17,6 +17,30 @@ local core = require "smartcar.core"
 
 local helper = {}
 
+----------------------------------------------------------------------------
+-- Lua 5.4 and LuaJIT (Lua 5.1) alike.
+----------------------------------------------------------------------------
+
+--- math.type under Lua 5.4; under LuaJIT, whose numbers are all doubles,
+--- "integer" for a number with no fraction within +-2^53 (what the
+--- binding converts as an integer), else "float".
+helper.math_type = math.type or function(v)
+  if type(v) ~= "number" then return nil end
+  return (v == math.floor(v) and v >= -2 ^ 53 and v <= 2 ^ 53) and "integer"
+    or "float"
+end
+
+--- The extreme integers: Lua 5.4's 64-bit ones, or LuaJIT's exact doubles.
+helper.maxinteger = math.maxinteger or 2 ^ 53
+helper.mininteger = math.mininteger or -2 ^ 53
+
+helper.unpack = table.unpack or unpack
+
+--- table.pack: the values and their count n.
+function helper.pack(...)
+  return { n = select("#", ...), ... }
+end
+
 -- The emulator's built-in application (docs/emulator.md).
 helper.client_id = "8229df9f-91a0-4ff0-a1ae-a1f38ee24d07"
 helper.client_secret = "emulator-client-secret"
@@ -50,7 +74,11 @@ local function encode(v)
   elseif t == "boolean" then
     return tostring(v)
   elseif t == "number" then
-    if math.type(v) == "integer" then return tostring(v) end
+    if math.type then
+      if math.type(v) == "integer" then return tostring(v) end
+    elseif helper.math_type(v) == "integer" then
+      return ("%.0f"):format(v) -- LuaJIT's tostring may use an exponent
+    end
     return ("%.17g"):format(v)
   elseif t == "string" then
     return '"' .. v:gsub('[%c"\\]', function(c)
@@ -77,6 +105,17 @@ helper.json_encode = encode
 ----------------------------------------------------------------------------
 
 local emulator = nil -- {url, pid, pipe, log} when we started one
+
+--- A value whose finalizer calls f: a table under Lua 5.2+, a userdata
+--- under LuaJIT (Lua 5.1 ignores __gc on tables).  Keep it referenced.
+function helper.on_gc(f)
+  if newproxy then
+    local p = newproxy(true)
+    getmetatable(p).__gc = function() f() end
+    return p
+  end
+  return setmetatable({}, { __gc = function() f() end })
+end
 
 local function start_emulator()
   local bin = os.getenv("SMARTCAR_EMULATOR_BIN")
@@ -108,8 +147,10 @@ local function start_emulator()
       .. text, 0)
   end
   emulator = { url = url:gsub("/+$", ""), pid = pid, pipe = pipe, log = log }
-  -- Stop it when the Lua state closes (normal exit or os.exit(n, true)).
-  helper._reaper = setmetatable({}, { __gc = function() helper.stop() end })
+  -- Stop it when the Lua state closes (normal exit or os.exit(n, true)),
+  -- before the pipe's own finalizer would wait for it to exit.  LuaJIT
+  -- (Lua 5.1) runs __gc only for userdata: there the reaper is one.
+  helper._reaper = helper.on_gc(helper.stop)
   return emulator.url
 end
 
@@ -388,7 +429,7 @@ function helper.fresh_fleets(...)
   for i, email in ipairs({ ... }) do
     fleets[i] = helper.fleet { email = email }
   end
-  return (table.unpack or unpack)(fleets)
+  return helper.unpack(fleets)
 end
 
 --- Set state fields of an emulated vehicle (plugged_in, charging,

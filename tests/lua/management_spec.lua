@@ -187,7 +187,8 @@ describe("get_compatibility", function()
 
   it("says what a BEV cannot do, with the client from an auth client",
      function()
-    local auth <close> = helper.auth_client()
+    local auth = helper.auth_client()
+    finally(function() auth:close() end)
     local res = assert(smartcar.get_compatibility(
       vin_of(fleet.bev), { "read_fuel", "read_battery" }, nil,
       { client = auth }))
@@ -245,7 +246,7 @@ describe("get_compatibility", function()
     assert.is_true(#models >= 1)
     for _, m in ipairs(models) do
       assert.equal("string", type(m.model))
-      assert.equal("integer", math.type(m.start_year))
+      assert.equal("integer", helper.math_type(m.start_year))
       assert.is_true(smartcar.is_array(m.permissions))
     end
     for k in pairs(res) do

@@ -54,7 +54,8 @@ describe("paging iterators", function()
     -- 15 permissions: 4 + 4 + 4 + 3
     assert.equal(4, #logged("GET", "/permissions$"))
     -- a store-backed vehicle pages too
-    local store <close> = assert(smartcar.token_store(":memory:"))
+    local store = assert(smartcar.token_store(":memory:"))
+    finally(function() store:close() end)
     assert(store:put("a", fleet.token))
     local stored = smartcar.vehicle(fleet.vehicles[1],
                                     { store = store, key = "a" },

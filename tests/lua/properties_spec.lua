@@ -34,7 +34,7 @@ local SPECIAL = {
   "", "\0", "veh\0", "\xff\xfe", ("x"):rep(5000), "veh-1", "tok-123456",
   "2.0", "GET", "POST", "/odometer", "read_odometer", "a b", "+/=&%",
   "http://localhost:8000/callback?code=c&state=s", "https://x/y",
-  math.maxinteger, math.mininteger, 2 ^ 63, 2 ^ 64, 1e300, -1e300, 0 / 0,
+  helper.maxinteger, helper.mininteger, 2 ^ 63, 2 ^ 64, 1e300, -1e300, 0 / 0,
   math.huge, -math.huge, -0.0, 0, 1, -1, 0.5, true, false,
 }
 
@@ -68,7 +68,7 @@ value = function(depth)
   local pick = math.random(1, depth > 2 and 6 or 9)
   if pick == 1 then return nil end
   if pick == 2 then return SPECIAL[math.random(#SPECIAL)] end
-  if pick == 3 then return math.random(math.mininteger, math.maxinteger) end
+  if pick == 3 then return math.random(helper.mininteger, helper.maxinteger) end
   if pick == 4 then return (math.random() - 0.5) * 10 ^ math.random(-5, 30) end
   if pick == 5 then return random_string() end
   if pick == 6 then return SPECIAL[math.random(#SPECIAL)] end
@@ -220,10 +220,10 @@ describe("properties", function()
         local n = math.random(0, 4)
         local args = {}
         for i = 1, n do args[i] = value(0) end
-        local result = table.pack(pcall(target[2], table.unpack(args, 1, n)))
+        local result = helper.pack(pcall(target[2], helper.unpack(args, 1, n)))
         local ok, why
         if result[1] then
-          ok, why = check_returns(table.unpack(result, 2, result.n))
+          ok, why = check_returns(helper.unpack(result, 2, result.n))
         else
           ok, why = acceptable_raise(result[2])
         end

@@ -1,58 +1,90 @@
 #!/bin/sh
-# Build the Lua rock into build/luarocks (when its sources changed) and run
-# the busted specs under Lua 5.4.  Extra arguments go to busted.
+# Build the Lua rock (when its sources changed) and run the busted specs,
+# under Lua 5.4 (rock in build/luarocks) and then under LuaJIT (the Lua 5.1
+# C API, rock in build/luarocks-luajit).  Extra arguments go to busted.
+# Ends with one line "N passed, N failed" over both interpreters.
 #
-#   tests/lua/run.sh                      # all specs
+#   tests/lua/run.sh                      # all specs, both interpreters
 #   tests/lua/run.sh tests/lua/flow_spec.lua
-#   tests/lua/run.sh --build-only          # build the rock, run nothing
+#   LUA=luajit tests/lua/run.sh           # one interpreter only
+#   tests/lua/run.sh --build-only         # build the rock(s), run nothing
 #
 # Environment: SMARTCAR_EMULATOR_URL (use a running emulator) or
-# SMARTCAR_EMULATOR_BIN (default build/smartcar-emulator); LUA (lua5.4),
-# LUAROCKS (luarocks).
+# SMARTCAR_EMULATOR_BIN (default build/smartcar-emulator); LUA (lua5.4 or
+# luajit; default both), LUAROCKS (luarocks).
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
-LUA=${LUA:-lua5.4}
 LUAROCKS=${LUAROCKS:-luarocks}
-tree="$root/build/luarocks"
-stamp="$tree/.smartcar-sources"
+interpreters=${LUA:-lua5.4 luajit}
 
 # The rock is up to date when the hash of everything it is built from
 # matches the one recorded after the last build.
 sources_hash() {
-	find csrc/include csrc/lib lua rockspec -type f \
-		! -name '*.o' ! -name '*.so' | LC_ALL=C sort |
+	find csrc/include csrc/lib lua rockspec README.md LICENSE CHANGELOG.md \
+		-type f ! -name '*.o' ! -name '*.so' | LC_ALL=C sort |
 		xargs sha256sum | sha256sum | cut -d' ' -f1
 }
 
-hash=$(sources_hash)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ] ||
-   [ ! -f "$tree/lib/lua/5.4/smartcar/core.so" ]; then
+# tree_of INTERPRETER: the rock tree, its Lua version, and the variables
+# LuaRocks needs for it (LuaJIT: Lua 5.1 with LuaJIT's headers).
+tree_of() {
+	case $1 in
+	*luajit*)
+		tree="$root/build/luarocks-luajit" luaver=5.1
+		vars="LUA_INCDIR=/usr/include/luajit-2.1 LUA=$(command -v "$1")"
+		;;
+	*)
+		tree="$root/build/luarocks" luaver=5.4 vars=""
+		;;
+	esac
+}
+
+build_rock() { # interpreter
+	tree_of "$1"
+	stamp="$tree/.smartcar-sources"
+	hash=$(sources_hash)
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] &&
+	   [ -f "$tree/lib/lua/$luaver/smartcar/core.so" ]; then
+		return 0
+	fi
 	# LuaRocks' builtin backend writes objects next to the sources: build
 	# from a copy so the work tree stays clean.
-	src="$root/build/lua-rock-src"
-	rm -rf "$src"
+	src="$root/build/lua-rock-src-$luaver"
+	rm -rf "$src" "$tree"
 	mkdir -p "$src/csrc"
 	cp -R csrc/include csrc/lib "$src/csrc/"
-	cp -R lua rockspec "$src/"
-	log="$root/build/lua-rock-build.log"
-	if ! (cd "$src" && "$LUAROCKS" --lua-version=5.4 --tree="$tree" \
-		make rockspec/smartcar-scm-1.rockspec) >"$log" 2>&1; then
+	cp -R lua rockspec README.md LICENSE CHANGELOG.md "$src/"
+	log="$root/build/lua-rock-build-$luaver.log"
+	# shellcheck disable=SC2086 # $vars: VAR=VALUE words
+	if ! (cd "$src" && "$LUAROCKS" --lua-version="$luaver" --tree="$tree" \
+		make rockspec/smartcar-scm-1.rockspec $vars) >"$log" 2>&1; then
 		cat "$log" >&2
 		exit 1
 	fi
-	# The rock installs its two modules and nothing else (no sources,
-	# objects, LuaLS meta files or smartcar.resty).
+	# The rock installs its two modules and its docs, nothing else (no
+	# sources, objects, LuaLS meta files or smartcar.resty).
 	installed=$(cd "$tree" && find share lib/lua -type f | LC_ALL=C sort |
 		tr '\n' ' ')
-	if [ "$installed" != "lib/lua/5.4/smartcar/core.so share/lua/5.4/smartcar.lua " ]; then
+	want="lib/lua/$luaver/smartcar/core.so share/lua/$luaver/smartcar.lua "
+	if [ "$installed" != "$want" ]; then
 		echo "run.sh: the rock installed: $installed" >&2
 		exit 1
 	fi
+	docs=$(cd "$tree/lib/luarocks/rocks-$luaver/smartcar/scm-1" &&
+		find doc -type f | LC_ALL=C sort | tr '\n' ' ')
+	if [ "$docs" != "doc/CHANGELOG.md doc/LICENSE doc/README.md " ]; then
+		echo "run.sh: the rock installed the docs: $docs" >&2
+		exit 1
+	fi
 	echo "$hash" >"$stamp"
-fi
+}
+
+for lua in $interpreters; do
+	build_rock "$lua"
+done
 # tests/faults/run.sh only needs the rock
 [ "${1:-}" = "--build-only" ] && exit 0
 
@@ -65,5 +97,33 @@ if [ -z "${SMARTCAR_EMULATOR_URL:-}" ]; then
 	fi
 fi
 
+# Busted runs under the interpreter that loads it; .busted picks the tree
+# from the interpreter's Lua version.
 busted=${BUSTED:-$(command -v busted)}
-exec "$LUA" "$busted" "$@"
+mkdir -p build/test-logs
+status=0 pass=0 fail=0
+for lua in $interpreters; do
+	echo "== busted under $("$lua" -v 2>&1 | head -1)"
+	log="$root/build/test-logs/lua-$(basename "$lua").busted.log"
+	{
+		rc=0
+		"$lua" "$busted" "$@" 2>&1 || rc=$?
+		echo "$rc" >"$log.rc"
+	} | tee "$log"
+	rc=$(cat "$log.rc")
+	line=$(grep -E '[0-9]+ successes? / [0-9]+ failures? / [0-9]+ errors?' \
+		"$log" | tail -1) || true
+	if [ -z "$line" ]; then
+		p=0 f=1
+	else
+		p=$(echo "$line" | awk '{print $1}')
+		f=$(echo "$line" | awk '{print $4 + $7}')
+	fi
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	[ "$f" -ne 0 ] && status=1
+	echo "-- $lua: $p passed, $f failed"
+	pass=$((pass + p))
+	fail=$((fail + f))
+done
+echo "$pass passed, $fail failed"
+exit $status

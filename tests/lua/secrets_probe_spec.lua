@@ -31,8 +31,8 @@ local function b64_decode(run)
     n = n + 6
     if n >= 8 then
       n = n - 8
-      out[#out + 1] = string.char(bits // (1 << n))
-      bits = bits % (1 << n)
+      out[#out + 1] = string.char(math.floor(bits / 2 ^ n))
+      bits = bits % 2 ^ n
     end
   end
   return table.concat(out)

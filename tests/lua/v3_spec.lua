@@ -191,7 +191,8 @@ describe("Vehicle API v3", function()
   end)
 
   it("takes a Connect token from a token store", function()
-    local store <close> = assert(smartcar.token_store(":memory:"))
+    local store = assert(smartcar.token_store(":memory:"))
+    finally(function() store:close() end)
     local expired = {}
     for k, x in pairs(fleet.token) do expired[k] = x end
     expired.expiration = os.time() - 5
@@ -267,7 +268,8 @@ describe("Vehicle API v3", function()
       { user_id = "u" }))
     assert.matches("unknown option", raises(smartcar.vehicle_v3, "id",
       { user_id = "u", colour = "red" }))
-    local store <close> = assert(smartcar.token_store(":memory:"))
+    local store = assert(smartcar.token_store(":memory:"))
+    finally(function() store:close() end)
     assert.matches("not both", raises(smartcar.vehicle_v3, "id",
       { access_token = "t", store = store, key = "k" }))
     local v = smartcar.vehicle_v3("id", { user_id = "u" })
@@ -285,9 +287,10 @@ describe("Vehicle API v3 with a token store", function()
   it("refreshes the stored Connect token when v3 answers 401", function()
     helper.url()
     helper.reset()
-    local auth <close> = helper.auth_client()
+    local auth = helper.auth_client()
     local fleet = helper.fleet { email = "v3-store-401@example.com" }
-    local store <close> = assert(smartcar.token_store(":memory:"))
+    local store = assert(smartcar.token_store(":memory:"))
+    finally(function() store:close(); auth:close() end)
     assert(store:put("owner", fleet.token))
     local v = smartcar.vehicle_v3(fleet.vehicles[1],
                                   { store = store, key = "owner",

@@ -62,7 +62,7 @@ describe("vehicle reads", function()
     assert.equal(car.id, attrs.id)
     assert.equal("TOYOTA", attrs.make)
     assert.equal("string", type(attrs.model))
-    assert.equal("integer", math.type(attrs.year))
+    assert.equal("integer", helper.math_type(attrs.year))
     assert_data_meta(attrs.meta)
 
     local loc = assert(car:location())
