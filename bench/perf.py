@@ -177,7 +177,7 @@ def worker(kind, *args):
                 t.join()
             out["calls_per_s"] = per * 8 / (time.perf_counter() - w0)
             if kind == "native8":
-                from smartcar_native import _client
+                from smartcar_native import _shared_clients as _client
                 out["connections"] = \
                     _client.default_client().connections_opened()
         else:

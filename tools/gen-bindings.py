@@ -11,7 +11,8 @@ arguments, result type and one-line doc.  From them this writes:
   ``core.endpoint_info`` (smartcar.resty builds its own the same way);
 - python/smartcar_native/_aio_twins.py: the awaitable twins of the
   module functions and of VehicleV3's calls, with the signatures of the
-  blocking originals as api.py and v3.py declare them (AIO_* below);
+  blocking originals as _module_calls.py and v3.py declare them (AIO_*
+  below);
 - from csrc/lib/results.def (the result shapes): Python's named tuples
   and their converters (python/smartcar_native/_shapes.py), the LuaLS
   classes (lua/meta/smartcar_results.lua) and tests/shapes.json, the
@@ -45,13 +46,16 @@ PKG = os.path.join(ROOT, "python", "smartcar_native")
 # (module, names) and methods (module, class, twin class, names).  Each
 # twin has the signature of its original, read from the source.
 AIO_FUNCTIONS = [
-    ("api", ["get_user", "get_vehicles", "iter_vehicles", "get_compatibility",
-             "get_compatibility_matrix", "get_connections",
-             "delete_connections", "iter_connections"]),
+    ("_module_calls", ["get_user", "get_vehicles", "iter_vehicles",
+                       "get_compatibility", "get_compatibility_matrix",
+                       "get_connections", "delete_connections",
+                       "iter_connections"]),
     ("v3", ["get_app_token", "list_connections", "get_connection",
             "delete_connection", "delete_user", "create_subscription",
             "list_subscriptions", "delete_subscription"]),
 ]
+# how the twins module names each source module
+TWIN_ALIAS = {"_module_calls": "_api", "v3": "_v3"}
 AIO_METHODS = [
     ("v3", "VehicleV3", "AsyncVehicleV3Methods",
      ["get_vehicle", "get_signals", "get_signal", "iter_signals",
@@ -443,7 +447,8 @@ def render_twins():
         imports = _imports(tree, module)
         defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
         for name in names:
-            funcs += ["", ""] + _twin(defs[name], "_%s.%s" % (module, name),
+            funcs += ["", ""] + _twin(defs[name], "%s.%s" % (
+                                      TWIN_ALIAS[module], name),
                                       None, imports, used)[:-1]
     for module, cls, twin, names in AIO_METHODS:
         tree = ast.parse(open(os.path.join(PKG, module + ".py")).read())
@@ -459,7 +464,8 @@ def render_twins():
             classes += _twin(defs[name], "self.sync." + name,
                              "%s.%s" % (cls, name), imports, used)
     out = ['"""The awaitable twins of the blocking API that aio gives.', "",
-           HEADER.replace("csrc/lib/endpoints.def", "api.py and v3.py"),
+           HEADER.replace("csrc/lib/endpoints.def",
+                          "_module_calls.py, v3.py"),
            '"""', "", "from __future__ import annotations", ""]
     used.pop(".", None)
     used["typing"] = (used["typing"] - {"Iterator"}) | {"TYPE_CHECKING"}
@@ -471,7 +477,7 @@ def render_twins():
                    if len(", ".join(names)) + len(module) < 60 else
                    "from %s import (\n%s\n)" % (module, "\n".join(
                        "    %s," % n for n in names)))
-    out += ["", "from . import api as _api, v3 as _v3",
+    out += ["", "from . import _module_calls as _api, v3 as _v3",
             "from .aio import _iterate, _run"]
     text = "\n".join(out + funcs + classes)
     while text.endswith("\n"):

@@ -96,7 +96,7 @@ from .options import (
     ManagementOptions as ManagementOptions,
 )
 from .auth_client import AuthClient as AuthClient
-from .api import (
+from ._module_calls import (
     delete_connections as delete_connections,
     get_api_version as get_api_version,
     get_compatibility as get_compatibility,
@@ -130,7 +130,7 @@ from .notebook import (
     to_frame as to_frame,
 )
 from ._results import BatchResult as BatchResult
-from ._client import (
+from ._shared_clients import (
     configure as configure,
     default_client as default_client,
     get_debug as get_debug,

@@ -8,7 +8,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from .options import AuthUrlOptions, TokenOptions
 from . import _util
-from ._client import USER_AGENT_SUFFIX, client_settings
+from ._shared_clients import USER_AGENT_SUFFIX, client_settings
 from ._core import Client
 from .errors import InvalidArgumentError
 from .store import core_store

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Dict
 
-from ._client import default_client
+from ._shared_clients import default_client
 
 __all__ = [
     "API_ORIGIN",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _util
-from ._client import default_client
+from ._shared_clients import default_client
 from ._core import Client
 from .notebook import ResultList, progress_bar
 from .vehicle import Plan, Vehicle

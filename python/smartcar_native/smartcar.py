@@ -11,8 +11,8 @@ import base64
 from typing import Any
 
 from . import _util
-from ._client import default_client
-from .api import (
+from ._shared_clients import default_client
+from ._module_calls import (
     delete_connections as delete_connections,
     get_api_version as get_api_version,
     get_compatibility as get_compatibility,

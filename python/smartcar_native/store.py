@@ -41,7 +41,7 @@ from typing import Any, Dict, Mapping, Optional, Union
 
 from . import _core, _time, _util
 from .errors import InvalidArgumentError
-from ._client import default_client
+from ._shared_clients import default_client
 from ._core import Client
 from ._shapes import Access, access_from
 

@@ -28,7 +28,7 @@ import os
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
 from . import _util
-from ._client import credentials_client, default_client
+from ._shared_clients import credentials_client, default_client
 from ._core import Client
 from .errors import InvalidArgumentError
 from .store import core_store

@@ -7,8 +7,8 @@ from typing import (Any, Callable, Dict, Iterator, List, Mapping, NamedTuple,
                     Optional, Tuple)
 
 from .options import PagingOptions, VehicleOptions
-from . import _util, api
-from ._client import default_client
+from . import _module_calls, _util
+from ._shared_clients import default_client
 from ._core import Client
 from ._results import batch_from
 from ._vehicle_methods import VehicleMethods
@@ -150,7 +150,7 @@ class Vehicle(VehicleMethods):
     @property
     def version(self) -> str:
         """The API version this vehicle's calls use."""
-        return self._version or api.get_api_version()
+        return self._version or _module_calls.get_api_version()
 
     @property
     def flags(self) -> Optional[str]:
@@ -180,7 +180,7 @@ class Vehicle(VehicleMethods):
             "vehicle_id": self.vehicle_id,
             "access_token": self.access_token,
             "unit_system": self._unit_system,
-            "version": self._version or api._version_param(),
+            "version": self._version or _module_calls._version_param(),
             "flags": self._flags,
         }
         params.update(self._call_options)

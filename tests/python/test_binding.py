@@ -233,7 +233,7 @@ def test_dealloc_without_close():
 
 
 def test_default_client_lazy_and_env_bound(monkeypatch):
-    from smartcar_native import _client
+    from smartcar_native import _shared_clients as _client
 
     _client.reset_default_client()
     assert _client._client is None  # not created at import or reset

@@ -18,7 +18,7 @@ from .options import (
     PagingOptions,
 )
 from . import _core, _util
-from ._client import credentials_client, default_client
+from ._shared_clients import credentials_client, default_client
 from ._core import Client
 from .notebook import with_progress
 from .errors import InvalidArgumentError
