@@ -20,6 +20,12 @@
 #ifndef SC_LUA_COMPAT_H
 #define SC_LUA_COMPAT_H
 
+/* LuaJIT's lua.h defines LUA_OK (from 5.2); PUC-Rio Lua 5.1's does not. */
+#if (LUA_VERSION_NUM < 502 && !defined(LUA_OK)) || \
+	(LUA_VERSION_NUM >= 502 && LUA_VERSION_NUM < 504)
+#error "smartcar.core builds for Lua 5.4 or LuaJIT 2.1 (Lua 5.1 API)"
+#endif
+
 #if LUA_VERSION_NUM < 502
 
 #include <math.h>

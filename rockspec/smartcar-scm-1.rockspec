@@ -3,6 +3,9 @@ package = "smartcar"
 version = "scm-1"
 
 -- Built from a checkout: luarocks --lua-version=5.4 make rockspec/smartcar-scm-1.rockspec
+-- (LuaJIT: --lua-version=5.1 LUA_INCDIR=/usr/include/luajit-2.1, see
+-- docs/lua.md).  A release rock for a tag: scripts/make-rock.sh, which
+-- writes smartcar-VERSION-1.rockspec with a tarball source.
 source = {
    url = "git+file://.",
 }
@@ -20,6 +23,8 @@ SQLite and libpq are needed at run time.
    license = "MIT",
 }
 
+-- Lua 5.4, or LuaJIT 2.1 (its Lua 5.1 API, through lua/sc_lua_compat.h);
+-- the build stops with a message under PUC-Rio Lua 5.1, 5.2 and 5.3.
 dependencies = {
    "lua >= 5.1",
 }

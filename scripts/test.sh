@@ -55,7 +55,8 @@ suite "Python typing (mypy, pyright)" typing bash tests/typing/run.sh
 suite "Python wheel in a clean venv" wheel bash tests/wheel/run.sh
 suite "Python notebook (pandas, tqdm, fleet.ipynb)" notebook \
 	bash tests/notebook/run.sh
-suite Lua lua bash tests/lua/run.sh
+suite "Lua (5.4 and LuaJIT)" lua bash tests/lua/run.sh
+suite "Lua release rock (packed, installed offline)" rock bash tests/rock/run.sh
 suite "official SDKs vs the emulator" compat bash tests/compat/run.sh
 suite OpenResty openresty bash tests/openresty/run.sh
 suite "fault matrix" faults bash tests/faults/run.sh
