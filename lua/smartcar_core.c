@@ -1878,28 +1878,162 @@ static int l_webhook_verify(lua_State *L)
 	return 1;
 }
 
-/* core.webhook_parse(body) -> data | nil, err (kind malformed_response) */
-static int l_webhook_parse(lua_State *L)
+/* data | nil, err for a result of a call on data from the network:
+ * a failure is never a raise (but out of memory is). */
+static int push_result_or_err(lua_State *L, tmp *t, int rc)
 {
-	size_t len;
-	const char *body;
-	tmp *t;
-	int rc;
-
-	luaL_checktype(L, 1, LUA_TSTRING);
-	body = lua_tolstring(L, 1, &len);
-	lua_settop(L, 1);
-	t = tmp_push(L);
-	rc = sc_webhook_parse(&t->res, body, len);
 	if (t->res == NULL)
 		return rc == SC_ENOMEM ? raise_nomem(L)
 				       : luaL_error(L, "%s", sc_strerror(rc));
 	if (rc == 0 && sc_result_error(t->res) == NULL)
 		return push_data(L, t->res);
-	/* The body comes from the network: a failure is never a raise. */
 	lua_pushnil(L);
 	push_error(L, sc_result_error(t->res), rc);
 	return 2;
+}
+
+/* fn(body) for a C parser of a JSON body into a result: data | nil, err. */
+static int parse_body(lua_State *L,
+		      int (*fn)(sc_result **, const char *, size_t))
+{
+	size_t len;
+	const char *body;
+	tmp *t;
+
+	luaL_checktype(L, 1, LUA_TSTRING);
+	body = lua_tolstring(L, 1, &len);
+	lua_settop(L, 1);
+	t = tmp_push(L);
+	return push_result_or_err(L, t, fn(&t->res, body, len));
+}
+
+/* core.webhook_parse(body) -> data | nil, err (kind malformed_response) */
+static int l_webhook_parse(lua_State *L)
+{
+	return parse_body(L, sc_webhook_parse);
+}
+
+/* Seen webhook event ids (sc_webhook_seen), a userdata. */
+#define SEEN_MT "smartcar.WebhookSeen"
+
+typedef struct {
+	sc_webhook_seen *seen;
+} lseen;
+
+static sc_webhook_seen *check_seen(lua_State *L, int idx)
+{
+	lseen *s = luaL_checkudata(L, idx, SEEN_MT);
+	return s->seen;
+}
+
+/* core.webhook_seen(capacity, ttl_ms) -> set */
+static int l_webhook_seen(lua_State *L)
+{
+	lua_Integer cap = luaL_checkinteger(L, 1);
+	lua_Integer ttl = luaL_checkinteger(L, 2);
+	lseen *s;
+
+	luaL_argcheck(L, cap >= 1 && cap <= (1 << 26), 1,
+		      "capacity: 1 .. 2^26 expected");
+	luaL_argcheck(L, ttl >= 0, 2, "ttl_ms: not negative expected");
+	s = lua_newuserdatauv(L, sizeof(*s), 0);
+	s->seen = NULL;
+	luaL_setmetatable(L, SEEN_MT);
+	if (sc_webhook_seen_new(&s->seen, (size_t)cap, (int64_t)ttl) != 0)
+		return raise_nomem(L);
+	return 1;
+}
+
+static int seen_gc(lua_State *L)
+{
+	lseen *s = luaL_checkudata(L, 1, SEEN_MT);
+	sc_webhook_seen_free(s->seen);
+	s->seen = NULL;
+	return 0;
+}
+
+/* set:first(event_id[, now_ms]) -> true the first time, false after */
+static int seen_first(lua_State *L)
+{
+	sc_webhook_seen *s = check_seen(L, 1);
+	const char *id = luaL_checkstring(L, 2);
+	lua_Integer now = luaL_optinteger(L, 3, 0);
+	int rc = sc_webhook_seen_check(s, id, (int64_t)now);
+
+	if (rc == SC_ENOMEM)
+		return raise_nomem(L);
+	luaL_argcheck(L, rc >= 0, 2, "event id: 1 to 256 bytes expected");
+	lua_pushboolean(L, rc == SC_WEBHOOK_FIRST);
+	return 1;
+}
+
+/* set:forget(event_id) -> true when it was there */
+static int seen_forget(lua_State *L)
+{
+	sc_webhook_seen *s = check_seen(L, 1);
+	const char *id = luaL_checkstring(L, 2);
+	int rc = sc_webhook_seen_forget(s, id);
+
+	luaL_argcheck(L, rc == 0 || rc == SC_ENOTFOUND, 2,
+		      "event id: 1 to 256 bytes expected");
+	lua_pushboolean(L, rc == 0);
+	return 1;
+}
+
+static int seen_count(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)sc_webhook_seen_count(check_seen(L,
+									  1)));
+	return 1;
+}
+
+/*
+ * core.webhook_receive(amt, signature|nil, body, seen|nil) -> data | nil,
+ * err: sc_webhook_receive (kinds bad_signature, malformed_response).
+ */
+static int l_webhook_receive(lua_State *L)
+{
+	const char *amt, *sig = NULL, *body;
+	sc_webhook_seen *seen = NULL;
+	size_t len;
+	tmp *t;
+	int rc;
+
+	luaL_checktype(L, 1, LUA_TSTRING);
+	amt = check_cstring(L, 1, "the management token");
+	if (!lua_isnoneornil(L, 2)) {
+		luaL_checktype(L, 2, LUA_TSTRING);
+		sig = check_cstring(L, 2, "the signature");
+	}
+	luaL_checktype(L, 3, LUA_TSTRING);
+	body = lua_tolstring(L, 3, &len);
+	if (!lua_isnoneornil(L, 4))
+		seen = check_seen(L, 4);
+	lua_settop(L, 4);
+	t = tmp_push(L);
+	rc = sc_webhook_receive(&t->res, amt, sig, body, len, seen);
+	return push_result_or_err(L, t, rc);
+}
+
+/* core.signal_rows(json) -> {rows = {...}} | nil, err */
+static int l_signal_rows(lua_State *L)
+{
+	return parse_body(L, sc_signal_rows);
+}
+
+/* core.time_ms(text) -> epoch milliseconds | nil (not a time) */
+static int l_time_ms(lua_State *L)
+{
+	size_t len;
+	const char *text = luaL_checklstring(L, 1, &len);
+	int64_t ms;
+
+	if (sc_time_parse_ms(&ms, text, len) != 0) {
+		lua_pushnil(L);
+		return 1;
+	}
+	lua_pushinteger(L, (lua_Integer)ms);
+	return 1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2425,6 +2559,10 @@ static const luaL_Reg module_functions[] = {
 	{ "webhook_challenge", l_webhook_challenge },
 	{ "webhook_verify", l_webhook_verify },
 	{ "webhook_parse", l_webhook_parse },
+	{ "webhook_receive", l_webhook_receive },
+	{ "webhook_seen", l_webhook_seen },
+	{ "signal_rows", l_signal_rows },
+	{ "time_ms", l_time_ms },
 	{ "sqlite_store", l_sqlite_store },
 	{ "postgres_store", l_postgres_store },
 	{ "token_expired", l_token_expired },
@@ -2488,6 +2626,24 @@ int luaopen_smartcar_core(lua_State *L)
 	luaL_setfuncs(L, op_meta, 0);
 	luaL_newlib(L, op_methods);
 	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+
+	luaL_newmetatable(L, SEEN_MT);
+	{
+		static const luaL_Reg seen_meta[] = {
+			{ "__gc", seen_gc },
+			{ NULL, NULL },
+		};
+		static const luaL_Reg seen_methods[] = {
+			{ "first", seen_first },
+			{ "forget", seen_forget },
+			{ "count", seen_count },
+			{ NULL, NULL },
+		};
+		luaL_setfuncs(L, seen_meta, 0);
+		luaL_newlib(L, seen_methods);
+		lua_setfield(L, -2, "__index");
+	}
 	lua_pop(L, 1);
 
 	luaL_newmetatable(L, STORE_MT);

@@ -76,6 +76,8 @@ build = {
       csrc/lib/async.c \
       csrc/lib/rate.c \
       csrc/lib/webhook.c \
+      csrc/lib/webhook_seen.c \
+      csrc/lib/signals.c \
       csrc/lib/store.c \
       csrc/lib/store_sqlite.c \
       csrc/lib/store_pg.c \

@@ -28,6 +28,7 @@
 #include "smartcar/call.h"
 #include "smartcar/vehicle.h"
 #include "smartcar/webhooks.h"
+#include "smartcar/signals.h"
 #include "smartcar/store.h"
 #include "smartcar/paging.h"
 #include "smartcar/async.h"

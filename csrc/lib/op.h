@@ -19,6 +19,7 @@ enum { SC_AUTH_BEARER, SC_AUTH_BASIC_CLIENT, SC_AUTH_BASIC_AMT,
 #define SC_EP_VEHICLE 16u
 #define SC_EP_RAW 32u
 #define SC_EP_APP_TOKEN 64u
+#define SC_EP_SIGNALS 128u /* v3 signals: times to epoch ms, "rows" */
 
 typedef struct endpoint {
 	const char *name;

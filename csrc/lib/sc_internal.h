@@ -100,6 +100,18 @@ sc_result *sc__result_err(sc_error *err);
 /* For allocation failures: a result whose error is SC_ENOMEM. */
 sc_result *sc__result_code(int code, const char *message);
 
+/* ---- signals (signals.c) ---------------------------------------------- */
+/* A time (number: seconds below 1e11, else milliseconds; or ISO-8601
+ * text) as epoch milliseconds; 0 or SC_EINVAL. */
+int sc__time_ms(const cJSON *v, int64_t *out);
+/* A signal's meta times (camelCase or snake_case keys) -> epoch ms, in
+ * place; -1 when out of memory. */
+int sc__signal_times(cJSON *meta);
+/* One flat row of a signal (REST resource or webhook signal). */
+cJSON *sc__signal_row(const cJSON *sig, const char *vehicle_id);
+/* The rows of the signals a document holds; NULL when it holds none. */
+cJSON *sc__signal_rows(const cJSON *doc);
+
 /* ---- params (params.c) ------------------------------------------------ */
 /* (opaque struct lives in params.c) */
 int sc__params_copy(sc_params **out, const sc_params *src);

@@ -147,6 +147,28 @@ static cJSON *data_with_meta(const cJSON *json, cJSON *meta, int raw)
 	return data;
 }
 
+/* v3 signals (a list, one wrapped in "data", or one bare): each one's
+ * times in epoch milliseconds, and the flat "rows" beside them. */
+static int signals_data(cJSON *data)
+{
+	cJSON *inner = cJSON_GetObjectItemCaseSensitive(data, "data"), *s;
+	cJSON *rows;
+	int rc = 0;
+
+	if (cJSON_IsArray(inner)) {
+		cJSON_ArrayForEach (s, inner)
+			rc |= sc__signal_times(
+				cJSON_GetObjectItemCaseSensitive(s, "meta"));
+	} else {
+		rc |= sc__signal_times(cJSON_GetObjectItemCaseSensitive(
+			cJSON_IsObject(inner) ? inner : data, "meta"));
+	}
+	rows = sc__signal_rows(data);
+	if (rows)
+		cJSON_AddItemToObject(data, "rows", rows);
+	return rc;
+}
+
 /* Name of a batch path in the endpoint table ("/odometer" -> odometer,
  * "/" -> attributes), else the path with '/' -> '_'. */
 static char *batch_name(const char *path)
@@ -316,6 +338,11 @@ sc_error *sc__shape_success(const sc_op *op, const sc_response *resp,
 	data = data_with_meta(json, meta_from(resp), op->raw);
 	cJSON_Delete(json);
 	if (data && op->raw && add_headers(data, resp) < 0) {
+		cJSON_Delete(data);
+		data = NULL;
+	}
+	if (data && (op->ep->flags & SC_EP_SIGNALS) && !op->raw &&
+	    signals_data(data) < 0) {
 		cJSON_Delete(data);
 		data = NULL;
 	}

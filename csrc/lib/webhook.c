@@ -1,6 +1,7 @@
 /* Webhooks: HMAC-SHA256 signatures (OpenSSL), the VERIFY challenge, and a
  * parser that gives v2 and v4 deliveries one shape. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/hmac.h>
@@ -111,16 +112,227 @@ static int parse_fail(sc_result **out, const char *why)
 	return *out ? SC_EMALFORMED : SC_ENOMEM;
 }
 
+static int add_string(cJSON *o, const char *key, const char *v)
+{
+	if (!v)
+		return cJSON_AddNullToObject(o, key) ? 0 : -1;
+	return cJSON_AddStringToObject(o, key, v) ? 0 : -1;
+}
+
+static const char *str_of(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* {"code", "name", "group"} of a signal named by an object (any of the
+ * three) or a string: "Group.Name" (VEHICLE_ERROR deliveries) or a code.
+ * A missing code is made from group and name, as Smartcar's codes are. */
+static cJSON *signal_ref(const cJSON *v)
+{
+	const char *code = NULL, *name = NULL, *group = NULL, *dot;
+	char *made = NULL, *g = NULL;
+	cJSON *o = cJSON_CreateObject();
+	int rc = 0;
+
+	if (!o)
+		return NULL;
+	if (cJSON_IsString(v)) {
+		dot = strchr(v->valuestring, '.');
+		if (dot && dot != v->valuestring && dot[1]) {
+			g = sc__strndup(v->valuestring,
+					(size_t)(dot - v->valuestring));
+			group = g;
+			name = dot + 1;
+		} else {
+			code = v->valuestring;
+		}
+	} else if (cJSON_IsObject(v)) {
+		code = str_of(v, "code");
+		name = str_of(v, "name");
+		group = str_of(v, "group");
+	}
+	if (!code && name && group) {
+		size_t i, n = strlen(group) + strlen(name) + 2;
+		made = malloc(n);
+		if (made) {
+			snprintf(made, n, "%s-%s", group, name);
+			for (i = 0; made[i]; i++)
+				made[i] = (char)tolower((unsigned char)made[i]);
+		}
+		code = made;
+		rc |= made ? 0 : -1;
+	}
+	rc |= add_string(o, "code", code);
+	rc |= add_string(o, "name", name);
+	rc |= add_string(o, "group", group);
+	free(made);
+	free(g);
+	if (rc) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The triggers of a v4 delivery, wherever they were put (the top level in
+ * real deliveries, inside data in some docs), as a list of
+ * {"type", "signal"}; *first is set when one is FIRST_DELIVERY. */
+static cJSON *triggers_of(const cJSON *json, const cJSON *data, int *first)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(json, "triggers");
+	const cJSON *item;
+	cJSON *list = cJSON_CreateArray();
+
+	if (!t)
+		t = cJSON_GetObjectItemCaseSensitive(data, "triggers");
+	if (!list)
+		return NULL;
+	cJSON_ArrayForEach (item, t) {
+		const char *type = NULL;
+		const cJSON *sig = NULL;
+		cJSON *o;
+		if (cJSON_IsString(item)) {
+			type = item->valuestring;
+		} else if (cJSON_IsObject(item)) {
+			type = str_of(item, "type");
+			if (!type)
+				type = str_of(item, "code");
+			sig = cJSON_GetObjectItemCaseSensitive(item, "signal");
+		} else {
+			continue;
+		}
+		o = cJSON_CreateObject();
+		if (!o || add_string(o, "type", type)) {
+			cJSON_Delete(o);
+			cJSON_Delete(list);
+			return NULL;
+		}
+		if (sig && !cJSON_IsNull(sig)) {
+			cJSON *ref = signal_ref(sig);
+			if (!ref) {
+				cJSON_Delete(o);
+				cJSON_Delete(list);
+				return NULL;
+			}
+			cJSON_AddItemToObject(o, "signal", ref);
+		}
+		if (type && !strcmp(type, "FIRST_DELIVERY"))
+			*first = 1;
+		cJSON_AddItemToArray(list, o);
+	}
+	return list;
+}
+
+/* data.errors of a VEHICLE_ERROR, snake_case, with each error's signals
+ * as {"code", "name", "group"} objects. */
+static cJSON *errors_of(const cJSON *errors)
+{
+	cJSON *list = sc__json_snake(errors), *e;
+
+	if (!list)
+		return NULL;
+	cJSON_ArrayForEach (e, list) {
+		cJSON *sigs = cJSON_GetObjectItemCaseSensitive(e, "signals");
+		cJSON *refs, *s;
+		if (!cJSON_IsArray(sigs))
+			continue;
+		refs = cJSON_CreateArray();
+		if (!refs)
+			goto fail;
+		cJSON_ArrayForEach (s, sigs) {
+			cJSON *ref = signal_ref(s);
+			if (!ref) {
+				cJSON_Delete(refs);
+				goto fail;
+			}
+			cJSON_AddItemToArray(refs, ref);
+		}
+		cJSON_ReplaceItemInObjectCaseSensitive(e, "signals", refs);
+	}
+	return list;
+fail:
+	cJSON_Delete(list);
+	return NULL;
+}
+
+/* The v4 fields of d from the delivery json; -1 when out of memory. */
+static int parse_v4(cJSON *d, const cJSON *json, const char *type)
+{
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(json, "meta");
+	const cJSON *data = cJSON_GetObjectItemCaseSensitive(json, "data");
+	const cJSON *user = cJSON_GetObjectItemCaseSensitive(data, "user");
+	const cJSON *errors = cJSON_GetObjectItemCaseSensitive(data, "errors");
+	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(meta, "version");
+	cJSON *sigs, *s, *trig;
+	int64_t at;
+	int rc = 0, first = 0;
+
+	rc |= add_string(d, "version",
+			 cJSON_IsString(ver) ? ver->valuestring : "4.0");
+	rc |= add_string(d, "event_type", type);
+	rc |= copy_str(d, "event_id", json, "eventId");
+	rc |= copy_str(d, "webhook_id", meta, "webhookId");
+	rc |= copy_str(d, "webhook_name", meta, "webhookName");
+	rc |= copy_str(d, "delivery_id", meta, "deliveryId");
+	if (sc__time_ms(cJSON_GetObjectItemCaseSensitive(meta, "deliveredAt"),
+			&at) == 0)
+		rc |= cJSON_AddNumberToObject(d, "delivered_at", (double)at)
+			      ? 0 : -1;
+	rc |= copy_str(d, "mode", meta, "mode");
+	rc |= copy_str(d, "challenge", data, "challenge");
+	rc |= copy_str(d, "user_id", user, "id");
+	rc |= copy_str(d, "user_external_id", user, "externalId");
+	rc |= copy_str(d, "vehicle_id",
+		       cJSON_GetObjectItemCaseSensitive(data, "vehicle"), "id");
+	rc |= add_snake(d, "payload", data);
+	sigs = sc__json_snake(cJSON_GetObjectItemCaseSensitive(data,
+							       "signals"));
+	if (sigs) {
+		cJSON_ArrayForEach (s, sigs)
+			rc |= sc__signal_times(cJSON_GetObjectItemCaseSensitive(
+				s, "meta"));
+		cJSON_AddItemToObject(d, "signals", sigs);
+		if (cJSON_IsArray(sigs)) {
+			cJSON *rows = sc__signal_rows(d);
+			if (rows)
+				cJSON_AddItemToObject(d, "rows", rows);
+			else
+				rc = -1;
+		}
+	}
+	if (cJSON_GetObjectItemCaseSensitive(json, "triggers") ||
+	    cJSON_GetObjectItemCaseSensitive(data, "triggers")) {
+		trig = triggers_of(json, data, &first);
+		if (trig)
+			cJSON_AddItemToObject(d, "triggers", trig);
+		else
+			rc = -1;
+		rc |= cJSON_AddBoolToObject(d, "first_delivery", first)
+			      ? 0 : -1;
+	}
+	if (cJSON_IsArray(errors)) {
+		cJSON *e = errors_of(errors);
+		if (e)
+			cJSON_AddItemToObject(d, "errors", e);
+		else
+			rc = -1;
+	}
+	return rc;
+}
+
 int sc_webhook_parse(sc_result **out, const char *body, size_t len)
 {
 	cJSON *json, *d;
-	const cJSON *meta, *data, *payload, *ev;
+	const cJSON *payload, *ev;
 	int rc = 0;
 
 	if (!out)
 		return SC_EINVAL;
 	*out = NULL;
-	json = sc__json_parse(body, len);
+	if (!body && len)
+		return SC_EINVAL;
+	json = sc__json_parse(body ? body : "", len);
 	if (!cJSON_IsObject(json)) {
 		cJSON_Delete(json);
 		return parse_fail(out, "the webhook body is not a JSON object");
@@ -133,36 +345,7 @@ int sc_webhook_parse(sc_result **out, const char *body, size_t len)
 	ev = cJSON_GetObjectItemCaseSensitive(json, "eventType");
 	if (cJSON_IsString(ev)) {
 		/* v4: {eventId, eventType, data, triggers, meta} */
-		meta = cJSON_GetObjectItemCaseSensitive(json, "meta");
-		data = cJSON_GetObjectItemCaseSensitive(json, "data");
-		const cJSON *ver = cJSON_GetObjectItemCaseSensitive(meta,
-								    "version");
-		rc |= cJSON_AddStringToObject(d, "version",
-			cJSON_IsString(ver) ? ver->valuestring : "4.0")
-			? 0 : -1;
-		rc |= cJSON_AddStringToObject(d, "event_type", ev->valuestring)
-			? 0 : -1;
-		rc |= copy_str(d, "event_id", json, "eventId");
-		rc |= copy_str(d, "webhook_id", meta, "webhookId");
-		rc |= copy_str(d, "webhook_name", meta, "webhookName");
-		rc |= copy_str(d, "delivery_id", meta, "deliveryId");
-		rc |= copy_str(d, "delivered_at", meta, "deliveredAt");
-		rc |= copy_str(d, "mode", meta, "mode");
-		rc |= copy_str(d, "challenge", data, "challenge");
-		rc |= copy_str(d, "user_id",
-			       cJSON_GetObjectItemCaseSensitive(data, "user"),
-			       "id");
-		rc |= copy_str(d, "vehicle_id",
-			       cJSON_GetObjectItemCaseSensitive(data,
-								"vehicle"),
-			       "id");
-		rc |= add_snake(d, "payload", data);
-		rc |= add_snake(d, "signals",
-				cJSON_GetObjectItemCaseSensitive(data,
-								 "signals"));
-		rc |= add_snake(d, "triggers",
-				cJSON_GetObjectItemCaseSensitive(json,
-								 "triggers"));
+		rc = parse_v4(d, json, ev->valuestring);
 	} else if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(
 			   json, "eventName"))) {
 		/* v2: {version, webhookId, eventName, mode, payload} */
@@ -199,4 +382,98 @@ int sc_webhook_parse(sc_result **out, const char *body, size_t len)
 	}
 	*out = sc__result_ok(d);
 	return *out ? 0 : SC_ENOMEM;
+}
+
+/* A challenge we answer: a short token.  Anything that could be a
+ * delivery body (quotes, braces) is refused, so the answer can never be
+ * a valid signature of a body the sender chose. */
+static int challenge_ok(const char *c)
+{
+	size_t n = c ? strlen(c) : 0;
+	return n > 0 && n <= 256 && !strpbrk(c, "{}[]\"\\");
+}
+
+static int receive_fail(sc_result **out, int code, const char *why)
+{
+	sc_error *e = sc__error_new(code, why);
+	if (e)
+		sc__error_set(e, "type", "SDK_ERROR");
+	*out = sc__result_err(e);
+	return *out ? code : SC_ENOMEM;
+}
+
+int sc_webhook_receive(sc_result **out, const char *amt,
+		       const char *signature, const char *body, size_t len,
+		       sc_webhook_seen *seen)
+{
+	sc_result *r = NULL;
+	const char *type, *id;
+	char *reply = NULL;
+	int rc, signed_ok, dup = 0;
+
+	if (!out)
+		return SC_EINVAL;
+	*out = NULL;
+	if (!amt || (!body && len))
+		return receive_fail(out, SC_EINVAL,
+				    "the AMT and the body are required");
+	/* the raw bytes are checked before anything in them is used */
+	signed_ok = signature && sc_webhook_verify(amt, signature, body, len);
+	rc = sc_webhook_parse(&r, body, len);
+	if (rc < 0) {
+		if (!signed_ok && rc == SC_EMALFORMED) {
+			sc_result_free(r);
+			return receive_fail(out, SC_ESIGNATURE,
+				"the delivery's SC-Signature is missing or "
+				"does not sign its body");
+		}
+		*out = r;
+		return rc;
+	}
+	type = sc_result_get_string(r, "event_type");
+	if (type && !strcmp(type, "VERIFY")) {
+		const char *c = sc_result_get_string(r, "challenge");
+		char *hex = NULL;
+		if (!challenge_ok(c)) {
+			sc_result_free(r);
+			return receive_fail(out, SC_EMALFORMED,
+				"the VERIFY challenge is missing or is not a "
+				"short token");
+		}
+		rc = sc_webhook_challenge(&hex, amt, c);
+		if (rc == 0) {
+			cJSON *o = cJSON_CreateObject();
+			if (o && cJSON_AddStringToObject(o, "challenge", hex))
+				reply = cJSON_PrintUnformatted(o);
+			cJSON_Delete(o);
+		}
+		sc_free(hex);
+	} else if (!signed_ok) {
+		sc_result_free(r);
+		return receive_fail(out, SC_ESIGNATURE,
+				    "the delivery's SC-Signature is missing or "
+				    "does not sign its body");
+	} else {
+		reply = sc__strdup("{\"status\":\"received\"}");
+		id = sc_result_get_string(r, "event_id");
+		if (seen && id && *id) {
+			rc = sc_webhook_seen_check(seen, id, 0);
+			if (rc < 0) {
+				free(reply);
+				sc_result_free(r);
+				return receive_fail(out, rc,
+					"the event id cannot be recorded");
+			}
+			dup = rc == SC_WEBHOOK_DUPLICATE;
+		}
+	}
+	if (!reply || !cJSON_AddStringToObject(r->data, "reply", reply) ||
+	    !cJSON_AddBoolToObject(r->data, "duplicate", dup)) {
+		free(reply);
+		sc_result_free(r);
+		return receive_fail(out, SC_ENOMEM, NULL);
+	}
+	free(reply);
+	*out = r;
+	return 0;
 }

@@ -335,10 +335,27 @@
 ---@field meta table|smartcar.Null|nil retrieved_at, oem_updated_at: epoch milliseconds
 ---@field links table|smartcar.Null|nil
 
+--- One signal as a flat row (sc_signal_rows); a field the signal lacks is
+--- smartcar.null.
+---@class smartcar.SignalRow
+---@field code string|smartcar.Null|nil
+---@field name string|smartcar.Null|nil
+---@field group string|smartcar.Null|nil
+---@field value any the body's value, or the body less its unit
+---@field unit string|smartcar.Null|nil
+---@field status string|smartcar.Null|nil SUCCESS, ERROR...
+---@field error_type string|smartcar.Null|nil
+---@field error_code string|smartcar.Null|nil
+---@field retrieved_at integer|smartcar.Null|nil epoch milliseconds
+---@field oem_updated_at integer|smartcar.Null|nil epoch milliseconds
+---@field ingested_at integer|smartcar.Null|nil epoch milliseconds
+---@field vehicle_id string|smartcar.Null|nil
+
 --- get_signal: the v3 signal document.
 ---@class smartcar.Signal
 ---@field data smartcar.SignalResource
 ---@field meta smartcar.Meta
+---@field rows smartcar.SignalRow[] the signal as one flat row
 
 --- get_signals: one page of v3 signals.
 ---@class smartcar.Signals
@@ -346,6 +363,7 @@
 ---@field meta table page, page_size, total_count and the sc-* headers' fields
 ---@field links table self, first, previous, next, last (null where there is none)
 ---@field included table|smartcar.Null|nil vehicle: the vehicle resource
+---@field rows smartcar.SignalRow[] the signals as flat rows
 
 --- list_connections: one page of v3 connections (JSON:API).
 ---@class smartcar.Connections

@@ -37,7 +37,8 @@
 --- any call of the endpoint table with raw endpoint parameters.  Module
 --- functions cover compatibility, management (get_connections,
 --- delete_connections), webhooks (hash_challenge, verify_payload,
---- parse_webhook) and concurrent calls (run_many).
+--- parse_webhook, receive_webhook, webhook_seen), signals as rows
+--- (signal_rows, parse_time) and concurrent calls (run_many).
 ---
 --- Token stores keep one token set per key (a user of the application)
 --- and refresh it by themselves: refreshes are single-flight in a process
@@ -794,14 +795,20 @@ end
 ---@field webhook_id string|nil
 ---@field webhook_name string|nil
 ---@field delivery_id string|nil
----@field delivered_at string|number|nil
+---@field delivered_at integer|nil epoch milliseconds (sent as ms or ISO-8601)
 ---@field mode string|nil
 ---@field challenge string|nil VERIFY events
 ---@field user_id string|nil
+---@field user_external_id string|nil
 ---@field vehicle_id string|nil
 ---@field payload table|nil v2 payload or v4 data, snake_case keys
----@field signals table[]|nil v4
----@field triggers table[]|nil v4
+---@field signals table[]|nil v4, as sent (meta times in epoch ms)
+---@field rows smartcar.SignalRow[]|nil v4: the signals flattened
+---@field triggers {type: string, signal: {code: string, name: string, group: string}|nil}[]|nil v4, wherever the delivery put them
+---@field first_delivery boolean|nil v4: a trigger is FIRST_DELIVERY
+---@field errors table[]|nil VEHICLE_ERROR: each one's signals as {code, name, group}
+---@field reply string|nil receive_webhook: the JSON to answer with (200)
+---@field duplicate boolean|nil receive_webhook: the event id was seen
 
 ---@class smartcar.ManyResult
 ---@field ok boolean
@@ -1919,6 +1926,18 @@ function smartcar.hash_challenge(amt, challenge)
   return core.webhook_challenge(amt, challenge)
 end
 
+-- amt, signature (or nil) and the raw body, checked for fname.
+local function check_delivery(fname, amt, signature, body)
+  check_string(amt, fname, 1, "amt")
+  if signature ~= nil and type(signature) ~= "string" then
+    argerror(fname, 2, "signature: string expected, got " .. type(signature))
+  end
+  if type(body) ~= "string" then
+    argerror(fname, 3, "body: string (the raw request body) expected, got "
+      .. type(body))
+  end
+end
+
 --- Whether `signature` (the SC-Signature header) is the HMAC-SHA256 of
 --- the raw request body keyed by the management token.  Give the body
 --- exactly as received, before any JSON decoding.  Compared in constant
@@ -1928,15 +1947,7 @@ end
 ---@param body string raw request body
 ---@return boolean
 function smartcar.verify_payload(amt, signature, body)
-  local fname = "verify_payload"
-  check_string(amt, fname, 1, "amt")
-  if signature ~= nil and type(signature) ~= "string" then
-    argerror(fname, 2, "signature: string expected, got " .. type(signature))
-  end
-  if type(body) ~= "string" then
-    argerror(fname, 3, "body: string (the raw request body) expected, got "
-      .. type(body))
-  end
+  check_delivery("verify_payload", amt, signature, body)
   return core.webhook_verify(amt, signature, body)
 end
 
@@ -1951,6 +1962,75 @@ function smartcar.parse_webhook(body)
     argerror("parse_webhook", 1, "body: string expected, got " .. type(body))
   end
   return core.webhook_parse(body)
+end
+
+--- A set of recently seen webhook event ids (libsmartcar's bounded,
+--- thread-safe sc_webhook_seen): `seen:first(event_id)` is true the first
+--- time and false for a repeat, `seen:forget(event_id)` lets the next
+--- delivery of an event count as the first again, `seen:count()`.
+--- Options: `capacity` (default 100000) and `ttl_ms` (default one day;
+--- 0: until the set is full).
+---@param opts {capacity: integer|nil, ttl_ms: integer|nil}|nil
+---@return userdata
+function smartcar.webhook_seen(opts)
+  if opts ~= nil and type(opts) ~= "table" then
+    argerror("webhook_seen", 1, "options: table expected, got " .. type(opts))
+  end
+  opts = opts or {}
+  return core.webhook_seen(opts.capacity or 100000, opts.ttl_ms or 86400000)
+end
+
+--- Receive one delivery in one call (libsmartcar's sc_webhook_receive): a
+--- VERIFY is answered whether signed or not (Smartcar does not sign it);
+--- anything else must carry the SC-Signature of its raw body, checked in
+--- constant time; with `seen` (smartcar.webhook_seen) the event id is
+--- recorded.  Returns the parsed event plus `reply` (answer 200 with this
+--- JSON text) and `duplicate`, or nil, err (kind "bad_signature": answer
+--- 401; "malformed_response": 400).
+---@param amt string application management token
+---@param signature string|nil the SC-Signature header
+---@param body string raw request body
+---@param seen userdata|nil
+---@return smartcar.WebhookEvent|nil event
+---@return smartcar.Error|nil err
+function smartcar.receive_webhook(amt, signature, body, seen)
+  check_delivery("receive_webhook", amt, signature, body)
+  return core.webhook_receive(amt, signature, body, seen)
+end
+
+--- One flat smartcar.SignalRow per signal, the same in every language
+--- (libsmartcar's sc_signal_rows; times in epoch milliseconds whether
+--- Smartcar sent milliseconds or ISO-8601).  `source` is a get_signals /
+--- get_signal result or a parsed webhook (they carry `rows` already), or
+--- the JSON text of a signals response or of a delivery.
+---@param source table|string
+---@return smartcar.SignalRow[]|nil rows
+---@return smartcar.Error|nil err
+function smartcar.signal_rows(source)
+  if type(source) == "table" and type(source.rows) == "table" then
+    return source.rows
+  end
+  if type(source) == "table" then
+    source = core.json_encode(source)
+  elseif type(source) ~= "string" then
+    argerror("signal_rows", 1, "a result, a webhook event or JSON text "
+      .. "expected, got " .. type(source))
+  end
+  local data, err = core.signal_rows(source)
+  if not data then return nil, err end
+  return data.rows
+end
+
+--- Epoch milliseconds of a time given as ISO-8601 text or as a number
+--- (seconds below 1e11, else milliseconds), or nil.
+---@param text string|number
+---@return integer|nil
+function smartcar.parse_time(text)
+  if type(text) == "number" then text = string.format("%.17g", text) end
+  if type(text) ~= "string" then
+    argerror("parse_time", 1, "string or number expected, got " .. type(text))
+  end
+  return core.time_ms(text)
 end
 
 ----------------------------------------------------------------------------

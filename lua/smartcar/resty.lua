@@ -145,6 +145,19 @@ int sc_webhook_challenge(char **out, const char *amt, const char *challenge);
 int sc_webhook_verify(const char *amt, const char *signature,
                       const char *body, size_t len);
 int sc_webhook_parse(sc_result **out, const char *body, size_t len);
+typedef struct sc_webhook_seen sc_webhook_seen;
+int sc_webhook_receive(sc_result **out, const char *amt,
+                       const char *signature, const char *body, size_t len,
+                       sc_webhook_seen *seen);
+int sc_webhook_seen_new(sc_webhook_seen **out, size_t capacity,
+                        int64_t ttl_ms);
+void sc_webhook_seen_free(sc_webhook_seen *seen);
+int sc_webhook_seen_check(sc_webhook_seen *seen, const char *event_id,
+                          int64_t now_ms);
+int sc_webhook_seen_forget(sc_webhook_seen *seen, const char *event_id);
+size_t sc_webhook_seen_count(sc_webhook_seen *seen);
+int sc_signal_rows(sc_result **out, const char *json, size_t len);
+int sc_time_parse_ms(int64_t *out, const char *text, size_t len);
 
 /* smartcar/sys/store.h: a token store written in Lua (version 1 fields). */
 struct sc_token_store {
@@ -1467,12 +1480,91 @@ function _M.parse_webhook(body)
   return decode_result(out[0], rc)
 end
 
---- Serve a webhook delivery in content_by_lua: read the body, check its
---- SC-Signature, answer a VERIFY challenge (200 {"challenge": ...}) by
---- itself, and return the parsed event (VERIFY ones too) for the caller
---- to handle and answer (200).  A bad signature or body is answered
---- 401 / 400 here and returns nil, err.
-function _M.handle_webhook(amt)
+--- A set of recently seen event ids (libsmartcar's sc_webhook_seen):
+--- seen:first(id) is true the first time, false for a repeat;
+--- seen:forget(id); seen:count().  opts: capacity (default 100000),
+--- ttl_ms (default one day; 0: until full).  One set per nginx worker:
+--- a retry that reaches another worker is not recognised.
+local Seen = {}
+Seen.__index = Seen
+
+function _M.webhook_seen(opts)
+  need_lib()
+  opts = opts or {}
+  local out = ffi.new("sc_webhook_seen *[1]")
+  if C.sc_webhook_seen_new(out, opts.capacity or 100000,
+                           opts.ttl_ms or 86400000) ~= 0 then
+    raise("webhook_seen: bad capacity or ttl_ms")
+  end
+  return setmetatable({ ptr = ffi.gc(out[0], C.sc_webhook_seen_free) }, Seen)
+end
+
+function Seen:first(event_id)
+  check_string(event_id, "event_id")
+  local rc = C.sc_webhook_seen_check(self.ptr, event_id, 0)
+  if rc < 0 then raise("event_id: 1 to 256 bytes expected") end
+  return rc == 1
+end
+
+function Seen:forget(event_id)
+  check_string(event_id, "event_id")
+  return C.sc_webhook_seen_forget(self.ptr, event_id) == 0
+end
+
+function Seen:count()
+  return tonumber(C.sc_webhook_seen_count(self.ptr))
+end
+
+--- Receive one delivery (sc_webhook_receive): VERIFY answered signed or
+--- not, anything else checked against SC-Signature, the event id recorded
+--- in seen (optional).  The event plus reply (answer 200 with it) and
+--- duplicate, or nil, err (kind bad_signature / malformed_response).
+function _M.receive_webhook(amt, signature, body, seen)
+  need_lib()
+  check_string(amt, "amt")
+  if type(body) ~= "string" then raise("body: string expected") end
+  if type(signature) ~= "string" then signature = nil end
+  local out = ffi.new("sc_result *[1]")
+  local rc = C.sc_webhook_receive(out, amt, signature, body, #body,
+                                  seen and seen.ptr or nil)
+  return decode_result(out[0], rc)
+end
+
+--- One flat row per signal (sc_signal_rows), times in epoch ms: from a
+--- get_signals / get_signal result or parsed webhook (their rows), or
+--- the JSON text of a signals response or delivery.
+function _M.signal_rows(source)
+  need_lib()
+  if type(source) == "table" and type(source.rows) == "table" then
+    return source.rows
+  end
+  if type(source) == "table" then source = cjson.encode(source) end
+  if type(source) ~= "string" then raise("signal_rows: table or string expected") end
+  local out = ffi.new("sc_result *[1]")
+  local rc = C.sc_signal_rows(out, source, #source)
+  local data, err = decode_result(out[0], rc)
+  if not data then return nil, err end
+  return data.rows
+end
+
+--- Epoch milliseconds of ISO-8601 text or a number, or nil.
+function _M.parse_time(text)
+  need_lib()
+  if type(text) == "number" then text = string.format("%.17g", text) end
+  if type(text) ~= "string" then raise("parse_time: string expected") end
+  local out = ffi.new("int64_t[1]")
+  if C.sc_time_parse_ms(out, text, #text) ~= 0 then return nil end
+  return tonumber(out[0])
+end
+
+--- Serve a webhook delivery in content_by_lua (sc_webhook_receive): read
+--- the body, answer a VERIFY challenge by itself (Smartcar does not sign
+--- VERIFY), check the SC-Signature of anything else, and with `seen`
+--- (_M.webhook_seen) mark repeats.  Returns the parsed event (VERIFY
+--- ones too; `duplicate` true for a repeat) for the caller to handle and
+--- answer 200; a bad signature or body is answered 401 / 400 here and
+--- returns nil, err.
+function _M.handle_webhook(amt, seen)
   need_lib()
   check_string(amt, "amt")
   ngx.req.read_body()
@@ -1484,23 +1576,17 @@ function _M.handle_webhook(amt)
       if f then body = f:read("*a"); f:close() end
     end
   end
-  body = body or ""
-  if not _M.verify_payload(amt, ngx.req.get_headers()["SC-Signature"], body) then
-    ngx.status = 401
-    ngx.say('{"error":"bad signature"}')
-    return nil, local_error(_M.codes.invalid_argument,
-      "the delivery's SC-Signature does not sign its body")
-  end
-  local event, err = _M.parse_webhook(body)
+  local event, err = _M.receive_webhook(amt,
+    ngx.req.get_headers()["SC-Signature"], body or "", seen)
   if not event then
-    ngx.status = 400
-    ngx.say('{"error":"bad delivery"}')
+    ngx.status = err.kind == "bad_signature" and 401 or 400
+    ngx.say(err.kind == "bad_signature" and '{"error":"bad signature"}'
+      or '{"error":"bad delivery"}')
     return nil, err
   end
   if event.event_type == "VERIFY" then
     ngx.header["Content-Type"] = "application/json"
-    ngx.say(cjson.encode({ challenge = _M.hash_challenge(amt,
-      event.challenge) }))
+    ngx.say(event.reply)
   end
   return event
 end

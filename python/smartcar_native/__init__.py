@@ -71,6 +71,7 @@ from .errors import (
     ConflictError as ConflictError,
     NotFoundError as NotFoundError,
     StorageError as StorageError,
+    WebhookSignatureError as WebhookSignatureError,
 )
 from . import _core
 from ._core import Client as Client, Op as Op
@@ -117,8 +118,13 @@ from .store import (
 from .vehicle import Vehicle as Vehicle
 from .v3 import VehicleV3 as VehicleV3, get_app_token as get_app_token
 from .webhooks import (
+    SeenEvents as SeenEvents,
     hash_challenge as hash_challenge,
+    parse_time as parse_time,
     parse_webhook as parse_webhook,
+    receive_webhook as receive_webhook,
+    signal_frame as signal_frame,
+    signal_rows as signal_rows,
     verify_payload as verify_payload,
     verify_webhook as verify_webhook,
 )
@@ -189,6 +195,11 @@ __all__ = [
     "verify_payload",
     "verify_webhook",
     "parse_webhook",
+    "receive_webhook",
+    "parse_time",
+    "SeenEvents",
+    "signal_rows",
+    "signal_frame",
     "run_many",
     "to_frame",
     "to_dict",

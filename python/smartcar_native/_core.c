@@ -2414,7 +2414,9 @@ PyDoc_STRVAR(webhook_parse_doc,
 "user_id, vehicle_id, payload, signals, triggers (when present).\n"
 "Raises MalformedResponseError for a body that is neither.");
 
-static PyObject *mod_webhook_parse(PyObject *mod, PyObject *arg)
+/* fn(body) for a C parser of a JSON body (str or bytes) into a result. */
+static PyObject *parse_body(PyObject *arg,
+			    int (*fn)(sc_result **, const char *, size_t))
 {
 	const char *body;
 	Py_ssize_t len;
@@ -2424,10 +2426,178 @@ static PyObject *mod_webhook_parse(PyObject *mod, PyObject *arg)
 
 	if (bytes_view(arg, &view, &body, &len, "body") < 0)
 		return NULL;
-	rc = sc_webhook_parse(&res, body, (size_t)len);
+	rc = fn(&res, body, (size_t)len);
 	if (view.obj)
 		PyBuffer_Release(&view);
 	return take_result(rc, res);
+}
+
+static PyObject *mod_webhook_parse(PyObject *mod, PyObject *arg)
+{
+	return parse_body(arg, sc_webhook_parse);
+}
+
+/* Seen event ids (sc_webhook_seen) travel as a capsule: the set is
+ * thread-safe and every call on it is short, so no GIL dance. */
+#define SEEN_CAPSULE "smartcar_native._core.webhook_seen"
+
+static void seen_capsule_free(PyObject *cap)
+{
+	sc_webhook_seen_free(PyCapsule_GetPointer(cap, SEEN_CAPSULE));
+}
+
+static sc_webhook_seen *seen_of(PyObject *cap)
+{
+	if (!PyCapsule_IsValid(cap, SEEN_CAPSULE)) {
+		PyErr_SetString(PyExc_TypeError,
+				"seen must be a set made by seen_new()");
+		return NULL;
+	}
+	return PyCapsule_GetPointer(cap, SEEN_CAPSULE);
+}
+
+PyDoc_STRVAR(seen_new_doc,
+"seen_new(capacity, ttl_ms) -> capsule\n\n"
+"A bounded, thread-safe set of webhook event ids (sc_webhook_seen).");
+
+static PyObject *mod_seen_new(PyObject *mod, PyObject *args)
+{
+	Py_ssize_t capacity;
+	long long ttl;
+	sc_webhook_seen *s = NULL;
+	PyObject *cap;
+	int rc;
+
+	if (!PyArg_ParseTuple(args, "nL:seen_new", &capacity, &ttl))
+		return retyped();
+	if (capacity < 1 || ttl < 0) {
+		raise_local(SC_EINVAL, "capacity must be at least 1 and ttl "
+				       "not negative");
+		return NULL;
+	}
+	rc = sc_webhook_seen_new(&s, (size_t)capacity, (int64_t)ttl);
+	if (rc != 0) {
+		raise_error(rc, NULL);
+		return NULL;
+	}
+	cap = PyCapsule_New(s, SEEN_CAPSULE, seen_capsule_free);
+	if (!cap)
+		sc_webhook_seen_free(s);
+	return cap;
+}
+
+PyDoc_STRVAR(seen_check_doc,
+"seen_check(seen, event_id, now_ms) -> bool\n\n"
+"True the first time event_id is seen, False for a repeat.");
+
+static PyObject *mod_seen_check(PyObject *mod, PyObject *args)
+{
+	PyObject *cap, *id_obj;
+	long long now;
+	sc_webhook_seen *s;
+	const char *id;
+	int rc;
+
+	if (!PyArg_ParseTuple(args, "OOL:seen_check", &cap, &id_obj, &now))
+		return retyped();
+	if (!(s = seen_of(cap)) || !(id = utf8_of(id_obj, "event_id")))
+		return NULL;
+	rc = sc_webhook_seen_check(s, id, (int64_t)now);
+	if (rc < 0) {
+		raise_local(rc, rc == SC_EINVAL ? "event_id must be 1 to 256 "
+						  "bytes" : NULL);
+		return NULL;
+	}
+	return PyBool_FromLong(rc == SC_WEBHOOK_FIRST);
+}
+
+static PyObject *mod_seen_forget(PyObject *mod, PyObject *args)
+{
+	PyObject *cap, *id_obj;
+	sc_webhook_seen *s;
+	const char *id;
+	int rc;
+
+	if (!PyArg_ParseTuple(args, "OO:seen_forget", &cap, &id_obj))
+		return retyped();
+	if (!(s = seen_of(cap)) || !(id = utf8_of(id_obj, "event_id")))
+		return NULL;
+	rc = sc_webhook_seen_forget(s, id);
+	if (rc < 0 && rc != SC_ENOTFOUND) {
+		raise_local(rc, "event_id must be 1 to 256 bytes");
+		return NULL;
+	}
+	return PyBool_FromLong(rc == 0);
+}
+
+static PyObject *mod_seen_count(PyObject *mod, PyObject *cap)
+{
+	sc_webhook_seen *s = seen_of(cap);
+	return s ? PyLong_FromSize_t(sc_webhook_seen_count(s)) : NULL;
+}
+
+PyDoc_STRVAR(webhook_receive_doc,
+"webhook_receive(amt, signature, body, seen) -> dict\n\n"
+"sc_webhook_receive: VERIFY answered, the signature of anything else\n"
+"checked, the event parsed, and (seen: a set from seen_new, or None)\n"
+"marked duplicate or not.  Data: webhook_parse's plus reply and\n"
+"duplicate.  Raises WebhookSignatureError or MalformedResponseError.");
+
+static PyObject *mod_webhook_receive(PyObject *mod, PyObject *args)
+{
+	PyObject *amt_obj, *sig_obj, *body_obj, *seen_obj;
+	const char *amt, *sig = NULL, *body;
+	sc_webhook_seen *seen = NULL;
+	sc_result *res = NULL;
+	Py_ssize_t len;
+	Py_buffer view;
+	int rc;
+
+	if (!PyArg_ParseTuple(args, "OOOO:webhook_receive", &amt_obj,
+			      &sig_obj, &body_obj, &seen_obj))
+		return retyped();
+	if (!(amt = utf8_of(amt_obj, "amt")))
+		return NULL;
+	if (sig_obj != Py_None && !(sig = text_of(sig_obj, "signature")))
+		return NULL;
+	if (seen_obj != Py_None && !(seen = seen_of(seen_obj)))
+		return NULL;
+	if (bytes_view(body_obj, &view, &body, &len, "body") < 0)
+		return NULL;
+	rc = sc_webhook_receive(&res, amt, sig, body, (size_t)len, seen);
+	if (view.obj)
+		PyBuffer_Release(&view);
+	return take_result(rc, res);
+}
+
+PyDoc_STRVAR(signal_rows_doc,
+"signal_rows(body) -> dict\n\n"
+"sc_signal_rows: {\"rows\": [...]}, one flat row per signal of a JSON\n"
+"document (str or bytes): a signals response, a v4 webhook, parsed or\n"
+"not.  Times are epoch milliseconds.");
+
+static PyObject *mod_time_ms(PyObject *mod, PyObject *arg)
+{
+	const char *text;
+	Py_ssize_t len;
+	int64_t ms;
+
+	if (!PyUnicode_Check(arg)) {
+		PyErr_Format(PyExc_TypeError, "time must be str, not %.100s",
+			     Py_TYPE(arg)->tp_name);
+		return NULL;
+	}
+	text = PyUnicode_AsUTF8AndSize(arg, &len);
+	if (!text)
+		return retyped();
+	if (sc_time_parse_ms(&ms, text, (size_t)len) != 0)
+		Py_RETURN_NONE;
+	return PyLong_FromLongLong((long long)ms);
+}
+
+static PyObject *mod_signal_rows(PyObject *mod, PyObject *arg)
+{
+	return parse_body(arg, sc_signal_rows);
 }
 
 static PyObject *mod_random_state(PyObject *mod, PyObject *unused)
@@ -2539,6 +2709,20 @@ static PyMethodDef module_methods[] = {
 	  webhook_verify_doc },
 	{ "webhook_parse", (PyCFunction)mod_webhook_parse, METH_O,
 	  webhook_parse_doc },
+	{ "webhook_receive", (PyCFunction)mod_webhook_receive, METH_VARARGS,
+	  webhook_receive_doc },
+	{ "seen_new", (PyCFunction)mod_seen_new, METH_VARARGS, seen_new_doc },
+	{ "seen_check", (PyCFunction)mod_seen_check, METH_VARARGS,
+	  seen_check_doc },
+	{ "seen_forget", (PyCFunction)mod_seen_forget, METH_VARARGS,
+	  "seen_forget(seen, event_id) -> bool: True when it was there." },
+	{ "seen_count", (PyCFunction)mod_seen_count, METH_O,
+	  "seen_count(seen) -> int: the ids the set holds." },
+	{ "signal_rows", (PyCFunction)mod_signal_rows, METH_O,
+	  signal_rows_doc },
+	{ "time_ms", (PyCFunction)mod_time_ms, METH_O,
+	  "time_ms(text) -> int | None: sc_time_parse_ms, epoch ms of\n"
+	  "ISO-8601 text or an epoch number (seconds below 1e11)." },
 	{ "random_state", (PyCFunction)mod_random_state, METH_NOARGS,
 	  "random_state() -> str: 32 hex characters from the OS CSPRNG." },
 	{ "endpoints", (PyCFunction)mod_endpoints, METH_NOARGS,

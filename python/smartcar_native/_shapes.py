@@ -557,7 +557,10 @@ class VehicleInfo(NamedTuple):
 class Signal(NamedTuple):
     """One v3 signal (odometer-traveleddistance...): status SUCCESS or ERROR;
     on an error, error is {type, code} and body None; body is the signal's
-    value object as sent, value and unit its fields when it has them."""
+    value object as sent, value and unit its fields when it has them (a
+    body without a value, such as a location, is the value less its unit);
+    retrieved_at and oem_updated_at are timezone-aware UTC datetimes
+    (libsmartcar's flat row)."""
 
     code: str
     name: Optional[str]

@@ -59,6 +59,14 @@ def utc_naive(seconds: Any) -> Optional[_dt.datetime]:
     return aware.replace(tzinfo=None)
 
 
+def from_ms(value: Any) -> Optional[_dt.datetime]:
+    """Epoch milliseconds (libsmartcar's one time type for signals and
+    webhooks) -> timezone-aware UTC datetime; None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return _EPOCH + _dt.timedelta(milliseconds=value)
+
+
 def is_expired(expiration: Expiration, leeway: float = 0) -> bool:
     """True when a token expiring at ``expiration`` has expired, or will
     within ``leeway`` seconds.

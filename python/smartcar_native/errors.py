@@ -58,6 +58,7 @@ __all__ = [
     "ConflictError",
     "NotFoundError",
     "StorageError",
+    "WebhookSignatureError",
 ]
 
 # The attributes every SmartcarException has (None when not relevant).
@@ -331,6 +332,13 @@ class StorageError(SmartcarException, OSError):
     default_kind = "storage"
 
 
+class WebhookSignatureError(SmartcarException, ValueError):
+    """A webhook delivery's ``SC-Signature`` is missing or does not sign
+    its body (answer it 401)."""
+
+    default_kind = "bad_signature"
+
+
 _BY_KIND: Dict[str, Type[SmartcarException]] = {
     cls.default_kind: cls
     for cls in (
@@ -352,6 +360,7 @@ _BY_KIND: Dict[str, Type[SmartcarException]] = {
         ConflictError,
         NotFoundError,
         StorageError,
+        WebhookSignatureError,
     )
 }
 

@@ -2,6 +2,8 @@
 
 - ``result.to_dict()`` (every result tuple) and :func:`to_dict`: nested
   plain dicts and lists, ready for JSON.
+- :func:`~smartcar_native.signal_frame`: one row per v3 signal (the
+  flattening is libsmartcar's ``sc_signal_rows``).
 - :func:`to_frame`: one flat :class:`pandas.DataFrame` row per result, the
   unit in each measured column's name (``distance_km`` or
   ``distance_mi``, following the response's unit system) and real
@@ -150,7 +152,11 @@ def to_frame(results: Any) -> Any:
         rows = [_row(results)]
     else:
         rows = [_row(r) for r in results]
-    frame = pd.DataFrame(rows)
+    return _frame_times(pd, pd.DataFrame(rows))
+
+
+def _frame_times(pd: Any, frame: Any) -> Any:
+    """The time columns of a frame as pandas datetimes (UTC)."""
     for column in frame.columns:
         if column in _TIME_COLUMNS or str(column).endswith("_at"):
             frame[column] = pd.to_datetime(frame[column], utc=True,

@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 from . import _shape_util as _u
 from . import _shapes
 from . import notebook as _notebook
+from ._time import from_ms as _from_ms
 from ._shapes import *  # noqa: F401,F403  (the generated tuples)
 from ._shapes import (
     CompatibilityMatrixModel,
@@ -149,12 +150,6 @@ def get_connections_from(data: Mapping[str, Any]) -> GetConnections:
 # v3: the JSON:API documents as tuples
 
 
-def _ms(value: Any) -> Optional[_dt.datetime]:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return _u.utc_naive(value / 1000.0)
-
-
 def _vehicle_resource(item: Any, meta: Meta) -> Optional[VehicleInfo]:
     if not isinstance(item, Mapping):
         return None
@@ -182,35 +177,40 @@ def vehicle_info_from(data: Mapping[str, Any]) -> VehicleInfo:
     return info
 
 
-def _signal(item: Mapping[str, Any], meta: Meta) -> Signal:
+def _signal(item: Mapping[str, Any], row: Mapping[str, Any],
+            meta: Meta) -> Signal:
+    """A Signal from a resource and the flat row libsmartcar made of it
+    (code, value, unit, status and times are decided there)."""
     attrs = item.get("attributes")
     attrs = attrs if isinstance(attrs, Mapping) else {}
     status = attrs.get("status")
     status = status if isinstance(status, Mapping) else {}
     body = attrs.get("body")
-    body = dict(body) if isinstance(body, Mapping) else None
     error = status.get("error")
-    own = item.get("meta")
-    own = own if isinstance(own, Mapping) else {}
     return Signal(
-        code=attrs.get("code") or item.get("id"),  # type: ignore[arg-type]
-        name=attrs.get("name"),
-        group=attrs.get("group"),
-        status=status.get("value"),
-        value=body.get("value") if body else None,
-        unit=body.get("unit") if body else None,
-        body=body,
+        code=row.get("code"),  # type: ignore[arg-type]
+        name=row.get("name"),
+        group=row.get("group"),
+        status=row.get("status"),
+        value=row.get("value"),
+        unit=row.get("unit"),
+        body=dict(body) if isinstance(body, Mapping) else None,
         error=dict(error) if isinstance(error, Mapping) else None,
-        retrieved_at=_ms(own.get("retrieved_at")),
-        oem_updated_at=_ms(own.get("oem_updated_at")),
+        retrieved_at=_from_ms(row.get("retrieved_at")),
+        oem_updated_at=_from_ms(row.get("oem_updated_at")),
         meta=meta,
     )
 
 
+def _rows(data: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    return _u.dicts(data.get("rows"))
+
+
 def signal_from(data: Mapping[str, Any]) -> Signal:
     item = data.get("data")
+    rows = _rows(data)
     return _signal(item if isinstance(item, Mapping) else {},
-                   meta_from(data))
+                   rows[0] if rows else {}, meta_from(data))
 
 
 def _int_or_none(value: Any) -> Optional[int]:
@@ -227,7 +227,8 @@ def signals_from(data: Mapping[str, Any]) -> Signals:
     included = data.get("included")
     included = included if isinstance(included, Mapping) else {}
     return Signals(
-        signals=[_signal(s, meta) for s in _u.dicts(data.get("data"))],
+        signals=[_signal(s, r, meta)
+                 for s, r in zip(_u.dicts(data.get("data")), _rows(data))],
         paging=PageInfo(
             page=_int_or_none(raw_meta.get("page")),
             page_size=_int_or_none(raw_meta.get("page_size")),

@@ -12,20 +12,47 @@ token (AMT).  Verify the raw bytes, before any JSON parsing::
         return {"challenge": smartcar.hash_challenge(AMT,
                                                      event["challenge"])}
 
-The hashing and the constant-time comparison run in libsmartcar.
+Or in one call, which also answers VERIFY (Smartcar does not sign it)
+and drops the repeats of at-least-once delivery::
+
+    seen = smartcar.SeenEvents()
+    try:
+        event = smartcar.receive_webhook(
+            AMT, request.headers.get("SC-Signature"), request.get_data(),
+            seen)
+    except smartcar.WebhookSignatureError:
+        abort(401)
+    if event["event_type"] != "VERIFY" and not event["duplicate"]:
+        handle(event)                       # e.g. signal_rows(event)
+    return event["reply"], 200, {"Content-Type": "application/json"}
+
+The hashing, the constant-time comparison, parsing, deduplication and
+the flattening of signals run in libsmartcar.  Times (``delivered_at``
+and those of the rows) are timezone-aware UTC datetimes; the delivery's
+own data (``payload``, ``signals``) keeps them as epoch milliseconds.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Union
+import datetime as _dt
+import json
+import numbers
+from typing import Any, Dict, List, Mapping, Optional, Union
 
 from . import _core, _util
+from ._time import from_ms as _from_ms
+from .errors import InvalidArgumentError
 
 __all__ = [
     "hash_challenge",
     "verify_payload",
     "verify_webhook",
     "parse_webhook",
+    "receive_webhook",
+    "SeenEvents",
+    "signal_rows",
+    "signal_frame",
+    "parse_time",
 ]
 
 Body = Union[str, bytes, bytearray, memoryview]
@@ -77,10 +104,17 @@ def parse_webhook(body: Body) -> Dict[str, Any]:
     Keys, when present: ``version`` (``"2.0"``/``"4.0"``), ``event_type``
     (``VERIFY``, ``VEHICLE_STATE``, ``VEHICLE_ERROR``, or the v2
     ``eventName`` upper-cased: ``EVENTBASED``, ``SCHEDULE``,
-    ``DYNAMIC``), ``event_id``, ``webhook_id``, ``webhook_name``,
-    ``delivery_id``, ``delivered_at``, ``mode``, ``challenge``,
-    ``user_id``, ``vehicle_id``, ``payload`` (the v2 payload or v4
-    ``data``), ``signals`` and ``triggers`` (v4).
+    ``DYNAMIC``), ``event_id`` (the same on every retry: the dedupe
+    key), ``webhook_id``, ``webhook_name``, ``delivery_id``,
+    ``delivered_at`` (aware datetime, sent as epoch ms or ISO-8601),
+    ``mode``, ``challenge``, ``user_id``, ``user_external_id``,
+    ``vehicle_id``, ``payload`` (the v2 payload or v4 ``data``); v4 also
+    ``signals`` (as sent, times in epoch ms), ``rows``
+    (:func:`signal_rows` of them), ``triggers`` (each ``{"type",
+    "signal": {"code", "name", "group"}}``, wherever and however the
+    delivery put them), ``first_delivery`` and, for ``VEHICLE_ERROR``,
+    ``errors`` (each error's ``signals`` as ``{"code", "name",
+    "group"}``).
 
     Raises :class:`MalformedResponseError` for anything else.  Check the
     signature first (:func:`verify_payload`).
@@ -89,4 +123,176 @@ def parse_webhook(body: Body) -> Dict[str, Any]:
         raise TypeError(
             "body must be str or bytes, not %s" % type(body).__name__
         )
-    return _core.webhook_parse(body)
+    return _event(_core.webhook_parse(body))
+
+
+def _body(name: str, body: Any) -> Body:
+    if not isinstance(body, (str, bytes, bytearray, memoryview)):
+        raise TypeError(
+            "%s must be str or bytes, not %s" % (name, type(body).__name__)
+        )
+    return body
+
+
+_ROW_TIMES = ("retrieved_at", "oem_updated_at", "ingested_at")
+
+
+def _row(row: Dict[str, Any]) -> Dict[str, Any]:
+    for key in _ROW_TIMES:
+        if not isinstance(row.get(key), _dt.datetime):
+            row[key] = _from_ms(row.get(key))
+    return row
+
+
+def _event(data: Dict[str, Any]) -> Dict[str, Any]:
+    if "delivered_at" in data:
+        data["delivered_at"] = _from_ms(data["delivered_at"])
+    if isinstance(data.get("rows"), list):
+        data["rows"] = [_row(r) for r in data["rows"]]
+    return data
+
+
+class SeenEvents:
+    """The webhook event ids seen recently (libsmartcar's bounded,
+    thread-safe set): Smartcar delivers at least once and keeps
+    ``eventId`` across retries, so a repeat can be told from the first.
+
+    ``capacity`` ids are kept, each for ``ttl`` (a ``timedelta`` or
+    seconds; None: until the set is full), the oldest going first.
+    """
+
+    def __init__(self, capacity: int = 100000,
+                 ttl: Union[_dt.timedelta, float, None] = 86400.0) -> None:
+        capacity = _util.int_param("capacity", capacity, 1)
+        if isinstance(ttl, _dt.timedelta):
+            ttl = ttl.total_seconds()
+        if ttl is not None and (isinstance(ttl, bool) or
+                                not isinstance(ttl, numbers.Real)):
+            raise TypeError("ttl must be a timedelta, seconds or None, "
+                            "not %s" % type(ttl).__name__)
+        self._seen = _core.seen_new(capacity,
+                                    0 if ttl is None else int(ttl * 1000))
+
+    def first(self, event_id: str) -> bool:
+        """Record ``event_id``: True the first time, False for a repeat
+        (within the time to live)."""
+        return _core.seen_check(self._seen,
+                                _util.require_str("event_id", event_id), 0)
+
+    def forget(self, event_id: str) -> bool:
+        """Forget ``event_id`` (after failing to handle its event), so
+        its retry counts as the first.  True when it was there."""
+        return _core.seen_forget(self._seen,
+                                 _util.require_str("event_id", event_id))
+
+    def __len__(self) -> int:
+        return _core.seen_count(self._seen)
+
+
+def receive_webhook(amt: str, signature: Optional[Union[str, bytes]],
+                    body: Body, seen: Optional[SeenEvents] = None
+                    ) -> Dict[str, Any]:
+    """Receive one delivery (libsmartcar's ``sc_webhook_receive``).
+
+    ``signature`` is the ``SC-Signature`` header (None when absent) and
+    ``body`` the raw request body.  A ``VERIFY`` event is answered
+    whether signed or not (Smartcar does not sign it); anything else must
+    be signed by ``amt``, or :class:`WebhookSignatureError` is raised
+    (answer 401).  A body that is not a delivery raises
+    :class:`MalformedResponseError` (answer 400).
+
+    Returns :func:`parse_webhook`'s dict plus ``reply`` (the JSON text to
+    answer with, status 200: the challenge's hash for VERIFY) and
+    ``duplicate`` (True when ``seen`` saw this ``event_id`` already).
+    """
+    _util.require_str("amt", amt, allow_empty=True)
+    if signature is not None and not isinstance(signature, (str, bytes)):
+        raise TypeError("signature must be str, bytes or None, not %s"
+                        % type(signature).__name__)
+    if seen is not None and not isinstance(seen, SeenEvents):
+        raise TypeError("seen must be a SeenEvents, not %s"
+                        % type(seen).__name__)
+    return _event(_core.webhook_receive(
+        amt, signature, _body("body", body),
+        None if seen is None else seen._seen))
+
+
+def _tuple_rows(source: Any) -> Optional[List[Dict[str, Any]]]:
+    """Rows of Signal / Signals results (already decided by libsmartcar
+    when they were made): their fields under the row's keys."""
+    from .types import Signal, Signals
+
+    if isinstance(source, Signal):
+        signals, vehicle_id = [source], None
+    elif isinstance(source, Signals):
+        signals = source.signals
+        vehicle_id = source.vehicle.id if source.vehicle else None
+    elif isinstance(source, list) and source and \
+            all(isinstance(s, Signal) for s in source):
+        signals, vehicle_id = source, None
+    else:
+        return None
+    return [{
+        "code": s.code, "name": s.name, "group": s.group, "value": s.value,
+        "unit": s.unit, "status": s.status,
+        "error_type": (s.error or {}).get("type"),
+        "error_code": (s.error or {}).get("code"),
+        "retrieved_at": s.retrieved_at, "oem_updated_at": s.oem_updated_at,
+        "ingested_at": None, "vehicle_id": vehicle_id,
+    } for s in signals]
+
+
+def signal_rows(source: Any) -> List[Dict[str, Any]]:
+    """One flat dict per signal: ``code``, ``name``, ``group``, ``value``,
+    ``unit``, ``status``, ``error_type``, ``error_code``,
+    ``retrieved_at``, ``oem_updated_at``, ``ingested_at`` (aware UTC
+    datetimes or None) and ``vehicle_id``.
+
+    ``source`` is what holds the signals: a ``VehicleV3.get_signals()`` /
+    ``get_signal()`` result, the official-SDK ``Vehicle.get_signals()``
+    response, a webhook event from :func:`parse_webhook` /
+    :func:`receive_webhook`, or the raw JSON (str or bytes) of any of
+    them or of a delivery.  The flattening is libsmartcar's
+    (``sc_signal_rows``), the same in every language.
+    """
+    rows = _tuple_rows(source)
+    if rows is not None:
+        return rows
+    if isinstance(source, Mapping) and isinstance(source.get("rows"), list):
+        return [_row(dict(r)) for r in source["rows"]
+                if isinstance(r, Mapping)]
+    if isinstance(source, (str, bytes, bytearray, memoryview)):
+        text: Body = source
+    elif isinstance(source, (Mapping, list)):
+        try:
+            text = json.dumps(source, default=str)
+        except (ValueError, RecursionError):  # holds itself
+            raise InvalidArgumentError(
+                "signal_rows: the value cannot be read as JSON") from None
+    else:
+        raise TypeError("signal_rows takes signals (a result, a webhook "
+                        "event or JSON), not %s" % type(source).__name__)
+    return [_row(r) for r in _core.signal_rows(text)["rows"]]
+
+
+def parse_time(value: Union[str, int, float]) -> Optional[_dt.datetime]:
+    """A signal or delivery time as Smartcar may send it (ISO-8601 text,
+    epoch milliseconds, or epoch seconds below 1e11) as an aware UTC
+    datetime; None when it is not a time (libsmartcar's
+    ``sc_time_parse_ms``)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise TypeError("parse_time takes str or a number, not %s"
+                        % type(value).__name__)
+    if not isinstance(value, str):
+        value = repr(value)
+    return _from_ms(_core.time_ms(value))
+
+
+def signal_frame(source: Any) -> Any:
+    """:func:`signal_rows` as a :class:`pandas.DataFrame` (one row per
+    signal, times as UTC datetimes).  pandas is imported only here."""
+    import pandas as pd  # optional: only this function needs it
+
+    from .notebook import _frame_times
+
+    return _frame_times(pd, pd.DataFrame(signal_rows(source)))

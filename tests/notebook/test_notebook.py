@@ -99,3 +99,22 @@ def test_fleet_notebook_runs_and_plots():
     assert len(images) >= 2, "the odometer and battery plots"
     tables = [o for o in outputs if "text/html" in o.get("data", {})]
     assert tables, "DataFrames and result lists render as HTML"
+
+
+def test_signal_frame_both_time_formats():
+    body = {"data": [
+        {"id": "closure-islocked", "attributes": {
+            "code": "closure-islocked", "status": {"value": "SUCCESS"},
+            "body": {"value": True}},
+         "meta": {"retrievedAt": "2025-09-23T23:05:12.404Z"}},
+        {"id": "odometer-traveleddistance", "attributes": {
+            "code": "odometer-traveleddistance",
+            "status": {"value": "SUCCESS"},
+            "body": {"unit": "kilometers", "value": 10.5}},
+         "meta": {"retrievedAt": 1758668712404}}]}
+    frame = smartcar.signal_frame(body)
+    assert list(frame["code"]) == ["closure-islocked",
+                                   "odometer-traveleddistance"]
+    assert str(frame["retrieved_at"].dt.tz) == "UTC"
+    assert frame.loc[0, "retrieved_at"] == frame.loc[1, "retrieved_at"]
+    assert frame.loc[1, "unit"] == "kilometers"

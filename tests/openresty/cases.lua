@@ -563,6 +563,31 @@ case("webhooks", function()
   local res = ngx.location.capture("/hook", { method = ngx.HTTP_POST,
     body = '{"eventId":"x","eventType":"VEHICLE_STATE","data":{},"meta":{}}' })
   check(res.status == 401, "unsigned delivery: %d", res.status)
+  -- an unsigned VERIFY is answered (Smartcar does not sign VERIFY)
+  res = ngx.location.capture("/hook", { method = ngx.HTTP_POST,
+    body = '{"eventId":"v","eventType":"VERIFY","data":{"challenge":"c"}}' })
+  check(res.status == 200 and cjson.decode(res.body).challenge
+    == smartcar.hash_challenge(AMT, "c"), "unsigned VERIFY: %d %s",
+    res.status, res.body)
+  -- the same signed event twice: the second is a duplicate; its signal
+  -- time (ISO text) comes back in epoch milliseconds
+  local seen = smartcar.webhook_seen { capacity = 8 }
+  local body = '{"eventId":"dup-1","eventType":"VEHICLE_STATE","data":{'
+    .. '"vehicle":{"id":"v9"},"signals":[{"code":"closure-islocked",'
+    .. '"body":{"value":true},"meta":{"retrievedAt":'
+    .. '"2025-09-23T23:05:12.404Z"}}]},"meta":{"version":"4.0"}}'
+  local sig = smartcar.hash_challenge(AMT, body) -- the HMAC of the body
+  local first = must(smartcar.receive_webhook(AMT, sig, body, seen))
+  local again = must(smartcar.receive_webhook(AMT, sig, body, seen))
+  check(first.duplicate == false and again.duplicate == true, "dedupe")
+  local rows = must(smartcar.signal_rows(first))
+  check(rows[1].retrieved_at == 1758668712404 and rows[1].vehicle_id == "v9",
+    "rows: %s", cjson.encode(rows))
+  check(smartcar.parse_time("2025-09-23T23:05:12.404Z") == 1758668712404,
+    "parse_time")
+  local _, err = smartcar.receive_webhook(AMT, "00", body, seen)
+  check(err and err.kind == "bad_signature", "bad signature: %s",
+    tostring(err))
   check(smartcar.verify_payload(AMT, smartcar.hash_challenge(AMT, "b"), "b"),
     "verify_payload")
   check(not smartcar.verify_payload(AMT, "00", "b"), "bad signature accepted")

@@ -44,13 +44,16 @@ def test_with_a_connect_token(cars):
     v2 = smartcar.Vehicle(cars.bev, cars.token).odometer().distance
     assert odometer.value == pytest.approx(v2, abs=0.1)
     assert odometer.body == {"unit": "kilometers", "value": odometer.value}
+    # signal times: timezone-aware UTC datetimes (docs/v3.md)
     assert isinstance(odometer.retrieved_at, dt.datetime)
-    assert odometer.retrieved_at.tzinfo is None
+    assert odometer.retrieved_at.utcoffset() == dt.timedelta(0)
     assert odometer.meta.unit_system == "metric"
 
     location = car.get_signal("location-preciselocation")
-    assert location.value is None and location.unit is None
+    # a body without a "value": the value is the body, less its unit
+    assert location.unit is None
     assert set(location.body) == {"latitude", "longitude"}
+    assert location.value == location.body
 
     # the BEV cannot have a fuel level: listed as an ERROR signal
     fuel = car.get_signal("internalcombustionengine-fuellevel")

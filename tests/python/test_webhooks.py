@@ -3,6 +3,7 @@ subscriptions against the emulator with a real callback server."""
 
 from __future__ import annotations
 
+import datetime as dt
 import http.server
 import json
 import threading
@@ -140,7 +141,9 @@ def test_parse_webhook_v4():
     assert event["user_id"] == "93b3ea96-ca37-43a9-9073-f4334712dbc7"
     assert event["vehicle_id"] == "123e4567-e89b-12d3-a456-426614174000"
     assert event["webhook_id"] == "w-4"
-    assert event["delivered_at"] == 1761896351529
+    # one time type in Python: aware UTC datetimes (exact to the ms)
+    assert event["delivered_at"] == dt.datetime(
+        2025, 10, 31, 7, 39, 11, 529000, tzinfo=dt.timezone.utc)
     assert event["mode"] == "LIVE"
     signals = event["signals"]
     assert [s["code"] for s in signals] == [

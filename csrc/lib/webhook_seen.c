@@ -1,0 +1,216 @@
+/* Webhook event ids seen recently: Smartcar delivers at least once and
+ * keeps a delivery's eventId across retries, so a receiver that records
+ * the ids it has handled can drop the repeats.
+ *
+ * A ring of entries in arrival order (the oldest is evicted first, by
+ * capacity or by age) indexed by a chained hash table; one mutex. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sc_internal.h"
+
+#define ID_MAX 256
+
+typedef struct entry {
+	char *id;
+	uint64_t hash;
+	int64_t at_ms;
+	long next; /* in its bucket's chain; -1 ends it */
+} entry;
+
+struct sc_webhook_seen {
+	pthread_mutex_t lock;
+	entry *ring;
+	size_t cap, head, count;
+	long *buckets;
+	size_t nbuckets; /* a power of two */
+	int64_t ttl_ms;
+};
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int sc_webhook_seen_new(sc_webhook_seen **out, size_t capacity,
+			int64_t ttl_ms)
+{
+	sc_webhook_seen *s;
+	size_t i;
+
+	if (!out)
+		return SC_EINVAL;
+	*out = NULL;
+	if (capacity == 0 || capacity > ((size_t)1 << 26) || ttl_ms < 0)
+		return SC_EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return SC_ENOMEM;
+	s->cap = capacity;
+	s->ttl_ms = ttl_ms;
+	for (s->nbuckets = 16; s->nbuckets < 2 * capacity; s->nbuckets *= 2)
+		;
+	s->ring = calloc(capacity, sizeof(*s->ring));
+	s->buckets = malloc(s->nbuckets * sizeof(*s->buckets));
+	if (!s->ring || !s->buckets || pthread_mutex_init(&s->lock, NULL)) {
+		free(s->ring);
+		free(s->buckets);
+		free(s);
+		return SC_ENOMEM;
+	}
+	for (i = 0; i < s->nbuckets; i++)
+		s->buckets[i] = -1;
+	*out = s;
+	return 0;
+}
+
+void sc_webhook_seen_free(sc_webhook_seen *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->count; i++)
+		free(s->ring[(s->head + i) % s->cap].id);
+	free(s->ring);
+	free(s->buckets);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+/* The slot of id, or -1; *link gets the pointer that leads to it. */
+static long find(sc_webhook_seen *s, const char *id, uint64_t h,
+		 long **link)
+{
+	long *p = &s->buckets[h & (s->nbuckets - 1)];
+
+	while (*p >= 0) {
+		entry *e = &s->ring[*p];
+		if (e->hash == h && strcmp(e->id, id) == 0) {
+			if (link)
+				*link = p;
+			return *p;
+		}
+		p = &e->next;
+	}
+	return -1;
+}
+
+static void unlink_slot(sc_webhook_seen *s, long slot)
+{
+	entry *e = &s->ring[slot];
+	long *link = NULL;
+
+	if (!e->id) /* forgotten already */
+		return;
+	if (find(s, e->id, e->hash, &link) == slot)
+		*link = e->next;
+	free(e->id);
+	e->id = NULL;
+}
+
+/* Drop the oldest entry. */
+static void pop(sc_webhook_seen *s)
+{
+	unlink_slot(s, (long)s->head);
+	s->head = (s->head + 1) % s->cap;
+	s->count--;
+}
+
+static void expire(sc_webhook_seen *s, int64_t now)
+{
+	while (s->count && s->ttl_ms > 0 &&
+	       now - s->ring[s->head].at_ms >= s->ttl_ms)
+		pop(s);
+}
+
+static int valid_id(const char *id)
+{
+	size_t n;
+	if (!id)
+		return 0;
+	n = strlen(id);
+	return n > 0 && n <= ID_MAX;
+}
+
+int sc_webhook_seen_check(sc_webhook_seen *s, const char *event_id,
+			  int64_t now_ms)
+{
+	uint64_t h;
+	long slot;
+	entry *e;
+	char *copy;
+
+	if (!s || !valid_id(event_id))
+		return SC_EINVAL;
+	if (now_ms <= 0)
+		now_ms = wall_ms();
+	h = fnv1a(event_id);
+	copy = sc__strdup(event_id);
+	if (!copy)
+		return SC_ENOMEM;
+	pthread_mutex_lock(&s->lock);
+	expire(s, now_ms);
+	if (find(s, event_id, h, NULL) >= 0) {
+		pthread_mutex_unlock(&s->lock);
+		free(copy);
+		return SC_WEBHOOK_DUPLICATE;
+	}
+	if (s->count == s->cap)
+		pop(s);
+	slot = (long)((s->head + s->count) % s->cap);
+	e = &s->ring[slot];
+	e->id = copy;
+	e->hash = h;
+	e->at_ms = now_ms;
+	e->next = s->buckets[h & (s->nbuckets - 1)];
+	s->buckets[h & (s->nbuckets - 1)] = slot;
+	s->count++;
+	pthread_mutex_unlock(&s->lock);
+	return SC_WEBHOOK_FIRST;
+}
+
+int sc_webhook_seen_forget(sc_webhook_seen *s, const char *event_id)
+{
+	uint64_t h;
+	long slot;
+
+	if (!s || !valid_id(event_id))
+		return SC_EINVAL;
+	h = fnv1a(event_id);
+	pthread_mutex_lock(&s->lock);
+	slot = find(s, event_id, h, NULL);
+	if (slot >= 0) {
+		/* the slot stays in the ring (order is kept) with no id:
+		 * eviction skips it when its turn comes */
+		unlink_slot(s, slot);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return slot >= 0 ? 0 : SC_ENOTFOUND;
+}
+
+size_t sc_webhook_seen_count(sc_webhook_seen *s)
+{
+	size_t i, n = 0;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < s->count; i++)
+		n += s->ring[(s->head + i) % s->cap].id != NULL;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}

@@ -1,0 +1,133 @@
+-- Webhooks v4 and signals as data, in Lua: receive (signature, VERIFY,
+-- dedupe by eventId), the documented delivery variants, and signal rows
+-- with times sent as epoch milliseconds or ISO-8601 (epoch ms in Lua).
+
+local smartcar = require "smartcar"
+local helper = require "helper"
+
+local raises = helper.raises
+local AMT = "amt-lua-4"
+local T1_MS = 1758668712404
+
+local STATE = [[{"eventId": "ev-1", "eventType": "VEHICLE_STATE",
+  "data": {"user": {"id": "u-1", "externalId": "crm-1"},
+           "vehicle": {"id": "v-1"},
+           "triggers": [{"code": "FIRST_DELIVERY"}],
+           "signals": [
+             {"code": "closure-islocked", "name": "IsLocked", "group": "Closure",
+              "body": {"value": true}, "status": {"value": "SUCCESS"},
+              "meta": {"retrievedAt": "2025-09-23T23:05:12.404Z",
+                       "oemUpdatedAt": 1758668712404}},
+             {"code": "location-preciselocation", "name": "PreciseLocation",
+              "group": "Location", "status": {"value": "SUCCESS"},
+              "body": {"latitude": 1.5, "longitude": 2.5},
+              "meta": {"retrievedAt": 1758668712}}]},
+  "meta": {"version": "4.0", "deliveryId": "d-1",
+           "deliveredAt": "2025-09-23T23:05:12.404Z"}}]]
+
+describe("receive_webhook", function()
+  it("accepts a signed event once, then marks its retry duplicate", function()
+    local seen = smartcar.webhook_seen { capacity = 16 }
+    local sig = smartcar.hash_challenge(AMT, STATE) -- the body's HMAC
+    local ev = assert(smartcar.receive_webhook(AMT, sig, STATE, seen))
+    assert.is_false(ev.duplicate)
+    assert.equal('{"status":"received"}', ev.reply)
+    assert.equal(T1_MS, ev.delivered_at)
+    assert.is_true(ev.first_delivery)
+    assert.equal("FIRST_DELIVERY", ev.triggers[1].type)
+    assert.equal("crm-1", ev.user_external_id)
+    local again = assert(smartcar.receive_webhook(AMT, sig, STATE, seen))
+    assert.is_true(again.duplicate)
+    assert.equal(1, seen:count())
+    assert.is_true(seen:forget("ev-1"))
+    assert.is_false(seen:forget("ev-1"))
+    assert.is_false(assert(smartcar.receive_webhook(AMT, sig, STATE,
+                                                    seen)).duplicate)
+  end)
+
+  it("refuses a bad signature and a bad body with typed errors", function()
+    local ev, err = smartcar.receive_webhook(AMT, nil, STATE)
+    assert.is_nil(ev)
+    assert.equal("bad_signature", err.kind)
+    ev, err = smartcar.receive_webhook(AMT, smartcar.hash_challenge("x",
+                                                                    STATE),
+                                       STATE)
+    assert.equal("bad_signature", err.kind)
+    assert.is_nil(tostring(err):find(AMT, 1, true))
+    ev, err = smartcar.receive_webhook(AMT, smartcar.hash_challenge(AMT,
+                                                                    "[]"),
+                                       "[]")
+    assert.equal("malformed_response", err.kind)
+    assert.matches("body: string", raises(smartcar.receive_webhook, AMT,
+                                          nil, {}))
+  end)
+
+  it("answers an unsigned VERIFY, but not a forged one", function()
+    local ev = assert(smartcar.receive_webhook(AMT, nil,
+      '{"eventId":"e","eventType":"VERIFY","data":{"challenge":"c1"}}'))
+    assert.equal('{"challenge":"' .. smartcar.hash_challenge(AMT, "c1")
+                 .. '"}', ev.reply)
+    local _, err = smartcar.receive_webhook(AMT, nil,
+      '{"eventType":"VERIFY","data":{"challenge":"{\\"eventType\\":1}"}}')
+    assert.equal("malformed_response", err.kind)
+  end)
+
+  it("reads VEHICLE_ERROR signals given as strings or objects", function()
+    local ev = assert(smartcar.parse_webhook([[{"eventId": "e",
+      "eventType": "VEHICLE_ERROR", "data": {"errors": [{"type": "UPSTREAM",
+      "state": "ERROR", "signals": ["Charge.IsCharging",
+      {"code": "closure-islocked"}]}]}}]]))
+    local sigs = ev.errors[1].signals
+    assert.equal("charge-ischarging", sigs[1].code)
+    assert.equal("Charge", sigs[1].group)
+    assert.equal("IsCharging", sigs[1].name)
+    assert.equal("closure-islocked", sigs[2].code)
+  end)
+end)
+
+describe("signal_rows", function()
+  it("flattens a delivery with both time formats into epoch ms", function()
+    local ev = assert(smartcar.parse_webhook(STATE))
+    for _, source in ipairs { ev, STATE } do
+      local rows = assert(smartcar.signal_rows(source))
+      assert.equal(2, #rows)
+      assert.equal("closure-islocked", rows[1].code)
+      assert.is_true(rows[1].value)
+      assert.equal(T1_MS, rows[1].retrieved_at)     -- ISO text
+      assert.equal(T1_MS, rows[1].oem_updated_at)   -- epoch ms
+      assert.equal(1758668712000, rows[2].retrieved_at) -- epoch seconds
+      assert.equal(1.5, rows[2].value.latitude)
+      assert.equal("v-1", rows[2].vehicle_id)
+      assert.equal(smartcar.null, rows[2].unit)
+    end
+    local rows, err = smartcar.signal_rows('{"x": 1}')
+    assert.is_nil(rows)
+    assert.equal("malformed_response", err.kind)
+    assert.matches("signal_rows", raises(smartcar.signal_rows, 5))
+  end)
+
+  it("parse_time reads ISO-8601 and epoch numbers", function()
+    assert.equal(T1_MS, smartcar.parse_time("2025-09-23T23:05:12.404Z"))
+    assert.equal(T1_MS, smartcar.parse_time("2025-09-24T01:05:12.404+02:00"))
+    assert.equal(T1_MS, smartcar.parse_time(T1_MS))
+    assert.equal(1758668712000, smartcar.parse_time(1758668712))
+    assert.is_nil(smartcar.parse_time("yesterday"))
+  end)
+
+  it("comes with get_signals results from the emulator", function()
+    helper.url()
+    local fleet = helper.fleet { email = "rows@example.com" }
+    local id = fleet.vehicles[1]
+    local v = smartcar.vehicle_v3(id, { access_token = fleet.token.access_token })
+    local page = assert(v:get_signals())
+    local rows = assert(smartcar.signal_rows(page))
+    assert.equal(#page.data, #rows)
+    local locked
+    for _, r in ipairs(rows) do
+      if r.code == "closure-islocked" then locked = r end
+    end
+    assert.equal("boolean", type(locked.value))
+    assert.equal("number", type(locked.retrieved_at))
+    assert.equal(id, locked.vehicle_id)
+  end)
+end)
