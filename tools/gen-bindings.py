@@ -60,7 +60,9 @@ AIO_METHODS = [
     ("v3", "VehicleV3", "AsyncVehicleV3Methods",
      ["get_vehicle", "get_signals", "get_signal", "iter_signals",
       "charge_start", "charge_stop", "charge_set_limit", "security_lock",
-      "security_unlock", "navigation_set_destination"]),
+      "security_unlock", "navigation_set_destination", "charge_port_open",
+      "charge_port_close", "charge_schedule_daily", "charge_schedule_weekly",
+      "charge_schedule_workweek", "delete_charge_schedule"]),
 ]
 LUA_OUT = os.path.join(ROOT, "lua", "meta", "smartcar_vehicle.lua")
 VEHICLE_PY = os.path.join(ROOT, "python", "smartcar_native", "vehicle.py")

@@ -6,12 +6,14 @@
 #include "emu.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
 typedef struct waiter {
-	int64_t at_ns; /* CLOCK_MONOTONIC */
+	int64_t at_ns; /* CLOCK_MONOTONIC; INT64_MAX: until released */
 	struct MHD_Connection *conn;
+	int tag; /* emu_delay_release() resumes the waiters of a tag */
 } waiter;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -35,18 +37,22 @@ static void swap(size_t a, size_t b)
 	heap[b] = t;
 }
 
+static void sift_up(size_t i)
+{
+	while (i > 0 && heap[(i - 1) / 2].at_ns > heap[i].at_ns) {
+		swap(i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
 static void push(waiter w)
 {
 	if (n_heap == cap_heap) {
 		cap_heap = cap_heap ? cap_heap * 2 : 64;
 		heap = emu_xrealloc(heap, cap_heap * sizeof *heap);
 	}
-	size_t i = n_heap++;
-	heap[i] = w;
-	while (i > 0 && heap[(i - 1) / 2].at_ns > heap[i].at_ns) {
-		swap(i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
+	heap[n_heap] = w;
+	sift_up(n_heap++);
 }
 
 static waiter pop(void)
@@ -107,17 +113,40 @@ void emu_delay_start(void)
 
 int emu_delay(struct MHD_Connection *c, long ms)
 {
+	return emu_delay_tagged(c, ms, 0);
+}
+
+int emu_delay_tagged(struct MHD_Connection *c, long ms, int tag)
+{
 	int ok = 0;
 	pthread_mutex_lock(&mu);
 	if (running && !stopping) {
 		MHD_suspend_connection(c);
-		push((waiter){ mono_ns() + (int64_t)ms * 1000000, c });
+		push((waiter){ ms < 0 ? INT64_MAX
+				      : mono_ns() + (int64_t)ms * 1000000,
+			       c, tag });
 		if (heap[0].conn == c)
 			pthread_cond_signal(&cv); /* a new earliest */
 		ok = 1;
 	}
 	pthread_mutex_unlock(&mu);
 	return ok;
+}
+
+size_t emu_delay_release(int tag)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < n_heap; i++)
+		if (heap[i].tag == tag) {
+			heap[i].at_ns = 0; /* due now: only ever decreases */
+			sift_up(i);
+			n++;
+		}
+	if (n)
+		pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mu);
+	return n;
 }
 
 void emu_delay_stop(void)

@@ -20,6 +20,8 @@
  *   faults.c   fault injection, the received-request log, rate limits
  *   control.c  /_emulator/ control API
  *   v3.c       Vehicle API v3 (vehicle, signals) and the v3 error body
+ *   v3_commands.c  v3 commands and charge schedules: sync (200) or a 202
+ *              whose body is written when the command ends
  *
  * Locking: one mutex (emu_lock/emu_unlock) guards everything in state.c.
  * Handlers take it, read or change state, copy what they need into a
@@ -340,6 +342,11 @@ void emu_server_stop(struct MHD_Daemon *d);
  * 0 when it did not (stopping), the caller then goes on at once. */
 void emu_delay_start(void);
 int emu_delay(struct MHD_Connection *c, long ms);
+/* The same with a tag for emu_delay_release; ms < 0 waits until then. May
+ * also be called from a response's content reader. */
+int emu_delay_tagged(struct MHD_Connection *c, long ms, int tag);
+/* Resumes every waiter of tag now; returns how many. */
+size_t emu_delay_release(int tag);
 /* Resumes every waiting connection now and refuses new waits. */
 void emu_delay_stop(void);
 
@@ -505,6 +512,28 @@ int emu_path_is_v3(const char *path);
 /* {"errors":[{status, type, code, title, detail, links, resolution,
  * suggestedUserMessage}]}; consumes e->detail and fills e->status. */
 cJSON *emu_error_json_v3(emu_error *e, const char *request_id);
+
+/* v3_commands.c. Lock held: checks the command `what` (the path after
+ * /v3/vehicles/{id}/: "commands/security/lock", "charge-schedules/daily",
+ * a DELETE of "charge-schedules/{id}") against v, then runs it (sync) or
+ * keeps it to end later (async). NULL with *e filled when refused. */
+typedef struct emu_v3_exec emu_v3_exec;
+emu_v3_exec *emu_v3_exec_begin(emu_req *r, emu_vehicle *v, const char *what,
+                               int64_t now, emu_error *e);
+/* Without the lock: 200 with the execution, or 202 at once and the final
+ * body when the command ends. Consumes x. */
+enum MHD_Result emu_v3_exec_send(emu_req *r, emu_v3_exec *x);
+/* The {"data":{"attributes":{...}}} of a request body (NULL if none);
+ * *doc is the parsed body, for the caller to free. */
+const cJSON *emu_v3_body_attrs(emu_req *r, cJSON **doc);
+/* Body of the charge-chargetimers signal: the vehicle's schedules. Lock
+ * held. */
+cJSON *emu_v3_charge_timers(const emu_vehicle *v);
+/* /_emulator/v3/commands[/release]; same contract as emu_ext_dispatch. */
+int emu_v3_commands_control(emu_req *r, enum MHD_Result *ret);
+/* Schedules forgotten, settings back to the defaults, waiting commands
+ * ended. Takes the lock. */
+void emu_v3_commands_reset(void);
 
 /* ------------- ext.c, management.c, webhooks.c, iam.c, httpc.c */
 

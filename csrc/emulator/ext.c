@@ -34,9 +34,11 @@ int emu_ext_dispatch(emu_req *r, enum MHD_Result *ret) {
       emu_management_reset();
       emu_webhooks_reset();
       emu_iam_reset();
+      emu_v3_commands_reset();
       return 0;
     }
-    return emu_webhooks_control_route(r, ret);
+    return emu_v3_commands_control(r, ret) ||
+           emu_webhooks_control_route(r, ret);
   }
   return 0;
 }

@@ -4,10 +4,9 @@
  *   GET /v3/vehicles/{id}                 the vehicle resource, top level
  *   GET /v3/vehicles/{id}/signals?page=&pageSize=
  *   GET /v3/vehicles/{id}/signals/{code}  the signal resource, top level
- *   POST /v3/vehicles/{id}/commands/{charge/start, charge/stop,
- *        charge/set-limit, security/lock, security/unlock,
- *        navigation/set-destination}: change the simulated car at once and
- *        answer 200 with a sync command-execution resource
+ *   POST /v3/vehicles/{id}/commands/..., POST|DELETE
+ *        /v3/vehicles/{id}/charge-schedules/...: checked here, run by
+ *        v3_commands.c (sync 200, or 202 and the body when they end)
  *
  * Auth: "Authorization: Bearer <token>", either a Connect access token
  * (token.c) that covers the vehicle, or an application token from
@@ -114,6 +113,7 @@ typedef struct outcome {
   cJSON *body;
   int units; /* send SC-Unit-System */
   int imperial;
+  emu_v3_exec *exec; /* a command (v3_commands.c) */
 } outcome;
 
 static void fail(outcome *o, const char *type, const char *code) {
@@ -163,6 +163,8 @@ static cJSON *b_active_limit(const ctx *c) {
 static cJSON *b_amperage(const ctx *c) {
   return unit_value("amperes", c->v->plugged_in ? c->v->amperage : 0);
 }
+
+static cJSON *b_timers(const ctx *c) { return emu_v3_charge_timers(c->v); }
 
 static cJSON *b_is_charging(const ctx *c) {
   return bool_value(strcmp(emu_vehicle_charge_state(c->v), "CHARGING") == 0);
@@ -217,6 +219,8 @@ static const signal_def signals[] = {
      b_active_limit},
     {"charge-amperage", "Charge", "Amperage", "read_charge", K_EV,
      b_amperage},
+    {"charge-chargetimers", "Charge", "ChargeTimers", "read_charge", K_EV,
+     b_timers},
     {"charge-ischarging", "Charge", "IsCharging", "read_charge", K_EV,
      b_is_charging},
     {"charge-ischargingcableconnected", "Charge", "IsChargingCableConnected",
@@ -406,92 +410,6 @@ static emu_vehicle *connected_vehicle(emu_user *u, const char *id) {
 
 enum { R_VEHICLE, R_SIGNALS, R_SIGNAL, R_COMMAND };
 
-/* The {"data":{"attributes":{...}}} of a command's body, or NULL. */
-static const cJSON *command_attrs(emu_req *r, cJSON **doc) {
-  *doc = r->body_len ? cJSON_ParseWithLength(r->body, r->body_len) : NULL;
-  return cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(*doc, "data"), "attributes");
-}
-
-/* A number attribute within [lo, hi], else a VALIDATION failure. */
-static int attr_number(const cJSON *attrs, const char *key, double lo,
-                       double hi, double *out, outcome *o) {
-  const cJSON *n = cJSON_GetObjectItemCaseSensitive(attrs, key);
-  if (cJSON_IsNumber(n) && n->valuedouble >= lo && n->valuedouble <= hi) {
-    *out = n->valuedouble;
-    return 0;
-  }
-  fail_msg(o, "VALIDATION", "BAD_REQUEST", key,
-           "a command attribute is missing or out of range.");
-  return -1;
-}
-
-/* Run the command "group/action" on c->v; a command-execution body. */
-static void command(ctx *c, const char *cmd, outcome *o) {
-  cJSON *doc = NULL;
-  const cJSON *attrs = command_attrs(c->r, &doc);
-  cJSON *params = NULL;
-  double a, b;
-  const char *type = NULL;
-  if (strcmp(cmd, "security/lock") == 0 ||
-      strcmp(cmd, "security/unlock") == 0) {
-    c->v->locked = cmd[9] == 'l';
-    type = c->v->locked ? "security-lock" : "security-unlock";
-  } else if (strcmp(cmd, "charge/start") == 0 ||
-             strcmp(cmd, "charge/stop") == 0) {
-    int start = cmd[8] == 's' && cmd[9] == 't' && cmd[10] == 'a';
-    if (!c->v->plugged_in) {
-      fail(o, "VEHICLE_STATE", "CHARGING_PLUG_NOT_CONNECTED");
-    } else {
-      if (c->v->charging != start)
-        emu_webhooks_vehicle_event(c->v->id, start ? "CHARGING_STARTED"
-                                                   : "CHARGING_STOPPED");
-      c->v->charging = start;
-      type = start ? "charge-start" : "charge-stop";
-    }
-  } else if (strcmp(cmd, "charge/set-limit") == 0) {
-    if (attr_number(attrs, "percent", 50, 100, &a, o) == 0) {
-      c->v->charge_limit = a / 100.0;
-      params = cJSON_CreateObject();
-      cJSON_AddNumberToObject(params, "percent", a);
-      type = "charge-set-limit";
-    }
-  } else if (strcmp(cmd, "navigation/set-destination") == 0) {
-    if (attr_number(attrs, "latitude", -90, 90, &a, o) == 0 &&
-        attr_number(attrs, "longitude", -180, 180, &b, o) == 0) {
-      c->v->dest_lat = a;
-      c->v->dest_lon = b;
-      c->v->has_dest = 1;
-      params = cJSON_CreateObject();
-      cJSON_AddNumberToObject(params, "latitude", a);
-      cJSON_AddNumberToObject(params, "longitude", b);
-      type = "navigation-set-destination";
-    }
-  } else {
-    fail_msg(o, "RESOURCE_NOT_FOUND", "PATH", NULL, "Unknown command.");
-  }
-  cJSON_Delete(doc);
-  if (!type) return;
-  char id[37], at[32];
-  emu_uuid_random(id);
-  emu_iso8601(at, c->now);
-  cJSON *body = cJSON_CreateObject();
-  cJSON *data = cJSON_AddObjectToObject(body, "data");
-  cJSON_AddStringToObject(data, "id", id);
-  cJSON_AddStringToObject(data, "type", "command-execution");
-  cJSON *at_json = cJSON_AddObjectToObject(data, "attributes");
-  cJSON_AddStringToObject(at_json, "commandType", type);
-  cJSON_AddStringToObject(cJSON_AddObjectToObject(at_json, "status"),
-                          "value", "SUCCESS");
-  cJSON_AddStringToObject(at_json, "executionMode", "sync");
-  if (params) cJSON_AddItemToObject(at_json, "parameters", params);
-  cJSON *meta = cJSON_AddObjectToObject(data, "meta");
-  cJSON_AddStringToObject(meta, "executedAt", at);
-  cJSON_AddStringToObject(meta, "completedAt", at);
-  cJSON_AddNumberToObject(meta, "durationInSeconds", 0);
-  o->body = body;
-}
-
 /* Checks in order (the first failure answers): token, application rate
  * limit, sc-user-id (application tokens), vehicle id, access to the
  * vehicle, per-vehicle throttle, sc-unit-system, then the resource. */
@@ -548,7 +466,8 @@ static void serve(emu_req *r, int kind, const char *id, const char *code,
     emu_vehicle_sync(c.v, c.now);
     const signal_def *s = kind == R_SIGNAL ? signal_find(code) : NULL;
     if (kind == R_COMMAND) {
-      command(&c, code, o);
+      o->exec = emu_v3_exec_begin(r, c.v, code, c.now, &o->err);
+      o->is_error = !o->exec;
     } else if (kind == R_VEHICLE) {
       /* single resources at the top level, no "data" wrapper: what the
        * official SDKs' v3 code reads (issue 10 item 8) */
@@ -627,7 +546,7 @@ static enum MHD_Result subscriptions(emu_req *r, const char *id) {
     emu_unlock();
   } else {
     cJSON *doc = NULL;
-    const cJSON *a = command_attrs(r, &doc);
+    const cJSON *a = emu_v3_body_attrs(r, &doc);
     const char *w = cJSON_GetStringValue(
         cJSON_GetObjectItemCaseSensitive(a, "webhookId"));
     const char *u = cJSON_GetStringValue(
@@ -691,13 +610,16 @@ enum MHD_Result emu_v3_handle(emu_req *r) {
         kind = R_SIGNAL;
       }
     }
-  } else if (strncmp(p, "/vehicles/", 10) == 0 && emu_method_is(r, "POST")) {
-    const char *s = p + 10, *e = strstr(s, "/commands/");
+  } else if (strncmp(p, "/vehicles/", 10) == 0 &&
+             (emu_method_is(r, "POST") || emu_method_is(r, "DELETE"))) {
+    /* commands/... and charge-schedules/...: v3_commands.c */
+    const char *s = p + 10, *e = strchr(s, '/');
     size_t n = e ? (size_t)(e - s) : 0;
-    if (n > 0 && n < sizeof id && !memchr(s, '/', n) &&
-        strlen(e + 10) < sizeof code) {
+    if (n > 0 && n < sizeof id && strlen(e + 1) < sizeof code &&
+        (strncmp(e + 1, "commands/", 9) == 0 ||
+         strncmp(e + 1, "charge-schedules/", 17) == 0)) {
       memcpy(id, s, n);
-      snprintf(code, sizeof code, "%s", e + 10);
+      snprintf(code, sizeof code, "%s", e + 1);
       kind = R_COMMAND;
     }
   }
@@ -706,6 +628,7 @@ enum MHD_Result emu_v3_handle(emu_req *r) {
   memset(&o, 0, sizeof o);
   serve(r, kind, id, code, &o);
   if (o.is_error) return emu_respond_err(r, &o.err);
+  if (o.exec) return emu_v3_exec_send(r, o.exec);
   if (!o.units) return emu_respond_json(r, MHD_HTTP_OK, o.body, NULL, 0);
   emu_hdr h[] = {{"SC-Unit-System", o.imperial ? "imperial" : "metric"}};
   return emu_respond_json(r, MHD_HTTP_OK, o.body, h, 1);

@@ -20,6 +20,7 @@ enum { SC_AUTH_BEARER, SC_AUTH_BASIC_CLIENT, SC_AUTH_BASIC_AMT,
 #define SC_EP_RAW 32u
 #define SC_EP_APP_TOKEN 64u
 #define SC_EP_SIGNALS 128u /* v3 signals: times to epoch ms, "rows" */
+#define SC_EP_LONG 256u   /* v3 commands: 202, long read, final body */
 
 typedef struct endpoint {
 	const char *name;

@@ -293,6 +293,27 @@ static int add_json_field(void *ctx, const char *word, size_t n)
 		return cJSON_AddStringToObject(j->obj, eq + 1, v) ? 0
 								  : SC_ENOMEM;
 	}
+	if (n && spec[n - 1] == '@') {
+		/* the members of the JSON object in param P, as given */
+		const char *v;
+		cJSON *given, *m;
+		char msg[96];
+		spec[n - 1] = '\0';
+		v = sc_params_get(j->op->params, spec);
+		given = v ? sc__json_parse(v, strlen(v)) : NULL;
+		if (!cJSON_IsObject(given)) {
+			cJSON_Delete(given);
+			snprintf(msg, sizeof(msg), "%s must be a JSON object",
+				 spec);
+			return sc__invalid(j->err, msg);
+		}
+		while ((m = given->child)) {
+			cJSON_DetachItemViaPointer(given, m);
+			cJSON_AddItemToObject(j->obj, m->string, m);
+		}
+		cJSON_Delete(given);
+		return 0;
+	}
 	if (n && spec[n - 1] == '#') {
 		double d;
 		char msg[96];
@@ -728,8 +749,12 @@ int sc__op_build_request(sc_op *op, sc_error **err_out)
 	pthread_mutex_lock(&c->lock);
 	if (!op->req->connect_timeout_ms)
 		op->req->connect_timeout_ms = c->connect_timeout_ms;
-	if (!op->req->timeout_ms)
+	if (!op->req->timeout_ms) {
 		op->req->timeout_ms = c->timeout_ms;
+		if ((ep->flags & SC_EP_LONG) &&
+		    op->req->timeout_ms < SC_LONG_COMMAND_TIMEOUT_MS)
+			op->req->timeout_ms = SC_LONG_COMMAND_TIMEOUT_MS;
+	}
 	pthread_mutex_unlock(&c->lock);
 
 	if (raw)

@@ -13,6 +13,9 @@
 
 #define SC_DEFAULT_CONNECT_TIMEOUT_MS 10000L
 #define SC_DEFAULT_TIMEOUT_MS 60000L
+/* v3 commands (SC_EP_LONG) may answer 202 and write the result minutes
+ * later on the same connection: at least this long unless the call says */
+#define SC_LONG_COMMAND_TIMEOUT_MS 310000L
 #define SC_DEFAULT_MAX_RESPONSE ((size_t)4 * 1024 * 1024)
 #define SC_REFRESH_LIFETIME_S (60.0 * 24 * 3600)
 #define SC_REDACTED "[REDACTED]"

@@ -293,6 +293,74 @@ static cJSON *batch_data(const sc_op *op, const cJSON *json, cJSON *meta)
 	return data;
 }
 
+/* A v3 answer's final word (spec 4.4.2): an errors[] document is an
+ * error even in a 2xx (a 202 whose command then failed: the status comes
+ * from errors[].status); a command execution whose status.value is not
+ * SUCCESS is an error of status.error's type and code.  NULL: success. */
+static sc_error *v3_outcome(const sc_op *op, const sc_response *resp,
+			    const cJSON *json)
+{
+	const cJSON *errs = cJSON_GetObjectItem(json, "errors");
+	const cJSON *data = cJSON_GetObjectItem(json, "data");
+	const cJSON *attrs = cJSON_GetObjectItem(data, "attributes");
+	const cJSON *st = cJSON_GetObjectItem(attrs, "status");
+	const char *value = cJSON_GetStringValue(
+		cJSON_GetObjectItem(st, "value"));
+	const cJSON *why = cJSON_GetObjectItem(st, "error");
+	const char *rid = sc_response_header(resp, "SC-Request-Id");
+	const char *type, *code, *what;
+	int status = sc_response_status(resp);
+	char msg[256];
+	cJSON *doc, *err;
+	sc_error *e;
+
+	if (cJSON_IsArray(errs) && cJSON_IsObject(cJSON_GetArrayItem(errs, 0)))
+		return sc__error_from_json(status, rid,
+			sc_response_header(resp, "Retry-After"), json);
+	if (!(op->ep->flags & SC_EP_LONG))
+		return NULL;
+	if (!value)
+		return status == 202 ? sc__shape_malformed(resp,
+			"the 202 answer ended without the command's status")
+				     : NULL;
+	if (!strcmp(value, "SUCCESS"))
+		return NULL;
+	/* reshaped as one errors[] entry: the same typed error as any v3
+	 * error; without status.error the type is the status value */
+	type = cJSON_GetStringValue(cJSON_GetObjectItem(why, "type"));
+	code = cJSON_GetStringValue(cJSON_GetObjectItem(why, "code"));
+	what = cJSON_GetStringValue(cJSON_GetObjectItem(attrs, "commandType"));
+	snprintf(msg, sizeof(msg), "%s%s%s (%s%s%s)",
+		 what ? "the command " : "the command",
+		 what ? what : "", " did not succeed", value,
+		 type ? ": " : "", type ? type : "");
+	doc = cJSON_CreateObject();
+	err = cJSON_CreateObject();
+	if (!doc || !err ||
+	    !cJSON_AddItemToArray(cJSON_AddArrayToObject(doc, "errors"), err)) {
+		cJSON_Delete(doc);
+		cJSON_Delete(err);
+		return sc__error_new(SC_ENOMEM, NULL);
+	}
+	cJSON_AddStringToObject(err, "type", type ? type : value);
+	if (code)
+		cJSON_AddStringToObject(err, "code", code);
+	cJSON_AddStringToObject(err, "detail",
+		cJSON_GetStringValue(cJSON_GetObjectItem(why, "description"))
+			? cJSON_GetStringValue(
+				  cJSON_GetObjectItem(why, "description"))
+			: msg);
+	e = sc__error_from_json(status, rid, NULL, doc);
+	cJSON_Delete(doc);
+	if (e) {
+		sc__error_set(e, "command_status", value);
+		sc__error_set(e, "execution_id", cJSON_GetStringValue(
+			cJSON_GetObjectItem(data, "id")));
+		sc__error_set(e, "command_type", what);
+	}
+	return e;
+}
+
 sc_error *sc__shape_success(const sc_op *op, const sc_response *resp,
 			    cJSON **data_out)
 {
@@ -306,6 +374,14 @@ sc_error *sc__shape_success(const sc_op *op, const sc_response *resp,
 		if (!json)
 			return sc__shape_malformed(resp,
 				"the response body is not JSON");
+	}
+	if (!op->raw && (op->ep->host == SC_HOST_V3 ||
+				 op->ep->host == SC_HOST_V3M)) {
+		sc_error *e = v3_outcome(op, resp, json);
+		if (e) {
+			cJSON_Delete(json);
+			return e;
+		}
 	}
 	if (op->ep->flags & (SC_EP_TOKEN | SC_EP_APP_TOKEN)) {
 		data = json ? sc__token_data(json,

@@ -227,6 +227,46 @@ function Vehicle:security_unlock(options) end
 ---@return smartcar.Error|nil err
 function Vehicle:navigation_set_destination(latitude, longitude, options) end
 
+--- API v3: open the charge port (third-party sources only).
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function Vehicle:charge_port_open(options) end
+
+--- API v3: close the charge port (third-party sources only).
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function Vehicle:charge_port_close(options) end
+
+--- API v3: add a daily charge schedule (attributes as given).
+---@param attributes table|string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.ScheduleExecution|nil data
+---@return smartcar.Error|nil err
+function Vehicle:charge_schedule_daily(attributes, options) end
+
+--- API v3: add a weekly charge schedule (attributes as given).
+---@param attributes table|string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.ScheduleExecution|nil data
+---@return smartcar.Error|nil err
+function Vehicle:charge_schedule_weekly(attributes, options) end
+
+--- API v3: add a workweek charge schedule (attributes as given).
+---@param attributes table|string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.ScheduleExecution|nil data
+---@return smartcar.Error|nil err
+function Vehicle:charge_schedule_workweek(attributes, options) end
+
+--- API v3: delete a charge schedule by id.
+---@param schedule_id string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.ScheduleExecution|nil data
+---@return smartcar.Error|nil err
+function Vehicle:delete_charge_schedule(schedule_id, options) end
+
 ---@class smartcar.VehicleV3
 local VehicleV3 = {}
 
@@ -268,3 +308,43 @@ function VehicleV3:security_unlock(options) end
 ---@return smartcar.CommandExecution|nil data
 ---@return smartcar.Error|nil err
 function VehicleV3:navigation_set_destination(latitude, longitude, options) end
+
+--- API v3: open the charge port (third-party sources only).
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3:charge_port_open(options) end
+
+--- API v3: close the charge port (third-party sources only).
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3:charge_port_close(options) end
+
+--- API v3: add a daily charge schedule (attributes as given).
+---@param attributes table|string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.ScheduleExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3:charge_schedule_daily(attributes, options) end
+
+--- API v3: add a weekly charge schedule (attributes as given).
+---@param attributes table|string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.ScheduleExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3:charge_schedule_weekly(attributes, options) end
+
+--- API v3: add a workweek charge schedule (attributes as given).
+---@param attributes table|string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.ScheduleExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3:charge_schedule_workweek(attributes, options) end
+
+--- API v3: delete a charge schedule by id.
+---@param schedule_id string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.ScheduleExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3:delete_charge_schedule(schedule_id, options) end

@@ -1260,11 +1260,22 @@ end
 -- (core.endpoint_info): the "args" column gives the positional arguments,
 -- their types and the parameters they fill.  LuaLS reads their
 -- declarations from lua/meta/smartcar_vehicle.lua (tools/gen-bindings.py).
+-- A JSON object argument: a table (encoded here) or JSON text.
+local function check_json(v, fname, n, what)
+  if type(v) == "table" then return core.json_encode(v) end
+  if type(v) ~= "string" then
+    argerror(fname, n, ("%s: table or JSON text expected, got %s")
+      :format(what, type(v)))
+  end
+  return v
+end
+
 local ARG_CHECKS = {
   string = check_string,
   date = check_string,
   number = check_number,
   integer = check_count,
+  json = check_json,
 }
 
 local function table_args(spec)
@@ -1284,7 +1295,9 @@ local function positional(args, name, ...)
   local extra = {}
   for i, a in ipairs(args) do
     local v = (select(i, ...))
-    if v ~= nil or not a.optional then a.check(v, name, i, a.name) end
+    if v ~= nil or not a.optional then
+      v = a.check(v, name, i, a.name) or v
+    end
     extra[a.param] = v
   end
   return extra, (select(#args + 1, ...))

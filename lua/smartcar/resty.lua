@@ -1404,6 +1404,8 @@ local function vehicle_method(name)
       local v = (select(i, ...))
       if a.kind == "paging" and type(v) == "table" then
         params.limit, params.offset = v.limit, v.offset
+      elseif a.kind == "json" and type(v) == "table" then
+        params[a.param] = cjson.encode(v)
       else
         params[a.param] = v
       end

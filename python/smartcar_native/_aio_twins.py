@@ -227,3 +227,36 @@ class AsyncVehicleV3Methods:
         """Awaitable :meth:`VehicleV3.navigation_set_destination`."""
         return await _run(
             self.sync.navigation_set_destination, latitude, longitude)
+
+    async def charge_port_open(self) -> Dict[str, Any]:
+        """Awaitable :meth:`VehicleV3.charge_port_open`."""
+        return await _run(self.sync.charge_port_open)
+
+    async def charge_port_close(self) -> Dict[str, Any]:
+        """Awaitable :meth:`VehicleV3.charge_port_close`."""
+        return await _run(self.sync.charge_port_close)
+
+    async def charge_schedule_daily(
+        self,
+        attributes: Mapping[str, Any],
+    ) -> Dict[str, Any]:
+        """Awaitable :meth:`VehicleV3.charge_schedule_daily`."""
+        return await _run(self.sync.charge_schedule_daily, attributes)
+
+    async def charge_schedule_weekly(
+        self,
+        attributes: Mapping[str, Any],
+    ) -> Dict[str, Any]:
+        """Awaitable :meth:`VehicleV3.charge_schedule_weekly`."""
+        return await _run(self.sync.charge_schedule_weekly, attributes)
+
+    async def charge_schedule_workweek(
+        self,
+        attributes: Mapping[str, Any],
+    ) -> Dict[str, Any]:
+        """Awaitable :meth:`VehicleV3.charge_schedule_workweek`."""
+        return await _run(self.sync.charge_schedule_workweek, attributes)
+
+    async def delete_charge_schedule(self, schedule_id: str) -> Dict[str, Any]:
+        """Awaitable :meth:`VehicleV3.delete_charge_schedule`."""
+        return await _run(self.sync.delete_charge_schedule, schedule_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
 import numbers
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
@@ -42,6 +43,28 @@ def require_mapping(name: str, value: Any) -> Mapping[str, Any]:
             "%s must be a dict, not %s" % (name, type(value).__name__)
         )
     return value
+
+
+def json_text(name: str, value: Any) -> str:
+    """value as compact JSON text (TypeError / InvalidArgumentError when
+    it cannot be)."""
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except TypeError as exc:
+        raise TypeError("%s must be JSON-serialisable: %s"
+                        % (name, exc)) from None
+    except (ValueError, RecursionError) as exc:
+        # NaN, a cycle, or nesting deeper than Python recurses
+        raise InvalidArgumentError(
+            "%s must be JSON-serialisable: %s" % (name, exc)) from None
+
+
+def json_object(name: str, value: Any) -> str:
+    """A mapping as JSON object text."""
+    if not isinstance(value, Mapping):
+        raise TypeError("%s must be a dict, not %s"
+                        % (name, type(value).__name__))
+    return json_text(name, value)
 
 
 def check_keys(

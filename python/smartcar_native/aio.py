@@ -273,11 +273,13 @@ async def _planned(vehicle: Any, method: str, args: Tuple[Any, ...],
 
 
 async def _run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``fn(*args, **kwargs)``: a Vehicle call on the event loop, anything
-    else in a worker thread with this task's context variables."""
+    """``fn(*args, **kwargs)``: a Vehicle call (or a VehicleV3 command) on
+    the event loop, anything else in a worker thread with this task's
+    context variables."""
     owner = getattr(fn, "__self__", None)
     name = getattr(fn, "__name__", "")
-    if isinstance(owner, Vehicle) and hasattr(owner, "_plan_" + name):
+    if isinstance(owner, (Vehicle, v3.VehicleV3)) and hasattr(
+            owner, "_plan_" + name):
         return await _planned(owner, name, args, kwargs)
     loop = asyncio.get_running_loop()
     ctx = contextvars.copy_context()

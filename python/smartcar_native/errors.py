@@ -82,6 +82,9 @@ _FIELDS = (
     "year",
     "error_message",
     "title",
+    "command_status",
+    "command_type",
+    "execution_id",
 )
 
 
@@ -118,6 +121,11 @@ class SmartcarException(Exception):
     error_message: Optional[str]
     #: v3 (JSON:API) errors: the short title ("Bad Gateway")
     title: Optional[str]
+    #: a v3 command that ended without SUCCESS: its status.value
+    #: ("FAILURE", "ERROR", "UNAVAILABLE"), commandType and execution id
+    command_status: Optional[str]
+    command_type: Optional[str]
+    execution_id: Optional[str]
     #: the negative SC_E* code from errors.def, when libsmartcar raised it
     sc_code: Optional[int] = None
 

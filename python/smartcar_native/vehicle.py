@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import (Any, Callable, Dict, Iterator, List, Mapping, NamedTuple,
                     Optional, Tuple)
 
@@ -342,16 +341,7 @@ class Vehicle(VehicleMethods):
             "path": _util.require_str("path", path, allow_empty=True),
         }
         if body is not None:
-            try:
-                extra["body"] = json.dumps(body, separators=(",", ":"),
-                                           allow_nan=False)
-            except TypeError as exc:
-                raise TypeError("body must be JSON-serialisable: %s"
-                                % exc) from None
-            except (ValueError, RecursionError) as exc:
-                # NaN, a cycle, or nesting deeper than Python recurses
-                raise InvalidArgumentError(
-                    "body must be JSON-serialisable: %s" % exc) from None
+            extra["body"] = _util.json_text("body", body)
         for name, value in _util.require_mapping("headers", headers).items():
             _util.require_str("header name", name)
             if isinstance(value, bool) or not isinstance(

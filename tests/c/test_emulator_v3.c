@@ -16,7 +16,7 @@
 #define V3_SCOPES                                                        \
 	"read_vehicle_info read_vin read_odometer read_location read_fuel " \
 	"read_battery read_charge read_security"
-#define N_SIGNALS 11
+#define N_SIGNALS 12
 
 enum { BEV, PHEV, ICE };
 

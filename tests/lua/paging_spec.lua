@@ -96,12 +96,12 @@ describe("paging iterators", function()
     clear_log()
     local signals = collect(v:each_signal { page_size = 4 })
     assert.equal(all.meta.total_count, #signals)
-    assert.equal(11, #signals)
+    assert.equal(12, #signals)
     for i, s in ipairs(signals) do
       assert.equal(all.data[i].id, s.id)
       assert.equal("signal", s.type)
     end
-    -- 11 signals: 4 + 4 + 3, and no request for a fourth page
+    -- 12 signals: 4 + 4 + 4, and no request for a fourth page
     local reqs = logged("GET", "/signals$")
     assert.equal(3, #reqs)
     for i, r in ipairs(reqs) do
@@ -115,10 +115,10 @@ describe("paging iterators", function()
         client_id = helper.client_id, client_secret = helper.client_secret,
       },
     })
-    assert.equal(11, #collect(app:each_signal { page_size = 5 }))
+    assert.equal(12, #collect(app:each_signal { page_size = 5 }))
     -- the server's page size: one page holds them all
     clear_log()
-    assert.equal(11, #collect(v:each_signal()))
+    assert.equal(12, #collect(v:each_signal()))
     assert.equal(1, #logged("GET", "/signals$"))
   end)
 

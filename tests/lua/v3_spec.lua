@@ -130,7 +130,7 @@ describe("Vehicle API v3", function()
     assert.equal(4, #page.data)
     assert.equal(2, page.meta.page)
     assert.equal(4, page.meta.page_size)
-    assert.equal(11, page.meta.total_count)
+    assert.equal(12, page.meta.total_count)
     assert.equal(id, page.included.vehicle.id)
 
     -- the request carried the Connect token and no sc-user-id
@@ -159,7 +159,7 @@ describe("Vehicle API v3", function()
     local sig = assert(v:get_signal("vehicleidentification-vin"))
     assert.is_string(sig.data.attributes.body.value)
     local page = assert(v:get_signals { page_size = 100 })
-    assert.equal(11, #page.data)
+    assert.equal(12, #page.data)
 
     -- one client-credentials grant for all three calls
     local grants = logged("POST", "^/oauth2/token$")

@@ -232,7 +232,7 @@ def test_v3(emu, cars):
     assert info.id == cars.bev
     assert page.paging.page == 2 and len(page.signals) == 5
     assert one.value is True
-    assert len(codes) == 11
+    assert len(codes) == 12
 
 
 def test_context_variables_reach_the_worker(emu, cars):

@@ -13,7 +13,8 @@ from conftest import (CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, authorize,
                       assert_no_secrets)
 
 SIGNAL_CODES = [
-    "charge-activelimit", "charge-amperage", "charge-ischarging",
+    "charge-activelimit", "charge-amperage", "charge-chargetimers",
+    "charge-ischarging",
     "charge-ischargingcableconnected", "charge-voltage", "closure-islocked",
     "internalcombustionengine-fuellevel", "location-preciselocation",
     "odometer-traveleddistance", "tractionbattery-stateofcharge",
@@ -78,7 +79,7 @@ def test_with_the_application_token_and_user_id(emu, cars):
     page = car.get_signals(page=1, page_size=4)
     assert isinstance(page, smartcar.Signals)
     assert len(page.signals) == 4
-    assert page.paging == smartcar.PageInfo(1, 4, 11)
+    assert page.paging == smartcar.PageInfo(1, 4, 12)
     assert page.links["next"] and page.links["previous"] is None
     assert page.vehicle is not None and page.vehicle.id == cars.phev
     assert page.meta.request_id
@@ -119,7 +120,7 @@ def test_iter_signals_pages(emu, cars):
     assert {r["query"]["pageSize"] for r in pages} == {"3"}
     # a page size that divides the total stops without an empty page
     emu.clear_requests()
-    assert len(list(car.iter_signals(page_size=11))) == 11
+    assert len(list(car.iter_signals(page_size=12))) == 12
     assert len([r for r in emu.requests()
                 if r["path"].endswith("/signals")
                 and r["status"] == 200]) == 1

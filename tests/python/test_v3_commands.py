@@ -1,0 +1,236 @@
+"""API v3 commands that end through 202, and charge schedules, against the
+emulator: the wire (headers first, the body when the command ends), the
+blocking calls, aio (the non-blocking driver) and deadlines."""
+
+import asyncio
+import socket
+
+import pytest
+
+import smartcar_native as smartcar
+from smartcar_native import aio
+
+
+def commands(emu, **settings):
+    return emu.request("POST", "/_emulator/v3/commands", settings)
+
+
+def posts(emu, part):
+    """POSTs that reached the command (a 401 of an application token an
+    earlier test's reset forgot is renewed and sent again, as it should)."""
+    return sum(1 for r in emu.requests()
+               if r["method"] == "POST" and part in r["path"]
+               and r["status"] != 401)
+
+
+def app_car(cars, kind, **options):
+    return smartcar.VehicleV3(getattr(cars, kind), user_id=cars.user_id,
+                              options=options or None)
+
+
+def raw_command(emu, cars, version="1.1"):
+    """A lock of the PHEV (Toyota: async) sent by hand with the Connect
+    token; the socket after the request."""
+    host, port = emu.url.split("//")[1].split(":")
+    s = socket.create_connection((host, int(port)))
+    s.sendall((
+        "POST /v3/vehicles/%s/commands/security/lock HTTP/%s\r\n"
+        "Host: %s\r\nAuthorization: Bearer %s\r\nContent-Length: 0\r\n\r\n"
+        % (cars.phev, version, host, cars.token)).encode())
+    return s
+
+
+def read_head(s):
+    got = b""
+    while b"\r\n\r\n" not in got:
+        chunk = s.recv(4096)
+        assert chunk, "connection closed before the headers"
+        got += chunk
+    head, _, rest = got.partition(b"\r\n\r\n")
+    return head.decode().lower(), rest
+
+
+def read_to_close_or(s, end):
+    got = b""
+    while not got.endswith(end):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
+def test_202_headers_first_then_the_body_on_the_same_connection(emu, cars):
+    cars.state(cars.phev, locked=False)
+    commands(emu, delay_ms=-1)  # held until released
+    s = raw_command(emu, cars)
+    s.settimeout(10)
+    head, rest = read_head(s)
+    assert head.startswith("http/1.1 202")
+    assert "content-length" not in head
+    assert "transfer-encoding: chunked" in head
+    assert rest == b""
+    # nothing more until the command ends; the car has not changed yet
+    s.settimeout(0.2)
+    with pytest.raises(socket.timeout):
+        s.recv(1)
+    assert cars.state(cars.phev)["locked"] is False
+    assert emu.request("GET", "/_emulator/v3/commands")["waiting"] == 1
+    assert emu.request("POST", "/_emulator/v3/commands/release",
+                       {})["released"] == 1
+    s.settimeout(10)
+    body = read_to_close_or(s, b"0\r\n\r\n")
+    s.close()
+    assert b'"executionMode":"async"' in body
+    assert b'"value":"SUCCESS"' in body
+    assert cars.state(cars.phev)["locked"] is True
+    # HTTP/1.0: no chunks, the end of the body is the end of the connection
+    commands(emu, delay_ms=50, result="errors", error_type="VEHICLE_STATE",
+             error_code="DOOR_OPEN")
+    s = raw_command(emu, cars, "1.0")
+    s.settimeout(10)
+    head, rest = read_head(s)
+    assert head.startswith("http/1.1 202") and "content-length" not in head
+    assert "connection: close" in head
+    body = rest + read_to_close_or(s, b"\0")
+    s.close()
+    assert b'{"errors":[{"status":"409","type":"VEHICLE_STATE"' in body
+
+
+def test_command_through_202(emu, cars):
+    commands(emu, delay_ms=30)
+    car = app_car(cars, "phev")
+    cars.state(cars.phev, locked=False)
+    execution = car.security_lock()
+    attrs = execution["data"]["attributes"]
+    assert attrs["execution_mode"] == "async"
+    assert attrs["status"]["value"] == "SUCCESS"
+    assert car.get_signal("closure-islocked").value is True
+    # the Tesla answers at once
+    tesla = app_car(cars, "bev").security_unlock()
+    assert tesla["data"]["attributes"]["execution_mode"] == "sync"
+
+
+def test_final_body_errors_are_typed_and_not_resent(emu, cars):
+    car = app_car(cars, "phev")
+    cars.state(cars.phev, locked=False)
+    emu.clear_requests()
+    commands(emu, delay_ms=20, result="errors", error_type="VEHICLE_STATE",
+             error_code="DOOR_OPEN")
+    with pytest.raises(smartcar.VehicleStateError) as info:
+        car.security_lock()
+    assert info.value.status_code == 409
+    assert info.value.code == "DOOR_OPEN"
+    commands(emu, result="FAILURE", error_type="UPSTREAM",
+             error_code="NO_RESPONSE")
+    with pytest.raises(smartcar.UpstreamError) as info:
+        car.security_lock()
+    assert info.value.code == "NO_RESPONSE" and info.value.status_code == 202
+    assert posts(emu, "/commands/security/lock") == 2
+    assert car.get_signal("closure-islocked").value is False
+
+
+def test_deadline_ends_the_wait_with_a_timeout(emu, cars):
+    commands(emu, delay_ms=-1)
+    emu.clear_requests()
+    car = app_car(cars, "phev", timeout_ms=300)
+    with pytest.raises(smartcar.SmartcarTimeoutError):
+        car.charge_stop()
+    assert posts(emu, "/commands/charge/stop") == 1
+    emu.request("POST", "/_emulator/v3/commands/release", {})
+
+
+def test_aio_runs_a_202_command_on_the_loop_with_a_deadline(emu, cars):
+    cars.state(cars.phev, locked=False)
+
+    async def main():
+        car = aio.AsyncVehicleV3(cars.phev, user_id=cars.user_id)
+        commands(emu, delay_ms=50)
+        ran = await asyncio.gather(car.security_lock(),
+                                   car.navigation_set_destination(48.1, 11.5))
+        commands(emu, delay_ms=-1)
+        quick = aio.AsyncVehicleV3(cars.phev, user_id=cars.user_id,
+                                   options={"timeout_ms": 300})
+        try:
+            await quick.security_unlock()
+        except smartcar.SmartcarTimeoutError as exc:
+            return ran, exc
+        return ran, None
+
+    (lock, dest), timed_out = asyncio.run(main())
+    emu.request("POST", "/_emulator/v3/commands/release", {})
+    assert lock["data"]["attributes"]["execution_mode"] == "async"
+    assert dest["data"]["attributes"]["parameters"] == {
+        "latitude": 48.1, "longitude": 11.5}
+    assert isinstance(timed_out, smartcar.SmartcarTimeoutError)
+    # planned on the loop: the same plan the blocking call runs
+    plan = smartcar.VehicleV3(cars.phev, user_id=cars.user_id).plan(
+        "charge_set_limit", {"percent": 70})
+    assert plan.endpoint == "charge_set_limit"
+    assert plan.params["percent"] == 70
+
+
+DAILY = {"location": {"latitude": 52.52, "longitude": 13.405},
+         "startTime": "22:00", "stopTime": "06:00"}
+WEEKLY = {"location": {"latitude": 52.52, "longitude": 13.405},
+          "days": {"MONDAY": {"startTime": "22:00", "stopTime": "06:00"}}}
+WORKWEEK = {"location": {"latitude": 52.52, "longitude": 13.405},
+            "weekdays": {"startTime": "22:00", "stopTime": "06:00"},
+            "weekends": {"startTime": "01:00", "stopTime": "05:00"}}
+
+
+def test_charge_schedules_on_a_tesla(emu, cars):
+    car = app_car(cars, "bev")
+    made = [car.charge_schedule_daily(DAILY),
+            car.charge_schedule_weekly(WEEKLY),
+            car.charge_schedule_workweek(WORKWEEK)]
+    ids = [m["data"]["attributes"]["schedule_id"] for m in made]
+    assert [m["data"]["attributes"]["schedule_type"] for m in made] == [
+        "DAILY", "WEEKLY", "WORKWEEK"]
+    assert made[0]["data"]["attributes"]["parameters"]["start_time"] == \
+        "22:00"
+    sent = [r for r in emu.requests() if "/charge-schedules/" in r["path"]]
+    assert '"data":{"attributes":{"location"' in sent[0]["body"]
+    timers = car.get_signal("charge-chargetimers").body["values"]
+    assert [t["schedule_id"] for t in timers] == ids
+    assert {t["type"] for t in timers} == {"LOCATION"}
+    assert timers[1]["schedule_type"] == "WEEKLY"
+    assert timers[1]["days"]["MONDAY"]["start_time"] == "22:00"
+    gone = car.delete_charge_schedule(ids[0])
+    assert gone["data"]["attributes"]["action"] == "DELETE"
+    left = car.get_signal("charge-chargetimers").body["values"]
+    assert [t["schedule_id"] for t in left] == ids[1:]
+    with pytest.raises(smartcar.ResourceNotFoundError):
+        car.delete_charge_schedule(ids[0])
+    with pytest.raises(TypeError):
+        car.charge_schedule_daily(["not", "a", "mapping"])
+
+
+def test_charge_schedules_elsewhere_are_not_capable(emu, cars):
+    for kind in ("phev", "ice"):
+        with pytest.raises(smartcar.CompatibilityError) as info:
+            app_car(cars, kind).charge_schedule_daily(DAILY)
+        assert info.value.status_code == 501
+        assert info.value.code == "VEHICLE_NOT_CAPABLE"
+
+
+def test_charge_port_commands(emu, cars):
+    car = app_car(cars, "bev")
+    opened = car.charge_port_open()
+    assert opened["data"]["attributes"]["command_type"] == "charge-port-open"
+    assert car.charge_port_close()["data"]["attributes"]["status"] == {
+        "value": "SUCCESS"}
+    with pytest.raises(smartcar.CompatibilityError):
+        app_car(cars, "ice").charge_port_open()
+
+
+def test_command_settings_are_checked(emu):
+    for bad in ({"mode": "later"}, {"delay_ms": -2}, {"delay_ms": 1.5},
+                {"result": "MAYBE"},
+                {"result": "errors", "error_type": "NOPE"},
+                {"status": 99}):
+        with pytest.raises(AssertionError, match="-> 400"):
+            emu.request("POST", "/_emulator/v3/commands", bad)
+    now = emu.request("GET", "/_emulator/v3/commands")
+    assert now["mode"] == "auto" and now["async_makes"] == ["BMW", "TOYOTA"]
+    assert now["delay_ms"] == 1000 and now["result"] == "SUCCESS"
