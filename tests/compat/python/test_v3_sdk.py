@@ -18,7 +18,8 @@ import smartcar
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
                   r"[0-9a-f]{12}$")
 CODES = [
-    "charge-activelimit", "charge-amperage", "charge-ischarging",
+    "charge-activelimit", "charge-amperage", "charge-chargetimers",
+    "charge-ischarging",
     "charge-ischargingcableconnected", "charge-voltage", "closure-islocked",
     "internalcombustionengine-fuellevel", "location-preciselocation",
     "odometer-traveleddistance", "tractionbattery-stateofcharge",

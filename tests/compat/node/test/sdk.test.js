@@ -319,7 +319,7 @@ test('v3 getSignals: every signal, values that match v2', async() => {
   const v = o.vehicle('bev');
   const res = await v.getSignals();
   const byCode = Object.fromEntries(res.body.data.map((s) => [s.id, s]));
-  assert.equal(res.body.data.length, 11);
+  assert.equal(res.body.data.length, 12);
   assert.equal(res.body.included.vehicle.id, o.byKind.bev);
   const soc = byCode['tractionbattery-stateofcharge'].attributes;
   assert.equal(soc.status.value, 'SUCCESS');
