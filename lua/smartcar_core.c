@@ -562,9 +562,8 @@ static int client_tostring(lua_State *L)
  * Turn a failed result into the Lua convention: raise for misuse and
  * memory, otherwise push nil, err.
  */
-static int push_failure(lua_State *L, const sc_result *res, int rc)
+static int push_err_failure(lua_State *L, const sc_error *err, int rc)
 {
-	const sc_error *err = res ? sc_result_error(res) : NULL;
 	int code = err ? sc_error_code(err) : rc;
 
 	if (code == SC_ENOMEM)
@@ -576,6 +575,11 @@ static int push_failure(lua_State *L, const sc_result *res, int rc)
 	lua_pushnil(L);
 	push_error(L, err, rc);
 	return 2;
+}
+
+static int push_failure(lua_State *L, const sc_result *res, int rc)
+{
+	return push_err_failure(L, res ? sc_result_error(res) : NULL, rc);
 }
 
 /* Push the data of a successful result (an empty table if it has none). */
@@ -668,21 +672,6 @@ static sc_client *client_arg(lua_State *L, int idx)
 	return c->client;
 }
 
-/* Push nil and an error table for a failure that has no sc_error. */
-static int push_local_error(lua_State *L, int code, const char *msg)
-{
-	const char *kind = sc_code_kind(code);
-
-	lua_pushnil(L);
-	lua_createtable(L, 0, 2);
-	lua_pushstring(L, kind ? kind : "unknown");
-	lua_setfield(L, -2, "kind");
-	lua_pushstring(L, msg ? msg : sc_strerror(code));
-	lua_setfield(L, -2, "message");
-	luaL_setmetatable(L, ERROR_MT);
-	return 2;
-}
-
 /* The result of a store or call: data, or the Lua failure convention. */
 static int push_outcome(lua_State *L, const sc_result *res, int rc)
 {
@@ -692,6 +681,17 @@ static int push_outcome(lua_State *L, const sc_result *res, int rc)
 	if (rc == 0 && sc_result_error(res) == NULL)
 		return push_data(L, res);
 	return push_failure(L, res, rc);
+}
+
+/* nil, err for a store function that failed with rc and handed its
+ * details back in t->err (freed with t). */
+static int push_store_failure(lua_State *L, tmp *t, int rc)
+{
+	if (rc == SC_ENOMEM && t->err == NULL)
+		return raise_nomem(L);
+	lua_pushnil(L);
+	push_error(L, t->err, rc);
+	return 2;
 }
 
 typedef int (*store_ctor)(sc_token_store **out, const char *where,
@@ -711,11 +711,7 @@ static int push_new_store(lua_State *L, store_ctor ctor, const char *where)
 	rc = ctor(&s->store, where, &t->err);
 	if (rc != 0) {
 		s->store = NULL;
-		if (rc == SC_ENOMEM && t->err == NULL)
-			return raise_nomem(L);
-		lua_pushnil(L);
-		push_error(L, t->err, rc);
-		return 2;
+		return push_store_failure(L, t, rc);
 	}
 	return 1;
 }
@@ -817,13 +813,10 @@ static int store_put(lua_State *L)
 	t = tmp_push(L);
 	json_encode_value(L, 3, t);
 	/* through the library, so the save takes the key's refresh lock */
-	rc = sc_token_store_put_json(store, key, t->text);
+	rc = sc_token_store_save_json(store, key, t->text, &t->err);
 	wipe_text(t);
-	if (rc == SC_ENOMEM)
-		return raise_nomem(L);
 	if (rc != 0)
-		return push_local_error(L, rc, "the token store failed to "
-					       "save the token set");
+		return push_store_failure(L, t, rc);
 	lua_pushboolean(L, 1);
 	return 1;
 }
@@ -838,23 +831,23 @@ static int store_get(lua_State *L)
 	check_key(L, 2);
 	lua_settop(L, 2);
 	t = tmp_push(L);
-	rc = sc_token_store_get(&t->res, store, lua_tostring(L, 2));
-	return push_outcome(L, t->res, rc);
+	rc = sc_token_store_load(&t->res, store, lua_tostring(L, 2), &t->err);
+	return rc != 0 ? push_err_failure(L, t->err, rc) : push_data(L, t->res);
 }
 
 /* store:delete(key) -> true | nil, err; true also when nothing was there */
 static int store_delete(lua_State *L)
 {
 	sc_token_store *store = check_store(L, 1);
+	tmp *t;
 	int rc;
 
 	check_key(L, 2);
-	rc = sc_token_store_delete(store, lua_tostring(L, 2));
-	if (rc == SC_ENOMEM)
-		return raise_nomem(L);
+	lua_settop(L, 2);
+	t = tmp_push(L);
+	rc = sc_token_store_remove(store, lua_tostring(L, 2), &t->err);
 	if (rc != 0)
-		return push_local_error(L, rc, "the token store failed to "
-					       "delete the token set");
+		return push_store_failure(L, t, rc);
 	lua_pushboolean(L, 1);
 	return 1;
 }
@@ -874,9 +867,9 @@ static int store_refresh(lua_State *L)
 	check_key(L, 3);
 	lua_settop(L, 3);
 	t = tmp_push(L);
-	rc = sc_token_store_refresh(&t->res, client, store,
-				    lua_tostring(L, 3));
-	return push_outcome(L, t->res, rc);
+	rc = sc_token_store_refresh_now(&t->res, client, store,
+					lua_tostring(L, 3), &t->err);
+	return rc != 0 ? push_err_failure(L, t->err, rc) : push_data(L, t->res);
 }
 
 /* The client at 1 no longer shares cool-downs through the store in its

@@ -43,7 +43,13 @@ NOT_BOUND = {
     "sc_response_status": "responses are built and fed, never read back",
     "sc_global_cleanup": "process exit",
     "sc_endpoint_count": "sc_endpoint_name is read until NULL",
-    "sc_token_store_put": "stores are written through sc_token_store_save",
+    "sc_token_store_save": "stores are written through "
+                           "sc_token_store_save_json",
+    "sc_token_store_put": "deprecated (sc_token_store_save)",
+    "sc_token_store_put_json": "deprecated (sc_token_store_save_json)",
+    "sc_token_store_get": "deprecated (sc_token_store_load)",
+    "sc_token_store_delete": "deprecated (sc_token_store_remove)",
+    "sc_token_store_refresh": "deprecated (sc_token_store_refresh_now)",
     "sc_pager_op": "the bindings page with the blocking sc_pager_next",
     "sc_pager_take": "the bindings page with the blocking sc_pager_next",
     "sc_async_changes": "Lua engines read the whole set each frame "

@@ -112,7 +112,7 @@ static int op_new(sc_op **out, sc_client *client, sc_token_store *store,
 	op->raw = (op->ep->flags & SC_EP_RAW) || sc__is_true(v);
 
 	if (op->store && !strcmp(op->ep->name, "exchange_refresh_token")) {
-		/* sc_token_store_refresh(): the refresh is the whole op */
+		/* sc_token_store_refresh_now(): the refresh is the whole op */
 		op->refresh_only = 1;
 		op->want_refresh = SC_REFRESH_FORCED;
 		*out = op;

@@ -82,7 +82,7 @@ struct sc_op {
 	sc_op *refresh;       /* the refresh grant under way (OP_REFRESH) */
 	int want_refresh;     /* SC_REFRESH_* */
 	int refreshed_401;    /* the one refresh after a 401 was made */
-	int refresh_only;     /* sc_token_store_refresh(): no call after */
+	int refresh_only;     /* sc_token_store_refresh_now(): no call after */
 	int in_flight;        /* holds the key's in-process single flight */
 	int store_locked;     /* holds the store's lock() of the key */
 	int lease_held;       /* holds the store's refresh lease of the key */
@@ -95,7 +95,7 @@ struct sc_op {
 };
 
 /* Why the op refreshes: due (expires within a minute), forced (after a
- * 401, or sc_token_store_refresh), or a stale lease (a refresh that may
+ * 401, or sc_token_store_refresh_now), or a stale lease (a refresh that may
  * have been cut short; when it fails the call still goes). */
 enum { SC_REFRESH_NONE, SC_REFRESH_DUE, SC_REFRESH_FORCED,
        SC_REFRESH_STALE };

@@ -75,12 +75,35 @@ static int load(sc_result **out, sc_token_store *store, const char *key)
 	return *out ? 0 : SC_ENOMEM;
 }
 
-int sc_token_store_get(sc_result **out, sc_token_store *store,
-		       const char *key)
+/* Hands the error of a failed store function to the caller: rc, with
+ * *err_out (when asked for) holding the code and msg. */
+static int store_error(sc_error **err_out, int rc, const char *msg)
 {
+	if (rc < 0 && rc != SC_STORE_PENDING && err_out && !*err_out)
+		*err_out = sc__error_new(rc, msg);
+	return rc;
+}
+
+int sc_token_store_load(sc_result **out, sc_token_store *store,
+			const char *key, sc_error **err_out)
+{
+	sc_result *res = NULL;
+	int rc;
+
 	if (!out)
-		return SC_EINVAL;
-	return load(out, store, key);
+		return store_error(err_out, SC_EINVAL, "out is required");
+	*out = NULL;
+	rc = load(&res, store, key);
+	if (rc == 0) {
+		*out = res;
+		return 0;
+	}
+	if (res && res->error && err_out && !*err_out) {
+		*err_out = res->error;
+		res->error = NULL;
+	}
+	sc_result_free(res);
+	return store_error(err_out, rc, "the token store failed to load");
 }
 
 static int save(sc_token_store *store, const char *key, const char *expected,
@@ -103,42 +126,84 @@ static int save(sc_token_store *store, const char *key, const char *expected,
 	return rc;
 }
 
-int sc_token_store_put(sc_token_store *store, const char *key,
-		       const sc_result *tokens)
+/* One message per failure, the same in every binding. */
+#define NOT_TOKENS "the token set is not a valid token object"
+#define NOT_SAVED "the token store failed to save the token set"
+
+static int saved(sc_error **err_out, int rc)
 {
-	if (!store || !key || !*key || !store->save)
-		return SC_EINVAL;
-	return save(store, key, NULL, tokens);
+	return store_error(err_out, rc, rc == SC_EINVAL ? NOT_TOKENS
+							: NOT_SAVED);
 }
 
-int sc_token_store_put_json(sc_token_store *store, const char *key,
-			    const char *json)
+int sc_token_store_save(sc_token_store *store, const char *key,
+			const sc_result *tokens, sc_error **err_out)
+{
+	if (!store || !key || !*key || !store->save)
+		return store_error(err_out, SC_EINVAL,
+				   "a store and a key are required");
+	return saved(err_out, save(store, key, NULL, tokens));
+}
+
+int sc_token_store_save_json(sc_token_store *store, const char *key,
+			     const char *json, sc_error **err_out)
 {
 	cJSON *d;
 	const char *rt;
 	int rc;
 
-	if (!store || !key || !*key || !json || !store->save)
-		return SC_EINVAL;
+	if (!store || !key || !*key || !store->save)
+		return store_error(err_out, SC_EINVAL,
+				   "a store and a key are required");
+	if (!json)
+		return saved(err_out, SC_EINVAL);
 	d = sc__json_parse(json, strlen(json));
 	rt = cJSON_GetStringValue(cJSON_GetObjectItem(d, "refresh_token"));
 	if (!rt || !*rt || !cJSON_GetStringValue(cJSON_GetObjectItem(d,
 							"access_token"))) {
 		cJSON_Delete(d);
-		return SC_EINVAL;
+		return saved(err_out, SC_EINVAL);
 	}
 	rc = store->save(store, key, NULL, rt, json);
 	cJSON_Delete(d);
-	return rc;
+	return saved(err_out, rc);
+}
+
+int sc_token_store_remove(sc_token_store *store, const char *key,
+			  sc_error **err_out)
+{
+	if (!store || !key || !store->remove)
+		return store_error(err_out, SC_EINVAL,
+				   "a store and a key are required");
+	return store_error(err_out, store->remove(store, key),
+			   "the token store failed to delete the token set");
+}
+
+/* The names of 0.1.0, kept for source compatibility. */
+int sc_token_store_get(sc_result **out, sc_token_store *store,
+		       const char *key)
+{
+	if (!out)
+		return SC_EINVAL;
+	return load(out, store, key);
+}
+
+int sc_token_store_put(sc_token_store *store, const char *key,
+		       const sc_result *tokens)
+{
+	return sc_token_store_save(store, key, tokens, NULL);
+}
+
+int sc_token_store_put_json(sc_token_store *store, const char *key,
+			    const char *json)
+{
+	return sc_token_store_save_json(store, key, json, NULL);
 }
 
 int sc_token_store_delete(sc_token_store *store, const char *key)
 {
-	if (!store || !key || !store->remove)
-		return SC_EINVAL;
-	return store->remove(store, key);
+	return sc_token_store_remove(store, key, NULL);
 }
-
 
 static const char *str(const sc_result *r, const char *k)
 {
@@ -685,6 +750,32 @@ int sc_token_store_refresh(sc_result **out, sc_client *client,
 		return SC_EINVAL;
 	return sc_call_stored(out, client, store, key,
 			      "exchange_refresh_token", NULL);
+}
+
+int sc_token_store_refresh_now(sc_result **out, sc_client *client,
+			       sc_token_store *store, const char *key,
+			       sc_error **err_out)
+{
+	sc_result *res = NULL;
+	int rc;
+
+	if (!out)
+		return store_error(err_out, SC_EINVAL, "out is required");
+	*out = NULL;
+	rc = sc_call_stored(&res, client, store, key,
+			    "exchange_refresh_token", NULL);
+	if (rc == 0 && res && !res->error) {
+		*out = res;
+		return 0;
+	}
+	if (rc == 0)
+		rc = res && res->error ? res->error->code : SC_ENOMEM;
+	if (res && res->error && err_out && !*err_out) {
+		*err_out = res->error;
+		res->error = NULL;
+	}
+	sc_result_free(res);
+	return store_error(err_out, rc, "the token set was not refreshed");
 }
 
 /* Shared cool-downs: the store a client shares them through, if any. */

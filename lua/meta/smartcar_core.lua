@@ -147,7 +147,7 @@ function TokenStore:get(key) end
 ---@return smartcar.Error|nil err
 function TokenStore:delete(key) end
 
---- Refresh the set under key now (sc_token_store_refresh: single-flight,
+--- Refresh the set under key now (sc_token_store_refresh_now: single-flight,
 --- compare-and-swap, saved before it is returned).  client: a
 --- smartcar.Client, or a table whose `core` field holds one.
 ---@param client smartcar.Client|table

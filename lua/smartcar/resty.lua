@@ -106,11 +106,12 @@ int sc_op_new_stored(sc_op **out, sc_client *client, sc_token_store *store,
 int sc_token_store_sqlite_new(sc_token_store **out, const char *path,
                               sc_error **err_out);
 void sc_token_store_free(sc_token_store *store);
-int sc_token_store_put_json(sc_token_store *store, const char *key,
-                            const char *json);
-int sc_token_store_get(sc_result **out, sc_token_store *store,
-                       const char *key);
-int sc_token_store_delete(sc_token_store *store, const char *key);
+int sc_token_store_save_json(sc_token_store *store, const char *key,
+                             const char *json, sc_error **err_out);
+int sc_token_store_load(sc_result **out, sc_token_store *store,
+                        const char *key, sc_error **err_out);
+int sc_token_store_remove(sc_token_store *store, const char *key,
+                          sc_error **err_out);
 
 const char *sc_request_method(const sc_request *req);
 const char *sc_request_url(const sc_request *req);
@@ -823,6 +824,9 @@ local function store_run(sio, ctx, fn, ...)
   return fn(...)
 end
 
+-- The message of a store call whose store kept answering "pending".
+local STORE_SILENT = "the token store did not answer"
+
 local function store_call(store, fn, ...)
   local sio = store.io
   if not sio then return fn(...) end
@@ -1123,10 +1127,10 @@ function TokenStore:put(key, token)
   if bad then raise(bad) end
   local json = type(token) == "table" and cjson.encode(token)
   if not json then raise("token: table expected") end
-  local rc = store_call(self, C.sc_token_store_put_json, self.cptr, key, json)
-  if rc ~= 0 then
-    return nil, local_error(rc, "the token set was not saved")
-  end
+  local eout = ffi.new("sc_error *[1]")
+  local rc = store_call(self, C.sc_token_store_save_json, self.cptr, key,
+                        json, eout)
+  if rc ~= 0 then return nil, error_from_c(eout[0], rc, STORE_SILENT) end
   return true
 end
 
@@ -1136,8 +1140,11 @@ function TokenStore:get(key)
   local bad = store_key(self, key)
   if bad then raise(bad) end
   local out = ffi.new("sc_result *[1]")
-  local rc = store_call(self, C.sc_token_store_get, out, self.cptr, key)
-  return decode_result(out[0], rc)
+  local eout = ffi.new("sc_error *[1]")
+  local rc = store_call(self, C.sc_token_store_load, out, self.cptr, key,
+                        eout)
+  if rc ~= 0 then return nil, error_from_c(eout[0], rc, STORE_SILENT) end
+  return decode_result(out[0], 0)
 end
 
 --- Remove the set stored under key (true also when there was none).
@@ -1145,10 +1152,9 @@ end
 function TokenStore:delete(key)
   local bad = store_key(self, key)
   if bad then raise(bad) end
-  local rc = store_call(self, C.sc_token_store_delete, self.cptr, key)
-  if rc ~= 0 then
-    return nil, local_error(rc, "the token set was not removed")
-  end
+  local eout = ffi.new("sc_error *[1]")
+  local rc = store_call(self, C.sc_token_store_remove, self.cptr, key, eout)
+  if rc ~= 0 then return nil, error_from_c(eout[0], rc, STORE_SILENT) end
   return true
 end
 

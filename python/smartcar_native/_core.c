@@ -175,6 +175,15 @@ static void raise_error(int code, const sc_error *err)
 	Py_DECREF(exc);
 }
 
+/* Raise the exception for a failure handed back through err_out, and
+ * free @p err.  Returns NULL. */
+static PyObject *raise_owned(int code, sc_error *err)
+{
+	raise_error(code, err);
+	sc_error_free(err);
+	return NULL;
+}
+
 /* Turn a result into its data (new reference) or raise; frees @p res. */
 static PyObject *take_result(int rc, sc_result *res)
 {
@@ -1941,6 +1950,7 @@ static PyObject *Store_put(StoreObject *self, PyObject *args)
 	sc_token_store *st;
 	cJSON *json;
 	char *text;
+	sc_error *err = NULL;
 	int rc;
 
 	if (!PyArg_ParseTuple(args, "OO!:put", &key_obj, &PyDict_Type,
@@ -1962,18 +1972,14 @@ static PyObject *Store_put(StoreObject *self, PyObject *args)
 	st = self->store;
 	self->users++;
 	Py_BEGIN_ALLOW_THREADS
-	rc = sc_token_store_put_json(st, key, text);
+	rc = sc_token_store_save_json(st, key, text, &err);
 	Py_END_ALLOW_THREADS
 	self->users--;
 	wipe(text);
 	cJSON_free(text);
 	store_release(self);
-	if (rc != 0) {
-		raise_local(rc, rc == SC_EINVAL
-				? "the token set is not a valid token object"
-				: "the token store failed to save the token set");
-		return NULL;
-	}
+	if (rc != 0)
+		return raise_owned(rc, err);
 	Py_RETURN_NONE;
 }
 
@@ -1988,6 +1994,7 @@ static PyObject *Store_get(StoreObject *self, PyObject *key_obj)
 	const char *key = key_of(key_obj);
 	sc_result *res = NULL;
 	sc_token_store *st;
+	sc_error *err = NULL;
 	int rc;
 
 	if (!key || store_check(self) < 0)
@@ -1995,11 +2002,11 @@ static PyObject *Store_get(StoreObject *self, PyObject *key_obj)
 	st = self->store;
 	self->users++;
 	Py_BEGIN_ALLOW_THREADS
-	rc = sc_token_store_get(&res, st, key);
+	rc = sc_token_store_load(&res, st, key, &err);
 	Py_END_ALLOW_THREADS
 	self->users--;
 	store_release(self);
-	return take_result(rc, res);
+	return rc != 0 ? raise_owned(rc, err) : take_result(rc, res);
 }
 
 PyDoc_STRVAR(Store_delete_doc,
@@ -2010,6 +2017,7 @@ static PyObject *Store_delete(StoreObject *self, PyObject *key_obj)
 {
 	const char *key = key_of(key_obj);
 	sc_token_store *st;
+	sc_error *err = NULL;
 	int rc;
 
 	if (!key || store_check(self) < 0)
@@ -2017,15 +2025,12 @@ static PyObject *Store_delete(StoreObject *self, PyObject *key_obj)
 	st = self->store;
 	self->users++;
 	Py_BEGIN_ALLOW_THREADS
-	rc = sc_token_store_delete(st, key);
+	rc = sc_token_store_remove(st, key, &err);
 	Py_END_ALLOW_THREADS
 	self->users--;
 	store_release(self);
-	if (rc != 0) {
-		raise_local(rc, "the token store failed to delete the token "
-				"set");
-		return NULL;
-	}
+	if (rc != 0)
+		return raise_owned(rc, err);
 	Py_RETURN_NONE;
 }
 
@@ -2044,6 +2049,7 @@ static PyObject *Store_refresh(StoreObject *self, PyObject *args)
 	sc_result *res = NULL;
 	sc_token_store *st;
 	sc_client *client;
+	sc_error *err = NULL;
 	int rc;
 
 	if (!PyArg_ParseTuple(args, "O!O:refresh", &Client_Type, &owner,
@@ -2057,13 +2063,13 @@ static PyObject *Store_refresh(StoreObject *self, PyObject *args)
 	self->users++;
 	owner->users++;
 	Py_BEGIN_ALLOW_THREADS
-	rc = sc_token_store_refresh(&res, client, st, key);
+	rc = sc_token_store_refresh_now(&res, client, st, key, &err);
 	Py_END_ALLOW_THREADS
 	self->users--;
 	owner->users--;
 	client_release(owner);
 	store_release(self);
-	return take_result(rc, res);
+	return rc != 0 ? raise_owned(rc, err) : take_result(rc, res);
 }
 
 PyDoc_STRVAR(Store_close_doc,
@@ -2154,11 +2160,8 @@ static PyObject *store_wrap(int rc, sc_token_store *st, sc_error *err)
 {
 	StoreObject *self;
 
-	if (rc != 0) {
-		raise_error(rc, err);
-		sc_error_free(err);
-		return NULL;
-	}
+	if (rc != 0)
+		return raise_owned(rc, err);
 	self = PyObject_New(StoreObject, &Store_Type);
 	if (!self) {
 		sc_token_store_free(st);

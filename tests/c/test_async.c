@@ -217,7 +217,7 @@ TEST(async_poll_stored_op_refreshes_after_401)
 		 "\"%s\",\"expiration\":4102444800,"
 		 "\"refresh_expiration\":4102444800}",
 		 sc_result_get_string(tok, "refresh_token"));
-	REQUIRE(sc_token_store_put_json(s, "k", json) == 0);
+	REQUIRE(sc_token_store_save_json(s, "k", json, NULL) == 0);
 	p = NULL;
 	sc_params_new(&p);
 	sc_params_set(p, "vehicle_id", ids[0]);
@@ -229,7 +229,7 @@ TEST(async_poll_stored_op_refreshes_after_401)
 	REQUIRE(odo);
 	CHECK(sc_result_error(odo) == NULL);
 	CHECK(sc_result_get_number(odo, "distance", &d) == 0 && d > 0);
-	REQUIRE(sc_token_store_get(&now, s, "k") == 0);
+	REQUIRE(sc_token_store_load(&now, s, "k", NULL) == 0);
 	CHECK(strcmp(sc_result_get_string(now, "access_token"),
 		     "stale-token-async") != 0);
 	CHECK(strcmp(sc_result_get_string(now, "refresh_token"),

@@ -101,6 +101,7 @@ TEST(store_sqlite_roundtrip)
 	char path[] = "/tmp/sc-store-XXXXXX";
 	sc_token_store *s = NULL;
 	sc_result *r = NULL;
+	sc_error *err = NULL;
 	int fd = mkstemp(path);
 
 	REQUIRE(fd >= 0);
@@ -108,9 +109,10 @@ TEST(store_sqlite_roundtrip)
 	unlink(path);
 	REQUIRE(sc_token_store_sqlite_new(&s, path, NULL) == 0);
 	CHECK(access(path, R_OK) == 0);
-	CHECK(sc_token_store_get(&r, s, "nobody") == SC_ENOTFOUND);
-	CHECK_STR(sc_error_get(sc_result_error(r), "kind"), "not_found");
-	sc_result_free(r);
+	CHECK(sc_token_store_load(&r, s, "nobody", &err) == SC_ENOTFOUND);
+	CHECK(r == NULL);
+	CHECK_STR(sc_error_get(err, "kind"), "not_found");
+	sc_error_free(err);
 	CHECK(sc_token_expired(1000, 0) == 1);
 	CHECK(sc_token_expired(4102444800.0, 60) == 0);
 	sc_token_store_free(s);
@@ -137,7 +139,7 @@ TEST(store_refreshes_on_expiry_and_saves_first)
 	p = odo(vid);
 	CHECK(sc_call_stored(&r, c, s, "user-1", "odometer", p) == 0);
 	CHECK(token_posts() == 1);
-	REQUIRE(sc_token_store_get(&now, s, "user-1") == 0);
+	REQUIRE(sc_token_store_load(&now, s, "user-1", NULL) == 0);
 	/* rotated and saved */
 	CHECK(strcmp(sc_result_get_string(now, "refresh_token"),
 		     sc_result_get_string(tok, "refresh_token")) != 0);
@@ -167,7 +169,7 @@ TEST(store_refreshes_once_on_401)
 	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
 	tok = login_tokens(c, "store401@example.com", vid, sizeof(vid));
 	REQUIRE(tok && vid[0]);
-	REQUIRE(sc_token_store_put(s, "k", tok) == 0);
+	REQUIRE(sc_token_store_save(s, "k", tok, NULL) == 0);
 	/* the server's clock passes the access token's life */
 	t_advance(7300);
 	p = odo(vid);
@@ -299,7 +301,7 @@ TEST(store_cas_loser_adopts_the_winner)
 	p = odo(vid);
 	CHECK(sc_call_stored(&r, c, &rs.base, "cas", "odometer", p) == 0);
 	CHECK(rs.lost == 1);
-	REQUIRE(sc_token_store_get(&now, &rs.base, "cas") == 0);
+	REQUIRE(sc_token_store_load(&now, &rs.base, "cas", NULL) == 0);
 	CHECK_STR(sc_result_get_string(now, "refresh_token"),
 		  sc_result_get_string(tok2, "refresh_token"));
 	sc_result_free(now);
@@ -356,24 +358,67 @@ TEST(store_put_json_and_storage_errors)
 	sc_result *r = NULL;
 
 	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
-	CHECK(sc_token_store_put_json(s, "k", "{\"access_token\":\"a1\","
-				      "\"refresh_token\":\"r1\","
-				      "\"expiration\":1}") == 0);
-	CHECK(sc_token_store_get(&r, s, "k") == 0);
+	CHECK(sc_token_store_save_json(s, "k", "{\"access_token\":\"a1\","
+				       "\"refresh_token\":\"r1\","
+				       "\"expiration\":1}", &err) == 0);
+	CHECK(err == NULL);
+	CHECK(sc_token_store_load(&r, s, "k", &err) == 0);
 	CHECK_STR(sc_result_get_string(r, "refresh_token"), "r1");
 	sc_result_free(r);
-	CHECK(sc_token_store_put_json(s, "k", "{\"access_token\":\"a1\"}") ==
-	      SC_EINVAL);
-	CHECK(sc_token_store_put_json(s, "k", "not json") == SC_EINVAL);
-	CHECK(sc_token_store_delete(s, "k") == 0);
-	CHECK(sc_token_store_get(&r, s, "k") == SC_ENOTFOUND);
-	sc_result_free(r);
+	/* every failure hands its details back through err_out */
+	CHECK(sc_token_store_save_json(s, "k", "{\"access_token\":\"a1\"}",
+				       &err) == SC_EINVAL);
+	CHECK(sc_error_code(err) == SC_EINVAL);
+	CHECK_STR(sc_error_message(err),
+		  "the token set is not a valid token object");
+	sc_error_free(err);
+	err = NULL;
+	CHECK(sc_token_store_save_json(s, "k", "not json", NULL) == SC_EINVAL);
+	CHECK(sc_token_store_save(s, "", NULL, &err) == SC_EINVAL);
+	CHECK_STR(sc_error_get(err, "kind"), "invalid_argument");
+	sc_error_free(err);
+	err = NULL;
+	CHECK(sc_token_store_remove(s, "k", &err) == 0);
+	CHECK(err == NULL);
+	CHECK(sc_token_store_load(&r, s, "k", &err) == SC_ENOTFOUND);
+	CHECK(r == NULL);
+	CHECK_STR(sc_error_message(err),
+		  "no token set is stored under that key");
+	sc_error_free(err);
+	err = NULL;
 	sc_token_store_free(s);
 	CHECK(sc_token_store_sqlite_new(&s, "/nonexistent-dir/x/tokens.db",
 					&err) == SC_ESTORAGE);
 	CHECK_STR(sc_error_get(err, "kind"), "storage");
 	sc_error_free(err);
 }
+
+/* The 0.1.0 names still work, with their old error style. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+TEST(store_deprecated_names_keep_working)
+{
+	sc_token_store *s = NULL;
+	sc_result *r = NULL;
+
+	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
+	CHECK(sc_token_store_put_json(s, "k", "{\"access_token\":\"a1\","
+				      "\"refresh_token\":\"r1\"}") == 0);
+	CHECK(sc_token_store_put_json(s, "k", "[]") == SC_EINVAL);
+	CHECK(sc_token_store_get(&r, s, "k") == 0);
+	CHECK_STR(sc_result_get_string(r, "access_token"), "a1");
+	CHECK(sc_token_store_put(s, "k2", r) == 0);
+	sc_result_free(r);
+	CHECK(sc_token_store_delete(s, "k") == 0);
+	CHECK(sc_token_store_get(&r, s, "k") == SC_ENOTFOUND);
+	CHECK_STR(sc_error_get(sc_result_error(r), "kind"), "not_found");
+	sc_result_free(r);
+	CHECK(sc_token_store_get(&r, s, "k2") == 0);
+	sc_result_free(r);
+	CHECK(sc_token_store_refresh(NULL, NULL, s, "k2") == SC_EINVAL);
+	sc_token_store_free(s);
+}
+#pragma GCC diagnostic pop
 
 /* ---- the store as steps of the sans-IO op (canned answers) ------------ */
 
@@ -384,14 +429,14 @@ static void put_set(sc_token_store *s, const char *key, const char *access,
 	snprintf(json, sizeof(json), "{\"access_token\":\"%s\","
 		 "\"refresh_token\":\"%s\",\"expiration\":%.0f}", access,
 		 refresh, expiration);
-	sc_token_store_put_json(s, key, json);
+	sc_token_store_save_json(s, key, json, NULL);
 }
 
 static const char *stored(sc_token_store *s, const char *key,
 			  const char *field, char *buf, size_t n)
 {
 	sc_result *r = NULL;
-	sc_token_store_get(&r, s, key);
+	sc_token_store_load(&r, s, key, NULL);
 	snprintf(buf, n, "%s", r ? sc_result_get_string(r, field) : "");
 	sc_result_free(r);
 	return buf;
@@ -524,7 +569,7 @@ TEST(store_call_many_refreshes_once_after_401)
 	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
 	tok = login_tokens(c, "store-many@example.com", vid, sizeof(vid));
 	REQUIRE(tok && vid[0]);
-	REQUIRE(sc_token_store_put(s, "m", tok) == 0);
+	REQUIRE(sc_token_store_save(s, "m", tok, NULL) == 0);
 	/* the server's clock passes the access token's life: 401s */
 	t_advance(7300);
 	clear_requests();

@@ -100,27 +100,31 @@ TEST(store_lock_hook_wraps_the_refresh)
 	sc_client *c = t_client(t_emulator(), NULL);
 	struct hook_store h;
 	sc_result *r = NULL;
+	sc_error *err = NULL;
 
 	REQUIRE(c);
 	hook_store_init(&h);
 	REQUIRE(h.inner);
-	REQUIRE(sc_token_store_put_json(&h.base, "k", "{\"access_token\":"
-		"\"a1\",\"refresh_token\":\"dead-refresh-token\"}") == 0);
+	REQUIRE(sc_token_store_save_json(&h.base, "k", "{\"access_token\":"
+		"\"a1\",\"refresh_token\":\"dead-refresh-token\"}", NULL) == 0);
 	memset(h.trail, 0, sizeof(h.trail));
 	/* the op reads the set, takes the lock, reads it again under the
 	 * lock (another host may have refreshed meanwhile) and releases it
 	 * after the (here refused) refresh */
-	CHECK(sc_token_store_refresh(&r, c, &h.base, "k") == SC_EOAUTH);
+	CHECK(sc_token_store_refresh_now(&r, c, &h.base, "k", &err) ==
+	      SC_EOAUTH);
+	CHECK(r == NULL && sc_error_code(err) == SC_EOAUTH);
 	CHECK_STR(h.trail, "lLlU");
-	sc_result_free(r);
+	sc_error_free(err);
+	err = NULL;
 	/* a lock that cannot be had: nothing more is read or sent */
 	memset(h.trail, 0, sizeof(h.trail));
 	h.lock_rc = SC_ESTORAGE;
-	CHECK(sc_token_store_refresh(&r, c, &h.base, "k") == SC_ESTORAGE);
+	CHECK(sc_token_store_refresh_now(&r, c, &h.base, "k", &err) ==
+	      SC_ESTORAGE);
 	CHECK_STR(h.trail, "lL");
-	CHECK(strstr(sc_error_message(sc_result_error(r)), "nothing changed")
-	      != NULL);
-	sc_result_free(r);
+	CHECK(strstr(sc_error_message(err), "nothing changed") != NULL);
+	sc_error_free(err);
 	h_free(&h.base);
 	sc_client_free(c);
 }

@@ -125,7 +125,7 @@ static const char *inner_field(struct later_store *ls, const char *key,
 			       const char *field, char *buf, size_t n)
 {
 	sc_result *r = NULL;
-	sc_token_store_get(&r, ls->inner, key);
+	sc_token_store_load(&r, ls->inner, key, NULL);
 	snprintf(buf, n, "%s", r ? sc_result_get_string(r, field) : "");
 	sc_result_free(r);
 	return buf;
@@ -138,7 +138,7 @@ static void put_inner(struct later_store *ls, const char *key,
 	snprintf(json, sizeof(json), "{\"access_token\":\"%s\","
 		 "\"refresh_token\":\"%s\",\"expiration\":%.0f}", access,
 		 refresh, exp);
-	sc_token_store_put_json(ls->inner, key, json);
+	sc_token_store_save_json(ls->inner, key, json, NULL);
 }
 
 static sc_response *grant(const char *access, const char *refresh)
@@ -158,19 +158,19 @@ TEST(store_pending_public_calls_answer_when_asked_again)
 	const char *json = "{\"access_token\":\"a\",\"refresh_token\":\"r\"}";
 
 	REQUIRE(later_store_init(&ls, ":memory:") == 0);
-	CHECK(sc_token_store_put_json(&ls.base, "k", json) ==
+	CHECK(sc_token_store_save_json(&ls.base, "k", json, NULL) ==
 	      SC_STORE_PENDING);
-	CHECK(sc_token_store_put_json(&ls.base, "k", json) == 0);
-	CHECK(sc_token_store_get(&r, &ls.base, "k") == SC_STORE_PENDING);
+	CHECK(sc_token_store_save_json(&ls.base, "k", json, NULL) == 0);
+	CHECK(sc_token_store_load(&r, &ls.base, "k", NULL) == SC_STORE_PENDING);
 	CHECK(r == NULL);
-	CHECK(sc_token_store_get(&r, &ls.base, "k") == 0);
+	CHECK(sc_token_store_load(&r, &ls.base, "k", NULL) == 0);
 	CHECK_STR(sc_result_get_string(r, "refresh_token"), "r");
 	sc_result_free(r);
 	r = NULL;
-	CHECK(sc_token_store_delete(&ls.base, "k") == SC_STORE_PENDING);
-	CHECK(sc_token_store_delete(&ls.base, "k") == 0);
-	CHECK(sc_token_store_get(&r, &ls.base, "k") == SC_STORE_PENDING);
-	CHECK(sc_token_store_get(&r, &ls.base, "k") == SC_ENOTFOUND);
+	CHECK(sc_token_store_remove(&ls.base, "k", NULL) == SC_STORE_PENDING);
+	CHECK(sc_token_store_remove(&ls.base, "k", NULL) == 0);
+	CHECK(sc_token_store_load(&r, &ls.base, "k", NULL) == SC_STORE_PENDING);
+	CHECK(sc_token_store_load(&r, &ls.base, "k", NULL) == SC_ENOTFOUND);
 	sc_result_free(r);
 	CHECK(ls.broken == 0);
 	sc_token_store_free(&ls.base);

@@ -23,6 +23,13 @@
 #define SC_EXTERN(type) type
 #endif
 
+/* Marks a declaration kept only for source compatibility. */
+#if defined(__GNUC__)
+#define SC_DEPRECATED __attribute__((deprecated))
+#else
+#define SC_DEPRECATED
+#endif
+
 #define SC_VERSION_MAJOR 0
 #define SC_VERSION_MINOR 1
 #define SC_VERSION_PATCH 0

@@ -78,12 +78,22 @@ SC_EXTERN(int) sc_client_share_cooldowns(sc_client *client,
 /** Close and free a store.  Accepts NULL. */
 SC_EXTERN(void) sc_token_store_free(sc_token_store *store);
 
+/*
+ * The functions below return 0 or a negative code, and on failure put
+ * the details (code, message) in @p *err_out when @p err_out is not NULL
+ * and *err_out is NULL, as every fallible libsmartcar function does.
+ * Ownership: the caller frees @p *err_out with sc_error_free().
+ */
+
 /**
  * Save a token set (the data of sc_exchange_code() or
  * sc_exchange_refresh_token()) under @p key, replacing what was there.
+ * @return 0, SC_EINVAL (no store or key, or not a token set) or the
+ * store's error (SC_ESTORAGE...).
  */
-SC_EXTERN(int) sc_token_store_put(sc_token_store *store, const char *key,
-				  const sc_result *tokens);
+SC_EXTERN(int) sc_token_store_save(sc_token_store *store, const char *key,
+				   const sc_result *tokens,
+				   sc_error **err_out);
 
 /**
  * Save a token set given as JSON text (an object with at least
@@ -91,26 +101,23 @@ SC_EXTERN(int) sc_token_store_put(sc_token_store *store, const char *key,
  * there.  For bindings and for importing sets kept elsewhere.
  * @return 0, SC_EINVAL (not such an object) or the store's error.
  */
-SC_EXTERN(int) sc_token_store_put_json(sc_token_store *store,
-				       const char *key, const char *json);
+SC_EXTERN(int) sc_token_store_save_json(sc_token_store *store,
+					const char *key, const char *json,
+					sc_error **err_out);
 
 /**
  * Load the token set stored under @p key: data {access_token,
  * refresh_token, expiration, refresh_expiration, token_type, expires_in}.
- * @return 0, or SC_ENOTFOUND with the error in @p *out.
+ * @return 0, SC_ENOTFOUND (nothing stored), SC_EMALFORMED (the stored
+ * set is not a token set) or the store's error; @p *out is NULL then.
  * Ownership: free @p *out with sc_result_free().
  */
-SC_EXTERN(int) sc_token_store_get(sc_result **out, sc_token_store *store,
-				  const char *key);
+SC_EXTERN(int) sc_token_store_load(sc_result **out, sc_token_store *store,
+				   const char *key, sc_error **err_out);
 
 /** Remove the set stored under @p key (0 even when there was none). */
-SC_EXTERN(int) sc_token_store_delete(sc_token_store *store, const char *key);
-
-/**
- * 1 when a token that expires at @p expiration (Unix seconds) has expired
- * or will within @p leeway_seconds, else 0.
- */
-SC_EXTERN(int) sc_token_expired(double expiration, double leeway_seconds);
+SC_EXTERN(int) sc_token_store_remove(sc_token_store *store, const char *key,
+				     sc_error **err_out);
 
 /**
  * Refresh the set stored under @p key now, after any refresh of the key
@@ -118,10 +125,52 @@ SC_EXTERN(int) sc_token_expired(double expiration, double leeway_seconds);
  * host) has finished; the new set is saved before it is returned.  When
  * the save loses a compare-and-swap to another process, that process's
  * set is returned.
- * @return 0 with the current set in @p *out, or the error.
+ * @return 0 with the current set in @p *out, or the error's code with
+ * @p *out NULL and the error in @p *err_out.
+ * Ownership: free @p *out with sc_result_free().
+ */
+SC_EXTERN(int) sc_token_store_refresh_now(sc_result **out,
+					  sc_client *client,
+					  sc_token_store *store,
+					  const char *key,
+					  sc_error **err_out);
+
+/* The names of 0.1.0, kept for source compatibility: the same calls
+ * without err_out (get and refresh put a failure in @p *out instead). */
+
+/** Deprecated: sc_token_store_save(). */
+SC_EXTERN(int) sc_token_store_put(sc_token_store *store, const char *key,
+				  const sc_result *tokens) SC_DEPRECATED;
+
+/** Deprecated: sc_token_store_save_json(). */
+SC_EXTERN(int) sc_token_store_put_json(sc_token_store *store,
+				       const char *key,
+				       const char *json) SC_DEPRECATED;
+
+/**
+ * Deprecated: sc_token_store_load().  @return 0, or the code with the
+ * error in @p *out.  Ownership: free @p *out with sc_result_free().
+ */
+SC_EXTERN(int) sc_token_store_get(sc_result **out, sc_token_store *store,
+				  const char *key) SC_DEPRECATED;
+
+/** Deprecated: sc_token_store_remove(). */
+SC_EXTERN(int) sc_token_store_delete(sc_token_store *store,
+				     const char *key) SC_DEPRECATED;
+
+/**
+ * Deprecated: sc_token_store_refresh_now().  @return 0 with the current
+ * set in @p *out, or the error's code with the error in @p *out.
  */
 SC_EXTERN(int) sc_token_store_refresh(sc_result **out, sc_client *client,
-				      sc_token_store *store, const char *key);
+				      sc_token_store *store,
+				      const char *key) SC_DEPRECATED;
+
+/**
+ * 1 when a token that expires at @p expiration (Unix seconds) has expired
+ * or will within @p leeway_seconds, else 0.
+ */
+SC_EXTERN(int) sc_token_expired(double expiration, double leeway_seconds);
 
 /**
  * sc_op_new() for a call that takes the user's tokens from @p store
@@ -135,7 +184,7 @@ SC_EXTERN(int) sc_token_store_refresh(sc_result **out, sc_client *client,
  * "access_token" or "refresh_token" in @p params.  Calls that do not
  * authenticate with the user's access token ignore the store; the
  * endpoint "exchange_refresh_token" refreshes the set now and has it as
- * its result (sc_token_store_refresh()).
+ * its result (sc_token_store_refresh_now()).
  * @return as sc_op_new(); SC_EINVAL without a store or key.
  * Ownership: the op borrows @p store, which must outlive it.
  */

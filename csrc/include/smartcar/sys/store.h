@@ -23,7 +23,7 @@ SC_BEGIN_DECL
  * then queued its request; the op returns SC_STEP_WAIT with
  * sc_op_wait_ms() 0, the driver completes the store's I/O, and the next
  * store call the op makes is the same one with the same arguments, which
- * answers.  sc_token_store_get(), _put(), _put_json() and _delete()
+ * answers.  sc_token_store_load(), _save(), _save_json() and _remove()
  * return SC_STORE_PENDING to their caller likewise: call again after the
  * I/O.  lease_end() and unlock() may return it for "queued": they are not
  * called again.  Only a driver that completes the store's I/O (such as
