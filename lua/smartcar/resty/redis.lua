@@ -72,6 +72,11 @@ redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5])
 return 1
 ]])
 
+-- KEYS: set, lease.  The set's JSON and the lease (false when absent).
+local LOAD = script([[
+return { redis.call('HGET', KEYS[1], 'set'), redis.call('GET', KEYS[2]) }
+]])
+
 -- KEYS: lease.  ARGV: owner.  The owner's lease gets deadline 0.
 local LEASE_END = script([[
 local cur = redis.call('GET', KEYS[1])
@@ -308,12 +313,16 @@ function _M.new(opts, internal)
 
   local fns = { io = sio }
 
+  -- The op reads the lease right after the set: both come in one round
+  -- trip, and the lease waits in the context for that lease_get.
   function fns.load(key)
+    local ctx = sio.current
     local a = sio:ask("load\0" .. key, function(r)
-      local json, err = r:hget(set_key(key), "set")
-      if json == nil or json == false then return nil, err end
-      if json == ngx.null then return { nil, codes.not_found } end
-      return { json }
+      local res, err = eval(r, LOAD, 2, set_key(key), lease_key(key))
+      if type(res) ~= "table" then return nil, err or "bad reply: load" end
+      ctx.lease_read = { key = key, value = res[2] }
+      if res[1] == ngx.null then return { nil, codes.not_found } end
+      return { res[1] }
     end, STORAGE)
     if not a then return nil, PENDING end
     return a[1], a[2]
@@ -360,17 +369,35 @@ function _M.new(opts, internal)
     return a[1]
   end
 
+  -- A lease value read: { owner, deadline }, or nil, why.
+  local function lease_value(key, v)
+    if v == ngx.null then return { nil, codes.not_found } end
+    local deadline, owner = tostring(v):match("^(%S+) (.+)$")
+    if not tonumber(deadline) then
+      return nil, "bad lease value under " .. lease_key(key)
+    end
+    return { owner, tonumber(deadline) }
+  end
+
   function fns.lease_get(key)
-    local a = sio:ask("lease_get\0" .. key, function(r)
-      local v, err = r:get(lease_key(key))
-      if v == nil or v == false then return nil, err end
-      if v == ngx.null then return { nil, codes.not_found } end
-      local deadline, owner = v:match("^(%S+) (.+)$")
-      if not tonumber(deadline) then
-        return nil, "bad lease value under " .. lease_key(key)
+    local ctx = sio.current
+    local read = ctx and ctx.lease_read
+    local a
+    if read and read.key == key then -- read with the set
+      ctx.lease_read = nil
+      local why
+      a, why = lease_value(key, read.value)
+      if not a then
+        ngx.log(ngx.WARN, "smartcar.resty redis store: ", why)
+        a = STORAGE
       end
-      return { owner, tonumber(deadline) }
-    end, STORAGE)
+    else
+      a = sio:ask("lease_get\0" .. key, function(r)
+        local v, err = r:get(lease_key(key))
+        if v == nil or v == false then return nil, err end
+        return lease_value(key, v)
+      end, STORAGE)
+    end
     if not a then return nil, PENDING end
     return a[1], a[2]
   end
