@@ -1564,13 +1564,16 @@ local function checked(v, fname, n, what)
   return v
 end
 
-local function app_call(fname, n, options, params, query)
+-- The params of an application call (query: filters, and pages unless
+-- no_pages), its client and whether the caller must close it.
+local function app_params(fname, n, options, params, query, no_pages)
   options = check_call_options(options, fname, n, APP_TOKEN_OPTIONS)
   check_opt_table(query, fname, n - 1)
   for k, v in pairs(query or {}) do
-    if not V3_QUERY[k] then
+    local paging = k == "page" or k == "page_size"
+    if not V3_QUERY[k] or (paging and no_pages) then
       argerror(fname, n - 1, "unknown key " .. tostring(k))
-    elseif k == "page" or k == "page_size" then
+    elseif paging then
       check_count(v, fname, n - 1, k)
       params[k] = tostring(v)
     else
@@ -1580,7 +1583,12 @@ local function app_call(fname, n, options, params, query)
   end
   params = apply_call_options(params, options, fname, n)
   local client, owned = credentials_client(options, fname, n)
-  return call_with(client, owned, fname, params)
+  return params, client, owned
+end
+
+local function app_call(fname, n, options, params, query)
+  local p, client, owned = app_params(fname, n, options, params, query)
+  return call_with(client, owned, fname, p)
 end
 
 --- API v3: one page of the application's connections; `query` filters
@@ -1902,6 +1910,45 @@ function smartcar.each_connection(amt, filter, options)
   local client = resolve_client(options.client, fname, 3)
   return each_item(fname, client:pages("get_connections", params, size),
                    "connections")
+end
+
+-- An iterator over the resources of every page of a page-number paged
+-- application call (the library asks for page 1, 2... and stops).
+local function each_app_item(fname, endpoint, query, options)
+  local size
+  size, options = take_page_size(options, fname, 2)
+  local params, client, owned = app_params(fname, 2, options, {}, query,
+                                           true)
+  local pages = client:pages(endpoint, params, size)
+  local next_item = each_item(fname, function()
+    local data, err = pages()
+    if data == nil and owned then client:close() end
+    return data, err
+  end, "data")
+  return next_item
+end
+
+--- API v3: iterate every connection of the application (the JSON:API
+--- resources, snake_case), fetching pages of `page_size` (page[number],
+--- page[size]) until links.next is null.  `query`: the filters of
+--- list_connections; options: `page_size` and those of list_connections.
+--- Raises on a failure at run time (see "Paging iterators").
+---   for c in smartcar.each_v3_connection { user_id = uid } do ... end
+---@param query table|nil
+---@param options table|nil
+---@return fun(): table|nil
+function smartcar.each_v3_connection(query, options)
+  return each_app_item("each_v3_connection", "list_connections", query,
+                       options)
+end
+
+--- Management API v3: iterate every subscription, as each_v3_connection.
+---@param query table|nil
+---@param options table|nil
+---@return fun(): table|nil
+function smartcar.each_subscription(query, options)
+  return each_app_item("each_subscription", "list_subscriptions", query,
+                       options)
 end
 
 --- Iterate every signal of the vehicle (smartcar.SignalResource tables), page

@@ -44,9 +44,10 @@ from .types import (
     vehicle_info_from,
 )
 
-__all__ = ["VehicleV3", "get_app_token", "list_connections", "get_connection",
-           "delete_connection", "delete_user", "create_subscription",
-           "list_subscriptions", "delete_subscription"]
+__all__ = ["VehicleV3", "get_app_token", "list_connections",
+           "iter_connections", "get_connection", "delete_connection",
+           "delete_user", "create_subscription", "list_subscriptions",
+           "iter_subscriptions", "delete_subscription"]
 
 UNIT_SYSTEMS = ("metric", "imperial")
 
@@ -97,22 +98,44 @@ _QUERY = ("user_id", "vehicle_id", "mode", "external_id", "webhook_id",
           "page", "page_size")
 
 
-def _app_call(endpoint: str, params: Dict[str, Any],
-              options: Optional[Mapping[str, Any]],
-              query: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
-    """One of the application's v3 calls (application token), its
-    parameters, and ``query``: filters and page / page_size."""
+def _app_params(params: Dict[str, Any],
+                options: Optional[Mapping[str, Any]],
+                query: Optional[Mapping[str, Any]],
+                keys: Tuple[str, ...] = _QUERY) -> Tuple[Client,
+                                                         Dict[str, Any]]:
+    """The client and parameters of one of the application's v3 calls
+    (application token): ``params`` plus ``query``, the filters and
+    page / page_size."""
     opts = _util.require_mapping("options", options)
     _util.check_keys("option", opts, _APP_OPTIONS)
     q = _util.require_mapping("query", query)
-    _util.check_keys("query", q, _QUERY)
+    _util.check_keys("query", q, keys)
     for key, value in q.items():
         if key in ("page", "page_size"):
             params[key] = _util.int_param(key, value, 1)
         elif value is not None:
             params[key] = _util.require_str(key, value)
     params.update(_util.call_options(opts))
-    return _client_for(opts).call(endpoint, params)
+    return _client_for(opts), params
+
+
+def _app_call(endpoint: str, params: Dict[str, Any],
+              options: Optional[Mapping[str, Any]],
+              query: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    client, params = _app_params(params, options, query)
+    return client.call(endpoint, params)
+
+
+def _iter_pages(endpoint: str, query: Optional[Mapping[str, Any]],
+                page_size: int, options: Optional[Mapping[str, Any]]
+                ) -> Iterator[Dict[str, Any]]:
+    """The resources of every page of a page-number paged call; the
+    library asks for page 1, 2... and stops (null links.next, total, short
+    or empty page)."""
+    client, params = _app_params({}, options, query, _QUERY[:-2])
+    pages = client.pages(endpoint, params,
+                         _util.int_param("page_size", page_size, 1))
+    return (item for page in pages for item in page.get("data") or [])
 
 
 def list_connections(query: Optional[Mapping[str, Any]] = None,
@@ -122,6 +145,17 @@ def list_connections(query: Optional[Mapping[str, Any]] = None,
     document, snake_case keys).  ``query``: ``user_id``, ``vehicle_id``,
     ``mode``, ``external_id`` (filters), ``page``, ``page_size``."""
     return _app_call("list_connections", {}, options, query)
+
+
+def iter_connections(query: Optional[Mapping[str, Any]] = None,
+                     page_size: int = 10,
+                     options: Optional[Mapping[str, Any]] = None
+                     ) -> Iterator[Dict[str, Any]]:
+    """Every connection (``GET /v3/connections``), fetching pages of
+    ``page_size`` (``page[number]``/``page[size]``) as the iteration goes
+    until ``links.next`` is null.  ``query``: the filters of
+    :func:`list_connections`."""
+    return _iter_pages("list_connections", query, page_size, options)
 
 
 def get_connection(connection_id: str,
@@ -163,6 +197,15 @@ def list_subscriptions(query: Optional[Mapping[str, Any]] = None,
     """Management API v3 ``GET /v3/subscriptions``: one page; ``query`` as
     for :func:`list_connections` plus ``webhook_id``."""
     return _app_call("list_subscriptions", {}, options, query)
+
+
+def iter_subscriptions(query: Optional[Mapping[str, Any]] = None,
+                       page_size: int = 25,
+                       options: Optional[Mapping[str, Any]] = None
+                       ) -> Iterator[Dict[str, Any]]:
+    """Every subscription (Management API v3 ``GET /v3/subscriptions``),
+    page after page as :func:`iter_connections`."""
+    return _iter_pages("list_subscriptions", query, page_size, options)
 
 
 def delete_subscription(subscription_id: str,

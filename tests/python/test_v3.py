@@ -324,6 +324,18 @@ def test_connections_follow_connect_and_deletion(emu, cars):
                  "page_size": 2})["data"]:
             ids[c["relationships"]["vehicle"]["data"]["id"]] = c["id"]
     assert {cars.bev, cars.phev, cars.ice} <= set(ids)
+    # the iterator walks the same pages by itself
+    emu.clear_requests()
+    walked = list(smartcar.v3.iter_connections({"user_id": cars.user_id},
+                                               page_size=2))
+    assert sorted(c["id"] for c in walked) == sorted(ids.values())
+    asked = [r["query"].get("page[number]") for r in emu.requests()
+             if r["path"] == "/v3/connections"]
+    assert asked == [str(n) for n in range(1, (len(walked) + 1) // 2 + 1)]
+    with pytest.raises(smartcar.InvalidArgumentError):
+        smartcar.v3.iter_connections({"page": 2})
+    with pytest.raises(smartcar.InvalidArgumentError):
+        smartcar.v3.iter_connections(page_size=0)
     one = smartcar.v3.get_connection(ids[cars.bev])
     assert one["data"]["relationships"]["user"]["data"]["id"] == \
         cars.user_id
