@@ -116,6 +116,10 @@ int t_clean(const char *text, const char *const *secrets, size_t n);
 /* A client for canned answers: credentials and example.com origins, one
  * attempt per call. */
 sc_client *t_offline_client(void);
+/* Connect walked through its HTML pages as a browser would (past the
+ * preamble, the whole fleet, log in as email, Allow): the redirect
+ * location (caller frees), or NULL.  test_emulator_connect.c. */
+char *t_browse_connect(const char *base, const char *url, const char *email);
 /* Canned response builder. */
 sc_response *t_response(int status, const char *content_type,
 			const char *body);

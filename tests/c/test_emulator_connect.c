@@ -375,6 +375,42 @@ static int walk_allow(page *out, const char *base, const char *url,
 	return rc;
 }
 
+/* Connect walked as a browser by any test (test.h): past the preamble,
+ * the whole fleet on the brand page, log in as email, Allow; the
+ * redirect location (caller frees), or NULL. */
+char *t_browse_connect(const char *base, const char *url, const char *email)
+{
+	page p, next;
+	form f;
+	char *loc = NULL;
+	int i, rc;
+
+	if (fetch(&p, url, NULL, NULL, NULL) != 0)
+		return NULL;
+	for (i = 0; i < 10 && p.status == 200 && parse_form(&f, p.body);
+	     i++) {
+		/* (later pages carry the earlier answers as hidden fields) */
+		if (strstr(p.body, "type=\"password\""))
+			rc = submit(&next, base, &f, "email", email,
+				    "password", "pw", NULL);
+		else if (has_button(p.body, "action", "allow"))
+			rc = submit(&next, base, &f, "action", "allow", NULL);
+		else if (has_button(p.body, "brand", "ANY"))
+			rc = submit(&next, base, &f, "brand", "ANY", NULL);
+		else
+			rc = submit(&next, base, &f, "preamble", "done", NULL);
+		ffree(&f);
+		pfree(&p);
+		if (rc != 0)
+			return NULL;
+		p = next;
+	}
+	if (p.status >= 300 && p.status < 400 && p.location)
+		loc = strdup(p.location);
+	pfree(&p);
+	return loc;
+}
+
 /* Exchanges code for redirect; the number of vehicles the token sees, or
  * -1. */
 static int exchange(const char *base, const char *code, const char *redirect)

@@ -302,6 +302,31 @@ function helper.connect(auth_url, options)
   return body.location
 end
 
+--- Drive Connect through its HTML pages as a browser would (curl, no
+--- redirects followed): past the preamble, the whole fleet, log in as
+--- `email`, Allow.  Returns the redirect location.
+---@param auth_url string
+---@param email string
+---@return string location
+function helper.browse_connect(auth_url, email)
+  local walk = require "connect_walk"
+  local function fetch(method, url, form)
+    local cmd = { "curl -sS --max-time 30 -X", method, "-D -",
+                  "-w '\n%{http_code}'" }
+    if form then
+      cmd[#cmd + 1] = "--data-binary " .. sh_quote(form)
+    end
+    cmd[#cmd + 1] = sh_quote(url)
+    local p = assert(io.popen(table.concat(cmd, " "), "r"))
+    local out = p:read("a")
+    p:close()
+    local head, body, status = out:match("^(.-)\r\n\r\n(.*)\n(%d%d%d)$")
+    assert(status, "Connect request failed: " .. out)
+    return tonumber(status), head:match("\n[Ll]ocation: ([^\r\n]*)"), body
+  end
+  return assert(walk.walk(fetch, helper.url(), auth_url, email))
+end
+
 ----------------------------------------------------------------------------
 -- Small utilities for the specs.
 ----------------------------------------------------------------------------

@@ -1,0 +1,118 @@
+-- The whole API v3 flow against the emulator, as an application runs it:
+-- Connect through its pages returns the user id, an application token,
+-- the user's connections page by page, signals, a lock read back through
+-- closure-islocked, charging started, and the connection deleted, after
+-- which reads fail typed.
+
+local smartcar = require "smartcar"
+local helper = require "helper"
+
+local SCOPE = { "read_vehicle_info", "read_odometer", "read_battery",
+                "read_charge", "read_security", "control_security",
+                "control_charge" }
+local UUID = "^%x+%-%x+%-%x+%-%x+%-%x+$"
+
+describe("API v3 flow", function()
+  local auth
+
+  setup(function()
+    helper.url()
+    helper.reset()
+    auth = helper.auth_client()
+  end)
+
+  teardown(function()
+    if auth then auth:close() end
+  end)
+
+  it("runs from Connect to a deleted connection", function()
+    -- 1. Connect in the browser: the redirect carries the user id
+    local url, state = auth:get_auth_url(SCOPE)
+    local location = helper.browse_connect(url, "lua-v3-flow@example.com")
+    local redirect = assert(smartcar.parse_redirect(location, state))
+    assert.equal(state, redirect.state)
+    local uid = redirect.user_id
+    assert.matches(UUID, uid)
+
+    -- 2. an application token (client credentials); the calls below
+    -- fetch and cache their own
+    local tok = assert(smartcar.get_app_token { client = auth })
+    assert.equal("Bearer", tok.token_type)
+    assert.equal(3600, tok.expires_in)
+    assert.is_false(smartcar.is_expired(tok.expiration, 60))
+
+    -- 3. the user's connections, two a page
+    helper.clear_log()
+    local connections, by_vehicle = {}, {}
+    for c in smartcar.each_v3_connection({ user_id = uid },
+                                         { client = auth, page_size = 2 }) do
+      assert.equal("connection", c.type)
+      assert.equal(uid, c.relationships.user.data.id)
+      connections[#connections + 1] = c
+      by_vehicle[c.relationships.vehicle.data.id] = c
+    end
+    assert.equal(3, #connections) -- the whole fleet was shared
+    local pages = helper.logged("GET", "^/v3/connections$")
+    assert.equal(2, #pages)
+    assert.equal("2", pages[2].query["page[number]"])
+
+    -- 4. signals of the electric car
+    local car, id
+    for vid in pairs(by_vehicle) do
+      local v = smartcar.vehicle_v3(vid, { user_id = uid, client = auth })
+      local info = assert(v:get_vehicle())
+      if info.data.attributes.powertrain_type == "BEV" then car, id = v, vid end
+    end
+    assert.is_not_nil(car)
+    assert.equal("TESLA", assert(car:get_vehicle()).data.attributes.make)
+    local signals = assert(car:get_signals())
+    local by_code = {}
+    for _, s in ipairs(signals.data) do by_code[s.id] = s.attributes end
+    local soc = by_code["tractionbattery-stateofcharge"]
+    assert.equal("SUCCESS", soc.status.value)
+    assert.equal("percent", soc.body.unit)
+    assert.is_true(soc.body.value > 0 and soc.body.value <= 100)
+    assert.is_true(by_code["odometer-traveleddistance"].body.value > 0)
+    assert.equal(#signals.data, signals.meta.total_count)
+
+    -- 5. unlock, then lock, read back through closure-islocked
+    assert(car:security_unlock())
+    local sig = assert(car:get_signal("closure-islocked"))
+    assert.is_false(sig.data.attributes.body.value)
+    local ex = assert(car:security_lock())
+    assert.equal("command-execution", ex.data.type)
+    assert.equal("SUCCESS", ex.data.attributes.status.value)
+    sig = assert(car:get_signal("closure-islocked"))
+    assert.equal("IsLocked", sig.data.attributes.name)
+    assert.equal("Closure", sig.data.attributes.group)
+    assert.is_true(sig.data.attributes.body.value)
+
+    -- 6. start charging (plugged in first)
+    helper.control("POST", "/_emulator/vehicles/" .. id,
+                   { plugged_in = true, charging = false,
+                     percent_remaining = 0.5 })
+    ex = assert(car:charge_start())
+    assert.equal("charge-start", ex.data.attributes.command_type)
+    assert.equal("SUCCESS", ex.data.attributes.status.value)
+    sig = assert(car:get_signal("charge-ischarging"))
+    assert.is_true(sig.data.attributes.body.value)
+
+    -- 8. delete the connection: its vehicle is out of reach
+    local gone = by_vehicle[id].id
+    assert(smartcar.delete_connection(gone, { client = auth }))
+    local data, err = car:get_signal("closure-islocked")
+    assert.is_nil(data)
+    assert.equal("RESOURCE_NOT_FOUND", err.type)
+    assert.equal(404, err.status_code)
+    data, err = smartcar.get_connection(gone, { client = auth })
+    assert.is_nil(data)
+    assert.equal("RESOURCE_NOT_FOUND", err.type)
+    -- the other connections stay
+    local left = 0
+    for _ in smartcar.each_v3_connection({ user_id = uid },
+                                         { client = auth }) do
+      left = left + 1
+    end
+    assert.equal(2, left)
+  end)
+end)
