@@ -103,6 +103,15 @@ int sc_op_new_stored(sc_op **out, sc_client *client, sc_token_store *store,
                      const char *key, const char *endpoint,
                      const sc_params *params, sc_error **err_out);
 
+typedef struct sc_pager sc_pager;
+int sc_pager_new(sc_pager **out, sc_client *client, sc_token_store *store,
+                 const char *key, const char *endpoint,
+                 const sc_params *params, long page_size,
+                 sc_error **err_out);
+int sc_pager_op(sc_pager *pager, sc_op **op_out, sc_error **err_out);
+int sc_pager_take(sc_pager *pager, const sc_result *page);
+void sc_pager_free(sc_pager *pager);
+
 int sc_token_store_sqlite_new(sc_token_store **out, const char *path,
                               sc_error **err_out);
 void sc_token_store_free(sc_token_store *store);
@@ -838,34 +847,9 @@ local function store_call(store, fn, ...)
   return _M.codes.storage
 end
 
--- Drive an sc_op to completion.  Returns data or nil, err.  With a
--- token store (and key) the op's own steps load, refresh and save the
--- token set.
-local function run_op(client, endpoint, params, store, key)
-  need_lib()
-  local p, perr = make_params(params)
-  if not p then raise(perr) end
-  local out = ffi.new("sc_op *[1]")
-  local eout = ffi.new("sc_error *[1]")
-  local rc
-  if store ~= nil then
-    if store.cptr == nil then
-      raise("the token store is closed")
-    end
-    rc = C.sc_op_new_stored(out, client.cptr, store.cptr, key, endpoint, p,
-      eout)
-  else
-    rc = C.sc_op_new(out, client.cptr, endpoint, p, eout)
-  end
-  if rc ~= 0 then
-    local err = error_from_c(eout[0], rc, "cannot start " .. endpoint)
-    -- a missing or bad parameter, an unknown endpoint: they raise
-    if err.kind == "invalid_argument" or err.kind == "misuse" then
-      error(err, 0)
-    end
-    return nil, err
-  end
-  local op = ffi.gc(out[0], C.sc_op_free)
+-- Drive op (gc-owned; its token store, if any, is store) to its end with
+-- cosockets; its owned sc_result and code.  The op is freed.
+local function drive(client, op, store)
   local reqp = ffi.new("const sc_request *[1]")
   local stats = client.stats
   local sio = store and store.io
@@ -900,9 +884,39 @@ local function run_op(client, endpoint, params, store, key)
     end
   end
   local res = ffi.new("sc_result *[1]")
-  rc = C.sc_op_result(res, op)
+  local rc = C.sc_op_result(res, op)
   store_run(sio, ctx, C.sc_op_free, ffi.gc(op, nil))
-  return decode_result(res[0], rc)
+  return res[0], rc
+end
+
+-- Run a call to completion.  Returns data or nil, err.  With a token
+-- store (and key) the op's own steps load, refresh and save the token
+-- set.
+local function run_op(client, endpoint, params, store, key)
+  need_lib()
+  local p, perr = make_params(params)
+  if not p then raise(perr) end
+  local out = ffi.new("sc_op *[1]")
+  local eout = ffi.new("sc_error *[1]")
+  local rc
+  if store ~= nil then
+    if store.cptr == nil then
+      raise("the token store is closed")
+    end
+    rc = C.sc_op_new_stored(out, client.cptr, store.cptr, key, endpoint, p,
+      eout)
+  else
+    rc = C.sc_op_new(out, client.cptr, endpoint, p, eout)
+  end
+  if rc ~= 0 then
+    local err = error_from_c(eout[0], rc, "cannot start " .. endpoint)
+    -- a missing or bad parameter, an unknown endpoint: they raise
+    if err.kind == "invalid_argument" or err.kind == "misuse" then
+      error(err, 0)
+    end
+    return nil, err
+  end
+  return decode_result(drive(client, ffi.gc(out[0], C.sc_op_free), store))
 end
 
 ---------------------------------------------------------------------------
@@ -1010,6 +1024,44 @@ function Client:call(endpoint, params)
     raise("endpoint: string expected")
   end
   return run_op(self, endpoint, params)
+end
+
+--- Iterate the pages of a paged call (the SC_PAGING lines of the
+--- endpoint table: get_vehicles, permissions, get_connections,
+--- get_signals, list_connections, list_subscriptions), `page_size` items
+--- a page (nil: the server's default).  Each call of the iterator returns
+--- the next page's data, nil after the last one (the library decides
+--- which is last), or nil and the Error of a failed page (which ends the
+--- walk).  A bad endpoint or parameter raises.
+---   for page in client:pages("list_connections", {user_id = uid}, 10) do
+---@return fun(): table|nil, table|nil
+function Client:pages(endpoint, params, page_size)
+  if type(endpoint) ~= "string" then raise("endpoint: string expected") end
+  local p, perr = make_params(params)
+  if not p then raise(perr) end
+  local out = ffi.new("sc_pager *[1]")
+  local eout = ffi.new("sc_error *[1]")
+  local rc = C.sc_pager_new(out, self.cptr, nil, nil, endpoint, p,
+                            page_size or 0, eout)
+  if rc ~= 0 then
+    error(error_from_c(eout[0], rc, "cannot page " .. endpoint), 0)
+  end
+  local pager = ffi.gc(out[0], C.sc_pager_free)
+  local done = false
+  return function()
+    if done then return nil end
+    local op = ffi.new("sc_op *[1]")
+    rc = C.sc_pager_op(pager, op, eout)
+    if rc ~= 0 or op[0] == nil then
+      done = true
+      if rc ~= 0 then return nil, error_from_c(eout[0], rc, endpoint) end
+      return nil
+    end
+    local res, code = drive(self, ffi.gc(op[0], C.sc_op_free))
+    C.sc_pager_take(pager, res)
+    done = code ~= 0
+    return decode_result(res, code)
+  end
 end
 
 local AUTH_URL_KEYS = {

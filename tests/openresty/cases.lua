@@ -85,6 +85,84 @@ local function setup(email, extra)
   return client, tok, vs.vehicles[1]
 end
 
+-- The whole API v3 flow: Connect walked through the emulator's pages
+-- (via the /emu proxy) returns the user id; an application token; the
+-- user's connections through client:pages; signals; lock read back
+-- through closure-islocked; charging started; the connection deleted,
+-- after which reads fail typed.
+case("v3_flow", function()
+  local walk = require "connect_walk"
+  local client = new_client()
+  local url, state = client:get_auth_url({ "read_vehicle_info",
+    "read_battery", "read_charge", "read_security", "control_security",
+    "control_charge" })
+  must(url, state, "get_auth_url")
+  local function fetch(method, u, form)
+    ngx.req.set_header("Content-Type", "application/x-www-form-urlencoded")
+    local res = ngx.location.capture("/emu" .. u:sub(#EMU + 1), {
+      method = method == "POST" and ngx.HTTP_POST or ngx.HTTP_GET,
+      body = form })
+    return res.status, res.header.Location, res.body
+  end
+  local loc = must(walk.walk(fetch, EMU, url, "resty-v3-flow@example.com"))
+  local uid = must(smartcar.parse_redirect(loc, state)).user_id
+  check(type(uid) == "string" and #uid == 36, "user id %s", tostring(uid))
+
+  local tok = must(client:call("get_app_token", {}))
+  check(tok.token_type == "Bearer" and tok.expires_in == 3600,
+    "app token %s", cjson.encode(tok))
+
+  local conns, pages = {}, 0
+  for page, err in client:pages("list_connections", { user_id = uid }, 2) do
+    must(page, err, "connections page")
+    pages = pages + 1
+    for _, c in ipairs(page.data) do
+      check(c.relationships.user.data.id == uid, "user of %s", c.id)
+      conns[c.relationships.vehicle.data.id] = c.id
+    end
+  end
+  local n = 0
+  for _ in pairs(conns) do n = n + 1 end
+  check(n == 3 and pages == 2, "%d connections in %d pages", n, pages)
+
+  local v, vid
+  for id in pairs(conns) do
+    local car = client:vehicle(id, nil, { user_id = uid })
+    local info = must(car:get_vehicle())
+    if info.data.attributes.powertrain_type == "BEV" then v, vid = car, id end
+  end
+  check(v, "no BEV among the connections")
+  local signals = must(v:get_signals())
+  local soc
+  for _, s in ipairs(signals.data) do
+    if s.id == "tractionbattery-stateofcharge" then soc = s.attributes end
+  end
+  check(soc and soc.body.unit == "percent" and soc.body.value > 0,
+    "state of charge %s", cjson.encode(soc))
+
+  must(v:security_unlock())
+  local sig = must(v:get_signal("closure-islocked"))
+  check(sig.data.attributes.body.value == false, "unlocked")
+  local ex = must(v:security_lock())
+  check(ex.data.attributes.status.value == "SUCCESS", "lock %s",
+    cjson.encode(ex))
+  sig = must(v:get_signal("closure-islocked"))
+  check(sig.data.attributes.body.value == true, "locked")
+
+  emu("POST", "/_emulator/vehicles/" .. vid,
+    { plugged_in = true, charging = false, percent_remaining = 0.5 })
+  ex = must(v:charge_start())
+  check(ex.data.attributes.command_type == "charge-start", "charge %s",
+    cjson.encode(ex))
+  sig = must(v:get_signal("charge-ischarging"))
+  check(sig.data.attributes.body.value == true, "charging")
+
+  must(client:call("delete_connection", { connection_id = conns[vid] }))
+  local data, err = v:get_signal("closure-islocked")
+  check(data == nil and err.type == "RESOURCE_NOT_FOUND"
+    and err.status_code == 404, "after delete: %s", tostring(err))
+end)
+
 case("flow", function()
   local client = new_client()
   local url, state = client:get_auth_url(SCOPE, { make = "TESLA" })
