@@ -5,7 +5,9 @@ The endpoint table's SC_BINDING lines give each call's positional
 arguments, result type and one-line doc.  From them this writes:
 
 - python/smartcar_native/_vehicle_methods.py: the call methods of
-  ``Vehicle`` and their awaitable twins on ``aio.AsyncVehicle``;
+  ``Vehicle`` and their awaitable twins on ``aio.AsyncVehicle``, and the
+  calls of ``VehicleV3`` (API v3 lines; v3.py writes the ones that need
+  more, and aio's twins of them are generated with the others);
 - lua/meta/smartcar_vehicle.lua: the LuaLS declarations of the Lua
   ``Vehicle`` methods that init.lua builds at load from
   ``core.endpoint_info`` (smartcar.resty builds its own the same way);
@@ -58,14 +60,11 @@ AIO_FUNCTIONS = [
 TWIN_ALIAS = {"_module_calls": "_api", "v3": "_v3"}
 AIO_METHODS = [
     ("v3", "VehicleV3", "AsyncVehicleV3Methods",
-     ["get_vehicle", "get_signals", "get_signal", "iter_signals",
-      "charge_start", "charge_stop", "charge_set_limit", "security_lock",
-      "security_unlock", "navigation_set_destination", "charge_port_open",
-      "charge_port_close", "charge_schedule_daily", "charge_schedule_weekly",
-      "charge_schedule_workweek", "delete_charge_schedule"]),
+     ["get_vehicle", "get_signals", "get_signal", "iter_signals"]),
 ]
 LUA_OUT = os.path.join(ROOT, "lua", "meta", "smartcar_vehicle.lua")
 VEHICLE_PY = os.path.join(ROOT, "python", "smartcar_native", "vehicle.py")
+V3_PY = os.path.join(ROOT, "python", "smartcar_native", "v3.py")
 INIT_LUA = os.path.join(ROOT, "lua", "smartcar", "init.lua")
 OPTIONS_DEF = os.path.join(ROOT, "csrc", "include", "smartcar",
                            "client_options.def")
@@ -90,7 +89,8 @@ PY_TYPES = {"string": "str", "number": "float", "integer": "int",
             "headers": "Optional[Mapping[str, Any]]", "list": "List[str]",
             "filter": "Mapping[str, Any]"}
 PY_CHECK = {"string": "_util.require_str", "number": "_util.number_param",
-            "integer": "_util.int_param", "date": "_util.date_param"}
+            "integer": "_util.int_param", "date": "_util.date_param",
+            "json": "_util.json_object"}
 LUA_TYPES = {"string": "string", "number": "number", "integer": "integer",
              "date": "string", "paging": "{limit: integer|nil, offset: "
              "integer|nil}", "paths": "string[]", "json": "table|string",
@@ -179,10 +179,18 @@ def plan_docs(path):
             and node.name.startswith("_plan_") and ast.get_docstring(node)}
 
 
+# what a generated _plan_<name> accepts where PY_TYPES is wider (a json
+# argument it checks with _util.json_object is a mapping)
+PY_CHECKED_TYPES = {"json": "Mapping[str, Any]"}
+PY_HAND = set()  # calls whose _plan_<name> is hand-written (main)
+
+
 def py_sig(call):
     parts = ["self"]
     for a in call.args:
         ann = PY_TYPES[a.type]
+        if call.name not in PY_HAND:
+            ann = PY_CHECKED_TYPES.get(a.type, ann)
         if a.optional and not ann.startswith(("Optional", "Any")):
             ann = "Optional[%s]" % ann
         parts.append("%s: %s%s" % (a.name, ann, " = None" if a.optional else ""))
@@ -202,18 +210,64 @@ def py_doc(text, tail):
     """A generated docstring: the table's doc line, wrapped, then tail."""
     lines = textwrap.wrap(text, 70, initial_indent='        """',
                           subsequent_indent="        ")
-    return lines + ["", "        " + tail + '"""']
+    return lines + [""] + textwrap.wrap(tail + '"""', 70,
+                                        initial_indent="        ",
+                                        subsequent_indent="        ")
 
 
 def py_result(call, known):
-    return call.result if call.result in known else "Any"
+    if call.result in known:
+        return call.result
+    # a JSON document Python returns as it is (Lua's shape of it)
+    return "Dict[str, Any]" if call.result in LUA_ONLY else "Any"
 
 
-def render_python(calls, hand, known, docs):
+LUA_ONLY = set()  # the shapes only Lua has (main)
+
+
+def py_methods(calls, hand, known, docs):
+    """The generated ``_plan_<name>`` (unless hand-written) and the method
+    of each call."""
+    out = []
+    for c in calls:
+        args = ", ".join(a.name for a in c.args)
+        if c.name not in hand:
+            out += py_def("def _plan_" + c.name, py_sig(c), "Plan")
+            extra = ["\"%s\": %s(\"%s\", %s)" % (a.param, PY_CHECK[a.type], a.name,
+                                          a.name) for a in c.args]
+            if extra:
+                out.append("        return self._plan(\"%s\", {" % c.name)
+                out += ["            %s," % e for e in extra]
+                out.append("        })")
+            else:
+                out.append("        return self._plan(\"%s\")" % c.name)
+            out.append("")
+        run = "        return self._run(self._plan_%s(%s))" % (c.name, args)
+        if len(run) > 79:
+            run = "        return self._run(self._plan_%s(\n            %s))" % (
+                c.name, args)
+        for method in [c.name] + [k for k, v in ALIASES.items()
+                                  if v == c.name]:
+            out += py_def("def " + method, py_sig(c), py_result(c, known))
+            if c.name in docs:
+                out += ['        """' + docs[c.name].rstrip() +
+                        ('\n        """' if "\n" in docs[c.name] else '"""'),
+                        run, ""]
+                continue
+            result = py_result(c, known)
+            out += py_doc(c.doc, "``%s``: %s." % (
+                c.shown_path(), ":class:`%s`" % result if result in known
+                else "the JSON:API document (snake_case keys)"))
+            out += [run, ""]
+    return out
+
+
+def render_python(calls, hand, known, docs, v3_hand):
     names = [c for c in calls if c.vehicle and c.host in PY_VEHICLE_HOSTS]
-    results = sorted({py_result(c, known) for c in names} - {"Any"})
-    out = ['"""Vehicle\'s and AsyncVehicle\'s call methods, one per line of the',
-           "endpoint table.", "", HEADER, '"""', "",
+    results = sorted({py_result(c, known) for c in names}
+                     - {"Any", "Dict[str, Any]"})
+    out = ['"""The call methods of Vehicle, AsyncVehicle and VehicleV3, one per line',
+           "of the endpoint table.", "", HEADER, '"""', "",
            "from __future__ import annotations", "",
            "from typing import (TYPE_CHECKING, Any, Callable, Dict, List, "
            "Mapping,", "                    Optional, TypeVar)", "",
@@ -240,32 +294,18 @@ def render_python(calls, hand, known, docs):
                           "        ")
             out[-1] += " ..."
             out.append("")
-    for c in names:
-        args = ", ".join(a.name for a in c.args)
-        if c.name not in hand:
-            out += py_def("def _plan_" + c.name, py_sig(c), "Plan")
-            extra = ["\"%s\": %s(\"%s\", %s)" % (a.param, PY_CHECK[a.type], a.name,
-                                          a.name) for a in c.args]
-            if extra:
-                out.append("        return self._plan(\"%s\", {" % c.name)
-                out += ["            %s," % e for e in extra]
-                out.append("        })")
-            else:
-                out.append("        return self._plan(\"%s\")" % c.name)
-            out.append("")
-        for method in [c.name] + [k for k, v in ALIASES.items()
-                                  if v == c.name]:
-            out += py_def("def " + method, py_sig(c), py_result(c, known))
-            if c.name in docs:
-                out += ['        """' + docs[c.name].rstrip() +
-                        ('\n        """' if "\n" in docs[c.name] else '"""'),
-                        "        return self._run(self._plan_%s(%s))" % (
-                            c.name, args), ""]
-                continue
-            out += py_doc(c.doc, "``%s``: :class:`%s`." % (
-                c.shown_path(), py_result(c, known)))
-            out += ["        return self._run(self._plan_%s(%s))" % (c.name,
-                                                                   args), ""]
+    out += py_methods(names, hand, known, docs)
+    v3 = [c for c in calls if c.vehicle and c.host == "V3"
+          and c.name not in v3_hand]
+    out += ["", "class VehicleV3Methods:",
+            '    """The calls of :class:`VehicleV3` the table describes '
+            'fully, each built by', '    ``_plan_<name>``."""', "",
+            "    if TYPE_CHECKING:",
+            "        def _plan(self, endpoint: str,",
+            "                  extra: Optional[Mapping[str, Any]] = None,",
+            "                  ) -> Plan: ...", "",
+            "        def _run(self, plan: Plan) -> Any: ...", ""]
+    out += py_methods(v3, (), known, {})
     out += ["", "class AsyncVehicleMethods:",
             '    """The awaitable twins of :class:`VehicleMethods`."""', "",
             "    if TYPE_CHECKING:", "        sync: Vehicle", "",
@@ -441,7 +481,15 @@ def _twin(fn, target, method, imports, used):
     return out + [indent + '    """%s"""' % doc] + lines + [""]
 
 
-def render_twins():
+def render_twins(generated):
+    """The twins of AIO_FUNCTIONS and AIO_METHODS, and of the VehicleV3
+    calls the generated VehicleV3Methods holds."""
+    gen_tree = ast.parse(generated)
+    gen_imports = _imports(gen_tree, "_vehicle_methods")
+    gen_class = next(n for n in gen_tree.body if isinstance(n, ast.ClassDef)
+                     and n.name == "VehicleV3Methods")
+    gen_defs = [n for n in gen_class.body if isinstance(n, ast.FunctionDef)
+                and not n.name.startswith("_")]
     used = {"typing": {"AsyncIterator"}}
     funcs, classes = [], []
     for module, names in AIO_FUNCTIONS:
@@ -458,6 +506,11 @@ def render_twins():
         node = next(n for n in tree.body
                     if isinstance(n, ast.ClassDef) and n.name == cls)
         defs = {n.name: n for n in node.body if isinstance(n, ast.FunctionDef)}
+        if cls == "VehicleV3":
+            defs.update((n.name, n) for n in gen_defs)
+            names = names + [n.name for n in gen_defs]
+            for k, v in gen_imports.items():
+                imports.setdefault(k, v)
         classes += ["", "", "class %s:" % twin,
                     '    """The awaitable twins of :class:`%s`\'s calls."""' % cls,
                     "", "    if TYPE_CHECKING:",
@@ -858,10 +911,14 @@ def main():
     known = {s.name for s in shapes if s.in_py and (
         "class" not in s.options or "custom" in s.options)}
     py_hand = hand_written(VEHICLE_PY, r"^    def _plan_(\w+)\(")
+    PY_HAND.update(py_hand)
+    v3_hand = hand_written(V3_PY, r"^    def (\w+)\(")
+    LUA_ONLY.update(s.name for s in shapes if not s.in_py)
     docs = plan_docs(VEHICLE_PY)
     lua_hand = hand_written(INIT_LUA, r"^function Vehicle:(\w+)\(")
     lua_hand_v3 = hand_written(INIT_LUA, r"^function VehicleV3:(\w+)\(")
-    files = {PY_OUT: render_python(calls, py_hand, known, docs),
+    py_text = render_python(calls, py_hand, known, docs, v3_hand)
+    files = {PY_OUT: py_text,
              LUA_OUT: render_lua(calls, lua_hand, lua_hand_v3, shapes),
              SHAPES_PY: render_py_shapes(shapes, calls),
              SHAPES_LUA: render_lua_shapes(shapes),
@@ -869,7 +926,7 @@ def main():
              V2_RESPONSE: render_v2_response(shapes),
              RESTY_LUA: render_resty(options),
              OPTIONS_DOC: render_options_doc(options),
-             TWINS_OUT: render_twins()}
+             TWINS_OUT: render_twins(py_text)}
     stale = []
     for path, text in files.items():
         old = open(path).read() if os.path.exists(path) else None

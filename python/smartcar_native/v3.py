@@ -32,6 +32,7 @@ from ._shared_clients import credentials_client, default_client
 from ._core import Client
 from .errors import InvalidArgumentError
 from .store import core_store
+from ._vehicle_methods import VehicleV3Methods
 from ._shapes import app_token_from
 from .vehicle import Plan
 from .types import (
@@ -217,7 +218,7 @@ def delete_subscription(subscription_id: str,
                                              subscription_id)}, options)
 
 
-class VehicleV3:
+class VehicleV3(VehicleV3Methods):
     """One vehicle through the Vehicle API v3.
 
     Give ``user_id`` (application token + ``sc-user-id``), or an
@@ -363,7 +364,8 @@ class VehicleV3:
             "get_signal", {"signal_code": _util.require_str("code", code)}
         ))
 
-    # Commands: each returns the command-execution document (snake_case).
+    # The commands (VehicleV3Methods, generated from the endpoint table)
+    # return the command-execution document (snake_case).
     # A command may answer 202 and end minutes later on the same
     # connection: the read timeout is then at least 310 s unless
     # ``timeout_ms`` says otherwise, and the final body decides (an
@@ -382,123 +384,15 @@ class VehicleV3:
         plan: Plan = builder(**_util.require_mapping("kwargs", kwargs))
         return plan
 
-    def _plan(self, endpoint: str, extra: Mapping[str, Any]) -> Plan:
-        args = self._args(extra)
+    def _plan(self, endpoint: str,
+              extra: Optional[Mapping[str, Any]] = None) -> Plan:
+        args = self._args(extra or {})
         if len(args) > 1:
             return Plan(endpoint, args[0], None, self._store, args[2])
         return Plan(endpoint, args[0], None)
 
-    def _run_plan(self, plan: Plan) -> Dict[str, Any]:
+    def _run(self, plan: Plan) -> Dict[str, Any]:
         return self._call(plan.endpoint, plan.params)
-
-    def _plan_charge_start(self) -> Plan:
-        return self._plan("charge_start", {})
-
-    def charge_start(self) -> Dict[str, Any]:
-        """``POST .../commands/charge/start``."""
-        return self._run_plan(self._plan_charge_start())
-
-    def _plan_charge_stop(self) -> Plan:
-        return self._plan("charge_stop", {})
-
-    def charge_stop(self) -> Dict[str, Any]:
-        """``POST .../commands/charge/stop``."""
-        return self._run_plan(self._plan_charge_stop())
-
-    def _plan_charge_set_limit(self, percent: int) -> Plan:
-        return self._plan("charge_set_limit", {
-            "percent": _util.int_param("percent", percent, 0)})
-
-    def charge_set_limit(self, percent: int) -> Dict[str, Any]:
-        """``POST .../commands/charge/set-limit`` (50 to 100 percent)."""
-        return self._run_plan(self._plan_charge_set_limit(percent))
-
-    def _plan_security_lock(self) -> Plan:
-        return self._plan("security_lock", {})
-
-    def security_lock(self) -> Dict[str, Any]:
-        """``POST .../commands/security/lock``."""
-        return self._run_plan(self._plan_security_lock())
-
-    def _plan_security_unlock(self) -> Plan:
-        return self._plan("security_unlock", {})
-
-    def security_unlock(self) -> Dict[str, Any]:
-        """``POST .../commands/security/unlock``."""
-        return self._run_plan(self._plan_security_unlock())
-
-    def _plan_navigation_set_destination(self, latitude: float,
-                                         longitude: float) -> Plan:
-        return self._plan("navigation_set_destination", {
-            "latitude": _util.number_param("latitude", latitude),
-            "longitude": _util.number_param("longitude", longitude)})
-
-    def navigation_set_destination(self, latitude: float,
-                                   longitude: float) -> Dict[str, Any]:
-        """``POST .../commands/navigation/set-destination``."""
-        return self._run_plan(self._plan_navigation_set_destination(
-            latitude, longitude))
-
-    def _plan_charge_port_open(self) -> Plan:
-        return self._plan("charge_port_open", {})
-
-    def charge_port_open(self) -> Dict[str, Any]:
-        """``POST .../commands/charge-port/open`` (third-party sources
-        only)."""
-        return self._run_plan(self._plan_charge_port_open())
-
-    def _plan_charge_port_close(self) -> Plan:
-        return self._plan("charge_port_close", {})
-
-    def charge_port_close(self) -> Dict[str, Any]:
-        """``POST .../commands/charge-port/close`` (third-party sources
-        only)."""
-        return self._run_plan(self._plan_charge_port_close())
-
-    def _plan_charge_schedule(self, kind: str,
-                              attributes: Mapping[str, Any]) -> Plan:
-        return self._plan("charge_schedule_" + kind, {
-            "attributes": _util.json_object("attributes", attributes)})
-
-    def _plan_charge_schedule_daily(self, attributes: Mapping[str, Any]
-                                    ) -> Plan:
-        return self._plan_charge_schedule("daily", attributes)
-
-    def charge_schedule_daily(self, attributes: Mapping[str, Any]
-                              ) -> Dict[str, Any]:
-        """``POST .../charge-schedules/daily`` with ``attributes`` sent as
-        ``{"data": {"attributes": attributes}}`` (``location``,
-        ``startTime``, ``stopTime`` in the spec's sources).  The schedule
-        shows in signal ``charge-chargetimers`` with its ``scheduleId``."""
-        return self._run_plan(self._plan_charge_schedule_daily(attributes))
-
-    def _plan_charge_schedule_weekly(self, attributes: Mapping[str, Any]
-                                     ) -> Plan:
-        return self._plan_charge_schedule("weekly", attributes)
-
-    def charge_schedule_weekly(self, attributes: Mapping[str, Any]
-                               ) -> Dict[str, Any]:
-        """``POST .../charge-schedules/weekly`` (``location``, ``days``)."""
-        return self._run_plan(self._plan_charge_schedule_weekly(attributes))
-
-    def _plan_charge_schedule_workweek(self, attributes: Mapping[str, Any]
-                                       ) -> Plan:
-        return self._plan_charge_schedule("workweek", attributes)
-
-    def charge_schedule_workweek(self, attributes: Mapping[str, Any]
-                                 ) -> Dict[str, Any]:
-        """``POST .../charge-schedules/workweek`` (``location``,
-        ``weekdays``, ``weekends``)."""
-        return self._run_plan(self._plan_charge_schedule_workweek(
-            attributes))
-
-    def _plan_delete_charge_schedule(self, schedule_id: str) -> Plan:
-        return self._plan("delete_charge_schedule", {
-            "schedule_id": _util.require_str("schedule_id", schedule_id)})
-
-    def delete_charge_schedule(self, schedule_id: str) -> Dict[str, Any]:
-        """``DELETE .../charge-schedules/{schedule_id}``."""
-        return self._run_plan(self._plan_delete_charge_schedule(schedule_id))
 
     def iter_signals(self, page_size: int = 25) -> Iterator[Signal]:
         """Every signal of the vehicle, fetching pages of ``page_size``
