@@ -8,8 +8,9 @@
 --              redirects to Connect
 --   /callback  checks the redirect against that state (refused without
 --              it or when it differs), exchanges the code, saves the
---              token set in the shared-dict store under the user's id
---              and starts a session
+--              token set under the user's id (in the shared-dict store,
+--              or in Redis when APP_REDIS is "host:port") and starts a
+--              session
 --   /vehicles  the user's vehicles, read concurrently with the stored
 --              tokens (refreshed by the library when due)
 --   /logout    ends the session
@@ -43,7 +44,13 @@ function M.init()
   end
   -- client_id, client_secret and redirect_uri come from SMARTCAR_*
   client = assert(smartcar.client(opts))
-  store = smartcar.shared_dict_store("sc_tokens")
+  -- token sets by user: Redis serves several boxes, a shared dict one
+  local rhost, rport = (os.getenv("APP_REDIS") or ""):match("^(.+):(%d+)$")
+  if rhost then
+    store = smartcar.redis_store { host = rhost, port = tonumber(rport) }
+  else
+    store = smartcar.shared_dict_store("sc_tokens")
+  end
   -- secure = false only because the demo is served over http://localhost
   keeper = smartcar.state_cookie(secret, { path = "/callback",
     secure = emulator == nil or emulator == "" })

@@ -4,6 +4,8 @@
 #   examples/openresty/run.sh [--port 8080]              # real Smartcar
 #   examples/openresty/run.sh --emulator [--port 0]       # a private emulator
 #   examples/openresty/run.sh --port N --emulator-url URL # a running one
+#   ... --redis                  token sets in a private redis-server
+#                                (APP_REDIS=host:port: in a running one)
 #
 # The first line on stdout is the app's URL.  Without an emulator the app
 # talks to Smartcar with SMARTCAR_CLIENT_ID, SMARTCAR_CLIENT_SECRET and
@@ -20,13 +22,14 @@ root=$(cd "$here/../.." && pwd)
 NGINX=${NGINX:-nginx}
 moddir=/usr/lib/nginx/modules
 
-port=8080 emulator= emulator_url=
+port=8080 emulator= emulator_url= redis=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--port) port=$2; shift 2 ;;
 	--emulator) emulator=$root/build/smartcar-emulator; [ "$port" = 8080 ] && port=0; shift ;;
 	--emulator-url) emulator_url=$2; shift 2 ;;
-	*) echo "usage: $0 [--port N] [--emulator | --emulator-url URL]" >&2; exit 2 ;;
+	--redis) redis=1; shift ;;
+	*) echo "usage: $0 [--port N] [--emulator | --emulator-url URL] [--redis]" >&2; exit 2 ;;
 	esac
 done
 if ! command -v "$NGINX" >/dev/null || [ ! -f "$moddir/ngx_http_lua_module.so" ] ||
@@ -63,6 +66,20 @@ if [ -n "$emulator" ]; then
 		sleep 0.1
 	done
 	case $emulator_url in http*) ;; *) echo "run.sh: the emulator did not start" >&2; exit 1 ;; esac
+fi
+if [ -n "$redis" ]; then
+	# a private redis-server for the token sets (smartcar.redis_store)
+	redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	redis-server --bind 127.0.0.1 --port "$redis_port" --save '' \
+		--appendonly no --dir "$prefix" >"$prefix/logs/redis.log" 2>&1 &
+	pids="$pids $!"
+	for _ in $(seq 50); do
+		[ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && break
+		sleep 0.1
+	done
+	[ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] ||
+		{ echo "run.sh: redis-server did not start" >&2; exit 1; }
+	export APP_REDIS=127.0.0.1:$redis_port
 fi
 if [ -n "$emulator_url" ]; then
 	# the emulator's built-in application (docs/emulator.md)

@@ -17,11 +17,17 @@ exports.label = 'openresty';
 // The same emulator as the other apps, with the nginx app in place of
 // the Flask back end (examples/openresty/run.sh prints its URL first).
 class RestyStack extends Stack {
+  constructor(args) {
+    super();
+    this.args = args;
+  }
+
   async startApp() {
     this.appLog = fs.openSync(path.join(this.dir, 'app.log'), 'a');
     this.app = track(spawn('bash', [
       path.join(ROOT, 'examples', 'openresty', 'run.sh'),
       '--port', String(this.port), '--emulator-url', this.emulator,
+      ...this.args,
     ], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, APP_PREFIX: path.join(this.dir, 'nginx') },
@@ -31,8 +37,9 @@ class RestyStack extends Stack {
   }
 }
 
-exports.run = async (t) => {
-  const stack = await new RestyStack().start();
+// args: more examples/openresty/run.sh arguments (--redis).
+const runWith = async (t, args) => {
+  const stack = await new RestyStack(args).start();
   const browser = await launchBrowser();
   const page = await browser.newPage();
   try {
@@ -127,3 +134,6 @@ exports.run = async (t) => {
     await stack.close();
   }
 };
+
+exports.run = (t) => runWith(t, []);
+exports.runWith = runWith;

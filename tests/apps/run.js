@@ -2,7 +2,7 @@
 // and the OpenResty app); each step a person takes is one test.  Ends with "N passed, N failed".
 'use strict';
 
-const FILES = ['webapp', 'spa', 'mobile', 'demo', 'openresty'];
+const FILES = ['webapp', 'spa', 'mobile', 'demo', 'openresty', 'openresty-redis'];
 const only = process.argv.slice(2);
 
 // t.step(name, fn): runs fn unless an earlier step of the same scenario

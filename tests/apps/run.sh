@@ -7,7 +7,7 @@
 # the build and .venv with Flask through scripts/setup.sh) and ends with
 # one line "N passed, N failed".
 #
-#   tests/apps/run.sh [webapp|spa|mobile|demo|openresty]...
+#   tests/apps/run.sh [webapp|spa|mobile|demo|openresty|openresty-redis]...
 #
 # Screenshots go to build/app-screenshots/ (APP_TEST_SCREENSHOTS); the ones
 # in docs/ come from there.  CHROMIUM picks the browser binary.
@@ -32,7 +32,8 @@ done
 # nginx with lua-nginx-module serves examples/openresty (setup.sh installs it)
 if [ ! -x "$root/build/smartcar-emulator" ] ||
    ! "$root/.venv/bin/python" -c 'import flask, smartcar_native' 2>/dev/null ||
-   ! command -v nginx >/dev/null || [ ! -f /usr/lib/nginx/modules/ngx_http_lua_module.so ]; then
+   ! command -v nginx >/dev/null || [ ! -f /usr/lib/nginx/modules/ngx_http_lua_module.so ] ||
+   ! command -v redis-server >/dev/null; then
 	bash "$root/scripts/setup.sh" >&2
 fi
 
