@@ -11,18 +11,21 @@
 # With 2 or more CPUs the servers run on CPU 0 and wrk on CPU 1 (taskset),
 # so that a run does not depend on whether the scheduler puts client and
 # server on the same core; nginx has one worker, the emulator the threads
-# it picks for one CPU. Each pair of runs alternates emulator and nginx;
-# BENCH_RUNS pairs (default 3) give the median throughput ratio
-# emulator/nginx (the last "ratio" of each summary line, which
-# bench/perf.py reads) and the median CPU-per-request ratio, each with
-# its spread ((max - min) / median).
+# it picks for one CPU. A run alternates emulator and nginx in slices of
+# one second (BENCH_SECONDS slices each), so that whatever else the
+# machine runs weighs on both alike; its ratios are those of the sums.
+# BENCH_RUNS runs (default 3) give the median CPU-per-request ratio
+# emulator/nginx (the server's own CPU: the steady measure on a shared
+# machine, which bench/perf.py reads) and the median throughput ratio
+# emulator/nginx, each with its spread ((max - min) / median).
 #
 #   bench/emulator-vs-nginx.sh            (after cmake --build build)
 #
 # Environment: SMARTCAR_EMULATOR_BIN (default build/smartcar-emulator),
-# BENCH_SECONDS (per run, default 5), BENCH_RUNS (default 3),
-# BENCH_SERVER_CPU / BENCH_CLIENT_CPU (default 0 / 1). wrk, nginx and curl
-# are installed with apt-get when missing and when running as root.
+# BENCH_SECONDS (seconds per server per run, default 5), BENCH_RUNS
+# (default 3), BENCH_SERVER_CPU / BENCH_CLIENT_CPU (default 0 / 1). wrk,
+# nginx and curl are installed with apt-get when missing and when running
+# as root.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -153,8 +156,9 @@ ticks() {
 }
 hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
-# run URL CONNECTIONS PIDS... -> "req/s cpu-us-per-request"
-run() {
+# slice URL CONNECTIONS PIDS... -> "requests cpu-ticks" of one second of
+# wrk against URL (the ticks of the given server processes)
+slice() {
   url=$1 conns=$2
   shift 2
   threads=$conns
@@ -162,15 +166,40 @@ run() {
   [ -n "$client_on" ] && threads=1 # one CPU for the client
   t0=$(ticks "$@")
   # shellcheck disable=SC2086
-  $client_on wrk -t"$threads" -c"$conns" -d"${secs}s" -s "$work/auth.lua" "$url" >"$work/wrk.txt" 2>&1 || true
+  $client_on wrk -t"$threads" -c"$conns" -d1s -s "$work/auth.lua" "$url" >"$work/wrk.txt" 2>&1 || true
   t1=$(ticks "$@")
   if grep -q 'Non-2xx' "$work/wrk.txt"; then
     echo "warning: $(grep 'Non-2xx' "$work/wrk.txt") for $url" >&2
   fi
-  awk -v t="$((t1 - t0))" -v hz="$hz" '
-    /^Requests\/sec:/ {rps = $2}
-    / requests in / {n = $1}
-    END {printf "%s %.1f\n", rps + 0, (n > 0 ? t * 1e6 / hz / n : 0)}' "$work/wrk.txt"
+  awk -v t="$((t1 - t0))" '/ requests in / {n = $1} END {print n + 0, t}' "$work/wrk.txt"
+}
+
+# run CONNECTIONS -> "emulator-req/s emulator-us/req nginx-req/s nginx-us/req
+# ratio" over $secs alternating slices of each; ratio: the median of the
+# slice pairs' throughput ratios (a second when a neighbour took the
+# server's CPU counts once, not in the sum)
+run() {
+  conns=$1
+  : >"$work/slices"
+  k=0
+  while [ "$k" -lt "$secs" ]; do
+    k=$((k + 1))
+    echo "e $(slice "$base$path" "$conns" "$emu_pid")" >>"$work/slices"
+    # shellcheck disable=SC2086
+    echo "n $(slice "http://127.0.0.1:$nginx_port$path" "$conns" $nginx_pids)" >>"$work/slices"
+  done
+  awk -v hz="$hz" -v s="$secs" '
+    { n[$1] += $2; t[$1] += $3 }
+    $1 == "e" { last = $2 }
+    $1 == "n" { r[++k] = ($2 > 0 ? last / $2 : 0) }
+    END {
+      for (i = 2; i <= k; i++) # insertion sort: a handful of slices
+        for (j = i; j > 1 && r[j - 1] > r[j]; j--) {
+          x = r[j]; r[j] = r[j - 1]; r[j - 1] = x }
+      m = (k % 2 ? r[(k + 1) / 2] : (r[k / 2] + r[k / 2 + 1]) / 2)
+      printf "%.0f %.1f %.0f %.1f %.4f\n", n["e"] / s,
+             (n["e"] > 0 ? t["e"] * 1e6 / hz / n["e"] : 0), n["n"] / s,
+             (n["n"] > 0 ? t["n"] * 1e6 / hz / n["n"] : 0), m }' "$work/slices"
 }
 
 nginx_pids="$nginx_pid $(ps -o pid= --ppid "$nginx_pid" 2>/dev/null | tr '\n' ' ')"
@@ -179,7 +208,7 @@ if [ -n "$server_on" ]; then
 else
   pinned="not pinned (wrk shares the cores)"
 fi
-echo "odometer endpoint, ${secs}s per run, $runs runs, $(nproc 2>/dev/null || echo '?') cores, $pinned"
+echo "odometer endpoint, ${secs} 1-second slices per server per run, $runs runs, $(nproc 2>/dev/null || echo '?') cores, $pinned"
 echo "emulator: $base$path"
 echo "nginx:    http://127.0.0.1:$nginx_port$path (canned reply, 1 worker)"
 for conns in 1 16; do
@@ -187,13 +216,9 @@ for conns in 1 16; do
   i=0
   while [ "$i" -lt "$runs" ]; do
     i=$((i + 1))
-    set -- $(run "$base$path" "$conns" "$emu_pid")
-    e=$1 ecpu=$2
-    # shellcheck disable=SC2086
-    set -- $(run "http://127.0.0.1:$nginx_port$path" "$conns" $nginx_pids)
-    n=$1 ncpu=$2
-    awk -v c="$conns" -v e="$e" -v n="$n" -v ec="$ecpu" -v nc="$ncpu" 'BEGIN {
-      r = (n > 0 ? e / n : 0)
+    set -- $(run "$conns")
+    e=$1 ecpu=$2 n=$3 ncpu=$4 r=$5
+    awk -v c="$conns" -v e="$e" -v n="$n" -v ec="$ecpu" -v nc="$ncpu" -v r="$r" 'BEGIN {
       printf "  run, %2d connection%s: emulator %8.0f req/s (%5.1f us cpu/req)   nginx %8.0f req/s (%5.1f us cpu/req)   ratio %.2f\n",
              c, (c == 1 ? " " : "s"), e, ec, n, nc, r
       print r, (nc > 0 ? ec / nc : 0) > "/dev/stderr" }' 2>>"$work/ratios"
@@ -206,7 +231,7 @@ for conns in 1 16; do
   }
   set -- $(med 1) $(med 2)
   awk -v c="$conns" -v m="$1" -v s="$2" -v cm="$3" -v cs="$4" -v k="$runs" 'BEGIN {
-    printf "%2d connection%s: CPU per request emulator/nginx %.2f (spread %d%%); median of %d runs, ratio %.2f (spread %d%%)\n",
-           c, (c == 1 ? " " : "s"), cm, cs, k, m, s }'
+    printf "%2d connection%s: median of %d runs, throughput emulator/nginx %.2f (spread %d%%); CPU per request emulator/nginx %.2f (spread %d%%)\n",
+           c, (c == 1 ? " " : "s"), k, m, s, cm, cs }'
 done
 exit 0

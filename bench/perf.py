@@ -19,12 +19,18 @@ the same machine, against nginx serving canned JSON on loopback:
                     against the same fleet without latency
   handshakes_full_per_conn  full TLS handshakes per connection nginx saw
                     (1 / connections when only the first is full)
+  aio_gather_1000_vs_ideal  asyncio.gather of 1,000 calls on one
+                    thread against the emulator's 200 ms latency fault:
+                    elapsed / 200 ms (bench/aio_gather.py, median of the
+                    rounds on open connections)
   aio_gather_600_connections  connections opened by a second
                     asyncio.gather of 600 AsyncVehicle.odometer() calls on
                     the same loop (the first opens one per call)
   memory_growth_kb  RSS growth over 100,000 calls (20,000 with --check)
-  emulator_vs_nginx bench/emulator-vs-nginx.sh's 16-connection ratio
-                    (full run only)
+  emulator_vs_nginx bench/emulator-vs-nginx.sh's 16-connection ratio of
+                    server CPU per request, emulator over a 1-worker
+                    nginx (full run only; its spread over 3 runs and the
+                    throughput ratio are in the details)
 
   bench/perf.py            measure and print the table
   bench/perf.py --check    a quick run compared with bench/baseline.json
@@ -366,9 +372,28 @@ def measure_more(ng, env, check, have_official):
     # second opened (the loop's driver keeps the first one's open)
     r["aio_gather_600_connections"] = \
         run_worker(env, "aio", ng.https, 600)["connections"]
+    r.update(aio_gather_1000())
     m = run_worker(env, "memory", ng.http, 20000 if check else 100000)
     r["memory_growth_kb"] = m["rss1"] - m["rss0"]
     return r
+
+
+def aio_gather_1000():
+    """bench/aio_gather.py: 1,000 AsyncVehicle.odometer() awaited together
+    on one thread against the emulator's 200 ms latency fault; the median
+    of the rounds after the first (which opens the connections)."""
+    import re
+    out = subprocess.run([PY, os.path.join(BENCH, "aio_gather.py")],
+                         env=dict(os.environ, BENCH_CALLS="1000",
+                                  BENCH_ROUNDS="4", BENCH_LATENCY_MS="200"),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True).stdout
+    rounds = [float(x) for x in re.findall(r"ratio ([0-9.]+)", out)]
+    if len(rounds) < 2:
+        return {}
+    later = sorted(rounds[1:])
+    return {"aio_gather_1000_vs_ideal": later[len(later) // 2],
+            "_aio_gather_1000_rounds": rounds}
 
 
 # name: (better, tolerance, target) -- "lower" or "higher" is better;
@@ -395,6 +420,7 @@ CHECKS = {
     "fleet_32_vs_ideal": ("lower", 0.35, 1.3),
     "fleet_256_vs_ideal": ("lower", 0.35, 1.3),
     "fleet_1024_vs_ideal": ("lower", 0.5, 1.3),
+    "aio_gather_1000_vs_ideal": ("lower", 0.5, 1.3),
     "wait_cpu_ratio": ("lower", 0.5, 2.0),
     "memory_growth_kb": ("lower", None, None),
     "emulator_vs_nginx": ("lower", 0.35, 1.3),
@@ -441,15 +467,23 @@ def table(rows):
 
 
 def emulator_ratio():
-    """nginx's throughput over the emulator's at 16 connections, from
-    bench/emulator-vs-nginx.sh (which prints emulator/nginx), or None."""
+    """{emulator_vs_nginx: the emulator's server CPU per request over a
+    1-worker nginx's at 16 connections, _spread: its spread over the
+    runs, _throughput: nginx's requests/s over the emulator's} from
+    bench/emulator-vs-nginx.sh, or {}."""
     import re
     out = subprocess.run(["bash", os.path.join(BENCH,
                                                "emulator-vs-nginx.sh")],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          text=True).stdout
-    m = re.search(r"^\s*16 connections?:.*ratio ([0-9.]+)", out, re.M)
-    return 1 / float(m.group(1)) if m and float(m.group(1)) > 0 else None
+    m = re.search(r"^\s*16 connections?:.*throughput emulator/nginx "
+                  r"([0-9.]+).*CPU per request emulator/nginx ([0-9.]+) "
+                  r"\(spread ([0-9]+)%\)", out, re.M)
+    if not m or float(m.group(1)) <= 0:
+        return {}
+    return {"emulator_vs_nginx": float(m.group(2)),
+            "_emulator_vs_nginx_spread_pct": float(m.group(3)),
+            "_emulator_vs_nginx_throughput": 1 / float(m.group(1))}
 
 
 def main(argv):
@@ -466,9 +500,7 @@ def main(argv):
         r = {(k + "_instructions" if k.startswith("seq_") else k): v
              for k, v in r.items()}
     if not check and "--no-emulator" not in argv:
-        e = emulator_ratio()
-        if e is not None:
-            r["emulator_vs_nginx"] = e
+        r.update(emulator_ratio())
     base = {}
     if os.path.exists(BASELINE):
         with open(BASELINE) as f:
@@ -476,7 +508,8 @@ def main(argv):
     rows = verdicts(r, base)
     print(table(rows))
     print("\n(details: %s)" % json.dumps(
-        {k: round(v, 3) for k, v in r.items() if k.startswith("_")}))
+        {k: (round(v, 3) if isinstance(v, float) else v)
+         for k, v in r.items() if k.startswith("_")}))
     if "--update" in argv:
         base.update({k: round(v, 3) for k, v in r.items() if k in CHECKS})
         with open(BASELINE, "w") as f:
