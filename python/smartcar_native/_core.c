@@ -2695,7 +2695,44 @@ static PyObject *mod_code_kind(PyObject *mod, PyObject *arg)
 	return str_from_c(sc_code_kind((int)code));
 }
 
+PyDoc_STRVAR(same_values_doc,
+"same_values(mapping, keys, values) -> bool\n\n"
+"Whether mapping.get(keys[i]) is values[i] for every i (identity, not\n"
+"equality: a cheap check that a dict such as os.environ's has not\n"
+"changed these keys since values was read from it).");
+
+static PyObject *mod_same_values(PyObject *self, PyObject *const *args,
+				 Py_ssize_t nargs)
+{
+	PyObject *map, *keys, *values;
+	Py_ssize_t i, n;
+	(void)self;
+	if (nargs != 3 || !PyDict_Check(args[0]) || !PyTuple_Check(args[1]) ||
+	    !PyTuple_Check(args[2])) {
+		PyErr_SetString(PyExc_TypeError,
+				"same_values(dict, tuple, tuple)");
+		return NULL;
+	}
+	map = args[0];
+	keys = args[1];
+	values = args[2];
+	n = PyTuple_GET_SIZE(keys);
+	if (PyTuple_GET_SIZE(values) != n)
+		Py_RETURN_FALSE;
+	for (i = 0; i < n; i++) {
+		PyObject *v = PyDict_GetItemWithError(map,
+						      PyTuple_GET_ITEM(keys, i));
+		if (!v && PyErr_Occurred())
+			return NULL;
+		if ((v ? v : Py_None) != PyTuple_GET_ITEM(values, i))
+			Py_RETURN_FALSE;
+	}
+	Py_RETURN_TRUE;
+}
+
 static PyMethodDef module_methods[] = {
+	{ "same_values", (PyCFunction)(void (*)(void))mod_same_values,
+	  METH_FASTCALL, same_values_doc },
 	{ "parse_redirect", (PyCFunction)(void (*)(void))mod_parse_redirect,
 	  METH_VARARGS | METH_KEYWORDS, parse_redirect_doc },
 	{ "sqlite_store", (PyCFunction)mod_sqlite_store, METH_O,

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from . import _util
-from ._core import Client
+from ._core import Client, same_values
 from .options import Profile, RatePolicy
 
 ORIGIN_VARIABLES = (
@@ -55,7 +55,7 @@ DebugHook = Callable[[str, str], Any]
 _lock = threading.Lock()
 _client: Optional[Client] = None
 _client_env: Optional[Tuple[Any, ...]] = None
-_current: Optional[Tuple[Client, Tuple[Any, ...]]] = None
+_current: Optional[Tuple[Client, Tuple[Any, ...], Optional[Tuple[Any, ...]]]] = None
 _credential_clients: "OrderedDict[Tuple[Any, ...], Client]" = OrderedDict()
 _debug: Optional[DebugHook] = None
 
@@ -152,9 +152,18 @@ def default_client() -> Client:
     made), which token-store refreshes and v3 application tokens use.
     """
     global _client, _client_env, _current
+    current = _current  # one read: the client and what it was checked with
+    # the variables' values are the very objects seen at the last check:
+    # nothing was set since (os.environ stores a new object on each set)
+    if current is not None and current[2] is not None and \
+            same_values(_ENV_DATA, _ENV_KEYS, current[2]) and \
+            not current[0].closed:
+        return current[0]
+    raw = tuple(map(_ENV_DATA.get, _ENV_KEYS)) \
+        if _ENV_KEYS is not None else None  # type: ignore
     env = _default_env()
-    current = _current  # one read: the client and its env together
     if current is not None and current[1] == env and not current[0].closed:
+        _current = (current[0], current[1], raw)
         return current[0]
     with _lock:
         if _client is None or _client.closed or env != _client_env:
@@ -162,7 +171,7 @@ def default_client() -> Client:
             # about to use it.  It is freed when the last user drops it.
             _client = _new_client()
             _client_env = env
-        _current = (_client, _client_env)
+        _current = (_client, _client_env, raw)
         return _client
 
 

@@ -431,6 +431,21 @@ TEST(async_unread_changes_stay_bounded)
 				       &id) == 0);
 	for (frames = 0; sc_async_count(a) && frames < 100000; frames++) {
 		sc_result *r = NULL;
+		struct pollfd p[8];
+		long t = sc_async_timeout_ms(a);
+		size_t k, nw = sc_async_fds(a, w, 8);
+
+		/* wait as an engine reading the whole set would */
+		for (k = 0; k < nw && k < 8; k++) {
+			p[k].fd = w[k].fd;
+			p[k].events = (short)((w[k].events & SC_WATCH_READ
+						       ? POLLIN : 0) |
+					      (w[k].events & SC_WATCH_WRITE
+						       ? POLLOUT : 0));
+			p[k].revents = 0;
+		}
+		poll(p, (nfds_t)(nw < 8 ? nw : 8),
+		     t < 0 || t > 1000 ? 1000 : (int)t);
 		sc_async_poll(a);
 		while (sc_async_take(a, &id, &r) == 1) {
 			ok += sc_result_error(r) == NULL;
