@@ -67,15 +67,20 @@ def still_refreshes(store: Any, auth: Any) -> bool:
 
 def kill_rounds(emu: Any, auth: Any, store: Any, open_store: str,
                 lease_owner: Callable[[], Optional[str]], kills: int,
-                seed: int, recover_vid: Optional[str]) -> Tuple[int, int]:
+                seed: int, recover_vid: Optional[str],
+                min_cut_short: int = 0) -> Tuple[int, int]:
     """kills rounds of: kill a refreshing process; with recover_vid, make
     one call for that vehicle within the grace window; let the window
     pass; check that the stored refresh token still works (else count the
-    set lost and connect again).  Returns (kills that left a lease, sets
-    lost)."""
+    set lost and connect again).  Where a kill lands depends on the
+    scheduler (a loaded machine runs the refresher less), so rounds go on
+    past `kills`, up to four times as many, until min_cut_short of them
+    left a lease.  Returns (kills that left a lease, sets lost)."""
     rng = random.Random(seed)
-    cut_short = lost = 0
-    for _ in range(kills):
+    cut_short = lost = rounds = 0
+    while rounds < kills or (cut_short < min_cut_short
+                             and rounds < 4 * kills):
+        rounds += 1
         kill_mid_refresh(open_store, rng)
         cut_short += lease_owner() is not None
         if recover_vid is not None:
@@ -107,8 +112,8 @@ def test_30_kills_lose_no_set_when_a_later_process_runs_in_the_grace(
         store.put("owner", access)
         cut_short, lost = kill_rounds(
             emu, auth, store, "smartcar.TokenStore(%r)" % path,
-            sqlite_lease(path), 30, 8, vid)
-    print("SQLite: 30 kills, %d left a refresh lease, %d sets lost"
+            sqlite_lease(path), 30, 8, vid, min_cut_short=10)
+    print("SQLite: 30+ kills, %d left a refresh lease, %d sets lost"
           % (cut_short, lost))
     assert lost == 0
     # most kills land between a lease and its save: the test means it
