@@ -584,9 +584,17 @@ void emu_iam_reset(void);
 
 /* Queues an automatic delivery to the webhooks vehicle_id is subscribed
  * to (event: CHARGING_STARTED|CHARGING_STOPPED|CHARGING_COMPLETED, or
- * NULL). Cheap, never blocks on the network; may be called with the state
+ * NULL; SIGNAL_UPDATED: v4 webhooks only, sent when a signal changed). Cheap, never blocks on the network; may be called with the state
  * lock held. */
 void emu_webhooks_vehicle_event(const char *vehicle_id, const char *event);
+/* A Management API v3 subscription made or deleted (webhook_delivery.c):
+ * the webhook registered under that id (control API) gets, or loses,
+ * the vehicle; made: VERIFY (unsigned) then FIRST_DELIVERY, queued.
+ * Cheap; may be called with the state lock held. */
+void emu_webhooks_v3_subscribed(const char *webhook_id,
+                                const char *vehicle_id);
+void emu_webhooks_v3_unsubscribed(const char *webhook_id,
+                                  const char *vehicle_id);
 
 /* 1 if key is an unexpired v3 application token from /oauth2/token. */
 int emu_iam_token_valid(const char *key);

@@ -237,6 +237,7 @@ int emu_v3_subscribe(const char *webhook_id, const char *user_id,
   snprintf(x->webhook_id, sizeof x->webhook_id, "%s", webhook_id);
   snprintf(x->user_id, sizeof x->user_id, "%s", user_id);
   snprintf(x->vehicle_id, sizeof x->vehicle_id, "%s", vehicle_id);
+  emu_webhooks_v3_subscribed(x->webhook_id, x->vehicle_id);
   return 0;
 }
 
@@ -257,6 +258,7 @@ cJSON *emu_v3_subscriptions(const char *webhook_id) {
 int emu_v3_unsubscribe(const char *id) {
   for (size_t i = 0; i < n_subs; i++)
     if (emu_strcaseeq(subs[i].id, id)) {
+      emu_webhooks_v3_unsubscribed(subs[i].webhook_id, subs[i].vehicle_id);
       subs[i] = subs[--n_subs];
       return 0;
     }

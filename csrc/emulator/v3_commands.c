@@ -298,6 +298,8 @@ static cJSON *run(emu_vehicle *v, cmd *k, int64_t began, int64_t now,
   default: /* K_PORT_*, and forced failures: the car stays as it is */
     break;
   }
+  if (success) /* v4 webhooks hear of the signals that changed */
+    emu_webhooks_vehicle_event(v->id, "SIGNAL_UPDATED");
   char id[37], at[32], done[32];
   emu_uuid_random(id);
   emu_iso8601(at, began);

@@ -401,6 +401,8 @@ int emu_vehicle_apply(emu_vehicle *v, const cJSON *fields, const char **field,
   if (n.charging != v->charging)
     emu_webhooks_vehicle_event(v->id, n.charging ? "CHARGING_STARTED"
                                                  : "CHARGING_STOPPED");
+  else
+    emu_webhooks_vehicle_event(v->id, "SIGNAL_UPDATED"); /* v4 hooks */
   *v = n;
   return 0;
 }

@@ -1,13 +1,20 @@
 /* Webhook deliveries: to the vehicles a webhook is subscribed to, on
- * request (POST /_emulator/webhooks/{id}/deliver) or automatically when a
- * vehicle starts, stops or completes charging (a queue served by one
- * worker thread, so the request that changed the state never waits on a
- * callback). */
+ * request (POST /_emulator/webhooks/{id}/deliver) or automatically (a
+ * queue served by one worker thread, so the request that changed the
+ * state never waits on a callback): when a vehicle starts, stops or
+ * completes charging, when its signals change (SIGNAL_UPDATED, v4), and
+ * when a Management API v3 subscription is made (VERIFY, unsigned, then
+ * the FIRST_DELIVERY).  A failed attempt is sent again after the waits
+ * the webhook's delivery settings give, with the same eventId and a new
+ * deliveryId; the settings can also fail attempts on purpose and send
+ * each delivery twice, so receivers can test their deduplication. */
 #include "webhooks.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* vehicle_id NULL: all subscribed vehicles. Returns -1 if no such hook. */
 int wh_snapshot_take(const char *id, const char *vehicle_id, snapshot *s)
@@ -23,16 +30,18 @@ int wh_snapshot_take(const char *id, const char *vehicle_id, snapshot *s)
 	s->url = emu_strdup(w->url);
 	s->name = emu_strdup(w->name);
 	s->version = w->version;
-	s->vehicles =
-		emu_xmalloc((w->n_subs ? w->n_subs : 1) * sizeof *s->vehicles);
-	s->first = emu_xmalloc((w->n_subs ? w->n_subs : 1) * sizeof *s->first);
+	size_t cap = w->n_subs ? w->n_subs : 1;
+	s->vehicles = emu_xmalloc(cap * sizeof *s->vehicles);
+	s->first = emu_xmalloc(cap * sizeof *s->first);
+	s->prev = emu_xmalloc(cap * sizeof *s->prev);
 	for (size_t i = 0; i < w->n_subs; i++) {
 		if (vehicle_id &&
 		    !emu_strcaseeq(w->subs[i].vehicle_id, vehicle_id))
 			continue;
 		memcpy(s->vehicles[s->n], w->subs[i].vehicle_id, 37);
 		s->first[s->n] = !w->subs[i].delivered;
-		w->subs[i].delivered = 1;
+		s->prev[s->n] = w->subs[i].last ? emu_strdup(w->subs[i].last)
+						: NULL;
 		s->n++;
 	}
 	pthread_mutex_unlock(&wh_mutex);
@@ -41,10 +50,190 @@ int wh_snapshot_take(const char *id, const char *vehicle_id, snapshot *s)
 
 void wh_snapshot_free(snapshot *s)
 {
+	for (size_t i = 0; i < s->n; i++)
+		free(s->prev[i]);
+	free(s->prev);
 	free(s->url);
 	free(s->name);
 	free(s->vehicles);
 	free(s->first);
+}
+
+/* ------------------------------------------------------------ queue */
+
+enum { J_EVENT, J_SUBSCRIBED, J_RETRY };
+
+typedef struct job {
+	int kind;
+	char vehicle_id[37];
+	char event[32];
+	char webhook_id[WH_ID_MAX + 1];
+	char *body;     /* J_RETRY: the failed attempt's body */
+	int attempt;    /* J_RETRY: the number this attempt will have */
+	int64_t due_ms; /* emu_real_ms() */
+	struct job *next;
+} job;
+
+static job *jobs; /* guarded by wh_mutex; at most WH_QUEUE_MAX */
+static size_t n_jobs;
+static pthread_cond_t q_cond;
+static int worker_started;
+
+static void *worker(void *arg);
+
+/* Queues j (taken over); wh_mutex held. Drops it when the queue is full. */
+static void enqueue(job *j)
+{
+	if (n_jobs >= WH_QUEUE_MAX) {
+		free(j->body);
+		free(j);
+		return;
+	}
+	if (!worker_started) {
+		pthread_condattr_t a;
+		pthread_condattr_init(&a);
+		pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+		pthread_cond_init(&q_cond, &a);
+		pthread_condattr_destroy(&a);
+		pthread_t t;
+		if (pthread_create(&t, NULL, worker, NULL) != 0) {
+			free(j->body);
+			free(j);
+			return;
+		}
+		pthread_detach(t);
+		worker_started = 1;
+	}
+	job **pp = &jobs; /* keep arrival order among equal due times */
+	while (*pp && (*pp)->due_ms <= j->due_ms)
+		pp = &(*pp)->next;
+	j->next = *pp;
+	*pp = j;
+	n_jobs++;
+	pthread_cond_signal(&q_cond);
+}
+
+static job *job_new(int kind, const char *webhook_id, const char *vehicle_id,
+		    const char *event)
+{
+	job *j = emu_xmalloc(sizeof *j);
+	memset(j, 0, sizeof *j);
+	j->kind = kind;
+	snprintf(j->webhook_id, sizeof j->webhook_id, "%s",
+		 webhook_id ? webhook_id : "");
+	snprintf(j->vehicle_id, sizeof j->vehicle_id, "%s",
+		 vehicle_id ? vehicle_id : "");
+	snprintf(j->event, sizeof j->event, "%s", event ? event : "");
+	j->due_ms = emu_real_ms();
+	return j;
+}
+
+void wh_queue_clear(void)
+{
+	while (jobs) {
+		job *j = jobs;
+		jobs = j->next;
+		free(j->body);
+		free(j);
+	}
+	n_jobs = 0;
+}
+
+/* -------------------------------------------------------- one attempt */
+
+/* body with a new meta.deliveryId and meta.deliveredAt (v4; a v2 body is
+ * sent again as it was): a re-delivery of the same event. */
+static char *redelivery(const char *body)
+{
+	cJSON *j = cJSON_Parse(body);
+	cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "meta");
+	if (cJSON_IsObject(m) &&
+	    cJSON_GetObjectItemCaseSensitive(m, "deliveryId")) {
+		char id[37];
+		emu_uuid_random(id);
+		cJSON_ReplaceItemInObjectCaseSensitive(m, "deliveryId",
+						       cJSON_CreateString(id));
+		cJSON_ReplaceItemInObjectCaseSensitive(
+			m, "deliveredAt",
+			cJSON_CreateNumber((double)emu_now_ms()));
+	}
+	return j ? wh_print(j) : emu_strdup(body);
+}
+
+/* Sends body (taken over) as attempt number `attempt` of a delivery to
+ * hook_id, logs it and appends its record to out (may be NULL); then
+ * follows the webhook's delivery settings: a failed attempt (or one the
+ * settings fail) is queued again after the next wait, a successful one
+ * is sent once more when `duplicate` is set. */
+static void attempt_send(const char *hook_id, const char *url,
+			 const char *vehicle_id, const char *event_type,
+			 char *body, int attempt, cJSON *out)
+{
+	delivery d;
+	memset(&d, 0, sizeof d);
+	snprintf(d.webhook_id, sizeof d.webhook_id, "%s", hook_id);
+	snprintf(d.vehicle_id, sizeof d.vehicle_id, "%s", vehicle_id);
+	snprintf(d.event_type, sizeof d.event_type, "%s", event_type);
+	d.attempt = attempt;
+	pthread_mutex_lock(&wh_mutex);
+	webhook *w = wh_hook_find(hook_id);
+	int forced = w && w->fail_next > 0;
+	if (forced)
+		w->fail_next--;
+	pthread_mutex_unlock(&wh_mutex);
+	wh_send_signed(&d, url, body, NULL);
+	int failed = d.error != NULL || d.status < 200 || d.status > 299;
+	if (forced && !failed) {
+		d.error = emu_strdup("failed on purpose (fail_next)");
+		failed = 1;
+	}
+	wh_log_add(&d);
+	if (out)
+		cJSON_AddItemToArray(out, wh_delivery_json(&d));
+	pthread_mutex_lock(&wh_mutex);
+	w = wh_hook_find(hook_id);
+	if (w && failed && attempt - 1 < w->n_retries) {
+		job *j = job_new(J_RETRY, hook_id, vehicle_id, event_type);
+		j->body = emu_strdup(d.body);
+		j->attempt = attempt + 1;
+		j->due_ms = emu_real_ms() + w->retry_ms[attempt - 1];
+		enqueue(j);
+	}
+	int dup = w && !failed && w->duplicate;
+	pthread_mutex_unlock(&wh_mutex);
+	if (dup) {
+		/* the same event again at once, as an at-least-once sender
+		 * does when it missed the first answer */
+		delivery again;
+		memset(&again, 0, sizeof again);
+		memcpy(again.webhook_id, d.webhook_id, sizeof again.webhook_id);
+		memcpy(again.vehicle_id, d.vehicle_id, sizeof again.vehicle_id);
+		memcpy(again.event_type, d.event_type, sizeof again.event_type);
+		again.attempt = attempt + 1;
+		wh_send_signed(&again, url, redelivery(d.body), NULL);
+		wh_log_add(&again);
+		if (out)
+			cJSON_AddItemToArray(out, wh_delivery_json(&again));
+		wh_delivery_clear(&again);
+	}
+	wh_delivery_clear(&d);
+}
+
+/* Records what a subscription was last sent (v4), taking values over. */
+static void remember(const char *hook_id, const char *vehicle_id,
+		     char *values)
+{
+	pthread_mutex_lock(&wh_mutex);
+	webhook *w = wh_hook_find(hook_id);
+	sub *s = w ? wh_sub_find(w, vehicle_id) : NULL;
+	if (s) {
+		free(s->last);
+		s->last = values;
+		s->delivered = 1;
+		values = NULL;
+	}
+	pthread_mutex_unlock(&wh_mutex);
+	free(values);
 }
 
 /* Delivers to every vehicle of the snapshot; appends records to out
@@ -52,92 +241,159 @@ void wh_snapshot_free(snapshot *s)
 void wh_deliver_snapshot(const snapshot *s, const char *event, cJSON *out)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		delivery d;
-		memset(&d, 0, sizeof d);
-		snprintf(d.webhook_id, sizeof d.webhook_id, "%s", s->id);
-		memcpy(d.vehicle_id, s->vehicles[i], 37);
+		char type[32] = "", *values = NULL;
 		char *body = wh_payload(s->id, s->name, s->version,
 					s->vehicles[i], event, s->first[i],
-					d.event_type);
+					s->prev[i], &values, type);
 		if (!body)
 			continue;
-		wh_send_signed(&d, s->url, body, NULL);
-		wh_log_add(&d);
-		if (out)
-			cJSON_AddItemToArray(out, wh_delivery_json(&d));
-		wh_delivery_clear(&d);
+		remember(s->id, s->vehicles[i], values);
+		attempt_send(s->id, s->url, s->vehicles[i], type, body, 1, out);
 	}
 }
 
-/* ------------------------------------------- automatic charge deliveries */
+/* ------------------------------------------------------------ worker */
 
-typedef struct queued {
-	char vehicle_id[37];
-	char event[32];
-} queued;
+/* The ids of the webhooks vehicle_id is subscribed to; wh_mutex held. */
+static char (*hooks_of(const char *vehicle_id, size_t *n))[WH_ID_MAX + 1]
+{
+	size_t k = 0;
+	for (webhook *w = wh_hooks; w; w = w->next)
+		k += wh_sub_find(w, vehicle_id) != 0;
+	char(*ids)[WH_ID_MAX + 1] = emu_xmalloc((k ? k : 1) * sizeof *ids);
+	k = 0;
+	for (webhook *w = wh_hooks; w; w = w->next)
+		if (wh_sub_find(w, vehicle_id))
+			memcpy(ids[k++], w->id, WH_ID_MAX + 1);
+	*n = k;
+	return ids;
+}
 
-static queued queue[WH_QUEUE_MAX];
-static size_t q_head, q_len;
-static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER;
-static int worker_started;
+static void deliver_to(const char *hook_id, const char *vehicle_id,
+		       const char *event)
+{
+	snapshot s;
+	if (wh_snapshot_take(hook_id, vehicle_id, &s) == 0) {
+		wh_deliver_snapshot(&s, event, NULL);
+		wh_snapshot_free(&s);
+	}
+}
+
+/* A v3 subscription: VERIFY (unsigned, as Smartcar sends it), then, when
+ * the callback answered it, the FIRST_DELIVERY. */
+static void subscribed(const job *j)
+{
+	snapshot s;
+	if (wh_snapshot_take(j->webhook_id, "", &s) != 0)
+		return;
+	delivery d;
+	int ok = wh_verify(s.id, s.url, s.version, s.name, &d, 0);
+	wh_delivery_clear(&d);
+	wh_snapshot_free(&s);
+	pthread_mutex_lock(&wh_mutex);
+	webhook *w = wh_hook_find(j->webhook_id);
+	if (w)
+		w->verified = ok;
+	pthread_mutex_unlock(&wh_mutex);
+	if (ok)
+		deliver_to(j->webhook_id, j->vehicle_id, "VEHICLE_STATE");
+}
+
+static void retry(job *j)
+{
+	pthread_mutex_lock(&wh_mutex);
+	webhook *w = wh_hook_find(j->webhook_id);
+	char *url = w ? emu_strdup(w->url) : NULL;
+	pthread_mutex_unlock(&wh_mutex);
+	if (url) /* a webhook forgotten meanwhile gets nothing */
+		attempt_send(j->webhook_id, url, j->vehicle_id, j->event,
+			     redelivery(j->body), j->attempt, NULL);
+	free(url);
+}
+
+static void run(job *j)
+{
+	if (j->kind == J_SUBSCRIBED) {
+		subscribed(j);
+	} else if (j->kind == J_RETRY) {
+		retry(j);
+	} else {
+		pthread_mutex_lock(&wh_mutex);
+		size_t n = 0;
+		char(*ids)[WH_ID_MAX + 1] = hooks_of(j->vehicle_id, &n);
+		pthread_mutex_unlock(&wh_mutex);
+		for (size_t i = 0; i < n; i++)
+			deliver_to(ids[i], j->vehicle_id, j->event);
+		free(ids);
+	}
+}
 
 static void *worker(void *arg)
 {
 	(void)arg;
+	pthread_mutex_lock(&wh_mutex);
 	for (;;) {
-		pthread_mutex_lock(&wh_mutex);
-		while (q_len == 0)
+		if (!jobs) {
 			pthread_cond_wait(&q_cond, &wh_mutex);
-		queued q = queue[q_head];
-		q_head = (q_head + 1) % WH_QUEUE_MAX;
-		q_len--;
-		/* ids of the wh_hooks this vehicle is subscribed to */
-		size_t n = 0;
-		for (webhook *w = wh_hooks; w; w = w->next)
-			n += wh_sub_find(w, q.vehicle_id) != 0;
-		char(*ids)[WH_ID_MAX + 1] =
-			emu_xmalloc((n ? n : 1) * sizeof *ids);
-		n = 0;
-		for (webhook *w = wh_hooks; w; w = w->next)
-			if (wh_sub_find(w, q.vehicle_id))
-				memcpy(ids[n++], w->id, WH_ID_MAX + 1);
-		pthread_mutex_unlock(&wh_mutex);
-		for (size_t i = 0; i < n; i++) {
-			snapshot s;
-			if (wh_snapshot_take(ids[i], q.vehicle_id, &s) == 0) {
-				wh_deliver_snapshot(&s, q.event, NULL);
-				wh_snapshot_free(&s);
-			}
+			continue;
 		}
-		free(ids);
+		int64_t now = emu_real_ms();
+		if (jobs->due_ms > now) {
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			int64_t wait = jobs->due_ms - now;
+			ts.tv_sec += wait / 1000;
+			ts.tv_nsec += (wait % 1000) * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&q_cond, &wh_mutex, &ts);
+			continue;
+		}
+		job *j = jobs;
+		jobs = j->next;
+		n_jobs--;
+		pthread_mutex_unlock(&wh_mutex);
+		run(j);
+		free(j->body);
+		free(j);
+		pthread_mutex_lock(&wh_mutex);
 	}
 	return NULL;
 }
 
+/* --------------------------------------------------- from other files */
+
 void emu_webhooks_vehicle_event(const char *vehicle_id, const char *event)
 {
 	pthread_mutex_lock(&wh_mutex);
-	int subscribed = 0;
-	for (webhook *w = wh_hooks; w && !subscribed; w = w->next)
-		subscribed = wh_sub_find(w, vehicle_id) != NULL;
-	if (subscribed && q_len < WH_QUEUE_MAX) {
-		if (!worker_started) {
-			pthread_t t;
-			if (pthread_create(&t, NULL, worker, NULL) == 0) {
-				pthread_detach(t);
-				worker_started = 1;
-			}
-		}
-		queued *q = &queue[(q_head + q_len) % WH_QUEUE_MAX];
-		snprintf(q->vehicle_id, sizeof q->vehicle_id, "%s", vehicle_id);
-		snprintf(q->event, sizeof q->event, "%s", event ? event : "");
-		q_len++;
-		pthread_cond_signal(&q_cond);
+	int subscribed_any = 0;
+	for (webhook *w = wh_hooks; w && !subscribed_any; w = w->next)
+		subscribed_any = wh_sub_find(w, vehicle_id) != NULL;
+	if (subscribed_any)
+		enqueue(job_new(J_EVENT, NULL, vehicle_id, event));
+	pthread_mutex_unlock(&wh_mutex);
+}
+
+void emu_webhooks_v3_subscribed(const char *webhook_id,
+				const char *vehicle_id)
+{
+	pthread_mutex_lock(&wh_mutex);
+	webhook *w = wh_hook_find(webhook_id);
+	if (w && strlen(vehicle_id) < 37) {
+		wh_sub_add(w, vehicle_id);
+		enqueue(job_new(J_SUBSCRIBED, webhook_id, vehicle_id, NULL));
 	}
 	pthread_mutex_unlock(&wh_mutex);
 }
 
-void wh_queue_clear(void)
+void emu_webhooks_v3_unsubscribed(const char *webhook_id,
+				  const char *vehicle_id)
 {
-	q_head = q_len = 0;
+	pthread_mutex_lock(&wh_mutex);
+	webhook *w = wh_hook_find(webhook_id);
+	if (w)
+		wh_sub_remove(w, vehicle_id);
+	pthread_mutex_unlock(&wh_mutex);
 }

@@ -146,13 +146,71 @@ int wh_is_charge_event(const char *e)
 	       strcmp(e, "CHARGING_COMPLETED") == 0;
 }
 
-/* Builds the delivery body for one vehicle; NULL when the vehicle is gone.
- * event: NULL (default for the version), a CHARGING_* event or
- * VEHICLE_STATE. *event_type gets what was sent. Takes the state lock. */
+/* {code: body, or status when there is no body} of a signal list: what
+ * a subscription was sent, to tell which signals changed since. */
+static cJSON *values_of(const cJSON *sigs)
+{
+	cJSON *o = cJSON_CreateObject();
+	const cJSON *s;
+	cJSON_ArrayForEach(s, sigs)
+	{
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(s, "code");
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, "body");
+		if (!v)
+			v = cJSON_GetObjectItemCaseSensitive(s, "status");
+		if (cJSON_IsString(code) && v)
+			cJSON_AddItemToObject(o, code->valuestring,
+					      cJSON_Duplicate(v, 1));
+	}
+	return o;
+}
+
+/* One SIGNAL_UPDATED trigger per signal of sigs whose value differs from
+ * prev (all of them when prev is NULL); returns how many. */
+static int changed_triggers(cJSON *tr, const cJSON *sigs, const cJSON *now,
+			    const cJSON *prev)
+{
+	int n = 0;
+	const cJSON *s;
+	cJSON_ArrayForEach(s, sigs)
+	{
+		const char *code = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(s, "code"));
+		if (!code)
+			continue;
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(now, code);
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(prev, code);
+		if (prev && a && b && cJSON_Compare(a, b, 1))
+			continue;
+		cJSON *t = cJSON_CreateObject();
+		cJSON_AddStringToObject(t, "type", "SIGNAL_UPDATED");
+		cJSON *sg = cJSON_AddObjectToObject(t, "signal");
+		static const char *const keys[] = { "code", "name", "group" };
+		for (int i = 0; i < 3; i++)
+			cJSON_AddItemToObject(
+				sg, keys[i],
+				cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(
+							s, keys[i]),
+						1));
+		cJSON_AddItemToArray(tr, t);
+		n++;
+	}
+	return n;
+}
+
+/* Builds the delivery body for one vehicle; NULL when the vehicle is gone
+ * or (event SIGNAL_UPDATED) nothing changed.  event: NULL (default for
+ * the version), a CHARGING_* event, VEHICLE_STATE or SIGNAL_UPDATED (v4
+ * only: sent only when a signal changed). *event_type gets what was sent;
+ * *values (v4) what the subscription now knows.  Takes the state lock. */
 char *wh_payload(const char *hook_id, const char *hook_name, int version,
 		 const char *vehicle_id, const char *event, int first,
-		 char event_type[32])
+		 const char *prev_text, char **values, char event_type[32])
 {
+	int on_change = event && strcmp(event, "SIGNAL_UPDATED") == 0;
+	*values = NULL;
+	if (on_change && version == 2)
+		return NULL; /* v2 webhooks get charge events only */
 	char event_id[37], delivery_id[37], when[32];
 	emu_uuid_random(event_id);
 	emu_uuid_random(delivery_id);
@@ -199,14 +257,31 @@ char *wh_payload(const char *hook_id, const char *hook_name, int version,
 		cJSON *sigs = signals_json(v, now);
 		int count = cJSON_GetArraySize(sigs);
 		cJSON_AddItemToObject(data, "signals", sigs);
+		cJSON *now_values = values_of(sigs);
+		cJSON *prev = prev_text ? cJSON_Parse(prev_text) : NULL;
 		cJSON *tr = cJSON_AddArrayToObject(o, "triggers");
-		cJSON *t = cJSON_CreateObject();
-		cJSON_AddStringToObject(
-			t, "type", first ? "FIRST_DELIVERY" : "SIGNAL_UPDATED");
-		if (!first) {
-			/* charge events point at the charging signal, others at the
-       * odometer */
+		int changed = first ? 0 : changed_triggers(tr, sigs, now_values,
+							   prev);
+		cJSON_Delete(prev);
+		*values = wh_print(now_values);
+		if (on_change && !first && !changed) {
+			emu_unlock();
+			cJSON_Delete(o);
+			free(*values);
+			*values = NULL;
+			return NULL;
+		}
+		if (first) {
+			cJSON *t = cJSON_CreateObject();
+			cJSON_AddStringToObject(t, "type", "FIRST_DELIVERY");
+			cJSON_AddItemToArray(tr, t);
+		} else if (!changed) {
+			/* nothing changed since the last delivery (one asked
+			 * for through the control API): charge events point at
+			 * the charging signal, others at the odometer */
 			int charge = event && wh_is_charge_event(event);
+			cJSON *t = cJSON_CreateObject();
+			cJSON_AddStringToObject(t, "type", "SIGNAL_UPDATED");
 			cJSON *sg = cJSON_AddObjectToObject(t, "signal");
 			cJSON_AddStringToObject(
 				sg, "code",
@@ -217,8 +292,8 @@ char *wh_payload(const char *hook_id, const char *hook_name, int version,
 						       : "TraveledDistance");
 			cJSON_AddStringToObject(sg, "group",
 						charge ? "Charge" : "Odometer");
+			cJSON_AddItemToArray(tr, t);
 		}
-		cJSON_AddItemToArray(tr, t);
 		cJSON *m = cJSON_AddObjectToObject(o, "meta");
 		cJSON_AddStringToObject(m, "version", "4.0");
 		cJSON_AddStringToObject(m, "deliveryId", delivery_id);

@@ -46,16 +46,8 @@ static enum MHD_Result subscribe(emu_req *r, const char *vid, const char *wid)
 					 NULL, wh_perm_desc, NULL);
 	pthread_mutex_lock(&wh_mutex);
 	webhook *w = wh_hook_find(wid);
-	if (w && !wh_sub_find(w, canonical)) {
-		if (w->n_subs == w->cap_subs) {
-			w->cap_subs = w->cap_subs ? w->cap_subs * 2 : 4;
-			w->subs = emu_xrealloc(w->subs,
-					       w->cap_subs * sizeof *w->subs);
-		}
-		sub *s = &w->subs[w->n_subs++];
-		memset(s, 0, sizeof *s);
-		memcpy(s->vehicle_id, canonical, sizeof s->vehicle_id);
-	}
+	if (w)
+		wh_sub_add(w, canonical);
 	pthread_mutex_unlock(&wh_mutex);
 	if (!w)
 		return unknown_webhook(r);
@@ -78,13 +70,8 @@ static enum MHD_Result unsubscribe(emu_req *r, const char *vid, const char *wid)
 					      "vehicle id must be a UUID.");
 	pthread_mutex_lock(&wh_mutex);
 	webhook *w = wh_hook_find(wid);
-	if (w) {
-		size_t o = 0;
-		for (size_t i = 0; i < w->n_subs; i++)
-			if (!emu_strcaseeq(w->subs[i].vehicle_id, vid))
-				w->subs[o++] = w->subs[i];
-		w->n_subs = o;
-	}
+	if (w)
+		wh_sub_remove(w, vid);
 	pthread_mutex_unlock(&wh_mutex);
 	if (!w)
 		return unknown_webhook(r);
@@ -131,7 +118,79 @@ static cJSON *hook_json(const webhook *w)
 	for (size_t i = 0; i < w->n_subs; i++)
 		cJSON_AddItemToArray(a,
 				     cJSON_CreateString(w->subs[i].vehicle_id));
+	cJSON *dl = cJSON_AddObjectToObject(o, "delivery");
+	cJSON_AddBoolToObject(dl, "duplicate", w->duplicate);
+	cJSON_AddNumberToObject(dl, "fail_next", (double)w->fail_next);
+	cJSON *r = cJSON_AddArrayToObject(dl, "retry_delays_ms");
+	for (int i = 0; i < w->n_retries; i++)
+		cJSON_AddItemToArray(r,
+				     cJSON_CreateNumber((double)w->retry_ms[i]));
 	return o;
+}
+
+/* POST /_emulator/webhooks/{id}/delivery {"duplicate": bool,
+ * "fail_next": n, "retry_delays_ms": [ms...]}: how deliveries to the
+ * webhook behave (fields left out stay as they are). */
+static enum MHD_Result delivery_settings(emu_req *r, const char *id)
+{
+	cJSON *j = emu_body_json(r);
+	const char *field = NULL, *msg = NULL;
+	const cJSON *dup = cJSON_GetObjectItemCaseSensitive(j, "duplicate");
+	const cJSON *fail = cJSON_GetObjectItemCaseSensitive(j, "fail_next");
+	const cJSON *ret = cJSON_GetObjectItemCaseSensitive(j,
+							    "retry_delays_ms");
+	const cJSON *it;
+	if (!cJSON_IsObject(j)) {
+		field = "body";
+		msg = "Body must be a JSON object.";
+	} else if (dup && !cJSON_IsBool(dup)) {
+		field = "duplicate";
+		msg = "duplicate must be true or false.";
+	} else if (fail && (!cJSON_IsNumber(fail) || fail->valuedouble < 0 ||
+			    fail->valuedouble > 1e6 ||
+			    fail->valuedouble != (long)fail->valuedouble)) {
+		field = "fail_next";
+		msg = "fail_next must be an integer from 0 to 1000000.";
+	} else if (ret && (!cJSON_IsArray(ret) ||
+			   cJSON_GetArraySize(ret) > WH_RETRIES_MAX)) {
+		field = "retry_delays_ms";
+		msg = "retry_delays_ms must be a list of at most 8 waits.";
+	}
+	if (cJSON_IsArray(ret) && !field) {
+		cJSON_ArrayForEach(it, ret)
+		{
+			if (!cJSON_IsNumber(it) || it->valuedouble < 0 ||
+			    it->valuedouble > 600000) {
+				field = "retry_delays_ms";
+				msg = "each wait must be 0 to 600000 ms.";
+			}
+		}
+	}
+	if (field) {
+		cJSON_Delete(j);
+		return emu_respond_validation(r, NULL, field, msg);
+	}
+	pthread_mutex_lock(&wh_mutex);
+	webhook *w = wh_hook_find(id);
+	cJSON *o = NULL;
+	if (w) {
+		if (dup)
+			w->duplicate = cJSON_IsTrue(dup);
+		if (fail)
+			w->fail_next = (long)fail->valuedouble;
+		if (ret) {
+			w->n_retries = 0;
+			cJSON_ArrayForEach(it, ret)
+				w->retry_ms[w->n_retries++] =
+					(long)it->valuedouble;
+		}
+		o = hook_json(w);
+	}
+	pthread_mutex_unlock(&wh_mutex);
+	cJSON_Delete(j);
+	if (!o)
+		return emu_respond_not_found(r);
+	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
 }
 
 static int id_ok(const char *s)
@@ -155,7 +214,7 @@ static enum MHD_Result verify_and_answer(emu_req *r, const char *id)
 	if (wh_snapshot_take(id, "", &s) != 0)
 		return emu_respond_not_found(r);
 	delivery d;
-	int ok = wh_verify(s.id, s.url, s.version, s.name, &d);
+	int ok = wh_verify(s.id, s.url, s.version, s.name, &d, 1);
 	pthread_mutex_lock(&wh_mutex);
 	webhook *w = wh_hook_find(id);
 	cJSON *o = NULL;
@@ -409,6 +468,8 @@ int emu_webhooks_control_route(emu_req *r, enum MHD_Result *ret)
 		*ret = deliver(r, id);
 	else if (slash && post && strcmp(slash, "/verify") == 0)
 		*ret = verify_and_answer(r, id);
+	else if (slash && post && strcmp(slash, "/delivery") == 0)
+		*ret = delivery_settings(r, id);
 	else
 		*ret = emu_respond_not_found(r);
 	return 1;

@@ -75,8 +75,37 @@ sub *wh_sub_find(webhook *w, const char *vehicle_id)
 	return NULL;
 }
 
+sub *wh_sub_add(webhook *w, const char *vehicle_id)
+{
+	sub *s = wh_sub_find(w, vehicle_id);
+	if (s)
+		return s;
+	if (w->n_subs == w->cap_subs) {
+		w->cap_subs = w->cap_subs ? w->cap_subs * 2 : 4;
+		w->subs = emu_xrealloc(w->subs, w->cap_subs * sizeof *w->subs);
+	}
+	s = &w->subs[w->n_subs++];
+	memset(s, 0, sizeof *s);
+	snprintf(s->vehicle_id, sizeof s->vehicle_id, "%s", vehicle_id);
+	return s;
+}
+
+void wh_sub_remove(webhook *w, const char *vehicle_id)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < w->n_subs; i++) {
+		if (emu_strcaseeq(w->subs[i].vehicle_id, vehicle_id))
+			free(w->subs[i].last);
+		else
+			w->subs[o++] = w->subs[i];
+	}
+	w->n_subs = o;
+}
+
 void wh_hook_free(webhook *w)
 {
+	for (size_t i = 0; i < w->n_subs; i++)
+		free(w->subs[i].last);
 	free(w->url);
 	free(w->name);
 	free(w->subs);
@@ -127,7 +156,19 @@ cJSON *wh_delivery_json(const delivery *d)
 	else
 		cJSON_AddNullToObject(o, "status");
 	cJSON_AddStringToObject(o, "body", d->body ? d->body : "");
-	cJSON_AddStringToObject(o, "signature", d->signature);
+	if (d->signature[0])
+		cJSON_AddStringToObject(o, "signature", d->signature);
+	else
+		cJSON_AddNullToObject(o, "signature");
+	if (d->event_id[0])
+		cJSON_AddStringToObject(o, "event_id", d->event_id);
+	else
+		cJSON_AddNullToObject(o, "event_id");
+	if (d->delivery_id[0])
+		cJSON_AddStringToObject(o, "delivery_id", d->delivery_id);
+	else
+		cJSON_AddNullToObject(o, "delivery_id");
+	cJSON_AddNumberToObject(o, "attempt", d->attempt ? d->attempt : 1);
 	cJSON_AddStringToObject(o, "time", when);
 	cJSON_AddStringToObject(o, "callback_url", d->url ? d->url : "");
 	if (d->error)
@@ -142,15 +183,46 @@ cJSON *wh_delivery_json(const delivery *d)
  * reply is not NULL. */
 void wh_send_signed(delivery *d, const char *url, char *body, char **reply)
 {
+	wh_send(d, url, body, reply, 1);
+}
+
+/* The eventId and meta.deliveryId (v4) or payload.eventId (v2) of a
+ * body, for the delivery log. */
+static void ids_of(delivery *d, const char *body)
+{
+	cJSON *j = cJSON_Parse(body);
+	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "eventId");
+	if (!ev)
+		ev = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(j, "payload"),
+			"eventId");
+	const cJSON *dl = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(j, "meta"), "deliveryId");
+	if (cJSON_IsString(ev))
+		snprintf(d->event_id, sizeof d->event_id, "%s", ev->valuestring);
+	if (cJSON_IsString(dl))
+		snprintf(d->delivery_id, sizeof d->delivery_id, "%s",
+			 dl->valuestring);
+	cJSON_Delete(j);
+}
+
+void wh_send(delivery *d, const char *url, char *body, char **reply,
+	     int sign)
+{
 	d->body = body;
 	d->url = emu_strdup(url);
 	d->time_ms = emu_now_ms();
-	hmac_hex(body, strlen(body), d->signature);
+	if (!d->attempt)
+		d->attempt = 1;
+	ids_of(d, body);
+	d->signature[0] = '\0';
+	if (sign)
+		hmac_hex(body, strlen(body), d->signature);
 	emu_hdr h[] = { { "Content-Type", "application/json" },
 			{ "SC-Signature", d->signature } };
 	emu_http_reply rep;
-	if (emu_http_post(url, h, 2, body, strlen(body), WH_TIMEOUT_MS, &rep) ==
-	    0) {
+	if (emu_http_post(url, h, sign ? 2 : 1, body, strlen(body),
+			  WH_TIMEOUT_MS, &rep) == 0) {
 		d->status = rep.status;
 		if (d->status < 200 || d->status > 299) {
 			char msg[64];
@@ -182,7 +254,7 @@ char *wh_print(cJSON *j)
 /* Sends the VERIFY challenge; returns 1 when the callback answered 200
  * with {"challenge": hex HMAC-SHA256(AMT, challenge)}. */
 int wh_verify(const char *id, const char *url, int version, const char *name,
-	      delivery *d)
+	      delivery *d, int sign)
 {
 	unsigned char rnd[16];
 	char challenge[33], event_id[37], delivery_id[37], when[32];
@@ -219,7 +291,7 @@ int wh_verify(const char *id, const char *url, int version, const char *name,
 	snprintf(d->webhook_id, sizeof d->webhook_id, "%s", id);
 	snprintf(d->event_type, sizeof d->event_type, "VERIFY");
 	char *reply = NULL;
-	wh_send_signed(d, url, wh_print(o), &reply);
+	wh_send(d, url, wh_print(o), &reply, sign);
 	int ok = 0;
 	if (d->status == 200 && reply) {
 		char want[65];

@@ -131,3 +131,47 @@ describe("signal_rows", function()
     assert.equal(id, locked.vehicle_id)
   end)
 end)
+
+describe("the emulator's repeated deliveries", function()
+  it("a failed delivery is sent again with its eventId: deduped", function()
+    helper.url()
+    local fleet = helper.fleet { email = "repeat@example.com" }
+    local hook = "lua-v4-repeat"
+    -- nothing listens on port 9: every attempt fails, and is retried once
+    assert(helper.control("POST", "/_emulator/webhooks", {
+      webhook_id = hook, callback_url = "http://127.0.0.1:9/" .. hook }) == 200)
+    local status, body = helper.control("POST", "/_emulator/webhooks/" .. hook
+      .. "/delivery", { retry_delays_ms = { 0 } })
+    assert.equal(200, status)
+    assert.equal(0, body.delivery.retry_delays_ms[1])
+    assert(fleet.bev:subscribe(hook))
+    assert.equal(200, (helper.control("POST", "/_emulator/webhooks/" .. hook
+      .. "/deliver", { vehicle_id = fleet.bev.id })))
+    local tries
+    for _ = 1, 200 do
+      local _, log = helper.control("GET",
+        "/_emulator/webhooks/deliveries?webhook_id=" .. hook)
+      tries = {}
+      for _, d in ipairs(log.deliveries) do
+        if d.event_type == "VEHICLE_STATE" then tries[#tries + 1] = d end
+      end
+      if #tries >= 2 then break end
+      os.execute("sleep 0.02")
+    end
+    assert.equal(2, #tries)
+    assert.equal(tries[1].event_id, tries[2].event_id)
+    assert.are_not.equal(tries[1].delivery_id, tries[2].delivery_id)
+    assert.equal(1, tries[1].attempt)
+    assert.equal(2, tries[2].attempt)
+    local seen = smartcar.webhook_seen()
+    local first = assert(smartcar.receive_webhook(helper.amt,
+      tries[1].signature, tries[1].body, seen))
+    local again = assert(smartcar.receive_webhook(helper.amt,
+      tries[2].signature, tries[2].body, seen))
+    assert.is_false(first.duplicate)
+    assert.is_true(again.duplicate)
+    assert.is_true(first.first_delivery)
+    assert.equal(fleet.bev.id, first.vehicle_id)
+    assert.equal("number", type(first.delivered_at))
+  end)
+end)

@@ -259,3 +259,162 @@ def test_parse_time():
     assert smartcar.parse_time("tomorrow") is None
     with pytest.raises(TypeError):
         smartcar.parse_time(None)
+
+
+# -- the emulator's v4 deliveries for v3 subscriptions ----------------------
+
+import http.server  # noqa: E402
+import time  # noqa: E402
+
+from conftest import MANAGEMENT_TOKEN  # noqa: E402
+
+
+class Receiver:
+    """A loopback webhook endpoint built on receive_webhook: it answers
+    VERIFY, checks signatures and dedupes with a SeenEvents."""
+
+    def __init__(self) -> None:
+        self.seen = smartcar.SeenEvents()
+        self.got = []          # (signed, event) in arrival order
+        self.refused = 0
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                sig = self.headers.get("SC-Signature")
+                try:
+                    event = smartcar.receive_webhook(
+                        MANAGEMENT_TOKEN, sig, raw, outer.seen)
+                except smartcar.SmartcarException:
+                    with outer.lock:
+                        outer.refused += 1
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                with outer.lock:
+                    outer.got.append((sig is not None, event))
+                data = event["reply"].encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                      Handler)
+        self.url = "http://127.0.0.1:%d/hook" % self.server.server_port
+        threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                         daemon=True).start()
+
+    def wait(self, count: int, what: str):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.got) >= count:
+                    return list(self.got)
+            time.sleep(0.02)
+        raise AssertionError("waited for %d deliveries (%s), got %r"
+                             % (count, what, [(e["event_type"],
+                                               e.get("triggers"))
+                                              for _, e in self.got]))
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def test_v3_subscription_verify_first_delivery_and_duplicate(cars,
+                                                             receiver):
+    emu = cars.emu
+    hook = emu.request("POST", "/_emulator/webhooks", {
+        "webhook_id": "v4-dedupe", "callback_url": receiver.url})
+    assert hook["verified"] is True
+    receiver.wait(1, "registration VERIFY")
+    settings = emu.request("POST", "/_emulator/webhooks/v4-dedupe/delivery",
+                           {"duplicate": True})
+    assert settings["delivery"]["duplicate"] is True
+
+    smartcar.v3.create_subscription("v4-dedupe", cars.user_id, cars.bev)
+    got = receiver.wait(4, "VERIFY, FIRST_DELIVERY and its duplicate")
+    (signed_v, verify), (signed_1, first), (signed_2, again) = got[1:4]
+    # Smartcar's VERIFY is unsigned; the state deliveries are signed
+    assert verify["event_type"] == "VERIFY" and not signed_v
+    assert signed_1 and signed_2
+    assert first["event_type"] == "VEHICLE_STATE"
+    assert first["first_delivery"] is True
+    assert first["vehicle_id"] == cars.bev
+    assert first["user_id"] == cars.user_id
+    assert isinstance(first["delivered_at"], dt.datetime)
+    assert first["duplicate"] is False
+    # the same event again: same eventId, another deliveryId, a duplicate
+    assert again["event_id"] == first["event_id"]
+    assert again["delivery_id"] != first["delivery_id"]
+    assert again["duplicate"] is True
+    rows = {r["code"]: r for r in smartcar.signal_rows(first)}
+    assert rows["closure-islocked"]["vehicle_id"] == cars.bev
+    assert rows["closure-islocked"]["retrieved_at"].tzinfo is not None
+
+    # a v3 command changes a signal: one SIGNAL_UPDATED naming it
+    emu.request("POST", "/_emulator/webhooks/v4-dedupe/delivery",
+                {"duplicate": False})
+    car = smartcar.VehicleV3(cars.bev, user_id=cars.user_id)
+    was = rows["closure-islocked"]["value"]
+    (car.security_unlock if was else car.security_lock)()
+    (_, update), = receiver.wait(5, "SIGNAL_UPDATED")[4:]
+    assert update["first_delivery"] is False
+    assert {"type": "SIGNAL_UPDATED", "signal": {
+        "code": "closure-islocked", "name": "IsLocked",
+        "group": "Closure"}} in update["triggers"]
+    locked = next(r for r in smartcar.signal_rows(update)
+                  if r["code"] == "closure-islocked")
+    assert locked["value"] is (not was)
+    assert update["event_id"] != first["event_id"]
+
+
+def test_failed_deliveries_are_retried_with_the_same_event_id(cars,
+                                                              receiver):
+    emu = cars.emu
+    emu.request("POST", "/_emulator/webhooks", {
+        "webhook_id": "v4-retry", "callback_url": receiver.url})
+    smartcar.v3.create_subscription("v4-retry", cars.user_id, cars.phev)
+    receiver.wait(3, "registration VERIFY, VERIFY, FIRST_DELIVERY")
+    # the next attempt fails whatever the callback says; retried 50 ms on
+    out = emu.request("POST", "/_emulator/webhooks/v4-retry/delivery",
+                      {"fail_next": 1, "retry_delays_ms": [50, 50]})
+    assert out["delivery"] == {"duplicate": False, "fail_next": 1,
+                               "retry_delays_ms": [50, 50]}
+    with pytest.raises(AssertionError, match="400"):
+        emu.request("POST", "/_emulator/webhooks/v4-retry/delivery",
+                    {"retry_delays_ms": [-1]})
+    was = cars.state(cars.phev)["locked"]
+    cars.state(cars.phev, locked=not was)    # fails once, then retried
+    receiver.wait(5, "the failed attempt and its retry")
+    cars.state(cars.phev, locked=was)
+    got = receiver.wait(6, "a failed attempt, its retry, the next change")
+    attempt1, retry, other = (e for _, e in got[3:6])
+    assert retry["event_id"] == attempt1["event_id"]
+    assert retry["duplicate"] is True and attempt1["duplicate"] is False
+    assert other["event_id"] != attempt1["event_id"]
+    log = emu.request("GET", "/_emulator/webhooks/deliveries"
+                      "?webhook_id=v4-retry")["deliveries"]
+    tries = [d for d in log if d["event_id"] == attempt1["event_id"]]
+    assert [d["attempt"] for d in tries] == [1, 2]
+    assert tries[0]["error"] and tries[1]["error"] is None
+    assert tries[0]["delivery_id"] != tries[1]["delivery_id"]
+    # VERIFY deliveries of v3 subscriptions carry no signature
+    verifies = [d for d in log if d["event_type"] == "VERIFY"]
+    assert verifies[0]["signature"] is not None   # control-API register
+    assert verifies[1]["signature"] is None       # v3 subscription
+    assert receiver.refused == 0
