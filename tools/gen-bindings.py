@@ -54,7 +54,8 @@ AIO_FUNCTIONS = [
                        "iter_connections"]),
     ("v3", ["get_app_token", "list_connections", "get_connection",
             "delete_connection", "delete_user", "create_subscription",
-            "list_subscriptions", "delete_subscription"]),
+            "list_subscriptions", "delete_subscription", "list_webhooks",
+            "get_webhook"]),
 ]
 # how the twins module names each source module
 TWIN_ALIAS = {"_module_calls": "_api", "v3": "_v3"}

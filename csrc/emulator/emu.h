@@ -529,6 +529,12 @@ const cJSON *emu_v3_body_attrs(emu_req *r, cJSON **doc);
 /* Body of the charge-chargetimers signal: the vehicle's schedules. Lock
  * held. */
 cJSON *emu_v3_charge_timers(const emu_vehicle *v);
+/* v3.c: a positive integer query value (absent: def) up to max; -1 with
+ * *e (400 VALIDATION/PARAMETER) when it is not one. */
+int emu_v3_query_int(emu_req *r, const char *key, long def, long max,
+                     long *out, emu_error *e);
+/* webhook_v3.c: GET /v3/webhooks (id NULL) and /v3/webhooks/{id}. */
+enum MHD_Result emu_v3_webhooks(emu_req *r, const char *id);
 /* /_emulator/v3/commands[/release]; same contract as emu_ext_dispatch. */
 int emu_v3_commands_control(emu_req *r, enum MHD_Result *ret);
 /* Schedules forgotten, settings back to the defaults, waiting commands

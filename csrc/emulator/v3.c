@@ -344,6 +344,15 @@ static int query_int(emu_req *r, const char *key, long def, long max,
   return 0;
 }
 
+int emu_v3_query_int(emu_req *r, const char *key, long def, long max,
+                     long *out, emu_error *e) {
+  outcome o;
+  memset(&o, 0, sizeof o);
+  int rc = query_int(r, key, def, max, out, &o);
+  if (rc) *e = o.err;
+  return rc;
+}
+
 static void page_link(cJSON *links, const char *key, const ctx *c, long page,
                       long size) {
   if (page < 1) {
@@ -586,6 +595,11 @@ enum MHD_Result emu_v3_handle(emu_req *r) {
   if (strncmp(p, "/subscriptions/", 15) == 0 && p[15] &&
       emu_method_is(r, "DELETE"))
     return subscriptions(r, p + 15);
+  if (strcmp(p, "/webhooks") == 0 && emu_method_is(r, "GET"))
+    return emu_v3_webhooks(r, NULL); /* webhook_v3.c */
+  if (strncmp(p, "/webhooks/", 10) == 0 && p[10] && !strchr(p + 10, '/') &&
+      strlen(p + 10) <= 64 && emu_method_is(r, "GET"))
+    return emu_v3_webhooks(r, p + 10);
   if (strcmp(p, "/connections") == 0 && emu_method_is(r, "GET"))
     return connections(r, "");
   if (strncmp(p, "/connections/", 13) == 0 && strlen(p + 13) < 64 &&

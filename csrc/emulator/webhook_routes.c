@@ -114,6 +114,8 @@ static cJSON *hook_json(const webhook *w)
 	cJSON_AddStringToObject(o, "version", w->version == 2 ? "2.0" : "4.0");
 	cJSON_AddStringToObject(o, "name", w->name);
 	cJSON_AddBoolToObject(o, "verified", w->verified);
+	cJSON_AddBoolToObject(o, "enabled", w->enabled);
+	cJSON_AddBoolToObject(o, "auto_subscribe", w->auto_subscribe);
 	cJSON *a = cJSON_AddArrayToObject(o, "vehicles");
 	for (size_t i = 0; i < w->n_subs; i++)
 		cJSON_AddItemToArray(a,
@@ -252,6 +254,9 @@ static enum MHD_Result register_hook(emu_req *r)
 	const cJSON *url = cJSON_GetObjectItemCaseSensitive(j, "callback_url");
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
+	const cJSON *en = cJSON_GetObjectItemCaseSensitive(j, "enabled");
+	const cJSON *as = cJSON_GetObjectItemCaseSensitive(j,
+							   "auto_subscribe");
 	const char *field = NULL, *msg = NULL;
 	int version = 4;
 	char gen[37];
@@ -283,6 +288,10 @@ static enum MHD_Result register_hook(emu_req *r)
 		field = "name";
 		msg = "name must be a string.";
 	}
+	if (!field && ((en && !cJSON_IsBool(en)) || (as && !cJSON_IsBool(as)))) {
+		field = en && !cJSON_IsBool(en) ? "enabled" : "auto_subscribe";
+		msg = "enabled and auto_subscribe must be true or false.";
+	}
 	if (field) {
 		cJSON_Delete(j);
 		return emu_respond_validation(r, NULL, field, msg);
@@ -298,6 +307,7 @@ static enum MHD_Result register_hook(emu_req *r)
 		w = emu_xmalloc(sizeof *w);
 		memset(w, 0, sizeof *w);
 		snprintf(w->id, sizeof w->id, "%s", hid);
+		w->created_ms = emu_now_ms();
 		w->next = wh_hooks;
 		wh_hooks = w;
 	}
@@ -308,6 +318,8 @@ static enum MHD_Result register_hook(emu_req *r)
 						  : "Emulator Webhook");
 	w->version = version;
 	w->verified = 0;
+	w->enabled = !en || cJSON_IsTrue(en);
+	w->auto_subscribe = cJSON_IsTrue(as);
 	char copy[WH_ID_MAX + 1];
 	snprintf(copy, sizeof copy, "%s", w->id);
 	pthread_mutex_unlock(&wh_mutex);

@@ -39,6 +39,8 @@ typedef struct webhook {
 	long fail_next; /* attempts still to count as failed */
 	int n_retries;  /* re-sends after a failed attempt ... */
 	long retry_ms[WH_RETRIES_MAX]; /* ... after these waits */
+	int enabled, auto_subscribe; /* Management API v3 attributes */
+	int64_t created_ms;
 	sub *subs;
 	size_t n_subs, cap_subs;
 	struct webhook *next;

@@ -377,6 +377,19 @@
 ---@field meta table page, page_size, total_count
 ---@field links table|smartcar.Null|nil
 
+--- list_webhooks: one page of the application's webhooks (JSON:API webhook
+--- resources).
+---@class smartcar.Webhooks
+---@field data table[]
+---@field meta table page_number, page_size, total_count
+---@field links table|smartcar.Null|nil
+
+--- get_webhook: one webhook (JSON:API; attributes name, callback_uri,
+--- is_enabled, auto_subscribe).
+---@class smartcar.WebhookV3
+---@field data table id, type "webhook", attributes
+---@field meta smartcar.Meta
+
 --- A v3 charge schedule's execution (JSON:API).
 ---@class smartcar.ScheduleExecution
 ---@field data table id, type, attributes

@@ -1553,11 +1553,13 @@ function smartcar.get_app_token(options)
 end
 
 -- The application's v3 calls (not about one vehicle): connections and
--- the Management API v3 subscriptions, with the application token.  The
--- query table's keys are the endpoint's parameters (filters user_id,
--- vehicle_id, mode, external_id, webhook_id; page, page_size).
+-- the Management API v3 subscriptions and webhooks, with the application
+-- token.  The query table's keys are the endpoint's parameters (filters
+-- user_id, vehicle_id, mode, external_id, webhook_id, name, callback_uri,
+-- is_enabled, auto_subscribe; page, page_size).
 local V3_QUERY = set_of { "user_id", "vehicle_id", "mode", "external_id",
-                          "webhook_id", "page", "page_size" }
+                          "webhook_id", "name", "callback_uri", "is_enabled",
+                          "auto_subscribe", "page", "page_size" }
 
 local function checked(v, fname, n, what)
   check_string(v, fname, n, what)
@@ -1575,6 +1577,11 @@ local function app_params(fname, n, options, params, query, no_pages)
       argerror(fname, n - 1, "unknown key " .. tostring(k))
     elseif paging then
       check_count(v, fname, n - 1, k)
+      params[k] = tostring(v)
+    elseif k == "is_enabled" or k == "auto_subscribe" then
+      if type(v) ~= "boolean" then
+        argerror(fname, n - 1, k .. ": boolean expected, got " .. type(v))
+      end
       params[k] = tostring(v)
     else
       check_string(v, fname, n - 1, k)
@@ -1637,6 +1644,18 @@ end
 function smartcar.delete_subscription(subscription_id, options)
   return by_id("delete_subscription", "subscription_id", subscription_id,
                options)
+end
+
+--- Management API v3: one page of the application's webhooks (read-only);
+--- `query`: name, callback_uri (partial matches), is_enabled,
+--- auto_subscribe (booleans), page, page_size.
+function smartcar.list_webhooks(query, options)
+  return app_call("list_webhooks", 2, options, {}, query)
+end
+
+--- Management API v3: one webhook by id.
+function smartcar.get_webhook(webhook_id, options)
+  return by_id("get_webhook", "webhook_id", webhook_id, options)
 end
 
 ---@class smartcar.VehicleV3

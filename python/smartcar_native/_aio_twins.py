@@ -173,6 +173,22 @@ async def delete_subscription(
     return await _run(_v3.delete_subscription, subscription_id, options)
 
 
+async def list_webhooks(
+    query: Optional[Mapping[str, Any]] = None,
+    options: Optional[Mapping[str, Any]] = None,
+) -> Dict[str, Any]:
+    """Awaitable :func:`smartcar_native.list_webhooks`."""
+    return await _run(_v3.list_webhooks, query, options)
+
+
+async def get_webhook(
+    webhook_id: str,
+    options: Optional[Mapping[str, Any]] = None,
+) -> Dict[str, Any]:
+    """Awaitable :func:`smartcar_native.get_webhook`."""
+    return await _run(_v3.get_webhook, webhook_id, options)
+
+
 class AsyncVehicleV3Methods:
     """The awaitable twins of :class:`VehicleV3`'s calls."""
 

@@ -48,7 +48,8 @@ from .types import (
 __all__ = ["VehicleV3", "get_app_token", "list_connections",
            "iter_connections", "get_connection", "delete_connection",
            "delete_user", "create_subscription", "list_subscriptions",
-           "iter_subscriptions", "delete_subscription"]
+           "iter_subscriptions", "delete_subscription", "list_webhooks",
+           "iter_webhooks", "get_webhook"]
 
 UNIT_SYSTEMS = ("metric", "imperial")
 
@@ -96,7 +97,9 @@ def get_app_token(options: Optional[Mapping[str, Any]] = None) -> AppToken:
 
 
 _QUERY = ("user_id", "vehicle_id", "mode", "external_id", "webhook_id",
+          "name", "callback_uri", "is_enabled", "auto_subscribe",
           "page", "page_size")
+_BOOL_QUERY = ("is_enabled", "auto_subscribe")
 
 
 def _app_params(params: Dict[str, Any],
@@ -114,6 +117,11 @@ def _app_params(params: Dict[str, Any],
     for key, value in q.items():
         if key in ("page", "page_size"):
             params[key] = _util.int_param(key, value, 1)
+        elif key in _BOOL_QUERY and value is not None:
+            if not isinstance(value, bool):
+                raise TypeError("%s must be a bool, not %s"
+                                % (key, type(value).__name__))
+            params[key] = "true" if value else "false"
         elif value is not None:
             params[key] = _util.require_str(key, value)
     params.update(_util.call_options(opts))
@@ -207,6 +215,33 @@ def iter_subscriptions(query: Optional[Mapping[str, Any]] = None,
     """Every subscription (Management API v3 ``GET /v3/subscriptions``),
     page after page as :func:`iter_connections`."""
     return _iter_pages("list_subscriptions", query, page_size, options)
+
+
+def list_webhooks(query: Optional[Mapping[str, Any]] = None,
+                  options: Optional[Mapping[str, Any]] = None
+                  ) -> Dict[str, Any]:
+    """Management API v3 ``GET /v3/webhooks`` (read-only: webhooks are
+    made in the Dashboard): one page.  ``query``: ``name`` and
+    ``callback_uri`` (partial matches), ``is_enabled`` and
+    ``auto_subscribe`` (bools), ``page``, ``page_size`` (server default
+    50, at most 100)."""
+    return _app_call("list_webhooks", {}, options, query)
+
+
+def iter_webhooks(query: Optional[Mapping[str, Any]] = None,
+                  page_size: int = 50,
+                  options: Optional[Mapping[str, Any]] = None
+                  ) -> Iterator[Dict[str, Any]]:
+    """Every webhook (Management API v3 ``GET /v3/webhooks``), page after
+    page as :func:`iter_connections`."""
+    return _iter_pages("list_webhooks", query, page_size, options)
+
+
+def get_webhook(webhook_id: str, options: Optional[Mapping[str, Any]] = None
+                ) -> Dict[str, Any]:
+    """Management API v3 ``GET /v3/webhooks/{id}``: one webhook."""
+    return _app_call("get_webhook", {"webhook_id": _util.require_str(
+        "webhook_id", webhook_id)}, options)
 
 
 def delete_subscription(subscription_id: str,

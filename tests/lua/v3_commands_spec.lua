@@ -132,3 +132,44 @@ describe("v3 commands through 202", function()
                                  42))
   end)
 end)
+
+describe("Management API v3 webhooks (read-only)", function()
+  local opts
+
+  setup(function()
+    helper.url()
+    helper.reset()
+    opts = { client = helper.auth_client() }
+    for i, name in ipairs { "Fleet updates", "Fleet errors", "Old hook" } do
+      local status = helper.control("POST", "/_emulator/webhooks", {
+        webhook_id = "lua-wh-" .. i, name = name,
+        callback_url = "http://127.0.0.1:9/hooks/" .. i,
+        enabled = i ~= 3, auto_subscribe = i == 2 })
+      assert.equal(200, status)
+    end
+  end)
+
+  it("lists with filters and page-number paging, and gets one", function()
+    local all = assert(smartcar.list_webhooks(nil, opts))
+    assert.equal(3, all.meta.total_count)
+    assert.equal("lua-wh-1", all.data[1].id)
+    assert.equal("webhook", all.data[1].type)
+    assert.is_true(all.data[1].attributes.is_enabled)
+    local fleet = assert(smartcar.list_webhooks({ name = "fleet" }, opts))
+    assert.equal(2, #fleet.data)
+    local off = assert(smartcar.list_webhooks({ is_enabled = false }, opts))
+    assert.equal(1, #off.data)
+    assert.equal("lua-wh-3", off.data[1].id)
+    local page = assert(smartcar.list_webhooks({ page = 2, page_size = 2 },
+                                            opts))
+    assert.equal(1, #page.data)
+    assert.is_true(page.links.next == nil or page.links.next == smartcar.null)
+    assert.equal("/webhooks?page[number]=1&page[size]=2", page.links.prev)
+    local one = assert(smartcar.get_webhook("lua-wh-2", opts))
+    assert.is_true(one.data.attributes.auto_subscribe)
+    local _, err = smartcar.get_webhook("lua-wh-none", opts)
+    assert.equal("RESOURCE_NOT_FOUND", err.type)
+    assert.matches("is_enabled: boolean expected",
+                   helper.raises(smartcar.list_webhooks, { is_enabled = 1 }))
+  end)
+end)

@@ -234,3 +234,67 @@ def test_command_settings_are_checked(emu):
     now = emu.request("GET", "/_emulator/v3/commands")
     assert now["mode"] == "auto" and now["async_makes"] == ["BMW", "TOYOTA"]
     assert now["delay_ms"] == 1000 and now["result"] == "SUCCESS"
+
+
+def register(emu, webhook_id, name, enabled=True, auto=False):
+    return emu.request("POST", "/_emulator/webhooks", {
+        "webhook_id": webhook_id, "name": name,
+        "callback_url": "http://127.0.0.1:9/hooks/" + webhook_id,
+        "enabled": enabled, "auto_subscribe": auto})
+
+
+def test_management_v3_webhooks_read_only(emu):
+    register(emu, "wh-fleet-1", "Fleet updates")
+    register(emu, "wh-fleet-2", "Fleet errors", auto=True)
+    register(emu, "wh-old", "Old hook", enabled=False)
+    every = smartcar.v3.list_webhooks()
+    assert [w["id"] for w in every["data"]] == [
+        "wh-fleet-1", "wh-fleet-2", "wh-old"]
+    first = every["data"][0]
+    assert first["type"] == "webhook"
+    assert first["attributes"]["callback_uri"].endswith("/hooks/wh-fleet-1")
+    assert first["attributes"]["is_enabled"] is True
+    assert every["meta"]["total_count"] == 3
+    # filters: partial names and URIs in any case, booleans
+    assert [w["id"] for w in smartcar.v3.list_webhooks(
+        {"name": "FLEET"})["data"]] == ["wh-fleet-1", "wh-fleet-2"]
+    assert [w["id"] for w in smartcar.v3.list_webhooks(
+        {"is_enabled": False})["data"]] == ["wh-old"]
+    assert [w["id"] for w in smartcar.v3.list_webhooks(
+        {"auto_subscribe": True, "callback_uri": "HOOKS/wh-fleet"}
+    )["data"]] == ["wh-fleet-2"]
+    sent = [r for r in emu.requests() if r["path"] == "/v3/webhooks"][-1]
+    assert sent["query"]["filter[autoSubscribe]"] == "true"
+    with pytest.raises(TypeError):
+        smartcar.v3.list_webhooks({"is_enabled": "yes"})
+    # page-number paging: pageSize is the number returned, next to null
+    page = smartcar.v3.list_webhooks({"page": 2, "page_size": 2})
+    assert [w["id"] for w in page["data"]] == ["wh-old"]
+    assert page["meta"]["page_size"] == 1 and page["links"]["next"] is None
+    assert page["links"]["prev"] == "/webhooks?page[number]=1&page[size]=2"
+    # the core's pager follows the pages to links.next == null
+    walked = [w["id"] for p in smartcar.default_client().pages(
+        "list_webhooks", {}, 1) for w in p["data"]]
+    assert walked == ["wh-fleet-1", "wh-fleet-2", "wh-old"]
+    one = smartcar.v3.get_webhook("wh-fleet-2")
+    assert one["data"]["attributes"]["auto_subscribe"] is True
+    with pytest.raises(smartcar.ResourceNotFoundError):
+        smartcar.v3.get_webhook("wh-none")
+    with pytest.raises(smartcar.ValidationError):
+        smartcar.v3.list_webhooks({"page_size": 101})
+
+
+def test_management_v3_webhooks_need_the_application_token(emu, cars):
+    import json
+    import urllib.error
+    import urllib.request
+
+    register(emu, "wh-x", "X")
+    for path in ("/v3/webhooks", "/v3/webhooks/wh-x"):
+        req = urllib.request.Request(emu.url + path, headers={
+            "Authorization": "Bearer " + cars.token})  # a Connect token
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(req, timeout=10)
+        assert info.value.code == 401
+        body = json.loads(info.value.read())
+        assert body["errors"][0]["type"] == "AUTHENTICATION"
