@@ -1,8 +1,8 @@
 /* The whole API v3 flow through the library, as an application runs it:
  * Connect walked through its pages returns the user id, an application
  * token, the user's connections page by page (sc_pager), signals, a lock
- * read back through closure-islocked, charging started, and the
- * connection deleted, after which reads fail typed. */
+ * read back through closure-islocked, charging started through a 202,
+ * and the connection deleted, after which reads fail typed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +42,10 @@ static cJSON *read_signal(sc_client *c, const char *vid, const char *uid,
 	return v;
 }
 
-/* Run a v3 command on vid; 1 when its execution says SUCCESS. */
+/* Run a v3 command on vid; 1 when its execution says SUCCESS, of type
+ * and in execution mode (sync: a 200, async: through a 202). */
 static int command(sc_client *c, const char *vid, const char *uid,
-		   const char *name, const char *type)
+		   const char *name, const char *type, const char *mode)
 {
 	sc_params *p = NULL;
 	sc_result *r = NULL;
@@ -58,6 +59,8 @@ static int command(sc_client *c, const char *vid, const char *uid,
 		      "command-execution") &&
 	     same(sc_result_get_string(r, "data.attributes.command_type"),
 		      type) &&
+	     same(sc_result_get_string(r,
+				"data.attributes.execution_mode"), mode) &&
 	     same(sc_result_get_string(r,
 				"data.attributes.status.value"), "SUCCESS");
 	sc_result_free(r);
@@ -168,20 +171,27 @@ TEST(v3_whole_flow)
 	cJSON_Delete(v);
 
 	/* 5. unlock, then lock, read back through closure-islocked */
-	CHECK(command(c, vid, uid, "security_unlock", "security-unlock"));
+	CHECK(command(c, vid, uid, "security_unlock", "security-unlock",
+		      "sync"));
 	v = read_signal(c, vid, uid, "closure-islocked");
 	CHECK(cJSON_IsFalse(v));
 	cJSON_Delete(v);
-	CHECK(command(c, vid, uid, "security_lock", "security-lock"));
+	CHECK(command(c, vid, uid, "security_lock", "security-lock",
+		      "sync"));
 	v = read_signal(c, vid, uid, "closure-islocked");
 	CHECK(cJSON_IsTrue(v));
 	cJSON_Delete(v);
 
-	/* 6. start charging (plugged in first) */
+	/* 6. start charging (plugged in first): the emulator made commands
+	 * long-running, so it answers 202 at once and writes the final
+	 * command-execution on the same connection when the command ends */
 	snprintf(body, sizeof(body), "{\"plugged_in\": true, \"charging\": "
 		 "false, \"percent_remaining\": 0.5}");
 	t_set_vehicle(base, vid, body);
-	CHECK(command(c, vid, uid, "charge_start", "charge-start"));
+	free(t_control("/_emulator/v3/commands",
+		       "{\"mode\": \"async\", \"delay_ms\": 50}"));
+	CHECK(command(c, vid, uid, "charge_start", "charge-start", "async"));
+	free(t_control("/_emulator/v3/commands", "{\"mode\": \"auto\"}"));
 	v = read_signal(c, vid, uid, "charge-ischarging");
 	CHECK(cJSON_IsTrue(v));
 	cJSON_Delete(v);

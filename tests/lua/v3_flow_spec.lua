@@ -1,8 +1,8 @@
 -- The whole API v3 flow against the emulator, as an application runs it:
 -- Connect through its pages returns the user id, an application token,
 -- the user's connections page by page, signals, a lock read back through
--- closure-islocked, charging started, and the connection deleted, after
--- which reads fail typed.
+-- closure-islocked, charging started through a 202, and the connection
+-- deleted, after which reads fail typed.
 
 local smartcar = require "smartcar"
 local helper = require "helper"
@@ -87,13 +87,23 @@ describe("API v3 flow", function()
     assert.equal("Closure", sig.data.attributes.group)
     assert.is_true(sig.data.attributes.body.value)
 
-    -- 6. start charging (plugged in first)
+    -- 6. start charging (plugged in first): the emulator made commands
+    -- long-running, so it answers 202 at once and writes the final
+    -- command-execution on the same connection when the command ends
     helper.control("POST", "/_emulator/vehicles/" .. id,
                    { plugged_in = true, charging = false,
                      percent_remaining = 0.5 })
+    helper.control("POST", "/_emulator/v3/commands",
+                   { mode = "async", delay_ms = 50 })
+    helper.clear_log()
     ex = assert(car:charge_start())
+    helper.control("POST", "/_emulator/v3/commands", { mode = "auto" })
     assert.equal("charge-start", ex.data.attributes.command_type)
+    assert.equal("async", ex.data.attributes.execution_mode)
     assert.equal("SUCCESS", ex.data.attributes.status.value)
+    local posted = helper.logged("POST", "/commands/charge/start$")
+    assert.equal(1, #posted)
+    assert.equal(202, posted[1].status)
     sig = assert(car:get_signal("charge-ischarging"))
     assert.is_true(sig.data.attributes.body.value)
 

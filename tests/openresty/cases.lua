@@ -88,8 +88,8 @@ end
 -- The whole API v3 flow: Connect walked through the emulator's pages
 -- (via the /emu proxy) returns the user id; an application token; the
 -- user's connections through client:pages; signals; lock read back
--- through closure-islocked; charging started; the connection deleted,
--- after which reads fail typed.
+-- through closure-islocked; charging started through a 202; the
+-- connection deleted, after which reads fail typed.
 case("v3_flow", function()
   local walk = require "connect_walk"
   local client = new_client()
@@ -143,22 +143,30 @@ case("v3_flow", function()
   must(v:security_unlock())
   local sig = must(v:get_signal("closure-islocked"))
   check(sig.data.attributes.body.value == false, "unlocked")
-  local ex = must(v:security_lock())
+  local ex, err = v:security_lock()
+  must(ex, err, "security_lock")
   check(ex.data.attributes.status.value == "SUCCESS", "lock %s",
     cjson.encode(ex))
   sig = must(v:get_signal("closure-islocked"))
   check(sig.data.attributes.body.value == true, "locked")
 
+  -- charging ends through a 202 (the emulator made commands long-running)
   emu("POST", "/_emulator/vehicles/" .. vid,
     { plugged_in = true, charging = false, percent_remaining = 0.5 })
-  ex = must(v:charge_start())
-  check(ex.data.attributes.command_type == "charge-start", "charge %s",
+  emu("POST", "/_emulator/v3/commands", { mode = "async", delay_ms = 50 })
+  ex, err = v:charge_start()
+  emu("POST", "/_emulator/v3/commands", { mode = "auto" })
+  must(ex, err, "charge_start")
+  check(ex.data.attributes.command_type == "charge-start"
+    and ex.data.attributes.execution_mode == "async"
+    and ex.data.attributes.status.value == "SUCCESS", "charge %s",
     cjson.encode(ex))
   sig = must(v:get_signal("charge-ischarging"))
   check(sig.data.attributes.body.value == true, "charging")
 
   must(client:call("delete_connection", { connection_id = conns[vid] }))
-  local data, err = v:get_signal("closure-islocked")
+  local data
+  data, err = v:get_signal("closure-islocked")
   check(data == nil and err.type == "RESOURCE_NOT_FOUND"
     and err.status_code == 404, "after delete: %s", tostring(err))
 end)

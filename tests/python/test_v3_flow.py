@@ -1,7 +1,8 @@
 """The whole API v3 flow against the emulator, as an application runs it:
 Connect through its pages returns the user id, an application token, the
 user's connections page by page, signals, a lock read back through
-closure-islocked, charging started, and the connection deleted, after
+closure-islocked, charging started through a 202, and the connection
+deleted, after
 which reads fail typed."""
 
 from __future__ import annotations
@@ -75,14 +76,24 @@ def test_v3_flow(emu, auth):
     assert (locked.group, locked.name) == ("Closure", "IsLocked")
     assert locked.value is True
 
-    # 6. start charging (plugged in first)
+    # 6. start charging (plugged in first): the emulator made commands
+    # long-running, so it answers 202 at once and writes the final
+    # command-execution on the same connection when the command ends
     emu.request("POST", "/_emulator/vehicles/" + vid,
                 {"plugged_in": True, "charging": False,
                  "percent_remaining": 0.5})
+    emu.request("POST", "/_emulator/v3/commands",
+                {"mode": "async", "delay_ms": 50})
+    emu.clear_requests()
     execution = car.charge_start()
-    assert execution["data"]["attributes"]["command_type"] == "charge-start"
-    assert execution["data"]["attributes"]["status"]["value"] == "SUCCESS"
+    attrs = execution["data"]["attributes"]
+    assert attrs["command_type"] == "charge-start"
+    assert attrs["execution_mode"] == "async"
+    assert attrs["status"]["value"] == "SUCCESS"
+    assert [r["status"] for r in emu.requests()
+            if r["path"].endswith("/commands/charge/start")] == [202]
     assert car.get_signal("charge-ischarging").value is True
+    emu.request("POST", "/_emulator/v3/commands", {"mode": "auto"})
 
     # 8. delete the connection: its vehicle is out of reach
     smartcar.v3.delete_connection(by_vehicle[vid])
