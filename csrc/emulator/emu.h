@@ -576,6 +576,10 @@ const char *emu_connection_mode(const char *user_id, const char *vehicle_id);
  * none), deleted (and its grants' access ended) when del. */
 cJSON *emu_v3_connections_page(const char *user_id, long page, long size);
 cJSON *emu_v3_connection(const char *id, int del);
+/* DELETE /v3/users/{id}: every connection of the user ends (its grants
+ * lose the vehicles) and its v3 subscriptions go; -1 for an unknown
+ * user. Lock held. */
+int emu_v3_delete_user(const char *user_id);
 /* Management API v3 subscriptions (lock held): subscribe (0 new, 1 exists,
  * -1 bad ids), the collection (of one webhook; NULL: all), unsubscribe
  * (0, or -1 when none). */

@@ -201,6 +201,28 @@ cJSON *emu_v3_connection(const char *id, int del) {
   return NULL;
 }
 
+int emu_v3_delete_user(const char *user_id) {
+  int known = 0;
+  for (emu_user *u = emu_users(); u && !known; u = u->next)
+    known = emu_strcaseeq(u->id, user_id);
+  if (!known) return -1;
+  size_t i = 0;
+  while (i < n_conns) {
+    if (!emu_strcaseeq(conns[i].user_id, user_id)) {
+      i++;
+      continue;
+    }
+    conn c = conns[i];
+    conn_revoke(&c);
+    emu_connections_remove(c.user_id, c.vehicle_id);
+  }
+  size_t o = 0; /* and the user's v3 subscriptions */
+  for (size_t k = 0; k < n_subs; k++)
+    if (!emu_strcaseeq(subs[k].user_id, user_id)) subs[o++] = subs[k];
+  n_subs = o;
+  return 0;
+}
+
 static cJSON *sub3_json(const sub3 *x) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "id", x->id);

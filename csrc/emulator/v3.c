@@ -419,6 +419,23 @@ static emu_vehicle *connected_vehicle(emu_user *u, const char *id) {
 
 enum { R_VEHICLE, R_SIGNALS, R_SIGNAL, R_COMMAND };
 
+/* Smartcar's hosted test vehicle (companion spec 6: the official SDKs'
+ * end-to-end tests read it with this token on the v3 origin). Its id is
+ * not a UUID ("tst" prefix); the emulator serves it as the base-fleet
+ * Tesla of an owner of its own, reached only with the test token. */
+#define HOSTED_VEHICLE_ID "tst2e255-d3c8-4f90-9fec-e6e68b98e9cb"
+#define HOSTED_TOKEN "test-data-token"
+#define HOSTED_OWNER "hosted-test-vehicle@smartcar.com"
+
+static emu_vehicle *hosted_vehicle(emu_user **owner) {
+  emu_user *u = emu_user_get(HOSTED_OWNER);
+  emu_vehicle *v = &u->vehicles[0];
+  if (strcmp(v->id, HOSTED_VEHICLE_ID) != 0)
+    snprintf(v->id, sizeof v->id, "%s", HOSTED_VEHICLE_ID);
+  *owner = u;
+  return v;
+}
+
 /* Checks in order (the first failure answers): token, application rate
  * limit, sc-user-id (application tokens), vehicle id, access to the
  * vehicle, per-vehicle throttle, sc-unit-system, then the resource. */
@@ -428,6 +445,7 @@ static void serve(emu_req *r, int kind, const char *id, const char *code,
   int have_key = emu_auth_bearer(r, key, sizeof key);
   /* iam.c has its own lock: ask before taking the state lock */
   int app = have_key && emu_iam_token_valid(key);
+  int hosted = have_key && !app && strcmp(key, HOSTED_TOKEN) == 0;
   const char *uid = emu_header(r, "sc-user-id");
   ctx c;
   memset(&c, 0, sizeof c);
@@ -436,11 +454,11 @@ static void serve(emu_req *r, int kind, const char *id, const char *code,
 
   emu_lock();
   c.now = emu_now_ms();
-  if (have_key && !app) {
+  if (have_key && !app && !hosted) {
     const emu_token *t = emu_token_find(EMU_TOK_ACCESS, key);
     if (t && c.now < t->expires_ms) c.g = t->grant;
   }
-  if (!app && !c.g) {
+  if (!app && !c.g && !hosted) {
     fail(o, "AUTHENTICATION", NULL);
   } else if (emu_limit_app(c.now, &retry)) {
     fail(o, "RATE_LIMIT", "SMARTCAR_API");
@@ -449,9 +467,13 @@ static void serve(emu_req *r, int kind, const char *id, const char *code,
     fail_msg(o, "VALIDATION", NULL, "sc-user-id",
              "The sc-user-id header is required with an application "
              "token.");
-  } else if (!emu_is_uuid(id)) {
+  } else if (!emu_is_uuid(id) && !emu_strcaseeq(id, HOSTED_VEHICLE_ID)) {
     fail_msg(o, "VALIDATION", NULL, "vehicle_id",
              "vehicle id must be a UUID.");
+  } else if (hosted && !emu_strcaseeq(id, HOSTED_VEHICLE_ID)) {
+    fail(o, "PERMISSION", NULL);
+  } else if (hosted && !(c.v = hosted_vehicle(&c.owner))) {
+    fail(o, "SERVER", "INTERNAL"); /* not reached */
   } else if (app && !(c.owner = user_by_id(uid))) {
     fail_msg(o, "RESOURCE_NOT_FOUND", NULL, NULL,
              "No user with the id given in sc-user-id is connected to this "
@@ -460,7 +482,7 @@ static void serve(emu_req *r, int kind, const char *id, const char *code,
     fail_msg(o, "RESOURCE_NOT_FOUND", NULL, NULL,
              "The user has no vehicle with this id connected to this "
              "application.");
-  } else if (!app && !(c.v = emu_grant_vehicle(c.g, id))) {
+  } else if (!app && !hosted && !(c.v = emu_grant_vehicle(c.g, id))) {
     fail(o, "PERMISSION", NULL);
   } else if (emu_limit_vehicle(c.v, c.now, &retry)) {
     fail(o, "RATE_LIMIT", "VEHICLE");
@@ -496,6 +518,26 @@ static void serve(emu_req *r, int kind, const char *id, const char *code,
   }
   emu_unlock();
   o->imperial = c.imperial;
+}
+
+/* DELETE /v3/users/{id}: the user's connections and subscriptions end,
+ * so later reads with that sc-user-id get 404 and the user's Connect
+ * tokens 403. With an application token. */
+static enum MHD_Result delete_user(emu_req *r, const char *id) {
+  char key[64];
+  outcome o;
+  memset(&o, 0, sizeof o);
+  if (!emu_auth_bearer(r, key, sizeof key) || !emu_iam_token_valid(key))
+    fail(&o, "AUTHENTICATION", NULL);
+  if (o.is_error) return emu_respond_err(r, &o.err);
+  emu_lock();
+  int rc = emu_v3_delete_user(id);
+  emu_unlock();
+  if (rc) {
+    fail_msg(&o, "RESOURCE_NOT_FOUND", NULL, NULL, "No such user.");
+    return emu_respond_err(r, &o.err);
+  }
+  return emu_respond(r, 204, NULL, "", 0, NULL, 0);
 }
 
 /* GET /v3/connections[/{id}], DELETE /v3/connections/{id}: with an
@@ -600,6 +642,9 @@ enum MHD_Result emu_v3_handle(emu_req *r) {
   if (strncmp(p, "/webhooks/", 10) == 0 && p[10] && !strchr(p + 10, '/') &&
       strlen(p + 10) <= 64 && emu_method_is(r, "GET"))
     return emu_v3_webhooks(r, p + 10);
+  if (strncmp(p, "/users/", 7) == 0 && p[7] && !strchr(p + 7, '/') &&
+      strlen(p + 7) < 64 && emu_method_is(r, "DELETE"))
+    return delete_user(r, p + 7);
   if (strcmp(p, "/connections") == 0 && emu_method_is(r, "GET"))
     return connections(r, "");
   if (strncmp(p, "/connections/", 13) == 0 && strlen(p + 13) < 64 &&

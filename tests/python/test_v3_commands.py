@@ -298,3 +298,55 @@ def test_management_v3_webhooks_need_the_application_token(emu, cars):
         assert info.value.code == 401
         body = json.loads(info.value.read())
         assert body["errors"][0]["type"] == "AUTHENTICATION"
+
+
+def test_iter_webhooks_walks_every_page(emu):
+    for i in range(3):
+        register(emu, "wh-it-%d" % i, "Hook %d" % i)
+    emu.clear_requests()
+    assert [w["id"] for w in smartcar.v3.iter_webhooks(page_size=2)] == [
+        "wh-it-0", "wh-it-1", "wh-it-2"]
+    pages = [r["query"]["page[number]"] for r in emu.requests()
+             if r["path"] == "/v3/webhooks" and r["status"] == 200]
+    assert pages == ["1", "2"]
+
+
+def test_delete_user_ends_its_connections(emu, cars):
+    car = smartcar.VehicleV3(cars.bev, user_id=cars.user_id)
+    assert car.get_vehicle().id == cars.bev
+    assert smartcar.v3.list_connections({"user_id": cars.user_id})[
+        "meta"]["total_count"] == 3
+    smartcar.v3.delete_user(cars.user_id)
+    assert smartcar.v3.list_connections({"user_id": cars.user_id})[
+        "data"] == []
+    # the application token with that sc-user-id: the vehicle is gone
+    with pytest.raises(smartcar.ResourceNotFoundError):
+        car.get_vehicle()
+    # the user's Connect token lost its vehicles too (v3 and v2)
+    with pytest.raises(smartcar.PermissionDeniedError):
+        smartcar.VehicleV3(cars.bev, access_token=cars.token).get_vehicle()
+    with pytest.raises(smartcar.PermissionDeniedError):
+        cars.vehicle("bev").odometer()
+    with pytest.raises(smartcar.ResourceNotFoundError):
+        smartcar.v3.delete_user("00000000-0000-4000-8000-000000000000")
+
+
+HOSTED = "tst2e255-d3c8-4f90-9fec-e6e68b98e9cb"
+
+
+def test_the_hosted_test_vehicle(emu):
+    car = smartcar.VehicleV3(HOSTED, access_token="test-data-token")
+    info = car.get_vehicle()
+    assert info.id == HOSTED and info.make == "TESLA"
+    assert car.get_signal("vehicleidentification-vin").value
+    assert car.security_lock()["data"]["attributes"]["status"] == {
+        "value": "SUCCESS"}
+    # the test token reaches only that vehicle; the id needs the token
+    with pytest.raises(smartcar.PermissionDeniedError):
+        smartcar.VehicleV3("00000000-0000-4000-8000-000000000000",
+                           access_token="test-data-token").get_vehicle()
+    with pytest.raises(smartcar.AuthenticationError):
+        smartcar.VehicleV3(HOSTED, access_token="another").get_vehicle()
+    with pytest.raises(smartcar.ValidationError):
+        smartcar.VehicleV3("tst-not-it", access_token="test-data-token"
+                           ).get_vehicle()
