@@ -29,6 +29,8 @@
 #if LUA_VERSION_NUM < 502
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 typedef unsigned long long lua_Unsigned;
 #define LUAI_UACINT long long
@@ -69,6 +71,40 @@ static void sc_compat_toclose(lua_State *L, int i)
 }
 #define lua_toclose(L, i) sc_compat_toclose(L, (i))
 
+/*
+ * Called from the trampoline, luaL_argerror cannot name the function (its
+ * message says "to '?'") nor tell a method call.  The trampoline's own
+ * frame knows both: rewrite the message the way luaL_argerror would have
+ * written it for a direct call.
+ */
+static void sc_compat_name_argerror(lua_State *L)
+{
+	static const char head[] = "bad argument #", anon[] = " to '?'";
+	lua_Debug ar;
+	const char *msg = lua_tostring(L, -1), *rest;
+	char *end;
+	long narg;
+
+	if (lua_type(L, -1) != LUA_TSTRING ||
+	    strncmp(msg, head, sizeof(head) - 1) != 0)
+		return;
+	narg = strtol(msg + sizeof(head) - 1, &end, 10);
+	if (end == msg + sizeof(head) - 1 ||
+	    strncmp(end, anon, sizeof(anon) - 1) != 0)
+		return;
+	rest = end + sizeof(anon) - 1;
+	if (!lua_getstack(L, 0, &ar) || !lua_getinfo(L, "n", &ar) ||
+	    ar.name == NULL)
+		return;
+	if (ar.namewhat != NULL && strcmp(ar.namewhat, "method") == 0 &&
+	    --narg == 0)
+		lua_pushfstring(L, "calling '%s' on bad self%s", ar.name, rest);
+	else
+		lua_pushfstring(L, "bad argument #%d to '%s'%s", (int)narg,
+				ar.name, rest);
+	lua_replace(L, -2);
+}
+
 /* Upvalue 1: the C function to run; see the comment at the top. */
 static int sc_compat_tbc_call(lua_State *L)
 {
@@ -98,8 +134,10 @@ static int sc_compat_tbc_call(lua_State *L)
 		}
 	}
 	lua_pop(L, 1);
-	if (status != 0)
+	if (status != 0) {
+		sc_compat_name_argerror(L);
 		return lua_error(L);
+	}
 	return lua_gettop(L);
 }
 

@@ -271,6 +271,20 @@ describe("client lifetime", function()
                    raises(auth_kept.get_auth_url, auth_kept, {}))
   end)
 
+  -- (LuaJIT runs the C functions through the compat layer's trampoline,
+  -- which must not cost the messages their name or the method's count)
+  it("names the function in argument errors, counting from self", function()
+    local c = core.client {}
+    local ok, msg = pcall(function() local _ = c:set_timeouts("x") end)
+    assert.is_false(ok)
+    assert.matches("bad argument #1 to 'set_timeouts' %(number expected",
+                   msg)
+    ok, msg = pcall(function() local _ = core.client(5) end)
+    assert.is_false(ok)
+    assert.matches("bad argument #1 to 'client' %(table expected", msg)
+    c:close()
+  end)
+
   it("is collected without an explicit close", function()
     for _ = 1, 50 do core.client {} end
     collectgarbage()
