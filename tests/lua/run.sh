@@ -28,13 +28,19 @@ sources_hash() {
 		xargs sha256sum | sha256sum | cut -d' ' -f1
 }
 
+# LuaJIT's headers: from its pkg-config file, else Debian's place.
+luajit_incdir() {
+	pkg-config --variable=includedir luajit 2>/dev/null ||
+		echo /usr/include/luajit-2.1
+}
+
 # tree_of INTERPRETER: the rock tree, its Lua version, and the variables
 # LuaRocks needs for it (LuaJIT: Lua 5.1 with LuaJIT's headers).
 tree_of() {
 	case $1 in
 	*luajit*)
 		tree="$root/build/luarocks-luajit" luaver=5.1
-		vars="LUA_INCDIR=/usr/include/luajit-2.1 LUA=$(command -v "$1")"
+		vars="LUA_INCDIR=$(luajit_incdir) LUA=$(command -v "$1")"
 		;;
 	*)
 		tree="$root/build/luarocks" luaver=5.4 vars=""

@@ -100,7 +100,8 @@ install_and_load() { # interpreter luaver [VAR=VALUE...]
 		assert(smartcar.is_error(err))'
 }
 install_and_load lua5.4 5.4
-install_and_load luajit 5.1 LUA_INCDIR=/usr/include/luajit-2.1 \
+install_and_load luajit 5.1 LUA_INCDIR="$(pkg-config --variable=includedir \
+	luajit 2>/dev/null || echo /usr/include/luajit-2.1)" \
 	LUA="$(command -v luajit)"
 
 echo "$pass passed, $fail failed"
