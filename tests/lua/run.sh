@@ -11,7 +11,8 @@
 #
 # Environment: SMARTCAR_EMULATOR_URL (use a running emulator) or
 # SMARTCAR_EMULATOR_BIN (default build/smartcar-emulator); LUA (lua5.4 or
-# luajit; default both), LUAROCKS (luarocks).
+# luajit; default both), LUAROCKS (luarocks), LUA_SUITE_TIMEOUT (seconds
+# one interpreter's run may take, 900).
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -113,7 +114,9 @@ for lua in $interpreters; do
 	log="$root/build/test-logs/lua-$(basename "$lua").busted.log"
 	{
 		rc=0
-		"$lua" "$busted" "$@" 2>&1 || rc=$?
+		# a run that hangs (at exit, say) fails instead of stalling
+		timeout -k 10 "${LUA_SUITE_TIMEOUT:-900}" "$lua" "$busted" "$@" \
+			2>&1 || rc=$?
 		echo "$rc" >"$log.rc"
 	} | tee "$log"
 	rc=$(cat "$log.rc")
