@@ -16,69 +16,101 @@
 static pid_t emu_pid;
 static char emu_url[256];
 
-sc_client *t_client(const char *base, const char *secret)
+void t_app_options(sc_client_options *o, const char *base)
 {
-	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	static const sc_client_options init = SC_CLIENT_OPTIONS_INIT;
+
+	*o = init;
+	o->client_id = T_CLIENT_ID;
+	o->client_secret = T_CLIENT_SECRET;
+	o->redirect_uri = T_REDIRECT;
+	o->connect_origin = o->auth_origin = o->api_origin =
+		o->management_origin = base;
+}
+
+sc_client *t_client_from(const sc_client_options *o)
+{
 	sc_client *c = NULL;
 	sc_error *err = NULL;
 
-	o.client_id = T_CLIENT_ID;
-	o.client_secret = secret ? secret : T_CLIENT_SECRET;
-	o.redirect_uri = T_REDIRECT;
-	o.mode = "test";
-	o.connect_origin = o.auth_origin = o.api_origin =
-		o.management_origin = base ? base : NULL;
-	if (sc_client_new(&c, &o, &err) < 0) {
-		fprintf(stderr, "client: %s\n", sc_error_message(err));
+	if (sc_client_new(&c, o, &err) < 0) {
+		fprintf(stderr, "  client: %s\n", sc_error_message(err));
 		sc_error_free(err);
 		return NULL;
 	}
 	return c;
 }
 
+sc_client *t_client(const char *base, const char *secret)
+{
+	sc_client_options o;
+
+	t_app_options(&o, base);
+	if (secret)
+		o.client_secret = secret;
+	o.mode = "test";
+	return t_client_from(&o);
+}
+
+/* The emulator program: SMARTCAR_EMULATOR_BIN or the one built here. */
+static const char *emulator_bin(void)
+{
+	const char *bin = getenv("SMARTCAR_EMULATOR_BIN");
+	return bin && *bin ? bin : SC_EMULATOR_PATH;
+}
+
+pid_t t_spawn(const char *const *argv, char *url, size_t n)
+{
+	int fds[2];
+	FILE *f;
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	f = fdopen(fds[0], "r");
+	if (pid < 0 || !f || !fgets(url, (int)n, f)) {
+		fprintf(stderr, "  %s did not start\n", argv[0]);
+		if (f)
+			fclose(f);
+		t_emulator_stop(pid);
+		return -1;
+	}
+	fclose(f);
+	url[strcspn(url, "\r\n")] = '\0';
+	return pid;
+}
+
 const char *t_emulator(void)
 {
 	const char *env = getenv("SMARTCAR_EMULATOR_URL");
-	const char *bin = getenv("SMARTCAR_EMULATOR_BIN");
-	int fds[2];
-	FILE *f;
+	const char *const argv[] = { emulator_bin(), "--port", "0", "--seed",
+				     "7", NULL };
 
 	if (env && *env)
 		return env;
 	if (emu_pid)
 		return emu_url;
-	if (!bin || !*bin)
-		bin = SC_EMULATOR_PATH;
-	if (pipe(fds) < 0)
-		return NULL;
-	emu_pid = fork();
-	if (emu_pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execl(bin, bin, "--port", "0", "--seed", "7", (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	f = fdopen(fds[0], "r");
-	if (!f || !fgets(emu_url, sizeof(emu_url), f)) {
-		fprintf(stderr, "emulator did not start (%s)\n", bin);
-		if (f)
-			fclose(f);
+	emu_pid = t_spawn(argv, emu_url, sizeof(emu_url));
+	if (emu_pid < 0) {
+		emu_pid = 0;
 		return NULL;
 	}
-	fclose(f);
-	emu_url[strcspn(emu_url, "\r\n")] = '\0';
 	return emu_url;
 }
 
 void t_shutdown(void)
 {
-	if (emu_pid > 0) {
-		kill(emu_pid, SIGTERM);
-		waitpid(emu_pid, NULL, 0);
-		emu_pid = 0;
-	}
+	t_emulator_stop(emu_pid);
+	emu_pid = 0;
 }
 
 char *t_control(const char *path, const char *json)
@@ -88,41 +120,16 @@ char *t_control(const char *path, const char *json)
 
 pid_t t_emulator_spawn(const char *const *args, char *url, size_t n)
 {
-	const char *bin = getenv("SMARTCAR_EMULATOR_BIN");
 	const char *argv[24];
-	int fds[2], k = 0;
-	FILE *f;
-	pid_t pid;
+	int k = 0;
 
-	if (!bin || !*bin)
-		bin = SC_EMULATOR_PATH;
-	if (pipe(fds) < 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		argv[k++] = bin;
-		argv[k++] = "--port";
-		argv[k++] = "0";
-		while (args && *args && k < 23)
-			argv[k++] = *args++;
-		argv[k] = NULL;
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	f = fdopen(fds[0], "r");
-	if (pid < 0 || !f || !fgets(url, (int)n, f)) {
-		if (f)
-			fclose(f);
-		t_emulator_stop(pid);
-		return -1;
-	}
-	fclose(f);
-	url[strcspn(url, "\r\n")] = '\0';
-	return pid;
+	argv[k++] = emulator_bin();
+	argv[k++] = "--port";
+	argv[k++] = "0";
+	while (args && *args && k < 23)
+		argv[k++] = *args++;
+	argv[k] = NULL;
+	return t_spawn(argv, url, n);
 }
 
 void t_emulator_stop(pid_t pid)
@@ -230,6 +237,18 @@ int t_clean(const char *text, const char *const *secrets, size_t n)
 			return 0;
 		}
 	return 1;
+}
+
+int t_result_clean(const sc_result *r, const char *const *secrets, size_t n)
+{
+	char *json = NULL;
+	int ok;
+
+	sc_result_to_json(&json, r);
+	ok = t_clean(json, secrets, n) &&
+	     t_clean(sc_error_message(sc_result_error(r)), secrets, n);
+	sc_free(json);
+	return ok;
 }
 
 sc_client *t_offline_client(void)
@@ -586,4 +605,109 @@ void t_shape_each(const char *where, const cJSON *a, const char *spec)
 		return;
 	}
 	cJSON_ArrayForEach(e, a) t_shape(where, e, spec);
+}
+
+/* ------------------------------------------------- parameters and fields */
+
+void t_params_set(sc_params *p, const char *const *kv)
+{
+	for (; kv[0] && kv[1]; kv += 2)
+		sc_params_set(p, kv[0], kv[1]);
+}
+
+sc_params *t_params(const char *const *kv)
+{
+	sc_params *p = NULL;
+	if (sc_params_new(&p) == 0)
+		t_params_set(p, kv);
+	return p;
+}
+
+const char *t_error_field(const void *e, const char *key)
+{
+	return sc_error_get(e, key);
+}
+
+const char *t_result_string(const void *r, const char *key)
+{
+	return sc_result_get_string(r, key);
+}
+
+const char *t_client_setting(const void *c, const char *key)
+{
+	return sc_client_get(c, key);
+}
+
+void t_check_fields(const char *file, int line, t_get_fn get,
+		    const void *obj, const char *const *kv)
+{
+	for (; kv[0] && kv[1]; kv += 2) {
+		const char *got = obj ? get(obj, kv[0]) : NULL;
+		if (!got || strcmp(got, kv[1]) != 0) {
+			fprintf(stderr, "  %s:%d: %s is \"%s\", not \"%s\"\n",
+				file, line, kv[0], got ? got : "(null)", kv[1]);
+			sc_test_failed_flag = 1;
+		}
+	}
+}
+
+/* -------------------------------------------------- library sessions */
+
+sc_result *t_owner_tokens(sc_client *c, const char *email,
+			  const char *scope, sc_result **veh, char **code)
+{
+	sc_params *p = T_PARAMS("scope", scope);
+	char *url = NULL, *state = NULL, *loc = NULL;
+	sc_result *red = NULL, *tok = NULL;
+
+	if (veh)
+		*veh = NULL;
+	if (sc_auth_url(&url, &state, c, p, NULL) == 0)
+		loc = t_connect(url, "approve", email);
+	sc_params_free(p);
+	if (loc && sc_parse_redirect(&red, loc, state) == 0) {
+		const char *got = sc_result_get_string(red, "code");
+		if (code)
+			*code = strdup(got);
+		sc_exchange_code(&tok, c, got, NULL);
+	}
+	if (veh && tok && !sc_result_error(tok) &&
+	    sc_get_vehicles(veh, c, sc_result_get_string(tok, "access_token"),
+			    -1, -1) < 0) {
+		sc_result_free(*veh);
+		*veh = NULL;
+	}
+	free(loc);
+	sc_free(url);
+	sc_free(state);
+	sc_result_free(red);
+	return tok;
+}
+
+int t_requests_to(const char *part)
+{
+	cJSON *all = t_control_json(t_emulator(), NULL, "/_emulator/requests",
+				    NULL);
+	const cJSON *r;
+	int n = 0;
+
+	cJSON_ArrayForEach(r, t_json_get(all, "requests")) {
+		const char *path = t_json_str(r, "path");
+		if (path && strstr(path, part))
+			n++;
+	}
+	cJSON_Delete(all);
+	return n;
+}
+
+void t_check_json_status(const t_http_res *r, long status)
+{
+	char ct[128];
+
+	CHECK(r->status == status);
+	if (r->status != status)
+		fprintf(stderr, "  status %ld, expected %ld: %s\n", r->status,
+			status, r->body ? r->body : "");
+	CHECK(t_http_header(r, "content-type", ct, sizeof(ct)) &&
+	      strstr(ct, "application/json"));
 }

@@ -22,6 +22,15 @@ void sc_test_register(const char *name, sc_test_fn fn)
 	}
 }
 
+int t_check(int ok, const char *file, int line, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "  %s:%d: %s failed\n", file, line, what);
+		sc_test_failed_flag = 1;
+	}
+	return ok;
+}
+
 void t_shutdown(void);
 
 int main(int argc, char **argv)

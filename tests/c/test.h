@@ -19,23 +19,17 @@ extern int sc_test_failed_flag;
 	}                                                              \
 	static void test_##name(void)
 
-#define CHECK(cond)                                                    \
-	do {                                                           \
-		if (!(cond)) {                                         \
-			fprintf(stderr, "  %s:%d: CHECK(%s) failed\n", \
-				__FILE__, __LINE__, #cond);            \
-			sc_test_failed_flag = 1;                       \
-		}                                                      \
-	} while (0)
+/* Marks the test failed with file:line and what when ok is 0; returns
+ * ok. */
+int t_check(int ok, const char *file, int line, const char *what);
+
+#define CHECK(cond) t_check(!!(cond), __FILE__, __LINE__, "CHECK(" #cond ")")
 
 #define REQUIRE(cond)                                                  \
 	do {                                                           \
-		if (!(cond)) {                                         \
-			fprintf(stderr, "  %s:%d: REQUIRE(%s) failed\n", \
-				__FILE__, __LINE__, #cond);            \
-			sc_test_failed_flag = 1;                       \
+		if (!t_check(!!(cond), __FILE__, __LINE__,             \
+			     "REQUIRE(" #cond ")"))                    \
 			return;                                        \
-		}                                                      \
 	} while (0)
 
 #define CHECK_STR(a, b)                                                \
@@ -94,6 +88,10 @@ char *t_connect_at(const char *base, const char *auth_url, const char *action,
  * URL; stop it with t_emulator_stop. */
 #include <sys/types.h>
 pid_t t_emulator_spawn(const char *const *args, char *url, size_t n);
+/* Runs argv (argv[0] a path) with its stdout on a pipe and reads the first
+ * line (a server's base URL) into url: the pid, or -1 when it printed no
+ * line.  Stop it with t_emulator_stop. */
+pid_t t_spawn(const char *const *argv, char *url, size_t n);
 void t_emulator_stop(pid_t pid);
 /* A private emulator kept for a test file (a static, zeroed first). */
 typedef struct t_private_emulator {
@@ -113,6 +111,8 @@ typedef struct t_lines {
 void t_collect_line(void *payload, int dir, const char *line);
 /* 1 when the text contains none of the secrets. */
 int t_clean(const char *text, const char *const *secrets, size_t n);
+/* 1 when r as JSON and its error's message contain none of the secrets. */
+int t_result_clean(const sc_result *r, const char *const *secrets, size_t n);
 /* A client for canned answers: credentials and example.com origins, one
  * attempt per call. */
 sc_client *t_offline_client(void);
@@ -179,6 +179,59 @@ double t_json_num(const struct cJSON *o, const char *k);
  * message) when not; t_shape_each checks every element of an array. */
 void t_shape(const char *where, const struct cJSON *o, const char *spec);
 void t_shape_each(const char *where, const struct cJSON *a, const char *spec);
+
+/* Options of a client for the test application (T_CLIENT_ID,
+ * T_CLIENT_SECRET, T_REDIRECT) whose connect, auth, API and management
+ * origins are base; o is reset first (SC_CLIENT_OPTIONS_INIT). */
+void t_app_options(sc_client_options *o, const char *base);
+
+/* A new parameter set (caller frees) holding kv: key, value, ...,
+ * NULL-terminated.  T_PARAMS("k", "v", ...) spells the list inline. */
+sc_params *t_params(const char *const *kv);
+/* Sets every key of kv to its value in p. */
+void t_params_set(sc_params *p, const char *const *kv);
+#define T_PARAMS(...) t_params((const char *const[]){__VA_ARGS__, NULL})
+#define T_PARAMS_SET(p, ...)                                           \
+	t_params_set((p), (const char *const[]){__VA_ARGS__, NULL})
+
+/* Checks that get(obj, key) reads value for every key, value pair of kv
+ * (NULL-terminated), marking the test failed at file:line, naming the
+ * key, for each that does not.  CHECK_ERROR_FIELDS reads an sc_error
+ * with sc_error_get, CHECK_RESULT_STRINGS an sc_result with
+ * sc_result_get_string, CHECK_CLIENT_SETTINGS an sc_client with
+ * sc_client_get. */
+typedef const char *(*t_get_fn)(const void *obj, const char *key);
+void t_check_fields(const char *file, int line, t_get_fn get,
+		    const void *obj, const char *const *kv);
+const char *t_error_field(const void *e, const char *key);
+const char *t_result_string(const void *r, const char *key);
+const char *t_client_setting(const void *c, const char *key);
+#define CHECK_ERROR_FIELDS(e, ...)                                     \
+	t_check_fields(__FILE__, __LINE__, t_error_field, (e),         \
+		       (const char *const[]){__VA_ARGS__, NULL})
+#define CHECK_RESULT_STRINGS(r, ...)                                   \
+	t_check_fields(__FILE__, __LINE__, t_result_string, (r),       \
+		       (const char *const[]){__VA_ARGS__, NULL})
+#define CHECK_CLIENT_SETTINGS(c, ...)                                  \
+	t_check_fields(__FILE__, __LINE__, t_client_setting, (c),      \
+		       (const char *const[]){__VA_ARGS__, NULL})
+
+/* A client made from o, or NULL (the error shown). */
+sc_client *t_client_from(const sc_client_options *o);
+
+/* Connect through the library on c: the authorize URL for scope,
+ * approved as email on the emulator, the code exchanged.  The token set
+ * (caller frees) or NULL; when veh != NULL, also the owner's vehicles
+ * (sc_get_vehicles, caller frees; NULL when that fails) and when
+ * code != NULL a copy of the authorization code (caller frees). */
+sc_result *t_owner_tokens(sc_client *c, const char *email,
+			  const char *scope, sc_result **veh, char **code);
+/* How many requests the shared emulator logged whose path contains
+ * part. */
+int t_requests_to(const char *part);
+/* A raw answer's status is status (the body is shown when not) and its
+ * Content-Type is JSON. */
+void t_check_json_status(const t_http_res *r, long status);
 
 #define T_CLIENT_ID "8229df9f-91a0-4ff0-a1ae-a1f38ee24d07"
 #define T_CLIENT_SECRET "emulator-client-secret"

@@ -12,9 +12,7 @@ static sc_op *odo_op(sc_client *c, const char *vid, const char *token)
 {
 	sc_params *p = NULL;
 	sc_op *op = NULL;
-	sc_params_new(&p);
-	sc_params_set(p, "vehicle_id", vid);
-	sc_params_set(p, "access_token", token);
+	p = T_PARAMS("vehicle_id", vid, "access_token", token);
 	sc_op_new(&op, c, "odometer", p, NULL);
 	sc_params_free(p);
 	return op;
@@ -197,14 +195,12 @@ TEST(async_poll_stored_op_refreshes_after_401)
 	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
 	REQUIRE(sc_async_new(&a, c, 0) == 0);
 	/* the code exchange itself goes through the driver */
-	sc_params_new(&p);
-	sc_params_set(p, "scope", "read_odometer");
+	p = T_PARAMS("scope", "read_odometer");
 	sc_auth_url(&url, &state, c, p, NULL);
 	sc_params_free(p);
 	loc = t_connect(url, "approve", "async-store@example.com");
 	REQUIRE(loc && sc_parse_redirect(&red, loc, state) == 0);
-	sc_params_new(&p);
-	sc_params_set(p, "code", sc_result_get_string(red, "code"));
+	p = T_PARAMS("code", sc_result_get_string(red, "code"));
 	REQUIRE(sc_op_new(&op, c, "exchange_code", p, NULL) == 0);
 	sc_params_free(p);
 	REQUIRE(sc_async_start(a, op, &id) == 0);
@@ -219,8 +215,7 @@ TEST(async_poll_stored_op_refreshes_after_401)
 		 sc_result_get_string(tok, "refresh_token"));
 	REQUIRE(sc_token_store_save_json(s, "k", json, NULL) == 0);
 	p = NULL;
-	sc_params_new(&p);
-	sc_params_set(p, "vehicle_id", ids[0]);
+	p = T_PARAMS("vehicle_id", ids[0]);
 	op = NULL;
 	REQUIRE(sc_op_new_stored(&op, c, s, "k", "odometer", p, NULL) == 0);
 	sc_params_free(p);

@@ -21,14 +21,11 @@ TEST(auth_url_has_every_parameter)
 	char *url, *state = NULL;
 
 	REQUIRE(c);
-	sc_params_new(&p);
-	sc_params_set(p, "scope", "read_odometer required:read_location");
-	sc_params_set(p, "state", "abc 123");
-	sc_params_set(p, "make", "TESLA");
-	sc_params_set(p, "single_select_vin", "5YJSA1E14FF101307");
-	sc_params_set(p, "flags", "country:DE flag:true");
-	sc_params_set(p, "user", "u-42");
-	sc_params_set(p, "force_prompt", "true");
+	p = T_PARAMS("scope", "read_odometer required:read_location",
+			"state", "abc 123", "make", "TESLA",
+			"single_select_vin", "5YJSA1E14FF101307",
+			"flags", "country:DE flag:true", "user", "u-42",
+			"force_prompt", "true");
 	url = auth_url(c, p, &state);
 	REQUIRE(url);
 	CHECK_CONTAINS(url, "https://connect.example.com/oauth/authorize?"
@@ -82,8 +79,7 @@ TEST(auth_url_single_select_false_and_bad_mode)
 	char *url;
 
 	REQUIRE(c);
-	sc_params_new(&p);
-	sc_params_set(p, "single_select", "false");
+	p = T_PARAMS("single_select", "false");
 	url = auth_url(c, p, NULL);
 	CHECK_CONTAINS(url, "&single_select=false");
 	sc_free(url);
@@ -133,9 +129,8 @@ TEST(redirect_decodes_and_keeps_extras)
 			     "&user_id=u1&virtual_key_url=https%3A%2F%2Fk",
 			     "x y", 0);
 	REQUIRE(r);
-	CHECK_STR(sc_result_get_string(r, "code"), "a+b c");
-	CHECK_STR(sc_result_get_string(r, "user_id"), "u1");
-	CHECK_STR(sc_result_get_string(r, "virtual_key_url"), "https://k");
+	CHECK_RESULT_STRINGS(r, "code", "a+b c", "user_id", "u1",
+			"virtual_key_url", "https://k");
 	sc_result_free(r);
 }
 
@@ -158,7 +153,6 @@ TEST(redirect_state_mismatch_is_an_error_without_the_code)
 	sc_result *r = parse("https://a/cb?code=secret-code-9&state=evil",
 			     "good", SC_ESTATE);
 	const sc_error *e;
-	char *json = NULL;
 	const char *const secrets[] = { "secret-code-9" };
 
 	REQUIRE(r);
@@ -166,10 +160,8 @@ TEST(redirect_state_mismatch_is_an_error_without_the_code)
 	REQUIRE(e);
 	CHECK(sc_error_code(e) == SC_ESTATE);
 	CHECK_STR(sc_error_get(e, "kind"), "state_mismatch");
-	sc_result_to_json(&json, r);
-	CHECK(t_clean(json, secrets, 1));
+	CHECK(t_result_clean(r, secrets, 1));
 	CHECK(sc_result_data(r) == NULL);
-	sc_free(json);
 	sc_result_free(r);
 	r = parse("https://a/cb?code=x1234", "good", SC_ESTATE);
 	sc_result_free(r);
@@ -186,10 +178,8 @@ TEST(redirect_connect_errors)
 	const sc_error *e = sc_result_error(r);
 
 	REQUIRE(e);
-	CHECK_STR(sc_error_get(e, "kind"), "connect");
-	CHECK_STR(sc_error_get(e, "type"), "access_denied");
-	CHECK_STR(sc_error_get(e, "description"),
-		  "User denied access to application.");
+	CHECK_ERROR_FIELDS(e, "kind", "connect", "type", "access_denied",
+			"description", "User denied access to application.");
 	CHECK_CONTAINS(sc_error_message(e), "access_denied");
 	sc_result_free(r);
 
@@ -198,11 +188,9 @@ TEST(redirect_connect_errors)
 		  SC_ECONNECT);
 	e = sc_result_error(r);
 	REQUIRE(e);
-	CHECK_STR(sc_error_get(e, "type"), "vehicle_incompatible");
-	CHECK_STR(sc_error_get(e, "vin"), "0SCAUDI012FE3B132");
-	CHECK_STR(sc_error_get(e, "make"), "AUDI");
-	CHECK_STR(sc_error_get(e, "model"), "A4");
-	CHECK_STR(sc_error_get(e, "year"), "2017");
+	CHECK_ERROR_FIELDS(e, "type", "vehicle_incompatible",
+			"vin", "0SCAUDI012FE3B132", "make", "AUDI",
+			"model", "A4", "year", "2017");
 	sc_result_free(r);
 
 	r = parse("error=configuration_error&error_description=d&status_code="

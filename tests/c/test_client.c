@@ -13,16 +13,12 @@ TEST(client_defaults)
 	unsetenv("SMARTCAR_CONNECT_ORIGIN");
 	unsetenv("SMARTCAR_MANAGEMENT_API_ORIGIN");
 	REQUIRE(sc_client_new(&c, NULL, NULL) == 0);
-	CHECK_STR(sc_client_get(c, "api_origin"), "https://api.smartcar.com");
-	CHECK_STR(sc_client_get(c, "auth_url"),
-		  "https://auth.smartcar.com/oauth/token");
-	CHECK_STR(sc_client_get(c, "connect_origin"),
-		  "https://connect.smartcar.com");
-	CHECK_STR(sc_client_get(c, "management_origin"),
-		  "https://management.smartcar.com");
-	CHECK_STR(sc_client_get(c, "mode"), "live");
-	CHECK_STR(sc_client_get(c, "api_version"), "2.0");
-	CHECK_STR(sc_client_get(c, "unit_system"), "metric");
+	CHECK_CLIENT_SETTINGS(c, "api_origin", "https://api.smartcar.com",
+			"auth_url", "https://auth.smartcar.com/oauth/token",
+			"connect_origin", "https://connect.smartcar.com",
+			"management_origin", "https://management.smartcar.com",
+			"mode", "live", "api_version", "2.0",
+			"unit_system", "metric");
 	CHECK(sc_client_get(c, "client_secret") == NULL);
 	CHECK(sc_client_connections_opened(c) == 0);
 	sc_client_free(c);
@@ -40,11 +36,10 @@ TEST(client_env_read_at_creation)
 	REQUIRE(sc_client_new(&a, NULL, NULL) == 0);
 	setenv("SMARTCAR_API_ORIGIN", "http://127.0.0.1:5555", 1);
 	REQUIRE(sc_client_new(&b, NULL, NULL) == 0);
-	CHECK_STR(sc_client_get(a, "api_origin"), "http://127.0.0.1:1111");
-	CHECK_STR(sc_client_get(a, "auth_url"),
-		  "http://127.0.0.1:2222/oauth/token");
-	CHECK_STR(sc_client_get(a, "connect_origin"), "http://localhost:3333");
-	CHECK_STR(sc_client_get(a, "management_origin"), "http://[::1]:4444");
+	CHECK_CLIENT_SETTINGS(a, "api_origin", "http://127.0.0.1:1111",
+			"auth_url", "http://127.0.0.1:2222/oauth/token",
+			"connect_origin", "http://localhost:3333",
+			"management_origin", "http://[::1]:4444");
 	CHECK_STR(sc_client_get(b, "api_origin"), "http://127.0.0.1:5555");
 	unsetenv("SMARTCAR_API_ORIGIN");
 	unsetenv("SMARTCAR_AUTH_ORIGIN");
@@ -103,8 +98,7 @@ TEST(client_timeouts)
 	REQUIRE(c);
 	CHECK(sc_client_set_timeouts(c, -1, 0) == SC_EINVAL);
 	CHECK(sc_client_set_timeouts(c, 250, 900) == 0);
-	sc_params_new(&p);
-	sc_params_set(p, "access_token", "t");
+	p = T_PARAMS("access_token", "t");
 	REQUIRE(sc_op_new(&op, c, "get_user", p, NULL) == 0);
 	sc_op_next(op, &req);
 	CHECK(sc_request_connect_timeout_ms(req) == 250);
@@ -195,10 +189,8 @@ TEST(client_profile_official)
 	REQUIRE(sc_client_new(&official, &o, NULL) == 0);
 
 	/* compatibility: "mode" only to 1.x for the official profile */
-	sc_params_new(&p);
-	sc_params_set(p, "vin", "5YJSA1E14FF101307");
-	sc_params_set(p, "scope", "read_vin");
-	sc_params_set(p, "mode", "test");
+	p = T_PARAMS("vin", "5YJSA1E14FF101307", "scope", "read_vin",
+			"mode", "test");
 	url = first_url(official, "get_compatibility", p);
 	CHECK(url && !strstr(url, "mode="));
 	free(url);
@@ -213,9 +205,7 @@ TEST(client_profile_official)
 	sc_params_free(p);
 
 	/* exchange_code: redirect_uri optional for the official profile */
-	p = NULL;
-	sc_params_new(&p);
-	sc_params_set(p, "code", "a-code-value");
+	p = T_PARAMS("code", "a-code-value");
 	url = first_url(official, "exchange_code", p);
 	CHECK(url != NULL);
 	free(url);

@@ -102,15 +102,10 @@ static void vpath(char *out, size_t n, const char *id, const char *sub)
 static void check_error(const t_http_res *r, long status, const char *type,
 			const char *code)
 {
-	char rid[64], ct[128], url[256];
+	char rid[64], url[256];
 	const cJSON *res;
 
-	CHECK(r->status == status);
-	if (r->status != status)
-		fprintf(stderr, "  status %ld, expected %ld: %s\n", r->status,
-			status, r->body ? r->body : "");
-	CHECK(t_http_header(r, "content-type", ct, sizeof(ct)) &&
-	      strstr(ct, "application/json"));
+	t_check_json_status(r, status);
 	if (cJSON_GetObjectItemCaseSensitive(r->json, "detail"))
 		t_shape("error", r->json, ERROR_KEYS ",detail:a");
 	else

@@ -54,12 +54,7 @@ static void check_v3_error(const t_http_res *r, long status, const char *type,
 	const cJSON *errs = t_json_get(r->json, "errors"), *e;
 	size_t i;
 
-	CHECK(r->status == status);
-	if (r->status != status)
-		fprintf(stderr, "  status %ld, expected %ld: %s\n", r->status,
-			status, r->body ? r->body : "");
-	CHECK(t_http_header(r, "content-type", buf, sizeof(buf)) &&
-	      strstr(buf, "application/json"));
+	t_check_json_status(r, status);
 	CHECK(t_http_header(r, "sc-request-id", buf, sizeof(buf)) &&
 	      strlen(buf) == 36);
 	t_shape("v3 error body", r->json, "errors:a");

@@ -73,26 +73,8 @@ struct fleet {
 
 static int fleet_login(struct fleet *f, const char *email)
 {
-	sc_params *p = NULL;
-	char *url = NULL, *state = NULL, *loc;
-	sc_result *red = NULL;
-
-	memset(f, 0, sizeof(*f));
 	f->c = t_client(t_emulator(), NULL);
-	sc_params_new(&p);
-	sc_params_set(p, "scope", ALL_SCOPES);
-	sc_auth_url(&url, &state, f->c, p, NULL);
-	sc_params_free(p);
-	loc = t_connect(url, "approve", email);
-	if (loc && sc_parse_redirect(&red, loc, state) == 0 &&
-	    sc_exchange_code(&f->tok, f->c, sc_result_get_string(red, "code"),
-			     NULL) == 0)
-		sc_get_vehicles(&f->veh, f->c, sc_result_get_string(f->tok,
-				"access_token"), -1, -1);
-	free(loc);
-	sc_free(url);
-	sc_free(state);
-	sc_result_free(red);
+	f->tok = t_owner_tokens(f->c, email, ALL_SCOPES, &f->veh, NULL);
 	return f->veh && !sc_result_error(f->veh) ? 0 : -1;
 }
 
@@ -269,8 +251,7 @@ TEST(endpoints_batch_raw_paging_history_disconnect)
 	REQUIRE(t_emulator());
 	REQUIRE(fleet_login(&f, "batchy@example.com") == 0);
 	vid = sc_result_get_string(f.veh, "vehicles.0"); /* the BEV first */
-	sc_params_new(&p);
-	sc_params_set(p, "paths", "/odometer /location / /fuel");
+	p = T_PARAMS("paths", "/odometer /location / /fuel");
 	CHECK(vcall(&f, "batch", vid, p, &r) == 0);
 	resp = cJSON_GetObjectItem(sc_result_data(r), "responses");
 	cJSON_ArrayForEach(item, resp) {

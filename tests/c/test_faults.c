@@ -53,56 +53,36 @@ struct session {
 static sc_client *client_opts(int attempts, const char *policy,
 			      size_t max_body, long timeout_ms)
 {
-	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
-	sc_client *c = NULL;
-	o.client_id = T_CLIENT_ID;
-	o.client_secret = T_CLIENT_SECRET;
-	o.redirect_uri = T_REDIRECT;
-	o.connect_origin = o.auth_origin = o.api_origin =
-		o.management_origin = t_emulator();
+	sc_client_options o;
+
+	t_app_options(&o, t_emulator());
 	o.max_attempts = attempts;
 	o.rate_policy = policy;
 	o.max_response_bytes = max_body;
 	o.timeout_ms = timeout_ms;
 	o.retry_base_ms = 50;
-	sc_client_new(&c, &o, NULL);
-	return c;
+	return t_client_from(&o);
 }
 
 static int start(struct session *s, const char *email, int attempts,
 		 const char *policy)
 {
-	sc_params *p = NULL;
-	char *url = NULL, *state = NULL, *loc;
-	sc_result *red = NULL;
-
 	memset(s, 0, sizeof(*s));
 	if (!t_emulator())
 		return -1;
 	cJSON_Delete(control("DELETE", "/_emulator/faults", NULL));
 	cJSON_Delete(control("DELETE", "/_emulator/requests", NULL));
 	s->c = client_opts(attempts, policy, 0, 0);
-	sc_params_new(&p);
-	sc_params_set(p, "scope", "read_odometer read_security "
-				  "control_security read_vehicle_info");
-	sc_auth_url(&url, &state, s->c, p, NULL);
-	sc_params_free(p);
-	loc = t_connect(url, "approve", email);
-	if (loc && sc_parse_redirect(&red, loc, state) == 0 &&
-	    sc_exchange_code(&s->tok, s->c, sc_result_get_string(red, "code"),
-			     NULL) == 0 &&
-	    sc_get_vehicles(&s->veh, s->c,
-			    sc_result_get_string(s->tok, "access_token"), -1,
-			    -1) == 0) {
+	s->tok = t_owner_tokens(s->c, email,
+				"read_odometer read_security "
+				"control_security read_vehicle_info",
+				&s->veh, NULL);
+	if (s->veh && !sc_result_error(s->veh)) {
 		snprintf(s->token, sizeof(s->token), "%s",
 			 sc_result_get_string(s->tok, "access_token"));
 		snprintf(s->vid, sizeof(s->vid), "%s",
 			 sc_result_get_string(s->veh, "vehicles.0"));
 	}
-	free(loc);
-	sc_free(url);
-	sc_free(state);
-	sc_result_free(red);
 	cJSON_Delete(control("DELETE", "/_emulator/requests", NULL));
 	return s->vid[0] ? 0 : -1;
 }

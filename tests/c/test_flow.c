@@ -7,41 +7,6 @@
 
 #include "test.h"
 
-/* Connect as email with scope; return a fresh token set (or NULL). */
-static sc_result *login(sc_client *c, const char *email, const char *scope,
-			char **code_out)
-{
-	sc_params *p = NULL;
-	char *url = NULL, *state = NULL, *loc;
-	sc_result *redirect = NULL, *tokens = NULL;
-
-	sc_params_new(&p);
-	sc_params_set(p, "scope", scope);
-	if (sc_auth_url(&url, &state, c, p, NULL) < 0) {
-		sc_params_free(p);
-		return NULL;
-	}
-	sc_params_free(p);
-	loc = t_connect(url, "approve", email);
-	sc_free(url);
-	if (loc && sc_parse_redirect(&redirect, loc, state) == 0) {
-		const char *code = sc_result_get_string(redirect, "code");
-		if (code_out)
-			*code_out = strdup(code);
-		sc_exchange_code(&tokens, c, code, NULL);
-	}
-	free(loc);
-	sc_free(state);
-	sc_result_free(redirect);
-	return tokens;
-}
-
-static const char *err_json(const sc_result *r, char **hold)
-{
-	sc_result_to_json(hold, r);
-	return *hold;
-}
-
 TEST(flow_end_to_end)
 {
 	const char *base = t_emulator();
@@ -57,8 +22,7 @@ TEST(flow_end_to_end)
 	REQUIRE(base);
 	c = t_client(base, NULL);
 	REQUIRE(c);
-	sc_params_new(&p);
-	sc_params_set(p, "scope", "read_vehicle_info required:read_odometer");
+	p = T_PARAMS("scope", "read_vehicle_info required:read_odometer");
 	REQUIRE(sc_auth_url(&url, &state, c, p, NULL) == 0);
 	CHECK_CONTAINS(url, base);
 	loc = t_connect(url, "approve", "owner@example.com");
@@ -91,8 +55,7 @@ TEST(flow_end_to_end)
 	CHECK(sc_result_get_string(odo, "meta.data_age") != NULL);
 	CHECK(sc_result_get_string(odo, "meta.fetched_at") != NULL);
 	sc_params_free(p);
-	sc_params_new(&p);
-	sc_params_set(p, "unit_system", "imperial");
+	p = T_PARAMS("unit_system", "imperial");
 	REQUIRE(sc_vehicle_odometer(&odo_i, c, vid, sc_result_get_string(tok,
 		"access_token"), p) == 0);
 	CHECK(sc_result_get_number(odo_i, "distance", &mi) == 0);
@@ -108,10 +71,8 @@ TEST(flow_end_to_end)
 	CHECK_STR(sc_error_get(sc_result_error(again), "type"),
 		  "invalid_grant");
 	{
-		char *hold = NULL;
 		const char *const secrets[] = { rt1, T_CLIENT_SECRET };
-		CHECK(t_clean(err_json(again, &hold), secrets, 2));
-		sc_free(hold);
+		CHECK(t_result_clean(again, secrets, 2));
 	}
 	CHECK(sc_exchange_refresh_token(&tok3, c, rt2, NULL) == 0);
 	/* one client, one connection for all of the above but the code
@@ -148,7 +109,8 @@ TEST(flow_vehicles_paging)
 
 	REQUIRE(base);
 	c = t_client(base, NULL);
-	tok = login(c, "pager@example.com", "read_odometer", NULL);
+	tok = t_owner_tokens(c, "pager@example.com", "read_odometer", NULL,
+			     NULL);
 	REQUIRE(tok);
 	REQUIRE(sc_get_vehicles(&page, c, sc_result_get_string(tok,
 		"access_token"), 1, 1) == 0);
@@ -168,35 +130,35 @@ TEST(flow_token_errors)
 	const char *base = t_emulator();
 	sc_client *c, *bad;
 	sc_result *tok, *r = NULL;
-	char *code = NULL, *hold = NULL;
-	const sc_error *e;
+	char *code = NULL;
+	int i;
 
 	REQUIRE(base);
 	c = t_client(base, NULL);
 	bad = t_client(base, "wrong-secret-value");
-	tok = login(c, "errors@example.com", "read_odometer", &code);
+	tok = t_owner_tokens(c, "errors@example.com", "read_odometer", NULL,
+			     &code);
 	REQUIRE(tok && code);
 	{
 		const char *const secrets[] = { code, T_CLIENT_SECRET,
 						"wrong-secret-value" };
-		/* reused code */
-		CHECK(sc_exchange_code(&r, c, code, NULL) == SC_EOAUTH);
-		e = sc_result_error(r);
-		CHECK_STR(sc_error_get(e, "type"), "invalid_grant");
-		CHECK(sc_error_status_code(e) == 400);
-		CHECK(t_clean(err_json(r, &hold), secrets, 3));
-		sc_free(hold);
-		hold = NULL;
-		sc_result_free(r);
-		/* wrong client secret */
-		CHECK(sc_exchange_code(&r, bad, code, NULL) == SC_EOAUTH);
-		e = sc_result_error(r);
-		CHECK_STR(sc_error_get(e, "type"), "invalid_client");
-		CHECK(sc_error_status_code(e) == 401);
-		CHECK(t_clean(err_json(r, &hold), secrets, 3));
-		sc_free(hold);
-		hold = NULL;
-		sc_result_free(r);
+		/* a reused code, then a wrong client secret */
+		const struct {
+			sc_client *by;
+			const char *type;
+			int status;
+		} tries[] = { { c, "invalid_grant", 400 },
+			      { bad, "invalid_client", 401 } };
+		for (i = 0; i < 2; i++) {
+			const sc_error *e;
+			CHECK(sc_exchange_code(&r, tries[i].by, code, NULL) ==
+			      SC_EOAUTH);
+			e = sc_result_error(r);
+			CHECK_STR(sc_error_get(e, "type"), tries[i].type);
+			CHECK(sc_error_status_code(e) == tries[i].status);
+			CHECK(t_result_clean(r, secrets, 3));
+			sc_result_free(r);
+		}
 	}
 	free(code);
 	code = NULL;
@@ -219,9 +181,7 @@ TEST(flow_token_errors)
 		{
 			const char *const secrets[] = {
 				sc_result_get_string(red, "code") };
-			CHECK(t_clean(err_json(r, &hold), secrets, 1));
-			sc_free(hold);
-			hold = NULL;
+			CHECK(t_result_clean(r, secrets, 1));
 		}
 		sc_result_free(r);
 		sc_result_free(red);
@@ -280,7 +240,6 @@ TEST(flow_api_errors)
 	sc_client *c;
 	sc_result *r = NULL, *tok, *veh = NULL;
 	const sc_error *e;
-	char *hold = NULL;
 	const char *const secrets[] = { "not-a-real-token-123" };
 
 	REQUIRE(base);
@@ -294,12 +253,12 @@ TEST(flow_api_errors)
 	CHECK(sc_error_get(e, "request_id") != NULL);
 	CHECK(sc_error_get(e, "doc_url") != NULL);
 	CHECK(sc_error_get(e, "description") != NULL);
-	CHECK(t_clean(err_json(r, &hold), secrets, 1));
-	sc_free(hold);
+	CHECK(t_result_clean(r, secrets, 1));
 	sc_result_free(r);
 
 	/* a token without read_odometer */
-	tok = login(c, "noscope@example.com", "read_vehicle_info", NULL);
+	tok = t_owner_tokens(c, "noscope@example.com", "read_vehicle_info",
+			     NULL, NULL);
 	REQUIRE(tok);
 	REQUIRE(sc_get_vehicles(&veh, c, sc_result_get_string(tok,
 		"access_token"), -1, -1) == 0);

@@ -15,28 +15,8 @@ struct owner {
 
 static int owner_login(sc_client *c, const char *email, struct owner *o)
 {
-	sc_params *p = NULL;
-	char *url = NULL, *state = NULL, *loc;
-	sc_result *red = NULL;
-
-	memset(o, 0, sizeof(*o));
-	sc_params_new(&p);
-	sc_params_set(p, "scope", "read_odometer read_vehicle_info "
-				  "read_location");
-	sc_auth_url(&url, &state, c, p, NULL);
-	sc_params_free(p);
-	loc = t_connect(url, "approve", email);
-	if (loc && sc_parse_redirect(&red, loc, state) == 0)
-		sc_exchange_code(&o->tok, c, sc_result_get_string(red, "code"),
-				 NULL);
-	if (o->tok && !sc_result_error(o->tok))
-		sc_get_vehicles(&o->veh, c,
-				sc_result_get_string(o->tok, "access_token"),
-				-1, -1);
-	free(loc);
-	sc_free(url);
-	sc_free(state);
-	sc_result_free(red);
+	o->tok = t_owner_tokens(c, email, "read_odometer read_vehicle_info "
+					  "read_location", &o->veh, NULL);
 	return o->veh && !sc_result_error(o->veh) ? 0 : -1;
 }
 

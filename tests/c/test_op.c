@@ -29,12 +29,9 @@ static sc_op *start(sc_client *c, const char *ep, sc_params *p,
 
 static sc_params *odo_params(const char *units)
 {
-	sc_params *p = NULL;
-	sc_params_new(&p);
-	sc_params_set(p, "vehicle_id", "veh-1");
-	sc_params_set(p, "access_token", "tok-SECRET-1");
 	/* these tests look at one exchange; test_retry.c covers retries */
-	sc_params_set(p, "max_attempts", "1");
+	sc_params *p = T_PARAMS("vehicle_id", "veh-1", "access_token",
+				"tok-SECRET-1", "max_attempts", "1");
 	if (units)
 		sc_params_set(p, "unit_system", units);
 	return p;
@@ -93,8 +90,7 @@ TEST(op_vehicles_paging_version_flags_timeouts)
 	const sc_request *req;
 	sc_op *op;
 
-	sc_params_new(&p);
-	sc_params_set(p, "access_token", "t0ken-abc");
+	p = T_PARAMS("access_token", "t0ken-abc");
 	sc_params_set_int(p, "limit", 5);
 	sc_params_set_int(p, "offset", 10);
 	sc_params_set(p, "version", "1.0");
@@ -121,9 +117,7 @@ TEST(op_token_requests)
 	sc_op *op;
 	size_t len;
 
-	sc_params_new(&p);
-	sc_params_set(p, "code", "the code/1");
-	sc_params_set(p, "flags", "pizza:pasta");
+	p = T_PARAMS("code", "the code/1", "flags", "pizza:pasta");
 	op = start(c, "exchange_code", p, &req);
 	REQUIRE(op);
 	CHECK_STR(sc_request_method(req), "POST");
@@ -142,8 +136,7 @@ TEST(op_token_requests)
 	sc_op_free(op);
 	sc_params_free(p);
 
-	sc_params_new(&p);
-	sc_params_set(p, "refresh_token", "rt-1");
+	p = T_PARAMS("refresh_token", "rt-1");
 	op = start(c, "exchange_refresh_token", p, &req);
 	REQUIRE(op);
 	CHECK_STR(sc_request_body(req, NULL),
@@ -201,9 +194,7 @@ TEST(op_argument_errors)
 	sc_error_free(err);
 	err = NULL;
 	sc_params_free(p);
-	sc_params_new(&p);
-	sc_params_set(p, "access_token", "t");
-	sc_params_set(p, "limit", "-1");
+	p = T_PARAMS("access_token", "t", "limit", "-1");
 	CHECK(sc_op_new(&op, c, "get_vehicles", p, &err) == SC_EINVAL);
 	CHECK(op == NULL);
 	sc_error_free(err);
@@ -229,12 +220,10 @@ TEST(op_success_with_meta)
 	REQUIRE(res);
 	CHECK(rc == 0);
 	CHECK(sc_result_get_number(res, "distance", &d) == 0 && d == 37829.2);
-	CHECK_STR(sc_result_get_string(res, "meta.data_age"),
-		  "2018-06-20T01:33:37.078Z");
-	CHECK_STR(sc_result_get_string(res, "meta.unit_system"), "metric");
-	CHECK_STR(sc_result_get_string(res, "meta.request_id"), "rid-1");
-	CHECK_STR(sc_result_get_string(res, "meta.fetched_at"),
-		  "2018-06-20T01:33:38.000Z");
+	CHECK_RESULT_STRINGS(res, "meta.data_age", "2018-06-20T01:33:37.078Z",
+			"meta.unit_system", "metric",
+			"meta.request_id", "rid-1",
+			"meta.fetched_at", "2018-06-20T01:33:38.000Z");
 	sc_result_free(res);
 	sc_params_free(p);
 	sc_client_free(c);
@@ -247,8 +236,7 @@ TEST(op_snake_cases_body_keys)
 	sc_result *res;
 	char *json = NULL;
 
-	sc_params_new(&p);
-	sc_params_set(p, "access_token", "tok-x");
+	p = T_PARAMS("access_token", "tok-x");
 	res = run(c, "get_vehicles", p,
 		  t_response(200, "application/json",
 			     "{\"paging\":{\"count\":2,\"offset\":0},"
@@ -274,17 +262,15 @@ TEST(op_token_response)
 	sc_result *res;
 	double exp = 0, rexp = 0, now = (double)time(NULL), ei = 0;
 
-	sc_params_new(&p);
-	sc_params_set(p, "code", "code-1");
+	p = T_PARAMS("code", "code-1");
 	res = run(c, "exchange_code", p,
 		  t_response(200, "application/json",
 			     "{\"access_token\":\"AT\",\"token_type\":\"Bearer\","
 			     "\"expires_in\":7200,\"refresh_token\":\"RT\"}"),
 		  NULL);
 	REQUIRE(res);
-	CHECK_STR(sc_result_get_string(res, "access_token"), "AT");
-	CHECK_STR(sc_result_get_string(res, "refresh_token"), "RT");
-	CHECK_STR(sc_result_get_string(res, "token_type"), "Bearer");
+	CHECK_RESULT_STRINGS(res, "access_token", "AT", "refresh_token", "RT",
+			"token_type", "Bearer");
 	CHECK(sc_result_get_number(res, "expires_in", &ei) == 0 && ei == 7200);
 	CHECK(sc_result_get_number(res, "expiration", &exp) == 0);
 	CHECK(exp >= now + 7199 && exp <= now + 7202);
@@ -323,13 +309,10 @@ TEST(op_v2_error_body_every_field)
 	CHECK(rc == SC_EAPI);
 	e = sc_result_error(res);
 	REQUIRE(e);
-	CHECK_STR(sc_error_get(e, "kind"), "api");
-	CHECK_STR(sc_error_get(e, "type"), "RATE_LIMIT");
-	CHECK_STR(sc_error_get(e, "code"), "VEHICLE");
-	CHECK_STR(sc_error_get(e, "description"), "slow down");
+	CHECK_ERROR_FIELDS(e, "kind", "api", "type", "RATE_LIMIT",
+			"code", "VEHICLE", "description", "slow down",
+			"request_id", "rid-9", "resolution_type", "RETRY_LATER");
 	CHECK_CONTAINS(sc_error_get(e, "doc_url"), "rate-limit-errors#vehicle");
-	CHECK_STR(sc_error_get(e, "request_id"), "rid-9");
-	CHECK_STR(sc_error_get(e, "resolution_type"), "RETRY_LATER");
 	CHECK(sc_error_get(e, "resolution_url") == NULL);
 	CHECK_STR(sc_error_get(e, "suggested_user_message"), "wait");
 	CHECK(sc_error_status_code(e) == 429);
@@ -373,12 +356,10 @@ TEST(op_oauth_error_is_redacted)
 	sc_params *p = NULL;
 	sc_result *res;
 	const sc_error *e;
-	char *json = NULL;
 	const char *const secrets[] = { "c0de-SECRET-77", T_CLIENT_SECRET };
 	int rc = 0;
 
-	sc_params_new(&p);
-	sc_params_set(p, "code", "c0de-SECRET-77");
+	p = T_PARAMS("code", "c0de-SECRET-77");
 	res = run(c, "exchange_code", p,
 		  t_response(400, "application/json",
 			     "{\"error\":\"invalid_grant\",\"error_description\":"
@@ -390,10 +371,7 @@ TEST(op_oauth_error_is_redacted)
 	CHECK_STR(sc_error_get(e, "type"), "invalid_grant");
 	CHECK_STR(sc_error_get(e, "description"), "Invalid code: [REDACTED].");
 	CHECK(sc_error_status_code(e) == 400);
-	sc_result_to_json(&json, res);
-	CHECK(t_clean(json, secrets, 2));
-	CHECK(t_clean(sc_error_message(e), secrets, 2));
-	sc_free(json);
+	CHECK(t_result_clean(res, secrets, 2));
 	sc_result_free(res);
 	sc_params_free(p);
 	sc_client_free(c);
@@ -413,11 +391,9 @@ TEST(op_v1_error_body)
 
 	REQUIRE(e);
 	CHECK(sc_error_code(e) == SC_EAPI);
-	CHECK_STR(sc_error_get(e, "type"), "vehicle_not_capable_error");
-	CHECK_STR(sc_error_get(e, "code"), "VNC_1");
-	CHECK_STR(sc_error_get(e, "description"),
-		  "Vehicle is not capable of performing request.");
-	CHECK_STR(sc_error_get(e, "request_id"), "r1");
+	CHECK_ERROR_FIELDS(e, "type", "vehicle_not_capable_error",
+			"code", "VNC_1", "request_id", "r1", "description",
+			"Vehicle is not capable of performing request.");
 	CHECK(sc_error_status_code(e) == 501);
 	sc_result_free(res);
 	sc_params_free(p);

@@ -11,19 +11,14 @@
 static sc_client *client_with(const char *suffix, const char *flags,
 			      const char *proxy, const char *base)
 {
-	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
-	sc_client *c = NULL;
-	o.client_id = T_CLIENT_ID;
-	o.client_secret = T_CLIENT_SECRET;
-	o.redirect_uri = T_REDIRECT;
-	o.connect_origin = o.auth_origin = o.api_origin =
-		o.management_origin = base ? base : ORIGIN;
+	sc_client_options o;
+
+	t_app_options(&o, base ? base : ORIGIN);
 	o.user_agent_suffix = suffix;
 	o.flags = flags;
 	o.proxy = proxy;
 	o.max_attempts = 1;
-	sc_client_new(&c, &o, NULL);
-	return c;
+	return t_client_from(&o);
 }
 
 static const sc_request *first_request(sc_op **op, sc_client *c,
@@ -44,8 +39,7 @@ TEST(options_user_agent_and_flags)
 	const sc_request *req;
 
 	REQUIRE(c);
-	sc_params_new(&p);
-	sc_params_set(p, "access_token", "tok-abcdef");
+	p = T_PARAMS("access_token", "tok-abcdef");
 	req = first_request(&op, c, "get_user", p);
 	REQUIRE(req);
 	CHECK_CONTAINS(sc_request_header(req, "User-Agent"), "libsmartcar/");
@@ -74,13 +68,10 @@ TEST(options_caller_headers_stay_with_their_request)
 	sc_op *op;
 	const sc_request *req;
 
-	sc_params_new(&p);
-	sc_params_set(p, "access_token", "tok-abcdef");
-	sc_params_set(p, "vehicle_id", "v1");
-	sc_params_set(p, "method", "GET");
-	sc_params_set(p, "path", "odometer");
-	sc_params_set(p, "header:X-Trace", "t-1");
-	sc_params_set(p, "header:Authorization", "Bearer other-token");
+	p = T_PARAMS("access_token", "tok-abcdef", "vehicle_id", "v1",
+			"method", "GET", "path", "odometer",
+			"header:X-Trace", "t-1",
+			"header:Authorization", "Bearer other-token");
 	req = first_request(&op, c, "request", p);
 	REQUIRE(req);
 	CHECK_STR(sc_request_header(req, "X-Trace"), "t-1");

@@ -39,9 +39,7 @@ static sc_pager *pager(sc_client *c, const char *endpoint, long size,
 {
 	sc_params *p = NULL;
 	sc_pager *pg = NULL;
-	sc_params_new(&p);
-	sc_params_set(p, "access_token", "tok");
-	sc_params_set(p, "management_token", "amt");
+	p = T_PARAMS("access_token", "tok", "management_token", "amt");
 	if (k1)
 		sc_params_set(p, k1, v1);
 	sc_pager_new(&pg, c, NULL, NULL, endpoint, p, size, NULL);

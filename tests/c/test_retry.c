@@ -12,27 +12,21 @@
 static sc_client *client_with(int max_attempts, double capacity,
 			      const char *policy)
 {
-	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
-	sc_client *c = NULL;
-	o.client_id = T_CLIENT_ID;
-	o.client_secret = T_CLIENT_SECRET;
-	o.redirect_uri = T_REDIRECT;
-	o.connect_origin = o.auth_origin = o.api_origin =
-		o.management_origin = ORIGIN;
+	sc_client_options o;
+
+	t_app_options(&o, ORIGIN);
 	o.max_attempts = max_attempts;
 	o.rate_limit_capacity = capacity;
 	o.rate_policy = policy;
-	sc_client_new(&c, &o, NULL);
-	return c;
+	return t_client_from(&o);
 }
 
 static sc_op *op_for(sc_client *c, const char *ep, const char *vid)
 {
 	sc_params *p = NULL;
 	sc_op *op = NULL;
-	sc_params_new(&p);
-	sc_params_set(p, "vehicle_id", vid ? vid : "veh-1");
-	sc_params_set(p, "access_token", "tok-123456");
+	p = T_PARAMS("vehicle_id", vid ? vid : "veh-1",
+			"access_token", "tok-123456");
 	sc_op_new(&op, c, ep, p, NULL);
 	sc_params_free(p);
 	return op;
@@ -352,10 +346,8 @@ TEST(rate_wait_policy_asks_to_wait)
 	CHECK(sc_op_wait_ms(op) > 4000 && sc_op_wait_ms(op) <= 5000);
 	sc_op_free(op);
 	/* the per-call policy wins over the client's */
-	sc_params_new(&p);
-	sc_params_set(p, "vehicle_id", "veh-w");
-	sc_params_set(p, "access_token", "tok-123456");
-	sc_params_set(p, "rate_policy", "fail");
+	p = T_PARAMS("vehicle_id", "veh-w", "access_token", "tok-123456",
+			"rate_policy", "fail");
 	sc_op_new(&op, c, "odometer", p, NULL);
 	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
 	sc_op_free(op);
@@ -396,8 +388,7 @@ TEST(debug_hook_redacts)
 					"AT-SECRET-9", "RT-SECRET-9" };
 
 	sc_client_set_debug(c, t_collect_line, &l);
-	sc_params_new(&p);
-	sc_params_set(p, "code", "c0de-SECRET-1");
+	p = T_PARAMS("code", "c0de-SECRET-1");
 	REQUIRE(sc_op_new(&op, c, "exchange_code", p, NULL) == 0);
 	sc_op_next(op, NULL);
 	sc_op_feed(op, t_response(200, "application/json",

@@ -325,9 +325,7 @@ TEST(secrets_redaction_keeps_ordinary_text)
 	sc_result *res = NULL;
 	const char *msg;
 
-	sc_params_new(&p);
-	sc_params_set(p, "code", CODE);
-	sc_params_set(p, "max_attempts", "1");
+	p = T_PARAMS("code", CODE, "max_attempts", "1");
 	REQUIRE(sc_op_new(&op, c, "exchange_code", p, NULL) == 0);
 	sc_op_next(op, NULL);
 	sc_op_feed(op, t_response(400, "application/json",

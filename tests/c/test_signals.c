@@ -82,11 +82,10 @@ TEST(signal_rows_from_rest_and_webhook)
 	REQUIRE(sc_signal_rows(&r, rest_list, strlen(rest_list)) == 0);
 	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(sc_result_data(r),
 						     "rows")) == 3);
-	CHECK_STR(sc_result_get_string(r, "rows.0.code"),
-		  "odometer-traveleddistance");
-	CHECK_STR(sc_result_get_string(r, "rows.0.group"), "Odometer");
-	CHECK_STR(sc_result_get_string(r, "rows.0.unit"), "kilometers");
-	CHECK_STR(sc_result_get_string(r, "rows.0.vehicle_id"), "veh-1");
+	CHECK_RESULT_STRINGS(r, "rows.0.code", "odometer-traveleddistance",
+			"rows.0.group", "Odometer",
+			"rows.0.unit", "kilometers",
+			"rows.0.vehicle_id", "veh-1");
 	CHECK(sc_result_get_number(r, "rows.0.value", &n) == 0 &&
 	      n == 1234.5);
 	/* an ISO time and an epoch-ms time give the same number */
@@ -99,11 +98,9 @@ TEST(signal_rows_from_rest_and_webhook)
 	      n == 1.5);
 	CHECK(sc_result_get_number(r, "rows.1.retrieved_at", &n) == 0 &&
 	      n == 1758668712000.0);
-	CHECK_STR(sc_result_get_string(r, "rows.2.status"), "ERROR");
-	CHECK_STR(sc_result_get_string(r, "rows.2.error_type"),
-		  "COMPATIBILITY");
-	CHECK_STR(sc_result_get_string(r, "rows.2.error_code"),
-		  "VEHICLE_NOT_CAPABLE");
+	CHECK_RESULT_STRINGS(r, "rows.2.status", "ERROR",
+			"rows.2.error_type", "COMPATIBILITY",
+			"rows.2.error_code", "VEHICLE_NOT_CAPABLE");
 	/* every row has every key; what a signal lacks is null */
 	row = cJSON_GetArrayItem(cJSON_GetObjectItem(sc_result_data(r),
 						     "rows"), 2);

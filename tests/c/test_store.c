@@ -15,27 +15,12 @@
 static sc_result *login_tokens(sc_client *c, const char *email,
 			       char *vid, size_t vlen)
 {
-	sc_params *p = NULL;
-	char *url = NULL, *state = NULL, *loc;
-	sc_result *red = NULL, *tok = NULL, *veh = NULL;
-
-	sc_params_new(&p);
-	sc_params_set(p, "scope", "read_odometer");
-	sc_auth_url(&url, &state, c, p, NULL);
-	sc_params_free(p);
-	loc = t_connect(url, "approve", email);
-	if (loc && sc_parse_redirect(&red, loc, state) == 0)
-		sc_exchange_code(&tok, c, sc_result_get_string(red, "code"),
-				 NULL);
-	if (tok && sc_get_vehicles(&veh, c, sc_result_get_string(tok,
-				   "access_token"), -1, -1) == 0)
+	sc_result *veh, *tok = t_owner_tokens(c, email, "read_odometer", &veh,
+					      NULL);
+	if (veh)
 		snprintf(vid, vlen, "%s",
 			 sc_result_get_string(veh, "vehicles.0"));
 	sc_result_free(veh);
-	sc_result_free(red);
-	free(loc);
-	sc_free(url);
-	sc_free(state);
 	return tok;
 }
 
@@ -51,21 +36,6 @@ static cJSON *aged(const sc_result *tok)
 	return d;
 }
 
-static int token_posts(void)
-{
-	char *raw = t_control("/_emulator/requests", NULL);
-	cJSON *all = raw ? cJSON_Parse(raw) : NULL, *r;
-	int n = 0;
-	cJSON_ArrayForEach(r, cJSON_GetObjectItem(all, "requests")) {
-		const char *p = cJSON_GetStringValue(cJSON_GetObjectItem(r,
-								 "path"));
-		if (p && strstr(p, "/oauth/token"))
-			n++;
-	}
-	cJSON_Delete(all);
-	free(raw);
-	return n;
-}
 
 static void clear_requests(void)
 {
@@ -91,8 +61,7 @@ static void put_json(sc_token_store *s, const char *key, cJSON *d)
 static sc_params *odo(const char *vid)
 {
 	sc_params *p = NULL;
-	sc_params_new(&p);
-	sc_params_set(p, "vehicle_id", vid);
+	p = T_PARAMS("vehicle_id", vid);
 	return p;
 }
 
@@ -138,7 +107,7 @@ TEST(store_refreshes_on_expiry_and_saves_first)
 	clear_requests();
 	p = odo(vid);
 	CHECK(sc_call_stored(&r, c, s, "user-1", "odometer", p) == 0);
-	CHECK(token_posts() == 1);
+	CHECK(t_requests_to("/oauth/token") == 1);
 	REQUIRE(sc_token_store_load(&now, s, "user-1", NULL) == 0);
 	/* rotated and saved */
 	CHECK(strcmp(sc_result_get_string(now, "refresh_token"),
@@ -147,7 +116,7 @@ TEST(store_refreshes_on_expiry_and_saves_first)
 	sc_result_free(r);
 	/* fresh now: no second refresh */
 	CHECK(sc_call_stored(&r, c, s, "user-1", "odometer", p) == 0);
-	CHECK(token_posts() == 1);
+	CHECK(t_requests_to("/oauth/token") == 1);
 	sc_result_free(r);
 	cJSON_Delete(old);
 	sc_params_free(p);
@@ -226,7 +195,7 @@ TEST(store_single_flight_across_threads)
 		pthread_join(th[i], NULL);
 		CHECK(rs[i].rc == 0);
 	}
-	CHECK(token_posts() == 1);
+	CHECK(t_requests_to("/oauth/token") == 1);
 	cJSON_Delete(old);
 	sc_result_free(tok);
 	sc_token_store_free(s);
@@ -337,11 +306,8 @@ TEST(store_dead_refresh_token_is_an_oauth_error)
 	CHECK(sc_call_stored(&r, c, s, "dead", "odometer", p) == SC_EOAUTH);
 	CHECK_STR(sc_error_get(sc_result_error(r), "type"), "invalid_grant");
 	{
-		char *json = NULL;
 		const char *const secrets[] = { "not-a-refresh-token-1" };
-		sc_result_to_json(&json, r);
-		CHECK(t_clean(json, secrets, 1));
-		sc_free(json);
+		CHECK(t_result_clean(r, secrets, 1));
 	}
 	sc_result_free(r);
 	sc_params_free(p);
@@ -582,7 +548,7 @@ TEST(store_call_many_refreshes_once_after_401)
 		CHECK(res[i] && !sc_result_error(res[i]));
 		sc_result_free(res[i]);
 	}
-	CHECK(token_posts() == 1);
+	CHECK(t_requests_to("/oauth/token") == 1);
 	sc_params_free(p);
 	sc_result_free(tok);
 	sc_token_store_free(s);

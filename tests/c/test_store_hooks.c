@@ -134,11 +134,8 @@ static int call_odometer(sc_result **r, sc_client *c, const char *vid)
 	sc_params *p = NULL;
 	int rc;
 
-	sc_params_new(&p);
-	sc_params_set(p, "vehicle_id", vid);
-	sc_params_set(p, "access_token", "not-a-token");
-	sc_params_set(p, "rate_policy", "fail");
-	sc_params_set(p, "max_attempts", "1");
+	p = T_PARAMS("vehicle_id", vid, "access_token", "not-a-token",
+			"rate_policy", "fail", "max_attempts", "1");
 	rc = sc_call(r, c, "odometer", p);
 	sc_params_free(p);
 	return rc;
@@ -221,9 +218,7 @@ TEST(store_sharing_turns_cooldowns_on)
 	hook_store_init(&h);
 	REQUIRE(h.inner);
 	h.vehicle_left = 30;
-	sc_params_new(&p);
-	sc_params_set(p, "vehicle_id", "cooling");
-	sc_params_set(p, "access_token", "not-a-token");
+	p = T_PARAMS("vehicle_id", "cooling", "access_token", "not-a-token");
 	/* not shared: the store is not asked, the call goes out */
 	CHECK(sc_call(&r, c, "odometer", p) == SC_EAPI);
 	sc_result_free(r);

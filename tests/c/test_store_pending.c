@@ -188,8 +188,7 @@ TEST(store_pending_op_refreshes_saves_then_sends)
 	size_t len;
 
 	REQUIRE(c && later_store_init(&ls, ":memory:") == 0);
-	sc_params_new(&p);
-	sc_params_set(p, "vehicle_id", "v1");
+	p = T_PARAMS("vehicle_id", "v1");
 	put_inner(&ls, "u", "access-1", "refresh-1", 1000); /* expired */
 	REQUIRE(sc_op_new_stored(&op, c, &ls.base, "u", "odometer", p,
 				 NULL) == 0);
@@ -241,8 +240,7 @@ TEST(store_pending_lease_and_cas_between_two_processes)
 	/* two handles on one file stand for two hosts */
 	REQUIRE(later_store_init(&s1, path) == 0);
 	REQUIRE(later_store_init(&s2, path) == 0);
-	sc_params_new(&p);
-	sc_params_set(p, "vehicle_id", "v1");
+	p = T_PARAMS("vehicle_id", "v1");
 	put_inner(&s1, "u", "access-1", "refresh-1", 1000); /* expired */
 	REQUIRE(sc_op_new_stored(&a, c, &s1.base, "u", "odometer", p,
 				 NULL) == 0);

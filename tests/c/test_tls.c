@@ -1,10 +1,8 @@
 /* TLS: verification is on by default and works with a CA bundle; a server
  * the client cannot verify is a typed TLS error; only the option whose
  * name says it is dangerous turns verification off. */
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -15,15 +13,12 @@ static char tls_dir[256];
 
 static const char *tls_emulator(void)
 {
-	const char *bin = getenv("SMARTCAR_EMULATOR_BIN");
 	char cmd[1024], crt[300], key[300];
-	int fds[2];
-	FILE *f;
+	const char *const args[] = { "--tls-cert", crt, "--tls-key", key,
+				     NULL };
 
 	if (tls_pid)
 		return tls_url;
-	if (!bin || !*bin)
-		bin = SC_EMULATOR_PATH;
 	snprintf(tls_dir, sizeof(tls_dir), "/tmp/sc-tls-test-%d", (int)getpid());
 	snprintf(cmd, sizeof(cmd), "sh %s/tests/tls/make-cert.sh %s "
 		 ">/dev/null 2>&1", SC_SOURCE_DIR, tls_dir);
@@ -31,37 +26,19 @@ static const char *tls_emulator(void)
 		return NULL;
 	snprintf(crt, sizeof(crt), "%s/server.crt", tls_dir);
 	snprintf(key, sizeof(key), "%s/server.key", tls_dir);
-	if (pipe(fds) < 0)
-		return NULL;
-	tls_pid = fork();
-	if (tls_pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execl(bin, bin, "--port", "0", "--tls-cert", crt, "--tls-key",
-		      key, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	f = fdopen(fds[0], "r");
-	if (!f || !fgets(tls_url, sizeof(tls_url), f)) {
-		if (f)
-			fclose(f);
+	tls_pid = t_emulator_spawn(args, tls_url, sizeof(tls_url));
+	if (tls_pid < 0) {
+		tls_pid = 0;
 		return NULL;
 	}
-	fclose(f);
-	tls_url[strcspn(tls_url, "\r\n")] = '\0';
 	return tls_url;
 }
 
 static void tls_stop(void)
 {
 	char cmd[300];
-	if (tls_pid > 0) {
-		kill(tls_pid, SIGTERM);
-		waitpid(tls_pid, NULL, 0);
-		tls_pid = 0;
-	}
+	t_emulator_stop(tls_pid);
+	tls_pid = 0;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tls_dir);
 	if (tls_dir[0] && system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tls_dir);
@@ -69,18 +46,13 @@ static void tls_stop(void)
 
 static sc_client *tls_client(const char *ca, int insecure)
 {
-	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
-	sc_client *c = NULL;
-	o.client_id = T_CLIENT_ID;
-	o.client_secret = T_CLIENT_SECRET;
-	o.redirect_uri = T_REDIRECT;
-	o.connect_origin = o.auth_origin = o.api_origin =
-		o.management_origin = tls_url;
+	sc_client_options o;
+
+	t_app_options(&o, tls_url);
 	o.ca_bundle = ca;
 	o.insecure_skip_tls_verify_dangerous = insecure;
 	o.max_attempts = 1;
-	sc_client_new(&c, &o, NULL);
-	return c;
+	return t_client_from(&o);
 }
 
 TEST(tls_verification)

@@ -6,57 +6,28 @@
 
 #include "test.h"
 
-static int iam_posts(void)
-{
-	char *raw = t_control("/_emulator/requests", NULL);
-	cJSON *all = raw ? cJSON_Parse(raw) : NULL, *r;
-	int n = 0;
-	cJSON_ArrayForEach(r, cJSON_GetObjectItem(all, "requests")) {
-		const char *p = cJSON_GetStringValue(cJSON_GetObjectItem(r,
-								 "path"));
-		if (p && strstr(p, "/oauth2/token"))
-			n++;
-	}
-	cJSON_Delete(all);
-	free(raw);
-	return n;
-}
-
 TEST(v3_with_connect_and_application_tokens)
 {
 	const char *base = t_emulator();
-	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client_options o;
 	sc_client *c = NULL;
 	sc_params *p = NULL;
-	char *url = NULL, *state = NULL, *loc;
-	sc_result *red = NULL, *tok = NULL, *veh = NULL, *user = NULL,
-		  *r = NULL;
+	sc_result *tok, *veh = NULL, *user = NULL, *r = NULL;
 	char vid[64], uid[64];
 	int before;
 
 	REQUIRE(base);
-	o.client_id = T_CLIENT_ID;
-	o.client_secret = T_CLIENT_SECRET;
-	o.redirect_uri = T_REDIRECT;
-	o.connect_origin = o.auth_origin = o.api_origin =
-		o.management_origin = o.vehicle_api_origin = o.iam_origin =
-			base;
+	t_app_options(&o, base);
+	o.vehicle_api_origin = o.iam_origin = base;
 	REQUIRE(sc_client_new(&c, &o, NULL) == 0);
-	sc_params_new(&p);
-	sc_params_set(p, "scope", "read_odometer read_vehicle_info");
-	sc_auth_url(&url, &state, c, p, NULL);
-	loc = t_connect(url, "approve", "v3owner@example.com");
-	REQUIRE(loc && sc_parse_redirect(&red, loc, state) == 0);
-	REQUIRE(sc_exchange_code(&tok, c, sc_result_get_string(red, "code"),
-				 NULL) == 0);
-	REQUIRE(sc_get_vehicles(&veh, c, sc_result_get_string(tok,
-		"access_token"), -1, -1) == 0);
+	tok = t_owner_tokens(c, "v3owner@example.com",
+			     "read_odometer read_vehicle_info", &veh, NULL);
+	REQUIRE(tok && !sc_result_error(tok) && veh);
 	REQUIRE(sc_get_user(&user, c, sc_result_get_string(tok,
 		"access_token")) == 0);
 	snprintf(vid, sizeof(vid), "%s", sc_result_get_string(veh,
 							      "vehicles.0"));
 	snprintf(uid, sizeof(uid), "%s", sc_result_get_string(user, "id"));
-	sc_params_free(p);
 
 	/* with the Connect token */
 	REQUIRE(sc_vehicle_call(&r, c, "get_vehicle", vid,
@@ -66,11 +37,8 @@ TEST(v3_with_connect_and_application_tokens)
 	sc_result_free(r);
 
 	/* with the application token: fetched once, then cached */
-	before = iam_posts();
-	sc_params_new(&p);
-	sc_params_set(p, "vehicle_id", vid);
-	sc_params_set(p, "user_id", uid);
-	sc_params_set(p, "page_size", "3");
+	before = t_requests_to("/oauth2/token");
+	p = T_PARAMS("vehicle_id", vid, "user_id", uid, "page_size", "3");
 	REQUIRE(sc_call(&r, c, "get_signals", p) == 0);
 	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(sc_result_data(r),
 						     "data")) == 3);
@@ -85,7 +53,7 @@ TEST(v3_with_connect_and_application_tokens)
 	CHECK_STR(sc_result_get_string(r, "data.attributes.code"),
 		  "odometer-traveleddistance");
 	sc_result_free(r);
-	CHECK(iam_posts() == before + 1);
+	CHECK(t_requests_to("/oauth2/token") == before + 1);
 
 	/* without sc-user-id the server refuses, as a typed error */
 	sc_params_set(p, "user_id", NULL);
@@ -96,7 +64,6 @@ TEST(v3_with_connect_and_application_tokens)
 	/* a wrong secret: the token grant's error, with no secret in it */
 	{
 		sc_client *bad = NULL;
-		char *json = NULL;
 		const char *const secrets[] = { "wrong-v3-secret" };
 		o.client_secret = "wrong-v3-secret";
 		REQUIRE(sc_client_new(&bad, &o, NULL) == 0);
@@ -104,19 +71,13 @@ TEST(v3_with_connect_and_application_tokens)
 		CHECK(sc_call(&r, bad, "get_signal", p) == SC_EOAUTH);
 		CHECK_STR(sc_error_get(sc_result_error(r), "type"),
 			  "invalid_client");
-		sc_result_to_json(&json, r);
-		CHECK(t_clean(json, secrets, 1));
-		sc_free(json);
+		CHECK(t_result_clean(r, secrets, 1));
 		sc_result_free(r);
 		sc_client_free(bad);
 	}
 	sc_params_free(p);
-	sc_result_free(red);
 	sc_result_free(tok);
 	sc_result_free(veh);
 	sc_result_free(user);
-	free(loc);
-	sc_free(url);
-	sc_free(state);
 	sc_client_free(c);
 }
