@@ -1937,6 +1937,28 @@ static int l_webhook_seen(lua_State *L)
 	return 1;
 }
 
+/* core.webhook_seen_sqlite(path, ttl_ms) -> set | nil, err (storage) */
+static int l_webhook_seen_sqlite(lua_State *L)
+{
+	const char *path = check_cstring(L, 1, "the path");
+	lua_Integer ttl = luaL_checkinteger(L, 2);
+	lseen *s;
+	tmp *t;
+	int rc;
+
+	luaL_argcheck(L, ttl > 0, 2, "ttl_ms: positive expected");
+	lua_settop(L, 2);
+	t = tmp_push(L);
+	s = lua_newuserdatauv(L, sizeof(*s), 0);
+	s->seen = NULL;
+	luaL_setmetatable(L, SEEN_MT);
+	rc = sc_webhook_seen_open_sqlite(&s->seen, path, (int64_t)ttl,
+					 &t->err);
+	if (rc != 0)
+		return push_store_failure(L, t, rc);
+	return 1;
+}
+
 static int seen_gc(lua_State *L)
 {
 	lseen *s = luaL_checkudata(L, 1, SEEN_MT);
@@ -1955,6 +1977,8 @@ static int seen_first(lua_State *L)
 
 	if (rc == SC_ENOMEM)
 		return raise_nomem(L);
+	if (rc == SC_ESTORAGE)
+		return luaL_error(L, "webhook_seen: the database failed");
 	luaL_argcheck(L, rc >= 0, 2, "event id: 1 to 256 bytes expected");
 	lua_pushboolean(L, rc == SC_WEBHOOK_FIRST);
 	return 1;
@@ -2554,6 +2578,7 @@ static const luaL_Reg module_functions[] = {
 	{ "webhook_parse", l_webhook_parse },
 	{ "webhook_receive", l_webhook_receive },
 	{ "webhook_seen", l_webhook_seen },
+	{ "webhook_seen_sqlite", l_webhook_seen_sqlite },
 	{ "signal_rows", l_signal_rows },
 	{ "time_ms", l_time_ms },
 	{ "sqlite_store", l_sqlite_store },

@@ -115,6 +115,12 @@ cJSON *sc__signal_row(const cJSON *sig, const char *vehicle_id);
 /* The rows of the signals a document holds; NULL when it holds none. */
 cJSON *sc__signal_rows(const cJSON *doc);
 
+/* ---- SQLite (store_sqlite.c) ------------------------------------------ */
+struct sqlite3;
+/* path opened read-write (created 0600), serialized, WAL, busy timeout:
+ * 0 or SC_ESTORAGE. */
+int sc__sqlite_open(struct sqlite3 **db, const char *path);
+
 /* ---- params (params.c) ------------------------------------------------ */
 /* (opaque struct lives in params.c) */
 int sc__params_copy(sc_params **out, const sc_params *src);

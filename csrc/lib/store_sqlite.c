@@ -202,12 +202,29 @@ static int add_lease_columns(sqlite3 *db)
 	return 0;
 }
 
+int sc__sqlite_open(sqlite3 **db, const char *path)
+{
+	struct stat sb;
+	int existed = stat(path, &sb) == 0;
+
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL)) {
+		sqlite3_close(*db);
+		*db = NULL;
+		return SC_ESTORAGE;
+	}
+	/* tokens are secrets: a new database file is readable by us only */
+	if (!existed && strcmp(path, ":memory:") && path[0])
+		chmod(path, 0600);
+	sqlite3_busy_timeout(*db, 10000);
+	sqlite3_exec(*db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+	return 0;
+}
+
 int sc_token_store_sqlite_new(sc_token_store **out, const char *path,
 			      sc_error **err_out)
 {
 	struct sqlite_store *st;
-	struct stat sb;
-	int existed;
 	char *errmsg = NULL;
 
 	if (err_out)
@@ -222,22 +239,14 @@ int sc_token_store_sqlite_new(sc_token_store **out, const char *path,
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return SC_ENOMEM;
-	existed = stat(path, &sb) == 0;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-			    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL)) {
+	if (sc__sqlite_open(&st->db, path) < 0) {
 		if (err_out)
 			*err_out = sc__error_new(SC_ESTORAGE,
 				"cannot open the token store database");
-		sqlite3_close(st->db);
 		free(st);
 		return SC_ESTORAGE;
 	}
-	/* tokens are secrets: a new database file is readable by us only */
-	if (!existed && strcmp(path, ":memory:") && path[0])
-		chmod(path, 0600);
-	sqlite3_busy_timeout(st->db, 10000);
 	if (sqlite3_exec(st->db,
-			 "PRAGMA journal_mode=WAL;"
 			 "CREATE TABLE IF NOT EXISTS smartcar_tokens ("
 			 " key TEXT PRIMARY KEY,"
 			 " refresh_token TEXT NOT NULL,"

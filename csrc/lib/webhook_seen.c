@@ -2,11 +2,14 @@
  * keeps a delivery's eventId across retries, so a receiver that records
  * the ids it has handled can drop the repeats.
  *
- * A ring of entries in arrival order (the oldest is evicted first, by
- * capacity or by age) indexed by a chained hash table; one mutex. */
+ * In memory: a ring of entries in arrival order (the oldest is evicted
+ * first, by capacity or by age) indexed by a chained hash table; one
+ * mutex.  In SQLite (the token store's file will do): one table, one
+ * upsert per check, so processes sharing the file agree. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sqlite3.h>
 
 #include "sc_internal.h"
 
@@ -26,6 +29,8 @@ struct sc_webhook_seen {
 	long *buckets;
 	size_t nbuckets; /* a power of two */
 	int64_t ttl_ms;
+	sqlite3 *db;          /* persistent: then the ring is unused */
+	unsigned long checks; /* persistent: expired rows go every 256 */
 };
 
 static uint64_t fnv1a(const char *s)
@@ -77,12 +82,97 @@ int sc_webhook_seen_new(sc_webhook_seen **out, size_t capacity,
 	return 0;
 }
 
+/* ------------------------------------------------------------ SQLite */
+
+int sc_webhook_seen_open_sqlite(sc_webhook_seen **out, const char *path,
+				int64_t ttl_ms, sc_error **err_out)
+{
+	sc_webhook_seen *s;
+
+	if (err_out)
+		*err_out = NULL;
+	if (!out)
+		return SC_EINVAL;
+	*out = NULL;
+	if (!path || ttl_ms <= 0) {
+		if (err_out)
+			*err_out = sc__error_new(SC_EINVAL, "a path and a "
+						 "positive ttl_ms are needed");
+		return SC_EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s || pthread_mutex_init(&s->lock, NULL)) {
+		free(s);
+		return SC_ENOMEM;
+	}
+	s->ttl_ms = ttl_ms;
+	if (sc__sqlite_open(&s->db, path) < 0 ||
+	    sqlite3_exec(s->db,
+			 "CREATE TABLE IF NOT EXISTS smartcar_webhook_events ("
+			 " event_id TEXT PRIMARY KEY,"
+			 " seen_ms INTEGER NOT NULL)", NULL, NULL, NULL)) {
+		if (err_out)
+			*err_out = sc__error_new(SC_ESTORAGE, "cannot open the "
+						 "webhook events table");
+		sqlite3_close(s->db);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		return SC_ESTORAGE;
+	}
+	*out = s;
+	return 0;
+}
+
+/* One statement with one text and up to two integer parameters; the
+ * number of rows it changed (a SELECT: its first column), or
+ * SC_ESTORAGE. */
+static int run_sql(sc_webhook_seen *s, const char *sql, const char *id,
+		   int64_t a, int64_t b)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL))
+		return SC_ESTORAGE;
+	if (id)
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, a);
+	sqlite3_bind_int64(q, 3, b);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_column_int(q, 0);
+	else
+		rc = rc == SQLITE_DONE ? sqlite3_changes(s->db) : SC_ESTORAGE;
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sql_check(sc_webhook_seen *s, const char *id, int64_t now)
+{
+	/* a row older than the time to live counts as absent: the upsert
+	 * changes a row only when the id is new or has expired */
+	int rc = run_sql(s,
+		"INSERT INTO smartcar_webhook_events (event_id, seen_ms) "
+		"VALUES (?1, ?2) ON CONFLICT(event_id) DO UPDATE SET "
+		"seen_ms = excluded.seen_ms WHERE seen_ms <= ?2 - ?3",
+		id, now, s->ttl_ms);
+	if (rc >= 0 && ++s->checks % 256 == 0)
+		run_sql(s, "DELETE FROM smartcar_webhook_events WHERE "
+			   "seen_ms <= ?2 - ?3", NULL, now, s->ttl_ms);
+	if (rc < 0)
+		return rc;
+	return rc > 0 ? SC_WEBHOOK_FIRST : SC_WEBHOOK_DUPLICATE;
+}
+
+/* ------------------------------------------------------------ memory */
+
 void sc_webhook_seen_free(sc_webhook_seen *s)
 {
 	size_t i;
 
 	if (!s)
 		return;
+	sqlite3_close(s->db);
 	for (i = 0; i < s->count; i++)
 		free(s->ring[(s->head + i) % s->cap].id);
 	free(s->ring);
@@ -158,6 +248,12 @@ int sc_webhook_seen_check(sc_webhook_seen *s, const char *event_id,
 		return SC_EINVAL;
 	if (now_ms <= 0)
 		now_ms = wall_ms();
+	if (s->db) {
+		pthread_mutex_lock(&s->lock);
+		slot = sql_check(s, event_id, now_ms);
+		pthread_mutex_unlock(&s->lock);
+		return (int)slot;
+	}
 	h = fnv1a(event_id);
 	copy = sc__strdup(event_id);
 	if (!copy)
@@ -190,6 +286,14 @@ int sc_webhook_seen_forget(sc_webhook_seen *s, const char *event_id)
 
 	if (!s || !valid_id(event_id))
 		return SC_EINVAL;
+	if (s->db) {
+		int rc;
+		pthread_mutex_lock(&s->lock);
+		rc = run_sql(s, "DELETE FROM smartcar_webhook_events WHERE "
+				"event_id = ?1", event_id, 0, 0);
+		pthread_mutex_unlock(&s->lock);
+		return rc < 0 ? rc : rc ? 0 : SC_ENOTFOUND;
+	}
 	h = fnv1a(event_id);
 	pthread_mutex_lock(&s->lock);
 	slot = find(s, event_id, h, NULL);
@@ -209,6 +313,12 @@ size_t sc_webhook_seen_count(sc_webhook_seen *s)
 	if (!s)
 		return 0;
 	pthread_mutex_lock(&s->lock);
+	if (s->db) {
+		int rc = run_sql(s, "SELECT count(*) FROM "
+				    "smartcar_webhook_events", NULL, 0, 0);
+		pthread_mutex_unlock(&s->lock);
+		return rc > 0 ? (size_t)rc : 0;
+	}
 	for (i = 0; i < s->count; i++)
 		n += s->ring[(s->head + i) % s->cap].id != NULL;
 	pthread_mutex_unlock(&s->lock);

@@ -2048,14 +2048,20 @@ end
 --- time and false for a repeat, `seen:forget(event_id)` lets the next
 --- delivery of an event count as the first again, `seen:count()`.
 --- Options: `capacity` (default 100000) and `ttl_ms` (default one day;
---- 0: until the set is full).
----@param opts {capacity: integer|nil, ttl_ms: integer|nil}|nil
----@return userdata
+--- 0: until the set is full); or `path`: the ids live in that SQLite file
+--- (the token store's will do), shared by every process using it, for
+--- `ttl_ms` (then nil, err when the database cannot be opened).
+---@param opts {capacity: integer|nil, ttl_ms: integer|nil, path: string|nil}|nil
+---@return userdata|nil
+---@return smartcar.Error|nil err
 function smartcar.webhook_seen(opts)
   if opts ~= nil and type(opts) ~= "table" then
     argerror("webhook_seen", 1, "options: table expected, got " .. type(opts))
   end
   opts = opts or {}
+  if opts.path ~= nil then
+    return core.webhook_seen_sqlite(opts.path, opts.ttl_ms or 86400000)
+  end
   return core.webhook_seen(opts.capacity or 100000, opts.ttl_ms or 86400000)
 end
 

@@ -162,6 +162,8 @@ int sc_webhook_receive(sc_result **out, const char *amt,
 int sc_webhook_seen_new(sc_webhook_seen **out, size_t capacity,
                         int64_t ttl_ms);
 void sc_webhook_seen_free(sc_webhook_seen *seen);
+int sc_webhook_seen_open_sqlite(sc_webhook_seen **out, const char *path,
+                                int64_t ttl_ms, sc_error **err_out);
 int sc_webhook_seen_check(sc_webhook_seen *seen, const char *event_id,
                           int64_t now_ms);
 int sc_webhook_seen_forget(sc_webhook_seen *seen, const char *event_id);
@@ -1543,8 +1545,9 @@ end
 --- A set of recently seen event ids (libsmartcar's sc_webhook_seen):
 --- seen:first(id) is true the first time, false for a repeat;
 --- seen:forget(id); seen:count().  opts: capacity (default 100000),
---- ttl_ms (default one day; 0: until full).  One set per nginx worker:
---- a retry that reaches another worker is not recognised.
+--- ttl_ms (default one day; 0: until full), or path: a SQLite file
+--- every worker shares (nil, err when it cannot be opened).  An in-memory
+--- set is per nginx worker: a retry reaching another worker is missed.
 local Seen = {}
 Seen.__index = Seen
 
@@ -1552,8 +1555,14 @@ function _M.webhook_seen(opts)
   need_lib()
   opts = opts or {}
   local out = ffi.new("sc_webhook_seen *[1]")
-  if C.sc_webhook_seen_new(out, opts.capacity or 100000,
-                           opts.ttl_ms or 86400000) ~= 0 then
+  if opts.path then -- shared by every worker through the SQLite file
+    if C.sc_webhook_seen_open_sqlite(out, opts.path, opts.ttl_ms or 86400000,
+                                     nil) ~= 0 then
+      return nil, local_error(_M.codes.storage,
+        "webhook_seen: cannot open the database")
+    end
+  elseif C.sc_webhook_seen_new(out, opts.capacity or 100000,
+                               opts.ttl_ms or 86400000) ~= 0 then
     raise("webhook_seen: bad capacity or ttl_ms")
   end
   return setmetatable({ ptr = ffi.gc(out[0], C.sc_webhook_seen_free) }, Seen)

@@ -2489,6 +2489,41 @@ static PyObject *mod_seen_new(PyObject *mod, PyObject *args)
 	return cap;
 }
 
+PyDoc_STRVAR(seen_open_sqlite_doc,
+"seen_open_sqlite(path, ttl_ms) -> capsule\n\n"
+"A persistent set of webhook event ids in a SQLite file\n"
+"(sc_webhook_seen_open_sqlite); raises StorageError.");
+
+static PyObject *mod_seen_open_sqlite(PyObject *mod, PyObject *args)
+{
+	PyObject *path_obj, *bytes = NULL, *cap;
+	long long ttl;
+	sc_webhook_seen *s = NULL;
+	sc_error *err = NULL;
+	int rc;
+
+	if (!PyArg_ParseTuple(args, "OL:seen_open_sqlite", &path_obj, &ttl))
+		return retyped();
+	if (!PyUnicode_FSConverter(path_obj, &bytes))
+		return NULL;
+	if (ttl <= 0 || !*PyBytes_AS_STRING(bytes)) {
+		Py_DECREF(bytes);
+		raise_local(SC_EINVAL, "a path and a positive ttl are needed");
+		return NULL;
+	}
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_webhook_seen_open_sqlite(&s, PyBytes_AS_STRING(bytes),
+					 (int64_t)ttl, &err);
+	Py_END_ALLOW_THREADS
+	Py_DECREF(bytes);
+	if (rc != 0)
+		return raise_owned(rc, err);
+	cap = PyCapsule_New(s, SEEN_CAPSULE, seen_capsule_free);
+	if (!cap)
+		sc_webhook_seen_free(s);
+	return cap;
+}
+
 PyDoc_STRVAR(seen_check_doc,
 "seen_check(seen, event_id, now_ms) -> bool\n\n"
 "True the first time event_id is seen, False for a repeat.");
@@ -2752,6 +2787,8 @@ static PyMethodDef module_methods[] = {
 	{ "webhook_receive", (PyCFunction)mod_webhook_receive, METH_VARARGS,
 	  webhook_receive_doc },
 	{ "seen_new", (PyCFunction)mod_seen_new, METH_VARARGS, seen_new_doc },
+	{ "seen_open_sqlite", (PyCFunction)mod_seen_open_sqlite, METH_VARARGS,
+	  seen_open_sqlite_doc },
 	{ "seen_check", (PyCFunction)mod_seen_check, METH_VARARGS,
 	  seen_check_doc },
 	{ "seen_forget", (PyCFunction)mod_seen_forget, METH_VARARGS,

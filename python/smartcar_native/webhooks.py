@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import numbers
+import os
 from typing import Any, Dict, List, Mapping, Optional, Union
 
 from . import _core, _util
@@ -158,11 +159,16 @@ class SeenEvents:
     ``eventId`` across retries, so a repeat can be told from the first.
 
     ``capacity`` ids are kept, each for ``ttl`` (a ``timedelta`` or
-    seconds; None: until the set is full), the oldest going first.
+    seconds; None: until the set is full), the oldest going first.  With
+    ``path`` the ids live in that SQLite file instead (table
+    ``smartcar_webhook_events``; the token store's file will do), so
+    every process using the file agrees; ``ttl`` is then required and
+    ``capacity`` unused.  A failing database raises :class:`StorageError`.
     """
 
     def __init__(self, capacity: int = 100000,
-                 ttl: Union[_dt.timedelta, float, None] = 86400.0) -> None:
+                 ttl: Union[_dt.timedelta, float, None] = 86400.0,
+                 path: Union[str, "os.PathLike[str]", None] = None) -> None:
         capacity = _util.int_param("capacity", capacity, 1)
         if isinstance(ttl, _dt.timedelta):
             ttl = ttl.total_seconds()
@@ -170,8 +176,11 @@ class SeenEvents:
                                 not isinstance(ttl, numbers.Real)):
             raise TypeError("ttl must be a timedelta, seconds or None, "
                             "not %s" % type(ttl).__name__)
-        self._seen = _core.seen_new(capacity,
-                                    0 if ttl is None else int(ttl * 1000))
+        ttl_ms = 0 if ttl is None else int(ttl * 1000)
+        if path is not None:
+            self._seen = _core.seen_open_sqlite(path, ttl_ms)
+        else:
+            self._seen = _core.seen_new(capacity, ttl_ms)
 
     def first(self, event_id: str) -> bool:
         """Record ``event_id``: True the first time, False for a repeat

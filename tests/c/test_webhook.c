@@ -1,6 +1,8 @@
 /* Webhook signatures, the VERIFY challenge and delivery parsing. */
 #include <pthread.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -366,4 +368,49 @@ TEST(webhook_receive)
 				 seen) == SC_EINVAL);
 	sc_result_free(r);
 	sc_webhook_seen_free(seen);
+}
+
+TEST(webhook_seen_sqlite_is_shared_and_expires)
+{
+	char path[] = "/tmp/sc-seen-XXXXXX";
+	sc_webhook_seen *a = NULL, *b = NULL;
+	sc_error *err = NULL;
+	int fd = mkstemp(path);
+
+	REQUIRE(fd >= 0);
+	close(fd);
+	CHECK(sc_webhook_seen_open_sqlite(&a, path, 0, &err) == SC_EINVAL);
+	CHECK(err != NULL);
+	sc_error_free(err);
+	err = NULL;
+	CHECK(sc_webhook_seen_open_sqlite(&a, "/nonexistent/dir/x.db", 1000,
+					  &err) == SC_ESTORAGE);
+	CHECK_STR(sc_error_get(err, "kind"), "storage");
+	sc_error_free(err);
+	REQUIRE(sc_webhook_seen_open_sqlite(&a, path, 1000, NULL) == 0);
+	/* a second handle on the same file: another process, in effect */
+	REQUIRE(sc_webhook_seen_open_sqlite(&b, path, 1000, NULL) == 0);
+	CHECK(sc_webhook_seen_check(a, "ev-1", 50000) == SC_WEBHOOK_FIRST);
+	CHECK(sc_webhook_seen_check(b, "ev-1", 50001) ==
+	      SC_WEBHOOK_DUPLICATE);
+	CHECK(sc_webhook_seen_check(a, "ev-1", 50002) ==
+	      SC_WEBHOOK_DUPLICATE);
+	CHECK(sc_webhook_seen_check(b, "ev-2", 50003) == SC_WEBHOOK_FIRST);
+	CHECK(sc_webhook_seen_count(a) == 2);
+	/* older than the time to live: counts as new again */
+	CHECK(sc_webhook_seen_check(b, "ev-1", 51000) == SC_WEBHOOK_FIRST);
+	CHECK(sc_webhook_seen_check(a, "ev-1", 51001) ==
+	      SC_WEBHOOK_DUPLICATE);
+	CHECK(sc_webhook_seen_forget(a, "ev-2") == 0);
+	CHECK(sc_webhook_seen_forget(b, "ev-2") == SC_ENOTFOUND);
+	CHECK(sc_webhook_seen_check(b, "ev-2", 51002) == SC_WEBHOOK_FIRST);
+	CHECK(sc_webhook_seen_check(a, "", 51003) == SC_EINVAL);
+	sc_webhook_seen_free(a);
+	sc_webhook_seen_free(b);
+	/* what was seen survives a restart */
+	REQUIRE(sc_webhook_seen_open_sqlite(&a, path, 1000, NULL) == 0);
+	CHECK(sc_webhook_seen_check(a, "ev-2", 51004) ==
+	      SC_WEBHOOK_DUPLICATE);
+	sc_webhook_seen_free(a);
+	unlink(path);
 }

@@ -671,6 +671,12 @@ case("webhooks", function()
     "rows: %s", cjson.encode(rows))
   check(smartcar.parse_time("2025-09-23T23:05:12.404Z") == 1758668712404,
     "parse_time")
+  -- a SQLite set is shared by every worker (two handles here)
+  local path = os.tmpname()
+  local s1 = must(smartcar.webhook_seen { path = path, ttl_ms = 60000 })
+  local s2 = must(smartcar.webhook_seen { path = path, ttl_ms = 60000 })
+  check(s1:first("dup-sql") and not s2:first("dup-sql"), "sqlite seen")
+  os.remove(path)
   local _, err = smartcar.receive_webhook(AMT, "00", body, seen)
   check(err and err.kind == "bad_signature", "bad signature: %s",
     tostring(err))

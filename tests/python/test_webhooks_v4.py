@@ -181,6 +181,27 @@ def test_seen_events_threads():
     assert sum(firsts) == 300
 
 
+def test_seen_events_in_sqlite_shared_by_processes(tmp_path):
+    path = tmp_path / "tokens.db"
+    smartcar.TokenStore(str(path))              # the token store's file
+    a = smartcar.SeenEvents(path=path, ttl=dt.timedelta(minutes=5))
+    b = smartcar.SeenEvents(path=str(path), ttl=300)
+    body = state("ev-sql")
+    first = smartcar.receive_webhook(AMT, signed(body), body, a)
+    again = smartcar.receive_webhook(AMT, signed(body), body, b)
+    assert (first["duplicate"], again["duplicate"]) == (False, True)
+    assert len(a) == len(b) == 1
+    assert b.forget("ev-sql") and not a.forget("ev-sql")
+    assert a.first("ev-sql") and not b.first("ev-sql")
+    del a, b
+    # what was seen survives a restart
+    assert not smartcar.SeenEvents(path=path, ttl=300).first("ev-sql")
+    with pytest.raises(smartcar.InvalidArgumentError):
+        smartcar.SeenEvents(path=path, ttl=None)
+    with pytest.raises(smartcar.StorageError):
+        smartcar.SeenEvents(path=tmp_path / "no" / "such" / "dir.db")
+
+
 REST = {
     "data": [
         {"id": "odometer-traveleddistance", "type": "signal",

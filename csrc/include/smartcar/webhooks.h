@@ -92,6 +92,21 @@ typedef struct sc_webhook_seen sc_webhook_seen;
 SC_EXTERN(int) sc_webhook_seen_new(sc_webhook_seen **out, size_t capacity,
 				   int64_t ttl_ms);
 
+/**
+ * A persistent set: event ids in the table smartcar_webhook_events of the
+ * SQLite database at @p path (created when missing; the token store's
+ * file will do), kept @p ttl_ms milliseconds (required, > 0; expired rows
+ * are deleted as checks go by).  Processes and threads sharing the file
+ * agree on what is a repeat.
+ * @return 0, SC_EINVAL, SC_ENOMEM or SC_ESTORAGE (@p *err_out says why;
+ *         may be NULL).
+ * Ownership: free @p *out with sc_webhook_seen_free(), @p *err_out with
+ * sc_error_free().
+ */
+SC_EXTERN(int) sc_webhook_seen_open_sqlite(sc_webhook_seen **out,
+					   const char *path, int64_t ttl_ms,
+					   sc_error **err_out);
+
 /** Free the set; accepts NULL. */
 SC_EXTERN(void) sc_webhook_seen_free(sc_webhook_seen *seen);
 
@@ -99,7 +114,7 @@ SC_EXTERN(void) sc_webhook_seen_free(sc_webhook_seen *seen);
  * Record @p event_id (1 to 256 bytes) at @p now_ms (epoch milliseconds;
  * 0 or less: the system clock) and say whether it was new.
  * @return SC_WEBHOOK_FIRST, SC_WEBHOOK_DUPLICATE, or SC_EINVAL /
- *         SC_ENOMEM.
+ *         SC_ENOMEM / SC_ESTORAGE (a persistent set's database failed).
  * Thread-safety: any number of threads may share one set.
  */
 SC_EXTERN(int) sc_webhook_seen_check(sc_webhook_seen *seen,
