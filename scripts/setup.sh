@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 debs=(build-essential cmake pkg-config curl ca-certificates
       libcurl4-openssl-dev libcjson-dev libmicrohttpd-dev libssl-dev libsqlite3-dev libpq-dev
-      lua5.4 liblua5.4-dev luarocks lua-busted luajit2 libluajit2-5.1-dev
+      lua5.4 liblua5.4-dev luarocks lua-busted luajit2 libluajit2-5.1-dev lua-socket
       python3 python3-dev python3-venv
       libnginx-mod-http-lua lua-cjson
       redis-server)  # the OpenResty Redis token store's tests

@@ -1,14 +1,19 @@
 /* The whole API v3 flow through the library, as an application runs it:
  * Connect walked through its pages returns the user id, an application
  * token, the user's connections page by page (sc_pager), signals, a lock
- * read back through closure-islocked, charging started through a 202,
- * and the connection deleted, after which reads fail typed. */
+ * read back through closure-islocked, charging started through a 202, a
+ * signed v4 webhook received and verified, and the connection deleted,
+ * after which reads fail typed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cjson/cJSON.h>
 
 #include "test.h"
+#include "tserver.h"
+
+#define AMT "emulator-management-token"
 
 static int same(const char *a, const char *b)
 {
@@ -66,6 +71,86 @@ static int command(sc_client *c, const char *vid, const char *uid,
 	sc_result_free(r);
 	sc_params_free(p);
 	return ok;
+}
+
+/* Step 7: 1 when a signed FIRST_DELIVERY of vid's state reached a
+ * loopback receiver that verified it (sc_webhook_receive), and the body
+ * it got (from the emulator's delivery log) says locked and charging,
+ * from the steps before. */
+static int webhook_received(sc_client *c, const char *base,
+			    const char *uid, const char *vid)
+{
+	char url[128], body[256];
+	t_server_opts so = { 0 };
+	t_server *srv;
+	t_server_counts counts;
+	sc_params *p = NULL;
+	sc_result *r = NULL, *ev = NULL;
+	const cJSON *d, *row;
+	const char *raw = NULL, *sig = NULL;
+	cJSON *log = NULL;
+	int tries, ok = 0, locked = 0, charging = 0;
+
+	so.webhook_amt = AMT; /* answers VERIFY, checks signatures */
+	srv = t_server_start(&so, url, sizeof(url));
+	if (!srv)
+		return 0;
+	snprintf(body, sizeof(body), "{\"webhook_id\": \"c-v3-flow\", "
+		 "\"callback_url\": \"%s/hook\"}", url);
+	cJSON_Delete(t_control_json(base, "POST", "/_emulator/webhooks", body));
+	sc_params_new(&p);
+	sc_params_set(p, "webhook_id", "c-v3-flow");
+	sc_params_set(p, "user_id", uid);
+	sc_params_set(p, "vehicle_id", vid);
+	CHECK(sc_call(&r, c, "create_subscription", p) == 0);
+	sc_result_free(r);
+	sc_params_free(p);
+	for (tries = 0; tries < 250 && !raw; tries++) {
+		cJSON_Delete(log);
+		log = t_control_json(base, "GET", "/_emulator/webhooks/"
+				     "deliveries?webhook_id=c-v3-flow", NULL);
+		cJSON_ArrayForEach(d, t_json_get(log, "deliveries"))
+			if (same(t_json_str(d, "event_type"), "VEHICLE_STATE") &&
+			    cJSON_IsNumber(t_json_get(d, "status"))) {
+				raw = t_json_str(d, "body");
+				sig = t_json_str(d, "signature");
+			}
+		if (!raw)
+			usleep(20000);
+	}
+	/* the receiver verified each: registration VERIFY (signed),
+	 * subscription VERIFY (unsigned), the signed state */
+	t_server_counts_get(srv, &counts);
+	if (raw && sig && counts.webhooks >= 3 && counts.refused == 0 &&
+	    sc_webhook_receive(&ev, AMT, sig, raw, strlen(raw), NULL) == 0) {
+		ok = same(sc_result_get_string(ev, "event_type"),
+			  "VEHICLE_STATE") &&
+		     same(sc_result_get_string(ev, "vehicle_id"), vid) &&
+		     same(sc_result_get_string(ev, "user_id"), uid) &&
+		     cJSON_IsTrue(cJSON_GetObjectItem(sc_result_data(ev),
+						      "first_delivery"));
+		cJSON_ArrayForEach(row, cJSON_GetObjectItem(
+				   sc_result_data(ev), "rows")) {
+			const char *code = t_json_str(row, "code");
+			locked |= same(code, "closure-islocked") &&
+				  cJSON_IsTrue(t_json_get(row, "value"));
+			charging |= same(code, "charge-ischarging") &&
+				    cJSON_IsTrue(t_json_get(row, "value"));
+		}
+	}
+	/* a body that is not the one signed is refused */
+	if (raw && sig) {
+		sc_result_free(ev);
+		ev = NULL;
+		ok = ok && sc_webhook_receive(&ev, AMT, sig, raw,
+					      strlen(raw) - 1, NULL) < 0;
+	}
+	sc_result_free(ev);
+	cJSON_Delete(log);
+	cJSON_Delete(t_control_json(base, "DELETE",
+				    "/_emulator/webhooks/c-v3-flow", NULL));
+	t_server_stop(srv);
+	return ok && locked && charging;
 }
 
 TEST(v3_whole_flow)
@@ -195,6 +280,12 @@ TEST(v3_whole_flow)
 	v = read_signal(c, vid, uid, "charge-ischarging");
 	CHECK(cJSON_IsTrue(v));
 	cJSON_Delete(v);
+
+	/* 7. a signed v4 webhook on a loopback receiver (tserver): the car
+	 * subscribed to a webhook (Management API v3), the emulator sends
+	 * VERIFY (unsigned) and a signed VEHICLE_STATE; the body and
+	 * signature the receiver got verify with sc_webhook_receive */
+	CHECK(webhook_received(c, base, uid, vid));
 
 	/* 8. delete the connection: reads of its vehicle fail typed */
 	sc_params_new(&p);

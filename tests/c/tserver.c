@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <openssl/ssl.h>
 
+#include "smartcar.h"
 #include "tserver.h"
 
 #define MAX_CONNS 256
@@ -96,11 +97,11 @@ static long read_request(struct conn *c, char *buf, size_t cap, size_t *have)
 	}
 }
 
-static int answer(struct conn *c, int post)
+static int answer(struct conn *c, int post, int status, const char *reply)
 {
 	t_server *s = c->srv;
 	char head[512];
-	const char *body = post
+	const char *body = reply ? reply : post
 		? "{\"status\":\"success\",\"message\":\"done\"}"
 		: "{\"distance\":1234.5}";
 	int n;
@@ -111,9 +112,9 @@ static int answer(struct conn *c, int post)
 		nanosleep(&ts, NULL);
 	}
 	n = snprintf(head, sizeof(head),
-		     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		     "HTTP/1.1 %d OK\r\nContent-Type: application/json\r\n"
 		     "SC-Request-Id: t-1\r\nContent-Length: %zu\r\n",
-		     strlen(body));
+		     status, strlen(body));
 	if (io_write(c, head, (size_t)n) < 0)
 		return -1;
 	if (s->o.big_header) {
@@ -132,6 +133,33 @@ static int answer(struct conn *c, int post)
 	if (io_write(c, "\r\n", 2) < 0 || io_write(c, body, strlen(body)) < 0)
 		return -1;
 	return 0;
+}
+
+/* webhook_amt: the request [buf, buf + len) through sc_webhook_receive;
+ * its reply (caller frees), NULL when refused. */
+static char *receive(t_server *s, const char *buf, long len)
+{
+	const char *end = memmem(buf, (size_t)len, "\r\n\r\n", 4), *p;
+	char sig[160] = "", *reply = NULL;
+	sc_result *ev = NULL;
+
+	for (p = buf; end && p < end; p++)
+		if ((p == buf || p[-1] == '\n') &&
+		    strncasecmp(p, "SC-Signature:", 13) == 0)
+			sscanf(p + 13, " %159[0-9a-fA-F]", sig);
+	if (end && sc_webhook_receive(&ev, s->o.webhook_amt, *sig ? sig : NULL,
+				      end + 4, (size_t)(buf + len - end - 4),
+				      NULL) == 0 &&
+	    sc_result_get_string(ev, "reply"))
+		reply = strdup(sc_result_get_string(ev, "reply"));
+	sc_result_free(ev);
+	pthread_mutex_lock(&s->lock);
+	if (reply)
+		s->counts.webhooks++;
+	else
+		s->counts.refused++;
+	pthread_mutex_unlock(&s->lock);
+	return reply;
 }
 
 static void *serve(void *arg)
@@ -170,8 +198,16 @@ static void *serve(void *arg)
 		pthread_mutex_unlock(&s->lock);
 		if (s->o.drop_second && nth == 2)
 			break; /* acted on, never answered */
-		if (answer(c, post) < 0)
+		if (post && s->o.webhook_amt) {
+			char *reply = receive(s, buf, len);
+			int rc = answer(c, post, reply ? 200 : 401,
+					reply ? reply : "{}");
+			free(reply);
+			if (rc < 0)
+				break;
+		} else if (answer(c, post, 200, NULL) < 0) {
 			break;
+		}
 		memmove(buf, buf + len, have - (size_t)len);
 		have -= (size_t)len;
 	}

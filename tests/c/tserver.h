@@ -22,6 +22,10 @@ typedef struct t_server_opts {
 	size_t big_header;
 	/* milliseconds before each answer */
 	int delay_ms;
+	/* a webhook receiver: each POST goes through sc_webhook_receive
+	 * with this AMT (its SC-Signature header, no seen-set) and gets its
+	 * reply, or a 401 when refused */
+	const char *webhook_amt;
 } t_server_opts;
 
 typedef struct t_server_counts {
@@ -30,6 +34,7 @@ typedef struct t_server_counts {
 	int gets, posts;
 	int full_handshakes;
 	int resumed;
+	int webhooks, refused; /* webhook_amt: received, refused */
 } t_server_counts;
 
 /* Start on 127.0.0.1, port 0; url receives "http(s)://127.0.0.1:PORT".

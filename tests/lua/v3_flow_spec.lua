@@ -1,16 +1,42 @@
 -- The whole API v3 flow against the emulator, as an application runs it:
 -- Connect through its pages returns the user id, an application token,
 -- the user's connections page by page, signals, a lock read back through
--- closure-islocked, charging started through a 202, and the connection
--- deleted, after which reads fail typed.
+-- closure-islocked, charging started through a 202, a signed v4 webhook
+-- received on a loopback socket and verified, and the connection deleted,
+-- after which reads fail typed.
 
 local smartcar = require "smartcar"
 local helper = require "helper"
+local socket = require "socket"
 
 local SCOPE = { "read_vehicle_info", "read_odometer", "read_battery",
                 "read_charge", "read_security", "control_security",
                 "control_charge" }
 local UUID = "^%x+%-%x+%-%x+%-%x+%-%x+$"
+
+-- Answer one webhook delivery on srv (a LuaSocket server) with
+-- receive_webhook: the event (or nil, err), its SC-Signature and body.
+local function serve_one(srv, seen)
+  local c = assert(srv:accept())
+  c:settimeout(5)
+  local length, sig = 0, nil
+  while true do
+    local line = assert(c:receive("*l"))
+    if line == "" then break end
+    local k, v = line:match("^([^:]+):%s*(.-)%s*$")
+    k = k and k:lower()
+    if k == "content-length" then length = tonumber(v) end
+    if k == "sc-signature" then sig = v end
+  end
+  local body = length > 0 and assert(c:receive(length)) or ""
+  local ev, err = smartcar.receive_webhook(helper.amt, sig, body, seen)
+  local reply = ev and ev.reply or "{}"
+  c:send(("HTTP/1.1 %d OK\r\nContent-Type: application/json\r\n"
+    .. "Content-Length: %d\r\nConnection: close\r\n\r\n%s")
+    :format(ev and 200 or 401, #reply, reply))
+  c:close()
+  return ev, err, sig, body
+end
 
 describe("API v3 flow", function()
   local auth
@@ -106,6 +132,46 @@ describe("API v3 flow", function()
     assert.equal(202, posted[1].status)
     sig = assert(car:get_signal("charge-ischarging"))
     assert.is_true(sig.data.attributes.body.value)
+
+    -- 7. a signed v4 webhook on a loopback receiver: the car subscribed
+    -- to a webhook (Management API v3); the emulator sends VERIFY
+    -- (unsigned) and a signed VEHICLE_STATE; receive_webhook answers the
+    -- one and verifies the other
+    local srv = assert(socket.bind("127.0.0.1", 0))
+    srv:settimeout(10)
+    local _, port = srv:getsockname()
+    -- registering sends a VERIFY at once: answered while curl waits
+    os.execute(("curl -s -X POST -H 'Content-Type: application/json' "
+      .. "--data-binary %s %s >/dev/null &"):format(helper.sh_quote(
+        ('{"webhook_id": "lua-v3-flow", "callback_url": '
+         .. '"http://127.0.0.1:%d/hook"}'):format(port)),
+      helper.sh_quote(helper.url() .. "/_emulator/webhooks")))
+    local seen = smartcar.webhook_seen()
+    assert.equal("VERIFY", assert(serve_one(srv, seen)).event_type)
+    local made = assert(smartcar.create_subscription("lua-v3-flow", uid, id,
+                                                     { client = auth }))
+    assert.equal("subscription creation in progress", made.meta.message)
+    local verify, _, sig = serve_one(srv, seen)
+    assert.equal("VERIFY", assert(verify).event_type)
+    assert.is_nil(sig) -- Smartcar does not sign VERIFY
+    local state, body
+    state, _, sig, body = serve_one(srv, seen)
+    srv:close()
+    assert.is_string(sig)
+    assert.equal("VEHICLE_STATE", assert(state).event_type)
+    assert.is_true(state.first_delivery)
+    assert.is_false(state.duplicate)
+    assert.equal(uid, state.user_id)
+    assert.equal(id, state.vehicle_id)
+    local values = {}
+    for _, row in ipairs(assert(smartcar.signal_rows(state))) do
+      values[row.code] = row.value
+    end
+    assert.is_true(values["closure-islocked"])
+    assert.is_true(values["charge-ischarging"])
+    local _, bad = smartcar.receive_webhook(helper.amt, sig, body .. " ")
+    assert.equal("bad_signature", bad.kind)
+    helper.control("DELETE", "/_emulator/webhooks/lua-v3-flow")
 
     -- 8. delete the connection: its vehicle is out of reach
     local gone = by_vehicle[id].id

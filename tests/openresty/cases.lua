@@ -88,8 +88,9 @@ end
 -- The whole API v3 flow: Connect walked through the emulator's pages
 -- (via the /emu proxy) returns the user id; an application token; the
 -- user's connections through client:pages; signals; lock read back
--- through closure-islocked; charging started through a 202; the
--- connection deleted, after which reads fail typed.
+-- through closure-islocked; charging started through a 202; a signed v4
+-- webhook received and verified; the connection deleted, after which
+-- reads fail typed.
 case("v3_flow", function()
   local walk = require "connect_walk"
   local client = new_client()
@@ -163,6 +164,25 @@ case("v3_flow", function()
     cjson.encode(ex))
   sig = must(v:get_signal("charge-ischarging"))
   check(sig.data.attributes.body.value == true, "charging")
+
+  -- a signed v4 webhook on a loopback receiver (this nginx's /hook,
+  -- handle_webhook: VERIFY answered, signature checked): the car
+  -- subscribed through the Management API v3
+  local hook = emu("POST", "/_emulator/webhooks", { webhook_id =
+    "resty-v3-flow", callback_url = "http://127.0.0.1:"
+    .. ngx.var.server_port .. "/hook" })
+  check(hook.verified == true, "VERIFY not answered: %s", cjson.encode(hook))
+  ngx.shared.sc_tokens:delete("hook:last")
+  must(client:call("create_subscription", { webhook_id = "resty-v3-flow",
+    user_id = uid, vehicle_id = vid }))
+  local got
+  for _ = 1, 250 do
+    got = ngx.shared.sc_tokens:get("hook:last")
+    if got then break end
+    ngx.sleep(0.02)
+  end
+  check(got == "VEHICLE_STATE " .. vid, "delivery: %s", tostring(got))
+  emu("DELETE", "/_emulator/webhooks/resty-v3-flow")
 
   must(client:call("delete_connection", { connection_id = conns[vid] }))
   local data

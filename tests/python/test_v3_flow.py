@@ -1,8 +1,8 @@
 """The whole API v3 flow against the emulator, as an application runs it:
 Connect through its pages returns the user id, an application token, the
 user's connections page by page, signals, a lock read back through
-closure-islocked, charging started through a 202, and the connection
-deleted, after
+closure-islocked, charging started through a 202, a signed v4 webhook
+received and verified, and the connection deleted, after
 which reads fail typed."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 
 import smartcar_native as smartcar
 from connect_walk import walk
+from test_webhooks_v4 import Receiver
 
 SCOPE = ["read_vehicle_info", "read_odometer", "read_battery", "read_charge",
          "read_security", "control_security", "control_charge"]
@@ -94,6 +95,27 @@ def test_v3_flow(emu, auth):
             if r["path"].endswith("/commands/charge/start")] == [202]
     assert car.get_signal("charge-ischarging").value is True
     emu.request("POST", "/_emulator/v3/commands", {"mode": "auto"})
+
+    # 7. a signed v4 webhook on a loopback receiver: subscribe the car to
+    # a webhook (Management API v3); the emulator sends VERIFY (unsigned)
+    # and a signed VEHICLE_STATE, which receive_webhook verifies
+    receiver = Receiver()
+    try:
+        emu.request("POST", "/_emulator/webhooks", {
+            "webhook_id": "py-v3-flow", "callback_url": receiver.url})
+        made = smartcar.v3.create_subscription("py-v3-flow", uid, vid)
+        assert made["meta"]["message"] == "subscription creation in progress"
+        got = receiver.wait(3, "registration VERIFY, VERIFY, FIRST_DELIVERY")
+    finally:
+        receiver.close()
+    assert receiver.refused == 0
+    signed, state = got[2]
+    assert signed and state["event_type"] == "VEHICLE_STATE"
+    assert state["first_delivery"] is True and state["duplicate"] is False
+    assert (state["user_id"], state["vehicle_id"]) == (uid, vid)
+    rows = {r["code"]: r["value"] for r in smartcar.signal_rows(state)}
+    assert rows["closure-islocked"] is True
+    assert rows["charge-ischarging"] is True
 
     # 8. delete the connection: its vehicle is out of reach
     smartcar.v3.delete_connection(by_vehicle[vid])
