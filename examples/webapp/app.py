@@ -336,25 +336,28 @@ def create_app(cfg=None):
 
     # -- webhooks ----------------------------------------------------------
 
+    # Smartcar delivers at least once: a retry keeps its eventId
+    seen = smartcar.SeenEvents()
+
     @app.post("/webhooks/smartcar")
     def webhook():
         if not cfg.amt:
             abort(404)
         body = request.get_data()
-        if not smartcar.verify_payload(cfg.amt,
-                                       request.headers.get("SC-Signature"),
-                                       body):
-            return jsonify(error="bad signature"), 401
         try:
-            event = smartcar.parse_webhook(body)
+            # VERIFY answered (Smartcar does not sign it), the signature of
+            # anything else checked, repeats marked duplicate
+            event = smartcar.receive_webhook(
+                cfg.amt, request.headers.get("SC-Signature"), body, seen)
+        except smartcar.WebhookSignatureError:
+            return jsonify(error="bad signature"), 401
         except smartcar.MalformedResponseError:
             return jsonify(error="not a Smartcar delivery"), 400
-        if event.get("event_type") == "VERIFY":
-            return jsonify(challenge=smartcar.hash_challenge(
-                cfg.amt, event["challenge"]))
-        db.add_event(event.get("event_type"), event.get("vehicle_id"),
-                     body.decode("utf-8"))
-        return jsonify(received=True)
+        if event["event_type"] != "VERIFY" and not event["duplicate"]:
+            db.add_event(event.get("event_type"), event.get("vehicle_id"),
+                         body.decode("utf-8"))
+        return app.response_class(event["reply"],
+                                  mimetype="application/json")
 
     # -- single-page app ---------------------------------------------------
 
