@@ -36,16 +36,30 @@
 #define IDLE_KEEP 1024
 /* Idle connections an sc_call_many keeps at least. */
 #define MANY_KEEP 16
+/* Transfers one multi handle takes before the next one is used: libcurl
+ * 7.88 scans a host's every connection for an idle one on each new
+ * transfer, and every cached connection on each removal, so a thousand
+ * connections in one multi handle cost a tenth of the CPU of a call. */
+#define SHARD_SIZE 128
+#define SHARDS_MAX 16
 /* Unread socket changes compacted past this (a caller that never reads
  * them, such as one that reads the whole set each frame). */
 #define CHANGES_COMPACT 1024
 
 enum req_state { QUEUED, ACTIVE, WAITING, DONE, NSTATES };
 
+struct shard {
+	sc_async *a;
+	CURLM *multi;
+	double deadline;      /* libcurl's timer; 0: none */
+	size_t active;        /* transfers in it */
+};
+
 struct req {
 	uint64_t id;
 	sc_op *op;
 	struct xfer *x;
+	struct shard *sh;        /* ACTIVE: the multi handle of x */
 	enum req_state state;
 	struct req *prev, *next; /* on its state's list */
 	double ready_at;         /* WAITING: monotonic seconds */
@@ -64,14 +78,15 @@ struct change {
 
 struct sc_async {
 	sc_client *client;
-	CURLM *multi;
-	int pooled;           /* multi is the client pool's (sc_call_many) */
+	struct shard shards[SHARDS_MAX];
+	size_t nshards;
+	int pooled;           /* the multis are the client pool's */
 	size_t max_in_flight;
 	struct list lists[NSTATES];
 	uint64_t next_id;
-	double curl_deadline; /* 0: libcurl has no timer */
 	sc_async_watch *watch;   /* the sockets libcurl wants watched */
-	size_t nwatch, capwatch;
+	struct shard **wshard;   /* the multi handle of each */
+	size_t nwatch, capwatch, capwshard;
 	struct change *changes;  /* not yet handed out */
 	size_t nchanges, capchanges;
 	int fd_mode;          /* the caller watches epfd: no changes kept */
@@ -198,14 +213,15 @@ static void note_change(sc_async *a, int fd, int events, int prev)
 
 #ifdef SC_HAVE_EPOLL
 /* Mirror one change in the epoll set. */
-static int ep_update(sc_async *a, int fd, int events, int prev)
+static int ep_update(sc_async *a, int fd, int shard, int events, int prev)
 {
 	struct epoll_event ev;
 	int op = !events ? EPOLL_CTL_DEL : prev ? EPOLL_CTL_MOD
 						 : EPOLL_CTL_ADD;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.data.fd = fd;
+	/* the fd and the index of its multi handle */
+	ev.data.u64 = (uint64_t)(unsigned)fd | (uint64_t)shard << 32;
 	ev.events = (events & SC_WATCH_READ ? EPOLLIN : 0) |
 		    (events & SC_WATCH_WRITE ? EPOLLOUT : 0);
 	if (epoll_ctl(a->epfd, op, fd, &ev) == 0)
@@ -223,7 +239,8 @@ static int ep_update(sc_async *a, int fd, int events, int prev)
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *user,
 		     void *socketp)
 {
-	sc_async *a = user;
+	struct shard *sh = user;
+	sc_async *a = sh->a;
 	int events = 0, prev = 0;
 	size_t i;
 	(void)easy;
@@ -240,19 +257,26 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *user,
 	if (events == prev)
 		return 0;
 	if (events == 0) {
-		a->watch[i] = a->watch[--a->nwatch];
+		a->nwatch--;
+		a->watch[i] = a->watch[a->nwatch];
+		a->wshard[i] = a->wshard[a->nwatch];
 	} else if (prev) {
 		a->watch[i].events = events;
+		a->wshard[i] = sh;
 	} else {
 		if (grow((void **)&a->watch, &a->capwatch, a->nwatch + 1,
-			 sizeof(*a->watch)) < 0)
+			 sizeof(*a->watch)) < 0 ||
+		    grow((void **)&a->wshard, &a->capwshard, a->nwatch + 1,
+			 sizeof(*a->wshard)) < 0)
 			return -1;
 		a->watch[a->nwatch].fd = (int)s;
 		a->watch[a->nwatch].events = events;
+		a->wshard[a->nwatch] = sh;
 		a->nwatch++;
 	}
 #ifdef SC_HAVE_EPOLL
-	if (a->epfd >= 0 && ep_update(a, (int)s, events, prev) < 0)
+	if (a->epfd >= 0 &&
+	    ep_update(a, (int)s, (int)(sh - a->shards), events, prev) < 0)
 		return -1; /* the set would miss a socket: fail the transfers */
 #endif
 	note_change(a, (int)s, events, prev);
@@ -261,12 +285,12 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *user,
 
 static int on_timer(CURLM *multi, long timeout_ms, void *user)
 {
-	sc_async *a = user;
+	struct shard *sh = user;
 	(void)multi;
-	a->curl_deadline = timeout_ms < 0
+	sh->deadline = timeout_ms < 0
 		? 0 : sc__monotonic() + (double)timeout_ms / 1e3;
-	if (timeout_ms >= 0 && a->curl_deadline == 0)
-		a->curl_deadline = 1e-9;
+	if (timeout_ms >= 0 && sh->deadline == 0)
+		sh->deadline = 1e-9;
 	return 0;
 }
 
@@ -279,6 +303,12 @@ static void step(sc_async *a, struct req *r)
 	int rc = sc_op_next(r->op, &req);
 
 	if (rc == SC_STEP_SEND) {
+		struct shard *sh = &a->shards[0];
+		size_t k;
+		/* the first multi handle with room, else the least busy */
+		for (k = 1; sh->active >= SHARD_SIZE && k < a->nshards; k++)
+			if (a->shards[k].active < sh->active)
+				sh = &a->shards[k];
 		r->x = sc__xfer_begin(a->client, req);
 		if (!r->x) {
 			/* stays queued: the op steps again and fails */
@@ -287,7 +317,7 @@ static void step(sc_async *a, struct req *r)
 			return;
 		}
 		curl_easy_setopt(sc__xfer_handle(r->x), CURLOPT_PRIVATE, r);
-		if (curl_multi_add_handle(a->multi, sc__xfer_handle(r->x)) !=
+		if (curl_multi_add_handle(sh->multi, sc__xfer_handle(r->x)) !=
 		    CURLM_OK) {
 			sc__xfer_end(r->x, CURLE_OUT_OF_MEMORY, NULL);
 			r->x = NULL;
@@ -295,6 +325,8 @@ static void step(sc_async *a, struct req *r)
 					  "cannot start a transfer");
 			return;
 		}
+		r->sh = sh;
+		sh->active++;
 		set_state(a, r, ACTIVE);
 	} else if (rc == SC_STEP_WAIT) {
 		r->ready_at = sc__monotonic() + sc_op_wait_ms(r->op) / 1e3;
@@ -315,20 +347,22 @@ static int room(const sc_async *a)
 	       a->lists[ACTIVE].n < a->max_in_flight;
 }
 
-/* Hand each ended transfer to its op and step it at once. */
-static void collect(sc_async *a)
+/* Hand each transfer of sh that ended to its op and step it at once. */
+static void collect(struct shard *sh)
 {
+	sc_async *a = sh->a;
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(a->multi, &left))) {
+	while ((msg = curl_multi_info_read(sh->multi, &left))) {
 		struct req *r = NULL;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 				  (char **)&r);
-		curl_multi_remove_handle(a->multi, msg->easy_handle);
+		curl_multi_remove_handle(sh->multi, msg->easy_handle);
+		sh->active--;
 		sc__xfer_end(r->x, msg->data.result, r->op);
 		r->x = NULL;
 		set_state(a, r, QUEUED);
@@ -364,6 +398,7 @@ static int async_new(sc_async **out, sc_client *client,
 		     size_t max_in_flight, int pooled)
 {
 	sc_async *a;
+	size_t k, want, keep;
 
 	if (!out)
 		return SC_EINVAL;
@@ -375,16 +410,27 @@ static int async_new(sc_async **out, sc_client *client,
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return SC_ENOMEM;
-	a->multi = pooled ? sc__multi_checkout(client) : curl_multi_init();
-	if (!a->multi) {
-		free(a);
-		return SC_ENOMEM;
-	}
-	a->pooled = pooled;
+	a->epfd = -1;
 	a->client = client;
+	/* without a limit, for what a burst usually is */
+	want = max_in_flight ? max_in_flight : IDLE_KEEP / 2;
+	a->nshards = (want + SHARD_SIZE - 1) / SHARD_SIZE;
+	if (a->nshards > SHARDS_MAX)
+		a->nshards = SHARDS_MAX;
+	a->pooled = pooled;
+	for (k = 0; k < a->nshards; k++) {
+		struct shard *sh = &a->shards[k];
+		sh->a = a;
+		sh->multi = pooled ? sc__multi_checkout(client)
+				   : curl_multi_init();
+		if (!sh->multi) {
+			a->nshards = k;
+			sc_async_free(a);
+			return SC_ENOMEM;
+		}
+	}
 	a->max_in_flight = max_in_flight;
 	a->next_id = 1;
-	a->epfd = -1;
 #ifdef SC_HAVE_EPOLL
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
 #endif
@@ -392,15 +438,18 @@ static int async_new(sc_async **out, sc_client *client,
 	 * the wire at once (libcurl's default shrinks with the transfers
 	 * running, closing connections a burst will want again); a pooled
 	 * multi serves later sc_call_many runs too: twice that */
-	curl_multi_setopt(a->multi, CURLMOPT_MAXCONNECTS,
-			  pooled ? (long)(max_in_flight * 2 > MANY_KEEP
-					  ? max_in_flight * 2 : MANY_KEEP)
-				 : (long)(max_in_flight ? max_in_flight
-							: IDLE_KEEP));
-	curl_multi_setopt(a->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(a->multi, CURLMOPT_SOCKETDATA, a);
-	curl_multi_setopt(a->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-	curl_multi_setopt(a->multi, CURLMOPT_TIMERDATA, a);
+	keep = pooled ? (max_in_flight * 2 > MANY_KEEP ? max_in_flight * 2
+						       : MANY_KEEP)
+		      : (max_in_flight ? max_in_flight : IDLE_KEEP);
+	keep = (keep + a->nshards - 1) / a->nshards;
+	for (k = 0; k < a->nshards; k++) {
+		CURLM *m = a->shards[k].multi;
+		curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)keep);
+		curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_socket);
+		curl_multi_setopt(m, CURLMOPT_SOCKETDATA, &a->shards[k]);
+		curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_timer);
+		curl_multi_setopt(m, CURLMOPT_TIMERDATA, &a->shards[k]);
+	}
 	*out = a;
 	return 0;
 }
@@ -414,7 +463,8 @@ int sc_async_new(sc_async **out, sc_client *client, size_t max_in_flight)
 static void req_free(sc_async *a, struct req *r)
 {
 	if (r->x) {
-		curl_multi_remove_handle(a->multi, sc__xfer_handle(r->x));
+		curl_multi_remove_handle(r->sh->multi, sc__xfer_handle(r->x));
+		r->sh->active--;
 		sc__xfer_end(r->x, CURLE_ABORTED_BY_CALLBACK, NULL);
 	}
 	sc_op_free(r->op);
@@ -424,6 +474,7 @@ static void req_free(sc_async *a, struct req *r)
 
 void sc_async_free(sc_async *a)
 {
+	size_t k;
 	int s;
 	if (!a)
 		return;
@@ -433,19 +484,25 @@ void sc_async_free(sc_async *a)
 			list_remove(&a->lists[s], r);
 			req_free(a, r);
 		}
-	if (a->pooled) {
+	/* back to the pool last first: the next run takes them in the
+	 * same order, each with the connections it had */
+	for (k = a->nshards; k-- > 0;) {
+		CURLM *m = a->shards[k].multi;
+		if (!a->pooled) {
+			curl_multi_cleanup(m);
+			continue;
+		}
 		/* the multi and its idle connections outlive this driver */
-		curl_multi_setopt(a->multi, CURLMOPT_SOCKETFUNCTION, NULL);
-		curl_multi_setopt(a->multi, CURLMOPT_SOCKETDATA, NULL);
-		curl_multi_setopt(a->multi, CURLMOPT_TIMERFUNCTION, NULL);
-		curl_multi_setopt(a->multi, CURLMOPT_TIMERDATA, NULL);
-		sc__multi_checkin(a->client, a->multi);
-	} else {
-		curl_multi_cleanup(a->multi);
+		curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, NULL);
+		curl_multi_setopt(m, CURLMOPT_SOCKETDATA, NULL);
+		curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, NULL);
+		curl_multi_setopt(m, CURLMOPT_TIMERDATA, NULL);
+		sc__multi_checkin(a->client, m);
 	}
 	if (a->epfd >= 0)
 		close(a->epfd);
 	free(a->watch);
+	free(a->wshard);
 	free(a->changes);
 	free(a);
 }
@@ -528,12 +585,16 @@ long sc_async_timeout_ms(const sc_async *a)
 {
 	double soonest = 0, now;
 	const struct req *r;
+	size_t k;
 
 	if (!a)
 		return -1;
 	if (a->lists[QUEUED].n && room(a))
 		return 0;
-	soonest = a->curl_deadline;
+	for (k = 0; k < a->nshards; k++)
+		if (a->shards[k].deadline != 0 &&
+		    (soonest == 0 || a->shards[k].deadline < soonest))
+			soonest = a->shards[k].deadline;
 	for (r = a->lists[WAITING].head; r; r = r->next)
 		if (soonest == 0 || r->ready_at < soonest)
 			soonest = r->ready_at;
@@ -546,43 +607,62 @@ long sc_async_timeout_ms(const sc_async *a)
 	return (long)((soonest - now) * 1e3) + 1;
 }
 
-int sc_async_socket(sc_async *a, int fd, int events)
+/* Socket fd of sh became ready for events. */
+static void socket_ready(struct shard *sh, int fd, int events)
 {
 	int running = 0, mask = 0;
 
-	if (!a)
-		return SC_EINVAL;
 	if (events & SC_WATCH_READ)
 		mask |= CURL_CSELECT_IN;
 	if (events & SC_WATCH_WRITE)
 		mask |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(a->multi, (curl_socket_t)fd, mask,
+	curl_multi_socket_action(sh->multi, (curl_socket_t)fd, mask,
 				 &running);
-	collect(a);
-	advance(a);
+	collect(sh);
+	advance(sh->a);
+}
+
+int sc_async_socket(sc_async *a, int fd, int events)
+{
+	size_t i;
+
+	if (!a)
+		return SC_EINVAL;
+	for (i = 0; i < a->nwatch && a->watch[i].fd != fd; i++)
+		;
+	if (i < a->nwatch)
+		socket_ready(a->wshard[i], fd, events);
+	else
+		advance(a); /* a socket libcurl no longer watches */
 	return 0;
+}
+
+/* Run libcurl's timers that are due. */
+static void due_timers(sc_async *a)
+{
+	double now = sc__monotonic();
+	size_t k;
+
+	for (k = 0; k < a->nshards; k++) {
+		struct shard *sh = &a->shards[k];
+		int running = 0;
+		if (sh->deadline == 0 || sh->deadline > now)
+			continue;
+		sh->deadline = 0;
+		curl_multi_socket_action(sh->multi, CURL_SOCKET_TIMEOUT, 0,
+					 &running);
+		collect(sh);
+	}
 }
 
 int sc_async_timeout(sc_async *a)
 {
-	int running = 0;
-
 	if (!a)
 		return SC_EINVAL;
-	if (a->curl_deadline != 0 && a->curl_deadline <= sc__monotonic()) {
-		a->curl_deadline = 0;
-		curl_multi_socket_action(a->multi, CURL_SOCKET_TIMEOUT, 0,
-					 &running);
-		collect(a);
-	}
+	due_timers(a);
 	advance(a);
 	/* ops just started: let libcurl begin their transfers now */
-	if (a->curl_deadline != 0 && a->curl_deadline <= sc__monotonic()) {
-		a->curl_deadline = 0;
-		curl_multi_socket_action(a->multi, CURL_SOCKET_TIMEOUT, 0,
-					 &running);
-		collect(a);
-	}
+	due_timers(a);
 	return 0;
 }
 
@@ -599,11 +679,13 @@ static void dispatch(sc_async *a, int wait_ms)
 		int k, got = epoll_wait(a->epfd, ev, 64, wait_ms);
 		for (k = 0; k < got; k++) {
 			int e = 0;
+			uint64_t d = ev[k].data.u64;
 			if (ev[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 				e |= SC_WATCH_READ;
 			if (ev[k].events & (EPOLLOUT | EPOLLERR))
 				e |= SC_WATCH_WRITE;
-			sc_async_socket(a, ev[k].data.fd, e);
+			socket_ready(&a->shards[d >> 32], (int)(uint32_t)d,
+				     e);
 		}
 		return;
 	}

@@ -17,8 +17,9 @@
 
 /* Idle easy handles always kept, whatever the client's peak. */
 #define POOL_MIN 16
-/* Idle multi handles kept for sc_call_many. */
-#define MULTI_KEEP 4
+/* Idle multi handles kept for sc_call_many (which takes one per 128
+ * transfers in flight, up to 16). */
+#define MULTI_KEEP 32
 /* Connections one easy handle keeps: one per origin the client uses. */
 #define CONNS_PER_HANDLE 4L
 

@@ -474,3 +474,59 @@ TEST(async_unread_changes_stay_bounded)
 	CHECK(m.agrees && m.n == sc_async_fds(a, NULL, 0));
 	owner_close(&o, a);
 }
+
+/* Past 128 in flight the transfers spread over several multi handles;
+ * a second burst of the same size still finds every connection open,
+ * through sc_call_many (the client's pooled handles) and through one
+ * sc_async. */
+TEST(async_wide_bursts_reuse_their_connections)
+{
+	struct owner o;
+	sc_async *a = NULL;
+	enum { N = 300 };
+	static sc_op *ops[N];
+	static sc_result *res[N];
+	long opened = 0;
+	uint64_t id;
+	int round, i, ok;
+
+	REQUIRE(owner_open(&o, "async-wide@example.com") == 0);
+	for (round = 0; round < 2; round++) {
+		if (round == 1)
+			opened = sc_client_connections_opened(o.c);
+		for (i = 0; i < N; i++)
+			ops[i] = odo_op(o.c, o.ids[i % 3], o.token);
+		CHECK(sc_call_many_ops(res, o.c, ops, N, N, NULL, NULL) == 0);
+		for (i = ok = 0; i < N; i++) {
+			ok += res[i] && sc_result_error(res[i]) == NULL;
+			sc_result_free(res[i]);
+		}
+		CHECK(ok == N);
+	}
+	CHECK(sc_client_connections_opened(o.c) == opened);
+	REQUIRE(sc_async_new(&a, o.c, N) == 0);
+	for (round = 0; round < 2; round++) {
+		if (round == 1)
+			opened = sc_client_connections_opened(o.c);
+		for (i = 0; i < N; i++)
+			REQUIRE(sc_async_start(a, odo_op(o.c, o.ids[i % 3],
+							 o.token),
+					       &id) == 0);
+		ok = 0;
+		for (i = 0; sc_async_count(a) && i < 100000; i++) {
+			struct pollfd p = { sc_async_fd(a), POLLIN, 0 };
+			long t = sc_async_timeout_ms(a);
+			sc_result *r = NULL;
+			if (p.fd >= 0)
+				poll(&p, 1, t < 0 || t > 1000 ? 1000 : (int)t);
+			sc_async_poll(a);
+			while (sc_async_take(a, &id, &r) == 1) {
+				ok += sc_result_error(r) == NULL;
+				sc_result_free(r);
+			}
+		}
+		CHECK(ok == N);
+	}
+	CHECK(sc_client_connections_opened(o.c) == opened);
+	owner_close(&o, a);
+}
