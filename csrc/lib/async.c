@@ -442,6 +442,10 @@ static int async_new(sc_async **out, sc_client *client,
 						       : MANY_KEEP)
 		      : (max_in_flight ? max_in_flight : IDLE_KEEP);
 	keep = (keep + a->nshards - 1) / a->nshards;
+	/* a multi handle may hold SHARD_SIZE transfers and keep them all
+	 * (twice that in the pool), whatever the others hold */
+	if (a->nshards > 1 && keep < SHARD_SIZE * (pooled ? 2u : 1u))
+		keep = SHARD_SIZE * (pooled ? 2u : 1u);
 	for (k = 0; k < a->nshards; k++) {
 		CURLM *m = a->shards[k].multi;
 		curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)keep);
