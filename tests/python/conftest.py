@@ -27,14 +27,27 @@ CLIENT_SECRET = testing.CLIENT_SECRET
 REDIRECT_URI = testing.REDIRECT_URI
 OWNER_EMAIL = "owner@example.com"
 
-ORIGIN_VARIABLES = (
-    "SMARTCAR_CONNECT_ORIGIN",
-    "SMARTCAR_AUTH_ORIGIN",
-    "SMARTCAR_API_ORIGIN",
-    "SMARTCAR_MANAGEMENT_API_ORIGIN",
-    "SMARTCAR_API_V3_ORIGIN",
-    "SMARTCAR_IAM_ORIGIN",
-)
+
+def in_threads(work: Any, count: int, timeout: float = 60) -> list:
+    """Runs ``work()`` on ``count`` threads released together (a barrier)
+    and waits for them; the exceptions they raised."""
+    barrier = threading.Barrier(count)
+    failures: list = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            work()
+        except BaseException as exc:  # pragma: no cover - reported by caller
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return failures
+
 
 class Emulator(testing.Emulator):
     """The control API of a running emulator, plus request counting."""
@@ -100,12 +113,9 @@ def _stop_emulator(proc: subprocess.Popen) -> None:
 @pytest.fixture
 def emu(emulator_url: str, monkeypatch: pytest.MonkeyPatch) -> Emulator:
     """A reset emulator, with every SMARTCAR_* variable pointing at it."""
-    for name in ORIGIN_VARIABLES:
-        monkeypatch.setenv(name, emulator_url)
-    monkeypatch.setenv("SMARTCAR_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("SMARTCAR_CLIENT_SECRET", CLIENT_SECRET)
-    monkeypatch.setenv("SMARTCAR_REDIRECT_URI", REDIRECT_URI)
     emu = Emulator(emulator_url)
+    for name, value in emu.environment().items():
+        monkeypatch.setenv(name, value)
     emu.reset()
     return emu
 
@@ -200,13 +210,7 @@ def silent_origin() -> Iterator[str]:
 MANAGEMENT_TOKEN = "emulator-management-token"
 
 # Every permission the Vehicle methods need.
-FULL_SCOPE = [
-    "read_vehicle_info", "read_vin", "read_odometer", "read_location",
-    "read_fuel", "read_battery", "read_charge", "read_engine_oil",
-    "read_tires", "read_security", "read_service_history",
-    "read_diagnostics", "control_charge", "control_security",
-    "control_navigation",
-]
+FULL_SCOPE = testing.ALL_SCOPES
 
 
 class Cars:

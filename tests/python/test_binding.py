@@ -14,6 +14,8 @@ import pytest
 import smartcar_native as smartcar
 from smartcar_native import _core, errors
 
+from conftest import in_threads
+
 
 # -- module surface -------------------------------------------------------
 
@@ -114,54 +116,34 @@ def test_vehicle_options():
     assert "secret-token" not in repr(v)
 
 
-def test_module_function_type_errors():
-    with pytest.raises(TypeError):
-        smartcar.get_user(None)
-    with pytest.raises(TypeError):
-        smartcar.get_vehicles(b"token")
-    with pytest.raises(TypeError):
-        smartcar.get_vehicles("token", {"limit": "2"})
-    with pytest.raises(TypeError):
-        smartcar.parse_redirect(None)
-    with pytest.raises(TypeError):
-        smartcar.parse_redirect("code=x", 5)
-    with pytest.raises(TypeError):
-        smartcar.set_api_version(2.0)
-    with pytest.raises(ValueError):
-        smartcar.set_api_version("v2")
-
-
-def test_client_argument_errors():
-    with pytest.raises(TypeError):
-        _core.Client("positional")
-    with pytest.raises(TypeError):
-        _core.Client(mode=3)
-    with pytest.raises(TypeError):
-        _core.Client(no_such_option="x")
-    with pytest.raises(TypeError):
-        _core.Client(timeout_ms="10")
-    with pytest.raises(ValueError):
-        _core.Client(mode="bogus")
-    client = _core.Client(api_origin="http://127.0.0.1:9")
-    with pytest.raises(TypeError):
-        client.call(1, {})
-    with pytest.raises(TypeError):
-        client.call("get_user", [("access_token", "t")])
-    with pytest.raises(TypeError):
-        client.call("get_user", {"access_token": 1.5})
-    with pytest.raises(TypeError):
-        client.call("get_user", {"access_token": True})
-    with pytest.raises(TypeError):
-        client.call("get_user", {1: "t"})
-    with pytest.raises(ValueError):
-        client.call("get_user", {"access_token": "a\0b"})
-    with pytest.raises(TypeError):
-        client.get(None)
-    with pytest.raises(TypeError):
-        client.set_timeouts("1", 2)
-    with pytest.raises(ValueError):
-        client.set_timeouts(-1, 0)
-    client.close()
+@pytest.mark.parametrize("error, call", [
+    (TypeError, lambda c: smartcar.get_user(None)),
+    (TypeError, lambda c: smartcar.get_vehicles(b"token")),
+    (TypeError, lambda c: smartcar.get_vehicles("token", {"limit": "2"})),
+    (TypeError, lambda c: smartcar.parse_redirect(None)),
+    (TypeError, lambda c: smartcar.parse_redirect("code=x", 5)),
+    (TypeError, lambda c: smartcar.set_api_version(2.0)),
+    (ValueError, lambda c: smartcar.set_api_version("v2")),
+    (TypeError, lambda c: _core.Client("positional")),
+    (TypeError, lambda c: _core.Client(mode=3)),
+    (TypeError, lambda c: _core.Client(no_such_option="x")),
+    (TypeError, lambda c: _core.Client(timeout_ms="10")),
+    (ValueError, lambda c: _core.Client(mode="bogus")),
+    (TypeError, lambda c: c.call(1, {})),
+    (TypeError, lambda c: c.call("get_user", [("access_token", "t")])),
+    (TypeError, lambda c: c.call("get_user", {"access_token": 1.5})),
+    (TypeError, lambda c: c.call("get_user", {"access_token": True})),
+    (TypeError, lambda c: c.call("get_user", {1: "t"})),
+    (ValueError, lambda c: c.call("get_user", {"access_token": "a\0b"})),
+    (TypeError, lambda c: c.get(None)),
+    (TypeError, lambda c: c.set_timeouts("1", 2)),
+    (ValueError, lambda c: c.set_timeouts(-1, 0)),
+])
+def test_argument_errors(error, call):
+    """Module functions and the client refuse wrong types and values."""
+    with _core.Client(api_origin="http://127.0.0.1:9") as client:
+        with pytest.raises(error):
+            call(client)
 
 
 def test_client_get_and_repr():
@@ -314,19 +296,15 @@ def test_auth_url_options():
         },
     )
     assert url.startswith("https://connect.example.com/oauth/authorize?")
-    q = _q(url)
-    assert q["response_type"] == "code"
-    assert q["client_id"] == "my-client"
-    assert q["redirect_uri"] == "https://example.com/callback"
-    assert q["scope"] == "read_odometer required:read_location"
-    assert q["approval_prompt"] == "force"
-    assert q["mode"] == "test"
-    assert q["state"] == "st-42"
-    assert q["make"] == "TESLA"
-    assert q["single_select"] == "true"
-    assert q["single_select_vin"] == "5YJSA1E14FF101307"
-    assert q["flags"] == "country:DE flag:true off:false"
-    assert q["user"] == "u-42"
+    assert _q(url) == {
+        "response_type": "code", "client_id": "my-client",
+        "redirect_uri": "https://example.com/callback",
+        "scope": "read_odometer required:read_location",
+        "approval_prompt": "force", "mode": "test", "state": "st-42",
+        "make": "TESLA", "single_select": "true",
+        "single_select_vin": "5YJSA1E14FF101307",
+        "flags": "country:DE flag:true off:false", "user": "u-42",
+    }
 
     q = _q(auth.get_auth_url(["read_odometer"],
                              {"single_select": {"enabled": False}}))
@@ -513,24 +491,14 @@ def test_op_argument_errors():
 
 def test_gil_released_concurrent_odometer(emu, access):
     vid = smartcar.get_vehicles(access.access_token).vehicles[0]
-    results, failures = [], []
-    barrier = threading.Barrier(4)
+    results = []
 
     def worker():
-        try:
-            barrier.wait()
-            for _ in range(5):
-                results.append(
-                    smartcar.Vehicle(vid, access.access_token).odometer()
-                )
-        except BaseException as exc:  # pragma: no cover - reported below
-            failures.append(exc)
+        for _ in range(5):
+            results.append(
+                smartcar.Vehicle(vid, access.access_token).odometer())
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    failures = in_threads(worker, 4)
     assert not failures, failures
     assert len(results) == 20
     assert all(r.distance > 0 for r in results)

@@ -44,91 +44,77 @@ def _call(client: Any, fleet: Dict[str, Any]) -> Dict[str, Any]:
     })
 
 
-def test_malformed_json(emu, fleet):
-    inject(emu, {"type": "malformed"})
-    with _core.Client(max_attempts=1) as client:
-        with pytest.raises(smartcar.MalformedResponseError) as info:
+def fails(emu: Emulator, fleet: Dict[str, Any], fault: Dict[str, Any],
+          error: type, count: int = 1, **options: Any) -> Any:
+    """The exception (of class error, with no token in it) that an odometer
+    call raises on a client made with options (one attempt unless they
+    say) while the emulator answers with fault count times."""
+    inject(emu, fault, count)
+    options.setdefault("max_attempts", 1)
+    with _core.Client(**options) as client:
+        with pytest.raises(error) as info:
             _call(client, fleet)
-    assert isinstance(info.value, ValueError)
-    assert info.value.kind == "malformed_response"
     assert_no_secrets(info.value, fleet["access_token"])
+    return info.value
 
 
-def test_oversized_body(emu, fleet):
-    inject(emu, {"type": "oversized", "bytes": 50000})
-    with _core.Client(max_attempts=1, max_response_bytes=4096) as client:
-        with pytest.raises(smartcar.ResponseTooLargeError) as info:
-            _call(client, fleet)
-    assert isinstance(info.value, smartcar.MalformedResponseError)
-    assert info.value.kind == "response_too_large"
-    assert_no_secrets(info.value, fleet["access_token"])
+SERVER_ERROR = {"type": "status", "status": 500, "error_type": "SERVER",
+                "error_code": "INTERNAL", "resolution": "RETRY_LATER"}
+
+
+@pytest.mark.parametrize("fault, options, error, builtin, kind", [
+    ({"type": "malformed"}, {}, smartcar.MalformedResponseError,
+     ValueError, "malformed_response"),
+    ({"type": "oversized", "bytes": 50000}, {"max_response_bytes": 4096},
+     smartcar.ResponseTooLargeError, smartcar.MalformedResponseError,
+     "response_too_large"),
+    ({"type": "drop"}, {}, smartcar.NetworkError, ConnectionError,
+     "network"),
+    ({"type": "latency", "ms": 1500}, {"timeout_ms": 300},
+     smartcar.SmartcarTimeoutError, TimeoutError, "timeout"),
+], ids=["malformed", "oversized", "dropped", "latency"])
+def test_fault_is_its_class_and_builtin(emu, fleet, fault, options, error,
+                                        builtin, kind):
+    e = fails(emu, fleet, fault, error, **options)
+    assert isinstance(e, builtin)
+    assert e.kind == kind
 
 
 def test_rate_limit_with_retry_after(emu, fleet):
-    inject(emu, {"type": "rate_limit", "retry_after": 2})
-    with _core.Client(max_attempts=1) as client:
-        with pytest.raises(smartcar.RateLimitError) as info:
-            _call(client, fleet)
-    e = info.value
+    e = fails(emu, fleet, {"type": "rate_limit", "retry_after": 2},
+              smartcar.RateLimitError)
     assert e.type == "RATE_LIMIT" and e.code == "VEHICLE"
     assert e.status_code == 429
     assert e.retry_after == "2"  # the header as sent, as the official SDK
     assert e.retry_after_seconds == 2
     assert e.resolution == {"type": "RETRY_LATER", "url": None}
     assert e.message.startswith("RATE_LIMIT:VEHICLE - ")
-    assert_no_secrets(e, fleet["access_token"])
 
 
 def test_vehicle_asleep(emu, fleet):
-    inject(emu, {"type": "asleep"})
-    with _core.Client(max_attempts=1) as client:
-        with pytest.raises(smartcar.VehicleStateError) as info:
-            _call(client, fleet)
-    assert info.value.code == "ASLEEP"
-    assert info.value.status_code == 409
+    e = fails(emu, fleet, {"type": "asleep"}, smartcar.VehicleStateError)
+    assert e.code == "ASLEEP"
+    assert e.status_code == 409
 
 
 def test_server_error_retried_then_success(emu, fleet):
-    inject(emu, {"type": "status", "status": 500, "error_type": "SERVER",
-                 "error_code": "INTERNAL", "resolution": "RETRY_LATER"})
+    inject(emu, SERVER_ERROR)
     with _core.Client(max_attempts=3, retry_base_ms=10) as client:
         data = _call(client, fleet)
     assert data["distance"] > 0
 
 
 def test_server_error_after_all_attempts(emu, fleet):
-    inject(emu, {"type": "status", "status": 500, "error_type": "SERVER",
-                 "error_code": "INTERNAL", "resolution": "RETRY_LATER"},
-           count=5)
-    with _core.Client(max_attempts=3, retry_base_ms=10) as client:
-        with pytest.raises(smartcar.ServerError) as info:
-            _call(client, fleet)
-    assert info.value.attempts == 3
-    assert info.value.status_code == 500
+    e = fails(emu, fleet, SERVER_ERROR, smartcar.ServerError, count=5,
+              max_attempts=3, retry_base_ms=10)
+    assert e.attempts == 3
+    assert e.status_code == 500
 
 
 def test_dropped_connection_retried(emu, fleet):
     inject(emu, {"type": "drop"})
     with _core.Client(max_attempts=3, retry_base_ms=10) as client:
         assert _call(client, fleet)["distance"] > 0
-
-
-def test_dropped_connection_without_retries(emu, fleet):
-    inject(emu, {"type": "drop"})
-    with _core.Client(max_attempts=1) as client:
-        with pytest.raises(smartcar.NetworkError) as info:
-            _call(client, fleet)
-    assert isinstance(info.value, ConnectionError)
-    assert_no_secrets(info.value, fleet["access_token"])
-
-
-def test_latency_past_the_timeout(emu, fleet):
-    inject(emu, {"type": "latency", "ms": 1500})
-    with _core.Client(max_attempts=1, timeout_ms=300) as client:
-        with pytest.raises(smartcar.SmartcarTimeoutError) as info:
-            _call(client, fleet)
-    assert isinstance(info.value, TimeoutError)
-    assert_no_secrets(info.value, fleet["access_token"])
 
 
 def test_public_api_surfaces_faults(emu, fleet):

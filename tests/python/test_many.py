@@ -11,7 +11,7 @@ import pytest
 
 import smartcar_native as smartcar
 from smartcar_native import _core
-from conftest import assert_no_secrets
+from conftest import assert_no_secrets, in_threads
 
 
 def _inject_latency(emu, ms: int, count: int, path: str) -> None:
@@ -261,11 +261,7 @@ def test_debug_hook_from_other_threads(cars):
             client.call("vin", params)
             together.wait()
 
-        threads = [threading.Thread(target=work) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        assert not in_threads(work, 4)
         # and from call_many, on the calling thread
         client.call_many([("odometer", params)] * 3)
     idents = {i for i, _ in lines}

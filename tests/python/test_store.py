@@ -18,7 +18,8 @@ import pytest
 import smartcar_native as smartcar
 from smartcar_native import _core
 
-from conftest import CLIENT_ID, CLIENT_SECRET, REPO, assert_no_secrets
+from conftest import (CLIENT_ID, CLIENT_SECRET, REPO, assert_no_secrets,
+                      in_threads)
 
 PAST = dt.datetime(2000, 1, 1)
 
@@ -335,21 +336,12 @@ def test_threads_sharing_a_store_refresh_once(emu, auth, access, store):
     emu.clear_requests()
     car = smartcar.Vehicle(vid, store=store, key="owner",
                            options={"client": auth})
-    barrier = threading.Barrier(8)
-    results, failures = [], []
+    results = []
 
     def work():
-        barrier.wait()
-        try:
-            results.append(car.odometer().distance)
-        except Exception as exc:  # pragma: no cover - reported below
-            failures.append(exc)
+        results.append(car.odometer().distance)
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    failures = in_threads(work, 8)
     assert not failures
     assert len(results) == 8
     assert emu.refreshes() == 1

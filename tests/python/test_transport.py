@@ -10,6 +10,8 @@ import pytest
 import smartcar_native as smartcar
 from smartcar_native._core import Client
 
+from conftest import in_threads
+
 BODY = b'{"distance":1234.5}'
 LIMITED = (b'{"type":"RATE_LIMIT","code":"VEHICLE","description":"slow",'
            b'"docURL":null,"statusCode":429,"requestId":"r",'
@@ -84,11 +86,7 @@ def test_threads_share_a_bounded_pool(canned: str) -> None:
             client.call("odometer", {"vehicle_id": "veh-1",
                                      "access_token": "tok-1"})
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert not in_threads(work, 8)
     # 160 calls from 8 threads: at most one connection per thread
     assert client.connections_opened() <= 8
 

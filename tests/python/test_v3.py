@@ -204,6 +204,7 @@ def test_client_v3_origin_options(emulator_url, emu, cars, monkeypatch):
     monkeypatch.delenv("SMARTCAR_API_V3_ORIGIN")
     monkeypatch.delenv("SMARTCAR_IAM_ORIGIN")
     monkeypatch.delenv("SMARTCAR_VEHICLE_API_ORIGIN", raising=False)
+    monkeypatch.delenv("SMARTCAR_VEHICLE_API_V3_ORIGIN", raising=False)
     default = smartcar.Client()
     assert default.get("vehicle_api_origin") != emulator_url
     default.close()

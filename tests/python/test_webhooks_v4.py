@@ -11,7 +11,7 @@ import threading
 import pytest
 
 import smartcar_native as smartcar
-from conftest import assert_no_secrets
+from conftest import assert_no_secrets, in_threads
 
 AMT = "amt-7c1f0e"
 UTC = dt.timezone.utc
@@ -173,11 +173,7 @@ def test_seen_events_threads():
         n = sum(seen.first("id-%d" % i) for i in range(300))
         firsts.append(n)
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert not in_threads(work, 4)
     assert sum(firsts) == 300
 
 

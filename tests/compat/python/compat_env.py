@@ -60,13 +60,9 @@ os.environ.update(
 
 import smartcar  # noqa: E402  (after the environment is set)
 
-ALL_SCOPES = [
-    "read_vehicle_info", "read_vin", "read_odometer", "read_location",
-    "read_fuel", "read_battery", "read_charge", "read_engine_oil",
-    "read_tires", "read_security", "read_service_history",
-    "read_diagnostics", "control_charge", "control_security",
-    "control_navigation",
-]
+# every permission the emulator knows (run.sh puts smartcar_native on
+# PYTHONPATH beside the official SDK)
+from smartcar_native.testing import ALL_SCOPES  # noqa: E402
 KINDS = {"TESLA": "bev", "TOYOTA": "phev", "FORD": "ice"}
 
 
