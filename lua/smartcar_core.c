@@ -2563,6 +2563,30 @@ static const luaL_Reg client_meta[] = {
 	{ NULL, NULL },
 };
 
+/*
+ * core.format_flags(flags) -> text | nil, message.  flags: {name =
+ * string | number | boolean}; the text is Smartcar's "flags" parameter
+ * (sc_flags_format: "key:value", keys in byte order).
+ */
+static int l_format_flags(lua_State *L)
+{
+	tmp *t;
+	int rc;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 1);
+	t = tmp_push(L);
+	rc = sc_flags_format(&t->url, params_arg(L, t, 1), &t->err);
+	if (rc == SC_ENOMEM)
+		return raise_nomem(L);
+	lua_pushstring(L, rc == 0 ? t->url : sc_error_message(t->err));
+	if (rc == 0)
+		return 1;
+	lua_pushnil(L);
+	lua_insert(L, -2);
+	return 2;
+}
+
 static const luaL_Reg module_functions[] = {
 	{ "client", l_client },
 	{ "parse_redirect", l_parse_redirect },
@@ -2584,6 +2608,7 @@ static const luaL_Reg module_functions[] = {
 	{ "sqlite_store", l_sqlite_store },
 	{ "postgres_store", l_postgres_store },
 	{ "token_expired", l_token_expired },
+	{ "format_flags", l_format_flags },
 	{ NULL, NULL },
 };
 

@@ -57,6 +57,8 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 
 	if (err_out)
 		*err_out = NULL;
+	if (err_out)
+		*err_out = NULL;
 	if (!url_out || !client)
 		return url_fail(err_out, SC_EINVAL,
 				"url_out and client are required");
@@ -69,10 +71,8 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 		return url_fail(err_out, SC_EINVAL, "redirect_uri is required");
 	if (!mode)
 		mode = client->mode;
-	if (strcmp(mode, "live") && strcmp(mode, "test") &&
-	    strcmp(mode, "simulated"))
-		return url_fail(err_out, SC_EINVAL,
-				"mode must be one of live, test, simulated");
+	if (sc_param_check("mode", mode, err_out) != 0)
+		return SC_EINVAL;
 	if (!prompt)
 		prompt = sc__is_true(force) ? "force" : "auto";
 	if (strcmp(prompt, "auto") && strcmp(prompt, "force"))

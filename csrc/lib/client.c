@@ -186,18 +186,14 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 	opts = &dflt;
 
 	mode = pick(opts->mode, NULL, "live");
-	if (strcmp(mode, "live") && strcmp(mode, "test") &&
-	    strcmp(mode, "simulated"))
-		return fail(err_out, SC_EINVAL,
-			    "mode must be one of live, test, simulated");
 	units = pick(opts->unit_system, NULL, "metric");
-	if (strcmp(units, "metric") && strcmp(units, "imperial"))
-		return fail(err_out, SC_EINVAL,
-			    "unit_system must be metric or imperial");
 	version = pick(opts->api_version, NULL, "2.0");
-	if (!sc__valid_version(version))
-		return fail(err_out, SC_EINVAL,
-			    "api_version must look like \"2.0\"");
+	if (sc_param_check("mode", mode, err_out) ||
+	    sc_param_check("unit_system", units, err_out) ||
+	    sc_param_check("api_version", version, err_out) ||
+	    (opts->rate_policy &&
+	     sc_param_check("rate_policy", opts->rate_policy, err_out)))
+		return SC_EINVAL;
 	if (opts->connect_timeout_ms < 0 || opts->timeout_ms < 0)
 		return fail(err_out, SC_EINVAL, "timeouts must not be negative");
 	if (opts->connection_pool_size < 0 || opts->max_cooldown_ms < 0)
@@ -229,13 +225,6 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 	c->retry_max_ms = opts->retry_max_ms > 0 ? opts->retry_max_ms : 8000;
 	c->retry_deadline_ms = opts->retry_deadline_ms > 0
 		? opts->retry_deadline_ms : 30000;
-	if (opts->rate_policy && strcmp(opts->rate_policy, "wait") &&
-	    strcmp(opts->rate_policy, "fail") &&
-	    strcmp(opts->rate_policy, "off")) {
-		sc_client_free(c);
-		return fail(err_out, SC_EINVAL,
-			    "rate_policy must be wait, fail or off");
-	}
 	c->max_cooldown_s = (opts->max_cooldown_ms ? opts->max_cooldown_ms
 						   : 3600000L) / 1000.0;
 	c->rate_fail_fast = opts->rate_policy &&

@@ -92,10 +92,9 @@ static int op_new(sc_op **out, sc_client *client, sc_token_store *store,
 	op->deadline_ms = sc__param_long(op->params, "retry_deadline_ms",
 				     op->deadline_ms);
 	v = sc_params_get(op->params, "rate_policy");
-	if (v && strcmp(v, "wait") && strcmp(v, "fail") && strcmp(v, "off")) {
+	if (v && sc_param_check("rate_policy", v, err_out) != 0) {
 		sc_op_free(op);
-		return sc__invalid(err_out,
-				   "rate_policy must be wait, fail or off");
+		return SC_EINVAL;
 	}
 	if (v) {
 		op->fail_fast = !strcmp(v, "fail");

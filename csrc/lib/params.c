@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sc_internal.h"
+#include "op.h"
 
 struct sc_params {
 	char **keys;
@@ -160,5 +160,67 @@ int sc__params_copy(sc_params **out, const sc_params *src)
 		*out = NULL;
 		return SC_ENOMEM;
 	}
+	return 0;
+}
+
+/* ---- feature flags ---------------------------------------------------- */
+
+static int flag_text_ok(const char *s, int key)
+{
+	if (key && !*s)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f ||
+		    (key && *s == ':'))
+			return 0;
+	return 1;
+}
+
+int sc_flags_format(char **out, const sc_params *flags, sc_error **err_out)
+{
+	size_t i, len = 1, *order;
+	char *text, *w;
+
+	if (!out || !flags)
+		return sc__invalid(err_out, "out and flags are required");
+	*out = NULL;
+	for (i = 0; i < flags->n; i++) {
+		if (!flag_text_ok(flags->keys[i], 1))
+			return sc__invalid(err_out, "flag names must be "
+					   "non-empty, without spaces, "
+					   "colons or control characters");
+		if (!flag_text_ok(flags->values[i], 0))
+			return sc__invalid(err_out, "flag values must not "
+					   "contain spaces or control "
+					   "characters");
+		len += strlen(flags->keys[i]) + strlen(flags->values[i]) + 2;
+	}
+	order = malloc((flags->n ? flags->n : 1) * sizeof(*order));
+	text = malloc(len);
+	if (!order || !text) {
+		free(order);
+		free(text);
+		if (err_out && !*err_out)
+			*err_out = sc__error_new(SC_ENOMEM, NULL);
+		return SC_ENOMEM;
+	}
+	/* one key order in every binding (Lua tables have none): keys in
+	 * byte order, by insertion sort (a handful of flags) */
+	for (i = 0; i < flags->n; i++) {
+		size_t j = i;
+		while (j > 0 && strcmp(flags->keys[order[j - 1]],
+				       flags->keys[i]) > 0) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+	w = text;
+	for (i = 0; i < flags->n; i++)
+		w += sprintf(w, "%s%s:%s", i ? " " : "",
+			     flags->keys[order[i]], flags->values[order[i]]);
+	*w = '\0';
+	free(order);
+	*out = text;
 	return 0;
 }

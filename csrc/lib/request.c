@@ -131,6 +131,56 @@ int sc__valid_version(const char *v)
 	return digits && *p == '\0';
 }
 
+/* The message of a setting that breaks its rule: the value is shown when
+ * it is short plain text (settings are not secrets, but a value pasted
+ * in the wrong place might be). */
+static int setting_error(sc_error **err_out, const char *name,
+			 const char *rule, const char *value)
+{
+	char msg[160];
+	size_t i, n = strlen(value);
+	int shown = n <= 40;
+
+	for (i = 0; shown && i < n; i++)
+		if (value[i] < 0x20 || value[i] > 0x7e || value[i] == '\'' ||
+		    value[i] == '\\')
+			shown = 0;
+	if (shown)
+		snprintf(msg, sizeof(msg), "%s must %s, not '%s'", name, rule,
+			 value);
+	else
+		snprintf(msg, sizeof(msg), "%s must %s", name, rule);
+	return sc__invalid(err_out, msg);
+}
+
+static int one_of(const char *v, const char *a, const char *b,
+		  const char *c)
+{
+	return !strcmp(v, a) || !strcmp(v, b) || (c && !strcmp(v, c));
+}
+
+int sc_param_check(const char *name, const char *value, sc_error **err_out)
+{
+	if (!name || !value)
+		return sc__invalid(err_out, "name and value are required");
+	if (!strcmp(name, "unit_system") &&
+	    !one_of(value, "metric", "imperial", NULL))
+		return setting_error(err_out, name,
+				     "be 'metric' or 'imperial'", value);
+	if ((!strcmp(name, "version") || !strcmp(name, "api_version")) &&
+	    !sc__valid_version(value))
+		return setting_error(err_out, name, "look like '2.0'", value);
+	if (!strcmp(name, "rate_policy") &&
+	    !one_of(value, "wait", "fail", "off"))
+		return setting_error(err_out, name,
+				     "be 'wait', 'fail' or 'off'", value);
+	if (!strcmp(name, "mode") &&
+	    !one_of(value, "live", "test", "simulated"))
+		return setting_error(err_out, name,
+				     "be one of live, test, simulated", value);
+	return 0;
+}
+
 /* Header values must not be able to smuggle extra headers. */
 static int header_safe(const char *v)
 {
@@ -662,6 +712,7 @@ int sc__op_build_request(sc_op *op, sc_error **err_out)
 	const char *units = sc_params_get(p, "unit_system");
 	const char *method = ep->method;
 	const char *suffix = sc_params_get(p, "user_agent_suffix");
+	const char *mode;
 	struct build b;
 	int rc = 0, raw = (ep->flags & SC_EP_RAW) != 0;
 
@@ -669,12 +720,15 @@ int sc__op_build_request(sc_op *op, sc_error **err_out)
 		version = c->api_version;
 	if (!units)
 		units = c->unit_system;
-	if (ep->host == SC_HOST_API && !sc__valid_version(version))
-		return sc__invalid(err_out, "version must look like \"2.0\"");
-	if ((ep->flags & SC_EP_UNITS) && strcmp(units, "metric") != 0 &&
-	    strcmp(units, "imperial") != 0)
-		return sc__invalid(err_out,
-			       "unit_system must be metric or imperial");
+	if (ep->host == SC_HOST_API &&
+	    (rc = sc_param_check("version", version, err_out)) != 0)
+		return rc;
+	if ((ep->flags & SC_EP_UNITS) &&
+	    (rc = sc_param_check("unit_system", units, err_out)) != 0)
+		return rc;
+	if ((mode = sc_params_get(p, "mode")) != NULL && *mode &&
+	    (rc = sc_param_check("mode", mode, err_out)) != 0)
+		return rc;
 	if (suffix && !header_safe(suffix))
 		return sc__invalid(err_out, "user_agent_suffix has control "
 					"characters");

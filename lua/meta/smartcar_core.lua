@@ -121,6 +121,14 @@ function core.postgres_store(conninfo) end
 ---@return boolean
 function core.token_expired(expiration, leeway) end
 
+--- sc_flags_format: feature flags as Smartcar's "flags" parameter
+--- ("key:value" pairs, keys in byte order), or nil and the message when
+--- a name or value cannot be sent (spaces, colons in names...).
+---@param flags table<string, string|number|boolean>
+---@return string|nil text
+---@return string|nil message
+function core.format_flags(flags) end
+
 ---@class smartcar.TokenStore
 local TokenStore = {}
 

@@ -194,15 +194,14 @@ local function set_of(list)
   return s
 end
 
--- Feature flags {country = "DE", flag = true} -> "country:DE flag:true",
--- keys sorted so the same table always gives the same text.
+-- Feature flags {country = "DE", flag = true} -> "country:DE flag:true"
+-- (the library's format: keys in byte order).
 local function format_flags(flags, fname, n)
   if flags == nil then return nil end
   if type(flags) == "string" then return flags end
   if type(flags) ~= "table" then
     argerror(fname, n, "flags: table expected, got " .. type(flags))
   end
-  local keys = {}
   for k, v in pairs(flags) do
     local tv = type(v)
     if type(k) ~= "string" or (tv ~= "string" and tv ~= "number"
@@ -210,14 +209,10 @@ local function format_flags(flags, fname, n)
       argerror(fname, n, "flags: string keys and string, number or "
         .. "boolean values expected")
     end
-    keys[#keys + 1] = k
   end
-  table.sort(keys)
-  local parts = {}
-  for i, k in ipairs(keys) do
-    parts[i] = k .. ":" .. tostring(flags[k])
-  end
-  return table.concat(parts, " ")
+  local text, err = core.format_flags(flags)
+  if text == nil then argerror(fname, n, "flags: " .. err) end
+  return text
 end
 
 ----------------------------------------------------------------------------

@@ -2765,6 +2765,39 @@ static PyObject *mod_same_values(PyObject *self, PyObject *const *args,
 	Py_RETURN_TRUE;
 }
 
+static PyObject *mod_check_param(PyObject *mod, PyObject *args)
+{
+	const char *name, *value;
+	sc_error *err = NULL;
+	int rc;
+
+	if (!PyArg_ParseTuple(args, "ss:check_param", &name, &value))
+		return retyped();
+	rc = sc_param_check(name, value, &err);
+	if (rc != 0)
+		return raise_owned(rc, err);
+	Py_RETURN_NONE;
+}
+
+static PyObject *mod_format_flags(PyObject *mod, PyObject *arg)
+{
+	sc_params *p = NULL;
+	sc_error *err = NULL;
+	char *text = NULL;
+	PyObject *out;
+	int rc;
+
+	if (params_from(arg, &p) < 0)
+		return NULL;
+	rc = sc_flags_format(&text, p, &err);
+	sc_params_free(p);
+	if (rc != 0)
+		return raise_owned(rc, err);
+	out = PyUnicode_FromString(text);
+	sc_free(text);
+	return out;
+}
+
 static PyMethodDef module_methods[] = {
 	{ "same_values", (PyCFunction)(void (*)(void))mod_same_values,
 	  METH_FASTCALL, same_values_doc },
@@ -2812,6 +2845,13 @@ static PyMethodDef module_methods[] = {
 	  "version() -> str: the libsmartcar version." },
 	{ "strerror", (PyCFunction)mod_strerror, METH_O,
 	  "strerror(code) -> str: static English text for a code." },
+	{ "check_param", (PyCFunction)mod_check_param, METH_VARARGS,
+	  "check_param(name, value) -> None: raise InvalidArgumentError\n"
+	  "when value breaks the library's rule for the setting name\n"
+	  "(unit_system, version, api_version, rate_policy, mode)." },
+	{ "format_flags", (PyCFunction)mod_format_flags, METH_O,
+	  "format_flags(dict[str, str]) -> str: feature flags as sent\n"
+	  "(\"key:value key:value\", keys in byte order)." },
 	{ "code_kind", (PyCFunction)mod_code_kind, METH_O,
 	  "code_kind(code) -> str | None: the kind name of a code." },
 	{ NULL, NULL, 0, NULL }

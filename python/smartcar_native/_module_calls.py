@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
 import warnings
 from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Union
@@ -59,7 +58,6 @@ __all__ = [
 ]
 
 _DEFAULT_API_VERSION = "2.0"
-_VERSION_RE = re.compile(r"^\d+\.\d+$")
 _version_lock = threading.Lock()
 _api_version: Optional[str] = None  # None: the library's default
 
@@ -67,11 +65,7 @@ _api_version: Optional[str] = None  # None: the library's default
 def set_api_version(version: str) -> None:
     """Set the Vehicle API version used by calls that do not name one."""
     global _api_version
-    _util.require_str("version", version)
-    if not _VERSION_RE.match(version):
-        raise InvalidArgumentError(
-            "version must look like '2.0', not %r" % version
-        )
+    _util.setting("version", version)
     with _version_lock:
         _api_version = version
 
@@ -151,8 +145,6 @@ def parse_redirect(
 # ---------------------------------------------------------------------
 # Compatibility (Basic client_id:client_secret)
 
-MODES = ("live", "test", "simulated")
-
 _COMPATIBILITY_OPTIONS = (
     "client_id",
     "client_secret",
@@ -201,23 +193,13 @@ def _app_client(opts: Mapping[str, Any], caller: str) -> Any:
 
 
 def _mode(value: Any) -> Optional[str]:
-    if value is None:
-        return None
-    _util.require_str("mode", value)
-    if value not in MODES:
-        raise InvalidArgumentError(
-            "mode must be one of %s, not %r" % (", ".join(MODES), value)
-        )
-    return value
+    return None if value is None else _util.setting("mode", value)
 
 
 def _version_option(opts: Mapping[str, Any]) -> Optional[str]:
-    version = _util.optional_str("version", opts.get("version"))
-    if version is not None and not _VERSION_RE.match(version):
-        raise InvalidArgumentError(
-            "version must look like '2.0', not %r" % version
-        )
-    return version or _version_param()
+    version = opts.get("version")
+    return _util.setting("version", version) if version is not None \
+        else _version_param()
 
 
 def get_compatibility(

@@ -9,6 +9,7 @@ import numbers
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
                     Optional, Sequence, Union)
 
+from . import _core
 from .errors import InvalidArgumentError
 
 Flags = Union[Mapping[str, Any], str, None]
@@ -93,7 +94,8 @@ def _flag_value(value: Any) -> str:
 
 
 def flags_string(flags: Flags) -> Optional[str]:
-    """``{"country": "DE", "flag": True}`` -> ``"country:DE flag:true"``.
+    """``{"country": "DE", "flag": True}`` -> ``"country:DE flag:true"``
+    (libsmartcar's sc_flags_format: keys in byte order).
 
     A str is passed through unchanged; None or an empty dict gives None.
     """
@@ -105,8 +107,16 @@ def flags_string(flags: Flags) -> Optional[str]:
         raise TypeError(
             "flags must be a dict, not %s" % type(flags).__name__
         )
-    parts = ["%s:%s" % (key, _flag_value(value)) for key, value in flags.items()]
-    return " ".join(parts) or None
+    texts = {key: _flag_value(value) for key, value in flags.items()}
+    return _core.format_flags(texts) or None
+
+
+def setting(name: str, value: Any) -> str:
+    """A str setting checked by libsmartcar's rule for ``name``
+    (unit_system, version, mode...): TypeError or InvalidArgumentError."""
+    text = require_str(name, value)
+    _core.check_param(name, text)
+    return text
 
 
 def number_param(name: str, value: Any) -> Union[int, str]:

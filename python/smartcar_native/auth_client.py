@@ -16,7 +16,6 @@ from ._shapes import Access, access_from
 
 __all__ = ["AuthClient"]
 
-MODES = ("live", "test", "simulated")
 
 _AUTH_URL_OPTIONS = (
     "force_prompt",
@@ -91,11 +90,7 @@ class AuthClient:
                 stacklevel=2,
             )
             mode = "test" if test_mode else "live"
-        _util.require_str("mode", mode)
-        if mode not in MODES:
-            raise InvalidArgumentError(
-                "mode must be one of %s, not %r" % (", ".join(MODES), mode)
-            )
+        _util.setting("mode", mode)
 
         self.client_id = resolved["client_id"]
         self.redirect_uri = resolved.get("redirect_uri")

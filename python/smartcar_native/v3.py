@@ -51,7 +51,6 @@ __all__ = ["VehicleV3", "get_app_token", "list_connections",
            "iter_subscriptions", "delete_subscription", "list_webhooks",
            "iter_webhooks", "get_webhook"]
 
-UNIT_SYSTEMS = ("metric", "imperial")
 
 _APP_OPTIONS = ("client", "client_id", "client_secret") + _util.CALL_OPTIONS
 _OPTIONS = _APP_OPTIONS + ("unit_system",)
@@ -311,16 +310,9 @@ class VehicleV3(VehicleV3Methods):
             )
         opts = _util.require_mapping("options", options)
         _util.check_keys("option", opts, _OPTIONS)
-        self._unit_system = "metric"
         unit_system = opts.get("unit_system")
-        if unit_system is not None:
-            _util.require_str("unit_system", unit_system)
-            if unit_system not in UNIT_SYSTEMS:
-                raise InvalidArgumentError(
-                    "unit_system must be 'metric' or 'imperial', not %r"
-                    % unit_system
-                )
-            self._unit_system = unit_system
+        self._unit_system = "metric" if unit_system is None else \
+            _util.setting("unit_system", unit_system)
         self._opts = dict(opts)
         self._call_options = _util.call_options(opts)
         if opts.get("client") is not None:

@@ -19,7 +19,6 @@ from .v3_response import response_from as _v3_response
 
 __all__ = ["Vehicle"]
 
-UNIT_SYSTEMS = ("metric", "imperial")
 
 _OPTIONS = ("unit_system", "version", "flags", "client") + _util.CALL_OPTIONS
 
@@ -158,13 +157,7 @@ class Vehicle(VehicleMethods):
 
     def set_unit_system(self, unit_system: str) -> None:
         """Use ``"metric"`` or ``"imperial"`` for later calls."""
-        _util.require_str("unit_system", unit_system)
-        if unit_system not in UNIT_SYSTEMS:
-            raise InvalidArgumentError(
-                "unit_system must be 'metric' or 'imperial', not %r"
-                % unit_system
-            )
-        self._unit_system = unit_system
+        self._unit_system = _util.setting("unit_system", unit_system)
 
     @property
     def client(self) -> Client:

@@ -191,6 +191,20 @@ describe("argument errors raise", function()
     assert.matches("unknown option", raises(smartcar.configure, { x = 1 }))
     assert.matches("flags: string keys",
                    raises(smartcar.get_user, "t", { flags = { a = {} } }))
+    -- the library's rules: values that cannot be sent are refused
+    assert.matches("flags: flag values must not contain spaces",
+                   raises(smartcar.get_user, "t",
+                          { flags = { country = "D E" } }))
+  end)
+
+  it("formats flags with the library (keys in byte order)", function()
+    assert.equals("a:x b:false z:1.5",
+                  core.format_flags { z = 1.5, b = false, a = "x" })
+    assert.equals("n:3", core.format_flags { n = 3 })
+    assert.equals("", core.format_flags {})
+    local text, err = core.format_flags { ["a:b"] = "1" }
+    assert.is_nil(text)
+    assert.matches("flag names", err)
   end)
 
   it("in AuthClient methods", function()

@@ -146,6 +146,70 @@ def test_argument_errors(error, call):
             call(client)
 
 
+def test_settings_and_flags_follow_the_library_rules():
+    """The checks are libsmartcar's (sc_param_check, sc_flags_format):
+    the same messages and classes as before they left Python."""
+    cases = [
+        (lambda: smartcar.set_api_version("v2"),
+         "version must look like '2.0', not 'v2'"),
+        (lambda: smartcar.Vehicle("v", "t", {"unit_system": "furlongs"}),
+         "unit_system must be 'metric' or 'imperial', not 'furlongs'"),
+        (lambda: smartcar.VehicleV3("v", access_token="t",
+                                    options={"unit_system": "si"}),
+         "unit_system must be 'metric' or 'imperial', not 'si'"),
+        (lambda: smartcar.get_compatibility("VIN", ["read_vin"],
+                                            options={"mode": "bogus"}),
+         "mode must be one of live, test, simulated, not 'bogus'"),
+        (lambda: smartcar.AuthClient("id", "secret", "https://x/cb",
+                                     mode="bogus"),
+         "mode must be one of live, test, simulated, not 'bogus'"),
+    ]
+    for call, message in cases:
+        with pytest.raises(smartcar.InvalidArgumentError) as info:
+            call()
+        assert str(info.value) == message
+    assert smartcar.helpers.format_flag_query(
+        {"z": 1.5, "b": False, "a": "x"}) == "a:x b:false z:1.5"
+    assert smartcar.helpers.format_flag_query({}) == ""
+    with pytest.raises(smartcar.InvalidArgumentError):
+        smartcar.helpers.format_flag_query({"country": "D E"})
+    with pytest.raises(TypeError):
+        smartcar.helpers.format_flag_query({"a": [1]})
+
+
+def test_client_argument_errors():
+    with pytest.raises(TypeError):
+        _core.Client("positional")
+    with pytest.raises(TypeError):
+        _core.Client(mode=3)
+    with pytest.raises(TypeError):
+        _core.Client(no_such_option="x")
+    with pytest.raises(TypeError):
+        _core.Client(timeout_ms="10")
+    with pytest.raises(ValueError):
+        _core.Client(mode="bogus")
+    client = _core.Client(api_origin="http://127.0.0.1:9")
+    with pytest.raises(TypeError):
+        client.call(1, {})
+    with pytest.raises(TypeError):
+        client.call("get_user", [("access_token", "t")])
+    with pytest.raises(TypeError):
+        client.call("get_user", {"access_token": 1.5})
+    with pytest.raises(TypeError):
+        client.call("get_user", {"access_token": True})
+    with pytest.raises(TypeError):
+        client.call("get_user", {1: "t"})
+    with pytest.raises(ValueError):
+        client.call("get_user", {"access_token": "a\0b"})
+    with pytest.raises(TypeError):
+        client.get(None)
+    with pytest.raises(TypeError):
+        client.set_timeouts("1", 2)
+    with pytest.raises(ValueError):
+        client.set_timeouts(-1, 0)
+    client.close()
+
+
 def test_client_get_and_repr():
     client = _core.Client(
         client_id="cid", client_secret="shh-very-secret",

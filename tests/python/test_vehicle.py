@@ -554,8 +554,9 @@ def test_vehicle_own_client_and_flags(cars):
         assert vehicle.odometer().distance > 0
         assert client.connections_opened() >= 1
     query = _last_query(cars.emu, "/odometer")
+    # keys in byte order (libsmartcar's one order, the same in Lua)
     assert urllib.parse.unquote_plus(query.get("flags", "")) == \
-        "country:DE beta:true"
+        "beta:true country:DE"
     # an AuthClient works as the client too
     with smartcar.AuthClient() as auth:
         assert cars.vehicle("bev", {"client": auth}).vin().vin

@@ -10,6 +10,7 @@
 #define SMARTCAR_PARAMS_H
 
 #include "common.h"
+#include "errors.h"
 
 SC_BEGIN_DECL
 
@@ -52,6 +53,31 @@ SC_EXTERN(size_t) sc_params_count(const sc_params *params);
  */
 SC_EXTERN(int) sc_params_at(const sc_params *params, size_t i,
 			    const char **key_out, const char **value_out);
+
+/**
+ * Check @p value against the library's rule for the setting @p name, the
+ * same rule sc_client_new(), sc_op_new() and sc_auth_url() apply:
+ * "unit_system" (metric, imperial), "version" and "api_version" ("2.0":
+ * digits, a dot, digits), "rate_policy" (wait, fail, off) and "mode"
+ * (live, test, simulated).  For bindings that check a setting when it
+ * is set rather than when a call is made.  A name without a rule is
+ * accepted.
+ * @return 0, or SC_EINVAL with the message in @p *err_out.
+ */
+SC_EXTERN(int) sc_param_check(const char *name, const char *value,
+			      sc_error **err_out);
+
+/**
+ * Feature flags as Smartcar's "flags" parameter: each key and value of
+ * @p flags (values already text: "true", "DE", "1.5") as "key:value",
+ * in byte order of the keys, joined by spaces ("country:DE flag:true").
+ * Keys must be non-empty; keys and values must not hold spaces, control
+ * characters, or (keys) a colon.  An empty bag gives "".
+ * @return 0, SC_EINVAL or SC_ENOMEM; @p err_out gets the detail.
+ * Ownership: the caller frees @p *out with sc_free().
+ */
+SC_EXTERN(int) sc_flags_format(char **out, const sc_params *flags,
+			       sc_error **err_out);
 
 SC_END_DECL
 

@@ -1,0 +1,161 @@
+/* Rules the bindings used to keep their own copies of: settings checks,
+ * feature flags, batch naming, v1 error types.  The library is now the
+ * only place that knows them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+
+/* The message of a failed check (then freed), or "" when it passed. */
+static const char *check_msg(const char *name, const char *value)
+{
+	static char buf[200];
+	sc_error *err = NULL;
+	int rc = sc_param_check(name, value, &err);
+
+	buf[0] = '\0';
+	if (rc != 0) {
+		CHECK(rc == SC_EINVAL && sc_error_code(err) == SC_EINVAL);
+		snprintf(buf, sizeof(buf), "%s", sc_error_message(err));
+	} else {
+		CHECK(err == NULL);
+	}
+	sc_error_free(err);
+	return buf;
+}
+
+TEST(rules_settings_checked_once)
+{
+	CHECK_STR(check_msg("unit_system", "metric"), "");
+	CHECK_STR(check_msg("unit_system", "imperial"), "");
+	CHECK_STR(check_msg("unit_system", "furlongs"),
+		  "unit_system must be 'metric' or 'imperial', not "
+		  "'furlongs'");
+	CHECK_STR(check_msg("version", "2.0"), "");
+	CHECK_STR(check_msg("version", "10.12"), "");
+	CHECK_STR(check_msg("version", "v2"),
+		  "version must look like '2.0', not 'v2'");
+	CHECK_STR(check_msg("version", "2."),
+		  "version must look like '2.0', not '2.'");
+	CHECK_STR(check_msg("api_version", "2"),
+		  "api_version must look like '2.0', not '2'");
+	CHECK_STR(check_msg("rate_policy", "off"), "");
+	CHECK_STR(check_msg("rate_policy", "later"),
+		  "rate_policy must be 'wait', 'fail' or 'off', not 'later'");
+	CHECK_STR(check_msg("mode", "simulated"), "");
+	CHECK_STR(check_msg("mode", "bogus"),
+		  "mode must be one of live, test, simulated, not 'bogus'");
+	/* a value that is not short plain text is not repeated */
+	CHECK_STR(check_msg("mode", "it's"),
+		  "mode must be one of live, test, simulated");
+	CHECK_STR(check_msg("unit_system",
+			    "0123456789012345678901234567890123456789x"),
+		  "unit_system must be 'metric' or 'imperial'");
+	/* no rule: accepted */
+	CHECK_STR(check_msg("color", "blue"), "");
+	CHECK(sc_param_check(NULL, "x", NULL) == SC_EINVAL);
+}
+
+TEST(rules_settings_apply_to_clients_and_calls)
+{
+	sc_client_options o;
+	sc_client *c = NULL;
+	sc_params *p = NULL;
+	sc_error *err = NULL;
+	sc_op *op = NULL;
+
+	sc_client_options_init(&o, SC_CLIENT_OPTIONS_VERSION);
+	o.rate_policy = "later";
+	CHECK(sc_client_new(&c, &o, &err) == SC_EINVAL);
+	CHECK_STR(sc_error_message(err), "rate_policy must be 'wait', "
+		  "'fail' or 'off', not 'later'");
+	sc_error_free(err);
+	err = NULL;
+	o.rate_policy = NULL;
+	o.client_id = "id";
+	o.client_secret = "secret";
+	REQUIRE(sc_client_new(&c, &o, NULL) == 0);
+	REQUIRE(sc_params_new(&p) == 0);
+	sc_params_set(p, "vin", "5YJSA1E26JF123456");
+	sc_params_set(p, "scope", "read_odometer");
+	sc_params_set(p, "mode", "bogus");
+	/* the mode of a compatibility call follows the same rule */
+	CHECK(sc_op_new(&op, c, "get_compatibility", p, &err) == SC_EINVAL);
+	CHECK_STR(sc_error_message(err),
+		  "mode must be one of live, test, simulated, not 'bogus'");
+	sc_error_free(err);
+	err = NULL;
+	sc_params_set(p, "mode", "test");
+	CHECK(sc_op_new(&op, c, "get_compatibility", p, &err) == 0);
+	sc_op_free(op);
+	op = NULL;
+	sc_params_set(p, "version", "two");
+	CHECK(sc_op_new(&op, c, "get_compatibility", p, &err) == SC_EINVAL);
+	CHECK_STR(sc_error_message(err),
+		  "version must look like '2.0', not 'two'");
+	sc_error_free(err);
+	err = NULL;
+	sc_params_free(p);
+	p = NULL;
+	/* delete_connections: one user's or one vehicle's, never both */
+	REQUIRE(sc_params_new(&p) == 0);
+	sc_params_set(p, "management_token", "amt");
+	sc_params_set(p, "user_id", "u");
+	sc_params_set(p, "vehicle_id", "v");
+	CHECK(sc_op_new(&op, c, "delete_connections", p, &err) == SC_EINVAL);
+	CHECK(strstr(sc_error_message(err), "EITHER") != NULL);
+	sc_error_free(err);
+	err = NULL;
+	sc_params_set(p, "vehicle_id", "");
+	CHECK(sc_op_new(&op, c, "delete_connections", p, &err) == 0);
+	sc_op_free(op);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+/* sc_flags_format of key, value pairs (NULL-terminated), or the error. */
+static const char *flags_of(const char *const *kv)
+{
+	static char buf[200];
+	sc_params *p = NULL;
+	sc_error *err = NULL;
+	char *out = NULL;
+
+	buf[0] = '\0';
+	if (sc_params_new(&p) != 0)
+		return buf;
+	for (; *kv; kv += 2)
+		sc_params_set(p, kv[0], kv[1]);
+	if (sc_flags_format(&out, p, &err) == 0) {
+		snprintf(buf, sizeof(buf), "%s", out);
+		CHECK(err == NULL);
+	} else {
+		CHECK(out == NULL && sc_error_code(err) == SC_EINVAL);
+		snprintf(buf, sizeof(buf), "error: %s", sc_error_message(err));
+	}
+	sc_free(out);
+	sc_error_free(err);
+	sc_params_free(p);
+	return buf;
+}
+
+TEST(rules_flags_one_key_order)
+{
+	static const char *const none[] = { NULL };
+	static const char *const two[] = { "flag", "true", "country", "DE",
+					   NULL };
+	static const char *const three[] = { "b", "1.5", "a", "x", "ab", "",
+					     NULL };
+	static const char *const spaced[] = { "country", "D E", NULL };
+	static const char *const colon[] = { "a:b", "1", NULL };
+	static const char *const empty[] = { "", "1", NULL };
+
+	CHECK_STR(flags_of(none), "");
+	/* byte order of the keys, whatever order they were given in */
+	CHECK_STR(flags_of(two), "country:DE flag:true");
+	CHECK_STR(flags_of(three), "a:x ab: b:1.5");
+	CHECK(strncmp(flags_of(spaced), "error: flag values", 18) == 0);
+	CHECK(strncmp(flags_of(colon), "error: flag names", 17) == 0);
+	CHECK(strncmp(flags_of(empty), "error: flag names", 17) == 0);
+	CHECK(sc_flags_format(NULL, NULL, NULL) == SC_EINVAL);
+}
