@@ -7,6 +7,11 @@
 
 #include "test.h"
 
+static sc_client *connect_client(void)
+{
+	return t_client("https://connect.example.com", NULL);
+}
+
 static char *auth_url(sc_client *c, sc_params *p, char **state)
 {
 	char *url = NULL;
@@ -16,7 +21,7 @@ static char *auth_url(sc_client *c, sc_params *p, char **state)
 
 TEST(auth_url_has_every_parameter)
 {
-	sc_client *c = t_client("https://connect.example.com", NULL);
+	sc_client *c = connect_client();
 	sc_params *p = NULL;
 	char *url, *state = NULL;
 
@@ -50,7 +55,7 @@ TEST(auth_url_has_every_parameter)
 
 TEST(auth_url_makes_a_random_state)
 {
-	sc_client *c = t_client("https://connect.example.com", NULL);
+	sc_client *c = connect_client();
 	char *u1, *u2, *s1 = NULL, *s2 = NULL;
 	size_t i;
 
@@ -74,7 +79,7 @@ TEST(auth_url_makes_a_random_state)
 
 TEST(auth_url_single_select_false_and_bad_mode)
 {
-	sc_client *c = t_client("https://connect.example.com", NULL);
+	sc_client *c = connect_client();
 	sc_params *p = NULL;
 	char *url;
 

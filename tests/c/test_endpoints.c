@@ -93,6 +93,19 @@ static int vcall(struct fleet *f, const char *ep, const char *vid,
 			       opts);
 }
 
+/* vcall with the parameters kv (key, value, ..., NULL). */
+static int vcall_kv(struct fleet *f, const char *ep, const char *vid,
+		    sc_result **out, const char *const *kv)
+{
+	sc_params *p = t_params(kv);
+	int rc = vcall(f, ep, vid, p, out);
+	sc_params_free(p);
+	return rc;
+}
+#define VCALL(f, ep, vid, out, ...)                                    \
+	vcall_kv((f), (ep), (vid), (out),                              \
+		 (const char *const[]){__VA_ARGS__, NULL})
+
 TEST(endpoints_every_read_on_every_kind)
 {
 	struct fleet f;
@@ -263,39 +276,27 @@ TEST(endpoints_batch_raw_paging_history_disconnect)
 	CHECK(cJSON_GetArraySize(resp) == 4);
 	CHECK(ok >= 3);
 	sc_result_free(r);
-	sc_params_set(p, "paths", NULL);
+	sc_params_free(p);
 
-	sc_params_set(p, "method", "GET");
-	sc_params_set(p, "path", "odometer");
-	CHECK(vcall(&f, "request", vid, p, &r) == 0);
+	CHECK(VCALL(&f, "request", vid, &r, "method", "GET", "path",
+		    "odometer") == 0);
 	CHECK(number(r, "body.distance", &count) == 0 && count > 0);
 	sc_result_free(r);
-	sc_params_set(p, "method", NULL);
-	sc_params_set(p, "path", NULL);
-
-	sc_params_set(p, "limit", "2");
-	sc_params_set(p, "offset", "1");
-	CHECK(vcall(&f, "permissions", vid, p, &r) == 0);
+	CHECK(VCALL(&f, "permissions", vid, &r, "limit", "2", "offset",
+		    "1") == 0);
 	CHECK(number(r, "paging.offset", &count) == 0 && count == 1);
 	CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(sc_result_data(r),
 						     "permissions")) <= 2);
 	sc_result_free(r);
-	sc_params_set(p, "limit", NULL);
-	sc_params_set(p, "offset", NULL);
-
-	sc_params_set(p, "start_date", "2020-01-01");
-	sc_params_set(p, "end_date", "2030-12-31");
-	CHECK(vcall(&f, "service_history", vid, p, &r) == 0);
+	CHECK(VCALL(&f, "service_history", vid, &r, "start_date",
+		    "2020-01-01", "end_date", "2030-12-31") == 0);
 	CHECK(cJSON_IsArray(cJSON_GetObjectItem(sc_result_data(r), "items")));
 	sc_result_free(r);
-	sc_params_set(p, "start_date", NULL);
-	sc_params_set(p, "end_date", NULL);
 
-	CHECK(vcall(&f, "disconnect", vid, p, &r) == 0);
+	CHECK(vcall(&f, "disconnect", vid, NULL, &r) == 0);
 	sc_result_free(r);
-	CHECK(vcall(&f, "odometer", vid, p, &r) == SC_EAPI);
+	CHECK(vcall(&f, "odometer", vid, NULL, &r) == SC_EAPI);
 	CHECK(sc_error_status_code(sc_result_error(r)) == 403);
 	sc_result_free(r);
-	sc_params_free(p);
 	fleet_free(&f);
 }

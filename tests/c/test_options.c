@@ -37,6 +37,7 @@ TEST(options_user_agent_and_flags)
 	sc_params *p = NULL;
 	sc_op *op;
 	const sc_request *req;
+	sc_error *err = NULL;
 
 	REQUIRE(c);
 	p = T_PARAMS("access_token", "tok-abcdef");
@@ -56,7 +57,9 @@ TEST(options_user_agent_and_flags)
 	CHECK_CONTAINS(sc_request_url(req), "?flags=a%3Ab");
 	sc_op_free(op);
 	sc_params_set(p, "user_agent_suffix", "bad\r\nX-Evil: 1");
-	CHECK(sc_op_new(&op, c, "get_user", p, NULL) == SC_EINVAL);
+	CHECK(sc_op_new(&op, c, "get_user", p, &err) == SC_EINVAL);
+	CHECK_CONTAINS(sc_error_message(err), "user_agent_suffix");
+	sc_error_free(err);
 	sc_params_free(p);
 	sc_client_free(c);
 }

@@ -95,19 +95,18 @@ static void ls_free(sc_token_store *s)
 	sc_token_store_free(LS(s)->inner);
 }
 
+static const sc_token_store later_methods = {
+	.version = SC_TOKEN_STORE_VERSION, .load = ls_load, .save = ls_save,
+	.remove = ls_remove, .free = ls_free, .lease_take = ls_lease_take,
+	.lease_get = ls_lease_get, .lease_end = ls_lease_end,
+};
+
 static int later_store_init(struct later_store *ls, const char *path)
 {
 	memset(ls, 0, sizeof(*ls));
 	if (sc_token_store_sqlite_new(&ls->inner, path, NULL) != 0)
 		return -1;
-	ls->base.version = SC_TOKEN_STORE_VERSION;
-	ls->base.load = ls_load;
-	ls->base.save = ls_save;
-	ls->base.remove = ls_remove;
-	ls->base.free = ls_free;
-	ls->base.lease_take = ls_lease_take;
-	ls->base.lease_get = ls_lease_get;
-	ls->base.lease_end = ls_lease_end;
+	ls->base = later_methods;
 	return 0;
 }
 
@@ -223,6 +222,31 @@ TEST(store_pending_op_refreshes_saves_then_sends)
 	sc_client_free(c);
 }
 
+/* An op on s for "u" whose stored set access-n/refresh-n has expired:
+ * it has sent its refresh grant and been fed access-n+1/refresh-n+1.
+ * NULL when a step went otherwise. */
+static sc_op *refreshed(sc_client *c, struct later_store *s, sc_params *p,
+			int n)
+{
+	char access[32], refresh[32];
+	const sc_request *req;
+	sc_op *op = NULL;
+
+	snprintf(access, sizeof(access), "access-%d", n);
+	snprintf(refresh, sizeof(refresh), "refresh-%d", n);
+	put_inner(s, "u", access, refresh, 1000);
+	if (sc_op_new_stored(&op, c, &s->base, "u", "odometer", p, NULL) < 0)
+		return NULL;
+	snprintf(access, sizeof(access), "access-%d", n + 1);
+	snprintf(refresh, sizeof(refresh), "refresh-%d", n + 1);
+	if (next_answered(op, &req) != SC_STEP_SEND ||
+	    sc_op_feed(op, grant(access, refresh)) != 0) {
+		sc_op_free(op);
+		return NULL;
+	}
+	return op;
+}
+
 TEST(store_pending_lease_and_cas_between_two_processes)
 {
 	sc_client *c = t_offline_client();
@@ -252,6 +276,7 @@ TEST(store_pending_lease_and_cas_between_two_processes)
 	CHECK(sc_op_wait_ms(b) > 0);
 	CHECK(sc_op_feed(a, grant("access-2", "refresh-2")) == 0);
 	REQUIRE(next_answered(a, &req) == SC_STEP_SEND);
+	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
 	REQUIRE(next_answered(b, &req) == SC_STEP_SEND);
 	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
 	sc_op_free(a);
@@ -259,11 +284,7 @@ TEST(store_pending_lease_and_cas_between_two_processes)
 
 	/* a compare-and-swap lost while the save was pending: the loser
 	 * adopts the stored set and sends with it */
-	put_inner(&s1, "u", "access-3", "refresh-3", 1000);
-	REQUIRE(sc_op_new_stored(&a, c, &s1.base, "u", "odometer", p,
-				 NULL) == 0);
-	REQUIRE(next_answered(a, &req) == SC_STEP_SEND);
-	CHECK(sc_op_feed(a, grant("access-4", "refresh-4")) == 0);
+	REQUIRE((a = refreshed(c, &s1, p, 3)));
 	CHECK(sc_op_next(a, &req) == SC_STEP_WAIT); /* the save, pending */
 	put_inner(&s2, "u", "access-5", "refresh-5", 4102444800.0);
 	REQUIRE(next_answered(a, &req) == SC_STEP_SEND);
@@ -272,11 +293,7 @@ TEST(store_pending_lease_and_cas_between_two_processes)
 		  "refresh-5");
 	/* freed while a store answer is pending: nothing leaks */
 	sc_op_free(a);
-	put_inner(&s1, "u", "access-6", "refresh-6", 1000);
-	REQUIRE(sc_op_new_stored(&a, c, &s1.base, "u", "odometer", p,
-				 NULL) == 0);
-	REQUIRE(next_answered(a, &req) == SC_STEP_SEND);
-	CHECK(sc_op_feed(a, grant("access-7", "refresh-7")) == 0);
+	REQUIRE((a = refreshed(c, &s1, p, 6)));
 	CHECK(sc_op_next(a, &req) == SC_STEP_WAIT);
 	sc_op_free(a);
 	CHECK(s1.broken == 0 && s2.broken == 0);
