@@ -42,7 +42,8 @@ import inspect
 import threading
 import weakref
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import (Any, AsyncIterator, Callable, Dict, Iterator, List, Mapping,
+from typing import (Any, AsyncIterator, Callable, Coroutine, Dict, Iterator,
+                    List, Mapping,
                     Optional, Sequence, Tuple, TypeVar)
 
 from .options import AuthUrlOptions, TokenOptions, VehicleOptions
@@ -139,6 +140,7 @@ class _Driver:
         # weak: _drivers is keyed weakly by the loop, so nothing the
         # driver keeps between calls may hold the loop
         self._loop = weakref.ref(loop)
+        self.client = client
         self.core = Async(client, DEFAULT_MAX_IN_FLIGHT)
         self.futures: Dict[int, "asyncio.Future[Any]"] = {}
         self.watched: Dict[int, int] = {}
@@ -243,13 +245,25 @@ class _Driver:
 _drivers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[int, Tuple[Any, _Driver]]]" = weakref.WeakKeyDictionary()
 
 
+#: the driver found last and its loop, both weakly: most calls in a
+#: burst go through the same one
+_last: Tuple[Any, Any] = (lambda: None, lambda: None)
+
+
 def _driver(client: Any) -> _Driver:
+    global _last
     loop = asyncio.get_running_loop()
+    last = _last
+    if last[0]() is loop:
+        driver = last[1]()
+        if driver is not None and driver.client is client:
+            return driver  # type: ignore[no-any-return]
     mine = _drivers.setdefault(loop, {})
     held = mine.get(id(client))
     if held is None or held[0] is not client:
         held = (client, _Driver(loop, client))
         mine[id(client)] = held
+    _last = (weakref.ref(loop), weakref.ref(held[1]))
     return held[1]
 
 
@@ -274,15 +288,22 @@ async def _planned(vehicle: Any, method: str, args: Tuple[Any, ...],
     return plan.convert(data) if plan.convert else data
 
 
-async def _run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``fn(*args, **kwargs)``: a Vehicle call (or a VehicleV3 command) on
-    the event loop, anything else in a worker thread with this task's
-    context variables."""
+def _run(fn: Callable[..., T], *args: Any,
+         **kwargs: Any) -> Coroutine[Any, Any, T]:
+    """``fn(*args, **kwargs)``, to await: a Vehicle call (or a VehicleV3
+    command) on the event loop, anything else in a worker thread with
+    this task's context variables.  (Not a coroutine itself: one frame
+    less for each call.)"""
     owner = getattr(fn, "__self__", None)
     name = getattr(fn, "__name__", "")
     if isinstance(owner, (Vehicle, v3.VehicleV3)) and hasattr(
             owner, "_plan_" + name):
-        return await _planned(owner, name, args, kwargs)
+        return _planned(owner, name, args, kwargs)
+    return _in_thread(fn, args, kwargs)
+
+
+async def _in_thread(fn: Callable[..., T], args: Tuple[Any, ...],
+                     kwargs: Dict[str, Any]) -> T:
     loop = asyncio.get_running_loop()
     ctx = contextvars.copy_context()
     call = functools.partial(ctx.run, fn, *args, **kwargs)
@@ -543,8 +564,9 @@ class AsyncVehicle(AsyncVehicleMethods):
         """Use ``"metric"`` or ``"imperial"`` for later calls."""
         self.sync.set_unit_system(unit_system)
 
-    async def _await(self, fn: Callable[..., T], *args: Any) -> T:
-        return await _run(fn, *args)
+    def _await(self, fn: Callable[..., T],
+               *args: Any) -> Coroutine[Any, Any, T]:
+        return _run(fn, *args)
 
     # the call methods are generated (_vehicle_methods.py)
 
