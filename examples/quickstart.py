@@ -101,46 +101,17 @@ def owner_approves(base, auth_url, email):
     return location
 
 
-def main():
+def with_emulator(flow):
+    """Run ``flow(base)`` with an emulator (argv[1], else
+    SMARTCAR_EMULATOR_BIN, else build/smartcar-emulator); the exit
+    status."""
     binary = (sys.argv[1] if len(sys.argv) > 1 else
               os.environ.get("SMARTCAR_EMULATOR_BIN",
                              os.path.join(ROOT, "build", "smartcar-emulator")))
     proc, base = start_emulator(binary)
     try:
-        # Point every Smartcar origin at the emulator.
-        for var in ("SMARTCAR_CONNECT_ORIGIN", "SMARTCAR_AUTH_ORIGIN",
-                    "SMARTCAR_API_ORIGIN", "SMARTCAR_MANAGEMENT_API_ORIGIN"):
-            os.environ[var] = base
         print(f"smartcar-emulator at {base}")
-
-        client = smartcar.AuthClient(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI,
-                                     mode="test")
-        url, state = client.get_auth_url_with_state(
-            ["read_vehicle_info", "required:read_odometer"])
-        print(f"1. Connect URL: {url[:80]}...")
-
-        location = owner_approves(base, url, "owner@example.com")
-        redirect = smartcar.parse_redirect(location, expected_state=state)
-        print("2. the owner picked a brand, logged in and allowed access;"
-              " the redirect carried a code")
-
-        access = client.exchange_code(redirect.code)
-        print(f"3. tokens received; access expires {access.expiration:%H:%M} "
-              f"UTC, refresh by {access.refresh_expiration:%Y-%m-%d}")
-
-        user = smartcar.get_user(access.access_token)
-        vehicles = smartcar.get_vehicles(access.access_token)
-        print(f"4. user {user.id} has {vehicles.paging.count} vehicles:")
-        for vid in vehicles.vehicles:
-            km = smartcar.Vehicle(vid, access.access_token).odometer()
-            mi = smartcar.Vehicle(vid, access.access_token,
-                                  {"unit_system": "imperial"}).odometer()
-            print(f"   {vid}  odometer {km.distance:>10.1f} km"
-                  f"  ({mi.distance:.1f} mi)")
-
-        renewed = client.exchange_refresh_token(access.refresh_token)
-        rotated = renewed.refresh_token != access.refresh_token
-        print(f"5. refreshed; the refresh token rotated: {rotated}")
+        flow(base)
     except smartcar.SmartcarException as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -148,6 +119,46 @@ def main():
         proc.terminate()
         proc.wait(timeout=10)
     return 0
+
+
+def main():
+    return with_emulator(v2_flow)
+
+
+def v2_flow(base):
+    """Connect, the code exchange, the vehicles' odometers, a refresh."""
+    # Point every Smartcar origin at the emulator.
+    for var in ("SMARTCAR_CONNECT_ORIGIN", "SMARTCAR_AUTH_ORIGIN",
+                "SMARTCAR_API_ORIGIN", "SMARTCAR_MANAGEMENT_API_ORIGIN"):
+        os.environ[var] = base
+    client = smartcar.AuthClient(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI,
+                                 mode="test")
+    url, state = client.get_auth_url_with_state(
+        ["read_vehicle_info", "required:read_odometer"])
+    print(f"1. Connect URL: {url[:80]}...")
+
+    location = owner_approves(base, url, "owner@example.com")
+    redirect = smartcar.parse_redirect(location, expected_state=state)
+    print("2. the owner picked a brand, logged in and allowed access;"
+          " the redirect carried a code")
+
+    access = client.exchange_code(redirect.code)
+    print(f"3. tokens received; access expires {access.expiration:%H:%M} "
+          f"UTC, refresh by {access.refresh_expiration:%Y-%m-%d}")
+
+    user = smartcar.get_user(access.access_token)
+    vehicles = smartcar.get_vehicles(access.access_token)
+    print(f"4. user {user.id} has {vehicles.paging.count} vehicles:")
+    for vid in vehicles.vehicles:
+        km = smartcar.Vehicle(vid, access.access_token).odometer()
+        mi = smartcar.Vehicle(vid, access.access_token,
+                              {"unit_system": "imperial"}).odometer()
+        print(f"   {vid}  odometer {km.distance:>10.1f} km"
+              f"  ({mi.distance:.1f} mi)")
+
+    renewed = client.exchange_refresh_token(access.refresh_token)
+    rotated = renewed.refresh_token != access.refresh_token
+    print(f"5. refreshed; the refresh token rotated: {rotated}")
 
 
 if __name__ == "__main__":

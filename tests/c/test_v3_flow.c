@@ -314,3 +314,70 @@ TEST(v3_whole_flow)
 	sc_free(state);
 	sc_client_free(c);
 }
+
+/* Output of `env <v3 variables> build/v3_quickstart args` (caller frees),
+ * the example built next to this test binary. */
+static char *run_example(const char *base, const char *args)
+{
+	char exe[4096], cmd[16384], *out = NULL;
+	size_t len = 0, n;
+	ssize_t k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	FILE *f;
+
+	if (k <= 0)
+		return NULL;
+	exe[k] = '\0';
+	*strrchr(exe, '/') = '\0';
+	snprintf(cmd, sizeof(cmd),
+		 "env SMARTCAR_API_V3_ORIGIN=%s SMARTCAR_CONNECT_ORIGIN=%s "
+		 "SMARTCAR_CLIENT_ID=%s SMARTCAR_CLIENT_SECRET=%s "
+		 "SMARTCAR_REDIRECT_URI=%s %s/v3_quickstart %s",
+		 base, base, T_CLIENT_ID, T_CLIENT_SECRET, T_REDIRECT, exe,
+		 args);
+	if (!(f = popen(cmd, "r")))
+		return NULL;
+	out = malloc(65536);
+	while (out && (n = fread(out + len, 1, 65535 - len, f)) > 0)
+		len += n;
+	if (out)
+		out[len] = '\0';
+	if (pclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* examples/v3_quickstart.c against the emulator: the Connect URL, then
+ * with the redirect the browser ended at: user id, application token,
+ * every connected vehicle's odometer, a lock read back. */
+TEST(v3_quickstart_example)
+{
+	const char *base = t_emulator();
+	char *first, *second, *nl, args[8192], *p;
+	char *loc;
+	int vehicles = 0;
+
+	REQUIRE(base);
+	first = run_example(base, "");
+	REQUIRE(first && (nl = strchr(first, '\n')));
+	*nl = '\0';
+	CHECK_CONTAINS(first, "/oauth/authorize?");
+	loc = t_browse_connect(base, first, "c-v3-example@example.com");
+	REQUIRE(loc && !strchr(loc, '\''));
+	*strchr(nl + 1, '\n') = '\0';
+	snprintf(args, sizeof(args), "'%s' '%s'", loc, nl + 1);
+	second = run_example(base, args);
+	REQUIRE(second);
+	CHECK(strncmp(second, "user ", 5) == 0 && second[5 + 36] == '\n');
+	CHECK_CONTAINS(second, "application token: Bearer, 3600 s\n");
+	for (p = second; (p = strstr(p, "\nvehicle ")); p++) {
+		vehicles++;
+		CHECK(strstr(p, " kilometers\n") != NULL);
+	}
+	CHECK(vehicles == 3);
+	CHECK_CONTAINS(second, ": SUCCESS\nclosure-islocked: true\n");
+	free(loc);
+	free(first);
+	free(second);
+}

@@ -3,7 +3,8 @@
 -- the user's connections page by page, signals, a lock read back through
 -- closure-islocked, charging started through a 202, a signed v4 webhook
 -- received on a loopback socket and verified, and the connection deleted,
--- after which reads fail typed.
+-- after which reads fail typed; and examples/v3_quickstart.lua run against
+-- the emulator.
 
 local smartcar = require "smartcar"
 local helper = require "helper"
@@ -190,5 +191,37 @@ describe("API v3 flow", function()
       left = left + 1
     end
     assert.equal(2, left)
+  end)
+
+  it("runs examples/v3_quickstart.lua against the emulator", function()
+    local q = helper.sh_quote
+    local cmd = table.concat({ "env", "LUA_PATH=" .. q(package.path),
+      "LUA_CPATH=" .. q(package.cpath),
+      "SMARTCAR_API_V3_ORIGIN=" .. q(helper.url()),
+      "SMARTCAR_CONNECT_ORIGIN=" .. q(helper.url()),
+      "SMARTCAR_CLIENT_ID=" .. q(helper.client_id),
+      "SMARTCAR_CLIENT_SECRET=" .. q(helper.client_secret),
+      "SMARTCAR_REDIRECT_URI=" .. q(helper.redirect_uri),
+      jit and "luajit" or "lua5.4",
+      q(helper.root .. "/examples/v3_quickstart.lua") }, " ")
+    local function run(args)
+      local p = assert(io.popen(cmd .. args .. " 2>&1"))
+      local out = p:read("*a")
+      assert(p:close(), out)
+      return out
+    end
+    local url, state = run(""):match("^(%S+)\n(%S+)\n$")
+    assert.matches("/oauth/authorize%?", url)
+    local location = helper.browse_connect(url, "lua-v3-example@example.com")
+    local out = run(" " .. q(location) .. " " .. q(state))
+    assert.matches("^user %x+%-%x+%-%x+%-%x+%-%x+\n", out)
+    assert.matches("\napplication token: Bearer, 3600 s\n", out)
+    local n = 0
+    for line in out:gmatch("vehicle [^\n]+") do
+      n = n + 1
+      assert.matches(" odometer %d+%.%d kilometers$", line)
+    end
+    assert.equal(3, n)
+    assert.matches(": SUCCESS\nclosure%-islocked: true\n$", out)
   end)
 end)
