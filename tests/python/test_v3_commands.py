@@ -350,3 +350,22 @@ def test_the_hosted_test_vehicle(emu):
     with pytest.raises(smartcar.ValidationError):
         smartcar.VehicleV3("tst-not-it", access_token="test-data-token"
                            ).get_vehicle()
+
+
+def test_async_commands_change_the_car_when_they_end(emu, cars):
+    commands(emu, delay_ms=20)
+    cars.state(cars.phev, plugged_in=True, charging=False)
+    car = app_car(cars, "phev")
+    started = car.charge_start()
+    assert started["data"]["attributes"]["execution_mode"] == "async"
+    assert car.get_signal("charge-ischarging").value is True
+    car.charge_stop()
+    assert car.get_signal("charge-ischarging").value is False
+    limit = car.charge_set_limit(70)
+    assert limit["data"]["attributes"]["parameters"] == {"percent": 70}
+    assert car.get_signal("charge-activelimit").value == pytest.approx(70)
+    with pytest.raises(smartcar.ValidationError):  # refused before the 202
+        car.charge_set_limit(101)
+    car.navigation_set_destination(52.52, 13.405)
+    assert cars.state(cars.phev)["destination"] == {
+        "latitude": 52.52, "longitude": 13.405}
