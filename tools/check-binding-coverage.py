@@ -6,8 +6,9 @@ and the public C functions (SC_EXTERN in csrc/include).  An endpoint is
 reached in Python by a ``def <name>(`` in python/smartcar_native (hand
 written or generated) and in Lua by a ``function X:<name>(`` /
 ``function smartcar.<name>(`` in lua/smartcar/init.lua, or by the Vehicle
-methods init.lua builds from the table (every endpoint whose
-``sc_endpoint_info`` "vehicle" column is "1").  A C function is reached
+methods and v3 application calls init.lua builds from the table (every
+endpoint whose ``sc_endpoint_info`` "vehicle" column is "1", and the V3 and
+V3M lines).  A C function is reached
 when the binding's C module (or smartcar.resty's FFI) calls it, unless
 NOT_BOUND below says why a binding goes without it.  Run in .ci/run.
 ``--lines`` prints the hand-written binding lines issue 7 counts.
@@ -78,13 +79,17 @@ def read(path):
 
 
 def endpoints():
-    """(name, vehicle) for every line of the table."""
+    """(name, built) for every line of the table: built when init.lua
+    makes its Lua entry point at load (a call about a vehicle, or an
+    application call of API v3)."""
     text = read("csrc/lib/endpoints.def")
     out = []
-    for m in re.finditer(r'^SC_ENDPOINT\(\s*\w+,\s*"(\w+)",(.*?)\)\s*$',
-                         text, re.M | re.S):
-        rest = m.group(2)
-        out.append((m.group(1), "SC_EP_VEHICLE" in rest or '"raw"' in rest))
+    for m in re.finditer(r'^SC_ENDPOINT\(\s*\w+,\s*"(\w+)",\s*"\w*",\s*'
+                         r'(\w+),(.*?)\)\s*$', text, re.M | re.S):
+        rest = m.group(3)
+        vehicle = "SC_EP_VEHICLE" in rest or '"raw"' in rest
+        app = m.group(2) in ("V3", "V3M")
+        out.append((m.group(1), vehicle or app))
     return out
 
 

@@ -66,6 +66,10 @@ AIO_METHODS = [
 LUA_OUT = os.path.join(ROOT, "lua", "meta", "smartcar_vehicle.lua")
 VEHICLE_PY = os.path.join(ROOT, "python", "smartcar_native", "vehicle.py")
 V3_PY = os.path.join(ROOT, "python", "smartcar_native", "v3.py")
+APP_CALLS_OUT = os.path.join(ROOT, "python", "smartcar_native", "_app_calls.py")
+# the application's API v3 calls (not about a vehicle) that are generated:
+# every V3/V3M line but get_app_token (hand-written: it converts)
+APP_HOSTS = ("V3", "V3M")
 INIT_LUA = os.path.join(ROOT, "lua", "smartcar", "init.lua")
 OPTIONS_DEF = os.path.join(ROOT, "csrc", "include", "smartcar",
                            "client_options.def")
@@ -326,12 +330,74 @@ def render_python(calls, hand, known, docs, v3_hand):
     return "\n".join(out) + "\n"
 
 
-def render_lua(calls, hand, hand_v3, shapes):
+def app_calls(calls, hand):
+    """The application's v3 calls a binding builds from the table."""
+    return [c for c in calls if c.host in APP_HOSTS and not c.vehicle
+            and c.name != "get_app_token" and c.name not in hand]
+
+
+def app_signature(call):
+    """(positional args, whether the call takes a query) of an
+    application call: "filter" and "paging" arguments are one query."""
+    args = [a for a in call.args if a.type not in ("filter", "paging")]
+    return args, len(args) != len(call.args)
+
+
+def render_app_calls(calls, hand):
+    """python/smartcar_native/_app_calls.py: the application's v3 calls."""
+    out = ['"""The application\'s API v3 calls (connections, users, '
+           "subscriptions,", "webhooks), one per line of the endpoint table; "
+           "smartcar_native.v3", "re-exports them.", "", HEADER, '"""', "",
+           "from __future__ import annotations", "",
+           "from typing import Any, Dict, Mapping, Optional", "",
+           "from . import _util",
+           "from ._app import app_call", "", "__all__ = ["]
+    chosen = app_calls(calls, hand)
+    out += ['    "%s",' % c.name for c in chosen]
+    out.append("]")
+    opt = "Optional[Mapping[str, Any]] = None"
+    for c in chosen:
+        args, query = app_signature(c)
+        sig = ["%s: str" % a.name for a in args]
+        sig += ["query: " + opt] if query else []
+        sig += ["options: " + opt]
+        out += ["", ""] + py_def("def " + c.name, sig, "Dict[str, Any]", "")
+        method, _, path = c.shown_path().partition(" ")
+        tail = "``%s /v3%s``" % (method, path)
+        if query:
+            keys = [w.split(">")[0] for w in c.query.split()]
+            tail += "; ``query``: %s" % ", ".join("``%s``" % k for k in keys)
+        out += textwrap.wrap(c.doc, 72, initial_indent='    """',
+                             subsequent_indent="    ") + [""]
+        out += [l.replace("\0", " ") for l in textwrap.wrap(
+            tail.replace("``%s /" % method, "``%s\0/" % method) + '."""',
+            72, initial_indent="    ", subsequent_indent="    ")]
+        params = ["\"%s\": %s(\"%s\", %s)" % (a.param, PY_CHECK[a.type],
+                                             a.name, a.name) for a in args]
+        tail_args = ", options, query" if query else ", options"
+        line = "    return app_call(\"%s\", {%s}%s)" % (
+            c.name, ", ".join(params), tail_args)
+        if len(line) <= 79:
+            out.append(line)
+        else:
+            out.append("    return app_call(\"%s\", {" % c.name)
+            for p in params:
+                line = "        %s," % p
+                if len(line) > 79:  # the check's arguments on their own line
+                    head, _, rest = line.partition("(")
+                    line = "%s(\n            %s" % (head, rest)
+                out.append(line)
+            out.append("    }%s)" % tail_args)
+    return "\n".join(out) + "\n"
+
+
+def render_lua(calls, hand, hand_v3, shapes, lua_app_hand=()):
     out = ["---@meta", "-- " + HEADER, "--",
            "-- The Vehicle and VehicleV3 methods init.lua builds at load from",
            "-- the endpoint table (core.endpoint_info):",
            "-- vehicle:NAME(arguments..., options) returns data, or nil and a",
-           "-- smartcar.Error."]
+           "-- smartcar.Error; and the application's v3 calls it builds on",
+           "-- the module table: smartcar.NAME(arguments..., [query,] options)."]
     # every vehicle call on Vehicle; the v3 ones on VehicleV3 too
     for cls, skip, hosts in (("Vehicle", hand, None),
                              ("VehicleV3", hand_v3, ("V3",))):
@@ -351,6 +417,23 @@ def render_lua(calls, hand, hand_v3, shapes):
                     "function %s:%s(%s) end" % (
                         cls, c.name,
                         ", ".join([a.name for a in c.args] + ["options"]))]
+    # the application's v3 calls init.lua builds on the module table
+    out += ["", "---@class smartcar", "local smartcar = {}"]
+    for c in app_calls(calls, lua_app_hand):
+        args, query = app_signature(c)
+        out += ["", "--- " + c.doc]
+        out += ["---@param %s string" % a.name for a in args]
+        if query:
+            out.append("---@param query table|nil %s" % ", ".join(
+                w.split(">")[0] for w in c.query.split()))
+        out += ["---@param options table|nil client, client_id, "
+                "client_secret and the per-call options",
+                "---@return smartcar.%s|nil data" % result_shape(
+                    shapes, c.result, "lua").lua_name,
+                "---@return smartcar.Error|nil err",
+                "function smartcar.%s(%s) end" % (c.name, ", ".join(
+                    [a.name for a in args] + ["query"] * query
+                    + ["options"]))]
     return "\n".join(out) + "\n"
 
 
@@ -482,7 +565,7 @@ def _twin(fn, target, method, imports, used):
     return out + [indent + '    """%s"""' % doc] + lines + [""]
 
 
-def render_twins(generated):
+def render_twins(generated, app_generated):
     """The twins of AIO_FUNCTIONS and AIO_METHODS, and of the VehicleV3
     calls the generated VehicleV3Methods holds."""
     gen_tree = ast.parse(generated)
@@ -493,10 +576,17 @@ def render_twins(generated):
                 and not n.name.startswith("_")]
     used = {"typing": {"AsyncIterator"}}
     funcs, classes = [], []
+    app_tree = ast.parse(app_generated)
     for module, names in AIO_FUNCTIONS:
         tree = ast.parse(open(os.path.join(PKG, module + ".py")).read())
         imports = _imports(tree, module)
         defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+        if module == "v3":  # and the generated calls it re-exports
+            for k, v in _imports(app_tree, "_app_calls").items():
+                imports.setdefault(k, v)
+            for n in app_tree.body:
+                if isinstance(n, ast.FunctionDef):
+                    defs.setdefault(n.name, n)
         for name in names:
             funcs += ["", ""] + _twin(defs[name], "%s.%s" % (
                                       TWIN_ALIAS[module], name),
@@ -914,20 +1004,25 @@ def main():
     py_hand = hand_written(VEHICLE_PY, r"^    def _plan_(\w+)\(")
     PY_HAND.update(py_hand)
     v3_hand = hand_written(V3_PY, r"^    def (\w+)\(")
+    app_hand = hand_written(V3_PY, r"^def (\w+)\(")
     LUA_ONLY.update(s.name for s in shapes if not s.in_py)
     docs = plan_docs(VEHICLE_PY)
     lua_hand = hand_written(INIT_LUA, r"^function Vehicle:(\w+)\(")
     lua_hand_v3 = hand_written(INIT_LUA, r"^function VehicleV3:(\w+)\(")
     py_text = render_python(calls, py_hand, known, docs, v3_hand)
+    app_text = render_app_calls(calls, app_hand)
     files = {PY_OUT: py_text,
-             LUA_OUT: render_lua(calls, lua_hand, lua_hand_v3, shapes),
+             LUA_OUT: render_lua(calls, lua_hand, lua_hand_v3, shapes,
+                                 hand_written(INIT_LUA,
+                                              r"^function smartcar\.(\w+)\(")),
              SHAPES_PY: render_py_shapes(shapes, calls),
              SHAPES_LUA: render_lua_shapes(shapes),
              SHAPES_JSON: render_shapes_json(shapes, calls),
              V2_RESPONSE: render_v2_response(shapes),
              RESTY_LUA: render_resty(options),
              OPTIONS_DOC: render_options_doc(options),
-             TWINS_OUT: render_twins(py_text)}
+             APP_CALLS_OUT: app_text,
+             TWINS_OUT: render_twins(py_text, app_text)}
     stale = []
     for path, text in files.items():
         old = open(path).read() if os.path.exists(path) else None

@@ -4,7 +4,8 @@
 -- The Vehicle and VehicleV3 methods init.lua builds at load from
 -- the endpoint table (core.endpoint_info):
 -- vehicle:NAME(arguments..., options) returns data, or nil and a
--- smartcar.Error.
+-- smartcar.Error; and the application's v3 calls it builds on
+-- the module table: smartcar.NAME(arguments..., [query,] options).
 
 ---@class smartcar.Vehicle
 local Vehicle = {}
@@ -348,3 +349,71 @@ function VehicleV3:charge_schedule_workweek(attributes, options) end
 ---@return smartcar.ScheduleExecution|nil data
 ---@return smartcar.Error|nil err
 function VehicleV3:delete_charge_schedule(schedule_id, options) end
+
+---@class smartcar
+local smartcar = {}
+
+--- API v3: the connections (user, vehicle), page-number paged.
+---@param query table|nil user_id, vehicle_id, mode, external_id, page, page_size
+---@param options table|nil client, client_id, client_secret and the per-call options
+---@return smartcar.Connections|nil data
+---@return smartcar.Error|nil err
+function smartcar.list_connections(query, options) end
+
+--- API v3: one connection.
+---@param connection_id string
+---@param options table|nil client, client_id, client_secret and the per-call options
+---@return smartcar.Connection|nil data
+---@return smartcar.Error|nil err
+function smartcar.get_connection(connection_id, options) end
+
+--- API v3: delete one connection.
+---@param connection_id string
+---@param options table|nil client, client_id, client_secret and the per-call options
+---@return smartcar.Status|nil data
+---@return smartcar.Error|nil err
+function smartcar.delete_connection(connection_id, options) end
+
+--- API v3: delete a user with all its connections.
+---@param user_id string
+---@param options table|nil client, client_id, client_secret and the per-call options
+---@return smartcar.Status|nil data
+---@return smartcar.Error|nil err
+function smartcar.delete_user(user_id, options) end
+
+--- Management API v3: subscribe a vehicle to a webhook.
+---@param webhook_id string
+---@param user_id string
+---@param vehicle_id string
+---@param options table|nil client, client_id, client_secret and the per-call options
+---@return smartcar.Status|nil data
+---@return smartcar.Error|nil err
+function smartcar.create_subscription(webhook_id, user_id, vehicle_id, options) end
+
+--- Management API v3: the webhook subscriptions, page-number paged.
+---@param query table|nil user_id, webhook_id, vehicle_id, mode, page, page_size
+---@param options table|nil client, client_id, client_secret and the per-call options
+---@return smartcar.Subscriptions|nil data
+---@return smartcar.Error|nil err
+function smartcar.list_subscriptions(query, options) end
+
+--- Management API v3: delete a subscription.
+---@param subscription_id string
+---@param options table|nil client, client_id, client_secret and the per-call options
+---@return smartcar.Status|nil data
+---@return smartcar.Error|nil err
+function smartcar.delete_subscription(subscription_id, options) end
+
+--- Management API v3: the application's webhooks (read-only), page-number paged.
+---@param query table|nil name, callback_uri, is_enabled, auto_subscribe, page, page_size
+---@param options table|nil client, client_id, client_secret and the per-call options
+---@return smartcar.Webhooks|nil data
+---@return smartcar.Error|nil err
+function smartcar.list_webhooks(query, options) end
+
+--- Management API v3: one webhook.
+---@param webhook_id string
+---@param options table|nil client, client_id, client_secret and the per-call options
+---@return smartcar.WebhookV3|nil data
+---@return smartcar.Error|nil err
+function smartcar.get_webhook(webhook_id, options) end

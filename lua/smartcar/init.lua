@@ -86,6 +86,7 @@ local math_type = math.type or function(v)
     or "float"
 end
 
+---@class smartcar
 local smartcar = {}
 
 ---@class smartcar.Error
@@ -1278,7 +1279,7 @@ local function table_args(spec)
   for word in spec:gmatch("%S+") do
     local name, param, kind = word:match("^(%w[%w_]*)>?([%w_]*):(%a+)")
     args[#args + 1] = { name = name, param = param ~= "" and param or name,
-                        check = ARG_CHECKS[kind],
+                        kind = kind, check = ARG_CHECKS[kind],
                         optional = word:sub(-1) == "?" }
   end
   return args
@@ -1556,11 +1557,6 @@ local V3_QUERY = set_of { "user_id", "vehicle_id", "mode", "external_id",
                           "webhook_id", "name", "callback_uri", "is_enabled",
                           "auto_subscribe", "page", "page_size" }
 
-local function checked(v, fname, n, what)
-  check_string(v, fname, n, what)
-  return v
-end
-
 -- The params of an application call (query: filters, and pages unless
 -- no_pages), its client and whether the caller must close it.
 local function app_params(fname, n, options, params, query, no_pages)
@@ -1593,64 +1589,31 @@ local function app_call(fname, n, options, params, query)
   return call_with(client, owned, fname, p)
 end
 
---- API v3: one page of the application's connections; `query` filters
---- (user_id, vehicle_id, mode, external_id) and pages (page, page_size).
-function smartcar.list_connections(query, options)
-  return app_call("list_connections", 2, options, {}, query)
-end
-
--- A call whose one argument is an id (the parameter key).
-local function by_id(fname, key, id, options)
-  return app_call(fname, 2, options, { [key] = checked(id, fname, 1, key) })
-end
-
---- API v3: one connection by id.
-function smartcar.get_connection(connection_id, options)
-  return by_id("get_connection", "connection_id", connection_id, options)
-end
-
---- API v3: delete one connection.
-function smartcar.delete_connection(connection_id, options)
-  return by_id("delete_connection", "connection_id", connection_id, options)
-end
-
---- API v3: delete a user and all of its connections.
-function smartcar.delete_user(user_id, options)
-  return by_id("delete_user", "user_id", user_id, options)
-end
-
---- Management API v3: subscribe a user's vehicle to a webhook (202).
-function smartcar.create_subscription(webhook_id, user_id, vehicle_id,
-                                      options)
-  local fname = "create_subscription"
-  return app_call(fname, 4, options, {
-    webhook_id = checked(webhook_id, fname, 1, "webhook_id"),
-    user_id = checked(user_id, fname, 2, "user_id"),
-    vehicle_id = checked(vehicle_id, fname, 3, "vehicle_id") })
-end
-
---- Management API v3: one page of subscriptions; `query` as for
---- list_connections, plus webhook_id.
-function smartcar.list_subscriptions(query, options)
-  return app_call("list_subscriptions", 2, options, {}, query)
-end
-
---- Management API v3: delete a subscription.
-function smartcar.delete_subscription(subscription_id, options)
-  return by_id("delete_subscription", "subscription_id", subscription_id,
-               options)
-end
-
---- Management API v3: one page of the application's webhooks (read-only);
---- `query`: name, callback_uri (partial matches), is_enabled,
---- auto_subscribe (booleans), page, page_size.
-function smartcar.list_webhooks(query, options)
-  return app_call("list_webhooks", 2, options, {}, query)
-end
-
---- Management API v3: one webhook by id.
-function smartcar.get_webhook(webhook_id, options)
-  return by_id("get_webhook", "webhook_id", webhook_id, options)
+-- The application's other v3 calls (connections, users, subscriptions,
+-- webhooks) are smartcar.NAME(arguments..., [query,] options), built here
+-- from the endpoint table: string arguments are checked, and the
+-- "filter"/"paging" arguments of a list call are its one `query` table
+-- (filters, page, page_size).  LuaLS declarations:
+-- lua/meta/smartcar_vehicle.lua (tools/gen-bindings.py).
+for name in pairs(ENDPOINTS) do
+  local info = core.endpoint_info(name)
+  if (info.host == "v3" or info.host == "v3m") and info.vehicle ~= "1"
+      and smartcar[name] == nil then
+    local args, query = {}, false
+    for _, a in ipairs(table_args(info.args)) do
+      if a.kind == "filter" or a.kind == "paging" then
+        query = true
+      else
+        args[#args + 1] = a
+      end
+    end
+    local n = #args + (query and 2 or 1) -- the options argument
+    smartcar[name] = function(...)
+      local params = positional(args, name, ...)
+      return app_call(name, n, (select(n, ...)), params,
+                      query and (select(n - 1, ...)) or nil)
+    end
+  end
 end
 
 ---@class smartcar.VehicleV3

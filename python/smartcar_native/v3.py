@@ -24,11 +24,14 @@ The method names follow the official Node and Java SDKs' v3 calls
 
 from __future__ import annotations
 
-import os
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
 from . import _util
-from ._shared_clients import credentials_client, default_client
+from ._app import APP_OPTIONS as _APP_OPTIONS
+from ._app import OPTIONS as _OPTIONS
+from ._app import client_for as _client_for
+from ._app import iter_pages as _iter_pages
+from ._app_calls import *  # noqa: F401,F403  (the generated v3 calls)
 from ._core import Client
 from .errors import InvalidArgumentError
 from .store import core_store
@@ -52,30 +55,6 @@ __all__ = ["VehicleV3", "get_app_token", "list_connections",
            "iter_webhooks", "get_webhook"]
 
 
-_APP_OPTIONS = ("client", "client_id", "client_secret") + _util.CALL_OPTIONS
-_OPTIONS = _APP_OPTIONS + ("unit_system",)
-
-
-def _client_for(opts: Mapping[str, Any]) -> Client:
-    """``options["client"]``; else a shared client for ``client_id`` /
-    ``client_secret`` when given; else the default client (credentials
-    from SMARTCAR_CLIENT_ID / SMARTCAR_CLIENT_SECRET)."""
-    client = _util.client_option(opts.get("client"))
-    if client is not None:
-        return client
-    client_id = opts.get("client_id")
-    client_secret = opts.get("client_secret")
-    if client_id is None and client_secret is None:
-        return default_client()
-    if client_id is None:
-        client_id = os.environ.get("SMARTCAR_CLIENT_ID")
-    if client_secret is None:
-        client_secret = os.environ.get("SMARTCAR_CLIENT_SECRET")
-    return credentials_client(
-        _util.require_str("client_id", client_id),
-        _util.require_str("client_secret", client_secret),
-    )
-
 
 def get_app_token(options: Optional[Mapping[str, Any]] = None) -> AppToken:
     """A new v3 application token (client-credentials grant at
@@ -95,66 +74,6 @@ def get_app_token(options: Optional[Mapping[str, Any]] = None) -> AppToken:
     return app_token_from(_client_for(opts).call("get_app_token", params))
 
 
-_QUERY = ("user_id", "vehicle_id", "mode", "external_id", "webhook_id",
-          "name", "callback_uri", "is_enabled", "auto_subscribe",
-          "page", "page_size")
-_BOOL_QUERY = ("is_enabled", "auto_subscribe")
-
-
-def _app_params(params: Dict[str, Any],
-                options: Optional[Mapping[str, Any]],
-                query: Optional[Mapping[str, Any]],
-                keys: Tuple[str, ...] = _QUERY) -> Tuple[Client,
-                                                         Dict[str, Any]]:
-    """The client and parameters of one of the application's v3 calls
-    (application token): ``params`` plus ``query``, the filters and
-    page / page_size."""
-    opts = _util.require_mapping("options", options)
-    _util.check_keys("option", opts, _APP_OPTIONS)
-    q = _util.require_mapping("query", query)
-    _util.check_keys("query", q, keys)
-    for key, value in q.items():
-        if key in ("page", "page_size"):
-            params[key] = _util.int_param(key, value, 1)
-        elif key in _BOOL_QUERY and value is not None:
-            if not isinstance(value, bool):
-                raise TypeError("%s must be a bool, not %s"
-                                % (key, type(value).__name__))
-            params[key] = "true" if value else "false"
-        elif value is not None:
-            params[key] = _util.require_str(key, value)
-    params.update(_util.call_options(opts))
-    return _client_for(opts), params
-
-
-def _app_call(endpoint: str, params: Dict[str, Any],
-              options: Optional[Mapping[str, Any]],
-              query: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
-    client, params = _app_params(params, options, query)
-    return client.call(endpoint, params)
-
-
-def _iter_pages(endpoint: str, query: Optional[Mapping[str, Any]],
-                page_size: int, options: Optional[Mapping[str, Any]]
-                ) -> Iterator[Dict[str, Any]]:
-    """The resources of every page of a page-number paged call; the
-    library asks for page 1, 2... and stops (null links.next, total, short
-    or empty page)."""
-    client, params = _app_params({}, options, query, _QUERY[:-2])
-    pages = client.pages(endpoint, params,
-                         _util.int_param("page_size", page_size, 1))
-    return (item for page in pages for item in page.get("data") or [])
-
-
-def list_connections(query: Optional[Mapping[str, Any]] = None,
-                     options: Optional[Mapping[str, Any]] = None
-                     ) -> Dict[str, Any]:
-    """``GET /v3/connections``: one page of connections (the JSON:API
-    document, snake_case keys).  ``query``: ``user_id``, ``vehicle_id``,
-    ``mode``, ``external_id`` (filters), ``page``, ``page_size``."""
-    return _app_call("list_connections", {}, options, query)
-
-
 def iter_connections(query: Optional[Mapping[str, Any]] = None,
                      page_size: int = 10,
                      options: Optional[Mapping[str, Any]] = None
@@ -166,47 +85,6 @@ def iter_connections(query: Optional[Mapping[str, Any]] = None,
     return _iter_pages("list_connections", query, page_size, options)
 
 
-def get_connection(connection_id: str,
-                   options: Optional[Mapping[str, Any]] = None
-                   ) -> Dict[str, Any]:
-    """``GET /v3/connections/{id}``: one connection."""
-    return _app_call("get_connection", {"connection_id": _util.require_str(
-        "connection_id", connection_id)}, options)
-
-
-def delete_connection(connection_id: str,
-                      options: Optional[Mapping[str, Any]] = None
-                      ) -> Dict[str, Any]:
-    """``DELETE /v3/connections/{id}``."""
-    return _app_call("delete_connection", {"connection_id": _util.require_str(
-        "connection_id", connection_id)}, options)
-
-
-def delete_user(user_id: str, options: Optional[Mapping[str, Any]] = None
-                ) -> Dict[str, Any]:
-    """``DELETE /v3/users/{id}``: the user and all its connections."""
-    return _app_call("delete_user", {"user_id": _util.require_str(
-        "user_id", user_id)}, options)
-
-
-def create_subscription(webhook_id: str, user_id: str, vehicle_id: str,
-                        options: Optional[Mapping[str, Any]] = None
-                        ) -> Dict[str, Any]:
-    """Management API v3 ``POST /v3/subscriptions`` (answered 202)."""
-    return _app_call("create_subscription", {
-        "webhook_id": _util.require_str("webhook_id", webhook_id),
-        "user_id": _util.require_str("user_id", user_id),
-        "vehicle_id": _util.require_str("vehicle_id", vehicle_id)}, options)
-
-
-def list_subscriptions(query: Optional[Mapping[str, Any]] = None,
-                       options: Optional[Mapping[str, Any]] = None
-                       ) -> Dict[str, Any]:
-    """Management API v3 ``GET /v3/subscriptions``: one page; ``query`` as
-    for :func:`list_connections` plus ``webhook_id``."""
-    return _app_call("list_subscriptions", {}, options, query)
-
-
 def iter_subscriptions(query: Optional[Mapping[str, Any]] = None,
                        page_size: int = 25,
                        options: Optional[Mapping[str, Any]] = None
@@ -216,17 +94,6 @@ def iter_subscriptions(query: Optional[Mapping[str, Any]] = None,
     return _iter_pages("list_subscriptions", query, page_size, options)
 
 
-def list_webhooks(query: Optional[Mapping[str, Any]] = None,
-                  options: Optional[Mapping[str, Any]] = None
-                  ) -> Dict[str, Any]:
-    """Management API v3 ``GET /v3/webhooks`` (read-only: webhooks are
-    made in the Dashboard): one page.  ``query``: ``name`` and
-    ``callback_uri`` (partial matches), ``is_enabled`` and
-    ``auto_subscribe`` (bools), ``page``, ``page_size`` (server default
-    50, at most 100)."""
-    return _app_call("list_webhooks", {}, options, query)
-
-
 def iter_webhooks(query: Optional[Mapping[str, Any]] = None,
                   page_size: int = 50,
                   options: Optional[Mapping[str, Any]] = None
@@ -234,22 +101,6 @@ def iter_webhooks(query: Optional[Mapping[str, Any]] = None,
     """Every webhook (Management API v3 ``GET /v3/webhooks``), page after
     page as :func:`iter_connections`."""
     return _iter_pages("list_webhooks", query, page_size, options)
-
-
-def get_webhook(webhook_id: str, options: Optional[Mapping[str, Any]] = None
-                ) -> Dict[str, Any]:
-    """Management API v3 ``GET /v3/webhooks/{id}``: one webhook."""
-    return _app_call("get_webhook", {"webhook_id": _util.require_str(
-        "webhook_id", webhook_id)}, options)
-
-
-def delete_subscription(subscription_id: str,
-                        options: Optional[Mapping[str, Any]] = None
-                        ) -> Dict[str, Any]:
-    """Management API v3 ``DELETE /v3/subscriptions/{id}``."""
-    return _app_call("delete_subscription", {
-        "subscription_id": _util.require_str("subscription_id",
-                                             subscription_id)}, options)
 
 
 class VehicleV3(VehicleV3Methods):
