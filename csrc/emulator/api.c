@@ -280,15 +280,6 @@ static void batch(call *c, outcome *o) {
 
 /* ------------------------------------------------------------ helpers */
 
-static int well_formed_version(const char *s, size_t n) {
-  size_t i = 0, a = 0, b = 0;
-  while (i < n && isdigit((unsigned char)s[i])) i++, a++;
-  if (i >= n || s[i] != '.') return 0;
-  i++;
-  while (i < n && isdigit((unsigned char)s[i])) i++, b++;
-  return a > 0 && b > 0 && i == n;
-}
-
 /* sc-unit-system: absent/metric -> 0, imperial -> 1, else -1. */
 static int unit_system(emu_req *r) {
   const char *u = emu_header(r, "sc-unit-system");
@@ -405,7 +396,7 @@ enum MHD_Result emu_api_handle(emu_req *r) {
   const char *v = r->path + 2; /* after "/v" */
   const char *slash = strchr(v, '/');
   size_t vlen = slash ? (size_t)(slash - v) : strlen(v);
-  if (!well_formed_version(v, vlen)) {
+  if (!emu_version_well_formed(v, vlen)) {
     emu_error e = {.type = "RESOURCE_NOT_FOUND", .code = "VERSION"};
     return emu_respond_err(r, &e);
   }

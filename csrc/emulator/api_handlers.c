@@ -140,10 +140,7 @@ void api_battery_capacity(call *c, outcome *o) {
 static cJSON *capacity_option(double kwh, const char *description) {
   cJSON *e = cJSON_CreateObject();
   cJSON_AddNumberToObject(e, "capacity", kwh);
-  if (description)
-    cJSON_AddStringToObject(e, "description", description);
-  else
-    cJSON_AddNullToObject(e, "description");
+  emu_json_str_or_null(e, "description", description);
   return e;
 }
 
@@ -297,14 +294,8 @@ static const char *query_either(const call *c, const char *a, const char *b,
 
 static cJSON *service_task(const char *id, const char *description) {
   cJSON *t = cJSON_CreateObject();
-  if (id)
-    cJSON_AddStringToObject(t, "taskId", id);
-  else
-    cJSON_AddNullToObject(t, "taskId");
-  if (description)
-    cJSON_AddStringToObject(t, "taskDescription", description);
-  else
-    cJSON_AddNullToObject(t, "taskDescription");
+  emu_json_str_or_null(t, "taskId", id);
+  emu_json_str_or_null(t, "taskDescription", description);
   return t;
 }
 
@@ -415,10 +406,7 @@ void api_system_status(call *c, outcome *o) {
     cJSON *s = cJSON_CreateObject();
     cJSON_AddStringToObject(s, "systemId", common[i]);
     cJSON_AddStringToObject(s, "status", desc ? "ALERT" : "OK");
-    if (desc)
-      cJSON_AddStringToObject(s, "description", desc);
-    else
-      cJSON_AddNullToObject(s, "description");
+    emu_json_str_or_null(s, "description", desc);
     cJSON_AddItemToArray(a, s);
   }
   if (v->engine != EMU_BEV) {

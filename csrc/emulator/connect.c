@@ -317,13 +317,6 @@ static cJSON *flags_json(const char *flags) {
   return o;
 }
 
-static void add_str_or_null(cJSON *o, const char *k, const char *v) {
-  if (v)
-    cJSON_AddStringToObject(o, k, v);
-  else
-    cJSON_AddNullToObject(o, k);
-}
-
 static cJSON *grants_json(void) {
   cJSON *o = cJSON_CreateObject();
   cJSON *a = cJSON_AddArrayToObject(o, "grants");
@@ -337,12 +330,12 @@ static cJSON *grants_json(void) {
     cJSON *ps = cJSON_AddArrayToObject(e, "permissions");
     for (size_t i = 0; i < g->n_perms; i++)
       cJSON_AddItemToArray(ps, cJSON_CreateString(g->perms[i]));
-    add_str_or_null(e, "user", g->user);
+    emu_json_str_or_null(e, "user", g->user);
     if (g->flags)
       cJSON_AddItemToObject(e, "flags", flags_json(g->flags));
     else
       cJSON_AddNullToObject(e, "flags");
-    add_str_or_null(e, "mode", g->mode);
+    emu_json_str_or_null(e, "mode", g->mode);
     cJSON_AddNumberToObject(e, "approvals", g->approvals);
     emu_iso8601(when, g->first_ms);
     cJSON_AddStringToObject(e, "first_granted_at", when);

@@ -203,16 +203,9 @@ static enum MHD_Result errors_list(emu_req *r)
 	for (size_t i = 0; i < n; i++) {
 		cJSON *e = cJSON_CreateObject();
 		cJSON_AddStringToObject(e, "type", d[i].type);
-		if (d[i].code)
-			cJSON_AddStringToObject(e, "code", d[i].code);
-		else
-			cJSON_AddNullToObject(e, "code");
+		emu_json_str_or_null(e, "code", d[i].code);
 		cJSON_AddNumberToObject(e, "status", d[i].status);
-		if (d[i].resolution)
-			cJSON_AddStringToObject(e, "resolution",
-						d[i].resolution);
-		else
-			cJSON_AddNullToObject(e, "resolution");
+		emu_json_str_or_null(e, "resolution", d[i].resolution);
 		cJSON_AddItemToArray(a, e);
 	}
 	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);

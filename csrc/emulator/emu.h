@@ -52,6 +52,10 @@ void *emu_xrealloc(void *p, size_t n);
 char *emu_strdup(const char *s);
 char *emu_strndup(const char *s, size_t n);
 int emu_strcaseeq(const char *a, const char *b);
+/* 1 when the n bytes at s are a version "<digits>.<digits>". */
+int emu_version_well_formed(const char *s, size_t n);
+/* o[k] = v as a string, or null when v is NULL. */
+void emu_json_str_or_null(cJSON *o, const char *k, const char *v);
 
 /* Growable NUL-terminated byte buffer. Zero-initialise before use. */
 typedef struct emu_buf {

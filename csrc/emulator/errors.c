@@ -256,19 +256,13 @@ cJSON *emu_error_json(emu_error *e, const char *request_id) {
 
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "type", e->type);
-  if (e->code)
-    cJSON_AddStringToObject(o, "code", e->code);
-  else
-    cJSON_AddNullToObject(o, "code");
+  emu_json_str_or_null(o, "code", e->code);
   cJSON_AddStringToObject(o, "description", desc);
   cJSON_AddStringToObject(o, "docURL", url.p);
   cJSON_AddNumberToObject(o, "statusCode", status);
   cJSON_AddStringToObject(o, "requestId", request_id);
   cJSON *res = cJSON_AddObjectToObject(o, "resolution");
-  if (resolution)
-    cJSON_AddStringToObject(res, "type", resolution);
-  else
-    cJSON_AddNullToObject(res, "type");
+  emu_json_str_or_null(res, "type", resolution);
   if (resolution && e->code && strcmp(e->code, "AUTHENTICATION_FAILED") == 0) {
     /* a partly built re-authentication URL, as the service sends */
     emu_buf u = {0};

@@ -7,22 +7,13 @@
 #include <ctype.h>
 #include <string.h>
 
-static int well_formed_version(const char *s, size_t n) {
-  size_t i = 0, a = 0, b = 0;
-  while (i < n && isdigit((unsigned char)s[i])) i++, a++;
-  if (i >= n || s[i] != '.') return 0;
-  i++;
-  while (i < n && isdigit((unsigned char)s[i])) i++, b++;
-  return a > 0 && b > 0 && i == n;
-}
-
 int emu_ext_dispatch(emu_req *r, enum MHD_Result *ret) {
   const char *p = r->path;
   if (p[0] != '/') return 0;
   if (p[1] == 'v') {
     if (emu_redirect_route(r, ret)) return 1; /* redirect.c */
     const char *v = p + 2, *rest = strchr(v, '/');
-    if (!rest || !well_formed_version(v, (size_t)(rest - v))) return 0;
+    if (!rest || !emu_version_well_formed(v, (size_t)(rest - v))) return 0;
     return emu_management_route(r, rest, ret) ||
            emu_compatibility_route(r, rest, ret) ||
            emu_webhooks_route(r, rest, ret);

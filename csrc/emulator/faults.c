@@ -36,17 +36,35 @@ typedef struct fault {
 	char *method, *path; /* NULL: any */
 	long remaining;
 	int type;
-	long ms;
+	long n; /* the type's integer setting (int_settings) */
 	unsigned status;
 	const emu_error_def *err; /* status faults: the catalogue row */
 	int resolution_set;
 	char *resolution;
 	char *description;
-	int retry_after;
-	size_t bytes;
 	cJSON *spec; /* as given, for listings */
 	struct fault *next;
 } fault;
+
+/* The integer setting of a fault type: its key in "fault", bounds and
+ * default, and the error when it is out of them. */
+#define NON_NEGATIVE "fault.retry_after must be a non-negative integer."
+static const struct int_setting {
+	int type;
+	const char *key, *field, *must;
+	double lo, hi, def;
+} int_settings[] = {
+	{ F_LATENCY, "ms", "fault.ms",
+	  "fault.ms must be an integer between 0 and 600000.", 0, 600000,
+	  500 },
+	{ F_STATUS, "retry_after", "fault.retry_after", NON_NEGATIVE, 0, 1e9,
+	  0 },
+	{ F_RATE_LIMIT, "retry_after", "fault.retry_after", NON_NEGATIVE, 0,
+	  1e9, 1 },
+	{ F_OVERSIZED, "bytes", "fault.bytes",
+	  "fault.bytes must be an integer between 16 and 1073741824.", 16,
+	  1073741824.0, 10485760.0 },
+};
 
 static pthread_mutex_t fault_mu = PTHREAD_MUTEX_INITIALIZER;
 static fault *faults;
@@ -209,16 +227,7 @@ int emu_fault_add(const cJSON *spec, cJSON **out, const char **field, char *msg,
 	}
 	double x = 0;
 	const char *ef = NULL, *em = NULL;
-	switch (type) {
-	case F_LATENCY:
-		if (opt_int(fs, "ms", 0, 600000, 500, &x) != 0) {
-			ef = "fault.ms";
-			em = "fault.ms must be an integer between 0 and "
-			     "600000.";
-		}
-		f->ms = (long)x;
-		break;
-	case F_STATUS: {
+	if (type == F_STATUS) {
 		char *et = opt_str(fs, "error_type", &bad);
 		char *ec = opt_str(fs, "error_code", &bad);
 		f->description = opt_str(fs, "description", &bad);
@@ -250,33 +259,17 @@ int emu_fault_add(const cJSON *spec, cJSON **out, const char **field, char *msg,
 		f->status = (unsigned)x;
 		free(et);
 		free(ec);
-		if (!ef && opt_int(fs, "retry_after", 0, 1e9, 0, &x) != 0) {
-			ef = "fault.retry_after";
-			em = "fault.retry_after must be a non-negative "
-			     "integer.";
-		}
-		f->retry_after = (int)x;
-		break;
 	}
-	case F_RATE_LIMIT:
-		if (opt_int(fs, "retry_after", 0, 1e9, 1, &x) != 0) {
-			ef = "fault.retry_after";
-			em = "fault.retry_after must be a non-negative "
-			     "integer.";
+	for (size_t i = 0; !ef && i < sizeof int_settings / sizeof *int_settings;
+	     i++) {
+		const struct int_setting *s = &int_settings[i];
+		if (s->type != type)
+			continue;
+		if (opt_int(fs, s->key, s->lo, s->hi, s->def, &x) != 0) {
+			ef = s->field;
+			em = s->must;
 		}
-		f->retry_after = (int)x;
-		break;
-	case F_OVERSIZED:
-		if (opt_int(fs, "bytes", 16, 1073741824.0, 10485760.0, &x) !=
-		    0) {
-			ef = "fault.bytes";
-			em = "fault.bytes must be an integer between 16 and "
-			     "1073741824.";
-		}
-		f->bytes = (size_t)x;
-		break;
-	default:
-		break;
+		f->n = (long)x;
 	}
 	if (ef) {
 		fault_free(f);
@@ -393,7 +386,7 @@ int emu_faults_intercept(emu_req *r, enum MHD_Result *ret)
 	memset(&e, 0, sizeof e);
 	switch (act.type) {
 	case F_LATENCY: /* server.c suspends the connection for this long */
-		r->delay_ms = act.ms;
+		r->delay_ms = act.n;
 		return 0;
 	case F_DROP:
 		r->post_fault = EMU_POST_DROP;
@@ -402,7 +395,7 @@ int emu_faults_intercept(emu_req *r, enum MHD_Result *ret)
 		r->post_fault = EMU_POST_MALFORMED;
 		return 0;
 	case F_OVERSIZED:
-		*ret = respond_oversized(r, act.bytes);
+		*ret = respond_oversized(r, (size_t)act.n);
 		return 1;
 	case F_STATUS:
 		e.status = act.status;
@@ -411,12 +404,12 @@ int emu_faults_intercept(emu_req *r, enum MHD_Result *ret)
 		e.description = description[0] ? description : NULL;
 		e.resolution_set = act.resolution_set;
 		e.resolution = resolution[0] ? resolution : NULL;
-		e.retry_after = act.retry_after;
+		e.retry_after = (int)act.n;
 		break;
 	case F_RATE_LIMIT:
 		e.type = "RATE_LIMIT";
 		e.code = "VEHICLE";
-		e.retry_after = act.retry_after > 0 ? act.retry_after : 0;
+		e.retry_after = act.n > 0 ? (int)act.n : 0;
 		break;
 	case F_ASLEEP:
 	default:

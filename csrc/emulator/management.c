@@ -585,13 +585,6 @@ static const char *vin_decide(const char *vin, kind *k) {
   return NULL;
 }
 
-static void add_reason(cJSON *o, const char *key, const char *reason) {
-  if (reason)
-    cJSON_AddStringToObject(o, key, reason);
-  else
-    cJSON_AddNullToObject(o, key);
-}
-
 static enum MHD_Result compatibility(emu_req *r) {
   const char *vin = nonempty(emu_kv_get(&r->query, "vin"));
   const char *scope = nonempty(emu_kv_get(&r->query, "scope"));
@@ -666,7 +659,7 @@ static enum MHD_Result compatibility(emu_req *r) {
 
   cJSON *o = cJSON_CreateObject();
   cJSON_AddBoolToObject(o, "compatible", top_reason == NULL);
-  add_reason(o, "reason", top_reason);
+  emu_json_str_or_null(o, "reason", top_reason);
   cJSON *caps = cJSON_AddArrayToObject(o, "capabilities");
   for (size_t i = 0; !top_reason && i < n_perm; i++) {
     int any = 0;
@@ -678,7 +671,7 @@ static enum MHD_Result compatibility(emu_req *r) {
       cJSON_AddStringToObject(e, "permission", c->permission);
       cJSON_AddStringToObject(e, "endpoint", c->endpoint);
       cJSON_AddBoolToObject(e, "capable", why == NULL);
-      add_reason(e, "reason", why);
+      emu_json_str_or_null(e, "reason", why);
       cJSON_AddItemToArray(caps, e);
       any = 1;
     }

@@ -42,6 +42,27 @@ char *emu_strndup(const char *s, size_t n)
 	return d;
 }
 
+int emu_version_well_formed(const char *s, size_t n)
+{
+	size_t i = 0, a = 0, b = 0;
+
+	for (; i < n && isdigit((unsigned char)s[i]); i++)
+		a++;
+	if (i >= n || s[i++] != '.')
+		return 0;
+	for (; i < n && isdigit((unsigned char)s[i]); i++)
+		b++;
+	return a > 0 && b > 0 && i == n;
+}
+
+void emu_json_str_or_null(cJSON *o, const char *k, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
+}
+
 char *emu_strdup(const char *s)
 {
 	return emu_strndup(s, strlen(s));

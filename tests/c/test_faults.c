@@ -227,3 +227,43 @@ TEST(faults_malformed_oversized_slow)
 	sc_client_free(quick);
 	stop(&s);
 }
+
+TEST(faults_settings_out_of_bounds_name_their_field)
+{
+	static const char *const bad[][2] = {
+		{ "{\"type\":\"latency\",\"ms\":-1}", "fault.ms" },
+		{ "{\"type\":\"oversized\",\"bytes\":3}", "fault.bytes" },
+		{ "{\"type\":\"rate_limit\",\"retry_after\":1.5}",
+		  "fault.retry_after" },
+		{ "{\"type\":\"status\",\"retry_after\":-2}",
+		  "fault.retry_after" },
+		{ "{\"type\":\"status\",\"status\":42}", "fault.status" },
+		{ "{\"type\":\"nap\"}", "fault.type" },
+	};
+	char body[256];
+	cJSON *j;
+	size_t i;
+
+	REQUIRE(t_emulator());
+	cJSON_Delete(control("DELETE", "/_emulator/faults", NULL));
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		const cJSON *d;
+		snprintf(body, sizeof(body), "{\"fault\":%s}", bad[i][0]);
+		j = control("POST", "/_emulator/faults", body);
+		d = cJSON_GetArrayItem(t_json_get(j, "detail"), 0);
+		CHECK(t_json_num(j, "statusCode") == 400);
+		CHECK_STR(t_json_str(d, "field"), bad[i][1]);
+		CHECK_CONTAINS(t_json_str(d, "message"), bad[i][1]);
+		cJSON_Delete(j);
+	}
+	/* none of them was added; a good one is, with its setting */
+	j = control("POST", "/_emulator/faults",
+		    "{\"fault\":{\"type\":\"latency\",\"ms\":20}}");
+	cJSON_Delete(j);
+	j = control("GET", "/_emulator/faults", NULL);
+	REQUIRE(cJSON_GetArraySize(t_json_get(j, "faults")) == 1);
+	CHECK(t_json_num(t_json_get(cJSON_GetArrayItem(t_json_get(j, "faults"),
+						       0), "fault"), "ms") == 20);
+	cJSON_Delete(j);
+	cJSON_Delete(control("DELETE", "/_emulator/faults", NULL));
+}
