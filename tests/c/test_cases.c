@@ -3,6 +3,7 @@
  * params, the exact request expected, the canned reply, and the expected
  * data or error.  The Python and Lua suites run the same files. */
 #include <dirent.h>
+#include <stddef.h>
 #include <strings.h>
 #include <math.h>
 #include <stdlib.h>
@@ -99,35 +100,63 @@ static int subset(const cJSON *exp, const cJSON *act, const char *where,
 	return cJSON_Compare(exp, act, 1);
 }
 
+/* The client options a case may set, by name (strings). */
+static const struct {
+	const char *name;
+	size_t at;
+} client_strings[] = {
+	{ "client_id", offsetof(sc_client_options, client_id) },
+	{ "client_secret", offsetof(sc_client_options, client_secret) },
+	{ "redirect_uri", offsetof(sc_client_options, redirect_uri) },
+	{ "connect_origin", offsetof(sc_client_options, connect_origin) },
+	{ "auth_origin", offsetof(sc_client_options, auth_origin) },
+	{ "api_origin", offsetof(sc_client_options, api_origin) },
+	{ "management_origin", offsetof(sc_client_options, management_origin) },
+	{ "api_version", offsetof(sc_client_options, api_version) },
+	{ "unit_system", offsetof(sc_client_options, unit_system) },
+	{ "flags", offsetof(sc_client_options, flags) },
+	{ "mode", offsetof(sc_client_options, mode) },
+};
+
+/* Sets the options that layer (a JSON object) names in o; the strings stay
+ * layer's. */
+static void apply_client(sc_client_options *o, const cJSON *layer)
+{
+	const cJSON *n = cJSON_GetObjectItem(layer, "max_attempts");
+	size_t i;
+
+	for (i = 0; i < sizeof(client_strings) / sizeof(*client_strings); i++)
+		if (str(layer, client_strings[i].name))
+			*(const char **)((char *)o + client_strings[i].at) =
+				str(layer, client_strings[i].name);
+	if (cJSON_IsNumber(n))
+		o->max_attempts = n->valueint;
+}
+
+/* The client every case starts from (tests/cases/defaults/client.json)
+ * with the case's "client" on top. */
 static sc_client *case_client(const cJSON *opts, const char *name)
 {
 	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
 	sc_client *c = NULL;
 	sc_error *err = NULL;
-	const cJSON *n;
+	char *text = slurp(SC_SOURCE_DIR "/tests/cases/defaults/client.json");
+	cJSON *defaults = text ? cJSON_Parse(text) : NULL;
 
-	o.client_id = "case-client-id";
-	o.client_secret = "case-client-secret";
-	o.redirect_uri = "https://example.com/callback";
-	o.connect_origin = "https://connect.smartcar.com";
-	o.auth_origin = "https://auth.smartcar.com";
-	o.api_origin = "https://api.smartcar.com";
-	o.management_origin = "https://management.smartcar.com";
-	if (str(opts, "api_version"))
-		o.api_version = str(opts, "api_version");
-	if (str(opts, "unit_system"))
-		o.unit_system = str(opts, "unit_system");
-	if (str(opts, "flags"))
-		o.flags = str(opts, "flags");
-	if (str(opts, "mode"))
-		o.mode = str(opts, "mode");
-	n = cJSON_GetObjectItem(opts, "max_attempts");
-	o.max_attempts = cJSON_IsNumber(n) ? n->valueint : 1;
+	free(text);
+	if (!defaults) {
+		fprintf(stderr, "  %s: no tests/cases/defaults/client.json\n",
+			name);
+		return NULL;
+	}
+	apply_client(&o, defaults);
+	apply_client(&o, opts);
 	if (sc_client_new(&c, &o, &err) < 0) {
 		fprintf(stderr, "  %s: client: %s\n", name,
 			sc_error_message(err));
 		sc_error_free(err);
 	}
+	cJSON_Delete(defaults);
 	return c;
 }
 

@@ -6,7 +6,8 @@
 --   local check = require("case_check")(json)
 --
 -- json: {null = the JSON null value, is_array = function(v), decode =
--- function(text) -> value, encode = function(value) -> text}.
+-- function(text) -> value, encode = function(value) -> text, cases_dir =
+-- the directory of the cases}.
 return function(json)
   local null, is_array = json.null, json.is_array
 
@@ -128,17 +129,11 @@ return function(json)
   end
 
   -- The client every case starts from (fixed credentials, Smartcar's
-  -- production origins, one attempt), and with the case's "client" on top.
-  local DEFAULT_CLIENT = {
-    client_id = "case-client-id",
-    client_secret = "case-client-secret",
-    redirect_uri = "https://example.com/callback",
-    connect_origin = "https://connect.smartcar.com",
-    auth_origin = "https://auth.smartcar.com",
-    api_origin = "https://api.smartcar.com",
-    management_origin = "https://management.smartcar.com",
-    max_attempts = 1,
-  }
+  -- production origins, one attempt: tests/cases/defaults/client.json),
+  -- and with the case's "client" on top.
+  local f = assert(io.open(json.cases_dir .. "/defaults/client.json", "rb"))
+  local DEFAULT_CLIENT = json.decode(f:read("*a"))
+  f:close()
   local function client_options(case)
     local options = {}
     for k, v in pairs(DEFAULT_CLIENT) do options[k] = v end

@@ -47,7 +47,7 @@ end
 
 local check = require("case_check") {
   null = null, is_array = is_array, decode = core.json_decode,
-  encode = helper.json_encode,
+  encode = helper.json_encode, cases_dir = cases_dir,
 }
 local show, subset, check_request = check.show, check.subset,
   check.check_request

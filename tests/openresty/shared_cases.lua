@@ -182,7 +182,7 @@ local function encode(v)
 end
 
 local check = require("case_check") {
-  null = null, decode = decode, encode = encode,
+  null = null, decode = decode, encode = encode, cases_dir = CASES_DIR,
   is_array = function(v) return getmetatable(v) == array_mt end,
 }
 
