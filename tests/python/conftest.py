@@ -7,13 +7,14 @@ with ``--port 0``; its base URL is the first line it prints.
 
 from __future__ import annotations
 
+import http.server
 import os
 import pathlib
 import socket
 import subprocess
 import threading
 import time
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
 
 import pytest
 
@@ -26,6 +27,39 @@ CLIENT_ID = testing.CLIENT_ID
 CLIENT_SECRET = testing.CLIENT_SECRET
 REDIRECT_URI = testing.REDIRECT_URI
 OWNER_EMAIL = "owner@example.com"
+
+
+JSON = (("Content-Type", "application/json"),)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Request handler base for the tests' loopback servers: quiet, with
+    ``body()`` for the request's body and ``answer()`` for a whole reply."""
+
+    def body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def answer(self, status: int, body: bytes = b"",
+               headers: Sequence[Tuple[str, str]] = ()) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def serve(handler: type, path: str = "/") -> Tuple[Any, str]:
+    """handler served on a free loopback port by a daemon thread: the
+    server (shut it down when done) and its URL, with path."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,),
+                     daemon=True).start()
+    return server, "http://127.0.0.1:%d%s" % (server.server_port, path)
 
 
 def in_threads(work: Any, count: int, timeout: float = 60) -> list:

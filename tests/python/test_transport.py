@@ -1,7 +1,6 @@
 """The transport under threads: run_many finishes while other threads use
 the same client (issue: it hung with a core spinning), and many threads
 share a bounded number of connections."""
-import http.server
 import threading
 from typing import Iterator
 
@@ -10,7 +9,7 @@ import pytest
 import smartcar_native as smartcar
 from smartcar_native._core import Client
 
-from conftest import in_threads
+from conftest import JSON, Handler, in_threads, serve
 
 BODY = b'{"distance":1234.5}'
 LIMITED = (b'{"type":"RATE_LIMIT","code":"VEHICLE","description":"slow",'
@@ -18,33 +17,21 @@ LIMITED = (b'{"type":"RATE_LIMIT","code":"VEHICLE","description":"slow",'
            b'"resolution":{"type":"RETRY_LATER"}}')
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(Handler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
-        body, status = BODY, 200
         if "/hot/" in self.path:  # a year-long vehicle cool-down
-            body, status = LIMITED, 429
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        if status == 429:
-            self.send_header("Retry-After", "31536000")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+            self.answer(429, LIMITED, JSON + (("Retry-After", "31536000"),))
+        else:
+            self.answer(200, BODY, JSON)
 
 
 @pytest.fixture
 def canned() -> Iterator[str]:
     """A loopback server answering every GET with an odometer reading."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield "http://127.0.0.1:%d" % server.server_address[1]
+    server, url = serve(_Handler, "")
+    yield url
     server.shutdown()
     server.server_close()
 

@@ -4,7 +4,6 @@ subscriptions against the emulator with a real callback server."""
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import json
 import threading
 from typing import Any, Dict, Iterator, List
@@ -12,7 +11,8 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 import smartcar_native as smartcar
-from conftest import MANAGEMENT_TOKEN, assert_no_secrets
+from conftest import (JSON, MANAGEMENT_TOKEN, Handler, assert_no_secrets,
+                      serve)
 
 CHALLENGE_HMAC = (
     "9baf5a7464bd86740ad5a06e439dcf535a075022ed2c92d74efacf646d79328e")
@@ -181,9 +181,9 @@ class Receiver:
         self.lock = threading.Lock()
         receiver = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Hook(Handler):
             def do_POST(self) -> None:  # noqa: N802
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                raw = self.body()
                 signature = self.headers.get("SC-Signature")
                 ok = smartcar.verify_payload(MANAGEMENT_TOKEN, signature,
                                              raw)
@@ -193,29 +193,15 @@ class Receiver:
                         {"raw": raw, "signature": signature, "ok": ok,
                          "event": event})
                 if not ok:
-                    self.send_response(401)
-                    self.end_headers()
+                    self.answer(401)
                     return
                 reply: Dict[str, Any] = {}
                 if event["event_type"] == "VERIFY":
                     reply["challenge"] = smartcar.hash_challenge(
                         MANAGEMENT_TOKEN, event["challenge"])
-                data = json.dumps(reply).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.answer(200, json.dumps(reply).encode(), JSON)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                      Handler)
-        self.url = "http://127.0.0.1:%d/webhook" % self.server.server_port
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       args=(0.05,), daemon=True)
-        self.thread.start()
+        self.server, self.url = serve(Hook, "/webhook")
 
     def events(self, event_type: str) -> List[Dict[str, Any]]:
         with self.lock:

@@ -280,10 +280,9 @@ def test_parse_time():
 
 # -- the emulator's v4 deliveries for v3 subscriptions ----------------------
 
-import http.server  # noqa: E402
 import time  # noqa: E402
 
-from conftest import MANAGEMENT_TOKEN  # noqa: E402
+from conftest import JSON, MANAGEMENT_TOKEN, Handler, serve  # noqa: E402
 
 
 class Receiver:
@@ -297,9 +296,9 @@ class Receiver:
         self.lock = threading.Lock()
         outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Hook(Handler):
             def do_POST(self) -> None:  # noqa: N802
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                raw = self.body()
                 sig = self.headers.get("SC-Signature")
                 try:
                     event = smartcar.receive_webhook(
@@ -307,26 +306,13 @@ class Receiver:
                 except smartcar.SmartcarException:
                     with outer.lock:
                         outer.refused += 1
-                    self.send_response(401)
-                    self.end_headers()
+                    self.answer(401)
                     return
                 with outer.lock:
                     outer.got.append((sig is not None, event))
-                data = event["reply"].encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.answer(200, event["reply"].encode(), JSON)
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                      Handler)
-        self.url = "http://127.0.0.1:%d/hook" % self.server.server_port
-        threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                         daemon=True).start()
+        self.server, self.url = serve(Hook, "/hook")
 
     def wait(self, count: int, what: str):
         deadline = time.monotonic() + 10

@@ -92,12 +92,15 @@ def test_refresh_rotates_tokens(owner):
         smartcar.get_user(owner.token).id
 
 
-def test_unknown_code_is_invalid_request():
+@pytest.mark.parametrize("exchange, error_type, message", [
+    ("exchange_code", "invalid_request", "Invalid code"),
+    ("exchange_refresh_token", "invalid_grant", "Invalid refresh_token"),
+])
+def test_unknown_code_or_refresh_token(exchange, error_type, message):
     client = smartcar.AuthClient(mode="test")
-    e = raises(client.exchange_code, "THIS_SHOULD_NOT_WORK")
-    assert e.type == "invalid_request"
-    assert e.status_code == 400
-    assert e.message == "Invalid code: THIS_SHOULD_NOT_WORK."
+    e = raises(getattr(client, exchange), "THIS_SHOULD_NOT_WORK")
+    assert (e.type, e.status_code) == (error_type, 400)
+    assert e.message == message + ": THIS_SHOULD_NOT_WORK."
 
 
 def test_used_expired_or_mismatched_code_is_invalid_grant():
@@ -125,14 +128,6 @@ def test_used_expired_or_mismatched_code_is_invalid_grant():
         assert e.message == f"Invalid code: {code}."
     finally:
         control("POST", "/_emulator/clock", json={"advance": -601})
-
-
-def test_bad_refresh_token_is_invalid_grant():
-    client = smartcar.AuthClient(mode="test")
-    e = raises(client.exchange_refresh_token, "THIS_SHOULD_NOT_WORK")
-    assert e.type == "invalid_grant"
-    assert e.status_code == 400
-    assert e.message == "Invalid refresh_token: THIS_SHOULD_NOT_WORK."
 
 
 def test_bad_client_secret_is_invalid_client():
