@@ -1,7 +1,8 @@
 /* The non-blocking driver (smartcar/async.h): ops stepped over libcurl's
  * multi-socket interface, the sockets and the next timeout handed to the
  * caller's event loop.  sc_call_many runs on it too, waiting in
- * sc__async_wait.
+ * sc__async_wait.  A pager's walk is one op after another under one id:
+ * each page finished is handed out, and the pager's next op queued.
  *
  * Every op held is one struct req, on the list of its state: queued (in
  * start order), active, waiting, done (in finish order), so that no step
@@ -64,6 +65,8 @@ struct req {
 	struct req *prev, *next; /* on its state's list */
 	double ready_at;         /* WAITING: monotonic seconds */
 	sc_result *result;       /* DONE */
+	sc_pager *pager;         /* a walk of pages: makes the next op */
+	int more;                /* DONE: a page, more of its walk follow */
 };
 
 struct list {
@@ -296,6 +299,41 @@ static int on_timer(CURLM *multi, long timeout_ms, void *user)
 
 /* ---- stepping ----------------------------------------------------------- */
 
+/* A page of r's walk finished (r->result): hand it out and queue the op
+ * of the next page.  0 when there is no next page: the page is r's last
+ * result. */
+static int next_page(sc_async *a, struct req *r)
+{
+	struct req *page;
+	sc_op *op = NULL;
+	sc_error *err = NULL;
+	int rc;
+
+	sc_pager_take(r->pager, r->result);
+	rc = sc_pager_op(r->pager, &op, &err);
+	if (rc == 0 && !op)
+		return 0;
+	page = calloc(1, sizeof(*page));
+	if (!page) {
+		sc_op_free(op);
+		sc_error_free(err);
+		return 0; /* the walk ends at this page */
+	}
+	page->id = r->id;
+	page->result = r->result;
+	page->more = 1;
+	page->state = DONE;
+	list_add(&a->lists[DONE], page, 0);
+	if (rc < 0) { /* the next page's op cannot be made: that ends it */
+		r->result = err ? sc__result_err(err)
+				: sc__result_code(rc, NULL);
+		return 0;
+	}
+	r->result = NULL;
+	r->op = op; /* stays queued: stepped on the next round */
+	return 1;
+}
+
 /* Step r once from QUEUED: start its transfer, its wait, or finish. */
 static void step(sc_async *a, struct req *r)
 {
@@ -337,6 +375,8 @@ static void step(sc_async *a, struct req *r)
 		r->op = NULL;
 		if (!r->result)
 			r->result = sc__result_code(SC_ENOMEM, NULL);
+		if (r->pager && r->result && next_page(a, r))
+			return;
 		set_state(a, r, DONE);
 	}
 }
@@ -472,6 +512,7 @@ static void req_free(sc_async *a, struct req *r)
 		sc__xfer_end(r->x, CURLE_ABORTED_BY_CALLBACK, NULL);
 	}
 	sc_op_free(r->op);
+	sc_pager_free(r->pager);
 	sc_result_free(r->result);
 	free(r);
 }
@@ -511,43 +552,76 @@ void sc_async_free(sc_async *a)
 	free(a);
 }
 
-int sc_async_start(sc_async *a, sc_op *op, uint64_t *id_out)
+/* Queue op (and the pager of its walk); both consumed. */
+static int start(sc_async *a, sc_op *op, sc_pager *pager, uint64_t *id_out)
 {
 	struct req *r;
 
 	if (!a || !op || !id_out || op->client != a->client) {
 		sc_op_free(op);
+		sc_pager_free(pager);
 		return SC_EINVAL;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		sc_op_free(op);
+		sc_pager_free(pager);
 		return SC_ENOMEM;
 	}
 	r->id = a->next_id++;
 	r->op = op;
+	r->pager = pager;
 	r->state = QUEUED;
 	list_add(&a->lists[QUEUED], r, 0);
 	*id_out = r->id;
 	return 0;
 }
 
+int sc_async_start(sc_async *a, sc_op *op, uint64_t *id_out)
+{
+	return start(a, op, NULL, id_out);
+}
+
+int sc_async_start_pager(sc_async *a, sc_pager *pager, uint64_t *id_out,
+			 sc_error **err_out)
+{
+	sc_op *op = NULL;
+	int rc;
+
+	if (err_out)
+		*err_out = NULL;
+	if (!a || !pager || !id_out) {
+		sc_pager_free(pager);
+		return SC_EINVAL;
+	}
+	rc = sc_pager_op(pager, &op, err_out);
+	if (rc == 0 && !op)
+		rc = sc__invalid(err_out, "the pager has no page left");
+	if (rc < 0) {
+		sc_pager_free(pager);
+		return rc;
+	}
+	return start(a, op, pager, id_out);
+}
+
 int sc_async_cancel(sc_async *a, uint64_t id)
 {
-	int s;
+	int s, found = 0;
 	if (!a)
 		return SC_EINVAL;
+	/* a walk of pages may also have pages not yet taken */
 	for (s = 0; s < NSTATES; s++) {
-		struct req *r;
-		for (r = a->lists[s].head; r && r->id != id; r = r->next)
-			;
-		if (r) {
+		struct req *r, *next;
+		for (r = a->lists[s].head; r; r = next) {
+			next = r->next;
+			if (r->id != id)
+				continue;
 			list_remove(&a->lists[s], r);
 			req_free(a, r);
-			return 0;
+			found = 1;
 		}
 	}
-	return SC_EINVAL;
+	return found ? 0 : SC_EINVAL;
 }
 
 size_t sc_async_changes(sc_async *a, sc_async_watch *out, size_t cap)
@@ -734,10 +808,13 @@ int sc_async_poll(sc_async *a)
 	return (int)a->lists[DONE].n;
 }
 
-int sc_async_take(sc_async *a, uint64_t *id_out, sc_result **out)
+int sc_async_take_page(sc_async *a, uint64_t *id_out, sc_result **out,
+		       int *more_out)
 {
 	struct req *r;
 
+	if (more_out)
+		*more_out = 0;
 	if (!a || !out)
 		return SC_EINVAL;
 	*out = NULL;
@@ -747,9 +824,17 @@ int sc_async_take(sc_async *a, uint64_t *id_out, sc_result **out)
 	list_remove(&a->lists[DONE], r);
 	if (id_out)
 		*id_out = r->id;
+	if (more_out)
+		*more_out = r->more;
 	*out = r->result;
-	free(r);
+	r->result = NULL;
+	req_free(a, r); /* a finished op holds nothing else */
 	return 1;
+}
+
+int sc_async_take(sc_async *a, uint64_t *id_out, sc_result **out)
+{
+	return sc_async_take_page(a, id_out, out, NULL);
 }
 
 size_t sc_async_count(const sc_async *a)

@@ -6,7 +6,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <cJSON.h>
+
 #include "test.h"
+#include "tserver.h"
 
 static sc_op *odo_op(sc_client *c, const char *vid, const char *token)
 {
@@ -529,4 +532,137 @@ TEST(async_wide_bursts_reuse_their_connections)
 	}
 	CHECK(sc_client_connections_opened(o.c) == opened);
 	owner_close(&o, a);
+}
+
+/* Walk pager's pages on a, polled as a game frame would: the page count
+ * (the error that ended it in *err_code), each result's more flag in
+ * more[] (up to 8), the items seen in *items. */
+static int walk_pages(sc_async *a, sc_pager *pg, const char *field,
+		      int more[8], int *items, int *err_code)
+{
+	uint64_t id, got;
+	int frames, pages = 0;
+
+	*items = 0;
+	*err_code = 0;
+	if (sc_async_start_pager(a, pg, &id, NULL) != 0)
+		return -1;
+	for (frames = 0; sc_async_count(a) && frames < 5000; frames++) {
+		sc_result *r = NULL;
+		int m;
+		sc_async_poll(a);
+		while (sc_async_take_page(a, &got, &r, &m) == 1) {
+			const cJSON *arr = cJSON_GetObjectItemCaseSensitive(
+				sc_result_data(r), field);
+			CHECK(got == id);
+			if (pages < 8)
+				more[pages] = m;
+			pages++;
+			*items += cJSON_GetArraySize(arr);
+			if (sc_result_error(r))
+				*err_code = sc_error_code(sc_result_error(r));
+			sc_result_free(r);
+		}
+		if (sc_async_count(a))
+			frame_sleep();
+	}
+	return pages;
+}
+
+static sc_pager *vehicles_pager(sc_client *c, const char *token, long size)
+{
+	sc_params *p = T_PARAMS("access_token", token);
+	sc_pager *pg = NULL;
+	sc_pager_new(&pg, c, NULL, NULL, "get_vehicles", p, size, NULL);
+	sc_params_free(p);
+	return pg;
+}
+
+TEST(async_pager_walks_pages_under_one_id)
+{
+	struct owner o;
+	sc_async *a = NULL;
+	sc_pager *pg;
+	sc_error *err = NULL;
+	sc_result *r = NULL;
+	uint64_t id, odo, got;
+	int more[8], items, code, m, frames, pages = 0;
+
+	REQUIRE(owner_open(&o, "async-pages@example.com") == 0);
+	REQUIRE(sc_async_new(&a, o.c, 0) == 0);
+	/* pages of one vehicle: three, the last one saying so */
+	CHECK(walk_pages(a, vehicles_pager(o.c, o.token, 1), "vehicles", more,
+			 &items, &code) == 3);
+	CHECK(items == 3 && code == 0);
+	CHECK(more[0] == 1 && more[1] == 1 && more[2] == 0);
+	/* pages of two: the short second page is the last */
+	CHECK(walk_pages(a, vehicles_pager(o.c, o.token, 2), "vehicles", more,
+			 &items, &code) == 2);
+	CHECK(items == 3 && more[0] == 1 && more[1] == 0);
+	/* a failed page ends the walk: its error is the last result */
+	CHECK(walk_pages(a, vehicles_pager(o.c, "bad-token", 1), "vehicles",
+			 more, &items, &code) == 1);
+	CHECK(code == SC_EAPI && more[0] == 0);
+	/* a walk and a single op side by side; cancelling the walk drops
+	 * its pages not yet taken and its next page */
+	REQUIRE(sc_async_start_pager(a, vehicles_pager(o.c, o.token, 1), &id,
+				     NULL) == 0);
+	REQUIRE(sc_async_start(a, odo_op(o.c, o.ids[0], o.token), &odo) == 0);
+	for (frames = 0; pages == 0 && frames < 5000; frames++) {
+		sc_async_poll(a);
+		/* up to the walk's first page: what follows stays held */
+		while (pages == 0 && sc_async_take_page(a, &got, &r, &m) == 1) {
+			if (got == odo)
+				CHECK(m == 0 && sc_result_error(r) == NULL);
+			else
+				pages += m == 1;
+			sc_result_free(r);
+		}
+		frame_sleep();
+	}
+	CHECK(pages == 1);
+	CHECK(sc_async_cancel(a, id) == 0);
+	CHECK(sc_async_cancel(a, id) == SC_EINVAL);
+	poll_until_done(a, odo, NULL);
+	CHECK(sc_async_count(a) == 0);
+	/* the first page's argument error comes back at once */
+	pg = NULL;
+	REQUIRE(sc_pager_new(&pg, o.c, NULL, NULL, "get_vehicles", NULL, 1,
+			     NULL) == 0);
+	CHECK(sc_async_start_pager(a, pg, &id, &err) == SC_EINVAL);
+	CHECK(err != NULL && sc_async_count(a) == 0);
+	sc_error_free(err);
+	CHECK(sc_async_start_pager(a, NULL, &id, NULL) == SC_EINVAL);
+	owner_close(&o, a);
+}
+
+TEST(async_pager_stops_at_a_repeated_cursor)
+{
+	t_server_opts so = { 0 };
+	t_server_counts n;
+	t_server *s;
+	sc_client *c;
+	sc_async *a = NULL;
+	sc_params *p;
+	sc_pager *pg = NULL;
+	char url[128];
+	int more[8], items, code;
+
+	/* every page names the same cursor: the second one would loop */
+	so.get_body = "{\"connections\":[{\"id\":\"x\"}],"
+		      "\"paging\":{\"cursor\":\"c1\"}}";
+	REQUIRE((s = t_server_start(&so, url, sizeof(url))));
+	c = t_client(url, NULL);
+	REQUIRE(c && sc_async_new(&a, c, 0) == 0);
+	p = T_PARAMS("management_token", "amt");
+	REQUIRE(sc_pager_new(&pg, c, NULL, NULL, "get_connections", p, 0,
+			     NULL) == 0);
+	sc_params_free(p);
+	CHECK(walk_pages(a, pg, "connections", more, &items, &code) == 2);
+	CHECK(items == 2 && code == 0 && more[0] == 1 && more[1] == 0);
+	t_server_counts_get(s, &n);
+	CHECK(n.gets == 2);
+	sc_async_free(a);
+	sc_client_free(c);
+	t_server_stop(s);
 }

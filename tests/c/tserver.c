@@ -103,7 +103,7 @@ static int answer(struct conn *c, int post, int status, const char *reply)
 	char head[512];
 	const char *body = reply ? reply : post
 		? "{\"status\":\"success\",\"message\":\"done\"}"
-		: "{\"distance\":1234.5}";
+		: s->o.get_body ? s->o.get_body : "{\"distance\":1234.5}";
 	int n;
 
 	if (s->o.delay_ms > 0) {

@@ -26,6 +26,8 @@ typedef struct t_server_opts {
 	 * with this AMT (its SC-Signature header, no seen-set) and gets its
 	 * reply, or a 401 when refused */
 	const char *webhook_amt;
+	/* the body of every GET answer (default {"distance":1234.5}) */
+	const char *get_body;
 } t_server_opts;
 
 typedef struct t_server_counts {

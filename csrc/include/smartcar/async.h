@@ -2,8 +2,8 @@
  * @file smartcar/async.h
  * @brief Many calls driven by the caller's event loop, without blocking.
  *
- * An sc_async runs ops (sc_op_new(), sc_op_new_stored(), a pager's ops)
- * over libcurl's multi-socket interface and never waits itself: the
+ * An sc_async runs ops (sc_op_new(), sc_op_new_stored()) and walks of
+ * pages (sc_pager_new()) over libcurl's multi-socket interface and never waits itself: the
  * caller's loop watches the sockets it names and its next timeout, and
  * tells it what became ready.  Retry backoffs, rate-limit cool-downs and
  * token-refresh waits are timers of the sc_async, never sleeps.
@@ -37,6 +37,7 @@
 #include "client.h"
 #include "result.h"
 #include "call.h"
+#include "paging.h"
 
 SC_BEGIN_DECL
 
@@ -73,6 +74,20 @@ SC_EXTERN(void) sc_async_free(sc_async *a);
  * Ownership: the op is consumed, even on failure.
  */
 SC_EXTERN(int) sc_async_start(sc_async *a, sc_op *op, uint64_t *id_out);
+
+/**
+ * Queue the walk of @p pager's pages: one op after another under one id,
+ * the pager deciding after each page whether another follows (the stop
+ * rules of smartcar/paging.h).  Each page is a result of its own, taken
+ * in order with sc_async_take_page() (or sc_async_take()); the last one
+ * (the last page, or the error that ended the walk) has more == 0.  The
+ * first page's op is made now.
+ * @return 0 with the id in @p *id_out; SC_EINVAL (the op's argument error
+ *         in @p *err_out when not NULL: nothing is queued) or SC_ENOMEM.
+ * Ownership: the pager is consumed, even on failure.
+ */
+SC_EXTERN(int) sc_async_start_pager(sc_async *a, sc_pager *pager,
+				    uint64_t *id_out, sc_error **err_out);
 
 /**
  * Stop op @p id and drop its result.  A request already on the wire is
@@ -137,7 +152,16 @@ SC_EXTERN(int) sc_async_fd(sc_async *a);
  */
 SC_EXTERN(int) sc_async_take(sc_async *a, uint64_t *id_out, sc_result **out);
 
-/** Ops held: running, waiting or finished but not taken. */
+/**
+ * As sc_async_take(), and @p *more_out (may be NULL) is 1 when the result
+ * is a page of a walk whose next page follows under the same id, 0 for
+ * the op's last (or only) result.
+ */
+SC_EXTERN(int) sc_async_take_page(sc_async *a, uint64_t *id_out,
+				  sc_result **out, int *more_out);
+
+/** Ops held: running, waiting or finished but not taken (each page not
+ *  taken counts). */
 SC_EXTERN(size_t) sc_async_count(const sc_async *a);
 
 SC_END_DECL
