@@ -2357,6 +2357,26 @@ static void async_close(lua_State *L, lclient *c)
 	c->async_ref = LUA_NOREF;
 }
 
+/* After sc_async_start* gave rc and id: raise on failure, else keep the
+ * store at index store_idx (0: none) busy for the call and push the id. */
+static void async_started(lua_State *L, lclient *c, int rc, uint64_t id,
+			  int store_idx)
+{
+	if (rc != 0) {
+		if (rc == SC_ENOMEM)
+			raise_nomem(L);
+		luaL_error(L, "%s", sc_strerror(rc));
+	}
+	if (store_idx) {
+		lua_rawgeti(L, LUA_REGISTRYINDEX, c->async_ref);
+		lua_pushvalue(L, store_idx);
+		lua_rawseti(L, -2, (lua_Integer)id);
+		lua_pop(L, 1);
+		((lstore *)lua_touserdata(L, store_idx))->busy++;
+	}
+	lua_pushinteger(L, (lua_Integer)id);
+}
+
 /* client:async_start(endpoint, params, store, key) -> id.  Argument
  * errors raise. */
 static int client_async_start(lua_State *L)
@@ -2389,33 +2409,69 @@ static int client_async_start(lua_State *L)
 				  t->err ? sc_error_message(t->err)
 					 : sc_strerror(rc));
 	rc = sc_async_start(c->async, op, &id);
-	if (rc != 0)
-		return rc == SC_ENOMEM ? raise_nomem(L)
-				       : luaL_error(L, "%s", sc_strerror(rc));
-	if (store) {
-		lua_rawgeti(L, LUA_REGISTRYINDEX, c->async_ref);
-		lua_pushvalue(L, 4);
-		lua_rawseti(L, -2, (lua_Integer)id);
-		lua_pop(L, 1);
-		((lstore *)lua_touserdata(L, 4))->busy++;
-	}
-	lua_pushinteger(L, (lua_Integer)id);
+	async_started(L, c, rc, id, store ? 4 : 0);
 	return 1;
 }
 
-/* The finished calls: {{id = n, data = t} or {id = n, err = e}, ...}. */
+/* client:async_start_pages(endpoint, params, page_size, store, key) ->
+ * id, items: the walk of a paged call's pages (sc_async_start_pager),
+ * items the field of each page that holds its items.  Each page is one
+ * finished entry, with more = true before the last.  Argument errors
+ * raise. */
+static int client_async_start_pages(lua_State *L)
+{
+	lclient *c = check_async_client(L);
+	const char *endpoint = luaL_checkstring(L, 2);
+	lua_Integer size = luaL_optinteger(L, 4, 0);
+	sc_token_store *store = NULL;
+	const char *key = NULL;
+	sc_pager *pager = NULL;
+	uint64_t id = 0;
+	tmp *t;
+	int rc;
+
+	if (!lua_isnoneornil(L, 5)) {
+		store = check_store(L, 5);
+		key = check_key(L, 6);
+	}
+	lua_settop(L, 6);
+	t = tmp_push(L);
+	params_arg(L, t, 3);
+	rc = sc_pager_new(&pager, c->client, store, key, endpoint, t->params,
+			  (long)size, &t->err);
+	if (rc == 0) {
+		lua_pushstring(L, sc_pager_items(pager));
+		rc = sc_async_start_pager(c->async, pager, &id, &t->err);
+	}
+	if (rc == SC_ENOMEM && t->err == NULL)
+		return raise_nomem(L);
+	if (rc != 0)
+		return luaL_error(L, "start_pages: %s",
+				  t->err ? sc_error_message(t->err)
+					 : sc_strerror(rc));
+	async_started(L, c, rc, id, store ? 5 : 0);
+	lua_insert(L, -2);
+	return 2;
+}
+
+/* The finished calls: {{id = n, data = t} or {id = n, err = e}, ...};
+ * a page of a walk that goes on has more = true. */
 static int async_push_taken(lua_State *L, lclient *c)
 {
 	sc_result *res;
 	uint64_t id;
-	int n = 0;
+	int n = 0, more;
 
 	lua_newtable(L);
-	while (sc_async_take(c->async, &id, &res) == 1) {
+	while (sc_async_take_page(c->async, &id, &res, &more) == 1) {
 		const sc_error *err = sc_result_error(res);
-		lua_createtable(L, 0, 2);
+		lua_createtable(L, 0, 3);
 		lua_pushinteger(L, (lua_Integer)id);
 		lua_setfield(L, -2, "id");
+		if (more) {
+			lua_pushboolean(L, 1);
+			lua_setfield(L, -2, "more");
+		}
 		if (err == NULL) {
 			push_data(L, res);
 			lua_setfield(L, -2, "data");
@@ -2425,7 +2481,8 @@ static int async_push_taken(lua_State *L, lclient *c)
 		}
 		sc_result_free(res);
 		lua_rawseti(L, -2, ++n);
-		async_drop_store(L, c, (lua_Integer)id);
+		if (!more)
+			async_drop_store(L, c, (lua_Integer)id);
 	}
 	return 1;
 }
@@ -2541,6 +2598,7 @@ static const luaL_Reg client_methods[] = {
 	{ "call_stored", client_call_stored },
 	{ "pages", client_pages },
 	{ "async_start", client_async_start },
+	{ "async_start_pages", client_async_start_pages },
 	{ "async_poll", client_async_poll },
 	{ "async_take", client_async_take },
 	{ "async_socket", client_async_socket },

@@ -255,8 +255,21 @@ function Client:closed() end
 ---@return integer
 function Client:async_start(endpoint, params, store, key) end
 
+--- Start the walk of a paged call's pages (sc_async_start_pager): its id
+--- and the data field that holds each page's items.  Each page finishes
+--- as its own entry under that id, with more = true before the last.
+---@param endpoint string
+---@param params table|nil
+---@param page_size integer|nil
+---@param store userdata|nil
+---@param key string|nil
+---@return integer id
+---@return string items
+function Client:async_start_pages(endpoint, params, page_size, store, key) end
+
 --- Check every socket and timer without waiting: the finished calls,
---- {id = n, data = t} or {id = n, err = e}, in finishing order.
+--- {id = n, data = t} or {id = n, err = e} (more = true: a page of a walk
+--- that goes on), in finishing order.
 ---@return table[]
 function Client:async_poll() end
 

@@ -990,13 +990,15 @@ Request.__name = "smartcar.Request"
 -- core client -> {id = Request} of its unfinished requests
 local unfinished = setmetatable({}, { __mode = "k" })
 
-local function start_request(client, endpoint, params, store, key,
-                             callback, fname, n)
+local function check_callback(callback, fname, n, what)
   if callback ~= nil and type(callback) ~= "function" then
-    argerror(fname, n, "callback: function expected, got "
-      .. type(callback))
+    argerror(fname, n, ("%s: function expected, got %s")
+      :format(what or "callback", type(callback)))
   end
-  local id = client:async_start(endpoint, params, store, key)
+end
+
+-- A handle for call `id` of client, kept until it finishes.
+local function held_request(client, id, callback)
   local req = setmetatable({ id = id, client = client,
                              callback = callback, finished = false },
                            Request)
@@ -1006,6 +1008,28 @@ local function start_request(client, endpoint, params, store, key,
     unfinished[client] = mine
   end
   mine[id] = req
+  return req
+end
+
+local function start_request(client, endpoint, params, store, key,
+                             callback, fname, n)
+  check_callback(callback, fname, n)
+  return held_request(client,
+                      client:async_start(endpoint, params, store, key),
+                      callback)
+end
+
+-- A walk of a paged call's pages (the core's pager decides which page
+-- is the last): req.pages and req.items grow as pages come; on_page(data,
+-- req) runs for each.
+local function start_walk(client, endpoint, params, size, store, key,
+                          on_page, callback, fname, n)
+  check_callback(callback, fname, n)
+  local id, field = client:async_start_pages(endpoint, params, size, store,
+                                             key)
+  local req = held_request(client, id, callback)
+  req.pages, req.items = {}, setmetatable({}, core.array_mt)
+  req.field, req.on_page = field, on_page
   return req
 end
 
@@ -1042,19 +1066,41 @@ function Request:__tostring()
     self.finished and "done" or "running")
 end
 
+-- A page of walk req came: keep it and its items.
+local function add_page(req, data)
+  req.pages[#req.pages + 1] = data
+  local items = data[req.field]
+  if type(items) == "table" then
+    for i = 1, #items do req.items[#req.items + 1] = items[i] end
+  end
+end
+
 -- The requests of `finished` (core results, in finishing order), settled;
--- their callbacks run after all are settled.
+-- the callbacks run after all are settled: each page's on_page, then
+-- each finished request's callback.
 local function settle(client, finished)
   local mine = unfinished[client] or {}
-  local out = {}
+  local out, pages = {}, {}
   for i = 1, #finished do
     local f = finished[i]
     local req = mine[f.id]
     if req ~= nil then
-      mine[f.id] = nil
-      req.finished, req.data, req.err = true, f.data, f.err
-      out[#out + 1] = req
+      local data = f.data
+      if req.pages ~= nil and data ~= nil then
+        add_page(req, data)
+        pages[#pages + 1] = { req, data }
+        data = { items = req.items, pages = req.pages }
+      end
+      if not f.more then
+        mine[f.id] = nil
+        req.finished, req.data, req.err = true, data, f.err
+        out[#out + 1] = req
+      end
     end
+  end
+  for i = 1, #pages do
+    local req, data = pages[i][1], pages[i][2]
+    if req.on_page ~= nil then req.on_page(data, req) end
   end
   for i = 1, #out do
     local req = out[i]
@@ -1942,6 +1988,90 @@ function VehicleV3:each_signal(options)
   local client, params, store, key = v3_params(self, fname, 1, options)
   return each_item(fname, client:pages("get_signals", params, size, store,
                                        key), "data")
+end
+
+----------------------------------------------------------------------------
+-- Walks of pages that never block: start now, poll each frame.  The core
+-- walks them (sc_async_start_pager: the same pager, so the same last
+-- page, as the iterators above); this keeps the pages as they come.
+----------------------------------------------------------------------------
+
+-- options.page_size and options.on_page, taken out of the options.
+local function take_walk_options(options, fname, n)
+  local size
+  size, options = take_page_size(options, fname, n)
+  local on_page = options.on_page
+  check_callback(on_page, fname, n, "on_page")
+  options.on_page = nil
+  return size, on_page, options
+end
+
+--- Start walking every page of a paged call without waiting ("get_vehicles",
+--- "permissions", "get_connections", "get_signals", "list_connections",
+--- "list_subscriptions", "list_webhooks"; `params` without the paging
+--- ones): a request handle.  `client:poll()` moves it on, page after
+--- page; when done, its data is {items = every page's items, pages =
+--- each page's data}.  Options: `page_size` (default: the server's),
+--- `on_page(data, req)` run for each page as it comes.
+---@param endpoint string
+---@param params table|nil
+---@param options {page_size: integer|nil, on_page: fun(data: table, req: smartcar.Request)|nil}|nil
+---@param callback fun(data: table|nil, err: table|nil, req: smartcar.Request)|nil
+---@return smartcar.Request
+function client_methods:start_pages(endpoint, params, options, callback)
+  local fname = "start_pages"
+  check_string(endpoint, fname, 1, "endpoint")
+  local size, on_page
+  size, on_page, options = take_walk_options(options, fname, 3)
+  check_keys(options, {}, fname, 3)
+  return start_walk(self, endpoint, params, size, nil, nil, on_page,
+                    callback, fname, 4)
+end
+
+-- The body of the vehicles' start_pages: params_of(self, fname, n,
+-- options) gives the client, the params, and the store and key if any.
+local function start_vehicle_walk(self, mt, endpoint, options, callback,
+                                  params_of)
+  local fname = "start_pages"
+  check_self(self, mt, fname)
+  check_string(endpoint, fname, 1, "endpoint")
+  local size, on_page
+  size, on_page, options = take_walk_options(options, fname, 2)
+  local client, params, store, key = params_of(self, fname, 2, options)
+  return start_walk(client, endpoint, params, size, store, key, on_page,
+                    callback, fname, 3)
+end
+
+local function vehicle_walk_params(self, fname, n, options)
+  local params = vehicle_params(self, fname, n, options)
+  local client = resolve_client(rawget(self, "client"), fname, n)
+  local store = rawget(self, "store")
+  return client, params, store, store ~= nil and rawget(self, "key") or nil
+end
+
+--- Start walking the pages of a paged call on this vehicle
+--- ("permissions") without waiting, store included: as
+--- client:start_pages, with the per-call options of Vehicle:call plus
+--- `page_size` and `on_page`.
+---@param endpoint string
+---@param options table|nil
+---@param callback fun(data: table|nil, err: table|nil, req: smartcar.Request)|nil
+---@return smartcar.Request
+function Vehicle:start_pages(endpoint, options, callback)
+  return start_vehicle_walk(self, Vehicle, endpoint, options, callback,
+                            vehicle_walk_params)
+end
+
+--- Start walking the pages of a paged call on this v3 vehicle
+--- ("get_signals") without waiting: as client:start_pages, with the
+--- per-call options plus `page_size` and `on_page`.
+---@param endpoint string
+---@param options table|nil
+---@param callback fun(data: table|nil, err: table|nil, req: smartcar.Request)|nil
+---@return smartcar.Request
+function VehicleV3:start_pages(endpoint, options, callback)
+  return start_vehicle_walk(self, VehicleV3, endpoint, options, callback,
+                            v3_params)
 end
 
 ----------------------------------------------------------------------------
