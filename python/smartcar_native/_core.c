@@ -2540,7 +2540,10 @@ static PyObject *mod_seen_check(PyObject *mod, PyObject *args)
 		return retyped();
 	if (!(s = seen_of(cap)) || !(id = utf8_of(id_obj, "event_id")))
 		return NULL;
+	/* a persistent set may wait on its database: let others run */
+	Py_BEGIN_ALLOW_THREADS
 	rc = sc_webhook_seen_check(s, id, (int64_t)now);
+	Py_END_ALLOW_THREADS
 	if (rc < 0) {
 		raise_local(rc, rc == SC_EINVAL ? "event_id must be 1 to 256 "
 						  "bytes" : NULL);
@@ -2560,7 +2563,9 @@ static PyObject *mod_seen_forget(PyObject *mod, PyObject *args)
 		return retyped();
 	if (!(s = seen_of(cap)) || !(id = utf8_of(id_obj, "event_id")))
 		return NULL;
+	Py_BEGIN_ALLOW_THREADS
 	rc = sc_webhook_seen_forget(s, id);
+	Py_END_ALLOW_THREADS
 	if (rc < 0 && rc != SC_ENOTFOUND) {
 		raise_local(rc, "event_id must be 1 to 256 bytes");
 		return NULL;
@@ -2602,7 +2607,9 @@ static PyObject *mod_webhook_receive(PyObject *mod, PyObject *args)
 		return NULL;
 	if (bytes_view(body_obj, &view, &body, &len, "body") < 0)
 		return NULL;
+	Py_BEGIN_ALLOW_THREADS
 	rc = sc_webhook_receive(&res, amt, sig, body, (size_t)len, seen);
+	Py_END_ALLOW_THREADS
 	if (view.obj)
 		PyBuffer_Release(&view);
 	return take_result(rc, res);
