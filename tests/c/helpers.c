@@ -684,6 +684,32 @@ sc_result *t_owner_tokens(sc_client *c, const char *email,
 	return tok;
 }
 
+sc_response *t_token_reply(const char *access, const char *refresh)
+{
+	char body[256];
+	snprintf(body, sizeof(body),
+		 "{\"access_token\":\"%s\",\"refresh_token\":\"%s\","
+		 "\"token_type\":\"Bearer\",\"expires_in\":7200,"
+		 "\"refresh_expires_in\":5184000}",
+		 access, refresh);
+	return t_response(200, "application/json", body);
+}
+
+void t_check_adopted(sc_op *a, sc_op *b, t_next_fn next)
+{
+	const sc_request *req;
+
+	CHECK(next(b, &req) == SC_STEP_WAIT);
+	CHECK(sc_op_wait_ms(b) > 0);
+	CHECK(sc_op_feed(a, t_token_reply("access-2", "refresh-2")) == 0);
+	if (!CHECK(next(a, &req) == SC_STEP_SEND))
+		return;
+	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
+	if (!CHECK(next(b, &req) == SC_STEP_SEND))
+		return;
+	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
+}
+
 int t_requests_to(const char *part)
 {
 	cJSON *all = t_control_json(t_emulator(), NULL, "/_emulator/requests",

@@ -219,6 +219,15 @@ const char *t_client_setting(const void *c, const char *key);
 /* A client made from o, or NULL (the error shown). */
 sc_client *t_client_from(const sc_client_options *o);
 
+/* A token grant's answer: access and refresh token, 2 h and 60 days. */
+sc_response *t_token_reply(const char *access, const char *refresh);
+/* Two ops on one expired stored set, a holding the refresh: b waits for
+ * it (not a 0 ms store wait); a, fed access-2/refresh-2, sends with it,
+ * and so does b without a grant of its own.  next steps an op
+ * (sc_op_next, or a wrapper). */
+typedef int (*t_next_fn)(sc_op *op, const sc_request **req);
+void t_check_adopted(sc_op *a, sc_op *b, t_next_fn next);
+
 /* Connect through the library on c: the authorize URL for scope,
  * approved as email on the emulator, the code exchanged.  The token set
  * (caller frees) or NULL; when veh != NULL, also the owner's vehicles

@@ -47,94 +47,87 @@ static sc_pager *pager(sc_client *c, const char *endpoint, long size,
 	return pg;
 }
 
-TEST(paging_offset_stops_at_the_total_and_at_a_short_page)
+/* A walk: the pager's endpoint, page size and one parameter, then the
+ * body each page is answered with and what its request URL has (or must
+ * lack); after the last page listed the pager must have none left. */
+static const struct walk {
+	const char *why, *endpoint;
+	long size;
+	const char *key, *value, *items;
+	struct {
+		const char *body, *has[2], *lacks;
+	} pages[4];
+} walks[] = {
+	{ "offset: a short page is the last, whatever the count says",
+	  "get_vehicles", 2, NULL, NULL, "vehicles",
+	  { { "{\"vehicles\":[\"a\",\"b\"],\"paging\":{\"count\":5,"
+	      "\"offset\":0}}", { "limit=2", "offset=0" }, NULL },
+	    { "{\"vehicles\":[\"c\",\"d\"],\"paging\":{\"count\":5,"
+	      "\"offset\":2}}", { "offset=2" }, NULL },
+	    { "{\"vehicles\":[\"e\"],\"paging\":{\"count\":9,"
+	      "\"offset\":4}}", { "offset=4" }, NULL } } },
+	{ "offset: the total ends it on a full page; no size: the server's",
+	  "permissions", 0, "vehicle_id", "v1", NULL,
+	  { { "{\"permissions\":[\"a\",\"b\"],\"paging\":{\"count\":2,"
+	      "\"offset\":0}}", { NULL }, "limit=" } } },
+	{ "cursor: a repeated cursor would loop for ever", "get_connections",
+	  0, NULL, NULL, NULL,
+	  { { "{\"connections\":[{}],\"paging\":{\"cursor\":\"c1\"}}",
+	      { NULL }, "cursor=" },
+	    { "{\"connections\":[{}],\"paging\":{\"cursor\":\"c2\"}}",
+	      { "cursor=c1" }, NULL },
+	    { "{\"connections\":[{}],\"paging\":{\"cursor\":\"c1\"}}",
+	      { "cursor=c2" }, NULL } } },
+	{ "cursor: none is the end", "get_connections", 0, NULL, NULL, NULL,
+	  { { "{\"connections\":[{}],\"paging\":{\"cursor\":null}}" } } },
+	{ "page numbers: links.next null is the end", "get_signals", 0,
+	  "vehicle_id", "v1", "data",
+	  { { "{\"data\":[{}],\"links\":{\"next\":\"/p2\"}}",
+	      { "page=1" }, NULL },
+	    { "{\"data\":[{}],\"links\":{\"next\":null}}", { "page=2" },
+	      NULL } } },
+	{ "page numbers: no links, no total: an empty page ends it",
+	  "get_signals", 0, "vehicle_id", "v1", NULL,
+	  { { "{\"data\":[{}]}" }, { "{\"data\":[]}" } } },
+};
+
+TEST(paging_stops_at_each_rule)
 {
 	sc_client *c = t_offline_client();
-	sc_pager *pg;
 	char url[300];
+	size_t w, i, h;
 
 	REQUIRE(c);
-	pg = pager(c, "get_vehicles", 2, NULL, NULL);
-	REQUIRE(pg);
-	CHECK_STR(sc_pager_items(pg), "vehicles");
-	CHECK(page(pg, "{\"vehicles\":[\"a\",\"b\"],\"paging\":{\"count\":5,"
-		  "\"offset\":0}}", url, sizeof(url)) == 1);
-	CHECK(strstr(url, "limit=2") && strstr(url, "offset=0"));
-	CHECK(page(pg, "{\"vehicles\":[\"c\",\"d\"],\"paging\":{\"count\":5,"
-		  "\"offset\":2}}", url, sizeof(url)) == 1);
-	CHECK(strstr(url, "offset=2") != NULL);
-	/* a short page is the last, whatever the count says */
-	CHECK(page(pg, "{\"vehicles\":[\"e\"],\"paging\":{\"count\":9,"
-		  "\"offset\":4}}", url, sizeof(url)) == 1);
-	CHECK(strstr(url, "offset=4") != NULL);
-	CHECK(page(pg, "{}", url, sizeof(url)) == 0);
-	sc_pager_free(pg);
-	/* the total ends it on a full page; no page size: the server's */
-	pg = pager(c, "permissions", 0, "vehicle_id", "v1");
-	CHECK(page(pg, "{\"permissions\":[\"a\",\"b\"],\"paging\":{\"count\":"
-		  "2,\"offset\":0}}", url, sizeof(url)) == 1);
-	CHECK(strstr(url, "limit=") == NULL);
-	CHECK(page(pg, "{}", url, sizeof(url)) == 0);
-	sc_pager_free(pg);
+	for (w = 0; w < sizeof(walks) / sizeof(*walks); w++) {
+		const struct walk *wk = &walks[w];
+		sc_pager *pg = pager(c, wk->endpoint, wk->size, wk->key,
+				     wk->value);
+		REQUIRE(pg);
+		if (wk->items)
+			CHECK_STR(sc_pager_items(pg), wk->items);
+		for (i = 0; i < 4 && wk->pages[i].body; i++) {
+			if (!CHECK(page(pg, wk->pages[i].body, url,
+					sizeof(url)) == 1))
+				fprintf(stderr, "  %s: page %zu\n", wk->why, i);
+			for (h = 0; h < 2 && wk->pages[i].has[h]; h++)
+				CHECK_CONTAINS(url, wk->pages[i].has[h]);
+			if (wk->pages[i].lacks)
+				CHECK(strstr(url, wk->pages[i].lacks) == NULL);
+		}
+		if (!CHECK(page(pg, "{}", url, sizeof(url)) == 0))
+			fprintf(stderr, "  %s: did not stop\n", wk->why);
+		sc_pager_free(pg);
+	}
 	sc_client_free(c);
 }
 
-TEST(paging_cursor_stops_at_a_missing_or_repeated_cursor)
+TEST(paging_refuses_a_call_without_pages)
 {
 	sc_client *c = t_offline_client();
-	sc_pager *pg;
-	char url[300];
-
-	REQUIRE(c);
-	pg = pager(c, "get_connections", 0, NULL, NULL);
-	REQUIRE(pg);
-	CHECK(page(pg, "{\"connections\":[{}],\"paging\":{\"cursor\":\"c1\"}}",
-		   url, sizeof(url)) == 1);
-	CHECK(strstr(url, "cursor=") == NULL);
-	CHECK(page(pg, "{\"connections\":[{}],\"paging\":{\"cursor\":\"c2\"}}",
-		   url, sizeof(url)) == 1);
-	CHECK(strstr(url, "cursor=c1") != NULL);
-	/* a server that sends c1 again would loop for ever */
-	CHECK(page(pg, "{\"connections\":[{}],\"paging\":{\"cursor\":\"c1\"}}",
-		   url, sizeof(url)) == 1);
-	CHECK(strstr(url, "cursor=c2") != NULL);
-	CHECK(page(pg, "{}", url, sizeof(url)) == 0);
-	sc_pager_free(pg);
-	pg = pager(c, "get_connections", 0, NULL, NULL);
-	CHECK(page(pg, "{\"connections\":[{}],\"paging\":{\"cursor\":null}}",
-		   url, sizeof(url)) == 1);
-	CHECK(page(pg, "{}", url, sizeof(url)) == 0);
-	sc_pager_free(pg);
-	sc_client_free(c);
-}
-
-TEST(paging_page_numbers_stop_at_links_next_and_empty_pages)
-{
-	sc_client *c = t_offline_client();
-	sc_pager *pg;
+	sc_pager *pg = NULL;
 	sc_error *err = NULL;
-	char url[300];
 
 	REQUIRE(c);
-	pg = pager(c, "get_signals", 0, "vehicle_id", "v1");
-	REQUIRE(pg);
-	CHECK_STR(sc_pager_items(pg), "data");
-	CHECK(page(pg, "{\"data\":[{}],\"links\":{\"next\":\"/p2\"}}", url,
-		   sizeof(url)) == 1);
-	CHECK(strstr(url, "page=1") != NULL);
-	CHECK(page(pg, "{\"data\":[{}],\"links\":{\"next\":null}}", url,
-		   sizeof(url)) == 1);
-	CHECK(strstr(url, "page=2") != NULL);
-	CHECK(page(pg, "{}", url, sizeof(url)) == 0);
-	sc_pager_free(pg);
-	/* no links, no total: an empty page ends it */
-	pg = pager(c, "get_signals", 0, "vehicle_id", "v1");
-	CHECK(page(pg, "{\"data\":[{}]}", url, sizeof(url)) == 1);
-	CHECK(page(pg, "{\"data\":[]}", url, sizeof(url)) == 1);
-	CHECK(page(pg, "{}", url, sizeof(url)) == 0);
-	sc_pager_free(pg);
-	/* a call without pages is refused */
-	pg = NULL;
 	CHECK(sc_pager_new(&pg, c, NULL, NULL, "odometer", NULL, 0, &err) ==
 	      SC_EINVAL);
 	CHECK(pg == NULL && err != NULL);

@@ -60,9 +60,54 @@ static void put_json(sc_token_store *s, const char *key, cJSON *d)
 
 static sc_params *odo(const char *vid)
 {
-	sc_params *p = NULL;
-	p = T_PARAMS("vehicle_id", vid);
-	return p;
+	return T_PARAMS("vehicle_id", vid);
+}
+
+/* An owner of the shared emulator: a client, email's tokens, a store in
+ * memory and odometer parameters for the first vehicle. */
+struct owner {
+	sc_client *c;
+	sc_token_store *s;
+	sc_result *tok;
+	sc_params *p;
+	char vid[64];
+};
+
+static int owner_open(struct owner *o, const char *email)
+{
+	memset(o, 0, sizeof(*o));
+	if (!t_emulator() || !(o->c = t_client(t_emulator(), NULL)) ||
+	    sc_token_store_sqlite_new(&o->s, ":memory:", NULL) != 0)
+		return -1;
+	o->tok = login_tokens(o->c, email, o->vid, sizeof(o->vid));
+	o->p = odo(o->vid);
+	return o->tok && o->vid[0] ? 0 : -1;
+}
+
+/* The same offline: t_offline_client, no tokens, vehicle "v1". */
+static int offline_open(struct owner *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->p = odo("v1");
+	o->c = t_offline_client();
+	return o->c && sc_token_store_sqlite_new(&o->s, ":memory:", NULL) == 0
+		       ? 0 : -1;
+}
+
+/* An odometer op on o's vehicle, stored under "u", or NULL. */
+static sc_op *u_odometer(struct owner *o)
+{
+	sc_op *op = NULL;
+	return sc_op_new_stored(&op, o->c, o->s, "u", "odometer", o->p,
+				NULL) == 0 ? op : NULL;
+}
+
+static void owner_close(struct owner *o)
+{
+	sc_params_free(o->p);
+	sc_result_free(o->tok);
+	sc_token_store_free(o->s);
+	sc_client_free(o->c);
 }
 
 TEST(store_sqlite_roundtrip)
@@ -90,64 +135,42 @@ TEST(store_sqlite_roundtrip)
 
 TEST(store_refreshes_on_expiry_and_saves_first)
 {
-	const char *base = t_emulator();
-	sc_client *c = t_client(base, NULL);
-	sc_token_store *s = NULL;
-	sc_result *tok, *r = NULL, *now = NULL;
+	struct owner o;
+	sc_result *r = NULL, *now = NULL;
 	cJSON *old;
-	char vid[64] = "";
-	sc_params *p;
 
-	REQUIRE(base && c);
-	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
-	tok = login_tokens(c, "store1@example.com", vid, sizeof(vid));
-	REQUIRE(tok && vid[0]);
-	old = aged(tok);
-	put_json(s, "user-1", old);
+	REQUIRE(owner_open(&o, "store1@example.com") == 0);
+	old = aged(o.tok);
+	put_json(o.s, "user-1", old);
 	clear_requests();
-	p = odo(vid);
-	CHECK(sc_call_stored(&r, c, s, "user-1", "odometer", p) == 0);
+	CHECK(sc_call_stored(&r, o.c, o.s, "user-1", "odometer", o.p) == 0);
 	CHECK(t_requests_to("/oauth/token") == 1);
-	REQUIRE(sc_token_store_load(&now, s, "user-1", NULL) == 0);
+	REQUIRE(sc_token_store_load(&now, o.s, "user-1", NULL) == 0);
 	/* rotated and saved */
 	CHECK(strcmp(sc_result_get_string(now, "refresh_token"),
-		     sc_result_get_string(tok, "refresh_token")) != 0);
+		     sc_result_get_string(o.tok, "refresh_token")) != 0);
 	sc_result_free(now);
 	sc_result_free(r);
 	/* fresh now: no second refresh */
-	CHECK(sc_call_stored(&r, c, s, "user-1", "odometer", p) == 0);
+	CHECK(sc_call_stored(&r, o.c, o.s, "user-1", "odometer", o.p) == 0);
 	CHECK(t_requests_to("/oauth/token") == 1);
 	sc_result_free(r);
 	cJSON_Delete(old);
-	sc_params_free(p);
-	sc_result_free(tok);
-	sc_token_store_free(s);
-	sc_client_free(c);
+	owner_close(&o);
 }
 
 TEST(store_refreshes_once_on_401)
 {
-	const char *base = t_emulator();
-	sc_client *c = t_client(base, NULL);
-	sc_token_store *s = NULL;
-	sc_result *tok, *r = NULL;
-	char vid[64] = "";
-	sc_params *p;
+	struct owner o;
+	sc_result *r = NULL;
 
-	REQUIRE(base && c);
-	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
-	tok = login_tokens(c, "store401@example.com", vid, sizeof(vid));
-	REQUIRE(tok && vid[0]);
-	REQUIRE(sc_token_store_save(s, "k", tok, NULL) == 0);
+	REQUIRE(owner_open(&o, "store401@example.com") == 0);
+	REQUIRE(sc_token_store_save(o.s, "k", o.tok, NULL) == 0);
 	/* the server's clock passes the access token's life */
 	t_advance(7300);
-	p = odo(vid);
-	CHECK(sc_call_stored(&r, c, s, "k", "odometer", p) == 0);
+	CHECK(sc_call_stored(&r, o.c, o.s, "k", "odometer", o.p) == 0);
 	sc_result_free(r);
-	sc_params_free(p);
-	sc_result_free(tok);
-	sc_token_store_free(s);
-	sc_client_free(c);
+	owner_close(&o);
 }
 
 struct racer {
@@ -170,25 +193,18 @@ static void *race(void *arg)
 
 TEST(store_single_flight_across_threads)
 {
-	const char *base = t_emulator();
-	sc_client *c = t_client(base, NULL);
-	sc_token_store *s = NULL;
-	sc_result *tok;
+	struct owner o;
 	cJSON *old;
-	char vid[64] = "";
 	pthread_t th[6];
 	struct racer rs[6];
 	int i;
 
-	REQUIRE(base && c);
-	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
-	tok = login_tokens(c, "racy@example.com", vid, sizeof(vid));
-	REQUIRE(tok && vid[0]);
-	old = aged(tok);
-	put_json(s, "racy", old);
+	REQUIRE(owner_open(&o, "racy@example.com") == 0);
+	old = aged(o.tok);
+	put_json(o.s, "racy", old);
 	clear_requests();
 	for (i = 0; i < 6; i++) {
-		rs[i] = (struct racer){ c, s, vid, -99 };
+		rs[i] = (struct racer){ o.c, o.s, o.vid, -99 };
 		pthread_create(&th[i], NULL, race, &rs[i]);
 	}
 	for (i = 0; i < 6; i++) {
@@ -197,9 +213,7 @@ TEST(store_single_flight_across_threads)
 	}
 	CHECK(t_requests_to("/oauth/token") == 1);
 	cJSON_Delete(old);
-	sc_result_free(tok);
-	sc_token_store_free(s);
-	sc_client_free(c);
+	owner_close(&o);
 }
 
 /* A store wrapper whose first guarded save loses to "another process". */
@@ -286,35 +300,23 @@ TEST(store_cas_loser_adopts_the_winner)
 
 TEST(store_dead_refresh_token_is_an_oauth_error)
 {
-	const char *base = t_emulator();
-	sc_client *c = t_client(base, NULL);
-	sc_token_store *s = NULL;
-	sc_result *tok, *r = NULL;
+	struct owner o;
+	const char *const secrets[] = { "not-a-refresh-token-1" };
+	sc_result *r = NULL;
 	cJSON *old;
-	char vid[64] = "";
-	sc_params *p;
 
-	REQUIRE(base && c);
-	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
-	tok = login_tokens(c, "dead@example.com", vid, sizeof(vid));
-	REQUIRE(tok);
-	old = aged(tok);
+	REQUIRE(owner_open(&o, "dead@example.com") == 0);
+	old = aged(o.tok);
 	cJSON_ReplaceItemInObject(old, "refresh_token",
 				  cJSON_CreateString("not-a-refresh-token-1"));
-	put_json(s, "dead", old);
-	p = odo(vid);
-	CHECK(sc_call_stored(&r, c, s, "dead", "odometer", p) == SC_EOAUTH);
+	put_json(o.s, "dead", old);
+	CHECK(sc_call_stored(&r, o.c, o.s, "dead", "odometer", o.p) ==
+	      SC_EOAUTH);
 	CHECK_STR(sc_error_get(sc_result_error(r), "type"), "invalid_grant");
-	{
-		const char *const secrets[] = { "not-a-refresh-token-1" };
-		CHECK(t_result_clean(r, secrets, 1));
-	}
+	CHECK(t_result_clean(r, secrets, 1));
 	sc_result_free(r);
-	sc_params_free(p);
 	cJSON_Delete(old);
-	sc_result_free(tok);
-	sc_token_store_free(s);
-	sc_client_free(c);
+	owner_close(&o);
 }
 
 TEST(store_put_json_and_storage_errors)
@@ -408,17 +410,6 @@ static const char *stored(sc_token_store *s, const char *key,
 	return buf;
 }
 
-static const char *TOKEN_JSON =
-	"{\"access_token\":\"%s\",\"refresh_token\":\"%s\","
-	"\"token_type\":\"Bearer\",\"expires_in\":7200,"
-	"\"refresh_expires_in\":5184000}";
-
-static sc_response *token_reply(const char *access, const char *refresh)
-{
-	char body[256];
-	snprintf(body, sizeof(body), TOKEN_JSON, access, refresh);
-	return t_response(200, "application/json", body);
-}
 
 static const char *AUTH_401 =
 	"{\"type\":\"AUTHENTICATION\",\"code\":null,\"description\":\"d\","
@@ -427,28 +418,25 @@ static const char *AUTH_401 =
 
 TEST(store_op_refreshes_saves_then_sends_and_once_after_401)
 {
-	sc_client *c = t_offline_client();
-	sc_token_store *s = NULL;
+	struct owner o;
 	sc_op *op = NULL;
 	sc_result *res = NULL;
 	const sc_request *req;
-	sc_params *p = odo("v1");
 	char buf[64];
 	size_t len;
 
-	REQUIRE(c);
-	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
-	put_set(s, "u", "access-1", "refresh-1", 1000);
-	REQUIRE(sc_op_new_stored(&op, c, s, "u", "odometer", p, NULL) == 0);
+	REQUIRE(offline_open(&o) == 0);
+	put_set(o.s, "u", "access-1", "refresh-1", 1000);
+	REQUIRE((op = u_odometer(&o)));
 	/* expired: the refresh grant goes first, with the stored token */
 	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
 	CHECK_STR(sc_request_url(req), "https://auth.example.com/oauth/token");
 	CHECK(strstr(sc_request_body(req, &len),
 		     "refresh_token=refresh-1") != NULL);
-	CHECK(sc_op_feed(op, token_reply("access-2", "refresh-2")) == 0);
+	CHECK(sc_op_feed(op, t_token_reply("access-2", "refresh-2")) == 0);
 	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
 	/* saved before it is used */
-	CHECK_STR(stored(s, "u", "refresh_token", buf, sizeof(buf)),
+	CHECK_STR(stored(o.s, "u", "refresh_token", buf, sizeof(buf)),
 		  "refresh-2");
 	CHECK_STR(sc_request_url(req),
 		  "https://api.example.com/v2.0/vehicles/v1/odometer");
@@ -459,10 +447,10 @@ TEST(store_op_refreshes_saves_then_sends_and_once_after_401)
 	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
 	CHECK(strstr(sc_request_body(req, &len),
 		     "refresh_token=refresh-2") != NULL);
-	CHECK(sc_op_feed(op, token_reply("access-3", "refresh-3")) == 0);
+	CHECK(sc_op_feed(op, t_token_reply("access-3", "refresh-3")) == 0);
 	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
 	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-3");
-	CHECK_STR(stored(s, "u", "access_token", buf, sizeof(buf)),
+	CHECK_STR(stored(o.s, "u", "access_token", buf, sizeof(buf)),
 		  "access-3");
 	/* a second 401 is the answer: no refresh loop */
 	CHECK(sc_op_feed(op, t_response(401, "application/json",
@@ -472,36 +460,25 @@ TEST(store_op_refreshes_saves_then_sends_and_once_after_401)
 	CHECK(sc_error_status_code(sc_result_error(res)) == 401);
 	sc_result_free(res);
 	sc_op_free(op);
-	sc_params_free(p);
-	sc_token_store_free(s);
-	sc_client_free(c);
+	owner_close(&o);
 }
 
 TEST(store_op_single_flight_waits_and_adopts)
 {
-	sc_client *c = t_offline_client();
-	sc_token_store *s = NULL;
+	struct owner o;
 	sc_op *a = NULL, *b = NULL;
 	sc_result *res = NULL;
 	const sc_request *req;
-	sc_params *p = odo("v1");
 	sc_error *err = NULL;
 
-	REQUIRE(c);
-	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
-	put_set(s, "u", "access-1", "refresh-1", 1000);
-	REQUIRE(sc_op_new_stored(&a, c, s, "u", "odometer", p, NULL) == 0);
-	REQUIRE(sc_op_new_stored(&b, c, s, "u", "odometer", p, NULL) == 0);
+	REQUIRE(offline_open(&o) == 0);
+	put_set(o.s, "u", "access-1", "refresh-1", 1000);
+	REQUIRE((a = u_odometer(&o)));
+	REQUIRE((b = u_odometer(&o)));
 	REQUIRE(sc_op_next(a, &req) == SC_STEP_SEND); /* a refreshes */
-	/* b finds the refresh under way on one thread: it waits */
-	CHECK(sc_op_next(b, &req) == SC_STEP_WAIT);
-	CHECK(sc_op_wait_ms(b) > 0);
-	CHECK(sc_op_feed(a, token_reply("access-2", "refresh-2")) == 0);
-	REQUIRE(sc_op_next(a, &req) == SC_STEP_SEND);
-	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
-	/* b adopts a's set without a grant of its own */
-	REQUIRE(sc_op_next(b, &req) == SC_STEP_SEND);
-	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
+	/* b finds the refresh under way on one thread: it waits, then
+	 * adopts a's set */
+	t_check_adopted(a, b, sc_op_next);
 	CHECK(sc_op_feed(b, t_response(200, "application/json",
 				       "{\"distance\":5}")) == 0);
 	CHECK(sc_op_next(b, &req) == SC_STEP_DONE);
@@ -510,49 +487,36 @@ TEST(store_op_single_flight_waits_and_adopts)
 	sc_op_free(a); /* freed mid-call: nothing is left held */
 	sc_op_free(b);
 	/* the key is free again; tokens in params are refused */
-	sc_params_set(p, "access_token", "x");
-	CHECK(sc_op_new_stored(&a, c, s, "u", "odometer", p, &err) ==
+	sc_params_set(o.p, "access_token", "x");
+	CHECK(sc_op_new_stored(&a, o.c, o.s, "u", "odometer", o.p, &err) ==
 	      SC_EINVAL);
 	CHECK(err && strstr(sc_error_message(err), "store"));
 	sc_error_free(err);
-	sc_params_free(p);
-	sc_token_store_free(s);
-	sc_client_free(c);
+	owner_close(&o);
 }
 
 TEST(store_call_many_refreshes_once_after_401)
 {
-	const char *base = t_emulator();
-	sc_client *c = t_client(base, NULL);
-	sc_token_store *s = NULL;
-	sc_result *tok, *res[4] = { NULL };
+	struct owner o;
+	sc_result *res[4] = { NULL };
 	sc_op *ops[4] = { NULL };
-	char vid[64] = "";
-	sc_params *p;
 	int i;
 
-	REQUIRE(base && c);
-	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
-	tok = login_tokens(c, "store-many@example.com", vid, sizeof(vid));
-	REQUIRE(tok && vid[0]);
-	REQUIRE(sc_token_store_save(s, "m", tok, NULL) == 0);
+	REQUIRE(owner_open(&o, "store-many@example.com") == 0);
+	REQUIRE(sc_token_store_save(o.s, "m", o.tok, NULL) == 0);
 	/* the server's clock passes the access token's life: 401s */
 	t_advance(7300);
 	clear_requests();
-	p = odo(vid);
 	for (i = 0; i < 4; i++)
-		REQUIRE(sc_op_new_stored(&ops[i], c, s, "m", "odometer", p,
-					 NULL) == 0);
-	CHECK(sc_call_many_ops(res, c, ops, 4, 4, NULL, NULL) == 0);
+		REQUIRE(sc_op_new_stored(&ops[i], o.c, o.s, "m", "odometer",
+					 o.p, NULL) == 0);
+	CHECK(sc_call_many_ops(res, o.c, ops, 4, 4, NULL, NULL) == 0);
 	for (i = 0; i < 4; i++) {
 		CHECK(res[i] && !sc_result_error(res[i]));
 		sc_result_free(res[i]);
 	}
 	CHECK(t_requests_to("/oauth/token") == 1);
-	sc_params_free(p);
-	sc_result_free(tok);
-	sc_token_store_free(s);
-	sc_client_free(c);
+	owner_close(&o);
 }
 
 /* ---- refresh leases ----------------------------------------------------- */
@@ -573,45 +537,43 @@ static const char *ODO_200 = "{\"distance\":5}";
 
 TEST(store_lease_stale_one_refreshes_at_once_and_save_ends_it)
 {
-	sc_client *c = t_offline_client();
-	sc_token_store *s = NULL;
+	struct owner o;
 	sc_op *op = NULL;
 	sc_result *res = NULL;
 	const sc_request *req;
-	sc_params *p = odo("v1");
 	char owner[128], buf[64];
 	size_t len;
 
-	REQUIRE(c);
-	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
-	REQUIRE(s->version >= 3 && s->lease_take && s->lease_get &&
-		s->lease_end);
-	put_set(s, "u", "access-1", "refresh-1", 4102444800.0);
+	REQUIRE(offline_open(&o) == 0);
+	REQUIRE(o.s->version >= 3 && o.s->lease_take && o.s->lease_get &&
+		o.s->lease_end);
+	put_set(o.s, "u", "access-1", "refresh-1", 4102444800.0);
 	/* no lease on a missing key; a lease of a process elsewhere whose
 	 * deadline has passed: its grant may have used refresh-1 */
-	CHECK(s->lease_take(s, "nobody", NULL, "r", "x:1:n", 1) ==
+	CHECK(o.s->lease_take(o.s, "nobody", NULL, "r", "x:1:n", 1) ==
 	      SC_ENOTFOUND);
 	/* not over a set that changed since it was read */
-	CHECK(s->lease_take(s, "u", NULL, "refresh-0", "elsewhere:1:n",
+	CHECK(o.s->lease_take(o.s, "u", NULL, "refresh-0", "elsewhere:1:n",
 			    1000) == SC_ECONFLICT);
-	CHECK(s->lease_take(s, "u", NULL, "refresh-1", "elsewhere:1:n",
+	CHECK(o.s->lease_take(o.s, "u", NULL, "refresh-1", "elsewhere:1:n",
 			    1000) == 0);
-	CHECK(s->lease_take(s, "u", NULL, "refresh-1", "elsewhere:2:n",
+	CHECK(o.s->lease_take(o.s, "u", NULL, "refresh-1", "elsewhere:2:n",
 			    1000) == SC_ECONFLICT);
-	REQUIRE(sc_op_new_stored(&op, c, s, "u", "odometer", p, NULL) == 0);
+	REQUIRE((op = u_odometer(&o)));
 	/* the access token is fresh, yet the op refreshes first */
 	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
 	CHECK(strstr(sc_request_body(req, &len), "refresh_token=refresh-1")
 	      != NULL);
 	/* the intent is recorded, ours now, before the grant goes */
-	CHECK(lease_deadline(s, "u", owner, sizeof(owner)) > (double)time(NULL));
+	CHECK(lease_deadline(o.s, "u", owner, sizeof(owner)) >
+	      (double)time(NULL));
 	CHECK(strcmp(owner, "elsewhere:1:n") != 0);
-	CHECK(sc_op_feed(op, token_reply("access-2", "refresh-2")) == 0);
+	CHECK(sc_op_feed(op, t_token_reply("access-2", "refresh-2")) == 0);
 	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
 	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
 	/* the save ended the lease */
-	CHECK(lease_deadline(s, "u", owner, sizeof(owner)) == -1);
-	CHECK_STR(stored(s, "u", "refresh_token", buf, sizeof(buf)),
+	CHECK(lease_deadline(o.s, "u", owner, sizeof(owner)) == -1);
+	CHECK_STR(stored(o.s, "u", "refresh_token", buf, sizeof(buf)),
 		  "refresh-2");
 	CHECK(sc_op_feed(op, t_response(200, "application/json",
 					ODO_200)) == 0);
@@ -620,37 +582,32 @@ TEST(store_lease_stale_one_refreshes_at_once_and_save_ends_it)
 	sc_result_free(res);
 	sc_op_free(op);
 	/* no lease: no refresh */
-	REQUIRE(sc_op_new_stored(&op, c, s, "u", "odometer", p, NULL) == 0);
+	REQUIRE((op = u_odometer(&o)));
 	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
 	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
 	sc_op_free(op);
-	sc_params_free(p);
-	sc_token_store_free(s);
-	sc_client_free(c);
+	owner_close(&o);
 }
 
 TEST(store_lease_live_one_is_waited_for_a_dead_owner_is_not)
 {
-	sc_client *c = t_offline_client();
-	sc_token_store *s = NULL;
+	struct owner o;
 	sc_op *op = NULL;
 	const sc_request *req;
-	sc_params *p = odo("v1");
 	char host[64], dead[128], owner[128];
 	pid_t pid;
 	int i, step = -1;
 
-	REQUIRE(c);
-	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
-	put_set(s, "u", "access-1", "refresh-1", 1000); /* expired */
-	CHECK(s->lease_take(s, "u", NULL, "refresh-1", "elsewhere:7:n",
+	REQUIRE(offline_open(&o) == 0);
+	put_set(o.s, "u", "access-1", "refresh-1", 1000); /* expired */
+	CHECK(o.s->lease_take(o.s, "u", NULL, "refresh-1", "elsewhere:7:n",
 			    (double)time(NULL) + 300) == 0);
-	REQUIRE(sc_op_new_stored(&op, c, s, "u", "odometer", p, NULL) == 0);
+	REQUIRE((op = u_odometer(&o)));
 	/* another host is refreshing it: no grant of ours, we wait */
 	CHECK(sc_op_next(op, &req) == SC_STEP_WAIT);
 	CHECK(sc_op_next(op, &req) == SC_STEP_WAIT);
 	/* it gave up (lease ended without a set): we refresh at once */
-	CHECK(s->lease_end(s, "u", "elsewhere:7:n") == 0);
+	CHECK(o.s->lease_end(o.s, "u", "elsewhere:7:n") == 0);
 	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
 	CHECK(strstr(sc_request_url(req), "/oauth/token") != NULL);
 	/* a failed grant (every attempt) leaves our lease stale */
@@ -661,10 +618,10 @@ TEST(store_lease_live_one_is_waited_for_a_dead_owner_is_not)
 			sc_op_fail(op, SC_ENETWORK, "down");
 	CHECK(step == SC_STEP_DONE);
 	sc_op_free(op);
-	CHECK(lease_deadline(s, "u", owner, sizeof(owner)) == 0);
+	CHECK(lease_deadline(o.s, "u", owner, sizeof(owner)) == 0);
 
 	/* a live deadline but an owner process of this host that is gone */
-	put_set(s, "u", "access-1", "refresh-1", 4102444800.0);
+	put_set(o.s, "u", "access-1", "refresh-1", 4102444800.0);
 	pid = fork();
 	if (pid == 0) {
 		/* exec, so that under valgrind the child is not a copy of
@@ -677,9 +634,9 @@ TEST(store_lease_live_one_is_waited_for_a_dead_owner_is_not)
 	gethostname(host, sizeof(host));
 	host[sizeof(host) - 1] = '\0';
 	snprintf(dead, sizeof(dead), "%s:%ld:n", host, (long)pid);
-	CHECK(s->lease_take(s, "u", NULL, "refresh-1", dead,
+	CHECK(o.s->lease_take(o.s, "u", NULL, "refresh-1", dead,
 			    (double)time(NULL) + 300) == 0);
-	REQUIRE(sc_op_new_stored(&op, c, s, "u", "odometer", p, NULL) == 0);
+	REQUIRE((op = u_odometer(&o)));
 	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
 	CHECK(strstr(sc_request_url(req), "/oauth/token") != NULL);
 	/* that refresh fails: the call still goes with the token it has */
@@ -689,9 +646,7 @@ TEST(store_lease_live_one_is_waited_for_a_dead_owner_is_not)
 	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
 	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-1");
 	sc_op_free(op);
-	sc_params_free(p);
-	sc_token_store_free(s);
-	sc_client_free(c);
+	owner_close(&o);
 }
 
 TEST(store_lease_makes_another_process_wait)
@@ -716,11 +671,7 @@ TEST(store_lease_makes_another_process_wait)
 	REQUIRE(sc_op_next(a, &req) == SC_STEP_SEND); /* a's grant */
 	/* b: another store handle, so not the in-process single flight:
 	 * the lease alone makes it wait */
-	CHECK(sc_op_next(b, &req) == SC_STEP_WAIT);
-	CHECK(sc_op_feed(a, token_reply("access-2", "refresh-2")) == 0);
-	REQUIRE(sc_op_next(a, &req) == SC_STEP_SEND);
-	REQUIRE(sc_op_next(b, &req) == SC_STEP_SEND);
-	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
+	t_check_adopted(a, b, sc_op_next);
 	sc_op_free(a);
 	sc_op_free(b);
 	sc_params_free(p);

@@ -140,16 +140,6 @@ static void put_inner(struct later_store *ls, const char *key,
 	sc_token_store_save_json(ls->inner, key, json, NULL);
 }
 
-static sc_response *grant(const char *access, const char *refresh)
-{
-	char body[256];
-	snprintf(body, sizeof(body), "{\"access_token\":\"%s\","
-		 "\"refresh_token\":\"%s\",\"token_type\":\"Bearer\","
-		 "\"expires_in\":7200,\"refresh_expires_in\":5184000}",
-		 access, refresh);
-	return t_response(200, "application/json", body);
-}
-
 TEST(store_pending_public_calls_answer_when_asked_again)
 {
 	struct later_store ls;
@@ -198,7 +188,7 @@ TEST(store_pending_op_refreshes_saves_then_sends)
 	CHECK(strstr(sc_request_body(req, &len), "refresh_token=refresh-1"));
 	/* the lease was asked for, and recorded, before the grant went */
 	CHECK(strstr(ls.asked, "lease_take u - refresh-1 ") == ls.asked);
-	CHECK(sc_op_feed(op, grant("access-2", "refresh-2")) == 0);
+	CHECK(sc_op_feed(op, t_token_reply("access-2", "refresh-2")) == 0);
 	/* the save is pending: nothing is sent until it answers */
 	CHECK(sc_op_next(op, &req) == SC_STEP_WAIT);
 	CHECK(strncmp(ls.asked, "save u refresh-1 refresh-2", 26) == 0);
@@ -240,7 +230,7 @@ static sc_op *refreshed(sc_client *c, struct later_store *s, sc_params *p,
 	snprintf(access, sizeof(access), "access-%d", n + 1);
 	snprintf(refresh, sizeof(refresh), "refresh-%d", n + 1);
 	if (next_answered(op, &req) != SC_STEP_SEND ||
-	    sc_op_feed(op, grant(access, refresh)) != 0) {
+	    sc_op_feed(op, t_token_reply(access, refresh)) != 0) {
 		sc_op_free(op);
 		return NULL;
 	}
@@ -271,14 +261,8 @@ TEST(store_pending_lease_and_cas_between_two_processes)
 	REQUIRE(sc_op_new_stored(&b, c, &s2.base, "u", "odometer", p,
 				 NULL) == 0);
 	REQUIRE(next_answered(a, &req) == SC_STEP_SEND); /* a's grant */
-	/* b finds a's lease: it waits (not a 0 ms store wait) */
-	CHECK(next_answered(b, &req) == SC_STEP_WAIT);
-	CHECK(sc_op_wait_ms(b) > 0);
-	CHECK(sc_op_feed(a, grant("access-2", "refresh-2")) == 0);
-	REQUIRE(next_answered(a, &req) == SC_STEP_SEND);
-	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
-	REQUIRE(next_answered(b, &req) == SC_STEP_SEND);
-	CHECK_STR(sc_request_header(req, "Authorization"), "Bearer access-2");
+	/* b finds a's lease: it waits, then adopts a's set */
+	t_check_adopted(a, b, next_answered);
 	sc_op_free(a);
 	sc_op_free(b);
 
