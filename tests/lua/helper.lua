@@ -479,5 +479,41 @@ function helper.near(expected, actual, tol, what)
   end
 end
 
+--- Answer one webhook delivery on srv (a LuaSocket server socket) with
+--- smartcar.receive_webhook: the event (or nil, err), its SC-Signature and
+--- body.  The answer is the event's reply (200), or 401.
+function helper.serve_webhook(srv, seen)
+  local c = assert(srv:accept())
+  c:settimeout(5)
+  local length, sig = 0, nil
+  while true do
+    local line = assert(c:receive("*l"))
+    if line == "" then break end
+    local k, v = line:match("^([^:]+):%s*(.-)%s*$")
+    k = k and k:lower()
+    if k == "content-length" then length = tonumber(v) end
+    if k == "sc-signature" then sig = v end
+  end
+  local body = length > 0 and assert(c:receive(length)) or ""
+  local ev, err = smartcar.receive_webhook(helper.amt, sig, body, seen)
+  local reply = ev and ev.reply or "{}"
+  c:send(("HTTP/1.1 %d OK\r\nContent-Type: application/json\r\n"
+    .. "Content-Length: %d\r\nConnection: close\r\n\r\n%s")
+    :format(ev and 200 or 401, #reply, reply))
+  c:close()
+  return ev, err, sig, body
+end
+
+--- Register webhook `id` with callback http://127.0.0.1:<port>/hook in
+--- the background (registering sends its VERIFY at once: answer it with
+--- helper.serve_webhook while the request waits).
+function helper.register_webhook_async(id, port)
+  os.execute(("curl -s -X POST -H 'Content-Type: application/json' "
+    .. "--data-binary %s %s >/dev/null &"):format(helper.sh_quote(
+      ('{"webhook_id": "%s", "callback_url": '
+       .. '"http://127.0.0.1:%d/hook"}'):format(id, port)),
+    helper.sh_quote(helper.url() .. "/_emulator/webhooks")))
+end
+
 package.loaded.helper = helper
 return helper

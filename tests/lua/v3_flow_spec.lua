@@ -15,29 +15,7 @@ local SCOPE = { "read_vehicle_info", "read_odometer", "read_battery",
                 "control_charge" }
 local UUID = "^%x+%-%x+%-%x+%-%x+%-%x+$"
 
--- Answer one webhook delivery on srv (a LuaSocket server) with
--- receive_webhook: the event (or nil, err), its SC-Signature and body.
-local function serve_one(srv, seen)
-  local c = assert(srv:accept())
-  c:settimeout(5)
-  local length, sig = 0, nil
-  while true do
-    local line = assert(c:receive("*l"))
-    if line == "" then break end
-    local k, v = line:match("^([^:]+):%s*(.-)%s*$")
-    k = k and k:lower()
-    if k == "content-length" then length = tonumber(v) end
-    if k == "sc-signature" then sig = v end
-  end
-  local body = length > 0 and assert(c:receive(length)) or ""
-  local ev, err = smartcar.receive_webhook(helper.amt, sig, body, seen)
-  local reply = ev and ev.reply or "{}"
-  c:send(("HTTP/1.1 %d OK\r\nContent-Type: application/json\r\n"
-    .. "Content-Length: %d\r\nConnection: close\r\n\r\n%s")
-    :format(ev and 200 or 401, #reply, reply))
-  c:close()
-  return ev, err, sig, body
-end
+local serve_one = helper.serve_webhook
 
 describe("API v3 flow", function()
   local auth
@@ -142,11 +120,7 @@ describe("API v3 flow", function()
     srv:settimeout(10)
     local _, port = srv:getsockname()
     -- registering sends a VERIFY at once: answered while curl waits
-    os.execute(("curl -s -X POST -H 'Content-Type: application/json' "
-      .. "--data-binary %s %s >/dev/null &"):format(helper.sh_quote(
-        ('{"webhook_id": "lua-v3-flow", "callback_url": '
-         .. '"http://127.0.0.1:%d/hook"}'):format(port)),
-      helper.sh_quote(helper.url() .. "/_emulator/webhooks")))
+    helper.register_webhook_async("lua-v3-flow", port)
     local seen = smartcar.webhook_seen()
     assert.equal("VERIFY", assert(serve_one(srv, seen)).event_type)
     local made = assert(smartcar.create_subscription("lua-v3-flow", uid, id,
