@@ -57,9 +57,11 @@ echo "wheel: $(basename "$wheel")" >&2
 # smartcar_native on the path
 # (all of tests/ but installed node modules: the suite reads the shared
 # cases and helpers next to it; and lua/meta, whose LuaLS classes the
-# shape test compares with the schema)
+# shape test compares with the schema; and the Python examples the suite
+# runs)
 mkdir -p "$work/tree"
-tar -C "$root" --exclude=node_modules --exclude=__pycache__ -cf - tests lua/meta |
+tar -C "$root" --exclude=node_modules --exclude=__pycache__ -cf - tests lua/meta \
+  examples/quickstart.py examples/v3_quickstart.py |
   tar -C "$work/tree" -xf -
 cd "$work/tree"
 "$work/venv/bin/python" - <<'PY'
