@@ -390,6 +390,8 @@ static int add_batch_path(void *ctx, const char *word, size_t n)
 	char *path;
 	size_t i;
 
+	if (n == 0)
+		return SC_EINVAL;
 	for (i = 0; i < n; i++)
 		if ((unsigned char)word[i] < 0x21 || word[i] == '?' ||
 		    word[i] == '#')
@@ -409,6 +411,44 @@ static int add_batch_path(void *ctx, const char *word, size_t n)
 	free(path);
 	cJSON_AddItemToArray(reqs, item);
 	return 0;
+}
+
+/* The "paths" of a batch: space-separated text, or (from the bindings,
+ * which hand over a list as it was given) a JSON array of strings, so an
+ * empty path or one with a space is reported, not split or dropped. */
+static int batch_paths(const char *paths, cJSON *reqs, sc_error **err_out)
+{
+	cJSON *list, *item;
+	char msg[96];
+	int rc = 0, i = 0;
+
+	if (!paths || paths[0] != '[') {
+		rc = each_word(paths, add_batch_path, reqs);
+		return rc == SC_EINVAL
+			? sc__invalid(err_out, "batch paths must not contain "
+				      "spaces, '?' or '#'")
+			: rc;
+	}
+	list = sc__json_parse(paths, strlen(paths));
+	if (!cJSON_IsArray(list)) {
+		cJSON_Delete(list);
+		return sc__invalid(err_out, "batch paths: a JSON array of "
+				   "strings expected");
+	}
+	cJSON_ArrayForEach(item, list) {
+		const char *s = cJSON_GetStringValue(item);
+		i++;
+		rc = s ? add_batch_path(reqs, s, strlen(s)) : SC_EINVAL;
+		if (rc != 0)
+			break;
+	}
+	cJSON_Delete(list);
+	if (rc == SC_EINVAL) {
+		snprintf(msg, sizeof(msg), "batch paths[%d] must be a path "
+			 "without spaces, '?' or '#'", i);
+		return sc__invalid(err_out, msg);
+	}
+	return rc;
 }
 
 static int set_body_json(sc_request *req, cJSON *obj)
@@ -491,12 +531,10 @@ static int build_body(sc_op *op, sc_error **err_out)
 			return SC_ENOMEM;
 		}
 		cJSON_AddItemToObject(obj, "requests", reqs);
-		rc = each_word(sc_params_get(p, "paths"), add_batch_path, reqs);
-		if (rc == SC_EINVAL)
-			sc__invalid(err_out, "batch paths must not contain spaces, "
-					 "'?' or '#'");
-		else if (rc == 0 && cJSON_GetArraySize(reqs) == 0)
-			rc = sc__invalid(err_out, "batch needs at least one path");
+		rc = batch_paths(sc_params_get(p, "paths"), reqs, err_out);
+		if (rc == 0 && cJSON_GetArraySize(reqs) == 0)
+			rc = sc__invalid(err_out, "batch paths must not be empty "
+					 "(give at least one path)");
 		if (rc == 0)
 			rc = set_body_json(req, obj);
 		cJSON_Delete(obj);

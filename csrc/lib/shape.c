@@ -169,26 +169,90 @@ static int signals_data(cJSON *data)
 	return rc;
 }
 
-/* Name of a batch path in the endpoint table ("/odometer" -> odometer,
- * "/" -> attributes), else the path with '/' -> '_'. */
+/* The official SDKs' batch attribute for the paths where it is not the
+ * endpoint's name (the one declared list of such names). */
+static const char *const official_batch_names[][2] = {
+	{ "/battery/nominal_capacity", "battery_nominal_capacity" },
+};
+
+/* Name of a batch path in the endpoint table ("/odometer" or "odometer"
+ * -> odometer, "/" -> attributes), else the path made a plain identifier: any other
+ * character becomes '_', a leading digit or a name results use for
+ * themselves ("meta", "errors") gets "path_" in front. */
 static char *batch_name(const char *path)
 {
-	size_t i;
-	char *name;
+	size_t i, n;
+	char *name, *w;
 
-	for (i = 0; i < sc__n_endpoints; i++)
-		if (*sc__endpoints[i].batch_path &&
-		    !strcmp(sc__endpoints[i].batch_path, path))
-			return sc__strdup(sc__endpoints[i].name);
 	while (*path == '/')
 		path++;
-	if (!*path)
-		return sc__strdup("attributes");
-	name = sc__strdup(path);
-	for (i = 0; name && name[i]; i++)
-		if (name[i] == '/' || name[i] == '-')
-			name[i] = '_';
+	for (i = 0; i < sc__n_endpoints; i++)
+		if (*sc__endpoints[i].batch_path &&
+		    !strcmp(sc__endpoints[i].batch_path + 1, path))
+			return sc__strdup(sc__endpoints[i].name);
+	n = strlen(path);
+	name = malloc(n + 6);
+	if (!name)
+		return NULL;
+	w = name + 5;
+	for (i = 0; i < n; i++)
+		*w++ = isalnum((unsigned char)path[i]) ? path[i] : '_';
+	*w = '\0';
+	w = name + 5;
+	while (*w == '_')
+		w++;
+	if (!*w)
+		w = strcpy(name + 5, "path");
+	if (isdigit((unsigned char)*w) || !strcmp(w, "meta") ||
+	    !strcmp(w, "errors")) {
+		memcpy(w - 5, "path_", 5);
+		w -= 5;
+	}
+	memmove(name, w, strlen(w) + 1);
 	return name;
+}
+
+/* The official SDKs' name for the answer to path (see batch_name). */
+static char *batch_alias(const char *path, const char *name)
+{
+	size_t i;
+	while (*path == '/')
+		path++;
+	for (i = 0; i < sizeof(official_batch_names) /
+			    sizeof(official_batch_names[0]); i++)
+		if (!strcmp(official_batch_names[i][0] + 1, path))
+			return sc__strdup(official_batch_names[i][1]);
+	return sc__strdup(name);
+}
+
+int sc_batch_name(char **name_out, char **alias_out, const char *path,
+		  sc_error **err_out)
+{
+	char *name, *alias;
+
+	if (name_out)
+		*name_out = NULL;
+	if (alias_out)
+		*alias_out = NULL;
+	if (!path)
+		return sc__invalid(err_out, "path is required");
+	name = batch_name(path);
+	alias = name ? batch_alias(path, name) : NULL;
+	if (!alias) {
+		free(name);
+		if (err_out && !*err_out)
+			*err_out = sc__error_new(SC_ENOMEM, NULL);
+		return SC_ENOMEM;
+	}
+	if (name_out)
+		*name_out = name;
+	else
+		free(name);
+	if (alias_out)
+		*alias_out = alias;
+	else
+		free(alias);
+	return 0;
 }
 
 static const char *sub_header(const cJSON *headers, const char *name)
@@ -208,18 +272,22 @@ static cJSON *batch_item(const sc_op *op, const cJSON *item, const char *rid)
 	const cJSON *body = cJSON_GetObjectItem(item, "body");
 	const cJSON *hdrs = cJSON_GetObjectItem(item, "headers");
 	cJSON *out = cJSON_CreateObject();
-	char *name;
+	char *name, *alias;
 	int status;
 
 	if (!out)
 		return NULL;
 	status = cJSON_IsNumber(code) ? (int)code->valuedouble : 0;
-	name = batch_name(cJSON_IsString(path) ? path->valuestring : "");
+	sc_batch_name(&name, &alias,
+		      cJSON_IsString(path) ? path->valuestring : "", NULL);
 	cJSON_AddStringToObject(out, "path",
 				cJSON_IsString(path) ? path->valuestring : "");
 	cJSON_AddStringToObject(out, "name", name ? name : "");
+	if (alias && name && strcmp(alias, name) != 0)
+		cJSON_AddStringToObject(out, "alias", alias);
 	cJSON_AddNumberToObject(out, "code", status);
 	free(name);
+	free(alias);
 	if ((status == 200 || status == 204) &&
 	    (!body || cJSON_IsObject(body) || cJSON_IsArray(body) ||
 	     cJSON_IsNull(body))) {

@@ -1200,8 +1200,6 @@ function Vehicle:permissions(paging, options)
                       { limit = paging.limit, offset = paging.offset })
 end
 
-local RESERVED_BATCH_NAMES = set_of { "errors", "meta" }
-
 --- Read several paths in one request ("/odometer", "tires/pressure", "/"
 --- for the attributes, "/tesla/speedometer"...).  Returns a
 --- smartcar.Batch: `res.odometer` (data and meta, as `odometer()` gives
@@ -1220,24 +1218,23 @@ function Vehicle:batch(paths, options)
     argerror(fname, 1, "paths: table of strings expected, got "
       .. type(paths))
   end
-  if #paths == 0 then
-    argerror(fname, 1, "paths must not be empty")
-  end
+  -- a JSON list keeps the paths apart: the library checks each one
+  local list = setmetatable({}, core.array_mt)
   for i = 1, #paths do
-    local p = paths[i]
-    if type(p) ~= "string" or p == "" or p:find("[%s%?#]") then
-      argerror(fname, 1, ("paths[%d]: path without spaces, '?' or '#' "
-        .. "expected"):format(i))
+    if type(paths[i]) ~= "string" then
+      argerror(fname, 1, ("paths[%d]: string expected, got %s"):format(i,
+        type(paths[i])))
     end
+    list[i] = paths[i]
   end
   local data, err = vehicle_call(self, fname, 2, fname, options,
-                                 { paths = table.concat(paths, " ") })
+                                 { paths = core.json_encode(list) })
   if data == nil then return nil, err end
   local res = { errors = {}, meta = data.meta }
   for _, r in ipairs(data.responses or {}) do
     local name = r.name
     if r.data ~= nil then
-      if not RESERVED_BATCH_NAMES[name] then res[name] = r.data end
+      res[name] = r.data
     elseif r.error ~= nil then
       res.errors[name] = setmetatable(r.error, core.error_mt)
     end

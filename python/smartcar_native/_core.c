@@ -2805,6 +2805,25 @@ static PyObject *mod_format_flags(PyObject *mod, PyObject *arg)
 	return out;
 }
 
+static PyObject *mod_batch_name(PyObject *mod, PyObject *args)
+{
+	const char *path;
+	char *name = NULL, *alias = NULL;
+	sc_error *err = NULL;
+	PyObject *out;
+	int rc;
+
+	if (!PyArg_ParseTuple(args, "s:batch_name", &path))
+		return retyped();
+	rc = sc_batch_name(&name, &alias, path, &err);
+	if (rc != 0)
+		return raise_owned(rc, err);
+	out = Py_BuildValue("(ss)", name, alias);
+	sc_free(name);
+	sc_free(alias);
+	return out;
+}
+
 static PyMethodDef module_methods[] = {
 	{ "same_values", (PyCFunction)(void (*)(void))mod_same_values,
 	  METH_FASTCALL, same_values_doc },
@@ -2856,6 +2875,9 @@ static PyMethodDef module_methods[] = {
 	  "check_param(name, value) -> None: raise InvalidArgumentError\n"
 	  "when value breaks the library's rule for the setting name\n"
 	  "(unit_system, version, api_version, rate_policy, mode)." },
+	{ "batch_name", (PyCFunction)mod_batch_name, METH_VARARGS,
+	  "batch_name(path) -> (name, alias): what a batch result calls the\n"
+	  "answer for path, and the official SDKs' name for it." },
 	{ "format_flags", (PyCFunction)mod_format_flags, METH_O,
 	  "format_flags(dict[str, str]) -> str: feature flags as sent\n"
 	  "(\"key:value key:value\", keys in byte order)." },

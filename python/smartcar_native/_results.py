@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import collections
 import keyword
-import re
 from typing import Any, Dict, List, Mapping, Optional
 
 from . import _core, errors
@@ -66,34 +65,9 @@ class BatchResult:
         return "<BatchResult %s %s>" % (self.path, self.code)
 
 
-_NOT_IDENT = re.compile(r"[^0-9A-Za-z_]")
-
-
-def _attribute(name: Optional[str], path: Optional[str]) -> str:
-    """A valid namedtuple field for a sub-response."""
-    text = name or (path or "").strip("/").replace("/", "_") or "attributes"
-    text = _NOT_IDENT.sub("_", text).lstrip("_") or "path"
-    if text[0].isdigit() or keyword.iskeyword(text) or text == "meta":
-        text = "path_" + text
-    return text
-
-
-# Where the official SDK names a batch attribute differently from the
-# endpoint table ("battery/nominal_capacity" -> battery_nominal_capacity),
-# that name is there too.
-_OFFICIAL_RENAMES = {
-    "charge/limit": "get_charge_limit",
-    "tires/pressure": "tire_pressure",
-    "": "attributes",
-    "security": "lock_status",
-    "diagnostics/system_status": "diagnostic_system_status",
-    "diagnostics/dtcs": "diagnostic_trouble_codes",
-}
-
-
-def _official_attribute(path: Optional[str]) -> str:
-    bare = (path or "").strip("/")
-    return _OFFICIAL_RENAMES.get(bare, bare).replace("/", "_")
+def _attribute(name: str) -> str:
+    """The library's batch name as a namedtuple field (not a keyword)."""
+    return "path_" + name if keyword.iskeyword(name) else name
 
 
 def batch_from(data: Mapping[str, Any]) -> Any:
@@ -108,11 +82,10 @@ def batch_from(data: Mapping[str, Any]) -> Any:
     for item in responses:
         if isinstance(item, Mapping):
             result = BatchResult(item)
-            name = _attribute(result.name, result.path)
-            results[name] = result
-            official = _attribute(_official_attribute(result.path), None)
-            if official != name:
-                aliases[official] = result
+            results[_attribute(str(item.get("name") or "attributes"))] = \
+                result
+            if isinstance(item.get("alias"), str):
+                aliases[_attribute(item["alias"])] = result
     for name, result in aliases.items():
         results.setdefault(name, result)
     cls = collections.namedtuple("batch", list(results) + ["meta"])  # type: ignore[misc]

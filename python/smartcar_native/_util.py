@@ -196,13 +196,15 @@ def client_option(value: Any) -> Any:
     )
 
 
-def str_list(name: str, value: Any) -> List[str]:
+def str_list(name: str, value: Any, *, allow_empty: bool = False
+             ) -> List[str]:
     """A list (or tuple) of str; a bare str is refused."""
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         raise TypeError(
             "%s must be a list of str, not %s" % (name, type(value).__name__)
         )
-    return [require_str("%s item" % name, v) for v in value]
+    return [require_str("%s item" % name, v, allow_empty=allow_empty)
+            for v in value]
 
 
 def date_param(name: str, value: Any) -> Optional[str]:

@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 from typing import Tuple
 
-from . import _util
-from ._results import _official_attribute
+from . import _core, _util
 from .options import Flags
 
 __all__ = ["validate_env", "format_flag_query",
@@ -37,4 +36,4 @@ def format_path_and_attribute_for_batch(raw_path: str) -> Tuple[str, str]:
     the batch result that holds it): ``"/engine/oil"`` ->
     ``("engine/oil", "engine_oil")``, as batch results name them."""
     path = raw_path[1:] if raw_path.startswith("/") else raw_path
-    return path, _official_attribute(path)
+    return path, _core.batch_name(path)[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import (Any, Callable, Dict, Iterator, List, Mapping, NamedTuple,
                     Optional, Tuple)
 
@@ -280,15 +281,9 @@ class Vehicle(VehicleMethods):
         path (a 501 for ``/fuel`` on an electric car, say) leaves the
         others usable.
         """
-        items = _util.str_list("paths", paths)
-        if not items:
-            raise InvalidArgumentError("batch needs at least one path")
-        for path in items:
-            if not path.strip() or any(ch.isspace() for ch in path):
-                raise InvalidArgumentError(
-                    "batch paths must not be empty or contain spaces"
-                )
-        return self._plan("batch", {"paths": " ".join(items)}, batch_from)
+        # the library checks each path (a JSON list keeps them apart)
+        items = json.dumps(_util.str_list("paths", paths, allow_empty=True))
+        return self._plan("batch", {"paths": items}, batch_from)
 
     # -- v3 signals, as the official SDK 6.x exposes them on Vehicle ------
 

@@ -159,3 +159,89 @@ TEST(rules_flags_one_key_order)
 	CHECK(strncmp(flags_of(empty), "error: flag names", 17) == 0);
 	CHECK(sc_flags_format(NULL, NULL, NULL) == SC_EINVAL);
 }
+
+/* sc_batch_name's name (or alias) for path. */
+static const char *batch_name_of(const char *path, int alias)
+{
+	static char buf[100];
+	char *name = NULL, *official = NULL;
+
+	buf[0] = '\0';
+	if (sc_batch_name(&name, &official, path, NULL) == 0)
+		snprintf(buf, sizeof(buf), "%s", alias ? official : name);
+	sc_free(name);
+	sc_free(official);
+	return buf;
+}
+
+TEST(rules_batch_names)
+{
+	CHECK_STR(batch_name_of("/odometer", 0), "odometer");
+	CHECK_STR(batch_name_of("odometer", 0), "odometer");
+	CHECK_STR(batch_name_of("/", 0), "attributes");
+	CHECK_STR(batch_name_of("", 0), "attributes");
+	CHECK_STR(batch_name_of("/charge/limit", 0), "get_charge_limit");
+	CHECK_STR(batch_name_of("/charge/limit", 1), "get_charge_limit");
+	CHECK_STR(batch_name_of("/tires/pressure", 0), "tire_pressure");
+	CHECK_STR(batch_name_of("/security", 0), "lock_status");
+	/* the official SDKs' name where it is not the endpoint's */
+	CHECK_STR(batch_name_of("/battery/nominal_capacity", 0),
+		  "nominal_capacity");
+	CHECK_STR(batch_name_of("/battery/nominal_capacity", 1),
+		  "battery_nominal_capacity");
+	/* paths outside the table become plain identifiers */
+	CHECK_STR(batch_name_of("/tesla/speed-o.meter", 0),
+		  "tesla_speed_o_meter");
+	CHECK_STR(batch_name_of("/tesla/speed-o.meter", 1),
+		  "tesla_speed_o_meter");
+	CHECK_STR(batch_name_of("/2fa/x", 0), "path_2fa_x");
+	CHECK_STR(batch_name_of("/meta", 0), "path_meta");
+	CHECK_STR(batch_name_of("/errors", 0), "path_errors");
+	CHECK_STR(batch_name_of("/--", 0), "path");
+	CHECK(sc_batch_name(NULL, NULL, NULL, NULL) == SC_EINVAL);
+}
+
+/* sc_op_new("batch") with paths; the message of its failure or "". */
+static const char *batch_paths_error(const char *paths)
+{
+	static char buf[160];
+	sc_client *c = NULL;
+	sc_params *p = NULL;
+	sc_error *err = NULL;
+	sc_op *op = NULL;
+
+	buf[0] = '\0';
+	if (sc_client_new(&c, NULL, NULL) != 0 || sc_params_new(&p) != 0)
+		return "no client";
+	sc_params_set(p, "vehicle_id", "v1");
+	sc_params_set(p, "access_token", "t");
+	sc_params_set(p, "paths", paths);
+	if (sc_op_new(&op, c, "batch", p, &err) != 0)
+		snprintf(buf, sizeof(buf), "%s", sc_error_message(err));
+	sc_error_free(err);
+	sc_op_free(op);
+	sc_params_free(p);
+	sc_client_free(c);
+	return buf;
+}
+
+TEST(rules_batch_paths_checked_in_c)
+{
+	CHECK_STR(batch_paths_error("/odometer /fuel"), "");
+	CHECK_STR(batch_paths_error("[\"/odometer\",\"fuel\"]"), "");
+	/* a list as the bindings hand it over: each path is checked */
+	CHECK_STR(batch_paths_error("[\"/odometer\",\"\"]"),
+		  "batch paths[2] must be a path without spaces, '?' or '#'");
+	CHECK_STR(batch_paths_error("[\"/odo meter\"]"),
+		  "batch paths[1] must be a path without spaces, '?' or '#'");
+	CHECK_STR(batch_paths_error("[\"/odometer\",3]"),
+		  "batch paths[2] must be a path without spaces, '?' or '#'");
+	CHECK_STR(batch_paths_error("[]"),
+		  "batch paths must not be empty (give at least one path)");
+	CHECK_STR(batch_paths_error(""),
+		  "batch paths must not be empty (give at least one path)");
+	CHECK_STR(batch_paths_error("/odometer?x"),
+		  "batch paths must not contain spaces, '?' or '#'");
+	CHECK_STR(batch_paths_error("[\"/odometer\""),
+		  "batch paths: a JSON array of strings expected");
+}

@@ -177,6 +177,26 @@ def test_settings_and_flags_follow_the_library_rules():
         smartcar.helpers.format_flag_query({"a": [1]})
 
 
+def test_batch_paths_and_names_follow_the_library_rules():
+    vehicle = smartcar.Vehicle("v", "t", {"client": _core.Client(
+        api_origin="http://127.0.0.1:9")})
+    for paths, message in [
+            (["/odometer", ""], "batch paths[2] must be a path without "
+                                "spaces, '?' or '#'"),
+            (["/odo meter"], "batch paths[1] must be a path without "
+                             "spaces, '?' or '#'"),
+            ([], "batch paths must not be empty (give at least one path)")]:
+        with pytest.raises(smartcar.InvalidArgumentError) as info:
+            vehicle.batch(paths)
+        assert str(info.value) == message
+    with pytest.raises(TypeError):
+        vehicle.batch(["/odometer", 3])
+    assert _core.batch_name("/battery/nominal_capacity") == \
+        ("nominal_capacity", "battery_nominal_capacity")
+    assert _core.batch_name("tesla/speed-o") == ("tesla_speed_o",
+                                                 "tesla_speed_o")
+
+
 def test_client_argument_errors():
     with pytest.raises(TypeError):
         _core.Client("positional")

@@ -44,6 +44,23 @@ SC_EXTERN(int) sc_vehicle_odometer(sc_result **out, sc_client *client,
 				   const char *access_token,
 				   const sc_params *options);
 
+/**
+ * The names a batch result gives the answer for @p path ("/odometer",
+ * "battery/nominal_capacity", "/" for the attributes): @p name_out, the
+ * endpoint's name for a path of the endpoint table, else the path with
+ * every character other than letters, digits and '_' turned into '_'
+ * (never empty, never starting with a digit, never "meta" or "errors");
+ * @p alias_out, the official SDKs' attribute name, which differs for a
+ * few paths ("battery_nominal_capacity").  Each out pointer may be NULL.
+ * The "name" and "alias" fields of a batch result's responses hold the
+ * same names.
+ * @return 0, SC_EINVAL (no path) or SC_ENOMEM.
+ * Ownership: the caller frees @p *name_out and @p *alias_out with
+ * sc_free().
+ */
+SC_EXTERN(int) sc_batch_name(char **name_out, char **alias_out,
+			     const char *path, sc_error **err_out);
+
 SC_END_DECL
 
 #endif
