@@ -15,9 +15,7 @@
 #include <string.h>
 
 /* What the grant page says about each permission (our wording). */
-static const struct {
-  const char *name, *text;
-} permission_texts[] = {
+static const emu_pair permission_texts[] = {
     {"read_vehicle_info", "Know the make, model and year"},
     {"read_vin", "Read the VIN"},
     {"read_odometer", "Read the odometer"},
@@ -224,11 +222,9 @@ enum MHD_Result cn_login_page(emu_req *r, const emu_kvlist *q,
 }
 
 static const char *permission_text(const char *name) {
-  for (size_t i = 0; i < sizeof permission_texts / sizeof *permission_texts;
-       i++)
-    if (strcmp(permission_texts[i].name, name) == 0)
-      return permission_texts[i].text;
-  return NULL;
+  return emu_pair_find(permission_texts,
+                       sizeof permission_texts / sizeof *permission_texts,
+                       name);
 }
 
 

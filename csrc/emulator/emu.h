@@ -54,6 +54,12 @@ char *emu_strndup(const char *s, size_t n);
 int emu_strcaseeq(const char *a, const char *b);
 /* 1 when the n bytes at s are a version "<digits>.<digits>". */
 int emu_version_well_formed(const char *s, size_t n);
+/* A name and what it stands for, in tables looked up by name. */
+typedef struct emu_pair {
+  const char *name, *value;
+} emu_pair;
+/* The value of name among the n pairs of t, or NULL. */
+const char *emu_pair_find(const emu_pair *t, size_t n, const char *name);
 /* o[k] = v as a string, or null when v is NULL. */
 void emu_json_str_or_null(cJSON *o, const char *k, const char *v);
 

@@ -286,9 +286,7 @@ cJSON *emu_error_json(emu_error *e, const char *request_id) {
 
 /* v1.0 names of the v2 types (spec 4.4); UPSTREAM, which v1 did not
  * have, answers as a server error. */
-static const struct {
-  const char *type, *v1;
-} v1_types[] = {
+static const emu_pair v1_types[] = {
     {"VALIDATION", "validation_error"},
     {"AUTHENTICATION", "authentication_error"},
     {"PERMISSION", "permission_error"},
@@ -303,9 +301,7 @@ static const struct {
 };
 
 /* v1.0 codes where spec 4.4 gives one; otherwise the v2 code. */
-static const struct {
-  const char *code, *v1;
-} v1_codes[] = {
+static const emu_pair v1_codes[] = {
     {"UNKNOWN", "VS_000"},          {"DOOR_OPEN", "VS_001"},
     {"TRUNK_OPEN", "VS_002"},       {"HOOD_OPEN", "VS_003"},
     {"AUTHENTICATION_FAILED", "VOA_000"}, {"SUBSCRIPTION", "VOA_001"},
@@ -313,13 +309,15 @@ static const struct {
 
 cJSON *emu_error_json_v1(emu_error *e, const char *request_id) {
   cJSON *v2 = emu_error_json(e, request_id); /* fills e->status */
-  const char *error = "server_error", *code = e->code;
-  for (size_t i = 0; i < sizeof v1_types / sizeof *v1_types; i++)
-    if (strcmp(v1_types[i].type, e->type) == 0) error = v1_types[i].v1;
+  const char *error = emu_pair_find(
+      v1_types, sizeof v1_types / sizeof *v1_types, e->type);
+  const char *code = e->code;
+  const char *code1 = emu_pair_find(v1_codes,
+                                    sizeof v1_codes / sizeof *v1_codes, code);
+  if (!error) error = "server_error";
   if (code && strcmp(code, "SMARTCAR_NOT_CAPABLE") == 0)
     error = "smartcar_not_capable_error";
-  for (size_t i = 0; code && i < sizeof v1_codes / sizeof *v1_codes; i++)
-    if (strcmp(v1_codes[i].code, code) == 0) code = v1_codes[i].v1;
+  if (code1) code = code1;
   const char *message =
       code && strcmp(e->code, "VEHICLE_NOT_CAPABLE") == 0
           ? "Vehicle is not capable of performing request."

@@ -40,8 +40,7 @@ typedef struct fault {
 	unsigned status;
 	const emu_error_def *err; /* status faults: the catalogue row */
 	int resolution_set;
-	char *resolution;
-	char *description;
+	const char *resolution, *description; /* in spec */
 	cJSON *spec; /* as given, for listings */
 	struct fault *next;
 } fault;
@@ -74,8 +73,6 @@ static void fault_free(fault *f)
 {
 	free(f->method);
 	free(f->path);
-	free(f->resolution);
-	free(f->description);
 	cJSON_Delete(f->spec);
 	free(f);
 }
@@ -162,7 +159,9 @@ static int opt_int(const cJSON *o, const char *key, double lo, double hi,
 	return 0;
 }
 
-static char *opt_str(const cJSON *o, const char *key, int *bad)
+/* The string o[key] (borrowed), NULL when absent or null; *bad = 1 when
+ * it is something else. */
+static const char *opt_ref(const cJSON *o, const char *key, int *bad)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, key);
 	if (!it || cJSON_IsNull(it))
@@ -171,7 +170,13 @@ static char *opt_str(const cJSON *o, const char *key, int *bad)
 		*bad = 1;
 		return NULL;
 	}
-	return emu_strdup(it->valuestring);
+	return it->valuestring;
+}
+
+static char *opt_str(const cJSON *o, const char *key, int *bad)
+{
+	const char *s = opt_ref(o, key, bad);
+	return s ? emu_strdup(s) : NULL;
 }
 
 int emu_fault_add(const cJSON *spec, cJSON **out, const char **field, char *msg,
@@ -207,6 +212,8 @@ int emu_fault_add(const cJSON *spec, cJSON **out, const char **field, char *msg,
 
 	fault *f = emu_xmalloc(sizeof *f);
 	memset(f, 0, sizeof *f);
+	f->spec = cJSON_Duplicate(spec, 1);
+	fs = cJSON_GetObjectItemCaseSensitive(f->spec, "fault");
 	f->type = type;
 	f->remaining = (long)count;
 	int bad = 0;
@@ -228,18 +235,12 @@ int emu_fault_add(const cJSON *spec, cJSON **out, const char **field, char *msg,
 	double x = 0;
 	const char *ef = NULL, *em = NULL;
 	if (type == F_STATUS) {
-		char *et = opt_str(fs, "error_type", &bad);
-		char *ec = opt_str(fs, "error_code", &bad);
-		f->description = opt_str(fs, "description", &bad);
-		const cJSON *res =
-			cJSON_GetObjectItemCaseSensitive(fs, "resolution");
-		if (res) {
-			f->resolution_set = 1;
-			if (cJSON_IsString(res))
-				f->resolution = emu_strdup(res->valuestring);
-			else if (!cJSON_IsNull(res))
-				bad = 1;
-		}
+		const char *et = opt_ref(fs, "error_type", &bad);
+		const char *ec = opt_ref(fs, "error_code", &bad);
+		f->description = opt_ref(fs, "description", &bad);
+		f->resolution_set =
+			cJSON_GetObjectItemCaseSensitive(fs, "resolution") != NULL;
+		f->resolution = opt_ref(fs, "resolution", &bad);
 		f->err = emu_error_find(et ? et : "SERVER",
 					et ? ec : "INTERNAL");
 		if (bad) {
@@ -257,8 +258,6 @@ int emu_fault_add(const cJSON *spec, cJSON **out, const char **field, char *msg,
 			em = "fault.status must be an HTTP status (100..599).";
 		}
 		f->status = (unsigned)x;
-		free(et);
-		free(ec);
 	}
 	for (size_t i = 0; !ef && i < sizeof int_settings / sizeof *int_settings;
 	     i++) {
@@ -276,7 +275,6 @@ int emu_fault_add(const cJSON *spec, cJSON **out, const char **field, char *msg,
 		return spec_err(field, msg, msglen, ef, em);
 	}
 	emu_uuid_random(f->id);
-	f->spec = cJSON_Duplicate(spec, 1);
 	pthread_mutex_lock(&fault_mu);
 	fault **pp = &faults;
 	while (*pp)

@@ -55,6 +55,14 @@ int emu_version_well_formed(const char *s, size_t n)
 	return a > 0 && b > 0 && i == n;
 }
 
+const char *emu_pair_find(const emu_pair *t, size_t n, const char *name)
+{
+	for (size_t i = 0; name && i < n; i++)
+		if (strcmp(t[i].name, name) == 0)
+			return t[i].value;
+	return NULL;
+}
+
 void emu_json_str_or_null(cJSON *o, const char *k, const char *v)
 {
 	if (v)
@@ -136,55 +144,45 @@ void emu_buf_pct(emu_buf *b, const char *s)
 
 void emu_buf_html(emu_buf *b, const char *s)
 {
+	static const char *const entity[] = {
+		['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;",
+		['"'] = "&quot;", ['\''] = "&#39;",
+	};
+
 	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			emu_buf_puts(b, "&amp;");
-			break;
-		case '<':
-			emu_buf_puts(b, "&lt;");
-			break;
-		case '>':
-			emu_buf_puts(b, "&gt;");
-			break;
-		case '"':
-			emu_buf_puts(b, "&quot;");
-			break;
-		case '\'':
-			emu_buf_puts(b, "&#39;");
-			break;
-		default:
+		unsigned char c = (unsigned char)*s;
+		if (c < sizeof entity / sizeof *entity && entity[c])
+			emu_buf_puts(b, entity[c]);
+		else
 			emu_buf_put(b, s, 1);
-		}
 	}
 }
 
 char *emu_buf_take(emu_buf *b)
 {
 	char *p = b->p ? b->p : emu_strdup("");
-	b->p = NULL;
-	b->len = b->cap = 0;
+	*b = (emu_buf){ 0 };
 	return p;
 }
 
 void emu_buf_free(emu_buf *b)
 {
 	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
+	*b = (emu_buf){ 0 };
 }
 
 /* ------------------------------------------------------- url/form codecs */
 
+/* The value of digit c in alphabet (its position), or -1. */
+static int digit_in(const char *alphabet, char c)
+{
+	const char *at = c ? strchr(alphabet, c) : NULL;
+	return at ? (int)(at - alphabet) : -1;
+}
+
 static int hexval(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return digit_in("0123456789abcdef", (char)tolower((unsigned char)c));
 }
 
 /* Malformed escapes ("%zz", a lone "%") are kept literally. */
@@ -351,17 +349,9 @@ int emu_is_uuid(const char *s)
 
 static int b64val(char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	return digit_in("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789+/",
+			c);
 }
 
 int emu_base64_decode(const char *in, char **out, size_t *outlen)

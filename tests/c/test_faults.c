@@ -181,11 +181,15 @@ TEST(faults_5xx_without_retries_is_the_answer)
 	REQUIRE(start(&s, "once5xx@example.com", 3, NULL) == 0);
 	fault("GET", "/v2.0/vehicles/*/odometer", 1,
 	      "{\"type\":\"status\",\"status\":500,\"error_type\":\"SERVER\","
-	      "\"error_code\":\"INTERNAL\"}");
+	      "\"error_code\":\"INTERNAL\",\"description\":\"words\","
+	      "\"resolution\":\"CONTACT_SUPPORT\"}");
 	{
 		sc_client *one = client_opts(1, NULL, 0, 0);
 		CHECK(odometer(&s, one, &r) == SC_EAPI);
-		CHECK_STR(sc_error_get(sc_result_error(r), "type"), "SERVER");
+		/* the fault's own description and resolution */
+		CHECK_ERROR_FIELDS(sc_result_error(r), "type", "SERVER",
+				   "description", "words", "resolution_type",
+				   "CONTACT_SUPPORT");
 		CHECK(sc_error_attempts(sc_result_error(r)) == 1);
 		sc_result_free(r);
 		sc_client_free(one);
