@@ -79,12 +79,7 @@ trap cleanup EXIT INT TERM
 # shellcheck disable=SC2086
 $server_on "$emu_bin" --port 0 >"$work/emu.out" 2>"$work/emu.err" &
 emu_pid=$!
-for _ in $(seq 1 50); do
-  [ -s "$work/emu.out" ] && break
-  sleep 0.1
-done
-base=$(head -n 1 "$work/emu.out")
-[ -n "$base" ] || { echo "$0: the emulator did not start" >&2; cat "$work/emu.err" >&2; exit 1; }
+base=$(sh "$root/scripts/emulator-url.sh" "$work/emu.out") || { echo "$0: the emulator did not start" >&2; cat "$work/emu.err" >&2; exit 1; }
 
 json_field() { # json_field NAME < json  (flat string fields only)
   sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"

@@ -17,16 +17,11 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-venv=$root/build/compat-venv
 emu_bin=${SMARTCAR_EMULATOR_BIN:-$root/build/smartcar-emulator}
-python=${PYTHON:-python3}
 
 # ------------------------------------------------------------------ install
-if ! "$venv/bin/python" -c 'import smartcar, pytest, requests' 2>/dev/null; then
-  echo "compat: installing the Python SDK into $venv" >&2
-  "$python" -m venv "$venv"
-  "$venv/bin/pip" install -q 'smartcar>=6,<7' pytest requests >&2
-fi
+venv=$(sh "$root/scripts/tool-venv.sh" compat "smartcar, pytest, requests" \
+  'smartcar>=6,<7' pytest requests)
 if [ ! -d "$here/node/node_modules/smartcar" ] ||
    [ ! -d "$here/node/node_modules/playwright-core" ] ||
    [ ! -d "$here/node/node_modules/@smartcar/auth" ]; then
@@ -61,12 +56,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 "$emu_bin" --port 0 --seed 5 >"$work/emu.out" 2>"$work/emu.err" &
 emu_pid=$!
-for _ in $(seq 1 50); do
-  [ -s "$work/emu.out" ] && break
-  sleep 0.1
-done
-SMARTCAR_EMULATOR_URL=$(head -n 1 "$work/emu.out")
-[ -n "$SMARTCAR_EMULATOR_URL" ] || { echo "compat: the emulator did not start" >&2; exit 1; }
+SMARTCAR_EMULATOR_URL=$(sh "$root/scripts/emulator-url.sh" "$work/emu.out") || { echo "compat: the emulator did not start" >&2; exit 1; }
 export SMARTCAR_EMULATOR_URL SMARTCAR_EMULATOR_BIN="$emu_bin" \
   SMARTCAR_COMPAT_PYTHON="$venv/bin/python" CHROMIUM_BIN="$chromium"
 

@@ -8,12 +8,9 @@
 # Ends with pytest's "N passed" summary.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
-venv=$root/build/notebook-venv
-if ! "$venv/bin/python" -c 'import pandas, matplotlib, tqdm, nbclient, nbformat, ipykernel, pytest' 2>/dev/null; then
-  echo "notebook: installing pandas, matplotlib, tqdm, nbclient, ipykernel into $venv" >&2
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q pandas matplotlib tqdm nbclient nbformat ipykernel pytest >&2
-fi
+venv=$(sh "$root/scripts/tool-venv.sh" notebook \
+  "pandas, matplotlib, tqdm, nbclient, nbformat, ipykernel, pytest" \
+  pandas matplotlib tqdm nbclient nbformat ipykernel pytest)
 native=$("$root/.venv/bin/python" -c \
   'import os, smartcar_native as m; print(os.path.dirname(m.__file__))') ||
   { echo "notebook: smartcar_native is not built (scripts/setup.sh)" >&2; exit 1; }

@@ -120,12 +120,7 @@ start_emulator() {
 	"${SMARTCAR_EMULATOR_BIN:-$root/build/smartcar-emulator}" --port 0 "$@" \
 		>"$out" 2>"$prefix/logs/$name.log" &
 	emu_pids="$emu_pids $!"
-	emu_started=
-	for _ in $(seq 100); do
-		emu_started=$(head -1 "$out" 2>/dev/null)
-		case $emu_started in http*) return 0 ;; esac
-		sleep 0.1
-	done
+	emu_started=$(sh "$root/scripts/emulator-url.sh" "$out") && return 0
 	echo "run.sh: the $name emulator did not start" >&2
 	echo "0 passed, 1 failed"
 	exit 1

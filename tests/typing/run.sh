@@ -7,10 +7,5 @@
 # Ends with one line "N passed, N failed".
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
-venv=$root/build/typing-venv
-if ! "$venv/bin/python" -c 'import mypy, pyright' 2>/dev/null; then
-  echo "typing: installing mypy and pyright into $venv" >&2
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q mypy pyright >&2
-fi
+venv=$(sh "$root/scripts/tool-venv.sh" typing "mypy, pyright" mypy pyright)
 exec "$venv/bin/python" "$root/tests/typing/check.py"
