@@ -143,10 +143,19 @@ static char *receive(t_server *s, const char *buf, long len)
 	char sig[160] = "", *reply = NULL;
 	sc_result *ev = NULL;
 
-	for (p = buf; end && p < end; p++)
+	for (p = buf; end && p + 13 < end; p++)
 		if ((p == buf || p[-1] == '\n') &&
-		    strncasecmp(p, "SC-Signature:", 13) == 0)
-			sscanf(p + 13, " %159[0-9a-fA-F]", sig);
+		    strncasecmp(p, "SC-Signature:", 13) == 0) {
+			/* the request is not NUL-terminated: copy by hand */
+			const char *v = p + 13;
+			size_t n = 0;
+			while (v < end && *v == ' ')
+				v++;
+			while (v < end && n + 1 < sizeof(sig) &&
+			       strchr("0123456789abcdefABCDEF", *v) && *v)
+				sig[n++] = *v++;
+			sig[n] = '\0';
+		}
 	if (end && sc_webhook_receive(&ev, s->o.webhook_amt, *sig ? sig : NULL,
 				      end + 4, (size_t)(buf + len - end - 4),
 				      NULL) == 0 &&
