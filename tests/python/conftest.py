@@ -62,6 +62,34 @@ def serve(handler: type, path: str = "/") -> Tuple[Any, str]:
     return server, "http://127.0.0.1:%d%s" % (server.server_port, path)
 
 
+class HookServer:
+    """A loopback webhook endpoint: each POST's body and SC-Signature go
+    to ``reply(raw, signature)``, which returns the status and the JSON
+    body to answer with (b"" for none); ``lock`` guards what it keeps."""
+
+    path = "/hook"
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        outer = self
+
+        class Hook(Handler):
+            def do_POST(self) -> None:  # noqa: N802
+                status, body = outer.reply(self.body(),
+                                           self.headers.get("SC-Signature"))
+                self.answer(status, body, JSON if body else ())
+
+        self.server, self.url = serve(Hook, self.path)
+
+    def reply(self, raw: bytes,
+              signature: Optional[str]) -> Tuple[int, bytes]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def in_threads(work: Any, count: int, timeout: float = 60) -> list:
     """Runs ``work()`` on ``count`` threads released together (a barrier)
     and waits for them; the exceptions they raised."""

@@ -4,22 +4,18 @@ the application token + user id, and the client options for v3."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
 import smartcar_native as smartcar
 
-from conftest import (CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, authorize,
-                      assert_no_secrets)
+from conftest import (CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, REPO,
+                      authorize, assert_no_secrets)
 
-SIGNAL_CODES = [
-    "charge-activelimit", "charge-amperage", "charge-chargetimers",
-    "charge-ischarging",
-    "charge-ischargingcableconnected", "charge-voltage", "closure-islocked",
-    "internalcombustionengine-fuellevel", "location-preciselocation",
-    "odometer-traveleddistance", "tractionbattery-stateofcharge",
-    "vehicleidentification-vin",
-]
+# the signals of the emulator's ICE vehicle, in code order
+SIGNAL_CODES = json.loads(
+    (REPO / "tests" / "data" / "ice_signal_codes.json").read_text())
 
 
 def iam_posts(emu):

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
 import smartcar_native as smartcar
-from conftest import (JSON, MANAGEMENT_TOKEN, Handler, assert_no_secrets,
-                      serve)
+from conftest import MANAGEMENT_TOKEN, HookServer, assert_no_secrets
 
 CHALLENGE_HMAC = (
     "9baf5a7464bd86740ad5a06e439dcf535a075022ed2c92d74efacf646d79328e")
@@ -173,44 +171,34 @@ def test_parse_webhook_types():
 # -- subscriptions, with a callback server --------------------------------
 
 
-class Receiver:
+class Receiver(HookServer):
     """An HTTP callback that answers challenges and keeps deliveries."""
+
+    path = "/webhook"
 
     def __init__(self) -> None:
         self.deliveries: List[Dict[str, Any]] = []
-        self.lock = threading.Lock()
-        receiver = self
+        super().__init__()
 
-        class Hook(Handler):
-            def do_POST(self) -> None:  # noqa: N802
-                raw = self.body()
-                signature = self.headers.get("SC-Signature")
-                ok = smartcar.verify_payload(MANAGEMENT_TOKEN, signature,
-                                             raw)
-                event = smartcar.parse_webhook(raw) if ok else None
-                with receiver.lock:
-                    receiver.deliveries.append(
-                        {"raw": raw, "signature": signature, "ok": ok,
-                         "event": event})
-                if not ok:
-                    self.answer(401)
-                    return
-                reply: Dict[str, Any] = {}
-                if event["event_type"] == "VERIFY":
-                    reply["challenge"] = smartcar.hash_challenge(
-                        MANAGEMENT_TOKEN, event["challenge"])
-                self.answer(200, json.dumps(reply).encode(), JSON)
-
-        self.server, self.url = serve(Hook, "/webhook")
+    def reply(self, raw: bytes,
+              signature: Optional[str]) -> Tuple[int, bytes]:
+        ok = smartcar.verify_payload(MANAGEMENT_TOKEN, signature, raw)
+        event = smartcar.parse_webhook(raw) if ok else None
+        with self.lock:
+            self.deliveries.append({"raw": raw, "signature": signature,
+                                    "ok": ok, "event": event})
+        if not ok:
+            return 401, b""
+        reply: Dict[str, Any] = {}
+        if event["event_type"] == "VERIFY":
+            reply["challenge"] = smartcar.hash_challenge(
+                MANAGEMENT_TOKEN, event["challenge"])
+        return 200, json.dumps(reply).encode()
 
     def events(self, event_type: str) -> List[Dict[str, Any]]:
         with self.lock:
             return [d["event"] for d in self.deliveries
                     if d["ok"] and d["event"]["event_type"] == event_type]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

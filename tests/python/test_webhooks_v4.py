@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 
 import pytest
 
@@ -282,10 +281,10 @@ def test_parse_time():
 
 import time  # noqa: E402
 
-from conftest import JSON, MANAGEMENT_TOKEN, Handler, serve  # noqa: E402
+from conftest import MANAGEMENT_TOKEN, HookServer  # noqa: E402
 
 
-class Receiver:
+class Receiver(HookServer):
     """A loopback webhook endpoint built on receive_webhook: it answers
     VERIFY, checks signatures and dedupes with a SeenEvents."""
 
@@ -293,26 +292,19 @@ class Receiver:
         self.seen = smartcar.SeenEvents()
         self.got = []          # (signed, event) in arrival order
         self.refused = 0
-        self.lock = threading.Lock()
-        outer = self
+        super().__init__()
 
-        class Hook(Handler):
-            def do_POST(self) -> None:  # noqa: N802
-                raw = self.body()
-                sig = self.headers.get("SC-Signature")
-                try:
-                    event = smartcar.receive_webhook(
-                        MANAGEMENT_TOKEN, sig, raw, outer.seen)
-                except smartcar.SmartcarException:
-                    with outer.lock:
-                        outer.refused += 1
-                    self.answer(401)
-                    return
-                with outer.lock:
-                    outer.got.append((sig is not None, event))
-                self.answer(200, event["reply"].encode(), JSON)
-
-        self.server, self.url = serve(Hook, "/hook")
+    def reply(self, raw, sig):
+        try:
+            event = smartcar.receive_webhook(MANAGEMENT_TOKEN, sig, raw,
+                                             self.seen)
+        except smartcar.SmartcarException:
+            with self.lock:
+                self.refused += 1
+            return 401, b""
+        with self.lock:
+            self.got.append((sig is not None, event))
+        return 200, event["reply"].encode()
 
     def wait(self, count: int, what: str):
         deadline = time.monotonic() + 10
@@ -325,10 +317,6 @@ class Receiver:
                              % (count, what, [(e["event_type"],
                                                e.get("triggers"))
                                               for _, e in self.got]))
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

@@ -6,25 +6,21 @@
 The SDK reads single resources at the top level (no ``data`` wrapper) and
 returns ``requests``' case-insensitive mapping of every response header.
 """
+import json
 import os
 import re
 
 import pytest
 import requests.structures
 
-from compat_env import BASE, Owner, control
+from compat_env import BASE, ROOT, Owner, control
 import smartcar
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
                   r"[0-9a-f]{12}$")
-CODES = [
-    "charge-activelimit", "charge-amperage", "charge-chargetimers",
-    "charge-ischarging",
-    "charge-ischargingcableconnected", "charge-voltage", "closure-islocked",
-    "internalcombustionengine-fuellevel", "location-preciselocation",
-    "odometer-traveleddistance", "tractionbattery-stateofcharge",
-    "vehicleidentification-vin",
-]
+# the signals of the emulator's ICE vehicle, in code order
+with open(os.path.join(ROOT, "tests", "data", "ice_signal_codes.json")) as f:
+    CODES = json.load(f)
 
 
 def v3_paths():
