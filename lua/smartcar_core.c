@@ -1937,10 +1937,12 @@ static int l_webhook_seen(lua_State *L)
 	return 1;
 }
 
-/* core.webhook_seen_sqlite(path, ttl_ms) -> set | nil, err (storage) */
-static int l_webhook_seen_sqlite(lua_State *L)
+typedef int (*seen_ctor)(sc_webhook_seen **out, const char *where,
+			 int64_t ttl_ms, sc_error **err_out);
+
+/* A persistent set from ctor(where, ttl_ms): set | nil, err (storage). */
+static int push_seen_open(lua_State *L, seen_ctor ctor, const char *where)
 {
-	const char *path = check_cstring(L, 1, "the path");
 	lua_Integer ttl = luaL_checkinteger(L, 2);
 	lseen *s;
 	tmp *t;
@@ -1952,11 +1954,26 @@ static int l_webhook_seen_sqlite(lua_State *L)
 	s = lua_newuserdatauv(L, sizeof(*s), 0);
 	s->seen = NULL;
 	luaL_setmetatable(L, SEEN_MT);
-	rc = sc_webhook_seen_open_sqlite(&s->seen, path, (int64_t)ttl,
-					 &t->err);
+	rc = ctor(&s->seen, where, (int64_t)ttl, &t->err);
 	if (rc != 0)
 		return push_store_failure(L, t, rc);
 	return 1;
+}
+
+/* core.webhook_seen_sqlite(path, ttl_ms) -> set | nil, err (storage) */
+static int l_webhook_seen_sqlite(lua_State *L)
+{
+	return push_seen_open(L, sc_webhook_seen_open_sqlite,
+			      check_cstring(L, 1, "the path"));
+}
+
+/* core.webhook_seen_postgres(conninfo|nil, ttl_ms) -> set | nil, err */
+static int l_webhook_seen_postgres(lua_State *L)
+{
+	return push_seen_open(L, sc_webhook_seen_open_postgres,
+			      lua_isnoneornil(L, 1)
+				      ? NULL
+				      : check_cstring(L, 1, "the conninfo"));
 }
 
 static int seen_gc(lua_State *L)
@@ -2661,6 +2678,7 @@ static const luaL_Reg module_functions[] = {
 	{ "webhook_receive", l_webhook_receive },
 	{ "webhook_seen", l_webhook_seen },
 	{ "webhook_seen_sqlite", l_webhook_seen_sqlite },
+	{ "webhook_seen_postgres", l_webhook_seen_postgres },
 	{ "signal_rows", l_signal_rows },
 	{ "time_ms", l_time_ms },
 	{ "sqlite_store", l_sqlite_store },

@@ -121,6 +121,15 @@ struct sqlite3;
  * 0 or SC_ESTORAGE. */
 int sc__sqlite_open(struct sqlite3 **db, const char *path);
 
+/* ---- webhook event ids on PostgreSQL (store_pg.c) ---------------------- */
+int sc__pg_seen_open(void **out, const char *conninfo, sc_error **err_out);
+/* Rows changed by the upsert (1: new or expired), or SC_ESTORAGE. */
+int sc__pg_seen_check(void *pg, const char *id, int64_t now, int64_t ttl);
+/* Rows deleted, or SC_ESTORAGE. */
+int sc__pg_seen_forget(void *pg, const char *id);
+long sc__pg_seen_count(void *pg);
+void sc__pg_seen_close(void *pg);
+
 /* ---- params (params.c) ------------------------------------------------ */
 /* (opaque struct lives in params.c) */
 int sc__params_copy(sc_params **out, const sc_params *src);

@@ -33,6 +33,40 @@ int sc_token_store_postgres_new(sc_token_store **out, const char *conninfo,
 	return SC_ESTORAGE;
 }
 
+int sc__pg_seen_open(void **out, const char *conninfo, sc_error **err_out)
+{
+	(void)conninfo;
+	*out = NULL;
+	if (err_out)
+		*err_out = sc__error_new(SC_ESTORAGE,
+			"this libsmartcar was built without libpq: the "
+			"PostgreSQL event table is not available");
+	return SC_ESTORAGE;
+}
+
+int sc__pg_seen_check(void *pg, const char *id, int64_t now, int64_t ttl)
+{
+	(void)pg, (void)id, (void)now, (void)ttl;
+	return SC_ESTORAGE;
+}
+
+int sc__pg_seen_forget(void *pg, const char *id)
+{
+	(void)pg, (void)id;
+	return SC_ESTORAGE;
+}
+
+long sc__pg_seen_count(void *pg)
+{
+	(void)pg;
+	return SC_ESTORAGE;
+}
+
+void sc__pg_seen_close(void *pg)
+{
+	(void)pg;
+}
+
 #else
 
 #include <libpq-fe.h>
@@ -594,6 +628,127 @@ int sc_token_store_postgres_new(sc_token_store **out, const char *conninfo,
 	st->base.cooldown_put = cooldown_put;
 	*out = &st->base;
 	return 0;
+}
+
+/* ------------------------------------------------- webhook event ids */
+
+/* The seen-set of webhook_seen.c on PostgreSQL: one connection, used by
+ * one thread at a time (the set's own mutex), made again when it died. */
+struct pg_seen {
+	char *conninfo;
+	PGconn *c;
+};
+
+int sc__pg_seen_open(void **out, const char *conninfo, sc_error **err_out)
+{
+	struct pg_seen *p;
+	PGconn *c;
+
+	*out = NULL;
+	c = connect_to(conninfo ? conninfo : "");
+	if (!c)
+		return SC_ENOMEM;
+	if (PQstatus(c) != CONNECTION_OK)
+		return open_failed(err_out, c, "cannot connect to PostgreSQL");
+	PQsetNoticeProcessor(c, quiet, NULL);
+	if (!run(NULL, c, "CREATE TABLE IF NOT EXISTS smartcar_webhook_events ("
+		 " event_id TEXT PRIMARY KEY, seen_ms BIGINT NOT NULL)", 0,
+		 NULL, PGRES_COMMAND_OK) &&
+	    !run(NULL, c, "SELECT 1 FROM smartcar_webhook_events LIMIT 0", 0,
+		 NULL, PGRES_TUPLES_OK))
+		return open_failed(err_out, c, "the webhook event table is "
+				   "missing and cannot be created");
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->conninfo = sc__strdup(conninfo ? conninfo : ""))) {
+		free(p);
+		PQfinish(c);
+		return SC_ENOMEM;
+	}
+	p->c = c;
+	*out = p;
+	return 0;
+}
+
+/* One statement, tried again on a new connection when the old one died
+ * (a server restart).  The result, or NULL. */
+static PGresult *seen_query(struct pg_seen *p, const char *sql, int n,
+			    const char *const *params, ExecStatusType want)
+{
+	PGresult *r = NULL;
+	int attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (!p->c && !(p->c = conn_open(p->conninfo)))
+			return NULL;
+		if (run(&r, p->c, sql, n, params, want))
+			return r;
+		if (PQstatus(p->c) == CONNECTION_OK)
+			return NULL; /* not a dead link */
+		PQfinish(p->c);
+		p->c = NULL;
+	}
+	return NULL;
+}
+
+static int changed_rows(struct pg_seen *p, const char *sql, int n,
+			const char *const *params)
+{
+	PGresult *r = seen_query(p, sql, n, params, PGRES_COMMAND_OK);
+	int rows;
+	if (!r)
+		return SC_ESTORAGE;
+	rows = atoi(PQcmdTuples(r));
+	PQclear(r);
+	return rows;
+}
+
+int sc__pg_seen_check(void *pg, const char *id, int64_t now, int64_t ttl)
+{
+	char at[24], before[24];
+	const char *params[3];
+
+	snprintf(at, sizeof(at), "%lld", (long long)now);
+	snprintf(before, sizeof(before), "%lld", (long long)(now - ttl));
+	params[0] = id;
+	params[1] = at;
+	params[2] = before;
+	/* a row older than the time to live counts as absent */
+	return changed_rows(pg,
+		"INSERT INTO smartcar_webhook_events (event_id, seen_ms) "
+		"VALUES ($1, $2) ON CONFLICT (event_id) DO UPDATE SET "
+		"seen_ms = EXCLUDED.seen_ms WHERE "
+		"smartcar_webhook_events.seen_ms <= $3", 3, params);
+}
+
+int sc__pg_seen_forget(void *pg, const char *id)
+{
+	const char *params[1];
+	params[0] = id;
+	return changed_rows(pg, "DELETE FROM smartcar_webhook_events WHERE "
+				"event_id = $1", 1, params);
+}
+
+long sc__pg_seen_count(void *pg)
+{
+	PGresult *r = seen_query(pg, "SELECT count(*) FROM "
+				     "smartcar_webhook_events", 0, NULL,
+				 PGRES_TUPLES_OK);
+	long n;
+	if (!r)
+		return SC_ESTORAGE;
+	n = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return n;
+}
+
+void sc__pg_seen_close(void *pg)
+{
+	struct pg_seen *p = pg;
+	if (!p)
+		return;
+	PQfinish(p->c);
+	free(p->conninfo);
+	free(p);
 }
 
 #endif

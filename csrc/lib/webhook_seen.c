@@ -4,8 +4,9 @@
  *
  * In memory: a ring of entries in arrival order (the oldest is evicted
  * first, by capacity or by age) indexed by a chained hash table; one
- * mutex.  In SQLite (the token store's file will do): one table, one
- * upsert per check, so processes sharing the file agree. */
+ * mutex.  In SQLite (the token store's file will do) or PostgreSQL (the
+ * token store's database): one table, one upsert per check, so processes
+ * sharing it agree. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,7 @@ struct sc_webhook_seen {
 	size_t nbuckets; /* a power of two */
 	int64_t ttl_ms;
 	sqlite3 *db;          /* persistent: then the ring is unused */
+	void *pg;             /* persistent on PostgreSQL (store_pg.c) */
 	unsigned long checks; /* persistent: expired rows go every 256 */
 };
 
@@ -123,6 +125,39 @@ int sc_webhook_seen_open_sqlite(sc_webhook_seen **out, const char *path,
 	return 0;
 }
 
+int sc_webhook_seen_open_postgres(sc_webhook_seen **out, const char *conninfo,
+				  int64_t ttl_ms, sc_error **err_out)
+{
+	sc_webhook_seen *s;
+	int rc;
+
+	if (err_out)
+		*err_out = NULL;
+	if (!out)
+		return SC_EINVAL;
+	*out = NULL;
+	if (ttl_ms <= 0) {
+		if (err_out)
+			*err_out = sc__error_new(SC_EINVAL,
+						 "a positive ttl_ms is needed");
+		return SC_EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s || pthread_mutex_init(&s->lock, NULL)) {
+		free(s);
+		return SC_ENOMEM;
+	}
+	s->ttl_ms = ttl_ms;
+	rc = sc__pg_seen_open(&s->pg, conninfo, err_out);
+	if (rc < 0) {
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
 /* One statement with one text and up to two integer parameters; the
  * number of rows it changed (a SELECT: its first column), or
  * SC_ESTORAGE. */
@@ -173,6 +208,7 @@ void sc_webhook_seen_free(sc_webhook_seen *s)
 	if (!s)
 		return;
 	sqlite3_close(s->db);
+	sc__pg_seen_close(s->pg);
 	for (i = 0; i < s->count; i++)
 		free(s->ring[(s->head + i) % s->cap].id);
 	free(s->ring);
@@ -248,9 +284,17 @@ int sc_webhook_seen_check(sc_webhook_seen *s, const char *event_id,
 		return SC_EINVAL;
 	if (now_ms <= 0)
 		now_ms = wall_ms();
-	if (s->db) {
+	if (s->db || s->pg) {
 		pthread_mutex_lock(&s->lock);
-		slot = sql_check(s, event_id, now_ms);
+		if (s->db) {
+			slot = sql_check(s, event_id, now_ms);
+		} else {
+			slot = sc__pg_seen_check(s->pg, event_id, now_ms,
+						 s->ttl_ms);
+			if (slot >= 0)
+				slot = slot > 0 ? SC_WEBHOOK_FIRST
+						: SC_WEBHOOK_DUPLICATE;
+		}
 		pthread_mutex_unlock(&s->lock);
 		return (int)slot;
 	}
@@ -286,11 +330,12 @@ int sc_webhook_seen_forget(sc_webhook_seen *s, const char *event_id)
 
 	if (!s || !valid_id(event_id))
 		return SC_EINVAL;
-	if (s->db) {
+	if (s->db || s->pg) {
 		int rc;
 		pthread_mutex_lock(&s->lock);
-		rc = run_sql(s, "DELETE FROM smartcar_webhook_events WHERE "
-				"event_id = ?1", event_id, 0, 0);
+		rc = s->pg ? sc__pg_seen_forget(s->pg, event_id)
+			   : run_sql(s, "DELETE FROM smartcar_webhook_events "
+					"WHERE event_id = ?1", event_id, 0, 0);
 		pthread_mutex_unlock(&s->lock);
 		return rc < 0 ? rc : rc ? 0 : SC_ENOTFOUND;
 	}
@@ -313,9 +358,11 @@ size_t sc_webhook_seen_count(sc_webhook_seen *s)
 	if (!s)
 		return 0;
 	pthread_mutex_lock(&s->lock);
-	if (s->db) {
-		int rc = run_sql(s, "SELECT count(*) FROM "
-				    "smartcar_webhook_events", NULL, 0, 0);
+	if (s->db || s->pg) {
+		long rc = s->pg ? sc__pg_seen_count(s->pg)
+				: run_sql(s, "SELECT count(*) FROM "
+					     "smartcar_webhook_events", NULL, 0,
+					  0);
 		pthread_mutex_unlock(&s->lock);
 		return rc > 0 ? (size_t)rc : 0;
 	}

@@ -2135,8 +2135,10 @@ end
 --- Options: `capacity` (default 100000) and `ttl_ms` (default one day;
 --- 0: until the set is full); or `path`: the ids live in that SQLite file
 --- (the token store's will do), shared by every process using it, for
---- `ttl_ms` (then nil, err when the database cannot be opened).
----@param opts {capacity: integer|nil, ttl_ms: integer|nil, path: string|nil}|nil
+--- `ttl_ms` (then nil, err when the database cannot be opened); or
+--- `postgres`: a libpq connection string ("" for the PG* variables), the
+--- ids in that database, shared by every host.
+---@param opts {capacity: integer|nil, ttl_ms: integer|nil, path: string|nil, postgres: string|nil}|nil
 ---@return userdata|nil
 ---@return smartcar.Error|nil err
 function smartcar.webhook_seen(opts)
@@ -2144,6 +2146,9 @@ function smartcar.webhook_seen(opts)
     argerror("webhook_seen", 1, "options: table expected, got " .. type(opts))
   end
   opts = opts or {}
+  if opts.postgres ~= nil then
+    return core.webhook_seen_postgres(opts.postgres, opts.ttl_ms or 86400000)
+  end
   if opts.path ~= nil then
     return core.webhook_seen_sqlite(opts.path, opts.ttl_ms or 86400000)
   end

@@ -164,6 +164,8 @@ int sc_webhook_seen_new(sc_webhook_seen **out, size_t capacity,
 void sc_webhook_seen_free(sc_webhook_seen *seen);
 int sc_webhook_seen_open_sqlite(sc_webhook_seen **out, const char *path,
                                 int64_t ttl_ms, sc_error **err_out);
+int sc_webhook_seen_open_postgres(sc_webhook_seen **out, const char *conninfo,
+                                  int64_t ttl_ms, sc_error **err_out);
 int sc_webhook_seen_check(sc_webhook_seen *seen, const char *event_id,
                           int64_t now_ms);
 int sc_webhook_seen_forget(sc_webhook_seen *seen, const char *event_id);
@@ -1546,7 +1548,8 @@ end
 --- seen:first(id) is true the first time, false for a repeat;
 --- seen:forget(id); seen:count().  opts: capacity (default 100000),
 --- ttl_ms (default one day; 0: until full), or path: a SQLite file
---- every worker shares (nil, err when it cannot be opened).  An in-memory
+--- every worker shares, or postgres: a libpq connection string (nil, err
+--- when the database cannot be opened).  An in-memory
 --- set is per nginx worker: a retry reaching another worker is missed.
 local Seen = {}
 Seen.__index = Seen
@@ -1555,9 +1558,11 @@ function _M.webhook_seen(opts)
   need_lib()
   opts = opts or {}
   local out = ffi.new("sc_webhook_seen *[1]")
-  if opts.path then -- shared by every worker through the SQLite file
-    if C.sc_webhook_seen_open_sqlite(out, opts.path, opts.ttl_ms or 86400000,
-                                     nil) ~= 0 then
+  if opts.path or opts.postgres then -- shared by every worker
+    local open = opts.postgres and C.sc_webhook_seen_open_postgres
+      or C.sc_webhook_seen_open_sqlite
+    if open(out, opts.postgres or opts.path, opts.ttl_ms or 86400000,
+            nil) ~= 0 then
       return nil, local_error(_M.codes.storage,
         "webhook_seen: cannot open the database")
     end

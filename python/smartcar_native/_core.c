@@ -2524,6 +2524,37 @@ static PyObject *mod_seen_open_sqlite(PyObject *mod, PyObject *args)
 	return cap;
 }
 
+PyDoc_STRVAR(seen_open_postgres_doc,
+"seen_open_postgres(conninfo, ttl_ms) -> capsule\n\n"
+"A persistent set of webhook event ids on PostgreSQL\n"
+"(sc_webhook_seen_open_postgres); raises StorageError.");
+
+static PyObject *mod_seen_open_postgres(PyObject *mod, PyObject *args)
+{
+	PyObject *cap;
+	const char *conninfo = NULL;
+	long long ttl;
+	sc_webhook_seen *s = NULL;
+	sc_error *err = NULL;
+	int rc;
+
+	if (!PyArg_ParseTuple(args, "zL:seen_open_postgres", &conninfo, &ttl))
+		return retyped();
+	if (ttl <= 0) {
+		raise_local(SC_EINVAL, "a positive ttl is needed");
+		return NULL;
+	}
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_webhook_seen_open_postgres(&s, conninfo, (int64_t)ttl, &err);
+	Py_END_ALLOW_THREADS
+	if (rc != 0)
+		return raise_owned(rc, err);
+	cap = PyCapsule_New(s, SEEN_CAPSULE, seen_capsule_free);
+	if (!cap)
+		sc_webhook_seen_free(s);
+	return cap;
+}
+
 PyDoc_STRVAR(seen_check_doc,
 "seen_check(seen, event_id, now_ms) -> bool\n\n"
 "True the first time event_id is seen, False for a repeat.");
@@ -2848,6 +2879,8 @@ static PyMethodDef module_methods[] = {
 	{ "seen_new", (PyCFunction)mod_seen_new, METH_VARARGS, seen_new_doc },
 	{ "seen_open_sqlite", (PyCFunction)mod_seen_open_sqlite, METH_VARARGS,
 	  seen_open_sqlite_doc },
+	{ "seen_open_postgres", (PyCFunction)mod_seen_open_postgres,
+	  METH_VARARGS, seen_open_postgres_doc },
 	{ "seen_check", (PyCFunction)mod_seen_check, METH_VARARGS,
 	  seen_check_doc },
 	{ "seen_forget", (PyCFunction)mod_seen_forget, METH_VARARGS,

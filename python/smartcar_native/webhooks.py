@@ -162,13 +162,17 @@ class SeenEvents:
     seconds; None: until the set is full), the oldest going first.  With
     ``path`` the ids live in that SQLite file instead (table
     ``smartcar_webhook_events``; the token store's file will do), so
-    every process using the file agrees; ``ttl`` is then required and
-    ``capacity`` unused.  A failing database raises :class:`StorageError`.
+    every process using the file agrees; with ``postgres`` (a libpq
+    connection string, "" for the ``PG*`` variables) they live in that
+    PostgreSQL database, shared by every host.  ``ttl`` is then required
+    and ``capacity`` unused.  A failing database raises
+    :class:`StorageError`.
     """
 
     def __init__(self, capacity: int = 100000,
                  ttl: Union[_dt.timedelta, float, None] = 86400.0,
-                 path: Union[str, "os.PathLike[str]", None] = None) -> None:
+                 path: Union[str, "os.PathLike[str]", None] = None,
+                 postgres: Optional[str] = None) -> None:
         capacity = _util.int_param("capacity", capacity, 1)
         if isinstance(ttl, _dt.timedelta):
             ttl = ttl.total_seconds()
@@ -177,7 +181,11 @@ class SeenEvents:
             raise TypeError("ttl must be a timedelta, seconds or None, "
                             "not %s" % type(ttl).__name__)
         ttl_ms = 0 if ttl is None else int(ttl * 1000)
-        if path is not None:
+        if postgres is not None:
+            self._seen = _core.seen_open_postgres(
+                _util.require_str("postgres", postgres, allow_empty=True),
+                ttl_ms)
+        elif path is not None:
             self._seen = _core.seen_open_sqlite(path, ttl_ms)
         else:
             self._seen = _core.seen_new(capacity, ttl_ms)

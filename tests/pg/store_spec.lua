@@ -29,6 +29,22 @@ describe("smartcar.postgres_store", function()
   end)
 end)
 
+describe("smartcar.webhook_seen on PostgreSQL", function()
+  it("is shared by two sets; a bad server is nil, err", function()
+    local a = assert(smartcar.webhook_seen { postgres = "", ttl_ms = 60000 })
+    local b = assert(smartcar.webhook_seen { postgres = "", ttl_ms = 60000 })
+    local id = "lua-pg-" .. tostring(os.time()) .. tostring(math.random(1e6))
+    assert.is_true(a:first(id))
+    assert.is_false(b:first(id))
+    assert.is_true(b:forget(id))
+    assert.is_true(a:first(id))
+    local none, err = smartcar.webhook_seen {
+      postgres = "host=127.0.0.1 port=1 connect_timeout=2" }
+    assert.is_nil(none)
+    assert.equal("storage", err.kind)
+  end)
+end)
+
 describe("client:share_cooldowns", function()
   local helper = require("helper")
 

@@ -14,8 +14,8 @@ import time
 import pytest
 import smartcar_native as smartcar
 
-from conftest import (REPO, Emulator, authorize, common, refreshing_backends,
-                      sql, wait_until)
+from conftest import (REPO, Emulator, authorize, common, dsn,
+                      refreshing_backends, sql, wait_until)
 
 ORIGINS = ("SMARTCAR_AUTH_ORIGIN", "SMARTCAR_API_ORIGIN",
            "SMARTCAR_CONNECT_ORIGIN")
@@ -285,3 +285,30 @@ def test_a_server_that_never_answers_fails_the_open(clean_db, silent_origin,
     thread.join(60)
     assert not thread.is_alive()
     assert isinstance(outcome.get("error"), smartcar.StorageError)
+
+
+def test_webhook_seen_events_on_postgres(clean_db):
+    """Webhook event ids in PostgreSQL: two sets (two hosts, in effect)
+    agree on what is a repeat, expired rows count as new, forget works,
+    and a database that cannot be reached is a StorageError."""
+    sql("DROP TABLE IF EXISTS smartcar_webhook_events")
+    a = smartcar.SeenEvents(postgres=dsn(), ttl=300)
+    b = smartcar.SeenEvents(postgres="", ttl=300)
+    assert a.first("pg-ev-1")
+    assert not b.first("pg-ev-1")
+    assert b.first("pg-ev-2")
+    assert len(a) == 2
+    assert a.forget("pg-ev-2") and not b.forget("pg-ev-2")
+    # an old row (seen long ago) counts as new again
+    sql("UPDATE smartcar_webhook_events SET seen_ms = 0 "
+        "WHERE event_id = 'pg-ev-1'")
+    assert b.first("pg-ev-1") and not a.first("pg-ev-1")
+    body = b'{"eventId":"pg-ev-3","eventType":"VEHICLE_STATE","data":{}}'
+    sig = smartcar._core.hmac_sha256_hex("amt", body)
+    assert not smartcar.receive_webhook("amt", sig, body, a)["duplicate"]
+    assert smartcar.receive_webhook("amt", sig, body, b)["duplicate"]
+    with pytest.raises(smartcar.InvalidArgumentError):
+        smartcar.SeenEvents(postgres="", ttl=None)
+    with pytest.raises(smartcar.StorageError):
+        smartcar.SeenEvents(postgres="host=127.0.0.1 port=1 "
+                            "connect_timeout=2", ttl=300)

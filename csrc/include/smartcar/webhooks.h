@@ -107,6 +107,19 @@ SC_EXTERN(int) sc_webhook_seen_open_sqlite(sc_webhook_seen **out,
 					   const char *path, int64_t ttl_ms,
 					   sc_error **err_out);
 
+/**
+ * The same on PostgreSQL: the table smartcar_webhook_events of the
+ * database @p conninfo names (libpq keywords or URI; NULL or "": the PG*
+ * variables), so every host using it agrees.  @p ttl_ms required (> 0).
+ * @return as sc_webhook_seen_open_sqlite(); SC_ESTORAGE too when the
+ *         library was built without libpq.
+ * Ownership: as sc_webhook_seen_open_sqlite().
+ */
+SC_EXTERN(int) sc_webhook_seen_open_postgres(sc_webhook_seen **out,
+					     const char *conninfo,
+					     int64_t ttl_ms,
+					     sc_error **err_out);
+
 /** Free the set; accepts NULL. */
 SC_EXTERN(void) sc_webhook_seen_free(sc_webhook_seen *seen);
 
