@@ -152,11 +152,8 @@ class Matrix:
         """An access token and a vehicle of the emulator's owner."""
         import smartcar_native as smartcar
 
-        for name in conftest.ORIGIN_VARIABLES:
-            os.environ[name] = self.base
-        os.environ["SMARTCAR_CLIENT_ID"] = conftest.CLIENT_ID
-        os.environ["SMARTCAR_CLIENT_SECRET"] = conftest.CLIENT_SECRET
-        os.environ["SMARTCAR_REDIRECT_URI"] = conftest.REDIRECT_URI
+        # every SMARTCAR_* origin and the test application's credentials
+        os.environ.update(self.emu.environment())
         auth = smartcar.AuthClient()
         code = conftest.authorize(self.emu, auth, [
             "required:read_odometer", "read_vehicle_info",
