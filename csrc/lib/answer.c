@@ -117,6 +117,31 @@ sc_error *sc__error_from_answer(int status, const char *content_type,
 	return e;
 }
 
+/* The v2 error type of each API v1 "error" value: an error's "category"
+ * (the one list; bindings pick their error classes by category). */
+static const char *const v1_categories[][2] = {
+	{ "authentication_error", "AUTHENTICATION" },
+	{ "permission_error", "PERMISSION" },
+	{ "validation_error", "VALIDATION" },
+	{ "resource_not_found", "RESOURCE_NOT_FOUND" },
+	{ "rate_limiting_error", "RATE_LIMIT" },
+	{ "vehicle_state_error", "VEHICLE_STATE" },
+	{ "vehicle_not_capable_error", "COMPATIBILITY" },
+	{ "smartcar_not_capable_error", "COMPATIBILITY" },
+	{ "server_error", "SERVER" },
+	{ "monthly_limit_exceeded", "BILLING" },
+	{ "vehicle_owner_action_required", "CONNECTED_SERVICES_ACCOUNT" },
+};
+
+static const char *v1_category(const char *type)
+{
+	size_t i;
+	for (i = 0; i < sizeof(v1_categories) / sizeof(v1_categories[0]); i++)
+		if (!strcmp(v1_categories[i][0], type))
+			return v1_categories[i][1];
+	return type;
+}
+
 static sc_error *v1_error(int status, const char *rid, const cJSON *json)
 {
 	const char *type = json_str(json, "error");
@@ -132,6 +157,7 @@ static sc_error *v1_error(int status, const char *rid, const cJSON *json)
 	e = sc__error_new(SC_EAPI, msg);
 	if (e) {
 		sc__error_set(e, "type", type);
+		sc__error_set(e, "category", v1_category(type));
 		if (code)
 			sc__error_set(e, "code", code);
 		sc__error_set(e, "description", desc);
@@ -193,6 +219,7 @@ static sc_error *v2_error(int status, const char *rid, const char *retry_after,
 	if (!e)
 		return NULL;
 	sc__error_set(e, "type", type);
+	sc__error_set(e, "category", type);
 	sc__error_set(e, "code", code);
 	sc__error_set(e, "description", desc);
 	sc__error_set(e, "doc_url", json_str(json, "docURL"));

@@ -372,7 +372,8 @@ _BY_KIND: Dict[str, Type[SmartcarException]] = {
     )
 }
 
-# Smartcar API error types: v2 names and the legacy v1 "error" values.
+# Smartcar API error classes by the library's error "category" (the v2
+# type; libsmartcar gives API v1 "error" values their v2 category).
 _BY_API_TYPE: Dict[str, Type[ApiError]] = {
     "AUTHENTICATION": AuthenticationError,
     "PERMISSION": PermissionDeniedError,
@@ -385,23 +386,13 @@ _BY_API_TYPE: Dict[str, Type[ApiError]] = {
     "SERVER": ServerError,
     "BILLING": BillingError,
     "CONNECTED_SERVICES_ACCOUNT": ConnectedServicesAccountError,
-    "authentication_error": AuthenticationError,
-    "permission_error": PermissionDeniedError,
-    "validation_error": ValidationError,
-    "resource_not_found": ResourceNotFoundError,
-    "rate_limiting_error": RateLimitError,
-    "vehicle_state_error": VehicleStateError,
-    "vehicle_not_capable_error": CompatibilityError,
-    "smartcar_not_capable_error": CompatibilityError,
-    "server_error": ServerError,
-    "monthly_limit_exceeded": BillingError,
-    "vehicle_owner_action_required": ConnectedServicesAccountError,
 }
 
 
 def exception_class(kind: Optional[str], type_: Optional[str] = None
                     ) -> Type[SmartcarException]:
-    """The exception class for a libsmartcar kind (and API error type)."""
+    """The exception class for a libsmartcar kind (and, for API errors,
+    the error's category: its v2 type)."""
     cls = _BY_KIND.get(kind or "", SmartcarException)
     if cls is ApiError and type_:
         return _BY_API_TYPE.get(type_, ApiError)
@@ -424,7 +415,7 @@ def _from_core(code: int, fields: Mapping[str, Any]) -> SmartcarException:
     Called by the C extension; returns the exception, does not raise it.
     """
     kind = fields.get("kind") or None
-    cls = exception_class(kind, fields.get("type"))
+    cls = exception_class(kind, fields.get("category") or fields.get("type"))
     kwargs: Dict[str, Any] = {}
     for name in _FIELDS:
         value = fields.get(name)

@@ -245,3 +245,72 @@ TEST(rules_batch_paths_checked_in_c)
 	CHECK_STR(batch_paths_error("[\"/odometer\""),
 		  "batch paths: a JSON array of strings expected");
 }
+
+/* The error (JSON, caller frees) of an odometer call answered with
+ * status and body, or NULL. */
+static char *answered(int status, const char *body)
+{
+	sc_client *c = t_offline_client();
+	sc_params *p = NULL;
+	sc_result *res = NULL;
+	const sc_request *req;
+	const sc_error *e;
+	sc_op *op = NULL;
+	char *json = NULL;
+
+	sc_params_new(&p);
+	sc_params_set(p, "vehicle_id", "v1");
+	sc_params_set(p, "access_token", "t");
+	sc_params_set(p, "max_attempts", "1");
+	if (c && sc_op_new(&op, c, "odometer", p, NULL) == 0 &&
+	    sc_op_next(op, &req) == SC_STEP_SEND &&
+	    sc_op_feed(op, t_response(status, "application/json", body)) ==
+		    0 &&
+	    sc_op_next(op, &req) == SC_STEP_DONE)
+		sc_op_result(&res, op);
+	e = sc_result_error(res);
+	if (e)
+		sc_error_to_json(&json, e);
+	sc_result_free(res);
+	sc_op_free(op);
+	sc_params_free(p);
+	sc_client_free(c);
+	return json;
+}
+
+TEST(rules_v1_error_types_have_a_v2_category)
+{
+	static const char *const v1[][2] = {
+		{ "authentication_error", "AUTHENTICATION" },
+		{ "rate_limiting_error", "RATE_LIMIT" },
+		{ "vehicle_not_capable_error", "COMPATIBILITY" },
+		{ "smartcar_not_capable_error", "COMPATIBILITY" },
+		{ "monthly_limit_exceeded", "BILLING" },
+		{ "vehicle_owner_action_required",
+		  "CONNECTED_SERVICES_ACCOUNT" },
+		{ "some_future_error", "some_future_error" },
+	};
+	char body[256], want[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(v1) / sizeof(v1[0]); i++) {
+		char *json;
+		snprintf(body, sizeof(body), "{\"error\":\"%s\",\"message\":"
+			 "\"m\",\"code\":null}", v1[i][0]);
+		json = answered(400, body);
+		snprintf(want, sizeof(want), "\"category\":\"%s\"", v1[i][1]);
+		CHECK(json && strstr(json, want) != NULL);
+		snprintf(want, sizeof(want), "\"type\":\"%s\"", v1[i][0]);
+		CHECK(json && strstr(json, want) != NULL);
+		sc_free(json);
+	}
+	/* v2 bodies: the category is the type */
+	{
+		char *json = answered(401, "{\"type\":"
+			"\"AUTHENTICATION\",\"code\":null,\"description\":"
+			"\"d\",\"statusCode\":401}");
+		CHECK(json && strstr(json, "\"category\":\"AUTHENTICATION\"")
+		      != NULL);
+		sc_free(json);
+	}
+}

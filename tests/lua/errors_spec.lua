@@ -133,7 +133,8 @@ describe("errors", function()
     -- Fields come straight from the library's error object: only names
     -- from the documented list appear.
     local known = {
-      kind = true, type = true, code = true, description = true,
+      kind = true, type = true, category = true, code = true,
+      description = true,
       doc_url = true, status_code = true, request_id = true,
       resolution = true, suggested_user_message = true, detail = true,
       retry_after = true, attempts = true, message = true, vin = true,

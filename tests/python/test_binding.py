@@ -455,6 +455,19 @@ def test_factory_builds_kind_classes(symbol, code, kind, message):
     assert copy.kind == kind
 
 
+def test_v1_types_take_the_library_category():
+    """An API v1 body's type keeps its v1 name; the class comes from the
+    category libsmartcar gives it (its v2 type)."""
+    exc = errors._from_core(_core.EAPI, {
+        "kind": "api", "type": "vehicle_state_error",
+        "category": "VEHICLE_STATE", "message": "m", "status_code": 409})
+    assert type(exc) is smartcar.VehicleStateError
+    assert exc.type == "vehicle_state_error"
+    # without a category (not from the library) the v1 name means nothing
+    assert type(errors._from_core(_core.EAPI, {
+        "kind": "api", "type": "vehicle_state_error"})) is smartcar.ApiError
+
+
 @pytest.mark.parametrize("api_type,cls,builtin", [
     ("AUTHENTICATION", smartcar.AuthenticationError, None),
     ("PERMISSION", smartcar.PermissionDeniedError, PermissionError),
@@ -469,7 +482,6 @@ def test_factory_builds_kind_classes(symbol, code, kind, message):
     ("CONNECTED_SERVICES_ACCOUNT", smartcar.ConnectedServicesAccountError,
      None),
     ("SOMETHING_NEW", smartcar.ApiError, None),
-    ("vehicle_state_error", smartcar.VehicleStateError, None),
 ])
 def test_factory_api_types(api_type, cls, builtin):
     fields = {

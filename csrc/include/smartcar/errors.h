@@ -61,7 +61,10 @@ SC_EXTERN(const char *) sc_error_message(const sc_error *err);
 
 /**
  * One string field of the error, or NULL when absent.  Fields: "kind",
- * "type", "code", "description", "doc_url", "request_id",
+ * "type", "category" (for Smartcar API errors: the v2 type, also for an
+ * API v1 body, whose "error" value is its type: "authentication_error"
+ * has category "AUTHENTICATION"), "code", "description", "doc_url",
+ * "request_id",
  * "resolution_type", "resolution_url", "suggested_user_message",
  * "message", and for Connect errors "vin", "make", "model", "year",
  * "error_message".  Ownership: borrowed from @p err.
