@@ -196,7 +196,8 @@ void t_params_set(sc_params *p, const char *const *kv);
 
 /* Checks that get(obj, key) reads value for every key, value pair of kv
  * (NULL-terminated), marking the test failed at file:line, naming the
- * key, for each that does not.  CHECK_ERROR_FIELDS reads an sc_error
+ * key, for each that does not.  CHECK_FIELDS takes any getter;
+ * CHECK_ERROR_FIELDS reads an sc_error
  * with sc_error_get, CHECK_RESULT_STRINGS an sc_result with
  * sc_result_get_string, CHECK_CLIENT_SETTINGS an sc_client with
  * sc_client_get. */
@@ -206,6 +207,9 @@ void t_check_fields(const char *file, int line, t_get_fn get,
 const char *t_error_field(const void *e, const char *key);
 const char *t_result_string(const void *r, const char *key);
 const char *t_client_setting(const void *c, const char *key);
+#define CHECK_FIELDS(get, obj, ...)                                    \
+	t_check_fields(__FILE__, __LINE__, (get), (obj),               \
+		       (const char *const[]){__VA_ARGS__, NULL})
 #define CHECK_ERROR_FIELDS(e, ...)                                     \
 	t_check_fields(__FILE__, __LINE__, t_error_field, (e),         \
 		       (const char *const[]){__VA_ARGS__, NULL})

@@ -148,19 +148,22 @@ TEST(op_token_requests)
 
 TEST(op_auth_origin_may_be_the_token_url)
 {
+	static const char *const origins[] = {
+		"http://127.0.0.1:9/oauth/token", "http://127.0.0.1:9/"
+	};
 	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
-	sc_client *c = NULL;
+	size_t i;
 
 	o.client_id = "id";
 	o.client_secret = "secret";
-	o.auth_origin = "http://127.0.0.1:9/oauth/token";
-	REQUIRE(sc_client_new(&c, &o, NULL) == 0);
-	CHECK_STR(sc_client_get(c, "auth_url"), "http://127.0.0.1:9/oauth/token");
-	sc_client_free(c);
-	o.auth_origin = "http://127.0.0.1:9/";
-	REQUIRE(sc_client_new(&c, &o, NULL) == 0);
-	CHECK_STR(sc_client_get(c, "auth_url"), "http://127.0.0.1:9/oauth/token");
-	sc_client_free(c);
+	for (i = 0; i < 2; i++) {
+		sc_client *c = NULL;
+		o.auth_origin = origins[i];
+		REQUIRE(sc_client_new(&c, &o, NULL) == 0);
+		CHECK_STR(sc_client_get(c, "auth_url"),
+			  "http://127.0.0.1:9/oauth/token");
+		sc_client_free(c);
+	}
 }
 
 TEST(op_argument_errors)

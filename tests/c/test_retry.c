@@ -50,6 +50,21 @@ static sc_response *v2(int status, const char *type, const char *code,
 	return r;
 }
 
+/* The op's result code once it is done (-99 when it is not), the op
+ * freed; the result in *out (caller frees) when out != NULL. */
+static int finish(sc_op *op, sc_result **out)
+{
+	sc_result *res = NULL;
+	int rc = sc_op_next(op, NULL) == SC_STEP_DONE ? sc_op_result(&res, op)
+						       : -99;
+	if (out)
+		*out = res;
+	else
+		sc_result_free(res);
+	sc_op_free(op);
+	return rc;
+}
+
 static sc_response *ok_body(void)
 {
 	return t_response(200, "application/json", "{\"distance\":1}");
@@ -59,7 +74,6 @@ TEST(retry_read_after_retry_later_5xx)
 {
 	sc_client *c = client_with(3, 0, NULL);
 	sc_op *op = op_for(c, "odometer", NULL);
-	sc_result *res = NULL;
 
 	REQUIRE(op);
 	CHECK(sc_op_next(op, NULL) == SC_STEP_SEND);
@@ -73,10 +87,7 @@ TEST(retry_read_after_retry_later_5xx)
 	CHECK(sc_op_wait_ms(op) >= 200 && sc_op_wait_ms(op) <= 400);
 	CHECK(sc_op_next(op, NULL) == SC_STEP_SEND);
 	sc_op_feed(op, ok_body());
-	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
-	CHECK(sc_op_result(&res, op) == 0);
-	sc_result_free(res);
-	sc_op_free(op);
+	CHECK(finish(op, NULL) == 0);
 	sc_client_free(c);
 }
 
@@ -93,11 +104,9 @@ TEST(retry_gives_up_after_max_attempts_and_reports_them)
 			;
 		sc_op_fail(op, SC_ENETWORK, "connection reset");
 	}
-	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
-	CHECK(sc_op_result(&res, op) == SC_ENETWORK);
+	CHECK(finish(op, &res) == SC_ENETWORK);
 	CHECK(sc_error_attempts(sc_result_error(res)) == 3);
 	sc_result_free(res);
-	sc_op_free(op);
 	sc_client_free(c);
 }
 
@@ -125,12 +134,10 @@ TEST(retry_not_past_the_deadline)
 	sc_op_next(op, NULL);
 	/* Retry-After beyond the 30 s deadline: report it at once */
 	sc_op_feed(op, v2(429, "RATE_LIMIT", "VEHICLE", "RETRY_LATER", "100"));
-	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
-	CHECK(sc_op_result(&res, op) == SC_EAPI);
+	CHECK(finish(op, &res) == SC_EAPI);
 	CHECK(sc_error_retry_after(sc_result_error(res)) == 100);
 	CHECK(sc_error_attempts(sc_result_error(res)) == 1);
 	sc_result_free(res);
-	sc_op_free(op);
 	sc_client_free(c);
 }
 
@@ -138,20 +145,15 @@ TEST(retry_not_on_client_errors_or_contact_support)
 {
 	sc_client *c = client_with(3, 0, NULL);
 	sc_op *op = op_for(c, "odometer", NULL);
-	sc_result *res = NULL;
 
 	sc_op_next(op, NULL);
 	sc_op_feed(op, v2(401, "AUTHENTICATION", NULL, NULL, NULL));
-	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
-	sc_op_free(op);
+	CHECK(finish(op, NULL) == SC_EAPI);
 	op = op_for(c, "odometer", NULL);
 	sc_op_next(op, NULL);
 	sc_op_feed(op, v2(500, "SERVER", "MULTIPLE_RECORDS_FOUND",
 			  "CONTACT_SUPPORT", NULL));
-	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
-	CHECK(sc_op_result(&res, op) == SC_EAPI);
-	sc_result_free(res);
-	sc_op_free(op);
+	CHECK(finish(op, NULL) == SC_EAPI);
 	sc_client_free(c);
 }
 
@@ -164,21 +166,16 @@ TEST(retry_commands_never_resent_once_sent)
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		sc_op *op = op_for(c, cmds[i], NULL);
-		sc_result *res = NULL;
 		REQUIRE(op);
 		CHECK(sc_op_next(op, NULL) == SC_STEP_SEND);
 		sc_op_fail(op, SC_ETIMEOUT, "timed out");
-		CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
-		CHECK(sc_op_result(&res, op) == SC_ETIMEOUT);
-		sc_result_free(res);
-		sc_op_free(op);
-		/* nor after a 5xx or a 429 */
+		CHECK(finish(op, NULL) == SC_ETIMEOUT);
+		/* nor after a 5xx */
 		op = op_for(c, cmds[i], NULL);
 		sc_op_next(op, NULL);
 		sc_op_feed(op, v2(503, "SERVER", "INTERNAL", "RETRY_LATER",
 				  NULL));
-		CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
-		sc_op_free(op);
+		CHECK(finish(op, NULL) == SC_EAPI);
 	}
 	sc_client_free(c);
 }
@@ -187,7 +184,6 @@ TEST(retry_commands_resent_when_certainly_unsent)
 {
 	sc_client *c = client_with(3, 0, NULL);
 	sc_op *op = op_for(c, "lock", NULL);
-	sc_result *res = NULL;
 
 	REQUIRE(op);
 	sc_op_next(op, NULL);
@@ -196,10 +192,7 @@ TEST(retry_commands_resent_when_certainly_unsent)
 		;
 	sc_op_feed(op, t_response(200, "application/json",
 				  "{\"status\":\"success\"}"));
-	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
-	CHECK(sc_op_result(&res, op) == 0);
-	sc_result_free(res);
-	sc_op_free(op);
+	CHECK(finish(op, NULL) == 0);
 	sc_client_free(c);
 }
 
@@ -209,8 +202,7 @@ TEST(retry_off_with_one_attempt)
 	sc_op *op = op_for(c, "odometer", NULL);
 	sc_op_next(op, NULL);
 	sc_op_fail(op, SC_ENETWORK, "reset");
-	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
-	sc_op_free(op);
+	CHECK(finish(op, NULL) == SC_ENETWORK);
 	sc_client_free(c);
 }
 
@@ -226,14 +218,12 @@ TEST(rate_vehicle_cooldown_learned_from_retry_after)
 	sc_op_free(op);
 	/* the same vehicle: refused locally, without a request */
 	op = op_for(c, "location", "veh-hot");
-	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
-	CHECK(sc_op_result(&res, op) == SC_ERATELIMIT);
+	CHECK(finish(op, &res) == SC_ERATELIMIT);
 	CHECK_STR(sc_error_get(sc_result_error(res), "kind"), "rate_limited");
 	CHECK_STR(sc_error_get(sc_result_error(res), "code"), "VEHICLE");
 	ra = sc_error_retry_after(sc_result_error(res));
 	CHECK(ra > 28 && ra <= 30);
 	sc_result_free(res);
-	sc_op_free(op);
 	/* another vehicle goes */
 	op = op_for(c, "location", "veh-cool");
 	CHECK(sc_op_next(op, NULL) == SC_STEP_SEND);
@@ -310,11 +300,9 @@ TEST(rate_retry_after_beyond_the_deadline_is_not_waited)
 	sc_op_next(op, NULL);
 	sc_op_feed(op, v2(429, "RATE_LIMIT", "VEHICLE", "RETRY_LATER",
 			  "1e23"));
-	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
-	CHECK(sc_op_result(&res, op) == SC_EAPI);
+	CHECK(finish(op, &res) == SC_EAPI);
 	CHECK(sc_error_status_code(sc_result_error(res)) == 429);
 	sc_result_free(res);
-	sc_op_free(op);
 	sc_client_free(c);
 }
 
@@ -349,8 +337,7 @@ TEST(rate_wait_policy_asks_to_wait)
 	p = T_PARAMS("vehicle_id", "veh-w", "access_token", "tok-123456",
 			"rate_policy", "fail");
 	sc_op_new(&op, c, "odometer", p, NULL);
-	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
-	sc_op_free(op);
+	CHECK(finish(op, NULL) == SC_ERATELIMIT);
 	sc_params_free(p);
 	sc_client_free(c);
 }
@@ -368,13 +355,11 @@ TEST(rate_token_bucket)
 		sc_op_free(op);
 	}
 	op = op_for(c, "odometer", NULL);
-	CHECK(sc_op_next(op, NULL) == SC_STEP_DONE);
-	CHECK(sc_op_result(&res, op) == SC_ERATELIMIT);
+	CHECK(finish(op, &res) == SC_ERATELIMIT);
 	CHECK_STR(sc_error_get(sc_result_error(res), "code"), "LOCAL");
 	/* 2 per minute: the next token is about 30 s away */
 	CHECK(sc_error_retry_after(sc_result_error(res)) > 25);
 	sc_result_free(res);
-	sc_op_free(op);
 	sc_client_free(c);
 }
 

@@ -108,14 +108,10 @@ describe("errors", function()
   it("invalid access token: api AUTHENTICATION, 401, request id", function()
     local bogus = "bogus-access-token-4242"
     local user, err = smartcar.get_user(bogus)
-    assert.is_nil(user)
-    assert.equal("api", err.kind)
-    assert.equal("AUTHENTICATION", err.type)
-    assert.equal(401, err.status_code)
+    helper.assert_api_error(user, err, "AUTHENTICATION", 401, { bogus })
     assert.equal("string", type(err.request_id))
     assert.equal("string", type(err.message))
     assert.matches("AUTHENTICATION", tostring(err))
-    helper.assert_no_secrets(err, { bogus })
 
     -- The same from a vehicle call.
     local car = smartcar.vehicle("0a1b2c3d-0000-4000-8000-000000000000", bogus)

@@ -182,11 +182,7 @@ describe("the v2 flow", function()
 
     -- A call the token has no permission for: an API error, not a raise.
     local vin, err = car:vin()
-    assert.is_nil(vin)
-    assert.equal("api", err.kind)
-    assert.equal("PERMISSION", err.type)
-    assert.equal(403, err.status_code)
-    helper.assert_no_secrets(err, { token.access_token })
+    helper.assert_api_error(vin, err, "PERMISSION", 403, { token.access_token })
   end)
 
   it("reuses one connection for repeated calls", function()

@@ -403,6 +403,17 @@ end
 ----------------------------------------------------------------------------
 
 -- The emulator's application management token (docs/emulator.md).
+-- A call that failed with an API error: no result, err of kind "api"
+-- with this type and HTTP status, and none of the secrets in it.
+function helper.assert_api_error(res, err, type_, status, secrets)
+  local is = require "luassert"
+  is.is_nil(res)
+  is.equal("api", err.kind)
+  is.equal(type_, err.type)
+  is.equal(status, err.status_code)
+  helper.assert_no_secrets(err, secrets)
+end
+
 helper.amt = "emulator-management-token"
 
 -- Every permission the SDK-shaped vehicle methods need.

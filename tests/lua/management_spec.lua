@@ -74,11 +74,8 @@ describe("get_connections", function()
   it("refuses a wrong management token without echoing it", function()
     local wrong = "wrong-amt-3f1c9a77"
     local res, err = smartcar.get_connections(wrong)
-    assert.is_nil(res)
-    assert.equal("api", err.kind)
-    assert.equal("AUTHENTICATION", err.type)
-    assert.equal(401, err.status_code)
-    helper.assert_no_secrets(err, { wrong, helper.amt })
+    helper.assert_api_error(res, err, "AUTHENTICATION", 401,
+                            { wrong, helper.amt })
   end)
 
   it("raises on bad arguments", function()
@@ -214,10 +211,8 @@ describe("get_compatibility", function()
     local res, err = smartcar.get_compatibility(
       vin_of(fleet.phev), { "read_odometer" }, "US",
       { client_id = helper.client_id, client_secret = wrong })
-    assert.is_nil(res)
-    assert.equal("AUTHENTICATION", err.type)
-    assert.equal(401, err.status_code)
-    helper.assert_no_secrets(err, { wrong, helper.client_secret })
+    helper.assert_api_error(res, err, "AUTHENTICATION", 401,
+                            { wrong, helper.client_secret })
   end)
 
   it("raises on bad arguments", function()

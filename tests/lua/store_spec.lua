@@ -157,13 +157,28 @@ describe("a vehicle backed by a token store", function()
     helper.reset()
   end)
 
-  it("uses the stored token while it is fresh", function()
-    local fleet = helper.fleet { email = "store-fresh@example.com" }
+  -- The fleet of options.email, a store in memory holding its token set
+  -- (as changed by options.edit) under "u", and its first car backed by
+  -- that key.
+  local function stored_car(options)
+    local fleet = helper.fleet(options)
     local store = assert(smartcar.token_store(":memory:"))
     finally(function() store:close() end)
-    assert(store:put("u", fleet.token))
+    local set = fleet.token
+    if options.edit then
+      set = copy(fleet.token)
+      options.edit(set)
+    end
+    assert(store:put("u", set))
     local car = smartcar.vehicle(fleet.vehicles[1], { store = store, key = "u" },
                                  { client = auth })
+    return fleet, store, car
+  end
+
+  local function expire(set) set.expiration = os.time() - 10 end
+
+  it("uses the stored token while it is fresh", function()
+    local fleet, store, car = stored_car { email = "store-fresh@example.com" }
     assert.is_nil(car.access_token)
     clear_log()
     local odo = assert(car:odometer())
@@ -175,14 +190,8 @@ describe("a vehicle backed by a token store", function()
 
   it("refreshes a set whose expiration is past, saving the rotated one",
      function()
-    local fleet = helper.fleet { email = "store-expired@example.com" }
-    local store = assert(smartcar.token_store(":memory:"))
-    finally(function() store:close() end)
-    local expired = copy(fleet.token)
-    expired.expiration = os.time() - 10
-    assert(store:put("u", expired))
-    local car = smartcar.vehicle(fleet.vehicles[1], { store = store, key = "u" },
-                                 { client = auth })
+    local fleet, store, car = stored_car {
+      email = "store-expired@example.com", edit = expire }
     clear_log()
     local odo = assert(car:odometer())
     assert.is_number(odo.distance)
@@ -204,12 +213,7 @@ describe("a vehicle backed by a token store", function()
   end)
 
   it("refreshes and retries once when the API answers 401", function()
-    local fleet = helper.fleet { email = "store-401@example.com" }
-    local store = assert(smartcar.token_store(":memory:"))
-    finally(function() store:close() end)
-    assert(store:put("u", fleet.token))
-    local car = smartcar.vehicle(fleet.vehicles[1], { store = store, key = "u" },
-                                 { client = auth })
+    local fleet, store, car = stored_car { email = "store-401@example.com" }
     -- The emulator's clock passes the access token's life (7200 s); the
     -- stored expiration (local clock) still says it is fresh.
     helper.advance_clock(7300)
@@ -334,19 +338,12 @@ describe("a vehicle backed by a token store", function()
   end)
 
   it("keeps API errors free of the stored tokens", function()
-    local fleet = helper.fleet { email = "store-apierr@example.com",
-                                 scopes = { "read_vehicle_info" } }
-    local store = assert(smartcar.token_store(":memory:"))
-    finally(function() store:close() end)
-    assert(store:put("u", fleet.token))
-    local car = smartcar.vehicle(fleet.vehicles[1], { store = store, key = "u" },
-                                 { client = auth })
+    local fleet, _, car = stored_car { email = "store-apierr@example.com",
+                                       scopes = { "read_vehicle_info" } }
     local data, err = car:odometer() -- no read_odometer permission
-    assert.is_nil(data)
-    assert.equal("api", err.kind)
-    assert.equal("PERMISSION", err.type)
-    helper.assert_no_secrets(err, { fleet.token.access_token,
-                                    fleet.token.refresh_token })
+    helper.assert_api_error(data, err, "PERMISSION", 403,
+                            { fleet.token.access_token,
+                              fleet.token.refresh_token })
   end)
 
   it("unsubscribes with the management token, without the stored token",
@@ -400,12 +397,7 @@ describe("a vehicle backed by a token store", function()
   end)
 
   it("refreshes once in run_many when the API answers 401", function()
-    local fleet = helper.fleet { email = "store-many-401@example.com" }
-    local store = assert(smartcar.token_store(":memory:"))
-    finally(function() store:close() end)
-    assert(store:put("u", fleet.token))
-    local car = smartcar.vehicle(fleet.vehicles[1], { store = store, key = "u" },
-                                 { client = auth })
+    local fleet, store, car = stored_car { email = "store-many-401@example.com" }
     helper.advance_clock(7300) -- the server now refuses the access token
     clear_log()
     local calls = {}

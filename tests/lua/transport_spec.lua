@@ -25,6 +25,20 @@ local function start_server(size)
   return url, function() pipe:close(); os.remove(out) end
 end
 
+-- An odometer read through a client with options against a server whose
+-- header is size bytes: it answers with the canned distance.
+local function reads_odometer(size, options)
+  local url, stop = start_server(size)
+  options.api_origin = url
+  local client = core.client(options)
+  local car = smartcar.vehicle("veh-1", "tok-1", { client = client })
+  local res, err = car:odometer()
+  client:close()
+  stop()
+  assert.is_nil(err)
+  assert.equal(1234.5, res.distance)
+end
+
 describe("transport", function()
   it("a header over 100 KB is nil, err of kind response_too_large", function()
     local url, stop = start_server(150 * 1024)
@@ -41,26 +55,11 @@ describe("transport", function()
   end)
 
   it("a large header within the limit is read", function()
-    local url, stop = start_server(50 * 1024)
-    local client = core.client { api_origin = url, max_attempts = 1 }
-    local car = smartcar.vehicle("veh-1", "tok-1", { client = client })
-    local res, err = car:odometer()
-    client:close()
-    stop()
-    assert.is_nil(err)
-    assert.equal(1234.5, res.distance)
+    reads_odometer(50 * 1024, { max_attempts = 1 })
   end)
 
   it("takes connection_pool_size and max_cooldown_ms", function()
-    local url, stop = start_server(10)
-    local client = core.client { api_origin = url, connection_pool_size = 4,
-                                 max_cooldown_ms = 5000 }
-    local car = smartcar.vehicle("veh-1", "tok-1", { client = client })
-    local res, err = car:odometer()
-    client:close()
-    stop()
-    assert.is_nil(err)
-    assert.equal(1234.5, res.distance)
+    reads_odometer(10, { connection_pool_size = 4, max_cooldown_ms = 5000 })
     assert.has_error(function() core.client { max_cooldown_ms = -1 } end)
   end)
 end)

@@ -547,11 +547,8 @@ describe("vehicle permissions, service history, disconnect", function()
     assert.equal("success", res.status)
     assert.equal("string", type(res.meta.request_id))
     local data, err = car:odometer()
-    assert.is_nil(data)
-    assert.equal("api", err.kind)
-    assert.equal("PERMISSION", err.type)
-    assert.equal(403, err.status_code)
-    helper.assert_no_secrets(err, { car.access_token })
+    helper.assert_api_error(data, err, "PERMISSION", 403,
+                            { car.access_token })
     -- The other vehicles still answer.
     assert(fleet.ice:odometer())
   end)
