@@ -60,6 +60,8 @@ NOT_BOUND = {
     "sc_pager_take": "the bindings page with the blocking sc_pager_next",
     "sc_async_changes": "Lua engines read the whole set each frame "
                         "(client:fds())",
+    "sc_async_take": "the bindings take with sc_async_take_page, which "
+                     "also says whether a page of a walk follows",
     "sc_pager_items": "the bindings know each call's items field",
 }
 # Gaps known today, each a capability one binding still lacks (to close,

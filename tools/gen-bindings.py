@@ -55,7 +55,7 @@ AIO_FUNCTIONS = [
     ("v3", ["get_app_token", "list_connections", "get_connection",
             "delete_connection", "delete_user", "create_subscription",
             "list_subscriptions", "delete_subscription", "list_webhooks",
-            "get_webhook"]),
+            "get_webhook", "iter_subscriptions", "iter_webhooks"]),
 ]
 # how the twins module names each source module
 TWIN_ALIAS = {"_module_calls": "_api", "v3": "_v3"}

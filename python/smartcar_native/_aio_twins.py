@@ -189,6 +189,24 @@ async def get_webhook(
     return await _run(_v3.get_webhook, webhook_id, options)
 
 
+def iter_subscriptions(
+    query: Optional[Mapping[str, Any]] = None,
+    page_size: int = 25,
+    options: Optional[Mapping[str, Any]] = None,
+) -> AsyncIterator[Dict[str, Any]]:
+    """``async for`` over :func:`smartcar_native.iter_subscriptions`."""
+    return _iterate(_v3.iter_subscriptions(query, page_size, options))
+
+
+def iter_webhooks(
+    query: Optional[Mapping[str, Any]] = None,
+    page_size: int = 50,
+    options: Optional[Mapping[str, Any]] = None,
+) -> AsyncIterator[Dict[str, Any]]:
+    """``async for`` over :func:`smartcar_native.iter_webhooks`."""
+    return _iterate(_v3.iter_webhooks(query, page_size, options))
+
+
 class AsyncVehicleV3Methods:
     """The awaitable twins of :class:`VehicleV3`'s calls."""
 

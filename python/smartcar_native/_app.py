@@ -5,10 +5,11 @@ endpoint table (_app_calls.py); v3.py re-exports them."""
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from . import _util
 from ._core import Client
+from ._util import PageItems
 from ._shared_clients import credentials_client, default_client
 
 APP_OPTIONS = ("client", "client_id", "client_secret") + _util.CALL_OPTIONS
@@ -77,11 +78,11 @@ def app_call(endpoint: str, params: Dict[str, Any],
 
 def iter_pages(endpoint: str, query: Optional[Mapping[str, Any]],
                 page_size: int, options: Optional[Mapping[str, Any]]
-                ) -> Iterator[Dict[str, Any]]:
+                ) -> PageItems[Dict[str, Any]]:
     """The resources of every page of a page-number paged call; the
     library asks for page 1, 2... and stops (null links.next, total, short
     or empty page)."""
     client, params = app_params({}, options, query, QUERY[:-2])
     pages = client.pages(endpoint, params,
                          _util.int_param("page_size", page_size, 1))
-    return (item for page in pages for item in page.get("data") or [])
+    return PageItems(pages, lambda page: page.get("data") or [])

@@ -1395,6 +1395,19 @@ PyDoc_STRVAR(Pages_doc,
 "The pages of a paged call (Client.pages): each item is one page's data\n"
 "dict.  The library decides when the last page was reached.");
 
+static PyObject *Pages_client(PagesObject *self, void *unused)
+{
+	(void)unused;
+	Py_INCREF(self->client);
+	return (PyObject *)self->client;
+}
+
+static PyGetSetDef Pages_getset[] = {
+	{ "client", (getter)Pages_client, NULL,
+	  "The Client whose calls fetch the pages.", NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
 static PyTypeObject Pages_Type = {
 	PyVarObject_HEAD_INIT(NULL, 0)
 	.tp_name = "smartcar_native._core.Pages",
@@ -1402,6 +1415,7 @@ static PyTypeObject Pages_Type = {
 	.tp_dealloc = (destructor)Pages_dealloc,
 	.tp_flags = Py_TPFLAGS_DEFAULT,
 	.tp_doc = Pages_doc,
+	.tp_getset = Pages_getset,
 	.tp_iter = PyObject_SelfIter,
 	.tp_iternext = (iternextfunc)Pages_next,
 	/* no tp_new: made by Client.pages() */
@@ -3012,6 +3026,28 @@ PyDoc_STRVAR(Async_start_doc,
 "(endpoint, params, store, key).  Returns its id.  Argument errors\n"
 "raise.");
 
+/* The key of op id (started when rc is 0), holding store (a use of it and
+ * a reference, both the caller's, or NULL) until the op's last result is
+ * taken; NULL when it did not start (the use is given back). */
+static PyObject *async_started(AsyncObject *self, int rc, uint64_t id,
+			       StoreObject *store)
+{
+	PyObject *key = rc == 0 ? PyLong_FromUnsignedLongLong(id) : NULL;
+	if (store && (!key || PyDict_SetItem(self->stores, key,
+					     (PyObject *)store) < 0)) {
+		if (key)
+			sc_async_cancel(self->async, id);
+		Py_CLEAR(key);
+	}
+	if (store) {
+		/* the dict holds it now (or it was dropped) */
+		store->users -= key == NULL;
+		store_release(store);
+		Py_DECREF(store);
+	}
+	return key;
+}
+
 static PyObject *Async_start(AsyncObject *self, PyObject *call)
 {
 	StoreObject *store = NULL;
@@ -3029,21 +3065,54 @@ static PyObject *Async_start(AsyncObject *self, PyObject *call)
 		return NULL;
 	}
 	rc = sc_async_start(self->async, op, &id);
-	key = rc == 0 ? PyLong_FromUnsignedLongLong(id) : NULL;
-	if (store && (!key || PyDict_SetItem(self->stores, key,
-					     (PyObject *)store) < 0)) {
-		if (key)
-			sc_async_cancel(self->async, id);
-		Py_CLEAR(key);
-	}
-	if (store) {
-		/* the dict holds it now (or it was dropped) */
-		store->users -= key == NULL;
-		store_release(store);
-		Py_DECREF(store);
-	}
+	key = async_started(self, rc, id, store);
 	if (rc < 0)
 		raise_error(rc, NULL);
+	return key;
+}
+
+PyDoc_STRVAR(Async_start_pages_doc,
+"start_pages(pages) -> int\n\n"
+"Queue the walk of a Pages iterator's remaining pages (Client.pages(),\n"
+"same client): one id, one result per page, taken in order with\n"
+"take(), the last one with more False.  The Pages iterator is used up\n"
+"(it stops).  Argument errors of the first page raise.");
+
+static PyObject *Async_start_pages(AsyncObject *self, PyObject *arg)
+{
+	PagesObject *pages = (PagesObject *)arg;
+	StoreObject *store;
+	sc_error *err = NULL;
+	sc_pager *pager;
+	PyObject *key;
+	uint64_t id = 0;
+	int rc;
+
+	if (!PyObject_TypeCheck(arg, &Pages_Type)) {
+		PyErr_SetString(PyExc_TypeError, "pages must be a Pages");
+		return NULL;
+	}
+	if (pages->client != self->client) {
+		raise_local(SC_EINVAL, "the pages belong to another client");
+		return NULL;
+	}
+	if (!pages->pager) {
+		raise_local(SC_EINVAL, "the pages are used up");
+		return NULL;
+	}
+	if (client_check(self->client) < 0 ||
+	    (pages->store && store_check(pages->store) < 0))
+		return NULL;
+	pager = pages->pager;
+	pages->pager = NULL;
+	/* the driver holds the store (and its use) for the walk now */
+	store = pages->store;
+	pages->store = NULL;
+	rc = sc_async_start_pager(self->async, pager, &id, &err);
+	key = async_started(self, rc, id, store);
+	if (rc < 0)
+		raise_error(rc, err);
+	sc_error_free(err);
 	return key;
 }
 
@@ -3144,21 +3213,26 @@ static PyObject *Async_poll(AsyncObject *self, PyObject *unused)
 
 PyDoc_STRVAR(Async_take_doc,
 "take() -> list\n\n"
-"[(id, data or exception instance)] of every finished call, in the\n"
-"order they finished.");
+"[(id, data or exception instance, more)] of every finished call (and\n"
+"page), in the order they finished; more is True for a page of a walk\n"
+"whose next page follows under the same id.");
 
 static PyObject *Async_take(AsyncObject *self, PyObject *unused)
 {
 	PyObject *out = PyList_New(0);
 	sc_result *res;
 	uint64_t id;
+	int more;
 	(void)unused;
 
-	while (out && sc_async_take(self->async, &id, &res) == 1) {
+	while (out && sc_async_take_page(self->async, &id, &res, &more) == 1) {
 		PyObject *key = PyLong_FromUnsignedLongLong(id);
 		PyObject *val = result_or_error(res);
-		PyObject *t = key && val ? PyTuple_Pack(2, key, val) : NULL;
-		if (key)
+		PyObject *t = key && val ? PyTuple_Pack(3, key, val,
+							more ? Py_True
+							     : Py_False)
+					 : NULL;
+		if (key && !more)
 			async_drop_store(self, key);
 		if (!t || PyList_Append(out, t) < 0)
 			Py_CLEAR(out);
@@ -3188,6 +3262,8 @@ static PyObject *Async_count(AsyncObject *self, PyObject *unused)
 
 static PyMethodDef Async_methods[] = {
 	{ "start", (PyCFunction)Async_start, METH_O, Async_start_doc },
+	{ "start_pages", (PyCFunction)Async_start_pages, METH_O,
+	  Async_start_pages_doc },
 	{ "changes", (PyCFunction)Async_changes, METH_NOARGS,
 	  Async_changes_doc },
 	{ "fds", (PyCFunction)Async_fds, METH_NOARGS, Async_fds_doc },

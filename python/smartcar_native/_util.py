@@ -7,12 +7,13 @@ import json
 import math
 import numbers
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
-                    Optional, Sequence, Union)
+                    Optional, Sequence, TypeVar, Union)
 
 from . import _core
 from .errors import InvalidArgumentError
 
 Flags = Union[Mapping[str, Any], str, None]
+T_item = TypeVar("T_item")
 
 
 def require_str(name: str, value: Any, *, allow_empty: bool = False) -> str:
@@ -172,13 +173,54 @@ def call_options(options: Mapping[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def page_items(pages: Iterable[Dict[str, Any]],
-               convert: Callable[[Dict[str, Any]], Any],
-               field: str) -> Iterator[Any]:
+_END = object()
+
+
+class PageItems(Iterator[T_item]):
     """The items of every page of ``Client.pages`` (the library decides
-    which page is the last), each page converted first."""
-    for data in pages:
-        yield from getattr(convert(data), field)
+    which page is the last): ``items_of(page)`` gives a page's items.
+    ``aio`` walks the same ``pages`` on the event loop instead."""
+
+    def __init__(self, pages: Any,
+                 items_of: Callable[[Dict[str, Any]], Iterable[T_item]]
+                 ) -> None:
+        self.pages = pages
+        self.items_of = items_of
+        self.bar: Any = None  # a progress bar (notebook.with_progress)
+        self._items: Iterator[T_item] = iter(())
+
+    def __iter__(self) -> "PageItems[T_item]":
+        return self
+
+    def __next__(self) -> T_item:
+        while True:
+            item = next(self._items, _END)
+            if item is not _END:
+                self.advance()
+                return item  # type: ignore[return-value]
+            try:
+                self._items = iter(self.items_of(next(self.pages)))
+            except BaseException:
+                self.done()
+                raise
+
+    def advance(self) -> None:
+        """One item was handed out."""
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def done(self) -> None:
+        """The walk ended."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def page_items(pages: Any, convert: Callable[[Dict[str, Any]], Any],
+               field: str) -> PageItems[Any]:
+    """The items of every page, each page converted first and its items
+    read from ``field``."""
+    return PageItems(pages, lambda data: getattr(convert(data), field))
 
 
 def client_option(value: Any) -> Any:

@@ -22,7 +22,9 @@ behave exactly as in the synchronous API; the results are the same
 named tuples.  Cancelling an awaiting task stops its call; a command
 (``lock``, ``start_charge``...) already sent may still take effect.
 
-Paging iterators, :class:`AsyncTokenStore`, :class:`AsyncAuthClient`
+Paging iterators (``async for``) walk their pages on the same driver:
+the library decides which page is the last, as for the blocking
+iterators.  :class:`AsyncTokenStore`, :class:`AsyncAuthClient`
 and the module functions still run the blocking call in a worker thread
 of this module's pool (32 threads, made on first use; not the loop's
 default executor), the C core releasing the GIL for the whole exchange.
@@ -36,6 +38,7 @@ interface) is lighter than many awaited calls.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextvars
 import functools
 import inspect
@@ -54,6 +57,7 @@ from .types import Access
 from ._vehicle_methods import AsyncVehicleMethods
 from .vehicle import Vehicle
 from ._core import Async, WATCH_READ, WATCH_WRITE
+from ._util import PageItems
 
 __all__ = [
     "AsyncAuthClient",
@@ -78,6 +82,8 @@ __all__ = [
     "delete_subscription",
     "list_webhooks",
     "get_webhook",
+    "iter_subscriptions",
+    "iter_webhooks",
     "run_many",
     "set_executor",
     "get_executor",
@@ -143,6 +149,7 @@ class _Driver:
         self.client = client
         self.core = Async(client, DEFAULT_MAX_IN_FLIGHT)
         self.futures: Dict[int, "asyncio.Future[Any]"] = {}
+        self.walks: Dict[int, _Walk] = {}
         self.watched: Dict[int, int] = {}
         self.timer: Optional[asyncio.Handle] = None
         self.soon = False  # the timer is a call_soon
@@ -160,17 +167,29 @@ class _Driver:
         call_id = self.core.start(call)
         future = self.loop.create_future()
         self.futures[call_id] = future
-        # the call starts on the next turn of the loop, together with
-        # the others started in this one
+        self._step_soon()
+        return call_id, future
+
+    def _step_soon(self) -> None:
+        """Start what was queued on the next turn of the loop, together
+        with the others queued in this one."""
         if not self.soon:
             if self.timer is not None:
                 self.timer.cancel()
             self.timer = self.loop.call_soon(self._on_timer)
             self.soon = True
-        return call_id, future
+
+    def start_pages(self, pages: Any) -> Tuple[int, "_Walk"]:
+        """Walk the pages of a ``Client.pages`` iterator (the library
+        decides which page is the last) on the loop."""
+        call_id = self.core.start_pages(pages)
+        walk = self.walks[call_id] = _Walk(self.loop)
+        self._step_soon()
+        return call_id, walk
 
     def cancel(self, call_id: int) -> None:
-        if self.futures.pop(call_id, None) is not None:
+        if (self.futures.pop(call_id, None) is not None
+                or self.walks.pop(call_id, None) is not None):
             self.core.cancel(call_id)
             self.update()
 
@@ -192,7 +211,14 @@ class _Driver:
         """Settle finished calls, then follow the driver's sockets and
         timer."""
         futures = self.futures
-        for call_id, value in self.core.take():
+        for call_id, value, more in self.core.take():
+            if more or call_id in self.walks:
+                walk = self.walks.get(call_id)
+                if walk is not None:
+                    walk.put(value, more)
+                    if not more:
+                        del self.walks[call_id]
+                continue
             future = futures.pop(call_id, None)
             if future is None or future.done():
                 continue
@@ -209,7 +235,7 @@ class _Driver:
             self.timer.cancel()
             self.timer = None
         wait = self.core.timeout_ms()
-        if not futures:
+        if not futures and not self.walks:
             wait = -1  # nothing awaits: idle connections need no timer
         if wait == 0:
             self.timer = loop.call_soon(self._on_timer)
@@ -240,6 +266,31 @@ class _Driver:
                 self.watched[fd] = events
             else:
                 self.watched.pop(fd, None)
+
+
+class _Walk:
+    """The pages of one walk, as the driver takes them, for the async
+    iterator that awaits them."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.pages: "collections.deque[Tuple[Any, bool]]" = collections.deque()
+        self.waiter: "Optional[asyncio.Future[None]]" = None
+
+    def put(self, value: Any, more: bool) -> None:
+        self.pages.append((value, more))
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def get(self) -> Tuple[Any, bool]:
+        """The next page's data (or error) and whether more follow."""
+        while not self.pages:
+            self.waiter = self.loop.create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        return self.pages.popleft()
 
 
 _drivers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[int, Tuple[Any, _Driver]]]" = weakref.WeakKeyDictionary()
@@ -310,17 +361,28 @@ async def _in_thread(fn: Callable[..., T], args: Tuple[Any, ...],
     return await loop.run_in_executor(get_executor(), call)
 
 
-_DONE = object()
-
-
 async def _iterate(items: Iterator[T]) -> AsyncIterator[T]:
-    """An async iterator over a blocking one: each step (and so each page
-    request) runs in a worker thread."""
-    while True:
-        item = await _run(next, items, _DONE)
-        if item is _DONE:
-            return
-        yield item
+    """``async for`` over a blocking paging iterator (``PageItems``): its
+    walk of pages runs on the loop's driver, with the same stop rules
+    (the library's), and each page's items are handed out as it comes.
+    Leaving the loop early stops the walk."""
+    if not isinstance(items, PageItems):
+        raise TypeError("not a paging iterator: %s" % type(items).__name__)
+    driver = _driver(items.pages.client)
+    call_id, walk = driver.start_pages(items.pages)
+    more = True
+    try:
+        while more:
+            value, more = await walk.get()
+            if isinstance(value, BaseException):
+                raise value
+            for item in items.items_of(value):
+                items.advance()
+                yield item
+    finally:
+        items.done()
+        if more:
+            driver.cancel(call_id)
 
 
 # ---------------------------------------------------------------------
@@ -345,7 +407,9 @@ from ._aio_twins import (  # noqa: E402
     get_user,
     get_vehicles,
     iter_connections,
+    iter_subscriptions,
     iter_vehicles,
+    iter_webhooks,
 )
 
 

@@ -19,10 +19,14 @@
 from __future__ import annotations
 
 import html
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, TypeVar
+from typing import (Any, Dict, Iterable, List, Mapping, Optional,
+                    TYPE_CHECKING, TypeVar)
 
 from . import _shapes
 from .errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    from ._util import PageItems
 
 __all__ = ["to_dict", "to_frame", "ResultList", "UNITS"]
 
@@ -232,19 +236,11 @@ def progress_bar(enabled: bool, total: Optional[int], desc: str) -> Any:
     return tqdm(total=total, desc=desc)
 
 
-def with_progress(items: Iterator[T], enabled: bool, desc: str
-                  ) -> Iterator[T]:
+def with_progress(items: "PageItems[T]", enabled: bool, desc: str
+                  ) -> "PageItems[T]":
     """items, advancing a progress bar (when enabled) as they come."""
-    bar = progress_bar(enabled, None, desc)
-    if bar is None:
-        yield from items
-        return
-    try:
-        for item in items:
-            bar.update(1)
-            yield item
-    finally:
-        bar.close()
+    items.bar = progress_bar(enabled, None, desc)
+    return items
 
 
 def install(classes: Iterable[Any]) -> None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import types
+from collections.abc import Iterator
 
 import pytest
 
@@ -20,7 +20,7 @@ def gets(emu, suffix):
 def test_iter_vehicles_across_pages(emu, cars):
     emu.clear_requests()
     it = smartcar.iter_vehicles(cars.token, page_size=1)
-    assert isinstance(it, types.GeneratorType)
+    assert isinstance(it, Iterator)
     assert gets(emu, "/vehicles") == []  # lazy: nothing sent yet
     ids = list(it)
     assert ids == cars.ids and len(ids) == 3
