@@ -569,6 +569,14 @@ static int open_failed(sc_error **err_out, PGconn *c, const char *what)
 	return SC_ESTORAGE;
 }
 
+static const sc_token_store pg_methods = {
+	.version = SC_TOKEN_STORE_VERSION, .load = load, .save = save,
+	.remove = remove_key, .free = store_free, .lock = lock_key,
+	.unlock = unlock_key, .lease_take = lease_take, .lease_get = lease_get,
+	.lease_end = lease_end, .cooldown_get = cooldown_get,
+	.cooldown_put = cooldown_put,
+};
+
 int sc_token_store_postgres_new(sc_token_store **out, const char *conninfo,
 				sc_error **err_out)
 {
@@ -614,18 +622,7 @@ int sc_token_store_postgres_new(sc_token_store **out, const char *conninfo,
 	}
 	pthread_mutex_init(&st->mu, NULL);
 	st->idle[st->nidle++] = c;
-	st->base.version = SC_TOKEN_STORE_VERSION;
-	st->base.load = load;
-	st->base.save = save;
-	st->base.remove = remove_key;
-	st->base.free = store_free;
-	st->base.lock = lock_key;
-	st->base.unlock = unlock_key;
-	st->base.lease_take = lease_take;
-	st->base.lease_get = lease_get;
-	st->base.lease_end = lease_end;
-	st->base.cooldown_get = cooldown_get;
-	st->base.cooldown_put = cooldown_put;
+	st->base = pg_methods;
 	*out = &st->base;
 	return 0;
 }

@@ -221,6 +221,12 @@ int sc__sqlite_open(sqlite3 **db, const char *path)
 	return 0;
 }
 
+static const sc_token_store sqlite_methods = {
+	.version = SC_TOKEN_STORE_VERSION, .load = load, .save = save,
+	.remove = remove_key, .free = store_free, .lease_take = lease_take,
+	.lease_get = lease_get, .lease_end = lease_end,
+};
+
 int sc_token_store_sqlite_new(sc_token_store **out, const char *path,
 			      sc_error **err_out)
 {
@@ -261,14 +267,7 @@ int sc_token_store_sqlite_new(sc_token_store **out, const char *path,
 		free(st);
 		return SC_ESTORAGE;
 	}
-	st->base.version = SC_TOKEN_STORE_VERSION;
-	st->base.load = load;
-	st->base.save = save;
-	st->base.remove = remove_key;
-	st->base.free = store_free;
-	st->base.lease_take = lease_take;
-	st->base.lease_get = lease_get;
-	st->base.lease_end = lease_end;
+	st->base = sqlite_methods;
 	*out = &st->base;
 	return 0;
 }
