@@ -134,6 +134,15 @@ describe("properties", function()
     max_attempts = 1, timeout_ms = 5000,
   }
 
+  -- the working directory's entries, to check that nothing is left there
+  local function listing()
+    local ls = assert(io.popen("ls -A"))
+    local names = ls:read("a")
+    ls:close()
+    return names
+  end
+  local before = listing()
+
   -- stores made from arbitrary paths go under a scratch directory
   local scratch = os.tmpname()
   os.remove(scratch)
@@ -182,7 +191,11 @@ describe("properties", function()
     return names
   end
 
-  local PATH_FIRST = { token_store = true, sqlite_store = true }
+  -- functions that open (and create) a database file at their first
+  -- argument: a string there names a file in the scratch directory
+  local PATH_FIRST = {
+    token_store = true, sqlite_store = true, webhook_seen_sqlite = true,
+  }
 
   local targets = {}
   for _, mod in ipairs({ { "smartcar", smartcar }, { "core", core } }) do
@@ -233,4 +246,8 @@ describe("properties", function()
       end
     end)
   end
+
+  it("creates files only in its scratch directory", function()
+    assert.are.equal(before, listing())
+  end)
 end)
