@@ -227,6 +227,8 @@ describe("webhook_seen in SQLite", function()
     local bad, err = smartcar.webhook_seen { path = "/no/such/dir/x.db" }
     assert.is_nil(bad)
     assert.equal("storage", err.kind)
+    c = nil
+    collectgarbage() -- the last handle closes: SQLite drops -wal and -shm
     os.remove(path)
   end)
 end)

@@ -3,9 +3,6 @@ never a bare builtin (OverflowError, RecursionError, ValueError,
 UnicodeEncodeError), and reprs hold no credential.  No network: every
 case fails before a request is sent, or feeds a canned response."""
 
-import os
-import tempfile
-
 import pytest
 
 import smartcar_native as sc
@@ -49,8 +46,8 @@ def test_out_of_range_client_options_are_invalid_argument():
         client.call_many([], max_in_flight=0)
 
 
-def test_deep_token_set_is_invalid_argument():
-    path = os.path.join(tempfile.mkdtemp(), "tokens.db")
+def test_deep_token_set_is_invalid_argument(tmp_path):
+    path = str(tmp_path / "tokens.db")
     store = sc.TokenStore(path)
     token = {"access_token": "a" * 8, "refresh_token": "r" * 8,
              "extra": deep(5000)}

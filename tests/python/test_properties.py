@@ -20,7 +20,6 @@ import json
 import os
 import pathlib
 import sys
-import tempfile
 from typing import Any, Callable, Dict, List
 
 import pytest
@@ -79,7 +78,7 @@ VALUES = st.recursive(
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory: pytest.TempPathFactory):
     srv = BadServer()
     srv.set("status", 400, body=json.dumps({
         "type": "VALIDATION", "code": "PARAMETER", "statusCode": 400,
@@ -93,7 +92,8 @@ def server():
     os.environ["SMARTCAR_CLIENT_SECRET"] = "emulator-client-secret"
     os.environ["SMARTCAR_REDIRECT_URI"] = "http://localhost:8000/callback"
     cwd = os.getcwd()
-    os.chdir(tempfile.mkdtemp(prefix="sc-props-"))  # stores made by paths
+    # stores made by paths
+    os.chdir(tmp_path_factory.mktemp("sc-props"))
     yield srv
     os.chdir(cwd)
     os.environ.clear()
