@@ -21,7 +21,7 @@ counts() { # log
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -1)
 	if [ -n "$line" ]; then
 		echo "$line" | awk '{print $1, $3}'
-	elif line=$(grep -E '[0-9]+ successes? / [0-9]+ failures? / [0-9]+ errors?' "$1" | tail -1) &&
+	elif line=$(grep -E '[0-9]+ success(es)? / [0-9]+ failures? / [0-9]+ errors?' "$1" | tail -1) &&
 	     [ -n "$line" ]; then
 		echo "$line" | awk '{print $1, $4 + $7}'
 	else

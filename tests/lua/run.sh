@@ -104,6 +104,25 @@ if [ -z "${SMARTCAR_EMULATOR_URL:-}" ]; then
 	fi
 fi
 
+# Passed and failed counts from busted's last summary line in a log,
+# "N success(es) / N failure(s) / N error(s) / N pending : T seconds":
+# failures, errors and pending (skipped) tests count as failed; no
+# summary (busted died) is "0 1".
+busted_counts() { # log
+	awk '
+	/[0-9]+ success(es)? \/ [0-9]+ failures? \/ [0-9]+ errors? \/ [0-9]+ pending/ {
+		p = f = 0
+		for (i = 1; i < NF; i++) {
+			n = $i
+			sub(/^.*[^0-9]/, "", n)
+			if ($(i + 1) ~ /^success(es)?$/) p = n
+			else if ($(i + 1) ~ /^(failures?|errors?|pending)$/) f += n
+		}
+		line = p " " f
+	}
+	END { print (line == "" ? "0 1" : line) }' "$1"
+}
+
 # Busted runs under the interpreter that loads it; .busted picks the tree
 # from the interpreter's Lua version.
 busted=${BUSTED:-$(command -v busted)}
@@ -120,14 +139,8 @@ for lua in $interpreters; do
 		echo "$rc" >"$log.rc"
 	} | tee "$log"
 	rc=$(cat "$log.rc")
-	line=$(grep -E '[0-9]+ successes? / [0-9]+ failures? / [0-9]+ errors?' \
-		"$log" | tail -1) || true
-	if [ -z "$line" ]; then
-		p=0 f=1
-	else
-		p=$(echo "$line" | awk '{print $1}')
-		f=$(echo "$line" | awk '{print $4 + $7}')
-	fi
+	counts=$(busted_counts "$log")
+	p=${counts% *} f=${counts#* }
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 	[ "$f" -ne 0 ] && status=1
 	echo "-- $lua: $p passed, $f failed"
