@@ -14,18 +14,10 @@ end
 
 describe("errors", function()
   local auth
-
-  setup(function()
-    helper.url()
-    auth = helper.auth_client()
-  end)
+  helper.spec_auth_client(setup, teardown, function(a) auth = a end)
 
   before_each(function()
     helper.reset()
-  end)
-
-  teardown(function()
-    if auth then auth:close() end
   end)
 
   it("wrong client secret: oauth invalid_client, 401", function()

@@ -8,18 +8,9 @@ local helper = require "helper"
 local KM_TO_MILES = 0.621371
 
 describe("the v2 flow", function()
+  -- Origins given explicitly (the module default is configured too).
   local auth
-
-  setup(function()
-    helper.url()
-    helper.reset()
-    -- Origins given explicitly (the module default is configured too).
-    auth = helper.auth_client()
-  end)
-
-  teardown(function()
-    if auth then auth:close() end
-  end)
+  helper.spec_auth_client(setup, teardown, function(a) auth = a end, true)
 
   it("puts every option in the Connect URL", function()
     local url, state = auth:get_auth_url(

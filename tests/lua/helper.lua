@@ -403,6 +403,22 @@ end
 ----------------------------------------------------------------------------
 
 -- The emulator's application management token (docs/emulator.md).
+-- For a describe block: opens its auth client before the tests
+-- (helper.url(), then helper.reset() when reset) and closes it after
+-- them.  Pass busted's setup and teardown; set(client) receives it.
+function helper.spec_auth_client(setup, teardown, set, reset)
+  local auth
+  setup(function()
+    helper.url()
+    if reset then helper.reset() end
+    auth = helper.auth_client()
+    set(auth)
+  end)
+  teardown(function()
+    if auth then auth:close() end
+  end)
+end
+
 -- A call that failed with an API error: no result, err of kind "api"
 -- with this type and HTTP status, and none of the secrets in it.
 function helper.assert_api_error(res, err, type_, status, secrets)

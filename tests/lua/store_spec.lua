@@ -143,15 +143,7 @@ end)
 
 describe("a vehicle backed by a token store", function()
   local auth
-
-  setup(function()
-    helper.url()
-    auth = helper.auth_client()
-  end)
-
-  teardown(function()
-    if auth then auth:close() end
-  end)
+  helper.spec_auth_client(setup, teardown, function(a) auth = a end)
 
   before_each(function()
     helper.reset()

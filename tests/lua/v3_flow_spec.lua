@@ -19,16 +19,7 @@ local serve_one = helper.serve_webhook
 
 describe("API v3 flow", function()
   local auth
-
-  setup(function()
-    helper.url()
-    helper.reset()
-    auth = helper.auth_client()
-  end)
-
-  teardown(function()
-    if auth then auth:close() end
-  end)
+  helper.spec_auth_client(setup, teardown, function(a) auth = a end, true)
 
   it("runs from Connect to a deleted connection", function()
     -- 1. Connect in the browser: the redirect carries the user id

@@ -12,17 +12,10 @@ local POWERTRAINS = { BEV = true, PHEV = true, ICE = true }
 
 describe("Vehicle API v3", function()
   local auth, fleet
-
-  setup(function()
-    helper.url()
-    helper.reset()
-    auth = helper.auth_client()
+  helper.spec_auth_client(setup, teardown, function(a)
+    auth = a
     fleet = helper.fleet { email = "v3-owner@example.com" }
-  end)
-
-  teardown(function()
-    if auth then auth:close() end
-  end)
+  end, true)
 
   it("has the v3 origins as client options", function()
     local u = helper.url()
