@@ -73,7 +73,7 @@ def app_call(endpoint: str, params: Dict[str, Any],
               options: Optional[Mapping[str, Any]],
               query: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     client, params = app_params(params, options, query)
-    return client.call(endpoint, params)
+    return _util.call(client, endpoint, params)
 
 
 def iter_pages(endpoint: str, query: Optional[Mapping[str, Any]],

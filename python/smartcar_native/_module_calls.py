@@ -85,7 +85,7 @@ def get_user(access_token: str) -> User:
         "access_token": _util.require_str("access_token", access_token),
         "version": _version_param(),
     }
-    return user_from(default_client().call("get_user", params))
+    return user_from(_util.call(default_client(), "get_user", params))
 
 
 def get_vehicles(
@@ -110,7 +110,8 @@ def get_vehicles(
                 "paging %s must be int, not %s" % (key, type(value).__name__)
             )
         params[key] = value
-    return vehicles_from(default_client().call("get_vehicles", params))
+    return vehicles_from(
+        _util.call(default_client(), "get_vehicles", params))
 
 
 def iter_vehicles(access_token: str, page_size: int = 50,
@@ -252,7 +253,7 @@ def get_compatibility(
     params["mode"] = mode
     params.update(_util.call_options(opts))
     client = _app_client(opts, "get_compatibility")
-    data = client.call("get_compatibility", params)
+    data = _util.call(client, "get_compatibility", params)
     version = params["version"] or get_api_version()
     if version.startswith("1."):
         return compatibility_v1_from(data)
@@ -307,7 +308,7 @@ def get_compatibility_matrix(
     params.update(_util.call_options(opts))
     client = _app_client(opts, "get_compatibility_matrix")
     return compatibility_matrix_from(
-        client.call("get_compatibility_matrix", params)
+        _util.call(client, "get_compatibility_matrix", params)
     )
 
 
@@ -331,7 +332,8 @@ def _management_client(
 def _management_call(
     endpoint: str, params: Dict[str, Any], options: Optional[Mapping[str, Any]]
 ) -> Dict[str, Any]:
-    return _management_client(params, options).call(endpoint, params)
+    return _util.call(_management_client(params, options), endpoint,
+                      params)
 
 
 def _connections_params(amt: str, filter: Optional[ConnectionsFilter]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as _dt
 import json
 import math
 import numbers
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
-                    Optional, Sequence, TypeVar, Union)
+                    Optional, Sequence, Tuple, TypeVar, Union)
 
 from . import _core
 from .errors import InvalidArgumentError
@@ -171,6 +172,52 @@ def call_options(options: Mapping[str, Any]) -> Dict[str, Any]:
         # the library checks the value when the call is made
         out["rate_policy"] = require_str("rate_policy", policy)
     return out
+
+
+class NeedCall(BaseException):
+    """Raised by :func:`call` while ``aio`` replays a blocking function:
+    the next call it needs (a ``Client.call_many`` item) and its client.
+    (A BaseException: no ``except Exception`` of a caller takes it.)"""
+
+    def __init__(self, client: Any, item: Tuple[Any, ...]) -> None:
+        super().__init__()
+        self.client = client
+        self.item = item
+
+
+#: while aio replays a blocking function: the answers of the calls it made
+#: so far, in order, and how many of them this pass has read
+REPLAY: "contextvars.ContextVar[Optional[List[Any]]]" = \
+    contextvars.ContextVar("smartcar_native_replay", default=None)
+
+
+def call(client: Any, endpoint: str, params: Dict[str, Any],
+         store: Any = None, key: Optional[str] = None,
+         blocking: Optional[Callable[[], Dict[str, Any]]] = None
+         ) -> Dict[str, Any]:
+    """``client.call(endpoint, params)`` (or ``call_stored`` with a core
+    store and key; ``blocking()`` instead when given), the one place the
+    blocking functions make a call.  While ``aio`` replays the function,
+    the answers come from the replay, and a call not answered yet raises
+    :class:`NeedCall`: aio runs it on the event loop and replays again."""
+    replay = REPLAY.get()
+    if replay is None:
+        if blocking is not None:
+            return blocking()
+        if store is not None:
+            return client.call_stored(store, key, endpoint, params)  # type: ignore[no-any-return]
+        return client.call(endpoint, params)  # type: ignore[no-any-return]
+    read = replay[0]
+    if read < len(replay) - 1:
+        replay[0] = read + 1
+        answer = replay[read + 1]
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer  # type: ignore[no-any-return]
+    item: Tuple[Any, ...] = (endpoint, params)
+    if store is not None:
+        item = (endpoint, params, store, key)
+    raise NeedCall(client, item)
 
 
 _END = object()

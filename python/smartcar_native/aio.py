@@ -24,39 +24,36 @@ named tuples.  Cancelling an awaiting task stops its call; a command
 
 Paging iterators (``async for``) walk their pages on the same driver:
 the library decides which page is the last, as for the blocking
-iterators.  :class:`AsyncTokenStore`, :class:`AsyncAuthClient`
-and the module functions still run the blocking call in a worker thread
-of this module's pool (32 threads, made on first use; not the loop's
-default executor), the C core releasing the GIL for the whole exchange.
-:func:`set_executor` replaces it.  Context
-variables are copied into the worker as ``asyncio.to_thread`` does.
+iterators.  The module functions, :class:`AsyncAuthClient`'s token calls
+and :meth:`AsyncTokenStore.refresh` run on the driver too: the blocking
+function is replayed, each call it makes answered from the loop, so its
+checks and conversions are the blocking API's own.  No call of this
+module starts a thread.
 
-For many calls at once, :func:`run_many` (one thread, libcurl's multi
-interface) is lighter than many awaited calls.
+:func:`run_many` runs a list of calls (``max_in_flight`` at once) on the
+loop as well.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import contextvars
-import functools
 import inspect
-import threading
 import weakref
-from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import (Any, AsyncIterator, Callable, Coroutine, Dict, Iterator,
                     List, Mapping,
                     Optional, Sequence, Tuple, TypeVar)
 
 from .options import AuthUrlOptions, TokenOptions, VehicleOptions
 from . import many, v3
+from .notebook import ResultList
 from .auth_client import AuthClient
 from .store import TokenStore
 from .types import Access
 from ._vehicle_methods import AsyncVehicleMethods
 from .vehicle import Vehicle
 from ._core import Async, WATCH_READ, WATCH_WRITE
+from . import _util
 from ._util import PageItems
 
 __all__ = [
@@ -85,48 +82,9 @@ __all__ = [
     "iter_subscriptions",
     "iter_webhooks",
     "run_many",
-    "set_executor",
-    "get_executor",
 ]
 
 T = TypeVar("T")
-
-#: threads of the module's own pool
-DEFAULT_MAX_WORKERS = 32
-
-_lock = threading.Lock()
-_executor: Optional[Executor] = None
-_own_executor: Optional[ThreadPoolExecutor] = None
-
-
-def set_executor(executor: Optional[Executor]) -> None:
-    """Run calls on ``executor`` (any ``concurrent.futures.Executor``
-    with threads) from now on; None goes back to the module's own pool.
-    The previous executor is not shut down."""
-    global _executor
-    if executor is not None and not isinstance(executor, Executor):
-        raise TypeError(
-            "executor must be a concurrent.futures.Executor, not %s"
-            % type(executor).__name__
-        )
-    with _lock:
-        _executor = executor
-
-
-def get_executor() -> Executor:
-    """The executor calls run on (the module's pool unless
-    :func:`set_executor` chose another)."""
-    global _own_executor
-    with _lock:
-        if _executor is not None:
-            return _executor
-        if _own_executor is None:
-            _own_executor = ThreadPoolExecutor(
-                max_workers=DEFAULT_MAX_WORKERS,
-                thread_name_prefix="smartcar-aio",
-            )
-        return _own_executor
-
 
 #: requests one loop's driver puts on the wire at once (the others wait)
 DEFAULT_MAX_IN_FLIGHT = 1024
@@ -142,12 +100,13 @@ class _Driver:
     for as long as the driver lives; elsewhere it follows each socket
     with ``add_reader``/``add_writer``."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, client: Any) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, client: Any,
+                 max_in_flight: int = 0) -> None:
         # weak: _drivers is keyed weakly by the loop, so nothing the
         # driver keeps between calls may hold the loop
         self._loop = weakref.ref(loop)
         self.client = client
-        self.core = Async(client, DEFAULT_MAX_IN_FLIGHT)
+        self.core = Async(client, max_in_flight or DEFAULT_MAX_IN_FLIGHT)
         self.futures: Dict[int, "asyncio.Future[Any]"] = {}
         self.walks: Dict[int, _Walk] = {}
         self.watched: Dict[int, int] = {}
@@ -192,6 +151,26 @@ class _Driver:
                 or self.walks.pop(call_id, None) is not None):
             self.core.cancel(call_id)
             self.update()
+
+    def close(self) -> None:
+        """Stop watching the driver's sockets and timer; calls not
+        finished are cancelled (a driver of one run_many)."""
+        loop = self.loop
+        if self.fd >= 0:
+            loop.remove_reader(self.fd)
+        for fd, events in self.watched.items():
+            if events & WATCH_READ:
+                loop.remove_reader(fd)
+            if events & WATCH_WRITE:
+                loop.remove_writer(fd)
+        self.watched.clear()
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+            self.soon = False
+        for future in self.futures.values():
+            future.cancel()
+        self.futures.clear()
 
     def _on_ready(self) -> None:
         self.core.poll()
@@ -341,24 +320,43 @@ async def _planned(vehicle: Any, method: str, args: Tuple[Any, ...],
 
 def _run(fn: Callable[..., T], *args: Any,
          **kwargs: Any) -> Coroutine[Any, Any, T]:
-    """``fn(*args, **kwargs)``, to await: a Vehicle call (or a VehicleV3
-    command) on the event loop, anything else in a worker thread with
-    this task's context variables.  (Not a coroutine itself: one frame
-    less for each call.)"""
+    """``fn(*args, **kwargs)``, to await, on the event loop: a Vehicle
+    call (or a VehicleV3 command) from its plan, any other blocking
+    function replayed.  (Not a coroutine itself: one frame less for each
+    call.)"""
     owner = getattr(fn, "__self__", None)
     name = getattr(fn, "__name__", "")
     if isinstance(owner, (Vehicle, v3.VehicleV3)) and hasattr(
             owner, "_plan_" + name):
         return _planned(owner, name, args, kwargs)
-    return _in_thread(fn, args, kwargs)
+    return _replayed(fn, args, kwargs)
 
 
-async def _in_thread(fn: Callable[..., T], args: Tuple[Any, ...],
-                     kwargs: Dict[str, Any]) -> T:
-    loop = asyncio.get_running_loop()
-    ctx = contextvars.copy_context()
-    call = functools.partial(ctx.run, fn, *args, **kwargs)
-    return await loop.run_in_executor(get_executor(), call)
+async def _replayed(fn: Callable[..., T], args: Tuple[Any, ...],
+                    kwargs: Dict[str, Any]) -> T:
+    """A blocking function run on the loop: each pass runs it with the
+    answers of the calls made so far (``_util.call`` hands them out in
+    order); the call it needs next stops the pass (``NeedCall``) and runs
+    on the loop's driver, then the next pass goes one call further.  The
+    function's own checks and conversions run as in the blocking API."""
+    answers: List[Any] = []
+    while True:
+        token = _util.REPLAY.set([0] + answers)
+        try:
+            return fn(*args, **kwargs)
+        except _util.NeedCall as need:
+            client, item = need.client, need.item
+        finally:
+            _util.REPLAY.reset(token)
+        driver = _driver(client)
+        call_id, future = driver.start(item)
+        try:
+            answers.append(await future)
+        except asyncio.CancelledError:
+            driver.cancel(call_id)  # the awaiting task was cancelled
+            raise
+        except Exception as exc:  # the function decides what it means
+            answers.append(exc)
 
 
 async def _iterate(items: Iterator[T]) -> AsyncIterator[T]:
@@ -426,18 +424,61 @@ async def run_many(
     progress: Optional[Callable[[int, int, int], Any]] = None,
     client: Any = None,
 ) -> List[Any]:
-    """Awaitable :func:`smartcar_native.run_many`.
+    """Awaitable :func:`smartcar_native.run_many`, on the event loop.
 
     Calls may name :class:`AsyncVehicle` or :class:`Vehicle` objects.
-    All of them run in one worker thread over libcurl's multi interface;
-    ``progress`` is called in that thread (use
-    ``loop.call_soon_threadsafe`` to reach the loop from it).
+    Each client's calls go through a driver of their own that puts at
+    most ``max_in_flight`` requests on the wire at once; store-backed
+    vehicles refresh (also after a 401) as their awaited calls do.
+    ``progress(index, done, total)`` is called on the loop as each call
+    finishes; if it raises, it is not called again and the exception is
+    raised once every call finished.
     """
+    _util.int_param("max_in_flight", max_in_flight, 1)
+    if progress is not None and not callable(progress):
+        raise TypeError("progress must be a callable or None")
     if isinstance(calls, (str, bytes)) or not isinstance(calls, Sequence):
         calls = list(calls)
-    converted = [_sync_call(i, c) for i, c in enumerate(calls)]
-    return await _run(many.run_many, converted, max_in_flight, progress,
-                      client)
+    owner = _util.client_option(client)
+    plans = [many._plan_of(i, _sync_call(i, c), owner)
+             for i, c in enumerate(calls)]
+    loop = asyncio.get_running_loop()
+    drivers: Dict[int, _Driver] = {}
+    results = ResultList([None] * len(plans))
+    failed: List[BaseException] = []
+    done = 0
+
+    async def one(index: int, driver: _Driver, plan: Any) -> None:
+        nonlocal done
+        try:
+            value = await driver.start(plan.call())[1]
+            if plan.convert is not None:
+                value = plan.convert(value)
+        except Exception as exc:  # a failed call fills its slot
+            value = exc
+        results[index] = value
+        done += 1
+        if progress is not None and not failed:
+            try:
+                progress(index, done, len(plans))
+            except Exception as exc:
+                failed.append(exc)
+
+    try:
+        waits = []
+        for index, (owner_client, plan) in enumerate(plans):
+            driver = drivers.get(id(owner_client))
+            if driver is None:
+                driver = drivers[id(owner_client)] = _Driver(
+                    loop, owner_client, max_in_flight)
+            waits.append(one(index, driver, plan))
+        await asyncio.gather(*waits)
+    finally:
+        for driver in drivers.values():
+            driver.close()
+    if failed:
+        raise failed[0]
+    return results
 
 
 # ---------------------------------------------------------------------
@@ -545,20 +586,25 @@ class AsyncTokenStore:
     def __repr__(self) -> str:
         return "Async" + repr(self.sync)
 
+    # put, get and delete read and write the database directly (no
+    # network for SQLite); refresh is a call, run on the event loop
+
     async def put(self, key: str, access: Any) -> None:
-        """Awaitable :meth:`TokenStore.put`."""
-        await _run(self.sync.put, key, access)
+        """:meth:`TokenStore.put`."""
+        self.sync.put(key, access)
 
     async def get(self, key: str) -> Access:
-        """Awaitable :meth:`TokenStore.get`."""
-        return await _run(self.sync.get, key)
+        """:meth:`TokenStore.get`."""
+        return self.sync.get(key)
 
     async def delete(self, key: str) -> None:
-        """Awaitable :meth:`TokenStore.delete`."""
-        await _run(self.sync.delete, key)
+        """:meth:`TokenStore.delete`."""
+        self.sync.delete(key)
 
     async def refresh(self, key: str, client: Any = None) -> Access:
-        """Awaitable :meth:`TokenStore.refresh`."""
+        """Awaitable :meth:`TokenStore.refresh` (the stored call
+        ``exchange_refresh_token`` on the loop's driver: single-flight
+        and compare-and-swap as in the blocking refresh)."""
         return await _run(self.sync.refresh, key, client)
 
     def close(self) -> None:

@@ -186,7 +186,7 @@ class AuthClient:
         params = _token_params(options)
         params["code"] = _util.require_str("code", code)
         target = _store_target(store, key)
-        data = self._client.call("exchange_code", params)
+        data = _util.call(self._client, "exchange_code", params)
         if target is not None:
             target[0].put(target[1], data)
         return access_from(data)
@@ -212,7 +212,7 @@ class AuthClient:
             "refresh_token", refresh_token
         )
         target = _store_target(store, key)
-        data = self._client.call("exchange_refresh_token", params)
+        data = _util.call(self._client, "exchange_refresh_token", params)
         if target is not None:
             target[0].put(target[1], data)
         return access_from(data)

@@ -186,10 +186,13 @@ class TokenStore:
         returned instead of refreshing twice.  The refresh token must
         still be valid (:meth:`Access.refresh_is_expired`).
         """
-        inner: Optional[Client] = _util.client_option(client)
-        return access_from(self._core.refresh(
-            inner or default_client(), _util.require_str("key", key)
-        ))
+        owner: Client = _util.client_option(client) or default_client()
+        name = _util.require_str("key", key)
+        # a stored call of exchange_refresh_token is this refresh (aio
+        # runs it on the event loop)
+        return access_from(_util.call(
+            owner, "exchange_refresh_token", {}, self._core, name,
+            lambda: self._core.refresh(owner, name)))
 
 
 class PostgresTokenStore(TokenStore):

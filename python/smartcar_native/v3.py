@@ -71,7 +71,8 @@ def get_app_token(options: Optional[Mapping[str, Any]] = None) -> AppToken:
     opts = _util.require_mapping("options", options)
     _util.check_keys("option", opts, _APP_OPTIONS)
     params = _util.call_options(opts)
-    return app_token_from(_client_for(opts).call("get_app_token", params))
+    return app_token_from(
+        _util.call(_client_for(opts), "get_app_token", params))
 
 
 def iter_connections(query: Optional[Mapping[str, Any]] = None,
@@ -202,10 +203,7 @@ class VehicleV3(VehicleV3Methods):
 
     def _call(self, endpoint: str, extra: Mapping[str, Any]) -> Dict[str, Any]:
         args = self._args(extra)
-        if len(args) > 1:
-            return self.client.call_stored(args[1], args[2], endpoint,
-                                           args[0])
-        return self.client.call(endpoint, args[0])
+        return _util.call(self.client, endpoint, *args)
 
     # -- calls ----------------------------------------------------------
 

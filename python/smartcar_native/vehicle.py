@@ -210,13 +210,8 @@ class Vehicle(VehicleMethods):
 
     def _run(self, plan: Plan) -> Any:
         if self._store is not None:
-            params = dict(plan.params)
-            params.pop("access_token", None)
-            data = self.client.call_stored(core_store(self._store),
-                                           str(self._key), plan.endpoint,
-                                           params)
-        else:
-            data = self.client.call(plan.endpoint, plan.params)
+            plan = plan._replace(store=self._store, key=str(self._key))
+        data = _util.call(self.client, *plan.call())
         return plan.convert(data) if plan.convert else data
 
     # -- calls whose arguments need more than a type check ---------------

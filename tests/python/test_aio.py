@@ -4,12 +4,10 @@ without blocking the event loop."""
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import datetime as dt
 import inspect
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -273,29 +271,6 @@ def test_vehicle_calls_run_on_the_loop_and_cancel(emu, cars):
 
     assert run(main()).distance > 0
     assert names and set(names) == {threading.current_thread().name}
-    client.close()
-
-
-def test_set_executor(emu, cars):
-    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mine")
-    names = []
-    client = smartcar.Client(
-        debug=lambda d, l: names.append(threading.current_thread().name))
-    aio.set_executor(pool)
-    try:
-        assert aio.get_executor() is pool
-        async def connections():
-            return await aio.get_connections(
-                MANAGEMENT_TOKEN, options={"client": client})
-
-        assert run(connections())
-    finally:
-        aio.set_executor(None)
-        pool.shutdown()
-    assert names and all(n.startswith("mine") for n in names)
-    assert aio.get_executor() is not pool
-    with pytest.raises(TypeError):
-        aio.set_executor("threads")
     client.close()
 
 
