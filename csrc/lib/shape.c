@@ -191,7 +191,8 @@ static char *batch_name(const char *path)
 		    !strcmp(sc__endpoints[i].batch_path + 1, path))
 			return sc__strdup(sc__endpoints[i].name);
 	n = strlen(path);
-	name = malloc(n + 6);
+	/* "path_" in front, then the name or "path" when it has none */
+	name = malloc(n + 10);
 	if (!name)
 		return NULL;
 	w = name + 5;
