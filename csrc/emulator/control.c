@@ -214,12 +214,10 @@ static enum MHD_Result errors_list(emu_req *r)
 /* {"authorize_url", "action", "email"} -> {"location"} */
 static enum MHD_Result scripted_connect(emu_req *r)
 {
-	cJSON *j = emu_body_json(r);
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		return emu_respond_validation(r, NULL, "body",
-					      "Body must be a JSON object.");
-	}
+	cJSON *j;
+	enum MHD_Result refused;
+	if (emu_body_object(r, 0, &j, &refused) < 0)
+		return refused;
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "authorize_url");
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "action");
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "email");

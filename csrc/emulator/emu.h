@@ -393,6 +393,10 @@ enum MHD_Result emu_respond_oauth_error(emu_req *r, unsigned status,
                                         const char *description);
 /* Parses the body as JSON; NULL if empty or invalid. */
 cJSON *emu_body_json(emu_req *r);
+/* The body as a JSON object in *out (caller deletes; NULL for an empty
+ * body when empty_ok): 0, or -1 with a VALIDATION answer queued in *ret. */
+int emu_body_object(emu_req *r, int empty_ok, cJSON **out,
+                    enum MHD_Result *ret);
 
 /* util.c, "Authorization: <scheme> <credentials>" (scheme matched without
  * case, spaces around the credentials ignored). */

@@ -155,6 +155,19 @@ cJSON *emu_body_json(emu_req *r)
 	return cJSON_ParseWithLength(r->body, r->body_len);
 }
 
+int emu_body_object(emu_req *r, int empty_ok, cJSON **out,
+		    enum MHD_Result *ret)
+{
+	*out = emu_body_json(r);
+	if (cJSON_IsObject(*out) || (empty_ok && !r->body_len))
+		return 0;
+	cJSON_Delete(*out);
+	*out = NULL;
+	*ret = emu_respond_validation(r, NULL, "body",
+				      "Body must be a JSON object.");
+	return -1;
+}
+
 /* --------------------------------------------------------------- routing */
 
 static enum MHD_Result dispatch(emu_req *r)

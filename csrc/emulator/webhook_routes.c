@@ -244,12 +244,10 @@ static enum MHD_Result verify_and_answer(emu_req *r, const char *id)
 
 static enum MHD_Result register_hook(emu_req *r)
 {
-	cJSON *j = emu_body_json(r);
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		return emu_respond_validation(r, NULL, "body",
-					      "Body must be a JSON object.");
-	}
+	cJSON *j;
+	enum MHD_Result refused;
+	if (emu_body_object(r, 0, &j, &refused) < 0)
+		return refused;
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "webhook_id");
 	const cJSON *url = cJSON_GetObjectItemCaseSensitive(j, "callback_url");
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
@@ -370,12 +368,10 @@ static enum MHD_Result clear_deliveries(emu_req *r)
 
 static enum MHD_Result deliver(emu_req *r, const char *id)
 {
-	cJSON *j = emu_body_json(r);
-	if (r->body_len && !cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		return emu_respond_validation(r, NULL, "body",
-					      "Body must be a JSON object.");
-	}
+	cJSON *j;
+	enum MHD_Result refused;
+	if (emu_body_object(r, 1, &j, &refused) < 0)
+		return refused;
 	const cJSON *vid = cJSON_GetObjectItemCaseSensitive(j, "vehicle_id");
 	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "event");
 	const char *field = NULL, *msg = NULL;

@@ -15,6 +15,18 @@ struct sqlite_store {
 	sqlite3 *db;
 };
 
+/* sql prepared with key bound to ?1, or NULL. */
+static sqlite3_stmt *keyed(struct sqlite_store *st, const char *sql,
+			   const char *key)
+{
+	sqlite3_stmt *q = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL))
+		return NULL;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	return q;
+}
+
 static int load(sc_token_store *s, const char *key, char **json_out)
 {
 	struct sqlite_store *st = (struct sqlite_store *)s;
@@ -22,10 +34,9 @@ static int load(sc_token_store *s, const char *key, char **json_out)
 	int rc;
 
 	*json_out = NULL;
-	if (sqlite3_prepare_v2(st->db, "SELECT json FROM smartcar_tokens "
-				       "WHERE key = ?1", -1, &q, NULL))
+	q = keyed(st, "SELECT json FROM smartcar_tokens WHERE key = ?1", key);
+	if (!q)
 		return SC_ESTORAGE;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		*json_out = sc__strdup((const char *)sqlite3_column_text(q, 0));
@@ -53,9 +64,8 @@ static int save(sc_token_store *s, const char *key, const char *expected,
 		  "lease_owner = NULL, lease_deadline = NULL";
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL))
+	if (!(q = keyed(st, sql, key)))
 		return SC_ESTORAGE;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, refresh, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, json, -1, SQLITE_STATIC);
 	sqlite3_bind_double(q, 4, sc__now());
@@ -76,10 +86,9 @@ static int remove_key(sc_token_store *s, const char *key)
 	sqlite3_stmt *q = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, "DELETE FROM smartcar_tokens WHERE "
-				       "key = ?1", -1, &q, NULL))
+	q = keyed(st, "DELETE FROM smartcar_tokens WHERE key = ?1", key);
+	if (!q)
 		return SC_ESTORAGE;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : SC_ESTORAGE;
@@ -94,9 +103,8 @@ static int update_lease(struct sqlite_store *st, const char *sql,
 	sqlite3_stmt *q = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL))
+	if (!(q = keyed(st, sql, key)))
 		return SC_ESTORAGE;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	if (a)
 		sqlite3_bind_text(q, 2, a, -1, SQLITE_STATIC);
 	else
