@@ -419,6 +419,12 @@ function helper.spec_auth_client(setup, teardown, set, reset)
   end)
 end
 
+-- actual[k] equals v for every k, v of expected (the key named when not).
+function helper.assert_fields(expected, actual)
+  local is = require "luassert"
+  for k, v in pairs(expected) do is.equal(v, actual[k], k) end
+end
+
 -- A call that failed with an API error: no result, err of kind "api"
 -- with this type and HTTP status, and none of the secrets in it.
 function helper.assert_api_error(res, err, type_, status, secrets)

@@ -150,8 +150,8 @@ describe("a vehicle backed by a token store", function()
   end)
 
   -- The fleet of options.email, a store in memory holding its token set
-  -- (as changed by options.edit) under "u", and its first car backed by
-  -- that key.
+  -- (as changed by options.edit) under "u", its first car backed by that
+  -- key, and the set stored.
   local function stored_car(options)
     local fleet = helper.fleet(options)
     local store = assert(smartcar.token_store(":memory:"))
@@ -164,7 +164,7 @@ describe("a vehicle backed by a token store", function()
     assert(store:put("u", set))
     local car = smartcar.vehicle(fleet.vehicles[1], { store = store, key = "u" },
                                  { client = auth })
-    return fleet, store, car
+    return fleet, store, car, set
   end
 
   local function expire(set) set.expiration = os.time() - 10 end
@@ -305,15 +305,12 @@ describe("a vehicle backed by a token store", function()
   end)
 
   it("returns a failed refresh as nil, err without any token", function()
-    local fleet = helper.fleet { email = "store-badrefresh@example.com" }
-    local store = assert(smartcar.token_store(":memory:"))
-    finally(function() store:close() end)
-    local bad = copy(fleet.token)
-    bad.expiration = os.time() - 10
-    bad.refresh_token = "bogus-refresh-token-0123456789"
-    assert(store:put("u", bad))
-    local car = smartcar.vehicle(fleet.vehicles[1], { store = store, key = "u" },
-                                 { client = auth })
+    local _, store, car, bad = stored_car {
+      email = "store-badrefresh@example.com",
+      edit = function(set)
+        expire(set)
+        set.refresh_token = "bogus-refresh-token-0123456789"
+      end }
     local data, err = car:odometer()
     assert.is_nil(data)
     assert.is_true(smartcar.is_error(err))
@@ -353,12 +350,8 @@ describe("a vehicle backed by a token store", function()
   end)
 
   it("runs in run_many, refreshing once per key first", function()
-    local fleet = helper.fleet { email = "store-many@example.com" }
-    local store = assert(smartcar.token_store(":memory:"))
-    finally(function() store:close() end)
-    local expired = copy(fleet.token)
-    expired.expiration = os.time() - 10
-    assert(store:put("u", expired))
+    local fleet, store = stored_car { email = "store-many@example.com",
+                                      edit = expire }
     local cars = {}
     for i, id in ipairs(fleet.vehicles) do
       cars[i] = smartcar.vehicle(id, { store = store, key = "u" },

@@ -75,22 +75,21 @@ describe("parse_webhook", function()
     local verify = assert(smartcar.parse_webhook(
       '{"version":"2.0","webhookId":"5a8e5e38-1e12-4011-a36d-56f120053f9e",'
       .. '"eventName":"verify","payload":{"challenge":"3f2a1c9e"}}'))
-    assert.equal("2.0", verify.version)
-    assert.equal("VERIFY", verify.event_type)
-    assert.equal("5a8e5e38-1e12-4011-a36d-56f120053f9e", verify.webhook_id)
-    assert.equal("3f2a1c9e", verify.challenge)
+    helper.assert_fields({ version = "2.0", event_type = "VERIFY",
+                           challenge = "3f2a1c9e",
+                           webhook_id = "5a8e5e38-1e12-4011-a36d-56f120053f9e" },
+                         verify)
 
     local ev = assert(smartcar.parse_webhook(
       '{"version":"2.0","webhookId":"w-1","eventName":"eventBased",'
       .. '"mode":"test","payload":{"eventId":"e-1","vehicleId":"v-1",'
       .. '"eventType":"CHARGING_STARTED",'
       .. '"eventTime":"2022-04-13T18:00:00.000Z"}}'))
-    assert.equal("EVENTBASED", ev.event_type)
-    assert.equal("test", ev.mode)
-    assert.equal("e-1", ev.event_id)
-    assert.equal("v-1", ev.vehicle_id)
-    assert.equal("CHARGING_STARTED", ev.payload.event_type)
-    assert.equal("2022-04-13T18:00:00.000Z", ev.payload.event_time)
+    helper.assert_fields({ event_type = "EVENTBASED", mode = "test",
+                           event_id = "e-1", vehicle_id = "v-1" }, ev)
+    helper.assert_fields({ event_type = "CHARGING_STARTED",
+                           event_time = "2022-04-13T18:00:00.000Z" },
+                         ev.payload)
   end)
 
   it("parses a v4 verify and a v4 vehicle state", function()
@@ -100,12 +99,10 @@ describe("parse_webhook", function()
       .. '"meta":{"version":"4.0","webhookId":"w-4",'
       .. '"webhookName":"Example Webhook","deliveryId":"d-1",'
       .. '"deliveredAt":"2025-07-31T19:38:42.332Z"}}'))
-    assert.equal("4.0", verify.version)
-    assert.equal("VERIFY", verify.event_type)
-    assert.equal("abc123", verify.challenge)
-    assert.equal("w-4", verify.webhook_id)
-    assert.equal("Example Webhook", verify.webhook_name)
-    assert.equal("d-1", verify.delivery_id)
+    helper.assert_fields({ version = "4.0", event_type = "VERIFY",
+                           challenge = "abc123", webhook_id = "w-4",
+                           webhook_name = "Example Webhook",
+                           delivery_id = "d-1" }, verify)
 
     local state = assert(smartcar.parse_webhook([[
       {"eventId": "5a537912", "eventType": "VEHICLE_STATE",
@@ -174,6 +171,16 @@ describe("deliveries signed by the emulator", function()
     return body
   end
 
+  -- The BEV subscribed to hook, then an event delivered: its record.
+  local function subscribe_and_deliver(hook, event)
+    assert(fleet.bev:subscribe(hook))
+    local status, _, text = helper.control(
+      "POST", "/_emulator/webhooks/" .. hook .. "/deliver", { event = event })
+    assert(status == 200, "deliver failed: " .. tostring(text))
+    local list = deliveries(hook)
+    return list[#list]
+  end
+
   setup(function()
     helper.url()
     helper.reset()
@@ -194,13 +201,7 @@ describe("deliveries signed by the emulator", function()
     assert.equal("string", type(ev.challenge))
     assert.equal(64, #smartcar.hash_challenge(helper.amt, ev.challenge))
 
-    assert(fleet.bev:subscribe(hook))
-    local status, _, text = helper.control(
-      "POST", "/_emulator/webhooks/" .. hook .. "/deliver",
-      { event = "VEHICLE_STATE" })
-    assert(status == 200, "deliver failed: " .. tostring(text))
-    local list = deliveries(hook)
-    local last = list[#list]
+    local last = subscribe_and_deliver(hook, "VEHICLE_STATE")
     assert.equal("VEHICLE_STATE", last.event_type)
     assert.is_true(smartcar.verify_payload(helper.amt, last.signature,
                                            last.body))
@@ -225,13 +226,7 @@ describe("deliveries signed by the emulator", function()
     assert.equal("2.0", ev.version)
     assert.equal("string", type(ev.challenge))
 
-    assert(fleet.bev:subscribe(hook))
-    local status, _, text = helper.control(
-      "POST", "/_emulator/webhooks/" .. hook .. "/deliver",
-      { event = "CHARGING_STARTED" })
-    assert(status == 200, "deliver failed: " .. tostring(text))
-    local list = deliveries(hook)
-    local last = list[#list]
+    local last = subscribe_and_deliver(hook, "CHARGING_STARTED")
     assert.is_true(smartcar.verify_payload(helper.amt, last.signature,
                                            last.body))
     local charging = assert(smartcar.parse_webhook(last.body))
