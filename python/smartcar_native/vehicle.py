@@ -11,6 +11,7 @@ from . import _module_calls, _util
 from ._shared_clients import default_client
 from ._core import Client
 from ._results import batch_from
+from ._shape_util import new as _new_plan
 from ._vehicle_methods import VehicleMethods
 from .errors import InvalidArgumentError
 from .store import core_store
@@ -188,7 +189,10 @@ class Vehicle(VehicleMethods):
         params = self._params()
         if extra:
             params.update(extra)
-        return Plan(endpoint, params, convert or CONVERTERS[endpoint])
+        # positional tuple.__new__: the named tuple's own __new__ is a
+        # Python-level call (a call's worth of instructions, issue 9)
+        return _new_plan(Plan, (endpoint, params,
+                                convert or CONVERTERS[endpoint], None, None))
 
     def plan(self, method: str, kwargs: Optional[Mapping[str, Any]] = None
              ) -> Plan:
@@ -211,7 +215,8 @@ class Vehicle(VehicleMethods):
     def _run(self, plan: Plan) -> Any:
         if self._store is not None:
             plan = plan._replace(store=self._store, key=str(self._key))
-        data = _util.call(self.client, *plan.call())
+        data = _util.call(self._client_override or default_client(),
+                          *plan.call())
         return plan.convert(data) if plan.convert else data
 
     # -- calls whose arguments need more than a type check ---------------
