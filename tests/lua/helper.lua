@@ -419,6 +419,16 @@ function helper.spec_auth_client(setup, teardown, set, reset)
   end)
 end
 
+-- For a describe block: a table that busted's setup fills with
+-- helper.fresh_fleets(email) before the tests.
+function helper.spec_fleet(setup, email)
+  local fleet = {}
+  setup(function()
+    for k, v in pairs(helper.fresh_fleets(email)) do fleet[k] = v end
+  end)
+  return fleet
+end
+
 -- actual[k] equals v for every k, v of expected (the key named when not).
 function helper.assert_fields(expected, actual)
   local is = require "luassert"

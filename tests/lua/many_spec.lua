@@ -12,13 +12,7 @@ local function raises(f, ...)
 end
 
 describe("run_many", function()
-  local fleet
-
-  setup(function()
-    helper.url()
-    helper.reset()
-    fleet = helper.fleet { email = "many@example.com" }
-  end)
+  local fleet = helper.spec_fleet(setup, "many@example.com")
 
   it("returns results in input order, with an error slot", function()
     local bev, phev = fleet.bev, fleet.phev

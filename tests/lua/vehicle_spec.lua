@@ -35,13 +35,7 @@ local function assert_number_or_null(v, what)
 end
 
 describe("vehicle reads", function()
-  local fleet
-
-  setup(function()
-    helper.url()
-    helper.reset()
-    fleet = helper.fleet { email = "reads@example.com" }
-  end)
+  local fleet = helper.spec_fleet(setup, "reads@example.com")
 
   it("finds the three kinds of vehicle", function()
     assert.is_table(fleet.bev)
@@ -236,13 +230,7 @@ describe("vehicle reads", function()
 end)
 
 describe("vehicle commands", function()
-  local fleet
-
-  setup(function()
-    helper.url()
-    helper.reset()
-    fleet = helper.fleet { email = "commands@example.com" }
-  end)
+  local fleet = helper.spec_fleet(setup, "commands@example.com")
 
   local function assert_action(res)
     assert.equal("success", res.status)
@@ -321,13 +309,7 @@ describe("vehicle commands", function()
 end)
 
 describe("vehicle batch", function()
-  local fleet
-
-  setup(function()
-    helper.url()
-    helper.reset()
-    fleet = helper.fleet { email = "batch@example.com" }
-  end)
+  local fleet = helper.spec_fleet(setup, "batch@example.com")
 
   it("returns each path by name and the failures in errors", function()
     local car = fleet.bev
@@ -390,13 +372,7 @@ describe("vehicle batch", function()
 end)
 
 describe("vehicle request", function()
-  local fleet
-
-  setup(function()
-    helper.url()
-    helper.reset()
-    fleet = helper.fleet { email = "request@example.com" }
-  end)
+  local fleet = helper.spec_fleet(setup, "request@example.com")
 
   it("reads a path of the vehicle and keeps the body's keys", function()
     local car = fleet.phev
@@ -462,13 +438,7 @@ describe("vehicle request", function()
 end)
 
 describe("vehicle permissions, service history, disconnect", function()
-  local fleet
-
-  setup(function()
-    helper.url()
-    helper.reset()
-    fleet = helper.fleet { email = "perms@example.com" }
-  end)
+  local fleet = helper.spec_fleet(setup, "perms@example.com")
 
   it("pages the permissions", function()
     local car = fleet.ice
@@ -568,9 +538,7 @@ describe("vehicle webhook subscriptions", function()
   end
 
   setup(function()
-    helper.url()
-    helper.reset()
-    fleet = helper.fleet { email = "hooks@example.com" }
+    fleet = helper.fresh_fleets("hooks@example.com")
     -- Nothing listens on port 9: the VERIFY challenge fails, which does
     -- not stop subscriptions.
     local status, _, text = helper.control("POST", "/_emulator/webhooks", {

@@ -182,9 +182,7 @@ describe("deliveries signed by the emulator", function()
   end
 
   setup(function()
-    helper.url()
-    helper.reset()
-    fleet = helper.fleet { email = "deliveries@example.com" }
+    fleet = helper.fresh_fleets("deliveries@example.com")
   end)
 
   it("v4: the VERIFY challenge and a VEHICLE_STATE delivery", function()
