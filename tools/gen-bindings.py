@@ -46,7 +46,8 @@ TWINS_OUT = os.path.join(ROOT, "python", "smartcar_native", "_aio_twins.py")
 PKG = os.path.join(ROOT, "python", "smartcar_native")
 # The awaitable twins aio gives of the blocking API: module functions
 # (module, names) and methods (module, class, twin class, names).  Each
-# twin has the signature of its original, read from the source.
+# twin has the signature of its original, read from the source;
+# "twin=original" names a twin whose original's name aio already uses.
 AIO_FUNCTIONS = [
     ("_module_calls", ["get_user", "get_vehicles", "iter_vehicles",
                        "get_compatibility", "get_compatibility_matrix",
@@ -55,7 +56,8 @@ AIO_FUNCTIONS = [
     ("v3", ["get_app_token", "list_connections", "get_connection",
             "delete_connection", "delete_user", "create_subscription",
             "list_subscriptions", "delete_subscription", "list_webhooks",
-            "get_webhook", "iter_subscriptions", "iter_webhooks"]),
+            "get_webhook", "iter_subscriptions", "iter_webhooks",
+            "iter_v3_connections=iter_connections"]),
 ]
 # how the twins module names each source module
 TWIN_ALIAS = {"_module_calls": "_api", "v3": "_v3"}
@@ -516,8 +518,9 @@ def _imports(tree, module):
     return where
 
 
-def _twin(fn, target, method, imports, used):
-    """The awaitable twin of one function or method (ast node fn)."""
+def _twin(fn, target, method, imports, used, name=None):
+    """The awaitable twin of one function or method (ast node fn), named
+    name (default: fn's)."""
     params, call = [], []
     args = fn.args
     defaults = [None] * (len(args.args) - len(args.defaults)) + list(
@@ -544,18 +547,21 @@ def _twin(fn, target, method, imports, used):
         if isinstance(node, ast.Name) and node.id in imports:
             used.setdefault(imports[node.id], set()).add(node.id)
     indent = "    " if method else ""
+    shown = target  # a renamed twin's original is only in its module
+    if name and name != fn.name:
+        shown = target.replace("_v3.", "smartcar_native.v3.")
     head = "%sdef %s" % ("" if ret.startswith("Iterator[") else "async ",
-                         fn.name)
+                         name or fn.name)
     if ret.startswith("Iterator["):
         ret = "Async" + ret
         body = "return _iterate(%s(%s))" % (target, ", ".join(call))
         doc = "``async for`` over :%s:`%s`." % (
-            "meth" if method else "func", method or target.replace(
+            "meth" if method else "func", method or shown.replace(
                 "_api.", "smartcar_native.").replace("_v3.", "smartcar_native."))
     else:
         body = "return await _run(%s)" % ", ".join([target] + call)
         doc = "Awaitable :%s:`%s`." % (
-            "meth" if method else "func", method or target.replace(
+            "meth" if method else "func", method or shown.replace(
                 "_api.", "smartcar_native.").replace("_v3.", "smartcar_native."))
     out = [indent + l for l in py_def(head, params, ret, "")]
     lines = [indent + "    " + body]
@@ -587,10 +593,12 @@ def render_twins(generated, app_generated):
             for n in app_tree.body:
                 if isinstance(n, ast.FunctionDef):
                     defs.setdefault(n.name, n)
-        for name in names:
+        for twin_name in names:
+            name = twin_name.split("=")[-1]
             funcs += ["", ""] + _twin(defs[name], "%s.%s" % (
                                       TWIN_ALIAS[module], name),
-                                      None, imports, used)[:-1]
+                                      None, imports, used,
+                                      twin_name.split("=")[0])[:-1]
     for module, cls, twin, names in AIO_METHODS:
         tree = ast.parse(open(os.path.join(PKG, module + ".py")).read())
         imports = _imports(tree, module)

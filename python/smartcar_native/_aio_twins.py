@@ -207,6 +207,15 @@ def iter_webhooks(
     return _iterate(_v3.iter_webhooks(query, page_size, options))
 
 
+def iter_v3_connections(
+    query: Optional[Mapping[str, Any]] = None,
+    page_size: int = 10,
+    options: Optional[Mapping[str, Any]] = None,
+) -> AsyncIterator[Dict[str, Any]]:
+    """``async for`` over :func:`smartcar_native.v3.iter_connections`."""
+    return _iterate(_v3.iter_connections(query, page_size, options))
+
+
 class AsyncVehicleV3Methods:
     """The awaitable twins of :class:`VehicleV3`'s calls."""
 

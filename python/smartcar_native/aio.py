@@ -42,7 +42,7 @@ import inspect
 import weakref
 from typing import (Any, AsyncIterator, Callable, Coroutine, Dict, Iterator,
                     List, Mapping,
-                    Optional, Sequence, Tuple, TypeVar)
+                    Optional, Sequence, Tuple, TypeVar, Union)
 
 from .options import AuthUrlOptions, TokenOptions, VehicleOptions
 from . import many, v3
@@ -81,6 +81,7 @@ __all__ = [
     "get_webhook",
     "iter_subscriptions",
     "iter_webhooks",
+    "iter_v3_connections",
     "run_many",
 ]
 
@@ -406,6 +407,7 @@ from ._aio_twins import (  # noqa: E402
     get_vehicles,
     iter_connections,
     iter_subscriptions,
+    iter_v3_connections,
     iter_vehicles,
     iter_webhooks,
 )
@@ -421,7 +423,7 @@ def _sync_call(index: int, call: Any) -> Any:
 async def run_many(
     calls: Sequence[Any],
     max_in_flight: int = 8,
-    progress: Optional[Callable[[int, int, int], Any]] = None,
+    progress: Union[bool, Callable[[int, int, int], Any], None] = None,
     client: Any = None,
 ) -> List[Any]:
     """Awaitable :func:`smartcar_native.run_many`, on the event loop.
@@ -432,16 +434,15 @@ async def run_many(
     vehicles refresh (also after a 401) as their awaited calls do.
     ``progress(index, done, total)`` is called on the loop as each call
     finishes; if it raises, it is not called again and the exception is
-    raised once every call finished.
+    raised once every call finished.  ``progress=True`` draws a tqdm bar.
     """
     _util.int_param("max_in_flight", max_in_flight, 1)
-    if progress is not None and not callable(progress):
-        raise TypeError("progress must be a callable or None")
     if isinstance(calls, (str, bytes)) or not isinstance(calls, Sequence):
         calls = list(calls)
     owner = _util.client_option(client)
     plans = [many._plan_of(i, _sync_call(i, c), owner)
              for i, c in enumerate(calls)]
+    callback, bar = many.progress_of(progress, len(plans))
     loop = asyncio.get_running_loop()
     drivers: Dict[int, _Driver] = {}
     results = ResultList([None] * len(plans))
@@ -458,9 +459,9 @@ async def run_many(
             value = exc
         results[index] = value
         done += 1
-        if progress is not None and not failed:
+        if callback is not None and not failed:
             try:
-                progress(index, done, len(plans))
+                callback(index, done, len(plans))
             except Exception as exc:
                 failed.append(exc)
 
@@ -476,6 +477,8 @@ async def run_many(
     finally:
         for driver in drivers.values():
             driver.close()
+        if bar is not None:
+            bar.close()
     if failed:
         raise failed[0]
     return results

@@ -70,20 +70,26 @@ def run_many(
     client.  Calls for different clients run one client after another.
     """
     _util.int_param("max_in_flight", max_in_flight, 1)
-    if not isinstance(progress, bool) and progress is not None and \
-            not callable(progress):
-        raise TypeError("progress must be True, a callable or None")
-    bar = progress_bar(progress is True, len(calls)
-                       if isinstance(calls, Sequence) else None, "run_many")
-    if bar is not None:
-        progress = lambda _index, _done, _total: bar.update(1)  # noqa: E731
-    elif isinstance(progress, bool):
-        progress = None
+    callback, bar = progress_of(progress, len(calls)
+                                if isinstance(calls, Sequence) else None)
     try:
-        return _run_many(calls, max_in_flight, progress, client)
+        return _run_many(calls, max_in_flight, callback, client)
     finally:
         if bar is not None:
             bar.close()
+
+
+def progress_of(progress: Union[bool, Progress, None], total: Optional[int]
+                ) -> Tuple[Optional[Progress], Any]:
+    """run_many's ``progress`` argument as a callback (or None) and the
+    tqdm bar it draws (or None; close it when done)."""
+    if not isinstance(progress, bool) and progress is not None and \
+            not callable(progress):
+        raise TypeError("progress must be True, a callable or None")
+    bar = progress_bar(progress is True, total, "run_many")
+    if bar is not None:
+        return (lambda _index, _done, _total: bar.update(1)), bar
+    return (None if isinstance(progress, bool) else progress), None
 
 
 def _run_many(calls: Sequence[Any], max_in_flight: int,

@@ -225,3 +225,38 @@ def test_run_many_progress_and_limits_on_the_loop(emu, cars, no_threads):
         run(aio.run_many([(car, "no_such_method")]))
     with pytest.raises(smartcar.InvalidArgumentError):
         run(aio.run_many([(car, "odometer")], max_in_flight=0))
+
+
+def test_v3_connections_walk_on_the_loop(emu, cars, no_threads):
+    query = {"user_id": cars.user_id}
+    expected = [c["id"] for c in smartcar.v3.iter_connections(query, 2)]
+
+    async def main():
+        return [c["id"] async for c in aio.iter_v3_connections(query, 2)]
+
+    assert run(main()) == expected and len(expected) >= 3
+
+
+def test_cancelling_replayed_calls_and_run_many(emu, cars, no_threads):
+    emu.request("POST", "/_emulator/faults", {
+        "match": {"method": "GET", "path": "/v2.0/user"},
+        "count": 2, "fault": {"type": "latency", "ms": 2000}})
+    car = aio.AsyncVehicle(cars.bev, cars.token)
+
+    async def main():
+        slow = asyncio.ensure_future(aio.get_user(cars.token))
+        many = asyncio.ensure_future(aio.run_many(
+            [("get_user", {"access_token": cars.token}),
+             (car, "odometer")], progress=True))
+        await asyncio.sleep(0.2)
+        slow.cancel()
+        many.cancel()
+        for task in (slow, many):
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        # the cancelled calls are gone; the next ones still run
+        return (await aio.get_user(cars.token),
+                await aio.run_many([(car, "odometer")], progress=True))
+
+    user, (odometer,) = run(main())
+    assert user.id == cars.user_id and odometer.distance > 0
