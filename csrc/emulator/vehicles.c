@@ -271,6 +271,16 @@ static int number(apply_ctx *c, const cJSON *it, double lo, double hi,
   return 0;
 }
 
+/* number() for a part the vehicle may lack: missing (a format for the
+ * field name) when has is 0. */
+#define NO_BATTERY "%s: this vehicle has no traction battery."
+
+static int part_number(apply_ctx *c, const cJSON *it, int has,
+                       const char *missing, double lo, double hi,
+                       double *out) {
+  return has ? number(c, it, lo, hi, out) : bad(c, it->string, missing);
+}
+
 static int boolean(apply_ctx *c, const cJSON *it, int *out) {
   if (!cJSON_IsBool(it)) return bad(c, it->string, "%s must be true or false.");
   *out = cJSON_IsTrue(it);
@@ -300,7 +310,7 @@ int emu_vehicle_apply(emu_vehicle *v, const cJSON *fields, const char **field,
     } else if (strcmp(k, "charging") == 0) {
       rc = boolean(&c, it, &charge);
       if (!rc && charge && !has_battery(v))
-        rc = bad(&c, k, "%s: this vehicle has no traction battery.");
+        rc = bad(&c, k, NO_BATTERY);
     } else if (strcmp(k, "driving") == 0) {
       rc = boolean(&c, it, &drive);
     } else if (strcmp(k, "locked") == 0) {
@@ -308,24 +318,18 @@ int emu_vehicle_apply(emu_vehicle *v, const cJSON *fields, const char **field,
     } else if (strcmp(k, "asleep") == 0) {
       rc = boolean(&c, it, &n.asleep);
     } else if (strcmp(k, "percent_remaining") == 0) {
-      if (!has_battery(v))
-        rc = bad(&c, k, "%s: this vehicle has no traction battery.");
-      else
-        rc = number(&c, it, 0, 1, &n.battery);
+      rc = part_number(&c, it, has_battery(v), NO_BATTERY, 0, 1, &n.battery);
     } else if (strcmp(k, "charge_limit") == 0) {
-      if (!has_battery(v))
-        rc = bad(&c, k, "%s: this vehicle has no traction battery.");
-      else
-        rc = number(&c, it, 0.5, 1, &n.charge_limit);
+      rc = part_number(&c, it, has_battery(v), NO_BATTERY, 0.5, 1,
+                       &n.charge_limit);
     } else if (strcmp(k, "fuel_percent") == 0) {
-      if (!has_tank(v))
-        rc = bad(&c, k, "%s: this vehicle has no fuel tank.");
-      else
-        rc = number(&c, it, 0, 1, &n.fuel);
+      rc = part_number(&c, it, has_tank(v),
+                       "%s: this vehicle has no fuel tank.", 0, 1, &n.fuel);
     } else if (strcmp(k, "oil_life") == 0) {
-      if (!has_tank(v))
-        rc = bad(&c, k, "%s: this vehicle has no engine oil.");
-      else if (!(rc = number(&c, it, 0, 1, &n.oil_life)))
+      rc = part_number(&c, it, has_tank(v),
+                       "%s: this vehicle has no engine oil.", 0, 1,
+                       &n.oil_life);
+      if (!rc)
         n.oil_odo_km = n.odometer_km;
     } else if (strcmp(k, "latitude") == 0) {
       rc = number(&c, it, -90, 90, &lat);

@@ -1384,3 +1384,37 @@ TEST(emulator_api_v1_errors)
 	t_http_free(&r);
 	free(tok);
 }
+
+TEST(emulator_control_refuses_parts_a_vehicle_lacks)
+{
+	static const char *const lacks[][3] = {
+		/* kind (0 BEV, 2 ICE), body, the message's end */
+		{ "2", "{\"percent_remaining\":0.5}", "no traction battery." },
+		{ "2", "{\"charge_limit\":0.8}", "no traction battery." },
+		{ "0", "{\"fuel_percent\":0.5}", "no fuel tank." },
+		{ "0", "{\"oil_life\":0.5}", "no engine oil." },
+	};
+	const char *base = start();
+	char ids[3][40], path[128];
+	size_t i;
+	cJSON *j;
+
+	REQUIRE(base);
+	REQUIRE(t_fleet(base, "parts@example.com", ids) == 0);
+	for (i = 0; i < sizeof(lacks) / sizeof(*lacks); i++) {
+		const cJSON *d;
+		snprintf(path, sizeof(path), "/_emulator/vehicles/%s",
+			 ids[lacks[i][0][0] - '0']);
+		j = t_control_json(base, "POST", path, lacks[i][1]);
+		d = cJSON_GetArrayItem(t_json_get(j, "detail"), 0);
+		CHECK(t_json_num(j, "statusCode") == 400);
+		CHECK_CONTAINS(t_json_str(d, "message"), lacks[i][2]);
+		cJSON_Delete(j);
+	}
+	/* and the ICE car takes its own */
+	snprintf(path, sizeof(path), "/_emulator/vehicles/%s", ids[2]);
+	j = t_control_json(base, "POST", path,
+			   "{\"oil_life\":0.5,\"fuel_percent\":0.25}");
+	CHECK(t_json_num(t_json_get(j, "state"), "fuel_percent") == 0.25);
+	cJSON_Delete(j);
+}
