@@ -2055,6 +2055,37 @@ static int l_signal_rows(lua_State *L)
 	return parse_body(L, sc_signal_rows);
 }
 
+/* core.same_env(names, values) -> whether os.getenv(names[i]) or ""
+ * equals values[i] for every name: the default client's check that no
+ * origin variable changed, without a Lua string per variable per call */
+static int l_same_env(lua_State *L)
+{
+	lua_Integer i;
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	for (i = 1;; i++) {
+		const char *name, *have, *want;
+		size_t len;
+		lua_rawgeti(L, 1, i);
+		name = lua_tostring(L, -1);
+		lua_pop(L, 1);
+		if (!name)
+			break;
+		lua_rawgeti(L, 2, i);
+		want = lua_tolstring(L, -1, &len);
+		lua_pop(L, 1); /* still referenced by the table */
+		have = getenv(name);
+		if (!have)
+			have = "";
+		if (!want || strlen(have) != len || memcmp(have, want, len)) {
+			lua_pushboolean(L, 0);
+			return 1;
+		}
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 /* core.time_ms(text) -> epoch milliseconds | nil (not a time) */
 static int l_time_ms(lua_State *L)
 {
@@ -2681,6 +2712,7 @@ static const luaL_Reg module_functions[] = {
 	{ "webhook_seen_postgres", l_webhook_seen_postgres },
 	{ "signal_rows", l_signal_rows },
 	{ "time_ms", l_time_ms },
+	{ "same_env", l_same_env },
 	{ "sqlite_store", l_sqlite_store },
 	{ "postgres_store", l_postgres_store },
 	{ "token_expired", l_token_expired },

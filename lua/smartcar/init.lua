@@ -244,13 +244,10 @@ local function origin_env()
 end
 
 -- Whether a SMARTCAR_*_ORIGIN variable differs from `env` (origin_env()
--- when the client was made): read one by one, nothing built per call.
-local getenv = os.getenv
+-- when the client was made): compared in C, nothing built per call.
+local same_env = core.same_env
 local function origin_env_changed(env)
-  for i = 1, #ORIGIN_ENV do
-    if (getenv(ORIGIN_ENV[i]) or "") ~= env[i] then return true end
-  end
-  return false
+  return not same_env(ORIGIN_ENV, env)
 end
 
 local function copy(t)
@@ -913,8 +910,9 @@ end
 -- the token (none for a store-backed vehicle: the store gives it).  fname
 -- and n name the method and the position of its options argument in
 -- error messages.
+local PARAMS_OPTION = { params = true }
 local function vehicle_params(self, fname, n, options, extra)
-  options = check_call_options(options, fname, n, { params = true })
+  options = check_call_options(options, fname, n, PARAMS_OPTION)
   check_vehicle_fields(self, fname)
   local params = {}
   if options.params ~= nil then

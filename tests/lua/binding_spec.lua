@@ -30,6 +30,20 @@ describe("smartcar.core module", function()
     assert.equal(32, #a)
     assert.not_equal(a, b)
   end)
+
+  it("compares environment variables with same_env (unset reads as \"\")",
+     function()
+    local path = os.getenv("PATH")
+    local unset = "SC_TEST_UNSET_VARIABLE_7f3a"
+    assert.is_nil(os.getenv(unset))
+    assert.is_true(core.same_env({ "PATH", unset }, { path, "" }))
+    assert.is_true(core.same_env({}, {}))
+    assert.is_false(core.same_env({ "PATH" }, { path .. "x" }))
+    assert.is_false(core.same_env({ "PATH" }, { path:sub(1, -2) }))
+    assert.is_false(core.same_env({ unset }, { "x" }))
+    assert.is_false(core.same_env({ "PATH" }, {}))
+    assert.has_error(function() core.same_env("PATH", {}) end)
+  end)
 end)
 
 describe("value conversion", function()
