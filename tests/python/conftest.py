@@ -90,6 +90,14 @@ class HookServer:
         self.server.server_close()
 
 
+def set_charge_limit_v3(car: Any, percent: int) -> None:
+    """A v3 car's charge_set_limit(percent) answers with it and the
+    charge-activelimit signal reads it back."""
+    limit = car.charge_set_limit(percent)
+    assert limit["data"]["attributes"]["parameters"] == {"percent": percent}
+    assert car.get_signal("charge-activelimit").value == pytest.approx(percent)
+
+
 def in_threads(work: Any, count: int, timeout: float = 60) -> list:
     """Runs ``work()`` on ``count`` threads released together (a barrier)
     and waits for them; the exceptions they raised."""

@@ -11,7 +11,7 @@ import pytest
 import smartcar_native as smartcar
 
 from conftest import (CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, REPO,
-                      authorize, assert_no_secrets)
+                      authorize, assert_no_secrets, set_charge_limit_v3)
 
 # the signals of the emulator's ICE vehicle, in code order
 SIGNAL_CODES = json.loads(
@@ -284,9 +284,7 @@ def test_commands_change_the_car(emu, cars):
     car.security_unlock()
     assert car.get_signal("closure-islocked").value is False
 
-    limit = car.charge_set_limit(80)
-    assert limit["data"]["attributes"]["parameters"] == {"percent": 80}
-    assert car.get_signal("charge-activelimit").value == pytest.approx(80)
+    set_charge_limit_v3(car, 80)
     with pytest.raises(smartcar.ValidationError):
         car.charge_set_limit(30)
     assert car.get_signal("charge-activelimit").value == pytest.approx(80)

@@ -10,6 +10,8 @@ import pytest
 import smartcar_native as smartcar
 from smartcar_native import aio
 
+from conftest import set_charge_limit_v3
+
 
 def commands(emu, **settings):
     return emu.request("POST", "/_emulator/v3/commands", settings)
@@ -361,9 +363,7 @@ def test_async_commands_change_the_car_when_they_end(emu, cars):
     assert car.get_signal("charge-ischarging").value is True
     car.charge_stop()
     assert car.get_signal("charge-ischarging").value is False
-    limit = car.charge_set_limit(70)
-    assert limit["data"]["attributes"]["parameters"] == {"percent": 70}
-    assert car.get_signal("charge-activelimit").value == pytest.approx(70)
+    set_charge_limit_v3(car, 70)
     with pytest.raises(smartcar.ValidationError):  # refused before the 202
         car.charge_set_limit(101)
     car.navigation_set_destination(52.52, 13.405)
