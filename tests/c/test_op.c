@@ -37,6 +37,18 @@ static sc_params *odo_params(const char *units)
 	return p;
 }
 
+/* A test's client (for ORIGIN) and parameters. */
+struct fx {
+	sc_client *c;
+	sc_params *p;
+};
+
+static void fx_free(struct fx *f)
+{
+	sc_params_free(f->p);
+	sc_client_free(f->c);
+}
+
 /* Run one op against one canned response. */
 static sc_result *run(sc_client *c, const char *ep, sc_params *p,
 		      sc_response *resp, int *rc_out)
@@ -61,10 +73,9 @@ static sc_result *run(sc_client *c, const char *ep, sc_params *p,
 
 TEST(op_odometer_request)
 {
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = odo_params("imperial");
+	struct fx f = { t_client(ORIGIN, NULL), odo_params("imperial") };
 	const sc_request *req;
-	sc_op *op = start(c, "odometer", p, &req);
+	sc_op *op = start(f.c, "odometer", f.p, &req);
 	size_t len = 99;
 
 	REQUIRE(op);
@@ -79,25 +90,23 @@ TEST(op_odometer_request)
 	CHECK(sc_request_timeout_ms(req) > 0);
 	CHECK(sc_request_connect_timeout_ms(req) > 0);
 	sc_op_free(op);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
 
 TEST(op_vehicles_paging_version_flags_timeouts)
 {
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = NULL;
+	struct fx f = { t_client(ORIGIN, NULL), NULL };
 	const sc_request *req;
 	sc_op *op;
 
-	p = T_PARAMS("access_token", "t0ken-abc");
-	sc_params_set_int(p, "limit", 5);
-	sc_params_set_int(p, "offset", 10);
-	sc_params_set(p, "version", "1.0");
-	sc_params_set(p, "flags", "country:DE");
-	sc_params_set(p, "timeout_ms", "1234");
-	sc_params_set(p, "connect_timeout_ms", "77");
-	op = start(c, "get_vehicles", p, &req);
+	f.p = T_PARAMS("access_token", "t0ken-abc");
+	sc_params_set_int(f.p, "limit", 5);
+	sc_params_set_int(f.p, "offset", 10);
+	sc_params_set(f.p, "version", "1.0");
+	sc_params_set(f.p, "flags", "country:DE");
+	sc_params_set(f.p, "timeout_ms", "1234");
+	sc_params_set(f.p, "connect_timeout_ms", "77");
+	op = start(f.c, "get_vehicles", f.p, &req);
 	REQUIRE(op);
 	CHECK_STR(sc_request_url(req), ORIGIN "/v1.0/vehicles?limit=5&offset=10"
 				       "&flags=country%3ADE");
@@ -105,20 +114,18 @@ TEST(op_vehicles_paging_version_flags_timeouts)
 	CHECK(sc_request_timeout_ms(req) == 1234);
 	CHECK(sc_request_connect_timeout_ms(req) == 77);
 	sc_op_free(op);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
 
 TEST(op_token_requests)
 {
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = NULL;
+	struct fx f = { t_client(ORIGIN, NULL), NULL };
 	const sc_request *req;
 	sc_op *op;
 	size_t len;
 
-	p = T_PARAMS("code", "the code/1", "flags", "pizza:pasta");
-	op = start(c, "exchange_code", p, &req);
+	f.p = T_PARAMS("code", "the code/1", "flags", "pizza:pasta");
+	op = start(f.c, "exchange_code", f.p, &req);
 	REQUIRE(op);
 	CHECK_STR(sc_request_method(req), "POST");
 	CHECK_STR(sc_request_url(req),
@@ -134,16 +141,15 @@ TEST(op_token_requests)
 		  "&redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fcallback");
 	CHECK(len == strlen(sc_request_body(req, NULL)));
 	sc_op_free(op);
-	sc_params_free(p);
+	sc_params_free(f.p);
 
-	p = T_PARAMS("refresh_token", "rt-1");
-	op = start(c, "exchange_refresh_token", p, &req);
+	f.p = T_PARAMS("refresh_token", "rt-1");
+	op = start(f.c, "exchange_refresh_token", f.p, &req);
 	REQUIRE(op);
 	CHECK_STR(sc_request_body(req, NULL),
 		  "grant_type=refresh_token&refresh_token=rt-1");
 	sc_op_free(op);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
 
 TEST(op_auth_origin_may_be_the_token_url)
@@ -168,47 +174,44 @@ TEST(op_auth_origin_may_be_the_token_url)
 
 TEST(op_argument_errors)
 {
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = odo_params("furlongs");
+	struct fx f = { t_client(ORIGIN, NULL), odo_params("furlongs") };
 	sc_op *op = NULL;
 	sc_error *err = NULL;
 
-	CHECK(sc_op_new(&op, c, "odometer", p, &err) == SC_EINVAL);
+	CHECK(sc_op_new(&op, f.c, "odometer", f.p, &err) == SC_EINVAL);
 	CHECK_CONTAINS(sc_error_message(err), "unit_system");
 	sc_error_free(err);
 	err = NULL;
-	sc_params_set(p, "unit_system", NULL);
-	sc_params_set(p, "vehicle_id", NULL);
-	CHECK(sc_op_new(&op, c, "odometer", p, &err) == SC_EINVAL);
+	sc_params_set(f.p, "unit_system", NULL);
+	sc_params_set(f.p, "vehicle_id", NULL);
+	CHECK(sc_op_new(&op, f.c, "odometer", f.p, &err) == SC_EINVAL);
 	CHECK_CONTAINS(sc_error_message(err), "vehicle_id");
 	sc_error_free(err);
 	err = NULL;
-	sc_params_set(p, "vehicle_id", "v");
-	sc_params_set(p, "access_token", "a\r\nX-Evil: 1");
-	CHECK(sc_op_new(&op, c, "odometer", p, &err) == SC_EINVAL);
+	sc_params_set(f.p, "vehicle_id", "v");
+	sc_params_set(f.p, "access_token", "a\r\nX-Evil: 1");
+	CHECK(sc_op_new(&op, f.c, "odometer", f.p, &err) == SC_EINVAL);
 	sc_error_free(err);
 	err = NULL;
-	sc_params_set(p, "access_token", "ok-token");
-	sc_params_set(p, "version", "vJohnny");
-	CHECK(sc_op_new(&op, c, "odometer", p, &err) == SC_EINVAL);
+	sc_params_set(f.p, "access_token", "ok-token");
+	sc_params_set(f.p, "version", "vJohnny");
+	CHECK(sc_op_new(&op, f.c, "odometer", f.p, &err) == SC_EINVAL);
 	sc_error_free(err);
 	err = NULL;
-	CHECK(sc_op_new(&op, c, "no_such_endpoint", p, &err) == SC_EINVAL);
+	CHECK(sc_op_new(&op, f.c, "no_such_endpoint", f.p, &err) == SC_EINVAL);
 	sc_error_free(err);
 	err = NULL;
-	sc_params_free(p);
-	p = T_PARAMS("access_token", "t", "limit", "-1");
-	CHECK(sc_op_new(&op, c, "get_vehicles", p, &err) == SC_EINVAL);
+	sc_params_free(f.p);
+	f.p = T_PARAMS("access_token", "t", "limit", "-1");
+	CHECK(sc_op_new(&op, f.c, "get_vehicles", f.p, &err) == SC_EINVAL);
 	CHECK(op == NULL);
 	sc_error_free(err);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
 
 TEST(op_success_with_meta)
 {
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = odo_params(NULL);
+	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
 	sc_response *r = t_response(200, "application/json; charset=utf-8",
 				    "{\"distance\": 37829.2}");
 	sc_result *res;
@@ -219,7 +222,7 @@ TEST(op_success_with_meta)
 	sc_response_add_header(r, "SC-Unit-System", "metric");
 	sc_response_add_header(r, "SC-Request-Id", "rid-1");
 	sc_response_add_header(r, "SC-Fetched-At", "2018-06-20T01:33:38.000Z");
-	res = run(c, "odometer", p, r, &rc);
+	res = run(f.c, "odometer", f.p, r, &rc);
 	REQUIRE(res);
 	CHECK(rc == 0);
 	CHECK(sc_result_get_number(res, "distance", &d) == 0 && d == 37829.2);
@@ -228,19 +231,17 @@ TEST(op_success_with_meta)
 			"meta.request_id", "rid-1",
 			"meta.fetched_at", "2018-06-20T01:33:38.000Z");
 	sc_result_free(res);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
 
 TEST(op_snake_cases_body_keys)
 {
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = NULL;
+	struct fx f = { t_client(ORIGIN, NULL), NULL };
 	sc_result *res;
 	char *json = NULL;
 
-	p = T_PARAMS("access_token", "tok-x");
-	res = run(c, "get_vehicles", p,
+	f.p = T_PARAMS("access_token", "tok-x");
+	res = run(f.c, "get_vehicles", f.p,
 		  t_response(200, "application/json",
 			     "{\"paging\":{\"count\":2,\"offset\":0},"
 			     "\"vehicles\":[\"a\",\"b\"],\"percentRemaining\":1,"
@@ -254,19 +255,17 @@ TEST(op_snake_cases_body_keys)
 	CHECK_STR(sc_result_get_string(res, "vehicles.1"), "b");
 	sc_free(json);
 	sc_result_free(res);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
 
 TEST(op_token_response)
 {
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = NULL;
+	struct fx f = { t_client(ORIGIN, NULL), NULL };
 	sc_result *res;
 	double exp = 0, rexp = 0, now = (double)time(NULL), ei = 0;
 
-	p = T_PARAMS("code", "code-1");
-	res = run(c, "exchange_code", p,
+	f.p = T_PARAMS("code", "code-1");
+	res = run(f.c, "exchange_code", f.p,
 		  t_response(200, "application/json",
 			     "{\"access_token\":\"AT\",\"token_type\":\"Bearer\","
 			     "\"expires_in\":7200,\"refresh_token\":\"RT\"}"),
@@ -281,19 +280,17 @@ TEST(op_token_response)
 	CHECK(rexp >= now + 60 * 86400 - 1 && rexp <= now + 60 * 86400 + 2);
 	sc_result_free(res);
 
-	res = run(c, "exchange_code", p,
+	res = run(f.c, "exchange_code", f.p,
 		  t_response(200, "application/json", "{\"access_token\":\"AT\"}"),
 		  NULL);
 	CHECK(sc_error_code(sc_result_error(res)) == SC_EMALFORMED);
 	sc_result_free(res);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
 
 TEST(op_v2_error_body_every_field)
 {
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = odo_params(NULL);
+	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
 	sc_response *r = t_response(429, "application/json",
 		"{\"type\":\"RATE_LIMIT\",\"code\":\"VEHICLE\",\"description\":"
 		"\"slow down\",\"docURL\":\"https://smartcar.com/docs/errors/"
@@ -307,7 +304,7 @@ TEST(op_v2_error_body_every_field)
 	const cJSON *obj;
 
 	sc_response_add_header(r, "Retry-After", "30");
-	res = run(c, "odometer", p, r, &rc);
+	res = run(f.c, "odometer", f.p, r, &rc);
 	REQUIRE(res);
 	CHECK(rc == SC_EAPI);
 	e = sc_result_error(res);
@@ -325,14 +322,12 @@ TEST(op_v2_error_body_every_field)
 	obj = sc_error_object(e);
 	CHECK(cJSON_IsArray(cJSON_GetObjectItem(obj, "detail")));
 	sc_result_free(res);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
 
 TEST(op_v2_error_null_code_and_header_request_id)
 {
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = odo_params(NULL);
+	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
 	sc_response *r = t_response(401, "application/json",
 		"{\"type\":\"AUTHENTICATION\",\"code\":null,\"description\":"
 		"\"bad token\",\"docURL\":\"d\",\"resolution\":{\"type\":null}}");
@@ -340,7 +335,7 @@ TEST(op_v2_error_null_code_and_header_request_id)
 	const sc_error *e;
 
 	sc_response_add_header(r, "SC-Request-Id", "hdr-rid");
-	res = run(c, "odometer", p, r, NULL);
+	res = run(f.c, "odometer", f.p, r, NULL);
 	e = sc_result_error(res);
 	REQUIRE(e);
 	CHECK(sc_error_get(e, "code") == NULL);
@@ -349,21 +344,19 @@ TEST(op_v2_error_null_code_and_header_request_id)
 	CHECK(sc_error_status_code(e) == 401);
 	CHECK(sc_error_retry_after(e) == -1);
 	sc_result_free(res);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
 
 TEST(op_oauth_error_is_redacted)
 {
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = NULL;
+	struct fx f = { t_client(ORIGIN, NULL), NULL };
 	sc_result *res;
 	const sc_error *e;
 	const char *const secrets[] = { "c0de-SECRET-77", T_CLIENT_SECRET };
 	int rc = 0;
 
-	p = T_PARAMS("code", "c0de-SECRET-77");
-	res = run(c, "exchange_code", p,
+	f.p = T_PARAMS("code", "c0de-SECRET-77");
+	res = run(f.c, "exchange_code", f.p,
 		  t_response(400, "application/json",
 			     "{\"error\":\"invalid_grant\",\"error_description\":"
 			     "\"Invalid code: c0de-SECRET-77.\"}"),
@@ -376,15 +369,13 @@ TEST(op_oauth_error_is_redacted)
 	CHECK(sc_error_status_code(e) == 400);
 	CHECK(t_result_clean(res, secrets, 2));
 	sc_result_free(res);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
 
 TEST(op_v1_error_body)
 {
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = odo_params(NULL);
-	sc_result *res = run(c, "odometer", p,
+	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
+	sc_result *res = run(f.c, "odometer", f.p,
 		t_response(501, "application/json",
 			   "{\"error\":\"vehicle_not_capable_error\",\"message\":"
 			   "\"Vehicle is not capable of performing request.\","
@@ -399,21 +390,19 @@ TEST(op_v1_error_body)
 			"Vehicle is not capable of performing request.");
 	CHECK(sc_error_status_code(e) == 501);
 	sc_result_free(res);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
 
 TEST(op_non_json_and_malformed_bodies)
 {
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = odo_params(NULL);
+	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
 	sc_response *r = t_response(504, "text/html",
 				    "<html>Gateway\nTimeout</html>");
 	sc_result *res;
 	const sc_error *e;
 
 	sc_response_add_header(r, "SC-Request-Id", "rid-504");
-	res = run(c, "odometer", p, r, NULL);
+	res = run(f.c, "odometer", f.p, r, NULL);
 	e = sc_result_error(res);
 	REQUIRE(e);
 	CHECK(sc_error_code(e) == SC_EHTTP);
@@ -422,34 +411,32 @@ TEST(op_non_json_and_malformed_bodies)
 	CHECK_CONTAINS(sc_error_message(e), "HTTP 504");
 	sc_result_free(res);
 
-	res = run(c, "odometer", p,
+	res = run(f.c, "odometer", f.p,
 		  t_response(500, "application/json", "{\"type\": "), NULL);
 	CHECK(sc_error_code(sc_result_error(res)) == SC_EMALFORMED);
 	sc_result_free(res);
 
-	res = run(c, "odometer", p,
+	res = run(f.c, "odometer", f.p,
 		  t_response(200, "application/json", "{\"distance\": 1} junk"),
 		  NULL);
 	CHECK(sc_error_code(sc_result_error(res)) == SC_EMALFORMED);
 	sc_result_free(res);
 
-	res = run(c, "odometer", p,
+	res = run(f.c, "odometer", f.p,
 		  t_response(200, "application/json", "42"), NULL);
 	CHECK(sc_error_code(sc_result_error(res)) == SC_EMALFORMED);
 	sc_result_free(res);
 
-	res = run(c, "odometer", p,
+	res = run(f.c, "odometer", f.p,
 		  t_response(418, "application/json", "{\"what\": 1}"), NULL);
 	CHECK(sc_error_code(sc_result_error(res)) == SC_EHTTP);
 	sc_result_free(res);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
 
 TEST(op_body_cap_and_transport_failures)
 {
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = odo_params(NULL);
+	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
 	const sc_request *req;
 	sc_response *r = NULL;
 	sc_result *res = NULL;
@@ -460,11 +447,11 @@ TEST(op_body_cap_and_transport_failures)
 	sc_response_new(&r, 16);
 	sc_response_set_status(r, 200);
 	CHECK(sc_response_append_body(r, big, sizeof(big)) == SC_ETOOBIG);
-	res = run(c, "odometer", p, r, NULL);
+	res = run(f.c, "odometer", f.p, r, NULL);
 	CHECK(sc_error_code(sc_result_error(res)) == SC_ETOOBIG);
 	sc_result_free(res);
 
-	op = start(c, "odometer", p, &req);
+	op = start(f.c, "odometer", f.p, &req);
 	REQUIRE(op);
 	CHECK(sc_op_fail(op, SC_ETIMEOUT, "timed out after 5 ms") == 0);
 	CHECK(sc_op_fail(op, SC_ETIMEOUT, "again") == SC_EMISUSE);
@@ -473,18 +460,16 @@ TEST(op_body_cap_and_transport_failures)
 	CHECK(sc_error_attempts(sc_result_error(res)) == 1);
 	sc_result_free(res);
 	sc_op_free(op);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
 
 TEST(op_misuse)
 {
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = odo_params(NULL);
+	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
 	sc_op *op = NULL;
 	sc_result *res = NULL;
 
-	REQUIRE(sc_op_new(&op, c, "odometer", p, NULL) == 0);
+	REQUIRE(sc_op_new(&op, f.c, "odometer", f.p, NULL) == 0);
 	/* feed before next */
 	CHECK(sc_op_feed(op, t_response(200, "application/json", "{}")) ==
 	      SC_EMISUSE);
@@ -492,8 +477,7 @@ TEST(op_misuse)
 	CHECK(res == NULL);
 	sc_op_free(op);
 	sc_op_free(NULL);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
 
 /* {"distance": [[...]]} nested `levels` deep, the object included. */
@@ -541,20 +525,19 @@ TEST(op_v3_raw_headers_and_top_level_resource)
 		"{\"id\":\"closure-islocked\",\"type\":\"signal\","
 		"\"attributes\":{\"body\":{\"value\":true}},"
 		"\"meta\":{\"retrievedAt\":1752104218549}}";
-	sc_client *c = t_client(ORIGIN, NULL);
-	sc_params *p = odo_params(NULL);
+	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
 	sc_response *r;
 	sc_result *res;
 	const cJSON *h;
 	double ms = 0;
 
-	sc_params_set(p, "signal_code", "closure-islocked");
-	sc_params_set(p, "raw_body", "true");
+	sc_params_set(f.p, "signal_code", "closure-islocked");
+	sc_params_set(f.p, "raw_body", "true");
 	r = t_response(200, "application/json", bare);
 	sc_response_add_header(r, "Vary", "Accept");
 	sc_response_add_header(r, "SC-Request-Id", "rid-1");
 	sc_response_add_header(r, "vary", "Origin");
-	res = run(c, "get_signal", p, r, NULL);
+	res = run(f.c, "get_signal", f.p, r, NULL);
 	REQUIRE(res && !sc_result_error(res));
 	h = cJSON_GetObjectItemCaseSensitive(sc_result_data(res), "headers");
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
@@ -569,10 +552,10 @@ TEST(op_v3_raw_headers_and_top_level_resource)
 	CHECK(sc_result_get_string(res, "body.data.id") == NULL);
 	sc_result_free(res);
 
-	sc_params_set(p, "raw_body", "false");
+	sc_params_set(f.p, "raw_body", "false");
 	r = t_response(200, "application/json", bare);
 	sc_response_add_header(r, "SC-Request-Id", "rid-2");
-	res = run(c, "get_signal", p, r, NULL);
+	res = run(f.c, "get_signal", f.p, r, NULL);
 	REQUIRE(res && !sc_result_error(res));
 	CHECK_STR(sc_result_get_string(res, "data.id"), "closure-islocked");
 	CHECK(sc_result_get_string(res, "id") == NULL);
@@ -584,6 +567,5 @@ TEST(op_v3_raw_headers_and_top_level_resource)
 	CHECK_STR(sc_result_get_string(res, "meta.request_id"), "rid-2");
 	CHECK(sc_result_get_string(res, "headers.SC-Request-Id") == NULL);
 	sc_result_free(res);
-	sc_params_free(p);
-	sc_client_free(c);
+	fx_free(&f);
 }
