@@ -22,9 +22,10 @@
 
 struct conn {
 	t_server *srv;
-	int fd;
+	int fd; /* -1 once closed */
 	SSL *ssl;
 	pthread_t th;
+	int done; /* serve() ended: the thread may be joined */
 };
 
 struct t_server {
@@ -113,8 +114,9 @@ static int answer(struct conn *c, int post, int status, const char *reply)
 	}
 	n = snprintf(head, sizeof(head),
 		     "HTTP/1.1 %d OK\r\nContent-Type: application/json\r\n"
-		     "SC-Request-Id: t-1\r\nContent-Length: %zu\r\n",
-		     status, strlen(body));
+		     "SC-Request-Id: t-1\r\nContent-Length: %zu\r\n%s",
+		     status, strlen(body),
+		     s->o.close_each ? "Connection: close\r\n" : "");
 	if (io_write(c, head, (size_t)n) < 0)
 		return -1;
 	if (s->o.big_header) {
@@ -217,6 +219,8 @@ static void *serve(void *arg)
 		} else if (answer(c, post, 200, NULL) < 0) {
 			break;
 		}
+		if (s->o.close_each)
+			break;
 		memmove(buf, buf + len, have - (size_t)len);
 		have -= (size_t)len;
 	}
@@ -226,9 +230,32 @@ out:
 		SSL_free(c->ssl);
 		c->ssl = NULL;
 	}
-	shutdown(c->fd, SHUT_RDWR);
 	free(buf);
+	pthread_mutex_lock(&s->lock);
+	shutdown(c->fd, SHUT_RDWR);
+	close(c->fd);
+	c->fd = -1;
+	c->done = 1;
+	pthread_mutex_unlock(&s->lock);
 	return NULL;
+}
+
+/* Join the connections that ended and free their slots (a server may
+ * take more connections over its life than it holds at once).  Called
+ * with s->lock held. */
+static void reap(t_server *s)
+{
+	int i = 0;
+	while (i < s->nconns) {
+		struct conn *c = s->conns[i];
+		if (!c->done) {
+			i++;
+			continue;
+		}
+		pthread_join(c->th, NULL); /* past its last use of the lock */
+		free(c);
+		s->conns[i] = s->conns[--s->nconns];
+	}
 }
 
 static void *accept_loop(void *arg)
@@ -248,6 +275,7 @@ static void *accept_loop(void *arg)
 			continue;
 		c = calloc(1, sizeof(*c));
 		pthread_mutex_lock(&s->lock);
+		reap(s);
 		if (!c || s->nconns >= MAX_CONNS) {
 			pthread_mutex_unlock(&s->lock);
 			free(c);
@@ -333,11 +361,13 @@ void t_server_stop(t_server *s)
 	__atomic_store_n(&s->stop, 1, __ATOMIC_SEQ_CST);
 	pthread_join(s->accept_th, NULL);
 	close(s->lfd);
+	pthread_mutex_lock(&s->lock);
 	for (i = 0; i < s->nconns; i++)
-		shutdown(s->conns[i]->fd, SHUT_RDWR);
+		if (s->conns[i]->fd >= 0)
+			shutdown(s->conns[i]->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&s->lock);
 	for (i = 0; i < s->nconns; i++) {
 		pthread_join(s->conns[i]->th, NULL);
-		close(s->conns[i]->fd);
 		free(s->conns[i]);
 	}
 	SSL_CTX_free(s->ctx);

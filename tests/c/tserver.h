@@ -28,6 +28,8 @@ typedef struct t_server_opts {
 	const char *webhook_amt;
 	/* the body of every GET answer (default {"distance":1234.5}) */
 	const char *get_body;
+	/* every answer says "Connection: close" and ends its connection */
+	int close_each;
 } t_server_opts;
 
 typedef struct t_server_counts {
