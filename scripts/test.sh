@@ -9,6 +9,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
+# the work tree's state before the suites (a developer's own edits)
+tree_before=$(git status --porcelain --untracked-files=all 2>/dev/null)
 mkdir -p build/test-logs
 total_pass=0
 total_fail=0
@@ -48,6 +50,19 @@ suite() { # label log command...
 	total_fail=$((total_fail + f))
 }
 
+# The suites leave no file in the work tree: git status as before them.
+tree_clean() {
+	local left
+	left=$(git status --porcelain --untracked-files=all |
+		grep -vxF -f <(printf '%s\n' "$tree_before"))
+	if [ -n "$left" ]; then
+		printf 'left in the work tree by the suites:\n%s\n' "$left"
+		echo "0 passed, 1 failed"
+		return 1
+	fi
+	echo "1 passed, 0 failed"
+}
+
 suite C c ./build/sc_tests
 suite Python python .venv/bin/python -m pytest -q -p no:cacheprovider \
 	tests/python
@@ -62,6 +77,7 @@ suite OpenResty openresty bash tests/openresty/run.sh
 suite "fault matrix" faults bash tests/faults/run.sh
 suite "example apps in Chromium" apps bash tests/apps/run.sh
 suite PostgreSQL pg bash tests/pg/run.sh
+suite "tree clean" tree tree_clean
 
 echo "$total_pass $total_fail" > build/test-logs/totals
 echo "$total_pass passed, $total_fail failed"
