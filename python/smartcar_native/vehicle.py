@@ -213,10 +213,12 @@ class Vehicle(VehicleMethods):
         return plan
 
     def _run(self, plan: Plan) -> Any:
+        client = self._client_override or default_client()
         if self._store is not None:
             plan = plan._replace(store=self._store, key=str(self._key))
-        data = _util.call(self._client_override or default_client(),
-                          *plan.call())
+            data = _util.call(client, *plan.call())
+        else:  # plan.call()'s item, without its frame and tuple
+            data = _util.call(client, plan.endpoint, plan.params)
         return plan.convert(data) if plan.convert else data
 
     # -- calls whose arguments need more than a type check ---------------
