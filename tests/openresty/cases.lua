@@ -39,6 +39,17 @@ local function must(v, err, what)
   return v
 end
 
+-- Two store handles over one entry refresh it at once (two light
+-- threads): both refreshed sets, and the one saved after.
+local function refresh_both(client, s1, s2)
+  local function refresh(st) return must(st:refresh(client, "u")) end
+  local t1 = ngx.thread.spawn(refresh, s1)
+  local t2 = ngx.thread.spawn(refresh, s2)
+  local _, a = ngx.thread.wait(t1)
+  local _, b = ngx.thread.wait(t2)
+  return a, b, must(s1:get("u")).refresh_token
+end
+
 -- Emulator control API through the /emu/ proxy location.
 local function emu(method, path, body, via)
   local res = ngx.location.capture((via or "/emu") .. path, {
@@ -534,12 +545,7 @@ case("shared_dict_store", function()
   -- compare-and-swap: two stores over the same entry (as two workers are)
   -- refresh at once; the second save finds the set changed, and that
   -- refresh adopts the first one's set instead of overwriting it
-  local function refresh(st) return must(st:refresh(client, "u")) end
-  local t1 = ngx.thread.spawn(refresh, store)
-  local t2 = ngx.thread.spawn(refresh, again)
-  local _, a = ngx.thread.wait(t1)
-  local _, b = ngx.thread.wait(t2)
-  local saved = must(store:get("u")).refresh_token
+  local a, b, saved = refresh_both(client, store, again)
   check(a.refresh_token == saved and b.refresh_token == saved,
     "both refreshes must end with the saved set")
   again:close()
@@ -756,7 +762,8 @@ end
 -- The Redis store's cases (redis_cases.lua).
 require("redis_cases").register(case, { check = check, must = must,
   raises = raises, emu = emu, new_client = new_client, connect = connect,
-  token_posts = token_posts, EMU = EMU, refresh_many = refresh_many })
+  token_posts = token_posts, EMU = EMU, refresh_many = refresh_many,
+  refresh_both = refresh_both })
 
 function M.list()
   for _, name in ipairs(order) do ngx.say(name) end

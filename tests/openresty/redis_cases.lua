@@ -134,12 +134,7 @@ local function register(case)
     -- two boxes' stores forced to refresh at once: one waits for the
     -- other's lease, then refreshes the set that one saved
     local other = store()
-    local function refresh(st) return must(st:refresh(client, "u")) end
-    local t1 = ngx.thread.spawn(refresh, s)
-    local t2 = ngx.thread.spawn(refresh, other)
-    local _, a = ngx.thread.wait(t1)
-    local _, b = ngx.thread.wait(t2)
-    local saved = must(s:get("u")).refresh_token
+    local a, b, saved = H.refresh_both(client, s, other)
     check(a.refresh_token ~= b.refresh_token, "one refresh, not two")
     check(a.refresh_token == saved or b.refresh_token == saved,
       "the last refresh must be the saved set")

@@ -100,41 +100,38 @@ local function decode(text)
       end
     end
   end
+  -- The items of an object or array into t, each read by item(t), up to
+  -- the closing character.
+  local function items(t, close, item)
+    pos = pos + 1
+    skip()
+    if text:sub(pos, pos) == close then pos = pos + 1; return t end
+    while true do
+      item(t)
+      skip()
+      local c = text:sub(pos, pos)
+      pos = pos + 1
+      if c == close then return t end
+      if c ~= "," then fail("',' or '" .. close .. "' expected") end
+    end
+  end
+  local function member(t)
+    skip()
+    if text:sub(pos, pos) ~= '"' then fail("key expected") end
+    local k = str()
+    skip()
+    if text:sub(pos, pos) ~= ":" then fail("':' expected") end
+    pos = pos + 1
+    t[k] = value()
+  end
+  local function element(t) t[#t + 1] = value() end
   function value()
     skip()
     local c = text:sub(pos, pos)
     if c == "{" then
-      local t = {}
-      pos = pos + 1
-      skip()
-      if text:sub(pos, pos) == "}" then pos = pos + 1; return t end
-      while true do
-        skip()
-        if text:sub(pos, pos) ~= '"' then fail("key expected") end
-        local k = str()
-        skip()
-        if text:sub(pos, pos) ~= ":" then fail("':' expected") end
-        pos = pos + 1
-        t[k] = value()
-        skip()
-        c = text:sub(pos, pos)
-        pos = pos + 1
-        if c == "}" then return t end
-        if c ~= "," then fail("',' or '}' expected") end
-      end
+      return items({}, "}", member)
     elseif c == "[" then
-      local t = setmetatable({}, array_mt)
-      pos = pos + 1
-      skip()
-      if text:sub(pos, pos) == "]" then pos = pos + 1; return t end
-      while true do
-        t[#t + 1] = value()
-        skip()
-        c = text:sub(pos, pos)
-        pos = pos + 1
-        if c == "]" then return t end
-        if c ~= "," then fail("',' or ']' expected") end
-      end
+      return items(setmetatable({}, array_mt), "]", element)
     elseif c == '"' then
       return str()
     end
