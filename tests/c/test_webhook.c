@@ -55,13 +55,10 @@ TEST(webhook_parse_v4)
 	double at = 0;
 
 	REQUIRE(sc_webhook_parse(&r, body, strlen(body)) == 0);
-	CHECK_STR(sc_result_get_string(r, "version"), "4.0");
-	CHECK_STR(sc_result_get_string(r, "event_type"), "VEHICLE_STATE");
-	CHECK_STR(sc_result_get_string(r, "event_id"), "e1");
-	CHECK_STR(sc_result_get_string(r, "webhook_id"), "w1");
-	CHECK_STR(sc_result_get_string(r, "user_id"), "u1");
-	CHECK_STR(sc_result_get_string(r, "vehicle_id"), "v1");
-	CHECK_STR(sc_result_get_string(r, "mode"), "LIVE");
+	CHECK_RESULT_STRINGS(r, "version", "4.0",
+			"event_type", "VEHICLE_STATE", "event_id", "e1",
+			"webhook_id", "w1", "user_id", "u1",
+			"vehicle_id", "v1", "mode", "LIVE");
 	CHECK(sc_result_get_number(r, "delivered_at", &at) == 0 &&
 	      at == 1761896351529.0);
 	CHECK_STR(sc_result_get_string(r, "signals.0.code"),
@@ -83,11 +80,9 @@ TEST(webhook_parse_v2_and_verify_challenge)
 	sc_result *r = NULL;
 
 	REQUIRE(sc_webhook_parse(&r, v2, strlen(v2)) == 0);
-	CHECK_STR(sc_result_get_string(r, "version"), "2.0");
-	CHECK_STR(sc_result_get_string(r, "event_type"), "EVENTBASED");
-	CHECK_STR(sc_result_get_string(r, "vehicle_id"), "v2");
-	CHECK_STR(sc_result_get_string(r, "payload.event_type"),
-		  "CHARGING_STARTED");
+	CHECK_RESULT_STRINGS(r, "version", "2.0", "event_type", "EVENTBASED",
+			"vehicle_id", "v2",
+			"payload.event_type", "CHARGING_STARTED");
 	sc_result_free(r);
 	REQUIRE(sc_webhook_parse(&r, verify, strlen(verify)) == 0);
 	CHECK_STR(sc_result_get_string(r, "event_type"), "VERIFY");
@@ -191,20 +186,16 @@ TEST(webhook_parse_vehicle_error)
 	sc_result *r = NULL;
 
 	REQUIRE(sc_webhook_parse(&r, body, strlen(body)) == 0);
-	CHECK_STR(sc_result_get_string(r, "event_type"), "VEHICLE_ERROR");
-	CHECK_STR(sc_result_get_string(r, "errors.0.type"), "COMPATIBILITY");
-	CHECK_STR(sc_result_get_string(r, "errors.0.doc_url"), "https://x");
-	CHECK_STR(sc_result_get_string(r, "errors.0.state"), "ERROR");
-	CHECK_STR(sc_result_get_string(r, "errors.0.signals.0.code"),
-		  "tractionbattery-stateofcharge");
-	CHECK_STR(sc_result_get_string(r, "errors.0.signals.0.group"),
-		  "TractionBattery");
-	CHECK_STR(sc_result_get_string(r, "errors.0.signals.0.name"),
-		  "StateOfCharge");
-	CHECK_STR(sc_result_get_string(r, "errors.0.signals.1.code"),
-		  "charge-ischarging");
-	CHECK_STR(sc_result_get_string(r, "errors.0.signals.2.code"),
-		  "location-isathome");
+	CHECK_RESULT_STRINGS(r, "event_type", "VEHICLE_ERROR",
+			"errors.0.type", "COMPATIBILITY",
+			"errors.0.doc_url", "https://x",
+			"errors.0.state", "ERROR",
+			"errors.0.signals.0.code",
+			"tractionbattery-stateofcharge",
+			"errors.0.signals.0.group", "TractionBattery",
+			"errors.0.signals.0.name", "StateOfCharge",
+			"errors.0.signals.1.code", "charge-ischarging",
+			"errors.0.signals.2.code", "location-isathome");
 	sc_result_free(r);
 }
 
