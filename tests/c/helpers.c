@@ -528,6 +528,18 @@ int t_fleet(const char *base, const char *email, char ids[3][40])
 	return n == 3 ? 0 : -1;
 }
 
+char *t_login_fleet(const char *base, const char *email, const char *scope,
+		    char ids[3][40])
+{
+	char *tok = t_login(base, email, scope);
+
+	if (tok && t_fleet(base, email, ids) < 0) {
+		free(tok);
+		tok = NULL;
+	}
+	return tok;
+}
+
 void t_set_vehicle(const char *base, const char *id, const char *json)
 {
 	char path[128];

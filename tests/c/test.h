@@ -165,6 +165,10 @@ char *t_login(const char *base, const char *email, const char *scope);
 /* email's vehicle ids by kind: ids[0] BEV, ids[1] PHEV, ids[2] ICE.
  * 0, or -1 when one is missing. */
 int t_fleet(const char *base, const char *email, char ids[3][40]);
+/* t_login, and email's vehicle ids in ids (t_fleet): the token, or NULL
+ * when either failed. */
+char *t_login_fleet(const char *base, const char *email, const char *scope,
+		    char ids[3][40]);
 /* POST json to the control API's /_emulator/vehicles/{id}. */
 void t_set_vehicle(const char *base, const char *id, const char *json);
 

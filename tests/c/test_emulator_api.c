@@ -311,9 +311,8 @@ TEST(emulator_api_shapes_and_units)
 	REQUIRE(base);
 	/* a frozen clock: both walks see the same instant */
 	control(base, "/_emulator/clock", "{\"freeze\": true}");
-	tok = t_login(base, "shapes@example.com", ALL_SCOPES);
+	tok = t_login_fleet(base, "shapes@example.com", ALL_SCOPES, ids);
 	REQUIRE(tok);
-	REQUIRE(t_fleet(base, "shapes@example.com", ids) == 0);
 	m = walk_gets(base, tok, ids, "metric");
 	im = walk_gets(base, tok, ids, "imperial");
 
@@ -520,9 +519,8 @@ TEST(emulator_api_commands)
 	t_http_res r;
 
 	REQUIRE(base);
-	tok = t_login(base, "commands@example.com", ALL_SCOPES);
+	tok = t_login_fleet(base, "commands@example.com", ALL_SCOPES, ids);
 	REQUIRE(tok);
-	REQUIRE(t_fleet(base, "commands@example.com", ids) == 0);
 	t_set_vehicle(base, ids[BEV], "{\"plugged_in\": false}");
 
 	/* locks */
@@ -627,9 +625,8 @@ TEST(emulator_api_state_follows_clock)
 
 	REQUIRE(base);
 	control(base, "/_emulator/clock", "{\"freeze\": true}");
-	tok = t_login(base, "driver@example.com", ALL_SCOPES);
+	tok = t_login_fleet(base, "driver@example.com", ALL_SCOPES, ids);
 	REQUIRE(tok);
-	REQUIRE(t_fleet(base, "driver@example.com", ids) == 0);
 
 	/* parked: nothing moves */
 	odo = read_num(base, tok, ids[BEV], "/odometer", "distance");
@@ -818,9 +815,8 @@ TEST(emulator_api_service_history_ranges)
 	int all, some;
 
 	REQUIRE(base);
-	tok = t_login(base, "service@example.com", ALL_SCOPES);
+	tok = t_login_fleet(base, "service@example.com", ALL_SCOPES, ids);
 	REQUIRE(tok);
-	REQUIRE(t_fleet(base, "service@example.com", ids) == 0);
 	vpath(path, sizeof(path), ids[ICE],
 	      "/service/history?startDate=2000-01-01");
 	get(&r, base, path, tok, NULL);
@@ -854,9 +850,8 @@ TEST(emulator_api_disconnect)
 	t_http_res r;
 
 	REQUIRE(base);
-	tok = t_login(base, "leaver@example.com", ALL_SCOPES);
+	tok = t_login_fleet(base, "leaver@example.com", ALL_SCOPES, ids);
 	REQUIRE(tok);
-	REQUIRE(t_fleet(base, "leaver@example.com", ids) == 0);
 	vpath(path, sizeof(path), ids[PHEV], "/application");
 	req(&r, "DELETE", base, path, tok, NULL, NULL, NULL);
 	CHECK(r.status == 200);
@@ -905,9 +900,8 @@ TEST(emulator_api_faults)
 	double t0;
 
 	REQUIRE(base);
-	tok = t_login(base, "faults@example.com", ALL_SCOPES);
+	tok = t_login_fleet(base, "faults@example.com", ALL_SCOPES, ids);
 	REQUIRE(tok);
-	REQUIRE(t_fleet(base, "faults@example.com", ids) == 0);
 	vpath(path, sizeof(path), ids[ICE], "/odometer");
 
 	/* status with Retry-After; count 2; other paths untouched */
@@ -1064,9 +1058,8 @@ TEST(emulator_api_limits)
 
 	REQUIRE(base);
 	control(base, "/_emulator/clock", "{\"freeze\": true}");
-	tok = t_login(base, "limits@example.com", ALL_SCOPES);
+	tok = t_login_fleet(base, "limits@example.com", ALL_SCOPES, ids);
 	REQUIRE(tok);
-	REQUIRE(t_fleet(base, "limits@example.com", ids) == 0);
 	vpath(path, sizeof(path), ids[BEV], "/odometer");
 	vpath(other, sizeof(other), ids[ICE], "/odometer");
 
@@ -1166,9 +1159,8 @@ TEST(emulator_api_requests_log)
 	t_http_res r;
 
 	REQUIRE(base);
-	tok = t_login(base, "log@example.com", ALL_SCOPES);
+	tok = t_login_fleet(base, "log@example.com", ALL_SCOPES, ids);
 	REQUIRE(tok);
-	REQUIRE(t_fleet(base, "log@example.com", ids) == 0);
 	CHECK(control_status(base, "DELETE", "/_emulator/requests", NULL) == 200);
 	vpath(path, sizeof(path), ids[BEV], "/security");
 	req(&r, "POST", base, path, tok, NULL, "{\"action\":\"LOCK\"}",
@@ -1330,9 +1322,8 @@ TEST(emulator_api_v1_errors)
 	t_http_res r;
 
 	REQUIRE(base);
-	tok = t_login(base, "v1@example.com", ALL_SCOPES);
+	tok = t_login_fleet(base, "v1@example.com", ALL_SCOPES, ids);
 	REQUIRE(tok);
-	REQUIRE(t_fleet(base, "v1@example.com", ids) == 0);
 
 	snprintf(path, sizeof(path), "/v1.0/vehicles/%s/odometer", ids[BEV]);
 	get(&r, base, path, tok, NULL);

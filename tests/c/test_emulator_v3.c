@@ -211,12 +211,12 @@ TEST(emulator_v3_vehicle_resource)
 {
 	static const char *const pt[3] = {"BEV", "PHEV", "ICE"};
 	char ids[3][40], path[256], buf[64];
-	char *tok = t_login(t_emulator(), "v3-vehicle@example.com", V3_SCOPES);
+	char *tok = t_login_fleet(t_emulator(), "v3-vehicle@example.com",
+				  V3_SCOPES, ids);
 	t_http_res r;
 	int k;
 
 	REQUIRE(tok);
-	REQUIRE(t_fleet(t_emulator(), "v3-vehicle@example.com", ids) == 0);
 	for (k = 0; k < 3; k++) {
 		snprintf(path, sizeof(path), "/v3/vehicles/%s", ids[k]);
 		v3_get(&r, path, tok, NULL, NULL);
@@ -322,14 +322,14 @@ TEST(emulator_v3_signals_list_and_paging)
 {
 	static const char *const pt[3] = {"BEV", "PHEV", "ICE"};
 	char ids[3][40], path[256], buf[64];
-	char *tok = t_login(t_emulator(), "v3-signals@example.com", V3_SCOPES);
+	char *tok = t_login_fleet(t_emulator(), "v3-signals@example.com",
+				  V3_SCOPES, ids);
 	const cJSON *data, *s, *prev = NULL;
 	t_http_res r;
 	cJSON *paged;
 	int k, i;
 
 	REQUIRE(tok);
-	REQUIRE(t_fleet(t_emulator(), "v3-signals@example.com", ids) == 0);
 	for (k = 0; k < 3; k++) {
 		snprintf(path, sizeof(path), "/v3/vehicles/%s/signals", ids[k]);
 		v3_get(&r, path, tok, NULL, NULL);
@@ -490,14 +490,14 @@ TEST(emulator_v3_signals_list_and_paging)
 TEST(emulator_v3_single_signal_units_and_clock)
 {
 	char ids[3][40], path[256], buf[64];
-	char *tok = t_login(t_emulator(), "v3-single@example.com", V3_SCOPES);
+	char *tok = t_login_fleet(t_emulator(), "v3-single@example.com",
+				  V3_SCOPES, ids);
 	const cJSON *listed;
 	t_http_res r, l;
 	double km, mi, km2;
 	char *a, *b;
 
 	REQUIRE(tok);
-	REQUIRE(t_fleet(t_emulator(), "v3-single@example.com", ids) == 0);
 	/* the clock stands still for the comparisons */
 	free(t_control("/_emulator/clock", "{\"freeze\": true}"));
 
@@ -735,14 +735,14 @@ TEST(emulator_v3_app_token)
 TEST(emulator_v3_errors_faults_and_log)
 {
 	char ids[3][40], path[256], spec[512], *raw;
-	char *tok = t_login(t_emulator(), "v3-errors@example.com", V3_SCOPES);
+	char *tok = t_login_fleet(t_emulator(), "v3-errors@example.com",
+				  V3_SCOPES, ids);
 	const cJSON *e, *q;
 	cJSON *log;
 	t_http_res r;
 	int seen = 0;
 
 	REQUIRE(tok);
-	REQUIRE(t_fleet(t_emulator(), "v3-errors@example.com", ids) == 0);
 	/* unknown /v3 paths and methods: 404 PATH in the v3 shape */
 	v3_get(&r, "/v3", tok, NULL, NULL);
 	check_v3_error(&r, 404, "RESOURCE_NOT_FOUND", "PATH", "Not Found");
