@@ -38,7 +38,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import inspect
+import warnings
 import weakref
 from typing import (Any, AsyncIterator, Callable, Coroutine, Dict, Iterator,
                     List, Mapping,
@@ -83,9 +85,39 @@ __all__ = [
     "iter_webhooks",
     "iter_v3_connections",
     "run_many",
+    "set_executor",
+    "get_executor",
 ]
 
 T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------
+# Kept from the thread-pool era so programs that configured it still run:
+# calls no longer use an executor (they run on the event loop itself).
+_executor: Optional[concurrent.futures.Executor] = None
+
+
+def set_executor(executor: Optional[concurrent.futures.Executor]) -> None:
+    """Deprecated: calls run on the event loop, not on an executor.
+    ``executor`` is kept (and returned by :func:`get_executor`) but no
+    call uses it."""
+    global _executor
+    if executor is not None and not isinstance(
+            executor, concurrent.futures.Executor):
+        raise TypeError(
+            "executor must be a concurrent.futures.Executor, not %s"
+            % type(executor).__name__)
+    warnings.warn("smartcar_native.aio.set_executor: calls run on the "
+                  "event loop; the executor is not used",
+                  DeprecationWarning, stacklevel=2)
+    _executor = executor
+
+
+def get_executor() -> Optional[concurrent.futures.Executor]:
+    """Deprecated: the executor :func:`set_executor` kept (None unless
+    one was set); no call runs on it."""
+    return _executor
 
 #: requests one loop's driver puts on the wire at once (the others wait)
 DEFAULT_MAX_IN_FLIGHT = 1024

@@ -260,3 +260,38 @@ def test_cancelling_replayed_calls_and_run_many(emu, cars, no_threads):
 
     user, (odometer,) = run(main())
     assert user.id == cars.user_id and odometer.distance > 0
+
+
+def test_set_executor_is_kept_but_unused(emu, cars):
+    """The thread-pool era's set_executor/get_executor still exist for
+    programs that call them: a DeprecationWarning, the executor kept, a
+    wrong type refused, and no call submitted to it."""
+    import concurrent.futures
+    import warnings
+    from smartcar_native import aio
+
+    class Counting(concurrent.futures.ThreadPoolExecutor):
+        submitted = 0
+
+        def submit(self, *a, **k):  # type: ignore[override]
+            Counting.submitted += 1
+            return super().submit(*a, **k)
+
+    with pytest.raises(TypeError):
+        aio.set_executor(object())  # type: ignore[arg-type]
+    pool = Counting(max_workers=1)
+    try:
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            aio.set_executor(pool)
+        assert any(issubclass(w.category, DeprecationWarning) for w in seen)
+        assert aio.get_executor() is pool
+        user = asyncio.run(aio.get_user(cars.token))
+        assert user.id
+        assert Counting.submitted == 0
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            aio.set_executor(None)
+        pool.shutdown()
+    assert aio.get_executor() is None
