@@ -45,6 +45,43 @@ fail:
 	return NULL;
 }
 
+/* sc__json_snake on the tree itself: only keys with both cases change */
+int sc__json_snake_in_place(cJSON *v)
+{
+	cJSON *child;
+	int object = cJSON_IsObject(v);
+
+	if (!object && !cJSON_IsArray(v))
+		return 0;
+	cJSON_ArrayForEach (child, v) {
+		if (object && child->string &&
+		    !(child->type & cJSON_StringIsConst)) {
+			const char *k = child->string;
+			int upper = 0, lower = 0;
+			for (; *k; k++) {
+				upper |= isupper((unsigned char)*k) != 0;
+				lower |= islower((unsigned char)*k) != 0;
+			}
+			if (upper && lower) {
+				char *key = sc__snake_case(child->string);
+				size_t n = key ? strlen(key) + 1 : 0;
+				char *own = key ? cJSON_malloc(n) : NULL;
+				if (!own) {
+					free(key);
+					return -1;
+				}
+				memcpy(own, key, n);
+				free(key);
+				cJSON_free(child->string);
+				child->string = own;
+			}
+		}
+		if (sc__json_snake_in_place(child) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 cJSON *sc__json_snake(const cJSON *v)
 {
 	cJSON *out, *child;

@@ -62,6 +62,7 @@ double sc__now(void);
 char *sc__snake_case(const char *name);
 /* Recursively copy a JSON value, renaming object keys to snake_case. */
 cJSON *sc__json_snake(const cJSON *v);
+int sc__json_snake_in_place(cJSON *v);
 /* Parse exactly len bytes of JSON; NULL when malformed, with trailing
  * junk, or nested deeper than SC_JSON_MAX_DEPTH. */
 #define SC_JSON_MAX_DEPTH 64

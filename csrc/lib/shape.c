@@ -96,6 +96,8 @@ sc_error *sc__shape_malformed(const sc_response *resp, const char *what)
 }
 
 /* data + "meta" for a body (object, array or empty). */
+static cJSON *join_meta(cJSON *data, cJSON *meta);
+
 static cJSON *data_with_meta(const cJSON *json, cJSON *meta, int raw)
 {
 	cJSON *data;
@@ -118,6 +120,12 @@ static cJSON *data_with_meta(const cJSON *json, cJSON *meta, int raw)
 	} else {
 		data = NULL;
 	}
+	return join_meta(data, meta);
+}
+
+/* data with the header fields in meta (both owned; NULL when either is) */
+static cJSON *join_meta(cJSON *data, cJSON *meta)
+{
 	if (!data || !meta) {
 		cJSON_Delete(data);
 		cJSON_Delete(meta);
@@ -480,8 +488,18 @@ sc_error *sc__shape_success(const sc_op *op, const sc_response *resp,
 	}
 	if (json && !op->raw && !(json = v3_wrapped(op, json)))
 		return sc__error_new(SC_ENOMEM, NULL);
-	data = data_with_meta(json, meta_from(resp), op->raw);
-	cJSON_Delete(json);
+	if (json && !op->raw && cJSON_IsObject(json)) {
+		/* the parsed body becomes the data: keys renamed in place,
+		 * not copied (issue 9: a copy of the tree per call) */
+		if (sc__json_snake_in_place(json) < 0) {
+			cJSON_Delete(json);
+			return sc__error_new(SC_ENOMEM, NULL);
+		}
+		data = join_meta(json, meta_from(resp));
+	} else {
+		data = data_with_meta(json, meta_from(resp), op->raw);
+		cJSON_Delete(json);
+	}
 	if (data && op->raw && add_headers(data, resp) < 0) {
 		cJSON_Delete(data);
 		data = NULL;
