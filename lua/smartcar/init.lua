@@ -911,8 +911,15 @@ end
 -- and n name the method and the position of its options argument in
 -- error messages.
 local PARAMS_OPTION = { params = true }
+local NO_OPTIONS = setmetatable({}, { __newindex = function()
+  error("smartcar: NO_OPTIONS is read-only", 2)
+end })
 local function vehicle_params(self, fname, n, options, extra)
-  options = check_call_options(options, fname, n, PARAMS_OPTION)
+  if options == nil then
+    options = NO_OPTIONS -- read below, never written: no table per call
+  else
+    options = check_call_options(options, fname, n, PARAMS_OPTION)
+  end
   check_vehicle_fields(self, fname)
   local params = {}
   if options.params ~= nil then
@@ -1350,11 +1357,18 @@ for name in pairs(ENDPOINTS) do
     -- unsubscribe authenticates with the management token: a store-backed
     -- vehicle does not load or refresh its token for it
     local no_token = info.auth == "bearer_amt"
-    Vehicle[name] = function(self, ...)
-      check_self(self, Vehicle, name)
-      local extra, options = positional(args, name, ...)
-      return vehicle_call(self, name, #args + 1, name, options, extra,
-                          no_token)
+    if #args == 0 then -- options only: no table of positional params
+      Vehicle[name] = function(self, options)
+        check_self(self, Vehicle, name)
+        return vehicle_call(self, name, 1, name, options, nil, no_token)
+      end
+    else
+      Vehicle[name] = function(self, ...)
+        check_self(self, Vehicle, name)
+        local extra, options = positional(args, name, ...)
+        return vehicle_call(self, name, #args + 1, name, options, extra,
+                            no_token)
+      end
     end
   end
 end
