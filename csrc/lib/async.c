@@ -10,7 +10,10 @@
  * queued and there is room on the wire, when its transfer ends (at once,
  * in the room it leaves) and when its wait ends: a retry backoff, a
  * rate-limit cool-down or another op's token refresh are deadlines here,
- * never sleeps.  libcurl's socket and timer callbacks only record what
+ * never sleeps.  A step (one sc_async_poll, _socket or _timeout call)
+ * starts or finishes at most the budget of transfers: opening a loopback
+ * connection costs tens of microseconds of kernel time and shaping an
+ * answer tens more, so a burst of a hundred is spread over frames.  libcurl's socket and timer callbacks only record what
  * to watch and when; all stepping happens in the sc_async_* calls, never
  * inside a libcurl callback.
  *
@@ -54,6 +57,7 @@ struct shard {
 	CURLM *multi;
 	double deadline;      /* libcurl's timer; 0: none */
 	size_t active;        /* transfers in it */
+	int backlog;          /* ended transfers may wait, not yet read */
 };
 
 struct req {
@@ -85,6 +89,9 @@ struct sc_async {
 	size_t nshards;
 	int pooled;           /* the multis are the client pool's */
 	size_t max_in_flight;
+	size_t budget;        /* transfers started or ended per step; 0:
+				 no limit */
+	size_t spent;         /* transfers started or ended in this step */
 	struct list lists[NSTATES];
 	uint64_t next_id;
 	sc_async_watch *watch;   /* the sockets libcurl wants watched */
@@ -365,6 +372,7 @@ static void step(sc_async *a, struct req *r)
 		}
 		r->sh = sh;
 		sh->active++;
+		a->spent++;
 		set_state(a, r, ACTIVE);
 	} else if (rc == SC_STEP_WAIT) {
 		r->ready_at = sc__monotonic() + sc_op_wait_ms(r->op) / 1e3;
@@ -387,14 +395,31 @@ static int room(const sc_async *a)
 	       a->lists[ACTIVE].n < a->max_in_flight;
 }
 
-/* Hand each transfer of sh that ended to its op and step it at once. */
+/* Budget left in this step. */
+static int budget_left(const sc_async *a)
+{
+	return a->budget == 0 || a->spent < a->budget;
+}
+
+/* Room on the wire and budget left in this step. */
+static int may_start(const sc_async *a)
+{
+	return room(a) && budget_left(a);
+}
+
+/* Hand each transfer of sh that ended to its op and step it at once,
+ * while the step's budget lasts: the others wait in libcurl's queue of
+ * messages for the next step (shaping a result costs tens of
+ * microseconds: a frame that finds a hundred answers spreads them). */
 static void collect(struct shard *sh)
 {
 	sc_async *a = sh->a;
 	CURLMsg *msg;
-	int left;
+	int left, more;
 
-	while ((msg = curl_multi_info_read(sh->multi, &left))) {
+	sh->backlog = 0;
+	while ((more = budget_left(a)) &&
+	       (msg = curl_multi_info_read(sh->multi, &left))) {
 		struct req *r = NULL;
 
 		if (msg->msg != CURLMSG_DONE)
@@ -406,8 +431,14 @@ static void collect(struct shard *sh)
 		sc__xfer_end(r->x, msg->data.result, r->op);
 		r->x = NULL;
 		set_state(a, r, QUEUED);
-		step(a, r);
+		/* the op's next transfer may not start in this step: then
+		 * it waits queued, in start order, like the others */
+		if (may_start(a))
+			step(a, r);
+		a->spent++;
 	}
+	if (!more)
+		sh->backlog = 1;
 }
 
 /* Queue the ops whose wait is over, then step queued ops in start order
@@ -426,7 +457,7 @@ static void advance(sc_async *a)
 	}
 	/* an op that cannot start a transfer stays queued: it is stepped
 	 * once per call, not in a loop */
-	for (r = a->lists[QUEUED].head; r && room(a); r = next) {
+	for (r = a->lists[QUEUED].head; r && may_start(a); r = next) {
 		next = r->next;
 		step(a, r);
 	}
@@ -470,6 +501,8 @@ static int async_new(sc_async **out, sc_client *client,
 		}
 	}
 	a->max_in_flight = max_in_flight;
+	/* sc_call_many waits between steps: no budget to spread */
+	a->budget = pooled ? 0 : client->async_start_budget;
 	a->next_id = 1;
 #ifdef SC_HAVE_EPOLL
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -501,6 +534,12 @@ static int async_new(sc_async **out, sc_client *client,
 int sc_async_new(sc_async **out, sc_client *client, size_t max_in_flight)
 {
 	return async_new(out, client, max_in_flight, 0);
+}
+
+void sc_async_set_start_budget(sc_async *a, size_t n)
+{
+	if (a)
+		a->budget = n;
 }
 
 /* Stop r's transfer (if any) and free what it holds. */
@@ -670,6 +709,9 @@ long sc_async_timeout_ms(const sc_async *a)
 	if (a->lists[QUEUED].n && room(a))
 		return 0;
 	for (k = 0; k < a->nshards; k++)
+		if (a->shards[k].backlog)
+			return 0;
+	for (k = 0; k < a->nshards; k++)
 		if (a->shards[k].deadline != 0 &&
 		    (soonest == 0 || a->shards[k].deadline < soonest))
 			soonest = a->shards[k].deadline;
@@ -700,18 +742,24 @@ static void socket_ready(struct shard *sh, int fd, int events)
 	advance(sh->a);
 }
 
-int sc_async_socket(sc_async *a, int fd, int events)
+static void on_ready(sc_async *a, int fd, int events)
 {
 	size_t i;
 
-	if (!a)
-		return SC_EINVAL;
 	for (i = 0; i < a->nwatch && a->watch[i].fd != fd; i++)
 		;
 	if (i < a->nwatch)
 		socket_ready(a->wshard[i], fd, events);
 	else
 		advance(a); /* a socket libcurl no longer watches */
+}
+
+int sc_async_socket(sc_async *a, int fd, int events)
+{
+	if (!a)
+		return SC_EINVAL;
+	a->spent = 0; /* a new step */
+	on_ready(a, fd, events);
 	return 0;
 }
 
@@ -733,14 +781,26 @@ static void due_timers(sc_async *a)
 	}
 }
 
-int sc_async_timeout(sc_async *a)
+static void timers_step(sc_async *a)
 {
-	if (!a)
-		return SC_EINVAL;
+	size_t k;
+
+	/* first the transfers that ended in an earlier step */
+	for (k = 0; k < a->nshards; k++)
+		if (a->shards[k].backlog)
+			collect(&a->shards[k]);
 	due_timers(a);
 	advance(a);
 	/* ops just started: let libcurl begin their transfers now */
 	due_timers(a);
+}
+
+int sc_async_timeout(sc_async *a)
+{
+	if (!a)
+		return SC_EINVAL;
+	a->spent = 0; /* a new step */
+	timers_step(a);
 	return 0;
 }
 
@@ -791,7 +851,7 @@ static void dispatch(sc_async *a, int wait_ms)
 			if (pfd[i].revents & (POLLOUT | POLLERR))
 				ev |= SC_WATCH_WRITE;
 			if (ev)
-				sc_async_socket(a, pfd[i].fd, ev);
+				on_ready(a, pfd[i].fd, ev);
 		}
 	}
 	if (pfd != stack)
@@ -802,9 +862,10 @@ int sc_async_poll(sc_async *a)
 {
 	if (!a)
 		return SC_EINVAL;
-	sc_async_timeout(a);
+	a->spent = 0; /* one step */
+	timers_step(a);
 	dispatch(a, 0);
-	sc_async_timeout(a);
+	timers_step(a);
 	return (int)a->lists[DONE].n;
 }
 

@@ -227,6 +227,9 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 		? opts->retry_deadline_ms : 30000;
 	c->max_cooldown_s = (opts->max_cooldown_ms ? opts->max_cooldown_ms
 						   : 3600000L) / 1000.0;
+	c->async_start_budget = opts->async_start_budget < 0 ? 0
+		: opts->async_start_budget ? (size_t)opts->async_start_budget
+					   : SC_DEFAULT_ASYNC_START_BUDGET;
 	c->rate_fail_fast = opts->rate_policy &&
 			    !strcmp(opts->rate_policy, "fail");
 	c->rate_off = opts->rate_policy ? !strcmp(opts->rate_policy, "off")

@@ -13,6 +13,8 @@
 
 #define SC_DEFAULT_CONNECT_TIMEOUT_MS 10000L
 #define SC_DEFAULT_TIMEOUT_MS 60000L
+/* transfers an sc_async starts per step (client option async_start_budget) */
+#define SC_DEFAULT_ASYNC_START_BUDGET 16
 /* v3 commands (SC_EP_LONG) may answer 202 and write the result minutes
  * later on the same connection: at least this long unless the call says */
 #define SC_LONG_COMMAND_TIMEOUT_MS 310000L
@@ -205,6 +207,7 @@ struct sc_client {
 	int rate_off;                     /* rate_policy "off" */
 	int official;                     /* profile "official" */
 	double max_cooldown_s;            /* cap on a server's Retry-After */
+	size_t async_start_budget;        /* per sc_async step; 0: none */
 	sc_debug_cb debug;
 	void *debug_payload;
 	pthread_mutex_t lock;             /* guards the fields below */

@@ -68,6 +68,7 @@ typedef struct sc_client_options {
   const char *profile;
   long connection_pool_size;
   long max_cooldown_ms;
+  int async_start_budget;
 /* END generated */
 } sc_client_options;
 
@@ -940,7 +941,7 @@ local NUMBER_OPTIONS = {
   "connect_timeout_ms", "timeout_ms", "max_response_bytes", "max_attempts",
   "retry_base_ms", "retry_max_ms", "retry_deadline_ms",
   "rate_limit_capacity", "rate_limit_per_minute", "connection_pool_size",
-  "max_cooldown_ms",
+  "max_cooldown_ms", "async_start_budget",
 }
 -- END generated
 local LOCAL_OPTIONS = { keepalive_timeout_ms = true, keepalive_pool_size = true,

@@ -78,6 +78,7 @@ class Client:
         profile: Optional[str] = ...,
         connection_pool_size: int = ...,
         max_cooldown_ms: int = ...,
+        async_start_budget: int = ...,
     ) -> "Client": ...
     @property
     def closed(self) -> bool: ...

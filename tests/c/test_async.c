@@ -523,6 +523,7 @@ TEST(async_wide_bursts_reuse_their_connections)
 	}
 	CHECK(sc_client_connections_opened(o.c) == opened);
 	REQUIRE(sc_async_new(&a, o.c, N) == 0);
+	sc_async_set_start_budget(a, 0); /* each burst all at once */
 	for (round = 0; round < 2; round++) {
 		if (round == 1)
 			opened = sc_client_connections_opened(o.c);
@@ -680,4 +681,117 @@ TEST(async_pager_stops_at_a_repeated_cursor)
 	sc_async_free(a);
 	sc_client_free(c);
 	t_server_stop(s);
+}
+
+/* Start the N ops of one burst on a and poll frame by frame: in
+ * watched[k] the sockets libcurl watched after poll k + 1 (a transfer
+ * on the wire has one).  The polls, or -1 when a call failed. */
+static int burst_polls(struct owner *o, sc_async *a, size_t *watched,
+		       int max)
+{
+	enum { N = 10 };
+	uint64_t id;
+	int frames = 0, ok = 0, i;
+
+	for (i = 0; i < N; i++)
+		if (sc_async_start(a, odo_op(o->c, o->ids[i % 3], o->token),
+				   &id) != 0)
+			return -1;
+	for (; sc_async_count(a) && frames < 5000; frames++) {
+		sc_result *r = NULL;
+		sc_async_poll(a);
+		if (frames < max)
+			watched[frames] = sc_async_fds(a, NULL, 0);
+		while (sc_async_take(a, &id, &r) == 1) {
+			ok += sc_result_error(r) == NULL;
+			sc_result_free(r);
+		}
+		if (sc_async_count(a))
+			frame_sleep();
+	}
+	return ok == N ? frames : -1;
+}
+
+/* The start budget: a burst of 10 on a fresh client has at most 3
+ * transfers on the wire after the first poll, 6 after the second, and
+ * takes at least 4 polls; with no budget one poll starts them all. */
+TEST(async_start_budget_spreads_a_burst_over_polls)
+{
+	struct owner o;
+	sc_client_options opts;
+	sc_async *a = NULL;
+	size_t watched[4] = { 0 };
+	uint64_t id;
+	size_t most = 0;
+	int i, ok = 0;
+
+	REQUIRE(owner_open(&o, "async-budget@example.com") == 0);
+	sc_client_free(o.c);
+	t_app_options(&opts, t_emulator());
+	opts.async_start_budget = 3;
+	o.c = t_client_from(&opts);
+	REQUIRE(o.c && sc_async_new(&a, o.c, 0) == 0);
+	CHECK(burst_polls(&o, a, watched, 4) >= 4);
+	CHECK(watched[0] >= 1 && watched[0] <= 3);
+	CHECK(watched[1] <= 6 && watched[2] <= 9);
+	sc_async_free(a);
+	sc_client_free(o.c);
+
+	/* no budget: the whole burst's connections in the first poll */
+	opts.async_start_budget = -1;
+	o.c = t_client_from(&opts);
+	REQUIRE(o.c && sc_async_new(&a, o.c, 0) == 0);
+	CHECK(burst_polls(&o, a, watched, 1) >= 1);
+	CHECK(watched[0] == 10);
+	sc_async_free(a);
+	sc_client_free(o.c);
+
+	/* the driver's own setter */
+	o.c = t_client_from(&opts);
+	REQUIRE(o.c && sc_async_new(&a, o.c, 0) == 0);
+	sc_async_set_start_budget(a, 5);
+	CHECK(burst_polls(&o, a, watched, 2) >= 2);
+	CHECK(watched[0] >= 1 && watched[0] <= 5);
+
+	/* answers that arrived together: at most the budget a poll (they
+	 * come 200 ms late, so none is read while they are sent) */
+	free(t_control("/_emulator/faults",
+		       "{\"match\":{\"method\":\"GET\",\"path\":"
+		       "\"/v2.0/vehicles/*/odometer\"},\"count\":10,"
+		       "\"fault\":{\"type\":\"latency\",\"ms\":200}}"));
+	sc_async_set_start_budget(a, 0);
+	for (i = 0; i < 10; i++)
+		REQUIRE(sc_async_start(a, odo_op(o.c, o.ids[i % 3], o.token),
+				       &id) == 0);
+	sc_async_poll(a); /* all sent */
+	sc_async_set_start_budget(a, 3);
+	for (;;) { /* a quick answer may already be read */
+		sc_result *r = NULL;
+		if (sc_async_take(a, &id, &r) != 1)
+			break;
+		ok += sc_result_error(r) == NULL;
+		sc_result_free(r);
+	}
+	{
+		struct timespec ts = { 0, 500 * 1000000L };
+		nanosleep(&ts, NULL); /* the emulator answers them all */
+	}
+	for (i = 0; sc_async_count(a) && i < 5000; i++) {
+		sc_result *r = NULL;
+		size_t took = 0;
+		sc_async_poll(a);
+		while (sc_async_take(a, &id, &r) == 1) {
+			ok += sc_result_error(r) == NULL;
+			sc_result_free(r);
+			took++;
+		}
+		most = took > most ? took : most;
+		if (took == 3) /* it stopped at the budget: the rest wait */
+			CHECK(sc_async_timeout_ms(a) == 0);
+		if (sc_async_count(a))
+			frame_sleep();
+	}
+	CHECK(ok == 10);
+	CHECK(most >= 1 && most <= 3);
+	owner_close(&o, a);
 }

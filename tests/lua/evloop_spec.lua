@@ -11,6 +11,9 @@ local helper = require "helper"
 -- bound is generous (a loaded 2-core machine, sanitizer builds) and
 -- still far below what one blocking read costs a frame (200 ms).
 local FRAME_POLL_BOUND = 0.010
+-- CPU seconds of any one poll of the 60 fps loop of 100 reads (the
+-- issue's bound): the start budget spreads the opening of connections.
+local GAME_FRAME_BOUND = 0.002
 -- CPU seconds of one poll while 100 requests wait on the wire: the
 -- issue's target, measured 0.02-0.08 ms.
 local IN_FLIGHT_POLL_BOUND = 0.001
@@ -87,27 +90,34 @@ describe("start/poll", function()
     end
     local _, err = reqs[1]:result()
     assert.equal("pending", err.kind)
-    -- CPU of the first poll (it opens 100 connections), and the most one
-    -- poll took: the second (sending), with all 100 in flight, finishing
-    local first, starting, in_flight, finishing = 0, 0, 0, 0
-    local frames, finished, flying = 0, 0, 0
+    -- CPU of every poll.  The client starts at most async_start_budget
+    -- (16) transfers a poll, so the 100 connections open over the first
+    -- polls and no frame pays for all of them.
+    local worst, worst_frame, in_flight = 0, 0, 0
+    local frames, finished, flying, opening = 0, 0, 0, 0
+    -- polls since all 100 were on the wire (the first one sends the last
+    -- requests started)
+    local full = 0
     while finished < 100 and frames < 600 do
       frames = frames + 1
       local t0 = os.clock()
       local done = client:poll()
       local spent = os.clock() - t0
-      if frames == 1 then
-        first = spent
-      elseif frames == 2 then
-        starting = spent
-      elseif finished == 0 and #done == 0 then
-        in_flight = math.max(in_flight, spent)
-        flying = flying + 1
-      else
-        finishing = math.max(finishing, spent)
+      if spent > worst then worst, worst_frame = spent, frames end
+      if finished == 0 and #done == 0 then
+        if full >= 2 then
+          in_flight = math.max(in_flight, spent)
+          flying = flying + 1
+        elseif full == 0 then
+          opening = opening + 1
+        end
       end
+      if full > 0 or #client:fds() >= 100 then full = full + 1 end
       finished = finished + #done
-      if finished < 100 then frame_sleep() end
+      -- the frame after the one that sent the last requests comes at
+      -- once: a slow machine's frames could otherwise reach the first
+      -- answers (200 ms after the first starts) before it
+      if finished < 100 and full ~= 2 then frame_sleep() end
     end
     assert.equal(100, finished)
     assert.equal(100, called)
@@ -118,17 +128,23 @@ describe("start/poll", function()
       local data = assert(reqs[i]:result())
       assert.is_true(data.distance > 0)
     end
-    print(("\n  60 fps loop: %d frames; CPU of one poll: %.2f ms opening "
-      .. "100 connections, %.2f ms sending, at most %.3f ms with 100 in "
-      .. "flight (%d frames), at most %.2f ms finishing")
-      :format(frames, first * 1000, starting * 1000, in_flight * 1000,
-              flying, finishing * 1000))
-    assert.is_true(flying >= 3, "frames with 100 in flight: " .. flying)
+    print(("\n  60 fps loop: %d frames (%d opening connections, %d with "
+      .. "100 in flight); CPU of one poll: at most %.2f ms (frame %d), "
+      .. "at most %.3f ms with 100 in flight")
+      :format(frames, opening, flying, worst * 1000, worst_frame,
+              in_flight * 1000))
+    -- 100 starts at 16 a poll: the opening spans frames
+    assert.is_true(opening >= 5, "frames opening connections: " .. opening)
+    -- the first answers come 200 ms after the first starts, about 12
+    -- frames: the last starts go out well before
+    assert.is_true(flying >= 1, "frames with 100 in flight: " .. flying)
     assert.is_true(in_flight < IN_FLIGHT_POLL_BOUND,
       ("a poll with 100 in flight took %.3f ms of CPU")
         :format(in_flight * 1000))
-    -- the first poll opens 100 connections: not bounded here
-    assert_short_polls(math.max(starting, finishing))
+    -- every frame, the first ones and the finishing ones included
+    assert.is_true(worst <= GAME_FRAME_BOUND,
+      ("frame %d's poll took %.2f ms of CPU"):format(worst_frame,
+                                                      worst * 1000))
   end)
 
   it("refreshes a stored token after a 401", function()

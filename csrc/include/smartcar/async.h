@@ -63,6 +63,16 @@ typedef struct sc_async_watch {
 SC_EXTERN(int) sc_async_new(sc_async **out, sc_client *client,
 			    size_t max_in_flight);
 
+/**
+ * Start or finish at most @p n transfers per step (one sc_async_poll(),
+ * sc_async_socket() or sc_async_timeout() call; 0: no limit).  The
+ * others wait for the next steps (sc_async_timeout_ms() is then 0), so
+ * one frame neither opens a whole burst's connections nor shapes all
+ * its answers.  A new driver takes its client's async_start_budget
+ * option (default 16).
+ */
+SC_EXTERN(void) sc_async_set_start_budget(sc_async *a, size_t n);
+
 /** Free the driver: unfinished ops stop (a request on the wire is
  *  abandoned), results not taken are freed.  Accepts NULL. */
 SC_EXTERN(void) sc_async_free(sc_async *a);

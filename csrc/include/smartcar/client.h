@@ -13,7 +13,7 @@ SC_BEGIN_DECL
 
 typedef struct sc_client sc_client;
 
-#define SC_CLIENT_OPTIONS_VERSION 1
+#define SC_CLIENT_OPTIONS_VERSION 2
 
 /**
  * Client configuration.  Every string is optional and copied.  Origins
