@@ -14,7 +14,7 @@
 #define SC_DEFAULT_CONNECT_TIMEOUT_MS 10000L
 #define SC_DEFAULT_TIMEOUT_MS 60000L
 /* transfers an sc_async starts per step (client option async_start_budget) */
-#define SC_DEFAULT_ASYNC_START_BUDGET 16
+#define SC_DEFAULT_ASYNC_START_BUDGET 8
 /* v3 commands (SC_EP_LONG) may answer 202 and write the result minutes
  * later on the same connection: at least this long unless the call says */
 #define SC_LONG_COMMAND_TIMEOUT_MS 310000L

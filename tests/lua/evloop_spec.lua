@@ -90,34 +90,22 @@ describe("start/poll", function()
     end
     local _, err = reqs[1]:result()
     assert.equal("pending", err.kind)
-    -- CPU of every poll.  The client starts at most async_start_budget
-    -- (16) transfers a poll, so the 100 connections open over the first
-    -- polls and no frame pays for all of them.
-    local worst, worst_frame, in_flight = 0, 0, 0
-    local frames, finished, flying, opening = 0, 0, 0, 0
-    -- polls since all 100 were on the wire (the first one sends the last
-    -- requests started)
-    local full = 0
+    -- CPU of every poll.  The client starts or finishes at most
+    -- async_start_budget (8) requests a poll, so the 100 connections open
+    -- over the first frames and no frame pays for all of them, nor for
+    -- all the answers when a late frame finds them together.
+    collectgarbage() -- the set-up's garbage, as a game after loading
+    local worst, worst_frame, first_fds = 0, 0, nil
+    local frames, finished = 0, 0
     while finished < 100 and frames < 600 do
       frames = frames + 1
       local t0 = os.clock()
       local done = client:poll()
       local spent = os.clock() - t0
       if spent > worst then worst, worst_frame = spent, frames end
-      if finished == 0 and #done == 0 then
-        if full >= 2 then
-          in_flight = math.max(in_flight, spent)
-          flying = flying + 1
-        elseif full == 0 then
-          opening = opening + 1
-        end
-      end
-      if full > 0 or #client:fds() >= 100 then full = full + 1 end
+      first_fds = first_fds or #client:fds()
       finished = finished + #done
-      -- the frame after the one that sent the last requests comes at
-      -- once: a slow machine's frames could otherwise reach the first
-      -- answers (200 ms after the first starts) before it
-      if finished < 100 and full ~= 2 then frame_sleep() end
+      if finished < 100 then frame_sleep() end
     end
     assert.equal(100, finished)
     assert.equal(100, called)
@@ -128,23 +116,54 @@ describe("start/poll", function()
       local data = assert(reqs[i]:result())
       assert.is_true(data.distance > 0)
     end
-    print(("\n  60 fps loop: %d frames (%d opening connections, %d with "
-      .. "100 in flight); CPU of one poll: at most %.2f ms (frame %d), "
-      .. "at most %.3f ms with 100 in flight")
-      :format(frames, opening, flying, worst * 1000, worst_frame,
-              in_flight * 1000))
-    -- 100 starts at 16 a poll: the opening spans frames
-    assert.is_true(opening >= 5, "frames opening connections: " .. opening)
-    -- the first answers come 200 ms after the first starts, about 12
-    -- frames: the last starts go out well before
-    assert.is_true(flying >= 1, "frames with 100 in flight: " .. flying)
-    assert.is_true(in_flight < IN_FLIGHT_POLL_BOUND,
-      ("a poll with 100 in flight took %.3f ms of CPU")
-        :format(in_flight * 1000))
+    print(("\n  60 fps loop: %d frames, %d connections opened by the "
+      .. "first; CPU of one poll: at most %.2f ms (frame %d)")
+      :format(frames, first_fds, worst * 1000, worst_frame))
+    -- the first frame opened only its share
+    assert.is_true(first_fds >= 1 and first_fds <= 8,
+      "sockets after the first poll: " .. first_fds)
     -- every frame, the first ones and the finishing ones included
     assert.is_true(worst <= GAME_FRAME_BOUND,
       ("frame %d's poll took %.2f ms of CPU"):format(worst_frame,
                                                       worst * 1000))
+  end)
+
+  it("polls in well under 1 ms while 100 requests are on the wire",
+     function()
+    -- a budget above the burst: all 100 go out in the first frames
+    local client = helper.core_client { async_start_budget = 1000 }
+    finally(function() client:close() end)
+    helper.control("POST", "/_emulator/faults", {
+      match = { method = "GET", path = "/v2.0/vehicles/*/odometer" },
+      count = 100, fault = { type = "latency", ms = 200 } })
+    local ids = fleet.vehicles
+    for i = 1, 100 do
+      smartcar.vehicle(ids[(i - 1) % #ids + 1], fleet.token.access_token,
+                       { client = client }):start("odometer")
+    end
+    -- polls since all 100 were on the wire (the first one may still be
+    -- sending)
+    local full, in_flight, flying, finished, frames = 0, 0, 0, 0, 0
+    while finished < 100 and frames < 600 do
+      frames = frames + 1
+      local t0 = os.clock()
+      local done = client:poll()
+      local spent = os.clock() - t0
+      if finished == 0 and #done == 0 and full >= 2 then
+        in_flight = math.max(in_flight, spent)
+        flying = flying + 1
+      end
+      if full > 0 or #client:fds() >= 100 then full = full + 1 end
+      finished = finished + #done
+      if finished < 100 then frame_sleep() end
+    end
+    assert.equal(100, finished)
+    print(("\n  100 in flight: %d frames, at most %.3f ms of CPU a poll")
+      :format(flying, in_flight * 1000))
+    assert.is_true(flying >= 3, "frames with 100 in flight: " .. flying)
+    assert.is_true(in_flight < IN_FLIGHT_POLL_BOUND,
+      ("a poll with 100 in flight took %.3f ms of CPU")
+        :format(in_flight * 1000))
   end)
 
   it("refreshes a stored token after a 401", function()

@@ -69,7 +69,7 @@ SC_EXTERN(int) sc_async_new(sc_async **out, sc_client *client,
  * others wait for the next steps (sc_async_timeout_ms() is then 0), so
  * one frame neither opens a whole burst's connections nor shapes all
  * its answers.  A new driver takes its client's async_start_budget
- * option (default 16).
+ * option (default 8).
  */
 SC_EXTERN(void) sc_async_set_start_budget(sc_async *a, size_t n);
 
