@@ -202,6 +202,106 @@ case("v3_flow", function()
     and err.status_code == 404, "after delete: %s", tostring(err))
 end)
 
+-- Every API v3 call the flow case does not make, through smartcar.resty
+-- against the emulator: a connection read by id, the Tesla's synchronous
+-- commands, charge schedules (read back through charge-chargetimers and
+-- deleted), Management API v3 webhooks and subscriptions, and the user
+-- deleted, after which its reads fail typed.
+case("v3_every_call", function()
+  local client = new_client()
+  local url, state = client:get_auth_url({ "read_vehicle_info",
+    "read_battery", "read_charge", "read_security", "control_security",
+    "control_charge", "control_navigation" }, { make = "TESLA" })
+  must(url, state, "get_auth_url")
+  local loc = emu("POST", "/_emulator/connect", { authorize_url = url,
+    action = "approve", email = "resty-v3-all@example.com" }).location
+  local uid = must(smartcar.parse_redirect(loc, state)).user_id
+  check(type(uid) == "string" and #uid == 36, "user id %s", tostring(uid))
+
+  local conns = must(client:call("list_connections", { user_id = uid }))
+  check(#conns.data > 0, "no connections")
+  local one = must(client:call("get_connection",
+    { connection_id = conns.data[1].id }))
+  check(one.data.id == conns.data[1].id
+    and one.data.relationships.user.data.id == uid, "connection %s",
+    cjson.encode(one))
+  local v, vid
+  for _, c in ipairs(conns.data) do
+    local id = c.relationships.vehicle.data.id
+    local car = client:vehicle(id, nil, { user_id = uid })
+    if must(car:get_vehicle()).data.attributes.make == "TESLA" then
+      v, vid = car, id
+    end
+  end
+  check(v, "no Tesla among the connections")
+
+  emu("POST", "/_emulator/vehicles/" .. vid,
+    { plugged_in = true, charging = true, percent_remaining = 0.5 })
+  for _, name in ipairs { "charge_stop", "charge_port_open",
+                          "charge_port_close" } do
+    local ex = must(v[name](v))
+    check(ex.data.attributes.status.value == "SUCCESS"
+      and ex.data.attributes.execution_mode == "sync", "%s: %s", name,
+      cjson.encode(ex))
+  end
+  local ex = must(v:charge_set_limit(80))
+  check(ex.data.attributes.parameters.percent == 80, "limit %s",
+    cjson.encode(ex))
+  local sig = must(v:get_signal("charge-activelimit"))
+  check(sig.data.attributes.body.value == 80, "limit read back %s",
+    cjson.encode(sig))
+  local _, err = v:charge_set_limit(20)
+  check(err and err.status_code == 400, "limit 20: %s", tostring(err))
+  ex = must(v:navigation_set_destination(52.52, 13.405))
+  check(ex.data.attributes.command_type == "navigation-set-destination",
+    "destination %s", cjson.encode(ex))
+
+  local made = must(v:charge_schedule_daily(
+    '{"location":{"latitude":52.52,"longitude":13.405},'
+    .. '"startTime":"22:00","stopTime":"06:00"}'))
+  local sid = made.data.attributes.schedule_id
+  check(type(sid) == "string", "schedule %s", cjson.encode(made))
+  must(v:charge_schedule_weekly('{"days":{"monday":{"startTime":"23:00"}}}'))
+  must(v:charge_schedule_workweek(
+    '{"weekdays":{"startTime":"22:00"},"weekends":{"startTime":"01:00"}}'))
+  local timers = must(v:get_signal("charge-chargetimers"))
+  check(#timers.data.attributes.body.values == 3, "timers %s",
+    cjson.encode(timers))
+  must(v:delete_charge_schedule(sid))
+  timers = must(v:get_signal("charge-chargetimers"))
+  check(#timers.data.attributes.body.values == 2, "after delete %s",
+    cjson.encode(timers))
+
+  emu("POST", "/_emulator/webhooks", { webhook_id = "resty-v3-all",
+    name = "Resty every call", callback_url = "http://127.0.0.1:"
+    .. ngx.var.server_port .. "/hook" })
+  local hooks = must(client:call("list_webhooks",
+    { name = "resty every" }))
+  check(#hooks.data == 1 and hooks.data[1].id == "resty-v3-all",
+    "webhooks %s", cjson.encode(hooks))
+  local hook = must(client:call("get_webhook",
+    { webhook_id = "resty-v3-all" }))
+  check(hook.data.attributes.name == "Resty every call", "webhook %s",
+    cjson.encode(hook))
+  must(client:call("create_subscription", { webhook_id = "resty-v3-all",
+    user_id = uid, vehicle_id = vid }))
+  local subs = must(client:call("list_subscriptions",
+    { webhook_id = "resty-v3-all" }))
+  check(#subs.data == 1, "subscriptions %s", cjson.encode(subs))
+  must(client:call("delete_subscription",
+    { subscription_id = subs.data[1].id }))
+  subs = must(client:call("list_subscriptions",
+    { webhook_id = "resty-v3-all" }))
+  check(#subs.data == 0, "after delete %s", cjson.encode(subs))
+  emu("DELETE", "/_emulator/webhooks/resty-v3-all")
+
+  must(client:call("delete_user", { user_id = uid }))
+  local data
+  data, err = v:get_signal("closure-islocked")
+  check(data == nil and err.status_code == 404, "after delete_user: %s",
+    tostring(err))
+end)
+
 case("flow", function()
   local client = new_client()
   local url, state = client:get_auth_url(SCOPE, { make = "TESLA" })
