@@ -212,7 +212,7 @@ def worker(kind, *args):
         out["connections"] = client.connections_opened()
     elif kind == "aio":
         import asyncio
-        from smartcar_native import aio, _client
+        from smartcar_native import aio, _shared_clients as _client
 
         async def gather(n):
             cars = [aio.AsyncVehicle("veh-%d" % i, "tok-1")
