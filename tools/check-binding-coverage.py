@@ -47,6 +47,10 @@ NOT_BOUND = {
     "sc_batch_name": "Lua reads the names each batch response carries "
                      "(Python also needs it for the official helper "
                      "format_path_and_attribute_for_batch)",
+    "sc_async_set_start_budget": "the bindings set the budget per client "
+                                 "(the async_start_budget option); the "
+                                 "setter is for C programs driving an "
+                                 "sc_async of their own",
     "sc_param_check": "Lua's settings are checked when a call is made "
                       "(by sc_client_new and sc_op_new, the same rule)",
     "sc_token_store_save": "stores are written through "
