@@ -415,7 +415,10 @@ CHECKS = {
     "seq_https_official_node_vs_ours": ("higher", 0.5, None),
     "threads8_https_vs_official": ("higher", 0.5, 10),
     "threads8_https_connections": ("lower", 0.0, 16),
-    "aio_gather_600_connections": ("lower", 0.0, 0),
+    # at most 2% new: a second round's burst may spread over the driver's
+    # multi handles otherwise than the first did, and a handle short of
+    # cached connections opens some (seen: 0 and 8 on the same commit)
+    "aio_gather_600_connections": ("lower", 0.0, 12),
     "handshakes_full_per_conn": ("lower", 0.5, None),
     "fleet_32_vs_ideal": ("lower", 0.35, 1.3),
     "fleet_256_vs_ideal": ("lower", 0.35, 1.3),
