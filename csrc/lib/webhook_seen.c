@@ -86,6 +86,20 @@ int sc_webhook_seen_new(sc_webhook_seen **out, size_t capacity,
 
 /* ------------------------------------------------------------ SQLite */
 
+/* A database-backed set's shell (its lock and TTL), or NULL. */
+static sc_webhook_seen *seen_db_alloc(int64_t ttl_ms)
+{
+	sc_webhook_seen *s = calloc(1, sizeof(*s));
+
+	if (s && pthread_mutex_init(&s->lock, NULL)) {
+		free(s);
+		return NULL;
+	}
+	if (s)
+		s->ttl_ms = ttl_ms;
+	return s;
+}
+
 int sc_webhook_seen_open_sqlite(sc_webhook_seen **out, const char *path,
 				int64_t ttl_ms, sc_error **err_out)
 {
@@ -102,12 +116,9 @@ int sc_webhook_seen_open_sqlite(sc_webhook_seen **out, const char *path,
 						 "positive ttl_ms are needed");
 		return SC_EINVAL;
 	}
-	s = calloc(1, sizeof(*s));
-	if (!s || pthread_mutex_init(&s->lock, NULL)) {
-		free(s);
+	s = seen_db_alloc(ttl_ms);
+	if (!s)
 		return SC_ENOMEM;
-	}
-	s->ttl_ms = ttl_ms;
 	if (sc__sqlite_open(&s->db, path) < 0 ||
 	    sqlite3_exec(s->db,
 			 "CREATE TABLE IF NOT EXISTS smartcar_webhook_events ("
@@ -142,12 +153,9 @@ int sc_webhook_seen_open_postgres(sc_webhook_seen **out, const char *conninfo,
 						 "a positive ttl_ms is needed");
 		return SC_EINVAL;
 	}
-	s = calloc(1, sizeof(*s));
-	if (!s || pthread_mutex_init(&s->lock, NULL)) {
-		free(s);
+	s = seen_db_alloc(ttl_ms);
+	if (!s)
 		return SC_ENOMEM;
-	}
-	s->ttl_ms = ttl_ms;
 	rc = sc__pg_seen_open(&s->pg, conninfo, err_out);
 	if (rc < 0) {
 		pthread_mutex_destroy(&s->lock);
