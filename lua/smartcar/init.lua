@@ -195,6 +195,16 @@ local function set_of(list)
   return s
 end
 
+-- A metatable for objects of class `name` that print as "name (id)".
+local function class(name)
+  local c = { __name = name }
+  c.__index = c
+  c.__tostring = function(self)
+    return ("%s (%s)"):format(name, tostring(rawget(self, "id")))
+  end
+  return c
+end
+
 -- Feature flags {country = "DE", flag = true} -> "country:DE flag:true"
 -- (the library's format: keys in byte order).
 local function format_flags(flags, fname, n)
@@ -705,12 +715,7 @@ end
 
 AuthClient.parse_redirect = function(self, url, expected_state)
   check_self(self, AuthClient, "parse_redirect")
-  check_string(url, "parse_redirect", 1, "url")
-  if expected_state ~= nil and type(expected_state) ~= "string" then
-    argerror("parse_redirect", 2, "expected_state: string expected, got "
-      .. type(expected_state))
-  end
-  return redirect_result(core.parse_redirect(url, expected_state))
+  return smartcar.parse_redirect(url, expected_state)
 end
 
 ----------------------------------------------------------------------------
@@ -825,13 +830,7 @@ end
 ---@field version string|nil API version; nil: the client's
 ---@field flags table|string|nil
 ---@field client userdata|smartcar.AuthClient|nil nil: the default client
-local Vehicle = {}
-Vehicle.__index = Vehicle
-Vehicle.__name = "smartcar.Vehicle"
-
-function Vehicle:__tostring()
-  return ("smartcar.Vehicle (%s)"):format(tostring(self.id))
-end
+local Vehicle = class "smartcar.Vehicle"
 
 -- The token argument of smartcar.vehicle and smartcar.vehicle_v3: an
 -- access token string, or {store = TokenStore, key = string}.  Returns
@@ -881,7 +880,8 @@ function smartcar.vehicle(id, token, options)
 end
 
 -- The credentials of a vehicle object: raises unless it has a non-empty
--- id and either an access token or a store and key.
+-- id and either an access token, a store and key, or (API v3) a user id
+-- to send with the application token.
 local function check_vehicle_fields(self, fname)
   local id = rawget(self, "id")
   if type(id) ~= "string" or id == "" then
@@ -899,17 +899,20 @@ local function check_vehicle_fields(self, fname)
     return
   end
   local token = rawget(self, "access_token")
+  if token == nil and rawget(self, "user_id") ~= nil then return end
   if type(token) ~= "string" or token == "" then
     raise(("%s: vehicle.access_token must be a non-empty string")
       :format(fname))
   end
 end
 
--- The parameters of a call on this vehicle: the per-call options, the
--- vehicle's defaults, `extra` (positional arguments), the vehicle id and
--- the token (none for a store-backed vehicle: the store gives it).  fname
--- and n name the method and the position of its options argument in
--- error messages.
+-- The client and parameters of a call on this vehicle (a Vehicle or a
+-- VehicleV3), then its store and key when it has a store.  The
+-- parameters: the per-call options, the vehicle's defaults, `extra`
+-- (positional arguments), the vehicle id, its user id (v3) and its token
+-- (none for a store-backed vehicle: the store gives it).  fname and n
+-- name the method and the position of its options argument in error
+-- messages.
 local PARAMS_OPTION = { params = true }
 local NO_OPTIONS = setmetatable({}, { __newindex = function()
   error("smartcar: NO_OPTIONS is read-only", 2)
@@ -933,37 +936,30 @@ local function vehicle_params(self, fname, n, options, extra)
     for k, v in pairs(extra) do params[k] = v end
   end
   apply_call_options(params, options, fname, n, self)
-  params.vehicle_id = self.id
-  if rawget(self, "store") == nil then
-    params.access_token = self.access_token
-  else
-    params.access_token = nil
-  end
-  return params
-end
-
--- Run `endpoint` with `params` for a vehicle-like object: through the
--- store when it has one (sc_call_stored), with its token otherwise.
-local function run_call(self, client, endpoint, params)
+  params.vehicle_id = rawget(self, "id")
+  params.user_id = rawget(self, "user_id")
+  local client = resolve_client(rawget(self, "client"), fname, n)
   local store = rawget(self, "store")
-  if store ~= nil then
-    return client:call_stored(store, rawget(self, "key"), endpoint, params)
+  if store == nil then
+    params.access_token = rawget(self, "access_token")
+    return client, params
   end
-  return client:call(endpoint, params)
+  params.access_token = nil
+  return client, params, store, rawget(self, "key")
 end
 
--- The body of every vehicle method.  `no_token`: the call authenticates
--- otherwise (unsubscribe, with the management token), so a store-backed
--- vehicle does not load or refresh its token for it.
+-- The body of every vehicle method: through the store when the vehicle
+-- has one (the op loads and refreshes the set), with its token
+-- otherwise.  `no_token`: the call authenticates otherwise (unsubscribe,
+-- with the management token), so a store-backed vehicle does not load or
+-- refresh its token for it.
 local function vehicle_call(self, fname, n, endpoint, options, extra,
                             no_token)
-  local params = vehicle_params(self, fname, n, options, extra)
-  local client = resolve_client(rawget(self, "client"), fname, n)
-  if no_token then
-    params.access_token = nil
-    return client:call(endpoint, params)
-  end
-  return run_call(self, client, endpoint, params)
+  local client, params, store, key = vehicle_params(self, fname, n, options,
+                                                    extra)
+  if no_token then params.access_token, store = nil, nil end
+  if store == nil then return client:call(endpoint, params) end
+  return client:call_stored(store, key, endpoint, params)
 end
 
 --- Run any call of the endpoint table on this vehicle.  Options: the
@@ -1161,12 +1157,10 @@ function Vehicle:start(endpoint, options, callback)
   if type(options) == "function" and callback == nil then
     options, callback = nil, options
   end
-  local params = vehicle_params(self, "start", 2, options)
-  local client = resolve_client(rawget(self, "client"), "start", 2)
-  local store = rawget(self, "store")
-  return start_request(client, endpoint, params, store,
-                       store ~= nil and rawget(self, "key") or nil,
-                       callback, "start", 3)
+  local client, params, store, key = vehicle_params(self, "start", 2,
+                                                    options)
+  return start_request(client, endpoint, params, store, key, callback,
+                       "start", 3)
 end
 
 local function check_number(v, fname, n, what)
@@ -1680,13 +1674,7 @@ end
 ---@field unit_system string|nil
 ---@field flags table|string|nil
 ---@field client userdata|smartcar.AuthClient|nil
-local VehicleV3 = {}
-VehicleV3.__index = VehicleV3
-VehicleV3.__name = "smartcar.VehicleV3"
-
-function VehicleV3:__tostring()
-  return ("smartcar.VehicleV3 (%s)"):format(tostring(self.id))
-end
+local VehicleV3 = class "smartcar.VehicleV3"
 
 local V3_OPTIONS = set_of { "user_id", "access_token", "store", "key" }
 
@@ -1730,42 +1718,14 @@ function smartcar.vehicle_v3(id, options)
   return setmetatable(self, VehicleV3)
 end
 
--- The client and params of a v3 call (the access token in params, or
--- the store and key after them).
-local function v3_params(self, fname, n, options, extra)
-  check_self(self, VehicleV3, fname)
-  options = check_call_options(options, fname, n)
-  local id = rawget(self, "id")
-  if type(id) ~= "string" or id == "" then
-    raise(fname .. ": vehicle.id must be a non-empty string")
-  end
-  local params = {}
-  for k, v in pairs(extra or {}) do params[k] = v end
-  apply_call_options(params, options, fname, n, self)
-  params.vehicle_id = id
-  params.user_id = rawget(self, "user_id")
-  local client = resolve_client(rawget(self, "client"), fname, n)
-  if rawget(self, "store") == nil then
-    params.access_token = rawget(self, "access_token")
-    return client, params
-  end
-  return client, params, rawget(self, "store"), rawget(self, "key")
-end
-
-local function v3_call(self, fname, n, endpoint, options, extra)
-  local client, params, store, key = v3_params(self, fname, n, options,
-                                               extra)
-  if store == nil then return client:call(endpoint, params) end
-  return client:call_stored(store, key, endpoint, params)
-end
-
 --- The vehicle resource: `data.attributes` {make, model, year,
 --- powertrain_type, mode}.
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.VehicleInfo|nil doc
 ---@return smartcar.Error|nil err
 function VehicleV3:get_vehicle(options)
-  return v3_call(self, "get_vehicle", 1, "get_vehicle", options)
+  check_self(self, VehicleV3, "get_vehicle")
+  return vehicle_call(self, "get_vehicle", 1, "get_vehicle", options)
 end
 
 local function check_positive(v, fname, n, what)
@@ -1788,7 +1748,7 @@ function VehicleV3:get_signals(paging, options)
   paging = check_paging(paging, fname, 1, { page = true, page_size = true })
   check_positive(paging.page, fname, 1, "page")
   check_positive(paging.page_size, fname, 1, "page_size")
-  return v3_call(self, fname, 2, fname, options,
+  return vehicle_call(self, fname, 2, fname, options,
                  { page = paging.page, page_size = paging.page_size })
 end
 
@@ -1803,7 +1763,7 @@ function VehicleV3:get_signal(code, options)
   local fname = "get_signal"
   check_self(self, VehicleV3, fname)
   check_string(code, fname, 1, "code")
-  return v3_call(self, fname, 2, fname, options, { signal_code = code })
+  return vehicle_call(self, fname, 2, fname, options, { signal_code = code })
 end
 
 -- Every other v3 call about a vehicle (the commands: charge_start,
@@ -1817,7 +1777,7 @@ for name in pairs(VEHICLE_CALLS) do
     VehicleV3[name] = function(self, ...)
       check_self(self, VehicleV3, name)
       local extra, options = positional(args, name, ...)
-      return v3_call(self, name, #args + 1, name, options, extra)
+      return vehicle_call(self, name, #args + 1, name, options, extra)
     end
   end
 end
@@ -1876,6 +1836,17 @@ local function take_page_size(options, fname, n)
   return size, options
 end
 
+-- An iterator over the items (data[field]) of every page of a paged call
+-- (endpoint) on a vehicle of class mt, store included.
+local function each_vehicle_item(self, mt, fname, endpoint, field, options)
+  check_self(self, mt, fname)
+  local size
+  size, options = take_page_size(options, fname, 1)
+  local client, params, store, key = vehicle_params(self, fname, 1, options)
+  return each_item(fname, client:pages(endpoint, params, size, store, key),
+                   field)
+end
+
 --- Iterate the ids of every vehicle the token grants, a page of
 --- `page_size` ids at a time (limit/offset; default: the server's page
 --- size).  Options: `page_size`, `client` and the per-call options.
@@ -1904,18 +1875,8 @@ end
 ---@param options table|nil
 ---@return fun(): string|nil
 function Vehicle:each_permission(options)
-  local fname = "each_permission"
-  check_self(self, Vehicle, fname)
-  local size
-  size, options = take_page_size(options, fname, 1)
-  options = check_call_options(options, fname, 1, { params = true })
-  check_vehicle_fields(self, fname)
-  local params = vehicle_params(self, fname, 1, options, {})
-  local client = resolve_client(rawget(self, "client"), fname, 1)
-  local store = rawget(self, "store")
-  return each_item(fname, client:pages("permissions", params, size, store,
-                                       store and rawget(self, "key")),
-                   "permissions")
+  return each_vehicle_item(self, Vehicle, "each_permission", "permissions",
+                           "permissions", options)
 end
 
 --- Iterate the application's connections (smartcar.Connection tables),
@@ -1990,13 +1951,8 @@ end
 ---@param options table|nil
 ---@return fun(): smartcar.SignalResource|nil
 function VehicleV3:each_signal(options)
-  local fname = "each_signal"
-  check_self(self, VehicleV3, fname)
-  local size
-  size, options = take_page_size(options, fname, 1)
-  local client, params, store, key = v3_params(self, fname, 1, options)
-  return each_item(fname, client:pages("get_signals", params, size, store,
-                                       key), "data")
+  return each_vehicle_item(self, VehicleV3, "each_signal", "get_signals",
+                           "data", options)
 end
 
 ----------------------------------------------------------------------------
@@ -2037,25 +1993,16 @@ function client_methods:start_pages(endpoint, params, options, callback)
                     callback, fname, 4)
 end
 
--- The body of the vehicles' start_pages: params_of(self, fname, n,
--- options) gives the client, the params, and the store and key if any.
-local function start_vehicle_walk(self, mt, endpoint, options, callback,
-                                  params_of)
+-- The body of the vehicles' start_pages.
+local function start_vehicle_walk(self, mt, endpoint, options, callback)
   local fname = "start_pages"
   check_self(self, mt, fname)
   check_string(endpoint, fname, 1, "endpoint")
   local size, on_page
   size, on_page, options = take_walk_options(options, fname, 2)
-  local client, params, store, key = params_of(self, fname, 2, options)
+  local client, params, store, key = vehicle_params(self, fname, 2, options)
   return start_walk(client, endpoint, params, size, store, key, on_page,
                     callback, fname, 3)
-end
-
-local function vehicle_walk_params(self, fname, n, options)
-  local params = vehicle_params(self, fname, n, options)
-  local client = resolve_client(rawget(self, "client"), fname, n)
-  local store = rawget(self, "store")
-  return client, params, store, store ~= nil and rawget(self, "key") or nil
 end
 
 --- Start walking the pages of a paged call on this vehicle
@@ -2067,8 +2014,7 @@ end
 ---@param callback fun(data: table|nil, err: table|nil, req: smartcar.Request)|nil
 ---@return smartcar.Request
 function Vehicle:start_pages(endpoint, options, callback)
-  return start_vehicle_walk(self, Vehicle, endpoint, options, callback,
-                            vehicle_walk_params)
+  return start_vehicle_walk(self, Vehicle, endpoint, options, callback)
 end
 
 --- Start walking the pages of a paged call on this v3 vehicle
@@ -2079,8 +2025,7 @@ end
 ---@param callback fun(data: table|nil, err: table|nil, req: smartcar.Request)|nil
 ---@return smartcar.Request
 function VehicleV3:start_pages(endpoint, options, callback)
-  return start_vehicle_walk(self, VehicleV3, endpoint, options, callback,
-                            v3_params)
+  return start_vehicle_walk(self, VehicleV3, endpoint, options, callback)
 end
 
 ----------------------------------------------------------------------------
@@ -2281,7 +2226,7 @@ function smartcar.run_many(calls, options)
       if params ~= nil and type(params) ~= "table" then
         argerror(fname, 1, ("calls[%d][3]: params table expected"):format(i))
       end
-      params = vehicle_params(first, fname, 1, nil, params)
+      params = select(2, vehicle_params(first, fname, 1, nil, params))
       local key = rawget(first, "client") or false
       if clients[key] == nil then
         clients[key] = true
