@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
@@ -748,4 +749,32 @@ void t_check_json_status(const t_http_res *r, long status)
 			status, r->body ? r->body : "");
 	CHECK(t_http_header(r, "content-type", ct, sizeof(ct)) &&
 	      strstr(ct, "application/json"));
+}
+
+void t_frame_sleep(void)
+{
+	struct timespec ts = { 0, 2 * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+int t_async_drain(sc_async *a, uint64_t want, sc_result **out,
+		  int max_frames)
+{
+	int frames;
+
+	for (frames = 0; sc_async_count(a) && frames < max_frames; frames++) {
+		sc_result *r = NULL;
+		uint64_t got;
+
+		sc_async_poll(a);
+		while (sc_async_take(a, &got, &r) == 1) {
+			if (got == want && out)
+				*out = r;
+			else
+				sc_result_free(r);
+		}
+		if (sc_async_count(a))
+			t_frame_sleep();
+	}
+	return frames;
 }

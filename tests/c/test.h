@@ -250,6 +250,14 @@ int t_requests_to(const char *part);
  * Content-Type is JSON. */
 void t_check_json_status(const t_http_res *r, long status);
 
+/* One 2 ms frame of a game loop. */
+void t_frame_sleep(void);
+/* Runs every op held by a with the zero-wait poll, a frame at a time (at
+ * most max_frames), as a game would: the result of the op with id want
+ * in *out (freed when out is NULL), the others freed.  The frames. */
+int t_async_drain(sc_async *a, uint64_t want, sc_result **out,
+		  int max_frames);
+
 #define T_CLIENT_ID "8229df9f-91a0-4ff0-a1ae-a1f38ee24d07"
 #define T_CLIENT_SECRET "emulator-client-secret"
 #define T_REDIRECT "http://localhost:8000/callback"

@@ -28,27 +28,35 @@ struct mirror {
 	int agrees; /* always equal to sc_async_fds() */
 };
 
+/* Applies the n changes of ch to the mirror. */
+static void mirror_change(struct mirror *m, const sc_async_watch *ch,
+			  size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m->n && m->w[j].fd != ch[i].fd; j++)
+			;
+		if (ch[i].events == 0) {
+			if (j == m->n)
+				m->agrees = 0; /* dropped unwatched */
+			else
+				m->w[j] = m->w[--m->n];
+		} else if (j < m->n) {
+			m->w[j].events = ch[i].events;
+		} else if (m->n < 256) {
+			m->w[m->n++] = ch[i];
+		}
+	}
+}
+
 static void mirror_apply(struct mirror *m, sc_async *a)
 {
 	sc_async_watch ch[16], all[256];
 	size_t n, i, j, nall;
 
-	while ((n = sc_async_changes(a, ch, 16)) > 0) {
-		for (i = 0; i < n; i++) {
-			for (j = 0; j < m->n && m->w[j].fd != ch[i].fd; j++)
-				;
-			if (ch[i].events == 0) {
-				if (j == m->n)
-					m->agrees = 0; /* dropped unwatched */
-				else
-					m->w[j] = m->w[--m->n];
-			} else if (j < m->n) {
-				m->w[j].events = ch[i].events;
-			} else if (m->n < 256) {
-				m->w[m->n++] = ch[i];
-			}
-		}
-	}
+	while ((n = sc_async_changes(a, ch, 16)) > 0)
+		mirror_change(m, ch, n);
 	nall = sc_async_fds(a, all, 256);
 	if (nall != m->n)
 		m->agrees = 0;
@@ -57,6 +65,22 @@ static void mirror_apply(struct mirror *m, sc_async *a)
 			;
 		if (j == m->n || m->w[j].events != all[i].events)
 			m->agrees = 0;
+	}
+}
+
+/* The poll(2) entries of the n watched sockets w. */
+static void watches_to_pollfds(struct pollfd *p, const sc_async_watch *w,
+			       size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p[i].fd = w[i].fd;
+		p[i].events = (short)((w[i].events & SC_WATCH_READ ? POLLIN
+								   : 0) |
+				      (w[i].events & SC_WATCH_WRITE ? POLLOUT
+								    : 0));
+		p[i].revents = 0;
 	}
 }
 
@@ -70,14 +94,7 @@ static void loop_turn(struct mirror *m, sc_async *a)
 
 	mirror_apply(m, a);
 	t = sc_async_timeout_ms(a);
-	for (i = 0; i < m->n; i++) {
-		p[i].fd = m->w[i].fd;
-		p[i].events = (short)((m->w[i].events & SC_WATCH_READ ? POLLIN
-								    : 0) |
-				      (m->w[i].events & SC_WATCH_WRITE
-					       ? POLLOUT : 0));
-		p[i].revents = 0;
-	}
+	watches_to_pollfds(p, m->w, m->n);
 	n = poll(p, (nfds_t)m->n, t < 0 || t > 1000 ? 1000 : (int)t);
 	if (n <= 0) {
 		sc_async_timeout(a);
@@ -154,31 +171,11 @@ TEST(async_own_loop_runs_calls_and_reuses_connections)
 	sc_client_free(c);
 }
 
-static void frame_sleep(void)
-{
-	struct timespec ts = { 0, 2 * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
-/* Run every op held with the zero-wait poll, as a game frame would; the
- * result of the op with id want (freed when out is NULL). */
+/* Every op held run to its end as a game's frames would: the result of
+ * the op with id want (freed when out is NULL); the frames taken. */
 static int poll_until_done(sc_async *a, uint64_t want, sc_result **out)
 {
-	int frames;
-	for (frames = 0; sc_async_count(a) && frames < 5000; frames++) {
-		sc_result *r = NULL;
-		uint64_t got;
-		sc_async_poll(a);
-		while (sc_async_take(a, &got, &r) == 1) {
-			if (got == want && out)
-				*out = r;
-			else
-				sc_result_free(r);
-		}
-		if (sc_async_count(a))
-			frame_sleep();
-	}
-	return frames;
+	return t_async_drain(a, want, out, 5000);
 }
 
 TEST(async_poll_stored_op_refreshes_after_401)
@@ -290,7 +287,7 @@ TEST(async_rate_wait_is_a_timer_not_a_sleep)
 				waited = 1;
 			}
 		}
-		frame_sleep();
+		t_frame_sleep();
 	}
 	CHECK(waited);
 	CHECK(sc_async_count(a) == 0);
@@ -408,6 +405,34 @@ TEST(async_one_descriptor_for_every_socket)
 	owner_close(&o, a);
 }
 
+/* A client on a canned server (started with so) and an sc_async on it
+ * with the start budget budget. */
+struct canned {
+	t_server *s;
+	sc_client *c;
+	sc_async *a;
+	char url[128];
+};
+
+static int canned_open(struct canned *k, const t_server_opts *so,
+		       int budget)
+{
+	memset(k, 0, sizeof(*k));
+	k->s = t_server_start(so, k->url, sizeof(k->url));
+	if (!k->s)
+		return -1;
+	k->c = t_client(k->url, NULL);
+	return k->c && sc_async_new(&k->a, k->c, budget) == 0 ? 0 : -1;
+}
+
+static void canned_close(struct canned *k)
+{
+	sc_async_free(k->a);
+	sc_client_free(k->c);
+	if (k->s)
+		t_server_stop(k->s);
+}
+
 /* A caller that never reads the changes (it reads the whole set each
  * frame) does not make them pile up; read at last, they still agree
  * with the set.  The server ends every connection after its answer, so
@@ -419,78 +444,51 @@ TEST(async_unread_changes_stay_bounded)
 {
 	t_server_opts so = { 0 };
 	t_server_counts sn;
-	t_server *s;
-	sc_client *c;
-	sc_async *a = NULL;
+	struct canned k;
 	enum { N = 1200 };
 	struct mirror m;
 	sc_async_watch w[64];
 	size_t unread = 0, n;
 	uint64_t id;
-	char url[128];
 	int i, frames, ok = 0;
 
 	so.close_each = 1;
-	REQUIRE((s = t_server_start(&so, url, sizeof(url))));
-	c = t_client(url, NULL);
-	REQUIRE(c && sc_async_new(&a, c, 4) == 0);
+	REQUIRE(canned_open(&k, &so, 4) == 0);
 	for (i = 0; i < N; i++)
-		REQUIRE(sc_async_start(a, odo_op(c, "veh-1", "tok-1"), &id) ==
-			0);
-	for (frames = 0; sc_async_count(a) && frames < 100000; frames++) {
+		REQUIRE(sc_async_start(k.a, odo_op(k.c, "veh-1", "tok-1"),
+				       &id) == 0);
+	for (frames = 0; sc_async_count(k.a) && frames < 100000; frames++) {
 		sc_result *r = NULL;
 		struct pollfd p[8];
-		long t = sc_async_timeout_ms(a);
-		size_t k, nw = sc_async_fds(a, w, 8);
+		long t = sc_async_timeout_ms(k.a);
+		size_t nw = sc_async_fds(k.a, w, 8);
 
 		/* wait as an engine reading the whole set would */
-		for (k = 0; k < nw && k < 8; k++) {
-			p[k].fd = w[k].fd;
-			p[k].events = (short)((w[k].events & SC_WATCH_READ
-						       ? POLLIN : 0) |
-					      (w[k].events & SC_WATCH_WRITE
-						       ? POLLOUT : 0));
-			p[k].revents = 0;
-		}
-		poll(p, (nfds_t)(nw < 8 ? nw : 8),
-		     t < 0 || t > 1000 ? 1000 : (int)t);
-		sc_async_poll(a);
-		while (sc_async_take(a, &id, &r) == 1) {
+		if (nw > 8)
+			nw = 8;
+		watches_to_pollfds(p, w, nw);
+		poll(p, (nfds_t)nw, t < 0 || t > 1000 ? 1000 : (int)t);
+		sc_async_poll(k.a);
+		while (sc_async_take(k.a, &id, &r) == 1) {
 			ok += sc_result_error(r) == NULL;
 			sc_result_free(r);
 		}
 	}
-	CHECK(sc_async_count(a) == 0);
+	CHECK(sc_async_count(k.a) == 0);
 	CHECK(ok == N);
 	/* a connection per call, so 2 x N changes or more */
-	t_server_counts_get(s, &sn);
+	t_server_counts_get(k.s, &sn);
 	CHECK(sn.connections == N);
 	memset(&m, 0, sizeof(m));
 	m.agrees = 1;
-	while ((n = sc_async_changes(a, w, 64)) > 0) {
-		size_t k, j;
+	while ((n = sc_async_changes(k.a, w, 64)) > 0) {
 		unread += n;
-		for (k = 0; k < n; k++) {
-			for (j = 0; j < m.n && m.w[j].fd != w[k].fd; j++)
-				;
-			if (w[k].events == 0) {
-				if (j == m.n)
-					m.agrees = 0; /* dropped unwatched */
-				else
-					m.w[j] = m.w[--m.n];
-			} else if (j < m.n) {
-				m.w[j].events = w[k].events;
-			} else if (m.n < 256) {
-				m.w[m.n++] = w[k];
-			}
-		}
+		mirror_change(&m, w, n);
 	}
 	/* compacted: fewer than half of them are left */
 	CHECK(unread < N);
-	CHECK(m.agrees && m.n == sc_async_fds(a, NULL, 0));
-	sc_async_free(a);
-	sc_client_free(c);
-	t_server_stop(s);
+	CHECK(m.agrees && m.n == sc_async_fds(k.a, NULL, 0));
+	canned_close(&k);
 }
 
 /* Past 128 in flight the transfers spread over several multi handles;
@@ -580,7 +578,7 @@ static int walk_pages(sc_async *a, sc_pager *pg, const char *field,
 			sc_result_free(r);
 		}
 		if (sc_async_count(a))
-			frame_sleep();
+			t_frame_sleep();
 	}
 	return pages;
 }
@@ -634,7 +632,7 @@ TEST(async_pager_walks_pages_under_one_id)
 				pages += m == 1;
 			sc_result_free(r);
 		}
-		frame_sleep();
+		t_frame_sleep();
 	}
 	CHECK(pages == 1);
 	CHECK(sc_async_cancel(a, id) == 0);
@@ -656,31 +654,24 @@ TEST(async_pager_stops_at_a_repeated_cursor)
 {
 	t_server_opts so = { 0 };
 	t_server_counts n;
-	t_server *s;
-	sc_client *c;
-	sc_async *a = NULL;
+	struct canned k;
 	sc_params *p;
 	sc_pager *pg = NULL;
-	char url[128];
 	int more[8], items, code;
 
 	/* every page names the same cursor: the second one would loop */
 	so.get_body = "{\"connections\":[{\"id\":\"x\"}],"
 		      "\"paging\":{\"cursor\":\"c1\"}}";
-	REQUIRE((s = t_server_start(&so, url, sizeof(url))));
-	c = t_client(url, NULL);
-	REQUIRE(c && sc_async_new(&a, c, 0) == 0);
+	REQUIRE(canned_open(&k, &so, 0) == 0);
 	p = T_PARAMS("management_token", "amt");
-	REQUIRE(sc_pager_new(&pg, c, NULL, NULL, "get_connections", p, 0,
+	REQUIRE(sc_pager_new(&pg, k.c, NULL, NULL, "get_connections", p, 0,
 			     NULL) == 0);
 	sc_params_free(p);
-	CHECK(walk_pages(a, pg, "connections", more, &items, &code) == 2);
+	CHECK(walk_pages(k.a, pg, "connections", more, &items, &code) == 2);
 	CHECK(items == 2 && code == 0 && more[0] == 1 && more[1] == 0);
-	t_server_counts_get(s, &n);
+	t_server_counts_get(k.s, &n);
 	CHECK(n.gets == 2);
-	sc_async_free(a);
-	sc_client_free(c);
-	t_server_stop(s);
+	canned_close(&k);
 }
 
 /* Start the N ops of one burst on a and poll frame by frame: in
@@ -707,7 +698,7 @@ static int burst_polls(struct owner *o, sc_async *a, size_t *watched,
 			sc_result_free(r);
 		}
 		if (sc_async_count(a))
-			frame_sleep();
+			t_frame_sleep();
 	}
 	return ok == N ? frames : -1;
 }
@@ -789,7 +780,7 @@ TEST(async_start_budget_spreads_a_burst_over_polls)
 		if (took == 3) /* it stopped at the budget: the rest wait */
 			CHECK(sc_async_timeout_ms(a) == 0);
 		if (sc_async_count(a))
-			frame_sleep();
+			t_frame_sleep();
 	}
 	CHECK(ok == 10);
 	CHECK(most >= 1 && most <= 3);

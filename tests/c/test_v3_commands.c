@@ -107,6 +107,76 @@ static int locked(const struct fx *f, const char *vid)
 	return on;
 }
 
+/* endpoint run on vid with the deadline timeout_ms (NULL: the default)
+ * through sc_async when async, else by sc_call: its result, or NULL when
+ * the driver could not start it. */
+static sc_result *run(const struct fx *f, const char *endpoint,
+		      const char *vid, const char *timeout_ms, int async)
+{
+	sc_async *a = NULL;
+	sc_op *op = NULL;
+	sc_result *r = NULL;
+	sc_params *p = params(f, vid, timeout_ms);
+	uint64_t id;
+
+	if (!async)
+		sc_call(&r, f->c, endpoint, p);
+	else if (sc_async_new(&a, f->c, 0) == 0 &&
+		 sc_op_new(&op, f->c, endpoint, p, NULL) == 0 &&
+		 sc_async_start(a, op, &id) == 0)
+		t_async_drain(a, id, &r, 20000);
+	sc_params_free(p);
+	sc_async_free(a);
+	return r;
+}
+
+/* The error code of r (0 when it succeeded, -1 when there is none),
+ * r freed. */
+static int code_of(sc_result *r)
+{
+	int code = r ? sc_error_code(sc_result_error(r)) : -1;
+
+	sc_result_free(r);
+	return code;
+}
+
+/* endpoint run on vid (through sc_async when async, else sc_call):
+ * "failed", or the execution mode of the command that succeeded. */
+static const char *mode_of(const struct fx *f, const char *endpoint,
+			   const char *vid, int async)
+{
+	static char buf[32];
+	sc_result *r = run(f, endpoint, vid, NULL, async);
+	const char *mode = "failed";
+
+	if (r && !sc_result_error(r))
+		mode = sc_result_get_string(r,
+					    "data.attributes.execution_mode");
+	snprintf(buf, sizeof(buf), "%s", mode ? mode : "(none)");
+	sc_result_free(r);
+	return buf;
+}
+
+/* endpoint run on vid fails with an API error: the answer's HTTP status
+ * is status, the error's fields are kv (key, value, ..., NULL). */
+static void check_refused(int line, const struct fx *f, const char *endpoint,
+			  const char *vid, int status, const char *const *kv)
+{
+	sc_result *r = NULL;
+	const sc_error *e;
+
+	t_check(call(&r, f, endpoint, vid, NULL) == SC_EAPI, __FILE__, line,
+		"the call fails with SC_EAPI");
+	e = sc_result_error(r);
+	t_check(sc_error_status_code(e) == status, __FILE__, line,
+		"the answer's status");
+	t_check_fields(__FILE__, line, t_error_field, e, kv);
+	sc_result_free(r);
+}
+#define CHECK_REFUSED(f, endpoint, vid, status, ...)                       \
+	check_refused(__LINE__, (f), (endpoint), (vid), (status),          \
+		      (const char *const[]){__VA_ARGS__, NULL})
+
 TEST(v3_command_202_is_read_to_its_end)
 {
 	struct fx f;
@@ -124,16 +194,10 @@ TEST(v3_command_202_is_read_to_its_end)
 	sc_result_free(r);
 	CHECK(locked(&f, f.ids[1]) == 1);
 	/* Tesla answers at once */
-	CHECK(call(&r, &f, "security_lock", f.ids[0], NULL) == 0);
-	CHECK_STR(sc_result_get_string(r, "data.attributes.execution_mode"),
-		  "sync");
-	sc_result_free(r);
+	CHECK_STR(mode_of(&f, "security_lock", f.ids[0], 0), "sync");
 	/* forced async for every make */
 	commands_set(f.base, "{\"mode\":\"async\",\"delay_ms\":10}");
-	CHECK(call(&r, &f, "security_unlock", f.ids[0], NULL) == 0);
-	CHECK_STR(sc_result_get_string(r, "data.attributes.execution_mode"),
-		  "async");
-	sc_result_free(r);
+	CHECK_STR(mode_of(&f, "security_unlock", f.ids[0], 0), "async");
 	CHECK(locked(&f, f.ids[0]) == 0);
 	fx_close(&f);
 }
@@ -141,8 +205,6 @@ TEST(v3_command_202_is_read_to_its_end)
 TEST(v3_command_final_body_errors_are_typed_and_never_resent)
 {
 	struct fx f;
-	sc_result *r = NULL;
-	const sc_error *e;
 
 	REQUIRE(fx_open(&f, "cmdfail@example.com") == 0);
 	t_set_vehicle(f.base, f.ids[0], "{\"locked\":false}");
@@ -151,97 +213,47 @@ TEST(v3_command_final_body_errors_are_typed_and_never_resent)
 	commands_set(f.base, "{\"delay_ms\":20,\"result\":\"errors\","
 		     "\"error_type\":\"VEHICLE_STATE\","
 		     "\"error_code\":\"DOOR_OPEN\"}");
-	CHECK(call(&r, &f, "security_lock", f.ids[1], NULL) == SC_EAPI);
-	e = sc_result_error(r);
-	CHECK_STR(sc_error_get(e, "type"), "VEHICLE_STATE");
-	CHECK_STR(sc_error_get(e, "code"), "DOOR_OPEN");
-	CHECK(sc_error_status_code(e) == 409);
-	sc_result_free(r);
+	CHECK_REFUSED(&f, "security_lock", f.ids[1], 409, "type",
+		      "VEHICLE_STATE", "code", "DOOR_OPEN");
 	CHECK(posts(f.base, "/commands/security/lock") == 1);
 	CHECK(locked(&f, f.ids[1]) == 0);
 	/* a command execution that did not succeed */
 	commands_set(f.base, "{\"result\":\"FAILURE\","
 		     "\"error_type\":\"UPSTREAM\","
 		     "\"error_code\":\"NO_RESPONSE\"}");
-	CHECK(call(&r, &f, "security_lock", f.ids[1], NULL) == SC_EAPI);
-	e = sc_result_error(r);
-	CHECK_STR(sc_error_get(e, "type"), "UPSTREAM");
-	CHECK_STR(sc_error_get(e, "code"), "NO_RESPONSE");
-	CHECK_STR(sc_error_get(e, "command_status"), "FAILURE");
-	CHECK_STR(sc_error_get(e, "command_type"), "security-lock");
-	CHECK(sc_error_status_code(e) == 202);
-	sc_result_free(r);
+	CHECK_REFUSED(&f, "security_lock", f.ids[1], 202, "type", "UPSTREAM",
+		      "code", "NO_RESPONSE", "command_status", "FAILURE",
+		      "command_type", "security-lock");
 	/* the same at once (sync, 200) */
-	CHECK(call(&r, &f, "security_lock", f.ids[0], NULL) == SC_EAPI);
-	CHECK(sc_error_status_code(sc_result_error(r)) == 200);
-	sc_result_free(r);
+	CHECK_REFUSED(&f, "security_lock", f.ids[0], 200, "command_status",
+		      "FAILURE");
 	CHECK(posts(f.base, "/commands/security/lock") == 3);
 	CHECK(locked(&f, f.ids[1]) == 0 && locked(&f, f.ids[0]) == 0);
 	/* the car itself refuses: unplugged, found when the command ends */
 	commands_set(f.base, "{\"result\":\"SUCCESS\",\"delay_ms\":20}");
 	t_set_vehicle(f.base, f.ids[1], "{\"plugged_in\":false}");
-	CHECK(call(&r, &f, "charge_start", f.ids[1], NULL) == SC_EAPI);
-	e = sc_result_error(r);
-	CHECK_STR(sc_error_get(e, "code"), "CHARGING_PLUG_NOT_CONNECTED");
-	CHECK(sc_error_status_code(e) == 409);
-	sc_result_free(r);
+	CHECK_REFUSED(&f, "charge_start", f.ids[1], 409, "code",
+		      "CHARGING_PLUG_NOT_CONNECTED");
 	CHECK(posts(f.base, "/commands/charge/start") == 1);
 	/* the ICE cannot charge at all: 501 at once */
-	CHECK(call(&r, &f, "charge_start", f.ids[2], NULL) == SC_EAPI);
-	CHECK_STR(sc_error_get(sc_result_error(r), "type"), "COMPATIBILITY");
-	sc_result_free(r);
+	CHECK_REFUSED(&f, "charge_start", f.ids[2], 501, "type",
+		      "COMPATIBILITY");
 	fx_close(&f);
-}
-
-static void frame_sleep(void)
-{
-	struct timespec ts = { 0, 2 * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
-/* Starts endpoint on vid through sc_async and polls until it ends. */
-static sc_result *through_async(const struct fx *f, const char *endpoint,
-				const char *vid, const char *timeout_ms)
-{
-	sc_async *a = NULL;
-	sc_op *op = NULL;
-	sc_result *r = NULL;
-	sc_params *p = params(f, vid, timeout_ms);
-	uint64_t id, got;
-	int frames;
-
-	if (sc_async_new(&a, f->c, 0) != 0 ||
-	    sc_op_new(&op, f->c, endpoint, p, NULL) != 0 ||
-	    sc_async_start(a, op, &id) != 0) {
-		sc_params_free(p);
-		sc_async_free(a);
-		return NULL;
-	}
-	sc_params_free(p);
-	for (frames = 0; !r && frames < 20000; frames++) {
-		sc_async_poll(a);
-		if (sc_async_take(a, &got, &r) != 1)
-			frame_sleep();
-	}
-	sc_async_free(a);
-	return r;
 }
 
 TEST(v3_command_deadline_and_the_nonblocking_driver)
 {
 	struct fx f;
-	sc_result *r = NULL;
 	cJSON *st;
 
 	REQUIRE(fx_open(&f, "cmddeadline@example.com") == 0);
 	/* held until released: the caller's deadline ends the wait */
 	commands_set(f.base, "{\"delay_ms\":-1}");
-	CHECK(call(&r, &f, "security_lock", f.ids[1], "300") == SC_ETIMEOUT);
-	sc_result_free(r);
+	CHECK(code_of(run(&f, "security_lock", f.ids[1], "300", 0)) ==
+	      SC_ETIMEOUT);
 	CHECK(posts(f.base, "/commands/security/lock") == 1);
-	r = through_async(&f, "charge_stop", f.ids[1], "300");
-	CHECK(r && sc_error_code(sc_result_error(r)) == SC_ETIMEOUT);
-	sc_result_free(r);
+	CHECK(code_of(run(&f, "charge_stop", f.ids[1], "300", 1)) ==
+	      SC_ETIMEOUT);
 	CHECK(posts(f.base, "/commands/charge/stop") == 1);
 	st = t_control_json(f.base, "GET", "/_emulator/v3/commands", NULL);
 	CHECK(t_json_num(st, "waiting") >= 1);
@@ -249,11 +261,7 @@ TEST(v3_command_deadline_and_the_nonblocking_driver)
 	free(t_control_at(f.base, "/_emulator/v3/commands/release", "{}"));
 	/* the driver reads a 202 to its end as well */
 	commands_set(f.base, "{\"delay_ms\":30}");
-	r = through_async(&f, "security_lock", f.ids[1], NULL);
-	CHECK(r && sc_error_code(sc_result_error(r)) == 0);
-	CHECK_STR(sc_result_get_string(r, "data.attributes.execution_mode"),
-		  "async");
-	sc_result_free(r);
+	CHECK_STR(mode_of(&f, "security_lock", f.ids[1], 1), "async");
 	CHECK(locked(&f, f.ids[1]) == 1);
 	fx_close(&f);
 }
