@@ -399,14 +399,23 @@ def render_lua(calls, hand, hand_v3, shapes, lua_app_hand=()):
            "-- the endpoint table (core.endpoint_info):",
            "-- vehicle:NAME(arguments..., options) returns data, or nil and a",
            "-- smartcar.Error; and the application's v3 calls it builds on",
-           "-- the module table: smartcar.NAME(arguments..., [query,] options)."]
-    # every vehicle call on Vehicle; the v3 ones on VehicleV3 too
-    for cls, skip, hosts in (("Vehicle", hand, None),
-                             ("VehicleV3", hand_v3, ("V3",))):
-        out += ["", "---@class smartcar.%s" % cls, "local %s = {}" % cls]
+           "-- the module table: smartcar.NAME(arguments..., [query,] options).",
+           "-- The v3 calls both classes have are smartcar.VehicleV3Calls'."]
+    # every vehicle call on Vehicle, the v3 ones on VehicleV3 too: those
+    # both build are declared once, on the class both inherit from
+    mine = {"Vehicle": {c.name for c in calls
+                        if c.vehicle and c.name not in hand},
+            "VehicleV3": {c.name for c in calls if c.vehicle
+                          and c.host == "V3" and c.name not in hand_v3}}
+    both = mine["Vehicle"] & mine["VehicleV3"]
+    for cls, names in (("VehicleV3Calls", both),
+                       ("Vehicle", mine["Vehicle"] - both),
+                       ("VehicleV3", mine["VehicleV3"] - both)):
+        parent = ": smartcar.VehicleV3Calls" if cls != "VehicleV3Calls" else ""
+        out += ["", "---@class smartcar.%s%s" % (cls, parent),
+                "local %s = {}" % cls]
         for c in calls:
-            if not c.vehicle or c.name in skip or (
-                    hosts and c.host not in hosts):
+            if c.name not in names:
                 continue
             out += ["", "--- " + c.doc]
             for a in c.args:

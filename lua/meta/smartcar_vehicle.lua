@@ -6,8 +6,91 @@
 -- vehicle:NAME(arguments..., options) returns data, or nil and a
 -- smartcar.Error; and the application's v3 calls it builds on
 -- the module table: smartcar.NAME(arguments..., [query,] options).
+-- The v3 calls both classes have are smartcar.VehicleV3Calls'.
 
----@class smartcar.Vehicle
+---@class smartcar.VehicleV3Calls
+local VehicleV3Calls = {}
+
+--- API v3: start charging.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3Calls:charge_start(options) end
+
+--- API v3: stop charging.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3Calls:charge_stop(options) end
+
+--- API v3: set the charge limit, in percent (50 to 100).
+---@param percent integer
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3Calls:charge_set_limit(percent, options) end
+
+--- API v3: lock.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3Calls:security_lock(options) end
+
+--- API v3: unlock.
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3Calls:security_unlock(options) end
+
+--- API v3: send a navigation destination.
+---@param latitude number
+---@param longitude number
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3Calls:navigation_set_destination(latitude, longitude, options) end
+
+--- API v3: open the charge port (third-party sources only).
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3Calls:charge_port_open(options) end
+
+--- API v3: close the charge port (third-party sources only).
+---@param options smartcar.CallOptions|nil
+---@return smartcar.CommandExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3Calls:charge_port_close(options) end
+
+--- API v3: add a daily charge schedule (attributes as given).
+---@param attributes table|string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.ScheduleExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3Calls:charge_schedule_daily(attributes, options) end
+
+--- API v3: add a weekly charge schedule (attributes as given).
+---@param attributes table|string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.ScheduleExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3Calls:charge_schedule_weekly(attributes, options) end
+
+--- API v3: add a workweek charge schedule (attributes as given).
+---@param attributes table|string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.ScheduleExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3Calls:charge_schedule_workweek(attributes, options) end
+
+--- API v3: delete a charge schedule by id.
+---@param schedule_id string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.ScheduleExecution|nil data
+---@return smartcar.Error|nil err
+function VehicleV3Calls:delete_charge_schedule(schedule_id, options) end
+
+---@class smartcar.Vehicle: smartcar.VehicleV3Calls
 local Vehicle = {}
 
 --- Id, make, model and year.
@@ -189,166 +272,8 @@ function Vehicle:get_signals(page, page_size, options) end
 ---@return smartcar.Error|nil err
 function Vehicle:get_signal(signal_code, options) end
 
---- API v3: start charging.
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function Vehicle:charge_start(options) end
-
---- API v3: stop charging.
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function Vehicle:charge_stop(options) end
-
---- API v3: set the charge limit, in percent (50 to 100).
----@param percent integer
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function Vehicle:charge_set_limit(percent, options) end
-
---- API v3: lock.
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function Vehicle:security_lock(options) end
-
---- API v3: unlock.
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function Vehicle:security_unlock(options) end
-
---- API v3: send a navigation destination.
----@param latitude number
----@param longitude number
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function Vehicle:navigation_set_destination(latitude, longitude, options) end
-
---- API v3: open the charge port (third-party sources only).
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function Vehicle:charge_port_open(options) end
-
---- API v3: close the charge port (third-party sources only).
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function Vehicle:charge_port_close(options) end
-
---- API v3: add a daily charge schedule (attributes as given).
----@param attributes table|string
----@param options smartcar.CallOptions|nil
----@return smartcar.ScheduleExecution|nil data
----@return smartcar.Error|nil err
-function Vehicle:charge_schedule_daily(attributes, options) end
-
---- API v3: add a weekly charge schedule (attributes as given).
----@param attributes table|string
----@param options smartcar.CallOptions|nil
----@return smartcar.ScheduleExecution|nil data
----@return smartcar.Error|nil err
-function Vehicle:charge_schedule_weekly(attributes, options) end
-
---- API v3: add a workweek charge schedule (attributes as given).
----@param attributes table|string
----@param options smartcar.CallOptions|nil
----@return smartcar.ScheduleExecution|nil data
----@return smartcar.Error|nil err
-function Vehicle:charge_schedule_workweek(attributes, options) end
-
---- API v3: delete a charge schedule by id.
----@param schedule_id string
----@param options smartcar.CallOptions|nil
----@return smartcar.ScheduleExecution|nil data
----@return smartcar.Error|nil err
-function Vehicle:delete_charge_schedule(schedule_id, options) end
-
----@class smartcar.VehicleV3
+---@class smartcar.VehicleV3: smartcar.VehicleV3Calls
 local VehicleV3 = {}
-
---- API v3: start charging.
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function VehicleV3:charge_start(options) end
-
---- API v3: stop charging.
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function VehicleV3:charge_stop(options) end
-
---- API v3: set the charge limit, in percent (50 to 100).
----@param percent integer
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function VehicleV3:charge_set_limit(percent, options) end
-
---- API v3: lock.
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function VehicleV3:security_lock(options) end
-
---- API v3: unlock.
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function VehicleV3:security_unlock(options) end
-
---- API v3: send a navigation destination.
----@param latitude number
----@param longitude number
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function VehicleV3:navigation_set_destination(latitude, longitude, options) end
-
---- API v3: open the charge port (third-party sources only).
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function VehicleV3:charge_port_open(options) end
-
---- API v3: close the charge port (third-party sources only).
----@param options smartcar.CallOptions|nil
----@return smartcar.CommandExecution|nil data
----@return smartcar.Error|nil err
-function VehicleV3:charge_port_close(options) end
-
---- API v3: add a daily charge schedule (attributes as given).
----@param attributes table|string
----@param options smartcar.CallOptions|nil
----@return smartcar.ScheduleExecution|nil data
----@return smartcar.Error|nil err
-function VehicleV3:charge_schedule_daily(attributes, options) end
-
---- API v3: add a weekly charge schedule (attributes as given).
----@param attributes table|string
----@param options smartcar.CallOptions|nil
----@return smartcar.ScheduleExecution|nil data
----@return smartcar.Error|nil err
-function VehicleV3:charge_schedule_weekly(attributes, options) end
-
---- API v3: add a workweek charge schedule (attributes as given).
----@param attributes table|string
----@param options smartcar.CallOptions|nil
----@return smartcar.ScheduleExecution|nil data
----@return smartcar.Error|nil err
-function VehicleV3:charge_schedule_workweek(attributes, options) end
-
---- API v3: delete a charge schedule by id.
----@param schedule_id string
----@param options smartcar.CallOptions|nil
----@return smartcar.ScheduleExecution|nil data
----@return smartcar.Error|nil err
-function VehicleV3:delete_charge_schedule(schedule_id, options) end
 
 ---@class smartcar
 local smartcar = {}
