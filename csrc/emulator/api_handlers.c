@@ -500,70 +500,84 @@ void api_permissions(call *c, outcome *o) {
 
 /* ------------------------------------------------------------- commands */
 
-void api_charge_command(call *c, outcome *o) {
+/* The body's "action": 1 when it is yes, 0 when it is no, else -1 with a
+ * failure in o. */
+static int command_action(call *c, outcome *o, const char *yes,
+                          const char *no) {
   cJSON *j = api_command_body(c, o);
-  if (!j) return;
+  if (!j) return -1;
   const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "action");
-  int start = cJSON_IsString(a) && strcmp(a->valuestring, "START") == 0;
-  int stop = cJSON_IsString(a) && strcmp(a->valuestring, "STOP") == 0;
-  if (!start && !stop) {
-    api_fail_detail(o, "PARAMETER", "action", "action must be START or STOP.");
-  } else if (!c->v->plugged_in) {
-    api_fail(o, "VEHICLE_STATE", "CHARGING_PLUG_NOT_CONNECTED");
-  } else {
-    if (c->v->charging != start)
-      emu_webhooks_vehicle_event(c->v->id, start ? "CHARGING_STARTED"
-                                                 : "CHARGING_STOPPED");
-    c->v->charging = start;
+  const char *s = cJSON_IsString(a) ? a->valuestring : "";
+  int which = strcmp(s, yes) == 0 ? 1 : strcmp(s, no) == 0 ? 0 : -1;
+  cJSON_Delete(j);
+  if (which < 0) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "action must be %s or %s.", yes, no);
+    api_fail_detail(o, "PARAMETER", "action", msg);
+  }
+  return which;
+}
+
+/* The body's number field when it lies in [lo, hi] (0), else -1 with a
+ * PARAMETER failure saying msg. */
+static int body_number(const cJSON *j, const char *field, double lo,
+                       double hi, const char *msg, outcome *o, double *out) {
+  if (json_number(cJSON_GetObjectItemCaseSensitive(j, field), out) == 0 &&
+      *out >= lo && *out <= hi)
+    return 0;
+  api_fail_detail(o, "PARAMETER", field, msg);
+  return -1;
+}
+
+/* A command that sets one vehicle setting from the body's number field. */
+static void set_number(call *c, outcome *o, const char *field, double lo,
+                       double hi, const char *msg, double *setting) {
+  cJSON *j = api_command_body(c, o);
+  double x;
+  if (j && body_number(j, field, lo, hi, msg, o, &x) == 0) {
+    *setting = x;
     ok_command(o);
   }
   cJSON_Delete(j);
+}
+
+void api_charge_command(call *c, outcome *o) {
+  int start = command_action(c, o, "START", "STOP");
+  if (start < 0) return;
+  if (!c->v->plugged_in) {
+    api_fail(o, "VEHICLE_STATE", "CHARGING_PLUG_NOT_CONNECTED");
+    return;
+  }
+  if (c->v->charging != start)
+    emu_webhooks_vehicle_event(c->v->id, start ? "CHARGING_STARTED"
+                                               : "CHARGING_STOPPED");
+  c->v->charging = start;
+  ok_command(o);
 }
 
 void api_set_charge_limit(call *c, outcome *o) {
-  cJSON *j = api_command_body(c, o);
-  if (!j) return;
-  double x;
-  if (json_number(cJSON_GetObjectItemCaseSensitive(j, "limit"), &x) != 0 ||
-      x < 0.5 || x > 1.0) {
-    api_fail_detail(o, "PARAMETER", "limit",
-                "limit must be a number between 0.5 and 1.");
-  } else {
-    c->v->charge_limit = x;
-    ok_command(o);
-  }
-  cJSON_Delete(j);
+  set_number(c, o, "limit", 0.5, 1.0,
+             "limit must be a number between 0.5 and 1.",
+             &c->v->charge_limit);
 }
 
 void api_lock_command(call *c, outcome *o) {
-  cJSON *j = api_command_body(c, o);
-  if (!j) return;
-  const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "action");
-  int lock = cJSON_IsString(a) && strcmp(a->valuestring, "LOCK") == 0;
-  int unlock = cJSON_IsString(a) && strcmp(a->valuestring, "UNLOCK") == 0;
-  if (!lock && !unlock) {
-    api_fail_detail(o, "PARAMETER", "action", "action must be LOCK or UNLOCK.");
-  } else {
-    c->v->locked = lock;
-    ok_command(o);
-  }
-  cJSON_Delete(j);
+  int lock = command_action(c, o, "LOCK", "UNLOCK");
+  if (lock < 0) return;
+  c->v->locked = lock;
+  ok_command(o);
 }
 
 void api_destination(call *c, outcome *o) {
   cJSON *j = api_command_body(c, o);
-  if (!j) return;
   double lat, lon;
-  if (json_number(cJSON_GetObjectItemCaseSensitive(j, "latitude"), &lat) != 0 ||
-      lat < -90 || lat > 90) {
-    api_fail_detail(o, "PARAMETER", "latitude",
-                "Invalid latitude value. It must be between -90 and 90.");
-  } else if (json_number(cJSON_GetObjectItemCaseSensitive(j, "longitude"),
-                         &lon) != 0 ||
-             lon < -180 || lon > 180) {
-    api_fail_detail(o, "PARAMETER", "longitude",
-                "Invalid longitude value. It must be between -180 and 180.");
-  } else {
+  if (j &&
+      body_number(j, "latitude", -90, 90,
+                  "Invalid latitude value. It must be between -90 and 90.", o,
+                  &lat) == 0 &&
+      body_number(j, "longitude", -180, 180,
+                  "Invalid longitude value. It must be between -180 and 180.",
+                  o, &lon) == 0) {
     c->v->dest_lat = lat;
     c->v->dest_lon = lon;
     c->v->has_dest = 1;
@@ -588,18 +602,8 @@ void api_ammeter(call *c, outcome *o) {
 }
 
 void api_set_ammeter(call *c, outcome *o) {
-  cJSON *j = api_command_body(c, o);
-  if (!j) return;
-  double x;
-  if (json_number(cJSON_GetObjectItemCaseSensitive(j, "amperage"), &x) != 0 ||
-      x < 1 || x > 48) {
-    api_fail_detail(o, "PARAMETER", "amperage",
-                "amperage must be a number between 1 and 48.");
-  } else {
-    c->v->amperage = x;
-    ok_command(o);
-  }
-  cJSON_Delete(j);
+  set_number(c, o, "amperage", 1, 48,
+             "amperage must be a number between 1 and 48.", &c->v->amperage);
 }
 
 void api_voltmeter(call *c, outcome *o) {
