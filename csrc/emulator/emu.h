@@ -62,6 +62,10 @@ typedef struct emu_pair {
 const char *emu_pair_find(const emu_pair *t, size_t n, const char *name);
 /* o[k] = v as a string, or null when v is NULL. */
 void emu_json_str_or_null(cJSON *o, const char *k, const char *v);
+/* A JSON:API resource {"id", "type"}; with attributes non-NULL it also
+ * gets an "attributes" object, returned there. */
+cJSON *emu_jsonapi_resource(const char *id, const char *type,
+                            cJSON **attributes);
 
 /* Growable NUL-terminated byte buffer. Zero-initialise before use. */
 typedef struct emu_buf {
@@ -387,6 +391,8 @@ enum MHD_Result emu_respond_error(emu_req *r, unsigned status,
 enum MHD_Result emu_respond_validation(emu_req *r, const char *code,
                                        const char *field, const char *message);
 enum MHD_Result emu_respond_not_found(emu_req *r);
+/* 200 {"status": status} */
+enum MHD_Result emu_respond_status(emu_req *r, const char *status);
 /* OAuth style {"error","error_description"}. */
 enum MHD_Result emu_respond_oauth_error(emu_req *r, unsigned status,
                                         const char *error,

@@ -135,18 +135,12 @@ static cJSON *conn_v3_json(const conn *c) {
   char id[37], at[32];
   conn_v3_id(c, id);
   emu_iso8601(at, c->connected_ms);
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "id", id);
-  cJSON_AddStringToObject(o, "type", "connection");
+  cJSON *o = emu_jsonapi_resource(id, "connection", NULL);
   cJSON *rel = cJSON_AddObjectToObject(o, "relationships");
-  cJSON *v = cJSON_AddObjectToObject(cJSON_AddObjectToObject(rel, "vehicle"),
-                                     "data");
-  cJSON_AddStringToObject(v, "id", c->vehicle_id);
-  cJSON_AddStringToObject(v, "type", "vehicle");
-  cJSON *u = cJSON_AddObjectToObject(cJSON_AddObjectToObject(rel, "user"),
-                                     "data");
-  cJSON_AddStringToObject(u, "id", c->user_id);
-  cJSON_AddStringToObject(u, "type", "user");
+  cJSON_AddItemToObject(cJSON_AddObjectToObject(rel, "vehicle"), "data",
+                        emu_jsonapi_resource(c->vehicle_id, "vehicle", NULL));
+  cJSON_AddItemToObject(cJSON_AddObjectToObject(rel, "user"), "data",
+                        emu_jsonapi_resource(c->user_id, "user", NULL));
   cJSON *a = cJSON_AddObjectToObject(o, "attributes");
   cJSON_AddStringToObject(cJSON_AddObjectToObject(a, "vehicle"), "mode",
                           c->mode);
@@ -224,18 +218,13 @@ int emu_v3_delete_user(const char *user_id) {
 }
 
 static cJSON *sub3_json(const sub3 *x) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "id", x->id);
-  cJSON_AddStringToObject(o, "type", "subscription");
+  cJSON *o = emu_jsonapi_resource(x->id, "subscription", NULL);
   cJSON *rel = cJSON_AddObjectToObject(o, "relationships");
   const char *kinds[] = {"webhook", "user", "vehicle"};
   const char *ids[] = {x->webhook_id, x->user_id, x->vehicle_id};
-  for (int i = 0; i < 3; i++) {
-    cJSON *d = cJSON_AddObjectToObject(
-        cJSON_AddObjectToObject(rel, kinds[i]), "data");
-    cJSON_AddStringToObject(d, "type", kinds[i]);
-    cJSON_AddStringToObject(d, "id", ids[i]);
-  }
+  for (int i = 0; i < 3; i++)
+    cJSON_AddItemToObject(cJSON_AddObjectToObject(rel, kinds[i]), "data",
+                          emu_jsonapi_resource(ids[i], kinds[i], NULL));
   return o;
 }
 

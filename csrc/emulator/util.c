@@ -71,6 +71,17 @@ void emu_json_str_or_null(cJSON *o, const char *k, const char *v)
 		cJSON_AddNullToObject(o, k);
 }
 
+cJSON *emu_jsonapi_resource(const char *id, const char *type,
+			    cJSON **attributes)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "type", type);
+	if (attributes)
+		*attributes = cJSON_AddObjectToObject(o, "attributes");
+	return o;
+}
+
 char *emu_strdup(const char *s)
 {
 	return emu_strndup(s, strlen(s));

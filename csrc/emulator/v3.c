@@ -261,10 +261,8 @@ static void link_to(cJSON *links, const char *key, const char *vehicle_id,
 /* One signal resource. A signal the vehicle lacks, or (Connect tokens) one
  * whose permission was not granted, has status ERROR and no body. */
 static cJSON *signal_json(const signal_def *s, const ctx *c) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "id", s->code);
-  cJSON_AddStringToObject(o, "type", "signal");
-  cJSON *a = cJSON_AddObjectToObject(o, "attributes");
+  cJSON *a;
+  cJSON *o = emu_jsonapi_resource(s->code, "signal", &a);
   cJSON_AddStringToObject(a, "code", s->code);
   cJSON_AddStringToObject(a, "name", s->name);
   cJSON_AddStringToObject(a, "group", s->group);
@@ -282,10 +280,7 @@ static cJSON *signal_json(const signal_def *s, const ctx *c) {
     cJSON_AddStringToObject(st, "value", "ERROR");
     cJSON *e = cJSON_AddObjectToObject(st, "error");
     cJSON_AddStringToObject(e, "type", etype);
-    if (ecode)
-      cJSON_AddStringToObject(e, "code", ecode);
-    else
-      cJSON_AddNullToObject(e, "code");
+    emu_json_str_or_null(e, "code", ecode);
   } else {
     cJSON_AddStringToObject(st, "value", "SUCCESS");
     cJSON_AddItemToObject(a, "body", s->body(c));
@@ -311,10 +306,8 @@ static const char *upper_mode(const char *m) {
 }
 
 static cJSON *vehicle_json(const ctx *c) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "id", c->v->id);
-  cJSON_AddStringToObject(o, "type", "vehicle");
-  cJSON *a = cJSON_AddObjectToObject(o, "attributes");
+  cJSON *a;
+  cJSON *o = emu_jsonapi_resource(c->v->id, "vehicle", &a);
   cJSON_AddStringToObject(a, "make", c->v->make);
   cJSON_AddStringToObject(a, "model", c->v->model);
   cJSON_AddNumberToObject(a, "year", c->v->year);

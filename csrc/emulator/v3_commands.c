@@ -305,12 +305,11 @@ static cJSON *run(emu_vehicle *v, cmd *k, int64_t began, int64_t now,
   emu_iso8601(at, began);
   emu_iso8601(done, now);
   cJSON *body = cJSON_CreateObject();
-  cJSON *data = cJSON_AddObjectToObject(body, "data");
-  cJSON_AddStringToObject(data, "id", id);
   int sched = k->kind == K_SCHEDULE || k->kind == K_UNSCHEDULE;
-  cJSON_AddStringToObject(data, "type",
-                          sched ? "schedule-execution" : "command-execution");
-  cJSON *a = cJSON_AddObjectToObject(data, "attributes");
+  cJSON *a;
+  cJSON *data = emu_jsonapi_resource(
+      id, sched ? "schedule-execution" : "command-execution", &a);
+  cJSON_AddItemToObject(body, "data", data);
   if (sched) {
     cJSON_AddStringToObject(a, "action",
                             k->kind == K_SCHEDULE ? "CREATE" : "DELETE");

@@ -20,10 +20,8 @@
 static cJSON *webhook_v3_json(const webhook *w) {
   char at[32];
   emu_iso8601(at, w->created_ms);
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "id", w->id);
-  cJSON_AddStringToObject(o, "type", "webhook");
-  cJSON *a = cJSON_AddObjectToObject(o, "attributes");
+  cJSON *a;
+  cJSON *o = emu_jsonapi_resource(w->id, "webhook", &a);
   cJSON_AddStringToObject(a, "name", w->name);
   cJSON_AddStringToObject(a, "callbackUri", w->url);
   cJSON_AddBoolToObject(a, "isEnabled", w->enabled);
