@@ -7,13 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum MHD_Result status_json(emu_req *r, const char *status)
-{
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "status", status);
-	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
-}
-
 static enum MHD_Result clock_json(emu_req *r)
 {
 	int64_t now = emu_now_ms(), off = emu_clock_offset_ms();
@@ -93,7 +86,7 @@ static enum MHD_Result requests_enable(emu_req *r)
 	cJSON_Delete(j);
 	if (!ok)
 		return bad_spec(r, "enabled", "enabled must be true or false.");
-	return status_json(r, "success");
+	return emu_respond_status(r, "success");
 }
 
 /* ------------------------------------------------------------- vehicles */
@@ -261,12 +254,12 @@ enum MHD_Result emu_control_handle(emu_req *r)
 	int get = emu_method_is(r, "GET"), post = emu_method_is(r, "POST");
 	int del = emu_method_is(r, "DELETE");
 	if (strcmp(p, "/_emulator/health") == 0 && get)
-		return status_json(r, "ok");
+		return emu_respond_status(r, "ok");
 	if (strcmp(p, "/_emulator/reset") == 0 && post) {
 		emu_lock();
 		emu_state_reset();
 		emu_unlock();
-		return status_json(r, "success");
+		return emu_respond_status(r, "success");
 	}
 	if (strcmp(p, "/_emulator/clock") == 0 && get)
 		return clock_json(r);
@@ -282,7 +275,7 @@ enum MHD_Result emu_control_handle(emu_req *r)
 						emu_faults_json(), NULL, 0);
 		if (del) {
 			emu_faults_clear();
-			return status_json(r, "success");
+			return emu_respond_status(r, "success");
 		}
 	}
 	if (strcmp(p, "/_emulator/requests") == 0) {
@@ -293,7 +286,7 @@ enum MHD_Result emu_control_handle(emu_req *r)
 			return requests_enable(r);
 		if (del) {
 			emu_requests_clear();
-			return status_json(r, "success");
+			return emu_respond_status(r, "success");
 		}
 	}
 	if (strcmp(p, "/_emulator/vehicles") == 0 && get)

@@ -128,6 +128,13 @@ enum MHD_Result emu_respond_validation(emu_req *r, const char *code,
 				 desc, detail);
 }
 
+enum MHD_Result emu_respond_status(emu_req *r, const char *status)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "status", status);
+	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
+}
+
 enum MHD_Result emu_respond_not_found(emu_req *r)
 {
 	return emu_respond_error(

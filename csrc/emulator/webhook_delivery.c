@@ -376,24 +376,30 @@ void emu_webhooks_vehicle_event(const char *vehicle_id, const char *event)
 	pthread_mutex_unlock(&wh_mutex);
 }
 
-void emu_webhooks_v3_subscribed(const char *webhook_id,
-				const char *vehicle_id)
+int wh_subscription_set(const char *webhook_id, const char *vehicle_id,
+			wh_sub_change change)
 {
 	pthread_mutex_lock(&wh_mutex);
 	webhook *w = wh_hook_find(webhook_id);
-	if (w && strlen(vehicle_id) < 37) {
+	if (w && change == WH_SUB_OFF)
+		wh_sub_remove(w, vehicle_id);
+	else if (w)
 		wh_sub_add(w, vehicle_id);
+	if (w && change == WH_SUB_ON_NOTIFY)
 		enqueue(job_new(J_SUBSCRIBED, webhook_id, vehicle_id, NULL));
-	}
 	pthread_mutex_unlock(&wh_mutex);
+	return w != NULL;
+}
+
+void emu_webhooks_v3_subscribed(const char *webhook_id,
+				const char *vehicle_id)
+{
+	if (strlen(vehicle_id) < 37) /* a job's vehicle_id holds 36 */
+		wh_subscription_set(webhook_id, vehicle_id, WH_SUB_ON_NOTIFY);
 }
 
 void emu_webhooks_v3_unsubscribed(const char *webhook_id,
 				  const char *vehicle_id)
 {
-	pthread_mutex_lock(&wh_mutex);
-	webhook *w = wh_hook_find(webhook_id);
-	if (w)
-		wh_sub_remove(w, vehicle_id);
-	pthread_mutex_unlock(&wh_mutex);
+	wh_subscription_set(webhook_id, vehicle_id, WH_SUB_OFF);
 }

@@ -44,12 +44,7 @@ static enum MHD_Result subscribe(emu_req *r, const char *vid, const char *wid)
 	if (status == 403)
 		return emu_respond_error(r, MHD_HTTP_FORBIDDEN, "PERMISSION",
 					 NULL, wh_perm_desc, NULL);
-	pthread_mutex_lock(&wh_mutex);
-	webhook *w = wh_hook_find(wid);
-	if (w)
-		wh_sub_add(w, canonical);
-	pthread_mutex_unlock(&wh_mutex);
-	if (!w)
+	if (!wh_subscription_set(wid, canonical, WH_SUB_ON))
 		return unknown_webhook(r);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "webhookId", wid);
@@ -68,16 +63,9 @@ static enum MHD_Result unsubscribe(emu_req *r, const char *vid, const char *wid)
 	if (!emu_is_uuid(vid))
 		return emu_respond_validation(r, NULL, "vehicle_id",
 					      "vehicle id must be a UUID.");
-	pthread_mutex_lock(&wh_mutex);
-	webhook *w = wh_hook_find(wid);
-	if (w)
-		wh_sub_remove(w, vid);
-	pthread_mutex_unlock(&wh_mutex);
-	if (!w)
+	if (!wh_subscription_set(wid, vid, WH_SUB_OFF))
 		return unknown_webhook(r);
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "status", "success");
-	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
+	return emu_respond_status(r, "success");
 }
 
 /* rest: the path after /v<version>: /vehicles/{id}/webhooks/{webhook_id} */
@@ -356,14 +344,9 @@ static enum MHD_Result deliveries(emu_req *r)
 static enum MHD_Result clear_deliveries(emu_req *r)
 {
 	pthread_mutex_lock(&wh_mutex);
-	for (size_t i = 0; i < wh_log_count; i++)
-		wh_delivery_clear(
-			&wh_log_ring[(wh_log_start + i) % WH_LOG_MAX]);
-	wh_log_start = wh_log_count = 0;
+	wh_log_clear();
 	pthread_mutex_unlock(&wh_mutex);
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "status", "success");
-	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
+	return emu_respond_status(r, "success");
 }
 
 static enum MHD_Result deliver(emu_req *r, const char *id)
@@ -428,9 +411,7 @@ static enum MHD_Result delete_hook(emu_req *r, const char *id)
 	if (!gone)
 		return emu_respond_not_found(r);
 	wh_hook_free(gone);
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "status", "success");
-	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
+	return emu_respond_status(r, "success");
 }
 
 int emu_webhooks_control_route(emu_req *r, enum MHD_Result *ret)

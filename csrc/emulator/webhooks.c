@@ -140,6 +140,14 @@ void wh_log_add(const delivery *d)
 	pthread_mutex_unlock(&wh_mutex);
 }
 
+void wh_log_clear(void)
+{
+	for (size_t i = 0; i < wh_log_count; i++)
+		wh_delivery_clear(
+			&wh_log_ring[(wh_log_start + i) % WH_LOG_MAX]);
+	wh_log_start = wh_log_count = 0;
+}
+
 cJSON *wh_delivery_json(const delivery *d)
 {
 	char when[32];
@@ -320,10 +328,7 @@ void emu_webhooks_reset(void)
 		wh_hooks = w->next;
 		wh_hook_free(w);
 	}
-	for (size_t i = 0; i < wh_log_count; i++)
-		wh_delivery_clear(
-			&wh_log_ring[(wh_log_start + i) % WH_LOG_MAX]);
-	wh_log_start = wh_log_count = 0;
+	wh_log_clear();
 	wh_queue_clear();
 	pthread_mutex_unlock(&wh_mutex);
 }

@@ -69,10 +69,18 @@ sub *wh_sub_find(webhook *w, const char *vehicle_id);
 /* The vehicle's subscription, made when missing; and its removal. */
 sub *wh_sub_add(webhook *w, const char *vehicle_id);
 void wh_sub_remove(webhook *w, const char *vehicle_id);
+/* webhook_delivery.c; takes wh_mutex. Subscribes the vehicle to the
+ * webhook (WH_SUB_ON_NOTIFY: and queues the v3 SUBSCRIBED delivery) or
+ * unsubscribes it. 0 when there is no such webhook. */
+typedef enum { WH_SUB_OFF, WH_SUB_ON, WH_SUB_ON_NOTIFY } wh_sub_change;
+int wh_subscription_set(const char *webhook_id, const char *vehicle_id,
+			wh_sub_change change);
 void wh_hook_free(webhook *w);
 void wh_delivery_clear(delivery *d);
 /* Appends a copy to the log (dropping the oldest past WH_LOG_MAX). */
 void wh_log_add(const delivery *d);
+/* Empties the log (wh_mutex held). */
+void wh_log_clear(void);
 cJSON *wh_delivery_json(const delivery *d);
 /* Signs body (taken over by d) and POSTs it to url with no lock held;
  * fills d. The reply body is handed back in *reply (caller frees) when
