@@ -64,6 +64,12 @@ local function fault(method, path, spec, count)
   assert.equal(200, status)
 end
 
+-- The next count odometer reads answer 200 ms late.
+local function slow_odometers(count)
+  fault("GET", "/v2.0/vehicles/*/odometer", { type = "latency", ms = 200 },
+        count)
+end
+
 describe("start/poll", function()
   local fleet
 
@@ -75,9 +81,7 @@ describe("start/poll", function()
 
   it("reads 100 vehicles in a 60 fps loop without a long frame", function()
     local client = smartcar.default_client()
-    helper.control("POST", "/_emulator/faults", {
-      match = { method = "GET", path = "/v2.0/vehicles/*/odometer" },
-      count = 100, fault = { type = "latency", ms = 200 } })
+    slow_odometers(100)
     local ids = fleet.vehicles
     local reqs, called = {}, 0
     for i = 1, 100 do
@@ -133,9 +137,7 @@ describe("start/poll", function()
     -- a budget above the burst: all 100 go out in the first frames
     local client = helper.core_client { async_start_budget = 1000 }
     finally(function() client:close() end)
-    helper.control("POST", "/_emulator/faults", {
-      match = { method = "GET", path = "/v2.0/vehicles/*/odometer" },
-      count = 100, fault = { type = "latency", ms = 200 } })
+    slow_odometers(100)
     local ids = fleet.vehicles
     for i = 1, 100 do
       smartcar.vehicle(ids[(i - 1) % #ids + 1], fleet.token.access_token,
@@ -394,9 +396,7 @@ describe("start/poll", function()
   it("gives errors, cancels, and shows its sockets and timeout", function()
     local client = smartcar.default_client()
     -- the answer comes late: the request waits on its socket meanwhile
-    helper.control("POST", "/_emulator/faults", {
-      match = { method = "GET", path = "/v2.0/vehicles/*/odometer" },
-      count = 1, fault = { type = "latency", ms = 200 } })
+    slow_odometers(1)
     local bad = client:start("odometer", { vehicle_id = fleet.bev.id,
                                            access_token = "bad-token" })
     local gone = client:start("odometer", {

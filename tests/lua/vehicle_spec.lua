@@ -34,8 +34,13 @@ local function assert_number_or_null(v, what)
                  what .. ": number or null expected")
 end
 
-describe("vehicle reads", function()
-  local fleet = helper.spec_fleet(setup, "reads@example.com")
+-- A describe block whose specs share the fresh fleet of one email
+-- (reads, commands, batch, ...: each on vehicles of its own).
+local function describe_fleet(name, email, body)
+  describe(name, function() body(helper.spec_fleet(setup, email)) end)
+end
+
+describe_fleet("vehicle reads", "reads@example.com", function(fleet)
 
   it("finds the three kinds of vehicle", function()
     assert.is_table(fleet.bev)
@@ -229,8 +234,7 @@ describe("vehicle reads", function()
   end)
 end)
 
-describe("vehicle commands", function()
-  local fleet = helper.spec_fleet(setup, "commands@example.com")
+describe_fleet("vehicle commands", "commands@example.com", function(fleet)
 
   local function assert_action(res)
     assert.equal("success", res.status)
@@ -308,8 +312,7 @@ describe("vehicle commands", function()
   end)
 end)
 
-describe("vehicle batch", function()
-  local fleet = helper.spec_fleet(setup, "batch@example.com")
+describe_fleet("vehicle batch", "batch@example.com", function(fleet)
 
   it("returns each path by name and the failures in errors", function()
     local car = fleet.bev
@@ -371,8 +374,7 @@ describe("vehicle batch", function()
   end)
 end)
 
-describe("vehicle request", function()
-  local fleet = helper.spec_fleet(setup, "request@example.com")
+describe_fleet("vehicle request", "request@example.com", function(fleet)
 
   it("reads a path of the vehicle and keeps the body's keys", function()
     local car = fleet.phev
@@ -437,8 +439,8 @@ describe("vehicle request", function()
   end)
 end)
 
-describe("vehicle permissions, service history, disconnect", function()
-  local fleet = helper.spec_fleet(setup, "perms@example.com")
+describe_fleet("vehicle permissions, service history, disconnect",
+               "perms@example.com", function(fleet)
 
   it("pages the permissions", function()
     local car = fleet.ice

@@ -8,6 +8,14 @@ local helper = require "helper"
 
 local raises = helper.raises
 
+--- Calls f with the nargs arguments of each case { pattern, arg1, ... }
+--- (nil among them) and checks that it raises an error matching pattern.
+local function raises_each(f, nargs, cases)
+  for _, case in ipairs(cases) do
+    assert.matches(case[1], raises(f, helper.unpack(case, 2, nargs + 1)))
+  end
+end
+
 local CHALLENGE_HEX =
   "9baf5a7464bd86740ad5a06e439dcf535a075022ed2c92d74efacf646d79328e"
 local PIZZA = '{"pizza":"pasta"}'
@@ -23,12 +31,11 @@ describe("hash_challenge", function()
   end)
 
   it("raises on bad arguments", function()
-    assert.matches("amt: string expected",
-                   raises(smartcar.hash_challenge, nil, "challenge"))
-    assert.matches("amt must not be empty",
-                   raises(smartcar.hash_challenge, "", "challenge"))
-    assert.matches("challenge: string expected",
-                   raises(smartcar.hash_challenge, "amt", 42))
+    raises_each(smartcar.hash_challenge, 2, {
+      { "amt: string expected", nil, "challenge" },
+      { "amt must not be empty", "", "challenge" },
+      { "challenge: string expected", "amt", 42 },
+    })
   end)
 end)
 
@@ -60,13 +67,11 @@ describe("verify_payload", function()
   end)
 
   it("raises on bad arguments", function()
-    assert.matches("amt: string expected",
-                   raises(smartcar.verify_payload, nil, PIZZA_HEX, PIZZA))
-    assert.matches("signature: string expected",
-                   raises(smartcar.verify_payload, "amt", 42, PIZZA))
-    assert.matches("body: string",
-                   raises(smartcar.verify_payload, "amt", PIZZA_HEX,
-                          { pizza = "pasta" }))
+    raises_each(smartcar.verify_payload, 3, {
+      { "amt: string expected", nil, PIZZA_HEX, PIZZA },
+      { "signature: string expected", "amt", 42, PIZZA },
+      { "body: string", "amt", PIZZA_HEX, { pizza = "pasta" } },
+    })
   end)
 end)
 
