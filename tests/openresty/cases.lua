@@ -843,44 +843,50 @@ function M.race(n)
     n - failed, " ", last and #last or 0)
 end
 
-function M.race_check()
-  -- Past the grace window only the newest refresh token works: the one
-  -- in the store must be it (a lost save would leave a dead one there).
-  local client = new_client()
-  local store = smartcar.shared_dict_store("sc_tokens")
-  local before = must(store:get(RACE_KEY)).refresh_token
+-- Past the grace window only the newest refresh token works: the one
+-- stored under key must be it (a lost save would leave a dead one there),
+-- so a refresh then rotates it.  Answers "ok" or "FAIL <what>: why".
+local function say_rotated(what, client, store, key)
+  local before = must(store:get(key)).refresh_token
   emu("POST", "/_emulator/clock", { advance = 61 })
-  local t, err = store:refresh(client, RACE_KEY)
+  local t, err = store:refresh(client, key)
   emu("POST", "/_emulator/clock", { advance = -61 })
-  if not t then return ngx.say("FAIL race_check: ", tostring(err)) end
+  if not t then return ngx.say("FAIL ", what, ": ", tostring(err)) end
   if t.refresh_token == before then
-    return ngx.say("FAIL race_check: not rotated")
+    return ngx.say("FAIL ", what, ": not rotated")
   end
   ngx.say("ok")
+end
+
+function M.race_check()
+  say_rotated("race_check", new_client(),
+              smartcar.shared_dict_store("sc_tokens"), RACE_KEY)
 end
 
 -- The Redis store's cases (redis_cases.lua).
 require("redis_cases").register(case, { check = check, must = must,
   raises = raises, emu = emu, new_client = new_client, connect = connect,
   token_posts = token_posts, EMU = EMU, refresh_many = refresh_many,
-  refresh_both = refresh_both })
+  refresh_both = refresh_both, say_rotated = say_rotated })
 
 function M.list()
   for _, name in ipairs(order) do ngx.say(name) end
 end
 
-function M.run(name)
-  local fn = cases[name]
-  if not fn then
-    ngx.say("FAIL ", name, ": no such case")
-    return
-  end
-  local ok, err = xpcall(fn, debug.traceback)
+-- The line a case's location answers: "ok <name>" when ok, else
+-- "FAIL <name>: why" (shared_cases.lua answers the same way).
+function M.report(name, ok, why)
   if ok then
     ngx.say("ok ", name)
   else
-    ngx.say("FAIL ", name, ": ", tostring(err))
+    ngx.say("FAIL ", name, ": ", tostring(why))
   end
+end
+
+function M.run(name)
+  local fn = cases[name]
+  if not fn then return M.report(name, false, "no such case") end
+  M.report(name, xpcall(fn, debug.traceback))
 end
 
 -- The chunked fake upstream.

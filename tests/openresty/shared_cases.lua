@@ -28,6 +28,7 @@ local cjson = require "cjson.safe"
 local ffi = require "ffi"
 
 local M = {}
+local report = require("cases").report
 
 local CASES_DIR = os.getenv("SMARTCAR_TEST_CASES_DIR")
 local DICT = ngx.shared.sc_cases
@@ -352,7 +353,7 @@ end
 -- "FAIL <name>: why".
 function M.run(name)
   local f = io.open(CASES_DIR .. "/" .. name .. ".json", "rb")
-  if not f then return ngx.say("FAIL ", name, ": no such case") end
+  if not f then return report(name, false, "no such case") end
   local text = f:read("*a")
   f:close()
   local ok, case = pcall(decode, text)
@@ -361,11 +362,7 @@ function M.run(name)
     if why then return ngx.say("skip ", name, ": ", tostring(why)) end
     ok, case = pcall(run_case, case)
   end
-  if ok then
-    ngx.say("ok ", name)
-  else
-    ngx.say("FAIL ", name, ": ", tostring(case))
-  end
+  report(name, ok, case)
 end
 
 return M
