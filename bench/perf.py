@@ -4,9 +4,11 @@
 Every figure is a ratio against a baseline measured in the same run, on
 the same machine, against nginx serving canned JSON on loopback:
 
-  seq_*_vs_raw      CPU per odometer() call against raw libcurl doing the
-                    same GET with one reused handle (Python and Lua, HTTP
-                    and HTTPS).  The CPU counts are instructions under
+  seq_*_vs_raw      CPU per odometer() call against raw libcurl making
+                    the same call with one reused handle (bench/raw_curl.c:
+                    the same request headers, the SC-* response headers
+                    noted, the body parsed with cJSON; Python and Lua,
+                    HTTP and HTTPS).  The CPU counts are instructions under
                     callgrind when --callgrind is given (stable on a busy
                     machine), else CPU time (the least of 3 runs).
   seq_*_vs_official the official Python SDK's CPU per call against ours
@@ -301,7 +303,7 @@ def measure(check, callgrind):
     r = {}
     raw = os.path.join(tempfile.gettempdir(), "sc-raw-curl-%d" % os.getpid())
     subprocess.run(["cc", "-O2", "-o", raw, os.path.join(BENCH, "raw_curl.c"),
-                    "-lcurl"], check=True)
+                    "-lcurl", "-lcjson"], check=True)
     try:
         have_official = subprocess.run([PY, "-c", "import smartcar"],
                                        stderr=subprocess.DEVNULL).returncode == 0
