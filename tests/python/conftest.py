@@ -7,6 +7,8 @@ with ``--port 0``; its base URL is the first line it prints.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import http.server
 import os
 import pathlib
@@ -14,7 +16,8 @@ import socket
 import subprocess
 import threading
 import time
-from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
+from typing import (Any, Awaitable, Callable, Dict, Iterable, Iterator,
+                    List, Optional, Sequence, Tuple)
 
 import pytest
 
@@ -245,6 +248,27 @@ def assert_no_secrets(exc: BaseException, *secrets: Optional[str]) -> None:
             continue
         for text in texts:
             assert secret not in text, "secret leaked into %r" % text
+
+
+async def gather_sampling(awaitables: Iterable[Awaitable[Any]],
+                          sample: Callable[[], None],
+                          interval: float = 0.0) -> List[Any]:
+    """Awaits the awaitables together (asyncio.gather) while a task on the
+    same loop calls sample() every interval seconds (0: every turn of the
+    loop), to see what the loop did meanwhile; their results, in order.
+    The sampler is cancelled as soon as the last one is done."""
+    async def sampler() -> None:
+        while True:
+            sample()
+            await asyncio.sleep(interval)
+
+    task = asyncio.ensure_future(sampler())
+    try:
+        return list(await asyncio.gather(*awaitables))
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @pytest.fixture

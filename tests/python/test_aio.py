@@ -14,7 +14,8 @@ import pytest
 import smartcar_native as smartcar
 from smartcar_native import aio
 
-from conftest import MANAGEMENT_TOKEN, assert_no_secrets, authorize
+from conftest import (MANAGEMENT_TOKEN, assert_no_secrets, authorize,
+                      gather_sampling)
 
 LATENCY_MS = 300
 
@@ -165,20 +166,12 @@ def test_concurrent_reads_overlap_and_keep_the_loop_free(emu, cars):
              for vid in cars.ids * 3][:8]
     ticks = []
 
-    async def ticker(stop):
-        while not stop.is_set():
-            ticks.append(time.monotonic())
-            await asyncio.sleep(0.01)
-
     async def main():
-        stop = asyncio.Event()
-        tick_task = asyncio.create_task(ticker(stop))
         start = time.monotonic()
-        readings = await asyncio.gather(*(car.odometer() for car in cars_))
-        elapsed = time.monotonic() - start
-        stop.set()
-        await tick_task
-        return readings, elapsed
+        readings = await gather_sampling(
+            (car.odometer() for car in cars_),
+            lambda: ticks.append(time.monotonic()), 0.01)
+        return readings, time.monotonic() - start
 
     readings, elapsed = run(main())
     assert len(readings) == 8 and all(r.distance > 0 for r in readings)

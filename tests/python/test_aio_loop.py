@@ -13,7 +13,7 @@ import pytest
 import smartcar_native as smartcar
 from smartcar_native import aio
 
-from conftest import MANAGEMENT_TOKEN, authorize
+from conftest import MANAGEMENT_TOKEN, authorize, gather_sampling
 
 
 def run(coro):
@@ -44,21 +44,9 @@ def test_a_gather_of_200_calls_starts_no_thread(emu, cars, no_threads):
     ]
     counts = []
 
-    async def watch(stop):
-        while not stop.is_set():
-            counts.append(threading.active_count())
-            await asyncio.sleep(0)
-
-    async def main():
-        stop = asyncio.Event()
-        watcher = asyncio.ensure_future(watch(stop))
-        results = await asyncio.gather(
-            *(makers[i % len(makers)]() for i in range(200)))
-        stop.set()
-        await watcher
-        return results
-
-    results = run(main())
+    results = run(gather_sampling(
+        (makers[i % len(makers)]() for i in range(200)),
+        lambda: counts.append(threading.active_count())))
     assert len(results) == 200
     assert {r.id for r in results[0::5]} == {cars.user_id}
     assert all(r.vehicles == cars.ids for r in results[1::5])
