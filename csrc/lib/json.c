@@ -104,21 +104,26 @@ cJSON *sc__json_snake(const cJSON *v)
 		}
 		return out;
 	}
-	if (cJSON_IsArray(v)) {
-		out = cJSON_CreateArray();
-		if (!out)
-			return NULL;
-		cJSON_ArrayForEach (child, v) {
-			cJSON *c = sc__json_snake(child);
-			if (!c) {
-				cJSON_Delete(out);
-				return NULL;
-			}
-			cJSON_AddItemToArray(out, c);
-		}
-		return out;
-	}
+	if (cJSON_IsArray(v))
+		return sc__json_map(v, sc__json_snake);
 	return cJSON_Duplicate(v, 1);
+}
+
+cJSON *sc__json_map(const cJSON *v, cJSON *(*fn)(const cJSON *))
+{
+	cJSON *out = cJSON_CreateArray(), *child;
+
+	if (!out)
+		return NULL;
+	cJSON_ArrayForEach (child, v) {
+		cJSON *c = fn(child);
+		if (!c) {
+			cJSON_Delete(out);
+			return NULL;
+		}
+		cJSON_AddItemToArray(out, c);
+	}
+	return out;
 }
 
 /* 1 when no array or object of the text nests deeper than max: bindings

@@ -65,6 +65,9 @@ char *sc__snake_case(const char *name);
 /* Recursively copy a JSON value, renaming object keys to snake_case. */
 cJSON *sc__json_snake(const cJSON *v);
 int sc__json_snake_in_place(cJSON *v);
+/* A new array of fn(item) for each item of v; NULL when out of memory or
+ * when fn returns NULL for one. */
+cJSON *sc__json_map(const cJSON *v, cJSON *(*fn)(const cJSON *));
 /* Parse exactly len bytes of JSON; NULL when malformed, with trailing
  * junk, or nested deeper than SC_JSON_MAX_DEPTH. */
 #define SC_JSON_MAX_DEPTH 64

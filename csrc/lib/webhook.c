@@ -91,16 +91,19 @@ static int copy_str(cJSON *dst, const char *key, const cJSON *src,
 	return 0;
 }
 
+/* Adds item (a new value, owned from here on) to dst; -1 when item is
+ * NULL (out of memory where it was made) or cannot be added. */
+static int add_item(cJSON *dst, const char *key, cJSON *item)
+{
+	if (item && cJSON_AddItemToObject(dst, key, item))
+		return 0;
+	cJSON_Delete(item);
+	return -1;
+}
+
 static int add_snake(cJSON *dst, const char *key, const cJSON *v)
 {
-	cJSON *c;
-	if (!v)
-		return 0;
-	c = sc__json_snake(v);
-	if (!c)
-		return -1;
-	cJSON_AddItemToObject(dst, key, c);
-	return 0;
+	return v ? add_item(dst, key, sc__json_snake(v)) : 0;
 }
 
 static int parse_fail(sc_result **out, const char *why)
@@ -234,26 +237,17 @@ static cJSON *errors_of(const cJSON *errors)
 		return NULL;
 	cJSON_ArrayForEach (e, list) {
 		cJSON *sigs = cJSON_GetObjectItemCaseSensitive(e, "signals");
-		cJSON *refs, *s;
+		cJSON *refs;
 		if (!cJSON_IsArray(sigs))
 			continue;
-		refs = cJSON_CreateArray();
-		if (!refs)
-			goto fail;
-		cJSON_ArrayForEach (s, sigs) {
-			cJSON *ref = signal_ref(s);
-			if (!ref) {
-				cJSON_Delete(refs);
-				goto fail;
-			}
-			cJSON_AddItemToArray(refs, ref);
+		refs = sc__json_map(sigs, signal_ref);
+		if (!refs) {
+			cJSON_Delete(list);
+			return NULL;
 		}
 		cJSON_ReplaceItemInObjectCaseSensitive(e, "signals", refs);
 	}
 	return list;
-fail:
-	cJSON_Delete(list);
-	return NULL;
 }
 
 /* The v4 fields of d from the delivery json; -1 when out of memory. */
@@ -264,7 +258,7 @@ static int parse_v4(cJSON *d, const cJSON *json, const char *type)
 	const cJSON *user = cJSON_GetObjectItemCaseSensitive(data, "user");
 	const cJSON *errors = cJSON_GetObjectItemCaseSensitive(data, "errors");
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(meta, "version");
-	cJSON *sigs, *s, *trig;
+	cJSON *sigs, *s;
 	int64_t at;
 	int rc = 0, first = 0;
 
@@ -293,31 +287,17 @@ static int parse_v4(cJSON *d, const cJSON *json, const char *type)
 			rc |= sc__signal_times(cJSON_GetObjectItemCaseSensitive(
 				s, "meta"));
 		cJSON_AddItemToObject(d, "signals", sigs);
-		if (cJSON_IsArray(sigs)) {
-			cJSON *rows = sc__signal_rows(d);
-			if (rows)
-				cJSON_AddItemToObject(d, "rows", rows);
-			else
-				rc = -1;
-		}
+		if (cJSON_IsArray(sigs))
+			rc |= add_item(d, "rows", sc__signal_rows(d));
 	}
 	if (cJSON_GetObjectItemCaseSensitive(json, "triggers") ||
 	    cJSON_GetObjectItemCaseSensitive(data, "triggers")) {
-		trig = triggers_of(json, data, &first);
-		if (trig)
-			cJSON_AddItemToObject(d, "triggers", trig);
-		else
-			rc = -1;
+		rc |= add_item(d, "triggers", triggers_of(json, data, &first));
 		rc |= cJSON_AddBoolToObject(d, "first_delivery", first)
 			      ? 0 : -1;
 	}
-	if (cJSON_IsArray(errors)) {
-		cJSON *e = errors_of(errors);
-		if (e)
-			cJSON_AddItemToObject(d, "errors", e);
-		else
-			rc = -1;
-	}
+	if (cJSON_IsArray(errors))
+		rc |= add_item(d, "errors", errors_of(errors));
 	return rc;
 }
 
