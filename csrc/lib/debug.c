@@ -27,56 +27,52 @@ static void debug_line(sc_op *op, int dir, const char *prefix,
 	sc__buf_wipe(&b);
 }
 
-void sc__debug_request(sc_op *op, const sc_request *r)
+/* One line a header; an Authorization value keeps only its scheme. */
+static void debug_headers(sc_op *op, int dir, const sc_header *hs, size_t n)
 {
 	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sc_buf h;
+		sc__buf_init(&h, 0);
+		sc__buf_puts(&h, hs[i].name);
+		sc__buf_puts(&h, ": ");
+		if (sc__strcaseeq(hs[i].name, "Authorization")) {
+			const char *sp = strchr(hs[i].value, ' ');
+			sc__buf_append(&h, hs[i].value,
+				       sp ? (size_t)(sp - hs[i].value) : 0);
+			sc__buf_puts(&h, " " SC_REDACTED);
+		} else {
+			sc__buf_puts(&h, hs[i].value);
+		}
+		if (h.ptr)
+			debug_line(op, dir, "", h.ptr);
+		sc__buf_wipe(&h);
+	}
+}
+
+void sc__debug_request(sc_op *op, const sc_request *r)
+{
 	char line[64];
 
 	if (!op->debug)
 		return;
 	snprintf(line, sizeof(line), "%s ", r->method);
 	debug_line(op, '>', line, r->url);
-	for (i = 0; i < r->nheaders; i++) {
-		sc_buf h;
-		sc__buf_init(&h, 0);
-		sc__buf_puts(&h, r->headers[i].name);
-		sc__buf_puts(&h, ": ");
-		if (sc__strcaseeq(r->headers[i].name, "Authorization")) {
-			const char *sp = strchr(r->headers[i].value, ' ');
-			sc__buf_append(&h, r->headers[i].value,
-				       sp ? (size_t)(sp - r->headers[i].value)
-					  : 0);
-			sc__buf_puts(&h, " " SC_REDACTED);
-		} else {
-			sc__buf_puts(&h, r->headers[i].value);
-		}
-		if (h.ptr)
-			debug_line(op, '>', "", h.ptr);
-		sc__buf_wipe(&h);
-	}
+	debug_headers(op, '>', r->headers, r->nheaders);
 	if (r->body.len)
 		debug_line(op, '>', "", r->body.ptr);
 }
 
 void sc__debug_response(sc_op *op, const sc_response *resp)
 {
-	size_t i;
 	char line[64];
 
 	if (!op->debug)
 		return;
 	snprintf(line, sizeof(line), "HTTP %d", resp->status);
 	debug_line(op, '<', line, "");
-	for (i = 0; i < resp->nheaders; i++) {
-		sc_buf h;
-		sc__buf_init(&h, 0);
-		sc__buf_puts(&h, resp->headers[i].name);
-		sc__buf_puts(&h, ": ");
-		sc__buf_puts(&h, resp->headers[i].value);
-		if (h.ptr)
-			debug_line(op, '<', "", h.ptr);
-		sc__buf_free(&h);
-	}
+	debug_headers(op, '<', resp->headers, resp->nheaders);
 	if (resp->body.len) {
 		/* a token set must never reach a log, whatever its shape */
 		if ((op->state == OP_TOKEN_SENT ||
