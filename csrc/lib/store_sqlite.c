@@ -27,78 +27,46 @@ static sqlite3_stmt *keyed(struct sqlite_store *st, const char *sql,
 	return q;
 }
 
-static int load(sc_token_store *s, const char *key, char **json_out)
+/* Runs sql with key bound to ?1.  With text_out, a query: its first
+ * row's column 0 (a new string) in *text_out, column 1 in *num_out when
+ * asked, SC_ENOTFOUND without a row.  Without, a statement: 0 when done. */
+static int run_keyed(struct sqlite_store *st, const char *sql,
+		     const char *key, char **text_out, double *num_out)
 {
-	struct sqlite_store *st = (struct sqlite_store *)s;
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q = keyed(st, sql, key);
 	int rc;
 
-	*json_out = NULL;
-	q = keyed(st, "SELECT json FROM smartcar_tokens WHERE key = ?1", key);
+	if (text_out)
+		*text_out = NULL;
 	if (!q)
 		return SC_ESTORAGE;
 	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*json_out = sc__strdup((const char *)sqlite3_column_text(q, 0));
-		rc = *json_out ? 0 : SC_ENOMEM;
+	if (rc == SQLITE_ROW && text_out) {
+		*text_out = sc__strdup((const char *)sqlite3_column_text(q, 0));
+		if (num_out)
+			*num_out = sqlite3_column_double(q, 1);
+		rc = *text_out ? 0 : SC_ENOMEM;
+	} else if (rc == SQLITE_DONE) {
+		rc = text_out ? SC_ENOTFOUND : 0;
 	} else {
-		rc = rc == SQLITE_DONE ? SC_ENOTFOUND : SC_ESTORAGE;
+		rc = SC_ESTORAGE;
 	}
 	sqlite3_finalize(q);
 	return rc;
 }
 
-static int save(sc_token_store *s, const char *key, const char *expected,
-		const char *refresh, const char *json)
+static int load(sc_token_store *s, const char *key, char **json_out)
 {
-	struct sqlite_store *st = (struct sqlite_store *)s;
-	sqlite3_stmt *q = NULL;
-	const char *sql = expected
-		? "UPDATE smartcar_tokens SET refresh_token = ?2, json = ?3, "
-		  "updated_at = ?4, lease_owner = NULL, lease_deadline = NULL "
-		  "WHERE key = ?1 AND refresh_token = ?5"
-		: "INSERT INTO smartcar_tokens (key, refresh_token, json, "
-		  "updated_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(key) DO "
-		  "UPDATE SET refresh_token = excluded.refresh_token, json = "
-		  "excluded.json, updated_at = excluded.updated_at, "
-		  "lease_owner = NULL, lease_deadline = NULL";
-	int rc;
-
-	if (!(q = keyed(st, sql, key)))
-		return SC_ESTORAGE;
-	sqlite3_bind_text(q, 2, refresh, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, json, -1, SQLITE_STATIC);
-	sqlite3_bind_double(q, 4, sc__now());
-	if (expected)
-		sqlite3_bind_text(q, 5, expected, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
-		return SC_ESTORAGE;
-	if (expected && sqlite3_changes(st->db) != 1)
-		return SC_ECONFLICT;
-	return 0;
+	return run_keyed((struct sqlite_store *)s, "SELECT json FROM "
+			 "smartcar_tokens WHERE key = ?1", key, json_out, NULL);
 }
 
-static int remove_key(sc_token_store *s, const char *key)
-{
-	struct sqlite_store *st = (struct sqlite_store *)s;
-	sqlite3_stmt *q = NULL;
-	int rc;
-
-	q = keyed(st, "DELETE FROM smartcar_tokens WHERE key = ?1", key);
-	if (!q)
-		return SC_ESTORAGE;
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : SC_ESTORAGE;
-}
-
-/* One UPDATE of a key's row; 1 when it changed the row, 0 when not,
- * SC_ESTORAGE. */
-static int update_lease(struct sqlite_store *st, const char *sql,
-			const char *key, const char *a, const char *b,
-			double deadline, const char *refresh)
+/* One write of a key's row (?1), with text a (or NULL) as ?2, text b as
+ * ?3, num as ?4 and, when not NULL, text c as ?5; 1 when it changed the
+ * row, 0 when not, SC_ESTORAGE. */
+static int write_row(struct sqlite_store *st, const char *sql,
+		     const char *key, const char *a, const char *b,
+		     double num, const char *c)
 {
 	sqlite3_stmt *q = NULL;
 	int rc;
@@ -110,14 +78,40 @@ static int update_lease(struct sqlite_store *st, const char *sql,
 	else
 		sqlite3_bind_null(q, 2);
 	sqlite3_bind_text(q, 3, b, -1, SQLITE_STATIC);
-	sqlite3_bind_double(q, 4, deadline);
-	if (refresh)
-		sqlite3_bind_text(q, 5, refresh, -1, SQLITE_STATIC);
+	sqlite3_bind_double(q, 4, num);
+	if (c)
+		sqlite3_bind_text(q, 5, c, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return SC_ESTORAGE;
 	return sqlite3_changes(st->db) == 1;
+}
+
+static int save(sc_token_store *s, const char *key, const char *expected,
+		const char *refresh, const char *json)
+{
+	const char *sql = expected
+		? "UPDATE smartcar_tokens SET refresh_token = ?2, json = ?3, "
+		  "updated_at = ?4, lease_owner = NULL, lease_deadline = NULL "
+		  "WHERE key = ?1 AND refresh_token = ?5"
+		: "INSERT INTO smartcar_tokens (key, refresh_token, json, "
+		  "updated_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(key) DO "
+		  "UPDATE SET refresh_token = excluded.refresh_token, json = "
+		  "excluded.json, updated_at = excluded.updated_at, "
+		  "lease_owner = NULL, lease_deadline = NULL";
+	int rc = write_row((struct sqlite_store *)s, sql, key, refresh, json,
+			   sc__now(), expected);
+
+	if (rc < 0)
+		return rc;
+	return expected && rc != 1 ? SC_ECONFLICT : 0;
+}
+
+static int remove_key(sc_token_store *s, const char *key)
+{
+	return run_keyed((struct sqlite_store *)s, "DELETE FROM "
+			 "smartcar_tokens WHERE key = ?1", key, NULL, NULL);
 }
 
 static int lease_take(sc_token_store *s, const char *key,
@@ -126,10 +120,10 @@ static int lease_take(sc_token_store *s, const char *key,
 {
 	struct sqlite_store *st = (struct sqlite_store *)s;
 	char *json = NULL;
-	int rc = update_lease(st, "UPDATE smartcar_tokens SET lease_owner = "
-			      "?3, lease_deadline = ?4 WHERE key = ?1 AND "
-			      "lease_owner IS ?2 AND refresh_token = ?5", key,
-			      expected, owner, deadline, refresh);
+	int rc = write_row(st, "UPDATE smartcar_tokens SET lease_owner = "
+			   "?3, lease_deadline = ?4 WHERE key = ?1 AND "
+			   "lease_owner IS ?2 AND refresh_token = ?5", key,
+			   expected, owner, deadline, refresh);
 
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
@@ -142,37 +136,19 @@ static int lease_take(sc_token_store *s, const char *key,
 static int lease_get(sc_token_store *s, const char *key, char **owner_out,
 		     double *deadline_out)
 {
-	struct sqlite_store *st = (struct sqlite_store *)s;
-	sqlite3_stmt *q = NULL;
-	int rc;
-
-	*owner_out = NULL;
 	*deadline_out = 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT lease_owner, lease_deadline "
-				       "FROM smartcar_tokens WHERE key = ?1 "
-				       "AND lease_owner IS NOT NULL", -1, &q,
-			       NULL))
-		return SC_ESTORAGE;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*owner_out = sc__strdup((const char *)sqlite3_column_text(q,
-									   0));
-		*deadline_out = sqlite3_column_double(q, 1);
-		rc = *owner_out ? 0 : SC_ENOMEM;
-	} else {
-		rc = rc == SQLITE_DONE ? SC_ENOTFOUND : SC_ESTORAGE;
-	}
-	sqlite3_finalize(q);
-	return rc;
+	return run_keyed((struct sqlite_store *)s, "SELECT lease_owner, "
+			 "lease_deadline FROM smartcar_tokens WHERE key = ?1 "
+			 "AND lease_owner IS NOT NULL", key, owner_out,
+			 deadline_out);
 }
 
 static int lease_end(sc_token_store *s, const char *key, const char *owner)
 {
-	int rc = update_lease((struct sqlite_store *)s,
-			      "UPDATE smartcar_tokens SET lease_deadline = ?4 "
-			      "WHERE key = ?1 AND lease_owner = ?3", key, NULL,
-			      owner, 0, NULL);
+	int rc = write_row((struct sqlite_store *)s,
+			   "UPDATE smartcar_tokens SET lease_deadline = ?4 "
+			   "WHERE key = ?1 AND lease_owner = ?3", key, NULL,
+			   owner, 0, NULL);
 	return rc < 0 ? rc : 0;
 }
 
