@@ -86,39 +86,47 @@ int sc_webhook_seen_new(sc_webhook_seen **out, size_t capacity,
 
 /* ------------------------------------------------------------ SQLite */
 
-/* A database-backed set's shell (its lock and TTL), or NULL. */
-static sc_webhook_seen *seen_db_alloc(int64_t ttl_ms)
+/* The checks both database-backed openers make (out, ttl_ms, and have,
+ * whether the database is named when it must be: need says what is
+ * missing), then the set's shell (its lock and TTL) in *s_out. */
+static int seen_db_alloc(sc_webhook_seen **s_out, sc_webhook_seen **out,
+			 int have, int64_t ttl_ms, const char *need,
+			 sc_error **err_out)
 {
-	sc_webhook_seen *s = calloc(1, sizeof(*s));
+	sc_webhook_seen *s;
 
-	if (s && pthread_mutex_init(&s->lock, NULL)) {
-		free(s);
-		return NULL;
+	*s_out = NULL;
+	if (err_out)
+		*err_out = NULL;
+	if (!out)
+		return SC_EINVAL;
+	*out = NULL;
+	if (!have || ttl_ms <= 0) {
+		if (err_out)
+			*err_out = sc__error_new(SC_EINVAL, need);
+		return SC_EINVAL;
 	}
-	if (s)
-		s->ttl_ms = ttl_ms;
-	return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return SC_ENOMEM;
+	if (pthread_mutex_init(&s->lock, NULL)) {
+		free(s);
+		return SC_ENOMEM;
+	}
+	s->ttl_ms = ttl_ms;
+	*s_out = s;
+	return 0;
 }
 
 int sc_webhook_seen_open_sqlite(sc_webhook_seen **out, const char *path,
 				int64_t ttl_ms, sc_error **err_out)
 {
 	sc_webhook_seen *s;
+	int rc = seen_db_alloc(&s, out, path != NULL, ttl_ms, "a path and a "
+			       "positive ttl_ms are needed", err_out);
 
-	if (err_out)
-		*err_out = NULL;
-	if (!out)
-		return SC_EINVAL;
-	*out = NULL;
-	if (!path || ttl_ms <= 0) {
-		if (err_out)
-			*err_out = sc__error_new(SC_EINVAL, "a path and a "
-						 "positive ttl_ms are needed");
-		return SC_EINVAL;
-	}
-	s = seen_db_alloc(ttl_ms);
-	if (!s)
-		return SC_ENOMEM;
+	if (rc < 0)
+		return rc;
 	if (sc__sqlite_open(&s->db, path) < 0 ||
 	    sqlite3_exec(s->db,
 			 "CREATE TABLE IF NOT EXISTS smartcar_webhook_events ("
@@ -127,9 +135,7 @@ int sc_webhook_seen_open_sqlite(sc_webhook_seen **out, const char *path,
 		if (err_out)
 			*err_out = sc__error_new(SC_ESTORAGE, "cannot open the "
 						 "webhook events table");
-		sqlite3_close(s->db);
-		pthread_mutex_destroy(&s->lock);
-		free(s);
+		sc_webhook_seen_free(s);
 		return SC_ESTORAGE;
 	}
 	*out = s;
@@ -140,26 +146,14 @@ int sc_webhook_seen_open_postgres(sc_webhook_seen **out, const char *conninfo,
 				  int64_t ttl_ms, sc_error **err_out)
 {
 	sc_webhook_seen *s;
-	int rc;
+	int rc = seen_db_alloc(&s, out, 1, ttl_ms,
+			       "a positive ttl_ms is needed", err_out);
 
-	if (err_out)
-		*err_out = NULL;
-	if (!out)
-		return SC_EINVAL;
-	*out = NULL;
-	if (ttl_ms <= 0) {
-		if (err_out)
-			*err_out = sc__error_new(SC_EINVAL,
-						 "a positive ttl_ms is needed");
-		return SC_EINVAL;
-	}
-	s = seen_db_alloc(ttl_ms);
-	if (!s)
-		return SC_ENOMEM;
+	if (rc < 0)
+		return rc;
 	rc = sc__pg_seen_open(&s->pg, conninfo, err_out);
 	if (rc < 0) {
-		pthread_mutex_destroy(&s->lock);
-		free(s);
+		sc_webhook_seen_free(s);
 		return rc;
 	}
 	*out = s;
