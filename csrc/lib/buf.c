@@ -1,5 +1,6 @@
 /* A growable byte buffer with a hard size limit, so response bodies and
  * built URLs can never grow without bound. */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +42,19 @@ int sc__buf_append(sc_buf *b, const char *data, size_t len)
 int sc__buf_puts(sc_buf *b, const char *s)
 {
 	return sc__buf_append(b, s, strlen(s));
+}
+
+int sc__buf_cat_(sc_buf *b, ...)
+{
+	va_list ap;
+	const char *s;
+	int rc = 0;
+
+	va_start(ap, b);
+	while (rc == 0 && (s = va_arg(ap, const char *)) != NULL)
+		rc = sc__buf_puts(b, s);
+	va_end(ap);
+	return rc;
 }
 
 int sc__buf_putc(sc_buf *b, char c)

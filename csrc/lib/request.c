@@ -4,6 +4,7 @@
  * caller's parameters, validated before anything is sent. */
 #include <ctype.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -740,6 +741,32 @@ static int add_caller_headers(sc_op *op, sc_error **err_out)
 	return rc;
 }
 
+/* Where each host's URLs start: its origin (a field of the client), then
+ * a version prefix.  The API host's version comes from the call; an IAM
+ * endpoint's path is whole, so it stands in for the prefix. */
+static const struct host {
+	size_t origin;
+	const char *prefix;
+} hosts[] = {
+	[SC_HOST_API] = { offsetof(sc_client, api_origin), "/v" },
+	[SC_HOST_AUTH] = { offsetof(sc_client, auth_url), "" },
+	[SC_HOST_MANAGEMENT] = { offsetof(sc_client, management_origin),
+				 "/v2.0" },
+	[SC_HOST_V3] = { offsetof(sc_client, vehicle_api_origin), "/v3" },
+	[SC_HOST_IAM] = { offsetof(sc_client, iam_origin), NULL },
+	[SC_HOST_V3M] = { offsetof(sc_client, management_v3_origin), "/v3" },
+};
+
+static int url_base(sc_buf *url, const sc_client *c, const endpoint *ep,
+		    const char *version)
+{
+	const struct host *h = &hosts[ep->host];
+
+	return sc__buf_cat(url, *(char *const *)((const char *)c + h->origin),
+			   h->prefix ? h->prefix : ep->path,
+			   ep->host == SC_HOST_API ? version : "");
+}
+
 int sc__op_build_request(sc_op *op, sc_error **err_out)
 {
 	const endpoint *ep = op->ep;
@@ -784,38 +811,7 @@ int sc__op_build_request(sc_op *op, sc_error **err_out)
 	}
 
 	sc__buf_init(&url, 16384);
-	switch (ep->host) {
-	case SC_HOST_AUTH:
-		rc = sc__buf_puts(&url, c->auth_url);
-		break;
-	case SC_HOST_MANAGEMENT:
-		rc = sc__buf_puts(&url, c->management_origin);
-		if (rc == 0)
-			rc = sc__buf_puts(&url, "/v2.0");
-		break;
-	case SC_HOST_V3:
-		rc = sc__buf_puts(&url, c->vehicle_api_origin);
-		if (rc == 0)
-			rc = sc__buf_puts(&url, "/v3");
-		break;
-	case SC_HOST_V3M:
-		rc = sc__buf_puts(&url, c->management_v3_origin);
-		if (rc == 0)
-			rc = sc__buf_puts(&url, "/v3");
-		break;
-	case SC_HOST_IAM:
-		rc = sc__buf_puts(&url, c->iam_origin);
-		if (rc == 0)
-			rc = sc__buf_puts(&url, ep->path);
-		break;
-	default:
-		rc = sc__buf_puts(&url, c->api_origin);
-		if (rc == 0)
-			rc = sc__buf_puts(&url, "/v");
-		if (rc == 0)
-			rc = sc__buf_puts(&url, version);
-		break;
-	}
+	rc = url_base(&url, c, ep, version);
 	if (rc == 0 && raw)
 		rc = raw_path(op, &url, &method, err_out);
 	else if (rc == 0 && ep->host != SC_HOST_AUTH &&
@@ -860,11 +856,7 @@ int sc__op_build_request(sc_op *op, sc_error **err_out)
 		if (suffix && *suffix) {
 			sc_buf ua;
 			sc__buf_init(&ua, 0);
-			rc = sc__buf_puts(&ua, c->user_agent);
-			if (rc == 0)
-				rc = sc__buf_putc(&ua, ' ');
-			if (rc == 0)
-				rc = sc__buf_puts(&ua, suffix);
+			rc = sc__buf_cat(&ua, c->user_agent, " ", suffix);
 			if (rc == 0 && !sc_request_header(op->req,
 							  "User-Agent"))
 				rc = sc__request_add_header(op->req,
@@ -892,9 +884,7 @@ int sc__op_build_token_request(sc_op *op)
 	int rc;
 
 	sc__buf_init(&url, 0);
-	rc = sc__buf_puts(&url, c->iam_origin);
-	if (rc == 0)
-		rc = sc__buf_puts(&url, "/oauth2/token");
+	rc = sc__buf_cat(&url, c->iam_origin, "/oauth2/token");
 	if (rc == 0)
 		rc = sc__request_new(&op->token_req, "POST", url.ptr);
 	sc__buf_free(&url);

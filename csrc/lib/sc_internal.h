@@ -33,6 +33,9 @@ typedef struct sc_buf {
 void sc__buf_init(sc_buf *b, size_t max);
 int sc__buf_append(sc_buf *b, const char *data, size_t len);
 int sc__buf_puts(sc_buf *b, const char *s);
+/* Appends each string in turn; stops at the first error. */
+#define sc__buf_cat(b, ...) sc__buf_cat_(b, __VA_ARGS__, (const char *)NULL)
+int sc__buf_cat_(sc_buf *b, ...);
 int sc__buf_putc(sc_buf *b, char c);
 /* Hand the bytes to the caller (never NULL on success: "" when empty). */
 char *sc__buf_detach(sc_buf *b);
