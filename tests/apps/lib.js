@@ -3,6 +3,7 @@
 // and a person's walk through the emulator's Connect pages.
 'use strict';
 
+const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -169,6 +170,51 @@ async function texts(page, selector) {
   return (await page.locator(selector).allInnerTexts()).map((t) => t.trim());
 }
 
+// Runs body(page, browser) on a new page of a fresh headless Chromium;
+// closes the browser and then `stack` (a started Stack) however it ends.
+async function inBrowser(stack, body) {
+  try {
+    const browser = await launchBrowser();
+    try {
+      return await body(await browser.newPage(), browser);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await stack.close();
+  }
+}
+
+// The page at url offers "Connect your car" on the button at `button`
+// (a screenshot named `shot` when given).
+async function landingOffersConnect(page, url, button, shot) {
+  await page.goto(url);
+  await page.locator(button).waitFor();
+  assert.equal((await page.locator(button).innerText()).trim(), 'Connect your car');
+  if (shot) await screenshot(page, shot);
+}
+
+// Clicks Unlock, Lock, Unlock on the first vehicle matching `card` and
+// checks that its .lock-state shows each new state; a click whose state
+// is shown already is skipped (its button is disabled then).  A page
+// that answers the click by loading `navigatesTo` (a URL glob) is
+// checked once loaded, else the state is awaited in place.
+async function toggleLocks(page, card, { navigatesTo } = {}) {
+  for (const [button, shown] of [['unlock', 'Unlocked'], ['lock', 'Locked'], ['unlock', 'Unlocked']]) {
+    const car = page.locator(card).first();
+    if ((await car.locator('.lock-state').innerText()).trim() === shown) continue;
+    await car.locator(`button.${button}`).click();
+    if (navigatesTo) {
+      await page.waitForURL(navigatesTo);
+      assert.equal((await page.locator(card).first().locator('.lock-state').innerText()).trim(), shown);
+    } else {
+      await page.waitForFunction(
+        ([sel, want]) => document.querySelector(`${sel} .lock-state`)?.textContent === want, [card, shown]);
+    }
+  }
+}
+
 module.exports = {
-  AMT, CLIENT_ID, ROOT, Stack, approveInConnect, firstLine, launchBrowser, screenshot, stop, texts, track,
+  AMT, CLIENT_ID, ROOT, Stack, approveInConnect, firstLine, inBrowser, landingOffersConnect, launchBrowser, screenshot,
+  stop, texts, toggleLocks, track,
 };

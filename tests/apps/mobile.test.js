@@ -6,7 +6,7 @@
 'use strict';
 
 const assert = require('node:assert/strict');
-const { CLIENT_ID, Stack, approveInConnect, launchBrowser, screenshot, texts } = require('./lib');
+const { CLIENT_ID, Stack, approveInConnect, inBrowser, screenshot, texts, toggleLocks } = require('./lib');
 const { MobileApp } = require('../../examples/mobile/play_app');
 
 exports.label = 'mobile';
@@ -17,11 +17,9 @@ async function refused(promise, status, error) {
 
 exports.run = async (t) => {
   const stack = await new Stack().start();
-  const browser = await launchBrowser();
-  const page = await browser.newPage(); // the app's own screen
-  await page.setViewportSize({ width: 390, height: 700 });
-  const app = new MobileApp(stack.url);
-  try {
+  await inBrowser(stack, async (page, browser) => { // page: the app's own screen
+    await page.setViewportSize({ width: 390, height: 700 });
+    const app = new MobileApp(stack.url);
     await t.step('the back end refuses a redirect without a session or with a state it did not issue', async () => {
       await refused(new MobileApp(stack.url).forward(`sc${CLIENT_ID}://exchange?code=x&state=y`),
         401, 'unauthenticated');
@@ -56,13 +54,7 @@ exports.run = async (t) => {
     });
 
     await t.step('Unlock and Lock change the displayed lock state', async () => {
-      const car = page.locator('.vehicle').first();
-      for (const [button, shown] of [['unlock', 'Unlocked'], ['lock', 'Locked'], ['unlock', 'Unlocked']]) {
-        if ((await car.locator('.lock-state').innerText()).trim() === shown) continue;
-        await car.locator(`button.${button}`).click();
-        await page.waitForFunction(
-          (want) => document.querySelector('.vehicle .lock-state')?.textContent === want, shown);
-      }
+      await toggleLocks(page, '.vehicle');
     });
 
     await t.step('after a restart of the back end the app is still connected', async () => {
@@ -78,8 +70,5 @@ exports.run = async (t) => {
       const now = await app.api('GET', '/api/vehicles');
       assert.equal(now.connected, false);
     });
-  } finally {
-    await browser.close();
-    await stack.close();
-  }
+  });
 };

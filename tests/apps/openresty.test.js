@@ -9,7 +9,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const {
-  ROOT, Stack, approveInConnect, firstLine, launchBrowser, screenshot, texts, track,
+  ROOT, Stack, approveInConnect, firstLine, inBrowser, landingOffersConnect, screenshot, texts, track,
 } = require('./lib');
 
 exports.label = 'openresty';
@@ -40,13 +40,9 @@ class RestyStack extends Stack {
 // args: more examples/openresty/run.sh arguments (--redis).
 const runWith = async (t, args) => {
   const stack = await new RestyStack(args).start();
-  const browser = await launchBrowser();
-  const page = await browser.newPage();
-  try {
+  await inBrowser(stack, async (page, browser) => {
     await t.step('the landing page offers "Connect your car"', async () => {
-      await page.goto(stack.url);
-      assert.equal((await page.locator('#login').innerText()).trim(), 'Connect your car');
-      await screenshot(page, 'openresty-landing');
+      await landingOffersConnect(page, stack.url, '#login', 'openresty-landing');
     });
 
     await t.step('a callback in a browser that was given no state is refused', async () => {
@@ -129,10 +125,7 @@ const runWith = async (t, args) => {
       await page.waitForURL(stack.url);
       assert.deepEqual(await texts(page, '#login'), ['Connect your car']);
     });
-  } finally {
-    await browser.close();
-    await stack.close();
-  }
+  });
 };
 
 exports.run = (t) => runWith(t, []);

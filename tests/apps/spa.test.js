@@ -6,21 +6,17 @@
 'use strict';
 
 const assert = require('node:assert/strict');
-const { Stack, approveInConnect, launchBrowser, screenshot, texts } = require('./lib');
+const { Stack, approveInConnect, inBrowser, landingOffersConnect, screenshot, texts, toggleLocks } = require('./lib');
 
 exports.label = 'single-page app';
 
 exports.run = async (t) => {
   const stack = await new Stack().start();
-  const browser = await launchBrowser();
-  const page = await browser.newPage();
   const spa = `${stack.url}spa/`;
-  try {
+  await inBrowser(stack, async (page, browser) => {
     await t.step('the page loads the SDK and offers "Connect your car"', async () => {
-      await page.goto(spa);
+      await landingOffersConnect(page, spa, '#connect');
       assert.equal(await page.evaluate(() => typeof window.Smartcar), 'function');
-      await page.locator('#connect').waitFor();
-      assert.equal((await page.locator('#connect').innerText()).trim(), 'Connect your car');
     });
 
     await t.step('Connect in a popup; the code comes back through the redirect page and the cars show', async () => {
@@ -38,13 +34,7 @@ exports.run = async (t) => {
     });
 
     await t.step('Unlock and Lock change the displayed lock state', async () => {
-      const car = page.locator('article.vehicle').first();
-      for (const [button, shown] of [['unlock', 'Unlocked'], ['lock', 'Locked'], ['unlock', 'Unlocked']]) {
-        if ((await car.locator('.lock-state').innerText()).trim() === shown) continue;
-        await car.locator(`button.${button}`).click();
-        await page.waitForFunction(
-          (want) => document.querySelector('article.vehicle .lock-state')?.textContent === want, shown);
-      }
+      await toggleLocks(page, 'article.vehicle');
     });
 
     await t.step('the API refuses a cookie-authenticated POST without the CSRF token', async () => {
@@ -70,8 +60,5 @@ exports.run = async (t) => {
       await page.locator('#connect').waitFor();
       assert.equal(await page.locator('article.vehicle').count(), 0);
     });
-  } finally {
-    await browser.close();
-    await stack.close();
-  }
+  });
 };

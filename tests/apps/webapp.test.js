@@ -5,7 +5,7 @@
 
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
-const { AMT, Stack, approveInConnect, launchBrowser, screenshot, texts } = require('./lib');
+const { AMT, Stack, approveInConnect, inBrowser, landingOffersConnect, screenshot, texts, toggleLocks } = require('./lib');
 
 exports.label = 'web app';
 
@@ -16,14 +16,9 @@ exports.run = async (t) => {
   const stack = new Stack();
   stack.webhookId = crypto.randomUUID();
   await stack.start();
-  const browser = await launchBrowser();
-  const page = await browser.newPage();
-  let car;
-  try {
+  await inBrowser(stack, async (page) => {
     await t.step('the landing page offers "Connect your car"', async () => {
-      await page.goto(stack.url);
-      assert.equal((await page.locator('#connect').innerText()).trim(), 'Connect your car');
-      await screenshot(page, 'webapp-landing');
+      await landingOffersConnect(page, stack.url, '#connect', 'webapp-landing');
     });
 
     await t.step('the webhook endpoint answers the signed VERIFY challenge', async () => {
@@ -56,7 +51,7 @@ exports.run = async (t) => {
       await page.waitForURL('**/dashboard');
       const cars = page.locator('article.vehicle');
       assert.ok(await cars.count() >= 1, 'no vehicle on the dashboard');
-      car = cars.first();
+      const car = cars.first();
       const name = (await car.locator('.name').innerText()).trim();
       assert.match(name, /^TESLA \S/);
       assert.match(await car.locator('.odometer').innerText(), /^[\d,]+ km$/);
@@ -66,14 +61,7 @@ exports.run = async (t) => {
     });
 
     await t.step('Unlock and Lock change the displayed lock state', async () => {
-      for (const [button, shown] of [['unlock', 'Unlocked'], ['lock', 'Locked'], ['unlock', 'Unlocked']]) {
-        const state = (await car.locator('.lock-state').innerText()).trim();
-        if (state === shown) continue; // already so: its button is disabled
-        await car.locator(`button.${button}`).click();
-        await page.waitForURL('**/dashboard');
-        car = page.locator('article.vehicle').first();
-        assert.equal((await car.locator('.lock-state').innerText()).trim(), shown);
-      }
+      await toggleLocks(page, 'article.vehicle', { navigatesTo: '**/dashboard' });
     });
 
     await t.step('a signed webhook delivery shows on the dashboard; a forged one is refused', async () => {
@@ -148,8 +136,5 @@ exports.run = async (t) => {
       const conns = await res.json();
       assert.deepEqual(conns.connections, [], JSON.stringify(conns));
     });
-  } finally {
-    await browser.close();
-    await stack.close();
-  }
+  });
 };
