@@ -40,49 +40,13 @@ from typing import List
 
 # errors must be imported before _core: the extension loads its factory.
 from . import errors as errors
-from .errors import (
-    SmartcarException as SmartcarException,
-    InvalidArgumentError as InvalidArgumentError,
-    OutOfMemoryError as OutOfMemoryError,
-    NetworkError as NetworkError,
-    SmartcarTimeoutError as SmartcarTimeoutError,
-    TLSError as TLSError,
-    MalformedResponseError as MalformedResponseError,
-    ResponseTooLargeError as ResponseTooLargeError,
-    StateMismatchError as StateMismatchError,
-    OAuthError as OAuthError,
-    ConnectError as ConnectError,
-    ApiError as ApiError,
-    AuthenticationError as AuthenticationError,
-    PermissionDeniedError as PermissionDeniedError,
-    ValidationError as ValidationError,
-    ResourceNotFoundError as ResourceNotFoundError,
-    RateLimitError as RateLimitError,
-    VehicleStateError as VehicleStateError,
-    CompatibilityError as CompatibilityError,
-    UpstreamError as UpstreamError,
-    ServerError as ServerError,
-    BillingError as BillingError,
-    ConnectedServicesAccountError as ConnectedServicesAccountError,
-    HttpError as HttpError,
-    RateLimitedLocallyError as RateLimitedLocallyError,
-    CallbackError as CallbackError,
-    MisuseError as MisuseError,
-    ConflictError as ConflictError,
-    NotFoundError as NotFoundError,
-    StorageError as StorageError,
-    WebhookSignatureError as WebhookSignatureError,
-)
+from .errors import *  # noqa: F401,F403  (the exception classes)
 from . import _core
 from ._core import Client as Client, Op as Op
 from . import types as types
 from . import options as options
 from ._shapes import *  # noqa: F401,F403  (the generated result tuples)
-from .types import (
-    CompatibilityMatrix as CompatibilityMatrix,
-    CompatibilityMatrixEntry as CompatibilityMatrixEntry,
-    NominalCapacity as NominalCapacity,
-)
+from .types import *  # noqa: F401,F403  (the other result types)
 from .options import (
     CallOptions as CallOptions,
     SingleSelect as SingleSelect,
@@ -97,19 +61,8 @@ from .options import (
     ManagementOptions as ManagementOptions,
 )
 from .auth_client import AuthClient as AuthClient
-from ._module_calls import (
-    delete_connections as delete_connections,
-    get_api_version as get_api_version,
-    get_compatibility as get_compatibility,
-    get_compatibility_matrix as get_compatibility_matrix,
-    get_connections as get_connections,
-    get_user as get_user,
-    get_vehicles as get_vehicles,
-    iter_connections as iter_connections,
-    iter_vehicles as iter_vehicles,
-    parse_redirect as parse_redirect,
-    set_api_version as set_api_version,
-)
+from . import _module_calls, webhooks
+from ._module_calls import *  # noqa: F401,F403
 from ._time import is_expired as is_expired
 from .store import (
     PostgresTokenStore as PostgresTokenStore,
@@ -117,17 +70,7 @@ from .store import (
 )
 from .vehicle import Vehicle as Vehicle
 from .v3 import VehicleV3 as VehicleV3, get_app_token as get_app_token
-from .webhooks import (
-    SeenEvents as SeenEvents,
-    hash_challenge as hash_challenge,
-    parse_time as parse_time,
-    parse_webhook as parse_webhook,
-    receive_webhook as receive_webhook,
-    signal_frame as signal_frame,
-    signal_rows as signal_rows,
-    verify_payload as verify_payload,
-    verify_webhook as verify_webhook,
-)
+from .webhooks import *  # noqa: F401,F403
 from .many import run_many as run_many
 from . import notebook as notebook
 from .notebook import (
@@ -178,28 +121,8 @@ __all__ = [
     "PostgresTokenStore",
     "is_expired",
     "get_app_token",
-    "iter_vehicles",
-    "iter_connections",
-    "get_user",
-    "get_vehicles",
     "get_vehicle",
     "get_management_token",
-    "parse_redirect",
-    "get_api_version",
-    "set_api_version",
-    "get_compatibility",
-    "get_compatibility_matrix",
-    "get_connections",
-    "delete_connections",
-    "hash_challenge",
-    "verify_payload",
-    "verify_webhook",
-    "parse_webhook",
-    "receive_webhook",
-    "parse_time",
-    "SeenEvents",
-    "signal_rows",
-    "signal_frame",
     "run_many",
     "to_frame",
     "to_dict",
@@ -226,6 +149,8 @@ __all__ = [
     "v3_response",
 ]
 __all__ += types.__all__
+__all__ += _module_calls.__all__
+__all__ += webhooks.__all__
 __all__ += errors.__all__
 # the option TypedDicts (their type aliases stay in smartcar_native.options)
 __all__ += [n for n in options.__all__ if n[0].isupper() and

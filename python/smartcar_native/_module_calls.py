@@ -146,29 +146,6 @@ def parse_redirect(
 # ---------------------------------------------------------------------
 # Compatibility (Basic client_id:client_secret)
 
-_COMPATIBILITY_OPTIONS = (
-    "client_id",
-    "client_secret",
-    "version",
-    "flags",
-    "mode",
-    "test_mode",
-    "test_mode_compatibility_level",
-    "client",
-) + _util.CALL_OPTIONS
-
-_MATRIX_OPTIONS = (
-    "make",
-    "type",
-    "scope",
-    "mode",
-    "version",
-    "client_id",
-    "client_secret",
-    "client",
-) + _util.CALL_OPTIONS
-
-
 def _app_client(opts: Mapping[str, Any], caller: str) -> Any:
     """The client to authenticate as the application: ``options["client"]``,
     or one made from ``client_id``/``client_secret`` (options, else the
@@ -225,7 +202,7 @@ def get_compatibility(
     (``timeout_ms``, ``max_attempts``...).
     """
     opts = _util.require_mapping("options", options)
-    _util.check_keys("option", opts, _COMPATIBILITY_OPTIONS)
+    _util.check_keys("option", opts, CompatibilityOptions.__annotations__)
     params: Dict[str, Any] = {
         "vin": _util.require_str("vin", vin),
         "scope": " ".join(_util.str_list("scope", scope)),
@@ -295,7 +272,8 @@ def get_compatibility_matrix(
             raise TypeError("make must be a str or a list of str")
         make, options = None, make
     opts = _util.require_mapping("options", options)
-    _util.check_keys("option", opts, _MATRIX_OPTIONS)
+    _util.check_keys("option", opts,
+                     CompatibilityMatrixOptions.__annotations__)
     params: Dict[str, Any] = {
         "region": _util.require_str("region", region),
         "make": _words("make", make if make is not None
@@ -315,16 +293,13 @@ def get_compatibility_matrix(
 # ---------------------------------------------------------------------
 # Management: vehicle connections (Basic default:AMT)
 
-_CONNECTION_OPTIONS = ("client",) + _util.CALL_OPTIONS
-
-
 def _management_client(
     params: Dict[str, Any], options: Optional[Mapping[str, Any]]
 ) -> Client:
     """The client of a management call; its per-call options go into
     params."""
     opts = _util.require_mapping("options", options)
-    _util.check_keys("option", opts, _CONNECTION_OPTIONS)
+    _util.check_keys("option", opts, ManagementOptions.__annotations__)
     params.update(_util.call_options(opts))
     return _util.client_option(opts.get("client")) or default_client()
 

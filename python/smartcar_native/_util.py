@@ -7,11 +7,12 @@ import datetime as _dt
 import json
 import math
 import numbers
-from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,
-                    Optional, Sequence, Tuple, TypeVar, Union)
+from typing import (Any, Callable, Collection, Dict, Iterable, Iterator, List,
+                    Mapping, Optional, Sequence, Tuple, TypeVar, Union)
 
 from . import _core
 from .errors import InvalidArgumentError
+from .options import CallOptions
 
 Flags = Union[Mapping[str, Any], str, None]
 T_item = TypeVar("T_item")
@@ -71,8 +72,10 @@ def json_object(name: str, value: Any) -> str:
 
 
 def check_keys(
-    name: str, options: Mapping[str, Any], allowed: Sequence[str]
+    name: str, options: Mapping[str, Any], allowed: Collection[str]
 ) -> None:
+    """Refuse keys not in ``allowed`` (a tuple, or an options TypedDict's
+    ``__annotations__``)."""
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise InvalidArgumentError(
@@ -149,13 +152,7 @@ def int_param(name: str, value: Any, minimum: int = 0) -> int:
 
 
 #: per-call options every call accepts (see docs/endpoints.md)
-CALL_OPTIONS = (
-    "timeout_ms",
-    "connect_timeout_ms",
-    "max_attempts",
-    "retry_deadline_ms",
-    "rate_policy",
-)
+CALL_OPTIONS = tuple(CallOptions.__annotations__)
 
 
 def call_options(options: Mapping[str, Any]) -> Dict[str, Any]:

@@ -170,49 +170,33 @@ def _default_message(
 class InvalidArgumentError(SmartcarException, ValueError):
     """A value given to the library was refused (missing, malformed)."""
 
-    default_kind = "invalid_argument"
-
 
 class OutOfMemoryError(SmartcarException, MemoryError):
     """libsmartcar ran out of memory."""
-
-    default_kind = "out_of_memory"
 
 
 class NetworkError(SmartcarException, ConnectionError):
     """The request could not be sent or the response not received."""
 
-    default_kind = "network"
-
 
 class SmartcarTimeoutError(NetworkError, TimeoutError):
     """The connect or total timeout expired."""
-
-    default_kind = "timeout"
 
 
 class TLSError(NetworkError):
     """TLS handshake or certificate verification failed."""
 
-    default_kind = "tls"
-
 
 class MalformedResponseError(SmartcarException, ValueError):
     """The server's response could not be understood."""
-
-    default_kind = "malformed_response"
 
 
 class ResponseTooLargeError(MalformedResponseError):
     """The response body went past the client's size limit."""
 
-    default_kind = "response_too_large"
-
 
 class StateMismatchError(SmartcarException, ValueError):
     """The redirect's ``state`` differs from the one that was sent."""
-
-    default_kind = "state_mismatch"
 
 
 class OAuthError(SmartcarException):
@@ -221,8 +205,6 @@ class OAuthError(SmartcarException):
     ``error`` is the OAuth error code (``invalid_grant``,
     ``invalid_client``...), also available as ``type``.
     """
-
-    default_kind = "oauth"
 
     @property
     def error(self) -> Optional[str]:
@@ -237,8 +219,6 @@ class ConnectError(SmartcarException):
     are set when Connect shared them.
     """
 
-    default_kind = "connect"
-
     @property
     def error(self) -> Optional[str]:
         return self.type
@@ -246,8 +226,6 @@ class ConnectError(SmartcarException):
 
 class ApiError(SmartcarException):
     """A Smartcar API error body (v2 ``type``/``code`` or v1 ``error``)."""
-
-    default_kind = "api"
 
 
 class AuthenticationError(ApiError):
@@ -298,38 +276,26 @@ class ConnectedServicesAccountError(ApiError):
 class HttpError(SmartcarException):
     """An error status whose body is not a Smartcar error."""
 
-    default_kind = "http"
-
 
 class RateLimitedLocallyError(SmartcarException):
     """The client's own rate limit refused to send the request."""
-
-    default_kind = "rate_limited"
 
 
 class CallbackError(SmartcarException):
     """A user callback failed."""
 
-    default_kind = "callback"
-
 
 class MisuseError(SmartcarException, RuntimeError):
     """The library was used in a way it does not allow."""
-
-    default_kind = "misuse"
 
 
 class ConflictError(SmartcarException):
     """A token store entry changed meanwhile (another process refreshed
     it first): load it again and retry."""
 
-    default_kind = "conflict"
-
 
 class NotFoundError(SmartcarException, LookupError):
     """No such entry (a token store has nothing under that key)."""
-
-    default_kind = "not_found"
 
 
 class StorageError(SmartcarException, OSError):
@@ -337,40 +303,38 @@ class StorageError(SmartcarException, OSError):
     or written).  After a refresh whose new set could not be saved, the
     previous refresh token stays valid for a minute: try again."""
 
-    default_kind = "storage"
-
 
 class WebhookSignatureError(SmartcarException, ValueError):
     """A webhook delivery's ``SC-Signature`` is missing or does not sign
     its body (answer it 401)."""
 
-    default_kind = "bad_signature"
 
-
+# The class of each libsmartcar error kind (errors.def); each class's
+# default_kind is set from here.
 _BY_KIND: Dict[str, Type[SmartcarException]] = {
-    cls.default_kind: cls
-    for cls in (
-        InvalidArgumentError,
-        OutOfMemoryError,
-        NetworkError,
-        SmartcarTimeoutError,
-        TLSError,
-        MalformedResponseError,
-        ResponseTooLargeError,
-        StateMismatchError,
-        OAuthError,
-        ConnectError,
-        ApiError,
-        HttpError,
-        RateLimitedLocallyError,
-        CallbackError,
-        MisuseError,
-        ConflictError,
-        NotFoundError,
-        StorageError,
-        WebhookSignatureError,
-    )
+    "invalid_argument": InvalidArgumentError,
+    "out_of_memory": OutOfMemoryError,
+    "network": NetworkError,
+    "timeout": SmartcarTimeoutError,
+    "tls": TLSError,
+    "malformed_response": MalformedResponseError,
+    "response_too_large": ResponseTooLargeError,
+    "state_mismatch": StateMismatchError,
+    "oauth": OAuthError,
+    "connect": ConnectError,
+    "api": ApiError,
+    "http": HttpError,
+    "rate_limited": RateLimitedLocallyError,
+    "callback": CallbackError,
+    "misuse": MisuseError,
+    "conflict": ConflictError,
+    "not_found": NotFoundError,
+    "storage": StorageError,
+    "bad_signature": WebhookSignatureError,
 }
+for _kind, _cls in _BY_KIND.items():
+    _cls.default_kind = _kind
+
 
 # Smartcar API error classes by the library's error "category" (the v2
 # type; libsmartcar gives API v1 "error" values their v2 category).

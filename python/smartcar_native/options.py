@@ -86,30 +86,31 @@ class PagingOptions(TypedDict, total=False):
     offset: int
 
 
-class CompatibilityOptions(CallOptions, total=False):
-    """``get_compatibility(vin, scope, country, options)``."""
+class _AppOptions(CallOptions, total=False):
+    """What the calls made as the application (Basic client_id:secret)
+    share."""
 
     client_id: str
     client_secret: str
     version: str
-    flags: Flags
     mode: Literal["live", "test", "simulated"]
-    test_mode: bool
-    test_mode_compatibility_level: str
     client: Client
 
 
-class CompatibilityMatrixOptions(CallOptions, total=False):
+class CompatibilityOptions(_AppOptions, total=False):
+    """``get_compatibility(vin, scope, country, options)``."""
+
+    flags: Flags
+    test_mode: bool
+    test_mode_compatibility_level: str
+
+
+class CompatibilityMatrixOptions(_AppOptions, total=False):
     """``get_compatibility_matrix(region, make, options)``."""
 
     make: Union[str, List[str]]
     type: str
     scope: List[str]
-    mode: Literal["live", "test", "simulated"]
-    version: str
-    client_id: str
-    client_secret: str
-    client: Client
 
 
 class ConnectionsFilter(TypedDict, total=False):

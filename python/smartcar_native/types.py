@@ -155,16 +155,10 @@ def _vehicle_resource(item: Any, meta: Meta) -> Optional[VehicleInfo]:
         return None
     attrs = item.get("attributes")
     attrs = dict(attrs) if isinstance(attrs, Mapping) else {}
-    return VehicleInfo(
-        id=item.get("id"),  # type: ignore[arg-type]
-        make=attrs.get("make"),
-        model=attrs.get("model"),
-        year=attrs.get("year"),
-        powertrain_type=attrs.get("powertrain_type"),
-        mode=attrs.get("mode"),
-        attributes=attrs,
-        meta=meta,
-    )
+    # make, model, year, powertrain_type, mode: as the attributes have them
+    named = {f: attrs.get(f) for f in VehicleInfo._fields[1:-2]}
+    return VehicleInfo(item.get("id"), **named,  # type: ignore[arg-type]
+                       attributes=attrs, meta=meta)
 
 
 def vehicle_info_from(data: Mapping[str, Any]) -> VehicleInfo:
@@ -187,13 +181,10 @@ def _signal(item: Mapping[str, Any], row: Mapping[str, Any],
     status = status if isinstance(status, Mapping) else {}
     body = attrs.get("body")
     error = status.get("error")
+    # code, name, group, status, value, unit: as the row has them
+    flat = {f: row.get(f) for f in Signal._fields[:6]}
     return Signal(
-        code=row.get("code"),  # type: ignore[arg-type]
-        name=row.get("name"),
-        group=row.get("group"),
-        status=row.get("status"),
-        value=row.get("value"),
-        unit=row.get("unit"),
+        **flat,  # type: ignore[arg-type]
         body=dict(body) if isinstance(body, Mapping) else None,
         error=dict(error) if isinstance(error, Mapping) else None,
         retrieved_at=_from_ms(row.get("retrieved_at")),
