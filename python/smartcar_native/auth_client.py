@@ -11,21 +11,10 @@ from . import _util
 from ._shared_clients import USER_AGENT_SUFFIX, client_settings
 from ._core import Client
 from .errors import InvalidArgumentError
-from .store import core_store
+from .store import core_store, store_and_key
 from ._shapes import Access, access_from
 
 __all__ = ["AuthClient"]
-
-
-_AUTH_URL_OPTIONS = (
-    "force_prompt",
-    "state",
-    "make_bypass",
-    "single_select",
-    "flags",
-    "user",
-)
-_TOKEN_OPTIONS = ("flags",)
 
 
 class AuthClient:
@@ -183,13 +172,7 @@ class AuthClient:
         ``Vehicle(vehicle_id, store=store, key=key)``.  If saving fails
         the error is raised; the code is spent by then.
         """
-        params = _token_params(options)
-        params["code"] = _util.require_str("code", code)
-        target = _store_target(store, key)
-        data = _util.call(self._client, "exchange_code", params)
-        if target is not None:
-            target[0].put(target[1], data)
-        return access_from(data)
+        return self._exchange("code", code, options, store, key)
 
     def exchange_refresh_token(
         self,
@@ -207,29 +190,25 @@ class AuthClient:
         :meth:`TokenStore.refresh` also guards against concurrent
         refreshes; prefer it for sets kept in a store).
         """
+        return self._exchange("refresh_token", refresh_token, options,
+                              store, key)
+
+    def _exchange(self, grant: str, value: str,
+                  options: Optional[TokenOptions], store: Any,
+                  key: Optional[str]) -> Access:
+        """``exchange_<grant>`` with ``value``, saved under ``key``."""
         params = _token_params(options)
-        params["refresh_token"] = _util.require_str(
-            "refresh_token", refresh_token
-        )
-        target = _store_target(store, key)
-        data = _util.call(self._client, "exchange_refresh_token", params)
-        if target is not None:
-            target[0].put(target[1], data)
+        params[grant] = _util.require_str(grant, value)
+        store, key = store_and_key(store, key)
+        data = _util.call(self._client, "exchange_" + grant, params)
+        if store is not None:
+            core_store(store).put(str(key), data)
         return access_from(data)
-
-
-def _store_target(store: Any, key: Optional[str]) -> Any:
-    """(core store, key) to save into, or None; checked before any call."""
-    if store is None and key is None:
-        return None
-    if store is None or key is None:
-        raise InvalidArgumentError("store and key must be given together")
-    return core_store(store), _util.require_str("key", key)
 
 
 def _token_params(options: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
     opts = _util.require_mapping("options", options)
-    _util.check_keys("option", opts, _TOKEN_OPTIONS)
+    _util.check_keys("option", opts, TokenOptions.__annotations__)
     return {"flags": _util.flags_string(opts.get("flags"))}
 
 
@@ -247,7 +226,7 @@ def _auth_url_params(
         )
 
     opts = _util.require_mapping("options", options)
-    _util.check_keys("option", opts, _AUTH_URL_OPTIONS)
+    _util.check_keys("option", opts, AuthUrlOptions.__annotations__)
     if opts.get("force_prompt"):
         params["force_prompt"] = "true"
     params["state"] = _util.optional_str("state", opts.get("state"))

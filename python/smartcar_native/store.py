@@ -37,7 +37,7 @@ Refreshing needs the application's credentials: give the vehicle an
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from . import _core, _time, _util
 from .errors import InvalidArgumentError
@@ -100,6 +100,22 @@ def core_store(store: Any) -> "_core.TokenStore":
         "store must be a smartcar_native.TokenStore, not %s"
         % type(store).__name__
     )
+
+
+def store_and_key(store: Any, key: Optional[str],
+                  access_token: Optional[str] = None
+                  ) -> Tuple[Any, Optional[str]]:
+    """The ``store=`` and ``key=`` of a call or vehicle, checked: both or
+    neither, and not with an ``access_token``; (None, None) for neither."""
+    if store is None and key is None:
+        return None, None
+    if store is None or key is None:
+        raise InvalidArgumentError("store and key must be given together")
+    if access_token is not None:
+        raise InvalidArgumentError(
+            "give an access_token or a store and key, not both")
+    core_store(store)  # type check now
+    return store, _util.require_str("key", key)
 
 
 class TokenStore:

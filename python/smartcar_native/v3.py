@@ -34,7 +34,7 @@ from ._app import iter_pages as _iter_pages
 from ._app_calls import *  # noqa: F401,F403  (the generated v3 calls)
 from ._core import Client
 from .errors import InvalidArgumentError
-from .store import core_store
+from .store import core_store, store_and_key
 from ._vehicle_methods import VehicleV3Methods
 from ._shapes import app_token_from
 from .vehicle import Plan
@@ -139,20 +139,7 @@ class VehicleV3(VehicleV3Methods):
         self.vehicle_id = _util.require_str("vehicle_id", vehicle_id)
         self.user_id = _util.optional_str("user_id", user_id)
         self.access_token = _util.optional_str("access_token", access_token)
-        self._store: Any = None
-        self._key: Optional[str] = None
-        if store is not None or key is not None:
-            if store is None or key is None:
-                raise InvalidArgumentError(
-                    "store and key must be given together"
-                )
-            if access_token is not None:
-                raise InvalidArgumentError(
-                    "give an access_token or a store and key, not both"
-                )
-            core_store(store)
-            self._store = store
-            self._key = _util.require_str("key", key)
+        self._store, self._key = store_and_key(store, key, access_token)
         if self.user_id is None and self.access_token is None and (
             self._store is None
         ):

@@ -14,15 +14,12 @@ from ._results import batch_from
 from ._shape_util import new as _new_plan
 from ._vehicle_methods import VehicleMethods
 from .errors import InvalidArgumentError
-from .store import core_store
+from .store import core_store, store_and_key
 from .types import CONVERTERS
 from .v3_response import Response
 from .v3_response import response_from as _v3_response
 
 __all__ = ["Vehicle"]
-
-
-_OPTIONS = ("unit_system", "version", "flags", "client") + _util.CALL_OPTIONS
 
 
 class Plan(NamedTuple):
@@ -87,26 +84,11 @@ class Vehicle(VehicleMethods):
         key: Optional[str] = None,
     ) -> None:
         self.vehicle_id = _util.require_str("vehicle_id", vehicle_id)
-        self._store: Any = None
-        self._key: Optional[str] = None
-        if store is not None or key is not None:
-            if store is None or key is None:
-                raise InvalidArgumentError(
-                    "store and key must be given together"
-                )
-            if access_token is not None:
-                raise InvalidArgumentError(
-                    "give an access_token or a store and key, not both"
-                )
-            core_store(store)  # type check now
-            self._store = store
-            self._key = _util.require_str("key", key)
-            self.access_token = None
-        else:
-            self.access_token = _util.require_str("access_token",
-                                                  access_token)
+        self._store, self._key = store_and_key(store, key, access_token)
+        self.access_token = None if self._store is not None else \
+            _util.require_str("access_token", access_token)
         opts = _util.require_mapping("options", options)
-        _util.check_keys("option", opts, _OPTIONS)
+        _util.check_keys("option", opts, VehicleOptions.__annotations__)
         self._unit_system = "metric"
         if opts.get("unit_system") is not None:
             self.set_unit_system(opts["unit_system"])
