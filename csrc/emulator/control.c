@@ -208,23 +208,17 @@ static enum MHD_Result errors_list(emu_req *r)
 static enum MHD_Result scripted_connect(emu_req *r)
 {
 	cJSON *j;
+	const cJSON *u, *a, *e;
+	const emu_field fields[] = {
+		{ "authorize_url", &u, cJSON_IsString, EMU_FIELD_REQUIRED,
+		  "authorize_url must be a string." },
+		{ "action", &a, NULL, 0, NULL },
+		{ "email", &e, cJSON_IsString, EMU_FIELD_NULL_OK,
+		  "email must be a string." },
+	};
 	enum MHD_Result refused;
-	if (emu_body_object(r, 0, &j, &refused) < 0)
+	if (emu_body_fields(r, 0, fields, 3, &j, &refused) < 0)
 		return refused;
-	const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "authorize_url");
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "action");
-	const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "email");
-	if (!cJSON_IsString(u)) {
-		cJSON_Delete(j);
-		return emu_respond_validation(
-			r, NULL, "authorize_url",
-			"authorize_url must be a string.");
-	}
-	if (e && !cJSON_IsNull(e) && !cJSON_IsString(e)) {
-		cJSON_Delete(j);
-		return emu_respond_validation(r, NULL, "email",
-					      "email must be a string.");
-	}
 	/* Accept a full Connect URL or just its query. */
 	const char *url = u->valuestring, *q = strchr(url, '?');
 	q = q ? q + 1 : url;

@@ -403,6 +403,22 @@ cJSON *emu_body_json(emu_req *r);
  * body when empty_ok): 0, or -1 with a VALIDATION answer queued in *ret. */
 int emu_body_object(emu_req *r, int empty_ok, cJSON **out,
                     enum MHD_Result *ret);
+/* A member of a JSON object body: where its value goes (NULL when absent)
+ * and what it may hold. valid (NULL: anything) judges a present value;
+ * null counts as absent with EMU_FIELD_NULL_OK; absent is fine unless
+ * EMU_FIELD_REQUIRED. message is the VALIDATION detail otherwise. */
+enum { EMU_FIELD_REQUIRED = 1, EMU_FIELD_NULL_OK = 2 };
+typedef struct emu_field {
+  const char *name;
+  const cJSON **out;
+  cJSON_bool (*valid)(const cJSON *v);
+  int flags;
+  const char *message;
+} emu_field;
+/* emu_body_object, then the n fields checked in order: 0 (caller deletes
+ * *body), or -1 with the first bad field's VALIDATION answer in *ret. */
+int emu_body_fields(emu_req *r, int empty_ok, const emu_field *f, size_t n,
+                    cJSON **body, enum MHD_Result *ret);
 
 /* util.c, "Authorization: <scheme> <credentials>" (scheme matched without
  * case, spaces around the credentials ignored). */

@@ -175,6 +175,29 @@ int emu_body_object(emu_req *r, int empty_ok, cJSON **out,
 	return -1;
 }
 
+int emu_body_fields(emu_req *r, int empty_ok, const emu_field *f, size_t n,
+		    cJSON **body, enum MHD_Result *ret)
+{
+	if (emu_body_object(r, empty_ok, body, ret) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(*body,
+								  f[i].name);
+		*f[i].out = v;
+		int absent = !v || ((f[i].flags & EMU_FIELD_NULL_OK) &&
+				    cJSON_IsNull(v));
+		if (absent ? !(f[i].flags & EMU_FIELD_REQUIRED)
+			   : !f[i].valid || f[i].valid(v))
+			continue;
+		cJSON_Delete(*body);
+		*body = NULL;
+		*ret = emu_respond_validation(r, NULL, f[i].name,
+					      f[i].message);
+		return -1;
+	}
+	return 0;
+}
+
 /* --------------------------------------------------------------- routing */
 
 static enum MHD_Result dispatch(emu_req *r)

@@ -183,8 +183,11 @@ static enum MHD_Result delivery_settings(emu_req *r, const char *id)
 	return emu_respond_json(r, MHD_HTTP_OK, o, NULL, 0);
 }
 
-static int id_ok(const char *s)
+static cJSON_bool id_ok(const cJSON *v)
 {
+	if (!cJSON_IsString(v))
+		return 0;
+	const char *s = v->valuestring;
 	size_t n = strlen(s);
 	if (n == 0 || n > WH_ID_MAX || strcmp(s, "deliveries") == 0)
 		return 0;
@@ -194,6 +197,31 @@ static int id_ok(const char *s)
 		      *s == '.'))
 			return 0;
 	return 1;
+}
+
+static cJSON_bool nonempty_string(const cJSON *v)
+{
+	return cJSON_IsString(v) && *v->valuestring;
+}
+
+/* 2 for "2.0", "2" or 2; 4 for "4.0", "4" or 4; else 0. */
+static int version_of(const cJSON *ver)
+{
+	const char *v = cJSON_IsString(ver) ? ver->valuestring : "";
+	if (cJSON_IsNumber(ver))
+		v = ver->valuedouble == 2   ? "2.0"
+		    : ver->valuedouble == 4 ? "4.0"
+					    : "";
+	if (strcmp(v, "2.0") == 0 || strcmp(v, "2") == 0)
+		return 2;
+	if (strcmp(v, "4.0") == 0 || strcmp(v, "4") == 0)
+		return 4;
+	return 0;
+}
+
+static cJSON_bool version_ok(const cJSON *v)
+{
+	return version_of(v) != 0;
 }
 
 /* Runs the challenge for hook id and stores the outcome; answers with
@@ -233,55 +261,26 @@ static enum MHD_Result verify_and_answer(emu_req *r, const char *id)
 static enum MHD_Result register_hook(emu_req *r)
 {
 	cJSON *j;
+	const cJSON *id, *url, *ver, *name, *en, *as;
+	static const char flag_msg[] =
+		"enabled and auto_subscribe must be true or false.";
+	const emu_field fields[] = {
+		{ "webhook_id", &id, id_ok, EMU_FIELD_NULL_OK,
+		  "webhook_id must be 1-64 letters, digits, '-', '_' or '.'." },
+		{ "callback_url", &url, nonempty_string, EMU_FIELD_REQUIRED,
+		  "callback_url must be a string (http://127.0.0.1:PORT/...)." },
+		{ "version", &ver, version_ok, EMU_FIELD_NULL_OK,
+		  "version must be \"2.0\" or \"4.0\"." },
+		{ "name", &name, cJSON_IsString, EMU_FIELD_NULL_OK,
+		  "name must be a string." },
+		{ "enabled", &en, cJSON_IsBool, 0, flag_msg },
+		{ "auto_subscribe", &as, cJSON_IsBool, 0, flag_msg },
+	};
 	enum MHD_Result refused;
-	if (emu_body_object(r, 0, &j, &refused) < 0)
+	if (emu_body_fields(r, 0, fields, 6, &j, &refused) < 0)
 		return refused;
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "webhook_id");
-	const cJSON *url = cJSON_GetObjectItemCaseSensitive(j, "callback_url");
-	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(j, "version");
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
-	const cJSON *en = cJSON_GetObjectItemCaseSensitive(j, "enabled");
-	const cJSON *as = cJSON_GetObjectItemCaseSensitive(j,
-							   "auto_subscribe");
-	const char *field = NULL, *msg = NULL;
-	int version = 4;
+	int version = ver && !cJSON_IsNull(ver) ? version_of(ver) : 4;
 	char gen[37];
-	if (id && !cJSON_IsNull(id) &&
-	    (!cJSON_IsString(id) || !id_ok(id->valuestring))) {
-		field = "webhook_id";
-		msg = "webhook_id must be 1-64 letters, digits, '-', '_' or "
-		      "'.'.";
-	} else if (!cJSON_IsString(url) || !*url->valuestring) {
-		field = "callback_url";
-		msg = "callback_url must be a string "
-		      "(http://127.0.0.1:PORT/...).";
-	} else if (ver && !cJSON_IsNull(ver)) {
-		const char *v = cJSON_IsString(ver) ? ver->valuestring : "";
-		if (cJSON_IsNumber(ver))
-			v = ver->valuedouble == 2   ? "2.0"
-			    : ver->valuedouble == 4 ? "4.0"
-						    : "";
-		if (strcmp(v, "2.0") == 0 || strcmp(v, "2") == 0)
-			version = 2;
-		else if (strcmp(v, "4.0") == 0 || strcmp(v, "4") == 0)
-			version = 4;
-		else {
-			field = "version";
-			msg = "version must be \"2.0\" or \"4.0\".";
-		}
-	}
-	if (!field && name && !cJSON_IsNull(name) && !cJSON_IsString(name)) {
-		field = "name";
-		msg = "name must be a string.";
-	}
-	if (!field && ((en && !cJSON_IsBool(en)) || (as && !cJSON_IsBool(as)))) {
-		field = en && !cJSON_IsBool(en) ? "enabled" : "auto_subscribe";
-		msg = "enabled and auto_subscribe must be true or false.";
-	}
-	if (field) {
-		cJSON_Delete(j);
-		return emu_respond_validation(r, NULL, field, msg);
-	}
 	const char *hid = cJSON_IsString(id) ? id->valuestring : NULL;
 	if (!hid) {
 		emu_uuid_random(gen);
@@ -349,30 +348,27 @@ static enum MHD_Result clear_deliveries(emu_req *r)
 	return emu_respond_status(r, "success");
 }
 
+static cJSON_bool event_ok(const cJSON *v)
+{
+	return cJSON_IsString(v) && (wh_is_charge_event(v->valuestring) ||
+				     strcmp(v->valuestring, "VEHICLE_STATE") ==
+					     0);
+}
+
 static enum MHD_Result deliver(emu_req *r, const char *id)
 {
 	cJSON *j;
+	const cJSON *vid, *ev;
+	const emu_field fields[] = {
+		{ "vehicle_id", &vid, cJSON_IsString, EMU_FIELD_NULL_OK,
+		  "vehicle_id must be a string." },
+		{ "event", &ev, event_ok, EMU_FIELD_NULL_OK,
+		  "event must be CHARGING_STARTED, CHARGING_STOPPED, "
+		  "CHARGING_COMPLETED or VEHICLE_STATE." },
+	};
 	enum MHD_Result refused;
-	if (emu_body_object(r, 1, &j, &refused) < 0)
+	if (emu_body_fields(r, 1, fields, 2, &j, &refused) < 0)
 		return refused;
-	const cJSON *vid = cJSON_GetObjectItemCaseSensitive(j, "vehicle_id");
-	const cJSON *ev = cJSON_GetObjectItemCaseSensitive(j, "event");
-	const char *field = NULL, *msg = NULL;
-	if (vid && !cJSON_IsNull(vid) && !cJSON_IsString(vid)) {
-		field = "vehicle_id";
-		msg = "vehicle_id must be a string.";
-	} else if (ev && !cJSON_IsNull(ev) &&
-		   (!cJSON_IsString(ev) ||
-		    !(wh_is_charge_event(ev->valuestring) ||
-		      strcmp(ev->valuestring, "VEHICLE_STATE") == 0))) {
-		field = "event";
-		msg = "event must be CHARGING_STARTED, CHARGING_STOPPED, "
-		      "CHARGING_COMPLETED or VEHICLE_STATE.";
-	}
-	if (field) {
-		cJSON_Delete(j);
-		return emu_respond_validation(r, NULL, field, msg);
-	}
 	const char *only = cJSON_IsString(vid) ? vid->valuestring : NULL;
 	snapshot s;
 	if (wh_snapshot_take(id, only, &s) != 0) {
