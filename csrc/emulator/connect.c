@@ -279,11 +279,8 @@ static void grant_rec_note(const emu_user *u, const char *client_id,
   g->approvals++;
 }
 
-void emu_connect_reset(void) {
-  while (grant_recs) {
-    grant_rec *g = grant_recs;
-    grant_recs = g->next;
-    for (size_t i = 0; i < g->n_perms; i++) free(g->perms[i]);
+static void grant_rec_free(grant_rec *g) {
+  for (size_t i = 0; i < g->n_perms; i++) free(g->perms[i]);
     free(g->perms);
     free(g->client_id);
     free(g->email);
@@ -291,8 +288,9 @@ void emu_connect_reset(void) {
     free(g->flags);
     free(g->mode);
     free(g);
-  }
 }
+
+void emu_connect_reset(void) { EMU_LIST_FREE(grant_recs, grant_rec_free); }
 
 /* flags=k:v k:v -> {"k": "v"}; an entry without ':' maps to "". */
 static cJSON *flags_json(const char *flags) {

@@ -47,6 +47,17 @@
 
 /* ---------------------------------------------------------------- util.c */
 
+/* Frees every node of a singly linked list (linked through ->next) with
+ * free_node, leaving head NULL. */
+#define EMU_LIST_FREE(head, free_node) \
+  do {                                 \
+    while (head) {                     \
+      void *emu_node_ = (head);        \
+      (head) = (head)->next;           \
+      free_node(emu_node_);            \
+    }                                  \
+  } while (0)
+
 void *emu_xmalloc(size_t n);
 void *emu_xrealloc(void *p, size_t n);
 char *emu_strdup(const char *s);

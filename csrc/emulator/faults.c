@@ -80,11 +80,7 @@ static void fault_free(fault *f)
 void emu_faults_clear(void)
 {
 	pthread_mutex_lock(&fault_mu);
-	while (faults) {
-		fault *f = faults;
-		faults = f->next;
-		fault_free(f);
-	}
+	EMU_LIST_FREE(faults, fault_free);
 	__atomic_store_n(&n_faults, 0, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&fault_mu);
 }

@@ -43,11 +43,7 @@ int emu_iam_token_valid(const char *key) {
 
 void emu_iam_reset(void) {
   pthread_mutex_lock(&iam_mutex);
-  while (tokens) {
-    app_token *t = tokens;
-    tokens = t->next;
-    free(t);
-  }
+  EMU_LIST_FREE(tokens, free);
   pthread_mutex_unlock(&iam_mutex);
 }
 

@@ -368,20 +368,14 @@ void emu_connection_revoke(emu_user *u, int index) {
 
 /* ---------------------------------------------------------- lifecycle */
 
+static void user_free(emu_user *u) {
+  free(u->email);
+  free(u);
+}
+
 static void clear_all(void) {
-  for (unsigned b = 0; b < N_BUCKETS; b++) {
-    while (buckets[b]) {
-      emu_token *t = buckets[b];
-      buckets[b] = t->next;
-      token_free(t);
-    }
-  }
-  while (users) {
-    emu_user *u = users;
-    users = u->next;
-    free(u->email);
-    free(u);
-  }
+  for (unsigned b = 0; b < N_BUCKETS; b++) EMU_LIST_FREE(buckets[b], token_free);
+  EMU_LIST_FREE(users, user_free);
   inserts_since_prune = 0;
   emu_connect_reset(); /* connect.c: grants recorded for approval_prompt */
 }

@@ -81,12 +81,17 @@ static int worker_started;
 
 static void *worker(void *arg);
 
+static void job_free(job *j)
+{
+	free(j->body);
+	free(j);
+}
+
 /* Queues j (taken over); wh_mutex held. Drops it when the queue is full. */
 static void enqueue(job *j)
 {
 	if (n_jobs >= WH_QUEUE_MAX) {
-		free(j->body);
-		free(j);
+		job_free(j);
 		return;
 	}
 	if (!worker_started) {
@@ -97,8 +102,7 @@ static void enqueue(job *j)
 		pthread_condattr_destroy(&a);
 		pthread_t t;
 		if (pthread_create(&t, NULL, worker, NULL) != 0) {
-			free(j->body);
-			free(j);
+			job_free(j);
 			return;
 		}
 		pthread_detach(t);
@@ -130,12 +134,7 @@ static job *job_new(int kind, const char *webhook_id, const char *vehicle_id,
 
 void wh_queue_clear(void)
 {
-	while (jobs) {
-		job *j = jobs;
-		jobs = j->next;
-		free(j->body);
-		free(j);
-	}
+	EMU_LIST_FREE(jobs, job_free);
 	n_jobs = 0;
 }
 
@@ -356,8 +355,7 @@ static void *worker(void *arg)
 		n_jobs--;
 		pthread_mutex_unlock(&wh_mutex);
 		run(j);
-		free(j->body);
-		free(j);
+		job_free(j);
 		pthread_mutex_lock(&wh_mutex);
 	}
 	return NULL;

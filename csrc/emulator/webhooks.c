@@ -323,11 +323,7 @@ int wh_verify(const char *id, const char *url, int version, const char *name,
 void emu_webhooks_reset(void)
 {
 	pthread_mutex_lock(&wh_mutex);
-	while (wh_hooks) {
-		webhook *w = wh_hooks;
-		wh_hooks = w->next;
-		wh_hook_free(w);
-	}
+	EMU_LIST_FREE(wh_hooks, wh_hook_free);
 	wh_log_clear();
 	wh_queue_clear();
 	pthread_mutex_unlock(&wh_mutex);
