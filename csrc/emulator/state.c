@@ -374,7 +374,8 @@ static void user_free(emu_user *u) {
 }
 
 static void clear_all(void) {
-  for (unsigned b = 0; b < N_BUCKETS; b++) EMU_LIST_FREE(buckets[b], token_free);
+  for (unsigned b = 0; b < N_BUCKETS; b++)
+    EMU_LIST_FREE(buckets[b], token_free);
   EMU_LIST_FREE(users, user_free);
   inserts_since_prune = 0;
   emu_connect_reset(); /* connect.c: grants recorded for approval_prompt */
