@@ -18,21 +18,6 @@ static double round_dec(double x, int decimals)
 	return v == 0 ? 0 : v; /* no -0 */
 }
 
-static cJSON *add_signal(cJSON *list, const char *group, const char *name)
-{
-	char code[96];
-	snprintf(code, sizeof code, "%s-%s", group, name);
-	for (char *p = code; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	cJSON *s = cJSON_CreateObject();
-	cJSON_AddStringToObject(s, "code", code);
-	cJSON_AddStringToObject(s, "name", name);
-	cJSON_AddStringToObject(s, "group", group);
-	cJSON_AddItemToArray(list, s);
-	return s;
-}
-
 static void signal_ok(cJSON *s, cJSON *body, int64_t now)
 {
 	cJSON_AddItemToObject(s, "body", body);
@@ -52,6 +37,27 @@ static void signal_not_capable(cJSON *s)
 	cJSON_AddStringToObject(e, "code", "VEHICLE_NOT_CAPABLE");
 }
 
+/* Appends the signal group/name to list: with body (taken over) a
+ * success, without (NULL: the vehicle lacks it) VEHICLE_NOT_CAPABLE. */
+static void add_signal(cJSON *list, const char *group, const char *name,
+		       cJSON *body, int64_t now)
+{
+	char code[96];
+	snprintf(code, sizeof code, "%s-%s", group, name);
+	for (char *p = code; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	cJSON *s = cJSON_CreateObject();
+	cJSON_AddStringToObject(s, "code", code);
+	cJSON_AddStringToObject(s, "name", name);
+	cJSON_AddStringToObject(s, "group", group);
+	cJSON_AddItemToArray(list, s);
+	if (body)
+		signal_ok(s, body, now);
+	else
+		signal_not_capable(s);
+}
+
 static cJSON *unit_value(const char *unit, double v)
 {
 	cJSON *b = cJSON_CreateObject();
@@ -59,6 +65,19 @@ static cJSON *unit_value(const char *unit, double v)
 		cJSON_AddStringToObject(b, "unit", unit);
 	cJSON_AddNumberToObject(b, "value", v);
 	return b;
+}
+
+static cJSON *bool_value(int value)
+{
+	cJSON *b = cJSON_CreateObject();
+	cJSON_AddBoolToObject(b, "value", value != 0);
+	return b;
+}
+
+/* A 0..1 fraction as {"unit": "percent", "value"}. */
+static cJSON *percent(double fraction)
+{
+	return unit_value("percent", round_dec(fraction * 100, 2));
 }
 
 /* The signals a VEHICLE_STATE delivery carries, from the live state.
@@ -69,53 +88,24 @@ static cJSON *signals_json(const emu_vehicle *v, int64_t now)
 {
 	cJSON *a = cJSON_CreateArray();
 	int ev = v->engine != EMU_ICE, ice = v->engine != EMU_BEV;
-	signal_ok(add_signal(a, "Odometer", "TraveledDistance"),
-		  unit_value("kilometers", round_dec(v->odometer_km, 1)), now);
+	add_signal(a, "Odometer", "TraveledDistance",
+		   unit_value("kilometers", round_dec(v->odometer_km, 1)), now);
 	cJSON *loc = cJSON_CreateObject();
 	cJSON_AddNumberToObject(loc, "latitude", round_dec(v->latitude, 6));
 	cJSON_AddNumberToObject(loc, "longitude", round_dec(v->longitude, 6));
 	cJSON_AddNumberToObject(loc, "heading", round_dec(v->heading_deg, 1));
-	signal_ok(add_signal(a, "Location", "PreciseLocation"), loc, now);
-	cJSON *s = add_signal(a, "TractionBattery", "StateOfCharge");
-	if (ev)
-		signal_ok(s,
-			  unit_value("percent", round_dec(v->battery * 100, 2)),
-			  now);
-	else
-		signal_not_capable(s);
-	s = add_signal(a, "Charge", "IsCharging");
-	if (ev) {
-		cJSON *b = cJSON_CreateObject();
-		cJSON_AddBoolToObject(b, "value", v->charging != 0);
-		signal_ok(s, b, now);
-	} else {
-		signal_not_capable(s);
-	}
-	s = add_signal(a, "Charge", "IsChargingCableConnected");
-	if (ev) {
-		cJSON *b = cJSON_CreateObject();
-		cJSON_AddBoolToObject(b, "value", v->plugged_in != 0);
-		signal_ok(s, b, now);
-	} else {
-		signal_not_capable(s);
-	}
-	s = add_signal(a, "Charge", "ActiveLimit");
-	if (ev)
-		signal_ok(s,
-			  unit_value("percent",
-				     round_dec(v->charge_limit * 100, 2)),
-			  now);
-	else
-		signal_not_capable(s);
-	s = add_signal(a, "InternalCombustionEngine", "FuelLevel");
-	if (ice)
-		signal_ok(s, unit_value("percent", round_dec(v->fuel * 100, 2)),
-			  now);
-	else
-		signal_not_capable(s);
-	cJSON *lock = cJSON_CreateObject();
-	cJSON_AddBoolToObject(lock, "value", v->locked != 0);
-	signal_ok(add_signal(a, "Closure", "IsLocked"), lock, now);
+	add_signal(a, "Location", "PreciseLocation", loc, now);
+	add_signal(a, "TractionBattery", "StateOfCharge",
+		   ev ? percent(v->battery) : NULL, now);
+	add_signal(a, "Charge", "IsCharging", ev ? bool_value(v->charging) : NULL,
+		   now);
+	add_signal(a, "Charge", "IsChargingCableConnected",
+		   ev ? bool_value(v->plugged_in) : NULL, now);
+	add_signal(a, "Charge", "ActiveLimit",
+		   ev ? percent(v->charge_limit) : NULL, now);
+	add_signal(a, "InternalCombustionEngine", "FuelLevel",
+		   ice ? percent(v->fuel) : NULL, now);
+	add_signal(a, "Closure", "IsLocked", bool_value(v->locked), now);
 	return a;
 }
 
