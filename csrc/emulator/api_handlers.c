@@ -46,11 +46,18 @@ static double distance(const call *c, double km) {
   return round_to(c->imperial ? km / KM_PER_MILE : km, 3);
 }
 
+/* A new JSON object, the answer's body. */
+static cJSON *new_body(outcome *o) { return o->body = cJSON_CreateObject(); }
+
+/* The body {key: x}. */
+static void number_body(outcome *o, const char *key, double x) {
+  cJSON_AddNumberToObject(new_body(o), key, x);
+}
+
 static void ok_command(outcome *o) {
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON_AddStringToObject(b, "status", "success");
   cJSON_AddStringToObject(b, "message", command_ok);
-  o->body = b;
 }
 
 /* The request body as a JSON object, or a VALIDATION failure. Caller
@@ -84,57 +91,48 @@ static int json_number(const cJSON *it, double *out) {
 /* ------------------------------------------------------- data endpoints */
 
 void api_attributes(call *c, outcome *o) {
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON_AddStringToObject(b, "id", c->v->id);
   cJSON_AddStringToObject(b, "make", c->v->make);
   cJSON_AddStringToObject(b, "model", c->v->model);
   cJSON_AddNumberToObject(b, "year", c->v->year);
-  o->body = b;
 }
 
 void api_vin(call *c, outcome *o) {
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON_AddStringToObject(b, "vin", c->v->vin);
-  o->body = b;
 }
 
 void api_odometer(call *c, outcome *o) {
-  cJSON *b = cJSON_CreateObject();
-  cJSON_AddNumberToObject(b, "distance", distance(c, c->v->odometer_km));
-  o->body = b;
+  number_body(o, "distance", distance(c, c->v->odometer_km));
 }
 
 void api_location(call *c, outcome *o) {
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON_AddNumberToObject(b, "latitude", round_to(c->v->latitude, 6));
   cJSON_AddNumberToObject(b, "longitude", round_to(c->v->longitude, 6));
-  o->body = b;
 }
 
 void api_fuel(call *c, outcome *o) {
   double l = emu_vehicle_fuel_liters(c->v);
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON_AddNumberToObject(b, "range",
                           round_to(distance(c, emu_vehicle_fuel_range_km(c->v)),
                                    1));
   cJSON_AddNumberToObject(b, "percentRemaining", round_to(c->v->fuel, 4));
   cJSON_AddNumberToObject(
       b, "amountRemaining", round_to(c->imperial ? l / L_PER_GALLON : l, 2));
-  o->body = b;
 }
 
 void api_battery(call *c, outcome *o) {
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON_AddNumberToObject(
       b, "range", round_to(distance(c, emu_vehicle_battery_range_km(c->v)), 1));
   cJSON_AddNumberToObject(b, "percentRemaining", round_to(c->v->battery, 4));
-  o->body = b;
 }
 
 void api_battery_capacity(call *c, outcome *o) {
-  cJSON *b = cJSON_CreateObject();
-  cJSON_AddNumberToObject(b, "capacity", emu_vehicle_battery_kwh(c->v));
-  o->body = b;
+  number_body(o, "capacity", emu_vehicle_battery_kwh(c->v));
 }
 
 static cJSON *capacity_option(double kwh, const char *description) {
@@ -148,7 +146,7 @@ static cJSON *capacity_option(double kwh, const char *description) {
  * the selection URL instead, so both shapes of the spec occur. */
 void api_nominal_capacity(call *c, outcome *o) {
   double kwh = emu_vehicle_battery_kwh(c->v);
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON *a = cJSON_AddArrayToObject(b, "availableCapacities");
   if (c->v->engine == EMU_BEV) {
     cJSON_AddItemToArray(a, capacity_option(kwh, NULL));
@@ -173,39 +171,31 @@ void api_nominal_capacity(call *c, outcome *o) {
     cJSON_AddStringToObject(b, "url", u.p);
     emu_buf_free(&u);
   }
-  o->body = b;
 }
 
 void api_charge(call *c, outcome *o) {
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON_AddBoolToObject(b, "isPluggedIn", c->v->plugged_in);
   cJSON_AddStringToObject(b, "state", emu_vehicle_charge_state(c->v));
-  o->body = b;
 }
 
 void api_charge_limit(call *c, outcome *o) {
-  cJSON *b = cJSON_CreateObject();
-  cJSON_AddNumberToObject(b, "limit", round_to(c->v->charge_limit, 4));
-  o->body = b;
+  number_body(o, "limit", round_to(c->v->charge_limit, 4));
 }
 
 void api_engine_oil(call *c, outcome *o) {
-  cJSON *b = cJSON_CreateObject();
-  cJSON_AddNumberToObject(b, "lifeRemaining",
-                          round_to(emu_vehicle_oil_life(c->v), 4));
-  o->body = b;
+  number_body(o, "lifeRemaining", round_to(emu_vehicle_oil_life(c->v), 4));
 }
 
 void api_tire_pressure(call *c, outcome *o) {
   static const char *const names[4] = {"frontLeft", "frontRight", "backLeft",
                                        "backRight"};
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   for (int i = 0; i < 4; i++) {
     double p = c->v->tire_kpa[i];
     cJSON_AddNumberToObject(b, names[i],
                             round_to(c->imperial ? p * PSI_PER_KPA : p, 1));
   }
-  o->body = b;
 }
 
 static cJSON *openings(const char *const *types, size_t n,
@@ -227,7 +217,7 @@ void api_security(call *c, outcome *o) {
   static const char *const storage[] = {"front", "rear"};
   static const char *const port[] = {"chargingPort"};
   const emu_vehicle *v = c->v;
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON_AddBoolToObject(b, "isLocked", v->locked);
   cJSON_AddItemToObject(b, "doors", openings(corners, 4, "CLOSED"));
   cJSON_AddItemToObject(b, "windows", openings(corners, 4, "CLOSED"));
@@ -239,7 +229,6 @@ void api_security(call *c, outcome *o) {
   cJSON_AddItemToObject(b, "chargingPort",
                         openings(port, v->engine == EMU_ICE ? 0 : 1,
                                  v->plugged_in ? "OPEN" : "CLOSED"));
-  o->body = b;
 }
 
 /* days since 1970-01-01 for a civil date (proleptic Gregorian) */
@@ -395,7 +384,7 @@ void api_system_status(call *c, outcome *o) {
   emu_derive(d, emu_cfg.seed, v->id, "diagnostics");
   int low_tire = 0;
   for (int i = 0; i < 4; i++) low_tire |= v->tire_kpa[i] < 180.0;
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON *a = cJSON_AddArrayToObject(b, "systems");
   for (size_t i = 0; i < sizeof common / sizeof *common; i++) {
     const char *desc = NULL;
@@ -420,7 +409,6 @@ void api_system_status(call *c, outcome *o) {
       cJSON_AddNullToObject(s, "description");
     cJSON_AddItemToArray(a, s);
   }
-  o->body = b;
 }
 
 void api_dtcs(call *c, outcome *o) {
@@ -428,7 +416,7 @@ void api_dtcs(call *c, outcome *o) {
                                       "U0100", "B1318", "P0A80"};
   unsigned char d[32];
   emu_derive(d, emu_cfg.seed, c->v->id, "diagnostics");
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON *a = cJSON_AddArrayToObject(b, "activeCodes");
   int n = c->v->engine == EMU_BEV ? d[1] % 2 : d[1] % 3;
   for (int i = 0; i < n; i++) {
@@ -448,7 +436,6 @@ void api_dtcs(call *c, outcome *o) {
     }
     cJSON_AddItemToArray(a, e);
   }
-  o->body = b;
 }
 
 static long parse_long(const char *s, long *out) {
@@ -489,13 +476,12 @@ cJSON *api_paging(long count, long offset) {
 void api_permissions(call *c, outcome *o) {
   long limit, offset;
   if (api_parse_paging(c->query, 25, &limit, &offset, o) != 0) return;
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON *a = cJSON_AddArrayToObject(b, "permissions");
   long n = (long)c->g->n_scopes;
   for (long i = offset; i < n && i < offset + limit; i++)
     cJSON_AddItemToArray(a, cJSON_CreateString(c->g->scopes[i]));
   cJSON_AddItemToObject(b, "paging", api_paging(n, offset));
-  o->body = b;
 }
 
 /* ------------------------------------------------------------- commands */
@@ -588,17 +574,14 @@ void api_destination(call *c, outcome *o) {
 
 void api_disconnect(call *c, outcome *o) {
   emu_connection_revoke(c->owner, c->index);
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON_AddStringToObject(b, "status", "success");
-  o->body = b;
 }
 
 /* --------------------------------------------------------- Tesla paths */
 
 void api_ammeter(call *c, outcome *o) {
-  cJSON *b = cJSON_CreateObject();
-  cJSON_AddNumberToObject(b, "amperage", c->v->amperage);
-  o->body = b;
+  number_body(o, "amperage", c->v->amperage);
 }
 
 void api_set_ammeter(call *c, outcome *o) {
@@ -607,61 +590,49 @@ void api_set_ammeter(call *c, outcome *o) {
 }
 
 void api_voltmeter(call *c, outcome *o) {
-  cJSON *b = cJSON_CreateObject();
-  cJSON_AddNumberToObject(b, "voltage", emu_vehicle_voltage(c->v));
-  o->body = b;
+  number_body(o, "voltage", emu_vehicle_voltage(c->v));
 }
 
 void api_wattmeter(call *c, outcome *o) {
   int charging = strcmp(emu_vehicle_charge_state(c->v), "CHARGING") == 0;
-  cJSON *b = cJSON_CreateObject();
-  cJSON_AddNumberToObject(
-      b, "wattage", charging ? emu_vehicle_voltage(c->v) * c->v->amperage : 0);
-  o->body = b;
+  number_body(o, "wattage",
+              charging ? emu_vehicle_voltage(c->v) * c->v->amperage : 0);
 }
 
 void api_compass(call *c, outcome *o) {
   static const char *const points[] = {"N", "NE", "E", "SE",
                                        "S", "SW", "W", "NW"};
   double h = c->v->heading_deg;
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON_AddStringToObject(b, "direction",
                           points[(int)floor(fmod(h + 22.5, 360.0) / 45.0) % 8]);
   cJSON_AddNumberToObject(b, "heading", round_to(h, 1));
-  o->body = b;
 }
 
 void api_speedometer(call *c, outcome *o) {
   double s = c->v->driving ? c->v->speed_kmh : 0;
-  cJSON *b = cJSON_CreateObject();
-  cJSON_AddNumberToObject(b, "speed",
-                          round_to(c->imperial ? s / KM_PER_MILE : s, 1));
-  o->body = b;
+  number_body(o, "speed", round_to(c->imperial ? s / KM_PER_MILE : s, 1));
 }
 
 static void thermometer(call *c, outcome *o, double celsius) {
-  cJSON *b = cJSON_CreateObject();
-  cJSON_AddNumberToObject(
-      b, "temperature",
-      round_to(c->imperial ? celsius * 9.0 / 5.0 + 32.0 : celsius, 1));
-  o->body = b;
+  number_body(o, "temperature",
+              round_to(c->imperial ? celsius * 9.0 / 5.0 + 32.0 : celsius, 1));
 }
 
 void api_exterior(call *c, outcome *o) { thermometer(c, o, c->v->temp_ext_c); }
 void api_interior(call *c, outcome *o) { thermometer(c, o, c->v->temp_int_c); }
 
 void api_user_access(call *c, outcome *o) {
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON_AddStringToObject(b, "accessType", "OWNER");
   cJSON *a = cJSON_AddArrayToObject(b, "permissions");
   for (size_t i = 0; i < c->g->n_scopes; i++)
     cJSON_AddItemToArray(a, cJSON_CreateString(c->g->scopes[i]));
-  o->body = b;
 }
 
 void api_tesla_battery(call *c, outcome *o) {
   double km = emu_vehicle_battery_range_km(c->v), pct = c->v->battery;
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON_AddNumberToObject(b, "percentRemaining", round_to(pct, 4));
   cJSON_AddNumberToObject(b, "range", round_to(distance(c, km), 1));
   cJSON_AddBoolToObject(b, "heaterOn", 0);
@@ -672,7 +643,6 @@ void api_tesla_battery(call *c, outcome *o) {
                           round_to(pct > 0.01 ? pct - 0.01 : 0, 4));
   cJSON_AddNumberToObject(b, "maxRangeChargeCounter", 0);
   cJSON_AddBoolToObject(b, "notEnoughPowerToHeat", 0);
-  o->body = b;
 }
 
 /* When the charge reaches the limit: an ISO time, or null when the car is
@@ -692,9 +662,8 @@ static void add_completion(const call *c, cJSON *b, const char *key) {
 
 /* tesla|chevrolet|cadillac/charge/completion */
 void api_charge_completion(call *c, outcome *o) {
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   add_completion(c, b, "time");
-  o->body = b;
 }
 
 void api_audi_charge(call *c, outcome *o) {
@@ -705,7 +674,7 @@ void api_audi_charge(call *c, outcome *o) {
           ? kw * emu_vehicle_battery_range_km(c->v) /
                 (c->v->battery * emu_vehicle_battery_kwh(c->v))
           : 0;
-  cJSON *b = cJSON_CreateObject();
+  cJSON *b = new_body(o);
   cJSON_AddStringToObject(b, "chargingStatus", state);
   cJSON_AddBoolToObject(b, "isPluggedIn", c->v->plugged_in);
   cJSON_AddNumberToObject(b, "chargeRate", round_to(distance(c, km_per_h), 1));
@@ -722,6 +691,5 @@ void api_audi_charge(call *c, outcome *o) {
   cJSON_AddStringToObject(b, "externalPowerStatus",
                           c->v->plugged_in ? "ACTIVE" : "UNAVAILABLE");
   cJSON_AddNumberToObject(b, "wattage", round_to(kw * 1000.0, 0));
-  o->body = b;
 }
 
