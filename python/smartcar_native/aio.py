@@ -42,11 +42,11 @@ import concurrent.futures
 import inspect
 import warnings
 import weakref
-from typing import (Any, AsyncIterator, Callable, Coroutine, Dict, Iterator,
-                    List, Mapping,
-                    Optional, Sequence, Tuple, TypeVar, Union)
+from typing import (TYPE_CHECKING, Any, AsyncIterator, Callable, Coroutine,
+                    Dict, Generic, Iterator, List, Optional, Sequence, Tuple,
+                    TypeVar, Union)
 
-from .options import AuthUrlOptions, TokenOptions, VehicleOptions
+from .options import AuthUrlOptions
 from . import many, v3
 from .notebook import ResultList
 from .auth_client import AuthClient
@@ -517,10 +517,59 @@ async def run_many(
 
 
 # ---------------------------------------------------------------------
-# AuthClient and TokenStore
+# The awaitable twins of AuthClient, TokenStore, Vehicle and VehicleV3: each
+# holds its blocking original as ``sync``, takes the same arguments and
+# reads its attributes from it.
+
+if TYPE_CHECKING:
+    from typing_extensions import Concatenate, ParamSpec
+    _P = ParamSpec("_P")
+    _R = TypeVar("_R")
+
+    def _arguments_of(original: Callable[Concatenate[Any, _P], Any]
+                      ) -> Callable[[Callable[..., _R]],
+                                    Callable[Concatenate[Any, _P], _R]]:
+        ...
+else:
+    def _arguments_of(original):
+        """The decorated method takes ``original``'s arguments (its
+        signature, for type checkers and ``inspect``) and passes them on."""
+        def take(method):
+            method.__signature__ = inspect.signature(original)
+            return method
+        return take
 
 
-class AsyncAuthClient:
+class _Same(Generic[T]):
+    """A read-only attribute: the ``sync`` object's of the same name."""
+
+    def __set_name__(self, owner: Any, name: str) -> None:
+        self.name = name
+
+    def __get__(self, twin: Any, owner: Any = None) -> T:
+        return getattr(twin.sync, self.name)  # type: ignore[no-any-return]
+
+
+class _Twin:
+    sync: Any
+
+    def __repr__(self) -> str:
+        return "Async" + repr(self.sync)
+
+
+class _ClosingTwin(_Twin):
+    def close(self) -> None:
+        """Close it (:meth:`sync`'s ``close``).  Idempotent."""
+        self.sync.close()
+
+    async def __aenter__(self: T) -> T:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class AsyncAuthClient(_ClosingTwin):
     """:class:`AuthClient` with awaitable token calls.
 
     Takes the same arguments.  Building the Connect URL does no I/O and
@@ -528,28 +577,16 @@ class AsyncAuthClient:
     an AuthClient is accepted.
     """
 
+    sync: AuthClient
+    #: the underlying :class:`smartcar_native.Client`
+    client: _Same[Any] = _Same()
+    client_id: _Same[str] = _Same()
+    redirect_uri: _Same[Optional[str]] = _Same()
+    mode: _Same[str] = _Same()
+
+    @_arguments_of(AuthClient.__init__)
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.sync: AuthClient = AuthClient(*args, **kwargs)
-
-    @property
-    def client(self) -> Any:
-        """The underlying :class:`smartcar_native.Client`."""
-        return self.sync.client
-
-    @property
-    def client_id(self) -> str:
-        return self.sync.client_id
-
-    @property
-    def redirect_uri(self) -> str:
-        return self.sync.redirect_uri
-
-    @property
-    def mode(self) -> str:
-        return self.sync.mode
-
-    def __repr__(self) -> str:
-        return "Async" + repr(self.sync)
+        self.sync = AuthClient(*args, **kwargs)
 
     def get_auth_url(self, scope: Optional[Sequence[str]] = None,
                      options: Optional[AuthUrlOptions] = None) -> str:
@@ -563,63 +600,29 @@ class AsyncAuthClient:
         """:meth:`AuthClient.get_auth_url_with_state` (no I/O)."""
         return self.sync.get_auth_url_with_state(scope, options)
 
-    async def exchange_code(
-        self,
-        code: str,
-        options: Optional[TokenOptions] = None,
-        *,
-        store: Any = None,
-        key: Optional[str] = None,
-    ) -> Access:
+    @_arguments_of(AuthClient.exchange_code)
+    async def exchange_code(self, *args: Any, **kwargs: Any) -> Access:
         """Awaitable :meth:`AuthClient.exchange_code`."""
-        return await _run(self.sync.exchange_code, code, options,
-                          store=_sync_store(store), key=key)
+        return await _run(self.sync.exchange_code, *args, **kwargs)
 
-    async def exchange_refresh_token(
-        self,
-        refresh_token: str,
-        options: Optional[TokenOptions] = None,
-        *,
-        store: Any = None,
-        key: Optional[str] = None,
-    ) -> Access:
+    @_arguments_of(AuthClient.exchange_refresh_token)
+    async def exchange_refresh_token(self, *args: Any, **kwargs: Any
+                                     ) -> Access:
         """Awaitable :meth:`AuthClient.exchange_refresh_token`."""
-        return await _run(self.sync.exchange_refresh_token, refresh_token,
-                          options, store=_sync_store(store), key=key)
-
-    def close(self) -> None:
-        """Close the connections.  Idempotent."""
-        self.sync.close()
-
-    async def __aenter__(self) -> "AsyncAuthClient":
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        self.close()
+        return await _run(self.sync.exchange_refresh_token, *args, **kwargs)
 
 
-def _sync_store(store: Any) -> Any:
-    return store.sync if isinstance(store, AsyncTokenStore) else store
-
-
-class AsyncTokenStore:
+class AsyncTokenStore(_ClosingTwin):
     """:class:`TokenStore` with awaitable methods (SQLite may wait for
     another process's write).  ``sync`` is the TokenStore itself;
     anything that takes a store takes either."""
 
+    sync: TokenStore
+    path: _Same[str] = _Same()
+    closed: _Same[bool] = _Same()
+
     def __init__(self, path: Any = ":memory:") -> None:
-        self.sync: TokenStore = TokenStore(path)
-
-    @property
-    def path(self) -> str:
-        return self.sync.path
-
-    @property
-    def closed(self) -> bool:
-        return self.sync.closed
-
-    def __repr__(self) -> str:
-        return "Async" + repr(self.sync)
+        self.sync = TokenStore(path)
 
     # put, get and delete read and write the database directly (no
     # network for SQLite); refresh is a call, run on the event loop
@@ -642,22 +645,8 @@ class AsyncTokenStore:
         and compare-and-swap as in the blocking refresh)."""
         return await _run(self.sync.refresh, key, client)
 
-    def close(self) -> None:
-        """Close the database.  Idempotent."""
-        self.sync.close()
 
-    async def __aenter__(self) -> "AsyncTokenStore":
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        self.close()
-
-
-# ---------------------------------------------------------------------
-# Vehicles
-
-
-class AsyncVehicle(AsyncVehicleMethods):
+class AsyncVehicle(_Twin, AsyncVehicleMethods):
     """:class:`Vehicle` with awaitable methods; same arguments (an
     access token, or ``store=`` and ``key=``), same options, same results.
 
@@ -665,45 +654,18 @@ class AsyncVehicle(AsyncVehicleMethods):
     (``set_unit_system``...) apply to both.
     """
 
-    def __init__(
-        self,
-        vehicle_id: str,
-        access_token: Optional[str] = None,
-        options: Optional[VehicleOptions] = None,
-        *,
-        store: Any = None,
-        key: Optional[str] = None,
-    ) -> None:
-        self.sync: Vehicle = Vehicle(vehicle_id, access_token, options,
-                            store=_sync_store(store), key=key)
+    sync: Vehicle
+    vehicle_id: _Same[str] = _Same()
+    access_token: _Same[Optional[str]] = _Same()
+    #: ``"metric"`` or ``"imperial"``
+    unit_system: _Same[str] = _Same()
+    version: _Same[str] = _Same()
+    flags: _Same[Optional[str]] = _Same()
+    client: _Same[Any] = _Same()
 
-    def __repr__(self) -> str:
-        return "Async" + repr(self.sync)
-
-    @property
-    def vehicle_id(self) -> str:
-        return self.sync.vehicle_id
-
-    @property
-    def access_token(self) -> Optional[str]:
-        return self.sync.access_token
-
-    @property
-    def unit_system(self) -> str:
-        """``"metric"`` or ``"imperial"``."""
-        return self.sync.unit_system
-
-    @property
-    def version(self) -> str:
-        return self.sync.version
-
-    @property
-    def flags(self) -> Optional[str]:
-        return self.sync.flags
-
-    @property
-    def client(self) -> Any:
-        return self.sync.client
+    @_arguments_of(Vehicle.__init__)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.sync = Vehicle(*args, **kwargs)
 
     def set_unit_system(self, unit_system: str) -> None:
         """Use ``"metric"`` or ``"imperial"`` for later calls."""
@@ -729,31 +691,13 @@ class AsyncVehicle(AsyncVehicleMethods):
         return await _run(self.sync.get_signal, signal_code)
 
 
-class AsyncVehicleV3(AsyncVehicleV3Methods):
+class AsyncVehicleV3(_Twin, AsyncVehicleV3Methods):
     """:class:`VehicleV3` with awaitable methods; same arguments."""
 
-    def __init__(
-        self,
-        vehicle_id: str,
-        *,
-        user_id: Optional[str] = None,
-        access_token: Optional[str] = None,
-        options: Optional[Mapping[str, Any]] = None,
-        store: Any = None,
-        key: Optional[str] = None,
-    ) -> None:
-        self.sync: v3.VehicleV3 = v3.VehicleV3(
-            vehicle_id, user_id=user_id, access_token=access_token,
-            options=options, store=_sync_store(store), key=key)
+    sync: v3.VehicleV3
+    vehicle_id: _Same[str] = _Same()
+    user_id: _Same[Optional[str]] = _Same()
 
-    def __repr__(self) -> str:
-        return "Async" + repr(self.sync)
-
-    @property
-    def vehicle_id(self) -> str:
-        return self.sync.vehicle_id
-
-    @property
-    def user_id(self) -> Optional[str]:
-        return self.sync.user_id
-
+    @_arguments_of(v3.VehicleV3.__init__)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.sync = v3.VehicleV3(*args, **kwargs)

@@ -8,7 +8,7 @@ import datetime
 from typing import List, Optional
 
 import smartcar_native as smartcar
-from smartcar_native import options as sc_options
+from smartcar_native import aio, options as sc_options
 from smartcar_native.exception import SmartcarException
 from smartcar_native.v2_response import Door, LockStatus
 
@@ -62,3 +62,18 @@ def configure() -> None:
     smartcar.delete_connections("amt", {"user_id": "u"})
     origin: str = smartcar.config.API_ORIGIN
     assert origin
+
+
+async def read_async(token: str, store: aio.AsyncTokenStore) -> str:
+    # the awaitable twins take their originals' arguments
+    async with aio.AsyncAuthClient(mode="test") as auth:
+        access: smartcar.Access = await auth.exchange_code(
+            "code", store=store, key="user")
+        car = aio.AsyncVehicle("vid", access.access_token,
+                               {"unit_system": "imperial"})
+        odometer = await car.odometer()
+        miles: float = odometer.distance
+        v3car = aio.AsyncVehicleV3("vid", user_id="user")
+        user: Optional[str] = v3car.user_id
+        assert miles and user is not None
+        return car.unit_system + store.path
