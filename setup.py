@@ -34,6 +34,7 @@ SC_LIB_SOURCES = [
     "csrc/lib/params.c",
     "csrc/lib/client.c",
     "csrc/lib/message.c",
+    "csrc/lib/http1.c",
     "csrc/lib/result.c",
     "csrc/lib/auth.c",
     "csrc/lib/request.c",

@@ -139,6 +139,24 @@ int sc_response_add_header(sc_response *resp, const char *name,
                            const char *value);
 int sc_response_append_body(sc_response *resp, const char *data, size_t len);
 
+typedef struct sc_http1 sc_http1;
+int sc_http1_new(sc_http1 **out, const sc_request *req, size_t max_body,
+                 sc_error **err_out);
+void sc_http1_free(sc_http1 *h);
+const char *sc_http1_host(const sc_http1 *h);
+int sc_http1_port(const sc_http1 *h);
+int sc_http1_tls(const sc_http1 *h);
+const char *sc_http1_server_name(const sc_http1 *h);
+const char *sc_http1_target(const sc_http1 *h);
+const sc_request *sc_http1_request(const sc_http1 *h);
+const char *sc_http1_bytes(const sc_http1 *h, size_t *len_out);
+int sc_http1_feed(sc_http1 *h, const char *data, size_t len);
+int sc_http1_eof(sc_http1 *h);
+int sc_http1_take(sc_response **out, sc_http1 *h);
+int sc_http1_keep_alive(const sc_http1 *h);
+int sc_http1_got_any(const sc_http1 *h);
+const char *sc_http1_error(const sc_http1 *h);
+
 const sc_error *sc_result_error(const sc_result *res);
 int sc_result_to_json(char **out, const sc_result *res);
 void sc_result_free(sc_result *res);
@@ -413,29 +431,9 @@ local function make_params(...)
 end
 
 ---------------------------------------------------------------------------
--- HTTP over cosockets
-
-local function parse_url(url)
-  local scheme, authority, rest = url:match("^(%a[%w+.-]*)://([^/?#]*)(.*)$")
-  if not scheme then return nil, "bad URL" end
-  scheme = scheme:lower()
-  if scheme ~= "http" and scheme ~= "https" then
-    return nil, "unsupported scheme " .. scheme
-  end
-  local host, port
-  if authority:sub(1, 1) == "[" then
-    host, port = authority:match("^%[([^%]]+)%]:?(%d*)$")
-  else
-    host, port = authority:match("^([^:]+):?(%d*)$")
-  end
-  if not host or host == "" then return nil, "bad URL host" end
-  port = tonumber(port) or (scheme == "https" and 443 or 80)
-  rest = rest:gsub("#.*$", "")
-  if rest == "" or rest:sub(1, 1) == "?" then rest = "/" .. rest end
-  return { scheme = scheme, host = host, port = port,
-           authority = authority, target = rest }
-end
-_M._parse_url = parse_url
+-- HTTP over cosockets: the library's sans-IO HTTP/1.1 (sc_http1) says
+-- where to connect, gives the request's bytes and parses the answer (its
+-- caps and keep-alive rules); this module only does the socket calls.
 
 local function now_ms()
   ngx.update_time()
@@ -456,196 +454,57 @@ end
 
 local READ_CHUNK = 65536
 
--- A new sc_response with its status (gc-anchored), or nil.
-local function new_response(status, max_body)
-  local out = ffi.new("sc_response *[1]")
-  if C.sc_response_new(out, max_body) ~= 0 then return nil end
-  local resp = ffi.gc(out[0], C.sc_response_free)
-  C.sc_response_set_status(resp, status)
-  return resp
+local function opt_string(p)
+  return p ~= nil and ffi.string(p) or nil
 end
 
--- Add body bytes; false when they pass the cap (SC_ETOOBIG).
-local function append_body(resp, data)
-  return #data == 0 or C.sc_response_append_body(resp, data, #data) == 0
-end
-
--- Read the response of one exchange into an sc_response.  Returns resp,
--- keepalive (bool) or nil, sc_code, message, got_any_byte.
-local function read_response(sock, method, max_body, deadline)
-  local line, err
-  local status, minor
-  local headers = {}
-  local got_any = false
-  repeat
-    sock:settimeouts(left(deadline), left(deadline), left(deadline))
-    line, err = sock:receive("*l")
-    if not line then
-      return nil, io_code(err), "reading status: " .. tostring(err), got_any
-    end
-    got_any = true
-    local m, s = line:match("^HTTP/1%.(%d) (%d%d%d)")
-    if not m then
-      return nil, SC_EMALFORMED, "bad status line", true
-    end
-    minor, status = tonumber(m), tonumber(s)
-    headers = {}
-    while true do
-      sock:settimeouts(left(deadline), left(deadline), left(deadline))
-      line, err = sock:receive("*l")
-      if not line then
-        return nil, io_code(err), "reading headers: " .. tostring(err), true
-      end
-      if line == "" then break end
-      local name, value = line:match("^([^:%s]+)%s*:%s*(.-)%s*$")
-      if name then headers[#headers + 1] = { name, value } end
-    end
-  until status >= 200 or status == 101
-
-  local resp = new_response(status, max_body)
-  if not resp then return nil, -2, "out of memory", true end
-  local clen, chunked, conn_close = nil, false, minor == 0
-  for i = 1, #headers do
-    local name, value = headers[i][1], headers[i][2]
-    C.sc_response_add_header(resp, name, value)
-    local lname = name:lower()
-    if lname == "content-length" then
-      clen = tonumber(value)
-    elseif lname == "transfer-encoding" then
-      chunked = value:lower():find("chunked", 1, true) ~= nil
-    elseif lname == "connection" then
-      local v = value:lower()
-      if v:find("close", 1, true) then conn_close = true end
-      if minor == 0 and v:find("keep-alive", 1, true) then
-        conn_close = false
-      end
-    end
+-- The HTTP/1.1 exchange of request req (gc-anchored) and where it goes:
+-- {scheme, host, port, server_name (nil for an IP literal),
+-- connect_timeout}; or nil, code, message.
+local function new_exchange(req, max_body)
+  local out, eout = ffi.new("sc_http1 *[1]"), ffi.new("sc_error *[1]")
+  local rc = C.sc_http1_new(out, req, max_body, eout)
+  if rc ~= 0 then
+    return nil, rc, error_from_c(eout[0], rc, "cannot send").message
   end
-
-  local no_body = method == "HEAD" or status == 204 or status == 304
-    or status < 200
-  if no_body then
-    -- nothing
-  elseif chunked then
-    while true do
-      sock:settimeouts(left(deadline), left(deadline), left(deadline))
-      line, err = sock:receive("*l")
-      if not line then
-        return nil, io_code(err), "reading chunk: " .. tostring(err), true
-      end
-      local size = tonumber(line:match("^%s*(%x+)"), 16)
-      if not size then return nil, SC_EMALFORMED, "bad chunk size", true end
-      if size == 0 then
-        repeat -- trailers
-          sock:settimeouts(left(deadline), left(deadline), left(deadline))
-          line, err = sock:receive("*l")
-          if not line then
-            return nil, io_code(err), "reading trailer: " .. tostring(err),
-              true
-          end
-        until line == ""
-        break
-      end
-      while size > 0 do
-        local n = size < READ_CHUNK and size or READ_CHUNK
-        sock:settimeouts(left(deadline), left(deadline), left(deadline))
-        local data
-        data, err = sock:receive(n)
-        if not data then
-          return nil, io_code(err), "reading body: " .. tostring(err), true
-        end
-        if not append_body(resp, data) then
-          return nil, SC_ETOOBIG, "response body too large", true
-        end
-        size = size - n
-      end
-      line, err = sock:receive("*l") -- CRLF after the chunk
-      if line ~= "" then
-        return nil, line and SC_EMALFORMED or io_code(err),
-          "bad chunk end", true
-      end
-    end
-  elseif clen then
-    local remaining = clen
-    while remaining > 0 do
-      local n = remaining < READ_CHUNK and remaining or READ_CHUNK
-      sock:settimeouts(left(deadline), left(deadline), left(deadline))
-      local data
-      data, err = sock:receive(n)
-      if not data then
-        return nil, io_code(err), "reading body: " .. tostring(err), true
-      end
-      if not append_body(resp, data) then
-        return nil, SC_ETOOBIG, "response body too large", true
-      end
-      remaining = remaining - n
-    end
-  else -- body until the server closes
-    conn_close = true
-    while true do
-      sock:settimeouts(left(deadline), left(deadline), left(deadline))
-      local data, partial
-      data, err, partial = sock:receive(READ_CHUNK)
-      data = data or partial
-      if data and not append_body(resp, data) then
-        return nil, SC_ETOOBIG, "response body too large", true
-      end
-      if err == "closed" then break end
-      if err then
-        return nil, io_code(err), "reading body: " .. tostring(err), true
-      end
-    end
-  end
-  return resp, not conn_close
-end
-
-local function read_request(req)
-  local t = {
-    method = ffi.string(C.sc_request_method(req)),
-    url = ffi.string(C.sc_request_url(req)),
+  local h = ffi.gc(out[0], C.sc_http1_free)
+  return h, {
+    scheme = C.sc_http1_tls(h) == 1 and "https" or "http",
+    host = ffi.string(C.sc_http1_host(h)), port = C.sc_http1_port(h),
+    server_name = opt_string(C.sc_http1_server_name(h)),
     connect_timeout = tonumber(C.sc_request_connect_timeout_ms(req)),
-    timeout = tonumber(C.sc_request_timeout_ms(req)),
-    headers = {},
   }
-  local n = tonumber(C.sc_request_header_count(req))
-  local name, value = ffi.new("const char *[1]"), ffi.new("const char *[1]")
-  for i = 0, n - 1 do
-    if C.sc_request_header_at(req, i, name, value) == 0 then
-      t.headers[#t.headers + 1] = { ffi.string(name[0]),
-                                    ffi.string(value[0]) }
+end
+
+-- The complete response of exchange h (gc-anchored).
+local function take_response(h)
+  local out = ffi.new("sc_response *[1]")
+  C.sc_http1_take(out, h)
+  return ffi.gc(out[0], C.sc_response_free)
+end
+
+-- Send h's request on sock and feed h what comes back: 1 when the
+-- response is complete, else a negative code and a message.
+local function send_and_read(sock, h, deadline)
+  local len = ffi.new("size_t[1]")
+  local bytes = C.sc_http1_bytes(h, len)
+  local ok, err = sock:send(ffi.string(bytes, len[0]))
+  if not ok then return io_code(err), "sending: " .. tostring(err) end
+  local rc = 0
+  while rc == 0 do
+    sock:settimeouts(left(deadline), left(deadline), left(deadline))
+    local data
+    data, err = sock:receiveany(READ_CHUNK)
+    if data then
+      rc = C.sc_http1_feed(h, data, #data)
+    elseif err == "closed" then
+      rc = C.sc_http1_eof(h)
+    else
+      return io_code(err), "reading: " .. tostring(err)
     end
   end
-  local len = ffi.new("size_t[1]")
-  local body = C.sc_request_body(req, len)
-  t.body = body ~= nil and ffi.string(body, len[0]) or ""
-  return t
-end
-
-local function build_request(r, u)
-  local buf = { r.method, " ", u.target, " HTTP/1.1\r\n" }
-  local has = {}
-  for i = 1, #r.headers do
-    local name, value = r.headers[i][1], r.headers[i][2]
-    has[name:lower()] = true
-    buf[#buf + 1] = name .. ": " .. value .. "\r\n"
-  end
-  if not has.host then buf[#buf + 1] = "Host: " .. u.authority .. "\r\n" end
-  if not has["content-length"] and (#r.body > 0 or (r.method ~= "GET"
-      and r.method ~= "HEAD" and r.method ~= "OPTIONS")) then
-    buf[#buf + 1] = "Content-Length: " .. #r.body .. "\r\n"
-  end
-  if not has.connection then buf[#buf + 1] = "Connection: keep-alive\r\n" end
-  buf[#buf + 1] = "\r\n"
-  buf[#buf + 1] = r.body
-  return table.concat(buf)
-end
-
--- IP literals get no SNI; nginx then checks the chain but cannot match
--- the address against the certificate (see docs).
-local function server_name(u)
-  local is_ip = u.host:find(":", 1, true)
-    or u.host:match("^%d+%.%d+%.%d+%.%d+$")
-  if not is_ip then return u.host end
+  if rc < 0 then return rc, ffi.string(C.sc_http1_error(h)) end
+  return rc
 end
 
 -- Count a connection: a new one or one taken from the pool.
@@ -658,12 +517,12 @@ local function count_connection(stats, reused)
   stats.requests = stats.requests + 1
 end
 
--- One attempt of an exchange with the built-in HTTP/1.1 client.  Returns
--- resp, or nil, code, message, unsent, stale (a pooled connection that
--- the server had closed: nothing came back).
-local function exchange_builtin(client, r, u, deadline, verify)
+-- One attempt of exchange h (going to u) on a cosocket.  Returns resp,
+-- or nil, code, message, unsent, stale (a pooled connection that the
+-- server had closed: nothing came back).
+local function exchange_builtin(client, h, u, deadline, verify)
   local sock = ngx.socket.tcp()
-  local cto = r.connect_timeout > 0 and r.connect_timeout or 10000
+  local cto = u.connect_timeout > 0 and u.connect_timeout or 10000
   local ctl = left(deadline)
   sock:settimeouts(cto < ctl and cto or ctl, left(deadline), left(deadline))
   local pool = u.scheme .. "://" .. u.host .. ":" .. u.port
@@ -675,7 +534,7 @@ local function exchange_builtin(client, r, u, deadline, verify)
   local reused = (sock:getreusedtimes() or 0) > 0
   if not reused and u.scheme == "https" then
     local sess
-    sess, err = sock:sslhandshake(nil, server_name(u), verify)
+    sess, err = sock:sslhandshake(nil, u.server_name, verify)
     if not sess then
       sock:close()
       local code = err == "timeout" and SC_ETIMEOUT or SC_ETLS
@@ -683,27 +542,18 @@ local function exchange_builtin(client, r, u, deadline, verify)
     end
   end
   count_connection(client.stats, reused)
-  local sent
-  sent, err = sock:send(build_request(r, u))
-  local resp, keep_or_code, msg, got_any
-  if sent then
-    resp, keep_or_code, msg, got_any = read_response(sock, r.method,
-      client.max_body, deadline)
-  else
-    keep_or_code, msg, got_any = io_code(err), "sending: " .. tostring(err),
-      false
-  end
-  if resp then
-    if keep_or_code then
+  local rc, msg = send_and_read(sock, h, deadline)
+  if rc == 1 then
+    if C.sc_http1_keep_alive(h) == 1 then
       sock:setkeepalive(client.keepalive_timeout, client.keepalive_pool)
     else
       sock:close()
     end
-    return resp
+    return take_response(h)
   end
   sock:close()
-  return nil, keep_or_code, msg, false,
-    reused and not got_any and keep_or_code == SC_ENETWORK
+  return nil, rc, msg, false,
+    reused and rc == SC_ENETWORK and C.sc_http1_got_any(h) == 0
 end
 
 -- lua-resty-http (require "resty.http"), when it is installed.
@@ -729,47 +579,60 @@ local function connect_error(u, err)
   return SC_ENETWORK
 end
 
+-- A new sc_response with its status (gc-anchored), or nil.
+local function new_response(status, max_body)
+  local out = ffi.new("sc_response *[1]")
+  if C.sc_response_new(out, max_body) ~= 0 then return nil end
+  local resp = ffi.gc(out[0], C.sc_response_free)
+  C.sc_response_set_status(resp, status)
+  return resp
+end
+
+-- Add body bytes; false when they pass the cap (SC_ETOOBIG).
+local function append_body(resp, data)
+  return #data == 0 or C.sc_response_append_body(resp, data, #data) == 0
+end
+
 -- One attempt of an exchange through lua-resty-http: connect (pools
 -- named by lua-resty-http from the scheme, host, port and TLS options),
 -- request, stream the body into the sc_response under its cap, and
 -- set_keepalive (which closes what must be closed).  Returns as
 -- exchange_builtin.
-local function exchange_resty_http(client, r, u, deadline, verify)
+local function exchange_resty_http(client, h, u, deadline, verify)
   local httpc = resty_http.new()
   local function timeouts(connect_ms)
     httpc:set_timeouts(connect_ms or left(deadline), left(deadline),
       left(deadline))
   end
-  local cto = r.connect_timeout > 0 and r.connect_timeout or 10000
+  local cto = u.connect_timeout > 0 and u.connect_timeout or 10000
   timeouts(math.min(cto, left(deadline)))
   local ok, err = httpc:connect({
     scheme = u.scheme, host = u.host, port = u.port,
     pool_size = client.keepalive_pool,
-    ssl_verify = verify, ssl_server_name = server_name(u),
+    ssl_verify = verify, ssl_server_name = u.server_name,
   })
   if not ok then
     return nil, connect_error(u, err), "connect: " .. tostring(err), true
   end
   local reused = (httpc:get_reused_times() or 0) > 0
   count_connection(client.stats, reused)
-  local headers, has = {}, {}
-  for i = 1, #r.headers do
-    local name, value = r.headers[i][1], r.headers[i][2]
-    has[name:lower()] = true
-    headers[name] = value
+  -- the request as the library completed it (Host, Content-Length)
+  local req, headers = C.sc_http1_request(h), {}
+  local name, value = ffi.new("const char *[1]"), ffi.new("const char *[1]")
+  for i = 0, tonumber(C.sc_request_header_count(req)) - 1 do
+    C.sc_request_header_at(req, i, name, value)
+    headers[ffi.string(name[0])] = ffi.string(value[0])
   end
-  if not has.host then headers.Host = u.authority end
-  if not has["content-length"] and (#r.body > 0 or (r.method ~= "GET"
-      and r.method ~= "HEAD" and r.method ~= "OPTIONS")) then
-    headers["Content-Length"] = tostring(#r.body)
-  end
-  local path, query = u.target:match("^([^?]*)%??(.*)$")
+  local len = ffi.new("size_t[1]")
+  local body = C.sc_request_body(req, len)
+  local path, query = ffi.string(C.sc_http1_target(h)):match(
+    "^([^?]*)%??(.*)$")
   timeouts()
   local res
   res, err = httpc:request({
-    method = r.method, path = path, headers = headers,
-    query = query ~= "" and query or nil,
-    body = #r.body > 0 and r.body or nil,
+    method = ffi.string(C.sc_request_method(req)), path = path,
+    headers = headers, query = query ~= "" and query or nil,
+    body = len[0] > 0 and ffi.string(body, len[0]) or nil,
   })
   if not res then
     httpc:close()
@@ -807,15 +670,17 @@ local function exchange_resty_http(client, r, u, deadline, verify)
   return resp
 end
 
--- Perform one exchange.  Returns resp or nil, code, message, unsent.
-local function exchange(client, r)
-  local u, perr = parse_url(r.url)
-  if not u then return nil, SC_EINVAL, perr, true end
-  local deadline = now_ms() + (r.timeout > 0 and r.timeout or 60000)
+-- Perform the exchange of request req.  Returns resp or nil, code,
+-- message, unsent.
+local function exchange(client, req)
+  local timeout = tonumber(C.sc_request_timeout_ms(req))
+  local deadline = now_ms() + (timeout > 0 and timeout or 60000)
   local verify = not client.insecure_tls
   local once = resty_http and exchange_resty_http or exchange_builtin
   for attempt = 1, 2 do
-    local resp, code, msg, unsent, stale = once(client, r, u, deadline,
+    local h, u, perr = new_exchange(req, client.max_body)
+    if not h then return nil, u, perr, true end
+    local resp, code, msg, unsent, stale = once(client, h, u, deadline,
       verify)
     if resp then return resp end
     -- A pooled connection the server had already closed: nothing came
@@ -862,10 +727,9 @@ local function drive(client, op, store)
   while true do
     local step = store_run(sio, ctx, C.sc_op_next, op, reqp)
     if step == STEP_SEND then
-      local r = read_request(reqp[0])
       inflight = inflight + 1
       if inflight > stats.max_inflight then stats.max_inflight = inflight end
-      local ok, resp, code, msg, unsent = pcall(exchange, client, r)
+      local ok, resp, code, msg, unsent = pcall(exchange, client, reqp[0])
       inflight = inflight - 1
       if not ok then -- a Lua error in the driver: do not leak the op
         C.sc_op_fail(op, SC_ENETWORK, "driver error")
@@ -1257,10 +1121,6 @@ local function guarded(fn)
     end
     return rc
   end
-end
-
-local function opt_string(p)
-  return p ~= nil and ffi.string(p) or nil
 end
 
 -- A malloc'd copy of s in *out (freed by the library): 0 or an error.

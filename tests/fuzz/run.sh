@@ -17,7 +17,7 @@ emu_srcs=$(ls csrc/emulator/*.c | grep -v '/main\.c$')
 emu_flags="-Icsrc/emulator $(pkg-config --cflags --libs libmicrohttpd libcjson openssl)"
 pass=0
 fail=0
-for t in response redirect webhook emulator; do
+for t in response redirect webhook emulator http1; do
 	bin=$out/fuzz_$t
 	srcs=$lib_srcs flags=$lib_flags
 	[ "$t" = emulator ] && srcs=$emu_srcs flags=$emu_flags

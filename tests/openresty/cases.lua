@@ -597,10 +597,6 @@ case("endpoints", function()
   check(smartcar.codes.invalid_argument == -1 and smartcar.codes.timeout
     and smartcar.codes.storage and smartcar.SC_ETIMEOUT ==
     smartcar.codes.timeout, "codes")
-  local u = smartcar._parse_url("https://[::1]:8443/a?b=c")
-  check(u.host == "::1" and u.port == 8443 and u.target == "/a?b=c", "ipv6")
-  u = smartcar._parse_url("http://h.example?x=1")
-  check(u.port == 80 and u.target == "/?x=1", "no path")
 end)
 
 case("shared_dict_store", function()
