@@ -5,16 +5,15 @@ The endpoint table's SC_BINDING lines give each call's positional
 arguments, result type and one-line doc.  From them this writes:
 
 - python/smartcar_native/_vehicle_methods.py: the call methods of
-  ``Vehicle`` and their awaitable twins on ``aio.AsyncVehicle``, and the
-  calls of ``VehicleV3`` (API v3 lines; v3.py writes the ones that need
-  more, and aio's twins of them are generated with the others);
+  ``Vehicle`` and the calls of ``VehicleV3`` (API v3 lines; v3.py writes
+  the ones that need more);
 - lua/meta/smartcar_vehicle.lua: the LuaLS declarations of the Lua
   ``Vehicle`` methods that init.lua builds at load from
   ``core.endpoint_info`` (smartcar.resty builds its own the same way);
 - python/smartcar_native/_aio_twins.py: the awaitable twins of the
-  module functions and of VehicleV3's calls, with the signatures of the
-  blocking originals as _module_calls.py and v3.py declare them (AIO_*
-  below);
+  module functions (AIO_FUNCTIONS below) and of the calls of Vehicle and
+  VehicleV3 (AIO_METHODS), one line each: _twins.py makes a twin from its
+  blocking original, whose signature type checkers carry over;
 - from csrc/lib/results.def (the result shapes): Python's named tuples
   and their converters (python/smartcar_native/_shapes.py), the LuaLS
   classes (lua/meta/smartcar_results.lua) and tests/shapes.json, the
@@ -273,18 +272,17 @@ def render_python(calls, hand, known, docs, v3_hand):
     names = [c for c in calls if c.vehicle and c.host in PY_VEHICLE_HOSTS]
     results = sorted({py_result(c, known) for c in names}
                      - {"Any", "Dict[str, Any]"})
-    out = ['"""The call methods of Vehicle, AsyncVehicle and VehicleV3, one per line',
+    out = ['"""The call methods of Vehicle and VehicleV3, one per line',
            "of the endpoint table.", "", HEADER, '"""', "",
            "from __future__ import annotations", "",
            "from typing import (TYPE_CHECKING, Any, Callable, Dict, List, "
-           "Mapping,", "                    Optional, TypeVar)", "",
+           "Mapping,", "                    Optional)", "",
            "from . import _util",
            "from .options import PagingOptions",
            "from .types import ("]
     out += ["    %s," % r for r in results]
     out += [")", "", "if TYPE_CHECKING:",
-            "    from .vehicle import Plan, Vehicle", "",
-            '_T = TypeVar("_T")', "", "",
+            "    from .vehicle import Plan", "", "",
             "class VehicleMethods:",
             '    """The calls of :class:`Vehicle`, each built by '
             '``_plan_<name>``."""', "",
@@ -313,20 +311,6 @@ def render_python(calls, hand, known, docs, v3_hand):
             "                  ) -> Plan: ...", "",
             "        def _run(self, plan: Plan) -> Any: ...", ""]
     out += py_methods(v3, (), known, {})
-    out += ["", "class AsyncVehicleMethods:",
-            '    """The awaitable twins of :class:`VehicleMethods`."""', "",
-            "    if TYPE_CHECKING:", "        sync: Vehicle", "",
-            "        async def _await(self, fn: Callable[..., _T], "
-            "*args: Any) -> _T:", "            ...", ""]
-    for c in names:
-        args = "".join(", " + a.name for a in c.args)
-        out += py_def("async def " + c.name, py_sig(c), py_result(c, known))
-        line = "        return await self._await(self.sync.%s%s)" % (c.name,
-                                                                     args)
-        if len(line) > 79:
-            line = "        return await self._await(\n            %s)" % (
-                "self.sync." + c.name + args)
-        out += ['        """Awaitable :meth:`Vehicle.%s`."""' % c.name, line, ""]
     while out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
@@ -514,138 +498,77 @@ def render_options_doc(options):
     return "\n".join(out) + "\n"
 
 
-def _imports(tree, module):
-    """name -> the module it comes from, as the source module sees it."""
-    where = {}
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom):
-            for a in node.names:
-                where[a.asname or a.name] = ("." * node.level) + (
-                    node.module or "")
-        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            where[node.name] = "." + module
-    return where
-
-
-def _twin(fn, target, method, imports, used, name=None):
-    """The awaitable twin of one function or method (ast node fn), named
-    name (default: fn's)."""
-    params, call = [], []
-    args = fn.args
-    defaults = [None] * (len(args.args) - len(args.defaults)) + list(
-        args.defaults)
-    for a, d in zip(args.args, defaults):
-        if a.arg == "self":
-            params.append("self")
-            continue
-        text = a.arg
-        if a.annotation is not None:
-            text += ": " + ast.unparse(a.annotation)
-        if d is not None:
-            text += " = " + (json.dumps(d.value) if isinstance(
-                d, ast.Constant) and isinstance(d.value, str)
-                else ast.unparse(d))
-        params.append(text)
-        call.append(a.arg)
-    if args.vararg or args.kwarg or args.kwonlyargs:
-        sys.exit("gen-bindings: %s: only positional parameters" % fn.name)
-    ret = ast.unparse(fn.returns)
-    for node in [n for a in args.args if a.annotation is not None
-                 for n in ast.walk(a.annotation)] + list(ast.walk(fn.returns)) + [
-                     n for d in args.defaults for n in ast.walk(d)]:
-        if isinstance(node, ast.Name) and node.id in imports:
-            used.setdefault(imports[node.id], set()).add(node.id)
-    indent = "    " if method else ""
-    shown = target  # a renamed twin's original is only in its module
-    if name and name != fn.name:
-        shown = target.replace("_v3.", "smartcar_native.v3.")
-    head = "%sdef %s" % ("" if ret.startswith("Iterator[") else "async ",
-                         name or fn.name)
-    if ret.startswith("Iterator["):
-        ret = "Async" + ret
-        body = "return _iterate(%s(%s))" % (target, ", ".join(call))
-        doc = "``async for`` over :%s:`%s`." % (
-            "meth" if method else "func", method or shown.replace(
-                "_api.", "smartcar_native.").replace("_v3.", "smartcar_native."))
-    else:
-        body = "return await _run(%s)" % ", ".join([target] + call)
-        doc = "Awaitable :%s:`%s`." % (
-            "meth" if method else "func", method or shown.replace(
-                "_api.", "smartcar_native.").replace("_v3.", "smartcar_native."))
-    out = [indent + l for l in py_def(head, params, ret, "")]
-    lines = [indent + "    " + body]
-    if len(lines[0]) > 79:
-        cut = lines[0].index("(", lines[0].index("return ") + 14) + 1
-        lines = [lines[0][:cut], indent + "        " + lines[0][cut:].lstrip()]
-    return out + [indent + '    """%s"""' % doc] + lines + [""]
+def _returns_iterator(fn):
+    """Whether the ast function fn is declared to return an Iterator."""
+    return fn.returns is not None and ast.unparse(fn.returns).startswith(
+        "Iterator[")
 
 
 def render_twins(generated, app_generated):
-    """The twins of AIO_FUNCTIONS and AIO_METHODS, and of the VehicleV3
-    calls the generated VehicleV3Methods holds."""
+    """The twins of AIO_FUNCTIONS and AIO_METHODS, of the VehicleV3 calls
+    the generated VehicleV3Methods holds and of VehicleMethods' calls:
+    one line each, the twin made by _twins.py from its original."""
+    def defs_of(tree, cls=None):
+        if cls is not None:
+            tree = next(n for n in tree.body
+                        if isinstance(n, ast.ClassDef) and n.name == cls)
+        return {n.name: n for n in tree.body
+                if isinstance(n, ast.FunctionDef)}
+
     gen_tree = ast.parse(generated)
-    gen_imports = _imports(gen_tree, "_vehicle_methods")
-    gen_class = next(n for n in gen_tree.body if isinstance(n, ast.ClassDef)
-                     and n.name == "VehicleV3Methods")
-    gen_defs = [n for n in gen_class.body if isinstance(n, ast.FunctionDef)
-                and not n.name.startswith("_")]
-    used = {"typing": {"AsyncIterator"}}
-    funcs, classes = [], []
-    app_tree = ast.parse(app_generated)
+    factories = set()
+    out = ['"""The awaitable twins of the blocking API that aio gives: one '
+           "line each,", "the twin made from its original by _twins.py (same "
+           "parameters; type", "checkers read them from the original's).",
+           "", HEADER.replace("from csrc/lib/endpoints.def",
+                              "(AIO_FUNCTIONS, AIO_METHODS)"),
+           '"""', "", "from __future__ import annotations", "",
+           "from typing import Final", "",
+           "from . import _module_calls as _api, v3 as _v3", "@FACTORIES@",
+           "from ._vehicle_methods import VehicleMethods"]
+    out += ["from .%s import %s" % (m[0], m[1]) for m in AIO_METHODS] + [""]
+    lines = []
     for module, names in AIO_FUNCTIONS:
-        tree = ast.parse(open(os.path.join(PKG, module + ".py")).read())
-        imports = _imports(tree, module)
-        defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+        defs = defs_of(ast.parse(open(os.path.join(PKG, module + ".py"))
+                                 .read()))
         if module == "v3":  # and the generated calls it re-exports
-            for k, v in _imports(app_tree, "_app_calls").items():
-                imports.setdefault(k, v)
-            for n in app_tree.body:
-                if isinstance(n, ast.FunctionDef):
-                    defs.setdefault(n.name, n)
+            defs.update(defs_of(ast.parse(app_generated)))
         for twin_name in names:
-            name = twin_name.split("=")[-1]
-            funcs += ["", ""] + _twin(defs[name], "%s.%s" % (
-                                      TWIN_ALIAS[module], name),
-                                      None, imports, used,
-                                      twin_name.split("=")[0])[:-1]
+            mine, _, name = twin_name.rpartition("=")
+            factory = ("async_iterable" if _returns_iterator(defs[name])
+                       else "awaitable")
+            factories.add(factory)
+            lines.append("%s: Final = %s(%s.%s%s)" % (
+                mine or name, factory, TWIN_ALIAS[module], name,
+                ', "%s"' % mine if mine else ""))
+    classes = [("AsyncVehicleMethods", "VehicleMethods", "VehicleMethods",
+                [n for n in defs_of(gen_tree, "VehicleMethods")
+                 if not n.startswith("_")], defs_of(gen_tree,
+                                                    "VehicleMethods"))]
     for module, cls, twin, names in AIO_METHODS:
-        tree = ast.parse(open(os.path.join(PKG, module + ".py")).read())
-        imports = _imports(tree, module)
-        node = next(n for n in tree.body
-                    if isinstance(n, ast.ClassDef) and n.name == cls)
-        defs = {n.name: n for n in node.body if isinstance(n, ast.FunctionDef)}
-        if cls == "VehicleV3":
-            defs.update((n.name, n) for n in gen_defs)
-            names = names + [n.name for n in gen_defs]
-            for k, v in gen_imports.items():
-                imports.setdefault(k, v)
-        classes += ["", "", "class %s:" % twin,
-                    '    """The awaitable twins of :class:`%s`\'s calls."""' % cls,
-                    "", "    if TYPE_CHECKING:",
-                    "        sync: _%s.%s" % (module, cls), ""]
+        defs = defs_of(ast.parse(open(os.path.join(PKG, module + ".py"))
+                                 .read()), cls)
+        gen = defs_of(gen_tree, cls + "Methods")
+        defs.update(gen)
+        classes.append((twin, cls, cls,
+                        names + [n for n in gen if not n.startswith("_")],
+                        defs))
+    out += lines
+    for twin, owner, cls, names, defs in classes:
+        out += ["", "", "class %s:" % twin,
+                '    """The awaitable twins of :class:`%s`\'s calls."""'
+                % cls.replace("Methods", ""), ""]
         for name in names:
-            classes += _twin(defs[name], "self.sync." + name,
-                             "%s.%s" % (cls, name), imports, used)
-    out = ['"""The awaitable twins of the blocking API that aio gives.', "",
-           HEADER.replace("csrc/lib/endpoints.def",
-                          "_module_calls.py, v3.py"),
-           '"""', "", "from __future__ import annotations", ""]
-    used.pop(".", None)
-    used["typing"] = (used["typing"] - {"Iterator"}) | {"TYPE_CHECKING"}
-    out += textwrap.wrap("from typing import (%s)" % ", ".join(
-        sorted(used.pop("typing"))), 79, subsequent_indent="    ") + [""]
-    for module in sorted(used):
-        names = sorted(used[module])
-        out.append("from %s import (%s)" % (module, ", ".join(names))
-                   if len(", ".join(names)) + len(module) < 60 else
-                   "from %s import (\n%s\n)" % (module, "\n".join(
-                       "    %s," % n for n in names)))
-    out += ["", "from . import _module_calls as _api, v3 as _v3",
-            "from .aio import _iterate, _run"]
-    text = "\n".join(out + funcs + classes)
-    while text.endswith("\n"):
-        text = text[:-1]
-    return text + "\n"
+            factory = ("async_iterable_method"
+                       if _returns_iterator(defs[name]) else
+                       "awaitable_method")
+            factories.add(factory)
+            # one line a twin, however long: the list is a table
+            out.append("    %s: Final = %s(%s.%s)" % (name, factory, owner,
+                                                     name))
+    text = "\n".join(out) + "\n"
+    return text.replace("@FACTORIES@", "from ._twins import (\n%s\n)" % "\n".join(
+        "    %s," % f for f in sorted(factories)))
 
 
 # ---------------------------------------------------------------------

@@ -52,7 +52,6 @@ from .notebook import ResultList
 from .auth_client import AuthClient
 from .store import TokenStore
 from .types import Access
-from ._vehicle_methods import AsyncVehicleMethods
 from .vehicle import Vehicle
 from ._core import Async, WATCH_READ, WATCH_WRITE
 from . import _util
@@ -417,9 +416,10 @@ async def _iterate(items: Iterator[T]) -> AsyncIterator[T]:
 
 
 # ---------------------------------------------------------------------
-# Module functions and VehicleV3's calls: generated twins (_aio_twins.py),
+# Module functions and the vehicles' calls: generated twins (_aio_twins.py),
 # imported here because they use _run and _iterate above
 from ._aio_twins import (  # noqa: E402
+    AsyncVehicleMethods,
     AsyncVehicleV3Methods,
     create_subscription,
     delete_connection,
@@ -671,11 +671,7 @@ class AsyncVehicle(_Twin, AsyncVehicleMethods):
         """Use ``"metric"`` or ``"imperial"`` for later calls."""
         self.sync.set_unit_system(unit_system)
 
-    def _await(self, fn: Callable[..., T],
-               *args: Any) -> Coroutine[Any, Any, T]:
-        return _run(fn, *args)
-
-    # the call methods are generated (_vehicle_methods.py)
+    # the call methods are generated (_aio_twins.py)
 
     def iter_permissions(self, page_size: int = 25) -> AsyncIterator[str]:
         """``async for`` over every permission
