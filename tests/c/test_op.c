@@ -37,14 +37,22 @@ static sc_params *odo_params(const char *units)
 	return p;
 }
 
-/* A test's client (for ORIGIN) and parameters. */
+/* A test's client (for ORIGIN) and parameters, and its op (with the
+ * request it asks to send) or the result of its last exchange: each
+ * freed by the next one and by fx_free. */
 struct fx {
 	sc_client *c;
 	sc_params *p;
+	sc_op *op;
+	const sc_request *req;
+	sc_result *res;
+	int rc; /* sc_op_result's code for res */
 };
 
 static void fx_free(struct fx *f)
 {
+	sc_result_free(f->res);
+	sc_op_free(f->op);
 	sc_params_free(f->p);
 	sc_client_free(f->c);
 }
@@ -71,14 +79,60 @@ static sc_result *run(sc_client *c, const char *ep, sc_params *p,
 	return res;
 }
 
+/* f's op for ep with f->p, at its first request (f->req), or NULL. */
+static sc_op *fx_start(struct fx *f, const char *ep)
+{
+	sc_op_free(f->op);
+	f->op = start(f->c, ep, f->p, &f->req);
+	return f->op;
+}
+
+/* f's exchange of ep with f->p against resp: its result in f->res, and
+ * sc_op_result's code (f->rc), or -99 when there is no result. */
+static int fx_run(struct fx *f, const char *ep, sc_response *resp)
+{
+	f->rc = -99;
+	sc_result_free(f->res);
+	f->res = run(f->c, ep, f->p, resp, &f->rc);
+	return f->res ? f->rc : -99;
+}
+
+/* The error of f's exchange of ep against resp, or NULL. */
+static const sc_error *fx_error(struct fx *f, const char *ep,
+				sc_response *resp)
+{
+	fx_run(f, ep, resp);
+	return sc_result_error(f->res);
+}
+
+/* The error code of f's exchange of ep against resp (0: it succeeded). */
+static int fx_code(struct fx *f, const char *ep, sc_response *resp)
+{
+	fx_run(f, ep, resp);
+	return sc_error_code(sc_result_error(f->res));
+}
+
+/* A canned response with the header lines kv (name, value, ..., NULL). */
+static sc_response *canned(int status, const char *type, const char *body,
+			   const char *const *kv)
+{
+	sc_response *r = t_response(status, type, body);
+
+	for (; *kv; kv += 2)
+		sc_response_add_header(r, kv[0], kv[1]);
+	return r;
+}
+#define CANNED(status, type, body, ...)                                \
+	canned((status), (type), (body), (const char *const[]){__VA_ARGS__, NULL})
+
 TEST(op_odometer_request)
 {
 	struct fx f = { t_client(ORIGIN, NULL), odo_params("imperial") };
 	const sc_request *req;
-	sc_op *op = start(f.c, "odometer", f.p, &req);
 	size_t len = 99;
 
-	REQUIRE(op);
+	REQUIRE(fx_start(&f, "odometer"));
+	req = f.req;
 	CHECK_STR(sc_request_method(req), "GET");
 	CHECK_STR(sc_request_url(req), ORIGIN "/v2.0/vehicles/veh-1/odometer");
 	CHECK_STR(sc_request_header(req, "authorization"),
@@ -89,7 +143,6 @@ TEST(op_odometer_request)
 	CHECK(len == 0);
 	CHECK(sc_request_timeout_ms(req) > 0);
 	CHECK(sc_request_connect_timeout_ms(req) > 0);
-	sc_op_free(op);
 	fx_free(&f);
 }
 
@@ -97,7 +150,6 @@ TEST(op_vehicles_paging_version_flags_timeouts)
 {
 	struct fx f = { t_client(ORIGIN, NULL), NULL };
 	const sc_request *req;
-	sc_op *op;
 
 	f.p = T_PARAMS("access_token", "t0ken-abc");
 	sc_params_set_int(f.p, "limit", 5);
@@ -106,14 +158,13 @@ TEST(op_vehicles_paging_version_flags_timeouts)
 	sc_params_set(f.p, "flags", "country:DE");
 	sc_params_set(f.p, "timeout_ms", "1234");
 	sc_params_set(f.p, "connect_timeout_ms", "77");
-	op = start(f.c, "get_vehicles", f.p, &req);
-	REQUIRE(op);
+	REQUIRE(fx_start(&f, "get_vehicles"));
+	req = f.req;
 	CHECK_STR(sc_request_url(req), ORIGIN "/v1.0/vehicles?limit=5&offset=10"
 				       "&flags=country%3ADE");
 	CHECK(sc_request_header(req, "sc-unit-system") == NULL);
 	CHECK(sc_request_timeout_ms(req) == 1234);
 	CHECK(sc_request_connect_timeout_ms(req) == 77);
-	sc_op_free(op);
 	fx_free(&f);
 }
 
@@ -121,12 +172,11 @@ TEST(op_token_requests)
 {
 	struct fx f = { t_client(ORIGIN, NULL), NULL };
 	const sc_request *req;
-	sc_op *op;
 	size_t len;
 
 	f.p = T_PARAMS("code", "the code/1", "flags", "pizza:pasta");
-	op = start(f.c, "exchange_code", f.p, &req);
-	REQUIRE(op);
+	REQUIRE(fx_start(&f, "exchange_code"));
+	req = f.req;
 	CHECK_STR(sc_request_method(req), "POST");
 	CHECK_STR(sc_request_url(req),
 		  ORIGIN "/oauth/token?flags=pizza%3Apasta");
@@ -140,15 +190,12 @@ TEST(op_token_requests)
 		  "grant_type=authorization_code&code=the%20code%2F1"
 		  "&redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fcallback");
 	CHECK(len == strlen(sc_request_body(req, NULL)));
-	sc_op_free(op);
 	sc_params_free(f.p);
 
 	f.p = T_PARAMS("refresh_token", "rt-1");
-	op = start(f.c, "exchange_refresh_token", f.p, &req);
-	REQUIRE(op);
-	CHECK_STR(sc_request_body(req, NULL),
+	REQUIRE(fx_start(&f, "exchange_refresh_token"));
+	CHECK_STR(sc_request_body(f.req, NULL),
 		  "grant_type=refresh_token&refresh_token=rt-1");
-	sc_op_free(op);
 	fx_free(&f);
 }
 
@@ -212,49 +259,44 @@ TEST(op_argument_errors)
 TEST(op_success_with_meta)
 {
 	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
-	sc_response *r = t_response(200, "application/json; charset=utf-8",
-				    "{\"distance\": 37829.2}");
-	sc_result *res;
 	double d = 0;
-	int rc = -99;
 
-	sc_response_add_header(r, "sc-data-age", "2018-06-20T01:33:37.078Z");
-	sc_response_add_header(r, "SC-Unit-System", "metric");
-	sc_response_add_header(r, "SC-Request-Id", "rid-1");
-	sc_response_add_header(r, "SC-Fetched-At", "2018-06-20T01:33:38.000Z");
-	res = run(f.c, "odometer", f.p, r, &rc);
-	REQUIRE(res);
-	CHECK(rc == 0);
-	CHECK(sc_result_get_number(res, "distance", &d) == 0 && d == 37829.2);
-	CHECK_RESULT_STRINGS(res, "meta.data_age", "2018-06-20T01:33:37.078Z",
+	REQUIRE(fx_run(&f, "odometer",
+		       CANNED(200, "application/json; charset=utf-8",
+			      "{\"distance\": 37829.2}",
+			      "sc-data-age", "2018-06-20T01:33:37.078Z",
+			      "SC-Unit-System", "metric",
+			      "SC-Request-Id", "rid-1",
+			      "SC-Fetched-At", "2018-06-20T01:33:38.000Z")) ==
+		0);
+	CHECK(sc_result_get_number(f.res, "distance", &d) == 0 &&
+	      d == 37829.2);
+	CHECK_RESULT_STRINGS(f.res,
+			"meta.data_age", "2018-06-20T01:33:37.078Z",
 			"meta.unit_system", "metric",
 			"meta.request_id", "rid-1",
 			"meta.fetched_at", "2018-06-20T01:33:38.000Z");
-	sc_result_free(res);
 	fx_free(&f);
 }
 
 TEST(op_snake_cases_body_keys)
 {
 	struct fx f = { t_client(ORIGIN, NULL), NULL };
-	sc_result *res;
 	char *json = NULL;
 
 	f.p = T_PARAMS("access_token", "tok-x");
-	res = run(f.c, "get_vehicles", f.p,
-		  t_response(200, "application/json",
-			     "{\"paging\":{\"count\":2,\"offset\":0},"
-			     "\"vehicles\":[\"a\",\"b\"],\"percentRemaining\":1,"
-			     "\"docURL\":\"u\",\"isPluggedIn\":true}"),
-		  NULL);
-	REQUIRE(res);
-	sc_result_to_json(&json, res);
+	fx_run(&f, "get_vehicles",
+	       t_response(200, "application/json",
+			  "{\"paging\":{\"count\":2,\"offset\":0},"
+			  "\"vehicles\":[\"a\",\"b\"],\"percentRemaining\":1,"
+			  "\"docURL\":\"u\",\"isPluggedIn\":true}"));
+	REQUIRE(f.res);
+	sc_result_to_json(&json, f.res);
 	CHECK_CONTAINS(json, "\"percent_remaining\":1");
 	CHECK_CONTAINS(json, "\"doc_url\":\"u\"");
 	CHECK_CONTAINS(json, "\"is_plugged_in\":true");
-	CHECK_STR(sc_result_get_string(res, "vehicles.1"), "b");
+	CHECK_STR(sc_result_get_string(f.res, "vehicles.1"), "b");
 	sc_free(json);
-	sc_result_free(res);
 	fx_free(&f);
 }
 
@@ -265,12 +307,11 @@ TEST(op_token_response)
 	double exp = 0, rexp = 0, now = (double)time(NULL), ei = 0;
 
 	f.p = T_PARAMS("code", "code-1");
-	res = run(f.c, "exchange_code", f.p,
-		  t_response(200, "application/json",
-			     "{\"access_token\":\"AT\",\"token_type\":\"Bearer\","
-			     "\"expires_in\":7200,\"refresh_token\":\"RT\"}"),
-		  NULL);
-	REQUIRE(res);
+	fx_run(&f, "exchange_code",
+	       t_response(200, "application/json",
+			  "{\"access_token\":\"AT\",\"token_type\":\"Bearer\","
+			  "\"expires_in\":7200,\"refresh_token\":\"RT\"}"));
+	REQUIRE((res = f.res));
 	CHECK_RESULT_STRINGS(res, "access_token", "AT", "refresh_token", "RT",
 			"token_type", "Bearer");
 	CHECK(sc_result_get_number(res, "expires_in", &ei) == 0 && ei == 7200);
@@ -278,13 +319,10 @@ TEST(op_token_response)
 	CHECK(exp >= now + 7199 && exp <= now + 7202);
 	CHECK(sc_result_get_number(res, "refresh_expiration", &rexp) == 0);
 	CHECK(rexp >= now + 60 * 86400 - 1 && rexp <= now + 60 * 86400 + 2);
-	sc_result_free(res);
 
-	res = run(f.c, "exchange_code", f.p,
-		  t_response(200, "application/json", "{\"access_token\":\"AT\"}"),
-		  NULL);
-	CHECK(sc_error_code(sc_result_error(res)) == SC_EMALFORMED);
-	sc_result_free(res);
+	CHECK(fx_code(&f, "exchange_code",
+		      t_response(200, "application/json",
+				 "{\"access_token\":\"AT\"}")) == SC_EMALFORMED);
 	fx_free(&f);
 }
 
@@ -299,16 +337,11 @@ TEST(op_v2_error_body_every_field)
 		"\"RETRY_LATER\"},\"suggestedUserMessage\":\"wait\","
 		"\"detail\":[{\"field\":\"f\",\"message\":\"m\"}]}");
 	const sc_error *e;
-	sc_result *res;
-	int rc = 0;
 	const cJSON *obj;
 
 	sc_response_add_header(r, "Retry-After", "30");
-	res = run(f.c, "odometer", f.p, r, &rc);
-	REQUIRE(res);
-	CHECK(rc == SC_EAPI);
-	e = sc_result_error(res);
-	REQUIRE(e);
+	REQUIRE((e = fx_error(&f, "odometer", r)));
+	CHECK(f.rc == SC_EAPI);
 	CHECK_ERROR_FIELDS(e, "kind", "api", "type", "RATE_LIMIT",
 			"code", "VEHICLE", "description", "slow down",
 			"request_id", "rid-9", "resolution_type", "RETRY_LATER");
@@ -321,125 +354,105 @@ TEST(op_v2_error_body_every_field)
 	CHECK_STR(sc_error_message(e), "RATE_LIMIT:VEHICLE - slow down");
 	obj = sc_error_object(e);
 	CHECK(cJSON_IsArray(cJSON_GetObjectItem(obj, "detail")));
-	sc_result_free(res);
 	fx_free(&f);
 }
 
 TEST(op_v2_error_null_code_and_header_request_id)
 {
-	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
-	sc_response *r = t_response(401, "application/json",
+	/* no code, no resolution type, the request id only in a header */
+	static const char body[] =
 		"{\"type\":\"AUTHENTICATION\",\"code\":null,\"description\":"
-		"\"bad token\",\"docURL\":\"d\",\"resolution\":{\"type\":null}}");
-	sc_result *res;
+		"\"bad token\",\"docURL\":\"d\",\"resolution\":{\"type\":null}}";
+	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
 	const sc_error *e;
 
-	sc_response_add_header(r, "SC-Request-Id", "hdr-rid");
-	res = run(f.c, "odometer", f.p, r, NULL);
-	e = sc_result_error(res);
-	REQUIRE(e);
+	REQUIRE((e = fx_error(&f, "odometer",
+			      CANNED(401, "application/json", body,
+				     "SC-Request-Id", "hdr-rid"))));
 	CHECK(sc_error_get(e, "code") == NULL);
 	CHECK_STR(sc_error_message(e), "AUTHENTICATION - bad token");
-	CHECK_STR(sc_error_get(e, "request_id"), "hdr-rid");
+	CHECK_ERROR_FIELDS(e, "request_id", "hdr-rid");
 	CHECK(sc_error_status_code(e) == 401);
 	CHECK(sc_error_retry_after(e) == -1);
-	sc_result_free(res);
 	fx_free(&f);
 }
 
 TEST(op_oauth_error_is_redacted)
 {
 	struct fx f = { t_client(ORIGIN, NULL), NULL };
-	sc_result *res;
 	const sc_error *e;
 	const char *const secrets[] = { "c0de-SECRET-77", T_CLIENT_SECRET };
-	int rc = 0;
 
 	f.p = T_PARAMS("code", "c0de-SECRET-77");
-	res = run(f.c, "exchange_code", f.p,
-		  t_response(400, "application/json",
-			     "{\"error\":\"invalid_grant\",\"error_description\":"
-			     "\"Invalid code: c0de-SECRET-77.\"}"),
-		  &rc);
-	CHECK(rc == SC_EOAUTH);
-	e = sc_result_error(res);
-	REQUIRE(e);
-	CHECK_STR(sc_error_get(e, "type"), "invalid_grant");
-	CHECK_STR(sc_error_get(e, "description"), "Invalid code: [REDACTED].");
+	REQUIRE((e = fx_error(&f, "exchange_code",
+			      t_response(400, "application/json",
+					 "{\"error\":\"invalid_grant\","
+					 "\"error_description\":"
+					 "\"Invalid code: c0de-SECRET-77.\"}"))));
+	CHECK(f.rc == SC_EOAUTH);
+	CHECK_ERROR_FIELDS(e, "type", "invalid_grant",
+			   "description", "Invalid code: [REDACTED].");
 	CHECK(sc_error_status_code(e) == 400);
-	CHECK(t_result_clean(res, secrets, 2));
-	sc_result_free(res);
+	CHECK(t_result_clean(f.res, secrets, 2));
 	fx_free(&f);
 }
 
 TEST(op_v1_error_body)
 {
 	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
-	sc_result *res = run(f.c, "odometer", f.p,
-		t_response(501, "application/json",
-			   "{\"error\":\"vehicle_not_capable_error\",\"message\":"
-			   "\"Vehicle is not capable of performing request.\","
-			   "\"code\":\"VNC_1\",\"requestId\":\"r1\"}"),
-		NULL);
-	const sc_error *e = sc_result_error(res);
+	const sc_error *e;
 
-	REQUIRE(e);
+	REQUIRE((e = fx_error(&f, "odometer",
+			      t_response(501, "application/json",
+					 "{\"error\":"
+					 "\"vehicle_not_capable_error\","
+					 "\"message\":\"Vehicle is not capable "
+					 "of performing request.\","
+					 "\"code\":\"VNC_1\",\"requestId\":\"r1\"}"))));
 	CHECK(sc_error_code(e) == SC_EAPI);
 	CHECK_ERROR_FIELDS(e, "type", "vehicle_not_capable_error",
 			"code", "VNC_1", "request_id", "r1", "description",
 			"Vehicle is not capable of performing request.");
 	CHECK(sc_error_status_code(e) == 501);
-	sc_result_free(res);
 	fx_free(&f);
 }
 
 TEST(op_non_json_and_malformed_bodies)
 {
+	/* bodies that are not the JSON they claim, and what each becomes */
+	static const struct {
+		int status;
+		const char *body;
+		int code;
+	} bad[] = {
+		{ 500, "{\"type\": ", SC_EMALFORMED },
+		{ 200, "{\"distance\": 1} junk", SC_EMALFORMED },
+		{ 200, "42", SC_EMALFORMED },
+		{ 418, "{\"what\": 1}", SC_EHTTP },
+	};
 	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
-	sc_response *r = t_response(504, "text/html",
-				    "<html>Gateway\nTimeout</html>");
-	sc_result *res;
 	const sc_error *e;
+	size_t i;
 
-	sc_response_add_header(r, "SC-Request-Id", "rid-504");
-	res = run(f.c, "odometer", f.p, r, NULL);
-	e = sc_result_error(res);
-	REQUIRE(e);
+	REQUIRE((e = fx_error(&f, "odometer",
+			      CANNED(504, "text/html",
+				     "<html>Gateway\nTimeout</html>",
+				     "SC-Request-Id", "rid-504"))));
 	CHECK(sc_error_code(e) == SC_EHTTP);
 	CHECK(sc_error_status_code(e) == 504);
 	CHECK_STR(sc_error_get(e, "request_id"), "rid-504");
 	CHECK_CONTAINS(sc_error_message(e), "HTTP 504");
-	sc_result_free(res);
-
-	res = run(f.c, "odometer", f.p,
-		  t_response(500, "application/json", "{\"type\": "), NULL);
-	CHECK(sc_error_code(sc_result_error(res)) == SC_EMALFORMED);
-	sc_result_free(res);
-
-	res = run(f.c, "odometer", f.p,
-		  t_response(200, "application/json", "{\"distance\": 1} junk"),
-		  NULL);
-	CHECK(sc_error_code(sc_result_error(res)) == SC_EMALFORMED);
-	sc_result_free(res);
-
-	res = run(f.c, "odometer", f.p,
-		  t_response(200, "application/json", "42"), NULL);
-	CHECK(sc_error_code(sc_result_error(res)) == SC_EMALFORMED);
-	sc_result_free(res);
-
-	res = run(f.c, "odometer", f.p,
-		  t_response(418, "application/json", "{\"what\": 1}"), NULL);
-	CHECK(sc_error_code(sc_result_error(res)) == SC_EHTTP);
-	sc_result_free(res);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(fx_code(&f, "odometer",
+			      t_response(bad[i].status, "application/json",
+					 bad[i].body)) == bad[i].code);
 	fx_free(&f);
 }
 
 TEST(op_body_cap_and_transport_failures)
 {
 	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
-	const sc_request *req;
 	sc_response *r = NULL;
-	sc_result *res = NULL;
 	sc_op *op;
 	char big[64];
 
@@ -447,19 +460,16 @@ TEST(op_body_cap_and_transport_failures)
 	sc_response_new(&r, 16);
 	sc_response_set_status(r, 200);
 	CHECK(sc_response_append_body(r, big, sizeof(big)) == SC_ETOOBIG);
-	res = run(f.c, "odometer", f.p, r, NULL);
-	CHECK(sc_error_code(sc_result_error(res)) == SC_ETOOBIG);
-	sc_result_free(res);
+	CHECK(fx_code(&f, "odometer", r) == SC_ETOOBIG);
+	sc_result_free(f.res);
+	f.res = NULL;
 
-	op = start(f.c, "odometer", f.p, &req);
-	REQUIRE(op);
+	REQUIRE((op = fx_start(&f, "odometer")));
 	CHECK(sc_op_fail(op, SC_ETIMEOUT, "timed out after 5 ms") == 0);
 	CHECK(sc_op_fail(op, SC_ETIMEOUT, "again") == SC_EMISUSE);
-	CHECK(sc_op_result(&res, op) == SC_ETIMEOUT);
-	CHECK_STR(sc_error_get(sc_result_error(res), "kind"), "timeout");
-	CHECK(sc_error_attempts(sc_result_error(res)) == 1);
-	sc_result_free(res);
-	sc_op_free(op);
+	CHECK(sc_op_result(&f.res, op) == SC_ETIMEOUT);
+	CHECK_STR(sc_error_get(sc_result_error(f.res), "kind"), "timeout");
+	CHECK(sc_error_attempts(sc_result_error(f.res)) == 1);
 	fx_free(&f);
 }
 
@@ -526,19 +536,17 @@ TEST(op_v3_raw_headers_and_top_level_resource)
 		"\"attributes\":{\"body\":{\"value\":true}},"
 		"\"meta\":{\"retrievedAt\":1752104218549}}";
 	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
-	sc_response *r;
 	sc_result *res;
 	const cJSON *h;
 	double ms = 0;
 
 	sc_params_set(f.p, "signal_code", "closure-islocked");
 	sc_params_set(f.p, "raw_body", "true");
-	r = t_response(200, "application/json", bare);
-	sc_response_add_header(r, "Vary", "Accept");
-	sc_response_add_header(r, "SC-Request-Id", "rid-1");
-	sc_response_add_header(r, "vary", "Origin");
-	res = run(f.c, "get_signal", f.p, r, NULL);
-	REQUIRE(res && !sc_result_error(res));
+	REQUIRE(fx_code(&f, "get_signal",
+			CANNED(200, "application/json", bare, "Vary", "Accept",
+			       "SC-Request-Id", "rid-1", "vary", "Origin")) ==
+		0);
+	REQUIRE((res = f.res));
 	h = cJSON_GetObjectItemCaseSensitive(sc_result_data(res), "headers");
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 			  h, "Vary")), "Accept, Origin");
@@ -550,13 +558,12 @@ TEST(op_v3_raw_headers_and_top_level_resource)
 	/* the body as sent: no "data" added */
 	CHECK_STR(sc_result_get_string(res, "body.id"), "closure-islocked");
 	CHECK(sc_result_get_string(res, "body.data.id") == NULL);
-	sc_result_free(res);
 
 	sc_params_set(f.p, "raw_body", "false");
-	r = t_response(200, "application/json", bare);
-	sc_response_add_header(r, "SC-Request-Id", "rid-2");
-	res = run(f.c, "get_signal", f.p, r, NULL);
-	REQUIRE(res && !sc_result_error(res));
+	REQUIRE(fx_code(&f, "get_signal",
+			CANNED(200, "application/json", bare,
+			       "SC-Request-Id", "rid-2")) == 0);
+	REQUIRE((res = f.res));
 	CHECK_STR(sc_result_get_string(res, "data.id"), "closure-islocked");
 	CHECK(sc_result_get_string(res, "id") == NULL);
 	h = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
@@ -566,6 +573,5 @@ TEST(op_v3_raw_headers_and_top_level_resource)
 	      ms == 1752104218549.0);
 	CHECK_STR(sc_result_get_string(res, "meta.request_id"), "rid-2");
 	CHECK(sc_result_get_string(res, "headers.SC-Request-Id") == NULL);
-	sc_result_free(res);
 	fx_free(&f);
 }
