@@ -11,7 +11,11 @@
 
 #include "op.h"
 
-static cJSON *meta_from(const sc_response *resp)
+/* A result's meta: the SC-* headers get finds in src (a response, or a
+ * batch answer's headers object); rid, when not NULL, is the request id
+ * (a batch answer has its batch's).  NULL when out of memory. */
+static cJSON *meta_of(const char *(*get)(const void *src, const char *name),
+		      const void *src, const char *rid)
 {
 	static const char *const map[][2] = {
 		{ "SC-Data-Age", "data_age" },
@@ -23,13 +27,24 @@ static cJSON *meta_from(const sc_response *resp)
 	size_t i;
 
 	for (i = 0; meta && i < 4; i++) {
-		const char *v = sc_response_header(resp, map[i][0]);
+		const char *v = rid && !strcmp(map[i][1], "request_id")
+			? rid : get(src, map[i][0]);
 		if (v && !cJSON_AddStringToObject(meta, map[i][1], v)) {
 			cJSON_Delete(meta);
 			return NULL;
 		}
 	}
 	return meta;
+}
+
+static const char *resp_header(const void *resp, const char *name)
+{
+	return sc_response_header(resp, name);
+}
+
+static cJSON *meta_from(const sc_response *resp)
+{
+	return meta_of(resp_header, resp, NULL);
 }
 
 /* Every response header for a raw result, {name as first sent: value};
@@ -264,10 +279,10 @@ int sc_batch_name(char **name_out, char **alias_out, const char *path,
 	return 0;
 }
 
-static const char *sub_header(const cJSON *headers, const char *name)
+static const char *sub_header(const void *headers, const char *name)
 {
 	const cJSON *h;
-	cJSON_ArrayForEach(h, headers)
+	cJSON_ArrayForEach(h, (const cJSON *)headers)
 		if (h->string && sc__strcaseeq(h->string, name) &&
 		    cJSON_IsString(h))
 			return h->valuestring;
@@ -300,20 +315,7 @@ static cJSON *batch_item(const sc_op *op, const cJSON *item, const char *rid)
 	if ((status == 200 || status == 204) &&
 	    (!body || cJSON_IsObject(body) || cJSON_IsArray(body) ||
 	     cJSON_IsNull(body))) {
-		static const char *const keys[][2] = {
-			{ "sc-data-age", "data_age" },
-			{ "sc-unit-system", "unit_system" },
-			{ "sc-fetched-at", "fetched_at" },
-		};
-		cJSON *meta = cJSON_CreateObject();
-		size_t i;
-		for (i = 0; meta && i < 3; i++) {
-			const char *v = sub_header(hdrs, keys[i][0]);
-			if (v)
-				cJSON_AddStringToObject(meta, keys[i][1], v);
-		}
-		if (meta && rid)
-			cJSON_AddStringToObject(meta, "request_id", rid);
+		cJSON *meta = meta_of(sub_header, hdrs, rid);
 		cJSON_AddItemToObject(out, "data",
 			data_with_meta(cJSON_IsNull(body) ? NULL : body, meta,
 				       0));

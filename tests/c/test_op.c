@@ -279,6 +279,33 @@ TEST(op_success_with_meta)
 	fx_free(&f);
 }
 
+/* A batch answer: /odometer with SC-* headers of its own, /fuel without. */
+static const char batch_body[] =
+	"{\"responses\": [{\"path\": \"/odometer\", \"code\": 200, \"headers\":"
+	" {\"sc-data-age\": \"2018-06-20T01:33:37Z\", \"SC-Unit-System\":"
+	" \"metric\", \"sc-fetched-at\": \"2018-06-20T01:33:38Z\"}, \"body\":"
+	" {\"distance\": 1}}, {\"path\": \"/fuel\", \"code\": 200, \"body\":"
+	" {\"amountRemaining\": 2}}]}";
+
+/* Each batch answer's meta comes from its own headers (any case), its
+ * request id from the batch's. */
+TEST(op_batch_answers_carry_their_meta)
+{
+	struct fx f = { t_client(ORIGIN, NULL), odo_params(NULL) };
+
+	sc_params_set(f.p, "paths", "/odometer /fuel");
+	REQUIRE(fx_run(&f, "batch", CANNED(200, "application/json", batch_body,
+					   "SC-Request-Id", "rid-batch")) == 0);
+	CHECK_RESULT_STRINGS(f.res, "meta.request_id", "rid-batch",
+		"responses.0.data.meta.data_age", "2018-06-20T01:33:37Z",
+		"responses.0.data.meta.unit_system", "metric",
+		"responses.0.data.meta.fetched_at", "2018-06-20T01:33:38Z",
+		"responses.0.data.meta.request_id", "rid-batch",
+		"responses.1.data.meta.request_id", "rid-batch");
+	CHECK(!sc_result_get_string(f.res, "responses.1.data.meta.data_age"));
+	fx_free(&f);
+}
+
 TEST(op_snake_cases_body_keys)
 {
 	struct fx f = { t_client(ORIGIN, NULL), NULL };
