@@ -157,13 +157,17 @@ const char *sc_request_header(const sc_request *req, const char *name)
 	return req ? find_header(req->headers, req->nheaders, name) : NULL;
 }
 
+/* A request's or response's body as handed out: never NULL. */
+static const char *body_of(const sc_buf *body, size_t *len_out)
+{
+	if (len_out)
+		*len_out = body->len;
+	return body->ptr ? body->ptr : "";
+}
+
 const char *sc_request_body(const sc_request *req, size_t *len_out)
 {
-	if (!req)
-		return NULL;
-	if (len_out)
-		*len_out = req->body.len;
-	return req->body.ptr ? req->body.ptr : "";
+	return req ? body_of(&req->body, len_out) : NULL;
 }
 
 long sc_request_connect_timeout_ms(const sc_request *req)
@@ -253,9 +257,5 @@ const char *sc_response_header(const sc_response *resp, const char *name)
 
 const char *sc_response_body(const sc_response *resp, size_t *len_out)
 {
-	if (!resp)
-		return NULL;
-	if (len_out)
-		*len_out = resp->body.len;
-	return resp->body.ptr ? resp->body.ptr : "";
+	return resp ? body_of(&resp->body, len_out) : NULL;
 }
