@@ -19,6 +19,8 @@
 #define N_SIGNALS 12
 
 enum { BEV, PHEV, ICE };
+/* the powertrainType of each kind */
+static const char *const POWERTRAIN[3] = {"BEV", "PHEV", "ICE"};
 
 /* ----------------------------------------------------------------- HTTP */
 
@@ -40,6 +42,18 @@ static void v3_get(t_http_res *out, const char *path, const char *token,
 		   const char *user, const char *unit)
 {
 	v3_req(out, "GET", path, token, user, unit, NULL);
+}
+
+/* GET /v3/vehicles/{vid}{rest} (rest "" or "/signals...") as v3_get:
+ * the answer's status. */
+static long v3_vehicle(t_http_res *out, const char *vid, const char *rest,
+		       const char *token, const char *user, const char *unit)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/v3/vehicles/%s%s", vid, rest);
+	v3_get(out, path, token, user, unit);
+	return out->status;
 }
 
 /* ---------------------------------------------------------------- shapes */
@@ -205,22 +219,35 @@ static char *user_id(const char *token)
 	return id;
 }
 
+/* An owner of the three kinds (their ids in ids, by kind) connected as
+ * email with V3_SCOPES: the access token (caller frees), or NULL. */
+static char *v3_login(const char *email, char ids[3][40])
+{
+	return t_login_fleet(t_emulator(), email, V3_SCOPES, ids);
+}
+
+/* Adds the fault spec_fmt formats with vid (a JSON body for
+ * /_emulator/faults). */
+static void add_fault(const char *spec_fmt, const char *vid)
+{
+	char spec[512];
+
+	snprintf(spec, sizeof(spec), spec_fmt, vid);
+	free(t_control("/_emulator/faults", spec));
+}
+
 /* ------------------------------------------------------------------ tests */
 
 TEST(emulator_v3_vehicle_resource)
 {
-	static const char *const pt[3] = {"BEV", "PHEV", "ICE"};
-	char ids[3][40], path[256], buf[64];
-	char *tok = t_login_fleet(t_emulator(), "v3-vehicle@example.com",
-				  V3_SCOPES, ids);
+	char ids[3][40], buf[64];
+	char *tok = v3_login("v3-vehicle@example.com", ids);
 	t_http_res r;
 	int k;
 
 	REQUIRE(tok);
 	for (k = 0; k < 3; k++) {
-		snprintf(path, sizeof(path), "/v3/vehicles/%s", ids[k]);
-		v3_get(&r, path, tok, NULL, NULL);
-		CHECK(r.status == 200);
+		CHECK(v3_vehicle(&r, ids[k], "", tok, NULL, NULL) == 200);
 		CHECK(t_http_header(&r, "content-type", buf, sizeof(buf)) &&
 		      strstr(buf, "application/json"));
 		CHECK(t_http_header(&r, "sc-request-id", buf, sizeof(buf)) !=
@@ -228,13 +255,11 @@ TEST(emulator_v3_vehicle_resource)
 		/* the resource at the top level (issue 10, item 8) */
 		CHECK(t_json_get(r.json, "data") == NULL);
 		check_vehicle_resource(r.json, ids[k],
-				       pt[k]);
+				       POWERTRAIN[k]);
 		t_http_free(&r);
 	}
 	/* the trailing slash variant (the Node SDK sends it) */
-	snprintf(path, sizeof(path), "/v3/vehicles/%s/", ids[BEV]);
-	v3_get(&r, path, tok, NULL, NULL);
-	CHECK(r.status == 200);
+	CHECK(v3_vehicle(&r, ids[BEV], "/", tok, NULL, NULL) == 200);
 	CHECK_STR(
 		t_json_str(t_json_get(r.json, "attributes"),
 			   "make"),
@@ -244,9 +269,7 @@ TEST(emulator_v3_vehicle_resource)
 	t_http_free(&r);
 	/* an asleep car still answers its attributes */
 	t_set_vehicle(t_emulator(), ids[ICE], "{\"asleep\": true}");
-	snprintf(path, sizeof(path), "/v3/vehicles/%s", ids[ICE]);
-	v3_get(&r, path, tok, NULL, NULL);
-	CHECK(r.status == 200);
+	CHECK(v3_vehicle(&r, ids[ICE], "", tok, NULL, NULL) == 200);
 	t_http_free(&r);
 	t_set_vehicle(t_emulator(), ids[ICE], "{\"asleep\": false}");
 	free(tok);
@@ -320,10 +343,8 @@ static cJSON *walk_pages(const char *vid, const char *tok, long n)
 
 TEST(emulator_v3_signals_list_and_paging)
 {
-	static const char *const pt[3] = {"BEV", "PHEV", "ICE"};
-	char ids[3][40], path[256], buf[64];
-	char *tok = t_login_fleet(t_emulator(), "v3-signals@example.com",
-				  V3_SCOPES, ids);
+	char ids[3][40], buf[64];
+	char *tok = v3_login("v3-signals@example.com", ids);
 	const cJSON *data, *s, *prev = NULL;
 	t_http_res r;
 	cJSON *paged;
@@ -331,9 +352,7 @@ TEST(emulator_v3_signals_list_and_paging)
 
 	REQUIRE(tok);
 	for (k = 0; k < 3; k++) {
-		snprintf(path, sizeof(path), "/v3/vehicles/%s/signals", ids[k]);
-		v3_get(&r, path, tok, NULL, NULL);
-		CHECK(r.status == 200);
+		CHECK(v3_vehicle(&r, ids[k], "/signals", tok, NULL, NULL) == 200);
 		CHECK(t_http_header(&r, "sc-unit-system", buf, sizeof(buf)) &&
 		      strcmp(buf, "metric") == 0);
 		data = t_json_get(r.json, "data");
@@ -344,7 +363,7 @@ TEST(emulator_v3_signals_list_and_paging)
 			t_json_get(t_json_get(r.json, "links"), "next")));
 		check_vehicle_resource(
 			t_json_get(t_json_get(r.json, "included"), "vehicle"),
-			ids[k], pt[k]);
+			ids[k], POWERTRAIN[k]);
 		i = 0;
 		cJSON_ArrayForEach(s, data)
 		{
@@ -413,8 +432,7 @@ TEST(emulator_v3_signals_list_and_paging)
 	}
 
 	/* pages of 4: 4 + 4 + 3, the same codes in the same order */
-	snprintf(path, sizeof(path), "/v3/vehicles/%s/signals", ids[PHEV]);
-	v3_get(&r, path, tok, NULL, NULL);
+	v3_vehicle(&r, ids[PHEV], "/signals", tok, NULL, NULL);
 	paged = walk_pages(ids[PHEV], tok, 4);
 	CHECK(cJSON_GetArraySize(paged) == N_SIGNALS);
 	for (i = 0; i < N_SIGNALS; i++)
@@ -432,25 +450,21 @@ TEST(emulator_v3_signals_list_and_paging)
 	cJSON_Delete(paged);
 
 	/* past the end: an empty page; bad paging: 400 */
-	snprintf(path, sizeof(path),
-		 "/v3/vehicles/%s/signals/?page=9&pageSize=5", ids[BEV]);
-	v3_get(&r, path, tok, NULL, NULL);
-	CHECK(r.status == 200);
+	CHECK(v3_vehicle(&r, ids[BEV], "/signals/?page=9&pageSize=5", tok,
+			 NULL, NULL) == 200);
 	CHECK(cJSON_GetArraySize(t_json_get(r.json, "data")) == 0);
 	CHECK(cJSON_IsNull(t_json_get(t_json_get(r.json, "links"), "next")));
 	CHECK_CONTAINS(t_json_str(t_json_get(r.json, "links"), "previous"),
 		       "page=3&");
 	t_http_free(&r);
 	{
-		static const char *const bad[] = {"page=0", "page=x",
-						  "pageSize=0", "pageSize=101",
-						  "pageSize=2.5"};
+		static const char *const bad[] = {
+			"/signals?page=0", "/signals?page=x",
+			"/signals?pageSize=0", "/signals?pageSize=101",
+			"/signals?pageSize=2.5"};
 		size_t b;
 		for (b = 0; b < sizeof(bad) / sizeof(*bad); b++) {
-			snprintf(path, sizeof(path),
-				 "/v3/vehicles/%s/signals?%s", ids[BEV],
-				 bad[b]);
-			v3_get(&r, path, tok, NULL, NULL);
+			v3_vehicle(&r, ids[BEV], bad[b], tok, NULL, NULL);
 			check_v3_error(&r, 400, "VALIDATION", "PARAMETER",
 				       "Bad Request");
 			t_http_free(&r);
@@ -462,9 +476,7 @@ TEST(emulator_v3_signals_list_and_paging)
 	free(tok);
 	tok = t_login(t_emulator(), "v3-signals@example.com", "read_odometer");
 	REQUIRE(tok);
-	snprintf(path, sizeof(path), "/v3/vehicles/%s/signals", ids[PHEV]);
-	v3_get(&r, path, tok, NULL, NULL);
-	CHECK(r.status == 200);
+	CHECK(v3_vehicle(&r, ids[PHEV], "/signals", tok, NULL, NULL) == 200);
 	CHECK_STR(signal_status(t_json_get(r.json, "data"),
 				"odometer-traveleddistance"),
 		  "SUCCESS");
@@ -489,9 +501,9 @@ TEST(emulator_v3_signals_list_and_paging)
 
 TEST(emulator_v3_single_signal_units_and_clock)
 {
-	char ids[3][40], path[256], buf[64];
-	char *tok = t_login_fleet(t_emulator(), "v3-single@example.com",
-				  V3_SCOPES, ids);
+	static const char odo[] = "/signals/odometer-traveleddistance";
+	char ids[3][40], buf[64];
+	char *tok = v3_login("v3-single@example.com", ids);
 	const cJSON *listed;
 	t_http_res r, l;
 	double km, mi, km2;
@@ -502,15 +514,11 @@ TEST(emulator_v3_single_signal_units_and_clock)
 	free(t_control("/_emulator/clock", "{\"freeze\": true}"));
 
 	/* the signal at the top level, the same object the list holds */
-	snprintf(path, sizeof(path),
-		 "/v3/vehicles/%s/signals/tractionbattery-stateofcharge",
-		 ids[BEV]);
-	v3_get(&r, path, tok, NULL, NULL);
-	CHECK(r.status == 200);
+	CHECK(v3_vehicle(&r, ids[BEV], "/signals/tractionbattery-stateofcharge",
+			 tok, NULL, NULL) == 200);
 	CHECK(t_json_get(r.json, "data") == NULL);
 	CHECK(check_signal(r.json, ids[BEV]));
-	snprintf(path, sizeof(path), "/v3/vehicles/%s/signals", ids[BEV]);
-	v3_get(&l, path, tok, NULL, NULL);
+	v3_vehicle(&l, ids[BEV], "/signals", tok, NULL, NULL);
 	listed = find_signal(t_json_get(l.json, "data"),
 			     "tractionbattery-stateofcharge");
 	a = cJSON_PrintUnformatted(r.json);
@@ -522,34 +530,27 @@ TEST(emulator_v3_single_signal_units_and_clock)
 	t_http_free(&r);
 
 	/* a signal the kind lacks: 200 with status ERROR */
-	snprintf(path, sizeof(path),
-		 "/v3/vehicles/%s/signals/internalcombustionengine-fuellevel/",
-		 ids[BEV]);
-	v3_get(&r, path, tok, NULL, NULL);
-	CHECK(r.status == 200);
+	CHECK(v3_vehicle(&r, ids[BEV],
+			 "/signals/internalcombustionengine-fuellevel/", tok,
+			 NULL, NULL) == 200);
 	CHECK(!check_signal(r.json, ids[BEV]));
 	t_http_free(&r);
 	/* an unknown code: 404 */
-	snprintf(path, sizeof(path), "/v3/vehicles/%s/signals/charge-bogus",
-		 ids[BEV]);
-	v3_get(&r, path, tok, NULL, NULL);
+	v3_vehicle(&r, ids[BEV], "/signals/charge-bogus", tok, NULL, NULL);
 	check_v3_error(&r, 404, "RESOURCE_NOT_FOUND", NULL, "Not Found");
 	t_http_free(&r);
 
 	/* units: kilometers (default, metric) or miles */
-	snprintf(path, sizeof(path),
-		 "/v3/vehicles/%s/signals/odometer-traveleddistance", ids[ICE]);
-	v3_get(&r, path, tok, NULL, NULL);
+	v3_vehicle(&r, ids[ICE], odo, tok, NULL, NULL);
 	CHECK_STR(t_json_str(signal_body(r.json), "unit"),
 		  "kilometers");
 	km = t_json_num(signal_body(r.json), "value");
 	t_http_free(&r);
-	v3_get(&r, path, tok, NULL, "metric");
+	v3_vehicle(&r, ids[ICE], odo, tok, NULL, "metric");
 	CHECK(t_json_num(signal_body(r.json), "value") ==
 	      km);
 	t_http_free(&r);
-	v3_get(&r, path, tok, NULL, "IMPERIAL");
-	CHECK(r.status == 200);
+	CHECK(v3_vehicle(&r, ids[ICE], odo, tok, NULL, "IMPERIAL") == 200);
 	CHECK(t_http_header(&r, "sc-unit-system", buf, sizeof(buf)) &&
 	      strcmp(buf, "imperial") == 0);
 	CHECK_STR(t_json_str(signal_body(r.json), "unit"),
@@ -557,7 +558,7 @@ TEST(emulator_v3_single_signal_units_and_clock)
 	mi = t_json_num(signal_body(r.json), "value");
 	CHECK(km > 1000 && fabs(mi - km / 1.609344) < 0.11);
 	t_http_free(&r);
-	v3_get(&r, path, tok, NULL, "furlongs");
+	v3_vehicle(&r, ids[ICE], odo, tok, NULL, "furlongs");
 	check_v3_error(&r, 400, "VALIDATION", NULL, "Bad Request");
 	t_http_free(&r);
 
@@ -566,15 +567,13 @@ TEST(emulator_v3_single_signal_units_and_clock)
 		      "{\"driving\": true, \"speed_kmh\": 60}");
 	t_advance(60);
 	t_set_vehicle(t_emulator(), ids[ICE], "{\"driving\": false}");
-	v3_get(&r, path, tok, NULL, NULL);
+	v3_vehicle(&r, ids[ICE], odo, tok, NULL, NULL);
 	km2 = t_json_num(signal_body(r.json), "value");
 	CHECK(fabs(km2 - km - 1.0) < 0.11);
 	t_http_free(&r);
 	/* commands show in the signals */
 	t_set_vehicle(t_emulator(), ids[BEV], "{\"locked\": false}");
-	snprintf(path, sizeof(path),
-		 "/v3/vehicles/%s/signals/closure-islocked", ids[BEV]);
-	v3_get(&r, path, tok, NULL, NULL);
+	v3_vehicle(&r, ids[BEV], "/signals/closure-islocked", tok, NULL, NULL);
 	CHECK(cJSON_IsFalse(
 		t_json_get(signal_body(r.json), "value")));
 	t_http_free(&r);
@@ -582,15 +581,11 @@ TEST(emulator_v3_single_signal_units_and_clock)
 		      "{\"plugged_in\": true, \"charging\": true, "
 		      "\"percent_remaining\": 0.5, "
 		      "\"charge_limit\": 0.9}");
-	snprintf(path, sizeof(path),
-		 "/v3/vehicles/%s/signals/charge-ischarging", ids[BEV]);
-	v3_get(&r, path, tok, NULL, NULL);
+	v3_vehicle(&r, ids[BEV], "/signals/charge-ischarging", tok, NULL, NULL);
 	CHECK(cJSON_IsTrue(
 		t_json_get(signal_body(r.json), "value")));
 	t_http_free(&r);
-	snprintf(path, sizeof(path),
-		 "/v3/vehicles/%s/signals/charge-activelimit", ids[BEV]);
-	v3_get(&r, path, tok, NULL, NULL);
+	v3_vehicle(&r, ids[BEV], "/signals/charge-activelimit", tok, NULL, NULL);
 	CHECK(t_json_num(signal_body(r.json), "value") ==
 	      90);
 	CHECK_STR(t_json_str(signal_body(r.json), "unit"),
@@ -600,8 +595,7 @@ TEST(emulator_v3_single_signal_units_and_clock)
 
 	/* an asleep car refuses its signals (409), not its attributes */
 	t_set_vehicle(t_emulator(), ids[PHEV], "{\"asleep\": true}");
-	snprintf(path, sizeof(path), "/v3/vehicles/%s/signals", ids[PHEV]);
-	v3_get(&r, path, tok, NULL, NULL);
+	v3_vehicle(&r, ids[PHEV], "/signals", tok, NULL, NULL);
 	check_v3_error(&r, 409, "VEHICLE_STATE", "ASLEEP", "Conflict");
 	CHECK_STR(
 		t_json_str(t_json_get(cJSON_GetArrayItem(
@@ -635,14 +629,10 @@ TEST(emulator_v3_app_token)
 
 	/* with sc-user-id: the vehicle and every signal it has (an
 	 * application token is not limited by Connect permissions) */
-	snprintf(path, sizeof(path), "/v3/vehicles/%s", ids[PHEV]);
-	v3_get(&r, path, app, uid, NULL);
-	CHECK(r.status == 200);
+	CHECK(v3_vehicle(&r, ids[PHEV], "", app, uid, NULL) == 200);
 	check_vehicle_resource(r.json, ids[PHEV], "PHEV");
 	t_http_free(&r);
-	snprintf(path, sizeof(path), "/v3/vehicles/%s/signals", ids[PHEV]);
-	v3_get(&r, path, app, uid, "imperial");
-	CHECK(r.status == 200);
+	CHECK(v3_vehicle(&r, ids[PHEV], "/signals", app, uid, "imperial") == 200);
 	CHECK(cJSON_GetArraySize(t_json_get(r.json, "data")) == N_SIGNALS);
 	cJSON_ArrayForEach(s, t_json_get(r.json, "data"))
 		CHECK(check_signal(s, ids[PHEV]));
@@ -652,58 +642,52 @@ TEST(emulator_v3_app_token)
 			  "unit"),
 		  "miles");
 	t_http_free(&r);
-	snprintf(path, sizeof(path),
-		 "/v3/vehicles/%s/signals/closure-islocked", ids[BEV]);
-	v3_get(&r, path, app, uid, NULL);
-	CHECK(r.status == 200);
+	CHECK(v3_vehicle(&r, ids[BEV], "/signals/closure-islocked", app, uid,
+			 NULL) == 200);
 	CHECK(check_signal(r.json, ids[BEV]));
 	t_http_free(&r);
 
 	/* no sc-user-id with an application token: 400 */
-	snprintf(path, sizeof(path), "/v3/vehicles/%s", ids[PHEV]);
-	v3_get(&r, path, app, NULL, NULL);
+	v3_vehicle(&r, ids[PHEV], "", app, NULL, NULL);
 	check_v3_error(&r, 400, "VALIDATION", NULL, "Bad Request");
 	CHECK_CONTAINS(
 		t_json_str(cJSON_GetArrayItem(t_json_get(r.json, "errors"), 0),
 			   "detail"),
 		"sc-user-id");
 	t_http_free(&r);
-	v3_get(&r, path, app, "", NULL);
+	v3_vehicle(&r, ids[PHEV], "", app, "", NULL);
 	check_v3_error(&r, 400, "VALIDATION", NULL, NULL);
 	t_http_free(&r);
 	/* an unknown user, someone else's vehicle: 404 */
-	v3_get(&r, path, app, "00000000-0000-4000-8000-000000000000", NULL);
+	v3_vehicle(&r, ids[PHEV], "", app,
+		   "00000000-0000-4000-8000-000000000000", NULL);
 	check_v3_error(&r, 404, "RESOURCE_NOT_FOUND", NULL, "Not Found");
 	t_http_free(&r);
-	v3_get(&r, path, app, other_uid, NULL);
+	v3_vehicle(&r, ids[PHEV], "", app, other_uid, NULL);
 	check_v3_error(&r, 404, "RESOURCE_NOT_FOUND", NULL, NULL);
 	t_http_free(&r);
-	snprintf(path, sizeof(path), "/v3/vehicles/%s/signals", other[BEV]);
-	v3_get(&r, path, app, uid, NULL);
+	v3_vehicle(&r, other[BEV], "/signals", app, uid, NULL);
 	check_v3_error(&r, 404, "RESOURCE_NOT_FOUND", NULL, NULL);
 	t_http_free(&r);
-	v3_get(&r, path, app, other_uid, NULL); /* the right owner */
-	CHECK(r.status == 200);
+	/* the right owner */
+	CHECK(v3_vehicle(&r, other[BEV], "/signals", app, other_uid, NULL) ==
+	      200);
 	t_http_free(&r);
 	/* a Connect token does not need sc-user-id, but only covers its
 	 * own vehicles */
-	snprintf(path, sizeof(path), "/v3/vehicles/%s", ids[ICE]);
-	v3_get(&r, path, tok, NULL, NULL);
-	CHECK(r.status == 200);
+	CHECK(v3_vehicle(&r, ids[ICE], "", tok, NULL, NULL) == 200);
 	t_http_free(&r);
-	snprintf(path, sizeof(path), "/v3/vehicles/%s", other[ICE]);
-	v3_get(&r, path, tok, NULL, NULL);
+	v3_vehicle(&r, other[ICE], "", tok, NULL, NULL);
 	check_v3_error(&r, 403, "PERMISSION", NULL, "Forbidden");
 	t_http_free(&r);
 	v3_get(&r, "/v3/vehicles/bad_id", app, uid, NULL);
 	check_v3_error(&r, 400, "VALIDATION", NULL, NULL);
 	t_http_free(&r);
 	/* bad or missing token: 401 */
-	snprintf(path, sizeof(path), "/v3/vehicles/%s", ids[ICE]);
-	v3_get(&r, path, "not-a-token", uid, NULL);
+	v3_vehicle(&r, ids[ICE], "", "not-a-token", uid, NULL);
 	check_v3_error(&r, 401, "AUTHENTICATION", NULL, "Unauthorized");
 	t_http_free(&r);
-	v3_get(&r, path, NULL, uid, NULL);
+	v3_vehicle(&r, ids[ICE], "", NULL, uid, NULL);
 	check_v3_error(&r, 401, "AUTHENTICATION", NULL, NULL);
 	t_http_free(&r);
 	/* a vehicle the owner disconnected is gone for the application */
@@ -711,18 +695,15 @@ TEST(emulator_v3_app_token)
 	v3_req(&r, "DELETE", path, tok, NULL, NULL, NULL);
 	CHECK(r.status == 200);
 	t_http_free(&r);
-	snprintf(path, sizeof(path), "/v3/vehicles/%s", ids[ICE]);
-	v3_get(&r, path, app, uid, NULL);
+	v3_vehicle(&r, ids[ICE], "", app, uid, NULL);
 	check_v3_error(&r, 404, "RESOURCE_NOT_FOUND", NULL, NULL);
 	t_http_free(&r);
 	/* application tokens live 3600 s of emulator clock */
-	snprintf(path, sizeof(path), "/v3/vehicles/%s", ids[BEV]);
 	t_advance(3590);
-	v3_get(&r, path, app, uid, NULL);
-	CHECK(r.status == 200);
+	CHECK(v3_vehicle(&r, ids[BEV], "", app, uid, NULL) == 200);
 	t_http_free(&r);
 	t_advance(11);
-	v3_get(&r, path, app, uid, NULL);
+	v3_vehicle(&r, ids[BEV], "", app, uid, NULL);
 	check_v3_error(&r, 401, "AUTHENTICATION", NULL, NULL);
 	t_http_free(&r);
 	free(app);
@@ -734,9 +715,8 @@ TEST(emulator_v3_app_token)
 
 TEST(emulator_v3_errors_faults_and_log)
 {
-	char ids[3][40], path[256], spec[512], *raw;
-	char *tok = t_login_fleet(t_emulator(), "v3-errors@example.com",
-				  V3_SCOPES, ids);
+	char ids[3][40], path[256], *raw;
+	char *tok = v3_login("v3-errors@example.com", ids);
 	const cJSON *e, *q;
 	cJSON *log;
 	t_http_res r;
@@ -747,12 +727,10 @@ TEST(emulator_v3_errors_faults_and_log)
 	v3_get(&r, "/v3", tok, NULL, NULL);
 	check_v3_error(&r, 404, "RESOURCE_NOT_FOUND", "PATH", "Not Found");
 	t_http_free(&r);
-	snprintf(path, sizeof(path), "/v3/vehicles/%s/odometer", ids[BEV]);
-	v3_get(&r, path, tok, NULL, NULL);
+	v3_vehicle(&r, ids[BEV], "/odometer", tok, NULL, NULL);
 	check_v3_error(&r, 404, "RESOURCE_NOT_FOUND", "PATH", NULL);
 	t_http_free(&r);
-	snprintf(path, sizeof(path), "/v3/vehicles/%s/signals/a/b", ids[BEV]);
-	v3_get(&r, path, tok, NULL, NULL);
+	v3_vehicle(&r, ids[BEV], "/signals/a/b", tok, NULL, NULL);
 	check_v3_error(&r, 404, "RESOURCE_NOT_FOUND", "PATH", NULL);
 	t_http_free(&r);
 	snprintf(path, sizeof(path), "/v3/vehicles/%s", ids[BEV]);
@@ -767,15 +745,12 @@ TEST(emulator_v3_errors_faults_and_log)
 	t_http_free(&r);
 
 	/* a status fault on a /v3 path answers in the v3 shape */
-	snprintf(spec, sizeof(spec),
-		 "{\"match\":{\"method\":\"GET\",\"path\":"
-		 "\"/v3/vehicles/%s/**\"},\"count\":1,\"fault\":{\"type\":"
-		 "\"status\",\"error_type\":\"UPSTREAM\",\"error_code\":"
-		 "\"INVALID_DATA\",\"retry_after\":3}}",
-		 ids[BEV]);
-	free(t_control("/_emulator/faults", spec));
-	snprintf(path, sizeof(path), "/v3/vehicles/%s/signals", ids[BEV]);
-	v3_get(&r, path, tok, NULL, NULL);
+	add_fault("{\"match\":{\"method\":\"GET\",\"path\":"
+		  "\"/v3/vehicles/%s/**\"},\"count\":1,\"fault\":{\"type\":"
+		  "\"status\",\"error_type\":\"UPSTREAM\",\"error_code\":"
+		  "\"INVALID_DATA\",\"retry_after\":3}}",
+		  ids[BEV]);
+	v3_vehicle(&r, ids[BEV], "/signals", tok, NULL, NULL);
 	check_v3_error(&r, 502, "UPSTREAM", "INVALID_DATA", "Bad Gateway");
 	e = cJSON_GetArrayItem(t_json_get(r.json, "errors"), 0);
 	CHECK_STR(t_json_str(t_json_get(e, "resolution"), "type"),
@@ -789,17 +764,14 @@ TEST(emulator_v3_errors_faults_and_log)
 		      strcmp(ra, "3") == 0);
 	}
 	t_http_free(&r);
-	v3_get(&r, path, tok, NULL, NULL); /* count 1: gone */
-	CHECK(r.status == 200);
+	/* count 1: gone */
+	CHECK(v3_vehicle(&r, ids[BEV], "/signals", tok, NULL, NULL) == 200);
 	t_http_free(&r);
 	/* a rate-limit fault too */
-	snprintf(spec, sizeof(spec),
-		 "{\"match\":{\"path\":\"/v3/vehicles/%s\"},\"fault\":"
-		 "{\"type\":\"rate_limit\",\"retry_after\":2}}",
-		 ids[PHEV]);
-	free(t_control("/_emulator/faults", spec));
-	snprintf(path, sizeof(path), "/v3/vehicles/%s/", ids[PHEV]);
-	v3_get(&r, path, tok, NULL, NULL);
+	add_fault("{\"match\":{\"path\":\"/v3/vehicles/%s\"},\"fault\":"
+		  "{\"type\":\"rate_limit\",\"retry_after\":2}}",
+		  ids[PHEV]);
+	v3_vehicle(&r, ids[PHEV], "/", tok, NULL, NULL);
 	check_v3_error(&r, 429, "RATE_LIMIT", "VEHICLE", "Too Many Requests");
 	t_http_free(&r);
 
