@@ -203,6 +203,9 @@ def depends():
                 if name.endswith((".h", ".def")):
                     path = os.path.join(root, name)
                     found.append(os.path.relpath(path, HERE))
+    # the wrappers tools/gen-c-bindings.py writes, #included by _core.c
+    found.append(os.path.join("python", "smartcar_native",
+                              "_core_functions.h"))
     return sorted(found)
 
 

@@ -694,63 +694,6 @@ static int push_store_failure(lua_State *L, tmp *t, int rc)
 	return 2;
 }
 
-typedef int (*store_ctor)(sc_token_store **out, const char *where,
-			  sc_error **err_out);
-
-/* The new TokenStore userdata from ctor(where), or nil, err. */
-static int push_new_store(lua_State *L, store_ctor ctor, const char *where)
-{
-	lstore *s;
-	tmp *t;
-	int rc;
-
-	t = tmp_push(L);
-	s = lua_newuserdatauv(L, sizeof(*s), 0);
-	memset(s, 0, sizeof(*s));
-	luaL_setmetatable(L, STORE_MT);
-	rc = ctor(&s->store, where, &t->err);
-	if (rc != 0) {
-		s->store = NULL;
-		return push_store_failure(L, t, rc);
-	}
-	return 1;
-}
-
-/*
- * core.sqlite_store(path) -> TokenStore | nil, err.  path ":memory:" is a
- * private in-memory store.  A database that cannot be opened or created
- * is a failure at run time (nil, err), like io.open; a wrong argument
- * raises.
- */
-static int l_sqlite_store(lua_State *L)
-{
-	const char *path;
-
-	luaL_checktype(L, 1, LUA_TSTRING);
-	path = check_cstring(L, 1, "the path");
-	luaL_argcheck(L, *path != '\0', 1,
-		      "the path must not be empty (use \":memory:\")");
-	lua_settop(L, 1);
-	return push_new_store(L, sc_token_store_sqlite_new, path);
-}
-
-/*
- * core.postgres_store([conninfo]) -> TokenStore | nil, err.  conninfo is
- * a libpq connection string or URI; nil or "" takes the PG* environment
- * variables.  A server that cannot be reached is nil, err.
- */
-static int l_postgres_store(lua_State *L)
-{
-	const char *conninfo = NULL;
-
-	if (!lua_isnoneornil(L, 1)) {
-		luaL_checktype(L, 1, LUA_TSTRING);
-		conninfo = check_cstring(L, 1, "the connection string");
-	}
-	lua_settop(L, 1);
-	return push_new_store(L, sc_token_store_postgres_new, conninfo);
-}
-
 /* A required non-empty string field of the token table at idx; left on
  * the stack so the pointer stays valid. */
 static const char *token_string(lua_State *L, int idx, const char *name)
@@ -1075,16 +1018,6 @@ static int client_pages(lua_State *L)
 	return 1;
 }
 
-/* core.token_expired(expiration, leeway) -> boolean */
-static int l_token_expired(lua_State *L)
-{
-	lua_Number exp = luaL_checknumber(L, 1);
-	lua_Number leeway = luaL_optnumber(L, 2, 0);
-
-	lua_pushboolean(L, sc_token_expired((double)exp, (double)leeway));
-	return 1;
-}
-
 static const luaL_Reg store_methods[] = {
 	{ "put", store_put },
 	{ "get", store_get },
@@ -1171,7 +1104,6 @@ static int client_connections_opened(lua_State *L)
 	lua_pushinteger(L, (lua_Integer)sc_client_connections_opened(client));
 	return 1;
 }
-
 
 /* ------------------------------------------------------------------ */
 /* smartcar.Op: the sans-IO state machine, for drivers written in Lua  */
@@ -1459,52 +1391,6 @@ static const luaL_Reg op_meta[] = {
 /* Module functions.                                                   */
 /* ------------------------------------------------------------------ */
 
-/* core.parse_redirect(url, expected_state) -> data | nil, err */
-static int l_parse_redirect(lua_State *L)
-{
-	const char *url, *expected;
-	tmp *t;
-	int rc;
-
-	luaL_checktype(L, 1, LUA_TSTRING);
-	url = check_cstring(L, 1, "the redirect URL");
-	if (!lua_isnoneornil(L, 2))
-		luaL_checktype(L, 2, LUA_TSTRING);
-	expected = lua_isnoneornil(L, 2)
-			   ? NULL
-			   : check_cstring(L, 2, "the expected state");
-	lua_settop(L, 2);
-	t = tmp_push(L);
-	rc = sc_parse_redirect(&t->res, url, expected);
-	if (t->res == NULL)
-		return rc == SC_ENOMEM ? raise_nomem(L)
-				       : luaL_error(L, "%s", sc_strerror(rc));
-	if (rc == 0 && sc_result_error(t->res) == NULL)
-		return push_data(L, t->res);
-	/* A redirect comes from the network: even SC_EINVAL (neither code
-	 * nor error in it) is a runtime failure, not a programming error. */
-	if (rc == SC_ENOMEM)
-		return raise_nomem(L);
-	lua_pushnil(L);
-	push_error(L, sc_result_error(t->res), rc);
-	return 2;
-}
-
-/* core.random_state() -> string */
-static int l_random_state(lua_State *L)
-{
-	tmp *t = tmp_push(L);
-	int rc = sc_random_state(&t->state);
-
-	if (rc != 0)
-		return rc == SC_ENOMEM
-			       ? raise_nomem(L)
-			       : luaL_error(L, "random_state: %s",
-					    sc_strerror(rc));
-	lua_pushstring(L, t->state);
-	return 1;
-}
-
 /* core.endpoints() -> {"exchange_code", ...} */
 static int l_endpoints(lua_State *L)
 {
@@ -1570,13 +1456,6 @@ static int l_json_decode(lua_State *L)
 		return 2;
 	}
 	push_json(L, t->json, 0);
-	return 1;
-}
-
-/* core.version() -> "0.1.0" */
-static int l_version(lua_State *L)
-{
-	lua_pushstring(L, sc_version());
 	return 1;
 }
 
@@ -1804,78 +1683,11 @@ static int l_json_encode(lua_State *L)
 /* Webhooks.                                                           */
 /* ------------------------------------------------------------------ */
 
-/* core.hmac_sha256_hex(key, data) -> lower-case hex */
-static int l_hmac_sha256_hex(lua_State *L)
-{
-	size_t len;
-	const char *key, *data;
-	tmp *t;
-	int rc;
-
-	luaL_checktype(L, 1, LUA_TSTRING);
-	key = check_cstring(L, 1, "the key");
-	data = luaL_checklstring(L, 2, &len);
-	lua_settop(L, 2);
-	t = tmp_push(L);
-	rc = sc_hmac_sha256_hex(&t->url, key, data, len);
-	if (rc == SC_ENOMEM)
-		return raise_nomem(L);
-	if (rc != 0)
-		return luaL_error(L, "hmac_sha256_hex: %s", sc_strerror(rc));
-	lua_pushstring(L, t->url);
-	return 1;
-}
-
-/* core.webhook_challenge(amt, challenge) -> hex HMAC of the challenge */
-static int l_webhook_challenge(lua_State *L)
-{
-	const char *amt, *challenge;
-	tmp *t;
-	int rc;
-
-	luaL_checktype(L, 1, LUA_TSTRING);
-	luaL_checktype(L, 2, LUA_TSTRING);
-	amt = check_cstring(L, 1, "the management token");
-	challenge = check_cstring(L, 2, "the challenge");
-	lua_settop(L, 2);
-	t = tmp_push(L);
-	rc = sc_webhook_challenge(&t->url, amt, challenge);
-	if (rc == SC_ENOMEM)
-		return raise_nomem(L);
-	if (rc != 0)
-		return luaL_error(L, "webhook_challenge: %s", sc_strerror(rc));
-	lua_pushstring(L, t->url);
-	return 1;
-}
-
-/*
- * core.webhook_verify(amt, signature, body) -> boolean.  The body is the
- * raw request body (any bytes); a nil signature (header missing) is
- * false.
- */
-static int l_webhook_verify(lua_State *L)
-{
-	const char *amt, *sig = NULL, *body;
-	size_t len;
-
-	luaL_checktype(L, 1, LUA_TSTRING);
-	amt = check_cstring(L, 1, "the management token");
-	if (!lua_isnoneornil(L, 2)) {
-		luaL_checktype(L, 2, LUA_TSTRING);
-		sig = check_cstring(L, 2, "the signature");
-	}
-	luaL_checktype(L, 3, LUA_TSTRING);
-	body = lua_tolstring(L, 3, &len);
-	lua_pushboolean(L, sig != NULL &&
-				   sc_webhook_verify(amt, sig, body, len) == 1);
-	return 1;
-}
-
 /* data | nil, err for a result of a call on data from the network:
  * a failure is never a raise (but out of memory is). */
 static int push_result_or_err(lua_State *L, tmp *t, int rc)
 {
-	if (t->res == NULL)
+	if (t->res == NULL || rc == SC_ENOMEM)
 		return rc == SC_ENOMEM ? raise_nomem(L)
 				       : luaL_error(L, "%s", sc_strerror(rc));
 	if (rc == 0 && sc_result_error(t->res) == NULL)
@@ -1885,25 +1697,31 @@ static int push_result_or_err(lua_State *L, tmp *t, int rc)
 	return 2;
 }
 
-/* fn(body) for a C parser of a JSON body into a result: data | nil, err. */
-static int parse_body(lua_State *L,
-		      int (*fn)(sc_result **, const char *, size_t))
+/* The string @p s a function named @p name made with code @p rc; a
+ * failure raises (its text is the code's, never the input's). */
+static int push_text(lua_State *L, const char *s, int rc, const char *name)
 {
-	size_t len;
-	const char *body;
-	tmp *t;
-
-	luaL_checktype(L, 1, LUA_TSTRING);
-	body = lua_tolstring(L, 1, &len);
-	lua_settop(L, 1);
-	t = tmp_push(L);
-	return push_result_or_err(L, t, fn(&t->res, body, len));
+	if (rc == SC_ENOMEM)
+		return raise_nomem(L);
+	if (rc != 0)
+		return luaL_error(L, "%s: %s", name, sc_strerror(rc));
+	lua_pushstring(L, s);
+	return 1;
 }
 
-/* core.webhook_parse(body) -> data | nil, err (kind malformed_response) */
-static int l_webhook_parse(lua_State *L)
+/* t->url, or nil, message for a failure described in t->err. */
+static int push_text_or_message(lua_State *L, tmp *t, int rc)
 {
-	return parse_body(L, sc_webhook_parse);
+	if (rc == SC_ENOMEM)
+		return raise_nomem(L);
+	if (rc == 0) {
+		lua_pushstring(L, t->url);
+		return 1;
+	}
+	lua_pushnil(L);
+	lua_pushstring(L, t->err ? sc_error_message(t->err)
+				 : sc_strerror(rc));
+	return 2;
 }
 
 /* Seen webhook event ids (sc_webhook_seen), a userdata. */
@@ -1919,62 +1737,8 @@ static sc_webhook_seen *check_seen(lua_State *L, int idx)
 	return s->seen;
 }
 
-/* core.webhook_seen(capacity, ttl_ms) -> set */
-static int l_webhook_seen(lua_State *L)
-{
-	lua_Integer cap = luaL_checkinteger(L, 1);
-	lua_Integer ttl = luaL_checkinteger(L, 2);
-	lseen *s;
-
-	luaL_argcheck(L, cap >= 1 && cap <= (1 << 26), 1,
-		      "capacity: 1 .. 2^26 expected");
-	luaL_argcheck(L, ttl >= 0, 2, "ttl_ms: not negative expected");
-	s = lua_newuserdatauv(L, sizeof(*s), 0);
-	s->seen = NULL;
-	luaL_setmetatable(L, SEEN_MT);
-	if (sc_webhook_seen_new(&s->seen, (size_t)cap, (int64_t)ttl) != 0)
-		return raise_nomem(L);
-	return 1;
-}
-
 typedef int (*seen_ctor)(sc_webhook_seen **out, const char *where,
 			 int64_t ttl_ms, sc_error **err_out);
-
-/* A persistent set from ctor(where, ttl_ms): set | nil, err (storage). */
-static int push_seen_open(lua_State *L, seen_ctor ctor, const char *where)
-{
-	lua_Integer ttl = luaL_checkinteger(L, 2);
-	lseen *s;
-	tmp *t;
-	int rc;
-
-	luaL_argcheck(L, ttl > 0, 2, "ttl_ms: positive expected");
-	lua_settop(L, 2);
-	t = tmp_push(L);
-	s = lua_newuserdatauv(L, sizeof(*s), 0);
-	s->seen = NULL;
-	luaL_setmetatable(L, SEEN_MT);
-	rc = ctor(&s->seen, where, (int64_t)ttl, &t->err);
-	if (rc != 0)
-		return push_store_failure(L, t, rc);
-	return 1;
-}
-
-/* core.webhook_seen_sqlite(path, ttl_ms) -> set | nil, err (storage) */
-static int l_webhook_seen_sqlite(lua_State *L)
-{
-	return push_seen_open(L, sc_webhook_seen_open_sqlite,
-			      check_cstring(L, 1, "the path"));
-}
-
-/* core.webhook_seen_postgres(conninfo|nil, ttl_ms) -> set | nil, err */
-static int l_webhook_seen_postgres(lua_State *L)
-{
-	return push_seen_open(L, sc_webhook_seen_open_postgres,
-			      lua_isnoneornil(L, 1)
-				      ? NULL
-				      : check_cstring(L, 1, "the conninfo"));
-}
 
 static int seen_gc(lua_State *L)
 {
@@ -1982,77 +1746,6 @@ static int seen_gc(lua_State *L)
 	sc_webhook_seen_free(s->seen);
 	s->seen = NULL;
 	return 0;
-}
-
-/* set:first(event_id[, now_ms]) -> true the first time, false after */
-static int seen_first(lua_State *L)
-{
-	sc_webhook_seen *s = check_seen(L, 1);
-	const char *id = luaL_checkstring(L, 2);
-	lua_Integer now = luaL_optinteger(L, 3, 0);
-	int rc = sc_webhook_seen_check(s, id, (int64_t)now);
-
-	if (rc == SC_ENOMEM)
-		return raise_nomem(L);
-	if (rc == SC_ESTORAGE)
-		return luaL_error(L, "webhook_seen: the database failed");
-	luaL_argcheck(L, rc >= 0, 2, "event id: 1 to 256 bytes expected");
-	lua_pushboolean(L, rc == SC_WEBHOOK_FIRST);
-	return 1;
-}
-
-/* set:forget(event_id) -> true when it was there */
-static int seen_forget(lua_State *L)
-{
-	sc_webhook_seen *s = check_seen(L, 1);
-	const char *id = luaL_checkstring(L, 2);
-	int rc = sc_webhook_seen_forget(s, id);
-
-	luaL_argcheck(L, rc == 0 || rc == SC_ENOTFOUND, 2,
-		      "event id: 1 to 256 bytes expected");
-	lua_pushboolean(L, rc == 0);
-	return 1;
-}
-
-static int seen_count(lua_State *L)
-{
-	lua_pushinteger(L, (lua_Integer)sc_webhook_seen_count(check_seen(L,
-									  1)));
-	return 1;
-}
-
-/*
- * core.webhook_receive(amt, signature|nil, body, seen|nil) -> data | nil,
- * err: sc_webhook_receive (kinds bad_signature, malformed_response).
- */
-static int l_webhook_receive(lua_State *L)
-{
-	const char *amt, *sig = NULL, *body;
-	sc_webhook_seen *seen = NULL;
-	size_t len;
-	tmp *t;
-	int rc;
-
-	luaL_checktype(L, 1, LUA_TSTRING);
-	amt = check_cstring(L, 1, "the management token");
-	if (!lua_isnoneornil(L, 2)) {
-		luaL_checktype(L, 2, LUA_TSTRING);
-		sig = check_cstring(L, 2, "the signature");
-	}
-	luaL_checktype(L, 3, LUA_TSTRING);
-	body = lua_tolstring(L, 3, &len);
-	if (!lua_isnoneornil(L, 4))
-		seen = check_seen(L, 4);
-	lua_settop(L, 4);
-	t = tmp_push(L);
-	rc = sc_webhook_receive(&t->res, amt, sig, body, len, seen);
-	return push_result_or_err(L, t, rc);
-}
-
-/* core.signal_rows(json) -> {rows = {...}} | nil, err */
-static int l_signal_rows(lua_State *L)
-{
-	return parse_body(L, sc_signal_rows);
 }
 
 /* core.same_env(names, values) -> whether os.getenv(names[i]) or ""
@@ -2083,21 +1776,6 @@ static int l_same_env(lua_State *L)
 		}
 	}
 	lua_pushboolean(L, 1);
-	return 1;
-}
-
-/* core.time_ms(text) -> epoch milliseconds | nil (not a time) */
-static int l_time_ms(lua_State *L)
-{
-	size_t len;
-	const char *text = luaL_checklstring(L, 1, &len);
-	int64_t ms;
-
-	if (sc_time_parse_ms(&ms, text, len) != 0) {
-		lua_pushnil(L);
-		return 1;
-	}
-	lua_pushinteger(L, (lua_Integer)ms);
 	return 1;
 }
 
@@ -2669,54 +2347,17 @@ static const luaL_Reg client_meta[] = {
 	{ NULL, NULL },
 };
 
-/*
- * core.format_flags(flags) -> text | nil, message.  flags: {name =
- * string | number | boolean}; the text is Smartcar's "flags" parameter
- * (sc_flags_format: "key:value", keys in byte order).
- */
-static int l_format_flags(lua_State *L)
-{
-	tmp *t;
-	int rc;
-
-	luaL_checktype(L, 1, LUA_TTABLE);
-	lua_settop(L, 1);
-	t = tmp_push(L);
-	rc = sc_flags_format(&t->url, params_arg(L, t, 1), &t->err);
-	if (rc == SC_ENOMEM)
-		return raise_nomem(L);
-	lua_pushstring(L, rc == 0 ? t->url : sc_error_message(t->err));
-	if (rc == 0)
-		return 1;
-	lua_pushnil(L);
-	lua_insert(L, -2);
-	return 2;
-}
+/* The wrappers of tools/gen-c-bindings.py's table (SC_GENERATED_*) */
+#include "smartcar_core_functions.h"
 
 static const luaL_Reg module_functions[] = {
+	SC_GENERATED_FUNCTIONS
 	{ "client", l_client },
-	{ "parse_redirect", l_parse_redirect },
-	{ "random_state", l_random_state },
 	{ "endpoints", l_endpoints },
 	{ "endpoint_info", l_endpoint_info },
-	{ "version", l_version },
 	{ "json_decode", l_json_decode },
 	{ "json_encode", l_json_encode },
-	{ "hmac_sha256_hex", l_hmac_sha256_hex },
-	{ "webhook_challenge", l_webhook_challenge },
-	{ "webhook_verify", l_webhook_verify },
-	{ "webhook_parse", l_webhook_parse },
-	{ "webhook_receive", l_webhook_receive },
-	{ "webhook_seen", l_webhook_seen },
-	{ "webhook_seen_sqlite", l_webhook_seen_sqlite },
-	{ "webhook_seen_postgres", l_webhook_seen_postgres },
-	{ "signal_rows", l_signal_rows },
-	{ "time_ms", l_time_ms },
 	{ "same_env", l_same_env },
-	{ "sqlite_store", l_sqlite_store },
-	{ "postgres_store", l_postgres_store },
-	{ "token_expired", l_token_expired },
-	{ "format_flags", l_format_flags },
 	{ NULL, NULL },
 };
 
@@ -2786,9 +2427,7 @@ int luaopen_smartcar_core(lua_State *L)
 			{ NULL, NULL },
 		};
 		static const luaL_Reg seen_methods[] = {
-			{ "first", seen_first },
-			{ "forget", seen_forget },
-			{ "count", seen_count },
+			SC_GENERATED_SEEN_METHODS
 			{ NULL, NULL },
 		};
 		luaL_setfuncs(L, seen_meta, 0);

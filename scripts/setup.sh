@@ -45,7 +45,7 @@ stamp=.venv/.smartcar-build-stamp
 hash=$(cat setup.py pyproject.toml csrc/lib/*.c csrc/lib/*.h csrc/lib/*.def \
 	csrc/include/*.h csrc/include/smartcar/*.h \
 	csrc/include/smartcar/*.def csrc/include/smartcar/sys/*.h \
-	python/smartcar_native/*.py python/smartcar_native/*.c \
+	python/smartcar_native/*.py python/smartcar_native/*.[ch] \
 	python/smartcar_native/*.pyi 2>/dev/null | sha256sum | cut -c1-32)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
 	.venv/bin/pip install -q --upgrade pip >/dev/null

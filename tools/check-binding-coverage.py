@@ -77,10 +77,12 @@ LUA_ONLY_PREFIX = "sc_http1_"
 KNOWN_GAPS: set = set()
 
 BINDINGS = {
-    "python": {"c": ["python/smartcar_native/_core.c"],
+    "python": {"c": ["python/smartcar_native/_core.c",
+                     "python/smartcar_native/_core_functions.h"],
                "src": "python/smartcar_native/*.py",
                "def": r"^\s*(?:async\s+)?def (\w+)\("},
-    "lua": {"c": ["lua/smartcar_core.c", "lua/smartcar/resty.lua"],
+    "lua": {"c": ["lua/smartcar_core.c", "lua/smartcar_core_functions.h",
+                  "lua/smartcar/resty.lua"],
             "src": "lua/smartcar/*.lua",
             "def": r"^function [\w.]+[:.](\w+)\("},
 }

@@ -19,6 +19,8 @@ arguments, result type and one-line doc.  From them this writes:
   classes (lua/meta/smartcar_results.lua) and tests/shapes.json, the
   declared fields the surface tests compare with both languages and with
   live answers;
+- from csrc/lib/bindings.def (the library's plain functions), the C
+  wrappers both binding modules include (tools/c_bindings.py);
 - from csrc/include/smartcar/client_options.def, smartcar.resty's FFI
   declaration of ``sc_client_options`` (the marked block in resty.lua) and
   docs/client-options.md.  (The C struct, the Lua option reader and the
@@ -37,6 +39,9 @@ import os
 import re
 import sys
 import textwrap
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import c_bindings  # noqa: E402  (tools/c_bindings.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEF = os.path.join(ROOT, "csrc", "lib", "endpoints.def")
@@ -963,6 +968,7 @@ def main():
              OPTIONS_DOC: render_options_doc(options),
              APP_CALLS_OUT: app_text,
              TWINS_OUT: render_twins(py_text, app_text)}
+    files.update(c_bindings.files())
     stale = []
     for path, text in files.items():
         old = open(path).read() if os.path.exists(path) else None

@@ -1574,7 +1574,6 @@ typedef struct {
 
 static PyTypeObject Op_Type;
 
-
 static PyObject *Op_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = { "client", "endpoint", "params", NULL };
@@ -2162,14 +2161,6 @@ static PyTypeObject Store_Type = {
 	/* no tp_new: made by sqlite_store() */
 };
 
-
-PyDoc_STRVAR(sqlite_store_doc,
-"sqlite_store(path) -> TokenStore\n\n"
-"Open (creating when needed) a SQLite token store at path (str or\n"
-"os.PathLike; \":memory:\" for a private in-memory one).  A new file is\n"
-"made readable by its owner only.  Several processes may share one\n"
-"file.  Raises InvalidArgumentError when it cannot be opened.");
-
 /* A new TokenStore object for what a constructor gave, or raise. */
 static PyObject *store_wrap(int rc, sc_token_store *st, sc_error *err)
 {
@@ -2189,108 +2180,15 @@ static PyObject *store_wrap(int rc, sc_token_store *st, sc_error *err)
 	return (PyObject *)self;
 }
 
-static PyObject *mod_sqlite_store(PyObject *mod, PyObject *arg)
-{
-	PyObject *bytes = NULL;
-	StoreObject *self;
-	sc_token_store *st = NULL;
-	sc_error *err = NULL;
-	const char *path;
-	int rc;
-
-	if (!PyUnicode_FSConverter(arg, &bytes))
-		return NULL;
-	path = PyBytes_AS_STRING(bytes);
-	if (!*path) {
-		Py_DECREF(bytes);
-		raise_local(SC_EINVAL,
-			    "path must not be empty (use \":memory:\")");
-		return NULL;
-	}
-	Py_BEGIN_ALLOW_THREADS
-	rc = sc_token_store_sqlite_new(&st, path, &err);
-	Py_END_ALLOW_THREADS
-	Py_DECREF(bytes);
-	return store_wrap(rc, st, err);
-}
-
-PyDoc_STRVAR(postgres_store_doc,
-"postgres_store(conninfo=None) -> TokenStore\n\n"
-"Open a PostgreSQL token store: conninfo is a libpq connection string\n"
-"or URI (None or \"\": the PG* environment variables).  Creates its\n"
-"tables when missing and allowed.  Refreshes hold the key's row lock,\n"
-"so one process on any host refreshes a key at a time.  Raises\n"
-"StorageError when it cannot connect or libsmartcar was built without\n"
-"libpq.");
-
-static PyObject *mod_postgres_store(PyObject *mod, PyObject *args)
-{
-	PyObject *arg = Py_None;
-	const char *conninfo = NULL;
-	sc_token_store *st = NULL;
-	sc_error *err = NULL;
-	int rc;
-
-	if (!PyArg_ParseTuple(args, "|O:postgres_store", &arg))
-		return NULL;
-	if (arg != Py_None && !(conninfo = utf8_of(arg, "conninfo")))
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	rc = sc_token_store_postgres_new(&st, conninfo, &err);
-	Py_END_ALLOW_THREADS
-	return store_wrap(rc, st, err);
-}
-
-PyDoc_STRVAR(token_expired_doc,
-"token_expired(expiration, leeway=0.0) -> bool\n\n"
-"True when a token that expires at expiration (Unix seconds) has\n"
-"expired or will within leeway seconds.");
-
-static PyObject *mod_token_expired(PyObject *mod, PyObject *args,
-				   PyObject *kwds)
-{
-	static char *kwlist[] = { "expiration", "leeway", NULL };
-	double expiration, leeway = 0.0;
-
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "d|d:token_expired",
-					 kwlist, &expiration, &leeway))
-		return retyped();
-	if (isnan(expiration) || isnan(leeway)) {
-		raise_local(SC_EINVAL,
-			    "expiration and leeway must be numbers");
-		return NULL;
-	}
-	return PyBool_FromLong(sc_token_expired(expiration, leeway) == 1);
-}
-
 /* ------------------------------------------------------------------ */
-/* Module functions                                                    */
+/* Module functions: the helpers of the generated ones                 */
 /* ------------------------------------------------------------------ */
 
-PyDoc_STRVAR(parse_redirect_doc,
-"parse_redirect(url_or_query, expected_state=None) -> dict\n\n"
-"Parse the redirect Connect sent: a full URL or its query string.\n"
-"Returns {code, state, user_id?, external_id?, virtual_key_url?} (or\n"
-"{vehicle_id, state}); raises ConnectError, StateMismatchError or\n"
-"InvalidArgumentError.");
-
-static PyObject *mod_parse_redirect(PyObject *mod, PyObject *args,
-				    PyObject *kwds)
+/* A new reference to None, for a conditional expression. */
+static PyObject *py_none(void)
 {
-	static char *kwlist[] = { "url_or_query", "expected_state", NULL };
-	PyObject *url_obj, *state_obj = Py_None;
-	const char *url, *state;
-	sc_result *res = NULL;
-	int rc;
-
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:parse_redirect",
-					 kwlist, &url_obj, &state_obj))
-		return retyped();
-	if (!(url = utf8_of(url_obj, "url_or_query")) ||
-	    opt_str(state_obj, &state, "expected_state") < 0)
-		return NULL;
-	rc = sc_parse_redirect(&res, url, state);
-	return take_result(rc, res);
+	Py_INCREF(Py_None);
+	return Py_None;
 }
 
 /*
@@ -2333,130 +2231,8 @@ static const char *text_of(PyObject *obj, const char *what)
 	return utf8_of(obj, what);
 }
 
-PyDoc_STRVAR(hmac_sha256_hex_doc,
-"hmac_sha256_hex(key, data) -> str\n\n"
-"Lower-case hex HMAC-SHA256 of data (str as UTF-8, or bytes) keyed by\n"
-"key (str).");
-
-static PyObject *mod_hmac_sha256_hex(PyObject *mod, PyObject *args)
-{
-	PyObject *key_obj, *data_obj, *out;
-	const char *key, *data;
-	Py_ssize_t len;
-	Py_buffer view;
-	char *hex = NULL;
-	int rc;
-
-	if (!PyArg_ParseTuple(args, "OO:hmac_sha256_hex", &key_obj,
-			      &data_obj))
-		return retyped();
-	if (!(key = utf8_of(key_obj, "key")))
-		return NULL;
-	if (bytes_view(data_obj, &view, &data, &len, "data") < 0)
-		return NULL;
-	rc = sc_hmac_sha256_hex(&hex, key, data, (size_t)len);
-	if (view.obj)
-		PyBuffer_Release(&view);
-	if (rc != 0) {
-		sc_free(hex);
-		raise_error(rc, NULL);
-		return NULL;
-	}
-	out = str_from_c(hex);
-	sc_free(hex);
-	return out;
-}
-
-PyDoc_STRVAR(webhook_challenge_doc,
-"webhook_challenge(amt, challenge) -> str\n\n"
-"The answer to a webhook VERIFY challenge: hex HMAC-SHA256 of the\n"
-"challenge keyed by the application management token.");
-
-static PyObject *mod_webhook_challenge(PyObject *mod, PyObject *args)
-{
-	PyObject *amt_obj, *challenge_obj, *out;
-	const char *amt, *challenge;
-	char *hex = NULL;
-	int rc;
-
-	if (!PyArg_ParseTuple(args, "OO:webhook_challenge", &amt_obj,
-			      &challenge_obj))
-		return retyped();
-	if (!(amt = utf8_of(amt_obj, "amt")) ||
-	    !(challenge = utf8_of(challenge_obj, "challenge")))
-		return NULL;
-	rc = sc_webhook_challenge(&hex, amt, challenge);
-	if (rc != 0) {
-		sc_free(hex);
-		raise_error(rc, NULL);
-		return NULL;
-	}
-	out = str_from_c(hex);
-	sc_free(hex);
-	return out;
-}
-
-PyDoc_STRVAR(webhook_verify_doc,
-"webhook_verify(amt, signature, body) -> bool\n\n"
-"True when signature (the SC-Signature header, str or bytes) is the\n"
-"HMAC-SHA256 of the raw body (bytes, or str taken as UTF-8) keyed by\n"
-"amt.  Compared in constant time by libsmartcar.");
-
-static PyObject *mod_webhook_verify(PyObject *mod, PyObject *args)
-{
-	PyObject *amt_obj, *sig_obj, *body_obj;
-	const char *amt, *sig, *body;
-	Py_ssize_t len;
-	Py_buffer view;
-	int ok;
-
-	if (!PyArg_ParseTuple(args, "OOO:webhook_verify", &amt_obj, &sig_obj,
-			      &body_obj))
-		return retyped();
-	if (!(amt = utf8_of(amt_obj, "amt")) ||
-	    !(sig = text_of(sig_obj, "signature")))
-		return NULL;
-	if (bytes_view(body_obj, &view, &body, &len, "body") < 0)
-		return NULL;
-	ok = sc_webhook_verify(amt, sig, body, (size_t)len);
-	if (view.obj)
-		PyBuffer_Release(&view);
-	return PyBool_FromLong(ok == 1);
-}
-
-PyDoc_STRVAR(webhook_parse_doc,
-"webhook_parse(body) -> dict\n\n"
-"Parse a webhook delivery body (str or bytes; v2 or v4 shape) into one\n"
-"shape with snake_case keys: version, event_type, event_id,\n"
-"webhook_id, webhook_name, delivery_id, delivered_at, mode, challenge,\n"
-"user_id, vehicle_id, payload, signals, triggers (when present).\n"
-"Raises MalformedResponseError for a body that is neither.");
-
-/* fn(body) for a C parser of a JSON body (str or bytes) into a result. */
-static PyObject *parse_body(PyObject *arg,
-			    int (*fn)(sc_result **, const char *, size_t))
-{
-	const char *body;
-	Py_ssize_t len;
-	Py_buffer view;
-	sc_result *res = NULL;
-	int rc;
-
-	if (bytes_view(arg, &view, &body, &len, "body") < 0)
-		return NULL;
-	rc = fn(&res, body, (size_t)len);
-	if (view.obj)
-		PyBuffer_Release(&view);
-	return take_result(rc, res);
-}
-
-static PyObject *mod_webhook_parse(PyObject *mod, PyObject *arg)
-{
-	return parse_body(arg, sc_webhook_parse);
-}
-
 /* Seen event ids (sc_webhook_seen) travel as a capsule: the set is
- * thread-safe and every call on it is short, so no GIL dance. */
+ * thread-safe, so calls that may wait on its database release the GIL. */
 #define SEEN_CAPSULE "smartcar_native._core.webhook_seen"
 
 static void seen_capsule_free(PyObject *cap)
@@ -2474,63 +2250,11 @@ static sc_webhook_seen *seen_of(PyObject *cap)
 	return PyCapsule_GetPointer(cap, SEEN_CAPSULE);
 }
 
-PyDoc_STRVAR(seen_new_doc,
-"seen_new(capacity, ttl_ms) -> capsule\n\n"
-"A bounded, thread-safe set of webhook event ids (sc_webhook_seen).");
-
-static PyObject *mod_seen_new(PyObject *mod, PyObject *args)
+/* A capsule for the set a constructor gave, or raise. */
+static PyObject *seen_wrap(int rc, sc_webhook_seen *s, sc_error *err)
 {
-	Py_ssize_t capacity;
-	long long ttl;
-	sc_webhook_seen *s = NULL;
 	PyObject *cap;
-	int rc;
 
-	if (!PyArg_ParseTuple(args, "nL:seen_new", &capacity, &ttl))
-		return retyped();
-	if (capacity < 1 || ttl < 0) {
-		raise_local(SC_EINVAL, "capacity must be at least 1 and ttl "
-				       "not negative");
-		return NULL;
-	}
-	rc = sc_webhook_seen_new(&s, (size_t)capacity, (int64_t)ttl);
-	if (rc != 0) {
-		raise_error(rc, NULL);
-		return NULL;
-	}
-	cap = PyCapsule_New(s, SEEN_CAPSULE, seen_capsule_free);
-	if (!cap)
-		sc_webhook_seen_free(s);
-	return cap;
-}
-
-PyDoc_STRVAR(seen_open_sqlite_doc,
-"seen_open_sqlite(path, ttl_ms) -> capsule\n\n"
-"A persistent set of webhook event ids in a SQLite file\n"
-"(sc_webhook_seen_open_sqlite); raises StorageError.");
-
-static PyObject *mod_seen_open_sqlite(PyObject *mod, PyObject *args)
-{
-	PyObject *path_obj, *bytes = NULL, *cap;
-	long long ttl;
-	sc_webhook_seen *s = NULL;
-	sc_error *err = NULL;
-	int rc;
-
-	if (!PyArg_ParseTuple(args, "OL:seen_open_sqlite", &path_obj, &ttl))
-		return retyped();
-	if (!PyUnicode_FSConverter(path_obj, &bytes))
-		return NULL;
-	if (ttl <= 0 || !*PyBytes_AS_STRING(bytes)) {
-		Py_DECREF(bytes);
-		raise_local(SC_EINVAL, "a path and a positive ttl are needed");
-		return NULL;
-	}
-	Py_BEGIN_ALLOW_THREADS
-	rc = sc_webhook_seen_open_sqlite(&s, PyBytes_AS_STRING(bytes),
-					 (int64_t)ttl, &err);
-	Py_END_ALLOW_THREADS
-	Py_DECREF(bytes);
 	if (rc != 0)
 		return raise_owned(rc, err);
 	cap = PyCapsule_New(s, SEEN_CAPSULE, seen_capsule_free);
@@ -2539,173 +2263,8 @@ static PyObject *mod_seen_open_sqlite(PyObject *mod, PyObject *args)
 	return cap;
 }
 
-PyDoc_STRVAR(seen_open_postgres_doc,
-"seen_open_postgres(conninfo, ttl_ms) -> capsule\n\n"
-"A persistent set of webhook event ids on PostgreSQL\n"
-"(sc_webhook_seen_open_postgres); raises StorageError.");
-
-static PyObject *mod_seen_open_postgres(PyObject *mod, PyObject *args)
-{
-	PyObject *cap;
-	const char *conninfo = NULL;
-	long long ttl;
-	sc_webhook_seen *s = NULL;
-	sc_error *err = NULL;
-	int rc;
-
-	if (!PyArg_ParseTuple(args, "zL:seen_open_postgres", &conninfo, &ttl))
-		return retyped();
-	if (ttl <= 0) {
-		raise_local(SC_EINVAL, "a positive ttl is needed");
-		return NULL;
-	}
-	Py_BEGIN_ALLOW_THREADS
-	rc = sc_webhook_seen_open_postgres(&s, conninfo, (int64_t)ttl, &err);
-	Py_END_ALLOW_THREADS
-	if (rc != 0)
-		return raise_owned(rc, err);
-	cap = PyCapsule_New(s, SEEN_CAPSULE, seen_capsule_free);
-	if (!cap)
-		sc_webhook_seen_free(s);
-	return cap;
-}
-
-PyDoc_STRVAR(seen_check_doc,
-"seen_check(seen, event_id, now_ms) -> bool\n\n"
-"True the first time event_id is seen, False for a repeat.");
-
-static PyObject *mod_seen_check(PyObject *mod, PyObject *args)
-{
-	PyObject *cap, *id_obj;
-	long long now;
-	sc_webhook_seen *s;
-	const char *id;
-	int rc;
-
-	if (!PyArg_ParseTuple(args, "OOL:seen_check", &cap, &id_obj, &now))
-		return retyped();
-	if (!(s = seen_of(cap)) || !(id = utf8_of(id_obj, "event_id")))
-		return NULL;
-	/* a persistent set may wait on its database: let others run */
-	Py_BEGIN_ALLOW_THREADS
-	rc = sc_webhook_seen_check(s, id, (int64_t)now);
-	Py_END_ALLOW_THREADS
-	if (rc < 0) {
-		raise_local(rc, rc == SC_EINVAL ? "event_id must be 1 to 256 "
-						  "bytes" : NULL);
-		return NULL;
-	}
-	return PyBool_FromLong(rc == SC_WEBHOOK_FIRST);
-}
-
-static PyObject *mod_seen_forget(PyObject *mod, PyObject *args)
-{
-	PyObject *cap, *id_obj;
-	sc_webhook_seen *s;
-	const char *id;
-	int rc;
-
-	if (!PyArg_ParseTuple(args, "OO:seen_forget", &cap, &id_obj))
-		return retyped();
-	if (!(s = seen_of(cap)) || !(id = utf8_of(id_obj, "event_id")))
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	rc = sc_webhook_seen_forget(s, id);
-	Py_END_ALLOW_THREADS
-	if (rc < 0 && rc != SC_ENOTFOUND) {
-		raise_local(rc, "event_id must be 1 to 256 bytes");
-		return NULL;
-	}
-	return PyBool_FromLong(rc == 0);
-}
-
-static PyObject *mod_seen_count(PyObject *mod, PyObject *cap)
-{
-	sc_webhook_seen *s = seen_of(cap);
-	return s ? PyLong_FromSize_t(sc_webhook_seen_count(s)) : NULL;
-}
-
-PyDoc_STRVAR(webhook_receive_doc,
-"webhook_receive(amt, signature, body, seen) -> dict\n\n"
-"sc_webhook_receive: VERIFY answered, the signature of anything else\n"
-"checked, the event parsed, and (seen: a set from seen_new, or None)\n"
-"marked duplicate or not.  Data: webhook_parse's plus reply and\n"
-"duplicate.  Raises WebhookSignatureError or MalformedResponseError.");
-
-static PyObject *mod_webhook_receive(PyObject *mod, PyObject *args)
-{
-	PyObject *amt_obj, *sig_obj, *body_obj, *seen_obj;
-	const char *amt, *sig = NULL, *body;
-	sc_webhook_seen *seen = NULL;
-	sc_result *res = NULL;
-	Py_ssize_t len;
-	Py_buffer view;
-	int rc;
-
-	if (!PyArg_ParseTuple(args, "OOOO:webhook_receive", &amt_obj,
-			      &sig_obj, &body_obj, &seen_obj))
-		return retyped();
-	if (!(amt = utf8_of(amt_obj, "amt")))
-		return NULL;
-	if (sig_obj != Py_None && !(sig = text_of(sig_obj, "signature")))
-		return NULL;
-	if (seen_obj != Py_None && !(seen = seen_of(seen_obj)))
-		return NULL;
-	if (bytes_view(body_obj, &view, &body, &len, "body") < 0)
-		return NULL;
-	Py_BEGIN_ALLOW_THREADS
-	rc = sc_webhook_receive(&res, amt, sig, body, (size_t)len, seen);
-	Py_END_ALLOW_THREADS
-	if (view.obj)
-		PyBuffer_Release(&view);
-	return take_result(rc, res);
-}
-
-PyDoc_STRVAR(signal_rows_doc,
-"signal_rows(body) -> dict\n\n"
-"sc_signal_rows: {\"rows\": [...]}, one flat row per signal of a JSON\n"
-"document (str or bytes): a signals response, a v4 webhook, parsed or\n"
-"not.  Times are epoch milliseconds.");
-
-static PyObject *mod_time_ms(PyObject *mod, PyObject *arg)
-{
-	const char *text;
-	Py_ssize_t len;
-	int64_t ms;
-
-	if (!PyUnicode_Check(arg)) {
-		PyErr_Format(PyExc_TypeError, "time must be str, not %.100s",
-			     Py_TYPE(arg)->tp_name);
-		return NULL;
-	}
-	text = PyUnicode_AsUTF8AndSize(arg, &len);
-	if (!text)
-		return retyped();
-	if (sc_time_parse_ms(&ms, text, (size_t)len) != 0)
-		Py_RETURN_NONE;
-	return PyLong_FromLongLong((long long)ms);
-}
-
-static PyObject *mod_signal_rows(PyObject *mod, PyObject *arg)
-{
-	return parse_body(arg, sc_signal_rows);
-}
-
-static PyObject *mod_random_state(PyObject *mod, PyObject *unused)
-{
-	char *s = NULL;
-	PyObject *out;
-	int rc = sc_random_state(&s);
-
-	if (rc != 0) {
-		sc_free(s);
-		raise_error(rc, NULL);
-		return NULL;
-	}
-	out = str_from_c(s);
-	sc_free(s);
-	return out;
-}
+/* The wrappers of tools/gen-c-bindings.py's table (SC_GENERATED_METHODS) */
+#include "_core_functions.h"
 
 static PyObject *mod_endpoints(PyObject *mod, PyObject *unused)
 {
@@ -2760,29 +2319,6 @@ static PyObject *mod_endpoint_info(PyObject *mod, PyObject *arg)
 	return out;
 }
 
-static PyObject *mod_version(PyObject *mod, PyObject *unused)
-{
-	return PyUnicode_FromString(sc_version());
-}
-
-static PyObject *mod_strerror(PyObject *mod, PyObject *arg)
-{
-	long code = PyLong_AsLong(arg);
-
-	if (code == -1 && PyErr_Occurred())
-		return retyped();
-	return PyUnicode_FromString(sc_strerror((int)code));
-}
-
-static PyObject *mod_code_kind(PyObject *mod, PyObject *arg)
-{
-	long code = PyLong_AsLong(arg);
-
-	if (code == -1 && PyErr_Occurred())
-		return retyped();
-	return str_from_c(sc_code_kind((int)code));
-}
-
 PyDoc_STRVAR(same_values_doc,
 "same_values(mapping, keys, values) -> bool\n\n"
 "Whether mapping.get(keys[i]) is values[i] for every i (identity, not\n"
@@ -2818,119 +2354,16 @@ static PyObject *mod_same_values(PyObject *self, PyObject *const *args,
 	Py_RETURN_TRUE;
 }
 
-static PyObject *mod_check_param(PyObject *mod, PyObject *args)
-{
-	const char *name, *value;
-	sc_error *err = NULL;
-	int rc;
-
-	if (!PyArg_ParseTuple(args, "ss:check_param", &name, &value))
-		return retyped();
-	rc = sc_param_check(name, value, &err);
-	if (rc != 0)
-		return raise_owned(rc, err);
-	Py_RETURN_NONE;
-}
-
-static PyObject *mod_format_flags(PyObject *mod, PyObject *arg)
-{
-	sc_params *p = NULL;
-	sc_error *err = NULL;
-	char *text = NULL;
-	PyObject *out;
-	int rc;
-
-	if (params_from(arg, &p) < 0)
-		return NULL;
-	rc = sc_flags_format(&text, p, &err);
-	sc_params_free(p);
-	if (rc != 0)
-		return raise_owned(rc, err);
-	out = PyUnicode_FromString(text);
-	sc_free(text);
-	return out;
-}
-
-static PyObject *mod_batch_name(PyObject *mod, PyObject *args)
-{
-	const char *path;
-	char *name = NULL, *alias = NULL;
-	sc_error *err = NULL;
-	PyObject *out;
-	int rc;
-
-	if (!PyArg_ParseTuple(args, "s:batch_name", &path))
-		return retyped();
-	rc = sc_batch_name(&name, &alias, path, &err);
-	if (rc != 0)
-		return raise_owned(rc, err);
-	out = Py_BuildValue("(ss)", name, alias);
-	sc_free(name);
-	sc_free(alias);
-	return out;
-}
-
 static PyMethodDef module_methods[] = {
+	SC_GENERATED_METHODS
 	{ "same_values", (PyCFunction)(void (*)(void))mod_same_values,
 	  METH_FASTCALL, same_values_doc },
-	{ "parse_redirect", (PyCFunction)(void (*)(void))mod_parse_redirect,
-	  METH_VARARGS | METH_KEYWORDS, parse_redirect_doc },
-	{ "sqlite_store", (PyCFunction)mod_sqlite_store, METH_O,
-	  sqlite_store_doc },
-	{ "postgres_store", (PyCFunction)mod_postgres_store, METH_VARARGS,
-	  postgres_store_doc },
-	{ "token_expired", (PyCFunction)(void (*)(void))mod_token_expired,
-	  METH_VARARGS | METH_KEYWORDS, token_expired_doc },
-	{ "hmac_sha256_hex", (PyCFunction)mod_hmac_sha256_hex, METH_VARARGS,
-	  hmac_sha256_hex_doc },
-	{ "webhook_challenge", (PyCFunction)mod_webhook_challenge,
-	  METH_VARARGS, webhook_challenge_doc },
-	{ "webhook_verify", (PyCFunction)mod_webhook_verify, METH_VARARGS,
-	  webhook_verify_doc },
-	{ "webhook_parse", (PyCFunction)mod_webhook_parse, METH_O,
-	  webhook_parse_doc },
-	{ "webhook_receive", (PyCFunction)mod_webhook_receive, METH_VARARGS,
-	  webhook_receive_doc },
-	{ "seen_new", (PyCFunction)mod_seen_new, METH_VARARGS, seen_new_doc },
-	{ "seen_open_sqlite", (PyCFunction)mod_seen_open_sqlite, METH_VARARGS,
-	  seen_open_sqlite_doc },
-	{ "seen_open_postgres", (PyCFunction)mod_seen_open_postgres,
-	  METH_VARARGS, seen_open_postgres_doc },
-	{ "seen_check", (PyCFunction)mod_seen_check, METH_VARARGS,
-	  seen_check_doc },
-	{ "seen_forget", (PyCFunction)mod_seen_forget, METH_VARARGS,
-	  "seen_forget(seen, event_id) -> bool: True when it was there." },
-	{ "seen_count", (PyCFunction)mod_seen_count, METH_O,
-	  "seen_count(seen) -> int: the ids the set holds." },
-	{ "signal_rows", (PyCFunction)mod_signal_rows, METH_O,
-	  signal_rows_doc },
-	{ "time_ms", (PyCFunction)mod_time_ms, METH_O,
-	  "time_ms(text) -> int | None: sc_time_parse_ms, epoch ms of\n"
-	  "ISO-8601 text or an epoch number (seconds below 1e11)." },
-	{ "random_state", (PyCFunction)mod_random_state, METH_NOARGS,
-	  "random_state() -> str: 32 hex characters from the OS CSPRNG." },
 	{ "endpoints", (PyCFunction)mod_endpoints, METH_NOARGS,
 	  "endpoints() -> list[str]: the names call() accepts." },
 	{ "endpoint_info", (PyCFunction)mod_endpoint_info, METH_O,
 	  "endpoint_info(name) -> dict[str, str] | None: every column of the\n"
 	  "endpoint's line (sc_endpoint_info): method, path, host, auth, kind,\n"
 	  "vehicle, permission, batch_path, batch_name, args, result, doc." },
-	{ "version", (PyCFunction)mod_version, METH_NOARGS,
-	  "version() -> str: the libsmartcar version." },
-	{ "strerror", (PyCFunction)mod_strerror, METH_O,
-	  "strerror(code) -> str: static English text for a code." },
-	{ "check_param", (PyCFunction)mod_check_param, METH_VARARGS,
-	  "check_param(name, value) -> None: raise InvalidArgumentError\n"
-	  "when value breaks the library's rule for the setting name\n"
-	  "(unit_system, version, api_version, rate_policy, mode)." },
-	{ "batch_name", (PyCFunction)mod_batch_name, METH_VARARGS,
-	  "batch_name(path) -> (name, alias): what a batch result calls the\n"
-	  "answer for path, and the official SDKs' name for it." },
-	{ "format_flags", (PyCFunction)mod_format_flags, METH_O,
-	  "format_flags(dict[str, str]) -> str: feature flags as sent\n"
-	  "(\"key:value key:value\", keys in byte order)." },
-	{ "code_kind", (PyCFunction)mod_code_kind, METH_O,
-	  "code_kind(code) -> str | None: the kind name of a code." },
 	{ NULL, NULL, 0, NULL }
 };
 
