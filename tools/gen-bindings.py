@@ -558,6 +558,9 @@ def render_twins(generated, app_generated):
         classes.append((twin, cls, cls,
                         names + [n for n in gen if not n.startswith("_")],
                         defs))
+    out += ["__all__ = ["] + ['    "%s",' % n for n in sorted(
+        n.rpartition("=")[0] or n for _, names in AIO_FUNCTIONS
+        for n in names)] + ["]", ""]
     out += lines
     for twin, owner, cls, names, defs in classes:
         out += ["", "", "class %s:" % twin,
@@ -840,7 +843,12 @@ def render_py_shapes(shapes, calls):
             "TIME_FIELDS = ("]
     out += textwrap.wrap(" ".join('"%s",' % t for t in times), 75,
                          initial_indent="    ", subsequent_indent="    ")
-    out += [")"]
+    out += [")", "#: result class -> its fields holding credentials",
+            "SECRET_FIELDS = {"]
+    out += ['    "%s": %r,' % (s.py_name or s.name, tuple(
+        f.py for f in s.fields if f.secret)) for s in py
+        if any(f.secret for f in s.fields)]
+    out += ["}"]
     out += ["", "", "#: endpoint -> the name of its result's converter "
             "(types.CONVERTERS)", "CONVERTER_NAMES = {"]
     for c in calls:

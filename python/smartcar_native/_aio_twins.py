@@ -19,6 +19,30 @@ from ._twins import (
 from ._vehicle_methods import VehicleMethods
 from .v3 import VehicleV3
 
+__all__ = [
+    "create_subscription",
+    "delete_connection",
+    "delete_connections",
+    "delete_subscription",
+    "delete_user",
+    "get_app_token",
+    "get_compatibility",
+    "get_compatibility_matrix",
+    "get_connection",
+    "get_connections",
+    "get_user",
+    "get_vehicles",
+    "get_webhook",
+    "iter_connections",
+    "iter_subscriptions",
+    "iter_v3_connections",
+    "iter_vehicles",
+    "iter_webhooks",
+    "list_connections",
+    "list_subscriptions",
+    "list_webhooks",
+]
+
 get_user: Final = awaitable(_api.get_user)
 get_vehicles: Final = awaitable(_api.get_vehicles)
 iter_vehicles: Final = async_iterable(_api.iter_vehicles)

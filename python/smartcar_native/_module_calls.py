@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import warnings
 from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Union
@@ -17,10 +16,10 @@ from .options import (
     PagingOptions,
 )
 from . import _core, _util
-from ._shared_clients import credentials_client, default_client
+from ._app import client_for
+from ._shared_clients import default_client
 from ._core import Client
 from .notebook import with_progress
-from .errors import InvalidArgumentError
 from .types import (
     CompatibilityMatrix,
     CompatibilityV1,
@@ -99,17 +98,7 @@ def get_vehicles(
         "access_token": _util.require_str("access_token", access_token),
         "version": _version_param(),
     }
-    pages = _util.require_mapping("paging", paging)
-    _util.check_keys("paging key", pages, ("limit", "offset"))
-    for key in ("limit", "offset"):
-        value = pages.get(key)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(
-                "paging %s must be int, not %s" % (key, type(value).__name__)
-            )
-        params[key] = value
+    params.update(_util.offset_paging(paging))
     return vehicles_from(
         _util.call(default_client(), "get_vehicles", params))
 
@@ -145,30 +134,6 @@ def parse_redirect(
 
 # ---------------------------------------------------------------------
 # Compatibility (Basic client_id:client_secret)
-
-def _app_client(opts: Mapping[str, Any], caller: str) -> Any:
-    """The client to authenticate as the application: ``options["client"]``,
-    or one made from ``client_id``/``client_secret`` (options, else the
-    SMARTCAR_CLIENT_ID / SMARTCAR_CLIENT_SECRET variables)."""
-    client = _util.client_option(opts.get("client"))
-    if client is not None:
-        return client
-    client_id = opts.get("client_id")
-    if client_id is None:
-        client_id = os.environ.get("SMARTCAR_CLIENT_ID")
-    client_secret = opts.get("client_secret")
-    if client_secret is None:
-        client_secret = os.environ.get("SMARTCAR_CLIENT_SECRET")
-    if not client_id or not client_secret:
-        raise InvalidArgumentError(
-            "%s needs a client_id and a client_secret (options or "
-            "SMARTCAR_CLIENT_ID / SMARTCAR_CLIENT_SECRET)" % caller
-        )
-    return credentials_client(
-        _util.require_str("client_id", client_id),
-        _util.require_str("client_secret", client_secret),
-    )
-
 
 def _mode(value: Any) -> Optional[str]:
     return None if value is None else _util.setting("mode", value)
@@ -229,7 +194,7 @@ def get_compatibility(
             mode = "test"
     params["mode"] = mode
     params.update(_util.call_options(opts))
-    client = _app_client(opts, "get_compatibility")
+    client = client_for(opts, "get_compatibility")
     data = _util.call(client, "get_compatibility", params)
     version = params["version"] or get_api_version()
     if version.startswith("1."):
@@ -284,7 +249,7 @@ def get_compatibility_matrix(
         "version": _version_option(opts),
     }
     params.update(_util.call_options(opts))
-    client = _app_client(opts, "get_compatibility_matrix")
+    client = client_for(opts, "get_compatibility_matrix")
     return compatibility_matrix_from(
         _util.call(client, "get_compatibility_matrix", params)
     )

@@ -937,6 +937,12 @@ TIME_FIELDS = (
     "service_date", "timestamp", "connected_at", "retrieved_at",
     "oem_updated_at",
 )
+#: result class -> its fields holding credentials
+SECRET_FIELDS = {
+    "Access": ('access_token', 'refresh_token'),
+    "AppToken": ('access_token',),
+    "Redirect": ('code',),
+}
 
 
 #: endpoint -> the name of its result's converter (types.CONVERTERS)

@@ -62,27 +62,6 @@ __all__ = [
     "AsyncTokenStore",
     "AsyncVehicle",
     "AsyncVehicleV3",
-    "get_user",
-    "get_vehicles",
-    "iter_vehicles",
-    "get_compatibility",
-    "get_compatibility_matrix",
-    "get_connections",
-    "delete_connections",
-    "iter_connections",
-    "get_app_token",
-    "list_connections",
-    "get_connection",
-    "delete_connection",
-    "delete_user",
-    "create_subscription",
-    "list_subscriptions",
-    "delete_subscription",
-    "list_webhooks",
-    "get_webhook",
-    "iter_subscriptions",
-    "iter_webhooks",
-    "iter_v3_connections",
     "run_many",
     "set_executor",
     "get_executor",
@@ -418,31 +397,14 @@ async def _iterate(items: Iterator[T]) -> AsyncIterator[T]:
 # ---------------------------------------------------------------------
 # Module functions and the vehicles' calls: generated twins (_aio_twins.py),
 # imported here because they use _run and _iterate above
+from . import _aio_twins  # noqa: E402
+from ._aio_twins import *  # noqa: E402,F401,F403
 from ._aio_twins import (  # noqa: E402
     AsyncVehicleMethods,
     AsyncVehicleV3Methods,
-    create_subscription,
-    delete_connection,
-    delete_connections,
-    delete_subscription,
-    delete_user,
-    get_connection,
-    list_connections,
-    list_subscriptions,
-    list_webhooks,
-    get_webhook,
-    get_app_token,
-    get_compatibility,
-    get_compatibility_matrix,
-    get_connections,
-    get_user,
-    get_vehicles,
-    iter_connections,
-    iter_subscriptions,
-    iter_v3_connections,
-    iter_vehicles,
-    iter_webhooks,
 )
+
+__all__ += _aio_twins.__all__
 
 
 def _sync_call(index: int, call: Any) -> Any:

@@ -104,8 +104,7 @@ def _cell(name: str, value: Any, units: str, row: Dict[str, Any]) -> None:
 
 
 #: fields that hold credentials: shown as [REDACTED] in tables and frames
-_SECRETS = {"Access": ("access_token", "refresh_token"),
-            "AppToken": ("access_token",), "Redirect": ("code",)}
+_SECRETS = _shapes.SECRET_FIELDS
 
 
 def _shown(result: Any) -> Dict[str, Any]:

@@ -213,13 +213,7 @@ class Vehicle(VehicleMethods):
         """``GET /permissions``: ``Permissions(permissions, paging,
         meta)``.  ``paging``: ``{"limit": int, "offset": int}`` (the
         server's default limit is 25)."""
-        pages = _util.require_mapping("paging", paging)
-        _util.check_keys("paging key", pages, ("limit", "offset"))
-        extra: Dict[str, Any] = {}
-        for key in ("limit", "offset"):
-            if pages.get(key) is not None:
-                extra[key] = _util.int_param("paging " + key, pages[key])
-        return self._plan("permissions", extra)
+        return self._plan("permissions", _util.offset_paging(paging))
 
     def iter_permissions(self, page_size: int = 25) -> Iterator[str]:
         """Every permission granted for this vehicle, fetching pages of

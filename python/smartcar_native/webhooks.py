@@ -80,19 +80,9 @@ def verify_payload(amt: str, signature: Union[str, bytes], body: Body
     is simply not valid.
     """
     _util.require_str("amt", amt, allow_empty=True)
-    if signature is None:
+    if _signature(signature) is None:
         return False
-    if not isinstance(signature, (str, bytes)):
-        raise TypeError(
-            "signature must be str or bytes, not %s"
-            % type(signature).__name__
-        )
-    if not isinstance(body, (str, bytes, bytearray, memoryview)):
-        raise TypeError(
-            "body must be str or bytes (the raw request body), not %s"
-            % type(body).__name__
-        )
-    return _core.webhook_verify(amt, signature, body)
+    return _core.webhook_verify(amt, signature, _body("body", body))
 
 
 #: the same as :func:`verify_payload`
@@ -120,11 +110,7 @@ def parse_webhook(body: Body) -> Dict[str, Any]:
     Raises :class:`MalformedResponseError` for anything else.  Check the
     signature first (:func:`verify_payload`).
     """
-    if not isinstance(body, (str, bytes, bytearray, memoryview)):
-        raise TypeError(
-            "body must be str or bytes, not %s" % type(body).__name__
-        )
-    return _event(_core.webhook_parse(body))
+    return _event(_core.webhook_parse(_body("body", body)))
 
 
 def _body(name: str, body: Any) -> Body:
@@ -133,6 +119,14 @@ def _body(name: str, body: Any) -> Body:
             "%s must be str or bytes, not %s" % (name, type(body).__name__)
         )
     return body
+
+
+def _signature(signature: Any) -> Optional[Union[str, bytes]]:
+    """The ``SC-Signature`` header's value, or None when absent."""
+    if signature is not None and not isinstance(signature, (str, bytes)):
+        raise TypeError("signature must be str, bytes or None, not %s"
+                        % type(signature).__name__)
+    return signature
 
 
 _ROW_TIMES = ("retrieved_at", "oem_updated_at", "ingested_at")
@@ -223,9 +217,7 @@ def receive_webhook(amt: str, signature: Optional[Union[str, bytes]],
     ``duplicate`` (True when ``seen`` saw this ``event_id`` already).
     """
     _util.require_str("amt", amt, allow_empty=True)
-    if signature is not None and not isinstance(signature, (str, bytes)):
-        raise TypeError("signature must be str, bytes or None, not %s"
-                        % type(signature).__name__)
+    _signature(signature)
     if seen is not None and not isinstance(seen, SeenEvents):
         raise TypeError("seen must be a SeenEvents, not %s"
                         % type(seen).__name__)

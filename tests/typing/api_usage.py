@@ -69,7 +69,8 @@ async def read_async(token: str, store: aio.AsyncTokenStore) -> str:
     async with aio.AsyncAuthClient(mode="test") as auth:
         access: smartcar.Access = await auth.exchange_code(
             "code", store=store, key="user")
-        car = aio.AsyncVehicle("vid", access.access_token,
+        ids: List[str] = (await aio.get_vehicles(access.access_token)).vehicles
+        car = aio.AsyncVehicle(ids[0], access.access_token,
                                {"unit_system": "imperial"})
         odometer = await car.odometer()
         miles: float = odometer.distance

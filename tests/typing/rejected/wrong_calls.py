@@ -20,3 +20,4 @@ aio.AsyncVehicleV3("vid", "user")  # rejected
 aio.AsyncAuthClient(mode=1)  # rejected
 aio.AsyncAuthClient().exchange_code(None)  # rejected
 unit: int = aio.AsyncVehicle("vid", "token").unit_system  # rejected
+aio.get_vehicles(None)  # rejected
