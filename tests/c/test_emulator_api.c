@@ -73,6 +73,36 @@ static void control(const char *base, const char *path, const char *json)
 	free(t_control_at(base, path, json));
 }
 
+/* The number of elements of the array key in the control API's answer
+ * to GET path, or -1. */
+static int control_count(const char *base, const char *path, const char *key)
+{
+	cJSON *j = control_json(base, path, NULL);
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, key);
+	int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
+
+	cJSON_Delete(j);
+	return n;
+}
+
+/* The vehicle id's "locked" in the control API's state: 1, 0, or -1
+ * when it is not a boolean. */
+static int state_locked(const char *base, const char *id)
+{
+	char path[128];
+	cJSON *j;
+	const cJSON *l;
+	int on;
+
+	snprintf(path, sizeof(path), "/_emulator/vehicles/%s", id);
+	j = control_json(base, path, NULL);
+	l = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(j, "state"), "locked");
+	on = cJSON_IsBool(l) ? cJSON_IsTrue(l) : -1;
+	cJSON_Delete(j);
+	return on;
+}
+
 static int control_status(const char *base, const char *method,
 			  const char *path, const char *json)
 {
@@ -89,6 +119,44 @@ static int control_status(const char *base, const char *method,
 static void vpath(char *out, size_t n, const char *id, const char *sub)
 {
 	snprintf(out, n, "/v2.0/vehicles/%s%s", id, sub);
+}
+
+/* method /v2.0/vehicles/{id}{sub} on base with tok and an optional JSON
+ * body (as req): the answer's status. */
+static long vreq(t_http_res *r, const char *method, const char *base,
+		 const char *id, const char *sub, const char *tok,
+		 const char *body)
+{
+	char path[512];
+
+	vpath(path, sizeof(path), id, sub);
+	req(r, method, base, path, tok, NULL, body, NULL);
+	return r->status;
+}
+
+/* GET /v2.0/vehicles/{id}{sub} with tok and sc-unit-system unit (as
+ * get): the answer's status. */
+static long vget(t_http_res *r, const char *base, const char *id,
+		 const char *sub, const char *tok, const char *unit)
+{
+	char path[512];
+
+	vpath(path, sizeof(path), id, sub);
+	get(r, base, path, tok, unit);
+	return r->status;
+}
+
+/* The status of a GET of base+path (the answer freed). */
+static long get_status(const char *base, const char *path, const char *tok,
+		       const char *unit)
+{
+	t_http_res r;
+	long status;
+
+	get(&r, base, path, tok, unit);
+	status = r.status;
+	t_http_free(&r);
+	return status;
 }
 
 /* ----------------------------------------------------------------- shapes */
@@ -381,41 +449,34 @@ TEST(emulator_api_errors_and_scopes)
 	REQUIRE(t_fleet(base, "scopes@example.com", ids) == 0);
 	REQUIRE(t_fleet(base, "stranger@example.com", other) == 0);
 
-	vpath(path, sizeof(path), ids[BEV], "/odometer");
-	get(&r, base, path, narrow, NULL);
+	vget(&r, base, ids[BEV], "/odometer", narrow, NULL);
 	check_error(&r, 403, "PERMISSION", NULL);
 	CHECK_STR(t_json_str(cJSON_GetObjectItemCaseSensitive(r.json,
 							      "resolution"),
 			     "type"),
 		  "REAUTHENTICATE");
 	t_http_free(&r);
-	vpath(path, sizeof(path), ids[BEV], "/security");
-	req(&r, "POST", base, path, narrow, NULL, "{\"action\":\"LOCK\"}", NULL);
+	vreq(&r, "POST", base, ids[BEV], "/security", narrow, "{\"action\":\"LOCK\"}");
 	check_error(&r, 403, "PERMISSION", NULL);
 	t_http_free(&r);
-	vpath(path, sizeof(path), ids[BEV], "/tesla/compass");
-	get(&r, base, path, narrow, NULL);
+	vget(&r, base, ids[BEV], "/tesla/compass", narrow, NULL);
 	check_error(&r, 403, "PERMISSION", NULL);
 	t_http_free(&r);
 	/* the make segment must be lower-case */
-	vpath(path, sizeof(path), ids[BEV], "/TESLA/compass");
-	get(&r, base, path, tok, NULL);
+	vget(&r, base, ids[BEV], "/TESLA/compass", tok, NULL);
 	check_error(&r, 403, "PERMISSION", NULL);
 	t_http_free(&r);
 	/* permissions need only a token for the vehicle */
-	vpath(path, sizeof(path), ids[BEV], "/permissions?limit=1&offset=0");
-	get(&r, base, path, narrow, NULL);
-	CHECK(r.status == 200);
+	CHECK(vget(&r, base, ids[BEV], "/permissions?limit=1&offset=0", narrow,
+		   NULL) == 200);
 	CHECK(t_json_num(cJSON_GetObjectItemCaseSensitive(r.json, "paging"),
 			 "count") == 1);
 	t_http_free(&r);
-	vpath(path, sizeof(path), ids[BEV], "/permissions?limit=51");
-	get(&r, base, path, tok, NULL);
+	vget(&r, base, ids[BEV], "/permissions?limit=51", tok, NULL);
 	check_error(&r, 400, "VALIDATION", "PARAMETER");
 	t_http_free(&r);
 	/* someone else's vehicle, a bad id, no token, bad unit system */
-	vpath(path, sizeof(path), other[BEV], "/odometer");
-	get(&r, base, path, tok, NULL);
+	vget(&r, base, other[BEV], "/odometer", tok, NULL);
 	check_error(&r, 403, "PERMISSION", NULL);
 	t_http_free(&r);
 	get(&r, base, "/v2.0/vehicles/bad_id/odometer", tok, NULL);
@@ -428,8 +489,7 @@ TEST(emulator_api_errors_and_scopes)
 	get(&r, base, path, tok, "furlongs");
 	check_error(&r, 400, "VALIDATION", NULL);
 	t_http_free(&r);
-	vpath(path, sizeof(path), ids[BEV], "/odometr");
-	get(&r, base, path, tok, NULL);
+	vget(&r, base, ids[BEV], "/odometr", tok, NULL);
 	check_error(&r, 404, "RESOURCE_NOT_FOUND", "PATH");
 	t_http_free(&r);
 	snprintf(path, sizeof(path), "/vJohnny/vehicles/%s/odometer", ids[BEV]);
@@ -437,12 +497,11 @@ TEST(emulator_api_errors_and_scopes)
 	check_error(&r, 404, "RESOURCE_NOT_FOUND", "VERSION");
 	t_http_free(&r);
 	/* commands on cars that cannot: 501 */
-	vpath(path, sizeof(path), ids[ICE], "/charge");
-	req(&r, "POST", base, path, tok, NULL, "{\"action\":\"START\"}", NULL);
+	vreq(&r, "POST", base, ids[ICE], "/charge", tok, "{\"action\":\"START\"}");
 	check_error(&r, 501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE");
 	t_http_free(&r);
-	vpath(path, sizeof(path), ids[PHEV], "/tesla/charge/ammeter");
-	req(&r, "POST", base, path, tok, NULL, "{\"amperage\":16}", NULL);
+	vreq(&r, "POST", base, ids[PHEV], "/tesla/charge/ammeter", tok,
+	     "{\"amperage\":16}");
 	check_error(&r, 501, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE");
 	t_http_free(&r);
 	free(tok);
@@ -512,10 +571,27 @@ static char *read_str(const char *base, const char *tok, const char *id,
 	return v;
 }
 
+/* POST body to id's sub on base is refused (400 VALIDATION PARAMETER),
+ * its first detail naming field. */
+static void check_bad_field(const char *base, const char *tok, const char *id,
+			    const char *sub, const char *body,
+			    const char *field)
+{
+	t_http_res r;
+
+	vreq(&r, "POST", base, id, sub, tok, body);
+	check_error(&r, 400, "VALIDATION", "PARAMETER");
+	CHECK_STR(t_json_str(cJSON_GetArrayItem(t_json_get(r.json, "detail"),
+						0),
+			     "field"),
+		  field);
+	t_http_free(&r);
+}
+
 TEST(emulator_api_commands)
 {
 	const char *base = start();
-	char ids[3][40], *tok, *s, path[256];
+	char ids[3][40], *tok, *s;
 	t_http_res r;
 
 	REQUIRE(base);
@@ -532,8 +608,7 @@ TEST(emulator_api_commands)
 	command(base, tok, ids[ICE], "/security", "{\"action\":\"OPEN\"}", 400);
 
 	/* charging follows the plug */
-	vpath(path, sizeof(path), ids[BEV], "/charge");
-	req(&r, "POST", base, path, tok, NULL, "{\"action\":\"START\"}", NULL);
+	vreq(&r, "POST", base, ids[BEV], "/charge", tok, "{\"action\":\"START\"}");
 	check_error(&r, 409, "VEHICLE_STATE", "CHARGING_PLUG_NOT_CONNECTED");
 	t_http_free(&r);
 	t_set_vehicle(base, ids[BEV],
@@ -560,16 +635,8 @@ TEST(emulator_api_commands)
 		200);
 	CHECK(near(read_num(base, tok, ids[PHEV], "/charge/limit", "limit"),
 		   0.75, 1e-9));
-	vpath(path, sizeof(path), ids[BEV], "/charge/limit");
-	req(&r, "POST", base, path, tok, NULL, "{\"limit\": 0.4}", NULL);
-	check_error(&r, 400, "VALIDATION", "PARAMETER");
-	CHECK_STR(
-		t_json_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
-						      r.json, "detail"),
-					      0),
-			   "field"),
-		"limit");
-	t_http_free(&r);
+	check_bad_field(base, tok, ids[BEV], "/charge/limit", "{\"limit\": 0.4}",
+			"limit");
 	command(base, tok, ids[BEV], "/charge/limit", "{\"limit\": \"1.5\"}",
 		400);
 	command(base, tok, ids[BEV], "/charge/limit", "{\"limit\": \"abc\"}",
@@ -578,17 +645,8 @@ TEST(emulator_api_commands)
 	/* navigation validates the coordinates */
 	command(base, tok, ids[ICE], "/navigation/destination",
 		"{\"latitude\": 37.77, \"longitude\": -122.42}", 200);
-	vpath(path, sizeof(path), ids[ICE], "/navigation/destination");
-	req(&r, "POST", base, path, tok, NULL,
-	    "{\"latitude\": 91, \"longitude\": 0}", NULL);
-	check_error(&r, 400, "VALIDATION", "PARAMETER");
-	CHECK_STR(
-		t_json_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
-						      r.json, "detail"),
-					      0),
-			   "field"),
-		"latitude");
-	t_http_free(&r);
+	check_bad_field(base, tok, ids[ICE], "/navigation/destination",
+			"{\"latitude\": 91, \"longitude\": 0}", "latitude");
 	command(base, tok, ids[ICE], "/navigation/destination",
 		"{\"latitude\": 10, \"longitude\": 181}", 400);
 	command(base, tok, ids[ICE], "/navigation/destination", "not json",
@@ -604,14 +662,11 @@ TEST(emulator_api_commands)
 
 	/* an asleep car refuses what reaches it, not its attributes */
 	t_set_vehicle(base, ids[ICE], "{\"asleep\": true}");
-	vpath(path, sizeof(path), ids[ICE], "/odometer");
-	get(&r, base, path, tok, NULL);
+	vget(&r, base, ids[ICE], "/odometer", tok, NULL);
 	check_error(&r, 409, "VEHICLE_STATE", "ASLEEP");
 	t_http_free(&r);
 	command(base, tok, ids[ICE], "/security", "{\"action\":\"LOCK\"}", 409);
-	vpath(path, sizeof(path), ids[ICE], "");
-	get(&r, base, path, tok, NULL);
-	CHECK(r.status == 200);
+	CHECK(vget(&r, base, ids[ICE], "", tok, NULL) == 200);
 	t_http_free(&r);
 	t_set_vehicle(base, ids[ICE], "{\"asleep\": false}");
 	free(tok);
@@ -721,11 +776,7 @@ TEST(emulator_api_control_vehicle_state)
 	      400);
 	CHECK(control_status(base, "POST", path, "{\"percent_remaining\": 1}") ==
 	      400);
-	snprintf(path, sizeof(path), "/_emulator/vehicles/%s", ids[PHEV]);
-	j = control_json(base, path, NULL);
-	CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(j, "state"), "locked")));
-	cJSON_Delete(j);
+	CHECK(state_locked(base, ids[PHEV]) == 0);
 }
 
 TEST(emulator_api_batch)
@@ -836,8 +887,7 @@ TEST(emulator_api_service_history_ranges)
 	get(&r, base, path, tok, NULL);
 	CHECK(cJSON_GetArraySize(r.json) == some);
 	t_http_free(&r);
-	vpath(path, sizeof(path), ids[ICE], "/service/history?startDate=yesterday");
-	get(&r, base, path, tok, NULL);
+	vget(&r, base, ids[ICE], "/service/history?startDate=yesterday", tok, NULL);
 	check_error(&r, 400, "VALIDATION", "PARAMETER");
 	t_http_free(&r);
 	free(tok);
@@ -846,29 +896,24 @@ TEST(emulator_api_service_history_ranges)
 TEST(emulator_api_disconnect)
 {
 	const char *base = start();
-	char ids[3][40], path[256], *tok;
+	char ids[3][40], *tok;
 	t_http_res r;
 
 	REQUIRE(base);
 	tok = t_login_fleet(base, "leaver@example.com", ALL_SCOPES, ids);
 	REQUIRE(tok);
-	vpath(path, sizeof(path), ids[PHEV], "/application");
-	req(&r, "DELETE", base, path, tok, NULL, NULL, NULL);
-	CHECK(r.status == 200);
+	CHECK(vreq(&r, "DELETE", base, ids[PHEV], "/application", tok, NULL) == 200);
 	t_shape("disconnect", r.json, "status:s");
 	CHECK_STR(t_json_str(r.json, "status"), "success");
 	t_http_free(&r);
-	vpath(path, sizeof(path), ids[PHEV], "/odometer");
-	get(&r, base, path, tok, NULL);
+	vget(&r, base, ids[PHEV], "/odometer", tok, NULL);
 	check_error(&r, 403, "PERMISSION", NULL);
 	t_http_free(&r);
 	get(&r, base, "/v2.0/vehicles", tok, NULL);
 	CHECK(t_json_num(cJSON_GetObjectItemCaseSensitive(r.json, "paging"),
 			 "count") == 2);
 	t_http_free(&r);
-	vpath(path, sizeof(path), ids[BEV], "/odometer");
-	get(&r, base, path, tok, NULL);
-	CHECK(r.status == 200);
+	CHECK(vget(&r, base, ids[BEV], "/odometer", tok, NULL) == 200);
 	t_http_free(&r);
 	free(tok);
 }
@@ -879,6 +924,16 @@ static char *add_fault(const char *base, const char *json)
 	char *id = t_json_str(j, "id") ? strdup(t_json_str(j, "id")) : NULL;
 	cJSON_Delete(j);
 	return id;
+}
+
+/* Adds the fault {match, "fault": fault} (match: a "match":{...} member). */
+static void add_match_fault(const char *base, const char *match,
+			    const char *fault)
+{
+	char spec[512];
+
+	snprintf(spec, sizeof(spec), "{%s,\"fault\":%s}", match, fault);
+	free(add_fault(base, spec));
 }
 
 static double seconds(void)
@@ -913,14 +968,9 @@ TEST(emulator_api_faults)
 	id = add_fault(base, spec);
 	CHECK(id != NULL);
 	free(id);
-	j = control_json(base, "/_emulator/faults", NULL);
-	CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "faults")) ==
-	      1);
-	cJSON_Delete(j);
+	CHECK(control_count(base, "/_emulator/faults", "faults") == 1);
 	vpath(buf, sizeof(buf), ids[ICE], "/vin");
-	get(&r, base, buf, tok, NULL);
-	CHECK(r.status == 200);
-	t_http_free(&r);
+	CHECK(get_status(base, buf, tok, NULL) == 200);
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 500, "SERVER", "INTERNAL");
 	CHECK_STR(t_http_header(&r, "retry-after", buf, sizeof(buf)), "3");
@@ -928,9 +978,7 @@ TEST(emulator_api_faults)
 	req(&r, "POST", base, path, tok, NULL, "{}", NULL); /* method differs */
 	CHECK(r.status == 404);
 	t_http_free(&r);
-	get(&r, base, path, tok, NULL);
-	CHECK(r.status == 500);
-	t_http_free(&r);
+	CHECK(get_status(base, path, tok, NULL) == 500);
 	get(&r, base, path, tok, NULL); /* expired after two */
 	CHECK(r.status == 200);
 	t_http_free(&r);
@@ -970,9 +1018,7 @@ TEST(emulator_api_faults)
 	cJSON_Delete(j);
 
 	/* latency, then a normal answer */
-	snprintf(spec, sizeof(spec),
-		 "{%s,\"fault\":{\"type\":\"latency\",\"ms\":250}}", odo_match);
-	free(add_fault(base, spec));
+	add_match_fault(base, odo_match, "{\"type\":\"latency\",\"ms\":250}");
 	t0 = seconds();
 	get(&r, base, path, tok, NULL);
 	CHECK(seconds() - t0 >= 0.24);
@@ -980,34 +1026,25 @@ TEST(emulator_api_faults)
 	t_http_free(&r);
 
 	/* rate_limit and asleep */
-	snprintf(spec, sizeof(spec),
-		 "{%s,\"fault\":{\"type\":\"rate_limit\",\"retry_after\":2}}",
-		 odo_match);
-	free(add_fault(base, spec));
+	add_match_fault(base, odo_match,
+			"{\"type\":\"rate_limit\",\"retry_after\":2}");
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 429, "RATE_LIMIT", "VEHICLE");
 	CHECK_STR(t_http_header(&r, "retry-after", buf, sizeof(buf)), "2");
 	t_http_free(&r);
-	snprintf(spec, sizeof(spec), "{%s,\"fault\":{\"type\":\"asleep\"}}",
-		 odo_match);
-	free(add_fault(base, spec));
+	add_match_fault(base, odo_match, "{\"type\":\"asleep\"}");
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 409, "VEHICLE_STATE", "ASLEEP");
 	t_http_free(&r);
 
 	/* malformed: 200 and JSON that does not parse */
-	snprintf(spec, sizeof(spec), "{%s,\"fault\":{\"type\":\"malformed\"}}",
-		 odo_match);
-	free(add_fault(base, spec));
+	add_match_fault(base, odo_match, "{\"type\":\"malformed\"}");
 	get(&r, base, path, tok, NULL);
 	CHECK(r.status == 200 && r.rc == 0 && r.body && !r.json);
 	t_http_free(&r);
 
 	/* oversized: exactly that many bytes of valid JSON */
-	snprintf(spec, sizeof(spec),
-		 "{%s,\"fault\":{\"type\":\"oversized\",\"bytes\":1048576}}",
-		 odo_match);
-	free(add_fault(base, spec));
+	add_match_fault(base, odo_match, "{\"type\":\"oversized\",\"bytes\":1048576}");
 	get(&r, base, path, tok, NULL);
 	CHECK(r.status == 200 && r.len == 1048576 && r.json);
 	t_http_free(&r);
@@ -1034,18 +1071,10 @@ TEST(emulator_api_faults)
 			     "\"error_code\":\"NOPE\"}}") == 400);
 	free(add_fault(base, "{\"fault\":{\"type\":\"asleep\"},\"count\":5}"));
 	free(add_fault(base, "{\"fault\":{\"type\":\"malformed\"}}"));
-	j = control_json(base, "/_emulator/faults", NULL);
-	CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "faults")) ==
-	      2);
-	cJSON_Delete(j);
+	CHECK(control_count(base, "/_emulator/faults", "faults") == 2);
 	CHECK(control_status(base, "DELETE", "/_emulator/faults", NULL) == 200);
-	j = control_json(base, "/_emulator/faults", NULL);
-	CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "faults")) ==
-	      0);
-	cJSON_Delete(j);
-	get(&r, base, path, tok, NULL);
-	CHECK(r.status == 200);
-	t_http_free(&r);
+	CHECK(control_count(base, "/_emulator/faults", "faults") == 0);
+	CHECK(get_status(base, path, tok, NULL) == 200);
 	free(tok);
 }
 
@@ -1067,28 +1096,20 @@ TEST(emulator_api_limits)
 	control(base, "/_emulator/limits",
 		"{\"app\":{\"capacity\":3,\"refill_per_minute\":2}}");
 	for (i = 0; i < 3; i++) {
-		get(&r, base, i % 2 ? other : path, tok, NULL);
-		CHECK(r.status == 200);
-		t_http_free(&r);
+		CHECK(get_status(base, i % 2 ? other : path, tok, NULL) == 200);
 	}
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 429, "RATE_LIMIT", "SMARTCAR_API");
 	CHECK_STR(t_http_header(&r, "retry-after", buf, sizeof(buf)), "30");
 	t_http_free(&r);
 	control(base, "/_emulator/clock", "{\"advance\": 30}");
-	get(&r, base, path, tok, NULL);
-	CHECK(r.status == 200);
-	t_http_free(&r);
-	get(&r, base, path, tok, NULL);
-	CHECK(r.status == 429);
-	t_http_free(&r);
+	CHECK(get_status(base, path, tok, NULL) == 200);
+	CHECK(get_status(base, path, tok, NULL) == 429);
 
 	/* per-vehicle throttle */
 	control(base, "/_emulator/limits",
 		"{\"app\":null,\"vehicle\":{\"min_interval_s\":20}}");
-	get(&r, base, path, tok, NULL);
-	CHECK(r.status == 200);
-	t_http_free(&r);
+	CHECK(get_status(base, path, tok, NULL) == 200);
 	control(base, "/_emulator/clock", "{\"advance\": 5}");
 	get(&r, base, path, tok, NULL);
 	check_error(&r, 429, "RATE_LIMIT", "VEHICLE");
@@ -1098,18 +1119,14 @@ TEST(emulator_api_limits)
 	CHECK(r.status == 200);
 	t_http_free(&r);
 	control(base, "/_emulator/clock", "{\"advance\": 15}");
-	get(&r, base, path, tok, NULL);
-	CHECK(r.status == 200);
-	t_http_free(&r);
+	CHECK(get_status(base, path, tok, NULL) == 200);
 
 	/* off again; bad specs refused */
 	CHECK(control_status(base, "POST", "/_emulator/limits",
 			     "{\"app\":{\"capacity\":0}}") == 400);
 	CHECK(control_status(base, "POST", "/_emulator/limits",
 			     "{\"vehicle\":null}") == 200);
-	get(&r, base, path, tok, NULL);
-	CHECK(r.status == 200);
-	t_http_free(&r);
+	CHECK(get_status(base, path, tok, NULL) == 200);
 	free(tok);
 }
 
@@ -1132,12 +1149,8 @@ TEST(emulator_api_limit_flags)
 	tok = t_login(base, "flags@example.com", ALL_SCOPES);
 	if (tok && t_fleet(base, "flags@example.com", ids) == 0) {
 		vpath(path, sizeof(path), ids[BEV], "/vin");
-		get(&r, base, path, tok, NULL);
-		CHECK(r.status == 200);
-		t_http_free(&r);
-		get(&r, base, path, tok, NULL);
-		CHECK(r.status == 200);
-		t_http_free(&r);
+		CHECK(get_status(base, path, tok, NULL) == 200);
+		CHECK(get_status(base, path, tok, NULL) == 200);
 		get(&r, base, path, tok, NULL);
 		CHECK(r.status == 429);
 		CHECK(t_http_header(&r, "retry-after", buf, sizeof(buf)) !=
@@ -1189,17 +1202,14 @@ TEST(emulator_api_requests_log)
 	CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(last, "body")));
 	cJSON_Delete(j);
 	CHECK(control_status(base, "DELETE", "/_emulator/requests", NULL) == 200);
-	j = control_json(base, "/_emulator/requests", NULL);
-	CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "requests")) ==
-	      0);
-	cJSON_Delete(j);
+	CHECK(control_count(base, "/_emulator/requests", "requests") == 0);
 	free(tok);
 }
 
 TEST(emulator_api_reset_clears_everything)
 {
 	const char *base = start();
-	char ids[3][40], again[3][40], path[128];
+	char ids[3][40], again[3][40];
 	cJSON *j;
 
 	REQUIRE(base);
@@ -1211,10 +1221,7 @@ TEST(emulator_api_reset_clears_everything)
 		"{\"vehicle\":{\"min_interval_s\":5}}");
 	control(base, "/_emulator/clock", "{\"advance\": 100, \"freeze\": true}");
 	control(base, "/_emulator/reset", "{}");
-	j = control_json(base, "/_emulator/faults", NULL);
-	CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "faults")) ==
-	      0);
-	cJSON_Delete(j);
+	CHECK(control_count(base, "/_emulator/faults", "faults") == 0);
 	j = control_json(base, "/_emulator/limits", NULL);
 	CHECK(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(j, "vehicle")));
 	cJSON_Delete(j);
@@ -1222,17 +1229,10 @@ TEST(emulator_api_reset_clears_everything)
 	CHECK(t_json_num(j, "offset") == 0);
 	CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "frozen")));
 	cJSON_Delete(j);
-	j = control_json(base, "/_emulator/vehicles", NULL);
-	CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "vehicles")) ==
-	      0);
-	cJSON_Delete(j);
+	CHECK(control_count(base, "/_emulator/vehicles", "vehicles") == 0);
 	REQUIRE(t_fleet(base, "reset@example.com", again) == 0);
 	CHECK_STR(again[ICE], ids[ICE]);
-	snprintf(path, sizeof(path), "/_emulator/vehicles/%s", ids[ICE]);
-	j = control_json(base, path, NULL);
-	CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(j, "state"), "locked")));
-	cJSON_Delete(j);
+	CHECK(state_locked(base, ids[ICE]) == 1);
 }
 
 /* The same seed and the same clock give the same fleet and answers. */
