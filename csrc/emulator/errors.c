@@ -1,10 +1,10 @@
-/* The v2 error catalogue (spec section 4.2) and complete error bodies.
+/* The v2 error catalogue (spec section 4.2, declared in api_errors.def)
+ * and complete error bodies: v2, v1.0 and, through v3.c, v3.
  *
- * Every type/code pair the Vehicle API can answer with has one row: its
- * HTTP status, an English description, the resolution type and the message
- * an app could show its user. The few descriptions the official SDK tests
- * compare verbatim are kept as the service words them; the rest are ours.
- * docURL is derived from the type and code. */
+ * Every type/code pair the Vehicle API can answer with has one row: an
+ * English description, the resolution type and the message an app could
+ * show its user; its type gives the HTTP status. docURL is derived from
+ * the type and code. */
 #include "emu.h"
 
 #include <ctype.h>
@@ -22,178 +22,18 @@ static const char support[] =
     "There is a problem with this application's Smartcar account. Please "
     "contact the application's support.";
 
+/* The HTTP status of each error type: STATUS_<TYPE>. */
+enum {
+#define EMU_API_ERROR_TYPE(type, status, v1) STATUS_##type = status,
+#define EMU_API_ERROR(type, code, resolution, description, user_message)
+#include "api_errors.def"
+};
+
 static const emu_error_def catalogue[] = {
-    {"AUTHENTICATION", NULL, 401, NULL,
-     "The authorization header is missing or malformed, or it contains "
-     "invalid or expired authentication credentials. Please check for "
-     "missing parameters, spelling and casing mistakes, and other syntax "
-     "issues.",
-     "Your vehicle's connection to this application was lost. Please "
-     "reconnect your vehicle."},
-    {"PERMISSION", NULL, 403, REAUTH,
-     "Your application has insufficient permissions to access the requested "
-     "resource. Please prompt the user to re-authenticate using Smartcar "
-     "Connect.",
-     "Please reconnect your vehicle and grant this application the "
-     "permissions it needs."},
-    {"VALIDATION", NULL, 400, NULL,
-     "Request invalid or malformed. Please check for missing parameters, "
-     "spelling and casing mistakes, and other syntax issues.",
-     "This application sent an invalid request. Please try again later or "
-     "contact the application's support."},
-    {"VALIDATION", "PARAMETER", 400, NULL,
-     "Request contains an invalid parameter. See `detail` for the parameter "
-     "and the reason.",
-     "This application sent an invalid request. Please try again later or "
-     "contact the application's support."},
-    {"RESOURCE_NOT_FOUND", "PATH", 404, NULL,
-     "The requested resource does not exist. Please check the URL and try "
-     "again.",
-     "This application asked for something that does not exist. Please "
-     "contact the application's support."},
-    {"RESOURCE_NOT_FOUND", "VERSION", 404, NULL,
-     "The requested API version does not exist. Please check the version in "
-     "the URL.",
-     "This application asked for something that does not exist. Please "
-     "contact the application's support."},
-
-    {"CONNECTED_SERVICES_ACCOUNT", "ACCOUNT_ISSUE", 400, NULL,
-     "The owner's connected services account needs attention (for example "
-     "unaccepted terms or an unverified email) before the request can be "
-     "served.",
-     "Please sign in to your vehicle's connected services app and resolve "
-     "any open notices on your account."},
-    {"CONNECTED_SERVICES_ACCOUNT", "AUTHENTICATION_FAILED", 400, REAUTH,
-     "Smartcar could not sign in to the owner's connected services account; "
-     "the credentials may have changed.",
-     "Please reconnect your vehicle: the sign-in for your connected services "
-     "account no longer works."},
-    {"CONNECTED_SERVICES_ACCOUNT", "NO_VEHICLES", 400, NULL,
-     "The owner's connected services account has no vehicles.",
-     "Please add your vehicle to your connected services account and try "
-     "again."},
-    {"CONNECTED_SERVICES_ACCOUNT", "PERMISSION", 400, NULL,
-     "The connected services account does not allow this request for the "
-     "vehicle (for example a secondary driver account).",
-     "Your connected services account is not allowed to do this. Please ask "
-     "the vehicle's primary owner."},
-    {"CONNECTED_SERVICES_ACCOUNT", "SUBSCRIPTION", 400, NULL,
-     "The vehicle's connected services subscription is missing or has "
-     "expired.",
-     "Please renew your vehicle's connected services subscription."},
-    {"CONNECTED_SERVICES_ACCOUNT", "VEHICLE_MISSING", 400, NULL,
-     "The vehicle is no longer part of the owner's connected services "
-     "account.",
-     "Please add your vehicle back to your connected services account."},
-    {"CONNECTED_SERVICES_ACCOUNT", "VIRTUAL_KEY_REQUIRED", 400, NULL,
-     "The vehicle needs a virtual key for this application before it "
-     "accepts the request.",
-     "Please add this application's virtual key to your vehicle."},
-
-    {"VEHICLE_STATE", "ASLEEP", 409, RETRY,
-     "The vehicle is asleep and did not wake up to serve the request.",
-     try_later},
-    {"VEHICLE_STATE", "CHARGING_IN_PROGRESS", 409, NULL,
-     "The vehicle cannot do this while it is charging.",
-     "Please stop charging your vehicle and try again."},
-    {"VEHICLE_STATE", "CHARGING_PLUG_CONNECTED", 409, NULL,
-     "The vehicle cannot do this while the charging cable is plugged in.",
-     "Please unplug your vehicle's charging cable and try again."},
-    {"VEHICLE_STATE", "CHARGING_PLUG_NOT_CONNECTED", 409, NULL,
-     "The charging cable is not plugged in to the vehicle.",
-     "Please plug in your vehicle's charging cable and try again."},
-    {"VEHICLE_STATE", "DOOR_OPEN", 409, NULL,
-     "The vehicle cannot do this while a door is open.",
-     "Please close all of your vehicle's doors and try again."},
-    {"VEHICLE_STATE", "FULLY_CHARGED", 409, NULL,
-     "The vehicle is already charged to its limit.",
-     "Your vehicle is already fully charged."},
-    {"VEHICLE_STATE", "HOOD_OPEN", 409, NULL,
-     "The vehicle cannot do this while the hood is open.",
-     "Please close your vehicle's hood and try again."},
-    {"VEHICLE_STATE", "IGNITION_ON", 409, NULL,
-     "The vehicle cannot do this while the ignition is on.",
-     "Please turn your vehicle off and try again."},
-    {"VEHICLE_STATE", "IN_MOTION", 409, NULL,
-     "The vehicle cannot do this while it is moving.",
-     "Please try again once your vehicle is parked."},
-    {"VEHICLE_STATE", "LOW_BATTERY", 409, NULL,
-     "The vehicle's battery is too low for this request.",
-     "Please charge your vehicle and try again."},
-    {"VEHICLE_STATE", "REMOTE_ACCESS_DISABLED", 409, NULL,
-     "Remote access is turned off in the vehicle.",
-     "Please turn on remote access in your vehicle's settings."},
-    {"VEHICLE_STATE", "TRUNK_OPEN", 409, NULL,
-     "The vehicle cannot do this while the trunk is open.",
-     "Please close your vehicle's trunk and try again."},
-    {"VEHICLE_STATE", "UNKNOWN", 409, RETRY,
-     "The vehicle was unable to perform your request due to an unknown "
-     "issue.",
-     try_later},
-    {"VEHICLE_STATE", "UNREACHABLE", 409, RETRY,
-     "The vehicle has no network connection right now.", try_later},
-    {"VEHICLE_STATE", "VEHICLE_OFFLINE_FOR_SERVICE", 409, NULL,
-     "The vehicle is offline for service.",
-     "Your vehicle is being serviced; please try again afterwards."},
-
-    {"RATE_LIMIT", "SMARTCAR_API", 429, RETRY,
-     "The application has sent too many requests. Please see the "
-     "retry-after header for when to retry the request.",
-     "This application is busy right now. Please try again in a moment."},
-    {"RATE_LIMIT", "VEHICLE", 429, RETRY,
-     "You have reached the throttling rate limit for this vehicle. Please "
-     "see the retry-after header for when to retry the request.",
-     "Your vehicle is temporarily unable to connect to this application. "
-     "Please try again in a moment."},
-
-    {"BILLING", "INVALID_PLAN", 430, SUPPORT,
-     "The application's plan does not include this feature.", support},
-    {"BILLING", "VEHICLE_LIMIT", 430, SUPPORT,
-     "The application has reached the number of vehicles its plan allows.",
-     support},
-    {"BILLING", "VEHICLE_REQUEST_LIMIT", 430, SUPPORT,
-     "The application has used up this vehicle's monthly request "
-     "allowance.",
-     support},
-    {"BILLING", "ACCOUNT_SUSPENDED", 430, SUPPORT,
-     "The application's Smartcar account is suspended.", support},
-
-    {"COMPATIBILITY", "MAKE_NOT_COMPATIBLE", 501, NULL,
-     "Smartcar does not support this vehicle's make.",
-     "Your vehicle's brand is not supported by this application."},
-    {"COMPATIBILITY", "SMARTCAR_NOT_CAPABLE", 501, NULL,
-     "Smartcar does not yet support this request for this vehicle.",
-     "This feature is not available for your vehicle yet."},
-    {"COMPATIBILITY", "VEHICLE_NOT_CAPABLE", 501, NULL,
-     "The vehicle is not capable of performing this request.",
-     "Your vehicle does not support this feature."},
-    {"COMPATIBILITY", "PLATFORM_NOT_CAPABLE", 501, REAUTH,
-     "The request is not available on the platform the vehicle was "
-     "connected with.",
-     "Please reconnect your vehicle to use this feature."},
-
-    {"UPSTREAM", "INVALID_DATA", 502, RETRY,
-     "The vehicle's manufacturer returned data that could not be used.",
-     try_later},
-    {"UPSTREAM", "KNOWN_ISSUE", 502, RETRY,
-     "The vehicle's manufacturer has a known problem serving this request.",
-     try_later},
-    {"UPSTREAM", "NO_RESPONSE", 502, RETRY,
-     "The vehicle's manufacturer did not answer in time.", try_later},
-    {"UPSTREAM", "RATE_LIMIT", 502, RETRY,
-     "The vehicle's manufacturer is limiting requests for this vehicle.",
-     try_later},
-    {"UPSTREAM", "UNKNOWN_ISSUE", 502, RETRY,
-     "The vehicle's manufacturer failed the request for an unknown reason.",
-     try_later},
-
-    {"SERVER", "INTERNAL", 500, RETRY,
-     "Smartcar ran into an internal error.",
-     "Something went wrong. Please try again later."},
-    {"SERVER", "RECORD_NOT_FOUND", 500, SUPPORT,
-     "Smartcar found no record to answer this request.", support},
-    {"SERVER", "MULTIPLE_RECORDS_FOUND", 500, SUPPORT,
-     "Smartcar found several records where it expected one.", support},
+#define EMU_API_ERROR_TYPE(type, status, v1)
+#define EMU_API_ERROR(type, code, resolution, description, user_message) \
+  {#type, code, STATUS_##type, resolution, description, user_message},
+#include "api_errors.def"
 };
 
 const emu_error_def *emu_error_catalogue(size_t *n) {
@@ -284,20 +124,11 @@ cJSON *emu_error_json(emu_error *e, const char *request_id) {
   return o;
 }
 
-/* v1.0 names of the v2 types (spec 4.4); UPSTREAM, which v1 did not
- * have, answers as a server error. */
+/* v1.0 names of the v2 types (spec 4.4). */
 static const emu_pair v1_types[] = {
-    {"VALIDATION", "validation_error"},
-    {"AUTHENTICATION", "authentication_error"},
-    {"PERMISSION", "permission_error"},
-    {"RESOURCE_NOT_FOUND", "resource_not_found"},
-    {"VEHICLE_STATE", "vehicle_state_error"},
-    {"RATE_LIMIT", "rate_limiting_error"},
-    {"BILLING", "monthly_limit_exceeded"},
-    {"COMPATIBILITY", "vehicle_not_capable_error"},
-    {"CONNECTED_SERVICES_ACCOUNT", "vehicle_owner_action_required"},
-    {"SERVER", "server_error"},
-    {"UPSTREAM", "server_error"},
+#define EMU_API_ERROR_TYPE(type, status, v1) {#type, v1},
+#define EMU_API_ERROR(type, code, resolution, description, user_message)
+#include "api_errors.def"
 };
 
 /* v1.0 codes where spec 4.4 gives one; otherwise the v2 code. */
