@@ -1,9 +1,10 @@
 /* Vehicle API v1.0/v2.0 (any well-formed /v<major>.<minor>).
  *
- * One table (endpoints[] below) lists every vehicle endpoint: method, path
- * below /vehicles/{id}, permission, the kinds of vehicle that can serve it,
- * the make for make-specific paths, flags and the handler. Direct requests
- * and the sub-requests of POST /batch are both routed through it. */
+ * One table (endpoints[], declared in api_endpoints.def) lists every
+ * vehicle endpoint: method, path below /vehicles/{id}, permission, the
+ * kinds of vehicle that can serve it, flags and the handler. Direct
+ * requests and the sub-requests of POST /batch are both routed through
+ * it. */
 #include "api.h"
 
 #include <ctype.h>
@@ -20,96 +21,31 @@ static void batch(call *c, outcome *o);
 
 enum { K_BEV = 1, K_PHEV = 2, K_ICE = 4, K_EV = K_BEV | K_PHEV,
        K_FUEL = K_PHEV | K_ICE, K_ALL = 7 };
-enum {
-  EP_DATA = 1,  /* data read: SC-Data-Age, SC-Fetched-At, SC-Unit-System */
-  EP_AWAKE = 2, /* reaches the car: refused while it is asleep */
-};
+enum { EP_RECORDS = 1 }; /* api_endpoints.def */
 
 typedef struct endpoint {
   const char *method;
   const char *path;  /* below /vehicles/{id}; "" is the vehicle itself */
   const char *scope; /* NULL: any valid token for the vehicle */
   unsigned kinds;    /* K_*: vehicles that can serve it, else 501 */
-  const char *make;  /* make-specific paths: lower-case make */
-  unsigned flags;
+  unsigned flags;    /* EP_RECORDS or 0 */
   void (*fn)(call *c, outcome *o);
 } endpoint;
 
 static const endpoint endpoints[] = {
-    {"GET", "", "read_vehicle_info", K_ALL, NULL, EP_DATA, api_attributes},
-    {"GET", "/vin", "read_vin", K_ALL, NULL, EP_DATA, api_vin},
-    {"GET", "/odometer", "read_odometer", K_ALL, NULL, EP_DATA | EP_AWAKE,
-     api_odometer},
-    {"GET", "/location", "read_location", K_ALL, NULL, EP_DATA | EP_AWAKE,
-     api_location},
-    {"GET", "/fuel", "read_fuel", K_FUEL, NULL, EP_DATA | EP_AWAKE, api_fuel},
-    {"GET", "/battery", "read_battery", K_EV, NULL, EP_DATA | EP_AWAKE,
-     api_battery},
-    {"GET", "/battery/capacity", "read_battery", K_EV, NULL,
-     EP_DATA | EP_AWAKE, api_battery_capacity},
-    {"GET", "/battery/nominal_capacity", "read_battery", K_EV, NULL,
-     EP_DATA | EP_AWAKE, api_nominal_capacity},
-    {"GET", "/charge", "read_charge", K_EV, NULL, EP_DATA | EP_AWAKE, api_charge},
-    {"POST", "/charge", "control_charge", K_EV, NULL, EP_AWAKE,
-     api_charge_command},
-    {"GET", "/charge/limit", "read_charge", K_EV, NULL, EP_DATA | EP_AWAKE,
-     api_charge_limit},
-    {"POST", "/charge/limit", "control_charge", K_EV, NULL, EP_AWAKE,
-     api_set_charge_limit},
-    {"GET", "/engine/oil", "read_engine_oil", K_FUEL, NULL,
-     EP_DATA | EP_AWAKE, api_engine_oil},
-    {"GET", "/tires/pressure", "read_tires", K_ALL, NULL, EP_DATA | EP_AWAKE,
-     api_tire_pressure},
-    {"GET", "/security", "read_security", K_ALL, NULL, EP_DATA | EP_AWAKE,
-     api_security},
-    {"POST", "/security", "control_security", K_ALL, NULL, EP_AWAKE,
-     api_lock_command},
-    {"POST", "/navigation/destination", "control_navigation", K_ALL, NULL,
-     EP_AWAKE, api_destination},
-    {"GET", "/service/history", "read_service_history", K_ALL, NULL, EP_DATA,
-     api_service_history},
-    {"GET", "/diagnostics/system_status", "read_diagnostics", K_ALL, NULL,
-     EP_DATA | EP_AWAKE, api_system_status},
-    {"GET", "/diagnostics/dtcs", "read_diagnostics", K_ALL, NULL,
-     EP_DATA | EP_AWAKE, api_dtcs},
-    {"GET", "/permissions", NULL, K_ALL, NULL, 0, api_permissions},
-    {"DELETE", "/application", NULL, K_ALL, NULL, 0, api_disconnect},
-    {"POST", "/batch", NULL, K_ALL, NULL, 0, batch},
-    {"GET", "/tesla/charge/ammeter", "read_charge", K_ALL, "tesla",
-     EP_DATA | EP_AWAKE, api_ammeter},
-    {"POST", "/tesla/charge/ammeter", "control_charge", K_ALL, "tesla",
-     EP_AWAKE, api_set_ammeter},
-    {"GET", "/tesla/charge/voltmeter", "read_charge", K_ALL, "tesla",
-     EP_DATA | EP_AWAKE, api_voltmeter},
-    {"GET", "/tesla/charge/wattmeter", "read_charge", K_ALL, "tesla",
-     EP_DATA | EP_AWAKE, api_wattmeter},
-    {"GET", "/tesla/compass", "read_compass", K_ALL, "tesla",
-     EP_DATA | EP_AWAKE, api_compass},
-    {"GET", "/tesla/speedometer", "read_speedometer", K_ALL, "tesla",
-     EP_DATA | EP_AWAKE, api_speedometer},
-    {"GET", "/tesla/thermometer/exterior", "read_thermometer", K_ALL, "tesla",
-     EP_DATA | EP_AWAKE, api_exterior},
-    {"GET", "/tesla/thermometer/interior", "read_thermometer", K_ALL, "tesla",
-     EP_DATA | EP_AWAKE, api_interior},
-    {"GET", "/tesla/user/access", "read_user_profile", K_ALL, "tesla",
-     EP_DATA | EP_AWAKE, api_user_access},
-    {"GET", "/tesla/battery", "read_battery", K_EV, "tesla",
-     EP_DATA | EP_AWAKE, api_tesla_battery},
-    {"GET", "/tesla/charge/completion", "read_charge", K_EV, "tesla",
-     EP_DATA | EP_AWAKE, api_charge_completion},
-    {"GET", "/chevrolet/charge/completion", "read_charge", K_EV, "chevrolet",
-     EP_DATA | EP_AWAKE, api_charge_completion},
-    {"GET", "/chevrolet/charge/voltmeter", "read_charge", K_EV, "chevrolet",
-     EP_DATA | EP_AWAKE, api_voltmeter},
-    {"GET", "/cadillac/charge/completion", "read_charge", K_EV, "cadillac",
-     EP_DATA | EP_AWAKE, api_charge_completion},
-    {"GET", "/cadillac/charge/voltmeter", "read_charge", K_EV, "cadillac",
-     EP_DATA | EP_AWAKE, api_voltmeter},
-    {"GET", "/audi/charge", "read_charge", K_EV, "audi", EP_DATA | EP_AWAKE,
-     api_audi_charge},
+#define EMU_ENDPOINT(method, path, scope, kinds, flags, fn) \
+  {method, path, scope, kinds, flags, fn},
+#include "api_endpoints.def"
 };
 
 #define N_ENDPOINTS (sizeof endpoints / sizeof *endpoints)
+
+/* The make a make-specific path is for, else NULL. */
+static const emu_make *endpoint_make(const endpoint *e) {
+  if (e->path[0] != '/') return NULL;
+  const char *seg = e->path + 1, *end = strchr(seg, '/');
+  return emu_make_by_segment(seg, end ? (size_t)(end - seg) : strlen(seg));
+}
 
 static const endpoint *find_exact(const char *method, const char *sub,
                                   size_t len) {
@@ -141,7 +77,7 @@ static const endpoint *find_endpoint(const char *method, const char *sub,
   }
   if (!changed) return NULL;
   e = find_exact(method, low, len);
-  if (e && e->make) {
+  if (e && endpoint_make(e)) {
     *wrong_case = 1;
     return e;
   }
@@ -156,17 +92,19 @@ static unsigned kind_bit(const emu_vehicle *v) {
  * capability, sleep; then the handler. */
 static void run_endpoint(const endpoint *ep, int wrong_case, call *c,
                          outcome *o, int permission_checked) {
+  const emu_make *make = endpoint_make(ep);
   if (!permission_checked &&
       (wrong_case || (ep->scope && !emu_grant_has_scope(c->g, ep->scope)))) {
     api_fail(o, "PERMISSION", NULL);
   } else if (!(ep->kinds & kind_bit(c->v)) ||
-             (ep->make && strcasecmp(ep->make, c->v->make) != 0)) {
+             (make && strcasecmp(make->id, c->v->make) != 0)) {
     api_fail(o, "COMPATIBILITY", "VEHICLE_NOT_CAPABLE");
-  } else if ((ep->flags & EP_AWAKE) && c->v->asleep) {
+  } else if (ep->scope && !(ep->flags & EP_RECORDS) && c->v->asleep) {
     api_fail(o, "VEHICLE_STATE", "ASLEEP");
   } else {
     ep->fn(c, o);
-    o->data_read = !o->is_error && (ep->flags & EP_DATA);
+    o->data_read =
+        !o->is_error && ep->scope && strcmp(ep->method, "GET") == 0;
   }
 }
 
