@@ -29,7 +29,9 @@ arguments, result type and one-line doc.  From them this writes:
 A method whose arguments need more than a type check (paging tables, batch
 paths, raw requests) keeps a hand-written ``_plan_<name>`` in vehicle.py
 (Python) or a hand-written ``function Vehicle:<name>`` in init.lua (Lua);
-this tool finds those and generates only the rest.  ``--check`` fails when
+this tool finds those and generates only the rest.  The other
+``_plan_<name>`` are one line each: _plans.planner makes them at import
+from the table's argument list (``_core.endpoint_info``).  ``--check`` fails when
 a committed file differs from what the table says (run in .ci/run).
 """
 import ast
@@ -237,22 +239,13 @@ LUA_ONLY = set()  # the shapes only Lua has (main)
 
 
 def py_methods(calls, hand, known, docs):
-    """The generated ``_plan_<name>`` (unless hand-written) and the method
-    of each call."""
-    out = []
+    """The ``_plan_<name>`` made by _plans.planner (unless hand-written)
+    and the method of each call."""
+    out = ["    %s = planner(\"%s\")" % ("_plan_" + c.name, c.name)
+           for c in calls if c.name not in hand]
+    out += [""] if out else []
     for c in calls:
         args = ", ".join(a.name for a in c.args)
-        if c.name not in hand:
-            out += py_def("def _plan_" + c.name, py_sig(c), "Plan")
-            extra = ["\"%s\": %s(\"%s\", %s)" % (a.param, PY_CHECK[a.type], a.name,
-                                          a.name) for a in c.args]
-            if extra:
-                out.append("        return self._plan(\"%s\", {" % c.name)
-                out += ["            %s," % e for e in extra]
-                out.append("        })")
-            else:
-                out.append("        return self._plan(\"%s\")" % c.name)
-            out.append("")
         run = "        return self._run(self._plan_%s(%s))" % (c.name, args)
         if len(run) > 79:
             run = "        return self._run(self._plan_%s(\n            %s))" % (
@@ -282,7 +275,7 @@ def render_python(calls, hand, known, docs, v3_hand):
            "from __future__ import annotations", "",
            "from typing import (TYPE_CHECKING, Any, Callable, Dict, List, "
            "Mapping,", "                    Optional)", "",
-           "from . import _util",
+           "from ._plans import planner",
            "from .options import PagingOptions",
            "from .types import ("]
     out += ["    %s," % r for r in results]

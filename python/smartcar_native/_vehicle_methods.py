@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Mapping,
                     Optional)
 
-from . import _util
+from ._plans import planner
 from .options import PagingOptions
 from .types import (
     Action,
@@ -71,8 +71,30 @@ class VehicleMethods:
             headers: Optional[Mapping[str, Any]] = None,
         ) -> Plan: ...
 
-    def _plan_attributes(self) -> Plan:
-        return self._plan("attributes")
+    _plan_attributes = planner("attributes")
+    _plan_vin = planner("vin")
+    _plan_odometer = planner("odometer")
+    _plan_location = planner("location")
+    _plan_fuel = planner("fuel")
+    _plan_battery = planner("battery")
+    _plan_battery_capacity = planner("battery_capacity")
+    _plan_nominal_capacity = planner("nominal_capacity")
+    _plan_charge = planner("charge")
+    _plan_get_charge_limit = planner("get_charge_limit")
+    _plan_set_charge_limit = planner("set_charge_limit")
+    _plan_engine_oil = planner("engine_oil")
+    _plan_tire_pressure = planner("tire_pressure")
+    _plan_lock_status = planner("lock_status")
+    _plan_lock = planner("lock")
+    _plan_unlock = planner("unlock")
+    _plan_start_charge = planner("start_charge")
+    _plan_stop_charge = planner("stop_charge")
+    _plan_send_destination = planner("send_destination")
+    _plan_diagnostic_system_status = planner("diagnostic_system_status")
+    _plan_diagnostic_trouble_codes = planner("diagnostic_trouble_codes")
+    _plan_disconnect = planner("disconnect")
+    _plan_subscribe = planner("subscribe")
+    _plan_unsubscribe = planner("unsubscribe")
 
     def attributes(self) -> Attributes:
         """Id, make, model and year.
@@ -80,17 +102,11 @@ class VehicleMethods:
         ``GET /vehicles/{id}``: :class:`Attributes`."""
         return self._run(self._plan_attributes())
 
-    def _plan_vin(self) -> Plan:
-        return self._plan("vin")
-
     def vin(self) -> Vin:
         """The VIN.
 
         ``GET /vin``: :class:`Vin`."""
         return self._run(self._plan_vin())
-
-    def _plan_odometer(self) -> Plan:
-        return self._plan("odometer")
 
     def odometer(self) -> Odometer:
         """The odometer reading, in kilometres or miles.
@@ -98,17 +114,11 @@ class VehicleMethods:
         ``GET /odometer``: :class:`Odometer`."""
         return self._run(self._plan_odometer())
 
-    def _plan_location(self) -> Plan:
-        return self._plan("location")
-
     def location(self) -> Location:
         """The vehicle's position.
 
         ``GET /location``: :class:`Location`."""
         return self._run(self._plan_location())
-
-    def _plan_fuel(self) -> Plan:
-        return self._plan("fuel")
 
     def fuel(self) -> Fuel:
         """The fuel tank: range, fraction and amount remaining.
@@ -116,26 +126,17 @@ class VehicleMethods:
         ``GET /fuel``: :class:`Fuel`."""
         return self._run(self._plan_fuel())
 
-    def _plan_battery(self) -> Plan:
-        return self._plan("battery")
-
     def battery(self) -> Battery:
         """State of charge and range of the traction battery.
 
         ``GET /battery``: :class:`Battery`."""
         return self._run(self._plan_battery())
 
-    def _plan_battery_capacity(self) -> Plan:
-        return self._plan("battery_capacity")
-
     def battery_capacity(self) -> BatteryCapacity:
         """Capacity of the traction battery in kWh.
 
         ``GET /battery/capacity``: :class:`BatteryCapacity`."""
         return self._run(self._plan_battery_capacity())
-
-    def _plan_nominal_capacity(self) -> Plan:
-        return self._plan("nominal_capacity")
 
     def nominal_capacity(self) -> NominalCapcity:
         """Nominal capacity of the traction battery, with the choices
@@ -144,28 +145,17 @@ class VehicleMethods:
         ``GET /battery/nominal_capacity``: :class:`NominalCapcity`."""
         return self._run(self._plan_nominal_capacity())
 
-    def _plan_charge(self) -> Plan:
-        return self._plan("charge")
-
     def charge(self) -> Charge:
         """Whether the vehicle is plugged in and charging.
 
         ``GET /charge``: :class:`Charge`."""
         return self._run(self._plan_charge())
 
-    def _plan_get_charge_limit(self) -> Plan:
-        return self._plan("get_charge_limit")
-
     def get_charge_limit(self) -> ChargeLimit:
         """The charge limit, a fraction.
 
         ``GET /charge/limit``: :class:`ChargeLimit`."""
         return self._run(self._plan_get_charge_limit())
-
-    def _plan_set_charge_limit(self, limit: float) -> Plan:
-        return self._plan("set_charge_limit", {
-            "limit": _util.number_param("limit", limit),
-        })
 
     def set_charge_limit(self, limit: float) -> Action:
         """Set the charge limit, a fraction (0.5 to 1 on most
@@ -174,26 +164,17 @@ class VehicleMethods:
         ``POST /charge/limit``: :class:`Action`."""
         return self._run(self._plan_set_charge_limit(limit))
 
-    def _plan_engine_oil(self) -> Plan:
-        return self._plan("engine_oil")
-
     def engine_oil(self) -> EngineOil:
         """Remaining engine oil life, a fraction.
 
         ``GET /engine/oil``: :class:`EngineOil`."""
         return self._run(self._plan_engine_oil())
 
-    def _plan_tire_pressure(self) -> Plan:
-        return self._plan("tire_pressure")
-
     def tire_pressure(self) -> TirePressure:
         """The four tire pressures, in kPa or psi.
 
         ``GET /tires/pressure``: :class:`TirePressure`."""
         return self._run(self._plan_tire_pressure())
-
-    def _plan_lock_status(self) -> Plan:
-        return self._plan("lock_status")
 
     def lock_status(self) -> LockStatus:
         """Whether the vehicle is locked; its doors, windows, sunroof,
@@ -202,17 +183,11 @@ class VehicleMethods:
         ``GET /security``: :class:`LockStatus`."""
         return self._run(self._plan_lock_status())
 
-    def _plan_lock(self) -> Plan:
-        return self._plan("lock")
-
     def lock(self) -> Action:
         """Lock the vehicle.
 
         ``POST /security``: :class:`Action`."""
         return self._run(self._plan_lock())
-
-    def _plan_unlock(self) -> Plan:
-        return self._plan("unlock")
 
     def unlock(self) -> Action:
         """Unlock the vehicle.
@@ -220,33 +195,17 @@ class VehicleMethods:
         ``POST /security``: :class:`Action`."""
         return self._run(self._plan_unlock())
 
-    def _plan_start_charge(self) -> Plan:
-        return self._plan("start_charge")
-
     def start_charge(self) -> Action:
         """Start charging (the vehicle must be plugged in).
 
         ``POST /charge``: :class:`Action`."""
         return self._run(self._plan_start_charge())
 
-    def _plan_stop_charge(self) -> Plan:
-        return self._plan("stop_charge")
-
     def stop_charge(self) -> Action:
         """Stop charging.
 
         ``POST /charge``: :class:`Action`."""
         return self._run(self._plan_stop_charge())
-
-    def _plan_send_destination(
-        self,
-        latitude: float,
-        longitude: float,
-    ) -> Plan:
-        return self._plan("send_destination", {
-            "latitude": _util.number_param("latitude", latitude),
-            "longitude": _util.number_param("longitude", longitude),
-        })
 
     def send_destination(self, latitude: float, longitude: float) -> Action:
         """Send a destination to the navigation system.
@@ -270,18 +229,12 @@ class VehicleMethods:
         """
         return self._run(self._plan_service_history(start_date, end_date))
 
-    def _plan_diagnostic_system_status(self) -> Plan:
-        return self._plan("diagnostic_system_status")
-
     def diagnostic_system_status(self) -> DiagnosticSystemStatus:
         """Status of the vehicle's systems (airbags, ABS, TPMS...).
 
         ``GET /diagnostics/system_status``:
         :class:`DiagnosticSystemStatus`."""
         return self._run(self._plan_diagnostic_system_status())
-
-    def _plan_diagnostic_trouble_codes(self) -> Plan:
-        return self._plan("diagnostic_trouble_codes")
 
     def diagnostic_trouble_codes(self) -> DiagnosticTroubleCodes:
         """Active diagnostic trouble codes.
@@ -299,31 +252,17 @@ class VehicleMethods:
         """
         return self._run(self._plan_permissions(paging))
 
-    def _plan_disconnect(self) -> Plan:
-        return self._plan("disconnect")
-
     def disconnect(self) -> Status:
         """Revoke this application's access to the vehicle.
 
         ``DELETE /application``: :class:`Status`."""
         return self._run(self._plan_disconnect())
 
-    def _plan_subscribe(self, webhook_id: str) -> Plan:
-        return self._plan("subscribe", {
-            "webhook_id": _util.require_str("webhook_id", webhook_id),
-        })
-
     def subscribe(self, webhook_id: str) -> Subscribe:
         """Subscribe the vehicle to a webhook.
 
         ``POST /webhooks/{webhook_id}``: :class:`Subscribe`."""
         return self._run(self._plan_subscribe(webhook_id))
-
-    def _plan_unsubscribe(self, amt: str, webhook_id: str) -> Plan:
-        return self._plan("unsubscribe", {
-            "management_token": _util.require_str("amt", amt),
-            "webhook_id": _util.require_str("webhook_id", webhook_id),
-        })
 
     def unsubscribe(self, amt: str, webhook_id: str) -> Status:
         """Unsubscribe the vehicle from a webhook (with the
@@ -376,8 +315,18 @@ class VehicleV3Methods:
 
         def _run(self, plan: Plan) -> Any: ...
 
-    def _plan_charge_start(self) -> Plan:
-        return self._plan("charge_start")
+    _plan_charge_start = planner("charge_start")
+    _plan_charge_stop = planner("charge_stop")
+    _plan_charge_set_limit = planner("charge_set_limit")
+    _plan_security_lock = planner("security_lock")
+    _plan_security_unlock = planner("security_unlock")
+    _plan_navigation_set_destination = planner("navigation_set_destination")
+    _plan_charge_port_open = planner("charge_port_open")
+    _plan_charge_port_close = planner("charge_port_close")
+    _plan_charge_schedule_daily = planner("charge_schedule_daily")
+    _plan_charge_schedule_weekly = planner("charge_schedule_weekly")
+    _plan_charge_schedule_workweek = planner("charge_schedule_workweek")
+    _plan_delete_charge_schedule = planner("delete_charge_schedule")
 
     def charge_start(self) -> Dict[str, Any]:
         """API v3: start charging.
@@ -386,20 +335,12 @@ class VehicleV3Methods:
         (snake_case keys)."""
         return self._run(self._plan_charge_start())
 
-    def _plan_charge_stop(self) -> Plan:
-        return self._plan("charge_stop")
-
     def charge_stop(self) -> Dict[str, Any]:
         """API v3: stop charging.
 
         ``POST /commands/charge/stop``: the JSON:API document
         (snake_case keys)."""
         return self._run(self._plan_charge_stop())
-
-    def _plan_charge_set_limit(self, percent: int) -> Plan:
-        return self._plan("charge_set_limit", {
-            "percent": _util.int_param("percent", percent),
-        })
 
     def charge_set_limit(self, percent: int) -> Dict[str, Any]:
         """API v3: set the charge limit, in percent (50 to 100).
@@ -408,9 +349,6 @@ class VehicleV3Methods:
         (snake_case keys)."""
         return self._run(self._plan_charge_set_limit(percent))
 
-    def _plan_security_lock(self) -> Plan:
-        return self._plan("security_lock")
-
     def security_lock(self) -> Dict[str, Any]:
         """API v3: lock.
 
@@ -418,25 +356,12 @@ class VehicleV3Methods:
         (snake_case keys)."""
         return self._run(self._plan_security_lock())
 
-    def _plan_security_unlock(self) -> Plan:
-        return self._plan("security_unlock")
-
     def security_unlock(self) -> Dict[str, Any]:
         """API v3: unlock.
 
         ``POST /commands/security/unlock``: the JSON:API document
         (snake_case keys)."""
         return self._run(self._plan_security_unlock())
-
-    def _plan_navigation_set_destination(
-        self,
-        latitude: float,
-        longitude: float,
-    ) -> Plan:
-        return self._plan("navigation_set_destination", {
-            "latitude": _util.number_param("latitude", latitude),
-            "longitude": _util.number_param("longitude", longitude),
-        })
 
     def navigation_set_destination(
         self,
@@ -450,9 +375,6 @@ class VehicleV3Methods:
         return self._run(self._plan_navigation_set_destination(
             latitude, longitude))
 
-    def _plan_charge_port_open(self) -> Plan:
-        return self._plan("charge_port_open")
-
     def charge_port_open(self) -> Dict[str, Any]:
         """API v3: open the charge port (third-party sources only).
 
@@ -460,23 +382,12 @@ class VehicleV3Methods:
         (snake_case keys)."""
         return self._run(self._plan_charge_port_open())
 
-    def _plan_charge_port_close(self) -> Plan:
-        return self._plan("charge_port_close")
-
     def charge_port_close(self) -> Dict[str, Any]:
         """API v3: close the charge port (third-party sources only).
 
         ``POST /commands/charge-port/close``: the JSON:API document
         (snake_case keys)."""
         return self._run(self._plan_charge_port_close())
-
-    def _plan_charge_schedule_daily(
-        self,
-        attributes: Mapping[str, Any],
-    ) -> Plan:
-        return self._plan("charge_schedule_daily", {
-            "attributes": _util.json_object("attributes", attributes),
-        })
 
     def charge_schedule_daily(
         self,
@@ -488,14 +399,6 @@ class VehicleV3Methods:
         (snake_case keys)."""
         return self._run(self._plan_charge_schedule_daily(attributes))
 
-    def _plan_charge_schedule_weekly(
-        self,
-        attributes: Mapping[str, Any],
-    ) -> Plan:
-        return self._plan("charge_schedule_weekly", {
-            "attributes": _util.json_object("attributes", attributes),
-        })
-
     def charge_schedule_weekly(
         self,
         attributes: Mapping[str, Any],
@@ -505,14 +408,6 @@ class VehicleV3Methods:
         ``POST /charge-schedules/weekly``: the JSON:API document
         (snake_case keys)."""
         return self._run(self._plan_charge_schedule_weekly(attributes))
-
-    def _plan_charge_schedule_workweek(
-        self,
-        attributes: Mapping[str, Any],
-    ) -> Plan:
-        return self._plan("charge_schedule_workweek", {
-            "attributes": _util.json_object("attributes", attributes),
-        })
 
     def charge_schedule_workweek(
         self,
@@ -524,11 +419,6 @@ class VehicleV3Methods:
         ``POST /charge-schedules/workweek``: the JSON:API document
         (snake_case keys)."""
         return self._run(self._plan_charge_schedule_workweek(attributes))
-
-    def _plan_delete_charge_schedule(self, schedule_id: str) -> Plan:
-        return self._plan("delete_charge_schedule", {
-            "schedule_id": _util.require_str("schedule_id", schedule_id),
-        })
 
     def delete_charge_schedule(self, schedule_id: str) -> Dict[str, Any]:
         """API v3: delete a charge schedule by id.
