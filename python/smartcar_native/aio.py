@@ -43,8 +43,8 @@ import inspect
 import warnings
 import weakref
 from typing import (TYPE_CHECKING, Any, AsyncIterator, Callable, Coroutine,
-                    Dict, Generic, Iterator, List, Optional, Sequence, Tuple,
-                    TypeVar, Union)
+                    Dict, Final, Generic, Iterator, List, Optional, Sequence,
+                    Tuple, TypeVar, Union)
 
 from .options import AuthUrlOptions
 from . import many, v3
@@ -403,6 +403,7 @@ from ._aio_twins import (  # noqa: E402
     AsyncVehicleMethods,
     AsyncVehicleV3Methods,
 )
+from ._twins import async_iterable_method, awaitable_method  # noqa: E402
 
 __all__ += _aio_twins.__all__
 
@@ -562,16 +563,9 @@ class AsyncAuthClient(_ClosingTwin):
         """:meth:`AuthClient.get_auth_url_with_state` (no I/O)."""
         return self.sync.get_auth_url_with_state(scope, options)
 
-    @_arguments_of(AuthClient.exchange_code)
-    async def exchange_code(self, *args: Any, **kwargs: Any) -> Access:
-        """Awaitable :meth:`AuthClient.exchange_code`."""
-        return await _run(self.sync.exchange_code, *args, **kwargs)
-
-    @_arguments_of(AuthClient.exchange_refresh_token)
-    async def exchange_refresh_token(self, *args: Any, **kwargs: Any
-                                     ) -> Access:
-        """Awaitable :meth:`AuthClient.exchange_refresh_token`."""
-        return await _run(self.sync.exchange_refresh_token, *args, **kwargs)
+    exchange_code: Final = awaitable_method(AuthClient.exchange_code)
+    exchange_refresh_token: Final = awaitable_method(
+        AuthClient.exchange_refresh_token)
 
 
 class AsyncTokenStore(_ClosingTwin):
@@ -587,25 +581,12 @@ class AsyncTokenStore(_ClosingTwin):
         self.sync = TokenStore(path)
 
     # put, get and delete read and write the database directly (no
-    # network for SQLite); refresh is a call, run on the event loop
-
-    async def put(self, key: str, access: Any) -> None:
-        """:meth:`TokenStore.put`."""
-        self.sync.put(key, access)
-
-    async def get(self, key: str) -> Access:
-        """:meth:`TokenStore.get`."""
-        return self.sync.get(key)
-
-    async def delete(self, key: str) -> None:
-        """:meth:`TokenStore.delete`."""
-        self.sync.delete(key)
-
-    async def refresh(self, key: str, client: Any = None) -> Access:
-        """Awaitable :meth:`TokenStore.refresh` (the stored call
-        ``exchange_refresh_token`` on the loop's driver: single-flight
-        and compare-and-swap as in the blocking refresh)."""
-        return await _run(self.sync.refresh, key, client)
+    # network for SQLite); refresh is a call (exchange_refresh_token,
+    # single-flight and compare-and-swap), run on the loop's driver
+    put: Final = awaitable_method(TokenStore.put)
+    get: Final = awaitable_method(TokenStore.get)
+    delete: Final = awaitable_method(TokenStore.delete)
+    refresh: Final = awaitable_method(TokenStore.refresh)
 
 
 class AsyncVehicle(_Twin, AsyncVehicleMethods):
@@ -633,20 +614,10 @@ class AsyncVehicle(_Twin, AsyncVehicleMethods):
         """Use ``"metric"`` or ``"imperial"`` for later calls."""
         self.sync.set_unit_system(unit_system)
 
-    # the call methods are generated (_aio_twins.py)
-
-    def iter_permissions(self, page_size: int = 25) -> AsyncIterator[str]:
-        """``async for`` over every permission
-        (:meth:`Vehicle.iter_permissions`)."""
-        return _iterate(self.sync.iter_permissions(page_size))
-
-    async def get_signals(self) -> Dict[str, Any]:
-        """Awaitable :meth:`Vehicle.get_signals`."""
-        return await _run(self.sync.get_signals)
-
-    async def get_signal(self, signal_code: str) -> Dict[str, Any]:
-        """Awaitable :meth:`Vehicle.get_signal`."""
-        return await _run(self.sync.get_signal, signal_code)
+    # the calls of the endpoint table are generated (_aio_twins.py)
+    iter_permissions: Final = async_iterable_method(Vehicle.iter_permissions)
+    get_signals: Final = awaitable_method(Vehicle.get_signals)
+    get_signal: Final = awaitable_method(Vehicle.get_signal)
 
 
 class AsyncVehicleV3(_Twin, AsyncVehicleV3Methods):
