@@ -232,24 +232,21 @@ static void enc_pair(char **s, size_t *n, const char *k, const char *v)
 	curl_free(ev);
 }
 
-/* Submits f with the extra name/value pairs (NULL-terminated list), as
+/* Submits f with the extra name/value pairs of ap (NULL-terminated), as
  * its method says. */
-static int submit(page *out, const char *base, const form *f, ...)
+static int vsubmit(page *out, const char *base, const form *f, va_list ap)
 {
 	char *body = NULL, url[8192];
 	size_t n = 0;
 	int i, rc;
-	va_list ap;
 	const char *k;
 
 	for (i = 0; i < f->n; i++)
 		enc_pair(&body, &n, f->name[i], f->value[i]);
-	va_start(ap, f);
 	while ((k = va_arg(ap, const char *))) {
 		const char *v = va_arg(ap, const char *);
 		enc_pair(&body, &n, k, v);
 	}
-	va_end(ap);
 	if (!body)
 		body = strdup("");
 	if (f->method && strcasecmp(f->method, "get") == 0) {
@@ -261,6 +258,35 @@ static int submit(page *out, const char *base, const form *f, ...)
 		rc = fetch(out, url, body, NULL, NULL);
 	}
 	free(body);
+	return rc;
+}
+
+/* Submits f with the extra name/value pairs (NULL-terminated list). */
+static int submit(page *out, const char *base, const form *f, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, f);
+	rc = vsubmit(out, base, f, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Submits the form of page p with the extra name/value pairs
+ * (NULL-terminated list); -1 when p has no form. */
+static int answer(page *out, const char *base, const page *p, ...)
+{
+	va_list ap;
+	form f;
+	int rc;
+
+	if (!p->body || !parse_form(&f, p->body))
+		return -1;
+	va_start(ap, p);
+	rc = vsubmit(out, base, &f, ap);
+	va_end(ap);
+	ffree(&f);
 	return rc;
 }
 
@@ -306,6 +332,19 @@ static char *qparam(const char *location, const char *name)
 	return NULL;
 }
 
+/* qparam's value in a buffer of its own (until the next call), or NULL. */
+static const char *qval(const char *location, const char *name)
+{
+	static char buf[1024];
+	char *v = qparam(location, name);
+
+	if (!v)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s", v);
+	free(v);
+	return buf;
+}
+
 static int starts(const char *s, const char *prefix)
 {
 	return s && strncmp(s, prefix, strlen(prefix)) == 0;
@@ -336,27 +375,79 @@ static int open_authorize(page *out, const char *base, const char *url)
 static int login(page *out, const char *base, const page *login_page,
 		 const char *email)
 {
-	form f;
-	int rc;
-	if (!parse_form(&f, login_page->body))
-		return -1;
-	rc = submit(out, base, &f, "email", email, "password", "pw", NULL);
-	ffree(&f);
-	return rc;
+	return answer(out, base, login_page, "email", email, "password", "pw",
+		      NULL);
 }
 
 /* Presses button action=value on the page's form. */
 static int press(page *out, const char *base, const page *p,
 		 const char *value)
 {
-	form f;
-	int rc;
-	if (!parse_form(&f, p->body))
-		return -1;
-	rc = submit(out, base, &f, "action", value, NULL);
-	ffree(&f);
+	return answer(out, base, p, "action", value, NULL);
+}
+
+/* Opens the authorize URL url (open_authorize) and logs in as email: the
+ * page after login in out, or -1. */
+static int open_login(page *out, const char *base, const char *url,
+		      const char *email)
+{
+	page a = {0, NULL, NULL};
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (open_authorize(&a, base, url) == 0)
+		rc = login(out, base, &a, email);
+	pfree(&a);
 	return rc;
 }
+
+/* The status of the page that logging in from page from as email leads
+ * to, or -1. */
+static long login_status(const char *base, const page *from,
+			 const char *email)
+{
+	page p;
+	long status = login(&p, base, from, email) == 0 ? p.status : -1;
+
+	pfree(&p);
+	return status;
+}
+
+/* Logs in from page from as email: when that redirects, the query
+ * parameter name of its location (qval), else NULL. */
+static const char *login_redirect_param(const char *base, const page *from,
+					const char *email, const char *name)
+{
+	const char *v = NULL;
+	page p;
+
+	if (login(&p, base, from, email) == 0 && p.status == 302)
+		v = qval(p.location, name);
+	pfree(&p);
+	return v;
+}
+
+/* Connect for extra (authq, T_REDIRECT) opened and logged into as email
+ * leads to a page of HTTP status status: a redirect whose location
+ * starts with want, or a page without one whose body contains want. */
+static void check_login_leads(int line, const char *base, const char *extra,
+			      const char *email, long status, const char *want)
+{
+	char url[1024];
+	page p;
+	int ok;
+
+	authq(url, sizeof(url), base, T_REDIRECT, extra);
+	ok = open_login(&p, base, url, email) == 0 && p.status == status;
+	if (ok && status >= 300 && status < 400)
+		ok = starts(p.location, want);
+	else if (ok)
+		ok = p.location == NULL && p.body && strstr(p.body, want);
+	t_check(ok, __FILE__, line, want);
+	pfree(&p);
+}
+#define CHECK_LOGIN_LEADS(base, extra, email, status, want)                 \
+	check_login_leads(__LINE__, (base), (extra), (email), (status), (want))
 
 /* GET url (make given), log in as email and allow: the final page. */
 static int walk_allow(page *out, const char *base, const char *url,
@@ -411,15 +502,43 @@ char *t_browse_connect(const char *base, const char *url, const char *email)
 	return loc;
 }
 
-/* Exchanges code for redirect; the number of vehicles the token sees, or
- * -1. */
-static int exchange(const char *base, const char *code, const char *redirect)
+/* POSTs form to url (fetch): the answer's status, -1 when none came. */
+static long post_form(page *p, const char *url, const char *form)
 {
-	char url[512], *form = NULL, *er;
+	return fetch(p, url, form, NULL, NULL) == 0 ? p->status : -1;
+}
+
+/* The status of a GET of url (the page freed), or -1. */
+static long get_status(const char *url)
+{
+	page p;
+	long status = fetch(&p, url, NULL, NULL, NULL) == 0 ? p.status : -1;
+
+	pfree(&p);
+	return status;
+}
+
+/* POSTs form to url: 1 when it is refused with a 400 page that leads
+ * nowhere (no Location). */
+static int refused_post(const char *url, const char *form)
+{
+	page p;
+	int ok = fetch(&p, url, form, NULL, NULL) == 0 && p.status == 400 &&
+		 p.location == NULL;
+
+	pfree(&p);
+	return ok;
+}
+
+/* Exchanges code for redirect: the access token (caller frees) or
+ * NULL. */
+static char *access_token(const char *base, const char *code,
+			  const char *redirect)
+{
+	char url[512], *form = NULL, *tok = NULL;
 	size_t n = 0;
 	page p;
-	cJSON *j, *t, *v;
-	int count = -1;
+	cJSON *j;
 
 	enc_pair(&form, &n, "grant_type", "authorization_code");
 	enc_pair(&form, &n, "code", code);
@@ -427,27 +546,62 @@ static int exchange(const char *base, const char *code, const char *redirect)
 	snprintf(url, sizeof(url), "%s/oauth/token", base);
 	fetch(&p, url, form, T_CLIENT_ID ":" T_CLIENT_SECRET, NULL);
 	free(form);
-	if (p.status != 200) {
-		pfree(&p);
-		return -1;
-	}
 	j = cJSON_Parse(p.body);
-	t = cJSON_GetObjectItem(j, "access_token");
-	er = cJSON_IsString(t) ? strdup(t->valuestring) : NULL;
+	if (p.status == 200 && t_json_str(j, "access_token"))
+		tok = strdup(t_json_str(j, "access_token"));
 	cJSON_Delete(j);
 	pfree(&p);
-	if (!er)
+	return tok;
+}
+
+/* GET base+path with the Bearer token tok: the body parsed (caller
+ * deletes; NULL when it is not JSON) and the status in *status. */
+static cJSON *api_json(const char *base, const char *tok, const char *path,
+		       long *status)
+{
+	char url[1024];
+	page p;
+	cJSON *j;
+
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	fetch(&p, url, NULL, NULL, tok);
+	j = p.body ? cJSON_Parse(p.body) : NULL;
+	if (status)
+		*status = p.status;
+	pfree(&p);
+	return j;
+}
+
+/* Exchanges code for redirect; the number of vehicles the token sees, or
+ * -1. */
+static int exchange(const char *base, const char *code, const char *redirect)
+{
+	char *tok = access_token(base, code, redirect);
+	cJSON *j;
+	const cJSON *v;
+	long status = 0;
+	int count = -1;
+
+	if (!tok)
 		return -1;
-	snprintf(url, sizeof(url), "%s/v2.0/vehicles", base);
-	fetch(&p, url, NULL, NULL, er);
-	j = cJSON_Parse(p.body);
+	j = api_json(base, tok, "/v2.0/vehicles", &status);
 	v = cJSON_GetObjectItem(j, "vehicles");
-	if (p.status == 200 && cJSON_IsArray(v))
+	if (status == 200 && cJSON_IsArray(v))
 		count = cJSON_GetArraySize(v);
 	cJSON_Delete(j);
-	pfree(&p);
-	free(er);
+	free(tok);
 	return count;
+}
+
+/* exchange of the code in the redirect location, or -1 without one. */
+static int exchange_at(const char *base, const char *location,
+		       const char *redirect)
+{
+	char *code = qparam(location, "code");
+	int n = code ? exchange(base, code, redirect) : -1;
+
+	free(code);
+	return n;
 }
 
 /* A VIN of email's fleet (index 0 TESLA, 1 TOYOTA, 2 FORD). */
@@ -535,16 +689,14 @@ TEST(connect_brand_page_shown_without_make_skipped_with_it)
 TEST(connect_pages_brand_login_grant_allow)
 {
 	const char *base = start();
-	char url[1024], *code, *state;
+	char url[1024];
 	page a, b, c, d;
 	form f;
 
 	REQUIRE(base);
 	authq(url, sizeof(url), base, T_REDIRECT, "&user=u-42&flags=country%3ADE%20beta%3Atrue");
 	REQUIRE(open_authorize(&a, base, url) == 0);
-	REQUIRE(parse_form(&f, a.body));
-	REQUIRE(submit(&b, base, &f, "brand", "TOYOTA", NULL) == 0);
-	ffree(&f);
+	REQUIRE(answer(&b, base, &a, "brand", "TOYOTA", NULL) == 0);
 	CHECK(b.status == 200);
 	CHECK_CONTAINS(b.body, "Sign in to your Toyota account");
 	REQUIRE(login(&c, base, &b, "walker@example.com") == 0);
@@ -571,14 +723,9 @@ TEST(connect_pages_brand_login_grant_allow)
 	REQUIRE(press(&d, base, &c, "allow") == 0);
 	CHECK(d.status == 302);
 	CHECK(starts(d.location, T_REDIRECT "?code="));
-	code = qparam(d.location, "code");
-	state = qparam(d.location, "state");
-	CHECK_STR(state, "st+1");
-	REQUIRE(code);
-	CHECK(strlen(code) == 32);
-	CHECK(exchange(base, code, T_REDIRECT) == 2);
-	free(code);
-	free(state);
+	CHECK_STR(qval(d.location, "state"), "st+1");
+	CHECK(qval(d.location, "code") && strlen(qval(d.location, "code")) == 32);
+	CHECK(exchange_at(base, d.location, T_REDIRECT) == 2);
 	pfree(&a);
 	pfree(&b);
 	pfree(&c);
@@ -588,27 +735,21 @@ TEST(connect_pages_brand_login_grant_allow)
 TEST(connect_pages_deny_and_unticked_vehicles)
 {
 	const char *base = start();
-	char url[1024], *err, *desc;
-	page a, b, c;
+	char url[1024];
+	page b, c;
 	form f;
 
 	REQUIRE(base);
 	authq(url, sizeof(url), base, T_REDIRECT, "&make=TESLA");
-	REQUIRE(open_authorize(&a, base, url) == 0);
-	REQUIRE(login(&b, base, &a, "denier@example.com") == 0);
+	REQUIRE(open_login(&b, base, url, "denier@example.com") == 0);
 	REQUIRE(press(&c, base, &b, "deny") == 0);
 	CHECK(c.status == 302);
 	CHECK(starts(c.location, T_REDIRECT "?error=access_denied"));
-	err = qparam(c.location, "error");
-	desc = qparam(c.location, "error_description");
-	CHECK_STR(err, "access_denied");
-	CHECK_STR(desc, "User denied access to application.");
-	CHECK(qparam(c.location, "code") == NULL);
-	free(err);
-	free(desc);
-	err = qparam(c.location, "state");
-	CHECK_STR(err, "st+1");
-	free(err);
+	CHECK_STR(qval(c.location, "error"), "access_denied");
+	CHECK_STR(qval(c.location, "error_description"),
+		  "User denied access to application.");
+	CHECK(qval(c.location, "code") == NULL);
+	CHECK_STR(qval(c.location, "state"), "st+1");
 	pfree(&c);
 
 	/* Allow with every vehicle unticked: the grant page again */
@@ -620,7 +761,6 @@ TEST(connect_pages_deny_and_unticked_vehicles)
 	CHECK(c.location == NULL);
 	CHECK_CONTAINS(c.body, "Choose at least one vehicle");
 	CHECK_CONTAINS(c.body, "data-permission=\"read_vin\"");
-	pfree(&a);
 	pfree(&b);
 	pfree(&c);
 }
@@ -628,7 +768,7 @@ TEST(connect_pages_deny_and_unticked_vehicles)
 TEST(connect_single_select_offers_radio_choice)
 {
 	const char *base = start();
-	char url[1024], *code, *raw, *vid;
+	char url[1024], *raw, *vid;
 	page a, b, c;
 	form f;
 	cJSON *j;
@@ -658,10 +798,7 @@ TEST(connect_single_select_offers_radio_choice)
 		       NULL) == 0);
 	ffree(&f);
 	CHECK(c.status == 302);
-	code = qparam(c.location, "code");
-	REQUIRE(code);
-	CHECK(exchange(base, code, T_REDIRECT) == 1);
-	free(code);
+	CHECK(exchange_at(base, c.location, T_REDIRECT) == 1);
 	free(vid);
 	pfree(&a);
 	pfree(&b);
@@ -672,7 +809,7 @@ TEST(connect_approval_prompt_auto_skips_known_grant_force_shows_it)
 {
 	const char *base = start();
 	char url[1024], *code;
-	page a, b, c;
+	page b, c;
 
 	REQUIRE(base);
 	authq(url, sizeof(url), base, T_REDIRECT,
@@ -683,67 +820,36 @@ TEST(connect_approval_prompt_auto_skips_known_grant_force_shows_it)
 	pfree(&c);
 
 	/* second visit, auto: straight from login to the redirect */
-	REQUIRE(open_authorize(&a, base, url) == 0);
-	REQUIRE(login(&b, base, &a, "AGAIN@example.com") == 0);
+	REQUIRE(open_login(&b, base, url, "AGAIN@example.com") == 0);
 	CHECK(b.status == 302);
 	CHECK(starts(b.location, T_REDIRECT "?code="));
-	code = qparam(b.location, "code");
-	REQUIRE(code);
-	CHECK(exchange(base, code, T_REDIRECT) == 2); /* F-150, Mach-E */
-	free(code);
-	pfree(&a);
+	CHECK(exchange_at(base, b.location, T_REDIRECT) == 2); /* F-150, Mach-E */
 	pfree(&b);
 
 	/* a subset of what was granted (and no approval_prompt: auto) */
-	authq(url, sizeof(url), base, T_REDIRECT, "&scope=read_vin&make=FORD");
-	REQUIRE(open_authorize(&a, base, url) == 0);
-	REQUIRE(login(&b, base, &a, "again@example.com") == 0);
-	CHECK(b.status == 302);
-	CHECK(starts(b.location, T_REDIRECT "?code="));
-	pfree(&a);
-	pfree(&b);
-
+	CHECK_LOGIN_LEADS(base, "&scope=read_vin&make=FORD",
+			  "again@example.com", 302, T_REDIRECT "?code=");
 	/* force: the grant page every time */
-	authq(url, sizeof(url), base, T_REDIRECT,
-	      "&make=FORD&approval_prompt=force");
-	REQUIRE(open_authorize(&a, base, url) == 0);
-	REQUIRE(login(&b, base, &a, "again@example.com") == 0);
-	CHECK(b.status == 200);
-	CHECK(b.location == NULL);
-	CHECK_CONTAINS(b.body, "data-permission=\"read_vin\"");
-	pfree(&a);
-	pfree(&b);
-
+	CHECK_LOGIN_LEADS(base, "&make=FORD&approval_prompt=force",
+			  "again@example.com", 200,
+			  "data-permission=\"read_vin\"");
 	/* auto, but asking for more than was granted: the grant page */
-	authq(url, sizeof(url), base, T_REDIRECT,
-	      "&scope=read_vin%20read_location&make=FORD"
-	      "&approval_prompt=auto");
-	REQUIRE(open_authorize(&a, base, url) == 0);
-	REQUIRE(login(&b, base, &a, "again@example.com") == 0);
-	CHECK(b.status == 200);
-	CHECK_CONTAINS(b.body, "data-permission=\"read_location\"");
-	pfree(&a);
-	pfree(&b);
-
+	CHECK_LOGIN_LEADS(base,
+			  "&scope=read_vin%20read_location&make=FORD"
+			  "&approval_prompt=auto",
+			  "again@example.com", 200,
+			  "data-permission=\"read_location\"");
 	/* another owner has granted nothing yet */
-	authq(url, sizeof(url), base, T_REDIRECT, "&make=FORD");
-	REQUIRE(open_authorize(&a, base, url) == 0);
-	REQUIRE(login(&b, base, &a, "newcomer@example.com") == 0);
-	CHECK(b.status == 200);
-	CHECK_CONTAINS(b.body, "Allow this application");
-	pfree(&a);
-	pfree(&b);
+	CHECK_LOGIN_LEADS(base, "&make=FORD", "newcomer@example.com", 200,
+			  "Allow this application");
 
 	/* a deny records nothing; the control API's approval does */
 	authq(url, sizeof(url), base, T_REDIRECT, "&make=FORD");
 	code = t_connect_at(base, url, "approve", "scripted@example.com", NULL);
 	CHECK(starts(code, T_REDIRECT "?code="));
 	free(code);
-	REQUIRE(open_authorize(&a, base, url) == 0);
-	REQUIRE(login(&b, base, &a, "scripted@example.com") == 0);
-	CHECK(b.status == 302);
-	pfree(&a);
-	pfree(&b);
+	CHECK_LOGIN_LEADS(base, "&make=FORD", "scripted@example.com", 302,
+			  T_REDIRECT "?code=");
 }
 
 /* The page for url (GET, or login as email when email != NULL) must be a
@@ -755,7 +861,7 @@ static void check_config_error(const char *base, const char *url,
 {
 	page a, b, c;
 	page *err_page = &a;
-	char *v, *loc;
+	char *loc;
 
 	memset(&b, 0, sizeof(b));
 	REQUIRE(open_authorize(&a, base, url) == 0);
@@ -771,18 +877,11 @@ static void check_config_error(const char *base, const char *url,
 	REQUIRE(press(&c, base, err_page, "back") == 0);
 	CHECK(c.status == 302);
 	CHECK(starts(c.location, T_REDIRECT "?error=configuration_error"));
-	v = qparam(c.location, "status_code");
-	CHECK_STR(v, "400");
-	free(v);
-	v = qparam(c.location, "error_message");
-	CHECK_CONTAINS(v, needle);
-	free(v);
-	v = qparam(c.location, "error_description");
-	CHECK(v && *v);
-	free(v);
-	v = qparam(c.location, "state");
-	CHECK_STR(v, "st+1");
-	free(v);
+	CHECK_STR(qval(c.location, "status_code"), "400");
+	CHECK_CONTAINS(qval(c.location, "error_message"), needle);
+	CHECK(qval(c.location, "error_description") &&
+	      *qval(c.location, "error_description"));
+	CHECK_STR(qval(c.location, "state"), "st+1");
 	/* the control API: the same redirect */
 	loc = t_connect_at(base, url, "approve",
 			   email ? email : "owner@example.com", NULL);
@@ -796,7 +895,7 @@ static void check_config_error(const char *base, const char *url,
 TEST(connect_configuration_errors_go_back_to_the_app)
 {
 	const char *base = start();
-	char url[1024], extra[128], *vin, *loc, *v;
+	char url[1024], extra[128], *vin, *loc;
 
 	REQUIRE(base);
 	authq(url, sizeof(url), base, T_REDIRECT,
@@ -823,9 +922,7 @@ TEST(connect_configuration_errors_go_back_to_the_app)
 		 vin);
 	authq(url, sizeof(url), base, T_REDIRECT, extra);
 	loc = t_connect_at(base, url, "approve", "vin-owner@example.com", NULL);
-	v = qparam(loc, "error");
-	CHECK_STR(v, "no_vehicles");
-	free(v);
+	CHECK_STR(qval(loc, "error"), "no_vehicles");
 	free(loc);
 
 	/* the owner's own VIN in test mode is fine and shares just it */
@@ -834,10 +931,7 @@ TEST(connect_configuration_errors_go_back_to_the_app)
 	snprintf(extra, sizeof(extra), "&single_select_vin=%s", vin);
 	authq(url, sizeof(url), base, T_REDIRECT, extra);
 	loc = t_connect_at(base, url, "approve", "vin-owner@example.com", NULL);
-	v = qparam(loc, "code");
-	REQUIRE(v);
-	CHECK(exchange(base, v, T_REDIRECT) == 1);
-	free(v);
+	CHECK(exchange_at(base, loc, T_REDIRECT) == 1);
 	free(loc);
 	free(vin);
 }
@@ -881,28 +975,20 @@ TEST(connect_bad_client_or_redirect_is_a_dead_end)
 
 	/* posting straight to decide or login is refused the same way */
 	snprintf(url, sizeof(url), "%s/oauth/authorize/decide", base);
-	REQUIRE(fetch(&p, url,
-		      "response_type=code&client_id=nope&action=allow"
-		      "&email=a%40b.com",
-		      NULL, NULL) == 0);
-	CHECK(p.status == 400);
-	CHECK(p.location == NULL);
-	pfree(&p);
+	CHECK(refused_post(url,
+			   "response_type=code&client_id=nope&action=allow"
+			   "&email=a%40b.com"));
 	snprintf(url, sizeof(url), "%s/oauth/authorize/login", base);
-	REQUIRE(fetch(&p, url,
-		      "response_type=code&client_id=" T_CLIENT_ID
-		      "&redirect_uri=https%3A%2F%2Fevil.example.com"
-		      "&email=a%40b.com&password=x",
-		      NULL, NULL) == 0);
-	CHECK(p.status == 400);
-	CHECK(p.location == NULL);
-	pfree(&p);
+	CHECK(refused_post(url,
+			   "response_type=code&client_id=" T_CLIENT_ID
+			   "&redirect_uri=https%3A%2F%2Fevil.example.com"
+			   "&email=a%40b.com&password=x"));
 }
 
 TEST(connect_server_error_and_trigger_accounts)
 {
 	const char *base = start();
-	char url[1024], *v, *loc;
+	char url[1024], *loc;
 	page a, b;
 
 	REQUIRE(base);
@@ -911,54 +997,35 @@ TEST(connect_server_error_and_trigger_accounts)
 	REQUIRE(login(&b, base, &a, "smartcar@server-error.com") == 0);
 	CHECK(b.status == 302);
 	CHECK(starts(b.location, T_REDIRECT "?error=server_error"));
-	v = qparam(b.location, "error_description");
-	CHECK(v && *v);
-	free(v);
-	v = qparam(b.location, "state");
-	CHECK_STR(v, "st+1");
-	free(v);
+	CHECK(qval(b.location, "error_description") &&
+	      *qval(b.location, "error_description"));
+	CHECK_STR(qval(b.location, "state"), "st+1");
 	pfree(&b);
 	loc = t_connect_at(base, url, "approve", "Smartcar@Server-Error.com",
 			   NULL);
-	v = qparam(loc, "error");
-	CHECK_STR(v, "server_error");
-	free(v);
+	CHECK_STR(qval(loc, "error"), "server_error");
 	free(loc);
 
-	REQUIRE(login(&b, base, &a, "smartcar@invalid-subscription.com") ==
-		0);
-	CHECK(b.status == 302);
-	v = qparam(b.location, "error");
-	CHECK_STR(v, "invalid_subscription");
-	free(v);
-	pfree(&b);
-	REQUIRE(login(&b, base, &a, "smartcar@vehicle-incompatible.com") ==
-		0);
-	CHECK(b.status == 302);
-	v = qparam(b.location, "vin");
-	CHECK_STR(v, "0SCAUDI012FE3B132");
-	free(v);
-	pfree(&b);
-
+	CHECK_STR(login_redirect_param(base, &a,
+				       "smartcar@invalid-subscription.com",
+				       "error"),
+		  "invalid_subscription");
+	CHECK_STR(login_redirect_param(base, &a,
+				       "smartcar@vehicle-incompatible.com",
+				       "vin"),
+		  "0SCAUDI012FE3B132");
 	/* the no-vehicles account: no_vehicles, in test mode too */
-	REQUIRE(login(&b, base, &a, "smartcar@no-vehicles.com") == 0);
-	CHECK(b.status == 302);
-	v = qparam(b.location, "error");
-	CHECK_STR(v, "no_vehicles");
-	free(v);
-	pfree(&b);
+	CHECK_STR(login_redirect_param(base, &a, "smartcar@no-vehicles.com",
+				       "error"),
+		  "no_vehicles");
 
 	/* live: a make the owner's (base) fleet lacks is no_vehicles */
 	authq(url, sizeof(url), base, T_REDIRECT, "&make=NISSAN&mode=live");
 	pfree(&a);
 	REQUIRE(open_authorize(&a, base, url) == 0);
-	REQUIRE(login(&b, base, &a, "owner@example.com") == 0);
-	CHECK(b.status == 302);
-	v = qparam(b.location, "error");
-	CHECK_STR(v, "no_vehicles");
-	free(v);
+	CHECK_STR(login_redirect_param(base, &a, "owner@example.com", "error"),
+		  "no_vehicles");
 	pfree(&a);
-	pfree(&b);
 }
 
 TEST(connect_login_rules)
@@ -966,24 +1033,19 @@ TEST(connect_login_rules)
 	const char *base = start();
 	char url[1024];
 	page a, b;
-	form f;
 
 	REQUIRE(base);
 	authq(url, sizeof(url), base, T_REDIRECT, "&make=TESLA");
 	REQUIRE(open_authorize(&a, base, url) == 0);
+	CHECK(login_status(base, &a, "not-an-email") == 400);
 	REQUIRE(login(&b, base, &a, "someone@example.org") == 0);
 	CHECK(b.status == 400);
 	CHECK_CONTAINS(b.body, "name@domain.com");
 	CHECK_CONTAINS(b.body, "name=\"password\"");
 	pfree(&b);
-	REQUIRE(login(&b, base, &a, "not-an-email") == 0);
-	CHECK(b.status == 400);
-	pfree(&b);
 	/* any password, but some password */
-	REQUIRE(parse_form(&f, a.body));
-	REQUIRE(submit(&b, base, &f, "email", "x@y.com", "password", "",
+	REQUIRE(answer(&b, base, &a, "email", "x@y.com", "password", "",
 		       NULL) == 0);
-	ffree(&f);
 	CHECK(b.status == 400);
 	pfree(&b);
 	REQUIRE(login(&b, base, &a, "Any.Body+tag@Some-Where.COM") == 0);
@@ -996,54 +1058,37 @@ TEST(connect_login_rules)
 TEST(connect_direct_single_step_decide_still_works)
 {
 	const char *base = start();
-	char url[1024], *code, *v;
+	char url[1024];
 	page p;
 
 	REQUIRE(base);
 	snprintf(url, sizeof(url), "%s/oauth/authorize/decide", base);
-	REQUIRE(fetch(&p, url,
-		      "response_type=code&client_id=" T_CLIENT_ID
-		      "&redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fcallback"
-		      "&scope=read_odometer+read_vin&approval_prompt=auto"
-		      "&mode=test&state=xyz&email=form%40example.com"
-		      "&password=pw&action=allow",
-		      NULL, NULL) == 0);
-	CHECK(p.status == 302);
-	code = qparam(p.location, "code");
-	v = qparam(p.location, "state");
-	CHECK_STR(v, "xyz");
-	REQUIRE(code);
-	CHECK(exchange(base, code, T_REDIRECT) == 3);
-	free(code);
-	free(v);
+	CHECK(post_form(&p, url,
+			"response_type=code&client_id=" T_CLIENT_ID
+			"&redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fcallback"
+			"&scope=read_odometer+read_vin&approval_prompt=auto"
+			"&mode=test&state=xyz&email=form%40example.com"
+			"&password=pw&action=allow") == 302);
+	CHECK_STR(qval(p.location, "state"), "xyz");
+	CHECK(exchange_at(base, p.location, T_REDIRECT) == 3);
 	pfree(&p);
 
 	/* a bad deep link posted straight to decide: the error page, and
 	 * action=back from there redirects */
-	REQUIRE(fetch(&p, url,
-		      "response_type=code&client_id=" T_CLIENT_ID
-		      "&mode=bogus&email=form%40example.com&action=allow",
-		      NULL, NULL) == 0);
-	CHECK(p.status == 400);
+	CHECK(post_form(&p, url,
+			"response_type=code&client_id=" T_CLIENT_ID
+			"&mode=bogus&email=form%40example.com&action=allow") == 400);
 	CHECK(has_button(p.body, "action", "back"));
 	pfree(&p);
-	REQUIRE(fetch(&p, url,
-		      "response_type=code&client_id=" T_CLIENT_ID
-		      "&mode=bogus&action=back",
-		      NULL, NULL) == 0);
-	CHECK(p.status == 302);
-	v = qparam(p.location, "error");
-	CHECK_STR(v, "configuration_error");
-	free(v);
+	CHECK(post_form(&p, url,
+			"response_type=code&client_id=" T_CLIENT_ID
+			"&mode=bogus&action=back") == 302);
+	CHECK_STR(qval(p.location, "error"), "configuration_error");
 	pfree(&p);
 	/* back without a configuration error is refused */
-	REQUIRE(fetch(&p, url,
-		      "response_type=code&client_id=" T_CLIENT_ID
-		      "&action=back",
-		      NULL, NULL) == 0);
-	CHECK(p.status == 400);
-	CHECK(p.location == NULL);
-	pfree(&p);
+	CHECK(refused_post(url,
+			   "response_type=code&client_id=" T_CLIENT_ID
+			   "&action=back"));
 }
 
 TEST(connect_records_user_and_flags)
@@ -1115,7 +1160,7 @@ TEST(connect_every_redirect_uri_form_end_to_end)
 		{WITH_QUERY, WITH_QUERY "&code="},
 	};
 	const char *base = start();
-	char url[1024], *code, *v, *loc;
+	char url[1024], *loc;
 	size_t i;
 	page c;
 
@@ -1130,15 +1175,12 @@ TEST(connect_every_redirect_uri_form_end_to_end)
 			fprintf(stderr, "  %s -> %s\n", forms[i].uri,
 				c.location ? c.location : "(none)");
 		CHECK(starts(c.location, forms[i].prefix));
-		v = qparam(c.location, "state");
-		CHECK_STR(v, "st+1");
-		free(v);
-		code = qparam(c.location, "code");
-		REQUIRE(code);
+		CHECK_STR(qval(c.location, "state"), "st+1");
+		REQUIRE(qval(c.location, "code"));
 		/* exchanged with that redirect_uri, not another */
-		CHECK(exchange(base, code, i ? T_REDIRECT : HTTPS) == -1);
-		CHECK(exchange(base, code, forms[i].uri) == 2);
-		free(code);
+		CHECK(exchange_at(base, c.location, i ? T_REDIRECT : HTTPS) ==
+		      -1);
+		CHECK(exchange_at(base, c.location, forms[i].uri) == 2);
 		pfree(&c);
 
 		/* errors use the same separator */
@@ -1146,24 +1188,20 @@ TEST(connect_every_redirect_uri_form_end_to_end)
 		CHECK(loc && strstr(loc, forms[i].uri) == loc &&
 		      loc[strlen(forms[i].uri)] ==
 			      forms[i].prefix[strlen(forms[i].uri)]);
-		v = qparam(loc, "error");
-		CHECK_STR(v, "access_denied");
-		free(v);
+		CHECK_STR(qval(loc, "error"), "access_denied");
 		free(loc);
 	}
 	/* the JS SDK page keeps its app_origin */
 	authq(url, sizeof(url), base, JS_SDK, "&make=TESLA");
 	loc = t_connect_at(base, url, "approve", "uris@example.com", NULL);
-	v = qparam(loc, "app_origin");
-	CHECK_STR(v, "http://localhost:8000");
-	free(v);
+	CHECK_STR(qval(loc, "app_origin"), "http://localhost:8000");
 	free(loc);
 }
 
 TEST(connect_js_sdk_redirect_stand_in)
 {
 	const char *base = start();
-	char url[1024], uri[512], *code, *v;
+	char url[1024], uri[512];
 	page p;
 
 	REQUIRE(base);
@@ -1183,17 +1221,11 @@ TEST(connect_js_sdk_redirect_stand_in)
 	/* app_origin must be an origin: no path, no "*" */
 	snprintf(url, sizeof(url), "%s/v2/redirect?app_origin=http%%3A%%2F%%2F"
 		 "localhost%%3A8000%%2Fapp&code=c", base);
-	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
-	CHECK(p.status == 400);
-	pfree(&p);
+	CHECK(get_status(url) == 400);
 	snprintf(url, sizeof(url), "%s/v2/redirect?app_origin=*&code=c", base);
-	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
-	CHECK(p.status == 400);
-	pfree(&p);
+	CHECK(get_status(url) == 400);
 	snprintf(url, sizeof(url), "%s/v2/redirect", base);
-	REQUIRE(fetch(&p, url, NULL, NULL, NULL) == 0);
-	CHECK(p.status == 400);
-	pfree(&p);
+	CHECK(get_status(url) == 400);
 
 	/* the emulator's own /v2/redirect stands in for the registered
 	 * hosted page with the same app_origin, through to the token */
@@ -1203,13 +1235,8 @@ TEST(connect_js_sdk_redirect_stand_in)
 	REQUIRE(walk_allow(&p, base, url, "spa@example.com") == 0);
 	CHECK(p.status == 302);
 	CHECK(starts(p.location, uri));
-	code = qparam(p.location, "code");
-	v = qparam(p.location, "app_origin");
-	CHECK_STR(v, "http://localhost:8000");
-	REQUIRE(code);
-	CHECK(exchange(base, code, uri) == 2);
-	free(code);
-	free(v);
+	CHECK_STR(qval(p.location, "app_origin"), "http://localhost:8000");
+	CHECK(exchange_at(base, p.location, uri) == 2);
 	pfree(&p);
 
 	/* ...but not for an app_origin that is not registered */
@@ -1222,28 +1249,6 @@ TEST(connect_js_sdk_redirect_stand_in)
 	pfree(&p);
 }
 
-/* Exchanges code; the access token (caller frees) or NULL. */
-static char *access_token(const char *base, const char *code)
-{
-	char url[512], *form = NULL, *tok = NULL;
-	size_t n = 0;
-	page p;
-	cJSON *j;
-
-	enc_pair(&form, &n, "grant_type", "authorization_code");
-	enc_pair(&form, &n, "code", code);
-	enc_pair(&form, &n, "redirect_uri", T_REDIRECT);
-	snprintf(url, sizeof(url), "%s/oauth/token", base);
-	fetch(&p, url, form, T_CLIENT_ID ":" T_CLIENT_SECRET, NULL);
-	free(form);
-	j = cJSON_Parse(p.body);
-	if (p.status == 200 && t_json_str(j, "access_token"))
-		tok = strdup(t_json_str(j, "access_token"));
-	cJSON_Delete(j);
-	pfree(&p);
-	return tok;
-}
-
 /* Every brand-list-item of the brand page, walked with the element ids of
  * Smartcar's Connect, connects test-mode vehicles of that brand, and one
  * of them can charge (every make in the table sells an electric car). */
@@ -1252,7 +1257,6 @@ TEST(connect_test_mode_every_brand_connects_its_vehicles)
 	const char *base = start();
 	char url[1024], id[32], *code, *tok;
 	page pre, brands, a, b, c, v;
-	form f;
 	const char *p;
 	int n_brands = 0;
 
@@ -1263,9 +1267,7 @@ TEST(connect_test_mode_every_brand_connects_its_vehicles)
 	CHECK(pre.status == 200);
 	CHECK_CONTAINS(pre.body, "<button type=\"submit\" id=\"continue-button\"");
 	CHECK(strstr(pre.body, "brand-list-item") == NULL);
-	REQUIRE(parse_form(&f, pre.body));
-	REQUIRE(submit(&brands, base, &f, "preamble", "done", NULL) == 0);
-	ffree(&f);
+	REQUIRE(answer(&brands, base, &pre, "preamble", "done", NULL) == 0);
 	CHECK(brands.status == 200);
 	for (p = brands.body; (p = strstr(p, "class=\"brand-list-item\" id=\""));
 	     p++) {
@@ -1280,9 +1282,7 @@ TEST(connect_test_mode_every_brand_connects_its_vehicles)
 		for (k = 0; k < len; k++) /* the brand in capitals */
 			CHECK(id[k] == '_' || (id[k] >= 'A' && id[k] <= 'Z'));
 		n_brands++;
-		REQUIRE(parse_form(&f, brands.body));
-		REQUIRE(submit(&a, base, &f, "brand", id, NULL) == 0);
-		ffree(&f);
+		REQUIRE(answer(&a, base, &brands, "brand", id, NULL) == 0);
 		CHECK_CONTAINS(a.body, "id=\"username\"");
 		CHECK_CONTAINS(a.body, "id=\"password\"");
 		CHECK_CONTAINS(a.body, "id=\"sign-in-button\"");
@@ -1293,7 +1293,7 @@ TEST(connect_test_mode_every_brand_connects_its_vehicles)
 		REQUIRE(press(&c, base, &b, "allow") == 0);
 		code = qparam(c.location, "code");
 		REQUIRE(code);
-		tok = access_token(base, code);
+		tok = access_token(base, code, T_REDIRECT);
 		REQUIRE(tok);
 		snprintf(url, sizeof(url), "%s/v2.0/vehicles", base);
 		fetch(&v, url, NULL, NULL, tok);
@@ -1346,7 +1346,7 @@ static char *make_token(const char *base, const char *make)
 	authq(url, sizeof(url), base, T_REDIRECT, extra);
 	loc = t_connect_at(base, url, "approve", "paths@example.com", NULL);
 	code = qparam(loc, "code");
-	tok = code ? access_token(base, code) : NULL;
+	tok = code ? access_token(base, code, T_REDIRECT) : NULL;
 	free(loc);
 	free(code);
 	return tok;
