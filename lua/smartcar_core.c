@@ -310,84 +310,36 @@ static sc_client *check_client(lua_State *L)
 	return c->client;
 }
 
-/* The fields of sc_client_options, by name, type and place
- * (smartcar/client_options.def). */
-enum opt_type { OPT_STRING, OPT_LONG, OPT_INT, OPT_SIZE, OPT_BOOL, OPT_DOUBLE };
-
-static const struct client_option {
-	const char *name;
-	enum opt_type type;
-	size_t offset;
-} client_options[] = {
-#define SC_OPTION(kind, ctype, name, since, doc)                           \
-	{ #name, OPT_##kind, offsetof(sc_client_options, name) },
-#include <smartcar/client_options.def>
-#undef SC_OPTION
-};
-
-#define N_CLIENT_OPTIONS (sizeof(client_options) / sizeof(client_options[0]))
-
-static const struct client_option *find_option(const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < N_CLIENT_OPTIONS; i++)
-		if (strcmp(key, client_options[i].name) == 0)
-			return &client_options[i];
-	return NULL;
-}
-
-static int option_error(lua_State *L, const char *name, const char *want)
-{
-	return luaL_argerror(L, 1,
-			     lua_pushfstring(L, "option '%s': %s expected, "
-						"got %s",
-					     name, want,
-					     luaL_typename(L, -1)));
-}
-
 /*
- * Store the value on top of the stack into the option @p o of @p opts.
- * Strings are borrowed from the options table, which outlives the call
- * to sc_client_new (the library copies them).
+ * Check the type of the option whose value is on top of the stack (its
+ * name below it): the library says which options exist and their types
+ * (sc_client_option_type); it reads the values (sc_client_new_params).
  */
-static void set_option(lua_State *L, sc_client_options *opts,
-		       const struct client_option *o)
+static void check_option(lua_State *L)
 {
-	void *field = (char *)opts + o->offset;
-	lua_Integer i = 0;
-	int isint = 0;
+	const char *name = lua_type(L, -2) == LUA_TSTRING
+				   ? lua_tostring(L, -2)
+				   : NULL;
+	const char *type = sc_client_option_type(name);
+	int want;
 
-	switch (o->type) {
-	case OPT_STRING:
-		if (lua_type(L, -1) != LUA_TSTRING)
-			option_error(L, o->name, "string");
-		*(const char **)field = check_cstring(L, -1, o->name);
-		return;
-	case OPT_BOOL:
-		if (lua_type(L, -1) != LUA_TBOOLEAN)
-			option_error(L, o->name, "boolean");
-		*(int *)field = lua_toboolean(L, -1);
-		return;
-	case OPT_DOUBLE:
-		if (lua_type(L, -1) != LUA_TNUMBER || lua_tonumber(L, -1) < 0)
-			option_error(L, o->name, "non-negative number");
-		*(double *)field = (double)lua_tonumber(L, -1);
-		return;
-	default:
-		break;
-	}
-	if (lua_type(L, -1) == LUA_TNUMBER)
-		i = lua_tointegerx(L, -1, &isint);
-	if (!isint || i < 0 || (o->type == OPT_INT && i > INT_MAX) ||
-	    (o->type == OPT_LONG && (lua_Unsigned)i > (lua_Unsigned)LONG_MAX))
-		option_error(L, o->name, "non-negative integer");
-	if (o->type == OPT_INT)
-		*(int *)field = (int)i;
-	else if (o->type == OPT_LONG)
-		*(long *)field = (long)i;
-	else
-		*(size_t *)field = (size_t)i;
+	if (type == NULL)
+		luaL_argerror(L, 1,
+			      lua_pushfstring(L, "unknown option '%s'",
+					      luaL_tolstring(L, -2, NULL)));
+	want = type[0] == 's'	? LUA_TSTRING
+	       : type[0] == 'b' ? LUA_TBOOLEAN
+				: LUA_TNUMBER;
+	if (lua_type(L, -1) != want)
+		luaL_argerror(L, 1,
+			      lua_pushfstring(L,
+					      "option '%s': %s%s expected, "
+					      "got %s",
+					      name,
+					      want == LUA_TNUMBER
+						      ? "non-negative "
+						      : "",
+					      type, luaL_typename(L, -1)));
 }
 
 /*
@@ -396,9 +348,9 @@ static void set_option(lua_State *L, sc_client_options *opts,
  */
 static int l_client(lua_State *L)
 {
-	sc_client_options opts;
 	sc_error *err = NULL;
 	lclient *c;
+	tmp *t;
 	int rc;
 
 	if (lua_isnoneornil(L, 1)) {
@@ -408,24 +360,14 @@ static int l_client(lua_State *L)
 	luaL_checktype(L, 1, LUA_TTABLE);
 	lua_settop(L, 1);
 
-	if (sc_client_options_init(&opts, SC_CLIENT_OPTIONS_VERSION) != 0)
-		return luaL_error(L, "libsmartcar options version mismatch");
-
 	/* Misspelt options raise rather than being silently ignored. */
 	lua_pushnil(L);
 	while (lua_next(L, 1) != 0) {
-		const struct client_option *o = NULL;
-
-		if (lua_type(L, -2) == LUA_TSTRING)
-			o = find_option(lua_tostring(L, -2));
-		if (o == NULL)
-			luaL_argerror(
-				L, 1,
-				lua_pushfstring(L, "unknown option '%s'",
-						luaL_tolstring(L, -2, NULL)));
-		set_option(L, &opts, o);
+		check_option(L);
 		lua_pop(L, 1);
 	}
+	t = tmp_push(L);
+	params_arg(L, t, 1);
 
 	/* Box first, closed, so a failure below leaves nothing to leak. */
 	c = lua_newuserdatauv(L, sizeof(*c), 1);
@@ -437,7 +379,7 @@ static int l_client(lua_State *L)
 	c->async_ref = LUA_NOREF;
 	luaL_setmetatable(L, CLIENT_MT);
 
-	rc = sc_client_new(&c->client, &opts, &err);
+	rc = sc_client_new_params(&c->client, t->params, &err);
 	if (rc != 0) {
 		c->client = NULL;
 		if (rc == SC_ENOMEM && err == NULL)
@@ -2472,16 +2414,13 @@ int luaopen_smartcar_core(lua_State *L)
 
 	/* client_options = {client_id = "string", timeout_ms = "integer"...} */
 	{
-		static const char *const type_names[] = {
-			"string", "integer", "integer", "integer", "boolean",
-			"number"
-		};
+		const char *name;
 		size_t i;
 
-		lua_createtable(L, 0, (int)N_CLIENT_OPTIONS);
-		for (i = 0; i < N_CLIENT_OPTIONS; i++) {
-			lua_pushstring(L, type_names[client_options[i].type]);
-			lua_setfield(L, -2, client_options[i].name);
+		lua_newtable(L);
+		for (i = 0; (name = sc_client_option_name(i)) != NULL; i++) {
+			lua_pushstring(L, sc_client_option_type(name));
+			lua_setfield(L, -2, name);
 		}
 		lua_setfield(L, -2, "client_options");
 	}

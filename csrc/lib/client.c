@@ -1,6 +1,7 @@
 /* sc_client: configuration, read once at creation, plus the transport's
  * connection pool.  Fields are immutable after creation except the
  * timeouts and counters, which are guarded by client->lock. */
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -418,4 +419,122 @@ long sc_client_connections_opened(const sc_client *c)
 	n = c->connections_opened;
 	pthread_mutex_unlock((pthread_mutex_t *)&c->lock);
 	return n;
+}
+
+/* ---- options given as text (sc_client_new_params) ------------------- */
+
+/* Every field of sc_client_options by name, kind and place, from
+ * client_options.def. */
+enum opt_kind { K_STRING, K_LONG, K_INT, K_SIZE, K_BOOL, K_DOUBLE };
+
+static const struct opt_field {
+	const char *name;
+	enum opt_kind kind;
+	size_t offset;
+} opt_fields[] = {
+#define SC_OPTION(kind, ctype, name, since, doc)                           \
+	{ #name, K_##kind, offsetof(sc_client_options, name) },
+#include <smartcar/client_options.def>
+#undef SC_OPTION
+};
+
+static const struct opt_field *opt_field(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < sizeof(opt_fields) / sizeof(opt_fields[0]);
+	     i++)
+		if (strcmp(name, opt_fields[i].name) == 0)
+			return &opt_fields[i];
+	return NULL;
+}
+
+const char *sc_client_option_name(size_t i)
+{
+	return i < sizeof(opt_fields) / sizeof(opt_fields[0])
+		       ? opt_fields[i].name
+		       : NULL;
+}
+
+const char *sc_client_option_type(const char *name)
+{
+	static const char *const names[] = { "string",	"integer",
+					     "integer", "integer",
+					     "boolean", "number" };
+	const struct opt_field *f = opt_field(name);
+
+	return f ? names[f->kind] : NULL;
+}
+
+/* Store the text @p v into field @p f of @p o: 0, or -1 when it is not
+ * a value of the field's kind. */
+static int set_field(sc_client_options *o, const struct opt_field *f,
+		     const char *v)
+{
+	char *at = (char *)o + f->offset, *end = NULL;
+	double d;
+	long l;
+
+	switch (f->kind) {
+	case K_STRING:
+		*(const char **)(void *)at = v;
+		return 0;
+	case K_BOOL:
+		if (strcmp(v, "true") && strcmp(v, "1") && strcmp(v, "false") &&
+		    strcmp(v, "0"))
+			return -1;
+		*(int *)(void *)at = v[0] == 't' || v[0] == '1';
+		return 0;
+	case K_DOUBLE:
+		d = strtod(v, &end);
+		if (end == v || *end || !(d >= 0 && d <= 1e300))
+			return -1;
+		*(double *)(void *)at = d;
+		return 0;
+	default:
+		if (*v < '0' || *v > '9')
+			return -1;
+		l = strtol(v, &end, 10);
+		if (*end || l < 0 || l == LONG_MAX ||
+		    (f->kind == K_INT && l > INT_MAX))
+			return -1;
+		if (f->kind == K_LONG)
+			*(long *)(void *)at = l;
+		else if (f->kind == K_INT)
+			*(int *)(void *)at = (int)l;
+		else
+			*(size_t *)(void *)at = (size_t)l;
+		return 0;
+	}
+}
+
+int sc_client_new_params(sc_client **out, const sc_params *opts,
+			 sc_error **err_out)
+{
+	sc_client_options o;
+	const char *key, *value;
+	char msg[160];
+	size_t i;
+
+	if (err_out)
+		*err_out = NULL;
+	sc_client_options_init(&o, SC_CLIENT_OPTIONS_VERSION);
+	for (i = 0; sc_params_at(opts, i, &key, &value) == 0; i++) {
+		const struct opt_field *f = opt_field(key);
+
+		if (!f) {
+			snprintf(msg, sizeof(msg), "unknown client option %.60s",
+				 key);
+			return fail(err_out, SC_EINVAL, msg);
+		}
+		if (set_field(&o, f, value) < 0) {
+			snprintf(msg, sizeof(msg), "%s: %s expected", key,
+				 f->kind == K_BOOL ? "true or false"
+				 : f->kind == K_DOUBLE
+					 ? "non-negative number"
+					 : "non-negative integer");
+			return fail(err_out, SC_EINVAL, msg);
+		}
+	}
+	return sc_client_new(out, &o, err_out);
 }

@@ -118,3 +118,67 @@ TEST(options_proxy_is_used)
 	sc_client_free(proxied);
 	sc_client_free(direct);
 }
+
+/* Options as text (sc_client_new_params): every kind of field is read,
+ * and a wrong name or value is refused with a message naming it. */
+TEST(options_from_params)
+{
+	static const char *const good[][2] = {
+		{ "client_id", "cid" },
+		{ "api_origin", "http://10.1.2.3:8080/" },
+		{ "allow_insecure_http", "true" },
+		{ "timeout_ms", "1500" },
+		{ "max_attempts", "2" },
+		{ "max_response_bytes", "4096" },
+		{ "rate_limit_per_minute", "0.5" },
+		{ "flags", "country:DE" },
+	};
+	static const char *const bad[][2] = {
+		{ "nope", "1" },		{ "timeout_ms", "-5" },
+		{ "timeout_ms", "soon" },	{ "max_attempts", "99999999999" },
+		{ "allow_insecure_http", "yes" }, { "rate_limit_capacity", "x" },
+		{ "max_response_bytes", "" },
+	};
+	sc_params *p = NULL;
+	sc_client *c = NULL;
+	sc_error *err = NULL;
+	size_t i;
+
+	CHECK_STR(sc_client_option_type("client_id"), "string");
+	CHECK_STR(sc_client_option_type("timeout_ms"), "integer");
+	CHECK_STR(sc_client_option_type("rate_limit_per_minute"), "number");
+	CHECK_STR(sc_client_option_type("allow_insecure_http"), "boolean");
+	CHECK(sc_client_option_type("keepalive_pool_size") == NULL);
+	CHECK(sc_client_option_type(NULL) == NULL);
+
+	REQUIRE(sc_params_new(&p) == 0);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		sc_params_set(p, good[i][0], good[i][1]);
+	REQUIRE(sc_client_new_params(&c, p, &err) == 0);
+	CHECK_STR(sc_client_get(c, "client_id"), "cid");
+	CHECK_STR(sc_client_get(c, "api_origin"), "http://10.1.2.3:8080");
+	CHECK_STR(sc_client_get(c, "flags"), "country:DE");
+	sc_client_free(c);
+	c = NULL;
+	/* without allow_insecure_http the plain-http origin is refused */
+	sc_params_set(p, "allow_insecure_http", "0");
+	CHECK(sc_client_new_params(&c, p, &err) == SC_EINVAL);
+	CHECK(c == NULL);
+	sc_error_free(err);
+	err = NULL;
+	sc_params_free(p);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		REQUIRE(sc_params_new(&p) == 0);
+		sc_params_set(p, bad[i][0], bad[i][1]);
+		CHECK(sc_client_new_params(&c, p, &err) == SC_EINVAL);
+		CHECK(c == NULL);
+		CHECK_CONTAINS(sc_error_message(err), bad[i][0]);
+		sc_error_free(err);
+		err = NULL;
+		sc_params_free(p);
+	}
+	/* no options at all: the defaults */
+	REQUIRE(sc_client_new_params(&c, NULL, NULL) == 0);
+	sc_client_free(c);
+}

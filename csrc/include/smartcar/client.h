@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "errors.h"
+#include "params.h"
 
 SC_BEGIN_DECL
 
@@ -53,6 +54,28 @@ SC_EXTERN(int) sc_client_options_init(sc_client_options *opts,
  */
 SC_EXTERN(int) sc_client_new(sc_client **out, const sc_client_options *opts,
 			     sc_error **err_out);
+
+/**
+ * Create a client from options given as text, for bindings that hold
+ * them in a table: the names of the sc_client_options fields, integers in
+ * decimal, booleans "true"/"false" (or "1"/"0"), numbers as text.
+ * @return as sc_client_new(), plus SC_EINVAL for an unknown name or a
+ *         value that is not of its field's type (the message names it).
+ * Ownership: free the client with sc_client_free(); @p opts is not kept.
+ */
+SC_EXTERN(int) sc_client_new_params(sc_client **out, const sc_params *opts,
+				    sc_error **err_out);
+
+/**
+ * The type of the client option @p name: "string", "integer", "number",
+ * "boolean", or NULL when there is no such option.
+ * Ownership: a static string.
+ */
+SC_EXTERN(const char *) sc_client_option_type(const char *name);
+
+/** The name of the @p i th client option (from 0, in struct order), or
+ * NULL past the last.  Ownership: a static string. */
+SC_EXTERN(const char *) sc_client_option_name(size_t i);
 
 /** Free a client and close its connections.  Accepts NULL. */
 SC_EXTERN(void) sc_client_free(sc_client *client);
