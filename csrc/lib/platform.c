@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 /* What the library asks of the system: random bytes from the kernel
- * CSPRNG, and the wall clock. */
+ * CSPRNG, the wall clock, and a lock around the handles pools keep. */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/random.h>
@@ -24,6 +24,31 @@ int sc__random_bytes(unsigned char *out, size_t len)
 		got += (size_t)n;
 	}
 	return 0;
+}
+
+void *sc__idle_take(pthread_mutex_t *mu, void **items, size_t *n)
+{
+	void *h = NULL;
+
+	pthread_mutex_lock(mu);
+	if (*n > 0)
+		h = items[--*n];
+	pthread_mutex_unlock(mu);
+	return h;
+}
+
+int sc__idle_keep(pthread_mutex_t *mu, void **items, size_t *n, size_t cap,
+		  void *h)
+{
+	int kept = 0;
+
+	pthread_mutex_lock(mu);
+	if (*n < cap) {
+		items[(*n)++] = h;
+		kept = 1;
+	}
+	pthread_mutex_unlock(mu);
+	return kept;
 }
 
 double sc__now(void)

@@ -63,6 +63,12 @@ int sc__random_bytes(unsigned char *out, size_t len);
 /* 1 when equal, compared in time that depends only on the lengths. */
 int sc__ct_streq(const char *a, const char *b);
 double sc__now(void);
+/* Idle handles a pool keeps for reuse, items[0..*n) under mu: take gives
+ * the last one (NULL when none); keep adds h when fewer than cap are (1),
+ * else 0 and the caller closes h. */
+void *sc__idle_take(pthread_mutex_t *mu, void **items, size_t *n);
+int sc__idle_keep(pthread_mutex_t *mu, void **items, size_t *n, size_t cap,
+		  void *h);
 /* camelCase -> snake_case, new string. */
 char *sc__snake_case(const char *name);
 /* Recursively copy a JSON value, renaming object keys to snake_case. */

@@ -103,8 +103,8 @@ struct pg_store {
 	sc_token_store base; /* first: the library sees only this */
 	char *conninfo;
 	pthread_mutex_t mu; /* guards idle, nidle and held */
-	PGconn *idle[POOL_MAX];
-	int nidle;
+	void *idle[POOL_MAX]; /* PGconn */
+	size_t nidle;
 	struct held *held;
 };
 
@@ -144,11 +144,7 @@ static PGconn *conn_open(const char *conninfo)
 
 static PGconn *conn_get(struct pg_store *st)
 {
-	PGconn *c = NULL;
-	pthread_mutex_lock(&st->mu);
-	if (st->nidle > 0)
-		c = st->idle[--st->nidle];
-	pthread_mutex_unlock(&st->mu);
+	PGconn *c = sc__idle_take(&st->mu, st->idle, &st->nidle);
 	return c ? c : conn_open(st->conninfo);
 }
 
@@ -157,16 +153,9 @@ static void conn_put(struct pg_store *st, PGconn *c)
 {
 	if (!c)
 		return;
-	if (PQstatus(c) == CONNECTION_OK &&
-	    PQtransactionStatus(c) == PQTRANS_IDLE) {
-		pthread_mutex_lock(&st->mu);
-		if (st->nidle < POOL_MAX) {
-			st->idle[st->nidle++] = c;
-			c = NULL;
-		}
-		pthread_mutex_unlock(&st->mu);
-	}
-	if (c)
+	if (PQstatus(c) != CONNECTION_OK ||
+	    PQtransactionStatus(c) != PQTRANS_IDLE ||
+	    !sc__idle_keep(&st->mu, st->idle, &st->nidle, POOL_MAX, c))
 		PQfinish(c);
 }
 

@@ -664,26 +664,16 @@ static void xfer_to_op(struct xfer *x, CURLcode cc, sc_op *op)
 void *sc__multi_checkout(sc_client *client)
 {
 	struct sc_curl_pool *p = client->pool;
-	CURLM *m = NULL;
-	pthread_mutex_lock(&p->lock);
-	if (p->nmultis > 0)
-		m = p->multis[--p->nmultis];
-	pthread_mutex_unlock(&p->lock);
+	CURLM *m = sc__idle_take(&p->lock, p->multis, &p->nmultis);
 	return m ? m : curl_multi_init();
 }
 
 void sc__multi_checkin(sc_client *client, void *multi)
 {
 	struct sc_curl_pool *p = client->pool;
-	CURLM *m = multi;
-	pthread_mutex_lock(&p->lock);
-	if (p->nmultis < MULTI_KEEP) {
-		p->multis[p->nmultis++] = m;
-		m = NULL;
-	}
-	pthread_mutex_unlock(&p->lock);
-	if (m)
-		curl_multi_cleanup(m);
+	if (!sc__idle_keep(&p->lock, p->multis, &p->nmultis, MULTI_KEEP,
+			   multi))
+		curl_multi_cleanup(multi);
 }
 
 /* ---- single transfers for async.c (xfer.h) ----------------------------- */
