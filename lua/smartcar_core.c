@@ -706,37 +706,6 @@ static int store_put(lua_State *L)
 	return 1;
 }
 
-/* store:get(key) -> token | nil, err (kind "not_found" when absent) */
-static int store_get(lua_State *L)
-{
-	sc_token_store *store = check_store(L, 1);
-	tmp *t;
-	int rc;
-
-	check_key(L, 2);
-	lua_settop(L, 2);
-	t = tmp_push(L);
-	rc = sc_token_store_load(&t->res, store, lua_tostring(L, 2), &t->err);
-	return rc != 0 ? push_err_failure(L, t->err, rc) : push_data(L, t->res);
-}
-
-/* store:delete(key) -> true | nil, err; true also when nothing was there */
-static int store_delete(lua_State *L)
-{
-	sc_token_store *store = check_store(L, 1);
-	tmp *t;
-	int rc;
-
-	check_key(L, 2);
-	lua_settop(L, 2);
-	t = tmp_push(L);
-	rc = sc_token_store_remove(store, lua_tostring(L, 2), &t->err);
-	if (rc != 0)
-		return push_store_failure(L, t, rc);
-	lua_pushboolean(L, 1);
-	return 1;
-}
-
 /*
  * store:refresh(client, key) -> token | nil, err.  Refreshes now
  * (single-flight, saved before it is returned); when another handle or
@@ -960,69 +929,6 @@ static int client_pages(lua_State *L)
 	return 1;
 }
 
-static const luaL_Reg store_methods[] = {
-	{ "put", store_put },
-	{ "get", store_get },
-	{ "delete", store_delete },
-	{ "refresh", store_refresh },
-	{ "closed", store_closed },
-	{ "close", store_close },
-	{ NULL, NULL },
-};
-
-/* __gc: as close, but a busy store is left to the running call. */
-static int store_gc(lua_State *L)
-{
-	lstore *s = luaL_checkudata(L, 1, STORE_MT);
-
-	return s->busy ? 0 : store_close(L);
-}
-
-static const luaL_Reg store_meta[] = {
-	{ "__gc", store_gc },
-	{ "__close", store_close },
-	{ "__tostring", store_tostring },
-	{ NULL, NULL },
-};
-
-/* client:auth_url(params) -> url, state */
-static int client_auth_url(lua_State *L)
-{
-	sc_client *client = check_client(L);
-	tmp *t;
-	int rc;
-
-	lua_settop(L, 2);
-	t = tmp_push(L);
-	params_arg(L, t, 2);
-	rc = sc_auth_url(&t->url, &t->state, client, t->params, &t->err);
-	if (rc == SC_ENOMEM)
-		return raise_nomem(L);
-	if (rc != 0)
-		return luaL_error(L, "auth_url: %s",
-				  t->err ? sc_error_message(t->err)
-					 : sc_strerror(rc));
-	lua_pushstring(L, t->url);
-	if (t->state != NULL)
-		lua_pushstring(L, t->state);
-	else
-		lua_pushnil(L);
-	return 2;
-}
-
-/* client:get(key) -> string | nil */
-static int client_get(lua_State *L)
-{
-	sc_client *client = check_client(L);
-	const char *v = sc_client_get(client, luaL_checkstring(L, 2));
-
-	if (v == NULL)
-		lua_pushnil(L);
-	else
-		lua_pushstring(L, v);
-	return 1;
-}
-
 /* client:set_timeouts(connect_ms, total_ms) -> client; 0/nil keeps. */
 static int client_set_timeouts(lua_State *L)
 {
@@ -1035,15 +941,6 @@ static int client_set_timeouts(lua_State *L)
 	if (sc_client_set_timeouts(client, (long)cms, (long)tms) != 0)
 		return luaL_error(L, "set_timeouts: invalid value");
 	lua_settop(L, 1);
-	return 1;
-}
-
-/* client:connections_opened() -> integer */
-static int client_connections_opened(lua_State *L)
-{
-	sc_client *client = check_client(L);
-
-	lua_pushinteger(L, (lua_Integer)sc_client_connections_opened(client));
 	return 1;
 }
 
@@ -1666,6 +1563,31 @@ static int push_text_or_message(lua_State *L, tmp *t, int rc)
 	return 2;
 }
 
+/* url, state (or nil) of a function named @p name that made them in
+ * t->url and t->state with code @p rc; a failure raises with its message. */
+static int push_pair(lua_State *L, tmp *t, int rc, const char *name)
+{
+	if (rc == SC_ENOMEM)
+		return raise_nomem(L);
+	if (rc != 0)
+		return luaL_error(L, "%s: %s", name,
+				  t->err ? sc_error_message(t->err)
+					 : sc_strerror(rc));
+	lua_pushstring(L, t->url);
+	lua_pushstring(L, t->state); /* nil when NULL */
+	return 2;
+}
+
+/* An integer, or nil for a negative one ("none"). */
+static int push_nonneg(lua_State *L, lua_Integer v)
+{
+	if (v < 0)
+		lua_pushnil(L);
+	else
+		lua_pushinteger(L, v);
+	return 1;
+}
+
 /* Seen webhook event ids (sc_webhook_seen), a userdata. */
 #define SEEN_MT "smartcar.WebhookSeen"
 
@@ -2181,36 +2103,6 @@ static int client_async_socket(lua_State *L)
 	return 0;
 }
 
-/* client:async_timeout(): the timeout came */
-static int client_async_timeout(lua_State *L)
-{
-	sc_async_timeout(check_async_client(L)->async);
-	return 0;
-}
-
-/* client:timeout_ms() -> ms until async_timeout is due, or nil */
-static int client_timeout_ms(lua_State *L)
-{
-	long ms = sc_async_timeout_ms(check_async_client(L)->async);
-	if (ms < 0)
-		lua_pushnil(L);
-	else
-		lua_pushinteger(L, ms);
-	return 1;
-}
-
-/* client:fd() -> one descriptor readable whenever a socket is ready (then
- * call client:poll()), or nil where there is none */
-static int client_fd(lua_State *L)
-{
-	int fd = sc_async_fd(check_async_client(L)->async);
-	if (fd < 0)
-		lua_pushnil(L);
-	else
-		lua_pushinteger(L, fd);
-	return 1;
-}
-
 /* client:fds() -> {{fd = n, read = bool, write = bool}, ...} */
 static int client_fds(lua_State *L)
 {
@@ -2246,21 +2138,38 @@ static int client_async_cancel(lua_State *L)
 	return 1;
 }
 
-/* client:async_count() -> calls held (running or not yet taken) */
-static int client_async_count(lua_State *L)
+/* The wrappers of csrc/lib/bindings.def's functions (SC_GENERATED_*) */
+#include "smartcar_core_functions.h"
+
+static const luaL_Reg store_methods[] = {
+	{ "put", store_put },
+	SC_GENERATED_STORE_METHODS
+	{ "refresh", store_refresh },
+	{ "closed", store_closed },
+	{ "close", store_close },
+	{ NULL, NULL },
+};
+
+/* __gc: as close, but a busy store is left to the running call. */
+static int store_gc(lua_State *L)
 {
-	lua_pushinteger(L, (lua_Integer)sc_async_count(
-				   check_async_client(L)->async));
-	return 1;
+	lstore *s = luaL_checkudata(L, 1, STORE_MT);
+
+	return s->busy ? 0 : store_close(L);
 }
+
+static const luaL_Reg store_meta[] = {
+	{ "__gc", store_gc },
+	{ "__close", store_close },
+	{ "__tostring", store_tostring },
+	{ NULL, NULL },
+};
 
 static const luaL_Reg client_methods[] = {
 	{ "call", client_call },
-	{ "auth_url", client_auth_url },
-	{ "get", client_get },
+	SC_GENERATED_CLIENT_METHODS
 	{ "set_timeouts", client_set_timeouts },
 	{ "set_debug", client_set_debug },
-	{ "connections_opened", client_connections_opened },
 	{ "op", client_op },
 	{ "call_many", client_call_many },
 	{ "call_stored", client_call_stored },
@@ -2270,12 +2179,8 @@ static const luaL_Reg client_methods[] = {
 	{ "async_poll", client_async_poll },
 	{ "async_take", client_async_take },
 	{ "async_socket", client_async_socket },
-	{ "async_timeout", client_async_timeout },
 	{ "async_cancel", client_async_cancel },
-	{ "async_count", client_async_count },
-	{ "timeout_ms", client_timeout_ms },
 	{ "fds", client_fds },
-	{ "fd", client_fd },
 	{ "share_cooldowns", client_share_cooldowns },
 	{ "closed", client_closed },
 	{ "close", client_close },
@@ -2288,9 +2193,6 @@ static const luaL_Reg client_meta[] = {
 	{ "__tostring", client_tostring },
 	{ NULL, NULL },
 };
-
-/* The wrappers of tools/gen-c-bindings.py's table (SC_GENERATED_*) */
-#include "smartcar_core_functions.h"
 
 static const luaL_Reg module_functions[] = {
 	SC_GENERATED_FUNCTIONS

@@ -386,6 +386,119 @@ static int l_format_flags(lua_State *L)
 	return push_text_or_message(L, t, rc);
 }
 
+/* core.client:get; in Python: get(key) -> str | None */
+static int l_client_get(lua_State *L)
+{
+	sc_client *self;
+	const char *key;
+
+	self = check_client(L);
+	luaL_checktype(L, 2, LUA_TSTRING);
+	key = check_cstring(L, 2, "the key");
+	lua_pushstring(L, sc_client_get(self, key));
+	return 1;
+}
+
+/* core.client:connections_opened; in Python: connections_opened() -> int */
+static int l_client_connections_opened(lua_State *L)
+{
+	sc_client *self;
+
+	self = check_client(L);
+	lua_pushinteger(L, (lua_Integer)sc_client_connections_opened(self));
+	return 1;
+}
+
+/* core.client:auth_url; in Python: auth_url(params=None) -> (url, state) */
+static int l_client_auth_url(lua_State *L)
+{
+	sc_client *self;
+	sc_params *params;
+	tmp *t;
+	int rc;
+
+	self = check_client(L);
+	lua_settop(L, 2);
+	t = tmp_push(L);
+	params = params_arg(L, t, 2);
+	rc = sc_auth_url(&t->url, &t->state, self, params, &t->err);
+	return push_pair(L, t, rc, "auth_url");
+}
+
+/* core.store:get; in Python: get(key) -> dict */
+static int l_store_get(lua_State *L)
+{
+	sc_token_store *self;
+	const char *key;
+	tmp *t;
+	int rc;
+
+	self = check_store(L, 1);
+	key = check_key(L, 2);
+	lua_settop(L, 2);
+	t = tmp_push(L);
+	rc = sc_token_store_load(&t->res, self, key, &t->err);
+	return rc != 0 ? push_err_failure(L, t->err, rc)
+		       : push_data(L, t->res);
+}
+
+/* core.store:delete; in Python: delete(key) -> None */
+static int l_store_delete(lua_State *L)
+{
+	sc_token_store *self;
+	const char *key;
+	tmp *t;
+	int rc;
+
+	self = check_store(L, 1);
+	key = check_key(L, 2);
+	lua_settop(L, 2);
+	t = tmp_push(L);
+	rc = sc_token_store_remove(self, key, &t->err);
+	if (rc != 0)
+		return push_store_failure(L, t, rc);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* core.client:async_timeout; in Python: timeout() */
+static int l_client_async_timeout(lua_State *L)
+{
+	sc_async *self;
+
+	self = check_async_client(L)->async;
+	sc_async_timeout(self);
+	return 0;
+}
+
+/* core.client:async_count; in Python: count() -> int */
+static int l_client_async_count(lua_State *L)
+{
+	sc_async *self;
+
+	self = check_async_client(L)->async;
+	lua_pushinteger(L, (lua_Integer)sc_async_count(self));
+	return 1;
+}
+
+/* core.client:timeout_ms; in Python: timeout_ms() -> int */
+static int l_client_timeout_ms(lua_State *L)
+{
+	sc_async *self;
+
+	self = check_async_client(L)->async;
+	return push_nonneg(L, (lua_Integer)sc_async_timeout_ms(self));
+}
+
+/* core.client:fd; in Python: fileno() -> int */
+static int l_client_fd(lua_State *L)
+{
+	sc_async *self;
+
+	self = check_async_client(L)->async;
+	return push_nonneg(L, (lua_Integer)sc_async_fd(self));
+}
+
 /* The module's functions (luaL_Reg lines). */
 #define SC_GENERATED_FUNCTIONS \
 	{ "parse_redirect", l_parse_redirect }, \
@@ -406,8 +519,23 @@ static int l_format_flags(lua_State *L)
 	{ "version", l_version }, \
 	{ "format_flags", l_format_flags },
 
-/* The methods of a webhook_seen set. */
+/* The methods of a seen (luaL_Reg lines). */
 #define SC_GENERATED_SEEN_METHODS \
 	{ "first", l_seen_first }, \
 	{ "forget", l_seen_forget }, \
 	{ "count", l_seen_count },
+
+/* The methods of a client (luaL_Reg lines). */
+#define SC_GENERATED_CLIENT_METHODS \
+	{ "get", l_client_get }, \
+	{ "connections_opened", l_client_connections_opened }, \
+	{ "auth_url", l_client_auth_url }, \
+	{ "async_timeout", l_client_async_timeout }, \
+	{ "async_count", l_client_async_count }, \
+	{ "timeout_ms", l_client_timeout_ms }, \
+	{ "fd", l_client_fd },
+
+/* The methods of a store (luaL_Reg lines). */
+#define SC_GENERATED_STORE_METHODS \
+	{ "get", l_store_get }, \
+	{ "delete", l_store_delete },

@@ -45,6 +45,7 @@ class Fn:
         values = dict(w.split("=", 1) for w in words if "=" in w)
         self.nogil = "nogil" in words[0].split()
         self.when, self.ok = values.get("when"), values.get("ok")
+        self.nonneg = values.get("lua") == "nonneg"
         self.args, self.doc, self.einval = [], [], {}
         self.py_checks, self.lua_checks = [], []
 
@@ -115,6 +116,8 @@ PY_ARG = {
              "if (!PyUnicode_FSConverter({n}_obj, &{n}_bytes))\n"
              "\t\tgoto done;\n\t{n} = PyBytes_AS_STRING({n}_bytes);",
              "Py_XDECREF({n}_bytes);"),
+    "key": ("O", "const char *{n};",
+            "if (!({n} = key_of({n}_obj)))\n\t\tgoto done;", None),
     "seen": ("O", "sc_webhook_seen *{n};",
              "if (!({n} = seen_of({n}_obj)))\n\t\tgoto done;", None),
     "oseen": ("O", "sc_webhook_seen *{n} = NULL;",
@@ -126,6 +129,7 @@ PY_ARG = {
     "i64": ("L", "long long {n}{d};", None, None),
     "size": ("n", "Py_ssize_t {n}{d};", None, None),
     "int": ("i", "int {n}{d};", None, None),
+    "long": ("l", "long {n}{d};", None, None),
     "double": ("d", "double {n}{d};", None, None),
 }
 
@@ -136,7 +140,7 @@ PY_RET = {
                "ret = rc != 0 ? raise_owned(rc, {err}) : str_from_c(out);"),
     "pair": ("char *out = NULL, *out2 = NULL;", "&out, &out2",
              "ret = rc != 0 ? raise_owned(rc, {err})\n"
-             "\t\t     : Py_BuildValue(\"(ss)\", out, out2);"),
+             "\t\t     : Py_BuildValue(\"(zz)\", out, out2);"),
     "none": ("", None,
              "ret = rc != 0 ? raise_owned(rc, {err}) : py_none();"),
     "bool": ("", None, "ret = PyBool_FromLong({when});"),
@@ -152,10 +156,24 @@ PY_RET = {
              "ret = seen_wrap(rc, out, {err});"),
     "time": ("int64_t out = 0;", "&out",
              "ret = rc != 0 ? py_none() : PyLong_FromLongLong((long long)out);"),
-    "size": ("", None, "ret = PyLong_FromSize_t({call});"),
+    "stored": ("sc_result *out = NULL;", "&out",
+               "ret = rc != 0 ? raise_owned(rc, {err}) : take_result(rc, out);"),
+    "integer": ("", None, "ret = PyLong_FromLongLong((long long){call});"),
     "cstr": ("", None, "ret = str_from_c({call});"),
+    "void": ("", None, "{call};\n\tret = py_none();"),
 }
-VALUE_RETS = ("size", "cstr")  # the call is the value, not a code
+VALUE_RETS = ("integer", "cstr", "void")  # the call is the value, not a code
+# the receiver of a method (an SC_ARG named self): the object type, its
+# check, its handle, and how a call that released the GIL gives it back
+PY_SELF = {
+    "client": ("ClientObject", "client_check(self) < 0", "sc_client",
+               "self->client", "client_release(self);"),
+    "store": ("StoreObject", "store_check(self) < 0", "sc_token_store",
+              "self->store", "store_release(self);"),
+    "async": ("AsyncObject", None, "sc_async", "self->async", None),
+}
+# the Python class of each receiver, whose method table a macro fills
+PY_CLASSES = {"client": "Client", "store": "TokenStore", "async": "Async"}
 
 
 def c_string(text):
@@ -174,22 +192,42 @@ def subst_call(fn, out_arg, err):
     return call
 
 
+def py_name(fn):
+    """The C name of fn's CPython function."""
+    recv = receiver(fn)
+    return "py_" + ("%s_%s" % (PY_CLASSES[recv], fn.py) if recv else fn.py)
+
+
+def receiver(fn):
+    """The kind of fn's receiver (client, store, async), or None."""
+    return fn.args[0].kind if fn.args and fn.args[0].name == "self" \
+        else None
+
+
 def render_py_fn(fn):
-    name = fn.py
     decls, out_arg, conv = PY_RET[fn.ret]
     has_err = "ERR" in fn.call
-    lines = []
-    body = []
-    cleanup = []
-    if fn.args:
+    recv = receiver(fn)
+    args = fn.args[1:] if recv else fn.args
+    lines, body, cleanup, done = [], [], [], []
+    self_type, call = "PyObject", fn.call
+    if recv:
+        self_type, check, htype, handle, release = PY_SELF[recv]
+        lines.append("\t%s *handle = %s;" % (htype, handle))
+        call = call.replace("SELF", "handle")
+        if check:  # before the handle is read
+            lines[-1] = "\t%s *handle;" % htype
+            body.append("\tif (%s)\n\t\tgoto done;\n\thandle = %s;"
+                        % (check, handle))
+    if args:
         lines.append("\tstatic char *kwlist[] = { %s, NULL };"
-                     % ", ".join('"%s"' % a.name for a in fn.args))
-        objs = [a for a in fn.args if PY_ARG[a.kind][0] == "O"]
+                     % ", ".join('"%s"' % a.name for a in args))
+        objs = [a for a in args if PY_ARG[a.kind][0] == "O"]
         if objs:
             lines.append("\tPyObject %s;" % ", ".join(
                 "*%s_obj%s" % (a.name, " = Py_None" if a.default else "")
                 for a in objs))
-    for a in fn.args:
+    for a in args:
         fmt, decl, conv_a, clean = PY_ARG[a.kind]
         d = " = %s" % a.default if a.default and fmt != "O" else ""
         lines.append("\t" + decl.format(n=a.name, d=d))
@@ -204,69 +242,84 @@ def render_py_fn(fn):
     lines.append("\tPyObject *ret = NULL;")
     if fn.ret not in VALUE_RETS:
         lines.append("\tint rc;")
-    if fn.ret in ("string",):
+    if fn.ret == "string":
         cleanup.append("\tsc_free(out);")
     if fn.ret == "pair":
         cleanup.append("\tsc_free(out);\n\tsc_free(out2);")
-    out = []
-    if fn.args:
-        out.append("static PyObject *py_%s(PyObject *mod, PyObject *args,\n"
-                   "\t\t\t     PyObject *kwds)\n{" % name)
+    c_name = py_name(fn)
+    if args:
+        out = ["static PyObject *%s(%s *self, PyObject *args,\n"
+               "\t\t\t     PyObject *kwds)\n{" % (c_name, self_type)]
     else:
-        out.append("static PyObject *py_%s(PyObject *mod, PyObject *unused)"
-                   "\n{" % name)
+        out = ["static PyObject *%s(%s *self, PyObject *unused)\n{"
+               % (c_name, self_type)]
     out += lines
     out.append("")
-    if fn.args:
+    if args:
         fmt = ""
-        for a in fn.args:
+        for a in args:
             if a.default and "|" not in fmt:
                 fmt += "|"
             fmt += PY_ARG[a.kind][0]
         ptrs = ", ".join("&%s%s" % (a.name, "_obj" if PY_ARG[a.kind][0] ==
-                                    "O" else "") for a in fn.args)
+                                    "O" else "") for a in args)
         out.append("\tif (!PyArg_ParseTupleAndKeywords(args, kwds, \"%s:%s\","
                    " kwlist,\n\t\t\t\t\t %s))\n\t\treturn retyped();"
-                   % (fmt, name, ptrs))
+                   % (fmt, fn.py, ptrs))
     out += body
     for cond, msg in fn.py_checks:
         out.append("\tif (!(%s)) {\n\t\traise_local(SC_EINVAL, \"%s\");\n"
                    "\t\tgoto done;\n\t}" % (cond, msg))
     err = "err" if has_err else "NULL"
-    call = subst_call(fn, out_arg, "&err")
+    call = call.replace("ERR", "&err")
+    if out_arg is not None:
+        call = call.replace("OUT", out_arg)
     if fn.ret not in VALUE_RETS:
-        if fn.nogil:
+        if fn.nogil and recv and PY_SELF[recv][4]:
+            # the object stays open (its handle alive) while it is used
+            out.append("\tself->users++;\n\tPy_BEGIN_ALLOW_THREADS\n"
+                       "\trc = %s;\n\tPy_END_ALLOW_THREADS\n"
+                       "\tself->users--;\n\t%s" % (call, PY_SELF[recv][4]))
+        elif fn.nogil:
             out.append("\tPy_BEGIN_ALLOW_THREADS\n\trc = %s;\n"
                        "\tPy_END_ALLOW_THREADS" % call)
         else:
             out.append("\trc = %s;" % call)
-    out.append("\t" + conv.format(err=err, when=fn.when, ok=" && rc != " + fn.ok if fn.ok else "",
-                                  einval=fn.einval.get("py"), call=call))
+    out.append("\t" + conv.format(
+        err=err, when=fn.when, call=call,
+        ok=" && rc != " + fn.ok if fn.ok else "",
+        einval=fn.einval.get("py")))
     if "goto done" in "\n".join(out):
         out.append("done:")
-        out += cleanup
-    elif cleanup:
-        out += cleanup
+    out += cleanup
     out.append("\treturn ret;\n}")
     return "\n".join(out) + "\n"
 
 
 def render_python(functions):
-    parts = [HEADER, "/*\n * The CPython wrappers of csrc/lib/bindings.def's functions, "
-             "#included by\n * _core.c after the helpers they call.\n */\n"]
-    methods = []
+    parts = [HEADER, "/*\n * The CPython wrappers of csrc/lib/bindings.def's "
+             "functions, #included by\n * _core.c after the helpers they "
+             "call.\n */\n"]
+    tables = {}
     for fn in functions:
         if not fn.py:
             continue
-        parts.append("\nPyDoc_STRVAR(py_%s_doc,\n%s);\n\n" %
-                     (fn.py, c_string(fn.doc)))
+        c_name = py_name(fn)
+        parts.append("\nPyDoc_STRVAR(%s_doc,\n%s);\n\n" %
+                     (c_name, c_string(fn.doc)))
         parts.append(render_py_fn(fn))
-        flags = "METH_VARARGS | METH_KEYWORDS" if fn.args else "METH_NOARGS"
-        methods.append("\t{ \"%s\", (PyCFunction)(void (*)(void))py_%s, \\\n"
-                       "\t  %s, py_%s_doc }," % (fn.py, fn.py, flags, fn.py))
-    parts.append("\n/* The lines of the module's PyMethodDef table. */\n"
-                 "#define SC_GENERATED_METHODS \\\n%s\n"
-                 % " \\\n".join(methods))
+        has_args = len(fn.args) > (1 if receiver(fn) else 0)
+        flags = "METH_VARARGS | METH_KEYWORDS" if has_args else "METH_NOARGS"
+        tables.setdefault(receiver(fn), []).append(
+            "\t{ \"%s\", (PyCFunction)(void (*)(void))%s, \\\n"
+            "\t  %s, %s_doc }," % (fn.py, c_name, flags, c_name))
+    for recv, lines in tables.items():
+        what = "the module" if recv is None else PY_CLASSES[recv]
+        macro = "SC_GENERATED_%sMETHODS" % (
+            "" if recv is None else PY_CLASSES[recv].upper() + "_")
+        parts.append("\n/* The lines of %s's PyMethodDef table. */\n"
+                     "#define %s \\\n%s\n" % (what, macro,
+                                              " \\\n".join(lines)))
     return "".join(parts)
 
 
@@ -287,6 +340,7 @@ LUA_ARG = {
               "\t{n} = lua_tolstring(L, {i}, &{n}_len);"),
     "lstr": ("const char *{n};\n\tsize_t {n}_len;",
              "{n} = luaL_checklstring(L, {i}, &{n}_len);"),
+    "key": ("const char *{n};", "{n} = check_key(L, {i});"),
     "seen": ("sc_webhook_seen *{n};", "{n} = check_seen(L, {i});"),
     "oseen": ("sc_webhook_seen *{n} = NULL;",
               "if (!lua_isnoneornil(L, {i}))\n"
@@ -295,12 +349,17 @@ LUA_ARG = {
     "i64": ("lua_Integer {n};", "{n} = luaL_checkinteger(L, {i});"),
     "size": ("lua_Integer {n};", "{n} = luaL_checkinteger(L, {i});"),
     "int": ("int {n};", "{n} = (int)luaL_checkinteger(L, {i});"),
+    "long": ("long {n};", "{n} = (long)luaL_checkinteger(L, {i});"),
     "double": ("lua_Number {n};", "{n} = luaL_checknumber(L, {i});"),
 }
 LUA_ARG["text"] = LUA_ARG["path"] = LUA_ARG["str"]
 LUA_ARG["otext"] = LUA_ARG["ostr"]
 LUA_OPT = {"i64": "{n} = luaL_optinteger(L, {i}, {d});",
            "double": "{n} = luaL_optnumber(L, {i}, {d});"}
+# a method's receiver (SC_ARG self): the handle's type and how it is read
+LUA_SELF = {"client": ("sc_client", "check_client(L)"),
+            "store": ("sc_token_store", "check_store(L, 1)"),
+            "async": ("sc_async", "check_async_client(L)->async")}
 # handle return kinds: userdata type, metatable, field
 LUA_HANDLES = {"store": ("lstore", "STORE_MT", "store"),
                "seen": ("lseen", "SEEN_MT", "seen")}
@@ -312,16 +371,24 @@ def render_lua_fn(fn):
     decls = []
     body = []
     for i, a in enumerate(fn.args, 1):
+        if i == 1 and a.name == "self":
+            htype, read = LUA_SELF[a.kind]
+            decls.append("\t%s *self;" % htype)
+            body.append("\tself = %s;" % read)
+            continue
         decl, conv = LUA_ARG[a.kind]
         if a.default and a.kind in LUA_OPT:
             conv = LUA_OPT[a.kind]
+        elif a.default and a.kind == "params":
+            conv = ""  # params_arg takes nil
         decls.append("\t" + decl.format(n=a.name))
-        body.append("\t" + conv.format(n=a.name, i=i, w=a.lua_what,
-                                       d=a.default))
+        if conv:
+            body.append("\t" + conv.format(n=a.name, i=i, w=a.lua_what,
+                                           d=a.default))
     has_err = "ERR" in fn.call
     params = [(i, a) for i, a in enumerate(fn.args, 1) if a.kind == "params"]
-    needs_tmp = fn.ret in ("result", "string", "store", "seen") or \
-        has_err or params
+    needs_tmp = fn.ret in ("result", "string", "store", "seen", "stored",
+                           "pair") or has_err or params
     if needs_tmp:
         decls.append("\ttmp *t;")
         body.append("\tlua_settop(L, %d);\n\tt = tmp_push(L);" % nargs)
@@ -330,23 +397,40 @@ def render_lua_fn(fn):
     for argn, cond, msg in fn.lua_checks:
         body.append("\tluaL_argcheck(L, %s, %d, \"%s\");" % (cond, argn, msg))
     err = "&t->err"
+    name = fn.lua.split(":")[-1]
+    fn_call, fn.call = fn.call, fn.call.replace("SELF", "self")
     if fn.ret in VALUE_RETS:
         call = subst_call(fn, None, err)
-        push = "lua_pushinteger(L, (lua_Integer)%s);" if fn.ret == "size" \
-            else "lua_pushstring(L, %s);"
-        body.append("\t" + push % call + "\n\treturn 1;")
+        push = {"integer": "lua_pushinteger(L, (lua_Integer)%s);\n\treturn 1;"
+                if not fn.nonneg else
+                "return push_nonneg(L, (lua_Integer)%s);",
+                "cstr": "lua_pushstring(L, %s);\n\treturn 1;",
+                "void": "%s;\n\treturn 0;"}[fn.ret]
+        body.append("\t" + push % call)
     else:
         decls.append("\tint rc;")
         if fn.ret == "result":
             body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
             body.append("\treturn push_result_or_err(L, t, rc);")
+        elif fn.ret == "stored":
+            body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
+            body.append("\treturn rc != 0 ? push_err_failure(L, t->err, rc)\n"
+                        "\t\t       : push_data(L, t->res);")
+        elif fn.ret == "none":
+            body.append("\trc = %s;" % subst_call(fn, None, err))
+            body.append("\tif (rc != 0)\n\t\treturn push_store_failure(L, t, "
+                        "rc);\n\tlua_pushboolean(L, 1);\n\treturn 1;")
+        elif fn.ret == "pair":
+            body.append("\trc = %s;" % subst_call(fn, "&t->url, &t->state",
+                                                   err))
+            body.append("\treturn push_pair(L, t, rc, \"%s\");" % name)
         elif fn.ret == "string":
             body.append("\trc = %s;" % subst_call(fn, "&t->url", err))
             if has_err:  # a failure with details: nil, message
                 body.append("\treturn push_text_or_message(L, t, rc);")
             else:
                 body.append("\treturn push_text(L, t->url, rc, \"%s\");"
-                            % fn.lua.split(":")[-1])
+                            % name)
         elif fn.ret in LUA_HANDLES:
             utype, mt, field = LUA_HANDLES[fn.ret]
             decls.append("\t%s *u;" % utype)
@@ -378,6 +462,7 @@ def render_lua_fn(fn):
         else:
             raise SystemExit("%s: no Lua form of return kind %s"
                              % (fn.lua, fn.ret))
+    fn.call = fn_call
     sig = fn.doc.split("\n")[0].split(": ")[0]
     doc = "/* core.%s%s */\n" % (fn.lua, "" if fn.lua == fn.py else
                                 "; in Python: " + sig)
@@ -391,20 +476,23 @@ def render_lua(functions):
              "#included by\n * smartcar_core.c after the helpers they call.  "
              "Argument errors raise;\n * failures of data from the network "
              "are nil, err.\n */\n"]
-    module, seen = [], []
+    tables = {}
     for fn in functions:
         if not fn.lua:
             continue
         parts.append("\n" + render_lua_fn(fn))
         reg = "\t{ \"%s\", l_%s }," % (fn.lua.split(":")[-1],
                                        fn.lua.replace(":", "_"))
-        (seen if fn.lua.startswith("seen:") else module).append(reg)
-    parts.append("\n/* The module's functions (luaL_Reg lines). */\n"
-                 "#define SC_GENERATED_FUNCTIONS \\\n%s\n"
-                 % " \\\n".join(module))
-    parts.append("\n/* The methods of a webhook_seen set. */\n"
-                 "#define SC_GENERATED_SEEN_METHODS \\\n%s\n"
-                 % " \\\n".join(seen))
+        owner = fn.lua.split(":")[0] if ":" in fn.lua else None
+        tables.setdefault(owner, []).append(reg)
+    for owner, lines in tables.items():
+        what = "the module's functions" if owner is None else \
+            "the methods of a %s" % owner
+        macro = "SC_GENERATED_%s" % ("FUNCTIONS" if owner is None else
+                                     owner.upper() + "_METHODS")
+        parts.append("\n/* %s (luaL_Reg lines). */\n#define %s \\\n%s\n"
+                     % (what[0].upper() + what[1:], macro,
+                        " \\\n".join(lines)))
     return "".join(parts)
 
 

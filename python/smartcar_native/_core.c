@@ -603,6 +603,16 @@ typedef struct {
 
 static PyTypeObject Client_Type;
 
+/* Async: the non-blocking driver (smartcar/async.h) for an event loop */
+typedef struct {
+	PyObject_HEAD
+	sc_async *async;
+	ClientObject *client;  /* a user of the client while open */
+	PyObject *stores;      /* {id: TokenStore} of the ops holding one */
+} AsyncObject;
+
+static PyTypeObject Async_Type;
+
 /*
  * sc_debug_cb: libsmartcar calls it with request and response lines,
  * redacted, from whichever thread runs the call (with or without the
@@ -1211,95 +1221,6 @@ static PyObject *Client_share_cooldowns(ClientObject *self, PyObject *arg)
 	Py_RETURN_NONE;
 }
 
-PyDoc_STRVAR(Client_auth_url_doc,
-"auth_url(params=None) -> (url, state)\n\n"
-"Build the Connect URL.  params: scope, force_prompt, state, make,\n"
-"single_select, single_select_vin, flags, user, mode (all str).\n"
-"Returns the URL and the state it carries (generated when not given).");
-
-static PyObject *Client_auth_url(ClientObject *self, PyObject *args,
-				 PyObject *kwds)
-{
-	static char *kwlist[] = { "params", NULL };
-	PyObject *params_obj = Py_None, *out;
-	sc_params *params;
-	sc_error *err = NULL;
-	char *url = NULL, *state = NULL;
-	int rc;
-
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:auth_url", kwlist,
-					 &params_obj))
-		return retyped();
-	if (client_check(self) < 0)
-		return NULL;
-	if (params_from(params_obj, &params) < 0)
-		return NULL;
-	rc = sc_auth_url(&url, &state, self->client, params, &err);
-	sc_params_free(params);
-	if (rc != 0) {
-		sc_free(url);
-		sc_free(state);
-		raise_error(rc, err);
-		sc_error_free(err);
-		return NULL;
-	}
-	out = Py_BuildValue("(zz)", url, state);
-	sc_free(url);
-	sc_free(state);
-	return out;
-}
-
-PyDoc_STRVAR(Client_get_doc,
-"get(key) -> str | None\n\n"
-"A configuration value: client_id, redirect_uri, mode, connect_origin,\n"
-"auth_url, api_origin, management_origin, vehicle_api_origin,\n"
-"iam_origin, api_version, unit_system, user_agent, flags, ca_bundle.\n"
-"The client secret cannot be read back.");
-
-static PyObject *Client_get(ClientObject *self, PyObject *arg)
-{
-	const char *key = utf8_of(arg, "key");
-
-	if (!key || client_check(self) < 0)
-		return NULL;
-	return str_from_c(sc_client_get(self->client, key));
-}
-
-PyDoc_STRVAR(Client_set_timeouts_doc,
-"set_timeouts(connect_ms, total_ms) -> None\n\n"
-"Change the timeouts in milliseconds for calls that start afterwards\n"
-"(0 keeps the current value).");
-
-static PyObject *Client_set_timeouts(ClientObject *self, PyObject *args)
-{
-	long connect_ms, total_ms;
-	int rc;
-
-	if (!PyArg_ParseTuple(args, "ll:set_timeouts", &connect_ms,
-			      &total_ms))
-		return retyped();
-	if (client_check(self) < 0)
-		return NULL;
-	rc = sc_client_set_timeouts(self->client, connect_ms, total_ms);
-	if (rc != 0) {
-		raise_error(rc, NULL);
-		return NULL;
-	}
-	Py_RETURN_NONE;
-}
-
-PyDoc_STRVAR(Client_connections_opened_doc,
-"connections_opened() -> int\n\n"
-"How many connections (TCP or TLS) this client has opened so far.");
-
-static PyObject *Client_connections_opened(ClientObject *self,
-					   PyObject *unused)
-{
-	if (client_check(self) < 0)
-		return NULL;
-	return PyLong_FromLong(sc_client_connections_opened(self->client));
-}
-
 PyDoc_STRVAR(Client_close_doc,
 "close() -> None\n\n"
 "Close the client and its connections.  Idempotent.  Calls running in\n"
@@ -1490,6 +1411,111 @@ static PyObject *Client_pages(ClientObject *self, PyObject *args,
 	return (PyObject *)out;
 }
 
+/* A new TokenStore object for what a constructor gave, or raise. */
+static PyObject *store_wrap(int rc, sc_token_store *st, sc_error *err)
+{
+	StoreObject *self;
+
+	if (rc != 0)
+		return raise_owned(rc, err);
+	self = PyObject_New(StoreObject, &Store_Type);
+	if (!self) {
+		sc_token_store_free(st);
+		return NULL;
+	}
+	self->store = st;
+	self->users = 0;
+	self->closed = 0;
+	self->weakrefs = NULL;
+	return (PyObject *)self;
+}
+
+/* ------------------------------------------------------------------ */
+/* Module functions: the helpers of the generated ones                 */
+/* ------------------------------------------------------------------ */
+
+/* A new reference to None, for a conditional expression. */
+static PyObject *py_none(void)
+{
+	Py_INCREF(Py_None);
+	return Py_None;
+}
+
+/*
+ * A read-only byte view of str (UTF-8) or any bytes-like object.
+ * Release with PyBuffer_Release() when @p view->obj is set.
+ */
+static int bytes_view(PyObject *obj, Py_buffer *view, const char **data,
+		      Py_ssize_t *len, const char *what)
+{
+	memset(view, 0, sizeof(*view));
+	if (PyUnicode_Check(obj)) {
+		*data = PyUnicode_AsUTF8AndSize(obj, len);
+		return *data ? 0 : -1;
+	}
+	if (!PyObject_CheckBuffer(obj)) {
+		PyErr_Format(PyExc_TypeError,
+			     "%s must be str or bytes, not %.100s", what,
+			     Py_TYPE(obj)->tp_name);
+		return -1;
+	}
+	if (PyObject_GetBuffer(obj, view, PyBUF_SIMPLE) < 0)
+		return -1;
+	*data = view->buf ? (const char *)view->buf : "";
+	*len = view->len;
+	return 0;
+}
+
+/* str or ASCII bytes, without NULs, as a C string (borrowed). */
+static const char *text_of(PyObject *obj, const char *what)
+{
+	if (PyBytes_Check(obj)) {
+		const char *p = PyBytes_AS_STRING(obj);
+		if ((size_t)PyBytes_GET_SIZE(obj) != strlen(p)) {
+			raise_fmt(SC_EINVAL, "%s contains a NUL character",
+				  what);
+			return NULL;
+		}
+		return p;
+	}
+	return utf8_of(obj, what);
+}
+
+/* Seen event ids (sc_webhook_seen) travel as a capsule: the set is
+ * thread-safe, so calls that may wait on its database release the GIL. */
+#define SEEN_CAPSULE "smartcar_native._core.webhook_seen"
+
+static void seen_capsule_free(PyObject *cap)
+{
+	sc_webhook_seen_free(PyCapsule_GetPointer(cap, SEEN_CAPSULE));
+}
+
+static sc_webhook_seen *seen_of(PyObject *cap)
+{
+	if (!PyCapsule_IsValid(cap, SEEN_CAPSULE)) {
+		PyErr_SetString(PyExc_TypeError,
+				"seen must be a set made by seen_new()");
+		return NULL;
+	}
+	return PyCapsule_GetPointer(cap, SEEN_CAPSULE);
+}
+
+/* A capsule for the set a constructor gave, or raise. */
+static PyObject *seen_wrap(int rc, sc_webhook_seen *s, sc_error *err)
+{
+	PyObject *cap;
+
+	if (rc != 0)
+		return raise_owned(rc, err);
+	cap = PyCapsule_New(s, SEEN_CAPSULE, seen_capsule_free);
+	if (!cap)
+		sc_webhook_seen_free(s);
+	return cap;
+}
+
+/* The wrappers of tools/gen-c-bindings.py's table (SC_GENERATED_METHODS) */
+#include "_core_functions.h"
+
 static PyMethodDef Client_methods[] = {
 	{ "call", (PyCFunction)(void (*)(void))Client_call,
 	  METH_VARARGS | METH_KEYWORDS, Client_call_doc },
@@ -1503,13 +1529,7 @@ static PyMethodDef Client_methods[] = {
 	  Client_set_debug_doc },
 	{ "share_cooldowns", (PyCFunction)Client_share_cooldowns, METH_O,
 	  Client_share_cooldowns_doc },
-	{ "auth_url", (PyCFunction)(void (*)(void))Client_auth_url,
-	  METH_VARARGS | METH_KEYWORDS, Client_auth_url_doc },
-	{ "get", (PyCFunction)Client_get, METH_O, Client_get_doc },
-	{ "set_timeouts", (PyCFunction)Client_set_timeouts, METH_VARARGS,
-	  Client_set_timeouts_doc },
-	{ "connections_opened", (PyCFunction)Client_connections_opened,
-	  METH_NOARGS, Client_connections_opened_doc },
+	SC_GENERATED_CLIENT_METHODS
 	{ "close", (PyCFunction)Client_close, METH_NOARGS,
 	  Client_close_doc },
 	{ "__enter__", (PyCFunction)Client_enter, METH_NOARGS, NULL },
@@ -1997,57 +2017,6 @@ static PyObject *Store_put(StoreObject *self, PyObject *args)
 	Py_RETURN_NONE;
 }
 
-PyDoc_STRVAR(Store_get_doc,
-"get(key) -> dict\n\n"
-"The token set stored under key: access_token, refresh_token,\n"
-"expiration, refresh_expiration (Unix seconds), token_type,\n"
-"expires_in.  Raises NotFoundError when there is none.");
-
-static PyObject *Store_get(StoreObject *self, PyObject *key_obj)
-{
-	const char *key = key_of(key_obj);
-	sc_result *res = NULL;
-	sc_token_store *st;
-	sc_error *err = NULL;
-	int rc;
-
-	if (!key || store_check(self) < 0)
-		return NULL;
-	st = self->store;
-	self->users++;
-	Py_BEGIN_ALLOW_THREADS
-	rc = sc_token_store_load(&res, st, key, &err);
-	Py_END_ALLOW_THREADS
-	self->users--;
-	store_release(self);
-	return rc != 0 ? raise_owned(rc, err) : take_result(rc, res);
-}
-
-PyDoc_STRVAR(Store_delete_doc,
-"delete(key) -> None\n\n"
-"Remove the token set stored under key (no error when there is none).");
-
-static PyObject *Store_delete(StoreObject *self, PyObject *key_obj)
-{
-	const char *key = key_of(key_obj);
-	sc_token_store *st;
-	sc_error *err = NULL;
-	int rc;
-
-	if (!key || store_check(self) < 0)
-		return NULL;
-	st = self->store;
-	self->users++;
-	Py_BEGIN_ALLOW_THREADS
-	rc = sc_token_store_remove(st, key, &err);
-	Py_END_ALLOW_THREADS
-	self->users--;
-	store_release(self);
-	if (rc != 0)
-		return raise_owned(rc, err);
-	Py_RETURN_NONE;
-}
-
 PyDoc_STRVAR(Store_refresh_doc,
 "refresh(client, key) -> dict\n\n"
 "Refresh the set stored under key now with client (which needs the\n"
@@ -2126,8 +2095,7 @@ static PyObject *Store_repr(StoreObject *self)
 
 static PyMethodDef Store_methods[] = {
 	{ "put", (PyCFunction)Store_put, METH_VARARGS, Store_put_doc },
-	{ "get", (PyCFunction)Store_get, METH_O, Store_get_doc },
-	{ "delete", (PyCFunction)Store_delete, METH_O, Store_delete_doc },
+	SC_GENERATED_TOKENSTORE_METHODS
 	{ "refresh", (PyCFunction)Store_refresh, METH_VARARGS,
 	  Store_refresh_doc },
 	{ "close", (PyCFunction)Store_close, METH_NOARGS, Store_close_doc },
@@ -2160,111 +2128,6 @@ static PyTypeObject Store_Type = {
 	.tp_getset = Store_getset,
 	/* no tp_new: made by sqlite_store() */
 };
-
-/* A new TokenStore object for what a constructor gave, or raise. */
-static PyObject *store_wrap(int rc, sc_token_store *st, sc_error *err)
-{
-	StoreObject *self;
-
-	if (rc != 0)
-		return raise_owned(rc, err);
-	self = PyObject_New(StoreObject, &Store_Type);
-	if (!self) {
-		sc_token_store_free(st);
-		return NULL;
-	}
-	self->store = st;
-	self->users = 0;
-	self->closed = 0;
-	self->weakrefs = NULL;
-	return (PyObject *)self;
-}
-
-/* ------------------------------------------------------------------ */
-/* Module functions: the helpers of the generated ones                 */
-/* ------------------------------------------------------------------ */
-
-/* A new reference to None, for a conditional expression. */
-static PyObject *py_none(void)
-{
-	Py_INCREF(Py_None);
-	return Py_None;
-}
-
-/*
- * A read-only byte view of str (UTF-8) or any bytes-like object.
- * Release with PyBuffer_Release() when @p view->obj is set.
- */
-static int bytes_view(PyObject *obj, Py_buffer *view, const char **data,
-		      Py_ssize_t *len, const char *what)
-{
-	memset(view, 0, sizeof(*view));
-	if (PyUnicode_Check(obj)) {
-		*data = PyUnicode_AsUTF8AndSize(obj, len);
-		return *data ? 0 : -1;
-	}
-	if (!PyObject_CheckBuffer(obj)) {
-		PyErr_Format(PyExc_TypeError,
-			     "%s must be str or bytes, not %.100s", what,
-			     Py_TYPE(obj)->tp_name);
-		return -1;
-	}
-	if (PyObject_GetBuffer(obj, view, PyBUF_SIMPLE) < 0)
-		return -1;
-	*data = view->buf ? (const char *)view->buf : "";
-	*len = view->len;
-	return 0;
-}
-
-/* str or ASCII bytes, without NULs, as a C string (borrowed). */
-static const char *text_of(PyObject *obj, const char *what)
-{
-	if (PyBytes_Check(obj)) {
-		const char *p = PyBytes_AS_STRING(obj);
-		if ((size_t)PyBytes_GET_SIZE(obj) != strlen(p)) {
-			raise_fmt(SC_EINVAL, "%s contains a NUL character",
-				  what);
-			return NULL;
-		}
-		return p;
-	}
-	return utf8_of(obj, what);
-}
-
-/* Seen event ids (sc_webhook_seen) travel as a capsule: the set is
- * thread-safe, so calls that may wait on its database release the GIL. */
-#define SEEN_CAPSULE "smartcar_native._core.webhook_seen"
-
-static void seen_capsule_free(PyObject *cap)
-{
-	sc_webhook_seen_free(PyCapsule_GetPointer(cap, SEEN_CAPSULE));
-}
-
-static sc_webhook_seen *seen_of(PyObject *cap)
-{
-	if (!PyCapsule_IsValid(cap, SEEN_CAPSULE)) {
-		PyErr_SetString(PyExc_TypeError,
-				"seen must be a set made by seen_new()");
-		return NULL;
-	}
-	return PyCapsule_GetPointer(cap, SEEN_CAPSULE);
-}
-
-/* A capsule for the set a constructor gave, or raise. */
-static PyObject *seen_wrap(int rc, sc_webhook_seen *s, sc_error *err)
-{
-	PyObject *cap;
-
-	if (rc != 0)
-		return raise_owned(rc, err);
-	cap = PyCapsule_New(s, SEEN_CAPSULE, seen_capsule_free);
-	if (!cap)
-		sc_webhook_seen_free(s);
-	return cap;
-}
-
-/* The wrappers of tools/gen-c-bindings.py's table (SC_GENERATED_METHODS) */
-#include "_core_functions.h"
 
 static PyObject *mod_endpoints(PyObject *mod, PyObject *unused)
 {
@@ -2370,15 +2233,6 @@ static PyMethodDef module_methods[] = {
 /* ------------------------------------------------------------------ */
 /* Async: the non-blocking driver (smartcar/async.h) for an event loop */
 /* ------------------------------------------------------------------ */
-
-typedef struct {
-	PyObject_HEAD
-	sc_async *async;
-	ClientObject *client;  /* a user of the client while open */
-	PyObject *stores;      /* {id: TokenStore} of the ops holding one */
-} AsyncObject;
-
-static PyTypeObject Async_Type;
 
 static void async_drop_store(AsyncObject *self, PyObject *key)
 {
@@ -2605,46 +2459,6 @@ static PyObject *Async_fds(AsyncObject *self, PyObject *unused)
 	return out;
 }
 
-static PyObject *Async_timeout_ms(AsyncObject *self, PyObject *unused)
-{
-	(void)unused;
-	return PyLong_FromLong(sc_async_timeout_ms(self->async));
-}
-
-static PyObject *Async_socket(AsyncObject *self, PyObject *args)
-{
-	int fd, events;
-	if (!PyArg_ParseTuple(args, "ii:socket", &fd, &events))
-		return retyped();
-	sc_async_socket(self->async, fd, events);
-	Py_RETURN_NONE;
-}
-
-static PyObject *Async_timeout(AsyncObject *self, PyObject *unused)
-{
-	(void)unused;
-	sc_async_timeout(self->async);
-	Py_RETURN_NONE;
-}
-
-PyDoc_STRVAR(Async_fileno_doc,
-"fileno() -> int\n\n"
-"One descriptor that is readable whenever a socket of the driver is\n"
-"ready (then call poll()), or -1 where there is none (then follow\n"
-"changes()).  From this call on, changes() stays empty.");
-
-static PyObject *Async_fileno(AsyncObject *self, PyObject *unused)
-{
-	(void)unused;
-	return PyLong_FromLong(sc_async_fd(self->async));
-}
-
-static PyObject *Async_poll(AsyncObject *self, PyObject *unused)
-{
-	(void)unused;
-	return PyLong_FromLong(sc_async_poll(self->async));
-}
-
 PyDoc_STRVAR(Async_take_doc,
 "take() -> list\n\n"
 "[(id, data or exception instance, more)] of every finished call (and\n"
@@ -2688,12 +2502,6 @@ static PyObject *Async_cancel(AsyncObject *self, PyObject *arg)
 	return PyBool_FromLong(rc == 0);
 }
 
-static PyObject *Async_count(AsyncObject *self, PyObject *unused)
-{
-	(void)unused;
-	return PyLong_FromSize_t(sc_async_count(self->async));
-}
-
 static PyMethodDef Async_methods[] = {
 	{ "start", (PyCFunction)Async_start, METH_O, Async_start_doc },
 	{ "start_pages", (PyCFunction)Async_start_pages, METH_O,
@@ -2701,22 +2509,10 @@ static PyMethodDef Async_methods[] = {
 	{ "changes", (PyCFunction)Async_changes, METH_NOARGS,
 	  Async_changes_doc },
 	{ "fds", (PyCFunction)Async_fds, METH_NOARGS, Async_fds_doc },
-	{ "fileno", (PyCFunction)Async_fileno, METH_NOARGS,
-	  Async_fileno_doc },
-	{ "timeout_ms", (PyCFunction)Async_timeout_ms, METH_NOARGS,
-	  "timeout_ms() -> int: ms until timeout() is due; -1: no timer." },
-	{ "socket", (PyCFunction)Async_socket, METH_VARARGS,
-	  "socket(fd, events): the socket became ready." },
-	{ "timeout", (PyCFunction)Async_timeout, METH_NOARGS,
-	  "timeout(): the timer came." },
-	{ "poll", (PyCFunction)Async_poll, METH_NOARGS,
-	  "poll() -> int: advance everything without waiting; the number "
-	  "of finished calls to take()." },
+	SC_GENERATED_ASYNC_METHODS
 	{ "take", (PyCFunction)Async_take, METH_NOARGS, Async_take_doc },
 	{ "cancel", (PyCFunction)Async_cancel, METH_O,
 	  "cancel(id) -> bool: stop a call and drop its result." },
-	{ "count", (PyCFunction)Async_count, METH_NOARGS,
-	  "count() -> int: calls running or finished and not taken." },
 	{ NULL, NULL, 0, NULL }
 };
 

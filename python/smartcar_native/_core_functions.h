@@ -13,7 +13,7 @@ PyDoc_STRVAR(py_parse_redirect_doc,
 "{vehicle_id, state}); raises ConnectError, StateMismatchError or\n"
 "InvalidArgumentError.");
 
-static PyObject *py_parse_redirect(PyObject *mod, PyObject *args,
+static PyObject *py_parse_redirect(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "url_or_query", "expected_state", NULL };
@@ -45,7 +45,7 @@ PyDoc_STRVAR(py_sqlite_store_doc,
 "made readable by its owner only.  Several processes may share one\n"
 "file.  Raises InvalidArgumentError when it cannot be opened.");
 
-static PyObject *py_sqlite_store(PyObject *mod, PyObject *args,
+static PyObject *py_sqlite_store(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "path", NULL };
@@ -86,7 +86,7 @@ PyDoc_STRVAR(py_postgres_store_doc,
 "StorageError when it cannot connect or libsmartcar was built without\n"
 "libpq.");
 
-static PyObject *py_postgres_store(PyObject *mod, PyObject *args,
+static PyObject *py_postgres_store(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "conninfo", NULL };
@@ -116,7 +116,7 @@ PyDoc_STRVAR(py_token_expired_doc,
 "True when a token that expires at expiration (Unix seconds) has\n"
 "expired or will within leeway seconds.");
 
-static PyObject *py_token_expired(PyObject *mod, PyObject *args,
+static PyObject *py_token_expired(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "expiration", "leeway", NULL };
@@ -144,7 +144,7 @@ PyDoc_STRVAR(py_hmac_sha256_hex_doc,
 "Lower-case hex HMAC-SHA256 of data (str as UTF-8, or bytes) keyed by\n"
 "key (str).");
 
-static PyObject *py_hmac_sha256_hex(PyObject *mod, PyObject *args,
+static PyObject *py_hmac_sha256_hex(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "key", "data", NULL };
@@ -179,7 +179,7 @@ PyDoc_STRVAR(py_webhook_challenge_doc,
 "The answer to a webhook VERIFY challenge: hex HMAC-SHA256 of the\n"
 "challenge keyed by the application management token.");
 
-static PyObject *py_webhook_challenge(PyObject *mod, PyObject *args,
+static PyObject *py_webhook_challenge(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "amt", "challenge", NULL };
@@ -211,7 +211,7 @@ PyDoc_STRVAR(py_webhook_verify_doc,
 "missing) is the HMAC-SHA256 of the raw body (bytes, or str taken as\n"
 "UTF-8) keyed by amt.  Compared in constant time by libsmartcar.");
 
-static PyObject *py_webhook_verify(PyObject *mod, PyObject *args,
+static PyObject *py_webhook_verify(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "amt", "signature", "body", NULL };
@@ -250,7 +250,7 @@ PyDoc_STRVAR(py_webhook_parse_doc,
 "user_id, vehicle_id, payload, signals, triggers (when present).\n"
 "Raises MalformedResponseError for a body that is neither.");
 
-static PyObject *py_webhook_parse(PyObject *mod, PyObject *args,
+static PyObject *py_webhook_parse(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "body", NULL };
@@ -283,7 +283,7 @@ PyDoc_STRVAR(py_webhook_receive_doc,
 "marked duplicate or not.  Data: webhook_parse's plus reply and\n"
 "duplicate.  Raises WebhookSignatureError or MalformedResponseError.");
 
-static PyObject *py_webhook_receive(PyObject *mod, PyObject *args,
+static PyObject *py_webhook_receive(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "amt", "signature", "body", "seen", NULL };
@@ -324,7 +324,7 @@ PyDoc_STRVAR(py_seen_new_doc,
 "\n"
 "A bounded, thread-safe set of webhook event ids (sc_webhook_seen).");
 
-static PyObject *py_seen_new(PyObject *mod, PyObject *args,
+static PyObject *py_seen_new(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "capacity", "ttl_ms", NULL };
@@ -353,7 +353,7 @@ PyDoc_STRVAR(py_seen_open_sqlite_doc,
 "A persistent set of webhook event ids in a SQLite file\n"
 "(sc_webhook_seen_open_sqlite); raises StorageError.");
 
-static PyObject *py_seen_open_sqlite(PyObject *mod, PyObject *args,
+static PyObject *py_seen_open_sqlite(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "path", "ttl_ms", NULL };
@@ -391,7 +391,7 @@ PyDoc_STRVAR(py_seen_open_postgres_doc,
 "A persistent set of webhook event ids on PostgreSQL\n"
 "(sc_webhook_seen_open_postgres); raises StorageError.");
 
-static PyObject *py_seen_open_postgres(PyObject *mod, PyObject *args,
+static PyObject *py_seen_open_postgres(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "conninfo", "ttl_ms", NULL };
@@ -425,7 +425,7 @@ PyDoc_STRVAR(py_seen_check_doc,
 "\n"
 "True the first time event_id is seen, False for a repeat.");
 
-static PyObject *py_seen_check(PyObject *mod, PyObject *args,
+static PyObject *py_seen_check(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "seen", "event_id", "now_ms", NULL };
@@ -459,7 +459,7 @@ done:
 PyDoc_STRVAR(py_seen_forget_doc,
 "seen_forget(seen, event_id) -> bool: True when it was there.");
 
-static PyObject *py_seen_forget(PyObject *mod, PyObject *args,
+static PyObject *py_seen_forget(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "seen", "event_id", NULL };
@@ -492,7 +492,7 @@ done:
 PyDoc_STRVAR(py_seen_count_doc,
 "seen_count(seen) -> int: the ids the set holds.");
 
-static PyObject *py_seen_count(PyObject *mod, PyObject *args,
+static PyObject *py_seen_count(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "seen", NULL };
@@ -505,7 +505,7 @@ static PyObject *py_seen_count(PyObject *mod, PyObject *args,
 		return retyped();
 	if (!(seen = seen_of(seen_obj)))
 		goto done;
-	ret = PyLong_FromSize_t(sc_webhook_seen_count(seen));
+	ret = PyLong_FromLongLong((long long)sc_webhook_seen_count(seen));
 done:
 	return ret;
 }
@@ -517,7 +517,7 @@ PyDoc_STRVAR(py_signal_rows_doc,
 "document (str or bytes): a signals response, a v4 webhook, parsed or\n"
 "not.  Times are epoch milliseconds.");
 
-static PyObject *py_signal_rows(PyObject *mod, PyObject *args,
+static PyObject *py_signal_rows(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "body", NULL };
@@ -546,7 +546,7 @@ PyDoc_STRVAR(py_time_ms_doc,
 "time_ms(text) -> int | None: sc_time_parse_ms, epoch ms of\n"
 "ISO-8601 text or an epoch number (seconds below 1e11).");
 
-static PyObject *py_time_ms(PyObject *mod, PyObject *args,
+static PyObject *py_time_ms(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "text", NULL };
@@ -578,7 +578,7 @@ done:
 PyDoc_STRVAR(py_random_state_doc,
 "random_state() -> str: 32 hex characters from the OS CSPRNG.");
 
-static PyObject *py_random_state(PyObject *mod, PyObject *unused)
+static PyObject *py_random_state(PyObject *self, PyObject *unused)
 {
 	char *out = NULL;
 	PyObject *ret = NULL;
@@ -593,7 +593,7 @@ static PyObject *py_random_state(PyObject *mod, PyObject *unused)
 PyDoc_STRVAR(py_version_doc,
 "version() -> str: the libsmartcar version.");
 
-static PyObject *py_version(PyObject *mod, PyObject *unused)
+static PyObject *py_version(PyObject *self, PyObject *unused)
 {
 	PyObject *ret = NULL;
 
@@ -604,7 +604,7 @@ static PyObject *py_version(PyObject *mod, PyObject *unused)
 PyDoc_STRVAR(py_strerror_doc,
 "strerror(code) -> str: static English text for a code.");
 
-static PyObject *py_strerror(PyObject *mod, PyObject *args,
+static PyObject *py_strerror(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "code", NULL };
@@ -621,7 +621,7 @@ static PyObject *py_strerror(PyObject *mod, PyObject *args,
 PyDoc_STRVAR(py_code_kind_doc,
 "code_kind(code) -> str | None: the kind name of a code.");
 
-static PyObject *py_code_kind(PyObject *mod, PyObject *args,
+static PyObject *py_code_kind(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "code", NULL };
@@ -640,7 +640,7 @@ PyDoc_STRVAR(py_check_param_doc,
 "when value breaks the library's rule for the setting name\n"
 "(unit_system, version, api_version, rate_policy, mode).");
 
-static PyObject *py_check_param(PyObject *mod, PyObject *args,
+static PyObject *py_check_param(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "name", "value", NULL };
@@ -668,7 +668,7 @@ PyDoc_STRVAR(py_batch_name_doc,
 "batch_name(path) -> (name, alias): what a batch result calls the\n"
 "answer for path, and the official SDKs' name for it.");
 
-static PyObject *py_batch_name(PyObject *mod, PyObject *args,
+static PyObject *py_batch_name(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "path", NULL };
@@ -686,7 +686,7 @@ static PyObject *py_batch_name(PyObject *mod, PyObject *args,
 		goto done;
 	rc = sc_batch_name(&out, &out2, path, &err);
 	ret = rc != 0 ? raise_owned(rc, err)
-		     : Py_BuildValue("(ss)", out, out2);
+		     : Py_BuildValue("(zz)", out, out2);
 done:
 	sc_free(out);
 	sc_free(out2);
@@ -697,7 +697,7 @@ PyDoc_STRVAR(py_format_flags_doc,
 "format_flags(dict[str, str]) -> str: feature flags as sent\n"
 "(\"key:value key:value\", keys in byte order).");
 
-static PyObject *py_format_flags(PyObject *mod, PyObject *args,
+static PyObject *py_format_flags(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "flags", NULL };
@@ -718,6 +718,278 @@ static PyObject *py_format_flags(PyObject *mod, PyObject *args,
 done:
 	sc_params_free(flags);
 	sc_free(out);
+	return ret;
+}
+
+PyDoc_STRVAR(py_Client_get_doc,
+"get(key) -> str | None\n"
+"\n"
+"A configuration value: client_id, redirect_uri, mode, connect_origin,\n"
+"auth_url, api_origin, management_origin, vehicle_api_origin,\n"
+"iam_origin, api_version, unit_system, user_agent, flags, ca_bundle.\n"
+"The client secret cannot be read back.");
+
+static PyObject *py_Client_get(ClientObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_client *handle;
+	static char *kwlist[] = { "key", NULL };
+	PyObject *key_obj;
+	const char *key;
+	PyObject *ret = NULL;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:get", kwlist,
+					 &key_obj))
+		return retyped();
+	if (client_check(self) < 0)
+		goto done;
+	handle = self->client;
+	if (!(key = utf8_of(key_obj, "key")))
+		goto done;
+	ret = str_from_c(sc_client_get(handle, key));
+done:
+	return ret;
+}
+
+PyDoc_STRVAR(py_Client_set_timeouts_doc,
+"set_timeouts(connect_ms, total_ms) -> None\n"
+"\n"
+"Change the timeouts in milliseconds for calls that start afterwards\n"
+"(0 keeps the current value).");
+
+static PyObject *py_Client_set_timeouts(ClientObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_client *handle;
+	static char *kwlist[] = { "connect_ms", "total_ms", NULL };
+	long connect_ms;
+	long total_ms;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "ll:set_timeouts", kwlist,
+					 &connect_ms, &total_ms))
+		return retyped();
+	if (client_check(self) < 0)
+		goto done;
+	handle = self->client;
+	rc = sc_client_set_timeouts(handle, connect_ms, total_ms);
+	ret = rc != 0 ? raise_owned(rc, NULL) : py_none();
+done:
+	return ret;
+}
+
+PyDoc_STRVAR(py_Client_connections_opened_doc,
+"connections_opened() -> int\n"
+"\n"
+"How many connections (TCP or TLS) this client has opened so far.");
+
+static PyObject *py_Client_connections_opened(ClientObject *self, PyObject *unused)
+{
+	sc_client *handle;
+	PyObject *ret = NULL;
+
+	if (client_check(self) < 0)
+		goto done;
+	handle = self->client;
+	ret = PyLong_FromLongLong((long long)sc_client_connections_opened(handle));
+done:
+	return ret;
+}
+
+PyDoc_STRVAR(py_Client_auth_url_doc,
+"auth_url(params=None) -> (url, state)\n"
+"\n"
+"Build the Connect URL.  params: scope, force_prompt, state, make,\n"
+"single_select, single_select_vin, flags, user, mode (all str).\n"
+"Returns the URL and the state it carries (generated when not given).");
+
+static PyObject *py_Client_auth_url(ClientObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_client *handle;
+	static char *kwlist[] = { "params", NULL };
+	PyObject *params_obj = Py_None;
+	sc_params *params = NULL;
+	char *out = NULL, *out2 = NULL;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:auth_url", kwlist,
+					 &params_obj))
+		return retyped();
+	if (client_check(self) < 0)
+		goto done;
+	handle = self->client;
+	if (params_from(params_obj, &params) < 0)
+		goto done;
+	rc = sc_auth_url(&out, &out2, handle, params, &err);
+	ret = rc != 0 ? raise_owned(rc, err)
+		     : Py_BuildValue("(zz)", out, out2);
+done:
+	sc_params_free(params);
+	sc_free(out);
+	sc_free(out2);
+	return ret;
+}
+
+PyDoc_STRVAR(py_TokenStore_get_doc,
+"get(key) -> dict\n"
+"\n"
+"The token set stored under key: access_token, refresh_token,\n"
+"expiration, refresh_expiration (Unix seconds), token_type,\n"
+"expires_in.  Raises NotFoundError when there is none.");
+
+static PyObject *py_TokenStore_get(StoreObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_token_store *handle;
+	static char *kwlist[] = { "key", NULL };
+	PyObject *key_obj;
+	const char *key;
+	sc_result *out = NULL;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:get", kwlist,
+					 &key_obj))
+		return retyped();
+	if (store_check(self) < 0)
+		goto done;
+	handle = self->store;
+	if (!(key = key_of(key_obj)))
+		goto done;
+	self->users++;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_token_store_load(&out, handle, key, &err);
+	Py_END_ALLOW_THREADS
+	self->users--;
+	store_release(self);
+	ret = rc != 0 ? raise_owned(rc, err) : take_result(rc, out);
+done:
+	return ret;
+}
+
+PyDoc_STRVAR(py_TokenStore_delete_doc,
+"delete(key) -> None\n"
+"\n"
+"Remove the token set stored under key (no error when there is none).");
+
+static PyObject *py_TokenStore_delete(StoreObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_token_store *handle;
+	static char *kwlist[] = { "key", NULL };
+	PyObject *key_obj;
+	const char *key;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:delete", kwlist,
+					 &key_obj))
+		return retyped();
+	if (store_check(self) < 0)
+		goto done;
+	handle = self->store;
+	if (!(key = key_of(key_obj)))
+		goto done;
+	self->users++;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_token_store_remove(handle, key, &err);
+	Py_END_ALLOW_THREADS
+	self->users--;
+	store_release(self);
+	ret = rc != 0 ? raise_owned(rc, err) : py_none();
+done:
+	return ret;
+}
+
+PyDoc_STRVAR(py_Async_timeout_doc,
+"timeout(): the timer came.");
+
+static PyObject *py_Async_timeout(AsyncObject *self, PyObject *unused)
+{
+	sc_async *handle = self->async;
+	PyObject *ret = NULL;
+
+	sc_async_timeout(handle);
+	ret = py_none();
+	return ret;
+}
+
+PyDoc_STRVAR(py_Async_count_doc,
+"count() -> int: calls running or finished and not taken.");
+
+static PyObject *py_Async_count(AsyncObject *self, PyObject *unused)
+{
+	sc_async *handle = self->async;
+	PyObject *ret = NULL;
+
+	ret = PyLong_FromLongLong((long long)sc_async_count(handle));
+	return ret;
+}
+
+PyDoc_STRVAR(py_Async_socket_doc,
+"socket(fd, events): the socket became ready.");
+
+static PyObject *py_Async_socket(AsyncObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_async *handle = self->async;
+	static char *kwlist[] = { "fd", "events", NULL };
+	int fd;
+	int events;
+	PyObject *ret = NULL;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "ii:socket", kwlist,
+					 &fd, &events))
+		return retyped();
+	sc_async_socket(handle, fd, events);
+	ret = py_none();
+	return ret;
+}
+
+PyDoc_STRVAR(py_Async_timeout_ms_doc,
+"timeout_ms() -> int: ms until timeout() is due; -1: no timer.");
+
+static PyObject *py_Async_timeout_ms(AsyncObject *self, PyObject *unused)
+{
+	sc_async *handle = self->async;
+	PyObject *ret = NULL;
+
+	ret = PyLong_FromLongLong((long long)sc_async_timeout_ms(handle));
+	return ret;
+}
+
+PyDoc_STRVAR(py_Async_fileno_doc,
+"fileno() -> int\n"
+"\n"
+"One descriptor that is readable whenever a socket of the driver is\n"
+"ready (then call poll()), or -1 where there is none (then follow\n"
+"changes()).  From this call on, changes() stays empty.");
+
+static PyObject *py_Async_fileno(AsyncObject *self, PyObject *unused)
+{
+	sc_async *handle = self->async;
+	PyObject *ret = NULL;
+
+	ret = PyLong_FromLongLong((long long)sc_async_fd(handle));
+	return ret;
+}
+
+PyDoc_STRVAR(py_Async_poll_doc,
+"poll() -> int: advance everything without waiting; the number of\n"
+"finished calls to take().");
+
+static PyObject *py_Async_poll(AsyncObject *self, PyObject *unused)
+{
+	sc_async *handle = self->async;
+	PyObject *ret = NULL;
+
+	ret = PyLong_FromLongLong((long long)sc_async_poll(handle));
 	return ret;
 }
 
@@ -771,3 +1043,36 @@ done:
 	  METH_VARARGS | METH_KEYWORDS, py_batch_name_doc }, \
 	{ "format_flags", (PyCFunction)(void (*)(void))py_format_flags, \
 	  METH_VARARGS | METH_KEYWORDS, py_format_flags_doc },
+
+/* The lines of Client's PyMethodDef table. */
+#define SC_GENERATED_CLIENT_METHODS \
+	{ "get", (PyCFunction)(void (*)(void))py_Client_get, \
+	  METH_VARARGS | METH_KEYWORDS, py_Client_get_doc }, \
+	{ "set_timeouts", (PyCFunction)(void (*)(void))py_Client_set_timeouts, \
+	  METH_VARARGS | METH_KEYWORDS, py_Client_set_timeouts_doc }, \
+	{ "connections_opened", (PyCFunction)(void (*)(void))py_Client_connections_opened, \
+	  METH_NOARGS, py_Client_connections_opened_doc }, \
+	{ "auth_url", (PyCFunction)(void (*)(void))py_Client_auth_url, \
+	  METH_VARARGS | METH_KEYWORDS, py_Client_auth_url_doc },
+
+/* The lines of TokenStore's PyMethodDef table. */
+#define SC_GENERATED_TOKENSTORE_METHODS \
+	{ "get", (PyCFunction)(void (*)(void))py_TokenStore_get, \
+	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_get_doc }, \
+	{ "delete", (PyCFunction)(void (*)(void))py_TokenStore_delete, \
+	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_delete_doc },
+
+/* The lines of Async's PyMethodDef table. */
+#define SC_GENERATED_ASYNC_METHODS \
+	{ "timeout", (PyCFunction)(void (*)(void))py_Async_timeout, \
+	  METH_NOARGS, py_Async_timeout_doc }, \
+	{ "count", (PyCFunction)(void (*)(void))py_Async_count, \
+	  METH_NOARGS, py_Async_count_doc }, \
+	{ "socket", (PyCFunction)(void (*)(void))py_Async_socket, \
+	  METH_VARARGS | METH_KEYWORDS, py_Async_socket_doc }, \
+	{ "timeout_ms", (PyCFunction)(void (*)(void))py_Async_timeout_ms, \
+	  METH_NOARGS, py_Async_timeout_ms_doc }, \
+	{ "fileno", (PyCFunction)(void (*)(void))py_Async_fileno, \
+	  METH_NOARGS, py_Async_fileno_doc }, \
+	{ "poll", (PyCFunction)(void (*)(void))py_Async_poll, \
+	  METH_NOARGS, py_Async_poll_doc },
