@@ -31,18 +31,14 @@ int wh_snapshot_take(const char *id, const char *vehicle_id, snapshot *s)
 	s->name = emu_strdup(w->name);
 	s->version = w->version;
 	size_t cap = w->n_subs ? w->n_subs : 1;
-	s->vehicles = emu_xmalloc(cap * sizeof *s->vehicles);
-	s->first = emu_xmalloc(cap * sizeof *s->first);
-	s->prev = emu_xmalloc(cap * sizeof *s->prev);
+	s->subs = emu_xmalloc(cap * sizeof *s->subs);
 	for (size_t i = 0; i < w->n_subs; i++) {
 		if (vehicle_id &&
 		    !emu_strcaseeq(w->subs[i].vehicle_id, vehicle_id))
 			continue;
-		memcpy(s->vehicles[s->n], w->subs[i].vehicle_id, 37);
-		s->first[s->n] = !w->subs[i].delivered;
-		s->prev[s->n] = w->subs[i].last ? emu_strdup(w->subs[i].last)
-						: NULL;
-		s->n++;
+		sub *copy = &s->subs[s->n++];
+		*copy = w->subs[i];
+		copy->last = copy->last ? emu_strdup(copy->last) : NULL;
 	}
 	pthread_mutex_unlock(&wh_mutex);
 	return 0;
@@ -50,13 +46,9 @@ int wh_snapshot_take(const char *id, const char *vehicle_id, snapshot *s)
 
 void wh_snapshot_free(snapshot *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		free(s->prev[i]);
-	free(s->prev);
+	wh_subs_free(s->subs, s->n);
 	free(s->url);
 	free(s->name);
-	free(s->vehicles);
-	free(s->first);
 }
 
 /* ------------------------------------------------------------ queue */
@@ -240,14 +232,15 @@ static void remember(const char *hook_id, const char *vehicle_id,
 void wh_deliver_snapshot(const snapshot *s, const char *event, cJSON *out)
 {
 	for (size_t i = 0; i < s->n; i++) {
+		const char *vehicle = s->subs[i].vehicle_id;
 		char type[32] = "", *values = NULL;
-		char *body = wh_payload(s->id, s->name, s->version,
-					s->vehicles[i], event, s->first[i],
-					s->prev[i], &values, type);
+		char *body = wh_payload(s->id, s->name, s->version, vehicle,
+					event, !s->subs[i].delivered,
+					s->subs[i].last, &values, type);
 		if (!body)
 			continue;
-		remember(s->id, s->vehicles[i], values);
-		attempt_send(s->id, s->url, s->vehicles[i], type, body, 1, out);
+		remember(s->id, vehicle, values);
+		attempt_send(s->id, s->url, vehicle, type, body, 1, out);
 	}
 }
 

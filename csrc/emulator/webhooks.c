@@ -102,13 +102,18 @@ void wh_sub_remove(webhook *w, const char *vehicle_id)
 	w->n_subs = o;
 }
 
+void wh_subs_free(sub *subs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(subs[i].last);
+	free(subs);
+}
+
 void wh_hook_free(webhook *w)
 {
-	for (size_t i = 0; i < w->n_subs; i++)
-		free(w->subs[i].last);
+	wh_subs_free(w->subs, w->n_subs);
 	free(w->url);
 	free(w->name);
-	free(w->subs);
 	free(w);
 }
 

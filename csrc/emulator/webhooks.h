@@ -75,6 +75,8 @@ void wh_sub_remove(webhook *w, const char *vehicle_id);
 typedef enum { WH_SUB_OFF, WH_SUB_ON, WH_SUB_ON_NOTIFY } wh_sub_change;
 int wh_subscription_set(const char *webhook_id, const char *vehicle_id,
 			wh_sub_change change);
+/* Frees the n subscriptions of subs and the array. */
+void wh_subs_free(sub *subs, size_t n);
 void wh_hook_free(webhook *w);
 void wh_delivery_clear(delivery *d);
 /* Appends a copy to the log (dropping the oldest past WH_LOG_MAX). */
@@ -115,9 +117,7 @@ typedef struct snapshot {
 	char id[WH_ID_MAX + 1];
 	char *url, *name;
 	int version;
-	char (*vehicles)[37];
-	int *first;
-	char **prev; /* each vehicle's sub.last (copies) */
+	sub *subs; /* copies of the webhook's subscriptions */
 	size_t n;
 } snapshot;
 
