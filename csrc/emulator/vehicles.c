@@ -202,40 +202,73 @@ void emu_vehicle_sync(emu_vehicle *v, int64_t now) {
 static const char *const tire_names[4] = {"frontLeft", "frontRight",
                                           "backLeft", "backRight"};
 
+/* The state fields the control API shows as they are stored: a flag (int)
+ * or a number (double), possibly of a part the vehicle may lack (null
+ * there). emu_vehicle_apply takes numbers within [lo, hi]; it sets the
+ * plain fields as they come, SF_OWN ones by rules of their own. */
+enum { SF_FLAG = 1, SF_NUMBER = 2, SF_BATTERY = 4, SF_TANK = 8, SF_OWN = 16 };
+typedef struct state_field {
+  const char *name;
+  size_t off;
+  unsigned kind;
+  double lo, hi;
+} state_field;
+
+#define SF(name, member, kind, lo, hi) \
+  {name, offsetof(emu_vehicle, member), kind, lo, hi}
+static const state_field state_fields[] = {
+    SF("plugged_in", plugged_in, SF_FLAG | SF_OWN, 0, 0),
+    SF("charging", charging, SF_FLAG | SF_OWN, 0, 0),
+    SF("driving", driving, SF_FLAG | SF_OWN, 0, 0),
+    SF("locked", locked, SF_FLAG, 0, 0),
+    SF("asleep", asleep, SF_FLAG, 0, 0),
+    SF("percent_remaining", battery, SF_NUMBER | SF_BATTERY, 0, 1),
+    SF("charge_limit", charge_limit, SF_NUMBER | SF_BATTERY, 0.5, 1),
+    SF("fuel_percent", fuel, SF_NUMBER | SF_TANK, 0, 1),
+    SF("odometer_km", odometer_km, SF_NUMBER | SF_OWN, 0, 1e7),
+    SF("latitude", latitude, SF_NUMBER | SF_OWN, -90, 90),
+    SF("longitude", longitude, SF_NUMBER | SF_OWN, -180, 180),
+    SF("heading", heading_deg, SF_NUMBER | SF_OWN, 0, 360),
+    SF("speed_kmh", speed_kmh, SF_NUMBER, 0, 400),
+    SF("exterior_temp_c", temp_ext_c, SF_NUMBER, -80, 80),
+    SF("interior_temp_c", temp_int_c, SF_NUMBER, -80, 80),
+    SF("charge_amperage", amperage, SF_NUMBER, 1, 80),
+};
+#undef SF
+
+static const state_field *state_field_find(const char *name) {
+  for (size_t i = 0; i < sizeof state_fields / sizeof *state_fields; i++)
+    if (strcmp(state_fields[i].name, name) == 0) return &state_fields[i];
+  return NULL;
+}
+
+/* 0 when f belongs to a part v lacks. */
+static int has_part(const emu_vehicle *v, const state_field *f) {
+  return !((f->kind & SF_BATTERY) && !has_battery(v)) &&
+         !((f->kind & SF_TANK) && !has_tank(v));
+}
+
 cJSON *emu_vehicle_state_json(const emu_vehicle *v) {
   cJSON *o = cJSON_CreateObject();
-  cJSON_AddBoolToObject(o, "plugged_in", v->plugged_in);
-  cJSON_AddBoolToObject(o, "charging", v->charging);
-  cJSON_AddBoolToObject(o, "driving", v->driving);
-  cJSON_AddBoolToObject(o, "locked", v->locked);
-  cJSON_AddBoolToObject(o, "asleep", v->asleep);
-  if (has_battery(v)) {
-    cJSON_AddNumberToObject(o, "percent_remaining", v->battery);
-    cJSON_AddNumberToObject(o, "charge_limit", v->charge_limit);
-    cJSON_AddStringToObject(o, "charge_state", emu_vehicle_charge_state(v));
-  } else {
-    cJSON_AddNullToObject(o, "percent_remaining");
-    cJSON_AddNullToObject(o, "charge_limit");
-    cJSON_AddNullToObject(o, "charge_state");
+  for (size_t i = 0; i < sizeof state_fields / sizeof *state_fields; i++) {
+    const state_field *f = &state_fields[i];
+    const char *p = (const char *)v + f->off;
+    if (!has_part(v, f))
+      cJSON_AddNullToObject(o, f->name);
+    else if (f->kind & SF_FLAG)
+      cJSON_AddBoolToObject(o, f->name, *(const int *)p);
+    else
+      cJSON_AddNumberToObject(o, f->name, *(const double *)p);
   }
-  if (has_tank(v)) {
-    cJSON_AddNumberToObject(o, "fuel_percent", v->fuel);
+  emu_json_str_or_null(o, "charge_state",
+                       has_battery(v) ? emu_vehicle_charge_state(v) : NULL);
+  if (has_tank(v))
     cJSON_AddNumberToObject(o, "oil_life", emu_vehicle_oil_life(v));
-  } else {
-    cJSON_AddNullToObject(o, "fuel_percent");
+  else
     cJSON_AddNullToObject(o, "oil_life");
-  }
-  cJSON_AddNumberToObject(o, "odometer_km", v->odometer_km);
-  cJSON_AddNumberToObject(o, "latitude", v->latitude);
-  cJSON_AddNumberToObject(o, "longitude", v->longitude);
-  cJSON_AddNumberToObject(o, "heading", v->heading_deg);
-  cJSON_AddNumberToObject(o, "speed_kmh", v->speed_kmh);
   cJSON *t = cJSON_AddObjectToObject(o, "tire_pressure_kpa");
   for (int i = 0; i < 4; i++)
     cJSON_AddNumberToObject(t, tire_names[i], v->tire_kpa[i]);
-  cJSON_AddNumberToObject(o, "exterior_temp_c", v->temp_ext_c);
-  cJSON_AddNumberToObject(o, "interior_temp_c", v->temp_int_c);
-  cJSON_AddNumberToObject(o, "charge_amperage", v->amperage);
   if (v->has_dest) {
     cJSON *d = cJSON_AddObjectToObject(o, "destination");
     cJSON_AddNumberToObject(d, "latitude", v->dest_lat);
@@ -271,20 +304,24 @@ static int number(apply_ctx *c, const cJSON *it, double lo, double hi,
   return 0;
 }
 
-/* number() for a part the vehicle may lack: missing (a format for the
- * field name) when has is 0. */
 #define NO_BATTERY "%s: this vehicle has no traction battery."
-
-static int part_number(apply_ctx *c, const cJSON *it, int has,
-                       const char *missing, double lo, double hi,
-                       double *out) {
-  return has ? number(c, it, lo, hi, out) : bad(c, it->string, missing);
-}
 
 static int boolean(apply_ctx *c, const cJSON *it, int *out) {
   if (!cJSON_IsBool(it)) return bad(c, it->string, "%s must be true or false.");
   *out = cJSON_IsTrue(it);
   return 0;
+}
+
+/* A plain state field f of n (a copy of v) from it. */
+static int plain_field(apply_ctx *c, const emu_vehicle *v, emu_vehicle *n,
+                       const state_field *f, const cJSON *it) {
+  char *p = (char *)n + f->off;
+  if (!has_part(v, f))
+    return bad(c, it->string,
+               f->kind & SF_TANK ? "%s: this vehicle has no fuel tank."
+                                 : NO_BATTERY);
+  if (f->kind & SF_FLAG) return boolean(c, it, (int *)p);
+  return number(c, it, f->lo, f->hi, (double *)p);
 }
 
 int emu_vehicle_apply(emu_vehicle *v, const cJSON *fields, const char **field,
@@ -301,9 +338,12 @@ int emu_vehicle_apply(emu_vehicle *v, const cJSON *fields, const char **field,
   }
   cJSON_ArrayForEach(it, fields) {
     const char *k = it->string;
+    const state_field *f = state_field_find(k);
     int rc = 0;
     double x;
-    if (strcmp(k, "plugged_in") == 0) {
+    if (f && !(f->kind & SF_OWN)) {
+      rc = plain_field(&c, v, &n, f, it);
+    } else if (strcmp(k, "plugged_in") == 0) {
       rc = boolean(&c, it, &plug);
       if (!rc && plug && !has_battery(v))
         rc = bad(&c, k, "%s: this vehicle has no charging port.");
@@ -313,40 +353,25 @@ int emu_vehicle_apply(emu_vehicle *v, const cJSON *fields, const char **field,
         rc = bad(&c, k, NO_BATTERY);
     } else if (strcmp(k, "driving") == 0) {
       rc = boolean(&c, it, &drive);
-    } else if (strcmp(k, "locked") == 0) {
-      rc = boolean(&c, it, &n.locked);
-    } else if (strcmp(k, "asleep") == 0) {
-      rc = boolean(&c, it, &n.asleep);
-    } else if (strcmp(k, "percent_remaining") == 0) {
-      rc = part_number(&c, it, has_battery(v), NO_BATTERY, 0, 1, &n.battery);
-    } else if (strcmp(k, "charge_limit") == 0) {
-      rc = part_number(&c, it, has_battery(v), NO_BATTERY, 0.5, 1,
-                       &n.charge_limit);
-    } else if (strcmp(k, "fuel_percent") == 0) {
-      rc = part_number(&c, it, has_tank(v),
-                       "%s: this vehicle has no fuel tank.", 0, 1, &n.fuel);
     } else if (strcmp(k, "oil_life") == 0) {
-      rc = part_number(&c, it, has_tank(v),
-                       "%s: this vehicle has no engine oil.", 0, 1,
-                       &n.oil_life);
+      rc = has_tank(v) ? number(&c, it, 0, 1, &n.oil_life)
+                       : bad(&c, k, "%s: this vehicle has no engine oil.");
       if (!rc)
         n.oil_odo_km = n.odometer_km;
     } else if (strcmp(k, "latitude") == 0) {
-      rc = number(&c, it, -90, 90, &lat);
+      rc = number(&c, it, f->lo, f->hi, &lat);
       have_lat = 1;
     } else if (strcmp(k, "longitude") == 0) {
-      rc = number(&c, it, -180, 180, &lon);
+      rc = number(&c, it, f->lo, f->hi, &lon);
       have_lon = 1;
     } else if (strcmp(k, "heading") == 0) {
-      rc = number(&c, it, 0, 360, &x);
+      rc = number(&c, it, f->lo, f->hi, &x);
       if (!rc) {
         n.heading_deg = fmod(x, 360.0);
         have_lat = 1; /* a new leg starts here */
       }
-    } else if (strcmp(k, "speed_kmh") == 0) {
-      rc = number(&c, it, 0, 400, &n.speed_kmh);
     } else if (strcmp(k, "odometer_km") == 0) {
-      rc = number(&c, it, 0, 1e7, &x);
+      rc = number(&c, it, f->lo, f->hi, &x);
       if (!rc) {
         n.oil_odo_km += x - n.odometer_km;
         n.odometer_km = x;
@@ -371,12 +396,6 @@ int emu_vehicle_apply(emu_vehicle *v, const cJSON *fields, const char **field,
       } else {
         rc = bad(&c, k, "%s must be a number or an object of four numbers.");
       }
-    } else if (strcmp(k, "exterior_temp_c") == 0) {
-      rc = number(&c, it, -80, 80, &n.temp_ext_c);
-    } else if (strcmp(k, "interior_temp_c") == 0) {
-      rc = number(&c, it, -80, 80, &n.temp_int_c);
-    } else if (strcmp(k, "charge_amperage") == 0) {
-      rc = number(&c, it, 1, 80, &n.amperage);
     } else {
       rc = bad(&c, k, "Unknown state field %s.");
     }
