@@ -78,13 +78,16 @@ def _version_param() -> Optional[str]:
     return _api_version
 
 
+def _token_params(access_token: str) -> Dict[str, Any]:
+    """The parameters of a call with the owner's access token."""
+    return {"access_token": _util.require_str("access_token", access_token),
+            "version": _version_param()}
+
+
 def get_user(access_token: str) -> User:
     """``GET /user``: the Smartcar user id of the token's owner."""
-    params = {
-        "access_token": _util.require_str("access_token", access_token),
-        "version": _version_param(),
-    }
-    return user_from(_util.call(default_client(), "get_user", params))
+    return user_from(_util.call(default_client(), "get_user",
+                                _token_params(access_token)))
 
 
 def get_vehicles(
@@ -94,10 +97,7 @@ def get_vehicles(
 
     ``paging``: ``{"limit": int, "offset": int}``.
     """
-    params: Dict[str, Any] = {
-        "access_token": _util.require_str("access_token", access_token),
-        "version": _version_param(),
-    }
+    params = _token_params(access_token)
     params.update(_util.offset_paging(paging))
     return vehicles_from(
         _util.call(default_client(), "get_vehicles", params))
@@ -108,12 +108,8 @@ def iter_vehicles(access_token: str, page_size: int = 50,
     """Every vehicle id the token may access, fetching pages of
     ``page_size`` (``GET /vehicles`` with limit/offset; the server allows
     1 to 50) as the iteration goes.  ``progress=True``: a tqdm bar."""
-    params = {
-        "access_token": _util.require_str("access_token", access_token),
-        "version": _version_param(),
-    }
     pages = default_client().pages(
-        "get_vehicles", params, _util.int_param("page_size", page_size, 1))
+        "get_vehicles", _token_params(access_token), _util.int_param("page_size", page_size, 1))
     return with_progress(_util.page_items(pages, vehicles_from, "vehicles"),
                          progress, "vehicles")
 
@@ -276,19 +272,20 @@ def _management_call(
                       params)
 
 
-def _connections_params(amt: str, filter: Optional[ConnectionsFilter]
-                        ) -> Dict[str, Any]:
-    params: Dict[str, Any] = {
-        "management_token": _util.require_str("amt", amt)
-    }
+def _connections_params(amt: str, filter: Optional[ConnectionsFilter],
+                        keys: Sequence[str] = ("user_id", "vehicle_id",
+                                               "mode")) -> Dict[str, Any]:
+    """The management token and the filter (``keys`` allowed) as
+    parameters."""
     filters = _util.require_mapping("filter", filter)
-    _util.check_keys("filter key", filters, ("user_id", "vehicle_id", "mode"))
-    params["user_id"] = _util.optional_str("user_id", filters.get("user_id"))
-    params["vehicle_id"] = _util.optional_str(
-        "vehicle_id", filters.get("vehicle_id")
-    )
-    params["mode"] = _mode(filters.get("mode"))
-    return params
+    _util.check_keys("filter key", filters, keys)
+    return {
+        "management_token": _util.require_str("amt", amt),
+        "user_id": _util.optional_str("user_id", filters.get("user_id")),
+        "vehicle_id": _util.optional_str("vehicle_id",
+                                         filters.get("vehicle_id")),
+        "mode": _mode(filters.get("mode")),
+    }
 
 
 def get_connections(
@@ -330,15 +327,8 @@ def delete_connections(
     user_id, None)], meta)``.  Their access tokens no longer reach those
     vehicles.
     """
-    params: Dict[str, Any] = {
-        "management_token": _util.require_str("amt", amt)
-    }
-    filters = _util.require_mapping("filter", filter)
-    _util.check_keys("filter key", filters, ("user_id", "vehicle_id"))
     # exactly one of the two: the library checks (InvalidArgumentError)
-    params["user_id"] = _util.optional_str("user_id", filters.get("user_id"))
-    params["vehicle_id"] = _util.optional_str("vehicle_id",
-                                              filters.get("vehicle_id"))
+    params = _connections_params(amt, filter, ("user_id", "vehicle_id"))
     return delete_connections_from(
         _management_call("delete_connections", params, options)
     )

@@ -61,32 +61,6 @@ __all__ = [
     "WebhookSignatureError",
 ]
 
-# The attributes every SmartcarException has (None when not relevant).
-_FIELDS = (
-    "status_code",
-    "request_id",
-    "type",
-    "code",
-    "description",
-    "doc_url",
-    "resolution",
-    "detail",
-    "suggested_user_message",
-    "retry_after",
-    "retry_after_seconds",
-    "kind",
-    "attempts",
-    "vin",
-    "make",
-    "model",
-    "year",
-    "error_message",
-    "title",
-    "command_status",
-    "command_type",
-    "execution_id",
-)
-
 
 class SmartcarException(Exception):
     """Base class of every error raised by smartcar_native.
@@ -155,6 +129,12 @@ class SmartcarException(Exception):
             if value is not None:
                 parts.append("%s=%r" % (name, value))
         return "%s(%s)" % (type(self).__name__, ", ".join(parts))
+
+
+# The attributes every SmartcarException has (None when not relevant): the
+# annotated ones, but for the class-level ones and the message.
+_FIELDS = tuple(name for name in SmartcarException.__annotations__
+                if name not in ("default_kind", "message", "sc_code"))
 
 
 def _default_message(

@@ -24,7 +24,7 @@ The method names follow the official Node and Java SDKs' v3 calls
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional
 
 from . import _util
 from ._app import APP_OPTIONS as _APP_OPTIONS
@@ -34,7 +34,7 @@ from ._app import iter_pages as _iter_pages
 from ._app_calls import *  # noqa: F401,F403  (the generated v3 calls)
 from ._core import Client
 from .errors import InvalidArgumentError
-from .store import core_store, store_and_key
+from .store import store_and_key
 from ._vehicle_methods import VehicleV3Methods
 from ._shapes import app_token_from
 from .vehicle import Plan
@@ -174,23 +174,22 @@ class VehicleV3(VehicleV3Methods):
 
     # -- plumbing -------------------------------------------------------
 
-    def _args(self, extra: Mapping[str, Any]) -> Tuple[Any, ...]:
-        """params (and the core store and key, for a stored vehicle)."""
+    def _plan(self, endpoint: str, extra: Optional[Mapping[str, Any]] = None,
+              convert: Optional[Callable[[Dict[str, Any]], Any]] = None
+              ) -> Plan:
         params: Dict[str, Any] = {
             "vehicle_id": self.vehicle_id,
             "user_id": self.user_id,
             "unit_system": self._unit_system,
+            "access_token": self.access_token,  # (a stored plan drops it)
         }
         params.update(self._call_options)
-        params.update(extra)
-        if self._store is not None:
-            return (params, core_store(self._store), str(self._key))
-        params["access_token"] = self.access_token
-        return (params,)
+        params.update(extra or {})
+        return Plan(endpoint, params, convert, self._store, self._key)
 
-    def _call(self, endpoint: str, extra: Mapping[str, Any]) -> Dict[str, Any]:
-        args = self._args(extra)
-        return _util.call(self.client, endpoint, *args)
+    def _run(self, plan: Plan) -> Any:
+        data = _util.call(self.client, *plan.call())
+        return plan.convert(data) if plan.convert else data
 
     # -- calls ----------------------------------------------------------
 
@@ -198,7 +197,7 @@ class VehicleV3(VehicleV3Methods):
         """``GET /v3/vehicles/{id}``: ``VehicleInfo(id, make, model, year,
         powertrain_type, mode, attributes, meta)`` (official SDKs:
         ``getVehicle``)."""
-        return vehicle_info_from(self._call("get_vehicle", {}))
+        return self._run(self._plan("get_vehicle", None, vehicle_info_from))
 
     def get_signals(
         self, page: Optional[int] = None, page_size: Optional[int] = None
@@ -209,12 +208,10 @@ class VehicleV3(VehicleV3Methods):
         counts from 1; the server's default ``page_size`` is 25 (at most
         100).  A signal the vehicle cannot give (or the token may not
         read) is listed with ``status == "ERROR"`` and its ``error``."""
-        extra: Dict[str, Any] = {}
-        if page is not None:
-            extra["page"] = _util.int_param("page", page, 1)
-        if page_size is not None:
-            extra["page_size"] = _util.int_param("page_size", page_size, 1)
-        return signals_from(self._call("get_signals", extra))
+        extra = {name: _util.int_param(name, value, 1) for name, value
+                 in (("page", page), ("page_size", page_size))
+                 if value is not None}
+        return self._run(self._plan("get_signals", extra, signals_from))
 
     def get_signal(self, code: str) -> Signal:
         """``GET /v3/vehicles/{id}/signals/{code}``: one signal by code
@@ -223,9 +220,9 @@ class VehicleV3(VehicleV3Methods):
         retrieved_at, oem_updated_at, meta)`` (official SDKs:
         ``getSignal``).  An unknown code raises
         :class:`ResourceNotFoundError`."""
-        return signal_from(self._call(
-            "get_signal", {"signal_code": _util.require_str("code", code)}
-        ))
+        return self._run(self._plan(
+            "get_signal", {"signal_code": _util.require_str("code", code)},
+            signal_from))
 
     # The commands (VehicleV3Methods, generated from the endpoint table)
     # return the command-execution document (snake_case).
@@ -247,21 +244,11 @@ class VehicleV3(VehicleV3Methods):
         plan: Plan = builder(**_util.require_mapping("kwargs", kwargs))
         return plan
 
-    def _plan(self, endpoint: str,
-              extra: Optional[Mapping[str, Any]] = None) -> Plan:
-        args = self._args(extra or {})
-        if len(args) > 1:
-            return Plan(endpoint, args[0], None, self._store, args[2])
-        return Plan(endpoint, args[0], None)
-
-    def _run(self, plan: Plan) -> Dict[str, Any]:
-        return self._call(plan.endpoint, plan.params)
-
     def iter_signals(self, page_size: int = 25) -> Iterator[Signal]:
         """Every signal of the vehicle, fetching pages of ``page_size``
         (page/pageSize until ``total_count``) as the iteration goes."""
-        args = self._args({})
+        call = self._plan("get_signals").call()
         pages = self.client.pages(
-            "get_signals", args[0], _util.int_param("page_size", page_size, 1),
-            *args[1:])
+            call[0], call[1], _util.int_param("page_size", page_size, 1),
+            *call[2:])
         return _util.page_items(pages, signals_from, "signals")
