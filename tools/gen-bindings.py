@@ -183,15 +183,6 @@ def hand_written(path, pattern):
     return set(re.findall(pattern, open(path).read(), re.M))
 
 
-def plan_docs(path):
-    """The docstrings of vehicle.py's hand-written _plan_<name> methods."""
-    tree = ast.parse(open(path).read())
-    return {node.name[6:]: ast.get_docstring(node, clean=False)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.FunctionDef)
-            and node.name.startswith("_plan_") and ast.get_docstring(node)}
-
-
 # what a generated _plan_<name> accepts where PY_TYPES is wider (a json
 # argument it checks with _util.json_object is a mapping)
 PY_CHECKED_TYPES = {"json": "Mapping[str, Any]"}
@@ -238,11 +229,13 @@ def py_result(call, known):
 LUA_ONLY = set()  # the shapes only Lua has (main)
 
 
-def py_methods(calls, hand, known, docs):
-    """The ``_plan_<name>`` made by _plans.planner (unless hand-written)
-    and the method of each call."""
+def py_methods(calls, hand, known):
+    """The ``_plan_<name>`` made by _plans.planner and the method of each
+    call whose plan is not hand-written (a hand-written plan comes with
+    its hand-written method)."""
+    calls = [c for c in calls if c.name not in hand]
     out = ["    %s = planner(\"%s\")" % ("_plan_" + c.name, c.name)
-           for c in calls if c.name not in hand]
+           for c in calls]
     out += [""] if out else []
     for c in calls:
         args = ", ".join(a.name for a in c.args)
@@ -253,11 +246,6 @@ def py_methods(calls, hand, known, docs):
         for method in [c.name] + [k for k, v in ALIASES.items()
                                   if v == c.name]:
             out += py_def("def " + method, py_sig(c), py_result(c, known))
-            if c.name in docs:
-                out += ['        """' + docs[c.name].rstrip() +
-                        ('\n        """' if "\n" in docs[c.name] else '"""'),
-                        run, ""]
-                continue
             result = py_result(c, known)
             out += py_doc(c.doc, "``%s``: %s." % (
                 c.shown_path(), ":class:`%s`" % result if result in known
@@ -266,24 +254,24 @@ def py_methods(calls, hand, known, docs):
     return out
 
 
-def render_python(calls, hand, known, docs, v3_hand):
-    names = [c for c in calls if c.vehicle and c.host in PY_VEHICLE_HOSTS]
+def render_python(calls, hand, known, v3_hand):
+    names = [c for c in calls if c.vehicle and c.host in PY_VEHICLE_HOSTS
+             and c.name not in hand]
     results = sorted({py_result(c, known) for c in names}
                      - {"Any", "Dict[str, Any]"})
     out = ['"""The call methods of Vehicle and VehicleV3, one per line',
            "of the endpoint table.", "", HEADER, '"""', "",
            "from __future__ import annotations", "",
-           "from typing import (TYPE_CHECKING, Any, Callable, Dict, List, "
-           "Mapping,", "                    Optional)", "",
+           "from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, "
+           "Optional", "",
            "from ._plans import planner",
-           "from .options import PagingOptions",
            "from .types import ("]
     out += ["    %s," % r for r in results]
     out += [")", "", "if TYPE_CHECKING:",
             "    from .vehicle import Plan", "", "",
             "class VehicleMethods:",
-            '    """The calls of :class:`Vehicle`, each built by '
-            '``_plan_<name>``."""', "",
+            '    """The calls of :class:`Vehicle` the table describes fully, '
+            'each built by', '    ``_plan_<name>``."""', "",
             "    if TYPE_CHECKING:",
             "        def _plan(self, endpoint: str,",
             "                  extra: Optional[Mapping[str, Any]] = None,",
@@ -291,13 +279,7 @@ def render_python(calls, hand, known, docs, v3_hand):
             "Any]] = None",
             "                  ) -> Plan: ...", "",
             "        def _run(self, plan: Plan) -> Any: ...", ""]
-    for c in names:
-        if c.name in hand:
-            out += py_def("def _plan_" + c.name, py_sig(c), "Plan",
-                          "        ")
-            out[-1] += " ..."
-            out.append("")
-    out += py_methods(names, hand, known, docs)
+    out += py_methods(names, hand, known)
     v3 = [c for c in calls if c.vehicle and c.host == "V3"
           and c.name not in v3_hand]
     out += ["", "class VehicleV3Methods:",
@@ -308,7 +290,7 @@ def render_python(calls, hand, known, docs, v3_hand):
             "                  extra: Optional[Mapping[str, Any]] = None,",
             "                  ) -> Plan: ...", "",
             "        def _run(self, plan: Plan) -> Any: ...", ""]
-    out += py_methods(v3, (), known, {})
+    out += py_methods(v3, (), known)
     while out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
@@ -495,10 +477,11 @@ def _returns_iterator(fn):
         "Iterator[")
 
 
-def render_twins(generated, app_generated):
+def render_twins(generated, app_generated, vehicle_calls, hand):
     """The twins of AIO_FUNCTIONS and AIO_METHODS, of the VehicleV3 calls
-    the generated VehicleV3Methods holds and of VehicleMethods' calls:
-    one line each, the twin made by _twins.py from its original."""
+    the generated VehicleV3Methods holds and of Vehicle's calls (names
+    vehicle_calls; hand: those vehicle.py writes): one line each, the twin
+    made by _twins.py from its original."""
     def defs_of(tree, cls=None):
         if cls is not None:
             tree = next(n for n in tree.body
@@ -517,7 +500,9 @@ def render_twins(generated, app_generated):
            "from typing import Final", "",
            "from . import _module_calls as _api, v3 as _v3", "@FACTORIES@",
            "from ._vehicle_methods import VehicleMethods"]
-    out += ["from .%s import %s" % (m[0], m[1]) for m in AIO_METHODS] + [""]
+    out += ["from .%s import %s" % (m[0], m[1]) for m in AIO_METHODS]
+    out += ["from .vehicle import Vehicle"] if hand else []
+    out.append("")
     lines = []
     for module, names in AIO_FUNCTIONS:
         defs = defs_of(ast.parse(open(os.path.join(PKG, module + ".py"))
@@ -532,27 +517,28 @@ def render_twins(generated, app_generated):
             lines.append("%s: Final = %s(%s.%s%s)" % (
                 mine or name, factory, TWIN_ALIAS[module], name,
                 ', "%s"' % mine if mine else ""))
-    classes = [("AsyncVehicleMethods", "VehicleMethods", "VehicleMethods",
-                [n for n in defs_of(gen_tree, "VehicleMethods")
-                 if not n.startswith("_")], defs_of(gen_tree,
-                                                    "VehicleMethods"))]
+    # (twin class, the class it twins, [(name, owner)], defs by name)
+    defs = defs_of(gen_tree, "VehicleMethods")
+    defs.update(defs_of(ast.parse(open(VEHICLE_PY).read()), "Vehicle"))
+    classes = [("AsyncVehicleMethods", "Vehicle",
+                [(n, "Vehicle" if n in hand else "VehicleMethods")
+                 for n in vehicle_calls], defs)]
     for module, cls, twin, names in AIO_METHODS:
         defs = defs_of(ast.parse(open(os.path.join(PKG, module + ".py"))
                                  .read()), cls)
         gen = defs_of(gen_tree, cls + "Methods")
         defs.update(gen)
-        classes.append((twin, cls, cls,
-                        names + [n for n in gen if not n.startswith("_")],
-                        defs))
+        classes.append((twin, cls, [(n, cls) for n in names + [
+            n for n in gen if not n.startswith("_")]], defs))
     out += ["__all__ = ["] + ['    "%s",' % n for n in sorted(
         n.rpartition("=")[0] or n for _, names in AIO_FUNCTIONS
         for n in names)] + ["]", ""]
     out += lines
-    for twin, owner, cls, names, defs in classes:
+    for twin, cls, names, defs in classes:
         out += ["", "", "class %s:" % twin,
-                '    """The awaitable twins of :class:`%s`\'s calls."""'
-                % cls.replace("Methods", ""), ""]
-        for name in names:
+                '    """The awaitable twins of :class:`%s`\'s calls."""' % cls,
+                ""]
+        for name, owner in names:
             factory = ("async_iterable_method"
                        if _returns_iterator(defs[name]) else
                        "awaitable_method")
@@ -945,10 +931,9 @@ def main():
     v3_hand = hand_written(V3_PY, r"^    def (\w+)\(")
     app_hand = hand_written(V3_PY, r"^def (\w+)\(")
     LUA_ONLY.update(s.name for s in shapes if not s.in_py)
-    docs = plan_docs(VEHICLE_PY)
     lua_hand = hand_written(INIT_LUA, r"^function Vehicle:(\w+)\(")
     lua_hand_v3 = hand_written(INIT_LUA, r"^function VehicleV3:(\w+)\(")
-    py_text = render_python(calls, py_hand, known, docs, v3_hand)
+    py_text = render_python(calls, py_hand, known, v3_hand)
     app_text = render_app_calls(calls, app_hand)
     files = {PY_OUT: py_text,
              LUA_OUT: render_lua(calls, lua_hand, lua_hand_v3, shapes,
@@ -961,7 +946,10 @@ def main():
              OPTIONS_DOC: render_options_doc(options),
              CORE_PYI: render_core_pyi(options),
              APP_CALLS_OUT: app_text,
-             TWINS_OUT: render_twins(py_text, app_text)}
+             TWINS_OUT: render_twins(
+                 py_text, app_text, [c.name for c in calls if c.vehicle
+                                     and c.host in PY_VEHICLE_HOSTS],
+                 py_hand)}
     files.update(c_bindings.files())
     stale = []
     for path, text in files.items():

@@ -18,6 +18,7 @@ from ._twins import (
 )
 from ._vehicle_methods import VehicleMethods
 from .v3 import VehicleV3
+from .vehicle import Vehicle
 
 __all__ = [
     "create_subscription",
@@ -88,15 +89,15 @@ class AsyncVehicleMethods:
     start_charge: Final = awaitable_method(VehicleMethods.start_charge)
     stop_charge: Final = awaitable_method(VehicleMethods.stop_charge)
     send_destination: Final = awaitable_method(VehicleMethods.send_destination)
-    service_history: Final = awaitable_method(VehicleMethods.service_history)
+    service_history: Final = awaitable_method(Vehicle.service_history)
     diagnostic_system_status: Final = awaitable_method(VehicleMethods.diagnostic_system_status)
     diagnostic_trouble_codes: Final = awaitable_method(VehicleMethods.diagnostic_trouble_codes)
-    permissions: Final = awaitable_method(VehicleMethods.permissions)
+    permissions: Final = awaitable_method(Vehicle.permissions)
     disconnect: Final = awaitable_method(VehicleMethods.disconnect)
     subscribe: Final = awaitable_method(VehicleMethods.subscribe)
     unsubscribe: Final = awaitable_method(VehicleMethods.unsubscribe)
-    batch: Final = awaitable_method(VehicleMethods.batch)
-    request: Final = awaitable_method(VehicleMethods.request)
+    batch: Final = awaitable_method(Vehicle.batch)
+    request: Final = awaitable_method(Vehicle.request)
 
 
 class AsyncVehicleV3Methods:

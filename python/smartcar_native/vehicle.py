@@ -15,8 +15,8 @@ from ._shape_util import new as _new_plan
 from ._vehicle_methods import VehicleMethods
 from .errors import InvalidArgumentError
 from .store import core_store, store_and_key
-from .types import CONVERTERS
-from .v3_response import Response
+from .types import CONVERTERS, Permissions, Response, ServiceHistory
+from . import v3_response
 from .v3_response import response_from as _v3_response
 
 __all__ = ["Vehicle"]
@@ -204,15 +204,18 @@ class Vehicle(VehicleMethods):
         return plan.convert(data) if plan.convert else data
 
     # -- calls whose arguments need more than a type check ---------------
-    # (every other call is generated: _vehicle_methods.py; the docstring of
-    # a _plan_<name> below becomes the docstring of the method <name>)
+    # (every other call is generated: _vehicle_methods.py)
+
+    def permissions(self, paging: Optional[PagingOptions] = None
+                    ) -> Permissions:
+        """``GET /permissions``: ``Permissions(permissions, paging,
+        meta)``.  ``paging``: ``{"limit": int, "offset": int}`` (the
+        server's default limit is 25)."""
+        return self._run(self._plan_permissions(paging))
 
     def _plan_permissions(
         self, paging: Optional[PagingOptions] = None
     ) -> Plan:
-        """``GET /permissions``: ``Permissions(permissions, paging,
-        meta)``.  ``paging``: ``{"limit": int, "offset": int}`` (the
-        server's default limit is 25)."""
         return self._plan("permissions", _util.offset_paging(paging))
 
     def iter_permissions(self, page_size: int = 25) -> Iterator[str]:
@@ -225,9 +228,8 @@ class Vehicle(VehicleMethods):
         return _util.page_items(pages, CONVERTERS["permissions"],
                                 "permissions")
 
-    def _plan_service_history(
-        self, start_date: Any = None, end_date: Any = None
-    ) -> Plan:
+    def service_history(self, start_date: Any = None, end_date: Any = None
+                        ) -> ServiceHistory:
         """``GET /service/history``: ``ServiceHistory(items, meta)``.
 
         Dates are ``"YYYY-MM-DD"`` or ``"YYYY-MM-DDTHH:MM:SS.SSSZ"``
@@ -237,6 +239,11 @@ class Vehicle(VehicleMethods):
         official SDK returns them; snake_case keys (``service_date``) read
         the same values.
         """
+        return self._run(self._plan_service_history(start_date, end_date))
+
+    def _plan_service_history(
+        self, start_date: Any = None, end_date: Any = None
+    ) -> Plan:
         return self._plan(
             "service_history",
             {
@@ -247,7 +254,7 @@ class Vehicle(VehicleMethods):
             },
         )
 
-    def _plan_batch(self, paths: List[str]) -> Plan:
+    def batch(self, paths: List[str]) -> Any:
         """``POST /batch``: several reads in one request.
 
         ``paths`` like ``["/odometer", "/location", "/"]``.  Returns a
@@ -259,6 +266,9 @@ class Vehicle(VehicleMethods):
         path (a 501 for ``/fuel`` on an electric car, say) leaves the
         others usable.
         """
+        return self._run(self._plan_batch(paths))
+
+    def _plan_batch(self, paths: List[str]) -> Plan:
         # the library checks each path (a JSON list keeps them apart)
         items = json.dumps(_util.str_list("paths", paths, allow_empty=True))
         return self._plan("batch", {"paths": items}, batch_from)
@@ -268,7 +278,7 @@ class Vehicle(VehicleMethods):
     def _plan_get_signals(self) -> Plan:
         return self._plan("get_signals", {"raw_body": "true"}, _v3_response)
 
-    def get_signals(self) -> Response:
+    def get_signals(self) -> v3_response.Response:
         """``GET /v3/vehicles/{id}/signals`` with this vehicle's token, in
         the official SDK's shape: ``{"body": <JSON as sent>, "headers":
         <every response header, case-insensitive>}``.  :class:`VehicleV3`
@@ -280,18 +290,18 @@ class Vehicle(VehicleMethods):
         return self._plan("get_signal", {"signal_code": signal_code,
                                          "raw_body": "true"}, _v3_response)
 
-    def get_signal(self, signal_code: str) -> Response:
+    def get_signal(self, signal_code: str) -> v3_response.Response:
         """``GET /v3/vehicles/{id}/signals/{signal_code}``, shaped like
         :meth:`get_signals`."""
         return self._run(self._plan_get_signal(signal_code))
 
-    def _plan_request(
+    def request(
         self,
         method: str,
         path: str,
         body: Any = None,
         headers: Optional[Mapping[str, Any]] = None,
-    ) -> Plan:
+    ) -> Response:
         """Any request below ``/vehicles/{id}/``: ``Response(body, meta)``.
 
         ``path`` is relative to the vehicle (``"odometer"``,
@@ -301,6 +311,15 @@ class Vehicle(VehicleMethods):
         credential).  The body comes back as the server sent it
         (camelCase keys).  Only GET requests are ever sent twice.
         """
+        return self._run(self._plan_request(method, path, body, headers))
+
+    def _plan_request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: Optional[Mapping[str, Any]] = None,
+    ) -> Plan:
         method = _util.require_str("method", method).upper()
         extra: Dict[str, Any] = {
             "method": method,
