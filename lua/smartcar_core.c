@@ -1614,32 +1614,70 @@ static int seen_gc(lua_State *L)
 
 /* core.same_env(names, values) -> whether os.getenv(names[i]) or ""
  * equals values[i] for every name: the default client's check that no
- * origin variable changed, without a Lua string per variable per call */
-static int l_same_env(lua_State *L)
+ * origin variable changed, without a Lua string per variable per call.
+ * One walk of the environment for all the names (getenv walks it once
+ * per name); the first entry of a name counts, as for getenv. */
+#define SAME_ENV_MAX 16
+
+/* same_env for the names from index base + 1 (at most SAME_ENV_MAX of
+ * them): 1 same, 0 not, -1 no name there. */
+static int same_env_from(lua_State *L, int base)
 {
-	lua_Integer i;
-	luaL_checktype(L, 1, LUA_TTABLE);
-	luaL_checktype(L, 2, LUA_TTABLE);
-	for (i = 1;; i++) {
-		const char *name, *have, *want;
-		size_t len;
-		lua_rawgeti(L, 1, i);
-		name = lua_tostring(L, -1);
-		lua_pop(L, 1);
-		if (!name)
-			break;
-		lua_rawgeti(L, 2, i);
-		want = lua_tolstring(L, -1, &len);
+	extern char **environ;
+	const char *name[SAME_ENV_MAX], *want[SAME_ENV_MAX];
+	size_t nlen[SAME_ENV_MAX], wlen[SAME_ENV_MAX];
+	unsigned char first[256] = { 0 };
+	int seen[SAME_ENV_MAX] = { 0 };
+	int i, n;
+	char **e;
+
+	for (n = 0; n < SAME_ENV_MAX; n++) {
+		lua_rawgeti(L, 1, base + n + 1);
+		name[n] = lua_tolstring(L, -1, &nlen[n]);
 		lua_pop(L, 1); /* still referenced by the table */
-		have = getenv(name);
-		if (!have)
-			have = "";
-		if (!want || strlen(have) != len || memcmp(have, want, len)) {
-			lua_pushboolean(L, 0);
-			return 1;
+		if (!name[n])
+			break;
+		lua_rawgeti(L, 2, base + n + 1);
+		want[n] = lua_tolstring(L, -1, &wlen[n]);
+		lua_pop(L, 1);
+		if (!want[n])
+			return 0;
+		first[(unsigned char)name[n][0]] = 1;
+	}
+	if (n == 0)
+		return -1;
+	for (e = environ; e && *e; e++) {
+		const char *v = *e, *eq;
+		size_t klen;
+		if (!first[(unsigned char)v[0]] || !(eq = strchr(v, '=')))
+			continue;
+		klen = (size_t)(eq - v);
+		for (i = 0; i < n; i++) {
+			if (seen[i] || nlen[i] != klen ||
+			    memcmp(v, name[i], klen) != 0)
+				continue;
+			v = eq + 1;
+			if (strlen(v) != wlen[i] || memcmp(v, want[i], wlen[i]))
+				return 0;
+			seen[i] = 1;
+			break;
 		}
 	}
-	lua_pushboolean(L, 1);
+	for (i = 0; i < n; i++)
+		if (!seen[i] && wlen[i] != 0)
+			return 0;
+	return 1;
+}
+
+static int l_same_env(lua_State *L)
+{
+	int base, same = 1;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	for (base = 0; same == 1; base += SAME_ENV_MAX)
+		same = same_env_from(L, base);
+	lua_pushboolean(L, same != 0);
 	return 1;
 }
 

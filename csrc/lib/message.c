@@ -1,65 +1,101 @@
 /* HTTP messages: the request an operation wants sent, and the response a
  * transport builds.  Both are plain data; no I/O here. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sc_internal.h"
 
-/* The array grows by doubling: its capacity is 0, or the next power of
- * two from 4 up.  A header is one allocation, "name\0value\0": name
- * points at its start, value into it. */
-static int add_header_n(sc_header **hs, size_t *n, const char *name,
-			size_t nlen, const char *value, size_t vlen)
+/* Where a message keeps its headers: the array and the text of the first
+ * ones inside the message itself (no allocation per header for an
+ * ordinary request or response); past that, the array grows on the heap
+ * by doubling and a header is one allocation, "name\0value\0". */
+typedef struct hstore {
+	sc_header **hs;
+	size_t *n;
+	size_t *used;      /* bytes of text taken */
+	sc_header *inl;    /* SC_HDR_INLINE entries */
+	char *text;        /* SC_HDR_TEXT bytes */
+} hstore;
+
+#define HSTORE(m) { &(m)->headers, &(m)->nheaders, &(m)->hdr_used, \
+		    (m)->hdr_inline, (m)->hdr_text }
+
+static int in_text(const hstore *s, const char *p)
 {
+	uintptr_t a = (uintptr_t)s->text, x = (uintptr_t)p;
+	return x >= a && x < a + SC_HDR_TEXT;
+}
+
+static int add_header_n(hstore s, const char *name, size_t nlen,
+			const char *value, size_t vlen)
+{
+	size_t n = *s.n, need = nlen + vlen + 2;
 	sc_header *h;
 	char *block;
-	if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0)) {
-		sc_header *nh =
-			realloc(*hs, (*n ? *n * 2 : 4) * sizeof(sc_header));
+
+	if (n == 0) {
+		*s.hs = s.inl;
+	} else if (*s.hs == s.inl && n == SC_HDR_INLINE) {
+		sc_header *nh = malloc(2 * n * sizeof(sc_header));
 		if (!nh)
 			return SC_ENOMEM;
-		*hs = nh;
+		memcpy(nh, s.inl, n * sizeof(sc_header));
+		*s.hs = nh;
+	} else if (*s.hs != s.inl && (n & (n - 1)) == 0) {
+		sc_header *nh = realloc(*s.hs, 2 * n * sizeof(sc_header));
+		if (!nh)
+			return SC_ENOMEM;
+		*s.hs = nh;
 	}
-	block = malloc(nlen + vlen + 2);
-	if (!block)
+	if (*s.used + need <= SC_HDR_TEXT) {
+		block = s.text + *s.used;
+		*s.used += need;
+	} else if (!(block = malloc(need))) {
 		return SC_ENOMEM;
+	}
 	memcpy(block, name, nlen);
 	block[nlen] = '\0';
 	memcpy(block + nlen + 1, value, vlen);
 	block[nlen + 1 + vlen] = '\0';
-	h = &(*hs)[*n];
+	h = &(*s.hs)[n];
 	h->name = block;
 	h->value = block + nlen + 1;
-	(*n)++;
+	*s.n = n + 1;
 	return 0;
 }
 
-static int add_header(sc_header **hs, size_t *n, const char *name,
-		      const char *value)
+static int add_header(hstore s, const char *name, const char *value)
 {
 	if (!value)
 		value = "";
-	return add_header_n(hs, n, name, strlen(name), value, strlen(value));
+	return add_header_n(s, name, strlen(name), value, strlen(value));
 }
 
 /* Request headers carry Authorization and are wiped; response headers
  * never hold a secret (tokens come in bodies) and are only freed. */
-static void free_header(sc_header *h, int wipe)
+static void free_header(const hstore *s, sc_header *h, int wipe)
 {
 	if (wipe) {
 		volatile char *p = h->value;
 		while (*p)
 			*p++ = 0;
 	}
-	free(h->name);
+	if (!in_text(s, h->name))
+		free(h->name);
 }
 
-static void free_headers(sc_header *hs, size_t n, int wipe)
+/* Free every header; the store is empty after. */
+static void free_headers(hstore s, int wipe)
 {
 	size_t i;
-	for (i = 0; i < n; i++)
-		free_header(&hs[i], wipe);
-	free(hs);
+	for (i = 0; i < *s.n; i++)
+		free_header(&s, &(*s.hs)[i], wipe);
+	if (*s.hs != s.inl)
+		free(*s.hs);
+	*s.hs = NULL;
+	*s.n = 0;
+	*s.used = 0;
 }
 
 static const char *find_header(const sc_header *hs, size_t n, const char *name)
@@ -75,23 +111,23 @@ static const char *find_header(const sc_header *hs, size_t n, const char *name)
 
 int sc__request_new(sc_request **out, const char *method, const char *url)
 {
-	sc_request *r = calloc(1, sizeof(*r));
+	size_t ml = strlen(method) + 1, ul = strlen(url) + 1;
+	sc_request *r = calloc(1, sizeof(*r) + ml + ul);
 	if (!r)
 		return SC_ENOMEM;
-	r->method = sc__strdup(method);
-	r->url = sc__strdup(url);
+	r->method = (char *)(r + 1);
+	memcpy(r->method, method, ml);
+	r->url = r->method + ml;
+	memcpy(r->url, url, ul);
 	sc__buf_init(&r->body, 0);
-	if (!r->method || !r->url) {
-		sc__request_free(r);
-		return SC_ENOMEM;
-	}
 	*out = r;
 	return 0;
 }
 
 int sc__request_add_header(sc_request *req, const char *name, const char *value)
 {
-	return add_header(&req->headers, &req->nheaders, name, value);
+	hstore s = HSTORE(req);
+	return add_header(s, name, value);
 }
 
 int sc__request_set_header(sc_request *req, const char *name, const char *value)
@@ -105,9 +141,10 @@ int sc__request_set_header(sc_request *req, const char *name, const char *value)
 			int rc = sc__request_add_header(req, old.name, value);
 			if (rc < 0)
 				return rc;
+			hstore s = HSTORE(req);
 			req->headers[i] = req->headers[n];
 			req->nheaders = n;
-			free_header(&old, 1);
+			free_header(&s, &old, 1);
 			return 0;
 		}
 	}
@@ -118,11 +155,12 @@ void sc__request_free(sc_request *req)
 {
 	if (!req)
 		return;
-	free(req->method);
-	free(req->url);
-	free_headers(req->headers, req->nheaders, 1);
+	{
+		hstore s = HSTORE(req);
+		free_headers(s, 1);
+	}
 	sc__buf_wipe(&req->body);
-	free(req);
+	free(req); /* with the method and url */
 }
 
 const char *sc_request_method(const sc_request *req)
@@ -195,9 +233,8 @@ int sc_response_new(sc_response **out, size_t max_body)
 
 void sc__response_clear_headers(sc_response *resp)
 {
-	free_headers(resp->headers, resp->nheaders, 0);
-	resp->headers = NULL;
-	resp->nheaders = 0;
+	hstore s = HSTORE(resp);
+	free_headers(s, 0);
 }
 
 void sc_response_free(sc_response *resp)
@@ -222,14 +259,17 @@ int sc_response_add_header(sc_response *resp, const char *name,
 {
 	if (!resp || !name)
 		return SC_EINVAL;
-	return add_header(&resp->headers, &resp->nheaders, name, value);
+	{
+		hstore s = HSTORE(resp);
+		return add_header(s, name, value);
+	}
 }
 
 int sc__response_add_header_n(sc_response *resp, const char *name, size_t nlen,
 			      const char *value, size_t vlen)
 {
-	return add_header_n(&resp->headers, &resp->nheaders, name, nlen, value,
-			    vlen);
+	hstore s = HSTORE(resp);
+	return add_header_n(s, name, nlen, value, vlen);
 }
 
 int sc_response_append_body(sc_response *resp, const char *data, size_t len)

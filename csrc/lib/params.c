@@ -5,6 +5,8 @@
 
 #include "op.h"
 
+/* Entry i is one allocation, "key\0value\0": keys[i] points at it and
+ * values[i] into it.  keys and values share one array of 2 * cap. */
 struct sc_params {
 	char **keys;
 	char **values;
@@ -20,18 +22,23 @@ int sc_params_new(sc_params **out)
 	return *out ? 0 : SC_ENOMEM;
 }
 
+/* Wipe the value (it may be a token or a code), free the entry. */
+static void free_entry(char *key, char *value)
+{
+	volatile char *v = value;
+	while (*v)
+		*v++ = 0;
+	free(key);
+}
+
 void sc_params_free(sc_params *p)
 {
 	size_t i;
 	if (!p)
 		return;
-	for (i = 0; i < p->n; i++) {
-		free(p->keys[i]);
-		/* values may be tokens or codes */
-		sc__wipe_free(p->values[i]);
-	}
+	for (i = 0; i < p->n; i++)
+		free_entry(p->keys[i], p->values[i]);
 	free(p->keys);
-	free(p->values);
 	free(p);
 }
 
@@ -39,23 +46,60 @@ static long find(const sc_params *p, const char *key)
 {
 	size_t i;
 	for (i = 0; p && i < p->n; i++)
-		if (strcmp(p->keys[i], key) == 0)
+		if (p->keys[i][0] == key[0] && strcmp(p->keys[i], key) == 0)
 			return (long)i;
 	return -1;
+}
+
+/* Room for cap entries (cap >= p->n). */
+static int reserve(sc_params *p, size_t cap)
+{
+	char **a;
+	if (cap <= p->cap)
+		return 0;
+	a = malloc(2 * cap * sizeof(char *));
+	if (!a)
+		return SC_ENOMEM;
+	if (p->n) {
+		memcpy(a, p->keys, p->n * sizeof(char *));
+		memcpy(a + cap, p->values, p->n * sizeof(char *));
+	}
+	free(p->keys);
+	p->keys = a;
+	p->values = a + cap;
+	p->cap = cap;
+	return 0;
+}
+
+/* Entry i (i == p->n: a new one; the room is reserved) set to key and
+ * value in one allocation. */
+static int put(sc_params *p, size_t i, const char *key, const char *value)
+{
+	size_t kl = strlen(key) + 1, vl = strlen(value) + 1;
+	char *e = malloc(kl + vl);
+	if (!e)
+		return SC_ENOMEM;
+	memcpy(e, key, kl);
+	memcpy(e + kl, value, vl);
+	if (i < p->n)
+		free_entry(p->keys[i], p->values[i]);
+	else
+		p->n++;
+	p->keys[i] = e;
+	p->values[i] = e + kl;
+	return 0;
 }
 
 int sc_params_set(sc_params *p, const char *key, const char *value)
 {
 	long i;
-	char *v;
 
 	if (!p || !key)
 		return SC_EINVAL;
 	i = find(p, key);
 	if (!value) {
 		if (i >= 0) {
-			free(p->keys[i]);
-			sc__wipe_free(p->values[i]);
+			free_entry(p->keys[i], p->values[i]);
 			memmove(&p->keys[i], &p->keys[i + 1],
 				(p->n - (size_t)i - 1) * sizeof(char *));
 			memmove(&p->values[i], &p->values[i + 1],
@@ -64,38 +108,11 @@ int sc_params_set(sc_params *p, const char *key, const char *value)
 		}
 		return 0;
 	}
-	v = sc__strdup(value);
-	if (!v)
+	if (i >= 0)
+		return put(p, (size_t)i, key, value);
+	if (p->n == p->cap && reserve(p, p->cap ? p->cap * 2 : 8) < 0)
 		return SC_ENOMEM;
-	if (i >= 0) {
-		sc__wipe_free(p->values[i]);
-		p->values[i] = v;
-		return 0;
-	}
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 8;
-		char **k = realloc(p->keys, cap * sizeof(char *));
-		char **vv;
-		if (!k) {
-			free(v);
-			return SC_ENOMEM;
-		}
-		p->keys = k;
-		vv = realloc(p->values, cap * sizeof(char *));
-		if (!vv) {
-			free(v);
-			return SC_ENOMEM;
-		}
-		p->values = vv;
-		p->cap = cap;
-	}
-	p->keys[p->n] = sc__strdup(key);
-	if (!p->keys[p->n]) {
-		free(v);
-		return SC_ENOMEM;
-	}
-	p->values[p->n++] = v;
-	return 0;
+	return put(p, p->n, key, value);
 }
 
 int sc_params_set_int(sc_params *p, const char *key, long long value)
@@ -142,20 +159,10 @@ int sc__params_copy(sc_params **out, const sc_params *src)
 	if (rc < 0 || n == 0)
 		return rc;
 	p = *out;
-	p->keys = malloc(n * sizeof(char *));
-	p->values = malloc(n * sizeof(char *));
-	p->cap = n;
-	for (i = 0; p->keys && p->values && i < n; i++) {
-		p->keys[i] = sc__strdup(src->keys[i]);
-		p->values[i] = sc__strdup(src->values[i]);
-		if (!p->keys[i] || !p->values[i]) {
-			free(p->keys[i]);
-			free(p->values[i]);
-			break;
-		}
-		p->n++;
-	}
-	if (p->n < n) {
+	rc = reserve(p, n);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = put(p, i, src->keys[i], src->values[i]);
+	if (rc < 0) {
 		sc_params_free(p);
 		*out = NULL;
 		return SC_ENOMEM;

@@ -99,7 +99,8 @@ const endpoint *sc__find_endpoint(const char *name)
 {
 	size_t i;
 	for (i = 0; name && i < sc__n_endpoints; i++)
-		if (strcmp(sc__endpoints[i].name, name) == 0)
+		if (sc__endpoints[i].name[0] == name[0] &&
+		    strcmp(sc__endpoints[i].name, name) == 0)
 			return &sc__endpoints[i];
 	return NULL;
 }

@@ -155,15 +155,23 @@ typedef struct sc_header {
 	char *value;
 } sc_header;
 
+/* The first headers of a message and their text live inside it: no
+ * allocation per header for an ordinary request or response (message.c). */
+#define SC_HDR_INLINE 12
+#define SC_HDR_TEXT 640
+
 struct sc_request {
 	char *method;
-	char *url;
+	char *url;    /* method and url share the request's allocation */
 	sc_header *headers;
 	size_t nheaders;
 	sc_buf body;
 	long connect_timeout_ms;
 	long timeout_ms;
 	int reusable; /* may go on a kept-alive connection (it may be resent) */
+	size_t hdr_used;
+	sc_header hdr_inline[SC_HDR_INLINE];
+	char hdr_text[SC_HDR_TEXT];
 };
 
 struct sc_response {
@@ -172,6 +180,9 @@ struct sc_response {
 	size_t nheaders;
 	sc_buf body;
 	int too_big;
+	size_t hdr_used;
+	sc_header hdr_inline[SC_HDR_INLINE];
+	char hdr_text[SC_HDR_TEXT];
 };
 
 int sc__request_new(sc_request **out, const char *method, const char *url);

@@ -14,15 +14,16 @@
 /* A result's meta: the SC-* headers get finds in src (a response, or a
  * batch answer's headers object); rid, when not NULL, is the request id
  * (a batch answer has its batch's).  NULL when out of memory. */
+static const char *const map[][2] = {
+	{ "SC-Data-Age", "data_age" },
+	{ "SC-Unit-System", "unit_system" },
+	{ "SC-Request-Id", "request_id" },
+	{ "SC-Fetched-At", "fetched_at" },
+};
+
 static cJSON *meta_of(const char *(*get)(const void *src, const char *name),
 		      const void *src, const char *rid)
 {
-	static const char *const map[][2] = {
-		{ "SC-Data-Age", "data_age" },
-		{ "SC-Unit-System", "unit_system" },
-		{ "SC-Request-Id", "request_id" },
-		{ "SC-Fetched-At", "fetched_at" },
-	};
 	cJSON *meta = cJSON_CreateObject();
 	size_t i;
 
@@ -37,14 +38,32 @@ static cJSON *meta_of(const char *(*get)(const void *src, const char *name),
 	return meta;
 }
 
-static const char *resp_header(const void *resp, const char *name)
+/* found[i]: the value of header map[i][0] (name is one of those). */
+static const char *found_header(const void *found, const char *name)
 {
-	return sc_response_header(resp, name);
+	size_t i;
+	for (i = 0; i < 4 && name != map[i][0]; i++)
+		;
+	return i < 4 ? ((const char *const *)found)[i] : NULL;
 }
 
 static cJSON *meta_from(const sc_response *resp)
 {
-	return meta_of(resp_header, resp, NULL);
+	const char *found[4] = { NULL, NULL, NULL, NULL };
+	size_t i, h;
+
+	/* one pass over the headers: only "sc-..." names are compared, and
+	 * the first of a name wins (as sc_response_header finds it) */
+	for (h = 0; h < resp->nheaders; h++) {
+		const char *name = resp->headers[h].name;
+		if ((name[0] | 0x20) != 's' || (name[1] | 0x20) != 'c' ||
+		    name[2] != '-')
+			continue;
+		for (i = 0; i < 4; i++)
+			if (!found[i] && sc__strcaseeq(name, map[i][0]))
+				found[i] = resp->headers[h].value;
+	}
+	return meta_of(found_header, found, NULL);
 }
 
 /* Every response header for a raw result, {name as first sent: value};

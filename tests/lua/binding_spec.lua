@@ -43,6 +43,15 @@ describe("smartcar.core module", function()
     assert.is_false(core.same_env({ unset }, { "x" }))
     assert.is_false(core.same_env({ "PATH" }, {}))
     assert.has_error(function() core.same_env("PATH", {}) end)
+    -- more names than one walk of the environment takes (16)
+    local names, values = {}, {}
+    for i = 1, 20 do names[i], values[i] = unset .. i, "" end
+    names[18], values[18] = "PATH", path
+    assert.is_true(core.same_env(names, values))
+    values[18] = path .. "x"
+    assert.is_false(core.same_env(names, values))
+    values[18], values[3] = path, "set"
+    assert.is_false(core.same_env(names, values))
   end)
 end)
 
