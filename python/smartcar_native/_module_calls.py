@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import threading
-import warnings
 from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Union
 
 from .options import (
@@ -173,13 +172,8 @@ def get_compatibility(
     }
     mode = _mode(opts.get("mode"))
     if opts.get("test_mode") is not None:
-        warnings.warn(
-            "test_mode is deprecated; use mode='test'",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        if mode is None:
-            mode = "test" if opts["test_mode"] else "live"
+        test_mode = _util.mode_of_test_mode(opts["test_mode"])
+        mode = mode or test_mode
     level = _util.optional_str(
         "test_mode_compatibility_level",
         opts.get("test_mode_compatibility_level"),

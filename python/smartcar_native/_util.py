@@ -7,6 +7,7 @@ import datetime as _dt
 import json
 import math
 import numbers
+import warnings
 from typing import (Any, Callable, Collection, Dict, Iterable, Iterator, List,
                     Mapping, Optional, Sequence, Tuple, TypeVar, Union)
 
@@ -315,3 +316,11 @@ def date_param(name: str, value: Any) -> Optional[str]:
     if isinstance(value, _dt.date):
         return value.isoformat()
     return require_str(name, value)
+
+
+def mode_of_test_mode(test_mode: Any) -> str:
+    """The mode the deprecated ``test_mode`` flag stands for, with its
+    DeprecationWarning (pointing at the caller's caller)."""
+    warnings.warn("test_mode is deprecated; use mode='test'",
+                  DeprecationWarning, stacklevel=3)
+    return "test" if test_mode else "live"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import warnings
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from .options import AuthUrlOptions, TokenOptions
@@ -73,12 +72,7 @@ class AuthClient:
             )
 
         if test_mode is not None:
-            warnings.warn(
-                "test_mode is deprecated; use mode='test'",
-                DeprecationWarning,
-                stacklevel=2,
-            )
-            mode = "test" if test_mode else "live"
+            mode = _util.mode_of_test_mode(test_mode)
         _util.setting("mode", mode)
 
         self.client_id = resolved["client_id"]

@@ -36,6 +36,8 @@ import urllib.error
 import urllib.request
 from typing import Any, Dict, List, Optional, Sequence
 
+from ._shared_clients import ORIGIN_VARIABLES
+
 __all__ = [
     "CLIENT_ID",
     "CLIENT_SECRET",
@@ -53,16 +55,6 @@ CLIENT_ID = "8229df9f-91a0-4ff0-a1ae-a1f38ee24d07"
 CLIENT_SECRET = "emulator-client-secret"
 REDIRECT_URI = "http://localhost:8000/callback"
 MANAGEMENT_TOKEN = "emulator-management-token"
-
-_ORIGIN_VARIABLES = (
-    "SMARTCAR_CONNECT_ORIGIN",
-    "SMARTCAR_AUTH_ORIGIN",
-    "SMARTCAR_API_ORIGIN",
-    "SMARTCAR_MANAGEMENT_API_ORIGIN",
-    "SMARTCAR_API_V3_ORIGIN",
-    "SMARTCAR_VEHICLE_API_V3_ORIGIN",
-    "SMARTCAR_IAM_ORIGIN",
-)
 
 # loopback control traffic never goes through a proxy from the env
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -148,7 +140,8 @@ class Emulator:
     def environment(self) -> Dict[str, str]:
         """The ``SMARTCAR_*`` variables that aim the SDK here, with the
         emulator's test application's credentials."""
-        env = {name: self.url for name in _ORIGIN_VARIABLES}
+        env = {name: self.url for name in ORIGIN_VARIABLES
+               if name.startswith("SMARTCAR_")}
         env.update(SMARTCAR_CLIENT_ID=CLIENT_ID,
                    SMARTCAR_CLIENT_SECRET=CLIENT_SECRET,
                    SMARTCAR_REDIRECT_URI=REDIRECT_URI)
