@@ -37,19 +37,20 @@ def planner(endpoint: str) -> Callable[..., Any]:
             default=None if kind.endswith("?") else inspect.Parameter.empty))
     sig = inspect.Signature(params)
 
-    if not args:
-        def plan(self: Any) -> Any:
-            return self._plan(endpoint)
-    else:
-        def plan(self: Any, *values: Any, **named: Any) -> Any:
-            if named or len(values) != len(args):
-                bound = sig.bind(self, *values, **named)
-                bound.apply_defaults()
-                values = bound.args[1:]
-            extra = {}
-            for (name, parameter, check), value in zip(args, values):
-                extra[parameter] = check(name, value)
-            return self._plan(endpoint, extra)
+    def plain(self: Any) -> Any:
+        return self._plan(endpoint)
+
+    def checked(self: Any, *values: Any, **named: Any) -> Any:
+        if named or len(values) != len(args):
+            bound = sig.bind(self, *values, **named)
+            bound.apply_defaults()
+            values = bound.args[1:]
+        extra = {}
+        for (name, parameter, check), value in zip(args, values):
+            extra[parameter] = check(name, value)
+        return self._plan(endpoint, extra)
+
+    plan = checked if args else plain
     plan.__name__ = plan.__qualname__ = "_plan_" + endpoint
     plan.__signature__ = sig  # type: ignore[attr-defined]
     plan.__doc__ = "The plan of :meth:`%s` (not yet run)." % endpoint

@@ -31,8 +31,9 @@ def _like(twin: _F, fn: Callable[..., Any], doc: str) -> _F:
     if isinstance(ret, str) and ret.startswith("Iterator["):
         # resolved by get_type_hints in fn's module, which may not have
         # AsyncIterator
+        generic: Any = AsyncIterator
         twin.__annotations__ = dict(fn.__annotations__, **{
-            "return": AsyncIterator[ret[len("Iterator["):-1]]})
+            "return": generic[ret[len("Iterator["):-1]]})
         ret = "Async" + ret
     twin.__signature__ = sig.replace(  # type: ignore[attr-defined]
         return_annotation=ret)
@@ -67,7 +68,7 @@ def awaitable_method(fn: Callable[Concatenate[Any, _P], _R]
     """The awaitable twin of the method fn of ``self.sync``."""
     name = fn.__name__
 
-    async def twin(self: Any, *args: Any, **kwargs: Any) -> Any:
+    async def twin(self: Any, /, *args: Any, **kwargs: Any) -> Any:
         return await _run(getattr(self.sync, name), *args, **kwargs)
     return _like(twin, fn, "Awaitable :meth:`%s`." % _owner(fn))
 
@@ -78,7 +79,7 @@ def async_iterable_method(fn: Callable[Concatenate[Any, _P], Iterator[_T]]
     """The ``async for`` twin of the paging method fn of ``self.sync``."""
     name = fn.__name__
 
-    def twin(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+    def twin(self: Any, /, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         return _iterate(getattr(self.sync, name)(*args, **kwargs))
     return _like(twin, fn, "``async for`` over :meth:`%s`." % _owner(fn))
 
