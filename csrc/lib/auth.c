@@ -66,9 +66,13 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 	if (state_out)
 		*state_out = NULL;
 	if (!client->client_id)
-		return url_fail(err_out, SC_EINVAL, "client_id is required");
+		return url_fail(err_out, SC_EINVAL,
+				"client_id is required (give the client one or "
+				"set SMARTCAR_CLIENT_ID)");
 	if (!client->redirect_uri && !client->official)
-		return url_fail(err_out, SC_EINVAL, "redirect_uri is required");
+		return url_fail(err_out, SC_EINVAL,
+				"redirect_uri is required (give the client one "
+				"or set SMARTCAR_REDIRECT_URI)");
 	if (!mode)
 		mode = client->mode;
 	if (sc_param_check("mode", mode, err_out) != 0)

@@ -189,6 +189,58 @@ local function check_keys(t, allowed, fname, n)
   end
 end
 
+local function check_count(v, fname, n, what)
+  if v ~= nil and (math_type(v) ~= "integer" or v < 0) then
+    argerror(fname, n, what .. ": non-negative integer expected")
+  end
+end
+
+local function check_positive(v, fname, n, what)
+  if v ~= nil and (math_type(v) ~= "integer" or v < 1) then
+    argerror(fname, n, what .. ": positive integer expected")
+  end
+end
+
+-- A check that a value is of Lua type `want`.
+local function check_type(want)
+  return function(v, fname, n, what)
+    if type(v) ~= want then
+      argerror(fname, n, ("%s: %s expected, got %s"):format(what, want,
+                                                          type(v)))
+    end
+  end
+end
+
+local format_flags
+
+-- The checks of a table's fields (options, paging, filters) by the kind a
+-- spec gives each one; they raise for a bad value.
+local CHECKS = {
+  string = check_type("string"),     -- any string
+  text = check_string,               -- a non-empty string
+  boolean = check_type("boolean"),
+  table = check_type("table"),
+  ["function"] = check_type("function"),
+  count = check_count,               -- a non-negative integer
+  positive = check_positive,
+  flags = function(v, fname, n) format_flags(v, fname, n) end,
+  any = function() end,              -- checked where it is used
+}
+
+-- t (a table, or {} for nil) checked against spec {field = kind}: an
+-- unknown field or a bad value raises.
+local function check_fields(t, spec, fname, n)
+  t = check_opt_table(t, fname, n)
+  for k, v in pairs(t) do
+    local kind = spec[k]
+    if kind == nil then
+      argerror(fname, n, ("unknown option '%s'"):format(tostring(k)))
+    end
+    CHECKS[kind](v, fname, n, k)
+  end
+  return t
+end
+
 local function set_of(list)
   local s = {}
   for _, v in ipairs(list) do s[v] = true end
@@ -207,7 +259,7 @@ end
 
 -- Feature flags {country = "DE", flag = true} -> "country:DE flag:true"
 -- (the library's format: keys in byte order).
-local function format_flags(flags, fname, n)
+function format_flags(flags, fname, n)
   if flags == nil then return nil end
   if type(flags) == "string" then return flags end
   if type(flags) ~= "table" then
@@ -324,32 +376,25 @@ end
 local CALL_OPTIONS = {
   version = "string",           -- API version, "2.0"
   unit_system = "string",       -- "metric" or "imperial"
-  timeout_ms = "integer",
-  connect_timeout_ms = "integer",
-  max_attempts = "integer",     -- 1 turns retries off
-  retry_deadline_ms = "integer",
+  timeout_ms = "count",
+  connect_timeout_ms = "count",
+  max_attempts = "count",       -- 1 turns retries off
+  retry_deadline_ms = "count",
   rate_policy = "string",       -- "wait" or "fail"
 }
 
-local function check_call_options(options, fname, n, extra)
-  options = check_opt_table(options, fname, n)
-  for k, v in pairs(options) do
-    local want = CALL_OPTIONS[k]
-    if want == "string" then
-      if type(v) ~= "string" then
-        argerror(fname, n, ("%s: string expected, got %s"):format(k, type(v)))
-      end
-    elseif want == "integer" then
-      if math_type(v) ~= "integer" or v < 0 then
-        argerror(fname, n, k .. ": non-negative integer expected")
-      end
-    elseif k == "flags" then
-      format_flags(v, fname, n)
-    elseif k ~= "client" and not (extra and extra[k]) then
-      argerror(fname, n, ("unknown option '%s'"):format(tostring(k)))
-    end
-  end
-  return options
+-- The spec of a call's options: the per-call options, flags, client and
+-- `extra` ({field = kind}).
+local function call_spec(extra)
+  local spec = { flags = "flags", client = "any" }
+  for k, kind in pairs(CALL_OPTIONS) do spec[k] = kind end
+  for k, kind in pairs(extra or {}) do spec[k] = kind end
+  return spec
+end
+local CALL_SPEC = call_spec()
+
+local function check_call_options(options, fname, n, spec)
+  return check_fields(options, spec or CALL_SPEC, fname, n)
 end
 
 -- Copy per-call options into call parameters; `base` (a vehicle) gives
@@ -539,9 +584,9 @@ local function check_self(self, mt, fname)
   end
 end
 
-local AUTH_URL_OPTIONS = set_of {
-  "force_prompt", "state", "make_bypass", "single_select", "flags", "user",
-  "mode",
+local AUTH_URL_OPTIONS = {
+  force_prompt = "boolean", state = "text", make_bypass = "text",
+  single_select = "any", flags = "flags", user = "text", mode = "text",
 }
 
 --- Build the Connect URL to send the vehicle owner to.
@@ -570,22 +615,10 @@ function AuthClient:get_auth_url(scope, options)
     end
     params.scope = table.concat(scope, " ")
   end
-  options = check_opt_table(options, fname, 2)
-  check_keys(options, AUTH_URL_OPTIONS, fname, 2)
-  if options.force_prompt ~= nil then
-    if type(options.force_prompt) ~= "boolean" then
-      argerror(fname, 2, "force_prompt: boolean expected")
-    end
-    params.force_prompt = options.force_prompt
-  end
-  for opt, param in pairs { state = "state", make_bypass = "make",
-                            user = "user", mode = "mode" } do
-    local v = options[opt]
-    if v ~= nil then
-      check_string(v, fname, 2, opt)
-      params[param] = v
-    end
-  end
+  options = check_fields(options, AUTH_URL_OPTIONS, fname, 2)
+  params.force_prompt, params.state, params.make = options.force_prompt,
+    options.state, options.make_bypass
+  params.user, params.mode = options.user, options.mode
   local ss = options.single_select
   if type(ss) == "boolean" then
     params.single_select = ss
@@ -603,30 +636,20 @@ function AuthClient:get_auth_url(scope, options)
       .. type(ss))
   end
   params.flags = format_flags(options.flags, fname, 2)
-  local core_client = self.core
-  if (core_client:get("client_id") or "") == "" then
-    raise("get_auth_url: no client_id (give one to auth_client or set "
-      .. "SMARTCAR_CLIENT_ID)")
-  end
-  if (core_client:get("redirect_uri") or "") == "" then
-    raise("get_auth_url: no redirect_uri (give one to auth_client or set "
-      .. "SMARTCAR_REDIRECT_URI)")
-  end
-  return core_client:auth_url(params)
+  -- the library refuses a client without client_id or redirect_uri
+  return self.core:auth_url(params)
 end
 
-local EXCHANGE_OPTIONS = set_of {
-  "flags", "timeout_ms", "connect_timeout_ms", "max_attempts",
-  "retry_deadline_ms", "rate_policy", "store", "key",
+local EXCHANGE_OPTIONS = {
+  flags = "flags", timeout_ms = "count", connect_timeout_ms = "count",
+  max_attempts = "count", retry_deadline_ms = "count",
+  rate_policy = "string", store = "any", key = "any",
 }
 
 local function token_call(self, fname, endpoint, key, value, options)
   check_self(self, AuthClient, fname)
   check_string(value, fname, 1, key)
-  options = check_opt_table(options, fname, 2)
-  check_keys(options, EXCHANGE_OPTIONS, fname, 2)
-  options = check_call_options(options, fname, 2,
-                               { store = true, key = true })
+  options = check_fields(options, EXCHANGE_OPTIONS, fname, 2)
   local store = check_store_option(options, fname, 2)
   local params = apply_call_options({ [key] = value }, options, fname, 2)
   local token, err = token_result(self.core:call(endpoint, params))
@@ -738,6 +761,11 @@ function smartcar.get_user(access_token, options)
   return client:call("get_user", params)
 end
 
+-- The fields of the paging tables, by paging style.
+local OFFSET_PAGING = { limit = "count", offset = "count" }
+local CURSOR_PAGING = { limit = "count", cursor = "text" }
+local PAGE_PAGING = { page = "positive", page_size = "positive" }
+
 --- The ids of the vehicles the token grants.
 --- `paging`: {limit = integer, offset = integer}, both optional.
 --- Options: as for get_user.
@@ -749,14 +777,7 @@ end
 function smartcar.get_vehicles(access_token, paging, options)
   local fname = "get_vehicles"
   check_string(access_token, fname, 1, "access_token")
-  paging = check_opt_table(paging, fname, 2)
-  check_keys(paging, { limit = true, offset = true }, fname, 2)
-  for _, k in ipairs { "limit", "offset" } do
-    local v = paging[k]
-    if v ~= nil and (math_type(v) ~= "integer" or v < 0) then
-      argerror(fname, 2, k .. ": non-negative integer expected")
-    end
-  end
+  paging = check_fields(paging, OFFSET_PAGING, fname, 2)
   options = check_call_options(options, fname, 3)
   local client = resolve_client(options.client, fname, 3)
   local params = apply_call_options(
@@ -837,7 +858,7 @@ local Vehicle = class "smartcar.Vehicle"
 -- access_token, store, key.
 local function check_token_arg(token, fname, n)
   if type(token) == "table" then
-    check_keys(token, { store = true, key = true }, fname, n)
+    check_fields(token, { store = "any", key = "any" }, fname, n)
     local store = check_store_option(token, fname, n)
     if store == nil then
       argerror(fname, n, "store and key expected")
@@ -913,7 +934,7 @@ end
 -- (none for a store-backed vehicle: the store gives it).  fname and n
 -- name the method and the position of its options argument in error
 -- messages.
-local PARAMS_OPTION = { params = true }
+local VEHICLE_OPTIONS = call_spec { params = "table" }
 local NO_OPTIONS = setmetatable({}, { __newindex = function()
   error("smartcar: NO_OPTIONS is read-only", 2)
 end })
@@ -921,17 +942,11 @@ local function vehicle_params(self, fname, n, options, extra)
   if options == nil then
     options = NO_OPTIONS -- read below, never written: no table per call
   else
-    options = check_call_options(options, fname, n, PARAMS_OPTION)
+    options = check_call_options(options, fname, n, VEHICLE_OPTIONS)
   end
   check_vehicle_fields(self, fname)
   local params = {}
-  if options.params ~= nil then
-    if type(options.params) ~= "table" then
-      argerror(fname, n, "params: table expected, got "
-        .. type(options.params))
-    end
-    for k, v in pairs(options.params) do params[k] = v end
-  end
+  for k, v in pairs(options.params or {}) do params[k] = v end
   if extra ~= nil then
     for k, v in pairs(extra) do params[k] = v end
   end
@@ -1171,18 +1186,6 @@ local function check_number(v, fname, n, what)
   end
 end
 
-local function check_paging(paging, fname, n, allowed)
-  paging = check_opt_table(paging, fname, n)
-  check_keys(paging, allowed, fname, n)
-  return paging
-end
-
-local function check_count(v, fname, n, what)
-  if v ~= nil and (math_type(v) ~= "integer" or v < 0) then
-    argerror(fname, n, what .. ": non-negative integer expected")
-  end
-end
-
 --- The permissions this token grants on the vehicle, paged:
 --- `paging` = {limit = integer (default 25), offset = integer}.
 ---@param paging {limit: integer|nil, offset: integer|nil}|nil
@@ -1192,9 +1195,7 @@ end
 function Vehicle:permissions(paging, options)
   local fname = "permissions"
   check_self(self, Vehicle, fname)
-  paging = check_paging(paging, fname, 1, { limit = true, offset = true })
-  check_count(paging.limit, fname, 1, "limit")
-  check_count(paging.offset, fname, 1, "offset")
+  paging = check_fields(paging, OFFSET_PAGING, fname, 1)
   return vehicle_call(self, fname, 2, fname, options,
                       { limit = paging.limit, offset = paging.offset })
 end
@@ -1405,12 +1406,9 @@ local function credentials_client(options, fname, n)
       if v ~= nil and v ~= "" then merged[k] = v end
     end
   end
-  for _, k in ipairs { "client_id", "client_secret" } do
-    if options[k] ~= nil then
-      check_string(options[k], fname, n, k)
-      merged[k] = options[k]
-    end
-  end
+  -- (their options' specs check them: CREDENTIALS)
+  merged.client_id = options.client_id or merged.client_id
+  merged.client_secret = options.client_secret or merged.client_secret
   return core.client(merged), true
 end
 
@@ -1420,8 +1418,16 @@ local function call_with(client, owned, endpoint, params)
   return data, err
 end
 
-local COMPATIBILITY_OPTIONS = set_of {
-  "client_id", "client_secret", "mode", "test_mode_compatibility_level",
+-- The options of the calls that may name their own credentials.
+local CREDENTIALS = { client_id = "text", client_secret = "text" }
+local function credentials_spec(extra)
+  local spec = call_spec(CREDENTIALS)
+  for k, kind in pairs(extra or {}) do spec[k] = kind end
+  return spec
+end
+
+local COMPATIBILITY_OPTIONS = credentials_spec {
+  mode = "text", test_mode_compatibility_level = "text",
 }
 
 --- Whether a vehicle (by VIN) is compatible with Smartcar and which
@@ -1443,9 +1449,6 @@ function smartcar.get_compatibility(vin, scope, country, options)
   local scope_text = check_string_list(scope, fname, 2, "scope")
   if country ~= nil then check_string(country, fname, 3, "country") end
   options = check_call_options(options, fname, 4, COMPATIBILITY_OPTIONS)
-  for _, k in ipairs { "mode", "test_mode_compatibility_level" } do
-    if options[k] ~= nil then check_string(options[k], fname, 4, k) end
-  end
   local mode = options.mode
   if mode == nil and options.test_mode_compatibility_level ~= nil then
     mode = "test"
@@ -1458,8 +1461,8 @@ function smartcar.get_compatibility(vin, scope, country, options)
   return call_with(client, owned, fname, params)
 end
 
-local MATRIX_OPTIONS = set_of {
-  "client_id", "client_secret", "mode", "scope", "make", "type",
+local MATRIX_OPTIONS = credentials_spec {
+  mode = "text", scope = "any", make = "any", type = "text",
 }
 
 --- The compatibility matrix of a region ("US", "CA", "EUROPE"): a table
@@ -1476,32 +1479,22 @@ function smartcar.get_compatibility_matrix(region, options)
   local fname = "get_compatibility_matrix"
   check_string(region, fname, 1, "region")
   options = check_call_options(options, fname, 2, MATRIX_OPTIONS)
-  local params = { region = region }
+  local params = { region = region, type = options.type,
+                   mode = options.mode }
   if options.scope ~= nil then
     params.scope = check_string_list(options.scope, fname, 2, "scope")
   end
   if options.make ~= nil then
     params.make = check_string_list(options.make, fname, 2, "make", true)
   end
-  for _, k in ipairs { "type", "mode" } do
-    if options[k] ~= nil then
-      check_string(options[k], fname, 2, k)
-      params[k] = options[k]
-    end
-  end
   apply_call_options(params, options, fname, 2)
   local client, owned = credentials_client(options, fname, 2)
   return call_with(client, owned, fname, params)
 end
 
-local function check_filter(filter, fname, n)
-  filter = check_opt_table(filter, fname, n)
-  check_keys(filter, { user_id = true, vehicle_id = true }, fname, n)
-  for _, k in ipairs { "user_id", "vehicle_id" } do
-    if filter[k] ~= nil then check_string(filter[k], fname, n, k) end
-  end
-  return filter
-end
+-- The filter of the Management API's connection calls.
+local FILTER = { user_id = "text", vehicle_id = "text" }
+local MODE_OPTIONS = call_spec { mode = "text" }
 
 --- The application's vehicle connections, newest first, a page at a
 --- time.  `filter` = {user_id = ..., vehicle_id = ...}; `paging` =
@@ -1518,14 +1511,9 @@ end
 function smartcar.get_connections(amt, filter, paging, options)
   local fname = "get_connections"
   check_string(amt, fname, 1, "amt")
-  filter = check_filter(filter, fname, 2)
-  paging = check_paging(paging, fname, 3, { limit = true, cursor = true })
-  check_count(paging.limit, fname, 3, "limit")
-  if paging.cursor ~= nil then
-    check_string(paging.cursor, fname, 3, "cursor")
-  end
-  options = check_call_options(options, fname, 4, { mode = true })
-  if options.mode ~= nil then check_string(options.mode, fname, 4, "mode") end
+  filter = check_fields(filter, FILTER, fname, 2)
+  paging = check_fields(paging, CURSOR_PAGING, fname, 3)
+  options = check_call_options(options, fname, 4, MODE_OPTIONS)
   local params = apply_call_options({
     management_token = amt, user_id = filter.user_id,
     vehicle_id = filter.vehicle_id, limit = paging.limit,
@@ -1558,7 +1546,7 @@ function smartcar.delete_connections(amt, filter, options)
   if type(filter) ~= "table" then
     argerror(fname, 2, "filter: table expected, got " .. type(filter))
   end
-  filter = check_filter(filter, fname, 2)
+  filter = check_fields(filter, FILTER, fname, 2)
   options = check_call_options(options, fname, 3)
   local params = apply_call_options({
     management_token = amt, user_id = filter.user_id,
@@ -1578,7 +1566,7 @@ end
 -- Vehicle API v3 and application tokens.
 ----------------------------------------------------------------------------
 
-local APP_TOKEN_OPTIONS = set_of { "client_id", "client_secret" }
+local APP_TOKEN_OPTIONS = credentials_spec()
 
 --- A v3 application token, by the client-credentials grant of API
 --- Authentication (POST {iam_origin}/oauth2/token).  The v3 calls fetch,
@@ -1602,31 +1590,23 @@ end
 -- token.  The query table's keys are the endpoint's parameters (filters
 -- user_id, vehicle_id, mode, external_id, webhook_id, name, callback_uri,
 -- is_enabled, auto_subscribe; page, page_size).
-local V3_QUERY = set_of { "user_id", "vehicle_id", "mode", "external_id",
-                          "webhook_id", "name", "callback_uri", "is_enabled",
-                          "auto_subscribe", "page", "page_size" }
+local V3_QUERY = {
+  user_id = "text", vehicle_id = "text", mode = "text", external_id = "text",
+  webhook_id = "text", name = "text", callback_uri = "text",
+  is_enabled = "boolean", auto_subscribe = "boolean", page = "count",
+  page_size = "count",
+}
 
 -- The params of an application call (query: filters, and pages unless
 -- no_pages), its client and whether the caller must close it.
 local function app_params(fname, n, options, params, query, no_pages)
   options = check_call_options(options, fname, n, APP_TOKEN_OPTIONS)
-  check_opt_table(query, fname, n - 1)
-  for k, v in pairs(query or {}) do
-    local paging = k == "page" or k == "page_size"
-    if not V3_QUERY[k] or (paging and no_pages) then
-      argerror(fname, n - 1, "unknown key " .. tostring(k))
-    elseif paging then
-      check_count(v, fname, n - 1, k)
-      params[k] = tostring(v)
-    elseif k == "is_enabled" or k == "auto_subscribe" then
-      if type(v) ~= "boolean" then
-        argerror(fname, n - 1, k .. ": boolean expected, got " .. type(v))
-      end
-      params[k] = tostring(v)
-    else
-      check_string(v, fname, n - 1, k)
-      params[k] = v
+  query = check_fields(query, V3_QUERY, fname, n - 1)
+  for k, v in pairs(query) do
+    if no_pages and (k == "page" or k == "page_size") then
+      argerror(fname, n - 1, "unknown option " .. k)
     end
+    params[k] = v
   end
   params = apply_call_options(params, options, fname, n)
   local client, owned = credentials_client(options, fname, n)
@@ -1676,7 +1656,9 @@ end
 ---@field client userdata|smartcar.AuthClient|nil
 local VehicleV3 = class "smartcar.VehicleV3"
 
-local V3_OPTIONS = set_of { "user_id", "access_token", "store", "key" }
+local V3_OPTIONS = call_spec {
+  user_id = "text", access_token = "text", store = "any", key = "any",
+}
 
 --- A vehicle of the Vehicle API v3 (signals).  Authentication, in
 --- `options`: `access_token` (a Connect access token), or `store` and
@@ -1697,15 +1679,11 @@ function smartcar.vehicle_v3(id, options)
   check_string(id, fname, 1, "vehicle id")
   options = check_call_options(options, fname, 2, V3_OPTIONS)
   local store = check_store_option(options, fname, 2)
-  if options.access_token ~= nil then
-    check_string(options.access_token, fname, 2, "access_token")
-    if store ~= nil then
-      argerror(fname, 2, "give access_token or store, not both")
-    end
+  if options.access_token ~= nil and store ~= nil then
+    argerror(fname, 2, "give access_token or store, not both")
   end
-  if options.user_id ~= nil then
-    check_string(options.user_id, fname, 2, "user_id")
-  elseif options.access_token == nil and store == nil then
+  if options.user_id == nil and options.access_token == nil
+      and store == nil then
     argerror(fname, 2, "user_id is required with the application token "
       .. "(no access_token or store given)")
   end
@@ -1728,12 +1706,6 @@ function VehicleV3:get_vehicle(options)
   return vehicle_call(self, "get_vehicle", 1, "get_vehicle", options)
 end
 
-local function check_positive(v, fname, n, what)
-  if v ~= nil and (math_type(v) ~= "integer" or v < 1) then
-    argerror(fname, n, what .. ": positive integer expected")
-  end
-end
-
 --- One page of the vehicle's signals: `paging` = {page = integer (from 1),
 --- page_size = integer}, both optional (the server's defaults: page 1,
 --- 25 a page).  `res.data` holds the signals, `res.meta` {page,
@@ -1745,9 +1717,7 @@ end
 function VehicleV3:get_signals(paging, options)
   local fname = "get_signals"
   check_self(self, VehicleV3, fname)
-  paging = check_paging(paging, fname, 1, { page = true, page_size = true })
-  check_positive(paging.page, fname, 1, "page")
-  check_positive(paging.page_size, fname, 1, "page_size")
+  paging = check_fields(paging, PAGE_PAGING, fname, 1)
   return vehicle_call(self, fname, 2, fname, options,
                  { page = paging.page, page_size = paging.page_size })
 end
@@ -1891,11 +1861,10 @@ end
 function smartcar.each_connection(amt, filter, options)
   local fname = "each_connection"
   check_string(amt, fname, 1, "amt")
-  filter = check_filter(filter, fname, 2)
+  filter = check_fields(filter, FILTER, fname, 2)
   local size
   size, options = take_page_size(options, fname, 3)
-  options = check_call_options(options, fname, 3, { mode = true })
-  if options.mode ~= nil then check_string(options.mode, fname, 3, "mode") end
+  options = check_call_options(options, fname, 3, MODE_OPTIONS)
   local params = apply_call_options({
     management_token = amt, user_id = filter.user_id,
     vehicle_id = filter.vehicle_id, mode = options.mode,
@@ -2169,7 +2138,9 @@ end
 -- Many calls at once.
 ----------------------------------------------------------------------------
 
-local RUN_MANY_OPTIONS = set_of { "max_in_flight", "progress", "client" }
+local RUN_MANY_OPTIONS = {
+  max_in_flight = "positive", progress = "function", client = "any",
+}
 
 --- Run many calls concurrently (libcurl multi), at most `max_in_flight`
 --- on the wire at once (default 8).  Each entry of `calls` is
@@ -2198,16 +2169,8 @@ function smartcar.run_many(calls, options)
   if type(calls) ~= "table" then
     argerror(fname, 1, "calls: table expected, got " .. type(calls))
   end
-  options = check_opt_table(options, fname, 2)
-  check_keys(options, RUN_MANY_OPTIONS, fname, 2)
+  options = check_fields(options, RUN_MANY_OPTIONS, fname, 2)
   local mif = options.max_in_flight
-  if mif ~= nil and (math_type(mif) ~= "integer" or mif < 1) then
-    argerror(fname, 2, "max_in_flight: positive integer expected")
-  end
-  if options.progress ~= nil and type(options.progress) ~= "function" then
-    argerror(fname, 2, "progress: function expected, got "
-      .. type(options.progress))
-  end
   local list, clients, nclients = {}, {}, 0
   for i = 1, #calls do
     local c = calls[i]
