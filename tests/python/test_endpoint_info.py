@@ -61,3 +61,26 @@ def test_arguments_are_checked_before_anything_is_sent():
     plan = car.plan("unsubscribe", {"amt": "amt-1", "webhook_id": "wh-1"})
     assert plan.params["management_token"] == "amt-1"
     assert plan.params["webhook_id"] == "wh-1"
+
+
+def test_plans_made_from_the_table_take_its_arguments_by_position_or_name():
+    car = smartcar.Vehicle("veh-1", "tok-1")
+    # the table's argument list, with its parameter names where they differ
+    assert list(inspect.signature(car._plan_unsubscribe).parameters) == [
+        "amt", "webhook_id"]
+    by_position = car._plan_unsubscribe("amt-1", "wh-1")
+    by_name = car._plan_unsubscribe(webhook_id="wh-1", amt="amt-1")
+    assert by_position == by_name
+    assert by_name.endpoint == "unsubscribe"
+    assert by_name.params["management_token"] == "amt-1"
+    assert car._plan_odometer().params.keys() == car.plan(
+        "odometer").params.keys()
+    # a missing, extra or unknown argument, or a wrong type: TypeError
+    for args, kwargs in (((), {"amt": "amt-1"}),
+                         (("amt-1", "wh-1", "x"), {}),
+                         (("amt-1",), {"webhook": "wh-1"}),
+                         (("amt-1", 5), {})):
+        with pytest.raises(TypeError):
+            car._plan_unsubscribe(*args, **kwargs)
+    with pytest.raises(TypeError):
+        car.plan("set_charge_limit", {"limit": 0.5, "extra": 1})
