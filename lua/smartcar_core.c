@@ -62,6 +62,7 @@ typedef struct tmp {
 	sc_response *resp;
 	sc_error *err;
 	char *text; /* from cJSON_Print*: freed with cJSON_free */
+	sc_pager *pager; /* client:pages' iterator keeps one in a tmp */
 } tmp;
 
 static int tmp_release(lua_State *L)
@@ -76,16 +77,24 @@ static int tmp_release(lua_State *L)
 	sc_error_free(t->err);
 	if (t->text != NULL)
 		cJSON_free(t->text);
+	sc_pager_free(t->pager);
 	memset(t, 0, sizeof(*t));
 	return 0;
+}
+
+/* Push a new tmp, freed when collected. */
+static tmp *tmp_new(lua_State *L)
+{
+	tmp *t = lua_newuserdatauv(L, sizeof(*t), 0);
+	memset(t, 0, sizeof(*t));
+	luaL_setmetatable(L, TMP_MT);
+	return t;
 }
 
 /* Push a new tmp, marked to-be-closed; it must stay on the stack. */
 static tmp *tmp_push(lua_State *L)
 {
-	tmp *t = lua_newuserdatauv(L, sizeof(*t), 0);
-	memset(t, 0, sizeof(*t));
-	luaL_setmetatable(L, TMP_MT);
+	tmp *t = tmp_new(L);
 	lua_toclose(L, -1);
 	return t;
 }
@@ -93,6 +102,20 @@ static tmp *tmp_push(lua_State *L)
 static int raise_nomem(lua_State *L)
 {
 	return luaL_error(L, "not enough memory");
+}
+
+/* Raise failure @p rc of the function @p name (NULL: no prefix) with
+ * @p err's message, or the code's text. */
+static int raise_failure(lua_State *L, const char *name, int rc,
+			 const sc_error *err)
+{
+	const char *msg = err ? sc_error_message(err) : sc_strerror(rc);
+
+	if (rc == SC_ENOMEM && err == NULL)
+		return raise_nomem(L);
+	if (name == NULL)
+		return luaL_error(L, "%s", msg);
+	return luaL_error(L, "%s: %s", name, msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -348,7 +371,6 @@ static void check_option(lua_State *L)
  */
 static int l_client(lua_State *L)
 {
-	sc_error *err = NULL;
 	lclient *c;
 	tmp *t;
 	int rc;
@@ -379,16 +401,10 @@ static int l_client(lua_State *L)
 	c->async_ref = LUA_NOREF;
 	luaL_setmetatable(L, CLIENT_MT);
 
-	rc = sc_client_new_params(&c->client, t->params, &err);
+	rc = sc_client_new_params(&c->client, t->params, &t->err);
 	if (rc != 0) {
 		c->client = NULL;
-		if (rc == SC_ENOMEM && err == NULL)
-			return raise_nomem(L);
-		lua_pushstring(L, err ? sc_error_message(err)
-				      : sc_strerror(rc));
-		sc_error_free(err);
-		return luaL_error(L, "smartcar client: %s",
-				  lua_tostring(L, -1));
+		return raise_failure(L, "smartcar client", rc, t->err);
 	}
 	return 1;
 }
@@ -481,24 +497,7 @@ static int client_gc(lua_State *L)
 	return client_close(L);
 }
 
-static int client_closed(lua_State *L)
-{
-	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
 
-	lua_pushboolean(L, c->client == NULL);
-	return 1;
-}
-
-static int client_tostring(lua_State *L)
-{
-	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
-
-	if (c->client == NULL)
-		lua_pushliteral(L, "smartcar.Client (closed)");
-	else
-		lua_pushfstring(L, "smartcar.Client (%p)", (void *)c->client);
-	return 1;
-}
 
 /*
  * Turn a failed result into the Lua convention: raise for misuse and
@@ -623,6 +622,18 @@ static int push_outcome(lua_State *L, const sc_result *res, int rc)
 	if (rc == 0 && sc_result_error(res) == NULL)
 		return push_data(L, res);
 	return push_failure(L, res, rc);
+}
+
+/* The field data (err NULL) or err of the table on top: one call's
+ * outcome in call_many's and async_take's lists. */
+static void set_outcome(lua_State *L, const sc_result *res,
+			const sc_error *err)
+{
+	if (err == NULL)
+		push_data(L, res);
+	else
+		push_error(L, err, sc_error_code(err));
+	lua_setfield(L, -2, err == NULL ? "data" : "err");
 }
 
 /* nil, err for a store function that failed with rc and handed its
@@ -794,25 +805,7 @@ static int store_close(lua_State *L)
 	return 0;
 }
 
-static int store_closed(lua_State *L)
-{
-	lstore *s = luaL_checkudata(L, 1, STORE_MT);
 
-	lua_pushboolean(L, s->store == NULL);
-	return 1;
-}
-
-static int store_tostring(lua_State *L)
-{
-	lstore *s = luaL_checkudata(L, 1, STORE_MT);
-
-	if (s->store == NULL)
-		lua_pushliteral(L, "smartcar.TokenStore (closed)");
-	else
-		lua_pushfstring(L, "smartcar.TokenStore (%p)",
-				(void *)s->store);
-	return 1;
-}
 
 /*
  * client:call_stored(store, key, endpoint, params) -> data | nil, err.
@@ -844,25 +837,12 @@ static int client_call_stored(lua_State *L)
 /* client:pages: the pages of a paged call (sc_pager)                  */
 /* ------------------------------------------------------------------ */
 
-#define PAGER_MT "smartcar.pager"
-
-typedef struct lpager {
-	sc_pager *pager; /* NULL once the last page was seen */
-} lpager;
-
-static int pager_release(lua_State *L)
-{
-	lpager *p = luaL_checkudata(L, 1, PAGER_MT);
-
-	sc_pager_free(p->pager);
-	p->pager = NULL;
-	return 0;
-}
-
-/* The iterator: the next page's data, nil at the end, or nil, err. */
+/* The iterator: the next page's data, nil at the end, or nil, err.  Its
+ * upvalues: a tmp holding the pager (NULL once the last page was seen),
+ * the client and the store (or nil). */
 static int pages_step(lua_State *L)
 {
-	lpager *p = lua_touserdata(L, lua_upvalueindex(1));
+	tmp *p = lua_touserdata(L, lua_upvalueindex(1));
 	lclient *c = lua_touserdata(L, lua_upvalueindex(2));
 	lstore *s = lua_touserdata(L, lua_upvalueindex(3));
 	tmp *t;
@@ -898,8 +878,7 @@ static int client_pages(lua_State *L)
 	lua_Integer size = luaL_optinteger(L, 4, 0);
 	sc_token_store *store = NULL;
 	const char *key = NULL;
-	lpager *p;
-	tmp *t;
+	tmp *p, *t;
 	int rc;
 
 	check_client(L);
@@ -910,16 +889,11 @@ static int client_pages(lua_State *L)
 	lua_settop(L, 6);
 	t = tmp_push(L); /* 7 */
 	params_arg(L, t, 3);
-	p = lua_newuserdatauv(L, sizeof(*p), 0); /* 8 */
-	p->pager = NULL;
-	luaL_setmetatable(L, PAGER_MT);
+	p = tmp_new(L); /* 8 */
 	rc = sc_pager_new(&p->pager, c->client, store, key, endpoint,
 			  t->params, (long)size, &t->err);
-	if (rc == SC_ENOMEM && t->err == NULL)
-		return raise_nomem(L);
 	if (rc != 0)
-		return luaL_error(L, "pages: %s", t->err ? sc_error_message(t->err)
-						   : sc_strerror(rc));
+		return raise_failure(L, "pages", rc, t->err);
 	lua_pushvalue(L, 1);
 	if (store != NULL)
 		lua_pushvalue(L, 5);
@@ -979,7 +953,6 @@ static int client_op(lua_State *L)
 {
 	sc_client *client = check_client(L);
 	const char *endpoint = luaL_checkstring(L, 2);
-	sc_error *err = NULL;
 	lop *o;
 	tmp *t;
 	int rc;
@@ -992,15 +965,10 @@ static int client_op(lua_State *L)
 	luaL_setmetatable(L, OP_MT);
 	lua_pushvalue(L, 1);
 	lua_setiuservalue(L, -2, 1);
-	rc = sc_op_new(&o->op, client, endpoint, t->params, &err);
+	rc = sc_op_new(&o->op, client, endpoint, t->params, &t->err);
 	if (rc != 0) {
 		o->op = NULL;
-		if (rc == SC_ENOMEM && err == NULL)
-			return raise_nomem(L);
-		lua_pushstring(L, err ? sc_error_message(err)
-				      : sc_strerror(rc));
-		sc_error_free(err);
-		return luaL_error(L, "%s", lua_tostring(L, -1));
+		return raise_failure(L, NULL, rc, t->err);
 	}
 	return 1;
 }
@@ -1080,6 +1048,18 @@ static void add_header(lua_State *L, sc_response *resp, int name_idx,
 		raise_nomem(L);
 }
 
+/* The op (at 1) that @p what (op:feed, op:fail) gave code @p rc. */
+static int op_fed(lua_State *L, int rc, const char *what)
+{
+	if (rc == SC_EMISUSE)
+		return luaL_error(L, "%s: the op is not waiting for a "
+				     "response", what);
+	if (rc != 0)
+		return luaL_error(L, "%s: %s", what, sc_strerror(rc));
+	lua_settop(L, 1);
+	return 1;
+}
+
 /*
  * op:feed(status, headers, body) -> op.  headers: {name = value} or a
  * list of {name, value} pairs.
@@ -1122,13 +1102,7 @@ static int op_feed(lua_State *L)
 	sc_response_append_body(t->resp, body, len);
 	rc = sc_op_feed(op, t->resp);
 	t->resp = NULL; /* consumed, even on failure */
-	if (rc == SC_EMISUSE)
-		return luaL_error(L, "op:feed: the op is not waiting for a "
-				     "response");
-	if (rc != 0)
-		return luaL_error(L, "op:feed: %s", sc_strerror(rc));
-	lua_settop(L, 1);
-	return 1;
+	return op_fed(L, rc, "op:feed");
 }
 
 /* op:fail(code, message) -> op: the request failed locally. */
@@ -1143,13 +1117,7 @@ static int op_fail_how(lua_State *L, int unsent)
 		      "an error code from core.codes expected");
 	rc = unsent ? sc_op_fail_unsent(op, (int)code, msg)
 		    : sc_op_fail(op, (int)code, msg);
-	if (rc == SC_EMISUSE)
-		return luaL_error(L, "op:fail: the op is not waiting for a "
-				     "response");
-	if (rc != 0)
-		return luaL_error(L, "op:fail: %s", sc_strerror(rc));
-	lua_settop(L, 1);
-	return 1;
+	return op_fed(L, rc, "op:fail");
 }
 
 static int op_fail(lua_State *L)
@@ -1197,14 +1165,39 @@ static int op_close(lua_State *L)
 	return 0;
 }
 
-static int op_tostring(lua_State *L)
-{
-	lop *o = luaL_checkudata(L, 1, OP_MT);
 
-	if (o->op == NULL)
-		lua_pushliteral(L, "smartcar.Op (closed)");
+/* The handle of the client, token store or op at 1 (NULL once closed)
+ * and the name of its type. */
+static const void *handle_of(lua_State *L, const char **type)
+{
+	lclient *c = luaL_testudata(L, 1, CLIENT_MT);
+	lstore *s = c ? NULL : luaL_testudata(L, 1, STORE_MT);
+
+	*type = c ? CLIENT_MT : s ? STORE_MT : OP_MT;
+	if (c != NULL || s != NULL)
+		return c ? (const void *)c->client : (const void *)s->store;
+	return ((lop *)luaL_checkudata(L, 1, OP_MT))->op;
+}
+
+/* __tostring of a handle: "smartcar.Client (0x...)" or "(closed)". */
+static int handle_tostring(lua_State *L)
+{
+	const char *type;
+	const void *h = handle_of(L, &type);
+
+	if (h == NULL)
+		lua_pushfstring(L, "%s (closed)", type);
 	else
-		lua_pushfstring(L, "smartcar.Op (%p)", (void *)o->op);
+		lua_pushfstring(L, "%s (%p)", type, h);
+	return 1;
+}
+
+/* client:closed(), store:closed() */
+static int handle_closed(lua_State *L)
+{
+	const char *type;
+
+	lua_pushboolean(L, handle_of(L, &type) == NULL);
 	return 1;
 }
 
@@ -1219,12 +1212,6 @@ static const luaL_Reg op_methods[] = {
 	{ NULL, NULL },
 };
 
-static const luaL_Reg op_meta[] = {
-	{ "__gc", op_close },
-	{ "__close", op_close },
-	{ "__tostring", op_tostring },
-	{ NULL, NULL },
-};
 
 /* ------------------------------------------------------------------ */
 /* Module functions.                                                   */
@@ -1540,10 +1527,8 @@ static int push_result_or_err(lua_State *L, tmp *t, int rc)
  * failure raises (its text is the code's, never the input's). */
 static int push_text(lua_State *L, const char *s, int rc, const char *name)
 {
-	if (rc == SC_ENOMEM)
-		return raise_nomem(L);
 	if (rc != 0)
-		return luaL_error(L, "%s: %s", name, sc_strerror(rc));
+		return raise_failure(L, name, rc, NULL);
 	lua_pushstring(L, s);
 	return 1;
 }
@@ -1567,12 +1552,8 @@ static int push_text_or_message(lua_State *L, tmp *t, int rc)
  * t->url and t->state with code @p rc; a failure raises with its message. */
 static int push_pair(lua_State *L, tmp *t, int rc, const char *name)
 {
-	if (rc == SC_ENOMEM)
-		return raise_nomem(L);
 	if (rc != 0)
-		return luaL_error(L, "%s: %s", name,
-				  t->err ? sc_error_message(t->err)
-					 : sc_strerror(rc));
+		return raise_failure(L, name, rc, t->err);
 	lua_pushstring(L, t->url);
 	lua_pushstring(L, t->state); /* nil when NULL */
 	return 2;
@@ -1601,8 +1582,6 @@ static sc_webhook_seen *check_seen(lua_State *L, int idx)
 	return s->seen;
 }
 
-typedef int (*seen_ctor)(sc_webhook_seen **out, const char *where,
-			 int64_t ttl_ms, sc_error **err_out);
 
 static int seen_gc(lua_State *L)
 {
@@ -1703,21 +1682,16 @@ static int many_release(lua_State *L)
 	many *m = luaL_checkudata(L, 1, MANY_MT);
 	size_t i;
 
+	/* n is set once the arrays are there */
 	for (i = 0; i < m->n; i++) {
-		if (m->ops)
-			sc_op_free(m->ops[i]);
-		if (m->early)
-			sc_error_free(m->early[i]);
-		if (m->stores && m->stores[i])
+		sc_op_free(m->ops[i]);
+		sc_error_free(m->early[i]);
+		if (m->stores[i])
 			m->stores[i]->busy--;
-		if (m->results)
-			sc_result_free(m->results[i]);
+		sc_result_free(m->results[i]);
 	}
 	sc_params_free(m->pending);
-	free(m->ops);
-	free(m->early);
-	free(m->stores);
-	free(m->results);
+	free(m->ops); /* and the other three */
 	if (m->owner != NULL)
 		m->owner->busy--;
 	memset(m, 0, sizeof(*m));
@@ -1804,12 +1778,14 @@ static int client_call_many(lua_State *L)
 	lua_toclose(L, 5);
 	lua_pushnil(L); /* 6: the error the callback raised */
 
-	m->ops = calloc(n, sizeof(*m->ops));
-	m->early = calloc(n, sizeof(*m->early));
-	m->stores = calloc(n, sizeof(*m->stores));
-	m->results = calloc(n, sizeof(*m->results));
-	if (!m->ops || !m->early || !m->stores || !m->results)
+	/* one block for the four arrays (all of pointers) */
+	m->ops = calloc(n, sizeof(*m->ops) + sizeof(*m->early) +
+			       sizeof(*m->stores) + sizeof(*m->results));
+	if (m->ops == NULL)
 		return raise_nomem(L);
+	m->early = (sc_error **)(m->ops + n);
+	m->stores = (lstore **)(m->early + n);
+	m->results = (sc_result **)(m->stores + n);
 	m->n = n;
 	for (i = 0; i < n; i++) {
 		const char *name, *key = NULL;
@@ -1906,13 +1882,7 @@ static int client_call_many(lua_State *L)
 		lua_createtable(L, 0, 2);
 		lua_pushboolean(L, err == NULL);
 		lua_setfield(L, -2, "ok");
-		if (err == NULL) {
-			push_data(L, res);
-			lua_setfield(L, -2, "data");
-		} else {
-			push_error(L, err, sc_error_code(err));
-			lua_setfield(L, -2, "err");
-		}
+		set_outcome(L, res, err);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	return 1;
@@ -2030,12 +2000,8 @@ static int client_async_start(lua_State *L)
 				      &t->err);
 	else
 		rc = sc_op_new(&op, c->client, endpoint, t->params, &t->err);
-	if (rc == SC_ENOMEM && t->err == NULL)
-		return raise_nomem(L);
 	if (rc != 0)
-		return luaL_error(L, "start: %s",
-				  t->err ? sc_error_message(t->err)
-					 : sc_strerror(rc));
+		return raise_failure(L, "start", rc, t->err);
 	rc = sc_async_start(c->async, op, &id);
 	async_started(L, c, rc, id, store ? 4 : 0);
 	return 1;
@@ -2071,12 +2037,8 @@ static int client_async_start_pages(lua_State *L)
 		lua_pushstring(L, sc_pager_items(pager));
 		rc = sc_async_start_pager(c->async, pager, &id, &t->err);
 	}
-	if (rc == SC_ENOMEM && t->err == NULL)
-		return raise_nomem(L);
 	if (rc != 0)
-		return luaL_error(L, "start_pages: %s",
-				  t->err ? sc_error_message(t->err)
-					 : sc_strerror(rc));
+		return raise_failure(L, "start_pages", rc, t->err);
 	async_started(L, c, rc, id, store ? 5 : 0);
 	lua_insert(L, -2);
 	return 2;
@@ -2100,13 +2062,7 @@ static int async_push_taken(lua_State *L, lclient *c)
 			lua_pushboolean(L, 1);
 			lua_setfield(L, -2, "more");
 		}
-		if (err == NULL) {
-			push_data(L, res);
-			lua_setfield(L, -2, "data");
-		} else {
-			push_error(L, err, sc_error_code(err));
-			lua_setfield(L, -2, "err");
-		}
+		set_outcome(L, res, err);
 		sc_result_free(res);
 		lua_rawseti(L, -2, ++n);
 		if (!more)
@@ -2183,7 +2139,7 @@ static const luaL_Reg store_methods[] = {
 	{ "put", store_put },
 	SC_GENERATED_STORE_METHODS
 	{ "refresh", store_refresh },
-	{ "closed", store_closed },
+	{ "closed", handle_closed },
 	{ "close", store_close },
 	{ NULL, NULL },
 };
@@ -2196,12 +2152,6 @@ static int store_gc(lua_State *L)
 	return s->busy ? 0 : store_close(L);
 }
 
-static const luaL_Reg store_meta[] = {
-	{ "__gc", store_gc },
-	{ "__close", store_close },
-	{ "__tostring", store_tostring },
-	{ NULL, NULL },
-};
 
 static const luaL_Reg client_methods[] = {
 	{ "call", client_call },
@@ -2220,17 +2170,11 @@ static const luaL_Reg client_methods[] = {
 	{ "async_cancel", client_async_cancel },
 	{ "fds", client_fds },
 	{ "share_cooldowns", client_share_cooldowns },
-	{ "closed", client_closed },
+	{ "closed", handle_closed },
 	{ "close", client_close },
 	{ NULL, NULL },
 };
 
-static const luaL_Reg client_meta[] = {
-	{ "__gc", client_gc },
-	{ "__close", client_close },
-	{ "__tostring", client_tostring },
-	{ NULL, NULL },
-};
 
 static const luaL_Reg module_functions[] = {
 	SC_GENERATED_FUNCTIONS
@@ -2242,6 +2186,36 @@ static const luaL_Reg module_functions[] = {
 	{ "same_env", l_same_env },
 	{ NULL, NULL },
 };
+
+static const luaL_Reg seen_methods[] = {
+	SC_GENERATED_SEEN_METHODS
+	{ NULL, NULL },
+};
+
+/* The metatable @p mt of a type of userdata: __gc, and __close,
+ * __tostring and __index = methods when given. */
+static void new_type(lua_State *L, const char *mt, lua_CFunction gc,
+		     lua_CFunction close, lua_CFunction tostring,
+		     const luaL_Reg *methods)
+{
+	luaL_newmetatable(L, mt);
+	lua_pushcfunction(L, gc);
+	lua_setfield(L, -2, "__gc");
+	if (close != NULL) {
+		lua_pushcfunction(L, close);
+		lua_setfield(L, -2, "__close");
+	}
+	if (tostring != NULL) {
+		lua_pushcfunction(L, tostring);
+		lua_setfield(L, -2, "__tostring");
+	}
+	if (methods != NULL) {
+		lua_newtable(L);
+		luaL_setfuncs(L, methods, 0);
+		lua_setfield(L, -2, "__index");
+	}
+	lua_pop(L, 1);
+}
 
 /* codes = {EINVAL = -1, ...}; kinds = {[-1] = "invalid_argument", ...} */
 static void push_codes(lua_State *L)
@@ -2271,58 +2245,15 @@ int luaopen_smartcar_core(lua_State *L)
 		return luaL_error(L, "smartcar: global init failed: %s",
 				  sc_strerror(rc));
 
-	luaL_newmetatable(L, TMP_MT);
-	lua_pushcfunction(L, tmp_release);
-	lua_setfield(L, -2, "__gc");
-	lua_pushcfunction(L, tmp_release);
-	lua_setfield(L, -2, "__close");
-	lua_pop(L, 1);
-
-	luaL_newmetatable(L, PAGER_MT);
-	lua_pushcfunction(L, pager_release);
-	lua_setfield(L, -2, "__gc");
-	lua_pop(L, 1);
-
-	luaL_newmetatable(L, MANY_MT);
-	lua_pushcfunction(L, many_release);
-	lua_setfield(L, -2, "__gc");
-	lua_pushcfunction(L, many_release);
-	lua_setfield(L, -2, "__close");
-	lua_pop(L, 1);
-
-	luaL_newmetatable(L, CLIENT_MT);
-	luaL_setfuncs(L, client_meta, 0);
-	luaL_newlib(L, client_methods);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
-
-	luaL_newmetatable(L, OP_MT);
-	luaL_setfuncs(L, op_meta, 0);
-	luaL_newlib(L, op_methods);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
-
-	luaL_newmetatable(L, SEEN_MT);
-	{
-		static const luaL_Reg seen_meta[] = {
-			{ "__gc", seen_gc },
-			{ NULL, NULL },
-		};
-		static const luaL_Reg seen_methods[] = {
-			SC_GENERATED_SEEN_METHODS
-			{ NULL, NULL },
-		};
-		luaL_setfuncs(L, seen_meta, 0);
-		luaL_newlib(L, seen_methods);
-		lua_setfield(L, -2, "__index");
-	}
-	lua_pop(L, 1);
-
-	luaL_newmetatable(L, STORE_MT);
-	luaL_setfuncs(L, store_meta, 0);
-	luaL_newlib(L, store_methods);
-	lua_setfield(L, -2, "__index");
-	lua_pop(L, 1);
+	new_type(L, TMP_MT, tmp_release, tmp_release, NULL, NULL);
+	new_type(L, MANY_MT, many_release, many_release, NULL, NULL);
+	new_type(L, SEEN_MT, seen_gc, NULL, NULL, seen_methods);
+	/* the handles (handle_of) */
+	new_type(L, CLIENT_MT, client_gc, client_close, handle_tostring,
+		 client_methods);
+	new_type(L, OP_MT, op_close, op_close, handle_tostring, op_methods);
+	new_type(L, STORE_MT, store_gc, store_close, handle_tostring,
+		 store_methods);
 
 	luaL_newlib(L, module_functions);
 
