@@ -62,15 +62,12 @@ def _token_dict(access: Any) -> Dict[str, Any]:
             "token must be an Access or a dict, not %s"
             % type(access).__name__
         )
+    # the library checks the tokens themselves (present, non-empty str)
     out: Dict[str, Any] = {
-        "access_token": _util.require_str("access_token",
-                                          fields.get("access_token")),
-        "refresh_token": _util.require_str("refresh_token",
-                                           fields.get("refresh_token")),
-        "token_type": _util.optional_str("token_type",
-                                         fields.get("token_type"))
-        or "Bearer",
-    }
+        name: fields[name] for name in ("access_token", "refresh_token")
+        if name in fields}
+    out["token_type"] = _util.optional_str(
+        "token_type", fields.get("token_type")) or "Bearer"
     expires_in = fields.get("expires_in")
     if expires_in is not None:
         if isinstance(expires_in, bool) or not isinstance(
