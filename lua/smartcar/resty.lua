@@ -199,15 +199,29 @@ end
 
 local make_params
 
+-- fn(..., err_out): its code, and the sc_error* (owned) it failed with.
+local function c_call(fn, ...)
+  local n, args = select("#", ...), { ... }
+  args[n + 1] = ffi.new("sc_error *[1]")
+  return fn(unpack(args, 1, n + 1)), args[n + 1][0]
+end
+
+-- A library object from constructor fn(out, ..., err_out), gc-anchored
+-- with free; or nil and the Error (msg when the library says nothing).
+local function new_object(ctype, free, msg, fn, ...)
+  local out = ffi.new(ctype .. " *[1]")
+  local rc, cerr = c_call(fn, out, ...)
+  if rc ~= 0 then return nil, error_from_c(cerr, rc, msg) end
+  return ffi.gc(out[0], free)
+end
+
 -- Feature flags {country = "DE"} as the library writes them
 -- (sc_flags_format); text is passed on as it is.
 local function format_flags(flags)
   if type(flags) ~= "table" then return flags end
-  local p, perr = make_params(flags)
-  if not p then raise("flags: " .. perr) end
-  local out, eout = ffi.new("char *[1]"), ffi.new("sc_error *[1]")
-  local rc = C.sc_flags_format(out, p, eout)
-  if rc ~= 0 then error(error_from_c(eout[0], rc, "flags"), 0) end
+  local out = ffi.new("char *[1]")
+  local rc, cerr = c_call(C.sc_flags_format, out, make_params(flags))
+  if rc ~= 0 then error(error_from_c(cerr, rc, "flags"), 0) end
   return take_string(out[0])
 end
 
@@ -230,25 +244,20 @@ local function to_param(k, v)
   return nil
 end
 
--- Build an sc_params* (gc-anchored) from one or more Lua tables; later
--- tables win.
-function make_params(...)
+-- An sc_params* (gc-anchored) of the Lua table t (or none); a value of a
+-- type no parameter takes raises.
+function make_params(t)
   local out = ffi.new("sc_params *[1]")
-  if C.sc_params_new(out) ~= 0 then return nil end
+  if C.sc_params_new(out) ~= 0 then raise() end
   local p = ffi.gc(out[0], C.sc_params_free)
-  for i = 1, select("#", ...) do
-    local t = select(i, ...)
-    if t then
-      for k, v in pairs(t) do
-        if type(k) == "string" and v ~= nil then
-          local s = to_param(k, v)
-          if s == nil then
-            return nil, "parameter " .. k .. ": unsupported type " .. type(v)
-          end
-          if C.sc_params_set(p, k, s) ~= 0 then
-            return nil, "parameter " .. k .. ": cannot set"
-          end
-        end
+  for k, v in pairs(t or {}) do
+    if type(k) == "string" then
+      local s = to_param(k, v)
+      if s == nil then
+        raise("parameter " .. k .. ": unsupported type " .. type(v))
+      end
+      if C.sc_params_set(p, k, s) ~= 0 then
+        raise("parameter " .. k .. ": cannot set")
       end
     end
   end
@@ -283,12 +292,9 @@ local READ_CHUNK = 65536
 -- {scheme, host, port, server_name (nil for an IP literal),
 -- connect_timeout}; or nil, code, message.
 local function new_exchange(req, max_body)
-  local out, eout = ffi.new("sc_http1 *[1]"), ffi.new("sc_error *[1]")
-  local rc = C.sc_http1_new(out, req, max_body, eout)
-  if rc ~= 0 then
-    return nil, rc, error_from_c(eout[0], rc, "cannot send").message
-  end
-  local h = ffi.gc(out[0], C.sc_http1_free)
+  local h, err = new_object("sc_http1", C.sc_http1_free, "cannot send",
+                           C.sc_http1_new, req, max_body)
+  if not h then return nil, err.sc_code, err.message end
   return h, {
     scheme = C.sc_http1_tls(h) == 1 and "https" or "http",
     host = ffi.string(C.sc_http1_host(h)), port = C.sc_http1_port(h),
@@ -584,29 +590,26 @@ end
 -- set.
 local function run_op(client, endpoint, params, store, key)
   need_lib()
-  local p, perr = make_params(params)
-  if not p then raise(perr) end
-  local out = ffi.new("sc_op *[1]")
-  local eout = ffi.new("sc_error *[1]")
-  local rc
+  local p = make_params(params)
+  local op, err
   if store ~= nil then
     if store.cptr == nil then
       raise("the token store is closed")
     end
-    rc = C.sc_op_new_stored(out, client.cptr, store.cptr, key, endpoint, p,
-      eout)
+    op, err = new_object("sc_op", C.sc_op_free, "cannot start " .. endpoint,
+      C.sc_op_new_stored, client.cptr, store.cptr, key, endpoint, p)
   else
-    rc = C.sc_op_new(out, client.cptr, endpoint, p, eout)
+    op, err = new_object("sc_op", C.sc_op_free, "cannot start " .. endpoint,
+      C.sc_op_new, client.cptr, endpoint, p)
   end
-  if rc ~= 0 then
-    local err = error_from_c(eout[0], rc, "cannot start " .. endpoint)
+  if not op then
     -- a missing or bad parameter, an unknown endpoint: they raise
     if err.kind == "invalid_argument" or err.kind == "misuse" then
       error(err, 0)
     end
     return nil, err
   end
-  return decode_result(drive(client, ffi.gc(out[0], C.sc_op_free), store))
+  return decode_result(drive(client, op, store))
 end
 
 ---------------------------------------------------------------------------
@@ -645,16 +648,11 @@ function _M.client(opts)
     end
     given[k] = t and v or nil
   end
-  local p, perr = make_params(given)
-  if not p then raise(perr) end
-  local out = ffi.new("sc_client *[1]")
-  local eout = ffi.new("sc_error *[1]")
-  local rc = C.sc_client_new_params(out, p, eout)
-  if rc ~= 0 then
-    return nil, error_from_c(eout[0], rc, "cannot create the client")
-  end
+  local cptr, err = new_object("sc_client", C.sc_client_free,
+    "cannot create the client", C.sc_client_new_params, make_params(given))
+  if not cptr then return nil, err end
   local self = setmetatable({
-    cptr = ffi.gc(out[0], C.sc_client_free),
+    cptr = cptr,
     max_body = opts.max_response_bytes or 0,
     insecure_tls = opts.insecure_skip_tls_verify_dangerous and true or false,
     keepalive_timeout = opts.keepalive_timeout_ms or 60000,
@@ -691,24 +689,18 @@ end
 ---@return fun(): table|nil, table|nil
 function Client:pages(endpoint, params, page_size)
   if type(endpoint) ~= "string" then raise("endpoint: string expected") end
-  local p, perr = make_params(params)
-  if not p then raise(perr) end
-  local out = ffi.new("sc_pager *[1]")
-  local eout = ffi.new("sc_error *[1]")
-  local rc = C.sc_pager_new(out, self.cptr, nil, nil, endpoint, p,
-                            page_size or 0, eout)
-  if rc ~= 0 then
-    error(error_from_c(eout[0], rc, "cannot page " .. endpoint), 0)
-  end
-  local pager = ffi.gc(out[0], C.sc_pager_free)
+  local pager, perr = new_object("sc_pager", C.sc_pager_free,
+    "cannot page " .. endpoint, C.sc_pager_new, self.cptr, nil, nil,
+    endpoint, make_params(params), page_size or 0)
+  if not pager then error(perr, 0) end
   local done = false
   return function()
     if done then return nil end
     local op = ffi.new("sc_op *[1]")
-    rc = C.sc_pager_op(pager, op, eout)
+    local rc, cerr = c_call(C.sc_pager_op, pager, op)
     if rc ~= 0 or op[0] == nil then
       done = true
-      if rc ~= 0 then return nil, error_from_c(eout[0], rc, endpoint) end
+      if rc ~= 0 then return nil, error_from_c(cerr, rc, endpoint) end
       return nil
     end
     local res, code = drive(self, ffi.gc(op[0], C.sc_op_free))
@@ -743,13 +735,11 @@ function Client:get_auth_url(scope, options)
       params[key] = v
     end
   end
-  local p, perr = make_params(params)
-  if not p then raise(perr) end
   local url, state = ffi.new("char *[1]"), ffi.new("char *[1]")
-  local eout = ffi.new("sc_error *[1]")
-  local rc = C.sc_auth_url(url, state, self.cptr, p, eout)
+  local rc, cerr = c_call(C.sc_auth_url, url, state, self.cptr,
+                          make_params(params))
   if rc ~= 0 then
-    return nil, error_from_c(eout[0], rc, "cannot build the URL")
+    return nil, error_from_c(cerr, rc, "cannot build the URL")
   end
   return take_string(url[0]), take_string(state[0])
 end
@@ -809,59 +799,56 @@ function _M.token_store(path)
   if type(path) ~= "string" or path == "" then
     raise("path: non-empty string expected")
   end
-  local out = ffi.new("sc_token_store *[1]")
-  local eout = ffi.new("sc_error *[1]")
-  local rc = C.sc_token_store_sqlite_new(out, path, eout)
-  if rc ~= 0 then
-    return nil, error_from_c(eout[0], rc, "cannot open the token store")
-  end
-  return setmetatable({ cptr = ffi.gc(out[0], C.sc_token_store_free) },
-    TokenStore)
+  local cptr, err = new_object("sc_token_store", C.sc_token_store_free,
+    "cannot open the token store", C.sc_token_store_sqlite_new, path)
+  if not cptr then return nil, err end
+  return setmetatable({ cptr = cptr }, TokenStore)
 end
 
-local function store_key(store, key)
-  if store.cptr == nil then return "the token store is closed" end
+-- Raises unless the store is open and key a non-empty string.
+local function check_key(store, key)
+  if store.cptr == nil then raise("the token store is closed") end
   if type(key) ~= "string" or key == "" then
-    return "key: non-empty string expected"
+    raise("key: non-empty string expected")
   end
+end
+
+-- fn(store.cptr, ..., err_out) through store_call: true, or nil and the
+-- Error.
+local function store_do(store, fn, ...)
+  local rc, cerr = c_call(function(...)
+    return store_call(store, fn, ...)
+  end, store.cptr, ...)
+  if rc ~= 0 then return nil, error_from_c(cerr, rc, STORE_SILENT) end
+  return true
 end
 
 --- Save a token set (the table exchange_code returns) under key.
 ---@return boolean|nil ok, table|nil err
 function TokenStore:put(key, token)
-  local bad = store_key(self, key)
-  if bad then raise(bad) end
+  check_key(self, key)
   local json = type(token) == "table" and cjson.encode(token)
   if not json then raise("token: table expected") end
-  local eout = ffi.new("sc_error *[1]")
-  local rc = store_call(self, C.sc_token_store_save_json, self.cptr, key,
-                        json, eout)
-  if rc ~= 0 then return nil, error_from_c(eout[0], rc, STORE_SILENT) end
-  return true
+  return store_do(self, C.sc_token_store_save_json, key, json)
 end
 
 --- The token set stored under key.
 ---@return table|nil token, table|nil err
 function TokenStore:get(key)
-  local bad = store_key(self, key)
-  if bad then raise(bad) end
+  check_key(self, key)
   local out = ffi.new("sc_result *[1]")
-  local eout = ffi.new("sc_error *[1]")
-  local rc = store_call(self, C.sc_token_store_load, out, self.cptr, key,
-                        eout)
-  if rc ~= 0 then return nil, error_from_c(eout[0], rc, STORE_SILENT) end
+  local ok, err = store_do(self, function(cptr, ...)
+    return C.sc_token_store_load(out, cptr, ...)
+  end, key)
+  if not ok then return nil, err end
   return decode_result(out[0], 0)
 end
 
 --- Remove the set stored under key (true also when there was none).
 ---@return boolean|nil ok, table|nil err
 function TokenStore:delete(key)
-  local bad = store_key(self, key)
-  if bad then raise(bad) end
-  local eout = ffi.new("sc_error *[1]")
-  local rc = store_call(self, C.sc_token_store_remove, self.cptr, key, eout)
-  if rc ~= 0 then return nil, error_from_c(eout[0], rc, STORE_SILENT) end
-  return true
+  check_key(self, key)
+  return store_do(self, C.sc_token_store_remove, key)
 end
 
 --- Close the store (idempotent).
@@ -877,8 +864,7 @@ end
 --- way) and save it: the current set, or nil, err.
 ---@return table|nil token, table|nil err
 function TokenStore:refresh(client, key)
-  local bad = store_key(self, key)
-  if bad then raise(bad) end
+  check_key(self, key)
   if getmetatable(client) ~= Client then raise("client: client expected") end
   return run_op(client, "exchange_refresh_token", {}, self, key)
 end
@@ -1058,10 +1044,13 @@ end
 -- a Lua token store must not run inside a compiled trace (LuaJIT cannot
 -- enter a callback from one).
 jit.off(run_op)
+jit.off(c_call)
+jit.off(new_object)
 jit.off(store_run)
 jit.off(store_call)
+jit.off(store_do, true)
 jit.off(TokenStore.put)
-jit.off(TokenStore.get)
+jit.off(TokenStore.get, true)
 jit.off(TokenStore.delete)
 jit.off(TokenStore.close)
 
