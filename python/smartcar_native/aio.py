@@ -408,13 +408,6 @@ from ._twins import async_iterable_method, awaitable_method  # noqa: E402
 __all__ += _aio_twins.__all__
 
 
-def _sync_call(index: int, call: Any) -> Any:
-    if (not isinstance(call, (str, bytes)) and isinstance(call, Sequence)
-            and call and isinstance(call[0], AsyncVehicle)):
-        return (call[0].sync,) + tuple(call[1:])
-    return call
-
-
 async def run_many(
     calls: Sequence[Any],
     max_in_flight: int = 8,
@@ -432,11 +425,7 @@ async def run_many(
     raised once every call finished.  ``progress=True`` draws a tqdm bar.
     """
     _util.int_param("max_in_flight", max_in_flight, 1)
-    if isinstance(calls, (str, bytes)) or not isinstance(calls, Sequence):
-        calls = list(calls)
-    owner = _util.client_option(client)
-    plans = [many._plan_of(i, _sync_call(i, c), owner)
-             for i, c in enumerate(calls)]
+    plans = many.plans_of(calls, client)
     callback, bar = many.progress_of(progress, len(plans))
     loop = asyncio.get_running_loop()
     drivers: Dict[int, _Driver] = {}

@@ -22,12 +22,12 @@ def _plan_of(index: int, call: Any, client: Optional[Client]
             "calls[%d] must be a (Vehicle, method, kwargs) or (endpoint, "
             "params) tuple, not %s" % (index, type(call).__name__)
         )
-    if call and isinstance(call[0], Vehicle):
+    vehicle = getattr(call[0], "sync", call[0]) if call else None
+    if isinstance(vehicle, Vehicle):  # or an aio.AsyncVehicle's
         if len(call) not in (2, 3):
             raise TypeError(
                 "calls[%d] must be (Vehicle, method[, kwargs])" % index
             )
-        vehicle = call[0]
         kwargs = call[2] if len(call) == 3 else None
         return vehicle.client, vehicle.plan(call[1], kwargs)
     if len(call) == 2 and isinstance(call[0], str):
@@ -92,16 +92,21 @@ def progress_of(progress: Union[bool, Progress, None], total: Optional[int]
     return (None if isinstance(progress, bool) else progress), None
 
 
+def plans_of(calls: Sequence[Any], client: Optional[Client]
+             ) -> List[Tuple[Client, Plan]]:
+    """Each call's client and plan, checked before anything is sent."""
+    if isinstance(calls, (str, bytes)) or not isinstance(calls, Sequence):
+        calls = list(calls)
+    client = _util.client_option(client)
+    return [_plan_of(index, call, client) for index, call in enumerate(calls)]
+
+
 def _run_many(calls: Sequence[Any], max_in_flight: int,
               progress: Optional[Progress], client: Optional[Client]
               ) -> ResultList:
-    client = _util.client_option(client)
-    if isinstance(calls, (str, bytes)) or not isinstance(calls, Sequence):
-        calls = list(calls)
     plans: List[Plan] = []
     groups: Dict[int, Tuple[Client, List[int]]] = {}
-    for index, call in enumerate(calls):
-        owner, plan = _plan_of(index, call, client)
+    for index, (owner, plan) in enumerate(plans_of(calls, client)):
         plans.append(plan)
         groups.setdefault(id(owner), (owner, []))[1].append(index)
 
