@@ -718,6 +718,69 @@ static int client_check(ClientObject *self)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* What Client and TokenStore share: close(), with, closed             */
+/* ------------------------------------------------------------------ */
+
+/* Close a Client or TokenStore: its handle is freed now, or by the last
+ * call still using it. */
+static void holder_close(PyObject *self)
+{
+	if (PyObject_TypeCheck(self, &Client_Type)) {
+		client_close((ClientObject *)self);
+	} else {
+		((StoreObject *)self)->closed = 1;
+		store_release((StoreObject *)self);
+	}
+}
+
+static PyObject *Holder_close(PyObject *self, PyObject *unused)
+{
+	holder_close(self);
+	Py_RETURN_NONE;
+}
+
+static PyObject *Holder_enter(PyObject *self, PyObject *unused)
+{
+	if ((PyObject_TypeCheck(self, &Client_Type)
+		     ? client_check((ClientObject *)self)
+		     : store_check((StoreObject *)self)) < 0)
+		return NULL;
+	Py_INCREF(self);
+	return self;
+}
+
+static PyObject *Holder_exit(PyObject *self, PyObject *args)
+{
+	holder_close(self);
+	Py_RETURN_FALSE;
+}
+
+static PyObject *Holder_get_closed(PyObject *self, void *closure)
+{
+	return PyBool_FromLong(PyObject_TypeCheck(self, &Client_Type)
+				       ? ((ClientObject *)self)->closed
+				       : ((StoreObject *)self)->closed);
+}
+
+/* Their lines of a method table (close_doc: what close() does) and of
+ * a getset table. */
+#define HOLDER_METHODS(close_doc)                                           \
+	{ "close", (PyCFunction)Holder_close, METH_NOARGS, close_doc },     \
+	{ "__enter__", (PyCFunction)Holder_enter, METH_NOARGS, NULL },      \
+	{ "__exit__", (PyCFunction)Holder_exit, METH_VARARGS, NULL },
+#define HOLDER_CLOSED                                                       \
+	{ "closed", (getter)Holder_get_closed, NULL,                        \
+	  "True once close() was called.", NULL },
+
+/* The fields every type of the module sets. */
+#define SC_TYPE_HEAD(name, object, dealloc, flags, doc)                     \
+	PyVarObject_HEAD_INIT(NULL, 0)                                      \
+	.tp_name = "smartcar_native._core." name,                           \
+	.tp_basicsize = sizeof(object),                                     \
+	.tp_dealloc = (destructor)(dealloc), .tp_flags = (flags),           \
+	.tp_doc = (doc)
+
 /* PyArg format of each kind of client option. */
 #define OPTION_FORMAT_STRING "z"
 #define OPTION_FORMAT_LONG "l"
@@ -1226,30 +1289,9 @@ PyDoc_STRVAR(Client_close_doc,
 "Close the client and its connections.  Idempotent.  Calls running in\n"
 "other threads finish first; later calls raise ValueError.");
 
-static PyObject *Client_close(ClientObject *self, PyObject *unused)
-{
-	client_close(self);
-	Py_RETURN_NONE;
-}
 
-static PyObject *Client_enter(ClientObject *self, PyObject *unused)
-{
-	if (client_check(self) < 0)
-		return NULL;
-	Py_INCREF(self);
-	return (PyObject *)self;
-}
 
-static PyObject *Client_exit(ClientObject *self, PyObject *args)
-{
-	client_close(self);
-	Py_RETURN_FALSE;
-}
 
-static PyObject *Client_get_closed(ClientObject *self, void *closure)
-{
-	return PyBool_FromLong(self->closed);
-}
 
 static PyObject *Client_repr(ClientObject *self)
 {
@@ -1330,12 +1372,8 @@ static PyGetSetDef Pages_getset[] = {
 };
 
 static PyTypeObject Pages_Type = {
-	PyVarObject_HEAD_INIT(NULL, 0)
-	.tp_name = "smartcar_native._core.Pages",
-	.tp_basicsize = sizeof(PagesObject),
-	.tp_dealloc = (destructor)Pages_dealloc,
-	.tp_flags = Py_TPFLAGS_DEFAULT,
-	.tp_doc = Pages_doc,
+	SC_TYPE_HEAD("Pages", PagesObject, Pages_dealloc,
+		     Py_TPFLAGS_DEFAULT, Pages_doc),
 	.tp_getset = Pages_getset,
 	.tp_iter = PyObject_SelfIter,
 	.tp_iternext = (iternextfunc)Pages_next,
@@ -1530,16 +1568,12 @@ static PyMethodDef Client_methods[] = {
 	{ "share_cooldowns", (PyCFunction)Client_share_cooldowns, METH_O,
 	  Client_share_cooldowns_doc },
 	SC_GENERATED_CLIENT_METHODS
-	{ "close", (PyCFunction)Client_close, METH_NOARGS,
-	  Client_close_doc },
-	{ "__enter__", (PyCFunction)Client_enter, METH_NOARGS, NULL },
-	{ "__exit__", (PyCFunction)Client_exit, METH_VARARGS, NULL },
+	HOLDER_METHODS(Client_close_doc)
 	{ NULL, NULL, 0, NULL }
 };
 
 static PyGetSetDef Client_getset[] = {
-	{ "closed", (getter)Client_get_closed, NULL,
-	  "True once close() was called.", NULL },
+	HOLDER_CLOSED
 	{ "debug", (getter)Client_get_debug, NULL,
 	  "The debug hook, or None (see set_debug()).", NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
@@ -1565,13 +1599,9 @@ PyDoc_STRVAR(Client_doc,
 "(see set_debug()).");
 
 static PyTypeObject Client_Type = {
-	PyVarObject_HEAD_INIT(NULL, 0)
-	.tp_name = "smartcar_native._core.Client",
-	.tp_basicsize = sizeof(ClientObject),
-	.tp_dealloc = (destructor)Client_dealloc,
+	SC_TYPE_HEAD("Client", ClientObject, Client_dealloc,
+		     Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, Client_doc),
 	.tp_repr = (reprfunc)Client_repr,
-	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-	.tp_doc = Client_doc,
 	.tp_traverse = (traverseproc)Client_traverse,
 	.tp_clear = (inquiry)Client_clear,
 	.tp_free = PyObject_GC_Del,
@@ -1921,12 +1951,7 @@ PyDoc_STRVAR(Op_doc,
 "stack, then result().  Used by one thread at a time.");
 
 static PyTypeObject Op_Type = {
-	PyVarObject_HEAD_INIT(NULL, 0)
-	.tp_name = "smartcar_native._core.Op",
-	.tp_basicsize = sizeof(OpObject),
-	.tp_dealloc = (destructor)Op_dealloc,
-	.tp_flags = Py_TPFLAGS_DEFAULT,
-	.tp_doc = Op_doc,
+	SC_TYPE_HEAD("Op", OpObject, Op_dealloc, Py_TPFLAGS_DEFAULT, Op_doc),
 	.tp_methods = Op_methods,
 	.tp_new = Op_new,
 };
@@ -1940,8 +1965,7 @@ static void Store_dealloc(StoreObject *self)
 	if (self->weakrefs)
 		PyObject_ClearWeakRefs((PyObject *)self);
 	/* users is 0 here: running calls hold a reference to self. */
-	self->closed = 1;
-	store_release(self);
+	holder_close((PyObject *)self);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -2060,32 +2084,9 @@ PyDoc_STRVAR(Store_close_doc,
 "Close the store.  Idempotent.  Calls running in other threads finish\n"
 "first; later uses raise ValueError.");
 
-static PyObject *Store_close(StoreObject *self, PyObject *unused)
-{
-	self->closed = 1;
-	store_release(self);
-	Py_RETURN_NONE;
-}
 
-static PyObject *Store_enter(StoreObject *self, PyObject *unused)
-{
-	if (store_check(self) < 0)
-		return NULL;
-	Py_INCREF(self);
-	return (PyObject *)self;
-}
 
-static PyObject *Store_exit(StoreObject *self, PyObject *args)
-{
-	self->closed = 1;
-	store_release(self);
-	Py_RETURN_FALSE;
-}
 
-static PyObject *Store_get_closed(StoreObject *self, void *closure)
-{
-	return PyBool_FromLong(self->closed);
-}
 
 static PyObject *Store_repr(StoreObject *self)
 {
@@ -2098,15 +2099,12 @@ static PyMethodDef Store_methods[] = {
 	SC_GENERATED_TOKENSTORE_METHODS
 	{ "refresh", (PyCFunction)Store_refresh, METH_VARARGS,
 	  Store_refresh_doc },
-	{ "close", (PyCFunction)Store_close, METH_NOARGS, Store_close_doc },
-	{ "__enter__", (PyCFunction)Store_enter, METH_NOARGS, NULL },
-	{ "__exit__", (PyCFunction)Store_exit, METH_VARARGS, NULL },
+	HOLDER_METHODS(Store_close_doc)
 	{ NULL, NULL, 0, NULL }
 };
 
 static PyGetSetDef Store_getset[] = {
-	{ "closed", (getter)Store_get_closed, NULL,
-	  "True once close() was called.", NULL },
+	HOLDER_CLOSED
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -2116,13 +2114,9 @@ PyDoc_STRVAR(Store_doc,
 "Safe to share between threads.");
 
 static PyTypeObject Store_Type = {
-	PyVarObject_HEAD_INIT(NULL, 0)
-	.tp_name = "smartcar_native._core.TokenStore",
-	.tp_basicsize = sizeof(StoreObject),
-	.tp_dealloc = (destructor)Store_dealloc,
+	SC_TYPE_HEAD("TokenStore", StoreObject, Store_dealloc,
+		     Py_TPFLAGS_DEFAULT, Store_doc),
 	.tp_repr = (reprfunc)Store_repr,
-	.tp_flags = Py_TPFLAGS_DEFAULT,
-	.tp_doc = Store_doc,
 	.tp_weaklistoffset = offsetof(StoreObject, weakrefs),
 	.tp_methods = Store_methods,
 	.tp_getset = Store_getset,
@@ -2131,20 +2125,15 @@ static PyTypeObject Store_Type = {
 
 static PyObject *mod_endpoints(PyObject *mod, PyObject *unused)
 {
-	PyObject *out = PyList_New(0);
-	const char *name;
-	size_t i;
+	size_t i, n = sc_endpoint_count();
+	PyObject *out = PyList_New((Py_ssize_t)n);
 
-	if (!out)
-		return NULL;
-	for (i = 0; (name = sc_endpoint_name(i)) != NULL; i++) {
-		PyObject *s = PyUnicode_FromString(name);
-		if (!s || PyList_Append(out, s) < 0) {
-			Py_XDECREF(s);
-			Py_DECREF(out);
-			return NULL;
-		}
-		Py_DECREF(s);
+	for (i = 0; out && i < n; i++) {
+		PyObject *name = PyUnicode_FromString(sc_endpoint_name(i));
+		if (!name)
+			Py_CLEAR(out);
+		else
+			PyList_SET_ITEM(out, (Py_ssize_t)i, name);
 	}
 	return out;
 }
@@ -2517,13 +2506,10 @@ static PyMethodDef Async_methods[] = {
 };
 
 static PyTypeObject Async_Type = {
-	PyVarObject_HEAD_INIT(NULL, 0)
-	.tp_name = "smartcar_native._core.Async",
-	.tp_basicsize = sizeof(AsyncObject),
-	.tp_dealloc = (destructor)Async_dealloc,
-	.tp_flags = Py_TPFLAGS_DEFAULT,
-	.tp_doc = "Async(client, max_in_flight=0): calls driven by an event "
-		  "loop (libsmartcar's sc_async).  Used by smartcar_native.aio.",
+	SC_TYPE_HEAD("Async", AsyncObject, Async_dealloc,
+		     Py_TPFLAGS_DEFAULT,
+		     "Async(client, max_in_flight=0): calls driven by an event "
+		     "loop (libsmartcar's sc_async).  Used by smartcar_native.aio."),
 	.tp_methods = Async_methods,
 	.tp_new = Async_new,
 };
@@ -2576,7 +2562,14 @@ fail:
 
 PyMODINIT_FUNC PyInit__core(void)
 {
+	static const struct {
+		const char *name;
+		PyTypeObject *type;
+	} types[] = { { "Client", &Client_Type }, { "Op", &Op_Type },
+		      { "TokenStore", &Store_Type }, { "Async", &Async_Type },
+		      { NULL, &Pages_Type } };
 	PyObject *m, *errors;
+	size_t i;
 	int rc;
 
 	rc = sc_global_init();
@@ -2586,33 +2579,21 @@ PyMODINIT_FUNC PyInit__core(void)
 			     sc_strerror(rc));
 		return NULL;
 	}
-	if (PyType_Ready(&Client_Type) < 0 || PyType_Ready(&Op_Type) < 0 ||
-	    PyType_Ready(&Store_Type) < 0 || PyType_Ready(&Pages_Type) < 0 ||
-	    PyType_Ready(&Async_Type) < 0)
-		return NULL;
 	m = PyModule_Create(&module_def);
 	if (!m)
 		return NULL;
-
-	Py_INCREF(&Client_Type);
-	if (PyModule_AddObject(m, "Client", (PyObject *)&Client_Type) < 0) {
-		Py_DECREF(&Client_Type);
-		goto fail;
-	}
-	Py_INCREF(&Op_Type);
-	if (PyModule_AddObject(m, "Op", (PyObject *)&Op_Type) < 0) {
-		Py_DECREF(&Op_Type);
-		goto fail;
-	}
-	Py_INCREF(&Store_Type);
-	if (PyModule_AddObject(m, "TokenStore", (PyObject *)&Store_Type) < 0) {
-		Py_DECREF(&Store_Type);
-		goto fail;
-	}
-	Py_INCREF(&Async_Type);
-	if (PyModule_AddObject(m, "Async", (PyObject *)&Async_Type) < 0) {
-		Py_DECREF(&Async_Type);
-		goto fail;
+	/* Pages is made by Client.pages() only: ready, not a module name */
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		PyObject *type = (PyObject *)types[i].type;
+		if (PyType_Ready(types[i].type) < 0)
+			goto fail;
+		if (!types[i].name)
+			continue;
+		Py_INCREF(type);
+		if (PyModule_AddObject(m, types[i].name, type) < 0) {
+			Py_DECREF(type);
+			goto fail;
+		}
 	}
 	if (PyModule_AddIntConstant(m, "WATCH_READ", SC_WATCH_READ) < 0 ||
 	    PyModule_AddIntConstant(m, "WATCH_WRITE", SC_WATCH_WRITE) < 0 ||
