@@ -230,6 +230,13 @@ function Vehicle:diagnostic_system_status(options) end
 ---@return smartcar.Error|nil err
 function Vehicle:diagnostic_trouble_codes(options) end
 
+--- The permissions the token grants on the vehicle, paged.
+---@param paging {limit: integer|nil, offset: integer|nil}|nil
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Permissions|nil data
+---@return smartcar.Error|nil err
+function Vehicle:permissions(paging, options) end
+
 --- Revoke this application's access to the vehicle.
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.Status|nil data

@@ -1186,20 +1186,6 @@ local function check_number(v, fname, n, what)
   end
 end
 
---- The permissions this token grants on the vehicle, paged:
---- `paging` = {limit = integer (default 25), offset = integer}.
----@param paging {limit: integer|nil, offset: integer|nil}|nil
----@param options smartcar.CallOptions|nil
----@return smartcar.Permissions|nil data
----@return smartcar.Error|nil err
-function Vehicle:permissions(paging, options)
-  local fname = "permissions"
-  check_self(self, Vehicle, fname)
-  paging = check_fields(paging, OFFSET_PAGING, fname, 1)
-  return vehicle_call(self, fname, 2, fname, options,
-                      { limit = paging.limit, offset = paging.offset })
-end
-
 --- Read several paths in one request ("/odometer", "tires/pressure", "/"
 --- for the attributes, "/tesla/speedometer"...).  Returns a
 --- smartcar.Batch: `res.odometer` (data and meta, as `odometer()` gives
@@ -1315,6 +1301,10 @@ local ARG_CHECKS = {
   number = check_number,
   integer = check_count,
   json = check_json,
+  -- a paging table {limit, offset}: its fields are parameters
+  paging = function(v, fname, n)
+    return check_fields(v, OFFSET_PAGING, fname, n)
+  end,
 }
 
 local function table_args(spec)
@@ -1337,7 +1327,11 @@ local function positional(args, name, ...)
     if v ~= nil or not a.optional then
       v = a.check(v, name, i, a.name) or v
     end
-    extra[a.param] = v
+    if a.kind == "paging" then
+      for k, x in pairs(v or {}) do extra[k] = x end
+    else
+      extra[a.param] = v
+    end
   end
   return extra, (select(#args + 1, ...))
 end
