@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
-from .options import AuthUrlOptions, TokenOptions
+from .options import AuthUrlOptions, SingleSelect, TokenOptions
 from . import _util
 from ._shared_clients import USER_AGENT_SUFFIX, client_settings
 from ._core import Client
@@ -211,14 +211,7 @@ def _auth_url_params(
 ) -> Dict[str, Any]:
     params: Dict[str, Any] = {}
     if scope is not None:
-        if isinstance(scope, str) or not isinstance(scope, Sequence):
-            raise TypeError(
-                "scope must be a list of str, not %s" % type(scope).__name__
-            )
-        params["scope"] = " ".join(
-            _util.require_str("scope item", s) for s in scope
-        )
-
+        params["scope"] = " ".join(_util.str_list("scope", scope))
     opts = _util.require_mapping("options", options)
     _util.check_keys("option", opts, AuthUrlOptions.__annotations__)
     if opts.get("force_prompt"):
@@ -228,17 +221,14 @@ def _auth_url_params(
     params["user"] = _util.optional_str("user", opts.get("user"))
     params["flags"] = _util.flags_string(opts.get("flags"))
 
-    single_select = opts.get("single_select")
-    if isinstance(single_select, bool):
-        params["single_select"] = "true" if single_select else "false"
-    elif single_select is not None:
-        select = _util.require_mapping("single_select", single_select)
-        _util.check_keys("single_select key", select, ("enabled", "vin"))
-        vin = select.get("vin")
-        if vin is not None:
-            params["single_select_vin"] = _util.require_str(
-                "single_select vin", vin
-            )
-        elif "enabled" in select:
-            params["single_select"] = "true" if select["enabled"] else "false"
+    select = opts.get("single_select")
+    if isinstance(select, bool):  # the official SDK's short form
+        select = {"enabled": select}
+    select = _util.require_mapping("single_select", select)
+    _util.check_keys("single_select key", select, SingleSelect.__annotations__)
+    if select.get("vin") is not None:
+        params["single_select_vin"] = _util.require_str("single_select vin",
+                                                        select["vin"])
+    elif "enabled" in select:
+        params["single_select"] = "true" if select["enabled"] else "false"
     return params
