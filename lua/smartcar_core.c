@@ -867,7 +867,8 @@ static int pages_step(lua_State *L)
 }
 
 /*
- * client:pages(endpoint, params, page_size, store, key) -> iterator.
+ * client:pages(endpoint, params, page_size, store, key) -> iterator, the
+ * field of each page's data that holds its items.
  * Each call of the iterator returns the next page's data, nil after the
  * last page (the library decides which that is), or nil, err.
  */
@@ -900,7 +901,9 @@ static int client_pages(lua_State *L)
 	else
 		lua_pushnil(L);
 	lua_pushcclosure(L, pages_step, 3);
-	return 1;
+	/* the field of each page's data that holds its items (the table's) */
+	lua_pushstring(L, sc_pager_items(p->pager));
+	return 2;
 }
 
 /* client:set_timeouts(connect_ms, total_ms) -> client; 0/nil keeps. */

@@ -65,7 +65,6 @@ NOT_BOUND = {
                         "(client:fds())",
     "sc_async_take": "the bindings take with sc_async_take_page, which "
                      "also says whether a page of a walk follows",
-    "sc_pager_items": "the bindings know each call's items field",
 }
 # C functions one binding goes without, and why: (binding, name), or a
 # name prefix ending in "_".
@@ -81,6 +80,8 @@ ONE_BINDING = {
     ("python", "sc_client_new_params"): FFI_OPTIONS,
     ("python", "sc_client_option_type"): FFI_OPTIONS,
     ("python", "sc_client_option_name"): FFI_OPTIONS,
+    ("python", "sc_pager_items"): "Python's iterators read each call's "
+                                  "items through its result shape",
     ("lua", "sc_client_new"): LUA_OPTIONS,
     ("lua", "sc_client_options_init"): LUA_OPTIONS,
 }

@@ -1771,8 +1771,8 @@ local function iteration_failed(fname, err)
 end
 
 -- An iterator over the items (data[field]) of the pages next_page (a
--- client:pages iterator) returns; the library decides which page is the
--- last.
+-- client:pages iterator, which also gives field) returns; the library
+-- decides which page is the last.
 local function each_item(fname, next_page, field)
   local items, i = nil, 0
   return function()
@@ -1800,15 +1800,14 @@ local function take_page_size(options, fname, n)
   return size, options
 end
 
--- An iterator over the items (data[field]) of every page of a paged call
--- (endpoint) on a vehicle of class mt, store included.
-local function each_vehicle_item(self, mt, fname, endpoint, field, options)
+-- An iterator over the items of every page of a paged call (endpoint) on
+-- a vehicle of class mt, store included.
+local function each_vehicle_item(self, mt, fname, endpoint, options)
   check_self(self, mt, fname)
   local size
   size, options = take_page_size(options, fname, 1)
   local client, params, store, key = vehicle_params(self, fname, 1, options)
-  return each_item(fname, client:pages(endpoint, params, size, store, key),
-                   field)
+  return each_item(fname, client:pages(endpoint, params, size, store, key))
 end
 
 --- Iterate the ids of every vehicle the token grants, a page of
@@ -1829,8 +1828,7 @@ function smartcar.each_vehicle(access_token, options)
   local client = resolve_client(options.client, fname, 2)
   local params = apply_call_options({ access_token = access_token }, options,
                                     fname, 2)
-  return each_item(fname, client:pages("get_vehicles", params, size),
-                   "vehicles")
+  return each_item(fname, client:pages("get_vehicles", params, size))
 end
 
 --- Iterate every permission the token grants on this vehicle, a page at
@@ -1840,7 +1838,7 @@ end
 ---@return fun(): string|nil
 function Vehicle:each_permission(options)
   return each_vehicle_item(self, Vehicle, "each_permission", "permissions",
-                           "permissions", options)
+                           options)
 end
 
 --- Iterate the application's connections (smartcar.Connection tables),
@@ -1864,8 +1862,7 @@ function smartcar.each_connection(amt, filter, options)
     vehicle_id = filter.vehicle_id, mode = options.mode,
   }, options, fname, 3)
   local client = resolve_client(options.client, fname, 3)
-  return each_item(fname, client:pages("get_connections", params, size),
-                   "connections")
+  return each_item(fname, client:pages("get_connections", params, size))
 end
 
 -- An iterator over the resources of every page of a page-number paged
@@ -1875,13 +1872,12 @@ local function each_app_item(fname, endpoint, query, options)
   size, options = take_page_size(options, fname, 2)
   local params, client, owned = app_params(fname, 2, options, {}, query,
                                            true)
-  local pages = client:pages(endpoint, params, size)
-  local next_item = each_item(fname, function()
+  local pages, field = client:pages(endpoint, params, size)
+  return each_item(fname, function()
     local data, err = pages()
     if data == nil and owned then client:close() end
     return data, err
-  end, "data")
-  return next_item
+  end, field)
 end
 
 --- API v3: iterate every connection of the application (the JSON:API
@@ -1915,7 +1911,7 @@ end
 ---@return fun(): smartcar.SignalResource|nil
 function VehicleV3:each_signal(options)
   return each_vehicle_item(self, VehicleV3, "each_signal", "get_signals",
-                           "data", options)
+                           options)
 end
 
 ----------------------------------------------------------------------------
