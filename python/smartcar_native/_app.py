@@ -17,6 +17,13 @@ APP_OPTIONS = ("client", "client_id", "client_secret") + _util.CALL_OPTIONS
 OPTIONS = APP_OPTIONS + ("unit_system",)
 
 
+def from_env(name: str, given: Any) -> Any:
+    """A credential given, else the ``SMARTCAR_<NAME>`` variable's (None
+    when that is not set either)."""
+    return os.environ.get("SMARTCAR_" + name.upper()) if given is None \
+        else given
+
+
 def client_for(opts: Mapping[str, Any], caller: Optional[str] = None
                ) -> Client:
     """The client to authenticate as the application: ``options["client"]``;
@@ -31,10 +38,8 @@ def client_for(opts: Mapping[str, Any], caller: Optional[str] = None
     client_secret = opts.get("client_secret")
     if caller is None and client_id is None and client_secret is None:
         return default_client()
-    if client_id is None:
-        client_id = os.environ.get("SMARTCAR_CLIENT_ID")
-    if client_secret is None:
-        client_secret = os.environ.get("SMARTCAR_CLIENT_SECRET")
+    client_id = from_env("client_id", client_id)
+    client_secret = from_env("client_secret", client_secret)
     if caller is not None and not (client_id and client_secret):
         raise InvalidArgumentError(
             "%s needs a client_id and a client_secret (options or "

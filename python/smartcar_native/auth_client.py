@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from .options import AuthUrlOptions, SingleSelect, TokenOptions
 from . import _util
+from ._app import from_env
 from ._shared_clients import USER_AGENT_SUFFIX, client_settings
 from ._core import Client
 from .errors import InvalidArgumentError
@@ -51,39 +51,35 @@ class AuthClient:
         mode: str = "live",
         **options: Any,
     ) -> None:
-        values = {
-            "client_id": (client_id, "SMARTCAR_CLIENT_ID"),
-            "client_secret": (client_secret, "SMARTCAR_CLIENT_SECRET"),
-            "redirect_uri": (redirect_uri, "SMARTCAR_REDIRECT_URI"),
-        }
-        resolved: Dict[str, str] = {}
-        missing = []
-        for name, (given, variable) in values.items():
-            value = given if given is not None else os.environ.get(variable)
-            if value is None or value == "":
-                # optional as in the official SDK (set in the dashboard)
-                if name != "redirect_uri":
-                    missing.append("%s (or %s)" % (name, variable))
-                continue
-            resolved[name] = _util.require_str(name, value)
+        resolved: Dict[str, Optional[str]] = {}
+        for name, given in (("client_id", client_id),
+                            ("client_secret", client_secret),
+                            ("redirect_uri", redirect_uri)):
+            value = from_env(name, given)
+            resolved[name] = None if value is None or value == "" else \
+                _util.require_str(name, value)
+        # the redirect URI may be left out, as in the official SDK (the
+        # dashboard has it)
+        missing = ["%s (or SMARTCAR_%s)" % (name, name.upper())
+                   for name in ("client_id", "client_secret")
+                   if resolved[name] is None]
         if missing:
             raise InvalidArgumentError(
-                "AuthClient is missing " + ", ".join(missing)
-            )
+                "AuthClient is missing " + ", ".join(missing))
 
         if test_mode is not None:
             mode = _util.mode_of_test_mode(test_mode)
         _util.setting("mode", mode)
 
-        self.client_id = resolved["client_id"]
-        self.redirect_uri = resolved.get("redirect_uri")
+        self.client_id = str(resolved["client_id"])
+        self.redirect_uri = resolved["redirect_uri"]
         self.mode = mode
         options.setdefault("user_agent_suffix", USER_AGENT_SUFFIX)
         options = dict(client_settings(), **options)
         self._client = Client(
             client_id=resolved["client_id"],
             client_secret=resolved["client_secret"],
-            redirect_uri=resolved.get("redirect_uri"),
+            redirect_uri=resolved["redirect_uri"],
             mode=mode,
             **options,
         )
