@@ -46,6 +46,13 @@ class CallOptions(TypedDict, total=False):
     rate_policy: RatePolicy
 
 
+class _ClientOptions(CallOptions, total=False):
+    """The per-call settings and the :class:`Client` (or
+    :class:`AuthClient`) to call with."""
+
+    client: Client
+
+
 class SingleSelect(TypedDict, total=False):
     """``single_select``: one vehicle only, or the one with ``vin``."""
 
@@ -70,13 +77,12 @@ class TokenOptions(TypedDict, total=False):
     flags: Flags
 
 
-class VehicleOptions(CallOptions, total=False):
+class VehicleOptions(_ClientOptions, total=False):
     """``Vehicle(vehicle_id, access_token, options)``."""
 
     unit_system: Literal["metric", "imperial"]
     version: str
     flags: Flags
-    client: Client
 
 
 class PagingOptions(TypedDict, total=False):
@@ -86,7 +92,7 @@ class PagingOptions(TypedDict, total=False):
     offset: int
 
 
-class _AppOptions(CallOptions, total=False):
+class _AppOptions(_ClientOptions, total=False):
     """What the calls made as the application (Basic client_id:secret)
     share."""
 
@@ -94,7 +100,6 @@ class _AppOptions(CallOptions, total=False):
     client_secret: str
     version: str
     mode: Literal["live", "test", "simulated"]
-    client: Client
 
 
 class CompatibilityOptions(_AppOptions, total=False):
@@ -127,7 +132,5 @@ class ConnectionsPaging(TypedDict, total=False):
     cursor: str
 
 
-class ManagementOptions(CallOptions, total=False):
+class ManagementOptions(_ClientOptions, total=False):
     """Management calls' options (ours): a client and call settings."""
-
-    client: Client
