@@ -306,6 +306,13 @@ def app_calls(calls, hand):
             and c.name != "get_app_token" and c.name not in hand]
 
 
+def account_calls(calls, hand):
+    """The account's calls with the owner's access token (get_user,
+    get_vehicles) that init.lua builds on the module table."""
+    return [c for c in calls if c.host == "API" and c.auth == "BEARER"
+            and not c.vehicle and c.name not in hand]
+
+
 def app_signature(call):
     """(positional args, whether the call takes a query) of an
     application call: "filter" and "paging" arguments are one query."""
@@ -361,6 +368,21 @@ def render_app_calls(calls, hand):
     return "\n".join(out) + "\n"
 
 
+def lua_declaration(c, shapes, owner, options_type):
+    """The LuaLS declaration of call c as owner..name(arguments...,
+    options)."""
+    out = ["", "--- " + c.doc]
+    for a in c.args:
+        out.append("---@param %s %s%s" % (
+            a.name, LUA_TYPES[a.type], "|nil" if a.optional else ""))
+    return out + ["---@param options " + options_type,
+                  "---@return smartcar.%s|nil data" % result_shape(
+                      shapes, c.result, "lua").lua_name,
+                  "---@return smartcar.Error|nil err",
+                  "function %s%s(%s) end" % (owner, c.name, ", ".join(
+                      [a.name for a in c.args] + ["options"]))]
+
+
 def render_lua(calls, hand, hand_v3, shapes, lua_app_hand=()):
     out = ["---@meta", "-- " + HEADER, "--",
            "-- The Vehicle and VehicleV3 methods init.lua builds at load from",
@@ -383,21 +405,15 @@ def render_lua(calls, hand, hand_v3, shapes, lua_app_hand=()):
         out += ["", "---@class smartcar.%s%s" % (cls, parent),
                 "local %s = {}" % cls]
         for c in calls:
-            if c.name not in names:
-                continue
-            out += ["", "--- " + c.doc]
-            for a in c.args:
-                out.append("---@param %s %s%s" % (
-                    a.name, LUA_TYPES[a.type], "|nil" if a.optional else ""))
-            out += ["---@param options smartcar.CallOptions|nil",
-                    "---@return smartcar.%s|nil data" % result_shape(
-                        shapes, c.result, "lua").lua_name,
-                    "---@return smartcar.Error|nil err",
-                    "function %s:%s(%s) end" % (
-                        cls, c.name,
-                        ", ".join([a.name for a in c.args] + ["options"]))]
-    # the application's v3 calls init.lua builds on the module table
+            if c.name in names:
+                out += lua_declaration(c, shapes, cls + ":",
+                                       "smartcar.CallOptions|nil")
+    # the account's calls and the application's v3 calls init.lua builds
+    # on the module table
     out += ["", "---@class smartcar", "local smartcar = {}"]
+    for c in account_calls(calls, lua_app_hand):
+        out += lua_declaration(c, shapes, "smartcar.",
+                               "table|nil client and the per-call options")
     for c in app_calls(calls, lua_app_hand):
         args, query = app_signature(c)
         out += ["", "--- " + c.doc]

@@ -285,6 +285,21 @@ local VehicleV3 = {}
 ---@class smartcar
 local smartcar = {}
 
+--- The id of the user who granted the token.
+---@param access_token string
+---@param options table|nil client and the per-call options
+---@return smartcar.User|nil data
+---@return smartcar.Error|nil err
+function smartcar.get_user(access_token, options) end
+
+--- The ids of the vehicles the token grants access to, paged.
+---@param access_token string
+---@param paging {limit: integer|nil, offset: integer|nil}|nil
+---@param options table|nil client and the per-call options
+---@return smartcar.Vehicles|nil data
+---@return smartcar.Error|nil err
+function smartcar.get_vehicles(access_token, paging, options) end
+
 --- API v3: the connections (user, vehicle), page-number paged.
 ---@param query table|nil user_id, vehicle_id, mode, external_id, page, page_size
 ---@param options table|nil client, client_id, client_secret and the per-call options

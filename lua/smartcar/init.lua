@@ -241,6 +241,11 @@ local function check_fields(t, spec, fname, n)
   return t
 end
 
+-- The fields of the paging tables, by paging style.
+local OFFSET_PAGING = { limit = "count", offset = "count" }
+local CURSOR_PAGING = { limit = "count", cursor = "text" }
+local PAGE_PAGING = { page = "positive", page_size = "positive" }
+
 local function set_of(list)
   local s = {}
   for _, v in ipairs(list) do s[v] = true end
@@ -739,51 +744,6 @@ end
 AuthClient.parse_redirect = function(self, url, expected_state)
   check_self(self, AuthClient, "parse_redirect")
   return smartcar.parse_redirect(url, expected_state)
-end
-
-----------------------------------------------------------------------------
--- Account-level calls.
-----------------------------------------------------------------------------
-
---- The Smartcar user id of the token's owner.
---- Options: `client`, `flags`, `version`, `timeout_ms`, `connect_timeout_ms`,
---- `max_attempts`, `retry_deadline_ms`, `rate_policy`.
----@param access_token string
----@param options table|nil
----@return smartcar.User|nil data
----@return smartcar.Error|nil err
-function smartcar.get_user(access_token, options)
-  check_string(access_token, "get_user", 1, "access_token")
-  options = check_call_options(options, "get_user", 2)
-  local client = resolve_client(options.client, "get_user", 2)
-  local params = apply_call_options({ access_token = access_token }, options,
-                                    "get_user", 2)
-  return client:call("get_user", params)
-end
-
--- The fields of the paging tables, by paging style.
-local OFFSET_PAGING = { limit = "count", offset = "count" }
-local CURSOR_PAGING = { limit = "count", cursor = "text" }
-local PAGE_PAGING = { page = "positive", page_size = "positive" }
-
---- The ids of the vehicles the token grants.
---- `paging`: {limit = integer, offset = integer}, both optional.
---- Options: as for get_user.
----@param access_token string
----@param paging {limit: integer|nil, offset: integer|nil}|nil
----@param options table|nil
----@return smartcar.Vehicles|nil data
----@return smartcar.Error|nil err
-function smartcar.get_vehicles(access_token, paging, options)
-  local fname = "get_vehicles"
-  check_string(access_token, fname, 1, "access_token")
-  paging = check_fields(paging, OFFSET_PAGING, fname, 2)
-  options = check_call_options(options, fname, 3)
-  local client = resolve_client(options.client, fname, 3)
-  local params = apply_call_options(
-    { access_token = access_token, limit = paging.limit,
-      offset = paging.offset }, options, fname, 3)
-  return client:call(fname, params)
 end
 
 ----------------------------------------------------------------------------
@@ -1358,6 +1318,29 @@ for name in pairs(ENDPOINTS) do
         return vehicle_call(self, name, #args + 1, name, options, extra,
                             no_token)
       end
+    end
+  end
+end
+
+----------------------------------------------------------------------------
+-- Account calls: smartcar.NAME(access_token, arguments..., options) for
+-- every call with the owner's token that is not about one vehicle
+-- (get_user, get_vehicles), built from its line of the endpoint table as
+-- the vehicle calls are.  Options: `client` and the per-call options.
+-- LuaLS declarations: lua/meta/smartcar_vehicle.lua.
+----------------------------------------------------------------------------
+
+for name in pairs(ENDPOINTS) do
+  local info = core.endpoint_info(name)
+  if info.host == "api" and info.auth == "bearer" and info.vehicle ~= "1"
+      and smartcar[name] == nil then
+    local args = table_args(info.args)
+    local n = #args + 1 -- the options argument
+    smartcar[name] = function(...)
+      local params, options = positional(args, name, ...)
+      options = check_call_options(options, name, n)
+      local client = resolve_client(options.client, name, n)
+      return client:call(name, apply_call_options(params, options, name, n))
     end
   end
 end
