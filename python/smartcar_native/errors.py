@@ -360,11 +360,8 @@ def _from_core(code: int, fields: Mapping[str, Any]) -> SmartcarException:
     """
     kind = fields.get("kind") or None
     cls = exception_class(kind, fields.get("category") or fields.get("type"))
-    kwargs: Dict[str, Any] = {}
-    for name in _FIELDS:
-        value = fields.get(name)
-        if value is not None:
-            kwargs[name] = value
+    kwargs: Dict[str, Any] = {name: fields[name] for name in _FIELDS
+                              if fields.get(name) is not None}
     if "resolution" in kwargs:
         kwargs["resolution"] = _normalise_resolution(kwargs["resolution"])
     seconds = kwargs.pop("retry_after", None)
