@@ -497,8 +497,6 @@ static int client_gc(lua_State *L)
 	return client_close(L);
 }
 
-
-
 /*
  * Turn a failed result into the Lua convention: raise for misuse and
  * memory, otherwise push nil, err.
@@ -717,26 +715,6 @@ static int store_put(lua_State *L)
 	return 1;
 }
 
-/*
- * store:refresh(client, key) -> token | nil, err.  Refreshes now
- * (single-flight, saved before it is returned); when another handle or
- * process refreshed meanwhile, its set is returned instead.
- */
-static int store_refresh(lua_State *L)
-{
-	sc_token_store *store = check_store(L, 1);
-	sc_client *client = client_arg(L, 2);
-	tmp *t;
-	int rc;
-
-	check_key(L, 3);
-	lua_settop(L, 3);
-	t = tmp_push(L);
-	rc = sc_token_store_refresh_now(&t->res, client, store,
-					lua_tostring(L, 3), &t->err);
-	return rc != 0 ? push_err_failure(L, t->err, rc) : push_data(L, t->res);
-}
-
 /* The client at 1 no longer shares cool-downs through the store in its
  * uservalue (if any): that store may now be freed when it was closed. */
 static void unshare_cooldowns(lua_State *L)
@@ -804,8 +782,6 @@ static int store_close(lua_State *L)
 	}
 	return 0;
 }
-
-
 
 /*
  * client:call_stored(store, key, endpoint, params) -> data | nil, err.
@@ -1168,7 +1144,6 @@ static int op_close(lua_State *L)
 	return 0;
 }
 
-
 /* The handle of the client, token store or op at 1 (NULL once closed)
  * and the name of its type. */
 static const void *handle_of(lua_State *L, const char **type)
@@ -1214,7 +1189,6 @@ static const luaL_Reg op_methods[] = {
 	{ "close", op_close },
 	{ NULL, NULL },
 };
-
 
 /* ------------------------------------------------------------------ */
 /* Module functions.                                                   */
@@ -1584,7 +1558,6 @@ static sc_webhook_seen *check_seen(lua_State *L, int idx)
 	lseen *s = luaL_checkudata(L, idx, SEEN_MT);
 	return s->seen;
 }
-
 
 static int seen_gc(lua_State *L)
 {
@@ -2141,7 +2114,6 @@ static int client_async_cancel(lua_State *L)
 static const luaL_Reg store_methods[] = {
 	{ "put", store_put },
 	SC_GENERATED_STORE_METHODS
-	{ "refresh", store_refresh },
 	{ "closed", handle_closed },
 	{ "close", store_close },
 	{ NULL, NULL },
@@ -2154,7 +2126,6 @@ static int store_gc(lua_State *L)
 
 	return s->busy ? 0 : store_close(L);
 }
-
 
 static const luaL_Reg client_methods[] = {
 	{ "call", client_call },
@@ -2177,7 +2148,6 @@ static const luaL_Reg client_methods[] = {
 	{ "close", client_close },
 	{ NULL, NULL },
 };
-
 
 static const luaL_Reg module_functions[] = {
 	SC_GENERATED_FUNCTIONS

@@ -461,6 +461,25 @@ static int l_store_delete(lua_State *L)
 	return 1;
 }
 
+/* core.store:refresh; in Python: refresh(client, key) -> dict */
+static int l_store_refresh(lua_State *L)
+{
+	sc_token_store *self;
+	sc_client *client;
+	const char *key;
+	tmp *t;
+	int rc;
+
+	self = check_store(L, 1);
+	client = client_arg(L, 2);
+	key = check_key(L, 3);
+	lua_settop(L, 3);
+	t = tmp_push(L);
+	rc = sc_token_store_refresh_now(&t->res, client, self, key, &t->err);
+	return rc != 0 ? push_err_failure(L, t->err, rc)
+		       : push_data(L, t->res);
+}
+
 /* core.client:async_timeout; in Python: timeout() */
 static int l_client_async_timeout(lua_State *L)
 {
@@ -538,4 +557,5 @@ static int l_client_fd(lua_State *L)
 /* The methods of a store (luaL_Reg lines). */
 #define SC_GENERATED_STORE_METHODS \
 	{ "get", l_store_get }, \
-	{ "delete", l_store_delete },
+	{ "delete", l_store_delete }, \
+	{ "refresh", l_store_refresh },

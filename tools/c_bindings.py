@@ -116,6 +116,14 @@ PY_ARG = {
              "if (!PyUnicode_FSConverter({n}_obj, &{n}_bytes))\n"
              "\t\tgoto done;\n\t{n} = PyBytes_AS_STRING({n}_bytes);",
              "Py_XDECREF({n}_bytes);"),
+    "client": ("O", "sc_client *{n};",
+               "if (!PyObject_TypeCheck({n}_obj, &Client_Type)) {{\n"
+               "\t\tPyErr_Format(PyExc_TypeError, \"{n} must be a Client, "
+               "not %.100s\",\n\t\t\t     Py_TYPE({n}_obj)->tp_name);\n"
+               "\t\tgoto done;\n\t}}\n"
+               "\tif (client_check((ClientObject *){n}_obj) < 0)\n"
+               "\t\tgoto done;\n"
+               "\t{n} = ((ClientObject *){n}_obj)->client;", None),
     "key": ("O", "const char *{n};",
             "if (!({n} = key_of({n}_obj)))\n\t\tgoto done;", None),
     "seen": ("O", "sc_webhook_seen *{n};",
@@ -275,11 +283,19 @@ def render_py_fn(fn):
     if out_arg is not None:
         call = call.replace("OUT", out_arg)
     if fn.ret not in VALUE_RETS:
-        if fn.nogil and recv and PY_SELF[recv][4]:
-            # the object stays open (its handle alive) while it is used
-            out.append("\tself->users++;\n\tPy_BEGIN_ALLOW_THREADS\n"
-                       "\trc = %s;\n\tPy_END_ALLOW_THREADS\n"
-                       "\tself->users--;\n\t%s" % (call, PY_SELF[recv][4]))
+        # objects that stay open (their handles alive) while the GIL is
+        # released: the receiver and Client arguments
+        held = [("self", PY_SELF[recv][4])] if recv and PY_SELF[recv][4] \
+            else []
+        held += [("((ClientObject *)%s_obj)" % a.name,
+                  "client_release((ClientObject *)%s_obj);" % a.name)
+                 for a in args if a.kind == "client"]
+        if fn.nogil and held:
+            out.append("".join("\t%s->users++;\n" % h for h, _ in held) +
+                       "\tPy_BEGIN_ALLOW_THREADS\n"
+                       "\trc = %s;\n\tPy_END_ALLOW_THREADS\n" % call +
+                       "".join("\t%s->users--;\n" % h for h, _ in held) +
+                       "\n".join("\t" + r for _, r in held))
         elif fn.nogil:
             out.append("\tPy_BEGIN_ALLOW_THREADS\n\trc = %s;\n"
                        "\tPy_END_ALLOW_THREADS" % call)
@@ -341,6 +357,7 @@ LUA_ARG = {
     "lstr": ("const char *{n};\n\tsize_t {n}_len;",
              "{n} = luaL_checklstring(L, {i}, &{n}_len);"),
     "key": ("const char *{n};", "{n} = check_key(L, {i});"),
+    "client": ("sc_client *{n};", "{n} = client_arg(L, {i});"),
     "seen": ("sc_webhook_seen *{n};", "{n} = check_seen(L, {i});"),
     "oseen": ("sc_webhook_seen *{n} = NULL;",
               "if (!lua_isnoneornil(L, {i}))\n"

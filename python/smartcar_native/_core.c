@@ -1289,10 +1289,6 @@ PyDoc_STRVAR(Client_close_doc,
 "Close the client and its connections.  Idempotent.  Calls running in\n"
 "other threads finish first; later calls raise ValueError.");
 
-
-
-
-
 static PyObject *Client_repr(ClientObject *self)
 {
 	/* Configuration only; never the secret. */
@@ -2041,52 +2037,10 @@ static PyObject *Store_put(StoreObject *self, PyObject *args)
 	Py_RETURN_NONE;
 }
 
-PyDoc_STRVAR(Store_refresh_doc,
-"refresh(client, key) -> dict\n\n"
-"Refresh the set stored under key now with client (which needs the\n"
-"application's credentials), save it, and return it.  Single-flight:\n"
-"when another thread or process refreshed it meanwhile, that set is\n"
-"returned instead.  The GIL is released while it runs.");
-
-static PyObject *Store_refresh(StoreObject *self, PyObject *args)
-{
-	PyObject *key_obj;
-	ClientObject *owner;
-	const char *key;
-	sc_result *res = NULL;
-	sc_token_store *st;
-	sc_client *client;
-	sc_error *err = NULL;
-	int rc;
-
-	if (!PyArg_ParseTuple(args, "O!O:refresh", &Client_Type, &owner,
-			      &key_obj))
-		return retyped();
-	if (!(key = key_of(key_obj)) || store_check(self) < 0 ||
-	    client_check(owner) < 0)
-		return NULL;
-	st = self->store;
-	client = owner->client;
-	self->users++;
-	owner->users++;
-	Py_BEGIN_ALLOW_THREADS
-	rc = sc_token_store_refresh_now(&res, client, st, key, &err);
-	Py_END_ALLOW_THREADS
-	self->users--;
-	owner->users--;
-	client_release(owner);
-	store_release(self);
-	return rc != 0 ? raise_owned(rc, err) : take_result(rc, res);
-}
-
 PyDoc_STRVAR(Store_close_doc,
 "close() -> None\n\n"
 "Close the store.  Idempotent.  Calls running in other threads finish\n"
 "first; later uses raise ValueError.");
-
-
-
-
 
 static PyObject *Store_repr(StoreObject *self)
 {
@@ -2097,8 +2051,6 @@ static PyObject *Store_repr(StoreObject *self)
 static PyMethodDef Store_methods[] = {
 	{ "put", (PyCFunction)Store_put, METH_VARARGS, Store_put_doc },
 	SC_GENERATED_TOKENSTORE_METHODS
-	{ "refresh", (PyCFunction)Store_refresh, METH_VARARGS,
-	  Store_refresh_doc },
 	HOLDER_METHODS(Store_close_doc)
 	{ NULL, NULL, 0, NULL }
 };

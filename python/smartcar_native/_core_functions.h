@@ -907,6 +907,57 @@ done:
 	return ret;
 }
 
+PyDoc_STRVAR(py_TokenStore_refresh_doc,
+"refresh(client, key) -> dict\n"
+"\n"
+"Refresh the set stored under key now with client (which needs the\n"
+"application's credentials), save it, and return it.  Single-flight:\n"
+"when another thread or process refreshed it meanwhile, that set is\n"
+"returned instead.  The GIL is released while it runs.");
+
+static PyObject *py_TokenStore_refresh(StoreObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_token_store *handle;
+	static char *kwlist[] = { "client", "key", NULL };
+	PyObject *client_obj, *key_obj;
+	sc_client *client;
+	const char *key;
+	sc_result *out = NULL;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:refresh", kwlist,
+					 &client_obj, &key_obj))
+		return retyped();
+	if (store_check(self) < 0)
+		goto done;
+	handle = self->store;
+	if (!PyObject_TypeCheck(client_obj, &Client_Type)) {
+		PyErr_Format(PyExc_TypeError, "client must be a Client, not %.100s",
+			     Py_TYPE(client_obj)->tp_name);
+		goto done;
+	}
+	if (client_check((ClientObject *)client_obj) < 0)
+		goto done;
+	client = ((ClientObject *)client_obj)->client;
+	if (!(key = key_of(key_obj)))
+		goto done;
+	self->users++;
+	((ClientObject *)client_obj)->users++;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_token_store_refresh_now(&out, client, handle, key, &err);
+	Py_END_ALLOW_THREADS
+	self->users--;
+	((ClientObject *)client_obj)->users--;
+	store_release(self);
+	client_release((ClientObject *)client_obj);
+	ret = rc != 0 ? raise_owned(rc, err) : take_result(rc, out);
+done:
+	return ret;
+}
+
 PyDoc_STRVAR(py_Async_timeout_doc,
 "timeout(): the timer came.");
 
@@ -1060,7 +1111,9 @@ static PyObject *py_Async_poll(AsyncObject *self, PyObject *unused)
 	{ "get", (PyCFunction)(void (*)(void))py_TokenStore_get, \
 	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_get_doc }, \
 	{ "delete", (PyCFunction)(void (*)(void))py_TokenStore_delete, \
-	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_delete_doc },
+	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_delete_doc }, \
+	{ "refresh", (PyCFunction)(void (*)(void))py_TokenStore_refresh, \
+	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_refresh_doc },
 
 /* The lines of Async's PyMethodDef table. */
 #define SC_GENERATED_ASYNC_METHODS \
