@@ -882,21 +882,6 @@ static int client_pages(lua_State *L)
 	return 2;
 }
 
-/* client:set_timeouts(connect_ms, total_ms) -> client; 0/nil keeps. */
-static int client_set_timeouts(lua_State *L)
-{
-	sc_client *client = check_client(L);
-	lua_Integer cms = luaL_optinteger(L, 2, 0);
-	lua_Integer tms = luaL_optinteger(L, 3, 0);
-
-	luaL_argcheck(L, cms >= 0, 2, "must not be negative");
-	luaL_argcheck(L, tms >= 0, 3, "must not be negative");
-	if (sc_client_set_timeouts(client, (long)cms, (long)tms) != 0)
-		return luaL_error(L, "set_timeouts: invalid value");
-	lua_settop(L, 1);
-	return 1;
-}
-
 /* ------------------------------------------------------------------ */
 /* smartcar.Op: the sans-IO state machine, for drivers written in Lua  */
 /* (event loops, cosockets) and for the shared declarative cases.      */
@@ -2130,7 +2115,6 @@ static int store_gc(lua_State *L)
 static const luaL_Reg client_methods[] = {
 	{ "call", client_call },
 	SC_GENERATED_CLIENT_METHODS
-	{ "set_timeouts", client_set_timeouts },
 	{ "set_debug", client_set_debug },
 	{ "op", client_op },
 	{ "call_many", client_call_many },

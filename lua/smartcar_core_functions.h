@@ -399,6 +399,26 @@ static int l_client_get(lua_State *L)
 	return 1;
 }
 
+/* core.client:set_timeouts; in Python: set_timeouts(connect_ms, total_ms) -> None */
+static int l_client_set_timeouts(lua_State *L)
+{
+	sc_client *self;
+	long connect_ms;
+	long total_ms;
+	int rc;
+
+	self = check_client(L);
+	connect_ms = (long)luaL_optinteger(L, 2, 0);
+	total_ms = (long)luaL_optinteger(L, 3, 0);
+	luaL_argcheck(L, connect_ms >= 0, 2, "must not be negative");
+	luaL_argcheck(L, total_ms >= 0, 3, "must not be negative");
+	rc = sc_client_set_timeouts(self, connect_ms, total_ms);
+	if (rc != 0)
+		return raise_failure(L, "set_timeouts", rc, NULL);
+	lua_settop(L, 1);
+	return 1;
+}
+
 /* core.client:connections_opened; in Python: connections_opened() -> int */
 static int l_client_connections_opened(lua_State *L)
 {
@@ -547,6 +567,7 @@ static int l_client_fd(lua_State *L)
 /* The methods of a client (luaL_Reg lines). */
 #define SC_GENERATED_CLIENT_METHODS \
 	{ "get", l_client_get }, \
+	{ "set_timeouts", l_client_set_timeouts }, \
 	{ "connections_opened", l_client_connections_opened }, \
 	{ "auth_url", l_client_auth_url }, \
 	{ "async_timeout", l_client_async_timeout }, \

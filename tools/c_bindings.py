@@ -372,6 +372,7 @@ LUA_ARG = {
 LUA_ARG["text"] = LUA_ARG["path"] = LUA_ARG["str"]
 LUA_ARG["otext"] = LUA_ARG["ostr"]
 LUA_OPT = {"i64": "{n} = luaL_optinteger(L, {i}, {d});",
+           "long": "{n} = (long)luaL_optinteger(L, {i}, {d});",
            "double": "{n} = luaL_optnumber(L, {i}, {d});"}
 # a method's receiver (SC_ARG self): the handle's type and how it is read
 LUA_SELF = {"client": ("sc_client", "check_client(L)"),
@@ -433,10 +434,14 @@ def render_lua_fn(fn):
             body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
             body.append("\treturn rc != 0 ? push_err_failure(L, t->err, rc)\n"
                         "\t\t       : push_data(L, t->res);")
-        elif fn.ret == "none":
+        elif fn.ret == "none" and has_err:  # true | nil, err
             body.append("\trc = %s;" % subst_call(fn, None, err))
             body.append("\tif (rc != 0)\n\t\treturn push_store_failure(L, t, "
                         "rc);\n\tlua_pushboolean(L, 1);\n\treturn 1;")
+        elif fn.ret == "none":  # raises; a method returns its receiver
+            body.append("\trc = %s;" % subst_call(fn, None, err))
+            body.append("\tif (rc != 0)\n\t\treturn raise_failure(L, \"%s\", "
+                        "rc, NULL);\n\tlua_settop(L, 1);\n\treturn 1;" % name)
         elif fn.ret == "pair":
             body.append("\trc = %s;" % subst_call(fn, "&t->url, &t->state",
                                                    err))

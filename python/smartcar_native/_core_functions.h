@@ -762,12 +762,12 @@ static PyObject *py_Client_set_timeouts(ClientObject *self, PyObject *args,
 {
 	sc_client *handle;
 	static char *kwlist[] = { "connect_ms", "total_ms", NULL };
-	long connect_ms;
-	long total_ms;
+	long connect_ms = 0;
+	long total_ms = 0;
 	PyObject *ret = NULL;
 	int rc;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "ll:set_timeouts", kwlist,
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|ll:set_timeouts", kwlist,
 					 &connect_ms, &total_ms))
 		return retyped();
 	if (client_check(self) < 0)
