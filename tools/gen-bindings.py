@@ -807,8 +807,12 @@ def render_py_shapes(shapes, calls):
         out += py_def("def " + s.converter(), ["%s: Mapping[str, Any]" % arg],
                       s.name, "")
         if s.name == "Meta":
+            # every result reads its meta: a dict is taken without the
+            # call to as_map (issue 9, per-call cost)
             out += ['    """The ``meta`` of a call\'s data."""',
-                    '    data = _u.as_map(data.get("meta"))']
+                    '    data = data.get("meta")',
+                    '    if type(data) is not dict:',
+                    '        data = _u.as_map(data)']
             values = ['data.get("%s")' % f.key for f in s.fields]
         else:
             values = [_py_value(f, by_name) for f in s.fields]

@@ -600,7 +600,9 @@ class Signals(NamedTuple):
 
 def meta_from(data: Mapping[str, Any]) -> Meta:
     """The ``meta`` of a call's data."""
-    data = _u.as_map(data.get("meta"))
+    data = data.get("meta")
+    if type(data) is not dict:
+        data = _u.as_map(data)
     return _u.new(Meta, (
         data.get("data_age"),
         data.get("unit_system"),

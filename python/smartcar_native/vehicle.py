@@ -19,6 +19,8 @@ from .types import CONVERTERS, Permissions, Response, ServiceHistory
 from . import v3_response
 from .v3_response import response_from as _v3_response
 
+_REPLAY = _util.REPLAY
+
 __all__ = ["Vehicle"]
 
 
@@ -150,25 +152,23 @@ class Vehicle(VehicleMethods):
 
     # -- plumbing -------------------------------------------------------
 
-    def _params(self) -> Dict[str, Any]:
-        # a stored vehicle's token is added by call_stored (or plan())
-        params: Dict[str, Any] = {
-            "vehicle_id": self.vehicle_id,
-            "access_token": self.access_token,
-            "unit_system": self._unit_system,
-            "version": self._version or _module_calls._version_param(),
-            "flags": self._flags,
-        }
-        params.update(self._call_options)
-        return params
-
     def _plan(
         self,
         endpoint: str,
         extra: Optional[Mapping[str, Any]] = None,
         convert: Optional[Callable[[Dict[str, Any]], Any]] = None,
     ) -> Plan:
-        params = self._params()
+        # a stored vehicle's token is added by call_stored (or plan())
+        params: Dict[str, Any] = {
+            "vehicle_id": self.vehicle_id,
+            "access_token": self.access_token,
+            "unit_system": self._unit_system,
+            # the module's setting read in place (a call costs a frame)
+            "version": self._version or _module_calls._api_version,
+            "flags": self._flags,
+        }
+        if self._call_options:
+            params.update(self._call_options)
         if extra:
             params.update(extra)
         # positional tuple.__new__: the named tuple's own __new__ is a
@@ -199,7 +199,9 @@ class Vehicle(VehicleMethods):
         if self._store is not None:
             plan = plan._replace(store=self._store, key=str(self._key))
             data = _util.call(client, *plan.call())
-        else:  # plan.call()'s item, without its frame and tuple
+        elif _REPLAY.get() is None:  # _util.call without its frame
+            data = client.call(plan.endpoint, plan.params)
+        else:
             data = _util.call(client, plan.endpoint, plan.params)
         return plan.convert(data) if plan.convert else data
 
