@@ -11,7 +11,7 @@ import datetime as _dt
 import numbers
 from typing import Any, Optional, Union
 
-from . import _core
+from . import _core, _util
 
 Expiration = Union[_dt.datetime, float, int]
 
@@ -79,9 +79,5 @@ def is_expired(expiration: Expiration, leeway: float = 0) -> bool:
         if smartcar.is_expired(access.expiration, leeway=60):
             access = client.exchange_refresh_token(access.refresh_token)
     """
-    if isinstance(leeway, bool) or not isinstance(leeway, numbers.Real):
-        raise TypeError(
-            "leeway must be a number, not %s" % type(leeway).__name__
-        )
     return _core.token_expired(to_unix("expiration", expiration),
-                               float(leeway))
+                               float(_util.number("leeway", leeway)))

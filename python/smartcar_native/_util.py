@@ -125,21 +125,27 @@ def setting(name: str, value: Any) -> str:
     return text
 
 
+def number(name: str, value: Any) -> Union[int, float]:
+    """An int or float (another real number as a float; not a bool), else
+    TypeError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            "%s must be a number, not %s" % (name, type(value).__name__)
+        )
+    return value if isinstance(value, (int, float)) else float(value)
+
+
 def number_param(name: str, value: Any) -> Union[int, str]:
     """An int or float argument as a call parameter (int, or float text).
 
     bool and non-finite numbers are refused; the C library checks ranges.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            "%s must be a number, not %s" % (name, type(value).__name__)
-        )
+    value = number(name, value)
     if isinstance(value, int):
         return value
-    number = float(value)
-    if not math.isfinite(number):
+    if not math.isfinite(value):
         raise InvalidArgumentError("%s must be a finite number" % name)
-    return repr(number)
+    return repr(float(value))
 
 
 def int_param(name: str, value: Any, minimum: int = 0) -> int:

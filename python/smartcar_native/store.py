@@ -70,12 +70,7 @@ def _token_dict(access: Any) -> Dict[str, Any]:
         "token_type", fields.get("token_type")) or "Bearer"
     expires_in = fields.get("expires_in")
     if expires_in is not None:
-        if isinstance(expires_in, bool) or not isinstance(
-            expires_in, (int, float)
-        ):
-            raise TypeError("expires_in must be a number, not %s"
-                            % type(expires_in).__name__)
-        out["expires_in"] = expires_in
+        out["expires_in"] = _util.number("expires_in", expires_in)
     for name in ("expiration", "refresh_expiration"):
         seconds = _time.optional_unix(name, fields.get(name))
         if seconds is not None:

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import numbers
 import os
 from typing import Any, Dict, List, Mapping, Optional, Union
 
@@ -170,11 +169,7 @@ class SeenEvents:
         capacity = _util.int_param("capacity", capacity, 1)
         if isinstance(ttl, _dt.timedelta):
             ttl = ttl.total_seconds()
-        if ttl is not None and (isinstance(ttl, bool) or
-                                not isinstance(ttl, numbers.Real)):
-            raise TypeError("ttl must be a timedelta, seconds or None, "
-                            "not %s" % type(ttl).__name__)
-        ttl_ms = 0 if ttl is None else int(ttl * 1000)
+        ttl_ms = 0 if ttl is None else int(_util.number("ttl", ttl) * 1000)
         if postgres is not None:
             self._seen = _core.seen_open_postgres(
                 _util.require_str("postgres", postgres, allow_empty=True),
