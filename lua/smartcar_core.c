@@ -645,6 +645,15 @@ static int push_store_failure(lua_State *L, tmp *t, int rc)
 	return 2;
 }
 
+/* true, or nil, err for a store function that failed (push_store_failure) */
+static int push_done(lua_State *L, tmp *t, int rc)
+{
+	if (rc != 0)
+		return push_store_failure(L, t, rc);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
 /* A required non-empty string field of the token table at idx; left on
  * the stack so the pointer stays valid. */
 static const char *token_string(lua_State *L, int idx, const char *name)
@@ -709,10 +718,7 @@ static int store_put(lua_State *L)
 	/* through the library, so the save takes the key's refresh lock */
 	rc = sc_token_store_save_json(store, key, t->text, &t->err);
 	wipe_text(t);
-	if (rc != 0)
-		return push_store_failure(L, t, rc);
-	lua_pushboolean(L, 1);
-	return 1;
+	return push_done(L, t, rc);
 }
 
 /* The client at 1 no longer shares cool-downs through the store in its

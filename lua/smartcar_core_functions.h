@@ -475,10 +475,7 @@ static int l_store_delete(lua_State *L)
 	lua_settop(L, 2);
 	t = tmp_push(L);
 	rc = sc_token_store_remove(self, key, &t->err);
-	if (rc != 0)
-		return push_store_failure(L, t, rc);
-	lua_pushboolean(L, 1);
-	return 1;
+	return push_done(L, t, rc);
 }
 
 /* core.store:refresh; in Python: refresh(client, key) -> dict */

@@ -436,8 +436,7 @@ def render_lua_fn(fn):
                         "\t\t       : push_data(L, t->res);")
         elif fn.ret == "none" and has_err:  # true | nil, err
             body.append("\trc = %s;" % subst_call(fn, None, err))
-            body.append("\tif (rc != 0)\n\t\treturn push_store_failure(L, t, "
-                        "rc);\n\tlua_pushboolean(L, 1);\n\treturn 1;")
+            body.append("\treturn push_done(L, t, rc);")
         elif fn.ret == "none":  # raises; a method returns its receiver
             body.append("\trc = %s;" % subst_call(fn, None, err))
             body.append("\tif (rc != 0)\n\t\treturn raise_failure(L, \"%s\", "

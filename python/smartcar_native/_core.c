@@ -718,6 +718,19 @@ static int client_check(ClientObject *self)
 	return 0;
 }
 
+/* The endpoint and params of a call on @p client (which must be open),
+ * as call(), call_stored(), pages() and Op() take them: 0, or -1 with an
+ * exception set (then *params is not allocated). */
+static int call_args(ClientObject *client, PyObject *endpoint_obj,
+		     PyObject *params_obj, const char **endpoint,
+		     sc_params **params)
+{
+	if (!(*endpoint = utf8_of(endpoint_obj, "endpoint")) ||
+	    client_check(client) < 0)
+		return -1;
+	return params_from(params_obj, params);
+}
+
 /* ------------------------------------------------------------------ */
 /* What Client and TokenStore share: close(), with, closed             */
 /* ------------------------------------------------------------------ */
@@ -899,11 +912,7 @@ static PyObject *Client_call(ClientObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:call", kwlist,
 					 &endpoint_obj, &params_obj))
 		return retyped();
-	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
-		return NULL;
-	if (client_check(self) < 0)
-		return NULL;
-	if (params_from(params_obj, &params) < 0)
+	if (call_args(self, endpoint_obj, params_obj, &endpoint, &params) < 0)
 		return NULL;
 
 	client = self->client;
@@ -946,12 +955,8 @@ static PyObject *Client_call_stored(ClientObject *self, PyObject *args,
 					 &key_obj, &endpoint_obj,
 					 &params_obj))
 		return retyped();
-	if (!(key = key_of(key_obj)) ||
-	    !(endpoint = utf8_of(endpoint_obj, "endpoint")))
-		return NULL;
-	if (client_check(self) < 0 || store_check(store) < 0)
-		return NULL;
-	if (params_from(params_obj, &params) < 0)
+	if (!(key = key_of(key_obj)) || store_check(store) < 0 ||
+	    call_args(self, endpoint_obj, params_obj, &endpoint, &params) < 0)
 		return NULL;
 
 	/* key and endpoint stay valid: args holds the (immutable) strs */
@@ -1403,8 +1408,6 @@ static PyObject *Client_pages(ClientObject *self, PyObject *args,
 					 &endpoint_obj, &params_obj, &size,
 					 &store_obj, &key_obj))
 		return NULL;
-	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
-		return NULL;
 	if (store_obj != Py_None) {
 		if (!PyObject_TypeCheck(store_obj, &Store_Type)) {
 			PyErr_SetString(PyExc_TypeError,
@@ -1415,7 +1418,7 @@ static PyObject *Client_pages(ClientObject *self, PyObject *args,
 		    !(key = key_of(key_obj)))
 			return NULL;
 	}
-	if (client_check(self) < 0 || params_from(params_obj, &params) < 0)
+	if (call_args(self, endpoint_obj, params_obj, &endpoint, &params) < 0)
 		return NULL;
 	rc = sc_pager_new(&pager, self->client,
 			  store_obj != Py_None
@@ -1635,11 +1638,7 @@ static PyObject *Op_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 					 &Client_Type, &owner, &endpoint_obj,
 					 &params_obj))
 		return retyped();
-	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
-		return NULL;
-	if (client_check(owner) < 0)
-		return NULL;
-	if (params_from(params_obj, &params) < 0)
+	if (call_args(owner, endpoint_obj, params_obj, &endpoint, &params) < 0)
 		return NULL;
 	self = (OpObject *)type->tp_alloc(type, 0);
 	if (!self) {
