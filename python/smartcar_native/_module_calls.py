@@ -134,10 +134,15 @@ def _mode(value: Any) -> Optional[str]:
     return None if value is None else _util.setting("mode", value)
 
 
-def _version_option(opts: Mapping[str, Any]) -> Optional[str]:
+def _as_application(endpoint: str, params: Dict[str, Any],
+                    opts: Mapping[str, Any]) -> Dict[str, Any]:
+    """``endpoint`` with the application's credentials: ``params`` plus
+    the options' API version and per-call settings."""
     version = opts.get("version")
-    return _util.setting("version", version) if version is not None \
-        else _version_param()
+    params["version"] = _version_param() if version is None else \
+        _util.setting("version", version)
+    params.update(_util.call_options(opts))
+    return _util.call(client_for(opts, endpoint), endpoint, params)
 
 
 def get_compatibility(
@@ -167,7 +172,6 @@ def get_compatibility(
         "vin": _util.require_str("vin", vin),
         "scope": " ".join(_util.str_list("scope", scope)),
         "country": _util.require_str("country", country),
-        "version": _version_option(opts),
         "flags": _util.flags_string(opts.get("flags")),
     }
     mode = _mode(opts.get("mode"))
@@ -183,9 +187,7 @@ def get_compatibility(
         if mode is None:
             mode = "test"
     params["mode"] = mode
-    params.update(_util.call_options(opts))
-    client = client_for(opts, "get_compatibility")
-    data = _util.call(client, "get_compatibility", params)
+    data = _as_application("get_compatibility", params, opts)
     version = params["version"] or get_api_version()
     if version.startswith("1."):
         return compatibility_v1_from(data)
@@ -236,13 +238,9 @@ def get_compatibility_matrix(
         "type": _util.optional_str("type", opts.get("type")),
         "scope": _words("scope", opts.get("scope")),
         "mode": _mode(opts.get("mode")),
-        "version": _version_option(opts),
     }
-    params.update(_util.call_options(opts))
-    client = client_for(opts, "get_compatibility_matrix")
     return compatibility_matrix_from(
-        _util.call(client, "get_compatibility_matrix", params)
-    )
+        _as_application("get_compatibility_matrix", params, opts))
 
 
 # ---------------------------------------------------------------------
