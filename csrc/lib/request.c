@@ -297,6 +297,11 @@ static int add_query(void *ctx, const char *word, size_t n)
 		v = sc_params_get(b->op->params, "endDate");
 	if (!v && !strcmp(key, "flags"))
 		v = b->op->client->flags;
+	/* a compatibility level is answered in test mode only: it implies
+	 * mode=test unless the caller named a mode */
+	if (!v && !strcmp(key, "mode") &&
+	    sc_params_get(b->op->params, "test_mode_compatibility_level"))
+		v = "test";
 	if (!v)
 		return 0;
 	if ((!strcmp(key, "limit") || !strcmp(key, "offset")) &&

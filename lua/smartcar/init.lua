@@ -1451,12 +1451,10 @@ function smartcar.get_compatibility(vin, scope, country, options)
   local scope_text = check_string_list(scope, fname, 2, "scope")
   if country ~= nil then check_string(country, fname, 3, "country") end
   options = check_call_options(options, fname, 4, COMPATIBILITY_OPTIONS)
-  local mode = options.mode
-  if mode == nil and options.test_mode_compatibility_level ~= nil then
-    mode = "test"
-  end
+  -- (a compatibility level implies mode "test": the library's rule)
   local params = apply_call_options({
-    vin = vin, scope = scope_text, country = country or "US", mode = mode,
+    vin = vin, scope = scope_text, country = country or "US",
+    mode = options.mode,
     test_mode_compatibility_level = options.test_mode_compatibility_level,
   }, options, fname, 4)
   local client, owned = credentials_client(options, fname, 4)

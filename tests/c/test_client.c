@@ -204,6 +204,20 @@ TEST(client_profile_official)
 	free(url);
 	sc_params_free(p);
 
+	/* a compatibility level implies mode=test, unless a mode is named */
+	p = T_PARAMS("vin", "5YJSA1E14FF101307", "scope", "read_vin",
+			"test_mode_compatibility_level", "phev");
+	url = first_url(native, "get_compatibility", p);
+	CHECK(url && strstr(url, "&mode=test&test_mode_compatibility_level"
+				 "=phev"));
+	free(url);
+	sc_params_set(p, "mode", "simulated");
+	url = first_url(native, "get_compatibility", p);
+	CHECK(url && strstr(url, "&mode=simulated&") && !strstr(url,
+								"mode=test"));
+	free(url);
+	sc_params_free(p);
+
 	/* exchange_code: redirect_uri optional for the official profile */
 	p = T_PARAMS("code", "a-code-value");
 	url = first_url(official, "exchange_code", p);
