@@ -485,6 +485,28 @@ case("chunked", function()
   check(raw.body and raw.body.distance == 1234.5, "raw body")
 end)
 
+-- A server that answers badly (the hostile-* locations on this nginx):
+-- with the built-in driver (the library's parser) each answer is an
+-- error of this kind; lua-resty-http parses by its own rules (it reads a
+-- bad Content-Length as none), so there only no hang or crash is asked.
+case("hostile_server", function()
+  local c = new_client({ max_attempts = 1,
+    api_origin = "http://127.0.0.1:" .. ngx.var.server_port })
+  local want = { status = "malformed_response", length = "malformed_response",
+                 chunk = "malformed_response", head = "response_too_large",
+                 cut = "network" }
+  for kind, expect in pairs(want) do
+    local d, err = c:vehicle("hostile-" .. kind, "tok"):odometer()
+    if smartcar.http_driver == "builtin" then
+      check(d == nil and err.kind == expect, "%s: %s, want %s", kind,
+        tostring(err), expect)
+    else
+      check(d ~= nil or type(err.kind) == "string", "%s: %s", kind,
+        tostring(err))
+    end
+  end
+end)
+
 case("tls", function()
   local url = os.getenv("SMARTCAR_TEST_EMULATOR_TLS") or ""
   if url == "" then
@@ -894,6 +916,21 @@ function M.chunky()
     ngx.print(body:sub(i, i + 3))
     ngx.flush(true)
   end
+end
+
+-- The raw answers of the hostile_server case, by kind.
+local HOSTILE = {
+  status = "SSH-2.0-OpenSSH_9.2\r\n\r\n",
+  length = "HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\n{}",
+  chunk = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+  head = "HTTP/1.1 200 OK\r\nX-Big: " .. ("a"):rep(200 * 1024)
+    .. "\r\n\r\n",
+  cut = 'HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{"dist',
+}
+
+function M.hostile(kind)
+  local sock = assert(ngx.req.socket(true))
+  sock:send(HOSTILE[kind])
 end
 
 return M

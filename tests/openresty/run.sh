@@ -259,6 +259,9 @@ http {
         location = /v2.0/vehicles/chunky/odometer {
             content_by_lua_block { require("cases").chunky() }
         }
+        location ~ ^/v2.0/vehicles/hostile-(\w+)/odometer$ {
+            content_by_lua_block { require("cases").hostile(ngx.var[1]) }
+        }
         location /emu/ {
             internal;
             proxy_pass http://$emu_hostport/;
