@@ -1205,12 +1205,7 @@ static int l_endpoints(lua_State *L)
  * (every column sc_endpoint_info has), or nil for an unknown endpoint. */
 static int l_endpoint_info(lua_State *L)
 {
-	static const char *const fields[] = {
-		"method", "path", "host", "auth", "kind", "vehicle",
-		"permission", "batch_path", "batch_name", "args", "result",
-		"doc", NULL
-	};
-	const char *name = luaL_checkstring(L, 1);
+	const char *name = luaL_checkstring(L, 1), *column;
 	size_t i;
 
 	if (sc_endpoint_info(name, "method") == NULL) {
@@ -1218,9 +1213,9 @@ static int l_endpoint_info(lua_State *L)
 		return 1;
 	}
 	lua_createtable(L, 0, 12);
-	for (i = 0; fields[i]; i++) {
-		lua_pushstring(L, sc_endpoint_info(name, fields[i]));
-		lua_setfield(L, -2, fields[i]);
+	for (i = 0; (column = sc_endpoint_column(i)) != NULL; i++) {
+		lua_pushstring(L, sc_endpoint_info(name, column));
+		lua_setfield(L, -2, column);
 	}
 	return 1;
 }

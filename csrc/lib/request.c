@@ -55,6 +55,17 @@ static const char *const auth_names[] = { "bearer", "basic_client",
 					  "basic_amt", "bearer_amt",
 					  "bearer_or_app", "none" };
 
+const char *sc_endpoint_column(size_t i)
+{
+	static const char *const columns[] = {
+		"method", "path", "host", "auth", "kind", "vehicle",
+		"permission", "batch_path", "batch_name", "args", "result",
+		"doc"
+	};
+
+	return i < sizeof(columns) / sizeof(columns[0]) ? columns[i] : NULL;
+}
+
 const char *sc_endpoint_info(const char *endpoint_name, const char *field)
 {
 	const endpoint *ep = sc__find_endpoint(endpoint_name);

@@ -2092,12 +2092,7 @@ static PyObject *mod_endpoints(PyObject *mod, PyObject *unused)
 /* endpoint_info(name) -> {column: str} | None (sc_endpoint_info) */
 static PyObject *mod_endpoint_info(PyObject *mod, PyObject *arg)
 {
-	static const char *const fields[] = {
-		"method", "path", "host", "auth", "kind", "vehicle",
-		"permission", "batch_path", "batch_name", "args", "result",
-		"doc", NULL
-	};
-	const char *name;
+	const char *name, *column;
 	PyObject *out;
 	size_t i;
 
@@ -2112,10 +2107,10 @@ static PyObject *mod_endpoint_info(PyObject *mod, PyObject *arg)
 	if (sc_endpoint_info(name, "method") == NULL)
 		Py_RETURN_NONE;
 	out = PyDict_New();
-	for (i = 0; out && fields[i]; i++) {
+	for (i = 0; out && (column = sc_endpoint_column(i)) != NULL; i++) {
 		PyObject *v = PyUnicode_FromString(
-			sc_endpoint_info(name, fields[i]));
-		if (!v || PyDict_SetItemString(out, fields[i], v) < 0)
+			sc_endpoint_info(name, column));
+		if (!v || PyDict_SetItemString(out, column, v) < 0)
 			Py_CLEAR(out);
 		Py_XDECREF(v);
 	}

@@ -298,6 +298,13 @@ TEST(endpoint_info_every_column)
 		CHECK(result != NULL && result[0] != '\0');
 		CHECK(doc != NULL && doc[0] != '\0');
 	}
+	/* sc_endpoint_column lists the columns: each is answered */
+	for (i = 0; sc_endpoint_column(i) != NULL; i++)
+		CHECK(sc_endpoint_info("odometer", sc_endpoint_column(i)) !=
+		      NULL);
+	CHECK(i == 12);
+	CHECK_STR(sc_endpoint_column(0), "method");
+	CHECK_STR(sc_endpoint_column(11), "doc");
 }
 
 TEST(client_options_versions)

@@ -70,6 +70,13 @@ SC_EXTERN(const char *) sc_endpoint_info(const char *endpoint,
 					 const char *field);
 
 /**
+ * Name of the @p i th column sc_endpoint_info() answers ("method",
+ * "path", ... "doc", in that order), or NULL past the end: bindings list
+ * an endpoint's whole line from it.  Ownership: static storage.
+ */
+SC_EXTERN(const char *) sc_endpoint_column(size_t i);
+
+/**
  * Start an operation.
  *
  * Common parameters: "access_token", "vehicle_id", "unit_system",
