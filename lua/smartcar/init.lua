@@ -246,12 +246,6 @@ local OFFSET_PAGING = { limit = "count", offset = "count" }
 local CURSOR_PAGING = { limit = "count", cursor = "text" }
 local PAGE_PAGING = { page = "positive", page_size = "positive" }
 
-local function set_of(list)
-  local s = {}
-  for _, v in ipairs(list) do s[v] = true end
-  return s
-end
-
 -- A metatable for objects of class `name` that print as "name (id)".
 local function class(name)
   local c = { __name = name }
@@ -1213,8 +1207,6 @@ function Vehicle:batch(paths, options)
   return res
 end
 
-local REQUEST_METHODS = set_of { "GET", "POST", "PUT", "PATCH", "DELETE" }
-
 --- Send any request about this vehicle: `path` is relative to
 --- /v{version}/vehicles/{id} ("odometer", "/tesla/speedometer"; "" for
 --- the vehicle itself).  `body` is a table encoded as JSON (sequences
@@ -1232,8 +1224,10 @@ local REQUEST_METHODS = set_of { "GET", "POST", "PUT", "PATCH", "DELETE" }
 function Vehicle:request(method, path, body, headers, options)
   local fname = "request"
   check_self(self, Vehicle, fname)
-  if type(method) ~= "string" or not REQUEST_METHODS[method:upper()] then
-    argerror(fname, 1, "method: GET, POST, PUT, PATCH or DELETE expected")
+  -- (the library refuses a method other than GET, POST, PUT, PATCH and
+  -- DELETE: an argument error, raised)
+  if type(method) ~= "string" then
+    argerror(fname, 1, "method: string expected, got " .. type(method))
   end
   if type(path) ~= "string" then
     argerror(fname, 2, "path: string expected, got " .. type(path))
@@ -1321,7 +1315,8 @@ local function positional(args, name, ...)
   return extra, (select(#args + 1, ...))
 end
 
-local ENDPOINTS = set_of(core.endpoints())
+local ENDPOINTS = {}
+for _, name in ipairs(core.endpoints()) do ENDPOINTS[name] = true end
 local VEHICLE_CALLS = {}
 for name in pairs(ENDPOINTS) do
   local info = core.endpoint_info(name)
