@@ -1185,22 +1185,6 @@ static const luaL_Reg op_methods[] = {
 /* Module functions.                                                   */
 /* ------------------------------------------------------------------ */
 
-/* core.endpoints() -> {"exchange_code", ...} */
-static int l_endpoints(lua_State *L)
-{
-	size_t i, n = sc_endpoint_count();
-
-	lua_createtable(L, (int)n, 0);
-	for (i = 0; i < n; i++) {
-		const char *name = sc_endpoint_name(i);
-		if (name == NULL)
-			break;
-		lua_pushstring(L, name);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
-	return 1;
-}
-
 /* core.endpoint_info(name) -> {method=, path=, args=, result=, doc=...}
  * (every column sc_endpoint_info has), or nil for an unknown endpoint. */
 static int l_endpoint_info(lua_State *L)
@@ -2137,7 +2121,6 @@ static const luaL_Reg client_methods[] = {
 static const luaL_Reg module_functions[] = {
 	SC_GENERATED_FUNCTIONS
 	{ "client", l_client },
-	{ "endpoints", l_endpoints },
 	{ "endpoint_info", l_endpoint_info },
 	{ "json_decode", l_json_decode },
 	{ "json_encode", l_json_encode },

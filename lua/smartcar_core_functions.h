@@ -371,6 +371,20 @@ static int l_version(lua_State *L)
 	return 1;
 }
 
+/* core.endpoints */
+static int l_endpoints(lua_State *L)
+{
+	const char *name;
+	size_t i;
+
+	lua_newtable(L);
+	for (i = 0; (name = sc_endpoint_name(i)) != NULL; i++) {
+		lua_pushstring(L, name);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
 /* core.format_flags */
 static int l_format_flags(lua_State *L)
 {
@@ -553,6 +567,7 @@ static int l_client_fd(lua_State *L)
 	{ "time_ms", l_time_ms }, \
 	{ "random_state", l_random_state }, \
 	{ "version", l_version }, \
+	{ "endpoints", l_endpoints }, \
 	{ "format_flags", l_format_flags },
 
 /* The methods of a seen (luaL_Reg lines). */

@@ -169,8 +169,16 @@ PY_RET = {
     "integer": ("", None, "ret = PyLong_FromLongLong((long long){call});"),
     "cstr": ("", None, "ret = str_from_c({call});"),
     "void": ("", None, "{call};\n\tret = py_none();"),
+    "names": ("const char *name;\n\tsize_t i;", None,
+              "ret = PyList_New(0);\n"
+              "\tfor (i = 0; ret && (name = {call}) != NULL; i++) {{\n"
+              "\t\tPyObject *s = PyUnicode_FromString(name);\n"
+              "\t\tif (!s || PyList_Append(ret, s) < 0)\n"
+              "\t\t\tPy_CLEAR(ret);\n\t\tPy_XDECREF(s);\n\t}}"),
 }
-VALUE_RETS = ("integer", "cstr", "void")  # the call is the value, not a code
+# the call is the value, not a code (names: the call of index i, until
+# it gives NULL)
+VALUE_RETS = ("integer", "cstr", "void", "names")
 # the receiver of a method (an SC_ARG named self): the object type, its
 # check, its handle, and how a call that released the GIL gives it back
 PY_SELF = {
@@ -419,9 +427,16 @@ def render_lua_fn(fn):
     fn_call, fn.call = fn.call, fn.call.replace("SELF", "self")
     if fn.ret in VALUE_RETS:
         call = subst_call(fn, None, err)
+        if fn.ret == "names":
+            decls += ["\tconst char *name;", "\tsize_t i;"]
         push = {"integer": "lua_pushinteger(L, (lua_Integer)%s);\n\treturn 1;"
                 if not fn.nonneg else
                 "return push_nonneg(L, (lua_Integer)%s);",
+                "names": "lua_newtable(L);\n"
+                "\tfor (i = 0; (name = %s) != NULL; i++) {\n"
+                "\t\tlua_pushstring(L, name);\n"
+                "\t\tlua_rawseti(L, -2, (lua_Integer)i + 1);\n\t}\n"
+                "\treturn 1;",
                 "cstr": "lua_pushstring(L, %s);\n\treturn 1;",
                 "void": "%s;\n\treturn 0;"}[fn.ret]
         body.append("\t" + push % call)

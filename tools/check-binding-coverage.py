@@ -43,6 +43,7 @@ NOT_BOUND = {
     "sc_response_header": "responses are built and fed, never read back",
     "sc_response_status": "responses are built and fed, never read back",
     "sc_global_cleanup": "process exit",
+    "sc_endpoint_count": "sc_endpoint_name is read until NULL",
     "sc_batch_name": "Lua reads the names each batch response carries "
                      "(Python also needs it for the official helper "
                      "format_path_and_attribute_for_batch)",

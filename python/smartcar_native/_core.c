@@ -2074,21 +2074,6 @@ static PyTypeObject Store_Type = {
 	/* no tp_new: made by sqlite_store() */
 };
 
-static PyObject *mod_endpoints(PyObject *mod, PyObject *unused)
-{
-	size_t i, n = sc_endpoint_count();
-	PyObject *out = PyList_New((Py_ssize_t)n);
-
-	for (i = 0; out && i < n; i++) {
-		PyObject *name = PyUnicode_FromString(sc_endpoint_name(i));
-		if (!name)
-			Py_CLEAR(out);
-		else
-			PyList_SET_ITEM(out, (Py_ssize_t)i, name);
-	}
-	return out;
-}
-
 /* endpoint_info(name) -> {column: str} | None (sc_endpoint_info) */
 static PyObject *mod_endpoint_info(PyObject *mod, PyObject *arg)
 {
@@ -2156,8 +2141,6 @@ static PyMethodDef module_methods[] = {
 	SC_GENERATED_METHODS
 	{ "same_values", (PyCFunction)(void (*)(void))mod_same_values,
 	  METH_FASTCALL, same_values_doc },
-	{ "endpoints", (PyCFunction)mod_endpoints, METH_NOARGS,
-	  "endpoints() -> list[str]: the names call() accepts." },
 	{ "endpoint_info", (PyCFunction)mod_endpoint_info, METH_O,
 	  "endpoint_info(name) -> dict[str, str] | None: every column of the\n"
 	  "endpoint's line (sc_endpoint_info): method, path, host, auth, kind,\n"

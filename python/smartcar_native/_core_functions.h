@@ -601,6 +601,25 @@ static PyObject *py_version(PyObject *self, PyObject *unused)
 	return ret;
 }
 
+PyDoc_STRVAR(py_endpoints_doc,
+"endpoints() -> list[str]: the names call() accepts.");
+
+static PyObject *py_endpoints(PyObject *self, PyObject *unused)
+{
+	const char *name;
+	size_t i;
+	PyObject *ret = NULL;
+
+	ret = PyList_New(0);
+	for (i = 0; ret && (name = sc_endpoint_name(i)) != NULL; i++) {
+		PyObject *s = PyUnicode_FromString(name);
+		if (!s || PyList_Append(ret, s) < 0)
+			Py_CLEAR(ret);
+		Py_XDECREF(s);
+	}
+	return ret;
+}
+
 PyDoc_STRVAR(py_strerror_doc,
 "strerror(code) -> str: static English text for a code.");
 
@@ -1084,6 +1103,8 @@ static PyObject *py_Async_poll(AsyncObject *self, PyObject *unused)
 	  METH_NOARGS, py_random_state_doc }, \
 	{ "version", (PyCFunction)(void (*)(void))py_version, \
 	  METH_NOARGS, py_version_doc }, \
+	{ "endpoints", (PyCFunction)(void (*)(void))py_endpoints, \
+	  METH_NOARGS, py_endpoints_doc }, \
 	{ "strerror", (PyCFunction)(void (*)(void))py_strerror, \
 	  METH_VARARGS | METH_KEYWORDS, py_strerror_doc }, \
 	{ "code_kind", (PyCFunction)(void (*)(void))py_code_kind, \
