@@ -83,11 +83,7 @@ void sc__buf_free(sc_buf *b)
 
 void sc__buf_wipe(sc_buf *b)
 {
-	if (b->ptr) {
-		volatile char *p = b->ptr;
-		size_t i;
-		for (i = 0; i < b->cap; i++)
-			p[i] = 0;
-	}
+	if (b->ptr)
+		sc__wipe(b->ptr, b->cap);
 	sc__buf_free(b);
 }

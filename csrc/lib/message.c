@@ -76,11 +76,8 @@ static int add_header(hstore s, const char *name, const char *value)
  * never hold a secret (tokens come in bodies) and are only freed. */
 static void free_header(const hstore *s, sc_header *h, int wipe)
 {
-	if (wipe) {
-		volatile char *p = h->value;
-		while (*p)
-			*p++ = 0;
-	}
+	if (wipe)
+		sc__wipe(h->value, strlen(h->value));
 	if (!in_text(s, h->name))
 		free(h->name);
 }

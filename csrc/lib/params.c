@@ -25,9 +25,7 @@ int sc_params_new(sc_params **out)
 /* Wipe the value (it may be a token or a code), free the entry. */
 static void free_entry(char *key, char *value)
 {
-	volatile char *v = value;
-	while (*v)
-		*v++ = 0;
+	sc__wipe(value, strlen(value));
 	free(key);
 }
 

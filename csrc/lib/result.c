@@ -110,11 +110,8 @@ int sc_result_to_json(char **out, const sc_result *res)
 static void wipe_strings(cJSON *v)
 {
 	cJSON *c;
-	if (cJSON_IsString(v) && v->valuestring) {
-		volatile char *p = v->valuestring;
-		while (*p)
-			*p++ = 0;
-	}
+	if (cJSON_IsString(v) && v->valuestring)
+		sc__wipe(v->valuestring, strlen(v->valuestring));
 	cJSON_ArrayForEach(c, v)
 		wipe_strings(c);
 }

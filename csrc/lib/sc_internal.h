@@ -47,6 +47,8 @@ void sc__buf_wipe(sc_buf *b);
 char *sc__strdup(const char *s);
 char *sc__strndup(const char *s, size_t n);
 void sc__wipe_free(char *s);
+/* Zero n bytes that held a secret (not optimised away; fast). */
+void sc__wipe(void *p, size_t n);
 int sc__strcaseeq(const char *a, const char *b);
 /* RFC 3986: keep unreserved characters, percent-encode the rest. */
 int sc__url_encode(sc_buf *out, const char *s);

@@ -59,11 +59,8 @@ static int load(sc_result **out, sc_token_store *store, const char *key)
 		return rc;
 	}
 	d = json ? sc__json_parse(json, strlen(json)) : NULL;
-	if (json) {
-		volatile char *p = json;
-		while (*p)
-			*p++ = 0;
-	}
+	if (json)
+		sc__wipe(json, strlen(json));
 	free(json);
 	if (!cJSON_IsString(cJSON_GetObjectItem(d, "access_token")) ||
 	    !cJSON_IsString(cJSON_GetObjectItem(d, "refresh_token"))) {

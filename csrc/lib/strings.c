@@ -22,12 +22,22 @@ char *sc__strndup(const char *s, size_t n)
 	return p;
 }
 
+void sc__wipe(void *p, size_t n)
+{
+#if defined(__GLIBC__) && \
+	(__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 25))
+	explicit_bzero(p, n);
+#else
+	volatile unsigned char *v = p;
+	while (n--)
+		*v++ = 0;
+#endif
+}
+
 void sc__wipe_free(char *s)
 {
 	if (s) {
-		volatile char *p = s;
-		while (*p)
-			*p++ = 0;
+		sc__wipe(s, strlen(s));
 		free(s);
 	}
 }

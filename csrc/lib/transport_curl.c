@@ -221,6 +221,9 @@ static CURLcode on_ssl_ctx(CURL *h, void *ssl_ctx, void *user)
 	return CURLE_OK;
 }
 
+static size_t on_body(char *data, size_t size, size_t n, void *user);
+static size_t on_header(char *data, size_t size, size_t n, void *user);
+
 /* Options that stay the same for every transfer of the client: set once
  * when a handle is made. */
 static CURL *new_handle(sc_client *client)
@@ -232,6 +235,8 @@ static CURL *new_handle(sc_client *client)
 		return NULL;
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
@@ -398,13 +403,6 @@ struct xfer {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-static void wipe(char *p, size_t n)
-{
-	volatile char *v = p;
-	while (n--)
-		*v++ = 0;
-}
-
 /* Whether libcurl looks for a custom header of this name (to add its own
  * or to leave ours out), given how new_handle() sets a handle up: no
  * libcurl auth, no user agent option, no redirects. */
@@ -507,7 +505,7 @@ static int header_list(struct xfer *x, const sc_request *req)
 static void free_header_list(struct xfer *x)
 {
 	if (x->headers) {
-		wipe((char *)x->headers, x->headers_len);
+		sc__wipe(x->headers, x->headers_len);
 		free(x->headers);
 		x->headers = NULL;
 	}
@@ -542,9 +540,7 @@ static int xfer_start(struct xfer *x, sc_client *client,
 			 req->connect_timeout_ms);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x->resp);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x->resp);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, x);
 	/* A request that may not go twice gets a connection of its own,

@@ -315,6 +315,31 @@ def test_default_client_lazy_and_env_bound(monkeypatch):
     assert smartcar.default_client() is not two
 
 
+def test_same_values_sees_every_change_of_its_keys():
+    # the answer for the same three objects may be remembered while the
+    # dict is unchanged; any change of a key it reads must show
+    a, b = b"value-a", b"value-b"
+    env = {b"A": a, b"B": b, b"C": b"other"}
+    keys = (b"A", b"B", b"MISSING")
+    values = (a, b, None)
+    assert _core.same_values(env, keys, values)
+    assert _core.same_values(env, keys, values)
+    env[b"C"] = b"changed"  # not one of the keys
+    assert _core.same_values(env, keys, values)
+    env[b"B"] = b"value-b2"
+    assert not _core.same_values(env, keys, values)
+    assert not _core.same_values(env, keys, values)
+    env[b"B"] = b
+    assert _core.same_values(env, keys, values)
+    env[b"MISSING"] = b"now set"
+    assert not _core.same_values(env, keys, values)
+    del env[b"MISSING"]
+    assert _core.same_values(env, keys, values)
+    equal_not_same = b"".join([b"value-", b"b"])
+    assert not _core.same_values(env, keys, (a, equal_not_same, None))
+    assert not _core.same_values(env, keys, (a, b))
+
+
 # -- AuthClient -----------------------------------------------------------
 
 
