@@ -38,17 +38,10 @@ def optional_unix(name: str, value: Any) -> Optional[float]:
 
 def parse_iso(text: Any) -> Optional[_dt.datetime]:
     """An ISO-8601 time as Smartcar sends it (``2026-12-04T10:00:00.000Z``)
-    -> naive UTC datetime; None for None or text that is not one."""
-    if not isinstance(text, str) or not text:
-        return None
-    value = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
-    try:
-        parsed = _dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(_dt.timezone.utc).replace(tzinfo=None)
-    return parsed
+    -> naive UTC datetime; None for None or text that is not one (read
+    by libsmartcar's ``sc_time_parse_ms``)."""
+    aware = from_ms(_core.time_ms(text)) if isinstance(text, str) else None
+    return None if aware is None else aware.replace(tzinfo=None)
 
 
 def utc_naive(seconds: Any) -> Optional[_dt.datetime]:

@@ -343,14 +343,6 @@ def exception_class(kind: Optional[str], type_: Optional[str] = None
     return cls
 
 
-def _normalise_resolution(value: Any) -> Optional[Dict[str, Optional[str]]]:
-    if value is None:
-        return None
-    if isinstance(value, Mapping):
-        return {"type": value.get("type"), "url": value.get("url")}
-    return {"type": str(value), "url": None}
-
-
 def _from_core(code: int, fields: Mapping[str, Any]) -> SmartcarException:
     """Build the exception for a libsmartcar error.
 
@@ -362,8 +354,9 @@ def _from_core(code: int, fields: Mapping[str, Any]) -> SmartcarException:
     cls = exception_class(kind, fields.get("category") or fields.get("type"))
     kwargs: Dict[str, Any] = {name: fields[name] for name in _FIELDS
                               if fields.get(name) is not None}
-    if "resolution" in kwargs:
-        kwargs["resolution"] = _normalise_resolution(kwargs["resolution"])
+    if "resolution" in kwargs:  # the library's {type?, url?}: both keys
+        kwargs["resolution"] = {k: kwargs["resolution"].get(k)
+                                for k in ("type", "url")}
     seconds = kwargs.pop("retry_after", None)
     if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) \
             and seconds >= 0:

@@ -62,10 +62,7 @@ def hash_challenge(amt: str, challenge: str) -> str:
     """The reply to a VERIFY challenge: lower-case hex
     HMAC-SHA256(key=amt, message=challenge).  Answer with
     ``{"challenge": <this>}``."""
-    return _core.webhook_challenge(
-        _util.require_str("amt", amt, allow_empty=True),
-        _util.require_str("challenge", challenge, allow_empty=True),
-    )
+    return _core.webhook_challenge(amt, challenge)
 
 
 def verify_payload(amt: str, signature: Union[str, bytes], body: Body
@@ -76,12 +73,10 @@ def verify_payload(amt: str, signature: Union[str, bytes], body: Body
     ``body`` is the raw request body: bytes as received, or a str (taken
     as UTF-8, as the official SDK does).  Hex digits compare
     case-insensitively and in constant time.  A missing (None) signature
-    is simply not valid.
+    is simply not valid.  The arguments' types are checked by the
+    library's binding (TypeError).
     """
-    _util.require_str("amt", amt, allow_empty=True)
-    if _signature(signature) is None:
-        return False
-    return _core.webhook_verify(amt, signature, _body("body", body))
+    return _core.webhook_verify(amt, signature, body)
 
 
 #: the same as :func:`verify_payload`
@@ -109,23 +104,7 @@ def parse_webhook(body: Body) -> Dict[str, Any]:
     Raises :class:`MalformedResponseError` for anything else.  Check the
     signature first (:func:`verify_payload`).
     """
-    return _event(_core.webhook_parse(_body("body", body)))
-
-
-def _body(name: str, body: Any) -> Body:
-    if not isinstance(body, (str, bytes, bytearray, memoryview)):
-        raise TypeError(
-            "%s must be str or bytes, not %s" % (name, type(body).__name__)
-        )
-    return body
-
-
-def _signature(signature: Any) -> Optional[Union[str, bytes]]:
-    """The ``SC-Signature`` header's value, or None when absent."""
-    if signature is not None and not isinstance(signature, (str, bytes)):
-        raise TypeError("signature must be str, bytes or None, not %s"
-                        % type(signature).__name__)
-    return signature
+    return _event(_core.webhook_parse(body))
 
 
 _ROW_TIMES = ("retrieved_at", "oem_updated_at", "ingested_at")
@@ -171,9 +150,7 @@ class SeenEvents:
             ttl = ttl.total_seconds()
         ttl_ms = 0 if ttl is None else int(_util.number("ttl", ttl) * 1000)
         if postgres is not None:
-            self._seen = _core.seen_open_postgres(
-                _util.require_str("postgres", postgres, allow_empty=True),
-                ttl_ms)
+            self._seen = _core.seen_open_postgres(postgres, ttl_ms)
         elif path is not None:
             self._seen = _core.seen_open_sqlite(path, ttl_ms)
         else:
@@ -182,14 +159,12 @@ class SeenEvents:
     def first(self, event_id: str) -> bool:
         """Record ``event_id``: True the first time, False for a repeat
         (within the time to live)."""
-        return _core.seen_check(self._seen,
-                                _util.require_str("event_id", event_id), 0)
+        return _core.seen_check(self._seen, event_id, 0)
 
     def forget(self, event_id: str) -> bool:
         """Forget ``event_id`` (after failing to handle its event), so
         its retry counts as the first.  True when it was there."""
-        return _core.seen_forget(self._seen,
-                                 _util.require_str("event_id", event_id))
+        return _core.seen_forget(self._seen, event_id)
 
     def __len__(self) -> int:
         return _core.seen_count(self._seen)
@@ -211,14 +186,11 @@ def receive_webhook(amt: str, signature: Optional[Union[str, bytes]],
     answer with, status 200: the challenge's hash for VERIFY) and
     ``duplicate`` (True when ``seen`` saw this ``event_id`` already).
     """
-    _util.require_str("amt", amt, allow_empty=True)
-    _signature(signature)
     if seen is not None and not isinstance(seen, SeenEvents):
         raise TypeError("seen must be a SeenEvents, not %s"
                         % type(seen).__name__)
     return _event(_core.webhook_receive(
-        amt, signature, _body("body", body),
-        None if seen is None else seen._seen))
+        amt, signature, body, None if seen is None else seen._seen))
 
 
 def _tuple_rows(source: Any) -> Optional[List[Dict[str, Any]]]:
