@@ -87,7 +87,6 @@ struct sc_async {
 	sc_client *client;
 	struct shard shards[SHARDS_MAX];
 	size_t nshards;
-	int pooled;           /* the multis are the client pool's */
 	size_t max_in_flight;
 	size_t budget;        /* transfers started or ended per step; 0:
 				 no limit */
@@ -488,12 +487,12 @@ static int async_new(sc_async **out, sc_client *client,
 	a->nshards = (want + SHARD_SIZE - 1) / SHARD_SIZE;
 	if (a->nshards > SHARDS_MAX)
 		a->nshards = SHARDS_MAX;
-	a->pooled = pooled;
 	for (k = 0; k < a->nshards; k++) {
 		struct shard *sh = &a->shards[k];
 		sh->a = a;
-		sh->multi = pooled ? sc__multi_checkout(client)
-				   : curl_multi_init();
+		/* with the idle connections of the client's earlier
+		 * drivers and sc_call_many runs */
+		sh->multi = sc__multi_checkout(client);
 		if (!sh->multi) {
 			a->nshards = k;
 			sc_async_free(a);
@@ -572,10 +571,6 @@ void sc_async_free(sc_async *a)
 	 * same order, each with the connections it had */
 	for (k = a->nshards; k-- > 0;) {
 		CURLM *m = a->shards[k].multi;
-		if (!a->pooled) {
-			curl_multi_cleanup(m);
-			continue;
-		}
 		/* the multi and its idle connections outlive this driver */
 		curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, NULL);
 		curl_multi_setopt(m, CURLMOPT_SOCKETDATA, NULL);

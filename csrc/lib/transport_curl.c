@@ -17,8 +17,8 @@
 
 /* Idle easy handles always kept, whatever the client's peak. */
 #define POOL_MIN 16
-/* Idle multi handles kept for sc_call_many (which takes one per 128
- * transfers in flight, up to 16). */
+/* Idle multi handles kept for sc_call_many and the sc_async drivers
+ * (each takes one per 128 transfers in flight, up to 16). */
 #define MULTI_KEEP 32
 /* Connections one easy handle keeps: one per origin the client uses. */
 #define CONNS_PER_HANDLE 4L
@@ -27,8 +27,8 @@
  * may run at the same time: libcurl's shared connection cache is not
  * thread-safe.  Each easy handle keeps its own connections and the pool
  * keeps the handles, so a thread that checks one out finds a connection
- * already open.  The multi handles of sc_call_many are pooled the same
- * way.  What is shared, under locks, is what libcurl shares safely: DNS
+ * already open.  The multi handles of sc_async drivers and sc_call_many
+ * are pooled the same way.  What is shared, under locks, is what libcurl shares safely: DNS
  * answers and TLS sessions (a new connection resumes the session instead
  * of a full handshake).  The CA store is parsed once per client and given
  * to every new TLS connection. */
@@ -655,7 +655,7 @@ static void xfer_to_op(struct xfer *x, CURLcode cc, sc_op *op)
 		sc_op_feed(op, resp);
 }
 
-/* ---- multi handles for sc_call_many (async.c) --------------------------- */
+/* ---- multi handles for sc_async and sc_call_many (async.c) -------------- */
 
 void *sc__multi_checkout(sc_client *client)
 {

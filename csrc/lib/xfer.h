@@ -20,7 +20,7 @@ void *sc__xfer_handle(struct xfer *x);
 void sc__xfer_end(struct xfer *x, int cc, sc_op *op);
 
 /* A multi handle (a CURLM *) of the client's pool, with the idle
- * connections an earlier sc_call_many left; give it back (callbacks
+ * connections an earlier driver left; give it back (callbacks
  * cleared) with sc__multi_checkin. */
 void *sc__multi_checkout(sc_client *client);
 void sc__multi_checkin(sc_client *client, void *multi);

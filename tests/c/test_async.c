@@ -491,6 +491,53 @@ TEST(async_unread_changes_stay_bounded)
 	canned_close(&k);
 }
 
+/* Start n calls of o on a and poll them all to the end, waiting on
+ * sc_async_fd() as an event loop would; the calls that succeeded. */
+static int burst_on(struct owner *o, sc_async *a, int n)
+{
+	uint64_t id;
+	int i, ok = 0;
+
+	for (i = 0; i < n; i++)
+		if (sc_async_start(a, odo_op(o->c, o->ids[i % 3], o->token),
+				   &id) != 0)
+			return -1;
+	for (i = 0; sc_async_count(a) && i < 100000; i++) {
+		struct pollfd p = { sc_async_fd(a), POLLIN, 0 };
+		long t = sc_async_timeout_ms(a);
+		sc_result *r = NULL;
+		if (p.fd >= 0)
+			poll(&p, 1, t < 0 || t > 1000 ? 1000 : (int)t);
+		sc_async_poll(a);
+		while (sc_async_take(a, &id, &r) == 1) {
+			ok += sc_result_error(r) == NULL;
+			sc_result_free(r);
+		}
+	}
+	return ok;
+}
+
+/* The same burst through sc_call_many, all n on the wire at once. */
+static int many_on(struct owner *o, int n)
+{
+	static sc_op *ops[300];
+	static sc_result *res[300];
+	int i, ok = 0;
+
+	if (n > 300)
+		return -1;
+	for (i = 0; i < n; i++)
+		ops[i] = odo_op(o->c, o->ids[i % 3], o->token);
+	if (sc_call_many_ops(res, o->c, ops, (size_t)n, (size_t)n, NULL,
+			     NULL) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		ok += res[i] && sc_result_error(res[i]) == NULL;
+		sc_result_free(res[i]);
+	}
+	return ok;
+}
+
 /* Past 128 in flight the transfers spread over several multi handles;
  * a second burst of the same size still finds every connection open,
  * through sc_call_many (the client's pooled handles) and through one
@@ -500,24 +547,14 @@ TEST(async_wide_bursts_reuse_their_connections)
 	struct owner o;
 	sc_async *a = NULL;
 	enum { N = 300 };
-	static sc_op *ops[N];
-	static sc_result *res[N];
 	long opened = 0;
-	uint64_t id;
-	int round, i, ok;
+	int round;
 
 	REQUIRE(owner_open(&o, "async-wide@example.com") == 0);
 	for (round = 0; round < 2; round++) {
 		if (round == 1)
 			opened = sc_client_connections_opened(o.c);
-		for (i = 0; i < N; i++)
-			ops[i] = odo_op(o.c, o.ids[i % 3], o.token);
-		CHECK(sc_call_many_ops(res, o.c, ops, N, N, NULL, NULL) == 0);
-		for (i = ok = 0; i < N; i++) {
-			ok += res[i] && sc_result_error(res[i]) == NULL;
-			sc_result_free(res[i]);
-		}
-		CHECK(ok == N);
+		CHECK(many_on(&o, N) == N);
 	}
 	CHECK(sc_client_connections_opened(o.c) == opened);
 	REQUIRE(sc_async_new(&a, o.c, N) == 0);
@@ -525,27 +562,47 @@ TEST(async_wide_bursts_reuse_their_connections)
 	for (round = 0; round < 2; round++) {
 		if (round == 1)
 			opened = sc_client_connections_opened(o.c);
-		for (i = 0; i < N; i++)
-			REQUIRE(sc_async_start(a, odo_op(o.c, o.ids[i % 3],
-							 o.token),
-					       &id) == 0);
-		ok = 0;
-		for (i = 0; sc_async_count(a) && i < 100000; i++) {
-			struct pollfd p = { sc_async_fd(a), POLLIN, 0 };
-			long t = sc_async_timeout_ms(a);
-			sc_result *r = NULL;
-			if (p.fd >= 0)
-				poll(&p, 1, t < 0 || t > 1000 ? 1000 : (int)t);
-			sc_async_poll(a);
-			while (sc_async_take(a, &id, &r) == 1) {
-				ok += sc_result_error(r) == NULL;
-				sc_result_free(r);
-			}
-		}
-		CHECK(ok == N);
+		CHECK(burst_on(&o, a, N) == N);
 	}
 	CHECK(sc_client_connections_opened(o.c) == opened);
 	owner_close(&o, a);
+}
+
+/* A burst of N calls on a client whose pool holds N idle connections
+ * opens none, however its starts and answers interleave: a first burst
+ * with every call on the wire at once opens one connection per call;
+ * later bursts started a few transfers per poll (answers then come back
+ * while others still start, on any of the multi handles), through a new
+ * driver (the client's pool hands it the first driver's connections),
+ * through the same driver again and through sc_call_many, open none.
+ * Counts only: no timing. */
+TEST(async_burst_on_a_warm_pool_opens_no_connection)
+{
+	struct owner o;
+	sc_async *a = NULL;
+	enum { N = 300 };
+	long before, warm;
+
+	REQUIRE(owner_open(&o, "async-warm@example.com") == 0);
+	before = sc_client_connections_opened(o.c);
+	REQUIRE(sc_async_new(&a, o.c, N) == 0);
+	sc_async_set_start_budget(a, 0);
+	CHECK(burst_on(&o, a, N) == N);
+	sc_async_free(a);
+	warm = sc_client_connections_opened(o.c);
+	CHECK(warm - before == N);
+	/* the client's default budget (8), then 1 and 2 a step */
+	REQUIRE(sc_async_new(&a, o.c, 0) == 0);
+	CHECK(burst_on(&o, a, N) == N);
+	sc_async_set_start_budget(a, 1);
+	CHECK(burst_on(&o, a, N) == N);
+	sc_async_set_start_budget(a, 2);
+	CHECK(burst_on(&o, a, N) == N);
+	sc_async_free(a);
+	CHECK(sc_client_connections_opened(o.c) == warm);
+	CHECK(many_on(&o, N) == N);
+	CHECK(sc_client_connections_opened(o.c) == warm);
+	owner_close(&o, NULL);
 }
 
 /* Walk pager's pages on a, polled as a game frame would: the page count

@@ -283,3 +283,34 @@ def test_set_executor_is_kept_but_unused(emu, cars):
             aio.set_executor(None)
         pool.shutdown()
     assert aio.get_executor() is None
+
+
+def test_bursts_on_a_warm_pool_open_no_connection(emu, cars):
+    """A burst of N calls on a client whose pool holds N idle connections
+    opens none, however its starts and answers interleave: gathers on
+    one loop, on a new loop (its driver takes the client's pooled
+    connections) and aio.run_many.  Counts only, no timing."""
+    n = 300
+    client = smartcar.Client()
+    cars_ = [aio.AsyncVehicle(vid, cars.token, {"client": client})
+             for vid in (cars.ids * n)[:n]]
+    # run_many has no start budget: every call on the wire at once, on
+    # a connection of its own
+    warm = smartcar.run_many([(car.sync, "odometer") for car in cars_],
+                             max_in_flight=n)
+    assert all(r.distance > 0 for r in warm)
+    assert client.connections_opened() == n
+
+    async def gathers():
+        for _ in range(2):  # the loop's driver starts a few per turn
+            readings = await asyncio.gather(*(c.odometer() for c in cars_))
+            assert all(r.distance > 0 for r in readings)
+
+    run(gathers())
+    assert client.connections_opened() == n
+    run(gathers())
+    many = run(aio.run_many([(car, "odometer") for car in cars_],
+                            max_in_flight=n))
+    assert all(r.distance > 0 for r in many)
+    assert client.connections_opened() == n
+    client.close()

@@ -57,7 +57,9 @@ typedef struct sc_async_watch {
  * A driver for @p client with at most @p max_in_flight requests on the
  * wire at once (0: no limit of the library's; the others wait in start
  * order).  It keeps as many idle connections open for later calls
- * (1024 without a limit).  @return 0, SC_EINVAL, SC_ENOMEM or
+ * (1024 without a limit), and hands them back to the client when freed:
+ * a later driver or sc_call_many on the client finds them open.
+ * @return 0, SC_EINVAL, SC_ENOMEM or
  * SC_ENETWORK.
  */
 SC_EXTERN(int) sc_async_new(sc_async **out, sc_client *client,
