@@ -1,5 +1,6 @@
 /* HTTP messages: the request an operation wants sent, and the response a
  * transport builds.  Both are plain data; no I/O here. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,9 +110,11 @@ static const char *find_header(const sc_header *hs, size_t n, const char *name)
 int sc__request_new(sc_request **out, const char *method, const char *url)
 {
 	size_t ml = strlen(method) + 1, ul = strlen(url) + 1;
-	sc_request *r = calloc(1, sizeof(*r) + ml + ul);
+	sc_request *r = malloc(sizeof(*r) + ml + ul);
 	if (!r)
 		return SC_ENOMEM;
+	/* the inline header storage needs no zeroing */
+	memset(r, 0, offsetof(sc_request, hdr_inline));
 	r->method = (char *)(r + 1);
 	memcpy(r->method, method, ml);
 	r->url = r->method + ml;
@@ -220,9 +223,11 @@ int sc_response_new(sc_response **out, size_t max_body)
 	sc_response *r;
 	if (!out)
 		return SC_EINVAL;
-	r = calloc(1, sizeof(*r));
+	r = malloc(sizeof(*r));
 	if (!r)
 		return SC_ENOMEM;
+	/* the inline header storage needs no zeroing */
+	memset(r, 0, offsetof(sc_response, hdr_inline));
 	sc__buf_init(&r->body, max_body ? max_body : SC_DEFAULT_MAX_RESPONSE);
 	*out = r;
 	return 0;

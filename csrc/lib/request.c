@@ -294,12 +294,10 @@ static int add_query(void *ctx, const char *word, size_t n)
 			return 0;
 	}
 	gt = strchr(key, '>');
-	if (gt) {
-		snprintf(wire, sizeof(wire), "%s", gt + 1);
+	/* (both fit: key is shorter than wire) */
+	memcpy(wire, gt ? gt + 1 : key, strlen(gt ? gt + 1 : key) + 1);
+	if (gt)
 		key[gt - key] = '\0';
-	} else {
-		snprintf(wire, sizeof(wire), "%s", key);
-	}
 	v = sc_params_get(b->op->params, key);
 	/* the Python SDK's spellings of the service-history range */
 	if (!v && !strcmp(key, "start_date"))

@@ -46,8 +46,13 @@ int sc__strcaseeq(const char *a, const char *b)
 {
 	if (!a || !b)
 		return 0;
+	/* ASCII case folding: header names and the words compared here are
+	 * ASCII (tolower() would also consult the locale, at twice the
+	 * cost) */
 	while (*a && *b) {
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+		unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+		if (x != y && ((x | 0x20) != (y | 0x20) ||
+			       (unsigned char)((x | 0x20) - 'a') > 'z' - 'a'))
 			return 0;
 		a++;
 		b++;

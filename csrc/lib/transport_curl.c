@@ -342,9 +342,10 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
 		sc__response_clear_headers(resp);
 		return len;
 	}
-	for (name_len = 0; name_len < len && data[name_len] != ':';
-	     name_len++)
-		;
+	{
+		const char *colon = memchr(data, ':', len);
+		name_len = colon ? (size_t)(colon - data) : len;
+	}
 	if (name_len == 0 || name_len >= len)
 		return len;
 	vstart = name_len + 1;

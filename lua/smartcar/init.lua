@@ -304,12 +304,9 @@ local function origin_env()
   return values
 end
 
--- Whether a SMARTCAR_*_ORIGIN variable differs from `env` (origin_env()
+-- Whether no SMARTCAR_*_ORIGIN variable differs from `env` (origin_env()
 -- when the client was made): compared in C, nothing built per call.
 local same_env = core.same_env
-local function origin_env_changed(env)
-  return not same_env(ORIGIN_ENV, env)
-end
 
 local function copy(t)
   local c = {}
@@ -340,7 +337,8 @@ end
 ---@return userdata # a smartcar.Client
 function smartcar.default_client()
   local client = defaults.client
-  if client == nil or origin_env_changed(defaults.env) or client:closed() then
+  if client == nil or not same_env(ORIGIN_ENV, defaults.env)
+      or client:closed() then
     -- The old client is left to the garbage collector: whoever still
     -- holds it can finish using it.
     local env = origin_env()
@@ -412,9 +410,12 @@ local function apply_call_options(params, options, fname, n, base)
   for k in next, params do
     if CALL_OPTIONS[k] ~= nil then params[k] = nil end
   end
+  local base_flags
   if base ~= nil then
     for k, v in next, base do
-      if CALL_OPTIONS[k] ~= nil then params[k] = v end
+      if CALL_OPTIONS[k] ~= nil then params[k] = v
+      elseif k == "flags" then base_flags = v
+      end
     end
   end
   if options ~= NO_OPTIONS then
@@ -424,7 +425,7 @@ local function apply_call_options(params, options, fname, n, base)
     end
   end
   local flags = options.flags
-  if flags == nil and base ~= nil then flags = rawget(base, "flags") end
+  if flags == nil then flags = base_flags end
   params.flags = format_flags(flags, fname, n)
   return params
 end
@@ -1328,7 +1329,11 @@ for name in pairs(ENDPOINTS) do
     local no_token = info.auth == "bearer_amt"
     if #args == 0 then -- options only: no table of positional params
       Vehicle[name] = function(self, options)
-        check_self(self, Vehicle, name)
+        -- (checked in place: check_self's frame is a tenth of the
+        -- method's own cost)
+        if getmetatable(self) ~= Vehicle then
+          check_self(self, Vehicle, name)
+        end
         return vehicle_call(self, name, 1, name, options, nil, no_token)
       end
     else
