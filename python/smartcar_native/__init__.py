@@ -41,6 +41,7 @@ from typing import List
 # errors must be imported before _core: the extension loads its factory.
 from . import errors as errors
 from .errors import *  # noqa: F401,F403  (the exception classes)
+from ._exceptions import *  # noqa: F401,F403  (the generated ones)
 from . import _core
 from ._core import Client as Client, Op as Op
 from . import types as types
