@@ -36,6 +36,7 @@ import urllib.error
 import urllib.request
 from typing import Any, Dict, List, Optional, Sequence
 
+from . import _core
 from ._shared_clients import ORIGIN_VARIABLES
 
 __all__ = [
@@ -195,14 +196,11 @@ class Emulator:
         self.stop()
 
 
-#: every permission the emulator knows (Connect's default for approve())
-ALL_SCOPES = [
-    "read_vehicle_info", "read_vin", "read_odometer", "read_location",
-    "read_fuel", "read_battery", "read_charge", "read_engine_oil",
-    "read_tires", "read_security", "read_service_history",
-    "read_diagnostics", "control_charge", "control_security",
-    "control_navigation",
-]
+#: every permission the library's endpoint table names, in its order; the
+#: emulator knows them all (Connect's default for approve())
+ALL_SCOPES: List[str] = list(dict.fromkeys(
+    scope for name in _core.endpoints()
+    for scope in (_core.endpoint_info(name)["permission"] or "").split()))
 
 
 def find_emulator() -> str:
