@@ -30,7 +30,13 @@ static cJSON *meta_of(const char *(*get)(const void *src, const char *name),
 	for (i = 0; meta && i < 4; i++) {
 		const char *v = rid && !strcmp(map[i][1], "request_id")
 			? rid : get(src, map[i][0]);
-		if (v && !cJSON_AddStringToObject(meta, map[i][1], v)) {
+		cJSON *item;
+		if (!v)
+			continue;
+		/* the key is the table's constant (no copy of it per call) */
+		item = cJSON_CreateString(v);
+		if (!item || !cJSON_AddItemToObjectCS(meta, map[i][1], item)) {
+			cJSON_Delete(item);
 			cJSON_Delete(meta);
 			return NULL;
 		}
@@ -185,7 +191,7 @@ static cJSON *join_meta(cJSON *data, cJSON *meta)
 		}
 	}
 	cJSON_DeleteItemFromObjectCaseSensitive(data, "meta");
-	cJSON_AddItemToObject(data, "meta", meta);
+	cJSON_AddItemToObjectCS(data, "meta", meta);
 	return data;
 }
 

@@ -78,6 +78,9 @@
 --- SMARTCAR_VEHICLE_API_ORIGIN) and `iam_origin` (SMARTCAR_IAM_ORIGIN).
 
 local core = require "smartcar.core"
+-- (locals: a global is a table read of _ENV at each use, and these are
+-- used on every call)
+local type, getmetatable, next = type, getmetatable, next
 -- LuaJIT (Lua 5.1) has no math.type: there an integer is a number with
 -- no fraction part (numbers are doubles).
 local math_type = math.type or function(v)
@@ -398,7 +401,6 @@ end
 local NO_OPTIONS = setmetatable({}, { __newindex = function()
   error("smartcar: NO_OPTIONS is read-only", 2)
 end })
-local next = next
 
 -- Copy per-call options into call parameters; `base` (a vehicle) gives
 -- the values the options leave out.
@@ -426,7 +428,11 @@ local function apply_call_options(params, options, fname, n, base)
   end
   local flags = options.flags
   if flags == nil then flags = base_flags end
-  params.flags = format_flags(flags, fname, n)
+  if flags == nil then
+    params.flags = nil
+  else
+    params.flags = format_flags(flags, fname, n)
+  end
   return params
 end
 
@@ -934,7 +940,11 @@ local function vehicle_params(self, fname, n, options, extra)
   apply_call_options(params, options, fname, n, self)
   params.vehicle_id = id
   params.user_id = user_id
-  client = resolve_client(client, fname, n)
+  if client == nil then -- (resolve_client's first case, without its frame)
+    client = smartcar.default_client()
+  else
+    client = resolve_client(client, fname, n)
+  end
   if store == nil then
     params.access_token = token
     return client, params
