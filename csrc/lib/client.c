@@ -383,6 +383,8 @@ const char *sc_client_get(const sc_client *c, const char *key)
 		return c->flags;
 	if (!strcmp(key, "ca_bundle"))
 		return c->ca_bundle;
+	if (!strcmp(key, "client_secret_set")) /* never the secret itself */
+		return c->client_secret ? "1" : NULL;
 	return NULL;
 }
 

@@ -6,7 +6,6 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from .options import AuthUrlOptions, SingleSelect, TokenOptions
 from . import _util
-from ._app import from_env
 from ._shared_clients import USER_AGENT_SUFFIX, client_settings
 from ._core import Client
 from .errors import InvalidArgumentError
@@ -51,38 +50,33 @@ class AuthClient:
         mode: str = "live",
         **options: Any,
     ) -> None:
-        resolved: Dict[str, Optional[str]] = {}
-        for name, given in (("client_id", client_id),
-                            ("client_secret", client_secret),
-                            ("redirect_uri", redirect_uri)):
-            value = from_env(name, given)
-            resolved[name] = None if value is None or value == "" else \
-                _util.require_str(name, value)
-        # the redirect URI may be left out, as in the official SDK (the
-        # dashboard has it)
-        missing = ["%s (or SMARTCAR_%s)" % (name, name.upper())
-                   for name in ("client_id", "client_secret")
-                   if resolved[name] is None]
-        if missing:
-            raise InvalidArgumentError(
-                "AuthClient is missing " + ", ".join(missing))
-
         if test_mode is not None:
             mode = _util.mode_of_test_mode(test_mode)
         _util.setting("mode", mode)
-
-        self.client_id = str(resolved["client_id"])
-        self.redirect_uri = resolved["redirect_uri"]
-        self.mode = mode
         options.setdefault("user_agent_suffix", USER_AGENT_SUFFIX)
         options = dict(client_settings(), **options)
+        # the library takes a credential not given (None or "") from
+        # SMARTCAR_<NAME>
         self._client = Client(
-            client_id=resolved["client_id"],
-            client_secret=resolved["client_secret"],
-            redirect_uri=resolved["redirect_uri"],
+            client_id=client_id or None,
+            client_secret=client_secret or None,
+            redirect_uri=redirect_uri or None,
             mode=mode,
             **options,
         )
+        # the redirect URI may be left out, as in the official SDK (the
+        # dashboard has it)
+        missing = ["%s (or SMARTCAR_%s)" % (name, name.upper())
+                   for name, key in (("client_id", "client_id"),
+                                     ("client_secret", "client_secret_set"))
+                   if self._client.get(key) is None]
+        if missing:
+            self._client.close()
+            raise InvalidArgumentError(
+                "AuthClient is missing " + ", ".join(missing))
+        self.client_id = str(self._client.get("client_id"))
+        self.redirect_uri = self._client.get("redirect_uri")
+        self.mode = mode
 
     # -- lifetime -------------------------------------------------------
 

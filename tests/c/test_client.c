@@ -25,6 +25,27 @@ TEST(client_defaults)
 	sc_client_free(NULL);
 }
 
+TEST(client_secret_set_tells_without_the_secret)
+{
+	sc_client_options o = SC_CLIENT_OPTIONS_INIT;
+	sc_client *with = NULL, *without = NULL, *env = NULL;
+
+	unsetenv("SMARTCAR_CLIENT_SECRET");
+	o.client_secret = "s3cret";
+	REQUIRE(sc_client_new(&with, &o, NULL) == 0);
+	REQUIRE(sc_client_new(&without, NULL, NULL) == 0);
+	setenv("SMARTCAR_CLIENT_SECRET", "from-env", 1);
+	REQUIRE(sc_client_new(&env, NULL, NULL) == 0);
+	unsetenv("SMARTCAR_CLIENT_SECRET");
+	CHECK_STR(sc_client_get(with, "client_secret_set"), "1");
+	CHECK_STR(sc_client_get(env, "client_secret_set"), "1");
+	CHECK(sc_client_get(without, "client_secret_set") == NULL);
+	CHECK(sc_client_get(with, "client_secret") == NULL);
+	sc_client_free(with);
+	sc_client_free(without);
+	sc_client_free(env);
+}
+
 TEST(client_env_read_at_creation)
 {
 	sc_client *a = NULL, *b = NULL;

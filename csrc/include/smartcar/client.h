@@ -85,7 +85,8 @@ SC_EXTERN(void) sc_client_free(sc_client *client);
  * "connect_origin", "auth_url" (the full token URL), "api_origin",
  * "management_origin", "vehicle_api_origin", "iam_origin", "api_version",
  * "unit_system", "user_agent", "flags", "ca_bundle".
- * The client secret cannot be read back.
+ * The client secret cannot be read back: "client_secret_set" is "1" when
+ * the client has one (given or from SMARTCAR_CLIENT_SECRET), else NULL.
  * Ownership: borrowed from @p client.
  */
 SC_EXTERN(const char *) sc_client_get(const sc_client *client,
