@@ -404,13 +404,15 @@ end })
 
 -- Copy per-call options into call parameters; `base` (a vehicle) gives
 -- the values the options leave out.
-local function apply_call_options(params, options, fname, n, base)
+local function apply_call_options(params, options, fname, n, base, empty)
   -- params[k] becomes options[k], else base's own field k, else nil, for
   -- each per-call option k.  The tables are walked (a few fields) rather
   -- than each name looked up in each: that is a dozen table reads and
   -- rawget calls a call, the most of this module's per-call cost.
-  for k in next, params do
-    if CALL_OPTIONS[k] ~= nil then params[k] = nil end
+  if not empty then -- (`empty`: the caller knows params has no key)
+    for k in next, params do
+      if CALL_OPTIONS[k] ~= nil then params[k] = nil end
+    end
   end
   local base_flags
   if base ~= nil then
@@ -929,7 +931,11 @@ local function vehicle_params(self, fname, n, options, extra)
     elseif k == "client" then client = v
     end
   end
-  check_vehicle_fields(fname, id, store, key, token, user_id)
+  if store ~= nil or type(id) ~= "string" or id == "" or
+      type(token) ~= "string" or token == "" then
+    -- (an id and a token pass without the call)
+    check_vehicle_fields(fname, id, store, key, token, user_id)
+  end
   local params = {}
   if options.params ~= nil then -- (no empty table made per call)
     for k, v in pairs(options.params) do params[k] = v end
@@ -937,7 +943,8 @@ local function vehicle_params(self, fname, n, options, extra)
   if extra ~= nil then
     for k, v in pairs(extra) do params[k] = v end
   end
-  apply_call_options(params, options, fname, n, self)
+  apply_call_options(params, options, fname, n, self,
+                     options.params == nil and extra == nil)
   params.vehicle_id = id
   params.user_id = user_id
   if client == nil then -- (resolve_client's first case, without its frame)
