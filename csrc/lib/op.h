@@ -102,6 +102,9 @@ enum { SC_REFRESH_NONE, SC_REFRESH_DUE, SC_REFRESH_FORCED,
 
 /* ---- endpoint table and request building (request.c) ------------------ */
 const endpoint *sc__find_endpoint(const char *name);
+/* "offset", "cursor" or "page": how a paged call asks for its next page
+ * (endpoints.def's SC_PAGING); "" for a call that is not paged. */
+const char *sc__paging_style(const char *endpoint);
 int sc__invalid(sc_error **err_out, const char *msg);
 /* A non-negative integer parameter of at most 9 digits, else dflt. */
 long sc__param_long(const sc_params *p, const char *key, long dflt);

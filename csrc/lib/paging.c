@@ -50,6 +50,14 @@ static const struct paging *find_paging(const char *endpoint)
 	return NULL;
 }
 
+const char *sc__paging_style(const char *endpoint)
+{
+	static const char *const names[] = { "offset", "cursor", "page" };
+	const struct paging *pg = find_paging(endpoint);
+
+	return pg ? names[pg->style] : "";
+}
+
 const char *sc_pager_items(const sc_pager *pager)
 {
 	return pager ? pager->paging->items : NULL;

@@ -60,7 +60,7 @@ const char *sc_endpoint_column(size_t i)
 	static const char *const columns[] = {
 		"method", "path", "host", "auth", "kind", "vehicle",
 		"permission", "batch_path", "batch_name", "args", "result",
-		"doc"
+		"doc", "paging"
 	};
 
 	return i < sizeof(columns) / sizeof(columns[0]) ? columns[i] : NULL;
@@ -103,6 +103,8 @@ const char *sc_endpoint_info(const char *endpoint_name, const char *field)
 		return b ? b->result : "";
 	if (strcmp(field, "doc") == 0)
 		return b ? b->doc : "";
+	if (strcmp(field, "paging") == 0)
+		return sc__paging_style(ep->name);
 	return NULL;
 }
 

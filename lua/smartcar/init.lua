@@ -1292,25 +1292,64 @@ local function check_json(v, fname, n, what)
   return v
 end
 
+local function check_string_list(v, fname, n, what, allow_string)
+  if allow_string and type(v) == "string" then
+    check_string(v, fname, n, what)
+    return v
+  end
+  if type(v) ~= "table" then
+    argerror(fname, n, ("%s: table of strings expected, got %s")
+      :format(what, type(v)))
+  end
+  for i = 1, #v do
+    if type(v[i]) ~= "string" or v[i] == "" or v[i]:find("%s") then
+      argerror(fname, n, ("%s[%d]: non-empty string without spaces "
+        .. "expected"):format(what, i))
+    end
+  end
+  return table.concat(v, " ")
+end
+
+-- The filter of the Management API's connection calls.
+local FILTER = { user_id = "text", vehicle_id = "text" }
+-- The fields of a paging argument, by the call's paging style (the
+-- table's "paging" column).
+local PAGING = { offset = OFFSET_PAGING, cursor = CURSOR_PAGING,
+                 page = PAGE_PAGING }
+
+-- Each check raises for a bad value and may return the parameter's value
+-- (a list as text, a table as JSON); `a` is the argument (table_args).
 local ARG_CHECKS = {
   string = check_string,
   date = check_string,
   number = check_number,
   integer = check_count,
   json = check_json,
-  -- a paging table {limit, offset}: its fields are parameters
-  paging = function(v, fname, n)
-    return check_fields(v, OFFSET_PAGING, fname, n)
+  list = function(v, fname, n, what)
+    return check_string_list(v, fname, n, what)
+  end,
+  -- a paging or filter table: its fields are parameters
+  paging = function(v, fname, n, _, a)
+    return check_fields(v, a.fields, fname, n)
+  end,
+  filter = function(v, fname, n, what)
+    if type(v) ~= "table" then
+      argerror(fname, n, ("%s: table expected, got %s"):format(what, type(v)))
+    end
+    return check_fields(v, FILTER, fname, n)
   end,
 }
 
-local function table_args(spec)
+-- The positional arguments of a call from its "args" column; `paging`:
+-- its "paging" column.
+local function table_args(spec, paging)
   local args = {}
   for word in spec:gmatch("%S+") do
     local name, param, kind = word:match("^(%w[%w_]*)>?([%w_]*):(%a+)")
     args[#args + 1] = { name = name, param = param ~= "" and param or name,
                         kind = kind, check = ARG_CHECKS[kind],
-                        optional = word:sub(-1) == "?" }
+                        optional = word:sub(-1) == "?",
+                        fields = PAGING[paging] }
   end
   return args
 end
@@ -1322,9 +1361,9 @@ local function positional(args, name, ...)
   for i, a in ipairs(args) do
     local v = (select(i, ...))
     if v ~= nil or not a.optional then
-      v = a.check(v, name, i, a.name) or v
+      v = a.check(v, name, i, a.name, a) or v
     end
-    if a.kind == "paging" then
+    if a.kind == "paging" or a.kind == "filter" then
       for k, x in pairs(v or {}) do extra[k] = x end
     else
       extra[a.param] = v
@@ -1340,7 +1379,7 @@ for name in pairs(ENDPOINTS) do
   local info = core.endpoint_info(name)
   VEHICLE_CALLS[name] = info.vehicle == "1" or nil
   if VEHICLE_CALLS[name] and Vehicle[name] == nil then
-    local args = table_args(info.args)
+    local args = table_args(info.args, info.paging)
     -- unsubscribe authenticates with the management token: a store-backed
     -- vehicle does not load or refresh its token for it
     local no_token = info.auth == "bearer_amt"
@@ -1365,49 +1404,14 @@ for name in pairs(ENDPOINTS) do
 end
 
 ----------------------------------------------------------------------------
--- Account calls: smartcar.NAME(access_token, arguments..., options) for
--- every call with the owner's token that is not about one vehicle
--- (get_user, get_vehicles), built from its line of the endpoint table as
--- the vehicle calls are.  Options: `client` and the per-call options.
--- LuaLS declarations: lua/meta/smartcar_vehicle.lua.
+-- Module calls (not about one vehicle): get_user, get_vehicles,
+-- compatibility, management connections, the v3 application token and
+-- the application's v3 calls.  Each is built from its line of the
+-- endpoint table: positional arguments, then options (`client`, the
+-- per-call options, the credentials of a call made with them, and those
+-- of MODULE_CALLS).
+-- LuaLS: lua/meta/smartcar_vehicle.lua for the generated ones.
 ----------------------------------------------------------------------------
-
-for name in pairs(ENDPOINTS) do
-  local info = core.endpoint_info(name)
-  if info.host == "api" and info.auth == "bearer" and info.vehicle ~= "1"
-      and smartcar[name] == nil then
-    local args = table_args(info.args)
-    local n = #args + 1 -- the options argument
-    smartcar[name] = function(...)
-      local params, options = positional(args, name, ...)
-      options = check_call_options(options, name, n)
-      local client = resolve_client(options.client, name, n)
-      return client:call(name, apply_call_options(params, options, name, n))
-    end
-  end
-end
-
-----------------------------------------------------------------------------
--- Compatibility and management.
-----------------------------------------------------------------------------
-
-local function check_string_list(v, fname, n, what, allow_string)
-  if allow_string and type(v) == "string" then
-    check_string(v, fname, n, what)
-    return v
-  end
-  if type(v) ~= "table" then
-    argerror(fname, n, ("%s: table of strings expected, got %s")
-      :format(what, type(v)))
-  end
-  for i = 1, #v do
-    if type(v[i]) ~= "string" or v[i] == "" or v[i]:find("%s") then
-      argerror(fname, n, ("%s[%d]: non-empty string without spaces "
-        .. "expected"):format(what, i))
-    end
-  end
-  return table.concat(v, " ")
-end
 
 -- The client for a call with Basic client credentials: a temporary one
 -- when the options name credentials, else options.client or the default.
@@ -1439,15 +1443,117 @@ end
 
 -- The options of the calls that may name their own credentials.
 local CREDENTIALS = { client_id = "text", client_secret = "text" }
-local function credentials_spec(extra)
-  local spec = call_spec(CREDENTIALS)
-  for k, kind in pairs(extra or {}) do spec[k] = kind end
-  return spec
+
+-- get_connections' page: paging.cursor is nil on the last page (the
+-- server may send null or ""), connections an empty list when absent.
+local function connections_page(data, err)
+  if data == nil then return nil, err end
+  if type(data.paging) ~= "table" then data.paging = {} end
+  if data.paging.cursor == core.null or data.paging.cursor == "" then
+    data.paging.cursor = nil
+  end
+  if data.connections == nil then
+    data.connections = setmetatable({}, core.array_mt)
+  end
+  return data
 end
 
-local COMPATIBILITY_OPTIONS = credentials_spec {
-  mode = "text", test_mode_compatibility_level = "text",
+-- The application's v3 calls (not about one vehicle: connections and
+-- the Management API v3 subscriptions and webhooks) take their "filter"
+-- and "paging" arguments as one query table, whose keys are the endpoint's parameters (filters
+-- user_id, vehicle_id, mode, external_id, webhook_id, name, callback_uri,
+-- is_enabled, auto_subscribe; page, page_size).
+local V3_QUERY = {
+  user_id = "text", vehicle_id = "text", mode = "text", external_id = "text",
+  webhook_id = "text", name = "text", callback_uri = "text",
+  is_enabled = "boolean", auto_subscribe = "boolean", page = "count",
+  page_size = "count",
 }
+
+-- What a module call adds to its line: `options` (parameters as options:
+-- "list" a table of strings, "names" that or one string), `defaults`,
+-- `raises` (the argument an invalid_argument error raises for), `result`.
+local MODULE_CALLS = {
+  get_compatibility = {
+    options = { mode = "text", test_mode_compatibility_level = "text" },
+    defaults = { country = "US" },
+  },
+  get_compatibility_matrix = {
+    options = { mode = "text", scope = "list", make = "names",
+                type = "text" },
+  },
+  get_connections = { options = { mode = "text" },
+                      result = connections_page },
+  -- the library checks that the filter holds exactly one of user_id and
+  -- vehicle_id; an argument error raises, as everywhere in this module
+  delete_connections = { raises = 2 },
+}
+
+CHECKS.list = check_string_list
+CHECKS.names = function(v, fname, n, what)
+  return check_string_list(v, fname, n, what, true)
+end
+
+local function module_call(name, info)
+  local spec = MODULE_CALLS[name] or {}
+  local v3 = info.host == "v3" or info.host == "v3m"
+  local args, query = {}, false
+  for _, a in ipairs(table_args(info.args, info.paging)) do
+    if v3 and (a.kind == "filter" or a.kind == "paging") then
+      query = true -- the one query table of a v3 list call
+    else
+      args[#args + 1] = a
+    end
+  end
+  local n = #args + (query and 2 or 1) -- the options argument
+  local extra = spec.options or {}
+  local options_spec = call_spec(extra)
+  if info.auth == "basic_client" or info.host == "iam" or v3 then
+    for k, kind in pairs(CREDENTIALS) do options_spec[k] = kind end
+  end
+  return function(...)
+    local params = positional(args, name, ...)
+    local options = check_call_options((select(n, ...)), name, n,
+                                       options_spec)
+    if query then
+      local q = check_fields((select(n - 1, ...)), V3_QUERY, name, n - 1)
+      for k, v in pairs(q) do params[k] = v end
+    end
+    for k, kind in pairs(extra) do
+      local v = options[k]
+      if v ~= nil then params[k] = CHECKS[kind](v, name, n, k) or v end
+    end
+    for k, v in pairs(spec.defaults or {}) do
+      if params[k] == nil then params[k] = v end
+    end
+    apply_call_options(params, options, name, n)
+    local client, owned = credentials_client(options, name, n)
+    local data, err = call_with(client, owned, name, params)
+    if data == nil and spec.raises and err.kind == "invalid_argument" then
+      argerror(name, spec.raises, err.message)
+    end
+    if spec.result then return spec.result(data, err) end
+    return data, err
+  end
+end
+
+-- name -> the call; the account calls and the application's v3 calls
+-- are smartcar.NAME as they are (LuaLS: lua/meta/smartcar_vehicle.lua).
+local module_calls = {}
+for name in pairs(ENDPOINTS) do
+  local info = core.endpoint_info(name)
+  if info.vehicle ~= "1" and info.host ~= "auth" then
+    module_calls[name] = module_call(name, info)
+    if (info.auth == "bearer" or info.host:sub(1, 2) == "v3")
+        and smartcar[name] == nil then
+      smartcar[name] = module_calls[name]
+    end
+  end
+end
+
+----------------------------------------------------------------------------
+-- Compatibility and management.
+----------------------------------------------------------------------------
 
 --- Whether a vehicle (by VIN) is compatible with Smartcar and which
 --- permissions it supports.  `country`: ISO 3166-1 alpha-2, default
@@ -1463,24 +1569,8 @@ local COMPATIBILITY_OPTIONS = credentials_spec {
 ---@return smartcar.Compatibility|nil data
 ---@return smartcar.Error|nil err
 function smartcar.get_compatibility(vin, scope, country, options)
-  local fname = "get_compatibility"
-  check_string(vin, fname, 1, "vin")
-  local scope_text = check_string_list(scope, fname, 2, "scope")
-  if country ~= nil then check_string(country, fname, 3, "country") end
-  options = check_call_options(options, fname, 4, COMPATIBILITY_OPTIONS)
-  -- (a compatibility level implies mode "test": the library's rule)
-  local params = apply_call_options({
-    vin = vin, scope = scope_text, country = country or "US",
-    mode = options.mode,
-    test_mode_compatibility_level = options.test_mode_compatibility_level,
-  }, options, fname, 4)
-  local client, owned = credentials_client(options, fname, 4)
-  return call_with(client, owned, fname, params)
+  return module_calls.get_compatibility(vin, scope, country, options)
 end
-
-local MATRIX_OPTIONS = credentials_spec {
-  mode = "text", scope = "any", make = "any", type = "text",
-}
 
 --- The compatibility matrix of a region ("US", "CA", "EUROPE"): a table
 --- keyed by make as Smartcar sends it ("TESLA", "NISSAN") of lists of
@@ -1493,24 +1583,9 @@ local MATRIX_OPTIONS = credentials_spec {
 ---@return table|nil data
 ---@return smartcar.Error|nil err
 function smartcar.get_compatibility_matrix(region, options)
-  local fname = "get_compatibility_matrix"
-  check_string(region, fname, 1, "region")
-  options = check_call_options(options, fname, 2, MATRIX_OPTIONS)
-  local params = { region = region, type = options.type,
-                   mode = options.mode }
-  if options.scope ~= nil then
-    params.scope = check_string_list(options.scope, fname, 2, "scope")
-  end
-  if options.make ~= nil then
-    params.make = check_string_list(options.make, fname, 2, "make", true)
-  end
-  apply_call_options(params, options, fname, 2)
-  local client, owned = credentials_client(options, fname, 2)
-  return call_with(client, owned, fname, params)
+  return module_calls.get_compatibility_matrix(region, options)
 end
 
--- The filter of the Management API's connection calls.
-local FILTER = { user_id = "text", vehicle_id = "text" }
 local MODE_OPTIONS = call_spec { mode = "text" }
 
 --- The application's vehicle connections, newest first, a page at a
@@ -1526,27 +1601,7 @@ local MODE_OPTIONS = call_spec { mode = "text" }
 ---@return smartcar.GetConnections|nil data
 ---@return smartcar.Error|nil err
 function smartcar.get_connections(amt, filter, paging, options)
-  local fname = "get_connections"
-  check_string(amt, fname, 1, "amt")
-  filter = check_fields(filter, FILTER, fname, 2)
-  paging = check_fields(paging, CURSOR_PAGING, fname, 3)
-  options = check_call_options(options, fname, 4, MODE_OPTIONS)
-  local params = apply_call_options({
-    management_token = amt, user_id = filter.user_id,
-    vehicle_id = filter.vehicle_id, limit = paging.limit,
-    cursor = paging.cursor, mode = options.mode,
-  }, options, fname, 4)
-  local client = resolve_client(options.client, fname, 4)
-  local data, err = client:call(fname, params)
-  if data == nil then return nil, err end
-  if type(data.paging) ~= "table" then data.paging = {} end
-  if data.paging.cursor == core.null or data.paging.cursor == "" then
-    data.paging.cursor = nil
-  end
-  if data.connections == nil then
-    data.connections = setmetatable({}, core.array_mt)
-  end
-  return data
+  return module_calls.get_connections(amt, filter, paging, options)
 end
 
 --- Delete the connections of one user or of one vehicle: `filter` holds
@@ -1558,32 +1613,14 @@ end
 ---@return smartcar.DeleteConnections|nil data
 ---@return smartcar.Error|nil err
 function smartcar.delete_connections(amt, filter, options)
-  local fname = "delete_connections"
-  check_string(amt, fname, 1, "amt")
-  if type(filter) ~= "table" then
-    argerror(fname, 2, "filter: table expected, got " .. type(filter))
-  end
-  filter = check_fields(filter, FILTER, fname, 2)
-  options = check_call_options(options, fname, 3)
-  local params = apply_call_options({
-    management_token = amt, user_id = filter.user_id,
-    vehicle_id = filter.vehicle_id,
-  }, options, fname, 3)
-  local client = resolve_client(options.client, fname, 3)
-  local data, err = client:call(fname, params)
-  -- the library checks that filter holds exactly one of user_id and
-  -- vehicle_id; an argument error raises, as everywhere in this module
-  if data == nil and err.kind == "invalid_argument" then
-    argerror(fname, 2, err.message)
-  end
-  return data, err
+  return module_calls.delete_connections(amt, filter, options)
 end
 
 ----------------------------------------------------------------------------
 -- Vehicle API v3 and application tokens.
 ----------------------------------------------------------------------------
 
-local APP_TOKEN_OPTIONS = credentials_spec()
+local APP_TOKEN_OPTIONS = call_spec(CREDENTIALS)
 
 --- A v3 application token, by the client-credentials grant of API
 --- Authentication (POST {iam_origin}/oauth2/token).  The v3 calls fetch,
@@ -1595,24 +1632,8 @@ local APP_TOKEN_OPTIONS = credentials_spec()
 ---@return smartcar.AppToken|nil token
 ---@return smartcar.Error|nil err
 function smartcar.get_app_token(options)
-  local fname = "get_app_token"
-  options = check_call_options(options, fname, 1, APP_TOKEN_OPTIONS)
-  local params = apply_call_options({}, options, fname, 1)
-  local client, owned = credentials_client(options, fname, 1)
-  return call_with(client, owned, fname, params)
+  return module_calls.get_app_token(options)
 end
-
--- The application's v3 calls (not about one vehicle): connections and
--- the Management API v3 subscriptions and webhooks, with the application
--- token.  The query table's keys are the endpoint's parameters (filters
--- user_id, vehicle_id, mode, external_id, webhook_id, name, callback_uri,
--- is_enabled, auto_subscribe; page, page_size).
-local V3_QUERY = {
-  user_id = "text", vehicle_id = "text", mode = "text", external_id = "text",
-  webhook_id = "text", name = "text", callback_uri = "text",
-  is_enabled = "boolean", auto_subscribe = "boolean", page = "count",
-  page_size = "count",
-}
 
 -- The params of an application call (query: filters, and pages unless
 -- no_pages), its client and whether the caller must close it.
@@ -1628,38 +1649,6 @@ local function app_params(fname, n, options, params, query, no_pages)
   params = apply_call_options(params, options, fname, n)
   local client, owned = credentials_client(options, fname, n)
   return params, client, owned
-end
-
-local function app_call(fname, n, options, params, query)
-  local p, client, owned = app_params(fname, n, options, params, query)
-  return call_with(client, owned, fname, p)
-end
-
--- The application's other v3 calls (connections, users, subscriptions,
--- webhooks) are smartcar.NAME(arguments..., [query,] options), built here
--- from the endpoint table: string arguments are checked, and the
--- "filter"/"paging" arguments of a list call are its one `query` table
--- (filters, page, page_size).  LuaLS declarations:
--- lua/meta/smartcar_vehicle.lua (tools/gen-bindings.py).
-for name in pairs(ENDPOINTS) do
-  local info = core.endpoint_info(name)
-  if (info.host == "v3" or info.host == "v3m") and info.vehicle ~= "1"
-      and smartcar[name] == nil then
-    local args, query = {}, false
-    for _, a in ipairs(table_args(info.args)) do
-      if a.kind == "filter" or a.kind == "paging" then
-        query = true
-      else
-        args[#args + 1] = a
-      end
-    end
-    local n = #args + (query and 2 or 1) -- the options argument
-    smartcar[name] = function(...)
-      local params = positional(args, name, ...)
-      return app_call(name, n, (select(n, ...)), params,
-                      query and (select(n - 1, ...)) or nil)
-    end
-  end
 end
 
 ---@class smartcar.VehicleV3

@@ -61,7 +61,10 @@ SC_EXTERN(const char *) sc_endpoint_name(size_t i);
  *   "name:type", "name>param:type" (sent as parameter param), with a
  *   trailing "?" when optional; types string, number, integer, date,
  *   paging, paths, json, headers, list, filter;
- * - "result": the result type's name ("Odometer"); "doc": one line.
+ * - "result": the result type's name ("Odometer"); "doc": one line;
+ * - "paging": how a paged call asks for its next page, "offset"
+ *   (limit/offset), "cursor" (limit/cursor) or "page" (page/page_size);
+ *   "" for a call that is not paged.
  *
  * @return the column, or NULL for an unknown endpoint or field.
  * Ownership: static storage.
@@ -71,7 +74,7 @@ SC_EXTERN(const char *) sc_endpoint_info(const char *endpoint,
 
 /**
  * Name of the @p i th column sc_endpoint_info() answers ("method",
- * "path", ... "doc", in that order), or NULL past the end: bindings list
+ * "path", ... "doc", "paging", in that order), or NULL past the end: bindings list
  * an endpoint's whole line from it.  Ownership: static storage.
  */
 SC_EXTERN(const char *) sc_endpoint_column(size_t i);
