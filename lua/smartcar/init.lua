@@ -1472,8 +1472,12 @@ local V3_QUERY = {
 
 -- What a module call adds to its line: `options` (parameters as options:
 -- "list" a table of strings, "names" that or one string), `defaults`,
--- `raises` (the argument an invalid_argument error raises for), `result`.
+-- `raises` (the argument an invalid_argument error raises for), `result`,
+-- `walk` (the name of the paging iterator over its pages).
 local MODULE_CALLS = {
+  get_vehicles = { walk = "each_vehicle" },
+  list_connections = { walk = "each_v3_connection" },
+  list_subscriptions = { walk = "each_subscription" },
   get_compatibility = {
     options = { mode = "text", test_mode_compatibility_level = "text" },
     defaults = { country = "US" },
@@ -1483,7 +1487,7 @@ local MODULE_CALLS = {
                 type = "text" },
   },
   get_connections = { options = { mode = "text" },
-                      result = connections_page },
+                      result = connections_page, walk = "each_connection" },
   -- the library checks that the filter holds exactly one of user_id and
   -- vehicle_id; an argument error raises, as everywhere in this module
   delete_connections = { raises = 2 },
@@ -1494,14 +1498,24 @@ CHECKS.names = function(v, fname, n, what)
   return check_string_list(v, fname, n, what, true)
 end
 
-local function module_call(name, info)
+-- A v3 walk's query: its filters, the pages being the walk's.
+local V3_FILTER = copy(V3_QUERY)
+V3_FILTER.page, V3_FILTER.page_size = nil, nil
+
+local each_item -- (Paging iterators, below)
+
+-- The call `name`, or with `walk` (an iterator's name) the iterator over
+-- the items of every page, its paging argument left out and `page_size`
+-- an option.
+local function module_call(name, info, walk)
   local spec = MODULE_CALLS[name] or {}
+  local fname = walk or name
   local v3 = info.host == "v3" or info.host == "v3m"
   local args, query = {}, false
   for _, a in ipairs(table_args(info.args, info.paging)) do
     if v3 and (a.kind == "filter" or a.kind == "paging") then
       query = true -- the one query table of a v3 list call
-    else
+    elseif not (walk and a.kind == "paging") then
       args[#args + 1] = a
     end
   end
@@ -1511,23 +1525,33 @@ local function module_call(name, info)
   if info.auth == "basic_client" or info.host == "iam" or v3 then
     for k, kind in pairs(CREDENTIALS) do options_spec[k] = kind end
   end
+  options_spec.page_size = walk and "positive" or nil
+  local query_spec = walk and V3_FILTER or V3_QUERY
   return function(...)
-    local params = positional(args, name, ...)
-    local options = check_call_options((select(n, ...)), name, n,
+    local params = positional(args, fname, ...)
+    local options = check_call_options((select(n, ...)), fname, n,
                                        options_spec)
     if query then
-      local q = check_fields((select(n - 1, ...)), V3_QUERY, name, n - 1)
+      local q = check_fields((select(n - 1, ...)), query_spec, fname, n - 1)
       for k, v in pairs(q) do params[k] = v end
     end
     for k, kind in pairs(extra) do
       local v = options[k]
-      if v ~= nil then params[k] = CHECKS[kind](v, name, n, k) or v end
+      if v ~= nil then params[k] = CHECKS[kind](v, fname, n, k) or v end
     end
     for k, v in pairs(spec.defaults or {}) do
       if params[k] == nil then params[k] = v end
     end
-    apply_call_options(params, options, name, n)
-    local client, owned = credentials_client(options, name, n)
+    apply_call_options(params, options, fname, n)
+    local client, owned = credentials_client(options, fname, n)
+    if walk then
+      local pages, field = client:pages(name, params, options.page_size)
+      return each_item(fname, function()
+        local data, err = pages()
+        if data == nil and owned then client:close() end
+        return data, err
+      end, field)
+    end
     local data, err = call_with(client, owned, name, params)
     if data == nil and spec.raises and err.kind == "invalid_argument" then
       argerror(name, spec.raises, err.message)
@@ -1544,6 +1568,8 @@ for name in pairs(ENDPOINTS) do
   local info = core.endpoint_info(name)
   if info.vehicle ~= "1" and info.host ~= "auth" then
     module_calls[name] = module_call(name, info)
+    local walk = (MODULE_CALLS[name] or {}).walk
+    if walk then module_calls[walk] = module_call(name, info, walk) end
     if (info.auth == "bearer" or info.host:sub(1, 2) == "v3")
         and smartcar[name] == nil then
       smartcar[name] = module_calls[name]
@@ -1586,8 +1612,6 @@ function smartcar.get_compatibility_matrix(region, options)
   return module_calls.get_compatibility_matrix(region, options)
 end
 
-local MODE_OPTIONS = call_spec { mode = "text" }
-
 --- The application's vehicle connections, newest first, a page at a
 --- time.  `filter` = {user_id = ..., vehicle_id = ...}; `paging` =
 --- {limit = integer, cursor = string from the previous page}; the next
@@ -1620,8 +1644,6 @@ end
 -- Vehicle API v3 and application tokens.
 ----------------------------------------------------------------------------
 
-local APP_TOKEN_OPTIONS = call_spec(CREDENTIALS)
-
 --- A v3 application token, by the client-credentials grant of API
 --- Authentication (POST {iam_origin}/oauth2/token).  The v3 calls fetch,
 --- cache (per client) and renew one by themselves when they are given no
@@ -1633,22 +1655,6 @@ local APP_TOKEN_OPTIONS = call_spec(CREDENTIALS)
 ---@return smartcar.Error|nil err
 function smartcar.get_app_token(options)
   return module_calls.get_app_token(options)
-end
-
--- The params of an application call (query: filters, and pages unless
--- no_pages), its client and whether the caller must close it.
-local function app_params(fname, n, options, params, query, no_pages)
-  options = check_call_options(options, fname, n, APP_TOKEN_OPTIONS)
-  query = check_fields(query, V3_QUERY, fname, n - 1)
-  for k, v in pairs(query) do
-    if no_pages and (k == "page" or k == "page_size") then
-      argerror(fname, n - 1, "unknown option " .. k)
-    end
-    params[k] = v
-  end
-  params = apply_call_options(params, options, fname, n)
-  local client, owned = credentials_client(options, fname, n)
-  return params, client, owned
 end
 
 ---@class smartcar.VehicleV3
@@ -1785,7 +1791,7 @@ end
 -- An iterator over the items (data[field]) of the pages next_page (a
 -- client:pages iterator, which also gives field) returns; the library
 -- decides which page is the last.
-local function each_item(fname, next_page, field)
+function each_item(fname, next_page, field)
   local items, i = nil, 0
   return function()
     while true do
@@ -1832,15 +1838,7 @@ end
 ---@param options table|nil
 ---@return fun(): string|nil
 function smartcar.each_vehicle(access_token, options)
-  local fname = "each_vehicle"
-  check_string(access_token, fname, 1, "access_token")
-  local size
-  size, options = take_page_size(options, fname, 2)
-  options = check_call_options(options, fname, 2)
-  local client = resolve_client(options.client, fname, 2)
-  local params = apply_call_options({ access_token = access_token }, options,
-                                    fname, 2)
-  return each_item(fname, client:pages("get_vehicles", params, size))
+  return module_calls.each_vehicle(access_token, options)
 end
 
 --- Iterate every permission the token grants on this vehicle, a page at
@@ -1863,33 +1861,7 @@ end
 ---@param options table|nil
 ---@return fun(): smartcar.Connection|nil
 function smartcar.each_connection(amt, filter, options)
-  local fname = "each_connection"
-  check_string(amt, fname, 1, "amt")
-  filter = check_fields(filter, FILTER, fname, 2)
-  local size
-  size, options = take_page_size(options, fname, 3)
-  options = check_call_options(options, fname, 3, MODE_OPTIONS)
-  local params = apply_call_options({
-    management_token = amt, user_id = filter.user_id,
-    vehicle_id = filter.vehicle_id, mode = options.mode,
-  }, options, fname, 3)
-  local client = resolve_client(options.client, fname, 3)
-  return each_item(fname, client:pages("get_connections", params, size))
-end
-
--- An iterator over the resources of every page of a page-number paged
--- application call (the library asks for page 1, 2... and stops).
-local function each_app_item(fname, endpoint, query, options)
-  local size
-  size, options = take_page_size(options, fname, 2)
-  local params, client, owned = app_params(fname, 2, options, {}, query,
-                                           true)
-  local pages, field = client:pages(endpoint, params, size)
-  return each_item(fname, function()
-    local data, err = pages()
-    if data == nil and owned then client:close() end
-    return data, err
-  end, field)
+  return module_calls.each_connection(amt, filter, options)
 end
 
 --- API v3: iterate every connection of the application (the JSON:API
@@ -1902,8 +1874,7 @@ end
 ---@param options table|nil
 ---@return fun(): table|nil
 function smartcar.each_v3_connection(query, options)
-  return each_app_item("each_v3_connection", "list_connections", query,
-                       options)
+  return module_calls.each_v3_connection(query, options)
 end
 
 --- Management API v3: iterate every subscription, as each_v3_connection.
@@ -1911,8 +1882,7 @@ end
 ---@param options table|nil
 ---@return fun(): table|nil
 function smartcar.each_subscription(query, options)
-  return each_app_item("each_subscription", "list_subscriptions", query,
-                       options)
+  return module_calls.each_subscription(query, options)
 end
 
 --- Iterate every signal of the vehicle (smartcar.SignalResource tables), page
