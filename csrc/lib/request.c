@@ -866,7 +866,8 @@ int sc__op_build_request(sc_op *op, sc_error **err_out)
 		rc = add_caller_headers(op, err_out);
 	if (rc == 0 && !(raw && sc_request_header(op->req, "Authorization")))
 		rc = add_auth(op, err_out);
-	if (rc == 0 && !sc_request_header(op->req, "Accept"))
+	/* (only a raw call's caller headers can already hold these) */
+	if (rc == 0 && (!raw || !sc_request_header(op->req, "Accept")))
 		rc = sc__request_add_header(op->req, "Accept",
 					    "application/json");
 	if (rc == 0) {
@@ -874,19 +875,19 @@ int sc__op_build_request(sc_op *op, sc_error **err_out)
 			sc_buf ua;
 			sc__buf_init(&ua, 0);
 			rc = sc__buf_cat(&ua, c->user_agent, " ", suffix);
-			if (rc == 0 && !sc_request_header(op->req,
-							  "User-Agent"))
+			if (rc == 0 && (!raw || !sc_request_header(op->req,
+								   "User-Agent")))
 				rc = sc__request_add_header(op->req,
 							    "User-Agent",
 							    ua.ptr);
 			sc__buf_free(&ua);
-		} else if (!sc_request_header(op->req, "User-Agent")) {
+		} else if (!raw || !sc_request_header(op->req, "User-Agent")) {
 			rc = sc__request_add_header(op->req, "User-Agent",
 						    c->user_agent);
 		}
 	}
 	if (rc == 0 && (ep->flags & SC_EP_UNITS) &&
-	    !sc_request_header(op->req, "sc-unit-system"))
+	    (!raw || !sc_request_header(op->req, "sc-unit-system")))
 		rc = sc__request_add_header(op->req, "sc-unit-system", units);
 	if (rc == 0)
 		rc = build_body(op, err_out);

@@ -75,62 +75,62 @@ class VehicleMethods:
         """Id, make, model and year.
 
         ``GET /vehicles/{id}``: :class:`Attributes`."""
-        return self._run(self._plan_attributes())
+        return self._run(self._plan("attributes"))
 
     def vin(self) -> Vin:
         """The VIN.
 
         ``GET /vin``: :class:`Vin`."""
-        return self._run(self._plan_vin())
+        return self._run(self._plan("vin"))
 
     def odometer(self) -> Odometer:
         """The odometer reading, in kilometres or miles.
 
         ``GET /odometer``: :class:`Odometer`."""
-        return self._run(self._plan_odometer())
+        return self._run(self._plan("odometer"))
 
     def location(self) -> Location:
         """The vehicle's position.
 
         ``GET /location``: :class:`Location`."""
-        return self._run(self._plan_location())
+        return self._run(self._plan("location"))
 
     def fuel(self) -> Fuel:
         """The fuel tank: range, fraction and amount remaining.
 
         ``GET /fuel``: :class:`Fuel`."""
-        return self._run(self._plan_fuel())
+        return self._run(self._plan("fuel"))
 
     def battery(self) -> Battery:
         """State of charge and range of the traction battery.
 
         ``GET /battery``: :class:`Battery`."""
-        return self._run(self._plan_battery())
+        return self._run(self._plan("battery"))
 
     def battery_capacity(self) -> BatteryCapacity:
         """Capacity of the traction battery in kWh.
 
         ``GET /battery/capacity``: :class:`BatteryCapacity`."""
-        return self._run(self._plan_battery_capacity())
+        return self._run(self._plan("battery_capacity"))
 
     def nominal_capacity(self) -> NominalCapcity:
         """Nominal capacity of the traction battery, with the choices
         available.
 
         ``GET /battery/nominal_capacity``: :class:`NominalCapcity`."""
-        return self._run(self._plan_nominal_capacity())
+        return self._run(self._plan("nominal_capacity"))
 
     def charge(self) -> Charge:
         """Whether the vehicle is plugged in and charging.
 
         ``GET /charge``: :class:`Charge`."""
-        return self._run(self._plan_charge())
+        return self._run(self._plan("charge"))
 
     def get_charge_limit(self) -> ChargeLimit:
         """The charge limit, a fraction.
 
         ``GET /charge/limit``: :class:`ChargeLimit`."""
-        return self._run(self._plan_get_charge_limit())
+        return self._run(self._plan("get_charge_limit"))
 
     def set_charge_limit(self, limit: float) -> Action:
         """Set the charge limit, a fraction (0.5 to 1 on most
@@ -143,44 +143,44 @@ class VehicleMethods:
         """Remaining engine oil life, a fraction.
 
         ``GET /engine/oil``: :class:`EngineOil`."""
-        return self._run(self._plan_engine_oil())
+        return self._run(self._plan("engine_oil"))
 
     def tire_pressure(self) -> TirePressure:
         """The four tire pressures, in kPa or psi.
 
         ``GET /tires/pressure``: :class:`TirePressure`."""
-        return self._run(self._plan_tire_pressure())
+        return self._run(self._plan("tire_pressure"))
 
     def lock_status(self) -> LockStatus:
         """Whether the vehicle is locked; its doors, windows, sunroof,
         storage and charging port.
 
         ``GET /security``: :class:`LockStatus`."""
-        return self._run(self._plan_lock_status())
+        return self._run(self._plan("lock_status"))
 
     def lock(self) -> Action:
         """Lock the vehicle.
 
         ``POST /security``: :class:`Action`."""
-        return self._run(self._plan_lock())
+        return self._run(self._plan("lock"))
 
     def unlock(self) -> Action:
         """Unlock the vehicle.
 
         ``POST /security``: :class:`Action`."""
-        return self._run(self._plan_unlock())
+        return self._run(self._plan("unlock"))
 
     def start_charge(self) -> Action:
         """Start charging (the vehicle must be plugged in).
 
         ``POST /charge``: :class:`Action`."""
-        return self._run(self._plan_start_charge())
+        return self._run(self._plan("start_charge"))
 
     def stop_charge(self) -> Action:
         """Stop charging.
 
         ``POST /charge``: :class:`Action`."""
-        return self._run(self._plan_stop_charge())
+        return self._run(self._plan("stop_charge"))
 
     def send_destination(self, latitude: float, longitude: float) -> Action:
         """Send a destination to the navigation system.
@@ -193,19 +193,19 @@ class VehicleMethods:
 
         ``GET /diagnostics/system_status``:
         :class:`DiagnosticSystemStatus`."""
-        return self._run(self._plan_diagnostic_system_status())
+        return self._run(self._plan("diagnostic_system_status"))
 
     def diagnostic_trouble_codes(self) -> DiagnosticTroubleCodes:
         """Active diagnostic trouble codes.
 
         ``GET /diagnostics/dtcs``: :class:`DiagnosticTroubleCodes`."""
-        return self._run(self._plan_diagnostic_trouble_codes())
+        return self._run(self._plan("diagnostic_trouble_codes"))
 
     def disconnect(self) -> Status:
         """Revoke this application's access to the vehicle.
 
         ``DELETE /application``: :class:`Status`."""
-        return self._run(self._plan_disconnect())
+        return self._run(self._plan("disconnect"))
 
     def subscribe(self, webhook_id: str) -> Subscribe:
         """Subscribe the vehicle to a webhook.
@@ -250,14 +250,14 @@ class VehicleV3Methods:
 
         ``POST /commands/charge/start``: the JSON:API document
         (snake_case keys)."""
-        return self._run(self._plan_charge_start())
+        return self._run(self._plan("charge_start"))
 
     def charge_stop(self) -> Dict[str, Any]:
         """API v3: stop charging.
 
         ``POST /commands/charge/stop``: the JSON:API document
         (snake_case keys)."""
-        return self._run(self._plan_charge_stop())
+        return self._run(self._plan("charge_stop"))
 
     def charge_set_limit(self, percent: int) -> Dict[str, Any]:
         """API v3: set the charge limit, in percent (50 to 100).
@@ -271,14 +271,14 @@ class VehicleV3Methods:
 
         ``POST /commands/security/lock``: the JSON:API document
         (snake_case keys)."""
-        return self._run(self._plan_security_lock())
+        return self._run(self._plan("security_lock"))
 
     def security_unlock(self) -> Dict[str, Any]:
         """API v3: unlock.
 
         ``POST /commands/security/unlock``: the JSON:API document
         (snake_case keys)."""
-        return self._run(self._plan_security_unlock())
+        return self._run(self._plan("security_unlock"))
 
     def navigation_set_destination(
         self,
@@ -297,14 +297,14 @@ class VehicleV3Methods:
 
         ``POST /commands/charge-port/open``: the JSON:API document
         (snake_case keys)."""
-        return self._run(self._plan_charge_port_open())
+        return self._run(self._plan("charge_port_open"))
 
     def charge_port_close(self) -> Dict[str, Any]:
         """API v3: close the charge port (third-party sources only).
 
         ``POST /commands/charge-port/close``: the JSON:API document
         (snake_case keys)."""
-        return self._run(self._plan_charge_port_close())
+        return self._run(self._plan("charge_port_close"))
 
     def charge_schedule_daily(
         self,
