@@ -204,6 +204,26 @@ local function check_positive(v, fname, n, what)
   end
 end
 
+-- A table of non-empty strings without spaces as the text the library
+-- sends (space separated); `allow_string`: one string is taken as it is.
+local function check_string_list(v, fname, n, what, allow_string)
+  if allow_string and type(v) == "string" then
+    check_string(v, fname, n, what)
+    return v
+  end
+  if type(v) ~= "table" then
+    argerror(fname, n, ("%s: table of strings expected, got %s")
+      :format(what, type(v)))
+  end
+  for i = 1, #v do
+    if type(v[i]) ~= "string" or v[i] == "" or v[i]:find("%s") then
+      argerror(fname, n, ("%s[%d]: non-empty string without spaces "
+        .. "expected"):format(what, i))
+    end
+  end
+  return table.concat(v, " ")
+end
+
 -- A check that a value is of Lua type `want`.
 local function check_type(want)
   return function(v, fname, n, what)
@@ -630,16 +650,7 @@ function AuthClient:get_auth_url(scope, options)
   check_self(self, AuthClient, fname)
   local params = {}
   if scope ~= nil then
-    if type(scope) ~= "table" then
-      argerror(fname, 1, "scope: table of strings expected, got "
-        .. type(scope))
-    end
-    for i = 1, #scope do
-      if type(scope[i]) ~= "string" or scope[i] == "" then
-        argerror(fname, 1, ("scope[%d]: non-empty string expected"):format(i))
-      end
-    end
-    params.scope = table.concat(scope, " ")
+    params.scope = check_string_list(scope, fname, 1, "scope")
   end
   options = check_fields(options, AUTH_URL_OPTIONS, fname, 2)
   params.force_prompt, params.state, params.make = options.force_prompt,
@@ -1290,24 +1301,6 @@ local function check_json(v, fname, n, what)
       :format(what, type(v)))
   end
   return v
-end
-
-local function check_string_list(v, fname, n, what, allow_string)
-  if allow_string and type(v) == "string" then
-    check_string(v, fname, n, what)
-    return v
-  end
-  if type(v) ~= "table" then
-    argerror(fname, n, ("%s: table of strings expected, got %s")
-      :format(what, type(v)))
-  end
-  for i = 1, #v do
-    if type(v[i]) ~= "string" or v[i] == "" or v[i]:find("%s") then
-      argerror(fname, n, ("%s[%d]: non-empty string without spaces "
-        .. "expected"):format(what, i))
-    end
-  end
-  return table.concat(v, " ")
 end
 
 -- The filter of the Management API's connection calls.
