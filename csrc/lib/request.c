@@ -178,16 +178,17 @@ int sc_param_check(const char *name, const char *value, sc_error **err_out)
 {
 	if (!name || !value)
 		return sc__invalid(err_out, "name and value are required");
-	if (!strcmp(name, "unit_system") &&
-	    !one_of(value, "metric", "imperial", NULL))
-		return setting_error(err_out, name,
+	/* one rule per name: the first name that matches decides */
+	if (!strcmp(name, "unit_system"))
+		return one_of(value, "metric", "imperial", NULL) ? 0 :
+		       setting_error(err_out, name,
 				     "be 'metric' or 'imperial'", value);
-	if ((!strcmp(name, "version") || !strcmp(name, "api_version")) &&
-	    !sc__valid_version(value))
-		return setting_error(err_out, name, "look like '2.0'", value);
-	if (!strcmp(name, "rate_policy") &&
-	    !one_of(value, "wait", "fail", "off"))
-		return setting_error(err_out, name,
+	if (!strcmp(name, "version") || !strcmp(name, "api_version"))
+		return sc__valid_version(value) ? 0 :
+		       setting_error(err_out, name, "look like '2.0'", value);
+	if (!strcmp(name, "rate_policy"))
+		return one_of(value, "wait", "fail", "off") ? 0 :
+		       setting_error(err_out, name,
 				     "be 'wait', 'fail' or 'off'", value);
 	if (!strcmp(name, "mode") &&
 	    !one_of(value, "live", "test", "simulated"))
