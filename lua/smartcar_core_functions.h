@@ -6,6 +6,20 @@
  * failures of data from the network are nil, err.
  */
 
+/* A table of the strings at(0), at(1), ... until NULL. */
+static int push_names(lua_State *L, const char *(*at)(size_t))
+{
+	const char *name;
+	size_t i;
+
+	lua_newtable(L);
+	for (i = 0; (name = at(i)) != NULL; i++) {
+		lua_pushstring(L, name);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
 /* core.parse_redirect */
 static int l_parse_redirect(lua_State *L)
 {
@@ -374,15 +388,13 @@ static int l_version(lua_State *L)
 /* core.endpoints */
 static int l_endpoints(lua_State *L)
 {
-	const char *name;
-	size_t i;
+	return push_names(L, sc_endpoint_name);
+}
 
-	lua_newtable(L);
-	for (i = 0; (name = sc_endpoint_name(i)) != NULL; i++) {
-		lua_pushstring(L, name);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
-	return 1;
+/* core.client_env */
+static int l_client_env(lua_State *L)
+{
+	return push_names(L, sc_client_env_name);
 }
 
 /* core.format_flags */
@@ -568,6 +580,7 @@ static int l_client_fd(lua_State *L)
 	{ "random_state", l_random_state }, \
 	{ "version", l_version }, \
 	{ "endpoints", l_endpoints }, \
+	{ "client_env", l_client_env }, \
 	{ "format_flags", l_format_flags },
 
 /* The methods of a seen (luaL_Reg lines). */

@@ -169,13 +169,30 @@ PY_RET = {
     "integer": ("", None, "ret = PyLong_FromLongLong((long long){call});"),
     "cstr": ("", None, "ret = str_from_c({call});"),
     "void": ("", None, "{call};\n\tret = py_none();"),
-    "names": ("const char *name;\n\tsize_t i;", None,
-              "ret = PyList_New(0);\n"
-              "\tfor (i = 0; ret && (name = {call}) != NULL; i++) {{\n"
-              "\t\tPyObject *s = PyUnicode_FromString(name);\n"
-              "\t\tif (!s || PyList_Append(ret, s) < 0)\n"
-              "\t\t\tPy_CLEAR(ret);\n\t\tPy_XDECREF(s);\n\t}}"),
+    "names": ("", None, "ret = list_names({name});"),
 }
+# names: one helper walks at(0), at(1)... for every such function
+PY_NAMES = (
+    "\n/* The list of the strings at(0), at(1), ... until NULL. */\n"
+    "static PyObject *list_names(const char *(*at)(size_t))\n{\n"
+    "\tconst char *name;\n\tsize_t i;\n\tPyObject *ret = PyList_New(0);\n\n"
+    "\tfor (i = 0; ret && (name = at(i)) != NULL; i++) {\n"
+    "\t\tPyObject *s = PyUnicode_FromString(name);\n"
+    "\t\tif (!s || PyList_Append(ret, s) < 0)\n"
+    "\t\t\tPy_CLEAR(ret);\n\t\tPy_XDECREF(s);\n\t}\n\treturn ret;\n}\n")
+LUA_NAMES = (
+    "\n/* A table of the strings at(0), at(1), ... until NULL. */\n"
+    "static int push_names(lua_State *L, const char *(*at)(size_t))\n{\n"
+    "\tconst char *name;\n\tsize_t i;\n\n\tlua_newtable(L);\n"
+    "\tfor (i = 0; (name = at(i)) != NULL; i++) {\n"
+    "\t\tlua_pushstring(L, name);\n"
+    "\t\tlua_rawseti(L, -2, (lua_Integer)i + 1);\n\t}\n\treturn 1;\n}\n")
+
+
+def names_fn(fn):
+    """The function a names call walks: "sc_endpoint_name(i)" ->
+    "sc_endpoint_name"."""
+    return fn.call.split("(")[0]
 # the call is the value, not a code (names: the call of index i, until
 # it gives NULL)
 VALUE_RETS = ("integer", "cstr", "void", "names")
@@ -310,7 +327,7 @@ def render_py_fn(fn):
         else:
             out.append("\trc = %s;" % call)
     out.append("\t" + conv.format(
-        err=err, when=fn.when, call=call,
+        err=err, when=fn.when, call=call, name=names_fn(fn),
         ok=" && rc != " + fn.ok if fn.ok else "",
         einval=fn.einval.get("py")))
     if "goto done" in "\n".join(out):
@@ -324,6 +341,8 @@ def render_python(functions):
     parts = [HEADER, "/*\n * The CPython wrappers of csrc/lib/bindings.def's "
              "functions, #included by\n * _core.c after the helpers they "
              "call.\n */\n"]
+    if any(fn.py and fn.ret == "names" for fn in functions):
+        parts.append(PY_NAMES)
     tables = {}
     for fn in functions:
         if not fn.py:
@@ -428,15 +447,11 @@ def render_lua_fn(fn):
     if fn.ret in VALUE_RETS:
         call = subst_call(fn, None, err)
         if fn.ret == "names":
-            decls += ["\tconst char *name;", "\tsize_t i;"]
+            call = names_fn(fn)
         push = {"integer": "lua_pushinteger(L, (lua_Integer)%s);\n\treturn 1;"
                 if not fn.nonneg else
                 "return push_nonneg(L, (lua_Integer)%s);",
-                "names": "lua_newtable(L);\n"
-                "\tfor (i = 0; (name = %s) != NULL; i++) {\n"
-                "\t\tlua_pushstring(L, name);\n"
-                "\t\tlua_rawseti(L, -2, (lua_Integer)i + 1);\n\t}\n"
-                "\treturn 1;",
+                "names": "return push_names(L, %s);",
                 "cstr": "lua_pushstring(L, %s);\n\treturn 1;",
                 "void": "%s;\n\treturn 0;"}[fn.ret]
         body.append("\t" + push % call)
@@ -512,6 +527,8 @@ def render_lua(functions):
              "#included by\n * smartcar_core.c after the helpers they call.  "
              "Argument errors raise;\n * failures of data from the network "
              "are nil, err.\n */\n"]
+    if any(fn.lua and fn.ret == "names" for fn in functions):
+        parts.append(LUA_NAMES)
     tables = {}
     for fn in functions:
         if not fn.lua:

@@ -78,15 +78,28 @@ static const char *pick_any(const char *opt, const char *const *envs,
 	return v ? v : dflt;
 }
 
-static const char *const v3_origin_env[] = {
+/* Every variable a client's hosts and CA bundle come from (what
+ * sc_client_env_name lists): the origins, then the names of the v3 origin
+ * (v3_origin_env), then the CA files requests, curl and OpenSSL users
+ * already point at (ca_bundle_env). */
+static const char *const client_env[] = {
+	"SMARTCAR_CONNECT_ORIGIN", "SMARTCAR_AUTH_ORIGIN",
+	"SMARTCAR_API_ORIGIN", "SMARTCAR_MANAGEMENT_API_ORIGIN",
+	"SMARTCAR_IAM_ORIGIN", "SMARTCAR_MANAGEMENT_API_V3_ORIGIN",
 	"SMARTCAR_VEHICLE_API_V3_ORIGIN", /* the Python SDK's name */
-	"SMARTCAR_API_V3_ORIGIN", "SMARTCAR_VEHICLE_API_ORIGIN", NULL
-};
-
-/* The CA files requests, curl and OpenSSL users already point at. */
-static const char *const ca_bundle_env[] = {
+	"SMARTCAR_API_V3_ORIGIN", "SMARTCAR_VEHICLE_API_ORIGIN", NULL,
 	"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", NULL
 };
+#define v3_origin_env (client_env + 6)
+#define ca_bundle_env (client_env + 10)
+
+const char *sc_client_env_name(size_t i)
+{
+	if (i >= 9) /* past the end of the origins' list */
+		i++;
+	return i < sizeof(client_env) / sizeof(client_env[0]) ?
+	       client_env[i] : NULL;
+}
 
 /* Copy an origin without trailing slashes. */
 static char *origin_dup(const char *s)

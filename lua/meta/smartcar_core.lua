@@ -42,6 +42,9 @@ function core.random_state() end
 ---@return string[] # endpoint names, in table order
 function core.endpoints() end
 
+---@return string[] # the environment variables a client reads its hosts and CA bundle from
+function core.client_env() end
+
 --- Every column of an endpoint's line (sc_endpoint_info): method, path,
 --- host, auth, kind, vehicle ("1"/"0"), permission, batch_path,
 --- batch_name, args, result, doc; nil for an unknown name.

@@ -309,11 +309,9 @@ end
 -- api_version, unit_system, timeouts, retries, rate limits...
 local CLIENT_OPTIONS = core.client_options
 
-local ORIGIN_ENV = {
-  "SMARTCAR_CONNECT_ORIGIN", "SMARTCAR_AUTH_ORIGIN", "SMARTCAR_API_ORIGIN",
-  "SMARTCAR_MANAGEMENT_API_ORIGIN", "SMARTCAR_API_V3_ORIGIN",
-  "SMARTCAR_VEHICLE_API_ORIGIN", "SMARTCAR_IAM_ORIGIN",
-}
+-- The variables clients read their hosts and CA bundle from (the C
+-- library's list): a change makes a new default client.
+local ORIGIN_ENV = core.client_env()
 
 -- Module state: the options given to configure() and the client shared by
 -- the module-level functions and the vehicles that were given none.

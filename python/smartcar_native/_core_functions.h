@@ -5,6 +5,22 @@
  * _core.c after the helpers they call.
  */
 
+/* The list of the strings at(0), at(1), ... until NULL. */
+static PyObject *list_names(const char *(*at)(size_t))
+{
+	const char *name;
+	size_t i;
+	PyObject *ret = PyList_New(0);
+
+	for (i = 0; ret && (name = at(i)) != NULL; i++) {
+		PyObject *s = PyUnicode_FromString(name);
+		if (!s || PyList_Append(ret, s) < 0)
+			Py_CLEAR(ret);
+		Py_XDECREF(s);
+	}
+	return ret;
+}
+
 PyDoc_STRVAR(py_parse_redirect_doc,
 "parse_redirect(url_or_query, expected_state=None) -> dict\n"
 "\n"
@@ -606,17 +622,21 @@ PyDoc_STRVAR(py_endpoints_doc,
 
 static PyObject *py_endpoints(PyObject *self, PyObject *unused)
 {
-	const char *name;
-	size_t i;
 	PyObject *ret = NULL;
 
-	ret = PyList_New(0);
-	for (i = 0; ret && (name = sc_endpoint_name(i)) != NULL; i++) {
-		PyObject *s = PyUnicode_FromString(name);
-		if (!s || PyList_Append(ret, s) < 0)
-			Py_CLEAR(ret);
-		Py_XDECREF(s);
-	}
+	ret = list_names(sc_endpoint_name);
+	return ret;
+}
+
+PyDoc_STRVAR(py_client_env_doc,
+"client_env() -> list[str]: the environment variables a client reads\n"
+"its hosts and CA bundle from.");
+
+static PyObject *py_client_env(PyObject *self, PyObject *unused)
+{
+	PyObject *ret = NULL;
+
+	ret = list_names(sc_client_env_name);
 	return ret;
 }
 
@@ -1105,6 +1125,8 @@ static PyObject *py_Async_poll(AsyncObject *self, PyObject *unused)
 	  METH_NOARGS, py_version_doc }, \
 	{ "endpoints", (PyCFunction)(void (*)(void))py_endpoints, \
 	  METH_NOARGS, py_endpoints_doc }, \
+	{ "client_env", (PyCFunction)(void (*)(void))py_client_env, \
+	  METH_NOARGS, py_client_env_doc }, \
 	{ "strerror", (PyCFunction)(void (*)(void))py_strerror, \
 	  METH_VARARGS | METH_KEYWORDS, py_strerror_doc }, \
 	{ "code_kind", (PyCFunction)(void (*)(void))py_code_kind, \

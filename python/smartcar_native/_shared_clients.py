@@ -19,23 +19,12 @@ from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from . import _util
-from ._core import Client, same_values
+from ._core import Client, client_env, same_values
 from .options import Profile, RatePolicy
 
-ORIGIN_VARIABLES = (
-    "SMARTCAR_CONNECT_ORIGIN",
-    "SMARTCAR_AUTH_ORIGIN",
-    "SMARTCAR_API_ORIGIN",
-    "SMARTCAR_MANAGEMENT_API_ORIGIN",
-    "SMARTCAR_API_V3_ORIGIN",
-    "SMARTCAR_VEHICLE_API_ORIGIN",
-    "SMARTCAR_IAM_ORIGIN",
-    "SMARTCAR_VEHICLE_API_V3_ORIGIN",
-    # the CA files libsmartcar honours (a change makes a new client)
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-    "SSL_CERT_FILE",
-)
+#: the variables libsmartcar's clients read their hosts and CA bundle
+#: from (a change makes a new client)
+ORIGIN_VARIABLES = tuple(client_env())
 
 #: the default client reads these too (token refresh, v3 app tokens)
 CREDENTIAL_VARIABLES = (

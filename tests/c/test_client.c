@@ -333,6 +333,26 @@ TEST(endpoint_info_every_column)
 	CHECK_STR(sc_endpoint_info("odometer", "paging"), "");
 }
 
+TEST(client_env_names_every_variable_it_reads)
+{
+	size_t i, origins = 0, ca = 0;
+
+	/* the origins' and the CA bundle's variables, each once */
+	for (i = 0; sc_client_env_name(i) != NULL; i++) {
+		const char *name = sc_client_env_name(i);
+		if (strstr(name, "SMARTCAR_") == name &&
+		    strstr(name, "_ORIGIN") != NULL)
+			origins++;
+		else
+			ca++;
+	}
+	CHECK(origins == 9);
+	CHECK(ca == 3);
+	CHECK_STR(sc_client_env_name(0), "SMARTCAR_CONNECT_ORIGIN");
+	CHECK_STR(sc_client_env_name(11), "SSL_CERT_FILE");
+	CHECK(sc_client_env_name(12) == NULL);
+}
+
 TEST(client_options_versions)
 {
 	/* a program built against version 1 has a struct that ends after

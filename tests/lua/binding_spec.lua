@@ -31,6 +31,19 @@ describe("smartcar.core module", function()
     assert.not_equal(a, b)
   end)
 
+  it("lists the variables clients read their hosts from (client_env)",
+     function()
+    local names = {}
+    for _, name in ipairs(core.client_env()) do names[name] = true end
+    -- the v3 names and the CA files, which the library reads too
+    for _, name in ipairs { "SMARTCAR_API_ORIGIN", "SMARTCAR_IAM_ORIGIN",
+                            "SMARTCAR_VEHICLE_API_V3_ORIGIN",
+                            "SMARTCAR_MANAGEMENT_API_V3_ORIGIN",
+                            "SSL_CERT_FILE" } do
+      assert.is_true(names[name], name)
+    end
+  end)
+
   it("compares environment variables with same_env (unset reads as \"\")",
      function()
     local path = os.getenv("PATH")

@@ -77,6 +77,12 @@ SC_EXTERN(const char *) sc_client_option_type(const char *name);
  * NULL past the last.  Ownership: a static string. */
 SC_EXTERN(const char *) sc_client_option_name(size_t i);
 
+/** The name of the @p i th environment variable (from 0) a client reads
+ * its hosts or CA bundle from (SMARTCAR_*_ORIGIN, REQUESTS_CA_BUNDLE...),
+ * or NULL past the last: a binding that shares a client makes a new one
+ * when one of them changed.  Ownership: a static string. */
+SC_EXTERN(const char *) sc_client_env_name(size_t i);
+
 /** Free a client and close its connections.  Accepts NULL. */
 SC_EXTERN(void) sc_client_free(sc_client *client);
 
