@@ -1019,39 +1019,29 @@ local function check_callback(callback, fname, n, what)
   end
 end
 
--- A handle for call `id` of client, kept until it finishes.
-local function held_request(client, id, callback)
-  local req = setmetatable({ id = id, client = client,
-                             callback = callback, finished = false },
-                           Request)
+-- A handle for a call of client, kept until it finishes.  With `walk`
+-- ({size, on_page}), a walk of a paged call's pages (the core's pager
+-- decides which page is the last): req.pages and req.items grow as pages
+-- come; walk.on_page(data, req) runs for each.
+local function start_request(client, endpoint, params, store, key,
+                             callback, fname, n, walk)
+  check_callback(callback, fname, n)
+  local req = setmetatable({ client = client, callback = callback,
+                             finished = false }, Request)
+  if walk == nil then
+    req.id = client:async_start(endpoint, params, store, key)
+  else
+    req.id, req.field = client:async_start_pages(endpoint, params,
+                                                 walk.size, store, key)
+    req.pages, req.items = {}, setmetatable({}, core.array_mt)
+    req.on_page = walk.on_page
+  end
   local mine = unfinished[client]
   if mine == nil then
     mine = {}
     unfinished[client] = mine
   end
-  mine[id] = req
-  return req
-end
-
-local function start_request(client, endpoint, params, store, key,
-                             callback, fname, n)
-  check_callback(callback, fname, n)
-  return held_request(client,
-                      client:async_start(endpoint, params, store, key),
-                      callback)
-end
-
--- A walk of a paged call's pages (the core's pager decides which page
--- is the last): req.pages and req.items grow as pages come; on_page(data,
--- req) runs for each.
-local function start_walk(client, endpoint, params, size, store, key,
-                          on_page, callback, fname, n)
-  check_callback(callback, fname, n)
-  local id, field = client:async_start_pages(endpoint, params, size, store,
-                                             key)
-  local req = held_request(client, id, callback)
-  req.pages, req.items = {}, setmetatable({}, core.array_mt)
-  req.field, req.on_page = field, on_page
+  mine[req.id] = req
   return req
 end
 
@@ -1893,14 +1883,15 @@ end
 -- page, as the iterators above); this keeps the pages as they come.
 ----------------------------------------------------------------------------
 
--- options.page_size and options.on_page, taken out of the options.
+-- options.page_size and options.on_page taken out of the options: the
+-- walk ({size, on_page}) and the other options.
 local function take_walk_options(options, fname, n)
   local size
   size, options = take_page_size(options, fname, n)
   local on_page = options.on_page
   check_callback(on_page, fname, n, "on_page")
   options.on_page = nil
-  return size, on_page, options
+  return { size = size, on_page = on_page }, options
 end
 
 --- Start walking every page of a paged call without waiting ("get_vehicles",
@@ -1918,11 +1909,11 @@ end
 function client_methods:start_pages(endpoint, params, options, callback)
   local fname = "start_pages"
   check_string(endpoint, fname, 1, "endpoint")
-  local size, on_page
-  size, on_page, options = take_walk_options(options, fname, 3)
+  local walk
+  walk, options = take_walk_options(options, fname, 3)
   check_keys(options, {}, fname, 3)
-  return start_walk(self, endpoint, params, size, nil, nil, on_page,
-                    callback, fname, 4)
+  return start_request(self, endpoint, params, nil, nil, callback, fname, 4,
+                       walk)
 end
 
 -- The body of the vehicles' start_pages.
@@ -1930,11 +1921,11 @@ local function start_vehicle_walk(self, mt, endpoint, options, callback)
   local fname = "start_pages"
   check_self(self, mt, fname)
   check_string(endpoint, fname, 1, "endpoint")
-  local size, on_page
-  size, on_page, options = take_walk_options(options, fname, 2)
+  local walk
+  walk, options = take_walk_options(options, fname, 2)
   local client, params, store, key = vehicle_params(self, fname, 2, options)
-  return start_walk(client, endpoint, params, size, store, key, on_page,
-                    callback, fname, 3)
+  return start_request(client, endpoint, params, store, key, callback, fname,
+                       3, walk)
 end
 
 --- Start walking the pages of a paged call on this vehicle
