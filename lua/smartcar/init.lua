@@ -1174,6 +1174,16 @@ function Vehicle:start(endpoint, options, callback)
                        "start", 3)
 end
 
+-- A JSON object argument: a table (encoded here) or JSON text.
+local function check_json(v, fname, n, what)
+  if type(v) == "table" then return core.json_encode(v) end
+  if type(v) ~= "string" then
+    argerror(fname, n, ("%s: table or JSON text expected, got %s")
+      :format(what, type(v)))
+  end
+  return v
+end
+
 local function check_number(v, fname, n, what)
   if type(v) ~= "number" then
     argerror(fname, n, ("%s: number expected, got %s"):format(what, type(v)))
@@ -1250,14 +1260,7 @@ function Vehicle:request(method, path, body, headers, options)
     argerror(fname, 2, "path: string expected, got " .. type(path))
   end
   local extra = { method = method:upper(), path = path }
-  if type(body) == "table" then
-    extra.body = core.json_encode(body)
-  elseif type(body) == "string" then
-    extra.body = body
-  elseif body ~= nil then
-    argerror(fname, 3, "body: table, JSON text or nil expected, got "
-      .. type(body))
-  end
+  if body ~= nil then extra.body = check_json(body, fname, 3, "body") end
   if headers ~= nil then
     if type(headers) ~= "table" then
       argerror(fname, 4, "headers: table expected, got " .. type(headers))
@@ -1281,15 +1284,6 @@ end
 -- (core.endpoint_info): the "args" column gives the positional arguments,
 -- their types and the parameters they fill.  LuaLS reads their
 -- declarations from lua/meta/smartcar_vehicle.lua (tools/gen-bindings.py).
--- A JSON object argument: a table (encoded here) or JSON text.
-local function check_json(v, fname, n, what)
-  if type(v) == "table" then return core.json_encode(v) end
-  if type(v) ~= "string" then
-    argerror(fname, n, ("%s: table or JSON text expected, got %s")
-      :format(what, type(v)))
-  end
-  return v
-end
 
 -- The filter of the Management API's connection calls.
 local FILTER = { user_id = "text", vehicle_id = "text" }

@@ -424,6 +424,14 @@ describe_fleet("vehicle request", "request@example.com", function(fleet)
     assert.equal(401, e2.status_code)
   end)
 
+  it("raises on a body that is neither a table nor JSON text", function()
+    local car = fleet.bev
+    assert.matches("#3 to 'request' %(body: table or JSON text expected",
+                   raises(car.request, car, "POST", "charge/limit", 0.8))
+    assert.matches("headers: table expected",
+                   raises(car.request, car, "GET", "odometer", nil, "x"))
+  end)
+
   it("raises on bad arguments", function()
     local car = fleet.bev
     assert.matches("method", raises(car.request, car, "FETCH", "odometer"))
