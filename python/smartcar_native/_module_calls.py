@@ -182,10 +182,8 @@ def get_compatibility(
         "test_mode_compatibility_level",
         opts.get("test_mode_compatibility_level"),
     )
-    if level is not None:
+    if level is not None:  # the library then sends mode=test by default
         params["test_mode_compatibility_level"] = level
-        if mode is None:
-            mode = "test"
     params["mode"] = mode
     data = _as_application("get_compatibility", params, opts)
     version = params["version"] or get_api_version()
