@@ -74,7 +74,7 @@ AIO_FUNCTIONS = [
 TWIN_ALIAS = {"_module_calls": "_api", "v3": "_v3"}
 AIO_METHODS = [
     ("v3", "VehicleV3", "AsyncVehicleV3Methods",
-     ["get_vehicle", "get_signals", "get_signal", "iter_signals"]),
+     ["iter_signals"]),
 ]
 LUA_OUT = os.path.join(ROOT, "lua", "meta", "smartcar_vehicle.lua")
 VEHICLE_PY = os.path.join(ROOT, "python", "smartcar_native", "vehicle.py")
@@ -220,7 +220,8 @@ def py_def(head, sig, ret, indent="    "):
 def py_doc(text, tail):
     """A generated docstring: the table's doc line, wrapped, then tail."""
     lines = textwrap.wrap(text, 70, initial_indent='        """',
-                          subsequent_indent="        ")
+                          subsequent_indent="        ",
+                          break_on_hyphens=False)
     return lines + [""] + textwrap.wrap(tail + '"""', 70,
                                         initial_indent="        ",
                                         subsequent_indent="        ")
@@ -268,7 +269,9 @@ def py_methods(calls, hand, known):
 def render_python(calls, hand, known, v3_hand):
     names = [c for c in calls if c.vehicle and c.host in PY_VEHICLE_HOSTS
              and c.name not in hand]
-    results = sorted({py_result(c, known) for c in names}
+    v3 = [c for c in calls if c.vehicle and c.host == "V3"
+          and c.name not in v3_hand]
+    results = sorted({py_result(c, known) for c in names + v3}
                      - {"Any", "Dict[str, Any]"})
     out = ['"""The call methods of Vehicle and VehicleV3, one per line',
            "of the endpoint table.", "", HEADER, '"""', "",
@@ -291,8 +294,6 @@ def render_python(calls, hand, known, v3_hand):
             "                  ) -> Plan: ...", "",
             "        def _run(self, plan: Plan) -> Any: ...", ""]
     out += py_methods(names, hand, known)
-    v3 = [c for c in calls if c.vehicle and c.host == "V3"
-          and c.name not in v3_hand]
     out += ["", "class VehicleV3Methods:",
             '    """The calls of :class:`VehicleV3` the table describes '
             'fully, each built by', '    ``_plan_<name>``."""', "",

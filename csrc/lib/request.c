@@ -323,6 +323,13 @@ static int add_query(void *ctx, const char *word, size_t n)
 			 key);
 		return sc__invalid(b->err, msg);
 	}
+	/* page-number paging counts from 1 */
+	if ((!strcmp(key, "page") || !strcmp(key, "page_size")) &&
+	    (!all_digits(v) || !v[strspn(v, "0")])) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "%s must be a positive integer", key);
+		return sc__invalid(b->err, msg);
+	}
 	rc = sc__buf_param(b->url, b->first ? '?' : '&', wire, v);
 	b->first = 0;
 	return rc;

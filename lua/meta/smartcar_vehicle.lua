@@ -258,13 +258,13 @@ function Vehicle:subscribe(webhook_id, options) end
 ---@return smartcar.Error|nil err
 function Vehicle:unsubscribe(amt, webhook_id, options) end
 
---- API v3: the vehicle's attributes.
+--- API v3: the vehicle's attributes (official SDKs: getVehicle).
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.VehicleInfo|nil data
 ---@return smartcar.Error|nil err
 function Vehicle:get_vehicle(options) end
 
---- API v3: the vehicle's signals, paged.
+--- API v3: one page of the vehicle's signals; page counts from 1, page_size is at most 100 (official SDKs: getSignals).
 ---@param page integer|nil
 ---@param page_size integer|nil
 ---@param options smartcar.CallOptions|nil
@@ -272,12 +272,12 @@ function Vehicle:get_vehicle(options) end
 ---@return smartcar.Error|nil err
 function Vehicle:get_signals(page, page_size, options) end
 
---- API v3: one signal by its code.
----@param signal_code string
+--- API v3: one signal by its code, such as odometer-traveleddistance (official SDKs: getSignal).
+---@param code string
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.Signal|nil data
 ---@return smartcar.Error|nil err
-function Vehicle:get_signal(signal_code, options) end
+function Vehicle:get_signal(code, options) end
 
 ---@class smartcar.VehicleV3: smartcar.VehicleV3Calls
 local VehicleV3 = {}

@@ -103,10 +103,10 @@ class AsyncVehicleMethods:
 class AsyncVehicleV3Methods:
     """The awaitable twins of :class:`VehicleV3`'s calls."""
 
+    iter_signals: Final = async_iterable_method(VehicleV3.iter_signals)
     get_vehicle: Final = awaitable_method(VehicleV3.get_vehicle)
     get_signals: Final = awaitable_method(VehicleV3.get_signals)
     get_signal: Final = awaitable_method(VehicleV3.get_signal)
-    iter_signals: Final = async_iterable_method(VehicleV3.iter_signals)
     charge_start: Final = awaitable_method(VehicleV3.charge_start)
     charge_stop: Final = awaitable_method(VehicleV3.charge_stop)
     charge_set_limit: Final = awaitable_method(VehicleV3.charge_set_limit)

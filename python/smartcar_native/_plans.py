@@ -20,6 +20,11 @@ _CHECKS: Dict[str, Callable[[str, Any], Any]] = {
 _KIND = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
+def _optional(check: Callable[[str, Any], Any]
+              ) -> Callable[[str, Any], Any]:
+    return lambda name, value: None if value is None else check(name, value)
+
+
 def planner(endpoint: str) -> Callable[..., Any]:
     """``_plan_<endpoint>(self, arguments...)``: ``self._plan(endpoint,
     {parameter: checked argument})``."""
@@ -31,7 +36,10 @@ def planner(endpoint: str) -> Callable[..., Any]:
     for word in info["args"].split():
         names, _, kind = word.partition(":")
         name, _, parameter = names.partition(">")
-        args.append((name, parameter or name, _CHECKS[kind.rstrip("?")]))
+        check = _CHECKS[kind.rstrip("?")]
+        if kind.endswith("?"):  # None: the parameter is not sent
+            check = _optional(check)
+        args.append((name, parameter or name, check))
         params.append(inspect.Parameter(
             name, _KIND,
             default=None if kind.endswith("?") else inspect.Parameter.empty))

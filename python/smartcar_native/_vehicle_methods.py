@@ -24,9 +24,12 @@ from .types import (
     LockStatus,
     NominalCapcity,
     Odometer,
+    Signal,
+    Signals,
     Status,
     Subscribe,
     TirePressure,
+    VehicleInfo,
     Vin,
 )
 
@@ -232,6 +235,9 @@ class VehicleV3Methods:
 
         def _run(self, plan: Plan) -> Any: ...
 
+    _plan_get_vehicle = planner("get_vehicle")
+    _plan_get_signals = planner("get_signals")
+    _plan_get_signal = planner("get_signal")
     _plan_charge_start = planner("charge_start")
     _plan_charge_stop = planner("charge_stop")
     _plan_charge_set_limit = planner("charge_set_limit")
@@ -244,6 +250,31 @@ class VehicleV3Methods:
     _plan_charge_schedule_weekly = planner("charge_schedule_weekly")
     _plan_charge_schedule_workweek = planner("charge_schedule_workweek")
     _plan_delete_charge_schedule = planner("delete_charge_schedule")
+
+    def get_vehicle(self) -> VehicleInfo:
+        """API v3: the vehicle's attributes (official SDKs:
+        getVehicle).
+
+        ``GET /``: :class:`VehicleInfo`."""
+        return self._run(self._plan("get_vehicle"))
+
+    def get_signals(
+        self,
+        page: Optional[int] = None,
+        page_size: Optional[int] = None,
+    ) -> Signals:
+        """API v3: one page of the vehicle's signals; page counts from
+        1, page_size is at most 100 (official SDKs: getSignals).
+
+        ``GET /signals``: :class:`Signals`."""
+        return self._run(self._plan_get_signals(page, page_size))
+
+    def get_signal(self, code: str) -> Signal:
+        """API v3: one signal by its code, such as
+        odometer-traveleddistance (official SDKs: getSignal).
+
+        ``GET /signals/{signal_code}``: :class:`Signal`."""
+        return self._run(self._plan_get_signal(code))
 
     def charge_start(self) -> Dict[str, Any]:
         """API v3: start charging.

@@ -38,15 +38,7 @@ from .store import store_and_key
 from ._vehicle_methods import VehicleV3Methods
 from ._shapes import app_token_from
 from .vehicle import Plan
-from .types import (
-    AppToken,
-    Signal,
-    Signals,
-    VehicleInfo,
-    signal_from,
-    signals_from,
-    vehicle_info_from,
-)
+from .types import CONVERTERS, AppToken, Signal, signals_from
 
 __all__ = ["VehicleV3", "get_app_token", "list_connections",
            "iter_connections", "get_connection", "delete_connection",
@@ -185,44 +177,12 @@ class VehicleV3(VehicleV3Methods):
         }
         params.update(self._call_options)
         params.update(extra or {})
-        return Plan(endpoint, params, convert, self._store, self._key)
+        return Plan(endpoint, params, convert or CONVERTERS.get(endpoint),
+                    self._store, self._key)
 
     def _run(self, plan: Plan) -> Any:
         data = _util.call(self.client, *plan.call())
         return plan.convert(data) if plan.convert else data
-
-    # -- calls ----------------------------------------------------------
-
-    def get_vehicle(self) -> VehicleInfo:
-        """``GET /v3/vehicles/{id}``: ``VehicleInfo(id, make, model, year,
-        powertrain_type, mode, attributes, meta)`` (official SDKs:
-        ``getVehicle``)."""
-        return self._run(self._plan("get_vehicle", None, vehicle_info_from))
-
-    def get_signals(
-        self, page: Optional[int] = None, page_size: Optional[int] = None
-    ) -> Signals:
-        """``GET /v3/vehicles/{id}/signals``: one page of signals,
-        ``Signals(signals, paging: PageInfo(page, page_size, total_count),
-        links, vehicle, meta)`` (official SDKs: ``getSignals``).  ``page``
-        counts from 1; the server's default ``page_size`` is 25 (at most
-        100).  A signal the vehicle cannot give (or the token may not
-        read) is listed with ``status == "ERROR"`` and its ``error``."""
-        extra = {name: _util.int_param(name, value, 1) for name, value
-                 in (("page", page), ("page_size", page_size))
-                 if value is not None}
-        return self._run(self._plan("get_signals", extra, signals_from))
-
-    def get_signal(self, code: str) -> Signal:
-        """``GET /v3/vehicles/{id}/signals/{code}``: one signal by code
-        (``"odometer-traveleddistance"``, ``"tractionbattery-stateofcharge"``
-        ...), ``Signal(code, name, group, status, value, unit, body, error,
-        retrieved_at, oem_updated_at, meta)`` (official SDKs:
-        ``getSignal``).  An unknown code raises
-        :class:`ResourceNotFoundError`."""
-        return self._run(self._plan(
-            "get_signal", {"signal_code": _util.require_str("code", code)},
-            signal_from))
 
     # The commands (VehicleV3Methods, generated from the endpoint table)
     # return the command-execution document (snake_case).

@@ -253,6 +253,18 @@ TEST(op_argument_errors)
 	CHECK(sc_op_new(&op, f.c, "get_vehicles", f.p, &err) == SC_EINVAL);
 	CHECK(op == NULL);
 	sc_error_free(err);
+	err = NULL;
+	sc_params_free(f.p);
+	f.p = T_PARAMS("user_id", "u", "page", "00");
+	CHECK(sc_op_new(&op, f.c, "list_connections", f.p, &err) == SC_EINVAL);
+	CHECK_CONTAINS(sc_error_message(err), "page must be a positive");
+	sc_error_free(err);
+	err = NULL;
+	sc_params_set(f.p, "page", "2");
+	sc_params_set(f.p, "page_size", "0");
+	CHECK(sc_op_new(&op, f.c, "list_connections", f.p, &err) == SC_EINVAL);
+	CHECK_CONTAINS(sc_error_message(err), "page_size must be a positive");
+	sc_error_free(err);
 	fx_free(&f);
 }
 
