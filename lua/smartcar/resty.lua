@@ -42,12 +42,10 @@ local cdef_done = false
 local Error = {}
 Error.__index = Error
 Error.__tostring = function(e)
-  local parts = { "smartcar: ", e.kind or "error" }
-  if e.status_code and e.status_code ~= 0 then
-    parts[#parts + 1] = " (HTTP " .. tostring(e.status_code) .. ")"
-  end
-  if e.message then parts[#parts + 1] = ": " .. e.message end
-  return table.concat(parts)
+  local status = (e.status_code or 0) ~= 0
+    and " (HTTP " .. tostring(e.status_code) .. ")" or ""
+  return "smartcar: " .. (e.kind or "error") .. status
+    .. (e.message and ": " .. tostring(e.message) or "")
 end
 
 local function strip_nulls(v)
@@ -60,13 +58,9 @@ end
 
 -- A local error (bad argument, library not loaded...).
 local function local_error(sc_code, message)
-  local kind = "error"
-  if C ~= nil then
-    local k = C.sc_code_kind(sc_code)
-    if k ~= nil then kind = ffi.string(k) end
-  end
-  return setmetatable({ kind = kind, sc_code = sc_code, message = message },
-    Error)
+  local k = C ~= nil and C.sc_code_kind(sc_code) or nil
+  return setmetatable({ kind = k ~= nil and ffi.string(k) or "error",
+    sc_code = sc_code, message = message }, Error)
 end
 
 -- Argument errors raise (as everywhere in smartcar): an Error of kind
@@ -75,6 +69,7 @@ local function raise(message)
   error(local_error(SC_EINVAL, message or "out of memory"), 0)
 end
 
+-- An owned C string as a Lua string (freed), or nil.
 local function take_string(p)
   if p == nil then return nil end
   local s = ffi.string(p)
@@ -87,24 +82,22 @@ local function opt_string(p)
   return p ~= nil and ffi.string(p) or nil
 end
 
--- Turn an owned sc_error* into an Error table and free it.
-local function error_from_c(cerr, fallback_code, fallback_msg)
-  if cerr == nil then
-    return local_error(fallback_code, fallback_msg)
-  end
-  local code = C.sc_error_code(cerr)
-  local out = ffi.new("char *[1]")
-  local t
-  if C.sc_error_to_json(out, cerr) == 0 then
-    t = cjson.decode(take_string(out[0]))
-  end
-  C.sc_error_free(cerr)
-  if type(t) ~= "table" then
-    return local_error(code, fallback_msg)
-  end
+-- The library's JSON of an error, decoded: an Error with code.
+local function as_error(t, code)
   t = strip_nulls(t)
   t.sc_code = code
   return setmetatable(t, Error)
+end
+
+-- Turn an owned sc_error* into an Error table and free it.
+local function error_from_c(cerr, fallback_code, fallback_msg)
+  if cerr == nil then return local_error(fallback_code, fallback_msg) end
+  local code, out = C.sc_error_code(cerr), ffi.new("char *[1]")
+  local t = C.sc_error_to_json(out, cerr) == 0
+    and cjson.decode(take_string(out[0]))
+  C.sc_error_free(cerr)
+  if type(t) ~= "table" then return local_error(code, fallback_msg) end
+  return as_error(t, code)
 end
 
 -- Decode an owned sc_result* into data, or nil and an Error; frees it.
@@ -113,36 +106,26 @@ local function decode_result(res, rc)
     return nil, local_error(rc ~= 0 and rc or -2, "no result")
   end
   local out = ffi.new("char *[1]")
-  local json
-  if C.sc_result_to_json(out, res) == 0 then json = take_string(out[0]) end
-  local is_err = C.sc_result_error(res) ~= nil
+  local t = C.sc_result_to_json(out, res) == 0
+    and cjson.decode(take_string(out[0]))
+  local failed = rc ~= 0 or C.sc_result_error(res) ~= nil
   C.sc_result_free(res)
-  local t = json and cjson.decode(json)
   if type(t) ~= "table" then
     return nil, local_error(rc ~= 0 and rc or SC_EMALFORMED,
       "cannot decode the result")
   end
-  if is_err or rc ~= 0 then
-    t = strip_nulls(t)
-    t.sc_code = rc
-    return nil, setmetatable(t, Error)
-  end
+  if failed then return nil, as_error(t, rc) end
   return t
 end
 
 ---------------------------------------------------------------------------
 -- Library loading
 
---- Load the shared library.  Call once per worker (init_worker_by_lua or
---- lazily); later calls return the already-loaded library.
----@param opts table|nil {lib = path}; default $SMARTCAR_LIB or "libsmartcar.so"
 -- Every code of the library by kind: _M.codes.timeout == SC_ETIMEOUT.
 local function load_codes()
   local codes, code = {}, -1
-  while true do
-    local kind = C.sc_code_kind(code)
-    if kind == nil then break end
-    codes[ffi.string(kind)] = code
+  while C.sc_code_kind(code) ~= nil do
+    codes[ffi.string(C.sc_code_kind(code))] = code
     code = code - 1
   end
   _M.codes = codes
@@ -154,14 +137,17 @@ local function load_codes()
     SC_ETOOBIG
 end
 
+--- Load the shared library.  Call once per worker (init_worker_by_lua or
+--- lazily); later calls return the already-loaded library.
+---@param opts table|nil {lib = path}; default $SMARTCAR_LIB or "libsmartcar.so"
 function _M.init(opts)
   if C ~= nil then return true end
-  opts = opts or {}
   if not cdef_done then
     ffi.cdef(CDEF)
     cdef_done = true
   end
-  local path = opts.lib or os.getenv("SMARTCAR_LIB") or "libsmartcar.so"
+  local path = opts and opts.lib or os.getenv("SMARTCAR_LIB")
+    or "libsmartcar.so"
   local ok, lib = pcall(ffi.load, path)
   if not ok then
     error("smartcar.resty: cannot load " .. path .. ": " .. tostring(lib), 2)
@@ -276,38 +262,26 @@ end
 
 -- Remaining milliseconds before the deadline (at least 1).
 local function left(deadline)
-  local ms = deadline - now_ms()
-  if ms < 1 then return 1 end
-  return math.floor(ms)
+  return math.max(1, math.floor(deadline - now_ms()))
 end
 
 local function io_code(err)
-  if err == "timeout" then return SC_ETIMEOUT end
-  return SC_ENETWORK
+  return err == "timeout" and SC_ETIMEOUT or SC_ENETWORK
 end
 
 local READ_CHUNK = 65536
 
--- The HTTP/1.1 exchange of request req (gc-anchored) and where it goes:
--- {scheme, host, port, server_name (nil for an IP literal),
--- connect_timeout}; or nil, code, message.
-local function new_exchange(req, max_body)
-  local h, err = new_object("sc_http1", C.sc_http1_free, "cannot send",
-                           C.sc_http1_new, req, max_body)
-  if not h then return nil, err.sc_code, err.message end
-  return h, {
+-- Where exchange h of request req goes: {scheme, host, port, server_name
+-- (nil for an IP literal), connect_ms (the connect timeout, within the
+-- deadline)}.
+local function target(h, req, deadline)
+  local cto = tonumber(C.sc_request_connect_timeout_ms(req))
+  return {
     scheme = C.sc_http1_tls(h) == 1 and "https" or "http",
     host = ffi.string(C.sc_http1_host(h)), port = C.sc_http1_port(h),
     server_name = opt_string(C.sc_http1_server_name(h)),
-    connect_timeout = tonumber(C.sc_request_connect_timeout_ms(req)),
+    connect_ms = math.min(cto > 0 and cto or 10000, left(deadline)),
   }
-end
-
--- The complete response of exchange h (gc-anchored).
-local function take_response(h)
-  local out = ffi.new("sc_response *[1]")
-  C.sc_http1_take(out, h)
-  return ffi.gc(out[0], C.sc_response_free)
 end
 
 -- Send h's request on sock and feed h what comes back: 1 when the
@@ -336,51 +310,45 @@ end
 
 -- Count a connection: a new one or one taken from the pool.
 local function count_connection(stats, reused)
-  if reused then
-    stats.reused = stats.reused + 1
-  else
-    stats.connections = stats.connections + 1
-  end
+  local k = reused and "reused" or "connections"
+  stats[k] = stats[k] + 1
   stats.requests = stats.requests + 1
 end
 
--- One attempt of exchange h (going to u) on a cosocket.  Returns resp,
--- or nil, code, message, unsent, stale (a pooled connection that the
--- server had closed: nothing came back).
+-- One attempt of exchange h (going to u) on a cosocket.  Returns an
+-- sc_response, or nil, code, message, unsent, stale (a pooled connection
+-- that the server had closed: nothing came back).
 local function exchange_builtin(client, h, u, deadline, verify)
   local sock = ngx.socket.tcp()
-  local cto = u.connect_timeout > 0 and u.connect_timeout or 10000
-  local ctl = left(deadline)
-  sock:settimeouts(cto < ctl and cto or ctl, left(deadline), left(deadline))
-  local pool = u.scheme .. "://" .. u.host .. ":" .. u.port
-    .. (verify and "" or "#noverify")
-  local ok, err = sock:connect(u.host, u.port, { pool = pool })
+  sock:settimeouts(u.connect_ms, left(deadline), left(deadline))
+  local ok, err = sock:connect(u.host, u.port, { pool = u.scheme .. "://"
+    .. u.host .. ":" .. u.port .. (verify and "" or "#noverify") })
   if not ok then
     return nil, io_code(err), "connect: " .. tostring(err), true
   end
   local reused = (sock:getreusedtimes() or 0) > 0
   if not reused and u.scheme == "https" then
-    local sess
-    sess, err = sock:sslhandshake(nil, u.server_name, verify)
-    if not sess then
+    ok, err = sock:sslhandshake(nil, u.server_name, verify)
+    if not ok then
       sock:close()
-      local code = err == "timeout" and SC_ETIMEOUT or SC_ETLS
-      return nil, code, "TLS handshake: " .. tostring(err), true
+      return nil, err == "timeout" and SC_ETIMEOUT or SC_ETLS,
+        "TLS handshake: " .. tostring(err), true
     end
   end
   count_connection(client.stats, reused)
   local rc, msg = send_and_read(sock, h, deadline)
-  if rc == 1 then
-    if C.sc_http1_keep_alive(h) == 1 then
-      sock:setkeepalive(client.keepalive_timeout, client.keepalive_pool)
-    else
-      sock:close()
-    end
-    return take_response(h)
+  if rc == 1 and C.sc_http1_keep_alive(h) == 1 then
+    sock:setkeepalive(client.keepalive_timeout, client.keepalive_pool)
+  else
+    sock:close()
   end
-  sock:close()
-  return nil, rc, msg, false,
-    reused and rc == SC_ENETWORK and C.sc_http1_got_any(h) == 0
+  if rc ~= 1 then
+    return nil, rc, msg, false,
+      reused and rc == SC_ENETWORK and C.sc_http1_got_any(h) == 0
+  end
+  local out = ffi.new("sc_response *[1]")
+  C.sc_http1_take(out, h)
+  return out[0]
 end
 
 -- lua-resty-http (require "resty.http"), when it is installed.
@@ -398,52 +366,17 @@ _M.http_driver = resty_http and "lua-resty-http" or "builtin"
 local function connect_error(u, err)
   err = tostring(err)
   if err == "timeout" then return SC_ETIMEOUT end
-  if u.scheme == "https" and (err:find("^%d+: ") or err:lower():find(
-      "handshake", 1, true) or err:lower():find("certificate", 1, true)
-      or err:lower():find("ssl", 1, true)) then
+  local e = err:lower()
+  if u.scheme == "https" and (err:find("^%d+: ") or e:find("handshake", 1,
+      true) or e:find("certificate", 1, true) or e:find("ssl", 1, true)) then
     return SC_ETLS
   end
   return SC_ENETWORK
 end
 
--- A new sc_response with its status (gc-anchored), or nil.
-local function new_response(status, max_body)
-  local out = ffi.new("sc_response *[1]")
-  if C.sc_response_new(out, max_body) ~= 0 then return nil end
-  local resp = ffi.gc(out[0], C.sc_response_free)
-  C.sc_response_set_status(resp, status)
-  return resp
-end
-
--- Add body bytes; false when they pass the cap (SC_ETOOBIG).
-local function append_body(resp, data)
-  return #data == 0 or C.sc_response_append_body(resp, data, #data) == 0
-end
-
--- One attempt of an exchange through lua-resty-http: connect (pools
--- named by lua-resty-http from the scheme, host, port and TLS options),
--- request, stream the body into the sc_response under its cap, and
--- set_keepalive (which closes what must be closed).  Returns as
--- exchange_builtin.
-local function exchange_resty_http(client, h, u, deadline, verify)
-  local httpc = resty_http.new()
-  local function timeouts(connect_ms)
-    httpc:set_timeouts(connect_ms or left(deadline), left(deadline),
-      left(deadline))
-  end
-  local cto = u.connect_timeout > 0 and u.connect_timeout or 10000
-  timeouts(math.min(cto, left(deadline)))
-  local ok, err = httpc:connect({
-    scheme = u.scheme, host = u.host, port = u.port,
-    pool_size = client.keepalive_pool,
-    ssl_verify = verify, ssl_server_name = u.server_name,
-  })
-  if not ok then
-    return nil, connect_error(u, err), "connect: " .. tostring(err), true
-  end
-  local reused = (httpc:get_reused_times() or 0) > 0
-  count_connection(client.stats, reused)
-  -- the request as the library completed it (Host, Content-Length)
+-- The request of exchange h as lua-resty-http's request() takes it (as
+-- the library completed it: Host, Content-Length).
+local function request_params(h)
   local req, headers = C.sc_http1_request(h), {}
   local name, value = ffi.new("const char *[1]"), ffi.new("const char *[1]")
   for i = 0, tonumber(C.sc_request_header_count(req)) - 1 do
@@ -454,61 +387,84 @@ local function exchange_resty_http(client, h, u, deadline, verify)
   local body = C.sc_request_body(req, len)
   local path, query = ffi.string(C.sc_http1_target(h)):match(
     "^([^?]*)%??(.*)$")
+  return { method = ffi.string(C.sc_request_method(req)), path = path,
+    headers = headers, query = query ~= "" and query or nil,
+    body = len[0] > 0 and ffi.string(body, len[0]) or nil }
+end
+
+-- One attempt of an exchange through lua-resty-http: connect (pools
+-- named by lua-resty-http from the scheme, host, port and TLS options),
+-- request, stream the body into an sc_response under its cap, and
+-- set_keepalive (which closes what must be closed).  Returns as
+-- exchange_builtin.
+local function exchange_resty_http(client, h, u, deadline, verify)
+  local httpc = resty_http.new()
+  local function timeouts(connect_ms)
+    httpc:set_timeouts(connect_ms or left(deadline), left(deadline),
+      left(deadline))
+  end
+  timeouts(u.connect_ms)
+  local ok, err = httpc:connect({
+    scheme = u.scheme, host = u.host, port = u.port,
+    pool_size = client.keepalive_pool,
+    ssl_verify = verify, ssl_server_name = u.server_name,
+  })
+  if not ok then
+    return nil, connect_error(u, err), "connect: " .. tostring(err), true
+  end
+  local reused = (httpc:get_reused_times() or 0) > 0
+  count_connection(client.stats, reused)
   timeouts()
   local res
-  res, err = httpc:request({
-    method = ffi.string(C.sc_request_method(req)), path = path,
-    headers = headers, query = query ~= "" and query or nil,
-    body = len[0] > 0 and ffi.string(body, len[0]) or nil,
-  })
+  res, err = httpc:request(request_params(h))
   if not res then
     httpc:close()
     return nil, io_code(err), "request: " .. tostring(err), false,
       reused and err ~= "timeout"
   end
-  local resp = new_response(res.status, client.max_body)
-  if not resp then
+  local out = ffi.new("sc_response *[1]")
+  if C.sc_response_new(out, client.max_body) ~= 0 then
     httpc:close()
     return nil, -2, "out of memory", false
   end
+  local resp = ffi.gc(out[0], C.sc_response_free)
+  C.sc_response_set_status(resp, res.status)
   for name, value in pairs(res.headers) do
-    if type(value) ~= "table" then value = { value } end
-    for i = 1, #value do
-      C.sc_response_add_header(resp, name, tostring(value[i]))
+    for _, v in ipairs(type(value) == "table" and value or { value }) do
+      C.sc_response_add_header(resp, name, tostring(v))
     end
   end
-  if res.has_body then
-    while true do
-      timeouts()
-      local data
-      data, err = res.body_reader(READ_CHUNK)
-      if err then
-        httpc:close()
-        return nil, io_code(err), "reading body: " .. tostring(err), false
-      end
-      if not data then break end
-      if not append_body(resp, data) then
-        httpc:close()
-        return nil, SC_ETOOBIG, "response body too large", false
-      end
+  while res.has_body do
+    timeouts()
+    local data
+    data, err = res.body_reader(READ_CHUNK)
+    if err then
+      httpc:close()
+      return nil, io_code(err), "reading body: " .. tostring(err), false
+    end
+    if not data then break end
+    if #data > 0 and
+        C.sc_response_append_body(resp, data, #data) ~= 0 then
+      httpc:close()
+      return nil, SC_ETOOBIG, "response body too large", false
     end
   end
   httpc:set_keepalive(client.keepalive_timeout, client.keepalive_pool)
-  return resp
+  return ffi.gc(resp, nil)
 end
 
--- Perform the exchange of request req.  Returns resp or nil, code,
--- message, unsent.
+-- Perform the exchange of request req.  Returns an (owned) sc_response
+-- or nil, code, message, unsent.
 local function exchange(client, req)
   local timeout = tonumber(C.sc_request_timeout_ms(req))
   local deadline = now_ms() + (timeout > 0 and timeout or 60000)
-  local verify = not client.insecure_tls
   local once = resty_http and exchange_resty_http or exchange_builtin
   for attempt = 1, 2 do
-    local h, u, perr = new_exchange(req, client.max_body)
-    if not h then return nil, u, perr, true end
-    local resp, code, msg, unsent, stale = once(client, h, u, deadline,
-      verify)
+    local h, err = new_object("sc_http1", C.sc_http1_free, "cannot send",
+      C.sc_http1_new, req, client.max_body)
+    if not h then return nil, err.sc_code, err.message, true end
+    local resp, code, msg, unsent, stale = once(client, h,
+      target(h, req, deadline), deadline, not client.insecure_tls)
     if resp then return resp end
     -- A pooled connection the server had already closed: nothing came
     -- back, so send once more on a fresh connection (as curl does).
@@ -563,12 +519,9 @@ local function drive(client, op, store)
         error(resp, 0)
       end
       if resp then
-        ffi.gc(resp, nil) -- consumed by feed
-        C.sc_op_feed(op, resp)
-      elseif unsent then
-        C.sc_op_fail_unsent(op, code, msg)
+        C.sc_op_feed(op, resp) -- (which takes it)
       else
-        C.sc_op_fail(op, code, msg)
+        (unsent and C.sc_op_fail_unsent or C.sc_op_fail)(op, code, msg)
       end
     elseif step == STEP_WAIT then
       stats.waits = stats.waits + 1
@@ -585,22 +538,29 @@ local function drive(client, op, store)
   return res[0], rc
 end
 
+local function merge(a, b)
+  local t = {}
+  if a then for k, v in pairs(a) do t[k] = v end end
+  if b then for k, v in pairs(b) do t[k] = v end end
+  return t
+end
+
 -- Run a call to completion.  Returns data or nil, err.  With a token
 -- store (and key) the op's own steps load, refresh and save the token
 -- set.
 local function run_op(client, endpoint, params, store, key)
   need_lib()
-  local p = make_params(params)
+  if store ~= nil and store.cptr == nil then
+    raise("the token store is closed")
+  end
+  local p, msg = make_params(params), "cannot start " .. endpoint
   local op, err
   if store ~= nil then
-    if store.cptr == nil then
-      raise("the token store is closed")
-    end
-    op, err = new_object("sc_op", C.sc_op_free, "cannot start " .. endpoint,
-      C.sc_op_new_stored, client.cptr, store.cptr, key, endpoint, p)
+    op, err = new_object("sc_op", C.sc_op_free, msg, C.sc_op_new_stored,
+      client.cptr, store.cptr, key, endpoint, p)
   else
-    op, err = new_object("sc_op", C.sc_op_free, "cannot start " .. endpoint,
-      C.sc_op_new, client.cptr, endpoint, p)
+    op, err = new_object("sc_op", C.sc_op_free, msg, C.sc_op_new,
+      client.cptr, endpoint, p)
   end
   if not op then
     -- a missing or bad parameter, an unknown endpoint: they raise
@@ -742,46 +702,6 @@ function Client:get_auth_url(scope, options)
     return nil, error_from_c(cerr, rc, "cannot build the URL")
   end
   return take_string(url[0]), take_string(state[0])
-end
-
-local function merge(a, b)
-  local t = {}
-  if a then for k, v in pairs(a) do t[k] = v end end
-  if b then for k, v in pairs(b) do t[k] = v end end
-  return t
-end
-
---- Exchange an authorization code.  Options: flags, timeout_ms...
-function Client:exchange_code(code, options)
-  return run_op(self, "exchange_code", merge(options, { code = code }))
-end
-
---- Exchange a refresh token (they rotate: store the new one).
-function Client:exchange_refresh_token(refresh_token, options)
-  return run_op(self, "exchange_refresh_token",
-    merge(options, { refresh_token = refresh_token }))
-end
-
--- token: an access token, or {store = token_store, key = key} (the op
--- takes the set from the store, refreshing it when due): the params,
--- store and key for run_op.
-local function with_token(params, token)
-  if type(token) == "table" then return params, token.store, token.key end
-  params.access_token = token
-  return params
-end
-
---- token: an access token or {store = s, key = k}.
-function Client:get_user(token, options)
-  return run_op(self, "get_user", with_token(merge(options, {}), token))
-end
-
---- token: an access token or {store = s, key = k}; paging: {limit = n,
---- offset = n} or nil.
-function Client:get_vehicles(token, paging, options)
-  local p = merge(options, {})
-  if paging then p.limit, p.offset = paging.limit, paging.offset end
-  return run_op(self, "get_vehicles", with_token(p, token))
 end
 
 ---------------------------------------------------------------------------
@@ -1082,27 +1002,28 @@ function Vehicle:call(endpoint, params)
     self.store, self.key)
 end
 
--- vehicle:NAME(arguments..., options) for every call about a vehicle,
--- built on first use from its line of the endpoint table: the "args"
--- column of sc_endpoint_info names the positional arguments and the
--- parameters they fill (a paging table fills limit and offset).
-local function vehicle_method(name)
-  need_lib()
-  local column = C.sc_endpoint_info(name, "vehicle")
-  if column == nil or ffi.string(column) ~= "1" then return nil end
+-- The method NAME(arguments..., options) of an endpoint, from its line of
+-- the endpoint table: the "args" column of sc_endpoint_info names the
+-- positional arguments and the parameters they fill (a paging table fills
+-- limit and offset; an access token may be {store = s, key = k}, then the
+-- op takes the set from the store).  It calls call(self, name, params,
+-- store, key).
+local function endpoint_method(name, call)
   local args = {}
   for word in ffi.string(C.sc_endpoint_info(name, "args")):gmatch("%S+") do
     local arg, param, kind = word:match("^([%w_]+)>?([%w_]*):(%a+)")
     args[#args + 1] = { param = param ~= "" and param or arg, kind = kind }
   end
-  local method = function(self, ...)
-    local params = {}
+  return function(self, ...)
+    local params, store, key = {}, nil, nil
     for i, a in ipairs(args) do
       local v = (select(i, ...))
       if a.kind == "paging" and type(v) == "table" then
         params.limit, params.offset = v.limit, v.offset
       elseif a.kind == "json" and type(v) == "table" then
         params[a.param] = cjson.encode(v)
+      elseif a.param == "access_token" and type(v) == "table" then
+        store, key = v.store, v.key
       else
         params[a.param] = v
       end
@@ -1111,15 +1032,51 @@ local function vehicle_method(name)
     if options ~= nil and type(options) ~= "table" then
       raise(name .. ": options table expected")
     end
-    return self:call(name, merge(options, params))
+    return call(self, name, merge(options, params), store, key)
   end
-  Vehicle[name] = method
-  return method
 end
 
+-- vehicle:NAME(arguments..., options) for every call about a vehicle,
+-- built on first use.
 setmetatable(Vehicle, { __index = function(_, name)
-  if type(name) == "string" then return vehicle_method(name) end
+  if type(name) ~= "string" then return nil end
+  need_lib()
+  local column = C.sc_endpoint_info(name, "vehicle")
+  if column == nil or ffi.string(column) ~= "1" then return nil end
+  Vehicle[name] = endpoint_method(name, Vehicle.call)
+  return Vehicle[name]
 end })
+
+--- client:exchange_code(code, options), exchange_refresh_token(
+--- refresh_token, options), get_user(token, options) and get_vehicles(
+--- token, paging, options): token is an access token or {store = s, key
+--- = k}; paging {limit = n, offset = n} or nil.  Options: flags,
+--- timeout_ms...
+for _, name in ipairs { "exchange_code", "exchange_refresh_token",
+                        "get_user", "get_vehicles" } do
+  Client[name] = function(self, ...) -- made on first use
+    need_lib()
+    Client[name] = endpoint_method(name, run_op)
+    return Client[name](self, ...)
+  end
+end
+
+-- The sc_result fn(out, ...) makes: its data, or nil and an Error.
+local function result_of(fn, ...)
+  local out = ffi.new("sc_result *[1]")
+  local rc = fn(out, ...)
+  return decode_result(out[0], rc)
+end
+
+local function check_string(v, what)
+  if type(v) ~= "string" or v == "" then
+    raise(what .. ": non-empty string expected")
+  end
+end
+
+local function check_body(body)
+  if type(body) ~= "string" then raise("body: string expected") end
+end
 
 --- Parse the redirect Connect sent back (URL or query string) and check
 --- its state against expected_state, the one get_auth_url returned (kept
@@ -1128,26 +1085,16 @@ end })
 ---@return table|nil data {code, state...}, table|nil err
 function _M.parse_redirect(url, expected_state)
   need_lib()
-  if type(url) ~= "string" then
-    raise("url: string expected")
-  end
+  if type(url) ~= "string" then raise("url: string expected") end
   if type(expected_state) ~= "string" or expected_state == "" then
     raise("expected_state: the non-empty state get_auth_url returned "
       .. "expected (without it the CSRF check would be skipped)")
   end
-  local out = ffi.new("sc_result *[1]")
-  local rc = C.sc_parse_redirect(out, url, expected_state)
-  return decode_result(out[0], rc)
+  return result_of(C.sc_parse_redirect, url, expected_state)
 end
 
 ---------------------------------------------------------------------------
 -- Webhooks
-
-local function check_string(v, what)
-  if type(v) ~= "string" or v == "" then
-    raise(what .. ": non-empty string expected")
-  end
-end
 
 --- The answer to a VERIFY challenge (hex HMAC-SHA256 keyed by the AMT).
 function _M.hash_challenge(amt, challenge)
@@ -1165,18 +1112,16 @@ end
 function _M.verify_payload(amt, signature, body)
   need_lib()
   check_string(amt, "amt")
-  if type(body) ~= "string" then raise("body: string expected") end
-  if type(signature) ~= "string" then return false end
-  return C.sc_webhook_verify(amt, signature, body, #body) == 1
+  check_body(body)
+  return type(signature) == "string"
+    and C.sc_webhook_verify(amt, signature, body, #body) == 1
 end
 
 --- Parse a delivery body (v2 or v4): the event, or nil, err.
 function _M.parse_webhook(body)
   need_lib()
-  if type(body) ~= "string" then raise("body: string expected") end
-  local out = ffi.new("sc_result *[1]")
-  local rc = C.sc_webhook_parse(out, body, #body)
-  return decode_result(out[0], rc)
+  check_body(body)
+  return result_of(C.sc_webhook_parse, body, #body)
 end
 
 --- A set of recently seen event ids (libsmartcar's sc_webhook_seen):
@@ -1192,17 +1137,15 @@ Seen.__index = Seen
 function _M.webhook_seen(opts)
   need_lib()
   opts = opts or {}
-  local out = ffi.new("sc_webhook_seen *[1]")
+  local out, ttl = ffi.new("sc_webhook_seen *[1]"), opts.ttl_ms or 86400000
   if opts.path or opts.postgres then -- shared by every worker
     local open = opts.postgres and C.sc_webhook_seen_open_postgres
       or C.sc_webhook_seen_open_sqlite
-    if open(out, opts.postgres or opts.path, opts.ttl_ms or 86400000,
-            nil) ~= 0 then
+    if open(out, opts.postgres or opts.path, ttl, nil) ~= 0 then
       return nil, local_error(_M.codes.storage,
         "webhook_seen: cannot open the database")
     end
-  elseif C.sc_webhook_seen_new(out, opts.capacity or 100000,
-                               opts.ttl_ms or 86400000) ~= 0 then
+  elseif C.sc_webhook_seen_new(out, opts.capacity or 100000, ttl) ~= 0 then
     raise("webhook_seen: bad capacity or ttl_ms")
   end
   return setmetatable({ ptr = ffi.gc(out[0], C.sc_webhook_seen_free) }, Seen)
@@ -1231,12 +1174,9 @@ end
 function _M.receive_webhook(amt, signature, body, seen)
   need_lib()
   check_string(amt, "amt")
-  if type(body) ~= "string" then raise("body: string expected") end
-  if type(signature) ~= "string" then signature = nil end
-  local out = ffi.new("sc_result *[1]")
-  local rc = C.sc_webhook_receive(out, amt, signature, body, #body,
-                                  seen and seen.ptr or nil)
-  return decode_result(out[0], rc)
+  check_body(body)
+  return result_of(C.sc_webhook_receive, amt, type(signature) == "string"
+    and signature or nil, body, #body, seen and seen.ptr or nil)
 end
 
 --- One flat row per signal (sc_signal_rows), times in epoch ms: from a
@@ -1244,16 +1184,15 @@ end
 --- the JSON text of a signals response or delivery.
 function _M.signal_rows(source)
   need_lib()
-  if type(source) == "table" and type(source.rows) == "table" then
-    return source.rows
+  if type(source) == "table" then
+    if type(source.rows) == "table" then return source.rows end
+    source = cjson.encode(source)
   end
-  if type(source) == "table" then source = cjson.encode(source) end
-  if type(source) ~= "string" then raise("signal_rows: table or string expected") end
-  local out = ffi.new("sc_result *[1]")
-  local rc = C.sc_signal_rows(out, source, #source)
-  local data, err = decode_result(out[0], rc)
-  if not data then return nil, err end
-  return data.rows
+  if type(source) ~= "string" then
+    raise("signal_rows: table or string expected")
+  end
+  local data, err = result_of(C.sc_signal_rows, source, #source)
+  return data and data.rows, err
 end
 
 --- Epoch milliseconds of ISO-8601 text or a number, or nil.
@@ -1277,19 +1216,15 @@ function _M.handle_webhook(amt, seen)
   need_lib()
   check_string(amt, "amt")
   ngx.req.read_body()
-  local body = ngx.req.get_body_data()
-  if not body then
-    local path = ngx.req.get_body_file()
-    if path then
-      local f = io.open(path, "rb")
-      if f then body = f:read("*a"); f:close() end
-    end
-  end
+  local body, path = ngx.req.get_body_data(), ngx.req.get_body_file()
+  local f = not body and path and io.open(path, "rb")
+  if f then body = f:read("*a"); f:close() end
   local event, err = _M.receive_webhook(amt,
     ngx.req.get_headers()["SC-Signature"], body or "", seen)
   if not event then
-    ngx.status = err.kind == "bad_signature" and 401 or 400
-    ngx.say(err.kind == "bad_signature" and '{"error":"bad signature"}'
+    local bad_signature = err.kind == "bad_signature"
+    ngx.status = bad_signature and 401 or 400
+    ngx.say(bad_signature and '{"error":"bad signature"}'
       or '{"error":"bad delivery"}')
     return nil, err
   end
@@ -1303,27 +1238,34 @@ end
 ---------------------------------------------------------------------------
 -- Connect: where the state waits between the redirect and the callback
 
-local function constant_equal(a, b)
-  if #a ~= #b then return false end
-  local diff = 0
-  for i = 1, #a do
-    diff = bit.bor(diff, bit.bxor(a:byte(i), b:byte(i)))
+-- A keeper of the Connect state in a cookie (opts: name "sc_state", path
+-- "/", max_age 600 s, secure true): keeper:save(state) sets the cookie
+-- to seal(state, max_age); keeper:take() clears it and returns
+-- open(its value), or nil without one.
+local function state_keeper(opts, seal, open)
+  if opts ~= nil and type(opts) ~= "table" then raise("opts: table expected") end
+  opts = opts or {}
+  local name, max_age = opts.name or "sc_state", opts.max_age or 600
+  local function set_cookie(value, age)
+    local h = ngx.header["Set-Cookie"]
+    h = type(h) == "string" and { h } or h or {}
+    h[#h + 1] = ("%s=%s; Path=%s; Max-Age=%d; HttpOnly; SameSite=Lax%s")
+      :format(name, value, opts.path or "/", age,
+        opts.secure == false and "" or "; Secure")
+    ngx.header["Set-Cookie"] = h
   end
-  return diff == 0
-end
-
-local function cookie(name, value, opts, max_age)
-  return ("%s=%s; Path=%s; Max-Age=%d; HttpOnly; SameSite=Lax%s"):format(
-    name, value, opts.path or "/", max_age,
-    opts.secure == false and "" or "; Secure")
-end
-
-local function add_cookie(c)
-  local h = ngx.header["Set-Cookie"]
-  if type(h) == "string" then h = { h } end
-  h = h or {}
-  h[#h + 1] = c
-  ngx.header["Set-Cookie"] = h
+  return {
+    save = function(_, state)
+      check_string(state, "state")
+      set_cookie(seal(state, max_age), max_age)
+    end,
+    take = function()
+      local raw = ngx.var["cookie_" .. name]
+      set_cookie("", 0)
+      if not raw or raw == "" then return nil end
+      return open(raw)
+    end,
+  }
 end
 
 --- Keep the Connect state in a signed, HttpOnly cookie.  secret: a
@@ -1331,62 +1273,47 @@ end
 --- opts: name ("sc_state"), path ("/"), max_age (600 s), secure (true).
 --- keeper:save(state) sets the cookie; keeper:take() returns the state
 --- (nil when the cookie is missing, forged or expired) and clears it.
+--- The signature is the library's HMAC-SHA256, checked in constant time.
 function _M.state_cookie(secret, opts)
   if type(secret) ~= "string" or #secret < 16 then
     raise("secret: a string of at least 16 bytes expected")
   end
-  if opts ~= nil and type(opts) ~= "table" then raise("opts: table expected") end
-  opts = opts or {}
-  local name, max_age = opts.name or "sc_state", opts.max_age or 600
-  local function sign(v)
-    return ngx.encode_base64(ngx.hmac_sha1(secret, "sc_state:" .. v))
-      :gsub("[+/=]", { ["+"] = "-", ["/"] = "_", ["="] = "" })
-  end
-  return {
-    save = function(_, state)
-      check_string(state, "state")
-      local expires = tostring(ngx.time() + max_age)
-      local v = ngx.escape_uri(state) .. "." .. expires
-      add_cookie(cookie(name, v .. "." .. sign(v), opts, max_age))
-    end,
-    take = function()
-      local raw = ngx.var["cookie_" .. name]
-      add_cookie(cookie(name, "", opts, 0))
-      if not raw then return nil end
-      local v, mac = raw:match("^(.*)%.([%w_-]+)$")
-      if not v or not constant_equal(mac, sign(v)) then return nil end
-      local state, expires = v:match("^(.*)%.(%d+)$")
-      if not state or tonumber(expires) < ngx.time() then return nil end
-      return ngx.unescape_uri(state)
-    end,
-  }
+  need_lib()
+  local function signed(v) return "sc_state:" .. v end
+  return state_keeper(opts, function(state, max_age)
+    local v = ngx.escape_uri(state) .. "." .. (ngx.time() + max_age)
+    local mac = ffi.new("char *[1]")
+    if C.sc_hmac_sha256_hex(mac, secret, signed(v), #signed(v)) ~= 0 then
+      raise("cannot sign the state")
+    end
+    return v .. "." .. take_string(mac[0])
+  end, function(raw)
+    local v, mac = raw:match("^(.*)%.(%x+)$")
+    if not v or C.sc_webhook_verify(secret, mac, signed(v),
+        #signed(v)) ~= 1 then
+      return nil
+    end
+    local state, expires = v:match("^(.*)%.(%d+)$")
+    if not state or tonumber(expires) < ngx.time() then return nil end
+    return ngx.unescape_uri(state)
+  end)
 end
 
 --- Keep the Connect state in a shared dict, under a random id held in an
 --- HttpOnly cookie.  opts: as state_cookie's.
 function _M.state_dict(dict, opts)
   dict = shared_dict(dict)
-  if opts ~= nil and type(opts) ~= "table" then raise("opts: table expected") end
-  opts = opts or {}
-  local name, max_age = opts.name or "sc_state", opts.max_age or 600
-  return {
-    save = function(_, state)
-      check_string(state, "state")
-      local id = ngx.encode_base64(ngx.sha1_bin(state .. ngx.now()
-        .. ngx.worker.pid() .. math.random())):gsub("[+/=]", "")
-      local ok, err = dict:add("sc_state:" .. id, state, max_age)
-      if not ok then raise("cannot keep the state: " .. tostring(err)) end
-      add_cookie(cookie(name, id, opts, max_age))
-    end,
-    take = function()
-      local id = ngx.var["cookie_" .. name]
-      add_cookie(cookie(name, "", opts, 0))
-      if not id or id == "" then return nil end
-      local state = dict:get("sc_state:" .. id)
-      dict:delete("sc_state:" .. id)
-      return state
-    end,
-  }
+  return state_keeper(opts, function(state, max_age)
+    local id = ngx.encode_base64(ngx.sha1_bin(state .. ngx.now()
+      .. ngx.worker.pid() .. math.random())):gsub("[+/=]", "")
+    local ok, err = dict:add("sc_state:" .. id, state, max_age)
+    if not ok then raise("cannot keep the state: " .. tostring(err)) end
+    return id
+  end, function(id)
+    local state = dict:get("sc_state:" .. id)
+    dict:delete("sc_state:" .. id)
+    return state
+  end)
 end
 
 --- In the login location: build the Connect URL, keep its state with
