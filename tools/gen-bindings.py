@@ -724,8 +724,6 @@ def _py_value(f, shapes_by_name):
         return "%s(_u.as_map(%s))" % (conv, get)
     if f.list:
         return "list(%s or [])" % get
-    if f.kind == "integer":
-        return "_u.whole(%s)" % get
     if f.kind == "time":
         return "_u.utc_naive(%s)" % get
     if f.default is not None:

@@ -48,19 +48,7 @@ from . import types as types
 from . import options as options
 from ._shapes import *  # noqa: F401,F403  (the generated result tuples)
 from .types import *  # noqa: F401,F403  (the other result types)
-from .options import (
-    CallOptions as CallOptions,
-    SingleSelect as SingleSelect,
-    AuthUrlOptions as AuthUrlOptions,
-    TokenOptions as TokenOptions,
-    VehicleOptions as VehicleOptions,
-    PagingOptions as PagingOptions,
-    CompatibilityOptions as CompatibilityOptions,
-    CompatibilityMatrixOptions as CompatibilityMatrixOptions,
-    ConnectionsFilter as ConnectionsFilter,
-    ConnectionsPaging as ConnectionsPaging,
-    ManagementOptions as ManagementOptions,
-)
+from .options import *  # noqa: F401,F403  (the option TypedDicts)
 from .auth_client import AuthClient as AuthClient
 from . import _module_calls, webhooks
 from ._module_calls import *  # noqa: F401,F403

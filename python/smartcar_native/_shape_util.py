@@ -45,14 +45,6 @@ def one(convert: Callable[[Mapping[str, Any]], _T], value: Any
     return convert(value) if isinstance(value, Mapping) else None
 
 
-def whole(value: Any) -> Any:
-    """A float with an integral value as an int (JSON numbers may come
-    as floats); anything else as it is."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def redacted(self: Any, secrets: Tuple[str, ...]) -> str:
     """repr of a result tuple whose secret fields (tokens, codes) stay out
     of logs and tracebacks; the fields still hold them."""

@@ -615,7 +615,7 @@ def access_from(data: Mapping[str, Any]) -> Access:
     return _u.new(Access, (
         data.get("access_token"),
         data.get("token_type"),
-        _u.whole(data.get("expires_in")),
+        data.get("expires_in"),
         _u.utc_naive(data.get("expiration")),
         data.get("refresh_token"),
         _u.utc_naive(data.get("refresh_expiration")),
@@ -626,7 +626,7 @@ def app_token_from(data: Mapping[str, Any]) -> AppToken:
     return _u.new(AppToken, (
         data.get("access_token"),
         data.get("token_type"),
-        _u.whole(data.get("expires_in")),
+        data.get("expires_in"),
         _u.utc_naive(data.get("expiration")),
     ))
 
@@ -636,10 +636,7 @@ def user_from(data: Mapping[str, Any]) -> User:
 
 
 def paging_from(data: Mapping[str, Any]) -> Paging:
-    return _u.new(Paging, (
-        _u.whole(data.get("count")),
-        _u.whole(data.get("offset")),
-    ))
+    return _u.new(Paging, (data.get("count"), data.get("offset")))
 
 
 def vehicles_from(data: Mapping[str, Any]) -> Vehicles:
@@ -734,7 +731,7 @@ def attributes_from(data: Mapping[str, Any]) -> Attributes:
         data.get("id"),
         data.get("make"),
         data.get("model"),
-        _u.whole(data.get("year")),
+        data.get("year"),
         meta_from(data),
     ))
 
@@ -869,8 +866,8 @@ def compatibility_matrix_model_from(
 ) -> CompatibilityMatrixModel:
     return _u.new(CompatibilityMatrixModel, (
         data.get("model"),
-        _u.whole(data.get("start_year")),
-        _u.whole(data.get("end_year")),
+        data.get("start_year"),
+        data.get("end_year"),
         data.get("type"),
         list(data.get("endpoints") or []),
         list(data.get("permissions") or []),
@@ -909,9 +906,9 @@ def redirect_from(data: Mapping[str, Any]) -> Redirect:
 
 def page_info_from(data: Mapping[str, Any]) -> PageInfo:
     return _u.new(PageInfo, (
-        _u.whole(data.get("page")),
-        _u.whole(data.get("page_size")),
-        _u.whole(data.get("total_count")),
+        data.get("page"),
+        data.get("page_size"),
+        data.get("total_count"),
     ))
 
 

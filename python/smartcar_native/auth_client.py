@@ -24,14 +24,9 @@ class AuthClient:
     ``"simulated"`` (``test_mode`` is the deprecated spelling of
     ``mode="test"``).
 
-    Extra keyword options go to the underlying :class:`Client`:
-    ``connect_origin``, ``auth_origin``, ``api_origin``,
-    ``management_origin``, ``vehicle_api_origin`` (API v3), ``iam_origin``
-    (v3 application tokens), ``api_version``, ``unit_system``,
-    ``user_agent_suffix``, ``connect_timeout_ms``, ``timeout_ms``,
-    ``max_response_bytes``, ``allow_insecure_http``...  Origins not given
-    come from the ``SMARTCAR_*_ORIGIN`` variables as they are now
-    (``SMARTCAR_API_V3_ORIGIN`` and ``SMARTCAR_IAM_ORIGIN`` for v3).
+    Extra keyword options go to the underlying :class:`Client` (its
+    keywords: docs/client-options.md); origins not given come from the
+    ``SMARTCAR_*_ORIGIN`` variables as they are now.
 
     The client is safe to share between threads; :meth:`close` (or
     ``with``) releases its connections.
@@ -216,9 +211,9 @@ def _auth_url_params(
         select = {"enabled": select}
     select = _util.require_mapping("single_select", select)
     _util.check_keys("single_select key", select, SingleSelect.__annotations__)
-    if select.get("vin") is not None:
-        params["single_select_vin"] = _util.require_str("single_select vin",
-                                                        select["vin"])
-    elif "enabled" in select:
+    # a vin wins over enabled (libsmartcar's sc_auth_url)
+    params["single_select_vin"] = _util.optional_str("single_select vin",
+                                                     select.get("vin"))
+    if select.get("enabled") is not None:
         params["single_select"] = "true" if select["enabled"] else "false"
     return params

@@ -36,7 +36,6 @@ T = TypeVar("T")
 #: the fields holding times (turned into datetimes by to_frame): from the
 #: result schema (csrc/lib/results.def)
 UNITS = _shapes.UNITS
-_TIME_COLUMNS = _shapes.TIME_FIELDS
 
 
 def _is_tuple(value: Any) -> bool:
@@ -71,11 +70,6 @@ def _to_dict(result: Any) -> Any:
     return result
 
 
-def _method_to_dict(self: Any) -> Dict[str, Any]:
-    out: Dict[str, Any] = to_dict(self)
-    return out
-
-
 def _flat(prefix: str, value: Any, units: str, row: Dict[str, Any]) -> None:
     """A tuple's or dict's fields into row: nested ones as prefix_name
     columns, meta's without a prefix, the unit appended to measured
@@ -103,14 +97,10 @@ def _cell(name: str, value: Any, units: str, row: Dict[str, Any]) -> None:
     row[name] = value
 
 
-#: fields that hold credentials: shown as [REDACTED] in tables and frames
-_SECRETS = _shapes.SECRET_FIELDS
-
-
 def _shown(result: Any) -> Dict[str, Any]:
     """A tuple's fields, credentials redacted (for display)."""
     fields: Dict[str, Any] = result._asdict()
-    for name in _SECRETS.get(type(result).__name__, ()):
+    for name in _shapes.SECRET_FIELDS.get(type(result).__name__, ()):
         if fields.get(name):
             fields[name] = "[REDACTED]"
     return fields
@@ -161,7 +151,7 @@ def to_frame(results: Any) -> Any:
 def _frame_times(pd: Any, frame: Any) -> Any:
     """The time columns of a frame as pandas datetimes (UTC)."""
     for column in frame.columns:
-        if column in _TIME_COLUMNS or str(column).endswith("_at"):
+        if column in _shapes.TIME_FIELDS or str(column).endswith("_at"):
             frame[column] = pd.to_datetime(frame[column], utc=True,
                                            errors="coerce")
     return frame
@@ -171,24 +161,20 @@ def _frame_times(pd: Any, frame: Any) -> Any:
 # HTML
 
 
-def _html_value(value: Any) -> str:
-    if _is_tuple(value):
-        return _html_table(value._asdict().items())
-    if isinstance(value, list) and value and all(_is_tuple(v) for v in value):
-        return "<br>".join(_html_value(v) for v in value)
-    return html.escape(str(value))
-
-
-def _html_table(items: Iterable[Any]) -> str:
-    cells = "".join("<tr><th style='text-align:left'>%s</th><td>%s</td></tr>"
-                    % (html.escape(str(k)), _html_value(v))
-                    for k, v in items)
-    return "<table>%s</table>" % cells
-
-
-def _method_repr_html(self: Any) -> str:
-    return "<b>%s</b>%s" % (html.escape(type(self).__name__),
-                            _html_table(_shown(self).items()))
+def _html(results: Iterable[Any]) -> str:
+    """A table of results, one row each, with to_frame's columns."""
+    rows = [_row(r) for r in results]
+    columns: List[str] = []
+    for row in rows:
+        columns += [c for c in row if c not in columns]
+    head = "".join("<th>%s</th>" % html.escape(c) for c in columns)
+    body = "".join(
+        "<tr>%s</tr>" % "".join(
+            "<td>%s</td>" % html.escape("" if row.get(c) is None
+                                        else str(row.get(c)))
+            for c in columns)
+        for row in rows)
+    return "<table><tr>%s</tr>%s</table>" % (head, body)
 
 
 class ResultList(List[Any]):
@@ -201,22 +187,10 @@ class ResultList(List[Any]):
 
     def to_dict(self) -> List[Any]:
         """Each result as :func:`to_dict` gives it."""
-        out: List[Any] = [to_dict(r) for r in self]
-        return out
+        return [to_dict(r) for r in self]
 
     def _repr_html_(self) -> str:
-        rows = [_row(r) for r in self]
-        columns: List[str] = []
-        for row in rows:
-            columns += [c for c in row if c not in columns]
-        head = "".join("<th>%s</th>" % html.escape(c) for c in columns)
-        body = "".join(
-            "<tr>%s</tr>" % "".join(
-                "<td>%s</td>" % html.escape("" if row.get(c) is None
-                                            else str(row.get(c)))
-                for c in columns)
-            for row in rows)
-        return "<table><tr>%s</tr>%s</table>" % (head, body)
+        return _html(self)
 
 
 # ---------------------------------------------------------------------
@@ -245,5 +219,5 @@ def with_progress(items: "PageItems[T]", enabled: bool, desc: str
 def install(classes: Iterable[Any]) -> None:
     """Give each result class ``to_dict`` and ``_repr_html_``."""
     for cls in classes:
-        cls.to_dict = _method_to_dict
-        cls._repr_html_ = _method_repr_html
+        cls.to_dict = to_dict
+        cls._repr_html_ = lambda self: _html([self])
