@@ -11,9 +11,10 @@ arguments, result type and one-line doc.  From them this writes:
   ``Vehicle`` methods that init.lua builds at load from
   ``core.endpoint_info`` (smartcar.resty builds its own the same way);
 - python/smartcar_native/_aio_twins.py: the awaitable twins of the
-  module functions (AIO_FUNCTIONS below) and of the calls of Vehicle and
-  VehicleV3 (AIO_METHODS), one line each: _twins.py makes a twin from its
-  blocking original, whose signature type checkers carry over;
+  module functions (AIO_FUNCTIONS below) and of the classes (AIO_CLASSES:
+  AuthClient, TokenStore, Vehicle, VehicleV3), one line a call or an
+  attribute: _twins.py makes a twin from its blocking original, whose
+  signature type checkers carry over;
 - from csrc/lib/results.def (the result shapes): Python's named tuples
   and their converters (python/smartcar_native/_shapes.py), the LuaLS
   classes (lua/meta/smartcar_results.lua) and tests/shapes.json, the
@@ -72,9 +73,28 @@ AIO_FUNCTIONS = [
 ]
 # how the twins module names each source module
 TWIN_ALIAS = {"_module_calls": "_api", "v3": "_v3"}
-AIO_METHODS = [
-    ("v3", "VehicleV3", "AsyncVehicleV3Methods",
-     ["iter_signals"]),
+# The awaitable twins of the classes (Async<class>, holding the original
+# as ``sync``): (module, class, the twin doc's own words, methods kept
+# synchronous (no I/O), awaited methods besides the table's calls).  A
+# twin reads the original's public attributes and properties (found in
+# its source) through one descriptor; a class with close() gives a twin
+# with close() and ``async with``.
+AIO_CLASSES = [
+    ("auth_client", "AuthClient",
+     "Building the Connect URL does no I/O and stays synchronous; "
+     "``options={\"client\": async_auth}`` works wherever an AuthClient "
+     "is accepted.",
+     ["get_auth_url", "get_auth_url_with_state"],
+     ["exchange_code", "exchange_refresh_token"]),
+    ("store", "TokenStore",
+     "put, get and delete touch the database (SQLite may wait for another "
+     "process's write); refresh runs on the loop's driver.  Anything that "
+     "takes a store takes either.",
+     [], ["put", "get", "delete", "refresh"]),
+    ("vehicle", "Vehicle",
+     "Settings (``set_unit_system``) apply to both.",
+     ["set_unit_system"], ["iter_permissions", "get_signals", "get_signal"]),
+    ("v3", "VehicleV3", "", [], ["iter_signals"]),
 ]
 LUA_OUT = os.path.join(ROOT, "lua", "meta", "smartcar_vehicle.lua")
 VEHICLE_PY = os.path.join(ROOT, "python", "smartcar_native", "vehicle.py")
@@ -505,11 +525,31 @@ def _returns_iterator(fn):
         "Iterator[")
 
 
+def _annotation(node):
+    """An annotation's text (a string annotation without its quotes)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return ast.unparse(node)
+
+
+def twin_attributes(cls):
+    """The public attributes (annotated) and properties of the ast class
+    cls, with their types: what its twin reads from ``sync``."""
+    out = []
+    for n in cls.body:
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name):
+            out.append((n.target.id, _annotation(n.annotation)))
+        elif isinstance(n, ast.FunctionDef) and any(
+                ast.unparse(d) == "property" for d in n.decorator_list):
+            out.append((n.name, _annotation(n.returns)))
+    return [(name, ann) for name, ann in out if not name.startswith("_")]
+
+
 def render_twins(generated, app_generated, vehicle_calls, hand):
-    """The twins of AIO_FUNCTIONS and AIO_METHODS, of the VehicleV3 calls
-    the generated VehicleV3Methods holds and of Vehicle's calls (names
-    vehicle_calls; hand: those vehicle.py writes): one line each, the twin
-    made by _twins.py from its original."""
+    """The twins of AIO_FUNCTIONS and of AIO_CLASSES (with the calls the
+    generated VehicleMethods and VehicleV3Methods hold; vehicle_calls
+    names Vehicle's, hand those vehicle.py writes): one line each, the
+    twin made by _twins.py from its original."""
     def defs_of(tree, cls=None):
         if cls is not None:
             tree = next(n for n in tree.body
@@ -520,16 +560,17 @@ def render_twins(generated, app_generated, vehicle_calls, hand):
     gen_tree = ast.parse(generated)
     factories = set()
     out = ['"""The awaitable twins of the blocking API that aio gives: one '
-           "line each,", "the twin made from its original by _twins.py (same "
-           "parameters; type", "checkers read them from the original's).",
-           "", HEADER.replace("from csrc/lib/endpoints.def",
-                              "(AIO_FUNCTIONS, AIO_METHODS)"),
+           "line a call or", "an attribute, the twin made from its original "
+           "by _twins.py (same", "parameters; type checkers read them from "
+           "the original's).", "",
+           HEADER.replace("from csrc/lib/endpoints.def",
+                          "(AIO_FUNCTIONS, AIO_CLASSES)"),
            '"""', "", "from __future__ import annotations", "",
-           "from typing import Final", "",
-           "from . import _module_calls as _api, v3 as _v3", "@FACTORIES@",
+           "from typing import Any, Final, Optional", "",
+           "from . import _core, _module_calls as _api, v3 as _v3",
+           "from ._core import Client", "@FACTORIES@",
            "from ._vehicle_methods import VehicleMethods"]
-    out += ["from .%s import %s" % (m[0], m[1]) for m in AIO_METHODS]
-    out += ["from .vehicle import Vehicle"] if hand else []
+    out += ["from .%s import %s" % (m[0], m[1]) for m in AIO_CLASSES]
     out.append("")
     lines = []
     for module, names in AIO_FUNCTIONS:
@@ -545,35 +586,51 @@ def render_twins(generated, app_generated, vehicle_calls, hand):
             lines.append("%s: Final = %s(%s.%s%s)" % (
                 mine or name, factory, TWIN_ALIAS[module], name,
                 ', "%s"' % mine if mine else ""))
-    # (twin class, the class it twins, [(name, owner)], defs by name)
-    defs = defs_of(gen_tree, "VehicleMethods")
-    defs.update(defs_of(ast.parse(open(VEHICLE_PY).read()), "Vehicle"))
-    classes = [("AsyncVehicleMethods", "Vehicle",
-                [(n, "Vehicle" if n in hand else "VehicleMethods")
-                 for n in vehicle_calls], defs)]
-    for module, cls, twin, names in AIO_METHODS:
-        defs = defs_of(ast.parse(open(os.path.join(PKG, module + ".py"))
-                                 .read()), cls)
-        gen = defs_of(gen_tree, cls + "Methods")
-        defs.update(gen)
-        classes.append((twin, cls, [(n, cls) for n in names + [
-            n for n in gen if not n.startswith("_")]], defs))
+    twins = ["Async" + c[1] for c in AIO_CLASSES]
     out += ["__all__ = ["] + ['    "%s",' % n for n in sorted(
-        n.rpartition("=")[0] or n for _, names in AIO_FUNCTIONS
-        for n in names)] + ["]", ""]
+        [n.rpartition("=")[0] or n for _, names in AIO_FUNCTIONS
+         for n in names] + twins)] + ["]", ""]
     out += lines
-    for twin, cls, names, defs in classes:
-        out += ["", "", "class %s:" % twin,
-                '    """The awaitable twins of :class:`%s`\'s calls."""' % cls,
-                ""]
-        for name, owner in names:
-            factory = ("async_iterable_method"
+    for module, cls, doc, same, awaited in AIO_CLASSES:
+        tree = ast.parse(open(os.path.join(PKG, module + ".py")).read())
+        node = next(n for n in tree.body
+                    if isinstance(n, ast.ClassDef) and n.name == cls)
+        defs = defs_of(tree, cls)
+        calls = [(n, cls) for n in same + awaited]
+        if cls == "Vehicle":
+            defs.update(defs_of(gen_tree, "VehicleMethods"))
+            calls += [(n, "Vehicle" if n in hand else "VehicleMethods")
+                      for n in vehicle_calls]
+        elif cls + "Methods" in {n.name for n in gen_tree.body
+                                 if isinstance(n, ast.ClassDef)}:
+            gen = defs_of(gen_tree, cls + "Methods")
+            defs.update(gen)
+            calls += [(n, cls) for n in gen if not n.startswith("_")]
+        closing = "close" in defs
+        text = (":class:`%s` with awaitable calls: same arguments, "
+                "attributes read from ``sync`` (the %s it wraps), same "
+                "results.  %s" % (cls, cls, doc)).strip()
+        out += ["", "", "class Async%s(%s):" % (
+            cls, "ClosingTwin" if closing else "Twin")]
+        out += textwrap.wrap(text, 72, initial_indent='    """',
+                             subsequent_indent="    ",
+                             break_on_hyphens=False)
+        out[-1] += '"""'
+        out += ["", "    sync: %s" % cls]
+        out += ["    %s: Same[%s] = Same()" % a for a in twin_attributes(node)]
+        out += ["", "    @arguments_of(%s.__init__)" % cls,
+                "    def __init__(self, *args: Any, **kwargs: Any) -> None:",
+                "        self.sync = %s(*args, **kwargs)" % cls, ""]
+        for name, owner in calls:
+            factory = ("same_method" if name in same else
+                       "async_iterable_method"
                        if _returns_iterator(defs[name]) else
                        "awaitable_method")
             factories.add(factory)
             # one line a twin, however long: the list is a table
             out.append("    %s: Final = %s(%s.%s)" % (name, factory, owner,
                                                      name))
+    factories.update(("ClosingTwin", "Same", "Twin", "arguments_of"))
     text = "\n".join(out) + "\n"
     return text.replace("@FACTORIES@", "from ._twins import (\n%s\n)" % "\n".join(
         "    %s," % f for f in sorted(factories)))

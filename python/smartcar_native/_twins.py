@@ -2,14 +2,16 @@
 the originals (the generated _aio_twins.py names them): a twin has its
 original's parameters, and its original runs on the event loop through
 aio's driver (aio._run, aio._iterate).  Type checkers read each twin's
-signature from its original's through the ParamSpec below."""
+signature from its original's through the ParamSpec below.  A twin class
+holds its blocking original as ``sync`` and reads its attributes from
+it."""
 
 from __future__ import annotations
 
 import functools
 import inspect
 from typing import (TYPE_CHECKING, Any, AsyncIterator, Callable, Coroutine,
-                    Iterator, TypeVar)
+                    Generic, Iterator, TypeVar)
 
 # aio imports _aio_twins (and so this module) once _run and _iterate exist
 from .aio import _iterate, _run
@@ -88,3 +90,57 @@ def _owner(fn: Callable[..., Any]) -> str:
     """Class.method of a method (the generated VehicleMethods' are
     Vehicle's)."""
     return fn.__qualname__.replace("Methods.", ".")
+
+
+def same_method(fn: Callable[Concatenate[Any, _P], _R]
+                ) -> Callable[Concatenate[Any, _P], _R]:
+    """The method fn of ``self.sync``, called at once (it does no I/O)."""
+    name = fn.__name__
+
+    def twin(self: Any, /, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.sync, name)(*args, **kwargs)
+    return _like(twin, fn, ":meth:`%s` (no I/O)." % _owner(fn))
+
+
+if TYPE_CHECKING:
+    def arguments_of(original: Callable[Concatenate[Any, _P], Any]
+                     ) -> Callable[[Callable[..., _R]],
+                                   Callable[Concatenate[Any, _P], _R]]:
+        ...
+else:
+    def arguments_of(original):
+        """The decorated method takes ``original``'s arguments (its
+        signature, for type checkers and ``inspect``) and passes them on."""
+        def take(method):
+            method.__signature__ = inspect.signature(original)
+            return method
+        return take
+
+
+class Same(Generic[_T]):
+    """A read-only attribute: the ``sync`` object's of the same name."""
+
+    def __set_name__(self, owner: Any, name: str) -> None:
+        self.name = name
+
+    def __get__(self, twin: Any, owner: Any = None) -> _T:
+        return getattr(twin.sync, self.name)  # type: ignore[no-any-return]
+
+
+class Twin:
+    sync: Any
+
+    def __repr__(self) -> str:
+        return "Async" + repr(self.sync)
+
+
+class ClosingTwin(Twin):
+    def close(self) -> None:
+        """Close it (:meth:`sync`'s ``close``).  Idempotent."""
+        self.sync.close()
+
+    async def __aenter__(self: _T) -> _T:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.close()

@@ -37,35 +37,21 @@ loop as well.
 from __future__ import annotations
 
 import asyncio
-import collections
 import concurrent.futures
 import inspect
 import warnings
 import weakref
-from typing import (TYPE_CHECKING, Any, AsyncIterator, Callable, Coroutine,
-                    Dict, Final, Generic, Iterator, List, Optional, Sequence,
-                    Tuple, TypeVar, Union)
+from typing import (Any, AsyncIterator, Callable, Coroutine, Dict, Iterator,
+                    List, Optional, Sequence, Tuple, TypeVar, Union)
 
-from .options import AuthUrlOptions
 from . import many, v3
 from .notebook import ResultList
-from .auth_client import AuthClient
-from .store import TokenStore
-from .types import Access
 from .vehicle import Vehicle
 from ._core import Async, WATCH_READ, WATCH_WRITE
 from . import _util
 from ._util import PageItems
 
-__all__ = [
-    "AsyncAuthClient",
-    "AsyncTokenStore",
-    "AsyncVehicle",
-    "AsyncVehicleV3",
-    "run_many",
-    "set_executor",
-    "get_executor",
-]
+__all__ = ["run_many", "set_executor", "get_executor"]
 
 T = TypeVar("T")
 
@@ -119,7 +105,8 @@ class _Driver:
         self.client = client
         self.core = Async(client, max_in_flight or DEFAULT_MAX_IN_FLIGHT)
         self.futures: Dict[int, "asyncio.Future[Any]"] = {}
-        self.walks: Dict[int, _Walk] = {}
+        #: the pages of each walk, (data or error, whether more follow)
+        self.walks: Dict[int, "asyncio.Queue[Tuple[Any, bool]]"] = {}
         self.watched: Dict[int, int] = {}
         self.timer: Optional[asyncio.Handle] = None
         self.soon = False  # the timer is a call_soon
@@ -149,11 +136,12 @@ class _Driver:
             self.timer = self.loop.call_soon(self._on_timer)
             self.soon = True
 
-    def start_pages(self, pages: Any) -> Tuple[int, "_Walk"]:
+    def start_pages(self, pages: Any
+                    ) -> Tuple[int, "asyncio.Queue[Tuple[Any, bool]]"]:
         """Walk the pages of a ``Client.pages`` iterator (the library
         decides which page is the last) on the loop."""
         call_id = self.core.start_pages(pages)
-        walk = self.walks[call_id] = _Walk(self.loop)
+        walk = self.walks[call_id] = asyncio.Queue()
         self._step_soon()
         return call_id, walk
 
@@ -205,7 +193,7 @@ class _Driver:
             if more or call_id in self.walks:
                 walk = self.walks.get(call_id)
                 if walk is not None:
-                    walk.put(value, more)
+                    walk.put_nowait((value, more))
                     if not more:
                         del self.walks[call_id]
                 continue
@@ -256,31 +244,6 @@ class _Driver:
                 self.watched[fd] = events
             else:
                 self.watched.pop(fd, None)
-
-
-class _Walk:
-    """The pages of one walk, as the driver takes them, for the async
-    iterator that awaits them."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.pages: "collections.deque[Tuple[Any, bool]]" = collections.deque()
-        self.waiter: "Optional[asyncio.Future[None]]" = None
-
-    def put(self, value: Any, more: bool) -> None:
-        self.pages.append((value, more))
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result(None)
-
-    async def get(self) -> Tuple[Any, bool]:
-        """The next page's data (or error) and whether more follow."""
-        while not self.pages:
-            self.waiter = self.loop.create_future()
-            try:
-                await self.waiter
-            finally:
-                self.waiter = None
-        return self.pages.popleft()
 
 
 _drivers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[int, Tuple[Any, _Driver]]]" = weakref.WeakKeyDictionary()
@@ -395,15 +358,11 @@ async def _iterate(items: Iterator[T]) -> AsyncIterator[T]:
 
 
 # ---------------------------------------------------------------------
-# Module functions and the vehicles' calls: generated twins (_aio_twins.py),
+# The module functions and the classes AsyncAuthClient, AsyncTokenStore,
+# AsyncVehicle and AsyncVehicleV3: generated twins (_aio_twins.py),
 # imported here because they use _run and _iterate above
 from . import _aio_twins  # noqa: E402
 from ._aio_twins import *  # noqa: E402,F401,F403
-from ._aio_twins import (  # noqa: E402
-    AsyncVehicleMethods,
-    AsyncVehicleV3Methods,
-)
-from ._twins import async_iterable_method, awaitable_method  # noqa: E402
 
 __all__ += _aio_twins.__all__
 
@@ -466,156 +425,3 @@ async def run_many(
     if failed:
         raise failed[0]
     return results
-
-
-# ---------------------------------------------------------------------
-# The awaitable twins of AuthClient, TokenStore, Vehicle and VehicleV3: each
-# holds its blocking original as ``sync``, takes the same arguments and
-# reads its attributes from it.
-
-if TYPE_CHECKING:
-    from typing_extensions import Concatenate, ParamSpec
-    _P = ParamSpec("_P")
-    _R = TypeVar("_R")
-
-    def _arguments_of(original: Callable[Concatenate[Any, _P], Any]
-                      ) -> Callable[[Callable[..., _R]],
-                                    Callable[Concatenate[Any, _P], _R]]:
-        ...
-else:
-    def _arguments_of(original):
-        """The decorated method takes ``original``'s arguments (its
-        signature, for type checkers and ``inspect``) and passes them on."""
-        def take(method):
-            method.__signature__ = inspect.signature(original)
-            return method
-        return take
-
-
-class _Same(Generic[T]):
-    """A read-only attribute: the ``sync`` object's of the same name."""
-
-    def __set_name__(self, owner: Any, name: str) -> None:
-        self.name = name
-
-    def __get__(self, twin: Any, owner: Any = None) -> T:
-        return getattr(twin.sync, self.name)  # type: ignore[no-any-return]
-
-
-class _Twin:
-    sync: Any
-
-    def __repr__(self) -> str:
-        return "Async" + repr(self.sync)
-
-
-class _ClosingTwin(_Twin):
-    def close(self) -> None:
-        """Close it (:meth:`sync`'s ``close``).  Idempotent."""
-        self.sync.close()
-
-    async def __aenter__(self: T) -> T:
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        self.close()
-
-
-class AsyncAuthClient(_ClosingTwin):
-    """:class:`AuthClient` with awaitable token calls.
-
-    Takes the same arguments.  Building the Connect URL does no I/O and
-    stays synchronous.  ``options={"client": async_auth}`` works wherever
-    an AuthClient is accepted.
-    """
-
-    sync: AuthClient
-    #: the underlying :class:`smartcar_native.Client`
-    client: _Same[Any] = _Same()
-    client_id: _Same[str] = _Same()
-    redirect_uri: _Same[Optional[str]] = _Same()
-    mode: _Same[str] = _Same()
-
-    @_arguments_of(AuthClient.__init__)
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.sync = AuthClient(*args, **kwargs)
-
-    def get_auth_url(self, scope: Optional[Sequence[str]] = None,
-                     options: Optional[AuthUrlOptions] = None) -> str:
-        """:meth:`AuthClient.get_auth_url` (no I/O)."""
-        return self.sync.get_auth_url(scope, options)
-
-    def get_auth_url_with_state(
-        self, scope: Optional[Sequence[str]] = None,
-        options: Optional[AuthUrlOptions] = None,
-    ) -> Tuple[str, str]:
-        """:meth:`AuthClient.get_auth_url_with_state` (no I/O)."""
-        return self.sync.get_auth_url_with_state(scope, options)
-
-    exchange_code: Final = awaitable_method(AuthClient.exchange_code)
-    exchange_refresh_token: Final = awaitable_method(
-        AuthClient.exchange_refresh_token)
-
-
-class AsyncTokenStore(_ClosingTwin):
-    """:class:`TokenStore` with awaitable methods (SQLite may wait for
-    another process's write).  ``sync`` is the TokenStore itself;
-    anything that takes a store takes either."""
-
-    sync: TokenStore
-    path: _Same[str] = _Same()
-    closed: _Same[bool] = _Same()
-
-    def __init__(self, path: Any = ":memory:") -> None:
-        self.sync = TokenStore(path)
-
-    # put, get and delete read and write the database directly (no
-    # network for SQLite); refresh is a call (exchange_refresh_token,
-    # single-flight and compare-and-swap), run on the loop's driver
-    put: Final = awaitable_method(TokenStore.put)
-    get: Final = awaitable_method(TokenStore.get)
-    delete: Final = awaitable_method(TokenStore.delete)
-    refresh: Final = awaitable_method(TokenStore.refresh)
-
-
-class AsyncVehicle(_Twin, AsyncVehicleMethods):
-    """:class:`Vehicle` with awaitable methods; same arguments (an
-    access token, or ``store=`` and ``key=``), same options, same results.
-
-    ``sync`` is the :class:`Vehicle` it wraps; settings
-    (``set_unit_system``...) apply to both.
-    """
-
-    sync: Vehicle
-    vehicle_id: _Same[str] = _Same()
-    access_token: _Same[Optional[str]] = _Same()
-    #: ``"metric"`` or ``"imperial"``
-    unit_system: _Same[str] = _Same()
-    version: _Same[str] = _Same()
-    flags: _Same[Optional[str]] = _Same()
-    client: _Same[Any] = _Same()
-
-    @_arguments_of(Vehicle.__init__)
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.sync = Vehicle(*args, **kwargs)
-
-    def set_unit_system(self, unit_system: str) -> None:
-        """Use ``"metric"`` or ``"imperial"`` for later calls."""
-        self.sync.set_unit_system(unit_system)
-
-    # the calls of the endpoint table are generated (_aio_twins.py)
-    iter_permissions: Final = async_iterable_method(Vehicle.iter_permissions)
-    get_signals: Final = awaitable_method(Vehicle.get_signals)
-    get_signal: Final = awaitable_method(Vehicle.get_signal)
-
-
-class AsyncVehicleV3(_Twin, AsyncVehicleV3Methods):
-    """:class:`VehicleV3` with awaitable methods; same arguments."""
-
-    sync: v3.VehicleV3
-    vehicle_id: _Same[str] = _Same()
-    user_id: _Same[Optional[str]] = _Same()
-
-    @_arguments_of(v3.VehicleV3.__init__)
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.sync = v3.VehicleV3(*args, **kwargs)
