@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Union
 
 from .options import (
@@ -55,32 +54,24 @@ __all__ = [
     "iter_connections",
 ]
 
-_DEFAULT_API_VERSION = "2.0"
-_version_lock = threading.Lock()
 _api_version: Optional[str] = None  # None: the library's default
 
 
 def set_api_version(version: str) -> None:
     """Set the Vehicle API version used by calls that do not name one."""
     global _api_version
-    _util.setting("version", version)
-    with _version_lock:
-        _api_version = version
+    _api_version = _util.setting("version", version)
 
 
 def get_api_version() -> str:
     """The Vehicle API version used by default (``"2.0"``)."""
-    return _api_version or _DEFAULT_API_VERSION
-
-
-def _version_param() -> Optional[str]:
-    return _api_version
+    return _api_version or "2.0"
 
 
 def _token_params(access_token: str) -> Dict[str, Any]:
     """The parameters of a call with the owner's access token."""
     return {"access_token": _util.require_str("access_token", access_token),
-            "version": _version_param()}
+            "version": _api_version}
 
 
 def get_user(access_token: str) -> User:
@@ -139,7 +130,7 @@ def _as_application(endpoint: str, params: Dict[str, Any],
     """``endpoint`` with the application's credentials: ``params`` plus
     the options' API version and per-call settings."""
     version = opts.get("version")
-    params["version"] = _version_param() if version is None else \
+    params["version"] = _api_version if version is None else \
         _util.setting("version", version)
     params.update(_util.call_options(opts))
     return _util.call(client_for(opts, endpoint), endpoint, params)
@@ -252,14 +243,7 @@ def _management_client(
     opts = _util.require_mapping("options", options)
     _util.check_keys("option", opts, ManagementOptions.__annotations__)
     params.update(_util.call_options(opts))
-    return _util.client_option(opts.get("client")) or default_client()
-
-
-def _management_call(
-    endpoint: str, params: Dict[str, Any], options: Optional[Mapping[str, Any]]
-) -> Dict[str, Any]:
-    return _util.call(_management_client(params, options), endpoint,
-                      params)
+    return client_for(opts)
 
 
 def _connections_params(amt: str, filter: Optional[ConnectionsFilter],
@@ -300,9 +284,8 @@ def get_connections(
     if pages.get("limit") is not None:
         params["limit"] = _util.int_param("paging limit", pages["limit"], 1)
     params["cursor"] = _util.optional_str("cursor", pages.get("cursor"))
-    return get_connections_from(
-        _management_call("get_connections", params, options)
-    )
+    return get_connections_from(_util.call(
+        _management_client(params, options), "get_connections", params))
 
 
 def delete_connections(
@@ -319,9 +302,8 @@ def delete_connections(
     """
     # exactly one of the two: the library checks (InvalidArgumentError)
     params = _connections_params(amt, filter, ("user_id", "vehicle_id"))
-    return delete_connections_from(
-        _management_call("delete_connections", params, options)
-    )
+    return delete_connections_from(_util.call(
+        _management_client(params, options), "delete_connections", params))
 
 
 def iter_connections(

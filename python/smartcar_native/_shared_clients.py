@@ -41,44 +41,22 @@ _MAX_CREDENTIAL_CLIENTS = 8
 
 DebugHook = Callable[[str, str], Any]
 
-_lock = threading.Lock()
-_client: Optional[Client] = None
-_client_env: Optional[Tuple[Any, ...]] = None
-_current: Optional[Tuple[Client, Tuple[Any, ...], Optional[Tuple[Any, ...]]]] = None
-_credential_clients: "OrderedDict[Tuple[Any, ...], Client]" = OrderedDict()
-_debug: Optional[DebugHook] = None
-
-
-def _origin_env() -> Tuple[Optional[str], ...]:
-    return tuple(os.environ.get(name) for name in ORIGIN_VARIABLES)
-
-
-#: CPython's raw mapping behind os.environ (kept in step with it) and the
-#: keys of the variables above in it: reading them there is ~10x cheaper
-#: than os.environ.get, which matters on every Vehicle call
-_ENV_DATA = getattr(os.environ, "_data", None)
-_ENV_KEYS = tuple(os.environ.encodekey(name) for name in  # type: ignore
-                  ORIGIN_VARIABLES + CREDENTIAL_VARIABLES) \
-    if isinstance(_ENV_DATA, dict) else None
+#: os.environ's own mapping (kept in step with it) and the keys of the
+#: variables above in it: reading them there is ~10x cheaper than
+#: os.environ.get, which matters on every Vehicle call
+_ENV_DATA: Dict[Any, Any] = os.environ._data  # type: ignore[attr-defined]
+_ENV_KEYS = tuple(map(os.environ.encodekey,  # type: ignore[attr-defined]
+                      ORIGIN_VARIABLES + CREDENTIAL_VARIABLES))
 _SECRET_AT = len(ORIGIN_VARIABLES) + 1
 
-
-def _default_env() -> Tuple[Any, ...]:
-    """What the default client was made from: the origins and the
-    credentials (the secret as a hash, never kept in clear here)."""
-    if _ENV_KEYS is not None:
-        values = list(map(_ENV_DATA.get, _ENV_KEYS))  # type: ignore
-        if values[_SECRET_AT] is not None:
-            # hash() of the same bytes object is cached by Python
-            values[_SECRET_AT] = hash(values[_SECRET_AT])
-        return tuple(values)
-    creds = []
-    for name in CREDENTIAL_VARIABLES:
-        value = os.environ.get(name)
-        if value is not None and name == "SMARTCAR_CLIENT_SECRET":
-            value = hashlib.sha256(value.encode("utf-8")).hexdigest()
-        creds.append(value)
-    return _origin_env() + tuple(creds)
+_lock = threading.Lock()
+#: the default client, what it was made from (the variables' values, the
+#: secret as a hash: never kept in clear here) and the very objects the
+#: variables held at the last check (os.environ stores a new one on each
+#: set, so the same objects mean nothing was set since)
+_current: Optional[Tuple[Client, Tuple[Any, ...], Tuple[Any, ...]]] = None
+_credential_clients: "OrderedDict[Tuple[Any, ...], Client]" = OrderedDict()
+_debug: Optional[DebugHook] = None
 
 
 #: client options from configure(); profile "official" is the drop-in
@@ -140,28 +118,23 @@ def default_client() -> Client:
     ``SMARTCAR_CLIENT_ID`` / ``SMARTCAR_CLIENT_SECRET`` (read when it is
     made), which token-store refreshes and v3 application tokens use.
     """
-    global _client, _client_env, _current
+    global _current
     current = _current  # one read: the client and what it was checked with
-    # the variables' values are the very objects seen at the last check:
-    # nothing was set since (os.environ stores a new object on each set)
-    if current is not None and current[2] is not None and \
-            same_values(_ENV_DATA, _ENV_KEYS, current[2]) and \
-            not current[0].closed:
+    if current is not None and same_values(_ENV_DATA, _ENV_KEYS, current[2]) \
+            and not current[0].closed:
         return current[0]
-    raw = tuple(map(_ENV_DATA.get, _ENV_KEYS)) \
-        if _ENV_KEYS is not None else None  # type: ignore
-    env = _default_env()
-    if current is not None and current[1] == env and not current[0].closed:
-        _current = (current[0], current[1], raw)
-        return current[0]
+    raw = tuple(map(_ENV_DATA.get, _ENV_KEYS))
+    env = list(raw)
+    if env[_SECRET_AT] is not None:
+        env[_SECRET_AT] = hash(env[_SECRET_AT])  # cached by Python
     with _lock:
-        if _client is None or _client.closed or env != _client_env:
+        current = _current
+        if current is None or current[0].closed or current[1] != tuple(env):
             # The previous client is not closed here: another thread may be
             # about to use it.  It is freed when the last user drops it.
-            _client = _new_client()
-            _client_env = env
-        _current = (_client, _client_env, raw)
-        return _client
+            current = (_new_client(), tuple(env), raw)
+        _current = (current[0], current[1], raw)
+        return current[0]
 
 
 def credentials_client(client_id: str, client_secret: str) -> Client:
@@ -171,7 +144,8 @@ def credentials_client(client_id: str, client_secret: str) -> Client:
     least recently used one is dropped (not closed) past a few.
     """
     digest = hashlib.sha256(client_secret.encode("utf-8")).hexdigest()
-    key = (client_id, digest, _origin_env())
+    key = (client_id, digest,
+           tuple(map(_ENV_DATA.get, _ENV_KEYS[:len(ORIGIN_VARIABLES)])))
     with _lock:
         client = _credential_clients.get(key)
         if client is None or client.closed:
@@ -203,7 +177,7 @@ def set_debug(hook: Optional[DebugHook]) -> None:
         )
     with _lock:
         _debug = hook
-        clients = [_client] if _client is not None else []
+        clients = [_current[0]] if _current is not None else []
         clients += list(_credential_clients.values())
     for client in clients:
         try:
@@ -219,9 +193,7 @@ def get_debug() -> Optional[DebugHook]:
 
 def reset_default_client() -> None:
     """Forget the shared clients; the next call creates new ones."""
-    global _client, _client_env, _current
+    global _current
     with _lock:
-        _client = None
-        _client_env = None
         _current = None
         _credential_clients.clear()

@@ -302,7 +302,7 @@ def test_default_client_lazy_and_env_bound(monkeypatch):
     from smartcar_native import _shared_clients as _client
 
     _client.reset_default_client()
-    assert _client._client is None  # not created at import or reset
+    assert _client._current is None  # not created at import or reset
     monkeypatch.setenv("SMARTCAR_API_ORIGIN", "http://127.0.0.1:9")
     one = smartcar.default_client()
     assert smartcar.default_client() is one
