@@ -52,6 +52,7 @@ SC_LIB_SOURCES = [
     "csrc/lib/store.c",
     "csrc/lib/store_sqlite.c",
     "csrc/lib/store_pg.c",
+    "csrc/lib/store_host.c",
     "csrc/lib/transport_curl.c",
 ]
 

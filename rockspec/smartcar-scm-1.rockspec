@@ -82,6 +82,7 @@ build = {
       csrc/lib/store.c \
       csrc/lib/store_sqlite.c \
       csrc/lib/store_pg.c \
+      csrc/lib/store_host.c \
       csrc/lib/transport_curl.c \
       lua/smartcar_core.c \
       -L$(CURL_LIBDIR) -L$(CJSON_LIBDIR) -L$(OPENSSL_LIBDIR) -L$(PQ_LIBDIR) \

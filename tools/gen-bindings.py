@@ -1036,6 +1036,7 @@ def render_resty_cdef():
         "paging.h", os.path.join("sys", "transport.h"),
         os.path.join("sys", "store.h"))]
     types, structs, protos, found = [], [], [], set()
+    fn_types = {}  # function pointer typedefs, declared when a proto uses one
     for path in headers:
         text = re.sub(r"/\*.*?\*/|//[^\n]*", "", open(path).read(),
                       flags=re.S)
@@ -1049,6 +1050,9 @@ def render_resty_cdef():
                            "%s };" % " ".join(
                                "void *%s;" % f for f in
                                re.findall(r"\(\*(\w+)\)", m.group(0))))
+        for m in re.finditer(r"^typedef [^;(]*\(\*(sc_\w+)\)\([^;]*\);",
+                             text, re.M):
+            fn_types[m.group(1)] = re.sub(r"\s+", " ", m.group(0))
         for m in re.finditer(r"SC_EXTERN\(([^)]*)\)\s*(sc_\w+)\s*\("
                              r"([^;]*?)\)\s*;", text, re.S):
             if m.group(2) in used:
@@ -1065,6 +1069,9 @@ def render_resty_cdef():
            "edit.", "-- The FFI declarations of what smartcar.resty calls "
            "in libsmartcar.", "return [["]
     out += types
+    for name, typedef in fn_types.items():
+        if any(re.search(r"\b%s\b" % name, p) for p in protos):
+            out += wrap_after(typedef, ",", "    ")
     for struct in structs:  # wrapped between fields
         out += wrap_after(struct, ";", "  ")
     for proto in protos:  # wrapped between arguments

@@ -24,13 +24,10 @@ local SC_EINVAL, SC_ENETWORK, SC_ETIMEOUT, SC_ETLS, SC_EMALFORMED,
   SC_ETOOBIG
 local STEP_DONE, STEP_SEND, STEP_WAIT = 0, 1, 2
 
--- The library's declarations (generated from its headers), then this
--- module's own: a token store written in Lua is an sc_token_store
--- followed by the id that finds its functions (see lua_token_store).
+-- The library's declarations (generated from its headers), then the C
+-- library's functions this module calls.
 local CDEF = require("smartcar.resty.cdef") .. [[
-typedef struct { struct sc_token_store base; int id; } sc_lua_store;
 void *malloc(size_t size);
-void free(void *p);
 int usleep(unsigned int usec);
 ]]
 
@@ -789,77 +786,33 @@ function TokenStore:refresh(client, key)
   return run_op(client, "exchange_refresh_token", {}, self, key)
 end
 
--- Token stores written in Lua: a C sc_token_store whose functions are FFI
--- callbacks, so the op's own steps (single-flight in the worker, the
--- compare-and-swap save) run on them unchanged.  The callbacks are made
--- once; each store is found by the id after its C struct.
-local lua_stores, next_store_id, callbacks = {}, 0, nil
+-- Token stores written in Lua: a library store made of one host function
+-- (sc_token_store_host_new), so the op's own steps (single-flight in the
+-- worker, the compare-and-swap save) run on them unchanged.  The one FFI
+-- callback finds a store's Lua functions by the id it was made with.
+local lua_stores, next_store_id, host_fn = {}, 0, nil
+local HOST_OPS = { "load", "save", "remove", "lease_take", "lease_get",
+                   "lease_end" } -- SC_STORE_HOST_*, in order
 
-local function lua_store_of(cstore)
-  return lua_stores[ffi.cast("sc_lua_store *", cstore).id]
-end
-
--- Run fn(store, ...) for a callback: a Lua error becomes SC_ESTORAGE (it
--- must not unwind through the library's C frames).
-local function guarded(fn)
-  return function(cstore, ...)
-    local st = lua_store_of(cstore)
-    if not st then return _M.codes.storage end
-    local ok, rc = pcall(fn, st, ...)
-    if not ok then
-      ngx.log(ngx.ERR, "smartcar.resty token store: ", tostring(rc))
-      return _M.codes.storage
-    end
-    return rc
+-- The host function: fns[op](key, a, b, c, number).  A string answer
+-- (load's JSON; lease_get's owner, then its deadline) is handed over; nil,
+-- code is that code (not_found without one).  A Lua error becomes
+-- SC_ESTORAGE (it must not unwind through the library's C frames).
+local function host_call(ctx, op, key, a, b, c, number, text_out, number_out)
+  local fns = lua_stores[tonumber(ffi.cast("intptr_t", ctx))]
+  if not fns then return _M.codes.storage end
+  local ok, r1, r2 = pcall(fns[HOST_OPS[op]], ffi.string(key),
+    opt_string(a), opt_string(b), opt_string(c), number)
+  if not ok then
+    ngx.log(ngx.ERR, "smartcar.resty token store: ", tostring(r1))
+    return _M.codes.storage
   end
-end
-
--- A malloc'd copy of s in *out (freed by the library): 0 or an error.
-local function give_string(s, out)
-  local buf = ffi.C.malloc(#s + 1)
+  if type(r1) ~= "string" then return r1 or r2 or _M.codes.not_found end
+  local buf = ffi.C.malloc(#r1 + 1) -- freed by the library
   if buf == nil then return _M.codes.storage end
-  ffi.copy(buf, s, #s + 1)
-  out[0] = buf
+  ffi.copy(buf, r1, #r1 + 1)
+  text_out[0], number_out[0] = buf, r2 or 0
   return 0
-end
-
-local function make_callbacks()
-  callbacks = {
-    load = ffi.cast("int (*)(struct sc_token_store *, const char *, char **)",
-      guarded(function(st, key, json_out)
-        local json, code = st.load(ffi.string(key))
-        if json == nil then return code or _M.codes.not_found end
-        return give_string(json, json_out)
-      end)),
-    save = ffi.cast("int (*)(struct sc_token_store *, const char *, "
-      .. "const char *, const char *, const char *)",
-      guarded(function(st, key, expected, refresh, json)
-        return st.save(ffi.string(key), opt_string(expected),
-          ffi.string(refresh), ffi.string(json))
-      end)),
-    remove = ffi.cast("int (*)(struct sc_token_store *, const char *)",
-      guarded(function(st, key) return st.remove(ffi.string(key)) end)),
-    -- refresh leases (stores with lease_take, lease_get and lease_end)
-    lease_take = ffi.cast("int (*)(struct sc_token_store *, const char *, "
-      .. "const char *, const char *, const char *, double)",
-      guarded(function(st, key, eo, er, owner, deadline)
-        return st.lease_take(ffi.string(key), opt_string(eo),
-          opt_string(er), ffi.string(owner), tonumber(deadline))
-      end)),
-    lease_get = ffi.cast("int (*)(struct sc_token_store *, const char *, "
-      .. "char **, double *)",
-      guarded(function(st, key, owner_out, deadline_out)
-        local owner, deadline = st.lease_get(ffi.string(key))
-        if owner == nil then return deadline or _M.codes.not_found end
-        deadline_out[0] = deadline
-        return give_string(owner, owner_out)
-      end)),
-    lease_end = ffi.cast("int (*)(struct sc_token_store *, const char *, "
-      .. "const char *)",
-      guarded(function(st, key, owner)
-        return st.lease_end(ffi.string(key), ffi.string(owner))
-      end)),
-  }
 end
 
 -- A TokenStore over Lua functions load(key) -> json|nil (or nil, code),
@@ -870,29 +823,19 @@ end
 -- keeps refresh leases (store version 3).  fns.io: see store_run.
 local function lua_token_store(fns)
   need_lib()
-  if not callbacks then make_callbacks() end
-  local cs = ffi.cast("sc_lua_store *", ffi.C.malloc(ffi.sizeof("sc_lua_store")))
-  if cs == nil then raise("out of memory") end
-  ffi.fill(cs, ffi.sizeof("sc_lua_store"))
+  host_fn = host_fn or ffi.cast("sc_store_host_fn", host_call)
   next_store_id = next_store_id + 1
-  cs.id = next_store_id
-  lua_stores[cs.id] = fns
-  cs.base.version = 1
-  cs.base.load, cs.base.save = callbacks.load, callbacks.save
-  cs.base.remove = callbacks.remove -- no free(): release() below does it
-  if fns.lease_take then
-    cs.base.version = 3
-    cs.base.lease_take, cs.base.lease_get = callbacks.lease_take,
-      callbacks.lease_get
-    cs.base.lease_end = callbacks.lease_end
+  local id, out = next_store_id, ffi.new("sc_token_store *[1]")
+  if C.sc_token_store_host_new(out, host_fn, ffi.cast("void *", id),
+      fns.lease_take and 1 or 0) ~= 0 then
+    raise("out of memory")
   end
-  local id = cs.id
+  lua_stores[id] = fns
   local function release(p)
     lua_stores[id] = nil
-    ffi.C.free(p)
+    C.sc_token_store_free(p)
   end
-  local cptr = ffi.cast("sc_token_store *", cs)
-  return setmetatable({ cptr = ffi.gc(cptr, release), release = release,
+  return setmetatable({ cptr = ffi.gc(out[0], release), release = release,
     io = fns.io }, TokenStore)
 end
 

@@ -12,6 +12,9 @@ typedef struct sc_pager sc_pager;
 typedef struct sc_request sc_request;
 typedef struct sc_response sc_response;
 typedef struct sc_http1 sc_http1;
+typedef int (*sc_store_host_fn)(void *ctx, int op, const char *key,
+    const char *a, const char *b, const char *c, double number,
+    char **text_out, double *number_out);
 struct sc_token_store { unsigned int version; void *load; void *save;
   void *remove; void *free; void *lock; void *unlock; void *cooldown_get;
   void *cooldown_put; void *lease_take; void *lease_get; void *lease_end; };
@@ -119,4 +122,6 @@ int sc_http1_take(sc_response **out, sc_http1 *h);
 int sc_http1_keep_alive(const sc_http1 *h);
 int sc_http1_got_any(const sc_http1 *h);
 const char *sc_http1_error(const sc_http1 *h);
+int sc_token_store_host_new(sc_token_store **out, sc_store_host_fn fn,
+    void *ctx, int leases);
 ]]

@@ -102,6 +102,47 @@ struct sc_token_store {
 			 const char *owner);
 };
 
+/**
+ * The operations of a store made of one host function
+ * (sc_token_store_host_new).
+ */
+enum {
+	SC_STORE_HOST_LOAD = 1,
+	SC_STORE_HOST_SAVE,
+	SC_STORE_HOST_REMOVE,
+	SC_STORE_HOST_LEASE_TAKE,
+	SC_STORE_HOST_LEASE_GET,
+	SC_STORE_HOST_LEASE_END
+};
+
+/**
+ * The one function of a host store: operation @p op on @p key, with the
+ * store function's other arguments in order: save's expected_refresh,
+ * refresh and json as @p a, @p b, @p c; lease_take's expected_owner,
+ * expected_refresh and owner as a, b, c and its deadline as @p number;
+ * lease_end's owner as a (NULL where a function has fewer).  load sets
+ * *text_out to the JSON, lease_get to the owner (malloc'd; freed by the
+ * library with free()) and *number_out to the deadline.  Returns what
+ * the store function returns (sc_token_store above).
+ */
+typedef int (*sc_store_host_fn)(void *ctx, int op, const char *key,
+				const char *a, const char *b, const char *c,
+				double number, char **text_out,
+				double *number_out);
+
+/**
+ * A token store whose functions all call @p fn with @p ctx: for a
+ * binding that cannot give each function of sc_token_store a function
+ * of its own (LuaJIT FFI callbacks are costly to make).  @p leases
+ * nonzero: it also keeps refresh leases (version 3), else version 1.
+ * @return 0, SC_EINVAL (no out or fn) or SC_ENOMEM.
+ * Ownership: free with sc_token_store_free() (which frees only the store
+ * itself: ctx is the host's).
+ */
+SC_EXTERN(int) sc_token_store_host_new(sc_token_store **out,
+				       sc_store_host_fn fn, void *ctx,
+				       int leases);
+
 SC_END_DECL
 
 #endif
