@@ -117,19 +117,14 @@ def read(path):
 
 def endpoints():
     """(name, built) for every line of the table: built when init.lua
-    makes its Lua entry point at load (a call about a vehicle, an
-    application call of API v3, or an account call with the owner's
-    token: API host, BEARER auth)."""
+    makes its Lua entry point at load (every call but the token grants,
+    AuthClient's methods)."""
     text = read("csrc/lib/endpoints.def")
     out = []
     for m in re.finditer(r'^SC_ENDPOINT\(\s*\w+,\s*"(\w+)",\s*"\w*",\s*'
                          r'(\w+),(.*?)\)\s*$', text, re.M | re.S):
         rest = m.group(3)
-        vehicle = "SC_EP_VEHICLE" in rest or '"raw"' in rest
-        app = m.group(2) in ("V3", "V3M") or (
-            m.group(2) == "API" and re.match(r'\s*"[^"]*",\s*BEARER,', rest)
-            is not None)
-        out.append((m.group(1), vehicle or app))
+        out.append((m.group(1), m.group(2) != "AUTH"))
     return out
 
 

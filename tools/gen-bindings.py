@@ -135,7 +135,7 @@ LUA_TYPES = {"string": "string", "number": "number", "integer": "integer",
              "date": "string", "paging": "{limit: integer|nil, offset: "
              "integer|nil}", "paths": "string[]", "json": "table|string",
              "headers": "table<string, string|number>", "list": "string[]",
-             "filter": "table"}
+             "filter": "{user_id: string|nil, vehicle_id: string|nil}"}
 
 
 def load_doc_tool():
@@ -341,6 +341,29 @@ def account_calls(calls, hand):
             and not c.vehicle and c.name not in hand]
 
 
+def other_module_calls(calls, hand):
+    """The other calls init.lua builds on the module table (compatibility,
+    management, the v3 application token), each with the query
+    parameters no argument fills, which it takes as options."""
+    out = []
+    for c in calls:
+        if c.vehicle or c.host in APP_HOSTS + ("AUTH",) or c.name in hand \
+                or c in account_calls(calls, hand):
+            continue
+        filled = {"flags"} | {a.param for a in c.args}
+        for a in c.args:
+            filled |= {"paging": PAGING_FIELDS, "filter": FILTER_FIELDS}.get(
+                a.type, set())
+        out.append((c, [w.split(">")[0].split("!")[0] for w in c.query.split()
+                        if w.split(">")[0].split("!")[0] not in filled]))
+    return out
+
+
+# the parameters a paging or filter argument of a module call fills
+PAGING_FIELDS = {"limit", "offset", "cursor", "page", "page_size"}
+FILTER_FIELDS = {"user_id", "vehicle_id"}
+
+
 def app_signature(call):
     """(positional args, whether the call takes a query) of an
     application call: "filter" and "paging" arguments are one query."""
@@ -401,8 +424,11 @@ def lua_declaration(c, shapes, owner, options_type):
     options)."""
     out = ["", "--- " + c.doc]
     for a in c.args:
+        kind = LUA_TYPES[a.type]
+        if a.type == "paging" and "cursor" in c.query.split():
+            kind = "{limit: integer|nil, cursor: string|nil}"
         out.append("---@param %s %s%s" % (
-            a.name, LUA_TYPES[a.type], "|nil" if a.optional else ""))
+            a.name, kind, "|nil" if a.optional else ""))
     return out + ["---@param options " + options_type,
                   "---@return smartcar.%s|nil data" % result_shape(
                       shapes, c.result, "lua").lua_name,
@@ -442,6 +468,11 @@ def render_lua(calls, hand, hand_v3, shapes, lua_app_hand=()):
     for c in account_calls(calls, lua_app_hand):
         out += lua_declaration(c, shapes, "smartcar.",
                                "table|nil client and the per-call options")
+    for c, options in other_module_calls(calls, lua_app_hand):
+        creds = c.auth == "BASIC_CLIENT" or c.host == "IAM"
+        out += lua_declaration(c, shapes, "smartcar.", "table|nil " + ", ".join(
+            options + ["client_id", "client_secret"] * creds
+            + ["client and the per-call options"]))
     for c in app_calls(calls, lua_app_hand):
         args, query = app_signature(c)
         out += ["", "--- " + c.doc]

@@ -60,7 +60,7 @@ const char *sc_endpoint_column(size_t i)
 	static const char *const columns[] = {
 		"method", "path", "host", "auth", "kind", "vehicle",
 		"permission", "batch_path", "batch_name", "args", "result",
-		"doc", "paging"
+		"doc", "paging", "query"
 	};
 
 	return i < sizeof(columns) / sizeof(columns[0]) ? columns[i] : NULL;
@@ -105,6 +105,8 @@ const char *sc_endpoint_info(const char *endpoint_name, const char *field)
 		return b ? b->doc : "";
 	if (strcmp(field, "paging") == 0)
 		return sc__paging_style(ep->name);
+	if (strcmp(field, "query") == 0)
+		return ep->query;
 	return NULL;
 }
 

@@ -11,6 +11,19 @@
 ---@class smartcar.VehicleV3Calls
 local VehicleV3Calls = {}
 
+--- API v3: the vehicle's attributes (official SDKs: getVehicle).
+---@param options smartcar.CallOptions|nil
+---@return smartcar.VehicleInfo|nil data
+---@return smartcar.Error|nil err
+function VehicleV3Calls:get_vehicle(options) end
+
+--- API v3: one signal by its code, such as odometer-traveleddistance (official SDKs: getSignal).
+---@param code string
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Signal|nil data
+---@return smartcar.Error|nil err
+function VehicleV3Calls:get_signal(code, options) end
+
 --- API v3: start charging.
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.CommandExecution|nil data
@@ -258,12 +271,6 @@ function Vehicle:subscribe(webhook_id, options) end
 ---@return smartcar.Error|nil err
 function Vehicle:unsubscribe(amt, webhook_id, options) end
 
---- API v3: the vehicle's attributes (official SDKs: getVehicle).
----@param options smartcar.CallOptions|nil
----@return smartcar.VehicleInfo|nil data
----@return smartcar.Error|nil err
-function Vehicle:get_vehicle(options) end
-
 --- API v3: one page of the vehicle's signals; page counts from 1, page_size is at most 100 (official SDKs: getSignals).
 ---@param page integer|nil
 ---@param page_size integer|nil
@@ -271,13 +278,6 @@ function Vehicle:get_vehicle(options) end
 ---@return smartcar.Signals|nil data
 ---@return smartcar.Error|nil err
 function Vehicle:get_signals(page, page_size, options) end
-
---- API v3: one signal by its code, such as odometer-traveleddistance (official SDKs: getSignal).
----@param code string
----@param options smartcar.CallOptions|nil
----@return smartcar.Signal|nil data
----@return smartcar.Error|nil err
-function Vehicle:get_signal(code, options) end
 
 ---@class smartcar.VehicleV3: smartcar.VehicleV3Calls
 local VehicleV3 = {}
@@ -299,6 +299,45 @@ function smartcar.get_user(access_token, options) end
 ---@return smartcar.Vehicles|nil data
 ---@return smartcar.Error|nil err
 function smartcar.get_vehicles(access_token, paging, options) end
+
+--- Whether a VIN is compatible with the given permissions.
+---@param vin string
+---@param scope string[]
+---@param country string|nil
+---@param options table|nil mode, test_mode_compatibility_level, client_id, client_secret, client and the per-call options
+---@return smartcar.Compatibility|nil data
+---@return smartcar.Error|nil err
+function smartcar.get_compatibility(vin, scope, country, options) end
+
+--- The makes, models and years compatible per permission.
+---@param region string
+---@param options table|nil make, type, scope, mode, client_id, client_secret, client and the per-call options
+---@return smartcar.CompatibilityMatrix|nil data
+---@return smartcar.Error|nil err
+function smartcar.get_compatibility_matrix(region, options) end
+
+--- The application's connections (user, vehicle), cursor paged.
+---@param amt string
+---@param filter {user_id: string|nil, vehicle_id: string|nil}|nil
+---@param paging {limit: integer|nil, cursor: string|nil}|nil
+---@param options table|nil mode, client and the per-call options
+---@return smartcar.GetConnections|nil data
+---@return smartcar.Error|nil err
+function smartcar.get_connections(amt, filter, paging, options) end
+
+--- Delete the connections of one user or one vehicle.
+---@param amt string
+---@param filter {user_id: string|nil, vehicle_id: string|nil}
+---@param options table|nil client and the per-call options
+---@return smartcar.DeleteConnections|nil data
+---@return smartcar.Error|nil err
+function smartcar.delete_connections(amt, filter, options) end
+
+--- An application token for API v3 (client credentials).
+---@param options table|nil client_id, client_secret, client and the per-call options
+---@return smartcar.AppToken|nil data
+---@return smartcar.Error|nil err
+function smartcar.get_app_token(options) end
 
 --- API v3: the connections (user, vehicle), page-number paged.
 ---@param query table|nil user_id, vehicle_id, mode, external_id, page, page_size

@@ -1,81 +1,13 @@
---- smartcar: Smartcar Connect, tokens and the Vehicle API for Lua 5.4.
+--- smartcar: Smartcar Connect, tokens and the Vehicle API for Lua 5.4 and
+--- LuaJIT.  The protocol lives in libsmartcar (C), reached through
+--- `smartcar.core`; this module adds Lua idioms: objects with methods,
+--- option tables, a shared default client and argument errors.  The
+--- reference, with examples, is docs/lua.md; lua/meta/ declares the
+--- methods built here from the endpoint table.
 ---
---- The protocol lives in libsmartcar (C), reached through `smartcar.core`;
---- this module only adds Lua idioms: objects with methods, option tables,
---- a shared default client, and clear argument errors.
----
---- Errors follow one convention: a failure at run time (network, timeout,
---- OAuth refusal, Smartcar API error, Connect error, state mismatch...)
---- returns `nil, err`, where `err` is a table (metatable `smartcar.Error`)
---- with the fields `kind`, `type`, `code`, `description`, `doc_url`,
---- `status_code`, `request_id`, `resolution` {type, url},
---- `suggested_user_message`, `detail`, `retry_after`, `attempts`,
---- `message` and, for Connect errors, `vin`, `make`, `model`, `year`
---- (each only when known); `tostring(err)` is `err.message`.  A mistake
---- in the call itself (missing vehicle id, wrong type) raises.
----
---- ```lua
---- local smartcar = require "smartcar"
---- local auth = smartcar.auth_client{
----   client_id = "...", client_secret = "...",
----   redirect_uri = "https://example.com/callback", mode = "test",
---- }
---- local url, state = auth:get_auth_url({"read_vehicle_info", "read_odometer"})
---- -- ... the owner approves, the redirect reaches the back end ...
---- local redirect = assert(smartcar.parse_redirect(location, state))
---- local token = assert(auth:exchange_code(redirect.code))
---- local list = assert(smartcar.get_vehicles(token.access_token))
---- local car = smartcar.vehicle(list.vehicles[1], token.access_token)
---- print(assert(car:odometer()).distance)
---- ```
----
---- Vehicles have the methods of the official SDKs, in snake_case, with
---- positional arguments (`car:odometer()`, `car:set_charge_limit(0.8)`,
---- `car:send_destination(lat, lon)`, `car:batch{"/odometer", "/fuel"}`,
---- `car:request("GET", "odometer")`...), each taking a table of per-call
---- options as its last argument; `car:call(name, {params = {...}})` runs
---- any call of the endpoint table with raw endpoint parameters.  Module
---- functions cover compatibility, management (get_connections,
---- delete_connections), webhooks (hash_challenge, verify_payload,
---- parse_webhook, receive_webhook, webhook_seen), signals as rows
---- (signal_rows, parse_time) and concurrent calls (run_many).
----
---- Token stores keep one token set per key (a user of the application)
---- and refresh it by themselves: refreshes are single-flight in a process
---- and compare-and-swap across processes, and a new set is saved before
---- it is used, so a rotated refresh token is never lost:
----
---- ```lua
---- local store = assert(smartcar.token_store("/var/lib/app/tokens.db"))
---- assert(auth:exchange_code(redirect.code, {store = store, key = user}))
---- local car = smartcar.vehicle(id, {store = store, key = user},
----                              {client = auth})
---- print(assert(car:odometer()).distance)  -- refreshes when it must
---- ```
----
---- Vehicle API v3 (signals): `smartcar.vehicle_v3(id, {access_token =
---- token})`, or `{user_id = user}` alone, with which the client fetches,
---- caches and renews a v3 application token (client-credentials grant)
---- and sends `sc-user-id`; methods `get_vehicle()`, `get_signals{page =,
---- page_size =}`, `get_signal(code)`, `each_signal{page_size =}`; results
---- are the JSON:API documents with snake_case keys
---- (`doc.data.attributes.powertrain_type`).  `smartcar.get_app_token()`
---- fetches an application token explicitly.
----
---- Paging iterators walk every page for a generic for:
---- `smartcar.each_vehicle(token)`, `vehicle:each_permission()`,
---- `smartcar.each_connection(amt, filter)`, `vehicle_v3:each_signal()`.
---- A for loop cannot take `nil, err`, so a failure while fetching a page
---- RAISES the smartcar.Error table (message prefixed with the iterator's
---- name): wrap the loop in pcall to handle it.
----
---- Pointing the library at another Smartcar (the emulator): set
---- SMARTCAR_CONNECT_ORIGIN, SMARTCAR_AUTH_ORIGIN, SMARTCAR_API_ORIGIN and
---- SMARTCAR_MANAGEMENT_API_ORIGIN in the environment, or call
---- `smartcar.configure{connect_origin=..., auth_origin=..., api_origin=...,
---- management_origin=...}`, or give the origins to `auth_client`.  The
---- v3 calls use `vehicle_api_origin` (SMARTCAR_API_V3_ORIGIN, then
---- SMARTCAR_VEHICLE_API_ORIGIN) and `iam_origin` (SMARTCAR_IAM_ORIGIN).
+--- A failure at run time returns `nil, err` (`err` a smartcar.Error,
+--- `tostring(err)` its message); a mistake in the call itself (a missing
+--- vehicle id, a wrong type, an unknown option) raises.
 
 local core = require "smartcar.core"
 -- (locals: a global is a table read of _ENV at each use, and these are
@@ -138,15 +70,10 @@ function smartcar.is_error(v)
   return type(v) == "table" and getmetatable(v) == core.error_mt
 end
 
----@return string # 32 hex characters from the OS CSPRNG
-function smartcar.random_state()
-  return core.random_state()
-end
-
----@return string[] # names of the calls in the endpoint table
-function smartcar.endpoints()
-  return core.endpoints()
-end
+--- 32 hex characters from the OS CSPRNG.
+smartcar.random_state = core.random_state
+--- The names of the calls in the endpoint table.
+smartcar.endpoints = core.endpoints
 
 ----------------------------------------------------------------------------
 -- Argument checks.  They raise at the line of the code that called into
@@ -169,40 +96,33 @@ local function argerror(fname, n, msg)
   raise(("bad argument #%d to '%s' (%s)"):format(n, fname, msg))
 end
 
-local function check_string(v, fname, n, what)
-  if type(v) ~= "string" then
-    argerror(fname, n, ("%s: string expected, got %s"):format(what, type(v)))
-  elseif v == "" then
-    argerror(fname, n, what .. " must not be empty")
-  end
-end
-
-local function check_opt_table(v, fname, n)
-  if v ~= nil and type(v) ~= "table" then
-    argerror(fname, n, "table expected, got " .. type(v))
-  end
-  return v or {}
-end
-
-local function check_keys(t, allowed, fname, n)
-  for k in pairs(t) do
-    if not allowed[k] then
-      argerror(fname, n, ("unknown option '%s'"):format(tostring(k)))
+-- A check that a value is of Lua type `want`.
+local function check_type(want)
+  return function(v, fname, n, what)
+    if type(v) ~= want then
+      argerror(fname, n, ("%s: %s expected, got %s"):format(what, want,
+                                                          type(v)))
     end
   end
 end
 
-local function check_count(v, fname, n, what)
-  if v ~= nil and (math_type(v) ~= "integer" or v < 0) then
-    argerror(fname, n, what .. ": non-negative integer expected")
-  end
+local check_table, check_str = check_type("table"), check_type("string")
+
+local function check_string(v, fname, n, what)
+  check_str(v, fname, n, what)
+  if v == "" then argerror(fname, n, what .. " must not be empty") end
 end
 
-local function check_positive(v, fname, n, what)
-  if v ~= nil and (math_type(v) ~= "integer" or v < 1) then
-    argerror(fname, n, what .. ": positive integer expected")
+-- A check of an integer of at least `min` (nil passes).
+local function check_integer(min, words)
+  return function(v, fname, n, what)
+    if v ~= nil and (math_type(v) ~= "integer" or v < min) then
+      argerror(fname, n, what .. ": " .. words .. " integer expected")
+    end
   end
 end
+local check_count = check_integer(0, "non-negative")
+local check_positive = check_integer(1, "positive")
 
 -- A table of non-empty strings without spaces as the text the library
 -- sends (space separated); `allow_string`: one string is taken as it is.
@@ -224,31 +144,57 @@ local function check_string_list(v, fname, n, what, allow_string)
   return table.concat(v, " ")
 end
 
--- A check that a value is of Lua type `want`.
-local function check_type(want)
-  return function(v, fname, n, what)
-    if type(v) ~= want then
-      argerror(fname, n, ("%s: %s expected, got %s"):format(what, want,
-                                                          type(v)))
+-- Feature flags {country = "DE", flag = true} -> "country:DE flag:true"
+-- (the library formats them: sc_flags_format).
+local function format_flags(flags, fname, n)
+  if flags == nil or type(flags) == "string" then return flags end
+  check_table(flags, fname, n, "flags")
+  for k, v in pairs(flags) do
+    local tv = type(v)
+    if type(k) ~= "string" or (tv ~= "string" and tv ~= "number"
+        and tv ~= "boolean") then
+      argerror(fname, n, "flags: string keys and string, number or "
+        .. "boolean values expected")
     end
   end
+  local text, err = core.format_flags(flags)
+  if text == nil then argerror(fname, n, "flags: " .. err) end
+  return text
 end
 
-local format_flags
-
 -- The checks of a table's fields (options, paging, filters) by the kind a
--- spec gives each one; they raise for a bad value.
+-- spec gives each one; they raise for a bad value and may return the
+-- value to send (a list as text).
 local CHECKS = {
-  string = check_type("string"),     -- any string
+  string = check_str,                -- any string
   text = check_string,               -- a non-empty string
   boolean = check_type("boolean"),
-  table = check_type("table"),
+  table = check_table,
   ["function"] = check_type("function"),
   count = check_count,               -- a non-negative integer
   positive = check_positive,
-  flags = function(v, fname, n) format_flags(v, fname, n) end,
+  flags = format_flags,
+  list = check_string_list,          -- a table of strings
+  names = function(v, fname, n, what) -- that or one string
+    return check_string_list(v, fname, n, what, true)
+  end,
   any = function() end,              -- checked where it is used
 }
+
+local function check_opt_table(v, fname, n)
+  if v ~= nil and type(v) ~= "table" then
+    argerror(fname, n, "table expected, got " .. type(v))
+  end
+  return v or {}
+end
+
+local function check_keys(t, allowed, fname, n)
+  for k in pairs(t) do
+    if not allowed[k] then
+      argerror(fname, n, ("unknown option '%s'"):format(tostring(k)))
+    end
+  end
+end
 
 -- t (a table, or {} for nil) checked against spec {field = kind}: an
 -- unknown field or a bad value raises.
@@ -265,9 +211,11 @@ local function check_fields(t, spec, fname, n)
 end
 
 -- The fields of the paging tables, by paging style.
-local OFFSET_PAGING = { limit = "count", offset = "count" }
-local CURSOR_PAGING = { limit = "count", cursor = "text" }
-local PAGE_PAGING = { page = "positive", page_size = "positive" }
+local PAGING = {
+  offset = { limit = "count", offset = "count" },
+  cursor = { limit = "count", cursor = "text" },
+  page = { page = "positive", page_size = "positive" },
+}
 
 -- A metatable for objects of class `name` that print as "name (id)".
 local function class(name)
@@ -279,39 +227,14 @@ local function class(name)
   return c
 end
 
--- Feature flags {country = "DE", flag = true} -> "country:DE flag:true"
--- (the library's format: keys in byte order).
-function format_flags(flags, fname, n)
-  if flags == nil then return nil end
-  if type(flags) == "string" then return flags end
-  if type(flags) ~= "table" then
-    argerror(fname, n, "flags: table expected, got " .. type(flags))
-  end
-  for k, v in pairs(flags) do
-    local tv = type(v)
-    if type(k) ~= "string" or (tv ~= "string" and tv ~= "number"
-        and tv ~= "boolean") then
-      argerror(fname, n, "flags: string keys and string, number or "
-        .. "boolean values expected")
-    end
-  end
-  local text, err = core.format_flags(flags)
-  if text == nil then argerror(fname, n, "flags: " .. err) end
-  return text
-end
-
 ----------------------------------------------------------------------------
 -- The default client.
 ----------------------------------------------------------------------------
 
--- Names of the client options (from the C module, which knows the
--- options struct): client_id, client_secret, redirect_uri, mode, origins,
--- api_version, unit_system, timeouts, retries, rate limits...
-local CLIENT_OPTIONS = core.client_options
-
--- The variables clients read their hosts and CA bundle from (the C
--- library's list): a change makes a new default client.
-local ORIGIN_ENV = core.client_env()
+-- The client options (name -> type) and the variables clients read their
+-- hosts and CA bundle from (a change makes a new default client): the C
+-- library's lists.
+local CLIENT_OPTIONS, ORIGIN_ENV = core.client_options, core.client_env()
 
 -- Module state: the options given to configure() and the client shared by
 -- the module-level functions and the vehicles that were given none.
@@ -335,11 +258,9 @@ local function copy(t)
   return c
 end
 
---- Set the options of the clients this module creates: the shared default
---- client and, for the options they do not give, `auth_client`s.  Takes
---- the same options as `auth_client`.  `smartcar.configure()` or
---- `smartcar.configure{}` goes back to the defaults (environment, then
---- Smartcar's production origins).  Raises on an unknown or invalid option.
+--- Set the options of the shared default client and the defaults of new
+--- `auth_client`s (the same options); `smartcar.configure()` goes back to
+--- the environment.  Raises on an unknown or invalid option.
 ---@param options table|nil
 function smartcar.configure(options)
   options = check_opt_table(options, "configure", 1)
@@ -352,16 +273,14 @@ function smartcar.configure(options)
   defaults.env = origin_env()
 end
 
---- The client shared by module-level functions and vehicles: created on
---- first use and created again when a SMARTCAR_*_ORIGIN variable changed,
---- so connections are reused between calls.  Do not close it.
+--- The client shared by module functions and vehicles given none, made
+--- again when a SMARTCAR_*_ORIGIN variable changed.  Do not close it.
 ---@return userdata # a smartcar.Client
 function smartcar.default_client()
   local client = defaults.client
   if client == nil or not same_env(ORIGIN_ENV, defaults.env)
       or client:closed() then
-    -- The old client is left to the garbage collector: whoever still
-    -- holds it can finish using it.
+    -- (the old one is left to whoever still holds it, and the collector)
     local env = origin_env()
     client = core.client(defaults.options)
     defaults.client = client
@@ -460,43 +379,35 @@ end
 -- Tokens.
 ----------------------------------------------------------------------------
 
--- Token sets print without their secrets.
-local Token = {
-  __name = "smartcar.Token",
-  __tostring = function(t)
-    return ("smartcar.Token (expiration %s, refresh_expiration %s)")
-      :format(tostring(rawget(t, "expiration")),
-              tostring(rawget(t, "refresh_expiration")))
-  end,
-}
-
-local function token_result(data, err)
-  if data == nil then return nil, err end
-  return setmetatable(data, Token)
+-- A result (data, err) whose data prints as name (fields...), each of
+-- the fields `shown` as its value or, for one that is `secret`,
+-- "[REDACTED]": token sets and redirects print without their secrets.
+local function printed(name, shown, secret)
+  local mt = { __name = name, __tostring = function(t)
+    local parts = {}
+    for i, k in ipairs(shown) do
+      local v = rawget(t, k)
+      parts[i] = k .. " " .. (k == secret and v and "[REDACTED]"
+                              or tostring(v))
+    end
+    return ("%s (%s)"):format(name, table.concat(parts, ", "))
+  end }
+  return function(data, err)
+    if data == nil then return nil, err end
+    return setmetatable(data, mt)
+  end
 end
-
--- A redirect prints without its authorization code.
-local Redirect = {
-  __name = "smartcar.Redirect",
-  __tostring = function(t)
-    return ("smartcar.Redirect (code %s, state %s, user_id %s)")
-      :format(rawget(t, "code") and "[REDACTED]" or "nil",
-              tostring(rawget(t, "state")), tostring(rawget(t, "user_id")))
-  end,
-}
-
-local function redirect_result(data, err)
-  if data == nil then return nil, err end
-  return setmetatable(data, Redirect)
-end
+local token_result = printed("smartcar.Token",
+                             { "expiration", "refresh_expiration" })
+local redirect_result = printed("smartcar.Redirect",
+                                { "code", "state", "user_id" }, "code")
 
 ----------------------------------------------------------------------------
 -- Token stores.
 ----------------------------------------------------------------------------
 
--- A token store is the userdata smartcar.TokenStore of the C module (its
--- methods are annotated in lua/meta/smartcar_core.lua): one token set
--- per key, kept in SQLite.
+-- A token store is the C module's smartcar.TokenStore (its methods:
+-- lua/meta/smartcar_core.lua).
 local TOKEN_STORE_MT = core.token_store_mt
 
 ---@param v any
@@ -505,24 +416,9 @@ function smartcar.is_token_store(v)
   return getmetatable(v) == TOKEN_STORE_MT
 end
 
---- Open (creating it when needed) a SQLite token store at `path`;
---- ":memory:" is a private in-memory one.  Several handles, threads and
---- processes may share one file: refreshes are single-flight in a process
---- and compare-and-swap across processes, and a new token set is saved
---- before it is used.  A new file is made readable by its owner only.
---- Returns nil, err when the database cannot be opened or created.
----
---- Methods of the store:
----   `store:put(key, token)` -> true | nil, err: save a token set (a table
----   with string `access_token` and `refresh_token`, and `expiration`,
----   `refresh_expiration` in Unix seconds, as exchange_code gives it);
----   `store:get(key)` -> token | nil, err (kind "not_found" when absent);
----   `store:delete(key)` -> true | nil, err (true also when absent);
----   `store:refresh(client, key)` -> token | nil, err: refresh now
----   (`client`: an auth_client or a core client, with the application's
----   credentials); when another handle or process refreshed meanwhile,
----   its set is returned;
----   `store:close()` (also `<close>` and the collector), `store:closed()`.
+--- Open (creating it when needed, readable by its owner only) a SQLite
+--- token store at `path` (":memory:": a private one), which processes may
+--- share.  Returns nil, err when the database cannot be opened.
 ---@param path string
 ---@return smartcar.TokenStore|nil store
 ---@return smartcar.Error|nil err
@@ -531,27 +427,20 @@ function smartcar.token_store(path)
   return core.sqlite_store(path)
 end
 
---- Open a PostgreSQL token store, for workers on many hosts: `dsn` is a
---- libpq connection string or URI (nil or "": the PG* environment
---- variables).  The same methods as smartcar.token_store; a refresh
---- holds the key's row lock until the new set is committed, so one
---- process on any host refreshes a key at a time.  The tables are created
---- when missing and allowed (docs/postgres.md).  Returns nil, err (kind
---- "storage") when the server cannot be reached.
+--- Open a PostgreSQL token store (docs/postgres.md): `dsn` is a libpq
+--- connection string or URI (nil or "": the PG* environment variables).
+--- Returns nil, err (kind "storage") when the server cannot be reached.
 ---@param dsn string|nil
 ---@return smartcar.TokenStore|nil store
 ---@return smartcar.Error|nil err
 function smartcar.postgres_store(dsn)
-  if dsn ~= nil and type(dsn) ~= "string" then
-    argerror("postgres_store", 1, "dsn: string expected, got " .. type(dsn))
-  end
+  if dsn ~= nil then check_str(dsn, "postgres_store", 1, "dsn") end
   return core.postgres_store(dsn)
 end
 
 --- Whether a token expiring at `expiration` (Unix seconds, or a token
---- table, whose `expiration` is used) has expired or will within
---- `leeway` seconds (default 0).  A token table without an expiration
---- counts as expired.
+--- table: its `expiration`, none counting as expired) has expired or will
+--- within `leeway` seconds (default 0).
 ---@param expiration number|smartcar.Token
 ---@param leeway number|nil seconds
 ---@return boolean
@@ -589,24 +478,11 @@ end
 -- AuthClient.
 ----------------------------------------------------------------------------
 
---- Create a client for Connect and the token endpoint.
----
---- Options: `client_id`, `client_secret`, `redirect_uri` (default:
---- SMARTCAR_CLIENT_ID, SMARTCAR_CLIENT_SECRET, SMARTCAR_REDIRECT_URI),
---- `mode` ("live", "test", "simulated"), `connect_origin`, `auth_origin`,
---- `api_origin`, `management_origin`, `api_version`, `unit_system`,
---- `user_agent_suffix`, `connect_timeout_ms`, `timeout_ms`,
---- `max_response_bytes`, `allow_insecure_http`, `ca_bundle`, `proxy`,
---- `flags`, `max_attempts`, `retry_base_ms`, `retry_max_ms`,
---- `retry_deadline_ms`, `rate_limit_capacity`, `rate_limit_per_minute`,
---- `rate_policy`, `insecure_skip_tls_verify_dangerous`,
---- `vehicle_api_origin` and `iam_origin` (for the Vehicle API v3 and its
---- application tokens); `smartcar.core.client_options` lists them with
---- their types.  Options not given come from `smartcar.configure`, then
---- from the environment.
----
---- The client holds a connection pool; `client:close()` (or `<close>`)
---- releases it early, the garbage collector does otherwise.
+--- Create a client for Connect, the token endpoint and every other call,
+--- with its own connection pool (`auth:close()` or `<close>` releases it
+--- early).  Options: those of docs/client-options.md
+--- (`smartcar.core.client_options` lists them with their types); those
+--- not given come from `smartcar.configure`, then from the environment.
 ---@param options table
 ---@return smartcar.AuthClient
 function smartcar.auth_client(options)
@@ -618,6 +494,10 @@ function smartcar.auth_client(options)
   for k, v in pairs(options) do merged[k] = v end
   ---@class smartcar.AuthClient
   ---@field core userdata the smartcar.Client underneath
+  ---@field get fun(self: smartcar.AuthClient, name: string): string|nil
+  ---@field share_cooldowns fun(self: smartcar.AuthClient, store: smartcar.TokenStore|nil)
+  ---@field close fun(self: smartcar.AuthClient)
+  ---@field poll fun(self: smartcar.AuthClient): smartcar.Request[]
   local self = setmetatable({ core = core.client(merged) }, AuthClient)
   return self
 end
@@ -633,12 +513,10 @@ local AUTH_URL_OPTIONS = {
   single_select = "any", flags = "flags", user = "text", mode = "text",
 }
 
---- Build the Connect URL to send the vehicle owner to.
----
---- Options: `force_prompt` (boolean), `state` (a random one is made when
---- absent), `make_bypass` ("TESLA"), `single_select` ({enabled = boolean,
---- vin = string}, or a boolean), `flags` ({country = "DE"}), `user`,
---- `mode` (overrides the client's).
+--- The Connect URL to send the vehicle owner to.  Options:
+--- `force_prompt`, `state` (made when absent), `make_bypass`,
+--- `single_select` ({enabled = boolean, vin = string} or a boolean),
+--- `flags`, `user`, `mode` (overrides the client's).
 ---@param scope string[]|nil permissions, "required:" marks mandatory ones
 ---@param options table|nil
 ---@return string url
@@ -696,12 +574,9 @@ local function token_call(self, fname, endpoint, key, value, options)
 end
 
 --- Exchange the authorization code from the redirect for a token set.
---- Options: `flags`, `timeout_ms`, `connect_timeout_ms`, `max_attempts`,
---- `retry_deadline_ms`, `rate_policy`; `store` (smartcar.token_store) and
---- `key` together save the new set under `key` before returning it (then
---- `smartcar.vehicle(id, {store = store, key = key})` uses it).  When the
---- save fails the result is nil, err (the code is spent: send the owner
---- through Connect again).
+--- Options: the per-call options but unit_system and version; `store` and
+--- `key` save the new set under `key` before it is returned (when the
+--- save fails: nil, err, and the spent code needs a new Connect).
 ---@param code string
 ---@param options table|nil
 ---@return smartcar.Token|nil token
@@ -711,10 +586,8 @@ function AuthClient:exchange_code(code, options)
                     options)
 end
 
---- Exchange a refresh token for a new token set.  Refresh tokens rotate:
---- store the new one before using the new access token (`store` and
---- `key` in the options do that, as for exchange_code; a store-backed
---- vehicle refreshes by itself, through `store:refresh`).
+--- Exchange a refresh token for a new token set (options as for
+--- exchange_code: refresh tokens rotate, save the new set before use).
 ---@param refresh_token string
 ---@param options table|nil
 ---@return smartcar.Token|nil token
@@ -724,32 +597,17 @@ function AuthClient:exchange_refresh_token(refresh_token, options)
                     "refresh_token", refresh_token, options)
 end
 
---- Read a configuration value ("client_id", "redirect_uri", "mode",
---- "connect_origin", "auth_url", "api_origin", ...).  The secret cannot be
---- read back.
----@param key string
----@return string|nil
-function AuthClient:get(key)
-  check_self(self, AuthClient, "get")
-  return self.core:get(key)
+-- The core client's methods an auth client has as its own:
+-- `auth:get(name)` reads an option back (never the secret),
+-- `auth:share_cooldowns(store)` shares 429 cool-downs through a
+-- PostgreSQL store (nil stops), `auth:close()` (idempotent) and
+-- `auth:poll()` (the start/poll requests of vehicles given this client).
+for _, name in ipairs { "get", "share_cooldowns", "close", "poll" } do
+  AuthClient[name] = function(self, ...)
+    check_self(self, AuthClient, name)
+    return self.core[name](self.core, ...)
+  end
 end
-
---- Wait out the cool-downs (a 429's Retry-After, per vehicle and for the
---- application) that any client sharing `store` received, and share this
---- one's: `store` is a smartcar.postgres_store; nil stops sharing.
---- Sharing turns the client's cool-downs on (docs/postgres.md).
----@param store smartcar.TokenStore|nil
-function AuthClient:share_cooldowns(store)
-  check_self(self, AuthClient, "share_cooldowns")
-  self.core:share_cooldowns(store)
-end
-
---- Close the client's connections.  Idempotent; later use raises.
-function AuthClient:close()
-  check_self(self, AuthClient, "close")
-  self.core:close()
-end
-
 AuthClient.__close = AuthClient.close
 
 function AuthClient:__tostring()
@@ -764,9 +622,8 @@ end
 ---@return smartcar.Error|nil err kind "connect" (type "access_denied", "vehicle_incompatible"...) or "state_mismatch"
 function smartcar.parse_redirect(url, expected_state)
   check_string(url, "parse_redirect", 1, "url")
-  if expected_state ~= nil and type(expected_state) ~= "string" then
-    argerror("parse_redirect", 2, "expected_state: string expected, got "
-      .. type(expected_state))
+  if expected_state ~= nil then
+    check_str(expected_state, "parse_redirect", 2, "expected_state")
   end
   return redirect_result(core.parse_redirect(url, expected_state))
 end
@@ -1123,12 +980,6 @@ end
 
 local client_methods = core.client_mt.__index
 
---- The core client's poll, for vehicles made with {client = auth}.
----@return smartcar.Request[]
-function AuthClient:poll()
-  return self.core:poll()
-end
-
 --- Start a call of the endpoint table without waiting: a request handle.
 --- `client:poll()` moves it on.
 ---@param endpoint string
@@ -1287,11 +1138,6 @@ end
 
 -- The filter of the Management API's connection calls.
 local FILTER = { user_id = "text", vehicle_id = "text" }
--- The fields of a paging argument, by the call's paging style (the
--- table's "paging" column).
-local PAGING = { offset = OFFSET_PAGING, cursor = CURSOR_PAGING,
-                 page = PAGE_PAGING }
-
 -- Each check raises for a bad value and may return the parameter's value
 -- (a list as text, a table as JSON); `a` is the argument (table_args).
 local ARG_CHECKS = {
@@ -1379,13 +1225,13 @@ for name in pairs(ENDPOINTS) do
 end
 
 ----------------------------------------------------------------------------
--- Module calls (not about one vehicle): get_user, get_vehicles,
--- compatibility, management connections, the v3 application token and
--- the application's v3 calls.  Each is built from its line of the
--- endpoint table: positional arguments, then options (`client`, the
--- per-call options, the credentials of a call made with them, and those
--- of MODULE_CALLS).
--- LuaLS: lua/meta/smartcar_vehicle.lua for the generated ones.
+-- Module calls (not about one vehicle): every other call of the endpoint
+-- table but the token grants (AuthClient's) is smartcar.NAME(arguments...,
+-- [query,] options), built from its line: its positional arguments, then
+-- a v3 list call's query table (its filter and paging), then the options:
+-- `client`, the per-call options, the credentials of a call made with
+-- them, and the query parameters no argument fills (get_compatibility's
+-- `mode`...).  LuaLS: lua/meta/smartcar_vehicle.lua.
 ----------------------------------------------------------------------------
 
 -- The client for a call with Basic client credentials: a temporary one
@@ -1404,20 +1250,10 @@ local function credentials_client(options, fname, n)
       if v ~= nil and v ~= "" then merged[k] = v end
     end
   end
-  -- (their options' specs check them: CREDENTIALS)
   merged.client_id = options.client_id or merged.client_id
   merged.client_secret = options.client_secret or merged.client_secret
   return core.client(merged), true
 end
-
-local function call_with(client, owned, endpoint, params)
-  local data, err = client:call(endpoint, params)
-  if owned then client:close() end
-  return data, err
-end
-
--- The options of the calls that may name their own credentials.
-local CREDENTIALS = { client_id = "text", client_secret = "text" }
 
 -- get_connections' page: paging.cursor is nil on the last page (the
 -- server may send null or ""), connections an empty list when absent.
@@ -1433,49 +1269,27 @@ local function connections_page(data, err)
   return data
 end
 
--- The application's v3 calls (not about one vehicle: connections and
--- the Management API v3 subscriptions and webhooks) take their "filter"
--- and "paging" arguments as one query table, whose keys are the endpoint's parameters (filters
--- user_id, vehicle_id, mode, external_id, webhook_id, name, callback_uri,
--- is_enabled, auto_subscribe; page, page_size).
-local V3_QUERY = {
-  user_id = "text", vehicle_id = "text", mode = "text", external_id = "text",
-  webhook_id = "text", name = "text", callback_uri = "text",
+-- The kinds of the parameters that are not text: of a v3 list call's
+-- query table, and of the query parameters given as options (a list as a
+-- table of strings; "names": that or one string).
+local PARAM_KINDS = {
   is_enabled = "boolean", auto_subscribe = "boolean", page = "count",
-  page_size = "count",
+  page_size = "count", scope = "list", make = "names",
 }
 
--- What a module call adds to its line: `options` (parameters as options:
--- "list" a table of strings, "names" that or one string), `defaults`,
--- `raises` (the argument an invalid_argument error raises for), `result`,
--- `walk` (the name of the paging iterator over its pages).
+-- What a module call adds to its line: `defaults`, `raises` (the
+-- argument an invalid_argument error raises for), `result`, `walk` (the
+-- name of the iterator over its pages).
 local MODULE_CALLS = {
   get_vehicles = { walk = "each_vehicle" },
   list_connections = { walk = "each_v3_connection" },
   list_subscriptions = { walk = "each_subscription" },
-  get_compatibility = {
-    options = { mode = "text", test_mode_compatibility_level = "text" },
-    defaults = { country = "US" },
-  },
-  get_compatibility_matrix = {
-    options = { mode = "text", scope = "list", make = "names",
-                type = "text" },
-  },
-  get_connections = { options = { mode = "text" },
-                      result = connections_page, walk = "each_connection" },
+  get_compatibility = { defaults = { country = "US" } },
+  get_connections = { result = connections_page, walk = "each_connection" },
   -- the library checks that the filter holds exactly one of user_id and
   -- vehicle_id; an argument error raises, as everywhere in this module
   delete_connections = { raises = 2 },
 }
-
-CHECKS.list = check_string_list
-CHECKS.names = function(v, fname, n, what)
-  return check_string_list(v, fname, n, what, true)
-end
-
--- A v3 walk's query: its filters, the pages being the walk's.
-local V3_FILTER = copy(V3_QUERY)
-V3_FILTER.page, V3_FILTER.page_size = nil, nil
 
 local each_item -- (Paging iterators, below)
 
@@ -1486,8 +1300,11 @@ local function module_call(name, info, walk)
   local spec = MODULE_CALLS[name] or {}
   local fname = walk or name
   local v3 = info.host == "v3" or info.host == "v3m"
-  local args, query = {}, false
+  local args, query, filled = {}, false, { flags = true }
   for _, a in ipairs(table_args(info.args, info.paging)) do
+    local fields = a.kind == "paging" and a.fields
+      or a.kind == "filter" and FILTER or { [a.param] = true }
+    for k in pairs(fields) do filled[k] = true end
     if v3 and (a.kind == "filter" or a.kind == "paging") then
       query = true -- the one query table of a v3 list call
     elseif not (walk and a.kind == "paging") then
@@ -1495,23 +1312,28 @@ local function module_call(name, info, walk)
     end
   end
   local n = #args + (query and 2 or 1) -- the options argument
-  local extra = spec.options or {}
-  local options_spec = call_spec(extra)
-  if info.auth == "basic_client" or info.host == "iam" or v3 then
-    for k, kind in pairs(CREDENTIALS) do options_spec[k] = kind end
+  -- the query parameters: of the query table, or else options
+  local params_spec = {}
+  for word in info.query:gmatch("[%w_]+[^ ]*") do
+    local k = word:match("^[%w_]+")
+    if query or not filled[k] then params_spec[k] = PARAM_KINDS[k] or "text" end
   end
-  options_spec.page_size = walk and "positive" or nil
-  local query_spec = walk and V3_FILTER or V3_QUERY
+  local options_spec = call_spec(not query and params_spec or nil)
+  if info.auth == "basic_client" or info.host == "iam" or v3 then
+    options_spec.client_id, options_spec.client_secret = "text", "text"
+  end
+  if walk then
+    options_spec.page_size = "positive"
+    params_spec.page, params_spec.page_size = nil, nil
+  end
   return function(...)
     local params = positional(args, fname, ...)
     local options = check_call_options((select(n, ...)), fname, n,
                                        options_spec)
-    if query then
-      local q = check_fields((select(n - 1, ...)), query_spec, fname, n - 1)
-      for k, v in pairs(q) do params[k] = v end
-    end
-    for k, kind in pairs(extra) do
-      local v = options[k]
+    local given = query and check_fields((select(n - 1, ...)), params_spec,
+                                         fname, n - 1) or options
+    for k, kind in pairs(params_spec) do
+      local v = given[k]
       if v ~= nil then params[k] = CHECKS[kind](v, fname, n, k) or v end
     end
     for k, v in pairs(spec.defaults or {}) do
@@ -1527,7 +1349,8 @@ local function module_call(name, info, walk)
         return data, err
       end, field)
     end
-    local data, err = call_with(client, owned, name, params)
+    local data, err = client:call(name, params)
+    if owned then client:close() end
     if data == nil and spec.raises and err.kind == "invalid_argument" then
       argerror(name, spec.raises, err.message)
     end
@@ -1536,101 +1359,20 @@ local function module_call(name, info, walk)
   end
 end
 
--- name -> the call; the account calls and the application's v3 calls
--- are smartcar.NAME as they are (LuaLS: lua/meta/smartcar_vehicle.lua).
+-- smartcar.NAME and the iterators' smartcar.WALK.
 local module_calls = {}
 for name in pairs(ENDPOINTS) do
   local info = core.endpoint_info(name)
   if info.vehicle ~= "1" and info.host ~= "auth" then
-    module_calls[name] = module_call(name, info)
+    smartcar[name] = smartcar[name] or module_call(name, info)
     local walk = (MODULE_CALLS[name] or {}).walk
     if walk then module_calls[walk] = module_call(name, info, walk) end
-    if (info.auth == "bearer" or info.host:sub(1, 2) == "v3")
-        and smartcar[name] == nil then
-      smartcar[name] = module_calls[name]
-    end
   end
 end
 
 ----------------------------------------------------------------------------
--- Compatibility and management.
+-- Vehicle API v3.
 ----------------------------------------------------------------------------
-
---- Whether a vehicle (by VIN) is compatible with Smartcar and which
---- permissions it supports.  `country`: ISO 3166-1 alpha-2, default
---- "US".  Options: `client_id`, `client_secret` (default: the client's,
---- i.e. SMARTCAR_CLIENT_ID / SMARTCAR_CLIENT_SECRET), `mode` ("test",
---- "live", "simulated"), `test_mode_compatibility_level` ("compatible",
---- "phev", "bev", "fuel", "incompatible", "dinosaur"; implies mode
---- "test"), `client`, and the per-call options.
----@param vin string
----@param scope string[] permissions to check
----@param country string|nil
----@param options table|nil
----@return smartcar.Compatibility|nil data
----@return smartcar.Error|nil err
-function smartcar.get_compatibility(vin, scope, country, options)
-  return module_calls.get_compatibility(vin, scope, country, options)
-end
-
---- The compatibility matrix of a region ("US", "CA", "EUROPE"): a table
---- keyed by make as Smartcar sends it ("TESLA", "NISSAN") of lists of
---- {model, start_year, end_year, type, endpoints, permissions}, plus
---- meta.  Options: `scope` (string[]), `make` (string or string[]),
---- `type` ("ICE", "HEV", "PHEV", "BEV"), `mode`, `client_id`,
---- `client_secret`, `client`, and the per-call options.
----@param region string
----@param options table|nil
----@return table|nil data
----@return smartcar.Error|nil err
-function smartcar.get_compatibility_matrix(region, options)
-  return module_calls.get_compatibility_matrix(region, options)
-end
-
---- The application's vehicle connections, newest first, a page at a
---- time.  `filter` = {user_id = ..., vehicle_id = ...}; `paging` =
---- {limit = integer, cursor = string from the previous page}; the next
---- page's cursor is `res.paging.cursor`, nil on the last page.  Options:
---- `mode` ("live", "test", "simulated"), `client`, and the per-call
---- options.
----@param amt string application management token
----@param filter {user_id: string|nil, vehicle_id: string|nil}|nil
----@param paging {limit: integer|nil, cursor: string|nil}|nil
----@param options table|nil
----@return smartcar.GetConnections|nil data
----@return smartcar.Error|nil err
-function smartcar.get_connections(amt, filter, paging, options)
-  return module_calls.get_connections(amt, filter, paging, options)
-end
-
---- Delete the connections of one user or of one vehicle: `filter` holds
---- exactly one of `user_id` and `vehicle_id` (both or neither raises).
---- Returns {connections = {{vehicle_id, user_id}...}, meta}.
----@param amt string application management token
----@param filter {user_id: string|nil, vehicle_id: string|nil}
----@param options table|nil `client` and the per-call options
----@return smartcar.DeleteConnections|nil data
----@return smartcar.Error|nil err
-function smartcar.delete_connections(amt, filter, options)
-  return module_calls.delete_connections(amt, filter, options)
-end
-
-----------------------------------------------------------------------------
--- Vehicle API v3 and application tokens.
-----------------------------------------------------------------------------
-
---- A v3 application token, by the client-credentials grant of API
---- Authentication (POST {iam_origin}/oauth2/token).  The v3 calls fetch,
---- cache (per client) and renew one by themselves when they are given no
---- access token, so this is only needed to use the token elsewhere.
---- Options: `client_id`, `client_secret` (default: the client's), `client`,
---- and the per-call options.
----@param options table|nil
----@return smartcar.AppToken|nil token
----@return smartcar.Error|nil err
-function smartcar.get_app_token(options)
-  return module_calls.get_app_token(options)
-end
 
 ---@class smartcar.VehicleV3
 ---@field id string
@@ -1647,17 +1389,10 @@ local V3_OPTIONS = call_spec {
   user_id = "text", access_token = "text", store = "any", key = "any",
 }
 
---- A vehicle of the Vehicle API v3 (signals).  Authentication, in
---- `options`: `access_token` (a Connect access token), or `store` and
---- `key` (a Connect token set kept in a token store, refreshed by
---- itself), or neither: then the client fetches, caches and renews a v3
---- application token with its client_id and client_secret and each call
---- sends `sc-user-id` from `user_id`, which is then required.  Other
---- options: `client`, `unit_system`, `timeout_ms`, `connect_timeout_ms`,
---- `max_attempts`, `retry_deadline_ms`, `rate_policy`, `flags`.
----
---- Results are the JSON:API documents with snake_case keys:
---- `v:get_vehicle().data.attributes.powertrain_type`.
+--- A vehicle of the Vehicle API v3 (signals; docs/v3.md).  `options`:
+--- `access_token`, or `store` and `key`, or neither: then the client's
+--- application token is sent with `sc-user-id` from `user_id`, which is
+--- then required; and the per-call options.
 ---@param id string vehicle id
 ---@param options {user_id: string|nil, access_token: string|nil, store: smartcar.TokenStore|nil, key: string|nil, client: userdata|smartcar.AuthClient|nil}|nil
 ---@return smartcar.VehicleV3
@@ -1683,20 +1418,8 @@ function smartcar.vehicle_v3(id, options)
   return setmetatable(self, VehicleV3)
 end
 
---- The vehicle resource: `data.attributes` {make, model, year,
---- powertrain_type, mode}.
----@param options smartcar.CallOptions|nil
----@return smartcar.VehicleInfo|nil doc
----@return smartcar.Error|nil err
-function VehicleV3:get_vehicle(options)
-  check_self(self, VehicleV3, "get_vehicle")
-  return vehicle_call(self, "get_vehicle", 1, "get_vehicle", options)
-end
-
---- One page of the vehicle's signals: `paging` = {page = integer (from 1),
---- page_size = integer}, both optional (the server's defaults: page 1,
---- 25 a page).  `res.data` holds the signals, `res.meta` {page,
---- page_size, total_count}.
+--- One page of the vehicle's signals: `paging` = {page, page_size}
+--- (the server's defaults: 1, 25).
 ---@param paging {page: integer|nil, page_size: integer|nil}|nil
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.Signals|nil page
@@ -1704,29 +1427,14 @@ end
 function VehicleV3:get_signals(paging, options)
   local fname = "get_signals"
   check_self(self, VehicleV3, fname)
-  paging = check_fields(paging, PAGE_PAGING, fname, 1)
+  paging = check_fields(paging, PAGING.page, fname, 1)
   return vehicle_call(self, fname, 2, fname, options,
                  { page = paging.page, page_size = paging.page_size })
 end
 
---- One signal by code ("odometer-traveleddistance"): `res.data` with
---- `attributes.status.value` "SUCCESS" (and `attributes.body`) or
---- "ERROR" (and `attributes.status.error`).
----@param code string
----@param options smartcar.CallOptions|nil
----@return smartcar.Signal|nil doc
----@return smartcar.Error|nil err
-function VehicleV3:get_signal(code, options)
-  local fname = "get_signal"
-  check_self(self, VehicleV3, fname)
-  check_string(code, fname, 1, "code")
-  return vehicle_call(self, fname, 2, fname, options, { signal_code = code })
-end
-
--- Every other v3 call about a vehicle (the commands: charge_start,
--- security_lock, charge_set_limit(percent)...) is a method
--- vehicle_v3:NAME(arguments..., options) built here from the endpoint
--- table, as for Vehicle above (declarations: lua/meta/smartcar_vehicle.lua).
+-- Every other v3 call about a vehicle (get_vehicle, get_signal(code), the
+-- commands) is a method vehicle_v3:NAME(arguments..., options) built from
+-- the endpoint table, as for Vehicle above.
 for name in pairs(VEHICLE_CALLS) do
   local info = core.endpoint_info(name)
   if info.host == "v3" and VehicleV3[name] == nil then
@@ -1740,19 +1448,9 @@ for name in pairs(VEHICLE_CALLS) do
 end
 
 ----------------------------------------------------------------------------
--- Paging iterators.
---
--- Each returns an iterator for a generic for that fetches the next page
--- when the current one is used up.  A for loop cannot receive nil, err,
--- so a failure at run time (network, API error, expired token...) while
--- fetching a page RAISES: the error value is the smartcar.Error table
--- itself, its message prefixed with the iterator's name
--- ("each_vehicle: ..."), so pcall gets every field back:
---
---   local ok, err = pcall(function()
---     for id in smartcar.each_vehicle(token) do ... end
---   end)
---   if not ok and smartcar.is_error(err) then print(err.kind, err) end
+-- Paging iterators, for a generic for.  A for loop cannot take nil, err:
+-- a failure while fetching a page raises the smartcar.Error table itself,
+-- its message prefixed with the iterator's name ("each_vehicle: ...").
 ----------------------------------------------------------------------------
 
 local function iteration_failed(fname, err)
@@ -1803,22 +1501,19 @@ local function each_vehicle_item(self, mt, fname, endpoint, options)
   return each_item(fname, client:pages(endpoint, params, size, store, key))
 end
 
---- Iterate the ids of every vehicle the token grants, a page of
---- `page_size` ids at a time (limit/offset; default: the server's page
---- size).  Options: `page_size`, `client` and the per-call options.
---- Raises on a failure at run time (see "Paging iterators").
----
----   for id in smartcar.each_vehicle(token, {page_size = 50}) do ... end
----@param access_token string
----@param options table|nil
----@return fun(): string|nil
-function smartcar.each_vehicle(access_token, options)
-  return module_calls.each_vehicle(access_token, options)
-end
+-- The iterators of the module calls: their arguments without the paging
+-- one; options: `page_size` and the call's.
+---@type fun(access_token: string, options: table|nil): fun(): string|nil
+smartcar.each_vehicle = module_calls.each_vehicle
+---@type fun(amt: string, filter: {user_id: string|nil, vehicle_id: string|nil}|nil, options: table|nil): fun(): smartcar.Connection|nil
+smartcar.each_connection = module_calls.each_connection
+---@type fun(query: table|nil, options: table|nil): fun(): table|nil
+smartcar.each_v3_connection = module_calls.each_v3_connection
+---@type fun(query: table|nil, options: table|nil): fun(): table|nil
+smartcar.each_subscription = module_calls.each_subscription
 
---- Iterate every permission the token grants on this vehicle, a page at
---- a time (limit/offset).  Options: `page_size` and the per-call options.
---- Raises on a failure at run time (see "Paging iterators").
+--- Iterate every permission the token grants on this vehicle.  Options:
+--- `page_size` and the per-call options.
 ---@param options table|nil
 ---@return fun(): string|nil
 function Vehicle:each_permission(options)
@@ -1826,44 +1521,8 @@ function Vehicle:each_permission(options)
                            options)
 end
 
---- Iterate the application's connections (smartcar.Connection tables),
---- newest first, following the cursor from page to page.  `filter` as
---- for get_connections; options: `page_size` (the limit of each page),
---- `mode`, `client` and the per-call options.  Raises on a failure at
---- run time (see "Paging iterators").
----@param amt string application management token
----@param filter {user_id: string|nil, vehicle_id: string|nil}|nil
----@param options table|nil
----@return fun(): smartcar.Connection|nil
-function smartcar.each_connection(amt, filter, options)
-  return module_calls.each_connection(amt, filter, options)
-end
-
---- API v3: iterate every connection of the application (the JSON:API
---- resources, snake_case), fetching pages of `page_size` (page[number],
---- page[size]) until links.next is null.  `query`: the filters of
---- list_connections; options: `page_size` and those of list_connections.
---- Raises on a failure at run time (see "Paging iterators").
----   for c in smartcar.each_v3_connection { user_id = uid } do ... end
----@param query table|nil
----@param options table|nil
----@return fun(): table|nil
-function smartcar.each_v3_connection(query, options)
-  return module_calls.each_v3_connection(query, options)
-end
-
---- Management API v3: iterate every subscription, as each_v3_connection.
----@param query table|nil
----@param options table|nil
----@return fun(): table|nil
-function smartcar.each_subscription(query, options)
-  return module_calls.each_subscription(query, options)
-end
-
---- Iterate every signal of the vehicle (smartcar.SignalResource tables), page
---- after page (page/page_size) until meta.total_count.  Options:
---- `page_size` (default: the server's, 25) and the per-call options.
---- Raises on a failure at run time (see "Paging iterators").
+--- Iterate every signal of the vehicle (smartcar.SignalResource tables).
+--- Options: `page_size` and the per-call options.
 ---@param options table|nil
 ---@return fun(): smartcar.SignalResource|nil
 function VehicleV3:each_signal(options)

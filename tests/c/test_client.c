@@ -307,6 +307,9 @@ TEST(endpoint_info_every_column)
 	CHECK_STR(sc_endpoint_info("get_signal", "host"), "v3");
 	CHECK_STR(sc_endpoint_info("send_destination", "args"),
 		  "latitude:number longitude:number");
+	CHECK_STR(sc_endpoint_info("get_vehicles", "query"),
+		  "limit offset flags");
+	CHECK_STR(sc_endpoint_info("odometer", "query"), "flags");
 	CHECK(sc_endpoint_info("odometer", "nope") == NULL);
 	CHECK(sc_endpoint_info("odometer", NULL) == NULL);
 	CHECK(sc_endpoint_info("nope", "method") == NULL);
@@ -323,7 +326,7 @@ TEST(endpoint_info_every_column)
 	for (i = 0; sc_endpoint_column(i) != NULL; i++)
 		CHECK(sc_endpoint_info("odometer", sc_endpoint_column(i)) !=
 		      NULL);
-	CHECK(i == 13);
+	CHECK(i == 14);
 	CHECK_STR(sc_endpoint_column(0), "method");
 	CHECK_STR(sc_endpoint_column(11), "doc");
 	/* the paging style of a paged call, "" for another */
