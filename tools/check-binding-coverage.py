@@ -81,6 +81,10 @@ ONE_BINDING = {
     ("python", "sc_client_new_params"): FFI_OPTIONS,
     ("python", "sc_client_option_type"): FFI_OPTIONS,
     ("python", "sc_client_option_name"): FFI_OPTIONS,
+    ("python", "sc_token_store_host_new"): "a store made of one host "
+                                           "function serves FFI code "
+                                           "(smartcar.resty's Lua stores); "
+                                           "Python's stores are C",
     ("python", "sc_pager_items"): "Python's iterators read each call's "
                                   "items through its result shape",
     ("lua", "sc_client_new"): LUA_OPTIONS,
