@@ -108,7 +108,8 @@ BINDINGS = {
                "src": "python/smartcar_native/*.py",
                "def": r"^\s*(?:async\s+)?def (\w+)\("},
     "lua": {"c": ["lua/smartcar_core.c", "lua/smartcar_core_functions.h",
-                  "lua/smartcar/resty.lua"],
+                  "lua/smartcar/resty.lua",
+                  "lua/smartcar/resty/functions.lua"],
             "src": "lua/smartcar/*.lua",
             "def": r"^function [\w.]+[:.](\w+)\("},
 }

@@ -50,6 +50,7 @@ import textwrap
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import c_bindings  # noqa: E402  (tools/c_bindings.py)
+import resty_bindings  # noqa: E402  (tools/resty_bindings.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEF = os.path.join(ROOT, "csrc", "lib", "endpoints.def")
@@ -1048,19 +1049,21 @@ def wrap_after(text, sep, indent):
     return lines
 
 
-def render_resty_cdef():
+def render_resty_cdef(generated):
     """smartcar.resty's FFI declarations, from the public headers: the
     opaque types, the layout of struct sc_token_store (a Lua token store
     fills one with callbacks it casts to their types itself, so its
     function pointers are declared as pointers) and the prototype of each
     library function smartcar.resty's files call (C.sc_name /
     lib.sc_name), in header order."""
-    used = set()
+    texts = dict(generated)  # the resty files this run writes
     for path in [os.path.join(ROOT, "lua", "smartcar", "resty.lua")] + \
             sorted(glob.glob(os.path.join(RESTY_DIR, "*.lua"))):
-        if path != RESTY_CDEF:
-            used |= set(re.findall(r"\b(?:C|lib)\.(sc_\w+)\b",
-                                   open(path).read()))
+        if path != RESTY_CDEF and path not in texts:
+            texts[path] = open(path).read()
+    used = set()
+    for text in texts.values():
+        used |= set(re.findall(r"\b(?:C|lib)\.(sc_\w+)\b", text))
     headers = [os.path.join(INCLUDE_DIR, n) for n in (
         "common.h", "errors.h", "params.h", "client.h", "result.h",
         "auth.h", "call.h", "webhooks.h", "signals.h", "store.h",
@@ -1204,7 +1207,6 @@ def main():
              SHAPES_JSON: render_shapes_json(shapes, calls),
              V2_RESPONSE: render_v2_response(shapes),
              OPTIONS_DOC: render_options_doc(options),
-             RESTY_CDEF: render_resty_cdef(),
              CORE_PYI: render_core_pyi(options),
              EXC_OUT: render_exceptions(read_exceptions()),
              APP_CALLS_OUT: app_text,
@@ -1213,6 +1215,9 @@ def main():
                                      and c.host in PY_VEHICLE_HOSTS],
                  py_hand)}
     files.update(c_bindings.files())
+    resty = resty_bindings.files()
+    files.update(resty)
+    files[RESTY_CDEF] = render_resty_cdef(resty)
     stale = []
     for path, text in files.items():
         old = open(path).read() if os.path.exists(path) else None

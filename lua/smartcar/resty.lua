@@ -22,7 +22,7 @@ local _M = { _VERSION = "0.1.0" }
 -- is loaded, by kind name (sc_code_kind); see load_codes.
 local SC_EINVAL, SC_ENETWORK, SC_ETIMEOUT, SC_ETLS, SC_EMALFORMED,
   SC_ETOOBIG
-local STEP_DONE, STEP_SEND, STEP_WAIT = 0, 1, 2
+local STEP_SEND, STEP_WAIT = 1, 2
 
 -- The library's declarations (generated from its headers), then the C
 -- library's functions this module calls.
@@ -115,6 +115,16 @@ local function decode_result(res, rc)
   return t
 end
 
+-- The library's plain functions (smartcar.resty.functions, generated
+-- from csrc/lib/bindings.def), made when the library is loaded; rt is
+-- what they call (the sections below add make_params, seen and store).
+local F = setmetatable({}, { __index = function(_, name)
+  if C == nil then _M.init() end
+  return rawget(_M.functions, name)
+end })
+local rt = { raise = raise, take_string = take_string, opt_string = opt_string,
+  decode_result = decode_result, error_from_c = error_from_c }
+
 ---------------------------------------------------------------------------
 -- Library loading
 
@@ -155,6 +165,7 @@ function _M.init(opts)
   end
   C = lib
   load_codes()
+  _M.functions = require("smartcar.resty.functions")(C, rt)
   return true
 end
 
@@ -162,19 +173,17 @@ local function need_lib()
   if C == nil then _M.init() end
 end
 
-function _M.version()
-  need_lib()
-  return ffi.string(C.sc_version())
-end
-
---- Names of every call of the endpoint table.
-function _M.endpoints()
-  need_lib()
-  local t = {}
-  for i = 0, tonumber(C.sc_endpoint_count()) - 1 do
-    t[#t + 1] = ffi.string(C.sc_endpoint_name(i))
-  end
-  return t
+--- version(); endpoints(): the names of every call of the endpoint
+--- table; hash_challenge(amt, challenge): the answer to a VERIFY
+--- challenge (hex HMAC-SHA256 keyed by the AMT); parse_webhook(body): a
+--- delivery body (v2 or v4) parsed, or nil, err; token_store(path): a
+--- SQLite token store (a file several workers and processes may share,
+--- or ":memory:"; its calls are short local file I/O and block the worker
+--- while they run); postgres_store(conninfo): a PostgreSQL one.
+for name, fname in pairs { version = "version", endpoints = "endpoints",
+    hash_challenge = "webhook_challenge", parse_webhook = "webhook_parse",
+    token_store = "sqlite_store", postgres_store = "postgres_store" } do
+  _M[name] = function(...) return F[fname](...) end
 end
 
 ---------------------------------------------------------------------------
@@ -202,10 +211,7 @@ end
 -- (sc_flags_format); text is passed on as it is.
 local function format_flags(flags)
   if type(flags) ~= "table" then return flags end
-  local out = ffi.new("char *[1]")
-  local rc, cerr = c_call(C.sc_flags_format, out, make_params(flags))
-  if rc ~= 0 then error(error_from_c(cerr, rc, "flags"), 0) end
-  return take_string(out[0])
+  return F.format_flags(flags)
 end
 
 local function to_param(k, v)
@@ -213,11 +219,9 @@ local function to_param(k, v)
   local tv = type(v)
   if tv == "string" then return v end
   if tv == "boolean" then return v and "true" or "false" end
-  if tv == "number" then
-    if v == math.floor(v) and v > -1e15 and v < 1e15 then
-      return string.format("%d", v)
-    end
-    return string.format("%.14g", v)
+  if tv == "number" then -- integers in full
+    return string.format(v == math.floor(v) and math.abs(v) < 1e15 and "%d"
+      or "%.14g", v)
   end
   if tv == "table" then -- "paths", "scope": space-separated lists
     local parts = {}
@@ -246,6 +250,7 @@ function make_params(t)
   end
   return p
 end
+rt.make_params = make_params
 
 ---------------------------------------------------------------------------
 -- HTTP over cosockets: the library's sans-IO HTTP/1.1 (sc_http1) says
@@ -483,20 +488,6 @@ local function store_run(sio, ctx, fn, ...)
   return fn(...)
 end
 
--- The message of a store call whose store kept answering "pending".
-local STORE_SILENT = "the token store did not answer"
-
-local function store_call(store, fn, ...)
-  local sio = store.io
-  if not sio then return fn(...) end
-  local ctx = sio:context()
-  for _ = 1, 8 do
-    local rc = sio:run(ctx, fn, ...)
-    if rc ~= STORE_PENDING then return rc end
-  end
-  return _M.codes.storage
-end
-
 -- Drive op (gc-owned; its token store, if any, is store) to its end with
 -- cosockets; its owned sc_result and code.  The op is freed.
 local function drive(client, op, store)
@@ -608,7 +599,7 @@ function _M.client(opts)
   local cptr, err = new_object("sc_client", C.sc_client_free,
     "cannot create the client", C.sc_client_new_params, make_params(given))
   if not cptr then return nil, err end
-  local self = setmetatable({
+  return setmetatable({
     cptr = cptr,
     max_body = opts.max_response_bytes or 0,
     insecure_tls = opts.insecure_skip_tls_verify_dangerous and true or false,
@@ -617,21 +608,17 @@ function _M.client(opts)
     stats = { connections = 0, reused = 0, requests = 0, waits = 0,
               stale = 0, max_inflight = 0 },
   }, Client)
-  return self
 end
 
 --- A configuration value (sc_client_get keys).  Never the secret.
 function Client:get(key)
-  local v = C.sc_client_get(self.cptr, key)
-  return v ~= nil and ffi.string(v) or nil
+  return opt_string(C.sc_client_get(self.cptr, key))
 end
 
 --- Run any call of the endpoint table by name.
 ---@return table|nil data, table|nil err
 function Client:call(endpoint, params)
-  if type(endpoint) ~= "string" then
-    raise("endpoint: string expected")
-  end
+  if type(endpoint) ~= "string" then raise("endpoint: string expected") end
   return run_op(self, endpoint, params)
 end
 
@@ -655,11 +642,9 @@ function Client:pages(endpoint, params, page_size)
     if done then return nil end
     local op = ffi.new("sc_op *[1]")
     local rc, cerr = c_call(C.sc_pager_op, pager, op)
-    if rc ~= 0 or op[0] == nil then
-      done = true
-      if rc ~= 0 then return nil, error_from_c(cerr, rc, endpoint) end
-      return nil
-    end
+    done = rc ~= 0 or op[0] == nil
+    if rc ~= 0 then return nil, error_from_c(cerr, rc, endpoint) end
+    if done then return nil end
     local res, code = drive(self, ffi.gc(op[0], C.sc_op_free))
     C.sc_pager_take(pager, res)
     done = code ~= 0
@@ -695,9 +680,7 @@ function Client:get_auth_url(scope, options)
   local url, state = ffi.new("char *[1]"), ffi.new("char *[1]")
   local rc, cerr = c_call(C.sc_auth_url, url, state, self.cptr,
                           make_params(params))
-  if rc ~= 0 then
-    return nil, error_from_c(cerr, rc, "cannot build the URL")
-  end
+  if rc ~= 0 then return nil, error_from_c(cerr, rc, "cannot build the URL") end
   return take_string(url[0]), take_string(state[0])
 end
 
@@ -707,20 +690,7 @@ end
 local TokenStore = {}
 TokenStore.__index = TokenStore
 
---- A SQLite token store (libsmartcar's, through FFI; a file several
---- workers and processes may share, or ":memory:").  Its calls are short
---- local file I/O and block the worker while they run.
----@return table|nil store, table|nil err
-function _M.token_store(path)
-  need_lib()
-  if type(path) ~= "string" or path == "" then
-    raise("path: non-empty string expected")
-  end
-  local cptr, err = new_object("sc_token_store", C.sc_token_store_free,
-    "cannot open the token store", C.sc_token_store_sqlite_new, path)
-  if not cptr then return nil, err end
-  return setmetatable({ cptr = cptr }, TokenStore)
-end
+function rt.store(cptr) return setmetatable({ cptr = cptr }, TokenStore) end
 
 -- Raises unless the store is open and key a non-empty string.
 local function check_key(store, key)
@@ -730,13 +700,21 @@ local function check_key(store, key)
   end
 end
 
--- fn(store.cptr, ..., err_out) through store_call: true, or nil and the
--- Error.
+-- fn(store.cptr, ..., err_out), made again while the store's I/O
+-- answers "pending" (8 times at most): true, or nil and the Error.
 local function store_do(store, fn, ...)
+  local sio = store.io
+  local ctx = sio and sio:context()
   local rc, cerr = c_call(function(...)
-    return store_call(store, fn, ...)
+    for _ = 1, 8 do
+      local rc = store_run(sio, ctx, fn, ...)
+      if rc ~= STORE_PENDING then return rc end
+    end
+    return _M.codes.storage
   end, store.cptr, ...)
-  if rc ~= 0 then return nil, error_from_c(cerr, rc, STORE_SILENT) end
+  if rc ~= 0 then
+    return nil, error_from_c(cerr, rc, "the token store did not answer")
+  end
   return true
 end
 
@@ -906,16 +884,10 @@ end
 -- The functions that call into the library where it may call back into
 -- a Lua token store must not run inside a compiled trace (LuaJIT cannot
 -- enter a callback from one).
-jit.off(run_op)
-jit.off(c_call)
-jit.off(new_object)
-jit.off(store_run)
-jit.off(store_call)
-jit.off(store_do, true)
-jit.off(TokenStore.put)
-jit.off(TokenStore.get, true)
-jit.off(TokenStore.delete)
-jit.off(TokenStore.close)
+for _, fn in ipairs { run_op, c_call, new_object, store_run, store_do,
+    TokenStore.put, TokenStore.get, TokenStore.delete, TokenStore.close } do
+  jit.off(fn, true)
+end
 
 ---------------------------------------------------------------------------
 -- Vehicle
@@ -1004,21 +976,10 @@ for _, name in ipairs { "exchange_code", "exchange_refresh_token",
   end
 end
 
--- The sc_result fn(out, ...) makes: its data, or nil and an Error.
-local function result_of(fn, ...)
-  local out = ffi.new("sc_result *[1]")
-  local rc = fn(out, ...)
-  return decode_result(out[0], rc)
-end
-
 local function check_string(v, what)
   if type(v) ~= "string" or v == "" then
     raise(what .. ": non-empty string expected")
   end
-end
-
-local function check_body(body)
-  if type(body) ~= "string" then raise("body: string expected") end
 end
 
 --- Parse the redirect Connect sent back (URL or query string) and check
@@ -1027,44 +988,25 @@ end
 --- missing one would skip the CSRF check, so it raises.
 ---@return table|nil data {code, state...}, table|nil err
 function _M.parse_redirect(url, expected_state)
-  need_lib()
-  if type(url) ~= "string" then raise("url: string expected") end
   if type(expected_state) ~= "string" or expected_state == "" then
     raise("expected_state: the non-empty state get_auth_url returned "
       .. "expected (without it the CSRF check would be skipped)")
   end
-  return result_of(C.sc_parse_redirect, url, expected_state)
+  return F.parse_redirect(url, expected_state)
 end
 
 ---------------------------------------------------------------------------
 -- Webhooks
 
---- The answer to a VERIFY challenge (hex HMAC-SHA256 keyed by the AMT).
-function _M.hash_challenge(amt, challenge)
-  need_lib()
-  check_string(amt, "amt")
-  check_string(challenge, "challenge")
-  local out = ffi.new("char *[1]")
-  if C.sc_webhook_challenge(out, amt, challenge) ~= 0 then
-    raise("cannot hash the challenge")
-  end
-  return take_string(out[0])
+-- The SC-Signature header as the library takes it (a header sent twice,
+-- a table, is none).
+local function signature_of(v)
+  return type(v) == "string" and v or nil
 end
 
 --- true when signature (the SC-Signature header) signs body.
 function _M.verify_payload(amt, signature, body)
-  need_lib()
-  check_string(amt, "amt")
-  check_body(body)
-  return type(signature) == "string"
-    and C.sc_webhook_verify(amt, signature, body, #body) == 1
-end
-
---- Parse a delivery body (v2 or v4): the event, or nil, err.
-function _M.parse_webhook(body)
-  need_lib()
-  check_body(body)
-  return result_of(C.sc_webhook_parse, body, #body)
+  return F.webhook_verify(amt, signature_of(signature), body)
 end
 
 --- A set of recently seen event ids (libsmartcar's sc_webhook_seen):
@@ -1076,76 +1018,47 @@ end
 --- set is per nginx worker: a retry reaching another worker is missed.
 local Seen = {}
 Seen.__index = Seen
+function rt.seen(ptr) return setmetatable({ ptr = ptr }, Seen) end
 
 function _M.webhook_seen(opts)
-  need_lib()
   opts = opts or {}
-  local out, ttl = ffi.new("sc_webhook_seen *[1]"), opts.ttl_ms or 86400000
-  if opts.path or opts.postgres then -- shared by every worker
-    local open = opts.postgres and C.sc_webhook_seen_open_postgres
-      or C.sc_webhook_seen_open_sqlite
-    if open(out, opts.postgres or opts.path, ttl, nil) ~= 0 then
-      return nil, local_error(_M.codes.storage,
-        "webhook_seen: cannot open the database")
-    end
-  elseif C.sc_webhook_seen_new(out, opts.capacity or 100000, ttl) ~= 0 then
-    raise("webhook_seen: bad capacity or ttl_ms")
+  local ttl = opts.ttl_ms or 86400000
+  if opts.postgres then -- shared by every worker
+    return F.webhook_seen_postgres(opts.postgres, ttl)
+  elseif opts.path then
+    return F.webhook_seen_sqlite(opts.path, ttl)
   end
-  return setmetatable({ ptr = ffi.gc(out[0], C.sc_webhook_seen_free) }, Seen)
+  return F.webhook_seen(opts.capacity or 100000, ttl)
 end
 
-function Seen:first(event_id)
-  check_string(event_id, "event_id")
-  local rc = C.sc_webhook_seen_check(self.ptr, event_id, 0)
-  if rc < 0 then raise("event_id: 1 to 256 bytes expected") end
-  return rc == 1
-end
-
-function Seen:forget(event_id)
-  check_string(event_id, "event_id")
-  return C.sc_webhook_seen_forget(self.ptr, event_id) == 0
-end
-
-function Seen:count()
-  return tonumber(C.sc_webhook_seen_count(self.ptr))
-end
+function Seen:first(event_id) return F.seen_first(self, event_id) end
+function Seen:forget(event_id) return F.seen_forget(self, event_id) end
+function Seen:count() return F.seen_count(self) end
 
 --- Receive one delivery (sc_webhook_receive): VERIFY answered signed or
 --- not, anything else checked against SC-Signature, the event id recorded
 --- in seen (optional).  The event plus reply (answer 200 with it) and
 --- duplicate, or nil, err (kind bad_signature / malformed_response).
 function _M.receive_webhook(amt, signature, body, seen)
-  need_lib()
-  check_string(amt, "amt")
-  check_body(body)
-  return result_of(C.sc_webhook_receive, amt, type(signature) == "string"
-    and signature or nil, body, #body, seen and seen.ptr or nil)
+  return F.webhook_receive(amt, signature_of(signature), body, seen)
 end
 
 --- One flat row per signal (sc_signal_rows), times in epoch ms: from a
 --- get_signals / get_signal result or parsed webhook (their rows), or
 --- the JSON text of a signals response or delivery.
 function _M.signal_rows(source)
-  need_lib()
   if type(source) == "table" then
     if type(source.rows) == "table" then return source.rows end
     source = cjson.encode(source)
   end
-  if type(source) ~= "string" then
-    raise("signal_rows: table or string expected")
-  end
-  local data, err = result_of(C.sc_signal_rows, source, #source)
+  local data, err = F.signal_rows(source)
   return data and data.rows, err
 end
 
 --- Epoch milliseconds of ISO-8601 text or a number, or nil.
 function _M.parse_time(text)
-  need_lib()
   if type(text) == "number" then text = string.format("%.17g", text) end
-  if type(text) ~= "string" then raise("parse_time: string expected") end
-  local out = ffi.new("int64_t[1]")
-  if C.sc_time_parse_ms(out, text, #text) ~= 0 then return nil end
-  return tonumber(out[0])
+  return F.time_ms(text)
 end
 
 --- Serve a webhook delivery in content_by_lua (sc_webhook_receive): read
@@ -1156,7 +1069,6 @@ end
 --- answer 200; a bad signature or body is answered 401 / 400 here and
 --- returns nil, err.
 function _M.handle_webhook(amt, seen)
-  need_lib()
   check_string(amt, "amt")
   ngx.req.read_body()
   local body, path = ngx.req.get_body_data(), ngx.req.get_body_file()
@@ -1221,19 +1133,12 @@ function _M.state_cookie(secret, opts)
   if type(secret) ~= "string" or #secret < 16 then
     raise("secret: a string of at least 16 bytes expected")
   end
-  need_lib()
-  local function signed(v) return "sc_state:" .. v end
   return state_keeper(opts, function(state, max_age)
     local v = ngx.escape_uri(state) .. "." .. (ngx.time() + max_age)
-    local mac = ffi.new("char *[1]")
-    if C.sc_hmac_sha256_hex(mac, secret, signed(v), #signed(v)) ~= 0 then
-      raise("cannot sign the state")
-    end
-    return v .. "." .. take_string(mac[0])
+    return v .. "." .. F.hmac_sha256_hex(secret, "sc_state:" .. v)
   end, function(raw)
     local v, mac = raw:match("^(.*)%.(%x+)$")
-    if not v or C.sc_webhook_verify(secret, mac, signed(v),
-        #signed(v)) ~= 1 then
+    if not v or not F.webhook_verify(secret, mac, "sc_state:" .. v) then
       return nil
     end
     local state, expires = v:match("^(.*)%.(%d+)$")

@@ -41,7 +41,6 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
     const sc_params *params, sc_error **err_out);
 int sc_parse_redirect(sc_result **out, const char *url_or_query,
     const char *expected_state);
-size_t sc_endpoint_count(void);
 const char *sc_endpoint_name(size_t i);
 const char *sc_endpoint_info(const char *endpoint, const char *field);
 int sc_op_new(sc_op **out, sc_client *client, const char *endpoint,
@@ -76,6 +75,8 @@ int sc_webhook_receive(sc_result **out, const char *amt,
 int sc_time_parse_ms(int64_t *out, const char *text, size_t len);
 int sc_signal_rows(sc_result **out, const char *json, size_t len);
 int sc_token_store_sqlite_new(sc_token_store **out, const char *path,
+    sc_error **err_out);
+int sc_token_store_postgres_new(sc_token_store **out, const char *conninfo,
     sc_error **err_out);
 void sc_token_store_free(sc_token_store *store);
 int sc_token_store_save_json(sc_token_store *store, const char *key,

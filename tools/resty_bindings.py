@@ -1,0 +1,198 @@
+"""smartcar.resty's wrappers of the library's plain functions.
+
+Part of tools/gen-bindings.py (its main() writes and --checks this file
+with the others).  From the csrc/lib/bindings.def entries named in
+RESTY below this writes lua/smartcar/resty/functions.lua: one LuaJIT FFI
+function per entry, as tools/c_bindings.py writes one lua_CFunction per
+entry for lua/smartcar_core.c.  The module returns make(C, rt), which
+smartcar.resty calls once the library is loaded; rt gives the helpers
+the wrappers call (raise, take_string, opt_string, decode_result,
+error_from_c, make_params, seen and store, which wrap a new handle).
+
+What each argument and return kind becomes in Lua is written once here,
+in ARG and render_fn.  Argument errors raise (an invalid_argument Error
+whose message starts with the argument's name); failures of data from
+the network are nil, err.
+"""
+import os
+import re
+
+import c_bindings
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "lua", "smartcar", "resty", "functions.lua")
+INCLUDE = os.path.join(ROOT, "csrc", "include", "smartcar")
+
+# The entries smartcar.resty offers (by their Lua name): the calls with
+# state (the client's, the stores' I/O) stay in resty.lua.
+RESTY = ("parse_redirect", "sqlite_store", "postgres_store", "hmac_sha256_hex", "webhook_challenge", "webhook_verify",
+         "webhook_parse", "webhook_receive", "webhook_seen",
+         "webhook_seen_sqlite", "webhook_seen_postgres", "seen:first",
+         "seen:forget", "seen:count", "signal_rows", "time_ms",
+         "version", "endpoints", "format_flags")
+
+# kind -> (the Lua type a value must have, how it is passed to C); {n} is
+# the argument.  An "o" kind may be nil.
+ARG = {
+    "str": ("string", "{n}"), "ostr": ("string", "{n}"),
+    "text": ("string", "{n}"), "otext": ("string", "{n}"),
+    "path": ("string", "{n}"), "lstr": ("string", "{n}, #{n}"),
+    "bytes": ("string", "{n}, #{n}"),
+    "i64": ("number", "{n}"), "size": ("number", "{n}"),
+    "int": ("number", "{n}"), "double": ("number", "{n}"),
+    "seen": ("table", "{n}.ptr"), "oseen": ("table", "{n} and {n}.ptr"),
+    "params": ("table", "rt.make_params({n})"),
+}
+
+
+def constants():
+    """{name: value} of the SC_* constants a condition may name: the
+    codes of errors.def and the #defines of the public headers."""
+    values = {}
+    with open(os.path.join(INCLUDE, "errors.def")) as f:
+        for name, code in re.findall(r"^SC_ERROR\((\w+),\s*(-?\d+)",
+                                     f.read(), re.M):
+            values["SC_" + name] = code
+    for name in os.listdir(INCLUDE):
+        if name.endswith(".h"):
+            with open(os.path.join(INCLUDE, name)) as f:
+                values.update(re.findall(
+                    r"^#define (SC_\w+) (-?\d+)\s*$", f.read(), re.M))
+    return values
+
+
+def lua_expr(cond, consts):
+    """A C condition of bindings.def over the arguments and rc, in Lua."""
+    expr = re.sub(r"\(1 << (\d+)\)", lambda m: str(1 << int(m.group(1))),
+                  cond)
+    expr = re.sub(r"\*(\w+)", r"#\1 > 0", expr)
+    expr = re.sub(r"!isnan\((\w+)\)", r"\1 == \1", expr)
+    expr = expr.replace("&&", "and").replace("||", "or").replace("!=", "~=")
+    expr = re.sub(r"\bSC_\w+\b", lambda m: consts[m.group(0)], expr)
+    if re.search(r"[!&|<]{2}|[?:]|\bSC_", expr):
+        raise SystemExit("resty_bindings: cannot write %r in Lua" % cond)
+    return expr
+
+
+def c_call(fn, out):
+    """fn's C call, with OUT, ERR, SELF, casts and lengths as Lua has
+    them."""
+    call = re.sub(r"\((?:size_t|int64_t|int|double)\)", "", fn.call)
+    call = call.replace("OUT", out).replace("ERR", "err").replace(
+        "SELF", "self")
+    for a in fn.args:
+        call = re.sub(r"\b%s, %s_len\b" % (a.name, a.name),
+                      ARG[a.kind][1].format(n=a.name), call)
+        if a.kind in ("seen", "oseen", "params"):
+            call = re.sub(r"\b%s\b" % a.name, ARG[a.kind][1].format(n=a.name),
+                          call)
+    if "sc_endpoint_name(i)" in call:
+        return call
+    return "C." + call
+
+
+def render_fn(fn, consts):
+    name = fn.lua.replace(":", "_")
+    args = [a.name for a in fn.args]
+    body = []
+    for a in fn.args:
+        want, _ = ARG[a.kind]
+        if a.default and a.default != "None":
+            body.append("if %s == nil then %s = %s end" % (a.name, a.name,
+                                                          a.default))
+        check = "type(%s) ~= \"%s\"" % (a.name, want)
+        if a.kind.startswith("o") or a.default == "None":
+            check = "%s ~= nil and %s" % (a.name, check)
+        body.append("if %s then rt.raise(\"%s: %s expected\") end"
+                    % (check, a.name, want))
+    for argn, cond, msg in fn.lua_checks:
+        body.append("if not (%s) then rt.raise(\"%s\") end"
+                    % (lua_expr(cond, consts), msg))
+    if "ERR" in fn.call:
+        body.append("local err = ffi.new(\"sc_error *[1]\")")
+    ret = fn.ret
+    outs = {"result": "sc_result *", "string": "char *", "time": "int64_t",
+            "seen": "sc_webhook_seen *", "store": "sc_token_store *"}
+    if ret in outs:
+        body.append("local out = ffi.new(\"%s[1]\")" % outs[ret])
+    call = c_call(fn, "out")
+    failed = "rt.error_from_c(err[0], rc, \"%s\")" % name \
+        if "ERR" in fn.call else "rt.error_from_c(nil, rc, \"%s\")" % name
+    if ret == "result":
+        body += ["local rc = %s" % call,
+                 "return rt.decode_result(out[0], rc)"]
+    elif ret == "string":
+        body += ["local rc = %s" % call,
+                 "if rc ~= 0 then error(%s, 0) end" % failed,
+                 "return rt.take_string(out[0])"]
+    elif ret == "time":
+        body += ["if %s ~= 0 then return nil end" % call,
+                 "return tonumber(out[0])"]
+    elif ret in ("seen", "store"):
+        free = {"seen": "sc_webhook_seen_free",
+                "store": "sc_token_store_free"}[ret]
+        body += ["local rc = %s" % call,
+                 "if rc ~= 0 then return nil, %s end" % failed,
+                 "return rt.%s(ffi.gc(out[0], C.%s))" % (ret, free)]
+    elif ret == "bool":
+        body += ["local rc = %s" % call,
+                 "return %s" % lua_expr(fn.when, consts)]
+    elif ret == "flag":
+        body += ["local rc = %s" % call,
+                 "if rc == %s then rt.raise(\"%s\") end"
+                 % (consts["SC_EINVAL"], fn.einval["lua"])]
+        ok = " and rc ~= %s" % lua_expr(fn.ok, consts) if fn.ok else ""
+        body += ["if rc < 0%s then error(%s, 0) end" % (ok, failed),
+                 "return %s" % lua_expr(fn.when, consts)]
+    elif ret == "integer":
+        body.append("return tonumber(%s)" % call)
+    elif ret == "cstr":
+        body.append("return rt.opt_string(%s)" % call)
+    elif ret == "names":
+        body += ["local t = {}",
+                 "while C.%s ~= nil do" % call.replace("(i)", "(#t)"),
+                 "  t[#t + 1] = ffi.string(C.%s)" % call.replace("(i)",
+                                                                "(#t)"),
+                 "end", "return t"]
+    else:
+        raise SystemExit("resty_bindings: %s: no Lua form of return kind %s"
+                         % (fn.lua, ret))
+    lines = []
+    for line in body:  # a check too long for one line on three
+        m = re.match(r"^(if .*) then (.*) end$", line)
+        if m and len(line) > 74:
+            lines += [m.group(1) + " then", "  " + m.group(2), "end"]
+        elif len(line) > 74 and ", " in line[:70]:  # a long call
+            cut = line.rindex(", ", 0, 70) + 1
+            lines += [line[:cut], "  " + line[cut + 1:]]
+        else:
+            lines.append(line)
+    return "\n  function F.%s(%s)\n%s\n  end\n" % (
+        name, ", ".join(args), "\n".join("    " + line for line in lines))
+
+
+def render(functions):
+    consts = constants()
+    by_lua = {fn.lua: fn for fn in functions if fn.lua}
+    missing = [n for n in RESTY if n not in by_lua]
+    if missing:
+        raise SystemExit("resty_bindings: no bindings.def entry %s"
+                         % ", ".join(missing))
+    parts = ["-- Generated by tools/gen-bindings.py (tools/resty_bindings.py) "
+             "from",
+             "-- csrc/lib/bindings.def: do not edit.  smartcar.resty's "
+             "wrappers of the",
+             "-- library's plain functions by their Lua name (\"seen:first\" "
+             "is",
+             "-- F.seen_first): make(C, rt) returns them.",
+             "local ffi = require \"ffi\"", "",
+             "return function(C, rt)", "  local F = {}"]
+    for name in RESTY:
+        parts.append(render_fn(by_lua[name], consts).rstrip("\n"))
+    parts += ["  return F", "end"]
+    return "\n".join(parts) + "\n"
+
+
+def files():
+    """{path: text} of the file this writes."""
+    return {OUT: render(c_bindings.read_table())}
