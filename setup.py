@@ -37,6 +37,7 @@ SC_LIB_SOURCES = [
     "csrc/lib/http1.c",
     "csrc/lib/result.c",
     "csrc/lib/auth.c",
+    "csrc/lib/bind_host.c",
     "csrc/lib/request.c",
     "csrc/lib/op.c",
     "csrc/lib/paging.c",

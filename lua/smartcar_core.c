@@ -188,34 +188,17 @@ static void push_json(lua_State *L, const cJSON *j, int depth)
 	}
 }
 
-/* Push an sc_error as a smartcar.Error table. */
+/* Push an sc_error (or code @p rc's) as a smartcar.Error table: its
+ * fields (sc_error_fields), kind and message always there. */
 static void push_error(lua_State *L, const sc_error *err, int rc)
 {
-	int code = err ? sc_error_code(err) : rc;
-	const char *s;
+	tmp *t = tmp_new(L);
 
-	if (err != NULL)
-		push_json(L, sc_error_object(err), 0);
-	else
-		lua_pushnil(L);
-	if (!lua_istable(L, -1)) {
-		lua_pop(L, 1);
-		lua_newtable(L);
-	}
-	/* kind and message are always there, whatever the object held. */
-	if (lua_getfield(L, -1, "kind") == LUA_TNIL &&
-	    (s = sc_code_kind(code)) != NULL) {
-		lua_pushstring(L, s);
-		lua_setfield(L, -3, "kind");
-	}
-	lua_pop(L, 1);
-	if (lua_getfield(L, -1, "message") == LUA_TNIL) {
-		s = err ? sc_error_message(err) : NULL;
-		lua_pushstring(L, s ? s : sc_strerror(code));
-		lua_setfield(L, -3, "message");
-	}
-	lua_pop(L, 1);
+	if ((t->json = sc_error_fields(rc, err, NULL)) == NULL)
+		raise_nomem(L);
+	push_json(L, t->json, 0);
 	luaL_setmetatable(L, ERROR_MT);
+	lua_remove(L, -2); /* the tmp: freed when collected */
 }
 
 static int error_tostring(lua_State *L)
@@ -570,7 +553,7 @@ struct lstore {
 	sc_token_store *held;  /* closed while shared: freed by the last */
 };
 
-static const char *json_encode_value(lua_State *L, int idx, tmp *t);
+static cJSON *json_encode_tree(lua_State *L, int idx, tmp *t);
 
 static sc_token_store *check_store(lua_State *L, int idx)
 {
@@ -654,45 +637,6 @@ static int push_done(lua_State *L, tmp *t, int rc)
 	return 1;
 }
 
-/* A required non-empty string field of the token table at idx; left on
- * the stack so the pointer stays valid. */
-static const char *token_string(lua_State *L, int idx, const char *name)
-{
-	const char *v;
-
-	if (lua_getfield(L, idx, name) != LUA_TSTRING)
-		luaL_argerror(L, 3, lua_pushfstring(L, "token.%s: string "
-						       "expected, got %s",
-						    name,
-						    luaL_typename(L, -1)));
-	v = check_cstring(L, -1, name);
-	if (*v == '\0')
-		luaL_argerror(L, 3, lua_pushfstring(L, "token.%s must not be "
-						       "empty", name));
-	return v;
-}
-
-static void token_optional_number(lua_State *L, int idx, const char *name)
-{
-	int type = lua_getfield(L, idx, name);
-
-	if (type != LUA_TNIL && type != LUA_TNUMBER)
-		luaL_argerror(L, 3, lua_pushfstring(L, "token.%s: number "
-						       "expected, got %s",
-						    name,
-						    luaL_typename(L, -1)));
-	lua_pop(L, 1);
-}
-
-static void wipe_text(tmp *t)
-{
-	if (t->text != NULL) {
-		volatile char *p = t->text;
-		while (*p)
-			*p++ = 0;
-	}
-}
-
 /*
  * store:put(key, token) -> true | nil, err.  token: a token table
  * (exchange_code's) with string access_token and refresh_token; the
@@ -702,22 +646,18 @@ static int store_put(lua_State *L)
 {
 	sc_token_store *store = check_store(L, 1);
 	const char *key = check_key(L, 2);
-	const char *refresh;
 	tmp *t;
 	int rc;
 
 	luaL_checktype(L, 3, LUA_TTABLE);
 	lua_settop(L, 3);
-	token_string(L, 3, "access_token");           /* 4 */
-	refresh = token_string(L, 3, "refresh_token"); /* 5 */
-	(void)refresh;
-	token_optional_number(L, 3, "expiration");
-	token_optional_number(L, 3, "refresh_expiration");
 	t = tmp_push(L);
-	json_encode_value(L, 3, t);
-	/* through the library, so the save takes the key's refresh lock */
-	rc = sc_token_store_save_json(store, key, t->text, &t->err);
-	wipe_text(t);
+	/* the library checks the set, takes the key's refresh lock, saves,
+	 * and wipes the tree it was given */
+	rc = sc_token_store_save_tokens(store, key,
+					json_encode_tree(L, 3, t), &t->err);
+	if (rc == SC_EINVAL)
+		return luaL_argerror(L, 3, sc_error_message(t->err));
 	return push_done(L, t, rc);
 }
 
@@ -943,68 +883,30 @@ static int client_op(lua_State *L)
 	return 1;
 }
 
-static void push_request(lua_State *L, const sc_request *req)
-{
-	size_t i, n = sc_request_header_count(req), len = 0;
-	const char *body;
-
-	lua_createtable(L, 0, 6);
-	lua_pushstring(L, sc_request_method(req));
-	lua_setfield(L, -2, "method");
-	lua_pushstring(L, sc_request_url(req));
-	lua_setfield(L, -2, "url");
-	/* Headers as an ordered list of {name, value} pairs. */
-	lua_createtable(L, (int)n, 0);
-	for (i = 0; i < n; i++) {
-		const char *name, *value;
-		if (sc_request_header_at(req, i, &name, &value) != 0)
-			break;
-		lua_createtable(L, 2, 0);
-		lua_pushstring(L, name);
-		lua_rawseti(L, -2, 1);
-		lua_pushstring(L, value);
-		lua_rawseti(L, -2, 2);
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
-	lua_setfield(L, -2, "headers");
-	body = sc_request_body(req, &len);
-	lua_pushlstring(L, body ? body : "", body ? len : 0);
-	lua_setfield(L, -2, "body");
-	lua_pushinteger(L, sc_request_connect_timeout_ms(req));
-	lua_setfield(L, -2, "connect_timeout_ms");
-	lua_pushinteger(L, sc_request_timeout_ms(req));
-	lua_setfield(L, -2, "timeout_ms");
-}
-
-/* op:next() -> STEP_SEND, request | STEP_WAIT, ms | STEP_DONE */
+/* op:next() -> STEP_SEND, request | STEP_WAIT, ms | STEP_DONE.  The
+ * request: {method, url, headers = {{name, value}...}, body,
+ * connect_timeout_ms, timeout_ms} (sc_request_json). */
 static int op_next(lua_State *L)
 {
 	sc_op *op = check_op(L);
 	const sc_request *req = NULL;
 	int rc = sc_op_next(op, &req);
+	tmp *t;
 
-	switch (rc) {
-	case SC_STEP_SEND:
-		lua_pushinteger(L, rc);
-		push_request(L, req);
-		return 2;
-	case SC_STEP_WAIT:
-		lua_pushinteger(L, rc);
+	if (rc < 0)
+		return luaL_error(L, "op:next: %s", sc_strerror(rc));
+	t = tmp_push(L); /* below the values returned */
+	lua_pushinteger(L, rc);
+	if (rc == SC_STEP_DONE)
+		return 1;
+	if (rc == SC_STEP_WAIT) {
 		lua_pushinteger(L, (lua_Integer)sc_op_wait_ms(op));
 		return 2;
-	case SC_STEP_DONE:
-		lua_pushinteger(L, rc);
-		return 1;
-	default:
-		return luaL_error(L, "op:next: %s", sc_strerror(rc));
 	}
-}
-
-/* op:wait_ms() -> integer */
-static int op_wait_ms(lua_State *L)
-{
-	lua_pushinteger(L, (lua_Integer)sc_op_wait_ms(check_op(L)));
-	return 1;
+	if ((t->json = sc_request_json(req)) == NULL)
+		return raise_nomem(L);
+	push_json(L, t->json, 0);
+	return 2;
 }
 
 static void add_header(lua_State *L, sc_response *resp, int name_idx,
@@ -1075,33 +977,6 @@ static int op_feed(lua_State *L)
 	return op_fed(L, rc, "op:feed");
 }
 
-/* op:fail(code, message) -> op: the request failed locally. */
-static int op_fail_how(lua_State *L, int unsent)
-{
-	sc_op *op = check_op(L);
-	lua_Integer code = luaL_checkinteger(L, 2);
-	const char *msg = luaL_optstring(L, 3, NULL);
-	int rc;
-
-	luaL_argcheck(L, code < 0 && sc_code_kind((int)code) != NULL, 2,
-		      "an error code from core.codes expected");
-	rc = unsent ? sc_op_fail_unsent(op, (int)code, msg)
-		    : sc_op_fail(op, (int)code, msg);
-	return op_fed(L, rc, "op:fail");
-}
-
-static int op_fail(lua_State *L)
-{
-	return op_fail_how(L, 0);
-}
-
-/* op:fail_unsent(code, message): the request certainly never left this
- * process (no connection made), so even a command may be sent again. */
-static int op_fail_unsent(lua_State *L)
-{
-	return op_fail_how(L, 1);
-}
-
 /* op:result() -> data | nil, err */
 static int op_result(lua_State *L)
 {
@@ -1170,39 +1045,9 @@ static int handle_closed(lua_State *L)
 	return 1;
 }
 
-static const luaL_Reg op_methods[] = {
-	{ "next", op_next },
-	{ "wait_ms", op_wait_ms },
-	{ "feed", op_feed },
-	{ "fail", op_fail },
-	{ "fail_unsent", op_fail_unsent },
-	{ "result", op_result },
-	{ "close", op_close },
-	{ NULL, NULL },
-};
-
 /* ------------------------------------------------------------------ */
 /* Module functions.                                                   */
 /* ------------------------------------------------------------------ */
-
-/* core.endpoint_info(name) -> {method=, path=, args=, result=, doc=...}
- * (every column sc_endpoint_info has), or nil for an unknown endpoint. */
-static int l_endpoint_info(lua_State *L)
-{
-	const char *name = luaL_checkstring(L, 1), *column;
-	size_t i;
-
-	if (sc_endpoint_info(name, "method") == NULL) {
-		lua_pushnil(L);
-		return 1;
-	}
-	lua_createtable(L, 0, 12);
-	for (i = 0; (column = sc_endpoint_column(i)) != NULL; i++) {
-		lua_pushstring(L, sc_endpoint_info(name, column));
-		lua_setfield(L, -2, column);
-	}
-	return 1;
-}
 
 /*
  * core.json_decode(text) -> value | nil, err.  The converter the calls
@@ -1416,31 +1261,25 @@ static void json_encode_into(lua_State *L, int idx, int depth,
 		   luaL_typename(L, idx));
 }
 
-/* Encode the value at @p idx into t->json and its compact text into
- * t->text (both freed with the tmp); returns the text. */
-static const char *json_encode_value(lua_State *L, int idx, tmp *t)
+/* Encode the value at @p idx: the tree, detached from the holder in
+ * t->json that owned it while it was built (so that a raise half way
+ * through frees everything). */
+static cJSON *json_encode_tree(lua_State *L, int idx, tmp *t)
 {
-	cJSON *v;
-
 	idx = lua_absindex(L, idx);
 	if (lua_isnone(L, idx))
 		luaL_argerror(L, idx, "value expected");
-	/* A holder array owns the tree while it is built, so a raise half
-	 * way through frees everything. */
 	t->json = cJSON_CreateArray();
 	if (t->json == NULL)
 		raise_nomem(L);
 	json_encode_into(L, idx, 0, t->json, NULL);
-	v = t->json->child;
-	t->text = v ? cJSON_PrintUnformatted(v) : NULL;
-	if (t->text == NULL)
-		raise_nomem(L);
-	return t->text;
+	return cJSON_DetachItemFromArray(t->json, 0);
 }
 
 /* core.json_encode(value) -> string; raises on what JSON cannot hold. */
 static int l_json_encode(lua_State *L)
 {
+	cJSON *v;
 	tmp *t;
 
 	lua_settop(L, 1);
@@ -1448,10 +1287,14 @@ static int l_json_encode(lua_State *L)
 		return luaL_argerror(L, 1, "value expected (use smartcar.null "
 					   "for null)");
 	t = tmp_push(L);
-	lua_pushstring(L, json_encode_value(L, 1, t));
+	v = json_encode_tree(L, 1, t);
+	t->text = cJSON_PrintUnformatted(v);
+	cJSON_Delete(v);
+	if (t->text == NULL)
+		return raise_nomem(L);
+	lua_pushstring(L, t->text);
 	return 1;
 }
-
 /* ------------------------------------------------------------------ */
 /* Webhooks.                                                           */
 /* ------------------------------------------------------------------ */
@@ -2121,10 +1964,18 @@ static const luaL_Reg client_methods[] = {
 static const luaL_Reg module_functions[] = {
 	SC_GENERATED_FUNCTIONS
 	{ "client", l_client },
-	{ "endpoint_info", l_endpoint_info },
 	{ "json_decode", l_json_decode },
 	{ "json_encode", l_json_encode },
 	{ "same_env", l_same_env },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg op_methods[] = {
+	{ "next", op_next },
+	{ "feed", op_feed },
+	{ "result", op_result },
+	SC_GENERATED_OP_METHODS
+	{ "close", op_close },
 	{ NULL, NULL },
 };
 

@@ -391,6 +391,24 @@ static int l_endpoints(lua_State *L)
 	return push_names(L, sc_endpoint_name);
 }
 
+/* core.endpoint_info */
+static int l_endpoint_info(lua_State *L)
+{
+	const char *name;
+	tmp *t;
+
+	luaL_checktype(L, 1, LUA_TSTRING);
+	name = check_cstring(L, 1, "the name");
+	lua_settop(L, 1);
+	t = tmp_push(L);
+	t->json = sc_endpoint_info_json(name);
+	if (t->json == NULL)
+		lua_pushnil(L);
+	else
+		push_json(L, t->json, 0);
+	return 1;
+}
+
 /* core.client_env */
 static int l_client_env(lua_State *L)
 {
@@ -561,6 +579,50 @@ static int l_client_fd(lua_State *L)
 	return push_nonneg(L, (lua_Integer)sc_async_fd(self));
 }
 
+/* l_op_fail and l_op_fail_unsent */
+static int l_op_fail_as(lua_State *L, int twin)
+{
+	sc_op *self;
+	int code;
+	const char *message = NULL;
+	int rc;
+
+	self = check_op(L);
+	code = (int)luaL_checkinteger(L, 2);
+	if (!lua_isnoneornil(L, 3)) {
+		luaL_checktype(L, 3, LUA_TSTRING);
+		message = check_cstring(L, 3, "the message");
+	}
+	luaL_argcheck(L, code < 0 && sc_code_kind(code) != NULL, 2, "an error code from core.codes expected");
+	rc = (twin ? sc_op_fail_unsent(self, code, message) : sc_op_fail(self, code, message));
+	if (rc != 0)
+		return raise_failure(L, "fail", rc, NULL);
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* core.op:fail; in Python: fail(code, message=None) -> None */
+static int l_op_fail(lua_State *L)
+{
+	return l_op_fail_as(L, 0);
+}
+
+/* core.op:fail_unsent; in Python: fail_unsent(code, message=None) -> None */
+static int l_op_fail_unsent(lua_State *L)
+{
+	return l_op_fail_as(L, 1);
+}
+
+/* core.op:wait_ms; in Python: wait_ms() -> int */
+static int l_op_wait_ms(lua_State *L)
+{
+	sc_op *self;
+
+	self = check_op(L);
+	lua_pushinteger(L, (lua_Integer)sc_op_wait_ms(self));
+	return 1;
+}
+
 /* The module's functions (luaL_Reg lines). */
 #define SC_GENERATED_FUNCTIONS \
 	{ "parse_redirect", l_parse_redirect }, \
@@ -580,6 +642,7 @@ static int l_client_fd(lua_State *L)
 	{ "random_state", l_random_state }, \
 	{ "version", l_version }, \
 	{ "endpoints", l_endpoints }, \
+	{ "endpoint_info", l_endpoint_info }, \
 	{ "client_env", l_client_env }, \
 	{ "format_flags", l_format_flags },
 
@@ -605,3 +668,9 @@ static int l_client_fd(lua_State *L)
 	{ "get", l_store_get }, \
 	{ "delete", l_store_delete }, \
 	{ "refresh", l_store_refresh },
+
+/* The methods of an op (luaL_Reg lines). */
+#define SC_GENERATED_OP_METHODS \
+	{ "fail", l_op_fail }, \
+	{ "fail_unsent", l_op_fail_unsent }, \
+	{ "wait_ms", l_op_wait_ms },

@@ -67,6 +67,7 @@ build = {
       csrc/lib/http1.c \
       csrc/lib/result.c \
       csrc/lib/auth.c \
+      csrc/lib/bind_host.c \
       csrc/lib/request.c \
       csrc/lib/op.c \
       csrc/lib/paging.c \

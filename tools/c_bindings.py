@@ -20,6 +20,7 @@ hand-written files, with the calls that hold state (Client, Op, stores,
 call_many, async).
 """
 import ast
+import copy
 import os
 import re
 
@@ -48,6 +49,9 @@ class Fn:
         self.nonneg = values.get("lua") == "nonneg"
         self.args, self.doc, self.einval = [], [], {}
         self.py_checks, self.lua_checks = [], []
+        # SC_TWIN: the function like this one but for its C call, and
+        # the function a twin is like
+        self.twin = self.twin_of = None
 
 
 def read_table():
@@ -59,6 +63,13 @@ def read_table():
         macro, values = m.group(1), ast.literal_eval("(%s,)" % m.group(2))
         if macro == "SC_FN":
             fns.append(Fn(*values))
+        elif macro == "SC_TWIN":
+            base = fns[-1]
+            twin = copy.copy(base)
+            twin.py, twin.lua, twin.doc = values[0], values[1], []
+            twin.call = values[2] + base.call[base.call.index("("):]
+            base.twin, twin.twin_of = twin, base
+            fns.append(twin)
         elif macro == "SC_ARG":
             fns[-1].args.append(Arg(*values))
         elif macro == "SC_DOC":
@@ -170,6 +181,8 @@ PY_RET = {
     "cstr": ("", None, "ret = str_from_c({call});"),
     "void": ("", None, "{call};\n\tret = py_none();"),
     "names": ("", None, "ret = list_names({name});"),
+    "json": ("cJSON *out;", None, "out = {call};\n"
+             "\tret = out ? from_json(out) : py_none();\n\tcJSON_Delete(out);"),
 }
 # names: one helper walks at(0), at(1)... for every such function
 PY_NAMES = (
@@ -195,7 +208,7 @@ def names_fn(fn):
     return fn.call.split("(")[0]
 # the call is the value, not a code (names: the call of index i, until
 # it gives NULL)
-VALUE_RETS = ("integer", "cstr", "void", "names")
+VALUE_RETS = ("integer", "cstr", "void", "names", "json")
 # the receiver of a method (an SC_ARG named self): the object type, its
 # check, its handle, and how a call that released the GIL gives it back
 PY_SELF = {
@@ -204,9 +217,11 @@ PY_SELF = {
     "store": ("StoreObject", "store_check(self) < 0", "sc_token_store",
               "self->store", "store_release(self);"),
     "async": ("AsyncObject", None, "sc_async", "self->async", None),
+    "op": ("OpObject", "op_check(self) < 0", "sc_op", "self->op", None),
 }
 # the Python class of each receiver, whose method table a macro fills
-PY_CLASSES = {"client": "Client", "store": "TokenStore", "async": "Async"}
+PY_CLASSES = {"client": "Client", "store": "TokenStore", "async": "Async",
+              "op": "Op"}
 
 
 def c_string(text):
@@ -350,7 +365,7 @@ def render_python(functions):
         c_name = py_name(fn)
         parts.append("\nPyDoc_STRVAR(%s_doc,\n%s);\n\n" %
                      (c_name, c_string(fn.doc)))
-        parts.append(render_py_fn(fn))
+        parts.append(render_twins(fn, render_py_fn, py_name, PY_TWIN))
         has_args = len(fn.args) > (1 if receiver(fn) else 0)
         flags = "METH_VARARGS | METH_KEYWORDS" if has_args else "METH_NOARGS"
         tables.setdefault(receiver(fn), []).append(
@@ -404,14 +419,20 @@ LUA_OPT = {"i64": "{n} = luaL_optinteger(L, {i}, {d});",
 # a method's receiver (SC_ARG self): the handle's type and how it is read
 LUA_SELF = {"client": ("sc_client", "check_client(L)"),
             "store": ("sc_token_store", "check_store(L, 1)"),
-            "async": ("sc_async", "check_async_client(L)->async")}
+            "async": ("sc_async", "check_async_client(L)->async"),
+            "op": ("sc_op", "check_op(L)")}
 # handle return kinds: userdata type, metatable, field
 LUA_HANDLES = {"store": ("lstore", "STORE_MT", "store"),
                "seen": ("lseen", "SEEN_MT", "seen")}
 
 
+def lua_name(fn):
+    """The C name of fn's lua_CFunction."""
+    return "l_" + fn.lua.replace(":", "_")
+
+
 def render_lua_fn(fn):
-    cname = "l_" + fn.lua.replace(":", "_")
+    cname = lua_name(fn)
     nargs = len(fn.args)
     decls = []
     body = []
@@ -433,7 +454,7 @@ def render_lua_fn(fn):
     has_err = "ERR" in fn.call
     params = [(i, a) for i, a in enumerate(fn.args, 1) if a.kind == "params"]
     needs_tmp = fn.ret in ("result", "string", "store", "seen", "stored",
-                           "pair") or has_err or params
+                           "pair", "json") or has_err or params
     if needs_tmp:
         decls.append("\ttmp *t;")
         body.append("\tlua_settop(L, %d);\n\tt = tmp_push(L);" % nargs)
@@ -453,6 +474,9 @@ def render_lua_fn(fn):
                 "return push_nonneg(L, (lua_Integer)%s);",
                 "names": "return push_names(L, %s);",
                 "cstr": "lua_pushstring(L, %s);\n\treturn 1;",
+                "json": "t->json = %s;\n\tif (t->json == NULL)\n"
+                        "\t\tlua_pushnil(L);\n\telse\n"
+                        "\t\tpush_json(L, t->json, 0);\n\treturn 1;",
                 "void": "%s;\n\treturn 0;"}[fn.ret]
         body.append("\t" + push % call)
     else:
@@ -533,20 +557,54 @@ def render_lua(functions):
     for fn in functions:
         if not fn.lua:
             continue
-        parts.append("\n" + render_lua_fn(fn))
+        parts.append("\n" + render_twins(fn, render_lua_fn, lua_name,
+                                          LUA_TWIN))
         reg = "\t{ \"%s\", l_%s }," % (fn.lua.split(":")[-1],
                                        fn.lua.replace(":", "_"))
         owner = fn.lua.split(":")[0] if ":" in fn.lua else None
         tables.setdefault(owner, []).append(reg)
     for owner, lines in tables.items():
         what = "the module's functions" if owner is None else \
-            "the methods of a %s" % owner
+            "the methods of a%s %s" % ("n" if owner[0] in "aeiou" else "",
+                                       owner)
         macro = "SC_GENERATED_%s" % ("FUNCTIONS" if owner is None else
                                      owner.upper() + "_METHODS")
         parts.append("\n/* %s (luaL_Reg lines). */\n#define %s \\\n%s\n"
                      % (what[0].upper() + what[1:], macro,
                         " \\\n".join(lines)))
     return "".join(parts)
+
+
+# twins (SC_TWIN): the call of the body both share, and its head
+PY_TWIN = ("\treturn {body}(self, {args}, {n});\n",
+           ("PyObject *kwds)\n{", "PyObject *kwds, int twin)\n{"),
+           ("PyObject *unused)\n{", "PyObject *unused, int twin)\n{"))
+LUA_TWIN = ("\treturn {body}(L, {n});\n",
+            ("(lua_State *L)\n{", "(lua_State *L, int twin)\n{"))
+
+
+def render_twins(fn, render, name, how):
+    """render(fn); for a function with a twin, one that calls the body
+    both share (whose argument twin picks the C call: 0 the first's, 1
+    the twin's), after that body when fn is the first."""
+    base = fn.twin_of or fn
+    if not base.twin:
+        return render(fn)
+    body = name(base) + "_as"
+    head = render(fn).split("\n{", 1)[0] + "\n{\n"
+    args = "args, kwds" if "kwds" in head else "unused"
+    out = head + how[0].format(body=body, args=args,
+                               n=1 if fn.twin_of else 0) + "}\n"
+    if fn.twin_of:
+        return out
+    both = copy.copy(fn)
+    both.call = "(twin ? %s : %s)" % (fn.twin.call, fn.call)
+    text = render(both)
+    text = "/* %s and %s */\n" % (name(fn), name(fn.twin)) + \
+        text[text.index("static "):].replace(name(fn) + "(", body + "(", 1)
+    for old, new in how[1:]:
+        text = text.replace(old, new, 1)
+    return text + "\n" + out
 
 
 def files():

@@ -25,6 +25,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WHOLE = "the binding converts whole results and errors (sc_*_to_json or " \
         "its own walk) instead of reading fields one by one"
 BY_NAME = "the binding calls every endpoint by name through sc_op/sc_call"
+WHOLE_REQUEST = "the bindings hand a request to their drivers whole " \
+    "(sc_request_json)"
+SAVE_TOKENS = "the bindings save token sets through " \
+    "sc_token_store_save_tokens, which checks and wipes them"
 NOT_BOUND = {
     "sc_exchange_code": BY_NAME, "sc_exchange_refresh_token": BY_NAME,
     "sc_get_user": BY_NAME, "sc_get_vehicles": BY_NAME,
@@ -39,6 +43,13 @@ NOT_BOUND = {
     "sc_params_get": "parameters only go into the library",
     "sc_params_set_int": "numbers are formatted by the binding",
     "sc_request_header": "requests are read whole by sc_op_next's caller",
+    "sc_request_header_at": WHOLE_REQUEST, "sc_request_header_count":
+    WHOLE_REQUEST, "sc_request_method": WHOLE_REQUEST, "sc_request_url":
+    WHOLE_REQUEST, "sc_request_timeout_ms": WHOLE_REQUEST,
+    "sc_request_connect_timeout_ms": WHOLE_REQUEST,
+    "sc_endpoint_column": "the bindings read an endpoint's line whole "
+                          "(sc_endpoint_info_json)",
+    "sc_error_object": "errors reach the bindings as sc_error_fields",
     "sc_response_body": "responses are built and fed, never read back",
     "sc_response_header": "responses are built and fed, never read back",
     "sc_response_status": "responses are built and fed, never read back",
@@ -53,8 +64,8 @@ NOT_BOUND = {
                                  "sc_async of their own",
     "sc_param_check": "Lua's settings are checked when a call is made "
                       "(by sc_client_new and sc_op_new, the same rule)",
-    "sc_token_store_save": "stores are written through "
-                           "sc_token_store_save_json",
+    "sc_token_store_save": SAVE_TOKENS, "sc_token_store_save_json":
+    SAVE_TOKENS,
     "sc_token_store_put": "deprecated (sc_token_store_save)",
     "sc_token_store_put_json": "deprecated (sc_token_store_save_json)",
     "sc_token_store_get": "deprecated (sc_token_store_load)",

@@ -33,5 +33,6 @@
 #include "smartcar/paging.h"
 #include "smartcar/async.h"
 #include "smartcar/sys/store.h"
+#include "smartcar/bind.h"
 
 #endif

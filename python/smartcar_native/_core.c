@@ -117,62 +117,61 @@ done:
 
 /*
  * Build (not raise) the exception for @p code: a new reference, or NULL
- * with a Python exception set.  The fields come from the library's error
- * object when there is one, else from the static tables (for functions
- * that only return a code).  The factory picks the class.
+ * with a Python exception set.  The fields are the library's error
+ * object, or the code's kind and @p message (NULL: the code's text) for
+ * functions that only return a code (sc_error_fields); the factory picks
+ * the class.
  */
-static PyObject *error_instance(int code, const sc_error *err)
+static PyObject *error_instance(int code, const sc_error *err,
+				const char *message)
 {
-	PyObject *fields = NULL, *exc;
+	PyObject *fields, *exc;
+	cJSON *j;
 
-	if (err) {
-		code = sc_error_code(err);
-		fields = from_json(sc_error_object(err));
-		if (!fields)
-			return NULL;
-		if (!PyDict_Check(fields)) {
-			Py_DECREF(fields);
-			fields = NULL;
-		}
-	} else if (code == SC_ENOMEM) {
+	if (!err && code == SC_ENOMEM)
 		return PyErr_NoMemory();
-	}
-	if (!fields) {
-		const char *kind = sc_code_kind(code);
-		fields = Py_BuildValue("{s:s,s:s}", "kind",
-				       kind ? kind : "unknown", "message",
-				       sc_strerror(code));
-		if (!fields)
-			return NULL;
-	}
 	if (!error_factory) {
 		PyErr_SetString(PyExc_RuntimeError,
 				"smartcar_native.errors is not loaded");
-		Py_DECREF(fields);
 		return NULL;
 	}
-	exc = PyObject_CallFunction(error_factory, "iO", code, fields);
+	j = sc_error_fields(code, err, message);
+	fields = j ? from_json(j) : PyErr_NoMemory();
+	cJSON_Delete(j);
+	if (!fields)
+		return NULL;
+	exc = PyObject_CallFunction(error_factory, "iO",
+				    err ? sc_error_code(err) : code, fields);
 	Py_DECREF(fields);
-	if (!exc)
-		return NULL; /* the factory's own exception is more useful */
-	if (!PyExceptionInstance_Check(exc)) {
-		Py_DECREF(exc);
+	if (exc && !PyExceptionInstance_Check(exc)) {
+		Py_CLEAR(exc);
 		PyErr_SetString(PyExc_TypeError,
 				"errors._from_core must return an exception");
-		return NULL;
 	}
-	return exc;
+	return exc; /* NULL: the factory's own exception is more useful */
+}
+
+/* Raise (and release) @p exc, an error_instance() result. */
+static void raise_exc(PyObject *exc)
+{
+	if (exc) {
+		PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+		Py_DECREF(exc);
+	}
 }
 
 /* Raise the exception for @p code (see error_instance()). */
 static void raise_error(int code, const sc_error *err)
 {
-	PyObject *exc = error_instance(code, err);
+	raise_exc(error_instance(code, err, NULL));
+}
 
-	if (!exc)
-		return;
-	PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-	Py_DECREF(exc);
+/* Raise the exception of @p code with our own message (for functions of
+ * the library that return only a code, where the static text would
+ * mislead: a store's SQLite failure is SC_ENETWORK). */
+static void raise_local(int code, const char *message)
+{
+	raise_exc(error_instance(code, NULL, message));
 }
 
 /* Raise the exception for a failure handed back through err_out, and
@@ -217,10 +216,10 @@ static PyObject *result_or_error(sc_result *res)
 	PyObject *out;
 
 	if (!res)
-		return error_instance(SC_ENOMEM, NULL);
+		return error_instance(SC_ENOMEM, NULL, NULL);
 	err = sc_result_error(res);
 	if (err)
-		out = error_instance(SC_EAPI, err);
+		out = error_instance(SC_EAPI, err, NULL);
 	else
 		out = sc_result_data(res) ? from_json(sc_result_data(res))
 					  : PyDict_New();
@@ -231,8 +230,6 @@ static PyObject *result_or_error(sc_result *res)
 /* ------------------------------------------------------------------ */
 /* Python -> C                                                         */
 /* ------------------------------------------------------------------ */
-
-static void raise_local(int code, const char *message);
 
 /* raise_local with a message in PyUnicode_FromFormat's format. */
 static void raise_fmt(int code, const char *fmt, ...)
@@ -379,38 +376,6 @@ static int opt_str(PyObject *obj, const char **out, const char *what)
 	return *out ? 0 : -1;
 }
 
-/*
- * Raise the exception of @p code with our own message (for functions of
- * the library that return only a code, where the static text would
- * mislead: a store's SQLite failure is SC_ENETWORK).
- */
-static void raise_local(int code, const char *message)
-{
-	const char *kind = sc_code_kind(code);
-	PyObject *fields, *exc;
-
-	if (code == SC_ENOMEM) {
-		PyErr_NoMemory();
-		return;
-	}
-	if (!error_factory) {
-		PyErr_SetString(PyExc_RuntimeError,
-				"smartcar_native.errors is not loaded");
-		return;
-	}
-	fields = Py_BuildValue("{s:s,s:s}", "kind", kind ? kind : "unknown",
-			       "message", message ? message
-						  : sc_strerror(code));
-	if (!fields)
-		return;
-	exc = PyObject_CallFunction(error_factory, "iO", code, fields);
-	Py_DECREF(fields);
-	if (!exc)
-		return;
-	PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-	Py_DECREF(exc);
-}
-
 /* Deeper token sets are refused: the library refuses deeper JSON too. */
 #define MAX_TOKEN_DEPTH 64
 
@@ -499,32 +464,6 @@ check:
 	if (!out)
 		PyErr_NoMemory();
 	return out;
-}
-
-/* Overwrite a C string holding secrets before it is freed. */
-static void wipe(char *s)
-{
-	if (s) {
-		volatile char *p = s;
-		while (*p)
-			*p++ = 0;
-	}
-}
-
-/* Wipe every string of a cJSON tree (a token set), then free it. */
-static void wipe_json(cJSON *j, int depth)
-{
-	cJSON *c;
-
-	if (!j)
-		return;
-	if (cJSON_IsString(j))
-		wipe(j->valuestring);
-	if (depth < 64)
-		for (c = j->child; c; c = c->next)
-			wipe_json(c, depth + 1);
-	if (depth == 0)
-		cJSON_Delete(j);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1075,7 +1014,7 @@ static int many_op(PyObject *item, Py_ssize_t i, sc_client *client,
 	else
 		rc = sc_op_new(op, client, endpoint, params, &err);
 	if (rc < 0) {
-		*early = error_instance(rc, err);
+		*early = error_instance(rc, err, NULL);
 		sc_error_free(err);
 		if (!*early)
 			goto done;
@@ -1550,6 +1489,26 @@ static PyObject *seen_wrap(int rc, sc_webhook_seen *s, sc_error *err)
 	return cap;
 }
 
+/* Op (its methods below): one operation, with its client */
+typedef struct {
+	PyObject_HEAD
+	ClientObject *owner; /* keeps the sc_client alive */
+	sc_op *op;
+	int finished;        /* result() was taken */
+} OpObject;
+
+static PyTypeObject Op_Type;
+
+static int op_check(OpObject *self)
+{
+	if (!self->op || self->finished) {
+		raise_local(SC_EINVAL,
+			    "the operation's result was already taken");
+		return -1;
+	}
+	return 0;
+}
+
 /* The wrappers of tools/gen-c-bindings.py's table (SC_GENERATED_METHODS) */
 #include "_core_functions.h"
 
@@ -1614,15 +1573,6 @@ static PyTypeObject Client_Type = {
 /* Op: the sans-IO steps, for Python drivers (asyncio, shared cases)   */
 /* ------------------------------------------------------------------ */
 
-typedef struct {
-	PyObject_HEAD
-	ClientObject *owner; /* keeps the sc_client alive */
-	sc_op *op;
-	int finished;        /* result() was taken */
-} OpObject;
-
-static PyTypeObject Op_Type;
-
 static PyObject *Op_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = { "client", "endpoint", "params", NULL };
@@ -1674,59 +1624,26 @@ static void Op_dealloc(OpObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static int op_check(OpObject *self)
-{
-	if (!self->op || self->finished) {
-		raise_local(SC_EINVAL,
-			    "the operation's result was already taken");
-		return -1;
-	}
-	return 0;
-}
-
+/* The request as a dict (sc_request_json), its body as bytes. */
 static PyObject *request_to_dict(const sc_request *req)
 {
-	PyObject *headers, *body, *out;
-	const char *data;
-	size_t i, n, len = 0;
+	cJSON *j = sc_request_json(req);
+	PyObject *out = j ? from_json(j) : PyErr_NoMemory(), *body;
+	size_t len = 0;
+	const char *data = sc_request_body(req, &len);
 
-	n = sc_request_header_count(req);
-	headers = PyList_New(0);
-	if (!headers)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		const char *name, *value;
-		PyObject *pair;
-		if (sc_request_header_at(req, i, &name, &value) != 0)
-			break;
-		pair = Py_BuildValue("(ss)", name, value);
-		if (!pair || PyList_Append(headers, pair) < 0) {
-			Py_XDECREF(pair);
-			Py_DECREF(headers);
-			return NULL;
-		}
-		Py_DECREF(pair);
-	}
-	data = sc_request_body(req, &len);
-	body = PyBytes_FromStringAndSize(data ? data : "", (Py_ssize_t)len);
-	if (!body) {
-		Py_DECREF(headers);
-		return NULL;
-	}
-	out = Py_BuildValue("{s:s,s:s,s:N,s:N,s:l,s:l}",
-			    "method", sc_request_method(req),
-			    "url", sc_request_url(req),
-			    "headers", headers, "body", body,
-			    "connect_timeout_ms",
-			    sc_request_connect_timeout_ms(req),
-			    "timeout_ms", sc_request_timeout_ms(req));
+	cJSON_Delete(j);
+	body = out ? PyBytes_FromStringAndSize(data, (Py_ssize_t)len) : NULL;
+	if (!body || PyDict_SetItemString(out, "body", body) < 0)
+		Py_CLEAR(out);
+	Py_XDECREF(body);
 	return out;
 }
 
 PyDoc_STRVAR(Op_next_doc,
 "next() -> (step, value)\n\n"
 "Advance.  (STEP_SEND, request) asks the driver to perform the request\n"
-"(a dict: method, url, headers [(name, value)], body bytes,\n"
+"(a dict: method, url, headers [[name, value]], body bytes,\n"
 "connect_timeout_ms, timeout_ms) and feed() the response;\n"
 "(STEP_WAIT, ms) asks it to wait; (STEP_DONE, None) means result().");
 
@@ -1865,52 +1782,6 @@ fail:
 	return NULL;
 }
 
-PyDoc_STRVAR(Op_fail_doc,
-"fail(code, message) -> None\n\n"
-"Tell the operation its request failed locally (NETWORK, TIMEOUT, TLS,\n"
-"TOOBIG...).  The message must not contain secrets.");
-
-static PyObject *op_fail(OpObject *self, PyObject *args, int unsent)
-{
-	PyObject *msg_obj = Py_None;
-	const char *msg;
-	int code, rc;
-
-	if (!PyArg_ParseTuple(args, "i|O", &code, &msg_obj))
-		return retyped();
-	if (op_check(self) < 0 || opt_str(msg_obj, &msg, "message") < 0)
-		return NULL;
-	rc = unsent ? sc_op_fail_unsent(self->op, code, msg)
-		    : sc_op_fail(self->op, code, msg);
-	if (rc != 0) {
-		raise_error(rc, NULL);
-		return NULL;
-	}
-	Py_RETURN_NONE;
-}
-
-static PyObject *Op_fail(OpObject *self, PyObject *args)
-{
-	return op_fail(self, args, 0);
-}
-
-PyDoc_STRVAR(Op_fail_unsent_doc,
-"fail_unsent(code, message) -> None\n\n"
-"Like fail(), for a request that certainly never left this machine\n"
-"(connection refused, DNS failure): even commands may then be resent.");
-
-static PyObject *Op_fail_unsent(OpObject *self, PyObject *args)
-{
-	return op_fail(self, args, 1);
-}
-
-static PyObject *Op_wait_ms(OpObject *self, PyObject *unused)
-{
-	if (op_check(self) < 0)
-		return NULL;
-	return PyLong_FromLong(sc_op_wait_ms(self->op));
-}
-
 PyDoc_STRVAR(Op_result_doc,
 "result() -> dict\n\n"
 "Take the data once next() returned STEP_DONE, or raise the error.");
@@ -1931,11 +1802,7 @@ static PyMethodDef Op_methods[] = {
 	{ "next", (PyCFunction)Op_next, METH_NOARGS, Op_next_doc },
 	{ "feed", (PyCFunction)(void (*)(void))Op_feed,
 	  METH_VARARGS | METH_KEYWORDS, Op_feed_doc },
-	{ "fail", (PyCFunction)Op_fail, METH_VARARGS, Op_fail_doc },
-	{ "fail_unsent", (PyCFunction)Op_fail_unsent, METH_VARARGS,
-	  Op_fail_unsent_doc },
-	{ "wait_ms", (PyCFunction)Op_wait_ms, METH_NOARGS,
-	  "Milliseconds to wait after STEP_WAIT." },
+	SC_GENERATED_OP_METHODS
 	{ "result", (PyCFunction)Op_result, METH_NOARGS, Op_result_doc },
 	{ NULL, NULL, 0, NULL }
 };
@@ -1964,31 +1831,6 @@ static void Store_dealloc(StoreObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* A required non-empty str field of a token dict. */
-static int token_field(PyObject *token, const char *name)
-{
-	PyObject *v = PyDict_GetItemString(token, name); /* borrowed */
-	const char *s;
-
-	if (!v) {
-		raise_fmt(SC_EINVAL, "the token set has no %s", name);
-		return -1;
-	}
-	if (!PyUnicode_Check(v)) {
-		PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s",
-			     name, Py_TYPE(v)->tp_name);
-		return -1;
-	}
-	s = utf8_of(v, name);
-	if (!s)
-		return -1;
-	if (!*s) {
-		raise_fmt(SC_EINVAL, "%s must not be empty", name);
-		return -1;
-	}
-	return 0;
-}
-
 PyDoc_STRVAR(Store_put_doc,
 "put(key, token) -> None\n\n"
 "Save a token set under key, replacing what was there.  token is a\n"
@@ -1998,38 +1840,36 @@ PyDoc_STRVAR(Store_put_doc,
 
 static PyObject *Store_put(StoreObject *self, PyObject *args)
 {
-	PyObject *key_obj, *token;
+	static const char *const text[] = { "access_token", "refresh_token" };
+	PyObject *key_obj, *token, *v;
 	const char *key;
 	sc_token_store *st;
 	cJSON *json;
-	char *text;
 	sc_error *err = NULL;
-	int rc;
+	int i, rc;
 
 	if (!PyArg_ParseTuple(args, "OO!:put", &key_obj, &PyDict_Type,
 			      &token))
 		return retyped();
 	if (!(key = key_of(key_obj)) || store_check(self) < 0)
 		return NULL;
-	if (token_field(token, "access_token") < 0 ||
-	    token_field(token, "refresh_token") < 0)
+	/* the types; the library checks what the values must be */
+	for (i = 0; i < 2; i++) {
+		v = PyDict_GetItemString(token, text[i]); /* borrowed */
+		if (v && !PyUnicode_Check(v))
+			return PyErr_Format(PyExc_TypeError,
+					    "%s must be str, not %.100s",
+					    text[i], Py_TYPE(v)->tp_name);
+	}
+	if (!(json = to_json(token, 0)))
 		return NULL;
-	json = to_json(token, 0);
-	if (!json)
-		return NULL;
-	text = cJSON_PrintUnformatted(json);
-	wipe_json(json, 0);
-	if (!text)
-		return PyErr_NoMemory();
 	/* key stays valid: args holds the (immutable) str */
 	st = self->store;
 	self->users++;
 	Py_BEGIN_ALLOW_THREADS
-	rc = sc_token_store_save_json(st, key, text, &err);
+	rc = sc_token_store_save_tokens(st, key, json, &err); /* wipes json */
 	Py_END_ALLOW_THREADS
 	self->users--;
-	wipe(text);
-	cJSON_free(text);
 	store_release(self);
 	if (rc != 0)
 		return raise_owned(rc, err);
@@ -2073,34 +1913,6 @@ static PyTypeObject Store_Type = {
 	.tp_getset = Store_getset,
 	/* no tp_new: made by sqlite_store() */
 };
-
-/* endpoint_info(name) -> {column: str} | None (sc_endpoint_info) */
-static PyObject *mod_endpoint_info(PyObject *mod, PyObject *arg)
-{
-	const char *name, *column;
-	PyObject *out;
-	size_t i;
-
-	if (!PyUnicode_Check(arg)) {
-		PyErr_Format(PyExc_TypeError, "name must be str, not %s",
-			     Py_TYPE(arg)->tp_name);
-		return NULL;
-	}
-	name = PyUnicode_AsUTF8(arg);
-	if (!name)
-		return NULL;
-	if (sc_endpoint_info(name, "method") == NULL)
-		Py_RETURN_NONE;
-	out = PyDict_New();
-	for (i = 0; out && (column = sc_endpoint_column(i)) != NULL; i++) {
-		PyObject *v = PyUnicode_FromString(
-			sc_endpoint_info(name, column));
-		if (!v || PyDict_SetItemString(out, column, v) < 0)
-			Py_CLEAR(out);
-		Py_XDECREF(v);
-	}
-	return out;
-}
 
 PyDoc_STRVAR(same_values_doc,
 "same_values(mapping, keys, values) -> bool\n\n"
@@ -2164,10 +1976,6 @@ static PyMethodDef module_methods[] = {
 	SC_GENERATED_METHODS
 	{ "same_values", (PyCFunction)(void (*)(void))mod_same_values,
 	  METH_FASTCALL, same_values_doc },
-	{ "endpoint_info", (PyCFunction)mod_endpoint_info, METH_O,
-	  "endpoint_info(name) -> dict[str, str] | None: every column of the\n"
-	  "endpoint's line (sc_endpoint_info): method, path, host, auth, kind,\n"
-	  "vehicle, permission, batch_path, batch_name, args, result, doc." },
 	{ NULL, NULL, 0, NULL }
 };
 

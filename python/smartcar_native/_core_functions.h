@@ -628,6 +628,33 @@ static PyObject *py_endpoints(PyObject *self, PyObject *unused)
 	return ret;
 }
 
+PyDoc_STRVAR(py_endpoint_info_doc,
+"endpoint_info(name) -> dict[str, str] | None: every column of the\n"
+"endpoint's line (sc_endpoint_info): method, path, host, auth, kind,\n"
+"vehicle, permission, batch_path, batch_name, args, result, doc,\n"
+"paging; None for an unknown endpoint.");
+
+static PyObject *py_endpoint_info(PyObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "name", NULL };
+	PyObject *name_obj;
+	const char *name;
+	cJSON *out;
+	PyObject *ret = NULL;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:endpoint_info", kwlist,
+					 &name_obj))
+		return retyped();
+	if (!(name = utf8_of(name_obj, "name")))
+		goto done;
+	out = sc_endpoint_info_json(name);
+	ret = out ? from_json(out) : py_none();
+	cJSON_Delete(out);
+done:
+	return ret;
+}
+
 PyDoc_STRVAR(py_client_env_doc,
 "client_env() -> list[str]: the environment variables a client reads\n"
 "its hosts and CA bundle from.");
@@ -1083,6 +1110,76 @@ static PyObject *py_Async_poll(AsyncObject *self, PyObject *unused)
 	return ret;
 }
 
+PyDoc_STRVAR(py_Op_fail_doc,
+"fail(code, message=None) -> None\n"
+"\n"
+"Tell the operation its request failed locally (NETWORK, TIMEOUT, TLS,\n"
+"TOOBIG...).  The message must not contain secrets.");
+
+/* py_Op_fail and py_Op_fail_unsent */
+static PyObject *py_Op_fail_as(OpObject *self, PyObject *args,
+			     PyObject *kwds, int twin)
+{
+	sc_op *handle;
+	static char *kwlist[] = { "code", "message", NULL };
+	PyObject *message_obj = Py_None;
+	int code;
+	const char *message = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "i|O:fail", kwlist,
+					 &code, &message_obj))
+		return retyped();
+	if (op_check(self) < 0)
+		goto done;
+	handle = self->op;
+	if (message_obj != Py_None && !(message = utf8_of(message_obj, "message")))
+		goto done;
+	if (!(code < 0 && sc_code_kind(code) != NULL)) {
+		raise_local(SC_EINVAL, "code must be one of ERRORS' codes");
+		goto done;
+	}
+	rc = (twin ? sc_op_fail_unsent(handle, code, message) : sc_op_fail(handle, code, message));
+	ret = rc != 0 ? raise_owned(rc, NULL) : py_none();
+done:
+	return ret;
+}
+
+static PyObject *py_Op_fail(OpObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	return py_Op_fail_as(self, args, kwds, 0);
+}
+
+PyDoc_STRVAR(py_Op_fail_unsent_doc,
+"fail_unsent(code, message=None) -> None\n"
+"\n"
+"Like fail(), for a request that certainly never left this machine\n"
+"(connection refused, DNS failure): even commands may then be resent.");
+
+static PyObject *py_Op_fail_unsent(OpObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	return py_Op_fail_as(self, args, kwds, 1);
+}
+
+PyDoc_STRVAR(py_Op_wait_ms_doc,
+"wait_ms() -> int: milliseconds to wait after STEP_WAIT.");
+
+static PyObject *py_Op_wait_ms(OpObject *self, PyObject *unused)
+{
+	sc_op *handle;
+	PyObject *ret = NULL;
+
+	if (op_check(self) < 0)
+		goto done;
+	handle = self->op;
+	ret = PyLong_FromLongLong((long long)sc_op_wait_ms(handle));
+done:
+	return ret;
+}
+
 /* The lines of the module's PyMethodDef table. */
 #define SC_GENERATED_METHODS \
 	{ "parse_redirect", (PyCFunction)(void (*)(void))py_parse_redirect, \
@@ -1125,6 +1222,8 @@ static PyObject *py_Async_poll(AsyncObject *self, PyObject *unused)
 	  METH_NOARGS, py_version_doc }, \
 	{ "endpoints", (PyCFunction)(void (*)(void))py_endpoints, \
 	  METH_NOARGS, py_endpoints_doc }, \
+	{ "endpoint_info", (PyCFunction)(void (*)(void))py_endpoint_info, \
+	  METH_VARARGS | METH_KEYWORDS, py_endpoint_info_doc }, \
 	{ "client_env", (PyCFunction)(void (*)(void))py_client_env, \
 	  METH_NOARGS, py_client_env_doc }, \
 	{ "strerror", (PyCFunction)(void (*)(void))py_strerror, \
@@ -1172,3 +1271,12 @@ static PyObject *py_Async_poll(AsyncObject *self, PyObject *unused)
 	  METH_NOARGS, py_Async_fileno_doc }, \
 	{ "poll", (PyCFunction)(void (*)(void))py_Async_poll, \
 	  METH_NOARGS, py_Async_poll_doc },
+
+/* The lines of Op's PyMethodDef table. */
+#define SC_GENERATED_OP_METHODS \
+	{ "fail", (PyCFunction)(void (*)(void))py_Op_fail, \
+	  METH_VARARGS | METH_KEYWORDS, py_Op_fail_doc }, \
+	{ "fail_unsent", (PyCFunction)(void (*)(void))py_Op_fail_unsent, \
+	  METH_VARARGS | METH_KEYWORDS, py_Op_fail_unsent_doc }, \
+	{ "wait_ms", (PyCFunction)(void (*)(void))py_Op_wait_ms, \
+	  METH_NOARGS, py_Op_wait_ms_doc },

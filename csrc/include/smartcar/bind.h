@@ -1,0 +1,65 @@
+/**
+ * @file smartcar/bind.h
+ * @brief What a language binding hands its host whole: the library's
+ *        objects as JSON trees, and the checks a value gets before it is
+ *        stored.
+ *
+ * A binding has one converter from a cJSON tree to its own values (the
+ * one that converts results); these functions build the trees, so the
+ * Python and Lua modules do not each walk a request, an endpoint's line
+ * or an error object field by field.  Every tree returned is the
+ * caller's, freed with cJSON_Delete(); NULL means no memory (or, where
+ * said, nothing to describe).
+ */
+#ifndef SMARTCAR_BIND_H
+#define SMARTCAR_BIND_H
+
+#include "common.h"
+#include "errors.h"
+#include "store.h"
+#include "sys/transport.h"
+
+SC_BEGIN_DECL
+
+struct cJSON;
+
+/**
+ * Every column sc_endpoint_info() answers for @p endpoint, as an object
+ * of strings keyed by sc_endpoint_column()'s names; NULL for an unknown
+ * endpoint.
+ */
+SC_EXTERN(struct cJSON *) sc_endpoint_info_json(const char *endpoint);
+
+/**
+ * The request an op asks its driver to send: {method, url, headers:
+ * [[name, value], ...] in order, body (text), connect_timeout_ms,
+ * timeout_ms}.
+ */
+SC_EXTERN(struct cJSON *) sc_request_json(const sc_request *req);
+
+/**
+ * The fields of the error value a binding makes: @p err's object (with
+ * "kind" and "message" always there), or, without @p err, {kind,
+ * message} of @p code, where @p message (NULL: sc_strerror()) replaces
+ * the code's static text.
+ */
+SC_EXTERN(struct cJSON *) sc_error_fields(int code, const sc_error *err,
+					  const char *message);
+
+/**
+ * Save the token set @p tokens (an object such as exchange_code's data)
+ * under @p key: access_token and refresh_token must be non-empty
+ * strings, expiration and refresh_expiration numbers when present.
+ * Takes @p tokens: every string of it and its text are overwritten
+ * before they are freed, whatever the outcome.
+ * @return 0, SC_EINVAL (the field at fault named in *err_out) or the
+ * store's failure (sc_token_store_save_json()).
+ */
+SC_EXTERN(int) sc_token_store_save_tokens(sc_token_store *store,
+					  const char *key,
+					  struct cJSON *tokens,
+					  sc_error **err_out);
+
+SC_END_DECL
+
+#endif

@@ -1,0 +1,135 @@
+/* smartcar/bind.h: the trees a binding converts whole, and the checks
+ * of a token set before it is saved. */
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+
+#include "test.h"
+
+static const char *str_at(const cJSON *obj, const char *field)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj,
+								     field));
+}
+
+TEST(bind_endpoint_info_json)
+{
+	cJSON *info = sc_endpoint_info_json("odometer");
+	const char *column;
+	size_t i;
+
+	REQUIRE(info != NULL);
+	for (i = 0; (column = sc_endpoint_column(i)) != NULL; i++)
+		CHECK_STR(str_at(info, column),
+			  sc_endpoint_info("odometer", column));
+	CHECK(cJSON_GetArraySize(info) == (int)i);
+	CHECK_STR(str_at(info, "method"), "GET");
+	cJSON_Delete(info);
+	CHECK(sc_endpoint_info_json("no_such_endpoint") == NULL);
+	CHECK(sc_endpoint_info_json(NULL) == NULL);
+}
+
+TEST(bind_request_json)
+{
+	sc_client *c = t_client("https://api.example.com", NULL);
+	sc_params *p = NULL;
+	const sc_request *req = NULL;
+	cJSON *j, *h;
+	sc_op *op = NULL;
+
+	REQUIRE(c && sc_params_new(&p) == 0);
+	sc_params_set(p, "access_token", "tok-1");
+	sc_params_set(p, "vehicle_id", "v1");
+	REQUIRE(sc_op_new(&op, c, "lock", p, NULL) == 0);
+	REQUIRE(sc_op_next(op, &req) == SC_STEP_SEND);
+	j = sc_request_json(req);
+	REQUIRE(j != NULL);
+	CHECK_STR(str_at(j, "method"), "POST");
+	CHECK_STR(str_at(j, "url"), sc_request_url(req));
+	CHECK_CONTAINS(str_at(j, "body"), "LOCK");
+	h = cJSON_GetObjectItem(j, "headers");
+	CHECK(cJSON_GetArraySize(h) == (int)sc_request_header_count(req));
+	CHECK(cJSON_GetArraySize(cJSON_GetArrayItem(h, 0)) == 2);
+	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "timeout_ms")) ==
+	      (double)sc_request_timeout_ms(req));
+	CHECK(cJSON_GetObjectItem(j, "connect_timeout_ms") != NULL);
+	cJSON_Delete(j);
+	CHECK(sc_request_json(NULL) == NULL);
+	sc_op_free(op);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
+TEST(bind_error_fields)
+{
+	sc_error *err = NULL;
+	cJSON *f;
+
+	f = sc_error_fields(SC_ENOTFOUND, NULL, NULL);
+	REQUIRE(f != NULL);
+	CHECK_STR(str_at(f, "kind"), sc_code_kind(SC_ENOTFOUND));
+	CHECK_STR(str_at(f, "message"), sc_strerror(SC_ENOTFOUND));
+	cJSON_Delete(f);
+	f = sc_error_fields(SC_EINVAL, NULL, "key must not be empty");
+	CHECK_STR(str_at(f, "message"), "key must not be empty");
+	cJSON_Delete(f);
+	f = sc_error_fields(12345, NULL, NULL);
+	CHECK_STR(str_at(f, "kind"), "unknown");
+	cJSON_Delete(f);
+
+	/* an error object: copied whole, the code's own fields kept */
+	CHECK(sc_param_check("unit_system", "furlongs", &err) == SC_EINVAL);
+	REQUIRE(err != NULL);
+	f = sc_error_fields(SC_ENETWORK, err, "ignored");
+	CHECK_STR(str_at(f, "kind"), sc_code_kind(SC_EINVAL));
+	CHECK_STR(str_at(f, "message"), sc_error_message(err));
+	CHECK(cJSON_GetObjectItem(f, "attempts") != NULL);
+	cJSON_Delete(f);
+	sc_error_free(err);
+}
+
+/* Save @p json as a token set: the code, and the error's message in
+ * @p msg. */
+static int save(sc_token_store *st, const char *json, char *msg, size_t n)
+{
+	sc_error *err = NULL;
+	int rc = sc_token_store_save_tokens(st, "k", cJSON_Parse(json), &err);
+
+	snprintf(msg, n, "%s", err ? sc_error_message(err) : "");
+	sc_error_free(err);
+	return rc;
+}
+
+TEST(bind_save_tokens_checks_fields)
+{
+	sc_token_store *st = NULL;
+	sc_result *got = NULL;
+	char msg[128];
+
+	REQUIRE(sc_token_store_sqlite_new(&st, ":memory:", NULL) == 0);
+	CHECK(save(st, "{\"refresh_token\":\"r\"}", msg, sizeof(msg)) ==
+	      SC_EINVAL);
+	CHECK_STR(msg, "the token set has no access_token");
+	CHECK(save(st, "{\"access_token\":1,\"refresh_token\":\"r\"}", msg,
+		   sizeof(msg)) == SC_EINVAL);
+	CHECK_STR(msg, "access_token must be a string");
+	CHECK(save(st, "{\"access_token\":\"a\",\"refresh_token\":\"\"}", msg,
+		   sizeof(msg)) == SC_EINVAL);
+	CHECK_STR(msg, "refresh_token must not be empty");
+	CHECK(save(st, "{\"access_token\":\"a\",\"refresh_token\":\"r\","
+		       "\"expiration\":\"soon\"}",
+		   msg, sizeof(msg)) == SC_EINVAL);
+	CHECK_CONTAINS(msg, "expiration must be a number");
+	CHECK(save(st, "[1]", msg, sizeof(msg)) == SC_EINVAL);
+	CHECK_STR(msg, "the token set must be an object");
+	CHECK(save(st, "{\"access_token\":\"a\",\"refresh_token\":\"r\","
+		       "\"expiration\":2000000000,\"extra\":[\"x\"]}",
+		   msg, sizeof(msg)) == 0);
+	REQUIRE(sc_token_store_load(&got, st, "k", NULL) == 0);
+	CHECK_STR(sc_result_get_string(got, "access_token"), "a");
+	CHECK_STR(sc_result_get_string(got, "extra.0"), "x");
+	sc_result_free(got);
+	/* NULL tokens and no err_out: a code, nothing leaks */
+	CHECK(sc_token_store_save_tokens(st, "k", NULL, NULL) == SC_EINVAL);
+	sc_token_store_free(st);
+}
