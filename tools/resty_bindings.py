@@ -29,7 +29,8 @@ RESTY = ("parse_redirect", "sqlite_store", "postgres_store", "hmac_sha256_hex", 
          "webhook_parse", "webhook_receive", "webhook_seen",
          "webhook_seen_sqlite", "webhook_seen_postgres", "seen:first",
          "seen:forget", "seen:count", "signal_rows", "time_ms",
-         "version", "endpoints", "format_flags")
+         "version", "endpoints", "format_flags", "client:get",
+         "client:auth_url")
 
 # kind -> (the Lua type a value must have, how it is passed to C); {n} is
 # the argument.  An "o" kind may be nil.
@@ -42,6 +43,7 @@ ARG = {
     "int": ("number", "{n}"), "double": ("number", "{n}"),
     "seen": ("table", "{n}.ptr"), "oseen": ("table", "{n} and {n}.ptr"),
     "params": ("table", "rt.make_params({n})"),
+    "client": ("table", "{n}.cptr"),
 }
 
 
@@ -83,7 +85,7 @@ def c_call(fn, out):
     for a in fn.args:
         call = re.sub(r"\b%s, %s_len\b" % (a.name, a.name),
                       ARG[a.kind][1].format(n=a.name), call)
-        if a.kind in ("seen", "oseen", "params"):
+        if a.kind in ("seen", "oseen", "params", "client"):
             call = re.sub(r"\b%s\b" % a.name, ARG[a.kind][1].format(n=a.name),
                           call)
     if "sc_endpoint_name(i)" in call:
@@ -115,6 +117,9 @@ def render_fn(fn, consts):
             "seen": "sc_webhook_seen *", "store": "sc_token_store *"}
     if ret in outs:
         body.append("local out = ffi.new(\"%s[1]\")" % outs[ret])
+    if ret == "pair":
+        body.append("local out, out2 = ffi.new(\"char *[1]\"), "
+                    "ffi.new(\"char *[1]\")")
     call = c_call(fn, "out")
     failed = "rt.error_from_c(err[0], rc, \"%s\")" % name \
         if "ERR" in fn.call else "rt.error_from_c(nil, rc, \"%s\")" % name
@@ -125,6 +130,10 @@ def render_fn(fn, consts):
         body += ["local rc = %s" % call,
                  "if rc ~= 0 then error(%s, 0) end" % failed,
                  "return rt.take_string(out[0])"]
+    elif ret == "pair":  # two strings, or nil and the Error
+        body += ["local rc = %s" % c_call(fn, "out, out2"),
+                 "if rc ~= 0 then return nil, %s end" % failed,
+                 "return rt.take_string(out[0]), rt.take_string(out2[0])"]
     elif ret == "time":
         body += ["if %s ~= 0 then return nil end" % call,
                  "return tonumber(out[0])"]

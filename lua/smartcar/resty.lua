@@ -207,23 +207,18 @@ local function new_object(ctype, free, msg, fn, ...)
   return ffi.gc(out[0], free)
 end
 
--- Feature flags {country = "DE"} as the library writes them
--- (sc_flags_format); text is passed on as it is.
-local function format_flags(flags)
-  if type(flags) ~= "table" then return flags end
-  return F.format_flags(flags)
-end
-
+-- A parameter's text: feature flags {country = "DE"} as the library
+-- writes them (sc_flags_format), a list space-separated.
 local function to_param(k, v)
-  if k == "flags" then return format_flags(v) end
   local tv = type(v)
+  if k == "flags" and tv == "table" then return F.format_flags(v) end
   if tv == "string" then return v end
   if tv == "boolean" then return v and "true" or "false" end
   if tv == "number" then -- integers in full
     return string.format(v == math.floor(v) and math.abs(v) < 1e15 and "%d"
       or "%.14g", v)
   end
-  if tv == "table" then -- "paths", "scope": space-separated lists
+  if tv == "table" then -- "paths", "scope"
     local parts = {}
     for i = 1, #v do parts[i] = tostring(v[i]) end
     return table.concat(parts, " ")
@@ -369,11 +364,8 @@ local function connect_error(u, err)
   err = tostring(err)
   if err == "timeout" then return SC_ETIMEOUT end
   local e = err:lower()
-  if u.scheme == "https" and (err:find("^%d+: ") or e:find("handshake", 1,
-      true) or e:find("certificate", 1, true) or e:find("ssl", 1, true)) then
-    return SC_ETLS
-  end
-  return SC_ENETWORK
+  return u.scheme == "https" and (err:find("^%d+: ") or e:find("handshake")
+    or e:find("certificate") or e:find("ssl")) and SC_ETLS or SC_ENETWORK
 end
 
 -- The request of exchange h as lua-resty-http's request() takes it (as
@@ -611,9 +603,7 @@ function _M.client(opts)
 end
 
 --- A configuration value (sc_client_get keys).  Never the secret.
-function Client:get(key)
-  return opt_string(C.sc_client_get(self.cptr, key))
-end
+function Client:get(key) return F.client_get(self, key) end
 
 --- Run any call of the endpoint table by name.
 ---@return table|nil data, table|nil err
@@ -652,12 +642,9 @@ function Client:pages(endpoint, params, page_size)
   end
 end
 
-local AUTH_URL_KEYS = {
-  state = "state", force_prompt = "force_prompt", make = "make",
-  make_bypass = "make", single_select = "single_select",
-  single_select_vin = "single_select_vin", flags = "flags", user = "user",
-  mode = "mode",
-}
+local AUTH_URL_OPTIONS = { state = 1, force_prompt = 1, make = 1,
+  make_bypass = 1, single_select = 1, single_select_vin = 1, flags = 1,
+  user = 1, mode = 1 }
 
 --- The Connect URL.  scope: array of permissions.  Options: state,
 --- force_prompt, make, single_select, single_select_vin, flags, user, mode.
@@ -666,22 +653,15 @@ function Client:get_auth_url(scope, options)
   local params = {}
   if scope ~= nil then params.scope = scope end
   for k, v in pairs(options or {}) do
-    local key = AUTH_URL_KEYS[k]
-    if not key then
-      raise("unknown option " .. tostring(k))
-    end
+    if not AUTH_URL_OPTIONS[k] then raise("unknown option " .. tostring(k)) end
     if k == "single_select" and type(v) == "table" then
       if v.vin then params.single_select_vin = v.vin end
       if v.enabled ~= nil then params.single_select = v.enabled end
     else
-      params[key] = v
+      params[k == "make_bypass" and "make" or k] = v
     end
   end
-  local url, state = ffi.new("char *[1]"), ffi.new("char *[1]")
-  local rc, cerr = c_call(C.sc_auth_url, url, state, self.cptr,
-                          make_params(params))
-  if rc ~= 0 then return nil, error_from_c(cerr, rc, "cannot build the URL") end
-  return take_string(url[0]), take_string(state[0])
+  return F.client_auth_url(self, params)
 end
 
 ---------------------------------------------------------------------------
