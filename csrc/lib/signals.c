@@ -227,6 +227,17 @@ static int add_time(cJSON *row, const char *key, const cJSON *v)
 	return 0;
 }
 
+/* A copy of an object, or null. */
+static int add_obj(cJSON *row, const char *key, const cJSON *v)
+{
+	cJSON *c = cJSON_IsObject(v) ? cJSON_Duplicate(v, 1)
+				     : cJSON_CreateNull();
+	if (!c)
+		return -1;
+	cJSON_AddItemToObject(row, key, c);
+	return 0;
+}
+
 /* The value of a body: its "value" when it has one, else the whole body
  * but its unit (a location's latitude and longitude, a list of doors). */
 static cJSON *body_value(const cJSON *body)
@@ -296,6 +307,8 @@ cJSON *sc__signal_row(const cJSON *sig, const char *vehicle_id)
 			      ? 0 : -1;
 	else
 		rc |= cJSON_AddNullToObject(row, "vehicle_id") ? 0 : -1;
+	rc |= add_obj(row, "body", body);
+	rc |= add_obj(row, "error", err);
 	if (rc) {
 		cJSON_Delete(row);
 		return NULL;

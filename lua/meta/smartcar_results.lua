@@ -350,6 +350,8 @@
 ---@field oem_updated_at integer|smartcar.Null|nil epoch milliseconds
 ---@field ingested_at integer|smartcar.Null|nil epoch milliseconds
 ---@field vehicle_id string|smartcar.Null|nil
+---@field body table|smartcar.Null|nil the value object as sent
+---@field error table|smartcar.Null|nil the status's error object: type, code...
 
 --- get_signal: the v3 signal document.
 ---@class smartcar.Signal

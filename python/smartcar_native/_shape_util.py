@@ -5,8 +5,9 @@ redacted reprs and the conversions of the schema's types."""
 from __future__ import annotations
 
 from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Mapping,
-                    Optional, Tuple, Type, TypeVar)
+                    Optional, Tuple, Type, TypeVar, Union)
 
+from ._time import from_ms as from_ms
 from ._time import is_expired as is_expired
 from ._time import parse_iso as parse_iso
 from ._time import utc_naive as utc_naive
@@ -39,10 +40,21 @@ def dicts(value: Any) -> List[Dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)]
 
 
-def one(convert: Callable[[Mapping[str, Any]], _T], value: Any
+def one(convert: Callable[..., _T], value: Any, *args: Any
         ) -> Optional[_T]:
-    """convert(value) for a dict, else None."""
-    return convert(value) if isinstance(value, Mapping) else None
+    """convert(value, *args) for a dict, else None."""
+    return convert(value, *args) if isinstance(value, Mapping) else None
+
+
+def at(value: Any, *path: Union[str, int]) -> Any:
+    """value[path[0]][path[1]]...: None where a step is missing."""
+    for step in path:
+        if isinstance(step, int):
+            value = value[step] if isinstance(value, list) and \
+                len(value) > step else None
+        else:
+            value = value.get(step) if isinstance(value, Mapping) else None
+    return value
 
 
 def redacted(self: Any, secrets: Tuple[str, ...]) -> str:

@@ -904,11 +904,61 @@ def redirect_from(data: Mapping[str, Any]) -> Redirect:
     ))
 
 
+def vehicle_info_from(data: Mapping[str, Any]) -> VehicleInfo:
+    return vehicle_info_item_from(
+        _u.as_map(_u.at(data, "data")), meta_from(data))
+
+
+def vehicle_info_item_from(data: Mapping[str, Any], meta: Meta) -> VehicleInfo:
+    return _u.new(VehicleInfo, (
+        data.get("id"),
+        _u.at(data, "attributes", "make"),
+        _u.at(data, "attributes", "model"),
+        _u.at(data, "attributes", "year"),
+        _u.at(data, "attributes", "powertrain_type"),
+        _u.at(data, "attributes", "mode"),
+        dict(_u.as_map(data.get("attributes"))),
+        meta,
+    ))
+
+
+def signal_from(data: Mapping[str, Any]) -> Signal:
+    return signal_item_from(
+        _u.as_map(_u.at(data, "rows", 0)), meta_from(data))
+
+
+def signal_item_from(data: Mapping[str, Any], meta: Meta) -> Signal:
+    return _u.new(Signal, (
+        data.get("code"),
+        data.get("name"),
+        data.get("group"),
+        data.get("status"),
+        data.get("value"),
+        data.get("unit"),
+        data.get("body"),
+        data.get("error"),
+        _u.from_ms(data.get("retrieved_at")),
+        _u.from_ms(data.get("oem_updated_at")),
+        meta,
+    ))
+
+
 def page_info_from(data: Mapping[str, Any]) -> PageInfo:
     return _u.new(PageInfo, (
         data.get("page"),
         data.get("page_size"),
         data.get("total_count"),
+    ))
+
+
+def signals_from(data: Mapping[str, Any]) -> Signals:
+    meta = meta_from(data)
+    return _u.new(Signals, (
+        [signal_item_from(v, meta) for v in _u.dicts(data.get("rows"))],
+        page_info_from(_u.as_map(data.get("meta"))),
+        dict(_u.as_map(data.get("links"))),
+        _u.one(vehicle_info_item_from, _u.at(data, "included", "vehicle"), meta),
+        meta,
     ))
 
 
@@ -933,8 +983,7 @@ UNITS: Dict[str, Tuple[str, str]] = {
 #: fields holding times (ISO-8601 text or Unix seconds)
 TIME_FIELDS = (
     "data_age", "fetched_at", "expiration", "refresh_expiration",
-    "service_date", "timestamp", "connected_at", "retrieved_at",
-    "oem_updated_at",
+    "service_date", "timestamp", "connected_at",
 )
 #: result class -> its fields holding credentials
 SECRET_FIELDS = {

@@ -3,7 +3,7 @@
 The tuples and their converters from libsmartcar's result data are
 generated from csrc/lib/results.def (``_shapes``); this module adds the
 results that are not plain tuples (the compatibility matrix, service
-records, the v3 documents flattened into tuples) and ``CONVERTERS``.
+records) and ``CONVERTERS``.
 """
 
 from __future__ import annotations
@@ -16,21 +16,17 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 from . import _shape_util as _u
 from . import _shapes
 from . import notebook as _notebook
-from ._time import from_ms as _from_ms
 from ._shapes import *  # noqa: F401,F403  (the generated tuples)
 from ._shapes import (
     CompatibilityMatrixModel,
     GetConnections,
     Meta,
-    PageInfo,
     PagingCursor,
     ServiceHistory,
-    Signal,
-    Signals,
-    VehicleInfo,
     compatibility_matrix_model_from,
     connection_from,
     meta_from,
+    signals_from as signals_from,
 )
 
 __all__ = [
@@ -143,91 +139,6 @@ def get_connections_from(data: Mapping[str, Any]) -> GetConnections:
                      for c in _u.dicts(data.get("connections"))],
         paging=PagingCursor(cursor=paging.get("cursor") or None),
         meta=meta_from(data),
-    )
-
-
-# ---------------------------------------------------------------------
-# v3: the JSON:API documents as tuples
-
-
-def _vehicle_resource(item: Any, meta: Meta) -> Optional[VehicleInfo]:
-    if not isinstance(item, Mapping):
-        return None
-    attrs = item.get("attributes")
-    attrs = dict(attrs) if isinstance(attrs, Mapping) else {}
-    # make, model, year, powertrain_type, mode: as the attributes have them
-    named = {f: attrs.get(f) for f in VehicleInfo._fields[1:-2]}
-    return VehicleInfo(item.get("id"), **named,  # type: ignore[arg-type]
-                       attributes=attrs, meta=meta)
-
-
-def vehicle_info_from(data: Mapping[str, Any]) -> VehicleInfo:
-    meta = meta_from(data)
-    info = _vehicle_resource(data.get("data"), meta)
-    if info is None:
-        return VehicleInfo(
-            None, None, None, None, None, None, {}, meta  # type: ignore
-        )
-    return info
-
-
-def _signal(item: Mapping[str, Any], row: Mapping[str, Any],
-            meta: Meta) -> Signal:
-    """A Signal from a resource and the flat row libsmartcar made of it
-    (code, value, unit, status and times are decided there)."""
-    attrs = item.get("attributes")
-    attrs = attrs if isinstance(attrs, Mapping) else {}
-    status = attrs.get("status")
-    status = status if isinstance(status, Mapping) else {}
-    body = attrs.get("body")
-    error = status.get("error")
-    # code, name, group, status, value, unit: as the row has them
-    flat = {f: row.get(f) for f in Signal._fields[:6]}
-    return Signal(
-        **flat,  # type: ignore[arg-type]
-        body=dict(body) if isinstance(body, Mapping) else None,
-        error=dict(error) if isinstance(error, Mapping) else None,
-        retrieved_at=_from_ms(row.get("retrieved_at")),
-        oem_updated_at=_from_ms(row.get("oem_updated_at")),
-        meta=meta,
-    )
-
-
-def _rows(data: Mapping[str, Any]) -> List[Dict[str, Any]]:
-    return _u.dicts(data.get("rows"))
-
-
-def signal_from(data: Mapping[str, Any]) -> Signal:
-    item = data.get("data")
-    rows = _rows(data)
-    return _signal(item if isinstance(item, Mapping) else {},
-                   rows[0] if rows else {}, meta_from(data))
-
-
-def _int_or_none(value: Any) -> Optional[int]:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return int(value)
-
-
-def signals_from(data: Mapping[str, Any]) -> Signals:
-    meta = meta_from(data)
-    raw_meta = data.get("meta")
-    raw_meta = raw_meta if isinstance(raw_meta, Mapping) else {}
-    links = data.get("links")
-    included = data.get("included")
-    included = included if isinstance(included, Mapping) else {}
-    return Signals(
-        signals=[_signal(s, r, meta)
-                 for s, r in zip(_u.dicts(data.get("data")), _rows(data))],
-        paging=PageInfo(
-            page=_int_or_none(raw_meta.get("page")),
-            page_size=_int_or_none(raw_meta.get("page_size")),
-            total_count=_int_or_none(raw_meta.get("total_count")),
-        ),
-        links=dict(links) if isinstance(links, Mapping) else {},
-        vehicle=_vehicle_resource(included.get("vehicle"), meta),
-        meta=meta,
     )
 
 

@@ -214,7 +214,8 @@ def _tuple_rows(source: Any) -> Optional[List[Dict[str, Any]]]:
         "error_type": (s.error or {}).get("type"),
         "error_code": (s.error or {}).get("code"),
         "retrieved_at": s.retrieved_at, "oem_updated_at": s.oem_updated_at,
-        "ingested_at": None, "vehicle_id": vehicle_id,
+        "ingested_at": None, "vehicle_id": vehicle_id, "body": s.body,
+        "error": s.error,
     } for s in signals]
 
 
@@ -222,7 +223,8 @@ def signal_rows(source: Any) -> List[Dict[str, Any]]:
     """One flat dict per signal: ``code``, ``name``, ``group``, ``value``,
     ``unit``, ``status``, ``error_type``, ``error_code``,
     ``retrieved_at``, ``oem_updated_at``, ``ingested_at`` (aware UTC
-    datetimes or None) and ``vehicle_id``.
+    datetimes or None), ``vehicle_id``, ``body`` (the value object as
+    sent) and ``error`` (the status's error object).
 
     ``source`` is what holds the signals: a ``VehicleV3.get_signals()`` /
     ``get_signal()`` result, the official-SDK ``Vehicle.get_signals()``

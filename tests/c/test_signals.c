@@ -109,7 +109,14 @@ TEST(signal_rows_from_rest_and_webhook)
 	CHECK(cJSON_IsNull(cJSON_GetObjectItem(row, "value")));
 	CHECK(cJSON_IsNull(cJSON_GetObjectItem(row, "retrieved_at")));
 	CHECK(cJSON_IsNull(cJSON_GetObjectItem(row, "unit")));
-	CHECK(cJSON_GetArraySize(row) == 12);
+	CHECK(cJSON_IsNull(cJSON_GetObjectItem(row, "body")));
+	CHECK(cJSON_GetArraySize(row) == 14);
+	/* the error and the body as sent, whole */
+	CHECK_RESULT_STRINGS(r, "rows.2.error.type", "COMPATIBILITY",
+			"rows.0.body.unit", "kilometers");
+	CHECK(cJSON_IsNull(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(sc_result_data(r),
+						       "rows"), 0), "error")));
 	sc_result_free(r);
 
 	REQUIRE(sc_signal_rows(&r, webhook, strlen(webhook)) == 0);

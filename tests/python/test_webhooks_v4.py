@@ -231,7 +231,7 @@ def test_signal_rows_both_time_formats():
         assert set(odo) == set(loc) == {
             "code", "name", "group", "value", "unit", "status",
             "error_type", "error_code", "retrieved_at", "oem_updated_at",
-            "ingested_at", "vehicle_id"}
+            "ingested_at", "vehicle_id", "body", "error"}
 
 
 def test_signal_rows_of_a_webhook():

@@ -48,8 +48,9 @@ SC_EXTERN(int) sc_time_parse_ms(int64_t *out, const char *text, size_t len);
  * `code`, `name`, `group`, `value` (the body's `value`, or for a body
  * without one, such as a location, the body without its `unit`), `unit`,
  * `status` (`SUCCESS`, `ERROR`...), `error_type`, `error_code`,
- * `retrieved_at`, `oem_updated_at`, `ingested_at` (epoch milliseconds)
- * and `vehicle_id` (when the document names the vehicle); a key the
+ * `retrieved_at`, `oem_updated_at`, `ingested_at` (epoch milliseconds),
+ * `vehicle_id` (when the document names the vehicle), `body` (the value
+ * object as sent) and `error` (the status's error object); a key the
  * signal lacks is null.
  * @return 0, or SC_EMALFORMED (not JSON, or no signals in it; the reason
  *         is in the result's error).
