@@ -304,7 +304,6 @@ typedef struct lclient {
 	lua_State *hook_L; /* the debug hook's own thread, or NULL */
 	int hook_ref;      /* registry: {thread, function} of the hook */
 	sc_async *async;   /* client:async_*, made on first use, or NULL */
-	int async_ref;     /* registry: {id = store} of its stored calls */
 } lclient;
 
 static sc_client *check_client(lua_State *L)
@@ -375,13 +374,12 @@ static int l_client(lua_State *L)
 	params_arg(L, t, 1);
 
 	/* Box first, closed, so a failure below leaves nothing to leak. */
-	c = lua_newuserdatauv(L, sizeof(*c), 1);
+	c = lua_newuserdatauv(L, sizeof(*c), 0);
 	c->client = NULL;
 	c->busy = 0;
 	c->hook_L = NULL;
 	c->hook_ref = LUA_NOREF;
 	c->async = NULL;
-	c->async_ref = LUA_NOREF;
 	luaL_setmetatable(L, CLIENT_MT);
 
 	rc = sc_client_new_params(&c->client, t->params, &t->err);
@@ -398,9 +396,6 @@ static int l_client(lua_State *L)
  * The collector never sees a busy client, which the running call holds.
  */
 typedef struct lstore lstore;
-static void unshare_cooldowns(lua_State *L);
-
-static void async_close(lua_State *L, lclient *c);
 
 static int client_close(lua_State *L)
 {
@@ -408,12 +403,12 @@ static int client_close(lua_State *L)
 
 	if (c->busy)
 		return luaL_error(L, "client is in use by call_many");
-	async_close(L, c);
+	sc_async_free(c->async); /* its calls stop */
+	c->async = NULL;
 	if (c->client != NULL) {
 		sc_client *cl = c->client;
 		c->client = NULL; /* closed before freeing, like liolib */
 		sc_client_free(cl);
-		unshare_cooldowns(L);
 	}
 	luaL_unref(L, LUA_REGISTRYINDEX, c->hook_ref);
 	c->hook_ref = LUA_NOREF;
@@ -541,16 +536,12 @@ static int client_call(lua_State *L)
 /* ------------------------------------------------------------------ */
 
 /*
- * A token store and the calls that take their token from it.  A call
- * that uses a store has it as an argument, so the store stays on the
- * stack (and alive) for the whole call; no Lua code runs inside the
- * library meanwhile, so nothing can close it half-way either.
+ * A token store.  The ops, pagers and clients that use it hold it in the
+ * library, so closing it here only drops this handle's part: the store
+ * is freed when the last of them is done with it.
  */
 struct lstore {
 	sc_token_store *store; /* NULL once closed */
-	int busy;              /* ops of a running call_many use it */
-	int shared;            /* clients sharing cool-downs through it */
-	sc_token_store *held;  /* closed while shared: freed by the last */
 };
 
 static cJSON *json_encode_tree(lua_State *L, int idx, tmp *t);
@@ -661,71 +652,36 @@ static int store_put(lua_State *L)
 	return push_done(L, t, rc);
 }
 
-/* The client at 1 no longer shares cool-downs through the store in its
- * uservalue (if any): that store may now be freed when it was closed. */
-static void unshare_cooldowns(lua_State *L)
-{
-	lstore *s;
-
-	lua_getiuservalue(L, 1, 1);
-	s = luaL_testudata(L, -1, STORE_MT);
-	if (s != NULL && --s->shared == 0 && s->held != NULL) {
-		sc_token_store *st = s->held;
-		s->held = NULL;
-		sc_token_store_free(st);
-	}
-	lua_pop(L, 1);
-	lua_pushnil(L);
-	lua_setiuservalue(L, 1, 1);
-}
-
 /*
  * client:share_cooldowns(store | nil): wait out the cool-downs (429
  * Retry-After) every client sharing store received, and share this
- * one's; nil stops.  The client keeps the store (a PostgreSQL one) for
+ * one's; nil stops.  The client holds the store (a PostgreSQL one) for
  * its calls, even when it is closed meanwhile.
  */
 static int client_share_cooldowns(lua_State *L)
 {
-	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
 	sc_client *cl = check_client(L);
-	lstore *s = NULL;
+	sc_token_store *st = NULL;
+	int rc;
 
 	if (!lua_isnoneornil(L, 2))
-		s = luaL_checkudata(L, 2, STORE_MT);
-	if (s != NULL && s->store == NULL)
-		return luaL_argerror(L, 2, "token store is closed");
-	if (c->busy)
-		return luaL_error(L, "client is in use by call_many");
-	if (sc_client_share_cooldowns(cl, s ? s->store : NULL) != 0)
+		st = check_store(L, 2);
+	rc = sc_client_share_cooldowns(cl, st);
+	if (rc == SC_ENOMEM)
+		return raise_nomem(L);
+	if (rc != 0)
 		return luaL_argerror(L, 2, "this token store cannot share "
 				     "cool-downs (a PostgreSQL one can)");
-	if (s != NULL)
-		s->shared++; /* before the old one goes: it may be the same */
-	unshare_cooldowns(L);
-	if (s != NULL) {
-		lua_pushvalue(L, 2);
-		lua_setiuservalue(L, 1, 1);
-	}
 	return 0;
 }
 
-/* close, __gc and __close: idempotent.  A store that ops of a running
- * call_many use cannot be closed (from the progress callback). */
+/* close, __gc and __close: idempotent. */
 static int store_close(lua_State *L)
 {
 	lstore *s = luaL_checkudata(L, 1, STORE_MT);
 
-	if (s->busy)
-		return luaL_error(L, "token store is in use by call_many");
-	if (s->store != NULL) {
-		sc_token_store *st = s->store;
-		s->store = NULL;
-		if (s->shared > 0)
-			s->held = st; /* clients still read its cool-downs */
-		else
-			sc_token_store_free(st);
-	}
+	sc_token_store_free(s->store);
+	s->store = NULL;
 	return 0;
 }
 
@@ -1457,30 +1413,17 @@ static int l_same_env(lua_State *L)
 
 /* The C side of one call_many, to-be-closed so every exit frees it. */
 typedef struct many {
-	size_t n;
-	sc_op **ops;
-	sc_error **early;   /* the error of an op the library refused */
-	lstore **stores;    /* the store an op uses, busy while set */
-	sc_result **results;
+	sc_many *m;
 	sc_params *pending; /* params being filled (fill_params may raise) */
-	lclient *owner; /* busy while set */
+	lclient *owner;     /* busy while set */
 } many;
 
 static int many_release(lua_State *L)
 {
 	many *m = luaL_checkudata(L, 1, MANY_MT);
-	size_t i;
 
-	/* n is set once the arrays are there */
-	for (i = 0; i < m->n; i++) {
-		sc_op_free(m->ops[i]);
-		sc_error_free(m->early[i]);
-		if (m->stores[i])
-			m->stores[i]->busy--;
-		sc_result_free(m->results[i]);
-	}
+	sc_many_free(m->m);
 	sc_params_free(m->pending);
-	free(m->ops); /* and the other three */
 	if (m->owner != NULL)
 		m->owner->busy--;
 	memset(m, 0, sizeof(*m));
@@ -1540,7 +1483,7 @@ static int client_call_many(lua_State *L)
 {
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
 	lua_Integer mif = 0;
-	struct many_progress prog;
+	struct many_progress prog = { L, 0, 6, 0 };
 	size_t n, i;
 	many *m;
 	int rc;
@@ -1552,100 +1495,62 @@ static int client_call_many(lua_State *L)
 		luaL_argcheck(L, mif >= 1 && mif <= 1024, 3,
 			      "max_in_flight must be 1..1024");
 	}
-	if (!lua_isnoneornil(L, 4))
+	if (!lua_isnoneornil(L, 4)) {
 		luaL_checktype(L, 4, LUA_TFUNCTION);
+		prog.fn = 4;
+	}
 	lua_settop(L, 4);
 	n = (size_t)lua_rawlen(L, 2);
-	if (n == 0) {
-		lua_newtable(L);
-		return 1;
-	}
-
 	m = lua_newuserdatauv(L, sizeof(*m), 0); /* 5 */
 	memset(m, 0, sizeof(*m));
 	luaL_setmetatable(L, MANY_MT);
 	lua_toclose(L, 5);
 	lua_pushnil(L); /* 6: the error the callback raised */
-
-	/* one block for the four arrays (all of pointers) */
-	m->ops = calloc(n, sizeof(*m->ops) + sizeof(*m->early) +
-			       sizeof(*m->stores) + sizeof(*m->results));
-	if (m->ops == NULL)
+	if (sc_many_new(&m->m, c->client, n) != 0)
 		return raise_nomem(L);
-	m->early = (sc_error **)(m->ops + n);
-	m->stores = (lstore **)(m->early + n);
-	m->results = (sc_result **)(m->stores + n);
-	m->n = n;
-	for (i = 0; i < n; i++) {
-		const char *name, *key = NULL;
+	for (i = 1; i <= n; i++) {
+		const char *key = NULL;
 		lstore *st = NULL;
-		sc_params *params = NULL;
-		int top = lua_gettop(L);
 
-		if (lua_rawgeti(L, 2, (lua_Integer)i + 1) != LUA_TTABLE)
-			return luaL_argerror(
-				L, 2,
-				lua_pushfstring(L, "calls[%d]: table "
-						   "{endpoint, params[, store, "
-						   "key]} expected",
-						(int)i + 1));
-		if (lua_rawgeti(L, -1, 1) != LUA_TSTRING)
-			return luaL_argerror(
-				L, 2,
-				lua_pushfstring(L, "calls[%d][1]: endpoint "
-						   "name expected",
-						(int)i + 1));
-		name = check_cstring(L, -1, "an endpoint name");
-		lua_rawgeti(L, top + 1, 2);
-		if (!lua_isnil(L, -1) && !lua_istable(L, -1))
-			return luaL_argerror(
-				L, 2,
-				lua_pushfstring(L, "calls[%d][2]: params "
-						   "table expected",
-						(int)i + 1));
-		if (lua_rawgeti(L, top + 1, 3) != LUA_TNIL) {
-			st = luaL_testudata(L, -1, STORE_MT);
+		if (lua_rawgeti(L, 2, (lua_Integer)i) != LUA_TTABLE)
+			return luaL_argerror(L, 2, lua_pushfstring(L,
+				"calls[%d]: table {endpoint, params[, store, "
+				"key]} expected", (int)i));
+		if (lua_rawgeti(L, 7, 1) != LUA_TSTRING) /* 8 */
+			return luaL_argerror(L, 2, lua_pushfstring(L,
+				"calls[%d][1]: endpoint name expected",
+				(int)i));
+		check_cstring(L, 8, "an endpoint name");
+		if (lua_rawgeti(L, 7, 2) != LUA_TNIL && !lua_istable(L, 9))
+			return luaL_argerror(L, 2, lua_pushfstring(L,
+				"calls[%d][2]: params table expected",
+				(int)i));
+		if (lua_rawgeti(L, 7, 3) != LUA_TNIL) { /* 10 */
+			st = luaL_testudata(L, 10, STORE_MT);
 			if (st == NULL || st->store == NULL ||
-			    lua_rawgeti(L, top + 1, 4) != LUA_TSTRING ||
-			    *lua_tostring(L, -1) == '\0')
-				return luaL_argerror(
-					L, 2,
-					lua_pushfstring(L, "calls[%d][3], "
-							   "[4]: an open token "
-							   "store and a key "
-							   "expected",
-							(int)i + 1));
-			key = check_cstring(L, -1, "the key");
+			    lua_rawgeti(L, 7, 4) != LUA_TSTRING ||
+			    *lua_tostring(L, 11) == '\0')
+				return luaL_argerror(L, 2, lua_pushfstring(L,
+					"calls[%d][3], [4]: an open token "
+					"store and a key expected", (int)i));
+			key = check_cstring(L, 11, "the key");
 		}
 		if (sc_params_new(&m->pending) != 0)
 			return raise_nomem(L);
-		params = m->pending;
-		if (lua_istable(L, top + 3))
-			fill_params(L, top + 3, params, 2);
+		if (lua_istable(L, 9))
+			fill_params(L, 9, m->pending, 2);
+		rc = sc_many_add(m->m, st ? st->store : NULL, key,
+				 lua_tostring(L, 8), m->pending);
+		sc_params_free(m->pending);
 		m->pending = NULL;
-		rc = st ? sc_op_new_stored(&m->ops[i], c->client, st->store,
-					   key, name, params, &m->early[i])
-			: sc_op_new(&m->ops[i], c->client, name, params,
-				    &m->early[i]);
-		sc_params_free(params);
-		if (rc == SC_ENOMEM && m->early[i] == NULL)
+		if (rc != 0)
 			return raise_nomem(L);
-		if (rc == 0 && st) {
-			st->busy++;
-			m->stores[i] = st;
-		}
-		lua_settop(L, top);
+		lua_settop(L, 6);
 	}
 
-	prog.L = L;
-	prog.fn = lua_isnil(L, 4) ? 0 : 4;
-	prog.err = 6;
-	prog.failed = 0;
 	c->busy++;
 	m->owner = c;
-	rc = sc_call_many_ops(m->results, c->client, m->ops, n, (size_t)mif,
-			      many_progress_cb, &prog);
-	memset(m->ops, 0, n * sizeof(*m->ops)); /* consumed */
+	rc = sc_many_run(m->m, (size_t)mif, many_progress_cb, &prog);
 	c->busy--;
 	m->owner = NULL;
 	if (prog.failed) {
@@ -1659,14 +1564,10 @@ static int client_call_many(lua_State *L)
 
 	lua_createtable(L, (int)n, 0);
 	for (i = 0; i < n; i++) {
-		const sc_result *res = m->results[i];
-		const sc_error *err = m->early[i];
+		const sc_result *res = sc_many_result(m->m, i);
+		const sc_error *err = res ? sc_result_error(res) : NULL;
 
-		if (res == NULL && err == NULL)
-			return raise_nomem(L);
-		if (err == NULL)
-			err = sc_result_error(res);
-		if (err != NULL && sc_error_code(err) == SC_ENOMEM)
+		if (res == NULL || (err && sc_error_code(err) == SC_ENOMEM))
 			return raise_nomem(L);
 		lua_createtable(L, 0, 2);
 		lua_pushboolean(L, err == NULL);
@@ -1681,87 +1582,17 @@ static int client_call_many(lua_State *L)
 /* client:async_*: the non-blocking driver (smartcar/async.h)          */
 /* ------------------------------------------------------------------ */
 
-/*
- * One sc_async per client, made on first use and freed when the client
- * closes.  The stores of its stored calls are kept in a registry table
- * (id -> store) and counted busy, so they stay open until the call is
- * taken or cancelled.
- */
-static sc_async *client_async(lua_State *L, lclient *c)
-{
-	if (c->async == NULL) {
-		int rc = sc_async_new(&c->async, c->client, 0);
-		if (rc == SC_ENOMEM)
-			raise_nomem(L);
-		if (rc != 0)
-			luaL_error(L, "%s", sc_strerror(rc));
-		lua_newtable(L);
-		c->async_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-	}
-	return c->async;
-}
-
+/* One sc_async per client, made on first use and freed when the client
+ * closes.  The ops and pagers of its calls hold their token stores. */
 static lclient *check_async_client(lua_State *L)
 {
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
+	int rc;
+
 	check_client(L);
-	client_async(L, c);
+	if (c->async == NULL && (rc = sc_async_new(&c->async, c->client, 0)))
+		raise_failure(L, NULL, rc, NULL);
 	return c;
-}
-
-/* Forget the store of call id (it is no longer busy for it). */
-static void async_drop_store(lua_State *L, lclient *c, lua_Integer id)
-{
-	lstore *s;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, c->async_ref);
-	lua_rawgeti(L, -1, id);
-	s = luaL_testudata(L, -1, STORE_MT);
-	if (s != NULL) {
-		s->busy--;
-		lua_pushnil(L);
-		lua_rawseti(L, -3, id);
-	}
-	lua_pop(L, 2);
-}
-
-/* Free the client's driver (closing): its calls stop. */
-static void async_close(lua_State *L, lclient *c)
-{
-	if (c->async == NULL)
-		return;
-	sc_async_free(c->async);
-	c->async = NULL;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, c->async_ref);
-	lua_pushnil(L);
-	while (lua_next(L, -2) != 0) {
-		lstore *s = luaL_testudata(L, -1, STORE_MT);
-		if (s != NULL)
-			s->busy--;
-		lua_pop(L, 1);
-	}
-	lua_pop(L, 1);
-	luaL_unref(L, LUA_REGISTRYINDEX, c->async_ref);
-	c->async_ref = LUA_NOREF;
-}
-
-/* After sc_async_start* gave rc and id: raise on failure, else keep the
- * store at index store_idx (0: none) busy for the call and push the id. */
-static void async_started(lua_State *L, lclient *c, int rc, uint64_t id,
-			  int store_idx)
-{
-	if (rc != 0) {
-		if (rc == SC_ENOMEM)
-			raise_nomem(L);
-		luaL_error(L, "%s", sc_strerror(rc));
-	}
-	if (store_idx) {
-		lua_rawgeti(L, LUA_REGISTRYINDEX, c->async_ref);
-		lua_pushvalue(L, store_idx);
-		lua_rawseti(L, -2, (lua_Integer)id);
-		lua_pop(L, 1);
-		((lstore *)lua_touserdata(L, store_idx))->busy++;
-	}
-	lua_pushinteger(L, (lua_Integer)id);
 }
 
 /* client:async_start(endpoint, params, store, key) -> id.  Argument
@@ -1771,7 +1602,6 @@ static int client_async_start(lua_State *L)
 	lclient *c = check_async_client(L);
 	const char *endpoint = luaL_checkstring(L, 2);
 	sc_token_store *store = NULL;
-	sc_op *op = NULL;
 	uint64_t id;
 	tmp *t;
 	int rc;
@@ -1783,16 +1613,11 @@ static int client_async_start(lua_State *L)
 	lua_settop(L, 5);
 	t = tmp_push(L);
 	params_arg(L, t, 3);
-	if (store)
-		rc = sc_op_new_stored(&op, c->client, store,
-				      lua_tostring(L, 5), endpoint, t->params,
-				      &t->err);
-	else
-		rc = sc_op_new(&op, c->client, endpoint, t->params, &t->err);
+	rc = sc_async_start_call(c->async, store, lua_tostring(L, 5), endpoint,
+				 t->params, &id, &t->err);
 	if (rc != 0)
 		return raise_failure(L, "start", rc, t->err);
-	rc = sc_async_start(c->async, op, &id);
-	async_started(L, c, rc, id, store ? 4 : 0);
+	lua_pushinteger(L, (lua_Integer)id);
 	return 1;
 }
 
@@ -1828,7 +1653,7 @@ static int client_async_start_pages(lua_State *L)
 	}
 	if (rc != 0)
 		return raise_failure(L, "start_pages", rc, t->err);
-	async_started(L, c, rc, id, store ? 5 : 0);
+	lua_pushinteger(L, (lua_Integer)id);
 	lua_insert(L, -2);
 	return 2;
 }
@@ -1854,8 +1679,6 @@ static int async_push_taken(lua_State *L, lclient *c)
 		set_outcome(L, res, err);
 		sc_result_free(res);
 		lua_rawseti(L, -2, ++n);
-		if (!more)
-			async_drop_store(L, c, (lua_Integer)id);
 	}
 	return 1;
 }
@@ -1916,7 +1739,6 @@ static int client_async_cancel(lua_State *L)
 	lclient *c = check_async_client(L);
 	lua_Integer id = luaL_checkinteger(L, 2);
 	int rc = sc_async_cancel(c->async, (uint64_t)id);
-	async_drop_store(L, c, id);
 	lua_pushboolean(L, rc == 0);
 	return 1;
 }
@@ -1931,14 +1753,6 @@ static const luaL_Reg store_methods[] = {
 	{ "close", store_close },
 	{ NULL, NULL },
 };
-
-/* __gc: as close, but a busy store is left to the running call. */
-static int store_gc(lua_State *L)
-{
-	lstore *s = luaL_checkudata(L, 1, STORE_MT);
-
-	return s->busy ? 0 : store_close(L);
-}
 
 static const luaL_Reg client_methods[] = {
 	{ "call", client_call },
@@ -2044,7 +1858,7 @@ int luaopen_smartcar_core(lua_State *L)
 	new_type(L, CLIENT_MT, client_gc, client_close, handle_tostring,
 		 client_methods);
 	new_type(L, OP_MT, op_close, op_close, handle_tostring, op_methods);
-	new_type(L, STORE_MT, store_gc, store_close, handle_tostring,
+	new_type(L, STORE_MT, store_close, store_close, handle_tostring,
 		 store_methods);
 
 	luaL_newlib(L, module_functions);

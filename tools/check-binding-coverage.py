@@ -77,6 +77,10 @@ NOT_BOUND = {
                         "(client:fds())",
     "sc_async_take": "the bindings take with sc_async_take_page, which "
                      "also says whether a page of a walk follows",
+    "sc_async_start": "the bindings start a call from its description "
+                      "with sc_async_start_call",
+    "sc_call_many_ops": "the bindings' call_many is an sc_many "
+                        "(sc_many_run runs sc_call_many_ops)",
 }
 # C functions one binding goes without, and why: (binding, name), or a
 # name prefix ending in "_".
@@ -98,6 +102,10 @@ ONE_BINDING = {
                                            "Python's stores are C",
     ("python", "sc_pager_items"): "Python's iterators read each call's "
                                   "items through its result shape",
+    ("python", "sc_op_new_stored"): "Python's stored calls are made by "
+                                    "sc_call_stored, sc_many_add and "
+                                    "sc_async_start_call; its Op takes "
+                                    "no store",
     ("lua", "sc_client_new"): LUA_OPTIONS,
     ("lua", "sc_client_options_init"): LUA_OPTIONS,
 }

@@ -973,6 +973,111 @@ int sc_call_many_ops(sc_result **results, sc_client *client, sc_op **ops,
 	return 0;
 }
 
+/* ---- calls as the bindings describe them --------------------------------- */
+
+/* The op of a call: stored when store is given. */
+static int call_op(sc_op **op, sc_client *client, sc_token_store *store,
+		   const char *key, const char *endpoint,
+		   const sc_params *params, sc_error **err_out)
+{
+	if (store)
+		return sc_op_new_stored(op, client, store, key, endpoint,
+					params, err_out);
+	return sc_op_new(op, client, endpoint, params, err_out);
+}
+
+int sc_async_start_call(sc_async *a, sc_token_store *store, const char *key,
+			const char *endpoint, const sc_params *params,
+			uint64_t *id_out, sc_error **err_out)
+{
+	sc_op *op = NULL;
+	int rc;
+
+	if (!a)
+		return sc__invalid(err_out, "no driver");
+	rc = call_op(&op, a->client, store, key, endpoint, params, err_out);
+	return rc < 0 ? rc : sc_async_start(a, op, id_out);
+}
+
+struct sc_many {
+	sc_client *client;
+	size_t n, cap;
+	int ran;
+	sc_op **ops;          /* consumed by the run */
+	sc_result **results;  /* a refused call's error before the run */
+};
+
+int sc_many_new(sc_many **out, sc_client *client, size_t cap)
+{
+	sc_many *m;
+
+	if (!out || !client)
+		return SC_EINVAL;
+	*out = NULL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return SC_ENOMEM;
+	m->client = client;
+	m->cap = cap;
+	m->ops = calloc(cap ? cap : 1, sizeof(*m->ops));
+	m->results = calloc(cap ? cap : 1, sizeof(*m->results));
+	if (!m->ops || !m->results) {
+		sc_many_free(m);
+		return SC_ENOMEM;
+	}
+	*out = m;
+	return 0;
+}
+
+int sc_many_add(sc_many *m, sc_token_store *store, const char *key,
+		const char *endpoint, const sc_params *params)
+{
+	sc_error *err = NULL;
+	size_t i;
+
+	if (!m || m->ran || m->n == m->cap)
+		return SC_EINVAL;
+	i = m->n;
+	if (call_op(&m->ops[i], m->client, store, key, endpoint, params,
+		    &err) < 0) {
+		m->results[i] = err ? sc__result_err(err) : NULL;
+		if (!m->results[i])
+			return SC_ENOMEM;
+	}
+	m->n++;
+	return 0;
+}
+
+int sc_many_run(sc_many *m, size_t max_in_flight, sc_progress_cb progress,
+		void *payload)
+{
+	if (!m || m->ran)
+		return SC_EINVAL;
+	m->ran = 1;
+	return sc_call_many_ops(m->results, m->client, m->ops, m->n,
+				max_in_flight, progress, payload);
+}
+
+const sc_result *sc_many_result(const sc_many *m, size_t i)
+{
+	return m && m->ran && i < m->n ? m->results[i] : NULL;
+}
+
+void sc_many_free(sc_many *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->n; i++) {
+		sc_op_free(m->ops[i]);
+		sc_result_free(m->results[i]);
+	}
+	free(m->ops);
+	free(m->results);
+	free(m);
+}
+
 int sc_call_many(sc_result **results, sc_client *client,
 		 const char *const *names, const sc_params *const *params,
 		 size_t n, size_t max_in_flight, sc_progress_cb progress,

@@ -340,6 +340,7 @@ void sc_client_free(sc_client *c)
 		return;
 	sc__curl_pool_free(c->pool);
 	sc__rate_free(c->rate);
+	sc__store_release(c->shared_cooldowns);
 	free(c->ca_bundle);
 	free(c->proxy);
 	free(c->flags);

@@ -48,9 +48,10 @@ static int op_new(sc_op **out, sc_client *client, sc_token_store *store,
 		      op->ep->auth == SC_AUTH_BEARER_OR_APP ||
 		      !strcmp(op->ep->name, "exchange_refresh_token"))) {
 		/* only calls made with the user's tokens use the store */
-		op->store = store;
+		if (sc__store_hold(store) == 0)
+			op->store = store;
 		op->key = sc__strdup(key);
-		if (!op->key) {
+		if (!op->key || !op->store) {
 			sc_op_free(op);
 			return SC_ENOMEM;
 		}

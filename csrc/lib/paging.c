@@ -86,6 +86,10 @@ int sc_pager_new(sc_pager **out, sc_client *client, sc_token_store *store,
 	if (!pg)
 		return SC_ENOMEM;
 	pg->client = client;
+	if (sc__store_hold(store) < 0) {
+		free(pg);
+		return SC_ENOMEM;
+	}
 	pg->store = store;
 	pg->paging = find_paging(endpoint);
 	pg->page_size = page_size;
@@ -258,6 +262,7 @@ void sc_pager_free(sc_pager *pager)
 	for (i = 0; i < pager->ncursors; i++)
 		free(pager->cursors[i]);
 	sc_params_free(pager->params);
+	sc__store_release(pager->store);
 	free(pager->endpoint);
 	free(pager->key);
 	free(pager);

@@ -240,7 +240,7 @@ struct sc_client {
 	char *app_token;                  /* v3 application token cache */
 	double app_token_expires;         /* Unix seconds */
 	struct sc_rate *rate;             /* rate.c */
-	sc_token_store *shared_cooldowns; /* store.c; not owned */
+	sc_token_store *shared_cooldowns; /* store.c; held */
 	struct sc_curl_pool *pool;        /* transport_curl.c */
 };
 
@@ -262,6 +262,11 @@ double sc__cooldown_shared_wait(sc_client *c, const char *vehicle_id,
 				const char **why);
 void sc__cooldown_shared_put(sc_client *c, const char *vehicle_id,
 			     double seconds);
+/* Holds on a store (store.c) by an op, a pager or a client sharing its
+ * cool-downs: sc_token_store_free() of a held store waits for the last
+ * release.  Hold: 0 or SC_ENOMEM; both accept NULL. */
+int sc__store_hold(sc_token_store *store);
+void sc__store_release(sc_token_store *store);
 
 /* ---- transport (transport_curl.c) ------------------------------------- */
 /* keep_min: idle handles (and their connections) always kept; 0: 16. */

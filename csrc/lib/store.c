@@ -24,9 +24,75 @@ int sc_token_expired(double expiration, double leeway)
 	return sc__now() + (leeway > 0 ? leeway : 0) >= expiration;
 }
 
+/* ---- holds: a store stays open while ops, pagers and clients use it -- */
+
+struct hold {
+	sc_token_store *store;
+	size_t n;   /* holders */
+	int closed; /* sc_token_store_free() came: the last release frees */
+	struct hold *next;
+};
+
+static pthread_mutex_t holds_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hold *holds;
+
+static struct hold **hold_of(const sc_token_store *store)
+{
+	struct hold **h = &holds;
+	while (*h && (*h)->store != store)
+		h = &(*h)->next;
+	return h;
+}
+
+int sc__store_hold(sc_token_store *store)
+{
+	struct hold **h;
+	int rc = 0;
+
+	if (!store)
+		return 0;
+	pthread_mutex_lock(&holds_lock);
+	h = hold_of(store);
+	if (!*h && (*h = calloc(1, sizeof(**h))))
+		(*h)->store = store;
+	if (*h)
+		(*h)->n++;
+	else
+		rc = SC_ENOMEM;
+	pthread_mutex_unlock(&holds_lock);
+	return rc;
+}
+
+void sc__store_release(sc_token_store *store)
+{
+	struct hold **h, *gone = NULL;
+
+	if (!store)
+		return;
+	pthread_mutex_lock(&holds_lock);
+	h = hold_of(store);
+	if (*h && --(*h)->n == 0) {
+		gone = *h;
+		*h = gone->next;
+	}
+	pthread_mutex_unlock(&holds_lock);
+	if (gone && gone->closed && store->free)
+		store->free(store);
+	free(gone);
+}
+
 void sc_token_store_free(sc_token_store *store)
 {
-	if (store && store->free)
+	struct hold *h;
+
+	if (!store)
+		return;
+	pthread_mutex_lock(&holds_lock);
+	h = *hold_of(store);
+	if (h)
+		h->closed = 1;
+	pthread_mutex_unlock(&holds_lock);
+	if (!h && store->free)
 		store->free(store);
 }
 
@@ -738,6 +804,7 @@ void sc__op_store_free(sc_op *op)
 	sc_result_free(op->reloaded);
 	sc_result_free(op->unsaved);
 	free(op->key);
+	sc__store_release(op->store);
 }
 
 int sc_token_store_refresh(sc_result **out, sc_client *client,
@@ -775,27 +842,36 @@ int sc_token_store_refresh_now(sc_result **out, sc_client *client,
 	return store_error(err_out, rc, "the token set was not refreshed");
 }
 
-/* Shared cool-downs: the store a client shares them through, if any. */
+/* Shared cool-downs: the store a client shares them through, if any,
+ * held for the caller (sc__store_release() when done). */
 static sc_token_store *cooldown_store(sc_client *c)
 {
 	sc_token_store *s;
 	pthread_mutex_lock(&c->lock);
 	s = c->shared_cooldowns;
+	if (sc__store_hold(s) < 0)
+		s = NULL;
 	pthread_mutex_unlock(&c->lock);
 	return s;
 }
 
 int sc_client_share_cooldowns(sc_client *client, sc_token_store *store)
 {
+	sc_token_store *old;
+
 	if (!client || (store && (store->version < 2 ||
 				  !store->cooldown_get ||
 				  !store->cooldown_put)))
 		return SC_EINVAL;
+	if (sc__store_hold(store) < 0)
+		return SC_ENOMEM;
 	pthread_mutex_lock(&client->lock);
+	old = client->shared_cooldowns;
 	client->shared_cooldowns = store;
 	if (store) /* sharing them means honouring them */
 		client->rate_off = 0;
 	pthread_mutex_unlock(&client->lock);
+	sc__store_release(old);
 	return 0;
 }
 
@@ -806,8 +882,11 @@ double sc__cooldown_shared_wait(sc_client *c, const char *vehicle_id,
 	double app = 0, vehicle = 0;
 
 	/* a store that cannot answer leaves the local rules in force */
-	if (!s || s->cooldown_get(s, vehicle_id, &app, &vehicle) < 0)
+	if (!s)
 		return 0;
+	if (s->cooldown_get(s, vehicle_id, &app, &vehicle) < 0)
+		app = vehicle = 0;
+	sc__store_release(s);
 	if (app > 0 && app >= vehicle) {
 		*why = "SMARTCAR_API";
 		return app;
@@ -823,4 +902,5 @@ void sc__cooldown_shared_put(sc_client *c, const char *vehicle_id,
 	sc_token_store *s = cooldown_store(c);
 	if (s && seconds > 0)
 		s->cooldown_put(s, vehicle_id, seconds);
+	sc__store_release(s);
 }

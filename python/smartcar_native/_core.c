@@ -208,23 +208,16 @@ static PyObject *take_result(int rc, sc_result *res)
 /*
  * Like take_result(), but a failed call gives its exception instance
  * instead of raising it (call_many slots).  NULL only when Python itself
- * failed (memory, the factory).  Frees @p res.
+ * failed (memory, the factory).  @p res stays the caller's.
  */
-static PyObject *result_or_error(sc_result *res)
+static PyObject *result_or_error(const sc_result *res)
 {
-	const sc_error *err;
-	PyObject *out;
-
 	if (!res)
 		return error_instance(SC_ENOMEM, NULL, NULL);
-	err = sc_result_error(res);
-	if (err)
-		out = error_instance(SC_EAPI, err, NULL);
-	else
-		out = sc_result_data(res) ? from_json(sc_result_data(res))
-					  : PyDict_New();
-	sc_result_free(res);
-	return out;
+	if (sc_result_error(res))
+		return error_instance(SC_EAPI, sc_result_error(res), NULL);
+	return sc_result_data(res) ? from_json(sc_result_data(res))
+				   : PyDict_New();
 }
 
 /* ------------------------------------------------------------------ */
@@ -534,9 +527,6 @@ typedef struct {
 	 * turning the hook off only clears this. */
 	PyObject *debug;
 	int debug_installed;
-	/* Stores ever given to share_cooldowns() (a list, or NULL): each
-	 * counts as a user of its store until the sc_client is freed. */
-	PyObject *cooldown_stores;
 	PyObject *weakrefs;
 } ClientObject;
 
@@ -547,7 +537,6 @@ typedef struct {
 	PyObject_HEAD
 	sc_async *async;
 	ClientObject *client;  /* a user of the client while open */
-	PyObject *stores;      /* {id: TokenStore} of the ops holding one */
 } AsyncObject;
 
 static PyTypeObject Async_Type;
@@ -609,24 +598,6 @@ static int client_set_debug(ClientObject *self, PyObject *cb)
 	return 0;
 }
 
-/* The sc_client is gone: the stores it shared cool-downs through may
- * go too. */
-static void client_drop_cooldown_stores(ClientObject *self)
-{
-	PyObject *list = self->cooldown_stores;
-	Py_ssize_t i;
-
-	self->cooldown_stores = NULL;
-	if (!list)
-		return;
-	for (i = 0; i < PyList_GET_SIZE(list); i++) {
-		StoreObject *st = (StoreObject *)PyList_GET_ITEM(list, i);
-		st->users--;
-		store_release(st);
-	}
-	Py_DECREF(list);
-}
-
 static void client_release(ClientObject *self)
 {
 	if (self->closed && self->users == 0 && self->client) {
@@ -636,7 +607,6 @@ static void client_release(ClientObject *self)
 		Py_BEGIN_ALLOW_THREADS
 		sc_client_free(c);
 		Py_END_ALLOW_THREADS
-		client_drop_cooldown_stores(self);
 	}
 }
 
@@ -962,89 +932,65 @@ PyDoc_STRVAR(Client_call_many_doc,
 "held each time a call finishes; if it raises, no further progress\n"
 "calls are made and the exception is raised once all calls finished.");
 
-/* calls[i] of call_many() as an op; a call the library refuses gets its
- * exception instance in *early.  -1 with a Python exception for a caller's type error.
- * *store_out: the store the op borrows (held until the run ends). */
-static int many_op(PyObject *item, Py_ssize_t i, sc_client *client,
-		   sc_op **op, PyObject **early, StoreObject **store_out)
-{
-	PyObject *call, *store_obj = NULL;
-	const char *endpoint, *key = NULL;
-	sc_params *params = NULL;
-	sc_error *err = NULL;
-	Py_ssize_t len;
-	int rc, ret = -1;
+/* One call as call_many() and Async.start() take it, item i of the
+ * calls: (endpoint, params) or (endpoint, params, store, key). */
+struct call {
+	PyObject *seq; /* the item as a sequence: it holds the strings */
+	const char *endpoint, *key;
+	sc_token_store *store;
+	sc_params *params;
+};
 
-	if (PyUnicode_Check(item) || PyBytes_Check(item) ||
-	    !PySequence_Check(item)) {
+/* 0, or -1 with an exception set; call_end() in both cases. */
+static int call_of(PyObject *item, Py_ssize_t i, struct call *c)
+{
+	PyObject *store;
+	Py_ssize_t len = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (!PyUnicode_Check(item) && !PyBytes_Check(item) &&
+	    PySequence_Check(item) && (c->seq = PySequence_Fast(item, "")))
+		len = PySequence_Fast_GET_SIZE(c->seq);
+	if (len != 2 && len != 4) {
 		PyErr_Format(PyExc_TypeError, "calls[%zd] must be an "
 			     "(endpoint, params[, store, key]) tuple, not "
 			     "%.100s", i, Py_TYPE(item)->tp_name);
 		return -1;
 	}
-	call = PySequence_Fast(item, "call must be a tuple");
-	if (!call)
-		return -1;
-	len = PySequence_Fast_GET_SIZE(call);
-	if (len != 2 && len != 4) {
-		PyErr_Format(PyExc_TypeError, "calls[%zd] must be an "
-			     "(endpoint, params[, store, key]) tuple", i);
-		goto done;
-	}
 	if (len == 4) {
-		store_obj = PySequence_Fast_GET_ITEM(call, 2);
-		if (!PyObject_TypeCheck(store_obj, &Store_Type)) {
+		store = PySequence_Fast_GET_ITEM(c->seq, 2);
+		if (!PyObject_TypeCheck(store, &Store_Type)) {
 			PyErr_Format(PyExc_TypeError, "calls[%zd]: store must "
 				     "be a TokenStore", i);
-			goto done;
+			return -1;
 		}
-		if (store_check((StoreObject *)store_obj) < 0 ||
-		    !(key = key_of(PySequence_Fast_GET_ITEM(call, 3))))
-			goto done;
+		if (store_check((StoreObject *)store) < 0 ||
+		    !(c->key = key_of(PySequence_Fast_GET_ITEM(c->seq, 3))))
+			return -1;
+		c->store = ((StoreObject *)store)->store;
 	}
-	endpoint = utf8_of(PySequence_Fast_GET_ITEM(call, 0), "endpoint");
-	if (!endpoint ||
-	    params_from(PySequence_Fast_GET_ITEM(call, 1), &params) < 0)
-		goto done;
-	/* the op copies endpoint, key and params: the tuple may change */
-	if (store_obj)
-		rc = sc_op_new_stored(op, client,
-				      ((StoreObject *)store_obj)->store, key,
-				      endpoint, params, &err);
-	else
-		rc = sc_op_new(op, client, endpoint, params, &err);
-	if (rc < 0) {
-		*early = error_instance(rc, err, NULL);
-		sc_error_free(err);
-		if (!*early)
-			goto done;
-	} else if (store_obj) {
-		Py_INCREF(store_obj);
-		((StoreObject *)store_obj)->users++;
-		*store_out = (StoreObject *)store_obj;
-	}
-	ret = 0;
-done:
-	sc_params_free(params);
-	Py_DECREF(call);
-	return ret;
+	c->endpoint = utf8_of(PySequence_Fast_GET_ITEM(c->seq, 0), "endpoint");
+	if (!c->endpoint)
+		return -1;
+	return params_from(PySequence_Fast_GET_ITEM(c->seq, 1), &c->params);
+}
+
+static void call_end(struct call *c)
+{
+	sc_params_free(c->params);
+	Py_XDECREF(c->seq);
 }
 
 static PyObject *Client_call_many(ClientObject *self, PyObject *args,
 				  PyObject *kwds)
 {
 	static char *kwlist[] = { "calls", "max_in_flight", "progress", NULL };
-	PyObject *calls_obj, *progress = Py_None, *seq = NULL, *out = NULL;
-	Py_ssize_t max_in_flight = 8, n = 0, i;
-	sc_op **ops = NULL;
-	StoreObject **stores = NULL;
-	PyObject **early = NULL;
-	sc_result **results = NULL;
-	struct many_ctx ctx;
-	sc_client *client;
-	int rc;
+	PyObject *calls_obj, *progress = Py_None, *seq, *out = NULL;
+	Py_ssize_t max_in_flight = 8, n, i;
+	struct many_ctx ctx = { 0 };
+	sc_many *m = NULL;
+	int rc = 0;
 
-	memset(&ctx, 0, sizeof(ctx));
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|nO:call_many", kwlist,
 					 &calls_obj, &max_in_flight,
 					 &progress))
@@ -1061,48 +1007,40 @@ static PyObject *Client_call_many(ClientObject *self, PyObject *args,
 	}
 	if (client_check(self) < 0)
 		return NULL;
-	if (PyUnicode_Check(calls_obj) || PyBytes_Check(calls_obj) ||
-	    PyDict_Check(calls_obj)) {
-		PyErr_SetString(PyExc_TypeError,
-				"calls must be a list of (endpoint, params) "
-				"pairs");
+	seq = PyUnicode_Check(calls_obj) || PyBytes_Check(calls_obj) ||
+			      PyDict_Check(calls_obj)
+		      ? NULL
+		      : PySequence_Fast(calls_obj, "");
+	if (!seq) {
+		PyErr_SetString(PyExc_TypeError, "calls must be a list of "
+						 "(endpoint, params) pairs");
 		return NULL;
 	}
-	seq = PySequence_Fast(calls_obj, "calls must be a list of "
-					 "(endpoint, params) pairs");
-	if (!seq)
-		return NULL;
 	n = PySequence_Fast_GET_SIZE(seq);
-	if (n == 0) {
-		Py_DECREF(seq);
-		return PyList_New(0);
-	}
-	ops = PyMem_Calloc((size_t)n, sizeof(*ops));
-	stores = PyMem_Calloc((size_t)n, sizeof(*stores));
-	early = PyMem_Calloc((size_t)n, sizeof(*early));
-	results = PyMem_Calloc((size_t)n, sizeof(*results));
-	if (!ops || !stores || !early || !results) {
+	if (sc_many_new(&m, self->client, (size_t)n) < 0) {
 		PyErr_NoMemory();
 		goto done;
 	}
-	client = self->client;
-	for (i = 0; i < n; i++)
-		if (many_op(PySequence_Fast_GET_ITEM(seq, i), i, client,
-			    &ops[i], &early[i], &stores[i]) < 0)
-			goto done;
-
+	for (i = 0; i < n && rc == 0; i++) {
+		struct call c;
+		rc = call_of(PySequence_Fast_GET_ITEM(seq, i), i, &c);
+		if (rc == 0 && sc_many_add(m, c.store, c.key, c.endpoint,
+					   c.params) < 0) {
+			PyErr_NoMemory();
+			rc = -1;
+		}
+		call_end(&c);
+	}
+	if (rc < 0)
+		goto done;
 	ctx.progress = progress;
 	self->users++;
 	Py_BEGIN_ALLOW_THREADS
-	rc = sc_call_many_ops(results, client, ops, (size_t)n,
-			      (size_t)max_in_flight,
-			      progress != Py_None ? many_progress : NULL,
-			      &ctx);
+	rc = sc_many_run(m, (size_t)max_in_flight,
+			 progress != Py_None ? many_progress : NULL, &ctx);
 	Py_END_ALLOW_THREADS
-	memset(ops, 0, (size_t)n * sizeof(*ops)); /* consumed */
 	self->users--;
 	client_release(self);
-
 	if (ctx.failed) {
 		PyErr_Restore(ctx.exc_type, ctx.exc_value, ctx.exc_tb);
 		goto done;
@@ -1112,40 +1050,15 @@ static PyObject *Client_call_many(ClientObject *self, PyObject *args,
 		goto done;
 	}
 	out = PyList_New(n);
-	if (!out)
-		goto done;
-	for (i = 0; i < n; i++) {
-		PyObject *item = early[i];
-		early[i] = NULL;
-		if (item)
-			sc_result_free(results[i]);
-		else
-			item = result_or_error(results[i]);
-		results[i] = NULL;
-		if (!item) {
+	for (i = 0; out && i < n; i++) {
+		PyObject *item = result_or_error(sc_many_result(m, i));
+		if (!item)
 			Py_CLEAR(out);
-			goto done;
-		}
-		PyList_SET_ITEM(out, i, item);
+		else
+			PyList_SET_ITEM(out, i, item);
 	}
 done:
-	for (i = 0; i < n; i++) {
-		if (early)
-			Py_XDECREF(early[i]);
-		if (ops)
-			sc_op_free(ops[i]);
-		if (results)
-			sc_result_free(results[i]);
-		if (stores && stores[i]) {
-			stores[i]->users--;
-			store_release(stores[i]);
-			Py_DECREF(stores[i]);
-		}
-	}
-	PyMem_Free(ops);
-	PyMem_Free(stores);
-	PyMem_Free(early);
-	PyMem_Free(results);
+	sc_many_free(m);
 	Py_DECREF(seq);
 	return out;
 }
@@ -1181,50 +1094,34 @@ PyDoc_STRVAR(Client_share_cooldowns_doc,
 
 static PyObject *Client_share_cooldowns(ClientObject *self, PyObject *arg)
 {
-	StoreObject *st = NULL;
-	PyObject *inner = NULL;
+	PyObject *st = arg;
 	int rc;
 
 	if (client_check(self) < 0)
 		return NULL;
-	if (arg != Py_None) {
-		if (!PyObject_TypeCheck(arg, &Store_Type)) {
-			/* a smartcar_native.TokenStore wraps one as .core */
-			inner = PyObject_GetAttrString(arg, "core");
-			if (!inner || !PyObject_TypeCheck(inner, &Store_Type)) {
-				Py_XDECREF(inner);
-				PyErr_Clear();
-				PyErr_Format(PyExc_TypeError,
-					     "store must be a TokenStore or "
-					     "None, not %.100s",
-					     Py_TYPE(arg)->tp_name);
-				return NULL;
-			}
-			arg = inner;
-		}
-		st = (StoreObject *)arg;
-		if (store_check(st) < 0) {
-			Py_XDECREF(inner);
-			return NULL;
-		}
-		if (!self->cooldown_stores &&
-		    !(self->cooldown_stores = PyList_New(0))) {
-			Py_XDECREF(inner);
-			return NULL;
-		}
-		if (PyList_Append(self->cooldown_stores, arg) < 0) {
-			Py_XDECREF(inner);
-			return NULL;
-		}
-		st->users++;
+	/* a smartcar_native.TokenStore wraps one as .core */
+	if (arg != Py_None && !PyObject_TypeCheck(arg, &Store_Type) &&
+	    !(st = PyObject_GetAttrString(arg, "core")))
+		PyErr_Clear();
+	if (st != Py_None && (!st || !PyObject_TypeCheck(st, &Store_Type))) {
+		PyErr_Format(PyExc_TypeError, "store must be a TokenStore or "
+			     "None, not %.100s", Py_TYPE(arg)->tp_name);
+		rc = -1;
+	} else if (st != Py_None && store_check((StoreObject *)st) < 0) {
+		rc = -1;
+	} else {
+		/* the client holds the store until it stops sharing */
+		rc = sc_client_share_cooldowns(self->client, st == Py_None ? NULL
+					       : ((StoreObject *)st)->store);
+		if (rc != 0)
+			raise_local(rc, rc != SC_EINVAL ? NULL
+				    : "this token store cannot share "
+				      "cool-downs (the PostgreSQL one can)");
 	}
-	Py_XDECREF(inner);
-	rc = sc_client_share_cooldowns(self->client, st ? st->store : NULL);
-	if (rc != 0) {
-		raise_local(SC_EINVAL, "this token store cannot share "
-				       "cool-downs (the PostgreSQL one can)");
+	if (st != arg)
+		Py_XDECREF(st);
+	if (rc != 0)
 		return NULL;
-	}
 	Py_RETURN_NONE;
 }
 
@@ -1983,19 +1880,6 @@ static PyMethodDef module_methods[] = {
 /* Async: the non-blocking driver (smartcar/async.h) for an event loop */
 /* ------------------------------------------------------------------ */
 
-static void async_drop_store(AsyncObject *self, PyObject *key)
-{
-	StoreObject *st = (StoreObject *)PyDict_GetItemWithError(self->stores,
-								 key);
-	if (!st)
-		return;
-	Py_INCREF(st);
-	PyDict_DelItem(self->stores, key);
-	st->users--;
-	store_release(st);
-	Py_DECREF(st);
-}
-
 static PyObject *Async_new(PyTypeObject *type, PyObject *args,
 			   PyObject *kwds)
 {
@@ -2018,11 +1902,6 @@ static PyObject *Async_new(PyTypeObject *type, PyObject *args,
 	self = (AsyncObject *)type->tp_alloc(type, 0);
 	if (!self)
 		return NULL;
-	self->stores = PyDict_New();
-	if (!self->stores) {
-		Py_DECREF(self);
-		return NULL;
-	}
 	rc = sc_async_new(&self->async, ((ClientObject *)client)->client,
 			  (size_t)max_in_flight);
 	if (rc < 0) {
@@ -2040,15 +1919,6 @@ static void Async_dealloc(AsyncObject *self)
 {
 	sc_async_free(self->async);
 	self->async = NULL;
-	if (self->stores) {
-		PyObject *key, *value;
-		Py_ssize_t pos = 0;
-		while (PyDict_Next(self->stores, &pos, &key, &value)) {
-			((StoreObject *)value)->users--;
-			store_release((StoreObject *)value);
-		}
-		Py_CLEAR(self->stores);
-	}
 	if (self->client) {
 		self->client->users--;
 		client_release(self->client);
@@ -2063,49 +1933,29 @@ PyDoc_STRVAR(Async_start_doc,
 "(endpoint, params, store, key).  Returns its id.  Argument errors\n"
 "raise.");
 
-/* The key of op id (started when rc is 0), holding store (a use of it and
- * a reference, both the caller's, or NULL) until the op's last result is
- * taken; NULL when it did not start (the use is given back). */
-static PyObject *async_started(AsyncObject *self, int rc, uint64_t id,
-			       StoreObject *store)
+/* The id of a call that started (rc 0), or raise. */
+static PyObject *async_started(int rc, uint64_t id, sc_error *err)
 {
-	PyObject *key = rc == 0 ? PyLong_FromUnsignedLongLong(id) : NULL;
-	if (store && (!key || PyDict_SetItem(self->stores, key,
-					     (PyObject *)store) < 0)) {
-		if (key)
-			sc_async_cancel(self->async, id);
-		Py_CLEAR(key);
-	}
-	if (store) {
-		/* the dict holds it now (or it was dropped) */
-		store->users -= key == NULL;
-		store_release(store);
-		Py_DECREF(store);
-	}
-	return key;
+	return rc < 0 ? raise_owned(rc, err) : PyLong_FromUnsignedLongLong(id);
 }
 
 static PyObject *Async_start(AsyncObject *self, PyObject *call)
 {
-	StoreObject *store = NULL;
-	PyObject *early = NULL, *key;
-	sc_op *op = NULL;
+	sc_error *err = NULL;
 	uint64_t id = 0;
+	struct call c;
 	int rc;
 
-	if (client_check(self->client) < 0 ||
-	    many_op(call, 0, self->client->client, &op, &early, &store) < 0)
+	if (client_check(self->client) < 0)
 		return NULL;
-	if (early) {
-		PyErr_SetObject((PyObject *)Py_TYPE(early), early);
-		Py_DECREF(early);
+	if (call_of(call, 0, &c) < 0) {
+		call_end(&c);
 		return NULL;
 	}
-	rc = sc_async_start(self->async, op, &id);
-	key = async_started(self, rc, id, store);
-	if (rc < 0)
-		raise_error(rc, NULL);
-	return key;
+	rc = sc_async_start_call(self->async, c.store, c.key, c.endpoint,
+				 c.params, &id, &err);
+	call_end(&c);
+	return async_started(rc, id, err);
 }
 
 PyDoc_STRVAR(Async_start_pages_doc,
@@ -2118,10 +1968,8 @@ PyDoc_STRVAR(Async_start_pages_doc,
 static PyObject *Async_start_pages(AsyncObject *self, PyObject *arg)
 {
 	PagesObject *pages = (PagesObject *)arg;
-	StoreObject *store;
 	sc_error *err = NULL;
 	sc_pager *pager;
-	PyObject *key;
 	uint64_t id = 0;
 	int rc;
 
@@ -2140,17 +1988,11 @@ static PyObject *Async_start_pages(AsyncObject *self, PyObject *arg)
 	if (client_check(self->client) < 0 ||
 	    (pages->store && store_check(pages->store) < 0))
 		return NULL;
+	/* the driver has the pager (which holds the store) now */
 	pager = pages->pager;
 	pages->pager = NULL;
-	/* the driver holds the store (and its use) for the walk now */
-	store = pages->store;
-	pages->store = NULL;
 	rc = sc_async_start_pager(self->async, pager, &id, &err);
-	key = async_started(self, rc, id, store);
-	if (rc < 0)
-		raise_error(rc, err);
-	sc_error_free(err);
-	return key;
+	return async_started(rc, id, err);
 }
 
 static PyObject *watch_list(const sc_async_watch *w, size_t n)
@@ -2229,8 +2071,7 @@ static PyObject *Async_take(AsyncObject *self, PyObject *unused)
 							more ? Py_True
 							     : Py_False)
 					 : NULL;
-		if (key && !more)
-			async_drop_store(self, key);
+		sc_result_free(res);
 		if (!t || PyList_Append(out, t) < 0)
 			Py_CLEAR(out);
 		Py_XDECREF(t);
@@ -2247,7 +2088,6 @@ static PyObject *Async_cancel(AsyncObject *self, PyObject *arg)
 	if (PyErr_Occurred())
 		return NULL;
 	rc = sc_async_cancel(self->async, (uint64_t)id);
-	async_drop_store(self, arg);
 	return PyBool_FromLong(rc == 0);
 }
 

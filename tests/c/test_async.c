@@ -241,6 +241,43 @@ TEST(async_poll_stored_op_refreshes_after_401)
 	sc_client_free(c);
 }
 
+TEST(async_start_call_makes_the_op_and_holds_the_store)
+{
+	const char *base = t_emulator();
+	sc_client *c = t_client(base, NULL);
+	sc_token_store *s = NULL;
+	sc_async *a = NULL;
+	sc_params *p = T_PARAMS("vehicle_id", "v1");
+	sc_error *err = NULL;
+	sc_result *res = NULL;
+	uint64_t id = 0;
+
+	REQUIRE(base && c);
+	REQUIRE(sc_token_store_sqlite_new(&s, ":memory:", NULL) == 0);
+	REQUIRE(sc_async_new(&a, c, 0) == 0);
+	/* refusals: nothing is queued, the error says why */
+	CHECK(sc_async_start_call(a, NULL, NULL, "no_such_call", p, &id,
+				  &err) == SC_EINVAL);
+	CHECK(sc_error_code(err) == SC_EINVAL && sc_async_count(a) == 0);
+	sc_error_free(err);
+	err = NULL;
+	CHECK(sc_async_start_call(a, s, NULL, "odometer", p, &id, &err) ==
+	      SC_EINVAL);
+	CHECK(err != NULL && sc_async_count(a) == 0);
+	sc_error_free(err);
+	err = NULL;
+	/* the store is closed while its call runs: the op holds it */
+	REQUIRE(sc_async_start_call(a, s, "nobody", "odometer", p, &id,
+				    &err) == 0);
+	sc_token_store_free(s);
+	poll_until_done(a, id, &res);
+	CHECK(res && sc_error_code(sc_result_error(res)) == SC_ENOTFOUND);
+	sc_result_free(res);
+	sc_params_free(p);
+	sc_async_free(a);
+	sc_client_free(c);
+}
+
 TEST(async_rate_wait_is_a_timer_not_a_sleep)
 {
 	const char *base = t_emulator();

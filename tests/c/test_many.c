@@ -120,6 +120,42 @@ static void *work(void *arg)
 	return NULL;
 }
 
+TEST(many_batch_keeps_refusals_in_their_place)
+{
+	const char *base = t_emulator();
+	struct progress prog = { 0, 0, 1 };
+	sc_many *m = NULL;
+	struct owner o;
+	sc_params *p;
+	sc_client *c;
+
+	REQUIRE(base);
+	c = t_client(base, NULL);
+	REQUIRE(owner_login(c, "fleet@example.com", &o) == 0);
+	p = T_PARAMS("vehicle_id", sc_result_get_string(o.veh, "vehicles.0"),
+		     "access_token",
+		     sc_result_get_string(o.tok, "access_token"));
+	REQUIRE(sc_many_new(&m, c, 3) == 0);
+	CHECK(sc_many_add(m, NULL, NULL, "odometer", p) == 0);
+	CHECK(sc_many_add(m, NULL, NULL, "no_such_call", p) == 0);
+	CHECK(sc_many_add(m, NULL, NULL, "location", p) == 0);
+	CHECK(sc_many_add(m, NULL, NULL, "odometer", p) == SC_EINVAL);
+	CHECK(sc_many_result(m, 0) == NULL); /* not run yet */
+	REQUIRE(sc_many_run(m, 2, on_progress, &prog) == 0);
+	CHECK(sc_many_run(m, 2, NULL, NULL) == SC_EINVAL); /* once */
+	CHECK(sc_many_add(m, NULL, NULL, "odometer", p) == SC_EINVAL);
+	CHECK(prog.calls == 3 && prog.ordered);
+	CHECK(sc_many_result(m, 0) && !sc_result_error(sc_many_result(m, 0)));
+	CHECK(sc_error_code(sc_result_error(sc_many_result(m, 1))) ==
+	      SC_EINVAL);
+	CHECK(sc_many_result(m, 2) && !sc_result_error(sc_many_result(m, 2)));
+	CHECK(sc_many_result(m, 3) == NULL);
+	sc_many_free(m);
+	sc_params_free(p);
+	owner_free(&o);
+	sc_client_free(c);
+}
+
 TEST(many_threads_share_one_client)
 {
 	const char *base = t_emulator();

@@ -181,6 +181,50 @@ TEST(store_shared_cooldowns_hook)
 	sc_client_free(c);
 }
 
+static int frees;
+
+static void h_free_counted(sc_token_store *s)
+{
+	frees++;
+	h_free(s);
+}
+
+TEST(store_free_waits_for_its_holders)
+{
+	sc_client *c = t_offline_client(), *c2 = t_offline_client();
+	sc_params *p = T_PARAMS("vehicle_id", "v1");
+	struct hook_store h;
+	sc_pager *pg = NULL;
+	sc_op *op = NULL;
+
+	REQUIRE(c && c2);
+	frees = 0;
+	hook_store_init(&h);
+	h.base.free = h_free_counted;
+	/* an op, a pager and two clients sharing cool-downs hold it */
+	REQUIRE(sc_op_new_stored(&op, c, &h.base, "k", "odometer", p,
+				 NULL) == 0);
+	REQUIRE(sc_pager_new(&pg, c, &h.base, "k", "get_vehicles", NULL, 0,
+			     NULL) == 0);
+	REQUIRE(sc_client_share_cooldowns(c, &h.base) == 0);
+	REQUIRE(sc_client_share_cooldowns(c2, &h.base) == 0);
+	sc_token_store_free(&h.base);
+	CHECK(frees == 0);
+	sc_op_free(op);
+	sc_pager_free(pg);
+	CHECK(sc_client_share_cooldowns(c, NULL) == 0);
+	CHECK(frees == 0);
+	sc_client_free(c2); /* the last holder */
+	CHECK(frees == 1);
+	/* a store nobody holds goes at once */
+	hook_store_init(&h);
+	h.base.free = h_free_counted;
+	sc_token_store_free(&h.base);
+	CHECK(frees == 2);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
 TEST(store_postgres_open_errors)
 {
 	sc_token_store *s = (sc_token_store *)1;

@@ -88,6 +88,18 @@ SC_EXTERN(void) sc_async_free(sc_async *a);
 SC_EXTERN(int) sc_async_start(sc_async *a, sc_op *op, uint64_t *id_out);
 
 /**
+ * Make the op of a call and queue it: sc_op_new_stored() with @p store
+ * and @p key, or sc_op_new() when @p store is NULL, then
+ * sc_async_start().
+ * @return 0 with the id in @p *id_out; the op's argument error (details
+ *         in @p *err_out when not NULL: nothing is queued) or SC_ENOMEM.
+ */
+SC_EXTERN(int) sc_async_start_call(sc_async *a, struct sc_token_store *store,
+				   const char *key, const char *endpoint,
+				   const sc_params *params, uint64_t *id_out,
+				   sc_error **err_out);
+
+/**
  * Queue the walk of @p pager's pages: one op after another under one id,
  * the pager deciding after each page whether another follows (the stop
  * rules of smartcar/paging.h).  Each page is a result of its own, taken

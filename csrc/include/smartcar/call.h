@@ -192,6 +192,46 @@ SC_EXTERN(int) sc_call_many_ops(sc_result **results, sc_client *client,
 				sc_op **ops, size_t n, size_t max_in_flight,
 				sc_progress_cb progress, void *payload);
 
+/**
+ * A batch for sc_call_many_ops() built one call at a time, as the
+ * bindings' call_many() does: the batch keeps the ops, the errors of the
+ * calls the library refused and the results.
+ *
+ *     sc_many_new(&m, client, n);
+ *     sc_many_add(m, store, key, endpoint, params);    (n times)
+ *     sc_many_run(m, max_in_flight, progress, payload);
+ *     sc_many_result(m, i) ...                         (each call's)
+ *     sc_many_free(m);
+ */
+typedef struct sc_many sc_many;
+struct sc_token_store;
+
+/** A batch of at most @p cap calls on @p client (which must outlive it).
+ *  @return 0, SC_EINVAL or SC_ENOMEM. */
+SC_EXTERN(int) sc_many_new(sc_many **out, sc_client *client, size_t cap);
+
+/**
+ * Add a call: its op is sc_op_new_stored() with @p store and @p key, or
+ * sc_op_new() when @p store is NULL.  A call the library refuses stays
+ * in the batch with that error as its result (and finishes first).
+ * @return 0, SC_EINVAL when the batch is full or already ran, SC_ENOMEM.
+ */
+SC_EXTERN(int) sc_many_add(sc_many *m, struct sc_token_store *store,
+			   const char *key, const char *endpoint,
+			   const sc_params *params);
+
+/** Run the calls added: sc_call_many_ops() (indexes in the order they
+ *  were added).  Once only.  @return as sc_call_many_ops(). */
+SC_EXTERN(int) sc_many_run(sc_many *m, size_t max_in_flight,
+			   sc_progress_cb progress, void *payload);
+
+/** The result (data or error) of call @p i after the run, owned by the
+ *  batch; NULL before the run, for a call not added, or out of memory. */
+SC_EXTERN(const sc_result *) sc_many_result(const sc_many *m, size_t i);
+
+/** Free the batch, its ops and results.  Accepts NULL. */
+SC_EXTERN(void) sc_many_free(sc_many *m);
+
 SC_END_DECL
 
 #endif

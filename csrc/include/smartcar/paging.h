@@ -42,8 +42,9 @@ struct sc_token_store;
  * per page, 0 for the server's default.
  * @return 0, or SC_EINVAL (a call that has no pages...) with the detail in
  *         @p *err_out when it is not NULL.
- * Ownership: free with sc_pager_free(); params are copied; client and
- * store are borrowed and must outlive the pager.
+ * Ownership: free with sc_pager_free(); params are copied; the client
+ * is borrowed and must outlive the pager, which holds the store (a
+ * sc_token_store_free() of it meanwhile waits for the pager's free).
  */
 SC_EXTERN(int) sc_pager_new(sc_pager **out, sc_client *client,
 			    struct sc_token_store *store, const char *key,

@@ -66,16 +66,19 @@ SC_EXTERN(int) sc_token_store_postgres_new(sc_token_store **out,
  * Share @p client's cool-downs (a 429's Retry-After, per vehicle and for
  * the application) through @p store, so every client sharing it waits
  * them out; NULL stops sharing.  The store must offer cool-downs (the
- * PostgreSQL one does) and outlive the client's calls.  Sharing turns
+ * PostgreSQL one does); the client holds it (see sc_token_store_free())
+ * until it stops sharing or is freed.  Sharing turns
  * the client's cool-downs on (a client whose rate_policy was "off", as
  * the "official" profile's is by default, then waits).  A store that
  * fails to answer leaves the client's own cool-downs in force.
- * @return 0 or SC_EINVAL.
+ * @return 0, SC_EINVAL or SC_ENOMEM.
  */
 SC_EXTERN(int) sc_client_share_cooldowns(sc_client *client,
 					 sc_token_store *store);
 
-/** Close and free a store.  Accepts NULL. */
+/** Close and free a store.  Accepts NULL.  Ops and pagers made with
+ *  the store and clients sharing cool-downs through it hold it: then it
+ *  is freed when the last of them is freed (or stops sharing). */
 SC_EXTERN(void) sc_token_store_free(sc_token_store *store);
 
 /*
@@ -186,7 +189,8 @@ SC_EXTERN(int) sc_token_expired(double expiration, double leeway_seconds);
  * endpoint "exchange_refresh_token" refreshes the set now and has it as
  * its result (sc_token_store_refresh_now()).
  * @return as sc_op_new(); SC_EINVAL without a store or key.
- * Ownership: the op borrows @p store, which must outlive it.
+ * Ownership: the op holds @p store (a sc_token_store_free() of it
+ * meanwhile waits for the op's free).
  */
 SC_EXTERN(int) sc_op_new_stored(sc_op **out, sc_client *client,
 				sc_token_store *store, const char *key,

@@ -6,6 +6,7 @@ typedef struct sc_params sc_params;
 typedef struct sc_client sc_client;
 typedef struct sc_result sc_result;
 typedef struct sc_op sc_op;
+typedef struct sc_many sc_many;
 typedef struct sc_webhook_seen sc_webhook_seen;
 typedef struct sc_token_store sc_token_store;
 typedef struct sc_pager sc_pager;
