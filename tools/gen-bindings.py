@@ -577,95 +577,229 @@ def twin_attributes(cls):
     return [(name, ann) for name, ann in out if not name.startswith("_")]
 
 
+def _params(fn, drop_self=False):
+    """(the parameters of the ast function fn as written, the arguments
+    that pass them on)."""
+    a = fn.args
+    plain = a.posonlyargs + a.args
+    defaults = [None] * (len(plain) - len(a.defaults)) + a.defaults
+    parts, passed = [], []
+
+    def one(arg, default):
+        text = arg.arg
+        if arg.annotation is not None:
+            text += ": " + ast.unparse(arg.annotation)
+        if default is not None:
+            text += (" = " if arg.annotation is not None else "=") + (
+                json.dumps(default.value) if isinstance(default, ast.Constant)
+                and isinstance(default.value, str) else ast.unparse(default))
+        return text
+    for i, (arg, default) in enumerate(zip(plain, defaults)):
+        parts.append(one(arg, default))
+        passed.append(arg.arg)
+        if a.posonlyargs and i == len(a.posonlyargs) - 1:
+            parts.append("/")
+    if a.vararg is not None:
+        parts.append("*" + one(a.vararg, None))
+        passed.append("*" + a.vararg.arg)
+    elif a.kwonlyargs:
+        parts.append("*")
+    for arg, default in zip(a.kwonlyargs, a.kw_defaults):
+        parts.append(one(arg, default))
+        passed.append("%s=%s" % (arg.arg, arg.arg))
+    if a.kwarg is not None:
+        parts.append("**" + one(a.kwarg, None))
+        passed.append("**" + a.kwarg.arg)
+    if drop_self:
+        passed = passed[1:]
+    return parts, ", ".join(passed)
+
+
+def _names(fn):
+    """The names the annotations and defaults of the ast function fn
+    use."""
+    a = fn.args
+    nodes = [x.annotation for x in a.posonlyargs + a.args + a.kwonlyargs +
+             [a.vararg, a.kwarg] if x is not None and x.annotation]
+    nodes += [fn.returns] if fn.returns is not None else []
+    out = {n.id for d in a.defaults + a.kw_defaults if d is not None
+           for n in ast.walk(d) if isinstance(n, ast.Name)}
+    for node in nodes:
+        for n in ast.walk(node):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str):
+                try:
+                    out |= {m.id for m in ast.walk(ast.parse(n.value))
+                            if isinstance(m, ast.Name)}
+                except SyntaxError:
+                    pass
+            elif isinstance(n, ast.Name):
+                out.add(n.id)
+    return out
+
+
+def _origins(tree, module):
+    """name -> the import that gives it, for the names the module's
+    source (ast tree) imports or defines at the top level."""
+    out = {}
+    for n in tree.body:
+        if isinstance(n, ast.ImportFrom):
+            for alias in n.names:
+                if alias.asname is None and alias.name != "*":
+                    where = ("." * n.level) + (n.module or "")
+                    out[alias.name] = (where or n.module, alias.name)
+        elif isinstance(n, (ast.ClassDef, ast.FunctionDef)):
+            out[n.name] = ("." + module, n.name)
+        elif isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Name):
+            out[n.targets[0].id] = ("." + module, n.targets[0].id)
+    return out
+
+
+def _twin(name, fn, owner, kind, indent="", where=""):
+    """The twin of the ast function fn (owner: "" for a module function,
+    else its class's name): kind "await" (a coroutine), "same" (a method
+    called at once) or "init" (the constructor); where: the module alias
+    a module function is called through."""
+    method = bool(owner)
+    parts, passed = _params(fn, method)
+    ret = ast.unparse(fn.returns) if fn.returns is not None else "None"
+    target = ("self.sync.%s" % fn.name) if method else where + fn.name
+    if kind == "init":
+        body, doc = "self.sync = %s(%s)" % (owner, passed), None
+    elif kind == "same":
+        body = "return %s(%s)" % (target, passed)
+        doc = ":meth:`%s.%s` (no I/O)." % (owner, fn.name)
+    elif _returns_iterator(fn):
+        ret = "Async" + ret
+        body = "return _iterate(%s(%s))" % (target, passed)
+        doc = "``async for`` over :%s:`%s`." % (
+            "meth" if method else "func", owner + "." + fn.name if method
+            else fn.name)
+    else:
+        body = "return await _run(%s%s)" % (
+            target, ", " + passed if passed else "")
+        doc = "Awaitable :%s:`%s`." % (
+            "meth" if method else "func", owner + "." + fn.name if method
+            else fn.name)
+    head = ("async def " if kind == "await" and not _returns_iterator(fn)
+            else "def ") + name
+    out = py_def(head, parts, ret, indent)
+    if doc:
+        out.append('%s    """%s"""' % (indent, doc))
+    line = "%s    %s" % (indent, body)
+    if len(line) > 79:
+        head, _, rest = line.partition("(")
+        line = "%s(\n%s        %s" % (head, indent, rest)
+    if len(line.split("\n")[-1]) > 79:  # an argument a line
+        line = "%s(\n%s\n%s    )" % (head, "\n".join(
+            "%s        %s," % (indent, arg)
+            for arg in rest[:-1].split(", ")), indent)
+    return out + [line]
+
+
 def render_twins(generated, app_generated, vehicle_calls, hand):
     """The twins of AIO_FUNCTIONS and of AIO_CLASSES (with the calls the
     generated VehicleMethods and VehicleV3Methods hold; vehicle_calls
-    names Vehicle's, hand those vehicle.py writes): one line each, the
-    twin made by _twins.py from its original."""
-    def defs_of(tree, cls=None):
-        if cls is not None:
-            tree = next(n for n in tree.body
-                        if isinstance(n, ast.ClassDef) and n.name == cls)
-        return {n.name: n for n in tree.body
+    names Vehicle's, hand those vehicle.py writes), each with its
+    original's parameters, passing them on."""
+    def classes_of(tree):
+        return {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+
+    def defs_of(node):
+        return {n.name: n for n in node.body
                 if isinstance(n, ast.FunctionDef)}
 
-    gen_tree = ast.parse(generated)
-    factories = set()
-    out = ['"""The awaitable twins of the blocking API that aio gives: one '
-           "line a call or", "an attribute, the twin made from its original "
-           "by _twins.py (same", "parameters; type checkers read them from "
-           "the original's).", "",
-           HEADER.replace("from csrc/lib/endpoints.def",
-                          "(AIO_FUNCTIONS, AIO_CLASSES)"),
-           '"""', "", "from __future__ import annotations", "",
-           "from typing import Any, Final, Optional", "",
-           "from . import _core, _module_calls as _api, v3 as _v3",
-           "from ._core import Client", "@FACTORIES@",
-           "from ._vehicle_methods import VehicleMethods"]
-    out += ["from .%s import %s" % (m[0], m[1]) for m in AIO_CLASSES]
-    out.append("")
-    lines = []
+    sources = {}  # module -> its ast
+    for module in ["_module_calls", "v3"] + [c[0] for c in AIO_CLASSES]:
+        sources[module] = ast.parse(open(os.path.join(PKG, module + ".py"))
+                                    .read())
+    sources["_vehicle_methods"] = gen_tree = ast.parse(generated)
+    sources["_app_calls"] = app_tree = ast.parse(app_generated)
+    origins = {}
+    for module, tree in sources.items():
+        for name, where in _origins(tree, module).items():
+            origins.setdefault(name, where)
+    used = set()
+    body = []
     for module, names in AIO_FUNCTIONS:
-        defs = defs_of(ast.parse(open(os.path.join(PKG, module + ".py"))
-                                 .read()))
+        defs = defs_of(sources[module])
         if module == "v3":  # and the generated calls it re-exports
-            defs.update(defs_of(ast.parse(app_generated)))
+            defs.update(defs_of(app_tree))
         for twin_name in names:
             mine, _, name = twin_name.rpartition("=")
-            factory = ("async_iterable" if _returns_iterator(defs[name])
-                       else "awaitable")
-            factories.add(factory)
-            lines.append("%s: Final = %s(%s.%s%s)" % (
-                mine or name, factory, TWIN_ALIAS[module], name,
-                ', "%s"' % mine if mine else ""))
-    twins = ["Async" + c[1] for c in AIO_CLASSES]
-    out += ["__all__ = ["] + ['    "%s",' % n for n in sorted(
-        [n.rpartition("=")[0] or n for _, names in AIO_FUNCTIONS
-         for n in names] + twins)] + ["]", ""]
-    out += lines
+            fn = defs[name]
+            used |= _names(fn)
+            twin = _twin(mine or name, fn, "", "await", "",
+                         TWIN_ALIAS[module] + ".")
+            body += ["", ""] + [line.replace(
+                ":func:`", ":func:`smartcar_native.%s" % (
+                    "v3." if module == "v3" else "")) for line in twin]
     for module, cls, doc, same, awaited in AIO_CLASSES:
-        tree = ast.parse(open(os.path.join(PKG, module + ".py")).read())
-        node = next(n for n in tree.body
-                    if isinstance(n, ast.ClassDef) and n.name == cls)
-        defs = defs_of(tree, cls)
-        calls = [(n, cls) for n in same + awaited]
+        tree = sources[module]
+        node = classes_of(tree)[cls]
+        defs = defs_of(node)
+        calls = same + awaited
         if cls == "Vehicle":
-            defs.update(defs_of(gen_tree, "VehicleMethods"))
-            calls += [(n, "Vehicle" if n in hand else "VehicleMethods")
-                      for n in vehicle_calls]
-        elif cls + "Methods" in {n.name for n in gen_tree.body
-                                 if isinstance(n, ast.ClassDef)}:
-            gen = defs_of(gen_tree, cls + "Methods")
+            defs.update({n: f for n, f in defs_of(
+                classes_of(gen_tree)["VehicleMethods"]).items()
+                if n not in defs})
+            calls += vehicle_calls
+        elif cls + "Methods" in classes_of(gen_tree):
+            gen = defs_of(classes_of(gen_tree)[cls + "Methods"])
             defs.update(gen)
-            calls += [(n, cls) for n in gen if not n.startswith("_")]
-        closing = "close" in defs
+            calls += [n for n in gen if not n.startswith("_")]
         text = (":class:`%s` with awaitable calls: same arguments, "
                 "attributes read from ``sync`` (the %s it wraps), same "
                 "results.  %s" % (cls, cls, doc)).strip()
-        out += ["", "", "class Async%s(%s):" % (
-            cls, "ClosingTwin" if closing else "Twin")]
-        out += textwrap.wrap(text, 72, initial_indent='    """',
-                             subsequent_indent="    ",
-                             break_on_hyphens=False)
-        out[-1] += '"""'
-        out += ["", "    sync: %s" % cls]
-        out += ["    %s: Same[%s] = Same()" % a for a in twin_attributes(node)]
-        out += ["", "    @arguments_of(%s.__init__)" % cls,
-                "    def __init__(self, *args: Any, **kwargs: Any) -> None:",
-                "        self.sync = %s(*args, **kwargs)" % cls, ""]
-        for name, owner in calls:
-            factory = ("same_method" if name in same else
-                       "async_iterable_method"
-                       if _returns_iterator(defs[name]) else
-                       "awaitable_method")
-            factories.add(factory)
-            # one line a twin, however long: the list is a table
-            out.append("    %s: Final = %s(%s.%s)" % (name, factory, owner,
-                                                     name))
-    factories.update(("ClosingTwin", "Same", "Twin", "arguments_of"))
-    text = "\n".join(out) + "\n"
-    return text.replace("@FACTORIES@", "from ._twins import (\n%s\n)" % "\n".join(
-        "    %s," % f for f in sorted(factories)))
+        body += ["", "", "class Async%s(%s):" % (
+            cls, "ClosingTwin" if "close" in defs else "Twin")]
+        body += textwrap.wrap(text, 72, initial_indent='    """',
+                              subsequent_indent="    ",
+                              break_on_hyphens=False)
+        body[-1] += '"""'
+        body += ["", "    sync: %s" % cls]
+        for name, ann in twin_attributes(node):
+            body.append("    %s: Same[%s] = Same()" % (name, ann))
+            used |= {m.id for m in ast.walk(ast.parse(ann))
+                     if isinstance(m, ast.Name)}
+        used |= _names(defs["__init__"]) | {cls}
+        body += [""] + _twin("__init__", defs["__init__"], cls, "init",
+                             "    ")
+        for name in calls:
+            used |= _names(defs[name])
+            body += [""] + _twin(name, defs[name], cls,
+                                 "same" if name in same else "await", "    ")
+    # (an Iterator's twin is an AsyncIterator)
+    used -= {"None", "self", "Iterator"} | set(dir(__builtins__))
+    origins["AsyncIterator"] = ("typing", "AsyncIterator")
+    used.add("AsyncIterator")
+    imports = {}
+    for name in sorted(used):
+        module, original = origins[name]
+        imports.setdefault(module, []).append(original)
+    twins = ["Async" + c[1] for c in AIO_CLASSES]
+    out = ['"""The awaitable twins of the blocking API that aio gives, each '
+           "with its", "original's parameters: a call runs its original on "
+           "the event loop", "(aio._run, aio._iterate); a twin class holds "
+           "its original as ``sync``.", "",
+           HEADER.replace("from csrc/lib/endpoints.def",
+                          "(AIO_FUNCTIONS, AIO_CLASSES)"),
+           '"""', "", "from __future__ import annotations", ""]
+    def import_line(module, names):
+        line = "from %s import %s" % (module, ", ".join(sorted(set(names))))
+        if len(line) > 79:
+            line = "from %s import (\n%s\n)" % (module, "\n".join(
+                "    %s," % n for n in sorted(set(names))))
+        return line
+    out += [import_line("typing", imports.pop("typing")), "",
+            "from . import _module_calls as _api, v3 as _v3"]
+    local = [("._twins", ["ClosingTwin", "Same", "Twin"]),
+             (".aio", ["_iterate", "_run"])]
+    for module, names in sorted(list(imports.items()) + local):
+        out.append(import_line(module, names))
+    out += ["", "__all__ = ["] + ['    "%s",' % n for n in sorted(
+        [n.rpartition("=")[0] or n for _, names in AIO_FUNCTIONS
+         for n in names] + twins)] + ["]"]
+    return "\n".join(out + body) + "\n"
 
 
 # ---------------------------------------------------------------------

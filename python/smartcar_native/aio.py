@@ -104,9 +104,9 @@ class _Driver:
         self._loop = weakref.ref(loop)
         self.client = client
         self.core = Async(client, max_in_flight or DEFAULT_MAX_IN_FLIGHT)
-        self.futures: Dict[int, "asyncio.Future[Any]"] = {}
-        #: the pages of each walk, (data or error, whether more follow)
-        self.walks: Dict[int, "asyncio.Queue[Tuple[Any, bool]]"] = {}
+        #: call id -> its future, or a walk's queue of (page or error,
+        #: whether more follow)
+        self.waiting: Dict[int, Any] = {}
         self.watched: Dict[int, int] = {}
         self.timer: Optional[asyncio.Handle] = None
         self.soon = False  # the timer is a call_soon
@@ -122,8 +122,7 @@ class _Driver:
 
     def start(self, call: Tuple[Any, ...]) -> Tuple[int, "asyncio.Future[Any]"]:
         call_id = self.core.start(call)
-        future = self.loop.create_future()
-        self.futures[call_id] = future
+        future = self.waiting[call_id] = self.loop.create_future()
         self._step_soon()
         return call_id, future
 
@@ -141,13 +140,12 @@ class _Driver:
         """Walk the pages of a ``Client.pages`` iterator (the library
         decides which page is the last) on the loop."""
         call_id = self.core.start_pages(pages)
-        walk = self.walks[call_id] = asyncio.Queue()
+        walk = self.waiting[call_id] = asyncio.Queue()
         self._step_soon()
         return call_id, walk
 
     def cancel(self, call_id: int) -> None:
-        if (self.futures.pop(call_id, None) is not None
-                or self.walks.pop(call_id, None) is not None):
+        if self.waiting.pop(call_id, None) is not None:
             self.core.cancel(call_id)
             self.update()
 
@@ -167,9 +165,10 @@ class _Driver:
             self.timer.cancel()
             self.timer = None
             self.soon = False
-        for future in self.futures.values():
-            future.cancel()
-        self.futures.clear()
+        for waiter in self.waiting.values():
+            if isinstance(waiter, asyncio.Future):
+                waiter.cancel()
+        self.waiting.clear()
 
     def _on_ready(self) -> None:
         self.core.poll()
@@ -188,22 +187,17 @@ class _Driver:
     def update(self) -> None:
         """Settle finished calls, then follow the driver's sockets and
         timer."""
-        futures = self.futures
+        waiting = self.waiting
         for call_id, value, more in self.core.take():
-            if more or call_id in self.walks:
-                walk = self.walks.get(call_id)
-                if walk is not None:
-                    walk.put_nowait((value, more))
-                    if not more:
-                        del self.walks[call_id]
-                continue
-            future = futures.pop(call_id, None)
-            if future is None or future.done():
-                continue
-            if isinstance(value, BaseException):
-                future.set_exception(value)
-            else:
-                future.set_result(value)
+            waiter = waiting.get(call_id) if more else \
+                waiting.pop(call_id, None)
+            if isinstance(waiter, asyncio.Queue):
+                waiter.put_nowait((value, more))
+            elif waiter is not None and not waiter.done():
+                if isinstance(value, BaseException):
+                    waiter.set_exception(value)
+                else:
+                    waiter.set_result(value)
         loop = self.loop
         if self.fd < 0:
             self._follow_sockets(loop)
@@ -213,7 +207,7 @@ class _Driver:
             self.timer.cancel()
             self.timer = None
         wait = self.core.timeout_ms()
-        if not futures and not self.walks:
+        if not waiting:
             wait = -1  # nothing awaits: idle connections need no timer
         if wait == 0:
             self.timer = loop.call_soon(self._on_timer)
