@@ -401,3 +401,61 @@
 ---@class smartcar.CommandExecution
 ---@field data table id, type "command-execution", attributes
 ---@field meta smartcar.Meta
+
+--- A webhook delivery, v2 or v4, in one shape (sc_webhook_parse);
+--- receive_webhook adds reply and duplicate.
+---@class smartcar.WebhookEvent
+---@field version string "2.0" or "4.0"
+---@field event_type string VERIFY, VEHICLE_STATE, VEHICLE_ERROR (v4); the v2 eventName upper-cased
+---@field event_id string|smartcar.Null|nil
+---@field webhook_id string|smartcar.Null|nil
+---@field webhook_name string|smartcar.Null|nil
+---@field delivery_id string|smartcar.Null|nil
+---@field delivered_at integer|smartcar.Null|nil epoch milliseconds (sent as ms or ISO-8601)
+---@field mode string|smartcar.Null|nil
+---@field challenge string|smartcar.Null|nil VERIFY events
+---@field user_id string|smartcar.Null|nil
+---@field user_external_id string|smartcar.Null|nil
+---@field vehicle_id string|smartcar.Null|nil
+---@field payload table|smartcar.Null|nil v2 payload or v4 data, snake_case keys
+---@field signals table[]|smartcar.Null|nil v4, as sent (meta times in epoch ms)
+---@field rows smartcar.SignalRow[]|smartcar.Null|nil v4: the signals flattened
+---@field triggers table[]|smartcar.Null|nil v4: {type, signal = {code, name, group}?}, wherever the delivery put them
+---@field first_delivery boolean|smartcar.Null|nil v4: a trigger is FIRST_DELIVERY
+---@field errors table[]|smartcar.Null|nil VEHICLE_ERROR: each one's signals as {code, name, group}
+---@field reply string|smartcar.Null|nil receive_webhook: the JSON to answer with (200)
+---@field duplicate boolean|smartcar.Null|nil receive_webhook: the event id was seen
+
+--- A failure at run time (metatable smartcar.error_mt; tostring gives
+--- message): each field only when known.
+---@class smartcar.Error
+---@field kind string stable kind from errors.def ("oauth", "api", "connect", "network", "timeout"...)
+---@field message string human-readable text
+---@field type string|smartcar.Null|nil Smartcar error type ("AUTHENTICATION", "invalid_grant", "access_denied"...)
+---@field category string|smartcar.Null|nil the v2 type, also of an API v1 error
+---@field code string|smartcar.Null|nil Smartcar error code
+---@field title string|smartcar.Null|nil a JSON:API error's title
+---@field description string|smartcar.Null|nil
+---@field doc_url string|smartcar.Null|nil
+---@field status_code integer|smartcar.Null|nil HTTP status of the failed exchange
+---@field request_id string|smartcar.Null|nil
+---@field resolution table|smartcar.Null|nil {type, url}
+---@field suggested_user_message string|smartcar.Null|nil
+---@field detail table|smartcar.Null|nil
+---@field retry_after number|smartcar.Null|nil seconds
+---@field retry_after_header string|smartcar.Null|nil the Retry-After header as sent
+---@field attempts integer|smartcar.Null|nil requests made (1 + retries)
+---@field state string|smartcar.Null|nil Connect errors: the state the redirect sent
+---@field command_status string|smartcar.Null|nil a v3 command that failed: its status
+---@field command_type string|smartcar.Null|nil
+---@field execution_id string|smartcar.Null|nil
+---@field vin string|smartcar.Null|nil Connect errors (vehicle_incompatible)
+---@field make string|smartcar.Null|nil
+---@field model string|smartcar.Null|nil
+---@field year string|smartcar.Null|nil
+
+--- One call's slot in run_many's answer.
+---@class smartcar.ManyResult
+---@field ok boolean
+---@field data table|smartcar.Null|nil the call's data when ok
+---@field err smartcar.Error|smartcar.Null|nil the call's error when not ok

@@ -24,25 +24,6 @@ end
 ---@class smartcar
 local smartcar = {}
 
----@class smartcar.Error
----@field kind string stable kind from errors.def ("oauth", "api", "connect", "state_mismatch", "network", "timeout"...)
----@field message string human-readable text, also what tostring(err) gives
----@field type string|nil Smartcar error type ("AUTHENTICATION", "invalid_grant", "access_denied"...)
----@field code string|nil Smartcar error code
----@field description string|nil
----@field doc_url string|nil
----@field status_code integer|nil HTTP status of the failed exchange
----@field request_id string|nil
----@field resolution {type: string, url: string}|nil
----@field suggested_user_message string|nil
----@field detail table|nil
----@field retry_after number|nil seconds
----@field attempts integer|nil requests made (1 + retries)
----@field vin string|nil Connect errors (vehicle_incompatible)
----@field make string|nil
----@field model string|nil
----@field year string|nil
-
 -- The C module, for what this layer does not wrap.
 smartcar.core = core
 --- The value JSON null converts to.
@@ -634,9 +615,7 @@ AuthClient.parse_redirect = function(self, url, expected_state)
 end
 
 ----------------------------------------------------------------------------
--- Result shapes (LuaLS).  Every Vehicle API result is the response body
--- with snake_case keys plus `meta`; JSON null is `smartcar.null`, JSON
--- arrays carry `smartcar.array_mt`.
+-- Vehicle.  (The results' LuaLS classes: lua/meta/smartcar_results.lua.)
 ----------------------------------------------------------------------------
 
 --- smartcar.null, what JSON null becomes.
@@ -653,37 +632,6 @@ end
 ---@field rate_policy string|nil "wait" or "fail"
 ---@field client userdata|smartcar.AuthClient|nil
 ---@field params table|nil extra endpoint parameters (Vehicle:call)
-
----@class smartcar.WebhookEvent
----@field version string "2.0" or "4.0"
----@field event_type string VERIFY, VEHICLE_STATE, VEHICLE_ERROR (v4); the v2 eventName upper-cased
----@field event_id string|nil
----@field webhook_id string|nil
----@field webhook_name string|nil
----@field delivery_id string|nil
----@field delivered_at integer|nil epoch milliseconds (sent as ms or ISO-8601)
----@field mode string|nil
----@field challenge string|nil VERIFY events
----@field user_id string|nil
----@field user_external_id string|nil
----@field vehicle_id string|nil
----@field payload table|nil v2 payload or v4 data, snake_case keys
----@field signals table[]|nil v4, as sent (meta times in epoch ms)
----@field rows smartcar.SignalRow[]|nil v4: the signals flattened
----@field triggers {type: string, signal: {code: string, name: string, group: string}|nil}[]|nil v4, wherever the delivery put them
----@field first_delivery boolean|nil v4: a trigger is FIRST_DELIVERY
----@field errors table[]|nil VEHICLE_ERROR: each one's signals as {code, name, group}
----@field reply string|nil receive_webhook: the JSON to answer with (200)
----@field duplicate boolean|nil receive_webhook: the event id was seen
-
----@class smartcar.ManyResult
----@field ok boolean
----@field data table|nil the call's data when ok
----@field err smartcar.Error|nil the call's error when not ok
-
-----------------------------------------------------------------------------
--- Vehicle.
-----------------------------------------------------------------------------
 
 ---@class smartcar.StoredToken
 ---@field store smartcar.TokenStore from smartcar.token_store

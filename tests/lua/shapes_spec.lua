@@ -126,6 +126,24 @@ describe("result shapes", function()
       check(fleet.token, schema.endpoints.exchange_code.lua, "exchange_code")
     end)
 
+    it("a parsed webhook, an error and a run_many slot", function()
+      local body = '{"version": "4.0", "eventId": "e-1", "eventType": '
+        .. '"VEHICLE_STATE", "data": {"user": {"id": "u-1"}, "vehicle": '
+        .. '{"id": "v-1"}, "signals": [{"code": "odometer-traveleddistance", '
+        .. '"name": "TraveledDistance", "group": "Odometer", "body": '
+        .. '{"value": 12.5, "unit": "km"}}]}, "meta": {"deliveryId": "d-1", '
+        .. '"deliveredAt": 1700000000000, "webhookId": "w-1", "mode": "TEST"}}'
+      check(assert(smartcar.parse_webhook(body)), "WebhookEvent", "webhook")
+      local _, err = smartcar.get_user("not-a-token")
+      check(err, "Error", "get_user error")
+      local res = smartcar.run_many {
+        { "get_user", { access_token = fleet.token.access_token } },
+        { "get_user", { access_token = "not-a-token" } },
+      }
+      check(res[1], "ManyResult", "run_many ok")
+      check(res[2], "ManyResult", "run_many failed")
+    end)
+
     it("API v3 documents", function()
       local car = smartcar.vehicle_v3(fleet.bev.id,
                                       { access_token = fleet.token.access_token })
