@@ -205,7 +205,7 @@ static int l_webhook_receive(lua_State *L)
 	return push_result_or_err(L, t, rc);
 }
 
-/* core.webhook_seen; in Python: seen_new(capacity, ttl_ms) -> capsule */
+/* core.webhook_seen; in Python: seen_new(capacity=100000, ttl_ms=86400000) -> capsule */
 static int l_webhook_seen(lua_State *L)
 {
 	lua_Integer capacity;
@@ -214,8 +214,8 @@ static int l_webhook_seen(lua_State *L)
 	int rc;
 	lseen *u;
 
-	capacity = luaL_checkinteger(L, 1);
-	ttl_ms = luaL_checkinteger(L, 2);
+	capacity = luaL_optinteger(L, 1, 100000);
+	ttl_ms = luaL_optinteger(L, 2, 86400000);
 	lua_settop(L, 2);
 	t = tmp_push(L);
 	luaL_argcheck(L, capacity >= 1 && capacity <= (1 << 26), 1, "capacity: 1 .. 2^26 expected");
@@ -231,7 +231,7 @@ static int l_webhook_seen(lua_State *L)
 	return 1;
 }
 
-/* core.webhook_seen_sqlite; in Python: seen_open_sqlite(path, ttl_ms) -> capsule */
+/* core.webhook_seen_sqlite; in Python: seen_open_sqlite(path, ttl_ms=86400000) -> capsule */
 static int l_webhook_seen_sqlite(lua_State *L)
 {
 	const char *path;
@@ -242,7 +242,7 @@ static int l_webhook_seen_sqlite(lua_State *L)
 
 	luaL_checktype(L, 1, LUA_TSTRING);
 	path = check_cstring(L, 1, "the path");
-	ttl_ms = luaL_checkinteger(L, 2);
+	ttl_ms = luaL_optinteger(L, 2, 86400000);
 	lua_settop(L, 2);
 	t = tmp_push(L);
 	luaL_argcheck(L, ttl_ms > 0, 2, "ttl_ms: positive expected");
@@ -257,7 +257,7 @@ static int l_webhook_seen_sqlite(lua_State *L)
 	return 1;
 }
 
-/* core.webhook_seen_postgres; in Python: seen_open_postgres(conninfo, ttl_ms) -> capsule */
+/* core.webhook_seen_postgres; in Python: seen_open_postgres(conninfo, ttl_ms=86400000) -> capsule */
 static int l_webhook_seen_postgres(lua_State *L)
 {
 	const char *conninfo = NULL;
@@ -270,7 +270,7 @@ static int l_webhook_seen_postgres(lua_State *L)
 		luaL_checktype(L, 1, LUA_TSTRING);
 		conninfo = check_cstring(L, 1, "the conninfo");
 	}
-	ttl_ms = luaL_checkinteger(L, 2);
+	ttl_ms = luaL_optinteger(L, 2, 86400000);
 	lua_settop(L, 2);
 	t = tmp_push(L);
 	luaL_argcheck(L, ttl_ms > 0, 2, "ttl_ms: positive expected");

@@ -414,6 +414,7 @@ LUA_ARG = {
 LUA_ARG["text"] = LUA_ARG["path"] = LUA_ARG["str"]
 LUA_ARG["otext"] = LUA_ARG["ostr"]
 LUA_OPT = {"i64": "{n} = luaL_optinteger(L, {i}, {d});",
+           "size": "{n} = luaL_optinteger(L, {i}, {d});",
            "long": "{n} = (long)luaL_optinteger(L, {i}, {d});",
            "double": "{n} = luaL_optnumber(L, {i}, {d});"}
 # a method's receiver (SC_ARG self): the handle's type and how it is read

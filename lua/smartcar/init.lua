@@ -646,6 +646,7 @@ end
 ---@field version string|nil API version; nil: the client's
 ---@field flags table|string|nil
 ---@field client userdata|smartcar.AuthClient|nil nil: the default client
+---@field start_pages fun(self: smartcar.Vehicle, endpoint: string, options: table|nil, callback: function|nil): smartcar.Request
 local Vehicle = class "smartcar.Vehicle"
 
 -- The token argument of smartcar.vehicle and smartcar.vehicle_v3: an
@@ -664,20 +665,20 @@ local function check_token_arg(token, fname, n)
   return token, nil, nil
 end
 
---- A vehicle to call the Vehicle API on.
----
---- `token` is the access token, or `{store = store, key = key}`: then each
---- call takes the token set stored under `key` in `store`
---- (smartcar.token_store), refreshes it first when it expires within 60 s
---- and once more when the API answers 401, saving the new set before
---- using it; a failed refresh is the call's `nil, err`.  The client must
---- then hold the application's credentials (client_id, client_secret:
---- from `client`, smartcar.configure or the environment).
----
---- Options: `unit_system`, `version`, `flags`, `client` (a client from
---- `smartcar.core.client` or an `auth_client`; default: the shared one),
---- `timeout_ms`, `connect_timeout_ms`, `max_attempts`,
---- `retry_deadline_ms`, `rate_policy`: defaults for every call.
+-- A vehicle of class mt: `self` (its id and credentials) with the client
+-- and per-call defaults of `options` (argument n of fname).
+local function new_vehicle(mt, fname, n, options, self)
+  if options.client ~= nil then resolve_client(options.client, fname, n) end
+  self.client, self.flags = options.client, options.flags
+  for k in pairs(CALL_OPTIONS) do self[k] = options[k] end
+  return setmetatable(self, mt)
+end
+
+--- A vehicle to call the Vehicle API on.  `token` is the access token,
+--- or {store = store, key = key}: each call then takes the set stored
+--- under `key`, refreshed before it expires and after a 401, the client
+--- holding the application's credentials.  Options: the per-call options,
+--- defaults for every call.
 ---@param id string vehicle id from get_vehicles
 ---@param token string|smartcar.StoredToken
 ---@param options smartcar.CallOptions|nil
@@ -686,13 +687,8 @@ function smartcar.vehicle(id, token, options)
   check_string(id, "vehicle", 1, "vehicle id")
   local access_token, store, key = check_token_arg(token, "vehicle", 2)
   options = check_call_options(options, "vehicle", 3)
-  if options.client ~= nil then
-    resolve_client(options.client, "vehicle", 3)
-  end
-  local self = { id = id, access_token = access_token, store = store,
-                 key = key, client = options.client, flags = options.flags }
-  for k in pairs(CALL_OPTIONS) do self[k] = options[k] end
-  return setmetatable(self, Vehicle)
+  return new_vehicle(Vehicle, "vehicle", 3, options, { id = id,
+    access_token = access_token, store = store, key = key })
 end
 
 -- The credentials of a vehicle object (its fields id, store, key,
@@ -788,10 +784,8 @@ local function vehicle_call(self, fname, n, endpoint, options, extra,
   return client:call_stored(store, key, endpoint, params)
 end
 
---- Run any call of the endpoint table on this vehicle.  Options: the
---- per-call options of `smartcar.vehicle`, plus the endpoint's own
---- parameters in `params` ({limit = 80}, {latitude = ..., longitude = ...},
---- {paths = "/odometer /fuel"}, {method = "GET", path = "/..."}).
+--- Run any call of the endpoint table on this vehicle: `options` are the
+--- per-call options plus the endpoint's own parameters in `params`.
 ---@param endpoint string a name from smartcar.endpoints()
 ---@param options smartcar.CallOptions|nil
 ---@return table|nil data the body's fields in snake_case plus meta
@@ -803,9 +797,8 @@ function Vehicle:call(endpoint, options)
 end
 
 ----------------------------------------------------------------------------
--- Requests that never block: start now, poll each frame.  The core's
--- sc_async (libcurl multi-socket) does the work; this only keeps the
--- handles.
+-- Requests that never block: start now, poll each frame (sc_async does
+-- the work; this keeps the handles).
 ----------------------------------------------------------------------------
 
 ---@class smartcar.Request
@@ -940,8 +933,8 @@ function client_methods:start(endpoint, params, callback)
                        "start", 3)
 end
 
---- Advance every request of this client without waiting (each socket and
---- timer is checked once): the requests that finished, in order.
+--- Advance every request of this client without waiting: the requests
+--- that finished, in order.
 ---@return smartcar.Request[]
 function client_methods:poll()
   return settle(self, self:async_poll())
@@ -954,9 +947,8 @@ function client_methods:take()
   return settle(self, self:async_take())
 end
 
---- Start `endpoint` on this vehicle without waiting (as Vehicle:call,
---- store included): a request handle; poll the vehicle's client
---- (smartcar.default_client() unless options.client).
+--- Start `endpoint` on this vehicle without waiting (as Vehicle:call):
+--- a request handle; poll the vehicle's client.
 ---@param endpoint string
 ---@param options smartcar.CallOptions|nil
 ---@param callback fun(data: table|nil, err: table|nil, req: smartcar.Request)|nil
@@ -991,13 +983,10 @@ local function check_number(v, fname, n, what)
   end
 end
 
---- Read several paths in one request ("/odometer", "tires/pressure", "/"
---- for the attributes, "/tesla/speedometer"...).  Returns a
---- smartcar.Batch: `res.odometer` (data and meta, as `odometer()` gives
---- it) for every path that succeeded, `res.errors.fuel` (an error) for
---- every path that failed, and `res.meta`.  Only a failure of the whole
---- request gives nil, err.  (The raw list, with paths and status codes:
---- `vehicle:call("batch", {params = {paths = "/odometer /fuel"}})`.)
+--- Read several paths in one request ("/odometer", "/" for the
+--- attributes...): `res.odometer` for each path that worked,
+--- `res.errors.fuel` for each that failed, and `res.meta`; nil, err only
+--- when the whole request failed.
 ---@param paths string[]
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.Batch|nil data
@@ -1034,12 +1023,9 @@ function Vehicle:batch(paths, options)
 end
 
 --- Send any request about this vehicle: `path` is relative to
---- /v{version}/vehicles/{id} ("odometer", "/tesla/speedometer"; "" for
---- the vehicle itself).  `body` is a table encoded as JSON (sequences
---- and tables tagged with smartcar.array_mt become arrays, smartcar.null
---- becomes null) or JSON text; `headers` = {Name = value} replaces the
---- library's (an `Authorization` header replaces the token).  The
---- response body is decoded but its keys are left as sent.
+--- /v{version}/vehicles/{id}; `body` a table (encoded as JSON) or JSON
+--- text; `headers` replace the library's.  The body comes back decoded,
+--- its keys as sent.
 ---@param method string "GET", "POST", "PUT", "PATCH" or "DELETE"
 ---@param path string
 ---@param body table|string|nil
@@ -1331,6 +1317,7 @@ end
 ---@field unit_system string|nil
 ---@field flags table|string|nil
 ---@field client userdata|smartcar.AuthClient|nil
+---@field start_pages fun(self: smartcar.VehicleV3, endpoint: string, options: table|nil, callback: function|nil): smartcar.Request
 local VehicleV3 = class "smartcar.VehicleV3"
 
 local V3_OPTIONS = call_spec {
@@ -1357,13 +1344,9 @@ function smartcar.vehicle_v3(id, options)
     argerror(fname, 2, "user_id is required with the application token "
       .. "(no access_token or store given)")
   end
-  if options.client ~= nil then resolve_client(options.client, fname, 2) end
-  local self = { id = id, user_id = options.user_id,
-                 access_token = options.access_token, store = store,
-                 key = store and options.key or nil, client = options.client,
-                 flags = options.flags }
-  for k in pairs(CALL_OPTIONS) do self[k] = options[k] end
-  return setmetatable(self, VehicleV3)
+  return new_vehicle(VehicleV3, fname, 2, options, { id = id,
+    user_id = options.user_id, access_token = options.access_token,
+    store = store, key = store and options.key or nil })
 end
 
 --- One page of the vehicle's signals: `paging` = {page, page_size}
@@ -1480,8 +1463,8 @@ end
 
 ----------------------------------------------------------------------------
 -- Walks of pages that never block: start now, poll each frame.  The core
--- walks them (sc_async_start_pager: the same pager, so the same last
--- page, as the iterators above); this keeps the pages as they come.
+-- walks them (sc_async_start_pager: the iterators' pager); this keeps the
+-- pages as they come.
 ----------------------------------------------------------------------------
 
 -- options.page_size and options.on_page taken out of the options: the
@@ -1495,13 +1478,10 @@ local function take_walk_options(options, fname, n)
   return { size = size, on_page = on_page }, options
 end
 
---- Start walking every page of a paged call without waiting ("get_vehicles",
---- "permissions", "get_connections", "get_signals", "list_connections",
---- "list_subscriptions", "list_webhooks"; `params` without the paging
---- ones): a request handle.  `client:poll()` moves it on, page after
---- page; when done, its data is {items = every page's items, pages =
---- each page's data}.  Options: `page_size` (default: the server's),
---- `on_page(data, req)` run for each page as it comes.
+--- Start walking every page of a paged call without waiting (`params`
+--- without the paging ones): a request handle whose data, when done, is
+--- {items = every page's items, pages = each page's data}.  Options:
+--- `page_size`, `on_page(data, req)` run for each page as it comes.
 ---@param endpoint string
 ---@param params table|nil
 ---@param options {page_size: integer|nil, on_page: fun(data: table, req: smartcar.Request)|nil}|nil
@@ -1517,76 +1497,48 @@ function client_methods:start_pages(endpoint, params, options, callback)
                        walk)
 end
 
--- The body of the vehicles' start_pages.
-local function start_vehicle_walk(self, mt, endpoint, options, callback)
-  local fname = "start_pages"
-  check_self(self, mt, fname)
-  check_string(endpoint, fname, 1, "endpoint")
-  local walk
-  walk, options = take_walk_options(options, fname, 2)
-  local client, params, store, key = vehicle_params(self, fname, 2, options)
-  return start_request(client, endpoint, params, store, key, callback, fname,
-                       3, walk)
-end
-
---- Start walking the pages of a paged call on this vehicle
---- ("permissions") without waiting, store included: as
---- client:start_pages, with the per-call options of Vehicle:call plus
---- `page_size` and `on_page`.
----@param endpoint string
----@param options table|nil
----@param callback fun(data: table|nil, err: table|nil, req: smartcar.Request)|nil
----@return smartcar.Request
-function Vehicle:start_pages(endpoint, options, callback)
-  return start_vehicle_walk(self, Vehicle, endpoint, options, callback)
-end
-
---- Start walking the pages of a paged call on this v3 vehicle
---- ("get_signals") without waiting: as client:start_pages, with the
---- per-call options plus `page_size` and `on_page`.
----@param endpoint string
----@param options table|nil
----@param callback fun(data: table|nil, err: table|nil, req: smartcar.Request)|nil
----@return smartcar.Request
-function VehicleV3:start_pages(endpoint, options, callback)
-  return start_vehicle_walk(self, VehicleV3, endpoint, options, callback)
+-- vehicle:start_pages(endpoint, options, callback): as
+-- client:start_pages on the vehicle's client, store included, with the
+-- per-call options plus `page_size` and `on_page`.
+for _, mt in ipairs { Vehicle, VehicleV3 } do
+  mt.start_pages = function(self, endpoint, options, callback)
+    local fname = "start_pages"
+    check_self(self, mt, fname)
+    check_string(endpoint, fname, 1, "endpoint")
+    local walk
+    walk, options = take_walk_options(options, fname, 2)
+    local client, params, store, key = vehicle_params(self, fname, 2,
+                                                      options)
+    return start_request(client, endpoint, params, store, key, callback,
+                         fname, 3, walk)
+  end
 end
 
 ----------------------------------------------------------------------------
--- Webhooks.
+-- Webhooks (docs/lua.md, "Webhooks").
 ----------------------------------------------------------------------------
 
 --- The answer to a webhook VERIFY challenge: lower-case hex
---- HMAC-SHA256(key = amt, message = challenge).  Reply with
---- {"challenge": <this>}.
+--- HMAC-SHA256(key = amt, message = challenge); reply {"challenge": it}.
 ---@param amt string application management token
 ---@param challenge string
 ---@return string
 function smartcar.hash_challenge(amt, challenge)
   check_string(amt, "hash_challenge", 1, "amt")
-  if type(challenge) ~= "string" then
-    argerror("hash_challenge", 2, "challenge: string expected, got "
-      .. type(challenge))
-  end
+  check_str(challenge, "hash_challenge", 2, "challenge")
   return core.webhook_challenge(amt, challenge)
 end
 
 -- amt, signature (or nil) and the raw body, checked for fname.
 local function check_delivery(fname, amt, signature, body)
   check_string(amt, fname, 1, "amt")
-  if signature ~= nil and type(signature) ~= "string" then
-    argerror(fname, 2, "signature: string expected, got " .. type(signature))
-  end
-  if type(body) ~= "string" then
-    argerror(fname, 3, "body: string (the raw request body) expected, got "
-      .. type(body))
-  end
+  if signature ~= nil then check_str(signature, fname, 2, "signature") end
+  check_str(body, fname, 3, "body")
 end
 
---- Whether `signature` (the SC-Signature header) is the HMAC-SHA256 of
---- the raw request body keyed by the management token.  Give the body
---- exactly as received, before any JSON decoding.  Compared in constant
---- time; a nil signature (header missing) is false.
+--- Whether `signature` (the SC-Signature header; nil: false) is the
+--- HMAC-SHA256 of the raw request body keyed by the management token,
+--- compared in constant time.
 ---@param amt string application management token
 ---@param signature string|nil
 ---@param body string raw request body
@@ -1596,53 +1548,41 @@ function smartcar.verify_payload(amt, signature, body)
   return core.webhook_verify(amt, signature, body)
 end
 
---- Parse a webhook delivery body (v2 or v4) into a smartcar.WebhookEvent.
---- Verify the signature first.  A body that is not a delivery gives
---- nil, err (kind "malformed_response").
+--- Parse a webhook delivery body (v2 or v4; verify it first); a body that
+--- is not one gives nil, err (kind "malformed_response").
 ---@param body string raw request body
 ---@return smartcar.WebhookEvent|nil event
 ---@return smartcar.Error|nil err
 function smartcar.parse_webhook(body)
-  if type(body) ~= "string" then
-    argerror("parse_webhook", 1, "body: string expected, got " .. type(body))
-  end
+  check_str(body, "parse_webhook", 1, "body")
   return core.webhook_parse(body)
 end
 
---- A set of recently seen webhook event ids (libsmartcar's bounded,
---- thread-safe sc_webhook_seen): `seen:first(event_id)` is true the first
---- time and false for a repeat, `seen:forget(event_id)` lets the next
---- delivery of an event count as the first again, `seen:count()`.
---- Options: `capacity` (default 100000) and `ttl_ms` (default one day;
---- 0: until the set is full); or `path`: the ids live in that SQLite file
---- (the token store's will do), shared by every process using it, for
---- `ttl_ms` (then nil, err when the database cannot be opened); or
---- `postgres`: a libpq connection string ("" for the PG* variables), the
---- ids in that database, shared by every host.
+--- A set of recently seen webhook event ids (sc_webhook_seen):
+--- `seen:first(id)`, `seen:forget(id)`, `seen:count()`.  Options:
+--- `capacity` (100000) and `ttl_ms` (a day; 0: until full); or `path`, a
+--- SQLite file, or `postgres`, a libpq connection string, that processes
+--- share (then nil, err when the database cannot be opened).
 ---@param opts {capacity: integer|nil, ttl_ms: integer|nil, path: string|nil, postgres: string|nil}|nil
 ---@return userdata|nil
 ---@return smartcar.Error|nil err
 function smartcar.webhook_seen(opts)
-  if opts ~= nil and type(opts) ~= "table" then
-    argerror("webhook_seen", 1, "options: table expected, got " .. type(opts))
-  end
+  if opts ~= nil then check_table(opts, "webhook_seen", 1, "options") end
   opts = opts or {}
   if opts.postgres ~= nil then
-    return core.webhook_seen_postgres(opts.postgres, opts.ttl_ms or 86400000)
+    return core.webhook_seen_postgres(opts.postgres, opts.ttl_ms)
   end
   if opts.path ~= nil then
-    return core.webhook_seen_sqlite(opts.path, opts.ttl_ms or 86400000)
+    return core.webhook_seen_sqlite(opts.path, opts.ttl_ms)
   end
-  return core.webhook_seen(opts.capacity or 100000, opts.ttl_ms or 86400000)
+  return core.webhook_seen(opts.capacity, opts.ttl_ms)
 end
 
---- Receive one delivery in one call (libsmartcar's sc_webhook_receive): a
---- VERIFY is answered whether signed or not (Smartcar does not sign it);
---- anything else must carry the SC-Signature of its raw body, checked in
---- constant time; with `seen` (smartcar.webhook_seen) the event id is
---- recorded.  Returns the parsed event plus `reply` (answer 200 with this
---- JSON text) and `duplicate`, or nil, err (kind "bad_signature": answer
---- 401; "malformed_response": 400).
+--- Receive one delivery (sc_webhook_receive): a VERIFY answered, the
+--- signature of anything else checked, the event parsed and, with `seen`,
+--- its id recorded.  Returns the event plus `reply` (answer 200 with it)
+--- and `duplicate`, or nil, err (kind "bad_signature": 401;
+--- "malformed_response": 400).
 ---@param amt string application management token
 ---@param signature string|nil the SC-Signature header
 ---@param body string raw request body
@@ -1654,11 +1594,9 @@ function smartcar.receive_webhook(amt, signature, body, seen)
   return core.webhook_receive(amt, signature, body, seen)
 end
 
---- One flat smartcar.SignalRow per signal, the same in every language
---- (libsmartcar's sc_signal_rows; times in epoch milliseconds whether
---- Smartcar sent milliseconds or ISO-8601).  `source` is a get_signals /
---- get_signal result or a parsed webhook (they carry `rows` already), or
---- the JSON text of a signals response or of a delivery.
+--- One flat smartcar.SignalRow per signal (sc_signal_rows; times in epoch
+--- ms) of a get_signals / get_signal result, a parsed webhook, or the
+--- JSON text of either.
 ---@param source table|string
 ---@return smartcar.SignalRow[]|nil rows
 ---@return smartcar.Error|nil err
@@ -1698,56 +1636,44 @@ local RUN_MANY_OPTIONS = {
 }
 
 --- Run many calls concurrently (libcurl multi), at most `max_in_flight`
---- on the wire at once (default 8).  Each entry of `calls` is
----   {vehicle, "endpoint", params?}   a call about a smartcar.vehicle,
----                                    with its token and defaults, or
----   {"endpoint", params?}            any call, with all its parameters;
---- "endpoint" is a name of the endpoint table (docs/endpoints.md) and
---- params its parameters, as for `vehicle:call(name, {params = ...})`:
----   {{car, "odometer"}, {car, "set_charge_limit", {limit = 0.8}},
----    {"get_user", {access_token = token}}}
----
---- Returns a sequence in the order of `calls`: {ok = true, data = ...}
---- or {ok = false, err = smartcar.Error}.  A call whose parameters the
---- library refuses (one missing, say) gets an error of kind
---- "invalid_argument" in its slot; the other calls still run.
----
---- Options: `max_in_flight`, `client` (default: the vehicles' client,
---- or the shared one), `progress` = function(index, ok, done, total),
---- called as each call finishes.  If `progress` raises, it is not called
---- again, the calls in flight finish, and run_many raises that error.
+--- at once (default 8).  Each entry of `calls` is {vehicle, "endpoint",
+--- params?} (with the vehicle's token and defaults) or {"endpoint",
+--- params?} (all its parameters).  Returns {ok = true, data = ...} or
+--- {ok = false, err = ...} per call, in order; a call the library refuses
+--- gets an "invalid_argument" error in its slot.  Options: `client`
+--- (default: the vehicles' or the shared one), `max_in_flight`,
+--- `progress(index, ok, done, total)` (if it raises, run_many raises that
+--- error once the calls in flight finish).
 ---@param calls table[]
 ---@param options {max_in_flight: integer|nil, progress: fun(index: integer, ok: boolean, done: integer, total: integer)|nil, client: userdata|smartcar.AuthClient|nil}|nil
 ---@return smartcar.ManyResult[]
 function smartcar.run_many(calls, options)
   local fname = "run_many"
-  if type(calls) ~= "table" then
-    argerror(fname, 1, "calls: table expected, got " .. type(calls))
-  end
+  check_table(calls, fname, 1, "calls")
   options = check_fields(options, RUN_MANY_OPTIONS, fname, 2)
-  local mif = options.max_in_flight
   local list, clients, nclients = {}, {}, 0
+  local function bad(i, j, what, got)
+    argerror(fname, 1, ("calls[%d]%s: %s expected%s"):format(i, j, what,
+      got and ", got " .. got or ""))
+  end
   for i = 1, #calls do
     local c = calls[i]
-    if type(c) ~= "table" then
-      argerror(fname, 1, ("calls[%d]: table expected, got %s")
-        :format(i, type(c)))
-    end
-    local first, name, params
-    first = c[1]
+    if type(c) ~= "table" then bad(i, "", "table", type(c)) end
+    local first, name, params, store, key = c[1]
     if getmetatable(first) == Vehicle then
       name, params = c[2], c[3]
       if type(name) ~= "string" or not VEHICLE_CALLS[name] then
-        argerror(fname, 1, ("calls[%d][2]: name of a vehicle call "
-          .. "expected, got %s"):format(i, tostring(name)))
+        bad(i, "[2]", "name of a vehicle call", tostring(name))
       end
       if params ~= nil and type(params) ~= "table" then
-        argerror(fname, 1, ("calls[%d][3]: params table expected"):format(i))
+        bad(i, "[3]", "params table")
       end
-      params = select(2, vehicle_params(first, fname, 1, nil, params))
-      local key = rawget(first, "client") or false
-      if clients[key] == nil then
-        clients[key] = true
+      -- (with a store, the op loads, refreshes and saves the set)
+      params, store, key = select(2, vehicle_params(first, fname, 1, nil,
+                                                    params))
+      local client = rawget(first, "client") or false
+      if clients[client] == nil then
+        clients[client] = true
         nclients = nclients + 1
       end
     elseif type(first) == "string" then
@@ -1757,18 +1683,13 @@ function smartcar.run_many(calls, options)
           :format(i, name))
       end
       if params ~= nil and type(params) ~= "table" then
-        argerror(fname, 1, ("calls[%d][2]: params table expected"):format(i))
+        bad(i, "[2]", "params table")
       end
       params = copy(params or {})
     else
-      argerror(fname, 1, ("calls[%d][1]: vehicle or endpoint name "
-        .. "expected, got %s"):format(i, type(first)))
+      bad(i, "[1]", "vehicle or endpoint name", type(first))
     end
-    list[i] = { name, params }
-    if type(first) ~= "string" and rawget(first, "store") ~= nil then
-      -- the op loads, refreshes (also after a 401) and saves the set
-      list[i][3], list[i][4] = rawget(first, "store"), rawget(first, "key")
-    end
+    list[i] = { name, params, store, key }
   end
   local client
   if options.client ~= nil then
@@ -1779,7 +1700,7 @@ function smartcar.run_many(calls, options)
   else
     client = resolve_client(next(clients) or nil, fname, 2)
   end
-  return client:call_many(list, mif, options.progress)
+  return client:call_many(list, options.max_in_flight, options.progress)
 end
 
 return smartcar

@@ -336,7 +336,7 @@ done:
 }
 
 PyDoc_STRVAR(py_seen_new_doc,
-"seen_new(capacity, ttl_ms) -> capsule\n"
+"seen_new(capacity=100000, ttl_ms=86400000) -> capsule\n"
 "\n"
 "A bounded, thread-safe set of webhook event ids (sc_webhook_seen).");
 
@@ -344,13 +344,13 @@ static PyObject *py_seen_new(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
 	static char *kwlist[] = { "capacity", "ttl_ms", NULL };
-	Py_ssize_t capacity;
-	long long ttl_ms;
+	Py_ssize_t capacity = 100000;
+	long long ttl_ms = 86400000;
 	sc_webhook_seen *out = NULL;
 	PyObject *ret = NULL;
 	int rc;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "nL:seen_new", kwlist,
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|nL:seen_new", kwlist,
 					 &capacity, &ttl_ms))
 		return retyped();
 	if (!(capacity >= 1 && ttl_ms >= 0)) {
@@ -364,7 +364,7 @@ done:
 }
 
 PyDoc_STRVAR(py_seen_open_sqlite_doc,
-"seen_open_sqlite(path, ttl_ms) -> capsule\n"
+"seen_open_sqlite(path, ttl_ms=86400000) -> capsule\n"
 "\n"
 "A persistent set of webhook event ids in a SQLite file\n"
 "(sc_webhook_seen_open_sqlite); raises StorageError.");
@@ -376,13 +376,13 @@ static PyObject *py_seen_open_sqlite(PyObject *self, PyObject *args,
 	PyObject *path_obj;
 	PyObject *path_bytes = NULL;
 	const char *path;
-	long long ttl_ms;
+	long long ttl_ms = 86400000;
 	sc_webhook_seen *out = NULL;
 	sc_error *err = NULL;
 	PyObject *ret = NULL;
 	int rc;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OL:seen_open_sqlite", kwlist,
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|L:seen_open_sqlite", kwlist,
 					 &path_obj, &ttl_ms))
 		return retyped();
 	if (!PyUnicode_FSConverter(path_obj, &path_bytes))
@@ -402,7 +402,7 @@ done:
 }
 
 PyDoc_STRVAR(py_seen_open_postgres_doc,
-"seen_open_postgres(conninfo, ttl_ms) -> capsule\n"
+"seen_open_postgres(conninfo, ttl_ms=86400000) -> capsule\n"
 "\n"
 "A persistent set of webhook event ids on PostgreSQL\n"
 "(sc_webhook_seen_open_postgres); raises StorageError.");
@@ -413,13 +413,13 @@ static PyObject *py_seen_open_postgres(PyObject *self, PyObject *args,
 	static char *kwlist[] = { "conninfo", "ttl_ms", NULL };
 	PyObject *conninfo_obj;
 	const char *conninfo = NULL;
-	long long ttl_ms;
+	long long ttl_ms = 86400000;
 	sc_webhook_seen *out = NULL;
 	sc_error *err = NULL;
 	PyObject *ret = NULL;
 	int rc;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OL:seen_open_postgres", kwlist,
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|L:seen_open_postgres", kwlist,
 					 &conninfo_obj, &ttl_ms))
 		return retyped();
 	if (conninfo_obj != Py_None && !(conninfo = utf8_of(conninfo_obj, "conninfo")))

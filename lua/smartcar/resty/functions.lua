@@ -101,9 +101,11 @@ return function(C, rt)
   end
 
   function F.webhook_seen(capacity, ttl_ms)
+    if capacity == nil then capacity = 100000 end
     if type(capacity) ~= "number" then
       rt.raise("capacity: number expected")
     end
+    if ttl_ms == nil then ttl_ms = 86400000 end
     if type(ttl_ms) ~= "number" then rt.raise("ttl_ms: number expected") end
     if not (capacity >= 1 and capacity <= 67108864) then
       rt.raise("capacity: 1 .. 2^26 expected")
@@ -117,6 +119,7 @@ return function(C, rt)
 
   function F.webhook_seen_sqlite(path, ttl_ms)
     if type(path) ~= "string" then rt.raise("path: string expected") end
+    if ttl_ms == nil then ttl_ms = 86400000 end
     if type(ttl_ms) ~= "number" then rt.raise("ttl_ms: number expected") end
     if not (ttl_ms > 0) then rt.raise("ttl_ms: positive expected") end
     local err = ffi.new("sc_error *[1]")
@@ -132,6 +135,7 @@ return function(C, rt)
     if conninfo ~= nil and type(conninfo) ~= "string" then
       rt.raise("conninfo: string expected")
     end
+    if ttl_ms == nil then ttl_ms = 86400000 end
     if type(ttl_ms) ~= "number" then rt.raise("ttl_ms: number expected") end
     if not (ttl_ms > 0) then rt.raise("ttl_ms: positive expected") end
     local err = ffi.new("sc_error *[1]")
