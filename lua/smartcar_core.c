@@ -685,32 +685,6 @@ static int store_close(lua_State *L)
 	return 0;
 }
 
-/*
- * client:call_stored(store, key, endpoint, params) -> data | nil, err.
- * sc_call_stored: the access token comes from the store under key,
- * refreshed first when it expires within 60 s and once more on a 401.
- */
-static int client_call_stored(lua_State *L)
-{
-	sc_client *client = check_client(L);
-	sc_token_store *store = check_store(L, 2);
-	const char *endpoint;
-	tmp *t;
-	int rc;
-
-	check_key(L, 3);
-	endpoint = luaL_checkstring(L, 4);
-	lua_settop(L, 5);
-	t = tmp_push(L);
-	params_arg(L, t, 5);
-	if (sc_params_get(t->params, "access_token") != NULL)
-		return luaL_argerror(L, 5, "params must not hold access_token "
-					   "(the store gives it)");
-	rc = sc_call_stored(&t->res, client, store, lua_tostring(L, 3),
-			    endpoint, t->params);
-	return push_outcome(L, t->res, rc);
-}
-
 /* ------------------------------------------------------------------ */
 /* client:pages: the pages of a paged call (sc_pager)                  */
 /* ------------------------------------------------------------------ */
@@ -1760,7 +1734,6 @@ static const luaL_Reg client_methods[] = {
 	{ "set_debug", client_set_debug },
 	{ "op", client_op },
 	{ "call_many", client_call_many },
-	{ "call_stored", client_call_stored },
 	{ "pages", client_pages },
 	{ "async_start", client_async_start },
 	{ "async_start_pages", client_async_start_pages },

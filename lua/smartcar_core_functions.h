@@ -463,6 +463,29 @@ static int l_client_set_timeouts(lua_State *L)
 	return 1;
 }
 
+/* core.client:call_stored; in Python: call_stored(store, key, endpoint, params=None) -> dict */
+static int l_client_call_stored(lua_State *L)
+{
+	sc_client *self;
+	sc_token_store *store;
+	const char *key;
+	const char *endpoint;
+	sc_params *params;
+	tmp *t;
+	int rc;
+
+	self = check_client(L);
+	store = check_store(L, 2);
+	key = check_key(L, 3);
+	luaL_checktype(L, 4, LUA_TSTRING);
+	endpoint = check_cstring(L, 4, "the endpoint");
+	lua_settop(L, 5);
+	t = tmp_push(L);
+	params = params_arg(L, t, 5);
+	rc = sc_call_stored(&t->res, self, store, key, endpoint, params);
+	return push_outcome(L, t->res, rc);
+}
+
 /* core.client:connections_opened; in Python: connections_opened() -> int */
 static int l_client_connections_opened(lua_State *L)
 {
@@ -656,6 +679,7 @@ static int l_op_wait_ms(lua_State *L)
 #define SC_GENERATED_CLIENT_METHODS \
 	{ "get", l_client_get }, \
 	{ "set_timeouts", l_client_set_timeouts }, \
+	{ "call_stored", l_client_call_stored }, \
 	{ "connections_opened", l_client_connections_opened }, \
 	{ "auth_url", l_client_auth_url }, \
 	{ "async_timeout", l_client_async_timeout }, \

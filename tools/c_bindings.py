@@ -135,6 +135,14 @@ PY_ARG = {
                "\tif (client_check((ClientObject *){n}_obj) < 0)\n"
                "\t\tgoto done;\n"
                "\t{n} = ((ClientObject *){n}_obj)->client;", None),
+    "store": ("O", "sc_token_store *{n};",
+              "if (!PyObject_TypeCheck({n}_obj, &Store_Type)) {{\n"
+              "\t\tPyErr_Format(PyExc_TypeError, \"{n} must be a TokenStore, "
+              "not %.100s\",\n\t\t\t     Py_TYPE({n}_obj)->tp_name);\n"
+              "\t\tgoto done;\n\t}}\n"
+              "\tif (store_check((StoreObject *){n}_obj) < 0)\n"
+              "\t\tgoto done;\n"
+              "\t{n} = ((StoreObject *){n}_obj)->store;", None),
     "key": ("O", "const char *{n};",
             "if (!({n} = key_of({n}_obj)))\n\t\tgoto done;", None),
     "seen": ("O", "sc_webhook_seen *{n};",
@@ -155,6 +163,7 @@ PY_ARG = {
 # return kind -> (declarations, the output argument(s), conversion to ret)
 PY_RET = {
     "result": ("sc_result *out = NULL;", "&out", "ret = take_result(rc, out);"),
+    "call": ("sc_result *out = NULL;", "&out", "ret = take_result(rc, out);"),
     "string": ("char *out = NULL;", "&out",
                "ret = rc != 0 ? raise_owned(rc, {err}) : str_from_c(out);"),
     "pair": ("char *out = NULL, *out2 = NULL;", "&out, &out2",
@@ -327,9 +336,10 @@ def render_py_fn(fn):
         # released: the receiver and Client arguments
         held = [("self", PY_SELF[recv][4])] if recv and PY_SELF[recv][4] \
             else []
-        held += [("((ClientObject *)%s_obj)" % a.name,
-                  "client_release((ClientObject *)%s_obj);" % a.name)
-                 for a in args if a.kind == "client"]
+        held += [("((%s *)%s_obj)" % (PY_SELF[a.kind][0], a.name),
+                  PY_SELF[a.kind][4].replace("self", "(%s *)%s_obj" % (
+                      PY_SELF[a.kind][0], a.name)))
+                 for a in args if a.kind in ("client", "store")]
         if fn.nogil and held:
             out.append("".join("\t%s->users++;\n" % h for h, _ in held) +
                        "\tPy_BEGIN_ALLOW_THREADS\n"
@@ -399,6 +409,7 @@ LUA_ARG = {
     "lstr": ("const char *{n};\n\tsize_t {n}_len;",
              "{n} = luaL_checklstring(L, {i}, &{n}_len);"),
     "key": ("const char *{n};", "{n} = check_key(L, {i});"),
+    "store": ("sc_token_store *{n};", "{n} = check_store(L, {i});"),
     "client": ("sc_client *{n};", "{n} = client_arg(L, {i});"),
     "seen": ("sc_webhook_seen *{n};", "{n} = check_seen(L, {i});"),
     "oseen": ("sc_webhook_seen *{n} = NULL;",
@@ -454,7 +465,8 @@ def render_lua_fn(fn):
                                            d=a.default))
     has_err = "ERR" in fn.call
     params = [(i, a) for i, a in enumerate(fn.args, 1) if a.kind == "params"]
-    needs_tmp = fn.ret in ("result", "string", "store", "seen", "stored",
+    needs_tmp = fn.ret in ("result", "call", "string", "store", "seen",
+                           "stored",
                            "pair", "json") or has_err or params
     if needs_tmp:
         decls.append("\ttmp *t;")
@@ -485,6 +497,9 @@ def render_lua_fn(fn):
         if fn.ret == "result":
             body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
             body.append("\treturn push_result_or_err(L, t, rc);")
+        elif fn.ret == "call":  # a call's failure: as client:call's
+            body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
+            body.append("\treturn push_outcome(L, t->res, rc);")
         elif fn.ret == "stored":
             body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
             body.append("\treturn rc != 0 ? push_err_failure(L, t->err, rc)\n"

@@ -154,6 +154,9 @@ int sc_op_new_stored(sc_op **out, sc_client *client, sc_token_store *store,
 	if (!store || !key || !*key)
 		return sc__invalid(err_out, "a token store and a key are "
 				   "required");
+	if (params && sc_params_get(params, "access_token"))
+		return sc__invalid(err_out, "params must not hold access_token "
+				   "(the store gives it)");
 	return op_new(out, client, store, key, endpoint_name, params, 0,
 		      err_out);
 }

@@ -183,31 +183,9 @@ static PyObject *raise_owned(int code, sc_error *err)
 	return NULL;
 }
 
-/* Turn a result into its data (new reference) or raise; frees @p res. */
-static PyObject *take_result(int rc, sc_result *res)
-{
-	const sc_error *err;
-	PyObject *out;
-
-	if (!res) {
-		raise_error(rc ? rc : SC_ENOMEM, NULL);
-		return NULL;
-	}
-	err = sc_result_error(res);
-	if (err) {
-		raise_error(rc, err);
-		sc_result_free(res);
-		return NULL;
-	}
-	out = sc_result_data(res) ? from_json(sc_result_data(res))
-				  : PyDict_New();
-	sc_result_free(res);
-	return out;
-}
-
 /*
- * Like take_result(), but a failed call gives its exception instance
- * instead of raising it (call_many slots).  NULL only when Python itself
+ * The data of a result (a new reference), or when it failed its
+ * exception instance (call_many's slots).  NULL only when Python itself
  * failed (memory, the factory).  @p res stays the caller's.
  */
 static PyObject *result_or_error(const sc_result *res)
@@ -218,6 +196,21 @@ static PyObject *result_or_error(const sc_result *res)
 		return error_instance(SC_EAPI, sc_result_error(res), NULL);
 	return sc_result_data(res) ? from_json(sc_result_data(res))
 				   : PyDict_New();
+}
+
+/* Turn a result into its data (new reference) or raise; frees @p res. */
+static PyObject *take_result(int rc, sc_result *res)
+{
+	PyObject *out = NULL;
+
+	if (!res)
+		raise_error(rc ? rc : SC_ENOMEM, NULL);
+	else if (sc_result_error(res))
+		raise_error(rc, sc_result_error(res));
+	else
+		out = result_or_error(res);
+	sc_result_free(res);
+	return out;
 }
 
 /* ------------------------------------------------------------------ */
@@ -356,17 +349,6 @@ static int params_from(PyObject *obj, sc_params **out)
 fail:
 	sc_params_free(p);
 	return -1;
-}
-
-/* Optional str argument: None -> NULL. */
-static int opt_str(PyObject *obj, const char **out, const char *what)
-{
-	if (!obj || obj == Py_None) {
-		*out = NULL;
-		return 0;
-	}
-	*out = utf8_of(obj, what);
-	return *out ? 0 : -1;
 }
 
 /* Deeper token sets are refused: the library refuses deeper JSON too. */
@@ -831,55 +813,6 @@ static PyObject *Client_call(ClientObject *self, PyObject *args,
 	Py_END_ALLOW_THREADS
 	self->users--;
 	client_release(self);
-	sc_params_free(params);
-	return take_result(rc, res);
-}
-
-PyDoc_STRVAR(Client_call_stored_doc,
-"call_stored(store, key, endpoint, params=None) -> dict\n\n"
-"call() with the access token taken from the TokenStore under key:\n"
-"refreshed (and saved before use) when it expires within 60 s, and\n"
-"once more when the server answers 401 AUTHENTICATION.  Refreshes of\n"
-"one key are single-flight in the process and compare-and-swap\n"
-"across processes.  params must not hold access_token.  The client\n"
-"needs the application's credentials to refresh.  The GIL is\n"
-"released while it runs.");
-
-static PyObject *Client_call_stored(ClientObject *self, PyObject *args,
-				    PyObject *kwds)
-{
-	static char *kwlist[] = { "store", "key", "endpoint", "params",
-				  NULL };
-	PyObject *key_obj, *endpoint_obj, *params_obj = Py_None;
-	StoreObject *store;
-	const char *key, *endpoint;
-	sc_params *params;
-	sc_result *res = NULL;
-	sc_token_store *st;
-	sc_client *client;
-	int rc;
-
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!OO|O:call_stored",
-					 kwlist, &Store_Type, &store,
-					 &key_obj, &endpoint_obj,
-					 &params_obj))
-		return retyped();
-	if (!(key = key_of(key_obj)) || store_check(store) < 0 ||
-	    call_args(self, endpoint_obj, params_obj, &endpoint, &params) < 0)
-		return NULL;
-
-	/* key and endpoint stay valid: args holds the (immutable) strs */
-	client = self->client;
-	st = store->store;
-	self->users++;
-	store->users++;
-	Py_BEGIN_ALLOW_THREADS
-	rc = sc_call_stored(&res, client, st, key, endpoint, params);
-	Py_END_ALLOW_THREADS
-	self->users--;
-	store->users--;
-	client_release(self);
-	store_release(store);
 	sc_params_free(params);
 	return take_result(rc, res);
 }
@@ -1416,8 +1349,6 @@ static PyMethodDef Client_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, Client_call_many_doc },
 	{ "pages", (PyCFunction)(void (*)(void))Client_pages,
 	  METH_VARARGS | METH_KEYWORDS, Client_pages_doc },
-	{ "call_stored", (PyCFunction)(void (*)(void))Client_call_stored,
-	  METH_VARARGS | METH_KEYWORDS, Client_call_stored_doc },
 	{ "set_debug", (PyCFunction)Client_set_debug, METH_O,
 	  Client_set_debug_doc },
 	{ "share_cooldowns", (PyCFunction)Client_share_cooldowns, METH_O,
@@ -1570,30 +1501,6 @@ static PyObject *Op_next(OpObject *self, PyObject *unused)
 	return Py_BuildValue("(iN)", step, value);
 }
 
-static int add_header(sc_response *resp, PyObject *pair)
-{
-	PyObject *name, *value;
-	const char *n, *v;
-	int rc;
-
-	if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
-		PyErr_SetString(PyExc_TypeError,
-				"headers must be (name, value) pairs");
-		return -1;
-	}
-	name = PyTuple_GET_ITEM(pair, 0);
-	value = PyTuple_GET_ITEM(pair, 1);
-	if (!(n = utf8_of(name, "header name")) ||
-	    !(v = utf8_of(value, "header value")))
-		return -1;
-	rc = sc_response_add_header(resp, n, v);
-	if (rc != 0) {
-		raise_error(rc, NULL);
-		return -1;
-	}
-	return 0;
-}
-
 PyDoc_STRVAR(Op_feed_doc,
 "feed(status, headers, body) -> None\n\n"
 "Give the operation the response to the request it asked for.\n"
@@ -1602,81 +1509,55 @@ PyDoc_STRVAR(Op_feed_doc,
 static PyObject *Op_feed(OpObject *self, PyObject *args, PyObject *kwds)
 {
 	static char *kwlist[] = { "status", "headers", "body", NULL };
-	PyObject *headers = Py_None, *body = Py_None, *items = NULL;
-	PyObject *iter = NULL, *pair;
+	PyObject *headers = Py_None, *body = Py_None, *pairs = NULL, *ret = NULL;
+	Py_buffer view = { 0 };
+	const char *data = "", *name, *value;
+	Py_ssize_t len = 0, i;
 	sc_response *resp = NULL;
 	int status, rc;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "i|OO:feed", kwlist,
 					 &status, &headers, &body))
 		return retyped();
-	if (op_check(self) < 0)
+	if (op_check(self) < 0 ||
+	    (body != Py_None &&
+	     bytes_view(body, &view, &data, &len, "body") < 0))
 		return NULL;
-	rc = sc_response_new(&resp, 0);
-	if (rc != 0) {
-		raise_error(rc, NULL);
-		return NULL;
-	}
-	rc = sc_response_set_status(resp, status);
-	if (rc != 0) {
-		raise_error(rc, NULL);
-		goto fail;
-	}
-	if (headers != Py_None) {
-		if (PyDict_Check(headers)) {
-			items = PyDict_Items(headers);
-			if (!items)
-				goto fail;
-			iter = PyObject_GetIter(items);
-		} else {
-			iter = PyObject_GetIter(headers);
+	if (headers != Py_None &&
+	    !(pairs = PyDict_Check(headers) ? PyDict_Items(headers)
+					    : PySequence_List(headers)))
+		goto done;
+	if ((rc = sc_response_new(&resp, 0)) != 0 ||
+	    (rc = sc_response_set_status(resp, status)) != 0)
+		goto failed;
+	for (i = 0; pairs && i < PyList_GET_SIZE(pairs); i++) {
+		PyObject *pair = PyList_GET_ITEM(pairs, i);
+		if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+			PyErr_SetString(PyExc_TypeError,
+					"headers must be (name, value) pairs");
+			goto done;
 		}
-		if (!iter)
-			goto fail;
-		while ((pair = PyIter_Next(iter))) {
-			int bad = add_header(resp, pair);
-			Py_DECREF(pair);
-			if (bad)
-				goto fail;
-		}
-		if (PyErr_Occurred())
-			goto fail;
+		if (!(name = utf8_of(PyTuple_GET_ITEM(pair, 0), "header name")) ||
+		    !(value = utf8_of(PyTuple_GET_ITEM(pair, 1), "header value")))
+			goto done;
+		if ((rc = sc_response_add_header(resp, name, value)) != 0)
+			goto failed;
 	}
-	if (body != Py_None) {
-		const char *data;
-		Py_ssize_t len;
-		if (PyBytes_Check(body)) {
-			data = PyBytes_AS_STRING(body);
-			len = PyBytes_GET_SIZE(body);
-		} else if (PyUnicode_Check(body)) {
-			data = PyUnicode_AsUTF8AndSize(body, &len);
-			if (!data)
-				goto fail;
-		} else {
-			PyErr_Format(PyExc_TypeError,
-				     "body must be bytes or str, not %.100s",
-				     Py_TYPE(body)->tp_name);
-			goto fail;
-		}
-		rc = sc_response_append_body(resp, data, (size_t)len);
-		if (rc != 0) {
-			raise_error(rc, NULL);
-			goto fail;
-		}
-	}
-	Py_XDECREF(iter);
-	Py_XDECREF(items);
+	if ((rc = sc_response_append_body(resp, data, (size_t)len)) != 0)
+		goto failed;
 	rc = sc_op_feed(self->op, resp); /* consumes resp */
-	if (rc != 0) {
+	resp = NULL;
+	if (rc == 0)
+		ret = py_none();
+failed:
+	if (!ret)
 		raise_error(rc, NULL);
-		return NULL;
-	}
-	Py_RETURN_NONE;
-fail:
-	Py_XDECREF(iter);
-	Py_XDECREF(items);
+done:
 	sc_response_free(resp);
-	return NULL;
+	Py_XDECREF(pairs);
+	if (view.obj)
+		PyBuffer_Release(&view);
+	return ret;
 }
 
 PyDoc_STRVAR(Op_result_doc,

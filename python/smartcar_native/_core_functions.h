@@ -845,6 +845,66 @@ done:
 	return ret;
 }
 
+PyDoc_STRVAR(py_Client_call_stored_doc,
+"call_stored(store, key, endpoint, params=None) -> dict\n"
+"\n"
+"call() with the access token taken from the TokenStore under key:\n"
+"refreshed (and saved before use) when it expires within 60 s, and\n"
+"once more when the server answers 401 AUTHENTICATION.  Refreshes of\n"
+"one key are single-flight in the process and compare-and-swap\n"
+"across processes.  params must not hold access_token.  The client\n"
+"needs the application's credentials to refresh.  The GIL is\n"
+"released while it runs.");
+
+static PyObject *py_Client_call_stored(ClientObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_client *handle;
+	static char *kwlist[] = { "store", "key", "endpoint", "params", NULL };
+	PyObject *store_obj, *key_obj, *endpoint_obj, *params_obj = Py_None;
+	sc_token_store *store;
+	const char *key;
+	const char *endpoint;
+	sc_params *params = NULL;
+	sc_result *out = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO|O:call_stored", kwlist,
+					 &store_obj, &key_obj, &endpoint_obj, &params_obj))
+		return retyped();
+	if (client_check(self) < 0)
+		goto done;
+	handle = self->client;
+	if (!PyObject_TypeCheck(store_obj, &Store_Type)) {
+		PyErr_Format(PyExc_TypeError, "store must be a TokenStore, not %.100s",
+			     Py_TYPE(store_obj)->tp_name);
+		goto done;
+	}
+	if (store_check((StoreObject *)store_obj) < 0)
+		goto done;
+	store = ((StoreObject *)store_obj)->store;
+	if (!(key = key_of(key_obj)))
+		goto done;
+	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
+		goto done;
+	if (params_from(params_obj, &params) < 0)
+		goto done;
+	self->users++;
+	((StoreObject *)store_obj)->users++;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_call_stored(&out, handle, store, key, endpoint, params);
+	Py_END_ALLOW_THREADS
+	self->users--;
+	((StoreObject *)store_obj)->users--;
+	client_release(self);
+	store_release((StoreObject *)store_obj);
+	ret = take_result(rc, out);
+done:
+	sc_params_free(params);
+	return ret;
+}
+
 PyDoc_STRVAR(py_Client_connections_opened_doc,
 "connections_opened() -> int\n"
 "\n"
@@ -1243,6 +1303,8 @@ done:
 	  METH_VARARGS | METH_KEYWORDS, py_Client_get_doc }, \
 	{ "set_timeouts", (PyCFunction)(void (*)(void))py_Client_set_timeouts, \
 	  METH_VARARGS | METH_KEYWORDS, py_Client_set_timeouts_doc }, \
+	{ "call_stored", (PyCFunction)(void (*)(void))py_Client_call_stored, \
+	  METH_VARARGS | METH_KEYWORDS, py_Client_call_stored_doc }, \
 	{ "connections_opened", (PyCFunction)(void (*)(void))py_Client_connections_opened, \
 	  METH_NOARGS, py_Client_connections_opened_doc }, \
 	{ "auth_url", (PyCFunction)(void (*)(void))py_Client_auth_url, \

@@ -133,3 +133,26 @@ TEST(bind_save_tokens_checks_fields)
 	CHECK(sc_token_store_save_tokens(st, "k", NULL, NULL) == SC_EINVAL);
 	sc_token_store_free(st);
 }
+
+/* A stored call takes its token from the store: params holding one are
+ * refused (both bindings relied on it; Lua checked it itself). */
+TEST(bind_stored_call_refuses_an_access_token)
+{
+	sc_client *c = t_client("https://api.example.com", NULL);
+	sc_token_store *st = NULL;
+	sc_params *p = NULL;
+	sc_error *err = NULL;
+	sc_op *op = NULL;
+
+	REQUIRE(c && sc_params_new(&p) == 0);
+	REQUIRE(sc_token_store_sqlite_new(&st, ":memory:", NULL) == 0);
+	sc_params_set(p, "access_token", "tok");
+	CHECK(sc_op_new_stored(&op, c, st, "k", "get_user", p, &err) ==
+	      SC_EINVAL);
+	CHECK(op == NULL);
+	CHECK_CONTAINS(sc_error_message(err), "must not hold access_token");
+	sc_error_free(err);
+	sc_params_free(p);
+	sc_token_store_free(st);
+	sc_client_free(c);
+}
