@@ -217,6 +217,26 @@ static int signals_data(cJSON *data)
 	return rc;
 }
 
+/* A page whose cursor is "" is the last one: its cursor is null, as on
+ * the last page of every cursor-paged call, so no binding passes "" on
+ * (which would ask for the first page again). */
+static int last_cursor(cJSON *data)
+{
+	cJSON *paging = cJSON_GetObjectItemCaseSensitive(data, "paging");
+	cJSON *cursor = cJSON_GetObjectItemCaseSensitive(paging, "cursor");
+	cJSON *null;
+
+	if (!cJSON_IsString(cursor) || *cursor->valuestring)
+		return 0;
+	null = cJSON_CreateNull();
+	if (!null || !cJSON_ReplaceItemInObjectCaseSensitive(paging, "cursor",
+							    null)) {
+		cJSON_Delete(null);
+		return -1;
+	}
+	return 0;
+}
+
 /* The official SDKs' batch attribute for the paths where it is not the
  * endpoint's name (the one declared list of such names). */
 static const char *const official_batch_names[][2] = {
@@ -531,8 +551,9 @@ sc_error *sc__shape_success(const sc_op *op, const sc_response *resp,
 		cJSON_Delete(data);
 		data = NULL;
 	}
-	if (data && (op->ep->flags & SC_EP_SIGNALS) && !op->raw &&
-	    signals_data(data) < 0) {
+	if (data && !op->raw &&
+	    (last_cursor(data) < 0 || ((op->ep->flags & SC_EP_SIGNALS) &&
+				       signals_data(data) < 0))) {
 		cJSON_Delete(data);
 		data = NULL;
 	}

@@ -291,7 +291,7 @@
 
 --- Cursor paging.
 ---@class smartcar.PagingCursor
----@field cursor string|smartcar.Null|nil the next page's, null on the last one
+---@field cursor string|smartcar.Null|nil the next page's, null on the last one (the library's, also for one sent as "")
 
 --- The application's connections, one page.
 ---@class smartcar.GetConnections

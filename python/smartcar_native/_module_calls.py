@@ -29,12 +29,12 @@ from .types import (
     User,
     Vehicles,
     compatibility_matrix_from,
-    get_connections_from,
 )
 from ._shapes import (
     compatibility_v1_from,
     compatibility_v2_from,
     delete_connections_from,
+    get_connections_from,
     redirect_from,
     user_from,
     vehicles_from,

@@ -886,6 +886,14 @@ def paging_cursor_from(data: Mapping[str, Any]) -> PagingCursor:
     return _u.new(PagingCursor, (data.get("cursor"),))
 
 
+def get_connections_from(data: Mapping[str, Any]) -> GetConnections:
+    return _u.new(GetConnections, (
+        [connection_from(v) for v in _u.dicts(data.get("connections"))],
+        paging_cursor_from(_u.as_map(data.get("paging"))),
+        meta_from(data),
+    ))
+
+
 def delete_connections_from(data: Mapping[str, Any]) -> DeleteConnections:
     return _u.new(DeleteConnections, (
         [connection_from(v) for v in _u.dicts(data.get("connections"))],

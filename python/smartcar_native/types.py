@@ -19,12 +19,9 @@ from . import notebook as _notebook
 from ._shapes import *  # noqa: F401,F403  (the generated tuples)
 from ._shapes import (
     CompatibilityMatrixModel,
-    GetConnections,
     Meta,
-    PagingCursor,
     ServiceHistory,
     compatibility_matrix_model_from,
-    connection_from,
     meta_from,
     signals_from as signals_from,
 )
@@ -130,16 +127,6 @@ def compatibility_matrix_from(data: Mapping[str, Any]) -> CompatibilityMatrix:
             for r in _u.dicts(rows)
         ]
     return out
-
-
-def get_connections_from(data: Mapping[str, Any]) -> GetConnections:
-    paging = _u.as_map(data.get("paging"))
-    return GetConnections(
-        connections=[connection_from(c)
-                     for c in _u.dicts(data.get("connections"))],
-        paging=PagingCursor(cursor=paging.get("cursor") or None),
-        meta=meta_from(data),
-    )
 
 
 #: endpoint name (docs/endpoints.md) -> converter of its result data.
