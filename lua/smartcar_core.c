@@ -435,7 +435,7 @@ static void debug_trampoline(void *payload, int direction, const char *line)
 }
 
 /* client:set_debug(hook | nil) */
-static int client_set_debug(lua_State *L)
+static int l_client_set_debug(lua_State *L)
 {
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
 	int rc;
@@ -658,7 +658,7 @@ static int store_put(lua_State *L)
  * one's; nil stops.  The client holds the store (a PostgreSQL one) for
  * its calls, even when it is closed meanwhile.
  */
-static int client_share_cooldowns(lua_State *L)
+static int l_client_share_cooldowns(lua_State *L)
 {
 	sc_client *cl = check_client(L);
 	sc_token_store *st = NULL;
@@ -1453,7 +1453,7 @@ static void many_progress_cb(void *payload, size_t index, int rc,
  * Raises for bad arguments, running out of memory, or what the progress
  * callback raised (after every call finished).
  */
-static int client_call_many(lua_State *L)
+static int l_client_call_many(lua_State *L)
 {
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
 	lua_Integer mif = 0;
@@ -1571,7 +1571,7 @@ static lclient *check_async_client(lua_State *L)
 
 /* client:async_start(endpoint, params, store, key) -> id.  Argument
  * errors raise. */
-static int client_async_start(lua_State *L)
+static int l_client_async_start(lua_State *L)
 {
 	lclient *c = check_async_client(L);
 	const char *endpoint = luaL_checkstring(L, 2);
@@ -1600,7 +1600,7 @@ static int client_async_start(lua_State *L)
  * items the field of each page that holds its items.  Each page is one
  * finished entry, with more = true before the last.  Argument errors
  * raise. */
-static int client_async_start_pages(lua_State *L)
+static int l_client_async_start_pages(lua_State *L)
 {
 	lclient *c = check_async_client(L);
 	const char *endpoint = luaL_checkstring(L, 2);
@@ -1659,7 +1659,7 @@ static int async_push_taken(lua_State *L, lclient *c)
 
 /* client:async_poll() -> finished calls (every socket and timer checked
  * without waiting) */
-static int client_async_poll(lua_State *L)
+static int l_client_async_poll(lua_State *L)
 {
 	lclient *c = check_async_client(L);
 	sc_async_poll(c->async);
@@ -1667,13 +1667,13 @@ static int client_async_poll(lua_State *L)
 }
 
 /* client:async_take() -> finished calls, without checking anything */
-static int client_async_take(lua_State *L)
+static int l_client_async_take(lua_State *L)
 {
 	return async_push_taken(L, check_async_client(L));
 }
 
 /* client:async_socket(fd, read, write): the socket became ready */
-static int client_async_socket(lua_State *L)
+static int l_client_async_socket(lua_State *L)
 {
 	lclient *c = check_async_client(L);
 	int fd = (int)luaL_checkinteger(L, 2);
@@ -1684,7 +1684,7 @@ static int client_async_socket(lua_State *L)
 }
 
 /* client:fds() -> {{fd = n, read = bool, write = bool}, ...} */
-static int client_fds(lua_State *L)
+static int l_client_fds(lua_State *L)
 {
 	lclient *c = check_async_client(L);
 	size_t n = sc_async_fds(c->async, NULL, 0), i;
@@ -1707,16 +1707,6 @@ static int client_fds(lua_State *L)
 	return 1;
 }
 
-/* client:async_cancel(id) -> boolean */
-static int client_async_cancel(lua_State *L)
-{
-	lclient *c = check_async_client(L);
-	lua_Integer id = luaL_checkinteger(L, 2);
-	int rc = sc_async_cancel(c->async, (uint64_t)id);
-	lua_pushboolean(L, rc == 0);
-	return 1;
-}
-
 /* The wrappers of csrc/lib/bindings.def's functions (SC_GENERATED_*) */
 #include "smartcar_core_functions.h"
 
@@ -1731,18 +1721,8 @@ static const luaL_Reg store_methods[] = {
 static const luaL_Reg client_methods[] = {
 	{ "call", client_call },
 	SC_GENERATED_CLIENT_METHODS
-	{ "set_debug", client_set_debug },
 	{ "op", client_op },
-	{ "call_many", client_call_many },
 	{ "pages", client_pages },
-	{ "async_start", client_async_start },
-	{ "async_start_pages", client_async_start_pages },
-	{ "async_poll", client_async_poll },
-	{ "async_take", client_async_take },
-	{ "async_socket", client_async_socket },
-	{ "async_cancel", client_async_cancel },
-	{ "fds", client_fds },
-	{ "share_cooldowns", client_share_cooldowns },
 	{ "closed", handle_closed },
 	{ "close", client_close },
 	{ NULL, NULL },

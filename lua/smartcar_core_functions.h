@@ -646,6 +646,20 @@ static int l_op_wait_ms(lua_State *L)
 	return 1;
 }
 
+/* core.client:async_cancel; in Python: cancel(id) -> bool */
+static int l_client_async_cancel(lua_State *L)
+{
+	sc_async *self;
+	lua_Integer id;
+	int rc;
+
+	self = check_async_client(L)->async;
+	id = luaL_checkinteger(L, 2);
+	rc = sc_async_cancel(self, (uint64_t)id);
+	lua_pushboolean(L, rc == 0);
+	return 1;
+}
+
 /* The module's functions (luaL_Reg lines). */
 #define SC_GENERATED_FUNCTIONS \
 	{ "parse_redirect", l_parse_redirect }, \
@@ -685,7 +699,17 @@ static int l_op_wait_ms(lua_State *L)
 	{ "async_timeout", l_client_async_timeout }, \
 	{ "async_count", l_client_async_count }, \
 	{ "timeout_ms", l_client_timeout_ms }, \
-	{ "fd", l_client_fd },
+	{ "fd", l_client_fd }, \
+	{ "call_many", l_client_call_many }, \
+	{ "set_debug", l_client_set_debug }, \
+	{ "share_cooldowns", l_client_share_cooldowns }, \
+	{ "async_start", l_client_async_start }, \
+	{ "async_start_pages", l_client_async_start_pages }, \
+	{ "fds", l_client_fds }, \
+	{ "async_take", l_client_async_take }, \
+	{ "async_poll", l_client_async_poll }, \
+	{ "async_socket", l_client_async_socket }, \
+	{ "async_cancel", l_client_async_cancel },
 
 /* The methods of a store (luaL_Reg lines). */
 #define SC_GENERATED_STORE_METHODS \

@@ -47,6 +47,12 @@ class Fn:
         self.nogil = "nogil" in words[0].split()
         self.when, self.ok = values.get("when"), values.get("ok")
         self.nonneg = values.get("lua") == "nonneg"
+        # HAND: the function is hand-written (named as a generated one
+        # would be); only its doc and method table line come from here,
+        # its Python calling convention from py= (O, noargs; else kw)
+        self.hand = call == "HAND"
+        self.py_meth = {"O": "METH_O", "noargs": "METH_NOARGS"}.get(
+            values.get("py"), "METH_VARARGS | METH_KEYWORDS")
         self.args, self.doc, self.einval = [], [], {}
         self.py_checks, self.lua_checks = [], []
         # SC_TWIN: the function like this one but for its C call, and
@@ -375,9 +381,10 @@ def render_python(functions):
         c_name = py_name(fn)
         parts.append("\nPyDoc_STRVAR(%s_doc,\n%s);\n\n" %
                      (c_name, c_string(fn.doc)))
-        parts.append(render_twins(fn, render_py_fn, py_name, PY_TWIN))
+        if not fn.hand:
+            parts.append(render_twins(fn, render_py_fn, py_name, PY_TWIN))
         has_args = len(fn.args) > (1 if receiver(fn) else 0)
-        flags = "METH_VARARGS | METH_KEYWORDS" if has_args else "METH_NOARGS"
+        flags = fn.py_meth if has_args or fn.hand else "METH_NOARGS"
         tables.setdefault(receiver(fn), []).append(
             "\t{ \"%s\", (PyCFunction)(void (*)(void))%s, \\\n"
             "\t  %s, %s_doc }," % (fn.py, c_name, flags, c_name))
@@ -573,8 +580,9 @@ def render_lua(functions):
     for fn in functions:
         if not fn.lua:
             continue
-        parts.append("\n" + render_twins(fn, render_lua_fn, lua_name,
-                                          LUA_TWIN))
+        if not fn.hand:
+            parts.append("\n" + render_twins(fn, render_lua_fn, lua_name,
+                                              LUA_TWIN))
         reg = "\t{ \"%s\", l_%s }," % (fn.lua.split(":")[-1],
                                        fn.lua.replace(":", "_"))
         owner = fn.lua.split(":")[0] if ":" in fn.lua else None

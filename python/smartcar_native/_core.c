@@ -503,12 +503,7 @@ typedef struct {
 	 * held.  close() while users > 0 defers the free to the last one. */
 	Py_ssize_t users;
 	int closed;
-	/* The Python debug hook, or NULL.  Read and written with the GIL
-	 * held.  The C trampoline is installed on first use and never
-	 * removed (the library reads its hook pointer without a lock), so
-	 * turning the hook off only clears this. */
-	PyObject *debug;
-	int debug_installed;
+	PyObject *debug; /* the Python debug hook or NULL (GIL held) */
 	PyObject *weakrefs;
 } ClientObject;
 
@@ -551,10 +546,12 @@ static void debug_trampoline(void *payload, int direction, const char *line)
 	PyGILState_Release(gil);
 }
 
-/* Set (or with None clear) the Python hook; installs the trampoline. */
+/* Set (or with None clear) the Python hook.  Each op keeps the hook the
+ * client had when it was made; the trampoline reads self->debug, so a
+ * call already running stops calling a hook that was removed. */
 static int client_set_debug(ClientObject *self, PyObject *cb)
 {
-	PyObject *old;
+	PyObject *old = self->debug;
 	int rc;
 
 	if (cb == Py_None)
@@ -565,15 +562,12 @@ static int client_set_debug(ClientObject *self, PyObject *cb)
 			     Py_TYPE(cb)->tp_name);
 		return -1;
 	}
-	if (cb && !self->debug_installed) {
-		rc = sc_client_set_debug(self->client, debug_trampoline, self);
-		if (rc != 0) {
-			raise_error(rc, NULL);
-			return -1;
-		}
-		self->debug_installed = 1;
+	rc = sc_client_set_debug(self->client, cb ? debug_trampoline : NULL,
+				 self);
+	if (rc != 0) {
+		raise_error(rc, NULL);
+		return -1;
 	}
-	old = self->debug;
 	Py_XINCREF(cb);
 	self->debug = cb;
 	Py_XDECREF(old);
@@ -851,20 +845,6 @@ static void many_progress(void *payload, size_t index, int rc, size_t done,
 	PyGILState_Release(gil);
 }
 
-PyDoc_STRVAR(Client_call_many_doc,
-"call_many(calls, max_in_flight=8, progress=None) -> list\n\n"
-"Run many calls concurrently (libcurl multi interface) with at most\n"
-"max_in_flight requests on the wire.  calls is a sequence of\n"
-"(endpoint, params) pairs as for call(), or (endpoint, params, store,\n"
-"key) as for call_stored() (the op loads, refreshes and saves the\n"
-"token set, also after a 401).  Retries and rate limits apply to each\n"
-"call as in call().  The GIL is released while they run.\n\n"
-"Returns a list in input order: each item is the result data (dict)\n"
-"or, for a call that failed, the SmartcarException instance (returned,\n"
-"not raised).  progress(index, done, total) is called with the GIL\n"
-"held each time a call finishes; if it raises, no further progress\n"
-"calls are made and the exception is raised once all calls finished.");
-
 /* One call as call_many() and Async.start() take it, item i of the
  * calls: (endpoint, params) or (endpoint, params, store, key). */
 struct call {
@@ -914,7 +894,7 @@ static void call_end(struct call *c)
 	Py_XDECREF(c->seq);
 }
 
-static PyObject *Client_call_many(ClientObject *self, PyObject *args,
+static PyObject *py_Client_call_many(ClientObject *self, PyObject *args,
 				  PyObject *kwds)
 {
 	static char *kwlist[] = { "calls", "max_in_flight", "progress", NULL };
@@ -996,15 +976,7 @@ done:
 	return out;
 }
 
-PyDoc_STRVAR(Client_set_debug_doc,
-"set_debug(hook) -> None\n\n"
-"Install (or with None remove) the debug hook: hook(direction, line)\n"
-"is called for each line of every request ('>') and response ('<'),\n"
-"with tokens, secrets and codes replaced by [REDACTED].  It may be\n"
-"called from any thread that runs a call; exceptions it raises are\n"
-"reported as unraisable and do not affect the call.");
-
-static PyObject *Client_set_debug(ClientObject *self, PyObject *hook)
+static PyObject *py_Client_set_debug(ClientObject *self, PyObject *hook)
 {
 	if (client_check(self) < 0 || client_set_debug(self, hook) < 0)
 		return NULL;
@@ -1018,14 +990,7 @@ static PyObject *Client_get_debug(ClientObject *self, void *closure)
 	return hook;
 }
 
-PyDoc_STRVAR(Client_share_cooldowns_doc,
-"share_cooldowns(store) -> None\n\n"
-"Share this client's cool-downs (a 429's Retry-After, per vehicle and\n"
-"for the application) through store, a TokenStore that offers them\n"
-"(PostgreSQL), so every client sharing it waits them out; None stops\n"
-"sharing.  The store stays open for the client's calls even if closed.");
-
-static PyObject *Client_share_cooldowns(ClientObject *self, PyObject *arg)
+static PyObject *py_Client_share_cooldowns(ClientObject *self, PyObject *arg)
 {
 	PyObject *st = arg;
 	int rc;
@@ -1345,14 +1310,8 @@ static int op_check(OpObject *self)
 static PyMethodDef Client_methods[] = {
 	{ "call", (PyCFunction)(void (*)(void))Client_call,
 	  METH_VARARGS | METH_KEYWORDS, Client_call_doc },
-	{ "call_many", (PyCFunction)(void (*)(void))Client_call_many,
-	  METH_VARARGS | METH_KEYWORDS, Client_call_many_doc },
 	{ "pages", (PyCFunction)(void (*)(void))Client_pages,
 	  METH_VARARGS | METH_KEYWORDS, Client_pages_doc },
-	{ "set_debug", (PyCFunction)Client_set_debug, METH_O,
-	  Client_set_debug_doc },
-	{ "share_cooldowns", (PyCFunction)Client_share_cooldowns, METH_O,
-	  Client_share_cooldowns_doc },
 	SC_GENERATED_CLIENT_METHODS
 	HOLDER_METHODS(Client_close_doc)
 	{ NULL, NULL, 0, NULL }
@@ -1808,19 +1767,13 @@ static void Async_dealloc(AsyncObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-PyDoc_STRVAR(Async_start_doc,
-"start(call) -> int\n\n"
-"Queue one call, given as a call_many() item: (endpoint, params) or\n"
-"(endpoint, params, store, key).  Returns its id.  Argument errors\n"
-"raise.");
-
 /* The id of a call that started (rc 0), or raise. */
 static PyObject *async_started(int rc, uint64_t id, sc_error *err)
 {
 	return rc < 0 ? raise_owned(rc, err) : PyLong_FromUnsignedLongLong(id);
 }
 
-static PyObject *Async_start(AsyncObject *self, PyObject *call)
+static PyObject *py_Async_start(AsyncObject *self, PyObject *call)
 {
 	sc_error *err = NULL;
 	uint64_t id = 0;
@@ -1839,14 +1792,7 @@ static PyObject *Async_start(AsyncObject *self, PyObject *call)
 	return async_started(rc, id, err);
 }
 
-PyDoc_STRVAR(Async_start_pages_doc,
-"start_pages(pages) -> int\n\n"
-"Queue the walk of a Pages iterator's remaining pages (Client.pages(),\n"
-"same client): one id, one result per page, taken in order with\n"
-"take(), the last one with more False.  The Pages iterator is used up\n"
-"(it stops).  Argument errors of the first page raise.");
-
-static PyObject *Async_start_pages(AsyncObject *self, PyObject *arg)
+static PyObject *py_Async_start_pages(AsyncObject *self, PyObject *arg)
 {
 	PagesObject *pages = (PagesObject *)arg;
 	sc_error *err = NULL;
@@ -1891,12 +1837,7 @@ static PyObject *watch_list(const sc_async_watch *w, size_t n)
 	return out;
 }
 
-PyDoc_STRVAR(Async_changes_doc,
-"changes() -> list\n\n"
-"[(fd, events)] changes to the sockets to watch, in order (events: a\n"
-"bit set of WATCH_READ and WATCH_WRITE; 0: stop watching).");
-
-static PyObject *Async_changes(AsyncObject *self, PyObject *unused)
+static PyObject *py_Async_changes(AsyncObject *self, PyObject *unused)
 {
 	sc_async_watch w[256];
 	size_t n = sc_async_changes(self->async, w, 256);
@@ -1914,10 +1855,7 @@ static PyObject *Async_changes(AsyncObject *self, PyObject *unused)
 	return out;
 }
 
-PyDoc_STRVAR(Async_fds_doc,
-"fds() -> list\n\n[(fd, events)]: every socket to watch now.");
-
-static PyObject *Async_fds(AsyncObject *self, PyObject *unused)
+static PyObject *py_Async_fds(AsyncObject *self, PyObject *unused)
 {
 	size_t n = sc_async_fds(self->async, NULL, 0);
 	sc_async_watch *w = PyMem_Calloc(n ? n : 1, sizeof(*w));
@@ -1931,13 +1869,7 @@ static PyObject *Async_fds(AsyncObject *self, PyObject *unused)
 	return out;
 }
 
-PyDoc_STRVAR(Async_take_doc,
-"take() -> list\n\n"
-"[(id, data or exception instance, more)] of every finished call (and\n"
-"page), in the order they finished; more is True for a page of a walk\n"
-"whose next page follows under the same id.");
-
-static PyObject *Async_take(AsyncObject *self, PyObject *unused)
+static PyObject *py_Async_take(AsyncObject *self, PyObject *unused)
 {
 	PyObject *out = PyList_New(0);
 	sc_result *res;
@@ -1962,27 +1894,8 @@ static PyObject *Async_take(AsyncObject *self, PyObject *unused)
 	return out;
 }
 
-static PyObject *Async_cancel(AsyncObject *self, PyObject *arg)
-{
-	unsigned long long id = PyLong_AsUnsignedLongLong(arg);
-	int rc;
-	if (PyErr_Occurred())
-		return NULL;
-	rc = sc_async_cancel(self->async, (uint64_t)id);
-	return PyBool_FromLong(rc == 0);
-}
-
 static PyMethodDef Async_methods[] = {
-	{ "start", (PyCFunction)Async_start, METH_O, Async_start_doc },
-	{ "start_pages", (PyCFunction)Async_start_pages, METH_O,
-	  Async_start_pages_doc },
-	{ "changes", (PyCFunction)Async_changes, METH_NOARGS,
-	  Async_changes_doc },
-	{ "fds", (PyCFunction)Async_fds, METH_NOARGS, Async_fds_doc },
 	SC_GENERATED_ASYNC_METHODS
-	{ "take", (PyCFunction)Async_take, METH_NOARGS, Async_take_doc },
-	{ "cancel", (PyCFunction)Async_cancel, METH_O,
-	  "cancel(id) -> bool: stop a call and drop its result." },
 	{ NULL, NULL, 0, NULL }
 };
 

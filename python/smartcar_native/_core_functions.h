@@ -1240,6 +1240,100 @@ done:
 	return ret;
 }
 
+PyDoc_STRVAR(py_Client_call_many_doc,
+"call_many(calls, max_in_flight=8, progress=None) -> list\n"
+"\n"
+"Run many calls concurrently (libcurl multi interface) with at most\n"
+"max_in_flight requests on the wire.  calls is a sequence of\n"
+"(endpoint, params) pairs as for call(), or (endpoint, params, store,\n"
+"key) as for call_stored() (the op loads, refreshes and saves the\n"
+"token set, also after a 401).  Retries and rate limits apply to each\n"
+"call as in call().  The GIL is released while they run.\n"
+"\n"
+"Returns a list in input order: each item is the result data (dict)\n"
+"or, for a call that failed, the SmartcarException instance (returned,\n"
+"not raised).  progress(index, done, total) is called with the GIL\n"
+"held each time a call finishes; if it raises, no further progress\n"
+"calls are made and the exception is raised once all calls finished.");
+
+
+PyDoc_STRVAR(py_Client_set_debug_doc,
+"set_debug(hook) -> None\n"
+"\n"
+"Install (or with None remove) the debug hook: hook(direction, line)\n"
+"is called for each line of every request ('>') and response ('<'),\n"
+"with tokens, secrets and codes replaced by [REDACTED].  It may be\n"
+"called from any thread that runs a call; exceptions it raises are\n"
+"reported as unraisable and do not affect the call.");
+
+
+PyDoc_STRVAR(py_Client_share_cooldowns_doc,
+"share_cooldowns(store) -> None\n"
+"\n"
+"Share this client's cool-downs (a 429's Retry-After, per vehicle and\n"
+"for the application) through store, a TokenStore that offers them\n"
+"(PostgreSQL), so every client sharing it waits them out; None stops\n"
+"sharing.  The store stays open for the client's calls even if closed.");
+
+
+PyDoc_STRVAR(py_Async_start_doc,
+"start(call) -> int\n"
+"\n"
+"Queue one call, given as a call_many() item: (endpoint, params) or\n"
+"(endpoint, params, store, key).  Returns its id.  Argument errors\n"
+"raise.");
+
+
+PyDoc_STRVAR(py_Async_start_pages_doc,
+"start_pages(pages) -> int\n"
+"\n"
+"Queue the walk of a Pages iterator's remaining pages (Client.pages(),\n"
+"same client): one id, one result per page, taken in order with\n"
+"take(), the last one with more False.  The Pages iterator is used up\n"
+"(it stops).  Argument errors of the first page raise.");
+
+
+PyDoc_STRVAR(py_Async_changes_doc,
+"changes() -> list\n"
+"\n"
+"[(fd, events)] changes to the sockets to watch, in order (events: a\n"
+"bit set of WATCH_READ and WATCH_WRITE; 0: stop watching).");
+
+
+PyDoc_STRVAR(py_Async_fds_doc,
+"fds() -> list\n"
+"\n"
+"[(fd, events)]: every socket to watch now.");
+
+
+PyDoc_STRVAR(py_Async_take_doc,
+"take() -> list\n"
+"\n"
+"[(id, data or exception instance, more)] of every finished call (and\n"
+"page), in the order they finished; more is True for a page of a walk\n"
+"whose next page follows under the same id.");
+
+
+PyDoc_STRVAR(py_Async_cancel_doc,
+"cancel(id) -> bool: stop a call and drop its result.");
+
+static PyObject *py_Async_cancel(AsyncObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_async *handle = self->async;
+	static char *kwlist[] = { "id", NULL };
+	long long id;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "L:cancel", kwlist,
+					 &id))
+		return retyped();
+	rc = sc_async_cancel(handle, (uint64_t)id);
+	ret = PyBool_FromLong(rc == 0);
+	return ret;
+}
+
 /* The lines of the module's PyMethodDef table. */
 #define SC_GENERATED_METHODS \
 	{ "parse_redirect", (PyCFunction)(void (*)(void))py_parse_redirect, \
@@ -1308,7 +1402,13 @@ done:
 	{ "connections_opened", (PyCFunction)(void (*)(void))py_Client_connections_opened, \
 	  METH_NOARGS, py_Client_connections_opened_doc }, \
 	{ "auth_url", (PyCFunction)(void (*)(void))py_Client_auth_url, \
-	  METH_VARARGS | METH_KEYWORDS, py_Client_auth_url_doc },
+	  METH_VARARGS | METH_KEYWORDS, py_Client_auth_url_doc }, \
+	{ "call_many", (PyCFunction)(void (*)(void))py_Client_call_many, \
+	  METH_VARARGS | METH_KEYWORDS, py_Client_call_many_doc }, \
+	{ "set_debug", (PyCFunction)(void (*)(void))py_Client_set_debug, \
+	  METH_O, py_Client_set_debug_doc }, \
+	{ "share_cooldowns", (PyCFunction)(void (*)(void))py_Client_share_cooldowns, \
+	  METH_O, py_Client_share_cooldowns_doc },
 
 /* The lines of TokenStore's PyMethodDef table. */
 #define SC_GENERATED_TOKENSTORE_METHODS \
@@ -1332,7 +1432,19 @@ done:
 	{ "fileno", (PyCFunction)(void (*)(void))py_Async_fileno, \
 	  METH_NOARGS, py_Async_fileno_doc }, \
 	{ "poll", (PyCFunction)(void (*)(void))py_Async_poll, \
-	  METH_NOARGS, py_Async_poll_doc },
+	  METH_NOARGS, py_Async_poll_doc }, \
+	{ "start", (PyCFunction)(void (*)(void))py_Async_start, \
+	  METH_O, py_Async_start_doc }, \
+	{ "start_pages", (PyCFunction)(void (*)(void))py_Async_start_pages, \
+	  METH_O, py_Async_start_pages_doc }, \
+	{ "changes", (PyCFunction)(void (*)(void))py_Async_changes, \
+	  METH_NOARGS, py_Async_changes_doc }, \
+	{ "fds", (PyCFunction)(void (*)(void))py_Async_fds, \
+	  METH_NOARGS, py_Async_fds_doc }, \
+	{ "take", (PyCFunction)(void (*)(void))py_Async_take, \
+	  METH_NOARGS, py_Async_take_doc }, \
+	{ "cancel", (PyCFunction)(void (*)(void))py_Async_cancel, \
+	  METH_VARARGS | METH_KEYWORDS, py_Async_cancel_doc },
 
 /* The lines of Op's PyMethodDef table. */
 #define SC_GENERATED_OP_METHODS \
