@@ -372,18 +372,48 @@ def app_signature(call):
     return args, len(args) != len(call.args)
 
 
+# The paging iterators over the application's page-number paged v3
+# calls: (iterator, the call whose pages it walks, its default page_size:
+# the server's)
+APP_WALKS = [("iter_connections", "list_connections", 10),
+             ("iter_subscriptions", "list_subscriptions", 25),
+             ("iter_webhooks", "list_webhooks", 50)]
+
+
 def render_app_calls(calls, hand):
-    """python/smartcar_native/_app_calls.py: the application's v3 calls."""
+    """python/smartcar_native/_app_calls.py: the application's v3 calls
+    and the iterators over their pages (APP_WALKS)."""
     out = ['"""The application\'s API v3 calls (connections, users, '
-           "subscriptions,", "webhooks), one per line of the endpoint table; "
-           "smartcar_native.v3", "re-exports them.", "", HEADER, '"""', "",
+           "subscriptions,", "webhooks), one per line of the endpoint table, "
+           "and the iterators over", "their pages; smartcar_native.v3 "
+           "re-exports them.", "", HEADER, '"""', "",
            "from __future__ import annotations", "",
-           "from typing import Any, Dict, Mapping, Optional", "",
+           "from typing import Any, Dict, Iterator, Mapping, Optional", "",
            "from . import _util",
-           "from ._app import app_call", "", "__all__ = ["]
+           "from ._app import app_call, iter_pages", "", "__all__ = ["]
     chosen = app_calls(calls, hand)
     out += ['    "%s",' % c.name for c in chosen]
+    out += ['    "%s",' % walk for walk, _, _ in APP_WALKS]
     out.append("]")
+    by_name = {c.name: c for c in calls}
+    walks = []
+    for walk, name, size in APP_WALKS:
+        method, _, path = by_name[name].shown_path().partition(" ")
+        walks += ["", ""] + py_def("def " + walk, [
+            "query: Optional[Mapping[str, Any]] = None",
+            "page_size: int = %d" % size,
+            "options: Optional[Mapping[str, Any]] = None"],
+            "Iterator[Dict[str, Any]]", "")
+        walks += [line.replace("\0", " ") for line in textwrap.wrap(
+            "Every resource of :func:`%s` (``%s\0/v3%s``), fetching pages "
+            "of ``page_size`` (``page[number]``/``page[size]``) as the "
+            "iteration goes until the library finds the last page "
+            "(``links.next`` null, ``total_count`` reached, a short or "
+            "empty page).  ``query``: its filters.\"\"\"" % (name, method, path),
+            72, initial_indent='    """', subsequent_indent="    ",
+            break_on_hyphens=False)]
+        walks.append('    return iter_pages("%s", query, page_size, options)'
+                     % name)
     opt = "Optional[Mapping[str, Any]] = None"
     for c in chosen:
         args, query = app_signature(c)
@@ -417,7 +447,7 @@ def render_app_calls(calls, hand):
                     line = "%s(\n            %s" % (head, rest)
                 out.append(line)
             out.append("    }%s)" % tail_args)
-    return "\n".join(out) + "\n"
+    return "\n".join(out + walks) + "\n"
 
 
 def lua_declaration(c, shapes, owner, options_type):

@@ -70,7 +70,7 @@ def app_params(params: Dict[str, Any],
     _util.check_keys("query", q, keys)
     for key, value in q.items():
         if key in ("page", "page_size"):
-            params[key] = _util.int_param(key, value, 1)
+            params[key] = _util.int_param(key, value)  # the library: >= 1
         elif key in BOOL_QUERY and value is not None:
             if not isinstance(value, bool):
                 raise TypeError("%s must be a bool, not %s"

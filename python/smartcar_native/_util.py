@@ -233,9 +233,6 @@ def call(client: Any, endpoint: str, params: Dict[str, Any],
     raise NeedCall(client, item)
 
 
-_END = object()
-
-
 class PageItems(Iterator[T_item]):
     """The items of every page of ``Client.pages`` (the library decides
     which page is the last): ``items_of(page)`` gives a page's items.
@@ -247,22 +244,22 @@ class PageItems(Iterator[T_item]):
         self.pages = pages
         self.items_of = items_of
         self.bar: Any = None  # a progress bar (notebook.with_progress)
-        self._items: Iterator[T_item] = iter(())
+        self._items = self._walk()
+
+    def _walk(self) -> Iterator[T_item]:
+        try:
+            for page in self.pages:
+                for item in self.items_of(page):
+                    self.advance()
+                    yield item
+        finally:
+            self.done()
 
     def __iter__(self) -> "PageItems[T_item]":
         return self
 
     def __next__(self) -> T_item:
-        while True:
-            item = next(self._items, _END)
-            if item is not _END:
-                self.advance()
-                return item  # type: ignore[return-value]
-            try:
-                self._items = iter(self.items_of(next(self.pages)))
-            except BaseException:
-                self.done()
-                raise
+        return next(self._items)
 
     def advance(self) -> None:
         """One item was handed out."""

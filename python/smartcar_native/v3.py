@@ -30,7 +30,6 @@ from . import _util
 from ._app import APP_OPTIONS as _APP_OPTIONS
 from ._app import OPTIONS as _OPTIONS
 from ._app import client_for as _client_for
-from ._app import iter_pages as _iter_pages
 from ._app_calls import *  # noqa: F401,F403  (the generated v3 calls)
 from ._core import Client
 from .errors import InvalidArgumentError
@@ -45,7 +44,6 @@ __all__ = ["VehicleV3", "get_app_token", "list_connections",
            "delete_user", "create_subscription", "list_subscriptions",
            "iter_subscriptions", "delete_subscription", "list_webhooks",
            "iter_webhooks", "get_webhook"]
-
 
 
 def get_app_token(options: Optional[Mapping[str, Any]] = None) -> AppToken:
@@ -65,35 +63,6 @@ def get_app_token(options: Optional[Mapping[str, Any]] = None) -> AppToken:
     params = _util.call_options(opts)
     return app_token_from(
         _util.call(_client_for(opts), "get_app_token", params))
-
-
-def iter_connections(query: Optional[Mapping[str, Any]] = None,
-                     page_size: int = 10,
-                     options: Optional[Mapping[str, Any]] = None
-                     ) -> Iterator[Dict[str, Any]]:
-    """Every connection (``GET /v3/connections``), fetching pages of
-    ``page_size`` (``page[number]``/``page[size]``) as the iteration goes
-    until ``links.next`` is null.  ``query``: the filters of
-    :func:`list_connections`."""
-    return _iter_pages("list_connections", query, page_size, options)
-
-
-def iter_subscriptions(query: Optional[Mapping[str, Any]] = None,
-                       page_size: int = 25,
-                       options: Optional[Mapping[str, Any]] = None
-                       ) -> Iterator[Dict[str, Any]]:
-    """Every subscription (Management API v3 ``GET /v3/subscriptions``),
-    page after page as :func:`iter_connections`."""
-    return _iter_pages("list_subscriptions", query, page_size, options)
-
-
-def iter_webhooks(query: Optional[Mapping[str, Any]] = None,
-                  page_size: int = 50,
-                  options: Optional[Mapping[str, Any]] = None
-                  ) -> Iterator[Dict[str, Any]]:
-    """Every webhook (Management API v3 ``GET /v3/webhooks``), page after
-    page as :func:`iter_connections`."""
-    return _iter_pages("list_webhooks", query, page_size, options)
 
 
 class VehicleV3(VehicleV3Methods):
