@@ -36,14 +36,13 @@ released; connections are pooled and reused.
 
 from __future__ import annotations
 
-from typing import List
-
 # errors must be imported before _core: the extension loads its factory.
 from . import errors as errors
 from .errors import *  # noqa: F401,F403  (the exception classes)
 from ._exceptions import *  # noqa: F401,F403  (the generated ones)
 from . import _core
 from ._core import Client as Client, Op as Op
+from ._core import endpoints as endpoints, random_state as random_state
 from . import types as types
 from . import options as options
 from ._shapes import *  # noqa: F401,F403  (the generated result tuples)
@@ -89,16 +88,6 @@ from .smartcar import (
 )
 
 __version__: str = _core.version()
-
-
-def random_state() -> str:
-    """A fresh random ``state`` value (32 hex characters, OS CSPRNG)."""
-    return _core.random_state()
-
-
-def endpoints() -> List[str]:
-    """The endpoint names libsmartcar knows (``Client.call`` accepts)."""
-    return _core.endpoints()
 
 
 __all__ = [

@@ -116,17 +116,13 @@ def data_tuple_from(data: Mapping[str, Any]) -> Any:
 
 
 def compatibility_matrix_from(data: Mapping[str, Any]) -> CompatibilityMatrix:
-    # Makes are upper case on the wire; a libsmartcar that snake-cases the
-    # keys turns "TESLA" into "tesla", so an all-lower-case key goes back.
-    out = CompatibilityMatrix(meta=meta_from(data))
-    for make, rows in data.items():
-        if make == "meta" or not isinstance(rows, list):
-            continue
-        out[make.upper() if make.islower() else make] = [
-            compatibility_matrix_model_from(r)
-            for r in _u.dicts(rows)
-        ]
-    return out
+    # the makes as sent (upper case: the library renames only keys with
+    # both cases)
+    return CompatibilityMatrix(
+        {make: [compatibility_matrix_model_from(r) for r in _u.dicts(rows)]
+         for make, rows in data.items()
+         if make != "meta" and isinstance(rows, list)},
+        meta_from(data))
 
 
 #: endpoint name (docs/endpoints.md) -> converter of its result data.
