@@ -118,9 +118,10 @@ end
 -- The library's plain functions (smartcar.resty.functions, generated
 -- from csrc/lib/bindings.def), made when the library is loaded; rt is
 -- what they call (the sections below add make_params, seen and store).
+local made
 local F = setmetatable({}, { __index = function(_, name)
   if C == nil then _M.init() end
-  return rawget(_M.functions, name)
+  return made[name]
 end })
 local rt = { raise = raise, take_string = take_string, opt_string = opt_string,
   decode_result = decode_result, error_from_c = error_from_c }
@@ -165,7 +166,7 @@ function _M.init(opts)
   end
   C = lib
   load_codes()
-  _M.functions = require("smartcar.resty.functions")(C, rt)
+  made = require("smartcar.resty.functions")(C, rt)
   return true
 end
 
