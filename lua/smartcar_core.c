@@ -226,15 +226,48 @@ static const char *check_cstring(lua_State *L, int idx, const char *what)
 }
 
 /*
+ * The text of the parameter value on top of the stack: a string (NULL
+ * when it hides a NUL byte), "true"/"false", or a number, written as an
+ * integer when integral (in buf).  NULL for any other type.
+ */
+static const char *param_text(lua_State *L, char buf[64])
+{
+	size_t len;
+	const char *s;
+
+	switch (lua_type(L, -1)) {
+	case LUA_TSTRING:
+		s = lua_tolstring(L, -1, &len);
+		return strlen(s) == len ? s : NULL;
+	case LUA_TBOOLEAN:
+		return lua_toboolean(L, -1) ? "true" : "false";
+	case LUA_TNUMBER:
+		if (lua_isinteger(L, -1)) {
+			snprintf(buf, 64, LUA_INTEGER_FMT,
+				 (LUAI_UACINT)lua_tointeger(L, -1));
+		} else {
+			lua_Number n = lua_tonumber(L, -1);
+			if (floor(n) == n && fabs(n) < 1e15)
+				snprintf(buf, 64, "%.0f", (double)n);
+			else
+				snprintf(buf, 64, LUA_NUMBER_FMT, (double)n);
+		}
+		return buf;
+	default:
+		return NULL;
+	}
+}
+
+/*
  * Copy a {name = value} table into @p p.  Values may be strings, numbers
- * or booleans; numbers are written as integers when integral.
+ * or booleans (param_text).
  */
 static void fill_params(lua_State *L, int idx, sc_params *p, int argn)
 {
 	idx = lua_absindex(L, idx);
 	lua_pushnil(L);
 	while (lua_next(L, idx) != 0) {
-		const char *key, *val = NULL;
+		const char *key, *val;
 		char buf[64];
 		int rc;
 
@@ -242,29 +275,10 @@ static void fill_params(lua_State *L, int idx, sc_params *p, int argn)
 			luaL_argerror(L, argn, "parameter names must be "
 					       "strings");
 		key = check_cstring(L, -2, "a parameter name");
-		switch (lua_type(L, -1)) {
-		case LUA_TSTRING:
-			val = check_cstring(L, -1, key);
-			break;
-		case LUA_TBOOLEAN:
-			val = lua_toboolean(L, -1) ? "true" : "false";
-			break;
-		case LUA_TNUMBER:
-			if (lua_isinteger(L, -1)) {
-				snprintf(buf, sizeof(buf), LUA_INTEGER_FMT,
-					 (LUAI_UACINT)lua_tointeger(L, -1));
-			} else {
-				lua_Number n = lua_tonumber(L, -1);
-				if (floor(n) == n && fabs(n) < 1e15)
-					snprintf(buf, sizeof(buf), "%.0f",
-						 (double)n);
-				else
-					snprintf(buf, sizeof(buf), LUA_NUMBER_FMT,
-						 (double)n);
-			}
-			val = buf;
-			break;
-		default:
+		val = param_text(L, buf);
+		if (val == NULL && lua_type(L, -1) == LUA_TSTRING)
+			check_cstring(L, -1, key); /* raises */
+		if (val == NULL)
 			luaL_argerror(
 				L, argn,
 				lua_pushfstring(L,
@@ -272,7 +286,6 @@ static void fill_params(lua_State *L, int idx, sc_params *p, int argn)
 						"number or boolean expected, "
 						"got %s",
 						key, luaL_typename(L, -1)));
-		}
 		rc = sc_params_set(p, key, val);
 		if (rc == SC_ENOMEM)
 			raise_nomem(L);
@@ -594,6 +607,105 @@ static int push_outcome(lua_State *L, const sc_result *res, int rc)
 	if (rc == 0 && sc_result_error(res) == NULL)
 		return push_data(L, res);
 	return push_failure(L, res, rc);
+}
+
+/* Whether the key of length len is the literal name. */
+#define KEY_IS(key, len, name) \
+	((len) == sizeof(name) - 1 && memcmp((key), (name), (len)) == 0)
+
+/*
+ * core.vehicle_call(vehicle, endpoint, call_options, default_client) ->
+ * data | nil, err | false.  A Vehicle method called without options
+ * (init.lua's vehicle_call) in one walk of the vehicle's table, with no
+ * table of parameters built: its id, its access token and its fields
+ * that call_options names are the parameters; its client field (a core
+ * client) or default_client() runs the call.  false, before anything
+ * was done, when the vehicle needs init.lua's general path: a store or
+ * user_id, flags that are not a string, an id or token that is not a
+ * non-empty string, a value of another type than string, number or
+ * boolean (or a string with a NUL byte), a client that is not an open
+ * core client.
+ */
+static int l_vehicle_call(lua_State *L)
+{
+	const char *endpoint = luaL_checkstring(L, 2);
+	int has_id = 0, has_token = 0;
+	lclient *c = NULL;
+	tmp *t;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checktype(L, 3, LUA_TTABLE);
+	lua_settop(L, 4);
+	t = tmp_push(L);
+	if (sc_params_new(&t->params) != 0)
+		return raise_nomem(L);
+	lua_pushnil(L);
+	while (lua_next(L, 1) != 0) {
+		const char *key, *val, *param = NULL;
+		size_t len;
+		char buf[64];
+		int *seen = NULL;
+
+		key = lua_type(L, -2) == LUA_TSTRING
+			      ? lua_tolstring(L, -2, &len)
+			      : (len = 0, "");
+		if (KEY_IS(key, len, "id")) {
+			param = "vehicle_id";
+			seen = &has_id;
+		} else if (KEY_IS(key, len, "access_token")) {
+			param = key;
+			seen = &has_token;
+		} else if (KEY_IS(key, len, "client")) {
+			/* the vehicle's table keeps it for the call */
+			c = luaL_testudata(L, -1, CLIENT_MT);
+			if (c == NULL || c->client == NULL)
+				goto general;
+		} else if (KEY_IS(key, len, "store") ||
+			   KEY_IS(key, len, "user_id") ||
+			   (KEY_IS(key, len, "flags") &&
+			    lua_type(L, -1) != LUA_TSTRING)) {
+			goto general;
+		} else if (KEY_IS(key, len, "flags")) {
+			param = key;
+		} else if (len > 0) {
+			lua_pushvalue(L, -2);
+			lua_rawget(L, 3);
+			if (!lua_isnil(L, -1))
+				param = key;
+			lua_pop(L, 1);
+		}
+		if (param != NULL) {
+			val = param_text(L, buf);
+			if (val == NULL)
+				goto general;
+			if (seen != NULL) {
+				/* an id and a token: non-empty strings */
+				if (lua_type(L, -1) != LUA_TSTRING ||
+				    *val == '\0')
+					goto general;
+				*seen = 1;
+			}
+			if (sc_params_set(t->params, param, val) != 0)
+				return raise_nomem(L);
+		}
+		lua_pop(L, 1);
+	}
+	if (!has_id || !has_token)
+		goto general;
+	if (c == NULL) {
+		lua_pushvalue(L, 4);
+		lua_call(L, 0, 1);
+		c = luaL_testudata(L, -1, CLIENT_MT);
+		if (c == NULL || c->client == NULL)
+			goto general;
+	}
+	{
+		int rc = sc_call(&t->res, c->client, endpoint, t->params);
+		return push_outcome(L, t->res, rc);
+	}
+general:
+	lua_pushboolean(L, 0);
+	return 1;
 }
 
 /* The field data (err NULL) or err of the table on top: one call's
@@ -1734,6 +1846,7 @@ static const luaL_Reg module_functions[] = {
 	{ "json_decode", l_json_decode },
 	{ "json_encode", l_json_encode },
 	{ "same_env", l_same_env },
+	{ "vehicle_call", l_vehicle_call },
 	{ NULL, NULL },
 };
 

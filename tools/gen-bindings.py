@@ -258,10 +258,11 @@ def py_result(call, known):
 LUA_ONLY = set()  # the shapes only Lua has (main)
 
 
-def py_methods(calls, hand, known):
+def py_methods(calls, hand, known, call0="_run(self._plan"):
     """The ``_plan_<name>`` made by _plans.planner and the method of each
     call whose plan is not hand-written (a hand-written plan comes with
-    its hand-written method)."""
+    its hand-written method).  call0: what runs a call without arguments
+    (Vehicle's _call converts its parameters once, issue 9)."""
     calls = [c for c in calls if c.name not in hand]
     out = ["    %s = planner(\"%s\")" % ("_plan_" + c.name, c.name)
            for c in calls]
@@ -272,7 +273,8 @@ def py_methods(calls, hand, known):
         if not c.args:
             # what the planner's plain() does, without its frame (a
             # tenth of the Python side of a call, issue 9)
-            run = '        return self._run(self._plan("%s"))' % c.name
+            run = '        return self.%s("%s")%s' % (
+                call0, c.name, ")" * call0.count("("))
         elif len(run) > 79:
             run = "        return self._run(self._plan_%s(\n            %s))" % (
                 c.name, args)
@@ -313,8 +315,9 @@ def render_python(calls, hand, known, v3_hand):
             "                  convert: Optional[Callable[[Dict[str, Any]], "
             "Any]] = None",
             "                  ) -> Plan: ...", "",
-            "        def _run(self, plan: Plan) -> Any: ...", ""]
-    out += py_methods(names, hand, known)
+            "        def _run(self, plan: Plan) -> Any: ...", "",
+            "        def _call(self, endpoint: str) -> Any: ...", ""]
+    out += py_methods(names, hand, known, "_call")
     out += ["", "class VehicleV3Methods:",
             '    """The calls of :class:`VehicleV3` the table describes '
             'fully, each built by', '    ``_plan_<name>``."""', "",

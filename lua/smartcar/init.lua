@@ -1127,6 +1127,7 @@ local function positional(args, name, ...)
   return extra, (select(#args + 1, ...))
 end
 
+local vehicle_call_c = core.vehicle_call
 local ENDPOINTS = {}
 for _, name in ipairs(core.endpoints()) do ENDPOINTS[name] = true end
 local VEHICLE_CALLS = {}
@@ -1144,6 +1145,13 @@ for name in pairs(ENDPOINTS) do
         -- method's own cost)
         if getmetatable(self) ~= Vehicle then
           check_self(self, Vehicle, name)
+        end
+        if options == nil and not no_token then
+          -- the vehicle's fields read in C, no table built (false: the
+          -- vehicle needs the general path below)
+          local data, err = vehicle_call_c(self, name, CALL_OPTIONS,
+                                           smartcar.default_client)
+          if data ~= false then return data, err end
         end
         return vehicle_call(self, name, 1, name, options, nil, no_token)
       end

@@ -351,6 +351,39 @@ fail:
 	return -1;
 }
 
+/*
+ * FrozenParams: a dict of call parameters converted to sc_params once, for a
+ * caller that makes many calls with the same parameters (a Vehicle's
+ * calls without arguments).  Immutable, so calls of several threads may
+ * read it at once; Client.call borrows its sc_params.
+ */
+typedef struct {
+	PyObject_HEAD
+	sc_params *params;
+} ParamsObject;
+
+static PyObject *Params_new(PyTypeObject *type, PyObject *args,
+			    PyObject *kwds)
+{
+	static char *kwlist[] = { "params", NULL };
+	PyObject *obj;
+	ParamsObject *self;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:FrozenParams", kwlist,
+					 &obj))
+		return NULL;
+	self = (ParamsObject *)type->tp_alloc(type, 0);
+	if (self && params_from(obj, &self->params) < 0)
+		Py_CLEAR(self);
+	return (PyObject *)self;
+}
+
+static void Params_dealloc(ParamsObject *self)
+{
+	sc_params_free(self->params);
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
 /* Deeper token sets are refused: the library refuses deeper JSON too. */
 #define MAX_TOKEN_DEPTH 64
 
@@ -776,11 +809,20 @@ static void Client_dealloc(ClientObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+static PyTypeObject Params_Type = {
+	SC_TYPE_HEAD("FrozenParams", ParamsObject, Params_dealloc,
+		     Py_TPFLAGS_DEFAULT,
+		     "FrozenParams(params): call() parameters (a dict as "
+		     "call()\ntakes) converted once, to give call() many times."),
+	.tp_new = Params_new,
+};
+
 PyDoc_STRVAR(Client_call_doc,
 "call(endpoint, params=None) -> dict\n\n"
 "Run the endpoint named by endpoint (see endpoints()) to completion\n"
 "with the built-in transport.  params maps parameter names to str (or\n"
-"int; None values are skipped).  The GIL is released while it runs.\n"
+"int; None values are skipped), or a FrozenParams.  The GIL is released\n"
+"while it runs.\n"
 "Returns the result data; raises a SmartcarException subclass.");
 
 static PyObject *Client_call(ClientObject *self, PyObject *args,
@@ -789,7 +831,7 @@ static PyObject *Client_call(ClientObject *self, PyObject *args,
 	static char *kwlist[] = { "endpoint", "params", NULL };
 	PyObject *endpoint_obj, *params_obj = Py_None;
 	const char *endpoint;
-	sc_params *params;
+	sc_params *params, *owned = NULL;
 	sc_result *res = NULL;
 	sc_client *client;
 	int rc;
@@ -797,8 +839,18 @@ static PyObject *Client_call(ClientObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:call", kwlist,
 					 &endpoint_obj, &params_obj))
 		return retyped();
-	if (call_args(self, endpoint_obj, params_obj, &endpoint, &params) < 0)
+	if (Py_TYPE(params_obj) == &Params_Type) {
+		/* borrowed: the caller's argument keeps it for the call */
+		params = ((ParamsObject *)params_obj)->params;
+		if (!(endpoint = utf8_of(endpoint_obj, "endpoint")) ||
+		    client_check(self) < 0)
+			return NULL;
+	} else if (call_args(self, endpoint_obj, params_obj, &endpoint,
+			     &owned) < 0) {
 		return NULL;
+	} else {
+		params = owned;
+	}
 
 	client = self->client;
 	self->users++;
@@ -807,7 +859,7 @@ static PyObject *Client_call(ClientObject *self, PyObject *args,
 	Py_END_ALLOW_THREADS
 	self->users--;
 	client_release(self);
-	sc_params_free(params);
+	sc_params_free(owned);
 	return take_result(rc, res);
 }
 
@@ -1709,10 +1761,53 @@ static PyObject *mod_same_values(PyObject *self, PyObject *const *args,
 	Py_RETURN_TRUE;
 }
 
+PyDoc_STRVAR(tuple_new_doc,
+"tuple_new(cls, values) -> cls\n\n"
+"An instance of cls, a subclass of tuple (a named tuple), holding the\n"
+"items of the tuple values: tuple.__new__(cls, values) without its\n"
+"generic path (the result shapes are built with it).");
+
+static PyObject *mod_tuple_new(PyObject *self, PyObject *const *args,
+			       Py_ssize_t nargs)
+{
+	PyTypeObject *cls;
+	PyObject *out;
+	(void)self;
+	if (nargs != 2 || !PyType_Check(args[0]) ||
+	    !PyType_IsSubtype((PyTypeObject *)args[0], &PyTuple_Type) ||
+	    !PyTuple_Check(args[1])) {
+		PyErr_SetString(PyExc_TypeError,
+				"tuple_new(tuple subclass, tuple)");
+		return NULL;
+	}
+	cls = (PyTypeObject *)args[0];
+#if PY_VERSION_HEX >= 0x030E0000
+	{
+		/* tuples cache their hash from 3.14: tuple's own path */
+		PyObject *pack = PyTuple_Pack(1, args[1]);
+		out = pack ? PyTuple_Type.tp_new(cls, pack, NULL) : NULL;
+		Py_XDECREF(pack);
+	}
+#else
+	{
+		Py_ssize_t i, n = PyTuple_GET_SIZE(args[1]);
+		out = cls->tp_alloc(cls, n);
+		for (i = 0; out && i < n; i++) {
+			PyObject *item = PyTuple_GET_ITEM(args[1], i);
+			Py_INCREF(item);
+			PyTuple_SET_ITEM(out, i, item);
+		}
+	}
+#endif
+	return out;
+}
+
 static PyMethodDef module_methods[] = {
 	SC_GENERATED_METHODS
 	{ "same_values", (PyCFunction)(void (*)(void))mod_same_values,
 	  METH_FASTCALL, same_values_doc },
+	{ "tuple_new", (PyCFunction)(void (*)(void))mod_tuple_new,
+	  METH_FASTCALL, tuple_new_doc },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -1959,7 +2054,8 @@ PyMODINIT_FUNC PyInit__core(void)
 	static const struct {
 		const char *name;
 		PyTypeObject *type;
-	} types[] = { { "Client", &Client_Type }, { "Op", &Op_Type },
+	} types[] = { { "Client", &Client_Type }, { "FrozenParams", &Params_Type },
+		      { "Op", &Op_Type },
 		      { "TokenStore", &Store_Type }, { "Async", &Async_Type },
 		      { NULL, &Pages_Type } };
 	PyObject *m, *errors;

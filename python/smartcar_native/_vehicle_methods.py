@@ -49,6 +49,8 @@ class VehicleMethods:
 
         def _run(self, plan: Plan) -> Any: ...
 
+        def _call(self, endpoint: str) -> Any: ...
+
     _plan_attributes = planner("attributes")
     _plan_vin = planner("vin")
     _plan_odometer = planner("odometer")
@@ -78,62 +80,62 @@ class VehicleMethods:
         """Id, make, model and year.
 
         ``GET /vehicles/{id}``: :class:`Attributes`."""
-        return self._run(self._plan("attributes"))
+        return self._call("attributes")
 
     def vin(self) -> Vin:
         """The VIN.
 
         ``GET /vin``: :class:`Vin`."""
-        return self._run(self._plan("vin"))
+        return self._call("vin")
 
     def odometer(self) -> Odometer:
         """The odometer reading, in kilometres or miles.
 
         ``GET /odometer``: :class:`Odometer`."""
-        return self._run(self._plan("odometer"))
+        return self._call("odometer")
 
     def location(self) -> Location:
         """The vehicle's position.
 
         ``GET /location``: :class:`Location`."""
-        return self._run(self._plan("location"))
+        return self._call("location")
 
     def fuel(self) -> Fuel:
         """The fuel tank: range, fraction and amount remaining.
 
         ``GET /fuel``: :class:`Fuel`."""
-        return self._run(self._plan("fuel"))
+        return self._call("fuel")
 
     def battery(self) -> Battery:
         """State of charge and range of the traction battery.
 
         ``GET /battery``: :class:`Battery`."""
-        return self._run(self._plan("battery"))
+        return self._call("battery")
 
     def battery_capacity(self) -> BatteryCapacity:
         """Capacity of the traction battery in kWh.
 
         ``GET /battery/capacity``: :class:`BatteryCapacity`."""
-        return self._run(self._plan("battery_capacity"))
+        return self._call("battery_capacity")
 
     def nominal_capacity(self) -> NominalCapcity:
         """Nominal capacity of the traction battery, with the choices
         available.
 
         ``GET /battery/nominal_capacity``: :class:`NominalCapcity`."""
-        return self._run(self._plan("nominal_capacity"))
+        return self._call("nominal_capacity")
 
     def charge(self) -> Charge:
         """Whether the vehicle is plugged in and charging.
 
         ``GET /charge``: :class:`Charge`."""
-        return self._run(self._plan("charge"))
+        return self._call("charge")
 
     def get_charge_limit(self) -> ChargeLimit:
         """The charge limit, a fraction.
 
         ``GET /charge/limit``: :class:`ChargeLimit`."""
-        return self._run(self._plan("get_charge_limit"))
+        return self._call("get_charge_limit")
 
     def set_charge_limit(self, limit: float) -> Action:
         """Set the charge limit, a fraction (0.5 to 1 on most
@@ -146,44 +148,44 @@ class VehicleMethods:
         """Remaining engine oil life, a fraction.
 
         ``GET /engine/oil``: :class:`EngineOil`."""
-        return self._run(self._plan("engine_oil"))
+        return self._call("engine_oil")
 
     def tire_pressure(self) -> TirePressure:
         """The four tire pressures, in kPa or psi.
 
         ``GET /tires/pressure``: :class:`TirePressure`."""
-        return self._run(self._plan("tire_pressure"))
+        return self._call("tire_pressure")
 
     def lock_status(self) -> LockStatus:
         """Whether the vehicle is locked; its doors, windows, sunroof,
         storage and charging port.
 
         ``GET /security``: :class:`LockStatus`."""
-        return self._run(self._plan("lock_status"))
+        return self._call("lock_status")
 
     def lock(self) -> Action:
         """Lock the vehicle.
 
         ``POST /security``: :class:`Action`."""
-        return self._run(self._plan("lock"))
+        return self._call("lock")
 
     def unlock(self) -> Action:
         """Unlock the vehicle.
 
         ``POST /security``: :class:`Action`."""
-        return self._run(self._plan("unlock"))
+        return self._call("unlock")
 
     def start_charge(self) -> Action:
         """Start charging (the vehicle must be plugged in).
 
         ``POST /charge``: :class:`Action`."""
-        return self._run(self._plan("start_charge"))
+        return self._call("start_charge")
 
     def stop_charge(self) -> Action:
         """Stop charging.
 
         ``POST /charge``: :class:`Action`."""
-        return self._run(self._plan("stop_charge"))
+        return self._call("stop_charge")
 
     def send_destination(self, latitude: float, longitude: float) -> Action:
         """Send a destination to the navigation system.
@@ -196,19 +198,19 @@ class VehicleMethods:
 
         ``GET /diagnostics/system_status``:
         :class:`DiagnosticSystemStatus`."""
-        return self._run(self._plan("diagnostic_system_status"))
+        return self._call("diagnostic_system_status")
 
     def diagnostic_trouble_codes(self) -> DiagnosticTroubleCodes:
         """Active diagnostic trouble codes.
 
         ``GET /diagnostics/dtcs``: :class:`DiagnosticTroubleCodes`."""
-        return self._run(self._plan("diagnostic_trouble_codes"))
+        return self._call("diagnostic_trouble_codes")
 
     def disconnect(self) -> Status:
         """Revoke this application's access to the vehicle.
 
         ``DELETE /application``: :class:`Status`."""
-        return self._run(self._plan("disconnect"))
+        return self._call("disconnect")
 
     def subscribe(self, webhook_id: str) -> Subscribe:
         """Subscribe the vehicle to a webhook.

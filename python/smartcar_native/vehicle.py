@@ -9,7 +9,7 @@ from typing import (Any, Callable, Dict, Iterator, List, Mapping, NamedTuple,
 from .options import PagingOptions, VehicleOptions
 from . import _module_calls, _util
 from ._shared_clients import default_client
-from ._core import Client
+from ._core import Client, FrozenParams
 from ._results import batch_from
 from ._shape_util import new as _new_plan
 from ._vehicle_methods import VehicleMethods
@@ -102,6 +102,8 @@ class Vehicle(VehicleMethods):
             opts.get("client")
         )
         self._call_options = _util.call_options(opts)
+        #: what _call sends: (API version, vehicle id, token, FrozenParams)
+        self._prepared: Optional[Tuple[Any, ...]] = None
 
     def __repr__(self) -> str:
         # never the access token
@@ -144,6 +146,7 @@ class Vehicle(VehicleMethods):
     def set_unit_system(self, unit_system: str) -> None:
         """Use ``"metric"`` or ``"imperial"`` for later calls."""
         self._unit_system = _util.setting("unit_system", unit_system)
+        self._prepared = None
 
     @property
     def client(self) -> Client:
@@ -193,6 +196,23 @@ class Vehicle(VehicleMethods):
         if self._store is not None:
             plan = plan._replace(store=self._store, key=str(self._key))
         return plan
+
+    def _call(self, endpoint: str) -> Any:
+        """``self._run(self._plan(endpoint))`` for a call without
+        arguments (odometer()...), with the parameters converted once
+        (again when the vehicle's settings or the module's API version
+        changed), not on every call (issue 9)."""
+        if self._store is not None or _REPLAY.get() is not None:
+            return self._run(self._plan(endpoint))
+        client = self._client_override or default_client()
+        prepared = self._prepared
+        if prepared is None or prepared[0] is not _module_calls._api_version \
+                or prepared[1] is not self.vehicle_id \
+                or prepared[2] is not self.access_token:
+            prepared = self._prepared = (
+                _module_calls._api_version, self.vehicle_id,
+                self.access_token, FrozenParams(self._plan(endpoint).params))
+        return CONVERTERS[endpoint](client.call(endpoint, prepared[3]))
 
     def _run(self, plan: Plan) -> Any:
         client = self._client_override or default_client()

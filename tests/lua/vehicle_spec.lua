@@ -232,6 +232,45 @@ describe_fleet("vehicle reads", "reads@example.com", function(fleet)
                    raises(fleet.phev.odometer, fleet.phev,
                           { unit_system = "furlongs" }))
   end)
+
+  -- A call without options reads the vehicle's fields in C
+  -- (core.vehicle_call, issue 9): each call sees them as they are then,
+  -- and what it does not take goes through the general path unchanged.
+  it("calls with the vehicle's fields as they are at each call", function()
+    local car = smartcar.vehicle(fleet.phev.id, fleet.phev.access_token)
+    local km = assert(car:odometer())
+    car.unit_system = "imperial"
+    local mi = assert(car:odometer())
+    assert.equal("imperial", mi.meta.unit_system)
+    helper.near(km.distance / KM_PER_MILE, mi.distance, 0.01, "odometer")
+    car.unit_system = "furlongs"
+    assert.matches("unit_system", raises(car.odometer, car))
+    car.unit_system = nil
+    car.access_token = "not-" .. fleet.phev.access_token
+    local data, err = car:odometer()
+    assert.is_nil(data)
+    assert.equal("AUTHENTICATION", err.type)
+    for _, bad in ipairs { "", 7, "a\0b" } do
+      car.access_token = bad
+      assert.matches("access_token", raises(car.odometer, car))
+    end
+    car.access_token = fleet.phev.access_token
+    car.timeout_ms = {}
+    assert.matches("timeout_ms", raises(car.odometer, car))
+    car.timeout_ms = 30000
+    car.flags = { beta = true } -- a table: formatted by the general path
+    assert.equal("metric", assert(car:odometer()).meta.unit_system)
+    car.flags = "beta:true"
+    assert.equal("metric", assert(car:odometer()).meta.unit_system)
+    local client = helper.core_client()
+    car.client = client
+    assert(car:odometer())
+    assert.equal(1, client:connections_opened())
+    client:close()
+    assert.matches("closed", raises(car.odometer, car))
+    car.client = nil
+    assert.equal(km.distance, assert(car:odometer()).distance)
+  end)
 end)
 
 describe_fleet("vehicle commands", "commands@example.com", function(fleet)

@@ -700,3 +700,32 @@ def test_close_while_other_thread_calls(emu, access):
         t.join(30)
     assert client.closed
     assert all("closed" in str(e) for e in errors_seen)
+
+
+def test_frozen_params(emu, access):
+    """FrozenParams: a params dict converted once, given to call() many
+    times; its conversion refuses what call() refuses."""
+    frozen = _core.FrozenParams({"access_token": access.access_token,
+                                 "unused": None})
+    with _core.Client() as client:
+        first = client.call("get_user", frozen)["id"]
+        assert client.call("get_user", frozen)["id"] == first
+        assert client.call("get_user", params=frozen)["id"] == first
+    with pytest.raises(TypeError, match="parameter 'x' must be str"):
+        _core.FrozenParams({"x": 1.5})
+    with pytest.raises(TypeError, match="params must be a dict"):
+        _core.FrozenParams(["x"])
+    with pytest.raises(ValueError, match="NUL"):
+        _core.FrozenParams({"x": "a\0b"})
+
+
+def test_tuple_new():
+    """tuple_new(cls, values): a tuple subclass's instance (the result
+    shapes), nothing else."""
+    meta = _core.tuple_new(smartcar.Meta, (None, "metric", "id", None))
+    assert type(meta) is smartcar.Meta and meta.unit_system == "metric"
+    assert meta == smartcar.Meta(None, "metric", "id", None)
+    assert _core.tuple_new(tuple, ()) == ()
+    for bad in ((dict, ()), (smartcar.Meta, [1, 2, 3, 4]), (smartcar.Meta,)):
+        with pytest.raises(TypeError):
+            _core.tuple_new(*bad)

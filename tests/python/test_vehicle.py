@@ -576,3 +576,34 @@ def test_rate_policy_value_is_the_librarys_rule():
     assert "rate_policy" in str(info.value)
     with pytest.raises(TypeError):
         smartcar.Vehicle("vid", "token", {"rate_policy": 5})
+
+
+def test_prepared_parameters_follow_changes(cars, monkeypatch):
+    """A call without arguments converts the vehicle's parameters once
+    (issue 9): what changed since still reaches the next call (the unit
+    system, the module's API version, the access token)."""
+    from smartcar_native import _module_calls
+    monkeypatch.setattr(_module_calls, "_api_version",
+                        _module_calls._api_version)
+    sent = []
+    smartcar.set_debug(lambda direction, line: sent.append(line))
+    try:
+        car = cars.vehicle("phev")
+        metric = car.odometer().distance
+        car.set_unit_system("imperial")
+        assert car.odometer().distance == pytest.approx(
+            metric / KM_PER_MILE, abs=0.01)
+        assert "sc-unit-system: imperial" in sent
+        smartcar.set_api_version("1.0")
+        car.odometer()
+        assert any("/v1.0/vehicles/%s/odometer" % car.vehicle_id in line
+                   for line in sent)
+        monkeypatch.setattr(_module_calls, "_api_version", None)
+        car.access_token = "not-" + cars.token
+        with pytest.raises(smartcar.AuthenticationError):
+            car.odometer()
+        car.access_token = cars.token
+        assert car.odometer().distance == pytest.approx(
+            metric / KM_PER_MILE, abs=0.01)
+    finally:
+        smartcar.set_debug(None)
