@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1422,72 +1423,152 @@ static int seen_gc(lua_State *L)
 	return 0;
 }
 
-/* core.same_env(names, values) -> whether os.getenv(names[i]) or ""
- * equals values[i] for every name: the default client's check that no
- * origin variable changed, without a Lua string per variable per call.
- * One walk of the environment for all the names (getenv walks it once
- * per name); the first entry of a name counts, as for getenv. */
-#define SAME_ENV_MAX 16
+/*
+ * core.env_snapshot(names [, values]) -> the values of the environment
+ * variables names[i] (os.getenv(name) or ""; values[i] when values is
+ * given), copied into one userdata.  core.same_env(snapshot) -> whether
+ * the environment still holds them; core.same_env(names, values) is
+ * core.same_env(core.env_snapshot(names, values)).  The default client's
+ * check that no origin variable changed: no Lua string is read per
+ * variable per call, and one walk of the environment compares them all
+ * (getenv walks it once per name); the first entry of a name counts, as
+ * for getenv.
+ */
+#define ENV_MT "smartcar.env"
 
-/* same_env for the names from index base + 1 (at most SAME_ENV_MAX of
- * them): 1 same, 0 not, -1 no name there. */
-static int same_env_from(lua_State *L, int base)
+typedef struct env_var {
+	const char *name, *value;
+	size_t nlen, vlen;
+} env_var;
+
+typedef struct env_snapshot {
+	size_t n;
+	int missing;       /* values lacked one: never the same */
+	uint64_t first[4]; /* the names' first two bytes (env_key), as bits */
+	env_var var[];     /* then the strings */
+} env_snapshot;
+
+/* A byte of the first two of an environment entry "NAME=value" (a
+ * one-letter name's second is the '='), for a filter of the entries. */
+static unsigned env_key(const char *entry)
+{
+	unsigned char a = (unsigned char)entry[0];
+	unsigned char b = a ? (unsigned char)entry[1] : 0;
+	return (a * 31u + (b ? b : '=')) & 255;
+}
+
+static int l_env_snapshot(lua_State *L)
+{
+	size_t n, i, room = 0;
+	env_snapshot *s;
+	char *at;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	if (!lua_isnoneornil(L, 2))
+		luaL_checktype(L, 2, LUA_TTABLE);
+	lua_settop(L, 2);
+	/* names and values, from 3 on: the strings stay referenced */
+	for (n = 0;; n++) {
+		size_t len;
+		const char *v;
+		lua_rawgeti(L, 1, (lua_Integer)n + 1);
+		if (lua_tolstring(L, -1, &len) == NULL) {
+			lua_pop(L, 1);
+			break;
+		}
+		room += len + 1;
+		if (lua_isnil(L, 2)) {
+			v = getenv(lua_tostring(L, -1));
+			lua_pushstring(L, v ? v : "");
+		} else {
+			lua_rawgeti(L, 2, (lua_Integer)n + 1);
+		}
+		if (lua_tolstring(L, -1, &len) != NULL)
+			room += len + 1;
+		luaL_checkstack(L, 4, "too many names");
+	}
+	s = lua_newuserdatauv(L, sizeof(*s) + n * sizeof(env_var) + room, 0);
+	memset(s, 0, sizeof(*s));
+	s->n = n;
+	at = (char *)&s->var[n];
+	for (i = 0; i < n; i++) {
+		env_var *x = &s->var[i];
+		const char *v;
+		unsigned f;
+		v = lua_tolstring(L, 3 + 2 * (int)i, &x->nlen);
+		x->name = at;
+		memcpy(at, v, x->nlen + 1);
+		at += x->nlen + 1;
+		f = env_key(x->name);
+		s->first[f >> 6] |= (uint64_t)1 << (f & 63);
+		v = lua_tolstring(L, 4 + 2 * (int)i, &x->vlen);
+		x->value = at;
+		if (v == NULL) {
+			s->missing = 1;
+			x->vlen = 0;
+			*at++ = '\0';
+			continue;
+		}
+		memcpy(at, v, x->vlen + 1);
+		at += x->vlen + 1;
+	}
+	luaL_setmetatable(L, ENV_MT);
+	return 1;
+}
+
+/* Whether variables from..from+m-1 (m <= 64) of @p s are the same. */
+static int env_same(const env_snapshot *s, size_t from, size_t m)
 {
 	extern char **environ;
-	const char *name[SAME_ENV_MAX], *want[SAME_ENV_MAX];
-	size_t nlen[SAME_ENV_MAX], wlen[SAME_ENV_MAX];
-	unsigned char first[256] = { 0 };
-	int seen[SAME_ENV_MAX] = { 0 };
-	int i, n;
+	uint64_t seen = 0;
+	size_t i;
 	char **e;
 
-	for (n = 0; n < SAME_ENV_MAX; n++) {
-		lua_rawgeti(L, 1, base + n + 1);
-		name[n] = lua_tolstring(L, -1, &nlen[n]);
-		lua_pop(L, 1); /* still referenced by the table */
-		if (!name[n])
-			break;
-		lua_rawgeti(L, 2, base + n + 1);
-		want[n] = lua_tolstring(L, -1, &wlen[n]);
-		lua_pop(L, 1);
-		if (!want[n])
-			return 0;
-		first[(unsigned char)name[n][0]] = 1;
-	}
-	if (n == 0)
-		return -1;
 	for (e = environ; e && *e; e++) {
 		const char *v = *e, *eq;
+		unsigned f = env_key(v);
 		size_t klen;
-		if (!first[(unsigned char)v[0]] || !(eq = strchr(v, '=')))
+
+		if (!(s->first[f >> 6] >> (f & 63) & 1) ||
+		    !(eq = strchr(v, '=')))
 			continue;
 		klen = (size_t)(eq - v);
-		for (i = 0; i < n; i++) {
-			if (seen[i] || nlen[i] != klen ||
-			    memcmp(v, name[i], klen) != 0)
+		for (i = 0; i < m; i++) {
+			const env_var *x = &s->var[from + i];
+			if ((seen >> i & 1) || x->nlen != klen ||
+			    memcmp(v, x->name, klen) != 0)
 				continue;
-			v = eq + 1;
-			if (strlen(v) != wlen[i] || memcmp(v, want[i], wlen[i]))
+			if (strlen(eq + 1) != x->vlen ||
+			    memcmp(eq + 1, x->value, x->vlen) != 0)
 				return 0;
-			seen[i] = 1;
+			seen |= (uint64_t)1 << i;
 			break;
 		}
 	}
-	for (i = 0; i < n; i++)
-		if (!seen[i] && wlen[i] != 0)
+	for (i = 0; i < m; i++)
+		if (!(seen >> i & 1) && s->var[from + i].vlen != 0)
 			return 0;
 	return 1;
 }
 
 static int l_same_env(lua_State *L)
 {
-	int base, same = 1;
+	env_snapshot *s = luaL_testudata(L, 1, ENV_MT);
+	size_t from;
+	int same = 1;
 
-	luaL_checktype(L, 1, LUA_TTABLE);
-	luaL_checktype(L, 2, LUA_TTABLE);
-	for (base = 0; same == 1; base += SAME_ENV_MAX)
-		same = same_env_from(L, base);
-	lua_pushboolean(L, same != 0);
+	if (s == NULL) {
+		luaL_checktype(L, 2, LUA_TTABLE);
+		lua_pushcfunction(L, l_env_snapshot);
+		lua_pushvalue(L, 1);
+		lua_pushvalue(L, 2);
+		lua_call(L, 2, 1);
+		s = lua_touserdata(L, -1);
+	}
+	same = !s->missing;
+	for (from = 0; same && from < s->n; from += 64)
+		same = env_same(s, from, s->n - from < 64 ? s->n - from : 64);
+	lua_pushboolean(L, same);
 	return 1;
 }
 
@@ -1846,6 +1927,7 @@ static const luaL_Reg module_functions[] = {
 	{ "json_decode", l_json_decode },
 	{ "json_encode", l_json_encode },
 	{ "same_env", l_same_env },
+	{ "env_snapshot", l_env_snapshot },
 	{ "vehicle_call", l_vehicle_call },
 	{ NULL, NULL },
 };
@@ -1920,6 +2002,8 @@ int luaopen_smartcar_core(lua_State *L)
 	new_type(L, TMP_MT, tmp_release, tmp_release, NULL, NULL);
 	new_type(L, MANY_MT, many_release, many_release, NULL, NULL);
 	new_type(L, SEEN_MT, seen_gc, NULL, NULL, seen_methods);
+	luaL_newmetatable(L, ENV_MT);
+	lua_pop(L, 1);
 	/* the handles (handle_of) */
 	new_type(L, CLIENT_MT, client_gc, client_close, handle_tostring,
 		 client_methods);

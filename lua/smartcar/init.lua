@@ -221,16 +221,13 @@ local CLIENT_OPTIONS, ORIGIN_ENV = core.client_options, core.client_env()
 -- the module-level functions and the vehicles that were given none.
 local defaults = { options = {}, client = nil, env = nil }
 
+-- The origin variables' values now, copied in C (os.getenv(name) or "").
 local function origin_env()
-  local values = {}
-  for i, name in ipairs(ORIGIN_ENV) do
-    values[i] = os.getenv(name) or ""
-  end
-  return values
+  return core.env_snapshot(ORIGIN_ENV)
 end
 
 -- Whether no SMARTCAR_*_ORIGIN variable differs from `env` (origin_env()
--- when the client was made): compared in C, nothing built per call.
+-- when the client was made): compared in C, nothing read per call.
 local same_env = core.same_env
 
 local function copy(t)
@@ -259,7 +256,7 @@ end
 ---@return userdata # a smartcar.Client
 function smartcar.default_client()
   local client = defaults.client
-  if client == nil or not same_env(ORIGIN_ENV, defaults.env)
+  if client == nil or not same_env(defaults.env)
       or client:closed() then
     -- (the old one is left to whoever still holds it, and the collector)
     local env = origin_env()

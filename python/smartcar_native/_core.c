@@ -42,6 +42,46 @@ static PyObject *str_from_c(const char *s)
 	return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
 }
 
+/*
+ * The str of an object key: keys repeat from call to call ("meta",
+ * "request_id"...), so the last one seen in each slot of a small table
+ * is kept and given again (hash already computed) instead of decoding a
+ * new str each time.  The table is guarded by the GIL.
+ */
+#define KEY_SLOTS 256
+static struct {
+	char text[32];
+	PyObject *str;
+} key_slots[KEY_SLOTS];
+
+static PyObject *key_from_c(const char *s)
+{
+#ifndef Py_GIL_DISABLED
+	size_t len = strlen(s), i;
+	unsigned h = 2166136261u; /* FNV-1a */
+	PyObject *str;
+
+	if (len < sizeof(key_slots[0].text)) {
+		for (i = 0; i < len; i++)
+			h = (h ^ (unsigned char)s[i]) * 16777619u;
+		i = h % KEY_SLOTS;
+		str = key_slots[i].str;
+		if (str && memcmp(key_slots[i].text, s, len + 1) == 0) {
+			Py_INCREF(str);
+			return str;
+		}
+		str = str_from_c(s);
+		if (str) {
+			Py_INCREF(str);
+			Py_XSETREF(key_slots[i].str, str);
+			memcpy(key_slots[i].text, s, len + 1);
+		}
+		return str;
+	}
+#endif
+	return str_from_c(s);
+}
+
 static PyObject *number_from_json(double d)
 {
 	/* 2^53: the largest range in which every integer is a double. */
@@ -87,7 +127,7 @@ static PyObject *from_json(const cJSON *v)
 			goto done;
 		cJSON_ArrayForEach(child, v) {
 			PyObject *key, *item;
-			key = str_from_c(child->string ? child->string : "");
+			key = key_from_c(child->string ? child->string : "");
 			if (!key) {
 				Py_CLEAR(out);
 				goto done;

@@ -65,6 +65,15 @@ describe("smartcar.core module", function()
     assert.is_false(core.same_env(names, values))
     values[18], values[3] = path, "set"
     assert.is_false(core.same_env(names, values))
+    -- a snapshot: the values now (unset: ""), or those given
+    assert.is_true(core.same_env(core.env_snapshot({ "PATH", unset })))
+    assert.is_true(core.same_env(core.env_snapshot({})))
+    assert.is_true(core.same_env(core.env_snapshot(names)))
+    assert.is_false(core.same_env(core.env_snapshot(names, values)))
+    values[3] = ""
+    assert.is_true(core.same_env(core.env_snapshot(names, values)))
+    assert.is_false(core.same_env(core.env_snapshot({ "PATH" }, {})))
+    assert.has_error(function() core.env_snapshot("PATH") end)
   end)
 end)
 
