@@ -963,18 +963,6 @@ static void add_header(lua_State *L, sc_response *resp, int name_idx,
 		raise_nomem(L);
 }
 
-/* The op (at 1) that @p what (op:feed, op:fail) gave code @p rc. */
-static int op_fed(lua_State *L, int rc, const char *what)
-{
-	if (rc == SC_EMISUSE)
-		return luaL_error(L, "%s: the op is not waiting for a "
-				     "response", what);
-	if (rc != 0)
-		return luaL_error(L, "%s: %s", what, sc_strerror(rc));
-	lua_settop(L, 1);
-	return 1;
-}
-
 /*
  * op:feed(status, headers, body) -> op.  headers: {name = value} or a
  * list of {name, value} pairs.
@@ -1017,7 +1005,13 @@ static int op_feed(lua_State *L)
 	sc_response_append_body(t->resp, body, len);
 	rc = sc_op_feed(op, t->resp);
 	t->resp = NULL; /* consumed, even on failure */
-	return op_fed(L, rc, "op:feed");
+	if (rc == SC_EMISUSE)
+		return luaL_error(L, "op:feed: the op is not waiting for a "
+				     "response");
+	if (rc != 0)
+		return luaL_error(L, "op:feed: %s", sc_strerror(rc));
+	lua_settop(L, 1);
+	return 1;
 }
 
 /* op:result() -> data | nil, err */
@@ -1030,15 +1024,9 @@ static int op_result(lua_State *L)
 	lua_settop(L, 1);
 	t = tmp_push(L);
 	rc = sc_op_result(&t->res, op);
-	if (t->res == NULL) {
-		if (rc == SC_EMISUSE)
-			return luaL_error(L, "op:result: the op is not done");
-		return rc == SC_ENOMEM ? raise_nomem(L)
-				       : luaL_error(L, "%s", sc_strerror(rc));
-	}
-	if (rc == 0 && sc_result_error(t->res) == NULL)
-		return push_data(L, t->res);
-	return push_failure(L, t->res, rc);
+	if (t->res == NULL && rc == SC_EMISUSE)
+		return luaL_error(L, "op:result: the op is not done");
+	return push_outcome(L, t->res, rc);
 }
 
 static int op_close(lua_State *L)

@@ -1416,24 +1416,28 @@ static PyGetSetDef Client_getset[] = {
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
-PyDoc_STRVAR(Client_doc,
-"Client(*, client_id=None, client_secret=None, redirect_uri=None,\n"
-"       mode=None, connect_origin=None, auth_origin=None,\n"
-"       api_origin=None, management_origin=None, api_version=None,\n"
-"       unit_system=None, user_agent_suffix=None, connect_timeout_ms=0,\n"
-"       timeout_ms=0, max_response_bytes=0, allow_insecure_http=False,\n"
-"       insecure_skip_tls_verify_dangerous=False, ca_bundle=None,\n"
-"       proxy=None, flags=None, max_attempts=0, retry_base_ms=0,\n"
-"       retry_max_ms=0, retry_deadline_ms=0, rate_limit_capacity=0.0,\n"
-"       rate_limit_per_minute=0.0, rate_policy=None,\n"
-"       vehicle_api_origin=None, iam_origin=None, debug=None,\n"
-"       profile=None, connection_pool_size=0, max_cooldown_ms=0,\n"
-"       async_start_budget=0)\n\n"
-"An sc_client: credentials, origins, defaults and a connection pool.\n"
-"Options left None come from SMARTCAR_* environment variables (read\n"
-"now) or the library defaults.  Safe to share between threads.\n"
-"debug: a hook(direction, line) for every request and response line\n"
-"(see set_debug()).");
+/* help(Client): the keywords and their docs from client_options.def */
+#define OPTION_DEFAULT_STRING "None"
+#define OPTION_DEFAULT_LONG "0"
+#define OPTION_DEFAULT_INT "0"
+#define OPTION_DEFAULT_SIZE "0"
+#define OPTION_DEFAULT_BOOL "False"
+#define OPTION_DEFAULT_DOUBLE "0.0"
+#define SC_OPTION(kind, ctype, name, since, doc)                            \
+	#name "=" OPTION_DEFAULT_##kind ", "
+static const char Client_doc[] = "Client(*, "
+#include <smartcar/client_options.def>
+	"debug=None)\n\n"
+	"An sc_client: credentials, origins, defaults and a connection pool.\n"
+	"Options left None come from SMARTCAR_* environment variables (read\n"
+	"now) or the library defaults.  Safe to share between threads.\n"
+	"debug: a hook(direction, line) for every request and response line\n"
+	"(see set_debug()).\n"
+#undef SC_OPTION
+#define SC_OPTION(kind, ctype, name, since, doc) "\n" #name ": " doc
+#include <smartcar/client_options.def>
+#undef SC_OPTION
+	;
 
 static PyTypeObject Client_Type = {
 	SC_TYPE_HEAD("Client", ClientObject, Client_dealloc,
