@@ -1001,15 +1001,14 @@ local Seen = {}
 Seen.__index = Seen
 function rt.seen(ptr) return setmetatable({ ptr = ptr }, Seen) end
 
-function _M.webhook_seen(opts)
+function _M.webhook_seen(opts) -- (the defaults are bindings.def's)
   opts = opts or {}
-  local ttl = opts.ttl_ms or 86400000
   if opts.postgres then -- shared by every worker
-    return F.webhook_seen_postgres(opts.postgres, ttl)
+    return F.webhook_seen_postgres(opts.postgres, opts.ttl_ms)
   elseif opts.path then
-    return F.webhook_seen_sqlite(opts.path, ttl)
+    return F.webhook_seen_sqlite(opts.path, opts.ttl_ms)
   end
-  return F.webhook_seen(opts.capacity or 100000, ttl)
+  return F.webhook_seen(opts.capacity, opts.ttl_ms)
 end
 
 function Seen:first(event_id) return F.seen_first(self, event_id) end
