@@ -107,7 +107,6 @@ class _Driver:
         #: call id -> its future, or a walk's queue of (page or error,
         #: whether more follow)
         self.waiting: Dict[int, Any] = {}
-        self.watched: Dict[int, int] = {}
         self.timer: Optional[asyncio.Handle] = None
         self.soon = False  # the timer is a call_soon
         self.fd = self.core.fileno()
@@ -155,12 +154,10 @@ class _Driver:
         loop = self.loop
         if self.fd >= 0:
             loop.remove_reader(self.fd)
-        for fd, events in self.watched.items():
-            if events & WATCH_READ:
+        else:
+            for fd, _ in self.core.fds():
                 loop.remove_reader(fd)
-            if events & WATCH_WRITE:
                 loop.remove_writer(fd)
-        self.watched.clear()
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
@@ -217,27 +214,18 @@ class _Driver:
 
     def _follow_sockets(self, loop: asyncio.AbstractEventLoop) -> None:
         for fd, events in self.core.changes():
-            old = self.watched.get(fd, 0)
-            # libcurl may have closed a socket it stopped watching: the
-            # selector then fails to update it, and forgets it
-            try:
-                if old & WATCH_READ and not events & WATCH_READ:
-                    loop.remove_reader(fd)
-            except OSError:
-                pass
-            try:
-                if old & WATCH_WRITE and not events & WATCH_WRITE:
-                    loop.remove_writer(fd)
-            except OSError:
-                pass
-            if events & WATCH_READ and not old & WATCH_READ:
-                loop.add_reader(fd, self._on_socket, fd, WATCH_READ)
-            if events & WATCH_WRITE and not old & WATCH_WRITE:
-                loop.add_writer(fd, self._on_socket, fd, WATCH_WRITE)
-            if events:
-                self.watched[fd] = events
-            else:
-                self.watched.pop(fd, None)
+            for bit, add, remove in (
+                    (WATCH_READ, loop.add_reader, loop.remove_reader),
+                    (WATCH_WRITE, loop.add_writer, loop.remove_writer)):
+                if events & bit:
+                    add(fd, self._on_socket, fd, bit)
+                    continue
+                # libcurl may have closed a socket it stopped watching:
+                # the selector then fails to update it, and forgets it
+                try:
+                    remove(fd)
+                except OSError:
+                    pass
 
 
 _drivers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[int, Tuple[Any, _Driver]]]" = weakref.WeakKeyDictionary()
