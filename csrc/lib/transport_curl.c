@@ -32,9 +32,11 @@
  * answers and TLS sessions (a new connection resumes the session instead
  * of a full handshake).  The CA store is parsed once per client and given
  * to every new TLS connection. */
+struct handle;
+
 struct sc_curl_pool {
 	pthread_mutex_t lock;
-	CURL **idle;
+	struct handle **idle;
 	size_t nidle, cap;
 	CURLM *multis[MULTI_KEEP];
 	size_t nmultis;
@@ -131,13 +133,60 @@ int sc__curl_pool_new(struct sc_curl_pool **out, size_t keep_min)
 	return 0;
 }
 
+/* An easy handle of the pool with what the transfers on it last set:
+ * a transfer sets only the options that differ from the last one's (the
+ * same call again sets none but the URL's check), and keeps the header
+ * list while the next request's headers are the same.  The callbacks'
+ * user data and the error buffer are the handle's own, set once. */
+struct handle {
+	CURL *h;
+	sc_response *resp;        /* the transfer's, while it runs */
+	char *url;                /* CURLOPT_URL as last set */
+	long connect_timeout_ms;  /* as last set (-1: never) */
+	long timeout_ms;
+	int fresh;                /* FRESH_CONNECT and FORBID_REUSE */
+	long http_version;
+	int method;               /* METHOD_*: how the method was last set */
+	/* the header list set on the handle: libcurl's nodes and the
+	 * "Name: value" lines, then the request's own "name\0value\0"
+	 * texts it was made from (sig, sig_len) to compare the next
+	 * request's with; one block, wiped when it goes */
+	struct curl_slist *headers;
+	size_t headers_len;
+	const char *sig;
+	size_t sig_len;
+	int headers_body;         /* made for a request with a body */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+enum { METHOD_UNSET, METHOD_GET, METHOD_OTHER };
+
+static void drop_header_list(struct handle *hd)
+{
+	if (hd->headers) {
+		sc__wipe(hd->headers, hd->headers_len);
+		free(hd->headers);
+		hd->headers = NULL;
+		hd->sig = NULL;
+		hd->sig_len = 0;
+	}
+}
+
+static void free_handle(struct handle *hd)
+{
+	curl_easy_cleanup(hd->h);
+	drop_header_list(hd);
+	free(hd->url);
+	free(hd);
+}
+
 void sc__curl_pool_free(struct sc_curl_pool *p)
 {
 	size_t i;
 	if (!p)
 		return;
 	for (i = 0; i < p->nidle; i++)
-		curl_easy_cleanup(p->idle[i]);
+		free_handle(p->idle[i]);
 	free(p->idle);
 	for (i = 0; i < p->nmultis; i++)
 		curl_multi_cleanup(p->multis[i]);
@@ -226,25 +275,33 @@ static size_t on_header(char *data, size_t size, size_t n, void *user);
 
 /* Options that stay the same for every transfer of the client: set once
  * when a handle is made. */
-static CURL *new_handle(sc_client *client)
+static struct handle *new_handle(sc_client *client)
 {
 	struct sc_curl_pool *p = client->pool;
-	CURL *h = curl_easy_init();
+	struct handle *hd = calloc(1, sizeof(*hd));
+	CURL *h = hd ? curl_easy_init() : NULL;
 
-	if (!h)
+	if (!h) {
+		free(hd);
 		return NULL;
+	}
+	hd->h = h;
+	hd->connect_timeout_ms = hd->timeout_ms = -1;
+	hd->fresh = -1;
+	hd->http_version = -1;
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, hd);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, hd);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, hd->errbuf);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS,
 			 (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-	curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
-			 (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_MAXCONNECTS, CONNS_PER_HANDLE);
 	if (p->share)
@@ -258,24 +315,24 @@ static CURL *new_handle(sc_client *client)
 	if (client->insecure_tls) {
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-		return h;
+		return hd;
 	}
 	if (client->ca_bundle)
 		curl_easy_setopt(h, CURLOPT_CAINFO, client->ca_bundle);
 	if (!global_openssl || !ca_readable(client, h))
-		return h; /* libcurl loads it, and says what is wrong with it */
+		return hd; /* libcurl loads it, and says what is wrong with it */
 	/* libcurl would parse the bundle again for every connection */
 	curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
 	curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
 	curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
 	curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, client);
-	return h;
+	return hd;
 }
 
-static CURL *checkout(sc_client *client)
+static struct handle *checkout(sc_client *client)
 {
 	struct sc_curl_pool *p = client->pool;
-	CURL *h = NULL;
+	struct handle *h = NULL;
 
 	pthread_mutex_lock(&p->lock);
 	if (p->nidle > 0)
@@ -296,7 +353,7 @@ static CURL *checkout(sc_client *client)
 
 /* Handles (and their connections) are kept for twice the most ever in
  * use at once, and at least keep_min. */
-static void checkin(struct sc_curl_pool *p, CURL *h)
+static void checkin(struct sc_curl_pool *p, struct handle *h)
 {
 	size_t keep;
 
@@ -306,7 +363,7 @@ static void checkin(struct sc_curl_pool *p, CURL *h)
 	if (p->nidle < keep) {
 		if (p->nidle == p->cap) {
 			size_t cap = p->cap ? p->cap * 2 : 16;
-			CURL **n = realloc(p->idle, cap * sizeof(*n));
+			struct handle **n = realloc(p->idle, cap * sizeof(*n));
 			if (n) {
 				p->idle = n;
 				p->cap = cap;
@@ -319,12 +376,12 @@ static void checkin(struct sc_curl_pool *p, CURL *h)
 	}
 	pthread_mutex_unlock(&p->lock);
 	if (h)
-		curl_easy_cleanup(h);
+		free_handle(h);
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *user)
 {
-	sc_response *resp = user;
+	sc_response *resp = ((struct handle *)user)->resp;
 	size_t len = size * n;
 	/* Returning less than len aborts the transfer: that is how the
 	 * body cap stops a huge response early. */
@@ -333,7 +390,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 
 static size_t on_header(char *data, size_t size, size_t n, void *user)
 {
-	sc_response *resp = user;
+	sc_response *resp = ((struct handle *)user)->resp;
 	size_t len = size * n, name_len, vstart, vend;
 
 	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
@@ -397,11 +454,8 @@ static int map_error(CURLcode c, int too_big, long status)
  * multi paths share the setup and the finish. */
 struct xfer {
 	sc_client *client;
-	CURL *h;
-	struct curl_slist *headers; /* header_list(): nodes and lines */
-	size_t headers_len;
+	struct handle *hd;
 	sc_response *resp;
-	char errbuf[CURL_ERROR_SIZE];
 };
 
 /* Whether libcurl looks for a custom header of this name (to add its own
@@ -423,9 +477,37 @@ static int curl_looks_for(const char *name)
 	return 0;
 }
 
+/* The bytes of header i: its name and value, "name\0value\0" (a
+ * message keeps them together, see message.c). */
+static size_t header_text_len(const sc_header *h)
+{
+	return (size_t)(h->value - h->name) + strlen(h->value) + 1;
+}
+
+/* Whether the handle's header list was made from req's headers. */
+static int same_header_list(const struct handle *hd, const sc_request *req)
+{
+	const char *sig = hd->sig;
+	size_t i, left = hd->sig_len;
+
+	if (!hd->headers || hd->headers_body != (req->body.len > 0))
+		return 0;
+	for (i = 0; i < req->nheaders; i++) {
+		const sc_header *h = &req->headers[i];
+		size_t n = header_text_len(h);
+
+		if (n > left || memcmp(sig, h->name, n) != 0)
+			return 0;
+		sig += n;
+		left -= n;
+	}
+	return left == 0;
+}
+
 /* The header list: libcurl's list nodes and the "Name: value" lines in
- * one block (libcurl only reads the list), wiped when freed: one line
- * holds the Authorization value.
+ * one block (libcurl only reads the list), wiped when it goes: one line
+ * holds the Authorization value.  The block ends with the request's own
+ * header texts, to tell whether the next request's list is the same.
  *
  * libcurl formats each entry of the list into the request ("%s\r\n")
  * and compares it with the names it handles itself; that costs a few
@@ -434,10 +516,10 @@ static int curl_looks_for(const char *name)
  * the same.  The others (Accept, Content-Type...) keep an entry each,
  * where libcurl finds them.  "Expect:" (no "Expect: 100-continue")
  * goes with a request that has a body. */
-static int header_list(struct xfer *x, const sc_request *req)
+static int header_list(struct handle *hd, const sc_request *req)
 {
 	static const char expect[] = "Expect:";
-	size_t i, n = 0, joined = 0, len = 0;
+	size_t i, n = 0, joined = 0, len = 0, sig_len = 0;
 	int body = req->body.len > 0, pass;
 	unsigned char alone[32]; /* curl_looks_for of the first headers */
 	struct curl_slist *nodes;
@@ -447,16 +529,17 @@ static int header_list(struct xfer *x, const sc_request *req)
 		int a = curl_looks_for(req->headers[i].name);
 		if (i < sizeof(alone))
 			alone[i] = (unsigned char)a;
-		len += strlen(req->headers[i].name) +
-		       strlen(req->headers[i].value) + 4;
+		sig_len += header_text_len(&req->headers[i]);
 		n += a;
 		joined += !a;
 	}
+	/* a line is its texts, ": " for the first NUL and CRLF (or a NUL)
+	 * for the second; then the texts themselves */
+	len = sig_len + 2 * req->nheaders;
 	n += (joined > 0) + body;
-	x->headers = NULL;
-	if (n == 0)
-		return 0;
-	len += n * sizeof(struct curl_slist) + sizeof(expect);
+	/* (no entry at all: the block still holds the texts) */
+	len += (n ? n : 1) * sizeof(struct curl_slist) + sizeof(expect) +
+	       sig_len;
 	nodes = malloc(len);
 	if (!nodes)
 		return SC_ENOMEM;
@@ -481,7 +564,7 @@ static int header_list(struct xfer *x, const sc_request *req)
 				n++;
 				open = !pass;
 			}
-			nl = strlen(name);
+			nl = (size_t)(req->headers[i].value - name) - 1;
 			vl = strlen(req->headers[i].value);
 			memcpy(p, name, nl);
 			p[nl] = ':';
@@ -496,73 +579,101 @@ static int header_list(struct xfer *x, const sc_request *req)
 		nodes[n].data = p;
 		nodes[n].next = &nodes[n + 1];
 		n++;
+		p += sizeof(expect);
 	}
-	nodes[n - 1].next = NULL;
-	x->headers = nodes;
-	x->headers_len = len;
+	if (n > 0)
+		nodes[n - 1].next = NULL;
+	drop_header_list(hd);
+	hd->headers = nodes;
+	hd->headers_len = len;
+	hd->headers_body = body;
+	hd->sig = p;
+	hd->sig_len = sig_len;
+	for (i = 0; i < req->nheaders; i++) {
+		size_t t = header_text_len(&req->headers[i]);
+		memcpy(p, req->headers[i].name, t);
+		p += t;
+	}
+	curl_easy_setopt(hd->h, CURLOPT_HTTPHEADER, n > 0 ? nodes : NULL);
 	return 0;
 }
 
-static void free_header_list(struct xfer *x)
+static void set_long(CURL *h, CURLoption opt, long *last, long v)
 {
-	if (x->headers) {
-		sc__wipe(x->headers, x->headers_len);
-		free(x->headers);
-		x->headers = NULL;
+	if (*last != v) {
+		curl_easy_setopt(h, opt, v);
+		*last = v;
 	}
 }
 
-static int xfer_start(struct xfer *x, sc_client *client,
-		      const sc_request *req)
+/* Set req up on the handle: only what differs from the last transfer. */
+static int setup(struct handle *hd, const sc_request *req, long version)
 {
-	CURL *h;
-	long fresh = !req->reusable;
+	CURL *h = hd->h;
+	int fresh = !req->reusable;
 	int get = strcmp(req->method, "GET") == 0;
 	int post = !get && strcmp(req->method, "POST") == 0;
 
-	memset(x, 0, sizeof(*x));
-	x->client = client;
-	if (sc_response_new(&x->resp, client->max_response_bytes) < 0)
+	if (!same_header_list(hd, req) && header_list(hd, req) < 0)
 		return SC_ENOMEM;
-	h = x->h = checkout(client);
-	if (!h || header_list(x, req) < 0) {
-		free_header_list(x);
-		if (h)
-			checkin(client->pool, h);
-		x->h = NULL;
-		sc_response_free(x->resp);
-		x->resp = NULL;
-		return SC_ENOMEM;
+	if (!hd->url || strcmp(hd->url, req->url) != 0) {
+		char *url = sc__strdup(req->url);
+		if (!url)
+			return SC_ENOMEM;
+		curl_easy_setopt(h, CURLOPT_URL, url);
+		free(hd->url);
+		hd->url = url;
 	}
-	x->errbuf[0] = '\0';
-	curl_easy_setopt(h, CURLOPT_URL, req->url);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 req->connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, x->resp);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, x->resp);
-	curl_easy_setopt(h, CURLOPT_PRIVATE, x);
+	set_long(h, CURLOPT_CONNECTTIMEOUT_MS, &hd->connect_timeout_ms,
+		 req->connect_timeout_ms);
+	set_long(h, CURLOPT_TIMEOUT_MS, &hd->timeout_ms, req->timeout_ms);
 	/* A request that may not go twice gets a connection of its own,
 	 * closed after it: libcurl resends a request whose reused
 	 * connection died before any answer, and the server may have
 	 * acted on it. */
-	curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, fresh);
-	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, fresh);
-	curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
-			 (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+	if (hd->fresh != fresh) {
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, (long)fresh);
+		curl_easy_setopt(h, CURLOPT_FORBID_REUSE, (long)fresh);
+		hd->fresh = fresh;
+	}
+	set_long(h, CURLOPT_HTTP_VERSION, &hd->http_version, version);
 	if (get || (!post && !req->body.len)) {
-		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		if (hd->method != METHOD_GET || !get) {
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+			curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+		}
+		hd->method = get ? METHOD_GET : METHOD_OTHER;
 	} else {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE,
 				 (long)req->body.len);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS,
 				 req->body.ptr ? req->body.ptr : "");
+		hd->method = METHOD_OTHER;
 	}
 	if (!get && !post)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
+	return 0;
+}
+
+static int xfer_start(struct xfer *x, sc_client *client,
+		      const sc_request *req, long version)
+{
+	x->client = client;
+	x->hd = NULL;
+	if (sc_response_new(&x->resp, client->max_response_bytes) < 0)
+		return SC_ENOMEM;
+	x->hd = checkout(client);
+	if (!x->hd || setup(x->hd, req, version) < 0) {
+		if (x->hd)
+			checkin(client->pool, x->hd);
+		x->hd = NULL;
+		sc_response_free(x->resp);
+		x->resp = NULL;
+		return SC_ENOMEM;
+	}
+	x->hd->resp = x->resp;
+	x->hd->errbuf[0] = '\0';
 	return 0;
 }
 
@@ -572,27 +683,15 @@ static int xfer_finish(struct xfer *x, CURLcode cc, sc_response **resp_out,
 		       char *errmsg, size_t errlen, int *unsent)
 {
 	long status = 0, connects = 0, sent = 0;
-	CURL *h = x->h;
-	int rc;
+	struct handle *hd = x->hd;
+	CURL *h = hd->h;
+	int rc = 0;
 
 	*resp_out = NULL;
 	*unsent = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
 	curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
-	/* nothing of this transfer may outlive it in the handle */
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-	free_header_list(x);
-	checkin(x->client->pool, h);
-	x->h = NULL;
-
-	if (connects) {
-		pthread_mutex_lock(&x->client->lock);
-		x->client->connections_opened += connects;
-		pthread_mutex_unlock(&x->client->lock);
-	}
-
 	if (cc != CURLE_OK) {
 		rc = map_error(cc, x->resp->too_big, status);
 		/* nothing was written to the wire: safe to send again */
@@ -608,8 +707,22 @@ static int xfer_finish(struct xfer *x, CURLcode cc, sc_response **resp_out,
 				 "a response header exceeds the size limit");
 		else
 			snprintf(errmsg, errlen, "%s",
-				 x->errbuf[0] ? x->errbuf
-					      : curl_easy_strerror(cc));
+				 hd->errbuf[0] ? hd->errbuf
+					       : curl_easy_strerror(cc));
+	}
+	/* the handle keeps nothing of the transfer but its settings and
+	 * header list (for the next one) */
+	hd->resp = NULL;
+	checkin(x->client->pool, hd);
+	x->hd = NULL;
+
+	if (connects) {
+		pthread_mutex_lock(&x->client->lock);
+		x->client->connections_opened += connects;
+		pthread_mutex_unlock(&x->client->lock);
+	}
+
+	if (rc < 0) {
 		sc_response_free(x->resp);
 		x->resp = NULL;
 		return rc;
@@ -630,12 +743,12 @@ int sc__curl_perform(sc_client *client, const sc_request *req,
 	*resp_out = NULL;
 	*unsent = 1;
 	errmsg[0] = '\0';
-	rc = xfer_start(&x, client, req);
+	rc = xfer_start(&x, client, req, (long)CURL_HTTP_VERSION_2TLS);
 	if (rc < 0) {
 		snprintf(errmsg, errlen, "cannot start a transfer");
 		return rc;
 	}
-	return xfer_finish(&x, curl_easy_perform(x.h), resp_out, errmsg,
+	return xfer_finish(&x, curl_easy_perform(x.hd->h), resp_out, errmsg,
 			   errlen, unsent);
 }
 
@@ -678,21 +791,19 @@ void sc__multi_checkin(sc_client *client, void *multi)
 struct xfer *sc__xfer_begin(sc_client *client, const sc_request *req)
 {
 	struct xfer *x = malloc(sizeof(*x));
-	if (!x || xfer_start(x, client, req) < 0) {
-		free(x);
-		return NULL;
-	}
 	/* HTTP/1.1: one transfer per connection.  Over HTTP/2, libcurl
 	 * 7.88 holds back the streams added to a busy connection until
 	 * one ends, which turns one latency into two. */
-	curl_easy_setopt(x->h, CURLOPT_HTTP_VERSION,
-			 (long)CURL_HTTP_VERSION_1_1);
+	if (!x || xfer_start(x, client, req, (long)CURL_HTTP_VERSION_1_1) < 0) {
+		free(x);
+		return NULL;
+	}
 	return x;
 }
 
 void *sc__xfer_handle(struct xfer *x)
 {
-	return x->h;
+	return x->hd->h;
 }
 
 void sc__xfer_end(struct xfer *x, int cc, sc_op *op)
