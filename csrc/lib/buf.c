@@ -12,6 +12,17 @@ void sc__buf_init(sc_buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max;
+	b->borrowed = 0;
+}
+
+void sc__buf_init_in(sc_buf *b, char *storage, size_t cap, size_t max)
+{
+	b->ptr = storage;
+	b->ptr[0] = '\0';
+	b->len = 0;
+	b->cap = cap;
+	b->max = max;
+	b->borrowed = 1;
 }
 
 int sc__buf_append(sc_buf *b, const char *data, size_t len)
@@ -26,11 +37,14 @@ int sc__buf_append(sc_buf *b, const char *data, size_t len)
 		size_t cap = b->cap ? b->cap : 64;
 		while (cap < need)
 			cap *= 2;
-		p = realloc(b->ptr, cap);
+		p = b->borrowed ? malloc(cap) : realloc(b->ptr, cap);
 		if (!p)
 			return SC_ENOMEM;
+		if (b->borrowed)
+			memcpy(p, b->ptr, b->len);
 		b->ptr = p;
 		b->cap = cap;
+		b->borrowed = 0;
 	}
 	if (len)
 		memcpy(b->ptr + b->len, data, len);
@@ -68,6 +82,13 @@ char *sc__buf_detach(sc_buf *b)
 
 	if (!b->ptr && sc__buf_append(b, "", 0) < 0)
 		return NULL;
+	if (b->borrowed) {
+		p = sc__strndup(b->ptr, b->len);
+		b->ptr = NULL; /* (the storage stays the caller's) */
+		b->len = b->cap = 0;
+		b->borrowed = 0;
+		return p;
+	}
 	p = b->ptr;
 	b->ptr = NULL;
 	b->len = b->cap = 0;
@@ -76,7 +97,9 @@ char *sc__buf_detach(sc_buf *b)
 
 void sc__buf_free(sc_buf *b)
 {
-	free(b->ptr);
+	if (!b->borrowed)
+		free(b->ptr);
+	b->borrowed = 0;
 	b->ptr = NULL;
 	b->len = b->cap = 0;
 }

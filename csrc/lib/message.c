@@ -28,10 +28,12 @@ static int in_text(const hstore *s, const char *p)
 	return x >= a && x < a + SC_HDR_TEXT;
 }
 
+/* A header whose value is value then more (mlen bytes; 0 for none). */
 static int add_header_n(hstore s, const char *name, size_t nlen,
-			const char *value, size_t vlen)
+			const char *value, size_t vlen, const char *more,
+			size_t mlen)
 {
-	size_t n = *s.n, need = nlen + vlen + 2;
+	size_t n = *s.n, need = nlen + vlen + mlen + 2;
 	sc_header *h;
 	char *block;
 
@@ -58,7 +60,9 @@ static int add_header_n(hstore s, const char *name, size_t nlen,
 	memcpy(block, name, nlen);
 	block[nlen] = '\0';
 	memcpy(block + nlen + 1, value, vlen);
-	block[nlen + 1 + vlen] = '\0';
+	if (mlen)
+		memcpy(block + nlen + 1 + vlen, more, mlen);
+	block[nlen + 1 + vlen + mlen] = '\0';
 	h = &(*s.hs)[n];
 	h->name = block;
 	h->value = block + nlen + 1;
@@ -70,7 +74,8 @@ static int add_header(hstore s, const char *name, const char *value)
 {
 	if (!value)
 		value = "";
-	return add_header_n(s, name, strlen(name), value, strlen(value));
+	return add_header_n(s, name, strlen(name), value, strlen(value), NULL,
+			    0);
 }
 
 /* Request headers carry Authorization and are wiped; response headers
@@ -128,6 +133,14 @@ int sc__request_add_header(sc_request *req, const char *name, const char *value)
 {
 	hstore s = HSTORE(req);
 	return add_header(s, name, value);
+}
+
+int sc__request_add_header2(sc_request *req, const char *name,
+			    const char *value, const char *more)
+{
+	hstore s = HSTORE(req);
+	return add_header_n(s, name, strlen(name), value, strlen(value), more,
+			    strlen(more));
 }
 
 int sc__request_set_header(sc_request *req, const char *name, const char *value)
@@ -271,7 +284,7 @@ int sc__response_add_header_n(sc_response *resp, const char *name, size_t nlen,
 			      const char *value, size_t vlen)
 {
 	hstore s = HSTORE(resp);
-	return add_header_n(s, name, nlen, value, vlen);
+	return add_header_n(s, name, nlen, value, vlen, NULL, 0);
 }
 
 int sc_response_append_body(sc_response *resp, const char *data, size_t len)

@@ -44,6 +44,7 @@ static int op_new(sc_op **out, sc_client *client, sc_token_store *store,
 		free(op);
 		return rc;
 	}
+	sc__params_slots(op->params, op->pv);
 	if (store && (op->ep->auth == SC_AUTH_BEARER ||
 		      op->ep->auth == SC_AUTH_BEARER_OR_APP ||
 		      !strcmp(op->ep->name, "exchange_refresh_token"))) {
@@ -55,8 +56,7 @@ static int op_new(sc_op **out, sc_client *client, sc_token_store *store,
 			sc_op_free(op);
 			return SC_ENOMEM;
 		}
-		if (sc_params_get(op->params, "access_token") ||
-		    sc_params_get(op->params, "refresh_token")) {
+		if (op->pv[SC_P_access_token] || op->pv[SC_P_refresh_token]) {
 			sc_op_free(op);
 			return sc__invalid(err_out, "a call with a token store "
 					   "takes its tokens from the store, "
@@ -64,17 +64,14 @@ static int op_new(sc_op **out, sc_client *client, sc_token_store *store,
 		}
 	}
 	/* everything that must never reach an error message or a log */
-	op->secrets[op->nsecrets++] = sc_params_get(op->params,
-						    "access_token");
-	op->secrets[op->nsecrets++] = sc_params_get(op->params, "code");
-	op->secrets[op->nsecrets++] = sc_params_get(op->params,
-						    "refresh_token");
-	op->secrets[op->nsecrets++] = sc_params_get(op->params,
-						    "management_token");
+	op->secrets[op->nsecrets++] = op->pv[SC_P_access_token];
+	op->secrets[op->nsecrets++] = op->pv[SC_P_code];
+	op->secrets[op->nsecrets++] = op->pv[SC_P_refresh_token];
+	op->secrets[op->nsecrets++] = op->pv[SC_P_management_token];
 	op->secrets[op->nsecrets++] = client->client_secret;
 	op->nsecrets = SC_NSECRETS; /* the others are filled as they come */
 	op->vehicle_id = (op->ep->flags & SC_EP_VEHICLE)
-		? sc_params_get(op->params, "vehicle_id") : NULL;
+		? op->pv[SC_P_vehicle_id] : NULL;
 
 	pthread_mutex_lock(&client->lock);
 	op->max_attempts = client->max_attempts;
@@ -86,13 +83,13 @@ static int op_new(sc_op **out, sc_client *client, sc_token_store *store,
 	op->debug = client->debug;
 	op->debug_payload = client->debug_payload;
 	pthread_mutex_unlock(&client->lock);
-	op->max_attempts = (int)sc__param_long(op->params, "max_attempts",
-					   op->max_attempts);
+	op->max_attempts = (int)sc__long_or(op->pv[SC_P_max_attempts],
+					    op->max_attempts);
 	if (op->max_attempts < 1)
 		op->max_attempts = 1;
-	op->deadline_ms = sc__param_long(op->params, "retry_deadline_ms",
-				     op->deadline_ms);
-	v = sc_params_get(op->params, "rate_policy");
+	op->deadline_ms = sc__long_or(op->pv[SC_P_retry_deadline_ms],
+				      op->deadline_ms);
+	v = op->pv[SC_P_rate_policy];
 	if (v && sc_param_check("rate_policy", v, err_out) != 0) {
 		sc_op_free(op);
 		return SC_EINVAL;
@@ -102,13 +99,13 @@ static int op_new(sc_op **out, sc_client *client, sc_token_store *store,
 		op->rate_off = !strcmp(v, "off");
 	}
 	if (op->ep->flags & SC_EP_RAW) {
-		v = sc_params_get(op->params, "method");
+		v = op->pv[SC_P_method];
 		op->resendable = v && !strcmp(v, "GET");
 	} else {
 		op->resendable = (op->ep->flags & SC_EP_READ) != 0;
 	}
 	op->started = sc__monotonic();
-	v = sc_params_get(op->params, "raw_body");
+	v = op->pv[SC_P_raw_body];
 	op->raw = (op->ep->flags & SC_EP_RAW) || sc__is_true(v);
 
 	if (op->store && !strcmp(op->ep->name, "exchange_refresh_token")) {

@@ -39,6 +39,31 @@ typedef struct endpoint {
 extern const endpoint sc__endpoints[];
 extern const size_t sc__n_endpoints;
 
+/* The parameters an op reads by name, found once when it starts (one
+ * walk of its params) instead of by a search of the bag at each use:
+ * op->pv[SC_P_<name>] is the value or NULL.  Sorted by first byte (the
+ * look-up starts at a name's first letter). */
+#define SC_PARAM_SLOTS(X)                                                 \
+	X(access_token) X(body) X(code) X(connect_timeout_ms) X(endDate)   \
+	X(end_date) X(flags) X(limit) X(management_token) X(max_attempts)  \
+	X(method) X(mode) X(offset) X(path) X(paths) X(rate_policy)        \
+	X(raw_body) X(redirect_uri) X(refresh_token) X(retry_deadline_ms)  \
+	X(startDate) X(start_date) X(test_mode_compatibility_level)         \
+	X(timeout_ms) X(unit_system) X(user_agent_suffix) X(user_id)       \
+	X(vehicle_id) X(version)
+
+enum {
+#define SC_P_SLOT(name) SC_P_##name,
+	SC_PARAM_SLOTS(SC_P_SLOT)
+#undef SC_P_SLOT
+	SC_P_N
+};
+
+/* The slot of a parameter name, or -1 when it has none (params.c). */
+int sc__param_slot(const char *name);
+/* Fill pv (SC_P_N entries, NULL for the names p lacks) from p. */
+void sc__params_slots(const sc_params *p, const char **pv);
+
 enum op_state { OP_READY, OP_BACKOFF, OP_SENT, OP_TOKEN_SENT, OP_REFRESH,
 		OP_DONE };
 
@@ -51,6 +76,7 @@ struct sc_op {
 	const endpoint *ep;
 	sc_params *params;
 	int params_borrowed; /* the caller's, which outlive the op (sc_call) */
+	const char *pv[SC_P_N]; /* params' values by slot (SC_PARAM_SLOTS) */
 	sc_request *req;
 	enum op_state state;
 	sc_result *result;
@@ -106,8 +132,11 @@ const endpoint *sc__find_endpoint(const char *name);
  * (endpoints.def's SC_PAGING); "" for a call that is not paged. */
 const char *sc__paging_style(const char *endpoint);
 int sc__invalid(sc_error **err_out, const char *msg);
-/* A non-negative integer parameter of at most 9 digits, else dflt. */
-long sc__param_long(const sc_params *p, const char *key, long dflt);
+/* A non-negative integer of at most 9 digits, else dflt (also for NULL). */
+long sc__long_or(const char *v, long dflt);
+/* The op's parameter name, from its slot or (a name without one) its
+ * params. */
+const char *sc__op_param(const sc_op *op, const char *name);
 /* The HTTP request of the op's endpoint and params, into op->req. */
 int sc__op_build_request(sc_op *op, sc_error **err_out);
 /* The v3 client-credentials request, into op->token_req. */

@@ -168,6 +168,51 @@ int sc__params_copy(sc_params **out, const sc_params *src)
 	return 0;
 }
 
+/* ---- an op's parameter slots (op.h) ----------------------------------- */
+
+static const char *const slot_names[] = {
+#define SC_P_NAME(name) #name,
+	SC_PARAM_SLOTS(SC_P_NAME)
+#undef SC_P_NAME
+};
+
+/* The first slot of the names starting with each byte, -1 for none. */
+static signed char first_slot[256];
+static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
+
+static void slots_init(void)
+{
+	int i;
+
+	memset(first_slot, -1, sizeof(first_slot));
+	for (i = SC_P_N - 1; i >= 0; i--)
+		first_slot[(unsigned char)slot_names[i][0]] = (signed char)i;
+}
+
+int sc__param_slot(const char *name)
+{
+	unsigned char c = (unsigned char)name[0];
+	int i;
+
+	pthread_once(&slots_once, slots_init);
+	for (i = first_slot[c]; i >= 0 && i < SC_P_N &&
+	     (unsigned char)slot_names[i][0] == c; i++)
+		if (strcmp(slot_names[i] + 1, name + 1) == 0)
+			return i;
+	return -1;
+}
+
+void sc__params_slots(const sc_params *p, const char **pv)
+{
+	size_t i;
+
+	for (i = 0; p && i < p->n; i++) {
+		int slot = sc__param_slot(p->keys[i]);
+		if (slot >= 0)
+			pv[slot] = p->values[i];
+	}
+}
+
 /* ---- feature flags ---------------------------------------------------- */
 
 static int flag_text_ok(const char *s, int key)

@@ -23,6 +23,14 @@ const endpoint sc__endpoints[] = {
 
 const size_t sc__n_endpoints = sizeof(sc__endpoints) / sizeof(sc__endpoints[0]);
 
+/* Each endpoint's index in the table, EP_<SYMBOL>. */
+enum {
+#define SC_ENDPOINT(sym, ...) EP_##sym,
+#include "endpoints.def"
+#undef SC_ENDPOINT
+	EP_COUNT
+};
+
 size_t sc_endpoint_count(void)
 {
 	return sc__n_endpoints;
@@ -243,12 +251,17 @@ int sc__invalid(sc_error **err_out, const char *msg)
 	return SC_EINVAL;
 }
 
-long sc__param_long(const sc_params *p, const char *key, long dflt)
+long sc__long_or(const char *v, long dflt)
 {
-	const char *v = sc_params_get(p, key);
 	if (v && all_digits(v) && strlen(v) < 10)
 		return strtol(v, NULL, 10);
 	return dflt;
+}
+
+const char *sc__op_param(const sc_op *op, const char *name)
+{
+	int slot = sc__param_slot(name);
+	return slot >= 0 ? op->pv[slot] : sc_params_get(op->params, name);
 }
 
 static int add_form(sc_buf *b, const char *key, const char *value)
@@ -303,18 +316,18 @@ static int add_query(void *ctx, const char *word, size_t n)
 	memcpy(wire, gt ? gt + 1 : key, strlen(gt ? gt + 1 : key) + 1);
 	if (gt)
 		key[gt - key] = '\0';
-	v = sc_params_get(b->op->params, key);
+	v = sc__op_param(b->op, key);
 	/* the Python SDK's spellings of the service-history range */
 	if (!v && !strcmp(key, "start_date"))
-		v = sc_params_get(b->op->params, "startDate");
+		v = b->op->pv[SC_P_startDate];
 	if (!v && !strcmp(key, "end_date"))
-		v = sc_params_get(b->op->params, "endDate");
+		v = b->op->pv[SC_P_endDate];
 	if (!v && !strcmp(key, "flags"))
 		v = b->op->client->flags;
 	/* a compatibility level is answered in test mode only: it implies
 	 * mode=test unless the caller named a mode */
 	if (!v && !strcmp(key, "mode") &&
-	    sc_params_get(b->op->params, "test_mode_compatibility_level"))
+	    b->op->pv[SC_P_test_mode_compatibility_level])
 		v = "test";
 	if (!v)
 		return 0;
@@ -363,7 +376,7 @@ static int add_json_field(void *ctx, const char *word, size_t n)
 		const char *v;
 		char msg[96];
 		*eq = '\0';
-		v = sc_params_get(j->op->params, spec);
+		v = sc__op_param(j->op, spec);
 		if (!v || !*v) {
 			snprintf(msg, sizeof(msg), "%s is required", spec);
 			return sc__invalid(j->err, msg);
@@ -377,7 +390,7 @@ static int add_json_field(void *ctx, const char *word, size_t n)
 		cJSON *given, *m;
 		char msg[96];
 		spec[n - 1] = '\0';
-		v = sc_params_get(j->op->params, spec);
+		v = sc__op_param(j->op, spec);
 		given = v ? sc__json_parse(v, strlen(v)) : NULL;
 		if (!cJSON_IsObject(given)) {
 			cJSON_Delete(given);
@@ -396,7 +409,7 @@ static int add_json_field(void *ctx, const char *word, size_t n)
 		double d;
 		char msg[96];
 		spec[n - 1] = '\0';
-		if (!parse_number(sc_params_get(j->op->params, spec), &d)) {
+		if (!parse_number(sc__op_param(j->op, spec), &d)) {
 			snprintf(msg, sizeof(msg), "%s must be a number", spec);
 			return sc__invalid(j->err, msg);
 		}
@@ -493,13 +506,14 @@ static int set_body_json(sc_request *req, cJSON *obj)
 static int build_body(sc_op *op, sc_error **err_out)
 {
 	const char *spec = op->ep->body;
-	const sc_params *p = op->params;
 	sc_request *req = op->req;
 	int rc = 0;
 
+	if (!*spec)
+		return 0; /* no body */
 	if (!strcmp(spec, "form:code")) {
-		const char *code = sc_params_get(p, "code");
-		const char *redirect = sc_params_get(p, "redirect_uri");
+		const char *code = op->pv[SC_P_code];
+		const char *redirect = op->pv[SC_P_redirect_uri];
 		if (!redirect)
 			redirect = op->client->redirect_uri;
 		if (!code || !*code)
@@ -513,7 +527,7 @@ static int build_body(sc_op *op, sc_error **err_out)
 		if (rc == 0 && redirect)
 			rc = add_form(&req->body, "redirect_uri", redirect);
 	} else if (!strcmp(spec, "form:refresh")) {
-		const char *rt = sc_params_get(p, "refresh_token");
+		const char *rt = op->pv[SC_P_refresh_token];
 		if (!rt || !*rt)
 			return sc__invalid(err_out, "refresh_token is required");
 		rc = add_form(&req->body, "grant_type", "refresh_token");
@@ -559,7 +573,7 @@ static int build_body(sc_op *op, sc_error **err_out)
 			return SC_ENOMEM;
 		}
 		cJSON_AddItemToObject(obj, "requests", reqs);
-		rc = batch_paths(sc_params_get(p, "paths"), reqs, err_out);
+		rc = batch_paths(op->pv[SC_P_paths], reqs, err_out);
 		if (rc == 0 && cJSON_GetArraySize(reqs) == 0)
 			rc = sc__invalid(err_out, "batch paths must not be empty "
 					 "(give at least one path)");
@@ -567,7 +581,7 @@ static int build_body(sc_op *op, sc_error **err_out)
 			rc = set_body_json(req, obj);
 		cJSON_Delete(obj);
 	} else if (!strcmp(spec, "raw")) {
-		const char *body = sc_params_get(p, "body");
+		const char *body = op->pv[SC_P_body];
 		if (body && *body) {
 			cJSON *v = sc__json_parse(body, strlen(body));
 			if (!v)
@@ -604,7 +618,7 @@ static int append_path(sc_op *op, sc_buf *url, const char *tmpl,
 		}
 		memcpy(key, tmpl + 1, (size_t)(close - tmpl - 1));
 		key[close - tmpl - 1] = '\0';
-		v = sc_params_get(op->params, key);
+		v = sc__op_param(op, key);
 		if (!v || !*v) {
 			snprintf(msg, sizeof(msg), "%s is required", key);
 			return sc__invalid(err_out, msg);
@@ -620,9 +634,9 @@ static int append_path(sc_op *op, sc_buf *url, const char *tmpl,
 static int raw_path(sc_op *op, sc_buf *url, const char **method,
 		    sc_error **err_out)
 {
-	const char *m = sc_params_get(op->params, "method");
-	const char *path = sc_params_get(op->params, "path");
-	const char *vid = sc_params_get(op->params, "vehicle_id");
+	const char *m = op->pv[SC_P_method];
+	const char *path = op->pv[SC_P_path];
+	const char *vid = op->pv[SC_P_vehicle_id];
 	static const char *const methods[] = { "GET", "POST", "PUT", "PATCH",
 					       "DELETE" };
 	size_t i;
@@ -660,9 +674,8 @@ static int raw_path(sc_op *op, sc_buf *url, const char **method,
 static int add_auth(sc_op *op, sc_error **err_out)
 {
 	sc_client *c = op->client;
-	const sc_params *p = op->params;
-	const char *token = sc_params_get(p, "access_token");
-	const char *amt = sc_params_get(p, "management_token");
+	const char *token = op->pv[SC_P_access_token];
+	const char *amt = op->pv[SC_P_management_token];
 	sc_buf tmp, cred;
 	int rc = 0;
 
@@ -671,7 +684,7 @@ static int add_auth(sc_op *op, sc_error **err_out)
 	if (op->ep->auth == SC_AUTH_NONE)
 		return 0;
 	if (op->ep->auth == SC_AUTH_BEARER_OR_APP) {
-		const char *user = sc_params_get(p, "user_id");
+		const char *user = op->pv[SC_P_user_id];
 		if (user && !header_safe(user))
 			return sc__invalid(err_out, "user_id has control "
 						"characters");
@@ -697,10 +710,8 @@ static int add_auth(sc_op *op, sc_error **err_out)
 		if (!header_safe(token))
 			return sc__invalid(err_out,
 				       "access_token has control characters");
-		rc = sc__buf_puts(&tmp, "Bearer ");
-		if (rc == 0)
-			rc = sc__buf_puts(&tmp, token);
-		break;
+		return sc__request_add_header2(op->req, "Authorization",
+					       "Bearer ", token);
 	case SC_AUTH_BEARER_AMT:
 	case SC_AUTH_BASIC_AMT:
 		if (!amt || !*amt)
@@ -708,12 +719,10 @@ static int add_auth(sc_op *op, sc_error **err_out)
 		if (!header_safe(amt))
 			return sc__invalid(err_out, "management_token has control "
 						"characters");
-		if (op->ep->auth == SC_AUTH_BEARER_AMT) {
-			rc = sc__buf_puts(&tmp, "Bearer ");
-			if (rc == 0)
-				rc = sc__buf_puts(&tmp, amt);
-			break;
-		}
+		if (op->ep->auth == SC_AUTH_BEARER_AMT)
+			return sc__request_add_header2(op->req,
+						       "Authorization",
+						       "Bearer ", amt);
 		rc = sc__buf_puts(&cred, "default:");
 		if (rc == 0)
 			rc = sc__buf_puts(&cred, amt);
@@ -798,36 +807,37 @@ int sc__op_build_request(sc_op *op, sc_error **err_out)
 {
 	const endpoint *ep = op->ep;
 	sc_client *c = op->client;
-	const sc_params *p = op->params;
 	sc_buf url;
-	const char *version = sc_params_get(p, "version");
-	const char *units = sc_params_get(p, "unit_system");
+	char url_text[512]; /* (a longer URL moves to the heap) */
+	const char *version = op->pv[SC_P_version];
+	const char *units = op->pv[SC_P_unit_system];
 	const char *method = ep->method;
-	const char *suffix = sc_params_get(p, "user_agent_suffix");
+	const char *suffix = op->pv[SC_P_user_agent_suffix];
 	const char *mode;
 	struct build b;
 	int rc = 0, raw = (ep->flags & SC_EP_RAW) != 0;
 
+	/* (the client's own were checked when it was made) */
 	if (!version)
 		version = c->api_version;
+	else if (ep->host == SC_HOST_API &&
+		 (rc = sc_param_check("version", version, err_out)) != 0)
+		return rc;
 	if (!units)
 		units = c->unit_system;
-	if (ep->host == SC_HOST_API &&
-	    (rc = sc_param_check("version", version, err_out)) != 0)
+	else if ((ep->flags & SC_EP_UNITS) &&
+		 (rc = sc_param_check("unit_system", units, err_out)) != 0)
 		return rc;
-	if ((ep->flags & SC_EP_UNITS) &&
-	    (rc = sc_param_check("unit_system", units, err_out)) != 0)
-		return rc;
-	if ((mode = sc_params_get(p, "mode")) != NULL && *mode &&
+	if ((mode = op->pv[SC_P_mode]) != NULL && *mode &&
 	    (rc = sc_param_check("mode", mode, err_out)) != 0)
 		return rc;
 	if (suffix && !header_safe(suffix))
 		return sc__invalid(err_out, "user_agent_suffix has control "
 					"characters");
-	if (!strcmp(ep->name, "delete_connections")) {
+	if (ep == &sc__endpoints[EP_DELETE_CONNECTIONS]) {
 		/* one user's or one vehicle's connections, never a mix */
-		const char *u = sc_params_get(p, "user_id");
-		const char *v = sc_params_get(p, "vehicle_id");
+		const char *u = op->pv[SC_P_user_id];
+		const char *v = op->pv[SC_P_vehicle_id];
 		int has_u = u && *u, has_v = v && *v;
 		if (has_u && has_v)
 			return sc__invalid(err_out, "Filter can contain EITHER "
@@ -837,7 +847,7 @@ int sc__op_build_request(sc_op *op, sc_error **err_out)
 					   "a vehicle_id");
 	}
 
-	sc__buf_init(&url, 16384);
+	sc__buf_init_in(&url, url_text, sizeof(url_text), 16384);
 	rc = url_base(&url, c, ep, version);
 	if (rc == 0 && raw)
 		rc = raw_path(op, &url, &method, err_out);
@@ -859,8 +869,8 @@ int sc__op_build_request(sc_op *op, sc_error **err_out)
 	if (rc < 0)
 		return rc;
 
-	op->req->connect_timeout_ms = sc__param_long(p, "connect_timeout_ms", 0);
-	op->req->timeout_ms = sc__param_long(p, "timeout_ms", 0);
+	op->req->connect_timeout_ms = sc__long_or(op->pv[SC_P_connect_timeout_ms], 0);
+	op->req->timeout_ms = sc__long_or(op->pv[SC_P_timeout_ms], 0);
 	pthread_mutex_lock(&c->lock);
 	if (!op->req->connect_timeout_ms)
 		op->req->connect_timeout_ms = c->connect_timeout_ms;

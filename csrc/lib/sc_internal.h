@@ -28,9 +28,13 @@ typedef struct sc_buf {
 	size_t len;
 	size_t cap;
 	size_t max;  /* appends past this fail with SC_ETOOBIG; 0 = no cap */
+	int borrowed; /* ptr is the caller's storage (sc__buf_init_in) */
 } sc_buf;
 
 void sc__buf_init(sc_buf *b, size_t max);
+/* Start in the caller's storage (cap bytes, e.g. on the stack); a longer
+ * text moves to the heap.  Free it as any other. */
+void sc__buf_init_in(sc_buf *b, char *storage, size_t cap, size_t max);
 int sc__buf_append(sc_buf *b, const char *data, size_t len);
 int sc__buf_puts(sc_buf *b, const char *s);
 /* Appends each string in turn; stops at the first error. */
@@ -190,6 +194,9 @@ struct sc_response {
 int sc__request_new(sc_request **out, const char *method, const char *url);
 int sc__request_add_header(sc_request *req, const char *name,
 			   const char *value);
+/* A header whose value is value followed by more ("Bearer ", token). */
+int sc__request_add_header2(sc_request *req, const char *name,
+			    const char *value, const char *more);
 /* Replace (or add) a header. */
 int sc__request_set_header(sc_request *req, const char *name,
 			   const char *value);

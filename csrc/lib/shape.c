@@ -65,9 +65,12 @@ static cJSON *meta_from(const sc_response *resp)
 		if ((name[0] | 0x20) != 's' || (name[1] | 0x20) != 'c' ||
 		    name[2] != '-')
 			continue;
-		for (i = 0; i < 4; i++)
-			if (!found[i] && sc__strcaseeq(name, map[i][0]))
-				found[i] = resp->headers[h].value;
+		/* the names differ at their fourth letter: one compare */
+		for (i = 0; i < 4 && (map[i][0][3] | 0x20) != (name[3] | 0x20);
+		     i++)
+			;
+		if (i < 4 && !found[i] && sc__strcaseeq(name, map[i][0]))
+			found[i] = resp->headers[h].value;
 	}
 	return meta_of(found_header, found, NULL);
 }
@@ -175,6 +178,10 @@ static cJSON *join_meta(cJSON *data, cJSON *meta)
 		/* a body with its own meta (v3 paging) keeps it; the header
 		 * fields join it where the body has none of the same name */
 		cJSON *own = cJSON_GetObjectItemCaseSensitive(data, "meta");
+		if (!own) {
+			cJSON_AddItemToObjectCS(data, "meta", meta);
+			return data;
+		}
 		if (cJSON_IsObject(own)) {
 			cJSON *h = meta->child;
 			while (h) {

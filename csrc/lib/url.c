@@ -7,17 +7,27 @@
 
 #include "sc_internal.h"
 
+/* RFC 3986's unreserved characters (ASCII, whatever the locale). */
+static int unreserved(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	       c == '~';
+}
+
 int sc__url_encode(sc_buf *out, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	int rc = 0;
 
-	for (; *s && rc == 0; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '.' || c == '_' ||
-		    c == '~') {
-			rc = sc__buf_putc(out, (char)c);
-		} else {
+	while (*s && rc == 0) {
+		const char *run = s;
+		while (unreserved((unsigned char)*s))
+			s++;
+		if (s > run) /* a run of unreserved characters in one append */
+			rc = sc__buf_append(out, run, (size_t)(s - run));
+		if (*s && rc == 0) {
+			unsigned char c = (unsigned char)*s++;
 			char enc[3] = { '%', hex[c >> 4], hex[c & 15] };
 			rc = sc__buf_append(out, enc, 3);
 		}
