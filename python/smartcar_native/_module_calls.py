@@ -164,21 +164,17 @@ def get_compatibility(
         "scope": " ".join(_util.str_list("scope", scope)),
         "country": _util.require_str("country", country),
         "flags": _util.flags_string(opts.get("flags")),
+        "mode": _mode(opts.get("mode")),
+        # (the library then sends mode=test unless a mode is given)
+        "test_mode_compatibility_level": _util.optional_str(
+            "test_mode_compatibility_level",
+            opts.get("test_mode_compatibility_level")),
     }
-    mode = _mode(opts.get("mode"))
     if opts.get("test_mode") is not None:
         test_mode = _util.mode_of_test_mode(opts["test_mode"])
-        mode = mode or test_mode
-    level = _util.optional_str(
-        "test_mode_compatibility_level",
-        opts.get("test_mode_compatibility_level"),
-    )
-    if level is not None:  # the library then sends mode=test by default
-        params["test_mode_compatibility_level"] = level
-    params["mode"] = mode
+        params["mode"] = params["mode"] or test_mode
     data = _as_application("get_compatibility", params, opts)
-    version = params["version"] or get_api_version()
-    if version.startswith("1."):
+    if (params["version"] or get_api_version()).startswith("1."):
         return compatibility_v1_from(data)
     return compatibility_v2_from(data)
 

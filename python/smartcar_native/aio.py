@@ -228,7 +228,8 @@ class _Driver:
                     pass
 
 
-_drivers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[int, Tuple[Any, _Driver]]]" = weakref.WeakKeyDictionary()
+#: each loop's drivers, by the id of their client
+_drivers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[int, _Driver]]" = weakref.WeakKeyDictionary()
 
 
 #: the driver found last and its loop, both weakly: most calls in a
@@ -245,12 +246,11 @@ def _driver(client: Any) -> _Driver:
         if driver is not None and driver.client is client:
             return driver  # type: ignore[no-any-return]
     mine = _drivers.setdefault(loop, {})
-    held = mine.get(id(client))
-    if held is None or held[0] is not client:
-        held = (client, _Driver(loop, client))
-        mine[id(client)] = held
-    _last = (weakref.ref(loop), weakref.ref(held[1]))
-    return held[1]
+    driver = mine.get(id(client))
+    if driver is None or driver.client is not client:
+        driver = mine[id(client)] = _Driver(loop, client)
+    _last = (weakref.ref(loop), weakref.ref(driver))
+    return driver
 
 
 async def _planned(vehicle: Any, method: str, args: Tuple[Any, ...],
