@@ -43,7 +43,10 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 {
 	const char *scope = sc_params_get(params, "scope");
 	const char *state = sc_params_get(params, "state");
-	const char *make = sc_params_get(params, "make");
+	/* make_bypass: the official SDKs' name of the option */
+	const char *make = sc_params_get(params, "make")
+				   ? sc_params_get(params, "make")
+				   : sc_params_get(params, "make_bypass");
 	const char *single = sc_params_get(params, "single_select");
 	const char *vin = sc_params_get(params, "single_select_vin");
 	const char *flags = sc_params_get(params, "flags");

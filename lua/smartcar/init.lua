@@ -502,32 +502,23 @@ local AUTH_URL_OPTIONS = {
 function AuthClient:get_auth_url(scope, options)
   local fname = "get_auth_url"
   check_self(self, AuthClient, fname)
-  local params = {}
-  if scope ~= nil then
-    params.scope = check_string_list(scope, fname, 1, "scope")
-  end
-  options = check_fields(options, AUTH_URL_OPTIONS, fname, 2)
-  params.force_prompt, params.state, params.make = options.force_prompt,
-    options.state, options.make_bypass
-  params.user, params.mode = options.user, options.mode
-  local ss = options.single_select
-  if type(ss) == "boolean" then
-    params.single_select = ss
-  elseif type(ss) == "table" then
-    if ss.enabled ~= nil and type(ss.enabled) ~= "boolean" then
-      argerror(fname, 2, "single_select.enabled: boolean expected")
+  scope = scope and check_string_list(scope, fname, 1, "scope")
+  -- the options are the library's parameters (make_bypass included) but
+  -- a single_select table and flags
+  local params = copy(check_fields(options, AUTH_URL_OPTIONS, fname, 2))
+  params.scope = scope
+  local ss = params.single_select
+  if type(ss) == "table" then
+    if ss.enabled ~= nil then
+      CHECKS.boolean(ss.enabled, fname, 2, "single_select.enabled")
     end
-    if ss.vin ~= nil then
-      check_string(ss.vin, fname, 2, "single_select.vin")
-      params.single_select_vin = ss.vin
-    end
-    if ss.enabled ~= nil then params.single_select = ss.enabled end
-  elseif ss ~= nil then
+    if ss.vin ~= nil then check_string(ss.vin, fname, 2, "single_select.vin") end
+    params.single_select, params.single_select_vin = ss.enabled, ss.vin
+  elseif ss ~= nil and type(ss) ~= "boolean" then
     argerror(fname, 2, "single_select: table or boolean expected, got "
       .. type(ss))
   end
-  params.flags = format_flags(options.flags, fname, 2)
-  -- the library refuses a client without client_id or redirect_uri
+  params.flags = format_flags(params.flags, fname, 2)
   return self.core:auth_url(params)
 end
 

@@ -53,6 +53,29 @@ TEST(auth_url_has_every_parameter)
 	sc_client_free(c);
 }
 
+TEST(auth_url_takes_the_sdk_option_names)
+{
+	sc_client *c = connect_client();
+	sc_params *p = NULL;
+	char *url;
+
+	REQUIRE(c);
+	p = T_PARAMS("make_bypass", "TESLA", "single_select", "false");
+	url = auth_url(c, p, NULL);
+	REQUIRE(url);
+	CHECK_CONTAINS(url, "&make=TESLA&single_select=false");
+	sc_free(url);
+	/* "make" wins over "make_bypass" */
+	sc_params_set(p, "make", "BMW");
+	url = auth_url(c, p, NULL);
+	REQUIRE(url);
+	CHECK_CONTAINS(url, "&make=BMW");
+	CHECK(strstr(url, "TESLA") == NULL);
+	sc_free(url);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
 TEST(auth_url_makes_a_random_state)
 {
 	sc_client *c = connect_client();

@@ -21,7 +21,8 @@ SC_BEGIN_DECL
  *  - "scope": space-separated permissions; "required:" marks mandatory ones
  *  - "force_prompt": "true" sends approval_prompt=force
  *  - "state": echoed back on the redirect; when absent a random one is made
- *  - "make", "single_select" ("true"/"false"), "single_select_vin" (which
+ *  - "make" (or, as the official SDKs name the option, "make_bypass"),
+ *    "single_select" ("true"/"false"), "single_select_vin" (which
  *    implies single_select=true), "flags" ("k:v k:v"), "user",
  *    "mode" (overrides the client's mode)
  *
