@@ -141,14 +141,13 @@ def read(path):
 
 def endpoints():
     """(name, built) for every line of the table: built when init.lua
-    makes its Lua entry point at load (every call but the token grants,
-    AuthClient's methods)."""
+    makes its Lua entry point at load: every call)."""
     text = read("csrc/lib/endpoints.def")
     out = []
     for m in re.finditer(r'^SC_ENDPOINT\(\s*\w+,\s*"(\w+)",\s*"\w*",\s*'
                          r'(\w+),(.*?)\)\s*$', text, re.M | re.S):
         rest = m.group(3)
-        out.append((m.group(1), m.group(2) != "AUTH"))
+        out.append((m.group(1), True))
     return out
 
 

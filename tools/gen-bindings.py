@@ -496,6 +496,13 @@ def render_lua(calls, hand, hand_v3, shapes, lua_app_hand=()):
             if c.name in names:
                 out += lua_declaration(c, shapes, cls + ":",
                                        "smartcar.CallOptions|nil")
+    # the token grants init.lua builds on AuthClient
+    out += ["", "---@class smartcar.AuthClient", "local AuthClient = {}"]
+    for c in calls:
+        if c.host == "AUTH":
+            out += lua_declaration(c, shapes, "AuthClient:", "table|nil "
+                                   "the per-call options but unit_system "
+                                   "and version; store and key")
     # the account's calls and the application's v3 calls init.lua builds
     # on the module table
     out += ["", "---@class smartcar", "local smartcar = {}"]

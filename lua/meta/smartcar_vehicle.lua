@@ -282,6 +282,23 @@ function Vehicle:get_signals(page, page_size, options) end
 ---@class smartcar.VehicleV3: smartcar.VehicleV3Calls
 local VehicleV3 = {}
 
+---@class smartcar.AuthClient
+local AuthClient = {}
+
+--- Exchange an authorization code for a token set.
+---@param code string
+---@param options table|nil the per-call options but unit_system and version; store and key
+---@return smartcar.Token|nil data
+---@return smartcar.Error|nil err
+function AuthClient:exchange_code(code, options) end
+
+--- Exchange a refresh token for a new token set.
+---@param refresh_token string
+---@param options table|nil the per-call options but unit_system and version; store and key
+---@return smartcar.Token|nil data
+---@return smartcar.Error|nil err
+function AuthClient:exchange_refresh_token(refresh_token, options) end
+
 ---@class smartcar
 local smartcar = {}
 

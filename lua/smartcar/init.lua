@@ -542,28 +542,19 @@ local function token_call(self, fname, endpoint, key, value, options)
   return token
 end
 
---- Exchange the authorization code from the redirect for a token set.
---- Options: the per-call options but unit_system and version; `store` and
---- `key` save the new set under `key` before it is returned (when the
---- save fails: nil, err, and the spent code needs a new Connect).
----@param code string
----@param options table|nil
----@return smartcar.Token|nil token
----@return smartcar.Error|nil err
-function AuthClient:exchange_code(code, options)
-  return token_call(self, "exchange_code", "exchange_code", "code", code,
-                    options)
-end
-
---- Exchange a refresh token for a new token set (options as for
---- exchange_code: refresh tokens rotate, save the new set before use).
----@param refresh_token string
----@param options table|nil
----@return smartcar.Token|nil token
----@return smartcar.Error|nil err
-function AuthClient:exchange_refresh_token(refresh_token, options)
-  return token_call(self, "exchange_refresh_token", "exchange_refresh_token",
-                    "refresh_token", refresh_token, options)
+-- The token grants (exchange_code(code, options),
+-- exchange_refresh_token(refresh_token, options)) from the endpoint
+-- table: a token set, or nil, err.  Options: the per-call options but
+-- unit_system and version; `store` and `key` save the new set under `key`
+-- before it is returned (when the save fails: nil, err).
+for _, name in ipairs(core.endpoints()) do
+  local info = core.endpoint_info(name)
+  if info.host == "auth" then
+    local arg = info.args:match("^[%w_]+")
+    AuthClient[name] = function(self, value, options)
+      return token_call(self, name, name, arg, value, options)
+    end
+  end
 end
 
 -- The core client's methods an auth client has as its own:
