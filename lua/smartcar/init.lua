@@ -143,9 +143,27 @@ local function format_flags(flags, fname, n)
   return text
 end
 
--- The checks of a table's fields (options, paging, filters) by the kind a
--- spec gives each one; they raise for a bad value and may return the
--- value to send (a list as text).
+-- A JSON object argument: a table (encoded here) or JSON text.
+local function check_json(v, fname, n, what)
+  if type(v) == "table" then return core.json_encode(v) end
+  if type(v) ~= "string" then
+    argerror(fname, n, ("%s: table or JSON text expected, got %s")
+      :format(what, type(v)))
+  end
+  return v
+end
+
+local function check_number(v, fname, n, what)
+  check_type("number")(v, fname, n, what)
+  if v ~= v or v == math.huge or v == -math.huge then
+    argerror(fname, n, what .. " must be a finite number")
+  end
+end
+
+-- The checks of a table's fields (options, paging, filters) and of
+-- arguments (table_args) by the kind a spec gives each one; they raise
+-- for a bad value and may return the value to send (a list as text, a
+-- table as JSON).
 local CHECKS = {
   string = check_str,                -- any string
   text = check_string,               -- a non-empty string
@@ -155,11 +173,20 @@ local CHECKS = {
   count = check_count,               -- a non-negative integer
   positive = check_positive,
   flags = format_flags,
-  list = check_string_list,          -- a table of strings
+  list = function(v, fname, n, what) -- a table of strings
+    return check_string_list(v, fname, n, what)
+  end,
   names = function(v, fname, n, what) -- that or one string
     return check_string_list(v, fname, n, what, true)
   end,
   any = function() end,              -- checked where it is used
+  -- the kinds of the endpoint table's "args" column (its "string" is
+  -- "text"; "bytes": any string)
+  bytes = check_str,
+  date = check_string,
+  number = check_number,
+  integer = check_count,
+  json = check_json,
 }
 
 local function check_opt_table(v, fname, n)
@@ -197,6 +224,64 @@ local PAGING = {
   cursor = { limit = "count", cursor = "text" },
   page = { page = "positive", page_size = "positive" },
 }
+
+-- The filter of the Management API's connection calls.
+local FILTER = { user_id = "text", vehicle_id = "text" }
+-- a paging or filter table argument: its fields are parameters (`a`: the
+-- argument, from table_args)
+function CHECKS.paging(v, fname, n, _, a)
+  return check_fields(v, a.fields, fname, n)
+end
+function CHECKS.filter(v, fname, n, what)
+  check_table(v, fname, n, what)
+  return check_fields(v, FILTER, fname, n)
+end
+
+-- The positional arguments of a call from its "args" column; `paging`:
+-- its "paging" column.
+local function table_args(spec, paging)
+  local args = {}
+  for word in spec:gmatch("%S+") do
+    local name, param, kind = word:match("^(%w[%w_]*)>?([%w_]*):(%a+)")
+    args[#args + 1] = { name = name, param = param ~= "" and param or name,
+                        kind = kind,
+                        check = CHECKS[kind == "string" and "text" or kind],
+                        optional = word:sub(-1) == "?",
+                        fields = PAGING[paging] }
+  end
+  return args
+end
+
+-- The params the positional arguments (...) of call `name` fill, checked
+-- against its table_args; the options argument comes after them.
+local function positional(args, name, ...)
+  local extra = {}
+  for i, a in ipairs(args) do
+    local v = (select(i, ...))
+    if v ~= nil or not a.optional then
+      v = a.check(v, name, i, a.name, a) or v
+    end
+    if a.kind == "paging" or a.kind == "filter" then
+      for k, x in pairs(v or {}) do extra[k] = x end
+    else
+      extra[a.param] = v
+    end
+  end
+  return extra, (select(#args + 1, ...))
+end
+
+-- fn with its arguments checked by `spec` (as an "args" column: "name:kind",
+-- "?" when optional), called with them as given.
+local function checked(fname, spec, fn)
+  local args = table_args(spec)
+  return function(...)
+    for i, a in ipairs(args) do
+      local v = (select(i, ...))
+      if v ~= nil or not a.optional then a.check(v, fname, i, a.name, a) end
+    end
+    return fn(...)
+  end
+end
 
 -- A metatable for objects of class `name` that print as "name (id)".
 local function class(name)
@@ -396,25 +481,17 @@ end
 
 --- Open (creating it when needed, readable by its owner only) a SQLite
 --- token store at `path` (":memory:": a private one), which processes may
---- share.  Returns nil, err when the database cannot be opened.
----@param path string
----@return smartcar.TokenStore|nil store
----@return smartcar.Error|nil err
-function smartcar.token_store(path)
-  check_string(path, "token_store", 1, "path")
-  return core.sqlite_store(path)
-end
+--- share; nil, err when the database cannot be opened.
+---@type fun(path: string): smartcar.TokenStore|nil, smartcar.Error|nil
+smartcar.token_store = checked("token_store", "path:string",
+                               core.sqlite_store)
 
 --- Open a PostgreSQL token store (docs/postgres.md): `dsn` is a libpq
---- connection string or URI (nil or "": the PG* environment variables).
---- Returns nil, err (kind "storage") when the server cannot be reached.
----@param dsn string|nil
----@return smartcar.TokenStore|nil store
----@return smartcar.Error|nil err
-function smartcar.postgres_store(dsn)
-  if dsn ~= nil then check_str(dsn, "postgres_store", 1, "dsn") end
-  return core.postgres_store(dsn)
-end
+--- connection string or URI (nil or "": the PG* environment variables);
+--- nil, err (kind "storage") when the server cannot be reached.
+---@type fun(dsn: string|nil): smartcar.TokenStore|nil, smartcar.Error|nil
+smartcar.postgres_store = checked("postgres_store", "dsn:bytes?",
+                                  core.postgres_store)
 
 --- Whether a token expiring at `expiration` (Unix seconds, or a token
 --- table: its `expiration`, none counting as expired) has expired or will
@@ -575,18 +652,14 @@ function AuthClient:__tostring()
     self.core:closed() and "closed" or tostring(self.core:get("client_id")))
 end
 
---- Parse the redirect Connect sent (a full URL or its query string).
----@param url string
----@param expected_state string|nil the state from get_auth_url; a mismatch returns nil, err (kind "state_mismatch")
----@return table|nil data {code, state, user_id?, external_id?, virtual_key_url?}
----@return smartcar.Error|nil err kind "connect" (type "access_denied", "vehicle_incompatible"...) or "state_mismatch"
-function smartcar.parse_redirect(url, expected_state)
-  check_string(url, "parse_redirect", 1, "url")
-  if expected_state ~= nil then
-    check_str(expected_state, "parse_redirect", 2, "expected_state")
-  end
-  return redirect_result(core.parse_redirect(url, expected_state))
-end
+--- Parse the redirect Connect sent (a full URL or its query string):
+--- {code, state, user_id?, ...}, or nil, err (kind "connect", or
+--- "state_mismatch" when `expected_state`, from get_auth_url, differs).
+---@type fun(url: string, expected_state: string|nil): smartcar.Redirect|nil, smartcar.Error|nil
+smartcar.parse_redirect = checked("parse_redirect",
+  "url:string expected_state:bytes?", function(url, expected_state)
+    return redirect_result(core.parse_redirect(url, expected_state))
+  end)
 
 AuthClient.parse_redirect = function(self, url, expected_state)
   check_self(self, AuthClient, "parse_redirect")
@@ -944,24 +1017,6 @@ function Vehicle:start(endpoint, options, callback)
                        "start", 3)
 end
 
--- A JSON object argument: a table (encoded here) or JSON text.
-local function check_json(v, fname, n, what)
-  if type(v) == "table" then return core.json_encode(v) end
-  if type(v) ~= "string" then
-    argerror(fname, n, ("%s: table or JSON text expected, got %s")
-      :format(what, type(v)))
-  end
-  return v
-end
-
-local function check_number(v, fname, n, what)
-  if type(v) ~= "number" then
-    argerror(fname, n, ("%s: number expected, got %s"):format(what, type(v)))
-  elseif v ~= v or v == math.huge or v == -math.huge then
-    argerror(fname, n, what .. " must be a finite number")
-  end
-end
-
 --- Read several paths in one request ("/odometer", "/" for the
 --- attributes...): `res.odometer` for each path that worked,
 --- `res.errors.fuel` for each that failed, and `res.meta`; nil, err only
@@ -1048,63 +1103,6 @@ end
 -- (core.endpoint_info): the "args" column gives the positional arguments,
 -- their types and the parameters they fill.  LuaLS reads their
 -- declarations from lua/meta/smartcar_vehicle.lua (tools/gen-bindings.py).
-
--- The filter of the Management API's connection calls.
-local FILTER = { user_id = "text", vehicle_id = "text" }
--- Each check raises for a bad value and may return the parameter's value
--- (a list as text, a table as JSON); `a` is the argument (table_args).
-local ARG_CHECKS = {
-  string = check_string,
-  date = check_string,
-  number = check_number,
-  integer = check_count,
-  json = check_json,
-  list = function(v, fname, n, what)
-    return check_string_list(v, fname, n, what)
-  end,
-  -- a paging or filter table: its fields are parameters
-  paging = function(v, fname, n, _, a)
-    return check_fields(v, a.fields, fname, n)
-  end,
-  filter = function(v, fname, n, what)
-    if type(v) ~= "table" then
-      argerror(fname, n, ("%s: table expected, got %s"):format(what, type(v)))
-    end
-    return check_fields(v, FILTER, fname, n)
-  end,
-}
-
--- The positional arguments of a call from its "args" column; `paging`:
--- its "paging" column.
-local function table_args(spec, paging)
-  local args = {}
-  for word in spec:gmatch("%S+") do
-    local name, param, kind = word:match("^(%w[%w_]*)>?([%w_]*):(%a+)")
-    args[#args + 1] = { name = name, param = param ~= "" and param or name,
-                        kind = kind, check = ARG_CHECKS[kind],
-                        optional = word:sub(-1) == "?",
-                        fields = PAGING[paging] }
-  end
-  return args
-end
-
--- The params the positional arguments (...) of call `name` fill, checked
--- against its table_args; the options argument comes after them.
-local function positional(args, name, ...)
-  local extra = {}
-  for i, a in ipairs(args) do
-    local v = (select(i, ...))
-    if v ~= nil or not a.optional then
-      v = a.check(v, name, i, a.name, a) or v
-    end
-    if a.kind == "paging" or a.kind == "filter" then
-      for k, x in pairs(v or {}) do extra[k] = x end
-    else
-      extra[a.param] = v
-    end
-  end
-  return extra, (select(#args + 1, ...))
-end
 
 local vehicle_call_c = core.vehicle_call
 local ENDPOINTS = {}
@@ -1507,43 +1505,22 @@ end
 
 --- The answer to a webhook VERIFY challenge: lower-case hex
 --- HMAC-SHA256(key = amt, message = challenge); reply {"challenge": it}.
----@param amt string application management token
----@param challenge string
----@return string
-function smartcar.hash_challenge(amt, challenge)
-  check_string(amt, "hash_challenge", 1, "amt")
-  check_str(challenge, "hash_challenge", 2, "challenge")
-  return core.webhook_challenge(amt, challenge)
-end
-
--- amt, signature (or nil) and the raw body, checked for fname.
-local function check_delivery(fname, amt, signature, body)
-  check_string(amt, fname, 1, "amt")
-  if signature ~= nil then check_str(signature, fname, 2, "signature") end
-  check_str(body, fname, 3, "body")
-end
+---@type fun(amt: string, challenge: string): string
+smartcar.hash_challenge = checked("hash_challenge",
+  "amt:string challenge:bytes", core.webhook_challenge)
 
 --- Whether `signature` (the SC-Signature header; nil: false) is the
 --- HMAC-SHA256 of the raw request body keyed by the management token,
 --- compared in constant time.
----@param amt string application management token
----@param signature string|nil
----@param body string raw request body
----@return boolean
-function smartcar.verify_payload(amt, signature, body)
-  check_delivery("verify_payload", amt, signature, body)
-  return core.webhook_verify(amt, signature, body)
-end
+---@type fun(amt: string, signature: string|nil, body: string): boolean
+smartcar.verify_payload = checked("verify_payload",
+  "amt:string signature:bytes? body:bytes", core.webhook_verify)
 
 --- Parse a webhook delivery body (v2 or v4; verify it first); a body that
 --- is not one gives nil, err (kind "malformed_response").
----@param body string raw request body
----@return smartcar.WebhookEvent|nil event
----@return smartcar.Error|nil err
-function smartcar.parse_webhook(body)
-  check_str(body, "parse_webhook", 1, "body")
-  return core.webhook_parse(body)
-end
+---@type fun(body: string): smartcar.WebhookEvent|nil, smartcar.Error|nil
+smartcar.parse_webhook = checked("parse_webhook", "body:bytes",
+                                 core.webhook_parse)
 
 --- A set of recently seen webhook event ids (sc_webhook_seen):
 --- `seen:first(id)`, `seen:forget(id)`, `seen:count()`.  Options:
@@ -1566,20 +1543,13 @@ function smartcar.webhook_seen(opts)
 end
 
 --- Receive one delivery (sc_webhook_receive): a VERIFY answered, the
---- signature of anything else checked, the event parsed and, with `seen`,
---- its id recorded.  Returns the event plus `reply` (answer 200 with it)
---- and `duplicate`, or nil, err (kind "bad_signature": 401;
---- "malformed_response": 400).
----@param amt string application management token
----@param signature string|nil the SC-Signature header
----@param body string raw request body
----@param seen userdata|nil
----@return smartcar.WebhookEvent|nil event
----@return smartcar.Error|nil err
-function smartcar.receive_webhook(amt, signature, body, seen)
-  check_delivery("receive_webhook", amt, signature, body)
-  return core.webhook_receive(amt, signature, body, seen)
-end
+--- signature of anything else checked, the event parsed and, with `seen`
+--- (smartcar.webhook_seen), its id recorded.  Returns the event plus
+--- `reply` (answer 200 with it) and `duplicate`, or nil, err (kind
+--- "bad_signature": 401; "malformed_response": 400).
+---@type fun(amt: string, signature: string|nil, body: string, seen: userdata|nil): smartcar.WebhookEvent|nil, smartcar.Error|nil
+smartcar.receive_webhook = checked("receive_webhook",
+  "amt:string signature:bytes? body:bytes", core.webhook_receive)
 
 --- One flat smartcar.SignalRow per signal (sc_signal_rows; times in epoch
 --- ms) of a get_signals / get_signal result, a parsed webhook, or the
