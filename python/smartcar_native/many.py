@@ -17,27 +17,19 @@ Progress = Callable[[int, int, int], Any]
 
 def _plan_of(index: int, call: Any, client: Optional[Client]
              ) -> Tuple[Client, Plan]:
-    if isinstance(call, (str, bytes)) or not isinstance(call, Sequence):
-        raise TypeError(
-            "calls[%d] must be a (Vehicle, method, kwargs) or (endpoint, "
-            "params) tuple, not %s" % (index, type(call).__name__)
-        )
-    vehicle = getattr(call[0], "sync", call[0]) if call else None
-    if isinstance(vehicle, Vehicle):  # or an aio.AsyncVehicle's
-        if len(call) not in (2, 3):
-            raise TypeError(
-                "calls[%d] must be (Vehicle, method[, kwargs])" % index
-            )
-        kwargs = call[2] if len(call) == 3 else None
-        return vehicle.client, vehicle.plan(call[1], kwargs)
-    if len(call) == 2 and isinstance(call[0], str):
-        params = _util.require_mapping("params", call[1])
-        return (client or default_client(),
-                Plan(call[0], dict(params), None))
+    if isinstance(call, Sequence) and not isinstance(call, (str, bytes)):
+        vehicle = getattr(call[0], "sync", call[0]) if call else None
+        if isinstance(vehicle, Vehicle) and len(call) in (2, 3):
+            # (or an aio.AsyncVehicle's)
+            kwargs = call[2] if len(call) == 3 else None
+            return vehicle.client, vehicle.plan(call[1], kwargs)
+        if len(call) == 2 and isinstance(call[0], str):
+            params = _util.require_mapping("params", call[1])
+            return (client or default_client(),
+                    Plan(call[0], dict(params), None))
     raise TypeError(
-        "calls[%d] must be a (Vehicle, method, kwargs) or (endpoint, "
-        "params) tuple" % index
-    )
+        "calls[%d] must be a (Vehicle, method[, kwargs]) or (endpoint, "
+        "params) tuple, not %s" % (index, type(call).__name__))
 
 
 def run_many(
