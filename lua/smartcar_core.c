@@ -64,6 +64,7 @@ typedef struct tmp {
 	sc_error *err;
 	char *text; /* from cJSON_Print*: freed with cJSON_free */
 	sc_pager *pager; /* client:pages' iterator keeps one in a tmp */
+	sc_many *many;   /* client:call_many's calls */
 } tmp;
 
 static int tmp_release(lua_State *L)
@@ -79,6 +80,7 @@ static int tmp_release(lua_State *L)
 	if (t->text != NULL)
 		cJSON_free(t->text);
 	sc_pager_free(t->pager);
+	sc_many_free(t->many);
 	memset(t, 0, sizeof(*t));
 	return 0;
 }
@@ -1564,27 +1566,6 @@ static int l_same_env(lua_State *L)
 /* client:call_many: sc_call_many with a Lua progress callback.        */
 /* ------------------------------------------------------------------ */
 
-#define MANY_MT "smartcar.many"
-
-/* The C side of one call_many, to-be-closed so every exit frees it. */
-typedef struct many {
-	sc_many *m;
-	sc_params *pending; /* params being filled (fill_params may raise) */
-	lclient *owner;     /* busy while set */
-} many;
-
-static int many_release(lua_State *L)
-{
-	many *m = luaL_checkudata(L, 1, MANY_MT);
-
-	sc_many_free(m->m);
-	sc_params_free(m->pending);
-	if (m->owner != NULL)
-		m->owner->busy--;
-	memset(m, 0, sizeof(*m));
-	return 0;
-}
-
 struct many_progress {
 	lua_State *L;
 	int fn;     /* stack index of the callback (0: none) */
@@ -1640,7 +1621,7 @@ static int l_client_call_many(lua_State *L)
 	lua_Integer mif = 0;
 	struct many_progress prog = { L, 0, 6, 0 };
 	size_t n, i;
-	many *m;
+	tmp *t;
 	int rc;
 
 	check_client(L);
@@ -1656,12 +1637,9 @@ static int l_client_call_many(lua_State *L)
 	}
 	lua_settop(L, 4);
 	n = (size_t)lua_rawlen(L, 2);
-	m = lua_newuserdatauv(L, sizeof(*m), 0); /* 5 */
-	memset(m, 0, sizeof(*m));
-	luaL_setmetatable(L, MANY_MT);
-	lua_toclose(L, 5);
+	t = tmp_push(L); /* 5 */
 	lua_pushnil(L); /* 6: the error the callback raised */
-	if (sc_many_new(&m->m, c->client, n) != 0)
+	if (sc_many_new(&t->many, c->client, n) != 0)
 		return raise_nomem(L);
 	for (i = 1; i <= n; i++) {
 		const char *key = NULL;
@@ -1690,24 +1668,22 @@ static int l_client_call_many(lua_State *L)
 					"store and a key expected", (int)i));
 			key = check_cstring(L, 11, "the key");
 		}
-		if (sc_params_new(&m->pending) != 0)
+		if (sc_params_new(&t->params) != 0)
 			return raise_nomem(L);
 		if (lua_istable(L, 9))
-			fill_params(L, 9, m->pending, 2);
-		rc = sc_many_add(m->m, st ? st->store : NULL, key,
-				 lua_tostring(L, 8), m->pending);
-		sc_params_free(m->pending);
-		m->pending = NULL;
+			fill_params(L, 9, t->params, 2);
+		rc = sc_many_add(t->many, st ? st->store : NULL, key,
+				 lua_tostring(L, 8), t->params);
+		sc_params_free(t->params);
+		t->params = NULL;
 		if (rc != 0)
 			return raise_nomem(L);
 		lua_settop(L, 6);
 	}
 
-	c->busy++;
-	m->owner = c;
-	rc = sc_many_run(m->m, (size_t)mif, many_progress_cb, &prog);
+	c->busy++; /* the callback runs under lua_pcall: nothing raises */
+	rc = sc_many_run(t->many, (size_t)mif, many_progress_cb, &prog);
 	c->busy--;
-	m->owner = NULL;
 	if (prog.failed) {
 		lua_pushvalue(L, 6);
 		return lua_error(L);
@@ -1719,7 +1695,7 @@ static int l_client_call_many(lua_State *L)
 
 	lua_createtable(L, (int)n, 0);
 	for (i = 0; i < n; i++) {
-		const sc_result *res = sc_many_result(m->m, i);
+		const sc_result *res = sc_many_result(t->many, i);
 		const sc_error *err = res ? sc_result_error(res) : NULL;
 
 		if (res == NULL || (err && sc_error_code(err) == SC_ENOMEM))
@@ -1988,7 +1964,6 @@ int luaopen_smartcar_core(lua_State *L)
 				  sc_strerror(rc));
 
 	new_type(L, TMP_MT, tmp_release, tmp_release, NULL, NULL);
-	new_type(L, MANY_MT, many_release, many_release, NULL, NULL);
 	new_type(L, SEEN_MT, seen_gc, NULL, NULL, seen_methods);
 	luaL_newmetatable(L, ENV_MT);
 	lua_pop(L, 1);

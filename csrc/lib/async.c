@@ -661,8 +661,10 @@ int sc_async_cancel(sc_async *a, uint64_t id)
 size_t sc_async_changes(sc_async *a, sc_async_watch *out, size_t cap)
 {
 	size_t n, i;
-	if (!a || !out || !a->nchanges)
+	if (!a || !a->nchanges)
 		return 0;
+	if (!out)
+		return a->nchanges;
 	n = a->nchanges < cap ? a->nchanges : cap;
 	for (i = 0; i < n; i++) {
 		out[i].fd = a->changes[i].fd;

@@ -1961,51 +1961,42 @@ static PyObject *py_Async_start_pages(AsyncObject *self, PyObject *arg)
 	return async_started(rc, id, err);
 }
 
-static PyObject *watch_list(const sc_async_watch *w, size_t n)
+/* The sockets to watch: every one now (all), or the changes since the
+ * last call (sc_async_changes; with w NULL, how many). */
+static size_t watches(sc_async *a, int all, sc_async_watch *w, size_t n)
 {
-	PyObject *out = PyList_New((Py_ssize_t)n);
-	size_t i;
+	return all ? sc_async_fds(a, w, n) : sc_async_changes(a, w, n);
+}
+
+static PyObject *watch_list(AsyncObject *self, int all)
+{
+	size_t n = watches(self->async, all, NULL, 0), i;
+	sc_async_watch *w = PyMem_Calloc(n ? n : 1, sizeof(*w));
+	PyObject *out;
+
+	if (!w)
+		return PyErr_NoMemory();
+	n = watches(self->async, all, w, n);
+	out = PyList_New((Py_ssize_t)n);
 	for (i = 0; out && i < n; i++) {
 		PyObject *t = Py_BuildValue("(ii)", w[i].fd, w[i].events);
-		if (!t) {
+		if (!t)
 			Py_CLEAR(out);
-			break;
-		}
-		PyList_SET_ITEM(out, (Py_ssize_t)i, t);
+		else
+			PyList_SET_ITEM(out, (Py_ssize_t)i, t);
 	}
+	PyMem_Free(w);
 	return out;
 }
 
 static PyObject *py_Async_changes(AsyncObject *self, PyObject *unused)
 {
-	sc_async_watch w[256];
-	size_t n = sc_async_changes(self->async, w, 256);
-	PyObject *out = watch_list(w, n);
-	(void)unused;
-	while (out && n == 256) {
-		PyObject *more;
-		n = sc_async_changes(self->async, w, 256);
-		more = watch_list(w, n);
-		if (!more || PyList_SetSlice(out, PY_SSIZE_T_MAX,
-					     PY_SSIZE_T_MAX, more) < 0)
-			Py_CLEAR(out);
-		Py_XDECREF(more);
-	}
-	return out;
+	return watch_list(self, 0);
 }
 
 static PyObject *py_Async_fds(AsyncObject *self, PyObject *unused)
 {
-	size_t n = sc_async_fds(self->async, NULL, 0);
-	sc_async_watch *w = PyMem_Calloc(n ? n : 1, sizeof(*w));
-	PyObject *out;
-	(void)unused;
-	if (!w)
-		return PyErr_NoMemory();
-	n = sc_async_fds(self->async, w, n);
-	out = watch_list(w, n);
-	PyMem_Free(w);
-	return out;
+	return watch_list(self, 1);
 }
 
 static PyObject *py_Async_take(AsyncObject *self, PyObject *unused)

@@ -124,7 +124,8 @@ SC_EXTERN(int) sc_async_cancel(sc_async *a, uint64_t id);
  * Changes to the set of sockets to watch since the last call, in the
  * order they happened (an fd may be dropped and then reused): apply them
  * in order.  Fills up to @p cap entries and removes them from the list.
- * @return the number filled.
+ * @return the number filled; with @p out NULL, the number of changes
+ *         waiting (none is removed).
  */
 SC_EXTERN(size_t) sc_async_changes(sc_async *a, sc_async_watch *out,
 				   size_t cap);
