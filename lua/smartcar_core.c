@@ -835,40 +835,26 @@ static int pages_step(lua_State *L)
 
 /*
  * client:pages(endpoint, params, page_size, store, key) -> iterator, the
- * field of each page's data that holds its items.
- * Each call of the iterator returns the next page's data, nil after the
- * last page (the library decides which that is), or nil, err.
+ * field of each page's data that holds its items, for the pager a call
+ * made in t->pager (the store argument at @p store_idx).  Each call of
+ * the iterator returns the next page's data, nil after the last page
+ * (the library decides which that is), or nil, err.
  */
-static int client_pages(lua_State *L)
+static int push_pages(lua_State *L, tmp *t, int rc, int store_idx)
 {
-	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
-	const char *endpoint = luaL_checkstring(L, 2);
-	lua_Integer size = luaL_optinteger(L, 4, 0);
-	sc_token_store *store = NULL;
-	const char *key = NULL;
-	tmp *p, *t;
-	int rc;
+	tmp *p;
 
-	check_client(L);
-	if (!lua_isnoneornil(L, 5)) {
-		store = check_store(L, 5);
-		key = check_key(L, 6);
-	}
-	lua_settop(L, 6);
-	t = tmp_push(L); /* 7 */
-	params_arg(L, t, 3);
-	p = tmp_new(L); /* 8 */
-	rc = sc_pager_new(&p->pager, c->client, store, key, endpoint,
-			  t->params, (long)size, &t->err);
 	if (rc != 0)
 		return raise_failure(L, "pages", rc, t->err);
+	p = tmp_new(L);
+	p->pager = t->pager;
+	t->pager = NULL;
 	lua_pushvalue(L, 1);
-	if (store != NULL)
-		lua_pushvalue(L, 5);
-	else
+	if (lua_isnoneornil(L, store_idx))
 		lua_pushnil(L);
+	else
+		lua_pushvalue(L, store_idx);
 	lua_pushcclosure(L, pages_step, 3);
-	/* the field of each page's data that holds its items (the table's) */
 	lua_pushstring(L, sc_pager_items(p->pager));
 	return 2;
 }
@@ -1879,7 +1865,6 @@ static const luaL_Reg client_methods[] = {
 	{ "call", client_call },
 	SC_GENERATED_CLIENT_METHODS
 	{ "op", client_op },
-	{ "pages", client_pages },
 	{ "closed", handle_closed },
 	{ "close", client_close },
 	{ NULL, NULL },

@@ -486,6 +486,33 @@ static int l_client_call_stored(lua_State *L)
 	return push_outcome(L, t->res, rc);
 }
 
+/* core.client:pages; in Python: pages(endpoint, params=None, page_size=0, store=None, key=None) -> Pages */
+static int l_client_pages(lua_State *L)
+{
+	sc_client *self;
+	const char *endpoint;
+	sc_params *params;
+	long page_size;
+	sc_token_store *store = NULL;
+	const char *key = NULL;
+	tmp *t;
+	int rc;
+
+	self = check_client(L);
+	luaL_checktype(L, 2, LUA_TSTRING);
+	endpoint = check_cstring(L, 2, "the endpoint");
+	page_size = (long)luaL_optinteger(L, 4, 0);
+	if (!lua_isnoneornil(L, 5))
+		store = check_store(L, 5);
+	if (!lua_isnoneornil(L, 6))
+		key = check_key(L, 6);
+	lua_settop(L, 6);
+	t = tmp_push(L);
+	params = params_arg(L, t, 3);
+	rc = sc_pager_new(&t->pager, self, store, key, endpoint, params, page_size, &t->err);
+	return push_pages(L, t, rc, 5);
+}
+
 /* core.client:connections_opened; in Python: connections_opened() -> int */
 static int l_client_connections_opened(lua_State *L)
 {
@@ -694,6 +721,7 @@ static int l_client_async_cancel(lua_State *L)
 	{ "get", l_client_get }, \
 	{ "set_timeouts", l_client_set_timeouts }, \
 	{ "call_stored", l_client_call_stored }, \
+	{ "pages", l_client_pages }, \
 	{ "connections_opened", l_client_connections_opened }, \
 	{ "auth_url", l_client_auth_url }, \
 	{ "async_timeout", l_client_async_timeout }, \

@@ -142,15 +142,16 @@ PY_ARG = {
                "\t\tgoto done;\n"
                "\t{n} = ((ClientObject *){n}_obj)->client;", None),
     "store": ("O", "sc_token_store *{n};",
-              "if (!PyObject_TypeCheck({n}_obj, &Store_Type)) {{\n"
-              "\t\tPyErr_Format(PyExc_TypeError, \"{n} must be a TokenStore, "
-              "not %.100s\",\n\t\t\t     Py_TYPE({n}_obj)->tp_name);\n"
-              "\t\tgoto done;\n\t}}\n"
-              "\tif (store_check((StoreObject *){n}_obj) < 0)\n"
-              "\t\tgoto done;\n"
-              "\t{n} = ((StoreObject *){n}_obj)->store;", None),
+              "if (store_arg({n}_obj, &{n}, \"{n}\") < 0)\n\t\tgoto done;",
+              None),
+    "ostore": ("O", "sc_token_store *{n} = NULL;",
+               "if ({n}_obj != Py_None && store_arg({n}_obj, &{n}, \"{n}\") < 0)"
+               "\n\t\tgoto done;", None),
     "key": ("O", "const char *{n};",
             "if (!({n} = key_of({n}_obj)))\n\t\tgoto done;", None),
+    "okey": ("O", "const char *{n} = NULL;",
+             "if ({n}_obj != Py_None && !({n} = key_of({n}_obj)))\n"
+             "\t\tgoto done;", None),
     "seen": ("O", "sc_webhook_seen *{n};",
              "if (!({n} = seen_of({n}_obj)))\n\t\tgoto done;", None),
     "oseen": ("O", "sc_webhook_seen *{n} = NULL;",
@@ -196,6 +197,8 @@ PY_RET = {
     "cstr": ("", None, "ret = str_from_c({call});"),
     "void": ("", None, "{call};\n\tret = py_none();"),
     "names": ("", None, "ret = list_names({name});"),
+    "pages": ("sc_pager *out = NULL;", "&out",
+              "ret = pages_wrap(rc, out, {err}, self, {store});"),
     "json": ("cJSON *out;", None, "out = {call};\n"
              "\tret = out ? from_json(out) : py_none();\n\tcJSON_Delete(out);"),
 }
@@ -360,7 +363,9 @@ def render_py_fn(fn):
     out.append("\t" + conv.format(
         err=err, when=fn.when, call=call, name=names_fn(fn),
         ok=" && rc != " + fn.ok if fn.ok else "",
-        einval=fn.einval.get("py")))
+        einval=fn.einval.get("py"),
+        store=next((a.name + "_obj" for a in args
+                    if a.kind in ("store", "ostore")), "Py_None")))
     if "goto done" in "\n".join(out):
         out.append("done:")
     out += cleanup
@@ -417,6 +422,11 @@ LUA_ARG = {
              "{n} = luaL_checklstring(L, {i}, &{n}_len);"),
     "key": ("const char *{n};", "{n} = check_key(L, {i});"),
     "store": ("sc_token_store *{n};", "{n} = check_store(L, {i});"),
+    "ostore": ("sc_token_store *{n} = NULL;",
+               "if (!lua_isnoneornil(L, {i}))\n"
+               "\t\t{n} = check_store(L, {i});"),
+    "okey": ("const char *{n} = NULL;",
+             "if (!lua_isnoneornil(L, {i}))\n\t\t{n} = check_key(L, {i});"),
     "client": ("sc_client *{n};", "{n} = client_arg(L, {i});"),
     "seen": ("sc_webhook_seen *{n};", "{n} = check_seen(L, {i});"),
     "oseen": ("sc_webhook_seen *{n} = NULL;",
@@ -473,7 +483,7 @@ def render_lua_fn(fn):
     has_err = "ERR" in fn.call
     params = [(i, a) for i, a in enumerate(fn.args, 1) if a.kind == "params"]
     needs_tmp = fn.ret in ("result", "call", "string", "store", "seen",
-                           "stored",
+                           "stored", "pages",
                            "pair", "json") or has_err or params
     if needs_tmp:
         decls.append("\ttmp *t;")
@@ -507,6 +517,10 @@ def render_lua_fn(fn):
         elif fn.ret == "call":  # a call's failure: as client:call's
             body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
             body.append("\treturn push_outcome(L, t->res, rc);")
+        elif fn.ret == "pages":  # the iterator and the items' field
+            body.append("\trc = %s;" % subst_call(fn, "&t->pager", err))
+            body.append("\treturn push_pages(L, t, rc, %d);" % next(
+                i for i, a in enumerate(fn.args, 1) if a.kind == "ostore"))
         elif fn.ret == "stored":
             body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
             body.append("\treturn rc != 0 ? push_err_failure(L, t->err, rc)\n"

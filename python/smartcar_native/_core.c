@@ -677,7 +677,7 @@ static int client_check(ClientObject *self)
 }
 
 /* The endpoint and params of a call on @p client (which must be open),
- * as call(), call_stored(), pages() and Op() take them: 0, or -1 with an
+ * as call() and Op() take them: 0, or -1 with an
  * exception set (then *params is not allocated). */
 static int call_args(ClientObject *client, PyObject *endpoint_obj,
 		     PyObject *params_obj, const char **endpoint,
@@ -1142,7 +1142,8 @@ typedef struct {
 	PyObject_HEAD
 	sc_pager *pager;
 	ClientObject *client; /* strong: the pager borrows its handle */
-	StoreObject *store;   /* strong or NULL */
+	StoreObject *store;   /* strong or NULL: the pages stop once closed
+			       * (the pager holds its sc_token_store) */
 } PagesObject;
 
 static void Pages_dealloc(PagesObject *self)
@@ -1151,10 +1152,6 @@ static void Pages_dealloc(PagesObject *self)
 	if (self->client) {
 		self->client->users--;
 		client_release(self->client);
-	}
-	if (self->store) {
-		self->store->users--;
-		store_release(self->store);
 	}
 	Py_XDECREF(self->client);
 	Py_XDECREF(self->store);
@@ -1207,71 +1204,41 @@ static PyTypeObject Pages_Type = {
 	/* no tp_new: made by Client.pages() */
 };
 
-PyDoc_STRVAR(Client_pages_doc,
-"pages(endpoint, params=None, page_size=0, store=None, key=None) -> Pages\n\n"
-"Iterate the pages of a paged call (get_vehicles, permissions,\n"
-"get_connections, get_signals; endpoints.def says how).  params as for\n"
-"call(), without the paging parameters; page_size 0: the server's.\n"
-"With store and key, each page's tokens come from the store as in\n"
-"call_stored().  A page that fails raises; the iteration then ends.");
-
-static PyObject *Client_pages(ClientObject *self, PyObject *args,
-			      PyObject *kwds)
+/* A Pages object for the pager Client.pages made (with @p store, a
+ * TokenStore or None), or raise. */
+static PyObject *pages_wrap(int rc, sc_pager *pager, sc_error *err,
+			    ClientObject *client, PyObject *store)
 {
-	static char *kwlist[] = { "endpoint", "params", "page_size", "store",
-				  "key", NULL };
-	PyObject *endpoint_obj, *params_obj = Py_None, *store_obj = Py_None;
-	PyObject *key_obj = Py_None;
-	Py_ssize_t size = 0;
-	const char *endpoint, *key = NULL;
-	sc_params *params = NULL;
-	sc_error *err = NULL;
-	sc_pager *pager = NULL;
 	PagesObject *out;
-	int rc;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OnOO:pages", kwlist,
-					 &endpoint_obj, &params_obj, &size,
-					 &store_obj, &key_obj))
-		return NULL;
-	if (store_obj != Py_None) {
-		if (!PyObject_TypeCheck(store_obj, &Store_Type)) {
-			PyErr_SetString(PyExc_TypeError,
-					"store must be a TokenStore");
-			return NULL;
-		}
-		if (store_check((StoreObject *)store_obj) < 0 ||
-		    !(key = key_of(key_obj)))
-			return NULL;
-	}
-	if (call_args(self, endpoint_obj, params_obj, &endpoint, &params) < 0)
-		return NULL;
-	rc = sc_pager_new(&pager, self->client,
-			  store_obj != Py_None
-				  ? ((StoreObject *)store_obj)->store : NULL,
-			  key, endpoint, params, (long)size, &err);
-	sc_params_free(params);
-	if (rc < 0) {
-		raise_error(rc, err);
-		sc_error_free(err);
-		return NULL;
-	}
+	if (rc != 0)
+		return raise_owned(rc, err);
 	out = PyObject_New(PagesObject, &Pages_Type);
 	if (!out) {
 		sc_pager_free(pager);
 		return NULL;
 	}
 	out->pager = pager;
-	Py_INCREF(self);
-	out->client = self;
-	self->users++;
-	out->store = NULL;
-	if (store_obj != Py_None) {
-		Py_INCREF(store_obj);
-		out->store = (StoreObject *)store_obj;
-		out->store->users++;
-	}
+	Py_INCREF(client);
+	out->client = client;
+	client->users++;
+	out->store = store == Py_None ? NULL : (StoreObject *)store;
+	Py_XINCREF(out->store);
 	return (PyObject *)out;
+}
+
+/* A TokenStore argument's handle: 0, or -1 with an exception set. */
+static int store_arg(PyObject *obj, sc_token_store **out, const char *what)
+{
+	if (!PyObject_TypeCheck(obj, &Store_Type)) {
+		PyErr_Format(PyExc_TypeError, "%s must be a TokenStore, not "
+			     "%.100s", what, Py_TYPE(obj)->tp_name);
+		return -1;
+	}
+	if (store_check((StoreObject *)obj) < 0)
+		return -1;
+	*out = ((StoreObject *)obj)->store;
+	return 0;
 }
 
 /* A new TokenStore object for what a constructor gave, or raise. */
@@ -1402,8 +1369,6 @@ static int op_check(OpObject *self)
 static PyMethodDef Client_methods[] = {
 	{ "call", (PyCFunction)(void (*)(void))Client_call,
 	  METH_VARARGS | METH_KEYWORDS, Client_call_doc },
-	{ "pages", (PyCFunction)(void (*)(void))Client_pages,
-	  METH_VARARGS | METH_KEYWORDS, Client_pages_doc },
 	SC_GENERATED_CLIENT_METHODS
 	HOLDER_METHODS(Client_close_doc)
 	{ NULL, NULL, 0, NULL }

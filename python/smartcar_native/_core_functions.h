@@ -876,14 +876,8 @@ static PyObject *py_Client_call_stored(ClientObject *self, PyObject *args,
 	if (client_check(self) < 0)
 		goto done;
 	handle = self->client;
-	if (!PyObject_TypeCheck(store_obj, &Store_Type)) {
-		PyErr_Format(PyExc_TypeError, "store must be a TokenStore, not %.100s",
-			     Py_TYPE(store_obj)->tp_name);
+	if (store_arg(store_obj, &store, "store") < 0)
 		goto done;
-	}
-	if (store_check((StoreObject *)store_obj) < 0)
-		goto done;
-	store = ((StoreObject *)store_obj)->store;
 	if (!(key = key_of(key_obj)))
 		goto done;
 	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
@@ -900,6 +894,52 @@ static PyObject *py_Client_call_stored(ClientObject *self, PyObject *args,
 	client_release(self);
 	store_release((StoreObject *)store_obj);
 	ret = take_result(rc, out);
+done:
+	sc_params_free(params);
+	return ret;
+}
+
+PyDoc_STRVAR(py_Client_pages_doc,
+"pages(endpoint, params=None, page_size=0, store=None, key=None) -> Pages\n"
+"\n"
+"Iterate the pages of a paged call (get_vehicles, permissions,\n"
+"get_connections, get_signals; endpoints.def says how).  params as for\n"
+"call(), without the paging parameters; page_size 0: the server's.\n"
+"With store and key, each page's tokens come from the store as in\n"
+"call_stored().  A page that fails raises; the iteration then ends.");
+
+static PyObject *py_Client_pages(ClientObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_client *handle;
+	static char *kwlist[] = { "endpoint", "params", "page_size", "store", "key", NULL };
+	PyObject *endpoint_obj, *params_obj = Py_None, *store_obj = Py_None, *key_obj = Py_None;
+	const char *endpoint;
+	sc_params *params = NULL;
+	long page_size = 0;
+	sc_token_store *store = NULL;
+	const char *key = NULL;
+	sc_pager *out = NULL;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OlOO:pages", kwlist,
+					 &endpoint_obj, &params_obj, &page_size, &store_obj, &key_obj))
+		return retyped();
+	if (client_check(self) < 0)
+		goto done;
+	handle = self->client;
+	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
+		goto done;
+	if (params_from(params_obj, &params) < 0)
+		goto done;
+	if (store_obj != Py_None && store_arg(store_obj, &store, "store") < 0)
+		goto done;
+	if (key_obj != Py_None && !(key = key_of(key_obj)))
+		goto done;
+	rc = sc_pager_new(&out, handle, store, key, endpoint, params, page_size, &err);
+	ret = pages_wrap(rc, out, err, self, store_obj);
 done:
 	sc_params_free(params);
 	return ret;
@@ -1399,6 +1439,8 @@ static PyObject *py_Async_cancel(AsyncObject *self, PyObject *args,
 	  METH_VARARGS | METH_KEYWORDS, py_Client_set_timeouts_doc }, \
 	{ "call_stored", (PyCFunction)(void (*)(void))py_Client_call_stored, \
 	  METH_VARARGS | METH_KEYWORDS, py_Client_call_stored_doc }, \
+	{ "pages", (PyCFunction)(void (*)(void))py_Client_pages, \
+	  METH_VARARGS | METH_KEYWORDS, py_Client_pages_doc }, \
 	{ "connections_opened", (PyCFunction)(void (*)(void))py_Client_connections_opened, \
 	  METH_NOARGS, py_Client_connections_opened_doc }, \
 	{ "auth_url", (PyCFunction)(void (*)(void))py_Client_auth_url, \
