@@ -639,7 +639,15 @@ static int l_vehicle_call(lua_State *L)
 	luaL_checktype(L, 1, LUA_TTABLE);
 	luaL_checktype(L, 3, LUA_TTABLE);
 	lua_settop(L, 4);
-	t = tmp_push(L);
+	/* the tmp kept as the upvalue, unless a call still holds it (one
+	 * made from a debug hook during this one): no userdata per call */
+	t = lua_touserdata(L, lua_upvalueindex(1));
+	if (t->params == NULL && t->res == NULL) {
+		lua_pushvalue(L, lua_upvalueindex(1));
+		lua_toclose(L, -1);
+	} else {
+		t = tmp_push(L);
+	}
 	if (sc_params_new(&t->params) != 0)
 		return raise_nomem(L);
 	lua_pushnil(L);
@@ -1408,7 +1416,11 @@ static int seen_gc(lua_State *L)
  * check that no origin variable changed: no Lua string is read per
  * variable per call, and one walk of the environment compares them all
  * (getenv walks it once per name); the first entry of a name counts, as
- * for getenv.
+ * for getenv.  While the environment's array holds the very entries it
+ * held when the snapshot was last found the same (setenv, putenv and
+ * unsetenv replace, add or remove an entry's pointer; none writes into
+ * an entry), it is the same again without comparing the names: only a
+ * string given to putenv and then written into by C code goes unseen.
  */
 #define ENV_MT "smartcar.env"
 
@@ -1420,6 +1432,7 @@ typedef struct env_var {
 typedef struct env_snapshot {
 	size_t n;
 	int missing;       /* values lacked one: never the same */
+	uint64_t seen;     /* env_print() when last found the same, or 0 */
 	uint64_t first[4]; /* the names' first two bytes (env_key), as bits */
 	env_var var[];     /* then the strings */
 } env_snapshot;
@@ -1431,6 +1444,18 @@ static unsigned env_key(const char *entry)
 	unsigned char a = (unsigned char)entry[0];
 	unsigned char b = a ? (unsigned char)entry[1] : 0;
 	return (a * 31u + (b ? b : '=')) & 255;
+}
+
+/* A print of the environment's array: its address and every entry's. */
+static uint64_t env_print(void)
+{
+	extern char **environ;
+	uint64_t h = 14695981039346656037u ^ (uintptr_t)environ;
+	char **e;
+
+	for (e = environ; e && *e; e++)
+		h = (h ^ (uintptr_t)*e) * 1099511628211u;
+	return h | 1; /* never 0 */
 }
 
 static int l_env_snapshot(lua_State *L)
@@ -1530,6 +1555,7 @@ static int env_same(const env_snapshot *s, size_t from, size_t m)
 static int l_same_env(lua_State *L)
 {
 	env_snapshot *s = luaL_testudata(L, 1, ENV_MT);
+	uint64_t print;
 	size_t from;
 	int same = 1;
 
@@ -1541,9 +1567,14 @@ static int l_same_env(lua_State *L)
 		lua_call(L, 2, 1);
 		s = lua_touserdata(L, -1);
 	}
-	same = !s->missing;
-	for (from = 0; same && from < s->n; from += 64)
-		same = env_same(s, from, s->n - from < 64 ? s->n - from : 64);
+	print = env_print();
+	if (print != s->seen) {
+		same = !s->missing;
+		for (from = 0; same && from < s->n; from += 64)
+			same = env_same(s, from,
+					s->n - from < 64 ? s->n - from : 64);
+		s->seen = same ? print : 0;
+	}
 	lua_pushboolean(L, same);
 	return 1;
 }
@@ -1877,7 +1908,6 @@ static const luaL_Reg module_functions[] = {
 	{ "json_encode", l_json_encode },
 	{ "same_env", l_same_env },
 	{ "env_snapshot", l_env_snapshot },
-	{ "vehicle_call", l_vehicle_call },
 	{ NULL, NULL },
 };
 
@@ -1960,6 +1990,9 @@ int luaopen_smartcar_core(lua_State *L)
 		 store_methods);
 
 	luaL_newlib(L, module_functions);
+	tmp_new(L); /* core.vehicle_call's (its upvalue) */
+	lua_pushcclosure(L, l_vehicle_call, 1);
+	lua_setfield(L, -2, "vehicle_call");
 
 	lua_pushinteger(L, SC_STEP_DONE);
 	lua_setfield(L, -2, "STEP_DONE");

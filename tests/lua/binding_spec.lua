@@ -75,6 +75,31 @@ describe("smartcar.core module", function()
     assert.is_false(core.same_env(core.env_snapshot({ "PATH" }, {})))
     assert.has_error(function() core.env_snapshot("PATH") end)
   end)
+
+  it("sees a variable changed in C at the next same_env", function()
+    -- (setenv from LuaJIT's FFI; Lua 5.4 has no way to change one)
+    local has_ffi, ffi = pcall(require, "ffi")
+    if not has_ffi then return end
+    ffi.cdef [[
+      int setenv(const char *name, const char *value, int overwrite);
+      int unsetenv(const char *name);
+    ]]
+    local name, path = "SC_TEST_SNAPSHOT_VARIABLE_5e1c", os.getenv("PATH")
+    local snap = core.env_snapshot({ "PATH", name })
+    assert.is_true(core.same_env(snap))
+    assert.is_true(core.same_env(snap))
+    ffi.C.setenv(name, "set", 1)
+    assert.is_false(core.same_env(snap))
+    ffi.C.unsetenv(name)
+    assert.is_true(core.same_env(snap))
+    ffi.C.setenv("PATH", path .. ":/nowhere", 1)
+    assert.is_false(core.same_env(snap))
+    ffi.C.setenv("PATH", path, 1)
+    assert.is_true(core.same_env(snap))
+    ffi.C.setenv(name, "", 1) -- set but empty reads as unset
+    assert.is_true(core.same_env(snap))
+    ffi.C.unsetenv(name)
+  end)
 end)
 
 describe("value conversion", function()

@@ -271,6 +271,28 @@ describe_fleet("vehicle reads", "reads@example.com", function(fleet)
     car.client = nil
     assert.equal(km.distance, assert(car:odometer()).distance)
   end)
+
+  it("calls again from a debug hook while a call runs", function()
+    local outer_client, inner_client = helper.core_client(),
+                                       helper.core_client()
+    local car = smartcar.vehicle(fleet.phev.id, fleet.phev.access_token,
+                                 { client = outer_client })
+    local inner = smartcar.vehicle(fleet.ice.id, fleet.ice.access_token,
+                                   { client = inner_client })
+    local got
+    outer_client:set_debug(function(direction)
+      if direction == ">" and got == nil then
+        got = assert(inner:odometer())
+      end
+    end)
+    local outer = assert(car:odometer())
+    assert.equal("number", type(outer.distance))
+    assert.equal("number", type(got.distance))
+    assert.not_equal(outer.meta.request_id, got.meta.request_id)
+    assert.equal(outer.distance, assert(car:odometer()).distance)
+    outer_client:close()
+    inner_client:close()
+  end)
 end)
 
 describe_fleet("vehicle commands", "commands@example.com", function(fleet)
