@@ -882,13 +882,15 @@ class Field:
         self.kind = kind[:-2] if self.list else kind
         self.secret = "secret" in words[1:]
         self.expiry = "expiry" in words[1:]
+        # a field only one language has
+        self.only = next((w for w in words[1:] if w in ("py", "lua")), None)
         self.default = self.unit = None
         for w in words[1:]:
             if w.startswith("="):
                 self.default = w[1:]
             elif w.startswith("unit=") and w.count("/") == 1:
                 self.unit = tuple(w[5:].split("/"))
-            elif w not in ("secret", "expiry"):
+            elif w not in ("secret", "expiry", "py", "lua"):
                 sys.exit("gen-bindings: %s.%s: unknown flag %r"
                          % (shape, name, w))
         self.doc = doc
@@ -1195,6 +1197,8 @@ def render_lua_shapes(shapes):
         out += [""] + ["--- " + l for l in textwrap.wrap(s.doc, 74)]
         out.append("---@class smartcar.%s" % s.lua_name)
         for f in s.fields:
+            if f.only == "py":
+                continue
             doc = f.doc + (" (Unix seconds)" if f.kind == "time" else "")
             out.append(("---@field %s %s %s" % (
                 f.key, _lua_type(f, by_name), doc)).rstrip())
@@ -1234,8 +1238,9 @@ def render_shapes_json(shapes, calls):
                             ("lua", result_shape(shapes, c.result, "lua")))
             if s is not None}
     for s in shapes:
-        fields = [f for f in s.fields if f.key != "[string]"]
         for lang in ("py", "lua"):
+            fields = [f for f in s.fields if f.key != "[string]"
+                      and f.only in (None, lang)]
             if not getattr(s, "in_" + lang) or (
                     lang == "py" and "class" in s.options):
                 continue
@@ -1335,6 +1340,29 @@ def render_resty_cdef(generated):
 
 # -- Python's exception classes (csrc/lib/exceptions.def) -----------------
 
+ERROR_FIELDS_PY = os.path.join(PKG, "_error_fields.py")
+
+
+def render_error_fields(shapes):
+    """The attributes of SmartcarException: results.def's Error shape."""
+    shape = next(s for s in shapes if s.name == "Error")
+    out = ['"""The attributes of every SmartcarException: the fields of '
+           "libsmartcar's", 'error object (shape Error of csrc/lib/results.def, '
+           "as Lua's errors", 'have them).', "", SHAPE_HEADER, '"""', "",
+           "from __future__ import annotations", "",
+           "from typing import Any, Dict, List, Optional, Union", "",
+           "Number = Union[int, float]", "", "",
+           "class ErrorFields:",
+           '    """What a failure carries; None where it does not apply."""']
+    for f in shape.fields:
+        if f.only == "lua":
+            continue
+        if f.doc:
+            out += [""] + ["    #: " + l for l in textwrap.wrap(f.doc, 71)]
+        out.append("    %s: %s" % (f.py, _py_type(f)))
+    return "\n".join(out) + "\n"
+
+
 EXC_DEF = os.path.join(ROOT, "csrc", "lib", "exceptions.def")
 ERRORS_DEF = os.path.join(ROOT, "csrc", "include", "smartcar", "errors.def")
 EXC_OUT = os.path.join(PKG, "_exceptions.py")
@@ -1429,6 +1457,7 @@ def main():
              OPTIONS_DOC: render_options_doc(options),
              CORE_PYI: render_core_pyi(options),
              EXC_OUT: render_exceptions(read_exceptions()),
+             ERROR_FIELDS_PY: render_error_fields(shapes),
              APP_CALLS_OUT: app_text,
              TWINS_OUT: render_twins(
                  py_text, app_text, [c.name for c in calls if c.vehicle

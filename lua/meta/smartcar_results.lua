@@ -427,7 +427,9 @@
 ---@field duplicate boolean|smartcar.Null|nil receive_webhook: the event id was seen
 
 --- A failure at run time (metatable smartcar.error_mt; tostring gives
---- message): each field only when known.
+--- message): each field only when known.  Python's SmartcarException has the
+--- same attributes (python/smartcar_native/_error_fields.py; None when not
+--- known).
 ---@class smartcar.Error
 ---@field kind string stable kind from errors.def ("oauth", "api", "connect", "network", "timeout"...)
 ---@field message string human-readable text
@@ -441,7 +443,7 @@
 ---@field request_id string|smartcar.Null|nil
 ---@field resolution table|smartcar.Null|nil {type, url}
 ---@field suggested_user_message string|smartcar.Null|nil
----@field detail table|smartcar.Null|nil
+---@field detail any[]|smartcar.Null|nil
 ---@field retry_after number|smartcar.Null|nil seconds
 ---@field retry_after_header string|smartcar.Null|nil the Retry-After header as sent
 ---@field attempts integer|smartcar.Null|nil requests made (1 + retries)
@@ -453,6 +455,7 @@
 ---@field make string|smartcar.Null|nil
 ---@field model string|smartcar.Null|nil
 ---@field year string|smartcar.Null|nil
+---@field error_message string|smartcar.Null|nil Connect errors: the message sent
 
 --- One call's slot in run_many's answer.
 ---@class smartcar.ManyResult

@@ -1,13 +1,16 @@
 """SmartcarException, the base of the exception classes generated from
-csrc/lib/exceptions.def (_exceptions.py); smartcar_native.errors
-re-exports them all."""
+csrc/lib/exceptions.def (_exceptions.py), with the attributes of the
+library's error object (ErrorFields, generated from csrc/lib/results.def);
+smartcar_native.errors re-exports them all."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Optional
+
+from ._error_fields import ErrorFields
 
 
-class SmartcarException(Exception):
+class SmartcarException(ErrorFields, Exception):
     """Base class of every error raised by smartcar_native.
 
     ``str(e)`` is ``e.message``; for Smartcar API errors it reads
@@ -19,35 +22,6 @@ class SmartcarException(Exception):
 
     #: libsmartcar error kind ("network", "oauth", "api"...).
     default_kind: str = "unknown"
-
-    message: str
-    status_code: Optional[int]
-    request_id: Optional[str]
-    type: Optional[str]
-    code: Optional[str]
-    description: Optional[str]
-    doc_url: Optional[str]
-    resolution: Optional[Dict[str, Optional[str]]]
-    detail: Optional[List[Any]]
-    suggested_user_message: Optional[str]
-    #: the Retry-After header as sent (the official SDK's type, str)
-    retry_after: Optional[str]
-    #: ``retry_after`` as a number of seconds
-    retry_after_seconds: Optional[Union[int, float]]
-    kind: str
-    attempts: Optional[int]
-    vin: Optional[str]
-    make: Optional[str]
-    model: Optional[str]
-    year: Optional[str]
-    error_message: Optional[str]
-    #: v3 (JSON:API) errors: the short title ("Bad Gateway")
-    title: Optional[str]
-    #: a v3 command that ended without SUCCESS: its status.value
-    #: ("FAILURE", "ERROR", "UNAVAILABLE"), commandType and execution id
-    command_status: Optional[str]
-    command_type: Optional[str]
-    execution_id: Optional[str]
     #: the negative SC_E* code from errors.def, when libsmartcar raised it
     sc_code: Optional[int] = None
 
@@ -58,10 +32,9 @@ class SmartcarException(Exception):
                 "unexpected SmartcarException field(s): "
                 + ", ".join(sorted(unknown))
             )
+        fields["kind"] = fields.get("kind") or self.default_kind
         for name in _FIELDS:
             setattr(self, name, fields.get(name))
-        if self.kind is None:
-            self.kind = self.default_kind
         if message is None:
             message = _default_message(self.type, self.code, self.description)
         self.message = message
@@ -79,10 +52,10 @@ class SmartcarException(Exception):
         return "%s(%s)" % (type(self).__name__, ", ".join(parts))
 
 
-# The attributes every SmartcarException has (None when not relevant): the
-# annotated ones, but for the class-level ones and the message.
-_FIELDS = tuple(name for name in SmartcarException.__annotations__
-                if name not in ("default_kind", "message", "sc_code"))
+# The attributes every SmartcarException has (None when not relevant), but
+# the message.
+_FIELDS = tuple(name for name in ErrorFields.__annotations__
+                if name != "message")
 
 
 def _default_message(
