@@ -76,7 +76,9 @@ AIO_FUNCTIONS = [
 TWIN_ALIAS = {"_module_calls": "_api", "v3": "_v3"}
 # The awaitable twins of the classes (Async<class>, holding the original
 # as ``sync``): (module, class, the twin doc's own words, methods kept
-# synchronous (no I/O), awaited methods besides the table's calls).  A
+# synchronous (no I/O), awaited methods besides the table's calls).  The
+# awaited calls of Vehicle and VehicleV3 run their plans (_plan_<name>);
+# the others are replayed (aio._replayed).  A
 # twin reads the original's public attributes and properties (found in
 # its source) through one descriptor; a class with close() gives a twin
 # with close() and ``async with``.
@@ -694,11 +696,12 @@ def _origins(tree, module):
     return out
 
 
-def _twin(name, fn, owner, kind, indent="", where=""):
+def _twin(name, fn, owner, kind, indent="", where="", planned=False):
     """The twin of the ast function fn (owner: "" for a module function,
     else its class's name): kind "await" (a coroutine), "same" (a method
     called at once) or "init" (the constructor); where: the module alias
-    a module function is called through."""
+    a module function is called through; planned: a call of Vehicle or
+    VehicleV3 that runs its plan."""
     method = bool(owner)
     parts, passed = _params(fn, method)
     ret = ast.unparse(fn.returns) if fn.returns is not None else "None"
@@ -715,8 +718,11 @@ def _twin(name, fn, owner, kind, indent="", where=""):
             "meth" if method else "func", owner + "." + fn.name if method
             else fn.name)
     else:
-        body = "return await _run(%s%s)" % (
+        body = "return await _replayed(%s%s)" % (
             target, ", " + passed if passed else "")
+        if planned:
+            body = 'return await _planned(self.sync, "%s"%s)' % (
+                fn.name, ", " + passed if passed else "")
         doc = "Awaitable :%s:`%s`." % (
             "meth" if method else "func", owner + "." + fn.name if method
             else fn.name)
@@ -807,7 +813,8 @@ def render_twins(generated, app_generated, vehicle_calls, hand):
         for name in calls:
             used |= _names(defs[name])
             body += [""] + _twin(name, defs[name], cls,
-                                 "same" if name in same else "await", "    ")
+                                 "same" if name in same else "await", "    ",
+                                 planned=cls in ("Vehicle", "VehicleV3"))
     # (an Iterator's twin is an AsyncIterator)
     used -= {"None", "self", "Iterator"} | set(dir(__builtins__))
     origins["AsyncIterator"] = ("typing", "AsyncIterator")
@@ -819,8 +826,8 @@ def render_twins(generated, app_generated, vehicle_calls, hand):
     twins = ["Async" + c[1] for c in AIO_CLASSES]
     out = ['"""The awaitable twins of the blocking API that aio gives, each '
            "with its", "original's parameters: a call runs its original on "
-           "the event loop", "(aio._run, aio._iterate); a twin class holds "
-           "its original as ``sync``.", "",
+           "the event loop", "(aio._planned, aio._replayed, aio._iterate); a "
+           "twin class holds its", "original as ``sync``.", "",
            HEADER.replace("from csrc/lib/endpoints.def",
                           "(AIO_FUNCTIONS, AIO_CLASSES)"),
            '"""', "", "from __future__ import annotations", ""]
@@ -833,7 +840,7 @@ def render_twins(generated, app_generated, vehicle_calls, hand):
     out += [import_line("typing", imports.pop("typing")), "",
             "from . import _module_calls as _api, v3 as _v3"]
     local = [("._twins", ["ClosingTwin", "Same", "Twin"]),
-             (".aio", ["_iterate", "_run"])]
+             (".aio", ["_iterate", "_planned", "_replayed"])]
     for module, names in sorted(list(imports.items()) + local):
         out.append(import_line(module, names))
     out += ["", "__all__ = ["] + ['    "%s",' % n for n in sorted(

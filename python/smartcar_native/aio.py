@@ -41,12 +41,11 @@ import concurrent.futures
 import inspect
 import warnings
 import weakref
-from typing import (Any, AsyncIterator, Callable, Coroutine, Dict, Iterator,
-                    List, Optional, Sequence, Tuple, TypeVar, Union)
+from typing import (Any, AsyncIterator, Callable, Dict, Iterator, List,
+                    Optional, Sequence, Tuple, TypeVar, Union)
 
-from . import many, v3
+from . import many
 from .notebook import ResultList
-from .vehicle import Vehicle
 from ._core import Async, WATCH_READ, WATCH_WRITE
 from . import _util
 from ._util import PageItems
@@ -253,10 +252,11 @@ def _driver(client: Any) -> _Driver:
     return driver
 
 
-async def _planned(vehicle: Any, method: str, args: Tuple[Any, ...],
-                   kwargs: Dict[str, Any]) -> Any:
-    """``vehicle.<method>(*args, **kwargs)`` on the event loop: the
-    vehicle's plan of the call, run by the loop's driver."""
+async def _planned(vehicle: Any, method: str, /, *args: Any,
+                   **kwargs: Any) -> Any:
+    """``vehicle.<method>(*args, **kwargs)`` (a Vehicle call or a
+    VehicleV3 call) on the event loop: the vehicle's plan of the call, run
+    by the loop's driver."""
     if args or kwargs:
         builder = getattr(vehicle, "_plan_" + method)
         arguments = dict(inspect.signature(builder).bind(*args, **kwargs)
@@ -274,27 +274,13 @@ async def _planned(vehicle: Any, method: str, args: Tuple[Any, ...],
     return plan.convert(data) if plan.convert else data
 
 
-def _run(fn: Callable[..., T], *args: Any,
-         **kwargs: Any) -> Coroutine[Any, Any, T]:
-    """``fn(*args, **kwargs)``, to await, on the event loop: a Vehicle
-    call (or a VehicleV3 command) from its plan, any other blocking
-    function replayed.  (Not a coroutine itself: one frame less for each
-    call.)"""
-    owner = getattr(fn, "__self__", None)
-    name = getattr(fn, "__name__", "")
-    if isinstance(owner, (Vehicle, v3.VehicleV3)) and hasattr(
-            owner, "_plan_" + name):
-        return _planned(owner, name, args, kwargs)
-    return _replayed(fn, args, kwargs)
-
-
-async def _replayed(fn: Callable[..., T], args: Tuple[Any, ...],
-                    kwargs: Dict[str, Any]) -> T:
-    """A blocking function run on the loop: each pass runs it with the
-    answers of the calls made so far (``_util.call`` hands them out in
-    order); the call it needs next stops the pass (``NeedCall``) and runs
-    on the loop's driver, then the next pass goes one call further.  The
-    function's own checks and conversions run as in the blocking API."""
+async def _replayed(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)``, a blocking function, on the event loop:
+    each pass runs it with the answers of the calls made so far
+    (``_util.call`` hands them out in order); the call it needs next stops
+    the pass (``NeedCall``) and runs on the loop's driver, then the next
+    pass goes one call further.  The function's own checks and
+    conversions run as in the blocking API."""
     answers: List[Any] = []
     while True:
         token = _util.REPLAY.set([0] + answers)
