@@ -454,29 +454,22 @@ static void debug_trampoline(void *payload, int direction, const char *line)
 static int l_client_set_debug(lua_State *L)
 {
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
-	int rc;
 
-	if (c->client == NULL)
-		return luaL_error(L, "client is closed");
+	check_client(L);
 	if (!lua_isnoneornil(L, 2))
 		luaL_checktype(L, 2, LUA_TFUNCTION);
 	if (c->busy)
 		return luaL_error(L, "client is in use by call_many");
-	sc_client_set_debug(c->client, NULL, NULL);
 	luaL_unref(L, LUA_REGISTRYINDEX, c->hook_ref);
 	c->hook_ref = LUA_NOREF;
 	c->hook_L = NULL;
-	if (lua_isnoneornil(L, 2))
-		return 0;
-	lua_createtable(L, 2, 0);
-	c->hook_L = lua_newthread(L);
-	lua_rawseti(L, -2, 1);
-	lua_pushvalue(L, 2);
-	lua_xmove(L, c->hook_L, 1); /* the hook sits at index 1 of its thread */
-	c->hook_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-	rc = sc_client_set_debug(c->client, debug_trampoline, c);
-	if (rc != 0)
-		return luaL_error(L, "set_debug: %s", sc_strerror(rc));
+	if (!lua_isnoneornil(L, 2)) {
+		c->hook_L = lua_newthread(L);
+		lua_pushvalue(L, 2);
+		lua_xmove(L, c->hook_L, 1); /* the hook: index 1 of its thread */
+		c->hook_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	}
+	sc_client_set_debug(c->client, c->hook_L ? debug_trampoline : NULL, c);
 	return 0;
 }
 
@@ -1622,6 +1615,22 @@ static void many_progress_cb(void *payload, size_t index, int rc,
 	}
 }
 
+/* The fields of calls[i], the table at 7, pushed: 8 the endpoint, 9 the
+ * params, 10 the store, 11 the key.  NULL, or what was expected instead. */
+static const char *many_call(lua_State *L, lstore **st)
+{
+	if (lua_rawgeti(L, 7, 1) != LUA_TSTRING)
+		return "[1]: endpoint name";
+	if (lua_rawgeti(L, 7, 2) != LUA_TNIL && !lua_istable(L, 9))
+		return "[2]: params table";
+	if (lua_rawgeti(L, 7, 3) != LUA_TNIL &&
+	    ((*st = luaL_testudata(L, 10, STORE_MT)) == NULL ||
+	     (*st)->store == NULL || lua_rawgeti(L, 7, 4) != LUA_TSTRING ||
+	     *lua_tostring(L, 11) == '\0'))
+		return "[3], [4]: an open token store and a key";
+	return NULL;
+}
+
 /*
  * client:call_many(calls, max_in_flight, progress) -> results
  *   calls: {{endpoint, params}, ...}; params as for client:call.
@@ -1659,32 +1668,18 @@ static int l_client_call_many(lua_State *L)
 	if (sc_many_new(&t->many, c->client, n) != 0)
 		return raise_nomem(L);
 	for (i = 1; i <= n; i++) {
-		const char *key = NULL;
+		const char *key = NULL, *bad;
 		lstore *st = NULL;
 
-		if (lua_rawgeti(L, 2, (lua_Integer)i) != LUA_TTABLE)
+		bad = lua_rawgeti(L, 2, (lua_Integer)i) != LUA_TTABLE
+			      ? ": table {endpoint, params[, store, key]}"
+			      : many_call(L, &st);
+		if (bad != NULL)
 			return luaL_argerror(L, 2, lua_pushfstring(L,
-				"calls[%d]: table {endpoint, params[, store, "
-				"key]} expected", (int)i));
-		if (lua_rawgeti(L, 7, 1) != LUA_TSTRING) /* 8 */
-			return luaL_argerror(L, 2, lua_pushfstring(L,
-				"calls[%d][1]: endpoint name expected",
-				(int)i));
+				"calls[%d]%s expected", (int)i, bad));
 		check_cstring(L, 8, "an endpoint name");
-		if (lua_rawgeti(L, 7, 2) != LUA_TNIL && !lua_istable(L, 9))
-			return luaL_argerror(L, 2, lua_pushfstring(L,
-				"calls[%d][2]: params table expected",
-				(int)i));
-		if (lua_rawgeti(L, 7, 3) != LUA_TNIL) { /* 10 */
-			st = luaL_testudata(L, 10, STORE_MT);
-			if (st == NULL || st->store == NULL ||
-			    lua_rawgeti(L, 7, 4) != LUA_TSTRING ||
-			    *lua_tostring(L, 11) == '\0')
-				return luaL_argerror(L, 2, lua_pushfstring(L,
-					"calls[%d][3], [4]: an open token "
-					"store and a key expected", (int)i));
+		if (st != NULL)
 			key = check_cstring(L, 11, "the key");
-		}
 		if (sc_params_new(&t->params) != 0)
 			return raise_nomem(L);
 		if (lua_istable(L, 9))
