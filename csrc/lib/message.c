@@ -88,12 +88,16 @@ static void free_header(const hstore *s, sc_header *h, int wipe)
 		free(h->name);
 }
 
-/* Free every header; the store is empty after. */
+/* Free every header; the store is empty after.  Wiped, the text inside
+ * the message goes at once (what it holds is all headers). */
 static void free_headers(hstore s, int wipe)
 {
 	size_t i;
 	for (i = 0; i < *s.n; i++)
-		free_header(&s, &(*s.hs)[i], wipe);
+		if (!in_text(&s, (*s.hs)[i].name))
+			free_header(&s, &(*s.hs)[i], wipe);
+	if (wipe)
+		sc__wipe(s.text, *s.used);
 	if (*s.hs != s.inl)
 		free(*s.hs);
 	*s.hs = NULL;
@@ -241,7 +245,8 @@ int sc_response_new(sc_response **out, size_t max_body)
 		return SC_ENOMEM;
 	/* the inline header storage needs no zeroing */
 	memset(r, 0, offsetof(sc_response, hdr_inline));
-	sc__buf_init(&r->body, max_body ? max_body : SC_DEFAULT_MAX_RESPONSE);
+	sc__buf_init_in(&r->body, r->body_text, sizeof(r->body_text),
+			max_body ? max_body : SC_DEFAULT_MAX_RESPONSE);
 	*out = r;
 	return 0;
 }

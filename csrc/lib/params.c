@@ -5,28 +5,54 @@
 
 #include "op.h"
 
-/* Entry i is one allocation, "key\0value\0": keys[i] points at it and
- * values[i] into it.  keys and values share one array of 2 * cap. */
+/* Entry i is "key\0value\0": keys[i] points at it and values[i] into
+ * it.  keys and values share one array of 2 * cap.  The first entries
+ * live inside the bag (INLINE_ENTRIES pointers, INLINE_TEXT bytes of
+ * text, no allocation for the few parameters of a call); past that an
+ * entry is one allocation and the array grows on the heap.  Text given
+ * up inside the bag (an entry replaced or removed) is wiped, not reused. */
+#define INLINE_ENTRIES 8
+#define INLINE_TEXT 320
+
 struct sc_params {
 	char **keys;
 	char **values;
 	size_t n;
 	size_t cap;
+	size_t used;  /* bytes of text taken */
+	char *inl[2 * INLINE_ENTRIES];
+	char text[INLINE_TEXT];
 };
 
 int sc_params_new(sc_params **out)
 {
+	sc_params *p;
+
 	if (!out)
 		return SC_EINVAL;
-	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : SC_ENOMEM;
+	/* the inline storage needs no zeroing */
+	*out = p = malloc(sizeof(**out));
+	if (!p)
+		return SC_ENOMEM;
+	p->keys = p->inl;
+	p->values = p->inl + INLINE_ENTRIES;
+	p->n = 0;
+	p->cap = INLINE_ENTRIES;
+	p->used = 0;
+	return 0;
+}
+
+static int inside(const sc_params *p, const char *e)
+{
+	return e >= p->text && e < p->text + INLINE_TEXT;
 }
 
 /* Wipe the value (it may be a token or a code), free the entry. */
-static void free_entry(char *key, char *value)
+static void free_entry(sc_params *p, char *key, char *value)
 {
 	sc__wipe(value, strlen(value));
-	free(key);
+	if (!inside(p, key))
+		free(key);
 }
 
 void sc_params_free(sc_params *p)
@@ -35,8 +61,12 @@ void sc_params_free(sc_params *p)
 	if (!p)
 		return;
 	for (i = 0; i < p->n; i++)
-		free_entry(p->keys[i], p->values[i]);
-	free(p->keys);
+		if (!inside(p, p->keys[i]))
+			free_entry(p, p->keys[i], p->values[i]);
+	/* the bag's own text at once: its values, and keys beside them */
+	sc__wipe(p->text, p->used);
+	if (p->keys != p->inl)
+		free(p->keys);
 	free(p);
 }
 
@@ -62,7 +92,8 @@ static int reserve(sc_params *p, size_t cap)
 		memcpy(a, p->keys, p->n * sizeof(char *));
 		memcpy(a + cap, p->values, p->n * sizeof(char *));
 	}
-	free(p->keys);
+	if (p->keys != p->inl)
+		free(p->keys);
 	p->keys = a;
 	p->values = a + cap;
 	p->cap = cap;
@@ -74,13 +105,18 @@ static int reserve(sc_params *p, size_t cap)
 static int put(sc_params *p, size_t i, const char *key, const char *value)
 {
 	size_t kl = strlen(key) + 1, vl = strlen(value) + 1;
-	char *e = malloc(kl + vl);
-	if (!e)
+	char *e;
+
+	if (p->used + kl + vl <= INLINE_TEXT) {
+		e = p->text + p->used;
+		p->used += kl + vl;
+	} else if (!(e = malloc(kl + vl))) {
 		return SC_ENOMEM;
+	}
 	memcpy(e, key, kl);
 	memcpy(e + kl, value, vl);
 	if (i < p->n)
-		free_entry(p->keys[i], p->values[i]);
+		free_entry(p, p->keys[i], p->values[i]);
 	else
 		p->n++;
 	p->keys[i] = e;
@@ -97,7 +133,7 @@ int sc_params_set(sc_params *p, const char *key, const char *value)
 	i = find(p, key);
 	if (!value) {
 		if (i >= 0) {
-			free_entry(p->keys[i], p->values[i]);
+			free_entry(p, p->keys[i], p->values[i]);
 			memmove(&p->keys[i], &p->keys[i + 1],
 				(p->n - (size_t)i - 1) * sizeof(char *));
 			memmove(&p->values[i], &p->values[i + 1],

@@ -189,6 +189,9 @@ struct sc_response {
 	size_t hdr_used;
 	sc_header hdr_inline[SC_HDR_INLINE];
 	char hdr_text[SC_HDR_TEXT];
+	/* where the body starts (sc__buf_init_in); the struct stays within
+	 * 1 KB, the size glibc keeps freed blocks of at hand */
+	char body_text[112];
 };
 
 int sc__request_new(sc_request **out, const char *method, const char *url);

@@ -1,7 +1,9 @@
 /* What the per-call path keeps or finds once (issue 9): an op's parameter
  * slots, a buffer that starts in the caller's storage, a header value in
  * two parts, and the libcurl handle's settings and header list, kept from
- * one transfer to the next only while they are the same. */
+ * one transfer to the next only while they are the same; a params bag
+ * and a message that keep their first bytes inside themselves. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,4 +184,77 @@ TEST(percall_handle_settings_follow_each_request)
 	sc_result_free(veh);
 	sc_result_free(tok);
 	sc_client_free(c);
+}
+
+/* A bag keeps its first entries inside itself and the rest on the heap:
+ * every entry reads back through replacements, removals and a copy. */
+TEST(percall_params_inline_then_heap)
+{
+	sc_params *p = NULL, *q = NULL;
+	char key[32], value[96];
+	const char *k, *v;
+	int i;
+
+	REQUIRE(sc_params_new(&p) == 0);
+	for (i = 0; i < 30; i++) {
+		snprintf(key, sizeof(key), "key_%d", i);
+		snprintf(value, sizeof(value), "value %d %060d", i, i);
+		CHECK(sc_params_set(p, key, value) == 0);
+	}
+	CHECK(sc_params_count(p) == 30);
+	CHECK(sc_params_set(p, "key_0", "zero") == 0);     /* inside */
+	CHECK(sc_params_set(p, "key_29", "last") == 0);    /* on the heap */
+	CHECK(sc_params_set(p, "key_1", NULL) == 0);       /* removed */
+	CHECK(sc_params_set(p, "key_28", NULL) == 0);
+	CHECK(sc_params_count(p) == 28);
+	CHECK_STR(sc_params_get(p, "key_0"), "zero");
+	CHECK_STR(sc_params_get(p, "key_29"), "last");
+	CHECK(sc_params_get(p, "key_1") == NULL);
+	REQUIRE(sc__params_copy(&q, p) == 0);
+	for (i = 2; i < 28; i++) {
+		snprintf(key, sizeof(key), "key_%d", i);
+		snprintf(value, sizeof(value), "value %d %060d", i, i);
+		CHECK_STR(sc_params_get(p, key), value);
+		CHECK_STR(sc_params_get(q, key), value);
+	}
+	/* insertion order is kept */
+	CHECK(sc_params_at(q, 0, &k, &v) == 0);
+	CHECK_STR(k, "key_0");
+	CHECK_STR(v, "zero");
+	CHECK(sc_params_at(q, 27, &k, &v) == 0);
+	CHECK_STR(k, "key_29");
+	sc_params_free(q);
+	sc_params_free(p);
+}
+
+/* A response's body starts inside it and moves to the heap when it
+ * grows; the size limit holds either way. */
+TEST(percall_response_body_inside_then_heap)
+{
+	sc_response *r = NULL;
+	char chunk[50];
+	const char *body;
+	size_t len;
+	int i;
+
+	REQUIRE(sc_response_new(&r, 0) == 0);
+	body = sc_response_body(r, &len);
+	CHECK(body && len == 0 && *body == '\0');
+	memset(chunk, 'a', sizeof(chunk));
+	for (i = 0; i < 20; i++) {
+		chunk[0] = (char)('A' + i);
+		CHECK(sc_response_append_body(r, chunk, sizeof(chunk)) == 0);
+	}
+	body = sc_response_body(r, &len);
+	CHECK(len == 20 * sizeof(chunk));
+	for (i = 0; i < 20; i++)
+		CHECK(body[i * sizeof(chunk)] == 'A' + i &&
+		      body[i * sizeof(chunk) + 1] == 'a');
+	CHECK(body[len] == '\0');
+	sc_response_free(r);
+	REQUIRE(sc_response_new(&r, 60) == 0);
+	CHECK(sc_response_append_body(r, chunk, sizeof(chunk)) == 0);
+	CHECK(sc_response_append_body(r, chunk, sizeof(chunk)) ==
+	      SC_ETOOBIG);
+	sc_response_free(r);
 }
