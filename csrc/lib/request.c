@@ -329,6 +329,9 @@ static int add_query(void *ctx, const char *word, size_t n)
 	if (!v && !strcmp(key, "mode") &&
 	    b->op->pv[SC_P_test_mode_compatibility_level])
 		v = "test";
+	/* get_compatibility's country, as in the official SDKs */
+	if (!v && !strcmp(key, "country"))
+		v = "US";
 	if (!v)
 		return 0;
 	if ((!strcmp(key, "limit") || !strcmp(key, "offset")) &&

@@ -863,9 +863,8 @@ Request.__name = "smartcar.Request"
 local unfinished = setmetatable({}, { __mode = "k" })
 
 local function check_callback(callback, fname, n, what)
-  if callback ~= nil and type(callback) ~= "function" then
-    argerror(fname, n, ("%s: function expected, got %s")
-      :format(what or "callback", type(callback)))
+  if callback ~= nil then
+    CHECKS["function"](callback, fname, n, what or "callback")
   end
 end
 
@@ -1196,14 +1195,13 @@ local PARAM_KINDS = {
   page_size = "count", scope = "list", make = "names",
 }
 
--- What a module call adds to its line: `defaults`, `raises` (the
--- argument an invalid_argument error raises for), `result`, `walk` (the
--- name of the iterator over its pages).
+-- What a module call adds to its line: `raises` (the argument an
+-- invalid_argument error raises for), `result`, `walk` (the name of the
+-- iterator over its pages).
 local MODULE_CALLS = {
   get_vehicles = { walk = "each_vehicle" },
   list_connections = { walk = "each_v3_connection" },
   list_subscriptions = { walk = "each_subscription" },
-  get_compatibility = { defaults = { country = "US" } },
   get_connections = { result = connections_page, walk = "each_connection" },
   -- the library checks that the filter holds exactly one of user_id and
   -- vehicle_id; an argument error raises, as everywhere in this module
@@ -1254,9 +1252,6 @@ local function module_call(name, info, walk)
     for k, kind in pairs(params_spec) do
       local v = given[k]
       if v ~= nil then params[k] = CHECKS[kind](v, fname, n, k) or v end
-    end
-    for k, v in pairs(spec.defaults or {}) do
-      if params[k] == nil then params[k] = v end
     end
     apply_call_options(params, options, fname, n)
     local client, owned = credentials_client(options, fname, n)

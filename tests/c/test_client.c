@@ -225,6 +225,17 @@ TEST(client_profile_official)
 	free(url);
 	sc_params_free(p);
 
+	/* the country is US unless named */
+	p = T_PARAMS("vin", "5YJSA1E14FF101307", "scope", "read_vin");
+	url = first_url(native, "get_compatibility", p);
+	CHECK(url && strstr(url, "&country=US"));
+	free(url);
+	sc_params_set(p, "country", "DE");
+	url = first_url(native, "get_compatibility", p);
+	CHECK(url && strstr(url, "&country=DE") && !strstr(url, "=US"));
+	free(url);
+	sc_params_free(p);
+
 	/* a compatibility level implies mode=test, unless a mode is named */
 	p = T_PARAMS("vin", "5YJSA1E14FF101307", "scope", "read_vin",
 			"test_mode_compatibility_level", "phev");
