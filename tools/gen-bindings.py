@@ -704,41 +704,42 @@ def _twin(name, fn, owner, kind, indent="", where="", planned=False):
     VehicleV3 that runs its plan."""
     method = bool(owner)
     parts, passed = _params(fn, method)
+    passed = passed.split(", ") if passed else []
     ret = ast.unparse(fn.returns) if fn.returns is not None else "None"
     target = ("self.sync.%s" % fn.name) if method else where + fn.name
+    what = ":%s:`%s`" % ("meth", owner + "." + fn.name) if method else \
+        ":func:`%s`" % fn.name
     if kind == "init":
-        body, doc = "self.sync = %s(%s)" % (owner, passed), None
+        call, args, doc = "self.sync = " + owner, passed, None
     elif kind == "same":
-        body = "return %s(%s)" % (target, passed)
-        doc = ":meth:`%s.%s` (no I/O)." % (owner, fn.name)
+        call, args = "return " + target, passed
+        doc = "%s (no I/O)." % what
     elif _returns_iterator(fn):
         ret = "Async" + ret
-        body = "return _iterate(%s(%s))" % (target, passed)
-        doc = "``async for`` over :%s:`%s`." % (
-            "meth" if method else "func", owner + "." + fn.name if method
-            else fn.name)
+        call, args = "return _iterate", ["%s(%s)" % (target, ", ".join(
+            passed))]
+        doc = "``async for`` over %s." % what
+    elif planned:  # the plan of the call, by its arguments' names
+        call = "return await _planned"
+        args = ["self.sync", '"%s"' % fn.name] + (["{%s}" % ", ".join(
+            '"%s": %s' % (a.arg, a.arg) for a in fn.args.args[1:])]
+            if fn.args.args[1:] else [])
+        doc = "Awaitable %s." % what
     else:
-        body = "return await _replayed(%s%s)" % (
-            target, ", " + passed if passed else "")
-        if planned:
-            body = 'return await _planned(self.sync, "%s"%s)' % (
-                fn.name, ", " + passed if passed else "")
-        doc = "Awaitable :%s:`%s`." % (
-            "meth" if method else "func", owner + "." + fn.name if method
-            else fn.name)
+        call, args = "return await _replayed", [target] + passed
+        doc = "Awaitable %s." % what
     head = ("async def " if kind == "await" and not _returns_iterator(fn)
             else "def ") + name
     out = py_def(head, parts, ret, indent)
     if doc:
         out.append('%s    """%s"""' % (indent, doc))
-    line = "%s    %s" % (indent, body)
+    line = "%s    %s(%s)" % (indent, call, ", ".join(args))
     if len(line) > 79:
-        head, _, rest = line.partition("(")
-        line = "%s(\n%s        %s" % (head, indent, rest)
+        line = "%s    %s(\n%s        %s)" % (indent, call, indent,
+                                           ", ".join(args))
     if len(line.split("\n")[-1]) > 79:  # an argument a line
-        line = "%s(\n%s\n%s    )" % (head, "\n".join(
-            "%s        %s," % (indent, arg)
-            for arg in rest[:-1].split(", ")), indent)
+        line = "%s    %s(\n%s\n%s    )" % (indent, call, "\n".join(
+            "%s        %s," % (indent, arg) for arg in args), indent)
     return out + [line]
 
 

@@ -437,7 +437,8 @@ class AsyncVehicle(Twin):
 
     async def get_signal(self, signal_code: str) -> v3_response.Response:
         """Awaitable :meth:`Vehicle.get_signal`."""
-        return await _planned(self.sync, "get_signal", signal_code)
+        return await _planned(
+            self.sync, "get_signal", {"signal_code": signal_code})
 
     async def attributes(self) -> Attributes:
         """Awaitable :meth:`Vehicle.attributes`."""
@@ -481,7 +482,7 @@ class AsyncVehicle(Twin):
 
     async def set_charge_limit(self, limit: float) -> Action:
         """Awaitable :meth:`Vehicle.set_charge_limit`."""
-        return await _planned(self.sync, "set_charge_limit", limit)
+        return await _planned(self.sync, "set_charge_limit", {"limit": limit})
 
     async def engine_oil(self) -> EngineOil:
         """Awaitable :meth:`Vehicle.engine_oil`."""
@@ -518,7 +519,10 @@ class AsyncVehicle(Twin):
     ) -> Action:
         """Awaitable :meth:`Vehicle.send_destination`."""
         return await _planned(
-            self.sync, "send_destination", latitude, longitude)
+            self.sync,
+            "send_destination",
+            {"latitude": latitude, "longitude": longitude},
+        )
 
     async def service_history(
         self,
@@ -527,7 +531,10 @@ class AsyncVehicle(Twin):
     ) -> ServiceHistory:
         """Awaitable :meth:`Vehicle.service_history`."""
         return await _planned(
-            self.sync, "service_history", start_date, end_date)
+            self.sync,
+            "service_history",
+            {"start_date": start_date, "end_date": end_date},
+        )
 
     async def diagnostic_system_status(self) -> DiagnosticSystemStatus:
         """Awaitable :meth:`Vehicle.diagnostic_system_status`."""
@@ -542,7 +549,7 @@ class AsyncVehicle(Twin):
         paging: Optional[PagingOptions] = None,
     ) -> Permissions:
         """Awaitable :meth:`Vehicle.permissions`."""
-        return await _planned(self.sync, "permissions", paging)
+        return await _planned(self.sync, "permissions", {"paging": paging})
 
     async def disconnect(self) -> Status:
         """Awaitable :meth:`Vehicle.disconnect`."""
@@ -550,15 +557,17 @@ class AsyncVehicle(Twin):
 
     async def subscribe(self, webhook_id: str) -> Subscribe:
         """Awaitable :meth:`Vehicle.subscribe`."""
-        return await _planned(self.sync, "subscribe", webhook_id)
+        return await _planned(
+            self.sync, "subscribe", {"webhook_id": webhook_id})
 
     async def unsubscribe(self, amt: str, webhook_id: str) -> Status:
         """Awaitable :meth:`Vehicle.unsubscribe`."""
-        return await _planned(self.sync, "unsubscribe", amt, webhook_id)
+        return await _planned(
+            self.sync, "unsubscribe", {"amt": amt, "webhook_id": webhook_id})
 
     async def batch(self, paths: List[str]) -> Any:
         """Awaitable :meth:`Vehicle.batch`."""
-        return await _planned(self.sync, "batch", paths)
+        return await _planned(self.sync, "batch", {"paths": paths})
 
     async def request(
         self,
@@ -569,7 +578,10 @@ class AsyncVehicle(Twin):
     ) -> Response:
         """Awaitable :meth:`Vehicle.request`."""
         return await _planned(
-            self.sync, "request", method, path, body, headers)
+            self.sync,
+            "request",
+            {"method": method, "path": path, "body": body, "headers": headers},
+        )
 
 
 class AsyncVehicleV3(Twin):
@@ -617,11 +629,12 @@ class AsyncVehicleV3(Twin):
         page_size: Optional[int] = None,
     ) -> Signals:
         """Awaitable :meth:`VehicleV3.get_signals`."""
-        return await _planned(self.sync, "get_signals", page, page_size)
+        return await _planned(
+            self.sync, "get_signals", {"page": page, "page_size": page_size})
 
     async def get_signal(self, code: str) -> Signal:
         """Awaitable :meth:`VehicleV3.get_signal`."""
-        return await _planned(self.sync, "get_signal", code)
+        return await _planned(self.sync, "get_signal", {"code": code})
 
     async def charge_start(self) -> Dict[str, Any]:
         """Awaitable :meth:`VehicleV3.charge_start`."""
@@ -633,7 +646,8 @@ class AsyncVehicleV3(Twin):
 
     async def charge_set_limit(self, percent: int) -> Dict[str, Any]:
         """Awaitable :meth:`VehicleV3.charge_set_limit`."""
-        return await _planned(self.sync, "charge_set_limit", percent)
+        return await _planned(
+            self.sync, "charge_set_limit", {"percent": percent})
 
     async def security_lock(self) -> Dict[str, Any]:
         """Awaitable :meth:`VehicleV3.security_lock`."""
@@ -650,7 +664,10 @@ class AsyncVehicleV3(Twin):
     ) -> Dict[str, Any]:
         """Awaitable :meth:`VehicleV3.navigation_set_destination`."""
         return await _planned(
-            self.sync, "navigation_set_destination", latitude, longitude)
+            self.sync,
+            "navigation_set_destination",
+            {"latitude": latitude, "longitude": longitude},
+        )
 
     async def charge_port_open(self) -> Dict[str, Any]:
         """Awaitable :meth:`VehicleV3.charge_port_open`."""
@@ -665,14 +682,16 @@ class AsyncVehicleV3(Twin):
         attributes: Mapping[str, Any],
     ) -> Dict[str, Any]:
         """Awaitable :meth:`VehicleV3.charge_schedule_daily`."""
-        return await _planned(self.sync, "charge_schedule_daily", attributes)
+        return await _planned(
+            self.sync, "charge_schedule_daily", {"attributes": attributes})
 
     async def charge_schedule_weekly(
         self,
         attributes: Mapping[str, Any],
     ) -> Dict[str, Any]:
         """Awaitable :meth:`VehicleV3.charge_schedule_weekly`."""
-        return await _planned(self.sync, "charge_schedule_weekly", attributes)
+        return await _planned(
+            self.sync, "charge_schedule_weekly", {"attributes": attributes})
 
     async def charge_schedule_workweek(
         self,
@@ -680,8 +699,9 @@ class AsyncVehicleV3(Twin):
     ) -> Dict[str, Any]:
         """Awaitable :meth:`VehicleV3.charge_schedule_workweek`."""
         return await _planned(
-            self.sync, "charge_schedule_workweek", attributes)
+            self.sync, "charge_schedule_workweek", {"attributes": attributes})
 
     async def delete_charge_schedule(self, schedule_id: str) -> Dict[str, Any]:
         """Awaitable :meth:`VehicleV3.delete_charge_schedule`."""
-        return await _planned(self.sync, "delete_charge_schedule", schedule_id)
+        return await _planned(
+            self.sync, "delete_charge_schedule", {"schedule_id": schedule_id})

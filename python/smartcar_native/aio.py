@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import inspect
 import warnings
 import weakref
 from typing import (Any, AsyncIterator, Callable, Dict, Iterator, List,
@@ -252,17 +251,11 @@ def _driver(client: Any) -> _Driver:
     return driver
 
 
-async def _planned(vehicle: Any, method: str, /, *args: Any,
-                   **kwargs: Any) -> Any:
-    """``vehicle.<method>(*args, **kwargs)`` (a Vehicle call or a
-    VehicleV3 call) on the event loop: the vehicle's plan of the call, run
-    by the loop's driver."""
-    if args or kwargs:
-        builder = getattr(vehicle, "_plan_" + method)
-        arguments = dict(inspect.signature(builder).bind(*args, **kwargs)
-                         .arguments)
-    else:
-        arguments = {}
+async def _planned(vehicle: Any, method: str,
+                   arguments: Optional[Dict[str, Any]] = None) -> Any:
+    """``vehicle.<method>(**arguments)`` (a Vehicle call or a VehicleV3
+    call) on the event loop: the vehicle's plan of the call, run by the
+    loop's driver."""
     plan = vehicle.plan(method, arguments)
     driver = _driver(vehicle.client)
     call_id, future = driver.start(plan.call())
