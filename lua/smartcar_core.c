@@ -1738,67 +1738,58 @@ static lclient *check_async_client(lua_State *L)
 	return c;
 }
 
-/* client:async_start(endpoint, params, store, key) -> id.  Argument
- * errors raise. */
-static int l_client_async_start(lua_State *L)
-{
-	lclient *c = check_async_client(L);
-	const char *endpoint = luaL_checkstring(L, 2);
-	sc_token_store *store = NULL;
-	uint64_t id;
-	tmp *t;
-	int rc;
-
-	if (!lua_isnoneornil(L, 4)) {
-		store = check_store(L, 4);
-		check_key(L, 5);
-	}
-	lua_settop(L, 5);
-	t = tmp_push(L);
-	params_arg(L, t, 3);
-	rc = sc_async_start_call(c->async, store, lua_tostring(L, 5), endpoint,
-				 t->params, &id, &t->err);
-	if (rc != 0)
-		return raise_failure(L, "start", rc, t->err);
-	lua_pushinteger(L, (lua_Integer)id);
-	return 1;
-}
-
-/* client:async_start_pages(endpoint, params, page_size, store, key) ->
+/*
+ * client:async_start(endpoint, params, store, key) -> id, and
+ * client:async_start_pages(endpoint, params, page_size, store, key) ->
  * id, items: the walk of a paged call's pages (sc_async_start_pager),
  * items the field of each page that holds its items.  Each page is one
  * finished entry, with more = true before the last.  Argument errors
- * raise. */
-static int l_client_async_start_pages(lua_State *L)
+ * raise.
+ */
+static int async_start(lua_State *L, int pages)
 {
 	lclient *c = check_async_client(L);
-	const char *endpoint = luaL_checkstring(L, 2);
-	lua_Integer size = luaL_optinteger(L, 4, 0);
+	const char *endpoint = luaL_checkstring(L, 2), *key = NULL;
+	lua_Integer size = pages ? luaL_optinteger(L, 4, 0) : 0;
+	int at = pages ? 5 : 4; /* the store's index */
 	sc_token_store *store = NULL;
-	const char *key = NULL;
 	sc_pager *pager = NULL;
 	uint64_t id = 0;
 	tmp *t;
 	int rc;
 
-	if (!lua_isnoneornil(L, 5)) {
-		store = check_store(L, 5);
-		key = check_key(L, 6);
+	if (!lua_isnoneornil(L, at)) {
+		store = check_store(L, at);
+		key = check_key(L, at + 1);
 	}
 	lua_settop(L, 6);
 	t = tmp_push(L);
 	params_arg(L, t, 3);
-	rc = sc_pager_new(&pager, c->client, store, key, endpoint, t->params,
-			  (long)size, &t->err);
-	if (rc == 0) {
+	if (!pages)
+		rc = sc_async_start_call(c->async, store, key, endpoint,
+					 t->params, &id, &t->err);
+	else if ((rc = sc_pager_new(&pager, c->client, store, key, endpoint,
+				    t->params, (long)size, &t->err)) == 0) {
 		lua_pushstring(L, sc_pager_items(pager));
 		rc = sc_async_start_pager(c->async, pager, &id, &t->err);
 	}
 	if (rc != 0)
-		return raise_failure(L, "start_pages", rc, t->err);
+		return raise_failure(L, pages ? "start_pages" : "start", rc,
+				     t->err);
 	lua_pushinteger(L, (lua_Integer)id);
-	lua_insert(L, -2);
-	return 2;
+	if (pages)
+		lua_insert(L, -2);
+	return 1 + pages;
+}
+
+static int l_client_async_start(lua_State *L)
+{
+	return async_start(L, 0);
+}
+
+static int l_client_async_start_pages(lua_State *L)
+{
+	return async_start(L, 1);
 }
 
 /* The finished calls: {{id = n, data = t} or {id = n, err = e}, ...};
