@@ -735,37 +735,16 @@ static int push_store_failure(lua_State *L, tmp *t, int rc)
 	return 2;
 }
 
-/* true, or nil, err for a store function that failed (push_store_failure) */
+/* true, or nil, err for a store function that failed (push_store_failure);
+ * a value it refused (SC_EINVAL) raises with its message. */
 static int push_done(lua_State *L, tmp *t, int rc)
 {
+	if (rc == SC_EINVAL)
+		return raise_failure(L, NULL, rc, t->err);
 	if (rc != 0)
 		return push_store_failure(L, t, rc);
 	lua_pushboolean(L, 1);
 	return 1;
-}
-
-/*
- * store:put(key, token) -> true | nil, err.  token: a token table
- * (exchange_code's) with string access_token and refresh_token; the
- * whole table is stored as JSON, replacing what the key held.
- */
-static int store_put(lua_State *L)
-{
-	sc_token_store *store = check_store(L, 1);
-	const char *key = check_key(L, 2);
-	tmp *t;
-	int rc;
-
-	luaL_checktype(L, 3, LUA_TTABLE);
-	lua_settop(L, 3);
-	t = tmp_push(L);
-	/* the library checks the set, takes the key's refresh lock, saves,
-	 * and wipes the tree it was given */
-	rc = sc_token_store_save_tokens(store, key,
-					json_encode_tree(L, 3, t), &t->err);
-	if (rc == SC_EINVAL)
-		return luaL_argerror(L, 3, sc_error_message(t->err));
-	return push_done(L, t, rc);
 }
 
 /*
@@ -1871,7 +1850,6 @@ static int l_client_fds(lua_State *L)
 #include "smartcar_core_functions.h"
 
 static const luaL_Reg store_methods[] = {
-	{ "put", store_put },
 	SC_GENERATED_STORE_METHODS
 	{ "closed", handle_closed },
 	{ "close", store_close },

@@ -556,6 +556,25 @@ static int l_store_get(lua_State *L)
 		       : push_data(L, t->res);
 }
 
+/* core.store:put; in Python: put(key, token) -> None */
+static int l_store_put(lua_State *L)
+{
+	sc_token_store *self;
+	const char *key;
+	cJSON *token;
+	tmp *t;
+	int rc;
+
+	self = check_store(L, 1);
+	key = check_key(L, 2);
+	luaL_checktype(L, 3, LUA_TTABLE);
+	lua_settop(L, 3);
+	t = tmp_push(L);
+	token = json_encode_tree(L, 3, t);
+	rc = sc_token_store_save_tokens(self, key, token, &t->err);
+	return push_done(L, t, rc);
+}
+
 /* core.store:delete; in Python: delete(key) -> None */
 static int l_store_delete(lua_State *L)
 {
@@ -742,6 +761,7 @@ static int l_client_async_cancel(lua_State *L)
 /* The methods of a store (luaL_Reg lines). */
 #define SC_GENERATED_STORE_METHODS \
 	{ "get", l_store_get }, \
+	{ "put", l_store_put }, \
 	{ "delete", l_store_delete }, \
 	{ "refresh", l_store_refresh },
 

@@ -149,6 +149,8 @@ PY_ARG = {
                "\n\t\tgoto done;", None),
     "key": ("O", "const char *{n};",
             "if (!({n} = key_of({n}_obj)))\n\t\tgoto done;", None),
+    "tokens": ("O", "cJSON *{n};",
+               "if (!({n} = tokens_of({n}_obj)))\n\t\tgoto done;", None),
     "okey": ("O", "const char *{n} = NULL;",
              "if ({n}_obj != Py_None && !({n} = key_of({n}_obj)))\n"
              "\t\tgoto done;", None),
@@ -425,6 +427,7 @@ LUA_ARG = {
     "ostore": ("sc_token_store *{n} = NULL;",
                "if (!lua_isnoneornil(L, {i}))\n"
                "\t\t{n} = check_store(L, {i});"),
+    "tokens": ("cJSON *{n};", "luaL_checktype(L, {i}, LUA_TTABLE);"),
     "okey": ("const char *{n} = NULL;",
              "if (!lua_isnoneornil(L, {i}))\n\t\t{n} = check_key(L, {i});"),
     "client": ("sc_client *{n};", "{n} = client_arg(L, {i});"),
@@ -481,15 +484,18 @@ def render_lua_fn(fn):
             body.append("\t" + conv.format(n=a.name, i=i, w=a.lua_what,
                                            d=a.default))
     has_err = "ERR" in fn.call
-    params = [(i, a) for i, a in enumerate(fn.args, 1) if a.kind == "params"]
+    params = [(i, a) for i, a in enumerate(fn.args, 1)
+              if a.kind in ("params", "tokens")]
     needs_tmp = fn.ret in ("result", "call", "string", "store", "seen",
                            "stored", "pages",
                            "pair", "json") or has_err or params
     if needs_tmp:
         decls.append("\ttmp *t;")
         body.append("\tlua_settop(L, %d);\n\tt = tmp_push(L);" % nargs)
-    for i, a in params:
-        body.append("\t%s = params_arg(L, t, %d);" % (a.name, i))
+    for i, a in params:  # made once the tmp that frees them is there
+        body.append(("\t{n} = params_arg(L, t, {i});" if a.kind == "params"
+                     else "\t{n} = json_encode_tree(L, {i}, t);").format(
+                         n=a.name, i=i))
     for argn, cond, msg in fn.lua_checks:
         body.append("\tluaL_argcheck(L, %s, %d, \"%s\");" % (cond, argn, msg))
     err = "&t->err"

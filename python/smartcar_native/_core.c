@@ -514,6 +514,29 @@ check:
 	return out;
 }
 
+/* A token set argument (a dict) as the tree sc_token_store_save_tokens
+ * takes, or NULL with an exception set.  The types of its str fields are
+ * checked here (TypeError); the library checks what they hold. */
+static cJSON *tokens_of(PyObject *token)
+{
+	static const char *const text[] = { "access_token", "refresh_token" };
+	PyObject *v;
+	int i;
+
+	if (!PyDict_Check(token))
+		return (cJSON *)PyErr_Format(PyExc_TypeError,
+					     "token must be a dict, not %.100s",
+					     Py_TYPE(token)->tp_name);
+	for (i = 0; i < 2; i++) {
+		v = PyDict_GetItemString(token, text[i]); /* borrowed */
+		if (v && !PyUnicode_Check(v))
+			return (cJSON *)PyErr_Format(PyExc_TypeError,
+						     "%s must be str, not %.100s",
+						     text[i], Py_TYPE(v)->tp_name);
+	}
+	return to_json(token, 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* TokenStore (declared here: Client.call_stored takes one)            */
 /* ------------------------------------------------------------------ */
@@ -1629,51 +1652,6 @@ static void Store_dealloc(StoreObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-PyDoc_STRVAR(Store_put_doc,
-"put(key, token) -> None\n\n"
-"Save a token set under key, replacing what was there.  token is a\n"
-"dict like Client.call('exchange_code') returns: access_token and\n"
-"refresh_token (str) are required; expiration and refresh_expiration\n"
-"are Unix seconds.  The GIL is released while it is written.");
-
-static PyObject *Store_put(StoreObject *self, PyObject *args)
-{
-	static const char *const text[] = { "access_token", "refresh_token" };
-	PyObject *key_obj, *token, *v;
-	const char *key;
-	sc_token_store *st;
-	cJSON *json;
-	sc_error *err = NULL;
-	int i, rc;
-
-	if (!PyArg_ParseTuple(args, "OO!:put", &key_obj, &PyDict_Type,
-			      &token))
-		return retyped();
-	if (!(key = key_of(key_obj)) || store_check(self) < 0)
-		return NULL;
-	/* the types; the library checks what the values must be */
-	for (i = 0; i < 2; i++) {
-		v = PyDict_GetItemString(token, text[i]); /* borrowed */
-		if (v && !PyUnicode_Check(v))
-			return PyErr_Format(PyExc_TypeError,
-					    "%s must be str, not %.100s",
-					    text[i], Py_TYPE(v)->tp_name);
-	}
-	if (!(json = to_json(token, 0)))
-		return NULL;
-	/* key stays valid: args holds the (immutable) str */
-	st = self->store;
-	self->users++;
-	Py_BEGIN_ALLOW_THREADS
-	rc = sc_token_store_save_tokens(st, key, json, &err); /* wipes json */
-	Py_END_ALLOW_THREADS
-	self->users--;
-	store_release(self);
-	if (rc != 0)
-		return raise_owned(rc, err);
-	Py_RETURN_NONE;
-}
-
 PyDoc_STRVAR(Store_close_doc,
 "close() -> None\n\n"
 "Close the store.  Idempotent.  Calls running in other threads finish\n"
@@ -1686,7 +1664,6 @@ static PyObject *Store_repr(StoreObject *self)
 }
 
 static PyMethodDef Store_methods[] = {
-	{ "put", (PyCFunction)Store_put, METH_VARARGS, Store_put_doc },
 	SC_GENERATED_TOKENSTORE_METHODS
 	HOLDER_METHODS(Store_close_doc)
 	{ NULL, NULL, 0, NULL }

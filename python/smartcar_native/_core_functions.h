@@ -1038,6 +1038,47 @@ done:
 	return ret;
 }
 
+PyDoc_STRVAR(py_TokenStore_put_doc,
+"put(key, token) -> None\n"
+"\n"
+"Save a token set under key, replacing what was there.  token is a\n"
+"dict like Client.call('exchange_code') returns: access_token and\n"
+"refresh_token (str) are required; expiration and refresh_expiration\n"
+"are Unix seconds.  The GIL is released while it is written.");
+
+static PyObject *py_TokenStore_put(StoreObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_token_store *handle;
+	static char *kwlist[] = { "key", "token", NULL };
+	PyObject *key_obj, *token_obj;
+	const char *key;
+	cJSON *token;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:put", kwlist,
+					 &key_obj, &token_obj))
+		return retyped();
+	if (store_check(self) < 0)
+		goto done;
+	handle = self->store;
+	if (!(key = key_of(key_obj)))
+		goto done;
+	if (!(token = tokens_of(token_obj)))
+		goto done;
+	self->users++;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_token_store_save_tokens(handle, key, token, &err);
+	Py_END_ALLOW_THREADS
+	self->users--;
+	store_release(self);
+	ret = rc != 0 ? raise_owned(rc, err) : py_none();
+done:
+	return ret;
+}
+
 PyDoc_STRVAR(py_TokenStore_delete_doc,
 "delete(key) -> None\n"
 "\n"
@@ -1456,6 +1497,8 @@ static PyObject *py_Async_cancel(AsyncObject *self, PyObject *args,
 #define SC_GENERATED_TOKENSTORE_METHODS \
 	{ "get", (PyCFunction)(void (*)(void))py_TokenStore_get, \
 	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_get_doc }, \
+	{ "put", (PyCFunction)(void (*)(void))py_TokenStore_put, \
+	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_put_doc }, \
 	{ "delete", (PyCFunction)(void (*)(void))py_TokenStore_delete, \
 	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_delete_doc }, \
 	{ "refresh", (PyCFunction)(void (*)(void))py_TokenStore_refresh, \
