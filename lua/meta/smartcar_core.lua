@@ -47,7 +47,7 @@ function core.client_env() end
 
 --- Every column of an endpoint's line (sc_endpoint_info): method, path,
 --- host, auth, kind, vehicle ("1"/"0"), permission, batch_path,
---- batch_name, args, result, doc; nil for an unknown name.
+--- batch_name, args, result, doc, paging, query; nil for an unknown name.
 ---@param name string
 ---@return table<string, string>|nil
 function core.endpoint_info(name) end
