@@ -605,20 +605,6 @@ local EXCHANGE_OPTIONS = {
   rate_policy = "string", store = "any", key = "any",
 }
 
-local function token_call(self, fname, endpoint, key, value, options)
-  check_self(self, AuthClient, fname)
-  check_string(value, fname, 1, key)
-  options = check_fields(options, EXCHANGE_OPTIONS, fname, 2)
-  local store = check_store_option(options, fname, 2)
-  local params = apply_call_options({ [key] = value }, options, fname, 2)
-  local token, err = token_result(self.core:call(endpoint, params))
-  if token == nil or store == nil then return token, err end
-  -- Saved before it is handed out, so the new set is never lost.
-  local ok, serr = store:put(options.key, token)
-  if not ok then return nil, serr end
-  return token
-end
-
 -- The token grants (exchange_code(code, options),
 -- exchange_refresh_token(refresh_token, options)) from the endpoint
 -- table: a token set, or nil, err.  Options: the per-call options but
@@ -626,10 +612,20 @@ end
 -- before it is returned (when the save fails: nil, err).
 for _, name in ipairs(core.endpoints()) do
   local info = core.endpoint_info(name)
-  if info.host == "auth" then
-    local arg = info.args:match("^[%w_]+")
+  local arg = info.host == "auth" and info.args:match("^[%w_]+")
+  if arg then
     AuthClient[name] = function(self, value, options)
-      return token_call(self, name, name, arg, value, options)
+      check_self(self, AuthClient, name)
+      check_string(value, name, 1, arg)
+      options = check_fields(options, EXCHANGE_OPTIONS, name, 2)
+      local store = check_store_option(options, name, 2)
+      local params = apply_call_options({ [arg] = value }, options, name, 2)
+      local token, err = token_result(self.core:call(name, params))
+      if token == nil or store == nil then return token, err end
+      -- saved before it is handed out, so the new set is never lost
+      local ok, serr = store:put(options.key, token)
+      if not ok then return nil, serr end
+      return token
     end
   end
 end
@@ -1034,10 +1030,7 @@ function Vehicle:batch(paths, options)
   -- a JSON list keeps the paths apart: the library checks each one
   local list = setmetatable({}, core.array_mt)
   for i = 1, #paths do
-    if type(paths[i]) ~= "string" then
-      argerror(fname, 1, ("paths[%d]: string expected, got %s"):format(i,
-        type(paths[i])))
-    end
+    check_str(paths[i], fname, 1, ("paths[%d]"):format(i))
     list[i] = paths[i]
   end
   local data, err = vehicle_call(self, fname, 2, fname, options,
@@ -1071,18 +1064,12 @@ function Vehicle:request(method, path, body, headers, options)
   check_self(self, Vehicle, fname)
   -- (the library refuses a method other than GET, POST, PUT, PATCH and
   -- DELETE: an argument error, raised)
-  if type(method) ~= "string" then
-    argerror(fname, 1, "method: string expected, got " .. type(method))
-  end
-  if type(path) ~= "string" then
-    argerror(fname, 2, "path: string expected, got " .. type(path))
-  end
+  check_str(method, fname, 1, "method")
+  check_str(path, fname, 2, "path")
   local extra = { method = method:upper(), path = path }
   if body ~= nil then extra.body = check_json(body, fname, 3, "body") end
   if headers ~= nil then
-    if type(headers) ~= "table" then
-      argerror(fname, 4, "headers: table expected, got " .. type(headers))
-    end
+    check_table(headers, fname, 4, "headers")
     for k, v in pairs(headers) do
       if type(k) ~= "string" or k == "" then
         argerror(fname, 4, "headers: names must be non-empty strings")
