@@ -11,6 +11,8 @@ the same machine, against nginx serving canned JSON on loopback:
                     HTTP and HTTPS).  The CPU counts are instructions under
                     callgrind when --callgrind is given (stable on a busy
                     machine), else CPU time (the least of 3 runs).
+                    The C core's own loop (bench/odometer.c, built as
+                    build/sc_bench_odometer) is in the details (_cpu_c_*).
   seq_*_vs_official the official Python SDK's CPU per call against ours
   threads8_https_vs_official  calls/s of 8 threads on one client against
                     the official SDK's 8 threads (higher is better)
@@ -41,6 +43,8 @@ the same machine, against nginx serving canned JSON on loopback:
                            (sequential costs as instruction counts):
                            exit 1 when a ratio is past its limit
   bench/perf.py --update   write the measured ratios as the new baseline
+  bench/perf.py --seq      the sequential ratios only (with --callgrind:
+                           instructions; --update then writes only those)
 """
 
 import json
@@ -56,6 +60,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 PY = os.path.join(ROOT, ".venv", "bin", "python")
 BASELINE = os.path.join(BENCH, "baseline.json")
+C_LOOP = os.path.join(ROOT, "build", "sc_bench_odometer")
 ODO_PATH = "/v2.0/vehicles/veh-1/odometer"
 BODY = '{"distance":1234.5}'
 
@@ -305,7 +310,7 @@ def cpu_of(cmd, env, callgrind):
     return (counts[1] - counts[0]) / 1000.0
 
 
-def measure(check, callgrind):
+def measure(check, callgrind, seq_only=False):
     ng = Nginx()
     env = dict(os.environ)
     env["REQUESTS_CA_BUNDLE"] = ng.ca
@@ -328,6 +333,12 @@ def measure(check, callgrind):
             r["seq_%s_python_vs_raw" % scheme] = nat / rawc
             r["_cpu_raw_%s" % scheme] = rawc
             r["_cpu_python_%s" % scheme] = nat
+            if os.path.exists(C_LOOP):
+                # the C core's own loop (bench/odometer.c): the share of
+                # the bindings' cost that is the library's
+                r["_cpu_c_%s" % scheme] = cpu_of(
+                    lambda n: [C_LOOP, str(n)],
+                    dict(env, SMARTCAR_API_ORIGIN=base), callgrind)
             if have_lua:
                 lua = cpu_of(lambda n: ["lua5.4", os.path.join(
                     BENCH, "odometer.lua"), str(n)],
@@ -346,7 +357,8 @@ def measure(check, callgrind):
                                   NODE_PATH=os.path.dirname(node),
                                   NODE_EXTRA_CA_CERTS=ng.ca), False)
                 r["seq_%s_official_node_vs_ours" % scheme] = off / nat
-        r.update(measure_more(ng, env, check, have_official))
+        if not seq_only:
+            r.update(measure_more(ng, env, check, have_official))
     finally:
         ng.stop()
         os.remove(raw)
@@ -510,12 +522,13 @@ def main(argv):
     # verdict must not depend on the neighbours); the full run measures
     # CPU time, the issue's unit
     grind = check or "--callgrind" in argv
-    r = measure(check, grind)
+    seq = "--seq" in argv
+    r = measure(check, grind, seq)
     if grind:
         # instruction ratios: not comparable with the CPU-time baseline
         r = {(k + "_instructions" if k.startswith("seq_") else k): v
              for k, v in r.items()}
-    if not check and "--no-emulator" not in argv:
+    if not check and not seq and "--no-emulator" not in argv:
         r.update(emulator_ratio())
     base = {}
     if os.path.exists(BASELINE):
