@@ -553,8 +553,6 @@ struct lstore {
 	sc_token_store *store; /* NULL once closed */
 };
 
-static cJSON *json_encode_tree(lua_State *L, int idx, tmp *t);
-
 static sc_token_store *check_store(lua_State *L, int idx)
 {
 	lstore *s = luaL_checkudata(L, idx, STORE_MT);

@@ -665,7 +665,7 @@ static int l_op_fail_as(lua_State *L, int twin)
 	luaL_argcheck(L, code < 0 && sc_code_kind(code) != NULL, 2, "an error code from core.codes expected");
 	rc = (twin ? sc_op_fail_unsent(self, code, message) : sc_op_fail(self, code, message));
 	if (rc != 0)
-		return raise_failure(L, "fail", rc, NULL);
+		return raise_failure(L, "op:fail", rc, NULL);
 	lua_settop(L, 1);
 	return 1;
 }

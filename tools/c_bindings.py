@@ -499,7 +499,8 @@ def render_lua_fn(fn):
     for argn, cond, msg in fn.lua_checks:
         body.append("\tluaL_argcheck(L, %s, %d, \"%s\");" % (cond, argn, msg))
     err = "&t->err"
-    name = fn.lua.split(":")[-1]
+    # how a failure names the function: an op's methods as op:fail
+    name = fn.lua if fn.lua.startswith("op:") else fn.lua.split(":")[-1]
     fn_call, fn.call = fn.call, fn.call.replace("SELF", "self")
     if fn.ret in VALUE_RETS:
         call = subst_call(fn, None, err)
