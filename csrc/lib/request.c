@@ -244,6 +244,13 @@ static int parse_number(const char *v, double *out)
 	return 1;
 }
 
+/* A call that authenticates as the application, on a client without its
+ * credentials (sc_client_new takes them from the options, else from the
+ * environment). */
+#define NO_CREDENTIALS                                                   \
+	"client_id and client_secret are required (the client's options, " \
+	"or SMARTCAR_CLIENT_ID and SMARTCAR_CLIENT_SECRET)"
+
 int sc__invalid(sc_error **err_out, const char *msg)
 {
 	if (err_out && !*err_out)
@@ -538,8 +545,7 @@ static int build_body(sc_op *op, sc_error **err_out)
 			rc = add_form(&req->body, "refresh_token", rt);
 	} else if (!strcmp(spec, "form:client_credentials")) {
 		if (!op->client->client_id || !op->client->client_secret)
-			return sc__invalid(err_out, "client_id and client_secret "
-						"are required");
+			return sc__invalid(err_out, NO_CREDENTIALS);
 		rc = add_form(&req->body, "grant_type", "client_credentials");
 		if (rc == 0)
 			rc = add_form(&req->body, "client_id",
@@ -732,8 +738,7 @@ static int add_auth(sc_op *op, sc_error **err_out)
 		goto basic;
 	default:
 		if (!c->client_id || !c->client_secret)
-			return sc__invalid(err_out, "client_id and client_secret "
-						"are required");
+			return sc__invalid(err_out, NO_CREDENTIALS);
 		rc = sc__buf_puts(&cred, c->client_id);
 		if (rc == 0)
 			rc = sc__buf_putc(&cred, ':');

@@ -11,7 +11,6 @@ from . import _util
 from ._core import Client
 from ._util import PageItems
 from ._shared_clients import credentials_client, default_client
-from .errors import InvalidArgumentError
 
 APP_OPTIONS = ("client", "client_id", "client_secret") + _util.CALL_OPTIONS
 OPTIONS = APP_OPTIONS + ("unit_system",)
@@ -24,30 +23,23 @@ def from_env(name: str, given: Any) -> Any:
         else given
 
 
-def client_for(opts: Mapping[str, Any], caller: Optional[str] = None
-               ) -> Client:
+def client_for(opts: Mapping[str, Any]) -> Client:
     """The client to authenticate as the application: ``options["client"]``;
     else a shared client for ``client_id`` / ``client_secret`` (each
-    defaulting to SMARTCAR_CLIENT_ID / SMARTCAR_CLIENT_SECRET).  Without
-    either option the default client serves, unless a ``caller`` needs the
-    credentials given (then both must be found)."""
+    defaulting to SMARTCAR_CLIENT_ID / SMARTCAR_CLIENT_SECRET); without
+    either option, the default client (made from those variables).  The
+    library refuses a call that needs both on a client without them."""
     client = _util.client_option(opts.get("client"))
     if client is not None:
         return client
     client_id = opts.get("client_id")
     client_secret = opts.get("client_secret")
-    if caller is None and client_id is None and client_secret is None:
+    if client_id is None and client_secret is None:
         return default_client()
-    client_id = from_env("client_id", client_id)
-    client_secret = from_env("client_secret", client_secret)
-    if caller is not None and not (client_id and client_secret):
-        raise InvalidArgumentError(
-            "%s needs a client_id and a client_secret (options or "
-            "SMARTCAR_CLIENT_ID / SMARTCAR_CLIENT_SECRET)" % caller)
     return credentials_client(
-        _util.require_str("client_id", client_id),
-        _util.require_str("client_secret", client_secret),
-    )
+        _util.optional_str("client_id", from_env("client_id", client_id)),
+        _util.optional_str("client_secret",
+                           from_env("client_secret", client_secret)))
 
 
 QUERY = ("user_id", "vehicle_id", "mode", "external_id", "webhook_id",

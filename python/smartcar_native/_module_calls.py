@@ -133,7 +133,7 @@ def _as_application(endpoint: str, params: Dict[str, Any],
     params["version"] = _api_version if version is None else \
         _util.setting("version", version)
     params.update(_util.call_options(opts))
-    return _util.call(client_for(opts, endpoint), endpoint, params)
+    return _util.call(client_for(opts), endpoint, params)
 
 
 def get_compatibility(

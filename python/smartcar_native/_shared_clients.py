@@ -137,13 +137,16 @@ def default_client() -> Client:
         return current[0]
 
 
-def credentials_client(client_id: str, client_secret: str) -> Client:
-    """A shared client that authenticates as ``client_id``.
+def credentials_client(client_id: Optional[str],
+                       client_secret: Optional[str]) -> Client:
+    """A shared client that authenticates as ``client_id`` (a client
+    missing either credential has none: the library refuses its calls that
+    need them).
 
     Keyed by the id, a digest of the secret and the origin variables; the
     least recently used one is dropped (not closed) past a few.
     """
-    digest = hashlib.sha256(client_secret.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256((client_secret or "").encode("utf-8")).hexdigest()
     key = (client_id, digest,
            tuple(map(_ENV_DATA.get, _ENV_KEYS[:len(ORIGIN_VARIABLES)])))
     with _lock:

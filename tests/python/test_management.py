@@ -113,8 +113,12 @@ def test_compatibility_credentials(emu, monkeypatch, native):
     assert_no_secrets(info.value, "wrong-secret", CLIENT_SECRET)
 
     monkeypatch.delenv("SMARTCAR_CLIENT_SECRET")
-    with pytest.raises(smartcar.InvalidArgumentError):
+    with pytest.raises(smartcar.InvalidArgumentError) as info:
         smartcar.get_compatibility("0SCAUDI012FE3B132", ["read_battery"])
+    assert "SMARTCAR_CLIENT_SECRET" in str(info.value)  # where to give it
+    with pytest.raises(smartcar.InvalidArgumentError):  # the id alone
+        smartcar.get_compatibility("0SCAUDI012FE3B132", ["read_battery"],
+                                   options={"client_id": CLIENT_ID})
 
     # or a client that has them
     with smartcar.AuthClient(client_secret=CLIENT_SECRET) as auth_client:
