@@ -73,11 +73,9 @@ def _from_core(code: int, fields: Mapping[str, Any]) -> SmartcarException:
         header = fields.get("retry_after_header")
         kwargs["retry_after"] = header if isinstance(header, str) \
             else str(seconds)
-    if kind is None:
-        kwargs.pop("kind", None)
+    # no kind: the class's default_kind; no message: the default one
     message = fields.get("message")
-    if not isinstance(message, str) or not message:
-        message = None
-    exc = cls(message, **kwargs)
+    exc = cls(message if isinstance(message, str) and message else None,
+              **kwargs)
     exc.sc_code = code
     return exc
