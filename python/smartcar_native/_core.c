@@ -985,7 +985,11 @@ static int call_of(PyObject *item, Py_ssize_t i, struct call *c)
 			     "%.100s", i, Py_TYPE(item)->tp_name);
 		return -1;
 	}
-	if (len == 4) {
+	c->endpoint = utf8_of(PySequence_Fast_GET_ITEM(c->seq, 0), "endpoint");
+	if (!c->endpoint ||
+	    params_from(PySequence_Fast_GET_ITEM(c->seq, 1), &c->params) < 0)
+		return -1;
+	if (len == 4) { /* after the params: converting them runs Python */
 		store = PySequence_Fast_GET_ITEM(c->seq, 2);
 		if (!PyObject_TypeCheck(store, &Store_Type)) {
 			PyErr_Format(PyExc_TypeError, "calls[%zd]: store must "
@@ -997,10 +1001,7 @@ static int call_of(PyObject *item, Py_ssize_t i, struct call *c)
 			return -1;
 		c->store = ((StoreObject *)store)->store;
 	}
-	c->endpoint = utf8_of(PySequence_Fast_GET_ITEM(c->seq, 0), "endpoint");
-	if (!c->endpoint)
-		return -1;
-	return params_from(PySequence_Fast_GET_ITEM(c->seq, 1), &c->params);
+	return 0;
 }
 
 static void call_end(struct call *c)
