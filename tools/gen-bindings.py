@@ -475,11 +475,11 @@ def lua_declaration(c, shapes, owner, options_type):
 
 def render_lua(calls, hand, hand_v3, shapes, lua_app_hand=()):
     out = ["---@meta", "-- " + HEADER, "--",
-           "-- The Vehicle and VehicleV3 methods init.lua builds at load from",
-           "-- the endpoint table (core.endpoint_info):",
-           "-- vehicle:NAME(arguments..., options) returns data, or nil and a",
-           "-- smartcar.Error; and the application's v3 calls it builds on",
-           "-- the module table: smartcar.NAME(arguments..., [query,] options).",
+           "-- The calls init.lua builds at load from the endpoint table",
+           "-- (core.endpoint_info): vehicle:NAME(arguments..., options),",
+           "-- auth:NAME(argument, options) for the token grants, and",
+           "-- smartcar.NAME(arguments..., [query,] options) for the others;",
+           "-- each returns data, or nil and a smartcar.Error.",
            "-- The v3 calls both classes have are smartcar.VehicleV3Calls'."]
     # every vehicle call on Vehicle, the v3 ones on VehicleV3 too: those
     # both build are declared once, on the class both inherit from
