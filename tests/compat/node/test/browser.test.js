@@ -246,7 +246,14 @@ test('Connect works with the keyboard alone, every input labelled', async() => {
   const client = authClient();
   const page = await context.newPage();
   await page.bringToFront();
-  const focused = () => page.evaluate(() => document.activeElement.id);
+  // Chromium applies autofocus in a rendering step after the load event,
+  // so wait for the focus to land (up to 10 s) before reading it.
+  const focused = async() => {
+    await page.waitForFunction(() => document.activeElement &&
+      document.activeElement.id !== '', null, {timeout: 10000})
+      .catch(() => {});
+    return page.evaluate(() => document.activeElement.id);
+  };
   await page.goto(client.getAuthUrl(SCOPE, {forcePrompt: true,
     state: 'keys'}));
   // each page focuses its first control, so Enter presses it
