@@ -892,94 +892,6 @@ static int client_op(lua_State *L)
 	return 1;
 }
 
-/* op:next() -> STEP_SEND, request | STEP_WAIT, ms | STEP_DONE.  The
- * request: {method, url, headers = {{name, value}...}, body,
- * connect_timeout_ms, timeout_ms} (sc_request_json). */
-static int op_next(lua_State *L)
-{
-	sc_op *op = check_op(L);
-	const sc_request *req = NULL;
-	int rc = sc_op_next(op, &req);
-	tmp *t;
-
-	if (rc < 0)
-		return luaL_error(L, "op:next: %s", sc_strerror(rc));
-	t = tmp_push(L); /* below the values returned */
-	lua_pushinteger(L, rc);
-	if (rc == SC_STEP_DONE)
-		return 1;
-	if (rc == SC_STEP_WAIT) {
-		lua_pushinteger(L, (lua_Integer)sc_op_wait_ms(op));
-		return 2;
-	}
-	if ((t->json = sc_request_json(req)) == NULL)
-		return raise_nomem(L);
-	push_json(L, t->json, 0);
-	return 2;
-}
-
-static void add_header(lua_State *L, sc_response *resp, int name_idx,
-		       int value_idx)
-{
-	if (lua_type(L, name_idx) != LUA_TSTRING ||
-	    lua_type(L, value_idx) != LUA_TSTRING)
-		luaL_argerror(L, 3, "header names and values must be strings");
-	if (sc_response_add_header(resp, lua_tostring(L, name_idx),
-				   lua_tostring(L, value_idx)) != 0)
-		raise_nomem(L);
-}
-
-/*
- * op:feed(status, headers, body) -> op.  headers: {name = value} or a
- * list of {name, value} pairs.
- */
-static int op_feed(lua_State *L)
-{
-	sc_op *op = check_op(L);
-	lua_Integer status = luaL_checkinteger(L, 2);
-	size_t len = 0;
-	const char *body;
-	tmp *t;
-	int rc;
-
-	if (!lua_isnoneornil(L, 3))
-		luaL_checktype(L, 3, LUA_TTABLE);
-	body = luaL_optlstring(L, 4, "", &len);
-	luaL_argcheck(L, status >= 100 && status <= 999, 2,
-		      "HTTP status expected");
-	lua_settop(L, 4);
-	t = tmp_push(L);
-	if (sc_response_new(&t->resp, 0) != 0 ||
-	    sc_response_set_status(t->resp, (int)status) != 0)
-		return raise_nomem(L);
-	if (!lua_isnil(L, 3)) {
-		lua_pushnil(L);
-		while (lua_next(L, 3) != 0) {
-			if (lua_type(L, -2) == LUA_TNUMBER &&
-			    lua_istable(L, -1)) {
-				lua_rawgeti(L, -1, 1);
-				lua_rawgeti(L, -2, 2);
-				add_header(L, t->resp, -2, -1);
-				lua_pop(L, 2);
-			} else {
-				add_header(L, t->resp, -2, -1);
-			}
-			lua_pop(L, 1);
-		}
-	}
-	/* Past the cap the response is marked too big; the op reports it. */
-	sc_response_append_body(t->resp, body, len);
-	rc = sc_op_feed(op, t->resp);
-	t->resp = NULL; /* consumed, even on failure */
-	if (rc == SC_EMISUSE)
-		return luaL_error(L, "op:feed: the op is not waiting for a "
-				     "response");
-	if (rc != 0)
-		return luaL_error(L, "op:feed: %s", sc_strerror(rc));
-	lua_settop(L, 1);
-	return 1;
-}
-
 /* op:result() -> data | nil, err */
 static int op_result(lua_State *L)
 {
@@ -1307,6 +1219,19 @@ static int push_result_or_err(lua_State *L, tmp *t, int rc)
 		return push_data(L, t->res);
 	lua_pushnil(L);
 	push_error(L, sc_result_error(t->res), rc);
+	return 2;
+}
+
+/* op:next's step @p rc (< 0: raise) and the value in t->json, if any:
+ * STEP_SEND, request | STEP_WAIT, ms | STEP_DONE. */
+static int push_step(lua_State *L, tmp *t, int rc, const char *name)
+{
+	if (rc < 0)
+		return raise_failure(L, name, rc, NULL);
+	lua_pushinteger(L, rc);
+	if (t->json == NULL)
+		return 1;
+	push_json(L, t->json, 0);
 	return 2;
 }
 
@@ -1874,8 +1799,6 @@ static const luaL_Reg module_functions[] = {
 };
 
 static const luaL_Reg op_methods[] = {
-	{ "next", op_next },
-	{ "feed", op_feed },
 	{ "result", op_result },
 	SC_GENERATED_OP_METHODS
 	{ "close", op_close },

@@ -692,6 +692,49 @@ static int l_op_wait_ms(lua_State *L)
 	return 1;
 }
 
+/* core.op:next; in Python: next() -> (step, value) */
+static int l_op_next(lua_State *L)
+{
+	sc_op *self;
+	tmp *t;
+	int rc;
+
+	self = check_op(L);
+	lua_settop(L, 1);
+	t = tmp_push(L);
+	rc = sc_op_next_json(self, &t->json);
+	return push_step(L, t, rc, "op:next");
+}
+
+/* core.op:feed; in Python: feed(status, headers, body) -> None */
+static int l_op_feed(lua_State *L)
+{
+	sc_op *self;
+	int status;
+	cJSON *headers = NULL;
+	const char *body;
+	size_t body_len;
+	tmp *t;
+	int rc;
+
+	self = check_op(L);
+	status = (int)luaL_checkinteger(L, 2);
+	if (!lua_isnoneornil(L, 3))
+		luaL_checktype(L, 3, LUA_TTABLE);
+	body = luaL_optlstring(L, 4, "", &body_len);
+	lua_settop(L, 4);
+	t = tmp_push(L);
+	if (!lua_isnil(L, 3)) {
+		headers = json_encode_tree(L, 3, t);
+		cJSON_AddItemToArray(t->json, headers);
+	}
+	rc = sc_op_feed_json(self, status, headers, body, body_len, &t->err);
+	if (rc != 0)
+		return raise_failure(L, "op:feed", rc, t->err);
+	lua_settop(L, 1);
+	return 1;
+}
+
 /* core.client:async_cancel; in Python: cancel(id) -> bool */
 static int l_client_async_cancel(lua_State *L)
 {
@@ -769,4 +812,6 @@ static int l_client_async_cancel(lua_State *L)
 #define SC_GENERATED_OP_METHODS \
 	{ "fail", l_op_fail }, \
 	{ "fail_unsent", l_op_fail_unsent }, \
-	{ "wait_ms", l_op_wait_ms },
+	{ "wait_ms", l_op_wait_ms }, \
+	{ "next", l_op_next }, \
+	{ "feed", l_op_feed },

@@ -47,6 +47,8 @@ class Fn:
         self.nogil = "nogil" in words[0].split()
         self.when, self.ok = values.get("when"), values.get("ok")
         self.nonneg = values.get("lua") == "nonneg"
+        # lua=raise: a failure with details (ERR) raises too
+        self.lua_raise = values.get("lua") == "raise"
         # HAND: the function is hand-written (named as a generated one
         # would be); only its doc and method table line come from here,
         # its Python calling convention from py= (O, noargs; else kw)
@@ -122,6 +124,12 @@ PY_ARG = {
               "if (bytes_view({n}_obj, &{n}_view, &{n}, &{n}_len, \"{n}\")"
               " < 0)\n\t\tgoto done;",
               "if ({n}_view.obj)\n\t\tPyBuffer_Release(&{n}_view);"),
+    "obytes": ("O", "const char *{n} = \"\";\n\tPy_ssize_t {n}_len = 0;\n"
+               "\tPy_buffer {n}_view = {{ 0 }};",
+               "if ({n}_obj != Py_None && bytes_view({n}_obj, &{n}_view, "
+               "&{n}, &{n}_len,\n\t\t\t\t\t\t   \"{n}\") < 0)\n"
+               "\t\tgoto done;",
+               "if ({n}_view.obj)\n\t\tPyBuffer_Release(&{n}_view);"),
     "lstr": ("O", "const char *{n};\n\tPy_ssize_t {n}_len;",
              "if (!PyUnicode_Check({n}_obj)) {{\n"
              "\t\tPyErr_Format(PyExc_TypeError, \"{n} must be str, not "
@@ -151,6 +159,9 @@ PY_ARG = {
             "if (!({n} = key_of({n}_obj)))\n\t\tgoto done;", None),
     "tokens": ("O", "cJSON *{n};",
                "if (!({n} = tokens_of({n}_obj)))\n\t\tgoto done;", None),
+    "headers": ("O", "cJSON *{n} = NULL;",
+                "if ({n}_obj != Py_None && !({n} = headers_of({n}_obj)))\n"
+                "\t\tgoto done;", "cJSON_Delete({n});"),
     "okey": ("O", "const char *{n} = NULL;",
              "if ({n}_obj != Py_None && !({n} = key_of({n}_obj)))\n"
              "\t\tgoto done;", None),
@@ -201,6 +212,7 @@ PY_RET = {
     "names": ("", None, "ret = list_names({name});"),
     "pages": ("sc_pager *out = NULL;", "&out",
               "ret = pages_wrap(rc, out, {err}, self, {store});"),
+    "step": ("cJSON *out = NULL;", "&out", "ret = step_value(rc, out);"),
     "json": ("cJSON *out;", None, "out = {call};\n"
              "\tret = out ? from_json(out) : py_none();\n\tcJSON_Delete(out);"),
 }
@@ -420,6 +432,11 @@ LUA_ARG = {
     "bytes": ("const char *{n};\n\tsize_t {n}_len;",
               "luaL_checktype(L, {i}, LUA_TSTRING);\n"
               "\t{n} = lua_tolstring(L, {i}, &{n}_len);"),
+    "obytes": ("const char *{n};\n\tsize_t {n}_len;",
+               "{n} = luaL_optlstring(L, {i}, \"\", &{n}_len);"),
+    "headers": ("cJSON *{n} = NULL;",
+                "if (!lua_isnoneornil(L, {i}))\n"
+                "\t\tluaL_checktype(L, {i}, LUA_TTABLE);"),
     "lstr": ("const char *{n};\n\tsize_t {n}_len;",
              "{n} = luaL_checklstring(L, {i}, &{n}_len);"),
     "key": ("const char *{n};", "{n} = check_key(L, {i});"),
@@ -485,17 +502,21 @@ def render_lua_fn(fn):
                                            d=a.default))
     has_err = "ERR" in fn.call
     params = [(i, a) for i, a in enumerate(fn.args, 1)
-              if a.kind in ("params", "tokens")]
+              if a.kind in ("params", "tokens", "headers")]
     needs_tmp = fn.ret in ("result", "call", "string", "store", "seen",
-                           "stored", "pages",
+                           "stored", "pages", "step",
                            "pair", "json") or has_err or params
     if needs_tmp:
         decls.append("\ttmp *t;")
         body.append("\tlua_settop(L, %d);\n\tt = tmp_push(L);" % nargs)
+    conv = {"params": "\t{n} = params_arg(L, t, {i});",
+            "tokens": "\t{n} = json_encode_tree(L, {i}, t);",
+            # the caller's tree: kept in t->json, which frees it
+            "headers": "\tif (!lua_isnil(L, {i})) {{\n"
+                       "\t\t{n} = json_encode_tree(L, {i}, t);\n"
+                       "\t\tcJSON_AddItemToArray(t->json, {n});\n\t}}"}
     for i, a in params:  # made once the tmp that frees them is there
-        body.append(("\t{n} = params_arg(L, t, {i});" if a.kind == "params"
-                     else "\t{n} = json_encode_tree(L, {i}, t);").format(
-                         n=a.name, i=i))
+        body.append(conv[a.kind].format(n=a.name, i=i))
     for argn, cond, msg in fn.lua_checks:
         body.append("\tluaL_argcheck(L, %s, %d, \"%s\");" % (cond, argn, msg))
     err = "&t->err"
@@ -532,6 +553,14 @@ def render_lua_fn(fn):
             body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
             body.append("\treturn rc != 0 ? push_err_failure(L, t->err, rc)\n"
                         "\t\t       : push_data(L, t->res);")
+        elif fn.ret == "step":  # the step and its value, or raise
+            body.append("\trc = %s;" % subst_call(fn, "&t->json", err))
+            body.append("\treturn push_step(L, t, rc, \"%s\");" % name)
+        elif fn.ret == "none" and has_err and fn.lua_raise:
+            body.append("\trc = %s;" % subst_call(fn, None, err))
+            body.append("\tif (rc != 0)\n\t\treturn raise_failure(L, \"%s\", "
+                        "rc, t->err);\n\tlua_settop(L, 1);\n\treturn 1;"
+                        % name)
         elif fn.ret == "none" and has_err:  # true | nil, err
             body.append("\trc = %s;" % subst_call(fn, None, err))
             body.append("\treturn push_done(L, t, rc);")

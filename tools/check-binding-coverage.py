@@ -82,6 +82,15 @@ NOT_BOUND = {
     "sc_call_many_ops": "the bindings' call_many is an sc_many "
                         "(sc_many_run runs sc_call_many_ops)",
 }
+# an Op's methods next() and feed() (smartcar.resty's FFI driver uses the
+# plain calls)
+for _fn in ("sc_op_next", "sc_request_json", "sc_request_body"):
+    NOT_BOUND[_fn] = "op.next() hands the step and request whole " \
+        "(sc_op_next_json)"
+for _fn in ("sc_op_feed", "sc_response_new", "sc_response_set_status",
+            "sc_response_add_header", "sc_response_append_body",
+            "sc_response_free"):
+    NOT_BOUND[_fn] = "op.feed() hands the response whole (sc_op_feed_json)"
 # C functions one binding goes without, and why: (binding, name), or a
 # name prefix ending in "_".
 FFI_OPTIONS = "Python reads its keywords into sc_client_options (the " \

@@ -163,3 +163,86 @@ int sc_token_store_save_tokens(sc_token_store *store, const char *key,
 		sc__wipe_free(text);
 	return rc;
 }
+
+int sc_op_next_json(sc_op *op, cJSON **value)
+{
+	const sc_request *req = NULL;
+	int step = sc_op_next(op, &req);
+
+	*value = NULL;
+	if (step == SC_STEP_SEND)
+		*value = sc_request_json(req);
+	else if (step == SC_STEP_WAIT)
+		*value = cJSON_CreateNumber((double)sc_op_wait_ms(op));
+	else
+		return step;
+	return *value ? step : SC_ENOMEM;
+}
+
+/* Add the header @p name (NULL: not a string): @p value to @p resp: 0,
+ * or a failure with its message in *err_out. */
+static int feed_header(sc_response *resp, const char *name,
+		       const cJSON *value, sc_error **err_out)
+{
+	int rc;
+
+	if (!name || !cJSON_IsString(value)) {
+		rc = SC_EINVAL;
+		*err_out = sc__error_new(rc, "header names and values must be "
+					     "strings");
+		return rc;
+	}
+	rc = sc_response_add_header(resp, name, value->valuestring);
+	if (rc != 0)
+		*err_out = sc__error_new(rc, "the header cannot be added");
+	return rc;
+}
+
+int sc_op_feed_json(sc_op *op, int status, const cJSON *headers,
+		    const char *body, size_t len, sc_error **err_out)
+{
+	sc_response *resp = NULL;
+	const cJSON *h;
+	int rc;
+
+	*err_out = NULL;
+	if (status < 100 || status > 999) {
+		*err_out = sc__error_new(SC_EINVAL, "HTTP status expected");
+		return SC_EINVAL;
+	}
+	if (headers && !cJSON_IsNull(headers) && !cJSON_IsObject(headers) &&
+	    !cJSON_IsArray(headers)) {
+		*err_out = sc__error_new(SC_EINVAL, "headers must be a map or "
+					 "(name, value) pairs");
+		return SC_EINVAL;
+	}
+	if ((rc = sc_response_new(&resp, 0)) != 0 ||
+	    (rc = sc_response_set_status(resp, status)) != 0)
+		goto done;
+	for (h = headers ? headers->child : NULL; h && rc == 0; h = h->next) {
+		if (cJSON_IsObject(headers)) {
+			rc = feed_header(resp, h->string, h, err_out);
+		} else if (!cJSON_IsArray(h) || cJSON_GetArraySize(h) != 2) {
+			rc = SC_EINVAL;
+			*err_out = sc__error_new(rc, "headers must be (name, "
+						     "value) pairs");
+		} else {
+			rc = feed_header(resp,
+					 cJSON_GetStringValue(h->child),
+					 h->child->next, err_out);
+		}
+	}
+	/* Past the cap the response is marked too big; the op reports it. */
+	if (rc == 0 && sc_response_append_body(resp, body, len) == SC_ENOMEM)
+		rc = SC_ENOMEM;
+	if (rc == 0) {
+		rc = sc_op_feed(op, resp); /* consumes resp */
+		resp = NULL;
+		if (rc == SC_EMISUSE)
+			*err_out = sc__error_new(rc, "the op is not waiting "
+						     "for a response");
+	}
+done:
+	sc_response_free(resp);
+	return rc;
+}

@@ -1387,6 +1387,54 @@ static int op_check(OpObject *self)
 	return 0;
 }
 
+/* Op.next's (step, value) for what sc_op_next_json gave (and frees
+ * here), a request's body as bytes; raises for a step < 0. */
+static PyObject *step_value(int step, cJSON *value)
+{
+	PyObject *v, *body;
+
+	if (step < 0) {
+		cJSON_Delete(value);
+		return raise_owned(step, NULL);
+	}
+	v = value ? from_json(value) : py_none();
+	cJSON_Delete(value);
+	if (v && PyDict_Check(v)) {
+		body = PyDict_GetItemString(v, "body"); /* borrowed */
+		body = body ? PyUnicode_AsUTF8String(body) : NULL;
+		if (!body || PyDict_SetItemString(v, "body", body) < 0)
+			Py_CLEAR(v);
+		Py_XDECREF(body);
+	}
+	return v ? Py_BuildValue("(iN)", step, v) : NULL;
+}
+
+/* Op.feed's headers (a dict or an iterable of (name, value) str pairs)
+ * as the tree of pairs sc_op_feed_json takes, or NULL with an exception
+ * set. */
+static cJSON *headers_of(PyObject *obj)
+{
+	PyObject *pairs = PyDict_Check(obj) ? PyDict_Items(obj)
+					    : PySequence_List(obj), *p;
+	cJSON *out = NULL;
+	Py_ssize_t i;
+
+	for (i = 0; pairs && i < PyList_GET_SIZE(pairs); i++) {
+		p = PyList_GET_ITEM(pairs, i);
+		if (!PyTuple_Check(p) || PyTuple_GET_SIZE(p) != 2 ||
+		    !PyUnicode_Check(PyTuple_GET_ITEM(p, 0)) ||
+		    !PyUnicode_Check(PyTuple_GET_ITEM(p, 1))) {
+			PyErr_SetString(PyExc_TypeError, "headers must be "
+					"(name, value) pairs of str");
+			Py_CLEAR(pairs);
+		}
+	}
+	if (pairs)
+		out = to_json(pairs, 0);
+	Py_XDECREF(pairs);
+	return out;
+}
+
 /* The wrappers of tools/gen-c-bindings.py's table (SC_GENERATED_METHODS) */
 #include "_core_functions.h"
 
@@ -1496,114 +1544,6 @@ static void Op_dealloc(OpObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* The request as a dict (sc_request_json), its body as bytes. */
-static PyObject *request_to_dict(const sc_request *req)
-{
-	cJSON *j = sc_request_json(req);
-	PyObject *out = j ? from_json(j) : PyErr_NoMemory(), *body;
-	size_t len = 0;
-	const char *data = sc_request_body(req, &len);
-
-	cJSON_Delete(j);
-	body = out ? PyBytes_FromStringAndSize(data, (Py_ssize_t)len) : NULL;
-	if (!body || PyDict_SetItemString(out, "body", body) < 0)
-		Py_CLEAR(out);
-	Py_XDECREF(body);
-	return out;
-}
-
-PyDoc_STRVAR(Op_next_doc,
-"next() -> (step, value)\n\n"
-"Advance.  (STEP_SEND, request) asks the driver to perform the request\n"
-"(a dict: method, url, headers [[name, value]], body bytes,\n"
-"connect_timeout_ms, timeout_ms) and feed() the response;\n"
-"(STEP_WAIT, ms) asks it to wait; (STEP_DONE, None) means result().");
-
-static PyObject *Op_next(OpObject *self, PyObject *unused)
-{
-	const sc_request *req = NULL;
-	PyObject *value;
-	int step;
-
-	if (op_check(self) < 0)
-		return NULL;
-	step = sc_op_next(self->op, &req);
-	if (step < 0) {
-		raise_error(step, NULL);
-		return NULL;
-	}
-	if (step == SC_STEP_SEND && req)
-		value = request_to_dict(req);
-	else if (step == SC_STEP_WAIT)
-		value = PyLong_FromLong(sc_op_wait_ms(self->op));
-	else {
-		value = Py_None;
-		Py_INCREF(value);
-	}
-	if (!value)
-		return NULL;
-	return Py_BuildValue("(iN)", step, value);
-}
-
-PyDoc_STRVAR(Op_feed_doc,
-"feed(status, headers, body) -> None\n\n"
-"Give the operation the response to the request it asked for.\n"
-"headers: a dict or an iterable of (name, value); body: bytes or str.");
-
-static PyObject *Op_feed(OpObject *self, PyObject *args, PyObject *kwds)
-{
-	static char *kwlist[] = { "status", "headers", "body", NULL };
-	PyObject *headers = Py_None, *body = Py_None, *pairs = NULL, *ret = NULL;
-	Py_buffer view = { 0 };
-	const char *data = "", *name, *value;
-	Py_ssize_t len = 0, i;
-	sc_response *resp = NULL;
-	int status, rc;
-
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "i|OO:feed", kwlist,
-					 &status, &headers, &body))
-		return retyped();
-	if (op_check(self) < 0 ||
-	    (body != Py_None &&
-	     bytes_view(body, &view, &data, &len, "body") < 0))
-		return NULL;
-	if (headers != Py_None &&
-	    !(pairs = PyDict_Check(headers) ? PyDict_Items(headers)
-					    : PySequence_List(headers)))
-		goto done;
-	if ((rc = sc_response_new(&resp, 0)) != 0 ||
-	    (rc = sc_response_set_status(resp, status)) != 0)
-		goto failed;
-	for (i = 0; pairs && i < PyList_GET_SIZE(pairs); i++) {
-		PyObject *pair = PyList_GET_ITEM(pairs, i);
-		if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
-			PyErr_SetString(PyExc_TypeError,
-					"headers must be (name, value) pairs");
-			goto done;
-		}
-		if (!(name = utf8_of(PyTuple_GET_ITEM(pair, 0), "header name")) ||
-		    !(value = utf8_of(PyTuple_GET_ITEM(pair, 1), "header value")))
-			goto done;
-		if ((rc = sc_response_add_header(resp, name, value)) != 0)
-			goto failed;
-	}
-	if ((rc = sc_response_append_body(resp, data, (size_t)len)) != 0)
-		goto failed;
-	rc = sc_op_feed(self->op, resp); /* consumes resp */
-	resp = NULL;
-	if (rc == 0)
-		ret = py_none();
-failed:
-	if (!ret)
-		raise_error(rc, NULL);
-done:
-	sc_response_free(resp);
-	Py_XDECREF(pairs);
-	if (view.obj)
-		PyBuffer_Release(&view);
-	return ret;
-}
-
 PyDoc_STRVAR(Op_result_doc,
 "result() -> dict\n\n"
 "Take the data once next() returned STEP_DONE, or raise the error.");
@@ -1621,9 +1561,6 @@ static PyObject *Op_result(OpObject *self, PyObject *unused)
 }
 
 static PyMethodDef Op_methods[] = {
-	{ "next", (PyCFunction)Op_next, METH_NOARGS, Op_next_doc },
-	{ "feed", (PyCFunction)(void (*)(void))Op_feed,
-	  METH_VARARGS | METH_KEYWORDS, Op_feed_doc },
 	SC_GENERATED_OP_METHODS
 	{ "result", (PyCFunction)Op_result, METH_NOARGS, Op_result_doc },
 	{ NULL, NULL, 0, NULL }

@@ -1321,6 +1321,71 @@ done:
 	return ret;
 }
 
+PyDoc_STRVAR(py_Op_next_doc,
+"next() -> (step, value)\n"
+"\n"
+"Advance.  (STEP_SEND, request) asks the driver to perform the request\n"
+"(a dict: method, url, headers [[name, value]], body bytes,\n"
+"connect_timeout_ms, timeout_ms) and feed() the response;\n"
+"(STEP_WAIT, ms) asks it to wait; (STEP_DONE, None) means result().");
+
+static PyObject *py_Op_next(OpObject *self, PyObject *unused)
+{
+	sc_op *handle;
+	cJSON *out = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (op_check(self) < 0)
+		goto done;
+	handle = self->op;
+	rc = sc_op_next_json(handle, &out);
+	ret = step_value(rc, out);
+done:
+	return ret;
+}
+
+PyDoc_STRVAR(py_Op_feed_doc,
+"feed(status, headers, body) -> None\n"
+"\n"
+"Give the operation the response to the request it asked for.\n"
+"headers: a dict or an iterable of (name, value); body: bytes or str.");
+
+static PyObject *py_Op_feed(OpObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_op *handle;
+	static char *kwlist[] = { "status", "headers", "body", NULL };
+	PyObject *headers_obj = Py_None, *body_obj = Py_None;
+	int status;
+	cJSON *headers = NULL;
+	const char *body = "";
+	Py_ssize_t body_len = 0;
+	Py_buffer body_view = { 0 };
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "i|OO:feed", kwlist,
+					 &status, &headers_obj, &body_obj))
+		return retyped();
+	if (op_check(self) < 0)
+		goto done;
+	handle = self->op;
+	if (headers_obj != Py_None && !(headers = headers_of(headers_obj)))
+		goto done;
+	if (body_obj != Py_None && bytes_view(body_obj, &body_view, &body, &body_len,
+						   "body") < 0)
+		goto done;
+	rc = sc_op_feed_json(handle, status, headers, body, body_len, &err);
+	ret = rc != 0 ? raise_owned(rc, err) : py_none();
+done:
+	cJSON_Delete(headers);
+	if (body_view.obj)
+		PyBuffer_Release(&body_view);
+	return ret;
+}
+
 PyDoc_STRVAR(py_Client_call_many_doc,
 "call_many(calls, max_in_flight=8, progress=None) -> list\n"
 "\n"
@@ -1538,4 +1603,8 @@ static PyObject *py_Async_cancel(AsyncObject *self, PyObject *args,
 	{ "fail_unsent", (PyCFunction)(void (*)(void))py_Op_fail_unsent, \
 	  METH_VARARGS | METH_KEYWORDS, py_Op_fail_unsent_doc }, \
 	{ "wait_ms", (PyCFunction)(void (*)(void))py_Op_wait_ms, \
-	  METH_NOARGS, py_Op_wait_ms_doc },
+	  METH_NOARGS, py_Op_wait_ms_doc }, \
+	{ "next", (PyCFunction)(void (*)(void))py_Op_next, \
+	  METH_NOARGS, py_Op_next_doc }, \
+	{ "feed", (PyCFunction)(void (*)(void))py_Op_feed, \
+	  METH_VARARGS | METH_KEYWORDS, py_Op_feed_doc },

@@ -60,6 +60,57 @@ TEST(bind_request_json)
 	sc_client_free(c);
 }
 
+/* The step and its value, then a response fed as pairs or a map; the
+ * faults it names: a status, a header, an op not waiting. */
+TEST(bind_op_next_feed_json)
+{
+	sc_client *c = t_client("https://api.example.com", NULL);
+	sc_params *p = NULL;
+	sc_error *err = NULL;
+	sc_op *op = NULL;
+	sc_result *res = NULL;
+	cJSON *v = NULL, *h;
+
+	REQUIRE(c && sc_params_new(&p) == 0);
+	sc_params_set(p, "access_token", "tok-1");
+	REQUIRE(sc_op_new(&op, c, "get_user", p, NULL) == 0);
+	CHECK(sc_op_feed_json(op, 200, NULL, "", 0, &err) == SC_EMISUSE);
+	CHECK_CONTAINS(sc_error_message(err), "not waiting");
+	sc_error_free(err);
+	REQUIRE(sc_op_next_json(op, &v) == SC_STEP_SEND);
+	CHECK_STR(str_at(v, "method"), "GET");
+	cJSON_Delete(v);
+
+	h = cJSON_Parse("[[\"Content-Type\", \"text/plain\"], [1, \"x\"]]");
+	CHECK(sc_op_feed_json(op, 200, h, "{}", 2, &err) == SC_EINVAL);
+	CHECK_STR(sc_error_message(err),
+		  "header names and values must be strings");
+	sc_error_free(err);
+	cJSON_Delete(h);
+	h = cJSON_Parse("[[\"only-name\"]]");
+	CHECK(sc_op_feed_json(op, 200, h, "{}", 2, &err) == SC_EINVAL);
+	CHECK_CONTAINS(sc_error_message(err), "(name, value) pairs");
+	sc_error_free(err);
+	cJSON_Delete(h);
+	CHECK(sc_op_feed_json(op, 42, NULL, "{}", 2, &err) == SC_EINVAL);
+	CHECK_STR(sc_error_message(err), "HTTP status expected");
+	sc_error_free(err);
+
+	h = cJSON_Parse("{\"Content-Type\": \"application/json\", "
+			"\"SC-Request-Id\": \"r-9\"}");
+	CHECK(sc_op_feed_json(op, 200, h, "{\"id\": \"u1\"}", 12, &err) == 0);
+	CHECK(err == NULL);
+	cJSON_Delete(h);
+	CHECK(sc_op_next_json(op, &v) == SC_STEP_DONE);
+	CHECK(v == NULL);
+	CHECK(sc_op_result(&res, op) == 0);
+	CHECK_STR(sc_result_get_string(res, "id"), "u1");
+	sc_result_free(res);
+	sc_op_free(op);
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
 TEST(bind_error_fields)
 {
 	sc_error *err = NULL;

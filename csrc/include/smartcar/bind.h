@@ -14,6 +14,7 @@
 #ifndef SMARTCAR_BIND_H
 #define SMARTCAR_BIND_H
 
+#include "call.h"
 #include "common.h"
 #include "errors.h"
 #include "store.h"
@@ -59,6 +60,27 @@ SC_EXTERN(int) sc_token_store_save_tokens(sc_token_store *store,
 					  const char *key,
 					  struct cJSON *tokens,
 					  sc_error **err_out);
+
+/**
+ * Advance @p op (sc_op_next()): the step, or a failure (< 0), and in
+ * *value what goes with the step: the request to send (sc_request_json())
+ * for SC_STEP_SEND, the milliseconds to wait (sc_op_wait_ms()) for
+ * SC_STEP_WAIT, NULL for SC_STEP_DONE.  SC_ENOMEM when the tree cannot
+ * be made.
+ */
+SC_EXTERN(int) sc_op_next_json(sc_op *op, struct cJSON **value);
+
+/**
+ * Give @p op the response to the request it asked for: @p status (100
+ * to 999), @p headers (NULL, null, an object {name: value} or an array
+ * of [name, value] pairs, all strings) and the body.
+ * @return 0, SC_EINVAL (a bad status or header, said in *err_out),
+ * SC_EMISUSE (the op is not waiting for a response), SC_ENOMEM, or
+ * sc_op_feed()'s failure.  @p headers stays the caller's.
+ */
+SC_EXTERN(int) sc_op_feed_json(sc_op *op, int status,
+			       const struct cJSON *headers, const char *body,
+			       size_t len, sc_error **err_out);
 
 SC_END_DECL
 
