@@ -1305,172 +1305,80 @@ static int seen_gc(lua_State *L)
 /*
  * core.env_snapshot(names [, values]) -> the values of the environment
  * variables names[i] (os.getenv(name) or ""; values[i] when values is
- * given), copied into one userdata.  core.same_env(snapshot) -> whether
- * the environment still holds them; core.same_env(names, values) is
- * core.same_env(core.env_snapshot(names, values)).  The default client's
- * check that no origin variable changed: no Lua string is read per
- * variable per call, and one walk of the environment compares them all
- * (getenv walks it once per name); the first entry of a name counts, as
- * for getenv.  While the environment's array holds the very entries it
- * held when the snapshot was last found the same (setenv, putenv and
- * unsetenv replace, add or remove an entry's pointer; none writes into
- * an entry), it is the same again without comparing the names: only a
- * string given to putenv and then written into by C code goes unseen.
+ * given), copied by sc_env_snapshot_new.  core.same_env(snapshot) ->
+ * whether the environment still holds them (sc_env_snapshot_same);
+ * core.same_env(names, values) is core.same_env(core.env_snapshot(names,
+ * values)).  The default client's check that no origin variable
+ * changed: no Lua string is read per call.
  */
 #define ENV_MT "smartcar.env"
 
-typedef struct env_var {
-	const char *name, *value;
-	size_t nlen, vlen;
-} env_var;
+typedef struct lenv {
+	sc_env_snapshot *env;
+} lenv;
 
-typedef struct env_snapshot {
-	size_t n;
-	int missing;       /* values lacked one: never the same */
-	uint64_t seen;     /* env_print() when last found the same, or 0 */
-	uint64_t first[4]; /* the names' first two bytes (env_key), as bits */
-	env_var var[];     /* then the strings */
-} env_snapshot;
-
-/* A byte of the first two of an environment entry "NAME=value" (a
- * one-letter name's second is the '='), for a filter of the entries. */
-static unsigned env_key(const char *entry)
+static int env_gc(lua_State *L)
 {
-	unsigned char a = (unsigned char)entry[0];
-	unsigned char b = a ? (unsigned char)entry[1] : 0;
-	return (a * 31u + (b ? b : '=')) & 255;
+	lenv *u = luaL_checkudata(L, 1, ENV_MT);
+
+	sc_env_snapshot_free(u->env);
+	u->env = NULL;
+	return 0;
 }
 
-/* A print of the environment's array: its address and every entry's. */
-static uint64_t env_print(void)
+/* The string at @p i of the table at @p idx (kept alive by it), or NULL
+ * for anything else or a string that hides a NUL byte. */
+static const char *env_string(lua_State *L, int idx, size_t i)
 {
-	extern char **environ;
-	uint64_t h = 14695981039346656037u ^ (uintptr_t)environ;
-	char **e;
+	const char *s = NULL;
+	size_t len;
 
-	for (e = environ; e && *e; e++)
-		h = (h ^ (uintptr_t)*e) * 1099511628211u;
-	return h | 1; /* never 0 */
+	if (lua_rawgeti(L, idx, (lua_Integer)i + 1) == LUA_TSTRING &&
+	    strlen(s = lua_tolstring(L, -1, &len)) != len)
+		s = NULL;
+	lua_pop(L, 1);
+	return s;
 }
 
 static int l_env_snapshot(lua_State *L)
 {
-	size_t n, i, room = 0;
-	env_snapshot *s;
-	char *at;
+	int given = !lua_isnoneornil(L, 2);
+	const char **a;
+	size_t n = 0, i;
+	lenv *u;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
-	if (!lua_isnoneornil(L, 2))
+	if (given)
 		luaL_checktype(L, 2, LUA_TTABLE);
 	lua_settop(L, 2);
-	/* names and values, from 3 on: the strings stay referenced */
-	for (n = 0;; n++) {
-		size_t len;
-		const char *v;
-		lua_rawgeti(L, 1, (lua_Integer)n + 1);
-		if (lua_tolstring(L, -1, &len) == NULL) {
-			lua_pop(L, 1);
-			break;
-		}
-		room += len + 1;
-		if (lua_isnil(L, 2)) {
-			v = getenv(lua_tostring(L, -1));
-			lua_pushstring(L, v ? v : "");
-		} else {
-			lua_rawgeti(L, 2, (lua_Integer)n + 1);
-		}
-		if (lua_tolstring(L, -1, &len) != NULL)
-			room += len + 1;
-		luaL_checkstack(L, 4, "too many names");
-	}
-	s = lua_newuserdatauv(L, sizeof(*s) + n * sizeof(env_var) + room, 0);
-	memset(s, 0, sizeof(*s));
-	s->n = n;
-	at = (char *)&s->var[n];
+	while (env_string(L, 1, n) != NULL)
+		n++;
+	a = lua_newuserdatauv(L, (2 * n + 1) * sizeof(*a), 0);
 	for (i = 0; i < n; i++) {
-		env_var *x = &s->var[i];
-		const char *v;
-		unsigned f;
-		v = lua_tolstring(L, 3 + 2 * (int)i, &x->nlen);
-		x->name = at;
-		memcpy(at, v, x->nlen + 1);
-		at += x->nlen + 1;
-		f = env_key(x->name);
-		s->first[f >> 6] |= (uint64_t)1 << (f & 63);
-		v = lua_tolstring(L, 4 + 2 * (int)i, &x->vlen);
-		x->value = at;
-		if (v == NULL) {
-			s->missing = 1;
-			x->vlen = 0;
-			*at++ = '\0';
-			continue;
-		}
-		memcpy(at, v, x->vlen + 1);
-		at += x->vlen + 1;
+		a[i] = env_string(L, 1, i);
+		a[n + i] = given ? env_string(L, 2, i) : NULL;
 	}
+	u = lua_newuserdatauv(L, sizeof(*u), 0);
+	u->env = NULL;
 	luaL_setmetatable(L, ENV_MT);
-	return 1;
-}
-
-/* Whether variables from..from+m-1 (m <= 64) of @p s are the same. */
-static int env_same(const env_snapshot *s, size_t from, size_t m)
-{
-	extern char **environ;
-	uint64_t seen = 0;
-	size_t i;
-	char **e;
-
-	for (e = environ; e && *e; e++) {
-		const char *v = *e, *eq;
-		unsigned f = env_key(v);
-		size_t klen;
-
-		if (!(s->first[f >> 6] >> (f & 63) & 1) ||
-		    !(eq = strchr(v, '=')))
-			continue;
-		klen = (size_t)(eq - v);
-		for (i = 0; i < m; i++) {
-			const env_var *x = &s->var[from + i];
-			if ((seen >> i & 1) || x->nlen != klen ||
-			    memcmp(v, x->name, klen) != 0)
-				continue;
-			if (strlen(eq + 1) != x->vlen ||
-			    memcmp(eq + 1, x->value, x->vlen) != 0)
-				return 0;
-			seen |= (uint64_t)1 << i;
-			break;
-		}
-	}
-	for (i = 0; i < m; i++)
-		if (!(seen >> i & 1) && s->var[from + i].vlen != 0)
-			return 0;
+	if ((u->env = sc_env_snapshot_new(a, given ? a + n : NULL, n)) == NULL)
+		return raise_nomem(L);
 	return 1;
 }
 
 static int l_same_env(lua_State *L)
 {
-	env_snapshot *s = luaL_testudata(L, 1, ENV_MT);
-	uint64_t print;
-	size_t from;
-	int same = 1;
+	lenv *u = luaL_testudata(L, 1, ENV_MT);
 
-	if (s == NULL) {
+	if (u == NULL) {
 		luaL_checktype(L, 2, LUA_TTABLE);
 		lua_pushcfunction(L, l_env_snapshot);
 		lua_pushvalue(L, 1);
 		lua_pushvalue(L, 2);
 		lua_call(L, 2, 1);
-		s = lua_touserdata(L, -1);
+		u = lua_touserdata(L, -1);
 	}
-	print = env_print();
-	if (print != s->seen) {
-		same = !s->missing;
-		for (from = 0; same && from < s->n; from += 64)
-			same = env_same(s, from,
-					s->n - from < 64 ? s->n - from : 64);
-		s->seen = same ? print : 0;
-	}
-	lua_pushboolean(L, same);
+	lua_pushboolean(L, sc_env_snapshot_same(u->env));
 	return 1;
 }
 
@@ -1865,8 +1773,7 @@ int luaopen_smartcar_core(lua_State *L)
 
 	new_type(L, TMP_MT, tmp_release, tmp_release, NULL, NULL);
 	new_type(L, SEEN_MT, seen_gc, NULL, NULL, seen_methods);
-	luaL_newmetatable(L, ENV_MT);
-	lua_pop(L, 1);
+	new_type(L, ENV_MT, env_gc, NULL, NULL, NULL);
 	/* the handles (handle_of) */
 	new_type(L, CLIENT_MT, client_gc, client_close, handle_tostring,
 		 client_methods);

@@ -115,6 +115,8 @@ ONE_BINDING = {
                                     "sc_call_stored, sc_many_add and "
                                     "sc_async_start_call; its Op takes "
                                     "no store",
+    ("python", "sc_env_snapshot_"): "Python's shared client compares "
+                                    "os.environ's values (same_values)",
     ("lua", "sc_client_new"): LUA_OPTIONS,
     ("lua", "sc_client_options_init"): LUA_OPTIONS,
 }

@@ -1,6 +1,7 @@
 /* What a binding hands its host language whole (smartcar/bind.h): the
  * library's objects as JSON trees for the binding's one tree converter,
  * and the token-set checks both bindings used to write out. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,4 +246,152 @@ int sc_op_feed_json(sc_op *op, int status, const cJSON *headers,
 done:
 	sc_response_free(resp);
 	return rc;
+}
+
+/* ---- environment snapshots (sc_env_snapshot) ------------------------ */
+
+/*
+ * One walk of the environment compares all the names (getenv walks it
+ * once per name); the first entry of a name counts, as for getenv.
+ * While the environment's array holds the very entries it held when the
+ * snapshot was last found the same (setenv, putenv and unsetenv replace,
+ * add or remove an entry's pointer; none writes into an entry), it is
+ * the same again without comparing the names: only a string given to
+ * putenv and then written into goes unseen.
+ */
+extern char **environ;
+
+typedef struct env_var {
+	const char *name, *value;
+	size_t nlen, vlen;
+} env_var;
+
+struct sc_env_snapshot {
+	size_t n;
+	int missing;       /* values lacked one: never the same */
+	uint64_t seen;     /* env_print() when last found the same, or 0 */
+	uint64_t first[4]; /* the names' first two bytes (env_key), as bits */
+	env_var var[];     /* then the strings */
+};
+
+/* A byte of the first two of an environment entry "NAME=value" (a
+ * one-letter name's second is the '='), for a filter of the entries. */
+static unsigned env_key(const char *entry)
+{
+	unsigned char a = (unsigned char)entry[0];
+	unsigned char b = a ? (unsigned char)entry[1] : 0;
+	return (a * 31u + (b ? b : '=')) & 255;
+}
+
+/* A print of the environment's array: its address and every entry's. */
+static uint64_t env_print(void)
+{
+	uint64_t h = 14695981039346656037u ^ (uintptr_t)environ;
+	char **e;
+
+	for (e = environ; e && *e; e++)
+		h = (h ^ (uintptr_t)*e) * 1099511628211u;
+	return h | 1; /* never 0 */
+}
+
+/* Copy @p text (NULL: "") to *at, advancing it; its length. */
+static size_t env_copy(char **at, const char *text, const char **to)
+{
+	size_t len = text ? strlen(text) : 0;
+
+	*to = *at;
+	if (len)
+		memcpy(*at, text, len);
+	(*at)[len] = '\0';
+	*at += len + 1;
+	return len;
+}
+
+sc_env_snapshot *sc_env_snapshot_new(const char *const *names,
+				     const char *const *values, size_t n)
+{
+	size_t i, room = 0;
+	sc_env_snapshot *s;
+	const char *v;
+	char *at;
+
+	for (i = 0; i < n; i++) {
+		v = values ? values[i] : getenv(names[i]);
+		room += strlen(names[i]) + (v ? strlen(v) : 0) + 2;
+	}
+	s = calloc(1, sizeof(*s) + n * sizeof(env_var) + room);
+	if (!s)
+		return NULL;
+	s->n = n;
+	at = (char *)&s->var[n];
+	for (i = 0; i < n; i++) {
+		env_var *x = &s->var[i];
+		unsigned f;
+
+		x->nlen = env_copy(&at, names[i], &x->name);
+		f = env_key(x->name);
+		s->first[f >> 6] |= (uint64_t)1 << (f & 63);
+		v = values ? values[i] : getenv(names[i]);
+		if (values && !v)
+			s->missing = 1;
+		x->vlen = env_copy(&at, v, &x->value);
+	}
+	return s;
+}
+
+/* Whether variables from..from+m-1 (m <= 64) of @p s are the same. */
+static int env_same(const sc_env_snapshot *s, size_t from, size_t m)
+{
+	uint64_t seen = 0;
+	size_t i;
+	char **e;
+
+	for (e = environ; e && *e; e++) {
+		const char *v = *e, *eq;
+		unsigned f = env_key(v);
+		size_t klen;
+
+		if (!(s->first[f >> 6] >> (f & 63) & 1) ||
+		    !(eq = strchr(v, '=')))
+			continue;
+		klen = (size_t)(eq - v);
+		for (i = 0; i < m; i++) {
+			const env_var *x = &s->var[from + i];
+			if ((seen >> i & 1) || x->nlen != klen ||
+			    memcmp(v, x->name, klen) != 0)
+				continue;
+			if (strlen(eq + 1) != x->vlen ||
+			    memcmp(eq + 1, x->value, x->vlen) != 0)
+				return 0;
+			seen |= (uint64_t)1 << i;
+			break;
+		}
+	}
+	for (i = 0; i < m; i++)
+		if (!(seen >> i & 1) && s->var[from + i].vlen != 0)
+			return 0;
+	return 1;
+}
+
+int sc_env_snapshot_same(sc_env_snapshot *s)
+{
+	uint64_t print = env_print();
+	size_t from;
+	int same = 1;
+
+	if (!s)
+		return 0;
+	if (print != s->seen) {
+		same = !s->missing;
+		for (from = 0; same && from < s->n; from += 64)
+			same = env_same(s, from,
+					s->n - from < 64 ? s->n - from : 64);
+		s->seen = same ? print : 0;
+	}
+	return same;
+}
+
+void sc_env_snapshot_free(sc_env_snapshot *s)
+{
+	free(s);
 }

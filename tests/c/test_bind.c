@@ -207,3 +207,37 @@ TEST(bind_stored_call_refuses_an_access_token)
 	sc_token_store_free(st);
 	sc_client_free(c);
 }
+
+/* An environment snapshot: changed, restored, unset as "", a value
+ * missing from the ones given. */
+TEST(bind_env_snapshot)
+{
+	const char *names[] = { "SC_TEST_ENV_A", "SC_TEST_ENV_UNSET" };
+	const char *values[] = { "one", "" }, *missing[] = { "one", NULL };
+	sc_env_snapshot *s, *g, *m;
+
+	unsetenv("SC_TEST_ENV_UNSET");
+	setenv("SC_TEST_ENV_A", "one", 1);
+	s = sc_env_snapshot_new(names, NULL, 2);
+	g = sc_env_snapshot_new(names, values, 2);
+	m = sc_env_snapshot_new(names, missing, 2);
+	REQUIRE(s && g && m);
+	CHECK(sc_env_snapshot_same(s) == 1);
+	CHECK(sc_env_snapshot_same(s) == 1); /* the cached answer */
+	CHECK(sc_env_snapshot_same(g) == 1);
+	CHECK(sc_env_snapshot_same(m) == 0);
+	setenv("SC_TEST_ENV_A", "two", 1);
+	CHECK(sc_env_snapshot_same(s) == 0);
+	setenv("SC_TEST_ENV_A", "one", 1);
+	CHECK(sc_env_snapshot_same(s) == 1);
+	setenv("SC_TEST_ENV_UNSET", "x", 1);
+	CHECK(sc_env_snapshot_same(g) == 0);
+	unsetenv("SC_TEST_ENV_UNSET");
+	unsetenv("SC_TEST_ENV_A");
+	CHECK(sc_env_snapshot_same(g) == 0);
+	CHECK(sc_env_snapshot_same(NULL) == 0);
+	sc_env_snapshot_free(s);
+	sc_env_snapshot_free(g);
+	sc_env_snapshot_free(m);
+	sc_env_snapshot_free(NULL);
+}

@@ -82,6 +82,31 @@ SC_EXTERN(int) sc_op_feed_json(sc_op *op, int status,
 			       const struct cJSON *headers, const char *body,
 			       size_t len, sc_error **err_out);
 
+/** The values of some environment variables, to tell later whether
+ * they changed (a binding's shared client is made again then). */
+typedef struct sc_env_snapshot sc_env_snapshot;
+
+/**
+ * A copy of the values of the environment variables @p names[0..n-1]:
+ * @p values[i] when @p values is given (a NULL there: never the same),
+ * else getenv() or "" for an unset one.  NULL without memory.
+ * Ownership: free with sc_env_snapshot_free(); nothing given is kept.
+ */
+SC_EXTERN(sc_env_snapshot *) sc_env_snapshot_new(const char *const *names,
+						 const char *const *values,
+						 size_t n);
+
+/**
+ * 1 when the environment holds the snapshot's values (an unset variable
+ * reads as ""), else 0.  Cheap while the environment's entries are the
+ * ones it held when last found the same.  One thread at a time per
+ * snapshot (it remembers that); no other thread may change the
+ * environment meanwhile (as for getenv()).
+ */
+SC_EXTERN(int) sc_env_snapshot_same(sc_env_snapshot *s);
+
+SC_EXTERN(void) sc_env_snapshot_free(sc_env_snapshot *s);
+
 SC_END_DECL
 
 #endif
