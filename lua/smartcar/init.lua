@@ -397,44 +397,21 @@ local function check_call_options(options, fname, n, spec)
   return check_fields(options, spec or CALL_SPEC, fname, n)
 end
 
--- An options argument left out: read, never written (no table per call).
-local NO_OPTIONS = setmetatable({}, { __newindex = function()
-  error("smartcar: NO_OPTIONS is read-only", 2)
-end })
+-- An options argument left out (never written: no table per call).
+local NO_OPTIONS = {}
 
 -- Copy per-call options into call parameters; `base` (a vehicle) gives
 -- the values the options leave out.
-local function apply_call_options(params, options, fname, n, base, empty)
-  -- params[k] becomes options[k], else base's own field k, else nil, for
-  -- each per-call option k.  The tables are walked (a few fields) rather
-  -- than each name looked up in each: that is a dozen table reads and
-  -- rawget calls a call, the most of this module's per-call cost.
-  if not empty then -- (`empty`: the caller knows params has no key)
-    for k in next, params do
-      if CALL_OPTIONS[k] ~= nil then params[k] = nil end
-    end
-  end
-  local base_flags
-  if base ~= nil then
-    for k, v in next, base do
-      if CALL_OPTIONS[k] ~= nil then params[k] = v
-      elseif k == "flags" then base_flags = v
-      end
-    end
-  end
-  if options ~= NO_OPTIONS then
-    for k in pairs(CALL_OPTIONS) do
-      local v = options[k]
-      if v ~= nil then params[k] = v end
-    end
+local function apply_call_options(params, options, fname, n, base)
+  base = base or NO_OPTIONS
+  for k in pairs(CALL_OPTIONS) do
+    local v = options[k]
+    if v == nil then v = rawget(base, k) end
+    params[k] = v
   end
   local flags = options.flags
-  if flags == nil then flags = base_flags end
-  if flags == nil then
-    params.flags = nil
-  else
-    params.flags = format_flags(flags, fname, n)
-  end
+  if flags == nil then flags = rawget(base, "flags") end
+  params.flags = format_flags(flags, fname, n)
   return params
 end
 
@@ -772,49 +749,19 @@ end
 -- messages.
 local VEHICLE_OPTIONS = call_spec { params = "table" }
 local function vehicle_params(self, fname, n, options, extra)
-  if options == nil then
-    options = NO_OPTIONS -- read below, never written: no table per call
-  else
-    options = check_call_options(options, fname, n, VEHICLE_OPTIONS)
-  end
-  -- the vehicle's own fields in one walk of its table (a rawget each is a
-  -- C call: the walk costs a third of them)
-  local id, token, store, key, user_id, client
-  for k, v in next, self do
-    if k == "id" then id = v
-    elseif k == "access_token" then token = v
-    elseif k == "store" then store = v
-    elseif k == "key" then key = v
-    elseif k == "user_id" then user_id = v
-    elseif k == "client" then client = v
-    end
-  end
-  if store ~= nil or type(id) ~= "string" or id == "" or
-      type(token) ~= "string" or token == "" then
-    -- (an id and a token pass without the call)
-    check_vehicle_fields(fname, id, store, key, token, user_id)
-  end
+  options = check_call_options(options, fname, n, VEHICLE_OPTIONS)
+  local id, token, store, key, user_id, client = rawget(self, "id"),
+    rawget(self, "access_token"), rawget(self, "store"), rawget(self, "key"),
+    rawget(self, "user_id"), rawget(self, "client")
+  check_vehicle_fields(fname, id, store, key, token, user_id)
   local params = {}
-  if options.params ~= nil then -- (no empty table made per call)
-    for k, v in pairs(options.params) do params[k] = v end
-  end
-  if extra ~= nil then
-    for k, v in pairs(extra) do params[k] = v end
-  end
-  apply_call_options(params, options, fname, n, self,
-                     options.params == nil and extra == nil)
+  for k, v in pairs(options.params or NO_OPTIONS) do params[k] = v end
+  for k, v in pairs(extra or NO_OPTIONS) do params[k] = v end
+  apply_call_options(params, options, fname, n, self)
   params.vehicle_id = id
   params.user_id = user_id
-  if client == nil then -- (resolve_client's first case, without its frame)
-    client = smartcar.default_client()
-  else
-    client = resolve_client(client, fname, n)
-  end
-  if store == nil then
-    params.access_token = token
-    return client, params
-  end
-  params.access_token = nil
+  client = resolve_client(client, fname, n)
+  params.access_token = store == nil and token or nil -- (or the store's)
   return client, params, store, key
 end
 
@@ -1165,9 +1112,8 @@ end
 local function connections_page(data, err)
   if data == nil then return nil, err end
   if type(data.paging) ~= "table" then data.paging = {} end
-  if data.paging.cursor == core.null or data.paging.cursor == "" then
-    data.paging.cursor = nil
-  end
+  -- (the library gives a "" cursor as null)
+  if data.paging.cursor == core.null then data.paging.cursor = nil end
   if data.connections == nil then
     data.connections = setmetatable({}, core.array_mt)
   end
