@@ -306,19 +306,24 @@ local CLIENT_OPTIONS, ORIGIN_ENV = core.client_options, core.client_env()
 -- the module-level functions and the vehicles that were given none.
 local defaults = { options = {}, client = nil, env = nil }
 
--- The origin variables' values now, copied in C (os.getenv(name) or "").
-local function origin_env()
-  return core.env_snapshot(ORIGIN_ENV)
-end
-
--- Whether no SMARTCAR_*_ORIGIN variable differs from `env` (origin_env()
--- when the client was made): compared in C, nothing read per call.
+-- Whether no SMARTCAR_*_ORIGIN variable differs from a snapshot
+-- (core.env_snapshot(ORIGIN_ENV) when the client was made): compared in
+-- C, nothing read per call.
 local same_env = core.same_env
 
 local function copy(t)
   local c = {}
   for k, v in pairs(t) do c[k] = v end
   return c
+end
+
+-- The default client made anew from `options` (a bad option raises before
+-- anything changed), with the origin variables' values now.
+local function new_default(options)
+  local env = core.env_snapshot(ORIGIN_ENV)
+  local client = core.client(options)
+  defaults.options, defaults.client, defaults.env = options, client, env
+  return client
 end
 
 --- Set the options of the shared default client and the defaults of new
@@ -328,12 +333,7 @@ end
 function smartcar.configure(options)
   options = check_opt_table(options, "configure", 1)
   check_keys(options, CLIENT_OPTIONS, "configure", 1)
-  options = copy(options)
-  -- Create the client now so that a bad option raises here.
-  local client = core.client(options)
-  defaults.options = options
-  defaults.client = client
-  defaults.env = origin_env()
+  new_default(copy(options))
 end
 
 --- The client shared by module functions and vehicles given none, made
@@ -341,13 +341,9 @@ end
 ---@return userdata # a smartcar.Client
 function smartcar.default_client()
   local client = defaults.client
-  if client == nil or not same_env(defaults.env)
-      or client:closed() then
+  if client == nil or not same_env(defaults.env) or client:closed() then
     -- (the old one is left to whoever still holds it, and the collector)
-    local env = origin_env()
-    client = core.client(defaults.options)
-    defaults.client = client
-    defaults.env = env
+    client = new_default(defaults.options)
   end
   return client
 end
