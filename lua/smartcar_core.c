@@ -892,21 +892,6 @@ static int client_op(lua_State *L)
 	return 1;
 }
 
-/* op:result() -> data | nil, err */
-static int op_result(lua_State *L)
-{
-	sc_op *op = check_op(L);
-	tmp *t;
-	int rc;
-
-	lua_settop(L, 1);
-	t = tmp_push(L);
-	rc = sc_op_result(&t->res, op);
-	if (t->res == NULL && rc == SC_EMISUSE)
-		return luaL_error(L, "op:result: the op is not done");
-	return push_outcome(L, t->res, rc);
-}
-
 static int op_close(lua_State *L)
 {
 	lop *o = luaL_checkudata(L, 1, OP_MT);
@@ -1707,7 +1692,6 @@ static const luaL_Reg module_functions[] = {
 };
 
 static const luaL_Reg op_methods[] = {
-	{ "result", op_result },
 	SC_GENERATED_OP_METHODS
 	{ "close", op_close },
 	{ NULL, NULL },

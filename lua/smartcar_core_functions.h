@@ -735,6 +735,21 @@ static int l_op_feed(lua_State *L)
 	return 1;
 }
 
+/* core.op:result; in Python: result() -> dict */
+static int l_op_result(lua_State *L)
+{
+	sc_op *self;
+	tmp *t;
+	int rc;
+
+	self = check_op(L);
+	lua_settop(L, 1);
+	t = tmp_push(L);
+	rc = sc_op_take_result(&t->res, self, &t->err);
+	return t->err ? raise_failure(L, "op:result", rc, t->err)
+		      : push_outcome(L, t->res, rc);
+}
+
 /* core.client:async_cancel; in Python: cancel(id) -> bool */
 static int l_client_async_cancel(lua_State *L)
 {
@@ -814,4 +829,5 @@ static int l_client_async_cancel(lua_State *L)
 	{ "fail_unsent", l_op_fail_unsent }, \
 	{ "wait_ms", l_op_wait_ms }, \
 	{ "next", l_op_next }, \
-	{ "feed", l_op_feed },
+	{ "feed", l_op_feed }, \
+	{ "result", l_op_result },

@@ -213,6 +213,8 @@ PY_RET = {
     "pages": ("sc_pager *out = NULL;", "&out",
               "ret = pages_wrap(rc, out, {err}, self, {store});"),
     "step": ("cJSON *out = NULL;", "&out", "ret = step_value(rc, out);"),
+    "taken": ("sc_result *out = NULL;", "&out",
+              "ret = {err} ? raise_owned(rc, {err}) : take_result(rc, out);"),
     "json": ("cJSON *out;", None, "out = {call};\n"
              "\tret = out ? from_json(out) : py_none();\n\tcJSON_Delete(out);"),
 }
@@ -249,7 +251,7 @@ PY_SELF = {
     "store": ("StoreObject", "store_check(self) < 0", "sc_token_store",
               "self->store", "store_release(self);"),
     "async": ("AsyncObject", None, "sc_async", "self->async", None),
-    "op": ("OpObject", "op_check(self) < 0", "sc_op", "self->op", None),
+    "op": ("OpObject", None, "sc_op", "self->op", None),
 }
 # the Python class of each receiver, whose method table a macro fills
 PY_CLASSES = {"client": "Client", "store": "TokenStore", "async": "Async",
@@ -504,7 +506,7 @@ def render_lua_fn(fn):
     params = [(i, a) for i, a in enumerate(fn.args, 1)
               if a.kind in ("params", "tokens", "headers")]
     needs_tmp = fn.ret in ("result", "call", "string", "store", "seen",
-                           "stored", "pages", "step",
+                           "stored", "pages", "step", "taken",
                            "pair", "json") or has_err or params
     if needs_tmp:
         decls.append("\ttmp *t;")
@@ -553,6 +555,11 @@ def render_lua_fn(fn):
             body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
             body.append("\treturn rc != 0 ? push_err_failure(L, t->err, rc)\n"
                         "\t\t       : push_data(L, t->res);")
+        elif fn.ret == "taken":  # misuse raises; else as a call's
+            body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
+            body.append("\treturn t->err ? raise_failure(L, \"%s\", rc, "
+                        "t->err)\n\t\t      : push_outcome(L, t->res, rc);"
+                        % name)
         elif fn.ret == "step":  # the step and its value, or raise
             body.append("\trc = %s;" % subst_call(fn, "&t->json", err))
             body.append("\treturn push_step(L, t, rc, \"%s\");" % name)

@@ -91,6 +91,7 @@ for _fn in ("sc_op_feed", "sc_response_new", "sc_response_set_status",
             "sc_response_add_header", "sc_response_append_body",
             "sc_response_free"):
     NOT_BOUND[_fn] = "op.feed() hands the response whole (sc_op_feed_json)"
+NOT_BOUND["sc_op_result"] = "op.result() names its misuse (sc_op_take_result)"
 # C functions one binding goes without, and why: (binding, name), or a
 # name prefix ending in "_".
 FFI_OPTIONS = "Python reads its keywords into sc_client_options (the " \

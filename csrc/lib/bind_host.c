@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "op.h"
 #include "sc_internal.h"
 #include "smartcar/bind.h"
 
@@ -245,6 +246,21 @@ int sc_op_feed_json(sc_op *op, int status, const cJSON *headers,
 	}
 done:
 	sc_response_free(resp);
+	return rc;
+}
+
+int sc_op_take_result(sc_result **out, sc_op *op, sc_error **err_out)
+{
+	int rc = sc_op_result(out, op);
+
+	*err_out = NULL;
+	if (rc != SC_EMISUSE || *out)
+		return rc;
+	if (op && op->taken)
+		rc = SC_EINVAL; /* the op is a used-up argument now */
+	*err_out = sc__error_new(rc, rc == SC_EINVAL
+				 ? "the op's result was already taken"
+				 : "the op is not done");
 	return rc;
 }
 

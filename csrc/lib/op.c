@@ -538,8 +538,9 @@ int sc_op_result(sc_result **out, sc_op *op)
 	*out = NULL;
 	if (!op)
 		return SC_EINVAL;
-	if (op->state != OP_DONE)
+	if (op->state != OP_DONE || op->taken)
 		return SC_EMISUSE;
+	op->taken = 1;
 	if (!op->result) {
 		*out = sc__result_code(SC_ENOMEM, NULL);
 		return SC_ENOMEM;

@@ -80,6 +80,7 @@ struct sc_op {
 	sc_request *req;
 	enum op_state state;
 	sc_result *result;
+	int taken;            /* sc_op_result() gave the result away */
 	int attempts;
 	int max_attempts;
 	long wait_ms;

@@ -1371,21 +1371,10 @@ static PyObject *seen_wrap(int rc, sc_webhook_seen *s, sc_error *err)
 typedef struct {
 	PyObject_HEAD
 	ClientObject *owner; /* keeps the sc_client alive */
-	sc_op *op;
-	int finished;        /* result() was taken */
+	sc_op *op;           /* never NULL: Op() fails without one */
 } OpObject;
 
 static PyTypeObject Op_Type;
-
-static int op_check(OpObject *self)
-{
-	if (!self->op || self->finished) {
-		raise_local(SC_EINVAL,
-			    "the operation's result was already taken");
-		return -1;
-	}
-	return 0;
-}
 
 /* Op.next's (step, value) for what sc_op_next_json gave (and frees
  * here), a request's body as bytes; raises for a step < 0. */
@@ -1544,25 +1533,8 @@ static void Op_dealloc(OpObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-PyDoc_STRVAR(Op_result_doc,
-"result() -> dict\n\n"
-"Take the data once next() returned STEP_DONE, or raise the error.");
-
-static PyObject *Op_result(OpObject *self, PyObject *unused)
-{
-	sc_result *res = NULL;
-	int rc;
-
-	if (op_check(self) < 0)
-		return NULL;
-	rc = sc_op_result(&res, self->op);
-	self->finished = 1;
-	return take_result(rc, res);
-}
-
 static PyMethodDef Op_methods[] = {
 	SC_GENERATED_OP_METHODS
-	{ "result", (PyCFunction)Op_result, METH_NOARGS, Op_result_doc },
 	{ NULL, NULL, 0, NULL }
 };
 

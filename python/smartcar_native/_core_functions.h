@@ -1261,7 +1261,7 @@ PyDoc_STRVAR(py_Op_fail_doc,
 static PyObject *py_Op_fail_as(OpObject *self, PyObject *args,
 			     PyObject *kwds, int twin)
 {
-	sc_op *handle;
+	sc_op *handle = self->op;
 	static char *kwlist[] = { "code", "message", NULL };
 	PyObject *message_obj = Py_None;
 	int code;
@@ -1272,9 +1272,6 @@ static PyObject *py_Op_fail_as(OpObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "i|O:fail", kwlist,
 					 &code, &message_obj))
 		return retyped();
-	if (op_check(self) < 0)
-		goto done;
-	handle = self->op;
 	if (message_obj != Py_None && !(message = utf8_of(message_obj, "message")))
 		goto done;
 	if (!(code < 0 && sc_code_kind(code) != NULL)) {
@@ -1310,14 +1307,10 @@ PyDoc_STRVAR(py_Op_wait_ms_doc,
 
 static PyObject *py_Op_wait_ms(OpObject *self, PyObject *unused)
 {
-	sc_op *handle;
+	sc_op *handle = self->op;
 	PyObject *ret = NULL;
 
-	if (op_check(self) < 0)
-		goto done;
-	handle = self->op;
 	ret = PyLong_FromLongLong((long long)sc_op_wait_ms(handle));
-done:
 	return ret;
 }
 
@@ -1331,17 +1324,13 @@ PyDoc_STRVAR(py_Op_next_doc,
 
 static PyObject *py_Op_next(OpObject *self, PyObject *unused)
 {
-	sc_op *handle;
+	sc_op *handle = self->op;
 	cJSON *out = NULL;
 	PyObject *ret = NULL;
 	int rc;
 
-	if (op_check(self) < 0)
-		goto done;
-	handle = self->op;
 	rc = sc_op_next_json(handle, &out);
 	ret = step_value(rc, out);
-done:
 	return ret;
 }
 
@@ -1354,7 +1343,7 @@ PyDoc_STRVAR(py_Op_feed_doc,
 static PyObject *py_Op_feed(OpObject *self, PyObject *args,
 			     PyObject *kwds)
 {
-	sc_op *handle;
+	sc_op *handle = self->op;
 	static char *kwlist[] = { "status", "headers", "body", NULL };
 	PyObject *headers_obj = Py_None, *body_obj = Py_None;
 	int status;
@@ -1369,9 +1358,6 @@ static PyObject *py_Op_feed(OpObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "i|OO:feed", kwlist,
 					 &status, &headers_obj, &body_obj))
 		return retyped();
-	if (op_check(self) < 0)
-		goto done;
-	handle = self->op;
 	if (headers_obj != Py_None && !(headers = headers_of(headers_obj)))
 		goto done;
 	if (body_obj != Py_None && bytes_view(body_obj, &body_view, &body, &body_len,
@@ -1383,6 +1369,24 @@ done:
 	cJSON_Delete(headers);
 	if (body_view.obj)
 		PyBuffer_Release(&body_view);
+	return ret;
+}
+
+PyDoc_STRVAR(py_Op_result_doc,
+"result() -> dict\n"
+"\n"
+"Take the data once next() returned STEP_DONE, or raise the error.");
+
+static PyObject *py_Op_result(OpObject *self, PyObject *unused)
+{
+	sc_op *handle = self->op;
+	sc_result *out = NULL;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	rc = sc_op_take_result(&out, handle, &err);
+	ret = err ? raise_owned(rc, err) : take_result(rc, out);
 	return ret;
 }
 
@@ -1607,4 +1611,6 @@ static PyObject *py_Async_cancel(AsyncObject *self, PyObject *args,
 	{ "next", (PyCFunction)(void (*)(void))py_Op_next, \
 	  METH_NOARGS, py_Op_next_doc }, \
 	{ "feed", (PyCFunction)(void (*)(void))py_Op_feed, \
-	  METH_VARARGS | METH_KEYWORDS, py_Op_feed_doc },
+	  METH_VARARGS | METH_KEYWORDS, py_Op_feed_doc }, \
+	{ "result", (PyCFunction)(void (*)(void))py_Op_result, \
+	  METH_NOARGS, py_Op_result_doc },

@@ -60,8 +60,9 @@ TEST(bind_request_json)
 	sc_client_free(c);
 }
 
-/* The step and its value, then a response fed as pairs or a map; the
- * faults it names: a status, a header, an op not waiting. */
+/* The step and its value, then a response fed as pairs or a map, the
+ * result taken once; the faults they name: a status, a header, an op
+ * not waiting, not done, or used up. */
 TEST(bind_op_next_feed_json)
 {
 	sc_client *c = t_client("https://api.example.com", NULL);
@@ -74,6 +75,9 @@ TEST(bind_op_next_feed_json)
 	REQUIRE(c && sc_params_new(&p) == 0);
 	sc_params_set(p, "access_token", "tok-1");
 	REQUIRE(sc_op_new(&op, c, "get_user", p, NULL) == 0);
+	CHECK(sc_op_take_result(&res, op, &err) == SC_EMISUSE);
+	CHECK_STR(sc_error_message(err), "the op is not done");
+	sc_error_free(err);
 	CHECK(sc_op_feed_json(op, 200, NULL, "", 0, &err) == SC_EMISUSE);
 	CHECK_CONTAINS(sc_error_message(err), "not waiting");
 	sc_error_free(err);
@@ -103,9 +107,15 @@ TEST(bind_op_next_feed_json)
 	cJSON_Delete(h);
 	CHECK(sc_op_next_json(op, &v) == SC_STEP_DONE);
 	CHECK(v == NULL);
-	CHECK(sc_op_result(&res, op) == 0);
+	CHECK(sc_op_take_result(&res, op, &err) == 0);
+	CHECK(err == NULL);
 	CHECK_STR(sc_result_get_string(res, "id"), "u1");
 	sc_result_free(res);
+	CHECK(sc_op_take_result(&res, op, &err) == SC_EINVAL);
+	CHECK(res == NULL);
+	CHECK_STR(sc_error_message(err), "the op's result was already taken");
+	sc_error_free(err);
+	CHECK(sc_op_result(&res, op) == SC_EMISUSE && res == NULL);
 	sc_op_free(op);
 	sc_params_free(p);
 	sc_client_free(c);

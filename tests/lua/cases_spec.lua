@@ -205,6 +205,8 @@ describe("the op binding", function()
     assert.equal(2, attempts)
     assert.equal(attempts, err.attempts)
     helper.assert_no_secrets(err, { "tok-secret-9", "case-client-secret" })
+    assert.has_error(function() op:result() end,
+                     "op:result: the op's result was already taken")
     assert.has_error(function() op:fail(core.codes.ETIMEOUT) end)
     op:close()
     op:close()

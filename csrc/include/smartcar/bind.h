@@ -82,6 +82,14 @@ SC_EXTERN(int) sc_op_feed_json(sc_op *op, int status,
 			       const struct cJSON *headers, const char *body,
 			       size_t len, sc_error **err_out);
 
+/**
+ * sc_op_result(), with a message in *err_out (only then) when there is
+ * no result: SC_EMISUSE, the op is not done; SC_EINVAL, its result was
+ * already taken.
+ */
+SC_EXTERN(int) sc_op_take_result(sc_result **out, sc_op *op,
+				 sc_error **err_out);
+
 /** The values of some environment variables, to tell later whether
  * they changed (a binding's shared client is made again then). */
 typedef struct sc_env_snapshot sc_env_snapshot;

@@ -136,7 +136,8 @@ SC_EXTERN(int) sc_op_fail_unsent(sc_op *op, int code, const char *message);
 
 /**
  * Take the result once the op is done.
- * @return the result's code (0 on success).
+ * @return the result's code (0 on success); SC_EMISUSE (no result)
+ *         before the op is done and once the result was taken.
  * Ownership: free @p *out with sc_result_free().
  */
 SC_EXTERN(int) sc_op_result(sc_result **out, sc_op *op);
