@@ -60,7 +60,6 @@ typedef struct tmp {
 	char *url;
 	char *state;
 	cJSON *json;
-	sc_response *resp;
 	sc_error *err;
 	char *text; /* from cJSON_Print*: freed with cJSON_free */
 	sc_pager *pager; /* client:pages' iterator keeps one in a tmp */
@@ -75,7 +74,6 @@ static int tmp_release(lua_State *L)
 	sc_free(t->url);
 	sc_free(t->state);
 	cJSON_Delete(t->json);
-	sc_response_free(t->resp);
 	sc_error_free(t->err);
 	if (t->text != NULL)
 		cJSON_free(t->text);
@@ -866,32 +864,6 @@ static sc_op *check_op(lua_State *L)
 	return o->op;
 }
 
-/* client:op(endpoint, params) -> Op; raises for an unknown endpoint or a
- * missing parameter. */
-static int client_op(lua_State *L)
-{
-	sc_client *client = check_client(L);
-	const char *endpoint = luaL_checkstring(L, 2);
-	lop *o;
-	tmp *t;
-	int rc;
-
-	lua_settop(L, 3);
-	t = tmp_push(L);
-	params_arg(L, t, 3);
-	o = lua_newuserdatauv(L, sizeof(*o), 1);
-	o->op = NULL;
-	luaL_setmetatable(L, OP_MT);
-	lua_pushvalue(L, 1);
-	lua_setiuservalue(L, -2, 1);
-	rc = sc_op_new(&o->op, client, endpoint, t->params, &t->err);
-	if (rc != 0) {
-		o->op = NULL;
-		return raise_failure(L, NULL, rc, t->err);
-	}
-	return 1;
-}
-
 static int op_close(lua_State *L)
 {
 	lop *o = luaL_checkudata(L, 1, OP_MT);
@@ -1675,7 +1647,6 @@ static const luaL_Reg store_methods[] = {
 static const luaL_Reg client_methods[] = {
 	{ "call", client_call },
 	SC_GENERATED_CLIENT_METHODS
-	{ "op", client_op },
 	{ "closed", handle_closed },
 	{ "close", client_close },
 	{ NULL, NULL },

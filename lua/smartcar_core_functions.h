@@ -539,6 +539,35 @@ static int l_client_auth_url(lua_State *L)
 	return push_pair(L, t, rc, "auth_url");
 }
 
+/* core.client:op */
+static int l_client_op(lua_State *L)
+{
+	sc_client *self;
+	const char *endpoint;
+	sc_params *params;
+	tmp *t;
+	int rc;
+	lop *u;
+
+	self = check_client(L);
+	luaL_checktype(L, 2, LUA_TSTRING);
+	endpoint = check_cstring(L, 2, "the endpoint");
+	lua_settop(L, 3);
+	t = tmp_push(L);
+	params = params_arg(L, t, 3);
+	u = lua_newuserdatauv(L, sizeof(*u), 1);
+	memset(u, 0, sizeof(*u));
+	luaL_setmetatable(L, OP_MT);
+	lua_pushvalue(L, 1);
+	lua_setiuservalue(L, -2, 1);
+	rc = sc_op_new(&u->op, self, endpoint, params, &t->err);
+	if (rc != 0) {
+		u->op = NULL;
+		return raise_failure(L, NULL, rc, t->err);
+	}
+	return 1;
+}
+
 /* core.store:get; in Python: get(key) -> dict */
 static int l_store_get(lua_State *L)
 {
@@ -801,6 +830,7 @@ static int l_client_async_cancel(lua_State *L)
 	{ "pages", l_client_pages }, \
 	{ "connections_opened", l_client_connections_opened }, \
 	{ "auth_url", l_client_auth_url }, \
+	{ "op", l_client_op }, \
 	{ "async_timeout", l_client_async_timeout }, \
 	{ "async_count", l_client_async_count }, \
 	{ "timeout_ms", l_client_timeout_ms }, \

@@ -472,9 +472,11 @@ LUA_SELF = {"client": ("sc_client", "check_client(L)"),
             "store": ("sc_token_store", "check_store(L, 1)"),
             "async": ("sc_async", "check_async_client(L)->async"),
             "op": ("sc_op", "check_op(L)")}
-# handle return kinds: userdata type, metatable, field
+# handle return kinds: userdata type, metatable, field; an op keeps its
+# client (the receiver) as its user value and raises when not made
 LUA_HANDLES = {"store": ("lstore", "STORE_MT", "store"),
-               "seen": ("lseen", "SEEN_MT", "seen")}
+               "seen": ("lseen", "SEEN_MT", "seen"),
+               "op": ("lop", "OP_MT", "op")}
 
 
 def lua_name(fn):
@@ -589,13 +591,18 @@ def render_lua_fn(fn):
         elif fn.ret in LUA_HANDLES:
             utype, mt, field = LUA_HANDLES[fn.ret]
             decls.append("\t%s *u;" % utype)
-            body.append("\tu = lua_newuserdatauv(L, sizeof(*u), 0);\n"
+            op = fn.ret == "op"
+            body.append("\tu = lua_newuserdatauv(L, sizeof(*u), %d);\n"
                         "\tmemset(u, 0, sizeof(*u));\n"
-                        "\tluaL_setmetatable(L, %s);" % mt)
+                        "\tluaL_setmetatable(L, %s);" % (op, mt))
+            if op:
+                body.append("\tlua_pushvalue(L, 1);\n"
+                            "\tlua_setiuservalue(L, -2, 1);")
             body.append("\trc = %s;" % subst_call(fn, "&u->" + field, err))
             body.append("\tif (rc != 0) {\n\t\tu->%s = NULL;\n"
-                        "\t\treturn push_store_failure(L, t, rc);\n\t}\n"
-                        "\treturn 1;" % field)
+                        "\t\treturn %s;\n\t}\n\treturn 1;" % (
+                            field, "raise_failure(L, NULL, rc, t->err)" if op
+                            else "push_store_failure(L, t, rc)"))
         elif fn.ret == "bool":
             body.append("\trc = %s;" % subst_call(fn, None, err))
             body.append("\tlua_pushboolean(L, %s);\n\treturn 1;" % fn.when)
@@ -619,8 +626,8 @@ def render_lua_fn(fn):
                              % (fn.lua, fn.ret))
     fn.call = fn_call
     sig = fn.doc.split("\n")[0].split(": ")[0]
-    doc = "/* core.%s%s */\n" % (fn.lua, "" if fn.lua == fn.py else
-                                "; in Python: " + sig)
+    doc = "/* core.%s%s */\n" % (fn.lua, "" if fn.lua == fn.py or not fn.py
+                                else "; in Python: " + sig)
     head = "\n".join(decls) + "\n\n" if decls else ""
     return "%sstatic int %s(lua_State *L)\n{\n%s%s\n}\n" % (
         doc, cname, head, "\n".join(body))
