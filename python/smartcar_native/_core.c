@@ -818,12 +818,6 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 #undef SC_OPTION
 					 &debug))
 		return retyped();
-	if (debug != Py_None && !PyCallable_Check(debug)) {
-		PyErr_Format(PyExc_TypeError,
-			     "debug must be callable or None, not %.100s",
-			     Py_TYPE(debug)->tp_name);
-		return NULL;
-	}
 	if ((Py_ssize_t)opts.max_response_bytes < 0) {
 		raise_local(SC_EINVAL,
 			    "max_response_bytes must not be negative");
@@ -842,6 +836,7 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 		Py_DECREF(self);
 		return NULL;
 	}
+	/* a debug that is not callable: client_set_debug's TypeError */
 	if (debug != Py_None && client_set_debug(self, debug) < 0) {
 		Py_DECREF(self);
 		return NULL;

@@ -128,6 +128,7 @@ def test_vehicle_options():
     (TypeError, lambda c: _core.Client(mode=3)),
     (TypeError, lambda c: _core.Client(no_such_option="x")),
     (TypeError, lambda c: _core.Client(timeout_ms="10")),
+    (TypeError, lambda c: _core.Client(debug="not callable")),
     (ValueError, lambda c: _core.Client(mode="bogus")),
     (TypeError, lambda c: c.call(1, {})),
     (TypeError, lambda c: c.call("get_user", [("access_token", "t")])),
