@@ -30,7 +30,7 @@ RESTY = ("parse_redirect", "sqlite_store", "postgres_store", "hmac_sha256_hex", 
          "webhook_seen_sqlite", "webhook_seen_postgres", "seen:first",
          "seen:forget", "seen:count", "signal_rows", "time_ms",
          "version", "endpoints", "format_flags", "client:get",
-         "client:auth_url")
+         "client:auth_url", "store:get", "store:delete")
 
 # kind -> (the Lua type a value must have, how it is passed to C); {n} is
 # the argument.  An "o" kind may be nil.
@@ -44,7 +44,15 @@ ARG = {
     "seen": ("table", "{n}.ptr"), "oseen": ("table", "{n} and {n}.ptr"),
     "params": ("table", "rt.make_params({n})"),
     "client": ("table", "{n}.cptr"),
+    "store": ("table", "{n}.cptr"), "key": ("string", "{n}"),
 }
+
+# Checks past the type's, by kind: a store must be open, a key not empty.
+MORE = {"store": ("{n}.cptr == nil", "the token store is closed"),
+        "key": ("{n} == \"\"", "{n}: non-empty string expected")}
+# A token store's call may reach its Lua I/O: rt.store_io(store, fn, ...)
+# makes it (again while the I/O answers "pending").
+STORE_IO = "the token store did not answer"
 
 
 def constants():
@@ -85,11 +93,13 @@ def c_call(fn, out):
     for a in fn.args:
         call = re.sub(r"\b%s, %s_len\b" % (a.name, a.name),
                       ARG[a.kind][1].format(n=a.name), call)
-        if a.kind in ("seen", "oseen", "params", "client"):
+        if a.kind in ("seen", "oseen", "params", "client", "store"):
             call = re.sub(r"\b%s\b" % a.name, ARG[a.kind][1].format(n=a.name),
                           call)
     if "sc_endpoint_name(i)" in call:
         return call
+    if fn.args and fn.args[0].kind == "store":
+        return re.sub(r"^(\w+)\(", r"rt.store_io(self, C.\1, ", call)
     return "C." + call
 
 
@@ -105,15 +115,19 @@ def render_fn(fn, consts):
         check = "type(%s) ~= \"%s\"" % (a.name, want)
         if a.kind.startswith("o") or a.default == "None":
             check = "%s ~= nil and %s" % (a.name, check)
-        body.append("if %s then rt.raise(\"%s: %s expected\") end"
-                    % (check, a.name, want))
+        if a.kind in ("store", "key"):  # (one message for both checks)
+            check = "%s or %s" % (check, MORE[a.kind][0].format(n=a.name))
+            want = MORE[a.kind][1].format(n=a.name)
+        else:
+            want = "%s: %s expected" % (a.name, want)
+        body.append("if %s then rt.raise(\"%s\") end" % (check, want))
     for argn, cond, msg in fn.lua_checks:
         body.append("if not (%s) then rt.raise(\"%s\") end"
                     % (lua_expr(cond, consts), msg))
     if "ERR" in fn.call:
         body.append("local err = ffi.new(\"sc_error *[1]\")")
     ret = fn.ret
-    outs = {"result": "sc_result *", "string": "char *", "time": "int64_t",
+    outs = {"result": "sc_result *", "stored": "sc_result *", "string": "char *", "time": "int64_t",
             "seen": "sc_webhook_seen *", "store": "sc_token_store *"}
     if ret in outs:
         body.append("local out = ffi.new(\"%s[1]\")" % outs[ret])
@@ -121,8 +135,9 @@ def render_fn(fn, consts):
         body.append("local out, out2 = ffi.new(\"char *[1]\"), "
                     "ffi.new(\"char *[1]\")")
     call = c_call(fn, "out")
-    failed = "rt.error_from_c(err[0], rc, \"%s\")" % name \
-        if "ERR" in fn.call else "rt.error_from_c(nil, rc, \"%s\")" % name
+    fallback = STORE_IO if "rt.store_io" in call else name
+    failed = "rt.error_from_c(%s, rc, \"%s\")" % (
+        "err[0]" if "ERR" in fn.call else "nil", fallback)
     if ret == "result":
         body += ["local rc = %s" % call,
                  "return rt.decode_result(out[0], rc)"]
@@ -134,6 +149,14 @@ def render_fn(fn, consts):
         body += ["local rc = %s" % c_call(fn, "out, out2"),
                  "if rc ~= 0 then return nil, %s end" % failed,
                  "return rt.take_string(out[0]), rt.take_string(out2[0])"]
+    elif ret == "stored":  # the set, or nil and the Error
+        body += ["local rc = %s" % call,
+                 "if rc ~= 0 then return nil, %s end" % failed,
+                 "return rt.decode_result(out[0], rc)"]
+    elif ret == "none" and "ERR" in fn.call:  # true, or nil and the Error
+        body += ["local rc = %s" % call,
+                 "if rc ~= 0 then return nil, %s end" % failed,
+                 "return true"]
     elif ret == "time":
         body += ["if %s ~= 0 then return nil end" % call,
                  "return tonumber(out[0])"]

@@ -681,22 +681,16 @@ local function check_key(store, key)
   end
 end
 
--- fn(store.cptr, ..., err_out), made again while the store's I/O
--- answers "pending" (8 times at most): true, or nil and the Error.
-local function store_do(store, fn, ...)
+-- fn(...) of a store's call, made again while the store's I/O answers
+-- "pending" (8 times at most): its code.
+function rt.store_io(store, fn, ...)
   local sio = store.io
   local ctx = sio and sio:context()
-  local rc, cerr = c_call(function(...)
-    for _ = 1, 8 do
-      local rc = store_run(sio, ctx, fn, ...)
-      if rc ~= STORE_PENDING then return rc end
-    end
-    return _M.codes.storage
-  end, store.cptr, ...)
-  if rc ~= 0 then
-    return nil, error_from_c(cerr, rc, "the token store did not answer")
+  for _ = 1, 8 do
+    local rc = store_run(sio, ctx, fn, ...)
+    if rc ~= STORE_PENDING then return rc end
   end
-  return true
+  return _M.codes.storage
 end
 
 --- Save a token set (the table exchange_code returns) under key.
@@ -705,27 +699,20 @@ function TokenStore:put(key, token)
   check_key(self, key)
   local json = type(token) == "table" and cjson.encode(token)
   if not json then raise("token: table expected") end
-  return store_do(self, C.sc_token_store_save_json, key, json)
+  local err = ffi.new("sc_error *[1]")
+  local rc = rt.store_io(self, C.sc_token_store_save_json, self.cptr, key,
+    json, err)
+  if rc ~= 0 then
+    return nil, error_from_c(err[0], rc, "the token store did not answer")
+  end
+  return true
 end
 
---- The token set stored under key.
----@return table|nil token, table|nil err
-function TokenStore:get(key)
-  check_key(self, key)
-  local out = ffi.new("sc_result *[1]")
-  local ok, err = store_do(self, function(cptr, ...)
-    return C.sc_token_store_load(out, cptr, ...)
-  end, key)
-  if not ok then return nil, err end
-  return decode_result(out[0], 0)
-end
-
---- Remove the set stored under key (true also when there was none).
----@return boolean|nil ok, table|nil err
-function TokenStore:delete(key)
-  check_key(self, key)
-  return store_do(self, C.sc_token_store_remove, key)
-end
+--- store:get(key): the token set stored under key, or nil, err;
+--- store:delete(key): remove the set stored under key (true also when
+--- there was none), or nil, err.  (From bindings.def.)
+TokenStore.get = function(...) return F.store_get(...) end
+TokenStore.delete = function(...) return F.store_delete(...) end
 
 --- Close the store (idempotent).
 function TokenStore:close()
@@ -865,8 +852,8 @@ end
 -- The functions that call into the library where it may call back into
 -- a Lua token store must not run inside a compiled trace (LuaJIT cannot
 -- enter a callback from one).
-for _, fn in ipairs { run_op, c_call, new_object, store_run, store_do,
-    TokenStore.put, TokenStore.get, TokenStore.delete, TokenStore.close } do
+for _, fn in ipairs { run_op, c_call, new_object, store_run, rt.store_io,
+    TokenStore.put, TokenStore.close } do
   jit.off(fn, true)
 end
 

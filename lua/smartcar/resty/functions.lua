@@ -233,5 +233,37 @@ return function(C, rt)
     end
     return rt.take_string(out[0]), rt.take_string(out2[0])
   end
+
+  function F.store_get(self, key)
+    if type(self) ~= "table" or self.cptr == nil then
+      rt.raise("the token store is closed")
+    end
+    if type(key) ~= "string" or key == "" then
+      rt.raise("key: non-empty string expected")
+    end
+    local err = ffi.new("sc_error *[1]")
+    local out = ffi.new("sc_result *[1]")
+    local rc = rt.store_io(self, C.sc_token_store_load, out, self.cptr,
+      key, err)
+    if rc ~= 0 then
+      return nil, rt.error_from_c(err[0], rc, "the token store did not answer")
+    end
+    return rt.decode_result(out[0], rc)
+  end
+
+  function F.store_delete(self, key)
+    if type(self) ~= "table" or self.cptr == nil then
+      rt.raise("the token store is closed")
+    end
+    if type(key) ~= "string" or key == "" then
+      rt.raise("key: non-empty string expected")
+    end
+    local err = ffi.new("sc_error *[1]")
+    local rc = rt.store_io(self, C.sc_token_store_remove, self.cptr, key, err)
+    if rc ~= 0 then
+      return nil, rt.error_from_c(err[0], rc, "the token store did not answer")
+    end
+    return true
+  end
   return F
 end
