@@ -269,86 +269,6 @@ end
 
 local READ_CHUNK = 65536
 
--- Where exchange h of request req goes: {scheme, host, port, server_name
--- (nil for an IP literal), connect_ms (the connect timeout, within the
--- deadline)}.
-local function target(h, req, deadline)
-  local cto = tonumber(C.sc_request_connect_timeout_ms(req))
-  return {
-    scheme = C.sc_http1_tls(h) == 1 and "https" or "http",
-    host = ffi.string(C.sc_http1_host(h)), port = C.sc_http1_port(h),
-    server_name = opt_string(C.sc_http1_server_name(h)),
-    connect_ms = math.min(cto > 0 and cto or 10000, left(deadline)),
-  }
-end
-
--- Send h's request on sock and feed h what comes back: 1 when the
--- response is complete, else a negative code and a message.
-local function send_and_read(sock, h, deadline)
-  local len = ffi.new("size_t[1]")
-  local bytes = C.sc_http1_bytes(h, len)
-  local ok, err = sock:send(ffi.string(bytes, len[0]))
-  if not ok then return io_code(err), "sending: " .. tostring(err) end
-  local rc = 0
-  while rc == 0 do
-    sock:settimeouts(left(deadline), left(deadline), left(deadline))
-    local data
-    data, err = sock:receiveany(READ_CHUNK)
-    if data then
-      rc = C.sc_http1_feed(h, data, #data)
-    elseif err == "closed" then
-      rc = C.sc_http1_eof(h)
-    else
-      return io_code(err), "reading: " .. tostring(err)
-    end
-  end
-  if rc < 0 then return rc, ffi.string(C.sc_http1_error(h)) end
-  return rc
-end
-
--- Count a connection: a new one or one taken from the pool.
-local function count_connection(stats, reused)
-  local k = reused and "reused" or "connections"
-  stats[k] = stats[k] + 1
-  stats.requests = stats.requests + 1
-end
-
--- One attempt of exchange h (going to u) on a cosocket.  Returns an
--- sc_response, or nil, code, message, unsent, stale (a pooled connection
--- that the server had closed: nothing came back).
-local function exchange_builtin(client, h, u, deadline, verify)
-  local sock = ngx.socket.tcp()
-  sock:settimeouts(u.connect_ms, left(deadline), left(deadline))
-  local ok, err = sock:connect(u.host, u.port, { pool = u.scheme .. "://"
-    .. u.host .. ":" .. u.port .. (verify and "" or "#noverify") })
-  if not ok then
-    return nil, io_code(err), "connect: " .. tostring(err), true
-  end
-  local reused = (sock:getreusedtimes() or 0) > 0
-  if not reused and u.scheme == "https" then
-    ok, err = sock:sslhandshake(nil, u.server_name, verify)
-    if not ok then
-      sock:close()
-      return nil, err == "timeout" and SC_ETIMEOUT or SC_ETLS,
-        "TLS handshake: " .. tostring(err), true
-    end
-  end
-  count_connection(client.stats, reused)
-  local rc, msg = send_and_read(sock, h, deadline)
-  if rc == 1 and C.sc_http1_keep_alive(h) == 1 then
-    sock:setkeepalive(client.keepalive_timeout, client.keepalive_pool)
-  else
-    sock:close()
-  end
-  if rc ~= 1 then
-    return nil, rc, msg, false,
-      reused and rc == SC_ENETWORK and C.sc_http1_got_any(h) == 0
-  end
-  local out = ffi.new("sc_response *[1]")
-  C.sc_http1_take(out, h)
-  return out[0]
-end
-
 -- lua-resty-http (require "resty.http"), when it is installed.
 local resty_http
 do
@@ -359,14 +279,98 @@ do
 end
 _M.http_driver = resty_http and "lua-resty-http" or "builtin"
 
--- A failed connect of lua-resty-http, whose connect() also does the TLS
--- handshake and returns its error as it is.
-local function connect_error(u, err)
-  err = tostring(err)
+-- The names of the connection methods both drivers call: a cosocket's,
+-- or those of a lua-resty-http object.
+local CONN = resty_http and { timeouts = "set_timeouts",
+  reused = "get_reused_times", keepalive = "set_keepalive" }
+  or { timeouts = "settimeouts", reused = "getreusedtimes",
+       keepalive = "setkeepalive" }
+
+-- Set connection c's timeouts: connect_ms (or the time left) to connect,
+-- the time left before the deadline to send and to read.
+local function timeouts(c, deadline, connect_ms)
+  c[CONN.timeouts](c, connect_ms or left(deadline), left(deadline),
+    left(deadline))
+end
+
+-- A failed connect (of lua-resty-http, whose connect() also does the TLS
+-- handshake and returns its error as it is): its code.
+local function connect_error(https, err)
   if err == "timeout" then return SC_ETIMEOUT end
   local e = err:lower()
-  return u.scheme == "https" and (err:find("^%d+: ") or e:find("handshake")
+  return resty_http and https and (err:find("^%d+: ") or e:find("handshake")
     or e:find("certificate") or e:find("ssl")) and SC_ETLS or SC_ENETWORK
+end
+
+-- A connection for exchange h of request req (connect timeout within the
+-- deadline), taken from the pool when one is there: a cosocket, with the
+-- TLS handshake done on a new one, or a lua-resty-http object (its pools
+-- named by lua-resty-http from the scheme, host, port and TLS options).
+-- Counted in client.stats.  Returns it and whether it was reused, or nil,
+-- code, message.
+local function open(client, h, req, deadline)
+  local https, verify = C.sc_http1_tls(h) == 1, not client.insecure_tls
+  local host, port = ffi.string(C.sc_http1_host(h)), C.sc_http1_port(h)
+  local server_name = opt_string(C.sc_http1_server_name(h)) -- nil: an IP
+  local cto = tonumber(C.sc_request_connect_timeout_ms(req))
+  local c = resty_http and resty_http.new() or ngx.socket.tcp()
+  timeouts(c, deadline, math.min(cto > 0 and cto or 10000, left(deadline)))
+  local ok, err
+  if resty_http then
+    ok, err = c:connect({ scheme = https and "https" or "http", host = host,
+      port = port, pool_size = client.keepalive_pool, ssl_verify = verify,
+      ssl_server_name = server_name })
+  else
+    ok, err = c:connect(host, port, { pool = (https and "https://"
+      or "http://") .. host .. ":" .. port .. (verify and "" or "#noverify") })
+  end
+  if not ok then
+    err = tostring(err)
+    return nil, connect_error(https, err), "connect: " .. err
+  end
+  local reused = (c[CONN.reused](c) or 0) > 0
+  if https and not reused and not resty_http then
+    ok, err = c:sslhandshake(nil, server_name, verify)
+    if not ok then
+      c:close()
+      return nil, err == "timeout" and SC_ETIMEOUT or SC_ETLS,
+        "TLS handshake: " .. tostring(err)
+    end
+  end
+  local stats, k = client.stats, reused and "reused" or "connections"
+  stats[k], stats.requests = stats[k] + 1, stats.requests + 1
+  return c, reused
+end
+
+-- Exchange h on cosocket sock: send the request's bytes and feed h what
+-- comes back.  Returns the sc_response and whether the connection may be
+-- kept, or nil, code, message, stale (a pooled connection that the
+-- server had closed: nothing came back).
+local function exchange_builtin(sock, h, deadline, reused)
+  local len = ffi.new("size_t[1]")
+  local bytes = C.sc_http1_bytes(h, len)
+  local ok, err = sock:send(ffi.string(bytes, len[0]))
+  local rc, msg = 0, nil
+  if not ok then rc, msg = io_code(err), "sending: " .. tostring(err) end
+  while rc == 0 do
+    timeouts(sock, deadline)
+    local data
+    data, err = sock:receiveany(READ_CHUNK)
+    if data then
+      rc = C.sc_http1_feed(h, data, #data)
+    elseif err == "closed" then
+      rc = C.sc_http1_eof(h)
+    else
+      rc, msg = io_code(err), "reading: " .. tostring(err)
+    end
+  end
+  if rc < 0 then
+    return nil, rc, msg or ffi.string(C.sc_http1_error(h)),
+      reused and rc == SC_ENETWORK and C.sc_http1_got_any(h) == 0
+  end
+  local keep, out = C.sc_http1_keep_alive(h) == 1, ffi.new("sc_response *[1]")
+  C.sc_http1_take(out, h)
+  return out[0], keep
 end
 
 -- The request of exchange h as lua-resty-http's request() takes it (as
@@ -387,40 +391,20 @@ local function request_params(h)
     body = len[0] > 0 and ffi.string(body, len[0]) or nil }
 end
 
--- One attempt of an exchange through lua-resty-http: connect (pools
--- named by lua-resty-http from the scheme, host, port and TLS options),
--- request, stream the body into an sc_response under its cap, and
--- set_keepalive (which closes what must be closed).  Returns as
--- exchange_builtin.
-local function exchange_resty_http(client, h, u, deadline, verify)
-  local httpc = resty_http.new()
-  local function timeouts(connect_ms)
-    httpc:set_timeouts(connect_ms or left(deadline), left(deadline),
-      left(deadline))
-  end
-  timeouts(u.connect_ms)
-  local ok, err = httpc:connect({
-    scheme = u.scheme, host = u.host, port = u.port,
-    pool_size = client.keepalive_pool,
-    ssl_verify = verify, ssl_server_name = u.server_name,
-  })
-  if not ok then
-    return nil, connect_error(u, err), "connect: " .. tostring(err), true
-  end
-  local reused = (httpc:get_reused_times() or 0) > 0
-  count_connection(client.stats, reused)
-  timeouts()
-  local res
-  res, err = httpc:request(request_params(h))
+-- Exchange h through lua-resty-http object httpc: request(), then the
+-- body streamed into an sc_response under its cap (max_body).  Returns
+-- as exchange_builtin (lua-resty-http's set_keepalive closes what must
+-- be closed).
+local function exchange_resty_http(httpc, h, deadline, reused, max_body)
+  timeouts(httpc, deadline)
+  local res, err = httpc:request(request_params(h))
   if not res then
-    httpc:close()
-    return nil, io_code(err), "request: " .. tostring(err), false,
+    return nil, io_code(err), "request: " .. tostring(err),
       reused and err ~= "timeout"
   end
   local out = ffi.new("sc_response *[1]")
-  if C.sc_response_new(out, client.max_body) ~= 0 then
-    httpc:close()
-    return nil, -2, "out of memory", false
+  if C.sc_response_new(out, max_body) ~= 0 then
+    return nil, -2, "out of memory"
   end
   local resp = ffi.gc(out[0], C.sc_response_free)
   C.sc_response_set_status(resp, res.status)
@@ -430,22 +414,17 @@ local function exchange_resty_http(client, h, u, deadline, verify)
     end
   end
   while res.has_body do
-    timeouts()
+    timeouts(httpc, deadline)
     local data
     data, err = res.body_reader(READ_CHUNK)
-    if err then
-      httpc:close()
-      return nil, io_code(err), "reading body: " .. tostring(err), false
-    end
+    if err then return nil, io_code(err), "reading body: " .. tostring(err) end
     if not data then break end
     if #data > 0 and
         C.sc_response_append_body(resp, data, #data) ~= 0 then
-      httpc:close()
-      return nil, SC_ETOOBIG, "response body too large", false
+      return nil, SC_ETOOBIG, "response body too large"
     end
   end
-  httpc:set_keepalive(client.keepalive_timeout, client.keepalive_pool)
-  return ffi.gc(resp, nil)
+  return ffi.gc(resp, nil), true
 end
 
 -- Perform the exchange of request req.  Returns an (owned) sc_response
@@ -458,12 +437,20 @@ local function exchange(client, req)
     local h, err = new_object("sc_http1", C.sc_http1_free, "cannot send",
       C.sc_http1_new, req, client.max_body)
     if not h then return nil, err.sc_code, err.message, true end
-    local resp, code, msg, unsent, stale = once(client, h,
-      target(h, req, deadline), deadline, not client.insecure_tls)
+    local c, reused, msg = open(client, h, req, deadline)
+    if not c then return nil, reused, msg, true end
+    -- resp, keep or nil, code, msg, stale
+    local resp, keep, emsg, stale = once(c, h, deadline, reused,
+      client.max_body)
+    if resp and keep then
+      c[CONN.keepalive](c, client.keepalive_timeout, client.keepalive_pool)
+    else
+      c:close()
+    end
     if resp then return resp end
     -- A pooled connection the server had already closed: nothing came
     -- back, so send once more on a fresh connection (as curl does).
-    if not (stale and attempt == 1) then return nil, code, msg, unsent end
+    if not (stale and attempt == 1) then return nil, keep, emsg, false end
     client.stats.stale = client.stats.stale + 1
   end
 end
