@@ -48,6 +48,7 @@ SC_LIB_SOURCES = [
     "csrc/lib/async.c",
     "csrc/lib/rate.c",
     "csrc/lib/webhook.c",
+    "csrc/lib/state_seal.c",
     "csrc/lib/webhook_seen.c",
     "csrc/lib/signals.c",
     "csrc/lib/store.c",

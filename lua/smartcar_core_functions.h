@@ -40,6 +40,46 @@ static int l_parse_redirect(lua_State *L)
 	return push_result_or_err(L, t, rc);
 }
 
+/* core.state_seal */
+static int l_state_seal(lua_State *L)
+{
+	const char *secret;
+	const char *state;
+	lua_Integer expires;
+	tmp *t;
+	int rc;
+
+	luaL_checktype(L, 1, LUA_TSTRING);
+	secret = check_cstring(L, 1, "the secret");
+	luaL_checktype(L, 2, LUA_TSTRING);
+	state = check_cstring(L, 2, "the state");
+	expires = luaL_checkinteger(L, 3);
+	lua_settop(L, 3);
+	t = tmp_push(L);
+	rc = sc_state_seal(&t->url, secret, state, expires);
+	return push_text(L, t->url, rc, "state_seal");
+}
+
+/* core.state_open */
+static int l_state_open(lua_State *L)
+{
+	const char *secret;
+	const char *sealed;
+	lua_Integer now;
+	tmp *t;
+	int rc;
+
+	luaL_checktype(L, 1, LUA_TSTRING);
+	secret = check_cstring(L, 1, "the secret");
+	luaL_checktype(L, 2, LUA_TSTRING);
+	sealed = check_cstring(L, 2, "the sealed");
+	now = luaL_checkinteger(L, 3);
+	lua_settop(L, 3);
+	t = tmp_push(L);
+	rc = sc_state_open(&t->url, secret, sealed, now, &t->err);
+	return push_text_or_message(L, t, rc);
+}
+
 /* core.sqlite_store */
 static int l_sqlite_store(lua_State *L)
 {
@@ -796,6 +836,8 @@ static int l_client_async_cancel(lua_State *L)
 /* The module's functions (luaL_Reg lines). */
 #define SC_GENERATED_FUNCTIONS \
 	{ "parse_redirect", l_parse_redirect }, \
+	{ "state_seal", l_state_seal }, \
+	{ "state_open", l_state_open }, \
 	{ "sqlite_store", l_sqlite_store }, \
 	{ "postgres_store", l_postgres_store }, \
 	{ "token_expired", l_token_expired }, \

@@ -78,6 +78,7 @@ build = {
       csrc/lib/async.c \
       csrc/lib/rate.c \
       csrc/lib/webhook.c \
+      csrc/lib/state_seal.c \
       csrc/lib/webhook_seen.c \
       csrc/lib/signals.c \
       csrc/lib/store.c \

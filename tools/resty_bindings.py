@@ -25,7 +25,7 @@ INCLUDE = os.path.join(ROOT, "csrc", "include", "smartcar")
 
 # The entries smartcar.resty offers (by their Lua name): the calls with
 # state (the client's, the stores' I/O) stay in resty.lua.
-RESTY = ("parse_redirect", "sqlite_store", "postgres_store", "hmac_sha256_hex", "webhook_challenge", "webhook_verify",
+RESTY = ("parse_redirect", "state_seal", "state_open", "sqlite_store", "postgres_store", "hmac_sha256_hex", "webhook_challenge", "webhook_verify",
          "webhook_parse", "webhook_receive", "webhook_seen",
          "webhook_seen_sqlite", "webhook_seen_postgres", "seen:first",
          "seen:forget", "seen:count", "signal_rows", "time_ms",
@@ -141,9 +141,10 @@ def render_fn(fn, consts):
     if ret == "result":
         body += ["local rc = %s" % call,
                  "return rt.decode_result(out[0], rc)"]
-    elif ret == "string":
+    elif ret == "string":  # a failure with details (ERR): nil, err
         body += ["local rc = %s" % call,
-                 "if rc ~= 0 then error(%s, 0) end" % failed,
+                 ("if rc ~= 0 then return nil, %s end" if "ERR" in fn.call
+                  else "if rc ~= 0 then error(%s, 0) end") % failed,
                  "return rt.take_string(out[0])"]
     elif ret == "pair":  # two strings, or nil and the Error
         body += ["local rc = %s" % c_call(fn, "out, out2"),

@@ -646,7 +646,7 @@ function Client:get_auth_url(scope, options)
       if v.vin then params.single_select_vin = v.vin end
       if v.enabled ~= nil then params.single_select = v.enabled end
     else
-      params[k == "make_bypass" and "make" or k] = v
+      params[k] = v -- (make_bypass: the library's other name of make)
     end
   end
   return F.client_auth_url(self, params)
@@ -1082,22 +1082,16 @@ end
 --- opts: name ("sc_state"), path ("/"), max_age (600 s), secure (true).
 --- keeper:save(state) sets the cookie; keeper:take() returns the state
 --- (nil when the cookie is missing, forged or expired) and clears it.
---- The signature is the library's HMAC-SHA256, checked in constant time.
+--- The library seals the state (sc_state_seal: HMAC-SHA256, checked in
+--- constant time by sc_state_open).
 function _M.state_cookie(secret, opts)
   if type(secret) ~= "string" or #secret < 16 then
     raise("secret: a string of at least 16 bytes expected")
   end
   return state_keeper(opts, function(state, max_age)
-    local v = ngx.escape_uri(state) .. "." .. (ngx.time() + max_age)
-    return v .. "." .. F.hmac_sha256_hex(secret, "sc_state:" .. v)
+    return F.state_seal(secret, state, ngx.time() + max_age)
   end, function(raw)
-    local v, mac = raw:match("^(.*)%.(%x+)$")
-    if not v or not F.webhook_verify(secret, mac, "sc_state:" .. v) then
-      return nil
-    end
-    local state, expires = v:match("^(.*)%.(%d+)$")
-    if not state or tonumber(expires) < ngx.time() then return nil end
-    return ngx.unescape_uri(state)
+    return (F.state_open(secret, raw, ngx.time()))
   end)
 end
 

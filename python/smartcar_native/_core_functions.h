@@ -53,6 +53,73 @@ done:
 	return ret;
 }
 
+PyDoc_STRVAR(py_state_seal_doc,
+"state_seal(secret, state, expires) -> str\n"
+"\n"
+"The Connect state sealed for the browser to keep (a cookie) until the\n"
+"callback: signed with secret (at least 16 bytes), valid until expires\n"
+"(Unix seconds).  state_open() gives it back.");
+
+static PyObject *py_state_seal(PyObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "secret", "state", "expires", NULL };
+	PyObject *secret_obj, *state_obj;
+	const char *secret;
+	const char *state;
+	long long expires;
+	char *out = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOL:state_seal", kwlist,
+					 &secret_obj, &state_obj, &expires))
+		return retyped();
+	if (!(secret = utf8_of(secret_obj, "secret")))
+		goto done;
+	if (!(state = utf8_of(state_obj, "state")))
+		goto done;
+	rc = sc_state_seal(&out, secret, state, expires);
+	ret = rc != 0 ? raise_owned(rc, NULL) : str_from_c(out);
+done:
+	sc_free(out);
+	return ret;
+}
+
+PyDoc_STRVAR(py_state_open_doc,
+"state_open(secret, sealed, now) -> str\n"
+"\n"
+"The state in a value state_seal() made, its signature checked in\n"
+"constant time and its expiry against now (Unix seconds).  Raises\n"
+"StateMismatchError when it is malformed, forged or expired.");
+
+static PyObject *py_state_open(PyObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "secret", "sealed", "now", NULL };
+	PyObject *secret_obj, *sealed_obj;
+	const char *secret;
+	const char *sealed;
+	long long now;
+	char *out = NULL;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOL:state_open", kwlist,
+					 &secret_obj, &sealed_obj, &now))
+		return retyped();
+	if (!(secret = utf8_of(secret_obj, "secret")))
+		goto done;
+	if (!(sealed = utf8_of(sealed_obj, "sealed")))
+		goto done;
+	rc = sc_state_open(&out, secret, sealed, now, &err);
+	ret = rc != 0 ? raise_owned(rc, err) : str_from_c(out);
+done:
+	sc_free(out);
+	return ret;
+}
+
 PyDoc_STRVAR(py_sqlite_store_doc,
 "sqlite_store(path) -> TokenStore\n"
 "\n"
@@ -1488,6 +1555,10 @@ static PyObject *py_Async_cancel(AsyncObject *self, PyObject *args,
 #define SC_GENERATED_METHODS \
 	{ "parse_redirect", (PyCFunction)(void (*)(void))py_parse_redirect, \
 	  METH_VARARGS | METH_KEYWORDS, py_parse_redirect_doc }, \
+	{ "state_seal", (PyCFunction)(void (*)(void))py_state_seal, \
+	  METH_VARARGS | METH_KEYWORDS, py_state_seal_doc }, \
+	{ "state_open", (PyCFunction)(void (*)(void))py_state_open, \
+	  METH_VARARGS | METH_KEYWORDS, py_state_open_doc }, \
 	{ "sqlite_store", (PyCFunction)(void (*)(void))py_sqlite_store, \
 	  METH_VARARGS | METH_KEYWORDS, py_sqlite_store_doc }, \
 	{ "postgres_store", (PyCFunction)(void (*)(void))py_postgres_store, \

@@ -266,3 +266,40 @@ TEST(redirect_refuses_repeated_parameters)
 	r = parse("https://a/cb?code=one1&state=s&state=t", NULL, SC_EINVAL);
 	sc_result_free(r);
 }
+
+TEST(state_seal_and_open)
+{
+	const char *secret = "0123456789abcdef-secret";
+	char *sealed = NULL, *state = NULL, *forged;
+	sc_error *err = NULL;
+
+	CHECK(sc_state_seal(&sealed, "short", "s", 100) == SC_EINVAL);
+	CHECK(sc_state_seal(&sealed, secret, "", 100) == SC_EINVAL);
+	REQUIRE(sc_state_seal(&sealed, secret, "a b/c.d%", 1000) == 0);
+	CHECK(strchr(sealed, ' ') == NULL && strchr(sealed, ';') == NULL);
+	REQUIRE(sc_state_open(&state, secret, sealed, 1000, &err) == 0);
+	CHECK_STR(state, "a b/c.d%");
+	CHECK(err == NULL);
+	sc_free(state);
+	/* expired, another secret, a changed byte, no signature, junk */
+	CHECK(sc_state_open(&state, secret, sealed, 1001, &err) == SC_ESTATE);
+	CHECK_CONTAINS(sc_error_message(err), "expired");
+	sc_error_free(err);
+	CHECK(sc_state_open(&state, "0123456789abcdef-other", sealed, 0,
+			    &err) == SC_ESTATE);
+	CHECK_CONTAINS(sc_error_message(err), "signature");
+	sc_error_free(err);
+	forged = strdup(sealed);
+	REQUIRE(forged);
+	forged[0] = forged[0] == 'x' ? 'y' : 'x';
+	CHECK(sc_state_open(&state, secret, forged, 0, NULL) == SC_ESTATE);
+	*strrchr(forged, '.') = '\0';
+	CHECK(sc_state_open(&state, secret, forged, 0, NULL) == SC_ESTATE);
+	CHECK(sc_state_open(&state, secret, "", 0, NULL) == SC_ESTATE);
+	CHECK(sc_state_open(&state, secret, ".x", 0, NULL) == SC_ESTATE);
+	CHECK(sc_state_open(&state, secret, "..", 0, NULL) == SC_ESTATE);
+	CHECK(state == NULL);
+	CHECK(sc_state_open(&state, "short", sealed, 0, NULL) == SC_EINVAL);
+	free(forged);
+	sc_free(sealed);
+}

@@ -6,6 +6,8 @@
 #ifndef SMARTCAR_AUTH_H
 #define SMARTCAR_AUTH_H
 
+#include <stdint.h>
+
 #include "common.h"
 #include "errors.h"
 #include "params.h"
@@ -43,6 +45,27 @@ SC_EXTERN(int) sc_auth_url(char **url_out, char **state_out,
  * Ownership: free with sc_free().
  */
 SC_EXTERN(int) sc_random_state(char **out);
+
+/**
+ * Seal a Connect state for the browser to keep (a cookie) until the
+ * callback: "S.E.M", S the state percent-encoded, E @p expires (Unix
+ * seconds), M the hex HMAC-SHA256 of "sc_state:S.E" keyed by @p secret.
+ * @return 0, or SC_EINVAL (no state, or a secret under 16 bytes).
+ * Ownership: free @p *out with sc_free().
+ */
+SC_EXTERN(int) sc_state_seal(char **out, const char *secret,
+			     const char *state, int64_t expires);
+
+/**
+ * The state a value of sc_state_seal() holds, its signature checked in
+ * constant time and its expiry against @p now (Unix seconds).
+ * @return 0 with the state in @p *out; SC_ESTATE when the value is
+ * malformed, forged or expired (the error says which); SC_EINVAL.
+ * Ownership: free @p *out with sc_free().
+ */
+SC_EXTERN(int) sc_state_open(char **out, const char *secret,
+			     const char *sealed, int64_t now,
+			     sc_error **err_out);
 
 /**
  * Parse the redirect that Connect sent to the app: a full URL

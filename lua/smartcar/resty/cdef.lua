@@ -40,6 +40,10 @@ int sc_result_to_json(char **out, const sc_result *res);
 void sc_result_free(sc_result *res);
 int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
     const sc_params *params, sc_error **err_out);
+int sc_state_seal(char **out, const char *secret, const char *state,
+    int64_t expires);
+int sc_state_open(char **out, const char *secret, const char *sealed,
+    int64_t now, sc_error **err_out);
 int sc_parse_redirect(sc_result **out, const char *url_or_query,
     const char *expected_state);
 const char *sc_endpoint_name(size_t i);

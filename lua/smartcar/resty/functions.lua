@@ -19,6 +19,27 @@ return function(C, rt)
     return rt.decode_result(out[0], rc)
   end
 
+  function F.state_seal(secret, state, expires)
+    if type(secret) ~= "string" then rt.raise("secret: string expected") end
+    if type(state) ~= "string" then rt.raise("state: string expected") end
+    if type(expires) ~= "number" then rt.raise("expires: number expected") end
+    local out = ffi.new("char *[1]")
+    local rc = C.sc_state_seal(out, secret, state, expires)
+    if rc ~= 0 then error(rt.error_from_c(nil, rc, "state_seal"), 0) end
+    return rt.take_string(out[0])
+  end
+
+  function F.state_open(secret, sealed, now)
+    if type(secret) ~= "string" then rt.raise("secret: string expected") end
+    if type(sealed) ~= "string" then rt.raise("sealed: string expected") end
+    if type(now) ~= "number" then rt.raise("now: number expected") end
+    local err = ffi.new("sc_error *[1]")
+    local out = ffi.new("char *[1]")
+    local rc = C.sc_state_open(out, secret, sealed, now, err)
+    if rc ~= 0 then return nil, rt.error_from_c(err[0], rc, "state_open") end
+    return rt.take_string(out[0])
+  end
+
   function F.sqlite_store(path)
     if type(path) ~= "string" then rt.raise("path: string expected") end
     if not (#path > 0) then
@@ -209,7 +230,9 @@ return function(C, rt)
     local err = ffi.new("sc_error *[1]")
     local out = ffi.new("char *[1]")
     local rc = C.sc_flags_format(out, rt.make_params(flags), err)
-    if rc ~= 0 then error(rt.error_from_c(err[0], rc, "format_flags"), 0) end
+    if rc ~= 0 then
+      return nil, rt.error_from_c(err[0], rc, "format_flags")
+    end
     return rt.take_string(out[0])
   end
 
