@@ -25,7 +25,7 @@ INCLUDE = os.path.join(ROOT, "csrc", "include", "smartcar")
 
 # The entries smartcar.resty offers (by their Lua name): the calls with
 # state (the client's, the stores' I/O) stay in resty.lua.
-RESTY = ("parse_redirect", "state_seal", "state_open", "sqlite_store", "postgres_store", "hmac_sha256_hex", "webhook_challenge", "webhook_verify",
+RESTY = ("parse_redirect", "state_seal", "state_open", "sqlite_store", "postgres_store", "webhook_challenge", "webhook_verify",
          "webhook_parse", "webhook_receive", "webhook_seen",
          "webhook_seen_sqlite", "webhook_seen_postgres", "seen:first",
          "seen:forget", "seen:count", "signal_rows", "time_ms",

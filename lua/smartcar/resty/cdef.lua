@@ -57,8 +57,6 @@ int sc_op_fail(sc_op *op, int code, const char *message);
 int sc_op_fail_unsent(sc_op *op, int code, const char *message);
 int sc_op_result(sc_result **out, sc_op *op);
 void sc_op_free(sc_op *op);
-int sc_hmac_sha256_hex(char **out, const char *key, const char *data,
-    size_t len);
 int sc_webhook_challenge(char **out, const char *amt, const char *challenge);
 int sc_webhook_verify(const char *amt, const char *signature,
     const char *body, size_t len);

@@ -67,15 +67,6 @@ return function(C, rt)
     return rt.store(ffi.gc(out[0], C.sc_token_store_free))
   end
 
-  function F.hmac_sha256_hex(key, data)
-    if type(key) ~= "string" then rt.raise("key: string expected") end
-    if type(data) ~= "string" then rt.raise("data: string expected") end
-    local out = ffi.new("char *[1]")
-    local rc = C.sc_hmac_sha256_hex(out, key, data, #data)
-    if rc ~= 0 then error(rt.error_from_c(nil, rc, "hmac_sha256_hex"), 0) end
-    return rt.take_string(out[0])
-  end
-
   function F.webhook_challenge(amt, challenge)
     if type(amt) ~= "string" then rt.raise("amt: string expected") end
     if type(challenge) ~= "string" then
