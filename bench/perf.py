@@ -10,7 +10,8 @@ the same machine, against nginx serving canned JSON on loopback:
                     noted, the body parsed with cJSON; Python and Lua,
                     HTTP and HTTPS).  The CPU counts are instructions under
                     callgrind when --callgrind is given (stable on a busy
-                    machine), else CPU time (the least of 3 runs).
+                    machine), else CPU time (the least of 5 runs, the
+                    client and nginx pinned to CPUs of their own).
                     The C core's own loop (bench/odometer.c, built as
                     build/sc_bench_odometer) is in the details (_cpu_c_*).
   seq_*_vs_official the official Python SDK's CPU per call against ours
@@ -63,6 +64,21 @@ BASELINE = os.path.join(BENCH, "baseline.json")
 C_LOOP = os.path.join(ROOT, "build", "sc_bench_odometer")
 ODO_PATH = "/v2.0/vehicles/veh-1/odometer"
 BODY = '{"distance":1234.5}'
+
+
+def on_cpu(which, cmd):
+    """cmd pinned to the server's or the client's CPU, as
+    bench/emulator-vs-nginx.sh does (BENCH_SERVER_CPU, BENCH_CLIENT_CPU;
+    by default the first two CPUs this process may run on), when there
+    are 2 or more and taskset; else cmd as given.  A client sharing a CPU
+    with nginx or hopping between CPUs pays for wake-ups and cold caches
+    that are not its own: unpinned CPU times moved by a third."""
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2 or not shutil.which("taskset"):
+        return cmd
+    cpu = os.environ.get("BENCH_%s_CPU" % which.upper(),
+                         str(allowed[0 if which == "server" else 1]))
+    return ["taskset", "-c", cpu] + cmd
 
 
 def free_port():
@@ -130,7 +146,8 @@ http {
         path = os.path.join(self.dir, "nginx.conf")
         with open(path, "w") as f:
             f.write(conf)
-        self.proc = subprocess.Popen(["nginx", "-c", path, "-p", self.dir],
+        self.proc = subprocess.Popen(on_cpu("server", ["nginx", "-c", path,
+                                                       "-p", self.dir]),
                                      stderr=subprocess.DEVNULL)
         for _ in range(100):
             try:
@@ -289,13 +306,14 @@ def cpu_of(cmd, env, callgrind):
     """CPU per call printed by cmd; with callgrind, instructions per call
     from two runs of different lengths (start-up cancels out)."""
     if not callgrind:
-        # the least of 3: other jobs on the machine only ever add CPU
+        # the least of 5: other jobs on the machine only ever add CPU
         # time (cache misses, migrations), so the minimum is the
         # steadiest estimate of the call's own cost
         return min(
-            last_number(subprocess.run(cmd(2000), env=env, check=True,
+            last_number(subprocess.run(on_cpu("client", cmd(4000)),
+                                       env=env, check=True,
                                        stdout=subprocess.PIPE, text=True)
-                        .stdout) for _ in range(3))
+                        .stdout) for _ in range(5))
     counts = []
     for n in (200, 1200):
         out = os.path.join(tempfile.gettempdir(), "sc-cg-%d" % os.getpid())
