@@ -1,6 +1,7 @@
 /* Error codes (from errors.def) and the sc_error detail object.  Every
  * field lives in one cJSON object so that C getters and the bindings'
  * converters read the same data. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,9 +177,18 @@ static double number_field(const sc_error *err, const char *field,
 	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
+/* A number field as an int: the default when it is missing or out of
+ * int's range (a hostile body's statusCode may be 1e300; converting that
+ * to int is undefined behaviour). */
+static int int_field(const sc_error *err, const char *field, int dflt)
+{
+	double d = number_field(err, field, dflt);
+	return d >= INT_MIN && d <= INT_MAX ? (int)d : dflt;
+}
+
 int sc_error_status_code(const sc_error *err)
 {
-	return (int)number_field(err, "status_code", 0);
+	return int_field(err, "status_code", 0);
 }
 
 double sc_error_retry_after(const sc_error *err)
@@ -188,7 +198,7 @@ double sc_error_retry_after(const sc_error *err)
 
 int sc_error_attempts(const sc_error *err)
 {
-	return (int)number_field(err, "attempts", 0);
+	return int_field(err, "attempts", 0);
 }
 
 const cJSON *sc_error_object(const sc_error *err)
