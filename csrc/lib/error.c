@@ -1,7 +1,6 @@
 /* Error codes (from errors.def) and the sc_error detail object.  Every
  * field lives in one cJSON object so that C getters and the bindings'
  * converters read the same data. */
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,18 +176,16 @@ static double number_field(const sc_error *err, const char *field,
 	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
-/* A number field as an int: the default when it is missing or out of
- * int's range (a hostile body's statusCode may be 1e300; converting that
- * to int is undefined behaviour). */
-static int int_field(const sc_error *err, const char *field, int dflt)
+static int int_field(const sc_error *err, const char *field)
 {
-	double d = number_field(err, field, dflt);
-	return d >= INT_MIN && d <= INT_MAX ? (int)d : dflt;
+	return err ? sc__json_int(cJSON_GetObjectItemCaseSensitive(err->obj,
+								   field), 0)
+		   : 0;
 }
 
 int sc_error_status_code(const sc_error *err)
 {
-	return int_field(err, "status_code", 0);
+	return int_field(err, "status_code");
 }
 
 double sc_error_retry_after(const sc_error *err)
@@ -198,7 +195,7 @@ double sc_error_retry_after(const sc_error *err)
 
 int sc_error_attempts(const sc_error *err)
 {
-	return int_field(err, "attempts", 0);
+	return int_field(err, "attempts");
 }
 
 const cJSON *sc_error_object(const sc_error *err)

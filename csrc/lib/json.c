@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 /* JSON: parsing with a nesting limit, and the snake_case renaming of
  * the keys of answers. */
+#include <limits.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,14 @@ cJSON *sc__json_snake(const cJSON *v)
 	if (cJSON_IsArray(v))
 		return sc__json_map(v, sc__json_snake);
 	return cJSON_Duplicate(v, 1);
+}
+
+int sc__json_int(const cJSON *v, int dflt)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= INT_MIN &&
+				     v->valuedouble <= INT_MAX))
+		return dflt;
+	return (int)v->valuedouble;
 }
 
 cJSON *sc__json_map(const cJSON *v, cJSON *(*fn)(const cJSON *))

@@ -83,6 +83,9 @@ int sc__json_snake_in_place(cJSON *v);
 /* A new array of fn(item) for each item of v; NULL when out of memory or
  * when fn returns NULL for one. */
 cJSON *sc__json_map(const cJSON *v, cJSON *(*fn)(const cJSON *));
+/* v's number as an int; dflt when v is no number or out of int's range
+ * (a hostile body's 1e300: converting it is undefined behaviour). */
+int sc__json_int(const cJSON *v, int dflt);
 /* Parse exactly len bytes of JSON; NULL when malformed, with trailing
  * junk, or nested deeper than SC_JSON_MAX_DEPTH. */
 #define SC_JSON_MAX_DEPTH 64

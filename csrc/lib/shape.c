@@ -2,7 +2,6 @@
 /* Result shaping: a 2xx answer turned into the data every binding sees
  * (snake_case keys, "meta" from the sc-* headers, batch responses one
  * entry per path with its own data or typed error, token sets). */
-#include <limits.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -354,11 +353,7 @@ static cJSON *batch_item(const sc_op *op, const cJSON *item, const char *rid)
 
 	if (!out)
 		return NULL;
-	/* a status outside int's range (a hostile 1e300) is no status */
-	status = cJSON_IsNumber(code) && code->valuedouble >= INT_MIN &&
-			 code->valuedouble <= INT_MAX
-		 ? (int)code->valuedouble
-		 : 0;
+	status = sc__json_int(code, 0);
 	sc_batch_name(&name, &alias,
 		      cJSON_IsString(path) ? path->valuestring : "", NULL);
 	cJSON_AddStringToObject(out, "path",
