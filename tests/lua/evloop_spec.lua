@@ -7,16 +7,11 @@
 local smartcar = require "smartcar"
 local helper = require "helper"
 
--- CPU seconds one poll may take in a frame.  The target is 1-2 ms; the
--- bound is generous (a loaded 2-core machine, sanitizer builds) and
--- still far below what one blocking read costs a frame (200 ms).
-local FRAME_POLL_BOUND = 0.010
--- CPU seconds of any one poll of the 60 fps loop of 100 reads (the
--- issue's bound): the start budget spreads the opening of connections.
-local GAME_FRAME_BOUND = 0.002
--- CPU seconds of one poll while 100 requests wait on the wire: the
--- issue's target, measured 0.02-0.08 ms.
-local IN_FLIGHT_POLL_BOUND = 0.001
+-- What bounds a poll's work is counted here: the client starts or
+-- finishes at most async_start_budget (8 by default) requests a poll.
+-- The CPU a poll takes is timed in bench/ (bench/evloop.lua, as ratios
+-- against a blocking call), never asserted in a test.
+local BUDGET = 8
 
 local function frame_sleep()
   os.execute("sleep 0.016")
@@ -25,7 +20,7 @@ end
 -- Poll client once a frame until every request of reqs is done (600
 -- frames at most).  Between frames, watch(frame) when given (it paces
 -- the loop: a control request), else a frame's sleep.  Returns the
--- frames and the most CPU time one poll took.
+-- frames and the most requests one poll finished.
 local function run_frames(client, reqs, watch)
   local frames, worst = 0, 0
   local function pending()
@@ -36,10 +31,8 @@ local function run_frames(client, reqs, watch)
   end
   while pending() and frames < 600 do
     frames = frames + 1
-    local t0 = os.clock()
-    client:poll()
-    local spent = os.clock() - t0
-    if spent > worst then worst = spent end
+    local done = client:poll()
+    if #done > worst then worst = #done end
     if watch then watch(frames) else frame_sleep() end
   end
   assert.is_false(pending(), "requests still running after 600 frames")
@@ -47,8 +40,8 @@ local function run_frames(client, reqs, watch)
 end
 
 local function assert_short_polls(worst)
-  assert.is_true(worst < FRAME_POLL_BOUND,
-    ("a poll took %.2f ms of CPU"):format(worst * 1000))
+  assert.is_true(worst <= BUDGET,
+    ("a poll finished %d requests"):format(worst))
 end
 
 -- A Lua pattern matching s exactly.
@@ -94,20 +87,20 @@ describe("start/poll", function()
     end
     local _, err = reqs[1]:result()
     assert.equal("pending", err.kind)
-    -- CPU of every poll.  The client starts or finishes at most
-    -- async_start_budget (8) requests a poll, so the 100 connections open
-    -- over the first frames and no frame pays for all of them, nor for
-    -- all the answers when a late frame finds them together.
-    collectgarbage() -- the set-up's garbage, as a game after loading
-    local worst, worst_frame, first_fds = 0, 0, nil
-    local frames, finished = 0, 0
+    -- The client starts or finishes at most async_start_budget (8)
+    -- requests a poll, so the 100 connections open over the first frames
+    -- and no frame pays for all of them, nor for all the answers when a
+    -- late frame finds them together.
+    local most_done, most_opened, first_fds = 0, 0, nil
+    local frames, finished, fds = 0, 0, 0
     while finished < 100 and frames < 600 do
       frames = frames + 1
-      local t0 = os.clock()
       local done = client:poll()
-      local spent = os.clock() - t0
-      if spent > worst then worst, worst_frame = spent, frames end
-      first_fds = first_fds or #client:fds()
+      local now = #client:fds()
+      most_opened = math.max(most_opened, now - fds)
+      most_done = math.max(most_done, #done)
+      fds = now
+      first_fds = first_fds or now
       finished = finished + #done
       if finished < 100 then frame_sleep() end
     end
@@ -121,19 +114,18 @@ describe("start/poll", function()
       assert.is_true(data.distance > 0)
     end
     print(("\n  60 fps loop: %d frames, %d connections opened by the "
-      .. "first; CPU of one poll: at most %.2f ms (frame %d)")
-      :format(frames, first_fds, worst * 1000, worst_frame))
-    -- the first frame opened only its share
-    assert.is_true(first_fds >= 1 and first_fds <= 8,
+      .. "first; at most %d opened and %d finished by one poll")
+      :format(frames, first_fds, most_opened, most_done))
+    -- the first frame opened only its share, and so did every other one
+    assert.is_true(first_fds >= 1 and first_fds <= BUDGET,
       "sockets after the first poll: " .. first_fds)
-    -- every frame, the first ones and the finishing ones included
-    assert.is_true(worst <= GAME_FRAME_BOUND,
-      ("frame %d's poll took %.2f ms of CPU"):format(worst_frame,
-                                                      worst * 1000))
+    assert.is_true(most_opened <= BUDGET, "opened by one poll: "
+      .. most_opened)
+    assert.is_true(most_done <= BUDGET, "finished by one poll: "
+      .. most_done)
   end)
 
-  it("polls in well under 1 ms while 100 requests are on the wire",
-     function()
+  it("keeps 100 requests on the wire across frames", function()
     -- a budget above the burst: all 100 go out in the first frames
     local client = helper.core_client { async_start_budget = 1000 }
     finally(function() client:close() end)
@@ -143,29 +135,21 @@ describe("start/poll", function()
       smartcar.vehicle(ids[(i - 1) % #ids + 1], fleet.token.access_token,
                        { client = client }):start("odometer")
     end
-    -- polls since all 100 were on the wire (the first one may still be
-    -- sending)
-    local full, in_flight, flying, finished, frames = 0, 0, 0, 0, 0
+    -- frames polled with all 100 on the wire and none answered yet: the
+    -- poll returned at once, each time, with every socket still watched
+    local flying, finished, frames = 0, 0, 0
     while finished < 100 and frames < 600 do
       frames = frames + 1
-      local t0 = os.clock()
       local done = client:poll()
-      local spent = os.clock() - t0
-      if finished == 0 and #done == 0 and full >= 2 then
-        in_flight = math.max(in_flight, spent)
+      if finished == 0 and #done == 0 and #client:fds() >= 100 then
         flying = flying + 1
       end
-      if full > 0 or #client:fds() >= 100 then full = full + 1 end
       finished = finished + #done
       if finished < 100 then frame_sleep() end
     end
     assert.equal(100, finished)
-    print(("\n  100 in flight: %d frames, at most %.3f ms of CPU a poll")
-      :format(flying, in_flight * 1000))
+    print(("\n  100 in flight: %d frames"):format(flying))
     assert.is_true(flying >= 3, "frames with 100 in flight: " .. flying)
-    assert.is_true(in_flight < IN_FLIGHT_POLL_BOUND,
-      ("a poll with 100 in flight took %.3f ms of CPU")
-        :format(in_flight * 1000))
   end)
 
   it("refreshes a stored token after a 401", function()
@@ -213,8 +197,7 @@ describe("start/poll", function()
         waiting = waiting + 1
       end
     end)
-    print(("\n  retry: %d frames between the attempts, worst poll %.2f ms CPU")
-      :format(waiting, worst * 1000))
+    print(("\n  retry: %d frames between the attempts"):format(waiting))
     local data, err = req:result()
     assert.is_nil(err)
     assert.is_true(data.distance > 0)
@@ -290,8 +273,7 @@ describe("start/poll", function()
     assert.equal(429, log[1].status)
     assert.is_true(log[2].time - log[1].time >= 0.999,
       ("sent after %.3f s"):format(log[2].time - log[1].time))
-    print(("\n  cool-down: %d frames in it, worst poll %.2f ms CPU")
-      :format(waiting, worst * 1000))
+    print(("\n  cool-down: %d frames in it"):format(waiting))
     assert.is_true(waiting >= 3, "frames in the cool-down: " .. waiting)
     assert.is_true(frames > waiting)
     assert_short_polls(worst)
