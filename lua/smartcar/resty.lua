@@ -1,10 +1,8 @@
 --- smartcar.resty: libsmartcar for OpenResty / lua-nginx-module.
 ---
---- The library's sans-IO state machine (sc_op) decides what to send,
---- retries, waits and decodes; this module does the I/O with nginx
---- cosockets (ngx.socket.tcp) and ngx.sleep, so a call never blocks the
---- nginx worker.  Works in every phase where cosockets are allowed
---- (rewrite, access, content, ngx.timer, ssl_certificate...).
+--- The library's sans-IO op (sc_op) decides what to send, retries, waits
+--- and decodes; this module does its I/O with cosockets and ngx.sleep, so
+--- a call never blocks the nginx worker (docs/openresty.md).
 ---
 ---   local smartcar = require "smartcar.resty"
 ---   smartcar.init { lib = "/usr/local/lib/libsmartcar.so" }
@@ -14,27 +12,19 @@ local ffi = require "ffi"
 local cjson = require "cjson.safe"
 
 local ngx = ngx
-local C = nil
+local C, codes -- the library and its codes by kind, once loaded
 
 local _M = { _VERSION = "0.1.0" }
 
--- Return codes: their values come from the library (errors.def) when it
--- is loaded, by kind name (sc_code_kind); see load_codes.
-local SC_EINVAL, SC_ENETWORK, SC_ETIMEOUT, SC_ETLS, SC_EMALFORMED,
-  SC_ETOOBIG
-local STEP_SEND, STEP_WAIT = 1, 2
-
--- The library's declarations (generated from its headers), then the C
--- library's functions this module calls.
+-- The library's declarations (generated from its headers), and libc's.
 local CDEF = require("smartcar.resty.cdef") .. [[
 void *malloc(size_t size);
 int usleep(unsigned int usec);
 ]]
-
 local cdef_done = false
 
 ---------------------------------------------------------------------------
--- Errors
+-- Errors and results
 
 local Error = {}
 Error.__index = Error
@@ -53,17 +43,22 @@ local function strip_nulls(v)
   return v
 end
 
--- A local error (bad argument, library not loaded...).
-local function local_error(sc_code, message)
-  local k = C ~= nil and C.sc_code_kind(sc_code) or nil
-  return setmetatable({ kind = k ~= nil and ffi.string(k) or "error",
-    sc_code = sc_code, message = message }, Error)
+-- An Error: t (the library's JSON of one, decoded) with sc_code, or, when
+-- t is no table, {kind, message} of the code.
+local function as_error(code, message, t)
+  if type(t) ~= "table" then
+    local k = C ~= nil and C.sc_code_kind(code) or nil
+    t = { kind = k ~= nil and ffi.string(k) or "error", message = message }
+  end
+  t = strip_nulls(t)
+  t.sc_code = code
+  return setmetatable(t, Error)
 end
 
--- Argument errors raise (as everywhere in smartcar): an Error of kind
--- "invalid_argument" (a table, so Lua adds no position to it).
+-- Argument errors raise an Error of kind "invalid_argument" (a table, so
+-- Lua adds no position to it).
 local function raise(message)
-  error(local_error(SC_EINVAL, message or "out of memory"), 0)
+  error(as_error(-1, message or "out of memory"), 0)
 end
 
 -- An owned C string as a Lua string (freed), or nil.
@@ -74,50 +69,41 @@ local function take_string(p)
   return s
 end
 
--- A borrowed C string as a Lua string, or nil.
 local function opt_string(p)
   return p ~= nil and ffi.string(p) or nil
 end
 
--- The library's JSON of an error, decoded: an Error with code.
-local function as_error(t, code)
-  t = strip_nulls(t)
-  t.sc_code = code
-  return setmetatable(t, Error)
-end
-
--- Turn an owned sc_error* into an Error table and free it.
-local function error_from_c(cerr, fallback_code, fallback_msg)
-  if cerr == nil then return local_error(fallback_code, fallback_msg) end
-  local code, out = C.sc_error_code(cerr), ffi.new("char *[1]")
-  local t = C.sc_error_to_json(out, cerr) == 0
-    and cjson.decode(take_string(out[0]))
-  C.sc_error_free(cerr)
-  if type(t) ~= "table" then return local_error(code, fallback_msg) end
-  return as_error(t, code)
-end
-
--- Decode an owned sc_result* into data, or nil and an Error; frees it.
-local function decode_result(res, rc)
-  if res == nil then
-    return nil, local_error(rc ~= 0 and rc or -2, "no result")
-  end
+-- The library object obj as the JSON fn(out, obj) writes, decoded.
+local function json_of(fn, obj)
   local out = ffi.new("char *[1]")
-  local t = C.sc_result_to_json(out, res) == 0
-    and cjson.decode(take_string(out[0]))
+  return fn(out, obj) == 0 and cjson.decode(take_string(out[0])) or nil
+end
+
+-- An Error of an owned sc_error* (freed); without one, of code and msg.
+local function error_from_c(cerr, code, msg)
+  if cerr == nil then return as_error(code, msg) end
+  local t = json_of(C.sc_error_to_json, cerr)
+  code = C.sc_error_code(cerr)
+  C.sc_error_free(cerr)
+  return as_error(code, msg, t)
+end
+
+-- An owned sc_result* (freed) as data, or nil and an Error.
+local function decode_result(res, rc)
+  if res == nil then return nil, as_error(rc ~= 0 and rc or -2, "no result") end
+  local t = json_of(C.sc_result_to_json, res)
   local failed = rc ~= 0 or C.sc_result_error(res) ~= nil
   C.sc_result_free(res)
   if type(t) ~= "table" then
-    return nil, local_error(rc ~= 0 and rc or SC_EMALFORMED,
+    return nil, as_error(rc ~= 0 and rc or codes.malformed_response,
       "cannot decode the result")
   end
-  if failed then return nil, as_error(t, rc) end
+  if failed then return nil, as_error(rc, nil, t) end
   return t
 end
 
--- The library's plain functions (smartcar.resty.functions, generated
--- from csrc/lib/bindings.def), made when the library is loaded; rt is
--- what they call (the sections below add make_params, seen and store).
+-- The library's plain functions (smartcar.resty.functions, generated from
+-- csrc/lib/bindings.def), made when it is loaded; rt is what they call.
 local made
 local F = setmetatable({}, { __index = function(_, name)
   if C == nil then _M.init() end
@@ -128,22 +114,6 @@ local rt = { raise = raise, take_string = take_string, opt_string = opt_string,
 
 ---------------------------------------------------------------------------
 -- Library loading
-
--- Every code of the library by kind: _M.codes.timeout == SC_ETIMEOUT.
-local function load_codes()
-  local codes, code = {}, -1
-  while C.sc_code_kind(code) ~= nil do
-    codes[ffi.string(C.sc_code_kind(code))] = code
-    code = code - 1
-  end
-  _M.codes = codes
-  SC_EINVAL, SC_ENETWORK, SC_ETIMEOUT = codes.invalid_argument,
-    codes.network, codes.timeout
-  SC_ETLS, SC_EMALFORMED, SC_ETOOBIG = codes.tls, codes.malformed_response,
-    codes.response_too_large
-  _M.SC_ENETWORK, _M.SC_ETIMEOUT, _M.SC_ETOOBIG = SC_ENETWORK, SC_ETIMEOUT,
-    SC_ETOOBIG
-end
 
 --- Load the shared library.  Call once per worker (init_worker_by_lua or
 --- lazily); later calls return the already-loaded library.
@@ -164,8 +134,14 @@ function _M.init(opts)
   if rc ~= 0 then
     error("smartcar.resty: sc_global_init failed: " .. rc, 2)
   end
-  C = lib
-  load_codes()
+  C, codes = lib, {}
+  for code = -1, -1000, -1 do -- every code by kind: codes.timeout
+    local kind = C.sc_code_kind(code)
+    if kind == nil then break end
+    codes[ffi.string(kind)] = code
+  end
+  _M.codes, _M.SC_ENETWORK, _M.SC_ETIMEOUT, _M.SC_ETOOBIG = codes,
+    codes.network, codes.timeout, codes.response_too_large
   made = require("smartcar.resty.functions")(C, rt)
   return true
 end
@@ -188,9 +164,7 @@ for name, fname in pairs { version = "version", endpoints = "endpoints",
 end
 
 ---------------------------------------------------------------------------
--- Parameters
-
-local make_params
+-- Parameters and library objects
 
 -- fn(..., err_out): its code, and the sc_error* (owned) it failed with.
 local function c_call(fn, ...)
@@ -224,12 +198,11 @@ local function to_param(k, v)
     for i = 1, #v do parts[i] = tostring(v[i]) end
     return table.concat(parts, " ")
   end
-  return nil
 end
 
 -- An sc_params* (gc-anchored) of the Lua table t (or none); a value of a
 -- type no parameter takes raises.
-function make_params(t)
+local function make_params(t)
   local out = ffi.new("sc_params *[1]")
   if C.sc_params_new(out) ~= 0 then raise() end
   local p = ffi.gc(out[0], C.sc_params_free)
@@ -248,10 +221,18 @@ function make_params(t)
 end
 rt.make_params = make_params
 
+local function merge(a, b)
+  local t = {}
+  for _, s in ipairs { a or {}, b or {} } do
+    for k, v in pairs(s) do t[k] = v end
+  end
+  return t
+end
+
 ---------------------------------------------------------------------------
 -- HTTP over cosockets: the library's sans-IO HTTP/1.1 (sc_http1) says
--- where to connect, gives the request's bytes and parses the answer (its
--- caps and keep-alive rules); this module only does the socket calls.
+-- where to connect, writes the request and parses the answer; this module
+-- only does the socket calls (or lua-resty-http's, when it is installed).
 
 local function now_ms()
   ngx.update_time()
@@ -264,12 +245,11 @@ local function left(deadline)
 end
 
 local function io_code(err)
-  return err == "timeout" and SC_ETIMEOUT or SC_ENETWORK
+  return err == "timeout" and codes.timeout or codes.network
 end
 
 local READ_CHUNK = 65536
 
--- lua-resty-http (require "resty.http"), when it is installed.
 local resty_http
 do
   local ok, m = pcall(require, "resty.http")
@@ -279,35 +259,25 @@ do
 end
 _M.http_driver = resty_http and "lua-resty-http" or "builtin"
 
--- The names of the connection methods both drivers call: a cosocket's,
--- or those of a lua-resty-http object.
+-- The connection methods both drivers call: a cosocket's or those of a
+-- lua-resty-http object.
 local CONN = resty_http and { timeouts = "set_timeouts",
   reused = "get_reused_times", keepalive = "set_keepalive" }
   or { timeouts = "settimeouts", reused = "getreusedtimes",
        keepalive = "setkeepalive" }
 
--- Set connection c's timeouts: connect_ms (or the time left) to connect,
--- the time left before the deadline to send and to read.
+-- Connection c's timeouts: connect_ms (or the time left) to connect, the
+-- time left before the deadline to send and to read.
 local function timeouts(c, deadline, connect_ms)
   c[CONN.timeouts](c, connect_ms or left(deadline), left(deadline),
     left(deadline))
 end
 
--- A failed connect (of lua-resty-http, whose connect() also does the TLS
--- handshake and returns its error as it is): its code.
-local function connect_error(https, err)
-  if err == "timeout" then return SC_ETIMEOUT end
-  local e = err:lower()
-  return resty_http and https and (err:find("^%d+: ") or e:find("handshake")
-    or e:find("certificate") or e:find("ssl")) and SC_ETLS or SC_ENETWORK
-end
-
--- A connection for exchange h of request req (connect timeout within the
--- deadline), taken from the pool when one is there: a cosocket, with the
--- TLS handshake done on a new one, or a lua-resty-http object (its pools
--- named by lua-resty-http from the scheme, host, port and TLS options).
--- Counted in client.stats.  Returns it and whether it was reused, or nil,
--- code, message.
+-- A connection for exchange h of request req, from the pool when one is
+-- there: a cosocket (its TLS handshake done) or a lua-resty-http object
+-- (whose connect() does the handshake; its pools named by lua-resty-http).
+-- Counted in client.stats.  It and whether it was reused, or nil, code,
+-- message.
 local function open(client, h, req, deadline)
   local https, verify = C.sc_http1_tls(h) == 1, not client.insecure_tls
   local host, port = ffi.string(C.sc_http1_host(h)), C.sc_http1_port(h)
@@ -324,16 +294,19 @@ local function open(client, h, req, deadline)
     ok, err = c:connect(host, port, { pool = (https and "https://"
       or "http://") .. host .. ":" .. port .. (verify and "" or "#noverify") })
   end
-  if not ok then
+  if not ok then -- (lua-resty-http's TLS errors as nginx words them)
     err = tostring(err)
-    return nil, connect_error(https, err), "connect: " .. err
+    local e = err:lower()
+    return nil, err ~= "timeout" and resty_http and https and (err:find(
+      "^%d+: ") or e:find("handshake") or e:find("certificate")
+      or e:find("ssl")) and codes.tls or io_code(err), "connect: " .. err
   end
   local reused = (c[CONN.reused](c) or 0) > 0
   if https and not reused and not resty_http then
     ok, err = c:sslhandshake(nil, server_name, verify)
     if not ok then
       c:close()
-      return nil, err == "timeout" and SC_ETIMEOUT or SC_ETLS,
+      return nil, err == "timeout" and codes.timeout or codes.tls,
         "TLS handshake: " .. tostring(err)
     end
   end
@@ -343,9 +316,9 @@ local function open(client, h, req, deadline)
 end
 
 -- Exchange h on cosocket sock: send the request's bytes and feed h what
--- comes back.  Returns the sc_response and whether the connection may be
--- kept, or nil, code, message, stale (a pooled connection that the
--- server had closed: nothing came back).
+-- comes back.  The sc_response and whether the connection may be kept,
+-- or nil, code, message, stale (a pooled connection the server had
+-- closed: nothing came back).
 local function exchange_builtin(sock, h, deadline, reused)
   local len = ffi.new("size_t[1]")
   local bytes = C.sc_http1_bytes(h, len)
@@ -366,16 +339,18 @@ local function exchange_builtin(sock, h, deadline, reused)
   end
   if rc < 0 then
     return nil, rc, msg or ffi.string(C.sc_http1_error(h)),
-      reused and rc == SC_ENETWORK and C.sc_http1_got_any(h) == 0
+      reused and rc == codes.network and C.sc_http1_got_any(h) == 0
   end
   local keep, out = C.sc_http1_keep_alive(h) == 1, ffi.new("sc_response *[1]")
   C.sc_http1_take(out, h)
   return out[0], keep
 end
 
--- The request of exchange h as lua-resty-http's request() takes it (as
--- the library completed it: Host, Content-Length).
-local function request_params(h)
+-- Exchange h through lua-resty-http object httpc: request() with the
+-- request as the library completed it (Host, Content-Length), then the
+-- body streamed into an sc_response under its cap (max_body).  Returns
+-- as exchange_builtin (set_keepalive closes what must be closed).
+local function exchange_resty_http(httpc, h, deadline, reused, max_body)
   local req, headers = C.sc_http1_request(h), {}
   local name, value = ffi.new("const char *[1]"), ffi.new("const char *[1]")
   for i = 0, tonumber(C.sc_request_header_count(req)) - 1 do
@@ -384,20 +359,11 @@ local function request_params(h)
   end
   local len = ffi.new("size_t[1]")
   local body = C.sc_request_body(req, len)
-  local path, query = ffi.string(C.sc_http1_target(h)):match(
-    "^([^?]*)%??(.*)$")
-  return { method = ffi.string(C.sc_request_method(req)), path = path,
-    headers = headers, query = query ~= "" and query or nil,
-    body = len[0] > 0 and ffi.string(body, len[0]) or nil }
-end
-
--- Exchange h through lua-resty-http object httpc: request(), then the
--- body streamed into an sc_response under its cap (max_body).  Returns
--- as exchange_builtin (lua-resty-http's set_keepalive closes what must
--- be closed).
-local function exchange_resty_http(httpc, h, deadline, reused, max_body)
+  local path, query = ffi.string(C.sc_http1_target(h)):match("^([^?]*)%??(.*)$")
   timeouts(httpc, deadline)
-  local res, err = httpc:request(request_params(h))
+  local res, err = httpc:request({ method = ffi.string(C.sc_request_method(req)),
+    path = path, headers = headers, query = query ~= "" and query or nil,
+    body = len[0] > 0 and ffi.string(body, len[0]) or nil })
   if not res then
     return nil, io_code(err), "request: " .. tostring(err),
       reused and err ~= "timeout"
@@ -408,9 +374,9 @@ local function exchange_resty_http(httpc, h, deadline, reused, max_body)
   end
   local resp = ffi.gc(out[0], C.sc_response_free)
   C.sc_response_set_status(resp, res.status)
-  for name, value in pairs(res.headers) do
-    for _, v in ipairs(type(value) == "table" and value or { value }) do
-      C.sc_response_add_header(resp, name, tostring(v))
+  for k, v in pairs(res.headers) do
+    for _, one in ipairs(type(v) == "table" and v or { v }) do
+      C.sc_response_add_header(resp, k, tostring(one))
     end
   end
   while res.has_body do
@@ -419,16 +385,15 @@ local function exchange_resty_http(httpc, h, deadline, reused, max_body)
     data, err = res.body_reader(READ_CHUNK)
     if err then return nil, io_code(err), "reading body: " .. tostring(err) end
     if not data then break end
-    if #data > 0 and
-        C.sc_response_append_body(resp, data, #data) ~= 0 then
-      return nil, SC_ETOOBIG, "response body too large"
+    if #data > 0 and C.sc_response_append_body(resp, data, #data) ~= 0 then
+      return nil, codes.response_too_large, "response body too large"
     end
   end
   return ffi.gc(resp, nil), true
 end
 
--- Perform the exchange of request req.  Returns an (owned) sc_response
--- or nil, code, message, unsent.
+-- Perform the exchange of request req: an owned sc_response, or nil,
+-- code, message, unsent.
 local function exchange(client, req)
   local timeout = tonumber(C.sc_request_timeout_ms(req))
   local deadline = now_ms() + (timeout > 0 and timeout or 60000)
@@ -439,7 +404,6 @@ local function exchange(client, req)
     if not h then return nil, err.sc_code, err.message, true end
     local c, reused, msg = open(client, h, req, deadline)
     if not c then return nil, reused, msg, true end
-    -- resp, keep or nil, code, msg, stale
     local resp, keep, emsg, stale = once(c, h, deadline, reused,
       client.max_body)
     if resp and keep then
@@ -448,42 +412,42 @@ local function exchange(client, req)
       c:close()
     end
     if resp then return resp end
-    -- A pooled connection the server had already closed: nothing came
-    -- back, so send once more on a fresh connection (as curl does).
+    -- A pooled connection the server had closed: nothing came back, so
+    -- send once more on a fresh connection (as curl does).
     if not (stale and attempt == 1) then return nil, keep, emsg, false end
     client.stats.stale = client.stats.stale + 1
   end
 end
 
+---------------------------------------------------------------------------
+-- Running an op
+
 local inflight = 0
 
 -- A token store whose I/O runs between the library's calls (store.io,
--- the Redis store): a call that may reach its functions goes through
--- sio:run(ctx, fn, ...), which does their I/O (on cosockets) afterwards.
--- Such a store answers SC_STORE_PENDING (1) first: an op then waits 0 ms
--- and asks again; a direct call (get, put, delete) is made again here.
-local STORE_PENDING = 1
+-- the Redis store) first answers SC_STORE_PENDING: a call that may reach
+-- it goes through sio:run(ctx, fn, ...), which does that I/O (on
+-- cosockets) afterwards; an op then waits 0 ms and asks again.
 local function store_run(sio, ctx, fn, ...)
   if sio then return sio:run(ctx, fn, ...) end
   return fn(...)
 end
 
 -- Drive op (gc-owned; its token store, if any, is store) to its end with
--- cosockets; its owned sc_result and code.  The op is freed.
+-- cosockets: its owned sc_result and code.  The op is freed.
 local function drive(client, op, store)
-  local reqp = ffi.new("const sc_request *[1]")
-  local stats = client.stats
+  local reqp, stats = ffi.new("const sc_request *[1]"), client.stats
   local sio = store and store.io
   local ctx = sio and sio:context()
   while true do
     local step = store_run(sio, ctx, C.sc_op_next, op, reqp)
-    if step == STEP_SEND then
+    if step == 1 then -- SC_STEP_SEND
       inflight = inflight + 1
-      if inflight > stats.max_inflight then stats.max_inflight = inflight end
+      stats.max_inflight = math.max(stats.max_inflight, inflight)
       local ok, resp, code, msg, unsent = pcall(exchange, client, reqp[0])
       inflight = inflight - 1
       if not ok then -- a Lua error in the driver: do not leak the op
-        C.sc_op_fail(op, SC_ENETWORK, "driver error")
+        C.sc_op_fail(op, codes.network, "driver error")
         error(resp, 0)
       end
       if resp then
@@ -491,11 +455,11 @@ local function drive(client, op, store)
       else
         (unsent and C.sc_op_fail_unsent or C.sc_op_fail)(op, code, msg)
       end
-    elseif step == STEP_WAIT then
+    elseif step == 2 then -- SC_STEP_WAIT
       stats.waits = stats.waits + 1
       local ms = tonumber(C.sc_op_wait_ms(op))
       -- (a 0 ms wait of a store with I/O: its I/O has yielded already)
-      if ms > 0 or not sio then ngx.sleep((ms > 0 and ms or 0) / 1000) end
+      if ms > 0 or not sio then ngx.sleep(math.max(ms, 0) / 1000) end
     else
       break
     end
@@ -506,16 +470,8 @@ local function drive(client, op, store)
   return res[0], rc
 end
 
-local function merge(a, b)
-  local t = {}
-  if a then for k, v in pairs(a) do t[k] = v end end
-  if b then for k, v in pairs(b) do t[k] = v end end
-  return t
-end
-
--- Run a call to completion.  Returns data or nil, err.  With a token
--- store (and key) the op's own steps load, refresh and save the token
--- set.
+-- Run a call to completion: data or nil, err.  With a token store (and
+-- key) the op's own steps load, refresh and save the token set.
 local function run_op(client, endpoint, params, store, key)
   need_lib()
   if store ~= nil and store.cptr == nil then
@@ -570,8 +526,8 @@ function _M.client(opts)
     if not t and not LOCAL_OPTIONS[k] then
       raise("unknown client option " .. tostring(k))
     end
-    if t and type(v) ~= LUA_TYPE[t] and not (k == "flags" and
-        type(v) == "table") then
+    if t and type(v) ~= LUA_TYPE[t]
+        and not (k == "flags" and type(v) == "table") then
       raise(k .. ": " .. t .. " expected")
     end
     given[k] = t and v or nil
@@ -638,13 +594,12 @@ local AUTH_URL_OPTIONS = { state = 1, force_prompt = 1, make = 1,
 --- force_prompt, make, single_select, single_select_vin, flags, user, mode.
 ---@return string|nil url, string|table state_or_err
 function Client:get_auth_url(scope, options)
-  local params = {}
-  if scope ~= nil then params.scope = scope end
+  local params = { scope = scope }
   for k, v in pairs(options or {}) do
     if not AUTH_URL_OPTIONS[k] then raise("unknown option " .. tostring(k)) end
     if k == "single_select" and type(v) == "table" then
-      if v.vin then params.single_select_vin = v.vin end
-      if v.enabled ~= nil then params.single_select = v.enabled end
+      params.single_select_vin = v.vin or params.single_select_vin
+      params.single_select = v.enabled
     else
       params[k] = v -- (make_bypass: the library's other name of make)
     end
@@ -660,14 +615,6 @@ TokenStore.__index = TokenStore
 
 function rt.store(cptr) return setmetatable({ cptr = cptr }, TokenStore) end
 
--- Raises unless the store is open and key a non-empty string.
-local function check_key(store, key)
-  if store.cptr == nil then raise("the token store is closed") end
-  if type(key) ~= "string" or key == "" then
-    raise("key: non-empty string expected")
-  end
-end
-
 -- fn(...) of a store's call, made again while the store's I/O answers
 -- "pending" (8 times at most): its code.
 function rt.store_io(store, fn, ...)
@@ -675,15 +622,18 @@ function rt.store_io(store, fn, ...)
   local ctx = sio and sio:context()
   for _ = 1, 8 do
     local rc = store_run(sio, ctx, fn, ...)
-    if rc ~= STORE_PENDING then return rc end
+    if rc ~= 1 then return rc end -- SC_STORE_PENDING
   end
-  return _M.codes.storage
+  return codes.storage
 end
 
 --- Save a token set (the table exchange_code returns) under key.
 ---@return boolean|nil ok, table|nil err
 function TokenStore:put(key, token)
-  check_key(self, key)
+  if self.cptr == nil then raise("the token store is closed") end
+  if type(key) ~= "string" or key == "" then
+    raise("key: non-empty string expected")
+  end
   local json = type(token) == "table" and cjson.encode(token)
   if not json then raise("token: table expected") end
   local err = ffi.new("sc_error *[1]")
@@ -714,8 +664,10 @@ end
 --- way) and save it: the current set, or nil, err.
 ---@return table|nil token, table|nil err
 function TokenStore:refresh(client, key)
-  check_key(self, key)
   if getmetatable(client) ~= Client then raise("client: client expected") end
+  if type(key) ~= "string" or key == "" then
+    raise("key: non-empty string expected")
+  end
   return run_op(client, "exchange_refresh_token", {}, self, key)
 end
 
@@ -733,16 +685,16 @@ local HOST_OPS = { "load", "save", "remove", "lease_take", "lease_get",
 -- SC_ESTORAGE (it must not unwind through the library's C frames).
 local function host_call(ctx, op, key, a, b, c, number, text_out, number_out)
   local fns = lua_stores[tonumber(ffi.cast("intptr_t", ctx))]
-  if not fns then return _M.codes.storage end
+  if not fns then return codes.storage end
   local ok, r1, r2 = pcall(fns[HOST_OPS[op]], ffi.string(key),
     opt_string(a), opt_string(b), opt_string(c), number)
   if not ok then
     ngx.log(ngx.ERR, "smartcar.resty token store: ", tostring(r1))
-    return _M.codes.storage
+    return codes.storage
   end
-  if type(r1) ~= "string" then return r1 or r2 or _M.codes.not_found end
+  if type(r1) ~= "string" then return r1 or r2 or codes.not_found end
   local buf = ffi.C.malloc(#r1 + 1) -- freed by the library
-  if buf == nil then return _M.codes.storage end
+  if buf == nil then return codes.storage end
   ffi.copy(buf, r1, #r1 + 1)
   text_out[0], number_out[0] = buf, r2 or 0
   return 0
@@ -772,12 +724,6 @@ local function lua_token_store(fns)
     io = fns.io }, TokenStore)
 end
 
--- The refresh token of a stored set's JSON (nil when there is none).
-local function stored_refresh(json)
-  local t = json and cjson.decode(json)
-  return type(t) == "table" and t.refresh_token or nil
-end
-
 -- A lua_shared_dict given as itself or by name.
 local function shared_dict(dict)
   if type(dict) == "string" then dict = ngx.shared[dict] end
@@ -804,17 +750,18 @@ function _M.shared_dict_store(dict, prefix)
     local k, lock = prefix .. key, prefix .. "lock:" .. key
     -- The lock entry is held for a get and a set (microseconds); it
     -- expires by itself should its worker die meanwhile.
-    local spins = 0
-    while not dict:add(lock, true, 1) do
-      spins = spins + 1
-      if spins > 20000 then return _M.codes.storage end
+    for spins = 1, 20001 do
+      if dict:add(lock, true, 1) then break end
+      if spins > 20000 then return codes.storage end
       ffi.C.usleep(50)
     end
+    local stored = expected and cjson.decode(dict:get(k) or "")
     local rc = 0
-    if expected ~= nil and stored_refresh(dict:get(k)) ~= expected then
-      rc = _M.codes.conflict
+    if expected and (type(stored) ~= "table"
+        or stored.refresh_token ~= expected) then
+      rc = codes.conflict
     elseif not dict:set(k, json) then
-      rc = _M.codes.storage
+      rc = codes.storage
     end
     dict:delete(lock)
     return rc
@@ -833,7 +780,7 @@ end
 function _M.redis_store(opts)
   need_lib()
   return require("smartcar.resty.redis").new(opts, {
-    token_store = lua_token_store, raise = raise, codes = _M.codes })
+    token_store = lua_token_store, raise = raise, codes = codes })
 end
 
 -- The functions that call into the library where it may call back into
@@ -845,7 +792,7 @@ for _, fn in ipairs { run_op, c_call, new_object, store_run, rt.store_io,
 end
 
 ---------------------------------------------------------------------------
--- Vehicle
+-- Vehicle and the endpoint table's methods
 
 local Vehicle = {}
 Vehicle.__index = Vehicle
@@ -931,12 +878,6 @@ for _, name in ipairs { "exchange_code", "exchange_refresh_token",
   end
 end
 
-local function check_string(v, what)
-  if type(v) ~= "string" or v == "" then
-    raise(what .. ": non-empty string expected")
-  end
-end
-
 --- Parse the redirect Connect sent back (URL or query string) and check
 --- its state against expected_state, the one get_auth_url returned (kept
 --- in a signed cookie or a shared dict).  expected_state is required: a
@@ -1013,6 +954,12 @@ end
 function _M.parse_time(text)
   if type(text) == "number" then text = string.format("%.17g", text) end
   return F.time_ms(text)
+end
+
+local function check_string(v, what)
+  if type(v) ~= "string" or v == "" then
+    raise(what .. ": non-empty string expected")
+  end
 end
 
 --- Serve a webhook delivery in content_by_lua (sc_webhook_receive): read
@@ -1112,12 +1059,17 @@ function _M.state_dict(dict, opts)
   end)
 end
 
+-- Raises unless keeper has method fn (a state_cookie or state_dict).
+local function check_keeper(keeper, fn)
+  if type(keeper) ~= "table" or type(keeper[fn]) ~= "function" then
+    raise("keeper: state_cookie() or state_dict() expected")
+  end
+end
+
 --- In the login location: build the Connect URL, keep its state with
 --- keeper (state_cookie or state_dict) and redirect the browser there.
 function Client:login(keeper, scope, options)
-  if type(keeper) ~= "table" or type(keeper.save) ~= "function" then
-    raise("keeper: state_cookie() or state_dict() expected")
-  end
+  check_keeper(keeper, "save")
   local url, state = self:get_auth_url(scope, options)
   if not url then return nil, state end
   keeper:save(state)
@@ -1128,12 +1080,10 @@ end
 --- against it and exchange the code.  The token set, or nil, err (kind
 --- "state_mismatch" when no state was kept, or it does not match).
 function Client:callback(keeper, options)
-  if type(keeper) ~= "table" or type(keeper.take) ~= "function" then
-    raise("keeper: state_cookie() or state_dict() expected")
-  end
+  check_keeper(keeper, "take")
   local state = keeper:take()
   if not state then
-    return nil, local_error(_M.codes.state_mismatch,
+    return nil, as_error(codes.state_mismatch,
       "no Connect state was kept for this browser (or it expired)")
   end
   local r, err = _M.parse_redirect(ngx.var.request_uri, state)
