@@ -10,8 +10,7 @@
 --- vehicle id, a wrong type, an unknown option) raises.
 
 local core = require "smartcar.core"
--- (locals: a global is a table read of _ENV at each use, and these are
--- used on every call)
+-- (locals: these are used on every call)
 local type, getmetatable, next = type, getmetatable, next
 -- LuaJIT (Lua 5.1) has no math.type: there an integer is a number with
 -- no fraction part (numbers are doubles).
@@ -38,23 +37,20 @@ smartcar.codes = core.codes
 smartcar.kinds = core.kinds
 --- Version of libsmartcar, e.g. "0.1.0".
 smartcar.VERSION = core.version()
-
----@param v any
----@return boolean # true when v came from a JSON array
-function smartcar.is_array(v)
-  return type(v) == "table" and getmetatable(v) == core.array_mt
-end
-
----@param v any
----@return boolean # true when v is an error returned by this library
-function smartcar.is_error(v)
-  return type(v) == "table" and getmetatable(v) == core.error_mt
-end
-
 --- 32 hex characters from the OS CSPRNG.
 smartcar.random_state = core.random_state
 --- The names of the calls in the endpoint table.
 smartcar.endpoints = core.endpoints
+
+--- true when v came from a JSON array.
+function smartcar.is_array(v)
+  return type(v) == "table" and getmetatable(v) == core.array_mt
+end
+
+--- true when v is an error returned by this library.
+function smartcar.is_error(v)
+  return type(v) == "table" and getmetatable(v) == core.error_mt
+end
 
 ----------------------------------------------------------------------------
 -- Argument checks.  They raise at the line of the code that called into
@@ -65,9 +61,7 @@ local THIS_FILE = debug.getinfo(1, "S").source
 
 local function raise(msg)
   local level = 2
-  while true do
-    local info = debug.getinfo(level, "S")
-    if info == nil or info.source ~= THIS_FILE then break end
+  while (debug.getinfo(level, "S") or {}).source == THIS_FILE do
     level = level + 1
   end
   error(msg, level)
@@ -77,117 +71,95 @@ local function argerror(fname, n, msg)
   raise(("bad argument #%d to '%s' (%s)"):format(n, fname, msg))
 end
 
--- A check that a value is of Lua type `want`.
-local function check_type(want)
-  return function(v, fname, n, what)
+-- The checks by kind of arguments, options and parameters: each returns
+-- nothing for a good value (or nil and the text to send for it), else
+-- what is wrong, said after the value's name.
+local function of_type(want, more)
+  return function(v)
     if type(v) ~= want then
-      argerror(fname, n, ("%s: %s expected, got %s"):format(what, want,
-                                                          type(v)))
+      return (": %s expected, got %s"):format(want, type(v))
+    end
+    if more then return more(v) end
+  end
+end
+
+local function integer(min, words)
+  return function(v)
+    if math_type(v) ~= "integer" or v < min then
+      return ": " .. words .. " integer expected"
     end
   end
 end
 
-local check_table, check_str = check_type("table"), check_type("string")
+local text = of_type("string", function(v)
+  if v == "" then return " must not be empty" end
+end)
 
-local function check_string(v, fname, n, what)
-  check_str(v, fname, n, what)
-  if v == "" then argerror(fname, n, what .. " must not be empty") end
-end
-
--- A check of an integer of at least `min` (nil passes).
-local function check_integer(min, words)
-  return function(v, fname, n, what)
-    if v ~= nil and (math_type(v) ~= "integer" or v < min) then
-      argerror(fname, n, what .. ": " .. words .. " integer expected")
-    end
-  end
-end
-local check_count = check_integer(0, "non-negative")
-local check_positive = check_integer(1, "positive")
-
--- A table of non-empty strings without spaces as the text the library
--- sends (space separated); `allow_string`: one string is taken as it is.
-local function check_string_list(v, fname, n, what, allow_string)
-  if allow_string and type(v) == "string" then
-    check_string(v, fname, n, what)
-    return v
-  end
+-- A table of non-empty strings without spaces, sent space separated.
+local function list(v)
   if type(v) ~= "table" then
-    argerror(fname, n, ("%s: table of strings expected, got %s")
-      :format(what, type(v)))
+    return ": table of strings expected, got " .. type(v)
   end
   for i = 1, #v do
     if type(v[i]) ~= "string" or v[i] == "" or v[i]:find("%s") then
-      argerror(fname, n, ("%s[%d]: non-empty string without spaces "
-        .. "expected"):format(what, i))
+      return ("[%d]: non-empty string without spaces expected"):format(i)
     end
   end
-  return table.concat(v, " ")
+  return nil, table.concat(v, " ")
 end
 
--- Feature flags {country = "DE", flag = true} -> "country:DE flag:true"
--- (the library formats them: sc_flags_format).
-local function format_flags(flags, fname, n)
-  if flags == nil or type(flags) == "string" then return flags end
-  check_table(flags, fname, n, "flags")
-  for k, v in pairs(flags) do
-    local tv = type(v)
-    if type(k) ~= "string" or (tv ~= "string" and tv ~= "number"
-        and tv ~= "boolean") then
-      argerror(fname, n, "flags: string keys and string, number or "
-        .. "boolean values expected")
-    end
-  end
-  local text, err = core.format_flags(flags)
-  if text == nil then argerror(fname, n, "flags: " .. err) end
-  return text
-end
+local SCALAR = { string = true, number = true, boolean = true }
 
--- A JSON object argument: a table (encoded here) or JSON text.
-local function check_json(v, fname, n, what)
-  if type(v) == "table" then return core.json_encode(v) end
-  if type(v) ~= "string" then
-    argerror(fname, n, ("%s: table or JSON text expected, got %s")
-      :format(what, type(v)))
-  end
-  return v
-end
-
-local function check_number(v, fname, n, what)
-  check_type("number")(v, fname, n, what)
-  if v ~= v or v == math.huge or v == -math.huge then
-    argerror(fname, n, what .. " must be a finite number")
-  end
-end
-
--- The checks of a table's fields (options, paging, filters) and of
--- arguments (table_args) by the kind a spec gives each one; they raise
--- for a bad value and may return the value to send (a list as text, a
--- table as JSON).
 local CHECKS = {
-  string = check_str,                -- any string
-  text = check_string,               -- a non-empty string
-  boolean = check_type("boolean"),
-  table = check_table,
-  ["function"] = check_type("function"),
-  count = check_count,               -- a non-negative integer
-  positive = check_positive,
-  flags = format_flags,
-  list = function(v, fname, n, what) -- a table of strings
-    return check_string_list(v, fname, n, what)
+  string = of_type "string", bytes = of_type "string", -- any string
+  text = text, date = text,                             -- not empty
+  boolean = of_type "boolean",
+  table = of_type "table",
+  ["function"] = of_type "function",
+  count = integer(0, "non-negative"), integer = integer(0, "non-negative"),
+  positive = integer(1, "positive"),
+  number = of_type("number", function(v)
+    if v ~= v or v == math.huge or v == -math.huge then
+      return " must be a finite number"
+    end
+  end),
+  list = list,
+  names = function(v) -- a list, or one string
+    if type(v) == "string" then return text(v) end
+    return list(v)
   end,
-  names = function(v, fname, n, what) -- that or one string
-    return check_string_list(v, fname, n, what, true)
+  any = function() end, -- checked where it is used
+  -- a JSON object: a table (encoded here) or JSON text
+  json = function(v)
+    if type(v) == "table" then return nil, core.json_encode(v) end
+    if type(v) ~= "string" then
+      return ": table or JSON text expected, got " .. type(v)
+    end
   end,
-  any = function() end,              -- checked where it is used
-  -- the kinds of the endpoint table's "args" column (its "string" is
-  -- "text"; "bytes": any string)
-  bytes = check_str,
-  date = check_string,
-  number = check_number,
-  integer = check_count,
-  json = check_json,
+  -- feature flags {country = "DE", flag = true} -> "country:DE flag:true"
+  -- (formatted by the library: sc_flags_format), or that text
+  flags = function(v)
+    if type(v) == "string" then return end
+    if type(v) ~= "table" then return ": table expected, got " .. type(v) end
+    for k, x in pairs(v) do
+      if type(k) ~= "string" or not SCALAR[type(x)] then
+        return ": string keys and string, number or boolean values expected"
+      end
+    end
+    local flags, err = core.format_flags(v)
+    if flags == nil then return ": " .. err end
+    return nil, flags
+  end,
 }
+
+-- v, the value `what` of argument n of fname, checked as `kind`: the
+-- value to send.
+local function check(kind, v, fname, n, what)
+  local err, out = CHECKS[kind](v)
+  if err then argerror(fname, n, what .. err) end
+  if out == nil then return v end
+  return out
+end
 
 local function check_opt_table(v, fname, n)
   if v ~= nil and type(v) ~= "table" then
@@ -204,81 +176,71 @@ local function check_keys(t, allowed, fname, n)
   end
 end
 
--- t (a table, or {} for nil) checked against spec {field = kind}: an
--- unknown field or a bad value raises.
-local function check_fields(t, spec, fname, n)
-  t = check_opt_table(t, fname, n)
-  for k, v in pairs(t) do
-    local kind = spec[k]
-    if kind == nil then
-      argerror(fname, n, ("unknown option '%s'"):format(tostring(k)))
-    end
-    CHECKS[kind](v, fname, n, k)
-  end
-  return t
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return c
 end
 
--- The fields of the paging tables, by paging style.
+-- Table t (nil: {}) checked against spec {field = kind}, an unknown field
+-- or a bad value raising: t and a copy holding the values to send.
+local function check_fields(t, spec, fname, n)
+  t = check_opt_table(t, fname, n)
+  check_keys(t, spec, fname, n)
+  local out = {}
+  for k, v in pairs(t) do out[k] = check(spec[k], v, fname, n, k) end
+  return t, out
+end
+
+-- The fields of the paging tables, by paging style, and the filter of the
+-- Management API's connection calls.
 local PAGING = {
   offset = { limit = "count", offset = "count" },
   cursor = { limit = "count", cursor = "text" },
   page = { page = "positive", page_size = "positive" },
 }
-
--- The filter of the Management API's connection calls.
 local FILTER = { user_id = "text", vehicle_id = "text" }
--- a paging or filter table argument: its fields are parameters (`a`: the
--- argument, from table_args)
-function CHECKS.paging(v, fname, n, _, a)
-  return check_fields(v, a.fields, fname, n)
-end
-function CHECKS.filter(v, fname, n, what)
-  check_table(v, fname, n, what)
-  return check_fields(v, FILTER, fname, n)
-end
 
--- The positional arguments of a call from its "args" column; `paging`:
--- its "paging" column.
+-- The positional arguments of a call from its "args" column ("name:kind",
+-- "name>param:kind", "?" when optional); `paging`: its "paging" column.
 local function table_args(spec, paging)
   local args = {}
   for word in spec:gmatch("%S+") do
     local name, param, kind = word:match("^(%w[%w_]*)>?([%w_]*):(%a+)")
     args[#args + 1] = { name = name, param = param ~= "" and param or name,
-                        kind = kind,
-                        check = CHECKS[kind == "string" and "text" or kind],
-                        optional = word:sub(-1) == "?",
-                        fields = PAGING[paging] }
+      kind = kind == "string" and "text" or kind,
+      optional = word:sub(-1) == "?",
+      fields = kind == "filter" and FILTER
+        or kind == "paging" and PAGING[paging] or nil }
   end
   return args
 end
 
--- The params the positional arguments (...) of call `name` fill, checked
--- against its table_args; the options argument comes after them.
-local function positional(args, name, ...)
-  local extra = {}
+-- The params the positional arguments (...) of call fname fill, checked
+-- against its table_args (a paging or filter table gives its fields),
+-- then the argument after them (its options).
+local function positional(args, fname, ...)
+  local params = {}
   for i, a in ipairs(args) do
     local v = (select(i, ...))
-    if v ~= nil or not a.optional then
-      v = a.check(v, name, i, a.name, a) or v
-    end
-    if a.kind == "paging" or a.kind == "filter" then
-      for k, x in pairs(v or {}) do extra[k] = x end
+    if v == nil and a.optional then -- left out
+    elseif a.fields then
+      if a.kind == "filter" then check("table", v, fname, i, a.name) end
+      for k, x in pairs(select(2, check_fields(v, a.fields, fname, i))) do
+        params[k] = x
+      end
     else
-      extra[a.param] = v
+      params[a.param] = check(a.kind, v, fname, i, a.name)
     end
   end
-  return extra, (select(#args + 1, ...))
+  return params, (select(#args + 1, ...))
 end
 
--- fn with its arguments checked by `spec` (as an "args" column: "name:kind",
--- "?" when optional), called with them as given.
+-- fn with its arguments checked by `spec` (an "args" column).
 local function checked(fname, spec, fn)
   local args = table_args(spec)
   return function(...)
-    for i, a in ipairs(args) do
-      local v = (select(i, ...))
-      if v ~= nil or not a.optional then a.check(v, fname, i, a.name, a) end
-    end
+    positional(args, fname, ...)
     return fn(...)
   end
 end
@@ -293,35 +255,28 @@ local function class(name)
   return c
 end
 
+local function check_self(self, mt, fname)
+  if getmetatable(self) ~= mt then
+    raise(("bad self to '%s' (call it with ':')"):format(fname))
+  end
+end
+
 ----------------------------------------------------------------------------
 -- The default client.
 ----------------------------------------------------------------------------
 
 -- The client options (name -> type) and the variables clients read their
--- hosts and CA bundle from (a change makes a new default client): the C
--- library's lists.
+-- hosts and CA bundle from (a change makes a new default client).
 local CLIENT_OPTIONS, ORIGIN_ENV = core.client_options, core.client_env()
 
--- Module state: the options given to configure() and the client shared by
--- the module-level functions and the vehicles that were given none.
+-- The options given to configure() and the client shared by the module
+-- functions and the vehicles given none, with the origin variables'
+-- values when it was made (core.same_env compares them in C).
 local defaults = { options = {}, client = nil, env = nil }
 
--- Whether no SMARTCAR_*_ORIGIN variable differs from a snapshot
--- (core.env_snapshot(ORIGIN_ENV) when the client was made): compared in
--- C, nothing read per call.
-local same_env = core.same_env
-
-local function copy(t)
-  local c = {}
-  for k, v in pairs(t) do c[k] = v end
-  return c
-end
-
--- The default client made anew from `options` (a bad option raises before
--- anything changed), with the origin variables' values now.
 local function new_default(options)
   local env = core.env_snapshot(ORIGIN_ENV)
-  local client = core.client(options)
+  local client = core.client(options) -- (a bad option raises first)
   defaults.options, defaults.client, defaults.env = options, client, env
   return client
 end
@@ -341,34 +296,26 @@ end
 ---@return userdata # a smartcar.Client
 function smartcar.default_client()
   local client = defaults.client
-  if client == nil or not same_env(defaults.env) or client:closed() then
-    -- (the old one is left to whoever still holds it, and the collector)
-    client = new_default(defaults.options)
+  if client == nil or not core.same_env(defaults.env) or client:closed() then
+    client = new_default(defaults.options) -- (the old one: the collector's)
   end
   return client
 end
 
-local AuthClient = {}
+local AuthClient = { __name = "smartcar.AuthClient" }
 AuthClient.__index = AuthClient
-AuthClient.__name = "smartcar.AuthClient"
 
--- The core client to run a call on: options.client if given (a core
--- client or an AuthClient), otherwise the default one.
+-- The core client to run a call on: `client` (a core client or an
+-- AuthClient), or the default one.
 local function resolve_client(client, fname, n)
-  if client == nil then
-    return smartcar.default_client()
-  end
-  if getmetatable(client) == AuthClient then
-    return client.core
-  end
-  if getmetatable(client) == core.client_mt then
-    return client
-  end
+  if client == nil then return smartcar.default_client() end
+  if getmetatable(client) == AuthClient then return client.core end
+  if getmetatable(client) == core.client_mt then return client end
   argerror(fname, n, "client: smartcar client expected, got " .. type(client))
 end
 
--- Per-call options shared by every API call, with their types.  They
--- become call parameters of the same name (flags formatted as "k:v").
+-- Per-call options shared by every API call, with their kinds: call
+-- parameters of the same name.
 local CALL_OPTIONS = {
   version = "string",           -- API version, "2.0"
   unit_system = "string",       -- "metric" or "imperial"
@@ -382,42 +329,35 @@ local CALL_OPTIONS = {
 -- The spec of a call's options: the per-call options, flags, client and
 -- `extra` ({field = kind}).
 local function call_spec(extra)
-  local spec = { flags = "flags", client = "any" }
+  local spec = copy(extra or {})
   for k, kind in pairs(CALL_OPTIONS) do spec[k] = kind end
-  for k, kind in pairs(extra or {}) do spec[k] = kind end
+  spec.flags, spec.client = "flags", "any"
   return spec
 end
 local CALL_SPEC = call_spec()
 
-local function check_call_options(options, fname, n, spec)
-  return check_fields(options, spec or CALL_SPEC, fname, n)
-end
-
--- An options argument left out (never written: no table per call).
-local NO_OPTIONS = {}
-
--- Copy per-call options into call parameters; `base` (a vehicle) gives
--- the values the options leave out.
-local function apply_call_options(params, options, fname, n, base)
-  base = base or NO_OPTIONS
+-- The per-call options (`sent`: check_fields' values to send) into call
+-- parameters; `base` (a vehicle) gives those the options leave out.
+local function apply_call_options(params, sent, fname, n, base)
+  base = base or {}
   for k in pairs(CALL_OPTIONS) do
-    local v = options[k]
+    local v = sent[k]
     if v == nil then v = rawget(base, k) end
     params[k] = v
   end
-  local flags = options.flags
-  if flags == nil then flags = rawget(base, "flags") end
-  params.flags = format_flags(flags, fname, n)
+  params.flags = sent.flags
+  if params.flags == nil and rawget(base, "flags") ~= nil then
+    params.flags = check("flags", base.flags, fname, n, "flags")
+  end
   return params
 end
 
 ----------------------------------------------------------------------------
--- Tokens.
+-- Tokens and token stores.
 ----------------------------------------------------------------------------
 
--- A result (data, err) whose data prints as name (fields...), each of
--- the fields `shown` as its value or, for one that is `secret`,
--- "[REDACTED]": token sets and redirects print without their secrets.
+-- A result (data, err) whose data prints as name (fields...): each field
+-- `shown` with its value, but `secret`, "[REDACTED]".
 local function printed(name, shown, secret)
   local mt = { __name = name, __tostring = function(t)
     local parts = {}
@@ -438,16 +378,11 @@ local token_result = printed("smartcar.Token",
 local redirect_result = printed("smartcar.Redirect",
                                 { "code", "state", "user_id" }, "code")
 
-----------------------------------------------------------------------------
--- Token stores.
-----------------------------------------------------------------------------
-
 -- A token store is the C module's smartcar.TokenStore (its methods:
 -- lua/meta/smartcar_core.lua).
 local TOKEN_STORE_MT = core.token_store_mt
 
----@param v any
----@return boolean # true when v is a token store from smartcar.token_store
+--- true when v is a token store from smartcar.token_store.
 function smartcar.is_token_store(v)
   return getmetatable(v) == TOKEN_STORE_MT
 end
@@ -498,7 +433,7 @@ local function check_store_option(options, fname, n)
   if store:closed() then
     argerror(fname, n, "store: the token store is closed")
   end
-  check_string(key, fname, n, "key")
+  check("text", key, fname, n, "key")
   return store
 end
 
@@ -514,9 +449,7 @@ end
 ---@param options table
 ---@return smartcar.AuthClient
 function smartcar.auth_client(options)
-  if type(options) ~= "table" then
-    argerror("auth_client", 1, "table expected, got " .. type(options))
-  end
+  check("table", options, "auth_client", 1, "options")
   check_keys(options, CLIENT_OPTIONS, "auth_client", 1)
   local merged = copy(defaults.options)
   for k, v in pairs(options) do merged[k] = v end
@@ -526,14 +459,7 @@ function smartcar.auth_client(options)
   ---@field share_cooldowns fun(self: smartcar.AuthClient, store: smartcar.TokenStore|nil)
   ---@field close fun(self: smartcar.AuthClient)
   ---@field poll fun(self: smartcar.AuthClient): smartcar.Request[]
-  local self = setmetatable({ core = core.client(merged) }, AuthClient)
-  return self
-end
-
-local function check_self(self, mt, fname)
-  if getmetatable(self) ~= mt then
-    raise(("bad self to '%s' (call it with ':')"):format(fname))
-  end
+  return setmetatable({ core = core.client(merged) }, AuthClient)
 end
 
 local AUTH_URL_OPTIONS = {
@@ -552,23 +478,20 @@ local AUTH_URL_OPTIONS = {
 function AuthClient:get_auth_url(scope, options)
   local fname = "get_auth_url"
   check_self(self, AuthClient, fname)
-  scope = scope and check_string_list(scope, fname, 1, "scope")
-  -- the options are the library's parameters (make_bypass included) but
-  -- a single_select table and flags
-  local params = copy(check_fields(options, AUTH_URL_OPTIONS, fname, 2))
+  scope = scope and check("list", scope, fname, 1, "scope")
+  local _, params = check_fields(options, AUTH_URL_OPTIONS, fname, 2)
   params.scope = scope
   local ss = params.single_select
   if type(ss) == "table" then
     if ss.enabled ~= nil then
-      CHECKS.boolean(ss.enabled, fname, 2, "single_select.enabled")
+      check("boolean", ss.enabled, fname, 2, "single_select.enabled")
     end
-    if ss.vin ~= nil then check_string(ss.vin, fname, 2, "single_select.vin") end
+    if ss.vin ~= nil then check("text", ss.vin, fname, 2, "single_select.vin") end
     params.single_select, params.single_select_vin = ss.enabled, ss.vin
   elseif ss ~= nil and type(ss) ~= "boolean" then
     argerror(fname, 2, "single_select: table or boolean expected, got "
       .. type(ss))
   end
-  params.flags = format_flags(params.flags, fname, 2)
   return self.core:auth_url(params)
 end
 
@@ -578,21 +501,22 @@ local EXCHANGE_OPTIONS = {
   rate_policy = "string", store = "any", key = "any",
 }
 
--- The token grants (exchange_code(code, options),
--- exchange_refresh_token(refresh_token, options)) from the endpoint
--- table: a token set, or nil, err.  Options: the per-call options but
--- unit_system and version; `store` and `key` save the new set under `key`
--- before it is returned (when the save fails: nil, err).
+-- The token grants (auth:exchange_code(code, options),
+-- auth:exchange_refresh_token(refresh_token, options)), from the
+-- endpoint table: a token set, or nil, err.  Options: the per-call
+-- options but unit_system and version; `store` and `key` save the new set
+-- under `key` before it is returned (when the save fails: nil, err).
 for _, name in ipairs(core.endpoints()) do
   local info = core.endpoint_info(name)
   local arg = info.host == "auth" and info.args:match("^[%w_]+")
   if arg then
     AuthClient[name] = function(self, value, options)
       check_self(self, AuthClient, name)
-      check_string(value, name, 1, arg)
-      options = check_fields(options, EXCHANGE_OPTIONS, name, 2)
+      check("text", value, name, 1, arg)
+      local sent
+      options, sent = check_fields(options, EXCHANGE_OPTIONS, name, 2)
       local store = check_store_option(options, name, 2)
-      local params = apply_call_options({ [arg] = value }, options, name, 2)
+      local params = apply_call_options({ [arg] = value }, sent, name, 2)
       local token, err = token_result(self.core:call(name, params))
       if token == nil or store == nil then return token, err end
       -- saved before it is handed out, so the new set is never lost
@@ -630,7 +554,7 @@ smartcar.parse_redirect = checked("parse_redirect",
     return redirect_result(core.parse_redirect(url, expected_state))
   end)
 
-AuthClient.parse_redirect = function(self, url, expected_state)
+function AuthClient:parse_redirect(url, expected_state)
   check_self(self, AuthClient, "parse_redirect")
   return smartcar.parse_redirect(url, expected_state)
 end
@@ -670,22 +594,6 @@ end
 ---@field start_pages fun(self: smartcar.Vehicle, endpoint: string, options: table|nil, callback: function|nil): smartcar.Request
 local Vehicle = class "smartcar.Vehicle"
 
--- The token argument of smartcar.vehicle and smartcar.vehicle_v3: an
--- access token string, or {store = TokenStore, key = string}.  Returns
--- access_token, store, key.
-local function check_token_arg(token, fname, n)
-  if type(token) == "table" then
-    check_fields(token, { store = "any", key = "any" }, fname, n)
-    local store = check_store_option(token, fname, n)
-    if store == nil then
-      argerror(fname, n, "store and key expected")
-    end
-    return nil, store, token.key
-  end
-  check_string(token, fname, n, "access_token")
-  return token, nil, nil
-end
-
 -- A vehicle of class mt: `self` (its id and credentials) with the client
 -- and per-call defaults of `options` (argument n of fname).
 local function new_vehicle(mt, fname, n, options, self)
@@ -705,67 +613,63 @@ end
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.Vehicle
 function smartcar.vehicle(id, token, options)
-  check_string(id, "vehicle", 1, "vehicle id")
-  local access_token, store, key = check_token_arg(token, "vehicle", 2)
-  options = check_call_options(options, "vehicle", 3)
-  return new_vehicle(Vehicle, "vehicle", 3, options, { id = id,
-    access_token = access_token, store = store, key = key })
+  check("text", id, "vehicle", 1, "vehicle id")
+  local v = { id = id }
+  if type(token) == "table" then
+    check_fields(token, { store = "any", key = "any" }, "vehicle", 2)
+    v.store = check_store_option(token, "vehicle", 2)
+    if v.store == nil then argerror("vehicle", 2, "store and key expected") end
+    v.key = token.key
+  else
+    v.access_token = check("text", token, "vehicle", 2, "access_token")
+  end
+  options = check_fields(options, CALL_SPEC, "vehicle", 3)
+  return new_vehicle(Vehicle, "vehicle", 3, options, v)
 end
 
--- The credentials of a vehicle object (its fields id, store, key,
--- access_token, user_id): raises unless it has a non-empty id and either
--- an access token, a store and key, or (API v3) a user id to send with
--- the application token.
-local function check_vehicle_fields(fname, id, store, key, token, user_id)
-  if type(id) ~= "string" or id == "" then
-    raise(("%s: vehicle.id must be a non-empty string"):format(fname))
-  end
-  if store ~= nil then
-    if getmetatable(store) ~= TOKEN_STORE_MT then
-      raise(("%s: vehicle.store must be a token store"):format(fname))
+-- Raise unless vehicle v (a Vehicle or a VehicleV3, its fields as they are
+-- now) has a non-empty id and either a store and key, an access token or
+-- (API v3) a user id to send with the application token.
+local function check_vehicle_fields(fname, v)
+  local function need(ok, field, what)
+    if not ok then
+      raise(("%s: vehicle.%s must be %s"):format(fname, field, what))
     end
-    if type(key) ~= "string" or key == "" then
-      raise(("%s: vehicle.key must be a non-empty string"):format(fname))
-    end
-    return
   end
-  if token == nil and user_id ~= nil then return end
-  if type(token) ~= "string" or token == "" then
-    raise(("%s: vehicle.access_token must be a non-empty string")
-      :format(fname))
+  local function is_text(s) return type(s) == "string" and s ~= "" end
+  need(is_text(rawget(v, "id")), "id", "a non-empty string")
+  if rawget(v, "store") ~= nil then
+    need(getmetatable(v.store) == TOKEN_STORE_MT, "store", "a token store")
+    need(is_text(rawget(v, "key")), "key", "a non-empty string")
+  elseif rawget(v, "access_token") ~= nil or rawget(v, "user_id") == nil then
+    need(is_text(rawget(v, "access_token")), "access_token",
+         "a non-empty string")
   end
 end
 
--- The client and parameters of a call on this vehicle (a Vehicle or a
--- VehicleV3), then its store and key when it has a store.  The
--- parameters: the per-call options, the vehicle's defaults, `extra`
--- (positional arguments), the vehicle id, its user id (v3) and its token
--- (none for a store-backed vehicle: the store gives it).  fname and n
--- name the method and the position of its options argument in error
--- messages.
+-- The client and parameters of a call on vehicle `self`, then its store
+-- and key when it has a store.  The parameters: `extra` (positional
+-- arguments), options.params, the per-call options (checked by `spec`)
+-- or the vehicle's defaults, its id, user id (v3) and token (none with
+-- a store: the store gives it).  Argument n of fname is the options.
 local VEHICLE_OPTIONS = call_spec { params = "table" }
-local function vehicle_params(self, fname, n, options, extra)
-  options = check_call_options(options, fname, n, VEHICLE_OPTIONS)
-  local id, token, store, key, user_id, client = rawget(self, "id"),
-    rawget(self, "access_token"), rawget(self, "store"), rawget(self, "key"),
-    rawget(self, "user_id"), rawget(self, "client")
-  check_vehicle_fields(fname, id, store, key, token, user_id)
-  local params = {}
-  for k, v in pairs(options.params or NO_OPTIONS) do params[k] = v end
-  for k, v in pairs(extra or NO_OPTIONS) do params[k] = v end
-  apply_call_options(params, options, fname, n, self)
-  params.vehicle_id = id
-  params.user_id = user_id
-  client = resolve_client(client, fname, n)
-  params.access_token = store == nil and token or nil -- (or the store's)
-  return client, params, store, key
+local function vehicle_params(self, fname, n, options, extra, spec)
+  local _, sent = check_fields(options, spec or VEHICLE_OPTIONS, fname, n)
+  check_vehicle_fields(fname, self)
+  local params = copy(sent.params or {})
+  for k, v in pairs(extra or {}) do params[k] = v end
+  apply_call_options(params, sent, fname, n, self)
+  params.vehicle_id, params.user_id = self.id, rawget(self, "user_id")
+  local store = rawget(self, "store")
+  params.access_token = store == nil and rawget(self, "access_token") or nil
+  return resolve_client(rawget(self, "client"), fname, n), params, store,
+    rawget(self, "key"), sent
 end
 
--- The body of every vehicle method: through the store when the vehicle
--- has one (the op loads and refreshes the set), with its token
--- otherwise.  `no_token`: the call authenticates otherwise (unsubscribe,
--- with the management token), so a store-backed vehicle does not load or
--- refresh its token for it.
+-- A call on vehicle `self`: through its store when it has one (the op
+-- loads and refreshes the set), with its token otherwise.  `no_token`:
+-- the call authenticates otherwise (unsubscribe, with the management
+-- token), so the store is left alone.
 local function vehicle_call(self, fname, n, endpoint, options, extra,
                             no_token)
   local client, params, store, key = vehicle_params(self, fname, n, options,
@@ -783,7 +687,7 @@ end
 ---@return smartcar.Error|nil err
 function Vehicle:call(endpoint, options)
   check_self(self, Vehicle, "call")
-  check_string(endpoint, "call", 1, "endpoint")
+  check("text", endpoint, "call", 1, "endpoint")
   return vehicle_call(self, "call", 2, endpoint, options)
 end
 
@@ -794,18 +698,11 @@ end
 
 ---@class smartcar.Request
 ---@field id integer
-local Request = {}
+local Request = { __name = "smartcar.Request" }
 Request.__index = Request
-Request.__name = "smartcar.Request"
 
 -- core client -> {id = Request} of its unfinished requests
 local unfinished = setmetatable({}, { __mode = "k" })
-
-local function check_callback(callback, fname, n, what)
-  if callback ~= nil then
-    CHECKS["function"](callback, fname, n, what or "callback")
-  end
-end
 
 -- A handle for a call of client, kept until it finishes.  With `walk`
 -- ({size, on_page}), a walk of a paged call's pages (the core's pager
@@ -813,23 +710,19 @@ end
 -- come; walk.on_page(data, req) runs for each.
 local function start_request(client, endpoint, params, store, key,
                              callback, fname, n, walk)
-  check_callback(callback, fname, n)
+  if callback ~= nil then check("function", callback, fname, n, "callback") end
   local req = setmetatable({ client = client, callback = callback,
                              finished = false }, Request)
   if walk == nil then
     req.id = client:async_start(endpoint, params, store, key)
   else
     req.id, req.field = client:async_start_pages(endpoint, params,
-                                                 walk.size, store, key)
+                                                 walk.page_size, store, key)
     req.pages, req.items = {}, setmetatable({}, core.array_mt)
     req.on_page = walk.on_page
   end
-  local mine = unfinished[client]
-  if mine == nil then
-    mine = {}
-    unfinished[client] = mine
-  end
-  mine[req.id] = req
+  unfinished[client] = unfinished[client] or {}
+  unfinished[client][req.id] = req
   return req
 end
 
@@ -866,44 +759,33 @@ function Request:__tostring()
     self.finished and "done" or "running")
 end
 
--- A page of walk req came: keep it and its items.
-local function add_page(req, data)
-  req.pages[#req.pages + 1] = data
-  local items = data[req.field]
-  if type(items) == "table" then
-    for i = 1, #items do req.items[#req.items + 1] = items[i] end
-  end
-end
-
 -- The requests of `finished` (core results, in finishing order), settled;
 -- the callbacks run after all are settled: each page's on_page, then
 -- each finished request's callback.
 local function settle(client, finished)
   local mine = unfinished[client] or {}
   local out, pages = {}, {}
-  for i = 1, #finished do
-    local f = finished[i]
-    local req = mine[f.id]
-    if req ~= nil then
-      local data = f.data
-      if req.pages ~= nil and data ~= nil then
-        add_page(req, data)
-        pages[#pages + 1] = { req, data }
-        data = { items = req.items, pages = req.pages }
+  for _, f in ipairs(finished) do
+    local req, data = mine[f.id], f.data
+    if req ~= nil and req.pages ~= nil and data ~= nil then
+      req.pages[#req.pages + 1] = data -- a page of a walk: kept
+      local items = data[req.field]
+      for i = 1, type(items) == "table" and #items or 0 do
+        req.items[#req.items + 1] = items[i]
       end
-      if not f.more then
-        mine[f.id] = nil
-        req.finished, req.data, req.err = true, data, f.err
-        out[#out + 1] = req
-      end
+      pages[#pages + 1] = { req, data }
+      data = { items = req.items, pages = req.pages }
+    end
+    if req ~= nil and not f.more then
+      mine[f.id] = nil
+      req.finished, req.data, req.err = true, data, f.err
+      out[#out + 1] = req
     end
   end
-  for i = 1, #pages do
-    local req, data = pages[i][1], pages[i][2]
-    if req.on_page ~= nil then req.on_page(data, req) end
+  for _, p in ipairs(pages) do
+    if p[1].on_page ~= nil then p[1].on_page(p[2], p[1]) end
   end
-  for i = 1, #out do
-    local req = out[i]
+  for _, req in ipairs(out) do
     if req.callback ~= nil then req.callback(req.data, req.err, req) end
   end
   return out
@@ -918,7 +800,7 @@ local client_methods = core.client_mt.__index
 ---@param callback fun(data: table|nil, err: table|nil, req: smartcar.Request)|nil
 ---@return smartcar.Request
 function client_methods:start(endpoint, params, callback)
-  check_string(endpoint, "start", 1, "endpoint")
+  check("text", endpoint, "start", 1, "endpoint")
   return start_request(self, endpoint, params, nil, nil, callback,
                        "start", 3)
 end
@@ -945,7 +827,7 @@ end
 ---@return smartcar.Request
 function Vehicle:start(endpoint, options, callback)
   check_self(self, Vehicle, "start")
-  check_string(endpoint, "start", 1, "endpoint")
+  check("text", endpoint, "start", 1, "endpoint")
   if type(options) == "function" and callback == nil then
     options, callback = nil, options
   end
@@ -964,28 +846,25 @@ end
 ---@return smartcar.Batch|nil data
 ---@return smartcar.Error|nil err
 function Vehicle:batch(paths, options)
-  local fname = "batch"
-  check_self(self, Vehicle, fname)
+  check_self(self, Vehicle, "batch")
   if type(paths) ~= "table" then
-    argerror(fname, 1, "paths: table of strings expected, got "
+    argerror("batch", 1, "paths: table of strings expected, got "
       .. type(paths))
   end
   -- a JSON list keeps the paths apart: the library checks each one
   local list = setmetatable({}, core.array_mt)
   for i = 1, #paths do
-    check_str(paths[i], fname, 1, ("paths[%d]"):format(i))
-    list[i] = paths[i]
+    list[i] = check("string", paths[i], "batch", 1, ("paths[%d]"):format(i))
   end
-  local data, err = vehicle_call(self, fname, 2, fname, options,
+  local data, err = vehicle_call(self, "batch", 2, "batch", options,
                                  { paths = core.json_encode(list) })
   if data == nil then return nil, err end
   local res = { errors = {}, meta = data.meta }
   for _, r in ipairs(data.responses or {}) do
-    local name = r.name
     if r.data ~= nil then
-      res[name] = r.data
+      res[r.name] = r.data
     elseif r.error ~= nil then
-      res.errors[name] = setmetatable(r.error, core.error_mt)
+      res.errors[r.name] = setmetatable(r.error, core.error_mt)
     end
   end
   return res
@@ -1007,22 +886,19 @@ function Vehicle:request(method, path, body, headers, options)
   check_self(self, Vehicle, fname)
   -- (the library refuses a method other than GET, POST, PUT, PATCH and
   -- DELETE: an argument error, raised)
-  check_str(method, fname, 1, "method")
-  check_str(path, fname, 2, "path")
-  local extra = { method = method:upper(), path = path }
-  if body ~= nil then extra.body = check_json(body, fname, 3, "body") end
-  if headers ~= nil then
-    check_table(headers, fname, 4, "headers")
-    for k, v in pairs(headers) do
-      if type(k) ~= "string" or k == "" then
-        argerror(fname, 4, "headers: names must be non-empty strings")
-      end
-      if type(v) ~= "string" and type(v) ~= "number" then
-        argerror(fname, 4, ("headers: '%s': string expected, got %s")
-          :format(k, type(v)))
-      end
-      extra["header:" .. k] = tostring(v)
+  local extra = { method = check("string", method, fname, 1, "method"):upper(),
+                  path = check("string", path, fname, 2, "path") }
+  if body ~= nil then extra.body = check("json", body, fname, 3, "body") end
+  if headers ~= nil then check("table", headers, fname, 4, "headers") end
+  for k, v in pairs(headers or {}) do
+    if type(k) ~= "string" or k == "" then
+      argerror(fname, 4, "headers: names must be non-empty strings")
     end
+    if type(v) ~= "string" and type(v) ~= "number" then
+      argerror(fname, 4, ("headers: '%s': string expected, got %s")
+        :format(k, type(v)))
+    end
+    extra["header:" .. k] = tostring(v)
   end
   return vehicle_call(self, fname, 5, fname, options, extra)
 end
@@ -1030,45 +906,37 @@ end
 -- Every other call about a vehicle is a method vehicle:NAME(arguments...,
 -- options) built here from its line of the endpoint table
 -- (core.endpoint_info): the "args" column gives the positional arguments,
--- their types and the parameters they fill.  LuaLS reads their
+-- their kinds and the parameters they fill.  LuaLS reads their
 -- declarations from lua/meta/smartcar_vehicle.lua (tools/gen-bindings.py).
+local ENDPOINTS, INFO = {}, {}
+for _, name in ipairs(core.endpoints()) do
+  ENDPOINTS[name], INFO[name] = true, core.endpoint_info(name)
+end
 
-local vehicle_call_c = core.vehicle_call
-local ENDPOINTS = {}
-for _, name in ipairs(core.endpoints()) do ENDPOINTS[name] = true end
-local VEHICLE_CALLS = {}
-for name in pairs(ENDPOINTS) do
-  local info = core.endpoint_info(name)
-  VEHICLE_CALLS[name] = info.vehicle == "1" or nil
-  if VEHICLE_CALLS[name] and Vehicle[name] == nil then
-    local args = table_args(info.args, info.paging)
-    -- unsubscribe authenticates with the management token: a store-backed
-    -- vehicle does not load or refresh its token for it
-    local no_token = info.auth == "bearer_amt"
-    if #args == 0 then -- options only: no table of positional params
-      Vehicle[name] = function(self, options)
-        -- (checked in place: check_self's frame is a tenth of the
-        -- method's own cost)
-        if getmetatable(self) ~= Vehicle then
-          check_self(self, Vehicle, name)
-        end
-        if options == nil and not no_token then
-          -- the vehicle's fields read in C, no table built (false: the
-          -- vehicle needs the general path below)
-          local data, err = vehicle_call_c(self, name, CALL_OPTIONS,
-                                           smartcar.default_client)
-          if data ~= false then return data, err end
-        end
-        return vehicle_call(self, name, 1, name, options, nil, no_token)
-      end
-    else
-      Vehicle[name] = function(self, ...)
-        check_self(self, Vehicle, name)
-        local extra, options = positional(args, name, ...)
-        return vehicle_call(self, name, #args + 1, name, options, extra,
-                            no_token)
-      end
+-- The method NAME of class mt.  `no_token`: the call authenticates with
+-- the management token (unsubscribe): a store-backed vehicle does not
+-- load or refresh its token for it.
+local function vehicle_method(mt, name, info)
+  local args = table_args(info.args, info.paging)
+  local no_token = info.auth == "bearer_amt"
+  return function(self, ...)
+    -- (checked in place: check_self's frame is a tenth of the cost)
+    if getmetatable(self) ~= mt then check_self(self, mt, name) end
+    if #args == 0 and (...) == nil and not no_token then
+      -- the vehicle's fields read in C, no table built (false: the
+      -- vehicle needs the general path)
+      local data, err = core.vehicle_call(self, name, CALL_OPTIONS,
+                                          smartcar.default_client)
+      if data ~= false then return data, err end
     end
+    local extra, options = positional(args, name, ...)
+    return vehicle_call(self, name, #args + 1, name, options, extra, no_token)
+  end
+end
+
+for name, info in pairs(INFO) do
+  if info.vehicle == "1" and Vehicle[name] == nil then
+    Vehicle[name] = vehicle_method(Vehicle, name, info)
   end
 end
 
@@ -1083,8 +951,8 @@ end
 ----------------------------------------------------------------------------
 
 -- The client for a call with Basic client credentials: a temporary one
--- when the options name credentials, else options.client or the default.
--- The second value is true when the caller must close it.
+-- when the options name credentials (true then: the caller closes it),
+-- else options.client or the default.
 local function credentials_client(options, fname, n)
   if options.client_id == nil and options.client_secret == nil then
     return resolve_client(options.client, fname, n), false
@@ -1104,21 +972,18 @@ local function credentials_client(options, fname, n)
 end
 
 -- get_connections' page: paging.cursor is nil on the last page (the
--- server may send null or ""), connections an empty list when absent.
+-- library gives the server's null or "" as null), connections an empty
+-- list when absent.
 local function connections_page(data, err)
   if data == nil then return nil, err end
   if type(data.paging) ~= "table" then data.paging = {} end
-  -- (the library gives a "" cursor as null)
   if data.paging.cursor == core.null then data.paging.cursor = nil end
-  if data.connections == nil then
-    data.connections = setmetatable({}, core.array_mt)
-  end
+  data.connections = data.connections or setmetatable({}, core.array_mt)
   return data
 end
 
 -- The kinds of the parameters that are not text: of a v3 list call's
--- query table, and of the query parameters given as options (a list as a
--- table of strings; "names": that or one string).
+-- query table, and of the query parameters given as options.
 local PARAM_KINDS = {
   is_enabled = "boolean", auto_subscribe = "boolean", page = "count",
   page_size = "count", scope = "list", make = "names",
@@ -1148,10 +1013,8 @@ local function module_call(name, info, walk)
   local v3 = info.host == "v3" or info.host == "v3m"
   local args, query, filled = {}, false, { flags = true }
   for _, a in ipairs(table_args(info.args, info.paging)) do
-    local fields = a.kind == "paging" and a.fields
-      or a.kind == "filter" and FILTER or { [a.param] = true }
-    for k in pairs(fields) do filled[k] = true end
-    if v3 and (a.kind == "filter" or a.kind == "paging") then
+    for k in pairs(a.fields or { [a.param] = true }) do filled[k] = true end
+    if v3 and a.fields then
       query = true -- the one query table of a v3 list call
     elseif not (walk and a.kind == "paging") then
       args[#args + 1] = a
@@ -1160,8 +1023,7 @@ local function module_call(name, info, walk)
   local n = #args + (query and 2 or 1) -- the options argument
   -- the query parameters: of the query table, or else options
   local params_spec = {}
-  for word in info.query:gmatch("[%w_]+[^ ]*") do
-    local k = word:match("^[%w_]+")
+  for k in info.query:gmatch("([%w_]+)[^ ]*") do
     if query or not filled[k] then params_spec[k] = PARAM_KINDS[k] or "text" end
   end
   local options_spec = call_spec(not query and params_spec or nil)
@@ -1174,15 +1036,15 @@ local function module_call(name, info, walk)
   end
   return function(...)
     local params = positional(args, fname, ...)
-    local options = check_call_options((select(n, ...)), fname, n,
-                                       options_spec)
-    local given = query and check_fields((select(n - 1, ...)), params_spec,
-                                         fname, n - 1) or options
-    for k, kind in pairs(params_spec) do
-      local v = given[k]
-      if v ~= nil then params[k] = CHECKS[kind](v, fname, n, k) or v end
+    local options, sent = check_fields((select(n, ...)), options_spec,
+                                       fname, n)
+    local given = sent
+    if query then
+      given = select(2, check_fields((select(n - 1, ...)), params_spec,
+                                     fname, n - 1))
     end
-    apply_call_options(params, options, fname, n)
+    for k in pairs(params_spec) do params[k] = given[k] end
+    apply_call_options(params, sent, fname, n)
     local client, owned = credentials_client(options, fname, n)
     if walk then
       local pages, field = client:pages(name, params, options.page_size)
@@ -1204,8 +1066,7 @@ end
 
 -- smartcar.NAME and the iterators' smartcar.WALK.
 local module_calls = {}
-for name in pairs(ENDPOINTS) do
-  local info = core.endpoint_info(name)
+for name, info in pairs(INFO) do
   if info.vehicle ~= "1" and info.host ~= "auth" then
     smartcar[name] = smartcar[name] or module_call(name, info)
     local walk = (MODULE_CALLS[name] or {}).walk
@@ -1242,8 +1103,8 @@ local V3_OPTIONS = call_spec {
 ---@return smartcar.VehicleV3
 function smartcar.vehicle_v3(id, options)
   local fname = "vehicle_v3"
-  check_string(id, fname, 1, "vehicle id")
-  options = check_call_options(options, fname, 2, V3_OPTIONS)
+  check("text", id, fname, 1, "vehicle id")
+  options = check_fields(options, V3_OPTIONS, fname, 2)
   local store = check_store_option(options, fname, 2)
   if options.access_token ~= nil and store ~= nil then
     argerror(fname, 2, "give access_token or store, not both")
@@ -1265,25 +1126,17 @@ end
 ---@return smartcar.Signals|nil page
 ---@return smartcar.Error|nil err
 function VehicleV3:get_signals(paging, options)
-  local fname = "get_signals"
-  check_self(self, VehicleV3, fname)
-  paging = check_fields(paging, PAGING.page, fname, 1)
-  return vehicle_call(self, fname, 2, fname, options,
-                 { page = paging.page, page_size = paging.page_size })
+  check_self(self, VehicleV3, "get_signals")
+  local _, extra = check_fields(paging, PAGING.page, "get_signals", 1)
+  return vehicle_call(self, "get_signals", 2, "get_signals", options, extra)
 end
 
 -- Every other v3 call about a vehicle (get_vehicle, get_signal(code), the
 -- commands) is a method vehicle_v3:NAME(arguments..., options) built from
 -- the endpoint table, as for Vehicle above.
-for name in pairs(VEHICLE_CALLS) do
-  local info = core.endpoint_info(name)
-  if info.host == "v3" and VehicleV3[name] == nil then
-    local args = table_args(info.args)
-    VehicleV3[name] = function(self, ...)
-      check_self(self, VehicleV3, name)
-      local extra, options = positional(args, name, ...)
-      return vehicle_call(self, name, #args + 1, name, options, extra)
-    end
+for name, info in pairs(INFO) do
+  if info.vehicle == "1" and info.host == "v3" and VehicleV3[name] == nil then
+    VehicleV3[name] = vehicle_method(VehicleV3, name, info)
   end
 end
 
@@ -1292,14 +1145,6 @@ end
 -- a failure while fetching a page raises the smartcar.Error table itself,
 -- its message prefixed with the iterator's name ("each_vehicle: ...").
 ----------------------------------------------------------------------------
-
-local function iteration_failed(fname, err)
-  if smartcar.is_error(err) then
-    err.message = fname .. ": " .. tostring(err.message)
-    error(err, 0)
-  end
-  error(fname .. ": " .. tostring(err), 0)
-end
 
 -- An iterator over the items (data[field]) of the pages next_page (a
 -- client:pages iterator, which also gives field) returns; the library
@@ -1313,32 +1158,32 @@ function each_item(fname, next_page, field)
         return items[i]
       end
       local data, err = next_page()
-      if data == nil then
-        if err ~= nil then iteration_failed(fname, err) end
-        return nil
+      if data == nil and err == nil then return nil end
+      if data == nil and smartcar.is_error(err) then
+        err.message = fname .. ": " .. tostring(err.message)
+        error(err, 0)
+      elseif data == nil then
+        error(fname .. ": " .. tostring(err), 0)
       end
       items, i = type(data[field]) == "table" and data[field] or {}, 0
     end
   end
 end
 
--- options.page_size: nil or an integer 1..max; removed from the options.
-local function take_page_size(options, fname, n)
-  options = copy(check_opt_table(options, fname, n))
-  local size = options.page_size
-  check_positive(size, fname, n, "page_size")
-  options.page_size = nil
-  return size, options
-end
+-- The options of the iterators on vehicles and of walks (the per-call
+-- options plus `page_size`; `on_page` for a walk).
+local PAGES_OPTIONS = call_spec { params = "table", page_size = "positive" }
+local WALK_OPTIONS = copy(PAGES_OPTIONS)
+WALK_OPTIONS.on_page = "function"
 
 -- An iterator over the items of every page of a paged call (endpoint) on
 -- a vehicle of class mt, store included.
 local function each_vehicle_item(self, mt, fname, endpoint, options)
   check_self(self, mt, fname)
-  local size
-  size, options = take_page_size(options, fname, 1)
-  local client, params, store, key = vehicle_params(self, fname, 1, options)
-  return each_item(fname, client:pages(endpoint, params, size, store, key))
+  local client, params, store, key, sent = vehicle_params(self, fname, 1,
+    options, nil, PAGES_OPTIONS)
+  return each_item(fname, client:pages(endpoint, params, sent.page_size,
+                                       store, key))
 end
 
 -- The iterators of the module calls: their arguments without the paging
@@ -1370,22 +1215,9 @@ function VehicleV3:each_signal(options)
                            options)
 end
 
-----------------------------------------------------------------------------
 -- Walks of pages that never block: start now, poll each frame.  The core
--- walks them (sc_async_start_pager: the iterators' pager); this keeps the
--- pages as they come.
-----------------------------------------------------------------------------
-
--- options.page_size and options.on_page taken out of the options: the
--- walk ({size, on_page}) and the other options.
-local function take_walk_options(options, fname, n)
-  local size
-  size, options = take_page_size(options, fname, n)
-  local on_page = options.on_page
-  check_callback(on_page, fname, n, "on_page")
-  options.on_page = nil
-  return { size = size, on_page = on_page }, options
-end
+-- walks them (sc_async_start_pager: the iterators' pager); start_request
+-- keeps the pages as they come.
 
 --- Start walking every page of a paged call without waiting (`params`
 --- without the paging ones): a request handle whose data, when done, is
@@ -1397,13 +1229,11 @@ end
 ---@param callback fun(data: table|nil, err: table|nil, req: smartcar.Request)|nil
 ---@return smartcar.Request
 function client_methods:start_pages(endpoint, params, options, callback)
-  local fname = "start_pages"
-  check_string(endpoint, fname, 1, "endpoint")
-  local walk
-  walk, options = take_walk_options(options, fname, 3)
-  check_keys(options, {}, fname, 3)
-  return start_request(self, endpoint, params, nil, nil, callback, fname, 4,
-                       walk)
+  check("text", endpoint, "start_pages", 1, "endpoint")
+  options = check_fields(options, { page_size = "positive",
+                                    on_page = "function" }, "start_pages", 3)
+  return start_request(self, endpoint, params, nil, nil, callback,
+                       "start_pages", 4, options)
 end
 
 -- vehicle:start_pages(endpoint, options, callback): as
@@ -1411,15 +1241,12 @@ end
 -- per-call options plus `page_size` and `on_page`.
 for _, mt in ipairs { Vehicle, VehicleV3 } do
   mt.start_pages = function(self, endpoint, options, callback)
-    local fname = "start_pages"
-    check_self(self, mt, fname)
-    check_string(endpoint, fname, 1, "endpoint")
-    local walk
-    walk, options = take_walk_options(options, fname, 2)
-    local client, params, store, key = vehicle_params(self, fname, 2,
-                                                      options)
+    check_self(self, mt, "start_pages")
+    check("text", endpoint, "start_pages", 1, "endpoint")
+    local client, params, store, key, sent = vehicle_params(self,
+      "start_pages", 2, options, nil, WALK_OPTIONS)
     return start_request(client, endpoint, params, store, key, callback,
-                         fname, 3, walk)
+                         "start_pages", 3, sent)
   end
 end
 
@@ -1455,7 +1282,7 @@ smartcar.parse_webhook = checked("parse_webhook", "body:bytes",
 ---@return userdata|nil
 ---@return smartcar.Error|nil err
 function smartcar.webhook_seen(opts)
-  if opts ~= nil then check_table(opts, "webhook_seen", 1, "options") end
+  if opts ~= nil then check("table", opts, "webhook_seen", 1, "options") end
   opts = opts or {}
   if opts.postgres ~= nil then
     return core.webhook_seen_postgres(opts.postgres, opts.ttl_ms)
@@ -1485,12 +1312,11 @@ function smartcar.signal_rows(source)
   if type(source) == "table" and type(source.rows) == "table" then
     return source.rows
   end
-  if type(source) == "table" then
-    source = core.json_encode(source)
-  elseif type(source) ~= "string" then
+  if type(source) ~= "table" and type(source) ~= "string" then
     argerror("signal_rows", 1, "a result, a webhook event or JSON text "
       .. "expected, got " .. type(source))
   end
+  if type(source) == "table" then source = core.json_encode(source) end
   local data, err = core.signal_rows(source)
   if not data then return nil, err end
   return data.rows
@@ -1530,7 +1356,7 @@ local RUN_MANY_OPTIONS = {
 ---@return smartcar.ManyResult[]
 function smartcar.run_many(calls, options)
   local fname = "run_many"
-  check_table(calls, fname, 1, "calls")
+  check("table", calls, fname, 1, "calls")
   options = check_fields(options, RUN_MANY_OPTIONS, fname, 2)
   local list, clients, nclients = {}, {}, 0
   local function bad(i, j, what, got)
@@ -1541,21 +1367,11 @@ function smartcar.run_many(calls, options)
     local c = calls[i]
     if type(c) ~= "table" then bad(i, "", "table", type(c)) end
     local first, name, params, store, key = c[1]
-    if getmetatable(first) == Vehicle then
+    local vehicle = getmetatable(first) == Vehicle
+    if vehicle then
       name, params = c[2], c[3]
-      if type(name) ~= "string" or not VEHICLE_CALLS[name] then
+      if type(name) ~= "string" or (INFO[name] or {}).vehicle ~= "1" then
         bad(i, "[2]", "name of a vehicle call", tostring(name))
-      end
-      if params ~= nil and type(params) ~= "table" then
-        bad(i, "[3]", "params table")
-      end
-      -- (with a store, the op loads, refreshes and saves the set)
-      params, store, key = select(2, vehicle_params(first, fname, 1, nil,
-                                                    params))
-      local client = rawget(first, "client") or false
-      if clients[client] == nil then
-        clients[client] = true
-        nclients = nclients + 1
       end
     elseif type(first) == "string" then
       name, params = first, c[2]
@@ -1563,24 +1379,29 @@ function smartcar.run_many(calls, options)
         argerror(fname, 1, ("calls[%d][1]: unknown endpoint '%s'")
           :format(i, name))
       end
-      if params ~= nil and type(params) ~= "table" then
-        bad(i, "[2]", "params table")
-      end
-      params = copy(params or {})
     else
       bad(i, "[1]", "vehicle or endpoint name", type(first))
     end
-    list[i] = { name, params, store, key }
+    if params ~= nil and type(params) ~= "table" then
+      bad(i, vehicle and "[3]" or "[2]", "params table")
+    end
+    if vehicle then
+      -- (with a store, the op loads, refreshes and saves the set)
+      params, store, key = select(2, vehicle_params(first, fname, 1, nil,
+                                                    params))
+      local client = rawget(first, "client") or false
+      if clients[client] == nil then
+        clients[client], nclients = true, nclients + 1
+      end
+    end
+    list[i] = { name, copy(params or {}), store, key }
   end
-  local client
-  if options.client ~= nil then
-    client = resolve_client(options.client, fname, 2)
-  elseif nclients > 1 then
+  local client = options.client
+  if client == nil and nclients > 1 then
     raise("run_many: the vehicles use different clients; give one in "
       .. "options.client")
-  else
-    client = resolve_client(next(clients) or nil, fname, 2)
   end
+  client = resolve_client(client or next(clients) or nil, fname, 2)
   return client:call_many(list, options.max_in_flight, options.progress)
 end
 
