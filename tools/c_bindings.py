@@ -52,8 +52,11 @@ class Fn:
         # HAND: the function is hand-written (named as a generated one
         # would be); only its doc and method table line come from here,
         # its Python calling convention from py= (O, noargs; else kw)
-        self.hand = call == "HAND"
-        self.py_meth = {"O": "METH_O", "noargs": "METH_NOARGS"}.get(
+        self.hand = call.startswith("HAND")
+        # HAND:name: the hand-written C function's own name
+        self.c_name = call[5:] if self.hand and call[4:5] == ":" else None
+        self.py_meth = {"O": "METH_O", "noargs": "METH_NOARGS",
+                        "fastcall": "METH_FASTCALL"}.get(
             values.get("py"), "METH_VARARGS | METH_KEYWORDS")
         self.args, self.doc, self.einval = [], [], {}
         self.py_checks, self.lua_checks = [], []
@@ -62,15 +65,28 @@ class Fn:
         self.twin = self.twin_of = None
 
 
-def read_table():
-    """The SC_FN entries of csrc/lib/bindings.def, with their lines."""
+class PyClass:
+    """An SC_CLASS line (a type of Python's _core) or the SC_MODULE one."""
+
+    def __init__(self, name, prefix="", recv="", slots=""):
+        self.name, self.prefix, self.recv = name, prefix, recv or None
+        self.slots, self.doc = slots.split(), []
+
+
+def read_table(classes=None):
+    """The SC_FN entries of csrc/lib/bindings.def, with their lines (and
+    into classes, the SC_CLASS and SC_MODULE ones)."""
     with open(DEF) as f:
         text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
-    fns = []
+    fns, classes = [], [] if classes is None else classes
     for m in re.finditer(r"^(SC_\w+)\((.*?)\)\s*$", text, re.M | re.S):
         macro, values = m.group(1), ast.literal_eval("(%s,)" % m.group(2))
         if macro == "SC_FN":
             fns.append(Fn(*values))
+            documented = fns[-1]
+        elif macro in ("SC_CLASS", "SC_MODULE"):
+            classes.append(PyClass(*values))
+            documented = classes[-1]
         elif macro == "SC_TWIN":
             base = fns[-1]
             twin = copy.copy(base)
@@ -78,10 +94,11 @@ def read_table():
             twin.call = values[2] + base.call[base.call.index("("):]
             base.twin, twin.twin_of = twin, base
             fns.append(twin)
+            documented = twin
         elif macro == "SC_ARG":
             fns[-1].args.append(Arg(*values))
         elif macro == "SC_DOC":
-            fns[-1].doc.append(values[0])
+            documented.doc.append(values[0])
         elif macro == "SC_CHECK":
             lang, argn, cond, msg = values
             if cond == "einval":
@@ -92,7 +109,7 @@ def read_table():
                 fns[-1].lua_checks.append((argn, cond, c_escape(msg)))
         else:
             raise SystemExit("bindings.def: unknown line %s" % macro)
-    for fn in fns:
+    for fn in fns + classes:
         fn.doc = "\n".join(fn.doc)
     return fns
 
@@ -170,9 +187,9 @@ PY_ARG = {
     "oseen": ("O", "sc_webhook_seen *{n} = NULL;",
               "if ({n}_obj != Py_None && !({n} = seen_of({n}_obj)))\n"
               "\t\tgoto done;", None),
-    "params": ("O", "sc_params *{n} = NULL;",
-               "if (params_from({n}_obj, &{n}) < 0)\n\t\tgoto done;",
-               "sc_params_free({n});"),
+    "params": ("O", "const sc_params *{n};\n\tsc_params *{n}_owned = NULL;",
+               "if (!({n} = params_of({n}_obj, &{n}_owned)))\n"
+               "\t\tgoto done;", "sc_params_free({n}_owned);"),
     "i64": ("L", "long long {n}{d};", None, None),
     "size": ("n", "Py_ssize_t {n}{d};", None, None),
     "int": ("i", "int {n}{d};", None, None),
@@ -255,7 +272,7 @@ PY_SELF = {
 }
 # the Python class of each receiver, whose method table a macro fills
 PY_CLASSES = {"client": "Client", "store": "TokenStore", "async": "Async",
-              "op": "Op"}
+              "op": "Op", "pages": "Pages"}
 
 
 def c_string(text):
@@ -274,9 +291,11 @@ def subst_call(fn, out_arg, err):
     return call
 
 
-def py_name(fn):
-    """The C name of fn's CPython function."""
+def py_name(fn, own=True):
+    """The C name of fn's CPython function (own: HAND:name's name)."""
     recv = receiver(fn)
+    if fn.c_name and own:
+        return fn.c_name
     return "py_" + ("%s_%s" % (PY_CLASSES[recv], fn.py) if recv else fn.py)
 
 
@@ -395,28 +414,158 @@ def render_python(functions):
              "call.\n */\n"]
     if any(fn.py and fn.ret == "names" for fn in functions):
         parts.append(PY_NAMES)
-    tables = {}
+    tables, attrs = {}, {}
     for fn in functions:
         if not fn.py:
             continue
-        c_name = py_name(fn)
-        parts.append("\nPyDoc_STRVAR(%s_doc,\n%s);\n\n" %
-                     (c_name, c_string(fn.doc)))
+        c_name, doc = py_name(fn), py_name(fn, False) + "_doc"
+        if fn.doc:
+            parts.append("\nPyDoc_STRVAR(%s,\n%s);\n\n" %
+                         (doc, c_string(fn.doc)))
+        else:
+            doc = "NULL"
+        if fn.ret == "attr":  # a getter
+            attrs.setdefault(receiver(fn), []).append(
+                "\t{ \"%s\", (getter)%s, NULL, %s, NULL }," % (
+                    fn.py, c_name, doc))
+            continue
         if not fn.hand:
             parts.append(render_twins(fn, render_py_fn, py_name, PY_TWIN))
         has_args = len(fn.args) > (1 if receiver(fn) else 0)
         flags = fn.py_meth if has_args or fn.hand else "METH_NOARGS"
         tables.setdefault(receiver(fn), []).append(
-            "\t{ \"%s\", (PyCFunction)(void (*)(void))%s, \\\n"
-            "\t  %s, %s_doc }," % (fn.py, c_name, flags, c_name))
-    for recv, lines in tables.items():
-        what = "the module" if recv is None else PY_CLASSES[recv]
-        macro = "SC_GENERATED_%sMETHODS" % (
-            "" if recv is None else PY_CLASSES[recv].upper() + "_")
-        parts.append("\n/* The lines of %s's PyMethodDef table. */\n"
-                     "#define %s \\\n%s\n" % (what, macro,
-                                              " \\\n".join(lines)))
+            "\t{ \"%s\", (PyCFunction)(void (*)(void))%s,\n"
+            "\t  %s, %s }," % (fn.py, c_name, flags, doc))
+    classes = []
+    read_table(classes)
+    parts.append(render_py_classes(classes, tables, attrs))
     return "".join(parts)
+
+
+# a closable class (one whose handle calls may hold with the GIL
+# released): these lines of its method and attribute tables
+PY_CLOSABLE = (
+    ["\t{ \"__enter__\", (PyCFunction)Holder_enter, METH_NOARGS, NULL },",
+     "\t{ \"__exit__\", (PyCFunction)Holder_exit, METH_VARARGS, NULL },"],
+    ["\t{ \"closed\", (getter)Holder_get_closed, NULL,\n"
+     "\t  \"True once close() was called.\", NULL },"])
+# the type slots a class's SC_CLASS slot words give ({p}: its C prefix)
+PY_SLOTS = {
+    "new": ".tp_new = {p}_new,",
+    "repr": ".tp_repr = (reprfunc){p}_repr,",
+    "iter": ".tp_iter = PyObject_SelfIter,\n"
+            "\t.tp_iternext = (iternextfunc){p}_next,",
+    "gc": ".tp_traverse = (traverseproc){p}_traverse,\n"
+          "\t.tp_clear = (inquiry){p}_clear,\n\t.tp_free = PyObject_GC_Del,",
+    "weakref": ".tp_weaklistoffset = offsetof({p}Object, weakrefs),",
+}
+
+
+def render_py_classes(classes, tables, attrs):
+    """The method and attribute tables, type objects and module
+    definition of Python's _core, and add_types(), which readies the
+    types and adds the public ones to the module."""
+    out, names, module = [], [], None
+    for cls in classes:
+        if cls.prefix == "":  # SC_MODULE
+            module = cls
+            continue
+        p = cls.prefix
+        methods = tables.get(cls.recv, []) if cls.recv else []
+        getset = attrs.get(cls.recv, []) if cls.recv else []
+        if "closable" in cls.slots:
+            methods, getset = methods + PY_CLOSABLE[0], \
+                PY_CLOSABLE[1] + getset
+        slots = ["PyVarObject_HEAD_INIT(NULL, 0)",
+                 ".tp_name = \"smartcar_native._core.%s\"," % cls.name,
+                 ".tp_basicsize = sizeof(%sObject)," % p,
+                 ".tp_dealloc = (destructor)%s_dealloc," % p,
+                 ".tp_flags = Py_TPFLAGS_DEFAULT%s," % (
+                     " | Py_TPFLAGS_HAVE_GC" if "gc" in cls.slots else ""),
+                 ".tp_doc = %s_doc," % p]
+        doc = cls.doc
+        if "options" in cls.slots:  # the keywords of client_options.def
+            options = read_options()
+            doc = doc.replace("{options}", "".join(
+                "%s=%s, " % (name, PY_OPTION_DEFAULT[kind])
+                for kind, _, name, _, _ in options)) + "\n" + "".join(
+                    "\n%s: %s" % (name, text)
+                    for _, _, name, _, text in options)
+        out.append("\nPyDoc_STRVAR(%s_doc,\n%s);\n" % (p, c_string(doc)))
+        if methods:
+            out.append("\nstatic PyMethodDef %s_methods[] = {\n%s\n"
+                       "\t{ NULL, NULL, 0, NULL }\n};\n"
+                       % (p, "\n".join(methods)))
+            slots.append(".tp_methods = %s_methods," % p)
+        if getset:
+            out.append("\nstatic PyGetSetDef %s_getset[] = {\n%s\n"
+                       "\t{ NULL, NULL, NULL, NULL, NULL }\n};\n"
+                       % (p, "\n".join(getset)))
+            slots.append(".tp_getset = %s_getset," % p)
+        slots += [PY_SLOTS[w].format(p=p) for w in cls.slots
+                  if w in PY_SLOTS]
+        out.append("\nstatic PyTypeObject %s_Type = {\n\t%s\n};\n"
+                   % (p, "\n\t".join(slots)))
+        names.append("\t\t{ %s, &%s_Type }," % (
+            "NULL" if "hidden" in cls.slots else '"%s"' % cls.name, p))
+    out.append("\nstatic PyMethodDef module_methods[] = {\n%s\n"
+               "\t{ NULL, NULL, 0, NULL }\n};\n" % "\n".join(tables[None]))
+    out.append("\nPyDoc_STRVAR(module_doc,\n%s);\n\n"
+               "static struct PyModuleDef module_def = {\n"
+               "\tPyModuleDef_HEAD_INIT, \"%s\", module_doc, -1, "
+               "module_methods,\n\tNULL, NULL, NULL, NULL\n};\n"
+               % (c_string(module.doc), module.name))
+    out.append(PY_ADD_TYPES % "\n".join(names))
+    return "".join(out)
+
+
+OPTIONS_DEF = os.path.join(ROOT, "csrc", "include", "smartcar",
+                           "client_options.def")
+# the Python value of an option left out, by its kind
+PY_OPTION_DEFAULT = {"STRING": "None", "LONG": "0", "INT": "0", "SIZE": "0",
+                     "BOOL": "False", "DOUBLE": "0.0"}
+
+
+def read_options():
+    """(kind, C type, name, since, doc) of every SC_OPTION line of
+    client_options.def."""
+    with open(OPTIONS_DEF) as f:
+        text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
+    out = []
+    for m in re.finditer(r"^SC_OPTION\((\w+),\s*([^,]+),\s*(\w+),\s*(\d+),"
+                         r"(.*?)\)\s*$", text, re.M | re.S):
+        doc = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(5)))
+        out.append((m.group(1), m.group(2).strip(), m.group(3),
+                    int(m.group(4)), doc.replace('\\"', '"')))
+    return out
+
+
+# the types ready, the public ones (a name) added to the module
+PY_ADD_TYPES = """
+/* Ready the types and add those with a name to @p m: 0, or -1. */
+static int add_types(PyObject *m)
+{
+	static const struct {
+		const char *name;
+		PyTypeObject *type;
+	} types[] = {
+%s
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (PyType_Ready(types[i].type) < 0)
+			return -1;
+		if (!types[i].name)
+			continue;
+		Py_INCREF(types[i].type); /* static: never freed */
+		if (PyModule_AddObject(m, types[i].name,
+				       (PyObject *)types[i].type) < 0)
+			return -1;
+	}
+	return 0;
+}
+"""
 
 
 # ---------------------------------------------------------------- Lua

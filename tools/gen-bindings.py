@@ -107,8 +107,6 @@ APP_CALLS_OUT = os.path.join(ROOT, "python", "smartcar_native", "_app_calls.py")
 # every V3/V3M line but get_app_token (hand-written: it converts)
 APP_HOSTS = ("V3", "V3M")
 INIT_LUA = os.path.join(ROOT, "lua", "smartcar", "init.lua")
-OPTIONS_DEF = os.path.join(ROOT, "csrc", "include", "smartcar",
-                           "client_options.def")
 OPTIONS_DOC = os.path.join(ROOT, "docs", "client-options.md")
 RESTY_DIR = os.path.join(ROOT, "lua", "smartcar", "resty")
 RESTY_CDEF = os.path.join(RESTY_DIR, "cdef.lua")
@@ -536,13 +534,7 @@ def render_lua(calls, hand, hand_v3, shapes, lua_app_hand=()):
 
 def read_options():
     """(kind, C type, name, since, doc) of every SC_OPTION line."""
-    text = open(OPTIONS_DEF).read()
-    out = []
-    for m in re.finditer(r"^SC_OPTION\((\w+),\s*([^,]+),\s*(\w+),\s*(\d+),"
-                         r"(.*?)\)\s*$", text, re.M | re.S):
-        doc = "".join(strings(m.group(5))).replace('\\"', '"')
-        out.append((m.group(1), m.group(2).strip(), m.group(3),
-                    int(m.group(4)), doc))
+    out = c_bindings.read_options()
     if not out:
         sys.exit("gen-bindings: no SC_OPTION lines in client_options.def")
     return out

@@ -424,6 +424,19 @@ static void Params_dealloc(ParamsObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+static PyTypeObject Params_Type;
+
+/* A params argument: a FrozenParams' (borrowed: the caller's argument
+ * keeps it), or a dict as params_from() takes converted into *owned.
+ * NULL with an exception set. */
+static const sc_params *params_of(PyObject *obj, sc_params **owned)
+{
+	*owned = NULL;
+	if (Py_TYPE(obj) == &Params_Type)
+		return ((ParamsObject *)obj)->params;
+	return params_from(obj, owned) < 0 ? NULL : *owned;
+}
+
 /* Deeper token sets are refused: the library refuses deeper JSON too. */
 #define MAX_TOKEN_DEPTH 64
 
@@ -699,19 +712,6 @@ static int client_check(ClientObject *self)
 	return 0;
 }
 
-/* The endpoint and params of a call on @p client (which must be open),
- * as call() and Op() take them: 0, or -1 with an
- * exception set (then *params is not allocated). */
-static int call_args(ClientObject *client, PyObject *endpoint_obj,
-		     PyObject *params_obj, const char **endpoint,
-		     sc_params **params)
-{
-	if (!(*endpoint = utf8_of(endpoint_obj, "endpoint")) ||
-	    client_check(client) < 0)
-		return -1;
-	return params_from(params_obj, params);
-}
-
 /* ------------------------------------------------------------------ */
 /* What Client and TokenStore share: close(), with, closed             */
 /* ------------------------------------------------------------------ */
@@ -756,24 +756,6 @@ static PyObject *Holder_get_closed(PyObject *self, void *closure)
 				       ? ((ClientObject *)self)->closed
 				       : ((StoreObject *)self)->closed);
 }
-
-/* Their lines of a method table (close_doc: what close() does) and of
- * a getset table. */
-#define HOLDER_METHODS(close_doc)                                           \
-	{ "close", (PyCFunction)Holder_close, METH_NOARGS, close_doc },     \
-	{ "__enter__", (PyCFunction)Holder_enter, METH_NOARGS, NULL },      \
-	{ "__exit__", (PyCFunction)Holder_exit, METH_VARARGS, NULL },
-#define HOLDER_CLOSED                                                       \
-	{ "closed", (getter)Holder_get_closed, NULL,                        \
-	  "True once close() was called.", NULL },
-
-/* The fields every type of the module sets. */
-#define SC_TYPE_HEAD(name, object, dealloc, flags, doc)                     \
-	PyVarObject_HEAD_INIT(NULL, 0)                                      \
-	.tp_name = "smartcar_native._core." name,                           \
-	.tp_basicsize = sizeof(object),                                     \
-	.tp_dealloc = (destructor)(dealloc), .tp_flags = (flags),           \
-	.tp_doc = (doc)
 
 /* PyArg format of each kind of client option. */
 #define OPTION_FORMAT_STRING "z"
@@ -867,60 +849,6 @@ static void Client_dealloc(ClientObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static PyTypeObject Params_Type = {
-	SC_TYPE_HEAD("FrozenParams", ParamsObject, Params_dealloc,
-		     Py_TPFLAGS_DEFAULT,
-		     "FrozenParams(params): call() parameters (a dict as "
-		     "call()\ntakes) converted once, to give call() many times."),
-	.tp_new = Params_new,
-};
-
-PyDoc_STRVAR(Client_call_doc,
-"call(endpoint, params=None) -> dict\n\n"
-"Run the endpoint named by endpoint (see endpoints()) to completion\n"
-"with the built-in transport.  params maps parameter names to str (or\n"
-"int; None values are skipped), or a FrozenParams.  The GIL is released\n"
-"while it runs.\n"
-"Returns the result data; raises a SmartcarException subclass.");
-
-static PyObject *Client_call(ClientObject *self, PyObject *args,
-			     PyObject *kwds)
-{
-	static char *kwlist[] = { "endpoint", "params", NULL };
-	PyObject *endpoint_obj, *params_obj = Py_None;
-	const char *endpoint;
-	sc_params *params, *owned = NULL;
-	sc_result *res = NULL;
-	sc_client *client;
-	int rc;
-
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:call", kwlist,
-					 &endpoint_obj, &params_obj))
-		return retyped();
-	if (Py_TYPE(params_obj) == &Params_Type) {
-		/* borrowed: the caller's argument keeps it for the call */
-		params = ((ParamsObject *)params_obj)->params;
-		if (!(endpoint = utf8_of(endpoint_obj, "endpoint")) ||
-		    client_check(self) < 0)
-			return NULL;
-	} else if (call_args(self, endpoint_obj, params_obj, &endpoint,
-			     &owned) < 0) {
-		return NULL;
-	} else {
-		params = owned;
-	}
-
-	client = self->client;
-	self->users++;
-	Py_BEGIN_ALLOW_THREADS
-	rc = sc_call(&res, client, endpoint, params);
-	Py_END_ALLOW_THREADS
-	self->users--;
-	client_release(self);
-	sc_params_free(owned);
-	return take_result(rc, res);
-}
-
 /* Context of one call_many(): the Python progress callback and the
  * first exception it raised (later calls are then skipped). */
 struct many_ctx {
@@ -961,7 +889,8 @@ struct call {
 	PyObject *seq; /* the item as a sequence: it holds the strings */
 	const char *endpoint, *key;
 	sc_token_store *store;
-	sc_params *params;
+	const sc_params *params;
+	sc_params *owned;
 };
 
 /* 0, or -1 with an exception set; call_end() in both cases. */
@@ -982,7 +911,8 @@ static int call_of(PyObject *item, Py_ssize_t i, struct call *c)
 	}
 	c->endpoint = utf8_of(PySequence_Fast_GET_ITEM(c->seq, 0), "endpoint");
 	if (!c->endpoint ||
-	    params_from(PySequence_Fast_GET_ITEM(c->seq, 1), &c->params) < 0)
+	    !(c->params = params_of(PySequence_Fast_GET_ITEM(c->seq, 1),
+				    &c->owned)))
 		return -1;
 	if (len == 4) { /* after the params: converting them runs Python */
 		store = PySequence_Fast_GET_ITEM(c->seq, 2);
@@ -1001,7 +931,7 @@ static int call_of(PyObject *item, Py_ssize_t i, struct call *c)
 
 static void call_end(struct call *c)
 {
-	sc_params_free(c->params);
+	sc_params_free(c->owned);
 	Py_XDECREF(c->seq);
 }
 
@@ -1094,7 +1024,7 @@ static PyObject *py_Client_set_debug(ClientObject *self, PyObject *hook)
 	Py_RETURN_NONE;
 }
 
-static PyObject *Client_get_debug(ClientObject *self, void *closure)
+static PyObject *py_Client_debug(ClientObject *self, void *closure)
 {
 	PyObject *hook = self->debug ? self->debug : Py_None;
 	Py_INCREF(hook);
@@ -1133,11 +1063,6 @@ static PyObject *py_Client_share_cooldowns(ClientObject *self, PyObject *arg)
 		return NULL;
 	Py_RETURN_NONE;
 }
-
-PyDoc_STRVAR(Client_close_doc,
-"close() -> None\n\n"
-"Close the client and its connections.  Idempotent.  Calls running in\n"
-"other threads finish first; later calls raise ValueError.");
 
 static PyObject *Client_repr(ClientObject *self)
 {
@@ -1197,31 +1122,12 @@ static PyObject *Pages_next(PagesObject *self)
 	return take_result(rc < 0 ? rc : 0, res);
 }
 
-PyDoc_STRVAR(Pages_doc,
-"The pages of a paged call (Client.pages): each item is one page's data\n"
-"dict.  The library decides when the last page was reached.");
-
-static PyObject *Pages_client(PagesObject *self, void *unused)
+static PyObject *py_Pages_client(PagesObject *self, void *unused)
 {
 	(void)unused;
 	Py_INCREF(self->client);
 	return (PyObject *)self->client;
 }
-
-static PyGetSetDef Pages_getset[] = {
-	{ "client", (getter)Pages_client, NULL,
-	  "The Client whose calls fetch the pages.", NULL },
-	{ NULL, NULL, NULL, NULL, NULL }
-};
-
-static PyTypeObject Pages_Type = {
-	SC_TYPE_HEAD("Pages", PagesObject, Pages_dealloc,
-		     Py_TPFLAGS_DEFAULT, Pages_doc),
-	.tp_getset = Pages_getset,
-	.tp_iter = PyObject_SelfIter,
-	.tp_iternext = (iternextfunc)Pages_next,
-	/* no tp_new: made by Client.pages() */
-};
 
 /* A Pages object for the pager Client.pages made (with @p store, a
  * TokenStore or None), or raise. */
@@ -1419,60 +1325,6 @@ static cJSON *headers_of(PyObject *obj)
 	return out;
 }
 
-/* The wrappers of tools/gen-c-bindings.py's table (SC_GENERATED_METHODS) */
-#include "_core_functions.h"
-
-static PyMethodDef Client_methods[] = {
-	{ "call", (PyCFunction)(void (*)(void))Client_call,
-	  METH_VARARGS | METH_KEYWORDS, Client_call_doc },
-	SC_GENERATED_CLIENT_METHODS
-	HOLDER_METHODS(Client_close_doc)
-	{ NULL, NULL, 0, NULL }
-};
-
-static PyGetSetDef Client_getset[] = {
-	HOLDER_CLOSED
-	{ "debug", (getter)Client_get_debug, NULL,
-	  "The debug hook, or None (see set_debug()).", NULL },
-	{ NULL, NULL, NULL, NULL, NULL }
-};
-
-/* help(Client): the keywords and their docs from client_options.def */
-#define OPTION_DEFAULT_STRING "None"
-#define OPTION_DEFAULT_LONG "0"
-#define OPTION_DEFAULT_INT "0"
-#define OPTION_DEFAULT_SIZE "0"
-#define OPTION_DEFAULT_BOOL "False"
-#define OPTION_DEFAULT_DOUBLE "0.0"
-#define SC_OPTION(kind, ctype, name, since, doc)                            \
-	#name "=" OPTION_DEFAULT_##kind ", "
-static const char Client_doc[] = "Client(*, "
-#include <smartcar/client_options.def>
-	"debug=None)\n\n"
-	"An sc_client: credentials, origins, defaults and a connection pool.\n"
-	"Options left None come from SMARTCAR_* environment variables (read\n"
-	"now) or the library defaults.  Safe to share between threads.\n"
-	"debug: a hook(direction, line) for every request and response line\n"
-	"(see set_debug()).\n"
-#undef SC_OPTION
-#define SC_OPTION(kind, ctype, name, since, doc) "\n" #name ": " doc
-#include <smartcar/client_options.def>
-#undef SC_OPTION
-	;
-
-static PyTypeObject Client_Type = {
-	SC_TYPE_HEAD("Client", ClientObject, Client_dealloc,
-		     Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, Client_doc),
-	.tp_repr = (reprfunc)Client_repr,
-	.tp_traverse = (traverseproc)Client_traverse,
-	.tp_clear = (inquiry)Client_clear,
-	.tp_free = PyObject_GC_Del,
-	.tp_weaklistoffset = offsetof(ClientObject, weakrefs),
-	.tp_methods = Client_methods,
-	.tp_getset = Client_getset,
-	.tp_new = Client_new,
-};
-
 /* ------------------------------------------------------------------ */
 /* Op: the sans-IO steps, for Python drivers (asyncio, shared cases)   */
 /* ------------------------------------------------------------------ */
@@ -1483,34 +1335,32 @@ static PyObject *Op_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 	PyObject *endpoint_obj, *params_obj = Py_None;
 	ClientObject *owner;
 	const char *endpoint;
-	sc_params *params;
+	const sc_params *params;
+	sc_params *owned = NULL;
 	sc_error *err = NULL;
-	OpObject *self;
+	OpObject *self = NULL;
 	int rc;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O|O:Op", kwlist,
 					 &Client_Type, &owner, &endpoint_obj,
 					 &params_obj))
 		return retyped();
-	if (call_args(owner, endpoint_obj, params_obj, &endpoint, &params) < 0)
-		return NULL;
-	self = (OpObject *)type->tp_alloc(type, 0);
-	if (!self) {
-		sc_params_free(params);
-		return NULL;
-	}
+	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")) ||
+	    client_check(owner) < 0 ||
+	    !(params = params_of(params_obj, &owned)) ||
+	    !(self = (OpObject *)type->tp_alloc(type, 0)))
+		goto done;
 	rc = sc_op_new(&self->op, owner->client, endpoint, params, &err);
-	sc_params_free(params);
 	if (rc != 0) {
-		self->op = NULL;
-		raise_error(rc, err);
-		sc_error_free(err);
-		Py_DECREF(self);
-		return NULL;
+		Py_CLEAR(self); /* no op, no owner yet */
+		raise_owned(rc, err);
+	} else {
+		Py_INCREF(owner);
+		self->owner = owner;
+		owner->users++;
 	}
-	Py_INCREF(owner);
-	self->owner = owner;
-	owner->users++;
+done:
+	sc_params_free(owned);
 	return (PyObject *)self;
 }
 
@@ -1528,22 +1378,6 @@ static void Op_dealloc(OpObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static PyMethodDef Op_methods[] = {
-	SC_GENERATED_OP_METHODS
-	{ NULL, NULL, 0, NULL }
-};
-
-PyDoc_STRVAR(Op_doc,
-"Op(client, endpoint, params=None)\n\n"
-"One call as a sans-IO state machine: loop next()/feed() with any HTTP\n"
-"stack, then result().  Used by one thread at a time.");
-
-static PyTypeObject Op_Type = {
-	SC_TYPE_HEAD("Op", OpObject, Op_dealloc, Py_TPFLAGS_DEFAULT, Op_doc),
-	.tp_methods = Op_methods,
-	.tp_new = Op_new,
-};
-
 /* ------------------------------------------------------------------ */
 /* TokenStore methods                                                  */
 /* ------------------------------------------------------------------ */
@@ -1557,48 +1391,11 @@ static void Store_dealloc(StoreObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-PyDoc_STRVAR(Store_close_doc,
-"close() -> None\n\n"
-"Close the store.  Idempotent.  Calls running in other threads finish\n"
-"first; later uses raise ValueError.");
-
 static PyObject *Store_repr(StoreObject *self)
 {
 	return PyUnicode_FromFormat("<%s%s>", Py_TYPE(self)->tp_name,
 				    self->closed ? " closed" : "");
 }
-
-static PyMethodDef Store_methods[] = {
-	SC_GENERATED_TOKENSTORE_METHODS
-	HOLDER_METHODS(Store_close_doc)
-	{ NULL, NULL, 0, NULL }
-};
-
-static PyGetSetDef Store_getset[] = {
-	HOLDER_CLOSED
-	{ NULL, NULL, NULL, NULL, NULL }
-};
-
-PyDoc_STRVAR(Store_doc,
-"An sc_token_store: token sets by key.  Made by sqlite_store(path)\n"
-"or postgres_store(conninfo).\n"
-"Safe to share between threads.");
-
-static PyTypeObject Store_Type = {
-	SC_TYPE_HEAD("TokenStore", StoreObject, Store_dealloc,
-		     Py_TPFLAGS_DEFAULT, Store_doc),
-	.tp_repr = (reprfunc)Store_repr,
-	.tp_weaklistoffset = offsetof(StoreObject, weakrefs),
-	.tp_methods = Store_methods,
-	.tp_getset = Store_getset,
-	/* no tp_new: made by sqlite_store() */
-};
-
-PyDoc_STRVAR(same_values_doc,
-"same_values(mapping, keys, values) -> bool\n\n"
-"Whether mapping.get(keys[i]) is values[i] for every i (identity, not\n"
-"equality: a cheap check that a dict such as os.environ's has not\n"
-"changed these keys since values was read from it).");
 
 #if PY_VERSION_HEX < 0x030C0000
 /* The last (mapping, keys, values) found the same, held, and the dict's
@@ -1652,12 +1449,6 @@ static PyObject *mod_same_values(PyObject *self, PyObject *const *args,
 	Py_RETURN_TRUE;
 }
 
-PyDoc_STRVAR(tuple_new_doc,
-"tuple_new(cls, values) -> cls\n\n"
-"An instance of cls, a subclass of tuple (a named tuple), holding the\n"
-"items of the tuple values: tuple.__new__(cls, values) without its\n"
-"generic path (the result shapes are built with it).");
-
 static PyObject *mod_tuple_new(PyObject *self, PyObject *const *args,
 			       Py_ssize_t nargs)
 {
@@ -1692,15 +1483,6 @@ static PyObject *mod_tuple_new(PyObject *self, PyObject *const *args,
 #endif
 	return out;
 }
-
-static PyMethodDef module_methods[] = {
-	SC_GENERATED_METHODS
-	{ "same_values", (PyCFunction)(void (*)(void))mod_same_values,
-	  METH_FASTCALL, same_values_doc },
-	{ "tuple_new", (PyCFunction)(void (*)(void))mod_tuple_new,
-	  METH_FASTCALL, tuple_new_doc },
-	{ NULL, NULL, 0, NULL }
-};
 
 /* ------------------------------------------------------------------ */
 /* Async: the non-blocking driver (smartcar/async.h) for an event loop */
@@ -1871,32 +1653,8 @@ static PyObject *py_Async_take(AsyncObject *self, PyObject *unused)
 	return out;
 }
 
-static PyMethodDef Async_methods[] = {
-	SC_GENERATED_ASYNC_METHODS
-	{ NULL, NULL, 0, NULL }
-};
-
-static PyTypeObject Async_Type = {
-	SC_TYPE_HEAD("Async", AsyncObject, Async_dealloc,
-		     Py_TPFLAGS_DEFAULT,
-		     "Async(client, max_in_flight=0): calls driven by an event "
-		     "loop (libsmartcar's sc_async).  Used by smartcar_native.aio."),
-	.tp_methods = Async_methods,
-	.tp_new = Async_new,
-};
-
-PyDoc_STRVAR(module_doc,
-"Thin binding of libsmartcar.  Use the smartcar_native package; this\n"
-"module only converts values, holds handles and raises errors.");
-
-static struct PyModuleDef module_def = {
-	PyModuleDef_HEAD_INIT,
-	"smartcar_native._core",
-	module_doc,
-	-1,
-	module_methods,
-	NULL, NULL, NULL, NULL
-};
+/* The tables of csrc/lib/bindings.def: its functions, classes, module */
+#include "_core_functions.h"
 
 static int add_error_table(PyObject *m)
 {
@@ -1933,15 +1691,7 @@ fail:
 
 PyMODINIT_FUNC PyInit__core(void)
 {
-	static const struct {
-		const char *name;
-		PyTypeObject *type;
-	} types[] = { { "Client", &Client_Type }, { "FrozenParams", &Params_Type },
-		      { "Op", &Op_Type },
-		      { "TokenStore", &Store_Type }, { "Async", &Async_Type },
-		      { NULL, &Pages_Type } };
 	PyObject *m, *errors;
-	size_t i;
 	int rc;
 
 	rc = sc_global_init();
@@ -1954,20 +1704,8 @@ PyMODINIT_FUNC PyInit__core(void)
 	m = PyModule_Create(&module_def);
 	if (!m)
 		return NULL;
-	/* Pages is made by Client.pages() only: ready, not a module name */
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		PyObject *type = (PyObject *)types[i].type;
-		if (PyType_Ready(types[i].type) < 0)
-			goto fail;
-		if (!types[i].name)
-			continue;
-		Py_INCREF(type);
-		if (PyModule_AddObject(m, types[i].name, type) < 0) {
-			Py_DECREF(type);
-			goto fail;
-		}
-	}
-	if (PyModule_AddIntConstant(m, "WATCH_READ", SC_WATCH_READ) < 0 ||
+	if (add_types(m) < 0 ||
+	    PyModule_AddIntConstant(m, "WATCH_READ", SC_WATCH_READ) < 0 ||
 	    PyModule_AddIntConstant(m, "WATCH_WRITE", SC_WATCH_WRITE) < 0 ||
 	    PyModule_AddIntConstant(m, "OK", SC_OK) < 0 ||
 	    PyModule_AddIntConstant(m, "STEP_DONE", SC_STEP_DONE) < 0 ||

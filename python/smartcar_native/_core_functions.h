@@ -835,7 +835,8 @@ static PyObject *py_format_flags(PyObject *self, PyObject *args,
 {
 	static char *kwlist[] = { "flags", NULL };
 	PyObject *flags_obj;
-	sc_params *flags = NULL;
+	const sc_params *flags;
+	sc_params *flags_owned = NULL;
 	char *out = NULL;
 	sc_error *err = NULL;
 	PyObject *ret = NULL;
@@ -844,12 +845,12 @@ static PyObject *py_format_flags(PyObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:format_flags", kwlist,
 					 &flags_obj))
 		return retyped();
-	if (params_from(flags_obj, &flags) < 0)
+	if (!(flags = params_of(flags_obj, &flags_owned)))
 		goto done;
 	rc = sc_flags_format(&out, flags, &err);
 	ret = rc != 0 ? raise_owned(rc, err) : str_from_c(out);
 done:
-	sc_params_free(flags);
+	sc_params_free(flags_owned);
 	sc_free(out);
 	return ret;
 }
@@ -912,6 +913,50 @@ done:
 	return ret;
 }
 
+PyDoc_STRVAR(py_Client_call_doc,
+"call(endpoint, params=None) -> dict\n"
+"\n"
+"Run the endpoint named by endpoint (see endpoints()) to completion\n"
+"with the built-in transport.  params maps parameter names to str (or\n"
+"int; None values are skipped), or a FrozenParams.  The GIL is released\n"
+"while it runs.\n"
+"Returns the result data; raises a SmartcarException subclass.");
+
+static PyObject *py_Client_call(ClientObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_client *handle;
+	static char *kwlist[] = { "endpoint", "params", NULL };
+	PyObject *endpoint_obj, *params_obj = Py_None;
+	const char *endpoint;
+	const sc_params *params;
+	sc_params *params_owned = NULL;
+	sc_result *out = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:call", kwlist,
+					 &endpoint_obj, &params_obj))
+		return retyped();
+	if (client_check(self) < 0)
+		goto done;
+	handle = self->client;
+	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
+		goto done;
+	if (!(params = params_of(params_obj, &params_owned)))
+		goto done;
+	self->users++;
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_call(&out, handle, endpoint, params);
+	Py_END_ALLOW_THREADS
+	self->users--;
+	client_release(self);
+	ret = take_result(rc, out);
+done:
+	sc_params_free(params_owned);
+	return ret;
+}
+
 PyDoc_STRVAR(py_Client_call_stored_doc,
 "call_stored(store, key, endpoint, params=None) -> dict\n"
 "\n"
@@ -932,7 +977,8 @@ static PyObject *py_Client_call_stored(ClientObject *self, PyObject *args,
 	sc_token_store *store;
 	const char *key;
 	const char *endpoint;
-	sc_params *params = NULL;
+	const sc_params *params;
+	sc_params *params_owned = NULL;
 	sc_result *out = NULL;
 	PyObject *ret = NULL;
 	int rc;
@@ -949,7 +995,7 @@ static PyObject *py_Client_call_stored(ClientObject *self, PyObject *args,
 		goto done;
 	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
 		goto done;
-	if (params_from(params_obj, &params) < 0)
+	if (!(params = params_of(params_obj, &params_owned)))
 		goto done;
 	self->users++;
 	((StoreObject *)store_obj)->users++;
@@ -962,7 +1008,7 @@ static PyObject *py_Client_call_stored(ClientObject *self, PyObject *args,
 	store_release((StoreObject *)store_obj);
 	ret = take_result(rc, out);
 done:
-	sc_params_free(params);
+	sc_params_free(params_owned);
 	return ret;
 }
 
@@ -982,7 +1028,8 @@ static PyObject *py_Client_pages(ClientObject *self, PyObject *args,
 	static char *kwlist[] = { "endpoint", "params", "page_size", "store", "key", NULL };
 	PyObject *endpoint_obj, *params_obj = Py_None, *store_obj = Py_None, *key_obj = Py_None;
 	const char *endpoint;
-	sc_params *params = NULL;
+	const sc_params *params;
+	sc_params *params_owned = NULL;
 	long page_size = 0;
 	sc_token_store *store = NULL;
 	const char *key = NULL;
@@ -999,7 +1046,7 @@ static PyObject *py_Client_pages(ClientObject *self, PyObject *args,
 	handle = self->client;
 	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
 		goto done;
-	if (params_from(params_obj, &params) < 0)
+	if (!(params = params_of(params_obj, &params_owned)))
 		goto done;
 	if (store_obj != Py_None && store_arg(store_obj, &store, "store") < 0)
 		goto done;
@@ -1008,7 +1055,7 @@ static PyObject *py_Client_pages(ClientObject *self, PyObject *args,
 	rc = sc_pager_new(&out, handle, store, key, endpoint, params, page_size, &err);
 	ret = pages_wrap(rc, out, err, self, store_obj);
 done:
-	sc_params_free(params);
+	sc_params_free(params_owned);
 	return ret;
 }
 
@@ -1043,7 +1090,8 @@ static PyObject *py_Client_auth_url(ClientObject *self, PyObject *args,
 	sc_client *handle;
 	static char *kwlist[] = { "params", NULL };
 	PyObject *params_obj = Py_None;
-	sc_params *params = NULL;
+	const sc_params *params;
+	sc_params *params_owned = NULL;
 	char *out = NULL, *out2 = NULL;
 	sc_error *err = NULL;
 	PyObject *ret = NULL;
@@ -1055,13 +1103,13 @@ static PyObject *py_Client_auth_url(ClientObject *self, PyObject *args,
 	if (client_check(self) < 0)
 		goto done;
 	handle = self->client;
-	if (params_from(params_obj, &params) < 0)
+	if (!(params = params_of(params_obj, &params_owned)))
 		goto done;
 	rc = sc_auth_url(&out, &out2, handle, params, &err);
 	ret = rc != 0 ? raise_owned(rc, err)
 		     : Py_BuildValue("(zz)", out, out2);
 done:
-	sc_params_free(params);
+	sc_params_free(params_owned);
 	sc_free(out);
 	sc_free(out2);
 	return ret;
@@ -1551,137 +1599,389 @@ static PyObject *py_Async_cancel(AsyncObject *self, PyObject *args,
 	return ret;
 }
 
-/* The lines of the module's PyMethodDef table. */
-#define SC_GENERATED_METHODS \
-	{ "parse_redirect", (PyCFunction)(void (*)(void))py_parse_redirect, \
-	  METH_VARARGS | METH_KEYWORDS, py_parse_redirect_doc }, \
-	{ "state_seal", (PyCFunction)(void (*)(void))py_state_seal, \
-	  METH_VARARGS | METH_KEYWORDS, py_state_seal_doc }, \
-	{ "state_open", (PyCFunction)(void (*)(void))py_state_open, \
-	  METH_VARARGS | METH_KEYWORDS, py_state_open_doc }, \
-	{ "sqlite_store", (PyCFunction)(void (*)(void))py_sqlite_store, \
-	  METH_VARARGS | METH_KEYWORDS, py_sqlite_store_doc }, \
-	{ "postgres_store", (PyCFunction)(void (*)(void))py_postgres_store, \
-	  METH_VARARGS | METH_KEYWORDS, py_postgres_store_doc }, \
-	{ "token_expired", (PyCFunction)(void (*)(void))py_token_expired, \
-	  METH_VARARGS | METH_KEYWORDS, py_token_expired_doc }, \
-	{ "hmac_sha256_hex", (PyCFunction)(void (*)(void))py_hmac_sha256_hex, \
-	  METH_VARARGS | METH_KEYWORDS, py_hmac_sha256_hex_doc }, \
-	{ "webhook_challenge", (PyCFunction)(void (*)(void))py_webhook_challenge, \
-	  METH_VARARGS | METH_KEYWORDS, py_webhook_challenge_doc }, \
-	{ "webhook_verify", (PyCFunction)(void (*)(void))py_webhook_verify, \
-	  METH_VARARGS | METH_KEYWORDS, py_webhook_verify_doc }, \
-	{ "webhook_parse", (PyCFunction)(void (*)(void))py_webhook_parse, \
-	  METH_VARARGS | METH_KEYWORDS, py_webhook_parse_doc }, \
-	{ "webhook_receive", (PyCFunction)(void (*)(void))py_webhook_receive, \
-	  METH_VARARGS | METH_KEYWORDS, py_webhook_receive_doc }, \
-	{ "seen_new", (PyCFunction)(void (*)(void))py_seen_new, \
-	  METH_VARARGS | METH_KEYWORDS, py_seen_new_doc }, \
-	{ "seen_open_sqlite", (PyCFunction)(void (*)(void))py_seen_open_sqlite, \
-	  METH_VARARGS | METH_KEYWORDS, py_seen_open_sqlite_doc }, \
-	{ "seen_open_postgres", (PyCFunction)(void (*)(void))py_seen_open_postgres, \
-	  METH_VARARGS | METH_KEYWORDS, py_seen_open_postgres_doc }, \
-	{ "seen_check", (PyCFunction)(void (*)(void))py_seen_check, \
-	  METH_VARARGS | METH_KEYWORDS, py_seen_check_doc }, \
-	{ "seen_forget", (PyCFunction)(void (*)(void))py_seen_forget, \
-	  METH_VARARGS | METH_KEYWORDS, py_seen_forget_doc }, \
-	{ "seen_count", (PyCFunction)(void (*)(void))py_seen_count, \
-	  METH_VARARGS | METH_KEYWORDS, py_seen_count_doc }, \
-	{ "signal_rows", (PyCFunction)(void (*)(void))py_signal_rows, \
-	  METH_VARARGS | METH_KEYWORDS, py_signal_rows_doc }, \
-	{ "time_ms", (PyCFunction)(void (*)(void))py_time_ms, \
-	  METH_VARARGS | METH_KEYWORDS, py_time_ms_doc }, \
-	{ "random_state", (PyCFunction)(void (*)(void))py_random_state, \
-	  METH_NOARGS, py_random_state_doc }, \
-	{ "version", (PyCFunction)(void (*)(void))py_version, \
-	  METH_NOARGS, py_version_doc }, \
-	{ "endpoints", (PyCFunction)(void (*)(void))py_endpoints, \
-	  METH_NOARGS, py_endpoints_doc }, \
-	{ "endpoint_info", (PyCFunction)(void (*)(void))py_endpoint_info, \
-	  METH_VARARGS | METH_KEYWORDS, py_endpoint_info_doc }, \
-	{ "client_env", (PyCFunction)(void (*)(void))py_client_env, \
-	  METH_NOARGS, py_client_env_doc }, \
-	{ "strerror", (PyCFunction)(void (*)(void))py_strerror, \
-	  METH_VARARGS | METH_KEYWORDS, py_strerror_doc }, \
-	{ "code_kind", (PyCFunction)(void (*)(void))py_code_kind, \
-	  METH_VARARGS | METH_KEYWORDS, py_code_kind_doc }, \
-	{ "check_param", (PyCFunction)(void (*)(void))py_check_param, \
-	  METH_VARARGS | METH_KEYWORDS, py_check_param_doc }, \
-	{ "batch_name", (PyCFunction)(void (*)(void))py_batch_name, \
-	  METH_VARARGS | METH_KEYWORDS, py_batch_name_doc }, \
-	{ "format_flags", (PyCFunction)(void (*)(void))py_format_flags, \
-	  METH_VARARGS | METH_KEYWORDS, py_format_flags_doc },
+PyDoc_STRVAR(py_Client_close_doc,
+"close() -> None\n"
+"\n"
+"Close the client and its connections.  Idempotent.  Calls running in\n"
+"other threads finish first; later calls raise ValueError.");
 
-/* The lines of Client's PyMethodDef table. */
-#define SC_GENERATED_CLIENT_METHODS \
-	{ "get", (PyCFunction)(void (*)(void))py_Client_get, \
-	  METH_VARARGS | METH_KEYWORDS, py_Client_get_doc }, \
-	{ "set_timeouts", (PyCFunction)(void (*)(void))py_Client_set_timeouts, \
-	  METH_VARARGS | METH_KEYWORDS, py_Client_set_timeouts_doc }, \
-	{ "call_stored", (PyCFunction)(void (*)(void))py_Client_call_stored, \
-	  METH_VARARGS | METH_KEYWORDS, py_Client_call_stored_doc }, \
-	{ "pages", (PyCFunction)(void (*)(void))py_Client_pages, \
-	  METH_VARARGS | METH_KEYWORDS, py_Client_pages_doc }, \
-	{ "connections_opened", (PyCFunction)(void (*)(void))py_Client_connections_opened, \
-	  METH_NOARGS, py_Client_connections_opened_doc }, \
-	{ "auth_url", (PyCFunction)(void (*)(void))py_Client_auth_url, \
-	  METH_VARARGS | METH_KEYWORDS, py_Client_auth_url_doc }, \
-	{ "call_many", (PyCFunction)(void (*)(void))py_Client_call_many, \
-	  METH_VARARGS | METH_KEYWORDS, py_Client_call_many_doc }, \
-	{ "set_debug", (PyCFunction)(void (*)(void))py_Client_set_debug, \
-	  METH_O, py_Client_set_debug_doc }, \
-	{ "share_cooldowns", (PyCFunction)(void (*)(void))py_Client_share_cooldowns, \
+
+PyDoc_STRVAR(py_Client_debug_doc,
+"The debug hook, or None (see set_debug()).");
+
+
+PyDoc_STRVAR(py_TokenStore_close_doc,
+"close() -> None\n"
+"\n"
+"Close the store.  Idempotent.  Calls running in other threads finish\n"
+"first; later uses raise ValueError.");
+
+
+PyDoc_STRVAR(py_Pages_client_doc,
+"The Client whose calls fetch the pages.");
+
+
+PyDoc_STRVAR(py_same_values_doc,
+"same_values(mapping, keys, values) -> bool\n"
+"\n"
+"Whether mapping.get(keys[i]) is values[i] for every i (identity, not\n"
+"equality: a cheap check that a dict such as os.environ's has not\n"
+"changed these keys since values was read from it).");
+
+
+PyDoc_STRVAR(py_tuple_new_doc,
+"tuple_new(cls, values) -> cls\n"
+"\n"
+"An instance of cls, a subclass of tuple (a named tuple), holding the\n"
+"items of the tuple values: tuple.__new__(cls, values) without its\n"
+"generic path (the result shapes are built with it).");
+
+
+PyDoc_STRVAR(Client_doc,
+"Client(*, client_id=None, client_secret=None, redirect_uri=None, mode=None, connect_origin=None, auth_origin=None, api_origin=None, management_origin=None, api_version=None, unit_system=None, user_agent_suffix=None, connect_timeout_ms=0, timeout_ms=0, max_response_bytes=0, allow_insecure_http=False, insecure_skip_tls_verify_dangerous=False, ca_bundle=None, proxy=None, flags=None, max_attempts=0, retry_base_ms=0, retry_max_ms=0, retry_deadline_ms=0, rate_limit_capacity=0.0, rate_limit_per_minute=0.0, rate_policy=None, vehicle_api_origin=None, iam_origin=None, profile=None, connection_pool_size=0, max_cooldown_ms=0, async_start_budget=0, debug=None)\n"
+"\n"
+"An sc_client: credentials, origins, defaults and a connection pool.\n"
+"Options left None come from SMARTCAR_* environment variables (read\n"
+"now) or the library defaults.  Safe to share between threads.\n"
+"debug: a hook(direction, line) for every request and response line\n"
+"(see set_debug()).\n"
+"\n"
+"client_id: default: $SMARTCAR_CLIENT_ID\n"
+"client_secret: default: $SMARTCAR_CLIENT_SECRET\n"
+"redirect_uri: default: $SMARTCAR_REDIRECT_URI\n"
+"mode: \"live\" (default), \"test\" or \"simulated\"\n"
+"connect_origin: default https://connect.smartcar.com\n"
+"auth_origin: default https://auth.smartcar.com\n"
+"api_origin: default https://api.smartcar.com\n"
+"management_origin: default https://management.smartcar.com\n"
+"api_version: \"2.0\" (default)\n"
+"unit_system: \"metric\" (default) or \"imperial\"\n"
+"user_agent_suffix: appended to the User-Agent\n"
+"connect_timeout_ms: 0: default 10000\n"
+"timeout_ms: total per request; 0: default 60000\n"
+"max_response_bytes: 0: default 4 MiB\n"
+"allow_insecure_http: allow http:// to non-loopback hosts\n"
+"insecure_skip_tls_verify_dangerous: turn TLS certificate and host verification off; anyone on the path can then read and change the traffic (local test servers only)\n"
+"ca_bundle: PEM file of trusted CAs; default: $REQUESTS_CA_BUNDLE, then $CURL_CA_BUNDLE, then $SSL_CERT_FILE\n"
+"proxy: proxy URL; default: the usual http_proxy/https_proxy/no_proxy\n"
+"flags: default feature flags \"k:v k:v\"\n"
+"max_attempts: attempts of a read (GET, batch, refresh) on 429, on 5xx answers whose resolution is RETRY_LATER and on transport errors; 0: default 3; 1 turns retries off\n"
+"retry_base_ms: first backoff; 0: default 200\n"
+"retry_max_ms: backoff cap; 0: default 8000\n"
+"retry_deadline_ms: total time for all attempts; 0: default 30000\n"
+"rate_limit_capacity: local token bucket size; 0: off\n"
+"rate_limit_per_minute: refill rate; 0 with a capacity: Smartcar's default, 2 per minute\n"
+"rate_policy: \"wait\" (default): sleep until a request may go; \"fail\": fail at once with SC_ERATELIMIT and retry_after; \"off\": no local limits or cool-downs\n"
+"vehicle_api_origin: default https://vehicle.api.smartcar.com; env SMARTCAR_VEHICLE_API_V3_ORIGIN, then SMARTCAR_API_V3_ORIGIN, then SMARTCAR_VEHICLE_API_ORIGIN\n"
+"iam_origin: default https://iam.smartcar.com; env SMARTCAR_IAM_ORIGIN\n"
+"profile: NULL or \"native\": the defaults above; \"official\": as the official SDKs (no automatic retries, no local rate awareness, get_compatibility sends mode only to API 1.x); options set explicitly still win\n"
+"connection_pool_size: idle connections kept open at least; 0: 16 (the pool keeps up to twice the most calls ever in flight at once, when more)\n"
+"max_cooldown_ms: cap on a server-imposed cool-down (Retry-After on a 429); 0: default 3600000 (1 hour)\n"
+"async_start_budget: transfers the non-blocking driver (sc_async: Lua start/poll, Python aio) starts or finishes per step (one poll, socket or timeout call); the rest wait for the next steps, so no one frame opens a whole burst's connections or shapes all its answers; 0: default 8; -1: no limit.  sc_call_many and run_many have none");
+
+static PyMethodDef Client_methods[] = {
+	{ "get", (PyCFunction)(void (*)(void))py_Client_get,
+	  METH_VARARGS | METH_KEYWORDS, py_Client_get_doc },
+	{ "set_timeouts", (PyCFunction)(void (*)(void))py_Client_set_timeouts,
+	  METH_VARARGS | METH_KEYWORDS, py_Client_set_timeouts_doc },
+	{ "call", (PyCFunction)(void (*)(void))py_Client_call,
+	  METH_VARARGS | METH_KEYWORDS, py_Client_call_doc },
+	{ "call_stored", (PyCFunction)(void (*)(void))py_Client_call_stored,
+	  METH_VARARGS | METH_KEYWORDS, py_Client_call_stored_doc },
+	{ "pages", (PyCFunction)(void (*)(void))py_Client_pages,
+	  METH_VARARGS | METH_KEYWORDS, py_Client_pages_doc },
+	{ "connections_opened", (PyCFunction)(void (*)(void))py_Client_connections_opened,
+	  METH_NOARGS, py_Client_connections_opened_doc },
+	{ "auth_url", (PyCFunction)(void (*)(void))py_Client_auth_url,
+	  METH_VARARGS | METH_KEYWORDS, py_Client_auth_url_doc },
+	{ "call_many", (PyCFunction)(void (*)(void))py_Client_call_many,
+	  METH_VARARGS | METH_KEYWORDS, py_Client_call_many_doc },
+	{ "set_debug", (PyCFunction)(void (*)(void))py_Client_set_debug,
+	  METH_O, py_Client_set_debug_doc },
+	{ "share_cooldowns", (PyCFunction)(void (*)(void))py_Client_share_cooldowns,
 	  METH_O, py_Client_share_cooldowns_doc },
+	{ "close", (PyCFunction)(void (*)(void))Holder_close,
+	  METH_NOARGS, py_Client_close_doc },
+	{ "__enter__", (PyCFunction)Holder_enter, METH_NOARGS, NULL },
+	{ "__exit__", (PyCFunction)Holder_exit, METH_VARARGS, NULL },
+	{ NULL, NULL, 0, NULL }
+};
 
-/* The lines of TokenStore's PyMethodDef table. */
-#define SC_GENERATED_TOKENSTORE_METHODS \
-	{ "get", (PyCFunction)(void (*)(void))py_TokenStore_get, \
-	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_get_doc }, \
-	{ "put", (PyCFunction)(void (*)(void))py_TokenStore_put, \
-	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_put_doc }, \
-	{ "delete", (PyCFunction)(void (*)(void))py_TokenStore_delete, \
-	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_delete_doc }, \
-	{ "refresh", (PyCFunction)(void (*)(void))py_TokenStore_refresh, \
-	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_refresh_doc },
+static PyGetSetDef Client_getset[] = {
+	{ "closed", (getter)Holder_get_closed, NULL,
+	  "True once close() was called.", NULL },
+	{ "debug", (getter)py_Client_debug, NULL, py_Client_debug_doc, NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
 
-/* The lines of Async's PyMethodDef table. */
-#define SC_GENERATED_ASYNC_METHODS \
-	{ "timeout", (PyCFunction)(void (*)(void))py_Async_timeout, \
-	  METH_NOARGS, py_Async_timeout_doc }, \
-	{ "count", (PyCFunction)(void (*)(void))py_Async_count, \
-	  METH_NOARGS, py_Async_count_doc }, \
-	{ "socket", (PyCFunction)(void (*)(void))py_Async_socket, \
-	  METH_VARARGS | METH_KEYWORDS, py_Async_socket_doc }, \
-	{ "timeout_ms", (PyCFunction)(void (*)(void))py_Async_timeout_ms, \
-	  METH_NOARGS, py_Async_timeout_ms_doc }, \
-	{ "fileno", (PyCFunction)(void (*)(void))py_Async_fileno, \
-	  METH_NOARGS, py_Async_fileno_doc }, \
-	{ "poll", (PyCFunction)(void (*)(void))py_Async_poll, \
-	  METH_NOARGS, py_Async_poll_doc }, \
-	{ "start", (PyCFunction)(void (*)(void))py_Async_start, \
-	  METH_O, py_Async_start_doc }, \
-	{ "start_pages", (PyCFunction)(void (*)(void))py_Async_start_pages, \
-	  METH_O, py_Async_start_pages_doc }, \
-	{ "changes", (PyCFunction)(void (*)(void))py_Async_changes, \
-	  METH_NOARGS, py_Async_changes_doc }, \
-	{ "fds", (PyCFunction)(void (*)(void))py_Async_fds, \
-	  METH_NOARGS, py_Async_fds_doc }, \
-	{ "take", (PyCFunction)(void (*)(void))py_Async_take, \
-	  METH_NOARGS, py_Async_take_doc }, \
-	{ "cancel", (PyCFunction)(void (*)(void))py_Async_cancel, \
-	  METH_VARARGS | METH_KEYWORDS, py_Async_cancel_doc },
+static PyTypeObject Client_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "smartcar_native._core.Client",
+	.tp_basicsize = sizeof(ClientObject),
+	.tp_dealloc = (destructor)Client_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+	.tp_doc = Client_doc,
+	.tp_methods = Client_methods,
+	.tp_getset = Client_getset,
+	.tp_new = Client_new,
+	.tp_repr = (reprfunc)Client_repr,
+	.tp_traverse = (traverseproc)Client_traverse,
+	.tp_clear = (inquiry)Client_clear,
+	.tp_free = PyObject_GC_Del,
+	.tp_weaklistoffset = offsetof(ClientObject, weakrefs),
+};
 
-/* The lines of Op's PyMethodDef table. */
-#define SC_GENERATED_OP_METHODS \
-	{ "fail", (PyCFunction)(void (*)(void))py_Op_fail, \
-	  METH_VARARGS | METH_KEYWORDS, py_Op_fail_doc }, \
-	{ "fail_unsent", (PyCFunction)(void (*)(void))py_Op_fail_unsent, \
-	  METH_VARARGS | METH_KEYWORDS, py_Op_fail_unsent_doc }, \
-	{ "wait_ms", (PyCFunction)(void (*)(void))py_Op_wait_ms, \
-	  METH_NOARGS, py_Op_wait_ms_doc }, \
-	{ "next", (PyCFunction)(void (*)(void))py_Op_next, \
-	  METH_NOARGS, py_Op_next_doc }, \
-	{ "feed", (PyCFunction)(void (*)(void))py_Op_feed, \
-	  METH_VARARGS | METH_KEYWORDS, py_Op_feed_doc }, \
-	{ "result", (PyCFunction)(void (*)(void))py_Op_result, \
+PyDoc_STRVAR(Params_doc,
+"FrozenParams(params): call() parameters (a dict as call()\n"
+"takes) converted once, to give call() many times.");
+
+static PyTypeObject Params_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "smartcar_native._core.FrozenParams",
+	.tp_basicsize = sizeof(ParamsObject),
+	.tp_dealloc = (destructor)Params_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = Params_doc,
+	.tp_new = Params_new,
+};
+
+PyDoc_STRVAR(Op_doc,
+"Op(client, endpoint, params=None)\n"
+"\n"
+"One call as a sans-IO state machine: loop next()/feed() with any HTTP\n"
+"stack, then result().  Used by one thread at a time.");
+
+static PyMethodDef Op_methods[] = {
+	{ "fail", (PyCFunction)(void (*)(void))py_Op_fail,
+	  METH_VARARGS | METH_KEYWORDS, py_Op_fail_doc },
+	{ "fail_unsent", (PyCFunction)(void (*)(void))py_Op_fail_unsent,
+	  METH_VARARGS | METH_KEYWORDS, py_Op_fail_unsent_doc },
+	{ "wait_ms", (PyCFunction)(void (*)(void))py_Op_wait_ms,
+	  METH_NOARGS, py_Op_wait_ms_doc },
+	{ "next", (PyCFunction)(void (*)(void))py_Op_next,
+	  METH_NOARGS, py_Op_next_doc },
+	{ "feed", (PyCFunction)(void (*)(void))py_Op_feed,
+	  METH_VARARGS | METH_KEYWORDS, py_Op_feed_doc },
+	{ "result", (PyCFunction)(void (*)(void))py_Op_result,
 	  METH_NOARGS, py_Op_result_doc },
+	{ NULL, NULL, 0, NULL }
+};
+
+static PyTypeObject Op_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "smartcar_native._core.Op",
+	.tp_basicsize = sizeof(OpObject),
+	.tp_dealloc = (destructor)Op_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = Op_doc,
+	.tp_methods = Op_methods,
+	.tp_new = Op_new,
+};
+
+PyDoc_STRVAR(Store_doc,
+"An sc_token_store: token sets by key.  Made by sqlite_store(path)\n"
+"or postgres_store(conninfo).\n"
+"Safe to share between threads.");
+
+static PyMethodDef Store_methods[] = {
+	{ "get", (PyCFunction)(void (*)(void))py_TokenStore_get,
+	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_get_doc },
+	{ "put", (PyCFunction)(void (*)(void))py_TokenStore_put,
+	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_put_doc },
+	{ "delete", (PyCFunction)(void (*)(void))py_TokenStore_delete,
+	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_delete_doc },
+	{ "refresh", (PyCFunction)(void (*)(void))py_TokenStore_refresh,
+	  METH_VARARGS | METH_KEYWORDS, py_TokenStore_refresh_doc },
+	{ "close", (PyCFunction)(void (*)(void))Holder_close,
+	  METH_NOARGS, py_TokenStore_close_doc },
+	{ "__enter__", (PyCFunction)Holder_enter, METH_NOARGS, NULL },
+	{ "__exit__", (PyCFunction)Holder_exit, METH_VARARGS, NULL },
+	{ NULL, NULL, 0, NULL }
+};
+
+static PyGetSetDef Store_getset[] = {
+	{ "closed", (getter)Holder_get_closed, NULL,
+	  "True once close() was called.", NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+static PyTypeObject Store_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "smartcar_native._core.TokenStore",
+	.tp_basicsize = sizeof(StoreObject),
+	.tp_dealloc = (destructor)Store_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = Store_doc,
+	.tp_methods = Store_methods,
+	.tp_getset = Store_getset,
+	.tp_repr = (reprfunc)Store_repr,
+	.tp_weaklistoffset = offsetof(StoreObject, weakrefs),
+};
+
+PyDoc_STRVAR(Async_doc,
+"Async(client, max_in_flight=0): calls driven by an event loop\n"
+"(libsmartcar's sc_async).  Used by smartcar_native.aio.");
+
+static PyMethodDef Async_methods[] = {
+	{ "timeout", (PyCFunction)(void (*)(void))py_Async_timeout,
+	  METH_NOARGS, py_Async_timeout_doc },
+	{ "count", (PyCFunction)(void (*)(void))py_Async_count,
+	  METH_NOARGS, py_Async_count_doc },
+	{ "socket", (PyCFunction)(void (*)(void))py_Async_socket,
+	  METH_VARARGS | METH_KEYWORDS, py_Async_socket_doc },
+	{ "timeout_ms", (PyCFunction)(void (*)(void))py_Async_timeout_ms,
+	  METH_NOARGS, py_Async_timeout_ms_doc },
+	{ "fileno", (PyCFunction)(void (*)(void))py_Async_fileno,
+	  METH_NOARGS, py_Async_fileno_doc },
+	{ "poll", (PyCFunction)(void (*)(void))py_Async_poll,
+	  METH_NOARGS, py_Async_poll_doc },
+	{ "start", (PyCFunction)(void (*)(void))py_Async_start,
+	  METH_O, py_Async_start_doc },
+	{ "start_pages", (PyCFunction)(void (*)(void))py_Async_start_pages,
+	  METH_O, py_Async_start_pages_doc },
+	{ "changes", (PyCFunction)(void (*)(void))py_Async_changes,
+	  METH_NOARGS, py_Async_changes_doc },
+	{ "fds", (PyCFunction)(void (*)(void))py_Async_fds,
+	  METH_NOARGS, py_Async_fds_doc },
+	{ "take", (PyCFunction)(void (*)(void))py_Async_take,
+	  METH_NOARGS, py_Async_take_doc },
+	{ "cancel", (PyCFunction)(void (*)(void))py_Async_cancel,
+	  METH_VARARGS | METH_KEYWORDS, py_Async_cancel_doc },
+	{ NULL, NULL, 0, NULL }
+};
+
+static PyTypeObject Async_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "smartcar_native._core.Async",
+	.tp_basicsize = sizeof(AsyncObject),
+	.tp_dealloc = (destructor)Async_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = Async_doc,
+	.tp_methods = Async_methods,
+	.tp_new = Async_new,
+};
+
+PyDoc_STRVAR(Pages_doc,
+"The pages of a paged call (Client.pages): each item is one page's data\n"
+"dict.  The library decides when the last page was reached.");
+
+static PyGetSetDef Pages_getset[] = {
+	{ "client", (getter)py_Pages_client, NULL, py_Pages_client_doc, NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+static PyTypeObject Pages_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "smartcar_native._core.Pages",
+	.tp_basicsize = sizeof(PagesObject),
+	.tp_dealloc = (destructor)Pages_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_doc = Pages_doc,
+	.tp_getset = Pages_getset,
+	.tp_iter = PyObject_SelfIter,
+	.tp_iternext = (iternextfunc)Pages_next,
+};
+
+static PyMethodDef module_methods[] = {
+	{ "parse_redirect", (PyCFunction)(void (*)(void))py_parse_redirect,
+	  METH_VARARGS | METH_KEYWORDS, py_parse_redirect_doc },
+	{ "state_seal", (PyCFunction)(void (*)(void))py_state_seal,
+	  METH_VARARGS | METH_KEYWORDS, py_state_seal_doc },
+	{ "state_open", (PyCFunction)(void (*)(void))py_state_open,
+	  METH_VARARGS | METH_KEYWORDS, py_state_open_doc },
+	{ "sqlite_store", (PyCFunction)(void (*)(void))py_sqlite_store,
+	  METH_VARARGS | METH_KEYWORDS, py_sqlite_store_doc },
+	{ "postgres_store", (PyCFunction)(void (*)(void))py_postgres_store,
+	  METH_VARARGS | METH_KEYWORDS, py_postgres_store_doc },
+	{ "token_expired", (PyCFunction)(void (*)(void))py_token_expired,
+	  METH_VARARGS | METH_KEYWORDS, py_token_expired_doc },
+	{ "hmac_sha256_hex", (PyCFunction)(void (*)(void))py_hmac_sha256_hex,
+	  METH_VARARGS | METH_KEYWORDS, py_hmac_sha256_hex_doc },
+	{ "webhook_challenge", (PyCFunction)(void (*)(void))py_webhook_challenge,
+	  METH_VARARGS | METH_KEYWORDS, py_webhook_challenge_doc },
+	{ "webhook_verify", (PyCFunction)(void (*)(void))py_webhook_verify,
+	  METH_VARARGS | METH_KEYWORDS, py_webhook_verify_doc },
+	{ "webhook_parse", (PyCFunction)(void (*)(void))py_webhook_parse,
+	  METH_VARARGS | METH_KEYWORDS, py_webhook_parse_doc },
+	{ "webhook_receive", (PyCFunction)(void (*)(void))py_webhook_receive,
+	  METH_VARARGS | METH_KEYWORDS, py_webhook_receive_doc },
+	{ "seen_new", (PyCFunction)(void (*)(void))py_seen_new,
+	  METH_VARARGS | METH_KEYWORDS, py_seen_new_doc },
+	{ "seen_open_sqlite", (PyCFunction)(void (*)(void))py_seen_open_sqlite,
+	  METH_VARARGS | METH_KEYWORDS, py_seen_open_sqlite_doc },
+	{ "seen_open_postgres", (PyCFunction)(void (*)(void))py_seen_open_postgres,
+	  METH_VARARGS | METH_KEYWORDS, py_seen_open_postgres_doc },
+	{ "seen_check", (PyCFunction)(void (*)(void))py_seen_check,
+	  METH_VARARGS | METH_KEYWORDS, py_seen_check_doc },
+	{ "seen_forget", (PyCFunction)(void (*)(void))py_seen_forget,
+	  METH_VARARGS | METH_KEYWORDS, py_seen_forget_doc },
+	{ "seen_count", (PyCFunction)(void (*)(void))py_seen_count,
+	  METH_VARARGS | METH_KEYWORDS, py_seen_count_doc },
+	{ "signal_rows", (PyCFunction)(void (*)(void))py_signal_rows,
+	  METH_VARARGS | METH_KEYWORDS, py_signal_rows_doc },
+	{ "time_ms", (PyCFunction)(void (*)(void))py_time_ms,
+	  METH_VARARGS | METH_KEYWORDS, py_time_ms_doc },
+	{ "random_state", (PyCFunction)(void (*)(void))py_random_state,
+	  METH_NOARGS, py_random_state_doc },
+	{ "version", (PyCFunction)(void (*)(void))py_version,
+	  METH_NOARGS, py_version_doc },
+	{ "endpoints", (PyCFunction)(void (*)(void))py_endpoints,
+	  METH_NOARGS, py_endpoints_doc },
+	{ "endpoint_info", (PyCFunction)(void (*)(void))py_endpoint_info,
+	  METH_VARARGS | METH_KEYWORDS, py_endpoint_info_doc },
+	{ "client_env", (PyCFunction)(void (*)(void))py_client_env,
+	  METH_NOARGS, py_client_env_doc },
+	{ "strerror", (PyCFunction)(void (*)(void))py_strerror,
+	  METH_VARARGS | METH_KEYWORDS, py_strerror_doc },
+	{ "code_kind", (PyCFunction)(void (*)(void))py_code_kind,
+	  METH_VARARGS | METH_KEYWORDS, py_code_kind_doc },
+	{ "check_param", (PyCFunction)(void (*)(void))py_check_param,
+	  METH_VARARGS | METH_KEYWORDS, py_check_param_doc },
+	{ "batch_name", (PyCFunction)(void (*)(void))py_batch_name,
+	  METH_VARARGS | METH_KEYWORDS, py_batch_name_doc },
+	{ "format_flags", (PyCFunction)(void (*)(void))py_format_flags,
+	  METH_VARARGS | METH_KEYWORDS, py_format_flags_doc },
+	{ "same_values", (PyCFunction)(void (*)(void))mod_same_values,
+	  METH_FASTCALL, py_same_values_doc },
+	{ "tuple_new", (PyCFunction)(void (*)(void))mod_tuple_new,
+	  METH_FASTCALL, py_tuple_new_doc },
+	{ NULL, NULL, 0, NULL }
+};
+
+PyDoc_STRVAR(module_doc,
+"Thin binding of libsmartcar.  Use the smartcar_native package; this\n"
+"module only converts values, holds handles and raises errors.");
+
+static struct PyModuleDef module_def = {
+	PyModuleDef_HEAD_INIT, "smartcar_native._core", module_doc, -1, module_methods,
+	NULL, NULL, NULL, NULL
+};
+
+/* Ready the types and add those with a name to @p m: 0, or -1. */
+static int add_types(PyObject *m)
+{
+	static const struct {
+		const char *name;
+		PyTypeObject *type;
+	} types[] = {
+		{ "Client", &Client_Type },
+		{ "FrozenParams", &Params_Type },
+		{ "Op", &Op_Type },
+		{ "TokenStore", &Store_Type },
+		{ "Async", &Async_Type },
+		{ NULL, &Pages_Type },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (PyType_Ready(types[i].type) < 0)
+			return -1;
+		if (!types[i].name)
+			continue;
+		Py_INCREF(types[i].type); /* static: never freed */
+		if (PyModule_AddObject(m, types[i].name,
+				       (PyObject *)types[i].type) < 0)
+			return -1;
+	}
+	return 0;
+}
