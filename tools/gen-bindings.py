@@ -282,9 +282,10 @@ def py_methods(calls, hand, known, call0="_run(self._plan"):
                                   if v == c.name]:
             out += py_def("def " + method, py_sig(c), py_result(c, known))
             result = py_result(c, known)
-            out += py_doc(c.doc, "``%s``: %s." % (
-                c.shown_path(), ":class:`%s`" % result if result in known
-                else "the JSON:API document (snake_case keys)"))
+            out += py_doc(c.doc, "``%s``%s." % (
+                c.shown_path(), ": :class:`%s`" % result if result in known
+                else "" if result == "Any"
+                else ": the JSON:API document (snake_case keys)"))
             out += [run, ""]
     return out
 
@@ -296,16 +297,19 @@ def render_python(calls, hand, known, v3_hand):
           and c.name not in v3_hand]
     results = sorted({py_result(c, known) for c in names + v3}
                      - {"Any", "Dict[str, Any]"})
+    used = " ".join(" ".join(py_sig(c)) for c in names + v3)
     out = ['"""The call methods of Vehicle and VehicleV3, one per line',
            "of the endpoint table.", "", HEADER, '"""', "",
            "from __future__ import annotations", "",
-           "from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, "
-           "Optional", "",
-           "from ._plans import planner",
-           "from .types import ("]
+           "from typing import TYPE_CHECKING, Any, Callable, Dict, %sMapping, "
+           "Optional" % ("List, " if "List[" in used else ""), ""]
+    out += ["from .options import PagingOptions"] if "PagingOptions" in used \
+        else []
+    out += ["from ._plans import planner",
+            "from .types import ("]
     out += ["    %s," % r for r in results]
     out += [")", "", "if TYPE_CHECKING:",
-            "    from .vehicle import Plan", "", "",
+            "    from ._plans import Plan", "", "",
             "class VehicleMethods:",
             '    """The calls of :class:`Vehicle` the table describes fully, '
             'each built by', '    ``_plan_<name>``."""', "",

@@ -223,7 +223,7 @@ function Vehicle:stop_charge(options) end
 ---@return smartcar.Error|nil err
 function Vehicle:send_destination(latitude, longitude, options) end
 
---- Service records between two dates (without them, the last year).
+--- Service records between two dates, each YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS.SSSZ (without them, the last year).
 ---@param start_date string|nil
 ---@param end_date string|nil
 ---@param options smartcar.CallOptions|nil
@@ -243,7 +243,7 @@ function Vehicle:diagnostic_system_status(options) end
 ---@return smartcar.Error|nil err
 function Vehicle:diagnostic_trouble_codes(options) end
 
---- The permissions the token grants on the vehicle, paged.
+--- The permissions the token grants on the vehicle, paged by {limit, offset} (the server's default limit is 25).
 ---@param paging {limit: integer|nil, offset: integer|nil}|nil
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.Permissions|nil data

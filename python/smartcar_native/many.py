@@ -8,7 +8,8 @@ from . import _util
 from ._shared_clients import default_client
 from ._core import Client
 from .notebook import ResultList, progress_bar
-from .vehicle import Plan, Vehicle
+from ._plans import Plan
+from .vehicle import Vehicle
 
 __all__ = ["run_many"]
 

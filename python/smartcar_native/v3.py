@@ -36,7 +36,7 @@ from .errors import InvalidArgumentError
 from .store import store_and_key
 from ._vehicle_methods import VehicleV3Methods
 from ._shapes import app_token_from
-from .vehicle import Plan
+from ._plans import Plan, Planned
 from .types import CONVERTERS, AppToken, Signal, signals_from
 
 __all__ = ["VehicleV3", "get_app_token", "list_connections",
@@ -65,7 +65,7 @@ def get_app_token(options: Optional[Mapping[str, Any]] = None) -> AppToken:
         _util.call(_client_for(opts), "get_app_token", params))
 
 
-class VehicleV3(VehicleV3Methods):
+class VehicleV3(VehicleV3Methods, Planned):
     """One vehicle through the Vehicle API v3.
 
     Give ``user_id`` (application token + ``sc-user-id``), or an
@@ -162,22 +162,7 @@ class VehicleV3(VehicleV3Methods):
     # error).  Each is planned by ``_plan_<name>`` so that ``aio`` runs it
     # on the event loop through the non-blocking driver.
 
-    def plan(self, method: str, kwargs: Optional[Mapping[str, Any]] = None
-             ) -> Plan:
-        """The call ``getattr(self, method)(**kwargs)`` would make (for a
-        command), not yet run; arguments are checked now."""
-        _util.require_str("method", method)
-        builder = getattr(self, "_plan_" + method, None)
-        if builder is None:
-            raise InvalidArgumentError("VehicleV3 cannot plan %r" % method)
-        plan: Plan = builder(**_util.require_mapping("kwargs", kwargs))
-        return plan
-
     def iter_signals(self, page_size: int = 25) -> Iterator[Signal]:
         """Every signal of the vehicle, fetching pages of ``page_size``
         (page/pageSize until ``total_count``) as the iteration goes."""
-        call = self._plan("get_signals").call()
-        pages = self.client.pages(
-            call[0], call[1], _util.int_param("page_size", page_size, 1),
-            *call[2:])
-        return _util.page_items(pages, signals_from, "signals")
+        return self._pages("get_signals", page_size, "signals", signals_from)

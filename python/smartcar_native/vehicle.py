@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from typing import (Any, Callable, Dict, Iterator, List, Mapping, NamedTuple,
-                    Optional, Tuple)
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
-from .options import PagingOptions, VehicleOptions
+from .options import VehicleOptions
 from . import _module_calls, _util
 from ._shared_clients import default_client
 from ._core import Client, FrozenParams
+from ._plans import Convert, Plan, Planned, planner
 from ._results import batch_from
 from ._shape_util import new as _new_plan
 from ._vehicle_methods import VehicleMethods
-from .errors import InvalidArgumentError
-from .store import core_store, store_and_key
-from .types import CONVERTERS, Permissions, Response, ServiceHistory
+from .store import store_and_key
+from .types import CONVERTERS, Response
 from . import v3_response
 from .v3_response import response_from as _v3_response
 
@@ -24,26 +22,7 @@ _REPLAY = _util.REPLAY
 __all__ = ["Vehicle"]
 
 
-class Plan(NamedTuple):
-    """One call ready to run: endpoint, parameters, result converter, and
-    the token store and key of a store-backed vehicle's call."""
-
-    endpoint: str
-    params: Dict[str, Any]
-    convert: Optional[Callable[[Dict[str, Any]], Any]]
-    store: Any = None
-    key: Optional[str] = None
-
-    def call(self) -> Tuple[Any, ...]:
-        """The ``Client.call_many`` item of this plan."""
-        if self.store is None:
-            return (self.endpoint, self.params)
-        params = dict(self.params)
-        params.pop("access_token", None)
-        return (self.endpoint, params, core_store(self.store), self.key)
-
-
-class Vehicle(VehicleMethods):
+class Vehicle(VehicleMethods, Planned):
     """One vehicle, as in the official ``smartcar`` SDK (6.x).
 
     ``options``:
@@ -159,7 +138,7 @@ class Vehicle(VehicleMethods):
         self,
         endpoint: str,
         extra: Optional[Mapping[str, Any]] = None,
-        convert: Optional[Callable[[Dict[str, Any]], Any]] = None,
+        convert: Convert = None,
     ) -> Plan:
         # a stored vehicle's token is added by call_stored (or plan())
         params: Dict[str, Any] = {
@@ -178,24 +157,6 @@ class Vehicle(VehicleMethods):
         # Python-level call (a call's worth of instructions, issue 9)
         return _new_plan(Plan, (endpoint, params,
                                 convert or CONVERTERS[endpoint], None, None))
-
-    def plan(self, method: str, kwargs: Optional[Mapping[str, Any]] = None
-             ) -> Plan:
-        """The call ``getattr(self, method)(**kwargs)`` would make, not yet
-        run (used by :func:`run_many`).  Arguments are checked now.
-
-        For a vehicle backed by a token store the plan carries the store
-        and key: the run loads, refreshes and saves the token set as
-        :meth:`Client.call_stored` does (also after a 401).
-        """
-        _util.require_str("method", method)
-        builder = getattr(self, "_plan_" + method, None)
-        if builder is None:
-            raise InvalidArgumentError("Vehicle has no method %r" % method)
-        plan = builder(**_util.require_mapping("kwargs", kwargs))
-        if self._store is not None:
-            plan = plan._replace(store=self._store, key=str(self._key))
-        return plan
 
     def _call(self, endpoint: str) -> Any:
         """``self._run(self._plan(endpoint))`` for a call without
@@ -225,75 +186,18 @@ class Vehicle(VehicleMethods):
             data = _util.call(client, plan.endpoint, plan.params)
         return plan.convert(data) if plan.convert else data
 
-    # -- calls whose arguments need more than a type check ---------------
+    # -- calls whose plan is more than a type check of the arguments
     # (every other call is generated: _vehicle_methods.py)
 
-    def permissions(self, paging: Optional[PagingOptions] = None
-                    ) -> Permissions:
-        """``GET /permissions``: ``Permissions(permissions, paging,
-        meta)``.  ``paging``: ``{"limit": int, "offset": int}`` (the
-        server's default limit is 25)."""
-        return self._run(self._plan_permissions(paging))
-
-    def _plan_permissions(
-        self, paging: Optional[PagingOptions] = None
-    ) -> Plan:
-        return self._plan("permissions", _util.offset_paging(paging))
+    # the records as sent (camelCase), as the official SDK
+    _plan_service_history = planner("service_history", {"raw_body": "true"})
+    _plan_batch = planner("batch", None, batch_from)
 
     def iter_permissions(self, page_size: int = 25) -> Iterator[str]:
         """Every permission granted for this vehicle, fetching pages of
         ``page_size`` (limit/offset) as the iteration goes."""
-        call = self.plan("permissions").call()
-        pages = self.client.pages(
-            call[0], call[1], _util.int_param("page_size", page_size, 1),
-            *call[2:])
-        return _util.page_items(pages, CONVERTERS["permissions"],
-                                "permissions")
-
-    def service_history(self, start_date: Any = None, end_date: Any = None
-                        ) -> ServiceHistory:
-        """``GET /service/history``: ``ServiceHistory(items, meta)``.
-
-        Dates are ``"YYYY-MM-DD"`` or ``"YYYY-MM-DDTHH:MM:SS.SSSZ"``
-        strings, or ``date`` / ``datetime`` objects (naive datetimes are
-        taken as UTC).  Without a range the server returns the last year.
-        Records are dicts with the server's camelCase keys, as the
-        official SDK returns them; snake_case keys (``service_date``) read
-        the same values.
-        """
-        return self._run(self._plan_service_history(start_date, end_date))
-
-    def _plan_service_history(
-        self, start_date: Any = None, end_date: Any = None
-    ) -> Plan:
-        return self._plan(
-            "service_history",
-            {
-                "start_date": _util.date_param("start_date", start_date),
-                "end_date": _util.date_param("end_date", end_date),
-                # the records as sent (camelCase), as the official SDK
-                "raw_body": "true",
-            },
-        )
-
-    def batch(self, paths: List[str]) -> Any:
-        """``POST /batch``: several reads in one request.
-
-        ``paths`` like ``["/odometer", "/location", "/"]``.  Returns a
-        namedtuple ``batch`` with one callable per path, named after the
-        endpoint (``odometer``, ``location``, ``attributes``,
-        ``tire_pressure``, ``lock_status``, ``get_charge_limit``...;
-        other paths with ``/`` turned into ``_``), plus ``meta``.  Calling
-        one returns its typed tuple or raises its error, so one failing
-        path (a 501 for ``/fuel`` on an electric car, say) leaves the
-        others usable.
-        """
-        return self._run(self._plan_batch(paths))
-
-    def _plan_batch(self, paths: List[str]) -> Plan:
-        # the library checks each path (a JSON list keeps them apart)
-        items = json.dumps(_util.str_list("paths", paths, allow_empty=True))
-        return self._plan("batch", {"paths": items}, batch_from)
+        return self._pages("permissions", page_size, "permissions",
+                           CONVERTERS["permissions"])
 
     # -- v3 signals, as the official SDK 6.x exposes them on Vehicle ------
 
