@@ -225,30 +225,6 @@ static int sc_compat_setiuservalue(lua_State *L, int i, int n)
 }
 #define lua_setiuservalue(L, i, n) sc_compat_setiuservalue(L, (i), (n))
 
-static const char *sc_compat_tolstring(lua_State *L, int i, size_t *len)
-{
-	i = sc_compat_absindex(L, i);
-	if (!luaL_callmeta(L, i, "__tostring")) {
-		switch (lua_type(L, i)) {
-		case LUA_TNUMBER:
-		case LUA_TSTRING:
-			lua_pushvalue(L, i);
-			break;
-		case LUA_TBOOLEAN:
-			lua_pushstring(L, lua_toboolean(L, i) ? "true" : "false");
-			break;
-		case LUA_TNIL:
-			lua_pushliteral(L, "nil");
-			break;
-		default:
-			lua_pushfstring(L, "%s: %p", luaL_typename(L, i),
-					lua_topointer(L, i));
-		}
-	}
-	return lua_tolstring(L, -1, len);
-}
-#define luaL_tolstring(L, i, len) sc_compat_tolstring(L, (i), (len))
-
 #endif /* LUA_VERSION_NUM < 502 */
 
 #endif

@@ -31,18 +31,25 @@
 
 #include "smartcar.h"
 
-#define CLIENT_MT "smartcar.Client"
 #define ERROR_MT "smartcar.Error"
 #define ARRAY_MT "smartcar.array"
-#define TMP_MT "smartcar.tmp"
-#define OP_MT "smartcar.Op"
-#define STORE_MT "smartcar.TokenStore"
 
 /* cJSON's own nesting limit: anything it parsed converts. */
 #define MAX_JSON_DEPTH 1000
 
 /* Its address is core.null, the value JSON null converts to. */
 static const char null_sentinel = 0;
+
+/* A smartcar.Client (the other types: smartcar_core_types.h). */
+typedef struct lclient {
+	sc_client *client; /* NULL once closed */
+	int busy;          /* run_many in progress: closing must wait */
+	lua_State *hook_L; /* the debug hook's own thread, or NULL */
+	int hook_ref;      /* registry: {thread, function} of the hook */
+	sc_async *async;   /* client:async_*, made on first use, or NULL */
+} lclient;
+
+#include "smartcar_core_types.h"
 
 /* ------------------------------------------------------------------ */
 /* Temporary C resources of one call.                                  */
@@ -226,85 +233,27 @@ static const char *check_cstring(lua_State *L, int idx, const char *what)
 	return s;
 }
 
-/*
- * The text of the parameter value on top of the stack: a string (NULL
- * when it hides a NUL byte), "true"/"false", or a number, written as an
- * integer when integral (in buf).  NULL for any other type.
- */
-static const char *param_text(lua_State *L, char buf[64])
-{
-	size_t len;
-	const char *s;
+static cJSON *json_encode_tree(lua_State *L, int idx, tmp *t);
 
-	switch (lua_type(L, -1)) {
-	case LUA_TSTRING:
-		s = lua_tolstring(L, -1, &len);
-		return strlen(s) == len ? s : NULL;
-	case LUA_TBOOLEAN:
-		return lua_toboolean(L, -1) ? "true" : "false";
-	case LUA_TNUMBER:
-		if (lua_isinteger(L, -1)) {
-			snprintf(buf, 64, LUA_INTEGER_FMT,
-				 (LUAI_UACINT)lua_tointeger(L, -1));
-		} else {
-			lua_Number n = lua_tonumber(L, -1);
-			if (floor(n) == n && fabs(n) < 1e15)
-				snprintf(buf, 64, "%.0f", (double)n);
-			else
-				snprintf(buf, 64, LUA_NUMBER_FMT, (double)n);
-		}
-		return buf;
-	default:
-		return NULL;
+/* The params of the table (or nil) at @p idx, made in t->params; a bad
+ * one raises, an argument error of argument @p argn. */
+static sc_params *params_arg(lua_State *L, tmp *t, int idx, int argn)
+{
+	cJSON *tree = NULL;
+	int rc;
+
+	if (!lua_isnoneornil(L, idx)) {
+		luaL_checktype(L, idx, LUA_TTABLE);
+		tree = json_encode_tree(L, idx, t);
 	}
-}
-
-/*
- * Copy a {name = value} table into @p p.  Values may be strings, numbers
- * or booleans (param_text).
- */
-static void fill_params(lua_State *L, int idx, sc_params *p, int argn)
-{
-	idx = lua_absindex(L, idx);
-	lua_pushnil(L);
-	while (lua_next(L, idx) != 0) {
-		const char *key, *val;
-		char buf[64];
-		int rc;
-
-		if (lua_type(L, -2) != LUA_TSTRING)
-			luaL_argerror(L, argn, "parameter names must be "
-					       "strings");
-		key = check_cstring(L, -2, "a parameter name");
-		val = param_text(L, buf);
-		if (val == NULL && lua_type(L, -1) == LUA_TSTRING)
-			check_cstring(L, -1, key); /* raises */
-		if (val == NULL)
-			luaL_argerror(
-				L, argn,
-				lua_pushfstring(L,
-						"parameter '%s': string, "
-						"number or boolean expected, "
-						"got %s",
-						key, luaL_typename(L, -1)));
-		rc = sc_params_set(p, key, val);
-		if (rc == SC_ENOMEM)
-			raise_nomem(L);
-		else if (rc != 0)
-			luaL_argerror(L, argn, sc_strerror(rc));
-		lua_pop(L, 1);
-	}
-}
-
-/* Build the params of argument @p argn (a table or nil) into t->params. */
-static sc_params *params_arg(lua_State *L, tmp *t, int argn)
-{
-	if (!lua_isnoneornil(L, argn))
-		luaL_checktype(L, argn, LUA_TTABLE);
-	if (sc_params_new(&t->params) != 0)
+	sc_params_free(t->params);
+	rc = sc_params_from_json(&t->params, tree, &t->err);
+	cJSON_Delete(cJSON_DetachItemViaPointer(t->json, tree));
+	if (rc == SC_ENOMEM)
 		raise_nomem(L);
-	if (!lua_isnoneornil(L, argn))
-		fill_params(L, argn, t->params, argn);
+	if (rc != 0)
+		luaL_argerror(L, argn, t->err ? sc_error_message(t->err)
+					      : sc_strerror(rc));
 	return t->params;
 }
 
@@ -312,13 +261,6 @@ static sc_params *params_arg(lua_State *L, tmp *t, int argn)
 /* smartcar.Client                                                     */
 /* ------------------------------------------------------------------ */
 
-typedef struct lclient {
-	sc_client *client; /* NULL once closed */
-	int busy;          /* run_many in progress: closing must wait */
-	lua_State *hook_L; /* the debug hook's own thread, or NULL */
-	int hook_ref;      /* registry: {thread, function} of the hook */
-	sc_async *async;   /* client:async_*, made on first use, or NULL */
-} lclient;
 
 static sc_client *check_client(lua_State *L)
 {
@@ -330,40 +272,8 @@ static sc_client *check_client(lua_State *L)
 }
 
 /*
- * Check the type of the option whose value is on top of the stack (its
- * name below it): the library says which options exist and their types
- * (sc_client_option_type); it reads the values (sc_client_new_params).
- */
-static void check_option(lua_State *L)
-{
-	const char *name = lua_type(L, -2) == LUA_TSTRING
-				   ? lua_tostring(L, -2)
-				   : NULL;
-	const char *type = sc_client_option_type(name);
-	int want;
-
-	if (type == NULL)
-		luaL_argerror(L, 1,
-			      lua_pushfstring(L, "unknown option '%s'",
-					      luaL_tolstring(L, -2, NULL)));
-	want = type[0] == 's'	? LUA_TSTRING
-	       : type[0] == 'b' ? LUA_TBOOLEAN
-				: LUA_TNUMBER;
-	if (lua_type(L, -1) != want)
-		luaL_argerror(L, 1,
-			      lua_pushfstring(L,
-					      "option '%s': %s%s expected, "
-					      "got %s",
-					      name,
-					      want == LUA_TNUMBER
-						      ? "non-negative "
-						      : "",
-					      type, luaL_typename(L, -1)));
-}
-
-/*
  * core.client(options) -> Client.  Raises on a bad option (unknown name,
- * wrong type, or a value the library refuses).
+ * wrong type, or a value the library refuses: sc_client_new_json).
  */
 static int l_client(lua_State *L)
 {
@@ -371,36 +281,19 @@ static int l_client(lua_State *L)
 	tmp *t;
 	int rc;
 
-	if (lua_isnoneornil(L, 1)) {
-		lua_settop(L, 0);
-		lua_newtable(L);
-	}
-	luaL_checktype(L, 1, LUA_TTABLE);
+	if (!lua_isnoneornil(L, 1))
+		luaL_checktype(L, 1, LUA_TTABLE);
 	lua_settop(L, 1);
-
-	/* Misspelt options raise rather than being silently ignored. */
-	lua_pushnil(L);
-	while (lua_next(L, 1) != 0) {
-		check_option(L);
-		lua_pop(L, 1);
-	}
 	t = tmp_push(L);
-	params_arg(L, t, 1);
-
 	/* Box first, closed, so a failure below leaves nothing to leak. */
 	c = lua_newuserdatauv(L, sizeof(*c), 0);
-	c->client = NULL;
-	c->busy = 0;
-	c->hook_L = NULL;
+	memset(c, 0, sizeof(*c));
 	c->hook_ref = LUA_NOREF;
-	c->async = NULL;
 	luaL_setmetatable(L, CLIENT_MT);
-
-	rc = sc_client_new_params(&c->client, t->params, &t->err);
-	if (rc != 0) {
-		c->client = NULL;
+	rc = sc_client_new_json(&c->client, lua_isnil(L, 1) ? NULL
+				: json_encode_tree(L, 1, t), &t->err);
+	if (rc != 0)
 		return raise_failure(L, "smartcar client", rc, t->err);
-	}
 	return 1;
 }
 
@@ -409,8 +302,6 @@ static int l_client(lua_State *L)
  * running on cannot be closed (from the progress callback): that raises.
  * The collector never sees a busy client, which the running call holds.
  */
-typedef struct lstore lstore;
-
 static int client_close(lua_State *L)
 {
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
@@ -528,7 +419,7 @@ static int client_call(lua_State *L)
 
 	lua_settop(L, 3);
 	t = tmp_push(L);
-	params_arg(L, t, 3);
+	params_arg(L, t, 3, 3);
 	rc = sc_call(&t->res, client, endpoint, t->params);
 	if (t->res == NULL)
 		return rc == SC_ENOMEM ? raise_nomem(L)
@@ -539,26 +430,9 @@ static int client_call(lua_State *L)
 }
 
 /* ------------------------------------------------------------------ */
-/* smartcar.TokenStore                                                 */
+/* smartcar.TokenStore (the ops, pagers and clients that use one hold  */
+/* it in the library: closing it only drops this handle's part)        */
 /* ------------------------------------------------------------------ */
-
-/*
- * A token store.  The ops, pagers and clients that use it hold it in the
- * library, so closing it here only drops this handle's part: the store
- * is freed when the last of them is done with it.
- */
-struct lstore {
-	sc_token_store *store; /* NULL once closed */
-};
-
-static sc_token_store *check_store(lua_State *L, int idx)
-{
-	lstore *s = luaL_checkudata(L, idx, STORE_MT);
-
-	if (s->store == NULL)
-		luaL_error(L, "token store is closed");
-	return s->store;
-}
 
 /* A store key: a non-empty string without NUL bytes. */
 static const char *check_key(lua_State *L, int idx)
@@ -601,6 +475,38 @@ static int push_outcome(lua_State *L, const sc_result *res, int rc)
 	return push_failure(L, res, rc);
 }
 
+/* Set parameter @p key of @p p to the string, number or boolean on top:
+ * 0, or 1 for a value of another type or a string with a NUL byte. */
+static int set_param(lua_State *L, sc_params *p, const char *key)
+{
+	size_t len;
+	const char *s;
+	int rc;
+
+	switch (lua_type(L, -1)) {
+	case LUA_TSTRING:
+		s = lua_tolstring(L, -1, &len);
+		if (strlen(s) != len)
+			return 1;
+		rc = sc_params_set(p, key, s);
+		break;
+	case LUA_TBOOLEAN:
+		rc = sc_params_set(p, key, lua_toboolean(L, -1) ? "true"
+								: "false");
+		break;
+	case LUA_TNUMBER:
+		rc = lua_isinteger(L, -1)
+			     ? sc_params_set_int(p, key, lua_tointeger(L, -1))
+			     : sc_params_set_number(p, key, lua_tonumber(L, -1));
+		break;
+	default:
+		return 1;
+	}
+	if (rc != 0)
+		raise_nomem(L);
+	return 0;
+}
+
 /* Whether the key of length len is the literal name. */
 #define KEY_IS(key, len, name) \
 	((len) == sizeof(name) - 1 && memcmp((key), (name), (len)) == 0)
@@ -641,9 +547,8 @@ static int l_vehicle_call(lua_State *L)
 		return raise_nomem(L);
 	lua_pushnil(L);
 	while (lua_next(L, 1) != 0) {
-		const char *key, *val, *param = NULL;
+		const char *key, *param = NULL;
 		size_t len;
-		char buf[64];
 		int *seen = NULL;
 
 		key = lua_type(L, -2) == LUA_TSTRING
@@ -675,18 +580,14 @@ static int l_vehicle_call(lua_State *L)
 			lua_pop(L, 1);
 		}
 		if (param != NULL) {
-			val = param_text(L, buf);
-			if (val == NULL)
+			/* an id and a token: non-empty strings */
+			if (seen != NULL && (lua_type(L, -1) != LUA_TSTRING ||
+					     lua_rawlen(L, -1) == 0))
 				goto general;
-			if (seen != NULL) {
-				/* an id and a token: non-empty strings */
-				if (lua_type(L, -1) != LUA_TSTRING ||
-				    *val == '\0')
-					goto general;
+			if (set_param(L, t->params, param) != 0)
+				goto general;
+			if (seen != NULL)
 				*seen = 1;
-			}
-			if (sc_params_set(t->params, param, val) != 0)
-				return raise_nomem(L);
 		}
 		lua_pop(L, 1);
 	}
@@ -766,16 +667,6 @@ static int l_client_share_cooldowns(lua_State *L)
 	return 0;
 }
 
-/* close, __gc and __close: idempotent. */
-static int store_close(lua_State *L)
-{
-	lstore *s = luaL_checkudata(L, 1, STORE_MT);
-
-	sc_token_store_free(s->store);
-	s->store = NULL;
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* client:pages: the pages of a paged call (sc_pager)                  */
 /* ------------------------------------------------------------------ */
@@ -840,74 +731,35 @@ static int push_pages(lua_State *L, tmp *t, int rc, int store_idx)
 /* (event loops, cosockets) and for the shared declarative cases.      */
 /* ------------------------------------------------------------------ */
 
-typedef struct lop {
-	sc_op *op; /* NULL once closed */
-} lop;
+/* The op borrows its client (configuration, the secret it redacts): the
+ * client userdata is its user value, and check_op checks it is open. */
 
-/*
- * The op borrows its client (configuration, the secret it redacts), so
- * the client userdata is kept as the op's user value, and every op method
- * first checks that the client was not closed.
- */
-static sc_op *check_op(lua_State *L)
+/* The handle (the first field) of the userdata at 1 whose type is
+ * upvalue 1: NULL once closed. */
+static void *handle_of(lua_State *L)
 {
-	lop *o = luaL_checkudata(L, 1, OP_MT);
-	lclient *c;
-
-	if (o->op == NULL)
-		luaL_error(L, "op is closed");
-	lua_getiuservalue(L, 1, 1);
-	c = lua_touserdata(L, -1);
-	lua_pop(L, 1);
-	if (c == NULL || c->client == NULL)
-		luaL_error(L, "client is closed");
-	return o->op;
-}
-
-static int op_close(lua_State *L)
-{
-	lop *o = luaL_checkudata(L, 1, OP_MT);
-
-	if (o->op != NULL) {
-		sc_op *op = o->op;
-		o->op = NULL;
-		sc_op_free(op);
-	}
-	return 0;
-}
-
-/* The handle of the client, token store or op at 1 (NULL once closed)
- * and the name of its type. */
-static const void *handle_of(lua_State *L, const char **type)
-{
-	lclient *c = luaL_testudata(L, 1, CLIENT_MT);
-	lstore *s = c ? NULL : luaL_testudata(L, 1, STORE_MT);
-
-	*type = c ? CLIENT_MT : s ? STORE_MT : OP_MT;
-	if (c != NULL || s != NULL)
-		return c ? (const void *)c->client : (const void *)s->store;
-	return ((lop *)luaL_checkudata(L, 1, OP_MT))->op;
+	return *(void **)luaL_checkudata(L, 1,
+					 lua_tostring(L, lua_upvalueindex(1)));
 }
 
 /* __tostring of a handle: "smartcar.Client (0x...)" or "(closed)". */
 static int handle_tostring(lua_State *L)
 {
-	const char *type;
-	const void *h = handle_of(L, &type);
+	void *h = handle_of(L);
 
 	if (h == NULL)
-		lua_pushfstring(L, "%s (closed)", type);
+		lua_pushfstring(L, "%s (closed)",
+				lua_tostring(L, lua_upvalueindex(1)));
 	else
-		lua_pushfstring(L, "%s (%p)", type, h);
+		lua_pushfstring(L, "%s (%p)",
+				lua_tostring(L, lua_upvalueindex(1)), h);
 	return 1;
 }
 
 /* client:closed(), store:closed() */
 static int handle_closed(lua_State *L)
 {
-	const char *type;
-
-	lua_pushboolean(L, handle_of(L, &type) == NULL);
+	lua_pushboolean(L, handle_of(L) == NULL);
 	return 1;
 }
 
@@ -1107,8 +959,8 @@ static void json_encode_into(lua_State *L, int idx, int depth,
 		return;
 	case LUA_TSTRING:
 		json_attach(L, parent, key,
-			    cJSON_CreateString(
-				    check_cstring(L, idx, "a JSON string")));
+			    cJSON_CreateString(check_cstring(
+				    L, idx, key ? key : "a JSON string")));
 		return;
 	case LUA_TLIGHTUSERDATA:
 		if (lua_touserdata(L, idx) == (void *)&null_sentinel) {
@@ -1127,19 +979,17 @@ static void json_encode_into(lua_State *L, int idx, int depth,
 		   luaL_typename(L, idx));
 }
 
-/* Encode the value at @p idx: the tree, detached from the holder in
- * t->json that owned it while it was built (so that a raise half way
- * through frees everything). */
+/* The tree of the value at @p idx, owned by t->json, the array of the
+ * trees of the call (so that a raise half way through frees them). */
 static cJSON *json_encode_tree(lua_State *L, int idx, tmp *t)
 {
 	idx = lua_absindex(L, idx);
 	if (lua_isnone(L, idx))
 		luaL_argerror(L, idx, "value expected");
-	t->json = cJSON_CreateArray();
-	if (t->json == NULL)
+	if (t->json == NULL && (t->json = cJSON_CreateArray()) == NULL)
 		raise_nomem(L);
 	json_encode_into(L, idx, 0, t->json, NULL);
-	return cJSON_DetachItemFromArray(t->json, 0);
+	return t->json->child->prev; /* the last */
 }
 
 /* core.json_encode(value) -> string; raises on what JSON cannot hold. */
@@ -1155,7 +1005,6 @@ static int l_json_encode(lua_State *L)
 	t = tmp_push(L);
 	v = json_encode_tree(L, 1, t);
 	t->text = cJSON_PrintUnformatted(v);
-	cJSON_Delete(v);
 	if (t->text == NULL)
 		return raise_nomem(L);
 	lua_pushstring(L, t->text);
@@ -1238,27 +1087,6 @@ static int push_nonneg(lua_State *L, lua_Integer v)
 	return 1;
 }
 
-/* Seen webhook event ids (sc_webhook_seen), a userdata. */
-#define SEEN_MT "smartcar.WebhookSeen"
-
-typedef struct {
-	sc_webhook_seen *seen;
-} lseen;
-
-static sc_webhook_seen *check_seen(lua_State *L, int idx)
-{
-	lseen *s = luaL_checkudata(L, idx, SEEN_MT);
-	return s->seen;
-}
-
-static int seen_gc(lua_State *L)
-{
-	lseen *s = luaL_checkudata(L, 1, SEEN_MT);
-	sc_webhook_seen_free(s->seen);
-	s->seen = NULL;
-	return 0;
-}
-
 /*
  * core.env_snapshot(names [, values]) -> the values of the environment
  * variables names[i] (os.getenv(name) or ""; values[i] when values is
@@ -1268,21 +1096,6 @@ static int seen_gc(lua_State *L)
  * values)).  The default client's check that no origin variable
  * changed: no Lua string is read per call.
  */
-#define ENV_MT "smartcar.env"
-
-typedef struct lenv {
-	sc_env_snapshot *env;
-} lenv;
-
-static int env_gc(lua_State *L)
-{
-	lenv *u = luaL_checkudata(L, 1, ENV_MT);
-
-	sc_env_snapshot_free(u->env);
-	u->env = NULL;
-	return 0;
-}
-
 /* The string at @p i of the table at @p idx (kept alive by it), or NULL
  * for anything else or a string that hides a NUL byte. */
 static const char *env_string(lua_State *L, int idx, size_t i)
@@ -1447,10 +1260,7 @@ static int l_client_call_many(lua_State *L)
 		check_cstring(L, 8, "an endpoint name");
 		if (st != NULL)
 			key = check_cstring(L, 11, "the key");
-		if (sc_params_new(&t->params) != 0)
-			return raise_nomem(L);
-		if (lua_istable(L, 9))
-			fill_params(L, 9, t->params, 2);
+		params_arg(L, t, 9, 2);
 		rc = sc_many_add(t->many, st ? st->store : NULL, key,
 				 lua_tostring(L, 8), t->params);
 		sc_params_free(t->params);
@@ -1531,7 +1341,7 @@ static int async_start(lua_State *L, int pages)
 	}
 	lua_settop(L, 6);
 	t = tmp_push(L);
-	params_arg(L, t, 3);
+	params_arg(L, t, 3, 3);
 	if (!pages)
 		rc = sc_async_start_call(c->async, store, key, endpoint,
 					 t->params, &id, &t->err);
@@ -1634,69 +1444,39 @@ static int l_client_fds(lua_State *L)
 	return 1;
 }
 
-/* The wrappers of csrc/lib/bindings.def's functions (SC_GENERATED_*) */
-#include "smartcar_core_functions.h"
-
-static const luaL_Reg store_methods[] = {
-	SC_GENERATED_STORE_METHODS
-	{ "closed", handle_closed },
-	{ "close", store_close },
-	{ NULL, NULL },
-};
-
-static const luaL_Reg client_methods[] = {
-	{ "call", client_call },
-	SC_GENERATED_CLIENT_METHODS
-	{ "closed", handle_closed },
-	{ "close", client_close },
-	{ NULL, NULL },
-};
-
-static const luaL_Reg module_functions[] = {
-	SC_GENERATED_FUNCTIONS
-	{ "client", l_client },
-	{ "json_decode", l_json_decode },
-	{ "json_encode", l_json_encode },
-	{ "same_env", l_same_env },
-	{ "env_snapshot", l_env_snapshot },
-	{ NULL, NULL },
-};
-
-static const luaL_Reg op_methods[] = {
-	SC_GENERATED_OP_METHODS
-	{ "close", op_close },
-	{ NULL, NULL },
-};
-
-static const luaL_Reg seen_methods[] = {
-	SC_GENERATED_SEEN_METHODS
-	{ NULL, NULL },
-};
-
 /* The metatable @p mt of a type of userdata: __gc, and __close,
- * __tostring and __index = methods when given. */
+ * __tostring (tostring: 1) and __index = methods when given; its
+ * functions have upvalue 1, @p mt (handle_of). */
 static void new_type(lua_State *L, const char *mt, lua_CFunction gc,
-		     lua_CFunction close, lua_CFunction tostring,
+		     lua_CFunction close, int tostring,
 		     const luaL_Reg *methods)
 {
 	luaL_newmetatable(L, mt);
-	lua_pushcfunction(L, gc);
+	lua_pushstring(L, mt);
+	lua_pushcclosure(L, gc, 1);
 	lua_setfield(L, -2, "__gc");
 	if (close != NULL) {
-		lua_pushcfunction(L, close);
+		lua_pushstring(L, mt);
+		lua_pushcclosure(L, close, 1);
 		lua_setfield(L, -2, "__close");
 	}
-	if (tostring != NULL) {
-		lua_pushcfunction(L, tostring);
+	if (tostring) {
+		lua_pushstring(L, mt);
+		lua_pushcclosure(L, handle_tostring, 1);
 		lua_setfield(L, -2, "__tostring");
 	}
 	if (methods != NULL) {
 		lua_newtable(L);
-		luaL_setfuncs(L, methods, 0);
+		lua_pushstring(L, mt);
+		luaL_setfuncs(L, methods, 1);
 		lua_setfield(L, -2, "__index");
 	}
 	lua_pop(L, 1);
 }
+
+/* The wrappers of csrc/lib/bindings.def's functions, the method tables
+ * and register_types() */
+#include "smartcar_core_functions.h"
 
 /* codes = {EINVAL = -1, ...}; kinds = {[-1] = "invalid_argument", ...} */
 static void push_codes(lua_State *L)
@@ -1726,15 +1506,7 @@ int luaopen_smartcar_core(lua_State *L)
 		return luaL_error(L, "smartcar: global init failed: %s",
 				  sc_strerror(rc));
 
-	new_type(L, TMP_MT, tmp_release, tmp_release, NULL, NULL);
-	new_type(L, SEEN_MT, seen_gc, NULL, NULL, seen_methods);
-	new_type(L, ENV_MT, env_gc, NULL, NULL, NULL);
-	/* the handles (handle_of) */
-	new_type(L, CLIENT_MT, client_gc, client_close, handle_tostring,
-		 client_methods);
-	new_type(L, OP_MT, op_close, op_close, handle_tostring, op_methods);
-	new_type(L, STORE_MT, store_close, store_close, handle_tostring,
-		 store_methods);
+	register_types(L);
 
 	luaL_newlib(L, module_functions);
 	tmp_new(L); /* core.vehicle_call's (its upvalue) */

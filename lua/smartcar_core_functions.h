@@ -465,7 +465,7 @@ static int l_format_flags(lua_State *L)
 	luaL_checktype(L, 1, LUA_TTABLE);
 	lua_settop(L, 1);
 	t = tmp_push(L);
-	flags = params_arg(L, t, 1);
+	flags = params_arg(L, t, 1, 1);
 	rc = sc_flags_format(&t->url, flags, &t->err);
 	return push_text_or_message(L, t, rc);
 }
@@ -521,7 +521,7 @@ static int l_client_call_stored(lua_State *L)
 	endpoint = check_cstring(L, 4, "the endpoint");
 	lua_settop(L, 5);
 	t = tmp_push(L);
-	params = params_arg(L, t, 5);
+	params = params_arg(L, t, 5, 5);
 	rc = sc_call_stored(&t->res, self, store, key, endpoint, params);
 	return push_outcome(L, t->res, rc);
 }
@@ -548,7 +548,7 @@ static int l_client_pages(lua_State *L)
 		key = check_key(L, 6);
 	lua_settop(L, 6);
 	t = tmp_push(L);
-	params = params_arg(L, t, 3);
+	params = params_arg(L, t, 3, 3);
 	rc = sc_pager_new(&t->pager, self, store, key, endpoint, params, page_size, &t->err);
 	return push_pages(L, t, rc, 5);
 }
@@ -574,7 +574,7 @@ static int l_client_auth_url(lua_State *L)
 	self = check_client(L);
 	lua_settop(L, 2);
 	t = tmp_push(L);
-	params = params_arg(L, t, 2);
+	params = params_arg(L, t, 2, 2);
 	rc = sc_auth_url(&t->url, &t->state, self, params, &t->err);
 	return push_pair(L, t, rc, "auth_url");
 }
@@ -594,7 +594,7 @@ static int l_client_op(lua_State *L)
 	endpoint = check_cstring(L, 2, "the endpoint");
 	lua_settop(L, 3);
 	t = tmp_push(L);
-	params = params_arg(L, t, 3);
+	params = params_arg(L, t, 3, 3);
 	u = lua_newuserdatauv(L, sizeof(*u), 1);
 	memset(u, 0, sizeof(*u));
 	luaL_setmetatable(L, OP_MT);
@@ -639,7 +639,8 @@ static int l_store_put(lua_State *L)
 	luaL_checktype(L, 3, LUA_TTABLE);
 	lua_settop(L, 3);
 	t = tmp_push(L);
-	token = json_encode_tree(L, 3, t);
+	token = cJSON_DetachItemViaPointer(
+		t->json, json_encode_tree(L, 3, t));
 	rc = sc_token_store_save_tokens(self, key, token, &t->err);
 	return push_done(L, t, rc);
 }
@@ -725,7 +726,7 @@ static int l_op_fail_as(lua_State *L, int twin)
 	const char *message = NULL;
 	int rc;
 
-	self = check_op(L);
+	self = check_op(L, 1);
 	code = (int)luaL_checkinteger(L, 2);
 	if (!lua_isnoneornil(L, 3)) {
 		luaL_checktype(L, 3, LUA_TSTRING);
@@ -756,7 +757,7 @@ static int l_op_wait_ms(lua_State *L)
 {
 	sc_op *self;
 
-	self = check_op(L);
+	self = check_op(L, 1);
 	lua_pushinteger(L, (lua_Integer)sc_op_wait_ms(self));
 	return 1;
 }
@@ -768,7 +769,7 @@ static int l_op_next(lua_State *L)
 	tmp *t;
 	int rc;
 
-	self = check_op(L);
+	self = check_op(L, 1);
 	lua_settop(L, 1);
 	t = tmp_push(L);
 	rc = sc_op_next_json(self, &t->json);
@@ -786,17 +787,15 @@ static int l_op_feed(lua_State *L)
 	tmp *t;
 	int rc;
 
-	self = check_op(L);
+	self = check_op(L, 1);
 	status = (int)luaL_checkinteger(L, 2);
 	if (!lua_isnoneornil(L, 3))
 		luaL_checktype(L, 3, LUA_TTABLE);
 	body = luaL_optlstring(L, 4, "", &body_len);
 	lua_settop(L, 4);
 	t = tmp_push(L);
-	if (!lua_isnil(L, 3)) {
+	if (!lua_isnil(L, 3))
 		headers = json_encode_tree(L, 3, t);
-		cJSON_AddItemToArray(t->json, headers);
-	}
 	rc = sc_op_feed_json(self, status, headers, body, body_len, &t->err);
 	if (rc != 0)
 		return raise_failure(L, "op:feed", rc, t->err);
@@ -811,7 +810,7 @@ static int l_op_result(lua_State *L)
 	tmp *t;
 	int rc;
 
-	self = check_op(L);
+	self = check_op(L, 1);
 	lua_settop(L, 1);
 	t = tmp_push(L);
 	rc = sc_op_take_result(&t->res, self, &t->err);
@@ -833,73 +832,100 @@ static int l_client_async_cancel(lua_State *L)
 	return 1;
 }
 
-/* The module's functions (luaL_Reg lines). */
-#define SC_GENERATED_FUNCTIONS \
-	{ "parse_redirect", l_parse_redirect }, \
-	{ "state_seal", l_state_seal }, \
-	{ "state_open", l_state_open }, \
-	{ "sqlite_store", l_sqlite_store }, \
-	{ "postgres_store", l_postgres_store }, \
-	{ "token_expired", l_token_expired }, \
-	{ "hmac_sha256_hex", l_hmac_sha256_hex }, \
-	{ "webhook_challenge", l_webhook_challenge }, \
-	{ "webhook_verify", l_webhook_verify }, \
-	{ "webhook_parse", l_webhook_parse }, \
-	{ "webhook_receive", l_webhook_receive }, \
-	{ "webhook_seen", l_webhook_seen }, \
-	{ "webhook_seen_sqlite", l_webhook_seen_sqlite }, \
-	{ "webhook_seen_postgres", l_webhook_seen_postgres }, \
-	{ "signal_rows", l_signal_rows }, \
-	{ "time_ms", l_time_ms }, \
-	{ "random_state", l_random_state }, \
-	{ "version", l_version }, \
-	{ "endpoints", l_endpoints }, \
-	{ "endpoint_info", l_endpoint_info }, \
-	{ "client_env", l_client_env }, \
-	{ "format_flags", l_format_flags },
-
-/* The methods of a seen (luaL_Reg lines). */
-#define SC_GENERATED_SEEN_METHODS \
-	{ "first", l_seen_first }, \
-	{ "forget", l_seen_forget }, \
+static const luaL_Reg seen_methods[] = {
+	{ "first", l_seen_first },
+	{ "forget", l_seen_forget },
 	{ "count", l_seen_count },
+	{ NULL, NULL },
+};
 
-/* The methods of a client (luaL_Reg lines). */
-#define SC_GENERATED_CLIENT_METHODS \
-	{ "get", l_client_get }, \
-	{ "set_timeouts", l_client_set_timeouts }, \
-	{ "call_stored", l_client_call_stored }, \
-	{ "pages", l_client_pages }, \
-	{ "connections_opened", l_client_connections_opened }, \
-	{ "auth_url", l_client_auth_url }, \
-	{ "op", l_client_op }, \
-	{ "async_timeout", l_client_async_timeout }, \
-	{ "async_count", l_client_async_count }, \
-	{ "timeout_ms", l_client_timeout_ms }, \
-	{ "fd", l_client_fd }, \
-	{ "call_many", l_client_call_many }, \
-	{ "set_debug", l_client_set_debug }, \
-	{ "share_cooldowns", l_client_share_cooldowns }, \
-	{ "async_start", l_client_async_start }, \
-	{ "async_start_pages", l_client_async_start_pages }, \
-	{ "fds", l_client_fds }, \
-	{ "async_take", l_client_async_take }, \
-	{ "async_poll", l_client_async_poll }, \
-	{ "async_socket", l_client_async_socket }, \
+static const luaL_Reg client_methods[] = {
+	{ "get", l_client_get },
+	{ "set_timeouts", l_client_set_timeouts },
+	{ "call_stored", l_client_call_stored },
+	{ "pages", l_client_pages },
+	{ "connections_opened", l_client_connections_opened },
+	{ "auth_url", l_client_auth_url },
+	{ "op", l_client_op },
+	{ "async_timeout", l_client_async_timeout },
+	{ "async_count", l_client_async_count },
+	{ "timeout_ms", l_client_timeout_ms },
+	{ "fd", l_client_fd },
+	{ "call_many", l_client_call_many },
+	{ "set_debug", l_client_set_debug },
+	{ "share_cooldowns", l_client_share_cooldowns },
+	{ "async_start", l_client_async_start },
+	{ "async_start_pages", l_client_async_start_pages },
+	{ "fds", l_client_fds },
+	{ "async_take", l_client_async_take },
+	{ "async_poll", l_client_async_poll },
+	{ "async_socket", l_client_async_socket },
 	{ "async_cancel", l_client_async_cancel },
+	{ "call", client_call },
+	{ "closed", handle_closed },
+	{ "close", client_close },
+	{ NULL, NULL },
+};
 
-/* The methods of a store (luaL_Reg lines). */
-#define SC_GENERATED_STORE_METHODS \
-	{ "get", l_store_get }, \
-	{ "put", l_store_put }, \
-	{ "delete", l_store_delete }, \
-	{ "refresh", l_store_refresh },
-
-/* The methods of an op (luaL_Reg lines). */
-#define SC_GENERATED_OP_METHODS \
-	{ "fail", l_op_fail }, \
-	{ "fail_unsent", l_op_fail_unsent }, \
-	{ "wait_ms", l_op_wait_ms }, \
-	{ "next", l_op_next }, \
-	{ "feed", l_op_feed }, \
+static const luaL_Reg op_methods[] = {
+	{ "fail", l_op_fail },
+	{ "fail_unsent", l_op_fail_unsent },
+	{ "wait_ms", l_op_wait_ms },
+	{ "next", l_op_next },
+	{ "feed", l_op_feed },
 	{ "result", l_op_result },
+	{ "close", op_close },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg store_methods[] = {
+	{ "get", l_store_get },
+	{ "put", l_store_put },
+	{ "delete", l_store_delete },
+	{ "refresh", l_store_refresh },
+	{ "closed", handle_closed },
+	{ "close", store_close },
+	{ NULL, NULL },
+};
+
+static const luaL_Reg module_functions[] = {
+	{ "parse_redirect", l_parse_redirect },
+	{ "state_seal", l_state_seal },
+	{ "state_open", l_state_open },
+	{ "sqlite_store", l_sqlite_store },
+	{ "postgres_store", l_postgres_store },
+	{ "token_expired", l_token_expired },
+	{ "hmac_sha256_hex", l_hmac_sha256_hex },
+	{ "webhook_challenge", l_webhook_challenge },
+	{ "webhook_verify", l_webhook_verify },
+	{ "webhook_parse", l_webhook_parse },
+	{ "webhook_receive", l_webhook_receive },
+	{ "webhook_seen", l_webhook_seen },
+	{ "webhook_seen_sqlite", l_webhook_seen_sqlite },
+	{ "webhook_seen_postgres", l_webhook_seen_postgres },
+	{ "signal_rows", l_signal_rows },
+	{ "time_ms", l_time_ms },
+	{ "random_state", l_random_state },
+	{ "version", l_version },
+	{ "endpoints", l_endpoints },
+	{ "endpoint_info", l_endpoint_info },
+	{ "client_env", l_client_env },
+	{ "format_flags", l_format_flags },
+	{ "client", l_client },
+	{ "json_decode", l_json_decode },
+	{ "json_encode", l_json_encode },
+	{ "same_env", l_same_env },
+	{ "env_snapshot", l_env_snapshot },
+	{ NULL, NULL },
+};
+
+/* The metatables of the userdata types. */
+static void register_types(lua_State *L)
+{
+	new_type(L, TMP_MT, tmp_release, tmp_release, 0, NULL);
+	new_type(L, SEEN_MT, seen_close, NULL, 0, seen_methods);
+	new_type(L, ENV_MT, env_close, NULL, 0, NULL);
+	new_type(L, CLIENT_MT, client_gc, client_close, 1, client_methods);
+	new_type(L, OP_MT, op_close, op_close, 1, op_methods);
+	new_type(L, STORE_MT, store_close, store_close, 1, store_methods);
+}

@@ -9,8 +9,11 @@ it this writes
   CPython function per entry, and SC_GENERATED_METHODS, the lines of the
   module's method table;
 - lua/smartcar_core_functions.h, #included by lua/smartcar_core.c: one
-  lua_CFunction per entry, SC_GENERATED_FUNCTIONS (the module's) and
-  SC_GENERATED_SEEN_METHODS (those of a webhook_seen set).
+  lua_CFunction per entry, the method tables of the module and of each
+  userdata type, and register_types(), which makes their metatables;
+- lua/smartcar_core_types.h, #included before: the metatable names, and
+  the struct, check and close of each type that holds one handle
+  (LUA_TYPES).
 
 What a kind means in each language (the conversion, the error a wrong
 value gets, what a failure turns into) is written once here, in PY_ARG,
@@ -27,6 +30,7 @@ import re
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY_OUT = os.path.join(ROOT, "python", "smartcar_native", "_core_functions.h")
 LUA_OUT = os.path.join(ROOT, "lua", "smartcar_core_functions.h")
+LUA_TYPES_OUT = os.path.join(ROOT, "lua", "smartcar_core_types.h")
 DEF = os.path.join(ROOT, "csrc", "lib", "bindings.def")
 
 
@@ -620,12 +624,110 @@ LUA_OPT = {"i64": "{n} = luaL_optinteger(L, {i}, {d});",
 LUA_SELF = {"client": ("sc_client", "check_client(L)"),
             "store": ("sc_token_store", "check_store(L, 1)"),
             "async": ("sc_async", "check_async_client(L)->async"),
-            "op": ("sc_op", "check_op(L)")}
+            "op": ("sc_op", "check_op(L, 1)")}
 # handle return kinds: userdata type, metatable, field; an op keeps its
 # client (the receiver) as its user value and raises when not made
 LUA_HANDLES = {"store": ("lstore", "STORE_MT", "store"),
                "seen": ("lseen", "SEEN_MT", "seen"),
                "op": ("lop", "OP_MT", "op")}
+
+
+# The userdata types of smartcar.core, in the order they are registered:
+# name, metatable, the handle held (the first field of struct l<name>,
+# NULL once closed; None: the struct is hand-written), the function that
+# frees it, the error a call on a closed one raises (None: never
+# checked; False: no check_<name>), whether its calls need its client (its user value) open,
+# __gc and __close (None: <name>_close, the close made here), whether it
+# has __tostring, and the methods besides bindings.def's ones.
+LUA_TYPES = [
+    ("tmp", "smartcar.tmp", None, None, None, False, "tmp_release",
+     "tmp_release", False, []),
+    ("seen", "smartcar.WebhookSeen", "sc_webhook_seen",
+     "sc_webhook_seen_free", None, False, None, "", False, []),
+    ("env", "smartcar.env", "sc_env_snapshot", "sc_env_snapshot_free",
+     False, False, None, "", False, []),
+    ("client", "smartcar.Client", None, None, None, False, "client_gc",
+     "client_close", True,
+     [("call", "client_call"), ("closed", "handle_closed"),
+      ("close", "client_close")]),
+    ("op", "smartcar.Op", "sc_op", "sc_op_free", "op is closed", True,
+     None, None, True, [("close", "op_close")]),
+    ("store", "smartcar.TokenStore", "sc_token_store",
+     "sc_token_store_free", "token store is closed", False, None, None,
+     True, [("closed", "handle_closed"), ("close", "store_close")]),
+]
+
+
+# The module's hand-written functions (smartcar_core.c)
+LUA_FUNCTIONS = ["client", "json_decode", "json_encode", "same_env",
+                 "env_snapshot"]
+
+
+def render_lua_types():
+    """The metatable names, and the struct, check and close of each type
+    that holds one handle."""
+    parts = [HEADER, "/*\n * The userdata types of smartcar.core "
+             "(tools/c_bindings.py's LUA_TYPES),\n * #included by "
+             "smartcar_core.c before the code that uses them.\n */\n\n"]
+    parts += ["#define %s_MT \"%s\"\n" % (t[0].upper(), t[1])
+              for t in LUA_TYPES]
+    for name, _, handle, free, closed, owner, _, _, _, _ in LUA_TYPES:
+        if handle is None:
+            continue
+        mt = name.upper() + "_MT"
+        parts.append("\ntypedef struct l%s {\n\t%s *%s; /* NULL once "
+                     "closed */\n} l%s;\n" % (name, handle, name, name))
+        check = ["static %s *check_%s(lua_State *L, int idx)\n{"
+                 % (handle, name),
+                 "\tl%s *u = luaL_checkudata(L, idx, %s);" % (name, mt)]
+        if owner:
+            check[-1] += "\n\tlclient *c;"
+        if closed:
+            check.append("\n\tif (u->%s == NULL)\n\t\tluaL_error(L, "
+                         "\"%s\");" % (name, closed))
+        if owner:  # the client it borrows, its user value
+            check.append("\tlua_getiuservalue(L, idx, 1);\n"
+                         "\tc = lua_touserdata(L, -1);\n\tlua_pop(L, 1);\n"
+                         "\tif (c == NULL || c->client == NULL)\n"
+                         "\t\tluaL_error(L, \"client is closed\");")
+        check.append("\treturn u->%s;\n}\n" % name)
+        if closed is not False:
+            parts.append("\n" + "\n".join(check))
+        parts.append("\n/* close, __gc and __close: idempotent. */\n"
+                     "static int %s_close(lua_State *L)\n{\n"
+                     "\tl%s *u = luaL_checkudata(L, 1, %s);\n"
+                     "\t%s *h = u->%s;\n\n\tu->%s = NULL;\n\t%s(h);\n"
+                     "\treturn 0;\n}\n" % (name, name, mt, handle, name,
+                                           name, free))
+    return "".join(parts)
+
+
+def render_lua_registry(tables):
+    """The method tables of the types and the module, and
+    register_types(), which makes the types' metatables."""
+    parts = []
+    calls = []
+    for name, _, _, _, _, _, gc, close, tostring, extra in LUA_TYPES:
+        lines = tables.get(name, []) + ["\t{ \"%s\", %s }," % m
+                                        for m in extra]
+        methods = "NULL"
+        if lines:
+            methods = name + "_methods"
+            parts.append("\nstatic const luaL_Reg %s[] = {\n%s\n"
+                         "\t{ NULL, NULL },\n};\n"
+                         % (methods, "\n".join(lines)))
+        gc = gc or name + "_close"
+        close = name + "_close" if close is None else close or "NULL"
+        calls.append("\tnew_type(L, %s_MT, %s, %s, %d, %s);"
+                     % (name.upper(), gc, close, tostring, methods))
+    parts.append("\nstatic const luaL_Reg module_functions[] = {\n%s\n"
+                 "\t{ NULL, NULL },\n};\n" % "\n".join(
+                     tables[None] + ["\t{ \"%s\", l_%s }," % (f, f)
+                                     for f in LUA_FUNCTIONS]))
+    parts.append("\n/* The metatables of the userdata types. */\n"
+                 "static void register_types(lua_State *L)\n{\n%s\n}\n"
+                 % "\n".join(calls))
+    return "".join(parts)
 
 
 def lua_name(fn):
@@ -662,12 +764,12 @@ def render_lua_fn(fn):
     if needs_tmp:
         decls.append("\ttmp *t;")
         body.append("\tlua_settop(L, %d);\n\tt = tmp_push(L);" % nargs)
-    conv = {"params": "\t{n} = params_arg(L, t, {i});",
-            "tokens": "\t{n} = json_encode_tree(L, {i}, t);",
-            # the caller's tree: kept in t->json, which frees it
-            "headers": "\tif (!lua_isnil(L, {i})) {{\n"
-                       "\t\t{n} = json_encode_tree(L, {i}, t);\n"
-                       "\t\tcJSON_AddItemToArray(t->json, {n});\n\t}}"}
+    conv = {"params": "\t{n} = params_arg(L, t, {i}, {i});",
+            # the call takes it: out of t->json, which frees the others
+            "tokens": "\t{n} = cJSON_DetachItemViaPointer(\n"
+                      "\t\tt->json, json_encode_tree(L, {i}, t));",
+            "headers": "\tif (!lua_isnil(L, {i}))\n"
+                       "\t\t{n} = json_encode_tree(L, {i}, t);"}
     for i, a in params:  # made once the tmp that frees them is there
         body.append(conv[a.kind].format(n=a.name, i=i))
     for argn, cond, msg in fn.lua_checks:
@@ -800,15 +902,7 @@ def render_lua(functions):
                                        fn.lua.replace(":", "_"))
         owner = fn.lua.split(":")[0] if ":" in fn.lua else None
         tables.setdefault(owner, []).append(reg)
-    for owner, lines in tables.items():
-        what = "the module's functions" if owner is None else \
-            "the methods of a%s %s" % ("n" if owner[0] in "aeiou" else "",
-                                       owner)
-        macro = "SC_GENERATED_%s" % ("FUNCTIONS" if owner is None else
-                                     owner.upper() + "_METHODS")
-        parts.append("\n/* %s (luaL_Reg lines). */\n#define %s \\\n%s\n"
-                     % (what[0].upper() + what[1:], macro,
-                        " \\\n".join(lines)))
+    parts.append(render_lua_registry(tables))
     return "".join(parts)
 
 
@@ -847,4 +941,5 @@ def render_twins(fn, render, name, how):
 def files():
     """{path: text} of the files this writes."""
     functions = read_table()
-    return {PY_OUT: render_python(functions), LUA_OUT: render_lua(functions)}
+    return {PY_OUT: render_python(functions), LUA_OUT: render_lua(functions),
+            LUA_TYPES_OUT: render_lua_types()}

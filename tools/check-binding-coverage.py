@@ -104,6 +104,7 @@ ONE_BINDING = {
                              "that own their sockets (smartcar.resty); "
                              "Python's drivers run on libcurl",
     ("python", "sc_client_new_params"): FFI_OPTIONS,
+    ("python", "sc_client_new_json"): FFI_OPTIONS,
     ("python", "sc_client_option_type"): FFI_OPTIONS,
     ("python", "sc_client_option_name"): FFI_OPTIONS,
     ("python", "sc_token_store_host_new"): "a store made of one host "
@@ -118,6 +119,11 @@ ONE_BINDING = {
                                     "no store",
     ("python", "sc_env_snapshot_"): "Python's shared client compares "
                                     "os.environ's values (same_values)",
+    ("python", "sc_params_from_json"): "Lua's parameter tables go through "
+                                       "its JSON converter; Python's "
+                                       "dicts hold str and int only",
+    ("python", "sc_params_set_number"): "Lua numbers may have fractions; "
+                                        "Python's parameters are int",
     ("lua", "sc_client_new"): LUA_OPTIONS,
     ("lua", "sc_client_options_init"): LUA_OPTIONS,
 }
@@ -139,6 +145,7 @@ BINDINGS = {
                "src": "python/smartcar_native/*.py",
                "def": r"^\s*(?:async\s+)?def (\w+)\("},
     "lua": {"c": ["lua/smartcar_core.c", "lua/smartcar_core_functions.h",
+                  "lua/smartcar_core_types.h",
                   "lua/smartcar/resty.lua",
                   "lua/smartcar/resty/functions.lua"],
             "src": "lua/smartcar/*.lua",

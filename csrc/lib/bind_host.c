@@ -411,3 +411,103 @@ void sc_env_snapshot_free(sc_env_snapshot *s)
 {
 	free(s);
 }
+
+/* ---- parameter and option tables given as JSON (a Lua table's) ------- */
+
+/* SC_EINVAL, its message @p fmt with @p a, @p b and @p c in *err_out. */
+static int invalid(sc_error **err_out, const char *fmt, const char *a,
+		   const char *b, const char *c)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), fmt, a ? a : "?", b, c);
+	if (err_out)
+		*err_out = sc__error_new(SC_EINVAL, msg);
+	return SC_EINVAL;
+}
+
+static const char *json_type(const cJSON *v)
+{
+	return cJSON_IsString(v)			? "string"
+	       : cJSON_IsBool(v)			? "boolean"
+	       : cJSON_IsNumber(v) || cJSON_IsRaw(v) ? "number"
+	       : cJSON_IsNull(v)			? "null"
+	       : cJSON_IsArray(v)			? "array"
+							: "object";
+}
+
+int sc_params_set_number(sc_params *params, const char *key, double value)
+{
+	char num[32];
+
+	if (value > -1e15 && value < 1e15 && value == (double)(long long)value)
+		snprintf(num, sizeof(num), "%.0f", value);
+	else
+		snprintf(num, sizeof(num), "%.14g", value);
+	return sc_params_set(params, key, num);
+}
+
+int sc_params_from_json(sc_params **out, const cJSON *obj,
+			sc_error **err_out)
+{
+	const cJSON *v = obj ? obj->child : NULL;
+	int rc = sc_params_new(out);
+
+	if (err_out)
+		*err_out = NULL;
+	if (rc == 0 && v && !cJSON_IsObject(obj))
+		rc = invalid(err_out, "parameter names must be strings", "",
+			     "", "");
+	for (; rc == 0 && v; v = v->next) {
+		if (cJSON_IsString(v) || cJSON_IsRaw(v)) /* Raw: an integer */
+			rc = sc_params_set(*out, v->string, v->valuestring);
+		else if (cJSON_IsBool(v))
+			rc = sc_params_set(*out, v->string,
+					   cJSON_IsTrue(v) ? "true" : "false");
+		else if (cJSON_IsNumber(v))
+			rc = sc_params_set_number(*out, v->string,
+						  v->valuedouble);
+		else
+			rc = invalid(err_out,
+				     "parameter '%.60s': string, number or "
+				     "boolean expected, got %s",
+				     v->string, json_type(v), "");
+	}
+	if (rc != 0) {
+		sc_params_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int sc_client_new_json(sc_client **out, const cJSON *options,
+		       sc_error **err_out)
+{
+	const cJSON *v = options ? options->child : NULL;
+	sc_params *p = NULL;
+	char want[32];
+	int rc;
+
+	*out = NULL;
+	if (err_out)
+		*err_out = NULL;
+	for (; v; v = v->next) {
+		const char *type = sc_client_option_type(v->string);
+		int number = type && (*type == 'i' || *type == 'n');
+
+		if (!type)
+			return invalid(err_out, "unknown option '%.60s'",
+				       v->string, "", "");
+		snprintf(want, sizeof(want), "%s%s",
+			 number ? "non-negative " : "", type);
+		if (strcmp(json_type(v), number ? "number" : type) != 0)
+			return invalid(err_out,
+				       "option '%.60s': %s expected, got %s",
+				       v->string, want, json_type(v));
+	}
+	rc = sc_params_from_json(&p, options, err_out);
+	if (rc == 0)
+		rc = sc_client_new_params(out, p, err_out);
+	sc_params_free(p);
+	return rc;
+}

@@ -251,3 +251,77 @@ TEST(bind_env_snapshot)
 	sc_env_snapshot_free(m);
 	sc_env_snapshot_free(NULL);
 }
+
+/* The message sc_params_from_json / sc_client_new_json gave for @p json
+ * (NULL when it was accepted). */
+static char *json_refusal(const char *json, int client)
+{
+	cJSON *tree = cJSON_Parse(json);
+	sc_params *p = NULL;
+	sc_client *c = NULL;
+	sc_error *err = NULL;
+	char *msg = NULL;
+	int rc = client ? sc_client_new_json(&c, tree, &err)
+			: sc_params_from_json(&p, tree, &err);
+
+	if (rc != 0 && err)
+		msg = strdup(sc_error_message(err));
+	else if (rc != 0)
+		msg = strdup(sc_strerror(rc));
+	if (!client && rc == 0)
+		CHECK_STR(sc_params_get(p, "b"), "true");
+	sc_params_free(p);
+	sc_client_free(c);
+	sc_error_free(err);
+	cJSON_Delete(tree);
+	return msg;
+}
+
+TEST(bind_params_and_options_from_json)
+{
+	static const struct {
+		const char *json;
+		int client;
+		const char *message;
+	} refused[] = {
+		{ "{\"b\": true, \"x\": {}}", 0,
+		  "parameter 'x': string, number or boolean expected, got "
+		  "object" },
+		{ "[\"positional\"]", 0, "parameter names must be strings" },
+		{ "{\"bogus\": 1}", 1, "unknown option 'bogus'" },
+		{ "{\"mode\": 1}", 1,
+		  "option 'mode': string expected, got number" },
+		{ "{\"timeout_ms\": \"5\"}", 1,
+		  "option 'timeout_ms': non-negative integer expected, got "
+		  "string" },
+	};
+	size_t i;
+	sc_params *p = NULL;
+	cJSON *tree = cJSON_Parse("{\"s\": \"x\", \"b\": true, \"i\": 42, "
+				  "\"f\": 1.5, \"big\": 1e300}");
+	char *msg;
+
+	REQUIRE(sc_params_from_json(&p, tree, NULL) == 0);
+	CHECK_STR(sc_params_get(p, "s"), "x");
+	CHECK_STR(sc_params_get(p, "b"), "true");
+	CHECK_STR(sc_params_get(p, "i"), "42");
+	CHECK_STR(sc_params_get(p, "f"), "1.5");
+	CHECK_STR(sc_params_get(p, "big"), "1e+300");
+	sc_params_free(p);
+	cJSON_Delete(tree);
+	REQUIRE(sc_params_from_json(&p, NULL, NULL) == 0);
+	CHECK(sc_params_count(p) == 0);
+	sc_params_free(p);
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		msg = json_refusal(refused[i].json, refused[i].client);
+		CHECK_STR(msg, refused[i].message);
+		free(msg);
+	}
+	CHECK(json_refusal("{\"b\": true}", 0) == NULL);
+	CHECK(json_refusal("{\"mode\": \"test\", \"timeout_ms\": 5}", 1) ==
+	      NULL);
+	msg = json_refusal("{\"timeout_ms\": -1}", 1);
+	CHECK_CONTAINS(msg, "non-negative integer");
+	free(msg);
+}

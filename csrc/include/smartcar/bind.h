@@ -115,6 +115,32 @@ SC_EXTERN(int) sc_env_snapshot_same(sc_env_snapshot *s);
 
 SC_EXTERN(void) sc_env_snapshot_free(sc_env_snapshot *s);
 
+/**
+ * Set @p key to the number @p value: an integral one below 10^15 in
+ * plain decimal, any other as "%.14g" (the text of a Lua number).
+ */
+SC_EXTERN(int) sc_params_set_number(sc_params *params, const char *key,
+				    double value);
+
+/**
+ * The parameters of the object @p obj (NULL: none), such as a Lua
+ * table's tree: values are strings, numbers (raw text: an integer, as
+ * is) or booleans ("true", "false").  SC_EINVAL, said in *err_out, for
+ * another value or a non-empty array; *out is NULL on failure.
+ */
+SC_EXTERN(int) sc_params_from_json(sc_params **out, const struct cJSON *obj,
+				   sc_error **err_out);
+
+/**
+ * sc_client_new_params() for the options of the object @p options
+ * (NULL: none), whose names and JSON types are checked first against
+ * sc_client_option_type(): SC_EINVAL, said in *err_out, for an unknown
+ * name or a value of another type.
+ */
+SC_EXTERN(int) sc_client_new_json(sc_client **out,
+				  const struct cJSON *options,
+				  sc_error **err_out);
+
 SC_END_DECL
 
 #endif
