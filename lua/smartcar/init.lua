@@ -10,10 +10,8 @@
 --- vehicle id, a wrong type, an unknown option) raises.
 
 local core = require "smartcar.core"
--- (locals: these are used on every call)
 local type, getmetatable, next = type, getmetatable, next
--- LuaJIT (Lua 5.1) has no math.type: there an integer is a number with
--- no fraction part (numbers are doubles).
+-- (LuaJIT has no math.type: an integer is a double without fraction)
 local math_type = math.type or function(v)
   if type(v) ~= "number" then return nil end
   return (v == math.floor(v) and v > -2^53 and v < 2^53) and "integer"
@@ -52,10 +50,7 @@ function smartcar.is_error(v)
   return type(v) == "table" and getmetatable(v) == core.error_mt
 end
 
-----------------------------------------------------------------------------
--- Argument checks.  They raise at the line of the code that called into
--- this module, however deep in the module the check runs.
-----------------------------------------------------------------------------
+-- == Argument checks.  They raise at the line of the caller's code.
 
 local THIS_FILE = debug.getinfo(1, "S").source
 
@@ -71,9 +66,8 @@ local function argerror(fname, n, msg)
   raise(("bad argument #%d to '%s' (%s)"):format(n, fname, msg))
 end
 
--- The checks by kind of arguments, options and parameters: each returns
--- nothing for a good value (or nil and the text to send for it), else
--- what is wrong, said after the value's name.
+-- The checks by kind of arguments, options and parameters: what is
+-- wrong (said after the value's name), or nil and the text to send.
 local function of_type(want, more)
   return function(v)
     if type(v) ~= want then
@@ -136,8 +130,7 @@ local CHECKS = {
       return ": table or JSON text expected, got " .. type(v)
     end
   end,
-  -- feature flags {country = "DE", flag = true} -> "country:DE flag:true"
-  -- (formatted by the library: sc_flags_format), or that text
+  -- feature flags {country = "DE"} -> "country:DE" (sc_flags_format)
   flags = function(v)
     if type(v) == "string" then return end
     if type(v) ~= "table" then return ": table expected, got " .. type(v) end
@@ -152,8 +145,7 @@ local CHECKS = {
   end,
 }
 
--- v, the value `what` of argument n of fname, checked as `kind`: the
--- value to send.
+-- v (`what` of argument n of fname) checked as `kind`: the value to send.
 local function check(kind, v, fname, n, what)
   local err, out = CHECKS[kind](v)
   if err then argerror(fname, n, what .. err) end
@@ -182,8 +174,8 @@ local function copy(t)
   return c
 end
 
--- Table t (nil: {}) checked against spec {field = kind}, an unknown field
--- or a bad value raising: t and a copy holding the values to send.
+-- Table t (nil: {}) checked against spec {field = kind}: t and a copy
+-- holding the values to send.
 local function check_fields(t, spec, fname, n)
   t = check_opt_table(t, fname, n)
   check_keys(t, spec, fname, n)
@@ -192,8 +184,7 @@ local function check_fields(t, spec, fname, n)
   return t, out
 end
 
--- The fields of the paging tables, by paging style, and the filter of the
--- Management API's connection calls.
+-- The fields of paging tables by paging style, and of management filters.
 local PAGING = {
   offset = { limit = "count", offset = "count" },
   cursor = { limit = "count", cursor = "text" },
@@ -216,9 +207,8 @@ local function table_args(spec, paging)
   return args
 end
 
--- The params the positional arguments (...) of call fname fill, checked
--- against its table_args (a paging or filter table gives its fields),
--- then the argument after them (its options).
+-- The params the arguments (...) of call fname fill, checked against its
+-- table_args, and the argument after them (its options).
 local function positional(args, fname, ...)
   local params = {}
   for i, a in ipairs(args) do
@@ -261,17 +251,14 @@ local function check_self(self, mt, fname)
   end
 end
 
-----------------------------------------------------------------------------
--- The default client.
-----------------------------------------------------------------------------
+-- == The default client.
 
--- The client options (name -> type) and the variables clients read their
--- hosts and CA bundle from (a change makes a new default client).
+-- The client options (name -> type) and the variables a default client
+-- is made again for when they change.
 local CLIENT_OPTIONS, ORIGIN_ENV = core.client_options, core.client_env()
 
--- The options given to configure() and the client shared by the module
--- functions and the vehicles given none, with the origin variables'
--- values when it was made (core.same_env compares them in C).
+-- configure()'s options, the default client and ORIGIN_ENV's values
+-- when it was made.
 local defaults = { options = {}, client = nil, env = nil }
 
 local function new_default(options)
@@ -305,8 +292,8 @@ end
 local AuthClient = { __name = "smartcar.AuthClient" }
 AuthClient.__index = AuthClient
 
--- The core client to run a call on: `client` (a core client or an
--- AuthClient), or the default one.
+-- The core client of `client` (a core client or an AuthClient; nil: the
+-- default one).
 local function resolve_client(client, fname, n)
   if client == nil then return smartcar.default_client() end
   if getmetatable(client) == AuthClient then return client.core end
@@ -314,8 +301,7 @@ local function resolve_client(client, fname, n)
   argerror(fname, n, "client: smartcar client expected, got " .. type(client))
 end
 
--- Per-call options shared by every API call, with their kinds: call
--- parameters of the same name.
+-- Per-call options of every API call (call parameters), by kind.
 local CALL_OPTIONS = {
   version = "string",           -- API version, "2.0"
   unit_system = "string",       -- "metric" or "imperial"
@@ -326,8 +312,7 @@ local CALL_OPTIONS = {
   rate_policy = "string",       -- "wait" or "fail"
 }
 
--- The spec of a call's options: the per-call options, flags, client and
--- `extra` ({field = kind}).
+-- The spec of a call's options: the per-call ones and `extra`.
 local function call_spec(extra)
   local spec = copy(extra or {})
   for k, kind in pairs(CALL_OPTIONS) do spec[k] = kind end
@@ -336,8 +321,8 @@ local function call_spec(extra)
 end
 local CALL_SPEC = call_spec()
 
--- The per-call options (`sent`: check_fields' values to send) into call
--- parameters; `base` (a vehicle) gives those the options leave out.
+-- The per-call options (check_fields' values) into params; `base` (a
+-- vehicle) gives those the options leave out.
 local function apply_call_options(params, sent, fname, n, base)
   base = base or {}
   for k in pairs(CALL_OPTIONS) do
@@ -352,12 +337,10 @@ local function apply_call_options(params, sent, fname, n, base)
   return params
 end
 
-----------------------------------------------------------------------------
--- Tokens and token stores.
-----------------------------------------------------------------------------
+-- == Tokens and token stores.
 
--- A result (data, err) whose data prints as name (fields...): each field
--- `shown` with its value, but `secret`, "[REDACTED]".
+-- A result (data, err) whose data prints as name (its fields `shown`,
+-- `secret` redacted).
 local function printed(name, shown, secret)
   local mt = { __name = name, __tostring = function(t)
     local parts = {}
@@ -378,8 +361,7 @@ local token_result = printed("smartcar.Token",
 local redirect_result = printed("smartcar.Redirect",
                                 { "code", "state", "user_id" }, "code")
 
--- A token store is the C module's smartcar.TokenStore (its methods:
--- lua/meta/smartcar_core.lua).
+-- (a token store: smartcar.TokenStore of lua/meta/smartcar_core.lua)
 local TOKEN_STORE_MT = core.token_store_mt
 
 --- true when v is a token store from smartcar.token_store.
@@ -437,9 +419,7 @@ local function check_store_option(options, fname, n)
   return store
 end
 
-----------------------------------------------------------------------------
--- AuthClient.
-----------------------------------------------------------------------------
+-- == AuthClient.
 
 --- Create a client for Connect, the token endpoint and every other call,
 --- with its own connection pool (`auth:close()` or `<close>` releases it
@@ -501,11 +481,9 @@ local EXCHANGE_OPTIONS = {
   rate_policy = "string", store = "any", key = "any",
 }
 
--- The token grants (auth:exchange_code(code, options),
--- auth:exchange_refresh_token(refresh_token, options)), from the
--- endpoint table: a token set, or nil, err.  Options: the per-call
--- options but unit_system and version; `store` and `key` save the new set
--- under `key` before it is returned (when the save fails: nil, err).
+-- The token grants of the endpoint table, auth:NAME(value, options): a
+-- token set, or nil, err.  Options: the per-call options but unit_system
+-- and version; `store` and `key` save the new set under `key` first.
 for _, name in ipairs(core.endpoints()) do
   local info = core.endpoint_info(name)
   local arg = info.host == "auth" and info.args:match("^[%w_]+")
@@ -519,7 +497,6 @@ for _, name in ipairs(core.endpoints()) do
       local params = apply_call_options({ [arg] = value }, sent, name, 2)
       local token, err = token_result(self.core:call(name, params))
       if token == nil or store == nil then return token, err end
-      -- saved before it is handed out, so the new set is never lost
       local ok, serr = store:put(options.key, token)
       if not ok then return nil, serr end
       return token
@@ -527,11 +504,7 @@ for _, name in ipairs(core.endpoints()) do
   end
 end
 
--- The core client's methods an auth client has as its own:
--- `auth:get(name)` reads an option back (never the secret),
--- `auth:share_cooldowns(store)` shares 429 cool-downs through a
--- PostgreSQL store (nil stops), `auth:close()` (idempotent) and
--- `auth:poll()` (the start/poll requests of vehicles given this client).
+-- The core client's methods an auth client has (lua/meta/smartcar_core.lua).
 for _, name in ipairs { "get", "share_cooldowns", "close", "poll" } do
   AuthClient[name] = function(self, ...)
     check_self(self, AuthClient, name)
@@ -559,9 +532,7 @@ function AuthClient:parse_redirect(url, expected_state)
   return smartcar.parse_redirect(url, expected_state)
 end
 
-----------------------------------------------------------------------------
--- Vehicle.  (The results' LuaLS classes: lua/meta/smartcar_results.lua.)
-----------------------------------------------------------------------------
+-- == Vehicle.  (The results' LuaLS classes: lua/meta/smartcar_results.lua.)
 
 --- smartcar.null, what JSON null becomes.
 ---@alias smartcar.Null lightuserdata
@@ -594,8 +565,8 @@ end
 ---@field start_pages fun(self: smartcar.Vehicle, endpoint: string, options: table|nil, callback: function|nil): smartcar.Request
 local Vehicle = class "smartcar.Vehicle"
 
--- A vehicle of class mt: `self` (its id and credentials) with the client
--- and per-call defaults of `options` (argument n of fname).
+-- Vehicle `self` of class mt with the client and per-call defaults of
+-- `options` (argument n of fname).
 local function new_vehicle(mt, fname, n, options, self)
   if options.client ~= nil then resolve_client(options.client, fname, n) end
   self.client, self.flags = options.client, options.flags
@@ -627,9 +598,8 @@ function smartcar.vehicle(id, token, options)
   return new_vehicle(Vehicle, "vehicle", 3, options, v)
 end
 
--- Raise unless vehicle v (a Vehicle or a VehicleV3, its fields as they are
--- now) has a non-empty id and either a store and key, an access token or
--- (API v3) a user id to send with the application token.
+-- Raise unless vehicle v has an id and a store and key, an access token
+-- or (v3) a user id to send with the application token.
 local function check_vehicle_fields(fname, v)
   local function need(ok, field, what)
     if not ok then
@@ -647,11 +617,10 @@ local function check_vehicle_fields(fname, v)
   end
 end
 
--- The client and parameters of a call on vehicle `self`, then its store
--- and key when it has a store.  The parameters: `extra` (positional
--- arguments), options.params, the per-call options (checked by `spec`)
--- or the vehicle's defaults, its id, user id (v3) and token (none with
--- a store: the store gives it).  Argument n of fname is the options.
+-- The client, params, store and key and options checked by `spec` of a
+-- call on vehicle `self`: params from `extra` (the arguments),
+-- options.params, the per-call options or the vehicle's, its id, user id
+-- and token (the store's, when it has one).
 local VEHICLE_OPTIONS = call_spec { params = "table" }
 local function vehicle_params(self, fname, n, options, extra, spec)
   local _, sent = check_fields(options, spec or VEHICLE_OPTIONS, fname, n)
@@ -666,10 +635,8 @@ local function vehicle_params(self, fname, n, options, extra, spec)
     rawget(self, "key"), sent
 end
 
--- A call on vehicle `self`: through its store when it has one (the op
--- loads and refreshes the set), with its token otherwise.  `no_token`:
--- the call authenticates otherwise (unsubscribe, with the management
--- token), so the store is left alone.
+-- A call on vehicle `self`, through its store if it has one but with
+-- `no_token` (the call takes the management token).
 local function vehicle_call(self, fname, n, endpoint, options, extra,
                             no_token)
   local client, params, store, key = vehicle_params(self, fname, n, options,
@@ -691,10 +658,8 @@ function Vehicle:call(endpoint, options)
   return vehicle_call(self, "call", 2, endpoint, options)
 end
 
-----------------------------------------------------------------------------
--- Requests that never block: start now, poll each frame (sc_async does
+-- == Requests that never block: start now, poll each frame (sc_async does
 -- the work; this keeps the handles).
-----------------------------------------------------------------------------
 
 ---@class smartcar.Request
 ---@field id integer
@@ -704,10 +669,9 @@ Request.__index = Request
 -- core client -> {id = Request} of its unfinished requests
 local unfinished = setmetatable({}, { __mode = "k" })
 
--- A handle for a call of client, kept until it finishes.  With `walk`
--- ({size, on_page}), a walk of a paged call's pages (the core's pager
--- decides which page is the last): req.pages and req.items grow as pages
--- come; walk.on_page(data, req) runs for each.
+-- A handle for a call of client, kept until it finishes; with `walk`
+-- ({page_size, on_page}) a walk of a paged call: req.pages and req.items
+-- grow as pages come.
 local function start_request(client, endpoint, params, store, key,
                              callback, fname, n, walk)
   if callback ~= nil then check("function", callback, fname, n, "callback") end
@@ -759,9 +723,8 @@ function Request:__tostring()
     self.finished and "done" or "running")
 end
 
--- The requests of `finished` (core results, in finishing order), settled;
--- the callbacks run after all are settled: each page's on_page, then
--- each finished request's callback.
+-- The requests of `finished` (core results) settled, then their on_page
+-- and callbacks run.
 local function settle(client, finished)
   local mine = unfinished[client] or {}
   local out, pages = {}, {}
@@ -851,7 +814,7 @@ function Vehicle:batch(paths, options)
     argerror("batch", 1, "paths: table of strings expected, got "
       .. type(paths))
   end
-  -- a JSON list keeps the paths apart: the library checks each one
+  -- (the library checks each path)
   local list = setmetatable({}, core.array_mt)
   for i = 1, #paths do
     list[i] = check("string", paths[i], "batch", 1, ("paths[%d]"):format(i))
@@ -884,8 +847,7 @@ end
 function Vehicle:request(method, path, body, headers, options)
   local fname = "request"
   check_self(self, Vehicle, fname)
-  -- (the library refuses a method other than GET, POST, PUT, PATCH and
-  -- DELETE: an argument error, raised)
+  -- (the library refuses other methods than GET, POST, PUT, PATCH, DELETE)
   local extra = { method = check("string", method, fname, 1, "method"):upper(),
                   path = check("string", path, fname, 2, "path") }
   if body ~= nil then extra.body = check("json", body, fname, 3, "body") end
@@ -904,18 +866,14 @@ function Vehicle:request(method, path, body, headers, options)
 end
 
 -- Every other call about a vehicle is a method vehicle:NAME(arguments...,
--- options) built here from its line of the endpoint table
--- (core.endpoint_info): the "args" column gives the positional arguments,
--- their kinds and the parameters they fill.  LuaLS reads their
--- declarations from lua/meta/smartcar_vehicle.lua (tools/gen-bindings.py).
+-- options) built from its line of the endpoint table (LuaLS:
+-- lua/meta/smartcar_vehicle.lua).
 local ENDPOINTS, INFO = {}, {}
 for _, name in ipairs(core.endpoints()) do
   ENDPOINTS[name], INFO[name] = true, core.endpoint_info(name)
 end
 
--- The method NAME of class mt.  `no_token`: the call authenticates with
--- the management token (unsubscribe): a store-backed vehicle does not
--- load or refresh its token for it.
+-- The method NAME of class mt.
 local function vehicle_method(mt, name, info)
   local args = table_args(info.args, info.paging)
   local no_token = info.auth == "bearer_amt"
@@ -923,8 +881,7 @@ local function vehicle_method(mt, name, info)
     -- (checked in place: check_self's frame is a tenth of the cost)
     if getmetatable(self) ~= mt then check_self(self, mt, name) end
     if #args == 0 and (...) == nil and not no_token then
-      -- the vehicle's fields read in C, no table built (false: the
-      -- vehicle needs the general path)
+      -- the vehicle read in C (false: it needs the general path)
       local data, err = core.vehicle_call(self, name, CALL_OPTIONS,
                                           smartcar.default_client)
       if data ~= false then return data, err end
@@ -940,19 +897,14 @@ for name, info in pairs(INFO) do
   end
 end
 
-----------------------------------------------------------------------------
--- Module calls (not about one vehicle): every other call of the endpoint
--- table but the token grants (AuthClient's) is smartcar.NAME(arguments...,
--- [query,] options), built from its line: its positional arguments, then
--- a v3 list call's query table (its filter and paging), then the options:
--- `client`, the per-call options, the credentials of a call made with
--- them, and the query parameters no argument fills (get_compatibility's
--- `mode`...).  LuaLS: lua/meta/smartcar_vehicle.lua.
-----------------------------------------------------------------------------
+-- == Module calls: every other call but the token grants is
+-- smartcar.NAME(arguments..., [query,] options) from its line of the
+-- endpoint table: its arguments, a v3 list call's query table, then the
+-- options: the per-call ones, credentials and the query parameters no
+-- argument fills.  LuaLS: lua/meta/smartcar_vehicle.lua.
 
--- The client for a call with Basic client credentials: a temporary one
--- when the options name credentials (true then: the caller closes it),
--- else options.client or the default.
+-- The client for a call: one made for the credentials the options name
+-- (and true: the caller closes it), else options.client or the default.
 local function credentials_client(options, fname, n)
   if options.client_id == nil and options.client_secret == nil then
     return resolve_client(options.client, fname, n), false
@@ -971,9 +923,8 @@ local function credentials_client(options, fname, n)
   return core.client(merged), true
 end
 
--- get_connections' page: paging.cursor is nil on the last page (the
--- library gives the server's null or "" as null), connections an empty
--- list when absent.
+-- get_connections' page: paging.cursor nil on the last page, connections
+-- an empty list when absent.
 local function connections_page(data, err)
   if data == nil then return nil, err end
   if type(data.paging) ~= "table" then data.paging = {} end
@@ -982,31 +933,27 @@ local function connections_page(data, err)
   return data
 end
 
--- The kinds of the parameters that are not text: of a v3 list call's
--- query table, and of the query parameters given as options.
+-- The kinds of the query parameters that are not text.
 local PARAM_KINDS = {
   is_enabled = "boolean", auto_subscribe = "boolean", page = "count",
   page_size = "count", scope = "list", make = "names",
 }
 
 -- What a module call adds to its line: `raises` (the argument an
--- invalid_argument error raises for), `result`, `walk` (the name of the
--- iterator over its pages).
+-- invalid_argument error is about), `result`, `walk` (its iterator).
 local MODULE_CALLS = {
   get_vehicles = { walk = "each_vehicle" },
   list_connections = { walk = "each_v3_connection" },
   list_subscriptions = { walk = "each_subscription" },
   get_connections = { result = connections_page, walk = "each_connection" },
-  -- the library checks that the filter holds exactly one of user_id and
-  -- vehicle_id; an argument error raises, as everywhere in this module
+  -- (the library checks the filter: one of user_id and vehicle_id)
   delete_connections = { raises = 2 },
 }
 
 local each_item -- (Paging iterators, below)
 
--- The call `name`, or with `walk` (an iterator's name) the iterator over
--- the items of every page, its paging argument left out and `page_size`
--- an option.
+-- The call `name`, or with `walk` the iterator over the items of every
+-- page, with a `page_size` option instead of a paging argument.
 local function module_call(name, info, walk)
   local spec = MODULE_CALLS[name] or {}
   local fname = walk or name
@@ -1074,9 +1021,7 @@ for name, info in pairs(INFO) do
   end
 end
 
-----------------------------------------------------------------------------
--- Vehicle API v3.
-----------------------------------------------------------------------------
+-- == Vehicle API v3.
 
 ---@class smartcar.VehicleV3
 ---@field id string
@@ -1131,24 +1076,17 @@ function VehicleV3:get_signals(paging, options)
   return vehicle_call(self, "get_signals", 2, "get_signals", options, extra)
 end
 
--- Every other v3 call about a vehicle (get_vehicle, get_signal(code), the
--- commands) is a method vehicle_v3:NAME(arguments..., options) built from
--- the endpoint table, as for Vehicle above.
+-- The other v3 calls about a vehicle, as for Vehicle.
 for name, info in pairs(INFO) do
   if info.vehicle == "1" and info.host == "v3" and VehicleV3[name] == nil then
     VehicleV3[name] = vehicle_method(VehicleV3, name, info)
   end
 end
 
-----------------------------------------------------------------------------
--- Paging iterators, for a generic for.  A for loop cannot take nil, err:
--- a failure while fetching a page raises the smartcar.Error table itself,
+-- == Paging iterators, for a generic for: a failure raises the error,
 -- its message prefixed with the iterator's name ("each_vehicle: ...").
-----------------------------------------------------------------------------
 
--- An iterator over the items (data[field]) of the pages next_page (a
--- client:pages iterator, which also gives field) returns; the library
--- decides which page is the last.
+-- An iterator over the items (data[field]) of the pages next_page gives.
 function each_item(fname, next_page, field)
   local items, i = nil, 0
   return function()
@@ -1170,14 +1108,12 @@ function each_item(fname, next_page, field)
   end
 end
 
--- The options of the iterators on vehicles and of walks (the per-call
--- options plus `page_size`; `on_page` for a walk).
+-- The options of the iterators on vehicles and of walks.
 local PAGES_OPTIONS = call_spec { params = "table", page_size = "positive" }
 local WALK_OPTIONS = copy(PAGES_OPTIONS)
 WALK_OPTIONS.on_page = "function"
 
--- An iterator over the items of every page of a paged call (endpoint) on
--- a vehicle of class mt, store included.
+-- An iterator over the items of every page of `endpoint` on a vehicle.
 local function each_vehicle_item(self, mt, fname, endpoint, options)
   check_self(self, mt, fname)
   local client, params, store, key, sent = vehicle_params(self, fname, 1,
@@ -1186,8 +1122,7 @@ local function each_vehicle_item(self, mt, fname, endpoint, options)
                                        store, key))
 end
 
--- The iterators of the module calls: their arguments without the paging
--- one; options: `page_size` and the call's.
+-- The module calls' iterators (a `page_size` option, no paging argument).
 ---@type fun(access_token: string, options: table|nil): fun(): string|nil
 smartcar.each_vehicle = module_calls.each_vehicle
 ---@type fun(amt: string, filter: {user_id: string|nil, vehicle_id: string|nil}|nil, options: table|nil): fun(): smartcar.Connection|nil
@@ -1215,10 +1150,6 @@ function VehicleV3:each_signal(options)
                            options)
 end
 
--- Walks of pages that never block: start now, poll each frame.  The core
--- walks them (sc_async_start_pager: the iterators' pager); start_request
--- keeps the pages as they come.
-
 --- Start walking every page of a paged call without waiting (`params`
 --- without the paging ones): a request handle whose data, when done, is
 --- {items = every page's items, pages = each page's data}.  Options:
@@ -1236,9 +1167,8 @@ function client_methods:start_pages(endpoint, params, options, callback)
                        "start_pages", 4, options)
 end
 
--- vehicle:start_pages(endpoint, options, callback): as
--- client:start_pages on the vehicle's client, store included, with the
--- per-call options plus `page_size` and `on_page`.
+-- vehicle:start_pages(endpoint, options, callback): as client:start_pages
+-- with the vehicle's client and store and the per-call options.
 for _, mt in ipairs { Vehicle, VehicleV3 } do
   mt.start_pages = function(self, endpoint, options, callback)
     check_self(self, mt, "start_pages")
@@ -1250,9 +1180,7 @@ for _, mt in ipairs { Vehicle, VehicleV3 } do
   end
 end
 
-----------------------------------------------------------------------------
--- Webhooks (docs/lua.md, "Webhooks").
-----------------------------------------------------------------------------
+-- == Webhooks (docs/lua.md, "Webhooks").
 
 --- The answer to a webhook VERIFY challenge: lower-case hex
 --- HMAC-SHA256(key = amt, message = challenge); reply {"challenge": it}.
@@ -1334,9 +1262,7 @@ function smartcar.parse_time(text)
   return core.time_ms(text)
 end
 
-----------------------------------------------------------------------------
--- Many calls at once.
-----------------------------------------------------------------------------
+-- == Many calls at once.
 
 local RUN_MANY_OPTIONS = {
   max_in_flight = "positive", progress = "function", client = "any",
