@@ -255,16 +255,26 @@ static cJSON *body_value(const cJSON *body)
 	return copy;
 }
 
+/* A time of the signal's meta, else of the signal itself (a flat row, or
+ * the fields of a binding's Signal). */
+static const cJSON *time_of(const cJSON *meta, const cJSON *src,
+			    const char *camel, const char *snake)
+{
+	const cJSON *v = field(meta, camel, snake);
+	return v ? v : field(src, camel, snake);
+}
+
 cJSON *sc__signal_row(const cJSON *sig, const char *vehicle_id)
 {
 	/* a REST resource keeps its fields in "attributes"; a webhook's
-	 * signal has them at the top */
+	 * signal has them at the top, a flat one its error too */
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(sig, "attributes");
 	const cJSON *src = cJSON_IsObject(a) ? a : sig;
 	const cJSON *status = cJSON_GetObjectItemCaseSensitive(src, "status");
 	const cJSON *body = cJSON_GetObjectItemCaseSensitive(src, "body");
 	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(sig, "meta");
-	const cJSON *err = cJSON_GetObjectItemCaseSensitive(status, "error");
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(
+		cJSON_IsObject(status) ? status : src, "error");
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(src, "code");
 	cJSON *row = cJSON_CreateObject(), *value;
 	int rc = 0;
@@ -297,11 +307,14 @@ cJSON *sc__signal_row(const cJSON *sig, const char *vehicle_id)
 	rc |= add_str(row, "error_code",
 		      cJSON_GetObjectItemCaseSensitive(err, "code"));
 	rc |= add_time(row, "retrieved_at",
-		       field(meta, "retrievedAt", "retrieved_at"));
+		       time_of(meta, src, "retrievedAt",
+			       "retrieved_at"));
 	rc |= add_time(row, "oem_updated_at",
-		       field(meta, "oemUpdatedAt", "oem_updated_at"));
+		       time_of(meta, src, "oemUpdatedAt",
+			       "oem_updated_at"));
 	rc |= add_time(row, "ingested_at",
-		       field(meta, "ingestedAt", "ingested_at"));
+		       time_of(meta, src, "ingestedAt",
+			       "ingested_at"));
 	if (vehicle_id)
 		rc |= cJSON_AddStringToObject(row, "vehicle_id", vehicle_id)
 			      ? 0 : -1;

@@ -40,8 +40,8 @@ import os
 from typing import Any, Dict, List, Mapping, Optional, Union
 
 from . import _core, _util
-from ._time import from_ms as _from_ms
-from .errors import InvalidArgumentError
+from ._time import from_ms as _from_ms, to_unix
+from .notebook import to_dict
 
 __all__ = [
     "hash_challenge",
@@ -193,30 +193,11 @@ def receive_webhook(amt: str, signature: Optional[Union[str, bytes]],
         amt, signature, body, None if seen is None else seen._seen))
 
 
-def _tuple_rows(source: Any) -> Optional[List[Dict[str, Any]]]:
-    """Rows of Signal / Signals results (already decided by libsmartcar
-    when they were made): their fields under the row's keys."""
-    from .types import Signal, Signals
-
-    if isinstance(source, Signal):
-        signals, vehicle_id = [source], None
-    elif isinstance(source, Signals):
-        signals = source.signals
-        vehicle_id = source.vehicle.id if source.vehicle else None
-    elif isinstance(source, list) and source and \
-            all(isinstance(s, Signal) for s in source):
-        signals, vehicle_id = source, None
-    else:
-        return None
-    return [{
-        "code": s.code, "name": s.name, "group": s.group, "value": s.value,
-        "unit": s.unit, "status": s.status,
-        "error_type": (s.error or {}).get("type"),
-        "error_code": (s.error or {}).get("code"),
-        "retrieved_at": s.retrieved_at, "oem_updated_at": s.oem_updated_at,
-        "ingested_at": None, "vehicle_id": vehicle_id, "body": s.body,
-        "error": s.error,
-    } for s in signals]
+def _json_value(value: Any) -> Any:
+    """json.dumps' fallback: a datetime (naive = UTC) as epoch ms."""
+    if isinstance(value, _dt.datetime):
+        return to_unix("time", value) * 1000
+    return str(value)
 
 
 def signal_rows(source: Any) -> List[Dict[str, Any]]:
@@ -233,20 +214,13 @@ def signal_rows(source: Any) -> List[Dict[str, Any]]:
     them or of a delivery.  The flattening is libsmartcar's
     (``sc_signal_rows``), the same in every language.
     """
-    rows = _tuple_rows(source)
-    if rows is not None:
-        return rows
     if isinstance(source, Mapping) and isinstance(source.get("rows"), list):
         return [_row(dict(r)) for r in source["rows"]
                 if isinstance(r, Mapping)]
     if isinstance(source, (str, bytes, bytearray, memoryview)):
         text: Body = source
-    elif isinstance(source, (Mapping, list)):
-        try:
-            text = json.dumps(source, default=str)
-        except (ValueError, RecursionError):  # holds itself
-            raise InvalidArgumentError(
-                "signal_rows: the value cannot be read as JSON") from None
+    elif isinstance(source, (Mapping, list, tuple)):  # results: tuples
+        text = json.dumps(to_dict(source), default=_json_value)
     else:
         raise TypeError("signal_rows takes signals (a result, a webhook "
                         "event or JSON), not %s" % type(source).__name__)

@@ -140,3 +140,50 @@ TEST(signal_rows_from_rest_and_webhook)
 		sc_result_free(r);
 	}
 }
+
+/* Flat signals (rows, or a binding's Signal fields with a response meta
+ * of their own), and rows read back to the same rows. */
+TEST(signal_rows_from_flat_signals)
+{
+	const char *flat =
+		"{\"vehicle\":{\"id\":\"veh-3\"},\"signals\":[{\"code\":"
+		"\"tractionbattery-stateofcharge\",\"status\":\"ERROR\","
+		"\"error\":{\"type\":\"COMPATIBILITY\",\"code\":\"X\"},"
+		"\"body\":null,\"retrieved_at\":1758668712404,"
+		"\"meta\":{\"request_id\":\"r\"}},{\"code\":\"odometer-"
+		"traveleddistance\",\"status\":\"SUCCESS\",\"body\":{\"unit\":"
+		"\"kilometers\",\"value\":7},\"oem_updated_at\":"
+		"\"2025-09-23T23:05:12.404Z\"}]}";
+	sc_result *r = NULL, *again = NULL;
+	cJSON *doc;
+	char *text;
+	double n = 0;
+
+	REQUIRE(sc_signal_rows(&r, flat, strlen(flat)) == 0);
+	CHECK_RESULT_STRINGS(r, "rows.0.status", "ERROR",
+			"rows.0.error_type", "COMPATIBILITY",
+			"rows.0.error_code", "X", "rows.0.vehicle_id", "veh-3",
+			"rows.1.unit", "kilometers");
+	CHECK(sc_result_get_number(r, "rows.0.retrieved_at", &n) == 0 &&
+	      n == 1758668712404.0);
+	CHECK(sc_result_get_number(r, "rows.1.oem_updated_at", &n) == 0 &&
+	      n == 1758668712404.0);
+	CHECK(sc_result_get_number(r, "rows.1.value", &n) == 0 && n == 7);
+	doc = cJSON_CreateObject();
+	REQUIRE(doc != NULL);
+	cJSON_AddStringToObject(doc, "vehicle_id", "veh-3");
+	cJSON_AddItemToObject(
+		doc, "signals",
+		cJSON_Duplicate(cJSON_GetObjectItem(sc_result_data(r), "rows"),
+				1));
+	text = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	REQUIRE(text != NULL);
+	REQUIRE(sc_signal_rows(&again, text, strlen(text)) == 0);
+	CHECK(cJSON_Compare(cJSON_GetObjectItem(sc_result_data(r), "rows"),
+			    cJSON_GetObjectItem(sc_result_data(again), "rows"),
+			    1));
+	cJSON_free(text);
+	sc_result_free(again);
+	sc_result_free(r);
+}

@@ -261,6 +261,15 @@ def test_signal_rows_of_results(cars):
     assert locked["vehicle_id"] == cars.bev
     one = smartcar.signal_rows(car.get_signal("closure-islocked"))
     assert one[0]["value"] == locked["value"]
+    # Signal tuples of any origin: their own fields, read by the library
+    made = smartcar.Signal(
+        "tractionbattery-stateofcharge", None, None, "ERROR", None, None,
+        None, {"type": "COMPATIBILITY", "code": "X"},
+        dt.datetime(2025, 9, 23, 23, 5, 12, 404000), None, smartcar.Meta())
+    row, = smartcar.signal_rows([made])
+    assert (row["error_type"], row["error_code"]) == ("COMPATIBILITY", "X")
+    assert row["retrieved_at"] == T1 and row["oem_updated_at"] is None
+    assert row["vehicle_id"] is None and row["status"] == "ERROR"
     # the official SDK's shape: the body as sent, flattened the same way
     raw = smartcar.Vehicle(cars.bev, cars.token).get_signals()
     assert [r["code"] for r in smartcar.signal_rows(raw)] == \

@@ -42,7 +42,9 @@ SC_EXTERN(int) sc_time_parse_ms(int64_t *out, const char *text, size_t len);
  * or `.../signals/{code}` (with or without the `data` wrapper), the data of
  * their results (snake_case keys), a v4 webhook delivery (`data.signals`)
  * or a parsed one (sc_webhook_parse), the official Python SDK's
- * `{"body", "headers"}` response, or a bare array of signals.
+ * `{"body", "headers"}` response, or a bare array of signals; a signal
+ * may also be flat (a row, or a binding's signal: its times and error
+ * beside its code, not in meta and status).
  *
  * The result's data is `{"rows": [...]}`; every row has the same keys:
  * `code`, `name`, `group`, `value` (the body's `value`, or for a body
