@@ -37,94 +37,44 @@ released; connections are pooled and reused.
 from __future__ import annotations
 
 # errors must be imported before _core: the extension loads its factory.
-from . import errors as errors
+from . import errors
 from .errors import *  # noqa: F401,F403  (the exception classes)
 from ._exceptions import *  # noqa: F401,F403  (the generated ones)
 from . import _core
-from ._core import Client as Client, Op as Op
-from ._core import endpoints as endpoints, random_state as random_state
-from . import types as types
-from . import options as options
+from ._core import Client, Op, endpoints, random_state
+from . import options, types
 from ._shapes import *  # noqa: F401,F403  (the generated result tuples)
 from .types import *  # noqa: F401,F403  (the other result types)
 from .options import *  # noqa: F401,F403  (the option TypedDicts)
-from .auth_client import AuthClient as AuthClient
+from .auth_client import AuthClient
 from . import _module_calls, webhooks
 from ._module_calls import *  # noqa: F401,F403
-from ._time import is_expired as is_expired
-from .store import (
-    PostgresTokenStore as PostgresTokenStore,
-    TokenStore as TokenStore,
-)
-from .vehicle import Vehicle as Vehicle
-from .v3 import VehicleV3 as VehicleV3, get_app_token as get_app_token
+from ._time import is_expired
+from .store import PostgresTokenStore, TokenStore
+from .vehicle import Vehicle
+from .v3 import VehicleV3, get_app_token
 from .webhooks import *  # noqa: F401,F403
-from .many import run_many as run_many
-from . import notebook as notebook
-from .notebook import (
-    ResultList as ResultList,
-    to_dict as to_dict,
-    to_frame as to_frame,
-)
-from ._results import BatchResult as BatchResult
-from ._shared_clients import (
-    configure as configure,
-    default_client as default_client,
-    get_debug as get_debug,
-    set_debug as set_debug,
-)
+from .many import run_many
+from . import notebook
+from .notebook import ResultList, to_dict, to_frame
+from ._results import BatchResult
+from ._shared_clients import configure, default_client, get_debug, set_debug
 # the official SDK's submodules (smartcar.exception, smartcar.smartcar...)
-from . import (
-    config as config,
-    exception as exception,
-    helpers as helpers,
-    smartcar as smartcar,
-    v2_response as v2_response,
-    v3_response as v3_response,
-)
-from .smartcar import (
-    get_management_token as get_management_token,
-    get_vehicle as get_vehicle,
-)
+from . import config, exception, helpers, smartcar, v2_response, v3_response
+from .smartcar import get_management_token, get_vehicle
 
 __version__: str = _core.version()
 
-
 __all__ = [
     # API
-    "AuthClient",
-    "Vehicle",
-    "VehicleV3",
-    "TokenStore",
-    "PostgresTokenStore",
-    "is_expired",
-    "get_app_token",
-    "get_vehicle",
-    "get_management_token",
-    "run_many",
-    "to_frame",
-    "to_dict",
-    "ResultList",
-    "notebook",
-    "configure",
-    "set_debug",
-    "get_debug",
-    "random_state",
-    "endpoints",
-    "default_client",
-    "Client",
-    "Op",
-    "BatchResult",
+    "AuthClient", "Vehicle", "VehicleV3", "TokenStore", "PostgresTokenStore",
+    "is_expired", "get_app_token", "get_vehicle", "get_management_token",
+    "run_many", "to_frame", "to_dict", "ResultList", "notebook", "configure",
+    "set_debug", "get_debug", "random_state", "endpoints", "default_client",
+    "Client", "Op", "BatchResult",
     # modules
-    "errors",
-    "types",
-    "options",
-    "config",
-    "exception",
-    "helpers",
-    "smartcar",
-    "v2_response",
-    "v3_response",
+    "errors", "types", "options", "config", "exception", "helpers",
+    "smartcar", "v2_response", "v3_response",
 ]
 __all__ += types.__all__
 __all__ += _module_calls.__all__

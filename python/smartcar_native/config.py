@@ -12,13 +12,8 @@ from typing import Dict
 
 from ._shared_clients import default_client
 
-__all__ = [
-    "API_ORIGIN",
-    "AUTH_ORIGIN",
-    "CONNECT_ORIGIN",
-    "MANAGEMENT_API_ORIGIN",
-    "VEHICLE_API_ORIGIN",
-]
+__all__ = ["API_ORIGIN", "AUTH_ORIGIN", "CONNECT_ORIGIN",
+           "MANAGEMENT_API_ORIGIN", "VEHICLE_API_ORIGIN"]
 
 _KEYS: Dict[str, str] = {
     "API_ORIGIN": "api_origin",

@@ -13,34 +13,18 @@ from typing import Any
 from . import _util
 from ._shared_clients import default_client
 from ._module_calls import (
-    delete_connections as delete_connections,
-    get_api_version as get_api_version,
-    get_compatibility as get_compatibility,
-    get_compatibility_matrix as get_compatibility_matrix,
-    get_connections as get_connections,
-    get_user as get_user,
-    get_vehicles as get_vehicles,
-    set_api_version as set_api_version,
-)
+    delete_connections, get_api_version, get_compatibility,
+    get_compatibility_matrix, get_connections, get_user, get_vehicles,
+    set_api_version)
 from .v3_response import Response
 from .v3_response import response_from as _v3_response
-from .webhooks import hash_challenge as hash_challenge
-from .webhooks import verify_payload as verify_payload
+from .webhooks import hash_challenge, verify_payload
 
 __all__ = [
-    "API_VERSION",
-    "set_api_version",
-    "get_api_version",
-    "get_user",
-    "get_compatibility_matrix",
-    "get_vehicle",
-    "get_vehicles",
-    "get_compatibility",
-    "hash_challenge",
-    "verify_payload",
-    "get_management_token",
-    "get_connections",
-    "delete_connections",
+    "API_VERSION", "set_api_version", "get_api_version", "get_user",
+    "get_compatibility_matrix", "get_vehicle", "get_vehicles",
+    "get_compatibility", "hash_challenge", "verify_payload",
+    "get_management_token", "get_connections", "delete_connections",
 ]
 
 #: the API version calls use (read-only here; use set_api_version)

@@ -125,11 +125,9 @@ class TokenStore:
     path: str
 
     def __init__(self, path: PathLike = ":memory:") -> None:
-        self.path = os.fspath(path) if not isinstance(path, str) else path
-        if not isinstance(self.path, str):
-            raise TypeError("path must be str or os.PathLike[str]")
-        # an empty path is refused by the library's binding
-        self._core = _core.sqlite_store(self.path)
+        # the library's binding checks the path (str or os.PathLike, not "")
+        self._core = _core.sqlite_store(path)
+        self.path = os.fsdecode(path)
 
     @property
     def core(self) -> "_core.TokenStore":
