@@ -163,19 +163,15 @@ PY_ARG = {
              "\t\tgoto done;\n\t{n} = PyBytes_AS_STRING({n}_bytes);",
              "Py_XDECREF({n}_bytes);"),
     "client": ("O", "sc_client *{n};",
-               "if (!PyObject_TypeCheck({n}_obj, &Client_Type)) {{\n"
-               "\t\tPyErr_Format(PyExc_TypeError, \"{n} must be a Client, "
-               "not %.100s\",\n\t\t\t     Py_TYPE({n}_obj)->tp_name);\n"
-               "\t\tgoto done;\n\t}}\n"
-               "\tif (client_check((ClientObject *){n}_obj) < 0)\n"
-               "\t\tgoto done;\n"
-               "\t{n} = ((ClientObject *){n}_obj)->client;", None),
+               "if (!({n} = holder_arg({n}_obj, &Client_Type, \"{n}\")))\n"
+               "\t\tgoto done;", None),
     "store": ("O", "sc_token_store *{n};",
-              "if (store_arg({n}_obj, &{n}, \"{n}\") < 0)\n\t\tgoto done;",
-              None),
+              "if (!({n} = holder_arg({n}_obj, &Store_Type, \"{n}\")))\n"
+              "\t\tgoto done;", None),
     "ostore": ("O", "sc_token_store *{n} = NULL;",
-               "if ({n}_obj != Py_None && store_arg({n}_obj, &{n}, \"{n}\") < 0)"
-               "\n\t\tgoto done;", None),
+               "if ({n}_obj != Py_None &&\n"
+               "\t    !({n} = holder_arg({n}_obj, &Store_Type, \"{n}\")))\n"
+               "\t\tgoto done;", None),
     "key": ("O", "const char *{n};",
             "if (!({n} = key_of({n}_obj)))\n\t\tgoto done;", None),
     "tokens": ("O", "cJSON *{n};",
@@ -236,6 +232,13 @@ PY_RET = {
     "step": ("cJSON *out = NULL;", "&out", "ret = step_value(rc, out);"),
     "taken": ("sc_result *out = NULL;", "&out",
               "ret = {err} ? raise_owned(rc, {err}) : take_result(rc, out);"),
+    # a constructor (SC_FN named as its class): the object, made before
+    # the call, keeps the client argument's handle
+    "new": ("{cls}Object *obj = NULL;", "&obj->{field}",
+            "if (rc != 0) {{\n\t\tPy_CLEAR(obj);\n"
+            "\t\traise_owned(rc, {err});\n\t}} else {{\n"
+            "\t\tobj->owner = client_hold((ClientObject *)client_obj);\n"
+            "\t}}\n\tret = (PyObject *)obj;"),
     "json": ("cJSON *out;", None, "out = {call};\n"
              "\tret = out ? from_json(out) : py_none();\n\tcJSON_Delete(out);"),
 }
@@ -267,10 +270,10 @@ VALUE_RETS = ("integer", "cstr", "void", "names", "json")
 # the receiver of a method (an SC_ARG named self): the object type, its
 # check, its handle, and how a call that released the GIL gives it back
 PY_SELF = {
-    "client": ("ClientObject", "client_check(self) < 0", "sc_client",
-               "self->client", "client_release(self);"),
-    "store": ("StoreObject", "store_check(self) < 0", "sc_token_store",
-              "self->store", "store_release(self);"),
+    "client": ("ClientObject", "holder_check(self) < 0", "sc_client",
+               "self->handle", "holder_release(self);"),
+    "store": ("StoreObject", "holder_check(self) < 0", "sc_token_store",
+              "self->handle", "holder_release(self);"),
     "async": ("AsyncObject", None, "sc_async", "self->async", None),
     "op": ("OpObject", None, "sc_op", "self->op", None),
 }
@@ -311,6 +314,11 @@ def receiver(fn):
 
 def render_py_fn(fn):
     decls, out_arg, conv = PY_RET[fn.ret]
+    cls = PY_TYPES.get(fn.py) if fn.ret == "new" else None
+    if cls:
+        field = PY_SELF[cls.recv][3].replace("self->", "")
+        decls, out_arg = decls.format(cls=cls.prefix), \
+            out_arg.format(field=field)
     has_err = "ERR" in fn.call
     recv = receiver(fn)
     args = fn.args[1:] if recv else fn.args
@@ -352,7 +360,10 @@ def render_py_fn(fn):
     if fn.ret == "pair":
         cleanup.append("\tsc_free(out);\n\tsc_free(out2);")
     c_name = py_name(fn)
-    if args:
+    if cls:
+        out = ["static PyObject *%s_new(PyTypeObject *type, PyObject *args,"
+               "\n\t\t\t     PyObject *kwds)\n{" % cls.prefix]
+    elif args:
         out = ["static PyObject *%s(%s *self, PyObject *args,\n"
                "\t\t\t     PyObject *kwds)\n{" % (c_name, self_type)]
     else:
@@ -375,6 +386,9 @@ def render_py_fn(fn):
     for cond, msg in fn.py_checks:
         out.append("\tif (!(%s)) {\n\t\traise_local(SC_EINVAL, \"%s\");\n"
                    "\t\tgoto done;\n\t}" % (cond, msg))
+    if cls:
+        out.append("\tif (!(obj = (%sObject *)type->tp_alloc(type, 0)))\n"
+                   "\t\tgoto done;" % cls.prefix)
     err = "err" if has_err else "NULL"
     call = call.replace("ERR", "&err")
     if out_arg is not None:
@@ -418,9 +432,14 @@ def render_python(functions):
              "call.\n */\n"]
     if any(fn.py and fn.ret == "names" for fn in functions):
         parts.append(PY_NAMES)
-    tables, attrs = {}, {}
+    tables, attrs, classes = {}, {}, []
+    read_table(classes)
+    PY_TYPES.update((cls.name, cls) for cls in classes)
     for fn in functions:
         if not fn.py:
+            continue
+        if fn.ret == "new":  # a class's tp_new
+            parts.append("\n" + render_py_fn(fn))
             continue
         c_name, doc = py_name(fn), py_name(fn, False) + "_doc"
         if fn.doc:
@@ -440,8 +459,6 @@ def render_python(functions):
         tables.setdefault(receiver(fn), []).append(
             "\t{ \"%s\", (PyCFunction)(void (*)(void))%s,\n"
             "\t  %s, %s }," % (fn.py, c_name, flags, doc))
-    classes = []
-    read_table(classes)
     parts.append(render_py_classes(classes, tables, attrs))
     return "".join(parts)
 
@@ -477,15 +494,18 @@ def render_py_classes(classes, tables, attrs):
         p = cls.prefix
         methods = tables.get(cls.recv, []) if cls.recv else []
         getset = attrs.get(cls.recv, []) if cls.recv else []
+        # a closable class is a HolderObject: its functions are Holder_
+        own, words = p, cls.slots
         if "closable" in cls.slots:
             methods, getset = methods + PY_CLOSABLE[0], \
                 PY_CLOSABLE[1] + getset
+            own, words = "Holder", words + ["gc", "weakref"]
         slots = ["PyVarObject_HEAD_INIT(NULL, 0)",
                  ".tp_name = \"smartcar_native._core.%s\"," % cls.name,
                  ".tp_basicsize = sizeof(%sObject)," % p,
-                 ".tp_dealloc = (destructor)%s_dealloc," % p,
+                 ".tp_dealloc = (destructor)%s_dealloc," % own,
                  ".tp_flags = Py_TPFLAGS_DEFAULT%s," % (
-                     " | Py_TPFLAGS_HAVE_GC" if "gc" in cls.slots else ""),
+                     " | Py_TPFLAGS_HAVE_GC" if "gc" in words else ""),
                  ".tp_doc = %s_doc," % p]
         doc = cls.doc
         if "options" in cls.slots:  # the keywords of client_options.def
@@ -506,8 +526,8 @@ def render_py_classes(classes, tables, attrs):
                        "\t{ NULL, NULL, NULL, NULL, NULL }\n};\n"
                        % (p, "\n".join(getset)))
             slots.append(".tp_getset = %s_getset," % p)
-        slots += [PY_SLOTS[w].format(p=p) for w in cls.slots
-                  if w in PY_SLOTS]
+        slots += [PY_SLOTS[w].format(p=own if w in ("gc", "weakref") else p)
+                  for w in words if w in PY_SLOTS]
         out.append("\nstatic PyTypeObject %s_Type = {\n\t%s\n};\n"
                    % (p, "\n\t".join(slots)))
         names.append("\t\t{ %s, &%s_Type }," % (
@@ -544,6 +564,8 @@ def read_options():
     return out
 
 
+# the SC_CLASS lines by Python name
+PY_TYPES = {}
 # the types ready, the public ones (a name) added to the module
 PY_ADD_TYPES = """
 /* Ready the types and add those with a name to @p m: 0, or -1. */

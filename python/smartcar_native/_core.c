@@ -281,7 +281,7 @@ static void raise_fmt(int code, const char *fmt, ...)
  * or bare ValueError becomes InvalidArgumentError with the same text.
  * Anything else (TypeError...) stays.  Returns NULL for the error path.
  */
-static PyObject *retyped(void)
+static void *retyped(void)
 {
 	PyObject *type, *value, *tb, *text;
 	PyObject *t = PyErr_Occurred();
@@ -551,41 +551,140 @@ static cJSON *tokens_of(PyObject *token)
 }
 
 /* ------------------------------------------------------------------ */
-/* TokenStore (declared here: Client.call_stored takes one)            */
+/* Client and TokenStore: handles calls use with the GIL released      */
 /* ------------------------------------------------------------------ */
 
+/*
+ * A Client (its handle: an sc_client) or a TokenStore (an
+ * sc_token_store).  users counts the holders of the handle besides the
+ * object: calls running with the GIL released, and a Client's Op, Pages
+ * and Async objects.  Only touched with the GIL held.  close() while
+ * users > 0 leaves the free to the last one (holder_release()).
+ */
 typedef struct {
 	PyObject_HEAD
-	sc_token_store *store;
-	/* Calls running with the GIL released that use the store.  Only
-	 * touched with the GIL held; close() while users > 0 defers the
-	 * free to the last one, as for Client. */
+	void *handle; /* NULL once freed */
 	Py_ssize_t users;
 	int closed;
 	PyObject *weakrefs;
-} StoreObject;
+	PyObject *debug; /* a Client's Python debug hook or NULL */
+} HolderObject;
+typedef HolderObject ClientObject;
+typedef HolderObject StoreObject;
 
-static PyTypeObject Store_Type;
-static PyTypeObject Pages_Type;
+static PyTypeObject Client_Type, Store_Type, Pages_Type;
 
-static void store_release(StoreObject *self)
+/* Free the handle of a closed holder that no call uses any more. */
+static void holder_release(HolderObject *self)
 {
-	if (self->closed && self->users == 0 && self->store) {
-		sc_token_store *st = self->store;
-		self->store = NULL;
-		Py_BEGIN_ALLOW_THREADS
-		sc_token_store_free(st);
-		Py_END_ALLOW_THREADS
+	int client = Py_TYPE(self) == &Client_Type;
+	void *handle = self->handle;
+
+	if (!self->closed || self->users > 0 || !handle)
+		return;
+	self->handle = NULL;
+	/* closing connections or a database may block briefly */
+	Py_BEGIN_ALLOW_THREADS
+	if (client)
+		sc_client_free(handle);
+	else
+		sc_token_store_free(handle);
+	Py_END_ALLOW_THREADS
+}
+
+/* 0 while @p self is open, else -1 with the error set. */
+static int holder_check(HolderObject *self)
+{
+	if (!self->closed && self->handle)
+		return 0;
+	raise_local(SC_EINVAL, Py_TYPE(self) == &Client_Type
+				       ? "operation on a closed smartcar Client"
+				       : "operation on a closed TokenStore");
+	return -1;
+}
+
+/* The open handle of an argument that must be of @p type (Client or
+ * TokenStore), or NULL with an exception set. */
+static void *holder_arg(PyObject *obj, PyTypeObject *type, const char *what)
+{
+	if (!PyObject_TypeCheck(obj, type)) {
+		PyErr_Format(PyExc_TypeError, "%s must be a %s, not %.100s",
+			     what, strrchr(type->tp_name, '.') + 1,
+			     Py_TYPE(obj)->tp_name);
+		return NULL;
+	}
+	if (holder_check((HolderObject *)obj) < 0)
+		return NULL;
+	return ((HolderObject *)obj)->handle;
+}
+
+/* An Op, Pages or Async object takes (and drops) its client's handle. */
+static ClientObject *client_hold(ClientObject *client)
+{
+	Py_INCREF(client);
+	client->users++;
+	return client;
+}
+
+static void client_drop(ClientObject **owner)
+{
+	ClientObject *client = *owner;
+
+	if (client) {
+		*owner = NULL;
+		client->users--;
+		holder_release(client);
+		Py_DECREF(client);
 	}
 }
 
-static int store_check(StoreObject *self)
+static PyObject *Holder_close(PyObject *self, PyObject *unused)
 {
-	if (self->closed || !self->store) {
-		raise_local(SC_EINVAL, "operation on a closed TokenStore");
-		return -1;
-	}
+	((HolderObject *)self)->closed = 1;
+	holder_release((HolderObject *)self);
+	Py_RETURN_NONE;
+}
+
+static PyObject *Holder_enter(PyObject *self, PyObject *unused)
+{
+	if (holder_check((HolderObject *)self) < 0)
+		return NULL;
+	Py_INCREF(self);
+	return self;
+}
+
+static PyObject *Holder_exit(PyObject *self, PyObject *args)
+{
+	Py_DECREF(Holder_close(self, NULL));
+	Py_RETURN_FALSE;
+}
+
+static PyObject *Holder_get_closed(PyObject *self, void *closure)
+{
+	return PyBool_FromLong(((HolderObject *)self)->closed);
+}
+
+static int Holder_traverse(HolderObject *self, visitproc visit, void *arg)
+{
+	Py_VISIT(self->debug);
 	return 0;
+}
+
+static int Holder_clear(HolderObject *self)
+{
+	Py_CLEAR(self->debug);
+	return 0;
+}
+
+static void Holder_dealloc(HolderObject *self)
+{
+	PyObject_GC_UnTrack(self);
+	if (self->weakrefs)
+		PyObject_ClearWeakRefs((PyObject *)self);
+	/* users is 0 here: calls and Ops hold a reference to self. */
+	Py_DECREF(Holder_close((PyObject *)self, NULL));
+	Py_CLEAR(self->debug);
+	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 /* A store key: a non-empty str without NUL characters. */
@@ -600,29 +699,11 @@ static const char *key_of(PyObject *obj)
 	return key;
 }
 
-/* ------------------------------------------------------------------ */
-/* Client                                                              */
-/* ------------------------------------------------------------------ */
-
-typedef struct {
-	PyObject_HEAD
-	sc_client *client;
-	/* Holders of the handle besides this object: calls running with
-	 * the GIL released and live Op objects.  Only touched with the GIL
-	 * held.  close() while users > 0 defers the free to the last one. */
-	Py_ssize_t users;
-	int closed;
-	PyObject *debug; /* the Python debug hook or NULL (GIL held) */
-	PyObject *weakrefs;
-} ClientObject;
-
-static PyTypeObject Client_Type;
-
 /* Async: the non-blocking driver (smartcar/async.h) for an event loop */
 typedef struct {
 	PyObject_HEAD
 	sc_async *async;
-	ClientObject *client;  /* a user of the client while open */
+	ClientObject *owner; /* a user of the client while open */
 } AsyncObject;
 
 static PyTypeObject Async_Type;
@@ -671,7 +752,7 @@ static int client_set_debug(ClientObject *self, PyObject *cb)
 			     Py_TYPE(cb)->tp_name);
 		return -1;
 	}
-	rc = sc_client_set_debug(self->client, cb ? debug_trampoline : NULL,
+	rc = sc_client_set_debug(self->handle, cb ? debug_trampoline : NULL,
 				 self);
 	if (rc != 0) {
 		raise_error(rc, NULL);
@@ -681,80 +762,6 @@ static int client_set_debug(ClientObject *self, PyObject *cb)
 	self->debug = cb;
 	Py_XDECREF(old);
 	return 0;
-}
-
-static void client_release(ClientObject *self)
-{
-	if (self->closed && self->users == 0 && self->client) {
-		sc_client *c = self->client;
-		self->client = NULL;
-		/* Closing connections may block briefly on TLS shutdown. */
-		Py_BEGIN_ALLOW_THREADS
-		sc_client_free(c);
-		Py_END_ALLOW_THREADS
-	}
-}
-
-/* The one close path: close(), __exit__ and dealloc. */
-static void client_close(ClientObject *self)
-{
-	self->closed = 1;
-	client_release(self);
-}
-
-static int client_check(ClientObject *self)
-{
-	if (self->closed || !self->client) {
-		raise_local(SC_EINVAL,
-			    "operation on a closed smartcar Client");
-		return -1;
-	}
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* What Client and TokenStore share: close(), with, closed             */
-/* ------------------------------------------------------------------ */
-
-/* Close a Client or TokenStore: its handle is freed now, or by the last
- * call still using it. */
-static void holder_close(PyObject *self)
-{
-	if (PyObject_TypeCheck(self, &Client_Type)) {
-		client_close((ClientObject *)self);
-	} else {
-		((StoreObject *)self)->closed = 1;
-		store_release((StoreObject *)self);
-	}
-}
-
-static PyObject *Holder_close(PyObject *self, PyObject *unused)
-{
-	holder_close(self);
-	Py_RETURN_NONE;
-}
-
-static PyObject *Holder_enter(PyObject *self, PyObject *unused)
-{
-	if ((PyObject_TypeCheck(self, &Client_Type)
-		     ? client_check((ClientObject *)self)
-		     : store_check((StoreObject *)self)) < 0)
-		return NULL;
-	Py_INCREF(self);
-	return self;
-}
-
-static PyObject *Holder_exit(PyObject *self, PyObject *args)
-{
-	holder_close(self);
-	Py_RETURN_FALSE;
-}
-
-static PyObject *Holder_get_closed(PyObject *self, void *closure)
-{
-	return PyBool_FromLong(PyObject_TypeCheck(self, &Client_Type)
-				       ? ((ClientObject *)self)->closed
-				       : ((StoreObject *)self)->closed);
 }
 
 /* PyArg format of each kind of client option. */
@@ -809,9 +816,9 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 	self = (ClientObject *)type->tp_alloc(type, 0);
 	if (!self)
 		return NULL;
-	rc = sc_client_new(&self->client, &opts, &err);
+	rc = sc_client_new((sc_client **)&self->handle, &opts, &err);
 	if (rc != 0) {
-		self->client = NULL;
+		self->handle = NULL;
 		self->closed = 1;
 		raise_error(rc, err);
 		sc_error_free(err);
@@ -824,29 +831,6 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 		return NULL;
 	}
 	return (PyObject *)self;
-}
-
-static int Client_traverse(ClientObject *self, visitproc visit, void *arg)
-{
-	Py_VISIT(self->debug);
-	return 0;
-}
-
-static int Client_clear(ClientObject *self)
-{
-	Py_CLEAR(self->debug);
-	return 0;
-}
-
-static void Client_dealloc(ClientObject *self)
-{
-	PyObject_GC_UnTrack(self);
-	if (self->weakrefs)
-		PyObject_ClearWeakRefs((PyObject *)self);
-	/* users is 0 here: calls and Ops hold a reference to self. */
-	client_close(self);
-	Py_CLEAR(self->debug);
-	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 /* Context of one call_many(): the Python progress callback and the
@@ -896,7 +880,6 @@ struct call {
 /* 0, or -1 with an exception set; call_end() in both cases. */
 static int call_of(PyObject *item, Py_ssize_t i, struct call *c)
 {
-	PyObject *store;
 	Py_ssize_t len = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -915,16 +898,10 @@ static int call_of(PyObject *item, Py_ssize_t i, struct call *c)
 				    &c->owned)))
 		return -1;
 	if (len == 4) { /* after the params: converting them runs Python */
-		store = PySequence_Fast_GET_ITEM(c->seq, 2);
-		if (!PyObject_TypeCheck(store, &Store_Type)) {
-			PyErr_Format(PyExc_TypeError, "calls[%zd]: store must "
-				     "be a TokenStore", i);
-			return -1;
-		}
-		if (store_check((StoreObject *)store) < 0 ||
+		if (!(c->store = holder_arg(PySequence_Fast_GET_ITEM(c->seq, 2),
+					    &Store_Type, "store")) ||
 		    !(c->key = key_of(PySequence_Fast_GET_ITEM(c->seq, 3))))
 			return -1;
-		c->store = ((StoreObject *)store)->store;
 	}
 	return 0;
 }
@@ -959,7 +936,7 @@ static PyObject *py_Client_call_many(ClientObject *self, PyObject *args,
 			     Py_TYPE(progress)->tp_name);
 		return NULL;
 	}
-	if (client_check(self) < 0)
+	if (holder_check(self) < 0)
 		return NULL;
 	seq = PyUnicode_Check(calls_obj) || PyBytes_Check(calls_obj) ||
 			      PyDict_Check(calls_obj)
@@ -971,7 +948,7 @@ static PyObject *py_Client_call_many(ClientObject *self, PyObject *args,
 		return NULL;
 	}
 	n = PySequence_Fast_GET_SIZE(seq);
-	if (sc_many_new(&m, self->client, (size_t)n) < 0) {
+	if (sc_many_new(&m, self->handle, (size_t)n) < 0) {
 		PyErr_NoMemory();
 		goto done;
 	}
@@ -994,7 +971,7 @@ static PyObject *py_Client_call_many(ClientObject *self, PyObject *args,
 			 progress != Py_None ? many_progress : NULL, &ctx);
 	Py_END_ALLOW_THREADS
 	self->users--;
-	client_release(self);
+	holder_release(self);
 	if (ctx.failed) {
 		PyErr_Restore(ctx.exc_type, ctx.exc_value, ctx.exc_tb);
 		goto done;
@@ -1019,7 +996,7 @@ done:
 
 static PyObject *py_Client_set_debug(ClientObject *self, PyObject *hook)
 {
-	if (client_check(self) < 0 || client_set_debug(self, hook) < 0)
+	if (holder_check(self) < 0 || client_set_debug(self, hook) < 0)
 		return NULL;
 	Py_RETURN_NONE;
 }
@@ -1033,49 +1010,45 @@ static PyObject *py_Client_debug(ClientObject *self, void *closure)
 
 static PyObject *py_Client_share_cooldowns(ClientObject *self, PyObject *arg)
 {
-	PyObject *st = arg;
+	PyObject *core = NULL;
+	sc_token_store *st = NULL;
 	int rc;
 
-	if (client_check(self) < 0)
+	if (holder_check(self) < 0)
 		return NULL;
-	/* a smartcar_native.TokenStore wraps one as .core */
-	if (arg != Py_None && !PyObject_TypeCheck(arg, &Store_Type) &&
-	    !(st = PyObject_GetAttrString(arg, "core")))
-		PyErr_Clear();
-	if (st != Py_None && (!st || !PyObject_TypeCheck(st, &Store_Type))) {
-		PyErr_Format(PyExc_TypeError, "store must be a TokenStore or "
-			     "None, not %.100s", Py_TYPE(arg)->tp_name);
-		rc = -1;
-	} else if (st != Py_None && store_check((StoreObject *)st) < 0) {
-		rc = -1;
-	} else {
-		/* the client holds the store until it stops sharing */
-		rc = sc_client_share_cooldowns(self->client, st == Py_None ? NULL
-					       : ((StoreObject *)st)->store);
-		if (rc != 0)
-			raise_local(rc, rc != SC_EINVAL ? NULL
-				    : "this token store cannot share "
-				      "cool-downs (the PostgreSQL one can)");
+	if (arg != Py_None) {
+		/* a smartcar_native.TokenStore wraps one as .core */
+		if (!PyObject_TypeCheck(arg, &Store_Type) &&
+		    !(core = PyObject_GetAttrString(arg, "core")))
+			PyErr_Clear();
+		st = holder_arg(core ? core : arg, &Store_Type, "store");
+		Py_XDECREF(core); /* arg holds it */
+		if (!st)
+			return NULL;
 	}
-	if (st != arg)
-		Py_XDECREF(st);
-	if (rc != 0)
-		return NULL;
-	Py_RETURN_NONE;
+	/* the client holds the store until it stops sharing */
+	rc = sc_client_share_cooldowns(self->handle, st);
+	if (rc == 0)
+		Py_RETURN_NONE;
+	raise_local(rc, rc != SC_EINVAL ? NULL
+		    : "this token store cannot share cool-downs (the "
+		      "PostgreSQL one can)");
+	return NULL;
 }
 
 static PyObject *Client_repr(ClientObject *self)
 {
+	const char *mode, *origin;
+
 	/* Configuration only; never the secret. */
-	if (self->closed || !self->client)
+	if (self->closed || !self->handle)
 		return PyUnicode_FromFormat("<%s closed>",
 					    Py_TYPE(self)->tp_name);
-	return PyUnicode_FromFormat(
-		"<%s mode=%s api_origin=%s>", Py_TYPE(self)->tp_name,
-		sc_client_get(self->client, "mode") ?
-			sc_client_get(self->client, "mode") : "?",
-		sc_client_get(self->client, "api_origin") ?
-			sc_client_get(self->client, "api_origin") : "?");
+	mode = sc_client_get(self->handle, "mode");
+	origin = sc_client_get(self->handle, "api_origin");
+	return PyUnicode_FromFormat("<%s mode=%s api_origin=%s>",
+				    Py_TYPE(self)->tp_name, mode ? mode : "?",
+				    origin ? origin : "?");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1085,19 +1058,15 @@ static PyObject *Client_repr(ClientObject *self)
 typedef struct {
 	PyObject_HEAD
 	sc_pager *pager;
-	ClientObject *client; /* strong: the pager borrows its handle */
-	StoreObject *store;   /* strong or NULL: the pages stop once closed
-			       * (the pager holds its sc_token_store) */
+	ClientObject *owner; /* held: the pager borrows its handle */
+	StoreObject *store;  /* strong or NULL: the pages stop once closed
+			      * (the pager holds its sc_token_store) */
 } PagesObject;
 
 static void Pages_dealloc(PagesObject *self)
 {
 	sc_pager_free(self->pager);
-	if (self->client) {
-		self->client->users--;
-		client_release(self->client);
-	}
-	Py_XDECREF(self->client);
+	client_drop(&self->owner);
 	Py_XDECREF(self->store);
 	PyObject_Free(self);
 }
@@ -1109,7 +1078,7 @@ static PyObject *Pages_next(PagesObject *self)
 
 	if (!self->pager)
 		return NULL;
-	if (self->store && store_check(self->store) < 0)
+	if (self->store && holder_check(self->store) < 0)
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
 	rc = sc_pager_next(&res, self->pager);
@@ -1125,8 +1094,8 @@ static PyObject *Pages_next(PagesObject *self)
 static PyObject *py_Pages_client(PagesObject *self, void *unused)
 {
 	(void)unused;
-	Py_INCREF(self->client);
-	return (PyObject *)self->client;
+	Py_INCREF(self->owner);
+	return (PyObject *)self->owner;
 }
 
 /* A Pages object for the pager Client.pages made (with @p store, a
@@ -1144,26 +1113,10 @@ static PyObject *pages_wrap(int rc, sc_pager *pager, sc_error *err,
 		return NULL;
 	}
 	out->pager = pager;
-	Py_INCREF(client);
-	out->client = client;
-	client->users++;
+	out->owner = client_hold(client);
 	out->store = store == Py_None ? NULL : (StoreObject *)store;
 	Py_XINCREF(out->store);
 	return (PyObject *)out;
-}
-
-/* A TokenStore argument's handle: 0, or -1 with an exception set. */
-static int store_arg(PyObject *obj, sc_token_store **out, const char *what)
-{
-	if (!PyObject_TypeCheck(obj, &Store_Type)) {
-		PyErr_Format(PyExc_TypeError, "%s must be a TokenStore, not "
-			     "%.100s", what, Py_TYPE(obj)->tp_name);
-		return -1;
-	}
-	if (store_check((StoreObject *)obj) < 0)
-		return -1;
-	*out = ((StoreObject *)obj)->store;
-	return 0;
 }
 
 /* A new TokenStore object for what a constructor gave, or raise. */
@@ -1173,15 +1126,12 @@ static PyObject *store_wrap(int rc, sc_token_store *st, sc_error *err)
 
 	if (rc != 0)
 		return raise_owned(rc, err);
-	self = PyObject_New(StoreObject, &Store_Type);
+	self = (StoreObject *)Store_Type.tp_alloc(&Store_Type, 0);
 	if (!self) {
 		sc_token_store_free(st);
 		return NULL;
 	}
-	self->store = st;
-	self->users = 0;
-	self->closed = 0;
-	self->weakrefs = NULL;
+	self->handle = st;
 	return (PyObject *)self;
 }
 
@@ -1329,67 +1279,16 @@ static cJSON *headers_of(PyObject *obj)
 /* Op: the sans-IO steps, for Python drivers (asyncio, shared cases)   */
 /* ------------------------------------------------------------------ */
 
-static PyObject *Op_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
-{
-	static char *kwlist[] = { "client", "endpoint", "params", NULL };
-	PyObject *endpoint_obj, *params_obj = Py_None;
-	ClientObject *owner;
-	const char *endpoint;
-	const sc_params *params;
-	sc_params *owned = NULL;
-	sc_error *err = NULL;
-	OpObject *self = NULL;
-	int rc;
-
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O|O:Op", kwlist,
-					 &Client_Type, &owner, &endpoint_obj,
-					 &params_obj))
-		return retyped();
-	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")) ||
-	    client_check(owner) < 0 ||
-	    !(params = params_of(params_obj, &owned)) ||
-	    !(self = (OpObject *)type->tp_alloc(type, 0)))
-		goto done;
-	rc = sc_op_new(&self->op, owner->client, endpoint, params, &err);
-	if (rc != 0) {
-		Py_CLEAR(self); /* no op, no owner yet */
-		raise_owned(rc, err);
-	} else {
-		Py_INCREF(owner);
-		self->owner = owner;
-		owner->users++;
-	}
-done:
-	sc_params_free(owned);
-	return (PyObject *)self;
-}
-
 static void Op_dealloc(OpObject *self)
 {
 	sc_op_free(self->op);
-	self->op = NULL;
-	if (self->owner) {
-		ClientObject *owner = self->owner;
-		self->owner = NULL;
-		owner->users--;
-		client_release(owner);
-		Py_DECREF(owner);
-	}
+	client_drop(&self->owner);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 /* ------------------------------------------------------------------ */
 /* TokenStore methods                                                  */
 /* ------------------------------------------------------------------ */
-
-static void Store_dealloc(StoreObject *self)
-{
-	if (self->weakrefs)
-		PyObject_ClearWeakRefs((PyObject *)self);
-	/* users is 0 here: running calls hold a reference to self. */
-	holder_close((PyObject *)self);
-	Py_TYPE(self)->tp_free((PyObject *)self);
-}
 
 static PyObject *Store_repr(StoreObject *self)
 {
@@ -1488,50 +1387,10 @@ static PyObject *mod_tuple_new(PyObject *self, PyObject *const *args,
 /* Async: the non-blocking driver (smartcar/async.h) for an event loop */
 /* ------------------------------------------------------------------ */
 
-static PyObject *Async_new(PyTypeObject *type, PyObject *args,
-			   PyObject *kwds)
-{
-	static char *kwlist[] = { "client", "max_in_flight", NULL };
-	PyObject *client;
-	Py_ssize_t max_in_flight = 0;
-	AsyncObject *self;
-	int rc;
-
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|n:Async", kwlist,
-					 &Client_Type, &client,
-					 &max_in_flight))
-		return retyped();
-	if (max_in_flight < 0) {
-		raise_local(SC_EINVAL, "max_in_flight must not be negative");
-		return NULL;
-	}
-	if (client_check((ClientObject *)client) < 0)
-		return NULL;
-	self = (AsyncObject *)type->tp_alloc(type, 0);
-	if (!self)
-		return NULL;
-	rc = sc_async_new(&self->async, ((ClientObject *)client)->client,
-			  (size_t)max_in_flight);
-	if (rc < 0) {
-		Py_DECREF(self);
-		raise_error(rc, NULL);
-		return NULL;
-	}
-	Py_INCREF(client);
-	self->client = (ClientObject *)client;
-	self->client->users++;
-	return (PyObject *)self;
-}
-
 static void Async_dealloc(AsyncObject *self)
 {
 	sc_async_free(self->async);
-	self->async = NULL;
-	if (self->client) {
-		self->client->users--;
-		client_release(self->client);
-		Py_CLEAR(self->client);
-	}
+	client_drop(&self->owner);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1548,7 +1407,7 @@ static PyObject *py_Async_start(AsyncObject *self, PyObject *call)
 	struct call c;
 	int rc;
 
-	if (client_check(self->client) < 0)
+	if (holder_check(self->owner) < 0)
 		return NULL;
 	if (call_of(call, 0, &c) < 0) {
 		call_end(&c);
@@ -1572,7 +1431,7 @@ static PyObject *py_Async_start_pages(AsyncObject *self, PyObject *arg)
 		PyErr_SetString(PyExc_TypeError, "pages must be a Pages");
 		return NULL;
 	}
-	if (pages->client != self->client) {
+	if (pages->owner != self->owner) {
 		raise_local(SC_EINVAL, "the pages belong to another client");
 		return NULL;
 	}
@@ -1580,8 +1439,8 @@ static PyObject *py_Async_start_pages(AsyncObject *self, PyObject *arg)
 		raise_local(SC_EINVAL, "the pages are used up");
 		return NULL;
 	}
-	if (client_check(self->client) < 0 ||
-	    (pages->store && store_check(pages->store) < 0))
+	if (holder_check(self->owner) < 0 ||
+	    (pages->store && holder_check(pages->store) < 0))
 		return NULL;
 	/* the driver has the pager (which holds the store) now */
 	pager = pages->pager;

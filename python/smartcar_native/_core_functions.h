@@ -875,9 +875,9 @@ static PyObject *py_Client_get(ClientObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:get", kwlist,
 					 &key_obj))
 		return retyped();
-	if (client_check(self) < 0)
+	if (holder_check(self) < 0)
 		goto done;
-	handle = self->client;
+	handle = self->handle;
 	if (!(key = utf8_of(key_obj, "key")))
 		goto done;
 	ret = str_from_c(sc_client_get(handle, key));
@@ -904,9 +904,9 @@ static PyObject *py_Client_set_timeouts(ClientObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|ll:set_timeouts", kwlist,
 					 &connect_ms, &total_ms))
 		return retyped();
-	if (client_check(self) < 0)
+	if (holder_check(self) < 0)
 		goto done;
-	handle = self->client;
+	handle = self->handle;
 	rc = sc_client_set_timeouts(handle, connect_ms, total_ms);
 	ret = rc != 0 ? raise_owned(rc, NULL) : py_none();
 done:
@@ -938,9 +938,9 @@ static PyObject *py_Client_call(ClientObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:call", kwlist,
 					 &endpoint_obj, &params_obj))
 		return retyped();
-	if (client_check(self) < 0)
+	if (holder_check(self) < 0)
 		goto done;
-	handle = self->client;
+	handle = self->handle;
 	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
 		goto done;
 	if (!(params = params_of(params_obj, &params_owned)))
@@ -950,7 +950,7 @@ static PyObject *py_Client_call(ClientObject *self, PyObject *args,
 	rc = sc_call(&out, handle, endpoint, params);
 	Py_END_ALLOW_THREADS
 	self->users--;
-	client_release(self);
+	holder_release(self);
 	ret = take_result(rc, out);
 done:
 	sc_params_free(params_owned);
@@ -986,10 +986,10 @@ static PyObject *py_Client_call_stored(ClientObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO|O:call_stored", kwlist,
 					 &store_obj, &key_obj, &endpoint_obj, &params_obj))
 		return retyped();
-	if (client_check(self) < 0)
+	if (holder_check(self) < 0)
 		goto done;
-	handle = self->client;
-	if (store_arg(store_obj, &store, "store") < 0)
+	handle = self->handle;
+	if (!(store = holder_arg(store_obj, &Store_Type, "store")))
 		goto done;
 	if (!(key = key_of(key_obj)))
 		goto done;
@@ -1004,8 +1004,8 @@ static PyObject *py_Client_call_stored(ClientObject *self, PyObject *args,
 	Py_END_ALLOW_THREADS
 	self->users--;
 	((StoreObject *)store_obj)->users--;
-	client_release(self);
-	store_release((StoreObject *)store_obj);
+	holder_release(self);
+	holder_release((StoreObject *)store_obj);
 	ret = take_result(rc, out);
 done:
 	sc_params_free(params_owned);
@@ -1041,14 +1041,15 @@ static PyObject *py_Client_pages(ClientObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OlOO:pages", kwlist,
 					 &endpoint_obj, &params_obj, &page_size, &store_obj, &key_obj))
 		return retyped();
-	if (client_check(self) < 0)
+	if (holder_check(self) < 0)
 		goto done;
-	handle = self->client;
+	handle = self->handle;
 	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
 		goto done;
 	if (!(params = params_of(params_obj, &params_owned)))
 		goto done;
-	if (store_obj != Py_None && store_arg(store_obj, &store, "store") < 0)
+	if (store_obj != Py_None &&
+	    !(store = holder_arg(store_obj, &Store_Type, "store")))
 		goto done;
 	if (key_obj != Py_None && !(key = key_of(key_obj)))
 		goto done;
@@ -1069,9 +1070,9 @@ static PyObject *py_Client_connections_opened(ClientObject *self, PyObject *unus
 	sc_client *handle;
 	PyObject *ret = NULL;
 
-	if (client_check(self) < 0)
+	if (holder_check(self) < 0)
 		goto done;
-	handle = self->client;
+	handle = self->handle;
 	ret = PyLong_FromLongLong((long long)sc_client_connections_opened(handle));
 done:
 	return ret;
@@ -1100,9 +1101,9 @@ static PyObject *py_Client_auth_url(ClientObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:auth_url", kwlist,
 					 &params_obj))
 		return retyped();
-	if (client_check(self) < 0)
+	if (holder_check(self) < 0)
 		goto done;
-	handle = self->client;
+	handle = self->handle;
 	if (!(params = params_of(params_obj, &params_owned)))
 		goto done;
 	rc = sc_auth_url(&out, &out2, handle, params, &err);
@@ -1137,9 +1138,9 @@ static PyObject *py_TokenStore_get(StoreObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:get", kwlist,
 					 &key_obj))
 		return retyped();
-	if (store_check(self) < 0)
+	if (holder_check(self) < 0)
 		goto done;
-	handle = self->store;
+	handle = self->handle;
 	if (!(key = key_of(key_obj)))
 		goto done;
 	self->users++;
@@ -1147,7 +1148,7 @@ static PyObject *py_TokenStore_get(StoreObject *self, PyObject *args,
 	rc = sc_token_store_load(&out, handle, key, &err);
 	Py_END_ALLOW_THREADS
 	self->users--;
-	store_release(self);
+	holder_release(self);
 	ret = rc != 0 ? raise_owned(rc, err) : take_result(rc, out);
 done:
 	return ret;
@@ -1176,9 +1177,9 @@ static PyObject *py_TokenStore_put(StoreObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:put", kwlist,
 					 &key_obj, &token_obj))
 		return retyped();
-	if (store_check(self) < 0)
+	if (holder_check(self) < 0)
 		goto done;
-	handle = self->store;
+	handle = self->handle;
 	if (!(key = key_of(key_obj)))
 		goto done;
 	if (!(token = tokens_of(token_obj)))
@@ -1188,7 +1189,7 @@ static PyObject *py_TokenStore_put(StoreObject *self, PyObject *args,
 	rc = sc_token_store_save_tokens(handle, key, token, &err);
 	Py_END_ALLOW_THREADS
 	self->users--;
-	store_release(self);
+	holder_release(self);
 	ret = rc != 0 ? raise_owned(rc, err) : py_none();
 done:
 	return ret;
@@ -1213,9 +1214,9 @@ static PyObject *py_TokenStore_delete(StoreObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:delete", kwlist,
 					 &key_obj))
 		return retyped();
-	if (store_check(self) < 0)
+	if (holder_check(self) < 0)
 		goto done;
-	handle = self->store;
+	handle = self->handle;
 	if (!(key = key_of(key_obj)))
 		goto done;
 	self->users++;
@@ -1223,7 +1224,7 @@ static PyObject *py_TokenStore_delete(StoreObject *self, PyObject *args,
 	rc = sc_token_store_remove(handle, key, &err);
 	Py_END_ALLOW_THREADS
 	self->users--;
-	store_release(self);
+	holder_release(self);
 	ret = rc != 0 ? raise_owned(rc, err) : py_none();
 done:
 	return ret;
@@ -1253,17 +1254,11 @@ static PyObject *py_TokenStore_refresh(StoreObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:refresh", kwlist,
 					 &client_obj, &key_obj))
 		return retyped();
-	if (store_check(self) < 0)
+	if (holder_check(self) < 0)
 		goto done;
-	handle = self->store;
-	if (!PyObject_TypeCheck(client_obj, &Client_Type)) {
-		PyErr_Format(PyExc_TypeError, "client must be a Client, not %.100s",
-			     Py_TYPE(client_obj)->tp_name);
+	handle = self->handle;
+	if (!(client = holder_arg(client_obj, &Client_Type, "client")))
 		goto done;
-	}
-	if (client_check((ClientObject *)client_obj) < 0)
-		goto done;
-	client = ((ClientObject *)client_obj)->client;
 	if (!(key = key_of(key_obj)))
 		goto done;
 	self->users++;
@@ -1273,8 +1268,8 @@ static PyObject *py_TokenStore_refresh(StoreObject *self, PyObject *args,
 	Py_END_ALLOW_THREADS
 	self->users--;
 	((ClientObject *)client_obj)->users--;
-	store_release(self);
-	client_release((ClientObject *)client_obj);
+	holder_release(self);
+	holder_release((ClientObject *)client_obj);
 	ret = rc != 0 ? raise_owned(rc, err) : take_result(rc, out);
 done:
 	return ret;
@@ -1637,6 +1632,78 @@ PyDoc_STRVAR(py_tuple_new_doc,
 "generic path (the result shapes are built with it).");
 
 
+static PyObject *Op_new(PyTypeObject *type, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "client", "endpoint", "params", NULL };
+	PyObject *client_obj, *endpoint_obj, *params_obj = Py_None;
+	sc_client *client;
+	const char *endpoint;
+	const sc_params *params;
+	sc_params *params_owned = NULL;
+	OpObject *obj = NULL;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|O:Op", kwlist,
+					 &client_obj, &endpoint_obj, &params_obj))
+		return retyped();
+	if (!(client = holder_arg(client_obj, &Client_Type, "client")))
+		goto done;
+	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
+		goto done;
+	if (!(params = params_of(params_obj, &params_owned)))
+		goto done;
+	if (!(obj = (OpObject *)type->tp_alloc(type, 0)))
+		goto done;
+	rc = sc_op_new(&obj->op, client, endpoint, params, &err);
+	if (rc != 0) {
+		Py_CLEAR(obj);
+		raise_owned(rc, err);
+	} else {
+		obj->owner = client_hold((ClientObject *)client_obj);
+	}
+	ret = (PyObject *)obj;
+done:
+	sc_params_free(params_owned);
+	return ret;
+}
+
+static PyObject *Async_new(PyTypeObject *type, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "client", "max_in_flight", NULL };
+	PyObject *client_obj;
+	sc_client *client;
+	Py_ssize_t max_in_flight = 0;
+	AsyncObject *obj = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|n:Async", kwlist,
+					 &client_obj, &max_in_flight))
+		return retyped();
+	if (!(client = holder_arg(client_obj, &Client_Type, "client")))
+		goto done;
+	if (!(max_in_flight >= 0)) {
+		raise_local(SC_EINVAL, "max_in_flight must not be negative");
+		goto done;
+	}
+	if (!(obj = (AsyncObject *)type->tp_alloc(type, 0)))
+		goto done;
+	rc = sc_async_new(&obj->async, client, (size_t)max_in_flight);
+	if (rc != 0) {
+		Py_CLEAR(obj);
+		raise_owned(rc, NULL);
+	} else {
+		obj->owner = client_hold((ClientObject *)client_obj);
+	}
+	ret = (PyObject *)obj;
+done:
+	return ret;
+}
+
 PyDoc_STRVAR(Client_doc,
 "Client(*, client_id=None, client_secret=None, redirect_uri=None, mode=None, connect_origin=None, auth_origin=None, api_origin=None, management_origin=None, api_version=None, unit_system=None, user_agent_suffix=None, connect_timeout_ms=0, timeout_ms=0, max_response_bytes=0, allow_insecure_http=False, insecure_skip_tls_verify_dangerous=False, ca_bundle=None, proxy=None, flags=None, max_attempts=0, retry_base_ms=0, retry_max_ms=0, retry_deadline_ms=0, rate_limit_capacity=0.0, rate_limit_per_minute=0.0, rate_policy=None, vehicle_api_origin=None, iam_origin=None, profile=None, connection_pool_size=0, max_cooldown_ms=0, async_start_budget=0, debug=None)\n"
 "\n"
@@ -1718,17 +1785,17 @@ static PyTypeObject Client_Type = {
 	PyVarObject_HEAD_INIT(NULL, 0)
 	.tp_name = "smartcar_native._core.Client",
 	.tp_basicsize = sizeof(ClientObject),
-	.tp_dealloc = (destructor)Client_dealloc,
+	.tp_dealloc = (destructor)Holder_dealloc,
 	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
 	.tp_doc = Client_doc,
 	.tp_methods = Client_methods,
 	.tp_getset = Client_getset,
 	.tp_new = Client_new,
 	.tp_repr = (reprfunc)Client_repr,
-	.tp_traverse = (traverseproc)Client_traverse,
-	.tp_clear = (inquiry)Client_clear,
+	.tp_traverse = (traverseproc)Holder_traverse,
+	.tp_clear = (inquiry)Holder_clear,
 	.tp_free = PyObject_GC_Del,
-	.tp_weaklistoffset = offsetof(ClientObject, weakrefs),
+	.tp_weaklistoffset = offsetof(HolderObject, weakrefs),
 };
 
 PyDoc_STRVAR(Params_doc,
@@ -1809,13 +1876,16 @@ static PyTypeObject Store_Type = {
 	PyVarObject_HEAD_INIT(NULL, 0)
 	.tp_name = "smartcar_native._core.TokenStore",
 	.tp_basicsize = sizeof(StoreObject),
-	.tp_dealloc = (destructor)Store_dealloc,
-	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_dealloc = (destructor)Holder_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
 	.tp_doc = Store_doc,
 	.tp_methods = Store_methods,
 	.tp_getset = Store_getset,
 	.tp_repr = (reprfunc)Store_repr,
-	.tp_weaklistoffset = offsetof(StoreObject, weakrefs),
+	.tp_traverse = (traverseproc)Holder_traverse,
+	.tp_clear = (inquiry)Holder_clear,
+	.tp_free = PyObject_GC_Del,
+	.tp_weaklistoffset = offsetof(HolderObject, weakrefs),
 };
 
 PyDoc_STRVAR(Async_doc,
