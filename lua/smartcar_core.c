@@ -409,31 +409,6 @@ static int push_data(lua_State *L, const sc_result *res)
 	return 1;
 }
 
-/* client:call(endpoint, params) -> data | nil, err */
-static int client_call(lua_State *L)
-{
-	sc_client *client = check_client(L);
-	const char *endpoint = luaL_checkstring(L, 2);
-	tmp *t;
-	int rc;
-
-	lua_settop(L, 3);
-	t = tmp_push(L);
-	params_arg(L, t, 3, 3);
-	rc = sc_call(&t->res, client, endpoint, t->params);
-	if (t->res == NULL)
-		return rc == SC_ENOMEM ? raise_nomem(L)
-				       : luaL_error(L, "%s", sc_strerror(rc));
-	if (rc == 0 && sc_result_error(t->res) == NULL)
-		return push_data(L, t->res);
-	return push_failure(L, t->res, rc);
-}
-
-/* ------------------------------------------------------------------ */
-/* smartcar.TokenStore (the ops, pagers and clients that use one hold  */
-/* it in the library: closing it only drops this handle's part)        */
-/* ------------------------------------------------------------------ */
-
 /* A store key: a non-empty string without NUL bytes. */
 static const char *check_key(lua_State *L, int idx)
 {
@@ -1315,60 +1290,6 @@ static lclient *check_async_client(lua_State *L)
 	return c;
 }
 
-/*
- * client:async_start(endpoint, params, store, key) -> id, and
- * client:async_start_pages(endpoint, params, page_size, store, key) ->
- * id, items: the walk of a paged call's pages (sc_async_start_pager),
- * items the field of each page that holds its items.  Each page is one
- * finished entry, with more = true before the last.  Argument errors
- * raise.
- */
-static int async_start(lua_State *L, int pages)
-{
-	lclient *c = check_async_client(L);
-	const char *endpoint = luaL_checkstring(L, 2), *key = NULL;
-	lua_Integer size = pages ? luaL_optinteger(L, 4, 0) : 0;
-	int at = pages ? 5 : 4; /* the store's index */
-	sc_token_store *store = NULL;
-	sc_pager *pager = NULL;
-	uint64_t id = 0;
-	tmp *t;
-	int rc;
-
-	if (!lua_isnoneornil(L, at)) {
-		store = check_store(L, at);
-		key = check_key(L, at + 1);
-	}
-	lua_settop(L, 6);
-	t = tmp_push(L);
-	params_arg(L, t, 3, 3);
-	if (!pages)
-		rc = sc_async_start_call(c->async, store, key, endpoint,
-					 t->params, &id, &t->err);
-	else if ((rc = sc_pager_new(&pager, c->client, store, key, endpoint,
-				    t->params, (long)size, &t->err)) == 0) {
-		lua_pushstring(L, sc_pager_items(pager));
-		rc = sc_async_start_pager(c->async, pager, &id, &t->err);
-	}
-	if (rc != 0)
-		return raise_failure(L, pages ? "start_pages" : "start", rc,
-				     t->err);
-	lua_pushinteger(L, (lua_Integer)id);
-	if (pages)
-		lua_insert(L, -2);
-	return 1 + pages;
-}
-
-static int l_client_async_start(lua_State *L)
-{
-	return async_start(L, 0);
-}
-
-static int l_client_async_start_pages(lua_State *L)
-{
-	return async_start(L, 1);
-}
-
 /* The finished calls: {{id = n, data = t} or {id = n, err = e}, ...};
  * a page of a walk that goes on has more = true. */
 static int async_push_taken(lua_State *L, lclient *c)
@@ -1420,30 +1341,6 @@ static int l_client_async_socket(lua_State *L)
 	return 0;
 }
 
-/* client:fds() -> {{fd = n, read = bool, write = bool}, ...} */
-static int l_client_fds(lua_State *L)
-{
-	lclient *c = check_async_client(L);
-	size_t n = sc_async_fds(c->async, NULL, 0), i;
-	sc_async_watch *w;
-
-	lua_settop(L, 1);
-	w = lua_newuserdatauv(L, (n ? n : 1) * sizeof(*w), 0);
-	n = sc_async_fds(c->async, w, n);
-	lua_createtable(L, (int)n, 0);
-	for (i = 0; i < n; i++) {
-		lua_createtable(L, 0, 3);
-		lua_pushinteger(L, w[i].fd);
-		lua_setfield(L, -2, "fd");
-		lua_pushboolean(L, w[i].events & SC_WATCH_READ);
-		lua_setfield(L, -2, "read");
-		lua_pushboolean(L, w[i].events & SC_WATCH_WRITE);
-		lua_setfield(L, -2, "write");
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
-	return 1;
-}
-
 /* The metatable @p mt of a type of userdata: __gc, and __close,
  * __tostring (tostring: 1) and __index = methods when given; its
  * functions have upvalue 1, @p mt (handle_of). */
@@ -1478,26 +1375,6 @@ static void new_type(lua_State *L, const char *mt, lua_CFunction gc,
  * and register_types() */
 #include "smartcar_core_functions.h"
 
-/* codes = {EINVAL = -1, ...}; kinds = {[-1] = "invalid_argument", ...} */
-static void push_codes(lua_State *L)
-{
-	lua_newtable(L);
-#define SC_ERROR(sym, val, kind, msg)                                  \
-	lua_pushinteger(L, (val));                                     \
-	lua_setfield(L, -2, #sym);
-#include "smartcar/errors.def"
-#undef SC_ERROR
-	lua_setfield(L, -2, "codes");
-
-	lua_newtable(L);
-#define SC_ERROR(sym, val, kind, msg)                                  \
-	lua_pushstring(L, (kind));                                     \
-	lua_rawseti(L, -2, (val));
-#include "smartcar/errors.def"
-#undef SC_ERROR
-	lua_setfield(L, -2, "kinds");
-}
-
 int luaopen_smartcar_core(lua_State *L)
 {
 	int rc = sc_global_init();
@@ -1512,13 +1389,6 @@ int luaopen_smartcar_core(lua_State *L)
 	tmp_new(L); /* core.vehicle_call's (its upvalue) */
 	lua_pushcclosure(L, l_vehicle_call, 1);
 	lua_setfield(L, -2, "vehicle_call");
-
-	lua_pushinteger(L, SC_STEP_DONE);
-	lua_setfield(L, -2, "STEP_DONE");
-	lua_pushinteger(L, SC_STEP_SEND);
-	lua_setfield(L, -2, "STEP_SEND");
-	lua_pushinteger(L, SC_STEP_WAIT);
-	lua_setfield(L, -2, "STEP_WAIT");
 
 	luaL_getmetatable(L, CLIENT_MT);
 	lua_setfield(L, -2, "client_mt");
@@ -1537,20 +1407,7 @@ int luaopen_smartcar_core(lua_State *L)
 	lua_pushlightuserdata(L, (void *)&null_sentinel);
 	lua_setfield(L, -2, "null");
 
-	push_codes(L);
-
-	/* client_options = {client_id = "string", timeout_ms = "integer"...} */
-	{
-		const char *name;
-		size_t i;
-
-		lua_newtable(L);
-		for (i = 0; (name = sc_client_option_name(i)) != NULL; i++) {
-			lua_pushstring(L, sc_client_option_type(name));
-			lua_setfield(L, -2, name);
-		}
-		lua_setfield(L, -2, "client_options");
-	}
+	push_constants(L);
 
 	lua_pushstring(L, sc_version());
 	lua_setfield(L, -2, "_VERSION");

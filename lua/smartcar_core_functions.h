@@ -503,6 +503,25 @@ static int l_client_set_timeouts(lua_State *L)
 	return 1;
 }
 
+/* core.client:call; in Python: call(endpoint, params=None) -> dict */
+static int l_client_call(lua_State *L)
+{
+	sc_client *self;
+	const char *endpoint;
+	sc_params *params;
+	tmp *t;
+	int rc;
+
+	self = check_client(L);
+	luaL_checktype(L, 2, LUA_TSTRING);
+	endpoint = check_cstring(L, 2, "the endpoint");
+	lua_settop(L, 3);
+	t = tmp_push(L);
+	params = params_arg(L, t, 3, 3);
+	rc = sc_call(&t->res, self, endpoint, params);
+	return push_outcome(L, t->res, rc);
+}
+
 /* core.client:call_stored; in Python: call_stored(store, key, endpoint, params=None) -> dict */
 static int l_client_call_stored(lua_State *L)
 {
@@ -818,6 +837,91 @@ static int l_op_result(lua_State *L)
 		      : push_outcome(L, t->res, rc);
 }
 
+/* core.client:async_start */
+static int l_client_async_start(lua_State *L)
+{
+	sc_async *self;
+	const char *endpoint;
+	sc_params *params;
+	sc_token_store *store = NULL;
+	const char *key = NULL;
+	tmp *t;
+	int rc;
+	uint64_t id;
+	const char *items = NULL;
+
+	self = check_async_client(L)->async;
+	luaL_checktype(L, 2, LUA_TSTRING);
+	endpoint = check_cstring(L, 2, "the endpoint");
+	if (!lua_isnoneornil(L, 4))
+		store = check_store(L, 4);
+	if (!lua_isnoneornil(L, 5))
+		key = check_key(L, 5);
+	lua_settop(L, 5);
+	t = tmp_push(L);
+	params = params_arg(L, t, 3, 3);
+	rc = sc_async_start_call(self, store, key, endpoint, params, &id, &t->err);
+	if (rc != 0)
+		return raise_failure(L, "async_start", rc, t->err);
+	lua_pushinteger(L, (lua_Integer)id);
+	if (items == NULL)
+		return 1;
+	lua_pushstring(L, items);
+	return 2;
+}
+
+/* core.client:async_start_pages */
+static int l_client_async_start_pages(lua_State *L)
+{
+	sc_async *self;
+	const char *endpoint;
+	sc_params *params;
+	long page_size;
+	sc_token_store *store = NULL;
+	const char *key = NULL;
+	tmp *t;
+	int rc;
+	uint64_t id;
+	const char *items = NULL;
+
+	self = check_async_client(L)->async;
+	luaL_checktype(L, 2, LUA_TSTRING);
+	endpoint = check_cstring(L, 2, "the endpoint");
+	page_size = (long)luaL_optinteger(L, 4, 0);
+	if (!lua_isnoneornil(L, 5))
+		store = check_store(L, 5);
+	if (!lua_isnoneornil(L, 6))
+		key = check_key(L, 6);
+	lua_settop(L, 6);
+	t = tmp_push(L);
+	params = params_arg(L, t, 3, 3);
+	rc = sc_async_start_pages(self, store, key, endpoint, params, page_size, &id, &items, &t->err);
+	if (rc != 0)
+		return raise_failure(L, "async_start_pages", rc, t->err);
+	lua_pushinteger(L, (lua_Integer)id);
+	if (items == NULL)
+		return 1;
+	lua_pushstring(L, items);
+	return 2;
+}
+
+/* core.client:fds */
+static int l_client_fds(lua_State *L)
+{
+	sc_async *self;
+	tmp *t;
+
+	self = check_async_client(L)->async;
+	lua_settop(L, 1);
+	t = tmp_push(L);
+	t->json = sc_async_fds_json(self);
+	if (t->json == NULL)
+		lua_pushnil(L);
+	else
+		push_json(L, t->json, 0);
+	return 1;
+}
+
 /* core.client:async_cancel; in Python: cancel(id) -> bool */
 static int l_client_async_cancel(lua_State *L)
 {
@@ -842,6 +946,7 @@ static const luaL_Reg seen_methods[] = {
 static const luaL_Reg client_methods[] = {
 	{ "get", l_client_get },
 	{ "set_timeouts", l_client_set_timeouts },
+	{ "call", l_client_call },
 	{ "call_stored", l_client_call_stored },
 	{ "pages", l_client_pages },
 	{ "connections_opened", l_client_connections_opened },
@@ -854,14 +959,13 @@ static const luaL_Reg client_methods[] = {
 	{ "call_many", l_client_call_many },
 	{ "set_debug", l_client_set_debug },
 	{ "share_cooldowns", l_client_share_cooldowns },
+	{ "async_take", l_client_async_take },
 	{ "async_start", l_client_async_start },
 	{ "async_start_pages", l_client_async_start_pages },
 	{ "fds", l_client_fds },
-	{ "async_take", l_client_async_take },
 	{ "async_poll", l_client_async_poll },
 	{ "async_socket", l_client_async_socket },
 	{ "async_cancel", l_client_async_cancel },
-	{ "call", client_call },
 	{ "closed", handle_closed },
 	{ "close", client_close },
 	{ NULL, NULL },
@@ -928,4 +1032,161 @@ static void register_types(lua_State *L)
 	new_type(L, CLIENT_MT, client_gc, client_close, 1, client_methods);
 	new_type(L, OP_MT, op_close, op_close, 1, op_methods);
 	new_type(L, STORE_MT, store_close, store_close, 1, store_methods);
+}
+
+/* The module's constants (errors.def, client_options.def). */
+static void push_constants(lua_State *L)
+{
+	lua_newtable(L);
+	lua_pushinteger(L, SC_EINVAL);
+	lua_setfield(L, -2, "EINVAL");
+	lua_pushinteger(L, SC_ENOMEM);
+	lua_setfield(L, -2, "ENOMEM");
+	lua_pushinteger(L, SC_ENETWORK);
+	lua_setfield(L, -2, "ENETWORK");
+	lua_pushinteger(L, SC_ETIMEOUT);
+	lua_setfield(L, -2, "ETIMEOUT");
+	lua_pushinteger(L, SC_ETLS);
+	lua_setfield(L, -2, "ETLS");
+	lua_pushinteger(L, SC_EMALFORMED);
+	lua_setfield(L, -2, "EMALFORMED");
+	lua_pushinteger(L, SC_ETOOBIG);
+	lua_setfield(L, -2, "ETOOBIG");
+	lua_pushinteger(L, SC_ESTATE);
+	lua_setfield(L, -2, "ESTATE");
+	lua_pushinteger(L, SC_EOAUTH);
+	lua_setfield(L, -2, "EOAUTH");
+	lua_pushinteger(L, SC_ECONNECT);
+	lua_setfield(L, -2, "ECONNECT");
+	lua_pushinteger(L, SC_EAPI);
+	lua_setfield(L, -2, "EAPI");
+	lua_pushinteger(L, SC_EHTTP);
+	lua_setfield(L, -2, "EHTTP");
+	lua_pushinteger(L, SC_ERATELIMIT);
+	lua_setfield(L, -2, "ERATELIMIT");
+	lua_pushinteger(L, SC_EUSER);
+	lua_setfield(L, -2, "EUSER");
+	lua_pushinteger(L, SC_EMISUSE);
+	lua_setfield(L, -2, "EMISUSE");
+	lua_pushinteger(L, SC_ECONFLICT);
+	lua_setfield(L, -2, "ECONFLICT");
+	lua_pushinteger(L, SC_ENOTFOUND);
+	lua_setfield(L, -2, "ENOTFOUND");
+	lua_pushinteger(L, SC_ESTORAGE);
+	lua_setfield(L, -2, "ESTORAGE");
+	lua_pushinteger(L, SC_ESIGNATURE);
+	lua_setfield(L, -2, "ESIGNATURE");
+	lua_setfield(L, -2, "codes");
+	lua_newtable(L);
+	lua_pushliteral(L, "invalid_argument");
+	lua_rawseti(L, -2, SC_EINVAL);
+	lua_pushliteral(L, "out_of_memory");
+	lua_rawseti(L, -2, SC_ENOMEM);
+	lua_pushliteral(L, "network");
+	lua_rawseti(L, -2, SC_ENETWORK);
+	lua_pushliteral(L, "timeout");
+	lua_rawseti(L, -2, SC_ETIMEOUT);
+	lua_pushliteral(L, "tls");
+	lua_rawseti(L, -2, SC_ETLS);
+	lua_pushliteral(L, "malformed_response");
+	lua_rawseti(L, -2, SC_EMALFORMED);
+	lua_pushliteral(L, "response_too_large");
+	lua_rawseti(L, -2, SC_ETOOBIG);
+	lua_pushliteral(L, "state_mismatch");
+	lua_rawseti(L, -2, SC_ESTATE);
+	lua_pushliteral(L, "oauth");
+	lua_rawseti(L, -2, SC_EOAUTH);
+	lua_pushliteral(L, "connect");
+	lua_rawseti(L, -2, SC_ECONNECT);
+	lua_pushliteral(L, "api");
+	lua_rawseti(L, -2, SC_EAPI);
+	lua_pushliteral(L, "http");
+	lua_rawseti(L, -2, SC_EHTTP);
+	lua_pushliteral(L, "rate_limited");
+	lua_rawseti(L, -2, SC_ERATELIMIT);
+	lua_pushliteral(L, "callback");
+	lua_rawseti(L, -2, SC_EUSER);
+	lua_pushliteral(L, "misuse");
+	lua_rawseti(L, -2, SC_EMISUSE);
+	lua_pushliteral(L, "conflict");
+	lua_rawseti(L, -2, SC_ECONFLICT);
+	lua_pushliteral(L, "not_found");
+	lua_rawseti(L, -2, SC_ENOTFOUND);
+	lua_pushliteral(L, "storage");
+	lua_rawseti(L, -2, SC_ESTORAGE);
+	lua_pushliteral(L, "bad_signature");
+	lua_rawseti(L, -2, SC_ESIGNATURE);
+	lua_setfield(L, -2, "kinds");
+	lua_newtable(L);
+	lua_pushstring(L, sc_client_option_type("client_id"));
+	lua_setfield(L, -2, "client_id");
+	lua_pushstring(L, sc_client_option_type("client_secret"));
+	lua_setfield(L, -2, "client_secret");
+	lua_pushstring(L, sc_client_option_type("redirect_uri"));
+	lua_setfield(L, -2, "redirect_uri");
+	lua_pushstring(L, sc_client_option_type("mode"));
+	lua_setfield(L, -2, "mode");
+	lua_pushstring(L, sc_client_option_type("connect_origin"));
+	lua_setfield(L, -2, "connect_origin");
+	lua_pushstring(L, sc_client_option_type("auth_origin"));
+	lua_setfield(L, -2, "auth_origin");
+	lua_pushstring(L, sc_client_option_type("api_origin"));
+	lua_setfield(L, -2, "api_origin");
+	lua_pushstring(L, sc_client_option_type("management_origin"));
+	lua_setfield(L, -2, "management_origin");
+	lua_pushstring(L, sc_client_option_type("api_version"));
+	lua_setfield(L, -2, "api_version");
+	lua_pushstring(L, sc_client_option_type("unit_system"));
+	lua_setfield(L, -2, "unit_system");
+	lua_pushstring(L, sc_client_option_type("user_agent_suffix"));
+	lua_setfield(L, -2, "user_agent_suffix");
+	lua_pushstring(L, sc_client_option_type("connect_timeout_ms"));
+	lua_setfield(L, -2, "connect_timeout_ms");
+	lua_pushstring(L, sc_client_option_type("timeout_ms"));
+	lua_setfield(L, -2, "timeout_ms");
+	lua_pushstring(L, sc_client_option_type("max_response_bytes"));
+	lua_setfield(L, -2, "max_response_bytes");
+	lua_pushstring(L, sc_client_option_type("allow_insecure_http"));
+	lua_setfield(L, -2, "allow_insecure_http");
+	lua_pushstring(L, sc_client_option_type("insecure_skip_tls_verify_dangerous"));
+	lua_setfield(L, -2, "insecure_skip_tls_verify_dangerous");
+	lua_pushstring(L, sc_client_option_type("ca_bundle"));
+	lua_setfield(L, -2, "ca_bundle");
+	lua_pushstring(L, sc_client_option_type("proxy"));
+	lua_setfield(L, -2, "proxy");
+	lua_pushstring(L, sc_client_option_type("flags"));
+	lua_setfield(L, -2, "flags");
+	lua_pushstring(L, sc_client_option_type("max_attempts"));
+	lua_setfield(L, -2, "max_attempts");
+	lua_pushstring(L, sc_client_option_type("retry_base_ms"));
+	lua_setfield(L, -2, "retry_base_ms");
+	lua_pushstring(L, sc_client_option_type("retry_max_ms"));
+	lua_setfield(L, -2, "retry_max_ms");
+	lua_pushstring(L, sc_client_option_type("retry_deadline_ms"));
+	lua_setfield(L, -2, "retry_deadline_ms");
+	lua_pushstring(L, sc_client_option_type("rate_limit_capacity"));
+	lua_setfield(L, -2, "rate_limit_capacity");
+	lua_pushstring(L, sc_client_option_type("rate_limit_per_minute"));
+	lua_setfield(L, -2, "rate_limit_per_minute");
+	lua_pushstring(L, sc_client_option_type("rate_policy"));
+	lua_setfield(L, -2, "rate_policy");
+	lua_pushstring(L, sc_client_option_type("vehicle_api_origin"));
+	lua_setfield(L, -2, "vehicle_api_origin");
+	lua_pushstring(L, sc_client_option_type("iam_origin"));
+	lua_setfield(L, -2, "iam_origin");
+	lua_pushstring(L, sc_client_option_type("profile"));
+	lua_setfield(L, -2, "profile");
+	lua_pushstring(L, sc_client_option_type("connection_pool_size"));
+	lua_setfield(L, -2, "connection_pool_size");
+	lua_pushstring(L, sc_client_option_type("max_cooldown_ms"));
+	lua_setfield(L, -2, "max_cooldown_ms");
+	lua_pushstring(L, sc_client_option_type("async_start_budget"));
+	lua_setfield(L, -2, "async_start_budget");
+	lua_setfield(L, -2, "client_options");
+	lua_pushinteger(L, SC_STEP_DONE);
+	lua_setfield(L, -2, "STEP_DONE");
+	lua_pushinteger(L, SC_STEP_SEND);
+	lua_setfield(L, -2, "STEP_SEND");
+	lua_pushinteger(L, SC_STEP_WAIT);
+	lua_setfield(L, -2, "STEP_WAIT");
 }

@@ -670,8 +670,7 @@ LUA_TYPES = [
      False, False, None, "", False, []),
     ("client", "smartcar.Client", None, None, None, False, "client_gc",
      "client_close", True,
-     [("call", "client_call"), ("closed", "handle_closed"),
-      ("close", "client_close")]),
+     [("closed", "handle_closed"), ("close", "client_close")]),
     ("op", "smartcar.Op", "sc_op", "sc_op_free", "op is closed", True,
      None, None, True, [("close", "op_close")]),
     ("store", "smartcar.TokenStore", "sc_token_store",
@@ -752,6 +751,36 @@ def render_lua_registry(tables):
     return "".join(parts)
 
 
+ERRORS_DEF = os.path.join(ROOT, "csrc", "include", "smartcar", "errors.def")
+# the module's integer constants besides the error codes
+LUA_CONSTANTS = ["SC_STEP_DONE", "SC_STEP_SEND", "SC_STEP_WAIT"]
+
+
+def render_lua_constants():
+    """push_constants(): the module's codes = {EINVAL = -1, ...}, kinds =
+    {[-1] = "invalid_argument", ...} (errors.def), client_options =
+    {client_id = "string", ...} (client_options.def) and STEP_*."""
+    with open(ERRORS_DEF) as f:
+        errors = re.findall(r'^SC_ERROR\((\w+),\s*(-?\d+),\s*"(\w+)"',
+                            f.read(), re.M)
+    out = ["\n/* The module's constants (errors.def, client_options.def). */",
+           "static void push_constants(lua_State *L)\n{"]
+    for table, lines in (
+            ("codes", ["\tlua_pushinteger(L, SC_%s);\n\tlua_setfield(L, -2, "
+                       "\"%s\");" % (sym, sym) for sym, _, _ in errors]),
+            ("kinds", ["\tlua_pushliteral(L, \"%s\");\n\tlua_rawseti(L, -2, "
+                       "SC_%s);" % (kind, sym) for sym, _, kind in errors]),
+            ("client_options",
+             ["\tlua_pushstring(L, sc_client_option_type(\"%s\"));\n"
+              "\tlua_setfield(L, -2, \"%s\");" % (o[2], o[2])
+              for o in read_options()])):
+        out += ["\tlua_newtable(L);"] + lines + \
+            ["\tlua_setfield(L, -2, \"%s\");" % table]
+    out += ["\tlua_pushinteger(L, %s);\n\tlua_setfield(L, -2, \"%s\");"
+            % (c, c[3:]) for c in LUA_CONSTANTS]
+    return "\n".join(out) + "\n}\n"
+
+
 def lua_name(fn):
     """The C name of fn's lua_CFunction."""
     return "l_" + fn.lua.replace(":", "_")
@@ -782,7 +811,7 @@ def render_lua_fn(fn):
               if a.kind in ("params", "tokens", "headers")]
     needs_tmp = fn.ret in ("result", "call", "string", "store", "seen",
                            "stored", "pages", "step", "taken",
-                           "pair", "json") or has_err or params
+                           "pair", "json", "id") or has_err or params
     if needs_tmp:
         decls.append("\ttmp *t;")
         body.append("\tlua_settop(L, %d);\n\tt = tmp_push(L);" % nargs)
@@ -888,6 +917,13 @@ def render_lua_fn(fn):
                         % (fn.einval["lua"],
                            " && rc != " + fn.ok if fn.ok else "",
                            fn.lua.replace(":", "_"), fn.when))
+        elif fn.ret == "id":  # the id of a started call (and the items)
+            decls.append("\tuint64_t id;\n\tconst char *items = NULL;")
+            body.append("\trc = %s;" % subst_call(fn, "&id", err))
+            body.append("\tif (rc != 0)\n\t\treturn raise_failure(L, \"%s\", "
+                        "rc, t->err);\n\tlua_pushinteger(L, (lua_Integer)id);"
+                        "\n\tif (items == NULL)\n\t\treturn 1;\n"
+                        "\tlua_pushstring(L, items);\n\treturn 2;" % name)
         elif fn.ret == "time":
             decls.append("\tint64_t out;")
             body.append("\trc = %s;" % subst_call(fn, "&out", err))
@@ -925,6 +961,7 @@ def render_lua(functions):
         owner = fn.lua.split(":")[0] if ":" in fn.lua else None
         tables.setdefault(owner, []).append(reg)
     parts.append(render_lua_registry(tables))
+    parts.append(render_lua_constants())
     return "".join(parts)
 
 

@@ -124,6 +124,17 @@ ONE_BINDING = {
                                        "dicts hold str and int only",
     ("python", "sc_params_set_number"): "Lua numbers may have fractions; "
                                         "Python's parameters are int",
+    ("python", "sc_async_fds_json"): "Python lists (fd, events) pairs "
+                                     "(sc_async_fds)",
+    ("lua", "sc_async_fds"): "Lua reads the sockets whole "
+                             "(sc_async_fds_json)",
+    ("python", "sc_async_start_pages"): "Python walks the pages of a Pages "
+                                        "iterator it holds "
+                                        "(sc_async_start_pager)",
+    ("lua", "sc_async_start_pager"): "Lua's async_start_pages makes its "
+                                     "pager in sc_async_start_pages",
+    ("lua", "sc_client_option_name"): "Lua's client_options table is "
+                                      "generated from client_options.def",
     ("lua", "sc_client_new"): LUA_OPTIONS,
     ("lua", "sc_client_options_init"): LUA_OPTIONS,
 }

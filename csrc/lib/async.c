@@ -638,6 +638,23 @@ int sc_async_start_pager(sc_async *a, sc_pager *pager, uint64_t *id_out,
 	return start(a, op, pager, id_out);
 }
 
+int sc_async_start_pages(sc_async *a, sc_token_store *store, const char *key,
+			 const char *endpoint, const sc_params *params,
+			 long page_size, uint64_t *id_out,
+			 const char **items_out, sc_error **err_out)
+{
+	sc_pager *pager = NULL;
+	int rc = a ? sc_pager_new(&pager, a->client, store, key, endpoint,
+				  params, page_size, err_out)
+		   : SC_EINVAL;
+
+	if (rc == 0) {
+		*items_out = sc_pager_items(pager);
+		rc = sc_async_start_pager(a, pager, id_out, err_out);
+	}
+	return rc;
+}
+
 int sc_async_cancel(sc_async *a, uint64_t id)
 {
 	int s, found = 0;

@@ -511,3 +511,26 @@ int sc_client_new_json(sc_client **out, const cJSON *options,
 	sc_params_free(p);
 	return rc;
 }
+
+cJSON *sc_async_fds_json(const sc_async *a)
+{
+	size_t n = sc_async_fds(a, NULL, 0), i;
+	sc_async_watch *w = calloc(n ? n : 1, sizeof(*w));
+	cJSON *out = w ? cJSON_CreateArray() : NULL, *fd;
+
+	n = out ? sc_async_fds(a, w, n) : 0;
+	for (i = 0; i < n; i++) {
+		if (!cJSON_AddItemToArray(out, fd = cJSON_CreateObject()) ||
+		    !cJSON_AddNumberToObject(fd, "fd", w[i].fd) ||
+		    !cJSON_AddBoolToObject(fd, "read",
+					   w[i].events & SC_WATCH_READ) ||
+		    !cJSON_AddBoolToObject(fd, "write",
+					   w[i].events & SC_WATCH_WRITE)) {
+			cJSON_Delete(out);
+			out = NULL;
+			break;
+		}
+	}
+	free(w);
+	return out;
+}

@@ -325,3 +325,69 @@ TEST(bind_params_and_options_from_json)
 	CHECK_CONTAINS(msg, "non-negative integer");
 	free(msg);
 }
+
+/* sc_async_fds_json holds what sc_async_fds does: {fd, read, write}. */
+static void check_fds_json(sc_async *a)
+{
+	sc_async_watch w[16];
+	size_t n = sc_async_fds(a, w, 16), i;
+	cJSON *fds = sc_async_fds_json(a), *f;
+
+	REQUIRE(cJSON_IsArray(fds));
+	CHECK(cJSON_GetArraySize(fds) == (int)n);
+	for (i = 0; i < n && i < 16; i++) {
+		f = cJSON_GetArrayItem(fds, (int)i);
+		CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(f, "fd")) ==
+		      w[i].fd);
+		CHECK(cJSON_IsTrue(cJSON_GetObjectItem(f, "read")) ==
+		      !!(w[i].events & SC_WATCH_READ));
+		CHECK(cJSON_IsTrue(cJSON_GetObjectItem(f, "write")) ==
+		      !!(w[i].events & SC_WATCH_WRITE));
+	}
+	cJSON_Delete(fds);
+}
+
+TEST(bind_async_start_pages_and_fds_json)
+{
+	const char *base = t_emulator(), *items = NULL;
+	char *token = base ? t_login(base, "bind-pages@example.com",
+				     "read_vehicle_info")
+			   : NULL;
+	sc_client *c = base ? t_client(base, NULL) : NULL;
+	sc_async *a = NULL;
+	sc_params *p = NULL;
+	sc_error *err = NULL;
+	sc_result *r = NULL;
+	uint64_t id = 0;
+	int frames;
+
+	REQUIRE(c && token && sc_async_new(&a, c, 0) == 0);
+	REQUIRE(sc_params_new(&p) == 0);
+	check_fds_json(a);
+	CHECK(sc_async_start_pages(a, NULL, NULL, "no_such_endpoint", p, 0,
+				   &id, &items, &err) == SC_EINVAL);
+	CHECK(err != NULL && items == NULL);
+	sc_error_free(err);
+	err = NULL;
+	sc_params_set(p, "access_token", token);
+	REQUIRE(sc_async_start_pages(a, NULL, NULL, "get_vehicles", p, 0, &id,
+				     &items, &err) == 0);
+	CHECK_STR(items, "vehicles");
+	for (frames = 0; sc_async_count(a) && frames < 5000; frames++) {
+		sc_async_poll(a);
+		check_fds_json(a);
+		while (sc_async_take(a, &(uint64_t){ 0 }, &r) == 1) {
+			CHECK(sc_result_error(r) == NULL);
+			sc_result_free(r);
+		}
+		if (sc_async_count(a))
+			t_frame_sleep();
+	}
+	CHECK(sc_async_count(a) == 0);
+	CHECK(sc_async_start_pages(NULL, NULL, NULL, "get_vehicles", p, 0, &id,
+				   &items, NULL) == SC_EINVAL);
+	sc_params_free(p);
+	sc_async_free(a);
+	sc_client_free(c);
+	free(token);
+}

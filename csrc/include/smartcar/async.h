@@ -114,6 +114,17 @@ SC_EXTERN(int) sc_async_start_pager(sc_async *a, sc_pager *pager,
 				    uint64_t *id_out, sc_error **err_out);
 
 /**
+ * sc_async_start_pager() for a new pager of @p a's client (the arguments
+ * of sc_pager_new()), and in *items_out the field of each page's data
+ * that holds its items (sc_pager_items(): static text).
+ */
+SC_EXTERN(int) sc_async_start_pages(sc_async *a, struct sc_token_store *store,
+				    const char *key, const char *endpoint,
+				    const sc_params *params, long page_size,
+				    uint64_t *id_out, const char **items_out,
+				    sc_error **err_out);
+
+/**
  * Stop op @p id and drop its result.  A request already on the wire is
  * abandoned: a command may still take effect.
  * @return 0, or SC_EINVAL when no such op is held (taken or unknown).

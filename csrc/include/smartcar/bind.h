@@ -14,6 +14,7 @@
 #ifndef SMARTCAR_BIND_H
 #define SMARTCAR_BIND_H
 
+#include "async.h"
 #include "call.h"
 #include "common.h"
 #include "errors.h"
@@ -114,6 +115,9 @@ SC_EXTERN(sc_env_snapshot *) sc_env_snapshot_new(const char *const *names,
 SC_EXTERN(int) sc_env_snapshot_same(sc_env_snapshot *s);
 
 SC_EXTERN(void) sc_env_snapshot_free(sc_env_snapshot *s);
+
+/** The sockets @p a watches now (sc_async_fds()): [{fd, read, write}]. */
+SC_EXTERN(struct cJSON *) sc_async_fds_json(const sc_async *a);
 
 /**
  * Set @p key to the number @p value: an integral one below 10^15 in
