@@ -38,6 +38,47 @@ static int url_fail(sc_error **err_out, int code, const char *msg)
 	return code;
 }
 
+/*
+ * single_select given as a JSON object (a binding's table or dict):
+ * {"enabled": boolean, "vin": non-empty string}, each optional, into
+ * *single ("true"/"false") and *vin (allocated).  SC_EINVAL names the
+ * field at fault.
+ */
+static int single_select_object(const char *text, const char **single,
+				char **vin, sc_error **err_out)
+{
+	cJSON *o = cJSON_Parse(text);
+	const cJSON *f;
+	char msg[96];
+	int rc = 0;
+
+	if (!cJSON_IsObject(o))
+		rc = url_fail(err_out, SC_EINVAL,
+			      "single_select: a boolean or an object "
+			      "{enabled, vin} expected");
+	for (f = o ? o->child : NULL; rc == 0 && f; f = f->next) {
+		if (!strcmp(f->string, "enabled") && cJSON_IsBool(f)) {
+			*single = cJSON_IsTrue(f) ? "true" : "false";
+		} else if (!strcmp(f->string, "vin") && cJSON_IsString(f) &&
+			   *f->valuestring) {
+			free(*vin);
+			*vin = sc__strdup(f->valuestring);
+			rc = *vin ? 0 : url_fail(err_out, SC_ENOMEM, NULL);
+		} else {
+			snprintf(msg, sizeof(msg), "single_select.%.40s: %s",
+				 f->string,
+				 !strcmp(f->string, "enabled")
+					 ? "boolean expected"
+				 : !strcmp(f->string, "vin")
+					 ? "non-empty string expected"
+					 : "unknown field");
+			rc = url_fail(err_out, SC_EINVAL, msg);
+		}
+	}
+	cJSON_Delete(o);
+	return rc;
+}
+
 int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 		const sc_params *params, sc_error **err_out)
 {
@@ -54,7 +95,7 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 	const char *mode = sc_params_get(params, "mode");
 	const char *force = sc_params_get(params, "force_prompt");
 	const char *prompt = sc_params_get(params, "approval_prompt");
-	char *made_state = NULL;
+	char *made_state = NULL, *vin_made = NULL;
 	sc_buf b;
 	int rc;
 
@@ -92,6 +133,17 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 		state = made_state;
 	}
 
+	if (single && *single == '{') {
+		single = NULL; /* unless the object has "enabled" */
+		rc = single_select_object(sc_params_get(params, "single_select"),
+					  &single, &vin_made, err_out);
+		if (rc != 0) {
+			free(made_state);
+			return rc;
+		}
+		if (vin_made)
+			vin = vin_made;
+	}
 	sc__buf_init(&b, 64 * 1024);
 	rc = sc__buf_puts(&b, client->connect_origin);
 	if (rc == 0)
@@ -130,6 +182,7 @@ int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
 			rc = SC_ENOMEM;
 	}
 	free(made_state);
+	free(vin_made);
 	if (rc < 0) {
 		sc__buf_free(&b);
 		if (state_out) {

@@ -102,6 +102,16 @@ local function list(v)
   return nil, table.concat(v, " ")
 end
 
+-- A table (sent as JSON) or a value of type `other`.
+local function table_or(other, words)
+  return function(v)
+    if type(v) == "table" then return nil, core.json_encode(v) end
+    if type(v) ~= other then
+      return (": table or %s expected, got %s"):format(words, type(v))
+    end
+  end
+end
+
 local SCALAR = { string = true, number = true, boolean = true }
 
 local CHECKS = {
@@ -123,13 +133,8 @@ local CHECKS = {
     return list(v)
   end,
   any = function() end, -- checked where it is used
-  -- a JSON object: a table (encoded here) or JSON text
-  json = function(v)
-    if type(v) == "table" then return nil, core.json_encode(v) end
-    if type(v) ~= "string" then
-      return ": table or JSON text expected, got " .. type(v)
-    end
-  end,
+  json = table_or("string", "JSON text"), -- a JSON object
+  select = table_or("boolean", "boolean"), -- single_select (checked in C)
   -- feature flags {country = "DE"} -> "country:DE" (sc_flags_format)
   flags = function(v)
     if type(v) == "string" then return end
@@ -444,7 +449,7 @@ end
 
 local AUTH_URL_OPTIONS = {
   force_prompt = "boolean", state = "text", make_bypass = "text",
-  single_select = "any", flags = "flags", user = "text", mode = "text",
+  single_select = "select", flags = "flags", user = "text", mode = "text",
 }
 
 --- The Connect URL to send the vehicle owner to.  Options:
@@ -461,17 +466,6 @@ function AuthClient:get_auth_url(scope, options)
   scope = scope and check("list", scope, fname, 1, "scope")
   local _, params = check_fields(options, AUTH_URL_OPTIONS, fname, 2)
   params.scope = scope
-  local ss = params.single_select
-  if type(ss) == "table" then
-    if ss.enabled ~= nil then
-      check("boolean", ss.enabled, fname, 2, "single_select.enabled")
-    end
-    if ss.vin ~= nil then check("text", ss.vin, fname, 2, "single_select.vin") end
-    params.single_select, params.single_select_vin = ss.enabled, ss.vin
-  elseif ss ~= nil and type(ss) ~= "boolean" then
-    argerror(fname, 2, "single_select: table or boolean expected, got "
-      .. type(ss))
-  end
   return self.core:auth_url(params)
 end
 

@@ -117,6 +117,45 @@ TEST(auth_url_single_select_false_and_bad_mode)
 	sc_client_free(c);
 }
 
+TEST(auth_url_single_select_object)
+{
+	sc_client *c = connect_client();
+	sc_params *p = NULL;
+	static const char *const good[][2] = {
+		{ "{\"enabled\":false}", "&single_select=false" },
+		{ "{\"vin\":\"5YJSA1E14FF101307\"}",
+		  "&single_select_vin=5YJSA1E14FF101307&single_select=true" },
+	};
+	static const char *const bad[][2] = {
+		{ "{\"vin\":17}", "single_select.vin: non-empty string expected" },
+		{ "{\"enabled\":1}", "single_select.enabled: boolean expected" },
+		{ "{\"enabled\":true,\"x\":1}", "single_select.x: unknown field" },
+		{ "{bad", "single_select: a boolean or an object {enabled, vin} "
+			  "expected" },
+	};
+	sc_error *err = NULL;
+	char *url = NULL;
+	size_t i;
+
+	REQUIRE(c);
+	REQUIRE(sc_params_new(&p) == 0);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		sc_params_set(p, "single_select", good[i][0]);
+		url = auth_url(c, p, NULL);
+		CHECK_CONTAINS(url, good[i][1]);
+		sc_free(url);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sc_params_set(p, "single_select", bad[i][0]);
+		CHECK(sc_auth_url(&url, NULL, c, p, &err) == SC_EINVAL);
+		CHECK_STR(sc_error_message(err), bad[i][1]);
+		sc_error_free(err);
+		err = NULL;
+	}
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
 static sc_result *parse(const char *url, const char *expected, int want_rc)
 {
 	sc_result *r = NULL;

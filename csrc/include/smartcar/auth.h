@@ -24,8 +24,10 @@ SC_BEGIN_DECL
  *  - "force_prompt": "true" sends approval_prompt=force
  *  - "state": echoed back on the redirect; when absent a random one is made
  *  - "make" (or, as the official SDKs name the option, "make_bypass"),
- *    "single_select" ("true"/"false"), "single_select_vin" (which
- *    implies single_select=true), "flags" ("k:v k:v"), "user",
+ *    "single_select" ("true"/"false", or a JSON object {"enabled":
+ *    boolean, "vin": string}, each optional: a binding's table),
+ *    "single_select_vin" (which implies single_select=true), "flags"
+ *    ("k:v k:v"), "user",
  *    "mode" (overrides the client's mode)
  *
  * @param url_out receives the URL.
