@@ -457,6 +457,97 @@ def render_app_calls(calls, hand):
     return "\n".join(out + walks) + "\n"
 
 
+# The module functions of the account (access token) and of the vehicle
+# connections (management token) Python generates
+# (python/smartcar_native/_module_functions.py), and the iterators over
+# their pages: (iterator, the call whose pages it walks, its default
+# page_size, the result field it walks, the items' type)
+MODULE_CALLS_OUT = os.path.join(PKG, "_module_functions.py")
+MODULE_WALKS = [("iter_vehicles", "get_vehicles", 50, "vehicles", "str"),
+                ("iter_connections", "get_connections", 100, "connections",
+                 "Connection")]
+
+
+def module_calls(calls):
+    return [c for c in calls if not c.vehicle and (
+        c.host == "MANAGEMENT" or c in account_calls(calls, ()))]
+
+
+def module_signature(call, walk=None):
+    """A module function's parameters: the table's arguments (all but the
+    first may be left out), then page_size for a walk (instead of
+    paging), options for a management call and progress for a walk."""
+    sig = []
+    for i, a in enumerate(call.args):
+        if walk and a.type == "paging":
+            continue
+        ann = {"paging": "ConnectionsPaging" if "cursor" in call.query
+               else "PagingOptions", "filter": "ConnectionsFilter"}.get(
+                   a.type, PY_TYPES[a.type])
+        sig.append("%s: %s" % (a.name, ann) if not i else
+                   "%s: Optional[%s] = None" % (a.name, ann))
+    sig += ["page_size: int = %d" % walk[2]] if walk else []
+    sig += ["options: Optional[ManagementOptions] = None"] \
+        if call.host == "MANAGEMENT" else []
+    return sig + (["progress: bool = False"] if walk else [])
+
+
+def render_module_calls(calls):
+    chosen = module_calls(calls)
+    out = ['"""The module functions of the account (access token) and of '
+           "the vehicle", "connections (management token), one per line of "
+           "the endpoint table, and", "the iterators over their pages; "
+           "_module_calls (and so smartcar_native)", "re-exports them.", "",
+           HEADER, '"""', "", "from __future__ import annotations", "",
+           "from typing import Iterator, Optional", "",
+           "from ._module_calls import _run, _walk",
+           "from .options import (ConnectionsFilter, ConnectionsPaging, "
+           "ManagementOptions,", "                      PagingOptions)",
+           "from .types import (%s)" % "\n                    ".join(
+               textwrap.wrap(", ".join(sorted({c.result for c in chosen} |
+                                              {"Connection"})), 58)),
+           "", "__all__ = ["]
+    out += ['    "%s",' % n for n in [c.name for c in chosen] +
+            [w[0] for w in MODULE_WALKS]] + ["]"]
+
+    def body(call, names, walk=None):
+        args = [n for n in names if n not in ("page_size", "options",
+                                              "progress")]
+        head = '_run("%s", ' % call.name if not walk else \
+            '_walk("%s", "%s", ' % (call.name, walk[3])
+        rest = ["(%s)" % (args[0] + "," if len(args) == 1
+                          else ", ".join(args))]
+        rest += ["page_size"] * bool(walk)
+        rest += ["options" if "options" in names else "None"] * bool(
+            walk or "options" in names)
+        rest += ["progress"] * bool(walk)
+        line = "    return " + head + ", ".join(rest) + ")"
+        return [line] if len(line) <= 79 else [
+            "    return " + head.rstrip(), "        " + ", ".join(rest) + ")"]
+    for c in chosen:
+        sig = module_signature(c)
+        out += ["", ""] + py_def("def " + c.name, sig, c.result, "")
+        out += [l[4:] for l in py_doc(c.doc, "``%s``: :class:`%s`%s." % (
+            c.shown_path(), c.result, "; ``options``: ``client`` and the "
+            "per-call settings" if c.host == "MANAGEMENT" else ""))]
+        out += body(c, [part.split(":")[0] for part in sig])
+    by_name = {c.name: c for c in calls}
+    for walk in MODULE_WALKS:
+        c = by_name[walk[1]]
+        sig = module_signature(c, walk)
+        out += ["", ""] + py_def("def " + walk[0], sig,
+                                 "Iterator[%s]" % walk[4], "")
+        out += [l.replace("\0", " ") for l in textwrap.wrap(
+            "Every item (``%s``) of :func:`%s` (``%s``), fetching pages of "
+            "``page_size`` as the iteration goes until the library finds "
+            "the last page; ``progress=True``: a tqdm bar.\"\"\"" % (
+                walk[3], c.name, c.shown_path().replace(" ", "\0")), 72,
+            initial_indent='    """', subsequent_indent="    ",
+            break_on_hyphens=False)]
+        out += body(c, [part.split(":")[0] for part in sig], walk)
+    return "\n".join(out) + "\n"
+
+
 def lua_declaration(c, shapes, owner, options_type):
     """The LuaLS declaration of call c as owner..name(arguments...,
     options)."""
@@ -739,7 +830,8 @@ def _twin(name, fn, owner, kind, indent="", where="", planned=False):
     return out + [line]
 
 
-def render_twins(generated, app_generated, vehicle_calls, hand):
+def render_twins(generated, app_generated, vehicle_calls, hand,
+                 module_generated):
     """The twins of AIO_FUNCTIONS and of AIO_CLASSES (with the calls the
     generated VehicleMethods and VehicleV3Methods hold; vehicle_calls
     names Vehicle's, hand those vehicle.py writes), each with its
@@ -757,6 +849,7 @@ def render_twins(generated, app_generated, vehicle_calls, hand):
                                     .read())
     sources["_vehicle_methods"] = gen_tree = ast.parse(generated)
     sources["_app_calls"] = app_tree = ast.parse(app_generated)
+    sources["_module_functions"] = module_tree = ast.parse(module_generated)
     origins = {}
     for module, tree in sources.items():
         for name, where in _origins(tree, module).items():
@@ -765,8 +858,8 @@ def render_twins(generated, app_generated, vehicle_calls, hand):
     body = []
     for module, names in AIO_FUNCTIONS:
         defs = defs_of(sources[module])
-        if module == "v3":  # and the generated calls it re-exports
-            defs.update(defs_of(app_tree))
+        # and the generated calls they re-export
+        defs.update(defs_of(app_tree if module == "v3" else module_tree))
         for twin_name in names:
             mine, _, name = twin_name.rpartition("=")
             fn = defs[name]
@@ -1450,6 +1543,7 @@ def main():
     lua_hand_v3 = hand_written(INIT_LUA, r"^function VehicleV3:(\w+)\(")
     py_text = render_python(calls, py_hand, known, v3_hand)
     app_text = render_app_calls(calls, app_hand)
+    module_text = render_module_calls(calls)
     files = {PY_OUT: py_text,
              LUA_OUT: render_lua(calls, lua_hand, lua_hand_v3, shapes,
                                  hand_written(INIT_LUA,
@@ -1463,10 +1557,11 @@ def main():
              EXC_OUT: render_exceptions(read_exceptions()),
              ERROR_FIELDS_PY: render_error_fields(shapes),
              APP_CALLS_OUT: app_text,
+             MODULE_CALLS_OUT: module_text,
              TWINS_OUT: render_twins(
                  py_text, app_text, [c.name for c in calls if c.vehicle
                                      and c.host in PY_VEHICLE_HOSTS],
-                 py_hand)}
+                 py_hand, module_text)}
     files.update(c_bindings.files())
     resty = resty_bindings.files()
     files.update(resty)

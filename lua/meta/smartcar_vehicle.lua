@@ -309,7 +309,7 @@ local smartcar = {}
 ---@return smartcar.Error|nil err
 function smartcar.get_user(access_token, options) end
 
---- The ids of the vehicles the token grants access to, paged.
+--- The ids of the vehicles the token grants access to, paged by {limit, offset}.
 ---@param access_token string
 ---@param paging {limit: integer|nil, offset: integer|nil}|nil
 ---@param options table|nil client and the per-call options
@@ -333,7 +333,7 @@ function smartcar.get_compatibility(vin, scope, country, options) end
 ---@return smartcar.Error|nil err
 function smartcar.get_compatibility_matrix(region, options) end
 
---- The application's connections (user, vehicle), cursor paged.
+--- The application's connections (user, vehicle), newest first, filtered by user_id and vehicle_id (and mode), paged by {limit (10 unless given, at most 100), cursor}; the last page has no cursor.
 ---@param amt string
 ---@param filter {user_id: string|nil, vehicle_id: string|nil}|nil
 ---@param paging {limit: integer|nil, cursor: string|nil}|nil
@@ -342,7 +342,7 @@ function smartcar.get_compatibility_matrix(region, options) end
 ---@return smartcar.Error|nil err
 function smartcar.get_connections(amt, filter, paging, options) end
 
---- Delete the connections of one user or one vehicle.
+--- Delete the connections of one user or one vehicle (filter {user_id} or {vehicle_id}, exactly one): their access tokens no longer reach those vehicles.
 ---@param amt string
 ---@param filter {user_id: string|nil, vehicle_id: string|nil}
 ---@param options table|nil client and the per-call options

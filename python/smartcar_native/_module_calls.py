@@ -3,42 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Union
+from typing import (Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple,
+                    Union)
 
-from .options import (
-    CompatibilityMatrixOptions,
-    CompatibilityOptions,
-    ConnectionsFilter,
-    ConnectionsPaging,
-    ManagementOptions,
-    PagingOptions,
-)
+from .options import (CompatibilityMatrixOptions, CompatibilityOptions,
+                      ManagementOptions)
 from . import _core, _util
 from ._app import client_for
+from ._plans import arguments
 from ._shared_clients import default_client
 from ._core import Client
 from .notebook import with_progress
-from .types import (
-    CompatibilityMatrix,
-    CompatibilityV1,
-    CompatibilityV2,
-    DeleteConnections,
-    Connection,
-    GetConnections,
-    Redirect,
-    User,
-    Vehicles,
-    compatibility_matrix_from,
-)
-from ._shapes import (
-    compatibility_v1_from,
-    compatibility_v2_from,
-    delete_connections_from,
-    get_connections_from,
-    redirect_from,
-    user_from,
-    vehicles_from,
-)
+from .types import (CONVERTERS, CompatibilityMatrix, CompatibilityV1,
+                    CompatibilityV2, Redirect, compatibility_matrix_from)
+from ._shapes import (compatibility_v1_from, compatibility_v2_from,
+                      redirect_from)
 
 __all__ = [
     "get_user",
@@ -66,42 +45,6 @@ def set_api_version(version: str) -> None:
 def get_api_version() -> str:
     """The Vehicle API version used by default (``"2.0"``)."""
     return _api_version or "2.0"
-
-
-def _token_params(access_token: str) -> Dict[str, Any]:
-    """The parameters of a call with the owner's access token."""
-    return {"access_token": _util.require_str("access_token", access_token),
-            "version": _api_version}
-
-
-def get_user(access_token: str) -> User:
-    """``GET /user``: the Smartcar user id of the token's owner."""
-    return user_from(_util.call(default_client(), "get_user",
-                                _token_params(access_token)))
-
-
-def get_vehicles(
-    access_token: str, paging: Optional[PagingOptions] = None
-) -> Vehicles:
-    """``GET /vehicles``: the ids of the vehicles the token may access.
-
-    ``paging``: ``{"limit": int, "offset": int}``.
-    """
-    params = _token_params(access_token)
-    params.update(_util.offset_paging(paging))
-    return vehicles_from(
-        _util.call(default_client(), "get_vehicles", params))
-
-
-def iter_vehicles(access_token: str, page_size: int = 50,
-                  progress: bool = False) -> Iterator[str]:
-    """Every vehicle id the token may access, fetching pages of
-    ``page_size`` (``GET /vehicles`` with limit/offset; the server allows
-    1 to 50) as the iteration goes.  ``progress=True``: a tqdm bar."""
-    pages = default_client().pages(
-        "get_vehicles", _token_params(access_token), _util.int_param("page_size", page_size, 1))
-    return with_progress(_util.page_items(pages, vehicles_from, "vehicles"),
-                         progress, "vehicles")
 
 
 def parse_redirect(
@@ -229,94 +172,42 @@ def get_compatibility_matrix(
 
 
 # ---------------------------------------------------------------------
-# Management: vehicle connections (Basic default:AMT)
+# The calls of the account (access token) and of the vehicle connections
+# (management token): generated from the endpoint table
+# (_module_functions.py), run here
 
-def _management_client(
-    params: Dict[str, Any], options: Optional[Mapping[str, Any]]
-) -> Client:
-    """The client of a management call; its per-call options go into
-    params."""
+def _client(params: Dict[str, Any], options: Any) -> Client:
+    """The client of a call with ``params``: the default client for an
+    access token, else the management ``options``' (their per-call
+    settings go into params)."""
+    if "access_token" in params:
+        params["version"] = _api_version
+        return default_client()
     opts = _util.require_mapping("options", options)
     _util.check_keys("option", opts, ManagementOptions.__annotations__)
     params.update(_util.call_options(opts))
     return client_for(opts)
 
 
-def _connections_params(amt: str, filter: Optional[ConnectionsFilter],
-                        keys: Sequence[str] = ("user_id", "vehicle_id",
-                                               "mode")) -> Dict[str, Any]:
-    """The management token and the filter (``keys`` allowed) as
-    parameters."""
-    filters = _util.require_mapping("filter", filter)
-    _util.check_keys("filter key", filters, keys)
-    return {
-        "management_token": _util.require_str("amt", amt),
-        "user_id": _util.optional_str("user_id", filters.get("user_id")),
-        "vehicle_id": _util.optional_str("vehicle_id",
-                                         filters.get("vehicle_id")),
-        "mode": _mode(filters.get("mode")),
-    }
+def _run(endpoint: str, values: Tuple[Any, ...], options: Any = None) -> Any:
+    """``endpoint``'s result for its arguments' ``values``, checked as the
+    endpoint table declares them."""
+    params = _ARGUMENTS[endpoint](*values)
+    return CONVERTERS[endpoint](
+        _util.call(_client(params, options), endpoint, params))
 
 
-def get_connections(
-    amt: str,
-    filter: Optional[ConnectionsFilter] = None,
-    paging: Optional[ConnectionsPaging] = None,
-    options: Optional[ManagementOptions] = None,
-) -> GetConnections:
-    """The application's vehicle connections, newest first.
-
-    ``amt``: the application management token.  ``filter``:
-    ``{"user_id": str, "vehicle_id": str}`` (either or both; ours also
-    ``"mode"``).  ``paging``: ``{"limit": int (default 10, max 100),
-    "cursor": str}``.  Returns ``GetConnections(connections:
-    [Connection(vehicle_id, user_id, connected_at)], paging:
-    PagingCursor(cursor), meta)``; ``paging.cursor`` is None on the last
-    page.  ``options`` (ours): ``client`` and the per-call settings.
-    """
-    params = _connections_params(amt, filter)
-    pages = _util.require_mapping("paging", paging)
-    _util.check_keys("paging key", pages, ("limit", "cursor"))
-    if pages.get("limit") is not None:
-        params["limit"] = _util.int_param("paging limit", pages["limit"], 1)
-    params["cursor"] = _util.optional_str("cursor", pages.get("cursor"))
-    return get_connections_from(_util.call(
-        _management_client(params, options), "get_connections", params))
-
-
-def delete_connections(
-    amt: str,
-    filter: Optional[ConnectionsFilter] = None,
-    options: Optional[ManagementOptions] = None,
-) -> DeleteConnections:
-    """Delete connections: all of a user's (``{"user_id": ...}``) or all
-    of a vehicle's (``{"vehicle_id": ...}``), exactly one of the two.
-
-    Returns ``DeleteConnections(connections: [Connection(vehicle_id,
-    user_id, None)], meta)``.  Their access tokens no longer reach those
-    vehicles.
-    """
-    # exactly one of the two: the library checks (InvalidArgumentError)
-    params = _connections_params(amt, filter, ("user_id", "vehicle_id"))
-    return delete_connections_from(_util.call(
-        _management_client(params, options), "delete_connections", params))
-
-
-def iter_connections(
-    amt: str,
-    filter: Optional[ConnectionsFilter] = None,
-    page_size: int = 100,
-    options: Optional[ManagementOptions] = None,
-    progress: bool = False,
-) -> Iterator[Connection]:
-    """Every vehicle connection of the application (newest first),
-    following ``paging.cursor`` page after page (``page_size`` 1 to 100).
-    ``filter`` and ``options`` as for :func:`get_connections`;
-    ``progress=True``: a tqdm bar."""
-    params = _connections_params(amt, filter)
-    client = _management_client(params, options)
-    pages = client.pages("get_connections", params,
-                         _util.int_param("page_size", page_size, 1))
+def _walk(endpoint: str, field: str, values: Tuple[Any, ...],
+          page_size: int, options: Any, progress: bool) -> Iterator[Any]:
+    """The items (``field``) of every page of ``endpoint``."""
+    params = _ARGUMENTS[endpoint](*values)
+    pages = _client(params, options).pages(
+        endpoint, params, _util.int_param("page_size", page_size, 1))
     return with_progress(
-        _util.page_items(pages, get_connections_from, "connections"),
-        progress, "connections")
+        _util.page_items(pages, CONVERTERS[endpoint], field), progress, field)
+
+
+_ARGUMENTS = {name: arguments(name)[1] for name in (
+    "get_user", "get_vehicles", "get_connections", "delete_connections")}
+
+from ._module_functions import *  # noqa: E402,F401,F403

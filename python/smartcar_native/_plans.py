@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import inspect
 import json
-from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, Mapping, NamedTuple,
-                    Optional, Tuple)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, Mapping,
+                    NamedTuple, Optional, Sequence, Tuple)
 
 from . import _util
 from ._core import endpoint_info
@@ -84,29 +84,51 @@ class Planned:
         return _util.page_items(pages, convert, field)
 
 
+_PAGING = ("limit", "offset", "cursor", "page", "page_size")
+
+
+def _fields(name: str, value: Any, keys: Sequence[str]) -> Dict[str, Any]:
+    """A paging or filter argument: its keys (of ``keys``) as parameters
+    (a cursor or a filter a str, other paging values ints)."""
+    fields = _util.require_mapping(name, value)
+    _util.check_keys(name + " key", fields, keys)
+    return {key: (_util.setting(key, v) if key not in _PAGING or
+                  key == "cursor" else _util.int_param(name + " " + key, v))
+            for key, v in fields.items() if v is not None}
+
+
 #: each kind of argument: its check, giving the parameter's value (or
-#: several parameters, as a dict)
-_CHECKS: Dict[str, Callable[[str, Any], Any]] = {
-    "string": _util.require_str, "number": _util.number_param,
-    "integer": _util.int_param, "date": _util.date_param,
-    "json": _util.json_object,
-    "paging": lambda _name, value: _util.offset_paging(value),
+#: several parameters, as a dict; ``keys``: the call's query parameters)
+_CHECKS: Dict[str, Callable[[str, Any, Sequence[str]], Any]] = {
+    "string": lambda name, value, _: _util.require_str(name, value),
+    "number": lambda name, value, _: _util.number_param(name, value),
+    "integer": lambda name, value, _: _util.int_param(name, value),
+    "date": lambda name, value, _: _util.date_param(name, value),
+    "json": lambda name, value, _: _util.json_object(name, value),
+    "paging": lambda name, value, keys: _fields(
+        name, value, [k for k in keys if k in _PAGING]),
+    "filter": lambda name, value, keys: _fields(
+        name, value, [k for k in keys if k not in _PAGING]),
     # the library checks each path (a JSON list keeps them apart)
-    "paths": lambda name, value: json.dumps(
+    "paths": lambda name, value, _: json.dumps(
         _util.str_list(name, value, allow_empty=True)),
 }
 _KIND = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
-def planner(endpoint: str, constant: Optional[Dict[str, Any]] = None,
-            convert: Convert = None) -> Callable[..., Plan]:
-    """``_plan_<endpoint>(self, arguments...)``: ``self._plan(endpoint,
-    {parameter: checked argument, **constant}, convert)``."""
+def arguments(endpoint: str, first: Sequence[str] = ()
+              ) -> Tuple[inspect.Signature, Callable[..., Dict[str, Any]]]:
+    """The signature of ``endpoint``'s arguments (after ``first``) as the
+    endpoint table declares them, and the function of their values (in
+    order) that checks each by its kind and gives the call's
+    parameters."""
     info = endpoint_info(endpoint)
     if info is None:
         raise LookupError("no endpoint %r" % endpoint)
+    keys = [w.partition(">")[0] for w in info["query"].split()
+            if w != "flags"]
     args = []  # (argument, parameter, check, whether it may be None)
-    params = [inspect.Parameter("self", _KIND)]
+    params = [inspect.Parameter(name, _KIND) for name in first]
     for word in info["args"].split():
         names, _, kind = word.partition(":")
         name, _, parameter = names.partition(">")
@@ -116,28 +138,37 @@ def planner(endpoint: str, constant: Optional[Dict[str, Any]] = None,
         params.append(inspect.Parameter(
             name, _KIND,
             default=None if optional else inspect.Parameter.empty))
-    sig = inspect.Signature(params)
 
-    def plain(self: Any) -> Plan:
-        return self._plan(endpoint, constant, convert)  # type: ignore
-
-    def checked(self: Any, *values: Any, **named: Any) -> Plan:
-        if named or len(values) != len(args):
-            bound = sig.bind(self, *values, **named)
-            bound.apply_defaults()
-            values = bound.args[1:]
-        extra = dict(constant or {})
+    def params_of(*values: Any) -> Dict[str, Any]:
+        out: Dict[str, Any] = {}
         for (name, parameter, check, optional), value in zip(args, values):
             if value is None and optional:
                 continue  # the parameter is not sent
-            value = check(name, value)
+            value = check(name, value, keys)
             if isinstance(value, dict):
-                extra.update(value)
+                out.update(value)
             else:
-                extra[parameter] = value
-        return self._plan(endpoint, extra, convert)  # type: ignore
+                out[parameter] = value
+        return out
+    return inspect.Signature(params), params_of
 
-    plan = checked if args else plain
+
+def planner(endpoint: str, constant: Optional[Dict[str, Any]] = None,
+            convert: Convert = None) -> Callable[..., Plan]:
+    """``_plan_<endpoint>(self, arguments...)``: ``self._plan(endpoint,
+    {parameter: checked argument, **constant}, convert)``."""
+    sig, params_of = arguments(endpoint, ("self",))
+    count = len(sig.parameters) - 1
+
+    def plan(self: Any, *values: Any, **named: Any) -> Plan:
+        if named or len(values) != count:
+            bound = sig.bind(self, *values, **named)
+            bound.apply_defaults()
+            values = bound.args[1:]
+        extra = params_of(*values) if count else {}
+        return self._plan(endpoint, dict(extra, **(constant or {})),  # type: ignore
+                          convert)
+
     plan.__name__ = plan.__qualname__ = "_plan_" + endpoint
     plan.__signature__ = sig  # type: ignore[attr-defined]
     plan.__doc__ = "The plan of :meth:`%s` (not yet run)." % endpoint

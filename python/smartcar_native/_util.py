@@ -13,7 +13,7 @@ from typing import (Any, Callable, Collection, Dict, Iterable, Iterator, List,
 
 from . import _core
 from .errors import InvalidArgumentError
-from .options import CallOptions, PagingOptions
+from .options import CallOptions
 
 Flags = Union[Mapping[str, Any], str, None]
 T_item = TypeVar("T_item")
@@ -156,15 +156,6 @@ def int_param(name: str, value: Any, minimum: int = 0) -> int:
     if value < minimum:
         raise InvalidArgumentError("%s must be at least %d" % (name, minimum))
     return value
-
-
-def offset_paging(paging: Any) -> Dict[str, int]:
-    """``{"limit": int, "offset": int}`` (either may be left out) as call
-    parameters."""
-    pages = require_mapping("paging", paging)
-    check_keys("paging key", pages, PagingOptions.__annotations__)
-    return {key: int_param("paging " + key, value)
-            for key, value in pages.items() if value is not None}
 
 
 #: per-call options every call accepts (see docs/endpoints.md)
