@@ -68,6 +68,7 @@ build = {
       csrc/lib/result.c \
       csrc/lib/auth.c \
       csrc/lib/bind_host.c \
+      csrc/lib/bind_json.c \
       csrc/lib/request.c \
       csrc/lib/op.c \
       csrc/lib/paging.c \

@@ -99,6 +99,8 @@ FFI_OPTIONS = "Python reads its keywords into sc_client_options (the " \
               "library read their option tables"
 LUA_OPTIONS = "the Lua modules make clients from option tables " \
               "(sc_client_new_params)"
+JSON_TEXT = "smartcar.resty hands its tables over as JSON text (cjson); " \
+    "Python converts its dicts itself"
 ONE_BINDING = {
     ("python", "sc_http1_"): "the sans-IO HTTP/1.1 engine serves drivers "
                              "that own their sockets (smartcar.resty); "
@@ -135,6 +137,9 @@ ONE_BINDING = {
                                      "pager in sc_async_start_pages",
     ("lua", "sc_client_option_name"): "Lua's client_options table is "
                                       "generated from client_options.def",
+    ("python", "sc_params_from_text"): JSON_TEXT,
+    ("python", "sc_client_new_text"): JSON_TEXT,
+    ("python", "sc_auth_params_text"): JSON_TEXT,
     ("lua", "sc_client_new"): LUA_OPTIONS,
     ("lua", "sc_client_options_init"): LUA_OPTIONS,
 }

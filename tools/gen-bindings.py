@@ -1390,7 +1390,7 @@ def render_resty_cdef(generated):
         "common.h", "errors.h", "params.h", "client.h", "result.h",
         "auth.h", "call.h", "webhooks.h", "signals.h", "store.h",
         "paging.h", os.path.join("sys", "transport.h"),
-        os.path.join("sys", "store.h"))]
+        os.path.join("sys", "store.h"), "bind.h")]
     types, structs, protos, found = [], [], [], set()
     fn_types = {}  # function pointer typedefs, declared when a proto uses one
     for path in headers:

@@ -29,8 +29,8 @@ RESTY = ("parse_redirect", "state_seal", "state_open", "sqlite_store", "postgres
          "webhook_parse", "webhook_receive", "webhook_seen",
          "webhook_seen_sqlite", "webhook_seen_postgres", "seen:first",
          "seen:forget", "seen:count", "signal_rows", "time_ms",
-         "version", "endpoints", "format_flags", "client:get",
-         "client:auth_url", "store:get", "store:delete")
+         "version", "endpoints", "client:get",
+         "store:get", "store:delete")
 
 # kind -> (the Lua type a value must have, how it is passed to C); {n} is
 # the argument.  An "o" kind may be nil.

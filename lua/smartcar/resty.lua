@@ -182,42 +182,20 @@ local function new_object(ctype, free, msg, fn, ...)
   return ffi.gc(out[0], free)
 end
 
--- A parameter's text: feature flags {country = "DE"} as the library
--- writes them (sc_flags_format), a list space-separated.
-local function to_param(k, v)
-  local tv = type(v)
-  if k == "flags" and tv == "table" then return F.format_flags(v) end
-  if tv == "string" then return v end
-  if tv == "boolean" then return v and "true" or "false" end
-  if tv == "number" then -- integers in full
-    return string.format(v == math.floor(v) and math.abs(v) < 1e15 and "%d"
-      or "%.14g", v)
-  end
-  if tv == "table" then -- "paths", "scope"
-    local parts = {}
-    for i = 1, #v do parts[i] = tostring(v[i]) end
-    return table.concat(parts, " ")
-  end
+-- The library object fn(out, json, #json, err_out) makes of the Lua table
+-- t as JSON (sc_params_from_text...), gc-anchored with free; a table the
+-- library refuses raises.
+local function from_json(ctype, free, fn, t)
+  local json, err = cjson.encode(t or {})
+  if not json then raise("parameters: " .. tostring(err)) end
+  local obj, cerr = new_object(ctype, free, "parameters", fn, json, #json)
+  if not obj and cerr.kind == "invalid_argument" then error(cerr, 0) end
+  return obj, cerr
 end
 
--- An sc_params* (gc-anchored) of the Lua table t (or none); a value of a
--- type no parameter takes raises.
+-- An sc_params* (gc-anchored) of the Lua table t of parameters (or none).
 local function make_params(t)
-  local out = ffi.new("sc_params *[1]")
-  if C.sc_params_new(out) ~= 0 then raise() end
-  local p = ffi.gc(out[0], C.sc_params_free)
-  for k, v in pairs(t or {}) do
-    if type(k) == "string" then
-      local s = to_param(k, v)
-      if s == nil then
-        raise("parameter " .. k .. ": unsupported type " .. type(v))
-      end
-      if C.sc_params_set(p, k, s) ~= 0 then
-        raise("parameter " .. k .. ": cannot set")
-      end
-    end
-  end
-  return p
+  return from_json("sc_params", C.sc_params_free, C.sc_params_from_text, t)
 end
 rt.make_params = make_params
 
@@ -502,38 +480,22 @@ end
 local Client = {}
 Client.__index = Client
 
--- Options smartcar.resty keeps itself (the cosocket pool).
-local LOCAL_OPTIONS = { keepalive_timeout_ms = true, keepalive_pool_size = true }
-
--- The Lua type of each type of client option (sc_client_option_type).
-local LUA_TYPE = { string = "string", integer = "number", number = "number",
-                   boolean = "boolean" }
-
 --- Create a client.  Options: the fields of sc_client_options (the
 --- library knows their names and reads their values), plus
 --- keepalive_timeout_ms (default 60000) and keepalive_pool_size (default:
---- lua_socket_pool_size).  A wrong name or type raises.
+--- lua_socket_pool_size).  A wrong name, type or value raises (the
+--- library checks them: sc_client_new_text).
 ---@return table|nil client, table|nil err
 function _M.client(opts)
   need_lib()
   opts = opts or {}
-  local given = {}
-  for k, v in pairs(opts) do
-    if k == "proxy" then
-      raise("proxy: not supported by smartcar.resty (cosockets connect directly)")
-    end
-    local t = type(k) == "string" and opt_string(C.sc_client_option_type(k))
-    if not t and not LOCAL_OPTIONS[k] then
-      raise("unknown client option " .. tostring(k))
-    end
-    if t and type(v) ~= LUA_TYPE[t]
-        and not (k == "flags" and type(v) == "table") then
-      raise(k .. ": " .. t .. " expected")
-    end
-    given[k] = t and v or nil
+  if opts.proxy ~= nil then
+    raise("proxy: not supported by smartcar.resty (cosockets connect directly)")
   end
-  local cptr, err = new_object("sc_client", C.sc_client_free,
-    "cannot create the client", C.sc_client_new_params, make_params(given))
+  local given = merge(opts, {})
+  given.keepalive_timeout_ms, given.keepalive_pool_size = nil, nil
+  local cptr, err = from_json("sc_client", C.sc_client_free,
+    C.sc_client_new_text, given)
   if not cptr then return nil, err end
   return setmetatable({
     cptr = cptr,
@@ -586,25 +548,17 @@ function Client:pages(endpoint, params, page_size)
   end
 end
 
-local AUTH_URL_OPTIONS = { state = 1, force_prompt = 1, make = 1,
-  make_bypass = 1, single_select = 1, single_select_vin = 1, flags = 1,
-  user = 1, mode = 1 }
-
 --- The Connect URL.  scope: array of permissions.  Options: state,
---- force_prompt, make, single_select, single_select_vin, flags, user, mode.
+--- force_prompt, make, single_select ({enabled =, vin =} or a boolean),
+--- single_select_vin, flags, user, mode.
 ---@return string|nil url, string|table state_or_err
 function Client:get_auth_url(scope, options)
-  local params = { scope = scope }
-  for k, v in pairs(options or {}) do
-    if not AUTH_URL_OPTIONS[k] then raise("unknown option " .. tostring(k)) end
-    if k == "single_select" and type(v) == "table" then
-      params.single_select_vin = v.vin or params.single_select_vin
-      params.single_select = v.enabled
-    else
-      params[k] = v -- (make_bypass: the library's other name of make)
-    end
-  end
-  return F.client_auth_url(self, params)
+  local p = from_json("sc_params", C.sc_params_free, C.sc_auth_params_text,
+    merge(options, { scope = scope }))
+  local url, state = ffi.new("char *[1]"), ffi.new("char *[1]")
+  local rc, cerr = c_call(C.sc_auth_url, url, state, self.cptr, p)
+  if rc ~= 0 then return nil, error_from_c(cerr, rc, "get_auth_url") end
+  return take_string(url[0]), take_string(state[0])
 end
 
 ---------------------------------------------------------------------------

@@ -145,6 +145,27 @@ SC_EXTERN(int) sc_client_new_json(sc_client **out,
 				  const struct cJSON *options,
 				  sc_error **err_out);
 
+/**
+ * The same from JSON text (@p len bytes: an object), such as a Lua
+ * table cjson wrote, with two more value kinds: a list of scalars
+ * (space-separated: scope, paths) and, for "flags", an object (written
+ * by sc_flags_format()); null leaves the entry out, {} is "".
+ */
+SC_EXTERN(int) sc_params_from_text(sc_params **out, const char *json,
+				   size_t len, sc_error **err_out);
+SC_EXTERN(int) sc_client_new_text(sc_client **out, const char *json,
+				  size_t len, sc_error **err_out);
+
+/**
+ * The parameters of sc_auth_url() from the Connect options in @p json
+ * (text, as sc_params_from_text(): scope, state, force_prompt, make,
+ * make_bypass, single_select, single_select_vin, flags, user, mode;
+ * another name is SC_EINVAL).  single_select may be {enabled = boolean,
+ * vin = string}, which gives single_select and single_select_vin.
+ */
+SC_EXTERN(int) sc_auth_params_text(sc_params **out, const char *json,
+				   size_t len, sc_error **err_out);
+
 SC_END_DECL
 
 #endif

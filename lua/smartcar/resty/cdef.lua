@@ -13,6 +13,7 @@ typedef struct sc_pager sc_pager;
 typedef struct sc_request sc_request;
 typedef struct sc_response sc_response;
 typedef struct sc_http1 sc_http1;
+typedef struct sc_env_snapshot sc_env_snapshot;
 typedef int (*sc_store_host_fn)(void *ctx, int op, const char *key,
     const char *a, const char *b, const char *c, double number,
     char **text_out, double *number_out);
@@ -26,13 +27,7 @@ const char *sc_code_kind(int code);
 int sc_error_code(const sc_error *err);
 int sc_error_to_json(char **out, const sc_error *err);
 void sc_error_free(sc_error *err);
-int sc_params_new(sc_params **out);
 void sc_params_free(sc_params *params);
-int sc_params_set(sc_params *params, const char *key, const char *value);
-int sc_flags_format(char **out, const sc_params *flags, sc_error **err_out);
-int sc_client_new_params(sc_client **out, const sc_params *opts,
-    sc_error **err_out);
-const char *sc_client_option_type(const char *name);
 void sc_client_free(sc_client *client);
 const char *sc_client_get(const sc_client *client, const char *key);
 const sc_error *sc_result_error(const sc_result *res);
@@ -128,4 +123,10 @@ int sc_http1_got_any(const sc_http1 *h);
 const char *sc_http1_error(const sc_http1 *h);
 int sc_token_store_host_new(sc_token_store **out, sc_store_host_fn fn,
     void *ctx, int leases);
+int sc_params_from_text(sc_params **out, const char *json, size_t len,
+    sc_error **err_out);
+int sc_client_new_text(sc_client **out, const char *json, size_t len,
+    sc_error **err_out);
+int sc_auth_params_text(sc_params **out, const char *json, size_t len,
+    sc_error **err_out);
 ]]

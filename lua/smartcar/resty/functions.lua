@@ -216,36 +216,10 @@ return function(C, rt)
     return t
   end
 
-  function F.format_flags(flags)
-    if type(flags) ~= "table" then rt.raise("flags: table expected") end
-    local err = ffi.new("sc_error *[1]")
-    local out = ffi.new("char *[1]")
-    local rc = C.sc_flags_format(out, rt.make_params(flags), err)
-    if rc ~= 0 then
-      return nil, rt.error_from_c(err[0], rc, "format_flags")
-    end
-    return rt.take_string(out[0])
-  end
-
   function F.client_get(self, key)
     if type(self) ~= "table" then rt.raise("self: table expected") end
     if type(key) ~= "string" then rt.raise("key: string expected") end
     return rt.opt_string(C.sc_client_get(self.cptr, key))
-  end
-
-  function F.client_auth_url(self, params)
-    if type(self) ~= "table" then rt.raise("self: table expected") end
-    if params ~= nil and type(params) ~= "table" then
-      rt.raise("params: table expected")
-    end
-    local err = ffi.new("sc_error *[1]")
-    local out, out2 = ffi.new("char *[1]"), ffi.new("char *[1]")
-    local rc = C.sc_auth_url(out, out2, self.cptr,
-      rt.make_params(params), err)
-    if rc ~= 0 then
-      return nil, rt.error_from_c(err[0], rc, "client_auth_url")
-    end
-    return rt.take_string(out[0]), rt.take_string(out2[0])
   end
 
   function F.store_get(self, key)

@@ -1,0 +1,194 @@
+/* Parameters, client options and Connect URL options given as JSON text
+ * (smartcar/bind.h): a binding that writes JSON (smartcar.resty, with
+ * cjson) hands its table over whole.  The lists and the flags object a
+ * table may hold become their parameter text here, then the tree goes
+ * to sc_params_from_json() / sc_client_new_json(), which check the rest. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "op.h"
+#include "sc_internal.h"
+#include "smartcar/bind.h"
+
+/* An EINVAL with "<key>: <what>" in *err_out. */
+static int bad(sc_error **err_out, const char *key, const char *what)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "%.60s: %s", key, what);
+	return sc__invalid(err_out, msg);
+}
+
+/* Append the text of a list item: a string, true/false or a number (an
+ * integer in full).  0, 1 for another type, or SC_ENOMEM. */
+static int item_text(sc_buf *b, const cJSON *v)
+{
+	char num[32];
+	double d = v->valuedouble;
+
+	if (!cJSON_IsString(v) && !cJSON_IsBool(v) && !cJSON_IsNumber(v))
+		return 1;
+	snprintf(num, sizeof(num),
+		 d == floor(d) && fabs(d) < 1e15 ? "%.0f" : "%.14g", d);
+	return sc__buf_puts(b, cJSON_IsString(v) ? v->valuestring
+			       : cJSON_IsBool(v) ? (cJSON_IsTrue(v) ? "true"
+								    : "false")
+						 : num)
+		       ? SC_ENOMEM
+		       : 0;
+}
+
+/* The text member @p v of a table stands for, newly allocated in *text:
+ * a list space-separated, "flags" written by sc_flags_format(), {} as
+ * "" (an empty Lua table), NULL for any other value (kept as it is). */
+static int member_text(const cJSON *v, char **text, sc_error **err_out)
+{
+	const cJSON *item;
+	sc_params *flags;
+	sc_buf b;
+	int rc = 0;
+
+	*text = NULL;
+	if (cJSON_IsObject(v) && v->child && strcmp(v->string, "flags") == 0) {
+		rc = sc_params_from_json(&flags, v, err_out);
+		if (rc == 0)
+			rc = sc_flags_format(text, flags, err_out);
+		sc_params_free(flags);
+		return rc;
+	}
+	if (!cJSON_IsArray(v) && !(cJSON_IsObject(v) && !v->child))
+		return 0;
+	sc__buf_init(&b, 1024 * 1024);
+	cJSON_ArrayForEach(item, v) {
+		if (rc == 0 && item != v->child && sc__buf_putc(&b, ' '))
+			rc = SC_ENOMEM;
+		if (rc == 0)
+			rc = item_text(&b, item);
+	}
+	*text = rc == 0 ? sc__buf_detach(&b) : NULL;
+	sc__buf_free(&b);
+	if (rc == 1)
+		return bad(err_out, v->string, "a list of strings, numbers or "
+					       "booleans expected");
+	return rc == 0 && !*text ? SC_ENOMEM : rc;
+}
+
+/* Parse @p json (@p len bytes): 0 and the object in *tree, or EINVAL. */
+static int parse(cJSON **tree, const char *json, size_t len,
+		 sc_error **err_out)
+{
+	if (err_out)
+		*err_out = NULL;
+	*tree = json ? sc__json_parse(json, len) : NULL;
+	if (cJSON_IsObject(*tree))
+		return 0;
+	cJSON_Delete(*tree);
+	*tree = NULL;
+	return sc__invalid(err_out, "parameters: a JSON object expected");
+}
+
+/* Write the lists and flags of @p tree as text and leave out its nulls:
+ * 0 or an error. */
+static int normalize(cJSON *tree, sc_error **err_out)
+{
+	cJSON *v, *next;
+	char *text;
+	int rc = 0;
+
+	for (v = tree->child; rc == 0 && v; v = next) {
+		next = v->next;
+		rc = member_text(v, &text, err_out);
+		if (rc == 0 && cJSON_IsNull(v))
+			cJSON_Delete(cJSON_DetachItemViaPointer(tree, v));
+		else if (rc == 0 && text &&
+			 !cJSON_ReplaceItemInObjectCaseSensitive(
+				 tree, v->string, cJSON_CreateString(text)))
+			rc = SC_ENOMEM;
+		free(text);
+	}
+	if (rc == SC_ENOMEM && err_out && !*err_out)
+		*err_out = sc__error_new(SC_ENOMEM, NULL);
+	return rc;
+}
+
+int sc_params_from_text(sc_params **out, const char *json, size_t len,
+			sc_error **err_out)
+{
+	cJSON *tree;
+	int rc;
+
+	if (!out)
+		return sc__invalid(err_out, "out is required");
+	*out = NULL;
+	rc = parse(&tree, json, len, err_out);
+	if (rc == 0)
+		rc = normalize(tree, err_out);
+	if (rc == 0)
+		rc = sc_params_from_json(out, tree, err_out);
+	cJSON_Delete(tree);
+	return rc;
+}
+
+int sc_client_new_text(sc_client **out, const char *json, size_t len,
+		       sc_error **err_out)
+{
+	cJSON *tree;
+	int rc;
+
+	if (!out)
+		return sc__invalid(err_out, "out is required");
+	*out = NULL;
+	rc = parse(&tree, json, len, err_out);
+	if (rc == 0)
+		rc = normalize(tree, err_out);
+	if (rc == 0)
+		rc = sc_client_new_json(out, tree, err_out);
+	cJSON_Delete(tree);
+	return rc;
+}
+
+int sc_auth_params_text(sc_params **out, const char *json, size_t len,
+			sc_error **err_out)
+{
+	static const char *const names[] = {
+		"scope",	     "state", "force_prompt", "make",
+		"make_bypass",	     "flags", "single_select", "user",
+		"single_select_vin", "mode",
+	};
+	cJSON *tree, *v, *ss, *vin, *on;
+	size_t i, n = sizeof(names) / sizeof(names[0]);
+	int rc;
+
+	if (!out)
+		return sc__invalid(err_out, "out is required");
+	*out = NULL;
+	rc = parse(&tree, json, len, err_out);
+	for (v = rc == 0 ? tree->child : NULL; v && rc == 0; v = v->next) {
+		for (i = 0; i < n && strcmp(names[i], v->string); i++)
+			;
+		if (i == n)
+			rc = bad(err_out, "unknown option", v->string);
+	}
+	/* single_select = {enabled = boolean, vin = string}: the options
+	 * single_select and single_select_vin */
+	ss = rc == 0 ? cJSON_GetObjectItemCaseSensitive(tree, "single_select")
+		     : NULL;
+	if (cJSON_IsObject(ss)) {
+		vin = cJSON_DetachItemFromObjectCaseSensitive(ss, "vin");
+		on = cJSON_DetachItemFromObjectCaseSensitive(ss, "enabled");
+		cJSON_DeleteItemFromObjectCaseSensitive(tree,
+							"single_select_vin");
+		if (vin)
+			cJSON_AddItemToObject(tree, "single_select_vin", vin);
+		cJSON_ReplaceItemInObjectCaseSensitive(
+			tree, "single_select", on ? on : cJSON_CreateNull());
+	}
+	if (rc == 0)
+		rc = normalize(tree, err_out);
+	if (rc == 0)
+		rc = sc_params_from_json(out, tree, err_out);
+	cJSON_Delete(tree);
+	return rc;
+}
