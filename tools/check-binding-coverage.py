@@ -141,6 +141,9 @@ ONE_BINDING = {
     ("python", "sc_client_new_text"): JSON_TEXT,
     ("python", "sc_auth_params_text"): JSON_TEXT,
     ("lua", "sc_client_new"): LUA_OPTIONS,
+    ("lua", "sc_client_new_params"): "the Lua modules hand their option "
+                                     "tables over as JSON (sc_client_new_"
+                                     "json, sc_client_new_text call it)",
     ("lua", "sc_client_options_init"): LUA_OPTIONS,
 }
 
