@@ -113,40 +113,51 @@ static int normalize(cJSON *tree, sc_error **err_out)
 	return rc;
 }
 
+/* parse() and normalize() @p json into *tree (NULL on failure). */
+static int load(cJSON **tree, const char *json, size_t len,
+		sc_error **err_out)
+{
+	int rc = parse(tree, json, len, err_out);
+
+	if (rc == 0)
+		rc = normalize(*tree, err_out);
+	if (rc != 0) {
+		cJSON_Delete(*tree);
+		*tree = NULL;
+	}
+	return rc;
+}
+
+/* The parameters (sc_params_from_json) or the client (sc_client_new_json)
+ * of the object in @p json: the other output is NULL. */
+static int from_text(sc_params **params, sc_client **client,
+		     const char *json, size_t len, sc_error **err_out)
+{
+	cJSON *tree = NULL;
+	int rc = params || client ? load(&tree, json, len, err_out)
+				  : sc__invalid(err_out, "out is required");
+
+	if (rc != 0 && params)
+		*params = NULL;
+	else if (rc != 0 && client)
+		*client = NULL;
+	else if (rc == 0)
+		rc = params ? sc_params_from_json(params, tree, err_out)
+			    : sc_client_new_json(client, tree, err_out);
+	cJSON_Delete(tree);
+	return rc;
+}
+
 int sc_params_from_text(sc_params **out, const char *json, size_t len,
 			sc_error **err_out)
 {
-	cJSON *tree;
-	int rc;
-
-	if (!out)
-		return sc__invalid(err_out, "out is required");
-	*out = NULL;
-	rc = parse(&tree, json, len, err_out);
-	if (rc == 0)
-		rc = normalize(tree, err_out);
-	if (rc == 0)
-		rc = sc_params_from_json(out, tree, err_out);
-	cJSON_Delete(tree);
-	return rc;
+	return from_text(out, NULL, json, len, err_out);
 }
 
 int sc_client_new_text(sc_client **out, const char *json, size_t len,
 		       sc_error **err_out)
 {
-	cJSON *tree;
-	int rc;
-
-	if (!out)
-		return sc__invalid(err_out, "out is required");
-	*out = NULL;
-	rc = parse(&tree, json, len, err_out);
-	if (rc == 0)
-		rc = normalize(tree, err_out);
-	if (rc == 0)
-		rc = sc_client_new_json(out, tree, err_out);
-	cJSON_Delete(tree);
-	return rc;
+	return from_text(NULL, out, json, len, err_out);
 }
 
 int sc_auth_params_text(sc_params **out, const char *json, size_t len,
