@@ -138,9 +138,13 @@ ONE_BINDING = {
     ("lua", "sc_client_option_name"): "Lua's client_options table is "
                                       "generated from client_options.def",
     ("python", "sc_params_from_text"): JSON_TEXT,
+    ("python", "sc_response_add_headers_text"): JSON_TEXT,
     ("python", "sc_client_new_text"): JSON_TEXT,
     ("python", "sc_auth_params_text"): JSON_TEXT,
     ("lua", "sc_client_new"): LUA_OPTIONS,
+    **{("lua", "sc_http1_" + _f): "smartcar.resty reads an exchange whole "
+       "(sc_http1_describe)" for _f in ("host", "port", "tls",
+                                        "server_name", "target")},
     ("lua", "sc_client_new_params"): "the Lua modules hand their option "
                                      "tables over as JSON (sc_client_new_"
                                      "json, sc_client_new_text call it)",

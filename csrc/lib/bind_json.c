@@ -203,3 +203,75 @@ int sc_auth_params_text(sc_params **out, const char *json, size_t len,
 	cJSON_Delete(tree);
 	return rc;
 }
+
+int sc_http1_describe(char **out, const sc_http1 *h)
+{
+	const sc_request *req = h ? sc_http1_request(h) : NULL;
+	const char *target = h ? sc_http1_target(h) : NULL, *q, *name, *value;
+	cJSON *j = cJSON_CreateObject(), *headers;
+	int ok = j && req && target && out;
+	char *path, *pool, port[16];
+	size_t i;
+	sc_buf b;
+
+	if (out)
+		*out = NULL;
+	q = target ? strchr(target, '?') : NULL;
+	path = ok ? sc__strndup(target, q ? (size_t)(q - target)
+					  : strlen(target))
+		  : NULL;
+	/* the cosocket pool of the origin: scheme://host:port */
+	snprintf(port, sizeof(port), "%d", h ? sc_http1_port(h) : 0);
+	sc__buf_init(&b, 4096);
+	pool = ok && sc__buf_cat(&b, sc_http1_tls(h) ? "https://" : "http://",
+				 sc_http1_host(h), ":", port) == 0
+		       ? sc__buf_detach(&b)
+		       : NULL;
+	sc__buf_free(&b);
+	ok = ok && path && pool &&
+	     cJSON_AddStringToObject(j, "host", sc_http1_host(h)) &&
+	     cJSON_AddNumberToObject(j, "port", sc_http1_port(h)) &&
+	     cJSON_AddBoolToObject(j, "tls", sc_http1_tls(h)) &&
+	     cJSON_AddStringToObject(j, "pool", pool) &&
+	     cJSON_AddStringToObject(j, "method", sc_request_method(req)) &&
+	     cJSON_AddStringToObject(j, "path", path) &&
+	     (!q || !q[1] || cJSON_AddStringToObject(j, "query", q + 1)) &&
+	     (!sc_http1_server_name(h) ||
+	      cJSON_AddStringToObject(j, "server_name",
+				      sc_http1_server_name(h))) &&
+	     cJSON_AddNumberToObject(j, "connect_timeout_ms",
+				     (double)sc_request_connect_timeout_ms(
+					     req)) &&
+	     cJSON_AddNumberToObject(j, "timeout_ms",
+				     (double)sc_request_timeout_ms(req)) &&
+	     (headers = cJSON_AddObjectToObject(j, "headers")) != NULL;
+	for (i = 0; ok && sc_request_header_at(req, i, &name, &value) == 0;
+	     i++)
+		ok = cJSON_AddStringToObject(headers, name, value) != NULL;
+	free(path);
+	free(pool);
+	if (ok)
+		*out = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	return !out || !h ? SC_EINVAL : *out ? 0 : SC_ENOMEM;
+}
+
+int sc_response_add_headers_text(sc_response *resp, const char *json,
+				 size_t len)
+{
+	cJSON *tree = json ? sc__json_parse(json, len) : NULL, *v, *one;
+	int rc = resp && cJSON_IsObject(tree) ? 0 : SC_EINVAL;
+
+	cJSON_ArrayForEach(v, (rc == 0 ? tree : NULL)) {
+		cJSON_ArrayForEach(one, (cJSON_IsArray(v) ? v : NULL)) {
+			if (rc == 0 && cJSON_IsString(one))
+				rc = sc_response_add_header(resp, v->string,
+							    one->valuestring);
+		}
+		if (rc == 0 && cJSON_IsString(v))
+			rc = sc_response_add_header(resp, v->string,
+						    v->valuestring);
+	}
+	cJSON_Delete(tree);
+	return rc;
+}

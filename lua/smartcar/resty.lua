@@ -251,37 +251,34 @@ local function timeouts(c, deadline, connect_ms)
     left(deadline))
 end
 
--- A connection for exchange h of request req, from the pool when one is
--- there: a cosocket (its TLS handshake done) or a lua-resty-http object
+-- A connection for exchange x (sc_http1_describe), from the pool when one
+-- is there: a cosocket (its TLS handshake done) or a lua-resty-http object
 -- (whose connect() does the handshake; its pools named by lua-resty-http).
 -- Counted in client.stats.  It and whether it was reused, or nil, code,
 -- message.
-local function open(client, h, req, deadline)
-  local https, verify = C.sc_http1_tls(h) == 1, not client.insecure_tls
-  local host, port = ffi.string(C.sc_http1_host(h)), C.sc_http1_port(h)
-  local server_name = opt_string(C.sc_http1_server_name(h)) -- nil: an IP
-  local cto = tonumber(C.sc_request_connect_timeout_ms(req))
+local function open(client, x, deadline)
+  local verify, cto = not client.insecure_tls, x.connect_timeout_ms
   local c = resty_http and resty_http.new() or ngx.socket.tcp()
   timeouts(c, deadline, math.min(cto > 0 and cto or 10000, left(deadline)))
   local ok, err
   if resty_http then
-    ok, err = c:connect({ scheme = https and "https" or "http", host = host,
-      port = port, pool_size = client.keepalive_pool, ssl_verify = verify,
-      ssl_server_name = server_name })
+    ok, err = c:connect({ scheme = x.tls and "https" or "http", host = x.host,
+      port = x.port, pool_size = client.keepalive_pool, ssl_verify = verify,
+      ssl_server_name = x.server_name })
   else
-    ok, err = c:connect(host, port, { pool = (https and "https://"
-      or "http://") .. host .. ":" .. port .. (verify and "" or "#noverify") })
+    ok, err = c:connect(x.host, x.port,
+      { pool = x.pool .. (verify and "" or "#noverify") })
   end
   if not ok then -- (lua-resty-http's TLS errors as nginx words them)
     err = tostring(err)
     local e = err:lower()
-    return nil, err ~= "timeout" and resty_http and https and (err:find(
+    return nil, err ~= "timeout" and resty_http and x.tls and (err:find(
       "^%d+: ") or e:find("handshake") or e:find("certificate")
       or e:find("ssl")) and codes.tls or io_code(err), "connect: " .. err
   end
   local reused = (c[CONN.reused](c) or 0) > 0
-  if https and not reused and not resty_http then
-    ok, err = c:sslhandshake(nil, server_name, verify)
+  if x.tls and not reused and not resty_http then
+    ok, err = c:sslhandshake(nil, x.server_name, verify)
     if not ok then
       c:close()
       return nil, err == "timeout" and codes.timeout or codes.tls,
@@ -324,23 +321,16 @@ local function exchange_builtin(sock, h, deadline, reused)
   return out[0], keep
 end
 
--- Exchange h through lua-resty-http object httpc: request() with the
--- request as the library completed it (Host, Content-Length), then the
--- body streamed into an sc_response under its cap (max_body).  Returns
--- as exchange_builtin (set_keepalive closes what must be closed).
-local function exchange_resty_http(httpc, h, deadline, reused, max_body)
-  local req, headers = C.sc_http1_request(h), {}
-  local name, value = ffi.new("const char *[1]"), ffi.new("const char *[1]")
-  for i = 0, tonumber(C.sc_request_header_count(req)) - 1 do
-    C.sc_request_header_at(req, i, name, value)
-    headers[ffi.string(name[0])] = ffi.string(value[0])
-  end
+-- Exchange h (x: its description) through lua-resty-http object httpc:
+-- request(), then the body streamed into an sc_response under its cap
+-- (max_body).  Returns as exchange_builtin (set_keepalive closes what
+-- must be closed).
+local function exchange_resty_http(httpc, h, deadline, reused, max_body, x)
   local len = ffi.new("size_t[1]")
-  local body = C.sc_request_body(req, len)
-  local path, query = ffi.string(C.sc_http1_target(h)):match("^([^?]*)%??(.*)$")
+  local body = C.sc_request_body(C.sc_http1_request(h), len)
   timeouts(httpc, deadline)
-  local res, err = httpc:request({ method = ffi.string(C.sc_request_method(req)),
-    path = path, headers = headers, query = query ~= "" and query or nil,
+  local res, err = httpc:request({ method = x.method, path = x.path,
+    query = x.query, headers = x.headers,
     body = len[0] > 0 and ffi.string(body, len[0]) or nil })
   if not res then
     return nil, io_code(err), "request: " .. tostring(err),
@@ -351,12 +341,9 @@ local function exchange_resty_http(httpc, h, deadline, reused, max_body)
     return nil, -2, "out of memory"
   end
   local resp = ffi.gc(out[0], C.sc_response_free)
+  local headers = cjson.encode(res.headers) or "{}"
   C.sc_response_set_status(resp, res.status)
-  for k, v in pairs(res.headers) do
-    for _, one in ipairs(type(v) == "table" and v or { v }) do
-      C.sc_response_add_header(resp, k, tostring(one))
-    end
-  end
+  C.sc_response_add_headers_text(resp, headers, #headers)
   while res.has_body do
     timeouts(httpc, deadline)
     local data
@@ -380,10 +367,12 @@ local function exchange(client, req)
     local h, err = new_object("sc_http1", C.sc_http1_free, "cannot send",
       C.sc_http1_new, req, client.max_body)
     if not h then return nil, err.sc_code, err.message, true end
-    local c, reused, msg = open(client, h, req, deadline)
+    local x = json_of(C.sc_http1_describe, h)
+    if not x then return nil, -2, "out of memory", true end
+    local c, reused, msg = open(client, x, deadline)
     if not c then return nil, reused, msg, true end
     local resp, keep, emsg, stale = once(c, h, deadline, reused,
-      client.max_body)
+      client.max_body, x)
     if resp and keep then
       c[CONN.keepalive](c, client.keepalive_timeout, client.keepalive_pool)
     else

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "test.h"
+#include "sc_internal.h"
+#include <cjson/cJSON.h>
 
 /* sc_params_from_text of json: its code; the error's message in msg. */
 static int params(sc_params **p, const char *json, char *msg, size_t n)
@@ -18,8 +20,16 @@ static int params(sc_params **p, const char *json, char *msg, size_t n)
 
 TEST(bind_params_from_text)
 {
+	static const char *const want[][2] = {
+		{ "a", "x y" },	       { "b", "true" },
+		{ "c", "false" },      { "n", "1234567890123" },
+		{ "f", "0.25" },       { "big", "1e+20" },
+		{ "empty", "" },       { "scope", "read_vin read_odometer" },
+		{ "flags", "beta:true country:DE" },
+	};
 	sc_params *p = NULL;
 	char msg[200];
+	size_t i;
 
 	REQUIRE(params(&p, "{\"a\": \"x y\", \"b\": true, \"c\": false, "
 			   "\"n\": 1234567890123, \"f\": 0.25, \"big\": 1e20, "
@@ -27,16 +37,9 @@ TEST(bind_params_from_text)
 			   "\"flags\": {\"country\": \"DE\", \"beta\": true}, "
 			   "\"none\": null, \"empty\": {}}",
 		       msg, sizeof(msg)) == 0);
-	CHECK_STR(sc_params_get(p, "a"), "x y");
-	CHECK_STR(sc_params_get(p, "b"), "true");
-	CHECK_STR(sc_params_get(p, "c"), "false");
-	CHECK_STR(sc_params_get(p, "n"), "1234567890123");
-	CHECK_STR(sc_params_get(p, "f"), "0.25");
-	CHECK_STR(sc_params_get(p, "big"), "1e+20");
-	CHECK_STR(sc_params_get(p, "scope"), "read_vin read_odometer");
-	CHECK_STR(sc_params_get(p, "flags"), "beta:true country:DE");
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK_STR(sc_params_get(p, want[i][0]), want[i][1]);
 	CHECK(sc_params_get(p, "none") == NULL);
-	CHECK_STR(sc_params_get(p, "empty"), "");
 	sc_params_free(p);
 
 	/* what cannot be a parameter names the parameter */
@@ -112,4 +115,70 @@ TEST(bind_auth_params_text)
 	CHECK(p == NULL);
 	CHECK_CONTAINS(err ? sc_error_message(err) : NULL, "unknown option: nope");
 	sc_error_free(err);
+}
+
+/* The string field of the JSON object text j. */
+static const char *field(cJSON *j, const char *name)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, name));
+}
+
+TEST(bind_http1_describe_and_response_headers)
+{
+	static const char *const want[][2] = {
+		{ "host", "api.example.com" },
+		{ "server_name", "api.example.com" },
+		{ "pool", "https://api.example.com:8443" },
+		{ "method", "POST" },
+		{ "path", "/v2.0/x" },
+		{ "query", "a=b" },
+	};
+	size_t i;
+	sc_request *req = NULL;
+	sc_http1 *h = NULL;
+	sc_response *resp = NULL;
+	const char *hdrs = "{\"Content-Type\": \"application/json\", "
+			   "\"Set-Cookie\": [\"a=1\", \"b=2\"]}";
+	char *text = NULL;
+	cJSON *j;
+
+	REQUIRE(sc__request_new(&req, "POST",
+				"https://api.example.com:8443/v2.0/x?a=b") == 0);
+	sc__request_add_header(req, "Authorization", "Bearer tok");
+	REQUIRE(sc_http1_new(&h, req, 0, NULL) == 0);
+	REQUIRE(sc_http1_describe(&text, h) == 0);
+	j = cJSON_Parse(text);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		CHECK_STR(field(j, want[i][0]), want[i][1]);
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(j, "tls")));
+	CHECK(cJSON_GetObjectItem(j, "port")->valueint == 8443);
+	CHECK_STR(field(cJSON_GetObjectItem(j, "headers"), "Authorization"),
+		  "Bearer tok");
+	CHECK_STR(field(cJSON_GetObjectItem(j, "headers"), "Host"),
+		  "api.example.com:8443");
+	cJSON_Delete(j);
+	sc_free(text);
+	sc_http1_free(h);
+	sc__request_free(req);
+	CHECK(sc_http1_describe(&text, NULL) == SC_EINVAL);
+
+	REQUIRE(sc__request_new(&req, "GET", "http://127.0.0.1:8080/") == 0);
+	REQUIRE(sc_http1_new(&h, req, 0, NULL) == 0);
+	REQUIRE(sc_http1_describe(&text, h) == 0);
+	j = cJSON_Parse(text);
+	CHECK(field(j, "server_name") == NULL);
+	CHECK(field(j, "query") == NULL);
+	CHECK_STR(field(j, "pool"), "http://127.0.0.1:8080");
+	cJSON_Delete(j);
+	sc_free(text);
+	sc_http1_free(h);
+	sc__request_free(req);
+
+	REQUIRE(sc_response_new(&resp, 0) == 0);
+	CHECK(sc_response_add_headers_text(resp, hdrs, strlen(hdrs)) == 0);
+	CHECK_STR(sc_response_header(resp, "content-type"), "application/json");
+	CHECK(sc_response_header(resp, "set-cookie") != NULL);
+	CHECK(sc_response_add_headers_text(resp, "[1]", 3) == SC_EINVAL);
+	CHECK(sc_response_add_headers_text(resp, "{\"a\": ", 6) == SC_EINVAL);
+	sc_response_free(resp);
 }

@@ -166,6 +166,23 @@ SC_EXTERN(int) sc_client_new_text(sc_client **out, const char *json,
 SC_EXTERN(int) sc_auth_params_text(sc_params **out, const char *json,
 				   size_t len, sc_error **err_out);
 
+/**
+ * What a driver that owns its sockets reads of exchange @p h, as JSON
+ * text in *out (free with sc_free()): {host, port, tls, server_name (for
+ * a host name: SNI), pool ("scheme://host:port"), method, path, query,
+ * headers ({name: value}, with Host and Content-Length), connect_timeout_ms,
+ * timeout_ms}.  The body stays sc_request_body()'s.
+ */
+SC_EXTERN(int) sc_http1_describe(char **out, const sc_http1 *h);
+
+/**
+ * Add the headers @p json (@p len bytes: an object {name: value or a
+ * list of values}, as a Lua HTTP client gives them) to @p resp.
+ * @return 0, SC_EINVAL or sc_response_add_header()'s failure.
+ */
+SC_EXTERN(int) sc_response_add_headers_text(sc_response *resp,
+					     const char *json, size_t len);
+
 SC_END_DECL
 
 #endif

@@ -92,27 +92,15 @@ int sc_pager_new(sc_pager **out, sc_client *client,
 int sc_pager_op(sc_pager *pager, sc_op **op_out, sc_error **err_out);
 int sc_pager_take(sc_pager *pager, const sc_result *page);
 void sc_pager_free(sc_pager *pager);
-const char *sc_request_method(const sc_request *req);
-size_t sc_request_header_count(const sc_request *req);
-int sc_request_header_at(const sc_request *req, size_t i, const char **name,
-    const char **value);
 const char *sc_request_body(const sc_request *req, size_t *len_out);
-long sc_request_connect_timeout_ms(const sc_request *req);
 long sc_request_timeout_ms(const sc_request *req);
 int sc_response_new(sc_response **out, size_t max_body);
 void sc_response_free(sc_response *resp);
 int sc_response_set_status(sc_response *resp, int status);
-int sc_response_add_header(sc_response *resp, const char *name,
-    const char *value);
 int sc_response_append_body(sc_response *resp, const char *data, size_t len);
 int sc_http1_new(sc_http1 **out, const sc_request *req, size_t max_body,
     sc_error **err_out);
 void sc_http1_free(sc_http1 *h);
-const char *sc_http1_host(const sc_http1 *h);
-int sc_http1_port(const sc_http1 *h);
-int sc_http1_tls(const sc_http1 *h);
-const char *sc_http1_server_name(const sc_http1 *h);
-const char *sc_http1_target(const sc_http1 *h);
 const sc_request *sc_http1_request(const sc_http1 *h);
 const char *sc_http1_bytes(const sc_http1 *h, size_t *len_out);
 int sc_http1_feed(sc_http1 *h, const char *data, size_t len);
@@ -129,4 +117,7 @@ int sc_client_new_text(sc_client **out, const char *json, size_t len,
     sc_error **err_out);
 int sc_auth_params_text(sc_params **out, const char *json, size_t len,
     sc_error **err_out);
+int sc_http1_describe(char **out, const sc_http1 *h);
+int sc_response_add_headers_text(sc_response *resp, const char *json,
+    size_t len);
 ]]
