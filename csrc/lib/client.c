@@ -213,6 +213,10 @@ int sc_client_new(sc_client **out, const sc_client_options *opts,
 	if (opts->connection_pool_size < 0 || opts->max_cooldown_ms < 0)
 		return fail(err_out, SC_EINVAL, "connection_pool_size and "
 			    "max_cooldown_ms must not be negative");
+	/* a binding's negative number read as a size_t */
+	if (opts->max_response_bytes > (size_t)PTRDIFF_MAX)
+		return fail(err_out, SC_EINVAL,
+			    "max_response_bytes must not be negative");
 
 	c = calloc(1, sizeof(*c));
 	if (!c)

@@ -30,9 +30,7 @@
 /* smartcar_native.errors._from_core(code, fields) -> exception */
 static PyObject *error_factory;
 
-/* ------------------------------------------------------------------ */
-/* cJSON -> Python                                                     */
-/* ------------------------------------------------------------------ */
+/* ---- cJSON -> Python ---------------------------------------------- */
 
 static PyObject *str_from_c(const char *s)
 {
@@ -151,16 +149,14 @@ done:
 	return out;
 }
 
-/* ------------------------------------------------------------------ */
-/* Errors                                                              */
-/* ------------------------------------------------------------------ */
+/* ---- Errors ------------------------------------------------------- */
 
 /*
  * Build (not raise) the exception for @p code: a new reference, or NULL
  * with a Python exception set.  The fields are the library's error
  * object, or the code's kind and @p message (NULL: the code's text) for
- * functions that only return a code (sc_error_fields); the factory picks
- * the class.
+ * functions that only return a code (sc_error_fields); the factory
+ * (errors._from_core) picks the class.
  */
 static PyObject *error_instance(int code, const sc_error *err,
 				const char *message)
@@ -183,32 +179,22 @@ static PyObject *error_instance(int code, const sc_error *err,
 	exc = PyObject_CallFunction(error_factory, "iO",
 				    err ? sc_error_code(err) : code, fields);
 	Py_DECREF(fields);
-	if (exc && !PyExceptionInstance_Check(exc)) {
-		Py_CLEAR(exc);
-		PyErr_SetString(PyExc_TypeError,
-				"errors._from_core must return an exception");
-	}
 	return exc; /* NULL: the factory's own exception is more useful */
 }
 
-/* Raise (and release) @p exc, an error_instance() result. */
-static void raise_exc(PyObject *exc)
+/* Raise (and release) @p exc, an error_instance() result.  NULL. */
+static PyObject *raise_exc(PyObject *exc)
 {
 	if (exc) {
 		PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
 		Py_DECREF(exc);
 	}
+	return NULL;
 }
 
-/* Raise the exception for @p code (see error_instance()). */
-static void raise_error(int code, const sc_error *err)
-{
-	raise_exc(error_instance(code, err, NULL));
-}
-
-/* Raise the exception of @p code with our own message (for functions of
- * the library that return only a code, where the static text would
- * mislead: a store's SQLite failure is SC_ENETWORK). */
+/* Raise the exception of @p code with @p message (NULL: the code's
+ * text), for the library's functions that return only a code and for
+ * our own argument checks. */
 static void raise_local(int code, const char *message)
 {
 	raise_exc(error_instance(code, NULL, message));
@@ -218,7 +204,7 @@ static void raise_local(int code, const char *message)
  * free @p err.  Returns NULL. */
 static PyObject *raise_owned(int code, sc_error *err)
 {
-	raise_error(code, err);
+	raise_exc(error_instance(code, err, NULL));
 	sc_error_free(err);
 	return NULL;
 }
@@ -241,21 +227,16 @@ static PyObject *result_or_error(const sc_result *res)
 /* Turn a result into its data (new reference) or raise; frees @p res. */
 static PyObject *take_result(int rc, sc_result *res)
 {
-	PyObject *out = NULL;
+	PyObject *out = res ? result_or_error(res)
+			    : error_instance(rc ? rc : SC_ENOMEM, NULL, NULL);
 
-	if (!res)
-		raise_error(rc ? rc : SC_ENOMEM, NULL);
-	else if (sc_result_error(res))
-		raise_error(rc, sc_result_error(res));
-	else
-		out = result_or_error(res);
+	if (out && (!res || sc_result_error(res)))
+		out = raise_exc(out);
 	sc_result_free(res);
 	return out;
 }
 
-/* ------------------------------------------------------------------ */
-/* Python -> C                                                         */
-/* ------------------------------------------------------------------ */
+/* ---- Python -> C -------------------------------------------------- */
 
 /* raise_local with a message in PyUnicode_FromFormat's format. */
 static void raise_fmt(int code, const char *fmt, ...)
@@ -380,7 +361,7 @@ static int params_from(PyObject *obj, sc_params **out)
 			goto fail;
 		}
 		if (rc != 0) {
-			raise_error(rc, NULL);
+			raise_local(rc, NULL);
 			goto fail;
 		}
 	}
@@ -550,9 +531,7 @@ static cJSON *tokens_of(PyObject *token)
 	return to_json(token, 0);
 }
 
-/* ------------------------------------------------------------------ */
-/* Client and TokenStore: handles calls use with the GIL released      */
-/* ------------------------------------------------------------------ */
+/* ---- Client and TokenStore: handles used with the GIL released --- */
 
 /*
  * A Client (its handle: an sc_client) or a TokenStore (an
@@ -706,8 +685,6 @@ typedef struct {
 	ClientObject *owner; /* a user of the client while open */
 } AsyncObject;
 
-static PyTypeObject Async_Type;
-
 /*
  * sc_debug_cb: libsmartcar calls it with request and response lines,
  * redacted, from whichever thread runs the call (with or without the
@@ -755,7 +732,7 @@ static int client_set_debug(ClientObject *self, PyObject *cb)
 	rc = sc_client_set_debug(self->handle, cb ? debug_trampoline : NULL,
 				 self);
 	if (rc != 0) {
-		raise_error(rc, NULL);
+		raise_local(rc, NULL);
 		return -1;
 	}
 	Py_XINCREF(cb);
@@ -807,29 +784,15 @@ static PyObject *Client_new(PyTypeObject *type, PyObject *args,
 #undef SC_OPTION
 					 &debug))
 		return retyped();
-	if ((Py_ssize_t)opts.max_response_bytes < 0) {
-		raise_local(SC_EINVAL,
-			    "max_response_bytes must not be negative");
-		return NULL;
-	}
-
 	self = (ClientObject *)type->tp_alloc(type, 0);
 	if (!self)
 		return NULL;
 	rc = sc_client_new((sc_client **)&self->handle, &opts, &err);
-	if (rc != 0) {
-		self->handle = NULL;
-		self->closed = 1;
-		raise_error(rc, err);
-		sc_error_free(err);
-		Py_DECREF(self);
-		return NULL;
-	}
+	if (rc != 0)
+		raise_owned(rc, err);
 	/* a debug that is not callable: client_set_debug's TypeError */
-	if (debug != Py_None && client_set_debug(self, debug) < 0) {
-		Py_DECREF(self);
-		return NULL;
-	}
+	if (rc != 0 || (debug != Py_None && client_set_debug(self, debug) < 0))
+		Py_CLEAR(self);
 	return (PyObject *)self;
 }
 
@@ -977,7 +940,7 @@ static PyObject *py_Client_call_many(ClientObject *self, PyObject *args,
 		goto done;
 	}
 	if (rc != 0) {
-		raise_error(rc, NULL);
+		raise_local(rc, NULL);
 		goto done;
 	}
 	out = PyList_New(n);
@@ -1051,9 +1014,7 @@ static PyObject *Client_repr(ClientObject *self)
 				    origin ? origin : "?");
 }
 
-/* ------------------------------------------------------------------ */
-/* Pages: the pages of a paged call (sc_pager), as a Python iterator    */
-/* ------------------------------------------------------------------ */
+/* ---- Pages: a paged call's pages (sc_pager) as an iterator -------- */
 
 typedef struct {
 	PyObject_HEAD
@@ -1135,9 +1096,7 @@ static PyObject *store_wrap(int rc, sc_token_store *st, sc_error *err)
 	return (PyObject *)self;
 }
 
-/* ------------------------------------------------------------------ */
-/* Module functions: the helpers of the generated ones                 */
-/* ------------------------------------------------------------------ */
+/* ---- Helpers of the generated functions --------------------------- */
 
 /* A new reference to None, for a conditional expression. */
 static PyObject *py_none(void)
@@ -1225,8 +1184,6 @@ typedef struct {
 	sc_op *op;           /* never NULL: Op() fails without one */
 } OpObject;
 
-static PyTypeObject Op_Type;
-
 /* Op.next's (step, value) for what sc_op_next_json gave (and frees
  * here), a request's body as bytes; raises for a step < 0. */
 static PyObject *step_value(int step, cJSON *value)
@@ -1275,20 +1232,12 @@ static cJSON *headers_of(PyObject *obj)
 	return out;
 }
 
-/* ------------------------------------------------------------------ */
-/* Op: the sans-IO steps, for Python drivers (asyncio, shared cases)   */
-/* ------------------------------------------------------------------ */
-
 static void Op_dealloc(OpObject *self)
 {
 	sc_op_free(self->op);
 	client_drop(&self->owner);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
-
-/* ------------------------------------------------------------------ */
-/* TokenStore methods                                                  */
-/* ------------------------------------------------------------------ */
 
 static PyObject *Store_repr(StoreObject *self)
 {
@@ -1383,9 +1332,7 @@ static PyObject *mod_tuple_new(PyObject *self, PyObject *const *args,
 	return out;
 }
 
-/* ------------------------------------------------------------------ */
-/* Async: the non-blocking driver (smartcar/async.h) for an event loop */
-/* ------------------------------------------------------------------ */
+/* ---- Async: the non-blocking driver (smartcar/async.h) ------------ */
 
 static void Async_dealloc(AsyncObject *self)
 {

@@ -97,6 +97,11 @@ TEST(client_rejects_bad_options)
 	o.unit_system = "nautical";
 	CHECK(sc_client_new(&c, &o, NULL) == SC_EINVAL);
 	o.unit_system = NULL;
+	o.max_response_bytes = (size_t)-1; /* a binding's -1 */
+	CHECK(sc_client_new(&c, &o, &err) == SC_EINVAL);
+	CHECK_CONTAINS(sc_error_message(err), "max_response_bytes");
+	sc_error_free(err);
+	o.max_response_bytes = 0;
 	o.api_version = "two";
 	CHECK(sc_client_new(&c, &o, NULL) == SC_EINVAL);
 	o.api_version = NULL;

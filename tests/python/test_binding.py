@@ -130,6 +130,7 @@ def test_vehicle_options():
     (TypeError, lambda c: _core.Client(timeout_ms="10")),
     (TypeError, lambda c: _core.Client(debug="not callable")),
     (ValueError, lambda c: _core.Client(mode="bogus")),
+    (ValueError, lambda c: _core.Client(max_response_bytes=-1)),
     (TypeError, lambda c: c.call(1, {})),
     (TypeError, lambda c: c.call("get_user", [("access_token", "t")])),
     (TypeError, lambda c: c.call("get_user", {"access_token": 1.5})),
