@@ -51,6 +51,7 @@ import textwrap
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import c_bindings  # noqa: E402  (tools/c_bindings.py)
 import resty_bindings  # noqa: E402  (tools/resty_bindings.py)
+import api_bindings  # noqa: E402  (tools/api_bindings.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEF = os.path.join(ROOT, "csrc", "lib", "endpoints.def")
@@ -1563,6 +1564,7 @@ def main():
                                      and c.host in PY_VEHICLE_HOSTS],
                  py_hand, module_text)}
     files.update(c_bindings.files())
+    files.update(api_bindings.files())
     resty = resty_bindings.files()
     files.update(resty)
     files[RESTY_CDEF] = render_resty_cdef(resty)

@@ -1176,22 +1176,12 @@ end
 
 -- == Webhooks (docs/lua.md, "Webhooks").
 
---- The answer to a webhook VERIFY challenge: lower-case hex
---- HMAC-SHA256(key = amt, message = challenge); reply {"challenge": it}.
----@type fun(amt: string, challenge: string): string
+-- hash_challenge, verify_payload and parse_webhook: their docs and types
+-- are csrc/lib/api.def's (lua/meta/smartcar_api.lua)
 smartcar.hash_challenge = checked("hash_challenge",
   "amt:string challenge:bytes", core.webhook_challenge)
-
---- Whether `signature` (the SC-Signature header; nil: false) is the
---- HMAC-SHA256 of the raw request body keyed by the management token,
---- compared in constant time.
----@type fun(amt: string, signature: string|nil, body: string): boolean
 smartcar.verify_payload = checked("verify_payload",
   "amt:string signature:bytes? body:bytes", core.webhook_verify)
-
---- Parse a webhook delivery body (v2 or v4; verify it first); a body that
---- is not one gives nil, err (kind "malformed_response").
----@type fun(body: string): smartcar.WebhookEvent|nil, smartcar.Error|nil
 smartcar.parse_webhook = checked("parse_webhook", "body:bytes",
                                  core.webhook_parse)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import numbers
-from typing import Any, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 from . import _core, _util
 
@@ -58,6 +58,27 @@ def from_ms(value: Any) -> Optional[_dt.datetime]:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return _EPOCH + _dt.timedelta(milliseconds=value)
+
+
+_ROW_TIMES = ("retrieved_at", "oem_updated_at", "ingested_at")
+
+
+def row_times(row: Dict[str, Any]) -> Dict[str, Any]:
+    """A signal row (sc_signal_rows) with its times as aware datetimes."""
+    for key in _ROW_TIMES:
+        if not isinstance(row.get(key), _dt.datetime):
+            row[key] = from_ms(row.get(key))
+    return row
+
+
+def webhook_times(data: Dict[str, Any]) -> Dict[str, Any]:
+    """A parsed delivery with its times (``delivered_at``, the rows') as
+    aware datetimes."""
+    if "delivered_at" in data:
+        data["delivered_at"] = from_ms(data["delivered_at"])
+    if isinstance(data.get("rows"), list):
+        data["rows"] = [row_times(r) for r in data["rows"]]
+    return data
 
 
 def is_expired(expiration: Expiration, leeway: float = 0) -> bool:

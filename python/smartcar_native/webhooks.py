@@ -40,7 +40,8 @@ import os
 from typing import Any, Dict, List, Mapping, Optional, Union
 
 from . import _core, _util
-from ._time import from_ms as _from_ms, to_unix
+from ._api import Body, hash_challenge, parse_webhook, verify_payload
+from ._time import from_ms as _from_ms, row_times, to_unix, webhook_times
 from .notebook import to_dict
 
 __all__ = [
@@ -55,74 +56,8 @@ __all__ = [
     "parse_time",
 ]
 
-Body = Union[str, bytes, bytearray, memoryview]
-
-
-def hash_challenge(amt: str, challenge: str) -> str:
-    """The reply to a VERIFY challenge: lower-case hex
-    HMAC-SHA256(key=amt, message=challenge).  Answer with
-    ``{"challenge": <this>}``."""
-    return _core.webhook_challenge(amt, challenge)
-
-
-def verify_payload(amt: str, signature: Union[str, bytes], body: Body
-                   ) -> bool:
-    """True when ``signature`` (the ``SC-Signature`` header) is the
-    HMAC-SHA256 of ``body`` keyed by ``amt``.
-
-    ``body`` is the raw request body: bytes as received, or a str (taken
-    as UTF-8, as the official SDK does).  Hex digits compare
-    case-insensitively and in constant time.  A missing (None) signature
-    is simply not valid.  The arguments' types are checked by the
-    library's binding (TypeError).
-    """
-    return _core.webhook_verify(amt, signature, body)
-
-
 #: the same as :func:`verify_payload`
 verify_webhook = verify_payload
-
-
-def parse_webhook(body: Body) -> Dict[str, Any]:
-    """Parse a delivery (v2 or v4 shape) into one dict, snake_case keys.
-
-    Keys, when present: ``version`` (``"2.0"``/``"4.0"``), ``event_type``
-    (``VERIFY``, ``VEHICLE_STATE``, ``VEHICLE_ERROR``, or the v2
-    ``eventName`` upper-cased: ``EVENTBASED``, ``SCHEDULE``,
-    ``DYNAMIC``), ``event_id`` (the same on every retry: the dedupe
-    key), ``webhook_id``, ``webhook_name``, ``delivery_id``,
-    ``delivered_at`` (aware datetime, sent as epoch ms or ISO-8601),
-    ``mode``, ``challenge``, ``user_id``, ``user_external_id``,
-    ``vehicle_id``, ``payload`` (the v2 payload or v4 ``data``); v4 also
-    ``signals`` (as sent, times in epoch ms), ``rows``
-    (:func:`signal_rows` of them), ``triggers`` (each ``{"type",
-    "signal": {"code", "name", "group"}}``, wherever and however the
-    delivery put them), ``first_delivery`` and, for ``VEHICLE_ERROR``,
-    ``errors`` (each error's ``signals`` as ``{"code", "name",
-    "group"}``).
-
-    Raises :class:`MalformedResponseError` for anything else.  Check the
-    signature first (:func:`verify_payload`).
-    """
-    return _event(_core.webhook_parse(body))
-
-
-_ROW_TIMES = ("retrieved_at", "oem_updated_at", "ingested_at")
-
-
-def _row(row: Dict[str, Any]) -> Dict[str, Any]:
-    for key in _ROW_TIMES:
-        if not isinstance(row.get(key), _dt.datetime):
-            row[key] = _from_ms(row.get(key))
-    return row
-
-
-def _event(data: Dict[str, Any]) -> Dict[str, Any]:
-    if "delivered_at" in data:
-        data["delivered_at"] = _from_ms(data["delivered_at"])
-    if isinstance(data.get("rows"), list):
-        data["rows"] = [_row(r) for r in data["rows"]]
-    return data
 
 
 class SeenEvents:
@@ -189,7 +124,7 @@ def receive_webhook(amt: str, signature: Optional[Union[str, bytes]],
     if seen is not None and not isinstance(seen, SeenEvents):
         raise TypeError("seen must be a SeenEvents, not %s"
                         % type(seen).__name__)
-    return _event(_core.webhook_receive(
+    return webhook_times(_core.webhook_receive(
         amt, signature, body, None if seen is None else seen._seen))
 
 
@@ -215,7 +150,7 @@ def signal_rows(source: Any) -> List[Dict[str, Any]]:
     (``sc_signal_rows``), the same in every language.
     """
     if isinstance(source, Mapping) and isinstance(source.get("rows"), list):
-        return [_row(dict(r)) for r in source["rows"]
+        return [row_times(dict(r)) for r in source["rows"]
                 if isinstance(r, Mapping)]
     if isinstance(source, (str, bytes, bytearray, memoryview)):
         text: Body = source
@@ -224,7 +159,7 @@ def signal_rows(source: Any) -> List[Dict[str, Any]]:
     else:
         raise TypeError("signal_rows takes signals (a result, a webhook "
                         "event or JSON), not %s" % type(source).__name__)
-    return [_row(r) for r in _core.signal_rows(text)["rows"]]
+    return [row_times(r) for r in _core.signal_rows(text)["rows"]]
 
 
 def parse_time(value: Union[str, int, float]) -> Optional[_dt.datetime]:
