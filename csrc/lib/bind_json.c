@@ -168,8 +168,9 @@ int sc_auth_params_text(sc_params **out, const char *json, size_t len,
 		"make_bypass",	     "flags", "single_select", "user",
 		"single_select_vin", "mode",
 	};
-	cJSON *tree, *v, *ss, *vin, *on;
+	cJSON *tree, *v, *ss;
 	size_t i, n = sizeof(names) / sizeof(names[0]);
+	char *text;
 	int rc;
 
 	if (!out)
@@ -182,19 +183,19 @@ int sc_auth_params_text(sc_params **out, const char *json, size_t len,
 		if (i == n)
 			rc = bad(err_out, "unknown option", v->string);
 	}
-	/* single_select = {enabled = boolean, vin = string}: the options
-	 * single_select and single_select_vin */
+	/* single_select = {enabled = boolean, vin = string}: its JSON text,
+	 * which sc_auth_url() checks and reads */
 	ss = rc == 0 ? cJSON_GetObjectItemCaseSensitive(tree, "single_select")
 		     : NULL;
 	if (cJSON_IsObject(ss)) {
-		vin = cJSON_DetachItemFromObjectCaseSensitive(ss, "vin");
-		on = cJSON_DetachItemFromObjectCaseSensitive(ss, "enabled");
-		cJSON_DeleteItemFromObjectCaseSensitive(tree,
-							"single_select_vin");
-		if (vin)
-			cJSON_AddItemToObject(tree, "single_select_vin", vin);
-		cJSON_ReplaceItemInObjectCaseSensitive(
-			tree, "single_select", on ? on : cJSON_CreateNull());
+		text = cJSON_PrintUnformatted(ss);
+		if (!text || !cJSON_ReplaceItemInObjectCaseSensitive(
+				     tree, "single_select",
+				     cJSON_CreateString(text)))
+			rc = SC_ENOMEM;
+		cJSON_free(text);
+		if (rc == SC_ENOMEM && err_out)
+			*err_out = sc__error_new(SC_ENOMEM, NULL);
 	}
 	if (rc == 0)
 		rc = normalize(tree, err_out);
