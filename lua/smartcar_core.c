@@ -374,27 +374,21 @@ static int client_gc(lua_State *L)
 }
 
 /*
- * Turn a failed result into the Lua convention: raise for misuse and
- * memory, otherwise push nil, err.
+ * nil, err for the failure @p err (or code @p rc without one): out of
+ * memory raises, and so do an invalid argument and misuse when @p strict
+ * (the caller's mistakes, not the network's data).
  */
-static int push_err_failure(lua_State *L, const sc_error *err, int rc)
+static int push_failure(lua_State *L, const sc_error *err, int rc,
+			int strict)
 {
 	int code = err ? sc_error_code(err) : rc;
 
-	if (code == SC_ENOMEM)
-		return raise_nomem(L);
-	if (code == SC_EINVAL || code == SC_EMISUSE) {
-		const char *msg = err ? sc_error_message(err) : NULL;
-		return luaL_error(L, "%s", msg ? msg : sc_strerror(code));
-	}
+	if (code == SC_ENOMEM ||
+	    (strict && (code == SC_EINVAL || code == SC_EMISUSE)))
+		return raise_failure(L, NULL, code, err);
 	lua_pushnil(L);
 	push_error(L, err, rc);
 	return 2;
-}
-
-static int push_failure(lua_State *L, const sc_result *res, int rc)
-{
-	return push_err_failure(L, res ? sc_result_error(res) : NULL, rc);
 }
 
 /* Push the data of a successful result (an empty table if it has none). */
@@ -439,15 +433,38 @@ static sc_client *client_arg(lua_State *L, int idx)
 	return c->client;
 }
 
-/* The result of a store or call: data, or the Lua failure convention. */
-static int push_outcome(lua_State *L, const sc_result *res, int rc)
+/* data, or nil, err (push_failure) for the result of a call. */
+static int push_outcome(lua_State *L, const sc_result *res, int rc,
+			int strict)
 {
 	if (res == NULL)
-		return rc == SC_ENOMEM ? raise_nomem(L)
-				       : luaL_error(L, "%s", sc_strerror(rc));
+		return raise_failure(L, NULL, rc, NULL);
 	if (rc == 0 && sc_result_error(res) == NULL)
 		return push_data(L, res);
-	return push_failure(L, res, rc);
+	return push_failure(L, sc_result_error(res), rc, strict);
+}
+
+/* true, or nil, err for a store function that failed (a value it
+ * refused, SC_EINVAL, raises with its message). */
+static int push_done(lua_State *L, tmp *t, int rc)
+{
+	if (rc != 0)
+		return push_failure(L, t->err, rc, rc == SC_EINVAL);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* t->url (and t->state, nil when NULL, when @p n is 2) that a function
+ * named @p name made with code @p rc; a failure raises with its message. */
+static int push_strings(lua_State *L, tmp *t, int rc, const char *name,
+			int n)
+{
+	if (rc != 0)
+		return raise_failure(L, name, rc, t->err);
+	lua_pushstring(L, t->url);
+	if (n == 2)
+		lua_pushstring(L, t->state);
+	return n;
 }
 
 /* Set parameter @p key of @p p to the string, number or boolean on top:
@@ -577,7 +594,7 @@ static int l_vehicle_call(lua_State *L)
 	}
 	{
 		int rc = sc_call(&t->res, c->client, endpoint, t->params);
-		return push_outcome(L, t->res, rc);
+		return push_outcome(L, t->res, rc, 1);
 	}
 general:
 	lua_pushboolean(L, 0);
@@ -594,29 +611,6 @@ static void set_outcome(lua_State *L, const sc_result *res,
 	else
 		push_error(L, err, sc_error_code(err));
 	lua_setfield(L, -2, err == NULL ? "data" : "err");
-}
-
-/* nil, err for a store function that failed with rc and handed its
- * details back in t->err (freed with t). */
-static int push_store_failure(lua_State *L, tmp *t, int rc)
-{
-	if (rc == SC_ENOMEM && t->err == NULL)
-		return raise_nomem(L);
-	lua_pushnil(L);
-	push_error(L, t->err, rc);
-	return 2;
-}
-
-/* true, or nil, err for a store function that failed (push_store_failure);
- * a value it refused (SC_EINVAL) raises with its message. */
-static int push_done(lua_State *L, tmp *t, int rc)
-{
-	if (rc == SC_EINVAL)
-		return raise_failure(L, NULL, rc, t->err);
-	if (rc != 0)
-		return push_store_failure(L, t, rc);
-	lua_pushboolean(L, 1);
-	return 1;
 }
 
 /*
@@ -672,7 +666,7 @@ static int pages_step(lua_State *L)
 	}
 	if (rc == 0)
 		return 0;
-	return push_outcome(L, t->res, rc < 0 ? rc : 0);
+	return push_outcome(L, t->res, rc < 0 ? rc : 0, 1);
 }
 
 /*
@@ -750,22 +744,10 @@ static int l_json_decode(lua_State *L)
 {
 	size_t len;
 	const char *text = luaL_checklstring(L, 1, &len);
-	const char *end = NULL;
-	/* Owned by a tmp, so that a raise inside push_json cannot leak it. */
-	tmp *t = tmp_push(L);
+	tmp *t = tmp_push(L); /* a raise inside push_json cannot leak */
 
-	t->json = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	if (t->json == NULL) {
-		lua_pushnil(L);
-		lua_createtable(L, 0, 3);
-		lua_pushstring(L, sc_code_kind(SC_EMALFORMED));
-		lua_setfield(L, -2, "kind");
-		lua_pushfstring(L, "invalid JSON near byte %d",
-				(int)(end && end >= text ? end - text : 0));
-		lua_setfield(L, -2, "message");
-		luaL_setmetatable(L, ERROR_MT);
-		return 2;
-	}
+	if ((t->json = sc_json_parse_text(text, len, &t->err)) == NULL)
+		return push_failure(L, t->err, SC_EMALFORMED, 0);
 	push_json(L, t->json, 0);
 	return 1;
 }
@@ -779,8 +761,8 @@ static int l_json_decode(lua_State *L)
  * (no NUL bytes), integers (exact, any size), finite floats; tables
  * tagged with array_mt to arrays (1..#t), other tables to arrays when
  * their keys are exactly 1..n (n > 0) and to objects when every key is a
- * string (an empty table is an object).  Object keys are written in byte
- * order, so one table always gives the same text.  Anything else raises.
+ * string (an empty table is an object), its keys sorted
+ * (sc_json_sort_keys).  Anything else raises.
  */
 
 /* Add @p item to @p parent (an array when @p key is NULL); raises on
@@ -802,37 +784,6 @@ static void json_attach(lua_State *L, cJSON *parent, const char *key,
 	}
 }
 
-static int json_key_cmp(const void *a, const void *b)
-{
-	const cJSON *x = *(const cJSON *const *)a;
-	const cJSON *y = *(const cJSON *const *)b;
-
-	return strcmp(x->string, y->string);
-}
-
-/* Sort the members of @p obj by key.  The scratch array is a userdata, so
- * that a raise cannot leak it; it is popped before returning. */
-static void json_sort_members(lua_State *L, cJSON *obj, size_t n)
-{
-	cJSON **v, *c;
-	size_t i = 0;
-
-	if (n < 2)
-		return;
-	v = lua_newuserdatauv(L, n * sizeof(*v), 0);
-	for (c = obj->child; c != NULL && i < n; c = c->next)
-		v[i++] = c;
-	n = i;
-	qsort(v, n, sizeof(*v), json_key_cmp);
-	/* cJSON lists: head->prev is the tail, tail->next is NULL. */
-	for (i = 0; i < n; i++) {
-		v[i]->next = i + 1 < n ? v[i + 1] : NULL;
-		v[i]->prev = i > 0 ? v[i - 1] : v[n - 1];
-	}
-	obj->child = v[0];
-	lua_pop(L, 1);
-}
-
 static void json_encode_into(lua_State *L, int idx, int depth,
 			     cJSON *parent, const char *key);
 
@@ -840,7 +791,7 @@ static void json_encode_table(lua_State *L, int idx, int depth,
 			      cJSON *parent, const char *key)
 {
 	lua_Integer max = 0;
-	size_t count = 0, i;
+	size_t count = 0;
 	int is_array = 0, has_other = 0, has_string = 0;
 	cJSON *node;
 
@@ -893,15 +844,12 @@ static void json_encode_table(lua_State *L, int idx, int depth,
 		}
 		return;
 	}
-	i = 0;
 	lua_pushnil(L);
 	while (lua_next(L, idx) != 0) {
 		const char *k = check_cstring(L, -2, "a JSON object key");
 		json_encode_into(L, lua_gettop(L), depth + 1, node, k);
 		lua_pop(L, 1);
-		i++;
 	}
-	json_sort_members(L, node, i);
 }
 
 static void json_encode_into(lua_State *L, int idx, int depth,
@@ -964,7 +912,8 @@ static cJSON *json_encode_tree(lua_State *L, int idx, tmp *t)
 	if (t->json == NULL && (t->json = cJSON_CreateArray()) == NULL)
 		raise_nomem(L);
 	json_encode_into(L, idx, 0, t->json, NULL);
-	return t->json->child->prev; /* the last */
+	sc_json_sort_keys(t->json->child->prev); /* the last: this one */
+	return t->json->child->prev;
 }
 
 /* core.json_encode(value) -> string; raises on what JSON cannot hold. */
@@ -989,20 +938,6 @@ static int l_json_encode(lua_State *L)
 /* Webhooks.                                                           */
 /* ------------------------------------------------------------------ */
 
-/* data | nil, err for a result of a call on data from the network:
- * a failure is never a raise (but out of memory is). */
-static int push_result_or_err(lua_State *L, tmp *t, int rc)
-{
-	if (t->res == NULL || rc == SC_ENOMEM)
-		return rc == SC_ENOMEM ? raise_nomem(L)
-				       : luaL_error(L, "%s", sc_strerror(rc));
-	if (rc == 0 && sc_result_error(t->res) == NULL)
-		return push_data(L, t->res);
-	lua_pushnil(L);
-	push_error(L, sc_result_error(t->res), rc);
-	return 2;
-}
-
 /* op:next's step @p rc (< 0: raise) and the value in t->json, if any:
  * STEP_SEND, request | STEP_WAIT, ms | STEP_DONE. */
 static int push_step(lua_State *L, tmp *t, int rc, const char *name)
@@ -1014,16 +949,6 @@ static int push_step(lua_State *L, tmp *t, int rc, const char *name)
 		return 1;
 	push_json(L, t->json, 0);
 	return 2;
-}
-
-/* The string @p s a function named @p name made with code @p rc; a
- * failure raises (its text is the code's, never the input's). */
-static int push_text(lua_State *L, const char *s, int rc, const char *name)
-{
-	if (rc != 0)
-		return raise_failure(L, name, rc, NULL);
-	lua_pushstring(L, s);
-	return 1;
 }
 
 /* t->url, or nil, message for a failure described in t->err. */
@@ -1038,17 +963,6 @@ static int push_text_or_message(lua_State *L, tmp *t, int rc)
 	lua_pushnil(L);
 	lua_pushstring(L, t->err ? sc_error_message(t->err)
 				 : sc_strerror(rc));
-	return 2;
-}
-
-/* url, state (or nil) of a function named @p name that made them in
- * t->url and t->state with code @p rc; a failure raises with its message. */
-static int push_pair(lua_State *L, tmp *t, int rc, const char *name)
-{
-	if (rc != 0)
-		return raise_failure(L, name, rc, t->err);
-	lua_pushstring(L, t->url);
-	lua_pushstring(L, t->state); /* nil when NULL */
 	return 2;
 }
 

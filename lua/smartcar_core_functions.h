@@ -37,7 +37,7 @@ static int l_parse_redirect(lua_State *L)
 	lua_settop(L, 2);
 	t = tmp_push(L);
 	rc = sc_parse_redirect(&t->res, url_or_query, expected_state);
-	return push_result_or_err(L, t, rc);
+	return push_outcome(L, t->res, rc, 0);
 }
 
 /* core.state_seal */
@@ -57,7 +57,7 @@ static int l_state_seal(lua_State *L)
 	lua_settop(L, 3);
 	t = tmp_push(L);
 	rc = sc_state_seal(&t->url, secret, state, expires);
-	return push_text(L, t->url, rc, "state_seal");
+	return push_strings(L, t, rc, "state_seal", 1);
 }
 
 /* core.state_open */
@@ -99,7 +99,7 @@ static int l_sqlite_store(lua_State *L)
 	rc = sc_token_store_sqlite_new(&u->store, path, &t->err);
 	if (rc != 0) {
 		u->store = NULL;
-		return push_store_failure(L, t, rc);
+		return push_failure(L, t->err, rc, 0);
 	}
 	return 1;
 }
@@ -124,7 +124,7 @@ static int l_postgres_store(lua_State *L)
 	rc = sc_token_store_postgres_new(&u->store, conninfo, &t->err);
 	if (rc != 0) {
 		u->store = NULL;
-		return push_store_failure(L, t, rc);
+		return push_failure(L, t->err, rc, 0);
 	}
 	return 1;
 }
@@ -159,7 +159,7 @@ static int l_hmac_sha256_hex(lua_State *L)
 	lua_settop(L, 2);
 	t = tmp_push(L);
 	rc = sc_hmac_sha256_hex(&t->url, key, data, data_len);
-	return push_text(L, t->url, rc, "hmac_sha256_hex");
+	return push_strings(L, t, rc, "hmac_sha256_hex", 1);
 }
 
 /* core.webhook_challenge */
@@ -177,7 +177,7 @@ static int l_webhook_challenge(lua_State *L)
 	lua_settop(L, 2);
 	t = tmp_push(L);
 	rc = sc_webhook_challenge(&t->url, amt, challenge);
-	return push_text(L, t->url, rc, "webhook_challenge");
+	return push_strings(L, t, rc, "webhook_challenge", 1);
 }
 
 /* core.webhook_verify */
@@ -215,7 +215,7 @@ static int l_webhook_parse(lua_State *L)
 	lua_settop(L, 1);
 	t = tmp_push(L);
 	rc = sc_webhook_parse(&t->res, body, body_len);
-	return push_result_or_err(L, t, rc);
+	return push_outcome(L, t->res, rc, 0);
 }
 
 /* core.webhook_receive */
@@ -242,7 +242,7 @@ static int l_webhook_receive(lua_State *L)
 	lua_settop(L, 4);
 	t = tmp_push(L);
 	rc = sc_webhook_receive(&t->res, amt, signature, body, body_len, seen);
-	return push_result_or_err(L, t, rc);
+	return push_outcome(L, t->res, rc, 0);
 }
 
 /* core.webhook_seen; in Python: seen_new(capacity=100000, ttl_ms=86400000) -> capsule */
@@ -266,7 +266,7 @@ static int l_webhook_seen(lua_State *L)
 	rc = sc_webhook_seen_new(&u->seen, (size_t)capacity, (int64_t)ttl_ms);
 	if (rc != 0) {
 		u->seen = NULL;
-		return push_store_failure(L, t, rc);
+		return push_failure(L, t->err, rc, 0);
 	}
 	return 1;
 }
@@ -292,7 +292,7 @@ static int l_webhook_seen_sqlite(lua_State *L)
 	rc = sc_webhook_seen_open_sqlite(&u->seen, path, (int64_t)ttl_ms, &t->err);
 	if (rc != 0) {
 		u->seen = NULL;
-		return push_store_failure(L, t, rc);
+		return push_failure(L, t->err, rc, 0);
 	}
 	return 1;
 }
@@ -320,7 +320,7 @@ static int l_webhook_seen_postgres(lua_State *L)
 	rc = sc_webhook_seen_open_postgres(&u->seen, conninfo, (int64_t)ttl_ms, &t->err);
 	if (rc != 0) {
 		u->seen = NULL;
-		return push_store_failure(L, t, rc);
+		return push_failure(L, t->err, rc, 0);
 	}
 	return 1;
 }
@@ -340,7 +340,7 @@ static int l_seen_first(lua_State *L)
 	rc = sc_webhook_seen_check(seen, event_id, (int64_t)now_ms);
 	luaL_argcheck(L, rc != SC_EINVAL, 2, "event id: 1 to 256 bytes expected");
 	if (rc < 0)
-		return push_text(L, NULL, rc, "seen_first");
+		return raise_failure(L, "seen_first", rc, NULL);
 	lua_pushboolean(L, rc == SC_WEBHOOK_FIRST);
 	return 1;
 }
@@ -358,7 +358,7 @@ static int l_seen_forget(lua_State *L)
 	rc = sc_webhook_seen_forget(seen, event_id);
 	luaL_argcheck(L, rc != SC_EINVAL, 2, "event id: 1 to 256 bytes expected");
 	if (rc < 0 && rc != SC_ENOTFOUND)
-		return push_text(L, NULL, rc, "seen_forget");
+		return raise_failure(L, "seen_forget", rc, NULL);
 	lua_pushboolean(L, rc == 0);
 	return 1;
 }
@@ -386,7 +386,7 @@ static int l_signal_rows(lua_State *L)
 	lua_settop(L, 1);
 	t = tmp_push(L);
 	rc = sc_signal_rows(&t->res, body, body_len);
-	return push_result_or_err(L, t, rc);
+	return push_outcome(L, t->res, rc, 0);
 }
 
 /* core.time_ms */
@@ -415,7 +415,7 @@ static int l_random_state(lua_State *L)
 	lua_settop(L, 0);
 	t = tmp_push(L);
 	rc = sc_random_state(&t->url);
-	return push_text(L, t->url, rc, "random_state");
+	return push_strings(L, t, rc, "random_state", 1);
 }
 
 /* core.version */
@@ -519,7 +519,7 @@ static int l_client_call(lua_State *L)
 	t = tmp_push(L);
 	params = params_arg(L, t, 3, 3);
 	rc = sc_call(&t->res, self, endpoint, params);
-	return push_outcome(L, t->res, rc);
+	return push_outcome(L, t->res, rc, 1);
 }
 
 /* core.client:call_stored; in Python: call_stored(store, key, endpoint, params=None) -> dict */
@@ -542,7 +542,7 @@ static int l_client_call_stored(lua_State *L)
 	t = tmp_push(L);
 	params = params_arg(L, t, 5, 5);
 	rc = sc_call_stored(&t->res, self, store, key, endpoint, params);
-	return push_outcome(L, t->res, rc);
+	return push_outcome(L, t->res, rc, 1);
 }
 
 /* core.client:pages; in Python: pages(endpoint, params=None, page_size=0, store=None, key=None) -> Pages */
@@ -595,7 +595,7 @@ static int l_client_auth_url(lua_State *L)
 	t = tmp_push(L);
 	params = params_arg(L, t, 2, 2);
 	rc = sc_auth_url(&t->url, &t->state, self, params, &t->err);
-	return push_pair(L, t, rc, "auth_url");
+	return push_strings(L, t, rc, "auth_url", 2);
 }
 
 /* core.client:op */
@@ -640,7 +640,7 @@ static int l_store_get(lua_State *L)
 	lua_settop(L, 2);
 	t = tmp_push(L);
 	rc = sc_token_store_load(&t->res, self, key, &t->err);
-	return rc != 0 ? push_err_failure(L, t->err, rc)
+	return rc != 0 ? push_failure(L, t->err, rc, 1)
 		       : push_data(L, t->res);
 }
 
@@ -695,7 +695,7 @@ static int l_store_refresh(lua_State *L)
 	lua_settop(L, 3);
 	t = tmp_push(L);
 	rc = sc_token_store_refresh_now(&t->res, client, self, key, &t->err);
-	return rc != 0 ? push_err_failure(L, t->err, rc)
+	return rc != 0 ? push_failure(L, t->err, rc, 1)
 		       : push_data(L, t->res);
 }
 
@@ -834,7 +834,7 @@ static int l_op_result(lua_State *L)
 	t = tmp_push(L);
 	rc = sc_op_take_result(&t->res, self, &t->err);
 	return t->err ? raise_failure(L, "op:result", rc, t->err)
-		      : push_outcome(L, t->res, rc);
+		      : push_outcome(L, t->res, rc, 1);
 }
 
 /* core.client:async_start */

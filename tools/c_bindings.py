@@ -18,7 +18,7 @@ it this writes
 What a kind means in each language (the conversion, the error a wrong
 value gets, what a failure turns into) is written once here, in PY_ARG,
 PY_RET, LUA_ARG and render_lua_fn; the helpers the generated code calls
-(utf8_of, bytes_view, check_cstring, push_result_or_err...) stay in the
+(utf8_of, bytes_view, check_cstring, push_outcome...) stay in the
 hand-written files, with the calls that hold state (Client, Op, stores,
 call_many, async).
 """
@@ -847,22 +847,22 @@ def render_lua_fn(fn):
         decls.append("\tint rc;")
         if fn.ret == "result":
             body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
-            body.append("\treturn push_result_or_err(L, t, rc);")
+            body.append("\treturn push_outcome(L, t->res, rc, 0);")
         elif fn.ret == "call":  # a call's failure: as client:call's
             body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
-            body.append("\treturn push_outcome(L, t->res, rc);")
+            body.append("\treturn push_outcome(L, t->res, rc, 1);")
         elif fn.ret == "pages":  # the iterator and the items' field
             body.append("\trc = %s;" % subst_call(fn, "&t->pager", err))
             body.append("\treturn push_pages(L, t, rc, %d);" % next(
                 i for i, a in enumerate(fn.args, 1) if a.kind == "ostore"))
         elif fn.ret == "stored":
             body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
-            body.append("\treturn rc != 0 ? push_err_failure(L, t->err, rc)\n"
+            body.append("\treturn rc != 0 ? push_failure(L, t->err, rc, 1)\n"
                         "\t\t       : push_data(L, t->res);")
         elif fn.ret == "taken":  # misuse raises; else as a call's
             body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
             body.append("\treturn t->err ? raise_failure(L, \"%s\", rc, "
-                        "t->err)\n\t\t      : push_outcome(L, t->res, rc);"
+                        "t->err)\n\t\t      : push_outcome(L, t->res, rc, 1);"
                         % name)
         elif fn.ret == "step":  # the step and its value, or raise
             body.append("\trc = %s;" % subst_call(fn, "&t->json", err))
@@ -882,13 +882,13 @@ def render_lua_fn(fn):
         elif fn.ret == "pair":
             body.append("\trc = %s;" % subst_call(fn, "&t->url, &t->state",
                                                    err))
-            body.append("\treturn push_pair(L, t, rc, \"%s\");" % name)
+            body.append("\treturn push_strings(L, t, rc, \"%s\", 2);" % name)
         elif fn.ret == "string":
             body.append("\trc = %s;" % subst_call(fn, "&t->url", err))
             if has_err:  # a failure with details: nil, message
                 body.append("\treturn push_text_or_message(L, t, rc);")
             else:
-                body.append("\treturn push_text(L, t->url, rc, \"%s\");"
+                body.append("\treturn push_strings(L, t, rc, \"%s\", 1);"
                             % name)
         elif fn.ret in LUA_HANDLES:
             utype, mt, field = LUA_HANDLES[fn.ret]
@@ -904,7 +904,7 @@ def render_lua_fn(fn):
             body.append("\tif (rc != 0) {\n\t\tu->%s = NULL;\n"
                         "\t\treturn %s;\n\t}\n\treturn 1;" % (
                             field, "raise_failure(L, NULL, rc, t->err)" if op
-                            else "push_store_failure(L, t, rc)"))
+                            else "push_failure(L, t->err, rc, 0)"))
         elif fn.ret == "bool":
             body.append("\trc = %s;" % subst_call(fn, None, err))
             body.append("\tlua_pushboolean(L, %s);\n\treturn 1;" % fn.when)
@@ -912,7 +912,7 @@ def render_lua_fn(fn):
             body.append("\trc = %s;" % subst_call(fn, None, err))
             body.append("\tluaL_argcheck(L, rc != SC_EINVAL, 2, \"%s\");\n"
                         "\tif (rc < 0%s)\n"
-                        "\t\treturn push_text(L, NULL, rc, \"%s\");\n"
+                        "\t\treturn raise_failure(L, \"%s\", rc, NULL);\n"
                         "\tlua_pushboolean(L, %s);\n\treturn 1;"
                         % (fn.einval["lua"],
                            " && rc != " + fn.ok if fn.ok else "",

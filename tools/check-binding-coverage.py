@@ -141,6 +141,10 @@ ONE_BINDING = {
     ("python", "sc_response_add_headers_text"): JSON_TEXT,
     ("python", "sc_client_new_text"): JSON_TEXT,
     ("python", "sc_auth_params_text"): JSON_TEXT,
+    ("python", "sc_json_parse_text"): "Python applications parse JSON "
+                                      "with the json module",
+    ("python", "sc_json_sort_keys"): "Lua's json_encode sorts keys; Python "
+                                     "applications use json.dumps",
     ("lua", "sc_client_new"): LUA_OPTIONS,
     **{("lua", "sc_http1_" + _f): "smartcar.resty reads an exchange whole "
        "(sc_http1_describe)" for _f in ("host", "port", "tls",

@@ -534,3 +534,59 @@ cJSON *sc_async_fds_json(const sc_async *a)
 	free(w);
 	return out;
 }
+
+cJSON *sc_json_parse_text(const char *text, size_t len, sc_error **err_out)
+{
+	const char *end = NULL;
+	cJSON *v = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	char msg[48];
+
+	if (err_out)
+		*err_out = NULL;
+	if (!v && err_out) {
+		snprintf(msg, sizeof(msg), "invalid JSON near byte %ld",
+			 end && end >= text ? (long)(end - text) : 0L);
+		*err_out = sc__error_new(SC_EMALFORMED, msg);
+	}
+	return v;
+}
+
+/* The list of members from @p head sorted by key (a merge sort): its new
+ * head; the prev links are left to the caller. */
+static cJSON *sort_members(cJSON *head)
+{
+	cJSON *half[2] = { NULL, NULL }, **tail = &head, *next;
+	int side = 0;
+
+	if (!head || !head->next)
+		return head;
+	for (; head; head = next, side ^= 1) {
+		next = head->next;
+		head->next = half[side];
+		half[side] = head;
+	}
+	half[0] = sort_members(half[0]);
+	half[1] = sort_members(half[1]);
+	while (half[0] && half[1]) {
+		side = strcmp(half[0]->string, half[1]->string) > 0;
+		*tail = half[side];
+		tail = &half[side]->next;
+		half[side] = half[side]->next;
+	}
+	*tail = half[0] ? half[0] : half[1];
+	return head;
+}
+
+void sc_json_sort_keys(cJSON *tree)
+{
+	cJSON *c, *prev = NULL;
+
+	if (cJSON_IsObject(tree))
+		tree->child = sort_members(tree->child);
+	for (c = tree ? tree->child : NULL; c; prev = c, c = c->next) {
+		c->prev = prev;
+		sc_json_sort_keys(c);
+	}
+	if (prev)
+		tree->child->prev = prev; /* cJSON: the head's prev is the tail */
+}

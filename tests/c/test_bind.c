@@ -391,3 +391,33 @@ TEST(bind_async_start_pages_and_fds_json)
 	sc_client_free(c);
 	free(token);
 }
+
+TEST(bind_json_parse_text_and_sort_keys)
+{
+	const char *text = "{\"b\": [{\"z\": 1, \"a\": 2}], \"c\": 3, \"a\": "
+			   "{\"y\": null, \"x\": true}, \"ab\": 4}";
+	sc_error *err = NULL;
+	cJSON *tree = sc_json_parse_text(text, strlen(text), &err), *last;
+	char *out;
+
+	REQUIRE(tree != NULL && err == NULL);
+	sc_json_sort_keys(tree);
+	out = cJSON_PrintUnformatted(tree);
+	CHECK_STR(out, "{\"a\":{\"x\":true,\"y\":null},\"ab\":4,"
+		       "\"b\":[{\"a\":2,\"z\":1}],\"c\":3}");
+	free(out);
+	/* the links cJSON keeps: the head's prev is the tail */
+	last = cJSON_GetObjectItem(tree, "c");
+	CHECK(tree->child->prev == last && last->next == NULL);
+	CHECK(last->prev == cJSON_GetObjectItem(tree, "b"));
+	CHECK(cJSON_AddNumberToObject(tree, "d", 5) != NULL);
+	CHECK(tree->child->prev == cJSON_GetObjectItem(tree, "d"));
+	cJSON_Delete(tree);
+	sc_json_sort_keys(NULL);
+
+	CHECK(sc_json_parse_text("{\"a\": }", 7, &err) == NULL);
+	REQUIRE(err != NULL);
+	CHECK(sc_error_code(err) == SC_EMALFORMED);
+	CHECK_STR(sc_error_message(err), "invalid JSON near byte 6");
+	sc_error_free(err);
+}

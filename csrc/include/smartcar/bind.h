@@ -120,6 +120,18 @@ SC_EXTERN(void) sc_env_snapshot_free(sc_env_snapshot *s);
 SC_EXTERN(struct cJSON *) sc_async_fds_json(const sc_async *a);
 
 /**
+ * The tree of the JSON @p text (@p len bytes; what follows a complete
+ * value is ignored), or NULL with SC_EMALFORMED ("invalid JSON near byte
+ * N") in *err_out (NULL there too without memory).
+ */
+SC_EXTERN(struct cJSON *) sc_json_parse_text(const char *text, size_t len,
+					     sc_error **err_out);
+
+/** Sort the members of every object of @p tree by key (byte order), so
+ * that one table always prints as the same text. */
+SC_EXTERN(void) sc_json_sort_keys(struct cJSON *tree);
+
+/**
  * Set @p key to the number @p value: an integral one below 10^15 in
  * plain decimal, any other as "%.14g" (the text of a Lua number).
  */
