@@ -7,7 +7,8 @@ function per entry, as tools/c_bindings.py writes one lua_CFunction per
 entry for lua/smartcar_core.c.  The module returns make(C, rt), which
 smartcar.resty calls once the library is loaded; rt gives the helpers
 the wrappers call (raise, take_string, opt_string, decode_result,
-error_from_c, make_params, seen and store, which wrap a new handle).
+error_from_c, make_params, encode, seen and store, which wrap a new
+handle); F.methods lists the methods ("seen:first") by class.
 
 What each argument and return kind becomes in Lua is written once here,
 in ARG and render_fn.  Argument errors raise (an invalid_argument Error
@@ -30,7 +31,7 @@ RESTY = ("parse_redirect", "state_seal", "state_open", "sqlite_store", "postgres
          "webhook_seen_sqlite", "webhook_seen_postgres", "seen:first",
          "seen:forget", "seen:count", "signal_rows", "time_ms",
          "version", "endpoints", "client:get",
-         "store:get", "store:delete")
+         "store:get", "store:put", "store:delete")
 
 # kind -> (the Lua type a value must have, how it is passed to C); {n} is
 # the argument.  An "o" kind may be nil.
@@ -45,7 +46,11 @@ ARG = {
     "params": ("table", "rt.make_params({n})"),
     "client": ("table", "{n}.cptr"),
     "store": ("table", "{n}.cptr"), "key": ("string", "{n}"),
+    "tokens": ("table", "{n}_json, #{n}_json"),
 }
+# The C function a call with a "tokens" argument makes instead: the one
+# that takes the set as JSON text (rt.encode writes it).
+TEXT_TWIN = {"sc_token_store_save_tokens": "sc_token_store_save_tokens_text"}
 
 # Checks past the type's, by kind: a store must be open, a key not empty.
 MORE = {"store": ("{n}.cptr == nil", "the token store is closed"),
@@ -93,6 +98,9 @@ def c_call(fn, out):
     for a in fn.args:
         call = re.sub(r"\b%s, %s_len\b" % (a.name, a.name),
                       ARG[a.kind][1].format(n=a.name), call)
+        if a.kind == "tokens":
+            call = re.sub(r"\b%s\b" % a.name, ARG[a.kind][1].format(
+                n=a.name), TEXT_TWIN[call.split("(")[0]] + call[call.index("("):])
         if a.kind in ("seen", "oseen", "params", "client", "store"):
             call = re.sub(r"\b%s\b" % a.name, ARG[a.kind][1].format(n=a.name),
                           call)
@@ -112,15 +120,16 @@ def render_fn(fn, consts):
         if a.default and a.default != "None":
             body.append("if %s == nil then %s = %s end" % (a.name, a.name,
                                                           a.default))
+        if a.kind in MORE:  # (checked by the file's check_store/check_key)
+            body.append("check_%s(%s)" % (a.kind, a.name))
+            continue
         check = "type(%s) ~= \"%s\"" % (a.name, want)
         if a.kind.startswith("o") or a.default == "None":
             check = "%s ~= nil and %s" % (a.name, check)
-        if a.kind in ("store", "key"):  # (one message for both checks)
-            check = "%s or %s" % (check, MORE[a.kind][0].format(n=a.name))
-            want = MORE[a.kind][1].format(n=a.name)
-        else:
-            want = "%s: %s expected" % (a.name, want)
+        want = "%s: %s expected" % (a.name, want)
         body.append("if %s then rt.raise(\"%s\") end" % (check, want))
+        if a.kind == "tokens":
+            body.append("local %s_json = rt.encode(%s)" % (a.name, a.name))
     for argn, cond, msg in fn.lua_checks:
         body.append("if not (%s) then rt.raise(\"%s\") end"
                     % (lua_expr(cond, consts), msg))
@@ -220,9 +229,29 @@ def render(functions):
              "-- F.seen_first): make(C, rt) returns them.",
              "local ffi = require \"ffi\"", "",
              "return function(C, rt)", "  local F = {}"]
+    for kind, (cond, msg) in sorted(MORE.items()):  # one message for both
+        parts += ["  local function check_%s(v)" % kind,
+                  "    if type(v) ~= \"%s\" or %s then" % (
+                      ARG[kind][0], cond.format(n="v")),
+                  "      rt.raise(\"%s\")" % msg.format(n=kind).replace(
+                      '"', '\\"'),
+                  "    end", "  end"]
     for name in RESTY:
         parts.append(render_fn(by_lua[name], consts).rstrip("\n"))
-    parts += ["  return F", "end"]
+    methods = {}  # "seen:first" is the method first of rt.classes.seen
+    for name in RESTY:
+        if ":" in name:
+            cls, method = name.split(":")
+            methods.setdefault(cls, []).append(
+                "%s = F.%s_%s" % (method, cls, method))
+    parts.append("  F.methods = {")
+    for cls in sorted(methods):
+        line = "    %s = { %s }," % (cls, ", ".join(methods[cls]))
+        if len(line) > 78:
+            line = "\n".join(["    %s = {" % cls] + [
+                "      %s," % m for m in methods[cls]] + ["    },"])
+        parts.append(line)
+    parts += ["  }", "  return F", "end"]
     return "\n".join(parts) + "\n"
 
 

@@ -276,3 +276,13 @@ int sc_response_add_headers_text(sc_response *resp, const char *json,
 	cJSON_Delete(tree);
 	return rc;
 }
+
+int sc_token_store_save_tokens_text(sc_token_store *store, const char *key,
+				    const char *json, size_t len,
+				    sc_error **err_out)
+{
+	if (err_out)
+		*err_out = NULL;
+	return sc_token_store_save_tokens(
+		store, key, json ? sc__json_parse(json, len) : NULL, err_out);
+}

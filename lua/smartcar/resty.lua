@@ -15,6 +15,7 @@ local ngx = ngx
 local C, codes -- the library and its codes by kind, once loaded
 
 local _M = { _VERSION = "0.1.0" }
+local Client, TokenStore, Seen = {}, {}, {}
 
 -- The library's declarations (generated from its headers), and libc's.
 local CDEF = require("smartcar.resty.cdef") .. [[
@@ -43,8 +44,7 @@ local function strip_nulls(v)
   return v
 end
 
--- An Error: t (the library's JSON of one, decoded) with sc_code, or, when
--- t is no table, {kind, message} of the code.
+-- An Error: t (the library's JSON of one) or {kind, message} of code.
 local function as_error(code, message, t)
   if type(t) ~= "table" then
     local k = C ~= nil and C.sc_code_kind(code) or nil
@@ -55,8 +55,7 @@ local function as_error(code, message, t)
   return setmetatable(t, Error)
 end
 
--- Argument errors raise an Error of kind "invalid_argument" (a table, so
--- Lua adds no position to it).
+-- Argument errors raise an invalid_argument Error (a table: no position).
 local function raise(message)
   error(as_error(-1, message or "out of memory"), 0)
 end
@@ -102,8 +101,8 @@ local function decode_result(res, rc)
   return t
 end
 
--- The library's plain functions (smartcar.resty.functions, generated from
--- csrc/lib/bindings.def), made when it is loaded; rt is what they call.
+-- The library's plain functions (generated from bindings.def), made when
+-- it is loaded; rt is what they call.
 local made
 local F = setmetatable({}, { __index = function(_, name)
   if C == nil then _M.init() end
@@ -111,6 +110,10 @@ local F = setmetatable({}, { __index = function(_, name)
 end })
 local rt = { raise = raise, take_string = take_string, opt_string = opt_string,
   decode_result = decode_result, error_from_c = error_from_c }
+function rt.encode(v)
+  local json, err = cjson.encode(v)
+  return json or raise("cannot write JSON: " .. tostring(err))
+end
 
 ---------------------------------------------------------------------------
 -- Library loading
@@ -143,6 +146,10 @@ function _M.init(opts)
   _M.codes, _M.SC_ENETWORK, _M.SC_ETIMEOUT, _M.SC_ETOOBIG = codes,
     codes.network, codes.timeout, codes.response_too_large
   made = require("smartcar.resty.functions")(C, rt)
+  local classes = { client = Client, store = TokenStore, seen = Seen }
+  for cls, methods in pairs(made.methods) do -- store:get...
+    for name, fn in pairs(methods) do classes[cls][name] = fn end
+  end
   return true
 end
 
@@ -208,9 +215,9 @@ local function merge(a, b)
 end
 
 ---------------------------------------------------------------------------
--- HTTP over cosockets: the library's sans-IO HTTP/1.1 (sc_http1) says
--- where to connect, writes the request and parses the answer; this module
--- only does the socket calls (or lua-resty-http's, when it is installed).
+-- HTTP: the library's sans-IO HTTP/1.1 (sc_http1) says where to connect,
+-- writes the request and parses the answer; this module does the socket
+-- calls (or lua-resty-http's, when it is installed).
 
 local function now_ms()
   ngx.update_time()
@@ -237,25 +244,22 @@ do
 end
 _M.http_driver = resty_http and "lua-resty-http" or "builtin"
 
--- The connection methods both drivers call: a cosocket's or those of a
--- lua-resty-http object.
+-- The connection methods of a cosocket, or of a lua-resty-http object.
 local CONN = resty_http and { timeouts = "set_timeouts",
   reused = "get_reused_times", keepalive = "set_keepalive" }
   or { timeouts = "settimeouts", reused = "getreusedtimes",
        keepalive = "setkeepalive" }
 
--- Connection c's timeouts: connect_ms (or the time left) to connect, the
--- time left before the deadline to send and to read.
+-- Connection c's timeouts: connect_ms (or the time left), then the time
+-- left to send and to read.
 local function timeouts(c, deadline, connect_ms)
   c[CONN.timeouts](c, connect_ms or left(deadline), left(deadline),
     left(deadline))
 end
 
--- A connection for exchange x (sc_http1_describe), from the pool when one
--- is there: a cosocket (its TLS handshake done) or a lua-resty-http object
--- (whose connect() does the handshake; its pools named by lua-resty-http).
--- Counted in client.stats.  It and whether it was reused, or nil, code,
--- message.
+-- A connection for exchange x (sc_http1_describe), pooled or new: a
+-- cosocket (TLS handshake done) or a lua-resty-http object (its connect()
+-- does the handshake).  It and whether it was reused, or nil, code, msg.
 local function open(client, x, deadline)
   local verify, cto = not client.insecure_tls, x.connect_timeout_ms
   local c = resty_http and resty_http.new() or ngx.socket.tcp()
@@ -290,10 +294,9 @@ local function open(client, x, deadline)
   return c, reused
 end
 
--- Exchange h on cosocket sock: send the request's bytes and feed h what
--- comes back.  The sc_response and whether the connection may be kept,
--- or nil, code, message, stale (a pooled connection the server had
--- closed: nothing came back).
+-- Exchange h on cosocket sock: send its bytes, feed it the answer.  The
+-- sc_response and whether to keep the connection, or nil, code, message,
+-- stale (a pooled connection the server had closed: nothing came back).
 local function exchange_builtin(sock, h, deadline, reused)
   local len = ffi.new("size_t[1]")
   local bytes = C.sc_http1_bytes(h, len)
@@ -321,10 +324,8 @@ local function exchange_builtin(sock, h, deadline, reused)
   return out[0], keep
 end
 
--- Exchange h (x: its description) through lua-resty-http object httpc:
--- request(), then the body streamed into an sc_response under its cap
--- (max_body).  Returns as exchange_builtin (set_keepalive closes what
--- must be closed).
+-- Exchange h (described by x) through lua-resty-http object httpc, the
+-- body streamed into an sc_response under its cap.  As exchange_builtin.
 local function exchange_resty_http(httpc, h, deadline, reused, max_body, x)
   local len = ffi.new("size_t[1]")
   local body = C.sc_request_body(C.sc_http1_request(h), len)
@@ -391,17 +392,15 @@ end
 
 local inflight = 0
 
--- A token store whose I/O runs between the library's calls (store.io,
--- the Redis store) first answers SC_STORE_PENDING: a call that may reach
--- it goes through sio:run(ctx, fn, ...), which does that I/O (on
--- cosockets) afterwards; an op then waits 0 ms and asks again.
+-- A store with I/O of its own (store.io: Redis) answers SC_STORE_PENDING
+-- first; sio:run(ctx, fn, ...) does that I/O after fn, and an op then
+-- waits 0 ms and asks again.
 local function store_run(sio, ctx, fn, ...)
   if sio then return sio:run(ctx, fn, ...) end
   return fn(...)
 end
 
--- Drive op (gc-owned; its token store, if any, is store) to its end with
--- cosockets: its owned sc_result and code.  The op is freed.
+-- Drive op (gc-owned, freed here) to its end: its sc_result and code.
 local function drive(client, op, store)
   local reqp, stats = ffi.new("const sc_request *[1]"), client.stats
   local sio = store and store.io
@@ -437,8 +436,8 @@ local function drive(client, op, store)
   return res[0], rc
 end
 
--- Run a call to completion: data or nil, err.  With a token store (and
--- key) the op's own steps load, refresh and save the token set.
+-- Run a call: data or nil, err.  With a store and key the op loads,
+-- refreshes and saves the token set itself.
 local function run_op(client, endpoint, params, store, key)
   need_lib()
   if store ~= nil and store.cptr == nil then
@@ -466,7 +465,6 @@ end
 ---------------------------------------------------------------------------
 -- Client
 
-local Client = {}
 Client.__index = Client
 
 --- Create a client.  Options: the fields of sc_client_options (the
@@ -497,8 +495,9 @@ function _M.client(opts)
   }, Client)
 end
 
---- A configuration value (sc_client_get keys).  Never the secret.
-function Client:get(key) return F.client_get(self, key) end
+--- client:get(key): a configuration value (sc_client_get keys), never
+--- the secret (from bindings.def, as store:get, put, delete and seen's
+--- methods).
 
 --- Run any call of the endpoint table by name.
 ---@return table|nil data, table|nil err
@@ -507,13 +506,10 @@ function Client:call(endpoint, params)
   return run_op(self, endpoint, params)
 end
 
---- Iterate the pages of a paged call (the SC_PAGING lines of the
---- endpoint table: get_vehicles, permissions, get_connections,
---- get_signals, list_connections, list_subscriptions), `page_size` items
---- a page (nil: the server's default).  Each call of the iterator returns
---- the next page's data, nil after the last one (the library decides
---- which is last), or nil and the Error of a failed page (which ends the
---- walk).  A bad endpoint or parameter raises.
+--- Iterate the pages of a paged call (get_vehicles, get_signals,
+--- list_connections...), `page_size` items a page (nil: the server's
+--- default): each page's data, nil after the last, or nil and the Error
+--- of a failed page (which ends the walk).  A bad argument raises.
 ---   for page in client:pages("list_connections", {user_id = uid}, 10) do
 ---@return fun(): table|nil, table|nil
 function Client:pages(endpoint, params, page_size)
@@ -553,13 +549,11 @@ end
 ---------------------------------------------------------------------------
 -- Token stores
 
-local TokenStore = {}
 TokenStore.__index = TokenStore
 
 function rt.store(cptr) return setmetatable({ cptr = cptr }, TokenStore) end
 
--- fn(...) of a store's call, made again while the store's I/O answers
--- "pending" (8 times at most): its code.
+-- fn(...), made again while the store's I/O is pending (8 times at most).
 function rt.store_io(store, fn, ...)
   local sio = store.io
   local ctx = sio and sio:context()
@@ -570,29 +564,8 @@ function rt.store_io(store, fn, ...)
   return codes.storage
 end
 
---- Save a token set (the table exchange_code returns) under key.
----@return boolean|nil ok, table|nil err
-function TokenStore:put(key, token)
-  if self.cptr == nil then raise("the token store is closed") end
-  if type(key) ~= "string" or key == "" then
-    raise("key: non-empty string expected")
-  end
-  local json = type(token) == "table" and cjson.encode(token)
-  if not json then raise("token: table expected") end
-  local err = ffi.new("sc_error *[1]")
-  local rc = rt.store_io(self, C.sc_token_store_save_json, self.cptr, key,
-    json, err)
-  if rc ~= 0 then
-    return nil, error_from_c(err[0], rc, "the token store did not answer")
-  end
-  return true
-end
-
---- store:get(key): the token set stored under key, or nil, err;
---- store:delete(key): remove the set stored under key (true also when
---- there was none), or nil, err.  (From bindings.def.)
-TokenStore.get = function(...) return F.store_get(...) end
-TokenStore.delete = function(...) return F.store_delete(...) end
+--- store:put(key, token_set), get(key) and delete(key): true (get: the
+--- set), or nil, err (generated from bindings.def).
 
 --- Close the store (idempotent).
 function TokenStore:close()
@@ -614,10 +587,9 @@ function TokenStore:refresh(client, key)
   return run_op(client, "exchange_refresh_token", {}, self, key)
 end
 
--- Token stores written in Lua: a library store made of one host function
--- (sc_token_store_host_new), so the op's own steps (single-flight in the
--- worker, the compare-and-swap save) run on them unchanged.  The one FFI
--- callback finds a store's Lua functions by the id it was made with.
+-- Token stores in Lua: library stores of one host function
+-- (sc_token_store_host_new), one FFI callback finding each store's Lua
+-- functions by its id; the op's own rules run on them unchanged.
 local lua_stores, next_store_id, host_fn = {}, 0, nil
 local HOST_OPS = { "load", "save", "remove", "lease_take", "lease_get",
                    "lease_end" } -- SC_STORE_HOST_*, in order
@@ -667,7 +639,6 @@ local function lua_token_store(fns)
     io = fns.io }, TokenStore)
 end
 
--- A lua_shared_dict given as itself or by name.
 local function shared_dict(dict)
   if type(dict) == "string" then dict = ngx.shared[dict] end
   if type(dict) ~= "table" or type(dict.add) ~= "function" then
@@ -691,8 +662,7 @@ function _M.shared_dict_store(dict, prefix)
   prefix = prefix or "smartcar:token:"
   local function save(key, expected, _, json)
     local k, lock = prefix .. key, prefix .. "lock:" .. key
-    -- The lock entry is held for a get and a set (microseconds); it
-    -- expires by itself should its worker die meanwhile.
+    -- (held microseconds; it expires should its worker die meanwhile)
     for spins = 1, 20001 do
       if dict:add(lock, true, 1) then break end
       if spins > 20000 then return codes.storage end
@@ -726,11 +696,10 @@ function _M.redis_store(opts)
     token_store = lua_token_store, raise = raise, codes = codes })
 end
 
--- The functions that call into the library where it may call back into
--- a Lua token store must not run inside a compiled trace (LuaJIT cannot
--- enter a callback from one).
+-- Calls that may reach a Lua store's callback must not run in a compiled
+-- trace (LuaJIT cannot enter a callback from one).
 for _, fn in ipairs { run_op, c_call, new_object, store_run, rt.store_io,
-    TokenStore.put, TokenStore.close } do
+    TokenStore.close } do
   jit.off(fn, true)
 end
 
@@ -762,11 +731,9 @@ function Vehicle:call(endpoint, params)
     self.store, self.key)
 end
 
--- The method NAME(arguments..., options) of an endpoint, from its line of
--- the endpoint table: the "args" column of sc_endpoint_info names the
--- positional arguments and the parameters they fill (a paging table fills
--- limit and offset; an access token may be {store = s, key = k}, then the
--- op takes the set from the store).  It calls call(self, name, params,
+-- The method NAME(arguments..., options) of an endpoint, its arguments
+-- from the endpoint table's "args" column (a paging table fills limit and
+-- offset; a token may be {store =, key =}): call(self, name, params,
 -- store, key).
 local function endpoint_method(name, call)
   local args = {}
@@ -796,8 +763,7 @@ local function endpoint_method(name, call)
   end
 end
 
--- vehicle:NAME(arguments..., options) for every call about a vehicle,
--- built on first use.
+-- vehicle:NAME(arguments..., options) of each vehicle call, made on use.
 setmetatable(Vehicle, { __index = function(_, name)
   if type(name) ~= "string" then return nil end
   need_lib()
@@ -837,8 +803,7 @@ end
 ---------------------------------------------------------------------------
 -- Webhooks
 
--- The SC-Signature header as the library takes it (a header sent twice,
--- a table, is none).
+-- The SC-Signature header (one sent twice, a table, is none).
 local function signature_of(v)
   return type(v) == "string" and v or nil
 end
@@ -855,7 +820,6 @@ end
 --- every worker shares, or postgres: a libpq connection string (nil, err
 --- when the database cannot be opened).  An in-memory
 --- set is per nginx worker: a retry reaching another worker is missed.
-local Seen = {}
 Seen.__index = Seen
 function rt.seen(ptr) return setmetatable({ ptr = ptr }, Seen) end
 
@@ -868,10 +832,6 @@ function _M.webhook_seen(opts) -- (the defaults are bindings.def's)
   end
   return F.webhook_seen(opts.capacity, opts.ttl_ms)
 end
-
-function Seen:first(event_id) return F.seen_first(self, event_id) end
-function Seen:forget(event_id) return F.seen_forget(self, event_id) end
-function Seen:count() return F.seen_count(self) end
 
 --- Receive one delivery (sc_webhook_receive): VERIFY answered signed or
 --- not, anything else checked against SC-Signature, the event id recorded
@@ -937,10 +897,8 @@ end
 ---------------------------------------------------------------------------
 -- Connect: where the state waits between the redirect and the callback
 
--- A keeper of the Connect state in a cookie (opts: name "sc_state", path
--- "/", max_age 600 s, secure true): keeper:save(state) sets the cookie
--- to seal(state, max_age); keeper:take() clears it and returns
--- open(its value), or nil without one.
+-- A keeper of the Connect state in a cookie: save(state) sets it to
+-- seal(state, max_age); take() clears it and returns open(value) or nil.
 local function state_keeper(opts, seal, open)
   if opts ~= nil and type(opts) ~= "table" then raise("opts: table expected") end
   opts = opts or {}
@@ -1002,7 +960,6 @@ function _M.state_dict(dict, opts)
   end)
 end
 
--- Raises unless keeper has method fn (a state_cookie or state_dict).
 local function check_keeper(keeper, fn)
   if type(keeper) ~= "table" or type(keeper[fn]) ~= "function" then
     raise("keeper: state_cookie() or state_dict() expected")

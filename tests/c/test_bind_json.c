@@ -183,3 +183,30 @@ TEST(bind_http1_describe_and_response_headers)
 	CHECK(sc_response_add_headers_text(resp, "{\"a\": ", 6) == SC_EINVAL);
 	sc_response_free(resp);
 }
+
+TEST(bind_save_tokens_text)
+{
+	const char *good = "{\"access_token\": \"a\", \"refresh_token\": \"r\", "
+			   "\"expiration\": 1700000000}";
+	const char *bad = "{\"access_token\": \"a\"}";
+	sc_token_store *store = NULL;
+	sc_result *res = NULL;
+	sc_error *err = NULL;
+
+	REQUIRE(sc_token_store_sqlite_new(&store, ":memory:", NULL) == 0);
+	CHECK(sc_token_store_save_tokens_text(store, "k", good, strlen(good),
+					      &err) == 0);
+	REQUIRE(sc_token_store_load(&res, store, "k", NULL) == 0);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(
+			  sc_result_data(res), "refresh_token")),
+		  "r");
+	sc_result_free(res);
+	CHECK(sc_token_store_save_tokens_text(store, "k", bad, strlen(bad),
+					      &err) == SC_EINVAL);
+	CHECK_CONTAINS(err ? sc_error_message(err) : NULL, "refresh_token");
+	sc_error_free(err);
+	CHECK(sc_token_store_save_tokens_text(store, "k", "{", 1, &err) ==
+	      SC_EINVAL);
+	sc_error_free(err);
+	sc_token_store_free(store);
+}

@@ -62,6 +62,13 @@ SC_EXTERN(int) sc_token_store_save_tokens(sc_token_store *store,
 					  struct cJSON *tokens,
 					  sc_error **err_out);
 
+/** sc_token_store_save_tokens() of the token set in @p json (@p len
+ * bytes of JSON text, which stays the caller's). */
+SC_EXTERN(int) sc_token_store_save_tokens_text(sc_token_store *store,
+					       const char *key,
+					       const char *json, size_t len,
+					       sc_error **err_out);
+
 /**
  * Advance @p op (sc_op_next()): the step, or a failure (< 0), and in
  * *value what goes with the step: the request to send (sc_request_json())

@@ -77,8 +77,6 @@ int sc_token_store_sqlite_new(sc_token_store **out, const char *path,
 int sc_token_store_postgres_new(sc_token_store **out, const char *conninfo,
     sc_error **err_out);
 void sc_token_store_free(sc_token_store *store);
-int sc_token_store_save_json(sc_token_store *store, const char *key,
-    const char *json, sc_error **err_out);
 int sc_token_store_load(sc_result **out, sc_token_store *store,
     const char *key, sc_error **err_out);
 int sc_token_store_remove(sc_token_store *store, const char *key,
@@ -111,6 +109,8 @@ int sc_http1_got_any(const sc_http1 *h);
 const char *sc_http1_error(const sc_http1 *h);
 int sc_token_store_host_new(sc_token_store **out, sc_store_host_fn fn,
     void *ctx, int leases);
+int sc_token_store_save_tokens_text(sc_token_store *store, const char *key,
+    const char *json, size_t len, sc_error **err_out);
 int sc_params_from_text(sc_params **out, const char *json, size_t len,
     sc_error **err_out);
 int sc_client_new_text(sc_client **out, const char *json, size_t len,

@@ -6,6 +6,16 @@ local ffi = require "ffi"
 
 return function(C, rt)
   local F = {}
+  local function check_key(v)
+    if type(v) ~= "string" or v == "" then
+      rt.raise("key: non-empty string expected")
+    end
+  end
+  local function check_store(v)
+    if type(v) ~= "table" or v.cptr == nil then
+      rt.raise("the token store is closed")
+    end
+  end
 
   function F.parse_redirect(url_or_query, expected_state)
     if type(url_or_query) ~= "string" then
@@ -223,12 +233,8 @@ return function(C, rt)
   end
 
   function F.store_get(self, key)
-    if type(self) ~= "table" or self.cptr == nil then
-      rt.raise("the token store is closed")
-    end
-    if type(key) ~= "string" or key == "" then
-      rt.raise("key: non-empty string expected")
-    end
+    check_store(self)
+    check_key(key)
     local err = ffi.new("sc_error *[1]")
     local out = ffi.new("sc_result *[1]")
     local rc = rt.store_io(self, C.sc_token_store_load, out, self.cptr,
@@ -239,13 +245,23 @@ return function(C, rt)
     return rt.decode_result(out[0], rc)
   end
 
+  function F.store_put(self, key, token)
+    check_store(self)
+    check_key(key)
+    if type(token) ~= "table" then rt.raise("token: table expected") end
+    local token_json = rt.encode(token)
+    local err = ffi.new("sc_error *[1]")
+    local rc = rt.store_io(self, C.sc_token_store_save_tokens_text,
+      self.cptr, key, token_json, #token_json, err)
+    if rc ~= 0 then
+      return nil, rt.error_from_c(err[0], rc, "the token store did not answer")
+    end
+    return true
+  end
+
   function F.store_delete(self, key)
-    if type(self) ~= "table" or self.cptr == nil then
-      rt.raise("the token store is closed")
-    end
-    if type(key) ~= "string" or key == "" then
-      rt.raise("key: non-empty string expected")
-    end
+    check_store(self)
+    check_key(key)
     local err = ffi.new("sc_error *[1]")
     local rc = rt.store_io(self, C.sc_token_store_remove, self.cptr, key, err)
     if rc ~= 0 then
@@ -253,5 +269,14 @@ return function(C, rt)
     end
     return true
   end
+  F.methods = {
+    client = { get = F.client_get },
+    seen = {
+      first = F.seen_first,
+      forget = F.seen_forget,
+      count = F.seen_count,
+    },
+    store = { get = F.store_get, put = F.store_put, delete = F.store_delete },
+  }
   return F
 end
