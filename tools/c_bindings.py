@@ -239,6 +239,10 @@ PY_RET = {
             "\t\traise_owned(rc, {err});\n\t}} else {{\n"
             "\t\tobj->owner = client_hold((ClientObject *)client_obj);\n"
             "\t}}\n\tret = (PyObject *)obj;"),
+    # [[a, b], ...] as a list of tuples
+    "tuples": ("cJSON *out;", None, "out = {call};\n"
+               "\tret = out ? tuples_from_json(out) : PyErr_NoMemory();\n"
+               "\tcJSON_Delete(out);"),
     "json": ("cJSON *out;", None, "out = {call};\n"
              "\tret = out ? from_json(out) : py_none();\n\tcJSON_Delete(out);"),
 }
@@ -266,7 +270,7 @@ def names_fn(fn):
     return fn.call.split("(")[0]
 # the call is the value, not a code (names: the call of index i, until
 # it gives NULL)
-VALUE_RETS = ("integer", "cstr", "void", "names", "json")
+VALUE_RETS = ("integer", "cstr", "void", "names", "json", "tuples")
 # the receiver of a method (an SC_ARG named self): the object type, its
 # check, its handle, and how a call that released the GIL gives it back
 PY_SELF = {

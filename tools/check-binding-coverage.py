@@ -74,7 +74,8 @@ NOT_BOUND = {
     "sc_pager_op": "the bindings page with the blocking sc_pager_next",
     "sc_pager_take": "the bindings page with the blocking sc_pager_next",
     "sc_async_changes": "Lua engines read the whole set each frame "
-                        "(client:fds())",
+                        "(client:fds()); Python's changes() is "
+                        "sc_async_watches_json",
     "sc_async_take": "the bindings take with sc_async_take_page, which "
                      "also says whether a page of a walk follows",
     "sc_async_start": "the bindings start a call from its description "
@@ -127,7 +128,11 @@ ONE_BINDING = {
     ("python", "sc_params_set_number"): "Lua numbers may have fractions; "
                                         "Python's parameters are int",
     ("python", "sc_async_fds_json"): "Python lists (fd, events) pairs "
-                                     "(sc_async_fds)",
+                                     "(sc_async_watches_json)",
+    ("python", "sc_async_fds"): "Python reads the sockets whole "
+                                "(sc_async_watches_json)",
+    ("lua", "sc_async_watches_json"): "Lua reads {fd, read, write} "
+                                      "(sc_async_fds_json)",
     ("lua", "sc_async_fds"): "Lua reads the sockets whole "
                              "(sc_async_fds_json)",
     ("python", "sc_async_start_pages"): "Python walks the pages of a Pages "

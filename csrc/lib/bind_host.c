@@ -512,14 +512,30 @@ int sc_client_new_json(sc_client **out, const cJSON *options,
 	return rc;
 }
 
+/* The sockets of @p a: every one now (@p all) or the changes since the
+ * last call (consumed), as a list of *n (NULL: no memory). */
+static sc_async_watch *watches(sc_async *a, int all, size_t *n)
+{
+	size_t cap = all ? sc_async_fds(a, NULL, 0)
+			 : sc_async_changes(a, NULL, 0);
+	sc_async_watch *w = calloc(cap ? cap : 1, sizeof(*w));
+
+	if (w)
+		*n = all ? sc_async_fds(a, w, cap) : sc_async_changes(a, w, cap);
+	if (!w)
+		*n = 0;
+	else if (*n > cap)
+		*n = cap;
+	return w;
+}
+
 cJSON *sc_async_fds_json(const sc_async *a)
 {
-	size_t n = sc_async_fds(a, NULL, 0), i;
-	sc_async_watch *w = calloc(n ? n : 1, sizeof(*w));
+	size_t n, i;
+	sc_async_watch *w = watches((sc_async *)a, 1, &n); /* reads only */
 	cJSON *out = w ? cJSON_CreateArray() : NULL, *fd;
 
-	n = out ? sc_async_fds(a, w, n) : 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; out && i < n; i++) {
 		if (!cJSON_AddItemToArray(out, fd = cJSON_CreateObject()) ||
 		    !cJSON_AddNumberToObject(fd, "fd", w[i].fd) ||
 		    !cJSON_AddBoolToObject(fd, "read",
@@ -528,7 +544,25 @@ cJSON *sc_async_fds_json(const sc_async *a)
 					   w[i].events & SC_WATCH_WRITE)) {
 			cJSON_Delete(out);
 			out = NULL;
-			break;
+		}
+	}
+	free(w);
+	return out;
+}
+
+cJSON *sc_async_watches_json(sc_async *a, int all)
+{
+	size_t n, i;
+	sc_async_watch *w = watches(a, all, &n);
+	cJSON *out = w ? cJSON_CreateArray() : NULL, *pair;
+
+	for (i = 0; out && i < n; i++) {
+		if (!cJSON_AddItemToArray(out, pair = cJSON_CreateArray()) ||
+		    !cJSON_AddItemToArray(pair, cJSON_CreateNumber(w[i].fd)) ||
+		    !cJSON_AddItemToArray(pair,
+					  cJSON_CreateNumber(w[i].events))) {
+			cJSON_Delete(out);
+			out = NULL;
 		}
 	}
 	free(w);

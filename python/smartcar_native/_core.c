@@ -1145,6 +1145,21 @@ static const char *text_of(PyObject *obj, const char *what)
 	return utf8_of(obj, what);
 }
 
+/* A JSON array of arrays as a list of tuples (Async's sockets). */
+static PyObject *tuples_from_json(const cJSON *v)
+{
+	PyObject *out = from_json(v), *t;
+	Py_ssize_t i;
+
+	for (i = 0; out && i < PyList_GET_SIZE(out); i++) {
+		if (!(t = PyList_AsTuple(PyList_GET_ITEM(out, i))))
+			Py_CLEAR(out);
+		else
+			PyList_SetItem(out, i, t);
+	}
+	return out;
+}
+
 /* Seen event ids (sc_webhook_seen) travel as a capsule: the set is
  * thread-safe, so calls that may wait on its database release the GIL. */
 #define SEEN_CAPSULE "smartcar_native._core.webhook_seen"
@@ -1394,44 +1409,6 @@ static PyObject *py_Async_start_pages(AsyncObject *self, PyObject *arg)
 	pages->pager = NULL;
 	rc = sc_async_start_pager(self->async, pager, &id, &err);
 	return async_started(rc, id, err);
-}
-
-/* The sockets to watch: every one now (all), or the changes since the
- * last call (sc_async_changes; with w NULL, how many). */
-static size_t watches(sc_async *a, int all, sc_async_watch *w, size_t n)
-{
-	return all ? sc_async_fds(a, w, n) : sc_async_changes(a, w, n);
-}
-
-static PyObject *watch_list(AsyncObject *self, int all)
-{
-	size_t n = watches(self->async, all, NULL, 0), i;
-	sc_async_watch *w = PyMem_Calloc(n ? n : 1, sizeof(*w));
-	PyObject *out;
-
-	if (!w)
-		return PyErr_NoMemory();
-	n = watches(self->async, all, w, n);
-	out = PyList_New((Py_ssize_t)n);
-	for (i = 0; out && i < n; i++) {
-		PyObject *t = Py_BuildValue("(ii)", w[i].fd, w[i].events);
-		if (!t)
-			Py_CLEAR(out);
-		else
-			PyList_SET_ITEM(out, (Py_ssize_t)i, t);
-	}
-	PyMem_Free(w);
-	return out;
-}
-
-static PyObject *py_Async_changes(AsyncObject *self, PyObject *unused)
-{
-	return watch_list(self, 0);
-}
-
-static PyObject *py_Async_fds(AsyncObject *self, PyObject *unused)
-{
-	return watch_list(self, 1);
 }
 
 static PyObject *py_Async_take(AsyncObject *self, PyObject *unused)

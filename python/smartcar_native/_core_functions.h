@@ -1559,12 +1559,34 @@ PyDoc_STRVAR(py_Async_changes_doc,
 "[(fd, events)] changes to the sockets to watch, in order (events: a\n"
 "bit set of WATCH_READ and WATCH_WRITE; 0: stop watching).");
 
+static PyObject *py_Async_changes(AsyncObject *self, PyObject *unused)
+{
+	sc_async *handle = self->async;
+	cJSON *out;
+	PyObject *ret = NULL;
+
+	out = sc_async_watches_json(handle, 0);
+	ret = out ? tuples_from_json(out) : PyErr_NoMemory();
+	cJSON_Delete(out);
+	return ret;
+}
 
 PyDoc_STRVAR(py_Async_fds_doc,
 "fds() -> list\n"
 "\n"
 "[(fd, events)]: every socket to watch now.");
 
+static PyObject *py_Async_fds(AsyncObject *self, PyObject *unused)
+{
+	sc_async *handle = self->async;
+	cJSON *out;
+	PyObject *ret = NULL;
+
+	out = sc_async_watches_json(handle, 1);
+	ret = out ? tuples_from_json(out) : PyErr_NoMemory();
+	cJSON_Delete(out);
+	return ret;
+}
 
 PyDoc_STRVAR(py_Async_take_doc,
 "take() -> list\n"

@@ -345,6 +345,27 @@ static void check_fds_json(sc_async *a)
 		      !!(w[i].events & SC_WATCH_WRITE));
 	}
 	cJSON_Delete(fds);
+	/* the same set as [fd, events] pairs (Python's fds()) */
+	fds = sc_async_watches_json(a, 1);
+	REQUIRE(cJSON_IsArray(fds));
+	CHECK(cJSON_GetArraySize(fds) == (int)n);
+	for (i = 0; i < n && i < 16; i++) {
+		f = cJSON_GetArrayItem(fds, (int)i);
+		CHECK(cJSON_GetArraySize(f) == 2);
+		CHECK(cJSON_GetNumberValue(cJSON_GetArrayItem(f, 0)) ==
+		      w[i].fd);
+		CHECK(cJSON_GetNumberValue(cJSON_GetArrayItem(f, 1)) ==
+		      w[i].events);
+	}
+	cJSON_Delete(fds);
+	/* the changes, taken once: then none are left */
+	n = sc_async_changes(a, NULL, 0);
+	fds = sc_async_watches_json(a, 0);
+	CHECK(cJSON_GetArraySize(fds) == (int)n);
+	cJSON_Delete(fds);
+	fds = sc_async_watches_json(a, 0);
+	CHECK(cJSON_IsArray(fds) && cJSON_GetArraySize(fds) == 0);
+	cJSON_Delete(fds);
 }
 
 TEST(bind_async_start_pages_and_fds_json)

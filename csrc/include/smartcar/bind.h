@@ -127,6 +127,13 @@ SC_EXTERN(void) sc_env_snapshot_free(sc_env_snapshot *s);
 SC_EXTERN(struct cJSON *) sc_async_fds_json(const sc_async *a);
 
 /**
+ * The sockets @p a asks its loop to watch, as [[fd, events], ...]: every
+ * one now (@p all, sc_async_fds()), or the changes since the last call
+ * (sc_async_changes(), which this consumes).
+ */
+SC_EXTERN(struct cJSON *) sc_async_watches_json(sc_async *a, int all);
+
+/**
  * The tree of the JSON @p text (@p len bytes; what follows a complete
  * value is ignored), or NULL with SC_EMALFORMED ("invalid JSON near byte
  * N") in *err_out (NULL there too without memory).
