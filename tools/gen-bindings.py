@@ -471,7 +471,7 @@ MODULE_WALKS = [("iter_vehicles", "get_vehicles", 50, "vehicles", "str"),
 
 def module_calls(calls):
     return [c for c in calls if not c.vehicle and (
-        c.host == "MANAGEMENT" or c in account_calls(calls, ()))]
+        c.host in ("MANAGEMENT", "IAM") or c in account_calls(calls, ()))]
 
 
 def module_signature(call, walk=None):
@@ -488,8 +488,9 @@ def module_signature(call, walk=None):
         sig.append("%s: %s" % (a.name, ann) if not i else
                    "%s: Optional[%s] = None" % (a.name, ann))
     sig += ["page_size: int = %d" % walk[2]] if walk else []
-    sig += ["options: Optional[ManagementOptions] = None"] \
-        if call.host == "MANAGEMENT" else []
+    sig += ["options: Optional[%s] = None" % {
+        "MANAGEMENT": "ManagementOptions", "IAM": "Mapping[str, Any]"}[
+            call.host]] if call.host in ("MANAGEMENT", "IAM") else []
     return sig + (["progress: bool = False"] if walk else [])
 
 
@@ -500,7 +501,7 @@ def render_module_calls(calls):
            "the endpoint table, and", "the iterators over their pages; "
            "_module_calls (and so smartcar_native)", "re-exports them.", "",
            HEADER, '"""', "", "from __future__ import annotations", "",
-           "from typing import Iterator, Optional", "",
+           "from typing import Any, Iterator, Mapping, Optional", "",
            "from ._module_calls import _run, _walk",
            "from .options import (ConnectionsFilter, ConnectionsPaging, "
            "ManagementOptions,", "                      PagingOptions)",
@@ -529,8 +530,12 @@ def render_module_calls(calls):
         sig = module_signature(c)
         out += ["", ""] + py_def("def " + c.name, sig, c.result, "")
         out += [l[4:] for l in py_doc(c.doc, "``%s``: :class:`%s`%s." % (
-            c.shown_path(), c.result, "; ``options``: ``client`` and the "
-            "per-call settings" if c.host == "MANAGEMENT" else ""))]
+            c.shown_path(), c.result, {
+                "MANAGEMENT": "; ``options``: ``client`` and the per-call "
+                "settings", "IAM": "; ``options``: ``client``, "
+                "``client_id`` / ``client_secret`` (default: "
+                "``SMARTCAR_CLIENT_ID`` / ``SMARTCAR_CLIENT_SECRET``) and "
+                "the per-call settings"}.get(c.host, "")))]
         out += body(c, [part.split(":")[0] for part in sig])
     by_name = {c.name: c for c in calls}
     for walk in MODULE_WALKS:
@@ -860,7 +865,8 @@ def render_twins(generated, app_generated, vehicle_calls, hand,
     for module, names in AIO_FUNCTIONS:
         defs = defs_of(sources[module])
         # and the generated calls they re-export
-        defs.update(defs_of(app_tree if module == "v3" else module_tree))
+        defs.update(defs_of(module_tree))
+        defs.update(defs_of(app_tree) if module == "v3" else {})
         for twin_name in names:
             mine, _, name = twin_name.rpartition("=")
             fn = defs[name]

@@ -350,7 +350,7 @@ function smartcar.get_connections(amt, filter, paging, options) end
 ---@return smartcar.Error|nil err
 function smartcar.delete_connections(amt, filter, options) end
 
---- An application token for API v3 (client credentials).
+--- An application token for API v3 (client credentials grant at iam_origin), for calling v3 resources directly: VehicleV3 needs none (its client fetches and caches its own).
 ---@param options table|nil client_id, client_secret, client and the per-call options
 ---@return smartcar.AppToken|nil data
 ---@return smartcar.Error|nil err

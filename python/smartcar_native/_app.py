@@ -10,6 +10,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from . import _util
 from ._core import Client
 from ._util import PageItems
+from ._plans import fields, query_keys
 from ._shared_clients import credentials_client, default_client
 
 APP_OPTIONS = ("client", "client_id", "client_secret") + _util.CALL_OPTIONS
@@ -42,34 +43,18 @@ def client_for(opts: Mapping[str, Any]) -> Client:
                            from_env("client_secret", client_secret)))
 
 
-QUERY = ("user_id", "vehicle_id", "mode", "external_id", "webhook_id",
-          "name", "callback_uri", "is_enabled", "auto_subscribe",
-          "page", "page_size")
-BOOL_QUERY = ("is_enabled", "auto_subscribe")
-
-
 def app_params(params: Dict[str, Any],
-                options: Optional[Mapping[str, Any]],
-                query: Optional[Mapping[str, Any]],
-                keys: Tuple[str, ...] = QUERY) -> Tuple[Client,
-                                                         Dict[str, Any]]:
+               options: Optional[Mapping[str, Any]],
+               query: Optional[Mapping[str, Any]], endpoint: str,
+               paged: bool = True) -> Tuple[Client, Dict[str, Any]]:
     """The client and parameters of one of the application's v3 calls
-    (application token): ``params`` plus ``query``, the filters and
-    page / page_size."""
+    (application token): ``params`` plus ``query``, the call's filters
+    and (``paged``) page / page_size."""
     opts = _util.require_mapping("options", options)
     _util.check_keys("option", opts, APP_OPTIONS)
-    q = _util.require_mapping("query", query)
-    _util.check_keys("query", q, keys)
-    for key, value in q.items():
-        if key in ("page", "page_size"):
-            params[key] = _util.int_param(key, value)  # the library: >= 1
-        elif key in BOOL_QUERY and value is not None:
-            if not isinstance(value, bool):
-                raise TypeError("%s must be a bool, not %s"
-                                % (key, type(value).__name__))
-            params[key] = "true" if value else "false"
-        elif value is not None:
-            params[key] = _util.require_str(key, value)
+    keys = [k for k in query_keys(endpoint)
+            if paged or k not in ("page", "page_size")]
+    params.update(fields("query", query, keys))
     params.update(_util.call_options(opts))
     return client_for(opts), params
 
@@ -77,7 +62,7 @@ def app_params(params: Dict[str, Any],
 def app_call(endpoint: str, params: Dict[str, Any],
               options: Optional[Mapping[str, Any]],
               query: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
-    client, params = app_params(params, options, query)
+    client, params = app_params(params, options, query, endpoint)
     return _util.call(client, endpoint, params)
 
 
@@ -87,7 +72,7 @@ def iter_pages(endpoint: str, query: Optional[Mapping[str, Any]],
     """The resources of every page of a page-number paged call; the
     library asks for page 1, 2... and stops (null links.next, total, short
     or empty page)."""
-    client, params = app_params({}, options, query, QUERY[:-2])
+    client, params = app_params({}, options, query, endpoint, False)
     pages = client.pages(endpoint, params,
                          _util.int_param("page_size", page_size, 1))
     return PageItems(pages, lambda page: page.get("data") or [])

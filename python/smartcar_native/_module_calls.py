@@ -9,7 +9,7 @@ from typing import (Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple,
 from .options import (CompatibilityMatrixOptions, CompatibilityOptions,
                       ManagementOptions)
 from . import _core, _util
-from ._app import client_for
+from ._app import APP_OPTIONS, client_for
 from ._plans import arguments
 from ._shared_clients import default_client
 from ._core import Client
@@ -176,15 +176,17 @@ def get_compatibility_matrix(
 # (management token): generated from the endpoint table
 # (_module_functions.py), run here
 
-def _client(params: Dict[str, Any], options: Any) -> Client:
+def _client(params: Dict[str, Any], options: Any, app: bool = False
+            ) -> Client:
     """The client of a call with ``params``: the default client for an
-    access token, else the management ``options``' (their per-call
-    settings go into params)."""
+    access token, else the management (or ``app``lication's) ``options``'
+    (their per-call settings go into params)."""
     if "access_token" in params:
         params["version"] = _api_version
         return default_client()
     opts = _util.require_mapping("options", options)
-    _util.check_keys("option", opts, ManagementOptions.__annotations__)
+    _util.check_keys("option", opts, APP_OPTIONS if app else
+                     ManagementOptions.__annotations__)
     params.update(_util.call_options(opts))
     return client_for(opts)
 
@@ -194,7 +196,8 @@ def _run(endpoint: str, values: Tuple[Any, ...], options: Any = None) -> Any:
     endpoint table declares them."""
     params = _ARGUMENTS[endpoint](*values)
     return CONVERTERS[endpoint](
-        _util.call(_client(params, options), endpoint, params))
+        _util.call(_client(params, options, endpoint == "get_app_token"),
+                   endpoint, params))
 
 
 def _walk(endpoint: str, field: str, values: Tuple[Any, ...],
@@ -208,6 +211,7 @@ def _walk(endpoint: str, field: str, values: Tuple[Any, ...],
 
 
 _ARGUMENTS = {name: arguments(name)[1] for name in (
-    "get_user", "get_vehicles", "get_connections", "delete_connections")}
+    "get_user", "get_vehicles", "get_connections", "delete_connections",
+    "get_app_token")}
 
 from ._module_functions import *  # noqa: E402,F401,F403

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import inspect
 import json
-from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, Mapping,
-                    NamedTuple, Optional, Sequence, Tuple)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List,
+                    Mapping, NamedTuple, Optional, Sequence, Tuple)
 
 from . import _util
 from ._core import endpoint_info
@@ -85,16 +85,37 @@ class Planned:
 
 
 _PAGING = ("limit", "offset", "cursor", "page", "page_size")
+#: the v3 list calls' filters that are booleans
+_BOOLEAN = ("is_enabled", "auto_subscribe")
 
 
-def _fields(name: str, value: Any, keys: Sequence[str]) -> Dict[str, Any]:
-    """A paging or filter argument: its keys (of ``keys``) as parameters
-    (a cursor or a filter a str, other paging values ints)."""
-    fields = _util.require_mapping(name, value)
-    _util.check_keys(name + " key", fields, keys)
-    return {key: (_util.setting(key, v) if key not in _PAGING or
-                  key == "cursor" else _util.int_param(name + " " + key, v))
-            for key, v in fields.items() if v is not None}
+def _field(name: str, key: str, value: Any) -> Any:
+    if key in _BOOLEAN:
+        if not isinstance(value, bool):
+            raise TypeError("%s must be a bool, not %s"
+                            % (key, type(value).__name__))
+        return "true" if value else "false"
+    if key in _PAGING and key != "cursor":
+        return _util.int_param(name + " " + key, value)
+    return _util.setting(key, value)  # (checked by the library's rule)
+
+
+def fields(name: str, value: Any, keys: Sequence[str]) -> Dict[str, Any]:
+    """A paging, filter or query argument: its keys (of ``keys``) as
+    parameters."""
+    given = _util.require_mapping(name, value)
+    _util.check_keys(name + " key", given, keys)
+    return {key: _field(name, key, v) for key, v in given.items()
+            if v is not None}
+
+
+def query_keys(endpoint: str) -> List[str]:
+    """The parameters ``endpoint`` sends in its query string."""
+    info = endpoint_info(endpoint)
+    if info is None:
+        raise LookupError("no endpoint %r" % endpoint)
+    return [w.partition(">")[0] for w in info["query"].split()
+            if w != "flags"]
 
 
 #: each kind of argument: its check, giving the parameter's value (or
@@ -105,9 +126,9 @@ _CHECKS: Dict[str, Callable[[str, Any, Sequence[str]], Any]] = {
     "integer": lambda name, value, _: _util.int_param(name, value),
     "date": lambda name, value, _: _util.date_param(name, value),
     "json": lambda name, value, _: _util.json_object(name, value),
-    "paging": lambda name, value, keys: _fields(
+    "paging": lambda name, value, keys: fields(
         name, value, [k for k in keys if k in _PAGING]),
-    "filter": lambda name, value, keys: _fields(
+    "filter": lambda name, value, keys: fields(
         name, value, [k for k in keys if k not in _PAGING]),
     # the library checks each path (a JSON list keeps them apart)
     "paths": lambda name, value, _: json.dumps(
@@ -122,14 +143,10 @@ def arguments(endpoint: str, first: Sequence[str] = ()
     endpoint table declares them, and the function of their values (in
     order) that checks each by its kind and gives the call's
     parameters."""
-    info = endpoint_info(endpoint)
-    if info is None:
-        raise LookupError("no endpoint %r" % endpoint)
-    keys = [w.partition(">")[0] for w in info["query"].split()
-            if w != "flags"]
+    keys = query_keys(endpoint)
     args = []  # (argument, parameter, check, whether it may be None)
     params = [inspect.Parameter(name, _KIND) for name in first]
-    for word in info["args"].split():
+    for word in (endpoint_info(endpoint) or {})["args"].split():
         names, _, kind = word.partition(":")
         name, _, parameter = names.partition(">")
         optional = kind.endswith("?")

@@ -118,28 +118,33 @@ class _Driver:
         return loop
 
     def start(self, call: Tuple[Any, ...]) -> Tuple[int, "asyncio.Future[Any]"]:
-        call_id = self.core.start(call)
-        future = self.waiting[call_id] = self.loop.create_future()
-        self._step_soon()
-        return call_id, future
+        return self._wait(self.core.start(call), self.loop.create_future())
 
-    def _step_soon(self) -> None:
-        """Start what was queued on the next turn of the loop, together
-        with the others queued in this one."""
+    def _wait(self, call_id: int, waiter: T) -> Tuple[int, T]:
+        """Keep ``waiter`` for ``call_id``; what was queued starts on the
+        next turn of the loop, with the others queued in this one."""
+        self.waiting[call_id] = waiter
         if not self.soon:
-            if self.timer is not None:
-                self.timer.cancel()
+            self._set_timer(0)
+        return call_id, waiter
+
+    def _set_timer(self, wait_ms: int) -> None:
+        """The timer, due in ``wait_ms`` (0: a call_soon; < 0: none)."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        self.soon = wait_ms == 0
+        if wait_ms == 0:
             self.timer = self.loop.call_soon(self._on_timer)
-            self.soon = True
+        elif wait_ms > 0:
+            self.timer = self.loop.call_later(wait_ms / 1000.0,
+                                              self._on_timer)
 
     def start_pages(self, pages: Any
                     ) -> Tuple[int, "asyncio.Queue[Tuple[Any, bool]]"]:
         """Walk the pages of a ``Client.pages`` iterator (the library
         decides which page is the last) on the loop."""
-        call_id = self.core.start_pages(pages)
-        walk = self.waiting[call_id] = asyncio.Queue()
-        self._step_soon()
-        return call_id, walk
+        return self._wait(self.core.start_pages(pages), asyncio.Queue())
 
     def cancel(self, call_id: int) -> None:
         if self.waiting.pop(call_id, None) is not None:
@@ -156,10 +161,7 @@ class _Driver:
             for fd, _ in self.core.fds():
                 loop.remove_reader(fd)
                 loop.remove_writer(fd)
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-            self.soon = False
+        self._set_timer(-1)
         for waiter in self.waiting.values():
             if isinstance(waiter, asyncio.Future):
                 waiter.cancel()
@@ -193,22 +195,11 @@ class _Driver:
                     waiter.set_exception(value)
                 else:
                     waiter.set_result(value)
-        loop = self.loop
         if self.fd < 0:
-            self._follow_sockets(loop)
-        if self.soon:
-            return  # a call_soon is due anyway
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        wait = self.core.timeout_ms()
-        if not waiting:
-            wait = -1  # nothing awaits: idle connections need no timer
-        if wait == 0:
-            self.timer = loop.call_soon(self._on_timer)
-            self.soon = True
-        elif wait > 0:
-            self.timer = loop.call_later(wait / 1000.0, self._on_timer)
+            self._follow_sockets(self.loop)
+        if not self.soon:  # (a call_soon is due anyway)
+            # nothing awaits: idle connections need no timer
+            self._set_timer(self.core.timeout_ms() if waiting else -1)
 
     def _follow_sockets(self, loop: asyncio.AbstractEventLoop) -> None:
         for fd, events in self.core.changes():
@@ -251,19 +242,24 @@ def _driver(client: Any) -> _Driver:
     return driver
 
 
+async def _await(client: Any, item: Tuple[Any, ...]) -> Any:
+    """The answer of a ``Client.call_many`` item, run by the loop's driver
+    of ``client``; cancelling the awaiting task stops the call."""
+    driver = _driver(client)
+    call_id, future = driver.start(item)
+    try:
+        return await future
+    except asyncio.CancelledError:
+        driver.cancel(call_id)
+        raise
+
+
 async def _planned(vehicle: Any, method: str,
                    arguments: Optional[Dict[str, Any]] = None) -> Any:
-    """``vehicle.<method>(**arguments)`` (a Vehicle call or a VehicleV3
-    call) on the event loop: the vehicle's plan of the call, run by the
-    loop's driver."""
+    """``vehicle.<method>(**arguments)`` (a Vehicle or VehicleV3 call) on
+    the event loop: the vehicle's plan of the call, run by the driver."""
     plan = vehicle.plan(method, arguments)
-    driver = _driver(vehicle.client)
-    call_id, future = driver.start(plan.call())
-    try:
-        data = await future
-    except asyncio.CancelledError:
-        driver.cancel(call_id)  # the awaiting task was cancelled
-        raise
+    data = await _await(vehicle.client, plan.call())
     return plan.convert(data) if plan.convert else data
 
 
@@ -283,13 +279,8 @@ async def _replayed(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
             client, item = need.client, need.item
         finally:
             _util.REPLAY.reset(token)
-        driver = _driver(client)
-        call_id, future = driver.start(item)
         try:
-            answers.append(await future)
-        except asyncio.CancelledError:
-            driver.cancel(call_id)  # the awaiting task was cancelled
-            raise
+            answers.append(await _await(client, item))
         except Exception as exc:  # the function decides what it means
             answers.append(exc)
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional
 
 from . import _util
-from ._app import APP_OPTIONS as _APP_OPTIONS
 from ._app import OPTIONS as _OPTIONS
 from ._app import client_for as _client_for
 from ._app_calls import *  # noqa: F401,F403  (the generated v3 calls)
@@ -35,34 +34,15 @@ from ._core import Client
 from .errors import InvalidArgumentError
 from .store import store_and_key
 from ._vehicle_methods import VehicleV3Methods
-from ._shapes import app_token_from
+from ._module_functions import get_app_token as get_app_token
 from ._plans import Plan, Planned
-from .types import CONVERTERS, AppToken, Signal, signals_from
+from .types import CONVERTERS, Signal, signals_from
 
 __all__ = ["VehicleV3", "get_app_token", "list_connections",
            "iter_connections", "get_connection", "delete_connection",
            "delete_user", "create_subscription", "list_subscriptions",
            "iter_subscriptions", "delete_subscription", "list_webhooks",
            "iter_webhooks", "get_webhook"]
-
-
-def get_app_token(options: Optional[Mapping[str, Any]] = None) -> AppToken:
-    """A new v3 application token (client-credentials grant at
-    ``iam_origin``): ``AppToken(access_token, token_type, expires_in,
-    expiration)``.
-
-    :class:`VehicleV3` does not need it (the client fetches and caches
-    its own); it is for calling other v3 resources directly.  ``options``:
-    ``client`` (an :class:`AuthClient` or :class:`Client`),
-    ``client_id`` / ``client_secret`` (default: ``SMARTCAR_CLIENT_ID`` /
-    ``SMARTCAR_CLIENT_SECRET``) and the per-call settings.  A wrong secret
-    raises :class:`OAuthError` (``invalid_client``).
-    """
-    opts = _util.require_mapping("options", options)
-    _util.check_keys("option", opts, _APP_OPTIONS)
-    params = _util.call_options(opts)
-    return app_token_from(
-        _util.call(_client_for(opts), "get_app_token", params))
 
 
 class VehicleV3(VehicleV3Methods, Planned):
