@@ -145,6 +145,7 @@ ONE_BINDING = {
     ("python", "sc_params_from_text"): JSON_TEXT,
     ("python", "sc_response_add_headers_text"): JSON_TEXT,
     ("python", "sc_token_store_save_tokens_text"): JSON_TEXT,
+    ("python", "sc_endpoint_args_text"): JSON_TEXT,
     ("python", "sc_client_new_text"): JSON_TEXT,
     ("python", "sc_auth_params_text"): JSON_TEXT,
     ("python", "sc_json_parse_text"): "Python applications parse JSON "

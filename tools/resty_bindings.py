@@ -30,7 +30,7 @@ RESTY = ("parse_redirect", "state_seal", "state_open", "sqlite_store", "postgres
          "webhook_parse", "webhook_receive", "webhook_seen",
          "webhook_seen_sqlite", "webhook_seen_postgres", "seen:first",
          "seen:forget", "seen:count", "signal_rows", "time_ms",
-         "version", "endpoints", "client:get",
+         "version", "endpoints", "random_state", "client:get",
          "store:get", "store:put", "store:delete")
 
 # kind -> (the Lua type a value must have, how it is passed to C); {n} is

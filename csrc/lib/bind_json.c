@@ -286,3 +286,72 @@ int sc_token_store_save_tokens_text(sc_token_store *store, const char *key,
 	return sc_token_store_save_tokens(
 		store, key, json ? sc__json_parse(json, len) : NULL, err_out);
 }
+
+int sc_endpoint_args_text(char **out, const char *endpoint, const char *json,
+			  size_t len, sc_error **err_out)
+{
+	const char *spec = endpoint ? sc_endpoint_info(endpoint, "args") : NULL;
+	cJSON *args = json ? sc__json_parse(json, len) : NULL;
+	cJSON *params = NULL, *item, *v;
+	char word[128], msg[160], *text;
+	int i = 0, n, used, rc = 0;
+
+	if (err_out)
+		*err_out = NULL;
+	if (out)
+		*out = NULL;
+	if (!out || !spec || !(cJSON_IsArray(args) ||
+			       (cJSON_IsObject(args) && !args->child))) {
+		cJSON_Delete(args);
+		return sc__invalid(err_out, !spec ? "unknown endpoint"
+						  : "arguments: a JSON list "
+						    "expected");
+	}
+	/* the options (the argument after the positional ones) first */
+	for (n = 0; sscanf(spec + i, "%127s%n", word, &used) == 1; n++)
+		i += used;
+	item = cJSON_GetArrayItem(args, n);
+	if (item && !cJSON_IsNull(item) && !cJSON_IsObject(item)) {
+		snprintf(msg, sizeof(msg), "%.60s: options table expected",
+			 endpoint);
+		rc = sc__invalid(err_out, msg);
+	}
+	params = cJSON_IsObject(item) ? cJSON_Duplicate(item, 1)
+				       : cJSON_CreateObject();
+	for (i = 0, n = 0; rc == 0 && params &&
+			   sscanf(spec + i, "%127s%n", word, &used) == 1;
+	     n++) {
+		char *kind = strchr(word, ':'), *param = strchr(word, '>');
+
+		i += used;
+		item = cJSON_GetArrayItem(args, n);
+		if (!kind || !item || cJSON_IsNull(item))
+			continue;
+		*kind++ = '\0';
+		kind[strcspn(kind, "?")] = '\0';
+		param = param ? (*param = '\0', param + 1) : word;
+		if ((!strcmp(kind, "paging") || !strcmp(kind, "filter")) &&
+		    cJSON_IsObject(item)) { /* their fields are parameters */
+			cJSON_ArrayForEach(v, item) {
+				cJSON_DeleteItemFromObjectCaseSensitive(
+					params, v->string);
+				cJSON_AddItemToObject(params, v->string,
+						      cJSON_Duplicate(v, 1));
+			}
+			continue;
+		}
+		/* a json argument's table goes as its JSON text */
+		text = !strcmp(kind, "json") && (cJSON_IsObject(item) ||
+						 cJSON_IsArray(item))
+			       ? cJSON_PrintUnformatted(item)
+			       : NULL;
+		v = text ? cJSON_CreateString(text) : cJSON_Duplicate(item, 1);
+		free(text);
+		cJSON_DeleteItemFromObjectCaseSensitive(params, param);
+		cJSON_AddItemToObject(params, param, v);
+	}
+	*out = rc == 0 && params ? cJSON_PrintUnformatted(params) : NULL;
+	cJSON_Delete(params);
+	cJSON_Delete(args);
+	return rc ? rc : *out ? 0 : SC_ENOMEM;
+}

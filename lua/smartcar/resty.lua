@@ -731,35 +731,23 @@ function Vehicle:call(endpoint, params)
     self.store, self.key)
 end
 
--- The method NAME(arguments..., options) of an endpoint, its arguments
--- from the endpoint table's "args" column (a paging table fills limit and
--- offset; a token may be {store =, key =}): call(self, name, params,
--- store, key).
+-- The method NAME(arguments..., options) of an endpoint: the library
+-- maps the arguments to parameters (sc_endpoint_args_text); a token may
+-- be {store =, key =}.  It calls call(self, name, params, store, key).
 local function endpoint_method(name, call)
-  local args = {}
-  for word in ffi.string(C.sc_endpoint_info(name, "args")):gmatch("%S+") do
-    local arg, param, kind = word:match("^([%w_]+)>?([%w_]*):(%a+)")
-    args[#args + 1] = { param = param ~= "" and param or arg, kind = kind }
-  end
   return function(self, ...)
-    local params, store, key = {}, nil, nil
-    for i, a in ipairs(args) do
-      local v = (select(i, ...))
-      if a.kind == "paging" and type(v) == "table" then
-        params.limit, params.offset = v.limit, v.offset
-      elseif a.kind == "json" and type(v) == "table" then
-        params[a.param] = cjson.encode(v)
-      elseif a.param == "access_token" and type(v) == "table" then
-        store, key = v.store, v.key
-      else
-        params[a.param] = v
+    local args, store, key = { ... }, nil, nil
+    for i = 1, select("#", ...) do
+      local v = args[i]
+      if type(v) == "table" and getmetatable(v.store) == TokenStore then
+        store, key, v = v.store, v.key, nil
       end
+      args[i] = v == nil and cjson.null or v
     end
-    local options = select(#args + 1, ...)
-    if options ~= nil and type(options) ~= "table" then
-      raise(name .. ": options table expected")
-    end
-    return call(self, name, merge(options, params), store, key)
+    local out, json = ffi.new("char *[1]"), rt.encode(args)
+    local rc, cerr = c_call(C.sc_endpoint_args_text, out, name, json, #json)
+    if rc ~= 0 then error(error_from_c(cerr, rc, name), 0) end
+    return call(self, name, cjson.decode(take_string(out[0])), store, key)
   end
 end
 
@@ -948,8 +936,7 @@ end
 function _M.state_dict(dict, opts)
   dict = shared_dict(dict)
   return state_keeper(opts, function(state, max_age)
-    local id = ngx.encode_base64(ngx.sha1_bin(state .. ngx.now()
-      .. ngx.worker.pid() .. math.random())):gsub("[+/=]", "")
+    local id = F.random_state() -- (32 hex digits from the OS CSPRNG)
     local ok, err = dict:add("sc_state:" .. id, state, max_age)
     if not ok then raise("cannot keep the state: " .. tostring(err)) end
     return id

@@ -210,3 +210,62 @@ TEST(bind_save_tokens_text)
 	sc_error_free(err);
 	sc_token_store_free(store);
 }
+
+/* sc_endpoint_args_text of endpoint e and arguments a: the parameters'
+ * JSON text (freed by the next call), or the error's message. */
+static char *last;
+static const char *args_of(const char *e, const char *a, int *rc)
+{
+	sc_error *err = NULL;
+
+	sc_free(last);
+	last = NULL;
+	*rc = sc_endpoint_args_text(&last, e, a, strlen(a), &err);
+	if (*rc != 0) {
+		last = sc__strdup(sc_error_message(err));
+		sc_error_free(err);
+	}
+	return last;
+}
+
+TEST(bind_endpoint_args_text)
+{
+	static const char *const cases[][3] = {
+		/* positional arguments under their parameters, options
+		 * first (an argument wins) */
+		{ "send_destination", "[1.5, 2, {\"timeout_ms\": 5}]",
+		  "{\"timeout_ms\":5,\"latitude\":1.5,\"longitude\":2}" },
+		{ "unsubscribe", "[\"amt\", \"wh\"]",
+		  "{\"management_token\":\"amt\",\"webhook_id\":\"wh\"}" },
+		/* a paging or filter table's fields; null is left out */
+		{ "get_vehicles", "[null, {\"limit\": 2, \"offset\": 4}]",
+		  "{\"limit\":2,\"offset\":4}" },
+		{ "list_connections", "[{\"user_id\": \"u\"}, {\"page\": 2}]",
+		  "{\"user_id\":\"u\",\"page\":2}" },
+		/* a json argument's table as its text */
+		{ "charge_schedule_daily", "[{\"a\": [1]}]",
+		  "{\"attributes\":\"{\\\"a\\\":[1]}\"}" },
+		{ "odometer", "{}", "{}" },
+		{ "odometer", "[{\"unit_system\": \"imperial\"}]",
+		  "{\"unit_system\":\"imperial\"}" },
+	};
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_STR(args_of(cases[i][0], cases[i][1], &rc), cases[i][2]);
+		CHECK(rc == 0);
+	}
+	CHECK_STR(args_of("odometer", "[\"metric\"]", &rc),
+		  "odometer: options table expected");
+	CHECK(rc == SC_EINVAL);
+	CHECK_STR(args_of("no_such_call", "[]", &rc), "unknown endpoint");
+	CHECK_STR(args_of("odometer", "{\"a\": 1}", &rc),
+		  "arguments: a JSON list expected");
+	args_of("odometer", "[]", &rc);
+	CHECK(rc == 0);
+	sc_free(last);
+	last = NULL;
+	CHECK(sc_endpoint_args_text(NULL, "odometer", "[]", 2, NULL) ==
+	      SC_EINVAL);
+}

@@ -62,6 +62,20 @@ SC_EXTERN(int) sc_token_store_save_tokens(sc_token_store *store,
 					  struct cJSON *tokens,
 					  sc_error **err_out);
 
+/**
+ * The parameters of a call of @p endpoint from its arguments @p json
+ * (@p len bytes of JSON text: the positional arguments its "args" column
+ * names, null where left out, then its options object), as a JSON object
+ * in *out (free with sc_free()): the options, with each argument under
+ * its parameter; a paging or filter table's fields are parameters, a
+ * json argument's table is sent as its JSON text.
+ * @return 0, SC_EINVAL (an unknown endpoint, options that are no table:
+ * said in *err_out) or SC_ENOMEM.
+ */
+SC_EXTERN(int) sc_endpoint_args_text(char **out, const char *endpoint,
+				     const char *json, size_t len,
+				     sc_error **err_out);
+
 /** sc_token_store_save_tokens() of the token set in @p json (@p len
  * bytes of JSON text, which stays the caller's). */
 SC_EXTERN(int) sc_token_store_save_tokens_text(sc_token_store *store,

@@ -35,6 +35,7 @@ int sc_result_to_json(char **out, const sc_result *res);
 void sc_result_free(sc_result *res);
 int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
     const sc_params *params, sc_error **err_out);
+int sc_random_state(char **out);
 int sc_state_seal(char **out, const char *secret, const char *state,
     int64_t expires);
 int sc_state_open(char **out, const char *secret, const char *sealed,
@@ -109,6 +110,8 @@ int sc_http1_got_any(const sc_http1 *h);
 const char *sc_http1_error(const sc_http1 *h);
 int sc_token_store_host_new(sc_token_store **out, sc_store_host_fn fn,
     void *ctx, int leases);
+int sc_endpoint_args_text(char **out, const char *endpoint, const char *json,
+    size_t len, sc_error **err_out);
 int sc_token_store_save_tokens_text(sc_token_store *store, const char *key,
     const char *json, size_t len, sc_error **err_out);
 int sc_params_from_text(sc_params **out, const char *json, size_t len,

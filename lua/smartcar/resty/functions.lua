@@ -226,6 +226,13 @@ return function(C, rt)
     return t
   end
 
+  function F.random_state()
+    local out = ffi.new("char *[1]")
+    local rc = C.sc_random_state(out)
+    if rc ~= 0 then error(rt.error_from_c(nil, rc, "random_state"), 0) end
+    return rt.take_string(out[0])
+  end
+
   function F.client_get(self, key)
     if type(self) ~= "table" then rt.raise("self: table expected") end
     if type(key) ~= "string" then rt.raise("key: string expected") end
