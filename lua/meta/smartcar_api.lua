@@ -45,3 +45,23 @@ function smartcar.verify_payload(amt, signature, body) end
 ---@return smartcar.WebhookEvent|nil
 ---@return smartcar.Error|nil
 function smartcar.parse_webhook(body) end
+
+--- Receive one delivery (libsmartcar's sc_webhook_receive).
+---
+--- `signature` is the `SC-Signature` header (none when absent) and `body`
+--- the raw request body.  A `VERIFY` event is answered whether signed or
+--- not (Smartcar does not sign it); anything else must be signed by `amt`,
+--- else nil, err (kind "bad_signature": answer 401); a body that is not a
+--- delivery gives kind "malformed_response" (answer 400).
+---
+--- Returns parse_webhook's event plus `reply` (the JSON text to answer
+--- with, status 200: the challenge's hash for VERIFY) and `duplicate` (true
+--- when `seen`, a set from smartcar.webhook_seen, saw this `event_id`
+--- already).
+---@param amt string
+---@param signature string|nil
+---@param body string
+---@param seen userdata|nil
+---@return smartcar.WebhookEvent|nil
+---@return smartcar.Error|nil
+function smartcar.receive_webhook(amt, signature, body, seen) end

@@ -1176,8 +1176,8 @@ end
 
 -- == Webhooks (docs/lua.md, "Webhooks").
 
--- hash_challenge, verify_payload and parse_webhook: their docs and types
--- are csrc/lib/api.def's (lua/meta/smartcar_api.lua)
+-- hash_challenge, verify_payload, parse_webhook and receive_webhook: their
+-- docs and types are csrc/lib/api.def's (lua/meta/smartcar_api.lua)
 smartcar.hash_challenge = checked("hash_challenge",
   "amt:string challenge:bytes", core.webhook_challenge)
 smartcar.verify_payload = checked("verify_payload",
@@ -1205,12 +1205,7 @@ function smartcar.webhook_seen(opts)
   return core.webhook_seen(opts.capacity, opts.ttl_ms)
 end
 
---- Receive one delivery (sc_webhook_receive): a VERIFY answered, the
---- signature of anything else checked, the event parsed and, with `seen`
---- (smartcar.webhook_seen), its id recorded.  Returns the event plus
---- `reply` (answer 200 with it) and `duplicate`, or nil, err (kind
---- "bad_signature": 401; "malformed_response": 400).
----@type fun(amt: string, signature: string|nil, body: string, seen: userdata|nil): smartcar.WebhookEvent|nil, smartcar.Error|nil
+-- its doc and types: csrc/lib/api.def's (lua/meta/smartcar_api.lua)
 smartcar.receive_webhook = checked("receive_webhook",
   "amt:string signature:bytes? body:bytes", core.webhook_receive)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Union
 
-from . import _core, _time
+from . import _core, _seen, _time
+from ._seen import SeenEvents
 
 #: a raw body: text (taken as UTF-8) or bytes
 Body = Union[str, bytes, bytearray, memoryview]
@@ -55,3 +56,22 @@ def parse_webhook(body: Body) -> Dict[str, Any]:
     MalformedResponseError.
     """
     return _time.webhook_times(_core.webhook_parse(body))
+
+
+def receive_webhook(amt: str, signature: Optional[Union[str, bytes]],
+                    body: Body,
+                    seen: Optional[SeenEvents] = None) -> Dict[str, Any]:
+    """Receive one delivery (libsmartcar's sc_webhook_receive).
+
+    ``signature`` is the ``SC-Signature`` header (none when absent) and
+    ``body`` the raw request body.  A ``VERIFY`` event is answered whether
+    signed or not (Smartcar does not sign it); anything else must be signed by
+    ``amt``, or WebhookSignatureError is raised (answer 401). A body that is
+    not a delivery raises MalformedResponseError (answer 400).
+
+    Returns parse_webhook's event plus ``reply`` (the JSON text to answer with,
+    status 200: the challenge's hash for VERIFY) and ``duplicate`` (true when
+    ``seen``, a SeenEvents, saw this ``event_id`` already).
+    """
+    return _time.webhook_times(_core.webhook_receive(
+        amt, signature, body, _seen.core_of(seen)))

@@ -36,12 +36,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 from typing import Any, Dict, List, Mapping, Optional, Union
 
-from . import _core, _util
-from ._api import Body, hash_challenge, parse_webhook, verify_payload
-from ._time import from_ms as _from_ms, row_times, to_unix, webhook_times
+from . import _core
+from ._api import (Body, hash_challenge, parse_webhook, receive_webhook,
+                   verify_payload)
+from ._seen import SeenEvents
+from ._time import from_ms as _from_ms, row_times, to_unix
 from .notebook import to_dict
 
 __all__ = [
@@ -58,74 +59,6 @@ __all__ = [
 
 #: the same as :func:`verify_payload`
 verify_webhook = verify_payload
-
-
-class SeenEvents:
-    """The webhook event ids seen recently (libsmartcar's bounded,
-    thread-safe set): Smartcar delivers at least once and keeps
-    ``eventId`` across retries, so a repeat can be told from the first.
-
-    ``capacity`` ids are kept, each for ``ttl`` (a ``timedelta`` or
-    seconds; None: until the set is full), the oldest going first.  With
-    ``path`` the ids live in that SQLite file instead (table
-    ``smartcar_webhook_events``; the token store's file will do), so
-    every process using the file agrees; with ``postgres`` (a libpq
-    connection string, "" for the ``PG*`` variables) they live in that
-    PostgreSQL database, shared by every host.  ``ttl`` is then required
-    and ``capacity`` unused.  A failing database raises
-    :class:`StorageError`.
-    """
-
-    def __init__(self, capacity: int = 100000,
-                 ttl: Union[_dt.timedelta, float, None] = 86400.0,
-                 path: Union[str, "os.PathLike[str]", None] = None,
-                 postgres: Optional[str] = None) -> None:
-        capacity = _util.int_param("capacity", capacity, 1)
-        if isinstance(ttl, _dt.timedelta):
-            ttl = ttl.total_seconds()
-        ttl_ms = 0 if ttl is None else int(_util.number("ttl", ttl) * 1000)
-        if postgres is not None:
-            self._seen = _core.seen_open_postgres(postgres, ttl_ms)
-        elif path is not None:
-            self._seen = _core.seen_open_sqlite(path, ttl_ms)
-        else:
-            self._seen = _core.seen_new(capacity, ttl_ms)
-
-    def first(self, event_id: str) -> bool:
-        """Record ``event_id``: True the first time, False for a repeat
-        (within the time to live)."""
-        return _core.seen_check(self._seen, event_id, 0)
-
-    def forget(self, event_id: str) -> bool:
-        """Forget ``event_id`` (after failing to handle its event), so
-        its retry counts as the first.  True when it was there."""
-        return _core.seen_forget(self._seen, event_id)
-
-    def __len__(self) -> int:
-        return _core.seen_count(self._seen)
-
-
-def receive_webhook(amt: str, signature: Optional[Union[str, bytes]],
-                    body: Body, seen: Optional[SeenEvents] = None
-                    ) -> Dict[str, Any]:
-    """Receive one delivery (libsmartcar's ``sc_webhook_receive``).
-
-    ``signature`` is the ``SC-Signature`` header (None when absent) and
-    ``body`` the raw request body.  A ``VERIFY`` event is answered
-    whether signed or not (Smartcar does not sign it); anything else must
-    be signed by ``amt``, or :class:`WebhookSignatureError` is raised
-    (answer 401).  A body that is not a delivery raises
-    :class:`MalformedResponseError` (answer 400).
-
-    Returns :func:`parse_webhook`'s dict plus ``reply`` (the JSON text to
-    answer with, status 200: the challenge's hash for VERIFY) and
-    ``duplicate`` (True when ``seen`` saw this ``event_id`` already).
-    """
-    if seen is not None and not isinstance(seen, SeenEvents):
-        raise TypeError("seen must be a SeenEvents, not %s"
-                        % type(seen).__name__)
-    return webhook_times(_core.webhook_receive(
-        amt, signature, body, None if seen is None else seen._seen))
 
 
 def _json_value(value: Any) -> Any:

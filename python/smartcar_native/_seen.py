@@ -1,0 +1,63 @@
+"""SeenEvents: the webhook event ids seen recently (libsmartcar's
+sc_webhook_seen); smartcar_native.webhooks exports it."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from typing import Any, Optional, Union
+
+from . import _core, _util
+
+
+class SeenEvents:
+    """The webhook event ids seen recently (libsmartcar's bounded,
+    thread-safe set): Smartcar delivers at least once and keeps
+    ``eventId`` across retries, so a repeat can be told from the first.
+
+    ``capacity`` ids are kept, each for ``ttl`` (a ``timedelta`` or
+    seconds; None: until the set is full), the oldest going first.  With
+    ``path`` the ids live in that SQLite file instead (table
+    ``smartcar_webhook_events``; the token store's file will do), so
+    every process using the file agrees; with ``postgres`` (a libpq
+    connection string, "" for the ``PG*`` variables) they live in that
+    PostgreSQL database, shared by every host.  ``ttl`` is then required
+    and ``capacity`` unused.  A failing database raises
+    :class:`StorageError`.
+    """
+
+    def __init__(self, capacity: int = 100000,
+                 ttl: Union[_dt.timedelta, float, None] = 86400.0,
+                 path: Union[str, "os.PathLike[str]", None] = None,
+                 postgres: Optional[str] = None) -> None:
+        capacity = _util.int_param("capacity", capacity, 1)
+        if isinstance(ttl, _dt.timedelta):
+            ttl = ttl.total_seconds()
+        ttl_ms = 0 if ttl is None else int(_util.number("ttl", ttl) * 1000)
+        if postgres is not None:
+            self._seen = _core.seen_open_postgres(postgres, ttl_ms)
+        elif path is not None:
+            self._seen = _core.seen_open_sqlite(path, ttl_ms)
+        else:
+            self._seen = _core.seen_new(capacity, ttl_ms)
+
+    def first(self, event_id: str) -> bool:
+        """Record ``event_id``: True the first time, False for a repeat
+        (within the time to live)."""
+        return _core.seen_check(self._seen, event_id, 0)
+
+    def forget(self, event_id: str) -> bool:
+        """Forget ``event_id`` (after failing to handle its event), so
+        its retry counts as the first.  True when it was there."""
+        return _core.seen_forget(self._seen, event_id)
+
+    def __len__(self) -> int:
+        return _core.seen_count(self._seen)
+
+
+def core_of(seen: Optional[SeenEvents]) -> Any:
+    """The library's set of a SeenEvents (None stays None)."""
+    if seen is not None and not isinstance(seen, SeenEvents):
+        raise TypeError("seen must be a SeenEvents, not %s"
+                        % type(seen).__name__)
+    return None if seen is None else seen._seen
