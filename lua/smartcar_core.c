@@ -613,29 +613,6 @@ static void set_outcome(lua_State *L, const sc_result *res,
 	lua_setfield(L, -2, err == NULL ? "data" : "err");
 }
 
-/*
- * client:share_cooldowns(store | nil): wait out the cool-downs (429
- * Retry-After) every client sharing store received, and share this
- * one's; nil stops.  The client holds the store (a PostgreSQL one) for
- * its calls, even when it is closed meanwhile.
- */
-static int l_client_share_cooldowns(lua_State *L)
-{
-	sc_client *cl = check_client(L);
-	sc_token_store *st = NULL;
-	int rc;
-
-	if (!lua_isnoneornil(L, 2))
-		st = check_store(L, 2);
-	rc = sc_client_share_cooldowns(cl, st);
-	if (rc == SC_ENOMEM)
-		return raise_nomem(L);
-	if (rc != 0)
-		return luaL_argerror(L, 2, "this token store cannot share "
-				     "cool-downs (a PostgreSQL one can)");
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* client:pages: the pages of a paged call (sc_pager)                  */
 /* ------------------------------------------------------------------ */
@@ -1206,14 +1183,14 @@ static lclient *check_async_client(lua_State *L)
 
 /* The finished calls: {{id = n, data = t} or {id = n, err = e}, ...};
  * a page of a walk that goes on has more = true. */
-static int async_push_taken(lua_State *L, lclient *c)
+static int async_push_taken(lua_State *L, sc_async *a)
 {
 	sc_result *res;
 	uint64_t id;
 	int n = 0, more;
 
 	lua_newtable(L);
-	while (sc_async_take_page(c->async, &id, &res, &more) == 1) {
+	while (sc_async_take_page(a, &id, &res, &more) == 1) {
 		const sc_error *err = sc_result_error(res);
 		lua_createtable(L, 0, 3);
 		lua_pushinteger(L, (lua_Integer)id);
@@ -1229,52 +1206,23 @@ static int async_push_taken(lua_State *L, lclient *c)
 	return 1;
 }
 
-/* client:async_poll() -> finished calls (every socket and timer checked
- * without waiting) */
-static int l_client_async_poll(lua_State *L)
-{
-	lclient *c = check_async_client(L);
-	sc_async_poll(c->async);
-	return async_push_taken(L, c);
-}
-
-/* client:async_take() -> finished calls, without checking anything */
-static int l_client_async_take(lua_State *L)
-{
-	return async_push_taken(L, check_async_client(L));
-}
-
-/* client:async_socket(fd, read, write): the socket became ready */
-static int l_client_async_socket(lua_State *L)
-{
-	lclient *c = check_async_client(L);
-	int fd = (int)luaL_checkinteger(L, 2);
-	int ev = (lua_toboolean(L, 3) ? SC_WATCH_READ : 0) |
-		 (lua_toboolean(L, 4) ? SC_WATCH_WRITE : 0);
-	sc_async_socket(c->async, fd, ev);
-	return 0;
-}
-
-/* The metatable @p mt of a type of userdata: __gc, and __close,
- * __tostring (tostring: 1) and __index = methods when given; its
- * functions have upvalue 1, @p mt (handle_of). */
+/* The metatable @p mt: __gc, __close, __tostring and __index = @p methods
+ * (those given), their functions given @p mt as upvalue 1 (handle_of). */
 static void new_type(lua_State *L, const char *mt, lua_CFunction gc,
-		     lua_CFunction close, int tostring,
+		     lua_CFunction close, lua_CFunction tostring,
 		     const luaL_Reg *methods)
 {
+	const lua_CFunction fns[] = { gc, close, tostring };
+	const char *const fields[] = { "__gc", "__close", "__tostring" };
+	int i;
+
 	luaL_newmetatable(L, mt);
-	lua_pushstring(L, mt);
-	lua_pushcclosure(L, gc, 1);
-	lua_setfield(L, -2, "__gc");
-	if (close != NULL) {
+	for (i = 0; i < 3; i++) {
+		if (fns[i] == NULL)
+			continue;
 		lua_pushstring(L, mt);
-		lua_pushcclosure(L, close, 1);
-		lua_setfield(L, -2, "__close");
-	}
-	if (tostring) {
-		lua_pushstring(L, mt);
-		lua_pushcclosure(L, handle_tostring, 1);
-		lua_setfield(L, -2, "__tostring");
+		lua_pushcclosure(L, fns[i], 1);
+		lua_setfield(L, -2, fields[i]);
 	}
 	if (methods != NULL) {
 		lua_newtable(L);

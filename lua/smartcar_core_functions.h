@@ -922,6 +922,59 @@ static int l_client_fds(lua_State *L)
 	return 1;
 }
 
+/* core.client:async_poll */
+static int l_client_async_poll(lua_State *L)
+{
+	sc_async *self;
+
+	self = check_async_client(L)->async;
+	sc_async_poll(self);
+	return async_push_taken(L, self);
+}
+
+/* core.client:async_take */
+static int l_client_async_take(lua_State *L)
+{
+	sc_async *self;
+
+	self = check_async_client(L)->async;
+	return async_push_taken(L, self);
+}
+
+/* core.client:async_socket */
+static int l_client_async_socket(lua_State *L)
+{
+	sc_async *self;
+	int fd;
+	int readable;
+	int writable;
+
+	self = check_async_client(L)->async;
+	fd = (int)luaL_checkinteger(L, 2);
+	readable = lua_toboolean(L, 3);
+	writable = lua_toboolean(L, 4);
+	sc_async_socket(self, fd, (readable ? SC_WATCH_READ : 0) |
+			(writable ? SC_WATCH_WRITE : 0));
+	return 0;
+}
+
+/* core.client:share_cooldowns */
+static int l_client_share_cooldowns(lua_State *L)
+{
+	sc_client *self;
+	sc_token_store *store = NULL;
+	int rc;
+
+	self = check_client(L);
+	if (!lua_isnoneornil(L, 2))
+		store = check_store(L, 2);
+	rc = sc_client_share_cooldowns(self, store);
+	luaL_argcheck(L, rc != SC_EINVAL, 2, "this token store cannot share cool-downs (a PostgreSQL one can)");
+	if (rc != 0)
+		return raise_failure(L, "share_cooldowns", rc, NULL);
+	return 0;
+}
+
 /* core.client:async_cancel; in Python: cancel(id) -> bool */
 static int l_client_async_cancel(lua_State *L)
 {
@@ -958,13 +1011,13 @@ static const luaL_Reg client_methods[] = {
 	{ "fd", l_client_fd },
 	{ "call_many", l_client_call_many },
 	{ "set_debug", l_client_set_debug },
-	{ "share_cooldowns", l_client_share_cooldowns },
-	{ "async_take", l_client_async_take },
 	{ "async_start", l_client_async_start },
 	{ "async_start_pages", l_client_async_start_pages },
 	{ "fds", l_client_fds },
 	{ "async_poll", l_client_async_poll },
+	{ "async_take", l_client_async_take },
 	{ "async_socket", l_client_async_socket },
+	{ "share_cooldowns", l_client_share_cooldowns },
 	{ "async_cancel", l_client_async_cancel },
 	{ "closed", handle_closed },
 	{ "close", client_close },
@@ -1026,12 +1079,12 @@ static const luaL_Reg module_functions[] = {
 /* The metatables of the userdata types. */
 static void register_types(lua_State *L)
 {
-	new_type(L, TMP_MT, tmp_release, tmp_release, 0, NULL);
-	new_type(L, SEEN_MT, seen_close, NULL, 0, seen_methods);
-	new_type(L, ENV_MT, env_close, NULL, 0, NULL);
-	new_type(L, CLIENT_MT, client_gc, client_close, 1, client_methods);
-	new_type(L, OP_MT, op_close, op_close, 1, op_methods);
-	new_type(L, STORE_MT, store_close, store_close, 1, store_methods);
+	new_type(L, TMP_MT, tmp_release, tmp_release, NULL, NULL);
+	new_type(L, SEEN_MT, seen_close, NULL, NULL, seen_methods);
+	new_type(L, ENV_MT, env_close, NULL, NULL, NULL);
+	new_type(L, CLIENT_MT, client_gc, client_close, handle_tostring, client_methods);
+	new_type(L, OP_MT, op_close, op_close, handle_tostring, op_methods);
+	new_type(L, STORE_MT, store_close, store_close, handle_tostring, store_methods);
 }
 
 /* The module's constants (errors.def, client_options.def). */

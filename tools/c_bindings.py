@@ -53,6 +53,8 @@ class Fn:
         self.nonneg = values.get("lua") == "nonneg"
         # lua=raise: a failure with details (ERR) raises too
         self.lua_raise = values.get("lua") == "raise"
+        # lua=void: none returns nothing (not its receiver)
+        self.lua_void = values.get("lua") == "void"
         # HAND: the function is hand-written (named as a generated one
         # would be); only its doc and method table line come from here,
         # its Python calling convention from py= (O, noargs; else kw)
@@ -270,7 +272,8 @@ def names_fn(fn):
     return fn.call.split("(")[0]
 # the call is the value, not a code (names: the call of index i, until
 # it gives NULL)
-VALUE_RETS = ("integer", "cstr", "void", "names", "json", "tuples")
+VALUE_RETS = ("integer", "cstr", "void", "names", "json", "tuples",
+              "finished")
 # the receiver of a method (an SC_ARG named self): the object type, its
 # check, its handle, and how a call that released the GIL gives it back
 PY_SELF = {
@@ -639,6 +642,7 @@ LUA_ARG = {
     "int": ("int {n};", "{n} = (int)luaL_checkinteger(L, {i});"),
     "long": ("long {n};", "{n} = (long)luaL_checkinteger(L, {i});"),
     "double": ("lua_Number {n};", "{n} = luaL_checknumber(L, {i});"),
+    "bool": ("int {n};", "{n} = lua_toboolean(L, {i});"),
 }
 LUA_ARG["text"] = LUA_ARG["path"] = LUA_ARG["str"]
 LUA_ARG["otext"] = LUA_ARG["ostr"]
@@ -743,8 +747,9 @@ def render_lua_registry(tables):
                          % (methods, "\n".join(lines)))
         gc = gc or name + "_close"
         close = name + "_close" if close is None else close or "NULL"
-        calls.append("\tnew_type(L, %s_MT, %s, %s, %d, %s);"
-                     % (name.upper(), gc, close, tostring, methods))
+        calls.append("\tnew_type(L, %s_MT, %s, %s, %s, %s);" % (
+            name.upper(), gc, close,
+            "handle_tostring" if tostring else "NULL", methods))
     parts.append("\nstatic const luaL_Reg module_functions[] = {\n%s\n"
                  "\t{ NULL, NULL },\n};\n" % "\n".join(
                      tables[None] + ["\t{ \"%s\", l_%s }," % (f, f)
@@ -845,7 +850,10 @@ def render_lua_fn(fn):
                 "json": "t->json = %s;\n\tif (t->json == NULL)\n"
                         "\t\tlua_pushnil(L);\n\telse\n"
                         "\t\tpush_json(L, t->json, 0);\n\treturn 1;",
-                "void": "%s;\n\treturn 0;"}[fn.ret]
+                "void": "%s;\n\treturn 0;",
+                # the finished calls after the call (if any)
+                "finished": "%s;\n\treturn async_push_taken(L, self);"
+                if call else "return async_push_taken(L, self);%s"}[fn.ret]
         body.append("\t" + push % call)
     else:
         decls.append("\tint rc;")
@@ -881,8 +889,13 @@ def render_lua_fn(fn):
             body.append("\treturn push_done(L, t, rc);")
         elif fn.ret == "none":  # raises; a method returns its receiver
             body.append("\trc = %s;" % subst_call(fn, None, err))
+            if "lua" in fn.einval:  # SC_EINVAL: about argument 2
+                body.append("\tluaL_argcheck(L, rc != SC_EINVAL, 2, \"%s\");"
+                            % fn.einval["lua"])
             body.append("\tif (rc != 0)\n\t\treturn raise_failure(L, \"%s\", "
-                        "rc, NULL);\n\tlua_settop(L, 1);\n\treturn 1;" % name)
+                        "rc, NULL);\n%s" % (name, "\treturn 0;" if fn.lua_void
+                                             else "\tlua_settop(L, 1);\n"
+                                             "\treturn 1;"))
         elif fn.ret == "pair":
             body.append("\trc = %s;" % subst_call(fn, "&t->url, &t->state",
                                                    err))
