@@ -651,13 +651,17 @@ static int raw_path(sc_op *op, sc_buf *url, const char **method,
 	size_t i;
 	int ok = 0, rc = 0;
 
-	for (i = 0; m && i < 5; i++)
-		if (!strcmp(m, methods[i]))
-			ok = 1;
+	/* in any case: "get" is GET */
+	for (i = 0; m && i < 5 && !ok; i++) {
+		size_t j = 0;
+		while (m[j] && toupper((unsigned char)m[j]) == methods[i][j])
+			j++;
+		ok = !m[j] && !methods[i][j];
+	}
 	if (!ok)
 		return sc__invalid(err_out, "method must be GET, POST, PUT, "
 					"PATCH or DELETE");
-	*method = m;
+	*method = methods[i - 1];
 	if (!path)
 		path = "";
 	for (i = 0; path[i]; i++)
@@ -759,30 +763,72 @@ static int add_auth(sc_op *op, sc_error **err_out)
 	return rc;
 }
 
-/* Caller headers for the raw endpoint ("header:Name" params). */
+/* One caller header of the raw endpoint, checked. */
+static int add_caller_header(sc_op *op, const char *name, const char *v,
+			     sc_error **err_out)
+{
+	if (!*name)
+		return sc__invalid(err_out, "empty header name");
+	for (const char *q = name; *q; q++)
+		if (!token_char((unsigned char)*q))
+			return sc__invalid(err_out, "bad header name");
+	if (!header_safe(v))
+		return sc__invalid(err_out, "header values must not contain "
+					    "control characters");
+	return sc__request_add_header(op->req, name, v);
+}
+
+/* The "headers" param: a JSON object {name: string or number} (a
+ * binding's table). */
+static int add_headers_object(sc_op *op, const char *json,
+			      sc_error **err_out)
+{
+	cJSON *o = sc__json_parse(json, strlen(json));
+	const cJSON *h;
+	char num[32], msg[120];
+	int rc = 0;
+
+	if (!cJSON_IsObject(o) && !(cJSON_IsArray(o) && !o->child))
+		rc = sc__invalid(err_out, "headers: an object of names and "
+					  "values expected");
+	for (h = o ? o->child : NULL; rc == 0 && h; h = h->next) {
+		if (cJSON_IsNumber(h))
+			snprintf(num, sizeof(num),
+				 h->valuedouble == floor(h->valuedouble) &&
+						 fabs(h->valuedouble) < 1e15
+					 ? "%.0f"
+					 : "%.14g",
+				 h->valuedouble);
+		if (cJSON_IsString(h) || cJSON_IsNumber(h)) {
+			rc = add_caller_header(op, h->string,
+					       cJSON_IsString(h) ? h->valuestring
+								 : num,
+					       err_out);
+		} else {
+			snprintf(msg, sizeof(msg), "headers: '%.60s': string "
+				 "or number expected", h->string);
+			rc = sc__invalid(err_out, msg);
+		}
+	}
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* Caller headers for the raw endpoint ("header:Name" params, then the
+ * "headers" object). */
 static int add_caller_headers(sc_op *op, sc_error **err_out)
 {
 	size_t i, n = sc_params_count(op->params);
+	const char *obj = sc_params_get(op->params, "headers");
 	int rc = 0;
 
 	for (i = 0; i < n && rc == 0; i++) {
-		const char *k, *v, *name;
+		const char *k, *v;
 		sc_params_at(op->params, i, &k, &v);
-		if (strncmp(k, "header:", 7))
-			continue;
-		name = k + 7;
-		if (!*name)
-			return sc__invalid(err_out, "empty header name");
-		for (const char *q = name; *q; q++)
-			if (!token_char((unsigned char)*q))
-				return sc__invalid(err_out, "bad header name");
-		if (!header_safe(v))
-			return sc__invalid(err_out,
-				       "header values must not contain "
-				       "control characters");
-		rc = sc__request_add_header(op->req, name, v);
+		if (!strncmp(k, "header:", 7))
+			rc = add_caller_header(op, k + 7, v, err_out);
 	}
-	return rc;
+	return rc == 0 && obj ? add_headers_object(op, obj, err_out) : rc;
 }
 
 /* Where each host's URLs start: its origin (a field of the client), then

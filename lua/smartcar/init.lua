@@ -134,6 +134,7 @@ local CHECKS = {
   end,
   any = function() end, -- checked where it is used
   json = table_or("string", "JSON text"), -- a JSON object
+  headers = of_type("table", function(v) return nil, core.json_encode(v) end),
   select = table_or("boolean", "boolean"), -- single_select (checked in C)
   -- feature flags {country = "DE"} -> "country:DE" (sc_flags_format)
   flags = function(v)
@@ -839,24 +840,14 @@ end
 ---@return smartcar.Response|nil data
 ---@return smartcar.Error|nil err
 function Vehicle:request(method, path, body, headers, options)
-  local fname = "request"
-  check_self(self, Vehicle, fname)
-  -- (the library refuses other methods than GET, POST, PUT, PATCH, DELETE)
-  local extra = { method = check("string", method, fname, 1, "method"):upper(),
-                  path = check("string", path, fname, 2, "path") }
-  if body ~= nil then extra.body = check("json", body, fname, 3, "body") end
-  if headers ~= nil then check("table", headers, fname, 4, "headers") end
-  for k, v in pairs(headers or {}) do
-    if type(k) ~= "string" or k == "" then
-      argerror(fname, 4, "headers: names must be non-empty strings")
-    end
-    if type(v) ~= "string" and type(v) ~= "number" then
-      argerror(fname, 4, ("headers: '%s': string expected, got %s")
-        :format(k, type(v)))
-    end
-    extra["header:" .. k] = tostring(v)
-  end
-  return vehicle_call(self, fname, 5, fname, options, extra)
+  check_self(self, Vehicle, "request")
+  -- (the library checks the method, path and headers)
+  return vehicle_call(self, "request", 5, "request", options, {
+    method = check("string", method, "request", 1, "method"),
+    path = check("string", path, "request", 2, "path"),
+    body = body ~= nil and check("json", body, "request", 3, "body") or nil,
+    headers = headers ~= nil
+      and check("headers", headers, "request", 4, "headers") or nil })
 end
 
 -- Every other call about a vehicle is a method vehicle:NAME(arguments...,

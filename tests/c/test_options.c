@@ -92,6 +92,44 @@ TEST(options_caller_headers_stay_with_their_request)
 	sc_client_free(c);
 }
 
+/* A binding's headers table as the "headers" JSON object; a method in
+ * any case. */
+TEST(options_caller_headers_object)
+{
+	static const char *const bad[][2] = {
+		{ "{\"X-A\":{}}", "headers: 'X-A': string or number expected" },
+		{ "{\"X A\":\"1\"}", "bad header name" },
+		{ "{\"\":\"1\"}", "empty header name" },
+		{ "[1]", "headers: an object of names and values expected" },
+	};
+	sc_client *c = client_with(NULL, NULL, NULL, NULL);
+	sc_params *p = NULL;
+	sc_error *err = NULL;
+	sc_op *op;
+	const sc_request *req;
+	size_t i;
+
+	p = T_PARAMS("access_token", "tok-abcdef", "vehicle_id", "v1",
+			"method", "post", "path", "odometer", "headers",
+			"{\"X-Trace\":\"t-1\",\"X-N\":3,\"X-F\":1.5}");
+	req = first_request(&op, c, "request", p);
+	REQUIRE(req);
+	CHECK_STR(sc_request_method(req), "POST");
+	CHECK_STR(sc_request_header(req, "X-Trace"), "t-1");
+	CHECK_STR(sc_request_header(req, "X-N"), "3");
+	CHECK_STR(sc_request_header(req, "X-F"), "1.5");
+	sc_op_free(op);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sc_params_set(p, "headers", bad[i][0]);
+		CHECK(sc_op_new(&op, c, "request", p, &err) == SC_EINVAL);
+		CHECK_STR(err ? sc_error_message(err) : NULL, bad[i][1]);
+		sc_error_free(err);
+		err = NULL;
+	}
+	sc_params_free(p);
+	sc_client_free(c);
+}
+
 TEST(options_proxy_is_used)
 {
 	const char *base = t_emulator();
