@@ -143,7 +143,7 @@ ONE_BINDING = {
     ("lua", "sc_client_option_name"): "Lua's client_options table is "
                                       "generated from client_options.def",
     ("python", "sc_params_from_text"): JSON_TEXT,
-    ("python", "sc_response_add_headers_text"): JSON_TEXT,
+    ("python", "sc_response_new_text"): JSON_TEXT,
     ("python", "sc_token_store_save_tokens_text"): JSON_TEXT,
     ("python", "sc_endpoint_args_text"): JSON_TEXT,
     ("python", "sc_client_new_text"): JSON_TEXT,

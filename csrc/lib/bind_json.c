@@ -257,8 +257,8 @@ int sc_http1_describe(char **out, const sc_http1 *h)
 	return !out || !h ? SC_EINVAL : *out ? 0 : SC_ENOMEM;
 }
 
-int sc_response_add_headers_text(sc_response *resp, const char *json,
-				 size_t len)
+/* Add the headers @p json (an object) to @p resp: 0 or a failure. */
+static int add_headers(sc_response *resp, const char *json, size_t len)
 {
 	cJSON *tree = json ? sc__json_parse(json, len) : NULL, *v, *one;
 	int rc = resp && cJSON_IsObject(tree) ? 0 : SC_EINVAL;
@@ -274,6 +274,22 @@ int sc_response_add_headers_text(sc_response *resp, const char *json,
 						    v->valuestring);
 	}
 	cJSON_Delete(tree);
+	return rc;
+}
+
+int sc_response_new_text(sc_response **out, size_t max_body, int status,
+			 const char *headers, size_t len)
+{
+	int rc = sc_response_new(out, max_body);
+
+	if (rc == 0)
+		rc = sc_response_set_status(*out, status);
+	if (rc == 0)
+		rc = add_headers(*out, headers, len);
+	if (rc != 0 && out) {
+		sc_response_free(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 

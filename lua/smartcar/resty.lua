@@ -235,13 +235,9 @@ end
 
 local READ_CHUNK = 65536
 
-local resty_http
-do
-  local ok, m = pcall(require, "resty.http")
-  if ok and type(m) == "table" and type(m.new) == "function" then
-    resty_http = m
-  end
-end
+local ok_http, resty_http = pcall(require, "resty.http")
+resty_http = ok_http and type(resty_http) == "table"
+  and type(resty_http.new) == "function" and resty_http or nil
 _M.http_driver = resty_http and "lua-resty-http" or "builtin"
 
 -- The connection methods of a cosocket, or of a lua-resty-http object.
@@ -337,14 +333,13 @@ local function exchange_resty_http(httpc, h, deadline, reused, max_body, x)
     return nil, io_code(err), "request: " .. tostring(err),
       reused and err ~= "timeout"
   end
-  local out = ffi.new("sc_response *[1]")
-  if C.sc_response_new(out, max_body) ~= 0 then
-    return nil, -2, "out of memory"
+  local out, head = ffi.new("sc_response *[1]"), cjson.encode(res.headers)
+  local rc = C.sc_response_new_text(out, max_body, res.status, head or "",
+    head and #head or 0)
+  if rc ~= 0 then -- (a status or header the library refuses)
+    return nil, rc == -1 and codes.malformed_response or rc, "bad response"
   end
   local resp = ffi.gc(out[0], C.sc_response_free)
-  local headers = cjson.encode(res.headers) or "{}"
-  C.sc_response_set_status(resp, res.status)
-  C.sc_response_add_headers_text(resp, headers, #headers)
   while res.has_body do
     timeouts(httpc, deadline)
     local data
@@ -768,11 +763,7 @@ end })
 --- timeout_ms...
 for _, name in ipairs { "exchange_code", "exchange_refresh_token",
                         "get_user", "get_vehicles" } do
-  Client[name] = function(self, ...) -- made on first use
-    need_lib()
-    Client[name] = endpoint_method(name, run_op)
-    return Client[name](self, ...)
-  end
+  Client[name] = endpoint_method(name, run_op)
 end
 
 --- Parse the redirect Connect sent back (URL or query string) and check

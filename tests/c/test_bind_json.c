@@ -175,13 +175,16 @@ TEST(bind_http1_describe_and_response_headers)
 	sc_http1_free(h);
 	sc__request_free(req);
 
-	REQUIRE(sc_response_new(&resp, 0) == 0);
-	CHECK(sc_response_add_headers_text(resp, hdrs, strlen(hdrs)) == 0);
+	REQUIRE(sc_response_new_text(&resp, 0, 201, hdrs, strlen(hdrs)) == 0);
+	CHECK(sc_response_status(resp) == 201);
 	CHECK_STR(sc_response_header(resp, "content-type"), "application/json");
 	CHECK(sc_response_header(resp, "set-cookie") != NULL);
-	CHECK(sc_response_add_headers_text(resp, "[1]", 3) == SC_EINVAL);
-	CHECK(sc_response_add_headers_text(resp, "{\"a\": ", 6) == SC_EINVAL);
 	sc_response_free(resp);
+	CHECK(sc_response_new_text(&resp, 0, 200, "[1]", 3) == SC_EINVAL);
+	CHECK(resp == NULL);
+	CHECK(sc_response_new_text(&resp, 0, 200, "{\"a\": ", 6) ==
+	      SC_EINVAL);
+	CHECK(sc_response_new_text(&resp, 0, 7, "{}", 2) == SC_EINVAL);
 }
 
 TEST(bind_save_tokens_text)

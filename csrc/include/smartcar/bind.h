@@ -216,12 +216,15 @@ SC_EXTERN(int) sc_auth_params_text(sc_params **out, const char *json,
 SC_EXTERN(int) sc_http1_describe(char **out, const sc_http1 *h);
 
 /**
- * Add the headers @p json (@p len bytes: an object {name: value or a
- * list of values}, as a Lua HTTP client gives them) to @p resp.
- * @return 0, SC_EINVAL or sc_response_add_header()'s failure.
+ * A new response (sc_response_new()) with @p status and the headers
+ * @p headers (@p len bytes of JSON: an object {name: value or a list of
+ * values}, as a Lua HTTP client gives them); its body is appended after.
+ * @return 0, SC_EINVAL (a bad status or headers), SC_ENOMEM; *out is
+ * NULL on failure.
  */
-SC_EXTERN(int) sc_response_add_headers_text(sc_response *resp,
-					     const char *json, size_t len);
+SC_EXTERN(int) sc_response_new_text(sc_response **out, size_t max_body,
+				    int status, const char *headers,
+				    size_t len);
 
 SC_END_DECL
 

@@ -93,9 +93,7 @@ int sc_pager_take(sc_pager *pager, const sc_result *page);
 void sc_pager_free(sc_pager *pager);
 const char *sc_request_body(const sc_request *req, size_t *len_out);
 long sc_request_timeout_ms(const sc_request *req);
-int sc_response_new(sc_response **out, size_t max_body);
 void sc_response_free(sc_response *resp);
-int sc_response_set_status(sc_response *resp, int status);
 int sc_response_append_body(sc_response *resp, const char *data, size_t len);
 int sc_http1_new(sc_http1 **out, const sc_request *req, size_t max_body,
     sc_error **err_out);
@@ -121,6 +119,6 @@ int sc_client_new_text(sc_client **out, const char *json, size_t len,
 int sc_auth_params_text(sc_params **out, const char *json, size_t len,
     sc_error **err_out);
 int sc_http1_describe(char **out, const sc_http1 *h);
-int sc_response_add_headers_text(sc_response *resp, const char *json,
-    size_t len);
+int sc_response_new_text(sc_response **out, size_t max_body, int status,
+    const char *headers, size_t len);
 ]]
