@@ -523,6 +523,8 @@ def render_py_classes(classes, tables, attrs):
                     "\n%s: %s" % (name, text)
                     for _, _, name, _, text in options)
         out.append("\nPyDoc_STRVAR(%s_doc,\n%s);\n" % (p, c_string(doc)))
+        if "options" in cls.slots:
+            out.append(render_py_options(p, options))
         if methods:
             out.append("\nstatic PyMethodDef %s_methods[] = {\n%s\n"
                        "\t{ NULL, NULL, 0, NULL }\n};\n"
@@ -569,6 +571,45 @@ def read_options():
         out.append((m.group(1), m.group(2).strip(), m.group(3),
                     int(m.group(4)), doc.replace('\\"', '"')))
     return out
+
+
+# PyArg's format of each kind of client option: BOOL fields are ints
+# ("p"), the SIZE one a size_t read as a Py_ssize_t ("n", the same size;
+# sc_client_new refuses one that was negative)
+PY_OPTION_FORMAT = {"STRING": "z", "LONG": "l", "INT": "i", "SIZE": "n",
+                    "BOOL": "p", "DOUBLE": "d"}
+
+
+def render_py_options(prefix, options):
+    """The tp_new of a class of slot options: every field of
+    sc_client_options as a keyword, then debug, for client_made()."""
+    names = ['"%s"' % o[2] for o in options] + ['"debug"', "NULL"]
+    return ("\nstatic PyObject *%s_new(PyTypeObject *type, PyObject *args,\n"
+            "\t\t\t     PyObject *kwds)\n{\n"
+            "\tstatic char *kwlist[] = {\n\t\t%s\n\t};\n"
+            "\tPyObject *debug = Py_None;\n\tsc_client_options opts;\n\n"
+            "\tsc_client_options_init(&opts, SC_CLIENT_OPTIONS_VERSION);\n"
+            "\tif (!PyArg_ParseTupleAndKeywords(args, kwds, \"|$%sO:%s\", "
+            "kwlist,\n\t\t\t\t\t %s,\n\t\t\t\t\t &debug))\n"
+            "\t\treturn retyped();\n"
+            "\treturn client_made(type, &opts, debug);\n}\n" % (
+                prefix, wrap(names, ", ", "\n\t\t"),
+                "".join(PY_OPTION_FORMAT[o[0]] for o in options), prefix,
+                wrap(["&opts." + o[2] for o in options], ", ",
+                     "\n\t\t\t\t\t ")))
+
+
+def wrap(items, sep, newline, width=60):
+    """items joined by sep, a newline (newline) before one that would
+    pass width characters."""
+    lines, line = [], ""
+    for item in items:
+        if line and len(line) + len(sep) + len(item) > width:
+            lines.append(line + sep.rstrip())
+            line = item
+        else:
+            line = line + sep + item if line else item
+    return newline.join(lines + [line])
 
 
 # the SC_CLASS lines by Python name

@@ -741,53 +741,19 @@ static int client_set_debug(ClientObject *self, PyObject *cb)
 	return 0;
 }
 
-/* PyArg format of each kind of client option. */
-#define OPTION_FORMAT_STRING "z"
-#define OPTION_FORMAT_LONG "l"
-#define OPTION_FORMAT_INT "i"
-#define OPTION_FORMAT_SIZE "n"
-#define OPTION_FORMAT_BOOL "p"
-#define OPTION_FORMAT_DOUBLE "d"
-
-static PyObject *Client_new(PyTypeObject *type, PyObject *args,
-			    PyObject *kwds)
+/* The Client (of @p type) for the options Client() read (its generated
+ * tp_new, from client_options.def), with the debug hook @p debug. */
+static PyObject *client_made(PyTypeObject *type,
+			     const sc_client_options *opts, PyObject *debug)
 {
-	/* The keywords: every field of sc_client_options
-	 * (smartcar/client_options.def), then debug. */
-	static char *kwlist[] = {
-#define SC_OPTION(kind, ctype, name, since, doc) #name,
-#include <smartcar/client_options.def>
-#undef SC_OPTION
-		"debug", NULL
-	};
-	static const char format[] = "|$"
-#define SC_OPTION(kind, ctype, name, since, doc) OPTION_FORMAT_##kind
-#include <smartcar/client_options.def>
-#undef SC_OPTION
-		"O:Client";
-	PyObject *debug = Py_None;
-	sc_client_options opts;
 	sc_error *err = NULL;
 	ClientObject *self;
 	int rc;
 
-	if (sc_client_options_init(&opts, SC_CLIENT_OPTIONS_VERSION) != 0) {
-		PyErr_SetString(PyExc_RuntimeError,
-				"libsmartcar rejected its own options version");
-		return NULL;
-	}
-	/* BOOL fields are ints ("p"); the SIZE field is read as a
-	 * Py_ssize_t ("n", same size as size_t) and checked below. */
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, format, kwlist,
-#define SC_OPTION(kind, ctype, name, since, doc) &opts.name,
-#include <smartcar/client_options.def>
-#undef SC_OPTION
-					 &debug))
-		return retyped();
 	self = (ClientObject *)type->tp_alloc(type, 0);
 	if (!self)
 		return NULL;
-	rc = sc_client_new((sc_client **)&self->handle, &opts, &err);
+	rc = sc_client_new((sc_client **)&self->handle, opts, &err);
 	if (rc != 0)
 		raise_owned(rc, err);
 	/* a debug that is not callable: client_set_debug's TypeError */

@@ -1768,6 +1768,46 @@ PyDoc_STRVAR(Client_doc,
 "max_cooldown_ms: cap on a server-imposed cool-down (Retry-After on a 429); 0: default 3600000 (1 hour)\n"
 "async_start_budget: transfers the non-blocking driver (sc_async: Lua start/poll, Python aio) starts or finishes per step (one poll, socket or timeout call); the rest wait for the next steps, so no one frame opens a whole burst's connections or shapes all its answers; 0: default 8; -1: no limit.  sc_call_many and run_many have none");
 
+static PyObject *Client_new(PyTypeObject *type, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = {
+		"client_id", "client_secret", "redirect_uri", "mode",
+		"connect_origin", "auth_origin", "api_origin",
+		"management_origin", "api_version", "unit_system",
+		"user_agent_suffix", "connect_timeout_ms", "timeout_ms",
+		"max_response_bytes", "allow_insecure_http",
+		"insecure_skip_tls_verify_dangerous", "ca_bundle", "proxy",
+		"flags", "max_attempts", "retry_base_ms", "retry_max_ms",
+		"retry_deadline_ms", "rate_limit_capacity",
+		"rate_limit_per_minute", "rate_policy", "vehicle_api_origin",
+		"iam_origin", "profile", "connection_pool_size",
+		"max_cooldown_ms", "async_start_budget", "debug", NULL
+	};
+	PyObject *debug = Py_None;
+	sc_client_options opts;
+
+	sc_client_options_init(&opts, SC_CLIENT_OPTIONS_VERSION);
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$zzzzzzzzzzzllnppzzzilllddzzzzlliO:Client", kwlist,
+					 &opts.client_id, &opts.client_secret, &opts.redirect_uri,
+					 &opts.mode, &opts.connect_origin, &opts.auth_origin,
+					 &opts.api_origin, &opts.management_origin, &opts.api_version,
+					 &opts.unit_system, &opts.user_agent_suffix,
+					 &opts.connect_timeout_ms, &opts.timeout_ms,
+					 &opts.max_response_bytes, &opts.allow_insecure_http,
+					 &opts.insecure_skip_tls_verify_dangerous, &opts.ca_bundle,
+					 &opts.proxy, &opts.flags, &opts.max_attempts,
+					 &opts.retry_base_ms, &opts.retry_max_ms,
+					 &opts.retry_deadline_ms, &opts.rate_limit_capacity,
+					 &opts.rate_limit_per_minute, &opts.rate_policy,
+					 &opts.vehicle_api_origin, &opts.iam_origin, &opts.profile,
+					 &opts.connection_pool_size, &opts.max_cooldown_ms,
+					 &opts.async_start_budget,
+					 &debug))
+		return retyped();
+	return client_made(type, &opts, debug);
+}
+
 static PyMethodDef Client_methods[] = {
 	{ "get", (PyCFunction)(void (*)(void))py_Client_get,
 	  METH_VARARGS | METH_KEYWORDS, py_Client_get_doc },
