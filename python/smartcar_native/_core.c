@@ -90,8 +90,8 @@ static PyObject *number_from_json(double d)
 
 static PyObject *from_json(const cJSON *v)
 {
-	PyObject *out = NULL;
 	const cJSON *child;
+	PyObject *out;
 
 	if (!v || cJSON_IsNull(v) || cJSON_IsInvalid(v))
 		Py_RETURN_NONE;
@@ -104,47 +104,23 @@ static PyObject *from_json(const cJSON *v)
 	if (cJSON_IsString(v) || cJSON_IsRaw(v))
 		return str_from_c(v->valuestring ? v->valuestring : "");
 
+	if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
+		Py_RETURN_NONE;
 	if (Py_EnterRecursiveCall(" while converting a JSON value"))
 		return NULL;
-	if (cJSON_IsArray(v)) {
-		out = PyList_New(0);
-		if (!out)
-			goto done;
-		cJSON_ArrayForEach(child, v) {
-			PyObject *item = from_json(child);
-			if (!item || PyList_Append(out, item) < 0) {
-				Py_XDECREF(item);
-				Py_CLEAR(out);
-				goto done;
-			}
-			Py_DECREF(item);
-		}
-	} else if (cJSON_IsObject(v)) {
-		out = PyDict_New();
-		if (!out)
-			goto done;
-		cJSON_ArrayForEach(child, v) {
-			PyObject *key, *item;
+	out = cJSON_IsObject(v) ? PyDict_New() : PyList_New(0);
+	for (child = v->child; out && child; child = child->next) {
+		PyObject *key = NULL, *item = from_json(child);
+
+		if (item && PyDict_Check(out))
 			key = key_from_c(child->string ? child->string : "");
-			if (!key) {
-				Py_CLEAR(out);
-				goto done;
-			}
-			item = from_json(child);
-			if (!item || PyDict_SetItem(out, key, item) < 0) {
-				Py_DECREF(key);
-				Py_XDECREF(item);
-				Py_CLEAR(out);
-				goto done;
-			}
-			Py_DECREF(key);
-			Py_DECREF(item);
-		}
-	} else {
-		out = Py_None;
-		Py_INCREF(out);
+		if (!item || (PyDict_Check(out)
+				      ? !key || PyDict_SetItem(out, key, item) < 0
+				      : PyList_Append(out, item) < 0))
+			Py_CLEAR(out);
+		Py_XDECREF(key);
+		Py_XDECREF(item);
 	}
-done:
 	Py_LeaveRecursiveCall();
 	return out;
 }
@@ -428,84 +404,62 @@ static const sc_params *params_of(PyObject *obj, sc_params **owned)
  */
 static cJSON *to_json(PyObject *v, int depth)
 {
-	cJSON *out = NULL;
+	PyObject *items, *item;
+	cJSON *out = NULL, *child;
+	const char *s = NULL;
+	int dict = PyDict_Check(v);
+	Py_ssize_t i;
+	double d;
 
-	if (v == Py_None)
-		return cJSON_CreateNull();
-	if (PyBool_Check(v))
-		return cJSON_CreateBool(v == Py_True);
-	if (PyLong_Check(v) || PyFloat_Check(v)) {
-		double d = PyFloat_AsDouble(v);
-		if (d == -1.0 && PyErr_Occurred())
+	if (v == Py_None || PyBool_Check(v))
+		out = v == Py_None ? cJSON_CreateNull()
+				   : cJSON_CreateBool(v == Py_True);
+	else if (PyLong_Check(v) || PyFloat_Check(v)) {
+		if ((d = PyFloat_AsDouble(v)) == -1.0 && PyErr_Occurred())
 			return retyped();
 		if (!isfinite(d)) {
 			raise_local(SC_EINVAL, "token values must be finite numbers");
 			return NULL;
 		}
 		out = cJSON_CreateNumber(d);
-		goto check;
-	}
-	if (PyUnicode_Check(v)) {
-		const char *s = utf8_of(v, "token value");
-		if (!s)
+	} else if (PyUnicode_Check(v)) {
+		if (!(s = utf8_of(v, "token value")))
 			return NULL;
 		out = cJSON_CreateString(s);
-		goto check;
-	}
-	if (depth >= MAX_TOKEN_DEPTH) {
-		raise_local(SC_EINVAL, "the token set nests too deeply");
-		return NULL;
-	}
-	if (Py_EnterRecursiveCall(" while converting a token set to JSON"))
-		return retyped();
-	if (PyDict_Check(v)) {
-		PyObject *key, *value;
-		Py_ssize_t pos = 0;
-		out = cJSON_CreateObject();
-		while (out && PyDict_Next(v, &pos, &key, &value)) {
-			const char *k = utf8_of(key, "token field name");
-			cJSON *item;
-			if (!k || !(item = to_json(value, depth + 1))) {
-				cJSON_Delete(out);
-				out = NULL;
-				Py_LeaveRecursiveCall();
-				return NULL;
-			}
-			cJSON_AddItemToObject(out, k, item);
-		}
-	} else if (PyList_Check(v) || PyTuple_Check(v)) {
-		PyObject *seq = PySequence_Fast(v, "a sequence");
-		Py_ssize_t i, n;
-		if (!seq) {
-			Py_LeaveRecursiveCall();
-			return NULL;
-		}
-		n = PySequence_Fast_GET_SIZE(seq);
-		out = cJSON_CreateArray();
-		for (i = 0; out && i < n; i++) {
-			cJSON *item = to_json(PySequence_Fast_GET_ITEM(seq, i),
-					      depth + 1);
-			if (!item) {
-				cJSON_Delete(out);
-				Py_DECREF(seq);
-				Py_LeaveRecursiveCall();
-				return NULL;
-			}
-			cJSON_AddItemToArray(out, item);
-		}
-		Py_DECREF(seq);
-	} else {
+	} else if (!dict && !PyList_Check(v) && !PyTuple_Check(v)) {
 		PyErr_Format(PyExc_TypeError,
 			     "token values must be JSON values, not %.100s",
 			     Py_TYPE(v)->tp_name);
-		Py_LeaveRecursiveCall();
 		return NULL;
+	} else if (depth >= MAX_TOKEN_DEPTH) {
+		raise_local(SC_EINVAL, "the token set nests too deeply");
+		return NULL;
+	} else { /* a dict's (key, value) items, or a sequence's items */
+		items = dict ? PyDict_Items(v) : PySequence_List(v);
+		if (!items)
+			return NULL;
+		out = dict ? cJSON_CreateObject() : cJSON_CreateArray();
+		for (i = 0; out && i < PyList_GET_SIZE(items); i++) {
+			item = PyList_GET_ITEM(items, i);
+			if (dict && !(s = utf8_of(PyTuple_GET_ITEM(item, 0),
+						  "token field name")))
+				child = NULL;
+			else
+				child = to_json(dict ? PyTuple_GET_ITEM(item, 1)
+						     : item, depth + 1);
+			if (!child) { /* an exception is set */
+				cJSON_Delete(out);
+				Py_DECREF(items);
+				return NULL;
+			}
+			if (dict)
+				cJSON_AddItemToObject(out, s, child);
+			else
+				cJSON_AddItemToArray(out, child);
+		}
+		Py_DECREF(items);
 	}
-	Py_LeaveRecursiveCall();
-check:
-	if (!out)
-		PyErr_NoMemory();
-	return out;
+	return out ? out : (cJSON *)PyErr_NoMemory();
 }
 
 /* A token set argument (a dict) as the tree sc_token_store_save_tokens
