@@ -470,11 +470,9 @@ function AuthClient:get_auth_url(scope, options)
   return self.core:auth_url(params)
 end
 
-local EXCHANGE_OPTIONS = {
-  flags = "flags", timeout_ms = "count", connect_timeout_ms = "count",
-  max_attempts = "count", retry_deadline_ms = "count",
-  rate_policy = "string", store = "any", key = "any",
-}
+local EXCHANGE_OPTIONS = call_spec { store = "any", key = "any" }
+EXCHANGE_OPTIONS.version, EXCHANGE_OPTIONS.unit_system = nil, nil
+EXCHANGE_OPTIONS.client = nil
 
 -- The token grants of the endpoint table, auth:NAME(value, options): a
 -- token set, or nil, err.  Options: the per-call options but unit_system
@@ -1210,12 +1208,8 @@ function smartcar.signal_rows(source)
   if type(source) == "table" and type(source.rows) == "table" then
     return source.rows
   end
-  if type(source) ~= "table" and type(source) ~= "string" then
-    argerror("signal_rows", 1, "a result, a webhook event or JSON text "
-      .. "expected, got " .. type(source))
-  end
-  if type(source) == "table" then source = core.json_encode(source) end
-  local data, err = core.signal_rows(source)
+  local data, err = core.signal_rows(check("json", source, "signal_rows", 1,
+                                           "source"))
   if not data then return nil, err end
   return data.rows
 end
