@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List,
+from typing import (TYPE_CHECKING, Any, Callable, Collection, Dict, Iterator, List,
                     Mapping, NamedTuple, Optional, Sequence, Tuple)
 
 from . import _util
@@ -41,8 +41,12 @@ class Plan(NamedTuple):
 class Planned:
     """What Vehicle and VehicleV3 share: their calls by name, planned."""
 
+    vehicle_id: str
     _store: Any
     _key: Optional[str]
+    _client_override: Any
+    _unit_system: str
+    _call_options: Dict[str, Any]
 
     if TYPE_CHECKING:
         @property
@@ -51,6 +55,19 @@ class Planned:
         def _plan(self, endpoint: str,
                   extra: Optional[Mapping[str, Any]] = None,
                   convert: Convert = None) -> Plan: ...
+
+    def _settings(self, vehicle_id: str, options: Any,
+                  allowed: Collection[str]) -> Mapping[str, Any]:
+        """Check and keep what both take; the options, checked."""
+        self.vehicle_id = _util.require_str("vehicle_id", vehicle_id)
+        opts = _util.require_mapping("options", options)
+        _util.check_keys("option", opts, allowed)
+        unit_system = opts.get("unit_system")
+        self._unit_system = "metric" if unit_system is None else \
+            _util.setting("unit_system", unit_system)
+        self._client_override = _util.client_option(opts.get("client"))
+        self._call_options = _util.call_options(opts)
+        return opts
 
     def plan(self, method: str, kwargs: Optional[Mapping[str, Any]] = None
              ) -> Plan:
@@ -92,8 +109,7 @@ _BOOLEAN = ("is_enabled", "auto_subscribe")
 def _field(name: str, key: str, value: Any) -> Any:
     if key in _BOOLEAN:
         if not isinstance(value, bool):
-            raise TypeError("%s must be a bool, not %s"
-                            % (key, type(value).__name__))
+            raise _util.wrong_type(key, "a bool", value)
         return "true" if value else "false"
     if key in _PAGING and key != "cursor":
         return _util.int_param(name + " " + key, value)

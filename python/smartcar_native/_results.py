@@ -11,16 +11,9 @@ from . import _core, errors
 from ._shapes import meta_from
 from .types import CONVERTERS, data_tuple_from
 
-__all__ = ["BatchResult", "batch_from", "exception_from_fields"]
+__all__ = ["BatchResult", "batch_from"]
 
 _CODE_BY_KIND: Dict[str, int] = {kind: code for _, code, kind, _ in _core.ERRORS}
-
-
-def exception_from_fields(fields: Mapping[str, Any]) -> errors.SmartcarException:
-    """The exception for a libsmartcar error object (a dict with ``kind``,
-    ``type``, ``code``, ``status_code``...), built but not raised."""
-    code = _CODE_BY_KIND.get(str(fields.get("kind") or ""), _core.EAPI)
-    return errors._from_core(code, fields)
 
 
 class BatchResult:
@@ -32,24 +25,19 @@ class BatchResult:
     def __init__(self, item: Mapping[str, Any]) -> None:
         self.path: Optional[str] = item.get("path")
         self.name: Optional[str] = item.get("name")
-        code = item.get("code")
-        self.code: Optional[int] = code if isinstance(code, int) else None
+        self.code: Optional[int] = item.get("code")
         data = item.get("data")
-        error = item.get("error")
+        # (the library gives each path its data or its error)
+        self._error: Optional[Mapping[str, Any]] = item.get("error")
         self._value: Any = None
-        self._error: Optional[Dict[str, Any]] = None
-        if isinstance(data, Mapping) and error is None:
-            convert = CONVERTERS.get(self.name or "", data_tuple_from)
-            self._value = convert(data)
-        elif isinstance(error, Mapping):
-            self._error = dict(error)
-        else:
+        if self._error is None and isinstance(data, Mapping):
+            self._value = CONVERTERS.get(self.name or "", data_tuple_from)(
+                data)
+        elif self._error is None:
             self._error = {
-                "kind": "malformed_response",
+                "kind": "malformed_response", "status_code": self.code,
                 "message": "the batch response has neither data nor an "
-                           "error for %s" % (self.path or "?"),
-                "status_code": self.code,
-            }
+                           "error for %s" % (self.path or "?")}
 
     @property
     def ok(self) -> bool:
@@ -58,7 +46,8 @@ class BatchResult:
 
     def __call__(self) -> Any:
         if self._error is not None:
-            raise exception_from_fields(self._error)
+            raise errors._from_core(_CODE_BY_KIND.get(
+                str(self._error.get("kind")), _core.EAPI), self._error)
         return self._value
 
     def __repr__(self) -> str:

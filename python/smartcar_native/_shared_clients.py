@@ -47,14 +47,12 @@ DebugHook = Callable[[str, str], Any]
 _ENV_DATA: Dict[Any, Any] = os.environ._data  # type: ignore[attr-defined]
 _ENV_KEYS = tuple(map(os.environ.encodekey,  # type: ignore[attr-defined]
                       ORIGIN_VARIABLES + CREDENTIAL_VARIABLES))
-_SECRET_AT = len(ORIGIN_VARIABLES) + 1
 
 _lock = threading.Lock()
-#: the default client, what it was made from (the variables' values, the
-#: secret as a hash: never kept in clear here) and the very objects the
-#: variables held at the last check (os.environ stores a new one on each
-#: set, so the same objects mean nothing was set since)
-_current: Optional[Tuple[Client, Tuple[Any, ...], Tuple[Any, ...]]] = None
+#: the default client and the very objects the variables held at the last
+#: check (os.environ stores a new one on each set, so the same objects
+#: mean nothing was set since; equal values, nothing changed)
+_current: Optional[Tuple[Client, Tuple[Any, ...]]] = None
 _credential_clients: "OrderedDict[Tuple[Any, ...], Client]" = OrderedDict()
 _debug: Optional[DebugHook] = None
 
@@ -81,14 +79,11 @@ def configure(
     switches to ``profile="native"``, libsmartcar's own defaults (3
     attempts, ``"wait"``); ``profile="official"`` goes back.
     """
+    settings: Dict[str, Any] = {"profile": profile if profile is not None
+                                else "official" if retries is None and
+                                rate_policy is None else "native"}
     if retries is not None:
-        _util.int_param("retries", retries, 0)
-    if profile is None:
-        profile = "official" if retries is None and rate_policy is None \
-            else "native"
-    settings: Dict[str, Any] = {"profile": profile}
-    if retries is not None:
-        settings["max_attempts"] = retries + 1
+        settings["max_attempts"] = _util.int_param("retries", retries) + 1
     if rate_policy is not None:
         settings["rate_policy"] = rate_policy
     Client(**settings)  # libsmartcar checks the values
@@ -120,20 +115,17 @@ def default_client() -> Client:
     """
     global _current
     current = _current  # one read: the client and what it was checked with
-    if current is not None and same_values(_ENV_DATA, _ENV_KEYS, current[2]) \
+    if current is not None and same_values(_ENV_DATA, _ENV_KEYS, current[1]) \
             and not current[0].closed:
         return current[0]
-    raw = tuple(map(_ENV_DATA.get, _ENV_KEYS))
-    env = list(raw)
-    if env[_SECRET_AT] is not None:
-        env[_SECRET_AT] = hash(env[_SECRET_AT])  # cached by Python
+    env = tuple(map(_ENV_DATA.get, _ENV_KEYS))
     with _lock:
         current = _current
-        if current is None or current[0].closed or current[1] != tuple(env):
+        if current is None or current[0].closed or current[1] != env:
             # The previous client is not closed here: another thread may be
             # about to use it.  It is freed when the last user drops it.
-            current = (_new_client(), tuple(env), raw)
-        _current = (current[0], current[1], raw)
+            current = (_new_client(), env)
+        _current = (current[0], env)
         return current[0]
 
 
@@ -174,10 +166,7 @@ def set_debug(hook: Optional[DebugHook]) -> None:
     """
     global _debug
     if hook is not None and not callable(hook):
-        raise TypeError(
-            "debug hook must be callable or None, not %s"
-            % type(hook).__name__
-        )
+        raise _util.wrong_type("debug hook", "callable or None", hook)
     with _lock:
         _debug = hook
         clients = [_current[0]] if _current is not None else []

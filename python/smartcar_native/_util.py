@@ -19,6 +19,13 @@ Flags = Union[Mapping[str, Any], str, None]
 T_item = TypeVar("T_item")
 
 
+def wrong_type(name: str, expected: str, value: Any) -> TypeError:
+    """The TypeError of argument ``name`` (its type named, never its
+    value)."""
+    return TypeError("%s must be %s, not %s"
+                     % (name, expected, type(value).__name__))
+
+
 def require_str(name: str, value: Any, *, allow_empty: bool = False) -> str:
     """Return ``value`` if it is a (non-empty) str, else raise.
 
@@ -26,9 +33,7 @@ def require_str(name: str, value: Any, *, allow_empty: bool = False) -> str:
     empty string.  The value itself never appears in the message.
     """
     if not isinstance(value, str):
-        raise TypeError(
-            "%s must be str, not %s" % (name, type(value).__name__)
-        )
+        raise wrong_type(name, "str", value)
     if not allow_empty and not value:
         raise InvalidArgumentError("%s must not be empty" % name)
     return value
@@ -44,9 +49,7 @@ def require_mapping(name: str, value: Any) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise TypeError(
-            "%s must be a dict, not %s" % (name, type(value).__name__)
-        )
+        raise wrong_type(name, "a dict", value)
     return value
 
 
@@ -67,8 +70,7 @@ def json_text(name: str, value: Any) -> str:
 def json_object(name: str, value: Any) -> str:
     """A mapping as JSON object text."""
     if not isinstance(value, Mapping):
-        raise TypeError("%s must be a dict, not %s"
-                        % (name, type(value).__name__))
+        raise wrong_type(name, "a dict", value)
     return json_text(name, value)
 
 
@@ -89,10 +91,7 @@ def _flag_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if not isinstance(value, (str, int, float)):
-        raise TypeError(
-            "flag values must be str, bool or numbers, not %s"
-            % type(value).__name__
-        )
+        raise wrong_type("flag values", "str, bool or numbers", value)
     try:
         return str(value)
     except ValueError as exc:  # an int too long to print
@@ -110,9 +109,7 @@ def flags_string(flags: Flags) -> Optional[str]:
     if isinstance(flags, str):
         return flags or None
     if not isinstance(flags, Mapping):
-        raise TypeError(
-            "flags must be a dict, not %s" % type(flags).__name__
-        )
+        raise wrong_type("flags", "a dict", flags)
     texts = {key: _flag_value(value) for key, value in flags.items()}
     return _core.format_flags(texts) or None
 
@@ -129,9 +126,7 @@ def number(name: str, value: Any) -> Union[int, float]:
     """An int or float (another real number as a float; not a bool), else
     TypeError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            "%s must be a number, not %s" % (name, type(value).__name__)
-        )
+        raise wrong_type(name, "a number", value)
     return value if isinstance(value, (int, float)) else float(value)
 
 
@@ -150,9 +145,7 @@ def number_param(name: str, value: Any) -> Union[int, str]:
 
 def int_param(name: str, value: Any, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(
-            "%s must be int, not %s" % (name, type(value).__name__)
-        )
+        raise wrong_type(name, "int", value)
     if value < minimum:
         raise InvalidArgumentError("%s must be at least %d" % (name, minimum))
     return value
@@ -163,19 +156,12 @@ CALL_OPTIONS = tuple(CallOptions.__annotations__)
 
 
 def call_options(options: Mapping[str, Any]) -> Dict[str, Any]:
-    """The per-call parameters among ``options``, checked."""
-    out: Dict[str, Any] = {}
-    for key in ("timeout_ms", "connect_timeout_ms", "retry_deadline_ms"):
-        if options.get(key) is not None:
-            out[key] = int_param(key, options[key], 0)
-    if options.get("max_attempts") is not None:
-        out["max_attempts"] = int_param("max_attempts",
-                                        options["max_attempts"], 1)
-    policy = options.get("rate_policy")
-    if policy is not None:
-        # the library checks the value when the call is made
-        out["rate_policy"] = require_str("rate_policy", policy)
-    return out
+    """The per-call parameters among ``options``, checked (rate_policy's
+    value by the library when the call is made)."""
+    return {key: require_str(key, value) if key == "rate_policy" else
+            int_param(key, value, int(key == "max_attempts"))
+            for key, value in options.items()
+            if key in CALL_OPTIONS and value is not None}
 
 
 class NeedCall(BaseException):
@@ -280,19 +266,15 @@ def client_option(value: Any) -> Any:
     inner = getattr(value, "client", None)
     if isinstance(inner, Client):
         return inner
-    raise TypeError(
-        "client must be a smartcar_native.Client or AuthClient, not %s"
-        % type(value).__name__
-    )
+    raise wrong_type("client", "a smartcar_native.Client or AuthClient",
+                     value)
 
 
 def str_list(name: str, value: Any, *, allow_empty: bool = False
              ) -> List[str]:
     """A list (or tuple) of str; a bare str is refused."""
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise TypeError(
-            "%s must be a list of str, not %s" % (name, type(value).__name__)
-        )
+        raise wrong_type(name, "a list of str", value)
     return [require_str("%s item" % name, v, allow_empty=allow_empty)
             for v in value]
 

@@ -67,9 +67,8 @@ def set_executor(executor: Optional[concurrent.futures.Executor]) -> None:
     global _executor
     if executor is not None and not isinstance(
             executor, concurrent.futures.Executor):
-        raise TypeError(
-            "executor must be a concurrent.futures.Executor, not %s"
-            % type(executor).__name__)
+        raise _util.wrong_type("executor",
+                               "a concurrent.futures.Executor", executor)
     warnings.warn("smartcar_native.aio.set_executor: calls run on the "
                   "event loop; the executor is not used",
                   DeprecationWarning, stacklevel=2)

@@ -77,7 +77,7 @@ class VehicleV3(VehicleV3Methods, Planned):
         store: Any = None,
         key: Optional[str] = None,
     ) -> None:
-        self.vehicle_id = _util.require_str("vehicle_id", vehicle_id)
+        self._opts = dict(self._settings(vehicle_id, options, _OPTIONS))
         self.user_id = _util.optional_str("user_id", user_id)
         self.access_token = _util.optional_str("access_token", access_token)
         self._store, self._key = store_and_key(store, key, access_token)
@@ -88,15 +88,6 @@ class VehicleV3(VehicleV3Methods, Planned):
                 "VehicleV3 needs a user_id (application token), an "
                 "access_token, or a store and key"
             )
-        opts = _util.require_mapping("options", options)
-        _util.check_keys("option", opts, _OPTIONS)
-        unit_system = opts.get("unit_system")
-        self._unit_system = "metric" if unit_system is None else \
-            _util.setting("unit_system", unit_system)
-        self._opts = dict(opts)
-        self._call_options = _util.call_options(opts)
-        if opts.get("client") is not None:
-            _util.client_option(opts["client"])
 
     def __repr__(self) -> str:
         # never the access token

@@ -64,23 +64,14 @@ class Vehicle(VehicleMethods, Planned):
         store: Any = None,
         key: Optional[str] = None,
     ) -> None:
-        self.vehicle_id = _util.require_str("vehicle_id", vehicle_id)
+        opts = self._settings(vehicle_id, options,
+                              VehicleOptions.__annotations__)
         self._store, self._key = store_and_key(store, key, access_token)
         self.access_token = None if self._store is not None else \
             _util.require_str("access_token", access_token)
-        opts = _util.require_mapping("options", options)
-        _util.check_keys("option", opts, VehicleOptions.__annotations__)
-        self._unit_system = "metric"
-        if opts.get("unit_system") is not None:
-            self.set_unit_system(opts["unit_system"])
         self._version: Optional[str] = _util.optional_str(
-            "version", opts.get("version")
-        )
+            "version", opts.get("version"))
         self._flags = _util.flags_string(opts.get("flags"))
-        self._client_override: Optional[Client] = _util.client_option(
-            opts.get("client")
-        )
-        self._call_options = _util.call_options(opts)
         #: what _call sends: (API version, vehicle id, token, FrozenParams)
         self._prepared: Optional[Tuple[Any, ...]] = None
 
@@ -256,11 +247,7 @@ class Vehicle(VehicleMethods, Planned):
         for name, value in _util.require_mapping("headers", headers).items():
             _util.require_str("header name", name)
             if isinstance(value, bool) or not isinstance(
-                value, (str, int, float)
-            ):
-                raise TypeError(
-                    "header %s must be str, not %s"
-                    % (name, type(value).__name__)
-                )
+                    value, (str, int, float)):
+                raise _util.wrong_type("header " + name, "str", value)
             extra["header:" + name] = str(value)
         return self._plan("request", extra)
