@@ -15,12 +15,9 @@
  * No C static here points into a lua_State: the only statics are the
  * address used as the JSON null sentinel and constant tables.
  */
-#include <limits.h>
 #include <math.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -51,16 +48,10 @@ typedef struct lclient {
 
 #include "smartcar_core_types.h"
 
-/* ------------------------------------------------------------------ */
-/* Temporary C resources of one call.                                  */
-/* ------------------------------------------------------------------ */
+/* ---- Temporary C resources of one call. ---- */
 
-/*
- * Lua may raise (out of memory, a bad argument found half-way through a
- * table) while a call holds C objects.  They are kept in a to-be-closed
- * userdata so that they are released on every exit path, including
- * longjmp, without lua_pcall.
- */
+/* The C objects a call holds, in a to-be-closed userdata: released on
+ * every exit path, a raise (longjmp) included, without lua_pcall. */
 typedef struct tmp {
 	sc_params *params;
 	sc_result *res;
@@ -126,9 +117,7 @@ static int raise_failure(lua_State *L, const char *name, int rc,
 	return luaL_error(L, "%s: %s", name, msg);
 }
 
-/* ------------------------------------------------------------------ */
-/* JSON to Lua.                                                        */
-/* ------------------------------------------------------------------ */
+/* ---- JSON to Lua. ---- */
 
 static void push_number(lua_State *L, double d)
 {
@@ -218,9 +207,7 @@ static int error_tostring(lua_State *L)
 	return 1;
 }
 
-/* ------------------------------------------------------------------ */
-/* Lua tables to C.                                                    */
-/* ------------------------------------------------------------------ */
+/* ---- Lua tables to C. ---- */
 
 /* A string argument or field that must not hide a NUL byte. */
 static const char *check_cstring(lua_State *L, int idx, const char *what)
@@ -257,10 +244,7 @@ static sc_params *params_arg(lua_State *L, tmp *t, int idx, int argn)
 	return t->params;
 }
 
-/* ------------------------------------------------------------------ */
-/* smartcar.Client                                                     */
-/* ------------------------------------------------------------------ */
-
+/* ---- smartcar.Client ---- */
 
 static sc_client *check_client(lua_State *L)
 {
@@ -297,11 +281,8 @@ static int l_client(lua_State *L)
 	return 1;
 }
 
-/*
- * close, __gc and __close: idempotent.  A client that client:call_many is
- * running on cannot be closed (from the progress callback): that raises.
- * The collector never sees a busy client, which the running call holds.
- */
+/* close and __close: idempotent; a client call_many runs on (closed from
+ * its progress callback) raises. */
 static int client_close(lua_State *L)
 {
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
@@ -322,8 +303,7 @@ static int client_close(lua_State *L)
 }
 
 /* The debug hook: hook(direction, line) on its own thread ('>' request,
- * '<' response lines, secrets already redacted by the core); an error
- * in the hook is dropped, as the C hook cannot fail. */
+ * '<' response lines, redacted by the core); its errors are dropped. */
 static void debug_trampoline(void *payload, int direction, const char *line)
 {
 	lclient *c = payload;
@@ -362,8 +342,8 @@ static int l_client_set_debug(lua_State *L)
 	return 0;
 }
 
-/* __gc: as close, but never raises (a busy client is only collected
- * when the state closes under a running call_many: leave it). */
+/* __gc: as close, but a busy client (the state closing under a running
+ * call_many) is left. */
 static int client_gc(lua_State *L)
 {
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
@@ -505,21 +485,18 @@ static int set_param(lua_State *L, sc_params *p, const char *key)
 
 /*
  * core.vehicle_call(vehicle, endpoint, call_options, default_client) ->
- * data | nil, err | false.  A Vehicle method called without options
- * (init.lua's vehicle_call) in one walk of the vehicle's table, with no
- * table of parameters built: its id, its access token and its fields
- * that call_options names are the parameters; its client field (a core
- * client) or default_client() runs the call.  false, before anything
- * was done, when the vehicle needs init.lua's general path: a store or
- * user_id, flags that are not a string, an id or token that is not a
- * non-empty string, a value of another type than string, number or
- * boolean (or a string with a NUL byte), a client that is not an open
- * core client.
+ * data | nil, err | false: a Vehicle method called without options in
+ * one walk of the vehicle's table: its id, access token and the fields
+ * call_options names are the parameters; its client (or
+ * default_client()) runs the call.  false, with nothing done, when
+ * init.lua's general path is needed: a store or user_id, flags not a
+ * string, an empty id or token, another value than a string (no NUL),
+ * number or boolean, or no open core client.
  */
 static int l_vehicle_call(lua_State *L)
 {
 	const char *endpoint = luaL_checkstring(L, 2);
-	int has_id = 0, has_token = 0;
+	int has_id = 0, has_token = 0, rc;
 	lclient *c = NULL;
 	tmp *t;
 
@@ -592,10 +569,8 @@ static int l_vehicle_call(lua_State *L)
 		if (c == NULL || c->client == NULL)
 			goto general;
 	}
-	{
-		int rc = sc_call(&t->res, c->client, endpoint, t->params);
-		return push_outcome(L, t->res, rc, 1);
-	}
+	rc = sc_call(&t->res, c->client, endpoint, t->params);
+	return push_outcome(L, t->res, rc, 1);
 general:
 	lua_pushboolean(L, 0);
 	return 1;
@@ -613,9 +588,7 @@ static void set_outcome(lua_State *L, const sc_result *res,
 	lua_setfield(L, -2, err == NULL ? "data" : "err");
 }
 
-/* ------------------------------------------------------------------ */
-/* client:pages: the pages of a paged call (sc_pager)                  */
-/* ------------------------------------------------------------------ */
+/* ---- client:pages: the pages of a paged call (sc_pager) ---- */
 
 /* The iterator: the next page's data, nil at the end, or nil, err.  Its
  * upvalues: a tmp holding the pager (NULL once the last page was seen),
@@ -646,13 +619,9 @@ static int pages_step(lua_State *L)
 	return push_outcome(L, t->res, rc < 0 ? rc : 0, 1);
 }
 
-/*
- * client:pages(endpoint, params, page_size, store, key) -> iterator, the
- * field of each page's data that holds its items, for the pager a call
- * made in t->pager (the store argument at @p store_idx).  Each call of
- * the iterator returns the next page's data, nil after the last page
- * (the library decides which that is), or nil, err.
- */
+/* client:pages(endpoint, params, page_size, store, key) -> iterator (of
+ * the pager made in t->pager; the store at @p store_idx), the field of
+ * each page's data that holds its items. */
 static int push_pages(lua_State *L, tmp *t, int rc, int store_idx)
 {
 	tmp *p;
@@ -672,13 +641,7 @@ static int push_pages(lua_State *L, tmp *t, int rc, int store_idx)
 	return 2;
 }
 
-/* ------------------------------------------------------------------ */
-/* smartcar.Op: the sans-IO state machine, for drivers written in Lua  */
-/* (event loops, cosockets) and for the shared declarative cases.      */
-/* ------------------------------------------------------------------ */
-
-/* The op borrows its client (configuration, the secret it redacts): the
- * client userdata is its user value, and check_op checks it is open. */
+/* ---- Handles (an op borrows its client, its user value: check_op) ---- */
 
 /* The handle (the first field) of the userdata at 1 whose type is
  * upvalue 1: NULL once closed. */
@@ -693,12 +656,8 @@ static int handle_tostring(lua_State *L)
 {
 	void *h = handle_of(L);
 
-	if (h == NULL)
-		lua_pushfstring(L, "%s (closed)",
-				lua_tostring(L, lua_upvalueindex(1)));
-	else
-		lua_pushfstring(L, "%s (%p)",
-				lua_tostring(L, lua_upvalueindex(1)), h);
+	lua_pushfstring(L, h ? "%s (%p)" : "%s (closed)",
+			lua_tostring(L, lua_upvalueindex(1)), h);
 	return 1;
 }
 
@@ -709,9 +668,7 @@ static int handle_closed(lua_State *L)
 	return 1;
 }
 
-/* ------------------------------------------------------------------ */
-/* Module functions.                                                   */
-/* ------------------------------------------------------------------ */
+/* ---- Module functions. ---- */
 
 /*
  * core.json_decode(text) -> value | nil, err.  The converter the calls
@@ -729,9 +686,7 @@ static int l_json_decode(lua_State *L)
 	return 1;
 }
 
-/* ------------------------------------------------------------------ */
-/* Lua to JSON.                                                        */
-/* ------------------------------------------------------------------ */
+/* ---- Lua to JSON. ---- */
 
 /*
  * Values convert as follows: the null sentinel to null, booleans, strings
@@ -911,9 +866,7 @@ static int l_json_encode(lua_State *L)
 	lua_pushstring(L, t->text);
 	return 1;
 }
-/* ------------------------------------------------------------------ */
-/* Webhooks.                                                           */
-/* ------------------------------------------------------------------ */
+/* ---- Results of the generated functions ---- */
 
 /* op:next's step @p rc (< 0: raise) and the value in t->json, if any:
  * STEP_SEND, request | STEP_WAIT, ms | STEP_DONE. */
@@ -955,13 +908,12 @@ static int push_nonneg(lua_State *L, lua_Integer v)
 
 /*
  * core.env_snapshot(names [, values]) -> the values of the environment
- * variables names[i] (os.getenv(name) or ""; values[i] when values is
- * given), copied by sc_env_snapshot_new.  core.same_env(snapshot) ->
- * whether the environment still holds them (sc_env_snapshot_same);
- * core.same_env(names, values) is core.same_env(core.env_snapshot(names,
- * values)).  The default client's check that no origin variable
- * changed: no Lua string is read per call.
+ * variables names[i] (or values[i]), copied by sc_env_snapshot_new;
+ * core.same_env(snapshot) -> whether the environment still holds them;
+ * core.same_env(names, values) is same_env(env_snapshot(names, values)).
+ * The default client's check that no origin variable changed.
  */
+
 /* The string at @p i of the table at @p idx (kept alive by it), or NULL
  * for anything else or a string that hides a NUL byte. */
 static const char *env_string(lua_State *L, int idx, size_t i)
@@ -1008,19 +960,14 @@ static int l_same_env(lua_State *L)
 
 	if (u == NULL) {
 		luaL_checktype(L, 2, LUA_TTABLE);
-		lua_pushcfunction(L, l_env_snapshot);
-		lua_pushvalue(L, 1);
-		lua_pushvalue(L, 2);
-		lua_call(L, 2, 1);
+		l_env_snapshot(L);
 		u = lua_touserdata(L, -1);
 	}
 	lua_pushboolean(L, sc_env_snapshot_same(u->env));
 	return 1;
 }
 
-/* ------------------------------------------------------------------ */
-/* client:call_many: sc_call_many with a Lua progress callback.        */
-/* ------------------------------------------------------------------ */
+/* ---- client:call_many: sc_call_many with a Lua progress callback. ---- */
 
 struct many_progress {
 	lua_State *L;
@@ -1029,12 +976,9 @@ struct many_progress {
 	int failed; /* the callback raised: no more calls to it */
 };
 
-/*
- * Called by sc_call_many on this thread.  The Lua callback runs under
- * lua_pcall, so an error never unwinds through libcurl or sc_call_many:
- * it is kept, later progress is not reported, and call_many raises it
- * once every call has finished.
- */
+/* Called by sc_many_run on this thread: the Lua callback runs under
+ * lua_pcall (an error never unwinds through libcurl); its error is kept,
+ * later progress not reported, and call_many raises it at the end. */
 static void many_progress_cb(void *payload, size_t index, int rc,
 			     size_t done, size_t total)
 {
@@ -1079,13 +1023,10 @@ static const char *many_call(lua_State *L, lstore **st)
 
 /*
  * client:call_many(calls, max_in_flight, progress) -> results
- *   calls: {{endpoint, params}, ...}; params as for client:call.
- *   max_in_flight: positive integer or nil (8).
- *   progress: function(index, ok, done, total) or nil.
- *   results: {{ok = true, data = ...} | {ok = false, err = ...}, ...} in
- *   the order of calls.
- * Raises for bad arguments, running out of memory, or what the progress
- * callback raised (after every call finished).
+ *   calls: {{endpoint, params[, store, key]}, ...}; max_in_flight: 1..1024
+ *   or nil (8); progress: function(index, ok, done, total) or nil.
+ *   results: {{ok = true, data = ...} | {ok = false, err = ...}, ...}.
+ * Raises for bad arguments, out of memory, or what progress raised.
  */
 static int l_client_call_many(lua_State *L)
 {
@@ -1164,12 +1105,9 @@ static int l_client_call_many(lua_State *L)
 	return 1;
 }
 
-/* ------------------------------------------------------------------ */
-/* client:async_*: the non-blocking driver (smartcar/async.h)          */
-/* ------------------------------------------------------------------ */
+/* ---- client:async_*: the non-blocking driver (smartcar/async.h) ---- */
 
-/* One sc_async per client, made on first use and freed when the client
- * closes.  The ops and pagers of its calls hold their token stores. */
+/* The client's sc_async, made on first use (freed when it closes). */
 static lclient *check_async_client(lua_State *L)
 {
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
