@@ -435,12 +435,19 @@ static int push_done(lua_State *L, tmp *t, int rc)
 }
 
 /* t->url (and t->state, nil when NULL, when @p n is 2) that a function
- * named @p name made with code @p rc; a failure raises with its message. */
+ * named @p name made with code @p rc; a failure raises with its message
+ * (@p name NULL: nil, message, but out of memory raises). */
 static int push_strings(lua_State *L, tmp *t, int rc, const char *name,
 			int n)
 {
-	if (rc != 0)
+	if (rc != 0 && (name != NULL || rc == SC_ENOMEM))
 		return raise_failure(L, name, rc, t->err);
+	if (rc != 0) {
+		lua_pushnil(L);
+		lua_pushstring(L, t->err ? sc_error_message(t->err)
+					 : sc_strerror(rc));
+		return 2;
+	}
 	lua_pushstring(L, t->url);
 	if (n == 2)
 		lua_pushstring(L, t->state);
@@ -668,24 +675,6 @@ static int handle_closed(lua_State *L)
 	return 1;
 }
 
-/* ---- Module functions. ---- */
-
-/*
- * core.json_decode(text) -> value | nil, err.  The converter the calls
- * use, for JSON the application holds (stored responses, test cases).
- */
-static int l_json_decode(lua_State *L)
-{
-	size_t len;
-	const char *text = luaL_checklstring(L, 1, &len);
-	tmp *t = tmp_push(L); /* a raise inside push_json cannot leak */
-
-	if ((t->json = sc_json_parse_text(text, len, &t->err)) == NULL)
-		return push_failure(L, t->err, SC_EMALFORMED, 0);
-	push_json(L, t->json, 0);
-	return 1;
-}
-
 /* ---- Lua to JSON. ---- */
 
 /*
@@ -878,21 +867,6 @@ static int push_step(lua_State *L, tmp *t, int rc, const char *name)
 	if (t->json == NULL)
 		return 1;
 	push_json(L, t->json, 0);
-	return 2;
-}
-
-/* t->url, or nil, message for a failure described in t->err. */
-static int push_text_or_message(lua_State *L, tmp *t, int rc)
-{
-	if (rc == SC_ENOMEM)
-		return raise_nomem(L);
-	if (rc == 0) {
-		lua_pushstring(L, t->url);
-		return 1;
-	}
-	lua_pushnil(L);
-	lua_pushstring(L, t->err ? sc_error_message(t->err)
-				 : sc_strerror(rc));
 	return 2;
 }
 
@@ -1189,12 +1163,6 @@ int luaopen_smartcar_core(lua_State *L)
 	tmp_new(L); /* core.vehicle_call's (its upvalue) */
 	lua_pushcclosure(L, l_vehicle_call, 1);
 	lua_setfield(L, -2, "vehicle_call");
-
-	luaL_getmetatable(L, CLIENT_MT);
-	lua_setfield(L, -2, "client_mt");
-
-	luaL_getmetatable(L, STORE_MT);
-	lua_setfield(L, -2, "token_store_mt");
 
 	luaL_newmetatable(L, ERROR_MT);
 	lua_pushcfunction(L, error_tostring);

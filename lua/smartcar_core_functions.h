@@ -77,7 +77,7 @@ static int l_state_open(lua_State *L)
 	lua_settop(L, 3);
 	t = tmp_push(L);
 	rc = sc_state_open(&t->url, secret, sealed, now, &t->err);
-	return push_text_or_message(L, t, rc);
+	return push_strings(L, t, rc, NULL, 1);
 }
 
 /* core.sqlite_store */
@@ -467,7 +467,7 @@ static int l_format_flags(lua_State *L)
 	t = tmp_push(L);
 	flags = params_arg(L, t, 1, 1);
 	rc = sc_flags_format(&t->url, flags, &t->err);
-	return push_text_or_message(L, t, rc);
+	return push_strings(L, t, rc, NULL, 1);
 }
 
 /* core.client:get; in Python: get(key) -> str | None */
@@ -905,6 +905,23 @@ static int l_client_async_start_pages(lua_State *L)
 	return 2;
 }
 
+/* core.json_decode */
+static int l_json_decode(lua_State *L)
+{
+	const char *text;
+	size_t text_len;
+	tmp *t;
+
+	text = luaL_checklstring(L, 1, &text_len);
+	lua_settop(L, 1);
+	t = tmp_push(L);
+	t->json = sc_json_parse_text(text, text_len, &t->err);
+	if (t->json == NULL)
+		return push_failure(L, t->err, SC_ENOMEM, 0);
+	push_json(L, t->json, 0);
+	return 1;
+}
+
 /* core.client:fds */
 static int l_client_fds(lua_State *L)
 {
@@ -1068,8 +1085,8 @@ static const luaL_Reg module_functions[] = {
 	{ "endpoint_info", l_endpoint_info },
 	{ "client_env", l_client_env },
 	{ "format_flags", l_format_flags },
-	{ "client", l_client },
 	{ "json_decode", l_json_decode },
+	{ "client", l_client },
 	{ "json_encode", l_json_encode },
 	{ "same_env", l_same_env },
 	{ "env_snapshot", l_env_snapshot },
@@ -1242,4 +1259,8 @@ static void push_constants(lua_State *L)
 	lua_setfield(L, -2, "STEP_SEND");
 	lua_pushinteger(L, SC_STEP_WAIT);
 	lua_setfield(L, -2, "STEP_WAIT");
+	luaL_getmetatable(L, CLIENT_MT);
+	lua_setfield(L, -2, "client_mt");
+	luaL_getmetatable(L, STORE_MT);
+	lua_setfield(L, -2, "token_store_mt");
 }

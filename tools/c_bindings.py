@@ -728,9 +728,10 @@ LUA_TYPES = [
 ]
 
 
+# the types whose metatable the module offers, and its field
+LUA_TYPE_FIELDS = [("client", "client_mt"), ("store", "token_store_mt")]
 # The module's hand-written functions (smartcar_core.c)
-LUA_FUNCTIONS = ["client", "json_decode", "json_encode", "same_env",
-                 "env_snapshot"]
+LUA_FUNCTIONS = ["client", "json_encode", "same_env", "env_snapshot"]
 
 
 def render_lua_types():
@@ -828,6 +829,8 @@ def render_lua_constants():
             ["\tlua_setfield(L, -2, \"%s\");" % table]
     out += ["\tlua_pushinteger(L, %s);\n\tlua_setfield(L, -2, \"%s\");"
             % (c, c[3:]) for c in LUA_CONSTANTS]
+    out += ["\tluaL_getmetatable(L, %s_MT);\n\tlua_setfield(L, -2, \"%s\");"
+            % (name.upper(), field) for name, field in LUA_TYPE_FIELDS]
     return "\n".join(out) + "\n}\n"
 
 
@@ -888,9 +891,11 @@ def render_lua_fn(fn):
                 "return push_nonneg(L, (lua_Integer)%s);",
                 "names": "return push_names(L, %s);",
                 "cstr": "lua_pushstring(L, %s);\n\treturn 1;",
-                "json": "t->json = %s;\n\tif (t->json == NULL)\n"
-                        "\t\tlua_pushnil(L);\n\telse\n"
-                        "\t\tpush_json(L, t->json, 0);\n\treturn 1;",
+                # NULL: nil, or with ERR nil, err (no memory raises)
+                "json": "t->json = %s;\n\tif (t->json == NULL)\n" + (
+                    "\t\treturn push_failure(L, t->err, SC_ENOMEM, 0);\n"
+                    if has_err else "\t\tlua_pushnil(L);\n\telse\n\t") +
+                        "\tpush_json(L, t->json, 0);\n\treturn 1;",
                 "void": "%s;\n\treturn 0;",
                 # the finished calls after the call (if any)
                 "finished": "%s;\n\treturn async_push_taken(L, self);"
@@ -944,7 +949,7 @@ def render_lua_fn(fn):
         elif fn.ret == "string":
             body.append("\trc = %s;" % subst_call(fn, "&t->url", err))
             if has_err:  # a failure with details: nil, message
-                body.append("\treturn push_text_or_message(L, t, rc);")
+                body.append("\treturn push_strings(L, t, rc, NULL, 1);")
             else:
                 body.append("\treturn push_strings(L, t, rc, \"%s\", 1);"
                             % name)
