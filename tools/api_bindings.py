@@ -29,14 +29,28 @@ KINDS = {"str": ("str", "string", "{n}"),
          "bytes": ("Body", "string", "{n}"),
          "obytes": ("Optional[Body]", "string|nil", "{n}"),
          "oseen": ("Optional[SeenEvents]", "userdata|nil",
-                   "_seen.core_of({n})")}
+                   "_seen.core_of({n})"),
+         "double": ("float", "number", "{n}")}
 
 
 class Api:
     def __init__(self, name, core, py_ret, lua_ret):
         self.name, self.core, self.lua_ret = name, core, lua_ret
         self.py_ret, _, self.hook = (s.strip() for s in py_ret.partition("="))
-        self.doc = []
+        self.doc, self.types = [], {}
+
+    def py_arg(self, arg):
+        """(annotation, what is passed to the core function)."""
+        ann, hook, _ = self.types.get(arg.name, (None, None, None))
+        if hook:
+            return ann, '_time.%s("%s", %s)' % (hook, arg.name, arg.name)
+        kind = KINDS[arg.kind]
+        return ann or kind[0], kind[2].format(n=arg.name)
+
+    def lua_type(self, arg):
+        lua = self.types.get(arg.name, (None, None, None))[2]
+        lua = lua or KINDS[arg.kind][1]
+        return lua + ("|nil" if arg.default and "nil" not in lua else "")
 
 
 def read_table():
@@ -49,6 +63,8 @@ def read_table():
             apis.append(Api(*values))
         elif macro == "SC_DOC":
             apis[-1].doc.append(values[0])
+        elif macro == "SC_TYPE":
+            apis[-1].types[values[0]] = values[1:]
         else:
             raise SystemExit("api.def: unknown line %s" % macro)
     core = {fn.py: fn for fn in c_bindings.read_table() if fn.py}
@@ -65,14 +81,17 @@ def doc_lines(api, lang, width, first=0):
     first line to width - first; `code` as ``code`` in Python)."""
     lines = []
     for line in api.doc:
-        prefix, sep, rest = line.partition(": ")
-        if sep and prefix in ("py", "lua"):
+        prefix, sep, rest = line.partition(":")
+        if prefix in ("py", "lua"):
             if prefix != lang:
                 continue
-            line = rest
+            line = rest[1:]
         lines.append(line)
     out = []
     for para in "\n".join(lines).split("\n\n"):
+        if all(line.startswith("    ") for line in para.split("\n")):
+            out += para.split("\n") + [""]  # code: as written
+            continue
         text = " ".join(para.split())
         if lang == "py":
             text = re.sub(r"`([^`]*)`", r"``\1``", text)
@@ -107,19 +126,25 @@ def render_python(apis):
            "#: a raw body: text (taken as UTF-8) or bytes",
            "Body = Union[str, bytes, bytearray, memoryview]"]
     for api in apis:
-        passed = ", ".join(KINDS[a.kind][2].format(n=a.name)
-                           for a in api.args)
+        typed = [api.py_arg(a) for a in api.args]
+        passed = ", ".join(p for _, p in typed)
         head = "_core.%s(" % api.core
         if api.hook:
             head = "_time.%s(%s" % (api.hook, head)
         call = head + passed + ")" * (1 + bool(api.hook))
         if len(call) > 68:
-            call = call.replace(passed, "\n        " + passed, 1)
-        args = ["%s: %s" % (a.name, KINDS[a.kind][0]) for a in api.args]
-        for i in reversed(range(len(args))):  # the trailing optional ones
+            sep = ", " if len(passed) + 10 < 79 else ",\n        "
+            call = call.replace(passed, "\n        " + sep.join(
+                p for _, p in typed), 1)
+        args = ["%s: %s" % (a.name, ann) for a, (ann, _) in zip(api.args,
+                                                                   typed)]
+        defaults = [a.default for a in api.args]
+        for i in reversed(range(len(args))):  # trailing optional: None
             if not api.args[i].kind.startswith("o"):
                 break
-            args[i] += " = None"
+            defaults[i] = defaults[i] or "None"
+        args = [arg + (" = " + d if d else "")
+                for arg, d in zip(args, defaults)]
         doc = "\n".join(("    " + line).rstrip()
                         for line in doc_lines(api, "py", 75, 3))
         out += ["", "", py_def(api.name, args, api.py_ret),
@@ -135,7 +160,7 @@ def render_lua(apis):
         out.append("")
         out += [("--- " + line).rstrip()
                 for line in doc_lines(api, "lua", 72)]
-        out += ["---@param %s %s" % (a.name, KINDS[a.kind][1])
+        out += ["---@param %s %s" % (a.name, api.lua_type(a))
                 for a in api.args]
         out += ["---@return " + r.strip() for r in api.lua_ret.split(",")]
         out.append("function smartcar.%s(%s) end"

@@ -65,3 +65,14 @@ function smartcar.parse_webhook(body) end
 ---@return smartcar.WebhookEvent|nil
 ---@return smartcar.Error|nil
 function smartcar.receive_webhook(amt, signature, body, seen) end
+
+--- True when a token expiring at `expiration` has expired, or will within
+--- `leeway` seconds.
+---
+--- `expiration` is Unix seconds, or a token table: its `expiration`, none
+--- counting as expired.  Decided by libsmartcar's `sc_token_expired`, the
+--- rule its token store uses (with a leeway of 60 s).
+---@param expiration number|smartcar.Token
+---@param leeway number|nil
+---@return boolean
+function smartcar.is_expired(expiration, leeway) end

@@ -389,12 +389,7 @@ smartcar.token_store = checked("token_store", "path:string",
 smartcar.postgres_store = checked("postgres_store", "dsn:bytes?",
                                   core.postgres_store)
 
---- Whether a token expiring at `expiration` (Unix seconds, or a token
---- table: its `expiration`, none counting as expired) has expired or will
---- within `leeway` seconds (default 0).
----@param expiration number|smartcar.Token
----@param leeway number|nil seconds
----@return boolean
+-- its doc and types: csrc/lib/api.def's (lua/meta/smartcar_api.lua)
 function smartcar.is_expired(expiration, leeway)
   if type(expiration) == "table" then
     expiration = rawget(expiration, "expiration")

@@ -49,7 +49,7 @@ from .options import *  # noqa: F401,F403  (the option TypedDicts)
 from .auth_client import AuthClient
 from . import _module_calls, webhooks
 from ._module_calls import *  # noqa: F401,F403
-from ._time import is_expired
+from ._api import is_expired
 from .store import PostgresTokenStore, TokenStore
 from .vehicle import Vehicle
 from .v3 import VehicleV3, get_app_token

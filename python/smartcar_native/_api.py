@@ -75,3 +75,20 @@ def receive_webhook(amt: str, signature: Optional[Union[str, bytes]],
     """
     return _time.webhook_times(_core.webhook_receive(
         amt, signature, body, _seen.core_of(seen)))
+
+
+def is_expired(expiration: _time.Expiration, leeway: float = 0.0) -> bool:
+    """True when a token expiring at ``expiration`` has expired, or will within
+    ``leeway`` seconds.
+
+    ``expiration`` is a ``datetime`` (naive datetimes are UTC, like the
+    ``Access.expiration`` the library returns and the official SDK's) or Unix
+    seconds.  Decided by libsmartcar's ``sc_token_expired``, the rule its token
+    store uses (with a leeway of 60 s). ::
+
+        if smartcar.is_expired(access.expiration, leeway=60):
+            access = client.exchange_refresh_token(access.refresh_token)
+    """
+    return _core.token_expired(
+        _time.to_unix("expiration", expiration),
+        _time.seconds("leeway", leeway))

@@ -8,7 +8,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Mapping,
                     Optional, Tuple, Type, TypeVar, Union)
 
 from ._time import from_ms as from_ms
-from ._time import is_expired as is_expired
+from ._api import is_expired as is_expired
 from ._time import parse_iso as parse_iso
 from ._time import utc_naive as utc_naive
 

@@ -32,6 +32,11 @@ def to_unix(name: str, value: Any) -> float:
     return float(value)
 
 
+def seconds(name: str, value: Any) -> float:
+    """A number of seconds (not a bool), else TypeError naming it."""
+    return float(_util.number(name, value))
+
+
 def optional_unix(name: str, value: Any) -> Optional[float]:
     return None if value is None else to_unix(name, value)
 
@@ -79,19 +84,3 @@ def webhook_times(data: Dict[str, Any]) -> Dict[str, Any]:
     if isinstance(data.get("rows"), list):
         data["rows"] = [row_times(r) for r in data["rows"]]
     return data
-
-
-def is_expired(expiration: Expiration, leeway: float = 0) -> bool:
-    """True when a token expiring at ``expiration`` has expired, or will
-    within ``leeway`` seconds.
-
-    ``expiration`` is a ``datetime`` (naive datetimes are UTC, like the
-    ``Access.expiration`` the library returns and the official SDK's) or
-    Unix seconds.  Decided by libsmartcar's ``sc_token_expired``, the rule
-    its token store uses (with a leeway of 60 s)::
-
-        if smartcar.is_expired(access.expiration, leeway=60):
-            access = client.exchange_refresh_token(access.refresh_token)
-    """
-    return _core.token_expired(to_unix("expiration", expiration),
-                               float(_util.number("leeway", leeway)))
