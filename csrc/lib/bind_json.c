@@ -356,9 +356,9 @@ int sc_endpoint_args_text(char **out, const char *endpoint, const char *json,
 			}
 			continue;
 		}
-		/* a json argument's table goes as its JSON text */
-		text = !strcmp(kind, "json") && (cJSON_IsObject(item) ||
-						 cJSON_IsArray(item))
+		/* a json or headers argument's table goes as its JSON text */
+		text = (!strcmp(kind, "json") || !strcmp(kind, "headers")) &&
+			       (cJSON_IsObject(item) || cJSON_IsArray(item))
 			       ? cJSON_PrintUnformatted(item)
 			       : NULL;
 		v = text ? cJSON_CreateString(text) : cJSON_Duplicate(item, 1);

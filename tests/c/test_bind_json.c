@@ -248,6 +248,9 @@ TEST(bind_endpoint_args_text)
 		/* a json argument's table as its text */
 		{ "charge_schedule_daily", "[{\"a\": [1]}]",
 		  "{\"attributes\":\"{\\\"a\\\":[1]}\"}" },
+		{ "request", "[\"GET\", \"/x\", null, {\"X-A\": \"1\"}]",
+		  "{\"method\":\"GET\",\"path\":\"/x\","
+		  "\"headers\":\"{\\\"X-A\\\":\\\"1\\\"}\"}" },
 		{ "odometer", "{}", "{}" },
 		{ "odometer", "[{\"unit_system\": \"imperial\"}]",
 		  "{\"unit_system\":\"imperial\"}" },

@@ -483,6 +483,11 @@ case("chunked", function()
   local raw = must(c:vehicle("chunky", "tok"):call("odometer",
     { raw_body = "true" }))
   check(raw.body and raw.body.distance == 1234.5, "raw body")
+  -- vehicle:request's headers table reaches the server (echoed back)
+  local r = must(c:vehicle("chunky", "tok"):request("GET", "/odometer", nil,
+    { ["X-Echo"] = "hi" }))
+  check(r.body and r.body.echo == "hi", "request headers: %s",
+    cjson.encode(r))
 end)
 
 -- A server that answers badly (the hostile-* locations on this nginx):
@@ -911,7 +916,8 @@ end
 function M.chunky()
   ngx.header["Content-Type"] = "application/json"
   ngx.header["SC-Unit-System"] = "metric"
-  local body = '{"distance": 1234.5}'
+  local body = cjson.encode({ distance = 1234.5,
+    echo = ngx.var.http_x_echo })
   for i = 1, #body, 4 do
     ngx.print(body:sub(i, i + 3))
     ngx.flush(true)

@@ -68,7 +68,7 @@ SC_EXTERN(int) sc_token_store_save_tokens(sc_token_store *store,
  * names, null where left out, then its options object), as a JSON object
  * in *out (free with sc_free()): the options, with each argument under
  * its parameter; a paging or filter table's fields are parameters, a
- * json argument's table is sent as its JSON text.
+ * json or headers argument's table is sent as its JSON text.
  * @return 0, SC_EINVAL (an unknown endpoint, options that are no table:
  * said in *err_out) or SC_ENOMEM.
  */
