@@ -98,7 +98,7 @@ AIO_CLASSES = [
     ("vehicle", "Vehicle",
      "Settings (``set_unit_system``) apply to both.",
      ["set_unit_system"], ["iter_permissions", "get_signals", "get_signal"]),
-    ("v3", "VehicleV3", "", [], ["iter_signals"]),
+    ("v3", "VehicleV3", "", [], []),
 ]
 LUA_OUT = os.path.join(ROOT, "lua", "meta", "smartcar_vehicle.lua")
 VEHICLE_PY = os.path.join(ROOT, "python", "smartcar_native", "vehicle.py")
@@ -291,6 +291,31 @@ def py_methods(calls, hand, known, call0="_run(self._plan"):
     return out
 
 
+# The iterators over a vehicle call's pages: (class, iterator, the call
+# whose pages it walks, its default page_size, the result field it walks,
+# the items' type)
+VEHICLE_WALKS = [("VehicleMethods", "iter_permissions", "permissions", 25,
+                  "permissions", "str"),
+                 ("VehicleV3Methods", "iter_signals", "get_signals", 25,
+                  "signals", "Signal")]
+
+
+def py_walks(cls):
+    out = []
+    for owner, walk, name, size, field, item in VEHICLE_WALKS:
+        if owner == cls:
+            out += py_def("def " + walk, ["self", "page_size: int = %d"
+                                          % size], "Iterator[%s]" % item)
+            out += textwrap.wrap(
+                "Every item (``%s``) of :meth:`%s`, fetching pages of "
+                "``page_size`` as the iteration goes until the library "
+                "finds the last page.\"\"\"" % (field, name), 70,
+                initial_indent='        """', subsequent_indent="        ")
+            out += ['        return self._pages("%s", page_size, "%s")'
+                    % (name, field), ""]
+    return out
+
+
 def render_python(calls, hand, known, v3_hand):
     names = [c for c in calls if c.vehicle and c.host in PY_VEHICLE_HOSTS
              and c.name not in hand]
@@ -302,8 +327,9 @@ def render_python(calls, hand, known, v3_hand):
     out = ['"""The call methods of Vehicle and VehicleV3, one per line',
            "of the endpoint table.", "", HEADER, '"""', "",
            "from __future__ import annotations", "",
-           "from typing import TYPE_CHECKING, Any, Callable, Dict, %sMapping, "
-           "Optional" % ("List, " if "List[" in used else ""), ""]
+           "from typing import (TYPE_CHECKING, Any, Callable, Dict, "
+           "Iterator, %sMapping," % ("List, " if "List[" in used else ""),
+           "                    Optional)", ""]
     out += ["from .options import PagingOptions"] if "PagingOptions" in used \
         else []
     out += ["from ._plans import planner",
@@ -321,8 +347,12 @@ def render_python(calls, hand, known, v3_hand):
             "Any]] = None",
             "                  ) -> Plan: ...", "",
             "        def _run(self, plan: Plan) -> Any: ...", "",
-            "        def _call(self, endpoint: str) -> Any: ...", ""]
+            "        def _call(self, endpoint: str) -> Any: ...", "",
+            "        def _pages(self, endpoint: str, page_size: int, "
+            "field: str",
+            "                   ) -> Iterator[Any]: ...", ""]
     out += py_methods(names, hand, known, "_call")
+    out += py_walks("VehicleMethods")
     out += ["", "class VehicleV3Methods:",
             '    """The calls of :class:`VehicleV3` the table describes '
             'fully, each built by', '    ``_plan_<name>``."""', "",
@@ -330,8 +360,12 @@ def render_python(calls, hand, known, v3_hand):
             "        def _plan(self, endpoint: str,",
             "                  extra: Optional[Mapping[str, Any]] = None,",
             "                  ) -> Plan: ...", "",
-            "        def _run(self, plan: Plan) -> Any: ...", ""]
+            "        def _run(self, plan: Plan) -> Any: ...", "",
+            "        def _pages(self, endpoint: str, page_size: int, "
+            "field: str",
+            "                   ) -> Iterator[Any]: ...", ""]
     out += py_methods(v3, (), known)
+    out += py_walks("VehicleV3Methods")
     while out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"

@@ -615,10 +615,6 @@ class AsyncVehicleV3(Twin):
             key=key,
         )
 
-    def iter_signals(self, page_size: int = 25) -> AsyncIterator[Signal]:
-        """``async for`` over :meth:`VehicleV3.iter_signals`."""
-        return _iterate(self.sync.iter_signals(page_size))
-
     async def get_vehicle(self) -> VehicleInfo:
         """Awaitable :meth:`VehicleV3.get_vehicle`."""
         return await _planned(self.sync, "get_vehicle")
@@ -705,3 +701,7 @@ class AsyncVehicleV3(Twin):
         """Awaitable :meth:`VehicleV3.delete_charge_schedule`."""
         return await _planned(
             self.sync, "delete_charge_schedule", {"schedule_id": schedule_id})
+
+    def iter_signals(self, page_size: int = 25) -> AsyncIterator[Signal]:
+        """``async for`` over :meth:`VehicleV3.iter_signals`."""
+        return _iterate(self.sync.iter_signals(page_size))

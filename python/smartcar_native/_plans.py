@@ -15,6 +15,7 @@ from . import _util
 from ._core import endpoint_info
 from .errors import InvalidArgumentError
 from .store import core_store
+from .types import CONVERTERS
 
 Convert = Optional[Callable[[Dict[str, Any]], Any]]
 
@@ -89,8 +90,8 @@ class Planned:
             plan = plan._replace(store=self._store, key=str(self._key))
         return plan
 
-    def _pages(self, endpoint: str, page_size: int, field: str,
-               convert: Callable[[Dict[str, Any]], Any]) -> Iterator[Any]:
+    def _pages(self, endpoint: str, page_size: int, field: str
+               ) -> Iterator[Any]:
         """The items (``field`` of each page converted) of every page of
         ``endpoint``, pages of ``page_size`` fetched as the iteration
         goes."""
@@ -98,7 +99,7 @@ class Planned:
         pages = self.client.pages(
             call[0], call[1], _util.int_param("page_size", page_size, 1),
             *call[2:])
-        return _util.page_items(pages, convert, field)
+        return _util.page_items(pages, CONVERTERS[endpoint], field)
 
 
 _PAGING = ("limit", "offset", "cursor", "page", "page_size")

@@ -61,6 +61,13 @@ class VehicleV3(VehicleV3Methods, Planned):
     :class:`Signal`) with the response ``meta``; errors raise
     :class:`SmartcarException` subclasses built from the JSON:API error
     body.  Safe to use from several threads.
+
+    A command (``charge_start``...) returns the command-execution document
+    (snake_case).  It may answer 202 and end minutes later on the same
+    connection (the read timeout is then at least 310 s unless
+    ``timeout_ms`` says otherwise): the final body decides, an
+    ``errors[]`` body or a status other than SUCCESS raising the typed
+    error.
     """
 
     vehicle_id: str
@@ -123,17 +130,3 @@ class VehicleV3(VehicleV3Methods, Planned):
     def _run(self, plan: Plan) -> Any:
         data = _util.call(self.client, *plan.call())
         return plan.convert(data) if plan.convert else data
-
-    # The commands (VehicleV3Methods, generated from the endpoint table)
-    # return the command-execution document (snake_case).
-    # A command may answer 202 and end minutes later on the same
-    # connection: the read timeout is then at least 310 s unless
-    # ``timeout_ms`` says otherwise, and the final body decides (an
-    # ``errors[]`` body or a status other than SUCCESS raises the typed
-    # error).  Each is planned by ``_plan_<name>`` so that ``aio`` runs it
-    # on the event loop through the non-blocking driver.
-
-    def iter_signals(self, page_size: int = 25) -> Iterator[Signal]:
-        """Every signal of the vehicle, fetching pages of ``page_size``
-        (page/pageSize until ``total_count``) as the iteration goes."""
-        return self._pages("get_signals", page_size, "signals", signals_from)

@@ -184,12 +184,6 @@ class Vehicle(VehicleMethods, Planned):
     _plan_service_history = planner("service_history", {"raw_body": "true"})
     _plan_batch = planner("batch", None, batch_from)
 
-    def iter_permissions(self, page_size: int = 25) -> Iterator[str]:
-        """Every permission granted for this vehicle, fetching pages of
-        ``page_size`` (limit/offset) as the iteration goes."""
-        return self._pages("permissions", page_size, "permissions",
-                           CONVERTERS["permissions"])
-
     # -- v3 signals, as the official SDK 6.x exposes them on Vehicle ------
 
     def _plan_get_signals(self) -> Plan:
