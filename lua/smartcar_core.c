@@ -246,15 +246,6 @@ static sc_params *params_arg(lua_State *L, tmp *t, int idx, int argn)
 
 /* ---- smartcar.Client ---- */
 
-static sc_client *check_client(lua_State *L)
-{
-	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
-
-	if (c->client == NULL)
-		luaL_error(L, "client is closed");
-	return c->client;
-}
-
 /*
  * core.client(options) -> Client.  Raises on a bad option (unknown name,
  * wrong type, or a value the library refuses: sc_client_new_json).
@@ -324,7 +315,7 @@ static int l_client_set_debug(lua_State *L)
 {
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
 
-	check_client(L);
+	check_client(L, 1);
 	if (!lua_isnoneornil(L, 2))
 		luaL_checktype(L, 2, LUA_TFUNCTION);
 	if (c->busy)
@@ -828,8 +819,6 @@ static void json_encode_into(lua_State *L, int idx, int depth,
 static cJSON *json_encode_tree(lua_State *L, int idx, tmp *t)
 {
 	idx = lua_absindex(L, idx);
-	if (lua_isnone(L, idx))
-		luaL_argerror(L, idx, "value expected");
 	if (t->json == NULL && (t->json = cJSON_CreateArray()) == NULL)
 		raise_nomem(L);
 	json_encode_into(L, idx, 0, t->json, NULL);
@@ -837,24 +826,6 @@ static cJSON *json_encode_tree(lua_State *L, int idx, tmp *t)
 	return t->json->child->prev;
 }
 
-/* core.json_encode(value) -> string; raises on what JSON cannot hold. */
-static int l_json_encode(lua_State *L)
-{
-	cJSON *v;
-	tmp *t;
-
-	lua_settop(L, 1);
-	if (lua_isnil(L, 1))
-		return luaL_argerror(L, 1, "value expected (use smartcar.null "
-					   "for null)");
-	t = tmp_push(L);
-	v = json_encode_tree(L, 1, t);
-	t->text = cJSON_PrintUnformatted(v);
-	if (t->text == NULL)
-		return raise_nomem(L);
-	lua_pushstring(L, t->text);
-	return 1;
-}
 /* ---- Results of the generated functions ---- */
 
 /* op:next's step @p rc (< 0: raise) and the value in t->json, if any:
@@ -1011,7 +982,7 @@ static int l_client_call_many(lua_State *L)
 	tmp *t;
 	int rc;
 
-	check_client(L);
+	check_client(L, 1);
 	luaL_checktype(L, 2, LUA_TTABLE);
 	if (!lua_isnoneornil(L, 3)) {
 		mif = luaL_checkinteger(L, 3);
@@ -1087,7 +1058,7 @@ static lclient *check_async_client(lua_State *L)
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
 	int rc;
 
-	check_client(L);
+	check_client(L, 1);
 	if (c->async == NULL && (rc = sc_async_new(&c->async, c->client, 0)))
 		raise_failure(L, NULL, rc, NULL);
 	return c;

@@ -476,7 +476,7 @@ static int l_client_get(lua_State *L)
 	sc_client *self;
 	const char *key;
 
-	self = check_client(L);
+	self = check_client(L, 1);
 	luaL_checktype(L, 2, LUA_TSTRING);
 	key = check_cstring(L, 2, "the key");
 	lua_pushstring(L, sc_client_get(self, key));
@@ -491,7 +491,7 @@ static int l_client_set_timeouts(lua_State *L)
 	long total_ms;
 	int rc;
 
-	self = check_client(L);
+	self = check_client(L, 1);
 	connect_ms = (long)luaL_optinteger(L, 2, 0);
 	total_ms = (long)luaL_optinteger(L, 3, 0);
 	luaL_argcheck(L, connect_ms >= 0, 2, "must not be negative");
@@ -512,7 +512,7 @@ static int l_client_call(lua_State *L)
 	tmp *t;
 	int rc;
 
-	self = check_client(L);
+	self = check_client(L, 1);
 	luaL_checktype(L, 2, LUA_TSTRING);
 	endpoint = check_cstring(L, 2, "the endpoint");
 	lua_settop(L, 3);
@@ -533,7 +533,7 @@ static int l_client_call_stored(lua_State *L)
 	tmp *t;
 	int rc;
 
-	self = check_client(L);
+	self = check_client(L, 1);
 	store = check_store(L, 2);
 	key = check_key(L, 3);
 	luaL_checktype(L, 4, LUA_TSTRING);
@@ -557,7 +557,7 @@ static int l_client_pages(lua_State *L)
 	tmp *t;
 	int rc;
 
-	self = check_client(L);
+	self = check_client(L, 1);
 	luaL_checktype(L, 2, LUA_TSTRING);
 	endpoint = check_cstring(L, 2, "the endpoint");
 	page_size = (long)luaL_optinteger(L, 4, 0);
@@ -577,7 +577,7 @@ static int l_client_connections_opened(lua_State *L)
 {
 	sc_client *self;
 
-	self = check_client(L);
+	self = check_client(L, 1);
 	lua_pushinteger(L, (lua_Integer)sc_client_connections_opened(self));
 	return 1;
 }
@@ -590,7 +590,7 @@ static int l_client_auth_url(lua_State *L)
 	tmp *t;
 	int rc;
 
-	self = check_client(L);
+	self = check_client(L, 1);
 	lua_settop(L, 2);
 	t = tmp_push(L);
 	params = params_arg(L, t, 2, 2);
@@ -608,7 +608,7 @@ static int l_client_op(lua_State *L)
 	int rc;
 	lop *u;
 
-	self = check_client(L);
+	self = check_client(L, 1);
 	luaL_checktype(L, 2, LUA_TSTRING);
 	endpoint = check_cstring(L, 2, "the endpoint");
 	lua_settop(L, 3);
@@ -922,6 +922,24 @@ static int l_json_decode(lua_State *L)
 	return 1;
 }
 
+/* core.json_encode */
+static int l_json_encode(lua_State *L)
+{
+	cJSON *value;
+	tmp *t;
+
+	luaL_argcheck(L, !lua_isnoneornil(L, 1), 1,
+		      "value expected (use smartcar.null for null)");
+	lua_settop(L, 1);
+	t = tmp_push(L);
+	value = json_encode_tree(L, 1, t);
+	t->text = cJSON_PrintUnformatted(value);
+	if (t->text == NULL)
+		return raise_nomem(L);
+	lua_pushstring(L, t->text);
+	return 1;
+}
+
 /* core.client:fds */
 static int l_client_fds(lua_State *L)
 {
@@ -982,7 +1000,7 @@ static int l_client_share_cooldowns(lua_State *L)
 	sc_token_store *store = NULL;
 	int rc;
 
-	self = check_client(L);
+	self = check_client(L, 1);
 	if (!lua_isnoneornil(L, 2))
 		store = check_store(L, 2);
 	rc = sc_client_share_cooldowns(self, store);
@@ -1086,8 +1104,8 @@ static const luaL_Reg module_functions[] = {
 	{ "client_env", l_client_env },
 	{ "format_flags", l_format_flags },
 	{ "json_decode", l_json_decode },
-	{ "client", l_client },
 	{ "json_encode", l_json_encode },
+	{ "client", l_client },
 	{ "same_env", l_same_env },
 	{ "env_snapshot", l_env_snapshot },
 	{ NULL, NULL },

@@ -48,6 +48,15 @@ static int env_close(lua_State *L)
 	return 0;
 }
 
+static sc_client *check_client(lua_State *L, int idx)
+{
+	lclient *u = luaL_checkudata(L, idx, CLIENT_MT);
+
+	if (u->client == NULL)
+		luaL_error(L, "client is closed");
+	return u->client;
+}
+
 typedef struct lop {
 	sc_op *op; /* NULL once closed */
 } lop;

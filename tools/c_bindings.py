@@ -273,7 +273,7 @@ def names_fn(fn):
 # the call is the value, not a code (names: the call of index i, until
 # it gives NULL)
 VALUE_RETS = ("integer", "cstr", "void", "names", "json", "tuples",
-              "finished")
+              "finished", "text")
 # the receiver of a method (an SC_ARG named self): the object type, its
 # check, its handle, and how a call that released the GIL gives it back
 PY_SELF = {
@@ -684,6 +684,8 @@ LUA_ARG = {
     "long": ("long {n};", "{n} = (long)luaL_checkinteger(L, {i});"),
     "double": ("lua_Number {n};", "{n} = luaL_checknumber(L, {i});"),
     "bool": ("int {n};", "{n} = lua_toboolean(L, {i});"),
+    "value": ("cJSON *{n};", "luaL_argcheck(L, !lua_isnoneornil(L, {i}), {i},\n"
+              "\t\t      \"value expected (use smartcar.null for null)\");"),
 }
 LUA_ARG["text"] = LUA_ARG["path"] = LUA_ARG["str"]
 LUA_ARG["otext"] = LUA_ARG["ostr"]
@@ -692,7 +694,7 @@ LUA_OPT = {"i64": "{n} = luaL_optinteger(L, {i}, {d});",
            "long": "{n} = (long)luaL_optinteger(L, {i}, {d});",
            "double": "{n} = luaL_optnumber(L, {i}, {d});"}
 # a method's receiver (SC_ARG self): the handle's type and how it is read
-LUA_SELF = {"client": ("sc_client", "check_client(L)"),
+LUA_SELF = {"client": ("sc_client", "check_client(L, 1)"),
             "store": ("sc_token_store", "check_store(L, 1)"),
             "async": ("sc_async", "check_async_client(L)->async"),
             "op": ("sc_op", "check_op(L, 1)")}
@@ -707,7 +709,8 @@ LUA_HANDLES = {"store": ("lstore", "STORE_MT", "store"),
 # name, metatable, the handle held (the first field of struct l<name>,
 # NULL once closed; None: the struct is hand-written), the function that
 # frees it, the error a call on a closed one raises (None: never
-# checked; False: no check_<name>), whether its calls need its client (its user value) open,
+# checked; False: no check_<name>; no free function: the struct and its
+# close are hand-written), whether its calls need its client (its user value) open,
 # __gc and __close (None: <name>_close, the close made here), whether it
 # has __tostring, and the methods besides bindings.def's ones.
 LUA_TYPES = [
@@ -717,7 +720,8 @@ LUA_TYPES = [
      "sc_webhook_seen_free", None, False, None, "", False, []),
     ("env", "smartcar.env", "sc_env_snapshot", "sc_env_snapshot_free",
      False, False, None, "", False, []),
-    ("client", "smartcar.Client", None, None, None, False, "client_gc",
+    ("client", "smartcar.Client", "sc_client", None, "client is closed",
+     False, "client_gc",
      "client_close", True,
      [("closed", "handle_closed"), ("close", "client_close")]),
     ("op", "smartcar.Op", "sc_op", "sc_op_free", "op is closed", True,
@@ -731,7 +735,7 @@ LUA_TYPES = [
 # the types whose metatable the module offers, and its field
 LUA_TYPE_FIELDS = [("client", "client_mt"), ("store", "token_store_mt")]
 # The module's hand-written functions (smartcar_core.c)
-LUA_FUNCTIONS = ["client", "json_encode", "same_env", "env_snapshot"]
+LUA_FUNCTIONS = ["client", "same_env", "env_snapshot"]
 
 
 def render_lua_types():
@@ -746,8 +750,9 @@ def render_lua_types():
         if handle is None:
             continue
         mt = name.upper() + "_MT"
-        parts.append("\ntypedef struct l%s {\n\t%s *%s; /* NULL once "
-                     "closed */\n} l%s;\n" % (name, handle, name, name))
+        if free:
+            parts.append("\ntypedef struct l%s {\n\t%s *%s; /* NULL once "
+                         "closed */\n} l%s;\n" % (name, handle, name, name))
         check = ["static %s *check_%s(lua_State *L, int idx)\n{"
                  % (handle, name),
                  "\tl%s *u = luaL_checkudata(L, idx, %s);" % (name, mt)]
@@ -764,12 +769,13 @@ def render_lua_types():
         check.append("\treturn u->%s;\n}\n" % name)
         if closed is not False:
             parts.append("\n" + "\n".join(check))
-        parts.append("\n/* close, __gc and __close: idempotent. */\n"
-                     "static int %s_close(lua_State *L)\n{\n"
-                     "\tl%s *u = luaL_checkudata(L, 1, %s);\n"
-                     "\t%s *h = u->%s;\n\n\tu->%s = NULL;\n\t%s(h);\n"
-                     "\treturn 0;\n}\n" % (name, name, mt, handle, name,
-                                           name, free))
+        if free:
+            parts.append("\n/* close, __gc and __close: idempotent. */\n"
+                         "static int %s_close(lua_State *L)\n{\n"
+                         "\tl%s *u = luaL_checkudata(L, 1, %s);\n"
+                         "\t%s *h = u->%s;\n\n\tu->%s = NULL;\n\t%s(h);\n"
+                         "\treturn 0;\n}\n" % (name, name, mt, handle, name,
+                                               name, free))
     return "".join(parts)
 
 
@@ -861,7 +867,7 @@ def render_lua_fn(fn):
                                            d=a.default))
     has_err = "ERR" in fn.call
     params = [(i, a) for i, a in enumerate(fn.args, 1)
-              if a.kind in ("params", "tokens", "headers")]
+              if a.kind in ("params", "tokens", "headers", "value")]
     needs_tmp = fn.ret in ("result", "call", "string", "store", "seen",
                            "stored", "pages", "step", "taken",
                            "pair", "json", "id") or has_err or params
@@ -873,7 +879,8 @@ def render_lua_fn(fn):
             "tokens": "\t{n} = cJSON_DetachItemViaPointer(\n"
                       "\t\tt->json, json_encode_tree(L, {i}, t));",
             "headers": "\tif (!lua_isnil(L, {i}))\n"
-                       "\t\t{n} = json_encode_tree(L, {i}, t);"}
+                       "\t\t{n} = json_encode_tree(L, {i}, t);",
+            "value": "\t{n} = json_encode_tree(L, {i}, t);"}
     for i, a in params:  # made once the tmp that frees them is there
         body.append(conv[a.kind].format(n=a.name, i=i))
     for argn, cond, msg in fn.lua_checks:
@@ -897,6 +904,9 @@ def render_lua_fn(fn):
                     if has_err else "\t\tlua_pushnil(L);\n\telse\n\t") +
                         "\tpush_json(L, t->json, 0);\n\treturn 1;",
                 "void": "%s;\n\treturn 0;",
+                "text": "t->text = %s;\n\tif (t->text == NULL)\n"
+                        "\t\treturn raise_nomem(L);\n"
+                        "\tlua_pushstring(L, t->text);\n\treturn 1;",
                 # the finished calls after the call (if any)
                 "finished": "%s;\n\treturn async_push_taken(L, self);"
                 if call else "return async_push_taken(L, self);%s"}[fn.ret]
