@@ -28,9 +28,6 @@
 
 #include "smartcar.h"
 
-#define ERROR_MT "smartcar.Error"
-#define ARRAY_MT "smartcar.array"
-
 /* cJSON's own nesting limit: anything it parsed converts. */
 #define MAX_JSON_DEPTH 1000
 
@@ -73,8 +70,7 @@ static int tmp_release(lua_State *L)
 	sc_free(t->state);
 	cJSON_Delete(t->json);
 	sc_error_free(t->err);
-	if (t->text != NULL)
-		cJSON_free(t->text);
+	cJSON_free(t->text);
 	sc_pager_free(t->pager);
 	sc_many_free(t->many);
 	memset(t, 0, sizeof(*t));
@@ -1135,20 +1131,9 @@ int luaopen_smartcar_core(lua_State *L)
 	lua_pushcclosure(L, l_vehicle_call, 1);
 	lua_setfield(L, -2, "vehicle_call");
 
-	luaL_newmetatable(L, ERROR_MT);
-	lua_pushcfunction(L, error_tostring);
-	lua_setfield(L, -2, "__tostring");
-	lua_setfield(L, -2, "error_mt");
-
-	luaL_newmetatable(L, ARRAY_MT);
-	lua_setfield(L, -2, "array_mt");
-
 	lua_pushlightuserdata(L, (void *)&null_sentinel);
 	lua_setfield(L, -2, "null");
 
 	push_constants(L);
-
-	lua_pushstring(L, sc_version());
-	lua_setfield(L, -2, "_VERSION");
 	return 1;
 }

@@ -1120,6 +1120,8 @@ static void register_types(lua_State *L)
 	new_type(L, CLIENT_MT, client_gc, client_close, handle_tostring, client_methods);
 	new_type(L, OP_MT, op_close, op_close, handle_tostring, op_methods);
 	new_type(L, STORE_MT, store_close, store_close, handle_tostring, store_methods);
+	new_type(L, ERROR_MT, NULL, NULL, error_tostring, NULL);
+	new_type(L, ARRAY_MT, NULL, NULL, NULL, NULL);
 }
 
 /* The module's constants (errors.def, client_options.def). */
@@ -1281,4 +1283,10 @@ static void push_constants(lua_State *L)
 	lua_setfield(L, -2, "client_mt");
 	luaL_getmetatable(L, STORE_MT);
 	lua_setfield(L, -2, "token_store_mt");
+	luaL_getmetatable(L, ERROR_MT);
+	lua_setfield(L, -2, "error_mt");
+	luaL_getmetatable(L, ARRAY_MT);
+	lua_setfield(L, -2, "array_mt");
+	lua_pushstring(L, sc_version());
+	lua_setfield(L, -2, "_VERSION");
 }

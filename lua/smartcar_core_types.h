@@ -11,6 +11,8 @@
 #define CLIENT_MT "smartcar.Client"
 #define OP_MT "smartcar.Op"
 #define STORE_MT "smartcar.TokenStore"
+#define ERROR_MT "smartcar.Error"
+#define ARRAY_MT "smartcar.array"
 
 typedef struct lseen {
 	sc_webhook_seen *seen; /* NULL once closed */

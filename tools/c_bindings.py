@@ -705,35 +705,40 @@ LUA_HANDLES = {"store": ("lstore", "STORE_MT", "store"),
                "op": ("lop", "OP_MT", "op")}
 
 
-# The userdata types of smartcar.core, in the order they are registered:
-# name, metatable, the handle held (the first field of struct l<name>,
-# NULL once closed; None: the struct is hand-written), the function that
-# frees it, the error a call on a closed one raises (None: never
-# checked; False: no check_<name>; no free function: the struct and its
-# close are hand-written), whether its calls need its client (its user value) open,
-# __gc and __close (None: <name>_close, the close made here), whether it
-# has __tostring, and the methods besides bindings.def's ones.
+# The types of smartcar.core's values, in the order they are registered:
+# name, metatable, the handle a userdata holds (the first field of
+# struct l<name>, NULL once closed; None: no handle), the function that
+# frees it (None: the struct and its close are hand-written), the error
+# a call on a closed one raises (None: never checked; False: no
+# check_<name>), whether its calls need its client (its user value)
+# open, __gc and __close (None: <name>_close; "": none), __tostring, and
+# the methods besides bindings.def's ones.
 LUA_TYPES = [
     ("tmp", "smartcar.tmp", None, None, None, False, "tmp_release",
-     "tmp_release", False, []),
+     "tmp_release", None, []),
     ("seen", "smartcar.WebhookSeen", "sc_webhook_seen",
-     "sc_webhook_seen_free", None, False, None, "", False, []),
+     "sc_webhook_seen_free", None, False, None, "", None, []),
     ("env", "smartcar.env", "sc_env_snapshot", "sc_env_snapshot_free",
-     False, False, None, "", False, []),
+     False, False, None, "", None, []),
     ("client", "smartcar.Client", "sc_client", None, "client is closed",
-     False, "client_gc",
-     "client_close", True,
+     False, "client_gc", "client_close", "handle_tostring",
      [("closed", "handle_closed"), ("close", "client_close")]),
     ("op", "smartcar.Op", "sc_op", "sc_op_free", "op is closed", True,
-     None, None, True, [("close", "op_close")]),
+     None, None, "handle_tostring", [("close", "op_close")]),
     ("store", "smartcar.TokenStore", "sc_token_store",
      "sc_token_store_free", "token store is closed", False, None, None,
-     True, [("closed", "handle_closed"), ("close", "store_close")]),
+     "handle_tostring",
+     [("closed", "handle_closed"), ("close", "store_close")]),
+    # tables: an error's and the tag of an array (json_encode)
+    ("error", "smartcar.Error", None, None, None, False, "", "",
+     "error_tostring", []),
+    ("array", "smartcar.array", None, None, None, False, "", "", None, []),
 ]
 
 
 # the types whose metatable the module offers, and its field
-LUA_TYPE_FIELDS = [("client", "client_mt"), ("store", "token_store_mt")]
+LUA_TYPE_FIELDS = [("client", "client_mt"), ("store", "token_store_mt"),
+                   ("error", "error_mt"), ("array", "array_mt")]
 # The module's hand-written functions (smartcar_core.c)
 LUA_FUNCTIONS = ["client", "same_env", "env_snapshot"]
 
@@ -793,11 +798,10 @@ def render_lua_registry(tables):
             parts.append("\nstatic const luaL_Reg %s[] = {\n%s\n"
                          "\t{ NULL, NULL },\n};\n"
                          % (methods, "\n".join(lines)))
-        gc = gc or name + "_close"
+        gc = name + "_close" if gc is None else gc or "NULL"
         close = name + "_close" if close is None else close or "NULL"
         calls.append("\tnew_type(L, %s_MT, %s, %s, %s, %s);" % (
-            name.upper(), gc, close,
-            "handle_tostring" if tostring else "NULL", methods))
+            name.upper(), gc, close, tostring or "NULL", methods))
     parts.append("\nstatic const luaL_Reg module_functions[] = {\n%s\n"
                  "\t{ NULL, NULL },\n};\n" % "\n".join(
                      tables[None] + ["\t{ \"%s\", l_%s }," % (f, f)
@@ -816,7 +820,8 @@ LUA_CONSTANTS = ["SC_STEP_DONE", "SC_STEP_SEND", "SC_STEP_WAIT"]
 def render_lua_constants():
     """push_constants(): the module's codes = {EINVAL = -1, ...}, kinds =
     {[-1] = "invalid_argument", ...} (errors.def), client_options =
-    {client_id = "string", ...} (client_options.def) and STEP_*."""
+    {client_id = "string", ...} (client_options.def), STEP_*, the
+    metatables of LUA_TYPE_FIELDS and _VERSION."""
     with open(ERRORS_DEF) as f:
         errors = re.findall(r'^SC_ERROR\((\w+),\s*(-?\d+),\s*"(\w+)"',
                             f.read(), re.M)
@@ -837,6 +842,8 @@ def render_lua_constants():
             % (c, c[3:]) for c in LUA_CONSTANTS]
     out += ["\tluaL_getmetatable(L, %s_MT);\n\tlua_setfield(L, -2, \"%s\");"
             % (name.upper(), field) for name, field in LUA_TYPE_FIELDS]
+    out.append("\tlua_pushstring(L, sc_version());\n"
+               "\tlua_setfield(L, -2, \"_VERSION\");")
     return "\n".join(out) + "\n}\n"
 
 
