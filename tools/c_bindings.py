@@ -549,7 +549,53 @@ def render_py_classes(classes, tables, attrs):
                "module_methods,\n\tNULL, NULL, NULL, NULL\n};\n"
                % (c_string(module.doc), module.name))
     out.append(PY_ADD_TYPES % "\n".join(names))
+    out.append(render_py_constants())
     return "".join(out)
+
+
+# the module's integer constants besides the error codes
+PY_CONSTANTS = ["SC_OK", "SC_STEP_DONE", "SC_STEP_SEND", "SC_STEP_WAIT",
+                "SC_WATCH_READ", "SC_WATCH_WRITE"]
+
+
+def render_py_constants():
+    """add_constants(): the codes of errors.def and PY_CONSTANTS as ints,
+    ERRORS ((symbol, code, kind, message), ...) and VERSION."""
+    with open(ERRORS_DEF) as f:
+        errors = re.findall(r'^SC_ERROR\((\w+),\s*(-?\d+),\s*"(\w+)",\s*'
+                            r'"((?:[^"\\]|\\.)*)"\)', f.read(), re.M)
+    ints = ["SC_" + e[0] for e in errors] + PY_CONSTANTS
+    return """
+/* The module's constants: the codes of errors.def and the steps, watch
+ * events and OK as ints, ERRORS ((symbol, code, kind, message), ...) and
+ * VERSION. */
+static int add_constants(PyObject *m)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} ints[] = {
+%s
+	};
+	PyObject *errors = Py_BuildValue("(%s)",
+%s);
+	size_t i;
+
+	for (i = 0; errors && i < sizeof(ints) / sizeof(ints[0]); i++)
+		if (PyModule_AddIntConstant(m, ints[i].name, ints[i].value) < 0)
+			break;
+	if (errors && i == sizeof(ints) / sizeof(ints[0]) &&
+	    PyModule_AddStringConstant(m, "VERSION", SC_VERSION) == 0 &&
+	    PyModule_AddObject(m, "ERRORS", errors) == 0)
+		return 0;
+	Py_XDECREF(errors);
+	return -1;
+}
+""" % ("\n".join("\t\t{ \"%s\", %s }," % (c[3:], c) for c in ints),
+       "(siss)" * len(errors),
+       ",\n".join("\t\t\"%s\", SC_%s, \"%s\", \"%s\"" % (e[0], e[0], e[2],
+                                                            e[3])
+                  for e in errors))
 
 
 OPTIONS_DEF = os.path.join(ROOT, "csrc", "include", "smartcar",

@@ -1356,41 +1356,8 @@ static PyObject *py_Async_take(AsyncObject *self, PyObject *unused)
 	return out;
 }
 
-/* The tables of csrc/lib/bindings.def: its functions, classes, module */
+/* bindings.def's functions, classes and module; errors.def's constants */
 #include "_core_functions.h"
-
-static int add_error_table(PyObject *m)
-{
-	PyObject *table, *row;
-
-	table = PyList_New(0);
-	if (!table)
-		return -1;
-#define SC_ERROR(sym, val, kind, msg)                                        \
-	if (PyModule_AddIntConstant(m, #sym, val) < 0)                       \
-		goto fail;                                                   \
-	row = Py_BuildValue("(siss)", #sym, val, kind, msg);                 \
-	if (!row || PyList_Append(table, row) < 0) {                         \
-		Py_XDECREF(row);                                             \
-		goto fail;                                                   \
-	}                                                                    \
-	Py_DECREF(row);
-#include "smartcar/errors.def"
-#undef SC_ERROR
-	row = PyList_AsTuple(table);
-	Py_DECREF(table);
-	if (!row)
-		return -1;
-	/* ERRORS: ((symbol, code, kind, message), ...) from errors.def */
-	if (PyModule_AddObject(m, "ERRORS", row) < 0) {
-		Py_DECREF(row);
-		return -1;
-	}
-	return 0;
-fail:
-	Py_DECREF(table);
-	return -1;
-}
 
 PyMODINIT_FUNC PyInit__core(void)
 {
@@ -1407,15 +1374,7 @@ PyMODINIT_FUNC PyInit__core(void)
 	m = PyModule_Create(&module_def);
 	if (!m)
 		return NULL;
-	if (add_types(m) < 0 ||
-	    PyModule_AddIntConstant(m, "WATCH_READ", SC_WATCH_READ) < 0 ||
-	    PyModule_AddIntConstant(m, "WATCH_WRITE", SC_WATCH_WRITE) < 0 ||
-	    PyModule_AddIntConstant(m, "OK", SC_OK) < 0 ||
-	    PyModule_AddIntConstant(m, "STEP_DONE", SC_STEP_DONE) < 0 ||
-	    PyModule_AddIntConstant(m, "STEP_SEND", SC_STEP_SEND) < 0 ||
-	    PyModule_AddIntConstant(m, "STEP_WAIT", SC_STEP_WAIT) < 0 ||
-	    PyModule_AddStringConstant(m, "VERSION", SC_VERSION) < 0 ||
-	    add_error_table(m) < 0)
+	if (add_types(m) < 0 || add_constants(m) < 0)
 		goto fail;
 
 	/* The exception classes are pure Python; take the factory once. */

@@ -2117,3 +2117,71 @@ static int add_types(PyObject *m)
 	}
 	return 0;
 }
+
+/* The module's constants: the codes of errors.def and the steps, watch
+ * events and OK as ints, ERRORS ((symbol, code, kind, message), ...) and
+ * VERSION. */
+static int add_constants(PyObject *m)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} ints[] = {
+		{ "EINVAL", SC_EINVAL },
+		{ "ENOMEM", SC_ENOMEM },
+		{ "ENETWORK", SC_ENETWORK },
+		{ "ETIMEOUT", SC_ETIMEOUT },
+		{ "ETLS", SC_ETLS },
+		{ "EMALFORMED", SC_EMALFORMED },
+		{ "ETOOBIG", SC_ETOOBIG },
+		{ "ESTATE", SC_ESTATE },
+		{ "EOAUTH", SC_EOAUTH },
+		{ "ECONNECT", SC_ECONNECT },
+		{ "EAPI", SC_EAPI },
+		{ "EHTTP", SC_EHTTP },
+		{ "ERATELIMIT", SC_ERATELIMIT },
+		{ "EUSER", SC_EUSER },
+		{ "EMISUSE", SC_EMISUSE },
+		{ "ECONFLICT", SC_ECONFLICT },
+		{ "ENOTFOUND", SC_ENOTFOUND },
+		{ "ESTORAGE", SC_ESTORAGE },
+		{ "ESIGNATURE", SC_ESIGNATURE },
+		{ "OK", SC_OK },
+		{ "STEP_DONE", SC_STEP_DONE },
+		{ "STEP_SEND", SC_STEP_SEND },
+		{ "STEP_WAIT", SC_STEP_WAIT },
+		{ "WATCH_READ", SC_WATCH_READ },
+		{ "WATCH_WRITE", SC_WATCH_WRITE },
+	};
+	PyObject *errors = Py_BuildValue("((siss)(siss)(siss)(siss)(siss)(siss)(siss)(siss)(siss)(siss)(siss)(siss)(siss)(siss)(siss)(siss)(siss)(siss)(siss))",
+		"EINVAL", SC_EINVAL, "invalid_argument", "invalid argument",
+		"ENOMEM", SC_ENOMEM, "out_of_memory", "out of memory",
+		"ENETWORK", SC_ENETWORK, "network", "network failure",
+		"ETIMEOUT", SC_ETIMEOUT, "timeout", "operation timed out",
+		"ETLS", SC_ETLS, "tls", "TLS failure",
+		"EMALFORMED", SC_EMALFORMED, "malformed_response", "malformed response",
+		"ETOOBIG", SC_ETOOBIG, "response_too_large", "response too large",
+		"ESTATE", SC_ESTATE, "state_mismatch", "state does not match",
+		"EOAUTH", SC_EOAUTH, "oauth", "OAuth error",
+		"ECONNECT", SC_ECONNECT, "connect", "Smartcar Connect error",
+		"EAPI", SC_EAPI, "api", "Smartcar API error",
+		"EHTTP", SC_EHTTP, "http", "unexpected HTTP response",
+		"ERATELIMIT", SC_ERATELIMIT, "rate_limited", "local rate limit reached",
+		"EUSER", SC_EUSER, "callback", "a user callback failed",
+		"EMISUSE", SC_EMISUSE, "misuse", "API misuse",
+		"ECONFLICT", SC_ECONFLICT, "conflict", "the stored token changed meanwhile",
+		"ENOTFOUND", SC_ENOTFOUND, "not_found", "no such entry",
+		"ESTORAGE", SC_ESTORAGE, "storage", "the token store failed",
+		"ESIGNATURE", SC_ESIGNATURE, "bad_signature", "the webhook signature does not sign the body");
+	size_t i;
+
+	for (i = 0; errors && i < sizeof(ints) / sizeof(ints[0]); i++)
+		if (PyModule_AddIntConstant(m, ints[i].name, ints[i].value) < 0)
+			break;
+	if (errors && i == sizeof(ints) / sizeof(ints[0]) &&
+	    PyModule_AddStringConstant(m, "VERSION", SC_VERSION) == 0 &&
+	    PyModule_AddObject(m, "ERRORS", errors) == 0)
+		return 0;
+	Py_XDECREF(errors);
+	return -1;
+}
