@@ -174,16 +174,18 @@ PY_ARG = {
                "if ({n}_obj != Py_None &&\n"
                "\t    !({n} = holder_arg({n}_obj, &Store_Type, \"{n}\")))\n"
                "\t\tgoto done;", None),
+    # a token store's key (the library refuses an empty one)
     "key": ("O", "const char *{n};",
-            "if (!({n} = key_of({n}_obj)))\n\t\tgoto done;", None),
+            "if (!({n} = utf8_of({n}_obj, \"{n}\")))\n\t\tgoto done;",
+            None),
     "tokens": ("O", "cJSON *{n};",
                "if (!({n} = tokens_of({n}_obj)))\n\t\tgoto done;", None),
     "headers": ("O", "cJSON *{n} = NULL;",
                 "if ({n}_obj != Py_None && !({n} = headers_of({n}_obj)))\n"
                 "\t\tgoto done;", "cJSON_Delete({n});"),
     "okey": ("O", "const char *{n} = NULL;",
-             "if ({n}_obj != Py_None && !({n} = key_of({n}_obj)))\n"
-             "\t\tgoto done;", None),
+             "if ({n}_obj != Py_None && !({n} = utf8_of({n}_obj, \"{n}\")))"
+             "\n\t\tgoto done;", None),
     "seen": ("O", "sc_webhook_seen *{n};",
              "if (!({n} = seen_of({n}_obj)))\n\t\tgoto done;", None),
     "oseen": ("O", "sc_webhook_seen *{n} = NULL;",

@@ -235,7 +235,7 @@ int sc_token_store_save_json(sc_token_store *store, const char *key,
 int sc_token_store_remove(sc_token_store *store, const char *key,
 			  sc_error **err_out)
 {
-	if (!store || !key || !store->remove)
+	if (!store || !key || !*key || !store->remove)
 		return store_error(err_out, SC_EINVAL,
 				   "a store and a key are required");
 	return store_error(err_out, store->remove(store, key),

@@ -620,18 +620,6 @@ static void Holder_dealloc(HolderObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* A store key: a non-empty str without NUL characters. */
-static const char *key_of(PyObject *obj)
-{
-	const char *key = utf8_of(obj, "key");
-
-	if (key && !*key) {
-		raise_local(SC_EINVAL, "key must not be empty");
-		return NULL;
-	}
-	return key;
-}
-
 /* Async: the non-blocking driver (smartcar/async.h) for an event loop */
 typedef struct {
 	PyObject_HEAD
@@ -783,7 +771,8 @@ static int call_of(PyObject *item, Py_ssize_t i, struct call *c)
 	if (len == 4) { /* after the params: converting them runs Python */
 		if (!(c->store = holder_arg(PySequence_Fast_GET_ITEM(c->seq, 2),
 					    &Store_Type, "store")) ||
-		    !(c->key = key_of(PySequence_Fast_GET_ITEM(c->seq, 3))))
+		    !(c->key = utf8_of(PySequence_Fast_GET_ITEM(c->seq, 3),
+				       "key")))
 			return -1;
 	}
 	return 0;

@@ -991,7 +991,7 @@ static PyObject *py_Client_call_stored(ClientObject *self, PyObject *args,
 	handle = self->handle;
 	if (!(store = holder_arg(store_obj, &Store_Type, "store")))
 		goto done;
-	if (!(key = key_of(key_obj)))
+	if (!(key = utf8_of(key_obj, "key")))
 		goto done;
 	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
 		goto done;
@@ -1051,7 +1051,7 @@ static PyObject *py_Client_pages(ClientObject *self, PyObject *args,
 	if (store_obj != Py_None &&
 	    !(store = holder_arg(store_obj, &Store_Type, "store")))
 		goto done;
-	if (key_obj != Py_None && !(key = key_of(key_obj)))
+	if (key_obj != Py_None && !(key = utf8_of(key_obj, "key")))
 		goto done;
 	rc = sc_pager_new(&out, handle, store, key, endpoint, params, page_size, &err);
 	ret = pages_wrap(rc, out, err, self, store_obj);
@@ -1141,7 +1141,7 @@ static PyObject *py_TokenStore_get(StoreObject *self, PyObject *args,
 	if (holder_check(self) < 0)
 		goto done;
 	handle = self->handle;
-	if (!(key = key_of(key_obj)))
+	if (!(key = utf8_of(key_obj, "key")))
 		goto done;
 	self->users++;
 	Py_BEGIN_ALLOW_THREADS
@@ -1180,7 +1180,7 @@ static PyObject *py_TokenStore_put(StoreObject *self, PyObject *args,
 	if (holder_check(self) < 0)
 		goto done;
 	handle = self->handle;
-	if (!(key = key_of(key_obj)))
+	if (!(key = utf8_of(key_obj, "key")))
 		goto done;
 	if (!(token = tokens_of(token_obj)))
 		goto done;
@@ -1217,7 +1217,7 @@ static PyObject *py_TokenStore_delete(StoreObject *self, PyObject *args,
 	if (holder_check(self) < 0)
 		goto done;
 	handle = self->handle;
-	if (!(key = key_of(key_obj)))
+	if (!(key = utf8_of(key_obj, "key")))
 		goto done;
 	self->users++;
 	Py_BEGIN_ALLOW_THREADS
@@ -1259,7 +1259,7 @@ static PyObject *py_TokenStore_refresh(StoreObject *self, PyObject *args,
 	handle = self->handle;
 	if (!(client = holder_arg(client_obj, &Client_Type, "client")))
 		goto done;
-	if (!(key = key_of(key_obj)))
+	if (!(key = utf8_of(key_obj, "key")))
 		goto done;
 	self->users++;
 	((ClientObject *)client_obj)->users++;

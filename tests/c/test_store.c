@@ -346,6 +346,10 @@ TEST(store_put_json_and_storage_errors)
 	CHECK_STR(sc_error_get(err, "kind"), "invalid_argument");
 	sc_error_free(err);
 	err = NULL;
+	CHECK(sc_token_store_remove(s, "", &err) == SC_EINVAL);
+	CHECK_STR(sc_error_get(err, "kind"), "invalid_argument");
+	sc_error_free(err);
+	err = NULL;
 	CHECK(sc_token_store_remove(s, "k", &err) == 0);
 	CHECK(err == NULL);
 	CHECK(sc_token_store_load(&r, s, "k", &err) == SC_ENOTFOUND);
