@@ -449,6 +449,21 @@ static int l_endpoint_info(lua_State *L)
 	return 1;
 }
 
+/* core.call_options */
+static int l_call_options(lua_State *L)
+{
+	tmp *t;
+
+	lua_settop(L, 0);
+	t = tmp_push(L);
+	t->json = sc_call_options_json();
+	if (t->json == NULL)
+		lua_pushnil(L);
+	else
+		push_json(L, t->json, 0);
+	return 1;
+}
+
 /* core.client_env */
 static int l_client_env(lua_State *L)
 {
@@ -1101,6 +1116,7 @@ static const luaL_Reg module_functions[] = {
 	{ "version", l_version },
 	{ "endpoints", l_endpoints },
 	{ "endpoint_info", l_endpoint_info },
+	{ "call_options", l_call_options },
 	{ "client_env", l_client_env },
 	{ "format_flags", l_format_flags },
 	{ "json_decode", l_json_decode },

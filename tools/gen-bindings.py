@@ -25,6 +25,8 @@ arguments, result type and one-line doc.  From them this writes:
 - from csrc/lib/exceptions.def, Python's exception classes
   (python/smartcar_native/_exceptions.py): one per error kind of
   csrc/include/smartcar/errors.def (checked) and per API error category;
+- from csrc/lib/call_options.def, the LuaLS class smartcar.CallOptions
+  in lua/meta/smartcar_vehicle.lua;
 - from csrc/include/smartcar/client_options.def, the keyword arguments
   of ``_core.Client`` in _core.pyi (its marked block) and
   docs/client-options.md.  (The C struct, the Lua option reader and the
@@ -606,6 +608,20 @@ def lua_declaration(c, shapes, owner, options_type):
                       [a.name for a in c.args] + ["options"]))]
 
 
+def lua_call_options():
+    """The LuaLS class smartcar.CallOptions: the fields of
+    csrc/lib/call_options.def (init.lua declares the ones it adds)."""
+    with open(os.path.join(ROOT, "csrc", "lib", "call_options.def")) as f:
+        text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
+    out = ["", "--- The per-call options of every call (call_options.def).",
+           "---@class smartcar.CallOptions"]
+    for m in re.finditer(r"^SC_CALL_OPTION\((.*)\)$", text, re.M):
+        name, kind, doc = ast.literal_eval("(%s)" % m.group(1))
+        out.append(("---@field %s %s|nil %s" % (
+            name, "integer" if kind == "count" else kind, doc)).rstrip())
+    return out
+
+
 def render_lua(calls, hand, hand_v3, shapes, lua_app_hand=()):
     out = ["---@meta", "-- " + HEADER, "--",
            "-- The calls init.lua builds at load from the endpoint table",
@@ -664,7 +680,7 @@ def render_lua(calls, hand, hand_v3, shapes, lua_app_hand=()):
                 "function smartcar.%s(%s) end" % (c.name, ", ".join(
                     [a.name for a in args] + ["query"] * query
                     + ["options"]))]
-    return "\n".join(out) + "\n"
+    return "\n".join(out + lua_call_options()) + "\n"
 
 
 def read_options():

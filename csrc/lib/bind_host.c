@@ -624,3 +624,17 @@ void sc_json_sort_keys(cJSON *tree)
 	if (prev)
 		tree->child->prev = prev; /* cJSON: the head's prev is the tail */
 }
+
+cJSON *sc_call_options_json(void)
+{
+	cJSON *o = cJSON_CreateObject();
+
+#define SC_CALL_OPTION(name, kind, doc)                          \
+	if (o && !cJSON_AddStringToObject(o, name, kind)) {      \
+		cJSON_Delete(o);                                 \
+		o = NULL;                                        \
+	}
+#include "call_options.def"
+#undef SC_CALL_OPTION
+	return o;
+}

@@ -420,3 +420,13 @@ function smartcar.list_webhooks(query, options) end
 ---@return smartcar.WebhookV3|nil data
 ---@return smartcar.Error|nil err
 function smartcar.get_webhook(webhook_id, options) end
+
+--- The per-call options of every call (call_options.def).
+---@class smartcar.CallOptions
+---@field version string|nil API version, "2.0"
+---@field unit_system string|nil "metric" or "imperial"
+---@field timeout_ms integer|nil
+---@field connect_timeout_ms integer|nil
+---@field max_attempts integer|nil 1 turns retries off
+---@field retry_deadline_ms integer|nil
+---@field rate_policy string|nil "wait", "fail" or "off"

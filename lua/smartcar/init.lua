@@ -308,15 +308,7 @@ local function resolve_client(client, fname, n)
 end
 
 -- Per-call options of every API call (call parameters), by kind.
-local CALL_OPTIONS = {
-  version = "string",           -- API version, "2.0"
-  unit_system = "string",       -- "metric" or "imperial"
-  timeout_ms = "count",
-  connect_timeout_ms = "count",
-  max_attempts = "count",       -- 1 turns retries off
-  retry_deadline_ms = "count",
-  rate_policy = "string",       -- "wait" or "fail"
-}
+local CALL_OPTIONS = core.call_options()
 
 -- The spec of a call's options: the per-call ones and `extra`.
 local function call_spec(extra)
@@ -525,15 +517,9 @@ end
 --- smartcar.null, what JSON null becomes.
 ---@alias smartcar.Null lightuserdata
 
+-- (the library's per-call options: lua/meta/smartcar_vehicle.lua)
 ---@class smartcar.CallOptions
----@field unit_system string|nil "metric" or "imperial"
----@field version string|nil API version, "2.0"
 ---@field flags table|string|nil feature flags {country = "DE"}
----@field timeout_ms integer|nil
----@field connect_timeout_ms integer|nil
----@field max_attempts integer|nil 1 turns retries off
----@field retry_deadline_ms integer|nil
----@field rate_policy string|nil "wait" or "fail"
 ---@field client userdata|smartcar.AuthClient|nil
 ---@field params table|nil extra endpoint parameters (Vehicle:call)
 

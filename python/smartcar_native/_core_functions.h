@@ -722,6 +722,21 @@ done:
 	return ret;
 }
 
+PyDoc_STRVAR(py_call_options_doc,
+"call_options() -> dict[str, str]: the per-call options every call\n"
+"takes, name -> kind (\"string\" or \"count\"): call_options.def.");
+
+static PyObject *py_call_options(PyObject *self, PyObject *unused)
+{
+	cJSON *out;
+	PyObject *ret = NULL;
+
+	out = sc_call_options_json();
+	ret = out ? from_json(out) : py_none();
+	cJSON_Delete(out);
+	return ret;
+}
+
 PyDoc_STRVAR(py_client_env_doc,
 "client_env() -> list[str]: the environment variables a client reads\n"
 "its hosts and CA bundle from.");
@@ -2061,6 +2076,8 @@ static PyMethodDef module_methods[] = {
 	  METH_NOARGS, py_endpoints_doc },
 	{ "endpoint_info", (PyCFunction)(void (*)(void))py_endpoint_info,
 	  METH_VARARGS | METH_KEYWORDS, py_endpoint_info_doc },
+	{ "call_options", (PyCFunction)(void (*)(void))py_call_options,
+	  METH_NOARGS, py_call_options_doc },
 	{ "client_env", (PyCFunction)(void (*)(void))py_client_env,
 	  METH_NOARGS, py_client_env_doc },
 	{ "strerror", (PyCFunction)(void (*)(void))py_strerror,

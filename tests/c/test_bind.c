@@ -29,6 +29,19 @@ TEST(bind_endpoint_info_json)
 	CHECK(sc_endpoint_info_json(NULL) == NULL);
 }
 
+TEST(bind_call_options_json)
+{
+	cJSON *o = sc_call_options_json();
+
+	REQUIRE(o);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, "timeout_ms")),
+		  "count");
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o, "unit_system")),
+		  "string");
+	CHECK(cJSON_GetObjectItem(o, "flags") == NULL);
+	cJSON_Delete(o);
+}
+
 TEST(bind_request_json)
 {
 	sc_client *c = t_client("https://api.example.com", NULL);

@@ -226,6 +226,13 @@ SC_EXTERN(int) sc_response_new_text(sc_response **out, size_t max_body,
 				    int status, const char *headers,
 				    size_t len);
 
+/**
+ * The per-call options every call takes (csrc/lib/call_options.def), as
+ * an object {name: kind}, kind "string" or "count" (a non-negative
+ * integer); NULL without memory.
+ */
+SC_EXTERN(struct cJSON *) sc_call_options_json(void);
+
 SC_END_DECL
 
 #endif
