@@ -355,6 +355,9 @@ static int add_query(void *ctx, const char *word, size_t n)
 		snprintf(msg, sizeof(msg), "%s must be a positive integer", key);
 		return sc__invalid(b->err, msg);
 	}
+	/* a value with a rule of its own (mode) */
+	if ((rc = sc_param_check(key, v, b->err)) != 0)
+		return rc;
 	rc = sc__buf_param(b->url, b->first ? '?' : '&', wire, v);
 	b->first = 0;
 	return rc;

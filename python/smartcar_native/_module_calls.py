@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from typing import (Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple,
-                    Union)
+from typing import (Any, Collection, Dict, Iterator, Mapping, Optional,
+                    Sequence, Tuple, Union)
 
 from .options import (CompatibilityMatrixOptions, CompatibilityOptions,
                       ManagementOptions)
@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 _api_version: Optional[str] = None  # None: the library's default
+_MANAGEMENT = tuple(ManagementOptions.__annotations__)
 
 
 def set_api_version(version: str) -> None:
@@ -64,21 +65,6 @@ def parse_redirect(
 # ---------------------------------------------------------------------
 # Compatibility (Basic client_id:client_secret)
 
-def _mode(value: Any) -> Optional[str]:
-    return None if value is None else _util.setting("mode", value)
-
-
-def _as_application(endpoint: str, params: Dict[str, Any],
-                    opts: Mapping[str, Any]) -> Dict[str, Any]:
-    """``endpoint`` with the application's credentials: ``params`` plus
-    the options' API version and per-call settings."""
-    version = opts.get("version")
-    params["version"] = _api_version if version is None else \
-        _util.setting("version", version)
-    params.update(_util.call_options(opts))
-    return _util.call(client_for(opts), endpoint, params)
-
-
 def get_compatibility(
     vin: str,
     scope: Sequence[str],
@@ -101,13 +87,12 @@ def get_compatibility(
     (``timeout_ms``, ``max_attempts``...).
     """
     opts = _util.require_mapping("options", options)
-    _util.check_keys("option", opts, CompatibilityOptions.__annotations__)
     params: Dict[str, Any] = {
         "vin": _util.require_str("vin", vin),
         "scope": " ".join(_util.str_list("scope", scope)),
         "country": _util.require_str("country", country),
         "flags": _util.flags_string(opts.get("flags")),
-        "mode": _mode(opts.get("mode")),
+        "mode": _util.optional_str("mode", opts.get("mode")),
         # (the library then sends mode=test unless a mode is given)
         "test_mode_compatibility_level": _util.optional_str(
             "test_mode_compatibility_level",
@@ -116,7 +101,8 @@ def get_compatibility(
     if opts.get("test_mode") is not None:
         test_mode = _util.mode_of_test_mode(opts["test_mode"])
         params["mode"] = params["mode"] or test_mode
-    data = _as_application("get_compatibility", params, opts)
+    data = _util.call(_client(params, opts, tuple(
+        CompatibilityOptions.__annotations__)), "get_compatibility", params)
     if (params["version"] or get_api_version()).startswith("1."):
         return compatibility_v1_from(data)
     return compatibility_v2_from(data)
@@ -157,18 +143,17 @@ def get_compatibility_matrix(
             raise TypeError("make must be a str or a list of str")
         make, options = None, make
     opts = _util.require_mapping("options", options)
-    _util.check_keys("option", opts,
-                     CompatibilityMatrixOptions.__annotations__)
     params: Dict[str, Any] = {
         "region": _util.require_str("region", region),
         "make": _words("make", make if make is not None
                        else opts.get("make")),
         "type": _util.optional_str("type", opts.get("type")),
         "scope": _words("scope", opts.get("scope")),
-        "mode": _mode(opts.get("mode")),
+        "mode": _util.optional_str("mode", opts.get("mode")),
     }
-    return compatibility_matrix_from(
-        _as_application("get_compatibility_matrix", params, opts))
+    return compatibility_matrix_from(_util.call(_client(params, opts, tuple(
+        CompatibilityMatrixOptions.__annotations__)),
+        "get_compatibility_matrix", params))
 
 
 # ---------------------------------------------------------------------
@@ -176,17 +161,18 @@ def get_compatibility_matrix(
 # (management token): generated from the endpoint table
 # (_module_functions.py), run here
 
-def _client(params: Dict[str, Any], options: Any, app: bool = False
-            ) -> Client:
+def _client(params: Dict[str, Any], options: Any,
+            allowed: Collection[str] = _MANAGEMENT) -> Client:
     """The client of a call with ``params``: the default client for an
-    access token, else the management (or ``app``lication's) ``options``'
-    (their per-call settings go into params)."""
-    if "access_token" in params:
-        params["version"] = _api_version
-        return default_client()
+    access token, else the ``options``' (of ``allowed``: their API
+    version and per-call settings go into params)."""
     opts = _util.require_mapping("options", options)
-    _util.check_keys("option", opts, APP_OPTIONS if app else
-                     ManagementOptions.__annotations__)
+    version = opts.get("version")
+    params["version"] = _api_version if version is None else \
+        _util.setting("version", version)
+    if "access_token" in params:
+        return default_client()
+    _util.check_keys("option", opts, allowed)
     params.update(_util.call_options(opts))
     return client_for(opts)
 
@@ -196,7 +182,8 @@ def _run(endpoint: str, values: Tuple[Any, ...], options: Any = None) -> Any:
     endpoint table declares them."""
     params = _ARGUMENTS[endpoint](*values)
     return CONVERTERS[endpoint](
-        _util.call(_client(params, options, endpoint == "get_app_token"),
+        _util.call(_client(params, options, APP_OPTIONS if endpoint ==
+                           "get_app_token" else _MANAGEMENT),
                    endpoint, params))
 
 

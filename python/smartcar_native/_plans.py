@@ -114,7 +114,7 @@ def _field(name: str, key: str, value: Any) -> Any:
         return "true" if value else "false"
     if key in _PAGING and key != "cursor":
         return _util.int_param(name + " " + key, value)
-    return _util.setting(key, value)  # (checked by the library's rule)
+    return _util.require_str(key, value)  # (mode: the library checks)
 
 
 def fields(name: str, value: Any, keys: Sequence[str]) -> Dict[str, Any]:

@@ -114,11 +114,8 @@ def _run_many(calls: Sequence[Any], max_in_flight: int,
                 nonlocal done
                 done += 1
                 progress(indices[local], done, total)  # type: ignore[misc]
-        answers = owner.call_many(
-            [plans[i].call() for i in indices],
-            max_in_flight,
-            callback,
-        )
+        answers = owner.call_many([plans[i].call() for i in indices],
+                                  max_in_flight, callback)
         for i, answer in zip(indices, answers):
             convert = plans[i].convert
             if convert is not None and not isinstance(answer, BaseException):

@@ -77,13 +77,9 @@ class Vehicle(VehicleMethods, Planned):
 
     def __repr__(self) -> str:
         # never the access token
-        if self._store is not None:
-            return "Vehicle(vehicle_id=%r, unit_system=%r, key=%r)" % (
-                self.vehicle_id, self._unit_system, self._key)
-        return "Vehicle(vehicle_id=%r, unit_system=%r)" % (
-            self.vehicle_id,
-            self._unit_system,
-        )
+        key = "" if self._store is None else ", key=%r" % self._key
+        return "Vehicle(vehicle_id=%r, unit_system=%r%s)" % (
+            self.vehicle_id, self._unit_system, key)
 
     @property
     def store(self) -> Any:
