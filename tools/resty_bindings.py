@@ -8,7 +8,8 @@ entry for lua/smartcar_core.c.  The module returns make(C, rt), which
 smartcar.resty calls once the library is loaded; rt gives the helpers
 the wrappers call (raise, take_string, opt_string, decode_result,
 error_from_c, make_params, encode, seen and store, which wrap a new
-handle); F.methods lists the methods ("seen:first") by class.
+handle); F.methods lists the methods ("seen:first") by class, F.codes
+the codes of errors.def by kind.
 
 What each argument and return kind becomes in Lua is written once here,
 in ARG and render_fn.  Argument errors raise (an invalid_argument Error
@@ -251,7 +252,17 @@ def render(functions):
             line = "\n".join(["    %s = {" % cls] + [
                 "      %s," % m for m in methods[cls]] + ["    },"])
         parts.append(line)
-    parts += ["  }", "  return F", "end"]
+    parts += ["  }", "  F.codes = { -- every code by kind (errors.def)"]
+    with open(os.path.join(INCLUDE, "errors.def")) as f:
+        codes = ["%s = %s," % (kind, code) for code, kind in re.findall(
+            r'^SC_ERROR\(\w+,\s*(-?\d+),\s*"(\w+)"', f.read(), re.M)]
+    line = "   "
+    for item in codes:  # as many to a line as fit
+        if len(line) + 1 + len(item) > 78:
+            parts.append(line)
+            line = "   "
+        line += " " + item
+    parts += [line, "  }", "  return F", "end"]
     return "\n".join(parts) + "\n"
 
 

@@ -104,8 +104,11 @@ end
 -- The library's plain functions (generated from bindings.def), made when
 -- it is loaded; rt is what they call.
 local made
-local F = setmetatable({}, { __index = function(_, name)
+local function need_lib()
   if C == nil then _M.init() end
+end
+local F = setmetatable({}, { __index = function(_, name)
+  need_lib()
   return made[name]
 end })
 local rt = { raise = raise, take_string = take_string, opt_string = opt_string,
@@ -137,24 +140,15 @@ function _M.init(opts)
   if rc ~= 0 then
     error("smartcar.resty: sc_global_init failed: " .. rc, 2)
   end
-  C, codes = lib, {}
-  for code = -1, -1000, -1 do -- every code by kind: codes.timeout
-    local kind = C.sc_code_kind(code)
-    if kind == nil then break end
-    codes[ffi.string(kind)] = code
-  end
+  C, made = lib, require("smartcar.resty.functions")(lib, rt)
+  codes = made.codes -- by kind: codes.timeout
   _M.codes, _M.SC_ENETWORK, _M.SC_ETIMEOUT, _M.SC_ETOOBIG = codes,
     codes.network, codes.timeout, codes.response_too_large
-  made = require("smartcar.resty.functions")(C, rt)
   local classes = { client = Client, store = TokenStore, seen = Seen }
   for cls, methods in pairs(made.methods) do -- store:get...
     for name, fn in pairs(methods) do classes[cls][name] = fn end
   end
   return true
-end
-
-local function need_lib()
-  if C == nil then _M.init() end
 end
 
 --- version(); endpoints(): the names of every call of the endpoint

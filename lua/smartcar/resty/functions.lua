@@ -285,5 +285,12 @@ return function(C, rt)
     },
     store = { get = F.store_get, put = F.store_put, delete = F.store_delete },
   }
+  F.codes = { -- every code by kind (errors.def)
+    invalid_argument = -1, out_of_memory = -2, network = -3, timeout = -4,
+    tls = -5, malformed_response = -6, response_too_large = -7,
+    state_mismatch = -8, oauth = -9, connect = -10, api = -11, http = -12,
+    rate_limited = -13, callback = -14, misuse = -15, conflict = -16,
+    not_found = -17, storage = -18, bad_signature = -19,
+  }
   return F
 end
