@@ -186,6 +186,15 @@ PY_ARG = {
     "okey": ("O", "const char *{n} = NULL;",
              "if ({n}_obj != Py_None && !({n} = utf8_of({n}_obj, \"{n}\")))"
              "\n\t\tgoto done;", None),
+    # Async.start's call: a call_many() item (call_of()), of the Async's
+    # client; Async.start_pages' pages: a Pages of its client, whose pager
+    # the driver takes
+    "call": ("O", "struct call {n} = {{ 0 }};",
+             "if (call_of({n}_obj, 0, self->owner, &{n}) < 0)\n"
+             "\t\tgoto done;", "call_end(&{n});"),
+    "pages": ("O", "sc_pager *{n};",
+              "if (!({n} = pages_taken({n}_obj, self->owner)))\n"
+              "\t\tgoto done;", None),
     "seen": ("O", "sc_webhook_seen *{n};",
              "if (!({n} = seen_of({n}_obj)))\n\t\tgoto done;", None),
     "oseen": ("O", "sc_webhook_seen *{n} = NULL;",
@@ -234,6 +243,9 @@ PY_RET = {
     "pages": ("sc_pager *out = NULL;", "&out",
               "ret = pages_wrap(rc, out, {err}, self, {store});"),
     "step": ("cJSON *out = NULL;", "&out", "ret = step_value(rc, out);"),
+    "id": ("uint64_t out = 0;", "&out",
+           "ret = rc < 0 ? raise_owned(rc, {err})\n"
+           "\t\t     : PyLong_FromUnsignedLongLong(out);"),
     "taken": ("sc_result *out = NULL;", "&out",
               "ret = {err} ? raise_owned(rc, {err}) : take_result(rc, out);"),
     # a constructor (SC_FN named as its class): the object, made before

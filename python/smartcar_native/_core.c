@@ -748,12 +748,16 @@ struct call {
 	sc_params *owned;
 };
 
-/* 0, or -1 with an exception set; call_end() in both cases. */
-static int call_of(PyObject *item, Py_ssize_t i, struct call *c)
+/* A call on @p owner (which must be open): 0, or -1 with an exception
+ * set; call_end() in both cases. */
+static int call_of(PyObject *item, Py_ssize_t i, ClientObject *owner,
+		   struct call *c)
 {
 	Py_ssize_t len = 0;
 
 	memset(c, 0, sizeof(*c));
+	if (holder_check(owner) < 0)
+		return -1;
 	if (!PyUnicode_Check(item) && !PyBytes_Check(item) &&
 	    PySequence_Check(item) && (c->seq = PySequence_Fast(item, "")))
 		len = PySequence_Fast_GET_SIZE(c->seq);
@@ -826,7 +830,7 @@ static PyObject *py_Client_call_many(ClientObject *self, PyObject *args,
 	}
 	for (i = 0; i < n && rc == 0; i++) {
 		struct call c;
-		rc = call_of(PySequence_Fast_GET_ITEM(seq, i), i, &c);
+		rc = call_of(PySequence_Fast_GET_ITEM(seq, i), i, self, &c);
 		if (rc == 0 && sc_many_add(m, c.store, c.key, c.endpoint,
 					   c.params) < 0) {
 			PyErr_NoMemory();
@@ -1265,59 +1269,29 @@ static void Async_dealloc(AsyncObject *self)
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* The id of a call that started (rc 0), or raise. */
-static PyObject *async_started(int rc, uint64_t id, sc_error *err)
+/* The pager of a Pages of @p owner's, taken for the driver to walk (the
+ * Pages stop; the pager holds the store), or NULL with an exception set. */
+static sc_pager *pages_taken(PyObject *obj, ClientObject *owner)
 {
-	return rc < 0 ? raise_owned(rc, err) : PyLong_FromUnsignedLongLong(id);
-}
-
-static PyObject *py_Async_start(AsyncObject *self, PyObject *call)
-{
-	sc_error *err = NULL;
-	uint64_t id = 0;
-	struct call c;
-	int rc;
-
-	if (holder_check(self->owner) < 0)
-		return NULL;
-	if (call_of(call, 0, &c) < 0) {
-		call_end(&c);
-		return NULL;
-	}
-	rc = sc_async_start_call(self->async, c.store, c.key, c.endpoint,
-				 c.params, &id, &err);
-	call_end(&c);
-	return async_started(rc, id, err);
-}
-
-static PyObject *py_Async_start_pages(AsyncObject *self, PyObject *arg)
-{
-	PagesObject *pages = (PagesObject *)arg;
-	sc_error *err = NULL;
+	PagesObject *pages = (PagesObject *)obj;
 	sc_pager *pager;
-	uint64_t id = 0;
-	int rc;
 
-	if (!PyObject_TypeCheck(arg, &Pages_Type)) {
+	if (!PyObject_TypeCheck(obj, &Pages_Type)) {
 		PyErr_SetString(PyExc_TypeError, "pages must be a Pages");
 		return NULL;
 	}
-	if (pages->owner != self->owner) {
-		raise_local(SC_EINVAL, "the pages belong to another client");
+	if (pages->owner != owner || !pages->pager) {
+		raise_local(SC_EINVAL, pages->pager
+					       ? "the pages belong to another client"
+					       : "the pages are used up");
 		return NULL;
 	}
-	if (!pages->pager) {
-		raise_local(SC_EINVAL, "the pages are used up");
-		return NULL;
-	}
-	if (holder_check(self->owner) < 0 ||
+	if (holder_check(owner) < 0 ||
 	    (pages->store && holder_check(pages->store) < 0))
 		return NULL;
-	/* the driver has the pager (which holds the store) now */
 	pager = pages->pager;
 	pages->pager = NULL;
-	rc = sc_async_start_pager(self->async, pager, &id, &err);
-	return async_started(rc, id, err);
+	return pager;
 }
 
 static PyObject *py_Async_take(AsyncObject *self, PyObject *unused)

@@ -1558,6 +1558,30 @@ PyDoc_STRVAR(py_Async_start_doc,
 "(endpoint, params, store, key).  Returns its id.  Argument errors\n"
 "raise.");
 
+static PyObject *py_Async_start(AsyncObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_async *handle = self->async;
+	static char *kwlist[] = { "call", NULL };
+	PyObject *call_obj;
+	struct call call = { 0 };
+	uint64_t out = 0;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:start", kwlist,
+					 &call_obj))
+		return retyped();
+	if (call_of(call_obj, 0, self->owner, &call) < 0)
+		goto done;
+	rc = sc_async_start_call(handle, call.store, call.key, call.endpoint, call.params, &out, &err);
+	ret = rc < 0 ? raise_owned(rc, err)
+		     : PyLong_FromUnsignedLongLong(out);
+done:
+	call_end(&call);
+	return ret;
+}
 
 PyDoc_STRVAR(py_Async_start_pages_doc,
 "start_pages(pages) -> int\n"
@@ -1567,6 +1591,29 @@ PyDoc_STRVAR(py_Async_start_pages_doc,
 "take(), the last one with more False.  The Pages iterator is used up\n"
 "(it stops).  Argument errors of the first page raise.");
 
+static PyObject *py_Async_start_pages(AsyncObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_async *handle = self->async;
+	static char *kwlist[] = { "pages", NULL };
+	PyObject *pages_obj;
+	sc_pager *pages;
+	uint64_t out = 0;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:start_pages", kwlist,
+					 &pages_obj))
+		return retyped();
+	if (!(pages = pages_taken(pages_obj, self->owner)))
+		goto done;
+	rc = sc_async_start_pager(handle, pages, &out, &err);
+	ret = rc < 0 ? raise_owned(rc, err)
+		     : PyLong_FromUnsignedLongLong(out);
+done:
+	return ret;
+}
 
 PyDoc_STRVAR(py_Async_changes_doc,
 "changes() -> list\n"
@@ -1983,9 +2030,9 @@ static PyMethodDef Async_methods[] = {
 	{ "poll", (PyCFunction)(void (*)(void))py_Async_poll,
 	  METH_NOARGS, py_Async_poll_doc },
 	{ "start", (PyCFunction)(void (*)(void))py_Async_start,
-	  METH_O, py_Async_start_doc },
+	  METH_VARARGS | METH_KEYWORDS, py_Async_start_doc },
 	{ "start_pages", (PyCFunction)(void (*)(void))py_Async_start_pages,
-	  METH_O, py_Async_start_pages_doc },
+	  METH_VARARGS | METH_KEYWORDS, py_Async_start_pages_doc },
 	{ "changes", (PyCFunction)(void (*)(void))py_Async_changes,
 	  METH_NOARGS, py_Async_changes_doc },
 	{ "fds", (PyCFunction)(void (*)(void))py_Async_fds,
