@@ -195,6 +195,15 @@ PY_ARG = {
     "pages": ("O", "sc_pager *{n};",
               "if (!({n} = pages_taken({n}_obj, self->owner)))\n"
               "\t\tgoto done;", None),
+    # call_many's calls: the batch of the items (call_of()) on self
+    "calls": ("O", "struct many {n} = {{ 0 }};",
+              "if (many_of({n}_obj, self, &{n}) < 0)\n\t\tgoto done;",
+              "sc_many_free({n}.m);"),
+    "ocallable": ("O", "",
+                  "if ({n}_obj != Py_None && !PyCallable_Check({n}_obj)) {{\n"
+                  "\t\tPyErr_Format(PyExc_TypeError, \"{n} must be callable "
+                  "or None, not %.100s\",\n\t\t\t     "
+                  "Py_TYPE({n}_obj)->tp_name);\n\t\tgoto done;\n\t}}", None),
     "seen": ("O", "sc_webhook_seen *{n};",
              "if (!({n} = seen_of({n}_obj)))\n\t\tgoto done;", None),
     "oseen": ("O", "sc_webhook_seen *{n} = NULL;",
@@ -243,6 +252,8 @@ PY_RET = {
     "pages": ("sc_pager *out = NULL;", "&out",
               "ret = pages_wrap(rc, out, {err}, self, {store});"),
     "step": ("cJSON *out = NULL;", "&out", "ret = step_value(rc, out);"),
+    # call_many's list of data or exception instances ({first}: its calls)
+    "many": ("", None, "ret = many_results(rc, &{first});"),
     "id": ("uint64_t out = 0;", "&out",
            "ret = rc < 0 ? raise_owned(rc, {err})\n"
            "\t\t     : PyLong_FromUnsignedLongLong(out);"),
@@ -353,6 +364,9 @@ def render_py_fn(fn):
             lines[-1] = "\t%s *handle;" % htype
             body.append("\tif (%s)\n\t\tgoto done;\n\thandle = %s;"
                         % (check, handle))
+        if "SELF" not in fn.call:  # the check alone
+            del lines[-1]
+            body[-1:] = [body[-1].split("\n\thandle =")[0]] if check else []
     if args:
         lines.append("\tstatic char *kwlist[] = { %s, NULL };"
                      % ", ".join('"%s"' % a.name for a in args))
@@ -364,7 +378,8 @@ def render_py_fn(fn):
     for a in args:
         fmt, decl, conv_a, clean = PY_ARG[a.kind]
         d = " = %s" % a.default if a.default and fmt != "O" else ""
-        lines.append("\t" + decl.format(n=a.name, d=d))
+        if decl:
+            lines.append("\t" + decl.format(n=a.name, d=d))
         if conv_a:
             body.append("\t" + conv_a.format(n=a.name))
         if clean:
@@ -439,7 +454,8 @@ def render_py_fn(fn):
         ok=" && rc != " + fn.ok if fn.ok else "",
         einval=fn.einval.get("py"),
         store=next((a.name + "_obj" for a in args
-                    if a.kind in ("store", "ostore")), "Py_None")))
+                    if a.kind in ("store", "ostore")), "Py_None"),
+        first=args[0].name if args else None))
     if "goto done" in "\n".join(out):
         out.append("done:")
     out += cleanup

@@ -704,9 +704,12 @@ static PyObject *client_made(PyTypeObject *type,
 	return (PyObject *)self;
 }
 
-/* Context of one call_many(): the Python progress callback and the
- * first exception it raised (later calls are then skipped). */
-struct many_ctx {
+/* call_many()'s calls (argument kind calls): the batch and its size,
+ * and the Python progress callback with the first exception it raised
+ * (later progress calls are then skipped). */
+struct many {
+	sc_many *m;
+	Py_ssize_t n;
 	PyObject *progress;
 	PyObject *exc_type, *exc_value, *exc_tb;
 	int failed;
@@ -719,7 +722,7 @@ struct many_ctx {
 static void many_progress(void *payload, size_t index, int rc, size_t done,
 			  size_t total)
 {
-	struct many_ctx *ctx = payload;
+	struct many *ctx = payload;
 	PyGILState_STATE gil;
 	PyObject *res;
 
@@ -788,85 +791,71 @@ static void call_end(struct call *c)
 	Py_XDECREF(c->seq);
 }
 
-static PyObject *py_Client_call_many(ClientObject *self, PyObject *args,
-				  PyObject *kwds)
+/* The items of @p obj as the batch of @p client's calls *calls: 0, or -1
+ * with an exception set. */
+static int many_of(PyObject *obj, ClientObject *client, struct many *calls)
 {
-	static char *kwlist[] = { "calls", "max_in_flight", "progress", NULL };
-	PyObject *calls_obj, *progress = Py_None, *seq, *out = NULL;
-	Py_ssize_t max_in_flight = 8, n, i;
-	struct many_ctx ctx = { 0 };
-	sc_many *m = NULL;
+	PyObject *seq = NULL;
+	Py_ssize_t i;
+	struct call c;
 	int rc = 0;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|nO:call_many", kwlist,
-					 &calls_obj, &max_in_flight,
-					 &progress))
-		return retyped();
-	if (max_in_flight < 1) {
-		raise_local(SC_EINVAL, "max_in_flight must be at least 1");
-		return NULL;
-	}
-	if (progress != Py_None && !PyCallable_Check(progress)) {
-		PyErr_Format(PyExc_TypeError,
-			     "progress must be callable or None, not %.100s",
-			     Py_TYPE(progress)->tp_name);
-		return NULL;
-	}
-	if (holder_check(self) < 0)
-		return NULL;
-	seq = PyUnicode_Check(calls_obj) || PyBytes_Check(calls_obj) ||
-			      PyDict_Check(calls_obj)
-		      ? NULL
-		      : PySequence_Fast(calls_obj, "");
+	if (!PyUnicode_Check(obj) && !PyBytes_Check(obj) && !PyDict_Check(obj))
+		seq = PySequence_Fast(obj, "");
 	if (!seq) {
 		PyErr_SetString(PyExc_TypeError, "calls must be a list of "
 						 "(endpoint, params) pairs");
-		return NULL;
+		return -1;
 	}
-	n = PySequence_Fast_GET_SIZE(seq);
-	if (sc_many_new(&m, self->handle, (size_t)n) < 0) {
+	calls->n = PySequence_Fast_GET_SIZE(seq);
+	if (sc_many_new(&calls->m, client->handle, (size_t)calls->n) < 0) {
 		PyErr_NoMemory();
-		goto done;
+		rc = -1;
 	}
-	for (i = 0; i < n && rc == 0; i++) {
-		struct call c;
-		rc = call_of(PySequence_Fast_GET_ITEM(seq, i), i, self, &c);
-		if (rc == 0 && sc_many_add(m, c.store, c.key, c.endpoint,
+	for (i = 0; i < calls->n && rc == 0; i++) {
+		rc = call_of(PySequence_Fast_GET_ITEM(seq, i), i, client, &c);
+		if (rc == 0 && sc_many_add(calls->m, c.store, c.key, c.endpoint,
 					   c.params) < 0) {
 			PyErr_NoMemory();
 			rc = -1;
 		}
 		call_end(&c);
 	}
-	if (rc < 0)
-		goto done;
-	ctx.progress = progress;
-	self->users++;
-	Py_BEGIN_ALLOW_THREADS
-	rc = sc_many_run(m, (size_t)max_in_flight,
-			 progress != Py_None ? many_progress : NULL, &ctx);
-	Py_END_ALLOW_THREADS
-	self->users--;
-	holder_release(self);
-	if (ctx.failed) {
-		PyErr_Restore(ctx.exc_type, ctx.exc_value, ctx.exc_tb);
-		goto done;
+	Py_DECREF(seq);
+	return rc;
+}
+
+/* sc_many_run() of call_many(): runs with the GIL released. */
+static int many_run(struct many *calls, size_t max_in_flight,
+		    PyObject *progress)
+{
+	calls->progress = progress;
+	return sc_many_run(calls->m, max_in_flight,
+			   progress != Py_None ? many_progress : NULL, calls);
+}
+
+/* call_many()'s list of each call's data or exception instance, or
+ * raise what the progress callback or the run failed with. */
+static PyObject *many_results(int rc, struct many *calls)
+{
+	PyObject *out, *item;
+	Py_ssize_t i;
+
+	if (calls->failed) {
+		PyErr_Restore(calls->exc_type, calls->exc_value, calls->exc_tb);
+		return NULL;
 	}
 	if (rc != 0) {
 		raise_local(rc, NULL);
-		goto done;
+		return NULL;
 	}
-	out = PyList_New(n);
-	for (i = 0; out && i < n; i++) {
-		PyObject *item = result_or_error(sc_many_result(m, i));
-		if (!item)
+	out = PyList_New(calls->n);
+	for (i = 0; out && i < calls->n; i++) {
+		if (!(item = result_or_error(sc_many_result(calls->m, i))))
 			Py_CLEAR(out);
 		else
 			PyList_SET_ITEM(out, i, item);
 	}
-done:
-	sc_many_free(m);
-	Py_DECREF(seq);
 	return out;
 }
 

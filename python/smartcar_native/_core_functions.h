@@ -1531,6 +1531,43 @@ PyDoc_STRVAR(py_Client_call_many_doc,
 "held each time a call finishes; if it raises, no further progress\n"
 "calls are made and the exception is raised once all calls finished.");
 
+static PyObject *py_Client_call_many(ClientObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "calls", "max_in_flight", "progress", NULL };
+	PyObject *calls_obj, *progress_obj = Py_None;
+	struct many calls = { 0 };
+	Py_ssize_t max_in_flight = 8;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|nO:call_many", kwlist,
+					 &calls_obj, &max_in_flight, &progress_obj))
+		return retyped();
+	if (holder_check(self) < 0)
+		goto done;
+	if (many_of(calls_obj, self, &calls) < 0)
+		goto done;
+	if (progress_obj != Py_None && !PyCallable_Check(progress_obj)) {
+		PyErr_Format(PyExc_TypeError, "progress must be callable or None, not %.100s",
+			     Py_TYPE(progress_obj)->tp_name);
+		goto done;
+	}
+	if (!(max_in_flight >= 1)) {
+		raise_local(SC_EINVAL, "max_in_flight must be at least 1");
+		goto done;
+	}
+	self->users++;
+	Py_BEGIN_ALLOW_THREADS
+	rc = many_run(&calls, (size_t)max_in_flight, progress_obj);
+	Py_END_ALLOW_THREADS
+	self->users--;
+	holder_release(self);
+	ret = many_results(rc, &calls);
+done:
+	sc_many_free(calls.m);
+	return ret;
+}
 
 PyDoc_STRVAR(py_Client_set_debug_doc,
 "set_debug(hook) -> None\n"
