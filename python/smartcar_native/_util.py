@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextvars
 import datetime as _dt
 import json
-import math
 import numbers
 import warnings
 from typing import (Any, Callable, Collection, Dict, Iterable, Iterator, List,
@@ -131,16 +130,10 @@ def number(name: str, value: Any) -> Union[int, float]:
 
 
 def number_param(name: str, value: Any) -> Union[int, str]:
-    """An int or float argument as a call parameter (int, or float text).
-
-    bool and non-finite numbers are refused; the C library checks ranges.
-    """
+    """An int or float argument as a call parameter (int, or float text:
+    the library refuses a non-finite one and checks ranges)."""
     value = number(name, value)
-    if isinstance(value, int):
-        return value
-    if not math.isfinite(value):
-        raise InvalidArgumentError("%s must be a finite number" % name)
-    return repr(float(value))
+    return value if isinstance(value, int) else repr(float(value))
 
 
 def int_param(name: str, value: Any, minimum: int = 0) -> int:

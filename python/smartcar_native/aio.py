@@ -361,12 +361,10 @@ async def run_many(
 
     try:
         waits = []
-        for index, (owner_client, plan) in enumerate(plans):
-            driver = drivers.get(id(owner_client))
-            if driver is None:
-                driver = drivers[id(owner_client)] = _Driver(
-                    loop, owner_client, max_in_flight)
-            waits.append(one(index, driver, plan))
+        for index, (owner, plan) in enumerate(plans):
+            if id(owner) not in drivers:  # a driver per client
+                drivers[id(owner)] = _Driver(loop, owner, max_in_flight)
+            waits.append(one(index, drivers[id(owner)], plan))
         await asyncio.gather(*waits)
     finally:
         for driver in drivers.values():

@@ -182,8 +182,8 @@ class Vehicle(VehicleMethods, Planned):
 
     # -- v3 signals, as the official SDK 6.x exposes them on Vehicle ------
 
-    def _plan_get_signals(self) -> Plan:
-        return self._plan("get_signals", {"raw_body": "true"}, _v3_response)
+    _plan_get_signals = planner("get_signals", {"raw_body": "true"},
+                                _v3_response)
 
     def get_signals(self) -> v3_response.Response:
         """``GET /v3/vehicles/{id}/signals`` with this vehicle's token, in
