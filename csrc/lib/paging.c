@@ -58,6 +58,13 @@ const char *sc__paging_style(const char *endpoint)
 	return pg ? names[pg->style] : "";
 }
 
+const char *sc__paging_items(const char *endpoint)
+{
+	const struct paging *pg = find_paging(endpoint);
+
+	return pg ? pg->items : NULL;
+}
+
 const char *sc_pager_items(const sc_pager *pager)
 {
 	return pager ? pager->paging->items : NULL;

@@ -224,23 +224,32 @@ static int signals_data(cJSON *data)
 	return rc;
 }
 
-/* A page whose cursor is "" is the last one: its cursor is null, as on
- * the last page of every cursor-paged call, so no binding passes "" on
- * (which would ask for the first page again). */
-static int last_cursor(cJSON *data)
+/* A page of a paged call: its items an empty list when it has none and,
+ * for a cursor-paged call, a paging object whose cursor is left out on
+ * the last page (the server's null or "": passing "" on would ask for
+ * the first page again). */
+static int page_shape(cJSON *data, const char *endpoint)
 {
-	cJSON *paging = cJSON_GetObjectItemCaseSensitive(data, "paging");
-	cJSON *cursor = cJSON_GetObjectItemCaseSensitive(paging, "cursor");
-	cJSON *null;
+	const char *items = sc__paging_items(endpoint);
+	cJSON *paging, *cursor;
 
-	if (!cJSON_IsString(cursor) || *cursor->valuestring)
+	if (!items)
 		return 0;
-	null = cJSON_CreateNull();
-	if (!null || !cJSON_ReplaceItemInObjectCaseSensitive(paging, "cursor",
-							    null)) {
-		cJSON_Delete(null);
+	if (!cJSON_GetObjectItemCaseSensitive(data, items) &&
+	    !cJSON_AddArrayToObject(data, items))
 		return -1;
+	if (strcmp(sc__paging_style(endpoint), "cursor"))
+		return 0;
+	paging = cJSON_GetObjectItemCaseSensitive(data, "paging");
+	if (!cJSON_IsObject(paging)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(data, "paging");
+		paging = cJSON_AddObjectToObject(data, "paging");
+		if (!paging)
+			return -1;
 	}
+	cursor = cJSON_GetObjectItemCaseSensitive(paging, "cursor");
+	if (cursor && !(cJSON_IsString(cursor) && *cursor->valuestring))
+		cJSON_DeleteItemFromObjectCaseSensitive(paging, "cursor");
 	return 0;
 }
 
@@ -559,7 +568,7 @@ sc_error *sc__shape_success(const sc_op *op, const sc_response *resp,
 		data = NULL;
 	}
 	if (data && !op->raw &&
-	    (last_cursor(data) < 0 || ((op->ep->flags & SC_EP_SIGNALS) &&
+	    (page_shape(data, op->ep->name) < 0 || ((op->ep->flags & SC_EP_SIGNALS) &&
 				       signals_data(data) < 0))) {
 		cJSON_Delete(data);
 		data = NULL;

@@ -887,16 +887,6 @@ local function credentials_client(options, fname, n)
   return core.client(merged), true
 end
 
--- get_connections' page: paging.cursor nil on the last page, connections
--- an empty list when absent.
-local function connections_page(data, err)
-  if data == nil then return nil, err end
-  if type(data.paging) ~= "table" then data.paging = {} end
-  if data.paging.cursor == core.null then data.paging.cursor = nil end
-  data.connections = data.connections or setmetatable({}, core.array_mt)
-  return data
-end
-
 -- The kinds of the query parameters that are not text.
 local PARAM_KINDS = {
   is_enabled = "boolean", auto_subscribe = "boolean", page = "count",
@@ -904,12 +894,12 @@ local PARAM_KINDS = {
 }
 
 -- What a module call adds to its line: `raises` (the argument an
--- invalid_argument error is about), `result`, `walk` (its iterator).
+-- invalid_argument error is about), `walk` (its iterator).
 local MODULE_CALLS = {
   get_vehicles = { walk = "each_vehicle" },
   list_connections = { walk = "each_v3_connection" },
   list_subscriptions = { walk = "each_subscription" },
-  get_connections = { result = connections_page, walk = "each_connection" },
+  get_connections = { walk = "each_connection" },
   -- (the library checks the filter: one of user_id and vehicle_id)
   delete_connections = { raises = 2 },
 }
@@ -970,7 +960,6 @@ local function module_call(name, info, walk)
     if data == nil and spec.raises and err.kind == "invalid_argument" then
       argerror(name, spec.raises, err.message)
     end
-    if spec.result then return spec.result(data, err) end
     return data, err
   end
 end
