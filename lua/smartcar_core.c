@@ -847,54 +847,12 @@ static int push_nonneg(lua_State *L, lua_Integer v)
 	return 1;
 }
 
-/*
- * core.env_snapshot(names [, values]) -> the values of the environment
- * variables names[i] (or values[i]), copied by sc_env_snapshot_new;
- * core.same_env(snapshot) -> whether the environment still holds them;
- * core.same_env(names, values) is same_env(env_snapshot(names, values)).
- * The default client's check that no origin variable changed.
- */
+static int l_env_snapshot(lua_State *L); /* generated */
 
-/* The string at @p i of the table at @p idx (kept alive by it), or NULL
- * for anything else or a string that hides a NUL byte. */
-static const char *env_string(lua_State *L, int idx, size_t i)
-{
-	const char *s = NULL;
-	size_t len;
-
-	if (lua_rawgeti(L, idx, (lua_Integer)i + 1) == LUA_TSTRING &&
-	    strlen(s = lua_tolstring(L, -1, &len)) != len)
-		s = NULL;
-	lua_pop(L, 1);
-	return s;
-}
-
-static int l_env_snapshot(lua_State *L)
-{
-	int given = !lua_isnoneornil(L, 2);
-	const char **a;
-	size_t n = 0, i;
-	lenv *u;
-
-	luaL_checktype(L, 1, LUA_TTABLE);
-	if (given)
-		luaL_checktype(L, 2, LUA_TTABLE);
-	lua_settop(L, 2);
-	while (env_string(L, 1, n) != NULL)
-		n++;
-	a = lua_newuserdatauv(L, (2 * n + 1) * sizeof(*a), 0);
-	for (i = 0; i < n; i++) {
-		a[i] = env_string(L, 1, i);
-		a[n + i] = given ? env_string(L, 2, i) : NULL;
-	}
-	u = lua_newuserdatauv(L, sizeof(*u), 0);
-	u->env = NULL;
-	luaL_setmetatable(L, ENV_MT);
-	if ((u->env = sc_env_snapshot_new(a, given ? a + n : NULL, n)) == NULL)
-		return raise_nomem(L);
-	return 1;
-}
-
+/* core.same_env(snapshot) -> whether the environment still holds a
+ * core.env_snapshot's values; core.same_env(names, values) is
+ * same_env(env_snapshot(names, values)).  The default client's check
+ * that no origin variable changed. */
 static int l_same_env(lua_State *L)
 {
 	lenv *u = luaL_testudata(L, 1, ENV_MT);

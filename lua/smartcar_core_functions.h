@@ -937,6 +937,34 @@ static int l_json_decode(lua_State *L)
 	return 1;
 }
 
+/* core.env_snapshot */
+static int l_env_snapshot(lua_State *L)
+{
+	cJSON *names;
+	cJSON *values = NULL;
+	tmp *t;
+	int rc;
+	lenv *u;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	if (!lua_isnoneornil(L, 2))
+		luaL_checktype(L, 2, LUA_TTABLE);
+	lua_settop(L, 2);
+	t = tmp_push(L);
+	names = json_encode_tree(L, 1, t);
+	if (!lua_isnil(L, 2))
+		values = json_encode_tree(L, 2, t);
+	u = lua_newuserdatauv(L, sizeof(*u), 0);
+	memset(u, 0, sizeof(*u));
+	luaL_setmetatable(L, ENV_MT);
+	rc = sc_env_snapshot_json(&u->env, names, values);
+	if (rc != 0) {
+		u->env = NULL;
+		return push_failure(L, t->err, rc, 0);
+	}
+	return 1;
+}
+
 /* core.json_encode */
 static int l_json_encode(lua_State *L)
 {
@@ -1120,10 +1148,10 @@ static const luaL_Reg module_functions[] = {
 	{ "client_env", l_client_env },
 	{ "format_flags", l_format_flags },
 	{ "json_decode", l_json_decode },
+	{ "env_snapshot", l_env_snapshot },
 	{ "json_encode", l_json_encode },
 	{ "client", l_client },
 	{ "same_env", l_same_env },
-	{ "env_snapshot", l_env_snapshot },
 	{ NULL, NULL },
 };
 

@@ -760,6 +760,7 @@ LUA_ARG = {
     "long": ("long {n};", "{n} = (long)luaL_checkinteger(L, {i});"),
     "double": ("lua_Number {n};", "{n} = luaL_checknumber(L, {i});"),
     "bool": ("int {n};", "{n} = lua_toboolean(L, {i});"),
+    "table": ("cJSON *{n};", "luaL_checktype(L, {i}, LUA_TTABLE);"),
     "value": ("cJSON *{n};", "luaL_argcheck(L, !lua_isnoneornil(L, {i}), {i},\n"
               "\t\t      \"value expected (use smartcar.null for null)\");"),
 }
@@ -778,7 +779,8 @@ LUA_SELF = {"client": ("sc_client", "check_client(L, 1)"),
 # client (the receiver) as its user value and raises when not made
 LUA_HANDLES = {"store": ("lstore", "STORE_MT", "store"),
                "seen": ("lseen", "SEEN_MT", "seen"),
-               "op": ("lop", "OP_MT", "op")}
+               "op": ("lop", "OP_MT", "op"),
+               "env": ("lenv", "ENV_MT", "env")}
 
 
 # The types of smartcar.core's values, in the order they are registered:
@@ -816,7 +818,7 @@ LUA_TYPES = [
 LUA_TYPE_FIELDS = [("client", "client_mt"), ("store", "token_store_mt"),
                    ("error", "error_mt"), ("array", "array_mt")]
 # The module's hand-written functions (smartcar_core.c)
-LUA_FUNCTIONS = ["client", "same_env", "env_snapshot"]
+LUA_FUNCTIONS = ["client", "same_env"]
 
 
 def render_lua_types():
@@ -950,7 +952,7 @@ def render_lua_fn(fn):
                                            d=a.default))
     has_err = "ERR" in fn.call
     params = [(i, a) for i, a in enumerate(fn.args, 1)
-              if a.kind in ("params", "tokens", "headers", "value")]
+              if a.kind in ("params", "tokens", "headers", "value", "table")]
     needs_tmp = fn.ret in ("result", "call", "string", "store", "seen",
                            "stored", "pages", "step", "taken",
                            "pair", "json", "id") or has_err or params
@@ -963,7 +965,8 @@ def render_lua_fn(fn):
                       "\t\tt->json, json_encode_tree(L, {i}, t));",
             "headers": "\tif (!lua_isnil(L, {i}))\n"
                        "\t\t{n} = json_encode_tree(L, {i}, t);",
-            "value": "\t{n} = json_encode_tree(L, {i}, t);"}
+            "value": "\t{n} = json_encode_tree(L, {i}, t);",
+            "table": "\t{n} = json_encode_tree(L, {i}, t);"}
     for i, a in params:  # made once the tmp that frees them is there
         body.append(conv[a.kind].format(n=a.name, i=i))
     for argn, cond, msg in fn.lua_checks:

@@ -152,6 +152,8 @@ ONE_BINDING = {
                                       "with the json module",
     ("python", "sc_json_sort_keys"): "Lua's json_encode sorts keys; Python "
                                      "applications use json.dumps",
+    ("lua", "sc_env_snapshot_new"): "Lua makes its snapshots from tables "
+                                    "(sc_env_snapshot_json)",
     ("lua", "sc_client_new"): LUA_OPTIONS,
     **{("lua", "sc_http1_" + _f): "smartcar.resty reads an exchange whole "
        "(sc_http1_describe)" for _f in ("host", "port", "tls",

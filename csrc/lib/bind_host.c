@@ -638,3 +638,25 @@ cJSON *sc_call_options_json(void)
 #undef SC_CALL_OPTION
 	return o;
 }
+
+int sc_env_snapshot_json(sc_env_snapshot **out, const cJSON *names,
+			 const cJSON *values)
+{
+	const cJSON *v = cJSON_IsArray(values) ? values->child : NULL, *c;
+	size_t n = 0, i;
+	const char **a;
+
+	for (c = cJSON_IsArray(names) ? names->child : NULL;
+	     cJSON_IsString(c); c = c->next)
+		n++;
+	if (!(a = calloc(2 * n + 1, sizeof(*a))))
+		return SC_ENOMEM;
+	for (i = 0, c = n ? names->child : NULL; i < n; i++, c = c->next) {
+		a[i] = c->valuestring;
+		a[n + i] = cJSON_IsString(v) ? v->valuestring : NULL;
+		v = v ? v->next : NULL;
+	}
+	*out = sc_env_snapshot_new(a, values ? a + n : NULL, n);
+	free(a);
+	return *out ? 0 : SC_ENOMEM;
+}

@@ -455,3 +455,40 @@ TEST(bind_json_parse_text_and_sort_keys)
 	CHECK_STR(sc_error_message(err), "invalid JSON near byte 6");
 	sc_error_free(err);
 }
+
+TEST(bind_env_snapshot_json)
+{
+	cJSON *names = cJSON_Parse("[\"SC_TEST_ENV_J\", \"SC_TEST_ENV_K\", 5, "
+				   "\"SC_TEST_ENV_L\"]");
+	cJSON *values = cJSON_Parse("[\"one\", \"\"]");
+	cJSON *short_values = cJSON_Parse("[\"one\"]");
+	cJSON *not_array = cJSON_Parse("{}");
+	sc_env_snapshot *s = NULL, *g = NULL, *m = NULL, *e = NULL;
+
+	setenv("SC_TEST_ENV_J", "one", 1);
+	unsetenv("SC_TEST_ENV_K");
+	setenv("SC_TEST_ENV_L", "differs", 1); /* after 5: not read */
+	REQUIRE(names && values && short_values && not_array);
+	REQUIRE(sc_env_snapshot_json(&s, names, NULL) == 0);
+	REQUIRE(sc_env_snapshot_json(&g, names, values) == 0);
+	REQUIRE(sc_env_snapshot_json(&m, names, short_values) == 0);
+	REQUIRE(sc_env_snapshot_json(&e, not_array, not_array) == 0);
+	CHECK(sc_env_snapshot_same(s) == 1);
+	CHECK(sc_env_snapshot_same(g) == 1);
+	CHECK(sc_env_snapshot_same(m) == 0); /* K has no value: never */
+	CHECK(sc_env_snapshot_same(e) == 1); /* no names */
+	setenv("SC_TEST_ENV_K", "x", 1);
+	CHECK(sc_env_snapshot_same(s) == 0);
+	CHECK(sc_env_snapshot_same(g) == 0);
+	unsetenv("SC_TEST_ENV_K");
+	unsetenv("SC_TEST_ENV_J");
+	unsetenv("SC_TEST_ENV_L");
+	sc_env_snapshot_free(s);
+	sc_env_snapshot_free(g);
+	sc_env_snapshot_free(m);
+	sc_env_snapshot_free(e);
+	cJSON_Delete(names);
+	cJSON_Delete(values);
+	cJSON_Delete(short_values);
+	cJSON_Delete(not_array);
+}

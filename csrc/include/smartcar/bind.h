@@ -137,6 +137,16 @@ SC_EXTERN(int) sc_env_snapshot_same(sc_env_snapshot *s);
 
 SC_EXTERN(void) sc_env_snapshot_free(sc_env_snapshot *s);
 
+/**
+ * sc_env_snapshot_new() of the array @p names (up to its first item that
+ * is not a string) and, when @p values is not NULL, the values at the
+ * same places of the array @p values (another item, or none: never the
+ * same).  0, or SC_ENOMEM.
+ */
+SC_EXTERN(int) sc_env_snapshot_json(sc_env_snapshot **out,
+				    const struct cJSON *names,
+				    const struct cJSON *values);
+
 /** The sockets @p a watches now (sc_async_fds()): [{fd, read, write}]. */
 SC_EXTERN(struct cJSON *) sc_async_fds_json(const sc_async *a);
 
