@@ -308,7 +308,18 @@ PY_SELF = {
               "self->handle", "holder_release(self);"),
     "async": ("AsyncObject", None, "sc_async", "self->async", None),
     "op": ("OpObject", None, "sc_op", "self->op", None),
+    "pages": ("PagesObject", None, "sc_pager", "self->pager", None),
 }
+# a getter (return kind attr): the object the call gives (NULL: None)
+PY_GETTER = """static PyObject *%s(%s *self, void *closure)
+{
+	PyObject *v = (PyObject *)(%s);
+
+	v = v ? v : Py_None;
+	Py_INCREF(v);
+	return v;
+}
+"""
 # the Python class of each receiver, whose method table a macro fills
 PY_CLASSES = {"client": "Client", "store": "TokenStore", "async": "Async",
               "op": "Op", "pages": "Pages"}
@@ -484,7 +495,10 @@ def render_python(functions):
                          (doc, c_string(fn.doc)))
         else:
             doc = "NULL"
-        if fn.ret == "attr":  # a getter
+        if fn.ret == "attr":  # a getter of the object the call gives
+            if not fn.hand:
+                parts.append(PY_GETTER % (c_name, PY_SELF[receiver(fn)][0],
+                                          fn.call.replace("SELF", "self")))
             attrs.setdefault(receiver(fn), []).append(
                 "\t{ \"%s\", (getter)%s, NULL, %s, NULL }," % (
                     fn.py, c_name, doc))

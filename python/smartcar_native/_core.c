@@ -240,8 +240,7 @@ static void raise_fmt(int code, const char *fmt, ...)
  */
 static void *retyped(void)
 {
-	PyObject *type, *value, *tb, *text;
-	PyObject *t = PyErr_Occurred();
+	PyObject *type, *value, *tb, *t = PyErr_Occurred();
 
 	if (!t || !(t == PyExc_ValueError ||
 		    PyErr_ExceptionMatches(PyExc_OverflowError) ||
@@ -250,15 +249,12 @@ static void *retyped(void)
 		return NULL;
 	PyErr_Fetch(&type, &value, &tb);
 	PyErr_NormalizeException(&type, &value, &tb);
-	text = value ? PyObject_Str(value) : NULL;
+	raise_fmt(SC_EINVAL, "%S", value ? value : type);
+	if (!PyErr_Occurred()) /* no text */
+		raise_local(SC_EINVAL, "a value is out of range");
 	Py_XDECREF(type);
 	Py_XDECREF(value);
 	Py_XDECREF(tb);
-	if (text)
-		raise_fmt(SC_EINVAL, "%U", text);
-	else
-		raise_local(SC_EINVAL, "a value is out of range");
-	Py_XDECREF(text);
 	return NULL;
 }
 
@@ -311,31 +307,28 @@ static int params_from(PyObject *obj, sc_params **out)
 		goto fail;
 	}
 	while (PyDict_Next(obj, &pos, &key, &value)) {
-		const char *k = utf8_of(key, "parameter name");
+		const char *k = utf8_of(key, "parameter name"), *v = NULL;
+		long long n = 0;
+
 		if (!k)
 			goto fail;
 		if (value == Py_None)
 			continue;
-		if (PyLong_Check(value) && !PyBool_Check(value)) {
-			long long n = PyLong_AsLongLong(value);
-			if (n == -1 && PyErr_Occurred()) {
-				PyErr_Clear();
-				raise_fmt(SC_EINVAL,
-					  "parameter '%s' is out of range", k);
+		if (PyUnicode_Check(value)) {
+			if (!(v = utf8_of(value, "parameter value")))
 				goto fail;
-			}
-			rc = sc_params_set_int(p, k, n);
-		} else if (PyUnicode_Check(value)) {
-			const char *v = utf8_of(value, "parameter value");
-			if (!v)
-				goto fail;
-			rc = sc_params_set(p, k, v);
-		} else {
+		} else if (!PyLong_Check(value) || PyBool_Check(value)) {
 			PyErr_Format(PyExc_TypeError,
 				     "parameter '%s' must be str, not %.100s",
 				     k, Py_TYPE(value)->tp_name);
 			goto fail;
+		} else if ((n = PyLong_AsLongLong(value)) == -1 &&
+			   PyErr_Occurred()) {
+			PyErr_Clear();
+			raise_fmt(SC_EINVAL, "parameter '%s' is out of range", k);
+			goto fail;
 		}
+		rc = v ? sc_params_set(p, k, v) : sc_params_set_int(p, k, n);
 		if (rc != 0) {
 			raise_local(rc, NULL);
 			goto fail;
@@ -866,13 +859,6 @@ static PyObject *py_Client_set_debug(ClientObject *self, PyObject *hook)
 	Py_RETURN_NONE;
 }
 
-static PyObject *py_Client_debug(ClientObject *self, void *closure)
-{
-	PyObject *hook = self->debug ? self->debug : Py_None;
-	Py_INCREF(hook);
-	return hook;
-}
-
 static PyObject *py_Client_share_cooldowns(ClientObject *self, PyObject *arg)
 {
 	PyObject *core = NULL;
@@ -952,13 +938,6 @@ static PyObject *Pages_next(PagesObject *self)
 		return NULL; /* StopIteration */
 	}
 	return take_result(rc < 0 ? rc : 0, res);
-}
-
-static PyObject *py_Pages_client(PagesObject *self, void *unused)
-{
-	(void)unused;
-	Py_INCREF(self->owner);
-	return (PyObject *)self->owner;
 }
 
 /* A Pages object for the pager Client.pages made (with @p store, a

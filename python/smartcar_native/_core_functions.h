@@ -1725,6 +1725,14 @@ PyDoc_STRVAR(py_Client_close_doc,
 PyDoc_STRVAR(py_Client_debug_doc,
 "The debug hook, or None (see set_debug()).");
 
+static PyObject *py_Client_debug(ClientObject *self, void *closure)
+{
+	PyObject *v = (PyObject *)(self->debug);
+
+	v = v ? v : Py_None;
+	Py_INCREF(v);
+	return v;
+}
 
 PyDoc_STRVAR(py_TokenStore_close_doc,
 "close() -> None\n"
@@ -1736,6 +1744,14 @@ PyDoc_STRVAR(py_TokenStore_close_doc,
 PyDoc_STRVAR(py_Pages_client_doc,
 "The Client whose calls fetch the pages.");
 
+static PyObject *py_Pages_client(PagesObject *self, void *closure)
+{
+	PyObject *v = (PyObject *)(self->owner);
+
+	v = v ? v : Py_None;
+	Py_INCREF(v);
+	return v;
+}
 
 PyDoc_STRVAR(py_same_values_doc,
 "same_values(mapping, keys, values) -> bool\n"
