@@ -581,6 +581,11 @@ def render_py_classes(classes, tables, attrs):
             slots.append(".tp_getset = %s_getset," % p)
         slots += [PY_SLOTS[w].format(p=own if w in ("gc", "weakref") else p)
                   for w in words if w in PY_SLOTS]
+        free = [w[5:] for w in words if w.startswith("free=")]
+        if free:  # a client's child: its handle freed, the client dropped
+            out.append(PY_CHILD_DEALLOC % (
+                p, p, free[0], PY_SELF[cls.recv][3],
+                "\tPy_XDECREF(self->store);\n" if "store" in words else ""))
         out.append("\nstatic PyTypeObject %s_Type = {\n\t%s\n};\n"
                    % (p, "\n\t".join(slots)))
         names.append("\t\t{ %s, &%s_Type }," % (
@@ -702,6 +707,16 @@ def wrap(items, sep, newline, width=60):
     return newline.join(lines + [line])
 
 
+# the dealloc of a class of slot free=<the handle's free function> (and
+# store: a TokenStore it holds)
+PY_CHILD_DEALLOC = """
+static void %s_dealloc(%sObject *self)
+{
+	%s(%s);
+	client_drop(&self->owner);
+%s	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+"""
 # the SC_CLASS lines by Python name
 PY_TYPES = {}
 # the types ready, the public ones (a name) added to the module

@@ -1,19 +1,12 @@
 /*
- * smartcar_native._core: the CPython binding of libsmartcar.
- *
- * This file only marshals.  It converts Python values to sc_params and
- * cJSON trees back to Python objects, holds the sc_client and sc_op
- * handles, releases the GIL around blocking calls and turns sc_error
- * objects into exceptions through smartcar_native.errors._from_core.
- * Every rule about Smartcar (URLs, grants, retries, error bodies) lives
- * in the C library; nothing here looks at an HTTP status or a JSON key.
- *
- * Numbers: cJSON keeps every JSON number as a double, so the converter
- * returns an int when the value is integral and |v| <= 2^53 (where a
- * double is exact), and a float otherwise.
- *
- * Static types and single-phase init, as pycurl and pygit2 do; the only
- * module-level state is the error factory looked up once at import.
+ * smartcar_native._core: the CPython binding of libsmartcar.  It only
+ * marshals: Python values to sc_params and cJSON trees and back, the
+ * handles, the GIL around blocking calls, and sc_error objects turned
+ * into exceptions by smartcar_native.errors._from_core.  Every rule about
+ * Smartcar lives in the C library.  The wrappers, types and tables are
+ * generated from csrc/lib/bindings.def (_core_functions.h, included at
+ * the end); this file holds the helpers they call.  Static types and
+ * single-phase init; the only module-level state is the error factory.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -80,9 +73,10 @@ static PyObject *key_from_c(const char *s)
 	return str_from_c(s);
 }
 
+/* An int when @p d is integral and |d| <= 2^53 (the range in which
+ * every integer is a double), else a float. */
 static PyObject *number_from_json(double d)
 {
-	/* 2^53: the largest range in which every integer is a double. */
 	if (isfinite(d) && d == floor(d) && fabs(d) <= 9007199254740992.0)
 		return PyLong_FromDouble(d);
 	return PyFloat_FromDouble(d);
@@ -912,14 +906,6 @@ typedef struct {
 			      * (the pager holds its sc_token_store) */
 } PagesObject;
 
-static void Pages_dealloc(PagesObject *self)
-{
-	sc_pager_free(self->pager);
-	client_drop(&self->owner);
-	Py_XDECREF(self->store);
-	PyObject_Free(self);
-}
-
 static PyObject *Pages_next(PagesObject *self)
 {
 	sc_result *res = NULL;
@@ -1128,13 +1114,6 @@ static cJSON *headers_of(PyObject *obj)
 	return out;
 }
 
-static void Op_dealloc(OpObject *self)
-{
-	sc_op_free(self->op);
-	client_drop(&self->owner);
-	Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
 static PyObject *Store_repr(StoreObject *self)
 {
 	return PyUnicode_FromFormat("<%s%s>", Py_TYPE(self)->tp_name,
@@ -1229,13 +1208,6 @@ static PyObject *mod_tuple_new(PyObject *self, PyObject *const *args,
 }
 
 /* ---- Async: the non-blocking driver (smartcar/async.h) ------------ */
-
-static void Async_dealloc(AsyncObject *self)
-{
-	sc_async_free(self->async);
-	client_drop(&self->owner);
-	Py_TYPE(self)->tp_free((PyObject *)self);
-}
 
 /* The pager of a Pages of @p owner's, taken for the driver to walk (the
  * Pages stop; the pager holds the store), or NULL with an exception set. */

@@ -2011,6 +2011,13 @@ static PyMethodDef Op_methods[] = {
 	{ NULL, NULL, 0, NULL }
 };
 
+static void Op_dealloc(OpObject *self)
+{
+	sc_op_free(self->op);
+	client_drop(&self->owner);
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
 static PyTypeObject Op_Type = {
 	PyVarObject_HEAD_INIT(NULL, 0)
 	.tp_name = "smartcar_native._core.Op",
@@ -2097,6 +2104,13 @@ static PyMethodDef Async_methods[] = {
 	{ NULL, NULL, 0, NULL }
 };
 
+static void Async_dealloc(AsyncObject *self)
+{
+	sc_async_free(self->async);
+	client_drop(&self->owner);
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
 static PyTypeObject Async_Type = {
 	PyVarObject_HEAD_INIT(NULL, 0)
 	.tp_name = "smartcar_native._core.Async",
@@ -2116,6 +2130,14 @@ static PyGetSetDef Pages_getset[] = {
 	{ "client", (getter)py_Pages_client, NULL, py_Pages_client_doc, NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
+
+static void Pages_dealloc(PagesObject *self)
+{
+	sc_pager_free(self->pager);
+	client_drop(&self->owner);
+	Py_XDECREF(self->store);
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
 
 static PyTypeObject Pages_Type = {
 	PyVarObject_HEAD_INIT(NULL, 0)
