@@ -45,6 +45,9 @@ function core.endpoints() end
 ---@return string[] # the environment variables a client reads its hosts and CA bundle from
 function core.client_env() end
 
+---@return table<string, string> # the per-call options, name -> "string" or "count"
+function core.call_options() end
+
 --- Every column of an endpoint's line (sc_endpoint_info): method, path,
 --- host, auth, kind, vehicle ("1"/"0"), permission, batch_path,
 --- batch_name, args, result, doc, paging, query; nil for an unknown name.
