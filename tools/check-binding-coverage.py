@@ -148,6 +148,8 @@ ONE_BINDING = {
     ("python", "sc_endpoint_args_text"): JSON_TEXT,
     ("python", "sc_client_new_text"): JSON_TEXT,
     ("python", "sc_auth_params_text"): JSON_TEXT,
+    ("lua", "sc_auth_url_text"): "Lua's client:auth_url takes the options "
+                                 "table itself (sc_params_from_json)",
     ("python", "sc_json_parse_text"): "Python applications parse JSON "
                                       "with the json module",
     ("python", "sc_json_sort_keys"): "Lua's json_encode sorts keys; Python "

@@ -65,14 +65,21 @@ static int single_select_object(const char *text, const char **single,
 			*vin = sc__strdup(f->valuestring);
 			rc = *vin ? 0 : url_fail(err_out, SC_ENOMEM, NULL);
 		} else {
-			snprintf(msg, sizeof(msg), "single_select.%.40s: %s",
-				 f->string,
-				 !strcmp(f->string, "enabled")
-					 ? "boolean expected"
-				 : !strcmp(f->string, "vin")
-					 ? "non-empty string expected"
-					 : "unknown field");
-			rc = url_fail(err_out, SC_EINVAL, msg);
+			int vin_field = !strcmp(f->string, "vin");
+
+			snprintf(msg, sizeof(msg), "single_select.%.40s",
+				 f->string);
+			if (!strcmp(f->string, "enabled"))
+				rc = sc__invalid_type(err_out, msg, "boolean",
+						      f);
+			else if (vin_field && !cJSON_IsString(f))
+				rc = sc__invalid_type(err_out, msg, "string",
+						      f);
+			else
+				rc = url_fail(err_out, SC_EINVAL,
+					      strcat(msg, vin_field
+							     ? ": must not be empty"
+							     : ": unknown field"));
 		}
 	}
 	cJSON_Delete(o);

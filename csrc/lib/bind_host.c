@@ -414,6 +414,34 @@ void sc_env_snapshot_free(sc_env_snapshot *s)
 
 /* ---- parameter and option tables given as JSON (a Lua table's) ------- */
 
+static const char *json_type(const cJSON *v)
+{
+	return cJSON_IsString(v)			? "string"
+	       : cJSON_IsBool(v)			? "boolean"
+	       : cJSON_IsNumber(v) || cJSON_IsRaw(v) ? "number"
+	       : cJSON_IsNull(v)			? "null"
+	       : cJSON_IsArray(v)			? "array"
+							: "object";
+}
+
+int sc__invalid_type(sc_error **err_out, const char *what,
+		     const char *expected, const cJSON *got)
+{
+	char msg[200];
+
+	if (!err_out || *err_out)
+		return SC_EINVAL;
+	snprintf(msg, sizeof(msg), "%.80s: %.60s expected, got %s", what,
+		 expected, json_type(got));
+	*err_out = sc__error_new(SC_EINVAL, msg);
+	if (*err_out && sc__error_set(*err_out, "expected", expected) != 0) {
+		sc_error_free(*err_out);
+		*err_out = sc__error_new(SC_ENOMEM, NULL);
+		return SC_ENOMEM;
+	}
+	return SC_EINVAL;
+}
+
 /* SC_EINVAL, its message @p fmt with @p a, @p b and @p c in *err_out. */
 static int invalid(sc_error **err_out, const char *fmt, const char *a,
 		   const char *b, const char *c)
@@ -424,16 +452,6 @@ static int invalid(sc_error **err_out, const char *fmt, const char *a,
 	if (err_out)
 		*err_out = sc__error_new(SC_EINVAL, msg);
 	return SC_EINVAL;
-}
-
-static const char *json_type(const cJSON *v)
-{
-	return cJSON_IsString(v)			? "string"
-	       : cJSON_IsBool(v)			? "boolean"
-	       : cJSON_IsNumber(v) || cJSON_IsRaw(v) ? "number"
-	       : cJSON_IsNull(v)			? "null"
-	       : cJSON_IsArray(v)			? "array"
-							: "object";
 }
 
 int sc_params_set_number(sc_params *params, const char *key, double value)
@@ -452,6 +470,7 @@ int sc_params_from_json(sc_params **out, const cJSON *obj,
 {
 	const cJSON *v = obj ? obj->child : NULL;
 	int rc = sc_params_new(out);
+	char what[80];
 
 	if (err_out)
 		*err_out = NULL;
@@ -467,11 +486,12 @@ int sc_params_from_json(sc_params **out, const cJSON *obj,
 		else if (cJSON_IsNumber(v))
 			rc = sc_params_set_number(*out, v->string,
 						  v->valuedouble);
-		else
-			rc = invalid(err_out,
-				     "parameter '%.60s': string, number or "
-				     "boolean expected, got %s",
-				     v->string, json_type(v), "");
+		else {
+			snprintf(what, sizeof(what), "parameter '%.60s'",
+				 v->string);
+			rc = sc__invalid_type(err_out, what,
+					      "string, number or boolean", v);
+		}
 	}
 	if (rc != 0) {
 		sc_params_free(*out);
@@ -485,7 +505,7 @@ int sc_client_new_json(sc_client **out, const cJSON *options,
 {
 	const cJSON *v = options ? options->child : NULL;
 	sc_params *p = NULL;
-	char want[32];
+	char want[32], what[80];
 	int rc;
 
 	*out = NULL;
@@ -500,10 +520,11 @@ int sc_client_new_json(sc_client **out, const cJSON *options,
 				       v->string, "", "");
 		snprintf(want, sizeof(want), "%s%s",
 			 number ? "non-negative " : "", type);
-		if (strcmp(json_type(v), number ? "number" : type) != 0)
-			return invalid(err_out,
-				       "option '%.60s': %s expected, got %s",
-				       v->string, want, json_type(v));
+		if (strcmp(json_type(v), number ? "number" : type) != 0) {
+			snprintf(what, sizeof(what), "option '%.60s'",
+				 v->string);
+			return sc__invalid_type(err_out, what, want, v);
+		}
 	}
 	rc = sc_params_from_json(&p, options, err_out);
 	if (rc == 0)

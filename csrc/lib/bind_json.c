@@ -62,16 +62,19 @@ static int member_text(const cJSON *v, char **text, sc_error **err_out)
 		return 0;
 	sc__buf_init(&b, 1024 * 1024);
 	cJSON_ArrayForEach(item, v) {
-		if (rc == 0 && item != v->child && sc__buf_putc(&b, ' '))
+		if (item != v->child && sc__buf_putc(&b, ' '))
 			rc = SC_ENOMEM;
 		if (rc == 0)
 			rc = item_text(&b, item);
+		if (rc != 0)
+			break;
 	}
 	*text = rc == 0 ? sc__buf_detach(&b) : NULL;
 	sc__buf_free(&b);
 	if (rc == 1)
-		return bad(err_out, v->string, "a list of strings, numbers or "
-					       "booleans expected");
+		return sc__invalid_type(err_out, v->string,
+					"a list of strings, numbers or booleans",
+					item);
 	return rc == 0 && !*text ? SC_ENOMEM : rc;
 }
 
@@ -79,14 +82,19 @@ static int member_text(const cJSON *v, char **text, sc_error **err_out)
 static int parse(cJSON **tree, const char *json, size_t len,
 		 sc_error **err_out)
 {
+	int rc;
+
 	if (err_out)
 		*err_out = NULL;
 	*tree = json ? sc__json_parse(json, len) : NULL;
 	if (cJSON_IsObject(*tree))
 		return 0;
+	if (!*tree) /* not JSON */
+		return sc__invalid(err_out, "parameters: a JSON object expected");
+	rc = sc__invalid_type(err_out, "parameters", "a JSON object", *tree);
 	cJSON_Delete(*tree);
 	*tree = NULL;
-	return sc__invalid(err_out, "parameters: a JSON object expected");
+	return rc;
 }
 
 /* Write the lists and flags of @p tree as text and leave out its nulls:
@@ -160,16 +168,64 @@ int sc_client_new_text(sc_client **out, const char *json, size_t len,
 	return from_text(NULL, out, json, len, err_out);
 }
 
+/* The options sc_auth_params_text() takes and their kinds: t a non-empty
+ * string, b a boolean, l a list of non-empty strings, f flags (an object
+ * or a string), s single_select (a boolean or an object). */
+static const struct {
+	const char *name;
+	char kind;
+} auth_options[] = {
+	{ "scope", 'l' }, { "state", 't' },	      { "force_prompt", 'b' },
+	{ "make", 't' },  { "make_bypass", 't' },     { "flags", 'f' },
+	{ "user", 't' },  { "single_select_vin", 't' }, { "single_select", 's' },
+	{ "mode", 't' },
+};
+
+/* 0 when option @p v (not null) is of its @p kind, else SC_EINVAL. */
+static int auth_option(const cJSON *v, char kind, sc_error **err_out)
+{
+	const cJSON *item;
+
+	switch (kind) {
+	case 'b':
+		return cJSON_IsBool(v) ? 0
+				       : sc__invalid_type(err_out, v->string,
+							  "boolean", v);
+	case 'f':
+		return cJSON_IsString(v) || cJSON_IsObject(v)
+			       ? 0
+			       : sc__invalid_type(err_out, v->string,
+						  "object or string", v);
+	case 's':
+		return cJSON_IsBool(v) || cJSON_IsObject(v)
+			       ? 0
+			       : sc__invalid_type(err_out, v->string,
+						  "boolean or object", v);
+	case 't':
+		if (!cJSON_IsString(v))
+			return sc__invalid_type(err_out, v->string, "string",
+						v);
+		return *v->valuestring ? 0 : bad(err_out, v->string,
+						 "must not be empty");
+	}
+	if (!cJSON_IsArray(v) && !(cJSON_IsObject(v) && !v->child))
+		return sc__invalid_type(err_out, v->string, "list of strings",
+					v);
+	cJSON_ArrayForEach(item, v) {
+		if (!cJSON_IsString(item))
+			return sc__invalid_type(err_out, "scope item", "string",
+						item);
+		if (!*item->valuestring)
+			return bad(err_out, "scope item", "must not be empty");
+	}
+	return 0;
+}
+
 int sc_auth_params_text(sc_params **out, const char *json, size_t len,
 			sc_error **err_out)
 {
-	static const char *const names[] = {
-		"scope",	     "state", "force_prompt", "make",
-		"make_bypass",	     "flags", "single_select", "user",
-		"single_select_vin", "mode",
-	};
 	cJSON *tree, *v, *ss;
-	size_t i, n = sizeof(names) / sizeof(names[0]);
+	size_t i, n = sizeof(auth_options) / sizeof(auth_options[0]);
 	char *text;
 	int rc;
 
@@ -178,10 +234,13 @@ int sc_auth_params_text(sc_params **out, const char *json, size_t len,
 	*out = NULL;
 	rc = parse(&tree, json, len, err_out);
 	for (v = rc == 0 ? tree->child : NULL; v && rc == 0; v = v->next) {
-		for (i = 0; i < n && strcmp(names[i], v->string); i++)
+		for (i = 0; i < n && strcmp(auth_options[i].name, v->string);
+		     i++)
 			;
 		if (i == n)
 			rc = bad(err_out, "unknown option", v->string);
+		else if (!cJSON_IsNull(v))
+			rc = auth_option(v, auth_options[i].kind, err_out);
 	}
 	/* single_select = {enabled = boolean, vin = string}: its JSON text,
 	 * which sc_auth_url() checks and reads */
@@ -202,6 +261,23 @@ int sc_auth_params_text(sc_params **out, const char *json, size_t len,
 	if (rc == 0)
 		rc = sc_params_from_json(out, tree, err_out);
 	cJSON_Delete(tree);
+	return rc;
+}
+
+int sc_auth_url_text(char **url_out, char **state_out,
+		     const sc_client *client, const char *json, size_t len,
+		     sc_error **err_out)
+{
+	sc_params *params = NULL;
+	int rc = sc_auth_params_text(&params, json, len, err_out);
+
+	if (url_out)
+		*url_out = NULL;
+	if (state_out)
+		*state_out = NULL;
+	if (rc == 0)
+		rc = sc_auth_url(url_out, state_out, client, params, err_out);
+	sc_params_free(params);
 	return rc;
 }
 

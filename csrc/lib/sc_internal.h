@@ -114,6 +114,11 @@ int sc__error_set_item(sc_error *e, const char *field, cJSON *item);
 int sc__error_set_message(sc_error *e, const char *message);
 /* Remove secrets from every string in the error. */
 void sc__error_redact(sc_error *e, const char *const *secrets, size_t n);
+/* SC_EINVAL for a value of the wrong type, in *err_out (when not set yet):
+ * "<what>: <expected> expected, got <got's JSON type>" and the field
+ * "expected" (the bindings raise a type error: bind_host.c). */
+int sc__invalid_type(sc_error **err_out, const char *what,
+		     const char *expected, const cJSON *got);
 
 /* ---- results (result.c) ----------------------------------------------- */
 struct sc_result {

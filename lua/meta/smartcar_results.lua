@@ -456,6 +456,7 @@
 ---@field model string|smartcar.Null|nil
 ---@field year string|smartcar.Null|nil
 ---@field error_message string|smartcar.Null|nil Connect errors: the message sent
+---@field expected string|smartcar.Null|nil invalid_argument errors about a value's type: the type the value must have (Python: InvalidArgumentTypeError)
 
 --- One call's slot in run_many's answer.
 ---@class smartcar.ManyResult

@@ -1131,6 +1131,52 @@ done:
 	return ret;
 }
 
+PyDoc_STRVAR(py_Client_auth_url_text_doc,
+"auth_url_text(options) -> (url, state)\n"
+"\n"
+"auth_url with the Connect options as JSON object text (sc_auth_url_text):\n"
+"scope (a list), state, force_prompt (a boolean), make, make_bypass,\n"
+"single_select (a boolean or {enabled, vin}), single_select_vin, flags\n"
+"(an object or str), user, mode; a value of the wrong type raises\n"
+"InvalidArgumentTypeError.");
+
+static PyObject *py_Client_auth_url_text(ClientObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_client *handle;
+	static char *kwlist[] = { "options", NULL };
+	PyObject *options_obj;
+	const char *options;
+	Py_ssize_t options_len;
+	char *out = NULL, *out2 = NULL;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:auth_url_text", kwlist,
+					 &options_obj))
+		return retyped();
+	if (holder_check(self) < 0)
+		goto done;
+	handle = self->handle;
+	if (!PyUnicode_Check(options_obj)) {
+		PyErr_Format(PyExc_TypeError, "options must be str, not %.100s",
+			     Py_TYPE(options_obj)->tp_name);
+		goto done;
+	}
+	if (!(options = PyUnicode_AsUTF8AndSize(options_obj, &options_len))) {
+		retyped();
+		goto done;
+	}
+	rc = sc_auth_url_text(&out, &out2, handle, options, options_len, &err);
+	ret = rc != 0 ? raise_owned(rc, err)
+		     : Py_BuildValue("(zz)", out, out2);
+done:
+	sc_free(out);
+	sc_free(out2);
+	return ret;
+}
+
 PyDoc_STRVAR(py_TokenStore_get_doc,
 "get(key) -> dict\n"
 "\n"
@@ -1938,6 +1984,8 @@ static PyMethodDef Client_methods[] = {
 	  METH_NOARGS, py_Client_connections_opened_doc },
 	{ "auth_url", (PyCFunction)(void (*)(void))py_Client_auth_url,
 	  METH_VARARGS | METH_KEYWORDS, py_Client_auth_url_doc },
+	{ "auth_url_text", (PyCFunction)(void (*)(void))py_Client_auth_url_text,
+	  METH_VARARGS | METH_KEYWORDS, py_Client_auth_url_text_doc },
 	{ "call_many", (PyCFunction)(void (*)(void))py_Client_call_many,
 	  METH_VARARGS | METH_KEYWORDS, py_Client_call_many_doc },
 	{ "set_debug", (PyCFunction)(void (*)(void))py_Client_set_debug,

@@ -71,3 +71,7 @@ class ErrorFields:
 
     #: Connect errors: the message sent
     error_message: Optional[str]
+
+    #: invalid_argument errors about a value's type: the type the value must
+    #: have (Python: InvalidArgumentTypeError)
+    expected: Optional[str]

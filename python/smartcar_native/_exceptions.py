@@ -12,6 +12,7 @@ from ._error_base import SmartcarException
 
 __all__ = [
     "InvalidArgumentError",
+    "InvalidArgumentTypeError",
     "OutOfMemoryError",
     "NetworkError",
     "SmartcarTimeoutError",
@@ -46,6 +47,12 @@ __all__ = [
 
 class InvalidArgumentError(SmartcarException, ValueError):
     """A value given to the library was refused (missing, malformed)."""
+
+
+class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
+    """A value given to the library is of the wrong type: ``expected`` says
+    the type it takes (``"string"``, ``"boolean"``...).
+    """
 
 
 class OutOfMemoryError(SmartcarException, MemoryError):

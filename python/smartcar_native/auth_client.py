@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
-from .options import AuthUrlOptions, SingleSelect, TokenOptions
+from .options import AuthUrlOptions, TokenOptions
 from . import _util
 from ._shared_clients import USER_AGENT_SUFFIX, client_settings
 from ._core import Client
@@ -132,7 +132,14 @@ class AuthClient:
         When ``options`` has no ``state`` the library generates a random
         one; keep it and pass it to :func:`parse_redirect`.
         """
-        return self._client.auth_url(_auth_url_params(scope, options))
+        opts = dict(_util.require_mapping("options", options))
+        if scope is not None:
+            opts["scope"] = scope
+        if "force_prompt" in opts:  # any truthy value, as the official SDK
+            opts["force_prompt"] = bool(opts["force_prompt"])
+        # the library checks each option and its type (sc_auth_url_text)
+        return self._client.auth_url_text(
+            _util.json_text("scope and options", opts))
 
     # -- token endpoint -------------------------------------------------
 
@@ -190,30 +197,3 @@ def _token_params(options: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
     _util.check_keys("option", opts, TokenOptions.__annotations__)
     return {"flags": _util.flags_string(opts.get("flags"))}
 
-
-def _auth_url_params(
-    scope: Optional[Sequence[str]], options: Optional[Mapping[str, Any]]
-) -> Dict[str, Any]:
-    params: Dict[str, Any] = {}
-    if scope is not None:
-        params["scope"] = " ".join(_util.str_list("scope", scope))
-    opts = _util.require_mapping("options", options)
-    _util.check_keys("option", opts, AuthUrlOptions.__annotations__)
-    if opts.get("force_prompt"):
-        params["force_prompt"] = "true"
-    params["state"] = _util.optional_str("state", opts.get("state"))
-    params["make"] = _util.optional_str("make_bypass", opts.get("make_bypass"))
-    params["user"] = _util.optional_str("user", opts.get("user"))
-    params["flags"] = _util.flags_string(opts.get("flags"))
-
-    select = opts.get("single_select")
-    if isinstance(select, bool):  # the official SDK's short form
-        select = {"enabled": select}
-    select = _util.require_mapping("single_select", select)
-    _util.check_keys("single_select key", select, SingleSelect.__annotations__)
-    # a vin wins over enabled (libsmartcar's sc_auth_url)
-    params["single_select_vin"] = _util.optional_str("single_select vin",
-                                                     select.get("vin"))
-    if select.get("enabled") is not None:
-        params["single_select"] = "true" if select["enabled"] else "false"
-    return params

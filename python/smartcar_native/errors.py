@@ -40,13 +40,17 @@ __all__ = ["SmartcarException"]
 __all__ += _exceptions.__all__
 
 
-def exception_class(kind: Optional[str], type_: Optional[str] = None
+def exception_class(kind: Optional[str], type_: Optional[str] = None,
+                    expected: Optional[str] = None
                     ) -> Type[SmartcarException]:
     """The exception class for a libsmartcar kind (and, for API errors,
-    the error's category: its v2 type)."""
+    the error's category: its v2 type; for invalid arguments, the type a
+    value must have: a wrong type is also a TypeError)."""
     cls = _BY_KIND.get(kind or "", SmartcarException)
     if cls is ApiError and type_:
         return _BY_API_TYPE.get(type_, ApiError)
+    if cls is InvalidArgumentError and expected:
+        return InvalidArgumentTypeError
     return cls
 
 
@@ -58,7 +62,8 @@ def _from_core(code: int, fields: Mapping[str, Any]) -> SmartcarException:
     Called by the C extension; returns the exception, does not raise it.
     """
     kind = fields.get("kind") or None
-    cls = exception_class(kind, fields.get("category") or fields.get("type"))
+    cls = exception_class(kind, fields.get("category") or fields.get("type"),
+                          fields.get("expected"))
     kwargs: Dict[str, Any] = {name: fields[name] for name in _FIELDS
                               if fields.get(name) is not None}
     if "resolution" in kwargs:  # the library's {type?, url?}: both keys

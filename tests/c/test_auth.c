@@ -127,8 +127,11 @@ TEST(auth_url_single_select_object)
 		  "&single_select_vin=5YJSA1E14FF101307&single_select=true" },
 	};
 	static const char *const bad[][2] = {
-		{ "{\"vin\":17}", "single_select.vin: non-empty string expected" },
-		{ "{\"enabled\":1}", "single_select.enabled: boolean expected" },
+		{ "{\"vin\":17}",
+		  "single_select.vin: string expected, got number" },
+		{ "{\"vin\":\"\"}", "single_select.vin: must not be empty" },
+		{ "{\"enabled\":1}",
+		  "single_select.enabled: boolean expected, got number" },
 		{ "{\"enabled\":true,\"x\":1}", "single_select.x: unknown field" },
 		{ "{bad", "single_select: a boolean or an object {enabled, vin} "
 			  "expected" },
@@ -153,6 +156,62 @@ TEST(auth_url_single_select_object)
 		err = NULL;
 	}
 	sc_params_free(p);
+	sc_client_free(c);
+}
+
+/* sc_auth_url_text: the Connect options as JSON, each of its JSON type; a
+ * wrong type is an invalid argument that says the type expected. */
+TEST(auth_url_text_checks_types)
+{
+	static const char *const bad[][3] = {
+		{ "{\"state\": 5}", "state: string expected, got number",
+		  "string" },
+		{ "{\"scope\": \"read_vin\"}",
+		  "scope: list of strings expected, got string",
+		  "list of strings" },
+		{ "{\"scope\": [1]}", "scope item: string expected", "string" },
+		{ "{\"force_prompt\": \"yes\"}", "force_prompt: boolean",
+		  "boolean" },
+		{ "{\"single_select\": \"yes\"}", "single_select: boolean or",
+		  "boolean or object" },
+		{ "{\"single_select\": {\"vin\": 5}}", "single_select.vin: ",
+		  "string" },
+		{ "{\"flags\": {\"a\": null}}", "parameter 'a': ",
+		  "string, number or boolean" },
+		{ "{\"flags\": 5}", "flags: object or string", "object or string" },
+		{ "[]", "parameters: a JSON object expected, got array",
+		  "a JSON object" },
+		{ "{\"user\": \"\"}", "user: must not be empty", NULL },
+		{ "{\"forcePrompt\": true}", "unknown option: forcePrompt", NULL },
+	};
+	const char *good = "{\"scope\": [\"read_vin\"], \"state\": \"s1\", "
+			   "\"force_prompt\": true, \"user\": null, "
+			   "\"single_select\": true, \"flags\": {\"x\": 1}}";
+	sc_client *c = connect_client();
+	sc_error *err = NULL;
+	char *url = NULL, *state = NULL;
+	size_t i;
+
+	REQUIRE(c);
+	REQUIRE(sc_auth_url_text(&url, &state, c, good, strlen(good),
+				 &err) == 0);
+	CHECK_CONTAINS(url, "approval_prompt=force&scope=read_vin&");
+	CHECK_CONTAINS(url, "&state=s1&single_select=true&flags=x%3A1");
+	CHECK_STR(state, "s1");
+	sc_free(url);
+	sc_free(state);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(sc_auth_url_text(&url, &state, c, bad[i][0],
+				       strlen(bad[i][0]), &err) == SC_EINVAL);
+		CHECK(url == NULL && state == NULL);
+		CHECK_CONTAINS(sc_error_message(err), bad[i][1]);
+		if (bad[i][2])
+			CHECK_STR(sc_error_get(err, "expected"), bad[i][2]);
+		else
+			CHECK(sc_error_get(err, "expected") == NULL);
+		sc_error_free(err);
+		err = NULL;
+	}
 	sc_client_free(c);
 }
 

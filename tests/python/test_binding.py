@@ -442,6 +442,21 @@ def test_auth_url_options():
         auth.get_auth_url(["read_odometer"], {"forcePrompt": True})
     with pytest.raises(TypeError):
         auth.get_auth_url(["read_odometer"], {"state": 5})
+    # a wrong type, as the library says it: both a TypeError and an
+    # InvalidArgumentError, naming the option and the type it takes
+    for opts, expected in (({"state": 5}, "string"),
+                           ({"single_select": {"vin": 5}}, "string"),
+                           ({"force_prompt": None, "user": []}, "string"),
+                           ({"single_select": "yes"}, "boolean or object")):
+        with pytest.raises(smartcar.InvalidArgumentTypeError) as info:
+            auth.get_auth_url(["read_odometer"], opts)
+        assert isinstance(info.value, smartcar.InvalidArgumentError)
+        assert info.value.expected == expected
+        assert [k for k in opts if k in str(info.value)]
+    with pytest.raises(smartcar.InvalidArgumentError) as bad:
+        auth.get_auth_url(["read_odometer"], {"user": ""})
+    assert not isinstance(bad.value, TypeError)
+    assert "user" in str(bad.value)
     with pytest.raises(TypeError):
         auth.exchange_code(None)
     with pytest.raises(TypeError):

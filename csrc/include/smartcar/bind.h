@@ -217,6 +217,15 @@ SC_EXTERN(int) sc_auth_params_text(sc_params **out, const char *json,
 				   size_t len, sc_error **err_out);
 
 /**
+ * sc_auth_url() with the Connect options of the JSON object @p json (@p len
+ * bytes), read by sc_auth_params_text().  A value of the wrong JSON type
+ * is SC_EINVAL whose error has the field "expected".
+ */
+SC_EXTERN(int) sc_auth_url_text(char **url_out, char **state_out,
+				const sc_client *client, const char *json,
+				size_t len, sc_error **err_out);
+
+/**
  * What a driver that owns its sockets reads of exchange @p h, as JSON
  * text in *out (free with sc_free()): {host, port, tls, server_name (for
  * a host name: SNI), pool ("scheme://host:port"), method, path, query,
