@@ -330,8 +330,9 @@ def render_python(calls, hand, known, v3_hand):
            "of the endpoint table.", "", HEADER, '"""', "",
            "from __future__ import annotations", "",
            "from typing import (TYPE_CHECKING, Any, Callable, Dict, "
-           "Iterator, %sMapping," % ("List, " if "List[" in used else ""),
-           "                    Optional)", ""]
+           "Iterator, %s" % ("List," if "List[" in used else "Mapping,"),
+           "                    %sOptional)" % (
+               "Mapping, " if "List[" in used else ""), ""]
     out += ["from .options import PagingOptions"] if "PagingOptions" in used \
         else []
     out += ["from ._plans import planner",

@@ -1,15 +1,17 @@
-"""Plans: calls ready to run.  ``planner(endpoint)`` makes the
-``_plan_<name>`` of a vehicle call from the endpoint table's line
-(``_core.endpoint_info``): each argument ``name[>parameter]:kind[?]`` is
-checked by its kind and sent as its parameter (a paging argument as its
-keys).  The calls that need more write their own (vehicle.py, v3.py)."""
+"""Plans: calls ready to run.  ``arguments(endpoint)`` reads a call's
+arguments from the endpoint table's line (``_core.endpoint_info``): each
+``name[>parameter]:kind[?]`` is checked by its kind and sent as its
+parameter (a paging or filter argument as its keys, the call's query
+parameters); ``planner(endpoint)`` makes a vehicle call's
+``_plan_<name>`` of them, _module_calls its functions' parameters."""
 
 from __future__ import annotations
 
 import inspect
 import json
-from typing import (TYPE_CHECKING, Any, Callable, Collection, Dict, Iterator, List,
-                    Mapping, NamedTuple, Optional, Sequence, Tuple)
+from typing import (TYPE_CHECKING, Any, Callable, Collection, Dict,
+                    Iterator, List, Mapping, NamedTuple, Optional, Sequence,
+                    Tuple)
 
 from . import _util
 from ._core import endpoint_info
@@ -199,9 +201,8 @@ def planner(endpoint: str, constant: Optional[Dict[str, Any]] = None,
             bound = sig.bind(self, *values, **named)
             bound.apply_defaults()
             values = bound.args[1:]
-        extra = params_of(*values) if count else {}
-        return self._plan(endpoint, dict(extra, **(constant or {})),  # type: ignore
-                          convert)
+        extra = dict(params_of(*values) if count else {}, **(constant or {}))
+        return self._plan(endpoint, extra, convert)  # type: ignore
 
     plan.__name__ = plan.__qualname__ = "_plan_" + endpoint
     plan.__signature__ = sig  # type: ignore[attr-defined]

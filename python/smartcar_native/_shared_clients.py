@@ -99,11 +99,8 @@ def client_settings() -> Dict[str, Any]:
 
 
 def _new_client(**options: Any) -> Client:
-    client = Client(user_agent_suffix=USER_AGENT_SUFFIX,
-                    **dict(_settings, **options))
-    if _debug is not None:
-        client.set_debug(_debug)
-    return client
+    return Client(user_agent_suffix=USER_AGENT_SUFFIX, debug=_debug,
+                  **dict(_settings, **options))
 
 
 def default_client() -> Client:

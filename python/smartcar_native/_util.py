@@ -197,10 +197,8 @@ def call(client: Any, endpoint: str, params: Dict[str, Any],
         if isinstance(answer, BaseException):
             raise answer
         return answer  # type: ignore[no-any-return]
-    item: Tuple[Any, ...] = (endpoint, params)
-    if store is not None:
-        item = (endpoint, params, store, key)
-    raise NeedCall(client, item)
+    raise NeedCall(client, (endpoint, params) if store is None
+                   else (endpoint, params, store, key))
 
 
 class PageItems(Iterator[T_item]):
