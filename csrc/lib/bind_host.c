@@ -116,49 +116,56 @@ static void wipe_strings(cJSON *j)
 	}
 }
 
-/* NULL when field @p name of the token set @p t is what it must be,
- * else what is wrong with it (a format for its name). */
-static const char *token_fault(const cJSON *t, const char *name, int text)
+/* 0 when field @p name of the token set @p t is of its @p kind (T a
+ * non-empty string, t one or absent, n a number or absent: Unix seconds),
+ * else SC_EINVAL saying what is wrong with it. */
+static int token_field(const cJSON *t, const char *name, char kind,
+		       sc_error **err_out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, name);
+	char msg[80];
 
-	if (text && !v)
-		return "the token set has no %s";
-	if (text && !cJSON_IsString(v))
-		return "%s must be a string";
-	if (text && !*v->valuestring)
-		return "%s must not be empty";
-	if (!text && v && !cJSON_IsNull(v) && !cJSON_IsNumber(v) &&
-	    !cJSON_IsRaw(v)) /* Lua writes its integers as raw text */
-		return "%s must be a number (Unix seconds)";
-	return NULL;
+	if (!v && kind == 'T')
+		snprintf(msg, sizeof(msg), "the token set has no %s", name);
+	else if (!v || (cJSON_IsNull(v) && kind != 'T'))
+		return 0;
+	else if (kind == 'n' && !cJSON_IsNumber(v) && !cJSON_IsRaw(v))
+		/* Lua writes its integers as raw text */
+		return sc__invalid_type(err_out, name, "number (Unix seconds)",
+					v);
+	else if (kind != 'n' && !cJSON_IsString(v))
+		return sc__invalid_type(err_out, name, "string", v);
+	else if (kind != 'n' && !*v->valuestring)
+		snprintf(msg, sizeof(msg), "%s must not be empty", name);
+	else
+		return 0;
+	return sc__invalid(err_out, msg);
 }
 
 int sc_token_store_save_tokens(sc_token_store *store, const char *key,
 			       cJSON *tokens, sc_error **err_out)
 {
-	static const char *const fields[] = { "access_token", "refresh_token",
-					      "expiration",
-					      "refresh_expiration" };
-	const char *fault = NULL;
-	char msg[96], *text = NULL;
+	static const struct {
+		const char *name;
+		char kind;
+	} fields[] = {
+		{ "access_token", 'T' }, { "refresh_token", 'T' },
+		{ "token_type", 't' },	 { "expires_in", 'n' },
+		{ "expiration", 'n' },	 { "refresh_expiration", 'n' },
+	};
+	char *text = NULL;
 	size_t i;
-	int rc = SC_EINVAL;
+	int rc = cJSON_IsObject(tokens)
+			 ? 0
+			 : sc__invalid(err_out, "the token set must be an object");
 
-	if (!cJSON_IsObject(tokens))
-		snprintf(msg, sizeof(msg), "the token set must be an object");
-	for (i = 0; cJSON_IsObject(tokens) && !fault && i < 4; i++)
-		fault = token_fault(tokens, fields[i], i < 2);
-	if (fault)
-		snprintf(msg, sizeof(msg), fault, fields[i - 1]);
-	if (fault || !cJSON_IsObject(tokens)) {
-		if (err_out && !*err_out)
-			*err_out = sc__error_new(rc, msg);
-	} else if (!(text = cJSON_PrintUnformatted(tokens))) {
+	for (i = 0; rc == 0 && i < sizeof(fields) / sizeof(fields[0]); i++)
+		rc = token_field(tokens, fields[i].name, fields[i].kind,
+				 err_out);
+	if (rc == 0 && !(text = cJSON_PrintUnformatted(tokens)))
 		rc = SC_ENOMEM;
-	} else {
+	else if (rc == 0)
 		rc = sc_token_store_save_json(store, key, text, err_out);
-	}
 	wipe_strings(tokens);
 	cJSON_Delete(tokens);
 	if (text)

@@ -62,15 +62,13 @@ def _token_dict(access: Any) -> Dict[str, Any]:
             "token must be an Access or a dict, not %s"
             % type(access).__name__
         )
-    # the library checks the tokens themselves (present, non-empty str)
+    # the library checks each field and its type
     out: Dict[str, Any] = {
-        name: fields[name] for name in ("access_token", "refresh_token")
+        name: fields[name] for name in ("access_token", "refresh_token",
+                                        "token_type", "expires_in")
         if name in fields}
-    out["token_type"] = _util.optional_str(
-        "token_type", fields.get("token_type")) or "Bearer"
-    expires_in = fields.get("expires_in")
-    if expires_in is not None:
-        out["expires_in"] = _util.number("expires_in", expires_in)
+    if out.get("token_type") is None:
+        out["token_type"] = "Bearer"
     for name in ("expiration", "refresh_expiration"):
         seconds = _time.optional_unix(name, fields.get(name))
         if seconds is not None:

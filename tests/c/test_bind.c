@@ -186,14 +186,23 @@ TEST(bind_save_tokens_checks_fields)
 	CHECK_STR(msg, "the token set has no access_token");
 	CHECK(save(st, "{\"access_token\":1,\"refresh_token\":\"r\"}", msg,
 		   sizeof(msg)) == SC_EINVAL);
-	CHECK_STR(msg, "access_token must be a string");
+	CHECK_STR(msg, "access_token: string expected, got number");
+	CHECK(save(st, "{\"access_token\":\"a\",\"refresh_token\":null}", msg,
+		   sizeof(msg)) == SC_EINVAL);
+	CHECK_STR(msg, "refresh_token: string expected, got null");
+	CHECK(save(st, "{\"access_token\":\"a\",\"refresh_token\":\"r\","
+		       "\"token_type\":5}", msg, sizeof(msg)) == SC_EINVAL);
+	CHECK_STR(msg, "token_type: string expected, got number");
+	CHECK(save(st, "{\"access_token\":\"a\",\"refresh_token\":\"r\","
+		       "\"expires_in\":true}", msg, sizeof(msg)) == SC_EINVAL);
+	CHECK_CONTAINS(msg, "expires_in: number");
 	CHECK(save(st, "{\"access_token\":\"a\",\"refresh_token\":\"\"}", msg,
 		   sizeof(msg)) == SC_EINVAL);
 	CHECK_STR(msg, "refresh_token must not be empty");
 	CHECK(save(st, "{\"access_token\":\"a\",\"refresh_token\":\"r\","
 		       "\"expiration\":\"soon\"}",
 		   msg, sizeof(msg)) == SC_EINVAL);
-	CHECK_CONTAINS(msg, "expiration must be a number");
+	CHECK_CONTAINS(msg, "expiration: number (Unix seconds) expected");
 	CHECK(save(st, "[1]", msg, sizeof(msg)) == SC_EINVAL);
 	CHECK_STR(msg, "the token set must be an object");
 	CHECK(save(st, "{\"access_token\":\"a\",\"refresh_token\":\"r\","

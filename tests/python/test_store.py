@@ -95,6 +95,11 @@ def test_put_and_key_checks():
         store.put("k", "not a token")
     with pytest.raises(TypeError):
         store.put("k", sample(expiration="tomorrow"))
+    for wrong in ({"token_type": 5}, {"expires_in": "soon"},
+                  {"access_token": b"a"}):
+        with pytest.raises(TypeError) as info:
+            store.put("k", sample(**wrong))
+        assert list(wrong)[0] in str(info.value)
     with pytest.raises(TypeError):
         store.put(42, sample())
     with pytest.raises(ValueError):
