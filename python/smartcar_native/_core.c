@@ -386,10 +386,10 @@ static const sc_params *params_of(PyObject *obj, sc_params **owned)
 
 /*
  * Python value -> cJSON (dict with str keys, list, tuple, str, int,
- * float, bool, None) at nesting depth @p depth.  NULL with a Python
- * exception set on failure.
+ * float, bool, None) at nesting depth @p depth, named @p what in messages
+ * (a dict's values by their key).  NULL with an exception set on failure.
  */
-static cJSON *to_json(PyObject *v, int depth)
+static cJSON *to_json(PyObject *v, int depth, const char *what)
 {
 	PyObject *items, *item;
 	cJSON *out = NULL, *child;
@@ -405,18 +405,17 @@ static cJSON *to_json(PyObject *v, int depth)
 		if ((d = PyFloat_AsDouble(v)) == -1.0 && PyErr_Occurred())
 			return retyped();
 		if (!isfinite(d)) {
-			raise_local(SC_EINVAL, "token values must be finite numbers");
+			raise_fmt(SC_EINVAL, "%s must be a finite number", what);
 			return NULL;
 		}
 		out = cJSON_CreateNumber(d);
 	} else if (PyUnicode_Check(v)) {
-		if (!(s = utf8_of(v, "token value")))
+		if (!(s = utf8_of(v, what)))
 			return NULL;
 		out = cJSON_CreateString(s);
 	} else if (!dict && !PyList_Check(v) && !PyTuple_Check(v)) {
-		PyErr_Format(PyExc_TypeError,
-			     "token values must be JSON values, not %.100s",
-			     Py_TYPE(v)->tp_name);
+		PyErr_Format(PyExc_TypeError, "%s must be a JSON value, not "
+			     "%.100s", what, Py_TYPE(v)->tp_name);
 		return NULL;
 	} else if (depth >= MAX_TOKEN_DEPTH) {
 		raise_local(SC_EINVAL, "the token set nests too deeply");
@@ -432,8 +431,8 @@ static cJSON *to_json(PyObject *v, int depth)
 						  "token field name")))
 				child = NULL;
 			else
-				child = to_json(dict ? PyTuple_GET_ITEM(item, 1)
-						     : item, depth + 1);
+				child = to_json(dict ? PyTuple_GET_ITEM(item, 1) : item,
+						depth + 1, dict ? s : what);
 			if (!child) { /* an exception is set */
 				cJSON_Delete(out);
 				Py_DECREF(items);
@@ -450,26 +449,14 @@ static cJSON *to_json(PyObject *v, int depth)
 }
 
 /* A token set argument (a dict) as the tree sc_token_store_save_tokens
- * takes, or NULL with an exception set.  The types of its str fields are
- * checked here (TypeError); the library checks what they hold. */
+ * takes (which checks its fields), or NULL with an exception set. */
 static cJSON *tokens_of(PyObject *token)
 {
-	static const char *const text[] = { "access_token", "refresh_token" };
-	PyObject *v;
-	int i;
-
 	if (!PyDict_Check(token))
 		return (cJSON *)PyErr_Format(PyExc_TypeError,
 					     "token must be a dict, not %.100s",
 					     Py_TYPE(token)->tp_name);
-	for (i = 0; i < 2; i++) {
-		v = PyDict_GetItemString(token, text[i]); /* borrowed */
-		if (v && !PyUnicode_Check(v))
-			return (cJSON *)PyErr_Format(PyExc_TypeError,
-						     "%s must be str, not %.100s",
-						     text[i], Py_TYPE(v)->tp_name);
-	}
-	return to_json(token, 0);
+	return to_json(token, 0, "token");
 }
 
 /* ---- Client and TokenStore: handles used with the GIL released --- */
@@ -1109,7 +1096,7 @@ static cJSON *headers_of(PyObject *obj)
 		}
 	}
 	if (pairs)
-		out = to_json(pairs, 0);
+		out = to_json(pairs, 0, "headers");
 	Py_XDECREF(pairs);
 	return out;
 }
