@@ -808,9 +808,10 @@ static int add_headers_object(sc_op *op, const char *json,
 								 : num,
 					       err_out);
 		} else {
-			snprintf(msg, sizeof(msg), "headers: '%.60s': string "
-				 "or number expected", h->string);
-			rc = sc__invalid(err_out, msg);
+			snprintf(msg, sizeof(msg), "headers: '%.60s'",
+				 h->string);
+			rc = sc__invalid_type(err_out, msg, "string or number",
+					      h);
 		}
 	}
 	cJSON_Delete(o);

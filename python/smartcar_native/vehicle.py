@@ -227,17 +227,11 @@ class Vehicle(VehicleMethods, Planned):
         body: Any = None,
         headers: Optional[Mapping[str, Any]] = None,
     ) -> Plan:
-        method = _util.require_str("method", method).upper()
-        extra: Dict[str, Any] = {
-            "method": method,
+        # the library checks the method (in any case), the path and each
+        # header of the "headers" object
+        return self._plan("request", {
+            "method": _util.require_str("method", method),
             "path": _util.require_str("path", path, allow_empty=True),
-        }
-        if body is not None:
-            extra["body"] = _util.json_text("body", body)
-        for name, value in _util.require_mapping("headers", headers).items():
-            _util.require_str("header name", name)
-            if isinstance(value, bool) or not isinstance(
-                    value, (str, int, float)):
-                raise _util.wrong_type("header " + name, "str", value)
-            extra["header:" + name] = str(value)
-        return self._plan("request", extra)
+            "body": None if body is None else _util.json_text("body", body),
+            "headers": None if headers is None else
+            _util.json_object("headers", headers)})

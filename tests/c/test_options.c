@@ -97,7 +97,8 @@ TEST(options_caller_headers_stay_with_their_request)
 TEST(options_caller_headers_object)
 {
 	static const char *const bad[][2] = {
-		{ "{\"X-A\":{}}", "headers: 'X-A': string or number expected" },
+		{ "{\"X-A\":{}}",
+		  "headers: 'X-A': string or number expected, got object" },
 		{ "{\"X A\":\"1\"}", "bad header name" },
 		{ "{\"\":\"1\"}", "empty header name" },
 		{ "[1]", "headers: an object of names and values expected" },

@@ -496,6 +496,10 @@ def test_request_raw(cars):
         vehicle.request("FETCH", "odometer")
     with pytest.raises(TypeError):
         vehicle.request("POST", "security", {"bad": object()})
+    with pytest.raises(TypeError):  # the library checks each header
+        vehicle.request("GET", "odometer", headers={"X-On": True})
+    with pytest.raises(ValueError):
+        vehicle.request("GET", "odometer", headers={"X A": "1"})
 
 
 def test_request_with_own_authorization(cars):
