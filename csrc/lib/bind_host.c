@@ -188,19 +188,16 @@ int sc_op_next_json(sc_op *op, cJSON **value)
 	return *value ? step : SC_ENOMEM;
 }
 
-/* Add the header @p name (NULL: not a string): @p value to @p resp: 0,
- * or a failure with its message in *err_out. */
+/* Add the header @p name (NULL: not a string, @p node): @p value to
+ * @p resp: 0, or a failure with its message in *err_out. */
 static int feed_header(sc_response *resp, const char *name,
-		       const cJSON *value, sc_error **err_out)
+		       const cJSON *node, const cJSON *value, sc_error **err_out)
 {
 	int rc;
 
-	if (!name || !cJSON_IsString(value)) {
-		rc = SC_EINVAL;
-		*err_out = sc__error_new(rc, "header names and values must be "
-					     "strings");
-		return rc;
-	}
+	if (!name || !cJSON_IsString(value))
+		return sc__invalid_type(err_out, "header names and values",
+					"string", name ? value : node);
 	rc = sc_response_add_header(resp, name, value->valuestring);
 	if (rc != 0)
 		*err_out = sc__error_new(rc, "the header cannot be added");
@@ -221,25 +218,21 @@ int sc_op_feed_json(sc_op *op, int status, const cJSON *headers,
 	}
 	if (headers && !cJSON_IsNull(headers) && !cJSON_IsObject(headers) &&
 	    !cJSON_IsArray(headers)) {
-		*err_out = sc__error_new(SC_EINVAL, "headers must be a map or "
-					 "(name, value) pairs");
-		return SC_EINVAL;
+		return sc__invalid_type(err_out, "headers",
+					"a map or (name, value) pairs", headers);
 	}
 	if ((rc = sc_response_new(&resp, 0)) != 0 ||
 	    (rc = sc_response_set_status(resp, status)) != 0)
 		goto done;
 	for (h = headers ? headers->child : NULL; h && rc == 0; h = h->next) {
-		if (cJSON_IsObject(headers)) {
-			rc = feed_header(resp, h->string, h, err_out);
-		} else if (!cJSON_IsArray(h) || cJSON_GetArraySize(h) != 2) {
-			rc = SC_EINVAL;
-			*err_out = sc__error_new(rc, "headers must be (name, "
-						     "value) pairs");
-		} else {
-			rc = feed_header(resp,
-					 cJSON_GetStringValue(h->child),
-					 h->child->next, err_out);
-		}
+		if (cJSON_IsObject(headers))
+			rc = feed_header(resp, h->string, h, h, err_out);
+		else if (!cJSON_IsArray(h) || cJSON_GetArraySize(h) != 2)
+			rc = sc__invalid_type(err_out, "headers",
+					      "(name, value) pairs", h);
+		else
+			rc = feed_header(resp, cJSON_GetStringValue(h->child),
+					 h->child, h->child->next, err_out);
 	}
 	/* Past the cap the response is marked too big; the op reports it. */
 	if (rc == 0 && sc_response_append_body(resp, body, len) == SC_ENOMEM)

@@ -1075,29 +1075,17 @@ static PyObject *step_value(int step, cJSON *value)
 	return v ? Py_BuildValue("(iN)", step, v) : NULL;
 }
 
-/* Op.feed's headers (a dict or an iterable of (name, value) str pairs)
- * as the tree of pairs sc_op_feed_json takes, or NULL with an exception
- * set. */
+/* Op.feed's headers (a dict or an iterable of (name, value) pairs) as
+ * the tree sc_op_feed_json takes (which checks it), or NULL with an
+ * exception set. */
 static cJSON *headers_of(PyObject *obj)
 {
-	PyObject *pairs = PyDict_Check(obj) ? PyDict_Items(obj)
-					    : PySequence_List(obj), *p;
-	cJSON *out = NULL;
-	Py_ssize_t i;
+	PyObject *list = PyDict_Check(obj) ? NULL : PySequence_List(obj);
+	cJSON *out = list || PyDict_Check(obj)
+			     ? to_json(list ? list : obj, 0, "headers")
+			     : NULL;
 
-	for (i = 0; pairs && i < PyList_GET_SIZE(pairs); i++) {
-		p = PyList_GET_ITEM(pairs, i);
-		if (!PyTuple_Check(p) || PyTuple_GET_SIZE(p) != 2 ||
-		    !PyUnicode_Check(PyTuple_GET_ITEM(p, 0)) ||
-		    !PyUnicode_Check(PyTuple_GET_ITEM(p, 1))) {
-			PyErr_SetString(PyExc_TypeError, "headers must be "
-					"(name, value) pairs of str");
-			Py_CLEAR(pairs);
-		}
-	}
-	if (pairs)
-		out = to_json(pairs, 0, "headers");
-	Py_XDECREF(pairs);
+	Py_XDECREF(list);
 	return out;
 }
 

@@ -101,7 +101,8 @@ TEST(bind_op_next_feed_json)
 	h = cJSON_Parse("[[\"Content-Type\", \"text/plain\"], [1, \"x\"]]");
 	CHECK(sc_op_feed_json(op, 200, h, "{}", 2, &err) == SC_EINVAL);
 	CHECK_STR(sc_error_message(err),
-		  "header names and values must be strings");
+		  "header names and values: string expected, got number");
+	CHECK_STR(sc_error_get(err, "expected"), "string");
 	sc_error_free(err);
 	cJSON_Delete(h);
 	h = cJSON_Parse("[[\"only-name\"]]");
