@@ -12,7 +12,8 @@ Subclasses follow the kind of failure and also inherit the builtin a
 Python programmer would catch: :class:`NetworkError` is a
 :class:`ConnectionError`, :class:`SmartcarTimeoutError` a
 :class:`TimeoutError`, :class:`InvalidArgumentError` a :class:`ValueError`
-and so on.  Smartcar API errors map to one class per error ``type``
+(:class:`InvalidArgumentTypeError`, a value of the wrong type, also a
+:class:`TypeError`) and so on.  Smartcar API errors map to one class per error ``type``
 (``AUTHENTICATION`` -> :class:`AuthenticationError`...).
 
 No message, attribute or ``repr`` ever holds an access token, refresh
