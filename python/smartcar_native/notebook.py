@@ -33,8 +33,7 @@ __all__ = ["to_dict", "to_frame", "ResultList", "UNITS"]
 T = TypeVar("T")
 
 #: measured fields -> (unit under "metric", unit under "imperial"), and
-#: the fields holding times (turned into datetimes by to_frame): from the
-#: result schema (csrc/lib/results.def)
+#: measured fields -> (metric unit, imperial unit), from results.def
 UNITS = _shapes.UNITS
 
 
