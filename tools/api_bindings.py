@@ -129,8 +129,9 @@ def render_python(apis):
         typed = [api.py_arg(a) for a in api.args]
         passed = ", ".join(p for _, p in typed)
         head = "_core.%s(" % api.core
-        if api.hook:
-            head = "_time.%s(%s" % (api.hook, head)
+        if api.hook:  # a hook of _time, or another module's named
+            head = "%s(%s" % (api.hook if "." in api.hook
+                              else "_time." + api.hook, head)
         call = head + passed + ")" * (1 + bool(api.hook))
         if len(call) > 68:
             sep = ", " if len(passed) + 10 < 79 else ",\n        "
@@ -149,6 +150,8 @@ def render_python(apis):
                         for line in doc_lines(api, "py", 75, 3))
         out += ["", "", py_def(api.name, args, api.py_ret),
                 '    """%s\n    """' % doc.strip(), "    return " + call]
+    # last: _shapes (through _shape_util) imports this module
+    out += ["", "from . import _shapes  # noqa: E402"]
     return "\n".join(out) + "\n"
 
 

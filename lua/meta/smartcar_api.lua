@@ -76,3 +76,15 @@ function smartcar.receive_webhook(amt, signature, body, seen) end
 ---@param leeway number|nil
 ---@return boolean
 function smartcar.is_expired(expiration, leeway) end
+
+--- Parse the redirect Connect sent back to the application: the full
+--- redirect URL or its query string.  Returns {code, state, user_id?, ...}.
+---
+--- When `expected_state` (from get_auth_url) is given it must equal the
+--- redirect's state, compared in constant time, else nil, err (kind
+--- "state_mismatch"); a Connect error gives nil, err (kind "connect").
+---@param url_or_query string
+---@param expected_state string|nil
+---@return smartcar.Redirect|nil
+---@return smartcar.Error|nil
+function smartcar.parse_redirect(url_or_query, expected_state) end

@@ -498,10 +498,7 @@ function AuthClient:__tostring()
     self.core:closed() and "closed" or tostring(self.core:get("client_id")))
 end
 
---- Parse the redirect Connect sent (a full URL or its query string):
---- {code, state, user_id?, ...}, or nil, err (kind "connect", or
---- "state_mismatch" when `expected_state`, from get_auth_url, differs).
----@type fun(url: string, expected_state: string|nil): smartcar.Redirect|nil, smartcar.Error|nil
+-- its doc and types: csrc/lib/api.def's (lua/meta/smartcar_api.lua)
 smartcar.parse_redirect = checked("parse_redirect",
   "url:string expected_state:bytes?", function(url, expected_state)
     return redirect_result(core.parse_redirect(url, expected_state))

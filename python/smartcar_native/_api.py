@@ -92,3 +92,20 @@ def is_expired(expiration: _time.Expiration, leeway: float = 0.0) -> bool:
     return _core.token_expired(
         _time.to_unix("expiration", expiration),
         _time.seconds("leeway", leeway))
+
+
+def parse_redirect(url_or_query: str,
+                   expected_state: Optional[str] = None) -> _shapes.Redirect:
+    """Parse the redirect Connect sent back to the application: the full
+    redirect URL or its query string.  Returns code, state and what Connect
+    added (user_id...).
+
+    When ``expected_state`` (from get_auth_url) is given it must equal the
+    redirect's state, compared in constant time, or StateMismatchError is
+    raised.  A Connect error raises ConnectError (``e.error`` is
+    ``access_denied``, ``vehicle_incompatible``...).
+    """
+    return _shapes.redirect_from(_core.parse_redirect(
+        url_or_query, expected_state))
+
+from . import _shapes  # noqa: E402

@@ -8,16 +8,16 @@ from typing import (Any, Collection, Dict, Iterator, Mapping, Optional,
 
 from .options import (CompatibilityMatrixOptions, CompatibilityOptions,
                       ManagementOptions)
-from . import _core, _util
+from . import _util
+from ._api import parse_redirect as parse_redirect
 from ._app import APP_OPTIONS, client_for
 from ._plans import arguments
 from ._shared_clients import default_client
 from ._core import Client
 from .notebook import with_progress
 from .types import (CONVERTERS, CompatibilityMatrix, CompatibilityV1,
-                    CompatibilityV2, Redirect, compatibility_matrix_from)
-from ._shapes import (compatibility_v1_from, compatibility_v2_from,
-                      redirect_from)
+                    CompatibilityV2, compatibility_matrix_from)
+from ._shapes import compatibility_v1_from, compatibility_v2_from
 
 __all__ = [
     "get_user",
@@ -46,20 +46,6 @@ def set_api_version(version: str) -> None:
 def get_api_version() -> str:
     """The Vehicle API version used by default (``"2.0"``)."""
     return _api_version or "2.0"
-
-
-def parse_redirect(
-    url_or_query: str, expected_state: Optional[str] = None
-) -> Redirect:
-    """Parse the redirect Connect sent back to the application.
-
-    Accepts the full redirect URL or its query string.  When
-    ``expected_state`` is given it must equal the redirect's state
-    (compared in constant time) or :class:`StateMismatchError` is raised.
-    A Connect error raises :class:`ConnectError` (``e.error`` is
-    ``access_denied``, ``vehicle_incompatible``...).
-    """
-    return redirect_from(_core.parse_redirect(url_or_query, expected_state))
 
 
 # ---------------------------------------------------------------------

@@ -8,7 +8,6 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Mapping,
                     Optional, Tuple, Type, TypeVar, Union)
 
 from ._time import from_ms as from_ms
-from ._api import is_expired as is_expired
 from ._time import parse_iso as parse_iso
 from ._time import utc_naive as utc_naive
 
@@ -111,3 +110,7 @@ def mapped(cls: Any) -> Any:
     for name, method in _MAPPING_METHODS.items():
         setattr(cls, name, method)
     return cls
+
+
+# last: _api's parse_redirect converts with _shapes, which imports this
+from ._api import is_expired as is_expired  # noqa: E402
