@@ -205,6 +205,15 @@ static int error_tostring(lua_State *L)
 
 /* ---- Lua tables to C. ---- */
 
+/* Argument @p idx of type @p type, else an argument error naming it. */
+static void check_arg(lua_State *L, int idx, int type, const char *name)
+{
+	if (lua_type(L, idx) != type)
+		luaL_argerror(L, idx, lua_pushfstring(L, "%s: %s expected, got %s",
+						      name, lua_typename(L, type),
+						      luaL_typename(L, idx)));
+}
+
 /* A string argument or field that must not hide a NUL byte. */
 static const char *check_cstring(lua_State *L, int idx, const char *what)
 {

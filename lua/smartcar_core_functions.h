@@ -28,14 +28,15 @@ static int l_parse_redirect(lua_State *L)
 	tmp *t;
 	int rc;
 
-	luaL_checktype(L, 1, LUA_TSTRING);
+	check_arg(L, 1, LUA_TSTRING, "url_or_query");
 	url_or_query = check_cstring(L, 1, "the redirect URL");
 	if (!lua_isnoneornil(L, 2)) {
-		luaL_checktype(L, 2, LUA_TSTRING);
+		check_arg(L, 2, LUA_TSTRING, "expected_state");
 		expected_state = check_cstring(L, 2, "the expected state");
 	}
 	lua_settop(L, 2);
 	t = tmp_push(L);
+	luaL_argcheck(L, *url_or_query, 1, "url_or_query must not be empty");
 	rc = sc_parse_redirect(&t->res, url_or_query, expected_state);
 	return push_outcome(L, t->res, rc, 0);
 }
@@ -49,9 +50,9 @@ static int l_state_seal(lua_State *L)
 	tmp *t;
 	int rc;
 
-	luaL_checktype(L, 1, LUA_TSTRING);
+	check_arg(L, 1, LUA_TSTRING, "secret");
 	secret = check_cstring(L, 1, "the secret");
-	luaL_checktype(L, 2, LUA_TSTRING);
+	check_arg(L, 2, LUA_TSTRING, "state");
 	state = check_cstring(L, 2, "the state");
 	expires = luaL_checkinteger(L, 3);
 	lua_settop(L, 3);
@@ -69,9 +70,9 @@ static int l_state_open(lua_State *L)
 	tmp *t;
 	int rc;
 
-	luaL_checktype(L, 1, LUA_TSTRING);
+	check_arg(L, 1, LUA_TSTRING, "secret");
 	secret = check_cstring(L, 1, "the secret");
-	luaL_checktype(L, 2, LUA_TSTRING);
+	check_arg(L, 2, LUA_TSTRING, "sealed");
 	sealed = check_cstring(L, 2, "the sealed");
 	now = luaL_checkinteger(L, 3);
 	lua_settop(L, 3);
@@ -88,7 +89,7 @@ static int l_sqlite_store(lua_State *L)
 	int rc;
 	lstore *u;
 
-	luaL_checktype(L, 1, LUA_TSTRING);
+	check_arg(L, 1, LUA_TSTRING, "path");
 	path = check_cstring(L, 1, "the path");
 	lua_settop(L, 1);
 	t = tmp_push(L);
@@ -113,7 +114,7 @@ static int l_postgres_store(lua_State *L)
 	lstore *u;
 
 	if (!lua_isnoneornil(L, 1)) {
-		luaL_checktype(L, 1, LUA_TSTRING);
+		check_arg(L, 1, LUA_TSTRING, "conninfo");
 		conninfo = check_cstring(L, 1, "the connection string");
 	}
 	lua_settop(L, 1);
@@ -152,9 +153,9 @@ static int l_hmac_sha256_hex(lua_State *L)
 	tmp *t;
 	int rc;
 
-	luaL_checktype(L, 1, LUA_TSTRING);
+	check_arg(L, 1, LUA_TSTRING, "key");
 	key = check_cstring(L, 1, "the key");
-	luaL_checktype(L, 2, LUA_TSTRING);
+	check_arg(L, 2, LUA_TSTRING, "data");
 	data = lua_tolstring(L, 2, &data_len);
 	lua_settop(L, 2);
 	t = tmp_push(L);
@@ -170,12 +171,13 @@ static int l_webhook_challenge(lua_State *L)
 	tmp *t;
 	int rc;
 
-	luaL_checktype(L, 1, LUA_TSTRING);
+	check_arg(L, 1, LUA_TSTRING, "amt");
 	amt = check_cstring(L, 1, "the management token");
-	luaL_checktype(L, 2, LUA_TSTRING);
+	check_arg(L, 2, LUA_TSTRING, "challenge");
 	challenge = check_cstring(L, 2, "the challenge");
 	lua_settop(L, 2);
 	t = tmp_push(L);
+	luaL_argcheck(L, *amt, 1, "amt must not be empty");
 	rc = sc_webhook_challenge(&t->url, amt, challenge);
 	return push_strings(L, t, rc, "webhook_challenge", 1);
 }
@@ -189,14 +191,15 @@ static int l_webhook_verify(lua_State *L)
 	size_t body_len;
 	int rc;
 
-	luaL_checktype(L, 1, LUA_TSTRING);
+	check_arg(L, 1, LUA_TSTRING, "amt");
 	amt = check_cstring(L, 1, "the management token");
 	if (!lua_isnoneornil(L, 2)) {
-		luaL_checktype(L, 2, LUA_TSTRING);
+		check_arg(L, 2, LUA_TSTRING, "signature");
 		signature = check_cstring(L, 2, "the signature");
 	}
-	luaL_checktype(L, 3, LUA_TSTRING);
+	check_arg(L, 3, LUA_TSTRING, "body");
 	body = lua_tolstring(L, 3, &body_len);
+	luaL_argcheck(L, *amt, 1, "amt must not be empty");
 	rc = sc_webhook_verify(amt, signature, body, body_len);
 	lua_pushboolean(L, rc == 1);
 	return 1;
@@ -210,7 +213,7 @@ static int l_webhook_parse(lua_State *L)
 	tmp *t;
 	int rc;
 
-	luaL_checktype(L, 1, LUA_TSTRING);
+	check_arg(L, 1, LUA_TSTRING, "body");
 	body = lua_tolstring(L, 1, &body_len);
 	lua_settop(L, 1);
 	t = tmp_push(L);
@@ -229,18 +232,19 @@ static int l_webhook_receive(lua_State *L)
 	tmp *t;
 	int rc;
 
-	luaL_checktype(L, 1, LUA_TSTRING);
+	check_arg(L, 1, LUA_TSTRING, "amt");
 	amt = check_cstring(L, 1, "the management token");
 	if (!lua_isnoneornil(L, 2)) {
-		luaL_checktype(L, 2, LUA_TSTRING);
+		check_arg(L, 2, LUA_TSTRING, "signature");
 		signature = check_cstring(L, 2, "the signature");
 	}
-	luaL_checktype(L, 3, LUA_TSTRING);
+	check_arg(L, 3, LUA_TSTRING, "body");
 	body = lua_tolstring(L, 3, &body_len);
 	if (!lua_isnoneornil(L, 4))
 		seen = check_seen(L, 4);
 	lua_settop(L, 4);
 	t = tmp_push(L);
+	luaL_argcheck(L, *amt, 1, "amt must not be empty");
 	rc = sc_webhook_receive(&t->res, amt, signature, body, body_len, seen);
 	return push_outcome(L, t->res, rc, 0);
 }
@@ -280,7 +284,7 @@ static int l_webhook_seen_sqlite(lua_State *L)
 	int rc;
 	lseen *u;
 
-	luaL_checktype(L, 1, LUA_TSTRING);
+	check_arg(L, 1, LUA_TSTRING, "path");
 	path = check_cstring(L, 1, "the path");
 	ttl_ms = luaL_optinteger(L, 2, 86400000);
 	lua_settop(L, 2);
@@ -307,7 +311,7 @@ static int l_webhook_seen_postgres(lua_State *L)
 	lseen *u;
 
 	if (!lua_isnoneornil(L, 1)) {
-		luaL_checktype(L, 1, LUA_TSTRING);
+		check_arg(L, 1, LUA_TSTRING, "conninfo");
 		conninfo = check_cstring(L, 1, "the conninfo");
 	}
 	ttl_ms = luaL_optinteger(L, 2, 86400000);
@@ -334,7 +338,7 @@ static int l_seen_first(lua_State *L)
 	int rc;
 
 	seen = check_seen(L, 1);
-	luaL_checktype(L, 2, LUA_TSTRING);
+	check_arg(L, 2, LUA_TSTRING, "event_id");
 	event_id = check_cstring(L, 2, "the event id");
 	now_ms = luaL_optinteger(L, 3, 0);
 	rc = sc_webhook_seen_check(seen, event_id, (int64_t)now_ms);
@@ -353,7 +357,7 @@ static int l_seen_forget(lua_State *L)
 	int rc;
 
 	seen = check_seen(L, 1);
-	luaL_checktype(L, 2, LUA_TSTRING);
+	check_arg(L, 2, LUA_TSTRING, "event_id");
 	event_id = check_cstring(L, 2, "the event id");
 	rc = sc_webhook_seen_forget(seen, event_id);
 	luaL_argcheck(L, rc != SC_EINVAL, 2, "event id: 1 to 256 bytes expected");
@@ -381,7 +385,7 @@ static int l_signal_rows(lua_State *L)
 	tmp *t;
 	int rc;
 
-	luaL_checktype(L, 1, LUA_TSTRING);
+	check_arg(L, 1, LUA_TSTRING, "body");
 	body = lua_tolstring(L, 1, &body_len);
 	lua_settop(L, 1);
 	t = tmp_push(L);
@@ -437,7 +441,7 @@ static int l_endpoint_info(lua_State *L)
 	const char *name;
 	tmp *t;
 
-	luaL_checktype(L, 1, LUA_TSTRING);
+	check_arg(L, 1, LUA_TSTRING, "name");
 	name = check_cstring(L, 1, "the name");
 	lua_settop(L, 1);
 	t = tmp_push(L);
@@ -477,7 +481,7 @@ static int l_format_flags(lua_State *L)
 	tmp *t;
 	int rc;
 
-	luaL_checktype(L, 1, LUA_TTABLE);
+	check_arg(L, 1, LUA_TTABLE, "flags");
 	lua_settop(L, 1);
 	t = tmp_push(L);
 	flags = params_arg(L, t, 1, 1);
@@ -492,7 +496,7 @@ static int l_client_get(lua_State *L)
 	const char *key;
 
 	self = check_client(L, 1);
-	luaL_checktype(L, 2, LUA_TSTRING);
+	check_arg(L, 2, LUA_TSTRING, "key");
 	key = check_cstring(L, 2, "the key");
 	lua_pushstring(L, sc_client_get(self, key));
 	return 1;
@@ -528,7 +532,7 @@ static int l_client_call(lua_State *L)
 	int rc;
 
 	self = check_client(L, 1);
-	luaL_checktype(L, 2, LUA_TSTRING);
+	check_arg(L, 2, LUA_TSTRING, "endpoint");
 	endpoint = check_cstring(L, 2, "the endpoint");
 	lua_settop(L, 3);
 	t = tmp_push(L);
@@ -551,7 +555,7 @@ static int l_client_call_stored(lua_State *L)
 	self = check_client(L, 1);
 	store = check_store(L, 2);
 	key = check_key(L, 3);
-	luaL_checktype(L, 4, LUA_TSTRING);
+	check_arg(L, 4, LUA_TSTRING, "endpoint");
 	endpoint = check_cstring(L, 4, "the endpoint");
 	lua_settop(L, 5);
 	t = tmp_push(L);
@@ -573,7 +577,7 @@ static int l_client_pages(lua_State *L)
 	int rc;
 
 	self = check_client(L, 1);
-	luaL_checktype(L, 2, LUA_TSTRING);
+	check_arg(L, 2, LUA_TSTRING, "endpoint");
 	endpoint = check_cstring(L, 2, "the endpoint");
 	page_size = (long)luaL_optinteger(L, 4, 0);
 	if (!lua_isnoneornil(L, 5))
@@ -624,7 +628,7 @@ static int l_client_op(lua_State *L)
 	lop *u;
 
 	self = check_client(L, 1);
-	luaL_checktype(L, 2, LUA_TSTRING);
+	check_arg(L, 2, LUA_TSTRING, "endpoint");
 	endpoint = check_cstring(L, 2, "the endpoint");
 	lua_settop(L, 3);
 	t = tmp_push(L);
@@ -670,7 +674,7 @@ static int l_store_put(lua_State *L)
 
 	self = check_store(L, 1);
 	key = check_key(L, 2);
-	luaL_checktype(L, 3, LUA_TTABLE);
+	check_arg(L, 3, LUA_TTABLE, "token");
 	lua_settop(L, 3);
 	t = tmp_push(L);
 	token = cJSON_DetachItemViaPointer(
@@ -763,7 +767,7 @@ static int l_op_fail_as(lua_State *L, int twin)
 	self = check_op(L, 1);
 	code = (int)luaL_checkinteger(L, 2);
 	if (!lua_isnoneornil(L, 3)) {
-		luaL_checktype(L, 3, LUA_TSTRING);
+		check_arg(L, 3, LUA_TSTRING, "message");
 		message = check_cstring(L, 3, "the message");
 	}
 	luaL_argcheck(L, code < 0 && sc_code_kind(code) != NULL, 2, "an error code from core.codes expected");
@@ -824,7 +828,7 @@ static int l_op_feed(lua_State *L)
 	self = check_op(L, 1);
 	status = (int)luaL_checkinteger(L, 2);
 	if (!lua_isnoneornil(L, 3))
-		luaL_checktype(L, 3, LUA_TTABLE);
+		check_arg(L, 3, LUA_TTABLE, "headers");
 	body = luaL_optlstring(L, 4, "", &body_len);
 	lua_settop(L, 4);
 	t = tmp_push(L);
@@ -866,7 +870,7 @@ static int l_client_async_start(lua_State *L)
 	const char *items = NULL;
 
 	self = check_async_client(L)->async;
-	luaL_checktype(L, 2, LUA_TSTRING);
+	check_arg(L, 2, LUA_TSTRING, "endpoint");
 	endpoint = check_cstring(L, 2, "the endpoint");
 	if (!lua_isnoneornil(L, 4))
 		store = check_store(L, 4);
@@ -900,7 +904,7 @@ static int l_client_async_start_pages(lua_State *L)
 	const char *items = NULL;
 
 	self = check_async_client(L)->async;
-	luaL_checktype(L, 2, LUA_TSTRING);
+	check_arg(L, 2, LUA_TSTRING, "endpoint");
 	endpoint = check_cstring(L, 2, "the endpoint");
 	page_size = (long)luaL_optinteger(L, 4, 0);
 	if (!lua_isnoneornil(L, 5))
@@ -946,9 +950,9 @@ static int l_env_snapshot(lua_State *L)
 	int rc;
 	lenv *u;
 
-	luaL_checktype(L, 1, LUA_TTABLE);
+	check_arg(L, 1, LUA_TTABLE, "names");
 	if (!lua_isnoneornil(L, 2))
-		luaL_checktype(L, 2, LUA_TTABLE);
+		check_arg(L, 2, LUA_TTABLE, "values");
 	lua_settop(L, 2);
 	t = tmp_push(L);
 	names = json_encode_tree(L, 1, t);

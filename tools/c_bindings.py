@@ -753,20 +753,20 @@ static int add_types(PyObject *m)
 # name it, {d}: the default of an optional number
 LUA_ARG = {
     "str": ("const char *{n};",
-            "luaL_checktype(L, {i}, LUA_TSTRING);\n"
+            "check_arg(L, {i}, LUA_TSTRING, \"{n}\");\n"
             "\t{n} = check_cstring(L, {i}, \"{w}\");"),
     "ostr": ("const char *{n} = NULL;",
              "if (!lua_isnoneornil(L, {i})) {{\n"
-             "\t\tluaL_checktype(L, {i}, LUA_TSTRING);\n"
+             "\t\tcheck_arg(L, {i}, LUA_TSTRING, \"{n}\");\n"
              "\t\t{n} = check_cstring(L, {i}, \"{w}\");\n\t}}"),
     "bytes": ("const char *{n};\n\tsize_t {n}_len;",
-              "luaL_checktype(L, {i}, LUA_TSTRING);\n"
+              "check_arg(L, {i}, LUA_TSTRING, \"{n}\");\n"
               "\t{n} = lua_tolstring(L, {i}, &{n}_len);"),
     "obytes": ("const char *{n};\n\tsize_t {n}_len;",
                "{n} = luaL_optlstring(L, {i}, \"\", &{n}_len);"),
     "headers": ("cJSON *{n} = NULL;",
                 "if (!lua_isnoneornil(L, {i}))\n"
-                "\t\tluaL_checktype(L, {i}, LUA_TTABLE);"),
+                "\t\tcheck_arg(L, {i}, LUA_TTABLE, \"{n}\");"),
     "lstr": ("const char *{n};\n\tsize_t {n}_len;",
              "{n} = luaL_checklstring(L, {i}, &{n}_len);"),
     "key": ("const char *{n};", "{n} = check_key(L, {i});"),
@@ -774,7 +774,7 @@ LUA_ARG = {
     "ostore": ("sc_token_store *{n} = NULL;",
                "if (!lua_isnoneornil(L, {i}))\n"
                "\t\t{n} = check_store(L, {i});"),
-    "tokens": ("cJSON *{n};", "luaL_checktype(L, {i}, LUA_TTABLE);"),
+    "tokens": ("cJSON *{n};", "check_arg(L, {i}, LUA_TTABLE, \"{n}\");"),
     "okey": ("const char *{n} = NULL;",
              "if (!lua_isnoneornil(L, {i}))\n\t\t{n} = check_key(L, {i});"),
     "client": ("sc_client *{n};", "{n} = client_arg(L, {i});"),
@@ -782,14 +782,14 @@ LUA_ARG = {
     "oseen": ("sc_webhook_seen *{n} = NULL;",
               "if (!lua_isnoneornil(L, {i}))\n"
               "\t\t{n} = check_seen(L, {i});"),
-    "params": ("sc_params *{n};", "luaL_checktype(L, {i}, LUA_TTABLE);"),
+    "params": ("sc_params *{n};", "check_arg(L, {i}, LUA_TTABLE, \"{n}\");"),
     "i64": ("lua_Integer {n};", "{n} = luaL_checkinteger(L, {i});"),
     "size": ("lua_Integer {n};", "{n} = luaL_checkinteger(L, {i});"),
     "int": ("int {n};", "{n} = (int)luaL_checkinteger(L, {i});"),
     "long": ("long {n};", "{n} = (long)luaL_checkinteger(L, {i});"),
     "double": ("lua_Number {n};", "{n} = luaL_checknumber(L, {i});"),
     "bool": ("int {n};", "{n} = lua_toboolean(L, {i});"),
-    "table": ("cJSON *{n};", "luaL_checktype(L, {i}, LUA_TTABLE);"),
+    "table": ("cJSON *{n};", "check_arg(L, {i}, LUA_TTABLE, \"{n}\");"),
     "value": ("cJSON *{n};", "luaL_argcheck(L, !lua_isnoneornil(L, {i}), {i},\n"
               "\t\t      \"value expected (use smartcar.null for null)\");"),
 }

@@ -232,15 +232,6 @@ local function positional(args, fname, ...)
   return params, (select(#args + 1, ...))
 end
 
--- fn with its arguments checked by `spec` (an "args" column).
-local function checked(fname, spec, fn)
-  local args = table_args(spec)
-  return function(...)
-    positional(args, fname, ...)
-    return fn(...)
-  end
-end
-
 -- A metatable for objects of class `name` that print as "name (id)".
 local function class(name)
   local c = { __name = name }
@@ -371,15 +362,13 @@ end
 --- token store at `path` (":memory:": a private one), which processes may
 --- share; nil, err when the database cannot be opened.
 ---@type fun(path: string): smartcar.TokenStore|nil, smartcar.Error|nil
-smartcar.token_store = checked("token_store", "path:string",
-                               core.sqlite_store)
+smartcar.token_store = core.sqlite_store
 
 --- Open a PostgreSQL token store (docs/postgres.md): `dsn` is a libpq
 --- connection string or URI (nil or "": the PG* environment variables);
 --- nil, err (kind "storage") when the server cannot be reached.
 ---@type fun(dsn: string|nil): smartcar.TokenStore|nil, smartcar.Error|nil
-smartcar.postgres_store = checked("postgres_store", "dsn:bytes?",
-                                  core.postgres_store)
+smartcar.postgres_store = core.postgres_store
 
 -- its doc and types: csrc/lib/api.def's (lua/meta/smartcar_api.lua)
 function smartcar.is_expired(expiration, leeway)
@@ -499,10 +488,9 @@ function AuthClient:__tostring()
 end
 
 -- its doc and types: csrc/lib/api.def's (lua/meta/smartcar_api.lua)
-smartcar.parse_redirect = checked("parse_redirect",
-  "url:string expected_state:bytes?", function(url, expected_state)
-    return redirect_result(core.parse_redirect(url, expected_state))
-  end)
+function smartcar.parse_redirect(url, expected_state)
+  return redirect_result(core.parse_redirect(url, expected_state))
+end
 
 function AuthClient:parse_redirect(url, expected_state)
   check_self(self, AuthClient, "parse_redirect")
@@ -1134,12 +1122,9 @@ end
 
 -- hash_challenge, verify_payload, parse_webhook and receive_webhook: their
 -- docs and types are csrc/lib/api.def's (lua/meta/smartcar_api.lua)
-smartcar.hash_challenge = checked("hash_challenge",
-  "amt:string challenge:bytes", core.webhook_challenge)
-smartcar.verify_payload = checked("verify_payload",
-  "amt:string signature:bytes? body:bytes", core.webhook_verify)
-smartcar.parse_webhook = checked("parse_webhook", "body:bytes",
-                                 core.webhook_parse)
+smartcar.hash_challenge = core.webhook_challenge
+smartcar.verify_payload = core.webhook_verify
+smartcar.parse_webhook = core.webhook_parse
 
 --- A set of recently seen webhook event ids (sc_webhook_seen):
 --- `seen:first(id)`, `seen:forget(id)`, `seen:count()`.  Options:
@@ -1162,8 +1147,7 @@ function smartcar.webhook_seen(opts)
 end
 
 -- its doc and types: csrc/lib/api.def's (lua/meta/smartcar_api.lua)
-smartcar.receive_webhook = checked("receive_webhook",
-  "amt:string signature:bytes? body:bytes", core.webhook_receive)
+smartcar.receive_webhook = core.webhook_receive
 
 --- One flat smartcar.SignalRow per signal (sc_signal_rows; times in epoch
 --- ms) of a get_signals / get_signal result, a parsed webhook, or the

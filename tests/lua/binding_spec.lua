@@ -252,7 +252,8 @@ describe("argument errors raise", function()
                    raises(smartcar.get_vehicles, "t", { limit = "2" }))
     assert.matches("unknown option 'page'",
                    raises(smartcar.get_vehicles, "t", { page = 1 }))
-    assert.matches("url: string expected", raises(smartcar.parse_redirect, 1))
+    assert.matches("url_or_query: string expected",
+                   raises(smartcar.parse_redirect, 1))
     assert.matches("expected_state: string expected",
                    raises(smartcar.parse_redirect, "code=x", 1))
     assert.matches("table expected", raises(smartcar.auth_client, "cid"))

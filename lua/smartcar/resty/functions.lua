@@ -24,6 +24,9 @@ return function(C, rt)
     if expected_state ~= nil and type(expected_state) ~= "string" then
       rt.raise("expected_state: string expected")
     end
+    if not (#url_or_query > 0) then
+      rt.raise("url_or_query must not be empty")
+    end
     local out = ffi.new("sc_result *[1]")
     local rc = C.sc_parse_redirect(out, url_or_query, expected_state)
     return rt.decode_result(out[0], rc)
@@ -82,6 +85,7 @@ return function(C, rt)
     if type(challenge) ~= "string" then
       rt.raise("challenge: string expected")
     end
+    if not (#amt > 0) then rt.raise("amt must not be empty") end
     local out = ffi.new("char *[1]")
     local rc = C.sc_webhook_challenge(out, amt, challenge)
     if rc ~= 0 then
@@ -96,6 +100,7 @@ return function(C, rt)
       rt.raise("signature: string expected")
     end
     if type(body) ~= "string" then rt.raise("body: string expected") end
+    if not (#amt > 0) then rt.raise("amt must not be empty") end
     local rc = C.sc_webhook_verify(amt, signature, body, #body)
     return rc == 1
   end
@@ -116,6 +121,7 @@ return function(C, rt)
     if seen ~= nil and type(seen) ~= "table" then
       rt.raise("seen: table expected")
     end
+    if not (#amt > 0) then rt.raise("amt must not be empty") end
     local out = ffi.new("sc_result *[1]")
     local rc = C.sc_webhook_receive(out, amt, signature, body, #body,
       seen and seen.ptr)
