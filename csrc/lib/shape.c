@@ -394,6 +394,12 @@ static cJSON *batch_item(const sc_op *op, const cJSON *item, const char *rid)
 			sc_error_free(e);
 		}
 	}
+	/* each path has its data or its error (neither: out of memory) */
+	if (!cJSON_GetObjectItem(out, "data") &&
+	    !cJSON_GetObjectItem(out, "error")) {
+		cJSON_Delete(out);
+		return NULL;
+	}
 	return out;
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import collections
 import keyword
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from . import _core, errors
 from ._shapes import meta_from
@@ -26,18 +26,10 @@ class BatchResult:
         self.path: Optional[str] = item.get("path")
         self.name: Optional[str] = item.get("name")
         self.code: Optional[int] = item.get("code")
-        data = item.get("data")
-        # (the library gives each path its data or its error)
+        # the library gives each path its data (a dict) or its error
         self._error: Optional[Mapping[str, Any]] = item.get("error")
-        self._value: Any = None
-        if self._error is None and isinstance(data, Mapping):
-            self._value = CONVERTERS.get(self.name or "", data_tuple_from)(
-                data)
-        elif self._error is None:
-            self._error = {
-                "kind": "malformed_response", "status_code": self.code,
-                "message": "the batch response has neither data nor an "
-                           "error for %s" % (self.path or "?")}
+        self._value: Any = None if self._error is not None else \
+            CONVERTERS.get(self.name or "", data_tuple_from)(item["data"])
 
     @property
     def ok(self) -> bool:
@@ -67,14 +59,11 @@ def batch_from(data: Mapping[str, Any]) -> Any:
     there too) plus ``meta``.  A path given twice keeps its last answer."""
     results: Dict[str, BatchResult] = {}
     aliases: Dict[str, BatchResult] = {}
-    responses: List[Any] = data.get("responses") or []  # type: ignore
-    for item in responses:
-        if isinstance(item, Mapping):
-            result = BatchResult(item)
-            results[_attribute(str(item.get("name") or "attributes"))] = \
-                result
-            if isinstance(item.get("alias"), str):
-                aliases[_attribute(item["alias"])] = result
+    for item in data["responses"]:  # (the library's: each an object)
+        result = results[_attribute(item["name"] or "attributes")] = \
+            BatchResult(item)
+        if "alias" in item:
+            aliases[_attribute(item["alias"])] = result
     for name, result in aliases.items():
         results.setdefault(name, result)
     cls = collections.namedtuple("batch", list(results) + ["meta"])  # type: ignore[misc]
