@@ -137,8 +137,14 @@ static int l_token_expired(lua_State *L)
 	lua_Number leeway;
 	int rc;
 
-	expiration = luaL_checknumber(L, 1);
-	leeway = luaL_optnumber(L, 2, 0.0);
+	check_arg(L, 1, LUA_TNUMBER, "expiration");
+	expiration = lua_tonumber(L, 1);
+	leeway = 0.0;
+	if (!lua_isnoneornil(L, 2)) {
+		check_arg(L, 2, LUA_TNUMBER, "leeway");
+		leeway = lua_tonumber(L, 2);
+	}
+	luaL_argcheck(L, leeway >= 0, 2, "leeway: non-negative number expected");
 	rc = sc_token_expired(expiration, leeway);
 	lua_pushboolean(L, rc == 1);
 	return 1;

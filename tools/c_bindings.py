@@ -787,7 +787,8 @@ LUA_ARG = {
     "size": ("lua_Integer {n};", "{n} = luaL_checkinteger(L, {i});"),
     "int": ("int {n};", "{n} = (int)luaL_checkinteger(L, {i});"),
     "long": ("long {n};", "{n} = (long)luaL_checkinteger(L, {i});"),
-    "double": ("lua_Number {n};", "{n} = luaL_checknumber(L, {i});"),
+    "double": ("lua_Number {n};", "check_arg(L, {i}, LUA_TNUMBER, \"{n}\");\n"
+               "\t{n} = lua_tonumber(L, {i});"),
     "bool": ("int {n};", "{n} = lua_toboolean(L, {i});"),
     "table": ("cJSON *{n};", "check_arg(L, {i}, LUA_TTABLE, \"{n}\");"),
     "value": ("cJSON *{n};", "luaL_argcheck(L, !lua_isnoneornil(L, {i}), {i},\n"
@@ -798,7 +799,9 @@ LUA_ARG["otext"] = LUA_ARG["ostr"]
 LUA_OPT = {"i64": "{n} = luaL_optinteger(L, {i}, {d});",
            "size": "{n} = luaL_optinteger(L, {i}, {d});",
            "long": "{n} = (long)luaL_optinteger(L, {i}, {d});",
-           "double": "{n} = luaL_optnumber(L, {i}, {d});"}
+           "double": "{n} = {d};\n\tif (!lua_isnoneornil(L, {i})) {{\n"
+                     "\t\tcheck_arg(L, {i}, LUA_TNUMBER, \"{n}\");\n"
+                     "\t\t{n} = lua_tonumber(L, {i});\n\t}}"}
 # a method's receiver (SC_ARG self): the handle's type and how it is read
 LUA_SELF = {"client": ("sc_client", "check_client(L, 1)"),
             "store": ("sc_token_store", "check_store(L, 1)"),

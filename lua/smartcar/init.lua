@@ -376,14 +376,7 @@ function smartcar.is_expired(expiration, leeway)
     expiration = rawget(expiration, "expiration")
     if expiration == nil then return true end
   end
-  if type(expiration) ~= "number" then
-    argerror("is_expired", 1, "expiration: number expected, got "
-      .. type(expiration))
-  end
-  if leeway ~= nil and (type(leeway) ~= "number" or leeway < 0) then
-    argerror("is_expired", 2, "leeway: non-negative number expected")
-  end
-  return core.token_expired(expiration, leeway or 0)
+  return core.token_expired(expiration, leeway)
 end
 
 -- options.store and options.key, checked together: the store or nil.
@@ -741,6 +734,18 @@ function client_methods:take()
   return settle(self, self:async_take())
 end
 
+-- fname (start or start_pages, `spec` its options: a walk) on vehicle
+-- `self` of class mt.
+local function vehicle_start(self, mt, fname, endpoint, options, callback,
+                             spec)
+  check_self(self, mt, fname)
+  check("text", endpoint, fname, 1, "endpoint")
+  local client, params, store, key, sent = vehicle_params(self, fname, 2,
+    options, nil, spec)
+  return start_request(client, endpoint, params, store, key, callback,
+                       fname, 3, spec and sent)
+end
+
 --- Start `endpoint` on this vehicle without waiting (as Vehicle:call):
 --- a request handle; poll the vehicle's client.
 ---@param endpoint string
@@ -748,15 +753,10 @@ end
 ---@param callback fun(data: table|nil, err: table|nil, req: smartcar.Request)|nil
 ---@return smartcar.Request
 function Vehicle:start(endpoint, options, callback)
-  check_self(self, Vehicle, "start")
-  check("text", endpoint, "start", 1, "endpoint")
   if type(options) == "function" and callback == nil then
     options, callback = nil, options
   end
-  local client, params, store, key = vehicle_params(self, "start", 2,
-                                                    options)
-  return start_request(client, endpoint, params, store, key, callback,
-                       "start", 3)
+  return vehicle_start(self, Vehicle, "start", endpoint, options, callback)
 end
 
 --- Read several paths in one request ("/odometer", "/" for the
@@ -1109,12 +1109,8 @@ end
 -- with the vehicle's client and store and the per-call options.
 for _, mt in ipairs { Vehicle, VehicleV3 } do
   mt.start_pages = function(self, endpoint, options, callback)
-    check_self(self, mt, "start_pages")
-    check("text", endpoint, "start_pages", 1, "endpoint")
-    local client, params, store, key, sent = vehicle_params(self,
-      "start_pages", 2, options, nil, WALK_OPTIONS)
-    return start_request(client, endpoint, params, store, key, callback,
-                         "start_pages", 3, sent)
+    return vehicle_start(self, mt, "start_pages", endpoint, options,
+                         callback, WALK_OPTIONS)
   end
 end
 
