@@ -4,7 +4,6 @@ endpoint table (_app_calls.py); v3.py re-exports them."""
 
 from __future__ import annotations
 
-import os
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from . import _util
@@ -15,13 +14,6 @@ from ._shared_clients import credentials_client, default_client
 
 APP_OPTIONS = ("client", "client_id", "client_secret") + _util.CALL_OPTIONS
 OPTIONS = APP_OPTIONS + ("unit_system",)
-
-
-def from_env(name: str, given: Any) -> Any:
-    """A credential given, else the ``SMARTCAR_<NAME>`` variable's (None
-    when that is not set either)."""
-    return os.environ.get("SMARTCAR_" + name.upper()) if given is None \
-        else given
 
 
 def client_for(opts: Mapping[str, Any]) -> Client:
@@ -37,10 +29,9 @@ def client_for(opts: Mapping[str, Any]) -> Client:
     client_secret = opts.get("client_secret")
     if client_id is None and client_secret is None:
         return default_client()
-    return credentials_client(
-        _util.optional_str("client_id", from_env("client_id", client_id)),
-        _util.optional_str("client_secret",
-                           from_env("client_secret", client_secret)))
+    return credentials_client(_util.optional_str("client_id", client_id),
+                              _util.optional_str("client_secret",
+                                                 client_secret))
 
 
 def app_params(params: Dict[str, Any],

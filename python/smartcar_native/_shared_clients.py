@@ -128,16 +128,16 @@ def default_client() -> Client:
 
 def credentials_client(client_id: Optional[str],
                        client_secret: Optional[str]) -> Client:
-    """A shared client that authenticates as ``client_id`` (a client
+    """A shared client that authenticates as ``client_id`` (None: the
+    library reads SMARTCAR_CLIENT_ID; the same for the secret; a client
     missing either credential has none: the library refuses its calls that
     need them).
 
-    Keyed by the id, a digest of the secret and the origin variables; the
-    least recently used one is dropped (not closed) past a few.
+    Keyed by the id, a digest of the secret and the variables the library
+    reads; the least recently used one is dropped (not closed) past a few.
     """
     digest = hashlib.sha256((client_secret or "").encode("utf-8")).hexdigest()
-    key = (client_id, digest,
-           tuple(map(_ENV_DATA.get, _ENV_KEYS[:len(ORIGIN_VARIABLES)])))
+    key = (client_id, digest, tuple(map(_ENV_DATA.get, _ENV_KEYS)))
     with _lock:
         client = _credential_clients.get(key)
         if client is None or client.closed:

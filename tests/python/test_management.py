@@ -119,6 +119,13 @@ def test_compatibility_credentials(emu, monkeypatch, native):
     with pytest.raises(smartcar.InvalidArgumentError):  # the id alone
         smartcar.get_compatibility("0SCAUDI012FE3B132", ["read_battery"],
                                    options={"client_id": CLIENT_ID})
+    # the one not given: from its variable (a change makes a new client)
+    monkeypatch.setenv("SMARTCAR_CLIENT_SECRET", CLIENT_SECRET)
+    assert smartcar.get_compatibility(
+        "0SCAUDI012FE3B132", ["read_battery"], options={
+            "client_id": CLIENT_ID, "test_mode_compatibility_level": "bev"}
+    ).compatible
+    monkeypatch.delenv("SMARTCAR_CLIENT_SECRET")
 
     # or a client that has them
     with smartcar.AuthClient(client_secret=CLIENT_SECRET) as auth_client:
