@@ -277,9 +277,7 @@ def date_param(name: str, value: Any) -> Optional[str]:
     if isinstance(value, _dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (
-            value.microsecond // 1000
-        )
+        return value.isoformat(timespec="milliseconds") + "Z"
     if isinstance(value, _dt.date):
         return value.isoformat()
     return require_str(name, value)
