@@ -951,7 +951,12 @@ def render_twins(generated, app_generated, vehicle_calls, hand,
                               break_on_hyphens=False)
         body[-1] += '"""'
         body += ["", "    sync: %s" % cls]
-        for name, ann in twin_attributes(node):
+        attrs = dict(twin_attributes(node))
+        if "Planned" in map(ast.unparse, node.bases):  # and what it shares
+            attrs.update((k, v) for k, v in twin_attributes(classes_of(
+                ast.parse(open(os.path.join(PKG, "_plans.py")).read()))[
+                    "Planned"]) if k not in attrs)
+        for name, ann in attrs.items():
             body.append("    %s: Same[%s] = Same()" % (name, ann))
             used |= {m.id for m in ast.walk(ast.parse(ann))
                      if isinstance(m, ast.Name)}

@@ -406,10 +406,10 @@ class AsyncVehicle(Twin):
     access_token: Same[Optional[str]] = Same()
     store: Same[Any] = Same()
     key: Same[Optional[str]] = Same()
-    unit_system: Same[str] = Same()
     version: Same[str] = Same()
     flags: Same[Optional[str]] = Same()
     client: Same[Client] = Same()
+    unit_system: Same[str] = Same()
 
     def __init__(
         self,
@@ -593,8 +593,8 @@ class AsyncVehicleV3(Twin):
     vehicle_id: Same[str] = Same()
     user_id: Same[Optional[str]] = Same()
     access_token: Same[Optional[str]] = Same()
-    unit_system: Same[str] = Same()
     client: Same[Client] = Same()
+    unit_system: Same[str] = Same()
 
     def __init__(
         self,

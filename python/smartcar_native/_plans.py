@@ -59,6 +59,11 @@ class Planned:
                   extra: Optional[Mapping[str, Any]] = None,
                   convert: Convert = None) -> Plan: ...
 
+    @property
+    def unit_system(self) -> str:
+        """``"metric"`` or ``"imperial"``."""
+        return self._unit_system
+
     def _settings(self, vehicle_id: str, options: Any,
                   allowed: Collection[str]) -> Mapping[str, Any]:
         """Check and keep what both take; the options, checked."""

@@ -102,11 +102,6 @@ class VehicleV3(VehicleV3Methods, Planned):
                                                          self.user_id)
 
     @property
-    def unit_system(self) -> str:
-        """``"metric"`` or ``"imperial"``."""
-        return self._unit_system
-
-    @property
     def client(self) -> Client:
         """The client this vehicle's calls go through."""
         return _client_for(self._opts)

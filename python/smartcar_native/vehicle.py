@@ -95,11 +95,6 @@ class Vehicle(VehicleMethods, Planned):
     # -- settings -------------------------------------------------------
 
     @property
-    def unit_system(self) -> str:
-        """``"metric"`` or ``"imperial"``."""
-        return self._unit_system
-
-    @property
     def version(self) -> str:
         """The API version this vehicle's calls use."""
         return self._version or _module_calls.get_api_version()
