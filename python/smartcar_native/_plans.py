@@ -33,12 +33,11 @@ class Plan(NamedTuple):
     key: Optional[str] = None
 
     def call(self) -> Tuple[Any, ...]:
-        """The ``Client.call_many`` item of this plan."""
+        """The ``Client.call_many`` item of this plan (a stored vehicle's
+        access_token is None: the store's is sent)."""
         if self.store is None:
             return (self.endpoint, self.params)
-        params = dict(self.params)
-        params.pop("access_token", None)
-        return (self.endpoint, params, core_store(self.store), self.key)
+        return (self.endpoint, self.params, core_store(self.store), self.key)
 
 
 class Planned:
