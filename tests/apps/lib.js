@@ -160,9 +160,22 @@ async function approveInConnect(page, { brand = 'TESLA', email = 'owner@example.
   await page.locator(deny ? '#deny-button' : '#approval-button').click();
 }
 
+// A screenshot for docs/architectures.md, once the page has loaded.  A
+// page just opened (Connect's popup) may not have a frame to capture
+// yet: Chromium then answers "Unable to capture screenshot", so it is
+// tried again a few times before that fails the step.
 async function screenshot(page, name) {
   fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  await page.waitForLoadState('load');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+      return;
+    } catch (e) {
+      if (attempt >= 5 || !/Unable to capture screenshot/.test(String(e))) throw e;
+      await page.waitForTimeout(200 * attempt);
+    }
+  }
 }
 
 // The text of every element matching `selector`, trimmed.
