@@ -36,7 +36,7 @@ the same machine, against nginx serving canned JSON on loopback:
   lua_frame_poll_vs_call  the most CPU one client:poll() of a Lua 60 fps
                     loop of 100 reads (200 ms latency) took, over the CPU
                     of one blocking odometer() call (bench/evloop.lua)
-  lua_in_flight_poll_vs_call  the same for a poll while all 100 wait on
+  lua_in_flight_poll_vs_call  the same for the median poll while all 100 wait on
                     the wire
   memory_growth_kb  RSS growth over 100,000 calls (20,000 with --check)
   emulator_vs_nginx bench/emulator-vs-nginx.sh's 16-connection ratio of
