@@ -6,7 +6,6 @@ writes the Python function (python/smartcar_native/_api.py: its
 arguments typed by their kinds, its docstring) and the LuaLS declaration
 of the Lua one (lua/meta/smartcar_api.lua), both with the entry's doc.
 """
-import ast
 import os
 import re
 import textwrap
@@ -54,11 +53,8 @@ class Api:
 
 
 def read_table():
-    with open(DEF) as f:
-        text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
     apis = []
-    for m in re.finditer(r"^(SC_\w+)\((.*?)\)\s*$", text, re.M | re.S):
-        macro, values = m.group(1), ast.literal_eval("(%s,)" % m.group(2))
+    for macro, values in c_bindings.def_lines(DEF):
         if macro == "SC_API":
             apis.append(Api(*values))
         elif macro == "SC_DOC":

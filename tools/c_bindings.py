@@ -79,14 +79,20 @@ class PyClass:
         self.slots, self.doc = slots.split(), []
 
 
+def def_lines(path):
+    """(macro, values) of every SC_*(...) line of the .def file at path,
+    its C comments left out and its arguments read as Python literals."""
+    with open(path) as f:
+        text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
+    for m in re.finditer(r"^(SC_\w+)\((.*?)\)\s*$", text, re.M | re.S):
+        yield m.group(1), ast.literal_eval("(%s,)" % m.group(2))
+
+
 def read_table(classes=None):
     """The SC_FN entries of csrc/lib/bindings.def, with their lines (and
     into classes, the SC_CLASS and SC_MODULE ones)."""
-    with open(DEF) as f:
-        text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
     fns, classes = [], [] if classes is None else classes
-    for m in re.finditer(r"^(SC_\w+)\((.*?)\)\s*$", text, re.M | re.S):
-        macro, values = m.group(1), ast.literal_eval("(%s,)" % m.group(2))
+    for macro, values in def_lines(DEF):
         if macro == "SC_FN":
             fns.append(Fn(*values))
             documented = fns[-1]

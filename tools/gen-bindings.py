@@ -612,12 +612,10 @@ def lua_declaration(c, shapes, owner, options_type):
 def lua_call_options():
     """The LuaLS class smartcar.CallOptions: the fields of
     csrc/lib/call_options.def (init.lua declares the ones it adds)."""
-    with open(os.path.join(ROOT, "csrc", "lib", "call_options.def")) as f:
-        text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
     out = ["", "--- The per-call options of every call (call_options.def).",
            "---@class smartcar.CallOptions"]
-    for m in re.finditer(r"^SC_CALL_OPTION\((.*)\)$", text, re.M):
-        name, kind, doc = ast.literal_eval("(%s)" % m.group(1))
+    for _, (name, kind, doc) in c_bindings.def_lines(
+            os.path.join(ROOT, "csrc", "lib", "call_options.def")):
         out.append(("---@field %s %s|nil %s" % (
             name, "integer" if kind == "count" else kind, doc)).rstrip())
     return out
