@@ -1046,7 +1046,7 @@ static int l_client_async_socket(lua_State *L)
 	return 0;
 }
 
-/* core.client:share_cooldowns */
+/* core.client:share_cooldowns; in Python: share_cooldowns(store) -> None */
 static int l_client_share_cooldowns(lua_State *L)
 {
 	sc_client *self;

@@ -176,10 +176,13 @@ PY_ARG = {
     "store": ("O", "sc_token_store *{n};",
               "if (!({n} = holder_arg({n}_obj, &Store_Type, \"{n}\")))\n"
               "\t\tgoto done;", None),
-    "ostore": ("O", "sc_token_store *{n} = NULL;",
-               "if ({n}_obj != Py_None &&\n"
+    # or a wrapper of one (smartcar_native.TokenStore) as its .core
+    "ostore": ("O", "sc_token_store *{n} = NULL;\n"
+               "\tPyObject *{n}_core = NULL;",
+               "{n}_obj = core_of({n}_obj, &Store_Type, &{n}_core);\n"
+               "\tif ({n}_obj != Py_None &&\n"
                "\t    !({n} = holder_arg({n}_obj, &Store_Type, \"{n}\")))\n"
-               "\t\tgoto done;", None),
+               "\t\tgoto done;", "Py_XDECREF({n}_core);"),
     # a token store's key (the library refuses an empty one)
     "key": ("O", "const char *{n};",
             "if (!({n} = utf8_of({n}_obj, \"{n}\")))\n\t\tgoto done;",
@@ -211,9 +214,17 @@ PY_ARG = {
                   "or None, not %.100s\",\n\t\t\t     "
                   "Py_TYPE({n}_obj)->tp_name);\n\t\tgoto done;\n\t}}", None),
     "seen": ("O", "sc_webhook_seen *{n};",
-             "if (!({n} = seen_of({n}_obj)))\n\t\tgoto done;", None),
+             "if (!({n} = seen_of({n}_obj, \"{n}\")))\n\t\tgoto done;",
+             None),
+    "env": ("O", "sc_env_snapshot *{n};",
+            "if (!({n} = env_of({n}_obj, \"{n}\")))\n\t\tgoto done;",
+            None),
+    # a list of strings (env_snapshot's names) as a cJSON tree
+    "table": ("O", "cJSON *{n} = NULL;",
+              "if (!({n} = to_json({n}_obj, 0, \"{n}\")))\n\t\tgoto done;",
+              "cJSON_Delete({n});"),
     "oseen": ("O", "sc_webhook_seen *{n} = NULL;",
-              "if ({n}_obj != Py_None && !({n} = seen_of({n}_obj)))\n"
+              "if ({n}_obj != Py_None && !({n} = seen_of({n}_obj, \"{n}\")))\n"
               "\t\tgoto done;", None),
     "params": ("O", "const sc_params *{n};\n\tsc_params *{n}_owned = NULL;",
                "if (!({n} = params_of({n}_obj, &{n}_owned)))\n"
@@ -243,10 +254,11 @@ PY_RET = {
              "\t\t\t\t\t\t  : NULL);\n"
              "\t\tgoto done;\n\t}}\n"
              "\tret = PyBool_FromLong({when});"),
-    "store": ("sc_token_store *out = NULL;", "&out",
-              "ret = store_wrap(rc, out, {err});"),
+    # a new handle in a capsule (PY_CAPSULES)
     "seen": ("sc_webhook_seen *out = NULL;", "&out",
              "ret = seen_wrap(rc, out, {err});"),
+    "env": ("sc_env_snapshot *out = NULL;", "&out",
+            "ret = env_wrap(rc, out, {err});"),
     "time": ("int64_t out = 0;", "&out",
              "ret = rc != 0 ? py_none() : PyLong_FromLongLong((long long)out);"),
     "stored": ("sc_result *out = NULL;", "&out",
@@ -255,8 +267,6 @@ PY_RET = {
     "cstr": ("", None, "ret = str_from_c({call});"),
     "void": ("", None, "{call};\n\tret = py_none();"),
     "names": ("", None, "ret = list_names({name});"),
-    "pages": ("sc_pager *out = NULL;", "&out",
-              "ret = pages_wrap(rc, out, {err}, self, {store});"),
     "step": ("cJSON *out = NULL;", "&out", "ret = step_value(rc, out);"),
     # call_many's list of data or exception instances ({first}: its calls)
     "many": ("", None, "ret = many_results(rc, &{first});"),
@@ -265,13 +275,13 @@ PY_RET = {
            "\t\t     : PyLong_FromUnsignedLongLong(out);"),
     "taken": ("sc_result *out = NULL;", "&out",
               "ret = {err} ? raise_owned(rc, {err}) : take_result(rc, out);"),
-    # a constructor (SC_FN named as its class): the object, made before
-    # the call, keeps the client argument's handle
+    # a constructor (SC_FN named as its class) or a call giving a new
+    # object (PY_OBJECT_RETS): the object, made before the call, holds
+    # the handle; it keeps what {keep} says
     "new": ("{cls}Object *obj = NULL;", "&obj->{field}",
             "if (rc != 0) {{\n\t\tPy_CLEAR(obj);\n"
-            "\t\traise_owned(rc, {err});\n\t}} else {{\n"
-            "\t\tobj->owner = client_hold((ClientObject *)client_obj);\n"
-            "\t}}\n\tret = (PyObject *)obj;"),
+            "\t\traise_owned(rc, {err});\n\t}}{keep}\n"
+            "\tret = (PyObject *)obj;"),
     # [[a, b], ...] as a list of tuples
     "tuples": ("cJSON *out;", None, "out = {call};\n"
                "\tret = out ? tuples_from_json(out) : PyErr_NoMemory();\n"
@@ -279,6 +289,54 @@ PY_RET = {
     "json": ("cJSON *out;", None, "out = {call};\n"
              "\tret = out ? from_json(out) : py_none();\n\tcJSON_Delete(out);"),
 }
+# the return kinds that make an object of a class (the Python name) like
+# a constructor (new), and what the object keeps besides the handle
+PY_OBJECT_RETS = {
+    "new": (None, "obj->owner = client_hold((ClientObject *)client_obj);"),
+    "store": ("TokenStore", None),
+    "pages": ("Pages", "obj->owner = client_hold(self);\n"
+              "\t\tobj->store = {store} == Py_None ? NULL\n"
+              "\t\t\t\t\t\t : (StoreObject *){store};\n"
+              "\t\tPy_XINCREF(obj->store);"),
+}
+# the handles Python holds in a capsule (return and argument kind): the
+# C type, its free function, and what a wrong argument must be
+PY_CAPSULES = {
+    "seen": ("sc_webhook_seen", "sc_webhook_seen_free",
+             "a set made by seen_new()", "webhook_seen"),
+    "env": ("sc_env_snapshot", "sc_env_snapshot_free",
+            "a snapshot made by env_snapshot()", "env_snapshot"),
+}
+PY_CAPSULE = """
+#define {K}_CAPSULE "smartcar_native._core.{name}"
+
+static void {k}_capsule_free(PyObject *cap)
+{{
+	{free}(PyCapsule_GetPointer(cap, {K}_CAPSULE));
+}}
+
+/* The {type} of a capsule {k}_wrap() made, or NULL with TypeError. */
+static {type} *{k}_of(PyObject *cap, const char *what)
+{{
+	if (PyCapsule_IsValid(cap, {K}_CAPSULE))
+		return PyCapsule_GetPointer(cap, {K}_CAPSULE);
+	PyErr_Format(PyExc_TypeError, "%s must be {desc}",
+		     what);
+	return NULL;
+}}
+
+/* A capsule for the {type} a constructor gave, or raise. */
+static PyObject *{k}_wrap(int rc, {type} *h, sc_error *err)
+{{
+	PyObject *cap;
+
+	if (rc != 0)
+		return raise_owned(rc, err);
+	if (!(cap = PyCapsule_New(h, {K}_CAPSULE, {k}_capsule_free)))
+		{free}(h);
+	return cap;
+}}
+"""
 # names: one helper walks at(0), at(1)... for every such function
 PY_NAMES = (
     "\n/* The list of the strings at(0), at(1), ... until NULL. */\n"
@@ -362,12 +420,18 @@ def receiver(fn):
 
 
 def render_py_fn(fn):
-    decls, out_arg, conv = PY_RET[fn.ret]
-    cls = PY_TYPES.get(fn.py) if fn.ret == "new" else None
+    decls, out_arg, conv = PY_RET.get(fn.ret, PY_RET["new"])
+    cls, keep = PY_OBJECT_RETS.get(fn.ret, (None, None))
+    cls = PY_TYPES.get(cls or fn.py) if fn.ret in PY_OBJECT_RETS else None
     if cls:
         field = PY_SELF[cls.recv][3].replace("self->", "")
         decls, out_arg = decls.format(cls=cls.prefix), \
             out_arg.format(field=field)
+        if field == "handle":  # a HolderObject's: a void *
+            out_arg = "(%s **)%s" % (PY_SELF[cls.recv][2], out_arg)
+    if fn.ret == "none" and "py" in fn.einval:  # SC_EINVAL: its message
+        conv = "if (rc == SC_EINVAL) {{\n\t\traise_local(rc, \"{einval}\");" \
+            "\n\t\tgoto done;\n\t}}\n\t" + conv
     has_err = "ERR" in fn.call
     recv = receiver(fn)
     args = fn.args[1:] if recv else fn.args
@@ -413,7 +477,7 @@ def render_py_fn(fn):
     if fn.ret == "pair":
         cleanup.append("\tsc_free(out);\n\tsc_free(out2);")
     c_name = py_name(fn)
-    if cls:
+    if fn.ret == "new":
         out = ["static PyObject *%s_new(PyTypeObject *type, PyObject *args,"
                "\n\t\t\t     PyObject *kwds)\n{" % cls.prefix]
     elif args:
@@ -440,8 +504,10 @@ def render_py_fn(fn):
         out.append("\tif (!(%s)) {\n\t\traise_local(SC_EINVAL, \"%s\");\n"
                    "\t\tgoto done;\n\t}" % (cond, msg))
     if cls:
-        out.append("\tif (!(obj = (%sObject *)type->tp_alloc(type, 0)))\n"
-                   "\t\tgoto done;" % cls.prefix)
+        alloc = "type->tp_alloc(type, 0)" if fn.ret == "new" else \
+            "{0}_Type.tp_alloc(&{0}_Type, 0)".format(cls.prefix)
+        out.append("\tif (!(obj = (%sObject *)%s))\n\t\tgoto done;"
+                   % (cls.prefix, alloc))
     err = "err" if has_err else "NULL"
     call = call.replace("ERR", "&err")
     if out_arg is not None:
@@ -466,13 +532,14 @@ def render_py_fn(fn):
                        "\tPy_END_ALLOW_THREADS" % call)
         else:
             out.append("\trc = %s;" % call)
+    store = next((a.name + "_obj" for a in args
+                  if a.kind in ("store", "ostore")), "Py_None")
     out.append("\t" + conv.format(
         err=err, when=fn.when, call=call, name=names_fn(fn),
         ok=" && rc != " + fn.ok if fn.ok else "",
         einval=fn.einval.get("py"),
-        store=next((a.name + "_obj" for a in args
-                    if a.kind in ("store", "ostore")), "Py_None"),
-        first=args[0].name if args else None))
+        keep=" else {\n\t\t%s\n\t}" % keep.format(store=store)
+        if keep else "", first=args[0].name if args else None))
     if "goto done" in "\n".join(out):
         out.append("done:")
     out += cleanup
@@ -486,6 +553,9 @@ def render_python(functions):
              "call.\n */\n"]
     if any(fn.py and fn.ret == "names" for fn in functions):
         parts.append(PY_NAMES)
+    for k, (ctype, free, desc, name) in PY_CAPSULES.items():
+        parts.append(PY_CAPSULE.format(k=k, K=k.upper(), type=ctype,
+                                       free=free, desc=desc, name=name))
     tables, attrs, classes = {}, {}, []
     read_table(classes)
     PY_TYPES.update((cls.name, cls) for cls in classes)

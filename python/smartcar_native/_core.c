@@ -525,6 +525,18 @@ static void *holder_arg(PyObject *obj, PyTypeObject *type, const char *what)
 	return ((HolderObject *)obj)->handle;
 }
 
+/* @p obj, or a wrapper of an object of @p type (smartcar_native's
+ * TokenStore) as its .core, a new reference in *core. */
+static PyObject *core_of(PyObject *obj, PyTypeObject *type, PyObject **core)
+{
+	if (PyObject_TypeCheck(obj, type) ||
+	    !(*core = PyObject_GetAttrString(obj, "core"))) {
+		PyErr_Clear();
+		return obj;
+	}
+	return *core;
+}
+
 /* An Op, Pages or Async object takes (and drops) its client's handle. */
 static ClientObject *client_hold(ClientObject *client)
 {
@@ -840,34 +852,6 @@ static PyObject *py_Client_set_debug(ClientObject *self, PyObject *hook)
 	Py_RETURN_NONE;
 }
 
-static PyObject *py_Client_share_cooldowns(ClientObject *self, PyObject *arg)
-{
-	PyObject *core = NULL;
-	sc_token_store *st = NULL;
-	int rc;
-
-	if (holder_check(self) < 0)
-		return NULL;
-	if (arg != Py_None) {
-		/* a smartcar_native.TokenStore wraps one as .core */
-		if (!PyObject_TypeCheck(arg, &Store_Type) &&
-		    !(core = PyObject_GetAttrString(arg, "core")))
-			PyErr_Clear();
-		st = holder_arg(core ? core : arg, &Store_Type, "store");
-		Py_XDECREF(core); /* arg holds it */
-		if (!st)
-			return NULL;
-	}
-	/* the client holds the store until it stops sharing */
-	rc = sc_client_share_cooldowns(self->handle, st);
-	if (rc == 0)
-		Py_RETURN_NONE;
-	raise_local(rc, rc != SC_EINVAL ? NULL
-		    : "this token store cannot share cool-downs (the "
-		      "PostgreSQL one can)");
-	return NULL;
-}
-
 static PyObject *Client_repr(ClientObject *self)
 {
 	const char *mode, *origin;
@@ -911,43 +895,6 @@ static PyObject *Pages_next(PagesObject *self)
 		return NULL; /* StopIteration */
 	}
 	return take_result(rc < 0 ? rc : 0, res);
-}
-
-/* A Pages object for the pager Client.pages made (with @p store, a
- * TokenStore or None), or raise. */
-static PyObject *pages_wrap(int rc, sc_pager *pager, sc_error *err,
-			    ClientObject *client, PyObject *store)
-{
-	PagesObject *out;
-
-	if (rc != 0)
-		return raise_owned(rc, err);
-	out = PyObject_New(PagesObject, &Pages_Type);
-	if (!out) {
-		sc_pager_free(pager);
-		return NULL;
-	}
-	out->pager = pager;
-	out->owner = client_hold(client);
-	out->store = store == Py_None ? NULL : (StoreObject *)store;
-	Py_XINCREF(out->store);
-	return (PyObject *)out;
-}
-
-/* A new TokenStore object for what a constructor gave, or raise. */
-static PyObject *store_wrap(int rc, sc_token_store *st, sc_error *err)
-{
-	StoreObject *self;
-
-	if (rc != 0)
-		return raise_owned(rc, err);
-	self = (StoreObject *)Store_Type.tp_alloc(&Store_Type, 0);
-	if (!self) {
-		sc_token_store_free(st);
-		return NULL;
-	}
-	self->handle = st;
-	return (PyObject *)self;
 }
 
 /* ---- Helpers of the generated functions --------------------------- */
@@ -1014,38 +961,6 @@ static PyObject *tuples_from_json(const cJSON *v)
 	return out;
 }
 
-/* Seen event ids (sc_webhook_seen) travel as a capsule: the set is
- * thread-safe, so calls that may wait on its database release the GIL. */
-#define SEEN_CAPSULE "smartcar_native._core.webhook_seen"
-
-static void seen_capsule_free(PyObject *cap)
-{
-	sc_webhook_seen_free(PyCapsule_GetPointer(cap, SEEN_CAPSULE));
-}
-
-static sc_webhook_seen *seen_of(PyObject *cap)
-{
-	if (!PyCapsule_IsValid(cap, SEEN_CAPSULE)) {
-		PyErr_SetString(PyExc_TypeError,
-				"seen must be a set made by seen_new()");
-		return NULL;
-	}
-	return PyCapsule_GetPointer(cap, SEEN_CAPSULE);
-}
-
-/* A capsule for the set a constructor gave, or raise. */
-static PyObject *seen_wrap(int rc, sc_webhook_seen *s, sc_error *err)
-{
-	PyObject *cap;
-
-	if (rc != 0)
-		return raise_owned(rc, err);
-	cap = PyCapsule_New(s, SEEN_CAPSULE, seen_capsule_free);
-	if (!cap)
-		sc_webhook_seen_free(s);
-	return cap;
-}
-
 /* Op (its methods below): one operation, with its client */
 typedef struct {
 	PyObject_HEAD
@@ -1093,58 +1008,6 @@ static PyObject *Store_repr(StoreObject *self)
 {
 	return PyUnicode_FromFormat("<%s%s>", Py_TYPE(self)->tp_name,
 				    self->closed ? " closed" : "");
-}
-
-#if PY_VERSION_HEX < 0x030C0000
-/* The last (mapping, keys, values) found the same, held, and the dict's
- * version then (PEP 509): while the version does not move the dict holds
- * the same objects, so the look-ups (about 2k instructions a call of a
- * Vehicle) are not made again.  3.12 deprecates the version: there every
- * key is looked up. */
-static PyObject *same_last[3];
-static uint64_t same_version;
-#endif
-
-static PyObject *mod_same_values(PyObject *self, PyObject *const *args,
-				 Py_ssize_t nargs)
-{
-	PyObject *map, *keys, *values;
-	Py_ssize_t i, n;
-	(void)self;
-	if (nargs != 3 || !PyDict_Check(args[0]) || !PyTuple_Check(args[1]) ||
-	    !PyTuple_Check(args[2])) {
-		PyErr_SetString(PyExc_TypeError,
-				"same_values(dict, tuple, tuple)");
-		return NULL;
-	}
-	map = args[0];
-	keys = args[1];
-	values = args[2];
-#if PY_VERSION_HEX < 0x030C0000
-	if (map == same_last[0] && keys == same_last[1] &&
-	    values == same_last[2] &&
-	    ((PyDictObject *)map)->ma_version_tag == same_version)
-		Py_RETURN_TRUE;
-#endif
-	n = PyTuple_GET_SIZE(keys);
-	if (PyTuple_GET_SIZE(values) != n)
-		Py_RETURN_FALSE;
-	for (i = 0; i < n; i++) {
-		PyObject *v = PyDict_GetItemWithError(map,
-						      PyTuple_GET_ITEM(keys, i));
-		if (!v && PyErr_Occurred())
-			return NULL;
-		if ((v ? v : Py_None) != PyTuple_GET_ITEM(values, i))
-			Py_RETURN_FALSE;
-	}
-#if PY_VERSION_HEX < 0x030C0000
-	for (i = 0; i < 3; i++) {
-		Py_INCREF(args[i]);
-		Py_XSETREF(same_last[i], args[i]);
-	}
-	same_version = ((PyDictObject *)map)->ma_version_tag;
-#endif
-	Py_RETURN_TRUE;
 }
 
 static PyObject *mod_tuple_new(PyObject *self, PyObject *const *args,

@@ -21,6 +21,64 @@ static PyObject *list_names(const char *(*at)(size_t))
 	return ret;
 }
 
+#define SEEN_CAPSULE "smartcar_native._core.webhook_seen"
+
+static void seen_capsule_free(PyObject *cap)
+{
+	sc_webhook_seen_free(PyCapsule_GetPointer(cap, SEEN_CAPSULE));
+}
+
+/* The sc_webhook_seen of a capsule seen_wrap() made, or NULL with TypeError. */
+static sc_webhook_seen *seen_of(PyObject *cap, const char *what)
+{
+	if (PyCapsule_IsValid(cap, SEEN_CAPSULE))
+		return PyCapsule_GetPointer(cap, SEEN_CAPSULE);
+	PyErr_Format(PyExc_TypeError, "%s must be a set made by seen_new()",
+		     what);
+	return NULL;
+}
+
+/* A capsule for the sc_webhook_seen a constructor gave, or raise. */
+static PyObject *seen_wrap(int rc, sc_webhook_seen *h, sc_error *err)
+{
+	PyObject *cap;
+
+	if (rc != 0)
+		return raise_owned(rc, err);
+	if (!(cap = PyCapsule_New(h, SEEN_CAPSULE, seen_capsule_free)))
+		sc_webhook_seen_free(h);
+	return cap;
+}
+
+#define ENV_CAPSULE "smartcar_native._core.env_snapshot"
+
+static void env_capsule_free(PyObject *cap)
+{
+	sc_env_snapshot_free(PyCapsule_GetPointer(cap, ENV_CAPSULE));
+}
+
+/* The sc_env_snapshot of a capsule env_wrap() made, or NULL with TypeError. */
+static sc_env_snapshot *env_of(PyObject *cap, const char *what)
+{
+	if (PyCapsule_IsValid(cap, ENV_CAPSULE))
+		return PyCapsule_GetPointer(cap, ENV_CAPSULE);
+	PyErr_Format(PyExc_TypeError, "%s must be a snapshot made by env_snapshot()",
+		     what);
+	return NULL;
+}
+
+/* A capsule for the sc_env_snapshot a constructor gave, or raise. */
+static PyObject *env_wrap(int rc, sc_env_snapshot *h, sc_error *err)
+{
+	PyObject *cap;
+
+	if (rc != 0)
+		return raise_owned(rc, err);
+	if (!(cap = PyCapsule_New(h, ENV_CAPSULE, env_capsule_free)))
+		sc_env_snapshot_free(h);
+	return cap;
+}
+
 PyDoc_STRVAR(py_parse_redirect_doc,
 "parse_redirect(url_or_query, expected_state=None) -> dict\n"
 "\n"
@@ -135,7 +193,7 @@ static PyObject *py_sqlite_store(PyObject *self, PyObject *args,
 	PyObject *path_obj;
 	PyObject *path_bytes = NULL;
 	const char *path;
-	sc_token_store *out = NULL;
+	StoreObject *obj = NULL;
 	sc_error *err = NULL;
 	PyObject *ret = NULL;
 	int rc;
@@ -150,10 +208,16 @@ static PyObject *py_sqlite_store(PyObject *self, PyObject *args,
 		raise_local(SC_EINVAL, "path must not be empty (use \":memory:\")");
 		goto done;
 	}
+	if (!(obj = (StoreObject *)Store_Type.tp_alloc(&Store_Type, 0)))
+		goto done;
 	Py_BEGIN_ALLOW_THREADS
-	rc = sc_token_store_sqlite_new(&out, path, &err);
+	rc = sc_token_store_sqlite_new((sc_token_store **)&obj->handle, path, &err);
 	Py_END_ALLOW_THREADS
-	ret = store_wrap(rc, out, err);
+	if (rc != 0) {
+		Py_CLEAR(obj);
+		raise_owned(rc, err);
+	}
+	ret = (PyObject *)obj;
 done:
 	Py_XDECREF(path_bytes);
 	return ret;
@@ -175,7 +239,7 @@ static PyObject *py_postgres_store(PyObject *self, PyObject *args,
 	static char *kwlist[] = { "conninfo", NULL };
 	PyObject *conninfo_obj = Py_None;
 	const char *conninfo = NULL;
-	sc_token_store *out = NULL;
+	StoreObject *obj = NULL;
 	sc_error *err = NULL;
 	PyObject *ret = NULL;
 	int rc;
@@ -185,10 +249,16 @@ static PyObject *py_postgres_store(PyObject *self, PyObject *args,
 		return retyped();
 	if (conninfo_obj != Py_None && !(conninfo = utf8_of(conninfo_obj, "conninfo")))
 		goto done;
+	if (!(obj = (StoreObject *)Store_Type.tp_alloc(&Store_Type, 0)))
+		goto done;
 	Py_BEGIN_ALLOW_THREADS
-	rc = sc_token_store_postgres_new(&out, conninfo, &err);
+	rc = sc_token_store_postgres_new((sc_token_store **)&obj->handle, conninfo, &err);
 	Py_END_ALLOW_THREADS
-	ret = store_wrap(rc, out, err);
+	if (rc != 0) {
+		Py_CLEAR(obj);
+		raise_owned(rc, err);
+	}
+	ret = (PyObject *)obj;
 done:
 	return ret;
 }
@@ -390,7 +460,7 @@ static PyObject *py_webhook_receive(PyObject *self, PyObject *args,
 		goto done;
 	if (bytes_view(body_obj, &body_view, &body, &body_len, "body") < 0)
 		goto done;
-	if (seen_obj != Py_None && !(seen = seen_of(seen_obj)))
+	if (seen_obj != Py_None && !(seen = seen_of(seen_obj, "seen")))
 		goto done;
 	Py_BEGIN_ALLOW_THREADS
 	rc = sc_webhook_receive(&out, amt, signature, body, body_len, seen);
@@ -522,7 +592,7 @@ static PyObject *py_seen_check(PyObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|L:seen_check", kwlist,
 					 &seen_obj, &event_id_obj, &now_ms))
 		return retyped();
-	if (!(seen = seen_of(seen_obj)))
+	if (!(seen = seen_of(seen_obj, "seen")))
 		goto done;
 	if (!(event_id = utf8_of(event_id_obj, "event_id")))
 		goto done;
@@ -555,7 +625,7 @@ static PyObject *py_seen_forget(PyObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:seen_forget", kwlist,
 					 &seen_obj, &event_id_obj))
 		return retyped();
-	if (!(seen = seen_of(seen_obj)))
+	if (!(seen = seen_of(seen_obj, "seen")))
 		goto done;
 	if (!(event_id = utf8_of(event_id_obj, "event_id")))
 		goto done;
@@ -586,7 +656,7 @@ static PyObject *py_seen_count(PyObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:seen_count", kwlist,
 					 &seen_obj))
 		return retyped();
-	if (!(seen = seen_of(seen_obj)))
+	if (!(seen = seen_of(seen_obj, "seen")))
 		goto done;
 	ret = PyLong_FromLongLong((long long)sc_webhook_seen_count(seen));
 done:
@@ -1047,8 +1117,9 @@ static PyObject *py_Client_pages(ClientObject *self, PyObject *args,
 	sc_params *params_owned = NULL;
 	long page_size = 0;
 	sc_token_store *store = NULL;
+	PyObject *store_core = NULL;
 	const char *key = NULL;
-	sc_pager *out = NULL;
+	PagesObject *obj = NULL;
 	sc_error *err = NULL;
 	PyObject *ret = NULL;
 	int rc;
@@ -1063,15 +1134,28 @@ static PyObject *py_Client_pages(ClientObject *self, PyObject *args,
 		goto done;
 	if (!(params = params_of(params_obj, &params_owned)))
 		goto done;
+	store_obj = core_of(store_obj, &Store_Type, &store_core);
 	if (store_obj != Py_None &&
 	    !(store = holder_arg(store_obj, &Store_Type, "store")))
 		goto done;
 	if (key_obj != Py_None && !(key = utf8_of(key_obj, "key")))
 		goto done;
-	rc = sc_pager_new(&out, handle, store, key, endpoint, params, page_size, &err);
-	ret = pages_wrap(rc, out, err, self, store_obj);
+	if (!(obj = (PagesObject *)Pages_Type.tp_alloc(&Pages_Type, 0)))
+		goto done;
+	rc = sc_pager_new(&obj->pager, handle, store, key, endpoint, params, page_size, &err);
+	if (rc != 0) {
+		Py_CLEAR(obj);
+		raise_owned(rc, err);
+	} else {
+		obj->owner = client_hold(self);
+		obj->store = store_obj == Py_None ? NULL
+						 : (StoreObject *)store_obj;
+		Py_XINCREF(obj->store);
+	}
+	ret = (PyObject *)obj;
 done:
 	sc_params_free(params_owned);
+	Py_XDECREF(store_core);
 	return ret;
 }
 
@@ -1625,15 +1709,6 @@ PyDoc_STRVAR(py_Client_set_debug_doc,
 "reported as unraisable and do not affect the call.");
 
 
-PyDoc_STRVAR(py_Client_share_cooldowns_doc,
-"share_cooldowns(store) -> None\n"
-"\n"
-"Share this client's cool-downs (a 429's Retry-After, per vehicle and\n"
-"for the application) through store, a TokenStore that offers them\n"
-"(PostgreSQL), so every client sharing it waits them out; None stops\n"
-"sharing.  The store stays open for the client's calls even if closed.");
-
-
 PyDoc_STRVAR(py_Async_start_doc,
 "start(call) -> int\n"
 "\n"
@@ -1741,6 +1816,103 @@ PyDoc_STRVAR(py_Async_take_doc,
 "whose next page follows under the same id.");
 
 
+PyDoc_STRVAR(py_env_snapshot_doc,
+"env_snapshot(names, values=None) -> capsule\n"
+"\n"
+"The values of the environment variables names (a list of str), or\n"
+"values (the same length) in their place, for same_env().");
+
+static PyObject *py_env_snapshot(PyObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "names", "values", NULL };
+	PyObject *names_obj, *values_obj = Py_None;
+	cJSON *names = NULL;
+	cJSON *values = NULL;
+	sc_env_snapshot *out = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O:env_snapshot", kwlist,
+					 &names_obj, &values_obj))
+		return retyped();
+	if (!(names = to_json(names_obj, 0, "names")))
+		goto done;
+	if (values_obj != Py_None && !(values = headers_of(values_obj)))
+		goto done;
+	rc = sc_env_snapshot_json(&out, names, values);
+	ret = env_wrap(rc, out, NULL);
+done:
+	cJSON_Delete(names);
+	cJSON_Delete(values);
+	return ret;
+}
+
+PyDoc_STRVAR(py_same_env_doc,
+"same_env(snapshot) -> bool: whether the environment still holds the\n"
+"values of env_snapshot() (an unset variable reads as \"\"); cheap\n"
+"while the environment's entries did not change.");
+
+static PyObject *py_same_env(PyObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "snapshot", NULL };
+	PyObject *snapshot_obj;
+	sc_env_snapshot *snapshot;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:same_env", kwlist,
+					 &snapshot_obj))
+		return retyped();
+	if (!(snapshot = env_of(snapshot_obj, "snapshot")))
+		goto done;
+	rc = sc_env_snapshot_same(snapshot);
+	ret = PyBool_FromLong(rc == 1);
+done:
+	return ret;
+}
+
+PyDoc_STRVAR(py_Client_share_cooldowns_doc,
+"share_cooldowns(store) -> None\n"
+"\n"
+"Share this client's cool-downs (a 429's Retry-After, per vehicle and\n"
+"for the application) through store, a TokenStore that offers them\n"
+"(PostgreSQL), so every client sharing it waits them out; None stops\n"
+"sharing.  The store stays open for the client's calls even if closed.");
+
+static PyObject *py_Client_share_cooldowns(ClientObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	sc_client *handle;
+	static char *kwlist[] = { "store", NULL };
+	PyObject *store_obj;
+	sc_token_store *store = NULL;
+	PyObject *store_core = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:share_cooldowns", kwlist,
+					 &store_obj))
+		return retyped();
+	if (holder_check(self) < 0)
+		goto done;
+	handle = self->handle;
+	store_obj = core_of(store_obj, &Store_Type, &store_core);
+	if (store_obj != Py_None &&
+	    !(store = holder_arg(store_obj, &Store_Type, "store")))
+		goto done;
+	rc = sc_client_share_cooldowns(handle, store);
+	if (rc == SC_EINVAL) {
+		raise_local(rc, "this token store cannot share cool-downs (the PostgreSQL one can)");
+		goto done;
+	}
+	ret = rc != 0 ? raise_owned(rc, NULL) : py_none();
+done:
+	Py_XDECREF(store_core);
+	return ret;
+}
+
 PyDoc_STRVAR(py_Async_cancel_doc,
 "cancel(id) -> bool: stop a call and drop its result.");
 
@@ -1798,14 +1970,6 @@ static PyObject *py_Pages_client(PagesObject *self, void *closure)
 	Py_INCREF(v);
 	return v;
 }
-
-PyDoc_STRVAR(py_same_values_doc,
-"same_values(mapping, keys, values) -> bool\n"
-"\n"
-"Whether mapping.get(keys[i]) is values[i] for every i (identity, not\n"
-"equality: a cheap check that a dict such as os.environ's has not\n"
-"changed these keys since values was read from it).");
-
 
 PyDoc_STRVAR(py_tuple_new_doc,
 "tuple_new(cls, values) -> cls\n"
@@ -1991,7 +2155,7 @@ static PyMethodDef Client_methods[] = {
 	{ "set_debug", (PyCFunction)(void (*)(void))py_Client_set_debug,
 	  METH_O, py_Client_set_debug_doc },
 	{ "share_cooldowns", (PyCFunction)(void (*)(void))py_Client_share_cooldowns,
-	  METH_O, py_Client_share_cooldowns_doc },
+	  METH_VARARGS | METH_KEYWORDS, py_Client_share_cooldowns_doc },
 	{ "close", (PyCFunction)(void (*)(void))Holder_close,
 	  METH_NOARGS, py_Client_close_doc },
 	{ "__enter__", (PyCFunction)Holder_enter, METH_NOARGS, NULL },
@@ -2260,8 +2424,10 @@ static PyMethodDef module_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, py_batch_name_doc },
 	{ "format_flags", (PyCFunction)(void (*)(void))py_format_flags,
 	  METH_VARARGS | METH_KEYWORDS, py_format_flags_doc },
-	{ "same_values", (PyCFunction)(void (*)(void))mod_same_values,
-	  METH_FASTCALL, py_same_values_doc },
+	{ "env_snapshot", (PyCFunction)(void (*)(void))py_env_snapshot,
+	  METH_VARARGS | METH_KEYWORDS, py_env_snapshot_doc },
+	{ "same_env", (PyCFunction)(void (*)(void))py_same_env,
+	  METH_VARARGS | METH_KEYWORDS, py_same_env_doc },
 	{ "tuple_new", (PyCFunction)(void (*)(void))mod_tuple_new,
 	  METH_FASTCALL, py_tuple_new_doc },
 	{ NULL, NULL, 0, NULL }

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from . import _util
-from ._core import Client, client_env, same_values
+from ._core import Client, client_env, env_snapshot, same_env
 from .options import Profile, RatePolicy
 
 #: the variables libsmartcar's clients read their hosts and CA bundle
@@ -43,16 +43,16 @@ DebugHook = Callable[[str, str], Any]
 
 #: os.environ's own mapping (kept in step with it) and the keys of the
 #: variables above in it: reading them there is ~10x cheaper than
-#: os.environ.get, which matters on every Vehicle call
+#: os.environ.get
 _ENV_DATA: Dict[Any, Any] = os.environ._data  # type: ignore[attr-defined]
+_ENV_NAMES = ORIGIN_VARIABLES + CREDENTIAL_VARIABLES
 _ENV_KEYS = tuple(map(os.environ.encodekey,  # type: ignore[attr-defined]
-                      ORIGIN_VARIABLES + CREDENTIAL_VARIABLES))
+                      _ENV_NAMES))
 
 _lock = threading.Lock()
-#: the default client and the very objects the variables held at the last
-#: check (os.environ stores a new one on each set, so the same objects
-#: mean nothing was set since; equal values, nothing changed)
-_current: Optional[Tuple[Client, Tuple[Any, ...]]] = None
+#: the default client and a snapshot (libsmartcar's sc_env_snapshot) of
+#: the variables it was made with, cheap to check on every Vehicle call
+_current: Optional[Tuple[Client, object]] = None
 _credential_clients: "OrderedDict[Tuple[Any, ...], Client]" = OrderedDict()
 _debug: Optional[DebugHook] = None
 
@@ -112,17 +112,16 @@ def default_client() -> Client:
     """
     global _current
     current = _current  # one read: the client and what it was checked with
-    if current is not None and same_values(_ENV_DATA, _ENV_KEYS, current[1]) \
+    if current is not None and same_env(current[1]) \
             and not current[0].closed:
         return current[0]
-    env = tuple(map(_ENV_DATA.get, _ENV_KEYS))
     with _lock:
         current = _current
-        if current is None or current[0].closed or current[1] != env:
+        if current is None or current[0].closed or not same_env(current[1]):
             # The previous client is not closed here: another thread may be
             # about to use it.  It is freed when the last user drops it.
-            current = (_new_client(), env)
-        _current = (current[0], env)
+            env = env_snapshot(_ENV_NAMES)  # before the client reads it
+            current = _current = (_new_client(), env)
         return current[0]
 
 

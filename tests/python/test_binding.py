@@ -317,29 +317,32 @@ def test_default_client_lazy_and_env_bound(monkeypatch):
     assert smartcar.default_client() is not two
 
 
-def test_same_values_sees_every_change_of_its_keys():
-    # the answer for the same three objects may be remembered while the
-    # dict is unchanged; any change of a key it reads must show
-    a, b = b"value-a", b"value-b"
-    env = {b"A": a, b"B": b, b"C": b"other"}
-    keys = (b"A", b"B", b"MISSING")
-    values = (a, b, None)
-    assert _core.same_values(env, keys, values)
-    assert _core.same_values(env, keys, values)
-    env[b"C"] = b"changed"  # not one of the keys
-    assert _core.same_values(env, keys, values)
-    env[b"B"] = b"value-b2"
-    assert not _core.same_values(env, keys, values)
-    assert not _core.same_values(env, keys, values)
-    env[b"B"] = b
-    assert _core.same_values(env, keys, values)
-    env[b"MISSING"] = b"now set"
-    assert not _core.same_values(env, keys, values)
-    del env[b"MISSING"]
-    assert _core.same_values(env, keys, values)
-    equal_not_same = b"".join([b"value-", b"b"])
-    assert not _core.same_values(env, keys, (a, equal_not_same, None))
-    assert not _core.same_values(env, keys, (a, b))
+def test_env_snapshot_sees_every_change_of_its_variables(monkeypatch):
+    # the answer may be remembered while the environment is unchanged;
+    # any change of a variable it holds must show
+    monkeypatch.setenv("SC_TEST_A", "value-a")
+    monkeypatch.setenv("SC_TEST_B", "value-b")
+    monkeypatch.delenv("SC_TEST_MISSING", raising=False)
+    snap = _core.env_snapshot(["SC_TEST_A", "SC_TEST_B", "SC_TEST_MISSING"])
+    assert _core.same_env(snap)
+    assert _core.same_env(snap)
+    monkeypatch.setenv("SC_TEST_C", "changed")  # not one of the names
+    assert _core.same_env(snap)
+    monkeypatch.setenv("SC_TEST_B", "value-b2")
+    assert not _core.same_env(snap)
+    assert not _core.same_env(snap)
+    monkeypatch.setenv("SC_TEST_B", "value-b")  # equal again: the same
+    assert _core.same_env(snap)
+    monkeypatch.setenv("SC_TEST_MISSING", "now set")
+    assert not _core.same_env(snap)
+    monkeypatch.delenv("SC_TEST_MISSING")
+    assert _core.same_env(snap)
+    given = _core.env_snapshot(["SC_TEST_A", "SC_TEST_B"],
+                               ["value-a", "other"])
+    assert not _core.same_env(given)
+    assert _core.same_env(_core.env_snapshot(["SC_TEST_A"], ["value-a"]))
+    with pytest.raises(TypeError, match="snapshot must be"):
+        _core.same_env(_core.seen_new())
 
 
 # -- AuthClient -----------------------------------------------------------
