@@ -87,12 +87,8 @@ DEFAULT_MAX_IN_FLIGHT = 1024
 class _Driver:
     """One event loop's calls through one client: the C driver's sockets
     and timer on the loop, each call's future settled from its result.
-    Only touched from the loop's thread.
-
-    Where the C driver offers one descriptor for all its sockets (an
-    epoll set on Linux), the loop watches that one with a single reader
-    for as long as the driver lives; elsewhere it follows each socket
-    with ``add_reader``/``add_writer``."""
+    The loop watches the driver's one descriptor (an epoll set on Linux)
+    or, where it has none, each of its sockets."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, client: Any,
                  max_in_flight: int = 0) -> None:
@@ -120,8 +116,7 @@ class _Driver:
         return self._wait(self.core.start(call), self.loop.create_future())
 
     def _wait(self, call_id: int, waiter: T) -> Tuple[int, T]:
-        """Keep ``waiter`` for ``call_id``; what was queued starts on the
-        next turn of the loop, with the others queued in this one."""
+        """Keep ``waiter``; the call starts on the loop's next turn."""
         self.waiting[call_id] = waiter
         if not self.soon:
             self._set_timer(0)
@@ -141,8 +136,7 @@ class _Driver:
 
     def start_pages(self, pages: Any
                     ) -> Tuple[int, "asyncio.Queue[Tuple[Any, bool]]"]:
-        """Walk the pages of a ``Client.pages`` iterator (the library
-        decides which page is the last) on the loop."""
+        """Walk the pages of a ``Client.pages`` iterator on the loop."""
         return self._wait(self.core.start_pages(pages), asyncio.Queue())
 
     def cancel(self, call_id: int) -> None:
@@ -151,8 +145,7 @@ class _Driver:
             self.update()
 
     def close(self) -> None:
-        """Stop watching the driver's sockets and timer; calls not
-        finished are cancelled (a driver of one run_many)."""
+        """Stop watching; cancel the calls not finished (run_many)."""
         loop = self.loop
         if self.fd >= 0:
             loop.remove_reader(self.fd)
@@ -181,8 +174,7 @@ class _Driver:
         self.update()
 
     def update(self) -> None:
-        """Settle finished calls, then follow the driver's sockets and
-        timer."""
+        """Settle finished calls, then follow the sockets and timer."""
         waiting = self.waiting
         for call_id, value, more in self.core.take():
             waiter = waiting.get(call_id) if more else \
@@ -243,7 +235,7 @@ def _driver(client: Any) -> _Driver:
 
 async def _await(client: Any, item: Tuple[Any, ...]) -> Any:
     """The answer of a ``Client.call_many`` item, run by the loop's driver
-    of ``client``; cancelling the awaiting task stops the call."""
+    of ``client``."""
     driver = _driver(client)
     call_id, future = driver.start(item)
     try:
@@ -334,9 +326,8 @@ async def run_many(
     finishes; if it raises, it is not called again and the exception is
     raised once every call finished.  ``progress=True`` draws a tqdm bar.
     """
-    _util.int_param("max_in_flight", max_in_flight, 1)
-    plans = many.plans_of(calls, client)
-    callback, bar = many.progress_of(progress, len(plans))
+    plans, callback, bar = many.prepare(calls, max_in_flight, progress,
+                                        client)
     loop = asyncio.get_running_loop()
     drivers: Dict[int, _Driver] = {}
     results = ResultList([None] * len(plans))
@@ -360,12 +351,11 @@ async def run_many(
                 failed.append(exc)
 
     try:
-        waits = []
-        for index, (owner, plan) in enumerate(plans):
-            if id(owner) not in drivers:  # a driver per client
+        for owner, _ in plans:  # a driver per client
+            if id(owner) not in drivers:
                 drivers[id(owner)] = _Driver(loop, owner, max_in_flight)
-            waits.append(one(index, drivers[id(owner)], plan))
-        await asyncio.gather(*waits)
+        await asyncio.gather(*(one(index, drivers[id(owner)], plan)
+                               for index, (owner, plan) in enumerate(plans)))
     finally:
         for driver in drivers.values():
             driver.close()

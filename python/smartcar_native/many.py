@@ -62,47 +62,39 @@ def run_many(
     calls (default: the shared client); vehicle calls use the vehicle's
     client.  Calls for different clients run one client after another.
     """
-    _util.int_param("max_in_flight", max_in_flight, 1)
-    callback, bar = progress_of(progress, len(calls)
-                                if isinstance(calls, Sequence) else None)
+    plans, callback, bar = prepare(calls, max_in_flight, progress, client)
     try:
-        return _run_many(calls, max_in_flight, callback, client)
+        return _run_many(plans, max_in_flight, callback)
     finally:
         if bar is not None:
             bar.close()
 
 
-def progress_of(progress: Union[bool, Progress, None], total: Optional[int]
-                ) -> Tuple[Optional[Progress], Any]:
-    """run_many's ``progress`` argument as a callback (or None) and the
-    tqdm bar it draws (or None; close it when done)."""
+def prepare(calls: Sequence[Any], max_in_flight: int,
+            progress: Union[bool, Progress, None], client: Optional[Client]
+            ) -> Tuple[List[Tuple[Client, Plan]], Optional[Progress], Any]:
+    """run_many's arguments checked before anything is sent: each call's
+    client and plan, the progress callback (or None) and the tqdm bar it
+    draws (or None; close it when done)."""
+    _util.int_param("max_in_flight", max_in_flight, 1)
     if not isinstance(progress, bool) and progress is not None and \
             not callable(progress):
         raise TypeError("progress must be True, a callable or None")
-    bar = progress_bar(progress is True, total, "run_many")
-    if bar is not None:
-        return (lambda _index, _done, _total: bar.update(1)), bar
-    return (None if isinstance(progress, bool) else progress), None
-
-
-def plans_of(calls: Sequence[Any], client: Optional[Client]
-             ) -> List[Tuple[Client, Plan]]:
-    """Each call's client and plan, checked before anything is sent."""
     if isinstance(calls, (str, bytes)) or not isinstance(calls, Sequence):
         calls = list(calls)
     client = _util.client_option(client)
-    return [_plan_of(index, call, client) for index, call in enumerate(calls)]
+    plans = [_plan_of(index, call, client) for index, call in enumerate(calls)]
+    bar = progress_bar(progress is True, len(plans), "run_many")
+    if bar is not None:
+        return plans, (lambda _index, _done, _total: bar.update(1)), bar
+    return plans, (None if isinstance(progress, bool) else progress), None
 
 
-def _run_many(calls: Sequence[Any], max_in_flight: int,
-              progress: Optional[Progress], client: Optional[Client]
-              ) -> ResultList:
-    plans: List[Plan] = []
+def _run_many(plans: List[Tuple[Client, Plan]], max_in_flight: int,
+              progress: Optional[Progress]) -> ResultList:
     groups: Dict[int, Tuple[Client, List[int]]] = {}
-    for index, (owner, plan) in enumerate(plans_of(calls, client)):
-        plans.append(plan)
+    for index, (owner, _) in enumerate(plans):
         groups.setdefault(id(owner), (owner, []))[1].append(index)
-
     total = len(plans)
     results = ResultList([None] * total)
     done = 0
@@ -114,10 +106,10 @@ def _run_many(calls: Sequence[Any], max_in_flight: int,
                 nonlocal done
                 done += 1
                 progress(indices[local], done, total)  # type: ignore[misc]
-        answers = owner.call_many([plans[i].call() for i in indices],
+        answers = owner.call_many([plans[i][1].call() for i in indices],
                                   max_in_flight, callback)
         for i, answer in zip(indices, answers):
-            convert = plans[i].convert
+            convert = plans[i][1].convert
             if convert is not None and not isinstance(answer, BaseException):
                 answer = convert(answer)
             results[i] = answer
