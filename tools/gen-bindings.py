@@ -54,6 +54,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import c_bindings  # noqa: E402  (tools/c_bindings.py)
 import resty_bindings  # noqa: E402  (tools/resty_bindings.py)
 import api_bindings  # noqa: E402  (tools/api_bindings.py)
+import options_bindings  # noqa: E402  (tools/options_bindings.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEF = os.path.join(ROOT, "csrc", "lib", "endpoints.def")
@@ -136,10 +137,10 @@ PY_CHECK = {"string": "_util.require_str", "number": "_util.number_param",
             "integer": "_util.int_param", "date": "_util.date_param",
             "json": "_util.json_object"}
 LUA_TYPES = {"string": "string", "number": "number", "integer": "integer",
-             "date": "string", "paging": "{limit: integer|nil, offset: "
-             "integer|nil}", "paths": "string[]", "json": "table|string",
+             "date": "string", "paging": "smartcar.PagingOptions",
+             "paths": "string[]", "json": "table|string",
              "headers": "table<string, string|number>", "list": "string[]",
-             "filter": "{user_id: string|nil, vehicle_id: string|nil}"}
+             "filter": "smartcar.ConnectionsFilter"}
 
 
 def load_doc_tool():
@@ -598,7 +599,7 @@ def lua_declaration(c, shapes, owner, options_type):
     for a in c.args:
         kind = LUA_TYPES[a.type]
         if a.type == "paging" and "cursor" in c.query.split():
-            kind = "{limit: integer|nil, cursor: string|nil}"
+            kind = "smartcar.ConnectionsPaging"
         out.append("---@param %s %s%s" % (
             a.name, kind, "|nil" if a.optional else ""))
     return out + ["---@param options " + options_type,
@@ -1625,6 +1626,7 @@ def main():
                  py_hand, module_text)}
     files.update(c_bindings.files())
     files.update(api_bindings.files())
+    files.update(options_bindings.files())
     resty = resty_bindings.files()
     files.update(resty)
     files[RESTY_CDEF] = render_resty_cdef(resty)

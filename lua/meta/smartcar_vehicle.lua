@@ -244,7 +244,7 @@ function Vehicle:diagnostic_system_status(options) end
 function Vehicle:diagnostic_trouble_codes(options) end
 
 --- The permissions the token grants on the vehicle, paged by {limit, offset} (the server's default limit is 25).
----@param paging {limit: integer|nil, offset: integer|nil}|nil
+---@param paging smartcar.PagingOptions|nil
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.Permissions|nil data
 ---@return smartcar.Error|nil err
@@ -311,7 +311,7 @@ function smartcar.get_user(access_token, options) end
 
 --- The ids of the vehicles the token grants access to, paged by {limit, offset}.
 ---@param access_token string
----@param paging {limit: integer|nil, offset: integer|nil}|nil
+---@param paging smartcar.PagingOptions|nil
 ---@param options table|nil client and the per-call options
 ---@return smartcar.Vehicles|nil data
 ---@return smartcar.Error|nil err
@@ -335,8 +335,8 @@ function smartcar.get_compatibility_matrix(region, options) end
 
 --- The application's connections (user, vehicle), newest first, filtered by user_id and vehicle_id (and mode), paged by {limit (10 unless given, at most 100), cursor}; the last page has no cursor.
 ---@param amt string
----@param filter {user_id: string|nil, vehicle_id: string|nil}|nil
----@param paging {limit: integer|nil, cursor: string|nil}|nil
+---@param filter smartcar.ConnectionsFilter|nil
+---@param paging smartcar.ConnectionsPaging|nil
 ---@param options table|nil mode, client and the per-call options
 ---@return smartcar.GetConnections|nil data
 ---@return smartcar.Error|nil err
@@ -344,7 +344,7 @@ function smartcar.get_connections(amt, filter, paging, options) end
 
 --- Delete the connections of one user or one vehicle (filter {user_id} or {vehicle_id}, exactly one): their access tokens no longer reach those vehicles.
 ---@param amt string
----@param filter {user_id: string|nil, vehicle_id: string|nil}
+---@param filter smartcar.ConnectionsFilter
 ---@param options table|nil client and the per-call options
 ---@return smartcar.DeleteConnections|nil data
 ---@return smartcar.Error|nil err
