@@ -174,12 +174,6 @@ local function check_keys(t, allowed, fname, n)
   end
 end
 
-local function copy(t)
-  local c = {}
-  for k, v in pairs(t) do c[k] = v end
-  return c
-end
-
 -- Table t (nil: {}) checked against spec {field = kind}: t and a copy
 -- holding the values to send.
 local function check_fields(t, spec, fname, n)
@@ -232,13 +226,23 @@ local function positional(args, fname, ...)
   return params, (select(#args + 1, ...))
 end
 
--- A metatable for objects of class `name` that print as "name (id)".
-local function class(name)
+-- A metatable for objects of class `name` that print as "name (id)"
+-- (or what `shown` gives instead of the id).
+local function class(name, shown)
   local c = { __name = name }
   c.__index = c
   c.__tostring = function(self)
-    return ("%s (%s)"):format(name, tostring(rawget(self, "id")))
+    return ("%s (%s)"):format(name, tostring(
+      shown and shown(self) or rawget(self, "id")))
   end
+  return c
+end
+
+-- A copy of t (nil: {}) with the fields of `more` over it.
+local function copy(t, more)
+  local c = {}
+  for k, v in pairs(t or {}) do c[k] = v end
+  for k, v in pairs(more or {}) do c[k] = v end
   return c
 end
 
@@ -248,15 +252,11 @@ local function check_self(self, mt, fname)
   end
 end
 
--- == The default client.
+-- == The default client, made again when a variable of ORIGIN_ENV changes.
 
--- The client options (name -> type) and the variables a default client
--- is made again for when they change.
 local CLIENT_OPTIONS, ORIGIN_ENV = core.client_options, core.client_env()
-
--- configure()'s options, the default client and ORIGIN_ENV's values
--- when it was made.
-local defaults = { options = {}, client = nil, env = nil }
+-- configure()'s options, the default client and ORIGIN_ENV's values then
+local defaults = { options = {} }
 
 local function new_default(options)
   local env = core.env_snapshot(ORIGIN_ENV)
@@ -286,11 +286,11 @@ function smartcar.default_client()
   return client
 end
 
-local AuthClient = { __name = "smartcar.AuthClient" }
-AuthClient.__index = AuthClient
+local AuthClient = class("smartcar.AuthClient", function(self)
+  return self.core:closed() and "closed" or self.core:get("client_id")
+end)
 
--- The core client of `client` (a core client or an AuthClient; nil: the
--- default one).
+-- The core client of `client` (nil: the default one).
 local function resolve_client(client, fname, n)
   if client == nil then return smartcar.default_client() end
   if getmetatable(client) == AuthClient then return client.core end
@@ -301,10 +301,15 @@ end
 -- Per-call options of every API call (call parameters), by kind.
 local CALL_OPTIONS = core.call_options()
 
+-- The endpoint table: name -> its line (core.endpoint_info).
+local INFO = {}
+for _, name in ipairs(core.endpoints()) do
+  INFO[name] = core.endpoint_info(name)
+end
+
 -- The spec of a call's options: the per-call ones and `extra`.
 local function call_spec(extra)
-  local spec = copy(extra or {})
-  for k, kind in pairs(CALL_OPTIONS) do spec[k] = kind end
+  local spec = copy(extra, CALL_OPTIONS)
   spec.flags, spec.client = "flags", "any"
   return spec
 end
@@ -350,8 +355,7 @@ local token_result = printed("smartcar.Token",
 local redirect_result = printed("smartcar.Redirect",
                                 { "code", "state", "user_id" }, "code")
 
--- (a token store: smartcar.TokenStore of lua/meta/smartcar_core.lua)
-local TOKEN_STORE_MT = core.token_store_mt
+local TOKEN_STORE_MT = core.token_store_mt -- (smartcar.TokenStore)
 
 --- true when v is a token store from smartcar.token_store.
 function smartcar.is_token_store(v)
@@ -406,15 +410,14 @@ end
 function smartcar.auth_client(options)
   check("table", options, "auth_client", 1, "options")
   check_keys(options, CLIENT_OPTIONS, "auth_client", 1)
-  local merged = copy(defaults.options)
-  for k, v in pairs(options) do merged[k] = v end
   ---@class smartcar.AuthClient
   ---@field core userdata the smartcar.Client underneath
   ---@field get fun(self: smartcar.AuthClient, name: string): string|nil
   ---@field share_cooldowns fun(self: smartcar.AuthClient, store: smartcar.TokenStore|nil)
   ---@field close fun(self: smartcar.AuthClient)
   ---@field poll fun(self: smartcar.AuthClient): smartcar.Request[]
-  return setmetatable({ core = core.client(merged) }, AuthClient)
+  return setmetatable({ core = core.client(copy(defaults.options, options)) },
+                      AuthClient)
 end
 
 local AUTH_URL_OPTIONS = {
@@ -446,8 +449,7 @@ EXCHANGE_OPTIONS.client = nil
 -- The token grants of the endpoint table, auth:NAME(value, options): a
 -- token set, or nil, err.  Options: the per-call options but unit_system
 -- and version; `store` and `key` save the new set under `key` first.
-for _, name in ipairs(core.endpoints()) do
-  local info = core.endpoint_info(name)
+for name, info in pairs(INFO) do
   local arg = info.host == "auth" and info.args:match("^[%w_]+")
   if arg then
     AuthClient[name] = function(self, value, options)
@@ -475,11 +477,6 @@ for _, name in ipairs { "get", "share_cooldowns", "close", "poll" } do
 end
 AuthClient.__close = AuthClient.close
 
-function AuthClient:__tostring()
-  return ("smartcar.AuthClient (%s)"):format(
-    self.core:closed() and "closed" or tostring(self.core:get("client_id")))
-end
-
 -- its doc and types: csrc/lib/api.def's (lua/meta/smartcar_api.lua)
 function smartcar.parse_redirect(url, expected_state)
   return redirect_result(core.parse_redirect(url, expected_state))
@@ -505,15 +502,13 @@ end
 ---@field store smartcar.TokenStore from smartcar.token_store
 ---@field key string the key the token set is stored under
 
----@class smartcar.Vehicle
+--- Its per-call options are its calls' defaults (nil: the client's; no
+--- client: the default one).
+---@class smartcar.Vehicle: smartcar.CallOptions
 ---@field id string
 ---@field access_token string|nil nil for a vehicle backed by a token store
 ---@field store smartcar.TokenStore|nil the token store, when backed by one
 ---@field key string|nil the key of the token set in the store
----@field unit_system string|nil "metric" or "imperial"; nil: the client's
----@field version string|nil API version; nil: the client's
----@field flags table|string|nil
----@field client userdata|smartcar.AuthClient|nil nil: the default client
 ---@field start_pages fun(self: smartcar.Vehicle, endpoint: string, options: table|nil, callback: function|nil): smartcar.Request
 local Vehicle = class "smartcar.Vehicle"
 
@@ -577,8 +572,7 @@ local VEHICLE_OPTIONS = call_spec { params = "table" }
 local function vehicle_params(self, fname, n, options, extra, spec)
   local _, sent = check_fields(options, spec or VEHICLE_OPTIONS, fname, n)
   check_vehicle_fields(fname, self)
-  local params = copy(sent.params or {})
-  for k, v in pairs(extra or {}) do params[k] = v end
+  local params = copy(sent.params, extra)
   apply_call_options(params, sent, fname, n, self)
   params.vehicle_id, params.user_id = self.id, rawget(self, "user_id")
   local store = rawget(self, "store")
@@ -615,8 +609,9 @@ end
 
 ---@class smartcar.Request
 ---@field id integer
-local Request = { __name = "smartcar.Request" }
-Request.__index = Request
+local Request = class("smartcar.Request", function(self)
+  return ("%d, %s"):format(self.id, self.finished and "done" or "running")
+end)
 
 -- core client -> {id = Request} of its unfinished requests
 local unfinished = setmetatable({}, { __mode = "k" })
@@ -634,8 +629,8 @@ local function start_request(client, endpoint, params, store, key,
   else
     req.id, req.field = client:async_start_pages(endpoint, params,
                                                  walk.page_size, store, key)
-    req.pages, req.items = {}, setmetatable({}, core.array_mt)
-    req.on_page = walk.on_page
+    req.pages, req.items, req.on_page = {}, setmetatable({}, core.array_mt),
+      walk.on_page
   end
   unfinished[client] = unfinished[client] or {}
   unfinished[client][req.id] = req
@@ -670,25 +665,17 @@ function Request:cancel()
   return self.client:async_cancel(self.id)
 end
 
-function Request:__tostring()
-  return ("smartcar.Request(%d, %s)"):format(self.id,
-    self.finished and "done" or "running")
-end
-
 -- The requests of `finished` (core results) settled, then their on_page
 -- and callbacks run.
 local function settle(client, finished)
-  local mine = unfinished[client] or {}
-  local out, pages = {}, {}
+  local mine, out, pages = unfinished[client] or {}, {}, {}
   for _, f in ipairs(finished) do
     local req, data = mine[f.id], f.data
     if req ~= nil and req.pages ~= nil and data ~= nil then
       req.pages[#req.pages + 1] = data -- a page of a walk: kept
-      local items = data[req.field]
-      for i = 1, type(items) == "table" and #items or 0 do
-        req.items[#req.items + 1] = items[i]
-      end
-      pages[#pages + 1] = { req, data }
+      local items = type(data[req.field]) == "table" and data[req.field] or {}
+      table.move(items, 1, #items, #req.items + 1, req.items)
+      if req.on_page then pages[#pages + 1] = { req, data } end
       data = { items = req.items, pages = req.pages }
     end
     if req ~= nil and not f.more then
@@ -697,9 +684,7 @@ local function settle(client, finished)
       out[#out + 1] = req
     end
   end
-  for _, p in ipairs(pages) do
-    if p[1].on_page ~= nil then p[1].on_page(p[2], p[1]) end
-  end
+  for _, p in ipairs(pages) do p[1].on_page(p[2], p[1]) end
   for _, req in ipairs(out) do
     if req.callback ~= nil then req.callback(req.data, req.err, req) end
   end
@@ -817,10 +802,6 @@ end
 -- Every other call about a vehicle is a method vehicle:NAME(arguments...,
 -- options) built from its line of the endpoint table (LuaLS:
 -- lua/meta/smartcar_vehicle.lua).
-local ENDPOINTS, INFO = {}, {}
-for _, name in ipairs(core.endpoints()) do
-  ENDPOINTS[name], INFO[name] = true, core.endpoint_info(name)
-end
 
 -- The method NAME of class mt.
 local function vehicle_method(mt, name, info)
@@ -961,15 +942,12 @@ end
 
 -- == Vehicle API v3.
 
----@class smartcar.VehicleV3
+---@class smartcar.VehicleV3: smartcar.CallOptions
 ---@field id string
 ---@field user_id string|nil sent as sc-user-id
 ---@field access_token string|nil nil: the application token (or the store)
 ---@field store smartcar.TokenStore|nil
 ---@field key string|nil
----@field unit_system string|nil
----@field flags table|string|nil
----@field client userdata|smartcar.AuthClient|nil
 ---@field start_pages fun(self: smartcar.VehicleV3, endpoint: string, options: table|nil, callback: function|nil): smartcar.Request
 local VehicleV3 = class "smartcar.VehicleV3"
 
@@ -1024,32 +1002,28 @@ end
 -- == Paging iterators, for a generic for: a failure raises the error,
 -- its message prefixed with the iterator's name ("each_vehicle: ...").
 
--- An iterator over the items (data[field]) of the pages next_page gives.
+-- An iterator over the items (data[field]) of the pages next_page gives
+-- (data, nil at the end, or nil, err).
 function each_item(fname, next_page, field)
-  local items, i = nil, 0
+  local items, i = {}, 0
   return function()
-    while true do
-      if items ~= nil and i < #items then
-        i = i + 1
-        return items[i]
-      end
+    while i >= #items do
       local data, err = next_page()
       if data == nil and err == nil then return nil end
-      if data == nil and smartcar.is_error(err) then
+      if data == nil then
         err.message = fname .. ": " .. tostring(err.message)
         error(err, 0)
-      elseif data == nil then
-        error(fname .. ": " .. tostring(err), 0)
       end
       items, i = type(data[field]) == "table" and data[field] or {}, 0
     end
+    i = i + 1
+    return items[i]
   end
 end
 
 -- The options of the iterators on vehicles and of walks.
 local PAGES_OPTIONS = call_spec { params = "table", page_size = "positive" }
-local WALK_OPTIONS = copy(PAGES_OPTIONS)
-WALK_OPTIONS.on_page = "function"
+local WALK_OPTIONS = copy(PAGES_OPTIONS, { on_page = "function" })
 
 -- An iterator over the items of every page of `endpoint` on a vehicle.
 local function each_vehicle_item(self, mt, fname, endpoint, options)
@@ -1195,50 +1169,49 @@ function smartcar.run_many(calls, options)
   local fname = "run_many"
   check("table", calls, fname, 1, "calls")
   options = check_fields(options, RUN_MANY_OPTIONS, fname, 2)
-  local list, clients, nclients = {}, {}, 0
-  local function bad(i, j, what, got)
-    argerror(fname, 1, ("calls[%d]%s: %s expected%s"):format(i, j, what,
-      got and ", got " .. got or ""))
+  -- the vehicles' client (false: the default one), and whether they differ
+  local list, vclient, mixed = {}, nil, false
+  local function bad(i, j, msg)
+    argerror(fname, 1, ("calls[%d]%s: %s"):format(i, j, msg))
   end
   for i = 1, #calls do
     local c = calls[i]
-    if type(c) ~= "table" then bad(i, "", "table", type(c)) end
+    if type(c) ~= "table" then
+      bad(i, "", "table expected, got " .. type(c))
+    end
     local first, name, params, store, key = c[1]
     local vehicle = getmetatable(first) == Vehicle
     if vehicle then
       name, params = c[2], c[3]
       if type(name) ~= "string" or (INFO[name] or {}).vehicle ~= "1" then
-        bad(i, "[2]", "name of a vehicle call", tostring(name))
+        bad(i, "[2]", "name of a vehicle call expected, got "
+          .. tostring(name))
       end
-    elseif type(first) == "string" then
-      name, params = first, c[2]
-      if not ENDPOINTS[name] then
-        argerror(fname, 1, ("calls[%d][1]: unknown endpoint '%s'")
-          :format(i, name))
-      end
+    elseif type(first) ~= "string" then
+      bad(i, "[1]", "vehicle or endpoint name expected, got " .. type(first))
+    elseif not INFO[first] then
+      bad(i, "[1]", ("unknown endpoint '%s'"):format(first))
     else
-      bad(i, "[1]", "vehicle or endpoint name", type(first))
+      name, params = first, c[2]
     end
     if params ~= nil and type(params) ~= "table" then
-      bad(i, vehicle and "[3]" or "[2]", "params table")
+      bad(i, vehicle and "[3]" or "[2]", "params table expected")
     end
     if vehicle then
       -- (with a store, the op loads, refreshes and saves the set)
       params, store, key = select(2, vehicle_params(first, fname, 1, nil,
                                                     params))
       local client = rawget(first, "client") or false
-      if clients[client] == nil then
-        clients[client], nclients = true, nclients + 1
-      end
+      mixed = mixed or (vclient ~= nil and vclient ~= client)
+      vclient = client
     end
-    list[i] = { name, copy(params or {}), store, key }
+    list[i] = { name, copy(params), store, key }
   end
-  local client = options.client
-  if client == nil and nclients > 1 then
+  if options.client == nil and mixed then
     raise("run_many: the vehicles use different clients; give one in "
       .. "options.client")
   end
-  client = resolve_client(client or next(clients) or nil, fname, 2)
+  local client = resolve_client(options.client or vclient or nil, fname, 2)
   return client:call_many(list, options.max_in_flight, options.progress)
 end
 
