@@ -20,7 +20,6 @@ local Client, TokenStore, Seen = {}, {}, {}
 -- The library's declarations (generated from its headers), and libc's.
 local CDEF = require("smartcar.resty.cdef") .. [[
 void *malloc(size_t size);
-int usleep(unsigned int usec);
 ]]
 local cdef_done = false
 
@@ -581,7 +580,7 @@ end
 -- functions by its id; the op's own rules run on them unchanged.
 local lua_stores, next_store_id, host_fn = {}, 0, nil
 local HOST_OPS = { "load", "save", "remove", "lease_take", "lease_get",
-                   "lease_end" } -- SC_STORE_HOST_*, in order
+                   "lease_end", "lock", "unlock" } -- SC_STORE_HOST_*, in order
 
 -- The host function: fns[op](key, a, b, c, number).  A string answer
 -- (load's JSON; lease_get's owner, then its deadline) is handed over; nil,
@@ -609,14 +608,17 @@ end
 -- and remove(key) -> 0; with lease_take(key, expected_owner|nil,
 -- expected_refresh|nil, owner, deadline) -> code, lease_get(key) ->
 -- owner, deadline (or nil, code) and lease_end(key, owner) -> code it
--- keeps refresh leases (store version 3).  fns.io: see store_run.
+-- keeps refresh leases (store version 3).  With locked_save, save writes
+-- only and lock(key) -> 0 (or conflict: held) and unlock(key) guard the
+-- compare the library makes (SC_STORE_HOST_LOCKED_SAVE).  fns.io: see
+-- store_run.
 local function lua_token_store(fns)
   need_lib()
   host_fn = host_fn or ffi.cast("sc_store_host_fn", host_call)
   next_store_id = next_store_id + 1
   local id, out = next_store_id, ffi.new("sc_token_store *[1]")
   if C.sc_token_store_host_new(out, host_fn, ffi.cast("void *", id),
-      fns.lease_take and 1 or 0) ~= 0 then
+      (fns.lease_take and 1 or 0) + (fns.locked_save and 2 or 0)) ~= 0 then
     raise("out of memory")
   end
   lua_stores[id] = fns
@@ -649,29 +651,19 @@ function _M.shared_dict_store(dict, prefix)
     raise("prefix: string expected")
   end
   prefix = prefix or "smartcar:token:"
-  local function save(key, expected, _, json)
-    local k, lock = prefix .. key, prefix .. "lock:" .. key
-    -- (held microseconds; it expires should its worker die meanwhile)
-    for spins = 1, 20001 do
-      if dict:add(lock, true, 1) then break end
-      if spins > 20000 then return codes.storage end
-      ffi.C.usleep(50)
-    end
-    local stored = expected and cjson.decode(dict:get(k) or "")
-    local rc = 0
-    if expected and (type(stored) ~= "table"
-        or stored.refresh_token ~= expected) then
-      rc = codes.conflict
-    elseif not dict:set(k, json) then
-      rc = codes.storage
-    end
-    dict:delete(lock)
-    return rc
-  end
-  return lua_token_store({
+  -- (the lock entry is held microseconds; it expires should its worker
+  -- die meanwhile)
+  return lua_token_store({ locked_save = true,
     load = function(key) return dict:get(prefix .. key) end,
-    save = save,
+    save = function(key, _, _, json)
+      return dict:set(prefix .. key, json) and 0 or codes.storage
+    end,
     remove = function(key) dict:delete(prefix .. key); return 0 end,
+    lock = function(key)
+      return dict:add(prefix .. "lock:" .. key, true, 1) and 0
+        or codes.conflict
+    end,
+    unlock = function(key) dict:delete(prefix .. "lock:" .. key) end,
   })
 end
 

@@ -12,6 +12,7 @@
 struct host {
 	sc_token_store *inner;
 	int op, calls;
+	int busy, locked, unlocks; /* LOCK: busy more answers of "held" */
 	char a[256], b[256], c[256];
 	double number;
 };
@@ -47,6 +48,15 @@ static int host_fn(void *ctx, int op, const char *key, const char *a,
 		return in->lease_get(in, key, text_out, number_out);
 	case SC_STORE_HOST_LEASE_END:
 		return in->lease_end(in, key, a);
+	case SC_STORE_HOST_LOCK:
+		if (h->busy > 0 && h->busy-- > 0)
+			return SC_ECONFLICT;
+		h->locked = 1;
+		return 0;
+	case SC_STORE_HOST_UNLOCK:
+		h->locked = 0;
+		h->unlocks++;
+		return 0;
 	}
 	return SC_ESTORAGE;
 }
@@ -109,5 +119,39 @@ TEST(store_host_passes_calls_through)
 	      !plain->lease_get && !plain->lease_end);
 	sc_token_store_free(plain);
 	sc_token_store_free(s); /* frees only the store: the host is ours */
+	sc_token_store_free(h.inner);
+}
+
+/* SC_STORE_HOST_LOCKED_SAVE: the host's save only writes; the library
+ * takes the host's lock (waiting while another holds it), compares the
+ * stored refresh token and releases the lock whatever the outcome. */
+TEST(store_host_locked_save_compares_under_the_lock)
+{
+	struct host h = { 0 };
+	sc_token_store *s = NULL;
+
+	REQUIRE(sc_token_store_sqlite_new(&h.inner, ":memory:", NULL) == 0);
+	REQUIRE(sc_token_store_host_new(&s, host_fn, &h,
+					SC_STORE_HOST_LOCKED_SAVE) == 0);
+	CHECK(s->version == 1);
+	/* nothing stored: a compare-and-swap conflicts, a plain save writes */
+	CHECK(s->save(s, "k", "r0", "r1", SET("1")) == SC_ECONFLICT);
+	CHECK(h.op == SC_STORE_HOST_UNLOCK && h.unlocks == 1);
+	h.busy = 3; /* held elsewhere for three tries */
+	CHECK(s->save(s, "k", NULL, "r1", SET("1")) == 0);
+	CHECK(h.busy == 0 && h.unlocks == 2 && !h.locked);
+	/* the save it passes on compares nothing (a is NULL) */
+	CHECK(s->save(s, "k", "r1", "r2", SET("2")) == 0);
+	CHECK(s->save(s, "k", "r1", "r3", SET("3")) == SC_ECONFLICT);
+	CHECK(h.unlocks == 4);
+	h.calls = 0;
+	CHECK(s->save(s, "k", "r2", "r3", SET("3")) == 0);
+	CHECK(h.calls == 4); /* lock, load, save, unlock */
+	/* a lock never free: a storage failure, no write */
+	h.busy = 1 << 30;
+	CHECK(s->save(s, "k", "r3", "r4", SET("4")) == SC_ESTORAGE);
+	h.busy = 0;
+	CHECK(s->save(s, "k", "r3", "r5", SET("5")) == 0);
+	sc_token_store_free(s);
 	sc_token_store_free(h.inner);
 }

@@ -107,7 +107,7 @@ int sc_http1_keep_alive(const sc_http1 *h);
 int sc_http1_got_any(const sc_http1 *h);
 const char *sc_http1_error(const sc_http1 *h);
 int sc_token_store_host_new(sc_token_store **out, sc_store_host_fn fn,
-    void *ctx, int leases);
+    void *ctx, int flags);
 int sc_endpoint_args_text(char **out, const char *endpoint, const char *json,
     size_t len, sc_error **err_out);
 int sc_token_store_save_tokens_text(sc_token_store *store, const char *key,

@@ -112,15 +112,27 @@ enum {
 	SC_STORE_HOST_REMOVE,
 	SC_STORE_HOST_LEASE_TAKE,
 	SC_STORE_HOST_LEASE_GET,
-	SC_STORE_HOST_LEASE_END
+	SC_STORE_HOST_LEASE_END,
+	SC_STORE_HOST_LOCK,
+	SC_STORE_HOST_UNLOCK
 };
+
+/** sc_token_store_host_new() flags: the host keeps refresh leases
+ *  (version 3); the host's save writes without comparing, and the
+ *  library makes the compare-and-swap itself under the host's lock: it
+ *  asks LOCK until it answers 0 (SC_ECONFLICT: held elsewhere, asked
+ *  again 50 us later, for 1 s at most, then SC_ESTORAGE), then LOAD, the
+ *  comparison, SAVE (a: NULL) and UNLOCK. */
+#define SC_STORE_HOST_LEASES 1
+#define SC_STORE_HOST_LOCKED_SAVE 2
 
 /**
  * The one function of a host store: operation @p op on @p key, with the
  * store function's other arguments in order: save's expected_refresh,
  * refresh and json as @p a, @p b, @p c; lease_take's expected_owner,
  * expected_refresh and owner as a, b, c and its deadline as @p number;
- * lease_end's owner as a (NULL where a function has fewer).  load sets
+ * lease_end's owner as a (NULL where a function has fewer; LOCK and
+ * UNLOCK have none).  load sets
  * *text_out to the JSON, lease_get to the owner (malloc'd; freed by the
  * library with free()) and *number_out to the deadline.  Returns what
  * the store function returns (sc_token_store above).
@@ -133,15 +145,16 @@ typedef int (*sc_store_host_fn)(void *ctx, int op, const char *key,
 /**
  * A token store whose functions all call @p fn with @p ctx: for a
  * binding that cannot give each function of sc_token_store a function
- * of its own (LuaJIT FFI callbacks are costly to make).  @p leases
- * nonzero: it also keeps refresh leases (version 3), else version 1.
+ * of its own (LuaJIT FFI callbacks are costly to make).  @p flags:
+ * SC_STORE_HOST_LEASES (it also keeps refresh leases: version 3, else
+ * version 1) and SC_STORE_HOST_LOCKED_SAVE, above.
  * @return 0, SC_EINVAL (no out or fn) or SC_ENOMEM.
  * Ownership: free with sc_token_store_free() (which frees only the store
  * itself: ctx is the host's).
  */
 SC_EXTERN(int) sc_token_store_host_new(sc_token_store **out,
 				       sc_store_host_fn fn, void *ctx,
-				       int leases);
+				       int flags);
 
 SC_END_DECL
 
