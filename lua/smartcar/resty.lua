@@ -23,6 +23,10 @@ void *malloc(size_t size);
 ]]
 local cdef_done = false
 
+local function need_lib()
+  if C == nil then _M.init() end
+end
+
 ---------------------------------------------------------------------------
 -- Errors and results
 
@@ -33,30 +37,6 @@ Error.__tostring = function(e)
     and " (HTTP " .. tostring(e.status_code) .. ")" or ""
   return "smartcar: " .. (e.kind or "error") .. status
     .. (e.message and ": " .. tostring(e.message) or "")
-end
-
-local function strip_nulls(v)
-  if v == cjson.null then return nil end
-  if type(v) == "table" then
-    for k, x in pairs(v) do v[k] = strip_nulls(x) end
-  end
-  return v
-end
-
--- An Error: t (the library's JSON of one) or {kind, message} of code.
-local function as_error(code, message, t)
-  if type(t) ~= "table" then
-    local k = C ~= nil and C.sc_code_kind(code) or nil
-    t = { kind = k ~= nil and ffi.string(k) or "error", message = message }
-  end
-  t = strip_nulls(t)
-  t.sc_code = code
-  return setmetatable(t, Error)
-end
-
--- Argument errors raise an invalid_argument Error (a table: no position).
-local function raise(message)
-  error(as_error(-1, message or "out of memory"), 0)
 end
 
 -- An owned C string as a Lua string (freed), or nil.
@@ -71,41 +51,38 @@ local function opt_string(p)
   return p ~= nil and ffi.string(p) or nil
 end
 
--- The library object obj as the JSON fn(out, obj) writes, decoded.
-local function json_of(fn, obj)
+-- The library object or value of fn(out, ...) as the JSON it writes,
+-- decoded; or nil.
+local function json_of(fn, ...)
   local out = ffi.new("char *[1]")
-  return fn(out, obj) == 0 and cjson.decode(take_string(out[0])) or nil
+  return fn(out, ...) == 0 and cjson.decode(take_string(out[0])) or nil
 end
 
--- An Error of an owned sc_error* (freed); without one, of code and msg.
+-- An Error of an owned sc_error* (freed), or of code and msg.
 local function error_from_c(cerr, code, msg)
-  if cerr == nil then return as_error(code, msg) end
-  local t = json_of(C.sc_error_to_json, cerr)
-  code = C.sc_error_code(cerr)
-  C.sc_error_free(cerr)
-  return as_error(code, msg, t)
+  local t = json_of(C.sc_error_fields_text, code, cerr, msg)
+  if cerr ~= nil then C.sc_error_free(cerr) end
+  return setmetatable(t or { kind = "out_of_memory", sc_code = -2 }, Error)
 end
 
--- An owned sc_result* (freed) as data, or nil and an Error.
+-- Argument errors raise an invalid_argument Error (a table: no position).
+local function raise(message)
+  need_lib()
+  error(error_from_c(nil, -1, message or "out of memory"), 0)
+end
+
+-- An owned sc_result* (freed) and its code as data, or nil and an Error.
 local function decode_result(res, rc)
-  if res == nil then return nil, as_error(rc ~= 0 and rc or -2, "no result") end
-  local t = json_of(C.sc_result_to_json, res)
-  local failed = rc ~= 0 or C.sc_result_error(res) ~= nil
+  local t = json_of(C.sc_result_text, res, rc)
   C.sc_result_free(res)
-  if type(t) ~= "table" then
-    return nil, as_error(rc ~= 0 and rc or codes.malformed_response,
-      "cannot decode the result")
-  end
-  if failed then return nil, as_error(rc, nil, t) end
-  return t
+  if not t then return nil, error_from_c(nil, -2) end
+  if t.error then return nil, setmetatable(t.error, Error) end
+  return t.data
 end
 
 -- The library's plain functions (generated from bindings.def), made when
 -- it is loaded; rt is what they call.
 local made
-local function need_lib()
-  if C == nil then _M.init() end
-end
 local F = setmetatable({}, { __index = function(_, name)
   need_lib()
   return made[name]
@@ -222,8 +199,10 @@ local function left(deadline)
   return math.max(1, math.floor(deadline - now_ms()))
 end
 
-local function io_code(err)
-  return err == "timeout" and codes.timeout or codes.network
+-- The code of socket error err (tls: 1 after a connect that may have
+-- run a TLS handshake, 2 during one).
+local function io_code(err, tls)
+  return C.sc_socket_error_code(tostring(err), tls or 0)
 end
 
 local READ_CHUNK = 65536
@@ -262,20 +241,16 @@ local function open(client, x, deadline)
     ok, err = c:connect(x.host, x.port,
       { pool = x.pool .. (verify and "" or "#noverify") })
   end
-  if not ok then -- (lua-resty-http's TLS errors as nginx words them)
-    err = tostring(err)
-    local e = err:lower()
-    return nil, err ~= "timeout" and resty_http and x.tls and (err:find(
-      "^%d+: ") or e:find("handshake") or e:find("certificate")
-      or e:find("ssl")) and codes.tls or io_code(err), "connect: " .. err
+  if not ok then -- (lua-resty-http's connect() runs the TLS handshake)
+    return nil, io_code(err, resty_http and x.tls and 1),
+      "connect: " .. tostring(err)
   end
   local reused = (c[CONN.reused](c) or 0) > 0
   if x.tls and not reused and not resty_http then
     ok, err = c:sslhandshake(nil, x.server_name, verify)
     if not ok then
       c:close()
-      return nil, err == "timeout" and codes.timeout or codes.tls,
-        "TLS handshake: " .. tostring(err)
+      return nil, io_code(err, 2), "TLS handshake: " .. tostring(err)
     end
   end
   local stats, k = client.stats, reused and "reused" or "connections"
@@ -947,7 +922,7 @@ function Client:callback(keeper, options)
   check_keeper(keeper, "take")
   local state = keeper:take()
   if not state then
-    return nil, as_error(codes.state_mismatch,
+    return nil, error_from_c(nil, codes.state_mismatch,
       "no Connect state was kept for this browser (or it expired)")
   end
   local r, err = _M.parse_redirect(ngx.var.request_uri, state)

@@ -254,6 +254,34 @@ SC_EXTERN(int) sc_response_new_text(sc_response **out, size_t max_body,
  */
 SC_EXTERN(struct cJSON *) sc_call_options_json(void);
 
+/*
+ * For a binding that reaches the library through a foreign function
+ * interface and cannot walk cJSON trees (LuaJIT FFI: smartcar.resty):
+ * JSON text in *out (free with sc_free()); 0, SC_EINVAL (no out) or
+ * SC_ENOMEM.
+ */
+
+/** sc_error_fields() as text, without null members (at any depth) and
+ *  with "sc_code": the code (@p err's, or @p code). */
+SC_EXTERN(int) sc_error_fields_text(char **out, int code,
+				    const sc_error *err, const char *message);
+
+/** What a call gives, from its result @p res and code @p rc: {"data":
+ *  ...} when @p rc is 0 and @p res has data and no error, else
+ *  {"error": sc_error_fields_text()'s value of the result's error, or of
+ *  @p rc (SC_EMALFORMED when 0) and "no result"}. */
+SC_EXTERN(int) sc_result_text(char **out, const sc_result *res, int rc);
+
+/**
+ * The code of a socket failure a driver met, from its host's words for
+ * it (@p err, as nginx gives them): "timeout" is SC_ETIMEOUT; anything
+ * else is SC_ETLS during a TLS handshake (@p tls 2) and, after a connect
+ * that may have run one (@p tls 1, as lua-resty-http's connect() does),
+ * when it is an OpenSSL verification code ("20: ...") or names the
+ * handshake, a certificate or SSL (in any case); the rest SC_ENETWORK.
+ */
+SC_EXTERN(int) sc_socket_error_code(const char *err, int tls);
+
 SC_END_DECL
 
 #endif

@@ -23,15 +23,10 @@ struct sc_token_store { unsigned int version; void *load; void *save;
 const char *sc_version(void);
 int sc_global_init(void);
 void sc_free(void *ptr);
-const char *sc_code_kind(int code);
-int sc_error_code(const sc_error *err);
-int sc_error_to_json(char **out, const sc_error *err);
 void sc_error_free(sc_error *err);
 void sc_params_free(sc_params *params);
 void sc_client_free(sc_client *client);
 const char *sc_client_get(const sc_client *client, const char *key);
-const sc_error *sc_result_error(const sc_result *res);
-int sc_result_to_json(char **out, const sc_result *res);
 void sc_result_free(sc_result *res);
 int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
     const sc_params *params, sc_error **err_out);
@@ -121,4 +116,8 @@ int sc_auth_params_text(sc_params **out, const char *json, size_t len,
 int sc_http1_describe(char **out, const sc_http1 *h);
 int sc_response_new_text(sc_response **out, size_t max_body, int status,
     const char *headers, size_t len);
+int sc_error_fields_text(char **out, int code, const sc_error *err,
+    const char *message);
+int sc_result_text(char **out, const sc_result *res, int rc);
+int sc_socket_error_code(const char *err, int tls);
 ]]
