@@ -1188,6 +1188,26 @@ def _py_value(f, shapes_by_name, meta_expr="meta_from(data)"):
     return get
 
 
+def _map_of(s):
+    """The field of a map shape's values ("[string]"), or None."""
+    return next((f for f in s.fields if f.key == "[string]"), None)
+
+
+def _py_map(s, out):
+    """A map shape: a dict of its values by key, meta an attribute."""
+    out += ["class %s(Dict[str, List[%s]]):" % (s.name, _map_of(s).kind)]
+    out += textwrap.wrap('"""%s"""' % s.doc, 75, initial_indent="    ",
+                         subsequent_indent="    ")
+    out += ["", "    meta: Meta", "",
+            "    def __init__(self, entries: Any = (),",
+            "                 meta: Optional[Meta] = None) -> None:",
+            "        super().__init__(entries)",
+            "        self.meta = meta if meta is not None else Meta()", "",
+            "    def __repr__(self) -> str:",
+            '        return "%s(%%s, meta=%%r)" %% (' % s.name,
+            "            dict.__repr__(self), self.meta)"]
+
+
 def _py_class(s, out):
     if "mapping" in s.options:
         out.append("@_u.mapped")
@@ -1260,13 +1280,22 @@ def render_py_shapes(shapes, calls):
         if "class" in s.options:
             continue
         out += ["", ""]
-        _py_class(s, out)
+        (_py_map if _map_of(s) else _py_class)(s, out)
     out += ["", "", "# " + "-" * 69, "# From libsmartcar data"]
     for s in py:
         if s.options & {"custom", "class", "plain"}:
             continue
         out += ["", ""]
         name, args = s.converter(), ["data: Mapping[str, Any]"]
+        if _map_of(s):  # the values of every key but meta that are lists
+            out += py_def("def " + name, args, s.name, "") + [
+                "    return %s({" % s.name,
+                "        key: [%s(r) for r in _u.dicts(rows)]" % by_name[
+                    _map_of(s).kind].converter(),
+                "        for key, rows in data.items()",
+                '        if key != "meta" and isinstance(rows, list)'
+                "}, meta_from(data))"]
+            continue
         shares = _shares_meta(s, by_name)
         if shares:
             top = "_u.as_map(_u.at(data, %s))" % _path_args(

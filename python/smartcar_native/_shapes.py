@@ -54,6 +54,7 @@ __all__ = [
     "Capability",
     "CompatibilityV2",
     "CompatibilityMatrixModel",
+    "CompatibilityMatrix",
     "Connection",
     "PagingCursor",
     "GetConnections",
@@ -490,6 +491,22 @@ class CompatibilityMatrixModel(NamedTuple):
         return self.endYear
 
 
+class CompatibilityMatrix(Dict[str, List[CompatibilityMatrixModel]]):
+    """Models per make (Python: a dict keyed by make, upper case, with meta
+    as an attribute)."""
+
+    meta: Meta
+
+    def __init__(self, entries: Any = (),
+                 meta: Optional[Meta] = None) -> None:
+        super().__init__(entries)
+        self.meta = meta if meta is not None else Meta()
+
+    def __repr__(self) -> str:
+        return "CompatibilityMatrix(%s, meta=%r)" % (
+            dict.__repr__(self), self.meta)
+
+
 class Connection(NamedTuple):
     """A connection (user, vehicle)."""
 
@@ -872,6 +889,13 @@ def compatibility_matrix_model_from(
         list(data.get("endpoints") or []),
         list(data.get("permissions") or []),
     ))
+
+
+def compatibility_matrix_from(data: Mapping[str, Any]) -> CompatibilityMatrix:
+    return CompatibilityMatrix({
+        key: [compatibility_matrix_model_from(r) for r in _u.dicts(rows)]
+        for key, rows in data.items()
+        if key != "meta" and isinstance(rows, list)}, meta_from(data))
 
 
 def connection_from(data: Mapping[str, Any]) -> Connection:

@@ -2,16 +2,15 @@
 
 The tuples and their converters from libsmartcar's result data are
 generated from csrc/lib/results.def (``_shapes``); this module adds the
-results that are not plain tuples (the compatibility matrix, service
-records) and ``CONVERTERS``.
+service records, the data of batch paths without a shape, ``Reason``
+and ``CONVERTERS``.
 """
 
 from __future__ import annotations
 
 import collections
-import datetime as _dt
 import enum
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping
 
 from . import _shape_util as _u
 from . import _shapes
@@ -19,15 +18,13 @@ from . import notebook as _notebook
 from ._shapes import *  # noqa: F401,F403  (the generated tuples)
 from ._shapes import (
     CompatibilityMatrixModel,
-    Meta,
     ServiceHistory,
-    compatibility_matrix_model_from,
+    compatibility_matrix_from as compatibility_matrix_from,
     meta_from,
     signals_from as signals_from,
 )
 
 __all__ = [
-    "CompatibilityMatrix",
     "CompatibilityMatrixEntry",
     "NominalCapacity",
 ]
@@ -47,22 +44,6 @@ class Reason(enum.Enum):
 
     VEHICLE_NOT_COMPATIBLE = "VEHICLE_NOT_COMPATIBLE"
     MAKE_NOT_COMPATIBLE = "MAKE_NOT_COMPATIBLE"
-
-
-class CompatibilityMatrix(Dict[str, List[CompatibilityMatrixModel]]):
-    """A dict keyed by make (upper case) of :class:`CompatibilityMatrixModel`
-    lists, with the response ``meta`` as an attribute."""
-
-    meta: Meta
-
-    def __init__(self, entries: Any = (), meta: Optional[Meta] = None
-                 ) -> None:
-        super().__init__(entries)
-        self.meta = meta if meta is not None else Meta()
-
-    def __repr__(self) -> str:
-        return "CompatibilityMatrix(%s, meta=%r)" % (
-            dict.__repr__(self), self.meta)
 
 
 class ServiceRecordDict(Dict[str, Any]):
@@ -113,16 +94,6 @@ def data_tuple_from(data: Mapping[str, Any]) -> Any:
     cls = collections.namedtuple(  # type: ignore[misc]
         "Data", list(body) + ["meta"], rename=True)
     return cls(*body.values(), meta_from(data))
-
-
-def compatibility_matrix_from(data: Mapping[str, Any]) -> CompatibilityMatrix:
-    # the makes as sent (upper case: the library renames only keys with
-    # both cases)
-    return CompatibilityMatrix(
-        {make: [compatibility_matrix_model_from(r) for r in _u.dicts(rows)]
-         for make, rows in data.items()
-         if make != "meta" and isinstance(rows, list)},
-        meta_from(data))
 
 
 #: endpoint name (docs/endpoints.md) -> converter of its result data.

@@ -18,6 +18,7 @@ from ._shapes import (
     Charge as Charge,
     ChargeLimit as ChargeLimit,
     ChargingPort as ChargingPort,
+    CompatibilityMatrix as CompatibilityMatrix,
     CompatibilityMatrixModel as CompatibilityMatrixModel,
     CompatibilityV1 as CompatibilityV1,
     CompatibilityV2 as CompatibilityV2,
@@ -57,7 +58,6 @@ from ._shapes import (
     Window as Window,
 )
 from .types import (
-    CompatibilityMatrix as CompatibilityMatrix,
     Reason as Reason,
 )
 
