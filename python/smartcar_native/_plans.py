@@ -92,9 +92,11 @@ class Planned:
             raise InvalidArgumentError("%s has no method %r"
                                        % (type(self).__name__, method))
         plan: Plan = builder(**_util.require_mapping("kwargs", kwargs))
-        if self._store is not None:
-            plan = plan._replace(store=self._store, key=str(self._key))
         return plan
+
+    def _run(self, plan: Plan) -> Any:
+        data = _util.call(self.client, *plan.call())
+        return plan.convert(data) if plan.convert else data
 
     def _pages(self, endpoint: str, page_size: int, field: str
                ) -> Iterator[Any]:

@@ -4,21 +4,18 @@ redacted reprs and the conversions of the schema's types."""
 
 from __future__ import annotations
 
-from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Mapping,
-                    Optional, Tuple, Type, TypeVar, Union)
+from typing import (Any, Callable, Dict, List, Mapping, Optional, Tuple,
+                    TypeVar, Union)
 
+from ._core import tuple_new
 from ._time import from_ms as from_ms
 from ._time import parse_iso as parse_iso
 from ._time import utc_naive as utc_naive
 
 _T = TypeVar("_T")
-
-if TYPE_CHECKING:
-    def new(cls: Type[_T], values: Tuple[Any, ...]) -> _T: ...
-else:
-    #: results are built positionally: a named tuple's own __new__ is a
-    #: Python call with keywords, tuple.__new__'s generic path half of it
-    from ._core import tuple_new as new
+#: results are built positionally: a named tuple's own __new__ is a
+#: Python call with keywords, tuple.__new__'s generic path half of it
+new = tuple_new
 
 _EMPTY: Mapping[str, Any] = {}
 

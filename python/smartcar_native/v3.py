@@ -121,7 +121,3 @@ class VehicleV3(VehicleV3Methods, Planned):
         params.update(extra or {})
         return Plan(endpoint, params, convert or CONVERTERS.get(endpoint),
                     self._store, self._key)
-
-    def _run(self, plan: Plan) -> Any:
-        data = _util.call(self.client, *plan.call())
-        return plan.convert(data) if plan.convert else data

@@ -7,10 +7,9 @@ from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 from .options import VehicleOptions
 from . import _module_calls, _util
 from ._shared_clients import default_client
-from ._core import Client, FrozenParams
+from ._core import Client, FrozenParams, tuple_new
 from ._plans import Convert, Plan, Planned, planner
 from ._results import batch_from
-from ._shape_util import new as _new_plan
 from ._vehicle_methods import VehicleMethods
 from .store import store_and_key
 from .types import CONVERTERS, Response
@@ -122,7 +121,7 @@ class Vehicle(VehicleMethods, Planned):
         extra: Optional[Mapping[str, Any]] = None,
         convert: Convert = None,
     ) -> Plan:
-        # a stored vehicle's token is added by call_stored (or plan())
+        # (a stored vehicle sends its store's token: access_token is None)
         params: Dict[str, Any] = {
             "vehicle_id": self.vehicle_id,
             "access_token": self.access_token,
@@ -137,8 +136,8 @@ class Vehicle(VehicleMethods, Planned):
             params.update(extra)
         # positional tuple.__new__: the named tuple's own __new__ is a
         # Python-level call (a call's worth of instructions, issue 9)
-        return _new_plan(Plan, (endpoint, params,
-                                convert or CONVERTERS[endpoint], None, None))
+        return tuple_new(Plan, (endpoint, params, convert or
+                               CONVERTERS[endpoint], self._store, self._key))
 
     def _call(self, endpoint: str) -> Any:
         """``self._run(self._plan(endpoint))`` for a call without
@@ -158,14 +157,11 @@ class Vehicle(VehicleMethods, Planned):
         return CONVERTERS[endpoint](client.call(endpoint, prepared[3]))
 
     def _run(self, plan: Plan) -> Any:
-        client = self._client_override or default_client()
-        if self._store is not None:
-            plan = plan._replace(store=self._store, key=str(self._key))
-            data = _util.call(client, *plan.call())
-        elif _REPLAY.get() is None:  # _util.call without its frame
-            data = client.call(plan.endpoint, plan.params)
-        else:
-            data = _util.call(client, plan.endpoint, plan.params)
+        if self._store is not None or _REPLAY.get() is not None:
+            return Planned._run(self, plan)
+        # Planned._run without _util.call's frame
+        data = (self._client_override or default_client()).call(
+            plan.endpoint, plan.params)
         return plan.convert(data) if plan.convert else data
 
     # -- calls whose plan is more than a type check of the arguments
