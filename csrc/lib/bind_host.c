@@ -593,7 +593,7 @@ cJSON *sc_async_watches_json(sc_async *a, int all)
 cJSON *sc_json_parse_text(const char *text, size_t len, sc_error **err_out)
 {
 	const char *end = NULL;
-	cJSON *v = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	cJSON *v = sc__json_parse_whole(text, len, &end);
 	char msg[48];
 
 	if (err_out)

@@ -161,25 +161,28 @@ static int json_depth_ok(const char *p, size_t len, int max)
 	return 1;
 }
 
-cJSON *sc__json_parse(const char *data, size_t len)
+cJSON *sc__json_parse_whole(const char *data, size_t len, const char **end)
 {
-	const char *end = NULL;
-	cJSON *v;
-
-	if (!data || len == 0 || !json_depth_ok(data, len, SC_JSON_MAX_DEPTH))
-		return NULL;
 	/* Explicit length and end pointer: cJSON's global error pointer is
 	 * never consulted, so parsing is safe from any thread. */
-	v = cJSON_ParseWithLengthOpts(data, len, &end, 0);
-	if (!v)
-		return NULL;
-	while (end && end < data + len &&
-	       (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t' ||
-		*end == '\0'))
-		end++;
-	if (end != data + len) {
+	cJSON *v = cJSON_ParseWithLengthOpts(data, len, end, 0);
+
+	while (v && *end < data + len &&
+	       (**end == ' ' || **end == '\n' || **end == '\r' ||
+		**end == '\t' || **end == '\0'))
+		(*end)++;
+	if (v && *end != data + len) {
 		cJSON_Delete(v);
 		return NULL;
 	}
 	return v;
+}
+
+cJSON *sc__json_parse(const char *data, size_t len)
+{
+	const char *end = NULL;
+
+	if (!data || len == 0 || !json_depth_ok(data, len, SC_JSON_MAX_DEPTH))
+		return NULL;
+	return sc__json_parse_whole(data, len, &end);
 }

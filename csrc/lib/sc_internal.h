@@ -90,6 +90,9 @@ int sc__json_int(const cJSON *v, int dflt);
  * junk, or nested deeper than SC_JSON_MAX_DEPTH. */
 #define SC_JSON_MAX_DEPTH 64
 cJSON *sc__json_parse(const char *data, size_t len);
+/* The value of all len bytes (only whitespace or NUL bytes may follow
+ * it), else NULL; *end is where parsing stopped (NULL: no memory). */
+cJSON *sc__json_parse_whole(const char *data, size_t len, const char **end);
 /* 1 when the URL's host is 127.0.0.0/8, ::1 or localhost. */
 int sc__url_is_loopback(const char *url);
 /* 1 for http:// or https:// URLs with a host. */

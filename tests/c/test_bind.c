@@ -464,6 +464,16 @@ TEST(bind_json_parse_text_and_sort_keys)
 	CHECK(sc_error_code(err) == SC_EMALFORMED);
 	CHECK_STR(sc_error_message(err), "invalid JSON near byte 6");
 	sc_error_free(err);
+	/* one value: text after it is refused, whitespace is not */
+	CHECK(sc_json_parse_text("{} {}", 5, &err) == NULL);
+	REQUIRE(err != NULL);
+	CHECK_STR(sc_error_message(err), "invalid JSON near byte 3");
+	sc_error_free(err);
+	CHECK(sc_json_parse_text("[1]x", 4, &err) == NULL);
+	sc_error_free(err);
+	tree = sc_json_parse_text("[1] \r\n\t", 7, &err);
+	CHECK(tree != NULL && err == NULL);
+	cJSON_Delete(tree);
 }
 
 TEST(bind_env_snapshot_json)

@@ -160,9 +160,9 @@ SC_EXTERN(struct cJSON *) sc_async_fds_json(const sc_async *a);
 SC_EXTERN(struct cJSON *) sc_async_watches_json(sc_async *a, int all);
 
 /**
- * The tree of the JSON @p text (@p len bytes; what follows a complete
- * value is ignored), or NULL with SC_EMALFORMED ("invalid JSON near byte
- * N") in *err_out (NULL there too without memory).
+ * The tree of the JSON @p text (@p len bytes: one value, and only
+ * whitespace after it), or NULL with SC_EMALFORMED ("invalid JSON near
+ * byte N") in *err_out (NULL there too without memory).
  */
 SC_EXTERN(struct cJSON *) sc_json_parse_text(const char *text, size_t len,
 					     sc_error **err_out);
