@@ -39,43 +39,13 @@ typedef struct lclient {
 	sc_client *client; /* NULL once closed */
 	int busy;          /* run_many in progress: closing must wait */
 	lua_State *hook_L; /* the debug hook's own thread, or NULL */
-	int hook_ref;      /* registry: {thread, function} of the hook */
+	int hook_ref;      /* registry: the hook's thread (with hook_L) */
 	sc_async *async;   /* client:async_*, made on first use, or NULL */
 } lclient;
 
 #include "smartcar_core_types.h"
 
-/* ---- Temporary C resources of one call. ---- */
-
-/* The C objects a call holds, in a to-be-closed userdata: released on
- * every exit path, a raise (longjmp) included, without lua_pcall. */
-typedef struct tmp {
-	sc_params *params;
-	sc_result *res;
-	char *url;
-	char *state;
-	cJSON *json;
-	sc_error *err;
-	char *text; /* from cJSON_Print*: freed with cJSON_free */
-	sc_pager *pager; /* client:pages' iterator keeps one in a tmp */
-	sc_many *many;   /* client:call_many's calls */
-} tmp;
-
-static int tmp_release(lua_State *L)
-{
-	tmp *t = luaL_checkudata(L, 1, TMP_MT);
-	sc_params_free(t->params);
-	sc_result_free(t->res);
-	sc_free(t->url);
-	sc_free(t->state);
-	cJSON_Delete(t->json);
-	sc_error_free(t->err);
-	cJSON_free(t->text);
-	sc_pager_free(t->pager);
-	sc_many_free(t->many);
-	memset(t, 0, sizeof(*t));
-	return 0;
-}
+/* ---- Temporary C resources of one call (struct tmp) ---- */
 
 /* Push a new tmp, freed when collected. */
 static tmp *tmp_new(lua_State *L)
@@ -249,32 +219,14 @@ static sc_params *params_arg(lua_State *L, tmp *t, int idx, int argn)
 	return t->params;
 }
 
-/* ---- smartcar.Client ---- */
+/* ---- smartcar.Client (core.client: generated) ---- */
 
-/*
- * core.client(options) -> Client.  Raises on a bad option (unknown name,
- * wrong type, or a value the library refuses: sc_client_new_json).
- */
-static int l_client(lua_State *L)
+/* Drop the client's debug hook, if any. */
+static void drop_hook(lua_State *L, lclient *c)
 {
-	lclient *c;
-	tmp *t;
-	int rc;
-
-	if (!lua_isnoneornil(L, 1))
-		luaL_checktype(L, 1, LUA_TTABLE);
-	lua_settop(L, 1);
-	t = tmp_push(L);
-	/* Box first, closed, so a failure below leaves nothing to leak. */
-	c = lua_newuserdatauv(L, sizeof(*c), 0);
-	memset(c, 0, sizeof(*c));
-	c->hook_ref = LUA_NOREF;
-	luaL_setmetatable(L, CLIENT_MT);
-	rc = sc_client_new_json(&c->client, lua_isnil(L, 1) ? NULL
-				: json_encode_tree(L, 1, t), &t->err);
-	if (rc != 0)
-		return raise_failure(L, "smartcar client", rc, t->err);
-	return 1;
+	if (c->hook_L != NULL)
+		luaL_unref(L, LUA_REGISTRYINDEX, c->hook_ref);
+	c->hook_L = NULL;
 }
 
 /* close and __close: idempotent; a client call_many runs on (closed from
@@ -292,9 +244,7 @@ static int client_close(lua_State *L)
 		c->client = NULL; /* closed before freeing, like liolib */
 		sc_client_free(cl);
 	}
-	luaL_unref(L, LUA_REGISTRYINDEX, c->hook_ref);
-	c->hook_ref = LUA_NOREF;
-	c->hook_L = NULL;
+	drop_hook(L, c);
 	return 0;
 }
 
@@ -325,9 +275,7 @@ static int l_client_set_debug(lua_State *L)
 		luaL_checktype(L, 2, LUA_TFUNCTION);
 	if (c->busy)
 		return luaL_error(L, "client is in use by call_many");
-	luaL_unref(L, LUA_REGISTRYINDEX, c->hook_ref);
-	c->hook_ref = LUA_NOREF;
-	c->hook_L = NULL;
+	drop_hook(L, c);
 	if (!lua_isnoneornil(L, 2)) {
 		c->hook_L = lua_newthread(L);
 		lua_pushvalue(L, 2);
@@ -642,33 +590,6 @@ static int push_pages(lua_State *L, tmp *t, int rc, int store_idx)
 	lua_pushcclosure(L, pages_step, 3);
 	lua_pushstring(L, sc_pager_items(p->pager));
 	return 2;
-}
-
-/* ---- Handles (an op borrows its client, its user value: check_op) ---- */
-
-/* The handle (the first field) of the userdata at 1 whose type is
- * upvalue 1: NULL once closed. */
-static void *handle_of(lua_State *L)
-{
-	return *(void **)luaL_checkudata(L, 1,
-					 lua_tostring(L, lua_upvalueindex(1)));
-}
-
-/* __tostring of a handle: "smartcar.Client (0x...)" or "(closed)". */
-static int handle_tostring(lua_State *L)
-{
-	void *h = handle_of(L);
-
-	lua_pushfstring(L, h ? "%s (%p)" : "%s (closed)",
-			lua_tostring(L, lua_upvalueindex(1)), h);
-	return 1;
-}
-
-/* client:closed(), store:closed() */
-static int handle_closed(lua_State *L)
-{
-	lua_pushboolean(L, handle_of(L) == NULL);
-	return 1;
 }
 
 /* ---- Lua to JSON. ---- */
@@ -1050,33 +971,6 @@ static int async_push_taken(lua_State *L, sc_async *a)
 		lua_rawseti(L, -2, ++n);
 	}
 	return 1;
-}
-
-/* The metatable @p mt: __gc, __close, __tostring and __index = @p methods
- * (those given), their functions given @p mt as upvalue 1 (handle_of). */
-static void new_type(lua_State *L, const char *mt, lua_CFunction gc,
-		     lua_CFunction close, lua_CFunction tostring,
-		     const luaL_Reg *methods)
-{
-	const lua_CFunction fns[] = { gc, close, tostring };
-	const char *const fields[] = { "__gc", "__close", "__tostring" };
-	int i;
-
-	luaL_newmetatable(L, mt);
-	for (i = 0; i < 3; i++) {
-		if (fns[i] == NULL)
-			continue;
-		lua_pushstring(L, mt);
-		lua_pushcclosure(L, fns[i], 1);
-		lua_setfield(L, -2, fields[i]);
-	}
-	if (methods != NULL) {
-		lua_newtable(L);
-		lua_pushstring(L, mt);
-		luaL_setfuncs(L, methods, 1);
-		lua_setfield(L, -2, "__index");
-	}
-	lua_pop(L, 1);
 }
 
 /* The wrappers of csrc/lib/bindings.def's functions, the method tables

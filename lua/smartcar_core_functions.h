@@ -930,6 +930,31 @@ static int l_client_async_start_pages(lua_State *L)
 	return 2;
 }
 
+/* core.client */
+static int l_client(lua_State *L)
+{
+	cJSON *options = NULL;
+	tmp *t;
+	int rc;
+	lclient *u;
+
+	if (!lua_isnoneornil(L, 1))
+		check_arg(L, 1, LUA_TTABLE, "options");
+	lua_settop(L, 1);
+	t = tmp_push(L);
+	if (!lua_isnil(L, 1))
+		options = json_encode_tree(L, 1, t);
+	u = lua_newuserdatauv(L, sizeof(*u), 0);
+	memset(u, 0, sizeof(*u));
+	luaL_setmetatable(L, CLIENT_MT);
+	rc = sc_client_new_json(&u->client, options, &t->err);
+	if (rc != 0) {
+		u->client = NULL;
+		return raise_failure(L, "smartcar client", rc, t->err);
+	}
+	return 1;
+}
+
 /* core.json_decode */
 static int l_json_decode(lua_State *L)
 {
@@ -1107,7 +1132,7 @@ static const luaL_Reg client_methods[] = {
 	{ "async_socket", l_client_async_socket },
 	{ "share_cooldowns", l_client_share_cooldowns },
 	{ "async_cancel", l_client_async_cancel },
-	{ "closed", handle_closed },
+	{ "closed", client_closed },
 	{ "close", client_close },
 	{ NULL, NULL },
 };
@@ -1128,7 +1153,7 @@ static const luaL_Reg store_methods[] = {
 	{ "put", l_store_put },
 	{ "delete", l_store_delete },
 	{ "refresh", l_store_refresh },
-	{ "closed", handle_closed },
+	{ "closed", store_closed },
 	{ "close", store_close },
 	{ NULL, NULL },
 };
@@ -1157,10 +1182,10 @@ static const luaL_Reg module_functions[] = {
 	{ "call_options", l_call_options },
 	{ "client_env", l_client_env },
 	{ "format_flags", l_format_flags },
+	{ "client", l_client },
 	{ "json_decode", l_json_decode },
 	{ "env_snapshot", l_env_snapshot },
 	{ "json_encode", l_json_encode },
-	{ "client", l_client },
 	{ "same_env", l_same_env },
 	{ NULL, NULL },
 };
@@ -1168,14 +1193,62 @@ static const luaL_Reg module_functions[] = {
 /* The metatables of the userdata types. */
 static void register_types(lua_State *L)
 {
-	new_type(L, TMP_MT, tmp_release, tmp_release, NULL, NULL);
-	new_type(L, SEEN_MT, seen_close, NULL, NULL, seen_methods);
-	new_type(L, ENV_MT, env_close, NULL, NULL, NULL);
-	new_type(L, CLIENT_MT, client_gc, client_close, handle_tostring, client_methods);
-	new_type(L, OP_MT, op_close, op_close, handle_tostring, op_methods);
-	new_type(L, STORE_MT, store_close, store_close, handle_tostring, store_methods);
-	new_type(L, ERROR_MT, NULL, NULL, error_tostring, NULL);
-	new_type(L, ARRAY_MT, NULL, NULL, NULL, NULL);
+	luaL_newmetatable(L, TMP_MT);
+	lua_pushcfunction(L, tmp_release);
+	lua_setfield(L, -2, "__gc");
+	lua_pushcfunction(L, tmp_release);
+	lua_setfield(L, -2, "__close");
+	lua_pop(L, 1);
+	luaL_newmetatable(L, SEEN_MT);
+	lua_pushcfunction(L, seen_close);
+	lua_setfield(L, -2, "__gc");
+	lua_newtable(L);
+	luaL_setfuncs(L, seen_methods, 0);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+	luaL_newmetatable(L, ENV_MT);
+	lua_pushcfunction(L, env_close);
+	lua_setfield(L, -2, "__gc");
+	lua_pop(L, 1);
+	luaL_newmetatable(L, CLIENT_MT);
+	lua_pushcfunction(L, client_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_pushcfunction(L, client_close);
+	lua_setfield(L, -2, "__close");
+	lua_pushcfunction(L, client_tostring);
+	lua_setfield(L, -2, "__tostring");
+	lua_newtable(L);
+	luaL_setfuncs(L, client_methods, 0);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+	luaL_newmetatable(L, OP_MT);
+	lua_pushcfunction(L, op_close);
+	lua_setfield(L, -2, "__gc");
+	lua_pushcfunction(L, op_close);
+	lua_setfield(L, -2, "__close");
+	lua_pushcfunction(L, op_tostring);
+	lua_setfield(L, -2, "__tostring");
+	lua_newtable(L);
+	luaL_setfuncs(L, op_methods, 0);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+	luaL_newmetatable(L, STORE_MT);
+	lua_pushcfunction(L, store_close);
+	lua_setfield(L, -2, "__gc");
+	lua_pushcfunction(L, store_close);
+	lua_setfield(L, -2, "__close");
+	lua_pushcfunction(L, store_tostring);
+	lua_setfield(L, -2, "__tostring");
+	lua_newtable(L);
+	luaL_setfuncs(L, store_methods, 0);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+	luaL_newmetatable(L, ERROR_MT);
+	lua_pushcfunction(L, error_tostring);
+	lua_setfield(L, -2, "__tostring");
+	lua_pop(L, 1);
+	luaL_newmetatable(L, ARRAY_MT);
+	lua_pop(L, 1);
 }
 
 /* The module's constants (errors.def, client_options.def). */

@@ -14,6 +14,36 @@
 #define ERROR_MT "smartcar.Error"
 #define ARRAY_MT "smartcar.array"
 
+/* The C objects of one call (tools/c_bindings.py's LUA_TMP). */
+typedef struct tmp {
+	sc_params *params;
+	sc_result *res;
+	char *url;
+	char *state;
+	cJSON *json;
+	sc_error *err;
+	char *text; /* from cJSON_Print* */
+	sc_pager *pager; /* client:pages' iterator keeps one in a tmp */
+	sc_many *many; /* client:call_many's calls */
+} tmp;
+
+static int tmp_release(lua_State *L)
+{
+	tmp *t = luaL_checkudata(L, 1, TMP_MT);
+
+	sc_params_free(t->params);
+	sc_result_free(t->res);
+	sc_free(t->url);
+	sc_free(t->state);
+	cJSON_Delete(t->json);
+	sc_error_free(t->err);
+	cJSON_free(t->text);
+	sc_pager_free(t->pager);
+	sc_many_free(t->many);
+	memset(t, 0, sizeof(*t));
+	return 0;
+}
+
 typedef struct lseen {
 	sc_webhook_seen *seen; /* NULL once closed */
 } lseen;
@@ -59,6 +89,25 @@ static sc_client *check_client(lua_State *L, int idx)
 	return u->client;
 }
 
+/* __tostring: "smartcar.Client (0x...)" or "... (closed)". */
+static int client_tostring(lua_State *L)
+{
+	lclient *u = luaL_checkudata(L, 1, CLIENT_MT);
+
+	lua_pushfstring(L, u->client ? "%s (%p)" : "%s (closed)", CLIENT_MT,
+			(void *)u->client);
+	return 1;
+}
+
+/* client:closed() */
+static int client_closed(lua_State *L)
+{
+	lclient *u = luaL_checkudata(L, 1, CLIENT_MT);
+
+	lua_pushboolean(L, u->client == NULL);
+	return 1;
+}
+
 typedef struct lop {
 	sc_op *op; /* NULL once closed */
 } lop;
@@ -89,6 +138,16 @@ static int op_close(lua_State *L)
 	return 0;
 }
 
+/* __tostring: "smartcar.Op (0x...)" or "... (closed)". */
+static int op_tostring(lua_State *L)
+{
+	lop *u = luaL_checkudata(L, 1, OP_MT);
+
+	lua_pushfstring(L, u->op ? "%s (%p)" : "%s (closed)", OP_MT,
+			(void *)u->op);
+	return 1;
+}
+
 typedef struct lstore {
 	sc_token_store *store; /* NULL once closed */
 } lstore;
@@ -111,4 +170,23 @@ static int store_close(lua_State *L)
 	u->store = NULL;
 	sc_token_store_free(h);
 	return 0;
+}
+
+/* __tostring: "smartcar.TokenStore (0x...)" or "... (closed)". */
+static int store_tostring(lua_State *L)
+{
+	lstore *u = luaL_checkudata(L, 1, STORE_MT);
+
+	lua_pushfstring(L, u->store ? "%s (%p)" : "%s (closed)", STORE_MT,
+			(void *)u->store);
+	return 1;
+}
+
+/* store:closed() */
+static int store_closed(lua_State *L)
+{
+	lstore *u = luaL_checkudata(L, 1, STORE_MT);
+
+	lua_pushboolean(L, u->store == NULL);
+	return 1;
 }

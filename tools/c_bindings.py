@@ -867,6 +867,8 @@ LUA_ARG = {
                "\t{n} = lua_tonumber(L, {i});"),
     "bool": ("int {n};", "{n} = lua_toboolean(L, {i});"),
     "table": ("cJSON *{n};", "check_arg(L, {i}, LUA_TTABLE, \"{n}\");"),
+    "otable": ("cJSON *{n} = NULL;", "if (!lua_isnoneornil(L, {i}))\n"
+               "\t\tcheck_arg(L, {i}, LUA_TTABLE, \"{n}\");"),
     "value": ("cJSON *{n};", "luaL_argcheck(L, !lua_isnoneornil(L, {i}), {i},\n"
               "\t\t      \"value expected (use smartcar.null for null)\");"),
 }
@@ -885,7 +887,8 @@ LUA_SELF = {"client": ("sc_client", "check_client(L, 1)"),
             "op": ("sc_op", "check_op(L, 1)")}
 # handle return kinds: userdata type, metatable, field; an op keeps its
 # client (the receiver) as its user value and raises when not made
-LUA_HANDLES = {"store": ("lstore", "STORE_MT", "store"),
+LUA_HANDLES = {"client": ("lclient", "CLIENT_MT", "client"),
+               "store": ("lstore", "STORE_MT", "store"),
                "seen": ("lseen", "SEEN_MT", "seen"),
                "op": ("lop", "OP_MT", "op"),
                "env": ("lenv", "ENV_MT", "env")}
@@ -897,8 +900,10 @@ LUA_HANDLES = {"store": ("lstore", "STORE_MT", "store"),
 # frees it (None: the struct and its close are hand-written), the error
 # a call on a closed one raises (None: never checked; False: no
 # check_<name>), whether its calls need its client (its user value)
-# open, __gc and __close (None: <name>_close; "": none), __tostring, and
-# the methods besides bindings.def's ones.
+# open, __gc and __close (None: <name>_close; "": none), __tostring
+# (True: <name>_tostring, "smartcar.Client (0x...)" or "(closed)"), and
+# the methods besides bindings.def's ones (closed: <name>_closed, whether
+# its handle is closed; close: <name>_close).
 LUA_TYPES = [
     ("tmp", "smartcar.tmp", None, None, None, False, "tmp_release",
      "tmp_release", None, []),
@@ -907,37 +912,61 @@ LUA_TYPES = [
     ("env", "smartcar.env", "sc_env_snapshot", "sc_env_snapshot_free",
      False, False, None, "", None, []),
     ("client", "smartcar.Client", "sc_client", None, "client is closed",
-     False, "client_gc", "client_close", "handle_tostring",
-     [("closed", "handle_closed"), ("close", "client_close")]),
+     False, "client_gc", "client_close", True, ["closed", "close"]),
     ("op", "smartcar.Op", "sc_op", "sc_op_free", "op is closed", True,
-     None, None, "handle_tostring", [("close", "op_close")]),
+     None, None, True, ["close"]),
     ("store", "smartcar.TokenStore", "sc_token_store",
      "sc_token_store_free", "token store is closed", False, None, None,
-     "handle_tostring",
-     [("closed", "handle_closed"), ("close", "store_close")]),
+     True, ["closed", "close"]),
     # tables: an error's and the tag of an array (json_encode)
     ("error", "smartcar.Error", None, None, None, False, "", "",
      "error_tostring", []),
     ("array", "smartcar.array", None, None, None, False, "", "", None, []),
 ]
 
+# The C objects one call holds in its tmp (tmp_push: a to-be-closed
+# userdata, so they are freed on every exit, a raise included): field,
+# type, the function that frees it, what holds one
+LUA_TMP = [("params", "sc_params", "sc_params_free", ""),
+           ("res", "sc_result", "sc_result_free", ""),
+           ("url", "char", "sc_free", ""),
+           ("state", "char", "sc_free", ""),
+           ("json", "cJSON", "cJSON_Delete", ""),
+           ("err", "sc_error", "sc_error_free", ""),
+           ("text", "char", "cJSON_free", "from cJSON_Print*"),
+           ("pager", "sc_pager", "sc_pager_free",
+            "client:pages' iterator keeps one in a tmp"),
+           ("many", "sc_many", "sc_many_free", "client:call_many's calls")]
 
+
+LUA_TYPES_MT = dict(t[:2] for t in LUA_TYPES)
 # the types whose metatable the module offers, and its field
 LUA_TYPE_FIELDS = [("client", "client_mt"), ("store", "token_store_mt"),
                    ("error", "error_mt"), ("array", "array_mt")]
 # The module's hand-written functions (smartcar_core.c)
-LUA_FUNCTIONS = ["client", "same_env"]
+LUA_FUNCTIONS = ["same_env"]
 
 
 def render_lua_types():
-    """The metatable names, and the struct, check and close of each type
-    that holds one handle."""
+    """The metatable names, struct tmp, and the struct, check, close,
+    __tostring and closed of each type that holds one handle."""
     parts = [HEADER, "/*\n * The userdata types of smartcar.core "
              "(tools/c_bindings.py's LUA_TYPES),\n * #included by "
              "smartcar_core.c before the code that uses them.\n */\n\n"]
     parts += ["#define %s_MT \"%s\"\n" % (t[0].upper(), t[1])
               for t in LUA_TYPES]
-    for name, _, handle, free, closed, owner, _, _, _, _ in LUA_TYPES:
+    parts.append("\n/* The C objects of one call (tools/c_bindings.py's "
+                 "LUA_TMP). */\ntypedef struct tmp {\n%s} tmp;\n\n"
+                 "static int tmp_release(lua_State *L)\n{\n"
+                 "\ttmp *t = luaL_checkudata(L, 1, TMP_MT);\n\n%s"
+                 "\tmemset(t, 0, sizeof(*t));\n\treturn 0;\n}\n" % (
+                     "".join("\t%s *%s;%s\n" % (
+                         ctype, field, " /* %s */" % why if why else "")
+                             for field, ctype, _, why in LUA_TMP),
+                     "".join("\t%s(t->%s);\n" % (free, field)
+                             for field, _, free, _ in LUA_TMP)))
+    for (name, _, handle, free, closed, owner, _, _, tostring,
+         extra) in LUA_TYPES:
         if handle is None:
             continue
         mt = name.upper() + "_MT"
@@ -967,6 +996,19 @@ def render_lua_types():
                          "\t%s *h = u->%s;\n\n\tu->%s = NULL;\n\t%s(h);\n"
                          "\treturn 0;\n}\n" % (name, name, mt, handle, name,
                                                name, free))
+        head = "static int %s_%%s(lua_State *L)\n{\n\tl%s *u = " \
+            "luaL_checkudata(L, 1, %s);\n\n" % (name, name, mt)
+        if tostring is True:
+            parts.append("\n/* __tostring: \"%s (0x...)\" or \"... "
+                         "(closed)\". */\n" % LUA_TYPES_MT[name] +
+                         head % "tostring" +
+                         "\tlua_pushfstring(L, u->%s ? \"%%s (%%p)\" : "
+                         "\"%%s (closed)\", %s,\n\t\t\t(void *)u->%s);\n"
+                         "\treturn 1;\n}\n" % (name, mt, name))
+        if "closed" in extra:
+            parts.append("\n/* %s:closed() */\n" % name + head % "closed" +
+                         "\tlua_pushboolean(L, u->%s == NULL);\n"
+                         "\treturn 1;\n}\n" % name)
     return "".join(parts)
 
 
@@ -976,18 +1018,24 @@ def render_lua_registry(tables):
     parts = []
     calls = []
     for name, _, _, _, _, _, gc, close, tostring, extra in LUA_TYPES:
-        lines = tables.get(name, []) + ["\t{ \"%s\", %s }," % m
+        lines = tables.get(name, []) + ["\t{ \"%s\", %s_%s }," % (m, name, m)
                                         for m in extra]
-        methods = "NULL"
         if lines:
-            methods = name + "_methods"
-            parts.append("\nstatic const luaL_Reg %s[] = {\n%s\n"
-                         "\t{ NULL, NULL },\n};\n"
-                         % (methods, "\n".join(lines)))
-        gc = name + "_close" if gc is None else gc or "NULL"
-        close = name + "_close" if close is None else close or "NULL"
-        calls.append("\tnew_type(L, %s_MT, %s, %s, %s, %s);" % (
-            name.upper(), gc, close, tostring or "NULL", methods))
+            parts.append("\nstatic const luaL_Reg %s_methods[] = {\n%s\n"
+                         "\t{ NULL, NULL },\n};\n" % (name, "\n".join(lines)))
+        calls.append("\tluaL_newmetatable(L, %s_MT);" % name.upper())
+        for field, fn in (("__gc", name + "_close" if gc is None else gc),
+                          ("__close",
+                           name + "_close" if close is None else close),
+                          ("__tostring", name + "_tostring"
+                           if tostring is True else tostring)):
+            if fn:
+                calls.append("\tlua_pushcfunction(L, %s);\n"
+                             "\tlua_setfield(L, -2, \"%s\");" % (fn, field))
+        if lines:
+            calls.append("\tlua_newtable(L);\n\tluaL_setfuncs(L, %s_methods, "
+                         "0);\n\tlua_setfield(L, -2, \"__index\");" % name)
+        calls.append("\tlua_pop(L, 1);")
     parts.append("\nstatic const luaL_Reg module_functions[] = {\n%s\n"
                  "\t{ NULL, NULL },\n};\n" % "\n".join(
                      tables[None] + ["\t{ \"%s\", l_%s }," % (f, f)
@@ -1060,8 +1108,10 @@ def render_lua_fn(fn):
                                            d=a.default))
     has_err = "ERR" in fn.call
     params = [(i, a) for i, a in enumerate(fn.args, 1)
-              if a.kind in ("params", "tokens", "headers", "value", "table")]
+              if a.kind in ("params", "tokens", "headers", "value", "table",
+                            "otable")]
     needs_tmp = fn.ret in ("result", "call", "string", "store", "seen",
+                           "client",
                            "stored", "pages", "step", "taken",
                            "pair", "json", "id") or has_err or params
     if needs_tmp:
@@ -1075,6 +1125,7 @@ def render_lua_fn(fn):
                        "\t\t{n} = json_encode_tree(L, {i}, t);",
             "value": "\t{n} = json_encode_tree(L, {i}, t);",
             "table": "\t{n} = json_encode_tree(L, {i}, t);"}
+    conv["otable"] = conv["headers"]
     for i, a in params:  # made once the tmp that frees them is there
         body.append(conv[a.kind].format(n=a.name, i=i))
     for argn, cond, msg in fn.lua_checks:
@@ -1170,8 +1221,10 @@ def render_lua_fn(fn):
             body.append("\trc = %s;" % subst_call(fn, "&u->" + field, err))
             body.append("\tif (rc != 0) {\n\t\tu->%s = NULL;\n"
                         "\t\treturn %s;\n\t}\n\treturn 1;" % (
-                            field, "raise_failure(L, NULL, rc, t->err)" if op
-                            else "push_failure(L, t->err, rc, 0)"))
+                            field, "push_failure(L, t->err, rc, 0)"
+                            if fn.ret in ("store", "seen", "env") else
+                            "raise_failure(L, %s, rc, t->err)" % (
+                                "NULL" if op else '"smartcar %s"' % fn.lua)))
         elif fn.ret == "bool":
             body.append("\trc = %s;" % subst_call(fn, None, err))
             body.append("\tlua_pushboolean(L, %s);\n\treturn 1;" % fn.when)

@@ -375,7 +375,8 @@ describe("client lifetime", function()
                    msg)
     ok, msg = pcall(function() local _ = core.client(5) end)
     assert.is_false(ok)
-    assert.matches("bad argument #1 to 'client' %(table expected", msg)
+    assert.matches("bad argument #1 to 'client' %(options: table expected",
+                   msg)
     c:close()
   end)
 
