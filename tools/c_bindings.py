@@ -161,8 +161,7 @@ PY_ARG = {
                "if ({n}_view.obj)\n\t\tPyBuffer_Release(&{n}_view);"),
     "lstr": ("O", "const char *{n};\n\tPy_ssize_t {n}_len;",
              "if (!PyUnicode_Check({n}_obj)) {{\n"
-             "\t\tPyErr_Format(PyExc_TypeError, \"{n} must be str, not "
-             "%.100s\",\n\t\t\t     Py_TYPE({n}_obj)->tp_name);\n"
+             "\t\twrong_type({n}_obj, \"{n}\", \"str\");\n"
              "\t\tgoto done;\n\t}}\n"
              "\tif (!({n} = PyUnicode_AsUTF8AndSize({n}_obj, &{n}_len))) {{\n"
              "\t\tretyped();\n\t\tgoto done;\n\t}}", None),
@@ -187,11 +186,20 @@ PY_ARG = {
     "key": ("O", "const char *{n};",
             "if (!({n} = utf8_of({n}_obj, \"{n}\")))\n\t\tgoto done;",
             None),
+    # the tree sc_token_store_save_tokens takes (and checks)
     "tokens": ("O", "cJSON *{n};",
-               "if (!({n} = tokens_of({n}_obj)))\n\t\tgoto done;", None),
-    "headers": ("O", "cJSON *{n} = NULL;",
-                "if ({n}_obj != Py_None && !({n} = headers_of({n}_obj)))\n"
-                "\t\tgoto done;", "cJSON_Delete({n});"),
+               "if (!({n} = PyDict_Check({n}_obj)\n"
+               "\t\t     ? to_json({n}_obj, 0, \"{n}\")\n"
+               "\t\t     : wrong_type({n}_obj, \"{n}\", \"a dict\")))\n"
+               "\t\tgoto done;", None),
+    # None, a dict or an iterable of (name, value) pairs (as a list)
+    "headers": ("O", "cJSON *{n} = NULL;\n\tPyObject *{n}_list = NULL;",
+                "if ({n}_obj != Py_None && !PyDict_Check({n}_obj) &&\n"
+                "\t    !({n}_obj = {n}_list = PySequence_List({n}_obj)))\n"
+                "\t\tgoto done;\n"
+                "\tif ({n}_obj != Py_None && !({n} = to_json({n}_obj, 0, "
+                "\"{n}\")))\n\t\tgoto done;",
+                "cJSON_Delete({n});\n\tPy_XDECREF({n}_list);"),
     "okey": ("O", "const char *{n} = NULL;",
              "if ({n}_obj != Py_None && !({n} = utf8_of({n}_obj, \"{n}\")))"
              "\n\t\tgoto done;", None),
@@ -210,9 +218,8 @@ PY_ARG = {
               "sc_many_free({n}.m);"),
     "ocallable": ("O", "",
                   "if ({n}_obj != Py_None && !PyCallable_Check({n}_obj)) {{\n"
-                  "\t\tPyErr_Format(PyExc_TypeError, \"{n} must be callable "
-                  "or None, not %.100s\",\n\t\t\t     "
-                  "Py_TYPE({n}_obj)->tp_name);\n\t\tgoto done;\n\t}}", None),
+                  "\t\twrong_type({n}_obj, \"{n}\", \"callable or None\");"
+                  "\n\t\tgoto done;\n\t}}", None),
     "seen": ("O", "sc_webhook_seen *{n};",
              "if (!({n} = seen_of({n}_obj, \"{n}\")))\n\t\tgoto done;",
              None),
@@ -241,16 +248,17 @@ PY_RET = {
     "result": ("sc_result *out = NULL;", "&out", "ret = take_result(rc, out);"),
     "call": ("sc_result *out = NULL;", "&out", "ret = take_result(rc, out);"),
     "string": ("char *out = NULL;", "&out",
-               "ret = rc != 0 ? raise_owned(rc, {err}) : str_from_c(out);"),
+               "ret = rc != 0 ? raise_error(rc, {err}, NULL)\n"
+               "\t\t     : str_from_c(out);"),
     "pair": ("char *out = NULL, *out2 = NULL;", "&out, &out2",
-             "ret = rc != 0 ? raise_owned(rc, {err})\n"
+             "ret = rc != 0 ? raise_error(rc, {err}, NULL)\n"
              "\t\t     : Py_BuildValue(\"(zz)\", out, out2);"),
     "none": ("", None,
-             "ret = rc != 0 ? raise_owned(rc, {err}) : py_none();"),
+             "ret = rc != 0 ? raise_error(rc, {err}, NULL) : py_none();"),
     "bool": ("", None, "ret = PyBool_FromLong({when});"),
     "flag": ("", None,
              "if (rc < 0{ok}) {{\n"
-             "\t\traise_local(rc, rc == SC_EINVAL ? \"{einval}\"\n"
+             "\t\traise_error(rc, NULL, rc == SC_EINVAL ? \"{einval}\"\n"
              "\t\t\t\t\t\t  : NULL);\n"
              "\t\tgoto done;\n\t}}\n"
              "\tret = PyBool_FromLong({when});"),
@@ -262,7 +270,8 @@ PY_RET = {
     "time": ("int64_t out = 0;", "&out",
              "ret = rc != 0 ? py_none() : PyLong_FromLongLong((long long)out);"),
     "stored": ("sc_result *out = NULL;", "&out",
-               "ret = rc != 0 ? raise_owned(rc, {err}) : take_result(rc, out);"),
+               "ret = rc != 0 ? raise_error(rc, {err}, NULL)\n"
+               "\t\t     : take_result(rc, out);"),
     "integer": ("", None, "ret = PyLong_FromLongLong((long long){call});"),
     "cstr": ("", None, "ret = str_from_c({call});"),
     "void": ("", None, "{call};\n\tret = py_none();"),
@@ -271,16 +280,17 @@ PY_RET = {
     # call_many's list of data or exception instances ({first}: its calls)
     "many": ("", None, "ret = many_results(rc, &{first});"),
     "id": ("uint64_t out = 0;", "&out",
-           "ret = rc < 0 ? raise_owned(rc, {err})\n"
+           "ret = rc < 0 ? raise_error(rc, {err}, NULL)\n"
            "\t\t     : PyLong_FromUnsignedLongLong(out);"),
     "taken": ("sc_result *out = NULL;", "&out",
-              "ret = {err} ? raise_owned(rc, {err}) : take_result(rc, out);"),
+              "ret = {err} ? raise_error(rc, {err}, NULL)\n"
+              "\t\t  : take_result(rc, out);"),
     # a constructor (SC_FN named as its class) or a call giving a new
     # object (PY_OBJECT_RETS): the object, made before the call, holds
     # the handle; it keeps what {keep} says
     "new": ("{cls}Object *obj = NULL;", "&obj->{field}",
             "if (rc != 0) {{\n\t\tPy_CLEAR(obj);\n"
-            "\t\traise_owned(rc, {err});\n\t}}{keep}\n"
+            "\t\traise_error(rc, {err}, NULL);\n\t}}{keep}\n"
             "\tret = (PyObject *)obj;"),
     # [[a, b], ...] as a list of tuples
     "tuples": ("cJSON *out;", None, "out = {call};\n"
@@ -331,7 +341,7 @@ static PyObject *{k}_wrap(int rc, {type} *h, sc_error *err)
 	PyObject *cap;
 
 	if (rc != 0)
-		return raise_owned(rc, err);
+		return raise_error(rc, err, NULL);
 	if (!(cap = PyCapsule_New(h, {K}_CAPSULE, {k}_capsule_free)))
 		{free}(h);
 	return cap;
@@ -430,8 +440,8 @@ def render_py_fn(fn):
         if field == "handle":  # a HolderObject's: a void *
             out_arg = "(%s **)%s" % (PY_SELF[cls.recv][2], out_arg)
     if fn.ret == "none" and "py" in fn.einval:  # SC_EINVAL: its message
-        conv = "if (rc == SC_EINVAL) {{\n\t\traise_local(rc, \"{einval}\");" \
-            "\n\t\tgoto done;\n\t}}\n\t" + conv
+        conv = "if (rc == SC_EINVAL) {{\n\t\traise_error(rc, NULL, " \
+            "\"{einval}\");\n\t\tgoto done;\n\t}}\n\t" + conv
     has_err = "ERR" in fn.call
     recv = receiver(fn)
     args = fn.args[1:] if recv else fn.args
@@ -501,7 +511,7 @@ def render_py_fn(fn):
                    % (fmt, fn.py, ptrs))
     out += body
     for cond, msg in fn.py_checks:
-        out.append("\tif (!(%s)) {\n\t\traise_local(SC_EINVAL, \"%s\");\n"
+        out.append("\tif (!(%s)) {\n\t\traise_error(SC_EINVAL, NULL, \"%s\");\n"
                    "\t\tgoto done;\n\t}" % (cond, msg))
     if cls:
         alloc = "type->tp_alloc(type, 0)" if fn.ret == "new" else \
@@ -591,12 +601,10 @@ def render_python(functions):
 
 
 # a closable class (one whose handle calls may hold with the GIL
-# released): these lines of its method and attribute tables
-PY_CLOSABLE = (
-    ["\t{ \"__enter__\", (PyCFunction)Holder_enter, METH_NOARGS, NULL },",
-     "\t{ \"__exit__\", (PyCFunction)Holder_exit, METH_VARARGS, NULL },"],
-    ["\t{ \"closed\", (getter)Holder_get_closed, NULL,\n"
-     "\t  \"True once close() was called.\", NULL },"])
+# released): these lines of its method table
+PY_CLOSABLE = [
+    "\t{ \"__enter__\", (PyCFunction)Holder_enter, METH_NOARGS, NULL },",
+    "\t{ \"__exit__\", (PyCFunction)Holder_close, METH_VARARGS, NULL },"]
 # the type slots a class's SC_CLASS slot words give ({p}: its C prefix)
 PY_SLOTS = {
     "new": ".tp_new = {p}_new,",
@@ -624,8 +632,7 @@ def render_py_classes(classes, tables, attrs):
         # a closable class is a HolderObject: its functions are Holder_
         own, words = p, cls.slots
         if "closable" in cls.slots:
-            methods, getset = methods + PY_CLOSABLE[0], \
-                PY_CLOSABLE[1] + getset
+            methods = methods + PY_CLOSABLE
             own, words = "Holder", words + ["gc", "weakref"]
         slots = ["PyVarObject_HEAD_INIT(NULL, 0)",
                  ".tp_name = \"smartcar_native._core.%s\"," % cls.name,

@@ -1,16 +1,11 @@
-/*
- * smartcar_native._core: the CPython binding of libsmartcar.  It only
- * marshals: Python values to sc_params and cJSON trees and back, the
- * handles, the GIL around blocking calls, and sc_error objects turned
- * into exceptions by smartcar_native.errors._from_core.  Every rule about
- * Smartcar lives in the C library.  The wrappers, types and tables are
- * generated from csrc/lib/bindings.def (_core_functions.h, included at
- * the end); this file holds the helpers they call.  Static types and
- * single-phase init; the only module-level state is the error factory.
- */
+/* smartcar_native._core: the CPython binding of libsmartcar.  It only
+ * marshals (Python values to sc_params and cJSON trees and back, handles,
+ * the GIL, sc_error objects into exceptions); every rule lives in the C
+ * library.  The wrappers, types and tables are generated from
+ * csrc/lib/bindings.def into _core_functions.h; here are the helpers
+ * they call.  The only module-level state is the error factory. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <structmember.h>
 
 #include <math.h>
 #include <stdarg.h>
@@ -33,12 +28,9 @@ static PyObject *str_from_c(const char *s)
 	return PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "replace");
 }
 
-/*
- * The str of an object key: keys repeat from call to call ("meta",
- * "request_id"...), so the last one seen in each slot of a small table
- * is kept and given again (hash already computed) instead of decoding a
- * new str each time.  The table is guarded by the GIL.
- */
+/* The str of an object key: keys repeat from call to call ("meta"...),
+ * so the last one of each slot of a small table (guarded by the GIL) is
+ * given again, its hash already computed. */
 #define KEY_SLOTS 256
 static struct {
 	char text[32];
@@ -121,13 +113,9 @@ static PyObject *from_json(const cJSON *v)
 
 /* ---- Errors ------------------------------------------------------- */
 
-/*
- * Build (not raise) the exception for @p code: a new reference, or NULL
- * with a Python exception set.  The fields are the library's error
- * object, or the code's kind and @p message (NULL: the code's text) for
- * functions that only return a code (sc_error_fields); the factory
- * (errors._from_core) picks the class.
- */
+/* The exception (not raised) for @p code and the fields sc_error_fields
+ * gives for @p err or @p message, its class picked by the factory; NULL
+ * with an exception set. */
 static PyObject *error_instance(int code, const sc_error *err,
 				const char *message)
 {
@@ -136,11 +124,6 @@ static PyObject *error_instance(int code, const sc_error *err,
 
 	if (!err && code == SC_ENOMEM)
 		return PyErr_NoMemory();
-	if (!error_factory) {
-		PyErr_SetString(PyExc_RuntimeError,
-				"smartcar_native.errors is not loaded");
-		return NULL;
-	}
 	j = sc_error_fields(code, err, message);
 	fields = j ? from_json(j) : PyErr_NoMemory();
 	cJSON_Delete(j);
@@ -162,28 +145,17 @@ static PyObject *raise_exc(PyObject *exc)
 	return NULL;
 }
 
-/* Raise the exception of @p code with @p message (NULL: the code's
- * text), for the library's functions that return only a code and for
- * our own argument checks. */
-static void raise_local(int code, const char *message)
+/* Raise the exception of @p code: the failure @p err describes (freed
+ * here), else @p message (NULL: the code's text).  NULL. */
+static void *raise_error(int code, sc_error *err, const char *message)
 {
-	raise_exc(error_instance(code, NULL, message));
-}
-
-/* Raise the exception for a failure handed back through err_out, and
- * free @p err.  Returns NULL. */
-static PyObject *raise_owned(int code, sc_error *err)
-{
-	raise_exc(error_instance(code, err, NULL));
+	raise_exc(error_instance(code, err, message));
 	sc_error_free(err);
 	return NULL;
 }
 
-/*
- * The data of a result (a new reference), or when it failed its
- * exception instance (call_many's slots).  NULL only when Python itself
- * failed (memory, the factory).  @p res stays the caller's.
- */
+/* The data of a result, or its exception instance when it failed (NULL
+ * only when Python failed).  @p res stays the caller's. */
 static PyObject *result_or_error(const sc_result *res)
 {
 	if (!res)
@@ -208,8 +180,16 @@ static PyObject *take_result(int rc, sc_result *res)
 
 /* ---- Python -> C -------------------------------------------------- */
 
-/* raise_local with a message in PyUnicode_FromFormat's format. */
-static void raise_fmt(int code, const char *fmt, ...)
+/* TypeError "<what> must be <expected>, not <type of obj>".  NULL. */
+static void *wrong_type(PyObject *obj, const char *what, const char *expected)
+{
+	PyErr_Format(PyExc_TypeError, "%s must be %s, not %.100s", what,
+		     expected, Py_TYPE(obj)->tp_name);
+	return NULL;
+}
+
+/* raise_error with a message in PyUnicode_FromFormat's format.  NULL. */
+static void *raise_fmt(int code, const char *fmt, ...)
 {
 	va_list ap;
 	PyObject *msg;
@@ -220,18 +200,16 @@ static void raise_fmt(int code, const char *fmt, ...)
 	if (msg) {
 		const char *text = PyUnicode_AsUTF8(msg);
 		if (text)
-			raise_local(code, text);
+			raise_error(code, NULL, text);
 		Py_DECREF(msg);
 	}
+	return NULL;
 }
 
-/*
- * A value Python itself refused while converting an argument (an int out
- * of range, a str that is not UTF-8, nesting too deep) is a bad value
- * like any other: the pending OverflowError, RecursionError, UnicodeError
- * or bare ValueError becomes InvalidArgumentError with the same text.
- * Anything else (TypeError...) stays.  Returns NULL for the error path.
- */
+/* A value Python refused while converting an argument (an int out of
+ * range, a str that is not UTF-8, nesting too deep) is a bad value: the
+ * pending OverflowError, RecursionError, UnicodeError or bare ValueError
+ * becomes InvalidArgumentError with its text; others stay.  NULL. */
 static void *retyped(void)
 {
 	PyObject *type, *value, *tb, *t = PyErr_Occurred();
@@ -245,39 +223,36 @@ static void *retyped(void)
 	PyErr_NormalizeException(&type, &value, &tb);
 	raise_fmt(SC_EINVAL, "%S", value ? value : type);
 	if (!PyErr_Occurred()) /* no text */
-		raise_local(SC_EINVAL, "a value is out of range");
+		raise_error(SC_EINVAL, NULL, "a value is out of range");
 	Py_XDECREF(type);
 	Py_XDECREF(value);
 	Py_XDECREF(tb);
 	return NULL;
 }
 
-/* UTF-8 view of a str, refusing embedded NULs (C would cut there). */
+/* @p p (@p len bytes), or NULL with an error when it holds a NUL (C
+ * would cut there). */
+static const char *no_nul(const char *p, Py_ssize_t len, const char *what)
+{
+	if ((size_t)len == strlen(p))
+		return p;
+	return raise_fmt(SC_EINVAL, "%s contains a NUL character", what);
+}
+
+/* UTF-8 view of a str without NULs. */
 static const char *utf8_of(PyObject *s, const char *what)
 {
 	Py_ssize_t len;
 	const char *p;
 
-	if (!PyUnicode_Check(s)) {
-		PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s",
-			     what, Py_TYPE(s)->tp_name);
-		return NULL;
-	}
+	if (!PyUnicode_Check(s))
+		return wrong_type(s, what, "str");
 	p = PyUnicode_AsUTF8AndSize(s, &len);
-	if (!p)
-		return retyped();
-	if ((size_t)len != strlen(p)) {
-		raise_fmt(SC_EINVAL, "%s contains a NUL character", what);
-		return NULL;
-	}
-	return p;
+	return p ? no_nul(p, len, what) : retyped();
 }
 
-/*
- * dict[str, str | int | None] -> sc_params.  None values are skipped so
- * callers can pass optional values through; ints (not bools) are written
- * in decimal.  @p obj may be None for "no parameters".
- */
+/* dict[str, str | int | None] (or None: none) -> sc_params.  None values
+ * are skipped; ints (not bools) are written in decimal. */
 static int params_from(PyObject *obj, sc_params **out)
 {
 	PyObject *key, *value;
@@ -295,9 +270,7 @@ static int params_from(PyObject *obj, sc_params **out)
 		return 0;
 	}
 	if (!PyDict_Check(obj)) {
-		PyErr_Format(PyExc_TypeError,
-			     "params must be a dict, not %.100s",
-			     Py_TYPE(obj)->tp_name);
+		wrong_type(obj, "params", "a dict");
 		goto fail;
 	}
 	while (PyDict_Next(obj, &pos, &key, &value)) {
@@ -324,7 +297,7 @@ static int params_from(PyObject *obj, sc_params **out)
 		}
 		rc = v ? sc_params_set(p, k, v) : sc_params_set_int(p, k, n);
 		if (rc != 0) {
-			raise_local(rc, NULL);
+			raise_error(rc, NULL, NULL);
 			goto fail;
 		}
 	}
@@ -335,12 +308,9 @@ fail:
 	return -1;
 }
 
-/*
- * FrozenParams: a dict of call parameters converted to sc_params once, for a
- * caller that makes many calls with the same parameters (a Vehicle's
- * calls without arguments).  Immutable, so calls of several threads may
- * read it at once; Client.call borrows its sc_params.
- */
+/* FrozenParams: call parameters converted once, for many calls (a
+ * Vehicle's without arguments).  Immutable: calls of several threads may
+ * borrow its sc_params at once. */
 typedef struct {
 	PyObject_HEAD
 	sc_params *params;
@@ -384,11 +354,9 @@ static const sc_params *params_of(PyObject *obj, sc_params **owned)
 /* Deeper token sets are refused: the library refuses deeper JSON too. */
 #define MAX_TOKEN_DEPTH 64
 
-/*
- * Python value -> cJSON (dict with str keys, list, tuple, str, int,
- * float, bool, None) at nesting depth @p depth, named @p what in messages
- * (a dict's values by their key).  NULL with an exception set on failure.
- */
+/* Python value (dict with str keys, list, tuple, str, int, float, bool,
+ * None) -> cJSON at nesting @p depth, named @p what in messages (a dict's
+ * values by their key).  NULL with an exception set. */
 static cJSON *to_json(PyObject *v, int depth, const char *what)
 {
 	PyObject *items, *item;
@@ -404,23 +372,20 @@ static cJSON *to_json(PyObject *v, int depth, const char *what)
 	else if (PyLong_Check(v) || PyFloat_Check(v)) {
 		if ((d = PyFloat_AsDouble(v)) == -1.0 && PyErr_Occurred())
 			return retyped();
-		if (!isfinite(d)) {
-			raise_fmt(SC_EINVAL, "%s must be a finite number", what);
-			return NULL;
-		}
+		if (!isfinite(d))
+			return raise_fmt(SC_EINVAL, "%s must be a finite number",
+					 what);
 		out = cJSON_CreateNumber(d);
 	} else if (PyUnicode_Check(v)) {
 		if (!(s = utf8_of(v, what)))
 			return NULL;
 		out = cJSON_CreateString(s);
-	} else if (!dict && !PyList_Check(v) && !PyTuple_Check(v)) {
-		PyErr_Format(PyExc_TypeError, "%s must be a JSON value, not "
-			     "%.100s", what, Py_TYPE(v)->tp_name);
-		return NULL;
-	} else if (depth >= MAX_TOKEN_DEPTH) {
-		raise_local(SC_EINVAL, "the token set nests too deeply");
-		return NULL;
-	} else { /* a dict's (key, value) items, or a sequence's items */
+	} else if (!dict && !PyList_Check(v) && !PyTuple_Check(v))
+		return wrong_type(v, what, "a JSON value");
+	else if (depth >= MAX_TOKEN_DEPTH)
+		return raise_error(SC_EINVAL, NULL,
+				   "the token set nests too deeply");
+	else { /* a dict's (key, value) items, or a sequence's items */
 		items = dict ? PyDict_Items(v) : PySequence_List(v);
 		if (!items)
 			return NULL;
@@ -448,26 +413,12 @@ static cJSON *to_json(PyObject *v, int depth, const char *what)
 	return out ? out : (cJSON *)PyErr_NoMemory();
 }
 
-/* A token set argument (a dict) as the tree sc_token_store_save_tokens
- * takes (which checks its fields), or NULL with an exception set. */
-static cJSON *tokens_of(PyObject *token)
-{
-	if (!PyDict_Check(token))
-		return (cJSON *)PyErr_Format(PyExc_TypeError,
-					     "token must be a dict, not %.100s",
-					     Py_TYPE(token)->tp_name);
-	return to_json(token, 0, "token");
-}
-
 /* ---- Client and TokenStore: handles used with the GIL released --- */
 
-/*
- * A Client (its handle: an sc_client) or a TokenStore (an
- * sc_token_store).  users counts the holders of the handle besides the
- * object: calls running with the GIL released, and a Client's Op, Pages
- * and Async objects.  Only touched with the GIL held.  close() while
- * users > 0 leaves the free to the last one (holder_release()).
- */
+/* A Client (handle: an sc_client) or a TokenStore (an sc_token_store).
+ * users (touched with the GIL held) counts the holders of the handle
+ * besides the object: calls running without the GIL, and a Client's Op,
+ * Pages and Async objects; the last one frees a closed handle. */
 typedef struct {
 	PyObject_HEAD
 	void *handle; /* NULL once freed */
@@ -504,9 +455,10 @@ static int holder_check(HolderObject *self)
 {
 	if (!self->closed && self->handle)
 		return 0;
-	raise_local(SC_EINVAL, Py_TYPE(self) == &Client_Type
-				       ? "operation on a closed smartcar Client"
-				       : "operation on a closed TokenStore");
+	raise_error(SC_EINVAL, NULL,
+		    Py_TYPE(self) == &Client_Type
+			    ? "operation on a closed smartcar Client"
+			    : "operation on a closed TokenStore");
 	return -1;
 }
 
@@ -514,12 +466,10 @@ static int holder_check(HolderObject *self)
  * TokenStore), or NULL with an exception set. */
 static void *holder_arg(PyObject *obj, PyTypeObject *type, const char *what)
 {
-	if (!PyObject_TypeCheck(obj, type)) {
-		PyErr_Format(PyExc_TypeError, "%s must be a %s, not %.100s",
-			     what, strrchr(type->tp_name, '.') + 1,
-			     Py_TYPE(obj)->tp_name);
-		return NULL;
-	}
+	if (!PyObject_TypeCheck(obj, type))
+		return wrong_type(obj, what,
+				  type == &Client_Type ? "a Client"
+						       : "a TokenStore");
 	if (holder_check((HolderObject *)obj) < 0)
 		return NULL;
 	return ((HolderObject *)obj)->handle;
@@ -557,6 +507,7 @@ static void client_drop(ClientObject **owner)
 	}
 }
 
+/* close() and __exit__ (its None is false: exceptions go on) */
 static PyObject *Holder_close(PyObject *self, PyObject *unused)
 {
 	((HolderObject *)self)->closed = 1;
@@ -570,17 +521,6 @@ static PyObject *Holder_enter(PyObject *self, PyObject *unused)
 		return NULL;
 	Py_INCREF(self);
 	return self;
-}
-
-static PyObject *Holder_exit(PyObject *self, PyObject *args)
-{
-	Py_DECREF(Holder_close(self, NULL));
-	Py_RETURN_FALSE;
-}
-
-static PyObject *Holder_get_closed(PyObject *self, void *closure)
-{
-	return PyBool_FromLong(((HolderObject *)self)->closed);
 }
 
 static int Holder_traverse(HolderObject *self, visitproc visit, void *arg)
@@ -613,12 +553,9 @@ typedef struct {
 	ClientObject *owner; /* a user of the client while open */
 } AsyncObject;
 
-/*
- * sc_debug_cb: libsmartcar calls it with request and response lines,
- * redacted, from whichever thread runs the call (with or without the
- * GIL).  Exceptions from the hook are reported as unraisable: a debug
- * hook must never change the outcome of a call.
- */
+/* sc_debug_cb: redacted request and response lines, from whichever
+ * thread runs the call (GIL or not).  What the hook raises is reported
+ * as unraisable: it never changes the outcome of a call. */
 static void debug_trampoline(void *payload, int direction, const char *line)
 {
 	ClientObject *self = payload;
@@ -641,32 +578,27 @@ static void debug_trampoline(void *payload, int direction, const char *line)
 	PyGILState_Release(gil);
 }
 
-/* Set (or with None clear) the Python hook.  Each op keeps the hook the
- * client had when it was made; the trampoline reads self->debug, so a
- * call already running stops calling a hook that was removed. */
-static int client_set_debug(ClientObject *self, PyObject *cb)
+/* Client.set_debug: set (or with None clear) the Python hook.  Each op
+ * keeps the hook the client had when it was made; the trampoline reads
+ * self->debug, so a call already running stops calling a hook that was
+ * removed. */
+static PyObject *py_Client_set_debug(ClientObject *self, PyObject *cb)
 {
-	PyObject *old = self->debug;
 	int rc;
 
+	if (holder_check(self) < 0)
+		return NULL;
 	if (cb == Py_None)
 		cb = NULL;
-	if (cb && !PyCallable_Check(cb)) {
-		PyErr_Format(PyExc_TypeError,
-			     "debug must be callable or None, not %.100s",
-			     Py_TYPE(cb)->tp_name);
-		return -1;
-	}
+	if (cb && !PyCallable_Check(cb))
+		return wrong_type(cb, "debug", "callable or None");
 	rc = sc_client_set_debug(self->handle, cb ? debug_trampoline : NULL,
 				 self);
-	if (rc != 0) {
-		raise_local(rc, NULL);
-		return -1;
-	}
+	if (rc != 0)
+		return raise_error(rc, NULL, NULL);
 	Py_XINCREF(cb);
-	self->debug = cb;
-	Py_XDECREF(old);
-	return 0;
+	Py_XSETREF(self->debug, cb);
+	Py_RETURN_NONE;
 }
 
 /* The Client (of @p type) for the options Client() read (its generated
@@ -676,6 +608,7 @@ static PyObject *client_made(PyTypeObject *type,
 {
 	sc_error *err = NULL;
 	ClientObject *self;
+	PyObject *set = NULL;
 	int rc;
 
 	self = (ClientObject *)type->tp_alloc(type, 0);
@@ -683,10 +616,12 @@ static PyObject *client_made(PyTypeObject *type,
 		return NULL;
 	rc = sc_client_new((sc_client **)&self->handle, opts, &err);
 	if (rc != 0)
-		raise_owned(rc, err);
-	/* a debug that is not callable: client_set_debug's TypeError */
-	if (rc != 0 || (debug != Py_None && client_set_debug(self, debug) < 0))
+		raise_error(rc, err, NULL);
+	/* a debug that is not callable: set_debug's TypeError */
+	if (rc != 0 ||
+	    (debug != Py_None && !(set = py_Client_set_debug(self, debug))))
 		Py_CLEAR(self);
+	Py_XDECREF(set);
 	return (PyObject *)self;
 }
 
@@ -701,10 +636,8 @@ struct many {
 	int failed;
 };
 
-/*
- * sc_progress_cb.  sc_call_many() runs on the thread that called
- * call_many(), which released the GIL: take it back for the callback.
- */
+/* sc_progress_cb, on the thread of call_many(), which released the GIL:
+ * take it back for the callback. */
 static void many_progress(void *payload, size_t index, int rc, size_t done,
 			  size_t total)
 {
@@ -712,18 +645,16 @@ static void many_progress(void *payload, size_t index, int rc, size_t done,
 	PyGILState_STATE gil;
 	PyObject *res;
 
-	(void)rc;
 	if (ctx->failed)
 		return;
 	gil = PyGILState_Ensure();
 	res = PyObject_CallFunction(ctx->progress, "nnn", (Py_ssize_t)index,
 				    (Py_ssize_t)done, (Py_ssize_t)total);
-	if (res) {
-		Py_DECREF(res);
-	} else {
+	if (!res) {
 		ctx->failed = 1;
 		PyErr_Fetch(&ctx->exc_type, &ctx->exc_value, &ctx->exc_tb);
 	}
+	Py_XDECREF(res);
 	PyGILState_Release(gil);
 }
 
@@ -761,13 +692,12 @@ static int call_of(PyObject *item, Py_ssize_t i, ClientObject *owner,
 	    !(c->params = params_of(PySequence_Fast_GET_ITEM(c->seq, 1),
 				    &c->owned)))
 		return -1;
-	if (len == 4) { /* after the params: converting them runs Python */
-		if (!(c->store = holder_arg(PySequence_Fast_GET_ITEM(c->seq, 2),
-					    &Store_Type, "store")) ||
-		    !(c->key = utf8_of(PySequence_Fast_GET_ITEM(c->seq, 3),
-				       "key")))
-			return -1;
-	}
+	/* the store after the params: converting them runs Python */
+	if (len == 4 &&
+	    (!(c->store = holder_arg(PySequence_Fast_GET_ITEM(c->seq, 2),
+				     &Store_Type, "store")) ||
+	     !(c->key = utf8_of(PySequence_Fast_GET_ITEM(c->seq, 3), "key"))))
+		return -1;
 	return 0;
 }
 
@@ -831,10 +761,8 @@ static PyObject *many_results(int rc, struct many *calls)
 		PyErr_Restore(calls->exc_type, calls->exc_value, calls->exc_tb);
 		return NULL;
 	}
-	if (rc != 0) {
-		raise_local(rc, NULL);
-		return NULL;
-	}
+	if (rc != 0)
+		return raise_error(rc, NULL, NULL);
 	out = PyList_New(calls->n);
 	for (i = 0; out && i < calls->n; i++) {
 		if (!(item = result_or_error(sc_many_result(calls->m, i))))
@@ -843,13 +771,6 @@ static PyObject *many_results(int rc, struct many *calls)
 			PyList_SET_ITEM(out, i, item);
 	}
 	return out;
-}
-
-static PyObject *py_Client_set_debug(ClientObject *self, PyObject *hook)
-{
-	if (holder_check(self) < 0 || client_set_debug(self, hook) < 0)
-		return NULL;
-	Py_RETURN_NONE;
 }
 
 static PyObject *Client_repr(ClientObject *self)
@@ -906,10 +827,8 @@ static PyObject *py_none(void)
 	return Py_None;
 }
 
-/*
- * A read-only byte view of str (UTF-8) or any bytes-like object.
- * Release with PyBuffer_Release() when @p view->obj is set.
- */
+/* A read-only byte view of str (UTF-8) or any bytes-like object;
+ * PyBuffer_Release() it when @p view->obj is set. */
 static int bytes_view(PyObject *obj, Py_buffer *view, const char **data,
 		      Py_ssize_t *len, const char *what)
 {
@@ -919,9 +838,7 @@ static int bytes_view(PyObject *obj, Py_buffer *view, const char **data,
 		return *data ? 0 : -1;
 	}
 	if (!PyObject_CheckBuffer(obj)) {
-		PyErr_Format(PyExc_TypeError,
-			     "%s must be str or bytes, not %.100s", what,
-			     Py_TYPE(obj)->tp_name);
+		wrong_type(obj, what, "str or bytes");
 		return -1;
 	}
 	if (PyObject_GetBuffer(obj, view, PyBUF_SIMPLE) < 0)
@@ -931,18 +848,12 @@ static int bytes_view(PyObject *obj, Py_buffer *view, const char **data,
 	return 0;
 }
 
-/* str or ASCII bytes, without NULs, as a C string (borrowed). */
+/* str or bytes, without NULs, as a C string (borrowed). */
 static const char *text_of(PyObject *obj, const char *what)
 {
-	if (PyBytes_Check(obj)) {
-		const char *p = PyBytes_AS_STRING(obj);
-		if ((size_t)PyBytes_GET_SIZE(obj) != strlen(p)) {
-			raise_fmt(SC_EINVAL, "%s contains a NUL character",
-				  what);
-			return NULL;
-		}
-		return p;
-	}
+	if (PyBytes_Check(obj))
+		return no_nul(PyBytes_AS_STRING(obj), PyBytes_GET_SIZE(obj),
+			      what);
 	return utf8_of(obj, what);
 }
 
@@ -976,7 +887,7 @@ static PyObject *step_value(int step, cJSON *value)
 
 	if (step < 0) {
 		cJSON_Delete(value);
-		return raise_owned(step, NULL);
+		return raise_error(step, NULL, NULL);
 	}
 	v = value ? from_json(value) : py_none();
 	cJSON_Delete(value);
@@ -990,20 +901,6 @@ static PyObject *step_value(int step, cJSON *value)
 	return v ? Py_BuildValue("(iN)", step, v) : NULL;
 }
 
-/* Op.feed's headers (a dict or an iterable of (name, value) pairs) as
- * the tree sc_op_feed_json takes (which checks it), or NULL with an
- * exception set. */
-static cJSON *headers_of(PyObject *obj)
-{
-	PyObject *list = PyDict_Check(obj) ? NULL : PySequence_List(obj);
-	cJSON *out = list || PyDict_Check(obj)
-			     ? to_json(list ? list : obj, 0, "headers")
-			     : NULL;
-
-	Py_XDECREF(list);
-	return out;
-}
-
 static PyObject *Store_repr(StoreObject *self)
 {
 	return PyUnicode_FromFormat("<%s%s>", Py_TYPE(self)->tp_name,
@@ -1015,7 +912,7 @@ static PyObject *mod_tuple_new(PyObject *self, PyObject *const *args,
 {
 	PyTypeObject *cls;
 	PyObject *out;
-	(void)self;
+
 	if (nargs != 2 || !PyType_Check(args[0]) ||
 	    !PyType_IsSubtype((PyTypeObject *)args[0], &PyTuple_Type) ||
 	    !PyTuple_Check(args[1])) {
@@ -1054,16 +951,13 @@ static sc_pager *pages_taken(PyObject *obj, ClientObject *owner)
 	PagesObject *pages = (PagesObject *)obj;
 	sc_pager *pager;
 
-	if (!PyObject_TypeCheck(obj, &Pages_Type)) {
-		PyErr_SetString(PyExc_TypeError, "pages must be a Pages");
-		return NULL;
-	}
-	if (pages->owner != owner || !pages->pager) {
-		raise_local(SC_EINVAL, pages->pager
-					       ? "the pages belong to another client"
-					       : "the pages are used up");
-		return NULL;
-	}
+	if (!PyObject_TypeCheck(obj, &Pages_Type))
+		return wrong_type(obj, "pages", "a Pages");
+	if (pages->owner != owner || !pages->pager)
+		return raise_error(SC_EINVAL, NULL,
+				   pages->pager
+					   ? "the pages belong to another client"
+					   : "the pages are used up");
 	if (holder_check(owner) < 0 ||
 	    (pages->store && holder_check(pages->store) < 0))
 		return NULL;
@@ -1074,25 +968,18 @@ static sc_pager *pages_taken(PyObject *obj, ClientObject *owner)
 
 static PyObject *py_Async_take(AsyncObject *self, PyObject *unused)
 {
-	PyObject *out = PyList_New(0);
+	PyObject *out = PyList_New(0), *t;
 	sc_result *res;
 	uint64_t id;
 	int more;
-	(void)unused;
 
 	while (out && sc_async_take_page(self->async, &id, &res, &more) == 1) {
-		PyObject *key = PyLong_FromUnsignedLongLong(id);
-		PyObject *val = result_or_error(res);
-		PyObject *t = key && val ? PyTuple_Pack(3, key, val,
-							more ? Py_True
-							     : Py_False)
-					 : NULL;
+		t = Py_BuildValue("(KNO)", (unsigned long long)id,
+				  result_or_error(res), more ? Py_True : Py_False);
 		sc_result_free(res);
 		if (!t || PyList_Append(out, t) < 0)
 			Py_CLEAR(out);
 		Py_XDECREF(t);
-		Py_XDECREF(key);
-		Py_XDECREF(val);
 	}
 	return out;
 }
@@ -1102,33 +989,20 @@ static PyObject *py_Async_take(AsyncObject *self, PyObject *unused)
 
 PyMODINIT_FUNC PyInit__core(void)
 {
-	PyObject *m, *errors;
-	int rc;
+	PyObject *m = NULL, *errors;
+	int rc = sc_global_init();
 
-	rc = sc_global_init();
-	if (rc != 0) {
-		PyErr_Format(PyExc_ImportError,
-			     "libsmartcar could not initialise: %s",
-			     sc_strerror(rc));
-		return NULL;
-	}
-	m = PyModule_Create(&module_def);
-	if (!m)
-		return NULL;
-	if (add_types(m) < 0 || add_constants(m) < 0)
-		goto fail;
-
+	if (rc != 0)
+		return PyErr_Format(PyExc_ImportError,
+				    "libsmartcar could not initialise: %s",
+				    sc_strerror(rc));
 	/* The exception classes are pure Python; take the factory once. */
 	errors = PyImport_ImportModule("smartcar_native.errors");
-	if (!errors)
-		goto fail;
-	Py_XDECREF(error_factory);
-	error_factory = PyObject_GetAttrString(errors, "_from_core");
-	Py_DECREF(errors);
-	if (!error_factory)
-		goto fail;
+	Py_XSETREF(error_factory,
+		   errors ? PyObject_GetAttrString(errors, "_from_core") : NULL);
+	Py_XDECREF(errors);
+	if (error_factory && (m = PyModule_Create(&module_def)) &&
+	    (add_types(m) < 0 || add_constants(m) < 0))
+		Py_CLEAR(m);
 	return m;
-fail:
-	Py_DECREF(m);
-	return NULL;
 }

@@ -44,7 +44,7 @@ static PyObject *seen_wrap(int rc, sc_webhook_seen *h, sc_error *err)
 	PyObject *cap;
 
 	if (rc != 0)
-		return raise_owned(rc, err);
+		return raise_error(rc, err, NULL);
 	if (!(cap = PyCapsule_New(h, SEEN_CAPSULE, seen_capsule_free)))
 		sc_webhook_seen_free(h);
 	return cap;
@@ -73,7 +73,7 @@ static PyObject *env_wrap(int rc, sc_env_snapshot *h, sc_error *err)
 	PyObject *cap;
 
 	if (rc != 0)
-		return raise_owned(rc, err);
+		return raise_error(rc, err, NULL);
 	if (!(cap = PyCapsule_New(h, ENV_CAPSULE, env_capsule_free)))
 		sc_env_snapshot_free(h);
 	return cap;
@@ -138,7 +138,8 @@ static PyObject *py_state_seal(PyObject *self, PyObject *args,
 	if (!(state = utf8_of(state_obj, "state")))
 		goto done;
 	rc = sc_state_seal(&out, secret, state, expires);
-	ret = rc != 0 ? raise_owned(rc, NULL) : str_from_c(out);
+	ret = rc != 0 ? raise_error(rc, NULL, NULL)
+		     : str_from_c(out);
 done:
 	sc_free(out);
 	return ret;
@@ -172,7 +173,8 @@ static PyObject *py_state_open(PyObject *self, PyObject *args,
 	if (!(sealed = utf8_of(sealed_obj, "sealed")))
 		goto done;
 	rc = sc_state_open(&out, secret, sealed, now, &err);
-	ret = rc != 0 ? raise_owned(rc, err) : str_from_c(out);
+	ret = rc != 0 ? raise_error(rc, err, NULL)
+		     : str_from_c(out);
 done:
 	sc_free(out);
 	return ret;
@@ -205,7 +207,7 @@ static PyObject *py_sqlite_store(PyObject *self, PyObject *args,
 		goto done;
 	path = PyBytes_AS_STRING(path_bytes);
 	if (!(*path)) {
-		raise_local(SC_EINVAL, "path must not be empty (use \":memory:\")");
+		raise_error(SC_EINVAL, NULL, "path must not be empty (use \":memory:\")");
 		goto done;
 	}
 	if (!(obj = (StoreObject *)Store_Type.tp_alloc(&Store_Type, 0)))
@@ -215,7 +217,7 @@ static PyObject *py_sqlite_store(PyObject *self, PyObject *args,
 	Py_END_ALLOW_THREADS
 	if (rc != 0) {
 		Py_CLEAR(obj);
-		raise_owned(rc, err);
+		raise_error(rc, err, NULL);
 	}
 	ret = (PyObject *)obj;
 done:
@@ -256,7 +258,7 @@ static PyObject *py_postgres_store(PyObject *self, PyObject *args,
 	Py_END_ALLOW_THREADS
 	if (rc != 0) {
 		Py_CLEAR(obj);
-		raise_owned(rc, err);
+		raise_error(rc, err, NULL);
 	}
 	ret = (PyObject *)obj;
 done:
@@ -282,7 +284,7 @@ static PyObject *py_token_expired(PyObject *self, PyObject *args,
 					 &expiration, &leeway))
 		return retyped();
 	if (!(!isnan(expiration) && !isnan(leeway))) {
-		raise_local(SC_EINVAL, "expiration and leeway must be numbers");
+		raise_error(SC_EINVAL, NULL, "expiration and leeway must be numbers");
 		goto done;
 	}
 	rc = sc_token_expired(expiration, leeway);
@@ -318,7 +320,8 @@ static PyObject *py_hmac_sha256_hex(PyObject *self, PyObject *args,
 	if (bytes_view(data_obj, &data_view, &data, &data_len, "data") < 0)
 		goto done;
 	rc = sc_hmac_sha256_hex(&out, key, data, data_len);
-	ret = rc != 0 ? raise_owned(rc, NULL) : str_from_c(out);
+	ret = rc != 0 ? raise_error(rc, NULL, NULL)
+		     : str_from_c(out);
 done:
 	if (data_view.obj)
 		PyBuffer_Release(&data_view);
@@ -351,7 +354,8 @@ static PyObject *py_webhook_challenge(PyObject *self, PyObject *args,
 	if (!(challenge = utf8_of(challenge_obj, "challenge")))
 		goto done;
 	rc = sc_webhook_challenge(&out, amt, challenge);
-	ret = rc != 0 ? raise_owned(rc, NULL) : str_from_c(out);
+	ret = rc != 0 ? raise_error(rc, NULL, NULL)
+		     : str_from_c(out);
 done:
 	sc_free(out);
 	return ret;
@@ -491,7 +495,7 @@ static PyObject *py_seen_new(PyObject *self, PyObject *args,
 					 &capacity, &ttl_ms))
 		return retyped();
 	if (!(capacity >= 1 && ttl_ms >= 0)) {
-		raise_local(SC_EINVAL, "capacity must be at least 1 and ttl not negative");
+		raise_error(SC_EINVAL, NULL, "capacity must be at least 1 and ttl not negative");
 		goto done;
 	}
 	rc = sc_webhook_seen_new(&out, (size_t)capacity, (int64_t)ttl_ms);
@@ -526,7 +530,7 @@ static PyObject *py_seen_open_sqlite(PyObject *self, PyObject *args,
 		goto done;
 	path = PyBytes_AS_STRING(path_bytes);
 	if (!(ttl_ms > 0 && *path)) {
-		raise_local(SC_EINVAL, "a path and a positive ttl are needed");
+		raise_error(SC_EINVAL, NULL, "a path and a positive ttl are needed");
 		goto done;
 	}
 	Py_BEGIN_ALLOW_THREADS
@@ -562,7 +566,7 @@ static PyObject *py_seen_open_postgres(PyObject *self, PyObject *args,
 	if (conninfo_obj != Py_None && !(conninfo = utf8_of(conninfo_obj, "conninfo")))
 		goto done;
 	if (!(ttl_ms > 0)) {
-		raise_local(SC_EINVAL, "a positive ttl is needed");
+		raise_error(SC_EINVAL, NULL, "a positive ttl is needed");
 		goto done;
 	}
 	Py_BEGIN_ALLOW_THREADS
@@ -600,7 +604,7 @@ static PyObject *py_seen_check(PyObject *self, PyObject *args,
 	rc = sc_webhook_seen_check(seen, event_id, (int64_t)now_ms);
 	Py_END_ALLOW_THREADS
 	if (rc < 0) {
-		raise_local(rc, rc == SC_EINVAL ? "event_id must be 1 to 256 bytes"
+		raise_error(rc, NULL, rc == SC_EINVAL ? "event_id must be 1 to 256 bytes"
 						  : NULL);
 		goto done;
 	}
@@ -633,7 +637,7 @@ static PyObject *py_seen_forget(PyObject *self, PyObject *args,
 	rc = sc_webhook_seen_forget(seen, event_id);
 	Py_END_ALLOW_THREADS
 	if (rc < 0 && rc != SC_ENOTFOUND) {
-		raise_local(rc, rc == SC_EINVAL ? "event_id must be 1 to 256 bytes"
+		raise_error(rc, NULL, rc == SC_EINVAL ? "event_id must be 1 to 256 bytes"
 						  : NULL);
 		goto done;
 	}
@@ -714,8 +718,7 @@ static PyObject *py_time_ms(PyObject *self, PyObject *args,
 					 &text_obj))
 		return retyped();
 	if (!PyUnicode_Check(text_obj)) {
-		PyErr_Format(PyExc_TypeError, "text must be str, not %.100s",
-			     Py_TYPE(text_obj)->tp_name);
+		wrong_type(text_obj, "text", "str");
 		goto done;
 	}
 	if (!(text = PyUnicode_AsUTF8AndSize(text_obj, &text_len))) {
@@ -738,7 +741,8 @@ static PyObject *py_random_state(PyObject *self, PyObject *unused)
 	int rc;
 
 	rc = sc_random_state(&out);
-	ret = rc != 0 ? raise_owned(rc, NULL) : str_from_c(out);
+	ret = rc != 0 ? raise_error(rc, NULL, NULL)
+		     : str_from_c(out);
 	sc_free(out);
 	return ret;
 }
@@ -877,7 +881,7 @@ static PyObject *py_check_param(PyObject *self, PyObject *args,
 	if (!(value = utf8_of(value_obj, "value")))
 		goto done;
 	rc = sc_param_check(name, value, &err);
-	ret = rc != 0 ? raise_owned(rc, err) : py_none();
+	ret = rc != 0 ? raise_error(rc, err, NULL) : py_none();
 done:
 	return ret;
 }
@@ -903,7 +907,7 @@ static PyObject *py_batch_name(PyObject *self, PyObject *args,
 	if (!(path = utf8_of(path_obj, "path")))
 		goto done;
 	rc = sc_batch_name(&out, &out2, path, &err);
-	ret = rc != 0 ? raise_owned(rc, err)
+	ret = rc != 0 ? raise_error(rc, err, NULL)
 		     : Py_BuildValue("(zz)", out, out2);
 done:
 	sc_free(out);
@@ -933,7 +937,8 @@ static PyObject *py_format_flags(PyObject *self, PyObject *args,
 	if (!(flags = params_of(flags_obj, &flags_owned)))
 		goto done;
 	rc = sc_flags_format(&out, flags, &err);
-	ret = rc != 0 ? raise_owned(rc, err) : str_from_c(out);
+	ret = rc != 0 ? raise_error(rc, err, NULL)
+		     : str_from_c(out);
 done:
 	sc_params_free(flags_owned);
 	sc_free(out);
@@ -993,7 +998,7 @@ static PyObject *py_Client_set_timeouts(ClientObject *self, PyObject *args,
 		goto done;
 	handle = self->handle;
 	rc = sc_client_set_timeouts(handle, connect_ms, total_ms);
-	ret = rc != 0 ? raise_owned(rc, NULL) : py_none();
+	ret = rc != 0 ? raise_error(rc, NULL, NULL) : py_none();
 done:
 	return ret;
 }
@@ -1145,7 +1150,7 @@ static PyObject *py_Client_pages(ClientObject *self, PyObject *args,
 	rc = sc_pager_new(&obj->pager, handle, store, key, endpoint, params, page_size, &err);
 	if (rc != 0) {
 		Py_CLEAR(obj);
-		raise_owned(rc, err);
+		raise_error(rc, err, NULL);
 	} else {
 		obj->owner = client_hold(self);
 		obj->store = store_obj == Py_None ? NULL
@@ -1206,7 +1211,7 @@ static PyObject *py_Client_auth_url(ClientObject *self, PyObject *args,
 	if (!(params = params_of(params_obj, &params_owned)))
 		goto done;
 	rc = sc_auth_url(&out, &out2, handle, params, &err);
-	ret = rc != 0 ? raise_owned(rc, err)
+	ret = rc != 0 ? raise_error(rc, err, NULL)
 		     : Py_BuildValue("(zz)", out, out2);
 done:
 	sc_params_free(params_owned);
@@ -1244,8 +1249,7 @@ static PyObject *py_Client_auth_url_text(ClientObject *self, PyObject *args,
 		goto done;
 	handle = self->handle;
 	if (!PyUnicode_Check(options_obj)) {
-		PyErr_Format(PyExc_TypeError, "options must be str, not %.100s",
-			     Py_TYPE(options_obj)->tp_name);
+		wrong_type(options_obj, "options", "str");
 		goto done;
 	}
 	if (!(options = PyUnicode_AsUTF8AndSize(options_obj, &options_len))) {
@@ -1253,7 +1257,7 @@ static PyObject *py_Client_auth_url_text(ClientObject *self, PyObject *args,
 		goto done;
 	}
 	rc = sc_auth_url_text(&out, &out2, handle, options, options_len, &err);
-	ret = rc != 0 ? raise_owned(rc, err)
+	ret = rc != 0 ? raise_error(rc, err, NULL)
 		     : Py_BuildValue("(zz)", out, out2);
 done:
 	sc_free(out);
@@ -1294,7 +1298,8 @@ static PyObject *py_TokenStore_get(StoreObject *self, PyObject *args,
 	Py_END_ALLOW_THREADS
 	self->users--;
 	holder_release(self);
-	ret = rc != 0 ? raise_owned(rc, err) : take_result(rc, out);
+	ret = rc != 0 ? raise_error(rc, err, NULL)
+		     : take_result(rc, out);
 done:
 	return ret;
 }
@@ -1327,7 +1332,9 @@ static PyObject *py_TokenStore_put(StoreObject *self, PyObject *args,
 	handle = self->handle;
 	if (!(key = utf8_of(key_obj, "key")))
 		goto done;
-	if (!(token = tokens_of(token_obj)))
+	if (!(token = PyDict_Check(token_obj)
+		     ? to_json(token_obj, 0, "token")
+		     : wrong_type(token_obj, "token", "a dict")))
 		goto done;
 	self->users++;
 	Py_BEGIN_ALLOW_THREADS
@@ -1335,7 +1342,7 @@ static PyObject *py_TokenStore_put(StoreObject *self, PyObject *args,
 	Py_END_ALLOW_THREADS
 	self->users--;
 	holder_release(self);
-	ret = rc != 0 ? raise_owned(rc, err) : py_none();
+	ret = rc != 0 ? raise_error(rc, err, NULL) : py_none();
 done:
 	return ret;
 }
@@ -1370,7 +1377,7 @@ static PyObject *py_TokenStore_delete(StoreObject *self, PyObject *args,
 	Py_END_ALLOW_THREADS
 	self->users--;
 	holder_release(self);
-	ret = rc != 0 ? raise_owned(rc, err) : py_none();
+	ret = rc != 0 ? raise_error(rc, err, NULL) : py_none();
 done:
 	return ret;
 }
@@ -1415,7 +1422,8 @@ static PyObject *py_TokenStore_refresh(StoreObject *self, PyObject *args,
 	((ClientObject *)client_obj)->users--;
 	holder_release(self);
 	holder_release((ClientObject *)client_obj);
-	ret = rc != 0 ? raise_owned(rc, err) : take_result(rc, out);
+	ret = rc != 0 ? raise_error(rc, err, NULL)
+		     : take_result(rc, out);
 done:
 	return ret;
 }
@@ -1530,11 +1538,11 @@ static PyObject *py_Op_fail_as(OpObject *self, PyObject *args,
 	if (message_obj != Py_None && !(message = utf8_of(message_obj, "message")))
 		goto done;
 	if (!(code < 0 && sc_code_kind(code) != NULL)) {
-		raise_local(SC_EINVAL, "code must be one of ERRORS' codes");
+		raise_error(SC_EINVAL, NULL, "code must be one of ERRORS' codes");
 		goto done;
 	}
 	rc = (twin ? sc_op_fail_unsent(handle, code, message) : sc_op_fail(handle, code, message));
-	ret = rc != 0 ? raise_owned(rc, NULL) : py_none();
+	ret = rc != 0 ? raise_error(rc, NULL, NULL) : py_none();
 done:
 	return ret;
 }
@@ -1603,6 +1611,7 @@ static PyObject *py_Op_feed(OpObject *self, PyObject *args,
 	PyObject *headers_obj = Py_None, *body_obj = Py_None;
 	int status;
 	cJSON *headers = NULL;
+	PyObject *headers_list = NULL;
 	const char *body = "";
 	Py_ssize_t body_len = 0;
 	Py_buffer body_view = { 0 };
@@ -1613,15 +1622,19 @@ static PyObject *py_Op_feed(OpObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "i|OO:feed", kwlist,
 					 &status, &headers_obj, &body_obj))
 		return retyped();
-	if (headers_obj != Py_None && !(headers = headers_of(headers_obj)))
+	if (headers_obj != Py_None && !PyDict_Check(headers_obj) &&
+	    !(headers_obj = headers_list = PySequence_List(headers_obj)))
+		goto done;
+	if (headers_obj != Py_None && !(headers = to_json(headers_obj, 0, "headers")))
 		goto done;
 	if (body_obj != Py_None && bytes_view(body_obj, &body_view, &body, &body_len,
 						   "body") < 0)
 		goto done;
 	rc = sc_op_feed_json(handle, status, headers, body, body_len, &err);
-	ret = rc != 0 ? raise_owned(rc, err) : py_none();
+	ret = rc != 0 ? raise_error(rc, err, NULL) : py_none();
 done:
 	cJSON_Delete(headers);
+	Py_XDECREF(headers_list);
 	if (body_view.obj)
 		PyBuffer_Release(&body_view);
 	return ret;
@@ -1641,7 +1654,8 @@ static PyObject *py_Op_result(OpObject *self, PyObject *unused)
 	int rc;
 
 	rc = sc_op_take_result(&out, handle, &err);
-	ret = err ? raise_owned(rc, err) : take_result(rc, out);
+	ret = err ? raise_error(rc, err, NULL)
+		  : take_result(rc, out);
 	return ret;
 }
 
@@ -1679,12 +1693,11 @@ static PyObject *py_Client_call_many(ClientObject *self, PyObject *args,
 	if (many_of(calls_obj, self, &calls) < 0)
 		goto done;
 	if (progress_obj != Py_None && !PyCallable_Check(progress_obj)) {
-		PyErr_Format(PyExc_TypeError, "progress must be callable or None, not %.100s",
-			     Py_TYPE(progress_obj)->tp_name);
+		wrong_type(progress_obj, "progress", "callable or None");
 		goto done;
 	}
 	if (!(max_in_flight >= 1)) {
-		raise_local(SC_EINVAL, "max_in_flight must be at least 1");
+		raise_error(SC_EINVAL, NULL, "max_in_flight must be at least 1");
 		goto done;
 	}
 	self->users++;
@@ -1734,7 +1747,7 @@ static PyObject *py_Async_start(AsyncObject *self, PyObject *args,
 	if (call_of(call_obj, 0, self->owner, &call) < 0)
 		goto done;
 	rc = sc_async_start_call(handle, call.store, call.key, call.endpoint, call.params, &out, &err);
-	ret = rc < 0 ? raise_owned(rc, err)
+	ret = rc < 0 ? raise_error(rc, err, NULL)
 		     : PyLong_FromUnsignedLongLong(out);
 done:
 	call_end(&call);
@@ -1767,7 +1780,7 @@ static PyObject *py_Async_start_pages(AsyncObject *self, PyObject *args,
 	if (!(pages = pages_taken(pages_obj, self->owner)))
 		goto done;
 	rc = sc_async_start_pager(handle, pages, &out, &err);
-	ret = rc < 0 ? raise_owned(rc, err)
+	ret = rc < 0 ? raise_error(rc, err, NULL)
 		     : PyLong_FromUnsignedLongLong(out);
 done:
 	return ret;
@@ -1829,6 +1842,7 @@ static PyObject *py_env_snapshot(PyObject *self, PyObject *args,
 	PyObject *names_obj, *values_obj = Py_None;
 	cJSON *names = NULL;
 	cJSON *values = NULL;
+	PyObject *values_list = NULL;
 	sc_env_snapshot *out = NULL;
 	PyObject *ret = NULL;
 	int rc;
@@ -1838,13 +1852,17 @@ static PyObject *py_env_snapshot(PyObject *self, PyObject *args,
 		return retyped();
 	if (!(names = to_json(names_obj, 0, "names")))
 		goto done;
-	if (values_obj != Py_None && !(values = headers_of(values_obj)))
+	if (values_obj != Py_None && !PyDict_Check(values_obj) &&
+	    !(values_obj = values_list = PySequence_List(values_obj)))
+		goto done;
+	if (values_obj != Py_None && !(values = to_json(values_obj, 0, "values")))
 		goto done;
 	rc = sc_env_snapshot_json(&out, names, values);
 	ret = env_wrap(rc, out, NULL);
 done:
 	cJSON_Delete(names);
 	cJSON_Delete(values);
+	Py_XDECREF(values_list);
 	return ret;
 }
 
@@ -1904,10 +1922,10 @@ static PyObject *py_Client_share_cooldowns(ClientObject *self, PyObject *args,
 		goto done;
 	rc = sc_client_share_cooldowns(handle, store);
 	if (rc == SC_EINVAL) {
-		raise_local(rc, "this token store cannot share cool-downs (the PostgreSQL one can)");
+		raise_error(rc, NULL, "this token store cannot share cool-downs (the PostgreSQL one can)");
 		goto done;
 	}
-	ret = rc != 0 ? raise_owned(rc, NULL) : py_none();
+	ret = rc != 0 ? raise_error(rc, NULL, NULL) : py_none();
 done:
 	Py_XDECREF(store_core);
 	return ret;
@@ -1940,6 +1958,18 @@ PyDoc_STRVAR(py_Client_close_doc,
 "other threads finish first; later calls raise ValueError.");
 
 
+PyDoc_STRVAR(py_Client_closed_doc,
+"True once close() was called.");
+
+static PyObject *py_Client_closed(ClientObject *self, void *closure)
+{
+	PyObject *v = (PyObject *)(self->closed ? Py_True : Py_False);
+
+	v = v ? v : Py_None;
+	Py_INCREF(v);
+	return v;
+}
+
 PyDoc_STRVAR(py_Client_debug_doc,
 "The debug hook, or None (see set_debug()).");
 
@@ -1958,6 +1988,18 @@ PyDoc_STRVAR(py_TokenStore_close_doc,
 "Close the store.  Idempotent.  Calls running in other threads finish\n"
 "first; later uses raise ValueError.");
 
+
+PyDoc_STRVAR(py_TokenStore_closed_doc,
+"True once close() was called.");
+
+static PyObject *py_TokenStore_closed(StoreObject *self, void *closure)
+{
+	PyObject *v = (PyObject *)(self->closed ? Py_True : Py_False);
+
+	v = v ? v : Py_None;
+	Py_INCREF(v);
+	return v;
+}
 
 PyDoc_STRVAR(py_Pages_client_doc,
 "The Client whose calls fetch the pages.");
@@ -2007,7 +2049,7 @@ static PyObject *Op_new(PyTypeObject *type, PyObject *args,
 	rc = sc_op_new(&obj->op, client, endpoint, params, &err);
 	if (rc != 0) {
 		Py_CLEAR(obj);
-		raise_owned(rc, err);
+		raise_error(rc, err, NULL);
 	} else {
 		obj->owner = client_hold((ClientObject *)client_obj);
 	}
@@ -2034,7 +2076,7 @@ static PyObject *Async_new(PyTypeObject *type, PyObject *args,
 	if (!(client = holder_arg(client_obj, &Client_Type, "client")))
 		goto done;
 	if (!(max_in_flight >= 0)) {
-		raise_local(SC_EINVAL, "max_in_flight must not be negative");
+		raise_error(SC_EINVAL, NULL, "max_in_flight must not be negative");
 		goto done;
 	}
 	if (!(obj = (AsyncObject *)type->tp_alloc(type, 0)))
@@ -2042,7 +2084,7 @@ static PyObject *Async_new(PyTypeObject *type, PyObject *args,
 	rc = sc_async_new(&obj->async, client, (size_t)max_in_flight);
 	if (rc != 0) {
 		Py_CLEAR(obj);
-		raise_owned(rc, NULL);
+		raise_error(rc, NULL, NULL);
 	} else {
 		obj->owner = client_hold((ClientObject *)client_obj);
 	}
@@ -2159,13 +2201,12 @@ static PyMethodDef Client_methods[] = {
 	{ "close", (PyCFunction)(void (*)(void))Holder_close,
 	  METH_NOARGS, py_Client_close_doc },
 	{ "__enter__", (PyCFunction)Holder_enter, METH_NOARGS, NULL },
-	{ "__exit__", (PyCFunction)Holder_exit, METH_VARARGS, NULL },
+	{ "__exit__", (PyCFunction)Holder_close, METH_VARARGS, NULL },
 	{ NULL, NULL, 0, NULL }
 };
 
 static PyGetSetDef Client_getset[] = {
-	{ "closed", (getter)Holder_get_closed, NULL,
-	  "True once close() was called.", NULL },
+	{ "closed", (getter)py_Client_closed, NULL, py_Client_closed_doc, NULL },
 	{ "debug", (getter)py_Client_debug, NULL, py_Client_debug_doc, NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
@@ -2258,13 +2299,12 @@ static PyMethodDef Store_methods[] = {
 	{ "close", (PyCFunction)(void (*)(void))Holder_close,
 	  METH_NOARGS, py_TokenStore_close_doc },
 	{ "__enter__", (PyCFunction)Holder_enter, METH_NOARGS, NULL },
-	{ "__exit__", (PyCFunction)Holder_exit, METH_VARARGS, NULL },
+	{ "__exit__", (PyCFunction)Holder_close, METH_VARARGS, NULL },
 	{ NULL, NULL, 0, NULL }
 };
 
 static PyGetSetDef Store_getset[] = {
-	{ "closed", (getter)Holder_get_closed, NULL,
-	  "True once close() was called.", NULL },
+	{ "closed", (getter)py_TokenStore_closed, NULL, py_TokenStore_closed_doc, NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
