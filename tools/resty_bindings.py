@@ -8,8 +8,8 @@ entry for lua/smartcar_core.c.  The module returns make(C, rt), which
 smartcar.resty calls once the library is loaded; rt gives the helpers
 the wrappers call (raise, take_string, opt_string, decode_result,
 error_from_c, make_params, encode, seen and store, which wrap a new
-handle); F.methods lists the methods ("seen:first") by class, F.codes
-the codes of errors.def by kind.
+handle); make sets the methods ("seen:first") of the classes rt gives
+(rt.seen_class...), F.codes are the codes of errors.def by kind.
 
 What each argument and return kind becomes in Lua is written once here,
 in ARG and render_fn.  Argument errors raise (an invalid_argument Error
@@ -239,20 +239,12 @@ def render(functions):
                   "    end", "  end"]
     for name in RESTY:
         parts.append(render_fn(by_lua[name], consts).rstrip("\n"))
-    methods = {}  # "seen:first" is the method first of rt.classes.seen
-    for name in RESTY:
+    for name in RESTY:  # "seen:first" is the method first of rt.seen_class
         if ":" in name:
             cls, method = name.split(":")
-            methods.setdefault(cls, []).append(
-                "%s = F.%s_%s" % (method, cls, method))
-    parts.append("  F.methods = {")
-    for cls in sorted(methods):
-        line = "    %s = { %s }," % (cls, ", ".join(methods[cls]))
-        if len(line) > 78:
-            line = "\n".join(["    %s = {" % cls] + [
-                "      %s," % m for m in methods[cls]] + ["    },"])
-        parts.append(line)
-    parts += ["  }", "  F.codes = { -- every code by kind (errors.def)"]
+            parts.append("  rt.%s_class.%s = F.%s_%s" % (cls, method, cls,
+                                                         method))
+    parts += ["  F.codes = { -- every code by kind (errors.def)"]
     with open(os.path.join(INCLUDE, "errors.def")) as f:
         codes = ["%s = %s," % (kind, code) for code, kind in re.findall(
             r'^SC_ERROR\(\w+,\s*(-?\d+),\s*"(\w+)"', f.read(), re.M)]

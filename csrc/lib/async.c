@@ -995,16 +995,6 @@ int sc_call_many_ops(sc_result **results, sc_client *client, sc_op **ops,
 /* ---- calls as the bindings describe them --------------------------------- */
 
 /* The op of a call: stored when store is given. */
-static int call_op(sc_op **op, sc_client *client, sc_token_store *store,
-		   const char *key, const char *endpoint,
-		   const sc_params *params, sc_error **err_out)
-{
-	if (store)
-		return sc_op_new_stored(op, client, store, key, endpoint,
-					params, err_out);
-	return sc_op_new(op, client, endpoint, params, err_out);
-}
-
 int sc_async_start_call(sc_async *a, sc_token_store *store, const char *key,
 			const char *endpoint, const sc_params *params,
 			uint64_t *id_out, sc_error **err_out)
@@ -1014,7 +1004,8 @@ int sc_async_start_call(sc_async *a, sc_token_store *store, const char *key,
 
 	if (!a)
 		return sc__invalid(err_out, "no driver");
-	rc = call_op(&op, a->client, store, key, endpoint, params, err_out);
+	rc = sc_op_new_call(&op, a->client, store, key, endpoint, params,
+			    err_out);
 	return rc < 0 ? rc : sc_async_start(a, op, id_out);
 }
 
@@ -1057,8 +1048,8 @@ int sc_many_add(sc_many *m, sc_token_store *store, const char *key,
 	if (!m || m->ran || m->n == m->cap)
 		return SC_EINVAL;
 	i = m->n;
-	if (call_op(&m->ops[i], m->client, store, key, endpoint, params,
-		    &err) < 0) {
+	if (sc_op_new_call(&m->ops[i], m->client, store, key, endpoint,
+			   params, &err) < 0) {
 		m->results[i] = err ? sc__result_err(err) : NULL;
 		if (!m->results[i])
 			return SC_ENOMEM;

@@ -158,6 +158,16 @@ int sc_op_new_stored(sc_op **out, sc_client *client, sc_token_store *store,
 		      err_out);
 }
 
+int sc_op_new_call(sc_op **out, sc_client *client, sc_token_store *store,
+		   const char *key, const char *endpoint,
+		   const sc_params *params, sc_error **err_out)
+{
+	if (store)
+		return sc_op_new_stored(out, client, store, key, endpoint,
+					params, err_out);
+	return sc_op_new(out, client, endpoint, params, err_out);
+}
+
 /* ---- v3 application token --------------------------------------------- */
 
 static int use_app_token(sc_op *op, const char *token)

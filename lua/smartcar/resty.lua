@@ -88,10 +88,12 @@ local F = setmetatable({}, { __index = function(_, name)
   return made[name]
 end })
 local rt = { raise = raise, take_string = take_string, opt_string = opt_string,
-  decode_result = decode_result, error_from_c = error_from_c }
-function rt.encode(v)
+  decode_result = decode_result, error_from_c = error_from_c,
+  client_class = Client, store_class = TokenStore, seen_class = Seen }
+function rt.encode(v, what) -- (what: the argument, in the message)
   local json, err = cjson.encode(v)
-  return json or raise("cannot write JSON: " .. tostring(err))
+  return json or raise((what or "value") .. ": cannot write JSON: "
+    .. tostring(err))
 end
 
 ---------------------------------------------------------------------------
@@ -120,10 +122,6 @@ function _M.init(opts)
   codes = made.codes -- by kind: codes.timeout
   _M.codes, _M.SC_ENETWORK, _M.SC_ETIMEOUT, _M.SC_ETOOBIG = codes,
     codes.network, codes.timeout, codes.response_too_large
-  local classes = { client = Client, store = TokenStore, seen = Seen }
-  for cls, methods in pairs(made.methods) do -- store:get...
-    for name, fn in pairs(methods) do classes[cls][name] = fn end
-  end
   return true
 end
 
@@ -159,15 +157,22 @@ local function new_object(ctype, free, msg, fn, ...)
   return ffi.gc(out[0], free)
 end
 
+-- nil and err, or err raised when it is about the arguments (a missing
+-- or bad parameter or option, an unknown endpoint).
+local function fail(err)
+  if err.kind == "invalid_argument" or err.kind == "misuse" then
+    error(err, 0)
+  end
+  return nil, err
+end
+
 -- The library object fn(out, json, #json, err_out) makes of the Lua table
--- t as JSON (sc_params_from_text...), gc-anchored with free; a table the
--- library refuses raises.
+-- t as JSON (sc_params_from_text...), gc-anchored with free; or fail().
 local function from_json(ctype, free, fn, t)
-  local json, err = cjson.encode(t or {})
-  if not json then raise("parameters: " .. tostring(err)) end
-  local obj, cerr = new_object(ctype, free, "parameters", fn, json, #json)
-  if not obj and cerr.kind == "invalid_argument" then error(cerr, 0) end
-  return obj, cerr
+  local json = rt.encode(t or {}, "parameters")
+  local obj, err = new_object(ctype, free, "parameters", fn, json, #json)
+  if not obj then return fail(err) end
+  return obj
 end
 
 -- An sc_params* (gc-anchored) of the Lua table t of parameters (or none).
@@ -406,22 +411,10 @@ local function run_op(client, endpoint, params, store, key)
   if store ~= nil and store.cptr == nil then
     raise("the token store is closed")
   end
-  local p, msg = make_params(params), "cannot start " .. endpoint
-  local op, err
-  if store ~= nil then
-    op, err = new_object("sc_op", C.sc_op_free, msg, C.sc_op_new_stored,
-      client.cptr, store.cptr, key, endpoint, p)
-  else
-    op, err = new_object("sc_op", C.sc_op_free, msg, C.sc_op_new,
-      client.cptr, endpoint, p)
-  end
-  if not op then
-    -- a missing or bad parameter, an unknown endpoint: they raise
-    if err.kind == "invalid_argument" or err.kind == "misuse" then
-      error(err, 0)
-    end
-    return nil, err
-  end
+  local op, err = new_object("sc_op", C.sc_op_free, "cannot start "
+    .. endpoint, C.sc_op_new_call, client.cptr, store and store.cptr, key,
+    endpoint, make_params(params))
+  if not op then return fail(err) end
   return decode_result(drive(client, op, store))
 end
 
@@ -501,11 +494,11 @@ end
 --- single_select_vin, flags, user, mode.
 ---@return string|nil url, string|table state_or_err
 function Client:get_auth_url(scope, options)
-  local p = from_json("sc_params", C.sc_params_free, C.sc_auth_params_text,
-    merge(options, { scope = scope }))
+  local json = rt.encode(merge(options, { scope = scope }), "options")
   local url, state = ffi.new("char *[1]"), ffi.new("char *[1]")
-  local rc, cerr = c_call(C.sc_auth_url, url, state, self.cptr, p)
-  if rc ~= 0 then return nil, error_from_c(cerr, rc, "get_auth_url") end
+  local rc, cerr = c_call(C.sc_auth_url_text, url, state, self.cptr, json,
+    #json)
+  if rc ~= 0 then return fail(error_from_c(cerr, rc, "get_auth_url")) end
   return take_string(url[0]), take_string(state[0])
 end
 
@@ -700,7 +693,7 @@ local function endpoint_method(name, call)
       end
       args[i] = v == nil and cjson.null or v
     end
-    local out, json = ffi.new("char *[1]"), rt.encode(args)
+    local out, json = ffi.new("char *[1]"), rt.encode(args, "arguments")
     local rc, cerr = c_call(C.sc_endpoint_args_text, out, name, json, #json)
     if rc ~= 0 then error(error_from_c(cerr, rc, name), 0) end
     return call(self, name, cjson.decode(take_string(out[0])), store, key)

@@ -236,6 +236,13 @@ TEST(bind_stored_call_refuses_an_access_token)
 	CHECK(op == NULL);
 	CHECK_CONTAINS(sc_error_message(err), "must not hold access_token");
 	sc_error_free(err);
+	/* sc_op_new_call: the same without a store is a plain op */
+	CHECK(sc_op_new_call(&op, c, st, "k", "get_user", p, &err) ==
+	      SC_EINVAL);
+	sc_error_free(err);
+	REQUIRE(sc_op_new_call(&op, c, NULL, NULL, "get_user", p, &err) == 0);
+	CHECK(op != NULL && err == NULL);
+	sc_op_free(op);
 	sc_params_free(p);
 	sc_token_store_free(st);
 	sc_client_free(c);

@@ -197,6 +197,13 @@ SC_EXTERN(int) sc_op_new_stored(sc_op **out, sc_client *client,
 				const char *endpoint, const sc_params *params,
 				sc_error **err_out);
 
+/** sc_op_new_stored() with @p store and @p key, or sc_op_new() when
+ *  @p store is NULL: a call whose tokens may come from a store. */
+SC_EXTERN(int) sc_op_new_call(sc_op **out, sc_client *client,
+			      sc_token_store *store, const char *key,
+			      const char *endpoint, const sc_params *params,
+			      sc_error **err_out);
+
 /**
  * sc_call() of an op made by sc_op_new_stored().
  * @return as sc_call(); @p *out holds the data or the error.

@@ -28,8 +28,6 @@ void sc_params_free(sc_params *params);
 void sc_client_free(sc_client *client);
 const char *sc_client_get(const sc_client *client, const char *key);
 void sc_result_free(sc_result *res);
-int sc_auth_url(char **url_out, char **state_out, const sc_client *client,
-    const sc_params *params, sc_error **err_out);
 int sc_random_state(char **out);
 int sc_state_seal(char **out, const char *secret, const char *state,
     int64_t expires);
@@ -39,8 +37,6 @@ int sc_parse_redirect(sc_result **out, const char *url_or_query,
     const char *expected_state);
 const char *sc_endpoint_name(size_t i);
 const char *sc_endpoint_info(const char *endpoint, const char *field);
-int sc_op_new(sc_op **out, sc_client *client, const char *endpoint,
-    const sc_params *params, sc_error **err_out);
 int sc_op_next(sc_op *op, const sc_request **req_out);
 long sc_op_wait_ms(const sc_op *op);
 int sc_op_feed(sc_op *op, sc_response *resp);
@@ -77,7 +73,7 @@ int sc_token_store_load(sc_result **out, sc_token_store *store,
     const char *key, sc_error **err_out);
 int sc_token_store_remove(sc_token_store *store, const char *key,
     sc_error **err_out);
-int sc_op_new_stored(sc_op **out, sc_client *client, sc_token_store *store,
+int sc_op_new_call(sc_op **out, sc_client *client, sc_token_store *store,
     const char *key, const char *endpoint, const sc_params *params,
     sc_error **err_out);
 int sc_pager_new(sc_pager **out, sc_client *client,
@@ -111,7 +107,8 @@ int sc_params_from_text(sc_params **out, const char *json, size_t len,
     sc_error **err_out);
 int sc_client_new_text(sc_client **out, const char *json, size_t len,
     sc_error **err_out);
-int sc_auth_params_text(sc_params **out, const char *json, size_t len,
+int sc_auth_url_text(char **url_out, char **state_out,
+    const sc_client *client, const char *json, size_t len,
     sc_error **err_out);
 int sc_http1_describe(char **out, const sc_http1 *h);
 int sc_response_new_text(sc_response **out, size_t max_body, int status,

@@ -282,15 +282,13 @@ return function(C, rt)
     end
     return true
   end
-  F.methods = {
-    client = { get = F.client_get },
-    seen = {
-      first = F.seen_first,
-      forget = F.seen_forget,
-      count = F.seen_count,
-    },
-    store = { get = F.store_get, put = F.store_put, delete = F.store_delete },
-  }
+  rt.seen_class.first = F.seen_first
+  rt.seen_class.forget = F.seen_forget
+  rt.seen_class.count = F.seen_count
+  rt.client_class.get = F.client_get
+  rt.store_class.get = F.store_get
+  rt.store_class.put = F.store_put
+  rt.store_class.delete = F.store_delete
   F.codes = { -- every code by kind (errors.def)
     invalid_argument = -1, out_of_memory = -2, network = -3, timeout = -4,
     tls = -5, malformed_response = -6, response_too_large = -7,
