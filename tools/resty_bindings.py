@@ -32,7 +32,17 @@ RESTY = ("parse_redirect", "state_seal", "state_open", "sqlite_store", "postgres
          "webhook_seen_sqlite", "webhook_seen_postgres", "seen:first",
          "seen:forget", "seen:count", "signal_rows", "time_ms",
          "version", "endpoints", "random_state", "client:get",
-         "store:get", "store:put", "store:delete")
+         "store:get", "store:put", "store:delete", "client:call",
+         "client:pages", "store:refresh")
+
+# The entries whose calls smartcar.resty makes itself, driving the op over
+# cosockets (the library's own call would block on libcurl): after their
+# arguments' checks they return this.
+DRIVEN = {"client:call": "rt.run_op(self, endpoint, params)",
+          "client:pages": "rt.pages(self, endpoint, params, page_size, "
+                          "store, key)",
+          "store:refresh": "rt.run_op(client, \"exchange_refresh_token\", "
+                           "nil, self, key)"}
 
 # kind -> (the Lua type a value must have, how it is passed to C); {n} is
 # the argument.  An "o" kind may be nil.
@@ -42,6 +52,8 @@ ARG = {
     "path": ("string", "{n}"), "lstr": ("string", "{n}, #{n}"),
     "bytes": ("string", "{n}, #{n}"),
     "i64": ("number", "{n}"), "size": ("number", "{n}"),
+    "long": ("number", "{n}"), "ostore": ("table", "{n}"),
+    "okey": ("string", "{n}"),
     "int": ("number", "{n}"), "double": ("number", "{n}"),
     "seen": ("table", "{n}.ptr"), "oseen": ("table", "{n} and {n}.ptr"),
     "params": ("table", "rt.make_params({n})"),
@@ -134,9 +146,11 @@ def render_fn(fn, consts):
     for argn, cond, msg in fn.lua_checks:
         body.append("if not (%s) then rt.raise(\"%s\") end"
                     % (lua_expr(cond, consts), msg))
-    if "ERR" in fn.call:
-        body.append("local err = ffi.new(\"sc_error *[1]\")")
     ret = fn.ret
+    if fn.lua in DRIVEN:
+        ret = "driven"
+    elif "ERR" in fn.call:
+        body.append("local err = ffi.new(\"sc_error *[1]\")")
     outs = {"result": "sc_result *", "stored": "sc_result *", "string": "char *", "time": "int64_t",
             "seen": "sc_webhook_seen *", "store": "sc_token_store *"}
     if ret in outs:
@@ -144,11 +158,13 @@ def render_fn(fn, consts):
     if ret == "pair":
         body.append("local out, out2 = ffi.new(\"char *[1]\"), "
                     "ffi.new(\"char *[1]\")")
-    call = c_call(fn, "out")
+    call = DRIVEN.get(fn.lua) or c_call(fn, "out")
     fallback = STORE_IO if "rt.store_io" in call else name
     failed = "rt.error_from_c(%s, rc, \"%s\")" % (
         "err[0]" if "ERR" in fn.call else "nil", fallback)
-    if ret == "result":
+    if ret == "driven":
+        body.append("return " + call)
+    elif ret == "result":
         body += ["local rc = %s" % call,
                  "return rt.decode_result(out[0], rc)"]
     elif ret == "string":  # a failure with details (ERR): nil, err

@@ -18,9 +18,7 @@ local _M = { _VERSION = "0.1.0" }
 local Client, TokenStore, Seen = {}, {}, {}
 
 -- The library's declarations (generated from its headers), and libc's.
-local CDEF = require("smartcar.resty.cdef") .. [[
-void *malloc(size_t size);
-]]
+local CDEF = require("smartcar.resty.cdef") .. "void *malloc(size_t size);"
 local cdef_done = false
 
 local function need_lib()
@@ -406,7 +404,7 @@ end
 
 -- Run a call: data or nil, err.  With a store and key the op loads,
 -- refreshes and saves the token set itself.
-local function run_op(client, endpoint, params, store, key)
+function rt.run_op(client, endpoint, params, store, key)
   need_lib()
   if store ~= nil and store.cptr == nil then
     raise("the token store is closed")
@@ -417,6 +415,7 @@ local function run_op(client, endpoint, params, store, key)
   if not op then return fail(err) end
   return decode_result(drive(client, op, store))
 end
+local run_op = rt.run_op
 
 ---------------------------------------------------------------------------
 -- Client
@@ -452,39 +451,28 @@ function _M.client(opts)
 end
 
 --- client:get(key): a configuration value (sc_client_get keys), never
---- the secret (from bindings.def, as store:get, put, delete and seen's
---- methods).
+--- the secret; client:call(endpoint, params): any call of the endpoint
+--- table by name, data or nil, err (generated from bindings.def, as
+--- client:pages and the stores' and seen's methods).
 
---- Run any call of the endpoint table by name.
----@return table|nil data, table|nil err
-function Client:call(endpoint, params)
-  if type(endpoint) ~= "string" then raise("endpoint: string expected") end
-  return run_op(self, endpoint, params)
-end
-
---- Iterate the pages of a paged call (get_vehicles, get_signals,
---- list_connections...), `page_size` items a page (nil: the server's
---- default): each page's data, nil after the last, or nil and the Error
---- of a failed page (which ends the walk).  A bad argument raises.
+--- client:pages(endpoint, params, page_size, store, key): iterate the
+--- pages of a paged call (get_vehicles, get_signals, list_connections...),
+--- `page_size` items a page (nil: the server's default), the tokens from
+--- store under key when given: each page's data, nil after the last, or
+--- nil and the Error of a failed page (which ends the walk).
 ---   for page in client:pages("list_connections", {user_id = uid}, 10) do
----@return fun(): table|nil, table|nil
-function Client:pages(endpoint, params, page_size)
-  if type(endpoint) ~= "string" then raise("endpoint: string expected") end
+function rt.pages(client, endpoint, params, page_size, store, key)
   local pager, perr = new_object("sc_pager", C.sc_pager_free,
-    "cannot page " .. endpoint, C.sc_pager_new, self.cptr, nil, nil,
-    endpoint, make_params(params), page_size or 0)
+    "cannot page " .. endpoint, C.sc_pager_new, client.cptr,
+    store and store.cptr, key, endpoint, make_params(params), page_size)
   if not pager then error(perr, 0) end
-  local done = false
-  return function()
-    if done then return nil end
+  return function() -- (the pager knows when the walk has ended)
     local op = ffi.new("sc_op *[1]")
     local rc, cerr = c_call(C.sc_pager_op, pager, op)
-    done = rc ~= 0 or op[0] == nil
     if rc ~= 0 then return nil, error_from_c(cerr, rc, endpoint) end
-    if done then return nil end
-    local res, code = drive(self, ffi.gc(op[0], C.sc_op_free))
+    if op[0] == nil then return nil end
+    local res, code = drive(client, ffi.gc(op[0], C.sc_op_free), store)
     C.sc_pager_take(pager, res)
-    done = code ~= 0
     return decode_result(res, code)
   end
 end
@@ -520,8 +508,9 @@ function rt.store_io(store, fn, ...)
   return codes.storage
 end
 
---- store:put(key, token_set), get(key) and delete(key): true (get: the
---- set), or nil, err (generated from bindings.def).
+--- store:put(key, token_set), get(key), delete(key) and refresh(client,
+--- key) (refresh it now, after any refresh under way, and save it): true
+--- (get, refresh: the set), or nil, err (generated from bindings.def).
 
 --- Close the store (idempotent).
 function TokenStore:close()
@@ -530,17 +519,6 @@ function TokenStore:close()
     self.cptr = nil;
     (self.release or C.sc_token_store_free)(p)
   end
-end
-
---- Refresh the set stored under key now (after any refresh of it under
---- way) and save it: the current set, or nil, err.
----@return table|nil token, table|nil err
-function TokenStore:refresh(client, key)
-  if getmetatable(client) ~= Client then raise("client: client expected") end
-  if type(key) ~= "string" or key == "" then
-    raise("key: non-empty string expected")
-  end
-  return run_op(client, "exchange_refresh_token", {}, self, key)
 end
 
 -- Token stores in Lua: library stores of one host function

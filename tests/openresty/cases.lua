@@ -587,6 +587,7 @@ case("argument_errors", function()
   raises("timeout_ms", smartcar.client, { timeout_ms = "soon" })
   raises("client_id", smartcar.client, { client_id = 5 })
   raises("endpoint", client.call, client, 42)
+  raises("endpoint", client.pages, client, 42)
   raises("unknown option", client.get_auth_url, client, SCOPE, { nope = 1 })
   raises("path", smartcar.token_store, "")
   local store = must(smartcar.token_store(":memory:"))
@@ -661,6 +662,12 @@ case("shared_dict_store", function()
     "get_vehicles did not refresh the expired set")
   check(type(must(client:get_user({ store = store, key = "u" })).id)
     == "string", "get_user from the store")
+  -- client:pages takes a store and key too
+  local vehicles = 0
+  for page, perr in client:pages("get_vehicles", nil, 1, store, "u") do
+    vehicles = vehicles + #must(page, perr, "vehicles page").vehicles
+  end
+  check(vehicles == #vs.vehicles, "%d vehicles in pages", vehicles)
   -- a second store object over the same dict sees the same sets
   local again = smartcar.shared_dict_store(ngx.shared.sc_tokens, "case:")
   check(must(again:get("u")).access_token == must(store:get("u")).access_token,

@@ -282,6 +282,45 @@ return function(C, rt)
     end
     return true
   end
+
+  function F.client_call(self, endpoint, params)
+    if type(self) ~= "table" then rt.raise("self: table expected") end
+    if type(endpoint) ~= "string" then
+      rt.raise("endpoint: string expected")
+    end
+    if params ~= nil and type(params) ~= "table" then
+      rt.raise("params: table expected")
+    end
+    return rt.run_op(self, endpoint, params)
+  end
+
+  function F.client_pages(self, endpoint, params, page_size, store, key)
+    if type(self) ~= "table" then rt.raise("self: table expected") end
+    if type(endpoint) ~= "string" then
+      rt.raise("endpoint: string expected")
+    end
+    if params ~= nil and type(params) ~= "table" then
+      rt.raise("params: table expected")
+    end
+    if page_size == nil then page_size = 0 end
+    if type(page_size) ~= "number" then
+      rt.raise("page_size: number expected")
+    end
+    if store ~= nil and type(store) ~= "table" then
+      rt.raise("store: table expected")
+    end
+    if key ~= nil and type(key) ~= "string" then
+      rt.raise("key: string expected")
+    end
+    return rt.pages(self, endpoint, params, page_size, store, key)
+  end
+
+  function F.store_refresh(self, client, key)
+    check_store(self)
+    if type(client) ~= "table" then rt.raise("client: table expected") end
+    check_key(key)
+    return rt.run_op(client, "exchange_refresh_token", nil, self, key)
+  end
   rt.seen_class.first = F.seen_first
   rt.seen_class.forget = F.seen_forget
   rt.seen_class.count = F.seen_count
@@ -289,6 +328,9 @@ return function(C, rt)
   rt.store_class.get = F.store_get
   rt.store_class.put = F.store_put
   rt.store_class.delete = F.store_delete
+  rt.client_class.call = F.client_call
+  rt.client_class.pages = F.client_pages
+  rt.store_class.refresh = F.store_refresh
   F.codes = { -- every code by kind (errors.def)
     invalid_argument = -1, out_of_memory = -2, network = -3, timeout = -4,
     tls = -5, malformed_response = -6, response_too_large = -7,
