@@ -430,30 +430,25 @@ static int set_param(lua_State *L, sc_params *p, const char *key)
 	return 0;
 }
 
-/* Whether the key of length len is the literal name. */
-#define KEY_IS(key, len, name) \
-	((len) == sizeof(name) - 1 && memcmp((key), (name), (len)) == 0)
-
 /*
- * core.vehicle_call(vehicle, endpoint, call_options, default_client) ->
- * data | nil, err | false: a Vehicle method called without options in
- * one walk of the vehicle's table: its id, access token and the fields
- * call_options names are the parameters; its client (or
- * default_client()) runs the call.  false, with nothing done, when
- * init.lua's general path is needed: a store or user_id, flags not a
- * string, an empty id or token, another value than a string (no NUL),
- * number or boolean, or no open core client.
+ * core.vehicle_call(vehicle, endpoint, default_client) -> data | nil, err
+ * | false: a Vehicle method called without options in one walk of the
+ * vehicle's table, whose fields are parameters as sc_vehicle_field()
+ * says; its client (or default_client()) runs the call.  false, with
+ * nothing done, when init.lua's general path is needed: that field
+ * kind, an id, token or flags of another type, an empty id or token, a
+ * parameter that is no string (without NUL), number or boolean, or no
+ * open core client.
  */
 static int l_vehicle_call(lua_State *L)
 {
 	const char *endpoint = luaL_checkstring(L, 2);
-	int has_id = 0, has_token = 0, rc;
+	int required = 0, rc;
 	lclient *c = NULL;
 	tmp *t;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
-	luaL_checktype(L, 3, LUA_TTABLE);
-	lua_settop(L, 4);
+	lua_settop(L, 3);
 	/* the tmp kept as the upvalue, unless a call still holds it (one
 	 * made from a debug hook during this one): no userdata per call */
 	t = lua_touserdata(L, lua_upvalueindex(1));
@@ -467,54 +462,33 @@ static int l_vehicle_call(lua_State *L)
 		return raise_nomem(L);
 	lua_pushnil(L);
 	while (lua_next(L, 1) != 0) {
-		const char *key, *param = NULL;
-		size_t len;
-		int *seen = NULL;
+		size_t len = 0;
+		const char *param, *key = lua_type(L, -2) == LUA_TSTRING
+						  ? lua_tolstring(L, -2, &len)
+						  : "";
+		int kind = sc_vehicle_field(key, len, &param);
 
-		key = lua_type(L, -2) == LUA_TSTRING
-			      ? lua_tolstring(L, -2, &len)
-			      : (len = 0, "");
-		if (KEY_IS(key, len, "id")) {
-			param = "vehicle_id";
-			seen = &has_id;
-		} else if (KEY_IS(key, len, "access_token")) {
-			param = key;
-			seen = &has_token;
-		} else if (KEY_IS(key, len, "client")) {
+		if (kind == SC_VEHICLE_FIELD_CLIENT) {
 			/* the vehicle's table keeps it for the call */
 			c = luaL_testudata(L, -1, CLIENT_MT);
 			if (c == NULL || c->client == NULL)
 				goto general;
-		} else if (KEY_IS(key, len, "store") ||
-			   KEY_IS(key, len, "user_id") ||
-			   (KEY_IS(key, len, "flags") &&
-			    lua_type(L, -1) != LUA_TSTRING)) {
+		} else if (kind == SC_VEHICLE_FIELD_GENERAL ||
+			   (kind >= SC_VEHICLE_FIELD_STRING &&
+			    lua_type(L, -1) != LUA_TSTRING) ||
+			   (kind == SC_VEHICLE_FIELD_REQUIRED &&
+			    lua_rawlen(L, -1) == 0) ||
+			   (param != NULL &&
+			    set_param(L, t->params, param) != 0)) {
 			goto general;
-		} else if (KEY_IS(key, len, "flags")) {
-			param = key;
-		} else if (len > 0) {
-			lua_pushvalue(L, -2);
-			lua_rawget(L, 3);
-			if (!lua_isnil(L, -1))
-				param = key;
-			lua_pop(L, 1);
 		}
-		if (param != NULL) {
-			/* an id and a token: non-empty strings */
-			if (seen != NULL && (lua_type(L, -1) != LUA_TSTRING ||
-					     lua_rawlen(L, -1) == 0))
-				goto general;
-			if (set_param(L, t->params, param) != 0)
-				goto general;
-			if (seen != NULL)
-				*seen = 1;
-		}
+		required += kind == SC_VEHICLE_FIELD_REQUIRED;
 		lua_pop(L, 1);
 	}
-	if (!has_id || !has_token)
+	if (required != 2)
 		goto general;
 	if (c == NULL) {
-		lua_pushvalue(L, 4);
+		lua_pushvalue(L, 3);
 		lua_call(L, 0, 1);
 		c = luaL_testudata(L, -1, CLIENT_MT);
 		if (c == NULL || c->client == NULL)

@@ -154,6 +154,9 @@ ONE_BINDING = {
                                       "with the json module",
     ("python", "sc_json_sort_keys"): "Lua's json_encode sorts keys; Python "
                                      "applications use json.dumps",
+    ("python", "sc_vehicle_field"): "Lua's core.vehicle_call walks a "
+                                    "Vehicle's table; Python's Vehicle "
+                                    "holds its parameters (FrozenParams)",
     ("lua", "sc_env_snapshot_new"): "Lua makes its snapshots from tables "
                                     "(sc_env_snapshot_json)",
     ("lua", "sc_client_new"): LUA_OPTIONS,

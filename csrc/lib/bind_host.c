@@ -660,6 +660,35 @@ cJSON *sc_call_options_json(void)
 	return o;
 }
 
+int sc_vehicle_field(const char *name, size_t len, const char **param)
+{
+	static const struct {
+		const char *name, *param;
+		int kind;
+	} fields[] = {
+		{ "id", "vehicle_id", SC_VEHICLE_FIELD_REQUIRED },
+		{ "access_token", "access_token", SC_VEHICLE_FIELD_REQUIRED },
+		{ "flags", "flags", SC_VEHICLE_FIELD_STRING },
+		{ "client", NULL, SC_VEHICLE_FIELD_CLIENT },
+		{ "store", NULL, SC_VEHICLE_FIELD_GENERAL },
+		{ "user_id", NULL, SC_VEHICLE_FIELD_GENERAL },
+#define SC_CALL_OPTION(name, kind, doc) { name, name, SC_VEHICLE_FIELD_PARAM },
+#include "call_options.def"
+#undef SC_CALL_OPTION
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (strlen(fields[i].name) == len &&
+		    memcmp(fields[i].name, name, len) == 0) {
+			*param = fields[i].param;
+			return fields[i].kind;
+		}
+	}
+	*param = NULL;
+	return SC_VEHICLE_FIELD_NONE;
+}
+
 int sc_env_snapshot_json(sc_env_snapshot **out, const cJSON *names,
 			 const cJSON *values)
 {

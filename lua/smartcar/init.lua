@@ -812,8 +812,7 @@ local function vehicle_method(mt, name, info)
     if getmetatable(self) ~= mt then check_self(self, mt, name) end
     if #args == 0 and (...) == nil and not no_token then
       -- the vehicle read in C (false: it needs the general path)
-      local data, err = core.vehicle_call(self, name, CALL_OPTIONS,
-                                          smartcar.default_client)
+      local data, err = core.vehicle_call(self, name, smartcar.default_client)
       if data ~= false then return data, err end
     end
     local extra, options = positional(args, name, ...)

@@ -483,6 +483,36 @@ TEST(bind_json_parse_text_and_sort_keys)
 	cJSON_Delete(tree);
 }
 
+TEST(bind_vehicle_field)
+{
+	const char *param = "x";
+
+	CHECK(sc_vehicle_field("id", 2, &param) == SC_VEHICLE_FIELD_REQUIRED);
+	CHECK_STR(param, "vehicle_id");
+	CHECK(sc_vehicle_field("access_token", 12, &param) ==
+	      SC_VEHICLE_FIELD_REQUIRED);
+	CHECK_STR(param, "access_token");
+	CHECK(sc_vehicle_field("flags", 5, &param) == SC_VEHICLE_FIELD_STRING);
+	CHECK_STR(param, "flags");
+	/* every per-call option, and only those, is a parameter */
+	CHECK(sc_vehicle_field("unit_system", 11, &param) ==
+	      SC_VEHICLE_FIELD_PARAM);
+	CHECK_STR(param, "unit_system");
+	CHECK(sc_vehicle_field("max_attempts", 12, &param) ==
+	      SC_VEHICLE_FIELD_PARAM);
+	CHECK(sc_vehicle_field("client", 6, &param) == SC_VEHICLE_FIELD_CLIENT);
+	CHECK(param == NULL);
+	CHECK(sc_vehicle_field("store", 5, &param) == SC_VEHICLE_FIELD_GENERAL);
+	CHECK(sc_vehicle_field("user_id", 7, &param) ==
+	      SC_VEHICLE_FIELD_GENERAL);
+	/* the length counts: a prefix or a longer name is another field */
+	CHECK(sc_vehicle_field("idx", 2, &param) == SC_VEHICLE_FIELD_REQUIRED);
+	CHECK(sc_vehicle_field("id\0x", 4, &param) == SC_VEHICLE_FIELD_NONE);
+	CHECK(param == NULL);
+	CHECK(sc_vehicle_field("make", 4, &param) == SC_VEHICLE_FIELD_NONE);
+	CHECK(sc_vehicle_field("", 0, &param) == SC_VEHICLE_FIELD_NONE);
+}
+
 TEST(bind_env_snapshot_json)
 {
 	cJSON *names = cJSON_Parse("[\"SC_TEST_ENV_J\", \"SC_TEST_ENV_K\", 5, "

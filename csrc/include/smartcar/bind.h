@@ -114,6 +114,29 @@ SC_EXTERN(int) sc_op_feed_json(sc_op *op, int status,
 SC_EXTERN(int) sc_op_take_result(sc_result **out, sc_op *op,
 				 sc_error **err_out);
 
+/** What a field of a binding's Vehicle object is to a call made without
+ * options (sc_vehicle_field()). */
+enum {
+	SC_VEHICLE_FIELD_GENERAL = -1, /* store, user_id: the binding's
+					  general path makes the call */
+	SC_VEHICLE_FIELD_NONE = 0,     /* no parameter */
+	SC_VEHICLE_FIELD_PARAM,        /* a call option: a parameter (a
+					  string, number or boolean) */
+	SC_VEHICLE_FIELD_CLIENT,       /* client: the client that runs it */
+	SC_VEHICLE_FIELD_STRING,       /* flags: a string parameter */
+	SC_VEHICLE_FIELD_REQUIRED      /* id (as vehicle_id), access_token:
+					  non-empty string parameters */
+};
+
+/**
+ * The kind (SC_VEHICLE_FIELD_*) of the field @p name (@p len bytes) of a
+ * Vehicle, and in *param the call parameter it gives (static; NULL for
+ * none): id, access_token, flags, client, store, user_id or a per-call
+ * option (call_options.def); any other name is SC_VEHICLE_FIELD_NONE.
+ */
+SC_EXTERN(int) sc_vehicle_field(const char *name, size_t len,
+				const char **param);
+
 /** The values of some environment variables, to tell later whether
  * they changed (a binding's shared client is made again then). */
 typedef struct sc_env_snapshot sc_env_snapshot;
