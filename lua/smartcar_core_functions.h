@@ -459,6 +459,51 @@ static int l_endpoint_info(lua_State *L)
 	return 1;
 }
 
+/* core.endpoint_args */
+static int l_endpoint_args(lua_State *L)
+{
+	const char *endpoint;
+	cJSON *values;
+	const char *how;
+	tmp *t;
+
+	check_arg(L, 1, LUA_TSTRING, "endpoint");
+	endpoint = check_cstring(L, 1, "the endpoint");
+	luaL_argcheck(L, !lua_isnoneornil(L, 2), 2,
+		      "value expected (use smartcar.null for null)");
+	check_arg(L, 3, LUA_TSTRING, "how");
+	how = check_cstring(L, 3, "the how");
+	lua_settop(L, 3);
+	t = tmp_push(L);
+	values = json_encode_tree(L, 2, t);
+	t->json = sc_endpoint_args_json(endpoint, values, how, &t->err);
+	if (t->json == NULL)
+		return push_failure(L, t->err, SC_ENOMEM, 0);
+	push_json(L, t->json, 0);
+	return 1;
+}
+
+/* core.endpoint_args_spec */
+static int l_endpoint_args_spec(lua_State *L)
+{
+	const char *endpoint;
+	const char *how;
+	tmp *t;
+
+	check_arg(L, 1, LUA_TSTRING, "endpoint");
+	endpoint = check_cstring(L, 1, "the endpoint");
+	check_arg(L, 2, LUA_TSTRING, "how");
+	how = check_cstring(L, 2, "the how");
+	lua_settop(L, 2);
+	t = tmp_push(L);
+	t->json = sc_endpoint_args_spec(endpoint, how);
+	if (t->json == NULL)
+		lua_pushnil(L);
+	else
+		push_json(L, t->json, 0);
+	return 1;
+}
+
 /* core.call_options */
 static int l_call_options(lua_State *L)
 {
@@ -1179,6 +1224,8 @@ static const luaL_Reg module_functions[] = {
 	{ "version", l_version },
 	{ "endpoints", l_endpoints },
 	{ "endpoint_info", l_endpoint_info },
+	{ "endpoint_args", l_endpoint_args },
+	{ "endpoint_args_spec", l_endpoint_args_spec },
 	{ "call_options", l_call_options },
 	{ "client_env", l_client_env },
 	{ "format_flags", l_format_flags },

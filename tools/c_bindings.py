@@ -192,6 +192,10 @@ PY_ARG = {
                "\t\t     ? to_json({n}_obj, 0, \"{n}\")\n"
                "\t\t     : wrong_type({n}_obj, \"{n}\", \"a dict\")))\n"
                "\t\tgoto done;", None),
+    # any JSON value, its integers exact (as Lua's: raw text)
+    "value": ("O", "cJSON *{n} = NULL;",
+              "if (!({n} = to_json({n}_obj, 0, \"{n}\")))\n\t\tgoto done;",
+              "cJSON_Delete({n});"),
     # None, a dict or an iterable of (name, value) pairs (as a list)
     "headers": ("O", "cJSON *{n} = NULL;\n\tPyObject *{n}_list = NULL;",
                 "if ({n}_obj != Py_None && !PyDict_Check({n}_obj) &&\n"
@@ -296,8 +300,10 @@ PY_RET = {
     "tuples": ("cJSON *out;", None, "out = {call};\n"
                "\tret = out ? tuples_from_json(out) : PyErr_NoMemory();\n"
                "\tcJSON_Delete(out);"),
+    # (with ERR: NULL raises the error, or no memory)
     "json": ("cJSON *out;", None, "out = {call};\n"
-             "\tret = out ? from_json(out) : py_none();\n\tcJSON_Delete(out);"),
+             "\tret = out ? from_json(out) : {json_null};\n"
+             "\tcJSON_Delete(out);"),
 }
 # the return kinds that make an object of a class (the Python name) like
 # a constructor (new), and what the object keeps besides the handle
@@ -547,6 +553,9 @@ def render_py_fn(fn):
     out.append("\t" + conv.format(
         err=err, when=fn.when, call=call, name=names_fn(fn),
         ok=" && rc != " + fn.ok if fn.ok else "",
+        json_null="raise_error(err ? sc_error_code(err) : SC_ENOMEM,\n"
+                  "\t\t\t\t\t\t\t  err, NULL)"
+        if has_err else "py_none()",
         einval=fn.einval.get("py"),
         keep=" else {\n\t\t%s\n\t}" % keep.format(store=store)
         if keep else "", first=args[0].name if args else None))

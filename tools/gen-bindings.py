@@ -133,8 +133,7 @@ PY_TYPES = {"string": "str", "number": "float", "integer": "int",
             "paths": "List[str]", "json": "Any",
             "headers": "Optional[Mapping[str, Any]]", "list": "List[str]",
             "filter": "Mapping[str, Any]"}
-PY_CHECK = {"string": "_util.require_str", "number": "_util.number_param",
-            "integer": "_util.int_param", "date": "_util.date_param",
+PY_CHECK = {"string": "_util.require_str", "integer": "_util.int_param",
             "json": "_util.json_object"}
 LUA_TYPES = {"string": "string", "number": "number", "integer": "integer",
              "date": "string", "paging": "smartcar.PagingOptions",

@@ -3,6 +3,8 @@
  * cjson) hands its table over whole.  The lists and the flags object a
  * table may hold become their parameter text here, then the tree goes
  * to sc_params_from_json() / sc_client_new_json(), which check the rest. */
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -446,4 +448,470 @@ int sc_endpoint_args_text(char **out, const char *endpoint, const char *json,
 	cJSON_Delete(params);
 	cJSON_Delete(args);
 	return rc ? rc : *out ? 0 : SC_ENOMEM;
+}
+
+/* ---- positional arguments checked by kind (sc_endpoint_args_json) ----
+ *
+ * The kinds of values a binding's arguments (and the fields of their
+ * paging, filter and query tables) take, each with what it expects in
+ * the words of Lua and of Python.  A value is a tree the binding made:
+ * an integer is raw text (cJSON_IsRaw), so 1 and 1.0 differ. */
+static const struct kind {
+	char code;
+	const char *name, *lua, *py;
+} kinds[] = {
+	{ 't', "text", "string", "str" }, /* not empty */
+	{ 'n', "number", "number", "number" },
+	{ 'c', "count", "non-negative integer", "int" },
+	{ 'p', "positive", "positive integer", "int" },
+	{ 'b', "boolean", "boolean", "bool" },
+	{ 'j', "json", "table or JSON text", "dict or JSON text" },
+	{ 'h', "headers", "table", "dict" },
+	{ 'l', "list", "table of strings", "list of str" },
+	{ 'w', "names", "string or table of strings", "str or list of str" },
+	{ 'P', "paths", "table of strings", "list of str" },
+	{ 'T', "table", "table", "dict" }, /* paging, filter or query */
+};
+
+static const struct kind *kind_of(char code)
+{
+	size_t i = 0;
+
+	while (i + 1 < sizeof(kinds) / sizeof(kinds[0]) &&
+	       kinds[i].code != code)
+		i++;
+	return &kinds[i];
+}
+
+/* The kind of an argument of the endpoint table's "args" column. */
+static char arg_kind(const char *word)
+{
+	static const char *const names[] = { "string", "date",	 "number",
+					     "integer", "json",	 "headers",
+					     "list",	"paths", "paging",
+					     "filter" };
+	static const char codes[] = "ttncjhlPTT";
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(word, names[i]) == 0)
+			return codes[i];
+	return 't';
+}
+
+static int in_words(const char *word, const char *words)
+{
+	size_t n = strlen(word);
+	const char *p;
+
+	for (p = strstr(words, word); p; p = strstr(p + 1, word))
+		if ((p == words || p[-1] == ' ') && (!p[n] || p[n] == ' '))
+			return 1;
+	return 0;
+}
+
+/* The kind of the query parameter @p key in a table. */
+static char field_kind(const char *key)
+{
+	return in_words(key, "limit offset")		   ? 'c'
+	       : in_words(key, "page page_size")	   ? 'p'
+	       : in_words(key, "is_enabled auto_subscribe") ? 'b'
+	       : strcmp(key, "scope") == 0		   ? 'l'
+	       : strcmp(key, "make") == 0		   ? 'w'
+							   : 't';
+}
+
+#define PAGING_KEYS "limit offset cursor page page_size"
+
+
+/* An EINVAL about argument @p argn: "<name>: <what>", with the type
+ * the kind expects in "expected" when @p k is given. */
+static int arg_error(sc_error **err_out, int argn, const char *name,
+		     const char *what, const struct kind *k, int py)
+{
+	char msg[240];
+
+	snprintf(msg, sizeof(msg), "%.60s: %.160s", name, what);
+	if (!err_out)
+		return SC_EINVAL;
+	*err_out = sc__error_new(SC_EINVAL, msg);
+	if (*err_out &&
+	    (sc__error_set_number(*err_out, "argument", argn) != 0 ||
+	     (k && sc__error_set(*err_out, "expected", py ? k->py : k->lua))))
+		return SC_ENOMEM;
+	return SC_EINVAL;
+}
+
+/* The wrong type of @p v for kind @p k. */
+static int wrong_type(sc_error **err_out, int argn, const char *name,
+		      const struct kind *k, const cJSON *v, int py)
+{
+	static const char *const words[2][7] = {
+		{ "nil", "boolean", "number", "number", "string", "table",
+		  "table" },
+		{ "None", "bool", "int", "float", "str", "list", "dict" },
+	};
+	char what[160];
+	int t = !v || cJSON_IsNull(v) ? 0
+		: cJSON_IsBool(v)     ? 1
+		: cJSON_IsRaw(v)      ? 2
+		: cJSON_IsNumber(v)   ? 3
+		: cJSON_IsString(v)   ? 4
+		: cJSON_IsArray(v)    ? 5
+				      : 6;
+
+	snprintf(what, sizeof(what), "%s expected, got %s",
+		 py ? k->py : k->lua, words[py][t]);
+	return arg_error(err_out, argn, name, what, k, py);
+}
+
+/* A list's text: its strings space-separated ('l': none empty or with
+ * a space) or its JSON text ('P'); NULL for a wrong item (its index in
+ * *bad) or without memory (*bad = -1). */
+static char *list_text(const cJSON *v, char code, int *bad)
+{
+	const cJSON *item;
+	sc_buf b;
+	int i = 0;
+
+	*bad = -1;
+	cJSON_ArrayForEach(item, v) {
+		if (!cJSON_IsString(item) ||
+		    (code == 'l' && (!*item->valuestring ||
+				     strpbrk(item->valuestring, " \t\r\n")))) {
+			*bad = i;
+			return NULL;
+		}
+		i++;
+	}
+	if (code == 'P')
+		return cJSON_IsArray(v) ? cJSON_PrintUnformatted(v)
+					: sc__strdup("[]");
+	sc__buf_init(&b, 1024 * 1024);
+	cJSON_ArrayForEach(item, v) {
+		if ((item != v->child && sc__buf_putc(&b, ' ')) ||
+		    sc__buf_puts(&b, item->valuestring)) {
+			sc__buf_free(&b);
+			return NULL;
+		}
+	}
+	if (!v->child)
+		return sc__strdup("");
+	return sc__buf_detach(&b);
+}
+
+/* An integer's text in @p out (32 bytes), checked against @p min: 0,
+ * or SC_EINVAL. */
+static int integer_text(char *out, const cJSON *v, long long min,
+			int argn, const char *name, sc_error **err_out)
+{
+	char *end, what[64];
+	long long n;
+
+	errno = 0;
+	n = strtoll(v->valuestring, &end, 10);
+	if (errno == ERANGE || *end || end == v->valuestring)
+		return arg_error(err_out, argn, name, "out of range", NULL, 0);
+	if (n < min) {
+		snprintf(what, sizeof(what), "must be at least %lld", min);
+		return arg_error(err_out, argn, name, what, NULL, 0);
+	}
+	snprintf(out, 32, "%lld", n);
+	return 0;
+}
+
+/* Check @p v, argument @p argn (or a field of it) named @p name, as
+ * kind @p code: 0 and the text to send in *text (newly allocated), or
+ * a failure said in *err_out. */
+static int value_text(char **text, char code, const cJSON *v, int argn,
+		      const char *name, int py, sc_error **err_out)
+{
+	const struct kind *k = kind_of(code);
+	char num[32], what[160];
+	double d = v->valuedouble;
+	int bad, rc;
+
+	*text = NULL;
+	if (code == 'w')
+		code = cJSON_IsString(v) ? 't' : 'l';
+	switch (code) {
+	case 't':
+		if (!cJSON_IsString(v))
+			return wrong_type(err_out, argn, name, k, v, py);
+		if (!*v->valuestring)
+			return arg_error(err_out, argn, name,
+					 "must not be empty", NULL, py);
+		*text = sc__strdup(v->valuestring);
+		break;
+	case 'n':
+		if (cJSON_IsRaw(v) &&
+		    (rc = integer_text(num, v, LLONG_MIN, argn, name, err_out)))
+			return rc;
+		if (cJSON_IsNumber(v) && !isfinite(d))
+			return arg_error(err_out, argn, name,
+					 "must be a finite number", NULL, py);
+		if (cJSON_IsNumber(v))
+			snprintf(num, sizeof(num),
+				 d > -1e15 && d < 1e15 && d == floor(d)
+					 ? "%.0f"
+					 : "%.14g",
+				 d);
+		else if (!cJSON_IsRaw(v))
+			return wrong_type(err_out, argn, name, k, v, py);
+		*text = sc__strdup(num);
+		break;
+	case 'c':
+	case 'p':
+		if (!cJSON_IsRaw(v))
+			return wrong_type(err_out, argn, name, k, v, py);
+		if ((rc = integer_text(num, v, code == 'p', argn, name,
+				       err_out)))
+			return rc;
+		*text = sc__strdup(num);
+		break;
+	case 'b':
+		if (!cJSON_IsBool(v))
+			return wrong_type(err_out, argn, name, k, v, py);
+		*text = sc__strdup(cJSON_IsTrue(v) ? "true" : "false");
+		break;
+	case 'j':
+	case 'h':
+		if (code == 'j' && cJSON_IsString(v))
+			*text = sc__strdup(v->valuestring);
+		else if (cJSON_IsObject(v) || (code == 'h' && cJSON_IsArray(v)))
+			*text = cJSON_PrintUnformatted(v);
+		else
+			return wrong_type(err_out, argn, name, k, v, py);
+		break;
+	default: /* a list: an array, or {} (an empty Lua table) */
+		if (!cJSON_IsArray(v) && !(cJSON_IsObject(v) && !v->child))
+			return wrong_type(err_out, argn, name, k, v, py);
+		*text = list_text(v, code, &bad);
+		if (!*text && bad >= 0) {
+			snprintf(what, sizeof(what), "item %d: %s expected",
+				 bad + 1,
+				 code == 'P' ? (py ? "str" : "string")
+					     : "non-empty string without "
+					       "spaces");
+			return arg_error(err_out, argn, name, what,
+					 code == 'P' ? k : NULL, py);
+		}
+	}
+	return *text ? 0 : SC_ENOMEM;
+}
+
+/* Add @p key: @p text (taken) to @p out, an integer of @p v (exact in
+ * a double) as a number: 0 or SC_ENOMEM. */
+static int put_text(cJSON *out, const char *key, char *text,
+		    const cJSON *v)
+{
+	long long n = cJSON_IsRaw(v) ? strtoll(text, NULL, 10) : 0;
+	cJSON *s = cJSON_IsRaw(v) && n > -(1LL << 53) && n < (1LL << 53)
+			   ? cJSON_CreateNumber((double)n)
+			   : cJSON_CreateString(text);
+
+	free(text);
+	cJSON_DeleteItemFromObjectCaseSensitive(out, key);
+	return s && cJSON_AddItemToObject(out, key, s) ? 0 : SC_ENOMEM;
+}
+
+/* The fields of table @p v (argument @p argn, named @p name), which
+ * may hold the keys @p keys, into @p out. */
+static int table_params(cJSON *out, const cJSON *v, const char *keys,
+			int argn, const char *name, int py,
+			sc_error **err_out)
+{
+	const cJSON *f;
+	char what[240], *text;
+	int rc;
+
+	if (!cJSON_IsObject(v) && !(cJSON_IsArray(v) && !v->child))
+		return wrong_type(err_out, argn, name, kind_of('T'), v, py);
+	cJSON_ArrayForEach(f, (cJSON_IsObject(v) ? v : NULL)) {
+		if (!in_words(f->string, keys)) {
+			snprintf(what, sizeof(what),
+				 "unknown option '%.60s' (expected %.140s)",
+				 f->string, keys);
+			return arg_error(err_out, argn, name, what, NULL, py);
+		}
+		if (cJSON_IsNull(f))
+			continue;
+		rc = value_text(&text, field_kind(f->string), f, argn,
+				f->string, py, err_out);
+		if (rc == 0)
+			rc = put_text(out, f->string, text, f);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* A call's arguments as a binding offers them, from its "args" column:
+ * each word "name[>param]:kind[?]" is one, but on the v3 hosts the
+ * paging and filter arguments are one table of the call's query
+ * parameters (the last argument), and a walk (it pages) has no paging
+ * argument. */
+struct arg {
+	char name[64], param[64];
+	char code; /* a kind, or a table: g paging, f filter, q query */
+	int optional;
+};
+
+struct args {
+	const char *query; /* the call's query column */
+	int py, walk, paging, filter, queried;
+	struct arg arg[12];
+	size_t n;
+};
+
+static int args_of(struct args *a, const char *name, const char *how)
+{
+	const endpoint *ep = sc__find_endpoint(name);
+	const char *spec = ep ? sc_endpoint_info(name, "args") : NULL;
+	int i = 0, used;
+	char word[128], *kind, *gt;
+	struct arg *x;
+
+	memset(a, 0, sizeof(*a));
+	if (!spec)
+		return -1;
+	a->query = ep->query;
+	a->py = how && in_words("python", how);
+	a->walk = how && in_words("walk", how);
+	while (a->n < 11 && sscanf(spec + i, "%127s%n", word, &used) == 1) {
+		i += used;
+		x = &a->arg[a->n];
+		kind = strchr(word, ':');
+		if (kind)
+			*kind++ = '\0';
+		x->optional = kind && kind[strcspn(kind, "?")] == '?';
+		if (kind)
+			kind[strcspn(kind, "?")] = '\0';
+		gt = strchr(word, '>');
+		if (gt)
+			*gt++ = '\0';
+		snprintf(x->name, sizeof(x->name), "%.63s", word);
+		snprintf(x->param, sizeof(x->param), "%.63s", gt ? gt : word);
+		x->code = kind ? arg_kind(kind) : 't';
+		if (x->code == 'T' &&
+		    (ep->host == SC_HOST_V3 || ep->host == SC_HOST_V3M)) {
+			a->queried = 1;
+			continue;
+		}
+		if (x->code == 'T' && strcmp(kind, "paging") == 0)
+			x->code = 'g', a->paging = 1;
+		else if (x->code == 'T')
+			x->code = 'f', a->filter = 1;
+		if (!(x->code == 'g' && a->walk))
+			a->n++;
+	}
+	if (a->queried) {
+		x = &a->arg[a->n++];
+		strcpy(x->name, "query");
+		x->code = 'q';
+		x->optional = 1;
+	}
+	return 0;
+}
+
+/* The query parameters a paging ('g'), filter ('f') or query ('q')
+ * table of the call takes, or ('o') those its options carry: the ones
+ * no argument fills, and mode, space-separated in @p out (of @p size
+ * bytes). */
+static void table_keys(const struct args *a, char table, char *out,
+		       size_t size)
+{
+	char key[64];
+	int i = 0, used, paging, mine;
+	size_t len = 0, j;
+
+	*out = '\0';
+	while (sscanf(a->query + i, "%63s%n", key, &used) == 1) {
+		i += used;
+		key[strcspn(key, ">!")] = '\0';
+		paging = in_words(key, PAGING_KEYS);
+		mine = table == 'q' ? !(a->walk && paging)
+		       : table == 'g' ? paging
+		       : table == 'f' ? !paging
+				      : !a->queried && !(a->paging && paging) &&
+					  !(a->filter && !paging &&
+					    strcmp(key, "mode") != 0);
+		for (j = 0; table == 'o' && j < a->n; j++)
+			mine = mine && strcmp(key, a->arg[j].param) != 0;
+		if (strcmp(key, "flags") != 0 && mine)
+			len += (size_t)snprintf(out + len,
+						len < size ? size - len : 0,
+						"%s%s", len ? " " : "", key);
+	}
+}
+
+cJSON *sc_endpoint_args_json(const char *endpoint, const cJSON *args,
+			     const char *how, sc_error **err_out)
+{
+	struct args a;
+	const cJSON *v;
+	cJSON *out = NULL;
+	char keys[512], *text;
+	size_t i;
+	int rc = 0;
+
+	if (err_out)
+		*err_out = NULL;
+	if (args_of(&a, endpoint, how) != 0)
+		rc = sc__invalid(err_out, "unknown endpoint");
+	else if (!cJSON_IsArray(args) && !(cJSON_IsObject(args) && !args->child))
+		rc = sc__invalid(err_out, "arguments: a list expected");
+	else if (!(out = cJSON_CreateObject()))
+		rc = SC_ENOMEM;
+	for (i = 0; rc == 0 && i < a.n; i++) {
+		const struct arg *x = &a.arg[i];
+		int argn = (int)i + 1;
+
+		v = cJSON_GetArrayItem(args, (int)i);
+		if ((!v || cJSON_IsNull(v)) && x->optional)
+			continue;
+		if (!v || cJSON_IsNull(v))
+			rc = wrong_type(err_out, argn, x->name,
+					kind_of(strchr("gfq", x->code)
+							? 'T'
+							: x->code),
+					v, a.py);
+		else if (strchr("gfq", x->code)) {
+			table_keys(&a, x->code, keys, sizeof(keys));
+			rc = table_params(out, v, keys, argn, x->name, a.py,
+					  err_out);
+		} else if ((rc = value_text(&text, x->code, v, argn, x->name,
+					    a.py, err_out)) == 0)
+			rc = put_text(out, x->param, text, v);
+	}
+	if (rc == 0)
+		return out;
+	cJSON_Delete(out);
+	if (rc == SC_ENOMEM && err_out && !*err_out)
+		*err_out = sc__error_new(SC_ENOMEM, NULL);
+	return NULL;
+}
+
+cJSON *sc_endpoint_args_spec(const char *endpoint, const char *how)
+{
+	struct args a;
+	cJSON *out, *options;
+	char keys[512], key[64];
+	int i = 0, used, ok;
+
+	if (args_of(&a, endpoint, how) != 0)
+		return NULL;
+	out = cJSON_CreateObject();
+	options = cJSON_AddObjectToObject(out, "options");
+	ok = options && cJSON_AddNumberToObject(out, "arguments", (double)a.n);
+	table_keys(&a, 'o', keys, sizeof(keys));
+	while (ok && sscanf(keys + i, "%63s%n", key, &used) == 1) {
+		i += used;
+		ok = cJSON_AddStringToObject(options, key,
+					     kind_of(field_kind(key))->name) !=
+		     NULL;
+	}
+	if (!ok)
+		cJSON_Delete(out);
+	return ok ? out : NULL;
 }

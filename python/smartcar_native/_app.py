@@ -7,9 +7,8 @@ from __future__ import annotations
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from . import _util
-from ._core import Client
+from ._core import Client, endpoint_args
 from ._util import PageItems
-from ._plans import fields, query_keys
 from ._shared_clients import credentials_client, default_client
 
 APP_OPTIONS = ("client", "client_id", "client_secret") + _util.CALL_OPTIONS
@@ -43,9 +42,9 @@ def app_params(params: Dict[str, Any],
     and (``paged``) page / page_size."""
     opts = _util.require_mapping("options", options)
     _util.check_keys("option", opts, APP_OPTIONS)
-    keys = [k for k in query_keys(endpoint)
-            if paged or k not in ("page", "page_size")]
-    params.update(fields("query", query, keys))
+    if query is not None:
+        params.update(endpoint_args(endpoint, (query,),
+                                    "python" if paged else "python walk"))
     params.update(_util.call_options(opts))
     return client_for(opts), params
 

@@ -369,7 +369,15 @@ static cJSON *to_json(PyObject *v, int depth, const char *what)
 	if (v == Py_None || PyBool_Check(v))
 		out = v == Py_None ? cJSON_CreateNull()
 				   : cJSON_CreateBool(v == Py_True);
-	else if (PyLong_Check(v) || PyFloat_Check(v)) {
+	else if (PyLong_Check(v)) { /* exact: raw text, as Lua's integers */
+		if ((items = PyLong_Type.tp_repr(v)) == NULL)
+			return retyped();
+		s = PyUnicode_AsUTF8(items);
+		out = s ? cJSON_CreateRaw(s) : NULL;
+		Py_DECREF(items);
+		if (!s)
+			return retyped();
+	} else if (PyFloat_Check(v)) {
 		if ((d = PyFloat_AsDouble(v)) == -1.0 && PyErr_Occurred())
 			return retyped();
 		if (!isfinite(d))

@@ -796,6 +796,43 @@ done:
 	return ret;
 }
 
+PyDoc_STRVAR(py_endpoint_args_doc,
+"endpoint_args(endpoint, values, how) -> dict[str, str]: the parameters\n"
+"of a call from its positional arguments (a list), each checked by\n"
+"the kind the endpoint table names (sc_endpoint_args_json); how:\n"
+"\"python\", and \"walk\" for a call that pages.  Raises\n"
+"InvalidArgumentError (a TypeError for a wrong type).");
+
+static PyObject *py_endpoint_args(PyObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "endpoint", "values", "how", NULL };
+	PyObject *endpoint_obj, *values_obj, *how_obj;
+	const char *endpoint;
+	cJSON *values = NULL;
+	const char *how;
+	cJSON *out;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO:endpoint_args", kwlist,
+					 &endpoint_obj, &values_obj, &how_obj))
+		return retyped();
+	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
+		goto done;
+	if (!(values = to_json(values_obj, 0, "values")))
+		goto done;
+	if (!(how = utf8_of(how_obj, "how")))
+		goto done;
+	out = sc_endpoint_args_json(endpoint, values, how, &err);
+	ret = out ? from_json(out) : raise_error(err ? sc_error_code(err) : SC_ENOMEM,
+							  err, NULL);
+	cJSON_Delete(out);
+done:
+	cJSON_Delete(values);
+	return ret;
+}
+
 PyDoc_STRVAR(py_call_options_doc,
 "call_options() -> dict[str, str]: the per-call options every call\n"
 "takes, name -> kind (\"string\" or \"count\"): call_options.def.");
@@ -2450,6 +2487,8 @@ static PyMethodDef module_methods[] = {
 	  METH_NOARGS, py_endpoints_doc },
 	{ "endpoint_info", (PyCFunction)(void (*)(void))py_endpoint_info,
 	  METH_VARARGS | METH_KEYWORDS, py_endpoint_info_doc },
+	{ "endpoint_args", (PyCFunction)(void (*)(void))py_endpoint_args,
+	  METH_VARARGS | METH_KEYWORDS, py_endpoint_args_doc },
 	{ "call_options", (PyCFunction)(void (*)(void))py_call_options,
 	  METH_NOARGS, py_call_options_doc },
 	{ "client_env", (PyCFunction)(void (*)(void))py_client_env,

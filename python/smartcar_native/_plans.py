@@ -1,20 +1,18 @@
 """Plans: calls ready to run.  ``arguments(endpoint)`` reads a call's
-arguments from the endpoint table's line (``_core.endpoint_info``): each
-``name[>parameter]:kind[?]`` is checked by its kind and sent as its
-parameter (a paging or filter argument as its keys, the call's query
-parameters); ``planner(endpoint)`` makes a vehicle call's
+arguments from the endpoint table's line (``_core.endpoint_info``); the
+library checks each by its kind and gives the parameters it fills
+(``_core.endpoint_args``); ``planner(endpoint)`` makes a vehicle call's
 ``_plan_<name>`` of them, _module_calls its functions' parameters."""
 
 from __future__ import annotations
 
 import inspect
-import json
 from typing import (TYPE_CHECKING, Any, Callable, Collection, Dict,
-                    Iterator, List, Mapping, NamedTuple, Optional, Sequence,
+                    Iterator, Mapping, NamedTuple, Optional, Sequence,
                     Tuple)
 
 from . import _util
-from ._core import endpoint_info
+from ._core import endpoint_args, endpoint_info
 from .errors import InvalidArgumentError
 from .store import core_store
 from .types import CONVERTERS
@@ -110,55 +108,6 @@ class Planned:
         return _util.page_items(pages, CONVERTERS[endpoint], field)
 
 
-_PAGING = ("limit", "offset", "cursor", "page", "page_size")
-#: the v3 list calls' filters that are booleans
-_BOOLEAN = ("is_enabled", "auto_subscribe")
-
-
-def _field(name: str, key: str, value: Any) -> Any:
-    if key in _BOOLEAN:
-        if not isinstance(value, bool):
-            raise _util.wrong_type(key, "a bool", value)
-        return "true" if value else "false"
-    if key in _PAGING and key != "cursor":
-        return _util.int_param(name + " " + key, value)
-    return _util.require_str(key, value)  # (mode: the library checks)
-
-
-def fields(name: str, value: Any, keys: Sequence[str]) -> Dict[str, Any]:
-    """A paging, filter or query argument: its keys (of ``keys``) as
-    parameters."""
-    given = _util.require_mapping(name, value)
-    _util.check_keys(name + " key", given, keys)
-    return {key: _field(name, key, v) for key, v in given.items()
-            if v is not None}
-
-
-def query_keys(endpoint: str) -> List[str]:
-    """The parameters ``endpoint`` sends in its query string."""
-    info = endpoint_info(endpoint)
-    if info is None:
-        raise LookupError("no endpoint %r" % endpoint)
-    return [w.partition(">")[0] for w in info["query"].split()
-            if w != "flags"]
-
-
-#: each kind of argument: its check, giving the parameter's value (or
-#: several parameters, as a dict; ``keys``: the call's query parameters)
-_CHECKS: Dict[str, Callable[[str, Any, Sequence[str]], Any]] = {
-    "string": lambda name, value, _: _util.require_str(name, value),
-    "number": lambda name, value, _: _util.number_param(name, value),
-    "integer": lambda name, value, _: _util.int_param(name, value),
-    "date": lambda name, value, _: _util.date_param(name, value),
-    "json": lambda name, value, _: _util.json_object(name, value),
-    "paging": lambda name, value, keys: fields(
-        name, value, [k for k in keys if k in _PAGING]),
-    "filter": lambda name, value, keys: fields(
-        name, value, [k for k in keys if k not in _PAGING]),
-    # the library checks each path (a JSON list keeps them apart)
-    "paths": lambda name, value, _: json.dumps(
-        _util.str_list(name, value, allow_empty=True)),
-}
 _KIND = inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
@@ -166,32 +115,23 @@ def arguments(endpoint: str, first: Sequence[str] = ()
               ) -> Tuple[inspect.Signature, Callable[..., Dict[str, Any]]]:
     """The signature of ``endpoint``'s arguments (after ``first``) as the
     endpoint table declares them, and the function of their values (in
-    order) that checks each by its kind and gives the call's
-    parameters."""
-    keys = query_keys(endpoint)
-    args = []  # (argument, parameter, check, whether it may be None)
+    order) that gives the call's parameters, each checked by its kind
+    (the library's rule, ``_core.endpoint_args``; a date or datetime
+    is sent as its text)."""
     params = [inspect.Parameter(name, _KIND) for name in first]
-    for word in (endpoint_info(endpoint) or {})["args"].split():
-        names, _, kind = word.partition(":")
-        name, _, parameter = names.partition(">")
-        optional = kind.endswith("?")
-        args.append((name, parameter or name, _CHECKS[kind.rstrip("?")],
-                     optional))
+    dates = []
+    for i, word in enumerate(endpoint_info(endpoint)["args"].split()):
+        name, _, kind = word.partition(":")
         params.append(inspect.Parameter(
-            name, _KIND,
-            default=None if optional else inspect.Parameter.empty))
+            name.partition(">")[0], _KIND, default=None
+            if kind.endswith("?") else inspect.Parameter.empty))
+        if kind.startswith("date"):
+            dates.append(i)
 
     def params_of(*values: Any) -> Dict[str, Any]:
-        out: Dict[str, Any] = {}
-        for (name, parameter, check, optional), value in zip(args, values):
-            if value is None and optional:
-                continue  # the parameter is not sent
-            value = check(name, value, keys)
-            if isinstance(value, dict):
-                out.update(value)
-            else:
-                out[parameter] = value
-        return out
+        values = tuple(_util.date_text(v) if i in dates else v
+                       for i, v in enumerate(values))
+        return endpoint_args(endpoint, values, "python")
     return inspect.Signature(params), params_of
 
 

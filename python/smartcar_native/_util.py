@@ -129,13 +129,6 @@ def number(name: str, value: Any) -> Union[int, float]:
     return value if isinstance(value, (int, float)) else float(value)
 
 
-def number_param(name: str, value: Any) -> Union[int, str]:
-    """An int or float argument as a call parameter (int, or float text:
-    the library refuses a non-finite one and checks ranges)."""
-    value = number(name, value)
-    return value if isinstance(value, int) else repr(float(value))
-
-
 def int_param(name: str, value: Any, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise wrong_type(name, "int", value)
@@ -270,17 +263,16 @@ def str_list(name: str, value: Any, *, allow_empty: bool = False
             for v in value]
 
 
-def date_param(name: str, value: Any) -> Optional[str]:
-    """str as is; date -> YYYY-MM-DD; datetime -> UTC ISO-8601 with ms."""
-    if value is None:
-        return None
+def date_text(value: Any) -> Any:
+    """A date as YYYY-MM-DD, a datetime as UTC ISO-8601 with ms; any
+    other value as it is."""
     if isinstance(value, _dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
         return value.isoformat(timespec="milliseconds") + "Z"
     if isinstance(value, _dt.date):
         return value.isoformat()
-    return require_str(name, value)
+    return value
 
 
 def mode_of_test_mode(test_mode: Any) -> str:

@@ -1,5 +1,6 @@
 /* smartcar/bind.h: parameters, client options and Connect options given
  * as JSON text (what smartcar.resty hands over). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -274,4 +275,183 @@ TEST(bind_endpoint_args_text)
 	last = NULL;
 	CHECK(sc_endpoint_args_text(NULL, "odometer", "[]", 2, NULL) ==
 	      SC_EINVAL);
+}
+
+/* Integral numbers of a tree as raw text, as a binding writes its
+ * integers. */
+static void raw_ints(cJSON *v)
+{
+	char num[32];
+
+	for (; v; v = v->next) {
+		if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble)) {
+			snprintf(num, sizeof(num), "%.0f", v->valuedouble);
+			v->type = cJSON_Raw;
+			v->valuestring = sc__strdup(num);
+		}
+		raw_ints(v->child);
+	}
+}
+
+/* sc_endpoint_args_json of endpoint e, arguments a (JSON text, its
+ * integers raw) and how: the parameters' JSON text, or the error's
+ * message then " #argument" and " [expected]" when set (freed by the
+ * next call). */
+static const char *checked(const char *e, const char *a, const char *how)
+{
+	cJSON *args = cJSON_Parse(a), *out;
+	const cJSON *n, *x;
+	sc_error *err = NULL;
+	char buf[400];
+
+	raw_ints(args);
+	out = sc_endpoint_args_json(e, args, how, &err);
+	cJSON_Delete(args);
+	sc_free(last);
+	if (out) {
+		last = cJSON_PrintUnformatted(out);
+		cJSON_Delete(out);
+		CHECK(err == NULL);
+		return last;
+	}
+	n = cJSON_GetObjectItemCaseSensitive(sc_error_object(err), "argument");
+	x = cJSON_GetObjectItemCaseSensitive(sc_error_object(err), "expected");
+	snprintf(buf, sizeof(buf), "%s #%d [%s]", sc_error_message(err),
+		 n ? (int)n->valuedouble : 0, x ? x->valuestring : "");
+	CHECK(sc_error_code(err) == SC_EINVAL);
+	sc_error_free(err);
+	return last = sc__strdup(buf);
+}
+
+TEST(bind_endpoint_args_json)
+{
+	static const char *const cases[][4] = {
+		/* each argument under its parameter, as text (an integer as a
+		 * number) */
+		{ "send_destination", "[1.5, -2]", "lua",
+		  "{\"latitude\":\"1.5\",\"longitude\":-2}" },
+		{ "unsubscribe", "[\"amt\", \"wh\"]", "python",
+		  "{\"management_token\":\"amt\",\"webhook_id\":\"wh\"}" },
+		{ "charge_set_limit", "[80]", "lua", "{\"percent\":80}" },
+		{ "service_history", "[null, \"2024-01-01\"]", "lua",
+		  "{\"end_date\":\"2024-01-01\"}" },
+		{ "charge_schedule_daily", "[{\"a\": [1]}]", "lua",
+		  "{\"attributes\":\"{\\\"a\\\":[1]}\"}" },
+		{ "charge_schedule_daily", "[\"{}\"]", "lua",
+		  "{\"attributes\":\"{}\"}" },
+		{ "get_compatibility", "[\"V\", [\"read_vin\", \"read_odometer\"]]",
+		  "lua",
+		  "{\"vin\":\"V\",\"scope\":\"read_vin read_odometer\"}" },
+		{ "batch", "[[\"/odometer\", \"\"]]", "python",
+		  "{\"paths\":\"[\\\"/odometer\\\",\\\"\\\"]\"}" },
+		{ "batch", "[{}]", "lua", "{\"paths\":\"[]\"}" },
+		/* paging and filter tables: their fields, null left out */
+		{ "get_vehicles", "[\"t\", {\"limit\": 2, \"offset\": null}]",
+		  "lua", "{\"access_token\":\"t\",\"limit\":2}" },
+		{ "get_connections",
+		  "[\"amt\", {\"user_id\": \"u\", \"mode\": \"test\"}, "
+		  "{\"cursor\": \"c\"}]",
+		  "python",
+		  "{\"management_token\":\"amt\",\"user_id\":\"u\","
+		  "\"mode\":\"test\",\"cursor\":\"c\"}" },
+		/* v3: one query table; a walk has no paging */
+		{ "list_webhooks", "[{\"is_enabled\": true, \"page\": 2}]",
+		  "lua", "{\"is_enabled\":\"true\",\"page\":2}" },
+		{ "get_vehicles", "[\"t\"]", "lua walk",
+		  "{\"access_token\":\"t\"}" },
+		{ "odometer", "[]", "lua", "{}" },
+		/* wrong types, in each binding's words */
+		{ "send_destination", "[\"1\", 2]", "lua",
+		  "latitude: number expected, got string #1 [number]" },
+		{ "send_destination", "[1]", "python",
+		  "longitude: number expected, got None #2 [number]" },
+		{ "charge_set_limit", "[80.5]", "python",
+		  "percent: int expected, got float #1 [int]" },
+		{ "charge_set_limit", "[-1]", "lua",
+		  "percent: must be at least 0 #1 []" },
+		{ "charge_set_limit", "[1e30]", "lua",
+		  "percent: out of range #1 []" },
+		{ "subscribe", "[\"\"]", "lua",
+		  "webhook_id: must not be empty #1 []" },
+		{ "subscribe", "[[]]", "python",
+		  "webhook_id: str expected, got list #1 [str]" },
+		{ "charge_schedule_daily", "[[1]]", "lua",
+		  "attributes: table or JSON text expected, got table #1 "
+		  "[table or JSON text]" },
+		{ "get_compatibility", "[\"V\", [\"a b\"]]", "lua",
+		  "scope: item 1: non-empty string without spaces expected "
+		  "#2 []" },
+		{ "get_compatibility", "[\"V\", \"read_vin\"]", "python",
+		  "scope: list of str expected, got str #2 [list of str]" },
+		{ "batch", "[[\"/a\", 1]]", "python",
+		  "paths: item 2: str expected #1 [list of str]" },
+		{ "get_vehicles", "[\"t\", {\"limit\": 1.5}]", "lua",
+		  "limit: non-negative integer expected, got number #2 "
+		  "[non-negative integer]" },
+		{ "get_vehicles", "[\"t\", {\"cursor\": \"c\"}]", "lua",
+		  "paging: unknown option 'cursor' (expected limit offset) "
+		  "#2 []" },
+		{ "get_connections", "[\"amt\", null, {\"cursor\": 3}]", "lua",
+		  "cursor: string expected, got number #3 [string]" },
+		{ "delete_connections", "[\"amt\"]", "lua",
+		  "filter: table expected, got nil #2 [table]" },
+		{ "delete_connections", "[\"amt\", \"u\"]", "python",
+		  "filter: dict expected, got str #2 [dict]" },
+		{ "list_webhooks", "[{\"is_enabled\": 1}]", "lua",
+		  "is_enabled: boolean expected, got number #1 [boolean]" },
+		{ "list_webhooks", "[{\"page\": 0}]", "lua",
+		  "page: must be at least 1 #1 []" },
+		{ "list_webhooks", "[{\"page\": 2}]", "python walk",
+		  "query: unknown option 'page' (expected name callback_uri "
+		  "is_enabled auto_subscribe) #1 []" },
+		{ "get_vehicles", "[\"t\", {\"limit\": 99999999999999999999}]",
+		  "python", "limit: out of range #2 []" },
+	};
+	cJSON *one = cJSON_CreateArray(), *spec;
+	char *text;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_STR(checked(cases[i][0], cases[i][1], cases[i][2]),
+			  cases[i][3]);
+	/* 1.0 is no integer; 2^63 is out of int64 */
+	cJSON_AddItemToArray(one, cJSON_CreateNumber(1.0));
+	spec = sc_endpoint_args_json("charge_set_limit", one, "lua", NULL);
+	CHECK(spec == NULL);
+	cJSON_Delete(one);
+	CHECK_STR(checked("send_destination", "[9223372036854775808, 1]",
+			  "lua"),
+		  "latitude: out of range #1 []");
+	CHECK(sc_endpoint_args_json("no_such_call", NULL, "", NULL) == NULL);
+	CHECK_STR(checked("odometer", "{\"a\": 1}", "lua"),
+		  "arguments: a list expected #0 []");
+	/* what a binding's function takes: how many arguments, and the
+	 * query parameters its options carry by kind */
+	static const char *const specs[][3] = {
+		{ "get_compatibility_matrix", "",
+		  "{\"options\":{\"make\":\"names\",\"type\":\"text\","
+		  "\"scope\":\"list\",\"mode\":\"text\"},\"arguments\":1}" },
+		{ "get_compatibility", "lua",
+		  "{\"options\":{\"mode\":\"text\","
+		  "\"test_mode_compatibility_level\":\"text\"},"
+		  "\"arguments\":3}" },
+		{ "get_connections", "lua",
+		  "{\"options\":{\"mode\":\"text\"},\"arguments\":3}" },
+		{ "get_connections", "lua walk",
+		  "{\"options\":{\"mode\":\"text\"},\"arguments\":2}" },
+		{ "delete_connections", "lua",
+		  "{\"options\":{},\"arguments\":2}" },
+		{ "list_connections", "lua", "{\"options\":{},\"arguments\":1}" },
+		{ "odometer", "lua", "{\"options\":{},\"arguments\":0}" },
+	};
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		spec = sc_endpoint_args_spec(specs[i][0], specs[i][1]);
+		text = cJSON_PrintUnformatted(spec);
+		CHECK_STR(text, specs[i][2]);
+		cJSON_free(text);
+		cJSON_Delete(spec);
+	}
+	CHECK(sc_endpoint_args_spec("no_such_call", "lua") == NULL);
+	sc_free(last);
+	last = NULL;
 }

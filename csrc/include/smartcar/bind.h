@@ -78,6 +78,41 @@ SC_EXTERN(int) sc_endpoint_args_text(char **out, const char *endpoint,
 				     const char *json, size_t len,
 				     sc_error **err_out);
 
+/**
+ * The parameters of a binding's call of @p endpoint from its positional
+ * arguments @p args (an array: the values in order, null where left
+ * out; an integer as raw text, cJSON_CreateRaw, so that 1 and 1.0
+ * differ), each checked by the kind the "args" column names: string
+ * and date (a non-empty string), number (finite; an integer in int64),
+ * integer (>= 0), json (an object or JSON text), headers (a table),
+ * list (strings without spaces), paths (strings), paging and filter (a
+ * table of the call's query parameters: limit, offset, cursor, page and
+ * page_size; the others).  On the v3 hosts the paging and filter
+ * arguments are one query table, the last argument.  @p how: words,
+ * "lua" or "python" (the words of messages for types and kinds), and
+ * "walk" for a call that pages (no paging argument; no page or
+ * page_size in a query table).
+ * @return an object of parameter -> text (free with cJSON_Delete()), or
+ * NULL: an unknown endpoint or an argument of a wrong type or value
+ * said in *err_out, with "argument" (its position, from 1) and, for a
+ * wrong type, "expected"; NULL with no error: no memory.
+ */
+SC_EXTERN(struct cJSON *) sc_endpoint_args_json(const char *endpoint,
+						const struct cJSON *args,
+						const char *how,
+						sc_error **err_out);
+
+/**
+ * What sc_endpoint_args_json() takes for @p endpoint and @p how:
+ * {"arguments": how many, "options": {parameter: kind}} where options
+ * are the query parameters no argument fills (and mode, which a filter
+ * table may hold too), a binding's options; kinds: text, count,
+ * positive, boolean, list (strings without spaces) or names (a string
+ * or a list).  NULL for an unknown endpoint or without memory.
+ */
+SC_EXTERN(struct cJSON *) sc_endpoint_args_spec(const char *endpoint,
+						const char *how);
+
 /** sc_token_store_save_tokens() of the token set in @p json (@p len
  * bytes of JSON text, which stays the caller's). */
 SC_EXTERN(int) sc_token_store_save_tokens_text(sc_token_store *store,
