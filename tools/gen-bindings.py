@@ -621,6 +621,53 @@ def lua_call_options():
     return out
 
 
+def read_walks():
+    """(call, items field, Lua iterator) of each SC_PAGING line of the
+    endpoint table that names a Lua iterator (its walk)."""
+    return [m.groups() for m in re.finditer(
+        r'^SC_PAGING\("(\w+)", \w+, "(\w+)", "(\w+)"\)', open(DEF).read(),
+        re.M)]
+
+
+def lua_walks(calls, shapes):
+    """The LuaLS declarations of the paging iterators init.lua builds from
+    SC_PAGING's walk column: vehicle:WALK(options) and
+    smartcar.WALK(arguments..., options), a page_size option instead of
+    the paging argument."""
+    by_name = {c.name: c for c in calls}
+    shapes_by_name = {s.name: s for s in shapes}
+    out = []
+    for name, items, walk in read_walks():
+        c = by_name[name]
+        item = next(_lua_type(f, shapes_by_name) for f in result_shape(
+            shapes, c.result, "lua").fields if f.key == items)[:-len("[]")]
+        params, query = [a for a in c.args if a.type != "paging"], False
+        owner = what = "smartcar."
+        if c.vehicle:
+            params, what = [], "vehicle:"
+            owner = "VehicleV3:" if c.host == "V3" else "Vehicle:"
+        elif c.host in APP_HOSTS:
+            params, query = app_signature(c)
+        out += [""] + textwrap.wrap(
+            "Every item of %s%s (each page's `%s`), fetching the pages of "
+            "`page_size` as the loop goes until the library finds the last; "
+            "a page that fails raises its error (its message prefixed with "
+            "\"%s: \")." % (what, name, items, walk), 70,
+            initial_indent="--- ", subsequent_indent="--- ")
+        out += ["---@param %s %s%s" % (a.name, LUA_TYPES[a.type],
+                                        "|nil" if a.optional else "")
+                for a in params]
+        names = [a.name for a in params] + ["query"] * query
+        if query:
+            out.append("---@param query table|nil its filters")
+        out += ["---@param options table|nil page_size and the options of "
+                "%s%s" % (what, name),
+                "---@return fun(): %s|nil" % item,
+                "function %s%s(%s) end" % (owner, walk, ", ".join(
+                    names + ["options"]))]
+    return out
+
+
 def render_lua(calls, hand, hand_v3, shapes, lua_app_hand=()):
     out = ["---@meta", "-- " + HEADER, "--",
            "-- The calls init.lua builds at load from the endpoint table",
@@ -679,7 +726,8 @@ def render_lua(calls, hand, hand_v3, shapes, lua_app_hand=()):
                 "function smartcar.%s(%s) end" % (c.name, ", ".join(
                     [a.name for a in args] + ["query"] * query
                     + ["options"]))]
-    return "\n".join(out + lua_call_options()) + "\n"
+    return "\n".join(out + lua_walks(calls, shapes)
+                     + lua_call_options()) + "\n"
 
 
 def read_options():

@@ -132,6 +132,8 @@ const endpoint *sc__find_endpoint(const char *name);
 /* "offset", "cursor" or "page": how a paged call asks for its next page
  * (endpoints.def's SC_PAGING); "" for a call that is not paged. */
 const char *sc__paging_style(const char *endpoint);
+/* Lua's iterator over the items of a paged call (SC_PAGING's walk), or "" */
+const char *sc__paging_walk(const char *endpoint);
 /* The field of a paged call's items ("vehicles"), or NULL. */
 const char *sc__paging_items(const char *endpoint);
 int sc__invalid(sc_error **err_out, const char *msg);

@@ -14,11 +14,13 @@ struct paging {
 	const char *name;
 	int style;
 	const char *items;
+	const char *walk;
 };
 
 static const struct paging table[] = {
 #define SC_ENDPOINT(...)
-#define SC_PAGING(name, style, items) { name, PAGING_##style, items },
+#define SC_PAGING(name, style, items, walk) \
+	{ name, PAGING_##style, items, walk },
 #include "endpoints.def"
 #undef SC_PAGING
 #undef SC_ENDPOINT
@@ -56,6 +58,13 @@ const char *sc__paging_style(const char *endpoint)
 	const struct paging *pg = find_paging(endpoint);
 
 	return pg ? names[pg->style] : "";
+}
+
+const char *sc__paging_walk(const char *endpoint)
+{
+	const struct paging *pg = find_paging(endpoint);
+
+	return pg ? pg->walk : "";
 }
 
 const char *sc__paging_items(const char *endpoint)

@@ -68,7 +68,7 @@ const char *sc_endpoint_column(size_t i)
 	static const char *const columns[] = {
 		"method", "path", "host", "auth", "kind", "vehicle",
 		"permission", "batch_path", "batch_name", "args", "result",
-		"doc", "paging", "query"
+		"doc", "paging", "query", "walk"
 	};
 
 	return i < sizeof(columns) / sizeof(columns[0]) ? columns[i] : NULL;
@@ -115,6 +115,8 @@ const char *sc_endpoint_info(const char *endpoint_name, const char *field)
 		return sc__paging_style(ep->name);
 	if (strcmp(field, "query") == 0)
 		return ep->query;
+	if (strcmp(field, "walk") == 0)
+		return sc__paging_walk(ep->name);
 	return NULL;
 }
 

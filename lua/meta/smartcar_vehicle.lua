@@ -421,6 +421,68 @@ function smartcar.list_webhooks(query, options) end
 ---@return smartcar.Error|nil err
 function smartcar.get_webhook(webhook_id, options) end
 
+--- Every item of smartcar.get_vehicles (each page's `vehicles`),
+--- fetching the pages of `page_size` as the loop goes until the
+--- library finds the last; a page that fails raises its error (its
+--- message prefixed with "each_vehicle: ").
+---@param access_token string
+---@param options table|nil page_size and the options of smartcar.get_vehicles
+---@return fun(): string|nil
+function smartcar.each_vehicle(access_token, options) end
+
+--- Every item of vehicle:permissions (each page's `permissions`),
+--- fetching the pages of `page_size` as the loop goes until the
+--- library finds the last; a page that fails raises its error (its
+--- message prefixed with "each_permission: ").
+---@param options table|nil page_size and the options of vehicle:permissions
+---@return fun(): string|nil
+function Vehicle:each_permission(options) end
+
+--- Every item of smartcar.get_connections (each page's
+--- `connections`), fetching the pages of `page_size` as the loop goes
+--- until the library finds the last; a page that fails raises its
+--- error (its message prefixed with "each_connection: ").
+---@param amt string
+---@param filter smartcar.ConnectionsFilter|nil
+---@param options table|nil page_size and the options of smartcar.get_connections
+---@return fun(): smartcar.Connection|nil
+function smartcar.each_connection(amt, filter, options) end
+
+--- Every item of vehicle:get_signals (each page's `data`), fetching
+--- the pages of `page_size` as the loop goes until the library finds
+--- the last; a page that fails raises its error (its message prefixed
+--- with "each_signal: ").
+---@param options table|nil page_size and the options of vehicle:get_signals
+---@return fun(): smartcar.SignalResource|nil
+function VehicleV3:each_signal(options) end
+
+--- Every item of smartcar.list_connections (each page's `data`),
+--- fetching the pages of `page_size` as the loop goes until the
+--- library finds the last; a page that fails raises its error (its
+--- message prefixed with "each_v3_connection: ").
+---@param query table|nil its filters
+---@param options table|nil page_size and the options of smartcar.list_connections
+---@return fun(): table|nil
+function smartcar.each_v3_connection(query, options) end
+
+--- Every item of smartcar.list_subscriptions (each page's `data`),
+--- fetching the pages of `page_size` as the loop goes until the
+--- library finds the last; a page that fails raises its error (its
+--- message prefixed with "each_subscription: ").
+---@param query table|nil its filters
+---@param options table|nil page_size and the options of smartcar.list_subscriptions
+---@return fun(): table|nil
+function smartcar.each_subscription(query, options) end
+
+--- Every item of smartcar.list_webhooks (each page's `data`),
+--- fetching the pages of `page_size` as the loop goes until the
+--- library finds the last; a page that fails raises its error (its
+--- message prefixed with "each_webhook: ").
+---@param query table|nil its filters
+---@param options table|nil page_size and the options of smartcar.list_webhooks
+---@return fun(): table|nil
+function smartcar.each_webhook(query, options) end
+
 --- The per-call options of every call (call_options.def).
 ---@class smartcar.CallOptions
 ---@field version string|nil API version, "2.0"

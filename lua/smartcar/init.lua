@@ -858,23 +858,15 @@ local PARAM_KINDS = {
   page_size = "count", scope = "list", make = "names",
 }
 
--- What a module call adds to its line: `raises` (the argument an
--- invalid_argument error is about), `walk` (its iterator).
-local MODULE_CALLS = {
-  get_vehicles = { walk = "each_vehicle" },
-  list_connections = { walk = "each_v3_connection" },
-  list_subscriptions = { walk = "each_subscription" },
-  get_connections = { walk = "each_connection" },
-  -- (the library checks the filter: one of user_id and vehicle_id)
-  delete_connections = { raises = 2 },
-}
+-- The argument an invalid_argument error of a module call is about (the
+-- library checks the filter: one of user_id and vehicle_id).
+local RAISES = { delete_connections = 2 }
 
 local each_item -- (Paging iterators, below)
 
 -- The call `name`, or with `walk` the iterator over the items of every
 -- page, with a `page_size` option instead of a paging argument.
 local function module_call(name, info, walk)
-  local spec = MODULE_CALLS[name] or {}
   local fname = walk or name
   local v3 = info.host == "v3" or info.host == "v3m"
   local args, query, filled = {}, false, { flags = true }
@@ -922,20 +914,20 @@ local function module_call(name, info, walk)
     end
     local data, err = client:call(name, params)
     if owned then client:close() end
-    if data == nil and spec.raises and err.kind == "invalid_argument" then
-      argerror(name, spec.raises, err.message)
+    if data == nil and RAISES[name] and err.kind == "invalid_argument" then
+      argerror(name, RAISES[name], err.message)
     end
     return data, err
   end
 end
 
--- smartcar.NAME and the iterators' smartcar.WALK.
-local module_calls = {}
+-- smartcar.NAME and the iterators smartcar.WALK (SC_PAGING's walk).
 for name, info in pairs(INFO) do
   if info.vehicle ~= "1" and info.host ~= "auth" then
     smartcar[name] = smartcar[name] or module_call(name, info)
-    local walk = (MODULE_CALLS[name] or {}).walk
-    if walk then module_calls[walk] = module_call(name, info, walk) end
+    if info.walk ~= "" then
+      smartcar[info.walk] = module_call(name, info, info.walk)
+    end
   end
 end
 
@@ -1024,41 +1016,19 @@ end
 local PAGES_OPTIONS = call_spec { params = "table", page_size = "positive" }
 local WALK_OPTIONS = copy(PAGES_OPTIONS, { on_page = "function" })
 
--- An iterator over the items of every page of `endpoint` on a vehicle.
-local function each_vehicle_item(self, mt, fname, endpoint, options)
-  check_self(self, mt, fname)
-  local client, params, store, key, sent = vehicle_params(self, fname, 1,
-    options, nil, PAGES_OPTIONS)
-  return each_item(fname, client:pages(endpoint, params, sent.page_size,
-                                       store, key))
-end
-
--- The module calls' iterators (a `page_size` option, no paging argument).
----@type fun(access_token: string, options: table|nil): fun(): string|nil
-smartcar.each_vehicle = module_calls.each_vehicle
----@type fun(amt: string, filter: {user_id: string|nil, vehicle_id: string|nil}|nil, options: table|nil): fun(): smartcar.Connection|nil
-smartcar.each_connection = module_calls.each_connection
----@type fun(query: table|nil, options: table|nil): fun(): table|nil
-smartcar.each_v3_connection = module_calls.each_v3_connection
----@type fun(query: table|nil, options: table|nil): fun(): table|nil
-smartcar.each_subscription = module_calls.each_subscription
-
---- Iterate every permission the token grants on this vehicle.  Options:
---- `page_size` and the per-call options.
----@param options table|nil
----@return fun(): string|nil
-function Vehicle:each_permission(options)
-  return each_vehicle_item(self, Vehicle, "each_permission", "permissions",
-                           options)
-end
-
---- Iterate every signal of the vehicle (smartcar.SignalResource tables).
---- Options: `page_size` and the per-call options.
----@param options table|nil
----@return fun(): smartcar.SignalResource|nil
-function VehicleV3:each_signal(options)
-  return each_vehicle_item(self, VehicleV3, "each_signal", "get_signals",
-                           options)
+-- vehicle:WALK(options) (SC_PAGING's walk): the items of every page of a
+-- vehicle call (LuaLS: lua/meta/smartcar_vehicle.lua).
+for name, info in pairs(INFO) do
+  local mt = info.host == "v3" and VehicleV3 or Vehicle
+  if info.vehicle == "1" and info.walk ~= "" then
+    mt[info.walk] = function(self, options)
+      check_self(self, mt, info.walk)
+      local client, params, store, key, sent = vehicle_params(self,
+        info.walk, 1, options, nil, PAGES_OPTIONS)
+      return each_item(info.walk, client:pages(name, params, sent.page_size,
+                                               store, key))
+    end
+  end
 end
 
 --- Start walking every page of a paged call without waiting (`params`

@@ -342,12 +342,15 @@ TEST(endpoint_info_every_column)
 	for (i = 0; sc_endpoint_column(i) != NULL; i++)
 		CHECK(sc_endpoint_info("odometer", sc_endpoint_column(i)) !=
 		      NULL);
-	CHECK(i == 14);
+	CHECK(i == 15);
 	CHECK_STR(sc_endpoint_column(0), "method");
 	CHECK_STR(sc_endpoint_column(11), "doc");
 	/* the paging style of a paged call, "" for another */
 	CHECK_STR(sc_endpoint_info("get_vehicles", "paging"), "offset");
 	CHECK_STR(sc_endpoint_info("get_connections", "paging"), "cursor");
+	/* Lua's iterator over a paged call's items, "" for another call */
+	CHECK_STR(sc_endpoint_info("get_vehicles", "walk"), "each_vehicle");
+	CHECK_STR(sc_endpoint_info("odometer", "walk"), "");
 	CHECK_STR(sc_endpoint_info("get_signals", "paging"), "page");
 	CHECK_STR(sc_endpoint_info("odometer", "paging"), "");
 }

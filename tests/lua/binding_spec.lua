@@ -24,6 +24,25 @@ describe("smartcar.core module", function()
     assert.equal("state_mismatch", core.kinds[core.codes.ESTATE])
   end)
 
+  it("builds the paging iterator each paged call names (walk)", function()
+    assert.equal("each_vehicle", core.endpoint_info("get_vehicles").walk)
+    assert.equal("", core.endpoint_info("odometer").walk)
+    local car = smartcar.vehicle("id", "token")
+    local v3car = smartcar.vehicle_v3("id", { user_id = "user" })
+    local n = 0
+    for _, name in ipairs(core.endpoints()) do
+      local info = core.endpoint_info(name)
+      local owner = info.vehicle ~= "1" and smartcar
+        or info.host == "v3" and v3car or car
+      if info.walk ~= "" then
+        assert.is_function(owner[info.walk], info.walk)
+        n = n + 1
+      end
+    end
+    assert.equal(7, n)
+    assert.matches("call it with ':'", helper.raises(car.each_permission))
+  end)
+
   it("makes random states", function()
     local a, b = core.random_state(), smartcar.random_state()
     assert.matches("^%x+$", a)

@@ -165,6 +165,12 @@ describe("Management API v3 webhooks (read-only)", function()
     assert.equal(1, #page.data)
     assert.is_true(page.links.next == nil or page.links.next == smartcar.null)
     assert.equal("/webhooks?page[number]=1&page[size]=2", page.links.prev)
+    local ids = {}
+    for w in smartcar.each_webhook(nil, { client = opts.client,
+                                          page_size = 2 }) do
+      ids[#ids + 1] = w.id
+    end
+    assert.same({ "lua-wh-1", "lua-wh-2", "lua-wh-3" }, ids)
     local one = assert(smartcar.get_webhook("lua-wh-2", opts))
     assert.is_true(one.data.attributes.auto_subscribe)
     local _, err = smartcar.get_webhook("lua-wh-none", opts)

@@ -137,6 +137,12 @@ describe("API v3 flow", function()
     assert.is_true(values["charge-ischarging"])
     local _, bad = smartcar.receive_webhook(helper.amt, sig, body .. " ")
     assert.equal("bad_signature", bad.kind)
+    local subscribed = {}
+    for s in smartcar.each_subscription({ webhook_id = "lua-v3-flow" },
+                                        { client = auth }) do
+      subscribed[#subscribed + 1] = s.relationships.vehicle.data.id
+    end
+    assert.same({ id }, subscribed)
     helper.control("DELETE", "/_emulator/webhooks/lua-v3-flow")
 
     -- 8. delete the connection: its vehicle is out of reach

@@ -67,7 +67,9 @@ SC_EXTERN(const char *) sc_endpoint_name(size_t i);
  *   "" for a call that is not paged;
  * - "query": the parameters the query string may carry, space separated,
  *   as the table writes them ("param>wire" sent under another name,
- *   "param!1" only to API 1.x for the official profile).
+ *   "param!1" only to API 1.x for the official profile);
+ * - "walk": the name of the Lua iterator over every item of a paged call
+ *   ("each_vehicle"), "" for none.
  *
  * @return the column, or NULL for an unknown endpoint or field.
  * Ownership: static storage.
@@ -77,7 +79,7 @@ SC_EXTERN(const char *) sc_endpoint_info(const char *endpoint,
 
 /**
  * Name of the @p i th column sc_endpoint_info() answers ("method",
- * "path", ... "doc", "paging", "query", in that order), or NULL past the end: bindings list
+ * "path", ... "doc", "paging", "query", "walk", in that order), or NULL past the end: bindings list
  * an endpoint's whole line from it.  Ownership: static storage.
  */
 SC_EXTERN(const char *) sc_endpoint_column(size_t i);
