@@ -162,6 +162,13 @@ int sc_token_store_save_tokens(sc_token_store *store, const char *key,
 	for (i = 0; rc == 0 && i < sizeof(fields) / sizeof(fields[0]); i++)
 		rc = token_field(tokens, fields[i].name, fields[i].kind,
 				 err_out);
+	/* the token endpoint's default type, as answer.c gives it */
+	if (rc == 0 && !cJSON_IsString(cJSON_GetObjectItem(tokens,
+							    "token_type"))) {
+		cJSON_DeleteItemFromObject(tokens, "token_type");
+		if (!cJSON_AddStringToObject(tokens, "token_type", "Bearer"))
+			rc = SC_ENOMEM;
+	}
 	if (rc == 0 && !(text = cJSON_PrintUnformatted(tokens)))
 		rc = SC_ENOMEM;
 	else if (rc == 0)

@@ -37,10 +37,6 @@ def seconds(name: str, value: Any) -> float:
     return float(_util.number(name, value))
 
 
-def optional_unix(name: str, value: Any) -> Optional[float]:
-    return None if value is None else to_unix(name, value)
-
-
 def parse_iso(text: Any) -> Optional[_dt.datetime]:
     """An ISO-8601 time as Smartcar sends it (``2026-12-04T10:00:00.000Z``)
     -> naive UTC datetime; None for None or text that is not one (read

@@ -32,7 +32,6 @@ __all__ = ["to_dict", "to_frame", "ResultList", "UNITS"]
 
 T = TypeVar("T")
 
-#: measured fields -> (unit under "metric", unit under "imperial"), and
 #: measured fields -> (metric unit, imperial unit), from results.def
 UNITS = _shapes.UNITS
 

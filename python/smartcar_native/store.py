@@ -51,28 +51,15 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def _token_dict(access: Any) -> Dict[str, Any]:
-    """An Access (or a mapping of its fields) as the store's JSON shape:
-    expirations in Unix seconds."""
-    if isinstance(access, Access):
-        fields: Mapping[str, Any] = access._asdict()
-    elif isinstance(access, Mapping):
-        fields = access
-    else:
-        raise TypeError(
-            "token must be an Access or a dict, not %s"
-            % type(access).__name__
-        )
-    # the library checks each field and its type
-    out: Dict[str, Any] = {
-        name: fields[name] for name in ("access_token", "refresh_token",
-                                        "token_type", "expires_in")
-        if name in fields}
-    if out.get("token_type") is None:
-        out["token_type"] = "Bearer"
+    """An Access (or a mapping of its fields) as the store's JSON shape,
+    expirations in Unix seconds; the library checks each field."""
+    if not isinstance(access, (Access, Mapping)):
+        raise TypeError("token must be an Access or a dict, not %s"
+                        % type(access).__name__)
+    out = dict(access._asdict() if isinstance(access, Access) else access)
     for name in ("expiration", "refresh_expiration"):
-        seconds = _time.optional_unix(name, fields.get(name))
-        if seconds is not None:
-            out[name] = seconds
+        if out.get(name) is not None:
+            out[name] = _time.to_unix(name, out[name])
     return out
 
 

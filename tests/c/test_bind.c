@@ -212,6 +212,12 @@ TEST(bind_save_tokens_checks_fields)
 	REQUIRE(sc_token_store_load(&got, st, "k", NULL) == 0);
 	CHECK_STR(sc_result_get_string(got, "access_token"), "a");
 	CHECK_STR(sc_result_get_string(got, "extra.0"), "x");
+	CHECK_STR(sc_result_get_string(got, "token_type"), "Bearer");
+	sc_result_free(got);
+	CHECK(save(st, "{\"access_token\":\"a\",\"refresh_token\":\"r\","
+		       "\"token_type\":null}", msg, sizeof(msg)) == 0);
+	REQUIRE(sc_token_store_load(&got, st, "k", NULL) == 0);
+	CHECK_STR(sc_result_get_string(got, "token_type"), "Bearer");
 	sc_result_free(got);
 	/* NULL tokens and no err_out: a code, nothing leaks */
 	CHECK(sc_token_store_save_tokens(st, "k", NULL, NULL) == SC_EINVAL);

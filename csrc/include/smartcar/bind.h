@@ -51,7 +51,8 @@ SC_EXTERN(struct cJSON *) sc_error_fields(int code, const sc_error *err,
 /**
  * Save the token set @p tokens (an object such as exchange_code's data)
  * under @p key: access_token and refresh_token must be non-empty
- * strings, token_type one when present, expires_in, expiration and
+ * strings, token_type one when present (absent or null: "Bearer", as
+ * the token endpoint's default), expires_in, expiration and
  * refresh_expiration numbers when present (a wrong type: an error with
  * "expected").
  * Takes @p tokens: every string of it and its text are overwritten
