@@ -58,6 +58,5 @@ class SeenEvents:
 def core_of(seen: Optional[SeenEvents]) -> Any:
     """The library's set of a SeenEvents (None stays None)."""
     if seen is not None and not isinstance(seen, SeenEvents):
-        raise TypeError("seen must be a SeenEvents, not %s"
-                        % type(seen).__name__)
+        raise _util.wrong_type("seen", "a SeenEvents", seen)
     return None if seen is None else seen._seen

@@ -25,10 +25,7 @@ def to_unix(name: str, value: Any) -> float:
             value = value.replace(tzinfo=_dt.timezone.utc)
         return (value - _EPOCH).total_seconds()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            "%s must be a datetime or Unix seconds, not %s"
-            % (name, type(value).__name__)
-        )
+        raise _util.wrong_type(name, "a datetime or Unix seconds", value)
     return float(value)
 
 

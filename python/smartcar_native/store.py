@@ -54,8 +54,7 @@ def _token_dict(access: Any) -> Dict[str, Any]:
     """An Access (or a mapping of its fields) as the store's JSON shape,
     expirations in Unix seconds; the library checks each field."""
     if not isinstance(access, (Access, Mapping)):
-        raise TypeError("token must be an Access or a dict, not %s"
-                        % type(access).__name__)
+        raise _util.wrong_type("token", "an Access or a dict", access)
     out = dict(access._asdict() if isinstance(access, Access) else access)
     for name in ("expiration", "refresh_expiration"):
         if out.get(name) is not None:
@@ -73,10 +72,7 @@ def core_store(store: Any) -> "_core.TokenStore":
         return store.core
     if isinstance(store, _core.TokenStore):
         return store
-    raise TypeError(
-        "store must be a smartcar_native.TokenStore, not %s"
-        % type(store).__name__
-    )
+    raise _util.wrong_type("store", "a smartcar_native.TokenStore", store)
 
 
 def store_and_key(store: Any, key: Optional[str],

@@ -124,9 +124,7 @@ class Emulator:
 
     def requests(self) -> List[Dict[str, Any]]:
         """The emulator's request log, oldest first."""
-        out: List[Dict[str, Any]] = self.request(
-            "GET", "/_emulator/requests")["requests"]
-        return out
+        return list(self.request("GET", "/_emulator/requests")["requests"])
 
     def fault(self, fault: Dict[str, Any], path: str, count: int = 1,
               method: str = "GET") -> None:
@@ -155,8 +153,7 @@ class Emulator:
         out = self.request("POST", "/_emulator/connect", {
             "authorize_url": authorize_url, "action": action,
             "email": email})
-        location: str = out["location"]
-        return location
+        return str(out["location"])
 
     def approve(self, scope: Optional[Sequence[str]] = None,
                 email: str = "owner@example.com", mode: str = "test",
@@ -174,9 +171,8 @@ class Emulator:
                                 mode=mode, connect_origin=self.url)
         url, state = client.get_auth_url_with_state(
             list(scope) if scope is not None else ALL_SCOPES)
-        code: str = parse_redirect(self.connect(url, "approve", email),
-                                   expected_state=state).code
-        return code
+        return parse_redirect(self.connect(url, "approve", email),
+                              expected_state=state).code
 
     def stop(self) -> None:
         """Stop the emulator process (when this object started it)."""

@@ -38,7 +38,7 @@ import datetime as _dt
 import json
 from typing import Any, Dict, List, Mapping, Optional, Union
 
-from . import _core
+from . import _core, _util
 from ._api import (Body, hash_challenge, parse_webhook, receive_webhook,
                    verify_payload)
 from ._seen import SeenEvents
@@ -90,8 +90,8 @@ def signal_rows(source: Any) -> List[Dict[str, Any]]:
     elif isinstance(source, (Mapping, list, tuple)):  # results: tuples
         text = json.dumps(to_dict(source), default=_json_value)
     else:
-        raise TypeError("signal_rows takes signals (a result, a webhook "
-                        "event or JSON), not %s" % type(source).__name__)
+        raise _util.wrong_type("source", "signals (a result, a webhook "
+                               "event or JSON)", source)
     return [row_times(r) for r in _core.signal_rows(text)["rows"]]
 
 
@@ -101,8 +101,7 @@ def parse_time(value: Union[str, int, float]) -> Optional[_dt.datetime]:
     datetime; None when it is not a time (libsmartcar's
     ``sc_time_parse_ms``)."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise TypeError("parse_time takes str or a number, not %s"
-                        % type(value).__name__)
+        raise _util.wrong_type("value", "str or a number", value)
     if not isinstance(value, str):
         value = repr(value)
     return _from_ms(_core.time_ms(value))
