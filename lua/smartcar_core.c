@@ -338,25 +338,6 @@ static const char *check_key(lua_State *L, int idx)
 	return key;
 }
 
-/* A client argument: a smartcar.Client, or a table whose field "core"
- * holds one (an AuthClient of the Lua layer). */
-static sc_client *client_arg(lua_State *L, int idx)
-{
-	lclient *c = luaL_testudata(L, idx, CLIENT_MT);
-
-	if (c == NULL && lua_istable(L, idx)) {
-		/* the table keeps the client referenced after the pop */
-		lua_getfield(L, idx, "core");
-		c = luaL_testudata(L, -1, CLIENT_MT);
-		lua_pop(L, 1);
-	}
-	if (c == NULL)
-		luaL_argerror(L, idx, "smartcar client expected");
-	if (c->client == NULL)
-		luaL_error(L, "client is closed");
-	return c->client;
-}
-
 /* data, or nil, err (push_failure) for the result of a call. */
 static int push_outcome(lua_State *L, const sc_result *res, int rc,
 			int strict)
@@ -366,16 +347,6 @@ static int push_outcome(lua_State *L, const sc_result *res, int rc,
 	if (rc == 0 && sc_result_error(res) == NULL)
 		return push_data(L, res);
 	return push_failure(L, sc_result_error(res), rc, strict);
-}
-
-/* true, or nil, err for a store function that failed (a value it
- * refused, SC_EINVAL, raises with its message). */
-static int push_done(lua_State *L, tmp *t, int rc)
-{
-	if (rc != 0)
-		return push_failure(L, t->err, rc, rc == SC_EINVAL);
-	lua_pushboolean(L, 1);
-	return 1;
 }
 
 /* t->url (and t->state, nil when NULL, when @p n is 2) that a function
@@ -544,28 +515,6 @@ static int pages_step(lua_State *L)
 	return push_outcome(L, t->res, rc < 0 ? rc : 0, 1);
 }
 
-/* client:pages(endpoint, params, page_size, store, key) -> iterator (of
- * the pager made in t->pager; the store at @p store_idx), the field of
- * each page's data that holds its items. */
-static int push_pages(lua_State *L, tmp *t, int rc, int store_idx)
-{
-	tmp *p;
-
-	if (rc != 0)
-		return raise_failure(L, "pages", rc, t->err);
-	p = tmp_new(L);
-	p->pager = t->pager;
-	t->pager = NULL;
-	lua_pushvalue(L, 1);
-	if (lua_isnoneornil(L, store_idx))
-		lua_pushnil(L);
-	else
-		lua_pushvalue(L, store_idx);
-	lua_pushcclosure(L, pages_step, 3);
-	lua_pushstring(L, sc_pager_items(p->pager));
-	return 2;
-}
-
 /* ---- Lua to JSON. ---- */
 
 /*
@@ -724,31 +673,6 @@ static cJSON *json_encode_tree(lua_State *L, int idx, tmp *t)
 	json_encode_into(L, idx, 0, t->json, NULL);
 	sc_json_sort_keys(t->json->child->prev); /* the last: this one */
 	return t->json->child->prev;
-}
-
-/* ---- Results of the generated functions ---- */
-
-/* op:next's step @p rc (< 0: raise) and the value in t->json, if any:
- * STEP_SEND, request | STEP_WAIT, ms | STEP_DONE. */
-static int push_step(lua_State *L, tmp *t, int rc, const char *name)
-{
-	if (rc < 0)
-		return raise_failure(L, name, rc, NULL);
-	lua_pushinteger(L, rc);
-	if (t->json == NULL)
-		return 1;
-	push_json(L, t->json, 0);
-	return 2;
-}
-
-/* An integer, or nil for a negative one ("none"). */
-static int push_nonneg(lua_State *L, lua_Integer v)
-{
-	if (v < 0)
-		lua_pushnil(L);
-	else
-		lua_pushinteger(L, v);
-	return 1;
 }
 
 static int l_env_snapshot(lua_State *L); /* generated */

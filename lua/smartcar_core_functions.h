@@ -626,6 +626,7 @@ static int l_client_pages(lua_State *L)
 	const char *key = NULL;
 	tmp *t;
 	int rc;
+	tmp *p;
 
 	self = check_client(L, 1);
 	check_arg(L, 2, LUA_TSTRING, "endpoint");
@@ -639,7 +640,16 @@ static int l_client_pages(lua_State *L)
 	t = tmp_push(L);
 	params = params_arg(L, t, 3, 3);
 	rc = sc_pager_new(&t->pager, self, store, key, endpoint, params, page_size, &t->err);
-	return push_pages(L, t, rc, 5);
+	if (rc != 0)
+		return raise_failure(L, "pages", rc, t->err);
+	p = tmp_new(L); /* pages_step's upvalues */
+	p->pager = t->pager;
+	t->pager = NULL;
+	lua_pushvalue(L, 1);
+	lua_pushvalue(L, 5);
+	lua_pushcclosure(L, pages_step, 3);
+	lua_pushstring(L, sc_pager_items(p->pager));
+	return 2;
 }
 
 /* core.client:connections_opened; in Python: connections_opened() -> int */
@@ -731,7 +741,10 @@ static int l_store_put(lua_State *L)
 	token = cJSON_DetachItemViaPointer(
 		t->json, json_encode_tree(L, 3, t));
 	rc = sc_token_store_save_tokens(self, key, token, &t->err);
-	return push_done(L, t, rc);
+	if (rc != 0) /* a value it refused raises */
+		return push_failure(L, t->err, rc, rc == SC_EINVAL);
+	lua_pushboolean(L, 1);
+	return 1;
 }
 
 /* core.store:delete; in Python: delete(key) -> None */
@@ -747,7 +760,10 @@ static int l_store_delete(lua_State *L)
 	lua_settop(L, 2);
 	t = tmp_push(L);
 	rc = sc_token_store_remove(self, key, &t->err);
-	return push_done(L, t, rc);
+	if (rc != 0) /* a value it refused raises */
+		return push_failure(L, t->err, rc, rc == SC_EINVAL);
+	lua_pushboolean(L, 1);
+	return 1;
 }
 
 /* core.store:refresh; in Python: refresh(client, key) -> dict */
@@ -760,7 +776,13 @@ static int l_store_refresh(lua_State *L)
 	int rc;
 
 	self = check_store(L, 1);
-	client = client_arg(L, 2);
+	if (lua_istable(L, 2)) {
+		lua_getfield(L, 2, "core");
+		lua_replace(L, 2);
+	}
+	luaL_argcheck(L, luaL_testudata(L, 2, CLIENT_MT), 2,
+		      "smartcar client expected");
+	client = check_client(L, 2);
 	key = check_key(L, 3);
 	lua_settop(L, 3);
 	t = tmp_push(L);
@@ -793,18 +815,30 @@ static int l_client_async_count(lua_State *L)
 static int l_client_timeout_ms(lua_State *L)
 {
 	sc_async *self;
+	lua_Integer v;
 
 	self = check_async_client(L)->async;
-	return push_nonneg(L, (lua_Integer)sc_async_timeout_ms(self));
+	v = (lua_Integer)sc_async_timeout_ms(self);
+	if (v < 0)
+		lua_pushnil(L);
+	else
+		lua_pushinteger(L, v);
+	return 1;
 }
 
 /* core.client:fd; in Python: fileno() -> int */
 static int l_client_fd(lua_State *L)
 {
 	sc_async *self;
+	lua_Integer v;
 
 	self = check_async_client(L)->async;
-	return push_nonneg(L, (lua_Integer)sc_async_fd(self));
+	v = (lua_Integer)sc_async_fd(self);
+	if (v < 0)
+		lua_pushnil(L);
+	else
+		lua_pushinteger(L, v);
+	return 1;
 }
 
 /* l_op_fail and l_op_fail_unsent */
@@ -862,7 +896,13 @@ static int l_op_next(lua_State *L)
 	lua_settop(L, 1);
 	t = tmp_push(L);
 	rc = sc_op_next_json(self, &t->json);
-	return push_step(L, t, rc, "op:next");
+	if (rc < 0)
+		return raise_failure(L, "op:next", rc, NULL);
+	lua_pushinteger(L, rc);
+	if (t->json == NULL)
+		return 1;
+	push_json(L, t->json, 0);
+	return 2;
 }
 
 /* core.op:feed; in Python: feed(status, headers, body) -> None */

@@ -869,7 +869,14 @@ LUA_ARG = {
     "tokens": ("cJSON *{n};", "check_arg(L, {i}, LUA_TTABLE, \"{n}\");"),
     "okey": ("const char *{n} = NULL;",
              "if (!lua_isnoneornil(L, {i}))\n\t\t{n} = check_key(L, {i});"),
-    "client": ("sc_client *{n};", "{n} = client_arg(L, {i});"),
+    # a Client, or a table (an AuthClient) whose field core is one
+    "client": ("sc_client *{n};",
+               "if (lua_istable(L, {i})) {{\n"
+               "\t\tlua_getfield(L, {i}, \"core\");\n"
+               "\t\tlua_replace(L, {i});\n\t}}\n"
+               "\tluaL_argcheck(L, luaL_testudata(L, {i}, CLIENT_MT), {i},\n"
+               "\t\t      \"smartcar client expected\");\n"
+               "\t{n} = check_client(L, {i});"),
     "seen": ("sc_webhook_seen *{n};", "{n} = check_seen(L, {i});"),
     "oseen": ("sc_webhook_seen *{n} = NULL;",
               "if (!lua_isnoneornil(L, {i}))\n"
@@ -1156,7 +1163,8 @@ def render_lua_fn(fn):
             call = names_fn(fn)
         push = {"integer": "lua_pushinteger(L, (lua_Integer)%s);\n\treturn 1;"
                 if not fn.nonneg else
-                "return push_nonneg(L, (lua_Integer)%s);",
+                "v = (lua_Integer)%s;\n\tif (v < 0)\n\t\tlua_pushnil(L);\n"
+                "\telse\n\t\tlua_pushinteger(L, v);\n\treturn 1;",
                 "names": "return push_names(L, %s);",
                 "cstr": "lua_pushstring(L, %s);\n\treturn 1;",
                 # NULL: nil, or with ERR nil, err (no memory raises)
@@ -1172,6 +1180,8 @@ def render_lua_fn(fn):
                 "finished": "%s;\n\treturn async_push_taken(L, self);"
                 if call else "return async_push_taken(L, self);%s"}[fn.ret]
         body.append("\t" + push % call)
+        if fn.nonneg:  # a negative integer: nil
+            decls.append("\tlua_Integer v;")
     else:
         decls.append("\tint rc;")
         if fn.ret == "result":
@@ -1182,8 +1192,16 @@ def render_lua_fn(fn):
             body.append("\treturn push_outcome(L, t->res, rc, 1);")
         elif fn.ret == "pages":  # the iterator and the items' field
             body.append("\trc = %s;" % subst_call(fn, "&t->pager", err))
-            body.append("\treturn push_pages(L, t, rc, %d);" % next(
-                i for i, a in enumerate(fn.args, 1) if a.kind == "ostore"))
+            decls.append("\ttmp *p;")
+            body.append(
+                "\tif (rc != 0)\n\t\treturn raise_failure(L, \"%s\", rc, "
+                "t->err);\n\tp = tmp_new(L); /* pages_step's upvalues */\n"
+                "\tp->pager = t->pager;\n\tt->pager = NULL;\n"
+                "\tlua_pushvalue(L, 1);\n\tlua_pushvalue(L, %d);\n"
+                "\tlua_pushcclosure(L, pages_step, 3);\n"
+                "\tlua_pushstring(L, sc_pager_items(p->pager));\n\treturn 2;"
+                % (name, next(i for i, a in enumerate(fn.args, 1)
+                              if a.kind == "ostore")))
         elif fn.ret == "stored":
             body.append("\trc = %s;" % subst_call(fn, "&t->res", err))
             body.append("\treturn rc != 0 ? push_failure(L, t->err, rc, 1)\n"
@@ -1195,7 +1213,10 @@ def render_lua_fn(fn):
                         % name)
         elif fn.ret == "step":  # the step and its value, or raise
             body.append("\trc = %s;" % subst_call(fn, "&t->json", err))
-            body.append("\treturn push_step(L, t, rc, \"%s\");" % name)
+            body.append("\tif (rc < 0)\n\t\treturn raise_failure(L, \"%s\", "
+                        "rc, NULL);\n\tlua_pushinteger(L, rc);\n"
+                        "\tif (t->json == NULL)\n\t\treturn 1;\n"
+                        "\tpush_json(L, t->json, 0);\n\treturn 2;" % name)
         elif fn.ret == "none" and has_err and fn.lua_raise:
             body.append("\trc = %s;" % subst_call(fn, None, err))
             body.append("\tif (rc != 0)\n\t\treturn raise_failure(L, \"%s\", "
@@ -1203,7 +1224,10 @@ def render_lua_fn(fn):
                         % name)
         elif fn.ret == "none" and has_err:  # true | nil, err
             body.append("\trc = %s;" % subst_call(fn, None, err))
-            body.append("\treturn push_done(L, t, rc);")
+            body.append("\tif (rc != 0) /* a value it refused raises */\n"
+                        "\t\treturn push_failure(L, t->err, rc, "
+                        "rc == SC_EINVAL);\n"
+                        "\tlua_pushboolean(L, 1);\n\treturn 1;")
         elif fn.ret == "none":  # raises; a method returns its receiver
             body.append("\trc = %s;" % subst_call(fn, None, err))
             if "lua" in fn.einval:  # SC_EINVAL: about argument 2
