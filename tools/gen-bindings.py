@@ -133,8 +133,6 @@ PY_TYPES = {"string": "str", "number": "float", "integer": "int",
             "paths": "List[str]", "json": "Any",
             "headers": "Optional[Mapping[str, Any]]", "list": "List[str]",
             "filter": "Mapping[str, Any]"}
-PY_CHECK = {"string": "_util.require_str", "integer": "_util.int_param",
-            "json": "_util.json_object"}
 LUA_TYPES = {"string": "string", "number": "number", "integer": "integer",
              "date": "string", "paging": "smartcar.PagingOptions",
              "paths": "string[]", "json": "table|string",
@@ -434,8 +432,7 @@ def render_app_calls(calls, hand):
            "re-exports them.", "", HEADER, '"""', "",
            "from __future__ import annotations", "",
            "from typing import Any, Dict, Iterator, Mapping, Optional", "",
-           "from . import _util",
-           "from ._app import app_call, iter_pages", "", "__all__ = ["]
+           "from ._module_calls import _run, _walk", "", "__all__ = ["]
     chosen = app_calls(calls, hand)
     out += ['    "%s",' % c.name for c in chosen]
     out += ['    "%s",' % walk for walk, _, _ in APP_WALKS]
@@ -457,7 +454,7 @@ def render_app_calls(calls, hand):
             "empty page).  ``query``: its filters.\"\"\"" % (name, method, path),
             72, initial_indent='    """', subsequent_indent="    ",
             break_on_hyphens=False)]
-        walks.append('    return iter_pages("%s", query, page_size, options)'
+        walks.append('    return _walk("%s", None, (query,), page_size, options)'
                      % name)
     opt = "Optional[Mapping[str, Any]] = None"
     for c in chosen:
@@ -476,22 +473,12 @@ def render_app_calls(calls, hand):
         out += [l.replace("\0", " ") for l in textwrap.wrap(
             tail.replace("``%s /" % method, "``%s\0/" % method) + '."""',
             72, initial_indent="    ", subsequent_indent="    ")]
-        params = ["\"%s\": %s(\"%s\", %s)" % (a.param, PY_CHECK[a.type],
-                                             a.name, a.name) for a in args]
-        tail_args = ", options, query" if query else ", options"
-        line = "    return app_call(\"%s\", {%s}%s)" % (
-            c.name, ", ".join(params), tail_args)
-        if len(line) <= 79:
-            out.append(line)
-        else:
-            out.append("    return app_call(\"%s\", {" % c.name)
-            for p in params:
-                line = "        %s," % p
-                if len(line) > 79:  # the check's arguments on their own line
-                    head, _, rest = line.partition("(")
-                    line = "%s(\n            %s" % (head, rest)
-                out.append(line)
-            out.append("    }%s)" % tail_args)
+        values = [a.name for a in args] + ["query"] * query
+        line = "    return _run(\"%s\", (%s), options, raw=True)" % (
+            c.name, values[0] + "," if len(values) == 1 else ", ".join(values))
+        if len(line) > 79:
+            line = line.replace(" options", "\n" + " " * 16 + "options")
+        out.append(line)
     return "\n".join(out + walks) + "\n"
 
 

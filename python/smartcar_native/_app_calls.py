@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, Mapping, Optional
 
-from . import _util
-from ._app import app_call, iter_pages
+from ._module_calls import _run, _walk
 
 __all__ = [
     "list_connections",
@@ -36,7 +35,7 @@ def list_connections(
 
     ``GET /v3/connections``; ``query``: ``user_id``, ``vehicle_id``,
     ``mode``, ``external_id``, ``page``, ``page_size``."""
-    return app_call("list_connections", {}, options, query)
+    return _run("list_connections", (query,), options, raw=True)
 
 
 def get_connection(
@@ -46,9 +45,7 @@ def get_connection(
     """API v3: one connection.
 
     ``GET /v3/connections/{connection_id}``."""
-    return app_call("get_connection", {
-        "connection_id": _util.require_str("connection_id", connection_id),
-    }, options)
+    return _run("get_connection", (connection_id,), options, raw=True)
 
 
 def delete_connection(
@@ -58,9 +55,7 @@ def delete_connection(
     """API v3: delete one connection.
 
     ``DELETE /v3/connections/{connection_id}``."""
-    return app_call("delete_connection", {
-        "connection_id": _util.require_str("connection_id", connection_id),
-    }, options)
+    return _run("delete_connection", (connection_id,), options, raw=True)
 
 
 def delete_user(
@@ -70,9 +65,7 @@ def delete_user(
     """API v3: delete a user with all its connections.
 
     ``DELETE /v3/users/{user_id}``."""
-    return app_call("delete_user", {
-        "user_id": _util.require_str("user_id", user_id),
-    }, options)
+    return _run("delete_user", (user_id,), options, raw=True)
 
 
 def create_subscription(
@@ -84,11 +77,8 @@ def create_subscription(
     """Management API v3: subscribe a vehicle to a webhook.
 
     ``POST /v3/subscriptions``."""
-    return app_call("create_subscription", {
-        "webhook_id": _util.require_str("webhook_id", webhook_id),
-        "user_id": _util.require_str("user_id", user_id),
-        "vehicle_id": _util.require_str("vehicle_id", vehicle_id),
-    }, options)
+    return _run("create_subscription", (webhook_id, user_id, vehicle_id),
+                options, raw=True)
 
 
 def list_subscriptions(
@@ -99,7 +89,7 @@ def list_subscriptions(
 
     ``GET /v3/subscriptions``; ``query``: ``user_id``, ``webhook_id``,
     ``vehicle_id``, ``mode``, ``page``, ``page_size``."""
-    return app_call("list_subscriptions", {}, options, query)
+    return _run("list_subscriptions", (query,), options, raw=True)
 
 
 def delete_subscription(
@@ -109,10 +99,7 @@ def delete_subscription(
     """Management API v3: delete a subscription.
 
     ``DELETE /v3/subscriptions/{subscription_id}``."""
-    return app_call("delete_subscription", {
-        "subscription_id": _util.require_str(
-            "subscription_id", subscription_id),
-    }, options)
+    return _run("delete_subscription", (subscription_id,), options, raw=True)
 
 
 def list_webhooks(
@@ -124,7 +111,7 @@ def list_webhooks(
 
     ``GET /v3/webhooks``; ``query``: ``name``, ``callback_uri``,
     ``is_enabled``, ``auto_subscribe``, ``page``, ``page_size``."""
-    return app_call("list_webhooks", {}, options, query)
+    return _run("list_webhooks", (query,), options, raw=True)
 
 
 def get_webhook(
@@ -134,9 +121,7 @@ def get_webhook(
     """Management API v3: one webhook.
 
     ``GET /v3/webhooks/{webhook_id}``."""
-    return app_call("get_webhook", {
-        "webhook_id": _util.require_str("webhook_id", webhook_id),
-    }, options)
+    return _run("get_webhook", (webhook_id,), options, raw=True)
 
 
 def iter_connections(
@@ -149,7 +134,7 @@ def iter_connections(
     (``page[number]``/``page[size]``) as the iteration goes until the
     library finds the last page (``links.next`` null, ``total_count``
     reached, a short or empty page).  ``query``: its filters."""
-    return iter_pages("list_connections", query, page_size, options)
+    return _walk("list_connections", None, (query,), page_size, options)
 
 
 def iter_subscriptions(
@@ -162,7 +147,7 @@ def iter_subscriptions(
     (``page[number]``/``page[size]``) as the iteration goes until the
     library finds the last page (``links.next`` null, ``total_count``
     reached, a short or empty page).  ``query``: its filters."""
-    return iter_pages("list_subscriptions", query, page_size, options)
+    return _walk("list_subscriptions", None, (query,), page_size, options)
 
 
 def iter_webhooks(
@@ -175,4 +160,4 @@ def iter_webhooks(
     the iteration goes until the library finds the last page
     (``links.next`` null, ``total_count`` reached, a short or empty
     page).  ``query``: its filters."""
-    return iter_pages("list_webhooks", query, page_size, options)
+    return _walk("list_webhooks", None, (query,), page_size, options)

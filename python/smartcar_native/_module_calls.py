@@ -11,9 +11,9 @@ from .options import (CompatibilityMatrixOptions, CompatibilityOptions,
 from . import _util
 from ._api import parse_redirect as parse_redirect
 from ._app import APP_OPTIONS, client_for
-from ._plans import arguments
 from ._shared_clients import default_client
-from ._core import Client
+from ._core import Client, endpoint_args, endpoint_info
+from ._util import PageItems
 from .notebook import with_progress
 from .types import (CONVERTERS, CompatibilityMatrix, CompatibilityV1,
                     CompatibilityV2, compatibility_matrix_from)
@@ -143,9 +143,9 @@ def get_compatibility_matrix(
 
 
 # ---------------------------------------------------------------------
-# The calls of the account (access token) and of the vehicle connections
-# (management token): generated from the endpoint table
-# (_module_functions.py), run here
+# The calls of the account (access token), of the vehicle connections
+# (management token) and the application's v3 calls: generated from the
+# endpoint table (_module_functions.py, _app_calls.py), run here
 
 def _client(params: Dict[str, Any], options: Any,
             allowed: Collection[str] = _MANAGEMENT) -> Client:
@@ -163,28 +163,37 @@ def _client(params: Dict[str, Any], options: Any,
     return client_for(opts)
 
 
-def _run(endpoint: str, values: Tuple[Any, ...], options: Any = None) -> Any:
-    """``endpoint``'s result for its arguments' ``values``, checked as the
-    endpoint table declares them."""
-    params = _ARGUMENTS[endpoint](*values)
-    return CONVERTERS[endpoint](
-        _util.call(_client(params, options, APP_OPTIONS if endpoint ==
-                           "get_app_token" else _MANAGEMENT),
-                   endpoint, params))
+def _params(endpoint: str, values: Tuple[Any, ...], options: Any,
+            how: str = "python") -> Tuple[Client, Dict[str, Any]]:
+    """The client and parameters of ``endpoint`` for its arguments'
+    ``values``, which the library checks as the endpoint table declares
+    them (a v3 call's filters and paging are one query table)."""
+    params = endpoint_args(endpoint, values, how)
+    return _client(params, options, _MANAGEMENT if endpoint_info(endpoint)[
+        "host"] == "management" else APP_OPTIONS), params
 
 
-def _walk(endpoint: str, field: str, values: Tuple[Any, ...],
-          page_size: int, options: Any, progress: bool) -> Iterator[Any]:
-    """The items (``field``) of every page of ``endpoint``."""
-    params = _ARGUMENTS[endpoint](*values)
-    pages = _client(params, options).pages(
-        endpoint, params, _util.int_param("page_size", page_size, 1))
+def _run(endpoint: str, values: Tuple[Any, ...], options: Any = None,
+         raw: bool = False) -> Any:
+    """``endpoint``'s result for its arguments' ``values`` (with ``raw``,
+    its data as it is)."""
+    client, params = _params(endpoint, values, options)
+    data = _util.call(client, endpoint, params)
+    return data if raw else CONVERTERS[endpoint](data)
+
+
+def _walk(endpoint: str, field: Optional[str], values: Tuple[Any, ...],
+          page_size: int, options: Any, progress: bool = False
+          ) -> Iterator[Any]:
+    """The items (``field`` of each page converted; None: a v3 page's
+    resources) of every page of ``endpoint``."""
+    client, params = _params(endpoint, values, options, "python walk")
+    pages = client.pages(endpoint, params,
+                         _util.int_param("page_size", page_size, 1))
+    if field is None:
+        return PageItems(pages, lambda page: page.get("data") or [])
     return with_progress(
         _util.page_items(pages, CONVERTERS[endpoint], field), progress, field)
 
-
-_ARGUMENTS = {name: arguments(name)[1] for name in (
-    "get_user", "get_vehicles", "get_connections", "delete_connections",
-    "get_app_token")}
 
 from ._module_functions import *  # noqa: E402,F401,F403
