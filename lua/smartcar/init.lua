@@ -425,12 +425,9 @@ local AUTH_URL_OPTIONS = {
   single_select = "select", flags = "flags", user = "text", mode = "text",
 }
 
---- The Connect URL to send the vehicle owner to.  Options:
---- `force_prompt`, `state` (made when absent), `make_bypass`,
---- `single_select` ({enabled = boolean, vin = string} or a boolean),
---- `flags`, `user`, `mode` (overrides the client's).
+--- The Connect URL to send the vehicle owner to.
 ---@param scope string[]|nil permissions, "required:" marks mandatory ones
----@param options table|nil
+---@param options smartcar.AuthUrlOptions|nil
 ---@return string url
 ---@return string state the state sent; check it on the redirect
 function AuthClient:get_auth_url(scope, options)
@@ -647,19 +644,16 @@ end
 ---@return smartcar.Error|table|nil err
 function Request:result()
   if not self.finished then
-    return nil, { kind = "pending",
-                  message = "the request has not finished" }
+    return nil, { kind = "pending", message = "the request has not finished" }
   end
-  if self.err ~= nil then return nil, self.err end
-  return self.data
+  return self.data, self.err -- (data is nil when err is set)
 end
 
 --- Stop the request (a command already sent may still take effect).
 ---@return boolean stopped false when it had already finished
 function Request:cancel()
   if self.finished then return false end
-  local mine = unfinished[self.client]
-  if mine then mine[self.id] = nil end
+  unfinished[self.client][self.id] = nil
   self.finished = true
   self.err = { kind = "cancelled", message = "the request was cancelled" }
   return self.client:async_cancel(self.id)
