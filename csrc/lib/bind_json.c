@@ -81,6 +81,37 @@ static int member_text(const cJSON *v, char **text, sc_error **err_out)
 }
 
 /* Parse @p json (@p len bytes): 0 and the object in *tree, or EINVAL. */
+/* An array of objects (or nulls) in *@p tree made one object of their
+ * members in order, a later one replacing an earlier one of its name
+ * (another item leaves the array as it is): 0 or SC_ENOMEM (*tree
+ * freed). */
+static int merge_objects(cJSON **tree)
+{
+	cJSON *all = cJSON_CreateObject(), *part, *m;
+
+	cJSON_ArrayForEach(part, *tree) {
+		if (!cJSON_IsObject(part) && !cJSON_IsNull(part)) {
+			cJSON_Delete(all);
+			return 0;
+		}
+	}
+	while (all && (part = cJSON_DetachItemFromArray(*tree, 0)) != NULL) {
+		while (all && (m = part->child) != NULL) {
+			cJSON_DetachItemViaPointer(part, m);
+			cJSON_DeleteItemFromObjectCaseSensitive(all, m->string);
+			if (!cJSON_AddItemToObject(all, m->string, m)) {
+				cJSON_Delete(m);
+				cJSON_Delete(all);
+				all = NULL;
+			}
+		}
+		cJSON_Delete(part);
+	}
+	cJSON_Delete(*tree);
+	*tree = all;
+	return all ? 0 : SC_ENOMEM;
+}
+
 static int parse(cJSON **tree, const char *json, size_t len,
 		 sc_error **err_out)
 {
@@ -89,6 +120,8 @@ static int parse(cJSON **tree, const char *json, size_t len,
 	if (err_out)
 		*err_out = NULL;
 	*tree = json ? sc__json_parse(json, len) : NULL;
+	if (cJSON_IsArray(*tree) && merge_objects(tree) != 0)
+		return SC_ENOMEM;
 	if (cJSON_IsObject(*tree))
 		return 0;
 	if (!*tree) /* not JSON */

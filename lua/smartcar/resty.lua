@@ -179,14 +179,6 @@ local function make_params(t)
 end
 rt.make_params = make_params
 
-local function merge(a, b)
-  local t = {}
-  for _, s in ipairs { a or {}, b or {} } do
-    for k, v in pairs(s) do t[k] = v end
-  end
-  return t
-end
-
 ---------------------------------------------------------------------------
 -- HTTP: the library's sans-IO HTTP/1.1 (sc_http1) says where to connect,
 -- writes the request and parses the answer; this module does the socket
@@ -434,10 +426,10 @@ function _M.client(opts)
   if opts.proxy ~= nil then
     raise("proxy: not supported by smartcar.resty (cosockets connect directly)")
   end
-  local given = merge(opts, {})
-  given.keepalive_timeout_ms, given.keepalive_pool_size = nil, nil
+  -- (the library merges the two; a null leaves the option out)
   local cptr, err = from_json("sc_client", C.sc_client_free,
-    C.sc_client_new_text, given)
+    C.sc_client_new_text, { opts, { keepalive_timeout_ms = cjson.null,
+      keepalive_pool_size = cjson.null } })
   if not cptr then return nil, err end
   return setmetatable({
     cptr = cptr,
@@ -482,7 +474,7 @@ end
 --- single_select_vin, flags, user, mode.
 ---@return string|nil url, string|table state_or_err
 function Client:get_auth_url(scope, options)
-  local json = rt.encode(merge(options, { scope = scope }), "options")
+  local json = rt.encode({ options, { scope = scope } }, "options")
   local url, state = ffi.new("char *[1]"), ffi.new("char *[1]")
   local rc, cerr = c_call(C.sc_auth_url_text, url, state, self.cptr, json,
     #json)
@@ -653,8 +645,8 @@ end
 
 --- Any endpoint for this vehicle, with extra parameters.
 function Vehicle:call(endpoint, params)
-  return run_op(self.client, endpoint, merge(self.options, merge(params, {
-    vehicle_id = self.id, access_token = self.access_token })),
+  return run_op(self.client, endpoint, { self.options, params, -- (merged)
+    { vehicle_id = self.id, access_token = self.access_token } },
     self.store, self.key)
 end
 

@@ -75,3 +75,37 @@ TEST(bind_text_socket_error_code)
 	CHECK(sc_socket_error_code("20: not tls words", 0) == SC_ENETWORK);
 	CHECK(sc_socket_error_code("20 no colon", 1) == SC_ENETWORK);
 }
+
+/* Parameters and options as an array of objects: merged in order, a
+ * later member (null too: then left out) replacing an earlier one. */
+TEST(bind_text_merged_objects)
+{
+	const char *json = "[{\"a\":\"1\",\"b\":\"2\",\"c\":\"x\"},null,"
+			   "{\"b\":\"3\",\"c\":null}]";
+	sc_params *p = NULL;
+	sc_error *err = NULL;
+	char *url = NULL, *state = NULL;
+	sc_client *c = NULL;
+
+	REQUIRE(sc_params_from_text(&p, json, strlen(json), &err) == 0);
+	CHECK_STR(sc_params_get(p, "a"), "1");
+	CHECK_STR(sc_params_get(p, "b"), "3");
+	CHECK(sc_params_get(p, "c") == NULL);
+	sc_params_free(p);
+	CHECK(sc_params_from_text(&p, "[{}, 1]", 7, &err) == SC_EINVAL);
+	CHECK(p == NULL);
+	CHECK_CONTAINS(sc_error_message(err), "parameters");
+	sc_error_free(err);
+	json = "[{\"client_id\":\"id\",\"redirect_uri\":\"https://a.example/cb\","
+	       "\"timeout_ms\":5},{\"timeout_ms\":null}]";
+	REQUIRE(sc_client_new_text(&c, json, strlen(json), NULL) == 0);
+	CHECK_STR(sc_client_get(c, "client_id"), "id");
+	json = "[{\"scope\":[\"read_vin\"]},{\"state\":\"s1\"}]";
+	REQUIRE(sc_auth_url_text(&url, &state, c, json, strlen(json), NULL) ==
+		0);
+	CHECK_STR(state, "s1");
+	CHECK_CONTAINS(url, "read_vin");
+	sc_free(url);
+	sc_free(state);
+	sc_client_free(c);
+}

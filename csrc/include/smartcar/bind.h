@@ -257,10 +257,12 @@ SC_EXTERN(int) sc_client_new_json(sc_client **out,
 				  sc_error **err_out);
 
 /**
- * The same from JSON text (@p len bytes: an object), such as a Lua
- * table cjson wrote, with two more value kinds: a list of scalars
- * (space-separated: scope, paths) and, for "flags", an object (written
- * by sc_flags_format()); null leaves the entry out, {} is "".
+ * The same from JSON text (@p len bytes: an object, or an array of
+ * objects or nulls merged in order, a later member replacing an earlier
+ * one of its name), such as a Lua table cjson wrote, with two more value
+ * kinds: a list of scalars (space-separated: scope, paths) and, for
+ * "flags", an object (written by sc_flags_format()); null leaves the
+ * entry out, {} is "".
  */
 SC_EXTERN(int) sc_params_from_text(sc_params **out, const char *json,
 				   size_t len, sc_error **err_out);
