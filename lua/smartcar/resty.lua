@@ -49,8 +49,7 @@ local function opt_string(p)
   return p ~= nil and ffi.string(p) or nil
 end
 
--- The library object or value of fn(out, ...) as the JSON it writes,
--- decoded; or nil.
+-- The JSON fn(out, ...) writes, decoded; or nil.
 local function json_of(fn, ...)
   local out = ffi.new("char *[1]")
   return fn(out, ...) == 0 and cjson.decode(take_string(out[0])) or nil
@@ -123,13 +122,11 @@ function _M.init(opts)
   return true
 end
 
---- version(); endpoints(): the names of every call of the endpoint
---- table; hash_challenge(amt, challenge): the answer to a VERIFY
---- challenge (hex HMAC-SHA256 keyed by the AMT); parse_webhook(body): a
---- delivery body (v2 or v4) parsed, or nil, err; token_store(path): a
---- SQLite token store (a file several workers and processes may share,
---- or ":memory:"; its calls are short local file I/O and block the worker
---- while they run); postgres_store(conninfo): a PostgreSQL one.
+--- version(); endpoints(): every call's name; hash_challenge and
+--- parse_webhook as smartcar's (csrc/lib/api.def); token_store(path): a
+--- SQLite token store (a file workers and processes may share, or
+--- ":memory:"; its short file I/O blocks the worker); postgres_store(
+--- conninfo): a PostgreSQL one.
 for name, fname in pairs { version = "version", endpoints = "endpoints",
     hash_challenge = "webhook_challenge", parse_webhook = "webhook_parse",
     token_store = "sqlite_store", postgres_store = "postgres_store" } do
@@ -214,7 +211,7 @@ local CONN = resty_http and { timeouts = "set_timeouts",
        keepalive = "setkeepalive" }
 
 -- Connection c's timeouts: connect_ms (or the time left), then the time
--- left to send and to read.
+-- left to send and to read (the library sets both of every request).
 local function timeouts(c, deadline, connect_ms)
   c[CONN.timeouts](c, connect_ms or left(deadline), left(deadline),
     left(deadline))
@@ -224,9 +221,9 @@ end
 -- cosocket (TLS handshake done) or a lua-resty-http object (its connect()
 -- does the handshake).  It and whether it was reused, or nil, code, msg.
 local function open(client, x, deadline)
-  local verify, cto = not client.insecure_tls, x.connect_timeout_ms
+  local verify = not client.insecure_tls
   local c = resty_http and resty_http.new() or ngx.socket.tcp()
-  timeouts(c, deadline, math.min(cto > 0 and cto or 10000, left(deadline)))
+  timeouts(c, deadline, math.min(x.connect_timeout_ms, left(deadline)))
   local ok, err
   if resty_http then
     ok, err = c:connect({ scheme = x.tls and "https" or "http", host = x.host,
@@ -319,8 +316,7 @@ end
 -- Perform the exchange of request req: an owned sc_response, or nil,
 -- code, message, unsent.
 local function exchange(client, req)
-  local timeout = tonumber(C.sc_request_timeout_ms(req))
-  local deadline = now_ms() + (timeout > 0 and timeout or 60000)
+  local deadline = now_ms() + tonumber(C.sc_request_timeout_ms(req))
   local once = resty_http and exchange_resty_http or exchange_builtin
   for attempt = 1, 2 do
     local h, err = new_object("sc_http1", C.sc_http1_free, "cannot send",
@@ -711,18 +707,22 @@ local function signature_of(v)
   return type(v) == "string" and v or nil
 end
 
---- true when signature (the SC-Signature header) signs body.
+--- verify_payload(amt, signature, body) and receive_webhook(amt,
+--- signature, body, seen): as smartcar's (csrc/lib/api.def), signature
+--- being the SC-Signature header as nginx gives it.
 function _M.verify_payload(amt, signature, body)
   return F.webhook_verify(amt, signature_of(signature), body)
 end
+function _M.receive_webhook(amt, signature, body, seen)
+  return F.webhook_receive(amt, signature_of(signature), body, seen)
+end
 
---- A set of recently seen event ids (libsmartcar's sc_webhook_seen):
---- seen:first(id) is true the first time, false for a repeat;
---- seen:forget(id); seen:count().  opts: capacity (default 100000),
---- ttl_ms (default one day; 0: until full), or path: a SQLite file
---- every worker shares, or postgres: a libpq connection string (nil, err
---- when the database cannot be opened).  An in-memory
---- set is per nginx worker: a retry reaching another worker is missed.
+--- A set of recently seen event ids (sc_webhook_seen): seen:first(id) is
+--- true the first time, false for a repeat; seen:forget(id); seen:count().
+--- opts: capacity (100000), ttl_ms (a day; 0: until full); or path (a
+--- SQLite file every worker shares) or postgres (a libpq connection
+--- string), nil, err when it cannot be opened.  An in-memory set is per
+--- worker: a retry reaching another worker is missed.
 Seen.__index = Seen
 function rt.seen(ptr) return setmetatable({ ptr = ptr }, Seen) end
 
@@ -734,14 +734,6 @@ function _M.webhook_seen(opts) -- (the defaults are bindings.def's)
     return F.webhook_seen_sqlite(opts.path, opts.ttl_ms)
   end
   return F.webhook_seen(opts.capacity, opts.ttl_ms)
-end
-
---- Receive one delivery (sc_webhook_receive): VERIFY answered signed or
---- not, anything else checked against SC-Signature, the event id recorded
---- in seen (optional).  The event plus reply (answer 200 with it) and
---- duplicate, or nil, err (kind bad_signature / malformed_response).
-function _M.receive_webhook(amt, signature, body, seen)
-  return F.webhook_receive(amt, signature_of(signature), body, seen)
 end
 
 --- One flat row per signal (sc_signal_rows), times in epoch ms: from a
@@ -762,21 +754,12 @@ function _M.parse_time(text)
   return F.time_ms(text)
 end
 
-local function check_string(v, what)
-  if type(v) ~= "string" or v == "" then
-    raise(what .. ": non-empty string expected")
-  end
-end
-
---- Serve a webhook delivery in content_by_lua (sc_webhook_receive): read
---- the body, answer a VERIFY challenge by itself (Smartcar does not sign
---- VERIFY), check the SC-Signature of anything else, and with `seen`
---- (_M.webhook_seen) mark repeats.  Returns the parsed event (VERIFY
---- ones too; `duplicate` true for a repeat) for the caller to handle and
---- answer 200; a bad signature or body is answered 401 / 400 here and
---- returns nil, err.
+--- Serve a webhook delivery in content_by_lua: receive_webhook of the
+--- request, a VERIFY challenge answered here (Smartcar does not sign it).
+--- The event (`duplicate` true for a repeat seen marked) for the caller
+--- to handle and answer 200; a bad signature or body is answered 401 /
+--- 400 here and returns nil, err.
 function _M.handle_webhook(amt, seen)
-  check_string(amt, "amt")
   ngx.req.read_body()
   local body, path = ngx.req.get_body_data(), ngx.req.get_body_file()
   local f = not body and path and io.open(path, "rb")
@@ -816,7 +799,9 @@ local function state_keeper(opts, seal, open)
   end
   return {
     save = function(_, state)
-      check_string(state, "state")
+      if type(state) ~= "string" or state == "" then
+        raise("state: non-empty string expected")
+      end
       set_cookie(seal(state, max_age), max_age)
     end,
     take = function()
@@ -828,13 +813,12 @@ local function state_keeper(opts, seal, open)
   }
 end
 
---- Keep the Connect state in a signed, HttpOnly cookie.  secret: a
---- string of at least 16 bytes (the same on every worker and box).
---- opts: name ("sc_state"), path ("/"), max_age (600 s), secure (true).
---- keeper:save(state) sets the cookie; keeper:take() returns the state
---- (nil when the cookie is missing, forged or expired) and clears it.
---- The library seals the state (sc_state_seal: HMAC-SHA256, checked in
---- constant time by sc_state_open).
+--- Keep the Connect state in a signed, HttpOnly cookie (sc_state_seal:
+--- HMAC-SHA256, checked in constant time).  secret: at least 16 bytes,
+--- the same on every worker and box.  opts: name ("sc_state"), path
+--- ("/"), max_age (600 s), secure (true).  keeper:save(state) sets the
+--- cookie; keeper:take() clears it and returns the state (nil when the
+--- cookie is missing, forged or expired).
 function _M.state_cookie(secret, opts)
   if type(secret) ~= "string" or #secret < 16 then
     raise("secret: a string of at least 16 bytes expected")
