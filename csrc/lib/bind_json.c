@@ -81,14 +81,16 @@ static int member_text(const cJSON *v, char **text, sc_error **err_out)
 }
 
 /* Parse @p json (@p len bytes): 0 and the object in *tree, or EINVAL. */
-/* An array of objects (or nulls) in *@p tree made one object of their
- * members in order, a later one replacing an earlier one of its name
- * (another item leaves the array as it is): 0 or SC_ENOMEM (*tree
- * freed). */
+/* A non-empty array of objects (or nulls) in *@p tree made one object of
+ * their members in order, a later one replacing an earlier one of its
+ * name (another array is left as it is): 0 or SC_ENOMEM (*tree freed). */
 static int merge_objects(cJSON **tree)
 {
-	cJSON *all = cJSON_CreateObject(), *part, *m;
+	cJSON *all, *part, *m;
 
+	if (!(*tree)->child)
+		return 0;
+	all = cJSON_CreateObject();
 	cJSON_ArrayForEach(part, *tree) {
 		if (!cJSON_IsObject(part) && !cJSON_IsNull(part)) {
 			cJSON_Delete(all);

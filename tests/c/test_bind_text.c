@@ -92,6 +92,8 @@ TEST(bind_text_merged_objects)
 	CHECK_STR(sc_params_get(p, "b"), "3");
 	CHECK(sc_params_get(p, "c") == NULL);
 	sc_params_free(p);
+	CHECK(sc_params_from_text(&p, "[]", 2, &err) == SC_EINVAL);
+	sc_error_free(err);
 	CHECK(sc_params_from_text(&p, "[{}, 1]", 7, &err) == SC_EINVAL);
 	CHECK(p == NULL);
 	CHECK_CONTAINS(sc_error_message(err), "parameters");

@@ -257,8 +257,8 @@ SC_EXTERN(int) sc_client_new_json(sc_client **out,
 				  sc_error **err_out);
 
 /**
- * The same from JSON text (@p len bytes: an object, or an array of
- * objects or nulls merged in order, a later member replacing an earlier
+ * The same from JSON text (@p len bytes: an object, or a non-empty array
+ * of objects or nulls merged in order, a later member replacing an earlier
  * one of its name), such as a Lua table cjson wrote, with two more value
  * kinds: a list of scalars (space-separated: scope, paths) and, for
  * "flags", an object (written by sc_flags_format()); null leaves the
