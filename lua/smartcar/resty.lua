@@ -170,7 +170,6 @@ local function from_json(ctype, free, fn, t)
   return obj
 end
 
--- An sc_params* (gc-anchored) of the Lua table t of parameters (or none).
 local function make_params(t)
   return from_json("sc_params", C.sc_params_free, C.sc_params_from_text, t)
 end
@@ -211,7 +210,7 @@ local CONN = resty_http and { timeouts = "set_timeouts",
        keepalive = "setkeepalive" }
 
 -- Connection c's timeouts: connect_ms (or the time left), then the time
--- left to send and to read (the library sets both of every request).
+-- left to send and to read.
 local function timeouts(c, deadline, connect_ms)
   c[CONN.timeouts](c, connect_ms or left(deadline), left(deadline),
     left(deadline))
@@ -334,8 +333,7 @@ local function exchange(client, req)
       c:close()
     end
     if resp then return resp end
-    -- A pooled connection the server had closed: nothing came back, so
-    -- send once more on a fresh connection (as curl does).
+    -- a pooled connection found dead: once more on a new one (as curl)
     if not (stale and attempt == 1) then return nil, keep, emsg, false end
     client.stats.stale = client.stats.stale + 1
   end
@@ -347,8 +345,7 @@ end
 local inflight = 0
 
 -- A store with I/O of its own (store.io: Redis) answers SC_STORE_PENDING
--- first; sio:run(ctx, fn, ...) does that I/O after fn, and an op then
--- waits 0 ms and asks again.
+-- first; sio:run(ctx, fn, ...) does that I/O after fn (the op waits 0 ms).
 local function store_run(sio, ctx, fn, ...)
   if sio then return sio:run(ctx, fn, ...) end
   return fn(...)
@@ -410,11 +407,10 @@ local run_op = rt.run_op
 
 Client.__index = Client
 
---- Create a client.  Options: the fields of sc_client_options (the
---- library knows their names and reads their values), plus
+--- Create a client.  Options: sc_client_options' fields (the library
+--- checks their names, types and values: a wrong one raises), plus
 --- keepalive_timeout_ms (default 60000) and keepalive_pool_size (default:
---- lua_socket_pool_size).  A wrong name, type or value raises (the
---- library checks them: sc_client_new_text).
+--- lua_socket_pool_size).
 ---@return table|nil client, table|nil err
 function _M.client(opts)
   need_lib()
@@ -509,9 +505,8 @@ function TokenStore:close()
   end
 end
 
--- Token stores in Lua: library stores of one host function
--- (sc_token_store_host_new), one FFI callback finding each store's Lua
--- functions by its id; the op's own rules run on them unchanged.
+-- Token stores in Lua: library stores of one host function (one FFI
+-- callback finding each store's Lua functions by its id).
 local lua_stores, next_store_id, host_fn = {}, 0, nil
 local HOST_OPS = { "load", "save", "remove", "lease_take", "lease_get",
                    "lease_end", "lock", "unlock" } -- SC_STORE_HOST_*, in order
@@ -537,15 +532,11 @@ local function host_call(ctx, op, key, a, b, c, number, text_out, number_out)
   return 0
 end
 
--- A TokenStore over Lua functions load(key) -> json|nil (or nil, code),
--- save(key, expected_refresh|nil, refresh, json) -> 0 or an error code
--- and remove(key) -> 0; with lease_take(key, expected_owner|nil,
--- expected_refresh|nil, owner, deadline) -> code, lease_get(key) ->
--- owner, deadline (or nil, code) and lease_end(key, owner) -> code it
--- keeps refresh leases (store version 3).  With locked_save, save writes
--- only and lock(key) -> 0 (or conflict: held) and unlock(key) guard the
--- compare the library makes (SC_STORE_HOST_LOCKED_SAVE).  fns.io: see
--- store_run.
+-- A TokenStore over Lua functions named as the SC_STORE_HOST_* operations
+-- (sys/store.h: their arguments, and answers as host_call's): load, save,
+-- remove; lease_take, lease_get and lease_end (refresh leases, version
+-- 3) when given; with locked_save, lock (0, or conflict: held) and
+-- unlock.  fns.io: see store_run.
 local function lua_token_store(fns)
   need_lib()
   host_fn = host_fn or ffi.cast("sc_store_host_fn", host_call)
@@ -572,12 +563,11 @@ local function shared_dict(dict)
   return dict
 end
 
---- A token store in an nginx shared dict (lua_shared_dict NAME SIZE;),
---- shared by every worker of one nginx.  Keys are stored as prefix..key
---- (prefix default "smartcar:token:").  The save after a refresh is a
---- compare-and-swap on the refresh token used, under a short lock entry
---- in the dict, so a worker that loses a refresh race adopts the set the
---- winner saved and no rotated refresh token is lost.
+--- A token store in an nginx shared dict (lua_shared_dict NAME SIZE;) for
+--- every worker of one nginx, under prefix..key (default prefix
+--- "smartcar:token:").  A save after a refresh is a compare-and-swap on
+--- the refresh token used (under a short lock entry), so a worker that
+--- loses a refresh race adopts the winner's set: none is lost.
 ---@return table store
 function _M.shared_dict_store(dict, prefix)
   dict = shared_dict(dict)
@@ -585,8 +575,7 @@ function _M.shared_dict_store(dict, prefix)
     raise("prefix: string expected")
   end
   prefix = prefix or "smartcar:token:"
-  -- (the lock entry is held microseconds; it expires should its worker
-  -- die meanwhile)
+  -- (a lock entry lives microseconds; it expires if its worker dies)
   return lua_token_store({ locked_save = true,
     load = function(key) return dict:get(prefix .. key) end,
     save = function(key, _, _, json)
@@ -624,11 +613,10 @@ end
 local Vehicle = {}
 Vehicle.__index = Vehicle
 
---- A vehicle handle.  token: the access token, or {store = token_store,
---- key = key}: then each call's op takes the token set from the store,
---- refreshes it when it is due or after a 401, and saves it before use.
---- options: per-call parameters applied to every call (unit_system,
---- version, flags, timeout_ms...).
+--- A vehicle handle.  token: the access token, or {store = s, key = k}:
+--- each call's op then takes the set from the store, refreshes it when
+--- due or after a 401 and saves it before use.  options: parameters of
+--- every call (unit_system, version, flags, timeout_ms...).
 function Client:vehicle(id, token, options)
   local v = { client = self, id = id, options = options or {} }
   if type(token) == "table" then
@@ -678,18 +666,16 @@ end })
 
 --- client:exchange_code(code, options), exchange_refresh_token(
 --- refresh_token, options), get_user(token, options) and get_vehicles(
---- token, paging, options): token is an access token or {store = s, key
---- = k}; paging {limit = n, offset = n} or nil.  Options: flags,
---- timeout_ms...
+--- token, paging, options): token as vehicle's; paging {limit =, offset
+--- =} or nil; options: flags, timeout_ms...
 for _, name in ipairs { "exchange_code", "exchange_refresh_token",
                         "get_user", "get_vehicles" } do
   Client[name] = endpoint_method(name, run_op)
 end
 
---- Parse the redirect Connect sent back (URL or query string) and check
---- its state against expected_state, the one get_auth_url returned (kept
---- in a signed cookie or a shared dict).  expected_state is required: a
---- missing one would skip the CSRF check, so it raises.
+--- smartcar's parse_redirect (csrc/lib/api.def), but expected_state (the
+--- state get_auth_url returned, kept by a keeper) is required: a missing
+--- one would skip the CSRF check, so it raises.
 ---@return table|nil data {code, state...}, table|nil err
 function _M.parse_redirect(url, expected_state)
   if type(expected_state) ~= "string" or expected_state == "" then
