@@ -65,6 +65,20 @@ ARG = {
 # that takes the set as JSON text (rt.encode writes it).
 TEXT_TWIN = {"sc_token_store_save_tokens": "sc_token_store_save_tokens_text"}
 
+# Arguments smartcar.resty takes in more forms than their kind, by entry
+# and name: the Lua that makes them the kind's before its check (a
+# header nginx gives as a table was sent twice: it is none).
+HEADER = 'if type({n}) == "table" then {n} = nil end'
+PREPARE = {("webhook_verify", "signature"): HEADER,
+           ("webhook_receive", "signature"): HEADER,
+           ("time_ms", "text"): 'if type({n}) == "number" then '
+                                '{n} = string.format("%.17g", {n}) end'}
+# Arguments smartcar.resty requires where the entry may go without: what
+# its message says is expected.
+REQUIRED = {("parse_redirect", "expected_state"):
+            "the non-empty state get_auth_url returned expected (without "
+            "it the CSRF check would be skipped)"}
+
 # Checks past the type's, by kind: a store must be open, a key not empty.
 MORE = {"store": ("{n}.cptr == nil", "the token store is closed"),
         "key": ("{n} == \"\"", "{n}: non-empty string expected")}
@@ -130,6 +144,13 @@ def render_fn(fn, consts):
     body = []
     for a in fn.args:
         want, _ = ARG[a.kind]
+        if (fn.lua, a.name) in PREPARE:
+            body.append(PREPARE[fn.lua, a.name].format(n=a.name))
+        if (fn.lua, a.name) in REQUIRED:
+            body.append("if type({n}) ~= \"string\" or {n} == \"\" then "
+                        "rt.raise(\"{n}: {m}\") end".format(
+                            n=a.name, m=REQUIRED[fn.lua, a.name]))
+            continue
         if a.default and a.default != "None":
             body.append("if %s == nil then %s = %s end" % (a.name, a.name,
                                                           a.default))
@@ -220,7 +241,12 @@ def render_fn(fn, consts):
     for line in body:  # a check too long for one line on three
         m = re.match(r"^(if .*) then (.*) end$", line)
         if m and len(line) > 74:
-            lines += [m.group(1) + " then", "  " + m.group(2), "end"]
+            raised = m.group(2)
+            if len(raised) > 72 and raised.startswith('rt.raise("'):
+                cut = raised.rindex(" ", 0, 66)  # a long message on two
+                raised = (raised[:cut + 1] + '"\n        .. "'
+                          + raised[cut + 1:])
+            lines += [m.group(1) + " then", "  " + raised, "end"]
         elif len(line) > 74 and ", " in line[:70]:  # a long call
             cut = line.rindex(", ", 0, 70) + 1
             lines += [line[:cut], "  " + line[cut + 1:]]

@@ -122,13 +122,19 @@ function _M.init(opts)
   return true
 end
 
---- version(); endpoints(): every call's name; hash_challenge and
---- parse_webhook as smartcar's (csrc/lib/api.def); token_store(path): a
---- SQLite token store (a file workers and processes may share, or
---- ":memory:"; its short file I/O blocks the worker); postgres_store(
+--- version(); endpoints(): every call's name; hash_challenge,
+--- verify_payload, parse_webhook, receive_webhook and parse_redirect as
+--- smartcar's (csrc/lib/api.def), but a signature is the SC-Signature
+--- header as nginx gives it and parse_redirect's expected_state (the
+--- state get_auth_url returned) is required: none would skip the CSRF
+--- check; parse_time(text or number): epoch ms, or nil; token_store(
+--- path): a SQLite token store (a file workers and processes may share,
+--- or ":memory:"; its short file I/O blocks the worker); postgres_store(
 --- conninfo): a PostgreSQL one.
 for name, fname in pairs { version = "version", endpoints = "endpoints",
     hash_challenge = "webhook_challenge", parse_webhook = "webhook_parse",
+    verify_payload = "webhook_verify", receive_webhook = "webhook_receive",
+    parse_redirect = "parse_redirect", parse_time = "time_ms",
     token_store = "sqlite_store", postgres_store = "postgres_store" } do
   _M[name] = function(...) return F[fname](...) end
 end
@@ -673,35 +679,8 @@ for _, name in ipairs { "exchange_code", "exchange_refresh_token",
   Client[name] = endpoint_method(name, run_op)
 end
 
---- smartcar's parse_redirect (csrc/lib/api.def), but expected_state (the
---- state get_auth_url returned, kept by a keeper) is required: a missing
---- one would skip the CSRF check, so it raises.
----@return table|nil data {code, state...}, table|nil err
-function _M.parse_redirect(url, expected_state)
-  if type(expected_state) ~= "string" or expected_state == "" then
-    raise("expected_state: the non-empty state get_auth_url returned "
-      .. "expected (without it the CSRF check would be skipped)")
-  end
-  return F.parse_redirect(url, expected_state)
-end
-
 ---------------------------------------------------------------------------
 -- Webhooks
-
--- The SC-Signature header (one sent twice, a table, is none).
-local function signature_of(v)
-  return type(v) == "string" and v or nil
-end
-
---- verify_payload(amt, signature, body) and receive_webhook(amt,
---- signature, body, seen): as smartcar's (csrc/lib/api.def), signature
---- being the SC-Signature header as nginx gives it.
-function _M.verify_payload(amt, signature, body)
-  return F.webhook_verify(amt, signature_of(signature), body)
-end
-function _M.receive_webhook(amt, signature, body, seen)
-  return F.webhook_receive(amt, signature_of(signature), body, seen)
-end
 
 --- A set of recently seen event ids (sc_webhook_seen): seen:first(id) is
 --- true the first time, false for a repeat; seen:forget(id); seen:count().
@@ -732,12 +711,6 @@ function _M.signal_rows(source)
   end
   local data, err = F.signal_rows(source)
   return data and data.rows, err
-end
-
---- Epoch milliseconds of ISO-8601 text or a number, or nil.
-function _M.parse_time(text)
-  if type(text) == "number" then text = string.format("%.17g", text) end
-  return F.time_ms(text)
 end
 
 --- Serve a webhook delivery in content_by_lua: receive_webhook of the

@@ -21,8 +21,9 @@ return function(C, rt)
     if type(url_or_query) ~= "string" then
       rt.raise("url_or_query: string expected")
     end
-    if expected_state ~= nil and type(expected_state) ~= "string" then
-      rt.raise("expected_state: string expected")
+    if type(expected_state) ~= "string" or expected_state == "" then
+      rt.raise("expected_state: the non-empty state get_auth_url "
+        .. "returned expected (without it the CSRF check would be skipped)")
     end
     if not (#url_or_query > 0) then
       rt.raise("url_or_query must not be empty")
@@ -96,6 +97,7 @@ return function(C, rt)
 
   function F.webhook_verify(amt, signature, body)
     if type(amt) ~= "string" then rt.raise("amt: string expected") end
+    if type(signature) == "table" then signature = nil end
     if signature ~= nil and type(signature) ~= "string" then
       rt.raise("signature: string expected")
     end
@@ -114,6 +116,7 @@ return function(C, rt)
 
   function F.webhook_receive(amt, signature, body, seen)
     if type(amt) ~= "string" then rt.raise("amt: string expected") end
+    if type(signature) == "table" then signature = nil end
     if signature ~= nil and type(signature) ~= "string" then
       rt.raise("signature: string expected")
     end
@@ -214,6 +217,7 @@ return function(C, rt)
   end
 
   function F.time_ms(text)
+    if type(text) == "number" then text = string.format("%.17g", text) end
     if type(text) ~= "string" then rt.raise("text: string expected") end
     local out = ffi.new("int64_t[1]")
     if C.sc_time_parse_ms(out, text, #text) ~= 0 then return nil end
