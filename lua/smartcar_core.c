@@ -637,7 +637,7 @@ static void json_encode_into(lua_State *L, int idx, int depth,
 			double d = (double)lua_tonumber(L, idx);
 			if (!isfinite(d))
 				luaL_error(L, "cannot encode NaN or infinity "
-					      "as JSON");
+					      "as JSON (not finite)");
 			json_attach(L, parent, key, cJSON_CreateNumber(d));
 		}
 		return;

@@ -662,7 +662,7 @@ static int value_text(char **text, char code, const cJSON *v, int argn,
 		      const char *name, int py, sc_error **err_out)
 {
 	const struct kind *k = kind_of(code);
-	char num[32], what[160];
+	char num[32], what[80];
 	double d = v->valuedouble;
 	int bad, rc;
 
@@ -722,13 +722,14 @@ static int value_text(char **text, char code, const cJSON *v, int argn,
 		if (!cJSON_IsArray(v) && !(cJSON_IsObject(v) && !v->child))
 			return wrong_type(err_out, argn, name, k, v, py);
 		*text = list_text(v, code, &bad);
-		if (!*text && bad >= 0) {
-			snprintf(what, sizeof(what), "item %d: %s expected",
-				 bad + 1,
-				 code == 'P' ? (py ? "str" : "string")
-					     : "non-empty string without "
-					       "spaces");
-			return arg_error(err_out, argn, name, what,
+		if (!*text && bad >= 0) { /* name[i], i as each counts */
+			snprintf(what, sizeof(what), "%.60s[%d]", name,
+				 bad + !py);
+			return arg_error(err_out, argn, what,
+					 code == 'P' ? (py ? "str expected"
+							   : "string expected")
+						     : "non-empty string "
+						       "without spaces expected",
 					 code == 'P' ? k : NULL, py);
 		}
 	}
@@ -769,7 +770,7 @@ static int table_params(cJSON *out, const cJSON *v, const char *keys,
 				 f->string, keys);
 			return arg_error(err_out, argn, name, what, NULL, py);
 		}
-		if (cJSON_IsNull(f))
+		if (cJSON_IsNull(f) || !out) /* (NULL: the keys alone) */
 			continue;
 		rc = value_text(&text, field_kind(f->string), f, argn,
 				f->string, py, err_out);
@@ -794,7 +795,7 @@ struct arg {
 
 struct args {
 	const char *query; /* the call's query column */
-	int py, walk, paging, filter, queried;
+	int py, walk, paging, filter, queried, table;
 	struct arg arg[12];
 	size_t n;
 };
@@ -813,6 +814,7 @@ static int args_of(struct args *a, const char *name, const char *how)
 	a->query = ep->query;
 	a->py = how && in_words("python", how);
 	a->walk = how && in_words("walk", how);
+	a->table = how && in_words("table", how);
 	while (a->n < 11 && sscanf(spec + i, "%127s%n", word, &used) == 1) {
 		i += used;
 		x = &a->arg[a->n];
@@ -828,6 +830,8 @@ static int args_of(struct args *a, const char *name, const char *how)
 		snprintf(x->name, sizeof(x->name), "%.63s", word);
 		snprintf(x->param, sizeof(x->param), "%.63s", gt ? gt : word);
 		x->code = kind ? arg_kind(kind) : 't';
+		if (x->code == 'c' && field_kind(x->param) == 'p')
+			x->code = 'p'; /* page, page_size */
 		if (x->code == 'T' &&
 		    (ep->host == SC_HOST_V3 || ep->host == SC_HOST_V3M)) {
 			a->queried = 1;
@@ -884,10 +888,10 @@ cJSON *sc_endpoint_args_json(const char *endpoint, const cJSON *args,
 			     const char *how, sc_error **err_out)
 {
 	struct args a;
-	const cJSON *v;
+	const cJSON *v, *named = NULL;
 	cJSON *out = NULL;
 	char keys[512], *text;
-	size_t i;
+	size_t i, len = 0;
 	int rc = 0;
 
 	if (err_out)
@@ -898,11 +902,24 @@ cJSON *sc_endpoint_args_json(const char *endpoint, const cJSON *args,
 		rc = sc__invalid(err_out, "arguments: a list expected");
 	else if (!(out = cJSON_CreateObject()))
 		rc = SC_ENOMEM;
+	/* "table": the arguments are the fields of one table, by name */
+	named = a.table ? cJSON_GetArrayItem(args, 0) : NULL;
+	for (i = 0; rc == 0 && named && i < a.n; i++)
+		len += (size_t)snprintf(keys + len,
+					len < sizeof(keys) ? sizeof(keys) - len
+							   : 0,
+					"%s%s", i ? " " : "", a.arg[i].name);
+	if (rc == 0 && named && !cJSON_IsNull(named))
+		rc = table_params(NULL, named, keys, 1, "arguments", a.py,
+				  err_out);
 	for (i = 0; rc == 0 && i < a.n; i++) {
 		const struct arg *x = &a.arg[i];
-		int argn = (int)i + 1;
+		int argn = a.table ? 1 : (int)i + 1;
 
-		v = cJSON_GetArrayItem(args, (int)i);
+		v = !a.table ? cJSON_GetArrayItem(args, (int)i)
+		    : cJSON_IsObject(named)
+			    ? cJSON_GetObjectItemCaseSensitive(named, x->name)
+			    : NULL;
 		if ((!v || cJSON_IsNull(v)) && x->optional)
 			continue;
 		if (!v || cJSON_IsNull(v))

@@ -66,8 +66,9 @@ local function argerror(fname, n, msg)
   raise(("bad argument #%d to '%s' (%s)"):format(n, fname, msg))
 end
 
--- The checks by kind of arguments, options and parameters: what is
--- wrong (said after the value's name), or nil and the text to send.
+-- The checks by kind of options (the library checks the positional
+-- arguments of the endpoint table's calls): what is wrong (said after
+-- the value's name), or nil and the text to send.
 local function of_type(want, more)
   return function(v)
     if type(v) ~= want then
@@ -115,18 +116,11 @@ end
 local SCALAR = { string = true, number = true, boolean = true }
 
 local CHECKS = {
-  string = of_type "string", bytes = of_type "string", -- any string
-  text = text, date = text,                             -- not empty
+  string = of_type "string", text = text, -- any string; not empty
   boolean = of_type "boolean",
   table = of_type "table",
   ["function"] = of_type "function",
-  count = integer(0, "non-negative"), integer = integer(0, "non-negative"),
-  positive = integer(1, "positive"),
-  number = of_type("number", function(v)
-    if v ~= v or v == math.huge or v == -math.huge then
-      return " must be a finite number"
-    end
-  end),
+  count = integer(0, "non-negative"), positive = integer(1, "positive"),
   list = list,
   names = function(v) -- a list, or one string
     if type(v) == "string" then return text(v) end
@@ -184,46 +178,21 @@ local function check_fields(t, spec, fname, n)
   return t, out
 end
 
--- The fields of paging tables by paging style, and of management filters.
-local PAGING = {
-  offset = { limit = "count", offset = "count" },
-  cursor = { limit = "count", cursor = "text" },
-  page = { page = "positive", page_size = "positive" },
-}
-local FILTER = { user_id = "text", vehicle_id = "text" }
-
--- The positional arguments of a call from its "args" column ("name:kind",
--- "name>param:kind", "?" when optional); `paging`: its "paging" column.
-local function table_args(spec, paging)
-  local args = {}
-  for word in spec:gmatch("%S+") do
-    local name, param, kind = word:match("^(%w[%w_]*)>?([%w_]*):(%a+)")
-    args[#args + 1] = { name = name, param = param ~= "" and param or name,
-      kind = kind == "string" and "text" or kind,
-      optional = word:sub(-1) == "?",
-      fields = kind == "filter" and FILTER
-        or kind == "paging" and PAGING[paging] or nil }
-  end
-  return args
-end
-
--- The params the arguments (...) of call fname fill, checked against its
--- table_args, and the argument after them (its options).
-local function positional(args, fname, ...)
-  local params = {}
-  for i, a in ipairs(args) do
+-- The params the first n arguments (...) of call `name` fill, each
+-- checked by the library by the kind its line of the endpoint table
+-- names (`how`: "lua", "lua walk" or "lua table"), and the argument after
+-- them (its options).
+local function positional(name, how, fname, n, ...)
+  if n == 0 then return {}, (...) end
+  local args = setmetatable({}, core.array_mt)
+  for i = 1, n do
     local v = (select(i, ...))
-    if v == nil and a.optional then -- left out
-    elseif a.fields then
-      if a.kind == "filter" then check("table", v, fname, i, a.name) end
-      for k, x in pairs(select(2, check_fields(v, a.fields, fname, i))) do
-        params[k] = x
-      end
-    else
-      params[a.param] = check(a.kind, v, fname, i, a.name)
-    end
+    args[i] = v == nil and core.null or v
   end
-  return params, (select(#args + 1, ...))
+  local ok, params, err = pcall(core.endpoint_args, name, args, how)
+  if not ok then raise(("bad argument to '%s' (%s)"):format(fname, params)) end
+  if params == nil then argerror(fname, err.argument or 1, err.message) end
+  return params, (select(n + 1, ...))
 end
 
 -- A metatable for objects of class `name` that print as "name (id)"
@@ -799,18 +768,18 @@ end
 
 -- The method NAME of class mt.
 local function vehicle_method(mt, name, info)
-  local args = table_args(info.args, info.paging)
+  local n = core.endpoint_args_spec(name, "lua").arguments
   local no_token = info.auth == "bearer_amt"
   return function(self, ...)
     -- (checked in place: check_self's frame is a tenth of the cost)
     if getmetatable(self) ~= mt then check_self(self, mt, name) end
-    if #args == 0 and (...) == nil and not no_token then
+    if n == 0 and (...) == nil and not no_token then
       -- the vehicle read in C (false: it needs the general path)
       local data, err = core.vehicle_call(self, name, smartcar.default_client)
       if data ~= false then return data, err end
     end
-    local extra, options = positional(args, name, ...)
-    return vehicle_call(self, name, #args + 1, name, options, extra, no_token)
+    local extra, options = positional(name, "lua", name, n, ...)
+    return vehicle_call(self, name, n + 1, name, options, extra, no_token)
   end
 end
 
@@ -846,12 +815,6 @@ local function credentials_client(options, fname, n)
   return core.client(merged), true
 end
 
--- The kinds of the query parameters that are not text.
-local PARAM_KINDS = {
-  is_enabled = "boolean", auto_subscribe = "boolean", page = "count",
-  page_size = "count", scope = "list", make = "names",
-}
-
 -- The argument an invalid_argument error of a module call is about (the
 -- library checks the filter: one of user_id and vehicle_id).
 local RAISES = { delete_connections = 2 }
@@ -862,40 +825,24 @@ local each_item -- (Paging iterators, below)
 -- page, with a `page_size` option instead of a paging argument.
 local function module_call(name, info, walk)
   local fname = walk or name
-  local v3 = info.host == "v3" or info.host == "v3m"
-  local args, query, filled = {}, false, { flags = true }
-  for _, a in ipairs(table_args(info.args, info.paging)) do
-    for k in pairs(a.fields or { [a.param] = true }) do filled[k] = true end
-    if v3 and a.fields then
-      query = true -- the one query table of a v3 list call
-    elseif not (walk and a.kind == "paging") then
-      args[#args + 1] = a
-    end
-  end
-  local n = #args + (query and 2 or 1) -- the options argument
-  -- the query parameters: of the query table, or else options
-  local params_spec = {}
-  for k in info.query:gmatch("([%w_]+)[^ ]*") do
-    if query or not filled[k] then params_spec[k] = PARAM_KINDS[k] or "text" end
-  end
-  local options_spec = call_spec(not query and params_spec or nil)
-  if info.auth == "basic_client" or info.host == "iam" or v3 then
+  local how = walk and "lua walk" or "lua"
+  -- its arguments, then options: the per-call ones and the query
+  -- parameters no argument fills (the library's word: their kinds)
+  local shape = core.endpoint_args_spec(name, how)
+  local n = shape.arguments + 1 -- the options argument
+  local options_spec = call_spec(shape.options)
+  if info.auth == "basic_client" or info.host == "iam" or info.host == "v3"
+      or info.host == "v3m" then
     options_spec.client_id, options_spec.client_secret = "text", "text"
   end
-  if walk then
-    options_spec.page_size = "positive"
-    params_spec.page, params_spec.page_size = nil, nil
-  end
+  if walk then options_spec.page_size = "positive" end
   return function(...)
-    local params = positional(args, fname, ...)
-    local options, sent = check_fields((select(n, ...)), options_spec,
-                                       fname, n)
-    local given = sent
-    if query then
-      given = select(2, check_fields((select(n - 1, ...)), params_spec,
-                                     fname, n - 1))
+    local params, options = positional(name, how, fname, n - 1, ...)
+    local sent
+    options, sent = check_fields(options, options_spec, fname, n)
+    for k in pairs(shape.options) do -- (an argument's value wins)
+      if params[k] == nil then params[k] = sent[k] end
     end
-    for k in pairs(params_spec) do params[k] = given[k] end
     apply_call_options(params, sent, fname, n)
     local client, owned = credentials_client(options, fname, n)
     if walk then
@@ -973,7 +920,8 @@ end
 ---@return smartcar.Error|nil err
 function VehicleV3:get_signals(paging, options)
   check_self(self, VehicleV3, "get_signals")
-  local _, extra = check_fields(paging, PAGING.page, "get_signals", 1)
+  local extra = positional("get_signals", "lua table", "get_signals", 1,
+                           paging)
   return vehicle_call(self, "get_signals", 2, "get_signals", options, extra)
 end
 

@@ -379,12 +379,11 @@ TEST(bind_endpoint_args_json)
 		  "attributes: table or JSON text expected, got table #1 "
 		  "[table or JSON text]" },
 		{ "get_compatibility", "[\"V\", [\"a b\"]]", "lua",
-		  "scope: item 1: non-empty string without spaces expected "
-		  "#2 []" },
+		  "scope[1]: non-empty string without spaces expected #2 []" },
 		{ "get_compatibility", "[\"V\", \"read_vin\"]", "python",
 		  "scope: list of str expected, got str #2 [list of str]" },
 		{ "batch", "[[\"/a\", 1]]", "python",
-		  "paths: item 2: str expected #1 [list of str]" },
+		  "paths[1]: str expected #1 [list of str]" },
 		{ "get_vehicles", "[\"t\", {\"limit\": 1.5}]", "lua",
 		  "limit: non-negative integer expected, got number #2 "
 		  "[non-negative integer]" },
@@ -406,6 +405,19 @@ TEST(bind_endpoint_args_json)
 		  "is_enabled auto_subscribe) #1 []" },
 		{ "get_vehicles", "[\"t\", {\"limit\": 99999999999999999999}]",
 		  "python", "limit: out of range #2 []" },
+		/* the arguments as one table; page and page_size are >= 1 */
+		{ "get_signals", "[{\"page\": 2, \"page_size\": 4}]",
+		  "lua table", "{\"page\":2,\"page_size\":4}" },
+		{ "get_signals", "[null]", "lua table", "{}" },
+		{ "get_signals", "[{\"size\": 2}]", "lua table",
+		  "arguments: unknown option 'size' (expected page page_size) "
+		  "#1 []" },
+		{ "get_signals", "[\"x\"]", "lua table",
+		  "arguments: table expected, got string #1 [table]" },
+		{ "get_signals", "[{\"page_size\": 0}]", "lua table",
+		  "page_size: must be at least 1 #1 []" },
+		{ "get_signals", "[null, 0]", "python",
+		  "page_size: must be at least 1 #2 []" },
 	};
 	cJSON *one = cJSON_CreateArray(), *spec;
 	char *text;

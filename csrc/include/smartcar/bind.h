@@ -85,14 +85,16 @@ SC_EXTERN(int) sc_endpoint_args_text(char **out, const char *endpoint,
  * out; an integer as raw text, cJSON_CreateRaw, so that 1 and 1.0
  * differ), each checked by the kind the "args" column names: string
  * and date (a non-empty string), number (finite; an integer in int64),
- * integer (>= 0), json (an object or JSON text), headers (a table),
+ * integer (>= 0; page and page_size >= 1), json (an object or JSON text), headers (a table),
  * list (strings without spaces), paths (strings), paging and filter (a
  * table of the call's query parameters: limit, offset, cursor, page and
  * page_size; the others).  On the v3 hosts the paging and filter
  * arguments are one query table, the last argument.  @p how: words,
  * "lua" or "python" (the words of messages for types and kinds), and
  * "walk" for a call that pages (no paging argument; no page or
- * page_size in a query table).
+ * page_size in a query table), "table" when the arguments come as the
+ * fields of one table, by name, the only item of @p args.  An integer
+ * argument page or page_size is >= 1.
  * @return an object of parameter -> text (free with cJSON_Delete()), or
  * NULL: an unknown endpoint or an argument of a wrong type or value
  * said in *err_out, with "argument" (its position, from 1) and, for a
