@@ -296,9 +296,9 @@ PY_RET = {
             "if (rc != 0) {{\n\t\tPy_CLEAR(obj);\n"
             "\t\traise_error(rc, {err}, NULL);\n\t}}{keep}\n"
             "\tret = (PyObject *)obj;"),
-    # [[a, b], ...] as a list of tuples
-    "tuples": ("cJSON *out;", None, "out = {call};\n"
-               "\tret = out ? tuples_from_json(out) : PyErr_NoMemory();\n"
+    # a JSON array the call makes (NULL: no memory)
+    "list": ("cJSON *out;", None, "out = {call};\n"
+             "\tret = out ? from_json(out) : PyErr_NoMemory();\n"
                "\tcJSON_Delete(out);"),
     # (with ERR: NULL raises the error, or no memory)
     "json": ("cJSON *out;", None, "out = {call};\n"
@@ -377,7 +377,7 @@ def names_fn(fn):
     return fn.call.split("(")[0]
 # the call is the value, not a code (names: the call of index i, until
 # it gives NULL)
-VALUE_RETS = ("integer", "cstr", "void", "names", "json", "tuples",
+VALUE_RETS = ("integer", "cstr", "void", "names", "json", "list",
               "finished", "text")
 # the receiver of a method (an SC_ARG named self): the object type, its
 # check, its handle, and how a call that released the GIL gives it back

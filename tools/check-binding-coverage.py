@@ -120,8 +120,9 @@ ONE_BINDING = {
                                     "sc_call_stored, sc_many_add and "
                                     "sc_async_start_call; its Op takes "
                                     "no store",
-    ("python", "sc_env_snapshot_"): "Python's shared client compares "
-                                    "os.environ's values (same_values)",
+    ("python", "sc_env_snapshot_"): "Python's shared client makes its "
+                                    "snapshot from a list of names "
+                                    "(sc_env_snapshot_json)",
     ("python", "sc_params_from_json"): "Lua's parameter tables go through "
                                        "its JSON converter; Python's "
                                        "dicts hold str and int only",

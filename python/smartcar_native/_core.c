@@ -79,8 +79,6 @@ static PyObject *from_json(const cJSON *v)
 	const cJSON *child;
 	PyObject *out;
 
-	if (!v || cJSON_IsNull(v) || cJSON_IsInvalid(v))
-		Py_RETURN_NONE;
 	if (cJSON_IsTrue(v))
 		Py_RETURN_TRUE;
 	if (cJSON_IsFalse(v))
@@ -90,7 +88,7 @@ static PyObject *from_json(const cJSON *v)
 	if (cJSON_IsString(v) || cJSON_IsRaw(v))
 		return str_from_c(v->valuestring ? v->valuestring : "");
 
-	if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
+	if (!cJSON_IsArray(v) && !cJSON_IsObject(v)) /* null, NULL */
 		Py_RETURN_NONE;
 	if (Py_EnterRecursiveCall(" while converting a JSON value"))
 		return NULL;
@@ -119,7 +117,7 @@ static PyObject *from_json(const cJSON *v)
 static PyObject *error_instance(int code, const sc_error *err,
 				const char *message)
 {
-	PyObject *fields, *exc;
+	PyObject *fields;
 	cJSON *j;
 
 	if (!err && code == SC_ENOMEM)
@@ -127,12 +125,10 @@ static PyObject *error_instance(int code, const sc_error *err,
 	j = sc_error_fields(code, err, message);
 	fields = j ? from_json(j) : PyErr_NoMemory();
 	cJSON_Delete(j);
-	if (!fields)
-		return NULL;
-	exc = PyObject_CallFunction(error_factory, "iO",
-				    err ? sc_error_code(err) : code, fields);
-	Py_DECREF(fields);
-	return exc; /* NULL: the factory's own exception is more useful */
+	/* fields NULL: their error stays (Py_BuildValue's rule for "N");
+	 * the factory's own exception is more useful than ours */
+	return PyObject_CallFunction(error_factory, "iN",
+				     err ? sc_error_code(err) : code, fields);
 }
 
 /* Raise (and release) @p exc, an error_instance() result.  NULL. */
@@ -863,21 +859,6 @@ static const char *text_of(PyObject *obj, const char *what)
 		return no_nul(PyBytes_AS_STRING(obj), PyBytes_GET_SIZE(obj),
 			      what);
 	return utf8_of(obj, what);
-}
-
-/* A JSON array of arrays as a list of tuples (Async's sockets). */
-static PyObject *tuples_from_json(const cJSON *v)
-{
-	PyObject *out = from_json(v), *t;
-	Py_ssize_t i;
-
-	for (i = 0; out && i < PyList_GET_SIZE(out); i++) {
-		if (!(t = PyList_AsTuple(PyList_GET_ITEM(out, i))))
-			Py_CLEAR(out);
-		else
-			PyList_SetItem(out, i, t);
-	}
-	return out;
 }
 
 /* Op (its methods below): one operation, with its client */

@@ -1826,7 +1826,7 @@ done:
 PyDoc_STRVAR(py_Async_changes_doc,
 "changes() -> list\n"
 "\n"
-"[(fd, events)] changes to the sockets to watch, in order (events: a\n"
+"[[fd, events]] changes to the sockets to watch, in order (events: a\n"
 "bit set of WATCH_READ and WATCH_WRITE; 0: stop watching).");
 
 static PyObject *py_Async_changes(AsyncObject *self, PyObject *unused)
@@ -1836,7 +1836,7 @@ static PyObject *py_Async_changes(AsyncObject *self, PyObject *unused)
 	PyObject *ret = NULL;
 
 	out = sc_async_watches_json(handle, 0);
-	ret = out ? tuples_from_json(out) : PyErr_NoMemory();
+	ret = out ? from_json(out) : PyErr_NoMemory();
 	cJSON_Delete(out);
 	return ret;
 }
@@ -1844,7 +1844,7 @@ static PyObject *py_Async_changes(AsyncObject *self, PyObject *unused)
 PyDoc_STRVAR(py_Async_fds_doc,
 "fds() -> list\n"
 "\n"
-"[(fd, events)]: every socket to watch now.");
+"[[fd, events]]: every socket to watch now.");
 
 static PyObject *py_Async_fds(AsyncObject *self, PyObject *unused)
 {
@@ -1853,7 +1853,7 @@ static PyObject *py_Async_fds(AsyncObject *self, PyObject *unused)
 	PyObject *ret = NULL;
 
 	out = sc_async_watches_json(handle, 1);
-	ret = out ? tuples_from_json(out) : PyErr_NoMemory();
+	ret = out ? from_json(out) : PyErr_NoMemory();
 	cJSON_Delete(out);
 	return ret;
 }
