@@ -368,11 +368,8 @@ static cJSON *to_json(PyObject *v, int depth, const char *what)
 	else if (PyLong_Check(v)) { /* exact: raw text, as Lua's integers */
 		if ((items = PyLong_Type.tp_repr(v)) == NULL)
 			return retyped();
-		s = PyUnicode_AsUTF8(items);
-		out = s ? cJSON_CreateRaw(s) : NULL;
-		Py_DECREF(items);
-		if (!s)
-			return retyped();
+		out = (s = PyUnicode_AsUTF8(items)) ? cJSON_CreateRaw(s) : NULL;
+		Py_DECREF(items); /* out NULL: no memory */
 	} else if (PyFloat_Check(v)) {
 		if ((d = PyFloat_AsDouble(v)) == -1.0 && PyErr_Occurred())
 			return retyped();
@@ -445,8 +442,7 @@ static void holder_release(HolderObject *self)
 	if (!self->closed || self->users > 0 || !handle)
 		return;
 	self->handle = NULL;
-	/* closing connections or a database may block briefly */
-	Py_BEGIN_ALLOW_THREADS
+	Py_BEGIN_ALLOW_THREADS /* closing connections may block briefly */
 	if (client)
 		sc_client_free(handle);
 	else
@@ -807,9 +803,7 @@ static PyObject *Pages_next(PagesObject *self)
 	sc_result *res = NULL;
 	int rc;
 
-	if (!self->pager)
-		return NULL;
-	if (self->store && holder_check(self->store) < 0)
+	if (!self->pager || (self->store && holder_check(self->store) < 0))
 		return NULL;
 	Py_BEGIN_ALLOW_THREADS
 	rc = sc_pager_next(&res, self->pager);
