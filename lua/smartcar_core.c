@@ -526,97 +526,60 @@ static int pages_step(lua_State *L)
  * (sc_json_sort_keys).  Anything else raises.
  */
 
-/* Add @p item to @p parent (an array when @p key is NULL); raises on
+/* @p item, added to @p parent (an array when @p key is NULL); raises on
  * failure after freeing the item. */
-static void json_attach(lua_State *L, cJSON *parent, const char *key,
-			cJSON *item)
+static cJSON *json_attach(lua_State *L, cJSON *parent, const char *key,
+			  cJSON *item)
 {
-	int ok;
-
-	if (item == NULL)
-		raise_nomem(L);
-	if (key == NULL)
-		ok = cJSON_AddItemToArray(parent, item);
-	else
-		ok = cJSON_AddItemToObject(parent, key, item);
-	if (!ok) {
+	if (item == NULL || !(key ? cJSON_AddItemToObject(parent, key, item)
+				  : cJSON_AddItemToArray(parent, item))) {
 		cJSON_Delete(item);
 		raise_nomem(L);
 	}
+	return item;
 }
 
-static void json_encode_into(lua_State *L, int idx, int depth,
-			     cJSON *parent, const char *key);
-
-static void json_encode_table(lua_State *L, int idx, int depth,
-			      cJSON *parent, const char *key)
+/* The length of the table at @p idx as an array, or -1 for an object. */
+static lua_Integer json_array_len(lua_State *L, int idx)
 {
-	lua_Integer max = 0;
-	size_t count = 0;
-	int is_array = 0, has_other = 0, has_string = 0;
-	cJSON *node;
+	lua_Integer max = 0, count = 0;
+	int tagged = 0, has_other = 0, has_string = 0;
 
 	if (lua_getmetatable(L, idx)) {
 		luaL_getmetatable(L, ARRAY_MT);
-		is_array = lua_rawequal(L, -1, -2);
+		tagged = lua_rawequal(L, -1, -2);
 		lua_pop(L, 2);
 	}
-	if (is_array) {
-		max = (lua_Integer)lua_rawlen(L, idx);
-	} else {
-		lua_pushnil(L);
-		while (lua_next(L, idx) != 0) {
-			lua_pop(L, 1);
-			count++;
-			if (lua_type(L, -1) == LUA_TSTRING) {
-				has_string = 1;
-			} else if (lua_isinteger(L, -1) &&
-				   lua_tointeger(L, -1) >= 1) {
-				if (lua_tointeger(L, -1) > max)
-					max = lua_tointeger(L, -1);
-			} else {
-				has_other = 1;
-			}
-		}
-		if (has_other || (has_string && max > 0))
-			luaL_error(L, "cannot encode a table with %s keys as "
-				      "JSON (arrays have keys 1..n, objects "
-				      "string keys)",
-				   has_string ? "mixed" : "non-string");
-		if (!has_string && count > 0) {
-			if ((lua_Unsigned)max != (lua_Unsigned)count)
-				luaL_error(L, "cannot encode a sparse array "
-					      "as JSON (tag it with "
-					      "smartcar.array_mt or fill "
-					      "the gaps with smartcar.null)");
-			is_array = 1;
-		}
+	if (tagged)
+		return (lua_Integer)lua_rawlen(L, idx);
+	for (lua_pushnil(L); lua_next(L, idx) != 0; lua_pop(L, 1), count++) {
+		if (lua_type(L, -2) == LUA_TSTRING)
+			has_string = 1;
+		else if (lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1)
+			max = lua_tointeger(L, -2) > max ? lua_tointeger(L, -2)
+							 : max;
+		else
+			has_other = 1;
 	}
-
-	node = is_array ? cJSON_CreateArray() : cJSON_CreateObject();
-	json_attach(L, parent, key, node);
-	if (is_array) {
-		lua_Integer k;
-		for (k = 1; k <= max; k++) {
-			lua_rawgeti(L, idx, k);
-			json_encode_into(L, lua_gettop(L), depth + 1, node,
-					 NULL);
-			lua_pop(L, 1);
-		}
-		return;
-	}
-	lua_pushnil(L);
-	while (lua_next(L, idx) != 0) {
-		const char *k = check_cstring(L, -2, "a JSON object key");
-		json_encode_into(L, lua_gettop(L), depth + 1, node, k);
-		lua_pop(L, 1);
-	}
+	if (has_other || (has_string && max > 0))
+		luaL_error(L, "cannot encode a table with %s keys as JSON "
+			      "(arrays have keys 1..n, objects string keys)",
+			   has_string ? "mixed" : "non-string");
+	if (has_string || count == 0)
+		return -1;
+	if (max != count)
+		luaL_error(L, "cannot encode a sparse array as JSON (tag it "
+			      "with smartcar.array_mt or fill the gaps with "
+			      "smartcar.null)");
+	return max;
 }
 
 static void json_encode_into(lua_State *L, int idx, int depth,
 			     cJSON *parent, const char *key)
 {
 	char buf[64];
+	lua_Integer n, k;
+	cJSON *node;
 
 	if (depth > MAX_JSON_DEPTH)
 		luaL_error(L, "cannot encode as JSON: nested too deeply "
@@ -653,7 +616,20 @@ static void json_encode_into(lua_State *L, int idx, int depth,
 		}
 		break;
 	case LUA_TTABLE:
-		json_encode_table(L, idx, depth, parent, key);
+		n = json_array_len(L, idx);
+		node = json_attach(L, parent, key, n < 0 ? cJSON_CreateObject()
+							 : cJSON_CreateArray());
+		for (k = 1; k <= n; k++, lua_pop(L, 1)) {
+			lua_rawgeti(L, idx, k);
+			json_encode_into(L, lua_gettop(L), depth + 1, node,
+					 NULL);
+		}
+		if (n >= 0)
+			return;
+		for (lua_pushnil(L); lua_next(L, idx) != 0; lua_pop(L, 1))
+			json_encode_into(L, lua_gettop(L), depth + 1, node,
+					 check_cstring(L, -2,
+						       "a JSON object key"));
 		return;
 	default:
 		break;
