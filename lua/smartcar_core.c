@@ -38,8 +38,7 @@ static const char null_sentinel = 0;
 typedef struct lclient {
 	sc_client *client; /* NULL once closed */
 	int busy;          /* run_many in progress: closing must wait */
-	lua_State *hook_L; /* the debug hook's own thread, or NULL */
-	int hook_ref;      /* registry: the hook's thread (with hook_L) */
+	lua_State *hook_L; /* the debug hook's thread (user value 1), or NULL */
 	sc_async *async;   /* client:async_*, made on first use, or NULL */
 } lclient;
 
@@ -85,18 +84,6 @@ static int raise_failure(lua_State *L, const char *name, int rc,
 
 /* ---- JSON to Lua. ---- */
 
-static void push_number(lua_State *L, double d)
-{
-	/* Integral values that fit exactly become integers: 2^63 itself does
-	 * not fit, hence the half-open range. */
-	if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 &&
-	    floor(d) == d) {
-		lua_pushinteger(L, (lua_Integer)d);
-		return;
-	}
-	lua_pushnumber(L, (lua_Number)d);
-}
-
 static void push_json(lua_State *L, const cJSON *j, int depth)
 {
 	const cJSON *c;
@@ -121,7 +108,13 @@ static void push_json(lua_State *L, const cJSON *j, int depth)
 		lua_pushlightuserdata(L, (void *)&null_sentinel);
 		break;
 	case cJSON_Number:
-		push_number(L, j->valuedouble);
+		/* integral and in range (2^63 is not): an integer */
+		if (j->valuedouble >= -9223372036854775808.0 &&
+		    j->valuedouble < 9223372036854775808.0 &&
+		    floor(j->valuedouble) == j->valuedouble)
+			lua_pushinteger(L, (lua_Integer)j->valuedouble);
+		else
+			lua_pushnumber(L, (lua_Number)j->valuedouble);
 		break;
 	case cJSON_String:
 	case cJSON_Raw:
@@ -221,14 +214,6 @@ static sc_params *params_arg(lua_State *L, tmp *t, int idx, int argn)
 
 /* ---- smartcar.Client (core.client: generated) ---- */
 
-/* Drop the client's debug hook, if any. */
-static void drop_hook(lua_State *L, lclient *c)
-{
-	if (c->hook_L != NULL)
-		luaL_unref(L, LUA_REGISTRYINDEX, c->hook_ref);
-	c->hook_L = NULL;
-}
-
 /* close and __close: idempotent; a client call_many runs on (closed from
  * its progress callback) raises. */
 static int client_close(lua_State *L)
@@ -244,7 +229,9 @@ static int client_close(lua_State *L)
 		c->client = NULL; /* closed before freeing, like liolib */
 		sc_client_free(cl);
 	}
-	drop_hook(L, c);
+	c->hook_L = NULL;
+	lua_pushnil(L);
+	lua_setiuservalue(L, 1, 1);
 	return 0;
 }
 
@@ -275,13 +262,13 @@ static int l_client_set_debug(lua_State *L)
 		luaL_checktype(L, 2, LUA_TFUNCTION);
 	if (c->busy)
 		return luaL_error(L, "client is in use by call_many");
-	drop_hook(L, c);
-	if (!lua_isnoneornil(L, 2)) {
-		c->hook_L = lua_newthread(L);
+	lua_settop(L, 2);
+	c->hook_L = lua_isnil(L, 2) ? NULL : lua_newthread(L);
+	if (c->hook_L != NULL) {
 		lua_pushvalue(L, 2);
 		lua_xmove(L, c->hook_L, 1); /* the hook: index 1 of its thread */
-		c->hook_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	}
+	lua_setiuservalue(L, 1, 1); /* the thread, or nil */
 	sc_client_set_debug(c->client, c->hook_L ? debug_trampoline : NULL, c);
 	return 0;
 }
@@ -377,23 +364,19 @@ static int set_param(lua_State *L, sc_params *p, const char *key)
 	const char *s;
 	int rc;
 
-	switch (lua_type(L, -1)) {
-	case LUA_TSTRING:
+	if (lua_type(L, -1) == LUA_TSTRING) {
 		s = lua_tolstring(L, -1, &len);
 		if (strlen(s) != len)
 			return 1;
 		rc = sc_params_set(p, key, s);
-		break;
-	case LUA_TBOOLEAN:
+	} else if (lua_type(L, -1) == LUA_TBOOLEAN) {
 		rc = sc_params_set(p, key, lua_toboolean(L, -1) ? "true"
 								: "false");
-		break;
-	case LUA_TNUMBER:
-		rc = lua_isinteger(L, -1)
-			     ? sc_params_set_int(p, key, lua_tointeger(L, -1))
-			     : sc_params_set_number(p, key, lua_tonumber(L, -1));
-		break;
-	default:
+	} else if (lua_isinteger(L, -1)) {
+		rc = sc_params_set_int(p, key, lua_tointeger(L, -1));
+	} else if (lua_type(L, -1) == LUA_TNUMBER) {
+		rc = sc_params_set_number(p, key, lua_tonumber(L, -1));
+	} else {
 		return 1;
 	}
 	if (rc != 0)
@@ -403,13 +386,11 @@ static int set_param(lua_State *L, sc_params *p, const char *key)
 
 /*
  * core.vehicle_call(vehicle, endpoint, default_client) -> data | nil, err
- * | false: a Vehicle method called without options in one walk of the
- * vehicle's table, whose fields are parameters as sc_vehicle_field()
- * says; its client (or default_client()) runs the call.  false, with
- * nothing done, when init.lua's general path is needed: that field
- * kind, an id, token or flags of another type, an empty id or token, a
- * parameter that is no string (without NUL), number or boolean, or no
- * open core client.
+ * | false: a Vehicle method called without options, its parameters the
+ * vehicle's fields (sc_vehicle_field()), run by its client or
+ * default_client().  false, with nothing done, when init.lua's general
+ * path is needed: a field kind says so, a value of another type, an
+ * empty id or token, or no open core client.
  */
 static int l_vehicle_call(lua_State *L)
 {
@@ -503,7 +484,6 @@ static int pages_step(lua_State *L)
 		return luaL_error(L, "client is closed");
 	if (s != NULL && s->store == NULL)
 		return luaL_error(L, "token store is closed");
-	lua_settop(L, 0);
 	t = tmp_push(L);
 	rc = sc_pager_next(&t->res, p->pager);
 	if (rc <= 0) { /* the walk is over: the end, or a failed page */
@@ -654,9 +634,8 @@ static cJSON *json_encode_tree(lua_State *L, int idx, tmp *t)
 static int l_env_snapshot(lua_State *L); /* generated */
 
 /* core.same_env(snapshot) -> whether the environment still holds a
- * core.env_snapshot's values; core.same_env(names, values) is
- * same_env(env_snapshot(names, values)).  The default client's check
- * that no origin variable changed. */
+ * core.env_snapshot's values (the default client's check that no origin
+ * variable changed); same_env(names, values): of env_snapshot(...). */
 static int l_same_env(lua_State *L)
 {
 	lenv *u = luaL_testudata(L, 1, ENV_MT);
@@ -734,7 +713,7 @@ static const char *many_call(lua_State *L, lstore **st)
 static int l_client_call_many(lua_State *L)
 {
 	lclient *c = luaL_checkudata(L, 1, CLIENT_MT);
-	lua_Integer mif = 0;
+	lua_Integer mif;
 	struct many_progress prog = { L, 0, 6, 0 };
 	size_t n, i;
 	tmp *t;
@@ -742,11 +721,9 @@ static int l_client_call_many(lua_State *L)
 
 	check_client(L, 1);
 	luaL_checktype(L, 2, LUA_TTABLE);
-	if (!lua_isnoneornil(L, 3)) {
-		mif = luaL_checkinteger(L, 3);
-		luaL_argcheck(L, mif >= 1 && mif <= 1024, 3,
-			      "max_in_flight must be 1..1024");
-	}
+	mif = luaL_optinteger(L, 3, 8);
+	luaL_argcheck(L, mif >= 1 && mif <= 1024, 3,
+		      "max_in_flight must be 1..1024");
 	if (!lua_isnoneornil(L, 4)) {
 		luaL_checktype(L, 4, LUA_TFUNCTION);
 		prog.fn = 4;
@@ -787,10 +764,8 @@ static int l_client_call_many(lua_State *L)
 		lua_pushvalue(L, 6);
 		return lua_error(L);
 	}
-	if (rc == SC_ENOMEM)
-		return raise_nomem(L);
 	if (rc != 0)
-		return luaL_error(L, "call_many: %s", sc_strerror(rc));
+		return raise_failure(L, "call_many", rc, NULL);
 
 	lua_createtable(L, (int)n, 0);
 	for (i = 0; i < n; i++) {

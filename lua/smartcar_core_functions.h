@@ -1029,7 +1029,7 @@ static int l_client(lua_State *L)
 	t = tmp_push(L);
 	if (!lua_isnil(L, 1))
 		options = json_encode_tree(L, 1, t);
-	u = lua_newuserdatauv(L, sizeof(*u), 0);
+	u = lua_newuserdatauv(L, sizeof(*u), 1);
 	memset(u, 0, sizeof(*u));
 	luaL_setmetatable(L, CLIENT_MT);
 	rc = sc_client_new_json(&u->client, options, &t->err);

@@ -1252,9 +1252,11 @@ def render_lua_fn(fn):
             utype, mt, field = LUA_HANDLES[fn.ret]
             decls.append("\t%s *u;" % utype)
             op = fn.ret == "op"
+            # user value 1: an op's client, a client's debug hook thread
             body.append("\tu = lua_newuserdatauv(L, sizeof(*u), %d);\n"
                         "\tmemset(u, 0, sizeof(*u));\n"
-                        "\tluaL_setmetatable(L, %s);" % (op, mt))
+                        "\tluaL_setmetatable(L, %s);"
+                        % (fn.ret in ("op", "client"), mt))
             if op:
                 body.append("\tlua_pushvalue(L, 1);\n"
                             "\tlua_setiuservalue(L, -2, 1);")
