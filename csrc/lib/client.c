@@ -78,17 +78,19 @@ static const char *pick_any(const char *opt, const char *const *envs,
 	return v ? v : dflt;
 }
 
-/* Every variable a client's hosts and CA bundle come from (what
- * sc_client_env_name lists): the origins, then the names of the v3 origin
- * (v3_origin_env), then the CA files requests, curl and OpenSSL users
- * already point at (ca_bundle_env). */
+/* Every variable a client reads (what sc_client_env_name lists): the
+ * origins, then the names of the v3 origin (v3_origin_env), then the CA
+ * files requests, curl and OpenSSL users already point at
+ * (ca_bundle_env), then the application's credentials. */
 static const char *const client_env[] = {
 	"SMARTCAR_CONNECT_ORIGIN", "SMARTCAR_AUTH_ORIGIN",
 	"SMARTCAR_API_ORIGIN", "SMARTCAR_MANAGEMENT_API_ORIGIN",
 	"SMARTCAR_IAM_ORIGIN", "SMARTCAR_MANAGEMENT_API_V3_ORIGIN",
 	"SMARTCAR_VEHICLE_API_V3_ORIGIN", /* the Python SDK's name */
 	"SMARTCAR_API_V3_ORIGIN", "SMARTCAR_VEHICLE_API_ORIGIN", NULL,
-	"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", NULL
+	"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", NULL,
+	"SMARTCAR_CLIENT_ID", "SMARTCAR_CLIENT_SECRET", "SMARTCAR_REDIRECT_URI",
+	NULL
 };
 #define v3_origin_env (client_env + 6)
 #define ca_bundle_env (client_env + 10)
@@ -96,6 +98,8 @@ static const char *const client_env[] = {
 const char *sc_client_env_name(size_t i)
 {
 	if (i >= 9) /* past the end of the origins' list */
+		i++;
+	if (i >= 13) /* past the end of the CA bundles' list */
 		i++;
 	return i < sizeof(client_env) / sizeof(client_env[0]) ?
 	       client_env[i] : NULL;

@@ -42,7 +42,7 @@ function core.random_state() end
 ---@return string[] # endpoint names, in table order
 function core.endpoints() end
 
----@return string[] # the environment variables a client reads its hosts and CA bundle from
+---@return string[] # the environment variables a client reads its hosts, CA bundle and credentials from
 function core.client_env() end
 
 ---@return table<string, string> # the per-call options, name -> "string" or "count"

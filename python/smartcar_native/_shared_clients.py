@@ -22,16 +22,9 @@ from . import _util
 from ._core import Client, client_env, env_snapshot, same_env
 from .options import Profile, RatePolicy
 
-#: the variables libsmartcar's clients read their hosts and CA bundle
-#: from (a change makes a new client)
+#: the variables libsmartcar's clients read their hosts, CA bundle and
+#: credentials from (a change makes a new client)
 ORIGIN_VARIABLES = tuple(client_env())
-
-#: the default client reads these too (token refresh, v3 app tokens)
-CREDENTIAL_VARIABLES = (
-    "SMARTCAR_CLIENT_ID",
-    "SMARTCAR_CLIENT_SECRET",
-    "SMARTCAR_REDIRECT_URI",
-)
 
 #: appended to libsmartcar's User-Agent by the Python layer
 USER_AGENT_SUFFIX = "Python/%s" % platform.python_version()
@@ -41,7 +34,6 @@ _MAX_CREDENTIAL_CLIENTS = 8
 
 DebugHook = Callable[[str, str], Any]
 
-_ENV_NAMES = ORIGIN_VARIABLES + CREDENTIAL_VARIABLES
 
 _lock = threading.Lock()
 #: the default client and a snapshot (libsmartcar's sc_env_snapshot) of
@@ -114,7 +106,7 @@ def default_client() -> Client:
         if current is None or current[0].closed or not same_env(current[1]):
             # The previous client is not closed here: another thread may be
             # about to use it.  It is freed when the last user drops it.
-            env = env_snapshot(_ENV_NAMES)  # before the client reads it
+            env = env_snapshot(ORIGIN_VARIABLES)  # before the client reads it
             current = _current = (_new_client(), env)
         return current[0]
 
@@ -130,7 +122,7 @@ def credentials_client(client_id: Optional[str],
     reads; the least recently used one is dropped (not closed) past a few.
     """
     digest = hashlib.sha256((client_secret or "").encode("utf-8")).hexdigest()
-    key = (client_id, digest, tuple(map(os.environ.get, _ENV_NAMES)))
+    key = (client_id, digest, tuple(map(os.environ.get, ORIGIN_VARIABLES)))
     with _lock:
         client = _credential_clients.get(key)
         if client is None or client.closed:

@@ -140,7 +140,7 @@ class Emulator:
         """The ``SMARTCAR_*`` variables that aim the SDK here, with the
         emulator's test application's credentials."""
         env = {name: self.url for name in ORIGIN_VARIABLES
-               if name.startswith("SMARTCAR_")}
+               if name.endswith("_ORIGIN")}
         env.update(SMARTCAR_CLIENT_ID=CLIENT_ID,
                    SMARTCAR_CLIENT_SECRET=CLIENT_SECRET,
                    SMARTCAR_REDIRECT_URI=REDIRECT_URI)

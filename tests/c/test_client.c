@@ -357,22 +357,27 @@ TEST(endpoint_info_every_column)
 
 TEST(client_env_names_every_variable_it_reads)
 {
-	size_t i, origins = 0, ca = 0;
+	size_t i, origins = 0, ca = 0, credentials = 0;
 
-	/* the origins' and the CA bundle's variables, each once */
+	/* the origins', the CA bundle's and the credentials' variables,
+	 * each once */
 	for (i = 0; sc_client_env_name(i) != NULL; i++) {
 		const char *name = sc_client_env_name(i);
-		if (strstr(name, "SMARTCAR_") == name &&
-		    strstr(name, "_ORIGIN") != NULL)
+		if (strstr(name, "SMARTCAR_") != name)
+			ca++;
+		else if (strstr(name, "_ORIGIN") != NULL)
 			origins++;
 		else
-			ca++;
+			credentials++;
 	}
 	CHECK(origins == 9);
 	CHECK(ca == 3);
+	CHECK(credentials == 3);
 	CHECK_STR(sc_client_env_name(0), "SMARTCAR_CONNECT_ORIGIN");
 	CHECK_STR(sc_client_env_name(11), "SSL_CERT_FILE");
-	CHECK(sc_client_env_name(12) == NULL);
+	CHECK_STR(sc_client_env_name(12), "SMARTCAR_CLIENT_ID");
+	CHECK_STR(sc_client_env_name(14), "SMARTCAR_REDIRECT_URI");
+	CHECK(sc_client_env_name(15) == NULL);
 }
 
 TEST(client_options_versions)

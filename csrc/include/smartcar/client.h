@@ -78,9 +78,10 @@ SC_EXTERN(const char *) sc_client_option_type(const char *name);
 SC_EXTERN(const char *) sc_client_option_name(size_t i);
 
 /** The name of the @p i th environment variable (from 0) a client reads
- * its hosts or CA bundle from (SMARTCAR_*_ORIGIN, REQUESTS_CA_BUNDLE...),
- * or NULL past the last: a binding that shares a client makes a new one
- * when one of them changed.  Ownership: a static string. */
+ * its hosts, CA bundle or credentials from (SMARTCAR_*_ORIGIN,
+ * REQUESTS_CA_BUNDLE, SMARTCAR_CLIENT_ID...), or NULL past the last: a
+ * binding that shares a client makes a new one when one of them changed.
+ * Ownership: a static string. */
 SC_EXTERN(const char *) sc_client_env_name(size_t i);
 
 /** Free a client and close its connections.  Accepts NULL. */
