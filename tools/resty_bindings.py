@@ -16,6 +16,7 @@ in ARG and render_fn.  Argument errors raise (an invalid_argument Error
 whose message starts with the argument's name); failures of data from
 the network are nil, err.
 """
+import copy
 import os
 import re
 
@@ -28,12 +29,13 @@ INCLUDE = os.path.join(ROOT, "csrc", "include", "smartcar")
 # The entries smartcar.resty offers (by their Lua name): the calls with
 # state (the client's, the stores' I/O) stay in resty.lua.
 RESTY = ("parse_redirect", "state_seal", "state_open", "sqlite_store", "postgres_store", "webhook_challenge", "webhook_verify",
-         "webhook_parse", "webhook_receive", "webhook_seen",
-         "webhook_seen_sqlite", "webhook_seen_postgres", "seen:first",
+         "webhook_parse", "webhook_receive", "seen:first",
          "seen:forget", "seen:count", "signal_rows", "time_ms",
          "version", "endpoints", "random_state", "client:get",
          "store:get", "store:put", "store:delete", "client:call",
-         "client:pages", "store:refresh")
+         "client:pages", "store:refresh", "webhook_seen_open")
+# Those Lua's core does not offer, by their Python name.
+BY_PYTHON = {"webhook_seen_open": "seen_open"}
 
 # The entries whose calls smartcar.resty makes itself, driving the op over
 # cosockets (the library's own call would block on libcurl): after their
@@ -212,7 +214,7 @@ def render_fn(fn, consts):
         free = {"seen": "sc_webhook_seen_free",
                 "store": "sc_token_store_free"}[ret]
         body += ["local rc = %s" % call,
-                 "if rc ~= 0 then return nil, %s end" % failed,
+                 "if rc ~= 0 then return rt.fail(%s) end" % failed,
                  "return rt.%s(ffi.gc(out[0], C.%s))" % (ret, free)]
     elif ret == "bool":
         body += ["local rc = %s" % call,
@@ -259,6 +261,9 @@ def render_fn(fn, consts):
 def render(functions):
     consts = constants()
     by_lua = {fn.lua: fn for fn in functions if fn.lua}
+    for lua, py in BY_PYTHON.items():
+        by_lua[lua] = copy.copy(next(f for f in functions if f.py == py))
+        by_lua[lua].lua = lua
     missing = [n for n in RESTY if n not in by_lua]
     if missing:
         raise SystemExit("resty_bindings: no bindings.def entry %s"

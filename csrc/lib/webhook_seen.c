@@ -160,6 +160,20 @@ int sc_webhook_seen_open_postgres(sc_webhook_seen **out, const char *conninfo,
 	return 0;
 }
 
+int sc_webhook_seen_open(sc_webhook_seen **out, size_t capacity,
+			 int64_t ttl_ms, const char *path, const char *conninfo,
+			 sc_error **err_out)
+{
+	if (conninfo)
+		return sc_webhook_seen_open_postgres(out, conninfo, ttl_ms,
+						     err_out);
+	if (path)
+		return sc_webhook_seen_open_sqlite(out, path, ttl_ms, err_out);
+	if (err_out)
+		*err_out = NULL;
+	return sc_webhook_seen_new(out, capacity, ttl_ms);
+}
+
 /* One statement with one text and up to two integer parameters; the
  * number of rows it changed (a SELECT: its first column), or
  * SC_ESTORAGE. */

@@ -166,6 +166,7 @@ local function fail(err)
   end
   return nil, err
 end
+rt.fail = fail
 
 -- The library object fn(out, json, #json, err_out) makes of the Lua table
 -- t as JSON (sc_params_from_text...), gc-anchored with free; or fail().
@@ -693,12 +694,8 @@ function rt.seen(ptr) return setmetatable({ ptr = ptr }, Seen) end
 
 function _M.webhook_seen(opts) -- (the defaults are bindings.def's)
   opts = opts or {}
-  if opts.postgres then -- shared by every worker
-    return F.webhook_seen_postgres(opts.postgres, opts.ttl_ms)
-  elseif opts.path then
-    return F.webhook_seen_sqlite(opts.path, opts.ttl_ms)
-  end
-  return F.webhook_seen(opts.capacity, opts.ttl_ms)
+  return F.webhook_seen_open(opts.capacity, opts.ttl_ms, opts.path,
+    opts.postgres)
 end
 
 --- One flat row per signal (sc_signal_rows), times in epoch ms: from a

@@ -577,6 +577,46 @@ done:
 	return ret;
 }
 
+PyDoc_STRVAR(py_seen_open_doc,
+"seen_open(capacity=100000, ttl_ms=86400000, path=None, conninfo=None) -> capsule\n"
+"\n"
+"The set its options ask for (sc_webhook_seen_open): on PostgreSQL\n"
+"with conninfo, else in the SQLite file path, else in memory;\n"
+"raises StorageError.");
+
+static PyObject *py_seen_open(PyObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "capacity", "ttl_ms", "path", "conninfo", NULL };
+	PyObject *path_obj = Py_None, *conninfo_obj = Py_None;
+	Py_ssize_t capacity = 100000;
+	long long ttl_ms = 86400000;
+	const char *path = NULL;
+	const char *conninfo = NULL;
+	sc_webhook_seen *out = NULL;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|nLOO:seen_open", kwlist,
+					 &capacity, &ttl_ms, &path_obj, &conninfo_obj))
+		return retyped();
+	if (path_obj != Py_None && !(path = utf8_of(path_obj, "path")))
+		goto done;
+	if (conninfo_obj != Py_None && !(conninfo = utf8_of(conninfo_obj, "conninfo")))
+		goto done;
+	if (!(capacity >= 1 && ttl_ms >= 0)) {
+		raise_error(SC_EINVAL, NULL, "capacity must be at least 1 and ttl not negative");
+		goto done;
+	}
+	Py_BEGIN_ALLOW_THREADS
+	rc = sc_webhook_seen_open(&out, (size_t)capacity, (int64_t)ttl_ms, path, conninfo, &err);
+	Py_END_ALLOW_THREADS
+	ret = seen_wrap(rc, out, err);
+done:
+	return ret;
+}
+
 PyDoc_STRVAR(py_seen_check_doc,
 "seen_check(seen, event_id, now_ms=0) -> bool\n"
 "\n"
@@ -2469,6 +2509,8 @@ static PyMethodDef module_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, py_seen_open_sqlite_doc },
 	{ "seen_open_postgres", (PyCFunction)(void (*)(void))py_seen_open_postgres,
 	  METH_VARARGS | METH_KEYWORDS, py_seen_open_postgres_doc },
+	{ "seen_open", (PyCFunction)(void (*)(void))py_seen_open,
+	  METH_VARARGS | METH_KEYWORDS, py_seen_open_doc },
 	{ "seen_check", (PyCFunction)(void (*)(void))py_seen_check,
 	  METH_VARARGS | METH_KEYWORDS, py_seen_check_doc },
 	{ "seen_forget", (PyCFunction)(void (*)(void))py_seen_forget,

@@ -398,10 +398,17 @@ TEST(webhook_seen_sqlite_is_shared_and_expires)
 	CHECK(sc_webhook_seen_check(a, "", 51003) == SC_EINVAL);
 	sc_webhook_seen_free(a);
 	sc_webhook_seen_free(b);
-	/* what was seen survives a restart */
-	REQUIRE(sc_webhook_seen_open_sqlite(&a, path, 1000, NULL) == 0);
+	/* what was seen survives a restart (sc_webhook_seen_open: a path
+	 * is a SQLite set, no path one in memory, its ttl checked as theirs) */
+	REQUIRE(sc_webhook_seen_open(&a, 1, 1000, path, NULL, NULL) == 0);
 	CHECK(sc_webhook_seen_check(a, "ev-2", 51004) ==
 	      SC_WEBHOOK_DUPLICATE);
+	sc_webhook_seen_free(a);
+	CHECK(sc_webhook_seen_open(&a, 1, 0, path, NULL, &err) == SC_EINVAL);
+	sc_error_free(err);
+	REQUIRE(sc_webhook_seen_open(&a, 1, 0, NULL, NULL, &err) == 0);
+	CHECK(err == NULL);
+	CHECK(sc_webhook_seen_check(a, "ev-2", 1) == SC_WEBHOOK_FIRST);
 	sc_webhook_seen_free(a);
 	unlink(path);
 }

@@ -120,6 +120,17 @@ SC_EXTERN(int) sc_webhook_seen_open_postgres(sc_webhook_seen **out,
 					     int64_t ttl_ms,
 					     sc_error **err_out);
 
+/**
+ * The set its options ask for: on PostgreSQL when @p conninfo is not NULL
+ * (sc_webhook_seen_open_postgres), else in the SQLite file @p path when
+ * it is not NULL (sc_webhook_seen_open_sqlite), else in memory for up to
+ * @p capacity ids (sc_webhook_seen_new); each for @p ttl_ms.
+ * @return as the one it calls (err_out is NULL for one in memory).
+ */
+SC_EXTERN(int) sc_webhook_seen_open(sc_webhook_seen **out, size_t capacity,
+				    int64_t ttl_ms, const char *path,
+				    const char *conninfo, sc_error **err_out);
+
 /** Free the set; accepts NULL. */
 SC_EXTERN(void) sc_webhook_seen_free(sc_webhook_seen *seen);
 

@@ -48,12 +48,9 @@ int sc_webhook_challenge(char **out, const char *amt, const char *challenge);
 int sc_webhook_verify(const char *amt, const char *signature,
     const char *body, size_t len);
 int sc_webhook_parse(sc_result **out, const char *body, size_t len);
-int sc_webhook_seen_new(sc_webhook_seen **out, size_t capacity,
-    int64_t ttl_ms);
-int sc_webhook_seen_open_sqlite(sc_webhook_seen **out, const char *path,
-    int64_t ttl_ms, sc_error **err_out);
-int sc_webhook_seen_open_postgres(sc_webhook_seen **out, const char *conninfo,
-    int64_t ttl_ms, sc_error **err_out);
+int sc_webhook_seen_open(sc_webhook_seen **out, size_t capacity,
+    int64_t ttl_ms, const char *path, const char *conninfo,
+    sc_error **err_out);
 void sc_webhook_seen_free(sc_webhook_seen *seen);
 int sc_webhook_seen_check(sc_webhook_seen *seen, const char *event_id,
     int64_t now_ms);

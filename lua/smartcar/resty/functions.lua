@@ -63,7 +63,7 @@ return function(C, rt)
     local out = ffi.new("sc_token_store *[1]")
     local rc = C.sc_token_store_sqlite_new(out, path, err)
     if rc ~= 0 then
-      return nil, rt.error_from_c(err[0], rc, "sqlite_store")
+      return rt.fail(rt.error_from_c(err[0], rc, "sqlite_store"))
     end
     return rt.store(ffi.gc(out[0], C.sc_token_store_free))
   end
@@ -76,7 +76,7 @@ return function(C, rt)
     local out = ffi.new("sc_token_store *[1]")
     local rc = C.sc_token_store_postgres_new(out, conninfo, err)
     if rc ~= 0 then
-      return nil, rt.error_from_c(err[0], rc, "postgres_store")
+      return rt.fail(rt.error_from_c(err[0], rc, "postgres_store"))
     end
     return rt.store(ffi.gc(out[0], C.sc_token_store_free))
   end
@@ -129,53 +129,6 @@ return function(C, rt)
     local rc = C.sc_webhook_receive(out, amt, signature, body, #body,
       seen and seen.ptr)
     return rt.decode_result(out[0], rc)
-  end
-
-  function F.webhook_seen(capacity, ttl_ms)
-    if capacity == nil then capacity = 100000 end
-    if type(capacity) ~= "number" then
-      rt.raise("capacity: number expected")
-    end
-    if ttl_ms == nil then ttl_ms = 86400000 end
-    if type(ttl_ms) ~= "number" then rt.raise("ttl_ms: number expected") end
-    if not (capacity >= 1 and capacity <= 67108864) then
-      rt.raise("capacity: 1 .. 2^26 expected")
-    end
-    if not (ttl_ms >= 0) then rt.raise("ttl_ms: not negative expected") end
-    local out = ffi.new("sc_webhook_seen *[1]")
-    local rc = C.sc_webhook_seen_new(out, capacity, ttl_ms)
-    if rc ~= 0 then return nil, rt.error_from_c(nil, rc, "webhook_seen") end
-    return rt.seen(ffi.gc(out[0], C.sc_webhook_seen_free))
-  end
-
-  function F.webhook_seen_sqlite(path, ttl_ms)
-    if type(path) ~= "string" then rt.raise("path: string expected") end
-    if ttl_ms == nil then ttl_ms = 86400000 end
-    if type(ttl_ms) ~= "number" then rt.raise("ttl_ms: number expected") end
-    if not (ttl_ms > 0) then rt.raise("ttl_ms: positive expected") end
-    local err = ffi.new("sc_error *[1]")
-    local out = ffi.new("sc_webhook_seen *[1]")
-    local rc = C.sc_webhook_seen_open_sqlite(out, path, ttl_ms, err)
-    if rc ~= 0 then
-      return nil, rt.error_from_c(err[0], rc, "webhook_seen_sqlite")
-    end
-    return rt.seen(ffi.gc(out[0], C.sc_webhook_seen_free))
-  end
-
-  function F.webhook_seen_postgres(conninfo, ttl_ms)
-    if conninfo ~= nil and type(conninfo) ~= "string" then
-      rt.raise("conninfo: string expected")
-    end
-    if ttl_ms == nil then ttl_ms = 86400000 end
-    if type(ttl_ms) ~= "number" then rt.raise("ttl_ms: number expected") end
-    if not (ttl_ms > 0) then rt.raise("ttl_ms: positive expected") end
-    local err = ffi.new("sc_error *[1]")
-    local out = ffi.new("sc_webhook_seen *[1]")
-    local rc = C.sc_webhook_seen_open_postgres(out, conninfo, ttl_ms, err)
-    if rc ~= 0 then
-      return nil, rt.error_from_c(err[0], rc, "webhook_seen_postgres")
-    end
-    return rt.seen(ffi.gc(out[0], C.sc_webhook_seen_free))
   end
 
   function F.seen_first(seen, event_id, now_ms)
@@ -324,6 +277,33 @@ return function(C, rt)
     if type(client) ~= "table" then rt.raise("client: table expected") end
     check_key(key)
     return rt.run_op(client, "exchange_refresh_token", nil, self, key)
+  end
+
+  function F.webhook_seen_open(capacity, ttl_ms, path, conninfo)
+    if capacity == nil then capacity = 100000 end
+    if type(capacity) ~= "number" then
+      rt.raise("capacity: number expected")
+    end
+    if ttl_ms == nil then ttl_ms = 86400000 end
+    if type(ttl_ms) ~= "number" then rt.raise("ttl_ms: number expected") end
+    if path ~= nil and type(path) ~= "string" then
+      rt.raise("path: string expected")
+    end
+    if conninfo ~= nil and type(conninfo) ~= "string" then
+      rt.raise("conninfo: string expected")
+    end
+    if not (capacity >= 1 and capacity <= 67108864) then
+      rt.raise("capacity: 1 .. 2^26 expected")
+    end
+    if not (ttl_ms >= 0) then rt.raise("ttl_ms: not negative expected") end
+    local err = ffi.new("sc_error *[1]")
+    local out = ffi.new("sc_webhook_seen *[1]")
+    local rc = C.sc_webhook_seen_open(out, capacity, ttl_ms, path,
+      conninfo, err)
+    if rc ~= 0 then
+      return rt.fail(rt.error_from_c(err[0], rc, "webhook_seen_open"))
+    end
+    return rt.seen(ffi.gc(out[0], C.sc_webhook_seen_free))
   end
   rt.seen_class.first = F.seen_first
   rt.seen_class.forget = F.seen_forget
