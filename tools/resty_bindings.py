@@ -6,9 +6,9 @@ RESTY below this writes lua/smartcar/resty/functions.lua: one LuaJIT FFI
 function per entry, as tools/c_bindings.py writes one lua_CFunction per
 entry for lua/smartcar_core.c.  The module returns make(C, rt), which
 smartcar.resty calls once the library is loaded; rt gives the helpers
-the wrappers call (raise, take_string, opt_string, decode_result,
-error_from_c, make_params, encode, seen and store, which wrap a new
-handle); make sets the methods ("seen:first") of the classes rt gives
+the wrappers call (raise, fail, take_string, opt_string, decode_result,
+error_from_c, encode, run_op, pages, store_io and the classes a new
+handle gets); make sets the methods ("seen:first") of the classes rt gives
 (rt.seen_class...), F.codes are the codes of errors.def by kind.
 
 What each argument and return kind becomes in Lua is written once here,
@@ -215,7 +215,9 @@ def render_fn(fn, consts):
                 "store": "sc_token_store_free"}[ret]
         body += ["local rc = %s" % call,
                  "if rc ~= 0 then return rt.fail(%s) end" % failed,
-                 "return rt.%s(ffi.gc(out[0], C.%s))" % (ret, free)]
+                 "return setmetatable({ %s = ffi.gc(out[0], C.%s) },"
+                 % ({"seen": "ptr", "store": "cptr"}[ret], free),
+                 "  rt.%s_class)" % ret]
     elif ret == "bool":
         body += ["local rc = %s" % call,
                  "return %s" % lua_expr(fn.when, consts)]

@@ -180,7 +180,6 @@ end
 local function make_params(t)
   return from_json("sc_params", C.sc_params_free, C.sc_params_from_text, t)
 end
-rt.make_params = make_params
 
 ---------------------------------------------------------------------------
 -- HTTP: the library's sans-IO HTTP/1.1 (sc_http1) says where to connect,
@@ -407,7 +406,6 @@ function rt.run_op(client, endpoint, params, store, key)
   if not op then return fail(err) end
   return decode_result(drive(client, op, store))
 end
-local run_op = rt.run_op
 
 ---------------------------------------------------------------------------
 -- Client
@@ -486,7 +484,6 @@ end
 
 TokenStore.__index = TokenStore
 
-function rt.store(cptr) return setmetatable({ cptr = cptr }, TokenStore) end
 
 -- fn(...), made again while the store's I/O is pending (8 times at most).
 function rt.store_io(store, fn, ...)
@@ -609,7 +606,7 @@ end
 
 -- Calls that may reach a Lua store's callback must not run in a compiled
 -- trace (LuaJIT cannot enter a callback from one).
-for _, fn in ipairs { run_op, c_call, new_object, store_run, rt.store_io,
+for _, fn in ipairs { rt.run_op, c_call, new_object, store_run, rt.store_io,
     TokenStore.close } do
   jit.off(fn, true)
 end
@@ -636,7 +633,7 @@ end
 
 --- Any endpoint for this vehicle, with extra parameters.
 function Vehicle:call(endpoint, params)
-  return run_op(self.client, endpoint, { self.options, params, -- (merged)
+  return rt.run_op(self.client, endpoint, { self.options, params, -- (merged)
     { vehicle_id = self.id, access_token = self.access_token } },
     self.store, self.key)
 end
@@ -677,7 +674,7 @@ end })
 --- =} or nil; options: flags, timeout_ms...
 for _, name in ipairs { "exchange_code", "exchange_refresh_token",
                         "get_user", "get_vehicles" } do
-  Client[name] = endpoint_method(name, run_op)
+  Client[name] = endpoint_method(name, rt.run_op)
 end
 
 ---------------------------------------------------------------------------
@@ -690,7 +687,6 @@ end
 --- string), nil, err when it cannot be opened.  An in-memory set is per
 --- worker: a retry reaching another worker is missed.
 Seen.__index = Seen
-function rt.seen(ptr) return setmetatable({ ptr = ptr }, Seen) end
 
 function _M.webhook_seen(opts) -- (the defaults are bindings.def's)
   opts = opts or {}

@@ -65,7 +65,8 @@ return function(C, rt)
     if rc ~= 0 then
       return rt.fail(rt.error_from_c(err[0], rc, "sqlite_store"))
     end
-    return rt.store(ffi.gc(out[0], C.sc_token_store_free))
+    return setmetatable({ cptr = ffi.gc(out[0], C.sc_token_store_free) },
+      rt.store_class)
   end
 
   function F.postgres_store(conninfo)
@@ -78,7 +79,8 @@ return function(C, rt)
     if rc ~= 0 then
       return rt.fail(rt.error_from_c(err[0], rc, "postgres_store"))
     end
-    return rt.store(ffi.gc(out[0], C.sc_token_store_free))
+    return setmetatable({ cptr = ffi.gc(out[0], C.sc_token_store_free) },
+      rt.store_class)
   end
 
   function F.webhook_challenge(amt, challenge)
@@ -303,7 +305,8 @@ return function(C, rt)
     if rc ~= 0 then
       return rt.fail(rt.error_from_c(err[0], rc, "webhook_seen_open"))
     end
-    return rt.seen(ffi.gc(out[0], C.sc_webhook_seen_free))
+    return setmetatable({ ptr = ffi.gc(out[0], C.sc_webhook_seen_free) },
+      rt.seen_class)
   end
   rt.seen_class.first = F.seen_first
   rt.seen_class.forget = F.seen_forget
