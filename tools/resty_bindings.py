@@ -33,9 +33,11 @@ RESTY = ("parse_redirect", "state_seal", "state_open", "sqlite_store", "postgres
          "seen:forget", "seen:count", "signal_rows", "time_ms",
          "version", "endpoints", "random_state", "client:get",
          "store:get", "store:put", "store:delete", "client:call",
-         "client:pages", "store:refresh", "webhook_seen_open")
+         "client:pages", "store:refresh", "webhook_seen_open",
+         "client:auth_url_text")
 # Those Lua's core does not offer, by their Python name.
-BY_PYTHON = {"webhook_seen_open": "seen_open"}
+BY_PYTHON = {"webhook_seen_open": "seen_open",
+             "client:auth_url_text": "auth_url_text"}
 
 # The entries whose calls smartcar.resty makes itself, driving the op over
 # cosockets (the library's own call would block on libcurl): after their
@@ -195,9 +197,9 @@ def render_fn(fn, consts):
                  ("if rc ~= 0 then return nil, %s end" if "ERR" in fn.call
                   else "if rc ~= 0 then error(%s, 0) end") % failed,
                  "return rt.take_string(out[0])"]
-    elif ret == "pair":  # two strings, or nil and the Error
+    elif ret == "pair":  # two strings, or nil and the Error (or raised)
         body += ["local rc = %s" % c_call(fn, "out, out2"),
-                 "if rc ~= 0 then return nil, %s end" % failed,
+                 "if rc ~= 0 then return rt.fail(%s) end" % failed,
                  "return rt.take_string(out[0]), rt.take_string(out2[0])"]
     elif ret == "stored":  # the set, or nil and the Error
         body += ["local rc = %s" % call,

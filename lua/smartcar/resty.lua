@@ -470,20 +470,15 @@ end
 --- force_prompt, make, single_select ({enabled =, vin =} or a boolean),
 --- single_select_vin, flags, user, mode.
 ---@return string|nil url, string|table state_or_err
-function Client:get_auth_url(scope, options)
-  local json = rt.encode({ options, { scope = scope } }, "options")
-  local url, state = ffi.new("char *[1]"), ffi.new("char *[1]")
-  local rc, cerr = c_call(C.sc_auth_url_text, url, state, self.cptr, json,
-    #json)
-  if rc ~= 0 then return fail(error_from_c(cerr, rc, "get_auth_url")) end
-  return take_string(url[0]), take_string(state[0])
+function Client:get_auth_url(scope, options) -- (the library merges them)
+  return self:auth_url_text(rt.encode({ options, { scope = scope } },
+    "options"))
 end
 
 ---------------------------------------------------------------------------
 -- Token stores
 
 TokenStore.__index = TokenStore
-
 
 -- fn(...), made again while the store's I/O is pending (8 times at most).
 function rt.store_io(store, fn, ...)

@@ -308,6 +308,19 @@ return function(C, rt)
     return setmetatable({ ptr = ffi.gc(out[0], C.sc_webhook_seen_free) },
       rt.seen_class)
   end
+
+  function F.client_auth_url_text(self, options)
+    if type(self) ~= "table" then rt.raise("self: table expected") end
+    if type(options) ~= "string" then rt.raise("options: string expected") end
+    local err = ffi.new("sc_error *[1]")
+    local out, out2 = ffi.new("char *[1]"), ffi.new("char *[1]")
+    local rc = C.sc_auth_url_text(out, out2, self.cptr, options,
+      #options, err)
+    if rc ~= 0 then
+      return rt.fail(rt.error_from_c(err[0], rc, "client_auth_url_text"))
+    end
+    return rt.take_string(out[0]), rt.take_string(out2[0])
+  end
   rt.seen_class.first = F.seen_first
   rt.seen_class.forget = F.seen_forget
   rt.seen_class.count = F.seen_count
@@ -318,6 +331,7 @@ return function(C, rt)
   rt.client_class.call = F.client_call
   rt.client_class.pages = F.client_pages
   rt.store_class.refresh = F.store_refresh
+  rt.client_class.auth_url_text = F.client_auth_url_text
   F.codes = { -- every code by kind (errors.def)
     invalid_argument = -1, out_of_memory = -2, network = -3, timeout = -4,
     tls = -5, malformed_response = -6, response_too_large = -7,
