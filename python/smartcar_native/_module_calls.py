@@ -73,17 +73,12 @@ def get_compatibility(
     (``timeout_ms``, ``max_attempts``...).
     """
     opts = _util.require_mapping("options", options)
-    params: Dict[str, Any] = {
-        "vin": _util.require_str("vin", vin),
-        "scope": " ".join(_util.str_list("scope", scope)),
-        "country": _util.require_str("country", country),
-        "flags": _util.flags_string(opts.get("flags")),
-        "mode": _util.optional_str("mode", opts.get("mode")),
-        # (the library then sends mode=test unless a mode is given)
-        "test_mode_compatibility_level": _util.optional_str(
-            "test_mode_compatibility_level",
-            opts.get("test_mode_compatibility_level")),
-    }
+    params: Dict[str, Any] = endpoint_args(
+        "get_compatibility", (vin, scope, country), "python")
+    # (with a level, the library sends mode=test unless a mode is given)
+    for key in ("mode", "test_mode_compatibility_level"):
+        params[key] = _util.optional_str(key, opts.get(key))
+    params["flags"] = _util.flags_string(opts.get("flags"))
     if opts.get("test_mode") is not None:
         test_mode = _util.mode_of_test_mode(opts["test_mode"])
         params["mode"] = params["mode"] or test_mode
@@ -129,14 +124,12 @@ def get_compatibility_matrix(
             raise TypeError("make must be a str or a list of str")
         make, options = None, make
     opts = _util.require_mapping("options", options)
-    params: Dict[str, Any] = {
-        "region": _util.require_str("region", region),
-        "make": _words("make", make if make is not None
-                       else opts.get("make")),
-        "type": _util.optional_str("type", opts.get("type")),
-        "scope": _words("scope", opts.get("scope")),
-        "mode": _util.optional_str("mode", opts.get("mode")),
-    }
+    params: Dict[str, Any] = endpoint_args(
+        "get_compatibility_matrix", (region,), "python")
+    for key in ("type", "mode"):
+        params[key] = _util.optional_str(key, opts.get(key))
+    params["make"] = _words("make", opts.get("make") if make is None else make)
+    params["scope"] = _words("scope", opts.get("scope"))
     return compatibility_matrix_from(_util.call(_client(params, opts, tuple(
         CompatibilityMatrixOptions.__annotations__)),
         "get_compatibility_matrix", params))
