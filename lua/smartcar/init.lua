@@ -245,7 +245,8 @@ function smartcar.configure(options)
 end
 
 --- The client shared by module functions and vehicles given none, made
---- again when a SMARTCAR_*_ORIGIN variable changed.  Do not close it.
+--- again when a variable it reads (core.client_env()) changed.  Do not
+--- close it.
 ---@return userdata # a smartcar.Client
 function smartcar.default_client()
   local client = defaults.client
@@ -1042,8 +1043,7 @@ function smartcar.signal_rows(source)
   end
   local data, err = core.signal_rows(check("json", source, "signal_rows", 1,
                                            "source"))
-  if not data then return nil, err end
-  return data.rows
+  return data and data.rows, err
 end
 
 --- Epoch milliseconds of a time given as ISO-8601 text or as a number

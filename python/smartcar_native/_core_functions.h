@@ -813,7 +813,7 @@ PyDoc_STRVAR(py_endpoint_info_doc,
 "endpoint_info(name) -> dict[str, str] | None: every column of the\n"
 "endpoint's line (sc_endpoint_info): method, path, host, auth, kind,\n"
 "vehicle, permission, batch_path, batch_name, args, result, doc,\n"
-"paging; None for an unknown endpoint.");
+"paging, query, walk (Lua's iterator); None for an unknown endpoint.");
 
 static PyObject *py_endpoint_info(PyObject *self, PyObject *args,
 			     PyObject *kwds)
