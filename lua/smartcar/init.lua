@@ -718,17 +718,10 @@ end
 ---@return smartcar.Error|nil err
 function Vehicle:batch(paths, options)
   check_self(self, Vehicle, "batch")
-  if type(paths) ~= "table" then
-    argerror("batch", 1, "paths: table of strings expected, got "
-      .. type(paths))
-  end
   -- (the library checks each path)
-  local list = setmetatable({}, core.array_mt)
-  for i = 1, #paths do
-    list[i] = check("string", paths[i], "batch", 1, ("paths[%d]"):format(i))
-  end
   local data, err = vehicle_call(self, "batch", 2, "batch", options,
-                                 { paths = core.json_encode(list) })
+                                 (positional("batch", "lua", "batch", 1,
+                                             paths)))
   if data == nil then return nil, err end
   local res = { errors = {}, meta = data.meta }
   for _, r in ipairs(data.responses or {}) do
