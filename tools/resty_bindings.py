@@ -34,10 +34,11 @@ RESTY = ("parse_redirect", "state_seal", "state_open", "sqlite_store", "postgres
          "version", "endpoints", "random_state", "client:get",
          "store:get", "store:put", "store:delete", "client:call",
          "client:pages", "store:refresh", "webhook_seen_open",
-         "client:auth_url_text")
+         "client:auth_url_text", "state_cookie")
 # Those Lua's core does not offer, by their Python name.
 BY_PYTHON = {"webhook_seen_open": "seen_open",
-             "client:auth_url_text": "auth_url_text"}
+             "client:auth_url_text": "auth_url_text",
+             "state_cookie": "state_cookie"}
 
 # The entries whose calls smartcar.resty makes itself, driving the op over
 # cosockets (the library's own call would block on libcurl): after their
@@ -123,7 +124,7 @@ def lua_expr(cond, consts):
 def c_call(fn, out):
     """fn's C call, with OUT, ERR, SELF, casts and lengths as Lua has
     them."""
-    call = re.sub(r"\((?:size_t|int64_t|int|double)\)", "", fn.call)
+    call = re.sub(r"\((?:size_t|int64_t|int|long|double)\)", "", fn.call)
     call = call.replace("OUT", out).replace("ERR", "err").replace(
         "SELF", "self")
     for a in fn.args:

@@ -101,3 +101,45 @@ int sc_state_open(char **out, const char *secret, const char *sealed,
 	*out = sc__url_decode(sealed, (size_t)(dot - sealed));
 	return *out ? 0 : SC_ENOMEM;
 }
+
+/* 1 when every byte of @p s may stand in a cookie's @p part: n its name
+ * (a token), v its value (cookie-octets), p its path (no control byte or
+ * ';'), as RFC 6265 says. */
+static int cookie_text(const char *s, char part)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c >= 0x7f || c == ';' ||
+		    (part != 'p' && strchr(" \",\\", c)) ||
+		    (part == 'n' && strchr("()<>@:/[]?={}", c)))
+			return 0;
+	}
+	return 1;
+}
+
+int sc_state_cookie(char **out, const char *name, const char *value,
+		    const char *path, long max_age, int secure)
+{
+	char age[32];
+	sc_buf b;
+
+	if (!out)
+		return SC_EINVAL;
+	*out = NULL;
+	path = path ? path : "/";
+	if (!name || !*name || !value || max_age < 0 ||
+	    !cookie_text(name, 'n') || !cookie_text(value, 'v') ||
+	    !cookie_text(path, 'p'))
+		return SC_EINVAL;
+	snprintf(age, sizeof age, "%ld", max_age);
+	sc__buf_init(&b, 64 * 1024);
+	if (sc__buf_cat(&b, name, "=", value, "; Path=", path, "; Max-Age=",
+			age, "; HttpOnly; SameSite=Lax",
+			secure ? "; Secure" : "") != 0) {
+		sc__buf_free(&b);
+		return SC_ENOMEM;
+	}
+	*out = sc__buf_detach(&b);
+	return *out ? 0 : SC_ENOMEM;
+}

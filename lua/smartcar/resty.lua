@@ -736,12 +736,11 @@ local function state_keeper(opts, seal, open)
   if opts ~= nil and type(opts) ~= "table" then raise("opts: table expected") end
   opts = opts or {}
   local name, max_age = opts.name or "sc_state", opts.max_age or 600
-  local function set_cookie(value, age)
+  local function set_cookie(value, age) -- (added to any Set-Cookie)
     local h = ngx.header["Set-Cookie"]
     h = type(h) == "string" and { h } or h or {}
-    h[#h + 1] = ("%s=%s; Path=%s; Max-Age=%d; HttpOnly; SameSite=Lax%s")
-      :format(name, value, opts.path or "/", age,
-        opts.secure == false and "" or "; Secure")
+    h[#h + 1] = F.state_cookie(name, value, age, opts.path,
+      opts.secure == false and 0 or 1)
     ngx.header["Set-Cookie"] = h
   end
   return {
@@ -754,8 +753,7 @@ local function state_keeper(opts, seal, open)
     take = function()
       local raw = ngx.var["cookie_" .. name]
       set_cookie("", 0)
-      if not raw or raw == "" then return nil end
-      return open(raw)
+      return raw and raw ~= "" and open(raw) or nil
     end,
   }
 end

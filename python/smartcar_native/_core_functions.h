@@ -180,6 +180,45 @@ done:
 	return ret;
 }
 
+PyDoc_STRVAR(py_state_cookie_doc,
+"state_cookie(name, value, max_age, path=None, secure=1) -> str\n"
+"\n"
+"The Set-Cookie header value keeping value (a sealed state, or its\n"
+"id) as name at path for max_age seconds (0 deletes it): HttpOnly,\n"
+"SameSite=Lax and, unless secure is 0, Secure.  Raises\n"
+"InvalidArgumentError for bytes a cookie cannot hold.");
+
+static PyObject *py_state_cookie(PyObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "name", "value", "max_age", "path", "secure", NULL };
+	PyObject *name_obj, *value_obj, *path_obj = Py_None;
+	const char *name;
+	const char *value;
+	long max_age;
+	const char *path = NULL;
+	int secure = 1;
+	char *out = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOl|Oi:state_cookie", kwlist,
+					 &name_obj, &value_obj, &max_age, &path_obj, &secure))
+		return retyped();
+	if (!(name = utf8_of(name_obj, "name")))
+		goto done;
+	if (!(value = utf8_of(value_obj, "value")))
+		goto done;
+	if (path_obj != Py_None && !(path = utf8_of(path_obj, "path")))
+		goto done;
+	rc = sc_state_cookie(&out, name, value, path, (long)max_age, secure);
+	ret = rc != 0 ? raise_error(rc, NULL, NULL)
+		     : str_from_c(out);
+done:
+	sc_free(out);
+	return ret;
+}
+
 PyDoc_STRVAR(py_sqlite_store_doc,
 "sqlite_store(path) -> TokenStore\n"
 "\n"
@@ -2487,6 +2526,8 @@ static PyMethodDef module_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, py_state_seal_doc },
 	{ "state_open", (PyCFunction)(void (*)(void))py_state_open,
 	  METH_VARARGS | METH_KEYWORDS, py_state_open_doc },
+	{ "state_cookie", (PyCFunction)(void (*)(void))py_state_cookie,
+	  METH_VARARGS | METH_KEYWORDS, py_state_cookie_doc },
 	{ "sqlite_store", (PyCFunction)(void (*)(void))py_sqlite_store,
 	  METH_VARARGS | METH_KEYWORDS, py_sqlite_store_doc },
 	{ "postgres_store", (PyCFunction)(void (*)(void))py_postgres_store,

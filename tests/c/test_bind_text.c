@@ -111,3 +111,29 @@ TEST(bind_text_merged_objects)
 	sc_free(state);
 	sc_client_free(c);
 }
+
+/* sc_state_cookie: the Set-Cookie value a keeper of the Connect state
+ * sends, and the bytes a cookie cannot hold refused. */
+TEST(state_cookie_header)
+{
+	char *h = NULL;
+
+	REQUIRE(sc_state_cookie(&h, "sc_state", "s%20t.17.ab", NULL, 600,
+				1) == 0);
+	CHECK_STR(h, "sc_state=s%20t.17.ab; Path=/; Max-Age=600; HttpOnly; "
+		     "SameSite=Lax; Secure");
+	sc_free(h);
+	REQUIRE(sc_state_cookie(&h, "id", "", "/cb", 0, 0) == 0);
+	CHECK_STR(h, "id=; Path=/cb; Max-Age=0; HttpOnly; SameSite=Lax");
+	sc_free(h);
+	CHECK(sc_state_cookie(&h, "a;b", "v", NULL, 1, 1) == SC_EINVAL);
+	CHECK(sc_state_cookie(&h, "a=b", "v", NULL, 1, 1) == SC_EINVAL);
+	CHECK(sc_state_cookie(&h, "", "v", NULL, 1, 1) == SC_EINVAL);
+	CHECK(sc_state_cookie(&h, "n", "v; Domain=evil", NULL, 1, 1) ==
+	      SC_EINVAL);
+	CHECK(sc_state_cookie(&h, "n", "a b", NULL, 1, 1) == SC_EINVAL);
+	CHECK(sc_state_cookie(&h, "n", "v", "/a;b", 1, 1) == SC_EINVAL);
+	CHECK(sc_state_cookie(&h, "n", "v", "/a\r\nX: y", 1, 1) == SC_EINVAL);
+	CHECK(sc_state_cookie(&h, "n", "v", NULL, -1, 1) == SC_EINVAL);
+	CHECK(h == NULL);
+}

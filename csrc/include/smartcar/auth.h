@@ -70,6 +70,19 @@ SC_EXTERN(int) sc_state_open(char **out, const char *secret,
 			     sc_error **err_out);
 
 /**
+ * The Set-Cookie header value that keeps @p value (a sealed state, or
+ * the id it is kept under) in the browser as @p name at @p path (NULL:
+ * "/") for @p max_age seconds (0 deletes it): HttpOnly, SameSite=Lax and,
+ * unless @p secure is 0, Secure.
+ * @return 0, or SC_EINVAL (a name that is not a token, a value or path
+ * with bytes a cookie cannot hold, a negative age).
+ * Ownership: free @p *out with sc_free().
+ */
+SC_EXTERN(int) sc_state_cookie(char **out, const char *name,
+			       const char *value, const char *path,
+			       long max_age, int secure);
+
+/**
  * Parse the redirect that Connect sent to the app: a full URL
  * ("https://app/cb?code=...&state=...") or just its query string.
  *

@@ -33,6 +33,8 @@ int sc_state_seal(char **out, const char *secret, const char *state,
     int64_t expires);
 int sc_state_open(char **out, const char *secret, const char *sealed,
     int64_t now, sc_error **err_out);
+int sc_state_cookie(char **out, const char *name, const char *value,
+    const char *path, long max_age, int secure);
 int sc_parse_redirect(sc_result **out, const char *url_or_query,
     const char *expected_state);
 const char *sc_endpoint_name(size_t i);

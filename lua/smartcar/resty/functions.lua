@@ -321,6 +321,21 @@ return function(C, rt)
     end
     return rt.take_string(out[0]), rt.take_string(out2[0])
   end
+
+  function F.state_cookie(name, value, max_age, path, secure)
+    if type(name) ~= "string" then rt.raise("name: string expected") end
+    if type(value) ~= "string" then rt.raise("value: string expected") end
+    if type(max_age) ~= "number" then rt.raise("max_age: number expected") end
+    if path ~= nil and type(path) ~= "string" then
+      rt.raise("path: string expected")
+    end
+    if secure == nil then secure = 1 end
+    if type(secure) ~= "number" then rt.raise("secure: number expected") end
+    local out = ffi.new("char *[1]")
+    local rc = C.sc_state_cookie(out, name, value, path, max_age, secure)
+    if rc ~= 0 then error(rt.error_from_c(nil, rc, "state_cookie"), 0) end
+    return rt.take_string(out[0])
+  end
   rt.seen_class.first = F.seen_first
   rt.seen_class.forget = F.seen_forget
   rt.seen_class.count = F.seen_count
