@@ -13,7 +13,6 @@ from ._api import parse_redirect as parse_redirect
 from ._app import APP_OPTIONS, client_for
 from ._shared_clients import default_client
 from ._core import Client, endpoint_args, endpoint_info
-from ._util import PageItems
 from .notebook import with_progress
 from .types import (CONVERTERS, CompatibilityMatrix, CompatibilityV1,
                     CompatibilityV2, compatibility_matrix_from)
@@ -181,12 +180,9 @@ def _walk(endpoint: str, field: Optional[str], values: Tuple[Any, ...],
     """The items (``field`` of each page converted; None: a v3 page's
     resources) of every page of ``endpoint``."""
     client, params = _params(endpoint, values, options, "python walk")
-    pages = client.pages(endpoint, params,
-                         _util.int_param("page_size", page_size, 1))
-    if field is None:
-        return PageItems(pages, lambda page: page.get("data") or [])
-    return with_progress(
-        _util.page_items(pages, CONVERTERS[endpoint], field), progress, field)
+    return with_progress(_util.page_items(
+        client, (endpoint, params), page_size,
+        CONVERTERS[endpoint] if field else None, field), progress, field or "")
 
 
 from ._module_functions import *  # noqa: E402,F401,F403

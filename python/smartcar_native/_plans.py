@@ -99,13 +99,9 @@ class Planned:
     def _pages(self, endpoint: str, page_size: int, field: str
                ) -> Iterator[Any]:
         """The items (``field`` of each page converted) of every page of
-        ``endpoint``, pages of ``page_size`` fetched as the iteration
-        goes."""
-        call = self.plan(endpoint).call()
-        pages = self.client.pages(
-            call[0], call[1], _util.int_param("page_size", page_size, 1),
-            *call[2:])
-        return _util.page_items(pages, CONVERTERS[endpoint], field)
+        ``endpoint``."""
+        return _util.page_items(self.client, self.plan(endpoint).call(),
+                                page_size, CONVERTERS[endpoint], field)
 
 
 _KIND = inspect.Parameter.POSITIONAL_OR_KEYWORD

@@ -234,10 +234,16 @@ class PageItems(Iterator[T_item]):
             self.bar = None
 
 
-def page_items(pages: Any, convert: Callable[[Dict[str, Any]], Any],
-               field: str) -> PageItems[Any]:
-    """The items of every page, each page converted first and its items
-    read from ``field``."""
+def page_items(client: Any, call: Sequence[Any], page_size: int,
+               convert: Optional[Callable[[Dict[str, Any]], Any]],
+               field: Optional[str]) -> PageItems[Any]:
+    """The items of every page of ``call`` (a ``Client.call_many`` item),
+    fetched ``page_size`` at a time: ``field`` of each page converted, or
+    without a converter a v3 page's resources."""
+    pages = client.pages(call[0], call[1],
+                         int_param("page_size", page_size, 1), *call[2:])
+    if convert is None:
+        return PageItems(pages, lambda page: page.get("data") or [])
     return PageItems(pages, lambda data: getattr(convert(data), field))
 
 
