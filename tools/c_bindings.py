@@ -331,7 +331,7 @@ static void {k}_capsule_free(PyObject *cap)
 	{free}(PyCapsule_GetPointer(cap, {K}_CAPSULE));
 }}
 
-/* The {type} of a capsule {k}_wrap() made, or NULL with TypeError. */
+/* The {type} of a capsule {k}_wrap() made, or NULL (TypeError). */
 static {type} *{k}_of(PyObject *cap, const char *what)
 {{
 	if (PyCapsule_IsValid(cap, {K}_CAPSULE))

@@ -28,7 +28,7 @@ static void seen_capsule_free(PyObject *cap)
 	sc_webhook_seen_free(PyCapsule_GetPointer(cap, SEEN_CAPSULE));
 }
 
-/* The sc_webhook_seen of a capsule seen_wrap() made, or NULL with TypeError. */
+/* The sc_webhook_seen of a capsule seen_wrap() made, or NULL (TypeError). */
 static sc_webhook_seen *seen_of(PyObject *cap, const char *what)
 {
 	if (PyCapsule_IsValid(cap, SEEN_CAPSULE))
@@ -57,7 +57,7 @@ static void env_capsule_free(PyObject *cap)
 	sc_env_snapshot_free(PyCapsule_GetPointer(cap, ENV_CAPSULE));
 }
 
-/* The sc_env_snapshot of a capsule env_wrap() made, or NULL with TypeError. */
+/* The sc_env_snapshot of a capsule env_wrap() made, or NULL (TypeError). */
 static sc_env_snapshot *env_of(PyObject *cap, const char *what)
 {
 	if (PyCapsule_IsValid(cap, ENV_CAPSULE))
