@@ -15,7 +15,10 @@ local ngx = ngx
 local C, codes -- the library and its codes by kind, once loaded
 
 local _M = { _VERSION = "0.1.0" }
-local Client, TokenStore, Seen = {}, {}, {}
+local Client, TokenStore, Seen, Vehicle = {}, {}, {}, {} -- (classes)
+for _, class in ipairs { Client, TokenStore, Seen, Vehicle } do
+  class.__index = class
+end
 
 -- The library's declarations (generated from its headers), and libc's.
 local CDEF = require("smartcar.resty.cdef") .. "void *malloc(size_t size);"
@@ -266,14 +269,13 @@ local function exchange_builtin(sock, h, deadline, reused)
   if not ok then rc, msg = io_code(err), "sending: " .. tostring(err) end
   while rc == 0 do
     timeouts(sock, deadline)
-    local data
-    data, err = sock:receiveany(READ_CHUNK)
+    local data, rerr = sock:receiveany(READ_CHUNK)
     if data then
       rc = C.sc_http1_feed(h, data, #data)
-    elseif err == "closed" then
+    elseif rerr == "closed" then
       rc = C.sc_http1_eof(h)
     else
-      rc, msg = io_code(err), "reading: " .. tostring(err)
+      rc, msg = io_code(rerr), "reading: " .. tostring(rerr)
     end
   end
   if rc < 0 then
@@ -307,9 +309,10 @@ local function exchange_resty_http(httpc, h, deadline, reused, max_body, x)
   local resp = ffi.gc(out[0], C.sc_response_free)
   while res.has_body do
     timeouts(httpc, deadline)
-    local data
-    data, err = res.body_reader(READ_CHUNK)
-    if err then return nil, io_code(err), "reading body: " .. tostring(err) end
+    local data, rerr = res.body_reader(READ_CHUNK)
+    if rerr then
+      return nil, io_code(rerr), "reading body: " .. tostring(rerr)
+    end
     if not data then break end
     if #data > 0 and C.sc_response_append_body(resp, data, #data) ~= 0 then
       return nil, codes.response_too_large, "response body too large"
@@ -410,8 +413,6 @@ end
 ---------------------------------------------------------------------------
 -- Client
 
-Client.__index = Client
-
 --- Create a client.  Options: sc_client_options' fields (the library
 --- checks their names, types and values: a wrong one raises), plus
 --- keepalive_timeout_ms (default 60000) and keepalive_pool_size (default:
@@ -477,8 +478,6 @@ end
 
 ---------------------------------------------------------------------------
 -- Token stores
-
-TokenStore.__index = TokenStore
 
 -- fn(...), made again while the store's I/O is pending (8 times at most).
 function rt.store_io(store, fn, ...)
@@ -609,9 +608,6 @@ end
 ---------------------------------------------------------------------------
 -- Vehicle and the endpoint table's methods
 
-local Vehicle = {}
-Vehicle.__index = Vehicle
-
 --- A vehicle handle.  token: the access token, or {store = s, key = k}:
 --- each call's op then takes the set from the store, refreshes it when
 --- due or after a 401 and saves it before use.  options: parameters of
@@ -681,7 +677,6 @@ end
 --- SQLite file every worker shares) or postgres (a libpq connection
 --- string), nil, err when it cannot be opened.  An in-memory set is per
 --- worker: a retry reaching another worker is missed.
-Seen.__index = Seen
 
 function _M.webhook_seen(opts) -- (the defaults are bindings.def's)
   opts = opts or {}
