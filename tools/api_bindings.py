@@ -41,8 +41,9 @@ class Api:
     def py_arg(self, arg):
         """(annotation, what is passed to the core function)."""
         ann, hook, _ = self.types.get(arg.name, (None, None, None))
-        if hook:
-            return ann, '_time.%s("%s", %s)' % (hook, arg.name, arg.name)
+        if hook:  # a hook of _time, or another module's named
+            return ann, '%s("%s", %s)' % (hook if "." in hook else "_time."
+                                          + hook, arg.name, arg.name)
         kind = KINDS[arg.kind]
         return ann or kind[0], kind[2].format(n=arg.name)
 
@@ -117,7 +118,7 @@ def render_python(apis):
            "doc (csrc/lib/api.def); smartcar_native.webhooks re-exports them.",
            "", HEADER, '"""', "", "from __future__ import annotations", "",
            "from typing import Any, Dict, Optional, Union", "",
-           "from . import _core, _seen, _time",
+           "from . import _core, _seen, _time, _util",
            "from ._seen import SeenEvents", "",
            "#: a raw body: text (taken as UTF-8) or bytes",
            "Body = Union[str, bytes, bytearray, memoryview]"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Union
 
-from . import _core, _seen, _time
+from . import _core, _seen, _time, _util
 from ._seen import SeenEvents
 
 #: a raw body: text (taken as UTF-8) or bytes
@@ -91,7 +91,7 @@ def is_expired(expiration: _time.Expiration, leeway: float = 0.0) -> bool:
     """
     return _core.token_expired(
         _time.to_unix("expiration", expiration),
-        _time.seconds("leeway", leeway))
+        _util.number("leeway", leeway))
 
 
 def parse_redirect(url_or_query: str,

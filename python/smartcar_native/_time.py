@@ -29,11 +29,6 @@ def to_unix(name: str, value: Any) -> float:
     return float(value)
 
 
-def seconds(name: str, value: Any) -> float:
-    """A number of seconds (not a bool), else TypeError naming it."""
-    return float(_util.number(name, value))
-
-
 def parse_iso(text: Any) -> Optional[_dt.datetime]:
     """An ISO-8601 time as Smartcar sends it (``2026-12-04T10:00:00.000Z``)
     -> naive UTC datetime; None for None or text that is not one (read

@@ -106,8 +106,7 @@ def _shown(result: Any) -> Dict[str, Any]:
 
 def _row(result: Any) -> Dict[str, Any]:
     if isinstance(result, BaseException):
-        row: Dict[str, Any] = to_dict(result)
-        return row
+        return dict(to_dict(result))
     meta = getattr(result, "meta", None)
     units = getattr(meta, "unit_system", None) or "metric"
     row = {"type": type(result).__name__}

@@ -65,11 +65,9 @@ def _token_dict(access: Any) -> Dict[str, Any]:
 def core_store(store: Any) -> "_core.TokenStore":
     """The ``_core.TokenStore`` of a TokenStore (or of an
     ``aio.AsyncTokenStore``, or a ``_core.TokenStore`` given as is)."""
-    inner = getattr(store, "sync", None)
+    inner = getattr(store, "sync", store)  # an AsyncTokenStore's
     if isinstance(inner, TokenStore):
-        store = inner
-    if isinstance(store, TokenStore):
-        return store.core
+        return inner.core
     if isinstance(store, _core.TokenStore):
         return store
     raise _util.wrong_type("store", "a smartcar_native.TokenStore", store)

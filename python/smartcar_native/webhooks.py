@@ -43,7 +43,7 @@ from ._api import (Body, hash_challenge, parse_webhook, receive_webhook,
                    verify_payload)
 from ._seen import SeenEvents
 from ._time import from_ms as _from_ms, row_times, to_unix
-from .notebook import to_dict
+from .notebook import _frame_times, to_dict
 
 __all__ = [
     "hash_challenge",
@@ -111,7 +111,5 @@ def signal_frame(source: Any) -> Any:
     """:func:`signal_rows` as a :class:`pandas.DataFrame` (one row per
     signal, times as UTC datetimes).  pandas is imported only here."""
     import pandas as pd  # optional: only this function needs it
-
-    from .notebook import _frame_times
 
     return _frame_times(pd, pd.DataFrame(signal_rows(source)))
