@@ -30,16 +30,11 @@ class SeenEvents:
                  ttl: Union[_dt.timedelta, float, None] = 86400.0,
                  path: Union[str, "os.PathLike[str]", None] = None,
                  postgres: Optional[str] = None) -> None:
-        capacity = _util.int_param("capacity", capacity, 1)
         if isinstance(ttl, _dt.timedelta):
             ttl = ttl.total_seconds()
         ttl_ms = 0 if ttl is None else int(_util.number("ttl", ttl) * 1000)
-        if postgres is not None:
-            self._seen = _core.seen_open_postgres(postgres, ttl_ms)
-        elif path is not None:
-            self._seen = _core.seen_open_sqlite(path, ttl_ms)
-        else:
-            self._seen = _core.seen_new(capacity, ttl_ms)
+        self._seen = _core.seen_open(capacity, ttl_ms, None if path is None
+                                     else os.fspath(path), postgres)
 
     def first(self, event_id: str) -> bool:
         """Record ``event_id``: True the first time, False for a repeat
