@@ -102,6 +102,8 @@ LUA_OPTIONS = "the Lua modules make clients from option tables " \
               "(sc_client_new_params)"
 JSON_TEXT = "smartcar.resty hands its tables over as JSON text (cjson); " \
     "Python converts its dicts itself"
+NO_TREES = "for a binding that cannot walk cJSON trees (smartcar.resty); " \
+    "Python converts results and errors itself"
 ONE_BINDING = {
     ("python", "sc_http1_"): "the sans-IO HTTP/1.1 engine serves drivers "
                              "that own their sockets (smartcar.resty); "
@@ -168,6 +170,23 @@ ONE_BINDING = {
                                      "tables over as JSON (sc_client_new_"
                                      "json, sc_client_new_text call it)",
     ("lua", "sc_client_options_init"): LUA_OPTIONS,
+    ("python", "sc_endpoint_args_spec"): "Python's module functions are "
+                                         "generated with their arguments "
+                                         "(_module_functions.py); Lua "
+                                         "builds its module calls at load",
+    ("python", "sc_error_fields_text"): NO_TREES,
+    ("python", "sc_result_text"): NO_TREES,
+    ("python", "sc_socket_error_code"): "smartcar.resty's cosockets say "
+                                        "socket errors in words; Python's "
+                                        "drivers run on libcurl",
+    ("python", "sc_op_new_call"): "Python's Op takes no store; its stored "
+                                  "calls are made by sc_call_stored, "
+                                  "sc_many_add and sc_async_start_call",
+    ("lua", "sc_op_new_stored"): "smartcar.resty makes its ops with "
+                                 "sc_op_new_call (a store or none)",
+    ("lua", "sc_auth_params_text"): "the Lua modules make Connect URLs "
+                                    "whole (client:auth_url, "
+                                    "sc_auth_url_text)",
 }
 
 
