@@ -39,6 +39,7 @@ SC_LIB_SOURCES = [
     "csrc/lib/auth.c",
     "csrc/lib/bind_host.c",
     "csrc/lib/bind_json.c",
+    "csrc/lib/bind_text.c",
     "csrc/lib/request.c",
     "csrc/lib/op.c",
     "csrc/lib/paging.c",

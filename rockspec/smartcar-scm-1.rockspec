@@ -69,6 +69,7 @@ build = {
       csrc/lib/auth.c \
       csrc/lib/bind_host.c \
       csrc/lib/bind_json.c \
+      csrc/lib/bind_text.c \
       csrc/lib/request.c \
       csrc/lib/op.c \
       csrc/lib/paging.c \
