@@ -1,5 +1,6 @@
 """Module-level calls: users and vehicles (access token), compatibility
-(client id and secret) and vehicle connections (management token)."""
+(client id and secret), vehicle connections (management token) and the
+application's API v3 calls (application token), with their clients."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from .options import (CompatibilityMatrixOptions, CompatibilityOptions,
                       ManagementOptions)
 from . import _util
 from ._api import parse_redirect as parse_redirect
-from ._app import APP_OPTIONS, client_for
-from ._shared_clients import default_client
+from ._shared_clients import credentials_client, default_client
 from ._core import Client, endpoint_args, endpoint_info
 from .notebook import with_progress
 from .types import (CONVERTERS, CompatibilityMatrix, CompatibilityV1,
@@ -34,6 +34,9 @@ __all__ = [
 
 _api_version: Optional[str] = None  # None: the library's default
 _MANAGEMENT = tuple(ManagementOptions.__annotations__)
+#: the options of the application's calls (and VehicleV3's, OPTIONS)
+APP_OPTIONS = ("client", "client_id", "client_secret") + _util.CALL_OPTIONS
+OPTIONS = APP_OPTIONS + ("unit_system",)
 
 
 def set_api_version(version: str) -> None:
@@ -94,7 +97,10 @@ def _words(name: str, value: Any) -> Optional[str]:
         return None
     if isinstance(value, str):
         return _util.require_str(name, value)
-    return " ".join(_util.str_list(name, value)) or None
+    if not isinstance(value, Sequence):
+        raise _util.wrong_type(name, "a list of str", value)
+    return " ".join(_util.require_str("%s item" % name, v)
+                    for v in value) or None
 
 
 def get_compatibility_matrix(
@@ -138,6 +144,24 @@ def get_compatibility_matrix(
 # The calls of the account (access token), of the vehicle connections
 # (management token) and the application's v3 calls: generated from the
 # endpoint table (_module_functions.py, _app_calls.py), run here
+
+def client_for(opts: Mapping[str, Any]) -> Client:
+    """The client to authenticate as the application: ``options["client"]``;
+    else a shared client for ``client_id`` / ``client_secret`` (each
+    defaulting to SMARTCAR_CLIENT_ID / SMARTCAR_CLIENT_SECRET); without
+    either option, the default client (made from those variables).  The
+    library refuses a call that needs both on a client without them."""
+    client = _util.client_option(opts.get("client"))
+    if client is not None:
+        return client
+    client_id = opts.get("client_id")
+    client_secret = opts.get("client_secret")
+    if client_id is None and client_secret is None:
+        return default_client()
+    return credentials_client(_util.optional_str("client_id", client_id),
+                              _util.optional_str("client_secret",
+                                                 client_secret))
+
 
 def _client(params: Dict[str, Any], options: Any,
             allowed: Collection[str] = _MANAGEMENT) -> Client:

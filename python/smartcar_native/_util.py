@@ -260,15 +260,6 @@ def client_option(value: Any) -> Any:
                      value)
 
 
-def str_list(name: str, value: Any, *, allow_empty: bool = False
-             ) -> List[str]:
-    """A list (or tuple) of str; a bare str is refused."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise wrong_type(name, "a list of str", value)
-    return [require_str("%s item" % name, v, allow_empty=allow_empty)
-            for v in value]
-
-
 def date_text(value: Any) -> Any:
     """A date as YYYY-MM-DD, a datetime as UTC ISO-8601 with ms; any
     other value as it is."""

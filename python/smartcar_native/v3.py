@@ -27,8 +27,8 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional
 
 from . import _util
-from ._app import OPTIONS as _OPTIONS
-from ._app import client_for as _client_for
+from ._module_calls import OPTIONS as _OPTIONS
+from ._module_calls import client_for as _client_for
 from ._app_calls import *  # noqa: F401,F403  (the generated v3 calls)
 from ._core import Client
 from .errors import InvalidArgumentError
