@@ -53,12 +53,9 @@ def from_ms(value: Any) -> Optional[_dt.datetime]:
     return _EPOCH + _dt.timedelta(milliseconds=value)
 
 
-_ROW_TIMES = ("retrieved_at", "oem_updated_at", "ingested_at")
-
-
 def row_times(row: Dict[str, Any]) -> Dict[str, Any]:
     """A signal row (sc_signal_rows) with its times as aware datetimes."""
-    for key in _ROW_TIMES:
+    for key in ("retrieved_at", "oem_updated_at", "ingested_at"):
         if not isinstance(row.get(key), _dt.datetime):
             row[key] = from_ms(row.get(key))
     return row

@@ -70,15 +70,14 @@ def _from_core(code: int, fields: Mapping[str, Any]) -> SmartcarException:
     if "resolution" in kwargs:  # the library's {type?, url?}: both keys
         kwargs["resolution"] = {k: kwargs["resolution"].get(k)
                                 for k in ("type", "url")}
-    seconds = kwargs.pop("retry_after", None)
-    if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) \
-            and seconds >= 0:
+    seconds = kwargs.pop("retry_after", None)  # the library's: a number >= 0
+    if seconds is not None:
         if float(seconds).is_integer():
             seconds = int(seconds)
         kwargs["retry_after_seconds"] = seconds
-        header = fields.get("retry_after_header")
-        kwargs["retry_after"] = header if isinstance(header, str) \
-            else str(seconds)
+        # the header as sent, as the official SDK's; the seconds without one
+        kwargs["retry_after"] = fields.get("retry_after_header") or \
+            str(seconds)
     # no kind: the class's default_kind; no message: the default one
     message = fields.get("message")
     exc = cls(message if isinstance(message, str) and message else None,

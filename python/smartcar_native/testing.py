@@ -117,10 +117,8 @@ class Emulator:
         """A vehicle's state; with ``state`` (``driving=True``,
         ``speed_kmh=60``, ``plugged_in=True``, ``percent_remaining=0.3``
         ...), set it first (docs/emulator.md lists the fields)."""
-        path = "/_emulator/vehicles/" + urllib.request.quote(vehicle_id)
-        if state:
-            return self.request("POST", path, state)
-        return self.request("GET", path)
+        return self.request("POST" if state else "GET", "/_emulator/vehicles/"
+                            + urllib.request.quote(vehicle_id), state or None)
 
     def requests(self) -> List[Dict[str, Any]]:
         """The emulator's request log, oldest first."""
@@ -226,10 +224,9 @@ def start_emulator(*flags: str, binary: Optional[str] = None) -> Emulator:
                              *flags],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
     assert proc.stdout is not None
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    ready = sel.select(timeout=15)
-    sel.close()
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        ready = sel.select(timeout=15)
     line = proc.stdout.readline().decode().strip() if ready else ""
     if not line.startswith("http"):
         proc.kill()
