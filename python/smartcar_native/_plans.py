@@ -12,7 +12,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Collection, Dict,
                     Tuple)
 
 from . import _util
-from ._core import endpoint_args, endpoint_info
+from ._core import endpoint_args, endpoint_info, tuple_new
 from .errors import InvalidArgumentError
 from .store import core_store
 from .types import CONVERTERS
@@ -52,9 +52,9 @@ class Planned:
         @property
         def client(self) -> Any: ...
 
-        def _plan(self, endpoint: str,
-                  extra: Optional[Mapping[str, Any]] = None,
-                  convert: Convert = None) -> Plan: ...
+        def _params(self) -> Dict[str, Any]:
+            """The parameters of every call of this vehicle (a stored
+            vehicle's access_token is None: the store's is sent)."""
 
     @property
     def unit_system(self) -> str:
@@ -91,6 +91,19 @@ class Planned:
                                        % (type(self).__name__, method))
         plan: Plan = builder(**_util.require_mapping("kwargs", kwargs))
         return plan
+
+    def _plan(self, endpoint: str, extra: Optional[Mapping[str, Any]] = None,
+              convert: Convert = None) -> Plan:
+        params = self._params()
+        if self._call_options:
+            params.update(self._call_options)
+        if extra:
+            params.update(extra)
+        # positional tuple.__new__: the named tuple's own __new__ is a
+        # Python-level call (a call's worth of instructions, issue 9)
+        return tuple_new(Plan, (endpoint, params, convert or
+                               CONVERTERS.get(endpoint), self._store,
+                               self._key))
 
     def _run(self, plan: Plan) -> Any:
         data = _util.call(self.client, *plan.call())

@@ -24,7 +24,7 @@ The method names follow the official Node and Java SDKs' v3 calls
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterator, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from . import _util
 from ._module_calls import OPTIONS as _OPTIONS
@@ -35,8 +35,8 @@ from .errors import InvalidArgumentError
 from .store import store_and_key
 from ._vehicle_methods import VehicleV3Methods
 from ._module_functions import get_app_token as get_app_token
-from ._plans import Plan, Planned
-from .types import CONVERTERS, Signal, signals_from
+from ._plans import Planned
+from .types import Signal
 
 __all__ = ["VehicleV3", "get_app_token", "list_connections",
            "iter_connections", "get_connection", "delete_connection",
@@ -106,18 +106,7 @@ class VehicleV3(VehicleV3Methods, Planned):
         """The client this vehicle's calls go through."""
         return _client_for(self._opts)
 
-    # -- plumbing -------------------------------------------------------
-
-    def _plan(self, endpoint: str, extra: Optional[Mapping[str, Any]] = None,
-              convert: Optional[Callable[[Dict[str, Any]], Any]] = None
-              ) -> Plan:
-        params: Dict[str, Any] = {
-            "vehicle_id": self.vehicle_id,
-            "user_id": self.user_id,
-            "unit_system": self._unit_system,
-            "access_token": self.access_token,  # (a stored plan drops it)
-        }
-        params.update(self._call_options)
-        params.update(extra or {})
-        return Plan(endpoint, params, convert or CONVERTERS.get(endpoint),
-                    self._store, self._key)
+    def _params(self) -> Dict[str, Any]:
+        return {"vehicle_id": self.vehicle_id, "user_id": self.user_id,
+                "unit_system": self._unit_system,
+                "access_token": self.access_token}

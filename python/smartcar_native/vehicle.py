@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from .options import VehicleOptions
 from . import _module_calls, _util
 from ._shared_clients import default_client
-from ._core import Client, FrozenParams, tuple_new
-from ._plans import Convert, Plan, Planned, planner
+from ._core import Client, FrozenParams
+from ._plans import Plan, Planned, planner
 from ._results import batch_from
 from ._vehicle_methods import VehicleMethods
 from .store import store_and_key
@@ -115,29 +115,13 @@ class Vehicle(VehicleMethods, Planned):
 
     # -- plumbing -------------------------------------------------------
 
-    def _plan(
-        self,
-        endpoint: str,
-        extra: Optional[Mapping[str, Any]] = None,
-        convert: Convert = None,
-    ) -> Plan:
-        # (a stored vehicle sends its store's token: access_token is None)
-        params: Dict[str, Any] = {
-            "vehicle_id": self.vehicle_id,
-            "access_token": self.access_token,
-            "unit_system": self._unit_system,
-            # the module's setting read in place (a call costs a frame)
-            "version": self._version or _module_calls._api_version,
-            "flags": self._flags,
-        }
-        if self._call_options:
-            params.update(self._call_options)
-        if extra:
-            params.update(extra)
-        # positional tuple.__new__: the named tuple's own __new__ is a
-        # Python-level call (a call's worth of instructions, issue 9)
-        return tuple_new(Plan, (endpoint, params, convert or
-                               CONVERTERS[endpoint], self._store, self._key))
+    def _params(self) -> Dict[str, Any]:
+        return {"vehicle_id": self.vehicle_id,
+                "access_token": self.access_token,
+                "unit_system": self._unit_system,
+                # the module's setting read in place (a call costs a frame)
+                "version": self._version or _module_calls._api_version,
+                "flags": self._flags}
 
     def _call(self, endpoint: str) -> Any:
         """``self._run(self._plan(endpoint))`` for a call without
