@@ -687,10 +687,12 @@ static void many_progress_cb(void *payload, size_t index, int rc,
 	}
 }
 
-/* The fields of calls[i], the table at 7, pushed: 8 the endpoint, 9 the
- * params, 10 the store, 11 the key.  NULL, or what was expected instead. */
-static const char *many_call(lua_State *L, lstore **st)
+/* calls[i] (at 7) and its fields, pushed: 8 the endpoint, 9 the params,
+ * 10 the store, 11 the key.  NULL, or what was expected instead. */
+static const char *many_call(lua_State *L, lua_Integer i, lstore **st)
 {
+	if (lua_rawgeti(L, 2, i) != LUA_TTABLE)
+		return ": table {endpoint, params[, store, key]}";
 	if (lua_rawgeti(L, 7, 1) != LUA_TSTRING)
 		return "[1]: endpoint name";
 	if (lua_rawgeti(L, 7, 2) != LUA_TNIL && !lua_istable(L, 9))
@@ -738,10 +740,7 @@ static int l_client_call_many(lua_State *L)
 		const char *key = NULL, *bad;
 		lstore *st = NULL;
 
-		bad = lua_rawgeti(L, 2, (lua_Integer)i) != LUA_TTABLE
-			      ? ": table {endpoint, params[, store, key]}"
-			      : many_call(L, &st);
-		if (bad != NULL)
+		if ((bad = many_call(L, (lua_Integer)i, &st)) != NULL)
 			return luaL_argerror(L, 2, lua_pushfstring(L,
 				"calls[%d]%s expected", (int)i, bad));
 		check_cstring(L, 8, "an endpoint name");
