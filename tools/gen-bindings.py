@@ -128,12 +128,14 @@ ALIASES = {}
 # result shape (vehicle.py writes them); the typed v3 calls are VehicleV3's.
 PY_VEHICLE_HOSTS = ("API",)
 
-PY_TYPES = {"string": "str", "number": "float", "integer": "int",
+PY_TYPES = {"string": "str", "path": "str", "number": "float",
+            "integer": "int",
             "date": "Any", "paging": "Optional[PagingOptions]",
             "paths": "List[str]", "json": "Any",
             "headers": "Optional[Mapping[str, Any]]", "list": "List[str]",
             "filter": "Mapping[str, Any]"}
-LUA_TYPES = {"string": "string", "number": "number", "integer": "integer",
+LUA_TYPES = {"string": "string", "path": "string", "number": "number",
+             "integer": "integer",
              "date": "string", "paging": "smartcar.PagingOptions",
              "paths": "string[]", "json": "table|string",
              "headers": "table<string, string|number>", "list": "string[]",

@@ -505,6 +505,7 @@ static const struct kind {
 	{ 'l', "list", "table of strings", "list of str" },
 	{ 'w', "names", "string or table of strings", "str or list of str" },
 	{ 'P', "paths", "table of strings", "list of str" },
+	{ 'a', "path", "string", "str" }, /* any: "" is the vehicle itself */
 	{ 'T', "table", "table", "dict" }, /* paging, filter or query */
 };
 
@@ -524,8 +525,8 @@ static char arg_kind(const char *word)
 	static const char *const names[] = { "string", "date",	 "number",
 					     "integer", "json",	 "headers",
 					     "list",	"paths", "paging",
-					     "filter" };
-	static const char codes[] = "ttncjhlPTT";
+					     "filter", "path" };
+	static const char codes[] = "ttncjhlPTTa";
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -671,9 +672,10 @@ static int value_text(char **text, char code, const cJSON *v, int argn,
 		code = cJSON_IsString(v) ? 't' : 'l';
 	switch (code) {
 	case 't':
+	case 'a':
 		if (!cJSON_IsString(v))
 			return wrong_type(err_out, argn, name, k, v, py);
-		if (!*v->valuestring)
+		if (code == 't' && !*v->valuestring)
 			return arg_error(err_out, argn, name,
 					 "must not be empty", NULL, py);
 		*text = sc__strdup(v->valuestring);

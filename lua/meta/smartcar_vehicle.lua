@@ -271,6 +271,16 @@ function Vehicle:subscribe(webhook_id, options) end
 ---@return smartcar.Error|nil err
 function Vehicle:unsubscribe(amt, webhook_id, options) end
 
+--- Any request below the vehicle's path (GET, POST, PUT, PATCH or DELETE; the path relative to it, empty for the vehicle itself), the body sent as JSON, headers replacing the library's: the answer's body as sent (its keys unchanged).
+---@param method string
+---@param path string
+---@param body table|string|nil
+---@param headers table<string, string|number>|nil
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Response|nil data
+---@return smartcar.Error|nil err
+function Vehicle:request(method, path, body, headers, options) end
+
 --- API v3: one page of the vehicle's signals; page counts from 1, page_size is at most 100 (official SDKs: getSignals).
 ---@param page integer|nil
 ---@param page_size integer|nil

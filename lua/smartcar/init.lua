@@ -734,28 +734,6 @@ function Vehicle:batch(paths, options)
   return res
 end
 
---- Send any request about this vehicle: `path` is relative to
---- /v{version}/vehicles/{id}; `body` a table (encoded as JSON) or JSON
---- text; `headers` replace the library's.  The body comes back decoded,
---- its keys as sent.
----@param method string "GET", "POST", "PUT", "PATCH" or "DELETE"
----@param path string
----@param body table|string|nil
----@param headers table<string, string|number>|nil
----@param options smartcar.CallOptions|nil
----@return smartcar.Response|nil data
----@return smartcar.Error|nil err
-function Vehicle:request(method, path, body, headers, options)
-  check_self(self, Vehicle, "request")
-  -- (the library checks the method, path and headers)
-  return vehicle_call(self, "request", 5, "request", options, {
-    method = check("string", method, "request", 1, "method"),
-    path = check("string", path, "request", 2, "path"),
-    body = body ~= nil and check("json", body, "request", 3, "body") or nil,
-    headers = headers ~= nil
-      and check("headers", headers, "request", 4, "headers") or nil })
-end
-
 -- Every other call about a vehicle is a method vehicle:NAME(arguments...,
 -- options) built from its line of the endpoint table (LuaLS:
 -- lua/meta/smartcar_vehicle.lua).

@@ -360,6 +360,13 @@ TEST(bind_endpoint_args_json)
 		{ "get_vehicles", "[\"t\"]", "lua walk",
 		  "{\"access_token\":\"t\"}" },
 		{ "odometer", "[]", "lua", "{}" },
+		/* a path may be empty (the vehicle itself), a string may not */
+		{ "request", "[\"GET\", \"\"]", "lua",
+		  "{\"method\":\"GET\",\"path\":\"\"}" },
+		{ "request", "[\"\", \"odometer\"]", "lua",
+		  "method: must not be empty #1 []" },
+		{ "request", "[\"GET\", 1]", "python",
+		  "path: str expected, got int #2 [str]" },
 		/* wrong types, in each binding's words */
 		{ "send_destination", "[\"1\", 2]", "lua",
 		  "latitude: number expected, got string #1 [number]" },

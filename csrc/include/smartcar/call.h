@@ -60,7 +60,8 @@ SC_EXTERN(const char *) sc_endpoint_name(size_t i);
  * - "args": the method's positional arguments, space separated, each
  *   "name:type", "name>param:type" (sent as parameter param), with a
  *   trailing "?" when optional; types string, number, integer, date,
- *   paging, paths, json, headers, list, filter;
+ *   paging, paths, path (any string, "" too), json, headers, list,
+ *   filter;
  * - "result": the result type's name ("Odometer"); "doc": one line;
  * - "paging": how a paged call asks for its next page, "offset"
  *   (limit/offset), "cursor" (limit/cursor) or "page" (page/page_size);
