@@ -504,6 +504,31 @@ static int l_endpoint_args_spec(lua_State *L)
 	return 1;
 }
 
+/* core.check_fields */
+static int l_check_fields(lua_State *L)
+{
+	cJSON *kinds;
+	cJSON *values;
+	const char *how;
+	tmp *t;
+
+	luaL_argcheck(L, !lua_isnoneornil(L, 1), 1,
+		      "value expected (use smartcar.null for null)");
+	luaL_argcheck(L, !lua_isnoneornil(L, 2), 2,
+		      "value expected (use smartcar.null for null)");
+	check_arg(L, 3, LUA_TSTRING, "how");
+	how = check_cstring(L, 3, "the how");
+	lua_settop(L, 3);
+	t = tmp_push(L);
+	kinds = json_encode_tree(L, 1, t);
+	values = json_encode_tree(L, 2, t);
+	t->json = sc_fields_json(kinds, values, how, &t->err);
+	if (t->json == NULL)
+		return push_failure(L, t->err, SC_ENOMEM, 0);
+	push_json(L, t->json, 0);
+	return 1;
+}
+
 /* core.call_options */
 static int l_call_options(lua_State *L)
 {
@@ -1266,6 +1291,7 @@ static const luaL_Reg module_functions[] = {
 	{ "endpoint_info", l_endpoint_info },
 	{ "endpoint_args", l_endpoint_args },
 	{ "endpoint_args_spec", l_endpoint_args_spec },
+	{ "check_fields", l_check_fields },
 	{ "call_options", l_call_options },
 	{ "client_env", l_client_env },
 	{ "format_flags", l_format_flags },

@@ -500,7 +500,11 @@ static const struct kind {
 	{ 'c', "count", "non-negative integer", "int" },
 	{ 'p', "positive", "positive integer", "int" },
 	{ 'b', "boolean", "boolean", "bool" },
-	{ 'j', "json", "table or JSON text", "dict or JSON text" },
+	{ 'j', "object", "table or JSON text", "dict or JSON text" },
+	{ 'J', "json", "table or JSON text", "dict, list or JSON text" },
+	{ 's', "string", "string", "str" }, /* may be empty */
+	{ 'S', "select", "boolean or table", "bool or dict" },
+	{ 'F', "flags", "table or string", "dict or str" },
 	{ 'h', "headers", "table", "dict" },
 	{ 'l', "list", "table of strings", "list of str" },
 	{ 'w', "names", "string or table of strings", "str or list of str" },
@@ -567,7 +571,11 @@ static int arg_error(sc_error **err_out, int argn, const char *name,
 {
 	char msg[240];
 
-	snprintf(msg, sizeof(msg), "%.60s: %.160s", name, what);
+	/* "name must ..." and "name is ...", else "name: what" */
+	snprintf(msg, sizeof(msg), "%.60s%s%.160s", name,
+		 strncmp(what, "must ", 5) && strncmp(what, "is ", 3) ? ": "
+								    : " ",
+		 what);
 	if (!err_out)
 		return SC_EINVAL;
 	*err_out = sc__error_new(SC_EINVAL, msg);
@@ -647,13 +655,45 @@ static int integer_text(char *out, const cJSON *v, long long min,
 	errno = 0;
 	n = strtoll(v->valuestring, &end, 10);
 	if (errno == ERANGE || *end || end == v->valuestring)
-		return arg_error(err_out, argn, name, "out of range", NULL, 0);
+		return arg_error(err_out, argn, name, "is out of range", NULL,
+				 0);
 	if (n < min) {
 		snprintf(what, sizeof(what), "must be at least %lld", min);
 		return arg_error(err_out, argn, name, what, NULL, 0);
 	}
 	snprintf(out, 32, "%lld", n);
 	return 0;
+}
+
+/* The text of feature flags @p v (an object of strings, numbers and
+ * booleans; [] is none) for @p name: 0, SC_EINVAL (said in *err_out,
+ * as argument @p argn) or SC_ENOMEM. */
+static int flags_text(char **text, const cJSON *v, int argn,
+		      const char *name, int py, sc_error **err_out)
+{
+	sc_params *flags = NULL;
+	sc_error *err = NULL;
+	char what[160];
+	int rc = cJSON_IsArray(v) && v->child
+			 ? SC_EINVAL
+			 : sc_params_from_json(&flags, cJSON_IsObject(v) ? v
+									: NULL,
+					       &err);
+
+	if (rc == SC_EINVAL) {
+		sc_error_free(err);
+		return arg_error(err_out, argn, name,
+				 "string keys and string, number or boolean "
+				 "values expected",
+				 NULL, py);
+	}
+	if (rc == 0)
+		rc = sc_flags_format(text, flags, &err);
+	sc_params_free(flags);
+	snprintf(what, sizeof(what), "%s", err ? sc_error_message(err) : "");
+	sc_error_free(err);
+	return rc == SC_EINVAL ? arg_error(err_out, argn, name, what, NULL, py)
+			       : rc;
 }
 
 /* Check @p v, argument @p argn (or a field of it) named @p name, as
@@ -706,16 +746,39 @@ static int value_text(char **text, char code, const cJSON *v, int argn,
 			return rc;
 		*text = sc__strdup(num);
 		break;
+	case 's':
+		if (!cJSON_IsString(v))
+			return wrong_type(err_out, argn, name, k, v, py);
+		*text = sc__strdup(v->valuestring);
+		break;
+	case 'S': /* single_select: a boolean, or an object (sc_auth_url) */
+		if (cJSON_IsObject(v))
+			*text = cJSON_PrintUnformatted(v);
+		else if (cJSON_IsBool(v))
+			*text = sc__strdup(cJSON_IsTrue(v) ? "true" : "false");
+		else
+			return wrong_type(err_out, argn, name, k, v, py);
+		break;
+	case 'F': /* feature flags: text as it is, an object formatted */
+		if (cJSON_IsString(v))
+			*text = sc__strdup(v->valuestring);
+		else if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+			return wrong_type(err_out, argn, name, k, v, py);
+		else if ((rc = flags_text(text, v, argn, name, py,
+					  err_out)) != 0)
+			return rc;
+		break;
 	case 'b':
 		if (!cJSON_IsBool(v))
 			return wrong_type(err_out, argn, name, k, v, py);
 		*text = sc__strdup(cJSON_IsTrue(v) ? "true" : "false");
 		break;
 	case 'j':
+	case 'J':
 	case 'h':
-		if (code == 'j' && cJSON_IsString(v))
+		if (code != 'h' && cJSON_IsString(v))
 			*text = sc__strdup(v->valuestring);
-		else if (cJSON_IsObject(v) || (code == 'h' && cJSON_IsArray(v)))
+		else if (cJSON_IsObject(v) || (code != 'j' && cJSON_IsArray(v)))
 			*text = cJSON_PrintUnformatted(v);
 		else
 			return wrong_type(err_out, argn, name, k, v, py);
@@ -968,4 +1031,49 @@ cJSON *sc_endpoint_args_spec(const char *endpoint, const char *how)
 	if (!ok)
 		cJSON_Delete(out);
 	return ok ? out : NULL;
+}
+
+/* The code of the kind named @p name, 0 for none. */
+static char kind_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kinds[i].name, name) == 0)
+			return kinds[i].code;
+	return 0;
+}
+
+cJSON *sc_fields_json(const cJSON *kinds_of, const cJSON *values,
+		      const char *how, sc_error **err_out)
+{
+	int py = how && in_words("python", how), rc = 0;
+	cJSON *out = cJSON_CreateObject();
+	const cJSON *v, *k;
+	char *text;
+
+	if (err_out)
+		*err_out = NULL;
+	if (!cJSON_IsObject(kinds_of) ||
+	    !(cJSON_IsObject(values) || (cJSON_IsArray(values) && !values->child)))
+		rc = sc__invalid(err_out, "kinds and values: objects expected");
+	cJSON_ArrayForEach(v, (rc == 0 && out ? values : NULL)) {
+		k = cJSON_GetObjectItemCaseSensitive(kinds_of, v->string);
+		if (!kind_named(cJSON_GetStringValue(k)))
+			rc = arg_error(err_out, 0, v->string, "no such option",
+				       NULL, py);
+		else
+			rc = value_text(&text, kind_named(k->valuestring), v, 0,
+					v->string, py, err_out);
+		if (rc == 0)
+			rc = put_text(out, v->string, text, v);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && out)
+		return out;
+	cJSON_Delete(out);
+	if ((rc == SC_ENOMEM || !out) && err_out && !*err_out)
+		*err_out = sc__error_new(SC_ENOMEM, NULL);
+	return NULL;
 }

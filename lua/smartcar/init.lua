@@ -11,12 +11,6 @@
 
 local core = require "smartcar.core"
 local type, getmetatable, next = type, getmetatable, next
--- (LuaJIT has no math.type: an integer is a double without fraction)
-local math_type = math.type or function(v)
-  if type(v) ~= "number" then return nil end
-  return (v == math.floor(v) and v > -2^53 and v < 2^53) and "integer"
-    or "float"
-end
 
 ---@class smartcar
 local smartcar = {}
@@ -66,91 +60,40 @@ local function argerror(fname, n, msg)
   raise(("bad argument #%d to '%s' (%s)"):format(n, fname, msg))
 end
 
--- The checks by kind of options (the library checks the positional
--- arguments of the endpoint table's calls): what is wrong (said after
--- the value's name), or nil and the text to send.
-local function of_type(want, more)
-  return function(v)
-    if type(v) ~= want then
-      return (": %s expected, got %s"):format(want, type(v))
-    end
-    if more then return more(v) end
-  end
-end
-
-local function integer(min, words)
-  return function(v)
-    if math_type(v) ~= "integer" or v < min then
-      return ": " .. words .. " integer expected"
-    end
-  end
-end
-
-local text = of_type("string", function(v)
-  if v == "" then return " must not be empty" end
-end)
-
--- A table of non-empty strings without spaces, sent space separated.
-local function list(v)
-  if type(v) ~= "table" then
-    return ": table of strings expected, got " .. type(v)
-  end
-  for i = 1, #v do
-    if type(v[i]) ~= "string" or v[i] == "" or v[i]:find("%s") then
-      return ("[%d]: non-empty string without spaces expected"):format(i)
-    end
-  end
-  return nil, table.concat(v, " ")
-end
-
--- A table (sent as JSON) or a value of type `other`.
-local function table_or(other, words)
-  return function(v)
-    if type(v) == "table" then return nil, core.json_encode(v) end
-    if type(v) ~= other then
-      return (": table or %s expected, got %s"):format(words, type(v))
-    end
-  end
-end
-
-local SCALAR = { string = true, number = true, boolean = true }
-
-local CHECKS = {
-  string = of_type "string", text = text, -- any string; not empty
-  boolean = of_type "boolean",
-  table = of_type "table",
-  ["function"] = of_type "function",
-  count = integer(0, "non-negative"), positive = integer(1, "positive"),
-  list = list,
-  names = function(v) -- a list, or one string
-    if type(v) == "string" then return text(v) end
-    return list(v)
-  end,
-  any = function() end, -- checked where it is used
-  json = table_or("string", "JSON text"), -- a JSON object
-  headers = of_type("table", function(v) return nil, core.json_encode(v) end),
-  select = table_or("boolean", "boolean"), -- single_select (checked in C)
-  -- feature flags {country = "DE"} -> "country:DE" (sc_flags_format)
-  flags = function(v)
-    if type(v) == "string" then return end
-    if type(v) ~= "table" then return ": table expected, got " .. type(v) end
-    for k, x in pairs(v) do
-      if type(k) ~= "string" or not SCALAR[type(x)] then
-        return ": string keys and string, number or boolean values expected"
+-- The values to send of `values` ({name = value}) checked by `kinds`
+-- ({name = kind}) as argument n of fname: a function, a table or any
+-- value here, every other kind by the library (sc_fields_json: text,
+-- string, boolean, count, positive, list, names, json, headers, select,
+-- flags).
+local function checked(values, kinds, fname, n)
+  local out, sent = {}, nil
+  for k, v in pairs(values) do
+    local kind = kinds[k]
+    if kind == "function" or kind == "table" then
+      local got = v == core.null and "nil" or type(v)
+      if got ~= kind then
+        argerror(fname, n, ("%s: %s expected, got %s"):format(k, kind, got))
       end
     end
-    local flags, err = core.format_flags(v)
-    if flags == nil then return ": " .. err end
-    return nil, flags
-  end,
-}
+    if kind == "any" or kind == "function" or kind == "table" then
+      out[k] = v
+    else
+      sent = sent or {}
+      sent[k] = v
+    end
+  end
+  if sent == nil then return out end
+  local ok, res, err = pcall(core.check_fields, kinds, sent, "lua")
+  if not ok then argerror(fname, n, res) end
+  if res == nil then argerror(fname, n, err.message) end
+  for k, v in pairs(res) do out[k] = v end
+  return out
+end
 
 -- v (`what` of argument n of fname) checked as `kind`: the value to send.
 local function check(kind, v, fname, n, what)
-  local err, out = CHECKS[kind](v)
-  if err then argerror(fname, n, what .. err) end
-  if out == nil then return v end
-  return out
+  if v == nil then v = core.null end
+  return checked({ [what] = v }, { [what] = kind }, fname, n)[what]
 end
 
 local function check_opt_table(v, fname, n)
@@ -173,9 +116,7 @@ end
 local function check_fields(t, spec, fname, n)
   t = check_opt_table(t, fname, n)
   check_keys(t, spec, fname, n)
-  local out = {}
-  for k, v in pairs(t) do out[k] = check(spec[k], v, fname, n, k) end
-  return t, out
+  return t, checked(t, spec, fname, n)
 end
 
 -- The params the first n arguments (...) of call `name` fill, each

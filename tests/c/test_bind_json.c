@@ -375,11 +375,11 @@ TEST(bind_endpoint_args_json)
 		{ "charge_set_limit", "[80.5]", "python",
 		  "percent: int expected, got float #1 [int]" },
 		{ "charge_set_limit", "[-1]", "lua",
-		  "percent: must be at least 0 #1 []" },
+		  "percent must be at least 0 #1 []" },
 		{ "charge_set_limit", "[1e30]", "lua",
-		  "percent: out of range #1 []" },
+		  "percent is out of range #1 []" },
 		{ "subscribe", "[\"\"]", "lua",
-		  "webhook_id: must not be empty #1 []" },
+		  "webhook_id must not be empty #1 []" },
 		{ "subscribe", "[[]]", "python",
 		  "webhook_id: str expected, got list #1 [str]" },
 		{ "charge_schedule_daily", "[[1]]", "lua",
@@ -406,12 +406,12 @@ TEST(bind_endpoint_args_json)
 		{ "list_webhooks", "[{\"is_enabled\": 1}]", "lua",
 		  "is_enabled: boolean expected, got number #1 [boolean]" },
 		{ "list_webhooks", "[{\"page\": 0}]", "lua",
-		  "page: must be at least 1 #1 []" },
+		  "page must be at least 1 #1 []" },
 		{ "list_webhooks", "[{\"page\": 2}]", "python walk",
 		  "query: unknown option 'page' (expected name callback_uri "
 		  "is_enabled auto_subscribe) #1 []" },
 		{ "get_vehicles", "[\"t\", {\"limit\": 99999999999999999999}]",
-		  "python", "limit: out of range #2 []" },
+		  "python", "limit is out of range #2 []" },
 		/* the arguments as one table; page and page_size are >= 1 */
 		{ "get_signals", "[{\"page\": 2, \"page_size\": 4}]",
 		  "lua table", "{\"page\":2,\"page_size\":4}" },
@@ -422,9 +422,9 @@ TEST(bind_endpoint_args_json)
 		{ "get_signals", "[\"x\"]", "lua table",
 		  "arguments: table expected, got string #1 [table]" },
 		{ "get_signals", "[{\"page_size\": 0}]", "lua table",
-		  "page_size: must be at least 1 #1 []" },
+		  "page_size must be at least 1 #1 []" },
 		{ "get_signals", "[null, 0]", "python",
-		  "page_size: must be at least 1 #2 []" },
+		  "page_size must be at least 1 #2 []" },
 	};
 	cJSON *one = cJSON_CreateArray(), *spec;
 	char *text;
@@ -440,7 +440,7 @@ TEST(bind_endpoint_args_json)
 	cJSON_Delete(one);
 	CHECK_STR(checked("send_destination", "[9223372036854775808, 1]",
 			  "lua"),
-		  "latitude: out of range #1 []");
+		  "latitude is out of range #1 []");
 	CHECK(sc_endpoint_args_json("no_such_call", NULL, "", NULL) == NULL);
 	CHECK_STR(checked("odometer", "{\"a\": 1}", "lua"),
 		  "arguments: a list expected #0 []");
@@ -471,6 +471,85 @@ TEST(bind_endpoint_args_json)
 		cJSON_Delete(spec);
 	}
 	CHECK(sc_endpoint_args_spec("no_such_call", "lua") == NULL);
+	sc_free(last);
+	last = NULL;
+}
+
+/* sc_fields_json of kinds and values (JSON text, integers raw): the
+ * values' JSON text, or the error's message and " [expected]". */
+static const char *fields_of(const char *kinds, const char *values,
+			     const char *how)
+{
+	cJSON *k = cJSON_Parse(kinds), *v = cJSON_Parse(values), *out;
+	const cJSON *x;
+	sc_error *err = NULL;
+	char buf[300];
+
+	raw_ints(v);
+	out = sc_fields_json(k, v, how, &err);
+	cJSON_Delete(k);
+	cJSON_Delete(v);
+	sc_free(last);
+	if (out) {
+		last = cJSON_PrintUnformatted(out);
+		cJSON_Delete(out);
+		return last;
+	}
+	x = cJSON_GetObjectItemCaseSensitive(sc_error_object(err), "expected");
+	snprintf(buf, sizeof(buf), "%s [%s]", sc_error_message(err),
+		 x ? x->valuestring : "");
+	sc_error_free(err);
+	return last = sc__strdup(buf);
+}
+
+TEST(bind_fields_json)
+{
+	static const char *const cases[][4] = {
+		{ "{\"a\": \"text\", \"b\": \"count\", \"c\": \"boolean\", "
+		  "\"d\": \"string\"}",
+		  "{\"a\": \"x\", \"b\": 3, \"c\": true, \"d\": \"\"}", "lua",
+		  "{\"a\":\"x\",\"b\":3,\"c\":\"true\",\"d\":\"\"}" },
+		{ "{\"f\": \"flags\", \"s\": \"select\", \"j\": \"json\", "
+		  "\"h\": \"headers\"}",
+		  "{\"f\": {\"country\": \"DE\", \"beta\": true}, "
+		  "\"s\": {\"vin\": \"V\"}, \"j\": [1], \"h\": {\"X\": \"1\"}}",
+		  "lua",
+		  "{\"f\":\"beta:true country:DE\",\"s\":\"{\\\"vin\\\":"
+		  "\\\"V\\\"}\",\"j\":\"[1]\",\"h\":\"{\\\"X\\\":\\\"1\\\"}\"}" },
+		{ "{\"f\": \"flags\", \"s\": \"select\"}",
+		  "{\"f\": \"a:b\", \"s\": false}", "lua",
+		  "{\"f\":\"a:b\",\"s\":\"false\"}" },
+		{ "{\"m\": \"names\", \"l\": \"list\"}",
+		  "{\"m\": \"TESLA\", \"l\": [\"a\", \"b\"]}", "python",
+		  "{\"m\":\"TESLA\",\"l\":\"a b\"}" },
+		{ "{}", "{}", "lua", "{}" },
+		/* wrong values */
+		{ "{\"a\": \"text\"}", "{\"a\": \"\"}", "lua",
+		  "a must not be empty []" },
+		{ "{\"a\": \"text\"}", "{\"a\": null}", "lua",
+		  "a: string expected, got nil [string]" },
+		{ "{\"p\": \"positive\"}", "{\"p\": 0}", "python",
+		  "p must be at least 1 []" },
+		{ "{\"f\": \"flags\"}", "{\"f\": {\"a\": {}}}", "lua",
+		  "f: string keys and string, number or boolean values "
+		  "expected []" },
+		{ "{\"f\": \"flags\"}", "{\"f\": {\"a\": \"x y\"}}", "lua",
+		  "f: flag values must not contain spaces or control "
+		  "characters []" },
+		{ "{\"f\": \"flags\"}", "{\"f\": 1}", "python",
+		  "f: dict or str expected, got int [dict or str]" },
+		{ "{\"s\": \"select\"}", "{\"s\": \"yes\"}", "lua",
+		  "s: boolean or table expected, got string "
+		  "[boolean or table]" },
+		{ "{\"a\": \"any\"}", "{\"a\": 1}", "lua",
+		  "a: no such option []" },
+		{ "{}", "[1]", "lua", "kinds and values: objects expected []" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_STR(fields_of(cases[i][0], cases[i][1], cases[i][2]),
+			  cases[i][3]);
 	sc_free(last);
 	last = NULL;
 }

@@ -195,7 +195,7 @@ describe("run_many", function()
                    tostring(raises(smartcar.run_many, { { car, "get_user" } })))
     assert.matches("calls%[1%]%[1%]: vehicle or endpoint name",
                    tostring(raises(smartcar.run_many, { { 42, "vin" } })))
-    assert.matches("max_in_flight: positive integer",
+    assert.matches("max_in_flight must be at least 1",
                    tostring(raises(smartcar.run_many, { { car, "vin" } },
                                    { max_in_flight = 0 })))
     assert.matches("progress: function expected",

@@ -116,6 +116,25 @@ SC_EXTERN(struct cJSON *) sc_endpoint_args_json(const char *endpoint,
 SC_EXTERN(struct cJSON *) sc_endpoint_args_spec(const char *endpoint,
 						const char *how);
 
+/**
+ * The values to send of the fields of @p values (an object), each
+ * checked by the kind @p kinds names for it ({field: kind}): text (a
+ * non-empty string), string, boolean, count (an integer >= 0),
+ * positive, list (strings without spaces: space-separated), names (a
+ * string or a list), json (an object or array: its JSON text; or JSON
+ * text), headers (an object or array: its JSON text), select (a
+ * boolean, or an object: its JSON text) or flags (text, or an object of
+ * scalars: sc_flags_format()); a binding checks its own kinds (a
+ * function, any value) before.  @p how: "lua" or "python", the words
+ * of messages, as sc_endpoint_args_json().
+ * @return an object of field -> text (an integer as a number; free
+ * with cJSON_Delete()), or NULL: a wrong value said in *err_out
+ * (with "expected" for a wrong type), or no memory (no error).
+ */
+SC_EXTERN(struct cJSON *) sc_fields_json(const struct cJSON *kinds,
+					 const struct cJSON *values,
+					 const char *how, sc_error **err_out);
+
 /** sc_token_store_save_tokens() of the token set in @p json (@p len
  * bytes of JSON text, which stays the caller's). */
 SC_EXTERN(int) sc_token_store_save_tokens_text(sc_token_store *store,
