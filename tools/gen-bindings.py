@@ -362,6 +362,8 @@ def render_python(calls, hand, known, v3_hand):
             "    if TYPE_CHECKING:",
             "        def _plan(self, endpoint: str,",
             "                  extra: Optional[Mapping[str, Any]] = None,",
+            "                  convert: Optional[Callable[[Dict[str, Any]], "
+            "Any]] = None",
             "                  ) -> Plan: ...", "",
             "        def _run(self, plan: Plan) -> Any: ...", "",
             "        def _pages(self, endpoint: str, page_size: int, "
@@ -456,7 +458,7 @@ def render_app_calls(calls, hand):
             "empty page).  ``query``: its filters.\"\"\"" % (name, method, path),
             72, initial_indent='    """', subsequent_indent="    ",
             break_on_hyphens=False)]
-        walks.append('    return _walk("%s", None, (query,), page_size, options)'
+        walks.append('    return _walk("%s", "", (query,), page_size, options)'
                      % name)
     opt = "Optional[Mapping[str, Any]] = None"
     for c in chosen:

@@ -134,7 +134,7 @@ def iter_connections(
     (``page[number]``/``page[size]``) as the iteration goes until the
     library finds the last page (``links.next`` null, ``total_count``
     reached, a short or empty page).  ``query``: its filters."""
-    return _walk("list_connections", None, (query,), page_size, options)
+    return _walk("list_connections", "", (query,), page_size, options)
 
 
 def iter_subscriptions(
@@ -147,7 +147,7 @@ def iter_subscriptions(
     (``page[number]``/``page[size]``) as the iteration goes until the
     library finds the last page (``links.next`` null, ``total_count``
     reached, a short or empty page).  ``query``: its filters."""
-    return _walk("list_subscriptions", None, (query,), page_size, options)
+    return _walk("list_subscriptions", "", (query,), page_size, options)
 
 
 def iter_webhooks(
@@ -160,4 +160,4 @@ def iter_webhooks(
     the iteration goes until the library finds the last page
     (``links.next`` null, ``total_count`` reached, a short or empty
     page).  ``query``: its filters."""
-    return _walk("list_webhooks", None, (query,), page_size, options)
+    return _walk("list_webhooks", "", (query,), page_size, options)

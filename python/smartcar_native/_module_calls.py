@@ -185,8 +185,9 @@ def _params(endpoint: str, values: Tuple[Any, ...], options: Any,
     ``values``, which the library checks as the endpoint table declares
     them (a v3 call's filters and paging are one query table)."""
     params = endpoint_args(endpoint, values, how)
-    return _client(params, options, _MANAGEMENT if endpoint_info(endpoint)[
-        "host"] == "management" else APP_OPTIONS), params
+    host = (endpoint_info(endpoint) or {}).get("host")
+    return _client(params, options, _MANAGEMENT if host == "management"
+                   else APP_OPTIONS), params
 
 
 def _run(endpoint: str, values: Tuple[Any, ...], options: Any = None,
@@ -198,15 +199,15 @@ def _run(endpoint: str, values: Tuple[Any, ...], options: Any = None,
     return data if raw else CONVERTERS[endpoint](data)
 
 
-def _walk(endpoint: str, field: Optional[str], values: Tuple[Any, ...],
+def _walk(endpoint: str, field: str, values: Tuple[Any, ...],
           page_size: int, options: Any, progress: bool = False
           ) -> Iterator[Any]:
-    """The items (``field`` of each page converted; None: a v3 page's
+    """The items (``field`` of each page converted; "": a v3 page's
     resources) of every page of ``endpoint``."""
     client, params = _params(endpoint, values, options, "python walk")
     return with_progress(_util.page_items(
         client, (endpoint, params), page_size,
-        CONVERTERS[endpoint] if field else None, field), progress, field or "")
+        CONVERTERS[endpoint] if field else None, field), progress, field)
 
 
 from ._module_functions import *  # noqa: E402,F401,F403

@@ -83,7 +83,7 @@ def _keys(self: Any) -> Any:
 def _equal(self: Any, other: object) -> bool:
     if isinstance(other, Mapping):
         return dict(self._asdict()) == dict(other)
-    return tuple.__eq__(self, other)  # type: ignore[no-any-return]
+    return tuple.__eq__(self, other)
 
 
 def _not_equal(self: Any, other: object) -> bool:

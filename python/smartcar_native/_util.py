@@ -236,7 +236,7 @@ class PageItems(Iterator[T_item]):
 
 def page_items(client: Any, call: Sequence[Any], page_size: int,
                convert: Optional[Callable[[Dict[str, Any]], Any]],
-               field: Optional[str]) -> PageItems[Any]:
+               field: str) -> PageItems[Any]:
     """The items of every page of ``call`` (a ``Client.call_many`` item),
     fetched ``page_size`` at a time: ``field`` of each page converted, or
     without a converter a v3 page's resources."""
@@ -247,14 +247,12 @@ def page_items(client: Any, call: Sequence[Any], page_size: int,
     return PageItems(pages, lambda data: getattr(convert(data), field))
 
 
-def client_option(value: Any) -> Any:
+def client_option(value: Any) -> Optional[_core.Client]:
     """``options["client"]``: a Client, or an AuthClient (its client)."""
-    from ._core import Client
-
-    if value is None or isinstance(value, Client):
+    if value is None or isinstance(value, _core.Client):
         return value
     inner = getattr(value, "client", None)
-    if isinstance(inner, Client):
+    if isinstance(inner, _core.Client):
         return inner
     raise wrong_type("client", "a smartcar_native.Client or AuthClient",
                      value)

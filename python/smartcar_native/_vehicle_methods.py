@@ -280,6 +280,7 @@ class VehicleV3Methods:
     if TYPE_CHECKING:
         def _plan(self, endpoint: str,
                   extra: Optional[Mapping[str, Any]] = None,
+                  convert: Optional[Callable[[Dict[str, Any]], Any]] = None
                   ) -> Plan: ...
 
         def _run(self, plan: Plan) -> Any: ...

@@ -105,7 +105,7 @@ def _run_many(plans: List[Tuple[Client, Plan]], max_in_flight: int,
                          indices: List[int] = indices) -> None:
                 nonlocal done
                 done += 1
-                progress(indices[local], done, total)  # type: ignore[misc]
+                progress(indices[local], done, total)
         answers = owner.call_many([plans[i][1].call() for i in indices],
                                   max_in_flight, callback)
         for i, answer in zip(indices, answers):
