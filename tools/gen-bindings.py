@@ -215,7 +215,7 @@ def hand_written(path, pattern):
 
 
 # what a generated _plan_<name> accepts where PY_TYPES is wider (a json
-# argument it checks with _util.json_object is a mapping)
+# argument, which the library takes as an object or JSON text, is a mapping)
 PY_CHECKED_TYPES = {"json": "Mapping[str, Any]"}
 PY_HAND = set()  # calls whose _plan_<name> is hand-written (main)
 

@@ -66,13 +66,6 @@ def json_text(name: str, value: Any) -> str:
             "%s must be JSON-serialisable: %s" % (name, exc)) from None
 
 
-def json_object(name: str, value: Any) -> str:
-    """A mapping as JSON object text."""
-    if not isinstance(value, Mapping):
-        raise wrong_type(name, "a dict", value)
-    return json_text(name, value)
-
-
 def check_keys(
     name: str, options: Mapping[str, Any], allowed: Collection[str]
 ) -> None:

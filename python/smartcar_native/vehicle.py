@@ -7,7 +7,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from .options import VehicleOptions
 from . import _module_calls, _util
 from ._shared_clients import default_client
-from ._core import Client, FrozenParams
+from ._core import Client, FrozenParams, endpoint_args
 from ._plans import Plan, Planned, planner
 from ._results import batch_from
 from ._vehicle_methods import VehicleMethods
@@ -195,18 +195,12 @@ class Vehicle(VehicleMethods, Planned):
         """
         return self._run(self._plan_request(method, path, body, headers))
 
-    def _plan_request(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        headers: Optional[Mapping[str, Any]] = None,
-    ) -> Plan:
-        # the library checks the method (in any case), the path and each
-        # header of the "headers" object
-        return self._plan("request", {
-            "method": _util.require_str("method", method),
-            "path": _util.require_str("path", path, allow_empty=True),
-            "body": None if body is None else _util.json_text("body", body),
-            "headers": None if headers is None else
-            _util.json_object("headers", headers)})
+    def _plan_request(self, method: str, path: str, body: Any = None,
+                      headers: Optional[Mapping[str, Any]] = None) -> Plan:
+        # the library checks the arguments (the request line's kinds), the
+        # method (in any case) and each header; any JSON is a body
+        if headers is not None and not isinstance(headers, Mapping):
+            raise _util.wrong_type("headers", "a dict", headers)
+        return self._plan("request", endpoint_args("request", (
+            method, path, None if body is None else
+            _util.json_text("body", body), headers), "python"))
