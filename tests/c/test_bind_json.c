@@ -364,7 +364,7 @@ TEST(bind_endpoint_args_json)
 		{ "request", "[\"GET\", \"\"]", "lua",
 		  "{\"method\":\"GET\",\"path\":\"\"}" },
 		{ "request", "[\"\", \"odometer\"]", "lua",
-		  "method: must not be empty #1 []" },
+		  "method must not be empty #1 []" },
 		{ "request", "[\"GET\", 1]", "python",
 		  "path: str expected, got int #2 [str]" },
 		/* wrong types, in each binding's words */
