@@ -170,10 +170,6 @@ ONE_BINDING = {
                                      "tables over as JSON (sc_client_new_"
                                      "json, sc_client_new_text call it)",
     ("lua", "sc_client_options_init"): LUA_OPTIONS,
-    ("python", "sc_endpoint_args_spec"): "Python's module functions are "
-                                         "generated with their arguments "
-                                         "(_module_functions.py); Lua "
-                                         "builds its module calls at load",
     ("python", "sc_error_fields_text"): NO_TREES,
     ("python", "sc_result_text"): NO_TREES,
     ("python", "sc_socket_error_code"): "smartcar.resty's cosockets say "

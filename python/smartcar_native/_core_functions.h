@@ -912,6 +912,71 @@ done:
 	return ret;
 }
 
+PyDoc_STRVAR(py_endpoint_args_spec_doc,
+"endpoint_args_spec(endpoint, how) -> dict | None: how many arguments\n"
+"a call takes and the kind of each query parameter its options carry\n"
+"(sc_endpoint_args_spec).");
+
+static PyObject *py_endpoint_args_spec(PyObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "endpoint", "how", NULL };
+	PyObject *endpoint_obj, *how_obj;
+	const char *endpoint;
+	const char *how;
+	cJSON *out;
+	PyObject *ret = NULL;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:endpoint_args_spec", kwlist,
+					 &endpoint_obj, &how_obj))
+		return retyped();
+	if (!(endpoint = utf8_of(endpoint_obj, "endpoint")))
+		goto done;
+	if (!(how = utf8_of(how_obj, "how")))
+		goto done;
+	out = sc_endpoint_args_spec(endpoint, how);
+	ret = out ? from_json(out) : py_none();
+	cJSON_Delete(out);
+done:
+	return ret;
+}
+
+PyDoc_STRVAR(py_check_fields_doc,
+"check_fields(kinds, values, how) -> dict[str, str]: each value checked\n"
+"by the kind kinds names for it (sc_fields_json); raises\n"
+"InvalidArgumentError (a TypeError for a wrong type).");
+
+static PyObject *py_check_fields(PyObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "kinds", "values", "how", NULL };
+	PyObject *kinds_obj, *values_obj, *how_obj;
+	cJSON *kinds = NULL;
+	cJSON *values = NULL;
+	const char *how;
+	cJSON *out;
+	sc_error *err = NULL;
+	PyObject *ret = NULL;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO:check_fields", kwlist,
+					 &kinds_obj, &values_obj, &how_obj))
+		return retyped();
+	if (!(kinds = to_json(kinds_obj, 0, "kinds")))
+		goto done;
+	if (!(values = to_json(values_obj, 0, "values")))
+		goto done;
+	if (!(how = utf8_of(how_obj, "how")))
+		goto done;
+	out = sc_fields_json(kinds, values, how, &err);
+	ret = out ? from_json(out) : raise_error(err ? sc_error_code(err) : SC_ENOMEM,
+							  err, NULL);
+	cJSON_Delete(out);
+done:
+	cJSON_Delete(kinds);
+	cJSON_Delete(values);
+	return ret;
+}
+
 PyDoc_STRVAR(py_call_options_doc,
 "call_options() -> dict[str, str]: the per-call options every call\n"
 "takes, name -> kind (\"string\" or \"count\"): call_options.def.");
@@ -2572,6 +2637,10 @@ static PyMethodDef module_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, py_endpoint_info_doc },
 	{ "endpoint_args", (PyCFunction)(void (*)(void))py_endpoint_args,
 	  METH_VARARGS | METH_KEYWORDS, py_endpoint_args_doc },
+	{ "endpoint_args_spec", (PyCFunction)(void (*)(void))py_endpoint_args_spec,
+	  METH_VARARGS | METH_KEYWORDS, py_endpoint_args_spec_doc },
+	{ "check_fields", (PyCFunction)(void (*)(void))py_check_fields,
+	  METH_VARARGS | METH_KEYWORDS, py_check_fields_doc },
 	{ "call_options", (PyCFunction)(void (*)(void))py_call_options,
 	  METH_NOARGS, py_call_options_doc },
 	{ "client_env", (PyCFunction)(void (*)(void))py_client_env,

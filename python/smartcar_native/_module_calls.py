@@ -12,7 +12,8 @@ from .options import (CompatibilityMatrixOptions, CompatibilityOptions,
 from . import _util
 from ._api import parse_redirect as parse_redirect
 from ._shared_clients import credentials_client, default_client
-from ._core import Client, endpoint_args, endpoint_info
+from ._core import (Client, check_fields, endpoint_args, endpoint_args_spec,
+                    endpoint_info)
 from .notebook import with_progress
 from .types import (CONVERTERS, CompatibilityMatrix, CompatibilityV1,
                     CompatibilityV2, compatibility_matrix_from)
@@ -78,12 +79,11 @@ def get_compatibility(
     params: Dict[str, Any] = endpoint_args(
         "get_compatibility", (vin, scope, country), "python")
     # (with a level, the library sends mode=test unless a mode is given)
-    for key in ("mode", "test_mode_compatibility_level"):
-        params[key] = _util.optional_str(key, opts.get(key))
+    params.update(_query_options("get_compatibility", opts))
     params["flags"] = _util.flags_string(opts.get("flags"))
     if opts.get("test_mode") is not None:
         test_mode = _util.mode_of_test_mode(opts["test_mode"])
-        params["mode"] = params["mode"] or test_mode
+        params["mode"] = params.get("mode") or test_mode
     data = _util.call(_client(params, opts, tuple(
         CompatibilityOptions.__annotations__)), "get_compatibility", params)
     if (params["version"] or get_api_version()).startswith("1."):
@@ -91,16 +91,13 @@ def get_compatibility(
     return compatibility_v2_from(data)
 
 
-def _words(name: str, value: Any) -> Optional[str]:
-    """A list of str (or one str) as a space-separated parameter."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return _util.require_str(name, value)
-    if not isinstance(value, Sequence):
-        raise _util.wrong_type(name, "a list of str", value)
-    return " ".join(_util.require_str("%s item" % name, v)
-                    for v in value) or None
+def _query_options(endpoint: str, opts: Mapping[str, Any]
+                   ) -> Dict[str, Any]:
+    """The options that are ``endpoint``'s query parameters, checked by the
+    library's kinds for them (a make: one or a list; scope: a list...)."""
+    kinds = (endpoint_args_spec(endpoint, "python") or {})["options"]
+    return check_fields(kinds, {key: opts[key] for key in kinds
+                                if opts.get(key) is not None}, "python")
 
 
 def get_compatibility_matrix(
@@ -131,10 +128,8 @@ def get_compatibility_matrix(
     opts = _util.require_mapping("options", options)
     params: Dict[str, Any] = endpoint_args(
         "get_compatibility_matrix", (region,), "python")
-    for key in ("type", "mode"):
-        params[key] = _util.optional_str(key, opts.get(key))
-    params["make"] = _words("make", opts.get("make") if make is None else make)
-    params["scope"] = _words("scope", opts.get("scope"))
+    params.update(_query_options("get_compatibility_matrix", dict(
+        opts, make=opts.get("make") if make is None else make)))
     return compatibility_matrix_from(_util.call(_client(params, opts, tuple(
         CompatibilityMatrixOptions.__annotations__)),
         "get_compatibility_matrix", params))
