@@ -271,6 +271,13 @@ function Vehicle:subscribe(webhook_id, options) end
 ---@return smartcar.Error|nil err
 function Vehicle:unsubscribe(amt, webhook_id, options) end
 
+--- Several reads in one request (paths like /odometer, or / for the attributes): one result per path, named after its endpoint (odometer, attributes, tire_pressure...; another path with / turned into _), its value or its error (Python: a callable giving the value or raising the error; Lua: the value, or the error under errors), so that one failing path leaves the others usable; the whole request's failure is the call's.
+---@param paths string[]
+---@param options smartcar.CallOptions|nil
+---@return smartcar.Batch|nil data
+---@return smartcar.Error|nil err
+function Vehicle:batch(paths, options) end
+
 --- Any request below the vehicle's path (GET, POST, PUT, PATCH or DELETE; the path relative to it, empty for the vehicle itself), the body sent as JSON, headers replacing the library's: the answer's body as sent (its keys unchanged).
 ---@param method string
 ---@param path string

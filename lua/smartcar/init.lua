@@ -649,32 +649,6 @@ function Vehicle:start(endpoint, options, callback)
   return vehicle_start(self, Vehicle, "start", endpoint, options, callback)
 end
 
---- Read several paths in one request ("/odometer", "/" for the
---- attributes...): `res.odometer` for each path that worked,
---- `res.errors.fuel` for each that failed, and `res.meta`; nil, err only
---- when the whole request failed.
----@param paths string[]
----@param options smartcar.CallOptions|nil
----@return smartcar.Batch|nil data
----@return smartcar.Error|nil err
-function Vehicle:batch(paths, options)
-  check_self(self, Vehicle, "batch")
-  -- (the library checks each path)
-  local data, err = vehicle_call(self, "batch", 2, "batch", options,
-                                 (positional("batch", "lua", "batch", 1,
-                                             paths)))
-  if data == nil then return nil, err end
-  local res = { errors = {}, meta = data.meta }
-  for _, r in ipairs(data.responses or {}) do
-    if r.data ~= nil then
-      res[r.name] = r.data
-    elseif r.error ~= nil then
-      res.errors[r.name] = setmetatable(r.error, core.error_mt)
-    end
-  end
-  return res
-end
-
 -- Every other call about a vehicle is a method vehicle:NAME(arguments...,
 -- options) built from its line of the endpoint table (LuaLS:
 -- lua/meta/smartcar_vehicle.lua).
@@ -700,6 +674,23 @@ for name, info in pairs(INFO) do
   if info.vehicle == "1" and Vehicle[name] == nil then
     Vehicle[name] = vehicle_method(Vehicle, name, info)
   end
+end
+
+-- vehicle:batch's answers by name (smartcar.Batch): each path's data, or
+-- its error under errors.
+local batch = Vehicle.batch
+Vehicle.batch = function(self, ...)
+  local data, err = batch(self, ...)
+  if data == nil then return nil, err end
+  local res = { errors = {}, meta = data.meta }
+  for _, r in ipairs(data.responses or {}) do
+    if r.data ~= nil then
+      res[r.name] = r.data
+    elseif r.error ~= nil then
+      res.errors[r.name] = setmetatable(r.error, core.error_mt)
+    end
+  end
+  return res
 end
 
 -- == Module calls: every other call but the token grants is

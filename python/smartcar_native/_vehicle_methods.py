@@ -260,8 +260,11 @@ class VehicleMethods:
         """Several reads in one request (paths like /odometer, or /
         for the attributes): one result per path, named after its
         endpoint (odometer, attributes, tire_pressure...; another path
-        with / turned into _), giving its value or raising its error,
-        so that one failing path leaves the others usable.
+        with / turned into _), its value or its error (Python: a
+        callable giving the value or raising the error; Lua: the
+        value, or the error under errors), so that one failing path
+        leaves the others usable; the whole request's failure is the
+        call's.
 
         ``POST /batch``."""
         return self._run(self._plan_batch(paths))
