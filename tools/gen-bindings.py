@@ -665,7 +665,8 @@ def render_lua(calls, hand, hand_v3, shapes, lua_app_hand=()):
            "-- (core.endpoint_info): vehicle:NAME(arguments..., options),",
            "-- auth:NAME(argument, options) for the token grants, and",
            "-- smartcar.NAME(arguments..., [query,] options) for the others;",
-           "-- each returns data, or nil and a smartcar.Error.",
+           "-- each returns data, or nil and a smartcar.Error.  Then the",
+           "-- paging iterators SC_PAGING's walk column names.",
            "-- The v3 calls both classes have are smartcar.VehicleV3Calls'."]
     # every vehicle call on Vehicle, the v3 ones on VehicleV3 too: those
     # both build are declared once, on the class both inherit from

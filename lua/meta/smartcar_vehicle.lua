@@ -5,7 +5,8 @@
 -- (core.endpoint_info): vehicle:NAME(arguments..., options),
 -- auth:NAME(argument, options) for the token grants, and
 -- smartcar.NAME(arguments..., [query,] options) for the others;
--- each returns data, or nil and a smartcar.Error.
+-- each returns data, or nil and a smartcar.Error.  Then the
+-- paging iterators SC_PAGING's walk column names.
 -- The v3 calls both classes have are smartcar.VehicleV3Calls'.
 
 ---@class smartcar.VehicleV3Calls
