@@ -91,8 +91,7 @@ AIO_CLASSES = [
      "Building the Connect URL does no I/O and stays synchronous; "
      "``options={\"client\": async_auth}`` works wherever an AuthClient "
      "is accepted.",
-     ["get_auth_url", "get_auth_url_with_state"],
-     ["exchange_code", "exchange_refresh_token"]),
+     ["get_auth_url", "get_auth_url_with_state"], []),
     ("store", "TokenStore",
      "put, get and delete touch the database (SQLite may wait for another "
      "process's write); refresh runs on the loop's driver.  Anything that "
@@ -335,8 +334,8 @@ def render_python(calls, hand, known, v3_hand):
                "Mapping, " if "List[" in used else ""), ""]
     out += ["from .options import PagingOptions"] if "PagingOptions" in used \
         else []
-    out += ["from ._plans import planner",
-            "from .types import ("]
+    out += ["from .options import TokenOptions", "from ._plans import planner",
+            "from ._shapes import Access", "from .types import ("]
     out += ["    %s," % r for r in results]
     out += [")", "", "if TYPE_CHECKING:",
             "    from ._plans import Plan", "", "",
@@ -371,9 +370,38 @@ def render_python(calls, hand, known, v3_hand):
             "                   ) -> Iterator[Any]: ...", ""]
     out += py_methods(v3, (), known)
     out += py_walks("VehicleV3Methods")
+    out += py_auth_methods(calls)
     while out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
+
+
+def py_auth_methods(calls):
+    """class AuthClientMethods: the token grants (AUTH lines) of
+    AuthClient, each saved under ``key`` in ``store`` when given
+    (AuthClient._exchange)."""
+    out = ["", "class AuthClientMethods:",
+           '    """The token grants of :class:`AuthClient`, one per line of '
+           'the table."""', "", "    if TYPE_CHECKING:",
+           "        def _exchange(self, endpoint: str, name: str, value: str,",
+           "                      options: Optional[TokenOptions], "
+           "store: Any,", "                      key: Optional[str]) "
+           "-> Access: ...", ""]
+    for c in calls:
+        if c.host != "AUTH":
+            continue
+        (arg,) = c.args
+        out += py_def("def " + c.name, [
+            "self", "%s: str" % arg.name,
+            "options: Optional[TokenOptions] = None", "*",
+            "store: Any = None", "key: Optional[str] = None"], c.result)
+        out += py_doc(c.doc, "``%s``: :class:`%s`." % (c.shown_path(),
+                                                       c.result))
+        out += ["        return self._exchange("] + textwrap.wrap(
+            '"%s", "%s", %s, options, store, key)' % (
+                c.name, arg.param, arg.name), 79,
+            initial_indent=" " * 12, subsequent_indent=" " * 12) + [""]
+    return out
 
 
 def app_calls(calls, hand):
@@ -585,7 +613,9 @@ def render_module_calls(calls):
 def lua_declaration(c, shapes, owner, options_type):
     """The LuaLS declaration of call c as owner..name(arguments...,
     options)."""
-    out = ["", "--- " + c.doc]
+    out = [""] + textwrap.wrap(c.doc, 74, initial_indent="--- ",
+                               subsequent_indent="--- ",
+                               break_on_hyphens=False)
     for a in c.args:
         kind = LUA_TYPES[a.type]
         if a.type == "paging" and "cursor" in c.query.split():

@@ -18,7 +18,8 @@ local VehicleV3Calls = {}
 ---@return smartcar.Error|nil err
 function VehicleV3Calls:get_vehicle(options) end
 
---- API v3: one signal by its code, such as odometer-traveleddistance (official SDKs: getSignal).
+--- API v3: one signal by its code, such as odometer-traveleddistance
+--- (official SDKs: getSignal).
 ---@param code string
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.Signal|nil data
@@ -186,7 +187,8 @@ function Vehicle:engine_oil(options) end
 ---@return smartcar.Error|nil err
 function Vehicle:tire_pressure(options) end
 
---- Whether the vehicle is locked; its doors, windows, sunroof, storage and charging port.
+--- Whether the vehicle is locked; its doors, windows, sunroof, storage
+--- and charging port.
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.LockStatus|nil data
 ---@return smartcar.Error|nil err
@@ -224,7 +226,8 @@ function Vehicle:stop_charge(options) end
 ---@return smartcar.Error|nil err
 function Vehicle:send_destination(latitude, longitude, options) end
 
---- Service records between two dates, each YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS.SSSZ (without them, the last year).
+--- Service records between two dates, each YYYY-MM-DD or
+--- YYYY-MM-DDTHH:MM:SS.SSSZ (without them, the last year).
 ---@param start_date string|nil
 ---@param end_date string|nil
 ---@param options smartcar.CallOptions|nil
@@ -244,7 +247,8 @@ function Vehicle:diagnostic_system_status(options) end
 ---@return smartcar.Error|nil err
 function Vehicle:diagnostic_trouble_codes(options) end
 
---- The permissions the token grants on the vehicle, paged by {limit, offset} (the server's default limit is 25).
+--- The permissions the token grants on the vehicle, paged by {limit,
+--- offset} (the server's default limit is 25).
 ---@param paging smartcar.PagingOptions|nil
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.Permissions|nil data
@@ -264,7 +268,8 @@ function Vehicle:disconnect(options) end
 ---@return smartcar.Error|nil err
 function Vehicle:subscribe(webhook_id, options) end
 
---- Unsubscribe the vehicle from a webhook (with the application management token).
+--- Unsubscribe the vehicle from a webhook (with the application
+--- management token).
 ---@param amt string
 ---@param webhook_id string
 ---@param options smartcar.CallOptions|nil
@@ -272,14 +277,23 @@ function Vehicle:subscribe(webhook_id, options) end
 ---@return smartcar.Error|nil err
 function Vehicle:unsubscribe(amt, webhook_id, options) end
 
---- Several reads in one request (paths like /odometer, or / for the attributes): one result per path, named after its endpoint (odometer, attributes, tire_pressure...; another path with / turned into _), its value or its error (Python: a callable giving the value or raising the error; Lua: the value, or the error under errors), so that one failing path leaves the others usable; the whole request's failure is the call's.
+--- Several reads in one request (paths like /odometer, or / for the
+--- attributes): one result per path, named after its endpoint (odometer,
+--- attributes, tire_pressure...; another path with / turned into _), its
+--- value or its error (Python: a callable giving the value or raising the
+--- error; Lua: the value, or the error under errors), so that one failing
+--- path leaves the others usable; the whole request's failure is the
+--- call's.
 ---@param paths string[]
 ---@param options smartcar.CallOptions|nil
 ---@return smartcar.Batch|nil data
 ---@return smartcar.Error|nil err
 function Vehicle:batch(paths, options) end
 
---- Any request below the vehicle's path (GET, POST, PUT, PATCH or DELETE; the path relative to it, empty for the vehicle itself), the body sent as JSON, headers replacing the library's: the answer's body as sent (its keys unchanged).
+--- Any request below the vehicle's path (GET, POST, PUT, PATCH or DELETE;
+--- the path relative to it, empty for the vehicle itself), the body sent
+--- as JSON, headers replacing the library's: the answer's body as sent
+--- (its keys unchanged).
 ---@param method string
 ---@param path string
 ---@param body table|string|nil
@@ -289,7 +303,8 @@ function Vehicle:batch(paths, options) end
 ---@return smartcar.Error|nil err
 function Vehicle:request(method, path, body, headers, options) end
 
---- API v3: one page of the vehicle's signals; page counts from 1, page_size is at most 100 (official SDKs: getSignals).
+--- API v3: one page of the vehicle's signals; page counts from 1,
+--- page_size is at most 100 (official SDKs: getSignals).
 ---@param page integer|nil
 ---@param page_size integer|nil
 ---@param options smartcar.CallOptions|nil
@@ -303,14 +318,21 @@ local VehicleV3 = {}
 ---@class smartcar.AuthClient
 local AuthClient = {}
 
---- Exchange an authorization code for a token set.
+--- Exchange an authorization code for a token set.  With a token store
+--- and a key (store, key) the new set is also saved there before this
+--- returns, ready for a vehicle made with that store and key; a failed
+--- save is the call's error (the code is spent by then).
 ---@param code string
 ---@param options table|nil the per-call options but unit_system and version; store and key
 ---@return smartcar.Token|nil data
 ---@return smartcar.Error|nil err
 function AuthClient:exchange_code(code, options) end
 
---- Exchange a refresh token for a new token set.
+--- Exchange a refresh token for a new token set.  Refresh tokens rotate:
+--- store the new one before using the new access token.  With a token
+--- store and a key (store, key) the new set is saved there before this
+--- returns; for a set kept in a store prefer the store's own refresh,
+--- which also guards against concurrent refreshes.
 ---@param refresh_token string
 ---@param options table|nil the per-call options but unit_system and version; store and key
 ---@return smartcar.Token|nil data
@@ -327,7 +349,8 @@ local smartcar = {}
 ---@return smartcar.Error|nil err
 function smartcar.get_user(access_token, options) end
 
---- The ids of the vehicles the token grants access to, paged by {limit, offset}.
+--- The ids of the vehicles the token grants access to, paged by {limit,
+--- offset}.
 ---@param access_token string
 ---@param paging smartcar.PagingOptions|nil
 ---@param options table|nil client and the per-call options
@@ -351,7 +374,9 @@ function smartcar.get_compatibility(vin, scope, country, options) end
 ---@return smartcar.Error|nil err
 function smartcar.get_compatibility_matrix(region, options) end
 
---- The application's connections (user, vehicle), newest first, filtered by user_id and vehicle_id (and mode), paged by {limit (10 unless given, at most 100), cursor}; the last page has no cursor.
+--- The application's connections (user, vehicle), newest first, filtered
+--- by user_id and vehicle_id (and mode), paged by {limit (10 unless
+--- given, at most 100), cursor}; the last page has no cursor.
 ---@param amt string
 ---@param filter smartcar.ConnectionsFilter|nil
 ---@param paging smartcar.ConnectionsPaging|nil
@@ -360,7 +385,9 @@ function smartcar.get_compatibility_matrix(region, options) end
 ---@return smartcar.Error|nil err
 function smartcar.get_connections(amt, filter, paging, options) end
 
---- Delete the connections of one user or one vehicle (filter {user_id} or {vehicle_id}, exactly one): their access tokens no longer reach those vehicles.
+--- Delete the connections of one user or one vehicle (filter {user_id} or
+--- {vehicle_id}, exactly one): their access tokens no longer reach those
+--- vehicles.
 ---@param amt string
 ---@param filter smartcar.ConnectionsFilter
 ---@param options table|nil client and the per-call options
@@ -368,7 +395,9 @@ function smartcar.get_connections(amt, filter, paging, options) end
 ---@return smartcar.Error|nil err
 function smartcar.delete_connections(amt, filter, options) end
 
---- An application token for API v3 (client credentials grant at iam_origin), for calling v3 resources directly: VehicleV3 needs none (its client fetches and caches its own).
+--- An application token for API v3 (client credentials grant at
+--- iam_origin), for calling v3 resources directly: VehicleV3 needs none
+--- (its client fetches and caches its own).
 ---@param options table|nil client_id, client_secret, client and the per-call options
 ---@return smartcar.AppToken|nil data
 ---@return smartcar.Error|nil err

@@ -10,7 +10,9 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List,
                     Mapping, Optional)
 
 from .options import PagingOptions
+from .options import TokenOptions
 from ._plans import planner
+from ._shapes import Access
 from .types import (
     Action,
     Attributes,
@@ -436,3 +438,50 @@ class VehicleV3Methods:
         pages of ``page_size`` as the iteration goes until the library
         finds the last page."""
         return self._pages("get_signals", page_size, "signals")
+
+
+class AuthClientMethods:
+    """The token grants of :class:`AuthClient`, one per line of the table."""
+
+    if TYPE_CHECKING:
+        def _exchange(self, endpoint: str, name: str, value: str,
+                      options: Optional[TokenOptions], store: Any,
+                      key: Optional[str]) -> Access: ...
+
+    def exchange_code(
+        self,
+        code: str,
+        options: Optional[TokenOptions] = None,
+        *,
+        store: Any = None,
+        key: Optional[str] = None,
+    ) -> Access:
+        """Exchange an authorization code for a token set.  With a
+        token store and a key (store, key) the new set is also saved
+        there before this returns, ready for a vehicle made with that
+        store and key; a failed save is the call's error (the code is
+        spent by then).
+
+        ``POST /oauth/token``: :class:`Access`."""
+        return self._exchange(
+            "exchange_code", "code", code, options, store, key)
+
+    def exchange_refresh_token(
+        self,
+        refresh_token: str,
+        options: Optional[TokenOptions] = None,
+        *,
+        store: Any = None,
+        key: Optional[str] = None,
+    ) -> Access:
+        """Exchange a refresh token for a new token set.  Refresh
+        tokens rotate: store the new one before using the new access
+        token.  With a token store and a key (store, key) the new set
+        is saved there before this returns; for a set kept in a store
+        prefer the store's own refresh, which also guards against
+        concurrent refreshes.
+
+        ``POST /oauth/token``: :class:`Access`."""
+        return self._exchange(
+            "exchange_refresh_token", "refresh_token", refresh_token, options,
+            store, key)

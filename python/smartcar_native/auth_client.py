@@ -11,11 +11,12 @@ from ._core import Client
 from .errors import InvalidArgumentError
 from .store import core_store, store_and_key
 from ._shapes import Access, access_from
+from ._vehicle_methods import AuthClientMethods
 
 __all__ = ["AuthClient"]
 
 
-class AuthClient:
+class AuthClient(AuthClientMethods):
     """An application's credentials, as in the official ``smartcar`` SDK.
 
     ``client_id``, ``client_secret`` and ``redirect_uri`` default to
@@ -141,52 +142,17 @@ class AuthClient:
         return self._client.auth_url_text(
             _util.json_text("scope and options", opts))
 
-    # -- token endpoint -------------------------------------------------
+    # -- token endpoint (the grants: _vehicle_methods.AuthClientMethods) -
 
-    def exchange_code(
-        self,
-        code: str,
-        options: Optional[TokenOptions] = None,
-        *,
-        store: Any = None,
-        key: Optional[str] = None,
-    ) -> Access:
-        """Exchange an authorization code for an :class:`Access`.
-
-        With a :class:`TokenStore` and a ``key`` the new token set is also
-        saved there (before this returns), ready for
-        ``Vehicle(vehicle_id, store=store, key=key)``.  If saving fails
-        the error is raised; the code is spent by then.
-        """
-        return self._exchange("code", code, options, store, key)
-
-    def exchange_refresh_token(
-        self,
-        refresh_token: str,
-        options: Optional[TokenOptions] = None,
-        *,
-        store: Any = None,
-        key: Optional[str] = None,
-    ) -> Access:
-        """Exchange a refresh token for a new :class:`Access`.
-
-        Refresh tokens rotate: store the new one before using the new
-        access token.  Given a :class:`TokenStore` and a ``key``, the new
-        set is saved there before this returns (a token store's own
-        :meth:`TokenStore.refresh` also guards against concurrent
-        refreshes; prefer it for sets kept in a store).
-        """
-        return self._exchange("refresh_token", refresh_token, options,
-                              store, key)
-
-    def _exchange(self, grant: str, value: str,
+    def _exchange(self, endpoint: str, name: str, value: str,
                   options: Optional[TokenOptions], store: Any,
                   key: Optional[str]) -> Access:
-        """``exchange_<grant>`` with ``value``, saved under ``key``."""
+        """The grant ``endpoint`` with ``value`` as ``name``, the new set
+        saved under ``key`` in ``store`` when given."""
         params = _token_params(options)
-        params[grant] = _util.require_str(grant, value)
+        params[name] = _util.require_str(name, value)
         store, key = store_and_key(store, key)
-        data = _util.call(self._client, "exchange_" + grant, params)
+        data = _util.call(self._client, endpoint, params)
         if store is not None:
             core_store(store).put(str(key), data)
         return access_from(data)
