@@ -973,6 +973,7 @@ def render_twins(generated, app_generated, vehicle_calls, hand,
         sources[module] = ast.parse(open(os.path.join(PKG, module + ".py"))
                                     .read())
     sources["_vehicle_methods"] = gen_tree = ast.parse(generated)
+    api_tree = ast.parse(api_bindings.files()[api_bindings.PY_OUT])
     sources["_app_calls"] = app_tree = ast.parse(app_generated)
     sources["_module_functions"] = module_tree = ast.parse(module_generated)
     origins = {}
@@ -1009,6 +1010,8 @@ def render_twins(generated, app_generated, vehicle_calls, hand,
             gen = defs_of(classes_of(gen_tree)[cls + "Methods"])
             defs.update(gen)
             calls += [n for n in gen if not n.startswith("_")]
+        elif cls + "Methods" in classes_of(api_tree):  # api.def's
+            defs.update(defs_of(classes_of(api_tree)[cls + "Methods"]))
         text = (":class:`%s` with awaitable calls: same arguments, "
                 "attributes read from ``sync`` (the %s it wraps), same "
                 "results.  %s" % (cls, cls, doc)).strip()

@@ -88,3 +88,50 @@ function smartcar.is_expired(expiration, leeway) end
 ---@return smartcar.Redirect|nil
 ---@return smartcar.Error|nil
 function smartcar.parse_redirect(url_or_query, expected_state) end
+
+--- Token sets kept by key, refreshed without losing one (libsmartcar's
+--- SQLite or PostgreSQL store). A key is whatever the application uses to
+--- find a user's tokens: its own user id, the Smartcar user id, a vehicle
+--- id.
+---
+--- Smartcar's refresh tokens rotate and the old one stops working a minute
+--- after use, so two workers refreshing the same set at once, or a process
+--- that dies between refreshing and saving, can log the owner out.  The
+--- store guards against both: a call with a store and a key takes its
+--- access token from the store, refreshes it when it expires within 60
+--- seconds or the server answers 401, and saves the new set before using
+--- it; refreshes of one key are single-flight within a process and
+--- compare-and-swap across processes sharing the store (the loser adopts
+--- the winner's set); before each refresh a lease (owner and deadline) is
+--- recorded, and a call that finds a lease whose process died refreshes at
+--- once, while the used refresh token still works.  A process killed after
+--- Smartcar rotated the token but before the save loses the set if no
+--- process calls with that key within Smartcar's grace window (one minute);
+--- the owner must then connect again (docs/design-notes.md, "refresh
+--- leases").
+---
+--- Refreshing needs the application's credentials: an AuthClient (the
+--- `client` option) or `SMARTCAR_CLIENT_ID` / `SMARTCAR_CLIENT_SECRET`. The
+--- store is safe to share between threads; close() closes it.  For example:
+---
+---     local store = assert(smartcar.token_store("tokens.db"))
+---     assert(auth:exchange_code(code, { store = store, key = user_id }))
+---     local car = smartcar.vehicle(vehicle_id,
+---       { store = store, key = user_id }, { client = auth })
+---     car:odometer()          -- refreshes by itself when needed
+---@class smartcar.TokenStore
+local TokenStore = {}
+
+--- The token set stored under `key` (its fields as stored); nil, err (kind
+--- "not_found") when there is none, "malformed_response" when it cannot be
+--- read.
+---@param key string
+---@return smartcar.Token|nil
+---@return smartcar.Error|nil
+function TokenStore:get(key) end
+
+--- Forget the set stored under `key` (no error when there is none).
+---@param key string
+---@return true|nil
+---@return smartcar.Error|nil
+function TokenStore:delete(key) end

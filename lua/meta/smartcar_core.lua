@@ -135,6 +135,7 @@ function core.token_expired(expiration, leeway) end
 ---@return string|nil message
 function core.format_flags(flags) end
 
+-- (its doc, get and delete: lua/meta/smartcar_api.lua, from api.def)
 ---@class smartcar.TokenStore
 local TokenStore = {}
 
@@ -147,19 +148,6 @@ local TokenStore = {}
 ---@return true|nil ok
 ---@return smartcar.Error|nil err
 function TokenStore:put(key, token) end
-
---- The set stored under key: a plain table {access_token, refresh_token,
---- expiration, refresh_expiration, token_type, expires_in}.
----@param key string
----@return table|nil token
----@return smartcar.Error|nil err kind "not_found" when absent, "malformed_response" when unreadable
-function TokenStore:get(key) end
-
---- Remove the set stored under key; true also when there was none.
----@param key string
----@return true|nil ok
----@return smartcar.Error|nil err
-function TokenStore:delete(key) end
 
 --- Refresh the set under key now (sc_token_store_refresh_now: single-flight,
 --- compare-and-swap, saved before it is returned).  client: a

@@ -1,38 +1,5 @@
-"""TokenStore: token sets kept by key, refreshed without losing one.
-
-Smartcar's refresh tokens rotate and the old one stops working a minute
-after use, so two workers refreshing the same set at once, or a process
-that dies between refreshing and saving, can log the owner out.  A
-:class:`TokenStore` (libsmartcar's SQLite store) guards against both:
-
-- a :class:`Vehicle` made with ``store=`` and ``key=`` takes its access
-  token from the store on every call, refreshes it when it expires within
-  60 seconds or the server answers 401, and saves the new set *before*
-  using it;
-- refreshes of one key are single-flight within a process and
-  compare-and-swap across processes sharing the file (the loser adopts
-  the winner's set);
-- before each refresh a lease (owner and deadline) is recorded in the
-  file; a call that finds a lease whose process died refreshes at once,
-  while the used refresh token still works.
-
-What is left: a process killed after Smartcar rotated the token but
-before the save loses the set *if no process calls with that key within
-Smartcar's grace window* (one minute); the owner must then connect again.
-See docs/design-notes.md ("refresh leases").
-
-::
-
-    store = smartcar.TokenStore("tokens.db")
-    access = client.exchange_code(code, store=store, key=user_id)
-    car = smartcar.Vehicle(vehicle_id, store=store, key=user_id,
-                           options={"client": client})
-    car.odometer()          # refreshes by itself when needed
-
-Refreshing needs the application's credentials: give the vehicle an
-``AuthClient`` (``options={"client": client}``) or set
-``SMARTCAR_CLIENT_ID`` / ``SMARTCAR_CLIENT_SECRET``.
-"""
+"""TokenStore and PostgresTokenStore: token sets kept by key, refreshed
+without losing one (their doc and shared methods: csrc/lib/api.def)."""
 
 from __future__ import annotations
 
@@ -42,6 +9,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple, Union
 from . import _core, _time, _util
 from .errors import InvalidArgumentError
 from ._shared_clients import default_client
+from ._api import TokenStoreMethods
 from ._core import Client
 from ._shapes import Access, access_from
 
@@ -89,22 +57,16 @@ def store_and_key(store: Any, key: Optional[str],
     return store, _util.require_str("key", key)
 
 
-class TokenStore:
-    """Token sets by key in a SQLite database (libsmartcar's store).
-
-    ``path`` is a file (created readable by its owner only; several
-    processes may share it: WAL journal, atomic compare-and-swap saves) or
-    ``":memory:"`` for a private in-memory store.  A key is whatever the
-    application uses to find a user's tokens: its own user id, the
-    Smartcar user id, a vehicle id.
-
-    Safe to share between threads; :meth:`close` (or ``with``) closes it.
-    """
+class TokenStore(TokenStoreMethods):
+    __doc__ = TokenStoreMethods.__doc__
 
     path: str
 
     def __init__(self, path: PathLike = ":memory:") -> None:
-        # the library's binding checks the path (str or os.PathLike, not "")
+        """A SQLite store: ``path`` is a file (created readable by its
+        owner only; several processes may share it: WAL journal, atomic
+        compare-and-swap saves) or ``":memory:"`` for a private in-memory
+        store (the library's binding checks it)."""
         self._core = _core.sqlite_store(path)
         self.path = os.fsdecode(path)
 
@@ -149,15 +111,6 @@ class TokenStore:
         """
         # the key is checked by the library's binding (a non-empty str)
         self._core.put(key, _token_dict(access))
-
-    def get(self, key: str) -> Access:
-        """The token set stored under ``key``; :class:`NotFoundError`
-        when there is none."""
-        return access_from(self._core.get(key))
-
-    def delete(self, key: str) -> None:
-        """Forget the set stored under ``key`` (no error when absent)."""
-        self._core.delete(key)
 
     def refresh(self, key: str, client: Any = None) -> Access:
         """Refresh the set under ``key`` now, save it, and return it.
