@@ -61,15 +61,17 @@ local function argerror(fname, n, msg)
 end
 
 -- The values to send of `values` ({name = value}) checked by `kinds`
--- ({name = kind}) as argument n of fname: a function, a table or any
--- value here, every other kind by the library (sc_fields_json: text,
--- string, boolean, count, positive, list, names, json, headers, select,
--- flags).
+-- ({name = kind}) as argument n of fname: an unknown name, a function, a
+-- table or any value here, every other kind by the library
+-- (sc_fields_json: text, string, boolean, count, positive, list, names,
+-- json, headers, select, flags).
 local function checked(values, kinds, fname, n)
   local out, sent = {}, nil
   for k, v in pairs(values) do
     local kind = kinds[k]
-    if kind == "function" or kind == "table" then
+    if kind == nil then
+      argerror(fname, n, ("unknown option '%s'"):format(tostring(k)))
+    elseif kind == "function" or kind == "table" then
       local got = v == core.null and "nil" or type(v)
       if got ~= kind then
         argerror(fname, n, ("%s: %s expected, got %s"):format(k, kind, got))
@@ -96,27 +98,13 @@ local function check(kind, v, fname, n, what)
   return checked({ [what] = v }, { [what] = kind }, fname, n)[what]
 end
 
-local function check_opt_table(v, fname, n)
-  if v ~= nil and type(v) ~= "table" then
-    argerror(fname, n, "table expected, got " .. type(v))
-  end
-  return v or {}
-end
-
-local function check_keys(t, allowed, fname, n)
-  for k in pairs(t) do
-    if not allowed[k] then
-      argerror(fname, n, ("unknown option '%s'"):format(tostring(k)))
-    end
-  end
-end
-
 -- Table t (nil: {}) checked against spec {field = kind}: t and a copy
 -- holding the values to send.
 local function check_fields(t, spec, fname, n)
-  t = check_opt_table(t, fname, n)
-  check_keys(t, spec, fname, n)
-  return t, checked(t, spec, fname, n)
+  if t ~= nil and type(t) ~= "table" then
+    argerror(fname, n, "table expected, got " .. type(t))
+  end
+  return t or {}, checked(t or {}, spec, fname, n)
 end
 
 -- The params the first n arguments (...) of call `name` fill, each
@@ -164,7 +152,8 @@ end
 
 -- == The default client, made again when a variable of ORIGIN_ENV changes.
 
-local CLIENT_OPTIONS, ORIGIN_ENV = core.client_options, core.client_env()
+local CLIENT_OPTIONS, ORIGIN_ENV = {}, core.client_env()
+for k in pairs(core.client_options) do CLIENT_OPTIONS[k] = "any" end
 -- configure()'s options, the default client and ORIGIN_ENV's values then
 local defaults = { options = {} }
 
@@ -180,9 +169,8 @@ end
 --- the environment.  Raises on an unknown or invalid option.
 ---@param options table|nil
 function smartcar.configure(options)
-  options = check_opt_table(options, "configure", 1)
-  check_keys(options, CLIENT_OPTIONS, "configure", 1)
-  new_default(copy(options))
+  new_default(select(2, check_fields(options, CLIENT_OPTIONS, "configure",
+                                     1)))
 end
 
 --- The client shared by module functions and vehicles given none, made
@@ -320,7 +308,7 @@ end
 ---@return smartcar.AuthClient
 function smartcar.auth_client(options)
   check("table", options, "auth_client", 1, "options")
-  check_keys(options, CLIENT_OPTIONS, "auth_client", 1)
+  check_fields(options, CLIENT_OPTIONS, "auth_client", 1)
   ---@class smartcar.AuthClient
   ---@field core userdata the smartcar.Client underneath
   ---@field get fun(self: smartcar.AuthClient, name: string): string|nil
