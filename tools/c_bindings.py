@@ -642,7 +642,7 @@ def render_py_classes(classes, tables, attrs):
         own, words = p, cls.slots
         if "closable" in cls.slots:
             methods = methods + PY_CLOSABLE
-            own, words = "Holder", words + ["gc", "weakref"]
+            own, words = "Holder", words + ["gc", "weakref", "repr"]
         slots = ["PyVarObject_HEAD_INIT(NULL, 0)",
                  ".tp_name = \"smartcar_native._core.%s\"," % cls.name,
                  ".tp_basicsize = sizeof(%sObject)," % p,
@@ -671,7 +671,7 @@ def render_py_classes(classes, tables, attrs):
                        "\t{ NULL, NULL, NULL, NULL, NULL }\n};\n"
                        % (p, "\n".join(getset)))
             slots.append(".tp_getset = %s_getset," % p)
-        slots += [PY_SLOTS[w].format(p=own if w in ("gc", "weakref") else p)
+        slots += [PY_SLOTS[w].format(p=own if w in ("gc", "weakref", "repr") else p)
                   for w in words if w in PY_SLOTS]
         free = [w[5:] for w in words if w.startswith("free=")]
         if free:  # a client's child: its handle freed, the client dropped

@@ -773,19 +773,19 @@ static PyObject *many_results(int rc, struct many *calls)
 	return out;
 }
 
-static PyObject *Client_repr(ClientObject *self)
+/* Configuration only (a Client's mode and origin), never the secret. */
+static PyObject *Holder_repr(HolderObject *self)
 {
-	const char *mode, *origin;
+	const char *mode, *origin, *name = Py_TYPE(self)->tp_name;
 
-	/* Configuration only; never the secret. */
 	if (self->closed || !self->handle)
-		return PyUnicode_FromFormat("<%s closed>",
-					    Py_TYPE(self)->tp_name);
+		return PyUnicode_FromFormat("<%s closed>", name);
+	if (!PyObject_TypeCheck(self, &Client_Type))
+		return PyUnicode_FromFormat("<%s>", name);
 	mode = sc_client_get(self->handle, "mode");
 	origin = sc_client_get(self->handle, "api_origin");
-	return PyUnicode_FromFormat("<%s mode=%s api_origin=%s>",
-				    Py_TYPE(self)->tp_name, mode ? mode : "?",
-				    origin ? origin : "?");
+	return PyUnicode_FromFormat("<%s mode=%s api_origin=%s>", name,
+				    mode ? mode : "?", origin ? origin : "?");
 }
 
 /* ---- Pages: a paged call's pages (sc_pager) as an iterator -------- */
@@ -884,17 +884,10 @@ static PyObject *step_value(int step, cJSON *value)
 	return v ? Py_BuildValue("(iN)", step, v) : NULL;
 }
 
-static PyObject *Store_repr(StoreObject *self)
-{
-	return PyUnicode_FromFormat("<%s%s>", Py_TYPE(self)->tp_name,
-				    self->closed ? " closed" : "");
-}
-
 static PyObject *mod_tuple_new(PyObject *self, PyObject *const *args,
 			       Py_ssize_t nargs)
 {
-	PyTypeObject *cls;
-	PyObject *out;
+	PyObject *pack, *out;
 
 	if (nargs != 2 || !PyType_Check(args[0]) ||
 	    !PyType_IsSubtype((PyTypeObject *)args[0], &PyTuple_Type) ||
@@ -903,25 +896,11 @@ static PyObject *mod_tuple_new(PyObject *self, PyObject *const *args,
 				"tuple_new(tuple subclass, tuple)");
 		return NULL;
 	}
-	cls = (PyTypeObject *)args[0];
-#if PY_VERSION_HEX >= 0x030E0000
-	{
-		/* tuples cache their hash from 3.14: tuple's own path */
-		PyObject *pack = PyTuple_Pack(1, args[1]);
-		out = pack ? PyTuple_Type.tp_new(cls, pack, NULL) : NULL;
-		Py_XDECREF(pack);
-	}
-#else
-	{
-		Py_ssize_t i, n = PyTuple_GET_SIZE(args[1]);
-		out = cls->tp_alloc(cls, n);
-		for (i = 0; out && i < n; i++) {
-			PyObject *item = PyTuple_GET_ITEM(args[1], i);
-			Py_INCREF(item);
-			PyTuple_SET_ITEM(out, i, item);
-		}
-	}
-#endif
+	/* tuple's own path: it sets what a tuple caches (its hash, 3.14) */
+	pack = PyTuple_Pack(1, args[1]);
+	out = pack ? PyTuple_Type.tp_new((PyTypeObject *)args[0], pack, NULL)
+		   : NULL;
+	Py_XDECREF(pack);
 	return out;
 }
 

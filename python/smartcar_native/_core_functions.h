@@ -2402,11 +2402,11 @@ static PyTypeObject Client_Type = {
 	.tp_methods = Client_methods,
 	.tp_getset = Client_getset,
 	.tp_new = Client_new,
-	.tp_repr = (reprfunc)Client_repr,
 	.tp_traverse = (traverseproc)Holder_traverse,
 	.tp_clear = (inquiry)Holder_clear,
 	.tp_free = PyObject_GC_Del,
 	.tp_weaklistoffset = offsetof(HolderObject, weakrefs),
+	.tp_repr = (reprfunc)Holder_repr,
 };
 
 PyDoc_STRVAR(Params_doc,
@@ -2498,11 +2498,11 @@ static PyTypeObject Store_Type = {
 	.tp_doc = Store_doc,
 	.tp_methods = Store_methods,
 	.tp_getset = Store_getset,
-	.tp_repr = (reprfunc)Store_repr,
 	.tp_traverse = (traverseproc)Holder_traverse,
 	.tp_clear = (inquiry)Holder_clear,
 	.tp_free = PyObject_GC_Del,
 	.tp_weaklistoffset = offsetof(HolderObject, weakrefs),
+	.tp_repr = (reprfunc)Holder_repr,
 };
 
 PyDoc_STRVAR(Async_doc,

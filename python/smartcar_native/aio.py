@@ -233,16 +233,17 @@ def _driver(client: Any) -> _Driver:
     return driver
 
 
-async def _await(client: Any, item: Tuple[Any, ...]) -> Any:
-    """The answer of a ``Client.call_many`` item, run by the loop's driver
-    of ``client``."""
-    driver = _driver(client)
+async def _await(driver: _Driver, item: Tuple[Any, ...],
+                 convert: Optional[Callable[[Any], Any]] = None) -> Any:
+    """The answer of a ``Client.call_many`` item run by ``driver``, given
+    to ``convert`` if there is one."""
     call_id, future = driver.start(item)
     try:
-        return await future
+        data = await future
     except asyncio.CancelledError:
         driver.cancel(call_id)
         raise
+    return convert(data) if convert else data
 
 
 async def _planned(vehicle: Any, method: str,
@@ -250,8 +251,7 @@ async def _planned(vehicle: Any, method: str,
     """``vehicle.<method>(**arguments)`` (a Vehicle or VehicleV3 call) on
     the event loop: the vehicle's plan of the call, run by the driver."""
     plan = vehicle.plan(method, arguments)
-    data = await _await(vehicle.client, plan.call())
-    return plan.convert(data) if plan.convert else data
+    return await _await(_driver(vehicle.client), plan.call(), plan.convert)
 
 
 async def _replayed(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -271,7 +271,7 @@ async def _replayed(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         finally:
             _util.REPLAY.reset(token)
         try:
-            answers.append(await _await(client, item))
+            answers.append(await _await(_driver(client), item))
         except Exception as exc:  # the function decides what it means
             answers.append(exc)
 
@@ -337,9 +337,7 @@ async def run_many(
     async def one(index: int, driver: _Driver, plan: Any) -> None:
         nonlocal done
         try:
-            value = await driver.start(plan.call())[1]
-            if plan.convert is not None:
-                value = plan.convert(value)
+            value = await _await(driver, plan.call(), plan.convert)
         except Exception as exc:  # a failed call fills its slot
             value = exc
         results[index] = value
