@@ -404,10 +404,20 @@ static int l_time_ms(lua_State *L)
 {
 	const char *text;
 	size_t text_len;
+	char text_num[32];
 	int rc;
 	int64_t out;
 
-	text = luaL_checklstring(L, 1, &text_len);
+	if (lua_type(L, 1) == LUA_TNUMBER) {
+		text_len = (size_t)snprintf(text_num, sizeof text_num, "%.17g",
+						   (double)lua_tonumber(L, 1));
+		text = text_num;
+	} else if (!(text = lua_isstring(L, 1) ? lua_tolstring(L, 1, &text_len)
+						 : NULL)) {
+		return luaL_argerror(L, 1, lua_pushfstring(L,
+			"text: string or number expected, got %s",
+			luaL_typename(L, 1)));
+	}
 	rc = sc_time_parse_ms(&out, text, text_len);
 	if (rc != 0)
 		lua_pushnil(L);

@@ -165,6 +165,20 @@ PY_ARG = {
              "\t\tgoto done;\n\t}}\n"
              "\tif (!({n} = PyUnicode_AsUTF8AndSize({n}_obj, &{n}_len))) {{\n"
              "\t\tretyped();\n\t\tgoto done;\n\t}}", None),
+    # a time: text, or a number (not a bool) as its repr, for the library
+    # to read (sc_time_parse_ms: epoch seconds below 1e11, else ms)
+    "time": ("O", "const char *{n};\n\tPy_ssize_t {n}_len;\n"
+             "\tPyObject *{n}_repr = NULL;",
+             "if (!PyBool_Check({n}_obj) && (PyLong_Check({n}_obj) ||\n"
+             "\t    PyFloat_Check({n}_obj)) &&\n"
+             "\t    !({n}_obj = {n}_repr = PyObject_Repr({n}_obj)))\n"
+             "\t\tgoto done;\n"
+             "\tif (!PyUnicode_Check({n}_obj)) {{\n"
+             "\t\twrong_type({n}_obj, \"{n}\", \"str or a number\");\n"
+             "\t\tgoto done;\n\t}}\n"
+             "\tif (!({n} = PyUnicode_AsUTF8AndSize({n}_obj, &{n}_len))) {{\n"
+             "\t\tretyped();\n\t\tgoto done;\n\t}}",
+             "Py_XDECREF({n}_repr);"),
     "path": ("O", "PyObject *{n}_bytes = NULL;\n\tconst char *{n};",
              "if (!PyUnicode_FSConverter({n}_obj, &{n}_bytes))\n"
              "\t\tgoto done;\n\t{n} = PyBytes_AS_STRING({n}_bytes);",
@@ -861,6 +875,17 @@ LUA_ARG = {
                 "\t\tcheck_arg(L, {i}, LUA_TTABLE, \"{n}\");"),
     "lstr": ("const char *{n};\n\tsize_t {n}_len;",
              "{n} = luaL_checklstring(L, {i}, &{n}_len);"),
+    # a time: text, or a number written "%.17g" (as Python's kind)
+    "time": ("const char *{n};\n\tsize_t {n}_len;\n\tchar {n}_num[32];",
+             "if (lua_type(L, {i}) == LUA_TNUMBER) {{\n"
+             "\t\t{n}_len = (size_t)snprintf({n}_num, sizeof {n}_num, "
+             "\"%.17g\",\n\t\t\t\t\t\t   (double)lua_tonumber(L, {i}));\n"
+             "\t\t{n} = {n}_num;\n"
+             "\t}} else if (!({n} = lua_isstring(L, {i}) ? lua_tolstring(L, "
+             "{i}, &{n}_len)\n\t\t\t\t\t\t : NULL)) {{\n"
+             "\t\treturn luaL_argerror(L, {i}, lua_pushfstring(L,\n"
+             "\t\t\t\"{n}: string or number expected, got %s\",\n"
+             "\t\t\tluaL_typename(L, {i})));\n\t}}"),
     "key": ("const char *{n};", "{n} = check_key(L, {i});"),
     "store": ("sc_token_store *{n};", "{n} = check_store(L, {i});"),
     "ostore": ("sc_token_store *{n} = NULL;",

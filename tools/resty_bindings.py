@@ -55,6 +55,7 @@ ARG = {
     "str": ("string", "{n}"), "ostr": ("string", "{n}"),
     "text": ("string", "{n}"), "otext": ("string", "{n}"),
     "path": ("string", "{n}"), "lstr": ("string", "{n}, #{n}"),
+    "time": ("string", "{n}, #{n}"),
     "bytes": ("string", "{n}, #{n}"),
     "i64": ("number", "{n}"), "size": ("number", "{n}"),
     "long": ("number", "{n}"), "ostore": ("table", "{n}"),

@@ -941,13 +941,7 @@ end
 --- (seconds below 1e11, else milliseconds), or nil.
 ---@param text string|number
 ---@return integer|nil
-function smartcar.parse_time(text)
-  if type(text) == "number" then text = string.format("%.17g", text) end
-  if type(text) ~= "string" then
-    argerror("parse_time", 1, "string or number expected, got " .. type(text))
-  end
-  return core.time_ms(text)
-end
+smartcar.parse_time = core.time_ms
 
 -- == Many calls at once.
 

@@ -780,7 +780,8 @@ done:
 
 PyDoc_STRVAR(py_time_ms_doc,
 "time_ms(text) -> int | None: sc_time_parse_ms, epoch ms of\n"
-"ISO-8601 text or an epoch number (seconds below 1e11).");
+"ISO-8601 text or an epoch number, as text or a number (seconds\n"
+"below 1e11).");
 
 static PyObject *py_time_ms(PyObject *self, PyObject *args,
 			     PyObject *kwds)
@@ -789,6 +790,7 @@ static PyObject *py_time_ms(PyObject *self, PyObject *args,
 	PyObject *text_obj;
 	const char *text;
 	Py_ssize_t text_len;
+	PyObject *text_repr = NULL;
 	int64_t out = 0;
 	PyObject *ret = NULL;
 	int rc;
@@ -796,8 +798,12 @@ static PyObject *py_time_ms(PyObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:time_ms", kwlist,
 					 &text_obj))
 		return retyped();
+	if (!PyBool_Check(text_obj) && (PyLong_Check(text_obj) ||
+	    PyFloat_Check(text_obj)) &&
+	    !(text_obj = text_repr = PyObject_Repr(text_obj)))
+		goto done;
 	if (!PyUnicode_Check(text_obj)) {
-		wrong_type(text_obj, "text", "str");
+		wrong_type(text_obj, "text", "str or a number");
 		goto done;
 	}
 	if (!(text = PyUnicode_AsUTF8AndSize(text_obj, &text_len))) {
@@ -807,6 +813,7 @@ static PyObject *py_time_ms(PyObject *self, PyObject *args,
 	rc = sc_time_parse_ms(&out, text, text_len);
 	ret = rc != 0 ? py_none() : PyLong_FromLongLong((long long)out);
 done:
+	Py_XDECREF(text_repr);
 	return ret;
 }
 

@@ -100,10 +100,6 @@ def parse_time(value: Union[str, int, float]) -> Optional[_dt.datetime]:
     epoch milliseconds, or epoch seconds below 1e11) as an aware UTC
     datetime; None when it is not a time (libsmartcar's
     ``sc_time_parse_ms``)."""
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise _util.wrong_type("value", "str or a number", value)
-    if not isinstance(value, str):
-        value = repr(value)
     return _from_ms(_core.time_ms(value))
 
 

@@ -112,6 +112,8 @@ describe("signal_rows", function()
     assert.equal(T1_MS, smartcar.parse_time(T1_MS))
     assert.equal(1758668712000, smartcar.parse_time(1758668712))
     assert.is_nil(smartcar.parse_time("yesterday"))
+    assert.has_error(function() smartcar.parse_time({}) end,
+      "bad argument #1 to 'parse_time' (text: string or number expected, got table)")
   end)
 
   it("comes with get_signals results from the emulator", function()

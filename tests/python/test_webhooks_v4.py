@@ -284,6 +284,8 @@ def test_parse_time():
     assert smartcar.parse_time("tomorrow") is None
     with pytest.raises(TypeError):
         smartcar.parse_time(None)
+    with pytest.raises(TypeError, match="str or a number, not bool"):
+        smartcar.parse_time(True)
 
 
 # -- the emulator's v4 deliveries for v3 subscriptions ----------------------
