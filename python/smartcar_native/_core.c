@@ -218,8 +218,6 @@ static void *retyped(void)
 	PyErr_Fetch(&type, &value, &tb);
 	PyErr_NormalizeException(&type, &value, &tb);
 	raise_fmt(SC_EINVAL, "%S", value ? value : type);
-	if (!PyErr_Occurred()) /* no text */
-		raise_error(SC_EINVAL, NULL, "a value is out of range");
 	Py_XDECREF(type);
 	Py_XDECREF(value);
 	Py_XDECREF(tb);

@@ -55,8 +55,7 @@ T = TypeVar("T")
 
 
 # ---------------------------------------------------------------------
-# Kept from the thread-pool era so programs that configured it still run:
-# calls no longer use an executor (they run on the event loop itself).
+# Kept from the thread-pool era so programs that configured it still run.
 _executor: Optional[concurrent.futures.Executor] = None
 
 
