@@ -111,8 +111,18 @@ class _Driver:
         assert loop is not None  # only used from the running loop
         return loop
 
-    def start(self, call: Tuple[Any, ...]) -> Tuple[int, "asyncio.Future[Any]"]:
-        return self._wait(self.core.start(call), self.loop.create_future())
+    async def run(self, item: Tuple[Any, ...],
+                  convert: Optional[Callable[[Any], Any]] = None) -> Any:
+        """The answer of a ``Client.call_many`` item, given to
+        ``convert`` if there is one."""
+        call_id, future = self._wait(self.core.start(item),
+                                     self.loop.create_future())
+        try:
+            data = await future
+        except asyncio.CancelledError:
+            self.cancel(call_id)
+            raise
+        return convert(data) if convert else data
 
     def _wait(self, call_id: int, waiter: T) -> Tuple[int, T]:
         """Keep ``waiter``; the call starts on the loop's next turn."""
@@ -232,25 +242,12 @@ def _driver(client: Any) -> _Driver:
     return driver
 
 
-async def _await(driver: _Driver, item: Tuple[Any, ...],
-                 convert: Optional[Callable[[Any], Any]] = None) -> Any:
-    """The answer of a ``Client.call_many`` item run by ``driver``, given
-    to ``convert`` if there is one."""
-    call_id, future = driver.start(item)
-    try:
-        data = await future
-    except asyncio.CancelledError:
-        driver.cancel(call_id)
-        raise
-    return convert(data) if convert else data
-
-
 async def _planned(vehicle: Any, method: str,
                    arguments: Optional[Dict[str, Any]] = None) -> Any:
     """``vehicle.<method>(**arguments)`` (a Vehicle or VehicleV3 call) on
     the event loop: the vehicle's plan of the call, run by the driver."""
     plan = vehicle.plan(method, arguments)
-    return await _await(_driver(vehicle.client), plan.call(), plan.convert)
+    return await _driver(vehicle.client).run(plan.call(), plan.convert)
 
 
 async def _replayed(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -270,7 +267,7 @@ async def _replayed(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         finally:
             _util.REPLAY.reset(token)
         try:
-            answers.append(await _await(_driver(client), item))
+            answers.append(await _driver(client).run(item))
         except Exception as exc:  # the function decides what it means
             answers.append(exc)
 
@@ -336,7 +333,7 @@ async def run_many(
     async def one(index: int, driver: _Driver, plan: Any) -> None:
         nonlocal done
         try:
-            value = await _await(driver, plan.call(), plan.convert)
+            value = await driver.run(plan.call(), plan.convert)
         except Exception as exc:  # a failed call fills its slot
             value = exc
         results[index] = value
