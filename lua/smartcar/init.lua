@@ -61,10 +61,8 @@ local function argerror(fname, n, msg)
 end
 
 -- The values to send of `values` ({name = value}) checked by `kinds`
--- ({name = kind}) as argument n of fname: an unknown name, a function, a
--- table or any value here, every other kind by the library
--- (sc_fields_json: text, string, boolean, count, positive, list, names,
--- json, headers, select, flags).
+-- ({name = kind}) as argument n of fname: names, functions, tables and
+-- "any" here, every other kind by the library (sc_fields_json).
 local function checked(values, kinds, fname, n)
   local out, sent = {}, nil
   for k, v in pairs(values) do
@@ -107,10 +105,8 @@ local function check_fields(t, spec, fname, n)
   return t or {}, checked(t or {}, spec, fname, n)
 end
 
--- The params the first n arguments (...) of call `name` fill, each
--- checked by the library by the kind its line of the endpoint table
--- names (`how`: "lua", "lua walk" or "lua table"), and the argument after
--- them (its options).
+-- The params the first n arguments (...) of call `name` fill, checked
+-- by the library (core.endpoint_args, `how`), and the options after them.
 local function positional(name, how, fname, n, ...)
   if n == 0 then return {}, (...) end
   local args = setmetatable({}, core.array_mt)
@@ -460,10 +456,9 @@ local function check_vehicle_fields(fname, v)
   end
 end
 
--- The client, params, store and key and options checked by `spec` of a
--- call on vehicle `self`: params from `extra` (the arguments),
--- options.params, the per-call options or the vehicle's, its id, user id
--- and token (the store's, when it has one).
+-- The client, params, store, key and options (checked by `spec`) of a
+-- call on vehicle `self`: params from `extra`, options.params, the
+-- per-call options or the vehicle's, its id, user id and token.
 local VEHICLE_OPTIONS = call_spec { params = "table" }
 local function vehicle_params(self, fname, n, options, extra, spec)
   local _, sent = check_fields(options, spec or VEHICLE_OPTIONS, fname, n)
@@ -682,10 +677,8 @@ Vehicle.batch = function(self, ...)
 end
 
 -- == Module calls: every other call but the token grants is
--- smartcar.NAME(arguments..., [query,] options) from its line of the
--- endpoint table: its arguments, a v3 list call's query table, then the
--- options: the per-call ones, credentials and the query parameters no
--- argument fills.  LuaLS: lua/meta/smartcar_vehicle.lua.
+-- smartcar.NAME(arguments..., options) from its line of the endpoint
+-- table (LuaLS: lua/meta/smartcar_vehicle.lua).
 
 -- The client for a call: one made for the credentials the options name
 -- (and true: the caller closes it), else options.client or the default.
@@ -714,12 +707,12 @@ local RAISES = { delete_connections = 2 }
 local each_item -- (Paging iterators, below)
 
 -- The call `name`, or with `walk` the iterator over the items of every
--- page, with a `page_size` option instead of a paging argument.
+-- page, with a `page_size` option instead of a paging argument.  Its
+-- options: the per-call ones, credentials and the query parameters no
+-- argument fills (their kinds: the library's).
 local function module_call(name, info, walk)
   local fname = walk or name
   local how = walk and "lua walk" or "lua"
-  -- its arguments, then options: the per-call ones and the query
-  -- parameters no argument fills (the library's word: their kinds)
   local shape = core.endpoint_args_spec(name, how)
   local n = shape.arguments + 1 -- the options argument
   local options_spec = call_spec(shape.options)
