@@ -28,8 +28,7 @@ KINDS = {"str": ("str", "string", "{n}"),
          "otext": ("Optional[Union[str, bytes]]", "string|nil", "{n}"),
          "bytes": ("Body", "string", "{n}"),
          "obytes": ("Optional[Body]", "string|nil", "{n}"),
-         "oseen": ("Optional[SeenEvents]", "userdata|nil",
-                   "_seen.core_of({n})"),
+         "oseen": ("Optional[SeenEvents]", "userdata|nil", "{n}"),
          "double": ("float", "number", "{n}")}
 
 
@@ -169,7 +168,7 @@ def render_python(apis, classes):
            "doc (csrc/lib/api.def); smartcar_native.webhooks re-exports them.",
            "", HEADER, '"""', "", "from __future__ import annotations", "",
            "from typing import TYPE_CHECKING, Any, Dict, Optional, Union", "",
-           "from . import _core, _seen, _time, _util",
+           "from . import _core, _time, _util",
            "from ._seen import SeenEvents", "",
            "#: a raw body: text (taken as UTF-8) or bytes",
            "Body = Union[str, bytes, bytearray, memoryview]"]

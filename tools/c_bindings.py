@@ -238,9 +238,11 @@ PY_ARG = {
                   "if ({n}_obj != Py_None && !PyCallable_Check({n}_obj)) {{\n"
                   "\t\twrong_type({n}_obj, \"{n}\", \"callable or None\");"
                   "\n\t\tgoto done;\n\t}}", None),
-    "seen": ("O", "sc_webhook_seen *{n};",
-             "if (!({n} = seen_of({n}_obj, \"{n}\")))\n\t\tgoto done;",
-             None),
+    # a set, or a wrapper of one (smartcar_native.SeenEvents) as its .core
+    "seen": ("O", "sc_webhook_seen *{n};\n\tPyObject *{n}_core = NULL;",
+             "{n}_obj = core_of({n}_obj, &PyCapsule_Type, &{n}_core);\n"
+             "\tif (!({n} = seen_of({n}_obj, \"{n}\")))\n\t\tgoto done;",
+             "Py_XDECREF({n}_core);"),
     "env": ("O", "sc_env_snapshot *{n};",
             "if (!({n} = env_of({n}_obj, \"{n}\")))\n\t\tgoto done;",
             None),
@@ -248,9 +250,10 @@ PY_ARG = {
     "table": ("O", "cJSON *{n} = NULL;",
               "if (!({n} = to_json({n}_obj, 0, \"{n}\")))\n\t\tgoto done;",
               "cJSON_Delete({n});"),
-    "oseen": ("O", "sc_webhook_seen *{n} = NULL;",
-              "if ({n}_obj != Py_None && !({n} = seen_of({n}_obj, \"{n}\")))\n"
-              "\t\tgoto done;", None),
+    "oseen": ("O", "sc_webhook_seen *{n} = NULL;\n\tPyObject *{n}_core = NULL;",
+              "{n}_obj = core_of({n}_obj, &PyCapsule_Type, &{n}_core);\n"
+              "\tif ({n}_obj != Py_None && !({n} = seen_of({n}_obj, \"{n}\")))\n"
+              "\t\tgoto done;", "Py_XDECREF({n}_core);"),
     "params": ("O", "const sc_params *{n};\n\tsc_params *{n}_owned = NULL;",
                "if (!({n} = params_of({n}_obj, &{n}_owned)))\n"
                "\t\tgoto done;", "sc_params_free({n}_owned);"),
@@ -333,7 +336,8 @@ PY_OBJECT_RETS = {
 # C type, its free function, and what a wrong argument must be
 PY_CAPSULES = {
     "seen": ("sc_webhook_seen", "sc_webhook_seen_free",
-             "a set made by seen_new()", "webhook_seen"),
+             "a SeenEvents or a set made by seen_open()",
+             "webhook_seen"),
     "env": ("sc_env_snapshot", "sc_env_snapshot_free",
             "a snapshot made by env_snapshot()", "env_snapshot"),
 }
@@ -350,8 +354,8 @@ static {type} *{k}_of(PyObject *cap, const char *what)
 {{
 	if (PyCapsule_IsValid(cap, {K}_CAPSULE))
 		return PyCapsule_GetPointer(cap, {K}_CAPSULE);
-	PyErr_Format(PyExc_TypeError, "%s must be {desc}",
-		     what);
+	PyErr_Format(PyExc_TypeError,
+		     "%s must be {desc}", what);
 	return NULL;
 }}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
-from . import _core, _seen, _time, _util
+from . import _core, _time, _util
 from ._seen import SeenEvents
 from ._core import TokenStore as _TokenStore
 
@@ -78,7 +78,7 @@ def receive_webhook(amt: str, signature: Optional[Union[str, bytes]],
     ``seen``, a SeenEvents, saw this ``event_id`` already).
     """
     return _time.webhook_times(_core.webhook_receive(
-        amt, signature, body, _seen.core_of(seen)))
+        amt, signature, body, seen))
 
 
 def is_expired(expiration: _time.Expiration, leeway: float = 0.0) -> bool:

@@ -33,8 +33,8 @@ static sc_webhook_seen *seen_of(PyObject *cap, const char *what)
 {
 	if (PyCapsule_IsValid(cap, SEEN_CAPSULE))
 		return PyCapsule_GetPointer(cap, SEEN_CAPSULE);
-	PyErr_Format(PyExc_TypeError, "%s must be a set made by seen_new()",
-		     what);
+	PyErr_Format(PyExc_TypeError,
+		     "%s must be a SeenEvents or a set made by seen_open()", what);
 	return NULL;
 }
 
@@ -62,8 +62,8 @@ static sc_env_snapshot *env_of(PyObject *cap, const char *what)
 {
 	if (PyCapsule_IsValid(cap, ENV_CAPSULE))
 		return PyCapsule_GetPointer(cap, ENV_CAPSULE);
-	PyErr_Format(PyExc_TypeError, "%s must be a snapshot made by env_snapshot()",
-		     what);
+	PyErr_Format(PyExc_TypeError,
+		     "%s must be a snapshot made by env_snapshot()", what);
 	return NULL;
 }
 
@@ -490,6 +490,7 @@ static PyObject *py_webhook_receive(PyObject *self, PyObject *args,
 	Py_ssize_t body_len;
 	Py_buffer body_view = { 0 };
 	sc_webhook_seen *seen = NULL;
+	PyObject *seen_core = NULL;
 	sc_result *out = NULL;
 	PyObject *ret = NULL;
 	int rc;
@@ -503,6 +504,7 @@ static PyObject *py_webhook_receive(PyObject *self, PyObject *args,
 		goto done;
 	if (bytes_view(body_obj, &body_view, &body, &body_len, "body") < 0)
 		goto done;
+	seen_obj = core_of(seen_obj, &PyCapsule_Type, &seen_core);
 	if (seen_obj != Py_None && !(seen = seen_of(seen_obj, "seen")))
 		goto done;
 	Py_BEGIN_ALLOW_THREADS
@@ -512,6 +514,7 @@ static PyObject *py_webhook_receive(PyObject *self, PyObject *args,
 done:
 	if (body_view.obj)
 		PyBuffer_Release(&body_view);
+	Py_XDECREF(seen_core);
 	return ret;
 }
 
@@ -667,6 +670,7 @@ static PyObject *py_seen_check(PyObject *self, PyObject *args,
 	static char *kwlist[] = { "seen", "event_id", "now_ms", NULL };
 	PyObject *seen_obj, *event_id_obj;
 	sc_webhook_seen *seen;
+	PyObject *seen_core = NULL;
 	const char *event_id;
 	long long now_ms = 0;
 	PyObject *ret = NULL;
@@ -675,6 +679,7 @@ static PyObject *py_seen_check(PyObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|L:seen_check", kwlist,
 					 &seen_obj, &event_id_obj, &now_ms))
 		return retyped();
+	seen_obj = core_of(seen_obj, &PyCapsule_Type, &seen_core);
 	if (!(seen = seen_of(seen_obj, "seen")))
 		goto done;
 	if (!(event_id = utf8_of(event_id_obj, "event_id")))
@@ -689,6 +694,7 @@ static PyObject *py_seen_check(PyObject *self, PyObject *args,
 	}
 	ret = PyBool_FromLong(rc == SC_WEBHOOK_FIRST);
 done:
+	Py_XDECREF(seen_core);
 	return ret;
 }
 
@@ -701,6 +707,7 @@ static PyObject *py_seen_forget(PyObject *self, PyObject *args,
 	static char *kwlist[] = { "seen", "event_id", NULL };
 	PyObject *seen_obj, *event_id_obj;
 	sc_webhook_seen *seen;
+	PyObject *seen_core = NULL;
 	const char *event_id;
 	PyObject *ret = NULL;
 	int rc;
@@ -708,6 +715,7 @@ static PyObject *py_seen_forget(PyObject *self, PyObject *args,
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO:seen_forget", kwlist,
 					 &seen_obj, &event_id_obj))
 		return retyped();
+	seen_obj = core_of(seen_obj, &PyCapsule_Type, &seen_core);
 	if (!(seen = seen_of(seen_obj, "seen")))
 		goto done;
 	if (!(event_id = utf8_of(event_id_obj, "event_id")))
@@ -722,6 +730,7 @@ static PyObject *py_seen_forget(PyObject *self, PyObject *args,
 	}
 	ret = PyBool_FromLong(rc == 0);
 done:
+	Py_XDECREF(seen_core);
 	return ret;
 }
 
@@ -734,15 +743,18 @@ static PyObject *py_seen_count(PyObject *self, PyObject *args,
 	static char *kwlist[] = { "seen", NULL };
 	PyObject *seen_obj;
 	sc_webhook_seen *seen;
+	PyObject *seen_core = NULL;
 	PyObject *ret = NULL;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:seen_count", kwlist,
 					 &seen_obj))
 		return retyped();
+	seen_obj = core_of(seen_obj, &PyCapsule_Type, &seen_core);
 	if (!(seen = seen_of(seen_obj, "seen")))
 		goto done;
 	ret = PyLong_FromLongLong((long long)sc_webhook_seen_count(seen));
 done:
+	Py_XDECREF(seen_core);
 	return ret;
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from typing import Any, Optional, Union
+from typing import Optional, Union
 
 from . import _core, _util
 
@@ -33,25 +33,21 @@ class SeenEvents:
         if isinstance(ttl, _dt.timedelta):
             ttl = ttl.total_seconds()
         ttl_ms = 0 if ttl is None else int(_util.number("ttl", ttl) * 1000)
-        self._seen = _core.seen_open(capacity, ttl_ms, None if path is None
-                                     else os.fspath(path), postgres)
+        #: the library's set (what the _core functions take)
+        self.core: object = _core.seen_open(
+            capacity, ttl_ms, None if path is None else os.fspath(path),
+            postgres)
 
     def first(self, event_id: str) -> bool:
         """Record ``event_id``: True the first time, False for a repeat
         (within the time to live)."""
-        return _core.seen_check(self._seen, event_id, 0)
+        return _core.seen_check(self, event_id, 0)
 
     def forget(self, event_id: str) -> bool:
         """Forget ``event_id`` (after failing to handle its event), so
         its retry counts as the first.  True when it was there."""
-        return _core.seen_forget(self._seen, event_id)
+        return _core.seen_forget(self, event_id)
 
     def __len__(self) -> int:
-        return _core.seen_count(self._seen)
+        return _core.seen_count(self)
 
-
-def core_of(seen: Optional[SeenEvents]) -> Any:
-    """The library's set of a SeenEvents (None stays None)."""
-    if seen is not None and not isinstance(seen, SeenEvents):
-        raise _util.wrong_type("seen", "a SeenEvents", seen)
-    return None if seen is None else seen._seen

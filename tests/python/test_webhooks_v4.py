@@ -89,7 +89,7 @@ def test_receive_refuses_bad_signatures_typed():
         smartcar.receive_webhook(AMT, None, {"eventType": "VERIFY"})
     with pytest.raises(TypeError):
         smartcar.receive_webhook(AMT, 5, body)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="seen must be a SeenEvents"):
         smartcar.receive_webhook(AMT, None, body, seen=set())
 
 
