@@ -296,6 +296,28 @@ describe("argument errors raise", function()
                           { flags = { country = "D E" } }))
   end)
 
+  it("for a vehicle whose fields were changed after it was made", function()
+    -- refused before anything is sent, at the caller's line
+    local function call(car) local r = car:odometer(); return r end
+    local car = smartcar.vehicle("id", "token")
+    car.id = ""
+    assert.matches("binding_spec%.lua:%d+: odometer: vehicle%.id must be a " ..
+                   "non%-empty string", raises(call, car))
+    car.id, car.access_token = "id", 42
+    assert.matches("odometer: vehicle%.access_token must be a non%-empty " ..
+                   "string", raises(call, car))
+    car.access_token = nil
+    assert.matches("vehicle%.access_token must be", raises(call, car))
+    local stored = smartcar.vehicle("id", {
+      store = assert(smartcar.token_store(":memory:")), key = "k" })
+    stored.key = ""
+    assert.matches("odometer: vehicle%.key must be a non%-empty string",
+                   raises(call, stored))
+    stored.key, stored.store = "k", {}
+    assert.matches("odometer: vehicle%.store must be a token store",
+                   raises(call, stored))
+  end)
+
   it("formats flags with the library (keys in byte order)", function()
     assert.equals("a:x b:false z:1.5",
                   core.format_flags { z = 1.5, b = false, a = "x" })
