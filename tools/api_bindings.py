@@ -28,14 +28,16 @@ KINDS = {"str": ("str", "string", "{n}"),
          "otext": ("Optional[Union[str, bytes]]", "string|nil", "{n}"),
          "bytes": ("Body", "string", "{n}"),
          "obytes": ("Optional[Body]", "string|nil", "{n}"),
+         "ostore": ("Any", "smartcar.TokenStore|nil", "{n}"),
          "oseen": ("Optional[SeenEvents]", "userdata|nil", "{n}"),
          "double": ("float", "number", "{n}")}
 
 
 class Class:
     """SC_API_CLASS: a class both bindings offer, its doc and methods."""
-    def __init__(self, name, base):
-        self.name, self.base, self.doc, self.methods = name, base, [], []
+    def __init__(self, name, base, core):
+        self.name, self.base, self.core = name, base, core
+        self.doc, self.methods = [], []
 
 
 class Api:
@@ -150,7 +152,7 @@ def render_class(cls):
     doc = "\n".join(("    " + line).rstrip()
                     for line in doc_lines(cls, "py", 75, 3))
     out = ["", "", "class %s:" % cls.base, '    """%s\n    """' % doc.strip(),
-           "", "    _core: _%s" % cls.name]
+           "", "    _core: _%s" % cls.core]
     for api in cls.methods:
         typed, _, call = py_call(api, "self._core")
         args = ["self"] + ["%s: %s" % (a.name, ann)
@@ -174,7 +176,7 @@ def render_python(apis, classes):
            "Body = Union[str, bytes, bytearray, memoryview]"]
     # a class's core type; a method's result named bare: a class of
     # _shapes (which imports this module)
-    imports = ["from ._core import %s as _%s" % (c.name, c.name)
+    imports = ["from ._core import %s as _%s" % (c.core, c.core)
                for c in classes]
     shapes = sorted({m.py_ret for c in classes for m in c.methods
                      if m.py_ret[:1].isupper() and m.py_ret != "None"})
@@ -213,7 +215,8 @@ def lua_function(api, owner):
     out = [""] + [("--- " + line).rstrip()
                   for line in doc_lines(api, "lua", 72)]
     out += ["---@param %s %s" % (a.name, api.lua_type(a)) for a in api.args]
-    out += ["---@return " + r.strip() for r in api.lua_ret.split(",")]
+    out += ["---@return " + r.strip() for r in api.lua_ret.split(",")
+            if r.strip()]
     return out + ["function %s%s(%s) end" % (
         owner, api.name, ", ".join(a.name for a in api.args))]
 

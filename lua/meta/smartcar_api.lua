@@ -135,3 +135,23 @@ function TokenStore:get(key) end
 ---@return true|nil
 ---@return smartcar.Error|nil
 function TokenStore:delete(key) end
+
+--- An application's credentials, as in the official `smartcar` SDKs: the
+--- Connect URL, the token grants and every other call, over its own
+--- connection pool.  Options not given come from `smartcar.configure`;
+--- credentials and origins given in neither come from the environment
+--- (`SMARTCAR_CLIENT_ID`, `SMARTCAR_CLIENT_SECRET`,
+--- `SMARTCAR_REDIRECT_URI`, the `SMARTCAR_*_ORIGIN` variables) as it is
+--- when the client is made; its other options are those of
+--- docs/client-options.md.  The redirect URI may be left out (the dashboard
+--- has it). close() (or `<close>`) releases its connections early.
+---@class smartcar.AuthClient
+local AuthClient = {}
+
+--- Wait out the cool-downs (a 429's `Retry-After`, per vehicle and for the
+--- application) that any client sharing `store` received, and share this
+--- one's: `store` is a PostgreSQL token store; nil stops sharing.  Sharing
+--- turns this client's cool-downs on (`rate_policy` `"off"` becomes
+--- `"wait"`). The store stays open for the client's calls even if closed.
+---@param store smartcar.TokenStore|nil
+function AuthClient:share_cooldowns(store) end

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 from . import _core, _time, _util
 from ._seen import SeenEvents
 from ._core import TokenStore as _TokenStore
+from ._core import Client as _Client
 
 if TYPE_CHECKING:
     from ._shapes import Access
@@ -156,5 +157,30 @@ class TokenStoreMethods:
         """Forget the set stored under ``key`` (no error when there is none).
         """
         return self._core.delete(key)
+
+
+class AuthClientBase:
+    """An application's credentials, as in the official ``smartcar`` SDKs: the
+    Connect URL, the token grants and every other call, over its own connection
+    pool.  Credentials and origins not given come from the environment
+    (``SMARTCAR_CLIENT_ID``, ``SMARTCAR_CLIENT_SECRET``,
+    ``SMARTCAR_REDIRECT_URI``, the ``SMARTCAR_*_ORIGIN`` variables) as it is
+    when the client is made; its other options are those of
+    docs/client-options.md.  The redirect URI may be left out (the dashboard
+    has it). The client is safe to share between threads; close() (or ``with``)
+    releases its connections.
+    """
+
+    _core: _Client
+
+    def share_cooldowns(self, store: Any) -> None:
+        """Wait out the cool-downs (a 429's ``Retry-After``, per vehicle and
+        for the application) that any client sharing ``store`` received, and
+        share this one's: ``store`` is a PostgreSQL token store; None stops
+        sharing.  Sharing turns this client's cool-downs on (``rate_policy``
+        ``"off"`` becomes ``"wait"``). The store stays open for the client's
+        calls even if closed.
+        """
+        return self._core.share_cooldowns(store)
 
 from . import _shapes  # noqa: E402

@@ -12,26 +12,13 @@ from .errors import InvalidArgumentError
 from .store import core_store, store_and_key
 from ._shapes import Access, access_from
 from ._vehicle_methods import AuthClientMethods
+from ._api import AuthClientBase
 
 __all__ = ["AuthClient"]
 
 
-class AuthClient(AuthClientMethods):
-    """An application's credentials, as in the official ``smartcar`` SDK.
-
-    ``client_id``, ``client_secret`` and ``redirect_uri`` default to
-    ``SMARTCAR_CLIENT_ID``, ``SMARTCAR_CLIENT_SECRET`` and
-    ``SMARTCAR_REDIRECT_URI``.  ``mode`` is ``"live"``, ``"test"`` or
-    ``"simulated"`` (``test_mode`` is the deprecated spelling of
-    ``mode="test"``).
-
-    Extra keyword options go to the underlying :class:`Client` (its
-    keywords: docs/client-options.md); origins not given come from the
-    ``SMARTCAR_*_ORIGIN`` variables as they are now.
-
-    The client is safe to share between threads; :meth:`close` (or
-    ``with``) releases its connections.
-    """
+class AuthClient(AuthClientMethods, AuthClientBase):
+    __doc__ = AuthClientBase.__doc__
 
     client_id: str
     redirect_uri: Optional[str]
@@ -46,6 +33,11 @@ class AuthClient(AuthClientMethods):
         mode: str = "live",
         **options: Any,
     ) -> None:
+        """``client_id``, ``client_secret`` and ``redirect_uri`` default to
+        their variables (InvalidArgumentError when the first two are in
+        neither); ``mode`` is ``"live"``, ``"test"`` or ``"simulated"``
+        (``test_mode`` is the deprecated spelling of ``mode="test"``);
+        other keywords go to the underlying :class:`Client`."""
         if test_mode is not None:
             mode = _util.mode_of_test_mode(test_mode)
         _util.setting("mode", mode)
@@ -53,25 +45,23 @@ class AuthClient(AuthClientMethods):
         options = dict(client_settings(), **options)
         # the library takes a credential not given (None or "") from
         # SMARTCAR_<NAME>
-        self._client = Client(
+        self._core = Client(
             client_id=client_id or None,
             client_secret=client_secret or None,
             redirect_uri=redirect_uri or None,
             mode=mode,
             **options,
         )
-        # the redirect URI may be left out, as in the official SDK (the
-        # dashboard has it)
         missing = ["%s (or SMARTCAR_%s)" % (name, name.upper())
                    for name, key in (("client_id", "client_id"),
                                      ("client_secret", "client_secret_set"))
-                   if self._client.get(key) is None]
+                   if self._core.get(key) is None]
         if missing:
-            self._client.close()
+            self._core.close()
             raise InvalidArgumentError(
                 "AuthClient is missing " + ", ".join(missing))
-        self.client_id = str(self._client.get("client_id"))
-        self.redirect_uri = self._client.get("redirect_uri")
+        self.client_id = str(self._core.get("client_id"))
+        self.redirect_uri = self._core.get("redirect_uri")
         self.mode = mode
 
     # -- lifetime -------------------------------------------------------
@@ -79,20 +69,11 @@ class AuthClient(AuthClientMethods):
     @property
     def client(self) -> Client:
         """The underlying :class:`smartcar_native.Client`."""
-        return self._client
-
-    def share_cooldowns(self, store: Any) -> None:
-        """Wait out the cool-downs (a 429's ``Retry-After``, per vehicle
-        and for the application) that any client sharing ``store``
-        received, and share this one's: ``store`` is a
-        :class:`PostgresTokenStore`; ``None`` stops sharing.  Sharing turns
-        this client's cool-downs on (``rate_policy`` ``"off"`` becomes
-        ``"wait"``)."""
-        self._client.share_cooldowns(store)
+        return self._core
 
     def close(self) -> None:
         """Close the connections.  Idempotent."""
-        self._client.close()
+        self._core.close()
 
     def __enter__(self) -> "AuthClient":
         return self
@@ -139,7 +120,7 @@ class AuthClient(AuthClientMethods):
         if "force_prompt" in opts:  # any truthy value, as the official SDK
             opts["force_prompt"] = bool(opts["force_prompt"])
         # the library checks each option and its type (sc_auth_url_text)
-        return self._client.auth_url_text(
+        return self._core.auth_url_text(
             _util.json_text("scope and options", opts))
 
     # -- token endpoint (the grants: _vehicle_methods.AuthClientMethods) -
@@ -152,7 +133,7 @@ class AuthClient(AuthClientMethods):
         params = _token_params(options)
         params[name] = _util.require_str(name, value)
         store, key = store_and_key(store, key)
-        data = _util.call(self._client, endpoint, params)
+        data = _util.call(self._core, endpoint, params)
         if store is not None:
             core_store(store).put(str(key), data)
         return access_from(data)
