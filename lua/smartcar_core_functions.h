@@ -402,23 +402,23 @@ static int l_signal_rows(lua_State *L)
 /* core.time_ms */
 static int l_time_ms(lua_State *L)
 {
-	const char *text;
-	size_t text_len;
-	char text_num[32];
+	const char *value;
+	size_t value_len;
+	char value_num[32];
 	int rc;
 	int64_t out;
 
 	if (lua_type(L, 1) == LUA_TNUMBER) {
-		text_len = (size_t)snprintf(text_num, sizeof text_num, "%.17g",
+		value_len = (size_t)snprintf(value_num, sizeof value_num, "%.17g",
 						   (double)lua_tonumber(L, 1));
-		text = text_num;
-	} else if (!(text = lua_isstring(L, 1) ? lua_tolstring(L, 1, &text_len)
+		value = value_num;
+	} else if (!(value = lua_isstring(L, 1) ? lua_tolstring(L, 1, &value_len)
 						 : NULL)) {
 		return luaL_argerror(L, 1, lua_pushfstring(L,
-			"text: string or number expected, got %s",
+			"value: string or number expected, got %s",
 			luaL_typename(L, 1)));
 	}
-	rc = sc_time_parse_ms(&out, text, text_len);
+	rc = sc_time_parse_ms(&out, value, value_len);
 	if (rc != 0)
 		lua_pushnil(L);
 	else

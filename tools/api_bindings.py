@@ -30,7 +30,8 @@ KINDS = {"str": ("str", "string", "{n}"),
          "obytes": ("Optional[Body]", "string|nil", "{n}"),
          "ostore": ("Any", "smartcar.TokenStore|nil", "{n}"),
          "oseen": ("Optional[SeenEvents]", "userdata|nil", "{n}"),
-         "double": ("float", "number", "{n}")}
+         "double": ("float", "number", "{n}"),
+         "time": ("Union[str, float]", "string|number", "{n}")}
 
 
 class Class:
@@ -169,7 +170,7 @@ def render_python(apis, classes):
     out = ['"""The library functions both bindings offer under one name and',
            "doc (csrc/lib/api.def); smartcar_native.webhooks re-exports them.",
            "", HEADER, '"""', "", "from __future__ import annotations", "",
-           "from typing import TYPE_CHECKING, Any, Dict, Optional, Union", "",
+           "import datetime as _dt", "from typing import TYPE_CHECKING, Any, Dict, Optional, Union", "",
            "from . import _core, _time, _util",
            "from ._seen import SeenEvents", "",
            "#: a raw body: text (taken as UTF-8) or bytes",

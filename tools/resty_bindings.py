@@ -77,7 +77,7 @@ TEXT_TWIN = {"sc_token_store_save_tokens": "sc_token_store_save_tokens_text"}
 HEADER = 'if type({n}) == "table" then {n} = nil end'
 PREPARE = {("webhook_verify", "signature"): HEADER,
            ("webhook_receive", "signature"): HEADER,
-           ("time_ms", "text"): 'if type({n}) == "number" then '
+           ("time_ms", "value"): 'if type({n}) == "number" then '
                                 '{n} = string.format("%.17g", {n}) end'}
 # Arguments smartcar.resty requires where the entry may go without: what
 # its message says is expected.

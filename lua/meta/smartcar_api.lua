@@ -89,6 +89,13 @@ function smartcar.is_expired(expiration, leeway) end
 ---@return smartcar.Error|nil
 function smartcar.parse_redirect(url_or_query, expected_state) end
 
+--- A signal or delivery time as Smartcar may send it (ISO-8601 text, epoch
+--- milliseconds, or epoch seconds below 1e11) as epoch milliseconds; nil
+--- when it is not a time (libsmartcar's `sc_time_parse_ms`).
+---@param value string|number
+---@return integer|nil
+function smartcar.parse_time(value) end
+
 --- Token sets kept by key, refreshed without losing one (libsmartcar's
 --- SQLite or PostgreSQL store). A key is whatever the application uses to
 --- find a user's tokens: its own user id, the Smartcar user id, a vehicle

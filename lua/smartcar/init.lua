@@ -930,10 +930,7 @@ function smartcar.signal_rows(source)
   return data and data.rows, err
 end
 
---- Epoch milliseconds of a time given as ISO-8601 text or as a number
---- (seconds below 1e11, else milliseconds), or nil.
----@param text string|number
----@return integer|nil
+-- its doc and types: csrc/lib/api.def's (lua/meta/smartcar_api.lua)
 smartcar.parse_time = core.time_ms
 
 -- == Many calls at once.

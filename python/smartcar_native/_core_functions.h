@@ -791,41 +791,41 @@ done:
 }
 
 PyDoc_STRVAR(py_time_ms_doc,
-"time_ms(text) -> int | None: sc_time_parse_ms, epoch ms of\n"
+"time_ms(value) -> int | None: sc_time_parse_ms, epoch ms of\n"
 "ISO-8601 text or an epoch number, as text or a number (seconds\n"
 "below 1e11).");
 
 static PyObject *py_time_ms(PyObject *self, PyObject *args,
 			     PyObject *kwds)
 {
-	static char *kwlist[] = { "text", NULL };
-	PyObject *text_obj;
-	const char *text;
-	Py_ssize_t text_len;
-	PyObject *text_repr = NULL;
+	static char *kwlist[] = { "value", NULL };
+	PyObject *value_obj;
+	const char *value;
+	Py_ssize_t value_len;
+	PyObject *value_repr = NULL;
 	int64_t out = 0;
 	PyObject *ret = NULL;
 	int rc;
 
 	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:time_ms", kwlist,
-					 &text_obj))
+					 &value_obj))
 		return retyped();
-	if (!PyBool_Check(text_obj) && (PyLong_Check(text_obj) ||
-	    PyFloat_Check(text_obj)) &&
-	    !(text_obj = text_repr = PyObject_Repr(text_obj)))
+	if (!PyBool_Check(value_obj) && (PyLong_Check(value_obj) ||
+	    PyFloat_Check(value_obj)) &&
+	    !(value_obj = value_repr = PyObject_Repr(value_obj)))
 		goto done;
-	if (!PyUnicode_Check(text_obj)) {
-		wrong_type(text_obj, "text", "str or a number");
+	if (!PyUnicode_Check(value_obj)) {
+		wrong_type(value_obj, "value", "str or a number");
 		goto done;
 	}
-	if (!(text = PyUnicode_AsUTF8AndSize(text_obj, &text_len))) {
+	if (!(value = PyUnicode_AsUTF8AndSize(value_obj, &value_len))) {
 		retyped();
 		goto done;
 	}
-	rc = sc_time_parse_ms(&out, text, text_len);
+	rc = sc_time_parse_ms(&out, value, value_len);
 	ret = rc != 0 ? py_none() : PyLong_FromLongLong((long long)out);
 done:
-	Py_XDECREF(text_repr);
+	Py_XDECREF(value_repr);
 	return ret;
 }
 

@@ -36,13 +36,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping
 
 from . import _core, _util
-from ._api import (Body, hash_challenge, parse_webhook, receive_webhook,
-                   verify_payload)
+from ._api import (Body, hash_challenge, parse_time, parse_webhook,
+                   receive_webhook, verify_payload)
 from ._seen import SeenEvents
-from ._time import from_ms as _from_ms, row_times, to_unix
+from ._time import row_times, to_unix
 from .notebook import _frame_times, to_dict
 
 __all__ = [
@@ -93,14 +93,6 @@ def signal_rows(source: Any) -> List[Dict[str, Any]]:
         raise _util.wrong_type("source", "signals (a result, a webhook "
                                "event or JSON)", source)
     return [row_times(r) for r in _core.signal_rows(text)["rows"]]
-
-
-def parse_time(value: Union[str, int, float]) -> Optional[_dt.datetime]:
-    """A signal or delivery time as Smartcar may send it (ISO-8601 text,
-    epoch milliseconds, or epoch seconds below 1e11) as an aware UTC
-    datetime; None when it is not a time (libsmartcar's
-    ``sc_time_parse_ms``)."""
-    return _from_ms(_core.time_ms(value))
 
 
 def signal_frame(source: Any) -> Any:

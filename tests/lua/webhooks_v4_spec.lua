@@ -113,7 +113,7 @@ describe("signal_rows", function()
     assert.equal(1758668712000, smartcar.parse_time(1758668712))
     assert.is_nil(smartcar.parse_time("yesterday"))
     assert.has_error(function() smartcar.parse_time({}) end,
-      "bad argument #1 to 'parse_time' (text: string or number expected, got table)")
+      "bad argument #1 to 'parse_time' (value: string or number expected, got table)")
   end)
 
   it("comes with get_signals results from the emulator", function()

@@ -171,11 +171,11 @@ return function(C, rt)
     return rt.decode_result(out[0], rc)
   end
 
-  function F.time_ms(text)
-    if type(text) == "number" then text = string.format("%.17g", text) end
-    if type(text) ~= "string" then rt.raise("text: string expected") end
+  function F.time_ms(value)
+    if type(value) == "number" then value = string.format("%.17g", value) end
+    if type(value) ~= "string" then rt.raise("value: string expected") end
     local out = ffi.new("int64_t[1]")
-    if C.sc_time_parse_ms(out, text, #text) ~= 0 then return nil end
+    if C.sc_time_parse_ms(out, value, #value) ~= 0 then return nil end
     return tonumber(out[0])
   end
 
