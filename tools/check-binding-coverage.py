@@ -143,6 +143,10 @@ ONE_BINDING = {
                                         "(sc_async_start_pager)",
     ("lua", "sc_async_start_pager"): "Lua's async_start_pages makes its "
                                      "pager in sc_async_start_pages",
+    ("lua", "sc_error_message_of"): "Lua's errors come worded from the "
+                                    "library; Python's SmartcarException "
+                                    "may also be built from fields (as "
+                                    "the official SDK's)",
     ("lua", "sc_client_option_name"): "Lua's client_options table is "
                                       "generated from client_options.def",
     ("python", "sc_params_from_text"): JSON_TEXT,

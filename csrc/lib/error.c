@@ -1,6 +1,7 @@
 /* Error codes (from errors.def) and the sc_error detail object.  Every
  * field lives in one cJSON object so that C getters and the bindings'
  * converters read the same data. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,6 +148,26 @@ int sc_error_code(const sc_error *err)
 const char *sc_error_message(const sc_error *err)
 {
 	return err ? err->message : NULL;
+}
+
+int sc_error_message_of(char **out, const char *type, const char *code,
+			const char *description)
+{
+	const char *d = description ? description : "";
+	size_t n = strlen(d) + 16;
+
+	if (!out)
+		return SC_EINVAL;
+	n += (type ? strlen(type) : 0) + (code ? strlen(code) : 0);
+	if (!(*out = malloc(n)))
+		return SC_ENOMEM;
+	if (type && *type && code && *code)
+		snprintf(*out, n, "%s:%s - %s", type, code, d);
+	else if (type && *type)
+		snprintf(*out, n, "%s - %s", type, d);
+	else
+		snprintf(*out, n, "%s", *d ? d : "Smartcar error");
+	return 0;
 }
 
 const char *sc_error_get(const sc_error *err, const char *field)

@@ -829,6 +829,40 @@ done:
 	return ret;
 }
 
+PyDoc_STRVAR(py_error_message_doc,
+"error_message(type=None, code=None, description=None) -> str:\n"
+"sc_error_message_of, an error's message from its fields as the\n"
+"official SDKs word it (\"TYPE:CODE - description\").");
+
+static PyObject *py_error_message(PyObject *self, PyObject *args,
+			     PyObject *kwds)
+{
+	static char *kwlist[] = { "type", "code", "description", NULL };
+	PyObject *type_obj = Py_None, *code_obj = Py_None, *description_obj = Py_None;
+	const char *type = NULL;
+	const char *code = NULL;
+	const char *description = NULL;
+	char *out = NULL;
+	PyObject *ret = NULL;
+	int rc;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OOO:error_message", kwlist,
+					 &type_obj, &code_obj, &description_obj))
+		return retyped();
+	if (type_obj != Py_None && !(type = utf8_of(type_obj, "type")))
+		goto done;
+	if (code_obj != Py_None && !(code = utf8_of(code_obj, "code")))
+		goto done;
+	if (description_obj != Py_None && !(description = utf8_of(description_obj, "description")))
+		goto done;
+	rc = sc_error_message_of(&out, type, code, description);
+	ret = rc != 0 ? raise_error(rc, NULL, NULL)
+		     : str_from_c(out);
+done:
+	sc_free(out);
+	return ret;
+}
+
 PyDoc_STRVAR(py_random_state_doc,
 "random_state() -> str: 32 hex characters from the OS CSPRNG.");
 
@@ -2646,6 +2680,8 @@ static PyMethodDef module_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, py_signal_rows_doc },
 	{ "time_ms", (PyCFunction)(void (*)(void))py_time_ms,
 	  METH_VARARGS | METH_KEYWORDS, py_time_ms_doc },
+	{ "error_message", (PyCFunction)(void (*)(void))py_error_message,
+	  METH_VARARGS | METH_KEYWORDS, py_error_message_doc },
 	{ "random_state", (PyCFunction)(void (*)(void))py_random_state,
 	  METH_NOARGS, py_random_state_doc },
 	{ "version", (PyCFunction)(void (*)(void))py_version,

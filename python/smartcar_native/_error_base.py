@@ -35,8 +35,10 @@ class SmartcarException(ErrorFields, Exception):
         fields["kind"] = fields.get("kind") or self.default_kind
         for name in _FIELDS:
             setattr(self, name, fields.get(name))
-        if message is None:
-            message = _default_message(self.type, self.code, self.description)
+        if message is None:  # worded by the library (_core loads after us)
+            from . import _core
+            message = _core.error_message(self.type, self.code,
+                                          self.description)
         self.message = message
         super().__init__(message)
 
@@ -57,12 +59,3 @@ class SmartcarException(ErrorFields, Exception):
 _FIELDS = tuple(name for name in ErrorFields.__annotations__
                 if name != "message")
 
-
-def _default_message(
-    type_: Optional[str], code: Optional[str], description: Optional[str]
-) -> str:
-    if type_ and code:
-        return "%s:%s - %s" % (type_, code, description or "")
-    if type_:
-        return "%s - %s" % (type_, description or "")
-    return description or "Smartcar error"

@@ -428,3 +428,26 @@ TEST(error_codes_run_from_minus_one_to_the_last)
 	CHECK(sc_code_kind(SC_ERROR_LAST_) == NULL);
 	CHECK(SC_ERROR_LAST_ == SC_ESTORAGE - 1 || SC_ERROR_LAST_ < SC_ESTORAGE);
 }
+
+/* An error's message from its fields, in each form the official SDKs
+ * give it; NULL fields count as absent. */
+TEST(error_message_of_words_fields)
+{
+	static const char *const cases[][4] = {
+		{ "SERVER", "INTERNAL", "boom", "SERVER:INTERNAL - boom" },
+		{ "SERVER", NULL, "boom", "SERVER - boom" },
+		{ "SERVER", "", NULL, "SERVER - " },
+		{ NULL, "CODE", "only this", "only this" },
+		{ NULL, NULL, NULL, "Smartcar error" },
+	};
+	char *out = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		REQUIRE(sc_error_message_of(&out, cases[i][0], cases[i][1],
+					    cases[i][2]) == 0);
+		CHECK_STR(out, cases[i][3]);
+		sc_free(out);
+	}
+	CHECK(sc_error_message_of(NULL, "T", "C", "d") == SC_EINVAL);
+}

@@ -60,6 +60,15 @@ SC_EXTERN(int) sc_error_code(const sc_error *err);
 SC_EXTERN(const char *) sc_error_message(const sc_error *err);
 
 /**
+ * The message of an error from its fields, worded as the official SDKs
+ * word a Smartcar API error: "TYPE:CODE - description", "TYPE -
+ * description" without a code, else the description (or "Smartcar
+ * error").  Any argument may be NULL.  Ownership: free with sc_free().
+ */
+SC_EXTERN(int) sc_error_message_of(char **out, const char *type,
+				   const char *code, const char *description);
+
+/**
  * One string field of the error, or NULL when absent.  Fields: "kind",
  * "type", "category" (for Smartcar API errors: the v2 type, also for an
  * API v1 body, whose "error" value is its type: "authentication_error"
