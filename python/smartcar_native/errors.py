@@ -28,9 +28,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Optional, Type
 
-# SmartcarException, and its subclasses: one per error kind of errors.def
-# and per Smartcar API error category, generated from
-# csrc/lib/exceptions.def.
+# the subclasses: generated from csrc/lib/exceptions.def
 from ._error_base import _FIELDS, SmartcarException
 from . import _exceptions
 from ._exceptions import *  # noqa: F401,F403
