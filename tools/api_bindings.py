@@ -152,8 +152,9 @@ def render_class(cls):
     """The Python base class of an SC_API_CLASS: its doc and methods."""
     doc = "\n".join(("    " + line).rstrip()
                     for line in doc_lines(cls, "py", 75, 3))
-    out = ["", "", "class %s:" % cls.base, '    """%s\n    """' % doc.strip(),
-           "", "    _core: _%s" % cls.core]
+    out = ["", "", "class %s:" % cls.base, '    """%s\n    """' % doc.strip()]
+    # a class of docs only has no core
+    out += ["", "    _core: _%s" % cls.core] if cls.core else []
     for api in cls.methods:
         typed, _, call = py_call(api, "self._core")
         args = ["self"] + ["%s: %s" % (a.name, ann)
@@ -178,7 +179,7 @@ def render_python(apis, classes):
     # a class's core type; a method's result named bare: a class of
     # _shapes (which imports this module)
     imports = ["from ._core import %s as _%s" % (c.core, c.core)
-               for c in classes]
+               for c in classes if c.core]
     shapes = sorted({m.py_ret for c in classes for m in c.methods
                      if m.py_ret[:1].isupper() and m.py_ret != "None"})
     imports += ["", "if TYPE_CHECKING:", "    from ._shapes import %s"

@@ -162,3 +162,56 @@ local AuthClient = {}
 --- `"wait"`). The store stays open for the client's calls even if closed.
 ---@param store smartcar.TokenStore|nil
 function AuthClient:share_cooldowns(store) end
+
+--- One vehicle to call the Vehicle API on (smartcar.vehicle()).
+---
+--- Options, the defaults of every call of this vehicle: `unit_system`
+--- (`"metric"` or `"imperial"`); `version` (the API version); `flags`
+--- (feature flags, a table {country = "DE"} or a string); `client` (the
+--- Client or AuthClient to use instead of the shared default client); the
+--- per-call settings `timeout_ms`, `connect_timeout_ms`, `max_attempts`,
+--- `retry_deadline_ms`, `rate_policy` (`"wait"`, `"fail"` or `"off"`).
+--- Those not given are the client's (no client: the default one's).
+---
+--- Each call returns the body's fields in snake_case plus meta, or nil,
+--- err.
+---
+--- Instead of an access token, give a TokenStore and the `key` its token
+--- set is stored under (`{store = store, key = key}` as the token): every
+--- call then takes the current access token from the store, refreshes it
+--- when it expires within 60 s or the server answers 401 (saving the new
+--- set before using it; single-flight per key), and never holds a stale
+--- token.  Refreshing needs the application's credentials: the `client`
+--- option an AuthClient, or `SMARTCAR_CLIENT_ID` / `SMARTCAR_CLIENT_SECRET`
+--- for the shared client.
+---@class smartcar.Vehicle
+local Vehicle = {}
+
+--- One vehicle through the Vehicle API v3 (its resource and signals;
+--- docs/v3.md). Two ways to authenticate, both handled by libsmartcar: an
+--- `access_token` from Connect (the v2 flow), or a TokenStore and `key`
+--- (Connect tokens refreshed by themselves, as for Vehicle); or neither:
+--- the application token, which the client fetches with the OAuth
+--- client-credentials grant (`iam_origin`), keeps for its hour and fetches
+--- again before it expires, sending the Smartcar `user_id` (`GET /user`'s
+--- id, or Connect's redirect `user_id`), then required, in the `sc-user-id`
+--- header.
+---
+--- Options: `client` (an AuthClient or Client), `user_id`, `access_token`,
+--- `store` and `key` (the above), `flags`, `unit_system` (`"metric"` or
+--- `"imperial"`), and the per-call settings (`timeout_ms`,
+--- `max_attempts`...).
+---
+--- Methods return tables with the response's meta, or nil, err built from
+--- the JSON:API error body.
+---
+--- A command (`charge_start`...) returns the command-execution document
+--- (snake_case). It may answer 202 and end minutes later on the same
+--- connection (the read timeout is then at least 310 s unless `timeout_ms`
+--- says otherwise): the final body decides, an `errors[]` body or a status
+--- other than SUCCESS returning nil, err.
+---
+--- The method names follow the official Node and Java SDKs' v3 calls
+--- (`getVehicle`, `getSignals`, `getSignal`) in snake_case.
+---@class smartcar.VehicleV3
+local VehicleV3 = {}

@@ -394,8 +394,7 @@ end
 ---@field store smartcar.TokenStore from smartcar.token_store
 ---@field key string the key the token set is stored under
 
---- Its per-call options are its calls' defaults (nil: the client's; no
---- client: the default one).
+-- (its doc: csrc/lib/api.def's, in lua/meta/smartcar_api.lua)
 ---@class smartcar.Vehicle: smartcar.CallOptions
 ---@field id string
 ---@field access_token string|nil nil for a vehicle backed by a token store
@@ -413,11 +412,8 @@ local function new_vehicle(mt, fname, n, options, self)
   return setmetatable(self, mt)
 end
 
---- A vehicle to call the Vehicle API on.  `token` is the access token,
---- or {store = store, key = key}: each call then takes the set stored
---- under `key`, refreshed before it expires and after a 401, the client
---- holding the application's credentials.  Options: the per-call options,
---- defaults for every call.
+--- A smartcar.Vehicle: `token` is the access token or {store = store,
+--- key = key}; `options` are the defaults of its calls.
 ---@param id string vehicle id from get_vehicles
 ---@param token string|smartcar.StoredToken
 ---@param options smartcar.CallOptions|nil
@@ -759,6 +755,7 @@ end
 
 -- == Vehicle API v3.
 
+-- (its doc: csrc/lib/api.def's, in lua/meta/smartcar_api.lua)
 ---@class smartcar.VehicleV3: smartcar.CallOptions
 ---@field id string
 ---@field user_id string|nil sent as sc-user-id
@@ -772,10 +769,7 @@ local V3_OPTIONS = call_spec {
   user_id = "text", access_token = "text", store = "any", key = "any",
 }
 
---- A vehicle of the Vehicle API v3 (signals; docs/v3.md).  `options`:
---- `access_token`, or `store` and `key`, or neither: then the client's
---- application token is sent with `sc-user-id` from `user_id`, which is
---- then required; and the per-call options.
+--- A smartcar.VehicleV3 (its options and ways to authenticate: its doc).
 ---@param id string vehicle id
 ---@param options {user_id: string|nil, access_token: string|nil, store: smartcar.TokenStore|nil, key: string|nil, client: userdata|smartcar.AuthClient|nil}|nil
 ---@return smartcar.VehicleV3

@@ -192,4 +192,68 @@ class AuthClientBase:
         """
         return self._core.share_cooldowns(store)
 
+
+class VehicleDoc:
+    """One vehicle to call the Vehicle API on, as in the official ``smartcar``
+    SDK (6.x).
+
+    Options, the defaults of every call of this vehicle: ``unit_system``
+    (``"metric"`` or ``"imperial"``); ``version`` (the API version); ``flags``
+    (feature flags, a dict); ``client`` (the Client or AuthClient to use
+    instead of the shared default client); the per-call settings
+    ``timeout_ms``, ``connect_timeout_ms``, ``max_attempts``,
+    ``retry_deadline_ms``, ``rate_policy`` (``"wait"``, ``"fail"`` or
+    ``"off"``). Defaults: ``"metric"``, get_api_version().
+
+    Calls share one client, so connections are reused; a Vehicle is cheap to
+    create and safe to use from several threads.  Each method returns the
+    official SDK's named tuple, with ``meta`` (Meta), or raises a
+    SmartcarException subclass.
+
+    Instead of an access token, give a TokenStore and the ``key`` its token set
+    is stored under (``store=``, ``key=``): every call then takes the current
+    access token from the store, refreshes it when it expires within 60 s or
+    the server answers 401 (saving the new set before using it; single-flight
+    per key), and never holds a stale token.  Refreshing needs the
+    application's credentials: the ``client`` option an AuthClient, or
+    ``SMARTCAR_CLIENT_ID`` / ``SMARTCAR_CLIENT_SECRET`` for the shared client.
+    """
+
+
+class VehicleV3Doc:
+    """One vehicle through the Vehicle API v3 (its resource and signals;
+    docs/v3.md). Two ways to authenticate, both handled by libsmartcar: an
+    ``access_token`` from Connect (the v2 flow), or a TokenStore and ``key``
+    (Connect tokens refreshed by themselves, as for Vehicle); or neither: the
+    application token, which the client fetches with the OAuth
+    client-credentials grant (``iam_origin``), keeps for its hour and fetches
+    again before it expires, sending the Smartcar ``user_id`` (``GET /user``'s
+    id, or Connect's redirect ``user_id``), then required, in the
+    ``sc-user-id`` header.
+
+    Options: ``client`` (an AuthClient or Client), ``client_id`` /
+    ``client_secret`` (default: the ``SMARTCAR_CLIENT_*`` variables),
+    ``unit_system`` (``"metric"`` or ``"imperial"``), and the per-call settings
+    (``timeout_ms``, ``max_attempts``...).
+
+    Methods return named tuples (VehicleInfo, Signals, Signal) with the
+    response ``meta``; errors raise SmartcarException subclasses built from the
+    JSON:API error body.  Safe to use from several threads.
+
+    A command (``charge_start``...) returns the command-execution document
+    (snake_case). It may answer 202 and end minutes later on the same
+    connection (the read timeout is then at least 310 s unless ``timeout_ms``
+    says otherwise): the final body decides, an ``errors[]`` body or a status
+    other than SUCCESS raising the typed error.
+
+    The method names follow the official Node and Java SDKs' v3 calls
+    (``getVehicle``, ``getSignals``, ``getSignal``) in snake_case.  ::
+
+        car = smartcar.VehicleV3(vehicle_id, user_id=user_id)
+        odometer = car.get_signal("odometer-traveleddistance")
+        print(odometer.value, odometer.unit)
+        for signal in car.iter_signals():
+            print(signal.code, signal.status, signal.body)
+    """
+
 from . import _shapes  # noqa: E402

@@ -1,4 +1,5 @@
-"""Vehicle: calls about one vehicle with one access token."""
+"""Vehicle: calls about one vehicle with one access token (its doc:
+csrc/lib/api.def)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 from .options import VehicleOptions
 from . import _module_calls, _util
+from ._api import VehicleDoc
 from ._shared_clients import default_client
 from ._core import Client, FrozenParams, endpoint_args
 from ._plans import Plan, Planned, planner
@@ -21,34 +23,8 @@ _REPLAY = _util.REPLAY
 __all__ = ["Vehicle"]
 
 
-class Vehicle(VehicleMethods, Planned):
-    """One vehicle, as in the official ``smartcar`` SDK (6.x).
-
-    ``options``:
-
-    - ``unit_system``: ``"metric"`` (the default) or ``"imperial"``;
-    - ``version``: API version (default: :func:`get_api_version`);
-    - ``flags``: feature flags (dict);
-    - ``client``: the :class:`Client` (or :class:`AuthClient`) to use
-      instead of the shared default client;
-    - per-call settings for every call of this vehicle: ``timeout_ms``,
-      ``connect_timeout_ms``, ``max_attempts``, ``retry_deadline_ms``,
-      ``rate_policy`` (``"wait"`` or ``"fail"``).
-
-    Calls share one client, so connections are reused; a Vehicle is cheap
-    to create and safe to use from several threads.  Each method returns
-    the official SDK's named tuple, with ``meta`` (:class:`Meta`), or
-    raises a :class:`SmartcarException` subclass.
-
-    Instead of an ``access_token``, give a :class:`TokenStore` and the
-    ``key`` its token set is stored under: every call then takes the
-    current access token from the store, refreshes it when it expires
-    within 60 s or the server answers 401 (saving the new set before
-    using it; single-flight per key), and never holds a stale token.
-    Refreshing needs the application's credentials: ``options["client"]``
-    an :class:`AuthClient`, or ``SMARTCAR_CLIENT_ID`` /
-    ``SMARTCAR_CLIENT_SECRET`` for the shared client.
-    """
+class Vehicle(VehicleDoc, VehicleMethods, Planned):
+    __doc__ = VehicleDoc.__doc__
 
     vehicle_id: str
     #: the token given, or None for a vehicle backed by a token store
