@@ -94,10 +94,12 @@ def get_compatibility(
 def _query_options(endpoint: str, opts: Mapping[str, Any]
                    ) -> Dict[str, Any]:
     """The options that are ``endpoint``'s query parameters, checked by the
-    library's kinds for them (a make: one or a list; scope: a list...)."""
+    library's kinds for them (a make: one or a list; scope: a list...).
+    None or an empty list is not given (the official SDK's ``if make:``)."""
     kinds = (endpoint_args_spec(endpoint, "python") or {})["options"]
     return check_fields(kinds, {key: opts[key] for key in kinds
-                                if opts.get(key) is not None}, "python")
+                                if opts.get(key) not in (None, [], ())},
+                        "python")
 
 
 def get_compatibility_matrix(

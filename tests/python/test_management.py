@@ -176,6 +176,13 @@ def test_compatibility_matrix(emu):
     assert query["region"] == "US" and query["make"] == "TESLA"
     assert query["type"] == "BEV"
 
+    # empty lists mean "not given", as the official SDK's `if make:`
+    everything = smartcar.get_compatibility_matrix(
+        "US", [], {"scope": [], "type": "BEV"})
+    query = _last_request(emu)["query"]
+    assert "make" not in query and "scope" not in query
+    assert "TESLA" in everything
+
     scoped = smartcar.get_compatibility_matrix(
         "US", {"scope": ["read_engine_oil"]})
     for rows in scoped.values():
