@@ -23,23 +23,53 @@ static int bad(sc_error **err_out, const char *key, const char *what)
 	return sc__invalid(err_out, msg);
 }
 
+/* A number's text in @p out (32 bytes): an integer in full, else 14
+ * significant digits. */
+static void number_text(char *out, double d)
+{
+	snprintf(out, 32, d == floor(d) && fabs(d) < 1e15 ? "%.0f" : "%.14g",
+		 d);
+}
+
 /* Append the text of a list item: a string, true/false or a number (an
  * integer in full).  0, 1 for another type, or SC_ENOMEM. */
 static int item_text(sc_buf *b, const cJSON *v)
 {
 	char num[32];
-	double d = v->valuedouble;
 
 	if (!cJSON_IsString(v) && !cJSON_IsBool(v) && !cJSON_IsNumber(v))
 		return 1;
-	snprintf(num, sizeof(num),
-		 d == floor(d) && fabs(d) < 1e15 ? "%.0f" : "%.14g", d);
+	number_text(num, v->valuedouble);
 	return sc__buf_puts(b, cJSON_IsString(v) ? v->valuestring
 			       : cJSON_IsBool(v) ? (cJSON_IsTrue(v) ? "true"
 								    : "false")
 						 : num)
 		       ? SC_ENOMEM
 		       : 0;
+}
+
+/* The items of array @p v (or {}) space-separated in *@p text (newly
+ * allocated): 0, 1 for an item of another type (in *@p bad), or
+ * SC_ENOMEM. */
+static int join_items(const cJSON *v, char **text, const cJSON **bad)
+{
+	const cJSON *item;
+	sc_buf b;
+	int rc = 0;
+
+	sc__buf_init(&b, 1024 * 1024);
+	cJSON_ArrayForEach(item, v) {
+		if (item != v->child && sc__buf_putc(&b, ' '))
+			rc = SC_ENOMEM;
+		if (rc == 0)
+			rc = item_text(&b, item);
+		if (rc != 0)
+			break;
+	}
+	*bad = item;
+	*text = rc == 0 ? sc__buf_detach(&b) : NULL;
+	sc__buf_free(&b);
+	return rc == 0 && !*text ? SC_ENOMEM : rc;
 }
 
 /* The text member @p v of a table stands for, newly allocated in *text:
@@ -49,8 +79,7 @@ static int member_text(const cJSON *v, char **text, sc_error **err_out)
 {
 	const cJSON *item;
 	sc_params *flags;
-	sc_buf b;
-	int rc = 0;
+	int rc;
 
 	*text = NULL;
 	if (cJSON_IsObject(v) && v->child && strcmp(v->string, "flags") == 0) {
@@ -62,22 +91,12 @@ static int member_text(const cJSON *v, char **text, sc_error **err_out)
 	}
 	if (!cJSON_IsArray(v) && !(cJSON_IsObject(v) && !v->child))
 		return 0;
-	sc__buf_init(&b, 1024 * 1024);
-	cJSON_ArrayForEach(item, v) {
-		if (item != v->child && sc__buf_putc(&b, ' '))
-			rc = SC_ENOMEM;
-		if (rc == 0)
-			rc = item_text(&b, item);
-		if (rc != 0)
-			break;
-	}
-	*text = rc == 0 ? sc__buf_detach(&b) : NULL;
-	sc__buf_free(&b);
+	rc = join_items(v, text, &item);
 	if (rc == 1)
 		return sc__invalid_type(err_out, v->string,
 					"a list of strings, numbers or booleans",
 					item);
-	return rc == 0 && !*text ? SC_ENOMEM : rc;
+	return rc;
 }
 
 /* Parse @p json (@p len bytes): 0 and the object in *tree, or EINVAL. */
@@ -615,7 +634,7 @@ static int wrong_type(sc_error **err_out, int argn, const char *name,
 static char *list_text(const cJSON *v, char code, int *bad)
 {
 	const cJSON *item;
-	sc_buf b;
+	char *text;
 	int i = 0;
 
 	*bad = -1;
@@ -631,17 +650,7 @@ static char *list_text(const cJSON *v, char code, int *bad)
 	if (code == 'P')
 		return cJSON_IsArray(v) ? cJSON_PrintUnformatted(v)
 					: sc__strdup("[]");
-	sc__buf_init(&b, 1024 * 1024);
-	cJSON_ArrayForEach(item, v) {
-		if ((item != v->child && sc__buf_putc(&b, ' ')) ||
-		    sc__buf_puts(&b, item->valuestring)) {
-			sc__buf_free(&b);
-			return NULL;
-		}
-	}
-	if (!v->child)
-		return sc__strdup("");
-	return sc__buf_detach(&b);
+	return join_items(v, &text, &item) == 0 ? text : NULL;
 }
 
 /* An integer's text in @p out (32 bytes), checked against @p min: 0,
@@ -728,11 +737,7 @@ static int value_text(char **text, char code, const cJSON *v, int argn,
 			return arg_error(err_out, argn, name,
 					 "must be a finite number", NULL, py);
 		if (cJSON_IsNumber(v))
-			snprintf(num, sizeof(num),
-				 d > -1e15 && d < 1e15 && d == floor(d)
-					 ? "%.0f"
-					 : "%.14g",
-				 d);
+			number_text(num, d);
 		else if (!cJSON_IsRaw(v))
 			return wrong_type(err_out, argn, name, k, v, py);
 		*text = sc__strdup(num);
